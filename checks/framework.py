@@ -1,0 +1,277 @@
+"""The vocabulary of the appendix as code: claims, hypotheses, verdicts, controls.
+
+A :class:`Claim` is one theorem, lemma or equation of a paper. Its *instance* is a plain
+``dict`` of named parameters (NumPy arrays, numbers) using the paper's names. The claim owns
+
+* ``parse``: JSON ``params`` -> instance, raising :class:`~checks.inputs.BadInput` with a
+  one-line message on malformed data (wrong shape, NaN/inf, wrong type);
+* ``hypotheses``: named predicates on an instance; one that fails makes the verdict
+  ``out-of-scope`` (never ``violated``);
+* ``measure``: the oracle proper, which computes both sides of the conclusion independently and
+  returns a :class:`Verdict` (usually through :func:`decide`);
+* ``strategy``: a Hypothesis strategy of instances meeting every hypothesis;
+* ``controls``: instances or strategies that drop one named hypothesis, on which the
+  conclusion must be seen to fail (a ``violated`` verdict) for the control to pass.
+
+:meth:`Claim.check` is the oracle as users see it: hypotheses first, then ``measure``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+__all__ = [
+    "Claim",
+    "Control",
+    "Hypothesis",
+    "Reproduction",
+    "Status",
+    "Tolerance",
+    "Verdict",
+    "decide",
+    "decide_equal",
+    "decide_flag",
+    "out_of_scope",
+]
+
+Instance = dict[str, Any]
+
+
+class Status(enum.StrEnum):
+    """The four verdicts of the project vocabulary."""
+
+    HOLDS = "holds"
+    VIOLATED = "violated"
+    INCONCLUSIVE = "inconclusive"
+    OUT_OF_SCOPE = "out-of-scope"
+
+
+@dataclasses.dataclass(frozen=True)
+class Tolerance:
+    """A derived tolerance: its value and the formula it came from, both recorded."""
+
+    value: float
+    derivation: str
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.value) and self.value >= 0):
+            raise ValueError(f"tolerance must be finite and >= 0, got {self.value!r}")
+
+
+@dataclasses.dataclass
+class Verdict:
+    """What an oracle decided, with the numbers it decided on.
+
+    ``slack`` is signed: positive means the conclusion holds with that margin, negative means it
+    fails by that much (for ``lhs <= rhs`` it is ``rhs - lhs``; for an equality it is
+    ``-|lhs - rhs|``). ``relative_slack`` is ``slack / scale`` and is what tightness searches
+    minimise.
+    """
+
+    status: Status
+    lhs: float | None = None
+    rhs: float | None = None
+    relation: str = ""
+    slack: float | None = None
+    relative_slack: float | None = None
+    tolerance: float | None = None
+    tolerance_derivation: str = ""
+    message: str = ""
+    diagnostics: dict[str, Any] = dataclasses.field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        from checks.serialise import to_jsonable
+
+        out = dataclasses.asdict(self)
+        out["status"] = str(self.status)
+        return to_jsonable(out)
+
+
+def decide(
+    lhs: float,
+    rhs: float,
+    *,
+    relation: str = "<=",
+    tolerance: Tolerance,
+    scale: float | None = None,
+    inconclusive_above: float = 0.5,
+    diagnostics: Mapping[str, Any] | None = None,
+    message: str = "",
+) -> Verdict:
+    """Decide ``lhs <relation> rhs`` (``"<="``, ``">="`` or ``"=="``) within a derived tolerance.
+
+    The conclusion holds when the signed slack is ``>= -tolerance``, is violated when it is
+    below that, and is ``inconclusive`` when the tolerance itself is not small against the
+    problem's ``scale`` (``tolerance > inconclusive_above * scale``): then rounding alone could
+    account for either answer. ``scale`` defaults to ``max(|lhs|, |rhs|)`` (at least the
+    tolerance) and is also the denominator of the relative slack.
+    """
+    lhs, rhs = float(lhs), float(rhs)
+    if not (math.isfinite(lhs) and math.isfinite(rhs)):
+        return Verdict(
+            Status.INCONCLUSIVE, lhs, rhs, relation, None, None, tolerance.value,
+            tolerance.derivation, "a side of the conclusion is not finite",
+            dict(diagnostics or {}),
+        )
+    if relation == "<=":
+        slack = rhs - lhs
+    elif relation == ">=":
+        slack = lhs - rhs
+    elif relation == "==":
+        slack = -abs(lhs - rhs)
+    else:
+        raise ValueError(f"unknown relation {relation!r}; use '<=', '>=' or '=='")
+    if scale is None:
+        scale = max(abs(lhs), abs(rhs))
+    scale = max(float(scale), tolerance.value, math.ulp(1.0))
+    if tolerance.value > inconclusive_above * scale:
+        status = Status.INCONCLUSIVE
+        message = message or "the tolerance is not small against the scale of the sides"
+    elif slack >= -tolerance.value:
+        status = Status.HOLDS
+    else:
+        status = Status.VIOLATED
+    return Verdict(
+        status, lhs, rhs, relation, slack, slack / scale, tolerance.value,
+        tolerance.derivation, message, dict(diagnostics or {}),
+    )
+
+
+def decide_equal(lhs: float, rhs: float, *, tolerance: Tolerance, **kwargs: Any) -> Verdict:
+    """:func:`decide` with ``relation="=="``: both sides agree within the tolerance."""
+    return decide(lhs, rhs, relation="==", tolerance=tolerance, **kwargs)
+
+
+def decide_flag(
+    ok: bool | None,
+    *,
+    message: str = "",
+    diagnostics: Mapping[str, Any] | None = None,
+    tolerance: Tolerance | None = None,
+) -> Verdict:
+    """A verdict for a conclusion that is a certified yes/no (a rank, a membership).
+
+    ``ok=None`` means the certificate could not decide: ``inconclusive``.
+    """
+    status = {True: Status.HOLDS, False: Status.VIOLATED, None: Status.INCONCLUSIVE}[ok]
+    slack = {True: 1.0, False: -1.0, None: None}[ok]
+    return Verdict(
+        status, relation="certified", slack=slack, relative_slack=slack,
+        tolerance=None if tolerance is None else tolerance.value,
+        tolerance_derivation="" if tolerance is None else tolerance.derivation,
+        message=message, diagnostics=dict(diagnostics or {}),
+    )
+
+
+def out_of_scope(message: str, **diagnostics: Any) -> Verdict:
+    """The verdict for an instance that does not meet a hypothesis."""
+    return Verdict(Status.OUT_OF_SCOPE, message=message, diagnostics=dict(diagnostics))
+
+
+@dataclasses.dataclass(frozen=True)
+class Hypothesis:
+    """A named hypothesis of a claim.
+
+    ``check(instance)`` returns ``True`` when the instance meets it, or ``False`` / a string
+    saying why not. ``statement`` is LaTeX for the report.
+    """
+
+    name: str
+    statement: str
+    check: Callable[[Instance], bool | str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Control:
+    """An instance source that drops the hypothesis ``drops``; the conclusion must fail on it.
+
+    Give either ``instances`` (fixed, already-parsed instances; replayable) or ``strategy`` (a
+    Hypothesis strategy). The control passes when at least one ``violated`` verdict is found.
+    ``expect`` may be set to another status when a control demonstrates e.g. ``inconclusive``.
+    """
+
+    name: str
+    drops: str
+    description: str
+    instances: Sequence[Instance] | Callable[[], Sequence[Instance]] = ()
+    strategy: Any = None
+    expect: Status = Status.VIOLATED
+
+    def fixed_instances(self) -> Sequence[Instance]:
+        return self.instances() if callable(self.instances) else self.instances
+
+
+@dataclasses.dataclass(frozen=True)
+class Reproduction:
+    """A figure or table of a paper re-run at an affordable size.
+
+    ``run(profile)`` returns a JSON-able dict with at least ``title`` and either ``series``
+    (``[{"label", "x", "y"}]``, plus optional ``xlabel``, ``ylabel``, ``logy``) or ``table``
+    (``{"columns": [...], "rows": [[...]]}``), and ``paper`` (what the paper reports) beside
+    ``ours``.
+    """
+
+    name: str
+    description: str
+    run: Callable[[str], dict[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """One claim of one paper, with its oracle, strategy and controls."""
+
+    id: str
+    paper: str
+    source: str
+    title: str
+    statement: str
+    measure: Callable[[Instance], Verdict]
+    parse: Callable[[Mapping[str, Any]], Instance]
+    strategy: Callable[[str], Any]
+    hypotheses: Sequence[Hypothesis] = ()
+    controls: Sequence[Control] = ()
+    reproductions: Sequence[Reproduction] = ()
+    decides: str = ""
+    errata: Sequence[str] = ()
+    size: Callable[[Instance], Mapping[str, float]] | None = None
+    tightness: bool = True
+    max_examples: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    def unmet_hypotheses(
+        self, instance: Instance, skip: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Names and reasons of the hypotheses (other than ``skip``) the instance fails."""
+        unmet = []
+        for hyp in self.hypotheses:
+            if hyp.name in skip:
+                continue
+            result = hyp.check(instance)
+            if result is not True:
+                reason = result if isinstance(result, str) and result else "not met"
+                unmet.append(f"{hyp.name}: {reason}")
+        return unmet
+
+    def check(self, instance: Instance, *, drop: str | None = None) -> Verdict:
+        """Run the oracle: hypotheses (all but ``drop``) first, then the measurement."""
+        start = time.perf_counter()
+        unmet = self.unmet_hypotheses(instance, frozenset({drop}) if drop else frozenset())
+        if unmet:
+            verdict = out_of_scope("; ".join(unmet))
+        else:
+            verdict = self.measure(instance)
+        verdict.seconds = time.perf_counter() - start
+        if self.size is not None:
+            verdict.diagnostics.setdefault("size", dict(self.size(instance)))
+        return verdict
+
+    def control(self, name: str) -> Control:
+        for c in self.controls:
+            if c.name == name:
+                return c
+        raise KeyError(f"claim {self.id} has no control {name!r}")

@@ -1,0 +1,1 @@
+"""One module per paper section; importing a module registers its claims."""

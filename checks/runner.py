@@ -1,0 +1,222 @@
+"""Drive claims through their strategies and controls; produce ledger entries.
+
+For each claim, Hypothesis draws instances from the claim's strategy, the oracle decides each,
+and ``hypothesis.target`` steers the search towards the smallest relative slack (the tightness).
+Every verdict is counted; the instance with the smallest relative slack is kept, serialised,
+so that ``python -m checks replay`` can re-run it. Controls run the same way with one
+hypothesis dropped, and pass only when the expected failure (``violated``) is seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Phase, given, settings
+
+from checks.framework import Claim, Control, Instance, Status, Verdict
+from checks.profiles import Profile
+from checks.serialise import to_jsonable
+
+__all__ = ["ClaimRun", "ControlRun", "run_claim", "run_control", "sample_instances"]
+
+_SUPPRESS = list(HealthCheck)
+
+
+@dataclasses.dataclass
+class ControlRun:
+    name: str
+    drops: str
+    description: str
+    expect: str
+    passed: bool
+    counts: dict[str, int]
+    instance: Any = None
+    verdict: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return to_jsonable(dataclasses.asdict(self))
+
+
+@dataclasses.dataclass
+class ClaimRun:
+    """The ledger entry of one claim."""
+
+    id: str
+    verdict: str
+    counts: dict[str, int]
+    instances: int
+    sizes: dict[str, list[float]]
+    tightness: float | None
+    worst_instance: Any
+    worst_verdict: dict[str, Any] | None
+    first_failure: dict[str, Any] | None
+    slacks: list[float]
+    controls: list[ControlRun]
+    reproductions: list[dict[str, Any]]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["controls"] = [c.to_json() for c in self.controls]
+        return to_jsonable(out)
+
+
+def overall(counts: Counter[str]) -> str:
+    """A claim's verdict from its counts: any violation wins; then any out-of-scope (a strategy
+    that generated an instance outside the hypotheses is a defect to see); then inconclusive
+    when nothing was decided."""
+    if counts[Status.VIOLATED]:
+        return str(Status.VIOLATED)
+    if counts[Status.OUT_OF_SCOPE]:
+        return str(Status.OUT_OF_SCOPE)
+    if counts[Status.HOLDS] == 0:
+        return str(Status.INCONCLUSIVE)
+    return str(Status.HOLDS)
+
+
+def _settings(profile: Profile, max_examples: int, targeting: bool) -> settings:
+    phases = [Phase.explicit, Phase.reuse, Phase.generate]
+    if targeting:
+        phases.append(Phase.target)
+    return settings(
+        max_examples=max_examples,
+        derandomize=profile.derandomize,
+        deadline=None,
+        database=None,
+        phases=phases,
+        suppress_health_check=_SUPPRESS,
+        print_blob=False,
+        verbosity=hypothesis.Verbosity.quiet,
+    )
+
+
+def _drive(
+    strategy: Any, profile: Profile, max_examples: int, on_instance: Callable[[Instance], float],
+    targeting: bool,
+) -> None:
+    """Run ``on_instance`` over Hypothesis-drawn instances; it returns the value to target."""
+
+    @_settings(profile, max_examples, targeting)
+    @given(strategy)
+    def explore(instance: Instance) -> None:
+        value = on_instance(instance)
+        if targeting and math.isfinite(value):
+            hypothesis.target(value, label="negative relative slack")
+
+    if not profile.derandomize:
+        explore = hypothesis.seed(profile.seed)(explore)
+    explore()
+
+
+def sample_instances(strategy: Any, profile: Profile, n: int) -> Iterator[Instance]:
+    """Draw up to ``n`` instances from a strategy under a profile (for tests and tools)."""
+    drawn: list[Instance] = []
+    _drive(strategy, profile, n, lambda inst: drawn.append(inst) or 0.0, False)
+    yield from drawn
+
+
+class _Tally:
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.sizes: dict[str, list[float]] = {}
+        self.slacks: list[float] = []
+        self.worst: tuple[float, Any, Verdict] | None = None
+        self.first_failure: dict[str, Any] | None = None
+
+    def add(self, instance: Instance, verdict: Verdict) -> float:
+        self.counts[str(verdict.status)] += 1
+        for key, value in verdict.diagnostics.get("size", {}).items():
+            lo, hi = self.sizes.get(key, [value, value])
+            self.sizes[key] = [min(lo, value), max(hi, value)]
+        rel = verdict.relative_slack
+        if verdict.status in (Status.VIOLATED, Status.OUT_OF_SCOPE) and self.first_failure is None:
+            self.first_failure = {"instance": to_jsonable(instance), "verdict": verdict.to_json()}
+        if rel is None or not math.isfinite(rel):
+            return -math.inf
+        if verdict.status is Status.HOLDS:
+            self.slacks.append(rel)
+            if self.worst is None or rel < self.worst[0]:
+                self.worst = (rel, to_jsonable(instance), verdict)
+        return -rel
+
+
+def run_claim(
+    claim: Claim, profile: Profile, *, run_controls: bool = True,
+    run_reproductions: bool = True, progress: Callable[[str], None] | None = None,
+) -> ClaimRun:
+    """Run one claim under a profile: its strategy, then its controls and reproductions."""
+    start = time.perf_counter()
+    tally = _Tally()
+    n = claim.max_examples.get(profile.name, profile.max_examples)
+    _drive(
+        claim.strategy(profile.name), profile, n,
+        lambda inst: tally.add(inst, claim.check(inst)), claim.tightness,
+    )
+    controls = []
+    if run_controls:
+        for control in claim.controls:
+            if progress:
+                progress(f"{claim.id}: control {control.name}")
+            controls.append(run_control(claim, control, profile))
+    reproductions = []
+    if run_reproductions:
+        for rep in claim.reproductions:
+            if progress:
+                progress(f"{claim.id}: reproduction {rep.name}")
+            result = dict(rep.run(profile.name))
+            result.setdefault("name", rep.name)
+            result.setdefault("description", rep.description)
+            reproductions.append(to_jsonable(result))
+    worst = tally.worst
+    return ClaimRun(
+        id=claim.id,
+        verdict=overall(tally.counts),
+        counts={str(s): tally.counts[str(s)] for s in Status},
+        instances=sum(tally.counts.values()),
+        sizes=tally.sizes,
+        tightness=None if worst is None else worst[0],
+        worst_instance=None if worst is None else worst[1],
+        worst_verdict=None if worst is None else worst[2].to_json(),
+        first_failure=tally.first_failure,
+        slacks=sorted(tally.slacks),
+        controls=controls,
+        reproductions=reproductions,
+        seconds=time.perf_counter() - start,
+    )
+
+
+class _Found(Exception):
+    pass
+
+
+def run_control(claim: Claim, control: Control, profile: Profile) -> ControlRun:
+    """Run a control; it passes when a verdict of ``control.expect`` is found."""
+    counts: Counter[str] = Counter()
+    found: dict[str, Any] = {}
+
+    def visit(instance: Instance) -> float:
+        verdict = claim.check(instance, drop=control.drops)
+        counts[str(verdict.status)] += 1
+        if verdict.status is control.expect and not found:
+            found.update(instance=to_jsonable(instance), verdict=verdict.to_json())
+            raise _Found
+        return -(verdict.relative_slack or 0.0)
+
+    with contextlib.suppress(_Found):
+        for instance in control.fixed_instances():
+            visit(instance)
+        if control.strategy is not None:
+            _drive(control.strategy, profile, profile.control_examples, visit, True)
+    return ControlRun(
+        name=control.name, drops=control.drops, description=control.description,
+        expect=str(control.expect), passed=bool(found),
+        counts={str(s): counts[str(s)] for s in Status},
+        instance=found.get("instance"), verdict=found.get("verdict"),
+    )

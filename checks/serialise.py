@@ -1,0 +1,39 @@
+"""Exact JSON round trips of instances and verdicts (floats via ``repr``, arrays as lists)."""
+
+from __future__ import annotations
+
+import enum
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = ["to_jsonable"]
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert NumPy arrays and scalars, tuples and enums into plain JSON values.
+
+    Non-finite floats become the strings ``"nan"``, ``"inf"``, ``"-inf"`` so that the ledger
+    stays strict JSON; finite floats are kept exactly (``json`` writes their shortest repr).
+    """
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return to_jsonable(obj.tolist())
+    if isinstance(obj, np.bool_ | bool):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, float | np.floating):
+        value = float(obj)
+        if math.isfinite(value):
+            return value
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if hasattr(obj, "get") and hasattr(obj, "__array__"):  # CuPy arrays
+        return to_jsonable(obj.get())
+    return obj

@@ -1,0 +1,59 @@
+"""Sessions: tests, theorems, report, bench, gpu, lint, mutation."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.download_python = "never"
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = False  # the interpreter nox itself runs on (Python >= 3.11)
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The test suite, Hypothesis `ci` profile (derandomised), CPU only."""
+    session.install("-e", ".[dev]")
+    session.run(
+        "pytest", "-n", "2", "-m", "not slow and not gpu", *session.posargs,
+        env={"HYPOTHESIS_PROFILE": "ci"},
+    )
+
+
+@nox.session(python=PYTHON)
+def theorems(session: nox.Session) -> None:
+    """Every claim, its controls and reproductions; ledger + HTML + PDF in reports/out/;
+    non-zero exit on a regression against reports/baseline.json."""
+    session.install("-e", ".[report]")
+    args = session.posargs or ["--profile", "ci"]
+    session.run("python", "-m", "checks", "run", "--out", "reports/out", *args)
+
+
+@nox.session(python=PYTHON)
+def report(session: nox.Session) -> None:
+    """HTML and PDF from an existing ledger (reports/out/ledger.json)."""
+    session.install("-e", ".[report]")
+    ledger = session.posargs[0] if session.posargs else "reports/out/ledger.json"
+    session.run("python", "-m", "reports", ledger, "--out", "reports/out")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Timings side by side, as ratios measured in one run."""
+    session.install("-e", ".")
+    session.run("python", "-m", "checks", "bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def gpu(session: nox.Session) -> None:
+    """The CuPy path; tests skip with a clear reason where no GPU is present."""
+    session.install("-e", ".[dev,gpu]")
+    session.run("pytest", "-m", "gpu", "-rs", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", "theory", "checks", "reports", "tests", "noxfile.py")

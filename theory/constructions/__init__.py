@@ -1,0 +1,1 @@
+"""Explicit constructions from the papers' proofs, one module per construction."""

@@ -1,0 +1,1 @@
+"""Model families of the four papers, one module each."""

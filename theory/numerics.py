@@ -1,0 +1,22 @@
+"""Floating-point constants and standard error-bound factors (Higham, *Accuracy and Stability
+of Numerical Algorithms*, 2nd ed., §3.1) used to derive every tolerance."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["gamma", "unit_roundoff"]
+
+
+def unit_roundoff(dtype: np.dtype | type = np.float64) -> float:
+    """Unit roundoff ``u = eps / 2`` of a floating dtype (``2**-53`` for float64)."""
+    return float(np.finfo(dtype).eps) / 2.0
+
+
+def gamma(n: float, dtype: np.dtype | type = np.float64) -> float:
+    """Higham's ``gamma_n = n u / (1 - n u)``: the relative error bound of an n-term sum or
+    dot product. Raises when ``n u >= 1`` (no bound exists)."""
+    nu = float(n) * unit_roundoff(dtype)
+    if nu >= 1.0:
+        raise ValueError(f"gamma_{n} is undefined: n*u = {nu} >= 1")
+    return nu / (1.0 - nu)
