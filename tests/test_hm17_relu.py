@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import sympy as sp
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.spatial.distance import pdist
 
 import checks.papers.hm17_relu as hm
@@ -49,7 +50,7 @@ def _unit_rows(rng, n, d):
 # ----------------------------------------------------------------------------- (1) properties
 
 @settings(max_examples=5, deadline=None)
-@given(strat.labelled_data(n=strat.st.integers(2, 120)))
+@given(strat.labelled_data(n=st.integers(2, 120)))
 def test_asm31_holds(inst):
     assert hm.ASM31.check(inst).status is Status.HOLDS
 
@@ -62,14 +63,14 @@ def test_lemb1_holds(inst):
 
 
 @settings(max_examples=4, deadline=None)
-@given(strat.b2_instances(data=strat.labelled_data(n=strat.st.integers(10, 150))))
+@given(strat.b2_instances(data=strat.labelled_data(n=st.integers(10, 150))))
 def test_lemb2_holds(inst):
     verdict = hm.LEMB2.check(inst)
     assert verdict.status is Status.HOLDS, verdict.message
 
 
 @settings(max_examples=4, deadline=None)
-@given(strat.labelled_data(n=strat.st.integers(40, 200)))
+@given(strat.labelled_data(n=st.integers(40, 200)))
 def test_thm32_holds(inst):
     verdict = hm.THM32.check(inst)
     assert verdict.status is Status.HOLDS, verdict.message

@@ -400,7 +400,8 @@ LEMB2 = Claim(
     statement=r"m^{(j)}_i>0\ \forall j,i\in S_j \Rightarrow \exists (A_j,B_j,s_j)_{j\le\lceil n/k"
               r"\rceil}:\ h_\ell^{(i)}=q_{c(i)}",
     measure=measure_b2, parse=parse_b2,
-    strategy=lambda profile: strat.b2_instances(),
+    strategy=lambda profile: strat.b2_instances(
+        data=strat.labelled_data(n=st.integers(10, 200 if profile == "ci" else 1000))),
     hypotheses=[Hypothesis("unit-surrogates", r"\|q_a\|=1", _unit_surrogates),
                 Hypothesis("positive-margins",
                            r"m^{(j)}_i=\|z^{(i)}\|^2-\max_{i'\ne i}\langle z^{(i)},"
@@ -434,11 +435,12 @@ def _rd_le_n(inst: dict) -> bool | str:
     return (inst["r"] <= n and d <= n) or f"needs r, d <= n (r={inst['r']}, d={d}, n={n})"
 
 
-def network_tolerance(net, X: np.ndarray) -> tuple[float, str]:
-    """Rounding bound for N(x): each point is moved by one middle block (block bound, then
-    + h) and every later block passes it exactly (ReLU outputs exact zeros); the output block
-    adds its block bound plus max||B_out|| sqrt(r) times the middle error."""
-    hmax = max(1.0, float(np.max(np.linalg.norm(X @ net.A0.T, axis=1))))
+def network_tolerance(net, H0: np.ndarray) -> tuple[float, str]:
+    """Rounding bound for N(x) given h_0 = A_0 x (rows of ``H0``): each point is moved by one
+    middle block (block bound, then + h) and every later block passes it exactly (ReLU outputs
+    exact zeros); the output block adds its block bound plus ||B_out|| sqrt(r) times the middle
+    error."""
+    hmax = max(1.0, float(np.max(np.linalg.norm(H0, axis=1))))
     e_mid = max(block_tolerance(U, V, s, hmax) for U, V, s in zip(net.U, net.V, net.s, strict=True))
     e_mid += 2 * U_ROUND * hmax
     bnorm = float(np.linalg.norm(net.B_out, 2))
@@ -481,7 +483,7 @@ def measure_thm32(inst: dict) -> Verdict:
     if count != parameter_count(d, k, ell, r) or count > bound or ell != -(-n // k):
         return decide_flag(False, message="parameter count differs from the formula or bound",
                            diagnostics=info)
-    tol, derivation = network_tolerance(net, X)
+    tol, derivation = network_tolerance(net, states[0])
     return decide(err, 0.0, relation="<=", scale=1.0, tolerance=Tolerance(tol, derivation),
                   diagnostics=info)
 

@@ -88,7 +88,10 @@ class ReluResidualNet:
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         """N(x) for every row of ``X``: n x r."""
-        H = X @ self.A0.T
+        return self.head(X @ self.A0.T)
+
+    def head(self, H: np.ndarray) -> np.ndarray:
+        """The network after its first linear map: from h_0 (n x k) to the output (n x r)."""
         for U, V, s in zip(self.U, self.V, self.s, strict=True):
             H = residual_step(H, U, V, s)
         return block(H, self.A_out, self.B_out, self.s_out)
