@@ -9,7 +9,7 @@ nox.options.download_python = "never"
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHON = False  # the interpreter nox itself runs on (Python >= 3.11)
+PYTHON = None  # a virtualenv on the interpreter nox itself runs on (Python >= 3.11)
 
 
 @nox.session(python=PYTHON)
