@@ -400,8 +400,9 @@ LEMB2 = Claim(
     statement=r"m^{(j)}_i>0\ \forall j,i\in S_j \Rightarrow \exists (A_j,B_j,s_j)_{j\le\lceil n/k"
               r"\rceil}:\ h_\ell^{(i)}=q_{c(i)}",
     measure=measure_b2, parse=parse_b2,
-    strategy=lambda profile: strat.b2_instances(
-        data=strat.labelled_data(n=st.integers(10, 200 if profile == "ci" else 1000))),
+    strategy=lambda profile: strat.b2_instances(data=strat.labelled_data(
+        n=st.integers(10, 150 if profile == "ci" else 1000),
+        rho=0.5 if profile == "ci" else st.sampled_from([0.3, 0.5]))),  # small ci ledgers
     hypotheses=[Hypothesis("unit-surrogates", r"\|q_a\|=1", _unit_surrogates),
                 Hypothesis("positive-margins",
                            r"m^{(j)}_i=\|z^{(i)}\|^2-\max_{i'\ne i}\langle z^{(i)},"

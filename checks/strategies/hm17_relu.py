@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -169,8 +170,6 @@ def _b2(draw, data, max_draws):
     k *= 2  # widen once more: margins become positive w.h.p.
     Z = X @ random_projection(X.shape[1], k, rng).T
     Q = surrogate_labels(r, k, rng)
-    from hypothesis import assume
-
     assume(stage_margins(Z, labels, Q, k)[0].min() > 1e-6)
     return {"Z": Z, "labels": labels, "r": r, "Q": Q}
 
