@@ -52,7 +52,9 @@ ERRATA_B1 = (
     "factor 1/2 of the polarisation identity; correctly <alpha_j, alpha_i> <= 1 - rho'/2, which "
     "exceeds the uniform threshold 1 - 2 rho'. The printed construction (bias -(1-2rho') 1) "
     "fails under the printed 3 rho' separation (control 'printed-lemma', boundary instance "
-    "k=2, rho'=0.1: relative error 0.85). Checked instead: per-coordinate bias "
+    "k=2, rho'=0.1, off-target pre-activation 0.15 > 0: the block returns "
+    "(beta_1-alpha_1) + (beta_2-alpha_2)/2 on alpha_1, error 1.56 = ||beta_2-alpha_2||/2). "
+    "Checked instead: per-coordinate bias "
     "s_r = -(||alpha||^2/2 + 1/2 - rho') under 3 rho', the uniform bias under 6 rho', and the "
     "margin form m_i = ||alpha_i||^2 - max_j <alpha_i, alpha_j> > 0."
 )
