@@ -303,3 +303,11 @@ def test_registered():
 
     for claim in CLAIMS:
         assert get(claim.id) is claim
+
+
+def test_benchmark_script_runs_small():
+    """The n = 10,000 benchmark's code path, at a size a test can afford."""
+    from scripts.bench_hm17_expressivity import run
+
+    out = run(n=150, d=16, r=3, rho=0.3)
+    assert out["fits"] and out["hypotheses_unmet"] == [] and out["ell"] == math.ceil(150 / out["k"])
