@@ -24,6 +24,7 @@ from theory.constructions.hm17_expressivity import (
     b1_margins,
     build_network,
     lemma_b1_block,
+    lemma_b2_blocks,
     max_pairwise_inner,
     min_pairwise_distance,
     output_block,
@@ -175,6 +176,31 @@ def test_stage_margins_against_explicit_configurations():
         others = [Z[i] @ config[j] for j in range(n) if j != i]
         assert m[i] == pytest.approx(Z[i] @ Z[i] - max(others), rel=1e-12, abs=1e-13)
     assert min_sq == pytest.approx(pdist(Z, "sqeuclidean").min(), rel=1e-10)
+
+
+@pytest.mark.parametrize("method", ["margin", "fixed", "uniform"])
+def test_lemma_b2_blocks_are_lemma_b1_on_each_stage_configuration(method):
+    """Each stacked block equals Lemma B.1 applied to the explicit stage configuration
+    (moved points at their labels), S = the stage's group, beta = the labels."""
+    rng = np.random.default_rng(8)
+    n, k, r = 9, 6, 3
+    labels = rng.integers(0, r, n)
+    for _ in range(200):  # the margin form needs a draw with positive stage margins
+        X = _unit_rows(rng, n, 12)
+        Z, Q = X @ random_projection(12, k, rng).T, surrogate_labels(r, k, rng)
+        m = stage_margins(Z, labels, Q, k)[0]
+        if m.min() > 0:
+            break
+    assert m.min() > 0
+    v, m = Q[labels], (m if method == "margin" else None)
+    U, V, s = lemma_b2_blocks(Z, v, k, m, method=method, rho_prime=0.3)
+    for j, a in enumerate(range(0, n, k)):
+        config = np.where((np.arange(n) < a)[:, None], v, Z)
+        S = np.arange(a, min(a + k, n))
+        Uj, Vj, sj = lemma_b1_block(config, v, S, method=method, rho_prime=0.3)
+        np.testing.assert_allclose(U[j], Uj, rtol=1e-13)
+        np.testing.assert_allclose(V[j], Vj, rtol=1e-10, atol=1e-13)
+        np.testing.assert_allclose(s[j], sj, rtol=1e-12, atol=1e-15)
 
 
 def test_pairwise_extremes_against_scipy():

@@ -38,6 +38,7 @@ from theory.constructions.hm17_expressivity import (
     lemma_b2_blocks,
     max_pairwise_inner,
     min_pairwise_distance,
+    paper_recipe_network,
     stage_margins,
 )
 from theory.models.relu_residual import block, paper_parameter_count, parameter_count, residual_step
@@ -545,6 +546,8 @@ def _reproduce_success(profile: str) -> dict:
         for c in [10.0, 4.0, 2.0, 1.0, 0.5]:
             k = max(2, math.ceil(c * ln / rho**2))
             first = paper_ok = jl_ok = fitted = 0
+            recipe = {"fixed": 0, "uniform": 0}
+            Y = np.eye(r)[labels]
             for seed in range(seeds):
                 net, info = build_network(X, labels, r, k, np.random.default_rng(seed),
                                           max_draws=1)
@@ -552,21 +555,29 @@ def _reproduce_success(profile: str) -> dict:
                 paper_ok += info["paper_b1_hypotheses"]
                 jl_ok += math.sqrt(max(info["min_sq_separation"], 0)) >= rho * (1 - rho / 3)
                 if net is not None:
-                    fitted += float(np.max(np.abs(net.forward(X) - np.eye(r)[labels]))) < 1e-9
+                    fitted += float(np.max(np.abs(net.forward(X) - Y))) < 1e-9
+                for method in recipe:
+                    pnet, _ = paper_recipe_network(X, labels, r, k, np.random.default_rng(seed),
+                                                   method=method)
+                    with np.errstate(all="ignore"):
+                        recipe[method] += bool(np.max(np.abs(pnet.forward(X) - Y)) < 1e-9)
             rows.append([name, X.shape[0], round(min_pairwise_distance(X), 4), c, k,
-                         first / seeds, fitted / seeds, jl_ok / seeds, paper_ok / seeds])
+                         first / seeds, fitted / seeds, recipe["fixed"] / seeds,
+                         recipe["uniform"] / seeds, jl_ok / seeds, paper_ok / seeds])
     return {
         "title": f"Success of one draw of the random steps over {seeds} seeds (r={r}, "
                  f"rho={rho}), k = ceil(c ln n / rho^2)",
         "table": {"columns": ["data", "n", "min ||x_i - x_j||", "c", "k",
-                              "margins positive", "exact fit (< 1e-9)",
+                              "margins positive", "margin recipe fits (< 1e-9)",
+                              "B.1-fixed recipe fits", "printed recipe fits",
                               "min ||z_i - z_j|| >= rho(1-rho/3)",
                               "paper's B.1 hypotheses (stage 1)"],
                   "rows": rows},
         "paper": "k = c log n / rho^2 with c = 10 succeeds with high probability.",
         "ours": "Every draw with positive margins fits exactly. The margins need c of about 2 "
                 "on spread data and more on dense data; the printed Lemma B.1 hypotheses "
-                "rarely hold even at c = 10.",
+                "rarely hold even at c = 10, and the paper's recipe (rho' = observed norm "
+                "deviation, per-coordinate or printed bias) is compared end to end.",
     }
 
 

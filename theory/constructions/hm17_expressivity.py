@@ -34,6 +34,7 @@ __all__ = [
     "max_pairwise_inner",
     "min_pairwise_distance",
     "output_block",
+    "paper_recipe_network",
     "random_projection",
     "stage_margins",
     "surrogate_labels",
@@ -188,26 +189,50 @@ def stage_margins(
 
 
 def lemma_b2_blocks(
-    Z: np.ndarray, targets: np.ndarray, k: int, margins: np.ndarray
+    Z: np.ndarray, targets: np.ndarray, k: int, margins: np.ndarray | None = None,
+    *, method: str = "margin", rho_prime: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """HM17 Lemma B.2 (formal Lemma 3.3, eq. (3.3)): ceil(n/k) blocks, block j moving the
-    group S_j from z_i to targets_i by Lemma B.1 (margin form) and fixing every other point.
+    group S_j from z_i to targets_i by Lemma B.1 and fixing every other point.
 
-    Returns U, V (ell x k x k) and s (ell x k). ``margins`` from :func:`stage_margins`; all must
-    be positive.
+    Returns U, V (ell x k x k) and s (ell x k). ``method="margin"`` (the default, needs the
+    positive ``margins`` of :func:`stage_margins`) is what the network uses; ``"fixed"`` and
+    ``"uniform"`` apply the per-coordinate and the printed bias of :func:`lemma_b1_block` with
+    a given ``rho_prime`` at every stage (the paper's recipe; exact only under its hypotheses).
     """
     n = Z.shape[0]
     ell = -(-n // k)
-    if np.any(~(margins > 0)):
-        raise ValueError(f"Lemma B.2 construction needs positive margins; min {margins.min():.3g}")
     sq = np.einsum("ij,ij->i", Z, Z)
+    if method == "margin":
+        if margins is None or np.any(~(margins > 0)):
+            raise ValueError("Lemma B.2 margin construction needs positive stage margins")
+        bias = -(sq - margins / 2.0)
+    elif method in ("fixed", "uniform") and rho_prime is not None:
+        bias = -(sq / 2 + 0.5 - rho_prime) if method == "fixed" else np.full(n, 2 * rho_prime - 1)
+    else:
+        raise ValueError(f"method {method!r} unknown or missing rho_prime")
     pad = ell * k - n
     Zp = np.vstack([Z, np.zeros((pad, Z.shape[1]))]).reshape(ell, k, -1)
-    half = np.concatenate([margins / 2.0, np.ones(pad)]).reshape(ell, k)
-    bias = np.concatenate([-(sq - margins / 2.0), -np.ones(pad)]).reshape(ell, k)
+    on = np.concatenate([sq + bias, np.ones(pad)]).reshape(ell, k)  # on-target pre-activation
+    bias = np.concatenate([bias, -np.ones(pad)]).reshape(ell, k)
     move = np.vstack([targets - Z, np.zeros((pad, Z.shape[1]))]).reshape(ell, k, -1)
-    V = np.transpose(move / half[:, :, None], (0, 2, 1))
+    V = np.transpose(move / on[:, :, None], (0, 2, 1))
     return Zp, V, bias
+
+
+def paper_recipe_network(
+    X: np.ndarray, labels: np.ndarray, r: int, k: int, rng: np.random.Generator,
+    *, method: str = "uniform",
+) -> tuple[ReluResidualNet, float]:
+    """The paper's recipe end to end, for comparison: one draw of A_0 and q, every stage by
+    Lemma B.1 with ``method`` ``"uniform"`` (printed) or ``"fixed"`` and rho' set to the
+    observed norm deviation max |‖z‖^2 - 1|. Returns the network and that rho'."""
+    A0, Q = random_projection(X.shape[1], k, rng), surrogate_labels(r, k, rng)
+    Z = X @ A0.T
+    rho_p = float(np.max(np.abs(np.einsum("ij,ij->i", Z, Z) - 1.0)))
+    U, V, s = lemma_b2_blocks(Z, Q[labels], k, method=method, rho_prime=rho_p)
+    A_out, B_out, s_out, _, _ = output_block(Q)
+    return ReluResidualNet(A0, U, V, s, A_out, B_out, s_out), rho_p
 
 
 def build_network(
