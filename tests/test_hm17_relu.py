@@ -337,3 +337,13 @@ def test_benchmark_script_runs_small():
 
     out = run(n=150, d=16, r=3, rho=0.3)
     assert out["fits"] and out["hypotheses_unmet"] == [] and out["ell"] == math.ceil(150 / out["k"])
+
+
+def test_single_point_without_competitors_is_finite():
+    """With no other point the margin is ||alpha||^2 (not +inf), so the block stays finite."""
+    inst = hm.parse_b1({"alpha": [[1.0, 0.0]], "beta": [[2.0, 1.0]], "S": [0],
+                        "rho_prime": 0.1, "method": "margin"})
+    assert b1_margins(inst["alpha"], inst["S"])[0] == 1.0
+    assert hm.LEMB1.check(inst).status is Status.HOLDS
+    two = hm.parse_data({"X": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1], "r": 2, "rho": 0.5})
+    assert hm.THM32.check(two).status is Status.HOLDS

@@ -80,10 +80,12 @@ def max_pairwise_inner(X: np.ndarray) -> float:
 
 def b1_margins(alpha: np.ndarray, S: np.ndarray) -> np.ndarray:
     """m_i = ||alpha_i||^2 - max_{j != i} <alpha_i, alpha_j> for i in S (catalogue,
-    B.1-margin); ``+inf``-free: with a single point the max is taken as -inf."""
+    B.1-margin). With no other point the max is taken as 0 (m_i = ||alpha_i||^2), which keeps
+    the construction finite."""
     G = alpha[S] @ alpha.T
     G[np.arange(len(S)), S] = -np.inf
-    return np.einsum("ij,ij->i", alpha[S], alpha[S]) - G.max(axis=1, initial=-np.inf)
+    best = G.max(axis=1, initial=-np.inf)
+    return np.einsum("ij,ij->i", alpha[S], alpha[S]) - np.where(np.isfinite(best), best, 0.0)
 
 
 def lemma_b1_block(
@@ -185,7 +187,7 @@ def stage_margins(
         if n > 1 and G.shape[1] > 1:
             D2 = sq[a:b, None] + sq[None, a:] - 2.0 * G
             min_sq = min(min_sq, float(D2.min()))
-    return sq - best, min_sq
+    return sq - np.where(np.isfinite(best), best, 0.0), min_sq  # no competitor: max := 0
 
 
 def lemma_b2_blocks(
