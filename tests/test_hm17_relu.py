@@ -333,9 +333,14 @@ def test_registered():
 
 def test_benchmark_script_runs_small():
     """The n = 10,000 benchmark's code path, at a size a test can afford."""
-    from scripts.bench_hm17_expressivity import run
+    import importlib.util
+    from pathlib import Path
 
-    out = run(n=150, d=16, r=3, rho=0.3)
+    path = Path(__file__).resolve().parents[1] / "scripts" / "bench_hm17_expressivity.py"
+    spec = importlib.util.spec_from_file_location("bench_hm17_expressivity", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    out = bench.run(n=150, d=16, r=3, rho=0.3)
     assert out["fits"] and out["hypotheses_unmet"] == [] and out["ell"] == math.ceil(150 / out["k"])
 
 
