@@ -176,13 +176,20 @@ def test_thm21_paper_recipe_exceeds_bound_merged_does_not():
 
 
 def test_thm21_reproduction_series():
-    (rep,) = get("hm17.thm2.1").reproductions
+    rep = get("hm17.thm2.1").reproductions[0]
     out = rep.run("ci")
     labels = {s["label"] for s in out["series"]}
     assert any("merged" in label for label in labels)
     merged = next(s for s in out["series"] if "merged" in s["label"])
     assert max(merged["y"]) <= 1.0
     assert len(merged["x"]) == len(merged["y"]) > 10
+
+
+def test_thm21_recipe_table():
+    rep = get("hm17.thm2.1").reproductions[1]
+    rows = {row[0]: row for row in rep.run("ci")["table"]["rows"]}
+    assert rows["merged"][3] <= 1.0 and rows["merged"][4] == 0
+    assert rows["paper"][3] > 1.0  # the finding: the printed recipe can exceed the bound
 
 
 def test_claimC1_rotation_by_pi_repeated():

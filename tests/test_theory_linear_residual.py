@@ -76,8 +76,7 @@ def test_risk_exact_in_rationals():
 def test_gradient_matches_autograd(seed):
     """Lemma 2.4 against autograd with ell = 4 so that factor-order mistakes show."""
     A, R, Sigma = _instance(seed)
-    d, ell = 3, 4
-    ref = grad(_autograd_risk(R, Sigma, ell))(np.concatenate([a.ravel() for a in A]))
+    ref = grad(_autograd_risk(R, Sigma, 4))(np.concatenate([a.ravel() for a in A]))
     ours = np.concatenate([g.ravel() for g in lr.risk_gradient(A, R, Sigma)])
     assert np.linalg.norm(ours - ref) <= 1e-12 * np.linalg.norm(ref)
 
@@ -100,7 +99,8 @@ def test_gradient_matches_finite_differences():
             minus = [x.copy() for x in A]
             plus[i][a, b] += h
             minus[i][a, b] -= h
-            fd = (lr.population_risk(plus, R, Sigma) - lr.population_risk(minus, R, Sigma)) / (2 * h)
+            diff = lr.population_risk(plus, R, Sigma) - lr.population_risk(minus, R, Sigma)
+            fd = diff / (2 * h)
             assert abs(fd - G[i][a, b]) <= 1e-7 * (1 + abs(G[i][a, b]))
 
 

@@ -39,6 +39,15 @@ __all__ = [
 ]
 
 _SEEDS = st.integers(0, 2**32 - 1)
+# default dimension strategies (module-level so that defaults are not built per call)
+_INTS_0_2 = st.integers(0, 2)
+_INTS_0_40 = st.integers(0, 40)
+_INTS_1_30 = st.integers(1, 30)
+_INTS_1_4 = st.integers(1, 4)
+_INTS_1_5 = st.integers(1, 5)
+_INTS_1_6 = st.integers(1, 6)
+_INTS_2_5 = st.integers(2, 5)
+_INTS_2_6 = st.integers(2, 6)
 
 
 def _ints(value: Any, name: str, lo: int, hi: int | None = None) -> SearchStrategy[int]:
@@ -109,8 +118,8 @@ def _residual(draw, d, ell, lo, hi, with_mean):
 
 
 def residual_instances(
-    d: int | SearchStrategy[int] = st.integers(1, 4),
-    ell: int | SearchStrategy[int] = st.integers(1, 5),
+    d: int | SearchStrategy[int] = _INTS_1_4,
+    ell: int | SearchStrategy[int] = _INTS_1_5,
     entry_scale: tuple[float, float] = (0.05, 0.8),
     with_mean: bool = False,
 ) -> SearchStrategy[dict]:
@@ -152,8 +161,8 @@ def _ball(draw, d, ell, tau_max, sigma_lo):
 
 
 def ball_instances(
-    d: int | SearchStrategy[int] = st.integers(1, 4),
-    ell: int | SearchStrategy[int] = st.integers(1, 6),
+    d: int | SearchStrategy[int] = _INTS_1_4,
+    ell: int | SearchStrategy[int] = _INTS_1_6,
     tau_max: float = 0.95,
     sigma_min: float = 0.05,
 ) -> SearchStrategy[dict]:
@@ -187,8 +196,8 @@ def _near_identity(draw, d, ell, tau_max):
 
 
 def near_identity_instances(
-    d: int | SearchStrategy[int] = st.integers(1, 4),
-    ell: int | SearchStrategy[int] = st.integers(1, 5),
+    d: int | SearchStrategy[int] = _INTS_1_4,
+    ell: int | SearchStrategy[int] = _INTS_1_5,
     tau_max: float = 0.9,
 ) -> SearchStrategy[dict]:
     """Points near a global minimiser inside ``B_tau`` (Theorem 2.2): ``R = prod (I + B_i)``
@@ -207,8 +216,8 @@ def _standard(draw, d, ell):
 
 
 def standard_instances(
-    d: int | SearchStrategy[int] = st.integers(1, 4),
-    ell: int | SearchStrategy[int] = st.integers(2, 6),
+    d: int | SearchStrategy[int] = _INTS_1_4,
+    ell: int | SearchStrategy[int] = _INTS_2_6,
 ) -> SearchStrategy[dict]:
     """Instances ``{R, Sigma, ell}`` for the standard parameterisation at ``W = 0`` (§1.1)."""
     return _standard(_ints(d, "d", 1), _ints(ell, "ell", 1))
@@ -243,8 +252,8 @@ def _targets(draw, d, extra, log_scale, stress):
 
 
 def target_instances(
-    d: int | SearchStrategy[int] = st.integers(2, 5),
-    ell_extra: int | SearchStrategy[int] = st.integers(0, 40),
+    d: int | SearchStrategy[int] = _INTS_2_5,
+    ell_extra: int | SearchStrategy[int] = _INTS_0_40,
     log_scale: float = 2.0,
     stress: bool = True,
 ) -> SearchStrategy[dict]:
@@ -273,8 +282,8 @@ def _spd_targets(draw, d, extra, log_scale):
 
 
 def spd_target_instances(
-    d: int | SearchStrategy[int] = st.integers(1, 5),
-    ell_extra: int | SearchStrategy[int] = st.integers(0, 40),
+    d: int | SearchStrategy[int] = _INTS_1_5,
+    ell_extra: int | SearchStrategy[int] = _INTS_0_40,
     log_scale: float = 3.0,
 ) -> SearchStrategy[dict]:
     """Instances ``{R, ell}`` with ``R = Q diag(z) Q^T`` symmetric positive definite,
@@ -295,7 +304,7 @@ def _orth2(draw, q):
     return {"Q": Q, "q": draw(q)}
 
 
-def orthogonal_2x2(q: int | SearchStrategy[int] = st.integers(1, 30)) -> SearchStrategy[dict]:
+def orthogonal_2x2(q: int | SearchStrategy[int] = _INTS_1_30) -> SearchStrategy[dict]:
     """Instances ``{Q, q}`` of Claim A.1: ``Q = T(theta)`` or ``T(theta) diag(-1, 1)`` with
     ``theta`` uniform in ``[-pi, pi]`` (``|theta| -> pi`` is the tight case)."""
     return _orth2(_ints(q, "q", 1))
@@ -323,7 +332,7 @@ def _normal(draw, d):
     return {"U": Q @ D @ Q.T}
 
 
-def normal_matrices(d: int | SearchStrategy[int] = st.integers(1, 6)) -> SearchStrategy[dict]:
+def normal_matrices(d: int | SearchStrategy[int] = _INTS_1_6) -> SearchStrategy[dict]:
     """Instances ``{U}`` of Claim C.1: Haar orthogonal, skew-symmetric, or
     ``Q blockdiag(a_k I + b_k J) Q^T`` (general normal; ``"repeated"`` repeats one block,
     giving repeated complex eigenvalues)."""
@@ -350,8 +359,8 @@ def _pairs(draw, d, extra_rows):
 
 
 def matrix_pairs(
-    d: int | SearchStrategy[int] = st.integers(1, 5),
-    extra_rows: int | SearchStrategy[int] = st.integers(0, 2),
+    d: int | SearchStrategy[int] = _INTS_1_5,
+    extra_rows: int | SearchStrategy[int] = _INTS_0_2,
 ) -> SearchStrategy[dict]:
     """Instances ``{A, B}`` of Claim C.2: ``A`` (``m x d``, ``m = d + extra_rows``) with
     singular values ``e^{[-2, 2]}``, ``B`` (``d x k``) Gaussian, or along ``A``'s bottom right

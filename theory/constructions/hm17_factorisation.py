@@ -111,7 +111,7 @@ class OrthogonalBlocks:
         pairs (the paper's ``W'_j``, eq. (A.4)), ``"all"`` both (the merged ``W_j W'_j``)."""
         d = self.S.shape[0]
         W = np.eye(d)
-        for k, ((a, b), theta) in enumerate(zip(self.planes, self.angles)):
+        for k, ((a, b), theta) in enumerate(zip(self.planes, self.angles, strict=True)):
             is_rotation = k < self.rotation_count
             if part == "all" or (part == "rotations") == is_rotation:
                 W[np.ix_([a, b], [a, b])] = rotation(theta / q)
@@ -139,7 +139,7 @@ def orthogonal_blocks(U: np.ndarray) -> OrthogonalBlocks:
     if len(minus) % 2:
         raise ValueError("odd number of -1 eigenvalues: det U = -1, the signs cannot be paired")
     count = len(planes)
-    for a, b in zip(minus[::2], minus[1::2]):
+    for a, b in zip(minus[::2], minus[1::2], strict=True):
         planes.append((a, b))
         angles.append(math.pi)
     return OrthogonalBlocks(S, planes, angles, count)
@@ -228,12 +228,14 @@ def _build(parts: _Parts, q: int, p: int, merged: bool) -> list[np.ndarray]:
 
 def _best_split(R: np.ndarray, ell: int, per_q: int) -> tuple[int, int] | None:
     """The integer split ``(q, p)`` with ``ell = per_q * q + p`` minimising the predicted
-    ``max(rotation factor norm, scaling factor norm)``; ``p = 0`` only when ``K = I``."""
+    ``max(rotation factor norm, scaling factor norm)``; ``p = 0`` only when ``K = I`` to
+    rounding (``gamma = 0``)."""
     parts = _Parts(R)
     best = None
     for q in range(1, ell // per_q + 1):
         p = ell - per_q * q
-        if p == 0 and parts.scale_norm(1) > 0.0:
+        # p = 0 drops K: only when K = I to rounding (the product is certified afterwards)
+        if p == 0 and parts.scale_norm(1) > 8 * len(parts.k) * np.finfo(float).eps:
             continue
         value = max(parts.rotation_norm(q), parts.scale_norm(p))
         if best is None or value < best[0]:

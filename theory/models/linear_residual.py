@@ -100,7 +100,7 @@ def population_risk(
 
 def partial_products(A: Matrices) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """``([P_{>1}, ..., P_{>ell}], [P_{<1}, ..., P_{<ell}])`` (empty products are ``I``)."""
-    d, ell = A[0].shape[0], len(A)
+    d = A[0].shape[0]
     below = [np.eye(d)]
     for Ai in A[:-1]:
         below.append((np.eye(d) + Ai) @ below[-1])
@@ -133,7 +133,7 @@ def risk_gradient(
     middle = E @ (psd_sqrt(Sigma) if reading == "sqrt-sigma" else Sigma)
     above, below = partial_products(A)
     if reading == "no-transpose":
-        return [2.0 * a @ middle @ b for a, b in zip(above, below)]
+        return [2.0 * a @ middle @ b for a, b in zip(above, below, strict=True)]
     if reading == "descending-per-factor":
         d = A[0].shape[0]
         grads = []
@@ -146,7 +146,7 @@ def risk_gradient(
                 right = right @ (np.eye(d) + Aj.T)
             grads.append(2.0 * left @ middle @ right)
         return grads
-    return [2.0 * a.T @ middle @ b.T for a, b in zip(above, below)]
+    return [2.0 * a.T @ middle @ b.T for a, b in zip(above, below, strict=True)]
 
 
 def standard_gradient(W: Matrices, R: np.ndarray, Sigma: np.ndarray) -> list[np.ndarray]:
