@@ -259,3 +259,16 @@ def test_trivial_and_lower_bound():
     A = fac.trivial_factorisation(R, 2)
     assert np.array_equal(lr.residual_product(A), R)
     assert fac.factorisation_lower_bound(R, 2) == pytest.approx(math.exp(5) - 1)
+
+
+def test_constructed_minimisers_are_critical():
+    """Theorem 2.2, check (3): an exact factorisation inside the unit ball is a global minimiser,
+    so the Lemma 2.4 gradient vanishes there to rounding."""
+    rng = np.random.default_rng(31)
+    R = haar_orthogonal(rng, 3) @ np.diag([1.3, 1.0, 0.8]) @ haar_orthogonal(rng, 3).T
+    R = _fixed_det(R)
+    ell = 40
+    A = fac.merged_factorisation(R, ell, fac.best_merged_split(R, ell)[0])
+    assert lr.triple_norm(A) < 1
+    G = lr.risk_gradient(A, R, np.diag([1.0, 0.5, 2.0]))
+    assert math.sqrt(sum(np.sum(g * g) for g in G)) <= 1e3 * ell * U * np.linalg.norm(R)
