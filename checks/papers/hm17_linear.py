@@ -281,7 +281,7 @@ def _measure_lemma24(inst: Mapping[str, Any]) -> Verdict:
                                "reading": inst.get("reading", "lemma"), "fd_step": FD_STEP})
 
 
-def _lemma_controls() -> list[dict[str, Any]]:
+def _lemma_control_base() -> list[dict[str, Any]]:
     rng = np.random.default_rng(24)
     base = {"R": rng.standard_normal((3, 3)), "Sigma": np.diag([2.0, 1.0, 0.5]),
             "A": [0.4 * rng.standard_normal((3, 3)) for _ in range(4)]}
@@ -305,19 +305,19 @@ CLAIM_LEMMA_2_4 = Claim(
         Control("non-symmetric Sigma", drops="Sigma symmetric",
                 description="with Sigma != Sigma^T the gradient of tr(E Sigma E^T) is "
                 "P^T E (Sigma + Sigma^T) P^T, not 2 P^T E Sigma P^T",
-                instances=lambda: [dict(_lemma_controls(),
+                instances=lambda: [dict(_lemma_control_base(),
                                         Sigma=np.array([[1.0, 0.9, 0.0], [-0.9, 1.0, 0.0],
                                                         [0.0, 0.0, 1.0]]))]),
         Control("appendix per-factor transposes", drops="reading",
                 description="App. A.2 read with per-factor transposes in descending order "
                 "(catalogue control (a)); ell = 4 so the orders differ",
-                instances=lambda: [dict(_lemma_controls(), reading="descending-per-factor")]),
+                instances=lambda: [dict(_lemma_control_base(), reading="descending-per-factor")]),
         Control("no transposes", drops="reading", description="2 P_{>i} E Sigma P_{<i} "
                 "(catalogue control (b))",
-                instances=lambda: [dict(_lemma_controls(), reading="no-transpose")]),
+                instances=lambda: [dict(_lemma_control_base(), reading="no-transpose")]),
         Control("Sigma^{1/2}", drops="reading", description="Sigma^{1/2} in place of Sigma "
                 "(catalogue control (c))",
-                instances=lambda: [dict(_lemma_controls(), reading="sqrt-sigma")]),
+                instances=lambda: [dict(_lemma_control_base(), reading="sqrt-sigma")]),
     ],
     decides="Closed form against central differences of the closed-form risk (exact up to "
     "rounding, since f is quadratic along each entry); autograd agrees in the tests.",
