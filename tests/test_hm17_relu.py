@@ -17,7 +17,7 @@ import checks.papers.hm17_relu as hm
 from checks.framework import Status
 from checks.inputs import BadInput
 from checks.profiles import get_profile
-from checks.runner import run_control
+from checks.runner import run_control, sample_instances
 from checks.serialise import to_jsonable
 from checks.strategies import hm17_relu as strat
 from theory.constructions.hm17_expressivity import (
@@ -352,3 +352,16 @@ def test_single_point_without_competitors_is_finite():
     assert hm.LEMB1.check(inst).status is Status.HOLDS
     two = hm.parse_data({"X": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1], "r": 2, "rho": 0.5})
     assert hm.THM32.check(two).status is Status.HOLDS
+
+
+def test_strategies_validate_arguments():
+    from hypothesis.errors import InvalidArgument
+
+    for bad in [lambda: strat.labelled_data(n=1), lambda: strat.labelled_data(rho="x"),
+                lambda: strat.labelled_data(width=0), lambda: strat.b1_instances(method="paper"),
+                lambda: strat.b2_instances(max_draws=0)]:
+        with pytest.raises(InvalidArgument):
+            bad()
+    inst = next(iter(sample_instances(strat.labelled_data(n=30, d=12, r=3, rho=0.3, width=17),
+                                      PROFILE, 1)))
+    assert inst["k"] == 17 and inst["X"].shape[1] == 12

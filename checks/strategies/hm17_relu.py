@@ -92,10 +92,13 @@ def labelled_data(
     ``labels`` in [0, r) (every label used when n >= r), ``r``, ``rho``, width ``k``, ``seed``
     and ``max_draws``. Defaults: n in [10, 400], d in [8, 32], r in [2, 12], rho in {0.3, 0.5}.
 
-    ``width``: None for :func:`practical_width` (n, rho), a strategy, or a callable n -> strategy.
+    ``width``: None for :func:`practical_width` (n, rho), an integer, a strategy, or a callable
+    n -> strategy.
     Separation is obtained by thinning, so the final n can be below the drawn one; use
     d >= 8 with rho <= 0.5 to keep the loss small. Cost: an n x n Gram matrix.
     """
+    if not (width is None or callable(width) or isinstance(width, st.SearchStrategy)):
+        width = _strategy(width, "width", 1, 100_000)
     return _labelled(
         _strategy(st.integers(10, 400) if n is None else n, "n", 2, 20_000),
         _strategy(st.integers(8, 32) if d is None else d, "d", 1, 10_000),
