@@ -379,10 +379,10 @@ def cube_init(model: Feedforward, rng: np.random.Generator, scale: float = 1.0) 
 
 
 def gauss_newton(space: CanonicalSpace, model: Any, w0: np.ndarray, X: np.ndarray,
-                 y: np.ndarray, steps: int = 12) -> np.ndarray:
+                 y: np.ndarray, steps: int = 30) -> np.ndarray:
     """A few minimum-norm Gauss-Newton steps on ``F(w) = Qhat(c(w))`` (residual Jacobian
-    ``Phi H(w)^T``): a cheap way to reach (approximately) stationary points for Lemma 1.
-    Stops when ``F`` no longer decreases."""
+    ``Phi H(w)^T``), each halved until ``F`` decreases: a cheap way to reach (approximately)
+    stationary points for Lemma 1. Stops when no halving decreases ``F``."""
     Phi = design_matrix(space, X)
     w = np.array(w0, dtype=np.float64)
     f = truncated_objective(space, model, w, X, y)
@@ -390,9 +390,13 @@ def gauss_newton(space: CanonicalSpace, model: Any, w0: np.ndarray, X: np.ndarra
         c = network_coordinates(space, model, w)
         J = Phi @ disparity_matrix(space, model, w).T
         step = np.linalg.lstsq(J, Phi @ c - y, rcond=None)[0]
-        w_new = w - step
-        f_new = truncated_objective(space, model, w_new, X, y)
-        if not f_new < f:
+        for _ in range(30):  # damped: halve the step until F decreases
+            w_new = w - step
+            f_new = truncated_objective(space, model, w_new, X, y)
+            if f_new < f:
+                break
+            step = 0.5 * step
+        else:
             break
         w, f = w_new, f_new
     return w

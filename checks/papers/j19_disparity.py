@@ -771,6 +771,8 @@ def _parse_descent(params: Mapping[str, Any]) -> dict[str, Any]:
         inst = _parse_net(params)
     else:
         require(params, "n", "N", "w", "X", "y")
+        if "K" in params:
+            integer(params, "K", lo=1, hi=1)
         _, n, N = _parse_space({**params, "K": 1})
         if n != 0:
             raise BadInput("n: the sigmoid-product model is complete only for L = 1 (n = 0)")
@@ -1054,24 +1056,27 @@ def _dead_on_data_only() -> list[dict[str, Any]]:
 
 
 def _reproduction_dead(profile: str) -> dict[str, Any]:
-    steps = 150 if profile == "ci" else 600
-    base = network_instance(1, 3, 8, "relu", 5, 2019, N=128)
-    dead = kill_units(base, list(range(6)))  # 2 live units: rank <= 5 < L = 7
+    steps = 300 if profile == "ci" else 1000
+    base = network_instance(1, 1, 4, "relu", 3, 3, N=64)  # L = 3, T = 3, h = 4
+    runs = (("healthy", base),
+            ("3 of 4 units dead (rank 3 = L)", kill_units(base, [0, 1, 2])),
+            ("4 of 4 units dead (rank 1 < L)", kill_units(base, [0, 1, 2, 3])))
     series = []
-    for label, inst in (("healthy", base), ("6 of 8 units dead", dead)):
+    for label, inst in runs:
         run = armijo_descent(_space(inst), _model(inst), inst["w"], inst["X"], inst["y"],
                              steps, 1.0)
         x = list(range(run["F"].size))
         series.append({"label": f"F, {label}", "x": x, "y": run["F"].tolist()})
         series.append({"label": f"sigma_L(H), {label}", "x": x,
                        "y": np.maximum(run["sigma_L"], 1e-300).tolist()})
-    return {"title": "sigma_L(H(w_n)) and the truncated loss along Armijo gradient descent "
-                     "(ReLU, K = 1, L = 7, h = 8, T = 5)",
+    return {"title": "sigma_L(H(w_n)) and the truncated loss F along Armijo gradient descent "
+                     "(ReLU, K = 1, L = 3, h = 4, T = 3)",
             "series": series, "xlabel": "step n", "ylabel": "value", "logy": True,
-            "paper": "§3.3: dead units zero rows of H; many dead units destroy completeness "
+            "paper": "§3.3: dead units zero rows of H; enough dead units destroy completeness "
                      "and block convergence to a global minimum.",
-            "ours": "healthy: sigma_L(H) stays away from 0 and F decays to ~0; 6 dead units: "
-                    "sigma_L(H) = 0 (rank <= 2*2+1 = 5 < 7) and F stalls above 0."}
+            "ours": "healthy and with one live unit left (rank 2*1+1 = 3 = L): sigma_L(H) stays "
+                    "positive and F decays towards 0; all units dead: rank H = 1 < L, "
+                    "sigma_L(H) = 0 and F stalls at sum (y - mean y)^2 > 0."}
 
 
 S331 = Claim(
