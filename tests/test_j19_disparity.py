@@ -312,3 +312,13 @@ def test_rank_drop_is_predicted_exactly_for_dead_units():
         v = claim.check(inst)
         assert v.status is Status.HOLDS, v.diagnostics
         assert v.diagnostics["rank"] == min(9, 2 * (9 - k) + 1)
+
+
+def test_rank_drop_is_predicted_exactly_for_duplicated_units():
+    base = network_instance(1, 6, 6, "relu", 1, 78, N=512)  # L = 13 = 2h+1
+    full = BY_ID["j19.s3.3.3"].check(base)
+    assert full.status is Status.HOLDS and full.diagnostics["rank"] == 13
+    inst = {**duplicate_unit(base, 2, 4), "pair": [2, 4]}
+    v = BY_ID["j19.s3.3.2"].check(inst)
+    assert v.status is Status.HOLDS, v.diagnostics
+    assert v.diagnostics["rank"] == v.diagnostics["rank_predicted"] == 2 * 5 + 1

@@ -48,6 +48,7 @@ from theory.fourier import (
     CanonicalSpace,
     SigmoidProduct,
     armijo_descent,
+    canonical_coordinates,
     canonical_gradient,
     canonical_loss,
     dead_units,
@@ -193,8 +194,6 @@ def _bundle(space: CanonicalSpace, model: Any, w: np.ndarray, X: np.ndarray,
     G = space.grid()
     c = network_coordinates(space, model, w)
     D = np.asarray(jacobian(model, w, G, method="analytic"))
-    from theory.fourier import canonical_coordinates
-
     H = canonical_coordinates(space, D.T)
     gc = canonical_gradient(Phi, y, c)
     gF = H @ gc
@@ -973,6 +972,22 @@ def _relu_prediction(inst: Mapping[str, Any], live: int) -> int:
     return min((2 * inst["n"] + 1) ** inst["K"], (inst["K"] + 1) * live + 1)
 
 
+def _crossing_units(inst: Mapping[str, Any]) -> list[int]:
+    """ReLU units whose hyperplane cuts the open cube (neither dead nor affine on it), with
+    a nonzero outgoing weight and a hyperplane shared with no other unit: the units the exact
+    rank prediction counts."""
+    (W, b), (a, _) = _model(inst).unflatten(inst["w"])
+    hi = b + np.maximum(W, 0.0).sum(axis=1)
+    lo = b + np.minimum(W, 0.0).sum(axis=1)
+    P = np.column_stack([W, b])
+    out = []
+    for j in range(W.shape[0]):
+        shared = any(np.array_equal(P[j], P[i]) for i in range(W.shape[0]) if i != j)
+        if lo[j] < 0 < hi[j] and a[0, j] != 0 and not shared:
+            out.append(j)
+    return out
+
+
 def _rank_vs_prediction(H: np.ndarray, predicted: int) -> bool | None:
     cert = certified_rank(H)
     if not cert.certain:
@@ -1014,9 +1029,19 @@ def _measure_s331(inst: Mapping[str, Any]) -> Verdict:
     diag = {"max_dead_row": zero_rows, "max_dead_grad_F": float(np.max(np.abs(gF[rows]))),
             "max_dead_grad_Q": float(np.max(np.abs(gQ[rows]))), "gd_unchanged": unchanged,
             "rank": cert.rank, "rank_certain": cert.certain, "rank_bound": bound}
+    # exactly the dead units' rows vanish (other units: only if dead too, or a_j = 0 for w, b)
+    expected_zero = {m for j in dead_units(model, w) for m in unit_indices(model, j)}
+    (_, _), (a_out, _) = model.unflatten(w)
+    expected_zero |= {m for j in np.flatnonzero(a_out[0] == 0) for m in unit_indices(model, j)[:-1]}
+    actual_zero = set(np.flatnonzero(np.max(np.abs(H), axis=1) == 0.0).tolist())
+    diag["zero_rows_as_predicted"] = actual_zero == expected_zero
     ok: bool | None = (zero_rows == 0.0 and unchanged and diag["max_dead_grad_F"] == 0.0
-                       and diag["max_dead_grad_Q"] == 0.0 and cert.rank <= bound)
-    if ok and inst["activation"] == "relu":
+                       and diag["max_dead_grad_Q"] == 0.0 and diag["zero_rows_as_predicted"])
+    if ok and cert.rank > bound:
+        ok = False if cert.certain else None
+    crossing = _crossing_units(inst)
+    if ok and inst["activation"] == "relu" and len(crossing) == inst["h"] - k:
+        # every other unit cuts the cube at its own hyperplane: the rank is predicted exactly
         pred = _relu_prediction(inst, inst["h"] - k)
         diag["rank_predicted"] = pred
         ok = _rank_vs_prediction(H, pred)
@@ -1131,7 +1156,8 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
                        and kept <= 4 * gamma(G) * max(1.0, float(np.max(np.abs(w)))) * w.size)
     if ok:
         ok = None if (not cert.certain and cert.rank > bound) else cert.rank <= bound
-    if ok and inst["activation"] == "relu":
+    if ok and inst["activation"] == "relu" and len(_crossing_units(inst)) == inst["h"] - 2:
+        # the pair counts once; every other unit cuts the cube at its own hyperplane
         pred = _relu_prediction(inst, inst["h"] - 1)
         diag["rank_predicted"] = pred
         ok = _rank_vs_prediction(H, pred)
