@@ -72,7 +72,7 @@ def networks(K: Any = 1, n: Any = None, activation: Any = "relu", *, h_extra: An
              T: Any = None, scale: Any = None, N: int | None = None) -> SearchStrategy:
     """Instances of :func:`network_instance` in the catalogue's well-conditioned regimes:
     ReLU with ``h = L + h_extra`` (so ``M >= L`` and ``(K+1) h + 1 > L``), smooth activations
-    with ``h = 2L + h_extra`` and input-weight scale 10 (``K = 1``) or 6 (``K = 2``);
+    with ``h = 2L + h_extra`` (``h >= 1`` always) and input-weight scale 10 (``K = 1``) or 6 (``K = 2``);
     ``T`` samples, ``1 <= T <= L`` by default. Each argument may be a value or a strategy;
     ``n`` defaults to ``1..3`` (``K = 1``) or ``1`` (``K = 2``); ``N`` is the grid for ``K = 1``
     (for ``K = 2`` it is capped at 64 per axis)."""
@@ -86,7 +86,7 @@ def networks(K: Any = 1, n: Any = None, activation: Any = "relu", *, h_extra: An
         act = draw(_st(activation))
         L = (2 * order + 1) ** k
         extra = draw(_st(h_extra) if h_extra is not None else st.integers(0, 3))
-        h = (L if act == "relu" else (2 * L if k == 1 else L)) + extra
+        h = max(1, (L if act == "relu" else (2 * L if k == 1 else L)) + extra)
         t = draw(_st(T) if T is not None else st.integers(1, L))
         sc = draw(_st(scale)) if scale is not None else (1.0 if act == "relu" else
                                                          (10.0 if k == 1 else 6.0))
