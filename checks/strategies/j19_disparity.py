@@ -73,7 +73,8 @@ def networks(K: Any = 1, n: Any = None, activation: Any = "relu", *, h_extra: An
     """Instances of :func:`network_instance` in the catalogue's well-conditioned regimes:
     ReLU with ``h = L + h_extra`` (so ``M >= L`` and ``(K+1) h + 1 > L``), smooth activations
     with ``h = 2L + h_extra`` (``K = 1``) or ``L + h_extra`` (``K = 2``) and input-weight scale
-    10 (``K = 1``) or 6 (``K = 2``), always ``h >= 1``; ``T`` samples, ``1 <= T <= L`` by default. Each argument may be a value or a strategy;
+    10 (``K = 1``) or 6 (``K = 2``), always ``h >= 1``; ``T`` samples, ``1 <= T <= L`` by
+    default. Each argument may be a value or a strategy;
     ``n`` defaults to ``1..3`` (``K = 1``) or ``1`` (``K = 2``); ``N`` is the grid for ``K = 1``
     (for ``K = 2`` it is capped at 64 per axis)."""
 
