@@ -411,3 +411,68 @@ HM17_RELU = [
 @pytest.mark.parametrize(("cid", "build"), _case_params(HM17_RELU))
 def test_hm17_relu_ill_conditioned(cid, build):
     _assert_not_wrong(cid, build())
+
+
+# ------------------------------------------------------------------ j19 (disparity matrix)
+
+def _j19_net(**kw) -> dict:
+    from checks.strategies.j19_disparity import network_instance
+
+    return dict(network_instance(1, 2, 6, "relu", 4, 61, N=256), **kw)
+
+
+def _j19_dead(scale: float) -> dict:
+    from checks.strategies.j19_disparity import kill_units
+
+    inst = kill_units(_j19_net(), [0])
+    return dict(inst, dead=[0], w=scale * inst["w"])
+
+
+def _j19_pair(scale: float) -> dict:
+    from checks.strategies.j19_disparity import duplicate_unit
+
+    inst = duplicate_unit(_j19_net(), 0, 1)
+    return dict(inst, pair=[0, 1], w=scale * inst["w"])
+
+
+def _thm1(X: list[float], n: int = 2, y_scale: float = 1.0) -> dict:
+    return {"K": 1, "n": n, "X": np.array(X)[:, None], "y": y_scale * np.array([0.0, 1.0, 0.0])}
+
+
+J19_RANK = (
+    "the rank decision uses sigma_L/sigma_1 <= 1e-12 -> DEFICIENT (RANK_RULE) and "
+    "certified_rank's relative threshold on H itself; scaling w by 2^-40 (exact) leaves every "
+    "dead/duplicate/crossing structure and the exact rank unchanged but makes the rows of the "
+    "output bias (order 1) dwarf the others (order |w|), so an exactly full-rank H is declared "
+    "deficient -> 'violated'. Fix in j19_disparity (_rank_state, _rank_vs_prediction): decide "
+    "on H with rows equilibrated by exact powers of two (rank is invariant under row scaling), "
+    "and call DEFICIENT only with a certificate (exact rank in SymPy for small H, or the "
+    "structural count), otherwise inconclusive")
+J19_THM1_WRAP = (
+    "x = 0 and x = 1 - 2^-53 are distinct on the torus, so the K = 1 'rank Phi = T' hypothesis "
+    "is taken as implied (Haar property) and the exact Phi is full row rank (min loss 0), but "
+    "the stored rows agree to 1e-16 and least squares leaves |r|^2 = 0.5: 'violated'. Fix in "
+    "j19_disparity: certify rank Phi = T for K = 1 too (out-of-scope / inconclusive when "
+    "uncertain), or add sigma_T(Phi)'s noise floor to _min_loss's bound and answer inconclusive "
+    "when sigma_T(Phi) <= 10 max(T, L) u sigma_1(Phi)")
+
+J19 = [
+    ("j19.thm1", "points-1e-15-apart", lambda: _thm1([0.3, 0.3 + 1e-15, 0.7]), None),
+    ("j19.thm1", "points-1e-12-apart", lambda: _thm1([0.3, 0.3 + 1e-12, 0.7], n=5), None),
+    ("j19.thm1", "y-2^-1000", lambda: _thm1([0.1, 0.5, 0.8], y_scale=2.0**-1000), None),
+    ("j19.thm1", "points-2^-53-apart-across-the-wrap", lambda: _thm1([0.0, 1 - 2.0**-53, 0.5]),
+     J19_THM1_WRAP),
+    ("j19.thm1", "y-2^540", lambda: _thm1([0.1, 0.5, 0.8], y_scale=2.0**540), OVERFLOW),
+    ("j19.s3.3.3", "w-2^-20", lambda: _j19_net(w=2.0**-20 * _j19_net()["w"]), None),
+    ("j19.s3.3.3", "w-2^-40", lambda: _j19_net(w=2.0**-40 * _j19_net()["w"]), J19_RANK),
+    ("j19.s3.3.1", "w-2^-20", lambda: _j19_dead(2.0**-20), None),
+    ("j19.s3.3.1", "w-2^-60", lambda: _j19_dead(2.0**-60), J19_RANK),
+    ("j19.s3.3.2", "w-2^-500", lambda: _j19_pair(2.0**-500), J19_RANK),
+    ("j19.lem1", "w-2^-500", lambda: _j19_net(w=2.0**-500 * _j19_net()["w"]), None),
+    ("j19.lem1", "w-2^500", lambda: _j19_net(w=2.0**500 * _j19_net()["w"]), OVERFLOW),
+]
+
+
+@pytest.mark.parametrize(("cid", "build"), _case_params(J19))
+def test_j19_ill_conditioned(cid, build):
+    _assert_not_wrong(cid, build())
