@@ -479,3 +479,100 @@ def test_compare_without_controls_keys():
     assert compare({"claims": [_entry("a")]}, {"claims": [_entry("a")]}) == []
     base = {"claims": [_entry("a", controls=[{"name": "c", "passed": True}])]}
     assert compare({"claims": [_entry("a")]}, base) == ["a: control c no longer shows the failure"]
+
+
+def test_gpu_name_from_cupy(monkeypatch):
+    import sys
+    import types
+
+    asked = []
+
+    def props(name):
+        def get(device):
+            asked.append(device)
+            return {"name": name}
+        return get
+
+    fake = types.SimpleNamespace(cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(
+        getDeviceProperties=props(b"NVIDIA H100"))))
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    assert ledger._gpu_name() == "NVIDIA H100" and asked == [0]
+    fake.cuda.runtime.getDeviceProperties = props("H200")
+    assert ledger._gpu_name() == "H200"
+    monkeypatch.setitem(sys.modules, "cupy", None)  # import fails: CPU only
+    assert ledger._gpu_name() is None
+
+
+def test_claim_metadata_fields():
+    meta = ledger.claim_metadata(AMGM)
+    assert meta == {
+        "id": "toy.amgm", "paper": "hm17", "source": "folklore", "title": "AM-GM",
+        "statement": AMGM.statement,
+        "hypotheses": [{"name": "nonneg", "statement": r"a, b \ge 0"}],
+        "decides": "", "errata": [],
+    }
+
+
+@pytest.fixture(scope="module")
+def amgm_ledger():
+    from checks.runner import run_claim
+
+    profile = get_profile("ci")
+    run = run_claim(AMGM, profile)
+    return run, ledger.build_ledger([AMGM], [run], profile, 1.25, backend="cupy")
+
+
+def test_build_ledger_structure(amgm_ledger):
+    run, led = amgm_ledger
+    assert list(led) == ["schema", "created", "profile", "seed", "environment", "papers",
+                         "summary", "tightness_tolerance", "claims", "regressions", "baseline"]
+    assert (led["schema"], led["profile"], led["seed"]) == (
+        ledger.SCHEMA, "ci", get_profile("ci").seed)
+    assert led["created"].endswith("+00:00") and len(led["created"]) == 25  # UTC, seconds
+    assert led["environment"]["backend"] == "cupy"
+    assert led["papers"] == {"hm17": ledger.PAPERS["hm17"]}
+    assert led["summary"] == {"claims": 1, "holds": 1, "violated": 0, "inconclusive": 0,
+                              "out-of-scope": 0, "controls": 2, "controls_passed": 2,
+                              "seconds": 1.25}
+    assert led["tightness_tolerance"] == ledger.TIGHTNESS_TOLERANCE
+    assert led["regressions"] == [] and led["baseline"] == {"path": None, "compared": False}
+    entry = led["claims"][0]
+    assert entry["id"] == "toy.amgm" and entry["statement"] == AMGM.statement
+    assert entry["verdict"] == run.verdict and [c["name"] for c in entry["controls"]] == [
+        "negative", "negative-search"]
+    assert entry["controls"][0]["passed"] is True
+
+
+def test_build_ledger_default_backend_and_counts():
+    from checks.runner import ClaimRun
+
+    def fake_run(cid, verdict):
+        return ClaimRun(id=cid, verdict=verdict, counts={}, instances=0, sizes={},
+                        tightness=None, worst_instance=None, worst_verdict=None,
+                        first_failure=None, slacks=[], controls=[], reproductions=[],
+                        seconds=0.0)
+
+    claims = [AMGM, AMGM, AMGM]
+    runs = [fake_run("a", "violated"), fake_run("b", "out-of-scope"), fake_run("c", "violated")]
+    led = ledger.build_ledger(claims, runs, get_profile("ci"), 0.0)
+    assert led["environment"]["backend"] == "numpy"
+    s = led["summary"]
+    assert (s["holds"], s["violated"], s["out-of-scope"], s["inconclusive"]) == (0, 2, 1, 0)
+    with pytest.raises(ValueError):
+        ledger.build_ledger(claims, runs[:2], get_profile("ci"), 0.0)
+
+
+def test_build_ledger_orders_papers_by_the_catalogue(monkeypatch):
+    from checks.runner import ClaimRun
+
+    keys = list(ledger.PAPERS)
+    if len(keys) < 2:
+        pytest.skip("needs two papers")
+    claims = [Claim(id=f"x.{k}", paper=k, source="s", title="t", statement="s",
+                    measure=lambda i: decide_flag(True), parse=dict,
+                    strategy=lambda p: None) for k in reversed(keys)]
+    runs = [ClaimRun(id=c.id, verdict="holds", counts={}, instances=0, sizes={},
+                     tightness=None, worst_instance=None, worst_verdict=None,
+                     first_failure=None, slacks=[], controls=[], reproductions=[], seconds=0.0)
+            for c in claims]
+    assert list(ledger.build_ledger(claims, runs, get_profile("ci"), 0.0)["papers"]) == keys
