@@ -32,6 +32,7 @@ from checks.framework import Status
 from checks.registry import get
 from theory.linalg import (
     certified_rank,
+    certified_rank_gram,
     exact_rank,
     in_column_space,
     positive_definite,
@@ -131,6 +132,10 @@ def test_certified_rank_never_exceeds_the_exact_rank(A):
     that many non-zero singular values: ``rank <= exact rank`` whether or not ``certain``."""
     cert = certified_rank(A)
     assert cert.rank <= exact_rank(A), cert.derivation
+    G = np.ldexp(A, -int(np.frexp(np.max(np.abs(A)))[1]))  # exact rescale: no over/underflow
+    M = G @ G.T
+    gram = certified_rank_gram(M)
+    assert gram.rank <= exact_rank(M), gram.derivation
 
 
 @settings(max_examples=30, deadline=None)
