@@ -26,6 +26,7 @@ from checks.framework import (
     Claim,
     Control,
     Hypothesis,
+    Reproduction,
     Status,
     Tolerance,
     Verdict,
@@ -576,3 +577,111 @@ def test_build_ledger_orders_papers_by_the_catalogue(monkeypatch):
                      first_failure=None, slacks=[], controls=[], reproductions=[], seconds=0.0)
             for c in claims]
     assert list(ledger.build_ledger(claims, runs, get_profile("ci"), 0.0)["papers"]) == keys
+
+
+# ------------------------------------------------------------------ runner.py
+
+def _verdict(status, rel, size=None):
+    v = Verdict(status, relative_slack=rel)
+    if size is not None:
+        v.diagnostics["size"] = size
+    return v
+
+
+def test_tally_counts_sizes_failures_and_worst():
+    from checks.runner import _Tally
+
+    t = _Tally()
+    assert t.first_failure is None and t.worst is None
+    assert t.add({"i": 1}, _verdict(Status.HOLDS, 0.5, {"n": 3})) == -0.5
+    assert t.add({"i": 2}, _verdict(Status.HOLDS, 0.25, {"n": 1})) == -0.25
+    assert t.add({"i": 3}, _verdict(Status.HOLDS, 0.25, {"n": 7})) == -0.25
+    assert t.add({"i": 4}, _verdict(Status.INCONCLUSIVE, None)) == -math.inf
+    assert t.add({"i": 5}, _verdict(Status.HOLDS, math.nan)) == -math.inf
+    assert t.first_failure is None
+    assert t.add({"i": 6}, _verdict(Status.OUT_OF_SCOPE, None)) == -math.inf
+    assert t.add({"i": 7}, _verdict(Status.VIOLATED, -0.5)) == 0.5
+    assert t.counts == {"holds": 4, "inconclusive": 1, "out-of-scope": 1, "violated": 1}
+    assert t.sizes == {"n": [1, 7]}
+    assert t.slacks == [0.5, 0.25, 0.25]
+    assert t.worst[0] == 0.25 and t.worst[1] == {"i": 2}  # the first of equal minima is kept
+    assert t.first_failure["instance"] == {"i": 6}
+    assert t.first_failure["verdict"]["status"] == "out-of-scope"
+    assert set(t.first_failure) == {"instance", "verdict"}
+
+
+def test_tally_violated_is_a_first_failure_and_not_a_worst():
+    from checks.runner import _Tally
+
+    t = _Tally()
+    t.add({"i": 1}, _verdict(Status.VIOLATED, -2.0))
+    t.add({"i": 2}, _verdict(Status.VIOLATED, -3.0))
+    assert t.first_failure["instance"] == {"i": 1} and t.worst is None and t.slacks == []
+
+
+def _toy_claim(**kw):
+    from hypothesis import strategies as st
+
+    seen = {}
+
+    def strategy(profile):
+        seen["profile"] = profile
+        return st.integers(0, 100).map(lambda k: {"k": k})
+
+    def run(profile):
+        seen["reproduction"] = profile
+        return {"title": "toy", "table": {"columns": ["k"], "rows": [[1]]}}
+
+    claim = Claim(
+        id="toy.runner", paper="hm17", source="s", title="t", statement="s",
+        measure=lambda i: decide(float(i["k"]), 100.0, tolerance=Tolerance(0.0, "exact"),
+                                 scale=100.0),
+        parse=dict, strategy=strategy, max_examples={"ci": 7, "dev": 3},
+        controls=[Control("over", "none", "k > 100", instances=[{"k": 101}])],
+        reproductions=[kw.pop("reproduction", None) or Reproduction("rep", "a toy table", run)],
+        size=lambda i: {"k": float(i["k"])}, **kw)
+    return claim, seen
+
+
+def test_run_claim_uses_the_profile_everywhere():
+    from checks.runner import run_claim
+
+    claim, seen = _toy_claim()
+    messages = []
+    run = run_claim(claim, get_profile("ci"), progress=messages.append)
+    assert seen == {"profile": "ci", "reproduction": "ci"}
+    assert run.instances == 7 and run.counts["holds"] == 7
+    assert messages == ["toy.runner: control over", "toy.runner: reproduction rep"]
+    assert run.reproductions == [{"title": "toy", "table": {"columns": ["k"], "rows": [[1]]},
+                                  "name": "rep", "description": "a toy table"}]
+    assert run.controls[0].passed and run.controls[0].instance == {"k": 101}
+    assert run.sizes["k"][0] <= run.sizes["k"][1]
+    assert run.slacks == sorted(run.slacks) and run.tightness == run.slacks[0]
+
+
+def test_run_claim_switches():
+    from checks.runner import run_claim
+
+    claim, seen = _toy_claim()
+    run = run_claim(claim, get_profile("ci"), run_controls=False, run_reproductions=False)
+    assert run.controls == [] and run.reproductions == [] and "reproduction" not in seen
+    default = run_claim(_toy_claim()[0], get_profile("ci"))
+    assert len(default.reproductions) == 1 and len(default.controls) == 1
+
+
+def test_run_claim_keeps_the_reproductions_own_name():
+    from checks.runner import run_claim
+
+    rep = Reproduction("rep", "desc", lambda p: {"title": "x", "name": "own",
+                                                   "description": "own desc"})
+    claim, _ = _toy_claim(reproduction=rep)
+    out = run_claim(claim, get_profile("ci"), run_controls=False).reproductions[0]
+    assert (out["name"], out["description"]) == ("own", "own desc")
+
+
+def test_claim_run_to_json_has_controls():
+    from checks.runner import run_claim
+
+    out = run_claim(_toy_claim()[0], get_profile("ci")).to_json()
+    assert out["controls"][0]["name"] == "over" and out["controls"][0]["passed"] is True
+    assert out["id"] == "toy.runner" and out["verdict"] == "holds"
