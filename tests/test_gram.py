@@ -89,3 +89,11 @@ def test_hadamard_gram_equals_phi_phiT(seed, n, m1, m2):
 def test_hadamard_gram_rejects_mismatched_rows():
     with pytest.raises(ValueError, match="rows"):
         hadamard_gram(np.ones((3, 2)), np.ones((4, 2)))
+
+
+def test_blocked_hadamard_gram_is_the_same_product():
+    rng = np.random.default_rng(9)
+    Z, S = rng.standard_normal((50, 3)), rng.uniform(size=(50, 7))
+    full = hadamard_gram(Z, S)
+    # the strips go through different BLAS kernels: equal up to gamma_(m1 + m2) rounding
+    assert np.max(np.abs(hadamard_gram(Z, S, block_rows=8) - full)) <= 4 * gamma(10) * np.max(full)
