@@ -97,3 +97,24 @@ def test_blocked_hadamard_gram_is_the_same_product():
     full = hadamard_gram(Z, S)
     # the strips go through different BLAS kernels: equal up to gamma_(m1 + m2) rounding
     assert np.max(np.abs(hadamard_gram(Z, S, block_rows=8) - full)) <= 4 * gamma(10) * np.max(full)
+
+
+def test_bench_smoke_prints_the_summary_json(capsys):
+    """``python -m checks bench`` at toy sizes: the last line is one JSON object with the keys
+    issue 10 names, and every method pair agrees."""
+    import json
+
+    from checks.bench import main
+
+    assert main(["--quick", "--gram-n", "4", "--autograd-n", "4", "--rank-n", "20"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in (
+        "gram_speedup_vs_formed_jacobian",
+        "jacobian_speedup_vs_autograd",
+        "jacobian_ratio_to_jax",
+        "hadamard_rank_speedup_vs_svd",
+        "max_relative_disagreement",
+    ):
+        assert key in summary
+    assert summary["max_relative_disagreement"] < 1e-12
+    assert summary["rank_decisions_agree"] is True

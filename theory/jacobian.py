@@ -59,7 +59,9 @@ def sensitivities(model: Feedforward, theta: Any, X: Any) -> tuple[list[Any], li
     Delta = [delta]
     for l in range(model.n_layers - 2, -1, -1):
         W_next = layers[l + 1][0]
-        delta = (delta @ W_next) * model.activations[l].d1(Z[l])[:, None, :]
+        # one (n d_y x m_{l+1}) @ (m_{l+1} x m_l) product, not n small batched ones
+        back = xp.reshape(xp.reshape(delta, (n * d_y, delta.shape[-1])) @ W_next, (n, d_y, -1))
+        delta = back * model.activations[l].d1(Z[l])[:, None, :]
         Delta.append(delta)
     return A, Delta[::-1]
 

@@ -203,8 +203,11 @@ def _cholesky_in_place_ok(M: Any, xp: Any) -> bool:
         return _cholesky_ok(M)
     import scipy.linalg
 
+    # LAPACK factors Fortran-ordered arrays in place; a C-ordered symmetric M is M^T in Fortran
+    # order, so factor that view rather than let f2py copy N^2 numbers.
+    A = M.T if M.flags.c_contiguous else M
     try:
-        R = scipy.linalg.cholesky(M, lower=True, overwrite_a=True, check_finite=False)
+        R = scipy.linalg.cholesky(A, lower=True, overwrite_a=True, check_finite=False)
     except linalg_error_types():
         return False
     return bool(np.all(np.isfinite(np.diagonal(R))))
