@@ -180,3 +180,10 @@ def test_positive_definite_in_place_agrees(order):
         M = 0.5 * (M + M.T)
         assert positive_definite(M.copy(order=order), overwrite=True).value is expected
         assert positive_definite(M).value is (expected if lam_min >= 0 else False)
+
+
+def test_float32_input_is_decided_in_float64():
+    M = np.diag([1.0, 1e-9]).astype(np.float32)
+    assert positive_definite(M).value is True
+    assert certified_rank_gram(M).rank == 2
+    assert certified_rank(M).threshold == pytest.approx(10 * 2 * U * 1.0)

@@ -74,9 +74,12 @@ def _analytic_feedforward(model: Feedforward, theta: Any, X: Any) -> Any:
     J = lib.empty((n, d_y, P), dtype=theta.dtype)
     for (m, k), start, a, d in zip(model.shapes, model.offsets(), A, Delta, strict=False):
         block = J[:, :, start : start + m * k].reshape(n, d_y, m, k)
-        # The block must be a view into J: writing into a reshaped copy would be lost.
-        assert lib.shares_memory(block, J)
-        lib.multiply(d[:, :, :, None], a[:, None, None, :], out=block)
+        if lib.may_share_memory(block, J):  # a view (a copy is a fresh buffer): write into J
+            lib.multiply(d[:, :, :, None], a[:, None, None, :], out=block)
+        else:  # a reshape that had to copy: writing into it would be lost
+            J[:, :, start : start + m * k] = (d[:, :, :, None] * a[:, None, None, :]).reshape(
+                n, d_y, m * k
+            )
         if model.bias:
             J[:, :, start + m * k : start + m * k + m] = d
     return J.reshape(n * d_y, P)
