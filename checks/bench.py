@@ -93,14 +93,16 @@ def _jax_jacobian(net: Feedforward) -> Callable[[np.ndarray, np.ndarray], Any] |
     return lambda theta, X: jac(theta, X).block_until_ready()
 
 
-def _item_gram(ns: Sequence[int], autograd_n: int, xp_name: str = "numpy") -> dict[str, Any]:
+def _item_gram(
+    ns: Sequence[int], autograd_n: int, xp_name: str = "numpy", use_jax: bool = True
+) -> dict[str, Any]:
     """Items 1 and 2: Gram vs formed Jacobian (analytic, autograd, JAX) on the 4 x 300 net."""
     xp = backend.get_xp(xp_name)
     net = Feedforward(WIDTHS, "softplus")
     rng = np.random.default_rng(0)
     theta_np = net.init(rng)
     theta = backend.asarray(theta_np, xp=xp)
-    jax_jac = _jax_jacobian(net) if xp_name == "numpy" else None
+    jax_jac = _jax_jacobian(net) if xp_name == "numpy" and use_jax else None
     rows: dict[str, Any] = {}
     for n in ns:
         X_np = rng.standard_normal((n, WIDTHS[0]))
@@ -150,11 +152,36 @@ def _item_gram(ns: Sequence[int], autograd_n: int, xp_name: str = "numpy") -> di
                 jacobian_vs_jax_rel=_rel(J, np.asarray(J_jax)),
             )
             del J_jax
-        _log(f"[{xp_name}] item 1/2, n={n}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row.items()))
+        _log(f"[{xp_name}] item 1/2, n={n}: " + _row(row))
         rows[str(n)] = row
         del J, JJt, M
         gc.collect()
     return rows
+
+
+def _item_autograd_small(n: int, width: int = 64) -> dict[str, Any]:
+    """Item 2 at paper size for autograd: the 4 x ``width`` softplus network at ``n`` points
+    (autograd on the 4 x 300 network at n = 1000 would take tens of minutes)."""
+    net = Feedforward([2, width, width, width, width, 1], "softplus")
+    rng = np.random.default_rng(1)
+    theta, X = net.init(rng), rng.standard_normal((n, 2))
+    t_jac, J = _timed(lambda: jacobian(net, theta, X), 3)
+    t_ag, J_ag = _timed(lambda: jacobian(net, theta, X, "autograd"))
+    row = {
+        "n": n,
+        "widths": net.widths,
+        "P": net.n_params(),
+        "jacobian_s": t_jac,
+        "autograd_jacobian_s": t_ag,
+        "jacobian_speedup_vs_autograd": t_ag / t_jac,
+        "jacobian_vs_autograd_rel": _rel(J, J_ag),
+    }
+    _log(f"[numpy] item 2 (autograd, 4x{width}), n={n}: " + _row(row))
+    return row
+
+
+def _row(row: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in row.items())
 
 
 def _fmt(v: Any) -> str:
@@ -215,7 +242,7 @@ def _item_rank(ns: Sequence[int], xp_name: str = "numpy", svd: bool = True) -> d
                 decisions_agree=(full is True) == (cert.rank == n and cert.certain),
                 svd_sigma_min_over_max=float(cert.singular_values[-1] / cert.singular_values[0]),
             )
-        _log(f"[{xp_name}] item 3, n={n}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in row.items()))
+        _log(f"[{xp_name}] item 3, n={n}: " + _row(row))
         rows[str(n)] = row
         gc.collect()
     return rows
@@ -260,11 +287,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rank-n", type=int, nargs="+", default=[1000, 2000, 4000])
     parser.add_argument("--autograd-n", type=int, default=100)
     parser.add_argument("--large-n", type=int, default=20_000)
+    parser.add_argument("--no-jax", action="store_true", help="leave JAX out even if installed")
+    parser.add_argument(
+        "--small-autograd-n",
+        type=int,
+        default=1000,
+        help="n for autograd vs analytic on the 4 x 64 network (0 skips it)",
+    )
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     env = _environment()
     _log(f"bench: {json.dumps(env)}")
-    items = _item_gram(args.gram_n, args.autograd_n)
+    items = _item_gram(args.gram_n, args.autograd_n, use_jax=not args.no_jax)
+    small = _item_autograd_small(args.small_autograd_n) if args.small_autograd_n else None
     rank = _item_rank(args.rank_n)
     identity_rel = _identity_check(min(args.rank_n))
     large = None if args.quick else _item_rank([args.large_n], svd=False)
@@ -275,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rank": _item_rank(args.rank_n, "cupy"),
             "table2": None if args.quick else _table2_gpu(),
         }
-    summary = _summary(items, rank, identity_rel, large, gpu)
+    summary = _summary(items, rank, identity_rel, large, gpu, small)
     summary.update(environment=env, total_s=time.perf_counter() - t0)
     print(json.dumps(summary, default=_jsonable))
     return 0
@@ -292,7 +327,14 @@ def _table2_gpu(n: int = 60_000, m_prev: int = 513, m_H: int = 234) -> dict[str,
     return out
 
 
-def _summary(items: dict, rank: dict, identity_rel: float, large: dict | None, gpu: dict | None):
+def _summary(
+    items: dict,
+    rank: dict,
+    identity_rel: float,
+    large: dict | None,
+    gpu: dict | None,
+    small: dict | None,
+) -> dict[str, Any]:
     last = items[max(items, key=int)]
     with_ag = [r for r in items.values() if "jacobian_speedup_vs_autograd" in r]
     with_svd = [r for r in rank.values() if "svd_s" in r]
@@ -305,6 +347,10 @@ def _summary(items: dict, rank: dict, identity_rel: float, large: dict | None, g
         if with_ag
         else None,
         "autograd_n": with_ag[-1]["n"] if with_ag else None,
+        "jacobian_speedup_vs_autograd_4x64": None
+        if small is None
+        else small["jacobian_speedup_vs_autograd"],
+        "autograd_4x64_n": None if small is None else small["n"],
         "jacobian_ratio_to_jax": last.get("jacobian_ratio_to_jax"),
         "hadamard_rank_speedup_vs_svd": with_svd[-1]["hadamard_rank_speedup_vs_svd"]
         if with_svd
@@ -315,7 +361,13 @@ def _summary(items: dict, rank: dict, identity_rel: float, large: dict | None, g
         "large_n_rank_certified": None if big is None else big["hadamard_rank_n_certified"],
         "max_relative_disagreement": max(rels),
         "hadamard_identity_rel": identity_rel,
-        "items": {"gram_and_jacobian": items, "rank": rank, "large": large, "gpu": gpu},
+        "items": {
+            "gram_and_jacobian": items,
+            "autograd_4x64": small,
+            "rank": rank,
+            "large": large,
+            "gpu": gpu,
+        },
     }
 
 

@@ -106,7 +106,8 @@ def test_bench_smoke_prints_the_summary_json(capsys):
 
     from checks.bench import main
 
-    assert main(["--quick", "--gram-n", "4", "--autograd-n", "4", "--rank-n", "20"]) == 0
+    argv = ["--quick", "--gram-n", "4", "--autograd-n", "4", "--rank-n", "20"]
+    assert main([*argv, "--small-autograd-n", "5", "--no-jax"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     for key in (
         "gram_speedup_vs_formed_jacobian",
