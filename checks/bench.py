@@ -5,14 +5,19 @@ one run, with the agreement between methods (issue 10; run by ``nox -s bench``).
    ``n = 100`` and ``n = 1000``: layer-wise Hadamard Gram vs analytic ``J`` then ``J J^T`` vs
    autograd ``J`` then ``J J^T`` (autograd at ``n = 100`` only: at ``n = 1000`` it needs 1000
    reverse passes over a 272,101-parameter graph), and JAX (``jit(vmap(grad))``) when installed.
-2. The full ``J`` for the same network: analytic vs autograd vs JAX (same runs as item 1).
+2. The full ``J`` for the same network: analytic vs autograd vs JAX (same runs as item 1);
+   and analytic vs autograd on the 4 x 64 network at ``n = 1000``. autograd is run sample by
+   sample (its batched ``jacobian`` is O(n^2)); "buffered" times reuse ``J``'s memory
+   (``jacobian(..., out=J)``), as JAX reuses its allocator's.
 3. The safe-exploration rank test of k22 Assumption 4: Hadamard Gram + certified Cholesky vs
    explicit ``phi`` + SVD at ``n = 1000, 2000, 4000`` (``m_{H-1} = 65``,
    ``m_H = ceil(2n / 65)``), and the Hadamard Gram alone at ``n = 20,000`` (not with ``--quick``).
 4. NumPy vs CuPy for items 1 and 3 where a GPU is present, and k22 Table 2's check at
    ``n = 60,000``, ``m_{H-1} = 513``, ``m_H = 234`` on the GPU.
 
-The last line printed is one JSON object (see :func:`main`).
+The last line printed is one JSON object (see :func:`main`). On a shared machine, small
+BLAS calls suffer badly from oversubscribed threads: ``OPENBLAS_NUM_THREADS=1`` gives steadier
+ratios (the environment block of the JSON records the setting).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import platform
 import sys
 import time
@@ -121,12 +127,14 @@ def _item_gram(
 
         t_gram, M = _timed(run_gram, rep)
         t_jac, J = _timed(run_jac, rep)
+        t_buf, _ = _timed(lambda X=X, J=J: (jacobian(net, theta, X, out=J), _sync(xp)), rep)
         t_jjt, JJt = _timed(lambda J=J: (J @ J.T, _sync(xp))[0], rep)
         row = {
             "n": n,
             "P": net.n_params(),
             "gram_s": t_gram,
             "jacobian_s": t_jac,
+            "jacobian_buffered_s": t_buf,
             "jjt_s": t_jjt,
             "formed_s": t_jac + t_jjt,
             "gram_speedup_vs_formed_jacobian": (t_jac + t_jjt) / t_gram,
@@ -149,6 +157,7 @@ def _item_gram(
                 jax_jacobian_s=t_jax,
                 jax_first_call_s=t_compile,
                 jacobian_ratio_to_jax=t_jax / t_jac,
+                jacobian_ratio_to_jax_buffered=t_jax / t_buf,
                 jacobian_vs_jax_rel=_rel(J, np.asarray(J_jax)),
             )
             del J_jax
@@ -166,12 +175,15 @@ def _item_autograd_small(n: int, width: int = 64) -> dict[str, Any]:
     rng = np.random.default_rng(1)
     theta, X = net.init(rng), rng.standard_normal((n, 2))
     t_jac, J = _timed(lambda: jacobian(net, theta, X), 3)
+    t_buf, _ = _timed(lambda: jacobian(net, theta, X, out=J), 3)
     t_ag, J_ag = _timed(lambda: jacobian(net, theta, X, "autograd"))
     row = {
         "n": n,
         "widths": net.widths,
         "P": net.n_params(),
         "jacobian_s": t_jac,
+        "jacobian_buffered_s": t_buf,
+        "speedup_vs_autograd_buffered": t_ag / t_buf,
         "autograd_jacobian_s": t_ag,
         "jacobian_speedup_vs_autograd": t_ag / t_jac,
         "jacobian_vs_autograd_rel": _rel(J, J_ag),
@@ -264,6 +276,10 @@ def _environment() -> dict[str, Any]:
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "blas_threads_env": {
+            k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if k in os.environ
+        },
         "gpu": why if ok else None,
         "dtype": "float64",
     }
@@ -352,6 +368,7 @@ def _summary(
         else small["jacobian_speedup_vs_autograd"],
         "autograd_4x64_n": None if small is None else small["n"],
         "jacobian_ratio_to_jax": last.get("jacobian_ratio_to_jax"),
+        "jacobian_ratio_to_jax_buffered": last.get("jacobian_ratio_to_jax_buffered"),
         "hadamard_rank_speedup_vs_svd": with_svd[-1]["hadamard_rank_speedup_vs_svd"]
         if with_svd
         else None,
