@@ -1,0 +1,153 @@
+"""Typeset LaTeX for the report: MathML for the HTML page, SVG (ziamath) for the PDF.
+
+WeasyPrint does not render MathML, so the PDF gets each formula as an SVG image drawn by
+ziamath (STIX Two glyphs as paths: no font is needed at print time). Browsers render MathML
+Core natively, so the HTML keeps the formulas as text (searchable, copyable). Source that does
+not parse, or that uses a command the converter does not know, is shown verbatim in ``<code>``:
+a bad formula in a ledger must never break the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+
+from markupsafe import Markup, escape
+
+__all__ = ["math_markup", "prose_markup", "to_mathml", "to_svg", "is_renderable"]
+
+# Commands the converter lacks, rewritten to ones it knows (why: `\arg` appears in the catalogues).
+_MACROS = [
+    (re.compile(r"\\argmin(?![A-Za-z])"), r"\\operatorname{arg\\,min}"),
+    (re.compile(r"\\argmax(?![A-Za-z])"), r"\\operatorname{arg\\,max}"),
+    (re.compile(r"\\arg(?![A-Za-z])"), r"\\operatorname{arg}"),
+]
+# latex2mathml keeps an unknown command as a token whose text is the command itself.
+_UNKNOWN_COMMAND = re.compile(r">\s*\\[A-Za-z]+\s*<")
+_STRAY_BRACE = re.compile(r"<m[io]>\s*[{}]\s*</m[io]>")
+_RAW_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
+_INLINE_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.S)
+_SVG_BOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
+
+INLINE_SIZE = 13.0  # px: matches the 10pt body text of the PDF
+DISPLAY_SIZE = 15.0
+
+
+def _prepare(latex: str) -> str:
+    src = latex.strip()
+    for pattern, replacement in _MACROS:
+        src = pattern.sub(replacement, src)
+    return src
+
+
+@functools.lru_cache(maxsize=4096)
+def to_mathml(latex: str, display: bool = False) -> str | None:
+    """MathML for ``latex``, or ``None`` when it does not parse or uses an unknown command."""
+    import latex2mathml.converter as converter
+
+    src = _prepare(latex)
+    if not src:
+        return None
+    try:
+        mathml = converter.convert(src, display="block" if display else "inline")
+    except Exception:  # the converter raises many unrelated types on malformed input
+        return None
+    if _UNKNOWN_COMMAND.search(mathml) or _STRAY_BRACE.search(mathml):
+        return None
+    return mathml
+
+
+def is_renderable(latex: str) -> bool:
+    """True when ``latex`` typesets without falling back to its source."""
+    return to_mathml(latex) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def to_svg(latex: str, display: bool = False) -> tuple[str, float, float, float] | None:
+    """``(svg, width_px, height_px, depth_px)`` drawn by ziamath, or ``None`` on bad input.
+
+    ``depth_px`` is how far the formula reaches below its baseline, for ``vertical-align``.
+    Renders are cached: a ledger repeats hypotheses and errata formulas across claims.
+    """
+    if to_mathml(latex, display) is None:
+        return None
+    import ziamath
+
+    # Plain paths (no <symbol>/<use>) at 0.01 px: WeasyPrint draws these 2-3 times faster.
+    saved = ziamath.config.svg2, ziamath.config.precision
+    ziamath.config.svg2, ziamath.config.precision = False, 2
+    try:
+        svg = ziamath.Latex(
+            _prepare(latex), size=DISPLAY_SIZE if display else INLINE_SIZE, inline=not display
+        ).svg()
+    except Exception:
+        return None
+    finally:
+        ziamath.config.svg2, ziamath.config.precision = saved
+    box = _SVG_BOX.search(svg)
+    if box is None:
+        return None
+    _, y0, width, height = (float(v) for v in box.groups())
+    return svg, width, height, max(0.0, y0 + height)
+
+
+def _svg_img(latex: str, display: bool) -> Markup | None:
+    drawn = to_svg(latex, display)
+    if drawn is None:
+        return None
+    svg, width, height, depth = drawn
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    cls = "math display" if display else "math"
+    return Markup(
+        f'<img class="{cls}" alt="{escape(latex)}" width="{width:.2f}" height="{height:.2f}" '
+        f'style="vertical-align:-{depth:.2f}px" src="data:image/svg+xml;base64,{data}">'
+    )
+
+
+def _fallback(latex: str, display: bool) -> Markup:
+    cls = "latex-source display" if display else "latex-source"
+    return Markup(f'<code class="{cls}" title="LaTeX source (not typeset)">{escape(latex)}</code>')
+
+
+def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Markup:
+    """One formula as markup: MathML (HTML), an SVG image (PDF), or its source in ``<code>``."""
+    latex = str(latex)
+    if pdf:
+        rendered = _svg_img(latex, display)
+    else:
+        mathml = to_mathml(latex, display)
+        rendered = Markup(mathml) if mathml is not None else None
+    if rendered is None:
+        return _fallback(latex, display)
+    if display:
+        return Markup('<div class="display-math">') + rendered + Markup("</div>")
+    return rendered
+
+
+def _prose_text(text: str) -> Markup:
+    # A LaTeX command outside $...$ cannot be typeset safely: show it as source, not as text.
+    if _RAW_COMMAND.search(text):
+        return _fallback(text, False)
+    return escape(text)
+
+
+def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
+    """Escaped prose with its ``$...$`` (and ``$$...$$``) pieces typeset.
+
+    Stray LaTeX commands outside the dollars are shown verbatim in ``<code>``.
+    """
+    if not text:
+        return Markup("")
+    text = str(text)
+    out, pos = [], 0
+    for match in _INLINE_MATH.finditer(text):
+        out.append(_prose_text(text[pos : match.start()]))
+        display_src, inline_src = match.group(1), match.group(2)
+        if display_src is not None:
+            out.append(math_markup(display_src, display=True, pdf=pdf))
+        else:
+            out.append(math_markup(inline_src, display=False, pdf=pdf))
+        pos = match.end()
+    out.append(_prose_text(text[pos:]))
+    return Markup("").join(out)
