@@ -24,6 +24,9 @@ __all__ = ["build_report", "render_html", "write_pdf", "ReportError", "DEFAULT_L
 
 DEFAULT_LEDGER_PATH = "reports/out/ledger.json"
 _TEMPLATES = Path(__file__).parent / "templates"
+_SUPERSCRIPTS = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
 _RELATIONS = {"<=": "\u2264", ">=": "\u2265", "==": "=", "<": "<", ">": ">"}
 _PANGO_HINT = (
     "WeasyPrint cannot load its system libraries ({detail}); install the Debian packages "
@@ -56,7 +59,8 @@ def fmt_number(value: Any) -> str:
     if 1e-3 <= abs(number) < 1e5:
         return f"{number:.4g}"
     mantissa, exponent = f"{number:.3e}".split("e")
-    return f"{mantissa}\u00d710^{int(exponent)}"
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}\u00d710{str(int(exponent)).translate(_SUPERSCRIPTS)}"
 
 
 def _shape(value: Any) -> list[int]:

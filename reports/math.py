@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+import xml.etree.ElementTree as ET
 
 from markupsafe import Markup, escape
 
@@ -30,7 +31,7 @@ _RAW_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
 _INLINE_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.S)
 _SVG_BOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
-INLINE_SIZE = 13.0  # px: matches the 10pt body text of the PDF
+INLINE_SIZE = 14.0  # px: matches the 10pt body text of the PDF
 DISPLAY_SIZE = 15.0
 
 
@@ -55,7 +56,32 @@ def to_mathml(latex: str, display: bool = False) -> str | None:
         return None
     if _UNKNOWN_COMMAND.search(mathml) or _STRAY_BRACE.search(mathml):
         return None
-    return mathml
+    return _limits_below(mathml) if display else mathml
+
+
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_LIMIT_OPERATORS = {"inf", "sup", "min", "max", "lim", "liminf", "limsup", "arg\u2009min",
+                    "arg\u2009max", "argmin", "argmax", "\u2211", "\u220f", "\u22c3", "\u22c2"}
+
+
+def _limits_below(mathml: str) -> str:
+    """In display math put the limits of inf, max, sums ... below the operator, as TeX does
+    (the converter writes them as plain subscripts)."""
+    ET.register_namespace("", _MATHML_NS)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return mathml
+    changed = False
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag in ("msub", "msubsup") and len(el) >= 2:
+            base = el[0]
+            is_mo = base.tag.rsplit("}", 1)[-1] == "mo"
+            if is_mo and (base.text or "").strip() in _LIMIT_OPERATORS:
+                el.tag = f"{{{_MATHML_NS}}}" + ("munder" if tag == "msub" else "munderover")
+                changed = True
+    return ET.tostring(root, encoding="unicode") if changed else mathml
 
 
 def is_renderable(latex: str) -> bool:
@@ -78,9 +104,11 @@ def to_svg(latex: str, display: bool = False) -> tuple[str, float, float, float]
     saved = ziamath.config.svg2, ziamath.config.precision
     ziamath.config.svg2, ziamath.config.precision = False, 2
     try:
-        svg = ziamath.Latex(
-            _prepare(latex), size=DISPLAY_SIZE if display else INLINE_SIZE, inline=not display
-        ).svg()
+        size = DISPLAY_SIZE if display else INLINE_SIZE
+        if display:  # the MathML with limits below the operators
+            svg = ziamath.Math(to_mathml(latex, True), size=size).svg()
+        else:
+            svg = ziamath.Latex(_prepare(latex), size=size, inline=True).svg()
     except Exception:
         return None
     finally:
@@ -105,6 +133,80 @@ def _svg_img(latex: str, display: bool) -> Markup | None:
     )
 
 
+_SPACED_OPERATORS = set(
+    "=<>+\u2212\u2264\u2265\u2260\u2248\u2208\u2209\u00d7\u2192\u21a6\u2282\u2286"
+)
+_THIN = "\u2009"
+
+
+_CLOSERS = set(")]|}\u2016\u27e9")
+
+
+def _is_unary(el: ET.Element, previous: ET.Element | None) -> bool:
+    """A sign with nothing to its left (or an operator) is unary: ``-0.9``, ``10^{-7}``."""
+    if (el.text or "") not in ("+", "-", "\u2212"):
+        return False
+    if previous is None:
+        return True
+    return previous.tag.rsplit("}", 1)[-1] == "mo" and (previous.text or "") not in _CLOSERS
+
+
+def _html_children(el: ET.Element) -> str | None:
+    parts, previous = [], None
+    for child in el:
+        unary = child.tag.rsplit("}", 1)[-1] == "mo" and _is_unary(child, previous)
+        parts.append(str(escape(child.text or "")) if unary else _html_node(child))
+        previous = child
+    return None if any(p is None for p in parts) else "".join(parts)
+
+
+def _html_node(el: ET.Element) -> str | None:
+    """HTML for a MathML node made only of tokens, rows, sub- and superscripts, else None."""
+    tag = el.tag.rsplit("}", 1)[-1]
+    text = (el.text or "").replace("\u00a0", " ")
+    if tag in ("math", "mrow"):
+        return _html_children(el)
+    if tag == "mi":
+        variant = el.get("mathvariant")
+        if variant not in (None, "normal", "italic") or not text:
+            return None
+        italic = variant == "italic" or (variant is None and len(text) == 1)
+        return f"<i>{escape(text)}</i>" if italic else str(escape(text))
+    if tag in ("mn", "mtext"):
+        return str(escape(text))
+    if tag == "mo":
+        if text in _SPACED_OPERATORS:
+            return f"{_THIN}{escape(text)}{_THIN}"
+        return str(escape(text)) + (" " if text == "," else "")
+    if tag == "mspace":
+        return "" if "negative" in (el.get("width") or "") else _THIN
+    if tag in ("msub", "msup") and len(el) == 2:
+        base, script = _html_node(el[0]), _html_node(el[1])
+        if base is None or script is None:
+            return None
+        wrap = "sub" if tag == "msub" else "sup"
+        return f"{base}<{wrap}>{script}</{wrap}>"
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def to_html_text(latex: str) -> str | None:
+    """Simple inline formulas (letters, numbers, operators, one level of scripts) as styled
+    HTML text, or ``None`` when the formula needs real typesetting (fractions, roots, ...).
+
+    The PDF uses this for short inline math: text is searchable and far cheaper for
+    WeasyPrint to draw than an SVG of glyph outlines.
+    """
+    mathml = to_mathml(latex)
+    if mathml is None:
+        return None
+    try:
+        html = _html_node(ET.fromstring(mathml))
+    except ET.ParseError:
+        return None
+    return None if html is None else f'<span class="math-text">{html}</span>'
+
+
 def _fallback(latex: str, display: bool) -> Markup:
     cls = "latex-source display" if display else "latex-source"
     return Markup(f'<code class="{cls}" title="LaTeX source (not typeset)">{escape(latex)}</code>')
@@ -114,7 +216,8 @@ def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Mark
     """One formula as markup: MathML (HTML), an SVG image (PDF), or its source in ``<code>``."""
     latex = str(latex)
     if pdf:
-        rendered = _svg_img(latex, display)
+        simple = None if display else to_html_text(latex)
+        rendered = Markup(simple) if simple is not None else _svg_img(latex, display)
     else:
         mathml = to_mathml(latex, display)
         rendered = Markup(mathml) if mathml is not None else None
