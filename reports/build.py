@@ -27,6 +27,7 @@ _TEMPLATES = Path(__file__).parent / "templates"
 _SUPERSCRIPTS = str.maketrans(
     "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 )
+_OVERVIEW_ROWS = 45
 _RELATIONS = {"<=": "\u2264", ">=": "\u2265", "==": "=", "<": "<", ">": ">"}
 _PANGO_HINT = (
     "WeasyPrint cannot load its system libraries ({detail}); install the Debian packages "
@@ -238,7 +239,9 @@ def _figures(ledger: dict[str, Any]) -> dict[Any, str | None]:
             figures[(cid, i)] = plots.reproduction_figure(rep)
         rows.append((cid, tightness if is_finite(claim.get("tightness")) else None,
                      claim["verdict"]))
-    figures["__overview__"] = plots.tightness_overview(rows)
+    # At most _OVERVIEW_ROWS claims per figure, so that each one fits on a printed page.
+    figures["__overview__"] = [plots.tightness_overview(rows[i : i + _OVERVIEW_ROWS])
+                               for i in range(0, len(rows), _OVERVIEW_ROWS)]
     return figures
 
 
@@ -278,7 +281,7 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
         "claims": claims,
         "sections": _sections(ledger, claims),
         "errata": [c for c in claims if c["errata"]],
-        "overview": _figure_markup(figures.get("__overview__"), pdf),
+        "overview": [_figure_markup(svg, pdf) for svg in figures.get("__overview__") or [] if svg],
         "citation": citation_block(cff, ledger),
         "cff_title": cff.get("title", "Identity Landscapes: an executable appendix"),
         "packages": sorted((env.get("packages") or {}).items()),
