@@ -337,14 +337,15 @@ def build_report(ledger: dict[str, Any], out_dir: str | Path, *, pdf: bool = Tru
                  ledger_path: str | None = None) -> tuple[Path, Path | None]:
     """Write ``out_dir/report.html`` and ``out_dir/report.pdf`` from ``ledger``.
 
-    ``ledger_path`` is the path shown in replay commands (default ``reports/out/ledger.json``).
+    ``ledger_path`` is the path shown in replay commands (default ``out_dir/ledger.json``,
+    where ``python -m checks run`` writes the ledger).
     Returns ``(html_path, pdf_path)``; ``pdf_path`` is ``None`` when ``pdf=False``.
     Raises ``LedgerError`` for a malformed ledger and ``ReportError`` when WeasyPrint cannot run.
     """
     validate_ledger(ledger)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    shown_path = ledger_path or DEFAULT_LEDGER_PATH
+    shown_path = ledger_path or str(out / "ledger.json")  # where `checks run` writes it
     figures = _figures(ledger)
     html_path = out / "report.html"
     html_path.write_text(render_html(ledger, ledger_path=shown_path, figures=figures),
