@@ -106,7 +106,7 @@ def fmt_sizes(sizes: Any) -> list[str]:
     out = []
     for name, rng in (sizes or {}).items():
         if isinstance(rng, list) and len(rng) == 2:
-            lo, hi = rng
+            lo, hi = (fmt_number(v) for v in rng)
             out.append(f"{name} = {lo}" if lo == hi else f"{name} \u2208 [{lo}, {hi}]")
         else:
             out.append(f"{name}: {fmt_value(rng)}")

@@ -20,12 +20,22 @@ __all__ = ["math_markup", "prose_markup", "to_mathml", "to_svg", "is_renderable"
 
 # Commands the converter lacks, rewritten to ones it knows (why: `\arg` appears in the catalogues).
 _MACROS = [
+    (re.compile(r"\\\n"), r"\\ "),  # a backslash ending a line is a control space
     (re.compile(r"\\argmin(?![A-Za-z])"), r"\\operatorname{arg\\,min}"),
     (re.compile(r"\\argmax(?![A-Za-z])"), r"\\operatorname{arg\\,max}"),
     (re.compile(r"\\arg(?![A-Za-z])"), r"\\operatorname{arg}"),
 ]
 # latex2mathml keeps an unknown command as a token whose text is the command itself.
-_UNKNOWN_COMMAND = re.compile(r">\s*\\[A-Za-z]+\s*<")
+_UNKNOWN_COMMAND = re.compile(r">\s*\\[^<]*<")
+_DELIMITERS = {
+    "\\|": "\u2016", "\\Vert": "\u2016", "\\lVert": "\u2016", "\\rVert": "\u2016",
+    "\\vert": "|", "\\lvert": "|", "\\rvert": "|", "\\langle": "\u27e8", "\\rangle": "\u27e9",
+    "\\{": "{", "\\}": "}", "\\lfloor": "\u230a", "\\rfloor": "\u230b", "\\lceil": "\u2308",
+    "\\rceil": "\u2309",
+}
+_SIZED_DELIMITER = re.compile(
+    r">\s*(" + "|".join(re.escape(k) for k in sorted(_DELIMITERS, key=len, reverse=True)) + r")\s*<"
+)
 _STRAY_BRACE = re.compile(r"<m[io]>\s*[{}]\s*</m[io]>")
 _RAW_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
 _INLINE_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.S)
@@ -54,6 +64,8 @@ def to_mathml(latex: str, display: bool = False) -> str | None:
         mathml = converter.convert(src, display="block" if display else "inline")
     except Exception:  # the converter raises many unrelated types on malformed input
         return None
+    # The converter keeps the delimiter after \big, \Big, ... as source (`\|`): map it.
+    mathml = _SIZED_DELIMITER.sub(lambda m: ">" + _DELIMITERS[m.group(1)] + "<", mathml)
     if _UNKNOWN_COMMAND.search(mathml) or _STRAY_BRACE.search(mathml):
         return None
     return _limits_below(mathml) if display else mathml
