@@ -141,10 +141,12 @@ def _instance_view(instance: Any) -> list[tuple[str, str]]:
     return [(str(k), fmt_value(v)) for k, v in instance.items()]
 
 
-def _control_view(control: dict[str, Any], pdf: bool) -> dict[str, Any]:
+def _control_view(control: dict[str, Any], pdf: bool, replay: str) -> dict[str, Any]:
     counts = control.get("counts") or {}
+    name = control.get("name", "?")
     return {
-        "name": control.get("name", "?"),
+        "replay": f"{replay} --control {name}" if control.get("instance") else None,
+        "name": name,
         "drops": control.get("drops", "?"),
         "description": prose_markup(control.get("description"), pdf=pdf),
         "expect": control.get("expect", "violated"),
@@ -206,7 +208,8 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
                           "verdict": _verdict_view(first.get("verdict"), pdf)}
         if isinstance(first, dict) else None,
         "replay": f"python -m checks replay {ledger_path} {cid}",
-        "controls": [_control_view(c, pdf) for c in controls],
+        "controls": [_control_view(c, pdf, f"python -m checks replay {ledger_path} {cid}")
+                     for c in controls],
         "controls_passed": sum(1 for c in controls if c.get("passed")),
         "reproductions": [_reproduction_view(r, pdf, figures.get((cid, i)))
                           for i, r in enumerate(reps)],

@@ -138,7 +138,8 @@ def tightness_overview(rows: Sequence[tuple[str, float | None, str]]) -> str | N
 
 
 def reproduction_figure(rep: dict) -> str | None:
-    """The curves of one reproduction (``series`` of ``{label, x, y}``), or ``None`` if empty."""
+    """The curves of one reproduction (``series`` of ``{label, x, y}``; ``logx``/``logy`` pick
+    log axes), or ``None`` if there is nothing finite to draw."""
     series = [s for s in rep.get("series") or [] if isinstance(s, dict)]
     if not series:
         return None
@@ -151,6 +152,8 @@ def reproduction_figure(rep: dict) -> str | None:
                      if _finite([x]) and _finite([y])]
             if rep.get("logy"):
                 pairs = [(x, y) for x, y in pairs if float(y) > 0]
+            if rep.get("logx"):
+                pairs = [(x, y) for x, y in pairs if float(x) > 0]
             if not pairs:
                 continue
             xs, ys = zip(*pairs, strict=True)
@@ -161,6 +164,8 @@ def reproduction_figure(rep: dict) -> str | None:
             return None
         if rep.get("logy"):
             ax.set_yscale("log")
+        if rep.get("logx"):
+            ax.set_xscale("log")
         ax.set_xlabel(_plain(rep.get("xlabel")))
         ax.set_ylabel(_plain(rep.get("ylabel")))
         ax.grid(linewidth=0.3, alpha=0.6)

@@ -112,6 +112,9 @@ def test_every_claim_has_anchor_statement_verdict_and_controls(built, ledger):
         for hyp in claim["hypotheses"]:
             assert hyp["name"] in text
         assert "python -m checks replay" in section or claim["worst_instance"] is None
+        for control in claim["controls"]:
+            if control["instance"]:
+                assert f"replay {SMALL} {cid} --control {control['name']}" in section
 
 
 def test_statements_are_typeset_not_raw_latex(built, ledger):
@@ -144,6 +147,7 @@ def test_sections_errata_environment_and_citation(built, ledger):
     for name, version in ledger["environment"]["packages"].items():
         assert name in environment and version in environment
     assert ledger["environment"]["git_commit"] in environment
+    assert "{abs: 0.05, rel: 0.5}" in environment  # the run's tightness tolerance
     assert "Identity Landscapes: an executable appendix" in page.text_of("cite")
     assert "@software{" in html
 
