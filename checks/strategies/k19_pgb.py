@@ -1,0 +1,225 @@
+"""Hypothesis strategies for Kawaguchi, Huang & Kaelbling (2019), Section 3 (Theorems 1-2,
+Lemmas 1-3, Examples 1-2).
+
+Every strategy draws small integers (dimensions and a seed) and builds the instance with NumPy's
+``default_rng(seed)``, so drawing is cheap and an instance is reproducible from its seed. Each
+accepts fixed values or strategies for its dimensions. Instances are dicts with the paper's names:
+``family``, ``widths``, ``loss``, ``X``, ``Y``, ``lambda``, ``theta`` (plus ``eps`` and ``S`` for
+the perturbable gradient basis). What is slow: the trained strategies run L-BFGS and a Newton
+polish (about 0.05-0.3 s per instance at the ``ci`` sizes).
+
+>>> from checks.strategies.k19_pgb import tanh2_points
+>>> tanh2_points(d_x=2, hidden=3, d_y=1, trained=False).example()["family"]  # doctest: +SKIP
+'tanh2'
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from theory.models.basis import fit_squared, make_model, model_jacobian, squared_objective
+from theory.gradient_basis import model_report
+from theory.optimize import newton_polish, second_order_test
+from theory.pgb import null_space_directions
+
+__all__ = [
+    "build_lintop_lifted",
+    "build_tanh2",
+    "train_squared",
+    "example2_instances",
+    "lintop_lifted_minima",
+    "local_min_certified",
+    "tanh2_points",
+    "unit_vectors_separated",
+]
+
+Dim = int | st.SearchStrategy
+
+
+def _dim(value: Dim, name: str, lo: int, hi: int) -> st.SearchStrategy:
+    if isinstance(value, st.SearchStrategy):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(f"{name}={value!r}: expected an int or a strategy")
+    if not lo <= value <= hi:
+        raise InvalidArgument(f"{name}={value}: must lie in [{lo}, {hi}]")
+    return st.just(value)
+
+
+def _seeds() -> st.SearchStrategy:
+    return st.integers(0, 2**32 - 1)
+
+
+def train_squared(model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray,
+                  theta0: np.ndarray) -> np.ndarray:
+    """Levenberg-Marquardt then a Newton polish (exact Hessian by autograd, analytic
+    gradient ``2 J^T Lambda r``): an approximate critical point of the squared loss."""
+    fun, _, hess = squared_objective(model, X, Y, lam)
+    w = np.repeat(lam, model.d_y)
+    y = Y.reshape(-1)
+
+    def grad(t):
+        return 2 * model_jacobian(model, t, X).T @ (w * (np.asarray(model.outputs(t, X)) - y))
+
+    theta = fit_squared(model, X, Y, lam, theta0)
+    return newton_polish(fun, grad, hess, theta, steps=4)[0]
+
+
+def build_tanh2(
+    seed: int, d_x: int, hidden: int, d_y: int, extra: int, trained: bool | int
+) -> dict:
+    """A teacher-planted instance of ``W2 tanh(W1 x + b1) + b2`` (catalogue, Theorem 1
+    instances): ``m = ceil(d_theta / d_y) + extra`` samples so that ``m d_y > d_theta``, labels
+    = teacher + noise 0.05, weights ``lambda ~ U[0.2, 2]``, start = teacher + 0.2 noise.
+    ``trained=True`` runs :func:`theory.optimize.minimize`; an ``int`` k stops L-BFGS after k
+    evaluations (an arbitrary, non-critical point); ``False`` keeps the start."""
+    model = make_model("tanh2", (d_x, hidden, d_y))
+    for attempt in range(6 if trained is True else 1):
+        inst = _tanh2_attempt(model, seed + 7919 * attempt, d_x, d_y, extra, trained)
+        if trained is not True or _certified(model, inst):
+            break
+    return inst
+
+
+def _certified(model, inst: dict) -> bool:
+    rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
+    return rep.critical
+
+
+def _tanh2_attempt(model, seed: int, d_x: int, d_y: int, extra: int, trained) -> dict:
+    rng = np.random.default_rng(seed)
+    m = -(-model.d_theta // d_y) + extra
+    X = rng.standard_normal((m, d_x))
+    teacher = rng.standard_normal(model.d_theta) / np.sqrt(d_x)
+    Y = np.asarray(model.f(teacher, X)) + 0.05 * rng.standard_normal((m, d_y))
+    lam = rng.uniform(0.2, 2.0, m)
+    theta = teacher + 0.2 * rng.standard_normal(model.d_theta)
+    if trained is not False:
+        if trained is True:
+            theta = train_squared(model, X, Y, lam, theta)
+        else:
+            theta = fit_squared(model, X, Y, lam, theta, max_nfev=int(trained) + 1)
+    return {"family": "tanh2", "widths": list(model.widths), "loss": "squared", "X": X,
+            "Y": Y, "lambda": lam, "theta": np.asarray(theta, dtype=np.float64)}
+
+
+def tanh2_points(
+    d_x: Dim = st.integers(2, 3), hidden: Dim = st.integers(2, 3), d_y: Dim = st.integers(1, 2),
+    extra: Dim = st.integers(8, 20), trained: bool | str = True,
+) -> st.SearchStrategy:
+    """Instances of the two-layer tanh net with biases (Assumption 2 holds, Omega empty).
+
+    ``trained=True``: approximate critical points (L-BFGS + Newton polish);
+    ``trained="partial"``: Levenberg-Marquardt stopped after 1-41 evaluations (arbitrary points, for the
+    quantitative gap ``k19.ours1``); ``trained=False``: the start point.
+    """
+    if trained not in (True, False, "partial"):
+        raise InvalidArgument(f"trained={trained!r}: expected True, False or 'partial'")
+    iters = st.integers(0, 40) if trained == "partial" else st.just(trained)
+    return st.builds(
+        build_tanh2, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(hidden, "hidden", 1, 16),
+        _dim(d_y, "d_y", 1, 4), _dim(extra, "extra", 1, 200), iters,
+    )
+
+
+def build_lintop_lifted(
+    seed: int, d_x: int, d1: int, d2: int, d_y: int, extra: int, eps: float = 1e-2
+) -> dict:
+    """Lifted local minimum of ``W3 W2 tanh(W1 x)`` (see :func:`_lintop_attempt`); up to six
+    seeds are tried until the point passes the criticality and second-order tests."""
+    model = make_model("lintop", (d_x, d1, d2, d_y))
+    for attempt in range(6):
+        inst = _lintop_attempt(seed + 7919 * attempt, d_x, d1, d2, d_y, extra, eps)
+        if local_min_certified(model, inst):
+            break
+    return inst
+
+
+def local_min_certified(model, inst: dict) -> bool:
+    """Critical to working precision (:attr:`SquaredReport.critical`) and
+    :func:`theory.optimize.second_order_test` passed."""
+    rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
+    _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
+    n = inst["Y"].size + model.d_theta
+    return rep.critical and second_order_test(hess(inst["theta"]), n)[0]
+
+
+def _lintop_attempt(
+    seed: int, d_x: int, d1: int, d2: int, d_y: int, extra: int, eps: float
+) -> dict:
+    """A local minimum of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` by lifting (catalogue,
+    Theorem 2 (a)): train the scalar net ``v^T tanh(W1 x)`` to targets ``t_i``, then set
+    ``W2`` from a drawn invertible-on-``v`` factor, ``W3 = c w3^T`` with ``W2^T w3 = v`` and
+    targets ``y_i = t_i c``. Any local minimum of the scalar net lifts to a local minimum (the
+    full loss is the scalar loss of ``(W1, W2^T W3^T c)`` plus a nonnegative term vanishing
+    there). ``S`` = ``{0}`` and ``W2 -> W2 + a e_j^T``, ``a`` in ``Null(W3)``."""
+    rng = np.random.default_rng(seed)
+    scalar = make_model("lintop", (d_x, d1, 1, 1))
+    m = d1 * d_x + d1 + extra
+    X = rng.standard_normal((m, d_x))
+    teacher = rng.standard_normal(scalar.d_theta) / np.sqrt(d_x)
+    t = np.asarray(scalar.f(teacher, X))[:, 0] + 0.05 * rng.standard_normal(m)
+    lam = rng.uniform(0.2, 2.0, m)
+    # scalar net: W1 (d1 x d_x), "W2" = v^T (1 x d1), "W3" = 1
+    start = teacher + 0.2 * rng.standard_normal(scalar.d_theta)
+    s_theta = train_squared(scalar, X, t[:, None], lam, start)
+    W1 = s_theta[: d1 * d_x].reshape(d1, d_x)
+    v = s_theta[d1 * d_x: d1 * d_x + d1] * s_theta[-1]
+    c = rng.standard_normal(d_y)
+    c /= np.linalg.norm(c)
+    w3 = rng.standard_normal(d2)
+    w3 /= np.linalg.norm(w3)
+    G = rng.standard_normal((d2, d1))
+    W2 = G - np.outer(w3, w3 @ G) + np.outer(w3, v)  # W2^T w3 = v exactly in exact arithmetic
+    W3 = np.outer(c, w3)
+    theta = np.concatenate([W1.ravel(), W2.ravel(), W3.ravel()])
+    S = null_space_directions(W3, d1 * d_x, (d2, d1), theta.size)
+    return {"family": "lintop", "widths": [d_x, d1, d2, d_y], "loss": "squared", "X": X,
+            "Y": np.outer(t, c), "lambda": lam, "theta": theta, "eps": eps, "S": np.array(S)}
+
+
+def lintop_lifted_minima(
+    d_x: Dim = st.integers(2, 3), d1: Dim = st.integers(2, 3), d2: Dim = st.integers(2, 3),
+    d_y: Dim = st.just(2), extra: Dim = st.integers(3, 8),
+) -> st.SearchStrategy:
+    """Lifted local minima of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` (``d_y >= 2``) and
+    their perturbation sets ``S`` in ``V[theta, eps]`` (Theorem 2, Lemma 3)."""
+    return st.builds(
+        build_lintop_lifted, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(d1, "d1", 1, 8),
+        _dim(d2, "d2", 2, 8), _dim(d_y, "d_y", 2, 4), _dim(extra, "extra", 1, 100),
+    )
+
+
+def unit_vectors_separated(rng: np.random.Generator, m: int, d: int, delta: float) -> np.ndarray:
+    """``m`` unit vectors in ``R^d`` with pairwise inner products ``< 1 - delta`` (rejection)."""
+    pts: list[np.ndarray] = []
+    while len(pts) < m:
+        x = rng.standard_normal(d)
+        x /= np.linalg.norm(x)
+        if all(x @ p < 1 - delta for p in pts):
+            pts.append(x)
+    return np.array(pts)
+
+
+def _build_example2(seed: int, m: int, d: int, extra_width: int, depth: int) -> dict:
+    rng = np.random.default_rng(seed)
+    X_raw = unit_vectors_separated(rng, m, d, 0.05)
+    G = X_raw @ X_raw.T
+    delta = float(1 - np.max(G - 2 * np.eye(m)))
+    return {"X_raw": X_raw, "n": m + extra_width, "depth": depth, "eps_prime": delta / 2,
+            "Y": rng.standard_normal((m, 1)), "lambda": rng.uniform(0.2, 2.0, m),
+            "loss": "squared"}
+
+
+def example2_instances(
+    m: Dim = st.integers(3, 10), d: Dim = st.integers(2, 4), extra_width: Dim = st.integers(0, 6),
+    depth: Dim = st.integers(1, 3),
+) -> st.SearchStrategy:
+    """Example 2: unit inputs with separation ``delta >= 0.05``, width ``n = m + extra_width``
+    (so ``n >= m``), ``eps' = delta / 2``, random targets and weights."""
+    return st.builds(
+        _build_example2, _seeds(), _dim(m, "m", 2, 40), _dim(d, "d", 2, 8),
+        _dim(extra_width, "extra_width", 0, 40), _dim(depth, "depth", 1, 6),
+    )
