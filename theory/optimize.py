@@ -74,7 +74,10 @@ def newton_polish(
     g = grad(theta)
     accepted = 0
     for _ in range(steps):
-        step = np.linalg.lstsq(hess(theta), g, rcond=None)[0]
+        H = hess(theta)
+        if not (np.all(np.isfinite(H)) and np.all(np.isfinite(g))):
+            break  # diverged upstream (saturated units): leave the point for the caller to reject
+        step = np.linalg.lstsq(H, g, rcond=None)[0]
         t = 1.0
         while t > 1e-4:  # halve at most 13 times; a Newton step is accepted near a minimum
             cand = theta - t * step

@@ -5,8 +5,8 @@ Every strategy draws small integers (dimensions and a seed) and builds the insta
 ``default_rng(seed)``, so drawing is cheap and an instance is reproducible from its seed. Each
 accepts fixed values or strategies for its dimensions. Instances are dicts with the paper's names:
 ``family``, ``widths``, ``loss``, ``X``, ``Y``, ``lambda``, ``theta`` (plus ``eps`` and ``S`` for
-the perturbable gradient basis). What is slow: the trained strategies run L-BFGS and a Newton
-polish (about 0.05-0.3 s per instance at the ``ci`` sizes).
+the perturbable gradient basis). What is slow: the trained strategies run Levenberg-Marquardt
+and a Newton polish (about 0.05-0.3 s per instance at the ``ci`` sizes).
 
 >>> from checks.strategies.k19_pgb import tanh2_points
 >>> tanh2_points(d_x=2, hidden=3, d_y=1, trained=False).example()["family"]  # doctest: +SKIP
@@ -19,8 +19,9 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from theory.models.basis import fit_squared, make_model, model_jacobian, squared_objective
 from theory.gradient_basis import model_report
+from theory.models.basis import fit_squared, make_model, model_jacobian, squared_objective
+from theory.numerics import unit_roundoff
 from theory.optimize import newton_polish, second_order_test
 from theory.pgb import null_space_directions
 
@@ -35,12 +36,20 @@ __all__ = [
     "unit_vectors_separated",
 ]
 
-Dim = int | st.SearchStrategy
+Dim = int | tuple[int, int] | st.SearchStrategy
 
 
 def _dim(value: Dim, name: str, lo: int, hi: int) -> st.SearchStrategy:
+    """A dimension: a strategy as given, an inclusive range ``(a, b)``, or a fixed int, all
+    validated against ``[lo, hi]``."""
     if isinstance(value, st.SearchStrategy):
         return value
+    if isinstance(value, tuple):
+        if len(value) != 2 or not all(isinstance(v, int) for v in value) or not (
+                lo <= value[0] <= value[1] <= hi):
+            raise InvalidArgument(
+                f"{name}={value!r}: expected a range (a, b) with {lo} <= a <= b <= {hi}")
+        return st.integers(*value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidArgument(f"{name}={value!r}: expected an int or a strategy")
     if not lo <= value <= hi:
@@ -73,8 +82,8 @@ def build_tanh2(
     """A teacher-planted instance of ``W2 tanh(W1 x + b1) + b2`` (catalogue, Theorem 1
     instances): ``m = ceil(d_theta / d_y) + extra`` samples so that ``m d_y > d_theta``, labels
     = teacher + noise 0.05, weights ``lambda ~ U[0.2, 2]``, start = teacher + 0.2 noise.
-    ``trained=True`` runs :func:`theory.optimize.minimize`; an ``int`` k stops L-BFGS after k
-    evaluations (an arbitrary, non-critical point); ``False`` keeps the start."""
+    ``trained=True`` runs :func:`train_squared`; an ``int`` k stops Levenberg-Marquardt after
+    k + 1 evaluations (an arbitrary, non-critical point); ``False`` keeps the start."""
     model = make_model("tanh2", (d_x, hidden, d_y))
     for attempt in range(6 if trained is True else 1):
         inst = _tanh2_attempt(model, seed + 7919 * attempt, d_x, d_y, extra, trained)
@@ -84,8 +93,11 @@ def build_tanh2(
 
 
 def _certified(model, inst: dict) -> bool:
+    """Critical to working precision, and decidable: the rounding bound of ``L - inf`` keeps at
+    least half the digits of ``L`` (the catalogue rejects nearly singular ``J``, where tanh units
+    saturated and weights drifted)."""
     rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
-    return rep.critical
+    return rep.critical and rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
 
 
 def _tanh2_attempt(model, seed: int, d_x: int, d_y: int, extra: int, trained) -> dict:
@@ -106,22 +118,26 @@ def _tanh2_attempt(model, seed: int, d_x: int, d_y: int, extra: int, trained) ->
 
 
 def tanh2_points(
-    d_x: Dim = st.integers(2, 3), hidden: Dim = st.integers(2, 3), d_y: Dim = st.integers(1, 2),
-    extra: Dim = st.integers(8, 20), trained: bool | str = True,
+    d_x: Dim = (2, 3), hidden: Dim = (2, 3), d_y: Dim = (1, 2),
+    extra: Dim = (8, 20), trained: bool | str = True,
 ) -> st.SearchStrategy:
     """Instances of the two-layer tanh net with biases (Assumption 2 holds, Omega empty).
 
-    ``trained=True``: approximate critical points (L-BFGS + Newton polish);
-    ``trained="partial"``: Levenberg-Marquardt stopped after 1-41 evaluations (arbitrary points, for the
-    quantitative gap ``k19.ours1``); ``trained=False``: the start point.
+    ``trained=True``: approximate critical points (Levenberg-Marquardt + Newton polish),
+    kept only when certified critical and decidable (:func:`_certified`);
+    ``trained="partial"``: Levenberg-Marquardt stopped after 1-41 evaluations (arbitrary
+    points, for the quantitative gap ``k19.ours1``); ``trained=False``: the start point.
     """
     if trained not in (True, False, "partial"):
         raise InvalidArgument(f"trained={trained!r}: expected True, False or 'partial'")
     iters = st.integers(0, 40) if trained == "partial" else st.just(trained)
-    return st.builds(
+    built = st.builds(
         build_tanh2, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(hidden, "hidden", 1, 16),
         _dim(d_y, "d_y", 1, 4), _dim(extra, "extra", 1, 200), iters,
     )
+    if trained is True:
+        return built.filter(lambda inst: _certified(make_model("tanh2", inst["widths"]), inst))
+    return built
 
 
 def build_lintop_lifted(
@@ -143,7 +159,8 @@ def local_min_certified(model, inst: dict) -> bool:
     rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
     _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
     n = inst["Y"].size + model.d_theta
-    return rep.critical and second_order_test(hess(inst["theta"]), n)[0]
+    decidable = rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
+    return rep.critical and decidable and second_order_test(hess(inst["theta"]), n)[0]
 
 
 def _lintop_attempt(
@@ -181,15 +198,15 @@ def _lintop_attempt(
 
 
 def lintop_lifted_minima(
-    d_x: Dim = st.integers(2, 3), d1: Dim = st.integers(2, 3), d2: Dim = st.integers(2, 3),
-    d_y: Dim = st.just(2), extra: Dim = st.integers(3, 8),
+    d_x: Dim = (2, 3), d1: Dim = (2, 3), d2: Dim = (2, 3),
+    d_y: Dim = 2, extra: Dim = (10, 20),
 ) -> st.SearchStrategy:
     """Lifted local minima of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` (``d_y >= 2``) and
     their perturbation sets ``S`` in ``V[theta, eps]`` (Theorem 2, Lemma 3)."""
     return st.builds(
         build_lintop_lifted, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(d1, "d1", 1, 8),
         _dim(d2, "d2", 2, 8), _dim(d_y, "d_y", 2, 4), _dim(extra, "extra", 1, 100),
-    )
+    ).filter(lambda inst: local_min_certified(make_model("lintop", inst["widths"]), inst))
 
 
 def unit_vectors_separated(rng: np.random.Generator, m: int, d: int, delta: float) -> np.ndarray:
@@ -214,8 +231,8 @@ def _build_example2(seed: int, m: int, d: int, extra_width: int, depth: int) -> 
 
 
 def example2_instances(
-    m: Dim = st.integers(3, 10), d: Dim = st.integers(2, 4), extra_width: Dim = st.integers(0, 6),
-    depth: Dim = st.integers(1, 3),
+    m: Dim = (3, 10), d: Dim = (2, 4), extra_width: Dim = (0, 6),
+    depth: Dim = (1, 3),
 ) -> st.SearchStrategy:
     """Example 2: unit inputs with separation ``delta >= 0.05``, width ``n = m + extra_width``
     (so ``n >= m``), ``eps' = delta / 2``, random targets and weights."""

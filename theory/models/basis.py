@@ -100,7 +100,7 @@ def fit_squared(
         jac=lambda t: model_jacobian(model, t, X) * s[:, None], method="lm",
         xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=max_nfev,
     )
-    return res.x
+    return res.x if np.all(np.isfinite(res.x)) else np.asarray(theta0, float)
 
 
 def _slices(shapes: Sequence[tuple[int, ...]]) -> Callable[[np.ndarray], tuple]:
