@@ -153,9 +153,8 @@ def gb_infimum_convex(
 ) -> ConvexInfimum:
     """``inf_alpha L_theta(alpha)`` for a convex elementwise loss (Section 3.2), by L-BFGS from
     each of ``starts`` (e.g. ``g(theta)`` and random points); the best value is an upper bound on
-    the infimum. The infimum is reported as not attained when the minimiser's norm grows
-    by a factor > 2 between ``maxiter`` and ``2 maxiter`` iterations while the value still drops
-    (separable data drive ``||alpha|| -> inf``)."""
+    the infimum. The infimum is reported as not attained when ``L_theta(2 alpha) <
+    L_theta(alpha)`` at the solver's point (separable data drive ``||alpha|| -> inf``)."""
     w = sample_weights(lam, Y.shape[1])
     y = Y.reshape(-1)
 
@@ -169,14 +168,15 @@ def gb_infimum_convex(
                               options={"maxiter": maxiter, "gtol": 0.0, "ftol": 0.0})
         if best is None or res.fun < best.fun:
             best = res
-    longer = _scipy_minimize(fun, best.x, jac=True, method="L-BFGS-B",
-                             options={"maxiter": maxiter, "gtol": 0.0, "ftol": 0.0})
-    grew = np.linalg.norm(longer.x) > 2 * max(np.linalg.norm(best.x), 1.0)
-    dropped = longer.fun < best.fun - 64 * unit_roundoff() * abs(best.fun)
-    attained = not (grew and dropped)
-    final = longer if longer.fun <= best.fun else best
-    gnorm = float(np.linalg.norm(fun(final.x)[1]))
-    note = "minimiser bounded" if attained else "||alpha|| keeps growing: infimum not attained"
+    # recession test: if doubling the minimiser still lowers the value, the value keeps
+    # decreasing along the ray (convexity), so the infimum is approached only as ||alpha|| -> inf
+    a = best.x
+    receding = bool(np.any(a)) and fun(2 * a)[0] < best.fun
+    attained = not receding
+    gnorm = float(np.linalg.norm(fun(a)[1]))
+    note = "minimiser bounded" if attained else "value decreases along alpha -> 2 alpha: " \
+        "infimum not attained"
+    final = best
     return ConvexInfimum(float(final.fun), final.x, gnorm, attained, note)
 
 

@@ -198,11 +198,14 @@ def _lintop_attempt(
 
 
 def lintop_lifted_minima(
-    d_x: Dim = (2, 3), d1: Dim = (2, 3), d2: Dim = (2, 3),
+    d_x: Dim = (2, 3), d1: Dim = (3, 4), d2: Dim = 2,
     d_y: Dim = 2, extra: Dim = (10, 20),
 ) -> st.SearchStrategy:
     """Lifted local minima of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` (``d_y >= 2``) and
-    their perturbation sets ``S`` in ``V[theta, eps]`` (Theorem 2, Lemma 3)."""
+    their perturbation sets ``S`` in ``V[theta, eps]`` (Theorem 2, Lemma 3). With
+    ``d2 < d1`` the PGB span is strictly larger than the gradient basis: orthogonally to ``c``,
+    ``range J(theta)`` only reaches the ``d2`` features ``W2 h``, while ``J_S`` reaches all
+    ``d1`` features ``h`` (the catalogue's 'features in range J_S but not in range J')."""
     return st.builds(
         build_lintop_lifted, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(d1, "d1", 1, 8),
         _dim(d2, "d2", 2, 8), _dim(d_y, "d_y", 2, 4), _dim(extra, "extra", 1, 100),
