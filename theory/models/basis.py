@@ -103,18 +103,6 @@ def fit_squared(
     return res.x if np.all(np.isfinite(res.x)) else np.asarray(theta0, float)
 
 
-def _slices(shapes: Sequence[tuple[int, ...]]) -> Callable[[np.ndarray], tuple]:
-    sizes = [int(np.prod(s)) for s in shapes]
-    offsets = np.cumsum([0, *sizes])
-
-    def unpack(theta: np.ndarray) -> tuple:
-        return tuple(
-            anp.reshape(theta[offsets[k]:offsets[k + 1]], shapes[k]) for k in range(len(shapes))
-        )
-
-    return unpack
-
-
 def _basis(widths: Sequence[int]) -> Model:
     # widths = (d_theta,): X is the feature matrix Phi itself (row i = phi(x_i)), d_y = 1
     (d,) = widths
@@ -138,63 +126,33 @@ def _tanh_neuron(widths: Sequence[int]) -> Model:
     return Model("tanh-neuron", (1, 1), 1, 1, lambda t, X: anp.tanh(t[0] * X[:, :1]), None)
 
 
-def _tanh2(widths: Sequence[int]) -> Model:
-    d_x, h, d_y = widths
-    shapes = [(h, d_x), (h,), (d_y, h), (d_y,)]
-    unpack = _slices(shapes)
-    d_theta = h * d_x + h + d_y * h + d_y
+def _feedforward(family: str, widths: Sequence[int], activations: list[str], bias: bool,
+                 g_from: int) -> Model:
+    # Built on the shared Feedforward net (forward_traced for autograd, the analytic Jacobian
+    # of theory.jacobian); g keeps the coordinates from ``g_from`` on (the last linear layer).
+    from theory.jacobian import jacobian
+    from theory.models.feedforward import Feedforward
+
+    net = Feedforward(list(widths), activations, bias=bias)
+    d_theta = net.n_params()
     last = np.zeros(d_theta)
-    last[h * d_x + h:] = 1.0  # g keeps the (W2, b2) coordinates
+    last[g_from:] = 1.0
+    return Model(family, tuple(widths), d_theta, net.d_y,
+                 lambda t, X: net.forward_traced(t, X), lambda t: t * last, net.unflatten,
+                 lambda t, X: np.asarray(jacobian(net, t, X), dtype=np.float64))
 
-    def f(t, X):
-        W1, b1, W2, b2 = unpack(t)
-        return anp.dot(anp.tanh(anp.dot(X, W1.T) + b1), W2.T) + b2
 
-    def jac(t, X):
-        W1, b1, W2, b2 = unpack(t)
-        m = X.shape[0]
-        H = np.tanh(X @ W1.T + b1)                      # m x h
-        D = (1 - H**2)[:, None, :] * W2[None, :, :]      # m x d_y x h: d f_k / d pre_j
-        J = np.empty((m, d_y, d_theta))
-        J[:, :, : h * d_x] = (D[:, :, :, None] * X[:, None, None, :]).reshape(m, d_y, -1)
-        J[:, :, h * d_x: h * d_x + h] = D
-        eye = np.eye(d_y)
-        J[:, :, h * d_x + h: -d_y] = (eye[None, :, :, None] * H[:, None, None, :]).reshape(
-            m, d_y, -1)
-        J[:, :, -d_y:] = eye
-        return J.reshape(m * d_y, d_theta)
-
-    return Model("tanh2", (d_x, h, d_y), d_theta, d_y, f, lambda t: t * last, unpack, jac)
+def _tanh2(widths: Sequence[int]) -> Model:
+    # W2 tanh(W1 x + b1) + b2; theta = (W1 row-major, b1, W2, b2); g keeps (W2, b2)
+    d_x, h, d_y = widths
+    return _feedforward("tanh2", (d_x, h, d_y), ["tanh"], True, h * d_x + h)
 
 
 def _lintop(widths: Sequence[int]) -> Model:
+    # W3 W2 tanh(W1 x): a bias-free net whose second hidden layer is the identity; g keeps W3
     d_x, d1, d2, d_y = widths
-    shapes = [(d1, d_x), (d2, d1), (d_y, d2)]
-    unpack = _slices(shapes)
-    d_theta = d1 * d_x + d2 * d1 + d_y * d2
-    last = np.zeros(d_theta)
-    last[d1 * d_x + d2 * d1:] = 1.0  # g keeps the W3 coordinates
-
-    def f(t, X):
-        W1, W2, W3 = unpack(t)
-        return anp.dot(anp.dot(anp.tanh(anp.dot(X, W1.T)), W2.T), W3.T)
-
-    def jac(t, X):
-        W1, W2, W3 = unpack(t)
-        m = X.shape[0]
-        H = np.tanh(X @ W1.T)                            # m x d1
-        Z = H @ W2.T                                     # m x d2
-        D = (1 - H**2)[:, None, :] * (W3 @ W2)[None]     # m x d_y x d1
-        J = np.empty((m, d_y, d_theta))
-        J[:, :, : d1 * d_x] = (D[:, :, :, None] * X[:, None, None, :]).reshape(m, d_y, -1)
-        J[:, :, d1 * d_x: d1 * d_x + d2 * d1] = (
-            W3[None, :, :, None] * H[:, None, None, :]).reshape(m, d_y, -1)
-        eye = np.eye(d_y)
-        J[:, :, d1 * d_x + d2 * d1:] = (eye[None, :, :, None] * Z[:, None, None, :]).reshape(
-            m, d_y, -1)
-        return J.reshape(m * d_y, d_theta)
-
-    return Model("lintop", (d_x, d1, d2, d_y), d_theta, d_y, f, lambda t: t * last, unpack, jac)
+    return _feedforward("lintop", (d_x, d1, d2, d_y), ["tanh", "identity"], False,
+                        d1 * d_x + d2 * d1)
 
 
 FAMILIES: dict[str, Callable[[Sequence[int]], Model]] = {
