@@ -29,6 +29,7 @@ from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.registry import register
 from checks.strategies import k19_pgb as strat
 from theory.gradient_basis import (
+    gb_infimum_convex,
     model_report,
     range_basis,
     sample_weights,
@@ -43,7 +44,7 @@ from theory.models.basis import (
     relu_features,
     squared_objective,
 )
-from theory.numerics import gamma
+from theory.numerics import gamma, unit_roundoff
 from theory.optimize import second_order_test
 from theory.pgb import membership, stacked_jacobian
 
@@ -650,3 +651,81 @@ EX2 = Claim(
 
 
 register(THM1, OURS1, LEM2, THM2, OURS2, LEM3, EX2)
+
+
+# -------------------------------------------------------------------- k19.ex1 (Example 1)
+
+def _basis_terms(inst):
+    loss = _ALL_LOSSES[inst["loss"]]
+    Phi, y, lam, theta = inst["X"], inst["Y"][:, 0], inst["lambda"], inst["theta"]
+    q = Phi @ theta
+    dl = lam * loss.grad(q, y)
+    return loss, Phi, y, lam, Phi.T @ dl, dl
+
+
+def _basis_critical(inst):
+    if inst["family"] != "basis":
+        return f"family {inst['family']!r} is not a basis model"
+    _, Phi, _, _, grad, dl = _basis_terms(inst)
+    level = math.sqrt(unit_roundoff()) * float(np.abs(dl) @ np.linalg.norm(Phi, axis=1))
+    g = float(np.linalg.norm(grad))
+    return g <= level or (
+        f"||grad L|| = {g:.3g} > sqrt(u) sum_i |lambda_i l'_i| ||phi_i|| = {level:.3g}")
+
+
+def measure_ex1(inst):
+    """``L(theta)`` at the critical point against ``inf_alpha L(alpha)`` found from other starts."""
+    loss, Phi, y, lam, grad, _ = _basis_terms(inst)
+    theta = inst["theta"]
+    L = float(np.sum(lam * loss.value(Phi @ theta, y)))
+    ls = np.linalg.lstsq(Phi * np.sqrt(lam)[:, None], y * np.sqrt(lam), rcond=None)[0]
+    rng = np.random.default_rng(0)
+    starts = [np.zeros_like(theta), ls, ls + rng.standard_normal(theta.size)]
+    found = gb_infimum_convex(loss, Phi, inst["Y"], lam, starts)
+    n = Phi.shape[0] + theta.size
+    slope = float(np.linalg.norm(grad)) * float(np.linalg.norm(found.alpha - theta))
+    tol = Tolerance(gamma(n) * (L + found.value) + slope,
+                    "gamma_n (L(theta) + L(alpha)) + ||grad L(theta)|| ||alpha - theta|| "
+                    "(convexity: L(alpha) >= L(theta) + <grad L(theta), alpha - theta>)")
+    return decide(L, found.value, relation="<=", tolerance=tol, scale=max(L, found.value),
+                  diagnostics={"grad_norm": float(np.linalg.norm(grad)),
+                               "attained": found.attained, "alpha": found.alpha,
+                               "size": _size(inst)})
+
+
+def _welsch_instance() -> dict:
+    """Welsch loss, ``f = theta`` (one constant feature), targets ``(0, 0, 5, 5, 5)``: theta
+    near 0 is a local minimum with L ~ 3, the global minimum near 5 has L ~ 2."""
+    y = np.array([0.0, 0.0, 5.0, 5.0, 5.0])
+    lam = np.ones(5)
+    theta = np.array([0.0])
+    for _ in range(50):  # Newton on the 1-D Welsch objective from 0
+        g = np.sum(lam * WELSCH.grad(theta[0], y))
+        h = np.sum(lam * WELSCH.hess(theta[0], y))
+        theta = theta - g / h
+    return {"family": "basis", "widths": [1], "loss": "welsch", "X": np.ones((5, 1)),
+            "Y": y[:, None], "lambda": lam, "theta": theta}
+
+
+EX1 = Claim(
+    id="k19.ex1", paper="k19", source="Example 1 (Section 3.2.2)",
+    title="Classical basis models: every critical point is a global minimum",
+    statement=r"f(x;\theta)=\sum_k\theta_k\varphi(x)_k,\ \nabla L(\theta)=0\Rightarrow "
+              r"L(\theta)=\inf_\alpha L_\theta(\alpha)=\inf_{\theta'}L(\theta')",
+    measure=measure_ex1, parse=parse,
+    strategy=lambda profile: strat.basis_instances(),
+    hypotheses=[H_CONVEX, Hypothesis("critical", r"\nabla L(\theta)=0", _basis_critical)],
+    controls=[Control("welsch", drops="asm1-convex-loss",
+                      description="nonconvex Welsch loss 1 - exp(-(q-y)^2/2), f = theta, "
+                      "targets (0,0,5,5,5): the critical point near 0 has L = 3.0 > 2.0",
+                      instances=lambda: [_welsch_instance()])],
+    decides="A convex solve from 0 and from the least-squares point finds alpha; the critical "
+    "point must not be beaten by more than rounding plus the first-order slack "
+    "||grad L|| ||alpha - theta|| (which convexity makes exact).",
+    errata=["As written phi(x)_k is a scalar, so d_y = 1; for d_y > 1 read f = Phi(x) theta.",
+            "Binary cross-entropy/logistic need non-separable data for a critical point to "
+            "exist; separable draws are filtered out (the infimum is then not attained)."],
+    size=_size, max_examples={"ci": 10},
+)
+
+register(EX1)

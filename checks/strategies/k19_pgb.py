@@ -26,6 +26,8 @@ from theory.optimize import newton_polish, second_order_test
 from theory.pgb import null_space_directions
 
 __all__ = [
+    "basis_instances",
+    "build_basis",
     "build_lintop_lifted",
     "build_tanh2",
     "train_squared",
@@ -243,3 +245,73 @@ def example2_instances(
         _build_example2, _seeds(), _dim(m, "m", 2, 40), _dim(d, "d", 2, 8),
         _dim(extra_width, "extra_width", 0, 40), _dim(depth, "depth", 1, 6),
     )
+
+
+def build_basis(seed: int, m: int, d: int, loss_name: str) -> dict:
+    """A basis model ``f = Phi theta`` (Example 1) with ``Phi = U diag(s) V^T``, singular values
+    in ``[0.5, 2]`` (chosen conditioning), weights ``U[0.2, 2]``, targets Gaussian (squared) or
+    random signs / 0-1 labels with 30% flipped against a planted direction (classification),
+    and ``theta`` its critical point: least squares, or L-BFGS on the convex loss."""
+    from scipy.optimize import minimize as sp_minimize
+    from scipy.stats import ortho_group
+
+    from theory.losses import get_loss
+
+    rng = np.random.default_rng(seed)
+    U = ortho_group.rvs(m, random_state=rng)[:, :d]
+    V = ortho_group.rvs(d, random_state=rng) if d > 1 else np.ones((1, 1))
+    Phi = U @ np.diag(rng.uniform(0.5, 2.0, d)) @ V.T * np.sqrt(m)
+    lam = rng.uniform(0.2, 2.0, m)
+    loss = get_loss(loss_name)
+    if loss.targets == "real":
+        y = rng.standard_normal(m)
+    else:
+        s = np.sign(Phi @ rng.standard_normal(d) + 0.1)
+        s[rng.random(m) < 0.3] *= -1
+        y = s if loss.targets == "sign" else (s + 1) / 2
+    if loss_name == "squared":
+        theta = np.linalg.lstsq(Phi * np.sqrt(lam)[:, None], y * np.sqrt(lam), rcond=None)[0]
+    else:
+        def fun(t):
+            q = Phi @ t
+            return float(np.sum(lam * loss.value(q, y))), Phi.T @ (lam * loss.grad(q, y))
+
+        theta = sp_minimize(fun, np.zeros(d), jac=True, method="L-BFGS-B",
+                            options={"maxiter": 2000, "gtol": 0.0, "ftol": 0.0}).x
+        theta = newton_polish(
+            lambda t: fun(t)[0], lambda t: fun(t)[1],
+            lambda t: Phi.T @ ((lam * loss.hess(Phi @ t, y))[:, None] * Phi), theta, steps=4)[0]
+    return {"family": "basis", "widths": [d], "loss": loss_name, "X": Phi, "Y": y[:, None],
+            "lambda": lam, "theta": theta}
+
+
+def basis_instances(
+    m: Dim = (12, 30), d: Dim = (1, 3),
+    loss: str | tuple[str, ...] | st.SearchStrategy = ("squared", "logistic", "smoothed-hinge"),
+) -> st.SearchStrategy:
+    """Example 1 instances: basis models at their critical point for a convex loss. Logistic
+    instances whose data turn out separable (no critical point: the infimum is not attained)
+    are filtered out by the recession test of :func:`theory.gradient_basis.gb_infimum_convex`."""
+    if isinstance(loss, st.SearchStrategy):
+        losses = loss
+    else:
+        names = (loss,) if isinstance(loss, str) else tuple(loss)
+        bad = [n for n in names if n not in ("squared", "logistic", "smoothed-hinge",
+                                             "cross-entropy")]
+        if bad or not names:
+            raise InvalidArgument(f"loss={loss!r}: expected convex losses of theory.losses")
+        losses = st.sampled_from(names)
+    return st.builds(
+        build_basis, _seeds(), _dim(m, "m", 2, 200), _dim(d, "d", 1, 16), losses
+    ).filter(_has_minimiser)
+
+
+def _has_minimiser(inst: dict) -> bool:
+    from theory.gradient_basis import gb_infimum_convex
+    from theory.losses import get_loss
+
+    if inst["loss"] == "squared":
+        return True
+    res = gb_infimum_convex(get_loss(inst["loss"]), inst["X"], inst["Y"], inst["lambda"],
+                            [inst["theta"]], maxiter=50)
+    return res.attained
