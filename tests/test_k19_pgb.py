@@ -19,18 +19,29 @@ from checks.runner import run_control
 from checks.serialise import to_jsonable
 from checks.strategies import k19_pgb as S
 from theory.gradient_basis import (
-    gb_infimum_convex, gb_infimum_squared, model_report, range_basis, range_basis_gram,
-    sample_weights, squared_report, whiten,
+    gb_infimum_convex,
+    gb_infimum_squared,
+    model_report,
+    range_basis,
+    range_basis_gram,
+    sample_weights,
+    squared_report,
+    whiten,
 )
 from theory.losses import get_loss
 from theory.models.basis import (
-    FAMILIES, example2_layers, make_model, model_jacobian, relu_features, squared_objective,
+    FAMILIES,
+    example2_layers,
+    make_model,
+    model_jacobian,
+    relu_features,
+    squared_objective,
 )
 from theory.optimize import fd_hessian, minimize, second_order_test
 from theory.pgb import membership, null_space_directions, stacked_jacobian
 
 CLAIMS = ["k19.thm1", "k19.ours1", "k19.lem2", "k19.thm2", "k19.ours2", "k19.lem3", "k19.ex1",
-          "k19.ex2"]
+          "k19.ex2", "k19.ex3"]
 SLOW = settings(max_examples=3, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 CI = get_profile("ci")
@@ -76,7 +87,7 @@ def test_controls_report_violated(claim_id):
 
 @pytest.mark.parametrize("family,widths,d_x", [
     ("tanh2", (3, 4, 2), 3), ("lintop", (2, 3, 3, 2), 2), ("product", (1, 1), 1),
-    ("basis", (4,), 4)])
+    ("basis", (4,), 4), ("skip2", (2, 3, 2, 2), 2), ("tanh2-nobias", (2, 3, 1), 2)])
 def test_analytic_jacobian_matches_autograd_and_differences(family, widths, d_x):
     model = make_model(family, widths)
     rng = np.random.default_rng(3)
@@ -91,7 +102,8 @@ def test_analytic_jacobian_matches_autograd_and_differences(family, widths, d_x)
 
 
 @pytest.mark.parametrize("family,widths,d_x", [("tanh2", (3, 4, 2), 3),
-                                               ("lintop", (2, 3, 3, 2), 2)])
+                                               ("lintop", (2, 3, 3, 2), 2),
+                                               ("skip2", (2, 3, 2, 2), 2)])
 def test_assumption2_map_g(family, widths, d_x):
     model = make_model(family, widths)
     rng = np.random.default_rng(4)
@@ -181,7 +193,7 @@ def test_second_order_test_flags_the_saddle():
 
 
 def test_lifted_perturbations_are_in_V_and_enlarge_the_basis():
-    inst = S.build_lintop_lifted(1, 2, 3, 2, 2, 12)
+    inst = S.build_lintop_lifted(1, 2, 3, 2, 2, 30)
     model = make_model("lintop", inst["widths"])
     X, theta, eps = inst["X"], inst["theta"], inst["eps"]
     mem = membership(lambda t: np.asarray(model.outputs(t, X)), theta, eps, list(inst["S"]), 4)
@@ -274,7 +286,8 @@ def test_strategy_arguments_are_validated():
 @settings(max_examples=5, deadline=None)
 @given(st.sampled_from(sorted(FAMILIES)))
 def test_every_family_builds(family):
-    widths = {"basis": (3,), "tanh2": (2, 2, 1), "lintop": (2, 2, 2, 1)}.get(family, (1, 1))
+    widths = {"basis": (3,), "tanh2": (2, 2, 1), "tanh2-nobias": (2, 2, 1),
+              "lintop": (2, 2, 2, 1), "skip2": (2, 2, 2, 1)}.get(family, (1, 1))
     model = make_model(family, widths)
     d_x = 3 if family == "basis" else widths[0]
     out = np.asarray(model.f(np.ones(model.d_theta), np.ones((4, d_x))))

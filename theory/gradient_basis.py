@@ -22,7 +22,7 @@ import numpy as np
 from scipy.optimize import minimize as _scipy_minimize
 
 from theory.losses import Loss
-from theory.numerics import gamma, unit_roundoff
+from theory.numerics import gamma
 
 __all__ = [
     "RangeBasis",

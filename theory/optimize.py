@@ -122,6 +122,8 @@ def second_order_test(H: np.ndarray, n: int) -> tuple[bool, float, float]:
     eigenvalues at rounding level, so PSD is only necessary; returns ``(ok, lambda_min, tau_H)``."""
     from theory.numerics import gamma
 
+    if not np.all(np.isfinite(H)):
+        return False, float("nan"), float("nan")
     lo, hi = hessian_extremes(H)
     tau = gamma(n) * max(abs(lo), abs(hi))
     return lo >= -tau, lo, tau

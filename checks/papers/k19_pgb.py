@@ -42,6 +42,7 @@ from theory.models.basis import (
     make_model,
     model_jacobian,
     relu_features,
+    skip2_features,
     squared_objective,
 )
 from theory.numerics import gamma, unit_roundoff
@@ -60,7 +61,7 @@ WELSCH = Loss(
 )
 _ALL_LOSSES = {**LOSSES, "welsch": WELSCH}
 _INPUT_DIM = {"basis": 0, "product": 1, "affine-offset": 1, "tanh-neuron": 1, "tanh2": 0,
-              "lintop": 0}
+              "tanh2-nobias": 0, "lintop": 0, "skip2": 0}
 
 
 # --------------------------------------------------------------------------------- parsing
@@ -235,6 +236,7 @@ def _controls_cache() -> dict:
         "tanh": _tanh_neuron_instance(),
         "saddle": _saddle_instance(),
         "noncritical": strat.build_tanh2(11, 2, 3, 1, 12, 1),
+        "skip-start": strat.build_planted("skip2", (2, 3, 2, 2), 5, 12, False),
     }
 
 
@@ -352,7 +354,7 @@ def _gap_plot(profile: str) -> dict:
     n = {"ci": 10, "dev": 20}.get(profile, 60)
     xs, ys, below = [], [], 0
     for k in range(n):
-        inst = strat.build_tanh2(100 + k, 2, 3, 1 + k % 2, 10, 2 + 3 * k)
+        inst = strat.build_tanh2(100 + k, 2, 3, 1 + k % 2, 10, k % 7)
         rep = _report(inst)
         below += rep.gap <= rep.bound_hi + rep.tau_round
         if rep.gap > 0 and rep.bound_hi_exact > 0:
@@ -729,3 +731,53 @@ EX1 = Claim(
 )
 
 register(EX1)
+
+
+# -------------------------------------------------------------------- k19.ex3 (Example 3)
+
+def measure_ex3(inst):
+    """``L(theta)`` against the weighted least squares on the skip features ``[h1, h2]``."""
+    model, rep = _model(inst), _report(inst)
+    Phi = skip2_features(model, inst["theta"], inst["X"])
+    s = np.sqrt(inst["lambda"])[:, None]
+    basis = range_basis(Phi * s)
+    Yh = inst["Y"] * s
+    res = Yh - basis.U @ (basis.U.T @ Yh)
+    ls = float(np.sum(res**2))
+    kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
+    n = Phi.shape[0] + Phi.shape[1]
+    d_res = gamma(n) * (kappa + 1) * float(np.linalg.norm(Yh))
+    credit = rep.bound_hi if rep.critical else 0.0
+    tol = Tolerance(rep.tau_round + 2 * math.sqrt(ls) * d_res + d_res**2 + credit,
+                    "tau_round (k19.thm1) + least-squares rounding of the feature fit "
+                    "2||res|| d_res + d_res^2, d_res = gamma_n (kappa+1)||y_hat|| + the certified "
+                    "gap of an approximate critical point when it is below rounding")
+    return decide(rep.L, ls, relation="==", tolerance=tol, scale=max(rep.L, ls),
+                  diagnostics={"grad_norm": rep.grad_norm, "inf_gradient_basis": rep.inf,
+                               "feature_rank": basis.rank, "size": _size(inst)})
+
+
+EX3 = Claim(
+    id="k19.ex3", paper="k19", source="Example 3 (Section 3.2.2)",
+    title="Skip connections to the output: critical points are optimal over learned features",
+    statement=r"f=\sum_{l\in I^{(\rm skip)}}W^{(l+1)}h^{(l)}(x;u),\ \nabla L(\theta)=0\Rightarrow "
+              r"L(\theta)=\inf_{\{\alpha^{(l+1)}\}}\sum_i\lambda_i\ell\big(\textstyle\sum_l"
+              r"\alpha^{(l+1)}h^{(l)}(x_i;u),y_i\big)",
+    measure=measure_ex3, parse=parse,
+    strategy=lambda profile: strat.skip2_points(),
+    hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
+    controls=[Control("non-critical", drops="critical",
+                      description="the same skip net at its (teacher-perturbed) start point: "
+                      "L exceeds the feature least squares",
+                      instances=lambda: [_controls_cache()["skip-start"]])],
+    decides="Weighted least squares on the concatenated skip features [h1, h2] (all output "
+    "coordinates) against L(theta), within the rounding of both plus the certified gap.",
+    errata=["The seed justifies Assumption 2 by f = (d f / d vec W^(H+1)) vec W^(H+1), true only "
+            "for I_skip = {H}; the correct g keeps every skip weight (sum over l in I_skip).",
+            "The paper states '<=' against the feature infimum; since f itself is in that class "
+            "the relation is an equality, which is what is checked.",
+            "'Skip from the (l-1)th layer' vs the term W^(l+1) h^(l): we follow the term."],
+    size=_size, max_examples={"ci": 6},
+)
+
+register(EX3)

@@ -22,19 +22,21 @@ from hypothesis.errors import InvalidArgument
 from theory.gradient_basis import model_report
 from theory.models.basis import fit_squared, make_model, model_jacobian, squared_objective
 from theory.numerics import unit_roundoff
-from theory.optimize import newton_polish, second_order_test
+from theory.optimize import fd_hessian, newton_polish, second_order_test
 from theory.pgb import null_space_directions
 
 __all__ = [
     "basis_instances",
     "build_basis",
     "build_lintop_lifted",
+    "build_planted",
     "build_tanh2",
     "train_squared",
     "example2_instances",
     "lintop_lifted_minima",
     "local_min_certified",
     "tanh2_points",
+    "skip2_points",
     "unit_vectors_separated",
 ]
 
@@ -65,9 +67,11 @@ def _seeds() -> st.SearchStrategy:
 
 def train_squared(model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray,
                   theta0: np.ndarray) -> np.ndarray:
-    """Levenberg-Marquardt then a Newton polish (exact Hessian by autograd, analytic
-    gradient ``2 J^T Lambda r``): an approximate critical point of the squared loss."""
-    fun, _, hess = squared_objective(model, X, Y, lam)
+    """Levenberg-Marquardt then a Newton polish (analytic gradient ``2 J^T Lambda r``,
+    central-difference Hessian of it, which is ~20x cheaper than autograd's and accurate to
+    ``u^(2/3)``, enough for Newton's superlinear convergence): an approximate critical point of
+    the squared loss."""
+    fun, _, _ = squared_objective(model, X, Y, lam)
     w = np.repeat(lam, model.d_y)
     y = Y.reshape(-1)
 
@@ -75,7 +79,7 @@ def train_squared(model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray,
         return 2 * model_jacobian(model, t, X).T @ (w * (np.asarray(model.outputs(t, X)) - y))
 
     theta = fit_squared(model, X, Y, lam, theta0)
-    return newton_polish(fun, grad, hess, theta, steps=4)[0]
+    return newton_polish(fun, grad, lambda t: fd_hessian(grad, t), theta, steps=4)[0]
 
 
 def build_tanh2(
@@ -86,9 +90,18 @@ def build_tanh2(
     = teacher + noise 0.05, weights ``lambda ~ U[0.2, 2]``, start = teacher + 0.2 noise.
     ``trained=True`` runs :func:`train_squared`; an ``int`` k stops Levenberg-Marquardt after
     k + 1 evaluations (an arbitrary, non-critical point); ``False`` keeps the start."""
-    model = make_model("tanh2", (d_x, hidden, d_y))
+    return build_planted("tanh2", (d_x, hidden, d_y), seed, extra, trained)
+
+
+def build_planted(
+    family: str, widths: tuple[int, ...], seed: int, extra: int, trained: bool | int
+) -> dict:
+    """A teacher-planted instance of any trained family (``tanh2``, ``skip2``): as
+    :func:`build_tanh2`; with ``trained=True`` up to six seeds are tried until the point is
+    certified critical and decidable (:func:`_certified`)."""
+    model = make_model(family, widths)
     for attempt in range(6 if trained is True else 1):
-        inst = _tanh2_attempt(model, seed + 7919 * attempt, d_x, d_y, extra, trained)
+        inst = _planted_attempt(model, seed + 7919 * attempt, extra, trained)
         if trained is not True or _certified(model, inst):
             break
     return inst
@@ -98,11 +111,14 @@ def _certified(model, inst: dict) -> bool:
     """Critical to working precision, and decidable: the rounding bound of ``L - inf`` keeps at
     least half the digits of ``L`` (the catalogue rejects nearly singular ``J``, where tanh units
     saturated and weights drifted)."""
+    if not np.all(np.isfinite(inst["theta"])):
+        return False
     rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
     return rep.critical and rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
 
 
-def _tanh2_attempt(model, seed: int, d_x: int, d_y: int, extra: int, trained) -> dict:
+def _planted_attempt(model, seed: int, extra: int, trained) -> dict:
+    d_x, d_y = model.widths[0], model.d_y
     rng = np.random.default_rng(seed)
     m = -(-model.d_theta // d_y) + extra
     X = rng.standard_normal((m, d_x))
@@ -115,7 +131,7 @@ def _tanh2_attempt(model, seed: int, d_x: int, d_y: int, extra: int, trained) ->
             theta = train_squared(model, X, Y, lam, theta)
         else:
             theta = fit_squared(model, X, Y, lam, theta, max_nfev=int(trained) + 1)
-    return {"family": "tanh2", "widths": list(model.widths), "loss": "squared", "X": X,
+    return {"family": model.family, "widths": list(model.widths), "loss": "squared", "X": X,
             "Y": Y, "lambda": lam, "theta": np.asarray(theta, dtype=np.float64)}
 
 
@@ -127,18 +143,34 @@ def tanh2_points(
 
     ``trained=True``: approximate critical points (Levenberg-Marquardt + Newton polish),
     kept only when certified critical and decidable (:func:`_certified`);
-    ``trained="partial"``: Levenberg-Marquardt stopped after 1-41 evaluations (arbitrary
+    ``trained="partial"``: Levenberg-Marquardt stopped after 1-7 evaluations (arbitrary
     points, for the quantitative gap ``k19.ours1``); ``trained=False``: the start point.
     """
     if trained not in (True, False, "partial"):
         raise InvalidArgument(f"trained={trained!r}: expected True, False or 'partial'")
-    iters = st.integers(0, 40) if trained == "partial" else st.just(trained)
+    iters = st.integers(0, 6) if trained == "partial" else st.just(trained)
     built = st.builds(
         build_tanh2, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(hidden, "hidden", 1, 16),
         _dim(d_y, "d_y", 1, 4), _dim(extra, "extra", 1, 200), iters,
     )
     if trained is True:
         return built.filter(lambda inst: _certified(make_model("tanh2", inst["widths"]), inst))
+    return built
+
+
+def skip2_points(
+    d_x: Dim = 2, d1: Dim = (2, 3), d2: Dim = 2, d_y: Dim = (1, 2), extra: Dim = (10, 20),
+    trained: bool = True,
+) -> st.SearchStrategy:
+    """Example 3 instances: ``A1 tanh(W1 x + b1) + A2 tanh(V h1 + c)`` (skip connections from
+    both hidden layers), teacher-planted; ``trained=True`` gives certified critical points,
+    ``False`` the start point (a non-critical control)."""
+    built = st.tuples(_seeds(), _dim(d_x, "d_x", 1, 8), _dim(d1, "d1", 1, 8),
+                      _dim(d2, "d2", 1, 8), _dim(d_y, "d_y", 1, 4),
+                      _dim(extra, "extra", 1, 200)).map(
+        lambda a: build_planted("skip2", a[1:5], a[0], a[5], trained))
+    if trained:
+        return built.filter(lambda inst: _certified(make_model("skip2", inst["widths"]), inst))
     return built
 
 
@@ -158,6 +190,8 @@ def build_lintop_lifted(
 def local_min_certified(model, inst: dict) -> bool:
     """Critical to working precision (:attr:`SquaredReport.critical`) and
     :func:`theory.optimize.second_order_test` passed."""
+    if not np.all(np.isfinite(inst["theta"])):
+        return False
     rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
     _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
     n = inst["Y"].size + model.d_theta
@@ -175,17 +209,18 @@ def _lintop_attempt(
     full loss is the scalar loss of ``(W1, W2^T W3^T c)`` plus a nonnegative term vanishing
     there). ``S`` = ``{0}`` and ``W2 -> W2 + a e_j^T``, ``a`` in ``Null(W3)``."""
     rng = np.random.default_rng(seed)
-    scalar = make_model("lintop", (d_x, d1, 1, 1))
+    scalar = make_model("tanh2-nobias", (d_x, d1, 1))   # v^T tanh(W1 x), no flat direction
     m = d1 * d_x + d1 + extra
     X = rng.standard_normal((m, d_x))
-    teacher = rng.standard_normal(scalar.d_theta) / np.sqrt(d_x)
+    teacher = rng.standard_normal(scalar.d_theta)
+    teacher[: d1 * d_x] /= np.sqrt(d_x)
+    teacher[d1 * d_x:] *= 2.0  # output signal well above the noise: keeps weights bounded
     t = np.asarray(scalar.f(teacher, X))[:, 0] + 0.05 * rng.standard_normal(m)
     lam = rng.uniform(0.2, 2.0, m)
-    # scalar net: W1 (d1 x d_x), "W2" = v^T (1 x d1), "W3" = 1
     start = teacher + 0.2 * rng.standard_normal(scalar.d_theta)
     s_theta = train_squared(scalar, X, t[:, None], lam, start)
     W1 = s_theta[: d1 * d_x].reshape(d1, d_x)
-    v = s_theta[d1 * d_x: d1 * d_x + d1] * s_theta[-1]
+    v = s_theta[d1 * d_x:]
     c = rng.standard_normal(d_y)
     c /= np.linalg.norm(c)
     w3 = rng.standard_normal(d2)
@@ -201,7 +236,7 @@ def _lintop_attempt(
 
 def lintop_lifted_minima(
     d_x: Dim = (2, 3), d1: Dim = (3, 4), d2: Dim = 2,
-    d_y: Dim = 2, extra: Dim = (10, 20),
+    d_y: Dim = 2, extra: Dim = (25, 40),
 ) -> st.SearchStrategy:
     """Lifted local minima of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` (``d_y >= 2``) and
     their perturbation sets ``S`` in ``V[theta, eps]`` (Theorem 2, Lemma 3). With

@@ -35,6 +35,7 @@ __all__ = [
     "make_model",
     "model_jacobian",
     "relu_features",
+    "skip2_features",
     "squared_objective",
 ]
 
@@ -148,11 +149,64 @@ def _tanh2(widths: Sequence[int]) -> Model:
     return _feedforward("tanh2", (d_x, h, d_y), ["tanh"], True, h * d_x + h)
 
 
+def _tanh2_nobias(widths: Sequence[int]) -> Model:
+    # W2 tanh(W1 x): the scalar net that the lifted PGB instances start from
+    d_x, h, d_y = widths
+    return _feedforward("tanh2-nobias", (d_x, h, d_y), ["tanh"], False, h * d_x)
+
+
 def _lintop(widths: Sequence[int]) -> Model:
     # W3 W2 tanh(W1 x): a bias-free net whose second hidden layer is the identity; g keeps W3
     d_x, d1, d2, d_y = widths
     return _feedforward("lintop", (d_x, d1, d2, d_y), ["tanh", "identity"], False,
                         d1 * d_x + d2 * d1)
+
+
+def _skip2(widths: Sequence[int]) -> Model:
+    # Example 3 with I_skip = {1, 2}: f = A1 h1 + A2 h2, h1 = tanh(W1 x + b1),
+    # h2 = tanh(V h1 + c); theta = (W1, b1, V, c, A1, A2) row-major; g keeps (A1, A2)
+    d_x, d1, d2, d_y = widths
+    shapes = [(d1, d_x), (d1,), (d2, d1), (d2,), (d_y, d1), (d_y, d2)]
+    sizes = [int(np.prod(sh)) for sh in shapes]
+    off = np.cumsum([0, *sizes])
+    d_theta = int(off[-1])
+    last = np.zeros(d_theta)
+    last[off[4]:] = 1.0
+
+    def unpack(t):
+        return [anp.reshape(t[off[k]:off[k + 1]], shapes[k]) for k in range(6)]
+
+    def f(t, X):
+        W1, b1, V, c, A1, A2 = unpack(t)
+        h1 = anp.tanh(anp.dot(X, W1.T) + b1)
+        h2 = anp.tanh(anp.dot(h1, V.T) + c)
+        return anp.dot(h1, A1.T) + anp.dot(h2, A2.T)
+
+    def jac(t, X):
+        W1, b1, V, c, A1, A2 = unpack(np.asarray(t))
+        m = X.shape[0]
+        h1 = np.tanh(X @ W1.T + b1)
+        h2 = np.tanh(h1 @ V.T + c)
+        D2 = (1 - h2**2)[:, None, :] * A2[None]                     # m x d_y x d2
+        D1 = (A1[None] + D2 @ V) * (1 - h1**2)[:, None, :]          # m x d_y x d1
+        eye = np.eye(d_y)
+        blocks = [
+            (D1[:, :, :, None] * X[:, None, None, :]).reshape(m, d_y, -1), D1,
+            (D2[:, :, :, None] * h1[:, None, None, :]).reshape(m, d_y, -1), D2,
+            (eye[None, :, :, None] * h1[:, None, None, :]).reshape(m, d_y, -1),
+            (eye[None, :, :, None] * h2[:, None, None, :]).reshape(m, d_y, -1),
+        ]
+        return np.concatenate(blocks, axis=2).reshape(m * d_y, d_theta)
+
+    return Model("skip2", (d_x, d1, d2, d_y), d_theta, d_y, f, lambda t: t * last, unpack, jac)
+
+
+def skip2_features(model: Model, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``[h1(x_i), h2(x_i)]`` of the ``skip2`` family (the features with a skip connection
+    to the output in Example 3), one row per sample."""
+    W1, b1, V, c, _, _ = model.unpack(np.asarray(theta))
+    h1 = np.tanh(X @ W1.T + b1)
+    return np.hstack([h1, np.tanh(h1 @ V.T + c)])
 
 
 FAMILIES: dict[str, Callable[[Sequence[int]], Model]] = {
@@ -161,7 +215,9 @@ FAMILIES: dict[str, Callable[[Sequence[int]], Model]] = {
     "affine-offset": _affine_offset,
     "tanh-neuron": _tanh_neuron,
     "tanh2": _tanh2,
+    "tanh2-nobias": _tanh2_nobias,
     "lintop": _lintop,
+    "skip2": _skip2,
 }
 
 
