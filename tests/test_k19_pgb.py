@@ -41,7 +41,7 @@ from theory.optimize import fd_hessian, minimize, second_order_test
 from theory.pgb import membership, null_space_directions, stacked_jacobian
 
 CLAIMS = ["k19.thm1", "k19.ours1", "k19.lem2", "k19.thm2", "k19.ours2", "k19.lem3", "k19.ex1",
-          "k19.ex2", "k19.ex3"]
+          "k19.ex2", "k19.ex3", "k19.lem1", "k19.asm2"]
 SLOW = settings(max_examples=3, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 CI = get_profile("ci")

@@ -24,6 +24,7 @@ from checks.framework import (
     Reproduction,
     Tolerance,
     decide,
+    decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.registry import register
@@ -237,6 +238,7 @@ def _controls_cache() -> dict:
         "saddle": _saddle_instance(),
         "noncritical": strat.build_tanh2(11, 2, 3, 1, 12, 1),
         "skip-start": strat.build_planted("skip2", (2, 3, 2, 2), 5, 12, False),
+        "lifted": strat.build_lintop_lifted(3, 2, 3, 2, 2, 30),
     }
 
 
@@ -781,3 +783,158 @@ EX3 = Claim(
 )
 
 register(EX3)
+
+
+# --------------------------------------------------------------------- k19.lem1 (Lemma 1)
+
+def parse_two_sets(params) -> dict:
+    """:func:`parse_pgb` plus ``S2`` (``|S'| x d_theta``)."""
+    inst = parse_pgb(params)
+    inst["S2"] = matrix(params, "S2", (None, inst["theta"].size))
+    return inst
+
+
+def _union(S: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    rows, index = [list(r) for r in S], []
+    for r in S2:
+        key = list(r)
+        if key in rows:
+            index.append(rows.index(key))
+        else:
+            rows.append(key)
+            index.append(len(rows) - 1)
+    return np.array(rows), index
+
+
+def _S2_in_V(inst):
+    return _in_V({**inst, "S": inst["S2"]})
+
+
+def measure_lem1(inst):
+    """Witness of Lemma 1: ``S u S'`` is in ``V`` and ``J_{S u S'} [alpha, alpha'] =
+    J_S alpha + J_{S'} alpha'`` for random coefficients."""
+    model = _model(inst)
+    X, theta, eps = inst["X"], inst["theta"], inst["eps"]
+    U, index = _union(inst["S"], inst["S2"])
+    mem = _membership({**inst, "S": U})
+    if not mem.ok:
+        return decide_flag(False, message="S u S' is not in V[theta, eps]: the witness of "
+                           "Lemma 1 fails", diagnostics={"max_output_change": mem.max_change,
+                                                         "tolerance": mem.tolerance})
+
+    def jac(t):
+        return model_jacobian(model, t, X)
+
+    d, nS = theta.size, len(inst["S"])
+    rng = np.random.default_rng(0)
+    a, a2 = rng.standard_normal((nS, d)), rng.standard_normal((len(inst["S2"]), d))
+    J_S, J_S2 = (stacked_jacobian(jac, theta, eps, list(M)) for M in (inst["S"], inst["S2"]))
+    J_U = stacked_jacobian(jac, theta, eps, list(U))
+    lhs = J_S @ a.ravel() + J_S2 @ a2.ravel()
+    coef = np.zeros((len(U), d))
+    coef[:nS] += a
+    for k, j in enumerate(index):
+        coef[j] += a2[k]
+    rhs = J_U @ coef.ravel()
+    n = J_U.shape[1] + 2
+    bound = gamma(n) * float(np.max(np.abs(J_S) @ np.abs(a.ravel()) + np.abs(J_S2)
+                                    @ np.abs(a2.ravel()) + np.abs(J_U) @ np.abs(coef.ravel())))
+    ranks = [range_basis(np.hstack([J_S, J_S2])).rank, range_basis(J_U).rank]
+    return decide(float(np.max(np.abs(lhs - rhs))), 0.0, relation="<=", tolerance=Tolerance(
+        bound, "gamma_{|U| d_theta + 2} max_i (|J_S||alpha| + |J_S'||alpha'| + |J_U||alpha''|)_i"),
+        scale=float(np.max(np.abs(lhs))), diagnostics={
+            "rank_[J_S,J_S']": ranks[0], "rank_J_union": ranks[1], "union_size": len(U),
+            "max_output_change": mem.max_change, "size": _size(inst)})
+
+
+def _bad_second_set():
+    inst = _controls_cache()["lifted"]
+    v = np.zeros(inst["theta"].size)
+    d_x, d1, _, _ = inst["widths"]
+    v[d1 * d_x: d1 * d_x + d1] = 1 / np.sqrt(d1)  # moves row 0 of W2: outputs change
+    return {**inst, "S2": np.array([np.zeros(inst["theta"].size), v])}
+
+
+LEM1 = Claim(
+    id="k19.lem1", paper="k19", source="Lemma 1 (Section 4.3), proof in A.3",
+    title="A fixed extra perturbation set adds nothing to the PGB model",
+    statement=r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]\Rightarrow\{\tilde f_\theta(x;\alpha,"
+              r"\varepsilon,S)\}=\{\tilde f_\theta(x;\alpha,\varepsilon,S)+\tilde f_\theta(x;"
+              r"\alpha',\varepsilon,S')\}",
+    measure=measure_lem1, parse=parse_two_sets,
+    strategy=lambda profile: strat.lintop_two_sets(),
+    hypotheses=[H_INV, Hypothesis("S'-in-V", r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]",
+                                  _S2_in_V)],
+    controls=[Control("S'-outside-V", drops="S'-in-V",
+                      description="S' moves a row of W2 outside Null(W3): outputs change, so "
+                      "the proof's witness S u S' is not in V (the set identity itself is "
+                      "linear algebra; only its witness can fail)",
+                      instances=lambda: [_bad_second_set()])],
+    decides="The proof's witness: S u S' passes the V-membership test and the PGB outputs add "
+    "(J_{S u S'} [alpha, alpha'] = J_S alpha + J_S' alpha') to rounding, for random alpha.",
+    errata=["The proof's displays in A.3 are lost; the argument (linearity in alpha, S u S' "
+            "finite and in V) is reconstructed. The proofs of Theorems 3-4 use it for all m "
+            "samples with a shared alpha, which is what is checked."],
+    size=_size, max_examples={"ci": 4},
+)
+
+register(LEM1)
+
+
+# ------------------------------------------------------------ k19.asm2 (Assumption 2 checker)
+
+_LAST_LINEAR = ("basis", "tanh2", "tanh2-nobias", "lintop", "skip2")
+
+
+def measure_asm2(inst):
+    """Is ``f_X(theta)`` in ``range J(theta)``? Least-squares residual with a certified rank."""
+    model = _model(inst)
+    J = model_jacobian(model, inst["theta"], inst["X"])
+    f = np.asarray(model.outputs(inst["theta"], inst["X"]))
+    basis = range_basis(J)
+    res = f - basis.U @ (basis.U.T @ f)
+    kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
+    n = J.shape[0] + J.shape[1]
+    tol = Tolerance(gamma(n) * (kappa + 1) * float(np.linalg.norm(f)),
+                    "gamma_n (kappa + 1) ||f_X|| (projection onto the certified range of J)")
+    g_res = (float(np.linalg.norm(J @ model.g(inst["theta"]) - f)) if model.g is not None
+             else None)
+    return decide(float(np.linalg.norm(res)), 0.0, relation="<=", tolerance=tol,
+                  scale=float(np.linalg.norm(f)),
+                  diagnostics={"g_residual": g_res, "rank": basis.rank, "size": _size(inst)})
+
+
+ASM2 = Claim(
+    id="k19.asm2", paper="k19", source="Assumption 2 and eq. (3.1) (Section 3.1)",
+    title="Common model structure: f_X(theta) lies in the span of its partial derivatives",
+    statement=r"f_{x_i}(\theta)=\sum_kg(\theta)_k\partial_kf_{x_i}(\theta)\ \forall i"
+              r"\iff f_X(\theta)\in\operatorname{range}J(\theta)",
+    measure=measure_asm2, parse=parse,
+    strategy=lambda profile: st_one_of_points(),
+    hypotheses=[Hypothesis("last-layer-linear", r"f(x;\theta)=W\,h(x;u)\ (+b)",
+                           lambda i: i["family"] in _LAST_LINEAR
+                           or f"family {i['family']!r} has no linear output block")],
+    controls=[Control("tanh-neuron", drops="last-layer-linear",
+                      description="f = tanh(theta x): f_X is not a multiple of "
+                      "x sech^2(theta x) for generic data", instances=_ctrl("tanh")),
+              Control("affine-offset", drops="last-layer-linear",
+                      description="f = theta x + 1: the offset is not in span{x}",
+                      instances=_ctrl("affine"))],
+    decides="Projects f_X onto the range of J (rank from the SVD backward error) and requires "
+    "the residual at rounding level; the explicit g's residual is reported beside it.",
+    errata=["Only sampled points are tested; the assumption quantifies over every theta "
+            "outside Omega."],
+    size=_size, max_examples={"ci": 10},
+)
+
+
+def st_one_of_points():
+    """Random points of every last-layer-linear family (``tanh2``, ``lintop``, ``skip2``)."""
+    from hypothesis import strategies as hst
+
+    return hst.one_of(strat.random_points("tanh2", (2, 3, 2)),
+                      strat.random_points("lintop", (2, 3, 2, 2)),
+                      strat.random_points("skip2", (2, 3, 2, 1)))
+
+
+register(ASM2)

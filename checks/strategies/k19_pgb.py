@@ -36,6 +36,8 @@ __all__ = [
     "lintop_lifted_minima",
     "local_min_certified",
     "tanh2_points",
+    "lintop_two_sets",
+    "random_points",
     "skip2_points",
     "unit_vectors_separated",
 ]
@@ -350,3 +352,35 @@ def _has_minimiser(inst: dict) -> bool:
     res = gb_infimum_convex(get_loss(inst["loss"]), inst["X"], inst["Y"], inst["lambda"],
                             [inst["theta"]], maxiter=50)
     return res.attained
+
+
+def _with_second_set(inst: dict, seed: int, k: int) -> dict:
+    """Add ``S2``: ``k`` unit directions ``vec(a b^T)`` on the ``W2`` block with ``a`` the null
+    vector of ``W3`` used by ``S`` and ``b`` random unit vectors (all in ``V[theta, eps]``),
+    plus the shared direction ``0`` (so ``S`` and ``S2`` overlap)."""
+    rng = np.random.default_rng(seed)
+    S = inst["S"]
+    d_x, d1, d2, _ = inst["widths"]
+    a = S[1][d1 * d_x: d1 * d_x + d2 * d1].reshape(d2, d1)[:, 0]
+    out = [np.zeros(S.shape[1])]
+    for _ in range(k):
+        b = rng.standard_normal(d1)
+        v = np.zeros(S.shape[1])
+        v[d1 * d_x: d1 * d_x + d2 * d1] = np.outer(a, b / np.linalg.norm(b)).ravel()
+        out.append(v)
+    return {**inst, "S2": np.array(out)}
+
+
+def lintop_two_sets(k: Dim = (1, 3)) -> st.SearchStrategy:
+    """Lemma 1 instances: a lifted local minimum with ``S`` and a second set ``S2`` in
+    ``V[theta, eps]`` (``0`` is in both)."""
+    return st.tuples(lintop_lifted_minima(), _seeds(), _dim(k, "k", 1, 16)).map(
+        lambda a: _with_second_set(a[0], a[1], a[2]))
+
+
+def random_points(family: str, widths: tuple[int, ...], extra: Dim = (2, 10)) -> st.SearchStrategy:
+    """Arbitrary (untrained) teacher-planted points of ``family`` (for Assumption 2 checks)."""
+    if family not in ("tanh2", "skip2", "tanh2-nobias", "lintop"):
+        raise InvalidArgument(f"family={family!r}: expected tanh2, skip2, tanh2-nobias or lintop")
+    return st.tuples(_seeds(), _dim(extra, "extra", 1, 200)).map(
+        lambda a: build_planted(family, widths, a[0], a[1], False))
