@@ -152,11 +152,20 @@ def _critical(inst):
         f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
 
 
-def _second_order(inst):
+def _hessian_test(inst):
     model = _model(inst)
     _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
-    ok, lo, tau = second_order_test(hess(inst["theta"]), inst["Y"].size + model.d_theta)
+    return second_order_test(hess(inst["theta"]), inst["Y"].size + model.d_theta)
+
+
+def _second_order(inst):
+    ok, lo, tau = _hessian_test(inst)
     return ok or f"Hessian lambda_min = {lo:.3g} < -{tau:.3g}: not a local minimum"
+
+
+def _hessian_diagnostics(inst) -> dict:
+    ok, lo, tau = _hessian_test(inst)
+    return {"hess_min_eig": lo, "hess_tau": tau, "second_order_ok": ok}
 
 
 def _local_min(inst):
@@ -450,7 +459,7 @@ def measure_thm2(inst):
     return decide(rep.L, rep.inf, relation="==", tolerance=tol, scale=max(rep.L, rep.inf),
                   diagnostics={**rep.diagnostics(), "S_size": len(inst["S"]),
                                "rank_gradient_basis": rank_gb, "rank_pgb": rep.rank,
-                               "size": _size(inst)})
+                               **_hessian_diagnostics(inst), "size": _size(inst)})
 
 
 def measure_ours2(inst):
@@ -474,7 +483,8 @@ def measure_lem3(inst):
     return decide(max(norms), 0.0, relation="<=", tolerance=tol,
                   scale=max(2 * rep.s_max * math.sqrt(rep.L), tol.value),
                   diagnostics={"grad_norms": norms, "s_min_plus": rep.s_min_plus,
-                               "tau_round": rep.tau_round, "size": _size(inst)})
+                               "tau_round": rep.tau_round, **_hessian_diagnostics(inst),
+                               "size": _size(inst)})
 
 
 _PGB_ERRATA = [
