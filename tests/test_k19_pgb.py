@@ -292,3 +292,26 @@ def test_every_family_builds(family):
     d_x = 3 if family == "basis" else widths[0]
     out = np.asarray(model.f(np.ones(model.d_theta), np.ones((4, d_x))))
     assert out.shape == (4, model.d_y)
+
+
+@pytest.mark.parametrize("which", ["upper", "lower"])
+def test_ours1_bounds_are_attained(which):
+    """The two-sided bound of k19.ours1 is sharp: with the residual's range part along the
+    singular vector of s_min+ (or s_max) the gap equals the bound, so a wrong constant (e.g.
+    16 instead of 4) makes the oracle report a violation."""
+    rng = np.random.default_rng(9)
+    m, d = 9, 3
+    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    s = np.array([2.0, 1.0, 0.5])
+    lam = rng.uniform(0.2, 2.0, m)
+    Phi = (U[:, :d] * s) @ np.linalg.qr(rng.standard_normal((d, d)))[0] / np.sqrt(lam)[:, None]
+    theta = rng.standard_normal(d)
+    u = U[:, 2] if which == "upper" else U[:, 0]       # whitened singular vectors of Phi
+    r_hat = 0.7 * u + 0.3 * U[:, 5]                     # plus a part orthogonal to the range
+    y = Phi @ theta - r_hat / np.sqrt(lam)
+    inst = {"family": "basis", "widths": [d], "loss": "squared", "X": Phi, "Y": y[:, None],
+            "lambda": lam, "theta": theta}
+    rep = K._report(inst)
+    bound = rep.bound_hi_exact if which == "upper" else rep.bound_lo
+    assert rep.gap == pytest.approx(0.49, rel=1e-12) and bound == pytest.approx(0.49, rel=1e-12)
+    assert get("k19.ours1").check(inst).status is Status.HOLDS

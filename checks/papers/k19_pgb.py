@@ -16,6 +16,7 @@ import functools
 import math
 
 import numpy as np
+from hypothesis import strategies as st
 
 from checks.framework import (
     Claim,
@@ -334,7 +335,8 @@ OURS1 = Claim(
               r"L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2\le\frac{\|\nabla L\|^2}"
               r"{4\sigma^+_{\min}(\hat J)^2},\ \hat J=\Lambda^{1/2}J,\ \hat r=\Lambda^{1/2}r",
     measure=measure_ours1, parse=parse,
-    strategy=lambda profile: strat.tanh2_points(trained="partial"),
+    strategy=lambda profile: st.one_of(strat.tanh2_points(trained="partial"),
+                                       strat.basis_tight_gap()),
     hypotheses=[H_SQUARED, H_STRUCT],
     controls=[
         Control("affine-offset", drops="asm2-model-structure",
@@ -940,9 +942,7 @@ ASM2 = Claim(
 
 def st_one_of_points():
     """Random points of every last-layer-linear family (``tanh2``, ``lintop``, ``skip2``)."""
-    from hypothesis import strategies as hst
-
-    return hst.one_of(strat.random_points("tanh2", (2, 3, 2)),
+    return st.one_of(strat.random_points("tanh2", (2, 3, 2)),
                       strat.random_points("lintop", (2, 3, 2, 2)),
                       strat.random_points("skip2", (2, 3, 2, 1)))
 

@@ -27,6 +27,7 @@ from theory.pgb import null_space_directions
 
 __all__ = [
     "basis_instances",
+    "basis_tight_gap",
     "build_basis",
     "build_lintop_lifted",
     "build_planted",
@@ -384,3 +385,27 @@ def random_points(family: str, widths: tuple[int, ...], extra: Dim = (2, 10)) ->
         raise InvalidArgument(f"family={family!r}: expected tanh2, skip2, tanh2-nobias or lintop")
     return st.tuples(_seeds(), _dim(extra, "extra", 1, 200)).map(
         lambda a: build_planted(family, widths, a[0], a[1], False))
+
+
+def _build_tight(seed: int, m: int, d: int, which: str) -> dict:
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    s = np.sort(rng.uniform(0.5, 2.0, d))[::-1]
+    lam = rng.uniform(0.2, 2.0, m)
+    Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    Phi = (U[:, :d] * s) @ Q / np.sqrt(lam)[:, None]
+    theta = rng.standard_normal(d)
+    u = U[:, d - 1] if which == "upper" else U[:, 0]
+    r_hat = rng.uniform(0.2, 1.0) * u + rng.uniform(0.0, 1.0) * U[:, d]
+    y = Phi @ theta - r_hat / np.sqrt(lam)
+    return {"family": "basis", "widths": [d], "loss": "squared", "X": Phi, "Y": y[:, None],
+            "lambda": lam, "theta": theta}
+
+
+def basis_tight_gap(m: Dim = (6, 12), d: Dim = (1, 4)) -> st.SearchStrategy:
+    """Basis-model points where a bound of ``k19.ours1`` is attained: the whitened residual's
+    range part lies along the singular vector of ``s_min+`` (upper bound attained) or of
+    ``s_max`` (lower bound attained), plus a component orthogonal to the range."""
+    return st.builds(_build_tight, _seeds(), _dim(m, "m", 3, 200), _dim(d, "d", 1, 16),
+                     st.sampled_from(["upper", "lower"])).filter(
+        lambda inst: inst["X"].shape[0] > inst["X"].shape[1])
