@@ -231,6 +231,8 @@ def _good():
 @pytest.mark.parametrize("mutate", [
     lambda p: p.pop("theta"),
     lambda p: p.update(family="mlp"),
+    lambda p: p.update(family={"value": "tanh2"}),
+    lambda p: p.update(loss=["squared"]),
     lambda p: p.update(loss="hinge"),
     lambda p: p.update(widths=[1, 1, 1, 1, 1]) if False else p.update(widths="11"),
     lambda p: p.update(X=[[1.0, 2.0]] * 8),

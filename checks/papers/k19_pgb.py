@@ -81,9 +81,9 @@ def parse(params) -> dict:
     """JSON params -> instance for the gradient-basis claims (see the module docstring)."""
     require(params, "family", "widths", "loss", "X", "Y", "lambda", "theta")
     family, loss = params["family"], params["loss"]
-    if family not in FAMILIES:
+    if not isinstance(family, str) or family not in FAMILIES:
         raise BadInput(f"family: expected one of {', '.join(FAMILIES)}, got {family!r}")
-    if loss not in _ALL_LOSSES:
+    if not isinstance(loss, str) or loss not in _ALL_LOSSES:
         raise BadInput(f"loss: expected one of {', '.join(_ALL_LOSSES)}, got {loss!r}")
     widths = _widths(params)
     try:
