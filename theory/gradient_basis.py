@@ -69,6 +69,7 @@ class RangeBasis:
     rank: int
     threshold: float
     derivation: str
+    certain: bool = True
 
     @property
     def s_max(self) -> float:
@@ -87,13 +88,16 @@ class RangeBasis:
 
 
 def range_basis(A: np.ndarray) -> RangeBasis:
-    """Orthonormal basis of ``range(A)`` from an SVD; singular values at or below
-    ``gamma_{max(p,q)} ||A||_2`` are counted as zero (the SVD's backward error, Higham §3)."""
-    p, q = A.shape
+    """Orthonormal basis of ``range(A)`` from an SVD, with the rank of
+    :func:`theory.linalg.certified_rank` (noise floor ``10 max(p,q) u sigma_max``; ``certain``
+    is false when a singular value lies in the ambiguity band above the floor, where a
+    rank-dependent answer such as ``sigma_min^+`` cannot be trusted)."""
+    from theory.linalg import certified_rank
+
     U, s, _ = np.linalg.svd(A, full_matrices=False)
-    tau = gamma(max(p, q)) * (s[0] if s.size else 0.0)
-    r = int(np.sum(s > tau))
-    return RangeBasis(U[:, :r], s, r, tau, "gamma_{max(p,q)} sigma_max(A) (SVD backward error)")
+    cert = certified_rank(A)
+    r = cert.rank
+    return RangeBasis(U[:, :r], s, r, cert.threshold, cert.derivation, cert.certain)
 
 
 def range_basis_gram(G: np.ndarray) -> RangeBasis:
@@ -207,6 +211,7 @@ class SquaredReport:
     tau_derivation: str
     structure_residual: float
     structure_tol: float
+    rank_certain: bool = True
 
     @property
     def gap(self) -> float:
@@ -269,7 +274,7 @@ def squared_report(
         tau_derivation="gamma_n L + 2||r||d_r + d_r^2 + 2||res||d_res + d_res^2, "
         "d_r = gamma_{d_theta+2}(||f||+||y||), d_res = gamma_n (kappa+1)||y|| + d_r "
         "(whitened norms, n = m d_y + d_theta)",
-        structure_residual=s_res, structure_tol=float(s_tol),
+        structure_residual=s_res, structure_tol=float(s_tol), rank_certain=basis.certain,
     )
 
 

@@ -258,9 +258,21 @@ def _ctrl(name):
 
 # ------------------------------------------------------------------- k19.thm1 (Theorem 1)
 
+def _uncertain_rank(rep):
+    """``inconclusive`` when the rank of ``J_hat`` is not certified (a singular value in the
+    ambiguity band): the infimum and ``sigma_min^+`` both depend on it."""
+    if rep.rank_certain:
+        return None
+    return decide_flag(None, message="rank of Lambda^{1/2} J not certified (singular value in "
+                       "the ambiguity band): the infimum cannot be decided",
+                       diagnostics=rep.diagnostics())
+
+
 def measure_thm1(inst):
     """``L(theta)`` against ``inf_alpha L_theta(alpha)`` (least squares on ``J_hat``)."""
     rep = _report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
     credit = rep.bound_hi if rep.critical else 0.0
     tol = Tolerance(rep.tau_round + credit,
                     f"tau_round + certified gap of an approximate critical point "
@@ -308,6 +320,8 @@ THM1 = Claim(
 def measure_ours1(inst):
     """``L - inf`` against ``||grad L||^2 / (4 s_min+^2)``, plus the identity and lower bound."""
     rep = _report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
     diag = {**rep.diagnostics(), "size": _size(inst)}
     err = rep.bound_hi - rep.bound_hi_exact
     main = decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
@@ -450,6 +464,8 @@ def _pgb_report(inst):
 def measure_thm2(inst):
     """``L(theta)`` against ``min_alpha L~_theta(alpha, eps, S)`` (least squares on ``J_S``)."""
     rep, _ = _pgb_report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
     credit = rep.bound_hi if _local_min(inst) is True else 0.0
     tol = Tolerance(rep.tau_round + credit,
                     "tau_round + sum_j(||grad L(theta+eps S_j)||+err)^2/(4 s_min+(J_S)^2) "
@@ -467,6 +483,8 @@ def measure_thm2(inst):
 def measure_ours2(inst):
     """``L - min_alpha L~`` against ``sum_j ||grad L(theta + eps S_j)||^2 / (4 s_min+^2)``."""
     rep, _ = _pgb_report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
     err = rep.bound_hi - rep.bound_hi_exact
     return decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
         rep.tau_round + err, f"tau_round + rounding of the gradients; {rep.tau_derivation}"),

@@ -117,7 +117,8 @@ def _certified(model, inst: dict) -> bool:
     if not np.all(np.isfinite(inst["theta"])):
         return False
     rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
-    return rep.critical and rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
+    decidable = rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
+    return rep.critical and rep.rank_certain and decidable
 
 
 def _planted_attempt(model, seed: int, extra: int, trained) -> dict:
@@ -199,7 +200,8 @@ def local_min_certified(model, inst: dict) -> bool:
     _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
     n = inst["Y"].size + model.d_theta
     decidable = rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
-    return rep.critical and decidable and second_order_test(hess(inst["theta"]), n)[0]
+    ok = rep.critical and rep.rank_certain and decidable
+    return ok and second_order_test(hess(inst["theta"]), n)[0]
 
 
 def _lintop_attempt(
