@@ -317,3 +317,24 @@ def test_ours1_bounds_are_attained(which):
     bound = rep.bound_hi_exact if which == "upper" else rep.bound_lo
     assert rep.gap == pytest.approx(0.49, rel=1e-12) and bound == pytest.approx(0.49, rel=1e-12)
     assert get("k19.ours1").check(inst).status is Status.HOLDS
+
+
+def test_left_null_recipe_on_the_first_layer_leaves_the_jacobian_unchanged():
+    """Recipe 1 of the catalogue (perturb W by q a^T with a^T h(x_i) = 0): with duplicated input
+    coordinates it yields members of V[theta, eps], but on the *first* layer the Jacobian at
+    theta + eps S_j equals J(theta) (pre-activations, hence every derivative, are unchanged), so
+    it never enlarges the basis there; it matters only on deeper layers."""
+    from theory.pgb import left_null_directions
+
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((12, 1))
+    X = np.hstack([x, x, rng.standard_normal((12, 1))])
+    model = make_model("tanh2", (3, 2, 1))
+    theta = rng.standard_normal(model.d_theta)
+    S = left_null_directions(X.T, 0, (2, 3), model.d_theta)
+    assert len(S) == 3 and all(abs(np.linalg.norm(s) - 1) < 1e-15 for s in S[1:])
+    mem = membership(lambda t: np.asarray(model.outputs(t, X)), theta, 0.1, S, 2)
+    assert mem.ok
+    J0 = model_jacobian(model, theta, X)
+    for s in S[1:]:
+        np.testing.assert_allclose(model_jacobian(model, theta + 0.1 * s, X), J0, atol=1e-14)
