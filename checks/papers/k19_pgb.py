@@ -1,8 +1,16 @@
 """Kawaguchi, Huang & Kaelbling (2019), Section 3: gradient basis and perturbable gradient basis.
 
-Claims (catalogue ``kawaguchi2019_pgb.md``): Theorem 1 with its quantitative form at
-approximate critical points (``k19.thm1``, ``k19.ours1``), Lemma 2, Theorem 2 with its
-quantitative form (``k19.thm2``, ``k19.ours2``), Lemma 3, Examples 1 and 2.
+Claims (catalogue ``kawaguchi2019_pgb.md``): Assumption 2 as a checker (``k19.asm2``),
+Theorem 1 with its quantitative form at approximate critical points (``k19.thm1``,
+``k19.ours1``), Lemma 2, Theorem 2 with its quantitative form (``k19.thm2``, ``k19.ours2``),
+Lemmas 3 and 1, Examples 1-3.
+
+What is exact and what goes through constructions: Theorem 1 and its gap identity are checked
+exactly (least squares on the whole gradient basis, with a certified rank). Theorem 2 quantifies
+over every finite ``S`` in ``V[theta, eps]``, which cannot be enumerated: it is checked only for
+the explicit sets the proofs build (``W2 -> W2 + eps a e_j^T``, ``a`` in ``Null(W3)``), at local
+minima certified by construction (a lifted scalar local minimum), and its falsifiable direction
+``min_alpha L~ >= L`` is what the verdict tests.
 
 Instances: ``family`` (a key of :data:`theory.models.basis.FAMILIES`), ``widths``, ``loss``,
 ``X`` (``m x d_x``; for ``basis`` the feature matrix ``Phi``), ``Y`` (``m x d_y``), ``lambda``

@@ -7,13 +7,17 @@
   ``affine-offset`` ``theta x + 1`` and ``tanh-neuron`` ``tanh(theta x)`` (both violate
   Assumption 2).
 * ``tanh2``: ``W2 tanh(W1 x + b1) + b2`` (last layer linear: Assumption 2 with ``g`` = the
-  ``(W2, b2)`` coordinates), and ``lintop``: ``W3 W2 tanh(W1 x)`` (a linear layer below the
-  linear output layer, where the perturbable gradient basis of Section 3.3 is larger than the
-  gradient basis at rank-deficient ``W3``).
+  ``(W2, b2)`` coordinates), ``tanh2-nobias``: ``W2 tanh(W1 x)``, and ``lintop``:
+  ``W3 W2 tanh(W1 x)`` (a linear layer below the linear output layer, where the perturbable
+  gradient basis of Section 3.3 is larger than the gradient basis at rank-deficient ``W3``);
+  these three are the shared :class:`theory.models.feedforward.Feedforward` net.
+* ``skip2``: ``A1 h1 + A2 h2`` with ``h1 = tanh(W1 x + b1)``, ``h2 = tanh(V h1 + c)`` (Example 3,
+  skip connections from both hidden layers; ``g`` = the ``(A1, A2)`` coordinates).
 
 Every family maps ``theta`` (a flat float64 vector) and inputs ``X`` (``m x d_x``) to outputs of
-shape ``m x d_y``, written with ``autograd.numpy`` so that Jacobians and Hessians come from
-autograd. ``g(theta)`` is the map of Assumption 2 where the family has one.
+shape ``m x d_y``, written with ``autograd.numpy`` so that Hessians (and reference Jacobians)
+come from autograd; ``jac`` is the closed-form Jacobian. ``g(theta)`` is the map of
+Assumption 2 where the family has one.
 """
 
 from __future__ import annotations
