@@ -657,9 +657,8 @@ def measure_ex2(inst):
 
 
 def _narrow_instance() -> dict:
-    import hypothesis.strategies  # noqa: F401  (strategies module is already imported)
-
-    inst = strat._build_example2(7, 10, 3, 0, 2)
+    """Example 2's construction with width ``n = 7 < m = 10``."""
+    inst = strat.build_example2(7, 10, 3, 0, 2)
     inst["n"] = 7
     return inst
 

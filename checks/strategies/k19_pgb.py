@@ -29,6 +29,7 @@ __all__ = [
     "basis_instances",
     "basis_tight_gap",
     "build_basis",
+    "build_example2",
     "build_lintop_lifted",
     "build_planted",
     "build_tanh2",
@@ -265,7 +266,9 @@ def unit_vectors_separated(rng: np.random.Generator, m: int, d: int, delta: floa
     return np.array(pts)
 
 
-def _build_example2(seed: int, m: int, d: int, extra_width: int, depth: int) -> dict:
+def build_example2(seed: int, m: int, d: int, extra_width: int, depth: int) -> dict:
+    """Example 2 instance: ``m`` unit inputs in ``R^d`` with separation ``>= 0.05``, width
+    ``n = m + extra_width``, ``eps' = delta / 2``, Gaussian targets, weights ``U[0.2, 2]``."""
     rng = np.random.default_rng(seed)
     X_raw = unit_vectors_separated(rng, m, d, 0.05)
     G = X_raw @ X_raw.T
@@ -282,7 +285,7 @@ def example2_instances(
     """Example 2: unit inputs with separation ``delta >= 0.05``, width ``n = m + extra_width``
     (so ``n >= m``), ``eps' = delta / 2``, random targets and weights."""
     return st.builds(
-        _build_example2, _seeds(), _dim(m, "m", 2, 40), _dim(d, "d", 2, 8),
+        build_example2, _seeds(), _dim(m, "m", 2, 40), _dim(d, "d", 2, 8),
         _dim(extra_width, "extra_width", 0, 40), _dim(depth, "depth", 1, 6),
     )
 
