@@ -722,7 +722,7 @@ def measure_ex1(inst):
     ls = np.linalg.lstsq(Phi * np.sqrt(lam)[:, None], y * np.sqrt(lam), rcond=None)[0]
     rng = np.random.default_rng(0)
     starts = [np.zeros_like(theta), ls, ls + rng.standard_normal(theta.size)]
-    found = gb_infimum_convex(loss, Phi, inst["Y"], lam, starts)
+    found = gb_infimum_convex(loss, Phi, inst["Y"], lam, starts, maxiter=150)
     n = Phi.shape[0] + theta.size
     slope = float(np.linalg.norm(grad)) * float(np.linalg.norm(found.alpha - theta))
     tol = Tolerance(gamma(n) * (L + found.value) + slope,

@@ -15,6 +15,8 @@ and a Newton polish (about 0.05-0.3 s per instance at the ``ci`` sizes).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
@@ -97,6 +99,7 @@ def build_tanh2(
     return build_planted("tanh2", (d_x, hidden, d_y), seed, extra, trained)
 
 
+@functools.lru_cache(maxsize=128)
 def build_planted(
     family: str, widths: tuple[int, ...], seed: int, extra: int, trained: bool | int
 ) -> dict:
@@ -179,11 +182,14 @@ def skip2_points(
     return built
 
 
+@functools.lru_cache(maxsize=128)
 def build_lintop_lifted(
     seed: int, d_x: int, d1: int, d2: int, d_y: int, extra: int, eps: float = 1e-2
 ) -> dict:
     """Lifted local minimum of ``W3 W2 tanh(W1 x)`` (see :func:`_lintop_attempt`); up to six
-    seeds are tried until the point passes the criticality and second-order tests."""
+    seeds are tried until the point passes the criticality and second-order tests. Cached:
+    the claims of Theorem 2, Lemma 3, ``k19.ours2`` and Lemma 1 draw the same seeds in the
+    derandomised profile; the returned arrays must not be modified."""
     model = make_model("lintop", (d_x, d1, d2, d_y))
     for attempt in range(6):
         inst = _lintop_attempt(seed + 7919 * attempt, d_x, d1, d2, d_y, extra, eps)
