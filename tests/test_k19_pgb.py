@@ -338,3 +338,19 @@ def test_left_null_recipe_on_the_first_layer_leaves_the_jacobian_unchanged():
     J0 = model_jacobian(model, theta, X)
     for s in S[1:]:
         np.testing.assert_allclose(model_jacobian(model, theta + 0.1 * s, X), J0, atol=1e-14)
+
+
+def test_reproductions():
+    """The gap-vs-bound plot has every instance below the diagonal; the PGB table has
+    L = inf GB = inf PGB (relative 1e-9: the instances are certified critical) and the
+    features orthogonal to c outside range J but inside range J_S where rank J_S > rank J."""
+    plot = get("k19.ours1").reproductions[0].run("ci")
+    n = len(plot["series"][0]["x"])
+    assert n >= 5 and all(y <= x for x, y in zip(plot["series"][0]["x"], plot["series"][0]["y"],
+                                                  strict=True))
+    table = get("k19.thm2").reproductions[0].run("ci")
+    for _, L, gb, pgb, r_gb, r_pgb, res_gb, res_pgb in table["table"]["rows"]:
+        assert gb == pytest.approx(L, rel=1e-9) and pgb == pytest.approx(L, rel=1e-9)
+        assert res_pgb < 1e-10
+        if r_pgb > r_gb:
+            assert res_gb > 1e-3
