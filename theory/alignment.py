@@ -1,0 +1,259 @@
+"""Kawaguchi, Zhang & Deng (2022), Section 2: common model structure, data-architecture
+alignment (DAA), the Gram matrix M = J J^T, Q_T (eq. 2.5) and the gap bound (eq. 2.10).
+
+Conventions. ``J`` is the Jacobian of the stacked outputs with rows in *sample-major* order
+(row ``i * m_y + j`` is output ``j`` of sample ``i``), and targets are stacked the same way
+(``Y.reshape(-1)``). The paper's ``vec`` stacks columns; both orderings differ by one row
+permutation applied to ``J`` and to ``vec(Y')`` alike, which changes no column-space membership,
+no norm and no Gram spectrum.
+
+Membership ``b in Col(J)`` follows the catalogue's rule (section 0.4): a noise floor
+``delta = c max(p, q) u s_1``, a cut-off ``r`` at a clear gap (``s_r > gap * delta`` and
+``s_{r+1} <= delta``), the relative projection residual ``rho``, and ``None`` (inconclusive)
+when there is no gap or ``rho`` falls between the two thresholds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from theory.losses import get_loss
+from theory.numerics import gamma, unit_roundoff
+
+__all__ = [
+    "GAP",
+    "NOISE_C",
+    "UNDERFLOW",
+    "Membership",
+    "bias_witness",
+    "euler_residual",
+    "gap_bound",
+    "lstar",
+    "membership",
+    "membership_at_cutoff",
+    "modified_target",
+    "q_T",
+    "smallest_eigenvalue_M",
+    "structure_vector",
+    "zeta_eta",
+]
+
+NOISE_C = 10.0  # the c of the noise floor delta = c max(p, q) u s_1 (catalogue section 0.4)
+GAP = 1e3  # the clear-gap factor gamma: s_r > GAP * delta >= GAP * s_{r+1}
+UNDERFLOW = float(np.finfo(np.float64).tiny) / unit_roundoff()  # absolute floor, about 2e-292
+
+
+def modified_target(Y: np.ndarray, loss: str) -> np.ndarray:
+    """The modified target Y' of section 2.1.2: ``Y`` for the squared loss, ``2Y - 1`` for the
+    cross-entropy loss on {0, 1} labels; the logistic loss already uses {-1, +1} labels."""
+    Y = np.asarray(Y, dtype=np.float64)
+    if loss == "cross-entropy":
+        return 2.0 * Y - 1.0
+    if loss in ("squared", "logistic"):
+        return Y.copy()
+    raise ValueError(f"no modified target defined for the loss {loss!r}")
+
+
+def lstar(Ystar: np.ndarray, Y: np.ndarray, loss: str) -> float:
+    """L^*(Y^*) = (1/n) sum_i l(y^*_i, y_i), eq. (2.6); outputs of one sample are summed."""
+    ell = get_loss(loss)
+    return float(np.sum(ell.value(np.asarray(Ystar, float), np.asarray(Y, float))) / Y.shape[0])
+
+
+def structure_vector(theta: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """nu(theta) of Assumption 1: ``theta_k`` for ``k`` in ``S``, zero elsewhere."""
+    nu = np.zeros_like(np.asarray(theta, dtype=np.float64))
+    S = np.asarray(S, dtype=int)
+    nu[S] = theta[S]
+    return nu
+
+
+def euler_residual(f_vec: np.ndarray, J: np.ndarray, nu: np.ndarray) -> tuple[float, float]:
+    """Assumption 1 (common model structure): ``e = ||vec f_X - J nu||_inf`` and the rounding
+    scale ``||f||_inf + ||J||_inf ||nu||_1`` that a tolerance multiplies."""
+    e = float(np.max(np.abs(f_vec - J @ nu)))
+    scale = float(np.max(np.abs(f_vec)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
+    return e, scale
+
+
+@dataclasses.dataclass
+class Membership:
+    """A certified decision of ``b in Col(A)`` and the numbers it rests on.
+
+    ``member`` is True / False / None (inconclusive). ``rank`` is the cut-off r; ``rho`` the
+    relative residual ``||(I - U_r U_r^T) b|| / ||b||``; ``residual`` its absolute value;
+    ``coef_norm`` is ``||A_r^+ b||`` (the least-norm coefficients at the cut-off, the
+    ``beta-hat / eta`` of Theorem 3); ``gap`` is ``s_r / s_{r+1}``.
+    """
+
+    member: bool | None
+    rank: int
+    rho: float
+    residual: float
+    coef_norm: float
+    s: np.ndarray
+    delta: float
+    gap: float
+    member_below: float
+    nonmember_above: float
+    reason: str = ""
+
+    def summary(self) -> dict[str, float | int | str | None]:
+        return {
+            "member": self.member, "rank": self.rank, "rho": self.rho,
+            "s_1": float(self.s[0]) if self.s.size else 0.0,
+            "s_r": float(self.s[self.rank - 1]) if self.rank else 0.0,
+            "gap": self.gap, "delta": self.delta, "coef_norm": self.coef_norm,
+            "reason": self.reason,
+        }
+
+
+def _spectrum(J: np.ndarray | None, M: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float]:
+    """Left singular vectors U, singular values s (descending) and the noise floor delta, from
+    J (SVD) or from M = J J^T (eigendecomposition; singular values are square roots)."""
+    u = unit_roundoff()
+    if J is not None:
+        U, s, _ = np.linalg.svd(J, full_matrices=False)
+        delta = NOISE_C * max(J.shape) * u * (s[0] if s.size else 0.0)
+        return U, s, delta
+    lam, V = np.linalg.eigh(M)
+    order = np.argsort(lam)[::-1]
+    lam, V = lam[order], V[:, order]
+    s = np.sqrt(np.clip(lam, 0.0, None))
+    # eigenvalues of the formed M carry an absolute error ~ c p u lambda_1 (eigh) + gamma_p
+    # lambda_1 (forming J J^T); a singular value is known only above the square root of that.
+    p = M.shape[0]
+    delta = math.sqrt((NOISE_C * p * u + gamma(p)) * max(lam[0], 0.0)) if p else 0.0
+    return V, s, delta
+
+
+def bias_witness(J: np.ndarray, b: np.ndarray, m_y: int) -> np.ndarray | None:
+    """Coefficients beta with J beta = b for a target that is constant per output
+    (b[i m_y + j] = c_j), built on the columns of J that equal the indicator of output j
+    exactly (the last layer's biases, whose derivative is exactly 1): the structural
+    certificate of alignment for a constant target. None if there is no such target or column."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1)
+    rows = np.arange(b.size) % m_y
+    beta = np.zeros(J.shape[1])
+    for j in range(m_y):
+        c = b[rows == j]
+        if not np.all(c == c[0]):
+            return None
+        pattern = (rows == j).astype(np.float64)
+        hits = np.flatnonzero(np.all(J == pattern[:, None], axis=0))
+        if hits.size == 0:
+            return None
+        beta[hits[0]] = c[0]
+    return beta
+
+
+def membership(
+    b: np.ndarray, *, J: np.ndarray | None = None, M: np.ndarray | None = None,
+    gap: float = GAP, witness: np.ndarray | None = None,
+) -> Membership:
+    """Decide ``b in Col(J)`` (equivalently ``Col(M)`` with ``M = J J^T``) with the clear-gap
+    rule of the catalogue (Definition 2 of the paper, DAA; section 0.4 of the catalogue).
+
+    Member when ``rho <= 10 sqrt(p) u s_1 / s_r``; non-member when ``rho`` exceeds ``gap``
+    times that; inconclusive otherwise or when no clear gap separates signal from noise.
+    A ``witness`` beta (with J given) certifies membership on its own when
+    ``||J beta - b|| <= gamma_q ||J|| ||beta||`` (the rounding of one product J beta); its
+    norm then stands in for the least-norm coefficients (it is an upper bound on them).
+    """
+    if witness is not None and J is not None:
+        decided = membership(b, J=J, gap=gap)
+        if decided.member is True:
+            return decided
+        res = float(np.linalg.norm(J @ witness - np.asarray(b, float).reshape(-1)))
+        bound = gamma(J.shape[1]) * float(np.linalg.norm(J, 2) * np.linalg.norm(witness))
+        if res <= bound:
+            nb = float(np.linalg.norm(b))
+            return dataclasses.replace(
+                decided, member=True, rho=res / nb if nb else 0.0, residual=res,
+                coef_norm=float(np.linalg.norm(witness)),
+                member_below=bound / nb if nb else 0.0,
+                reason="structural witness (bias columns)")
+        return decided
+    if (J is None) == (M is None):
+        raise ValueError("give exactly one of J and M")
+    b = np.asarray(b, dtype=np.float64).reshape(-1)
+    U, s, delta = _spectrum(J, M)
+    p, u = b.size, unit_roundoff()
+    # below tiny / u a singular value has lost its relative precision to gradual underflow
+    delta = max(delta, UNDERFLOW)
+    above = s > delta
+    r = int(np.sum(above))
+    clear = r > 0 and s[r - 1] > gap * delta
+    nb = float(np.linalg.norm(b))
+    if nb == 0.0:
+        return Membership(True, r, 0.0, 0.0, 0.0, s, delta, math.inf, 0.0, 0.0, "b = 0")
+    if r == 0:
+        return Membership(False, 0, 1.0, nb, 0.0, s, delta, math.inf, 0.0, 0.0, "A = 0")
+    Ur = U[:, :r]
+    proj = Ur.T @ b
+    residual = float(np.linalg.norm(b - Ur @ proj))
+    c = proj / s[:r]
+    cmax = float(np.max(np.abs(c)))
+    coef = cmax * float(np.linalg.norm(c / cmax)) if cmax > 0 else 0.0  # no overflow
+    rho = residual / nb
+    below = 10.0 * math.sqrt(p) * u * s[0] / s[r - 1]
+    nonmember = gap * below
+    g = float(s[r - 1] / s[r]) if r < s.size and s[r] > 0 else math.inf
+    if not clear:
+        return Membership(None, r, rho, residual, coef, s, delta, g, below, nonmember,
+                          "no clear gap in the singular values")
+    member = True if rho <= below else (False if rho >= nonmember else None)
+    reason = "" if member is not None else "residual between the thresholds"
+    return Membership(member, r, rho, residual, coef, s, delta, g, below, nonmember, reason)
+
+
+def membership_at_cutoff(b: np.ndarray, s: np.ndarray, U: np.ndarray, cutoff: float) -> bool:
+    """The naive decision at a fixed relative cut-off (rank = #{s_i > cutoff s_1}), as a
+    practitioner without the gap rule would take it; used to show Q_T's cut-off dependence."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1)
+    r = int(np.sum(s > cutoff * s[0])) if s.size and s[0] > 0 else 0
+    nb = float(np.linalg.norm(b))
+    if nb == 0.0:
+        return True
+    if r == 0:
+        return False
+    res = np.linalg.norm(b - U[:, :r] @ (U[:, :r].T @ b)) / nb
+    return bool(res <= 10.0 * math.sqrt(b.size) * unit_roundoff() * s[0] / s[r - 1])
+
+
+def q_T(decisions: list[bool | None]) -> dict[str, int]:
+    """Q_T of eq. (2.5): the number of t in 0..T at which DAA fails (``False``), with the
+    inconclusive steps (``None``) counted apart rather than guessed."""
+    return {
+        "Q_T": sum(1 for d in decisions if d is False),
+        "inconclusive": sum(1 for d in decisions if d is None),
+        "checked": len(decisions),
+    }
+
+
+def smallest_eigenvalue_M(J: np.ndarray) -> float:
+    """lambda_min(M) with M = J J^T (the empirical NTK Gram, section 2.2), from the singular
+    values of J (squared) so that it is accurate to about u s_1^2 rather than sqrt(u)."""
+    s = np.linalg.svd(J, compute_uv=False)
+    p = J.shape[0]
+    return float(s[-1] ** 2) if s.size == p else 0.0
+
+
+def zeta_eta(nu_norms: np.ndarray, beta_norms: np.ndarray) -> float:
+    """zeta_eta = 4 max_{t in T} max(||nu(theta^t)||^2, ||beta-hat(theta^t, eta)||^2),
+    Theorem 3. The 4 comes from ||nu - beta|| <= ||nu|| + ||beta|| <= 2 max(||nu||, ||beta||)."""
+    return 4.0 * float(max(np.max(np.square(nu_norms)), np.max(np.square(beta_norms))))
+
+
+def gap_bound(lstar_eta: float, L: float, zeta: float, loss_t0: float, alpha: float,
+              n_T: int) -> float:
+    """The right side of eq. (2.10) of Theorem 3, with the square root the journal text lost:
+    ``L^*(eta Y^*) + sqrt(L zeta_eta L(theta^{t0}) / (2 alpha (1 - alpha) |T|))``."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    if n_T < 1:
+        raise ValueError("the index set T must be nonempty")
+    return lstar_eta + math.sqrt(L * zeta * loss_t0 / (2.0 * alpha * (1.0 - alpha) * n_T))
