@@ -9,7 +9,7 @@ nox.options.download_python = "never"
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHON = False  # the interpreter nox itself runs on (Python >= 3.11)
+PYTHON = None  # a virtualenv on the interpreter nox itself runs on (Python >= 3.11)
 
 
 @nox.session(python=PYTHON)
@@ -57,3 +57,16 @@ def gpu(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
     session.run("ruff", "check", "theory", "checks", "reports", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of theory/ and checks/ against the test suite (hours; not in CI).
+
+    Prints the mutation score and the surviving mutants by file."""
+    session.install("-e", ".[dev]", "mutmut>=3.2")
+    env = {"HYPOTHESIS_PROFILE": "ci"}
+    session.run("mutmut", "run", "--max-children", "2", *session.posargs, env=env,
+                success_codes=[0, 1])
+    session.run("mutmut", "export-cicd-stats")
+    session.run("python", "scripts/mutation_summary.py")
