@@ -49,7 +49,7 @@ class MLP:
         self.widths, self.activation, self.output = list(widths), activation, output
         self.net = Feedforward(widths=self.widths, activations=[activation] * (len(widths) - 2),
                                bias=True)
-        self.n_params = int(self.net.n_params)
+        self.n_params = int(self.net.n_params())
         self.method = method
         last = self.widths[-1] * (self.widths[-2] + 1)
         # the core lays parameters out layer by layer, so the last layer's W and b are the
