@@ -256,7 +256,7 @@ def step_constant(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y: n
                                 steps=steps, keep=lambda t: False)
         c = 2 * alpha * (1 - alpha) / L
         ok = all(b.loss <= a.loss - c * float(a.grad @ a.grad)
-                 for a, b in zip(traj.steps, traj.steps[1:]))
+                 for a, b in zip(traj.steps, traj.steps[1:], strict=False))
         if ok:
             return L
         L *= 2.0

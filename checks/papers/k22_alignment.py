@@ -22,7 +22,14 @@ from typing import Any
 import numpy as np
 
 from checks.framework import (
-    Claim, Control, Hypothesis, Status, Tolerance, Verdict, decide, decide_flag,
+    Claim,
+    Control,
+    Hypothesis,
+    Status,
+    Tolerance,
+    Verdict,
+    decide,
+    decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.registry import register
@@ -584,9 +591,10 @@ def _limit_run(inst: Mapping[str, Any]) -> dict[str, Any]:
         traj = _run_gd(inst, inst["step_size"], inst["steps"], None)
         S = traj.steps
         # the first iterate at which gradient descent stops moving in floating point (or its
-        # Jacobian falls to GAP tiny/u, where no gap can be certified): from there on it is the limit
-        # point, and DAA "along the trajectory" is checked strictly before it
-        t_lim = next((a.t for a, b in zip(S, S[1:]) if np.array_equal(a.theta, b.theta)
+        # Jacobian falls to GAP tiny/u, where no gap can be certified): from there on it is
+        # the limit point, and DAA "along the trajectory" is checked strictly before it
+        t_lim = next((a.t for a, b in zip(S, S[1:], strict=False)
+                      if np.array_equal(a.theta, b.theta)
                       or a.extra["daa"].s[0] <= al.GAP * al.UNDERFLOW), len(S) - 1)
         return {"traj": traj, "t_lim": t_lim}
 
@@ -596,7 +604,7 @@ def _limit_run(inst: Mapping[str, Any]) -> dict[str, Any]:
 def _limit_descent(inst: Mapping[str, Any]) -> bool | str:
     S, a = _limit_run(inst)["traj"].steps, inst["step_size"]
     c = 0.5 * inst["epsilon"] * a
-    for x, y in zip(S, S[1:]):
+    for x, y in zip(S, S[1:], strict=False):
         if y.loss > x.loss - c * float(x.grad @ x.grad) + _descent_tol(inst, x.loss, y.loss):
             return f"no sufficient decrease at t = {x.t}: the step exceeds (2 - epsilon)/L"
     return True
@@ -762,7 +770,7 @@ def _gap_daa(inst: Mapping[str, Any]) -> bool | str:
 def _gap_descent(inst: Mapping[str, Any]) -> bool | str:
     c = 2 * inst["alpha"] * (1 - inst["alpha"]) / inst["L"]
     S = _gap_run(inst).steps
-    for x, y in zip(S[inst["T_set"][0]:], S[inst["T_set"][0] + 1:]):
+    for x, y in zip(S[inst["T_set"][0]:], S[inst["T_set"][0] + 1:], strict=False):
         if y.loss > x.loss - c * float(x.grad @ x.grad) + _descent_tol(inst, x.loss, y.loss):
             return f"descent inequality fails at t = {x.t}: L is not a smoothness constant here"
     return True

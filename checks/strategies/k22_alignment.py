@@ -70,7 +70,7 @@ def build_mlp_instance(seed: int, n: int, m_x: int, hidden: Sequence[int], m_y: 
     widths = [m_x, *hidden, m_y]
     X = rng.standard_normal((n, m_x))
     parts = []
-    for i, o in zip(widths[:-1], widths[1:]):
+    for i, o in zip(widths[:-1], widths[1:], strict=True):
         parts += [rng.standard_normal(o * i) / np.sqrt(i), rng.standard_normal(o) / np.sqrt(i)]
     return {
         "model": "mlp", "widths": widths, "activation": activation, "output": "linear",
@@ -81,18 +81,23 @@ def build_mlp_instance(seed: int, n: int, m_x: int, hidden: Sequence[int], m_y: 
 
 def n_params(widths: Sequence[int]) -> int:
     """The parameter count of a biased feedforward net of these widths."""
-    return sum(o * (i + 1) for i, o in zip(widths[:-1], widths[1:]))
+    return sum(o * (i + 1) for i, o in zip(widths[:-1], widths[1:], strict=True))
+
+
+_N = st.integers(2, 6)
+_M_X = st.integers(1, 3)
+_HIDDEN = st.lists(st.integers(2, 8), min_size=1, max_size=2)
+_M_Y = st.just(1)
+_SCALE = st.sampled_from([0.5, 1.0, 2.0])
+_STEPS = st.integers(200, 400)
+_HORIZON = st.integers(1, 40)
 
 
 def mlp_instances(
-    *, n: int | st.SearchStrategy = st.integers(2, 6),
-    m_x: int | st.SearchStrategy = st.integers(1, 3),
-    hidden: Sequence[int] | st.SearchStrategy = st.lists(st.integers(2, 8), min_size=1,
-                                                         max_size=2),
-    m_y: int | st.SearchStrategy = st.just(1),
-    loss: str = "squared", target: str = "random",
-    overparameterised: bool | None = None,
-    theta_scale: st.SearchStrategy = st.sampled_from([0.5, 1.0, 2.0]),
+    *, n: int | st.SearchStrategy = _N, m_x: int | st.SearchStrategy = _M_X,
+    hidden: Sequence[int] | st.SearchStrategy = _HIDDEN, m_y: int | st.SearchStrategy = _M_Y,
+    loss: str = "squared", target: str = "random", overparameterised: bool | None = None,
+    theta_scale: st.SearchStrategy = _SCALE,
 ) -> st.SearchStrategy:
     """Feedforward-net instances (linear last layer, biases) with data and parameters.
 
@@ -133,7 +138,7 @@ def misaligned_instances(*, n: int = 20, d: int = 5, seed: int = 0) -> dict[str,
             "Y": rng.standard_normal((n, 1)), "loss": "squared"}
 
 
-def limit_point_instances(*, steps: int | st.SearchStrategy = st.integers(200, 400),
+def limit_point_instances(*, steps: int | st.SearchStrategy = _STEPS,
                           **kwargs: Any) -> st.SearchStrategy:
     """Instances for Theorem 2 (corrected form): an overparameterised net and a step size
     1/L (rule (i) with c = c-bar = 1) from a Hessian estimate, run for ``steps`` steps."""
@@ -142,7 +147,7 @@ def limit_point_instances(*, steps: int | st.SearchStrategy = st.integers(200, 4
         lambda t: {**t[0], "steps": t[1], "eta": t[2], "step_size": None})
 
 
-def gap_bound_instances(*, horizon: int | st.SearchStrategy = st.integers(1, 40),
+def gap_bound_instances(*, horizon: int | st.SearchStrategy = _HORIZON,
                         loss: str = "squared", target: str = "random",
                         overparameterised: bool | None = True,
                         etas: Sequence[float] = (0.0, 0.5, 1.0, 2.0),
