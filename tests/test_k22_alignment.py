@@ -259,3 +259,25 @@ def test_parse_rejects_claim_parameters():
         k22.parse_limit({**BASE, "step_size": -1.0, "steps": 3})
     with pytest.raises(BadInput):
         k22.parse_prop1(BASE)  # eta missing
+
+
+# ----------------------------------------------------------------------- reproduction
+def test_figure1a_reproduction_runs_and_reports_paper_numbers():
+    rep = get("k22.def2").reproductions[0].run("ci")
+    assert {"title", "series", "table", "paper", "ours"} <= set(rep)
+    moons, sine = rep["table"]["rows"]
+    assert sine[1] > moons[1]  # the sine wave keeps the higher training error
+    assert sine[4].split("/")[0] == sine[4].split("/")[1]  # DAA fails at every check (1e-10)
+    assert "2.09e11" in rep["paper"] and "3.95e9" in rep["paper"]
+    json.dumps(to_jsonable(rep))
+
+
+def test_sharp_softplus_derivative_and_init_layout():
+    act = tj.sharp_softplus(100.0)
+    z = np.linspace(-0.05, 0.05, 7)
+    h = 1e-7
+    assert np.allclose(act.d1(z), (act.value(z + h) - act.value(z - h)) / (2 * h), atol=1e-6)
+    widths = [2, 3, 1]
+    theta = tj.torch_default_init(widths, np.random.default_rng(0))
+    assert theta.size == strat.n_params(widths)
+    assert np.all(np.abs(theta[:6]) <= 1 / math.sqrt(2)) and np.all(np.abs(theta[9:]) <= 1 / 3**0.5)

@@ -31,9 +31,12 @@ __all__ = [
     "gradient_descent",
     "make_model",
     "objective",
+    "sharp_softplus",
     "sine_wave",
     "smoothness_estimate",
     "step_constant",
+    "torch_default_init",
+    "track_alignment",
     "two_moons",
 ]
 
@@ -261,3 +264,64 @@ def step_constant(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y: n
             return L
         L *= 2.0
     return L
+
+
+def sharp_softplus(varsigma: float) -> Any:
+    """The softplus of Figure 1, sigma(z) = ln(1 + e^{varsigma z}) / varsigma (varsigma = 100
+    in the paper), as an activation of the core's :class:`Feedforward`."""
+    import autograd.numpy as anp
+
+    from theory.activations import Activation
+
+    s = float(varsigma)
+
+    def sig(z: Any) -> Any:
+        return 0.5 * (1.0 + np.tanh(0.5 * s * z))
+
+    def analytic(z: Any) -> Any:
+        pos = z.real > 0
+        return (np.where(pos, s * z, 0.0) + np.log1p(np.exp(np.where(pos, -s * z, s * z)))) / s
+
+    return Activation(
+        f"softplus{s:g}", lambda z: np.logaddexp(0.0, s * z) / s, sig,
+        lambda z: s * sig(z) * sig(-z), lambda z: anp.logaddexp(0.0, s * z) / s, analytic)
+
+
+def torch_default_init(widths: list[int], rng: np.random.Generator) -> np.ndarray:
+    """PyTorch's default initialisation of dense layers, W and b ~ U[-1/sqrt(fan_in),
+    1/sqrt(fan_in)], in the core's layout (per layer W row-major, then b)."""
+    parts = []
+    for i, o in zip(widths[:-1], widths[1:], strict=True):
+        a = 1.0 / math.sqrt(i)
+        parts += [rng.uniform(-a, a, o * i), rng.uniform(-a, a, o)]
+    return np.concatenate(parts)
+
+
+def track_alignment(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                    *, step_size: float, steps: int, every: int,
+                    cutoffs: tuple[float, ...] = (1e-6, 1e-10, 1e-13)) -> dict[str, Any]:
+    """Gradient descent recording, every ``every`` steps, the training error, DAA for Y'
+    (clear-gap rule and fixed relative cut-offs) and lambda_min(M); and ||M_T - M_0||_F^2
+    (Figure 1a and Table 1a). M comes from the core's layer-wise Hadamard Gram."""
+    from theory import alignment as al
+    from theory.gram import gram
+
+    b = al.modified_target(Y, loss).reshape(-1)
+    theta = np.array(theta0, dtype=np.float64)
+    out: dict[str, Any] = {"t": [], "error": [], "loss": [], "daa": [], "lambda_min": [],
+                           "cut": {c: [] for c in cutoffs}}
+    M0 = gram(model.net, theta, X)
+    for t in range(steps + 1):
+        value, g, F, J, _ = objective(model, loss, theta, X, Y)
+        if t % every == 0 or t == steps:
+            U, s, _ = np.linalg.svd(J, full_matrices=False)
+            out["t"].append(t)
+            out["loss"].append(value)
+            out["error"].append(float(np.mean((F > 0) != (Y > 0.5))))
+            out["daa"].append(al.membership(b, J=J).member)
+            out["lambda_min"].append(float(s[-1] ** 2) if s.size == J.shape[0] else 0.0)
+            for c in cutoffs:
+                out["cut"][c].append(al.membership_at_cutoff(b, s, U, c))
+        theta = theta - step_size * g
+    out["M_change"] = float(np.sum((gram(model.net, theta, X) - M0) ** 2))
+    return out

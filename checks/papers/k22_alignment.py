@@ -13,6 +13,7 @@ by the catalogue's clear-gap rule (:func:`theory.alignment.membership`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -25,6 +26,7 @@ from checks.framework import (
     Claim,
     Control,
     Hypothesis,
+    Reproduction,
     Status,
     Tolerance,
     Verdict,
@@ -964,5 +966,72 @@ EQ212 = Claim(
             "O(|eta| / sqrt|T|) (catalogue k22.thm.gap-per-iteration)."],
     size=_size, max_examples={"ci": 6},
 )
+
+
+
+# ===================================================== reproduction: Figure 1a, Table 1a
+FIG1A_SIZES = {"ci": (100, 16, 200, 50), "dev": (100, 32, 1000, 50),
+               "thorough": (100, 64, 2000, 50)}
+
+
+def figure1a(profile: str) -> dict[str, Any]:
+    """Figure 1a / Table 1a: a fully connected net (3 hidden softplus(varsigma = 100) layers),
+    two moons vs the sine wave y = 1{sin(20 x) < 0}, n = 100, full-batch gradient descent on
+    the cross-entropy loss (lr 0.1, PyTorch-default initialisation); training error, Q_T and
+    ||M(theta_T) - M(theta_0)||_F^2. Jacobians: the core's analytic back-propagation; M: the
+    layer-wise Hadamard Gram."""
+    import time
+
+    n, width, steps, every = FIG1A_SIZES.get(profile, FIG1A_SIZES["ci"])
+    act = tj.sharp_softplus(100.0)
+    data = {"two moons": tj.two_moons(n, 0.1, np.random.default_rng(0)),
+            "sine wave": tj.sine_wave(n, np.random.default_rng(0))}
+    paper = {"two moons": "0 error, Q_T = 0, 2.09e11", "sine wave": "high error, Q_T = T, 3.95e9"}
+    series, rows = [], []
+    start = time.perf_counter()
+    for name, (X, Y) in data.items():
+        widths = [X.shape[1], width, width, width, 1]
+        model = tj.MLP(widths, act)
+        theta0 = tj.torch_default_init(widths, np.random.default_rng(1))
+        r = tj.track_alignment(model, "cross-entropy", theta0, X, Y, step_size=0.1,
+                               steps=steps, every=every)
+        q_gap = np.cumsum([d is False for d in r["daa"]]).tolist()
+        unk = np.cumsum([d is None for d in r["daa"]]).tolist()
+        q10 = np.cumsum([not d for d in r["cut"][1e-10]]).tolist()
+        series += [{"label": f"{name}: training error", "x": r["t"], "y": r["error"]},
+                   {"label": f"{name}: Q (gap rule; inconclusive apart)", "x": r["t"],
+                    "y": q_gap},
+                   {"label": f"{name}: inconclusive (no gap)", "x": r["t"], "y": unk},
+                   {"label": f"{name}: Q at cut-off 1e-10", "x": r["t"], "y": q10}]
+        k = len(r["t"])
+        rows.append([name, r["error"][-1], f"{q_gap[-1]}/{k} ({unk[-1]} inconclusive)",
+                     *[f"{sum(not d for d in r['cut'][c])}/{k}" for c in (1e-6, 1e-10, 1e-13)],
+                     f"{r['M_change']:.3g}", f"{min(r['lambda_min']):.3g}", paper[name]])
+    seconds = time.perf_counter() - start
+    return {
+        "title": f"Figure 1a / Table 1a: n = {n}, 3 x {width} softplus(100) units, {steps} GD "
+                 f"steps, DAA checked every {every} steps",
+        "series": series, "xlabel": "gradient-descent step", "ylabel": "error / count",
+        "table": {"columns": ["data", "final training error", "Q (gap rule)", "Q cut 1e-6",
+                              "Q cut 1e-10", "Q cut 1e-13", "||M_T - M_0||_F^2",
+                              "min lambda_min(M)", "paper"], "rows": rows},
+        "paper": "Two moons: zero training error with Q_T = 0; sine wave: high error with "
+                 "Q_T = T (DAA fails at every step). Table 1a: ||M_T - M_0||_F^2 = 2.09e11 "
+                 "(two moons), 3.95e9 (sine); 4 layers of 300 units.",
+        "ours": f"{rows[0][0]}: error {rows[0][1]:.3g}, Q {rows[0][2]}; {rows[1][0]}: error "
+                f"{rows[1][1]:.3g}, Q {rows[1][2]}, Q at cut-off 1e-10 {rows[1][4]}. "
+                f"||M_T - M_0||_F^2 = {rows[0][6]} vs {rows[1][6]} (smaller net, fewer steps). "
+                f"Analytic Jacobians; {seconds:.1f} s on this machine.",
+        "seconds": seconds,
+    }
+
+
+FIG1A = Reproduction(
+    "figure1a-table1a",
+    "Two moons vs sine wave with a fully connected softplus(100) net: training error, Q_T "
+    "(clear-gap rule, with inconclusive steps apart, and fixed cut-offs) and the change of the "
+    "Gram matrix M = J J^T", figure1a)
+
+DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A])
 
 register(ASM1, DEF2, STATIONARY, PROP1, LIMIT, THM3, EQ211, EQ212)
