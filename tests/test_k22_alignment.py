@@ -263,7 +263,7 @@ def test_parse_rejects_claim_parameters():
 
 # ----------------------------------------------------------------------- reproduction
 def test_figure1a_reproduction_runs_and_reports_paper_numbers():
-    rep = get("k22.def2").reproductions[0].run("ci")
+    rep = get("k22.def2").reproductions[0].run("smoke")
     assert {"title", "series", "table", "paper", "ours"} <= set(rep)
     moons, sine = rep["table"]["rows"]
     assert sine[1] > moons[1]  # the sine wave keeps the higher training error

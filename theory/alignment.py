@@ -7,10 +7,10 @@ Conventions. ``J`` is the Jacobian of the stacked outputs with rows in *sample-m
 permutation applied to ``J`` and to ``vec(Y')`` alike, which changes no column-space membership,
 no norm and no Gram spectrum.
 
-Membership ``b in Col(J)`` follows the catalogue's rule (section 0.4): a noise floor
-``delta = c max(p, q) u s_1``, a cut-off ``r`` at a clear gap (``s_r > gap * delta`` and
-``s_{r+1} <= delta``), the relative projection residual ``rho``, and ``None`` (inconclusive)
-when there is no gap or ``rho`` falls between the two thresholds.
+Membership ``b in Col(J)`` is the core's certified test (:func:`theory.linalg.in_column_space`,
+the catalogue's section 0.4 rule: a noise floor ``delta = c max(p, q) u s_1``, a cut-off ``r``
+at a clear gap, the relative projection residual ``rho``, ``None`` when there is no gap or
+``rho`` falls between the two thresholds), extended with what the theorems need.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from theory.linalg import GAP, NOISE_FACTOR, in_column_space
 from theory.losses import get_loss
 from theory.numerics import gamma, unit_roundoff
 
@@ -30,6 +31,7 @@ __all__ = [
     "Membership",
     "bias_witness",
     "euler_residual",
+    "flush_subnormals",
     "gap_bound",
     "lstar",
     "membership",
@@ -41,8 +43,7 @@ __all__ = [
     "zeta_eta",
 ]
 
-NOISE_C = 10.0  # the c of the noise floor delta = c max(p, q) u s_1 (catalogue section 0.4)
-GAP = 1e3  # the clear-gap factor gamma: s_r > GAP * delta >= GAP * s_{r+1}
+NOISE_C = NOISE_FACTOR  # the c of the noise floor delta = c max(p, q) u s_1 (section 0.4)
 UNDERFLOW = float(np.finfo(np.float64).tiny) / unit_roundoff()  # absolute floor, about 2e-292
 
 
@@ -111,23 +112,15 @@ class Membership:
         }
 
 
-def _spectrum(J: np.ndarray | None, M: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, float]:
-    """Left singular vectors U, singular values s (descending) and the noise floor delta, from
-    J (SVD) or from M = J J^T (eigendecomposition; singular values are square roots)."""
-    u = unit_roundoff()
+def _spectrum(J: np.ndarray | None, M: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Left singular vectors U and singular values s (descending), from J (SVD) or from
+    M = J J^T (eigendecomposition; singular values are the square roots)."""
     if J is not None:
         U, s, _ = np.linalg.svd(J, full_matrices=False)
-        delta = NOISE_C * max(J.shape) * u * (s[0] if s.size else 0.0)
-        return U, s, delta
+        return U, s
     lam, V = np.linalg.eigh(M)
     order = np.argsort(lam)[::-1]
-    lam, V = lam[order], V[:, order]
-    s = np.sqrt(np.clip(lam, 0.0, None))
-    # eigenvalues of the formed M carry an absolute error ~ c p u lambda_1 (eigh) + gamma_p
-    # lambda_1 (forming J J^T); a singular value is known only above the square root of that.
-    p = M.shape[0]
-    delta = math.sqrt((NOISE_C * p * u + gamma(p)) * max(lam[0], 0.0)) if p else 0.0
-    return V, s, delta
+    return V[:, order], np.sqrt(np.clip(lam[order], 0.0, None))
 
 
 def bias_witness(J: np.ndarray, b: np.ndarray, m_y: int) -> np.ndarray | None:
@@ -150,64 +143,65 @@ def bias_witness(J: np.ndarray, b: np.ndarray, m_y: int) -> np.ndarray | None:
     return beta
 
 
+def flush_subnormals(A: np.ndarray | None) -> np.ndarray | None:
+    """A with its subnormal entries (|a| < tiny, e.g. sigmoid(100 z) tails of softplus(100))
+    set to 0: a perturbation of norm <= sqrt(pq) tiny, far below any noise floor, that spares
+    LAPACK the 100x slower subnormal arithmetic."""
+    if A is None:
+        return None
+    tiny = np.finfo(np.float64).tiny
+    return np.where(np.abs(A) < tiny, 0.0, A)
+
+
+def _norm(c: np.ndarray) -> float:
+    cmax = float(np.max(np.abs(c))) if c.size else 0.0
+    return cmax * float(np.linalg.norm(c / cmax)) if cmax > 0 else 0.0  # no overflow
+
+
 def membership(
     b: np.ndarray, *, J: np.ndarray | None = None, M: np.ndarray | None = None,
     gap: float = GAP, witness: np.ndarray | None = None,
 ) -> Membership:
-    """Decide ``b in Col(J)`` (equivalently ``Col(M)`` with ``M = J J^T``) with the clear-gap
-    rule of the catalogue (Definition 2 of the paper, DAA; section 0.4 of the catalogue).
+    """Decide ``b in Col(J)`` (equivalently ``Col(M)`` with ``M = J J^T``) for Definition 2
+    (DAA), with the core's certified test :func:`theory.linalg.in_column_space` (the clear-gap
+    rule of the catalogue's section 0.4), and add what Theorems 2-3 need: the least-norm
+    coefficient norm ``||J_r^+ b||`` at the cut-off and the spectrum.
 
-    Member when ``rho <= 10 sqrt(p) u s_1 / s_r``; non-member when ``rho`` exceeds ``gap``
-    times that; inconclusive otherwise or when no clear gap separates signal from noise.
-    A ``witness`` beta (with J given) certifies membership on its own when
-    ``||J beta - b|| <= gamma_q ||J|| ||beta||`` (the rounding of one product J beta); its
-    norm then stands in for the least-norm coefficients (it is an upper bound on them).
+    A Jacobian whose largest singular value is below ``GAP tiny / u`` (gradual underflow: no
+    relative precision and no gap can be certified) counts as zero. A ``witness`` beta (with
+    J given) certifies membership on its own when ``||J beta - b|| <= gamma_q ||J|| ||beta||``
+    (the rounding of one product J beta); its norm then stands in for the least-norm
+    coefficients (an upper bound on them, which is all the gap bound needs).
     """
-    if witness is not None and J is not None:
-        decided = membership(b, J=J, gap=gap)
-        if decided.member is True:
-            return decided
-        res = float(np.linalg.norm(J @ witness - np.asarray(b, float).reshape(-1)))
-        bound = gamma(J.shape[1]) * float(np.linalg.norm(J, 2) * np.linalg.norm(witness))
-        if res <= bound:
-            nb = float(np.linalg.norm(b))
-            return dataclasses.replace(
-                decided, member=True, rho=res / nb if nb else 0.0, residual=res,
-                coef_norm=float(np.linalg.norm(witness)),
-                member_below=bound / nb if nb else 0.0,
-                reason="structural witness (bias columns)")
-        return decided
+
     if (J is None) == (M is None):
         raise ValueError("give exactly one of J and M")
     b = np.asarray(b, dtype=np.float64).reshape(-1)
-    U, s, delta = _spectrum(J, M)
-    p, u = b.size, unit_roundoff()
-    # below tiny / u a singular value has lost its relative precision to gradual underflow
-    delta = max(delta, UNDERFLOW)
-    above = s > delta
-    r = int(np.sum(above))
-    clear = r > 0 and s[r - 1] > gap * delta
+    J, M = flush_subnormals(J), flush_subnormals(M)
+    U, s = _spectrum(J, M)
     nb = float(np.linalg.norm(b))
-    if nb == 0.0:
-        return Membership(True, r, 0.0, 0.0, 0.0, s, delta, math.inf, 0.0, 0.0, "b = 0")
-    if r == 0:
-        return Membership(False, 0, 1.0, nb, 0.0, s, delta, math.inf, 0.0, 0.0, "A = 0")
-    Ur = U[:, :r]
-    proj = Ur.T @ b
-    residual = float(np.linalg.norm(b - Ur @ proj))
-    c = proj / s[:r]
-    cmax = float(np.max(np.abs(c)))
-    coef = cmax * float(np.linalg.norm(c / cmax)) if cmax > 0 else 0.0  # no overflow
-    rho = residual / nb
-    below = 10.0 * math.sqrt(p) * u * s[0] / s[r - 1]
-    nonmember = gap * below
-    g = float(s[r - 1] / s[r]) if r < s.size and s[r] > 0 else math.inf
-    if not clear:
-        return Membership(None, r, rho, residual, coef, s, delta, g, below, nonmember,
-                          "no clear gap in the singular values")
-    member = True if rho <= below else (False if rho >= nonmember else None)
-    reason = "" if member is not None else "residual between the thresholds"
-    return Membership(member, r, rho, residual, coef, s, delta, g, below, nonmember, reason)
+    if not s.size or s[0] <= gap * UNDERFLOW:
+        member = True if nb == 0.0 else False
+        return Membership(member, 0, 0.0 if nb == 0 else 1.0, nb, 0.0, s, UNDERFLOW, math.inf,
+                          0.0, 0.0, "b = 0" if nb == 0 else "the matrix is zero (underflow)")
+    cert = in_column_space(b, J=J) if J is not None else in_column_space(b, gram=M)
+    r = cert.rank
+    coef = _norm((U[:, :r].T @ b) / s[:r]) if r else 0.0
+    delta = NOISE_C * max(J.shape) * unit_roundoff() * s[0] if J is not None else math.sqrt(
+        NOISE_C * M.shape[0] * unit_roundoff() * s[0] ** 2)
+    out = Membership(cert.member, r, cert.relative_residual, cert.residual, coef, s, delta,
+                     cert.gap_ratio, cert.threshold, cert.nonmember_threshold,
+                     "" if cert.member is not None else cert.derivation)
+    if witness is None or J is None or out.member is True:
+        return out
+    res = float(np.linalg.norm(J @ witness - b))
+    bound = gamma(J.shape[1]) * float(np.linalg.norm(J, 2) * np.linalg.norm(witness))
+    if res > bound:
+        return out
+    return dataclasses.replace(out, member=True, rho=res / nb if nb else 0.0, residual=res,
+                               coef_norm=float(np.linalg.norm(witness)),
+                               member_below=bound / nb if nb else 0.0,
+                               reason="structural witness (bias columns)")
 
 
 def membership_at_cutoff(b: np.ndarray, s: np.ndarray, U: np.ndarray, cutoff: float) -> bool:

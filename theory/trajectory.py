@@ -314,7 +314,7 @@ def track_alignment(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y:
     for t in range(steps + 1):
         value, g, F, J, _ = objective(model, loss, theta, X, Y)
         if t % every == 0 or t == steps:
-            U, s, _ = np.linalg.svd(J, full_matrices=False)
+            U, s, _ = np.linalg.svd(al.flush_subnormals(J), full_matrices=False)
             out["t"].append(t)
             out["loss"].append(value)
             out["error"].append(float(np.mean((F > 0) != (Y > 0.5))))

@@ -342,7 +342,15 @@ DEF2 = Claim(
     errata=["The seed drops the prime: alignment is about the modified target Y' (Y for the "
             "squared loss, 2Y - 1 for cross-entropy).",
             "The paper gives no numerical cut-off for membership; the verdict here uses a "
-            "spectral-gap rule and says inconclusive when there is no gap."],
+            "spectral-gap rule and says inconclusive when there is no gap. Q_T (eq. 2.5) "
+            "depends on the cut-off: in the Figure 1a reproduction two moons has Q = 0 at "
+            "cut-offs 1e-10 and 1e-13 but Q > 0 at 1e-6, and the sine wave flips from Q = T "
+            "(1e-6, 1e-10) to Q = 0 (1e-13) while the gap rule finds no gap at all.",
+            "Q_T sums t = 0..T, so constant failure gives Q_T = T + 1, not the prose's T "
+            "(catalogue k22.def.QT).",
+            "'4 layers of 300 units' is read as 4 hidden layers: that gives the ~271,000 "
+            "parameters quoted for n = 100 (271,801 on the 1-D sine data); the catalogue's "
+            "reading (3 hidden layers) gives ~181,000."],
     size=_size, max_examples={"ci": 15},
 )
 
@@ -970,12 +978,14 @@ EQ212 = Claim(
 
 
 # ===================================================== reproduction: Figure 1a, Table 1a
-FIG1A_SIZES = {"ci": (100, 16, 200, 50), "dev": (100, 32, 1000, 50),
-               "thorough": (100, 64, 2000, 50)}
+# (n, width, steps, check every); the paper: n = 100, 4 hidden layers of 300 (271,801
+# parameters on the sine wave), steps not given. "smoke" is for the unit test.
+FIG1A_SIZES = {"smoke": (40, 8, 100, 50), "ci": (100, 32, 500, 50),
+               "dev": (100, 48, 1000, 50), "thorough": (100, 64, 2000, 50)}
 
 
 def figure1a(profile: str) -> dict[str, Any]:
-    """Figure 1a / Table 1a: a fully connected net (3 hidden softplus(varsigma = 100) layers),
+    """Figure 1a / Table 1a: a fully connected net (4 hidden softplus(varsigma = 100) layers),
     two moons vs the sine wave y = 1{sin(20 x) < 0}, n = 100, full-batch gradient descent on
     the cross-entropy loss (lr 0.1, PyTorch-default initialisation); training error, Q_T and
     ||M(theta_T) - M(theta_0)||_F^2. Jacobians: the core's analytic back-propagation; M: the
@@ -990,7 +1000,7 @@ def figure1a(profile: str) -> dict[str, Any]:
     series, rows = [], []
     start = time.perf_counter()
     for name, (X, Y) in data.items():
-        widths = [X.shape[1], width, width, width, 1]
+        widths = [X.shape[1], width, width, width, width, 1]
         model = tj.MLP(widths, act)
         theta0 = tj.torch_default_init(widths, np.random.default_rng(1))
         r = tj.track_alignment(model, "cross-entropy", theta0, X, Y, step_size=0.1,
@@ -1009,7 +1019,7 @@ def figure1a(profile: str) -> dict[str, Any]:
                      f"{r['M_change']:.3g}", f"{min(r['lambda_min']):.3g}", paper[name]])
     seconds = time.perf_counter() - start
     return {
-        "title": f"Figure 1a / Table 1a: n = {n}, 3 x {width} softplus(100) units, {steps} GD "
+        "title": f"Figure 1a / Table 1a: n = {n}, 4 x {width} softplus(100) units, {steps} GD "
                  f"steps, DAA checked every {every} steps",
         "series": series, "xlabel": "gradient-descent step", "ylabel": "error / count",
         "table": {"columns": ["data", "final training error", "Q (gap rule)", "Q cut 1e-6",
