@@ -281,3 +281,36 @@ def test_sharp_softplus_derivative_and_init_layout():
     theta = tj.torch_default_init(widths, np.random.default_rng(0))
     assert theta.size == strat.n_params(widths)
     assert np.all(np.abs(theta[:6]) <= 1 / math.sqrt(2)) and np.all(np.abs(theta[9:]) <= 1 / 3**0.5)
+
+
+def test_find_structure_set_picks_the_linear_last_layer():
+    inst = strat.build_mlp_instance(6, 7, 2, [5, 4], 1, "tanh", "squared", "random", 1.0)
+    model = k22._model(inst)
+    theta, X = inst["theta"], inst["X"]
+    off = model.net.offsets()
+    blocks = [np.arange(a, b) for a, b in zip(off[:-1], off[1:], strict=True)]
+    F, J = model.forward(theta, X).reshape(-1), model.jacobian(theta, X)
+    k = k22._rounding_terms(inst)
+    S = al.find_structure_set(F, J, theta, blocks, k)
+    assert S is not None and np.array_equal(S, model.S)  # only the last layer works
+    assert al.find_structure_set(F, J, theta, blocks[:-1], k) is None
+    lin = tj.Linear(3)
+    th = np.array([1.0, -2.0, 0.5])
+    assert al.find_structure_set(lin.forward(th, X[:, :1].repeat(3, 1)).reshape(-1),
+                                 X[:, :1].repeat(3, 1), th, [np.arange(3)], 8) is not None
+    q = tj.Quartic()
+    th = np.array([1.3])
+    Z = np.zeros((1, 1))
+    assert al.find_structure_set(q.forward(th, Z).reshape(-1), q.jacobian(th, Z), th,
+                                 [np.array([], dtype=int), np.array([0])], 8) is None
+
+
+def test_thm3_pointwise_lemma_on_its_strategy():
+    """The per-iterate convexity remainder L - L* - grad^T (nu - beta-hat) is <= 0."""
+    from checks.runner import sample_instances
+
+    claim = get("k22.thm3")
+    for inst in sample_instances(claim.strategy("ci"), PROFILE, 4):
+        v = claim.check(inst)
+        assert v.status is Status.HOLDS
+        assert v.diagnostics["pointwise_remainder"] <= k22._descent_tol(inst, v.lhs, v.rhs)

@@ -31,6 +31,7 @@ __all__ = [
     "Membership",
     "bias_witness",
     "euler_residual",
+    "find_structure_set",
     "flush_subnormals",
     "gap_bound",
     "lstar",
@@ -78,6 +79,19 @@ def euler_residual(f_vec: np.ndarray, J: np.ndarray, nu: np.ndarray) -> tuple[fl
     e = float(np.max(np.abs(f_vec - J @ nu)))
     scale = float(np.max(np.abs(f_vec)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
     return e, scale
+
+
+def find_structure_set(f_vec: np.ndarray, J: np.ndarray, theta: np.ndarray,
+                       candidates: list[np.ndarray], rounding_terms: int) -> np.ndarray | None:
+    """Assumption 1 (common model structure) as a search: the first candidate index set S
+    (for instance each layer's block, or unions of blocks) whose Euler residual
+    ``||vec f - J nu_S||_inf`` is within ``gamma_k (||f||_inf + ||J||_inf ||nu_S||_1)``,
+    ``k = rounding_terms``; None when no candidate satisfies the identity."""
+    for S in candidates:
+        e, scale = euler_residual(f_vec, J, structure_vector(theta, S))
+        if e <= gamma(rounding_terms) * scale:
+            return np.asarray(S, dtype=int)
+    return None
 
 
 @dataclasses.dataclass
