@@ -26,13 +26,14 @@ from hypothesis.errors import InvalidArgument
 
 __all__ = [
     "ACTIVATIONS",
+    "build_mlp_instance",
     "gap_bound_instances",
-    "limit_point_instances",
     "misaligned_instances",
     "mlp_instances",
+    "n_params",
 ]
 
-ACTIVATIONS = ("tanh",)
+ACTIVATIONS = ("tanh", "softplus", "sigmoid")
 
 
 def _ints(value: int | st.SearchStrategy, name: str, lo: int) -> st.SearchStrategy:
@@ -89,7 +90,6 @@ _M_X = st.integers(1, 3)
 _HIDDEN = st.lists(st.integers(2, 8), min_size=1, max_size=2)
 _M_Y = st.just(1)
 _SCALE = st.sampled_from([0.5, 1.0, 2.0])
-_STEPS = st.integers(200, 400)
 _HORIZON = st.integers(1, 40)
 
 
@@ -138,15 +138,6 @@ def misaligned_instances(*, n: int = 20, d: int = 5, seed: int = 0) -> dict[str,
             "Y": rng.standard_normal((n, 1)), "loss": "squared"}
 
 
-def limit_point_instances(*, steps: int | st.SearchStrategy = _STEPS,
-                          **kwargs: Any) -> st.SearchStrategy:
-    """Instances for Theorem 2 (corrected form): an overparameterised net and a step size
-    1/L (rule (i) with c = c-bar = 1) from a Hessian estimate, run for ``steps`` steps."""
-    return st.tuples(mlp_instances(overparameterised=True, **kwargs), _ints(steps, "steps", 1),
-                     st.sampled_from([0.5, 1.0, 2.0])).map(
-        lambda t: {**t[0], "steps": t[1], "eta": t[2], "step_size": None})
-
-
 def gap_bound_instances(*, horizon: int | st.SearchStrategy = _HORIZON,
                         loss: str = "squared", target: str = "random",
                         overparameterised: bool | None = True,
@@ -154,7 +145,8 @@ def gap_bound_instances(*, horizon: int | st.SearchStrategy = _HORIZON,
                         **kwargs: Any) -> st.SearchStrategy:
     """Instances for Theorem 3: a net, ``alpha`` in [0.05, 0.95], an index set T of
     iterations (all steps, a tail, a random subset or a singleton) of a horizon, and eta.
-    The smoothness constant L is left ``None``: the claim's oracle estimates it (pilot run)."""
+    The smoothness constant ``L`` is left ``None``: fill it with a pilot run
+    (:func:`theory.trajectory.step_constant`), as the ``k22.thm3`` claim's strategy does."""
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
