@@ -314,3 +314,30 @@ def test_thm3_pointwise_lemma_on_its_strategy():
         v = claim.check(inst)
         assert v.status is Status.HOLDS
         assert v.diagnostics["pointwise_remainder"] <= k22._descent_tol(inst, v.lhs, v.rhs)
+
+
+def test_membership_of_wide_matrices_via_qr_reduction():
+    """Wide J (q > 4p) is reduced to R^T by QR: same rank, residual and ||J^+ b|| as the
+    plain pseudo-inverse, and the decision is never looser than the core's test on J."""
+    from theory.linalg import in_column_space
+
+    rng = np.random.default_rng(8)
+    for r in (3, 5):
+        U = np.linalg.qr(rng.standard_normal((5, 5)))[0][:, :r]
+        V = np.linalg.qr(rng.standard_normal((80, 80)))[0][:, :r]
+        A = U @ np.diag(np.geomspace(2.0, 0.2, r)) @ V.T
+        for b in (A @ rng.standard_normal(80), rng.standard_normal(5)):
+            m, core = al.membership(b, J=A), in_column_space(b, J=A)
+            assert m.rank == r and m.member in (core.member, None)
+            assert math.isclose(m.coef_norm, np.linalg.norm(np.linalg.pinv(A) @ b), rel_tol=1e-8)
+            assert math.isclose(m.rho, core.relative_residual, abs_tol=1e-12)
+
+
+def test_loss_gradient_matches_the_jacobian_route():
+    inst = strat.build_mlp_instance(12, 7, 2, [5, 4], 2, "softplus", "cross-entropy", "random",
+                                    1.0)
+    model = k22._model(inst)
+    value, g, F = tj.loss_gradient(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
+    v2, g2, F2, _, _ = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
+    assert math.isclose(value, v2, rel_tol=1e-14) and np.allclose(F, F2, rtol=1e-14)
+    assert np.allclose(g, g2, rtol=1e-12, atol=1e-15)

@@ -192,24 +192,34 @@ def membership(
         raise ValueError("give exactly one of J and M")
     b = np.asarray(b, dtype=np.float64).reshape(-1)
     J, M = flush_subnormals(J), flush_subnormals(M)
+    J_full, q_full = J, None
+    if J is not None and J.shape[1] > 4 * J.shape[0]:
+        # J = R^T Q^T (Householder QR of J^T): same column space, singular values and left
+        # singular vectors, at O(p^2 q) instead of a p x q SVD. The core sizes its noise floor
+        # by max(shape) = p, so the gap factor is raised by q/p: a gap certified for R^T with
+        # it is a gap above the floor 10 q u s_1 of J itself (conservative, never looser).
+        q_full = J.shape[1]
+        J = np.linalg.qr(J.T, mode="r").T
+        gap = gap * q_full / J.shape[0]
     U, s = _spectrum(J, M)
     nb = float(np.linalg.norm(b))
     if not s.size or s[0] <= gap * UNDERFLOW:
         member = True if nb == 0.0 else False
         return Membership(member, 0, 0.0 if nb == 0 else 1.0, nb, 0.0, s, UNDERFLOW, math.inf,
                           0.0, 0.0, "b = 0" if nb == 0 else "the matrix is zero (underflow)")
-    cert = in_column_space(b, J=J) if J is not None else in_column_space(b, gram=M)
+    cert = in_column_space(b, J=J, gap=gap) if J is not None else in_column_space(b, gram=M)
     r = cert.rank
     coef = _norm((U[:, :r].T @ b) / s[:r]) if r else 0.0
-    delta = NOISE_C * max(J.shape) * unit_roundoff() * s[0] if J is not None else math.sqrt(
-        NOISE_C * M.shape[0] * unit_roundoff() * s[0] ** 2)
+    size = q_full or (max(J.shape) if J is not None else M.shape[0])
+    delta = NOISE_C * size * unit_roundoff() * s[0] if J is not None else math.sqrt(
+        NOISE_C * size * unit_roundoff() * s[0] ** 2)
     out = Membership(cert.member, r, cert.relative_residual, cert.residual, coef, s, delta,
                      cert.gap_ratio, cert.threshold, cert.nonmember_threshold,
                      "" if cert.member is not None else cert.derivation)
     if witness is None or J is None or out.member is True:
         return out
-    res = float(np.linalg.norm(J @ witness - b))
-    bound = gamma(J.shape[1]) * float(np.linalg.norm(J, 2) * np.linalg.norm(witness))
+    res = float(np.linalg.norm(J_full @ witness - b))
+    bound = gamma(J_full.shape[1]) * float(np.linalg.norm(J_full, 2) * np.linalg.norm(witness))
     if res > bound:
         return out
     return dataclasses.replace(out, member=True, rho=res / nb if nb else 0.0, residual=res,

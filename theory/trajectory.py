@@ -29,6 +29,7 @@ __all__ = [
     "Trajectory",
     "WU2",
     "gradient_descent",
+    "loss_gradient",
     "make_model",
     "objective",
     "sharp_softplus",
@@ -297,6 +298,25 @@ def torch_default_init(widths: list[int], rng: np.random.Generator) -> np.ndarra
     return np.concatenate(parts)
 
 
+def loss_gradient(model: MLP, loss: str, theta: np.ndarray, X: np.ndarray, Y: np.ndarray
+                  ) -> tuple[float, np.ndarray, np.ndarray]:
+    """L(theta), grad L = J^T v and f_X for a net with a linear output, by one
+    back-propagation (the core's sensitivities) instead of forming J: per layer
+    dL/dW_l = (sum_k v_{ik} Delta_l[i, k])^T A_l and dL/db_l = sum_i of the same."""
+    from theory.jacobian import sensitivities
+
+    ell = get_loss(loss)
+    A, Delta = sensitivities(model.net, theta, X)
+    F = A[-1] @ model.net.unflatten(theta)[-1][0].T + model.net.unflatten(theta)[-1][1]
+    n = Y.shape[0]
+    V = ell.grad(F, Y) / n
+    parts = []
+    for a, d in zip(A, Delta, strict=True):
+        Dv = np.einsum("ik,ikm->im", V, d)
+        parts += [(Dv.T @ a).reshape(-1), Dv.sum(axis=0)]
+    return float(np.sum(ell.value(F, Y)) / n), np.concatenate(parts), F
+
+
 def track_alignment(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray,
                     *, step_size: float, steps: int, every: int,
                     cutoffs: tuple[float, ...] = (1e-6, 1e-10, 1e-13)) -> dict[str, Any]:
@@ -312,9 +332,13 @@ def track_alignment(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y:
                            "cut": {c: [] for c in cutoffs}}
     M0 = gram(model.net, theta, X)
     for t in range(steps + 1):
-        value, g, F, J, _ = objective(model, loss, theta, X, Y)
+        value, g, F = loss_gradient(model, loss, theta, X, Y)
         if t % every == 0 or t == steps:
-            U, s, _ = np.linalg.svd(al.flush_subnormals(J), full_matrices=False)
+            J = model.jacobian(theta, X)
+            Jr = al.flush_subnormals(J)
+            if Jr.shape[1] > 4 * Jr.shape[0]:
+                Jr = np.linalg.qr(Jr.T, mode="r").T  # same U and s as J (see membership)
+            U, s, _ = np.linalg.svd(Jr, full_matrices=False)
             out["t"].append(t)
             out["loss"].append(value)
             out["error"].append(float(np.mean((F > 0) != (Y > 0.5))))

@@ -981,7 +981,7 @@ EQ212 = Claim(
 # (n, width, steps, check every); the paper: n = 100, 4 hidden layers of 300 (271,801
 # parameters on the sine wave), steps not given. "smoke" is for the unit test.
 FIG1A_SIZES = {"smoke": (40, 8, 100, 50), "ci": (100, 32, 500, 50),
-               "dev": (100, 48, 1000, 50), "thorough": (100, 64, 2000, 50)}
+               "dev": (100, 48, 1000, 50), "thorough": (100, 300, 1000, 100)}
 
 
 def figure1a(profile: str) -> dict[str, Any]:
