@@ -341,3 +341,12 @@ def test_loss_gradient_matches_the_jacobian_route():
     v2, g2, F2, _, _ = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
     assert math.isclose(value, v2, rel_tol=1e-14) and np.allclose(F, F2, rtol=1e-14)
     assert np.allclose(g, g2, rtol=1e-12, atol=1e-15)
+
+
+def test_qT_counts_every_step_for_the_misaligned_linear_model():
+    """Eq. (2.5) control (catalogue k22.def.QT): with d < n and random Y, DAA fails at every
+    t = 0..T, so Q_T = T + 1 (the sum includes t = 0)."""
+    inst = {**strat.misaligned_instances(n=12, d=3, seed=2), "Ystar": None}
+    traj = k22._run_gd(inst, 0.05, 9, None)
+    q = al.q_T([s.extra["daa"].member for s in traj.steps])
+    assert q == {"Q_T": 10, "inconclusive": 0, "checked": 10}
