@@ -145,11 +145,7 @@ def _ff_model(inst):
 def _certificate(inst, model) -> k19s4.Certificate:
     def compute():
         _, theta, outputs = model(inst)
-        L = k19s4.squared_objective(outputs, inst["X"], inst["Y"], inst["lam"])
-        J = k19s4.stacked_jacobian(outputs, theta, inst["X"])
-        sw = np.sqrt(np.repeat(inst["lam"], inst["Y"].shape[0]))
-        scale = 2 * np.linalg.norm(sw[:, None] * J, 2) * np.linalg.norm(sw * inst["Y"].T.ravel())
-        return k19s4.second_order_certificate(L, theta, scale)
+        return k19s4.certify_squared(outputs, theta, inst["X"], inst["Y"], inst["lam"])
 
     return _cached(inst, "certificate", compute)
 
@@ -302,6 +298,9 @@ def measure_prop1(inst):
 def _resnet_strategy(profile: str, **kw):
     from hypothesis import strategies as st
     kw.setdefault("m", 20 if profile == "ci" else st.integers(20, 40))
+    # two-hidden-layer residuals drift into tanh saturation in most runs (certified in about
+    # 1 of 4 seeds): kept out of the ci profile for time
+    kw.setdefault("depth", 1 if profile == "ci" else st.integers(1, 2))
     return strat.resnet_local_minima(certified=_resnet_certified, **kw)
 
 

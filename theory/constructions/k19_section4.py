@@ -31,6 +31,7 @@ from theory.numerics import unit_roundoff
 
 __all__ = [
     "Certificate",
+    "certify_squared",
     "PGBComparison",
     "feature_columns",
     "feedforward_perturbation_set",
@@ -126,6 +127,9 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) 
     theta = np.asarray(theta, dtype=np.float64)
     g = np.asarray(autograd.grad(L)(theta))
     Hm = np.asarray(autograd.hessian(L)(theta))
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(Hm))):
+        return Certificate(float(L(theta)), float("inf"), float("nan"), float("inf"), 0.0, 0.0,
+                           0.0, "undecided")
     eig = np.linalg.eigvalsh(0.5 * (Hm + Hm.T))
     hess_norm = float(np.max(np.abs(eig)))
     gn = float(np.linalg.norm(g))
@@ -141,7 +145,21 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) 
                        float(hess_tol), float(far_tol), status)
 
 
-def _local_minimum(L: Callable, theta0: np.ndarray, *, max_iter: int = 400,
+def certify_squared(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                    lam: np.ndarray) -> Certificate:
+    """:func:`second_order_certificate` for the squared loss, with the gradient scale
+    ``2 ||Lambda^(1/2) J(theta)||_2 ||Lambda^(1/2) y||`` (the size of the terms of grad L)."""
+    L = squared_objective(outputs, X, Y, lam)
+    J = stacked_jacobian(outputs, theta, X)
+    sw = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), Y.shape[0]))
+    if not np.all(np.isfinite(J)):
+        return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
+                           "undecided")
+    scale = 2 * np.linalg.norm(sw[:, None] * J, 2) * np.linalg.norm(sw * Y.T.ravel())
+    return second_order_certificate(L, theta, scale)
+
+
+def _local_minimum(L: Callable, theta0: np.ndarray, *, max_iter: int = 250,
                    newton_steps: int = 10) -> np.ndarray:
     """BFGS from theta0, then Newton steps on the positive part of the Hessian.
 
@@ -161,11 +179,14 @@ def _local_minimum_impl(L, theta0, max_iter, newton_steps):
 
     res = scipy.optimize.minimize(fun, np.asarray(theta0, dtype=np.float64), jac=True,
                                   method="BFGS", options={"maxiter": max_iter, "gtol": 1e-12})
-    theta = res.x
+    theta = res.x if np.all(np.isfinite(res.x)) and np.isfinite(res.fun) else theta0
     hess = autograd.hessian(L)
     for _ in range(newton_steps):
         v, g = fun(theta)
-        w, Q = np.linalg.eigh(np.asarray(hess(theta)))
+        Hm = np.asarray(hess(theta))
+        if not (np.isfinite(v) and np.all(np.isfinite(Hm))):
+            break
+        w, Q = np.linalg.eigh(Hm)
         keep = w > max(w[-1], 1e-300) * 1e-13
         step = -Q[:, keep] @ ((Q[:, keep].T @ g) / w[keep])
         t = 1.0
