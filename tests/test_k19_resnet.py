@@ -74,7 +74,10 @@ def test_dz_below_dy_still_holds():
 
 
 def test_singular_output_block_branch_of_theorem4():
-    inst = strat.build_partial_linear(4, 3, 3, 3, 2, 20, lifted=True)
+    """A^(3) = c w^T has rank 1 < d_y = 2 and d_1 = 3 > d_2 = 2, so the h^(1) features are not
+    reachable through J(theta) (the W^(3)-derivatives give only B W^(2) h^(1)) but are through
+    J_S."""
+    inst = strat.build_partial_linear(4, 2, 3, 2, 2, 30, lifted=True)
     verdict = get("k19.thm4").check(inst)
     assert verdict.status is Status.HOLDS
     feats = verdict.diagnostics["features"]["h(t..H)"]
@@ -210,7 +213,7 @@ def test_partial_linear_sets_condition_3():
 
 
 def test_feedforward_perturbation_set_keeps_outputs():
-    inst = strat.build_partial_linear(6, 2, 3, 2, 2, 20, lifted=True)
+    inst = strat.build_partial_linear(6, 3, 2, 2, 2, 30, lifted=True)
     net, theta, outputs = K._ff_model(inst)
     sets, _ = k19s4.partial_linear_sets(net, theta, inst["X"], 1, 0.0)
     S, info = k19s4.feedforward_perturbation_set(net, theta, 1, sets)
@@ -272,7 +275,7 @@ def test_json_round_trip(claim_id):
         "k19.thm3": lambda: strat.build_resnet(1, 3, 2, 2, 1, 20),
         "k19.ours3": lambda: strat.build_resnet(2, 3, 2, 2, 1, 20, lifted=True),
         "k19.prop1": lambda: strat.build_resnet(1, 2, 1, 2, 1, 20),
-        "k19.thm4": lambda: strat.build_partial_linear(3, 2, 3, 3, 2, 20, lifted=True),
+        "k19.thm4": lambda: strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
         "k19.cor4": lambda: strat.build_deep_linear(1, (3, 3, 2), 15),
         "k19.prop2": lambda: strat.build_deep_linear(2, (2, 3, 2, 3), 15),
     }[claim_id]()
