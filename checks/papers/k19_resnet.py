@@ -163,7 +163,8 @@ def _local_min_hypothesis(model):
 
 def _output_tolerance(scale: float, n_layers: int, width: int) -> Tolerance:
     """Forward rounding of the outputs: each of n_layers products of inner dimension <= width
-    errs by gamma_width times the product of the norms (``scale``), at theta and at theta + eps S_j."""
+    errs by gamma_width times the product of the norms (``scale``), at theta and at the moved
+    points theta + eps S_j."""
     return Tolerance(2 * n_layers * gamma(width) * scale,
                      "2 n_layers gamma_width (product of the layer norms) max_i ||x_i||")
 
@@ -296,11 +297,10 @@ def measure_prop1(inst):
 
 
 def _resnet_strategy(profile: str, **kw):
-    from hypothesis import strategies as st
-    kw.setdefault("m", 20 if profile == "ci" else st.integers(20, 40))
+    kw.setdefault("m", 20 if profile == "ci" else (20, 40))
     # two-hidden-layer residuals drift into tanh saturation in most runs (certified in about
     # 1 of 4 seeds): kept out of the ci profile for time
-    kw.setdefault("depth", 1 if profile == "ci" else st.integers(1, 2))
+    kw.setdefault("depth", 1 if profile == "ci" else (1, 2))
     return strat.resnet_local_minima(certified=_resnet_certified, **kw)
 
 
@@ -471,13 +471,12 @@ def _ff_certified(inst) -> bool:
 
 
 def _ff_strategy(profile: str):
-    from hypothesis import strategies as st
     # tanh units in layer 2 and wide tanh layers drift into saturation in most trained runs:
     # the ci profile keeps d_1 = 2 and only identity units in layer 2
     if profile == "ci":
         return strat.partial_linear_local_minima(d_1=2, extra=0, m=30, certified=_ff_certified)
-    return strat.partial_linear_local_minima(d_1=st.integers(2, 3), extra=st.integers(0, 1),
-                                             m=st.integers(20, 40), certified=_ff_certified)
+    return strat.partial_linear_local_minima(d_1=(2, 3), extra=(0, 1), m=(20, 40),
+                                             certified=_ff_certified)
 
 
 def _nonlinear_t0() -> list[dict]:
@@ -581,8 +580,7 @@ _DL_SADDLE = Control("saddle", drops="local-minimum",
 
 
 def _dl_strategy(profile: str, min_width=None):
-    from hypothesis import strategies as st
-    H = st.integers(1, 2) if profile == "ci" else st.integers(1, 3)
+    H = (1, 2) if profile == "ci" else (1, 3)
     return strat.deep_linear_local_minima(H=H, min_width=min_width, certified=_dl_certified)
 
 

@@ -45,12 +45,28 @@ __all__ = [
 EPS = 1e-2  # the epsilon of V[theta, eps]; the constructions are exact for every eps
 
 
-def _as_strategy(value: Any, name: str) -> st.SearchStrategy:
+def _as_strategy(value: Any, name: str, lo: int = 1) -> st.SearchStrategy:
+    """A dimension given as an int, an inclusive ``(lo, hi)`` range, or a strategy."""
     if isinstance(value, st.SearchStrategy):
         return value
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= lo:
         return st.just(value)
-    raise InvalidArgument(f"{name} must be a positive int or a strategy, got {value!r}")
+    if (isinstance(value, tuple) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            and lo <= value[0] <= value[1]):
+        return st.integers(*value)
+    raise InvalidArgument(f"{name} must be an int >= {lo}, a (lo, hi) range or a strategy, "
+                          f"got {value!r}")
+
+
+def _as_bool_strategy(value: Any, name: str) -> st.SearchStrategy:
+    if value is None:
+        return st.booleans()
+    if isinstance(value, bool):
+        return st.just(value)
+    if isinstance(value, st.SearchStrategy):
+        return value
+    raise InvalidArgument(f"{name} must be a bool, None or a strategy, got {value!r}")
 
 
 def _teacher(rng: np.random.Generator, shapes) -> np.ndarray:
@@ -125,19 +141,19 @@ def train_resnet(seed: int, d_x: int, d_y: int, d_z: int, depth: int, m: int,
     return {"X": X, "Y": T, "lam": lam, "W": W, "R": R, "U": U, "eps": EPS}
 
 
-def resnet_local_minima(*, d_x=st.integers(2, 3), d_y=st.integers(1, 2), d_z=None,
-                        depth=st.integers(1, 2), m=st.integers(12, 20),
-                        lifted=st.booleans(), certified=None) -> st.SearchStrategy:
+def resnet_local_minima(*, d_x=(2, 3), d_y=(1, 2), d_z=None, depth=(1, 2), m=(12, 20),
+                        lifted=None, certified=None) -> st.SearchStrategy:
     """Local minima of the ResNet (4.1) with d_y <= min(d_x, d_z) (Theorem 3's condition).
 
-    Parameters: ``d_x``, ``d_y``, ``m`` (samples), ``depth`` (1 or 2 tanh layers in z): ints
-    or strategies; ``d_z``: int, strategy, or None for ``integers(d_y, 3)``; ``lifted``: bool
-    or strategy (rank-deficient W, used only when d_y >= 2); ``certified``: a predicate on an
-    instance (the claims pass their certificate) used to filter, or None.
+    Parameters: ``d_x``, ``d_y``, ``m`` (samples), ``depth`` (1 or 2 tanh layers in z): an
+    int, an inclusive ``(lo, hi)`` range or a strategy; ``d_z``: the same, or None for
+    ``integers(d_y, 3)``; ``lifted``: bool, strategy, or None for ``booleans()`` (rank-deficient
+    W, used only when d_y >= 2); ``certified``: a predicate on an instance (the claims pass
+    their certificate) used to filter, or None. Slow: each new instance trains a network.
     """
     d_x, d_y, m, depth = (_as_strategy(v, n) for v, n in
                           ((d_x, "d_x"), (d_y, "d_y"), (m, "m"), (depth, "depth")))
-    lifted = st.just(lifted) if isinstance(lifted, bool) else lifted
+    lifted = _as_bool_strategy(lifted, "lifted")
 
     @st.composite
     def draw(draw_):
@@ -174,10 +190,11 @@ def train_deep_linear(seed: int, widths: tuple[int, ...], m: int, noise: float =
     return {"X": X, "Y": Y, "lam": lam, "Ws": [np.asarray(W) for W in net.unpack(theta)]}
 
 
-def deep_linear_local_minima(*, d_x=st.integers(2, 4), d_y=st.integers(1, 3),
-                             H=st.integers(1, 3), m=st.integers(10, 20), min_width=None,
+def deep_linear_local_minima(*, d_x=(2, 4), d_y=(1, 3), H=(1, 3), m=(10, 20), min_width=None,
                              max_width: int = 5, certified=None) -> st.SearchStrategy:
     """Local minima of deep linear nets with hidden widths in [min_width, max_width].
+
+    ``d_x``, ``d_y``, ``H`` (hidden layers), ``m``: an int, a ``(lo, hi)`` range or a strategy.
 
     ``min_width``: None for d_y (Corollary 4's condition d_y <= min widths), an int, or
     ``"min_dx_dy"`` for Proposition 2's PA6 (min{d_x, d_y} <= min widths).
@@ -235,17 +252,18 @@ def train_partial_linear(seed: int, d_x: int, d_1: int, d_2: int, d_y: int, m: i
             "t": 1, "eps": EPS}
 
 
-def partial_linear_local_minima(*, d_x=st.integers(2, 3), d_1=st.integers(2, 4),
-                                d_y=st.integers(1, 2), extra=st.integers(0, 2),
-                                m=st.integers(12, 20), lifted=st.booleans(),
-                                certified=None) -> st.SearchStrategy:
+def partial_linear_local_minima(*, d_x=(2, 3), d_1=(2, 3), d_y=(1, 2), extra=(0, 1),
+                                m=(20, 30), lifted=None, certified=None) -> st.SearchStrategy:
     """Local minima of H = 2 nets with d_y (or 2, lifted) identity units and ``extra`` tanh
-    units in layer 2: theta in Theta_{d_y, H-1}, checked by the claim before its oracle runs."""
-    d_x, d_1, d_y, extra, m = (_as_strategy(v, n) if n != "extra" else v for v, n in
-                               ((d_x, "d_x"), (d_1, "d_1"), (d_y, "d_y"), (extra, "extra"),
-                                (m, "m")))
-    extra = st.just(extra) if isinstance(extra, int) else extra
-    lifted = st.just(lifted) if isinstance(lifted, bool) else lifted
+    units in layer 2: theta in Theta_{d_y, H-1}, checked by the claim before its oracle runs.
+
+    Dimensions: an int, a ``(lo, hi)`` range or a strategy (``extra`` may be 0); ``lifted``:
+    bool, strategy or None for ``booleans()``. Slow: each new instance trains a network.
+    """
+    d_x, d_1, d_y, m = (_as_strategy(v, n) for v, n in
+                        ((d_x, "d_x"), (d_1, "d_1"), (d_y, "d_y"), (m, "m")))
+    extra = _as_strategy(extra, "extra", lo=0)
+    lifted = _as_bool_strategy(lifted, "lifted")
 
     @st.composite
     def draw(draw_):

@@ -5,10 +5,10 @@ and the quantities the oracles compare.
 Stacked notation of the catalogue (§0): ``f_X(theta)`` stacks the outputs sample by sample
 (row ``i d_y + k`` is output ``k`` of sample ``i``), ``J(theta)`` is its Jacobian,
 ``Lambda = diag(lambda_i I_{d_y})``. For a finite ``S`` in ``V[theta, eps]`` (parameter moves
-that leave every training output unchanged), ``J_S = [J(theta + eps S_1), ..., J(theta + eps S_|S|)]``
-spans the outputs of the perturbable-gradient-basis model ``tilde f_theta``; Theorems 3 and 4
-say that at a local minimum the squared loss equals the least-squares infimum over
-``range [J_S, features]``, and the proofs build ``S`` so that the features lie in ``range J_S``.
+that leave every training output unchanged), ``J_S = [J(theta + eps S_j)]_j`` spans the
+outputs of the perturbable-gradient-basis model ``tilde f_theta``; Theorems 3 and 4 say that
+at a local minimum the squared loss equals the least-squares infimum over ``range [J_S,
+features]``, and the proofs build ``S`` so that the features lie in ``range J_S``.
 
 Only the squared loss ``sum_i lambda_i ||f(x_i) - y_i||^2`` is implemented here (Assumption 1 in
 its most common instance); every infimum is then a weighted least-squares value.
