@@ -9,7 +9,7 @@ nox.options.download_python = "never"
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHON = False  # the interpreter nox itself runs on (Python >= 3.11)
+PYTHON = None  # a virtualenv on the interpreter nox itself runs on (Python >= 3.11)
 
 
 @nox.session(python=PYTHON)
@@ -41,9 +41,16 @@ def report(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Timings side by side, as ratios measured in one run."""
-    session.install("-e", ".")
+    """Timings side by side, as ratios measured in one run (`-- --quick` for a short run).
+
+    JAX is compared when installed: `BENCH_JAX=1 nox -s bench` installs the `bench` extra."""
+    import os
+
+    session.install("-e", ".[bench]" if os.environ.get("BENCH_JAX") else ".")
     session.run("python", "-m", "checks", "bench", *session.posargs)
+    if "--quick" not in session.posargs:
+        # Theorem 3.2's construction at n = 10,000, d = 3072 (Hardt & Ma §3)
+        session.run("python", "scripts/bench_hm17_expressivity.py")
 
 
 @nox.session(python=PYTHON)
@@ -57,3 +64,16 @@ def gpu(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     session.install("ruff>=0.5")
     session.run("ruff", "check", "theory", "checks", "reports", "tests", "noxfile.py")
+
+
+@nox.session(python=PYTHON)
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of theory/ and checks/ against the test suite (hours; not in CI).
+
+    Prints the mutation score and the surviving mutants by file."""
+    session.install("-e", ".[dev]", "mutmut>=3.2")
+    env = {"HYPOTHESIS_PROFILE": "ci"}
+    session.run("mutmut", "run", "--max-children", "2", *session.posargs, env=env,
+                success_codes=[0, 1])
+    session.run("mutmut", "export-cicd-stats")
+    session.run("python", "scripts/mutation_summary.py")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -109,8 +110,9 @@ def decide(
     The conclusion holds when the signed slack is ``>= -tolerance``, is violated when it is
     below that, and is ``inconclusive`` when the tolerance itself is not small against the
     problem's ``scale`` (``tolerance > inconclusive_above * scale``): then rounding alone could
-    account for either answer. ``scale`` defaults to ``max(|lhs|, |rhs|)`` (at least the
-    tolerance) and is also the denominator of the relative slack.
+    account for either answer. ``scale`` defaults to ``max(|lhs|, |rhs|)``; pass the problem's
+    own scale where a side can legitimately be zero. It is also the denominator of the
+    relative slack.
     """
     lhs, rhs = float(lhs), float(rhs)
     if not (math.isfinite(lhs) and math.isfinite(rhs)):
@@ -129,7 +131,7 @@ def decide(
         raise ValueError(f"unknown relation {relation!r}; use '<=', '>=' or '=='")
     if scale is None:
         scale = max(abs(lhs), abs(rhs))
-    scale = max(float(scale), tolerance.value, math.ulp(1.0))
+    scale = max(float(scale), sys.float_info.min)
     if tolerance.value > inconclusive_above * scale:
         status = Status.INCONCLUSIVE
         message = message or "the tolerance is not small against the scale of the sides"

@@ -51,7 +51,9 @@ def _array(value: Any, name: str, ndim: int) -> np.ndarray:
 def _check_shape(arr: np.ndarray, name: str, shape: Sequence[int | None] | None) -> None:
     if shape is None:
         return
-    if len(shape) != arr.ndim or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+    if len(shape) != arr.ndim or any(
+        s is not None and s != a for s, a in zip(shape, arr.shape, strict=True)
+    ):
         want = "x".join("?" if s is None else str(s) for s in shape)
         got = "x".join(str(s) for s in arr.shape)
         raise BadInput(f"{name}: expected shape {want}, got {got}")

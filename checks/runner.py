@@ -9,7 +9,6 @@ hypothesis dropped, and pass only when the expected failure (``violated``) is se
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
 import time
@@ -192,28 +191,24 @@ def run_claim(
     )
 
 
-class _Found(Exception):
-    pass
-
-
 def run_control(claim: Claim, control: Control, profile: Profile) -> ControlRun:
     """Run a control; it passes when a verdict of ``control.expect`` is found."""
     counts: Counter[str] = Counter()
     found: dict[str, Any] = {}
 
     def visit(instance: Instance) -> float:
+        if found:  # Hypothesis cannot be stopped early without an error; skip the rest
+            return 0.0
         verdict = claim.check(instance, drop=control.drops)
         counts[str(verdict.status)] += 1
-        if verdict.status is control.expect and not found:
+        if verdict.status is control.expect:
             found.update(instance=to_jsonable(instance), verdict=verdict.to_json())
-            raise _Found
         return -(verdict.relative_slack or 0.0)
 
-    with contextlib.suppress(_Found):
-        for instance in control.fixed_instances():
-            visit(instance)
-        if control.strategy is not None:
-            _drive(control.strategy, profile, profile.control_examples, visit, True)
+    for instance in control.fixed_instances():
+        visit(instance)
+    if control.strategy is not None and not found:
+        _drive(control.strategy, profile, profile.control_examples, visit, True)
     return ControlRun(
         name=control.name, drops=control.drops, description=control.description,
         expect=str(control.expect), passed=bool(found),

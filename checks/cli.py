@@ -1,0 +1,280 @@
+"""``python -m checks``: the command-line contract users and scripts rely on.
+
+    python -m checks list [--json] [--only PREFIX]
+    python -m checks show ID
+    python -m checks verify ID --instance FILE.json [--drop HYPOTHESIS]
+    python -m checks run [--profile ci|dev|thorough] [--only PREFIX] [--out DIR]
+                         [--baseline FILE] [--update-baseline] [--no-report]
+    python -m checks replay LEDGER ID [--control NAME]
+    python -m checks bench [--quick]
+
+``verify`` and ``replay`` print the verdict as JSON and exit 0 holds, 1 violated,
+3 inconclusive, 4 out-of-scope; any bad input (unknown id, malformed or non-finite data, wrong
+shapes, a corrupt ledger) exits 2 with a one-line message on stderr. ``run`` exits 1 on a
+regression against the baseline (or, with no baseline, on any violated claim or failed
+control).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from checks.framework import Claim, Status, Verdict
+from checks.inputs import BadInput
+from checks.registry import UnknownClaim, all_claims, get
+
+__all__ = ["EXIT_CODES", "main"]
+
+EXIT_CODES = {
+    Status.HOLDS: 0, Status.VIOLATED: 1, Status.INCONCLUSIVE: 3, Status.OUT_OF_SCOPE: 4,
+}
+BAD_INPUT = 2
+DEFAULT_BASELINE = Path(__file__).resolve().parent.parent / "reports" / "baseline.json"
+
+
+class CliError(Exception):
+    """A one-line message for stderr, exit code 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m checks", description=__doc__.split("\n\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("list", help="list the claims")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--only", default="", metavar="PREFIX")
+    s = sub.add_parser("show", help="a claim's statement, hypotheses and controls")
+    s.add_argument("id")
+    s = sub.add_parser("verify", help="decide one instance file")
+    s.add_argument("id")
+    s.add_argument("--instance", required=True, type=Path)
+    s.add_argument("--drop", default=None, help="do not check this hypothesis (as a control)")
+    s = sub.add_parser("run", help="run every claim; write the ledger and the report")
+    s.add_argument("--profile", default="ci", choices=["ci", "dev", "thorough"])
+    s.add_argument("--only", default="", metavar="PREFIX")
+    s.add_argument("--out", default=Path("reports/out"), type=Path)
+    s.add_argument("--baseline", default=DEFAULT_BASELINE, type=Path)
+    s.add_argument("--update-baseline", action="store_true")
+    s.add_argument("--no-report", action="store_true")
+    s.add_argument("--seed", type=int, default=None)
+    s = sub.add_parser("replay", help="re-run a ledger's recorded worst instance")
+    s.add_argument("ledger", type=Path)
+    s.add_argument("id")
+    s.add_argument("--control", default=None, help="replay this control's violating instance")
+    s = sub.add_parser("bench", help="timings side by side, as ratios")
+    s.add_argument("args", nargs=argparse.REMAINDER)
+    return p
+
+
+def _claim(claim_id: str) -> Claim:
+    try:
+        return get(claim_id)
+    except UnknownClaim as exc:
+        raise CliError(str(exc)) from None
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    claims = all_claims(args.only)
+    if args.json:
+        from checks.ledger import claim_metadata
+
+        print(json.dumps([claim_metadata(c) for c in claims], indent=1))
+    else:
+        for c in claims:
+            print(f"{c.id:<18} {c.source:<34} {c.title}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    c = _claim(args.id)
+    lines = [f"{c.id}: {c.title}", f"source: {c.source}", f"statement: {c.statement}"]
+    lines += [f"hypothesis {h.name}: {h.statement}" for h in c.hypotheses]
+    lines += [f"decides: {c.decides}"] if c.decides else []
+    lines += [f"control {k.name} (drops {k.drops}): {k.description}" for k in c.controls]
+    lines += [f"erratum: {e}" for e in c.errata]
+    print("\n".join(lines))
+    return 0
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CliError(f"{path}: not valid JSON ({exc})") from None
+    except OSError as exc:
+        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def evaluate(claim: Claim, params: Any, drop: str | None = None) -> Verdict:
+    """Parse ``params`` and run the oracle; every failure becomes a one-line :class:`CliError`."""
+    if drop is not None and drop not in {h.name for h in claim.hypotheses}:
+        raise CliError(f"{claim.id} has no hypothesis {drop!r}")
+    try:
+        instance = claim.parse(params)
+    except BadInput as exc:
+        raise CliError(f"{claim.id}: bad input: {exc}") from None
+    except (TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
+        raise CliError(f"{claim.id}: bad input: {type(exc).__name__}: {exc}") from None
+    try:
+        return claim.check(instance, drop=drop)
+    except MemoryError:
+        raise CliError(f"{claim.id}: instance too large for this machine") from None
+    except Exception as exc:  # an oracle defect must still not print a traceback at users
+        raise CliError(f"{claim.id}: could not evaluate: {type(exc).__name__}: {exc}") from None
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    claim = _claim(args.id)
+    doc = _read_json(args.instance)
+    if not isinstance(doc, dict) or not isinstance(doc.get("params"), dict):
+        raise CliError(f'{args.instance}: expected an object {{"claim": ID, "params": {{...}}}}')
+    if doc.get("claim", claim.id) != claim.id:
+        raise CliError(f"{args.instance}: instance is for {doc['claim']!r}, not {claim.id!r}")
+    verdict = evaluate(claim, doc["params"], args.drop)
+    print(json.dumps({"claim": claim.id, **verdict.to_json()}, indent=1))
+    return EXIT_CODES[verdict.status]
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from checks.ledger import CorruptLedger, load_ledger
+
+    try:
+        ledger = load_ledger(args.ledger)
+    except CorruptLedger as exc:
+        raise CliError(str(exc)) from None
+    entry = next((c for c in ledger["claims"] if c["id"] == args.id), None)
+    if entry is None:
+        raise CliError(f"{args.ledger}: no claim {args.id!r} in this ledger")
+    claim = _claim(args.id)
+    if args.control:
+        ctl = next((c for c in entry.get("controls", []) if c["name"] == args.control), None)
+        if ctl is None or ctl.get("instance") is None:
+            raise CliError(f"{args.id}: no recorded instance for control {args.control!r}")
+        params, recorded, drop = ctl["instance"], ctl.get("verdict") or {}, ctl["drops"]
+    else:
+        if entry.get("worst_instance") is None:
+            raise CliError(f"{args.id}: the ledger records no worst instance")
+        params, recorded, drop = entry["worst_instance"], entry.get("worst_verdict") or {}, None
+    verdict = evaluate(claim, params, drop)
+    out = verdict.to_json()
+    same = out["status"] == recorded.get("status") and out["relative_slack"] == recorded.get(
+        "relative_slack"
+    )
+    print(json.dumps({"claim": claim.id, "replayed_exactly": same, **out}, indent=1))
+    return EXIT_CODES[verdict.status]
+
+
+def _progress(i: int, n: int, text: str) -> None:
+    width = 24
+    done = int(width * i / max(n, 1))
+    bar = "#" * done + "." * (width - done)
+    print(f"[{bar}] {i:>3}/{n} {text}", file=sys.stderr, flush=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from checks.ledger import CorruptLedger, build_ledger, compare, load_ledger, write_ledger
+    from checks.profiles import get_profile
+    from checks.runner import run_claim
+
+    profile = get_profile(args.profile)
+    if args.seed is not None:
+        profile = dataclasses.replace(profile, seed=args.seed)
+    claims = all_claims(args.only)
+    if not claims:
+        raise CliError(f"no claim id starts with {args.only!r}")
+    start = time.perf_counter()
+    runs = []
+    for i, claim in enumerate(claims):
+        _progress(i, len(claims), f"{claim.id} ...")
+        run = run_claim(claim, profile)
+        ctl = f"{sum(c.passed for c in run.controls)}/{len(run.controls)} controls"
+        _progress(
+            i + 1, len(claims),
+            f"{claim.id}: {run.verdict} on {run.instances} instances, {ctl}, {run.seconds:.1f}s",
+        )
+        runs.append(run)
+    ledger = build_ledger(claims, runs, profile, time.perf_counter() - start)
+    problems = _against_baseline(ledger, args, compare, load_ledger, CorruptLedger)
+    ledger["regressions"] = problems
+    path = args.out / "ledger.json"
+    write_ledger(ledger, path)
+    print(f"ledger: {path}", file=sys.stderr)
+    if args.update_baseline:
+        write_ledger(ledger, args.baseline)
+        print(f"baseline updated: {args.baseline}", file=sys.stderr)
+    if not args.no_report:
+        _report(ledger, args.out)
+    s = ledger["summary"]
+    print(
+        f"{s['claims']} claims: {s['holds']} holds, {s['violated']} violated, "
+        f"{s['inconclusive']} inconclusive, {s['out-of-scope']} out-of-scope; "
+        f"controls {s['controls_passed']}/{s['controls']} showed the failure; "
+        f"{s['seconds']:.0f}s", file=sys.stderr,
+    )
+    for p in problems:
+        print(f"REGRESSION {p}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _against_baseline(ledger, args, compare, load_ledger, corrupt) -> list[str]:
+    if args.update_baseline:
+        return []
+    if not args.baseline.exists():
+        print(f"no baseline at {args.baseline}: checking verdicts alone", file=sys.stderr)
+        return [
+            f"{c['id']}: verdict {c['verdict']}"
+            for c in ledger["claims"] if c["verdict"] != "holds"
+        ] + [
+            f"{c['id']}: control {k['name']} did not show the failure"
+            for c in ledger["claims"] for k in c["controls"] if not k["passed"]
+        ]
+    try:
+        baseline = load_ledger(args.baseline)
+    except corrupt as exc:
+        raise CliError(f"baseline: {exc}") from None
+    ledger["baseline"] = {"path": str(args.baseline), "compared": True}
+    return compare(ledger, baseline, partial=bool(args.only))
+
+
+def _report(ledger: dict[str, Any], out: Path) -> None:
+    try:
+        from reports import build_report
+    except ImportError as exc:
+        raise CliError(
+            f"cannot build the report ({exc}); install the extra: pip install '.[report]', "
+            "or pass --no-report"
+        ) from None
+    html, pdf = build_report(ledger, out)
+    print(f"report: {html}, {pdf}", file=sys.stderr)
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        from checks.bench import main as bench_main
+    except ImportError as exc:
+        raise CliError(f"benchmarks unavailable: {exc}") from None
+    return int(bench_main(args.args) or 0)
+
+
+COMMANDS = {
+    "list": cmd_list, "show": cmd_show, "verify": cmd_verify, "run": cmd_run,
+    "replay": cmd_replay, "bench": cmd_bench,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT

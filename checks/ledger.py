@@ -1,0 +1,200 @@
+"""The ledger (the JSON record of a run) and the comparison against a committed baseline.
+
+A regression is a claim whose verdict changed, a control that passed and no longer does, a
+claim that disappeared, or a tightness that moved beyond the baseline's tolerance. New claims
+and new controls are reported but are not regressions.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import platform
+import subprocess
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from checks.framework import Claim
+from checks.papers._meta import PAPERS
+from checks.profiles import Profile
+from checks.runner import ClaimRun
+from checks.serialise import to_jsonable
+
+__all__ = [
+    "SCHEMA",
+    "CorruptLedger",
+    "build_ledger",
+    "claim_metadata",
+    "compare",
+    "environment",
+    "load_ledger",
+    "write_ledger",
+]
+
+SCHEMA = "identity-landscapes-ledger/1"
+TIGHTNESS_TOLERANCE = {"abs": 0.05, "rel": 0.5}
+_PACKAGES = ("numpy", "scipy", "sympy", "hypothesis", "autograd", "array-api-compat", "cupy")
+
+
+class CorruptLedger(ValueError):
+    """A ledger file that is not valid JSON or not of this schema."""
+
+
+def _git(*args: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args], capture_output=True, text=True, timeout=10,
+            cwd=Path(__file__).resolve().parent,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def environment(profile: Profile, backend: str = "numpy") -> dict[str, Any]:
+    """Versions, platform, processor, GPU, seed and git commit of this run."""
+    packages = {}
+    for name in _PACKAGES:
+        try:
+            packages[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    dirty = _git("status", "--porcelain")
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu": platform.processor() or platform.machine(),
+        "gpu": _gpu_name(),
+        "backend": backend,
+        "packages": packages,
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(dirty) if dirty is not None else None,
+        "profile": profile.name,
+        "seed": profile.seed,
+        "derandomize": profile.derandomize,
+    }
+
+
+def _gpu_name() -> str | None:
+    try:
+        import cupy
+
+        props = cupy.cuda.runtime.getDeviceProperties(0)
+        return props["name"].decode() if isinstance(props["name"], bytes) else str(props["name"])
+    except Exception:  # no CuPy, no driver or no device: the run is CPU-only
+        return None
+
+
+def claim_metadata(claim: Claim) -> dict[str, Any]:
+    """What a report needs to state a claim, from the registry (not from the run)."""
+    return {
+        "id": claim.id,
+        "paper": claim.paper,
+        "source": claim.source,
+        "title": claim.title,
+        "statement": claim.statement,
+        "hypotheses": [{"name": h.name, "statement": h.statement} for h in claim.hypotheses],
+        "decides": claim.decides,
+        "errata": list(claim.errata),
+    }
+
+
+def build_ledger(
+    claims: Sequence[Claim], runs: Sequence[ClaimRun], profile: Profile, seconds: float,
+    backend: str = "numpy",
+) -> dict[str, Any]:
+    """Assemble the ledger of a run (schema :data:`SCHEMA`)."""
+    entries = [{**claim_metadata(c), **r.to_json()} for c, r in zip(claims, runs, strict=True)]
+    verdicts = [e["verdict"] for e in entries]
+    controls = [c for e in entries for c in e["controls"]]
+    summary = {
+        "claims": len(entries),
+        **{s: verdicts.count(s) for s in ("holds", "violated", "inconclusive", "out-of-scope")},
+        "controls": len(controls),
+        "controls_passed": sum(bool(c["passed"]) for c in controls),
+        "seconds": seconds,
+    }
+    papers = sorted({c.paper for c in claims}, key=list(PAPERS).index)
+    return to_jsonable({
+        "schema": SCHEMA,
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "profile": profile.name,
+        "seed": profile.seed,
+        "environment": environment(profile, backend),
+        "papers": {key: PAPERS[key] for key in papers},
+        "summary": summary,
+        "tightness_tolerance": TIGHTNESS_TOLERANCE,
+        "claims": entries,
+        "regressions": [],
+        "baseline": {"path": None, "compared": False},
+    })
+
+
+def write_ledger(ledger: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(ledger, indent=1, sort_keys=False, allow_nan=False) + "\n")
+
+
+def load_ledger(path: Path | str) -> dict[str, Any]:
+    """Read and validate a ledger; :class:`CorruptLedger` names what is wrong."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CorruptLedger(f"{path}: no such ledger file") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise CorruptLedger(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        found = data.get("schema") if isinstance(data, dict) else type(data).__name__
+        raise CorruptLedger(f"{path}: not a ledger of schema {SCHEMA!r} (found {found!r})")
+    claims = data.get("claims")
+    if not isinstance(claims, list) or not all(
+        isinstance(c, dict) and isinstance(c.get("id"), str) and "verdict" in c for c in claims
+    ):
+        raise CorruptLedger(f"{path}: 'claims' must be a list of objects with 'id' and 'verdict'")
+    return data
+
+
+def _tightness_moved(new: Any, old: Any, tol: dict[str, float]) -> bool:
+    if old is None or new is None:
+        return (old is None) != (new is None)
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in (new, old)):
+        return new != old
+    return abs(new - old) > tol["abs"] + tol["rel"] * abs(old)
+
+
+def compare(
+    ledger: dict[str, Any], baseline: dict[str, Any], *, partial: bool = False
+) -> list[str]:
+    """Regressions of ``ledger`` against ``baseline``, one sentence each.
+
+    With ``partial=True`` (a run restricted with ``--only``) claims absent from the run are not
+    counted as missing.
+    """
+    tol = baseline.get("tightness_tolerance", TIGHTNESS_TOLERANCE)
+    new = {c["id"]: c for c in ledger["claims"]}
+    problems = []
+    for old in baseline["claims"]:
+        cid = old["id"]
+        cur = new.get(cid)
+        if cur is None:
+            if not partial:
+                problems.append(f"{cid}: in the baseline but not in this run")
+            continue
+        if cur["verdict"] != old["verdict"]:
+            problems.append(f"{cid}: verdict {old['verdict']} -> {cur['verdict']}")
+        now = {c["name"]: c for c in cur.get("controls", [])}
+        for ctl in old.get("controls", []):
+            got = now.get(ctl["name"])
+            if ctl.get("passed") and (got is None or not got.get("passed")):
+                problems.append(f"{cid}: control {ctl['name']} no longer shows the failure")
+        if _tightness_moved(cur.get("tightness"), old.get("tightness"), tol):
+            problems.append(
+                f"{cid}: tightness {old.get('tightness')} -> {cur.get('tightness')} "
+                f"(tolerance {tol['abs']} + {tol['rel']} x |baseline|)"
+            )
+    return problems

@@ -1,0 +1,1 @@
+"""Public Hypothesis strategies, one module per paper section (import the submodule)."""

@@ -1,0 +1,115 @@
+"""The command-line contract: exit codes, one-line messages, run/replay/baseline."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from toy_claims import AMGM
+
+from checks import registry
+from checks.cli import main
+
+
+@pytest.fixture(autouse=True)
+def toy_registered():
+    registry.register(AMGM)
+    yield
+    registry._REGISTRY.pop(AMGM.id, None)
+
+
+def write(tmp_path, doc, name="inst.json"):
+    path = tmp_path / name
+    path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+    return str(path)
+
+
+def test_list_json(capsys):
+    assert main(["list", "--json", "--only", "toy."]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in listed] == ["toy.amgm"]
+
+
+def test_show(capsys):
+    assert main(["show", "toy.amgm"]) == 0
+    assert "control negative" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("params", "extra", "code", "status"),
+    [
+        ({"a": 1.0, "b": 4.0}, [], 0, "holds"),
+        ({"a": -1.0, "b": -1.0}, [], 4, "out-of-scope"),
+        ({"a": -1.0, "b": -1.0}, ["--drop", "nonneg"], 1, "violated"),
+    ],
+)
+def test_verify_exit_codes(tmp_path, capsys, params, extra, code, status):
+    path = write(tmp_path, {"claim": "toy.amgm", "params": params})
+    assert main(["verify", "toy.amgm", "--instance", path, *extra]) == code
+    assert json.loads(capsys.readouterr().out)["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ({"claim": "toy.amgm"}, "expected an object"),
+        ({"claim": "other.claim", "params": {"a": 1, "b": 1}}, "not 'toy.amgm'"),
+        ('{"claim": "toy.amgm", "params": {"a": NaN, "b": 1}}', "finite"),
+        ({"claim": "toy.amgm", "params": {"a": "x", "b": 1}}, "expected a number"),
+        ({"claim": "toy.amgm", "params": {"a": 1}}, "missing"),
+    ],
+)
+def test_verify_bad_input(tmp_path, capsys, doc, message):
+    path = write(tmp_path, doc)
+    assert main(["verify", "toy.amgm", "--instance", path]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_verify_unknown_claim_and_missing_file(tmp_path, capsys):
+    assert main(["verify", "toy.amgn", "--instance", str(tmp_path / "x.json")]) == 2
+    assert "did you mean toy.amgm" in capsys.readouterr().err
+    assert main(["verify", "toy.amgm", "--instance", str(tmp_path / "x.json")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_verify_unknown_drop(tmp_path, capsys):
+    path = write(tmp_path, {"params": {"a": 1, "b": 1}})
+    assert main(["verify", "toy.amgm", "--instance", path, "--drop", "nope"]) == 2
+
+
+def run_toy(tmp_path, *extra):
+    return main([
+        "run", "--only", "toy.", "--out", str(tmp_path / "out"), "--no-report",
+        "--baseline", str(tmp_path / "baseline.json"), *extra,
+    ])
+
+
+def test_run_baseline_and_replay(tmp_path, capsys):
+    assert run_toy(tmp_path, "--update-baseline") == 0
+    assert run_toy(tmp_path) == 0
+    ledger = tmp_path / "out" / "ledger.json"
+    capsys.readouterr()
+    assert main(["replay", str(ledger), "toy.amgm"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["replayed_exactly"] is True
+    assert main(["replay", str(ledger), "toy.amgm", "--control", "negative"]) == 1
+    # a baseline that records a different verdict makes the run a regression
+    base = json.loads((tmp_path / "baseline.json").read_text())
+    base["claims"][0]["verdict"] = "violated"
+    (tmp_path / "baseline.json").write_text(json.dumps(base))
+    assert run_toy(tmp_path) == 1
+    assert "REGRESSION toy.amgm: verdict violated -> holds" in capsys.readouterr().err
+
+
+def test_run_corrupt_baseline(tmp_path, capsys):
+    (tmp_path / "baseline.json").write_text("{")
+    assert run_toy(tmp_path) == 2
+    assert "baseline" in capsys.readouterr().err
+
+
+def test_replay_corrupt_ledger(tmp_path, capsys):
+    path = write(tmp_path, "[]", "ledger.json")
+    assert main(["replay", path, "toy.amgm"]) == 2
+    assert "not a ledger" in capsys.readouterr().err

@@ -1,0 +1,179 @@
+"""The framework: decisions, hypotheses, the runner, controls, ledgers and baselines."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+
+import pytest
+from toy_claims import AMGM
+
+from checks.framework import Status, Tolerance, decide, decide_flag
+from checks.inputs import BadInput, integer, matrices, matrix, real, vector
+from checks.ledger import CorruptLedger, build_ledger, compare, load_ledger, write_ledger
+from checks.profiles import get_profile
+from checks.runner import overall, run_claim, run_control
+
+TOL = Tolerance(1e-12, "test tolerance")
+
+
+@pytest.mark.parametrize(
+    ("lhs", "rhs", "relation", "status"),
+    [
+        (1.0, 2.0, "<=", Status.HOLDS),
+        (2.0, 1.0, "<=", Status.VIOLATED),
+        (2.0, 1.0, ">=", Status.HOLDS),
+        (1.0, 1.0 + 1e-13, "==", Status.HOLDS),
+        (1.0, 1.1, "==", Status.VIOLATED),
+        (1.0 + 5e-13, 1.0, "<=", Status.HOLDS),  # within the tolerance
+    ],
+)
+def test_decide(lhs, rhs, relation, status):
+    v = decide(lhs, rhs, relation=relation, tolerance=TOL)
+    assert v.status is status
+    assert v.tolerance == TOL.value and v.tolerance_derivation == TOL.derivation
+
+
+def test_decide_slack_is_signed_and_relative():
+    v = decide(1.0, 3.0, tolerance=TOL, scale=4.0)
+    assert v.slack == 2.0 and v.relative_slack == 0.5
+    assert decide(3.0, 1.0, tolerance=TOL).slack == -2.0
+
+
+def test_decide_inconclusive_when_tolerance_swamps_scale():
+    v = decide(1e-20, 2e-20, tolerance=Tolerance(1e-16, "rounding"))
+    assert v.status is Status.INCONCLUSIVE
+
+
+def test_decide_non_finite_is_inconclusive():
+    assert decide(math.nan, 1.0, tolerance=TOL).status is Status.INCONCLUSIVE
+
+
+def test_decide_rejects_unknown_relation():
+    with pytest.raises(ValueError, match="relation"):
+        decide(1, 2, relation="<", tolerance=TOL)
+
+
+def test_decide_flag():
+    assert decide_flag(True).status is Status.HOLDS
+    assert decide_flag(False).status is Status.VIOLATED
+    assert decide_flag(None).status is Status.INCONCLUSIVE
+
+
+def test_tolerance_must_be_finite_nonnegative():
+    with pytest.raises(ValueError):
+        Tolerance(-1.0, "x")
+    with pytest.raises(ValueError):
+        Tolerance(math.inf, "x")
+
+
+def test_check_out_of_scope_and_drop():
+    bad = {"a": -1.0, "b": -1.0}
+    assert AMGM.check(bad).status is Status.OUT_OF_SCOPE
+    assert AMGM.check(bad, drop="nonneg").status is Status.VIOLATED
+    assert AMGM.check({"a": 1.0, "b": 4.0}).status is Status.HOLDS
+
+
+def test_run_claim_counts_and_tightness():
+    run = run_claim(AMGM, get_profile("ci"))
+    assert run.verdict == "holds"
+    assert run.instances == sum(run.counts.values()) > 0
+    assert run.tightness is not None and run.tightness >= 0
+    # the recorded worst instance replays to the recorded slack exactly
+    replayed = AMGM.check(AMGM.parse(run.worst_instance))
+    assert replayed.relative_slack == run.worst_verdict["relative_slack"]
+    assert all(c.passed for c in run.controls) and len(run.controls) == 2
+
+
+def test_control_strategy_finds_violation():
+    ctl = run_control(AMGM, AMGM.control("negative-search"), get_profile("ci"))
+    assert ctl.passed and ctl.verdict["status"] == "violated"
+
+
+def test_control_that_cannot_fail_is_reported():
+    from checks.framework import Control
+
+    harmless = Control("harmless", "nonneg", "non-negative sides", instances=[{"a": 1, "b": 2}])
+    assert not run_control(AMGM, harmless, get_profile("ci")).passed
+
+
+def test_overall():
+    from collections import Counter
+
+    assert overall(Counter({"holds": 3})) == "holds"
+    assert overall(Counter({"holds": 3, "violated": 1})) == "violated"
+    assert overall(Counter({"holds": 3, "out-of-scope": 1})) == "out-of-scope"
+    assert overall(Counter({"inconclusive": 2})) == "inconclusive"
+
+
+@pytest.fixture(scope="module")
+def ledger():
+    profile = get_profile("ci")
+    run = run_claim(AMGM, profile)
+    return build_ledger([AMGM], [run], profile, run.seconds)
+
+
+def test_ledger_round_trip(ledger, tmp_path):
+    path = tmp_path / "ledger.json"
+    write_ledger(ledger, path)
+    again = load_ledger(path)
+    assert again["claims"][0]["id"] == "toy.amgm"
+    assert again["summary"]["controls_passed"] == 2
+    assert again["environment"]["packages"]["numpy"]
+    assert compare(again, ledger) == []
+
+
+def test_compare_detects_regressions(ledger):
+    flipped = copy.deepcopy(ledger)
+    flipped["claims"][0]["verdict"] = "violated"
+    assert any("verdict" in p for p in compare(flipped, ledger))
+    lost = copy.deepcopy(ledger)
+    lost["claims"][0]["controls"][0]["passed"] = False
+    assert any("control" in p for p in compare(lost, ledger))
+    moved = copy.deepcopy(ledger)
+    moved["claims"][0]["tightness"] = (ledger["claims"][0]["tightness"] or 0) + 1.0
+    assert any("tightness" in p for p in compare(moved, ledger))
+    gone = copy.deepcopy(ledger)
+    gone["claims"] = []
+    assert any("not in this run" in p for p in compare(gone, ledger))
+    assert compare(gone, ledger, partial=True) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["", "{", "[]", json.dumps({"schema": "other"}),
+             json.dumps({"schema": "identity-landscapes-ledger/1", "claims": [{"id": 1}]})],
+)
+def test_corrupt_ledger(tmp_path, text):
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    with pytest.raises(CorruptLedger):
+        load_ledger(path)
+
+
+@pytest.mark.parametrize(
+    ("value", "fn"),
+    [
+        ("abc", lambda p: matrix(p, "x")),
+        ([[1, 2], [3]], lambda p: matrix(p, "x")),
+        ([[1, float("nan")]], lambda p: matrix(p, "x")),
+        ([[1, 2]], lambda p: matrix(p, "x", square=True)),
+        ([], lambda p: vector(p, "x")),
+        ([1, 2], lambda p: vector(p, "x", length=3)),
+        ([[1, 2]], lambda p: matrices(p, "x")),
+        ([[[1]], [[1, 2]]], lambda p: matrices(p, "x")),
+        ("1", lambda p: real(p, "x")),
+        (True, lambda p: real(p, "x")),
+        (float("inf"), lambda p: real(p, "x")),
+        (2.0, lambda p: real(p, "x", hi=1.0)),
+        (1.5, lambda p: integer(p, "x")),
+    ],
+)
+def test_inputs_reject_with_named_message(value, fn):
+    with pytest.raises(BadInput, match="x"):
+        fn({"x": value})
+
+
+def test_inputs_missing_parameter():
+    with pytest.raises(BadInput, match="missing"):
+        matrix({}, "R")

@@ -1,0 +1,198 @@
+"""Claims of Hardt & Ma (2017) Section 2: property tests over each claim's strategy, controls,
+input validation, JSON round trips, and the Theorem 2.1 findings (paper recipe vs merged)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+import checks.papers.hm17_linear as mod
+from checks.framework import Status
+from checks.inputs import BadInput
+from checks.profiles import get_profile
+from checks.registry import all_claims, get
+from checks.runner import run_control, sample_instances
+from checks.serialise import to_jsonable
+
+IDS = ["hm17.claim2.3", "hm17.lem2.4", "hm17.thm2.1", "hm17.propA.psd", "hm17.thm2.2",
+       "hm17.eq2.3", "hm17.rem1.1", "hm17.claimA.1", "hm17.claimC.1", "hm17.claimC.2"]
+CI = get_profile("ci")
+
+
+def test_registered_ids():
+    assert sorted(c.id for c in mod.CLAIMS) == sorted(IDS)
+    assert {c.id for c in all_claims("hm17.")} >= set(IDS)
+    assert all(c.paper == "hm17" and c.controls for c in mod.CLAIMS)
+
+
+def _property(claim_id: str, n: int):
+    claim = get(claim_id)
+
+    @settings(max_examples=n, deadline=None)
+    @given(claim.strategy("ci"))
+    def prop(instance):
+        verdict = claim.check(instance)
+        assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+
+    return prop
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_claim_holds_on_its_strategy(claim_id):
+    _property(claim_id, 8)()
+
+
+CONTROLS = [(c.id, k.name) for c in mod.CLAIMS for k in c.controls]
+
+
+@pytest.mark.parametrize(("claim_id", "control"), CONTROLS)
+def test_control_is_violated(claim_id, control):
+    claim = get(claim_id)
+    run = run_control(claim, claim.control(control), CI)
+    assert run.passed
+    assert run.verdict["status"] == "violated"
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_json_round_trip(claim_id):
+    claim = get(claim_id)
+    (instance,) = list(sample_instances(claim.strategy("ci"), CI, 1))
+    params = json.loads(json.dumps(to_jsonable(instance)))
+    again = claim.parse(params)
+    v1, v2 = claim.check(instance), claim.check(again)
+    assert v1.status == v2.status
+    assert (v1.lhs, v1.rhs) == (v2.lhs, v2.rhs)
+
+
+GOOD = {
+    "R": [[1.0, 0.0], [0.0, 2.0]], "Sigma": [[1.0, 0.0], [0.0, 1.0]],
+    "A": [[[0.1, 0.0], [0.0, 0.1]]], "tau": 0.5,
+}
+BAD = [
+    ("hm17.claim2.3", {"R": [[1.0, 0.0]], "Sigma": GOOD["Sigma"], "A": GOOD["A"]}, "square"),
+    ("hm17.claim2.3", dict(GOOD, A=[[[0.1, 0.0, 0.0]] * 3]), r"A\[0\]"),
+    ("hm17.claim2.3", dict(GOOD, x_mean=[1.0, 2.0, 3.0]), "x_mean"),
+    ("hm17.lem2.4", dict(GOOD, Sigma=[[1.0, float("nan")], [0.0, 1.0]]), "NaN"),
+    ("hm17.lem2.4", dict(GOOD, reading="upside-down"), "reading"),
+    ("hm17.eq2.3", {k: v for k, v in GOOD.items() if k != "tau"}, "tau"),
+    ("hm17.thm2.2", dict(GOOD, tau="half"), "tau"),
+    ("hm17.thm2.1", {"R": GOOD["R"], "ell": 2.5}, "ell"),
+    ("hm17.propA.psd", {"R": [[1.0]]}, "ell"),
+    ("hm17.rem1.1", {"R": GOOD["R"], "Sigma": [[1.0]], "ell": 2}, "Sigma"),
+    ("hm17.claimA.1", {"Q": [[1.0, 0.0, 0.0]] * 3, "q": 2}, "Q"),
+    ("hm17.claimC.1", {"U": [1.0, 2.0]}, "U"),
+    ("hm17.claimC.2", {"A": [[1.0, 0.0], [0.0, 1.0]], "B": [[1.0]]}, "B"),
+]
+
+
+@pytest.mark.parametrize(("claim_id", "params", "word"), BAD)
+def test_parse_rejects_malformed(claim_id, params, word):
+    with pytest.raises(BadInput, match=word):
+        get(claim_id).parse(params)
+
+
+# ------------------------------------------------------------ claim-specific behaviour
+
+def test_eq23_is_tight_at_minus_tau_identity():
+    """Equality in eq. (2.3) at A_i = -tau I, d = 1: the ratio is 1 to rounding."""
+    inst = {"R": np.array([[2.0]]), "Sigma": np.array([[0.7]]),
+            "A": [np.array([[-0.3]])] * 4, "tau": 0.3}
+    verdict = get("hm17.eq2.3").check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.diagnostics["ratio"] == pytest.approx(1.0, abs=1e-13)
+
+
+def test_eq23_strengthened_exponent_fails():
+    """The exponent 2 ell - 2 cannot be lowered: at the equality instance, the bound with
+    (1 - tau)^{2 ell - 4} exceeds the gradient norm."""
+    inst = {"R": np.array([[2.0]]), "Sigma": np.array([[0.7]]),
+            "A": [np.array([[-0.3]])] * 4, "tau": 0.3}
+    s = mod._pl_sides(inst)
+    stronger = s["coeff"] / (1 - 0.3) ** 2 * s["excess"]
+    assert s["grad_sq"] < stronger * (1 - 1e-3)
+
+
+def test_thm22_minus_identity_is_a_bad_critical_point():
+    inst = {"R": np.array([[1.0, 0.3], [0.2, 2.0]]), "Sigma": np.eye(2),
+            "A": [-np.eye(2)] * 2, "tau": 1.0}
+    verdict = get("hm17.thm2.2").check(inst, drop="tau<1")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.diagnostics["gradient_norm_sq"] == 0.0
+
+
+def test_thm22_depth_one_minus_identity_not_critical():
+    inst = {"R": np.array([[1.0, 0.3], [0.2, 2.0]]), "Sigma": np.eye(2),
+            "A": [-np.eye(2)], "tau": 1.0}
+    assert get("hm17.thm2.2").check(inst, drop="tau<1").status is Status.HOLDS
+
+
+def test_claim23_out_of_scope_without_second_moment():
+    inst = mod.CLAIM_2_3.controls[0].fixed_instances()[0]
+    assert get("hm17.claim2.3").check(inst).status is Status.OUT_OF_SCOPE
+
+
+HARD_TARGETS = {
+    "-I4": (-np.eye(4), [5, 6, 13]),
+    "rotation by pi": (np.array([[-1.0, 0.0, 0.0], [0.0, -1.0, 0.0], [0.0, 0.0, 2.0]]), [3, 5, 9]),
+    "orthogonal (gamma = 0)": (np.array([[0.0, -1.0], [1.0, 0.0]]), [1, 4, 8]),
+    "two reflections": (np.diag([-1.0, -1.0, 1.5]) @ np.array(
+        [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]]), [4, 7]),
+}
+
+
+@pytest.mark.parametrize("name", list(HARD_TARGETS))
+def test_thm21_hard_cases(name):
+    R, ells = HARD_TARGETS[name]
+    claim = get("hm17.thm2.1")
+    for ell in ells:
+        verdict = claim.check({"R": R, "ell": ell})
+        assert verdict.status is Status.HOLDS, (ell, verdict.message, verdict.diagnostics)
+
+
+def test_thm21_ell_just_above_three_gamma():
+    R = np.diag([math.exp(2.1), 1.0, math.exp(-1.0)])
+    ell = 7  # 3 gamma = 6.3
+    claim = get("hm17.thm2.1")
+    assert claim.check({"R": R, "ell": ell}).status is Status.HOLDS
+    assert claim.check({"R": R, "ell": ell - 1}).status is Status.OUT_OF_SCOPE
+
+
+def test_thm21_paper_recipe_exceeds_bound_merged_does_not():
+    """The catalogue's finding: the printed recipe with integer p, q (ell = 4q + p, p >= 1)
+    exceeds the bound, e.g. R = -diag(1.05, 1): whatever signs the SVD picks, one of U, V^T
+    is -I (a rotation by pi); ell = 12 forces q = 2, p = 4 and 2 sin(pi/4) = 1.41 >
+    (4 pi + 3 log 1.05)/12 ~ 1.06. The merged construction stays below the bound."""
+    R = -np.diag([1.05, 1.0])
+    verdict = get("hm17.thm2.1").check({"R": R, "ell": 12})
+    assert verdict.status is Status.HOLDS
+    expected = 2 * math.sin(math.pi / 4) / ((4 * math.pi + 3 * math.log(1.05)) / 12)
+    assert verdict.diagnostics["paper_recipe_ratio"] == pytest.approx(expected, rel=1e-12)
+    assert expected > 1.33
+    assert verdict.diagnostics["construction_ratio"] < 0.65
+
+
+def test_thm21_reproduction_series():
+    rep = get("hm17.thm2.1").reproductions[0]
+    out = rep.run("ci")
+    labels = {s["label"] for s in out["series"]}
+    assert any("merged" in label for label in labels)
+    merged = next(s for s in out["series"] if "merged" in s["label"])
+    assert max(merged["y"]) <= 1.0
+    assert len(merged["x"]) == len(merged["y"]) > 10
+
+
+def test_thm21_recipe_table():
+    rep = get("hm17.thm2.1").reproductions[1]
+    rows = {row[0]: row for row in rep.run("ci")["table"]["rows"]}
+    assert rows["merged"][3] <= 1.0 and rows["merged"][4] == 0
+    assert rows["paper"][3] > 1.0  # the finding: the printed recipe can exceed the bound
+
+
+def test_claimC1_rotation_by_pi_repeated():
+    """-I_4 and a rotation by pi repeated: real eigenvalues -1, 1 x 1 blocks, block diagonal."""
+    verdict = get("hm17.claimC.1").check({"U": -np.eye(4)})
+    assert verdict.status is Status.HOLDS

@@ -1,0 +1,171 @@
+"""Certified decisions of :mod:`theory.linalg` against plain NumPy (SVD, eigvalsh, lstsq) and
+exact SymPy arithmetic on matrices built from chosen spectra and orthogonal factors, and the
+``None`` answers where there is no gap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from theory.linalg import (
+    GAP,
+    certified_rank,
+    certified_rank_gram,
+    exact_rank,
+    in_column_space,
+    positive_definite,
+    project_onto_range,
+    smallest_eigenvalue,
+)
+from theory.numerics import gamma, unit_roundoff
+
+U = unit_roundoff()
+
+
+def _orthogonal(rng: np.random.Generator, n: int) -> np.ndarray:
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return q * np.sign(np.diag(r))
+
+
+def _with_spectrum(rng: np.random.Generator, m: int, n: int, s: np.ndarray) -> np.ndarray:
+    """``U diag(s) V^T`` with Haar-random orthogonal factors: the singular values are chosen."""
+    S = np.zeros((m, n))
+    S[: s.size, : s.size] = np.diag(s)
+    return _orthogonal(rng, m) @ S @ _orthogonal(rng, n).T
+
+
+@st.composite
+def ranked_matrices(draw):
+    """``(A, r)``: an ``m x n`` matrix of exact rank ``r`` (up to rounding) whose nonzero
+    singular values lie in ``[10^-4, 1]`` times a drawn scale: a clear gap by construction."""
+    m, n = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    r = draw(st.integers(0, min(m, n)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    scale = 10.0 ** draw(st.integers(-8, 8))
+    s = np.sort(10.0 ** rng.uniform(-4, 0, r))[::-1] * scale
+    return _with_spectrum(rng, m, n, s), r
+
+
+@settings(max_examples=25, deadline=None)
+@given(ranked_matrices())
+def test_certified_rank_matches_construction_and_numpy(case):
+    A, r = case
+    cert = certified_rank(A)
+    assert cert.rank == r and cert.certain
+    assert cert.rank == np.linalg.matrix_rank(A)  # numpy's default tolerance agrees here
+    gram_cert = certified_rank_gram(A @ A.T)
+    assert gram_cert.rank == r and gram_cert.certain
+
+
+def test_certified_rank_confirmed_in_exact_arithmetic():
+    """Integer matrices with a dependent row: exact rank from SymPy's own Matrix.rank."""
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        B = rng.integers(-5, 6, (4, 5)).astype(float)
+        A = np.vstack([B, B[0] + 2 * B[1]])  # exactly rank <= 4
+        expected = sympy.Matrix(A.astype(int).tolist()).rank()
+        assert exact_rank(A) == expected
+        assert certified_rank(A).rank == expected and certified_rank(A).certain
+
+
+def test_exact_rank_sees_what_rounding_hides():
+    """A rank-one float matrix ``x y^T`` is full rank in exact arithmetic once its entries are
+    rounded (rank 1 only when the products are exact): exact_rank reports the stored matrix."""
+    A = np.array([[1.0, 2.0], [2.0, 4.0]])
+    assert exact_rank(A) == 1
+    A[1, 1] = np.nextafter(4.0, 5.0)
+    assert exact_rank(A) == 2
+    assert certified_rank(A).rank == 1  # below the noise floor numerically
+
+
+def test_value_in_the_band_is_not_certain():
+    rng = np.random.default_rng(1)
+    for m, n in [(5, 5), (7, 3)]:
+        floor = 10 * max(m, n) * U
+        s = np.array([1.0, 0.5, 30.0 * floor])  # strictly inside (floor, GAP floor]
+        cert = certified_rank(_with_spectrum(rng, m, n, s))
+        assert not cert.certain and cert.threshold <= s[-1] <= GAP * cert.threshold
+    assert not certified_rank(np.diag([1.0, 1e-14, 0.0])).certain
+
+
+def test_explicit_tolerances():
+    A = np.diag([1.0, 1e-3, 1e-9])
+    assert certified_rank(A, rtol=1e-6).rank == 2
+    assert certified_rank(A, rtol=0.0, atol=1e-2).rank == 1
+    assert certified_rank(np.zeros((3, 2))).rank == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 10),
+    lam_min=st.sampled_from([1e-8, 1e-4, 1.0, -1e-6, -1.0]),
+)
+def test_positive_definite_against_eigenvalues(seed, n, lam_min):
+    rng = np.random.default_rng(seed)
+    lam = np.concatenate([[lam_min], rng.uniform(0.5, 2.0, n - 1)])
+    Q = _orthogonal(rng, n)
+    M = (Q * lam) @ Q.T
+    d = positive_definite(M)
+    # alpha <= 2 gamma_{n+1} tr|M| / (1 - gamma) < 2 gamma_{n+1} (2n + 1): far below 1e-8 here
+    assert d.value is (lam_min > 0)
+    ref = np.linalg.eigvalsh(M)[0]
+    lam_c, err = smallest_eigenvalue(M)
+    assert abs(lam_c - ref) <= err and abs(lam_c - lam.min()) <= err + 4 * gamma(n) * n
+
+
+def test_positive_definite_says_none_without_a_margin():
+    """Singular PSD (eigenvalue 0) and eigenvalues inside the Cholesky margin: undecidable."""
+    rng = np.random.default_rng(2)
+    for lam_min in (0.0, 1e-17, -1e-17):
+        Q = _orthogonal(rng, 6)
+        M = (Q * np.array([lam_min, 1, 1, 2, 2, 3.0])) @ Q.T
+        d = positive_definite(M)
+        assert d.value is None, d
+        assert d.numbers["alpha"] > 0 and "lambda_min" in d.numbers
+
+
+@settings(max_examples=20, deadline=None)
+@given(ranked_matrices(), st.integers(0, 2**32 - 1))
+def test_membership_and_projection_against_lstsq(case, seed):
+    A, r = case
+    rng = np.random.default_rng(seed)
+    m = A.shape[0]
+    member = A @ rng.standard_normal(A.shape[1])
+    y = rng.standard_normal(m)
+    p_ls = A @ np.linalg.lstsq(A, y, rcond=None)[0]
+    for kw in ({"J": A}, {"gram": A @ A.T}):
+        if r > 0 and np.linalg.norm(member) > 0:
+            assert in_column_space(member, **kw).member is True
+        cert = in_column_space(y, **kw)
+        off = np.linalg.norm(y - p_ls) / np.linalg.norm(y)
+        if r == m:
+            assert cert.member is True
+        elif off > 1e-3:
+            assert cert.member is False
+        proj, res = project_onto_range(y, **kw)
+        # both projectors are within the certificate's subspace angle of the exact one
+        tol = 2.0 * cert.threshold * np.linalg.norm(y)
+        assert np.linalg.norm(proj - p_ls) <= tol
+        assert abs(res - np.linalg.norm(y - p_ls)) <= tol
+
+
+def test_membership_none_without_gap():
+    rng = np.random.default_rng(4)
+    floor = 10 * 6 * U
+    A = _with_spectrum(rng, 6, 6, np.array([1.0, 1.0, 30.0 * floor, 0, 0, 0]))
+    y = rng.standard_normal(6)
+    cert = in_column_space(y, J=A)
+    assert cert.member is None and "no spectral gap" in cert.derivation
+    assert in_column_space(y, gram=A @ A.T).member in (None, False)
+
+
+def test_membership_arguments():
+    with pytest.raises(ValueError, match="exactly one"):
+        in_column_space(np.ones(2))
+    with pytest.raises(ValueError, match="entries"):
+        in_column_space(np.ones(3), J=np.eye(2))
+    assert in_column_space(np.zeros(2), J=np.eye(2)).member is True

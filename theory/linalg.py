@@ -1,0 +1,312 @@
+"""Certified linear-algebra decisions for the oracles: rank, positive definiteness, smallest
+eigenvalue, column-space membership and projections (k22 §0.4 "general oracle conventions";
+DESIGN.md "Numerics").
+
+Every decision returns the numbers it was made on and a ``derivation`` string that says where
+its thresholds come from. The rules, for a matrix with largest singular value ``s_1`` (or a
+PSD Gram matrix with largest eigenvalue ``lambda_1``) in float64 with unit roundoff ``u``:
+
+* **Noise floor** ``delta = c max(m, n) u s_1`` with ``c = 10`` (:data:`NOISE_FACTOR`): the
+  backward error of a Householder SVD / symmetric eigensolver, so by Weyl's inequality every
+  computed singular value is within ``delta`` of an exact one of the stored matrix.
+* **Rank** = number of singular values above ``delta``; it is *certain* only when no singular
+  value lies in the ambiguity band ``(delta, gap delta]`` with ``gap = 1e3`` (:data:`GAP`):
+  the kept values then stand clear of the noise by three orders of magnitude (which also
+  absorbs the rounding that formed the matrix), the dropped ones are indistinguishable from 0.
+* **Membership** ``y in Col(A)``: project on the kept singular (eigen) vectors; by Wedin's /
+  Davis-Kahan's theorem the computed subspace is within angle ``delta / (s_r - delta)`` of the
+  exact one, which bounds the residual of a true member; no gap means ``None``.
+* **Positive definiteness** by Cholesky of ``M - alpha I`` with Demmel's backward-error bound
+  ``alpha`` (success certifies ``lambda_min(M) > 0``), and ``False`` only when the computed
+  smallest eigenvalue is below ``-delta``.
+
+A Gram matrix ``M = J J^T`` has eigenvalues ``s_i^2``: decisions on ``M`` resolve singular
+values of ``J`` only above about ``sqrt(delta_M)``, the price of never forming ``J``.
+Runs on NumPy or CuPy (array API), always inside :func:`theory.backend.linalg_errors_raise`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from theory.backend import linalg_error_types, linalg_errors_raise, namespace, to_numpy
+from theory.numerics import gamma, unit_roundoff
+
+__all__ = [
+    "GAP",
+    "NOISE_FACTOR",
+    "Decision",
+    "MembershipCertificate",
+    "RankCertificate",
+    "certified_rank",
+    "certified_rank_gram",
+    "exact_rank",
+    "in_column_space",
+    "positive_definite",
+    "project_onto_range",
+    "smallest_eigenvalue",
+]
+
+NOISE_FACTOR = 10.0
+GAP = 1e3
+_U = unit_roundoff()
+
+
+@dataclasses.dataclass(frozen=True)
+class RankCertificate:
+    """``rank`` = number of values above ``threshold``; ``certain`` when none lies in the
+    band ``(threshold, gap * threshold]``. ``singular_values`` holds the spectrum decided on
+    (descending; the eigenvalues for :func:`certified_rank_gram`), ``gap_ratio`` is
+    ``s_r / max(s_{r+1}, threshold)`` (``inf`` for rank 0)."""
+
+    rank: int
+    certain: bool
+    singular_values: np.ndarray
+    threshold: float
+    gap_ratio: float
+    derivation: str
+    gap: float = GAP
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """A certified yes/no: ``value`` is ``True``, ``False`` or ``None`` (the numbers cannot
+    decide); ``numbers`` are the quantities compared."""
+
+    value: bool | None
+    numbers: dict[str, float]
+    derivation: str
+
+
+@dataclasses.dataclass(frozen=True)
+class MembershipCertificate:
+    """``member``: ``True`` when ``relative_residual <= threshold``, ``False`` when it is
+    ``>= nonmember_threshold``, ``None`` in between or without a spectral gap."""
+
+    member: bool | None
+    residual: float
+    relative_residual: float
+    threshold: float
+    gap_ratio: float
+    derivation: str
+    rank: int = 0
+    nonmember_threshold: float = math.inf
+
+
+def _certify(values: np.ndarray, threshold: float, gap: float, derivation: str) -> RankCertificate:
+    rank = int(np.count_nonzero(values > threshold))
+    in_band = np.count_nonzero((values > threshold) & (values <= gap * threshold))
+    if rank == 0:
+        ratio = math.inf
+    else:
+        below = values[rank] if rank < values.size else 0.0
+        ratio = (
+            float(values[rank - 1] / max(below, threshold))
+            if max(below, threshold) > 0
+            else math.inf
+        )
+    derivation += f"; rank = #{{s > {threshold:.3g}}} = {rank}"
+    derivation += (
+        "" if in_band == 0 else f"; {in_band} value(s) in the ambiguity band up to {gap:g}x"
+    )
+    return RankCertificate(
+        rank, bool(in_band == 0), values, float(threshold), ratio, derivation, gap
+    )
+
+
+def certified_rank(
+    A: Any, *, rtol: float | None = None, atol: float = 0.0, gap: float = GAP
+) -> RankCertificate:
+    """Numerical rank of ``A`` (``m x n``) from its singular values with threshold
+    ``max(atol, rtol s_1)``, ``rtol = 10 max(m, n) u`` by default (k22 §0.4 steps 1-3).
+
+    >>> certified_rank(np.diag([1.0, 1e-3, 0.0])).rank
+    2
+    """
+    xp = namespace(A)
+    m, n = A.shape
+    with linalg_errors_raise(xp):
+        s = np.sort(to_numpy(xp.linalg.svdvals(A)))[::-1]
+    s1 = float(s[0]) if s.size else 0.0
+    if rtol is None:
+        rtol, how = NOISE_FACTOR * max(m, n) * _U, f"rtol = 10 max(m,n) u = 10*{max(m, n)}*u"
+    else:
+        how = f"rtol = {rtol:.3g} (given)"
+    threshold = max(atol, rtol * s1)
+    return _certify(s, threshold, gap, f"SVD of {m}x{n}; {how}, atol = {atol:.3g}, s_1 = {s1:.6g}")
+
+
+def _eigvalsh_desc(M: Any) -> np.ndarray:
+    xp = namespace(M)
+    with linalg_errors_raise(xp):
+        return np.sort(to_numpy(xp.linalg.eigvalsh(M)))[::-1]
+
+
+def certified_rank_gram(
+    M: Any, *, rtol: float | None = None, atol: float = 0.0, gap: float = GAP
+) -> RankCertificate:
+    """Rank of a symmetric PSD Gram matrix ``M`` (``N x N``, e.g. ``J J^T`` or ``phi phi^T``)
+    from its eigenvalues with threshold ``max(atol, rtol lambda_max)``, ``rtol = 10 N u`` by
+    default: the eigensolver's backward error on ``M``'s own scale (k22 §0.4 step 1, the
+    Hadamard-Gram variant; Assumption 4 safe exploration via ``rank phi = rank phi phi^T``)."""
+    N = M.shape[0]
+    lam = _eigvalsh_desc(M)
+    lam_max = float(np.max(np.abs(lam))) if lam.size else 0.0
+    if rtol is None:
+        rtol, how = NOISE_FACTOR * N * _U, f"rtol = 10 N u = 10*{N}*u"
+    else:
+        how = f"rtol = {rtol:.3g} (given)"
+    threshold = max(atol, rtol * lam_max)
+    derivation = f"eigvalsh of {N}x{N} Gram; {how}, atol = {atol:.3g}, lambda_max = {lam_max:.6g}"
+    if lam.size and lam[-1] < -threshold:
+        derivation += f"; NOT PSD within noise (lambda_min = {lam[-1]:.3g})"
+    return _certify(lam, threshold, gap, derivation)
+
+
+def _cholesky_ok(M: Any) -> bool:
+    xp = namespace(M)
+    try:
+        with linalg_errors_raise(xp):
+            R = xp.linalg.cholesky(M)
+        return bool(np.all(np.isfinite(to_numpy(xp.linalg.diagonal(R)))))
+    except linalg_error_types():
+        return False
+
+
+def smallest_eigenvalue(M: Any) -> tuple[float, float]:
+    """``(lambda_min, error_bound)`` of a symmetric ``M``: by Weyl's inequality the exact
+    smallest eigenvalue of the stored ``M`` lies within ``error_bound = 10 N u ||M||_2`` of
+    ``lambda_min`` (backward stability of the symmetric eigensolver)."""
+    lam = _eigvalsh_desc(M)
+    bound = NOISE_FACTOR * M.shape[0] * _U * float(np.max(np.abs(lam)))
+    return float(lam[-1]), bound
+
+
+def positive_definite(M: Any) -> Decision:
+    """Certified ``M > 0`` for a symmetric ``M`` (``N x N``): used for ``lambda_min(M) > 0`` of
+    k22 §2.2 and k19's Hessian tests.
+
+    ``True`` when Cholesky of ``M - alpha I`` succeeds with ``alpha = 2 gamma_{N+1} tr|M| /
+    (1 - gamma_{N+1})``: Demmel's bound ``|dA| <= gamma_{N+1} |R^T||R|`` gives
+    ``||dA||_2 <= gamma_{N+1} ||R||_F^2 < alpha``, so ``M - alpha I + dA = R^T R >= 0`` and
+    ``lambda_min(M) > 0``. ``False`` when the computed smallest eigenvalue is below
+    ``-10 N u ||M||_2`` (Weyl). ``None`` otherwise."""
+    xp = namespace(M)
+    N = M.shape[0]
+    M = 0.5 * (M + M.T)
+    trace_abs = float(to_numpy(xp.sum(xp.abs(xp.linalg.diagonal(M)))))
+    g = gamma(N + 1)
+    alpha = 2.0 * g * trace_abs / (1.0 - g)
+    numbers: dict[str, float] = {"alpha": alpha, "trace_abs": trace_abs, "n": float(N)}
+    how = f"alpha = 2 gamma_{N + 1} tr|M| / (1 - gamma) = {alpha:.3g} (Demmel's Cholesky bound)"
+    shifted = M - alpha * xp.eye(N, dtype=M.dtype)
+    if trace_abs > 0 and _cholesky_ok(shifted):
+        return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}")
+    lam, bound = smallest_eigenvalue(M)
+    numbers.update(lambda_min=lam, eig_error=bound)
+    if lam < -bound:
+        return Decision(False, numbers, f"lambda_min = {lam:.3g} < -10 N u ||M|| = {-bound:.3g}")
+    return Decision(
+        None,
+        numbers,
+        f"Cholesky of M - alpha I failed ({how}) and lambda_min = {lam:.3g} >= -{bound:.3g}",
+    )
+
+
+def _range_basis(gram: Any, J: Any) -> tuple[np.ndarray, np.ndarray, float, str]:
+    """Orthonormal vectors ``U`` (descending), the spectrum (singular values of ``J``, or
+    eigenvalues of the Gram), the noise floor ``delta`` and a description."""
+    if (gram is None) == (J is None):
+        raise ValueError("give exactly one of gram= or J=")
+    if J is not None:
+        xp = namespace(J)
+        with linalg_errors_raise(xp):
+            U, s, _ = xp.linalg.svd(J, full_matrices=False)
+        U, s = to_numpy(U), to_numpy(s)
+        order = np.argsort(s)[::-1]
+        delta = NOISE_FACTOR * max(J.shape) * _U * float(s[order[0]]) if s.size else 0.0
+        return U[:, order], s[order], delta, f"SVD of J ({J.shape[0]}x{J.shape[1]})"
+    xp = namespace(gram)
+    with linalg_errors_raise(xp):
+        lam, U = xp.linalg.eigh(gram)
+    lam, U = to_numpy(lam), to_numpy(U)
+    order = np.argsort(lam)[::-1]
+    lam_max = float(np.max(np.abs(lam))) if lam.size else 0.0
+    delta = NOISE_FACTOR * gram.shape[0] * _U * lam_max
+    return U[:, order], lam[order], delta, f"eigh of the Gram ({gram.shape[0]}x{gram.shape[0]})"
+
+
+def in_column_space(
+    y: Any,
+    *,
+    gram: Any = None,
+    J: Any = None,
+    gap: float = GAP,
+    nonmember_tol: float | None = None,
+) -> MembershipCertificate:
+    """Certified ``y in Col(J)`` (= ``Col(J J^T)``) from the Gram matrix or from ``J``
+    (k22 §0.4 steps 1-5; used for data-architecture alignment, Definition 3).
+
+    Keeps the ``r`` singular (eigen) vectors above the noise floor ``delta``; without a gap
+    (a value in ``(delta, gap delta]``) the answer is ``None``. The relative residual
+    ``rho = ||(I - U_r U_r^T) y|| / ||y||`` is compared with ``threshold = delta / (s_r -
+    delta) + 10 sqrt(N) u`` (the Wedin / Davis-Kahan angle of the computed subspace plus the
+    rounding of the projection): below, ``True``; above ``nonmember_threshold =
+    max(1e-6, gap * threshold)`` (or ``nonmember_tol``), ``False``; else ``None``."""
+    y = to_numpy(y).reshape(-1).astype(np.float64)
+    U, s, delta, how = _range_basis(gram, J)
+    if U.shape[0] != y.size:
+        raise ValueError(f"y has {y.size} entries, the matrix has {U.shape[0]} rows")
+    cert = _certify(s, delta, gap, how)
+    r = cert.rank
+    y_norm = float(np.linalg.norm(y))
+    res = y - U[:, :r] @ (U[:, :r].T @ y)
+    res_norm = float(np.linalg.norm(res))
+    rho = res_norm / y_norm if y_norm > 0 else 0.0
+    angle = float(delta / (s[r - 1] - delta)) if r > 0 else 0.0
+    tau = angle + NOISE_FACTOR * math.sqrt(y.size) * _U
+    tau_no = max(1e-6, gap * tau) if nonmember_tol is None else nonmember_tol
+    derivation = (
+        f"{cert.derivation}; rho = {rho:.3g}; member if rho <= delta/(s_r - delta) + "
+        f"10 sqrt(N) u = {tau:.3g}, non-member if rho >= {tau_no:.3g}"
+    )
+    if y_norm == 0:
+        member: bool | None = True
+    elif not cert.certain:
+        member, derivation = None, derivation + "; no spectral gap: inconclusive"
+    else:
+        member = True if rho <= tau else (False if rho >= tau_no else None)
+    return MembershipCertificate(
+        member, res_norm, rho, float(tau), cert.gap_ratio, derivation, r, tau_no
+    )
+
+
+def project_onto_range(y: Any, *, gram: Any = None, J: Any = None) -> tuple[np.ndarray, float]:
+    """``(P y, ||y - P y||)`` with ``P`` the orthogonal projector onto ``Col(J)``, i.e. the
+    least-squares fit ``J J^+ y = M M^+ y`` (k22 §2.2 squared-loss projections), computed from
+    the eigenvectors of the Gram ``M`` (or the SVD of ``J``) above the noise floor."""
+    y = to_numpy(y).reshape(-1).astype(np.float64)
+    U, s, delta, _ = _range_basis(gram, J)
+    r = int(np.count_nonzero(s > delta))
+    proj = U[:, :r] @ (U[:, :r].T @ y)
+    return proj, float(np.linalg.norm(y - proj))
+
+
+def exact_rank(A: Any) -> int:
+    """Exact rank of a small matrix in rational arithmetic (SymPy ``DomainMatrix`` over QQ):
+    every float64 entry is converted to the rational it represents exactly, so a rank
+    deficiency found here is a property of the stored matrix, not of rounding. Cost grows like
+    ``m n min(m, n)`` big-rational operations: keep it to a few dozen rows."""
+    import sympy
+    from sympy.polys.domains import QQ
+    from sympy.polys.matrices import DomainMatrix
+
+    A = to_numpy(A)
+    if A.ndim != 2:
+        raise ValueError(f"exact_rank needs a matrix, got shape {A.shape}")
+    rows = [[QQ.convert(sympy.Rational(float(x))) for x in row] for row in A.tolist()]
+    return int(DomainMatrix(rows, A.shape, QQ).rank())

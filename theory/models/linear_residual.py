@@ -1,0 +1,217 @@
+"""Hardt & Ma (2017), Section 2: the linear residual network and its population risk.
+
+The model is ``h_0 = x``, ``h_j = h_{j-1} + A_j h_{j-1}``, so the output is
+``(I + A_ell) ... (I + A_1) x`` (eqs. (1.1), (2.1)); the input meets ``A_1`` first. Labels are
+``y = R x + xi`` with ``E[xi | x] = 0``; the population risk is ``f(A) = E ||y_hat - y||^2``
+(eq. (2.2)). ``Sigma`` is the *second moment* ``E[x x^T]`` (the paper says "covariance"; only the
+second moment enters, see Claim 2.3).
+
+Notation (catalogue ``hm17.def.model``): ``P = (I + A_ell) ... (I + A_1)``, ``E = P - R``,
+``P_{>i} = (I + A_ell) ... (I + A_{i+1})``, ``P_{<i} = (I + A_{i-1}) ... (I + A_1)``.
+All arrays are float64; lists of matrices are Python lists of ``d x d`` arrays.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "GRADIENT_READINGS",
+    "error_matrix",
+    "excess_risk",
+    "finite_support_risk",
+    "forward",
+    "moment_matching_support",
+    "monte_carlo_risk",
+    "partial_products",
+    "population_risk",
+    "psd_sqrt",
+    "residual_product",
+    "risk_gradient",
+    "sample_losses",
+    "standard_gradient",
+    "target_gamma",
+    "triple_norm",
+]
+
+Matrices = Sequence[np.ndarray]
+
+
+def residual_product(A: Matrices) -> np.ndarray:
+    """``P = (I + A_ell) ... (I + A_1)``, the end-to-end map of eq. (2.1)."""
+    d = A[0].shape[0]
+    P = np.eye(d)
+    for Ai in A:
+        P = (np.eye(d) + Ai) @ P
+    return P
+
+
+def forward(A: Matrices, x: np.ndarray) -> np.ndarray:
+    """The recursion ``h_j = h_{j-1} + A_j h_{j-1}`` of eq. (1.1) on the rows of ``x`` (n x d).
+
+    Deliberately does not form ``P``: it is the independent side against which the product
+    form is checked."""
+    h = np.array(x, dtype=np.float64)
+    for Ai in A:
+        h = h + h @ Ai.T
+    return h
+
+
+def error_matrix(A: Matrices, R: np.ndarray) -> np.ndarray:
+    """``E = (I + A_ell) ... (I + A_1) - R`` (Claim 2.3)."""
+    return residual_product(A) - R
+
+
+def triple_norm(A: Matrices) -> float:
+    """``|||A||| = max_i ||A_i||`` (spectral norm), the norm of Section 2 defining ``B_tau``."""
+    return max(float(np.linalg.norm(Ai, 2)) for Ai in A)
+
+
+def target_gamma(R: np.ndarray) -> float:
+    """``gamma = max(|log sigma_max(R)|, |log sigma_min(R)|)`` (Section 2); ``inf`` if singular."""
+    s = np.linalg.svd(R, compute_uv=False)
+    if s[-1] <= 0.0:
+        return float("inf")
+    return float(max(abs(np.log(s[0])), abs(np.log(s[-1]))))
+
+
+def psd_sqrt(Sigma: np.ndarray) -> np.ndarray:
+    """The PSD square root ``Sigma^{1/2}`` of a symmetric PSD matrix (eigenvalues clipped at 0)."""
+    lam, Q = np.linalg.eigh((Sigma + Sigma.T) / 2.0)
+    return (Q * np.sqrt(np.clip(lam, 0.0, None))) @ Q.T
+
+
+def excess_risk(A: Matrices, R: np.ndarray, Sigma: np.ndarray) -> float:
+    """``f(A) - C_opt = tr(E Sigma E^T) = ||E Sigma^{1/2}||_F^2`` (Claim 2.3, eq. (2.4))."""
+    E = error_matrix(A, R)
+    return float(np.sum((E @ Sigma) * E))
+
+
+def population_risk(
+    A: Matrices, R: np.ndarray, Sigma: np.ndarray, noise_second_moment: float | None = None
+) -> float:
+    """Claim 2.3, eq. (2.4): ``f(A) = ||(P - R) Sigma^{1/2}||_F^2 + C`` with
+    ``C = E||xi||^2`` (``= d`` for standard Gaussian noise, the default)."""
+    C = float(R.shape[0]) if noise_second_moment is None else float(noise_second_moment)
+    return excess_risk(A, R, Sigma) + C
+
+
+def partial_products(A: Matrices) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """``([P_{>1}, ..., P_{>ell}], [P_{<1}, ..., P_{<ell}])`` (empty products are ``I``)."""
+    d = A[0].shape[0]
+    below = [np.eye(d)]
+    for Ai in A[:-1]:
+        below.append((np.eye(d) + Ai) @ below[-1])
+    above = [np.eye(d)]
+    for Ai in reversed(A[1:]):
+        above.append(above[-1] @ (np.eye(d) + Ai))
+    return above[::-1], below
+
+
+GRADIENT_READINGS = ("lemma", "descending-per-factor", "no-transpose", "sqrt-sigma")
+
+
+def risk_gradient(
+    A: Matrices, R: np.ndarray, Sigma: np.ndarray, reading: str = "lemma"
+) -> list[np.ndarray]:
+    """Lemma 2.4, eq. (2.5): ``df/dA_i = 2 P_{>i}^T E Sigma P_{<i}^T``
+    ``= 2 (I+A_{i+1})^T ... (I+A_ell)^T E Sigma (I+A_1)^T ... (I+A_{i-1})^T``.
+
+    Convention ``(df/dA_i)_{ab} = df/d(A_i)_{ab}``; ``Sigma`` symmetric. The transpose applies to
+    each whole partial product (ascending factor order once expanded); the appendix of the
+    seed, read with per-factor transposes in the printed (descending) order, is wrong. The other
+    ``reading`` values exist only to show that those misreadings are rejected (catalogue
+    ``hm17.lem.2-4``, controls (a)-(c)): ``"descending-per-factor"``
+    ``2 (I+A_ell^T)...(I+A_{i+1}^T) E Sigma (I+A_{i-1}^T)...(I+A_1^T)``, ``"no-transpose"``
+    ``2 P_{>i} E Sigma P_{<i}``, ``"sqrt-sigma"`` with ``Sigma^{1/2}`` in place of ``Sigma``.
+    """
+    if reading not in GRADIENT_READINGS:
+        raise ValueError(f"unknown reading {reading!r}; choose from {', '.join(GRADIENT_READINGS)}")
+    E = error_matrix(A, R)
+    middle = E @ (psd_sqrt(Sigma) if reading == "sqrt-sigma" else Sigma)
+    above, below = partial_products(A)
+    if reading == "no-transpose":
+        return [2.0 * a @ middle @ b for a, b in zip(above, below, strict=True)]
+    if reading == "descending-per-factor":
+        d = A[0].shape[0]
+        grads = []
+        for i in range(len(A)):
+            left = np.eye(d)
+            for Aj in reversed(A[i + 1:]):
+                left = left @ (np.eye(d) + Aj.T)
+            right = np.eye(d)
+            for Aj in reversed(A[:i]):
+                right = right @ (np.eye(d) + Aj.T)
+            grads.append(2.0 * left @ middle @ right)
+        return grads
+    return [2.0 * a.T @ middle @ b.T for a, b in zip(above, below, strict=True)]
+
+
+def standard_gradient(W: Matrices, R: np.ndarray, Sigma: np.ndarray) -> list[np.ndarray]:
+    """Gradient of the standard parameterisation ``g(W) = ||(W_ell...W_1 - R) Sigma^{1/2}||_F^2
+    + C`` (Section 1.1): ``dg/dW_i = 2 (W_ell...W_{i+1})^T E Sigma (W_{i-1}...W_1)^T``.
+
+    Computed as Lemma 2.4 at ``A_i = W_i - I``; the products are formed from the ``W_i``
+    directly, so a zero factor gives an exactly zero product."""
+    d = W[0].shape[0]
+    E = _chain(W, d) - R
+    grads = []
+    for i in range(len(W)):
+        grads.append(2.0 * _chain(W[i + 1:], d).T @ E @ Sigma @ _chain(W[:i], d).T)
+    return grads
+
+
+def _chain(W: Matrices, d: int) -> np.ndarray:
+    """``W_k ... W_1`` for the list ``[W_1, ..., W_k]`` (``I`` if empty)."""
+    out = np.eye(d)
+    for Wi in W:
+        out = Wi @ out
+    return out
+
+
+def sample_losses(A: Matrices, R: np.ndarray, x: np.ndarray, xi: np.ndarray) -> np.ndarray:
+    """Per-sample losses ``||h_ell(x) - R x - xi||^2`` (eq. (2.2)) for rows of ``x`` and ``xi``,
+    with the output from the recursion :func:`forward`."""
+    residual = forward(A, x) - x @ R.T - xi
+    return np.sum(residual * residual, axis=1)
+
+
+def moment_matching_support(
+    mean: np.ndarray, cov: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """A finite distribution with the given mean and covariance: the ``2d`` points
+    ``mean +- sqrt(d lambda_k) v_k`` with weights ``1/(2d)`` (eigenpairs of ``cov``).
+
+    Used for the exact tier of Claim 2.3: the expectation over ``x`` is then a finite sum."""
+    d = mean.shape[0]
+    lam, V = np.linalg.eigh((cov + cov.T) / 2.0)
+    offsets = (V * np.sqrt(d * np.clip(lam, 0.0, None))).T
+    points = np.vstack([mean + offsets, mean - offsets])
+    return points, np.full(2 * d, 1.0 / (2 * d))
+
+
+def finite_support_risk(
+    A: Matrices, R: np.ndarray, points: np.ndarray, weights: np.ndarray
+) -> float:
+    """``E f(A, (x, y))`` for ``x`` on a finite support and ``xi ~ N(0, I_d)`` independent:
+    ``sum_s p_s (||h_ell(x_s) - R x_s||^2 + d)`` (the Gaussian expectation done analytically;
+    outputs from the recursion, not from ``P``)."""
+    d = R.shape[0]
+    residual = forward(A, points) - points @ R.T
+    return float(weights @ (np.sum(residual * residual, axis=1) + d))
+
+
+def monte_carlo_risk(
+    A: Matrices, R: np.ndarray, mean: np.ndarray, cov: np.ndarray, n: int, seed: int
+) -> tuple[float, float]:
+    """Monte Carlo estimate of ``f(A)`` (eq. (2.2)): ``n`` draws of ``x ~ N(mean, cov)`` and
+    ``xi ~ N(0, I_d)`` from ``numpy.random.default_rng(seed)``. Returns the sample mean and its
+    standard error ``s / sqrt(n)`` (the CLT scale of its error)."""
+    rng = np.random.default_rng(seed)
+    d = R.shape[0]
+    x = mean + rng.standard_normal((n, d)) @ psd_sqrt(cov).T
+    xi = rng.standard_normal((n, d))
+    losses = sample_losses(A, R, x, xi)
+    return float(losses.mean()), float(losses.std(ddof=1) / np.sqrt(n))
