@@ -15,7 +15,7 @@ PYTHON = None  # a virtualenv on the interpreter nox itself runs on (Python >= 3
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
     """The test suite, Hypothesis `ci` profile (derandomised), CPU only."""
-    session.install("-e", ".[dev]")
+    session.install("-e", ".[dev,report]")
     session.run(
         "pytest", "-n", "2", "-m", "not slow and not gpu", *session.posargs,
         env={"HYPOTHESIS_PROFILE": "ci"},
