@@ -283,3 +283,12 @@ def test_json_round_trip(claim_id):
     first, second = claim.check(inst), claim.check(again)
     assert first.status is Status.HOLDS
     assert second.status is first.status and second.lhs == first.lhs and second.rhs == first.rhs
+
+
+def test_two_hidden_layer_residual_function():
+    """z(x; u) = tanh(U_2 tanh(U_1 x)): the equality form at a certified trained minimum."""
+    inst = strat.build_resnet(0, 3, 2, 2, 2, 30)
+    assert len(inst["U"]) == 2
+    verdict = get("k19.ours3").check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.diagnostics["certificate"]["status"] == "local-minimum"
