@@ -316,7 +316,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=1000,
         help="n for autograd vs analytic on the 4 x 64 network (0 skips it)",
     )
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv[1:] if argv[:1] == ["--"] else argv)  # `bench -- --quick`
     t0 = time.perf_counter()
     env = _environment()
     _log(f"bench: {json.dumps(env)}")
