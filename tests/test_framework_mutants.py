@@ -685,3 +685,65 @@ def test_claim_run_to_json_has_controls():
     out = run_claim(_toy_claim()[0], get_profile("ci")).to_json()
     assert out["controls"][0]["name"] == "over" and out["controls"][0]["passed"] is True
     assert out["id"] == "toy.runner" and out["verdict"] == "holds"
+
+
+def test_settings_of_a_run():
+    import hypothesis
+    from hypothesis import HealthCheck, Phase
+
+    from checks.runner import _settings
+
+    s = _settings(get_profile("ci"), 5, False)
+    assert (s.max_examples, s.derandomize, s.deadline, s.database) == (5, True, None, None)
+    assert tuple(s.phases) == (Phase.explicit, Phase.reuse, Phase.generate)
+    assert set(s.suppress_health_check) == set(HealthCheck)
+    assert s.print_blob is False and s.verbosity == hypothesis.Verbosity.quiet
+    t = _settings(get_profile("dev"), 9, True)
+    assert t.derandomize is False and Phase.target in t.phases and t.max_examples == 9
+
+
+def test_random_profiles_are_seeded():
+    import dataclasses
+
+    from hypothesis import strategies as st
+
+    from checks.runner import sample_instances
+
+    dev = get_profile("dev")
+    ints = st.integers(0, 2**60)
+    first = list(sample_instances(ints, dev, 8))
+    assert first == list(sample_instances(ints, dev, 8))  # the profile's seed fixes the draws
+    other = list(sample_instances(ints, dataclasses.replace(dev, seed=dev.seed + 1), 8))
+    assert other != first
+
+
+def test_run_control_counts_and_fields():
+    from hypothesis import strategies as st
+
+    from checks.runner import run_control
+
+    claim, _ = _toy_claim()
+    ctl = Control("mixed", "none", "two holds then a violation",
+                  instances=[{"k": 1}, {"k": 2}, {"k": 150}, {"k": 160}])
+    out = run_control(claim, ctl, get_profile("ci"))
+    assert out.passed and out.instance == {"k": 150} and out.verdict["status"] == "violated"
+    assert out.counts == {"holds": 2, "violated": 1, "inconclusive": 0, "out-of-scope": 0}
+    assert (out.name, out.drops, out.description, out.expect) == (
+        "mixed", "none", "two holds then a violation", "violated")
+    searched = run_control(claim, Control("search", "none", "drawn", strategy=st.builds(
+        lambda k: {"k": k}, st.integers(101, 200))), get_profile("ci"))
+    assert searched.passed and searched.counts["violated"] == 1
+    assert sum(searched.counts.values()) == 1  # nothing is counted after the first find
+    missed = run_control(claim, Control("never", "none", "no violation",
+                                        instances=[{"k": 3}]), get_profile("ci"))
+    assert not missed.passed and missed.instance is None and missed.verdict is None
+    assert missed.counts["holds"] == 1
+
+
+def test_run_control_expecting_inconclusive():
+    from checks.runner import run_control
+
+    claim, _ = _toy_claim()
+    ctl = Control("flag", "none", "expects holds", instances=[{"k": 5}], expect=Status.HOLDS)
+    out = run_control(claim, ctl, get_profile("ci"))
+    assert out.passed and out.expect == "holds"
