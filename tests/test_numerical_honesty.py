@@ -481,3 +481,67 @@ J19 = [
 @pytest.mark.parametrize(("cid", "build"), _case_params(J19))
 def test_j19_ill_conditioned(cid, build):
     _assert_not_wrong(cid, build())
+
+
+# ------------------------------------------------------------------ k19 and k22
+
+def _drawn(cid: str) -> dict:
+    """The first instance the claim's own ``ci`` strategy draws (derandomised, so fixed)."""
+    from checks.profiles import get_profile
+    from checks.runner import sample_instances
+
+    claim = get(cid)
+    return next(iter(sample_instances(claim.strategy("ci"), get_profile("ci"), 1)))
+
+
+def _scaled(cid: str, key: str, shift: int) -> dict:
+    """The drawn instance with one field multiplied by the exact power of two ``2^shift``."""
+    inst = _drawn(cid)
+    value = inst[key]
+    if isinstance(value, list):
+        return dict(inst, **{key: [np.ldexp(v, shift) for v in value]})
+    return dict(inst, **{key: np.ldexp(value, shift)})
+
+
+def _near_duplicate(cid: str, eps: float, same_target: bool) -> dict:
+    """Two training inputs ``eps`` apart, with equal or clearly different targets."""
+    inst = _drawn(cid)
+    X, Y = inst["X"].copy(), inst["Y"].copy()
+    X[1] = X[0] + eps
+    Y[1] = Y[0] if same_target else Y[0] + 1.0
+    return dict(inst, X=X, Y=Y)
+
+
+K19_LOCAL_MIN = (
+    "with every weight scaled by 2^-500 the gradient underflows to exactly 0 and the Hessian "
+    "(norm 2e-149, smallest eigenvalue -2e-149 < 0) is far below hess_tol = sqrt(u) "
+    "max(||hess||, u) = 1.6e-24 (the absolute floor u), so second_order_certificate reports "
+    "'local-minimum' for a point that is not one and Theorem 4 is then 'violated' (L = 9.2 > "
+    "LS = 0.84). Fix in theory/constructions/k19_section4.second_order_certificate: no "
+    "absolute floor (hess_tol = sqrt(u) ||hess||), 'undecided' when ||hess|| or grad_scale is "
+    "at underflow level, and a strictly negative lambda_min never certifies a minimum")
+K19_ZERO_DIVISION = (
+    "ZeroDivisionError escapes the oracle instead of an inconclusive verdict: "
+    "theory/gradient_basis.gap_bounds divides by basis.s_max**2, which underflows to 0 while "
+    "basis.rank > 0 (theta scaled by 2^-500); guard it (s_max**2 == 0 -> inconclusive) or "
+    "compute g2 / (4 s_max^2) as (g / (2 s_max))^2")
+
+K19_K22 = [
+    ("k19.thm4", "Ws-2^-40", lambda: _scaled("k19.thm4", "Ws", -40), None),
+    ("k19.thm4", "Ws-2^-500", lambda: _scaled("k19.thm4", "Ws", -500), K19_LOCAL_MIN),
+    ("k19.thm2", "theta-2^-40", lambda: _scaled("k19.thm2", "theta", -40), None),
+    ("k19.thm2", "theta-2^-500", lambda: _scaled("k19.thm2", "theta", -500), K19_ZERO_DIVISION),
+    ("k19.ours1", "Y-2^-500", lambda: _scaled("k19.ours1", "Y", -500), None),
+    ("k19.ours1", "Y-2^500", lambda: _scaled("k19.ours1", "Y", 500), OVERFLOW),
+    *[(cid, f"inputs-{eps}-apart-{'same' if same else 'different'}-targets",
+       lambda cid=cid, eps=eps, same=same: _near_duplicate(cid, eps, same), None)
+      for cid in ("k22.def2", "k22.prop1", "k22.eq2.1-2.4")
+      for eps in (0.0, 1e-15, 1e-12) for same in (True, False)],
+    ("k22.eq2.12", "theta-2^-500", lambda: _scaled("k22.eq2.12", "theta", -500), None),
+    ("k22.eq2.12", "theta-2^500", lambda: _scaled("k22.eq2.12", "theta", 500), OVERFLOW),
+]
+
+
+@pytest.mark.parametrize(("cid", "build"), _case_params(K19_K22))
+def test_k19_k22_ill_conditioned(cid, build):
+    _assert_not_wrong(cid, build())
