@@ -747,3 +747,117 @@ def test_run_control_expecting_inconclusive():
     ctl = Control("flag", "none", "expects holds", instances=[{"k": 5}], expect=Status.HOLDS)
     out = run_control(claim, ctl, get_profile("ci"))
     assert out.passed and out.expect == "holds"
+
+
+# ------------------------------------------------------------------ second round of survivors
+
+def test_decide_greater_equal_slack_and_non_finite_sides():
+    v = decide(3.0, 1.0, relation=">=", tolerance=TOL, scale=4.0)
+    assert v.slack == 2.0 and v.relative_slack == 0.5
+    w = decide(math.inf, 1.0, tolerance=TOL)
+    assert w.lhs == math.inf and w.rhs == 1.0
+
+
+def test_decide_equal_passes_keywords():
+    v = decide_equal(1.0, 1.0, tolerance=TOL, scale=8.0, message="m", diagnostics={"d": 1})
+    assert (v.message, v.diagnostics) == ("m", {"d": 1})
+
+
+def test_unmet_hypotheses_after_a_skipped_one():
+    claim = _claim(hypotheses=[
+        Hypothesis("first", "", lambda i: False),
+        Hypothesis("second", "", lambda i: "no"),
+    ])
+    assert claim.unmet_hypotheses({}, frozenset({"first"})) == ["second: no"]
+    v = claim.check({})
+    assert v.message == "first: not met; second: no"
+    assert 0 <= v.seconds < 60
+
+
+def test_to_json_keys_are_the_fields():
+    import dataclasses
+
+    from checks.runner import ClaimRun, run_claim
+
+    out = decide(1.0, 2.0, tolerance=TOL).to_json()
+    assert set(out) == {f.name for f in dataclasses.fields(Verdict)}
+    run = run_claim(_toy_claim()[0], get_profile("ci"))
+    assert set(run.to_json()) == {f.name for f in dataclasses.fields(ClaimRun)}
+    assert 0 <= run.seconds < 60
+
+
+def test_environment_defaults_and_dirty_flag(monkeypatch):
+    monkeypatch.setattr(ledger, "_git", lambda *a: " M file.py" if a[0] == "status" else "abc")
+    env = environment(get_profile("ci"))
+    assert env["backend"] == "numpy" and env["git_dirty"] is True and env["git_commit"] == "abc"
+    monkeypatch.setattr(ledger, "_git", lambda *a: "")
+    assert environment(get_profile("ci"))["git_dirty"] is False
+
+
+def test_settings_do_not_inherit_the_loaded_profile():
+    """The run's settings are explicit: they must not depend on the test profile."""
+    from hypothesis import settings as hsettings
+
+    from checks.runner import _settings
+
+    current = hsettings._current_profile
+    hsettings.load_profile("default")
+    try:
+        s = _settings(get_profile("ci"), 5, False)
+    finally:
+        hsettings.load_profile(current)
+    assert s.deadline is None and s.database is None and s.print_blob is False
+
+
+def _recording_drive(monkeypatch):
+    from checks import runner
+
+    calls = []
+
+    def drive(strategy, profile, n, on_instance, targeting):
+        calls.append({"targeting": targeting, "on_instance": on_instance, "n": n})
+
+    monkeypatch.setattr(runner, "_drive", drive)
+    return calls
+
+
+def test_run_claim_targets_only_when_the_claim_asks(monkeypatch):
+    from checks.runner import run_claim
+
+    calls = _recording_drive(monkeypatch)
+    run_claim(_toy_claim()[0], get_profile("ci"), run_controls=False, run_reproductions=False)
+    run_claim(_toy_claim(tightness=False)[0], get_profile("ci"), run_controls=False,
+              run_reproductions=False)
+    assert [c["targeting"] for c in calls] == [True, False] and calls[0]["n"] == 7
+
+
+def test_run_control_targets_the_negative_slack(monkeypatch):
+    from hypothesis import strategies as st
+
+    from checks.runner import run_control
+
+    calls = _recording_drive(monkeypatch)
+    claim, _ = _toy_claim()
+    run_control(claim, Control("s", "none", "d", strategy=st.just({"k": 1})), get_profile("ci"))
+    (call,) = calls
+    assert call["targeting"] is True and call["n"] == get_profile("ci").control_examples
+    assert call["on_instance"]({"k": 50}) == -0.5  # relative slack (100 - 50) / 100
+    flag = _claim(measure=lambda i: decide_flag(None))
+    run_control(flag, Control("f", "none", "d", strategy=st.just({})), get_profile("ci"))
+    assert calls[-1]["on_instance"]({}) == 0.0  # no slack: nothing to steer by
+
+
+def test_run_claim_with_failures_only():
+    from hypothesis import strategies as st
+
+    from checks.runner import run_claim
+
+    claim, _ = _toy_claim()
+    bad = Claim(**{**{f: getattr(claim, f) for f in (
+        "id", "paper", "source", "title", "statement", "measure", "parse")},
+        "strategy": lambda p: st.integers(150, 200).map(lambda k: {"k": k})})
+    run = run_claim(bad, get_profile("ci"))
+    assert run.verdict == "violated" and run.tightness is None
+    assert run.worst_instance is None and run.worst_verdict is None
+    assert run.first_failure["verdict"]["status"] == "violated"
+    assert 150 <= run.first_failure["instance"]["k"] <= 200
