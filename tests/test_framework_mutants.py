@@ -797,13 +797,16 @@ def test_environment_defaults_and_dirty_flag(monkeypatch):
 def test_settings_do_not_inherit_the_loaded_profile():
     """The run's settings are explicit: they must not depend on the test profile."""
     from hypothesis import settings as hsettings
+    from hypothesis.database import InMemoryExampleDatabase
 
     from checks.runner import _settings
 
     current = hsettings._current_profile
-    hsettings.load_profile("default")
+    hsettings.register_profile("reliab-noisy", deadline=1000, print_blob=True,
+                               database=InMemoryExampleDatabase())
+    hsettings.load_profile("reliab-noisy")
     try:
-        s = _settings(get_profile("ci"), 5, False)
+        s = _settings(get_profile("dev"), 5, False)  # not derandomised: a database could apply
     finally:
         hsettings.load_profile(current)
     assert s.deadline is None and s.database is None and s.print_blob is False
