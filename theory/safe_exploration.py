@@ -51,8 +51,9 @@ __all__ = [
     "structural_deficiency",
 ]
 
-IN_PLACE_ABOVE = 3000
-"""Above this ``n`` the Gram is built and factorised in place (one ``n x n`` array)."""
+IN_PLACE_ABOVE = 500
+"""Above this ``n`` the Gram is built and factorised in place (one ``n x n`` array) and a
+failed Cholesky is reported as ``None`` at once (no ``O(n^3)`` eigenvalue fallback)."""
 
 
 def gate_matrix(Z: np.ndarray, q: np.ndarray, varsigma: float) -> np.ndarray:

@@ -45,7 +45,7 @@ from typing import Any
 import autograd.numpy as anp
 import numpy as np
 
-from theory.activations import get_activation
+from theory.activations import Activation, get_activation
 from theory.losses import Loss, get_loss
 from theory.models.feedforward import Feedforward
 
@@ -56,7 +56,9 @@ __all__ = [
     "ee_train",
     "gd",
     "loss_gradient_lipschitz",
+    "perturb",
     "sgd",
+    "sharp_softplus",
 ]
 
 LOSS_LIPSCHITZ = {"squared": 2.0, "logistic": 0.25, "cross-entropy": 0.25}
@@ -70,6 +72,21 @@ def loss_gradient_lipschitz(loss: str) -> float:
         return LOSS_LIPSCHITZ[loss]
     except KeyError:
         raise ValueError(f"no Lipschitz constant recorded for loss {loss!r}") from None
+
+
+def sharp_softplus(varsigma: float) -> Activation:
+    """``softplus_varsigma(z) = ln(1 + e^{varsigma z}) / varsigma`` (k22 §2.2 and §3.4
+    experiments, ``varsigma = 100``): real analytic, ``-> relu`` as ``varsigma -> infinity``."""
+    base = get_activation("softplus")
+    v = float(varsigma)
+    return Activation(
+        f"softplus{v:g}",
+        lambda x: base.value(v * x) / v,
+        lambda x: base.d1(v * x),
+        lambda x: v * base.d2(v * x),
+        lambda x: base.traced(v * x) / v,
+        lambda x: base.analytic(v * x) / v,
+    )
 
 
 def _gate(u: Any, varsigma: float, xp: Any = np) -> Any:
@@ -88,7 +105,7 @@ class EEModel:
     def __init__(
         self,
         body_widths: Sequence[int],
-        activation: str,
+        activation: str | Activation,
         m_H: int,
         m_y: int = 1,
         varsigma: float = 1.0,
@@ -148,7 +165,7 @@ class EEModel:
     def frozen(self, theta_tau: np.ndarray) -> EEModel:
         """The model after line 10: gates frozen at ``R^(j) = W^(H-1,j)`` of ``theta_tau``."""
         _, Ws, _ = self.split(theta_tau)
-        return EEModel(self.body.widths, self.activation.name, self.m_H, self.m_y,
+        return EEModel(self.body.widths, self.activation, self.m_H, self.m_y,
                        self.varsigma, [W.copy() for W in Ws])
 
     # ------------------------------------------------------------------ forward and gradients
@@ -335,6 +352,12 @@ def sgd(lr: float | Callable[[int], float], batch: int, rng: np.random.Generator
     return lambda gradient, n, t: rate(t) * gradient(rng.integers(0, n, size=batch))
 
 
+def perturb(theta: np.ndarray, epsilon: float, rng: np.random.Generator) -> np.ndarray:
+    """Line 9 as reconstructed: ``theta + epsilon xi``, ``xi ~ N(0, I)`` on all layers (an
+    absolutely continuous law, so rank-deficient events of probability 0 are avoided a.s.)."""
+    return theta + epsilon * rng.standard_normal(theta.shape)
+
+
 @dataclasses.dataclass
 class EERun:
     """What :func:`ee_train` did: the iterate and model at the end, ``theta^tau`` right after
@@ -384,7 +407,7 @@ def ee_train(
             callback(t + 1, theta, model)
     if tau == T:
         return EERun(theta, theta.copy(), model, losses)
-    theta = theta + epsilon * rng.standard_normal(theta.shape)  # line 9 (reconstructed)
+    theta = perturb(theta, epsilon, rng)  # line 9 (reconstructed)
     theta_tau = theta.copy()
     frozen = model.frozen(theta_tau)  # line 10: the model is unchanged at theta_tau
     obj = Objective(frozen, X, Y, lossf)
