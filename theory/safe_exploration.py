@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
 
 import numpy as np
 from scipy.linalg import lapack
@@ -114,7 +113,8 @@ def _pd_in_place(M: np.ndarray) -> tuple[bool, dict[str, float], str]:
     M[np.diag_indices(N)] -= alpha
     # M is symmetric and C-ordered: M.T is the same matrix in Fortran order, factorised in place.
     _, info = lapack.dpotrf(M.T, lower=0, clean=0, overwrite_a=1)
-    how = f"in-place Cholesky of M - alpha I, alpha = 2 gamma_{N + 1} tr M / (1 - gamma) = {alpha:.3g}"
+    how = (f"in-place Cholesky of M - alpha I, alpha = 2 gamma_{N + 1} tr M / (1 - gamma) = "
+           f"{alpha:.3g}")
     return info == 0 and trace > 0, {"alpha": alpha, "trace_abs": trace, "n": float(N)}, how
 
 

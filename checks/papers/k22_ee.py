@@ -37,7 +37,7 @@ from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.registry import register
 from checks.strategies import k22_ee as strat
 from theory.activations import ACTIVATIONS
-from theory.linalg import positive_definite
+from theory.losses import get_loss
 from theory.models.ee import (
     EEModel,
     Objective,
@@ -47,9 +47,8 @@ from theory.models.ee import (
     sharp_softplus,
 )
 from theory.models.feedforward import Feedforward
-from theory.losses import get_loss
 from theory.numerics import gamma, unit_roundoff
-from theory.safe_exploration import gate_matrix, safe_exploration
+from theory.safe_exploration import safe_exploration
 
 __all__ = ["CLAIMS", "C0", "gate_error", "sine_experiment", "table2"]
 
@@ -616,6 +615,20 @@ SINE = {"ci": dict(width=64, layers=2, tau=500, T=1000, seeds=3, every=50),
         "thorough": dict(width=300, layers=3, tau=2000, T=4000, seeds=3, every=100)}
 
 
+def _recorder(rec: dict[str, list[float]], x: np.ndarray, y: np.ndarray, M0: np.ndarray,
+              every: int) -> Any:
+    """A callback for :func:`ee_train` recording the training error and ``||M_t - M_0||_F^2``
+    every ``every`` steps."""
+
+    def record(t: int, theta: np.ndarray, m: EEModel) -> None:
+        if t % every == 0:
+            rec["t"].append(t)
+            rec["error"].append(float(np.mean(np.sign(m.forward(theta, x)) != y)))
+            rec["dM"].append(float(np.sum((m.gram(theta, x) - M0) ** 2)))
+
+    return record
+
+
 @functools.lru_cache(maxsize=3)
 def sine_experiment(profile: str = "ci", gate_sharpness: float = 100.0) -> dict[str, Any]:
     """Figures 2-3 (catalogue ``k22.exp.ee-sine``): ``x ~ U[-1, 1]``, ``y = sign`` of
@@ -633,21 +646,13 @@ def sine_experiment(profile: str = "ci", gate_sharpness: float = 100.0) -> dict[
         widths = [1] + [cfg["width"]] * cfg["layers"]
         model = EEModel(widths, act, cfg["width"], 1, gate_sharpness)
         theta0 = model.init(rng)
+        M0 = model.gram(theta0, x)
         for label, tau in (("GD", cfg["T"]), ("EE(GD)", cfg["tau"])):
-            M0 = model.gram(theta0, x)
-            ts, errs, dM = [], [], []
-
-            def record(t: int, theta: np.ndarray, m: EEModel) -> None:
-                if t % cfg["every"] == 0:
-                    ts.append(t)
-                    errs.append(float(np.mean(np.sign(m.forward(theta, x)) != y)))
-                    dM.append(float(np.sum((m.gram(theta, x) - M0) ** 2)))
-
+            rec: dict[str, list[float]] = {"t": [], "error": [], "dM": []}
             ee_train(model, theta0, x, y, loss="logistic", explore=gd(0.1), exploit=gd(0.1),
                      tau=tau, T=cfg["T"], epsilon=0.01, rng=np.random.default_rng(100 + seed),
-                     callback=record)
-            out["runs"].append({"label": f"{label} seed {seed}", "method": label, "t": ts,
-                                "error": errs, "dM": dM})
+                     callback=_recorder(rec, x, y, M0, cfg["every"]))
+            out["runs"].append({"label": f"{label} seed {seed}", "method": label, **rec})
     return out
 
 

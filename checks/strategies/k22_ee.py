@@ -43,6 +43,15 @@ __all__ = [
 ANALYTIC = ("tanh", "sigmoid", "softplus")
 """Real-analytic body activations (k22 Assumption 6)."""
 
+# defaults (ci sizes)
+_G_N, _G_M, _G_MY, _G_LOGV = st.integers(1, 12), st.integers(1, 8), st.integers(1, 3), \
+    st.floats(0.0, 4.0)
+_S_N, _S_MX, _S_H, _S_V = st.integers(10, 40), st.integers(2, 4), st.integers(4, 12), \
+    st.floats(1.0, 10.0)
+_E_N, _E_H, _E_MY, _E_V = st.integers(10, 24), st.integers(8, 14), st.integers(1, 2), \
+    st.floats(5.0, 20.0)
+_E_TAU, _E_EPS, _E_K = st.integers(20, 100), st.floats(1e-3, 1e-1), st.integers(200, 2000)
+
 
 def _check_int(name: str, value: Any, lo: int) -> None:
     if not isinstance(value, SearchStrategy) and (
@@ -68,11 +77,11 @@ def body_features(instance: Mapping[str, Any]) -> np.ndarray:
 
 def gate_instances(
     *,
-    n: int | SearchStrategy = st.integers(1, 12),
-    m_Hm1: int | SearchStrategy = st.integers(1, 8),
-    m_H: int | SearchStrategy = st.integers(1, 8),
-    m_y: int | SearchStrategy = st.integers(1, 3),
-    log10_varsigma: float | SearchStrategy = st.floats(0.0, 4.0),
+    n: int | SearchStrategy = _G_N,
+    m_Hm1: int | SearchStrategy = _G_M,
+    m_H: int | SearchStrategy = _G_M,
+    m_y: int | SearchStrategy = _G_MY,
+    log10_varsigma: float | SearchStrategy = _G_LOGV,
 ) -> SearchStrategy[dict[str, Any]]:
     """Eq. (3.3) instances: standard normal ``W^(H-1)`` (``m_H x m_{H-1}``), ``W^(H)``
     (``m_y x m_H``) and ``Z`` (``n x m_{H-1}``), gate sharpness ``10**log10_varsigma``."""
@@ -97,11 +106,11 @@ def gate_instances(
 
 def safe_exploration_instances(
     *,
-    n: int | SearchStrategy = st.integers(10, 40),
-    m_x: int | SearchStrategy = st.integers(2, 4),
-    hidden: int | SearchStrategy = st.integers(4, 12),
+    n: int | SearchStrategy = _S_N,
+    m_x: int | SearchStrategy = _S_MX,
+    hidden: int | SearchStrategy = _S_H,
     activation: str | SearchStrategy = "tanh",
-    varsigma: float | SearchStrategy = st.floats(1.0, 10.0),
+    varsigma: float | SearchStrategy = _S_V,
     width_factor: float | SearchStrategy = 2.0,
 ) -> SearchStrategy[dict[str, Any]]:
     """Assumption 4 instances: ``n`` standard normal inputs in ``R^{m_x}``, a one-layer body
@@ -155,13 +164,13 @@ def explored_theta(
 
 def exploitation_instances(
     *,
-    n: int | SearchStrategy = st.integers(10, 24),
-    hidden: int | SearchStrategy = st.integers(8, 14),
-    m_y: int | SearchStrategy = st.integers(1, 2),
-    varsigma: float | SearchStrategy = st.floats(5.0, 20.0),
-    tau: int | SearchStrategy = st.integers(20, 100),
-    epsilon: float | SearchStrategy = st.floats(1e-3, 1e-1),
-    K: int | SearchStrategy = st.integers(200, 2000),
+    n: int | SearchStrategy = _E_N,
+    hidden: int | SearchStrategy = _E_H,
+    m_y: int | SearchStrategy = _E_MY,
+    varsigma: float | SearchStrategy = _E_V,
+    tau: int | SearchStrategy = _E_TAU,
+    epsilon: float | SearchStrategy = _E_EPS,
+    K: int | SearchStrategy = _E_K,
     width_factor: float = 1.5,
 ) -> SearchStrategy[dict[str, Any]]:
     """``theta^tau`` instances for Theorems 4 and 5 (catalogue ``k22.alg.ee-wrapper``
