@@ -52,6 +52,8 @@ def test_vjp_and_gram_match_autograd(m_y, frozen):
     V = rng.standard_normal((6, m_y))
     assert np.allclose(model.vjp(theta, X, V), J.T @ V.reshape(-1), atol=1e-12)
     assert np.allclose(model.gram(theta, X), J @ J.T, atol=1e-12 * np.abs(J @ J.T).max())
+    assert np.allclose(model.vjp_hidden(theta, X, V), (J.T @ V.reshape(-1))[model.hidden_slice()],
+                       atol=1e-12)
 
 
 def test_sharp_softplus_derivative_by_autograd():

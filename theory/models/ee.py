@@ -262,6 +262,20 @@ class EEModel:
         g_body = self.body.flatten(self._body_backward(theta_body, A, Zpre, gZ))
         return self.join(g_body, gW, g_out)
 
+    def vjp_hidden(self, theta: np.ndarray, X: np.ndarray, V: np.ndarray) -> np.ndarray:
+        """The ``theta_(H-1)`` block of :meth:`vjp` alone (the exploitation gradient), without
+        the backward pass through the body."""
+        _, Ws, W_out = self.split(theta)
+        Z = self.features(self.split(theta)[0], X)
+        out = []
+        for j, W in enumerate(Ws):
+            U = Z @ W.T
+            g = self._gate_values(j, U, Z, np)
+            if self.gates is None:
+                g = g + self.varsigma * U * g * _gate(-U, self.varsigma)
+            out.append(((g * W_out[j]) * V[:, j : j + 1]).T @ Z)
+        return np.concatenate([G.reshape(-1) for G in out])
+
     def gram(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """``M(theta) = J J^T`` (``n m_y x n m_y``, rows sample-major ``(i, j)``) by the
         layer-wise Hadamard identity of :mod:`theory.gram`: for a dense block with inputs
@@ -334,6 +348,12 @@ class Objective:
         F = self.model.forward(theta, X)
         return self.model.vjp(theta, X, self.loss.grad(F, Y) / X.shape[0])
 
+    def grad_hidden(self, theta: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+        """The ``theta_(H-1)`` block of :meth:`grad` (``nabla L^`` of k22 §3.3.2)."""
+        X, Y = (self.X, self.Y) if idx is None else (self.X[idx], self.Y[idx])
+        F = self.model.forward(theta, X)
+        return self.model.vjp_hidden(theta, X, self.loss.grad(F, Y) / X.shape[0])
+
 
 Optimizer = Callable[[Callable[[np.ndarray | None], np.ndarray], int, int], np.ndarray]
 """``optimizer(gradient, n, t) -> g^t``: the update of eq. 3.1 (``theta^{t+1} = theta^t -
@@ -384,12 +404,14 @@ def ee_train(
     epsilon: float,
     rng: np.random.Generator,
     callback: Callable[[int, np.ndarray, EEModel], None] | None = None,
+    record_losses: bool = True,
 ) -> EERun:
     """Algorithm 1 (reconstructed, module docstring): ``tau`` exploration steps of ``explore``
     on all layers, the perturbation ``epsilon xi`` of all layers, the gate swap, then ``T -
     tau`` exploitation steps of ``exploit`` on ``theta_(H-1)`` only. ``callback(t, theta,
     model)`` is called at every ``t = 0, ..., T``. ``tau = T`` is plain training with
-    ``explore`` (no wrapper)."""
+    ``explore`` (no wrapper). ``record_losses=False`` skips the loss after every step (one
+    forward pass each); ``EERun.losses`` then holds only ``L(theta^0)``."""
     if model.gates is not None:
         raise ValueError("ee_train starts from the unmodified-gate model")
     if not 0 <= tau <= T:
@@ -402,7 +424,8 @@ def ee_train(
         callback(0, theta, model)
     for t in range(tau):  # lines 3-7: every layer moves
         theta = theta - explore(lambda idx, th=theta: obj.grad(th, idx), obj.n, t)
-        losses.append(obj.value(theta))
+        if record_losses:
+            losses.append(obj.value(theta))
         if callback:
             callback(t + 1, theta, model)
     if tau == T:
@@ -411,13 +434,15 @@ def ee_train(
     theta_tau = theta.copy()
     frozen = model.frozen(theta_tau)  # line 10: the model is unchanged at theta_tau
     obj = Objective(frozen, X, Y, lossf)
-    losses[-1] = obj.value(theta)
+    if record_losses:
+        losses[-1] = obj.value(theta)
     hidden = model.hidden_slice()
     for t in range(tau, T):  # lines 11-12: theta_(H-1) only
-        g = exploit(lambda idx, th=theta: obj.grad(th, idx)[hidden], obj.n, t)
+        g = exploit(lambda idx, th=theta: obj.grad_hidden(th, idx), obj.n, t)
         theta = theta.copy()
         theta[hidden] -= g
-        losses.append(obj.value(theta))
+        if record_losses:
+            losses.append(obj.value(theta))
         if callback:
             callback(t + 1, theta, frozen)
     return EERun(theta, theta_tau, frozen, losses)
