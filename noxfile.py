@@ -41,9 +41,16 @@ def report(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Timings side by side, as ratios measured in one run."""
-    session.install("-e", ".")
+    """Timings side by side, as ratios measured in one run (`-- --quick` for a short run).
+
+    JAX is compared when installed: `BENCH_JAX=1 nox -s bench` installs the `bench` extra."""
+    import os
+
+    session.install("-e", ".[bench]" if os.environ.get("BENCH_JAX") else ".")
     session.run("python", "-m", "checks", "bench", *session.posargs)
+    if "--quick" not in session.posargs:
+        # Theorem 3.2's construction at n = 10,000, d = 3072 (Hardt & Ma §3)
+        session.run("python", "scripts/bench_hm17_expressivity.py")
 
 
 @nox.session(python=PYTHON)

@@ -1,0 +1,637 @@
+"""Hardt & Ma (2017) §3 and Appendix B: ReLU residual networks fit any labelling of n separated
+points with O(n log n + r^2) parameters.
+
+Claims: ``hm17.asm3.1`` (Assumption 3.1 as a data checker), ``hm17.lemB.1`` (one block moves k
+chosen points; repaired forms, the printed form as a control), ``hm17.lemB.2`` (ceil(n/k) blocks
+move every point to its surrogate label), ``hm17.thm3.2`` (the whole network). Mathematics in
+:mod:`theory.constructions.hm17_expressivity`; catalogue ``hardt_ma2017_identity.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from checks.framework import (
+    Claim,
+    Control,
+    Hypothesis,
+    Reproduction,
+    Status,
+    Tolerance,
+    Verdict,
+    decide,
+    decide_flag,
+)
+from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.registry import register
+from checks.strategies import hm17_relu as strat
+from theory.constructions.hm17_expressivity import (
+    B1_METHODS,
+    b1_margins,
+    build_network,
+    lemma_b1_block,
+    lemma_b2_blocks,
+    max_pairwise_inner,
+    min_pairwise_distance,
+    paper_recipe_network,
+    stage_margins,
+)
+from theory.models.relu_residual import block, paper_parameter_count, parameter_count, residual_step
+from theory.numerics import gamma, unit_roundoff
+
+__all__ = ["ASM31", "LEMB1", "LEMB2", "THM32", "block_tolerance", "network_tolerance"]
+
+U_ROUND = unit_roundoff()
+
+ERRATA_B1 = (
+    "Lemma B.1's proof bounds <alpha_j, alpha_i> <= 1 + rho' - 3 rho' = 1 - 2 rho', losing the "
+    "factor 1/2 of the polarisation identity; correctly <alpha_j, alpha_i> <= 1 - rho'/2, which "
+    "exceeds the uniform threshold 1 - 2 rho'. The printed construction (bias -(1-2rho') 1) "
+    "fails under the printed 3 rho' separation (control 'printed-lemma', boundary instance "
+    "k=2, rho'=0.1, off-target pre-activation 0.15 > 0: the block returns "
+    "(beta_1-alpha_1) + (beta_2-alpha_2)/2 on alpha_1, error 1.56 = ||beta_2-alpha_2||/2). "
+    "Checked instead: per-coordinate bias "
+    "s_r = -(||alpha||^2/2 + 1/2 - rho') under 3 rho', the uniform bias under 6 rho', and the "
+    "margin form m_i = ||alpha_i||^2 - max_j <alpha_i, alpha_j> > 0."
+)
+ERRATA_SHAPE = ("A_{ell+1} is printed k x r; for A_{ell+1} h_ell with h_ell in R^k it must be "
+                "r x k (B_{ell+1} is r x r).")
+ERRATA_LAST = ("The last block is not residual (y = T(h_ell), not h_ell + T(h_ell)); it needs "
+               "a variant of Lemma B.1 mapping q_a to e_a: rows q_a, bias -c with "
+               "max_{a!=b} <q_a,q_b> < c < 1, B = I/(1-c).")
+ERRATA_JL = ("The projection A_0 needs the 1/sqrt(k) scaling (the paper says 'standard normal "
+             "entries'); without it ||A_0 x||^2 ~ k, not 1, and the norm hypotheses of Lemma "
+             "B.1 cannot hold.")
+ERRATA_WIDTH = (
+    "Width in practice versus the proof's constants: the paper takes k = c ln n / rho^2 with "
+    "c = 10. The margin construction fits with c = 4 (hypothesis 'width'; strategy width "
+    "max(ceil(8 ln n), ceil(4 ln n / rho^2))), and on spread-out data (d >= 16) already at "
+    "k = ceil(8 ln n), while the printed numeric hypotheses of Lemma B.1 at stage 1 "
+    "(rho' = max |‖z‖^2 - 1|, squared separation >= 3 rho') fail at these widths "
+    "(diagnostic 'paper_b1_hypotheses'; reproduction 'fit-success'). Densely packed data "
+    "(d = 8, many pairs near rho) do need the 1/rho^2: at k = ceil(8 ln n) all 20 draws "
+    "failed on such data. The constants chain B.1 -> B.2 -> Thm 3.2 is not consistent "
+    "(Lemma B.2's z separation does not deliver B.1's 3 rho')."
+)
+ERRATA_COUNT = ("The paper's parameter count k d + ell 2k^2 + k r + r^2 omits the biases; we "
+                "count d k + ell (2k^2 + k) + r k + r^2 + r and check both.")
+
+
+# ----------------------------------------------------------------------------- parsing
+
+def _labels(params: Mapping[str, Any], n: int, r: int) -> np.ndarray:
+    raw = vector(params, "labels", n)
+    if not np.all(raw == np.round(raw)):
+        raise BadInput("labels: must be integers")
+    if raw.min() < 0 or raw.max() >= r:
+        raise BadInput(f"labels: must lie in [0, r) = [0, {r}), got range "
+                       f"[{int(raw.min())}, {int(raw.max())}]")
+    return raw.astype(np.int64)
+
+
+def parse_data(params: Mapping[str, Any]) -> dict:
+    """JSON -> instance of Assumption 3.1 / Theorem 3.2: ``X`` (n x d), ``labels`` (n ints in
+    [0, r)), ``r``, ``rho``, and optional ``k`` (default ceil(8 ln n)), ``seed`` (0),
+    ``max_draws`` (20)."""
+    require(params, "X", "labels", "r", "rho")
+    X = matrix(params, "X")
+    n = X.shape[0]
+    r = integer(params, "r", lo=1, hi=100_000)
+    inst = {"X": X, "labels": _labels(params, n, r), "r": r,
+            "rho": real(params, "rho", lo=0.0, hi=2.0)}
+    width = strat.practical_width(n, inst["rho"])
+    inst["k"] = integer(params, "k", lo=1, hi=100_000, default=width)
+    inst["seed"] = integer(params, "seed", lo=0, hi=2**63 - 1, default=0)
+    inst["max_draws"] = integer(params, "max_draws", lo=1, hi=1000, default=20)
+    return inst
+
+
+def parse_b1(params: Mapping[str, Any]) -> dict:
+    """JSON -> Lemma B.1 instance: ``alpha``, ``beta`` (n x k), ``S`` (distinct indices, at most
+    k), ``rho_prime`` in (0, 1), ``method`` in margin / fixed / uniform (default fixed)."""
+    require(params, "alpha", "beta", "S", "rho_prime")
+    alpha = matrix(params, "alpha")
+    n, k = alpha.shape
+    beta = matrix(params, "beta", (n, k))
+    S = vector(params, "S")
+    if not np.all(S == np.round(S)) or S.min() < 0 or S.max() >= n:
+        raise BadInput(f"S: must be integer indices in [0, {n})")
+    S = S.astype(np.int64)
+    if len(np.unique(S)) != len(S) or len(S) > k:
+        raise BadInput(f"S: must be distinct indices, at most k = {k} of them")
+    method = params.get("method", "fixed")
+    if method not in B1_METHODS:
+        raise BadInput(f"method: must be one of {', '.join(B1_METHODS)}, got {method!r}")
+    rho_prime = real(params, "rho_prime", lo=0.0, hi=1.0)
+    if not 0 < rho_prime < 1:
+        raise BadInput(f"rho_prime: must lie in (0, 1), got {rho_prime}")
+    return {"alpha": alpha, "beta": beta, "S": S, "rho_prime": rho_prime, "method": method}
+
+
+def parse_b2(params: Mapping[str, Any]) -> dict:
+    """JSON -> Lemma B.2 instance: ``Z`` (n x k), ``labels`` (n ints in [0, r)), ``r``, ``Q``
+    (r x k surrogate labels)."""
+    require(params, "Z", "labels", "r", "Q")
+    Z = matrix(params, "Z")
+    n, k = Z.shape
+    r = integer(params, "r", lo=1, hi=100_000)
+    return {"Z": Z, "labels": _labels(params, n, r), "r": r, "Q": matrix(params, "Q", (r, k))}
+
+
+# ----------------------------------------------------------------------------- tolerances
+
+def block_tolerance(U: np.ndarray, V: np.ndarray, s: np.ndarray, input_norm: float) -> float:
+    """Rounding bound for one evaluation of T_{U,V,s} on inputs of norm <= ``input_norm``.
+
+    A pre-activation U_r h + s_r is a (k+1)-term sum: error <= delta = gamma_{k+1}
+    (max_r ||U_r|| input_norm + max |s|). Each of the k units can pass that error (or lose it
+    at a ReLU kink) times ||V_{:,r}||, and V relu(.) adds gamma_k relative: bound
+    2 k Vmax (delta + gamma_{k+3} (pmax)), pmax = max_r ||U_r|| input_norm + max|s|.
+    """
+    k = U.shape[0]
+    pmax = float(np.linalg.norm(U, axis=1).max()) * input_norm + float(np.abs(s).max())
+    vmax = float(np.linalg.norm(V, axis=0).max())
+    return 2.0 * k * vmax * (gamma(k + 1) + gamma(k + 3)) * pmax
+
+
+_BLOCK_DERIVATION = ("2 k max_r||V_{:,r}|| (gamma_{k+1} + gamma_{k+3}) (max_r||U_r|| max||h|| "
+                     "+ max|s|): (k+1)-term pre-activations, k units, V relu(.) rounding")
+
+
+def _duplicates_disagree(points: np.ndarray, targets: np.ndarray) -> bool:
+    """True when two identical rows of ``points`` carry different ``targets`` (no function,
+    hence no network, maps them correctly)."""
+    _, first, inverse = np.unique(points, axis=0, return_index=True, return_inverse=True)
+    return bool(np.any(targets != targets[first][inverse.ravel()]))
+
+
+# ----------------------------------------------------------------------------- asm3.1
+
+def _unit_norm(inst: dict) -> bool | str:
+    X = inst["X"]
+    dev = float(np.max(np.abs(np.linalg.norm(X, axis=1) - 1.0)))
+    tol = 10 * X.shape[1] * U_ROUND
+    return dev <= tol or f"max | ||x_i|| - 1 | = {dev:.3g} > 10 d u = {tol:.2g}"
+
+
+def _separated(inst: dict) -> bool | str:
+    X, rho = inst["X"], inst["rho"]
+    dist = min_pairwise_distance(X, method="gram")
+    # Gram-based squared distances carry an absolute error <= 3 gamma_d max||x||^2.
+    slack = 3 * gamma(X.shape[1]) * float(np.max(np.sum(X * X, axis=1))) / max(rho, 1e-300)
+    return dist >= rho - slack or f"min ||x_i - x_j|| = {dist:.6g} < rho = {rho}"
+
+
+def measure_asm31(inst: dict) -> Verdict:
+    """max_{i != j} <x_i, x_j> <= 1 - rho^2/2: the inner-product form of Assumption 3.1 that
+    the margins of Lemma B.1 use (||x_i - x_j||^2 = 2 - 2<x_i, x_j> for unit vectors)."""
+    X, rho = inst["X"], inst["rho"]
+    lhs = max_pairwise_inner(X) if X.shape[0] > 1 else -1.0
+    rhs = 1.0 - rho * rho / 2.0
+    xmax2 = float(np.max(np.sum(X * X, axis=1)))
+    tol = Tolerance(gamma(X.shape[1]) * xmax2 + 2 * U_ROUND,
+                    "gamma_d max||x||^2 (d-term dot products) + 2u (1 - rho^2/2)")
+    return decide(lhs, rhs, relation="<=", tolerance=tol, scale=1.0,
+                  diagnostics={"n": X.shape[0], "d": X.shape[1],
+                               "min_distance": min_pairwise_distance(X, method="gram")})
+
+
+def _asm_controls() -> list[dict]:
+    e = np.eye(4)
+    stretched = {"X": np.array([e[0], 2 * e[0], e[1]]), "labels": np.array([0, 1, 0]),
+                 "r": 2, "rho": 0.5, "k": 2, "seed": 0, "max_draws": 20}
+    dup = {"X": np.array([e[0], e[0], e[1]]), "labels": np.array([0, 1, 0]), "r": 2,
+           "rho": 0.5, "k": 2, "seed": 0, "max_draws": 20}
+    return [stretched, dup]
+
+
+_UNIT = Hypothesis("unit-norm", r"\|x^{(i)}\|_2 = 1", _unit_norm)
+_SEP = Hypothesis("separated", r"\|x^{(i)}-x^{(j)}\|_2 \ge \rho\ (i\ne j)", _separated)
+
+ASM31 = Claim(
+    id="hm17.asm3.1", paper="hm17", source="Assumption 3.1",
+    title="Separated unit-norm data (data checker)",
+    statement=r"\|x^{(i)}\|=1,\ \|x^{(i)}-x^{(j)}\|\ge\rho \Rightarrow "
+              r"\max_{i\ne j}\langle x^{(i)},x^{(j)}\rangle\le 1-\rho^2/2",
+    measure=measure_asm31, parse=parse_data,
+    strategy=lambda profile: strat.labelled_data(
+        n=st.integers(2, 300 if profile == "ci" else 2000)),
+    hypotheses=[_UNIT, _SEP],
+    controls=[
+        Control("stretched-points", drops="unit-norm",
+                description="x_2 = 2 x_1: distance 1 >= rho, but <x_1, x_2> = 2 > 1 - rho^2/2",
+                instances=lambda: _asm_controls()[:1]),
+        Control("coincident-points", drops="separated",
+                description="x_1 = x_2 with different labels: <x_1, x_2> = 1",
+                instances=lambda: _asm_controls()[1:]),
+    ],
+    decides="Checks unit norms (10 d u) and the minimum pairwise distance as hypotheses (an "
+            "instance failing them is out of scope), then the largest off-diagonal inner "
+            "product against 1 - rho^2/2 within gamma_d.",
+    errata=["The seed cannot show whether the distance is squared; the unsquared reading is "
+            "used (the proof derives ||A_0 x_i - A_0 x_j|| >= rho (1 - rho/3) from it)."],
+    size=lambda i: {"n": i["X"].shape[0], "d": i["X"].shape[1]},
+    max_examples={"ci": 10},
+)
+
+
+# ----------------------------------------------------------------------------- lemB.1
+
+def _b1_pairs(inst: dict) -> np.ndarray:
+    """Squared distances of the pairs touching S (i in S, j != i)."""
+    alpha, S = inst["alpha"], inst["S"]
+    D2 = np.sum((alpha[S][:, None, :] - alpha[None, :, :]) ** 2, axis=2)
+    D2[np.arange(len(S)), S] = np.inf
+    return D2
+
+
+def _b1_tol(inst: dict) -> float:
+    return 4 * gamma(inst["alpha"].shape[1] + 2) * (1 + inst["rho_prime"])
+
+
+def _b1_norms(inst: dict) -> bool | str:
+    sq = np.sum(inst["alpha"] ** 2, axis=1)
+    rp, tol = inst["rho_prime"], _b1_tol(inst)
+    ok = np.all((sq >= 1 - rp - tol) & (sq <= 1 + rp + tol))
+    return bool(ok) or f"||alpha||^2 in [{sq.min():.6g}, {sq.max():.6g}] not in [1-rho', 1+rho']"
+
+
+def _b1_sep(factor: float, only_uniform: bool):
+    def check(inst: dict) -> bool | str:
+        if only_uniform and inst["method"] != "uniform":
+            return True
+        D2 = _b1_pairs(inst)
+        need = factor * inst["rho_prime"] - _b1_tol(inst)
+        lo = float(D2.min()) if D2.size else math.inf
+        return lo >= need or f"min squared distance {lo:.6g} < {factor:g} rho'"
+    return check
+
+
+def measure_b1(inst: dict) -> Verdict:
+    """Build the block of Lemma B.1 by ``method``; max_i ||T(alpha_i) - target_i|| <= tol,
+    target_i = beta_i - alpha_i on S and 0 off S (eq. (3.6))."""
+    alpha, beta, S = inst["alpha"], inst["beta"], inst["S"]
+    try:
+        U, V, s = lemma_b1_block(alpha, beta, S, method=inst["method"], rho_prime=inst["rho_prime"])
+    except ValueError as exc:
+        return decide_flag(None, message=f"construction not applicable: {exc}")
+    target = np.zeros_like(alpha)
+    target[S] = beta[S] - alpha[S]
+    err = float(np.max(np.linalg.norm(block(alpha, U, V, s) - target, axis=1)))
+    anorm = float(np.max(np.linalg.norm(alpha, axis=1)))
+    pre = alpha @ U[: len(S)].T + s[: len(S)]
+    on = pre[S, np.arange(len(S))]
+    pre[S, np.arange(len(S))] = -np.inf
+    diagnostics = {
+        "min_on_target_preactivation": float(on.min()),
+        "max_off_target_preactivation": float(pre.max()),
+        "min_margin": float(b1_margins(alpha, S).min()),
+        "rho_prime_over_2": inst["rho_prime"] / 2,
+        "method": inst["method"],
+    }
+    if inst["method"] != "uniform":
+        Uu, Vu, su = lemma_b1_block(alpha, beta, S, method="uniform", rho_prime=inst["rho_prime"])
+        diagnostics["printed_construction_error"] = float(
+            np.max(np.linalg.norm(block(alpha, Uu, Vu, su) - target, axis=1)))
+    scale = max(1.0, float(np.max(np.linalg.norm(target, axis=1))))
+    tol = Tolerance(block_tolerance(U, V, s, anorm), _BLOCK_DERIVATION)
+    return decide(err, 0.0, relation="<=", tolerance=tol, scale=scale, diagnostics=diagnostics)
+
+
+def _b1_coincident() -> dict:
+    inst = strat.b1_boundary_instance("fixed")
+    alpha = np.vstack([inst["alpha"], inst["alpha"][:1]])
+    beta = np.vstack([inst["beta"], np.zeros((1, 2))])
+    return {**inst, "alpha": alpha, "beta": beta, "S": np.array([0])}
+
+
+LEMB1 = Claim(
+    id="hm17.lemB.1", paper="hm17", source="Lemma B.1, eq. (B.1), (3.6) (repaired)",
+    title="One residual ReLU block moves k chosen points and fixes the rest",
+    statement=r"1-\rho'\le\|\alpha^{(i)}\|^2\le1+\rho',\ \|\alpha^{(i)}-\alpha^{(j)}\|^2\ge3\rho'"
+              r"\ (\{i,j\}\cap S\ne\emptyset) \Rightarrow \exists U,V,s:\ "
+              r"\mathcal T(\alpha^{(i)})=\beta^{(i)}-\alpha^{(i)}\ (i\in S),\ 0\ (i\notin S)",
+    measure=measure_b1, parse=parse_b1,
+    strategy=lambda profile: strat.b1_instances(),
+    hypotheses=[
+        Hypothesis("norms", r"1-\rho'\le\|\alpha^{(i)}\|^2\le1+\rho'", _b1_norms),
+        Hypothesis("separation-3rho", r"\|\alpha^{(i)}-\alpha^{(j)}\|^2\ge3\rho'",
+                   _b1_sep(3.0, False)),
+        Hypothesis("uniform-bias-needs-6rho",
+                   r"\text{uniform bias } -(1-2\rho')\mathbf 1:\ "
+                   r"\|\alpha^{(i)}-\alpha^{(j)}\|^2\ge6\rho'", _b1_sep(6.0, True)),
+    ],
+    controls=[
+        Control("printed-lemma", drops="uniform-bias-needs-6rho",
+                description="The printed Lemma B.1: uniform bias -(1-2rho') under 3 rho' "
+                            "separation, boundary instance k=2, rho'=0.1, ||alpha||^2 = 1.1, "
+                            "||alpha_1 - alpha_2||^2 = 0.3: T(alpha_1) = (beta_1-alpha_1) + "
+                            "(beta_2-alpha_2)/2",
+                instances=lambda: [strat.b1_boundary_instance("uniform")]),
+        Control("coincident-points", drops="separation-3rho",
+                description="alpha_3 = alpha_1 with 1 in S, 3 not in S, beta_1 != alpha_1: the "
+                            "same input must go to beta_1 - alpha_1 and to 0",
+                instances=lambda: [_b1_coincident()]),
+    ],
+    decides="Builds (U, V, s) by the instance's method (margin, per-coordinate 'fixed', or the "
+            "paper's 'uniform' bias, which needs 6 rho'), evaluates the block on all n points "
+            "and compares with the targets within a rounding bound of the block.",
+    errata=[ERRATA_B1],
+    size=lambda i: {"n": i["alpha"].shape[0], "k": i["alpha"].shape[1]},
+    tightness=False,
+    max_examples={"ci": 30},
+)
+
+
+# ----------------------------------------------------------------------------- lemB.2
+
+def _b2_margins_positive(inst: dict) -> bool | str:
+    m, _ = stage_margins(inst["Z"], inst["labels"], inst["Q"], inst["Z"].shape[1])
+    return bool(m.min() > 0) or f"min stage margin {m.min():.3g} <= 0"
+
+
+def _unit_surrogates(inst: dict) -> bool | str:
+    dev = float(np.max(np.abs(np.linalg.norm(inst["Q"], axis=1) - 1.0)))
+    tol = 10 * inst["Q"].shape[1] * U_ROUND
+    return dev <= tol or f"surrogate labels not unit: deviation {dev:.3g}"
+
+
+def measure_b2(inst: dict) -> Verdict:
+    """Lemma B.2: the ceil(n/k) blocks of :func:`lemma_b2_blocks`; after block j,
+    h_j^{(i)} = q_{c(i)} for i < jk and z^{(i)} otherwise (checked after every block)."""
+    Z, labels, Q = inst["Z"], inst["labels"], inst["Q"]
+    n, k = Z.shape
+    v = Q[labels]
+    if _duplicates_disagree(Z, labels):
+        return decide_flag(False, message="two equal z's carry different surrogate labels: "
+                           "equal inputs have equal outputs under any network")
+    m, _ = stage_margins(Z, labels, Q, k)
+    if not m.min() > 0:
+        return decide_flag(None, message=f"margin construction not applicable (min {m.min():.3g})")
+    U, V, s = lemma_b2_blocks(Z, v, k, m)
+    H, worst, tol, hmax = Z, 0.0, 0.0, max(1.0, float(np.max(np.linalg.norm(Z, axis=1))))
+    for j in range(U.shape[0]):
+        H = residual_step(H, U[j], V[j], s[j])
+        expected = np.where((np.arange(n) < min((j + 1) * k, n))[:, None], v, Z)
+        worst = max(worst, float(np.max(np.linalg.norm(H - expected, axis=1))))
+        tol = max(tol, block_tolerance(U[j], V[j], s[j], hmax) + 2 * U_ROUND * hmax)
+    return decide(worst, 0.0, relation="<=", scale=1.0,
+                  tolerance=Tolerance(tol, "max over blocks of the block bound ("
+                                      + _BLOCK_DERIVATION + ") + 2u max||h|| for h + T(h)"),
+                  diagnostics={"min_margin": float(m.min()), "ell": U.shape[0], "k": k})
+
+
+def _b2_control() -> dict:
+    inst = {"X": strat.separated_unit_vectors(12, 8, 0.3, 7), "labels": None}
+    rng = np.random.default_rng(3)
+    Z = inst["X"] @ rng.standard_normal((8, 8)) / math.sqrt(8)
+    Z = np.vstack([Z, Z[:1]])
+    labels = np.arange(len(Z)) % 3
+    labels[-1] = (labels[0] + 1) % 3
+    Q = rng.standard_normal((3, 8))
+    return {"Z": Z, "labels": labels, "r": 3, "Q": Q / np.linalg.norm(Q, axis=1, keepdims=True)}
+
+
+LEMB2 = Claim(
+    id="hm17.lemB.2", paper="hm17", source="Lemma B.2 (formal Lemma 3.3), eq. (3.3)",
+    title="ceil(n/k) residual blocks move every point to its surrogate label",
+    statement=r"m^{(j)}_i>0\ \forall j,i\in S_j \Rightarrow \exists (A_j,B_j,s_j)_{j\le\lceil n/k"
+              r"\rceil}:\ h_\ell^{(i)}=q_{c(i)}",
+    measure=measure_b2, parse=parse_b2,
+    strategy=lambda profile: strat.b2_instances(data=strat.labelled_data(
+        n=st.integers(10, 150 if profile == "ci" else 1000),
+        rho=0.5 if profile == "ci" else st.sampled_from([0.3, 0.5]))),  # small ci ledgers
+    hypotheses=[Hypothesis("unit-surrogates", r"\|q_a\|=1", _unit_surrogates),
+                Hypothesis("positive-margins",
+                           r"m^{(j)}_i=\|z^{(i)}\|^2-\max_{i'\ne i}\langle z^{(i)},"
+                           r"\alpha^{(i')}_j\rangle>0", _b2_margins_positive)],
+    controls=[Control("coincident-points", drops="positive-margins",
+                      description="z_13 = z_1 with a different label: equal inputs, different "
+                                  "required outputs",
+                      instances=lambda: [_b2_control()])],
+    decides="Builds the blocks stage by stage (Lemma B.1, margin form) and checks the invariant "
+            "h_j = v on the moved points, z on the others, after every block, within the "
+            "block rounding bound.",
+    errata=["The seed's hypotheses on z (||z_i - z_j|| >= 2 rho', possibly squared) do not "
+            "deliver Lemma B.1's 3 rho'; the margin form (all stage margins positive) is "
+            "checked instead."],
+    size=lambda i: {"n": i["Z"].shape[0], "k": i["Z"].shape[1]},
+    tightness=False,
+    max_examples={"ci": 10},
+)
+
+
+# ----------------------------------------------------------------------------- thm3.2
+
+def _width(inst: dict) -> bool | str:
+    n, rho = inst["X"].shape[0], inst["rho"]
+    need = 4 * math.log(max(n, 2)) / max(rho, 1e-12) ** 2
+    return inst["k"] >= need or f"k = {inst['k']} < 4 ln n / rho^2 = {need:.1f}"
+
+
+def _rd_le_n(inst: dict) -> bool | str:
+    n, d = inst["X"].shape
+    return (inst["r"] <= n and d <= n) or f"needs r, d <= n (r={inst['r']}, d={d}, n={n})"
+
+
+def network_tolerance(
+    net, H0: np.ndarray, min_margin: float | None = None, output_margin: float | None = None,
+) -> tuple[float, str, bool]:
+    """Rounding bound for N(x) given h_0 = A_0 x (rows of ``H0``): each point is moved by one
+    middle block (block bound, then + h) and every later block passes it exactly (ReLU outputs
+    exact zeros); the output block adds its block bound plus ||B_out|| sqrt(r) times the middle
+    error e.
+
+    The "exact zeros" need every off-target pre-activation (at most -m/2 for the margin
+    construction, -(1 - c) at the output) to stay negative under a pre-activation error
+    delta + max||U_r|| e: the third value says whether that is certified (given margins).
+    """
+    hmax = max(1.0, float(np.max(np.linalg.norm(H0, axis=1))))
+    blocks = list(zip(net.U, net.V, net.s, strict=True))
+    e_mid = max(block_tolerance(U, V, s, hmax) for U, V, s in blocks) + 2 * U_ROUND * hmax
+    k, r = net.U.shape[1], net.A_out.shape[0]
+    delta = gamma(k + 1) * max(hmax * hmax + float(np.abs(s).max()) for _, _, s in blocks)
+    certified = min_margin is None or min_margin / 2 > delta + hmax * e_mid
+    delta_out = gamma(k + 1) * (1.0 + e_mid + float(np.abs(net.s_out).max()))
+    certified &= output_margin is None or output_margin > delta_out + e_mid
+    bnorm = float(np.linalg.norm(net.B_out, 2))
+    tol = block_tolerance(net.A_out, net.B_out, net.s_out, 1.0 + e_mid)
+    tol += bnorm * math.sqrt(r) * e_mid
+    return tol, ("middle: max block bound + 2u max||h|| =: e; output: block bound at ||h|| <= "
+                 "1 + e, + ||B_out|| sqrt(r) e; block bound = " + _BLOCK_DERIVATION), certified
+
+
+def measure_thm32(inst: dict) -> Verdict:
+    """Theorem 3.2: build N (random projection, surrogate labels, Lemma B.2 blocks, output
+    block), then max_i ||N(x_i) - e_{y_i}||_inf <= tol and the parameter counts."""
+    X, labels, r, k = inst["X"], inst["labels"], inst["r"], inst["k"]
+    n, d = X.shape
+    if _duplicates_disagree(X, labels):
+        return decide_flag(False, message="two equal inputs carry different labels: no function, "
+                           "hence no network, fits them")
+    net, info = build_network(X, labels, r, k, np.random.default_rng(inst["seed"]),
+                              max_draws=inst["max_draws"])
+    if net is None:
+        return decide_flag(None, message=f"no draw of A_0, q in {info['draws']} gave positive "
+                           "margins (separation lost)", diagnostics=info)
+    states = net.hidden(X)
+    staged = block(states[-1], net.A_out, net.B_out, net.s_out)
+    out = net.forward(X)
+    Y = np.eye(r)[labels]
+    err = float(np.max(np.abs(out - Y)))
+    ell = net.U.shape[0]
+    count = net.parameter_count()
+    log_scale = n * math.log(n) + r * r if n > 1 else 1.0 + r * r
+    bound = d * k + 2 * n * k + 2 * k * k + n + k + r * k + r + r * r
+    info.update(
+        parameters=count, paper_parameters=paper_parameter_count(d, k, ell, r),
+        proof_bound=bound, ratio_to_nlogn_r2=count / log_scale,
+        staged_vs_end_to_end=float(np.max(np.abs(staged - out))),
+        jl_separation=math.sqrt(max(info["min_sq_separation"], 0.0)),
+        jl_target=inst["rho"] * (1 - inst["rho"] / 3),
+    )
+    if count != parameter_count(d, k, ell, r) or count > bound or ell != -(-n // k):
+        return decide_flag(False, message="parameter count differs from the formula or bound",
+                           diagnostics=info)
+    tol, derivation, certified = network_tolerance(
+        net, states[0], info["min_margin"], info["output_margin"])
+    if not certified:
+        return decide_flag(None, message="margins too small to certify the ReLU zeros against "
+                           "rounding", diagnostics=info)
+    return decide(err, 0.0, relation="<=", scale=1.0, tolerance=Tolerance(tol, derivation),
+                  diagnostics=info)
+
+
+def _thm_controls() -> tuple[list[dict], list[dict]]:
+    X = strat.separated_unit_vectors(40, 16, 0.3, 11)
+    labels = np.arange(len(X)) % 4
+    dup = {"X": np.vstack([X, X[:1]]), "labels": np.append(labels, 1), "r": 4, "rho": 0.3,
+           "k": strat.practical_width(len(X) + 1, 0.3), "seed": 0, "max_draws": 20}
+    Xn = strat.separated_unit_vectors(200, 16, 0.3, 12)
+    narrow = {"X": Xn, "labels": np.arange(len(Xn)) % 5, "r": 5, "rho": 0.3, "k": 2, "seed": 0,
+              "max_draws": 20}
+    return [dup], [narrow]
+
+
+def _reproduce_counts(profile: str) -> dict:
+    ns = [25, 50, 100, 200, 400, 800, 1600] + ([] if profile == "ci" else [3200, 6400])
+    d, r, rho = 32, 10, 0.3
+    xs, built, ref, paper = [], [], [], []
+    for n in ns:
+        X = strat.separated_unit_vectors(n, d, rho, n)
+        n_eff = X.shape[0]
+        labels = np.arange(n_eff) % r
+        k = max(2, math.ceil(8 * math.log(n_eff)))
+        net, _ = build_network(X, labels, r, k, np.random.default_rng(n))
+        if net is None:
+            continue
+        xs.append(n_eff)
+        built.append(net.parameter_count())
+        ref.append(n_eff * math.log(n_eff) + r * r)
+        kp = math.ceil(10 * math.log(n_eff) / rho**2)
+        paper.append(parameter_count(d, kp, -(-n_eff // kp), r))
+    return {
+        "title": "Parameters of the fitted network versus n (d=32, r=10, rho=0.3)",
+        "xlabel": "n", "ylabel": "parameters", "logy": True, "logx": True,
+        "series": [
+            {"label": "built, k = ceil(8 ln n)", "x": xs, "y": built},
+            {"label": "n ln n + r^2", "x": xs, "y": ref},
+            {"label": "paper's width k = ceil(10 ln n / rho^2) (formula)", "x": xs, "y": paper},
+        ],
+        "paper": "O(n log n + r^2) parameters with k = c log n / rho^2 (c = 10).",
+        "ours": "built counts / (n ln n + r^2): "
+                + ", ".join(f"{b / q:.1f}" for b, q in zip(built, ref, strict=True))
+                + "; for large n the ratio tends to 2 k / ln n = 16 (the 2 n k of the blocks).",
+    }
+
+
+def _reproduce_success(profile: str) -> dict:
+    n, r, rho = 200, 5, 0.5
+    seeds = 10 if profile == "ci" else 40
+    rows = []
+    for name, d in [("spread (d=32)", 32), ("dense (d=8)", 8)]:
+        X = strat.separated_unit_vectors(n, d, rho, 5)
+        labels = np.arange(X.shape[0]) % r
+        ln = math.log(X.shape[0])
+        for c in [10.0, 4.0, 2.0, 1.0, 0.5]:
+            k = max(2, math.ceil(c * ln / rho**2))
+            first = paper_ok = jl_ok = fitted = 0
+            recipe = {"fixed": 0, "uniform": 0}
+            Y = np.eye(r)[labels]
+            for seed in range(seeds):
+                net, info = build_network(X, labels, r, k, np.random.default_rng(seed),
+                                          max_draws=1)
+                first += net is not None
+                paper_ok += info["paper_b1_hypotheses"]
+                jl_ok += math.sqrt(max(info["min_sq_separation"], 0)) >= rho * (1 - rho / 3)
+                if net is not None:
+                    fitted += float(np.max(np.abs(net.forward(X) - Y))) < 1e-9
+                for method in recipe:
+                    pnet, _ = paper_recipe_network(X, labels, r, k, np.random.default_rng(seed),
+                                                   method=method)
+                    with np.errstate(all="ignore"):
+                        recipe[method] += bool(np.max(np.abs(pnet.forward(X) - Y)) < 1e-9)
+            rows.append([name, X.shape[0], round(min_pairwise_distance(X), 4), c, k,
+                         first / seeds, fitted / seeds, recipe["fixed"] / seeds,
+                         recipe["uniform"] / seeds, jl_ok / seeds, paper_ok / seeds])
+    return {
+        "title": f"Success of one draw of the random steps over {seeds} seeds (r={r}, "
+                 f"rho={rho}), k = ceil(c ln n / rho^2)",
+        "table": {"columns": ["data", "n", "min ||x_i - x_j||", "c", "k",
+                              "margins positive", "margin recipe fits (< 1e-9)",
+                              "B.1-fixed recipe fits", "printed recipe fits",
+                              "min ||z_i - z_j|| >= rho(1-rho/3)",
+                              "paper's B.1 hypotheses (stage 1)"],
+                  "rows": rows},
+        "paper": "k = c log n / rho^2 with c = 10 succeeds with high probability.",
+        "ours": "Every draw with positive margins fits exactly. The margins need c of about 2 "
+                "on spread data and more on dense data; the printed Lemma B.1 hypotheses "
+                "rarely hold even at c = 10, and the paper's recipe (rho' = observed norm "
+                "deviation, per-coordinate or printed bias) is compared end to end.",
+    }
+
+
+_DUP, _NARROW = _thm_controls()
+
+THM32 = Claim(
+    id="hm17.thm3.2", paper="hm17", source="Theorem 3.2, eqs. (3.2)-(3.5), (B.2), (B.3)",
+    title="Finite-sample expressivity of ReLU residual networks",
+    statement=r"\text{Assumption 3.1} \Rightarrow \exists N,\ k=O(\log n),\ \ell=\lceil n/k\rceil,"
+              r"\ O(n\log n+r^2)\text{ parameters}:\ N(x^{(i)})=y^{(i)}\ \forall i",
+    measure=measure_thm32, parse=parse_data,
+    strategy=lambda profile: strat.labelled_data(
+        n=st.integers(40, 2000 if profile == "ci" else 5000)),
+    hypotheses=[_UNIT, _SEP, Hypothesis("r,d<=n", r"r\le n,\ d\le n", _rd_le_n),
+                Hypothesis("width", r"k\ge 4\ln n/\rho^2", _width)],
+    controls=[
+        Control("coincident-points", drops="separated",
+                description="x_41 = x_1 with a different label: no network maps equal inputs "
+                            "to different outputs", instances=lambda: _DUP),
+        Control("narrow-projection", drops="width", expect=Status.INCONCLUSIVE,
+                description="k = 2 for n = 200 (far below ln n / rho^2): separation is lost, no "
+                            "draw of A_0, q in 20 gives positive margins, so the construction "
+                            "certifies nothing (inconclusive, as an existence claim must)",
+                instances=lambda: _NARROW),
+    ],
+    reproductions=[
+        Reproduction("parameters-vs-n", "Parameter count of the built network against "
+                     "n ln n + r^2 (log-log)", _reproduce_counts),
+        Reproduction("fit-success", "Success rate of the random steps (projection, surrogate "
+                     "labels) over seeds for c = 10 and smaller c", _reproduce_success),
+    ],
+    decides="Builds N by the proof's randomised construction (redrawing A_0, q up to max_draws "
+            "times; inconclusive if no draw has positive margins), checks the parameter count "
+            "against the formula and the proof's bound, and max |N(x_i) - e_{y_i}| against a "
+            "derived rounding bound.",
+    errata=[ERRATA_SHAPE, ERRATA_LAST, ERRATA_JL, ERRATA_WIDTH, ERRATA_COUNT, ERRATA_B1],
+    size=lambda i: {"n": i["X"].shape[0], "d": i["X"].shape[1], "k": i["k"], "r": i["r"]},
+    tightness=False,
+    max_examples={"ci": 10},
+)
+
+register(ASM31, LEMB1, LEMB2, THM32)

@@ -1,0 +1,324 @@
+"""Tests for Jiang (2019): the canonical Fourier space, the disparity matrix and the j19 claims.
+
+Theory functions are tested against independent computations (closed forms, explicit
+quadrature, autograd, finite differences, exact rational arithmetic); every claim's strategy
+must give ``holds``, every control ``violated``, malformed params ``BadInput``, and instances
+must survive the JSON round trip.
+"""
+
+from __future__ import annotations
+
+import json
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks.framework import Status
+from checks.inputs import BadInput
+from checks.papers.j19_disparity import CLAIMS
+from checks.profiles import get_profile
+from checks.runner import run_control, sample_instances
+from checks.serialise import to_jsonable
+from checks.strategies.j19_disparity import (
+    duplicate_unit,
+    interior_samples,
+    kill_units,
+    network_instance,
+    networks,
+)
+from theory.fourier import (
+    CanonicalSpace,
+    SigmoidProduct,
+    armijo_descent,
+    canonical_coordinates,
+    complex_coefficients,
+    complex_to_real,
+    dead_units,
+    design_matrix,
+    disparity_matrix,
+    euler_relations,
+    gauss_newton,
+    network_coordinates,
+    quadrature_weights,
+    real_basis,
+    truncated_objective,
+    truncated_objective_gradient,
+    unit_indices,
+)
+from theory.jacobian import jacobian
+from theory.linalg import exact_rank
+from theory.models.feedforward import Feedforward
+
+BY_ID = {c.id: c for c in CLAIMS}
+CI = get_profile("ci")
+
+
+def _net(inst):
+    return Feedforward([inst["K"], inst["h"], 1], inst["activation"])
+
+
+def _space(inst, quadrature="trapezoid"):
+    return CanonicalSpace(inst["K"], inst["n"], inst["N"], quadrature)
+
+
+# ------------------------------------------------------------------------------------------
+# theory/fourier.py against independent computations
+
+
+def test_coefficients_of_x_match_closed_form():
+    # g(x) = x on [0,1]: theta_0 = 1/2, theta_k = i / (2 pi k); trapezoid error O(k^2/N^2)
+    space = CanonicalSpace(1, 4, 1024)
+    theta = complex_coefficients(space, space.grid()[:, 0])
+    k = np.arange(-4, 5)
+    exact = np.where(k == 0, 0.5, 1j / (2 * np.pi * np.where(k == 0, 1, k)))
+    assert np.max(np.abs(theta - exact)) < 1e-5
+    rect = complex_coefficients(space.with_quadrature("rectangle"), space.grid()[:, 0])
+    assert np.max(np.abs(rect - exact)) > 10 * np.max(np.abs(theta - exact))  # O(1/N) vs O(1/N^2)
+
+
+@pytest.mark.parametrize("K,n,N", [(1, 3, 256), (2, 2, 40)])
+@pytest.mark.parametrize("quadrature", ["trapezoid", "rectangle"])
+def test_fft_route_equals_explicit_quadrature(K, n, N, quadrature):
+    space = CanonicalSpace(K, n, N, quadrature)
+    G = space.grid()
+    g = np.tanh(3 * G[:, 0] - 1) * (1 + G[:, -1] ** 2)
+    explicit = real_basis(space, G).T @ (quadrature_weights(space) * g)
+    assert np.max(np.abs(canonical_coordinates(space, g) - explicit)) < 1e-14
+
+
+@pytest.mark.parametrize("K,n", [(1, 3), (2, 1)])
+def test_real_basis_is_orthonormal_under_the_quadrature(K, n):
+    space = CanonicalSpace(K, n, 64)
+    B = real_basis(space, space.grid())
+    gram = B.T @ (quadrature_weights(space)[:, None] * B)
+    assert np.max(np.abs(gram - np.eye(space.L))) < 1e-13
+
+
+def test_complex_and_real_disparity_have_equal_singular_values():
+    inst = network_instance(2, 1, 9, "tanh", 1, 3, scale=6.0, N=32)
+    space, net = _space(inst), _net(inst)
+    D = np.asarray(jacobian(net, inst["w"], space.grid())).T
+    Hc = complex_coefficients(space, D).reshape(D.shape[0], -1)
+    Hr = complex_to_real(space, complex_coefficients(space, D))
+    assert np.allclose(np.linalg.svd(Hc, compute_uv=False), np.linalg.svd(Hr, compute_uv=False),
+                       rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("act", ["tanh", "sigmoid", "softplus", "relu"])
+def test_disparity_rows_are_derivatives_of_the_coordinates(act):
+    # central finite differences of w -> c(w), independent of the analytic Jacobian
+    inst = network_instance(1, 2, 4, act, 1, 11, scale=3.0, N=256)
+    space, net, w = _space(inst), _net(inst), inst["w"]
+    H = disparity_matrix(space, net, w)
+    step = 1e-6
+    fd = np.array([(network_coordinates(space, net, w + step * e)
+                    - network_coordinates(space, net, w - step * e)) / (2 * step)
+                   for e in np.eye(w.size)])
+    assert np.max(np.abs(fd - H)) < 1e-6 * max(1.0, np.max(np.abs(H)))
+
+
+def test_gradient_identity_against_autograd_of_explicit_quadrature():
+    inst = network_instance(2, 1, 6, "tanh", 5, 4, scale=4.0, N=32)
+    space, net = _space(inst), _net(inst)
+    G, Phi = space.grid(), design_matrix(space, inst["X"])
+    BW = real_basis(space, G) * quadrature_weights(space)[:, None]
+
+    def F(theta):
+        r = anp.dot(Phi, anp.dot(net.forward_traced(theta, G)[:, 0], BW)) - inst["y"]
+        return anp.dot(r, r)
+
+    ref = autograd.grad(F)(inst["w"])
+    ours = truncated_objective_gradient(space, net, inst["w"], inst["X"], inst["y"])
+    assert np.allclose(ours, ref, rtol=1e-11, atol=1e-12 * np.linalg.norm(ref))
+    assert np.isclose(truncated_objective(space, net, inst["w"], inst["X"], inst["y"]),
+                      F(inst["w"]), rtol=1e-12)
+
+
+def test_sigmoid_product_jacobian_matches_autograd():
+    m, theta, X = SigmoidProduct(), np.array([0.3, -1.2, 0.7]), np.array([[0.2], [0.6]])
+    assert np.allclose(jacobian(m, theta, X), jacobian(m, theta, X, method="autograd"),
+                       rtol=1e-14, atol=1e-15)
+
+
+def test_dead_units_match_a_fine_grid_scan():
+    rng = np.random.default_rng(5)
+    for K in (1, 2):
+        net = Feedforward([K, 8, 1], "relu")
+        w = net.init(rng)
+        (W, b), _ = net.unflatten(w)
+        t = np.linspace(0, 1, 65)
+        grid = t[:, None] if K == 1 else np.array(np.meshgrid(t, t)).reshape(2, -1).T
+        scan = [j for j in range(8) if np.all(grid @ W[j] + b[j] < 0)]
+        assert dead_units(net, w) == scan
+
+
+def test_euler_relations_hold_on_the_derivative_samples():
+    inst = network_instance(2, 1, 5, "relu", 1, 8, N=32)
+    space, net = _space(inst), _net(inst)
+    D = np.asarray(jacobian(net, inst["w"], space.grid())).T
+    Z = euler_relations(net, inst["w"])
+    assert np.max(np.abs(Z @ D)) < 1e-13 * np.max(np.abs(D)) * np.max(np.abs(Z))
+
+
+def test_dead_unit_deficiency_in_exact_arithmetic():
+    inst = kill_units(network_instance(1, 3, 5, "relu", 1, 9, N=128), [1, 3])
+    H = disparity_matrix(_space(inst), _net(inst), inst["w"])
+    M, K = H.shape[0], 1
+    assert exact_rank(H) <= M - (K + 2) * 2
+    assert exact_rank(H[[m for j in (1, 3) for m in unit_indices(_net(inst), j)]]) == 0
+
+
+def test_duplicate_unit_deficiency_in_exact_arithmetic():
+    inst = duplicate_unit(network_instance(1, 3, 4, "tanh", 1, 10, scale=10.0, N=128), 0, 2)
+    net = _net(inst)
+    H = disparity_matrix(_space(inst), net, inst["w"])
+    a, b = unit_indices(net, 0), unit_indices(net, 2)
+    assert np.array_equal(H[a], H[b])
+    assert exact_rank(np.vstack([H, H[a] - H[b]])) <= H.shape[0] - 3
+    assert exact_rank(H) <= H.shape[0] - 3
+
+
+def test_counterexample_dynamics():
+    space = CanonicalSpace(1, 0, 16)
+    run = armijo_descent(space, SigmoidProduct(), np.zeros(3), np.array([[0.5]]),
+                         np.array([2.0]), 500, 0.5)
+    assert np.all(run["w"][1:] == 0.0)  # u = v = 0 forever
+    assert np.all(run["sigma_L"] > 0)  # H has rank L = 1 at every iterate
+    assert 1.0 < run["F"][-1] < 1.01  # and the loss tends to 1, not 0
+    assert np.all(np.diff(run["F"]) <= 0)
+
+
+def test_gauss_newton_decreases_the_truncated_loss():
+    inst = network_instance(1, 2, 6, "tanh", 4, 12, scale=10.0, N=256)
+    space, net = _space(inst), _net(inst)
+    w = gauss_newton(space, net, inst["w"], inst["X"], inst["y"])
+    assert truncated_objective(space, net, w, inst["X"], inst["y"]) < 1e-20
+
+
+def test_canonical_space_and_strategy_argument_validation():
+    with pytest.raises(ValueError):
+        CanonicalSpace(3, 1, 64)
+    with pytest.raises(ValueError):
+        CanonicalSpace(1, 10, 16)
+    with pytest.raises(ValueError):
+        interior_samples(np.random.default_rng(0), 3, 2, 5)
+    with pytest.raises(ValueError):
+        network_instance(1, 1, 3, "cosine", 2, 0)
+    with pytest.raises(ValueError):
+        duplicate_unit(network_instance(1, 1, 3, "relu", 2, 0), 1, 1)
+    X = interior_samples(np.random.default_rng(1), 1, 7, 7)[:, 0]
+    assert np.all((X >= 0.1) & (X <= 0.9)) and np.min(np.diff(np.sort(X))) > 0.4 / 7
+
+
+@settings(max_examples=5, deadline=None)
+@given(networks(K=st.sampled_from([1, 2]), activation=st.sampled_from(["relu", "tanh"])))
+def test_network_strategy_meets_its_contract(inst):
+    L = (2 * inst["n"] + 1) ** inst["K"]
+    assert inst["w"].size >= L and 1 <= inst["X"].shape[0] <= L
+    assert np.all((inst["X"] >= 0.1) & (inst["X"] <= 0.9))
+    assert not dead_units(_net(inst), inst["w"]) or inst["activation"] != "relu"
+
+
+# ------------------------------------------------------------------------------------------
+# claims: strategies hold, controls are violated, parse rejects, JSON round trips
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_strategy_instances_hold(claim):
+    n = 2 if claim.id in ("j19.thm2", "j19.ours2") else 4
+    for inst in sample_instances(claim.strategy("ci"), CI, n):
+        verdict = claim.check(inst)
+        assert verdict.status is Status.HOLDS, (claim.id, verdict.message, verdict.diagnostics)
+
+
+CONTROLS = [(c, k) for c in CLAIMS for k in c.controls]
+
+
+@pytest.mark.parametrize("claim,control", CONTROLS, ids=lambda x: getattr(x, "id", None)
+                         or getattr(x, "name", ""))
+def test_control_is_violated(claim, control):
+    run = run_control(claim, control, CI)
+    assert run.passed and run.verdict["status"] == "violated", run.counts
+
+
+def _example(claim):
+    for control in claim.controls:
+        for inst in control.fixed_instances():
+            return inst
+    return next(iter(sample_instances(claim.strategy("ci"), CI, 1)))
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_json_round_trip(claim):
+    strat = next(iter(sample_instances(claim.strategy("ci"), CI, 1)))
+    control = claim.controls[0]
+    for inst, drop in ((strat, None), (control.fixed_instances()[0], control.drops)):
+        params = json.loads(json.dumps(to_jsonable(inst)))
+        again = claim.parse(params)
+        assert claim.check(again, drop=drop).status is claim.check(inst, drop=drop).status
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_parse_rejects_malformed(claim):
+    params = to_jsonable(_example(claim))
+    T = len(params["y"])
+    bad = [
+        {k: v for k, v in params.items() if k != "X"},
+        {k: v for k, v in params.items() if k != "y"},
+        {**params, "y": [1.0] * (T + 1)},
+        {**params, "X": "not an array"},
+        {**params, "X": [[float("nan")]] * T},
+        {**params, "X": [[2.0] * len(params["X"][0])] * T},
+        {**params, "K": 3},
+        {**params, "n": -1},
+        [1, 2, 3],
+    ]
+    if "w" in params:
+        bad += [{**params, "w": params["w"][:-1]}, {**params, "w": "w"}]
+    if "activation" in params:
+        bad.append({**params, "activation": "cosine"})
+    if "dead" in params:
+        bad += [{**params, "dead": [99]}, {**params, "dead": []}, {**params, "dead": [0, 0]}]
+    if "pair" in params:
+        bad.append({**params, "pair": [0.5, 1]})
+    if "steps" in params:
+        bad += [{**params, "steps": 0}, {**params, "step_rule": "newton"}]
+    for p in bad:
+        with pytest.raises(BadInput):
+            claim.parse(p)
+
+
+def test_reproduction_shows_the_dead_network_stalling():
+    rep = BY_ID["j19.s3.3.1"].reproductions[0].run("ci")
+    series = {s["label"]: s["y"] for s in rep["series"]}
+    healthy, one_live = "healthy", "3 of 4 units dead (rank 3 = L)"
+    dead = "4 of 4 units dead (rank 1 < L)"
+    for label in (healthy, one_live):
+        assert series[f"F, {label}"][-1] < 1e-3 * series[f"F, {label}"][0]
+        assert min(series[f"sigma_L(H), {label}"]) > 1e-4
+    assert series[f"F, {dead}"][-1] > 0.5 * series[f"F, {dead}"][0] > 0
+    assert max(series[f"sigma_L(H), {dead}"]) < 1e-12
+
+
+def test_rank_drop_is_predicted_exactly_for_dead_units():
+    base = network_instance(1, 4, 9, "relu", 1, 77, N=512)  # L = 9, 2h+1 = 19
+    claim = BY_ID["j19.s3.3.1"]
+    for k in (1, 3, 5, 6):
+        inst = {**kill_units(base, list(range(k))), "dead": list(range(k))}
+        v = claim.check(inst)
+        assert v.status is Status.HOLDS, v.diagnostics
+        assert v.diagnostics["rank"] == min(9, 2 * (9 - k) + 1)
+
+
+def test_rank_drop_is_predicted_exactly_for_duplicated_units():
+    base = network_instance(1, 6, 6, "relu", 1, 78, N=512)  # L = 13 = 2h+1
+    full = BY_ID["j19.s3.3.3"].check(base)
+    assert full.status is Status.HOLDS and full.diagnostics["rank"] == 13
+    inst = {**duplicate_unit(base, 2, 4), "pair": [2, 4]}
+    v = BY_ID["j19.s3.3.2"].check(inst)
+    assert v.status is Status.HOLDS, v.diagnostics
+    assert v.diagnostics["rank"] == v.diagnostics["rank_predicted"] == 2 * 5 + 1
