@@ -246,3 +246,34 @@ def test_table2_small():
     out = mod.table2("ci", names=("Semeion",))
     assert out["table"]["rows"][0][5] == "rank n certified"
     assert out["table"]["rows"][0][4] == math.ceil(2 * 1000 / 513) == 4
+
+
+def test_exploitation_problem_against_pinv_and_gd():
+    claim, inst = _one("k22.thm4")
+    P = mod._exploitation_problem(inst)
+    model = P["model"]
+    _, Ws, _ = model.split(inst["theta"])
+    Y, n = inst["Y"], inst["X"].shape[0]
+    B2, lam = 0.0, 0.0
+    for j, A in enumerate(P["As"]):
+        w = Ws[j].reshape(-1)
+        B2 += float(np.sum((np.linalg.pinv(A) @ (A @ w - Y[:, j])) ** 2))
+        lam = max(lam, 2.0 / n * float(np.linalg.eigvalsh(A.T @ A)[-1]))
+    assert math.isclose(P["B0"], math.sqrt(B2), rel_tol=1e-6)
+    assert P["Lhat"] >= lam  # L^ bounds the smoothness of the exploitation objective
+    # the GD limit from theta^tau is the least-squares point nearest theta^tau_(H-1): GD never
+    # moves the null-space component of A, and neither does theta_inf
+    theta = inst["theta"].copy()
+    obj = mod.Objective(model, inst["X"], Y, mod.get_loss("squared"))
+    hidden = model.hidden_slice()
+    for _ in range(200):
+        theta[hidden] -= (1.0 / P["Lhat"]) * obj.grad_hidden(theta)
+    p = P["p"]
+    for j, A in enumerate(P["As"]):
+        N = np.eye(p) - np.linalg.pinv(A) @ A
+        block = slice(hidden.start + j * p, hidden.start + (j + 1) * p)
+        w0 = inst["theta"][block]
+        assert np.linalg.norm(N @ (theta[block] - w0)) < 1e-8 * (1 + np.linalg.norm(w0))
+        assert np.linalg.norm(N @ (P["theta_inf"][block] - w0)) < 1e-8 * (1 + np.linalg.norm(w0))
+        assert np.allclose(A @ P["theta_inf"][block], Y[:, j], atol=1e-8)
+    assert obj.value(theta) < obj.value(inst["theta"])
