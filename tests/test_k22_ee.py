@@ -203,7 +203,7 @@ def test_parse_rejects_malformed(claim_id):
     claim, inst = _one(claim_id)
     params = to_jsonable(inst)
     for key in list(params):
-        if key in ("witness", "gate"):
+        if key in ("witness", "gate", "eps_bar"):
             continue
         broken = dict(params)
         del broken[key]
@@ -226,7 +226,9 @@ def test_ee_parse_rejects_wrong_theta_and_loss():
     with pytest.raises(BadInput):
         claim.parse({**params, "theta": params["theta"][:-1]})
     with pytest.raises(BadInput):
-        claim.parse({**params, "loss": "logistic"})
+        claim.parse({**params, "loss": "hinge"})
+    with pytest.raises(BadInput):  # logistic targets must be +-1
+        claim.parse({**params, "loss": "logistic", "Y": [[0.5]] * len(params["Y"])})
     with pytest.raises(BadInput):
         claim.parse({**params, "body_widths": [2, "a"]})
 
@@ -277,3 +279,21 @@ def test_exploitation_problem_against_pinv_and_gd():
         assert np.linalg.norm(N @ (P["theta_inf"][block] - w0)) < 1e-8 * (1 + np.linalg.norm(w0))
         assert np.allclose(A @ P["theta_inf"][block], Y[:, j], atol=1e-8)
     assert obj.value(theta) < obj.value(inst["theta"])
+
+
+def test_sublevel_distance_brackets_the_projection():
+    claim = get("k22.thm5")
+    inst = next(iter(sample_instances(mod._ee_strategy("ci", ("logistic",)), CI, 1)))
+    P = mod._exploitation_problem(inst)
+    assert P["B"] <= P["B_up"] <= P["B"] * (1 + 1e-6)
+    # independent: along random rays from w_tau the sublevel set is never nearer than B_lo
+    Y = inst["Y"]
+    w0 = np.concatenate([W.reshape(-1) for W in P["model"].split(inst["theta"])[1]])
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        d = rng.standard_normal(w0.size)
+        d /= np.linalg.norm(d)
+        r = next((r for r in np.geomspace(1e-3, 1e7, 400)
+                  if mod._exploitation_loss(P, w0 + r * d, Y)[0] <= inst["eps_bar"]), None)
+        assert r is None or r >= P["B"]
+    assert claim.check(inst).status is Status.HOLDS

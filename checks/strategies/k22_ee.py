@@ -50,6 +50,7 @@ _S_N, _S_MX, _S_V = st.integers(10, 40), st.integers(2, 4), st.floats(1.0, 10.0)
 _E_N, _E_H, _E_MY, _E_V = st.integers(10, 24), st.integers(8, 14), st.integers(1, 2), \
     st.floats(5.0, 20.0)
 _E_TAU, _E_EPS, _E_K = st.integers(20, 100), st.floats(1e-3, 1e-1), st.integers(200, 2000)
+_E_EPSBAR = st.sampled_from((0.1, 0.03, 0.01))
 
 
 def _check_int(name: str, value: Any, lo: int) -> None:
@@ -176,11 +177,17 @@ def exploitation_instances(
     epsilon: float | SearchStrategy = _E_EPS,
     K: int | SearchStrategy = _E_K,
     width_factor: float = 1.5,
+    loss: str | SearchStrategy = "squared",
+    eps_bar: float | SearchStrategy = _E_EPSBAR,
 ) -> SearchStrategy[dict[str, Any]]:
     """``theta^tau`` instances for Theorems 4 and 5 (catalogue ``k22.alg.ee-wrapper``
     instances): ``m_x = 2``, a tanh body ``[2, hidden]``, ``m_H = ceil(width_factor n /
-    m_{H-1})``, squared loss, ``tau`` steps of GD (learning rate 0.05) then the perturbation,
-    and ``K`` exploitation steps for the oracle to run."""
+    m_{H-1})``, ``tau`` steps of GD (learning rate 0.05) then the perturbation, and ``K``
+    exploitation steps for the oracle to run. ``loss="squared"`` (``eps_bar = 0``) or
+    ``"logistic"`` (targets ``sign(sin(3 x_1 + j) + x_2 / 2)``, ``eps_bar`` drawn; the
+    catalogue uses 0.1, 0.03, 0.01)."""
+    if isinstance(loss, str) and loss not in ("squared", "logistic"):
+        raise InvalidArgument(f"loss={loss!r}; choose 'squared' or 'logistic'")
     for name, v in (("n", n), ("hidden", hidden), ("m_y", m_y), ("tau", tau), ("K", K)):
         _check_int(name, v, 1)
     _check_pos("varsigma", varsigma)
@@ -194,12 +201,17 @@ def exploitation_instances(
         vs = float(draw(resolve(varsigma)))
         m_H = math.ceil(width_factor * n_ / (h + 1))
         rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        loss_ = draw(resolve(loss))
         X, Y = sine_data(rng, n_, 2, my)
+        eb = 0.0
+        if loss_ == "logistic":
+            Y = np.where(Y >= 0, 1.0, -1.0)
+            eb = float(draw(resolve(eps_bar)))
         model = EEModel([2, h], "tanh", m_H, my, vs)
         theta = explored_theta(model, X, Y, rng, tau=draw(resolve(tau)), lr=0.05,
-                               epsilon=float(draw(resolve(epsilon))))
+                               epsilon=float(draw(resolve(epsilon))), loss=loss_)
         return {"X": X, "Y": Y, "body_widths": [2, h], "activation": "tanh", "m_H": m_H,
-                "m_y": my, "varsigma": vs, "theta": theta, "loss": "squared",
-                "K": int(draw(resolve(K)))}
+                "m_y": my, "varsigma": vs, "theta": theta, "loss": loss_,
+                "K": int(draw(resolve(K))), "eps_bar": eb}
 
     return build()
