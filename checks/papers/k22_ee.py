@@ -405,7 +405,9 @@ def _exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
     """The exploitation phase as least squares in ``w = theta_(H-1)`` (catalogue
     ``k22.def.phi``): the maps ``A^(j)``, ``L^ = (L/n) ||Z||^2`` with ``Z_i = max_j
     ||A^(j)_i||``, the GD limit ``w_inf = w_tau - A^+ (A w_tau - y)`` (the nearest
-    least-squares point), ``B_0 = ||w_inf - w_tau||`` and ``min L^``."""
+    least-squares point), ``B_0 = ||w_inf - w_tau||`` and ``min L^``. For the logistic loss,
+    ``B`` is the certified lower bound on ``B_eps_bar`` (:func:`_sublevel_distance`) and
+    ``inf_term = eps_bar``; ``B`` and ``inf_term`` are what the bounds use."""
     model = _frozen(inst)
     X, Y, n = inst["X"], inst["Y"], inst["X"].shape[0]
     As = model.linear_maps(inst["theta"], X)
@@ -566,7 +568,7 @@ def _sgd_bound(inst: Mapping[str, Any], P: Mapping[str, Any], power: float = 0.6
     L^``, averaged over
     ``SGD_RUNS`` runs; ``G^2`` = the largest conditional second moment ``(1/n) sum_i ||grad
     l_i||^2`` seen; tolerance ``MC_Z`` standard errors of the Monte Carlo mean."""
-    model, As, Lhat, B0, n, p = P["model"], P["As"], P["Lhat"], P["B"], P["n"], P["p"]
+    model, As, Lhat, B, n, p = P["model"], P["As"], P["Lhat"], P["B"], P["n"], P["p"]
     loss = P["loss"]
     Y = inst["Y"]
     m_y = len(As)
@@ -598,7 +600,7 @@ def _sgd_bound(inst: Mapping[str, Any], P: Mapping[str, Any], power: float = 0.6
         G2 = max(G2, G2k)
         best = np.minimum(best, L)
         mean, se = float(best.mean()), float(best.std(ddof=1) / math.sqrt(SGD_RUNS))
-        rhs = P["inf_term"] + (B0 * B0 + G2 * sum_a2) / (2.0 * sum_a)
+        rhs = P["inf_term"] + (B * B + G2 * sum_a2) / (2.0 * sum_a)
         rel = (rhs - mean) / rhs
         if worst is None or rel < worst[0]:
             worst = (rel, k + 1, mean, se, rhs)
