@@ -247,13 +247,16 @@ def _against_baseline(ledger, args, compare, load_ledger, corrupt) -> list[str]:
 
 def _report(ledger: dict[str, Any], out: Path) -> None:
     try:
-        from reports import build_report
+        from reports import LedgerError, ReportError, build_report
     except ImportError as exc:
         raise CliError(
             f"cannot build the report ({exc}); install the extra: pip install '.[report]', "
             "or pass --no-report"
         ) from None
-    html, pdf = build_report(ledger, out)
+    try:
+        html, pdf = build_report(ledger, out)
+    except (ReportError, LedgerError) as exc:
+        raise CliError(f"report: {exc} (the ledger was written)") from None
     print(f"report: {html}, {pdf}", file=sys.stderr)
 
 

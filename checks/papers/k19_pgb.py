@@ -1,0 +1,1021 @@
+"""Kawaguchi, Huang & Kaelbling (2019), Section 3: gradient basis and perturbable gradient basis.
+
+Claims (catalogue ``kawaguchi2019_pgb.md``): Assumption 2 as a checker (``k19.asm2``),
+Theorem 1 with its quantitative form at approximate critical points (``k19.thm1``,
+``k19.ours1``), Lemma 2, Theorem 2 with its quantitative form (``k19.thm2``, ``k19.ours2``),
+Lemmas 3 and 1, Examples 1-3.
+
+What is exact and what goes through constructions: Theorem 1 and its gap identity are checked
+exactly (least squares on the whole gradient basis, with a certified rank). Theorem 2 quantifies
+over every finite ``S`` in ``V[theta, eps]``, which cannot be enumerated: it is checked only for
+the explicit sets the proofs build (``W2 -> W2 + eps a e_j^T``, ``a`` in ``Null(W3)``), at local
+minima certified by construction (a lifted scalar local minimum), and its falsifiable direction
+``min_alpha L~ >= L`` is what the verdict tests.
+
+Instances: ``family`` (a key of :data:`theory.models.basis.FAMILIES`), ``widths``, ``loss``,
+``X`` (``m x d_x``; for ``basis`` the feature matrix ``Phi``), ``Y`` (``m x d_y``), ``lambda``
+(``m``, positive), ``theta``; the PGB claims add ``eps`` and ``S`` (``|S| x d_theta``, rows are the
+directions ``S_j``).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+from hypothesis import strategies as st
+
+from checks.framework import (
+    Claim,
+    Control,
+    Hypothesis,
+    Reproduction,
+    Tolerance,
+    decide,
+    decide_flag,
+)
+from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.registry import register
+from checks.strategies import k19_pgb as strat
+from theory.gradient_basis import (
+    gb_infimum_convex,
+    model_report,
+    range_basis,
+    sample_weights,
+    squared_report,
+)
+from theory.losses import LOSSES, Loss
+from theory.models.basis import (
+    FAMILIES,
+    example2_layers,
+    make_model,
+    model_jacobian,
+    relu_features,
+    skip2_features,
+    squared_objective,
+)
+from theory.numerics import gamma, unit_roundoff
+from theory.optimize import second_order_test
+from theory.pgb import membership, stacked_jacobian
+
+__all__ = ["WELSCH", "parse", "parse_example2", "parse_pgb"]
+
+# The nonconvex Welsch loss 1 - exp(-(q - y)^2 / 2): the control that drops Assumption 1.
+WELSCH = Loss(
+    "welsch",
+    lambda f, y: 1.0 - np.exp(-0.5 * (f - y) ** 2),
+    lambda f, y: (f - y) * np.exp(-0.5 * (f - y) ** 2),
+    lambda f, y: (1.0 - (f - y) ** 2) * np.exp(-0.5 * (f - y) ** 2),
+    "real",
+)
+_ALL_LOSSES = {**LOSSES, "welsch": WELSCH}
+_INPUT_DIM = {"basis": 0, "product": 1, "affine-offset": 1, "tanh-neuron": 1, "tanh2": 0,
+              "tanh2-nobias": 0, "lintop": 0, "skip2": 0}
+
+
+# --------------------------------------------------------------------------------- parsing
+
+def _widths(params) -> list[int]:
+    w = params["widths"]
+    if not isinstance(w, list | tuple) or not all(
+        isinstance(v, int | np.integer) and not isinstance(v, bool) and 1 <= v <= 512 for v in w
+    ):
+        raise BadInput("widths: expected a list of integers in [1, 512]")
+    return [int(v) for v in w]
+
+
+def parse(params) -> dict:
+    """JSON params -> instance for the gradient-basis claims (see the module docstring)."""
+    require(params, "family", "widths", "loss", "X", "Y", "lambda", "theta")
+    family, loss = params["family"], params["loss"]
+    if not isinstance(family, str) or family not in FAMILIES:
+        raise BadInput(f"family: expected one of {', '.join(FAMILIES)}, got {family!r}")
+    if not isinstance(loss, str) or loss not in _ALL_LOSSES:
+        raise BadInput(f"loss: expected one of {', '.join(_ALL_LOSSES)}, got {loss!r}")
+    widths = _widths(params)
+    try:
+        model = make_model(family, widths)
+    except ValueError as exc:  # wrong number of widths
+        raise BadInput(f"widths: {exc}") from None
+    except TypeError:
+        raise BadInput(f"widths: wrong number of widths for family {family!r}") from None
+    X = matrix(params, "X")
+    m = X.shape[0]
+    d_x = model.d_theta if family == "basis" else (_INPUT_DIM[family] or widths[0])
+    if X.shape[1] != d_x:
+        raise BadInput(f"X: expected {d_x} columns for {family} {widths}, got {X.shape[1]}")
+    Y = matrix(params, "Y", (m, model.d_y))
+    lam = vector(params, "lambda", m)
+    if np.any(lam <= 0):
+        raise BadInput("lambda: weights must be positive")
+    theta = vector(params, "theta", model.d_theta)
+    return {"family": family, "widths": widths, "loss": loss, "X": X, "Y": Y, "lambda": lam,
+            "theta": theta}
+
+
+def parse_pgb(params) -> dict:
+    """:func:`parse` plus ``eps`` (> 0) and ``S`` (``|S| x d_theta``)."""
+    inst = parse(params)
+    inst["eps"] = real(params, "eps", lo=0.0, hi=1.0)
+    inst["S"] = matrix(params, "S", (None, inst["theta"].size))
+    return inst
+
+
+# ------------------------------------------------------------------------- shared pieces
+
+def _model(inst):
+    return make_model(inst["family"], inst["widths"])
+
+
+def _report(inst):
+    return model_report(_model(inst), inst["theta"], inst["X"], inst["Y"], inst["lambda"])
+
+
+def _size(inst) -> dict:
+    return {"m": inst["X"].shape[0], "d_theta": inst["theta"].size, "d_y": inst["Y"].shape[1]}
+
+
+def _squared(inst):
+    return inst["loss"] == "squared" or f"loss {inst['loss']!r}: this oracle is for squared loss"
+
+
+def _convex(inst):
+    return inst["loss"] in LOSSES or f"loss {inst['loss']!r} is not convex (Assumption 1)"
+
+
+def _structure(inst):
+    model = _model(inst)
+    if model.g is None:
+        return f"family {inst['family']!r} has no map g with f_X = J g (Assumption 2)"
+    rep = _report(inst)
+    if rep.structure_residual > rep.structure_tol:
+        return f"||J g - f_X|| = {rep.structure_residual:.3g} > {rep.structure_tol:.3g}"
+    return True
+
+
+def _critical(inst):
+    rep = _report(inst)
+    return rep.critical or (
+        f"certified gap {rep.bound_hi:.3g} exceeds rounding {rep.tau_round:.3g} "
+        f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
+
+
+def _hessian_test(inst):
+    model = _model(inst)
+    _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
+    return second_order_test(hess(inst["theta"]), inst["Y"].size + model.d_theta)
+
+
+def _second_order(inst):
+    ok, lo, tau = _hessian_test(inst)
+    return ok or f"Hessian lambda_min = {lo:.3g} < -{tau:.3g}: not a local minimum"
+
+
+def _hessian_diagnostics(inst) -> dict:
+    ok, lo, tau = _hessian_test(inst)
+    return {"hess_min_eig": lo, "hess_tau": tau, "second_order_ok": ok}
+
+
+def _local_min(inst):
+    crit = _critical(inst)
+    return _second_order(inst) if crit is True else crit
+
+
+def _in_V(inst):
+    mem = _membership(inst)
+    if mem.ok:
+        return True
+    return (f"S not in V[theta, eps]: max ||S_j|| = {mem.max_norm:.3g}, "
+            f"max output change {mem.max_change:.3g} > {mem.tolerance:.3g}")
+
+
+def _membership(inst):
+    model = _model(inst)
+    return membership(lambda t: np.asarray(model.outputs(t, inst["X"])), inst["theta"],
+                      inst["eps"], list(inst["S"]), depth=len(inst["widths"]))
+
+
+H_SQUARED = Hypothesis("squared-loss", r"\ell(q,y)=\|q-y\|_2^2", _squared)
+H_CONVEX = Hypothesis("asm1-convex-loss", r"\ell_{y_i}\ \text{differentiable and convex}",
+                      _convex)
+H_STRUCT = Hypothesis("asm2-model-structure",
+                      r"f_X(\theta)=J(\theta)g(\theta)\ \text{(Assumption 2)}", _structure)
+H_CRIT = Hypothesis("critical", r"\nabla L(\theta)=0,\ \theta\notin\Omega", _critical)
+H_LOCMIN = Hypothesis("local-minimum",
+                      r"\theta\ \text{local minimum},\ \theta\notin\tilde\Omega", _local_min)
+H_INV = Hypothesis("S-in-V", r"S\subseteq_{\rm fin}V[\theta,\varepsilon],\ 0\in S", _in_V)
+
+
+# --------------------------------------------------------------------- control instances
+
+def _affine_offset_instance() -> dict:
+    """``f = theta x + 1`` (no ``g``), ``y_i = -1``, at its unique critical point (exact)."""
+    rng = np.random.default_rng(1904)
+    m = 8
+    x = rng.uniform(0.5, 2.0, m)
+    lam = rng.uniform(0.2, 2.0, m)
+    y = -np.ones(m)
+    theta = np.sum(lam * x * (y - 1.0)) / np.sum(lam * x * x)
+    return {"family": "affine-offset", "widths": [1, 1], "loss": "squared", "X": x[:, None],
+            "Y": y[:, None], "lambda": lam, "theta": np.array([theta])}
+
+
+def _tanh_neuron_instance() -> dict:
+    """``f = tanh(theta x)`` (no ``g``) at a local minimum found by Newton's method in 1-D."""
+    rng = np.random.default_rng(1905)
+    m = 10
+    x = rng.uniform(-2.0, 2.0, m)
+    y = np.tanh(0.8 * x) + 0.3 * rng.standard_normal(m)
+    lam = rng.uniform(0.2, 2.0, m)
+    model = make_model("tanh-neuron", (1, 1))
+    _, grad, hess = squared_objective(model, x[:, None], y[:, None], lam)
+    t = np.array([0.8])
+    for _ in range(50):
+        t = t - grad(t) / hess(t)[0]
+    return {"family": "tanh-neuron", "widths": [1, 1], "loss": "squared", "X": x[:, None],
+            "Y": y[:, None], "lambda": lam, "theta": t}
+
+
+def _saddle_instance() -> dict:
+    """``f = w2 w1 x`` at the strict saddle ``theta = 0`` with ``S = {0, e_1, e_2}``."""
+    rng = np.random.default_rng(1906)
+    m = 8
+    x = rng.standard_normal(m)
+    y = 1.5 * x + 0.3 * rng.standard_normal(m)
+    return {"family": "product", "widths": [1, 1], "loss": "squared", "X": x[:, None],
+            "Y": y[:, None], "lambda": rng.uniform(0.2, 2.0, m), "theta": np.zeros(2),
+            "eps": 1e-2, "S": np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]])}
+
+
+@functools.cache
+def _controls_cache() -> dict:
+    return {
+        "affine": _affine_offset_instance(),
+        "tanh": _tanh_neuron_instance(),
+        "saddle": _saddle_instance(),
+        "noncritical": strat.build_tanh2(11, 2, 3, 1, 12, 1),
+        "skip-start": strat.build_planted("skip2", (2, 3, 2, 2), 5, 12, False),
+        "lifted": strat.build_lintop_lifted(3, 2, 3, 2, 2, 30),
+    }
+
+
+def _ctrl(name):
+    return lambda: [_controls_cache()[name]]
+
+
+# ------------------------------------------------------------------- k19.thm1 (Theorem 1)
+
+def _uncertain_rank(rep):
+    """``inconclusive`` when the rank of ``J_hat`` is not certified (a singular value in the
+    ambiguity band): the infimum and ``sigma_min^+`` both depend on it."""
+    if rep.rank_certain:
+        return None
+    return decide_flag(None, message="rank of Lambda^{1/2} J not certified (singular value in "
+                       "the ambiguity band): the infimum cannot be decided",
+                       diagnostics=rep.diagnostics())
+
+
+def measure_thm1(inst):
+    """``L(theta)`` against ``inf_alpha L_theta(alpha)`` (least squares on ``J_hat``)."""
+    rep = _report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
+    credit = rep.bound_hi if rep.critical else 0.0
+    tol = Tolerance(rep.tau_round + credit,
+                    f"tau_round + certified gap of an approximate critical point "
+                    f"(||grad L||+err)^2/(4 s_min+^2) [k19.ours1], credited only when it is "
+                    f"below tau_round; tau_round = {rep.tau_derivation}")
+    return decide(rep.L, rep.inf, relation="==", tolerance=tol, scale=max(rep.L, rep.inf),
+                  diagnostics={**rep.diagnostics(), "size": _size(inst)})
+
+
+THM1 = Claim(
+    id="k19.thm1", paper="k19", source="Theorem 1 (Section 3.2), proof in Appendix A.1",
+    title="Critical points are optimal for the gradient-basis model",
+    statement=r"\nabla L(\theta)=0,\ \theta\notin\Omega\ \Rightarrow\ "
+              r"L(\theta)=\inf_{\alpha\in\mathbb R^{d_\theta}}L_\theta(\alpha),\quad "
+              r"L_\theta(\alpha)=\sum_i\lambda_i\ell\big(\textstyle\sum_k\alpha_k\partial_kf_{x_i}"
+              r"(\theta),y_i\big)",
+    measure=measure_thm1, parse=parse,
+    strategy=lambda profile: strat.tanh2_points(trained=True),
+    hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
+    controls=[
+        Control("affine-offset", drops="asm2-model-structure",
+                description="f = theta x + 1 with y = -1 at its exact critical point: the fixed "
+                "offset is not in span{x}, and L exceeds inf L_theta (catalogue: factor 4)",
+                instances=_ctrl("affine")),
+        Control("tanh-neuron", drops="asm2-model-structure",
+                description="f = tanh(theta x) at a local minimum: no g exists and L falls "
+                "below inf L_theta (the equality fails in the other direction)",
+                instances=_ctrl("tanh")),
+    ],
+    decides="L(theta) and the least-squares infimum over range(Lambda^{1/2} J) (min with "
+    "L_theta(g)) agree within rounding plus the certified gap ||grad L||^2/(4 s_min+^2) of an "
+    "approximate critical point; theta counts as critical when that gap is below rounding.",
+    errata=[
+        "The conclusion display is lost in the seed; restated from the proof in A.1.",
+        "'Critical point' is read as grad L(theta) = 0 with theta outside Omega; numerically, "
+        "as: the certified gap bound of k19.ours1 is below the rounding error of L.",
+        "The oracle covers the squared loss; other convex losses are checked in k19.ex1.",
+    ],
+    size=_size, max_examples={"ci": 8},
+)
+
+
+# ---------------------------------------------------------- k19.ours1 (quantitative gap)
+
+def measure_ours1(inst):
+    """``L - inf`` against ``||grad L||^2 / (4 s_min+^2)``, plus the identity and lower bound."""
+    rep = _report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
+    diag = {**rep.diagnostics(), "size": _size(inst)}
+    err = rep.bound_hi - rep.bound_hi_exact
+    main = decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
+        rep.tau_round + err, f"tau_round + rounding of grad L in the bound; tau_round = "
+        f"{rep.tau_derivation}"), scale=max(rep.L, rep.bound_hi_exact), diagnostics=diag)
+    lo_err = rep.bound_lo - (max(rep.grad_norm - rep.grad_err, 0.0) ** 2
+                             / (4 * rep.s_max**2) if rep.rank else 0.0)
+    lower = decide(rep.gap, rep.bound_lo, relation=">=", tolerance=Tolerance(
+        rep.tau_round + lo_err, "tau_round + rounding of grad L in the lower bound"),
+        scale=max(rep.L, rep.bound_lo), diagnostics=diag)
+    ident = decide(rep.gap, rep.proj_gap, relation="==", tolerance=Tolerance(
+        2 * rep.tau_round, "2 tau_round (both sides carry the least-squares rounding)"),
+        scale=max(rep.L, rep.proj_gap), diagnostics=diag)
+    for part, verdict in (("lower bound", lower), ("identity ||P r||^2", ident)):
+        if str(verdict.status) == "violated":
+            verdict.message = f"{part} fails"
+            return verdict
+    return main
+
+
+OURS1 = Claim(
+    id="k19.ours1", paper="k19", source="ours (catalogue k19.lem.gb-gap-quantitative)",
+    title="Gradient-basis gap at approximate critical points (squared loss)",
+    statement=r"\frac{\|\nabla L\|^2}{4\sigma_{\max}(\hat J)^2}\le L(\theta)-\inf_\alpha "
+              r"L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2\le\frac{\|\nabla L\|^2}"
+              r"{4\sigma^+_{\min}(\hat J)^2},\ \hat J=\Lambda^{1/2}J,\ \hat r=\Lambda^{1/2}r",
+    measure=measure_ours1, parse=parse,
+    strategy=lambda profile: st.one_of(strat.tanh2_points(trained="partial"),
+                                       strat.basis_tight_gap()),
+    hypotheses=[H_SQUARED, H_STRUCT],
+    controls=[
+        Control("affine-offset", drops="asm2-model-structure",
+                description="f = theta x + 1 at its critical point: grad L = 0 so the bound is "
+                "0, but L - inf L_theta is large (the identity needs f_X in range J)",
+                instances=_ctrl("affine")),
+    ],
+    reproductions=[Reproduction(
+        "gap-vs-bound", "Theorem 1 gap L - inf L_theta against the certified bound "
+        "||grad L||^2/(4 s_min+^2) along Levenberg-Marquardt runs of 2-layer tanh nets "
+        "(log10 of both); every point lies below the diagonal",
+        lambda profile: _gap_plot(profile))],
+    decides="Upper bound decided with rounding tolerance; the identity L - inf = ||P r||^2 and "
+    "the lower bound ||grad L||^2/(4 s_max^2) are checked too and reported if they fail.",
+    errata=[
+        "Proposed form ||P_J r||^2 <= ||J^T r||^2/sigma_min^+(J)^2 is right only for unit "
+        "weights: with lambda the projector and the singular values are those of "
+        "Lambda^{1/2} J and the residual is Lambda^{1/2} r; in terms of grad L = 2 J^T Lambda r "
+        "there is a factor 4 (for l = ||q-y||^2).",
+        "sigma_min^+ is the smallest singular value above the SVD backward-error threshold; tiny "
+        "but nonzero singular values make the bound loose, never wrong.",
+    ],
+    size=_size, max_examples={"ci": 10},
+)
+
+
+def _gap_plot(profile: str) -> dict:
+    n = {"ci": 10, "dev": 20}.get(profile, 60)
+    xs, ys, below = [], [], 0
+    for k in range(n):
+        inst = strat.build_tanh2(100 + k, 2, 3, 1 + k % 2, 10, k % 7)
+        rep = _report(inst)
+        below += rep.gap <= rep.bound_hi + rep.tau_round
+        if rep.gap > 0 and rep.bound_hi_exact > 0:
+            xs.append(math.log10(rep.bound_hi_exact))
+            ys.append(math.log10(rep.gap))
+    lo, hi = (min(xs + ys), max(xs + ys)) if xs else (0.0, 1.0)
+    return {
+        "title": "k19.ours1: gap L - inf L_theta vs bound ||grad L||^2/(4 s_min+^2)",
+        "series": [{"label": "instances", "x": xs, "y": ys},
+                   {"label": "gap = bound", "x": [lo, hi], "y": [lo, hi]}],
+        "xlabel": "log10 bound", "ylabel": "log10 gap",
+        "paper": "Theorem 1: the gap is 0 at critical points (no quantitative form).",
+        "ours": f"{below} of {n} instances have gap <= bound (+ rounding); {len(xs)} with "
+                "both positive are plotted",
+    }
+
+
+# ---------------------------------------------------------------------- k19.lem2 (Lemma 2)
+
+def measure_lem2(inst):
+    """``||sum_i lambda_i dl(f_i) d_k f_i||`` (through the Jacobian) at a critical point."""
+    model, rep = _model(inst), _report(inst)
+    loss = _ALL_LOSSES[inst["loss"]]
+    F = np.asarray(model.f(inst["theta"], inst["X"]))
+    w = sample_weights(inst["lambda"], model.d_y)
+    dl = w * loss.grad(F, inst["Y"]).reshape(-1)
+    J = model_jacobian(model, inst["theta"], inst["X"])
+    chain = J.T @ dl
+    level = 2 * rep.s_min_plus * math.sqrt(rep.tau_round) if rep.rank else 0.0
+    n = J.shape[0] + J.shape[1]
+    err = gamma(n) * float(np.abs(J).sum(axis=0).max() * np.abs(dl).sum())
+    tol = Tolerance(level + err, "2 s_min+(J_hat) sqrt(tau_round) (the gradient size the "
+                    "'critical' hypothesis allows) + gamma_n ||J||_1 ||Lambda dl||_1")
+    scale = float(np.linalg.norm(J, 2) * np.linalg.norm(dl))
+    return decide(float(np.linalg.norm(chain)), 0.0, relation="<=", tolerance=tol, scale=scale,
+                  diagnostics={"grad_norm_autograd": rep.grad_norm,
+                               "chain_rule_norm": float(np.linalg.norm(chain)),
+                               "size": _size(inst)})
+
+
+LEM2 = Claim(
+    id="k19.lem2", paper="k19", source="Lemma 2 (Appendix A.1)",
+    title="First-order condition through the model Jacobian",
+    statement=r"\nabla L(\theta)=0,\ \theta\notin\Omega\Rightarrow\sum_{i=1}^m\lambda_i\,"
+              r"\partial\ell_{y_i}(f_{x_i}(\theta))\,\partial_kf_{x_i}(\theta)=0\ \forall k",
+    measure=measure_lem2, parse=parse,
+    strategy=lambda profile: strat.tanh2_points(trained=True),
+    hypotheses=[H_SQUARED, H_CRIT],
+    controls=[Control("non-critical", drops="critical",
+                      description="a 2-layer tanh net after one Levenberg-Marquardt step: the "
+                      "chain-rule sum is far from 0", instances=_ctrl("noncritical"))],
+    decides="Criticality is certified with autograd's gradient of L; the lemma's sum is "
+    "formed independently from the analytic Jacobian and the loss derivative, and must vanish "
+    "to the level the criticality certificate allows.",
+    errata=["The conclusion display is lost; restated from the proof (it is the chain rule)."],
+    size=_size, max_examples={"ci": 6},
+)
+
+
+# ----------------------------------------------- k19.thm2 / k19.ours2 / k19.lem3 (Section 3.3)
+
+def _pgb_report(inst):
+    model = _model(inst)
+    X, Y, lam, theta, eps = inst["X"], inst["Y"], inst["lambda"], inst["theta"], inst["eps"]
+    S = list(inst["S"])
+    _, grad, _ = squared_objective(model, X, Y, lam)
+    J_S = stacked_jacobian(lambda t: model_jacobian(model, t, X), theta, eps, S)
+    grads = np.concatenate([grad(theta + eps * s) for s in S])
+    # g_S puts g(theta) on the block of S_j = 0 (the first zero direction), 0 elsewhere
+    zero = [k for k, s in enumerate(S) if not np.any(s)]
+    g_S = None
+    if zero and model.g is not None:
+        g_S = np.zeros(J_S.shape[1])
+        d = theta.size
+        g_S[zero[0] * d:(zero[0] + 1) * d] = model.g(theta)
+    F = np.asarray(model.f(theta, X))
+    return squared_report(F, Y, lam, J_S, grads, g_S), grads
+
+
+def measure_thm2(inst):
+    """``L(theta)`` against ``min_alpha L~_theta(alpha, eps, S)`` (least squares on ``J_S``)."""
+    rep, _ = _pgb_report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
+    credit = rep.bound_hi if _local_min(inst) is True else 0.0
+    tol = Tolerance(rep.tau_round + credit,
+                    "tau_round + sum_j(||grad L(theta+eps S_j)||+err)^2/(4 s_min+(J_S)^2) "
+                    "[k19.ours2], credited only at points passing the local-minimum test; "
+                    f"tau_round = {rep.tau_derivation} (for the stacked J_S)")
+    model = _model(inst)
+    w = np.sqrt(sample_weights(inst["lambda"], model.d_y))
+    rank_gb = range_basis(model_jacobian(model, inst["theta"], inst["X"]) * w[:, None]).rank
+    return decide(rep.L, rep.inf, relation="==", tolerance=tol, scale=max(rep.L, rep.inf),
+                  diagnostics={**rep.diagnostics(), "S_size": len(inst["S"]),
+                               "rank_gradient_basis": rank_gb, "rank_pgb": rep.rank,
+                               **_hessian_diagnostics(inst), "size": _size(inst)})
+
+
+def measure_ours2(inst):
+    """``L - min_alpha L~`` against ``sum_j ||grad L(theta + eps S_j)||^2 / (4 s_min+^2)``."""
+    rep, _ = _pgb_report(inst)
+    if (undecided := _uncertain_rank(rep)) is not None:
+        return undecided
+    err = rep.bound_hi - rep.bound_hi_exact
+    return decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
+        rep.tau_round + err, f"tau_round + rounding of the gradients; {rep.tau_derivation}"),
+        scale=max(rep.L, rep.bound_hi_exact),
+        diagnostics={**rep.diagnostics(), "S_size": len(inst["S"]), "size": _size(inst)})
+
+
+def measure_lem3(inst):
+    """``max_j ||grad L(theta + eps S_j)||`` at a local minimum."""
+    rep, grads = _pgb_report(inst)
+    d = inst["theta"].size
+    norms = [float(np.linalg.norm(grads[k * d:(k + 1) * d])) for k in range(len(inst["S"]))]
+    level = 2 * rep.s_min_plus * math.sqrt(rep.tau_round) if rep.rank else 0.0
+    tol = Tolerance(level + rep.grad_err, "2 s_min+(J_S) sqrt(tau_round) + gradient rounding: "
+                    "the gradient size at which the certified PGB gap reaches rounding")
+    return decide(max(norms), 0.0, relation="<=", tolerance=tol,
+                  scale=max(2 * rep.s_max * math.sqrt(rep.L), tol.value),
+                  diagnostics={"grad_norms": norms, "s_min_plus": rep.s_min_plus,
+                               "tau_round": rep.tau_round, **_hessian_diagnostics(inst),
+                               "size": _size(inst)})
+
+
+_PGB_ERRATA = [
+    "Eq. (3.2) and the chain of inequalities after it are lost in the seed; reconstructed from "
+    "the proof in A.2. V[theta, eps] cannot be enumerated: the oracle tests the explicit finite "
+    "S the proofs build (here: W2 -> W2 + a e_j^T with a in Null(W3)), with membership "
+    "verified to a derived tolerance, so only the falsifiable direction "
+    "min_alpha L~(alpha, eps, S) >= L(theta) is exercised for those S.",
+    "Local minima are certified by construction (a scalar local minimum lifted along c, "
+    "rank-one W3) and numerically by criticality plus lambda_min(Hessian) >= -gamma_n ||H|| "
+    "(necessary only: the lift has flat directions).",
+    "eps in [0, eps0) here but (0, eps0) in Theorems 3-4; eps0 is not computable, eps = 1e-2.",
+]
+
+def _feature_residuals(inst) -> tuple[float, float]:
+    """Largest relative residual of the feature columns ``q (x) h_j(X)`` (``q`` orthogonal to
+    the lifted direction ``c``, ``h = tanh(W1 x)``) against ``range J(theta)`` and against
+    ``range J_S``: the PGB is needed exactly where the first is large and the second is not."""
+    model = _model(inst)
+    X, theta, eps = inst["X"], inst["theta"], inst["eps"]
+    W1, _, W3 = (w for w, _ in model.unpack(theta))
+    H = np.tanh(X @ W1.T)
+    q = np.linalg.svd(W3)[0][:, -1]                       # unit vector orthogonal to c
+    cols = np.column_stack([np.kron(H[:, j], q) for j in range(H.shape[1])])
+    out = []
+    for J in (model_jacobian(model, theta, X),
+              stacked_jacobian(lambda t: model_jacobian(model, t, X), theta, eps,
+                               list(inst["S"]))):
+        U = range_basis(J).U
+        res = cols - U @ (U.T @ cols)
+        out.append(float(np.max(np.linalg.norm(res, axis=0) / np.linalg.norm(cols, axis=0))))
+    return out[0], out[1]
+
+
+def _pgb_table(profile: str) -> dict:
+    rows, want = [], {"ci": 3, "dev": 5}.get(profile, 10)
+    for seed in range(500, 500 + 4 * want):
+        if len(rows) == want:
+            break
+        inst = strat.build_lintop_lifted(seed, 2, 3 + seed % 2, 2, 2, 30)
+        if not strat.local_min_certified(_model(inst), inst):
+            continue  # as the strategy does: only certified local minima
+        rep, _ = _pgb_report(inst)
+        gb = _report(inst)
+        r_gb, r_pgb = _feature_residuals(inst)
+        rows.append([seed, rep.L, gb.inf, rep.inf, gb.rank, rep.rank, r_gb, r_pgb])
+    return {
+        "title": "k19.thm2: gradient basis vs perturbable gradient basis at lifted local minima",
+        "table": {"columns": ["seed", "L(theta)", "inf GB", "inf PGB", "rank J", "rank J_S",
+                              "feature residual vs range J", "vs range J_S"], "rows": rows},
+        "paper": "Theorem 2: L(theta) equals the PGB infimum at every local minimum.",
+        "ours": "L = inf GB = inf PGB; the features orthogonal to c are outside range J(theta) "
+                "but inside range J_S: the perturbations are what reach them.",
+    }
+
+
+THM2 = Claim(
+    id="k19.thm2", paper="k19", source="Theorem 2, eq. (3.2) (Section 3.3), proof in A.2",
+    title="Local minima are optimal for the perturbable-gradient-basis model",
+    statement=r"\theta\ \text{local min},\ \theta\notin\tilde\Omega\Rightarrow L(\theta)=\inf\{"
+              r"\tilde L_\theta(\alpha,\varepsilon,S):S\subseteq_{\rm fin}V[\theta,\varepsilon],"
+              r"\alpha\}\ (\varepsilon<\varepsilon_0)",
+    measure=measure_thm2, parse=parse_pgb,
+    strategy=lambda profile: strat.lintop_lifted_minima(),
+    hypotheses=[H_SQUARED, H_STRUCT, H_INV, H_LOCMIN],
+    reproductions=[Reproduction(
+        "pgb-enlargement", "Lifted local minima of W3 W2 tanh(W1 x) with d2 < d1: values of "
+        "the gradient basis and the PGB, ranks, and where the tanh features lie",
+        lambda profile: _pgb_table(profile))],
+    controls=[Control("saddle", drops="local-minimum",
+                      description="f = w2 w1 x at the strict saddle 0 with S = {0, e1, e2} in V: "
+                      "Theorem 1 holds there (J(0) = 0) but the PGB infimum is the least "
+                      "squares on x, far below L(0)", instances=_ctrl("saddle"))],
+    decides="Least squares of Lambda^{1/2} y on range(Lambda^{1/2} J_S) (min with L~ at "
+    "alpha = g(theta) on the S_j = 0 block) against L(theta), within rounding plus the "
+    "certified PGB gap of k19.ours2 at points that pass the local-minimum test.",
+    errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6},
+)
+
+OURS2 = Claim(
+    id="k19.ours2", paper="k19", source="ours (catalogue k19.lem.pgb-gap-quantitative)",
+    title="Perturbable-gradient-basis gap at approximate local minima (squared loss)",
+    statement=r"0\in S\subseteq V[\theta,\varepsilon]\Rightarrow L(\theta)-\min_\alpha\tilde "
+              r"L_\theta=\|P_{\hat J_S}\hat r\|^2\le\frac{\sum_j\|\nabla L(\theta+\varepsilon "
+              r"S_j)\|^2}{4\sigma^+_{\min}(\Lambda^{1/2}\hat J_S)^2}",
+    measure=measure_ours2, parse=parse_pgb,
+    strategy=lambda profile: strat.lintop_lifted_minima(),
+    hypotheses=[H_SQUARED, H_STRUCT, H_INV],
+    controls=[Control("affine-offset", drops="asm2-model-structure",
+                      description="f = theta x + 1, S = {0}: the gradient vanishes, the gap "
+                      "does not", instances=lambda: [{**_controls_cache()["affine"], "eps": 1e-2,
+                                                      "S": np.zeros((1, 1))}])],
+    decides="Upper bound with rounding tolerance; holds at every point with 0 in S in V (no "
+    "optimality needed), so it also holds at the saddle (tested).",
+    errata=["The bound is loose when eps is small: perturbation directions enter J_S with "
+            "size O(eps), so sigma_min^+ shrinks with eps."],
+    size=_size, max_examples={"ci": 6},
+)
+
+LEM3 = Claim(
+    id="k19.lem3", paper="k19", source="Lemma 3 (Appendix A.2)",
+    title="Perturbed points of a local minimum are critical",
+    statement=r"\theta\ \text{local min}\notin\tilde\Omega\Rightarrow\sum_i\lambda_i\partial"
+              r"\ell_{y_i}(f_{x_i}(\theta))\partial_kf_{x_i}(\theta+\varepsilon v)=0\ \forall v"
+              r"\in V[\theta,\varepsilon],k",
+    measure=measure_lem3, parse=parse_pgb,
+    strategy=lambda profile: strat.lintop_lifted_minima(),
+    hypotheses=[H_SQUARED, H_INV, H_LOCMIN],
+    controls=[Control("saddle", drops="local-minimum",
+                      description="f = w2 w1 x at the saddle 0: grad L(eps e1) = "
+                      "(0, -2 eps x^T Lambda y) != 0 although e1 is in V[0, eps]",
+                      instances=_ctrl("saddle"))],
+    decides="The gradient of L at each theta + eps S_j (autograd; outputs unchanged, so it is "
+    "the lemma's sum) must vanish to the level at which the stacked PGB gap reaches rounding.",
+    errata=["The proof writes nu for v in places; eps0 = min(eps1/2, eps2) is not computable, "
+            "so one eps (1e-2) is tested."],
+    size=_size, max_examples={"ci": 6},
+)
+
+
+# -------------------------------------------------------------------- k19.ex2 (Example 2)
+
+def parse_example2(params) -> dict:
+    """``X_raw`` (``m x d``), ``n``, ``depth``, ``eps_prime``, ``Y`` (``m x d_y``), ``lambda``."""
+    require(params, "X_raw", "n", "depth", "eps_prime", "Y", "lambda")
+    X_raw = matrix(params, "X_raw")
+    m = X_raw.shape[0]
+    inst = {"X_raw": X_raw, "n": integer(params, "n", lo=1, hi=4096),
+            "depth": integer(params, "depth", lo=1, hi=16),
+            "eps_prime": real(params, "eps_prime", lo=0.0, hi=2.0),
+            "Y": matrix(params, "Y", (m, None)), "lambda": vector(params, "lambda", m),
+            "loss": params.get("loss", "squared")}
+    if np.any(inst["lambda"] <= 0):
+        raise BadInput("lambda: weights must be positive")
+    if inst["loss"] != "squared":
+        raise BadInput("loss: Example 2's oracle implements the squared loss")
+    return inst
+
+
+def _delta(inst) -> float:
+    G = inst["X_raw"] @ inst["X_raw"].T
+    m = G.shape[0]
+    return float(1.0 - np.max(G - 3.0 * np.eye(m))) if m > 1 else 1.0
+
+
+def _unit(inst):
+    dev = float(np.max(np.abs(np.linalg.norm(inst["X_raw"], axis=1) - 1.0)))
+    tol = gamma(inst["X_raw"].shape[1] + 1)
+    return dev <= tol or f"max | ||x_i|| - 1 | = {dev:.3g} > {tol:.3g}"
+
+
+def _separated(inst):
+    d = _delta(inst)
+    ok = d > 0 and 0 < inst["eps_prime"] <= d
+    return ok or f"delta = {d:.3g}, eps' = {inst['eps_prime']:.3g}: need 0 < eps' <= delta"
+
+
+def _wide(inst):
+    m = inst["X_raw"].shape[0]
+    return inst["n"] >= m or f"n = {inst['n']} < m = {m}"
+
+
+def measure_ex2(inst):
+    """Rank of the footnote's ReLU features and the loss at the critical point in ``W``."""
+    X_raw, Y, lam = inst["X_raw"], inst["Y"], inst["lambda"]
+    m = X_raw.shape[0]
+    layers = example2_layers(X_raw, inst["n"], inst["depth"], inst["eps_prime"])
+    Phi = relu_features(X_raw, layers)                    # m x n
+    s = np.sqrt(lam)
+    basis = range_basis(Phi * s[:, None])
+    Wt = np.linalg.lstsq(Phi * s[:, None], Y * s[:, None], rcond=None)[0]  # critical point in W
+    L = float(np.sum(lam[:, None] * (Phi @ Wt - Y) ** 2))
+    y_hat = float(np.linalg.norm(Y * s[:, None]))
+    kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
+    n = m + inst["n"]
+    tol = Tolerance((gamma(n) * (kappa + 1) * y_hat) ** 2 + gamma(n) * y_hat**2,
+                    "(gamma_n (kappa+1) ||y_hat||)^2 + gamma_n ||y_hat||^2 (least squares)")
+    pre_zero = 0
+    h = np.hstack([X_raw, np.ones((m, 1))])
+    for W in layers:
+        z = h @ W.T
+        pre_zero += int(np.sum(z == 0.0))
+        h = np.maximum(z, 0.0)
+    return decide(L, 0.0, relation="<=", tolerance=tol, scale=y_hat**2, diagnostics={
+        "rank_features": basis.rank, "m": m, "s_min_plus": basis.s_min_plus,
+        "delta": _delta(inst), "exact_zero_preactivations": pre_zero,
+        "size": {"m": m, "n": inst["n"], "depth": inst["depth"]}})
+
+
+def _narrow_instance() -> dict:
+    """Example 2's construction with width ``n = 7 < m = 10``."""
+    inst = strat.build_example2(7, 10, 3, 0, 2)
+    inst["n"] = 7
+    return inst
+
+
+EX2 = Claim(
+    id="k19.ex2", paper="k19", source="Example 2 and footnote 1 (Section 3.2.2)",
+    title="Over-parameterized ReLU features: every critical point is a global minimum",
+    statement=r"n\ge m,\ \|x^{\rm raw}_i\|=1,\ x_i^{\rm raw\top}x^{\rm raw}_{i'}<1-\delta"
+              r"\Rightarrow"
+              r"\operatorname{rank}[\varphi(x_i;u)]_i\ge m\ \text{and}\ L(\theta)=\inf_{f_1..f_m}"
+              r"\sum_i\lambda_i\ell(f_i,y_i)",
+    measure=measure_ex2, parse=parse_example2,
+    strategy=lambda profile: strat.example2_instances(),
+    hypotheses=[Hypothesis("unit-inputs", r"\|x^{\rm raw}_i\|_2=1", _unit),
+                Hypothesis("separated", r"0<\epsilon'\le\delta", _separated),
+                Hypothesis("n>=m", r"n\ge m", _wide)],
+    controls=[Control("narrow", drops="n>=m",
+                      description="width n = 7 < m = 10: the feature matrix has rank <= 7 and "
+                      "the critical point in W leaves a positive loss", instances=lambda: [
+                          _narrow_instance()])],
+    decides="Builds u by the footnote, solves the least squares in W (the critical point), and "
+    "checks the loss is 0 = the infimum over all outputs (squared loss) within rounding.",
+    errata=["Relation symbols in n >= m and rank >= m and the footnote's bias 'eps - 1' are "
+            "lost; read as n >= m, rank = m, bias eps' - 1 with 0 < eps' <= delta.",
+            "With this u, units of layers >= 2 sit exactly at the ReLU kink for all but one "
+            "sample: (theta, u) is in Omega for the full parameterization; the example holds "
+            "because theta = vec(W) only (counted in diagnostics).",
+            "Rows i > m of W^(1) are unspecified; they must be inactive ([0, ..., 0, -1])."],
+    size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
+)
+
+
+register(THM1, OURS1, LEM2, THM2, OURS2, LEM3, EX2)
+
+
+# -------------------------------------------------------------------- k19.ex1 (Example 1)
+
+def _basis_terms(inst):
+    loss = _ALL_LOSSES[inst["loss"]]
+    Phi, y, lam, theta = inst["X"], inst["Y"][:, 0], inst["lambda"], inst["theta"]
+    q = Phi @ theta
+    dl = lam * loss.grad(q, y)
+    return loss, Phi, y, lam, Phi.T @ dl, dl
+
+
+def _basis_critical(inst):
+    if inst["family"] != "basis":
+        return f"family {inst['family']!r} is not a basis model"
+    _, Phi, _, _, grad, dl = _basis_terms(inst)
+    level = math.sqrt(unit_roundoff()) * float(np.abs(dl) @ np.linalg.norm(Phi, axis=1))
+    g = float(np.linalg.norm(grad))
+    return g <= level or (
+        f"||grad L|| = {g:.3g} > sqrt(u) sum_i |lambda_i l'_i| ||phi_i|| = {level:.3g}")
+
+
+def measure_ex1(inst):
+    """``L(theta)`` at the critical point against ``inf_alpha L(alpha)`` found from other starts."""
+    loss, Phi, y, lam, grad, _ = _basis_terms(inst)
+    theta = inst["theta"]
+    L = float(np.sum(lam * loss.value(Phi @ theta, y)))
+    ls = np.linalg.lstsq(Phi * np.sqrt(lam)[:, None], y * np.sqrt(lam), rcond=None)[0]
+    rng = np.random.default_rng(0)
+    starts = [np.zeros_like(theta), ls, ls + rng.standard_normal(theta.size)]
+    found = gb_infimum_convex(loss, Phi, inst["Y"], lam, starts, maxiter=150)
+    n = Phi.shape[0] + theta.size
+    slope = float(np.linalg.norm(grad)) * float(np.linalg.norm(found.alpha - theta))
+    tol = Tolerance(gamma(n) * (L + found.value) + slope,
+                    "gamma_n (L(theta) + L(alpha)) + ||grad L(theta)|| ||alpha - theta|| "
+                    "(convexity: L(alpha) >= L(theta) + <grad L(theta), alpha - theta>)")
+    return decide(L, found.value, relation="<=", tolerance=tol, scale=max(L, found.value),
+                  diagnostics={"grad_norm": float(np.linalg.norm(grad)),
+                               "attained": found.attained, "alpha": found.alpha,
+                               "size": _size(inst)})
+
+
+def _welsch_instance() -> dict:
+    """Welsch loss, ``f = theta`` (one constant feature), targets ``(0, 0, 5, 5, 5)``: theta
+    near 0 is a local minimum with L ~ 3, the global minimum near 5 has L ~ 2."""
+    y = np.array([0.0, 0.0, 5.0, 5.0, 5.0])
+    lam = np.ones(5)
+    theta = np.array([0.0])
+    for _ in range(50):  # Newton on the 1-D Welsch objective from 0
+        g = np.sum(lam * WELSCH.grad(theta[0], y))
+        h = np.sum(lam * WELSCH.hess(theta[0], y))
+        theta = theta - g / h
+    return {"family": "basis", "widths": [1], "loss": "welsch", "X": np.ones((5, 1)),
+            "Y": y[:, None], "lambda": lam, "theta": theta}
+
+
+EX1 = Claim(
+    id="k19.ex1", paper="k19", source="Example 1 (Section 3.2.2)",
+    title="Classical basis models: every critical point is a global minimum",
+    statement=r"f(x;\theta)=\sum_k\theta_k\varphi(x)_k,\ \nabla L(\theta)=0\Rightarrow "
+              r"L(\theta)=\inf_\alpha L_\theta(\alpha)=\inf_{\theta'}L(\theta')",
+    measure=measure_ex1, parse=parse,
+    strategy=lambda profile: strat.basis_instances(),
+    hypotheses=[H_CONVEX, Hypothesis("critical", r"\nabla L(\theta)=0", _basis_critical)],
+    controls=[Control("welsch", drops="asm1-convex-loss",
+                      description="nonconvex Welsch loss 1 - exp(-(q-y)^2/2), f = theta, "
+                      "targets (0,0,5,5,5): the critical point near 0 has L = 3.0 > 2.0",
+                      instances=lambda: [_welsch_instance()])],
+    decides="A convex solve from 0 and from the least-squares point finds alpha; the critical "
+    "point must not be beaten by more than rounding plus the first-order slack "
+    "||grad L|| ||alpha - theta|| (which convexity makes exact).",
+    errata=["As written phi(x)_k is a scalar, so d_y = 1; for d_y > 1 read f = Phi(x) theta.",
+            "Binary cross-entropy/logistic need non-separable data for a critical point to "
+            "exist; separable draws are filtered out (the infimum is then not attained)."],
+    size=_size, max_examples={"ci": 10},
+)
+
+register(EX1)
+
+
+# -------------------------------------------------------------------- k19.ex3 (Example 3)
+
+def measure_ex3(inst):
+    """``L(theta)`` against the weighted least squares on the skip features ``[h1, h2]``."""
+    model, rep = _model(inst), _report(inst)
+    Phi = skip2_features(model, inst["theta"], inst["X"])
+    s = np.sqrt(inst["lambda"])[:, None]
+    basis = range_basis(Phi * s)
+    Yh = inst["Y"] * s
+    res = Yh - basis.U @ (basis.U.T @ Yh)
+    ls = float(np.sum(res**2))
+    kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
+    n = Phi.shape[0] + Phi.shape[1]
+    d_res = gamma(n) * (kappa + 1) * float(np.linalg.norm(Yh))
+    credit = rep.bound_hi if rep.critical else 0.0
+    tol = Tolerance(rep.tau_round + 2 * math.sqrt(ls) * d_res + d_res**2 + credit,
+                    "tau_round (k19.thm1) + least-squares rounding of the feature fit "
+                    "2||res|| d_res + d_res^2, d_res = gamma_n (kappa+1)||y_hat|| + the certified "
+                    "gap of an approximate critical point when it is below rounding")
+    return decide(rep.L, ls, relation="==", tolerance=tol, scale=max(rep.L, ls),
+                  diagnostics={"grad_norm": rep.grad_norm, "inf_gradient_basis": rep.inf,
+                               "feature_rank": basis.rank, "size": _size(inst)})
+
+
+EX3 = Claim(
+    id="k19.ex3", paper="k19", source="Example 3 (Section 3.2.2)",
+    title="Skip connections to the output: critical points are optimal over learned features",
+    statement=r"f=\sum_{l\in I^{(\rm skip)}}W^{(l+1)}h^{(l)}(x;u),\ \nabla L(\theta)=0\Rightarrow "
+              r"L(\theta)=\inf_{\{\alpha^{(l+1)}\}}\sum_i\lambda_i\ell\big(\textstyle\sum_l"
+              r"\alpha^{(l+1)}h^{(l)}(x_i;u),y_i\big)",
+    measure=measure_ex3, parse=parse,
+    strategy=lambda profile: strat.skip2_points(),
+    hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
+    controls=[Control("non-critical", drops="critical",
+                      description="the same skip net at its (teacher-perturbed) start point: "
+                      "L exceeds the feature least squares",
+                      instances=lambda: [_controls_cache()["skip-start"]])],
+    decides="Weighted least squares on the concatenated skip features [h1, h2] (all output "
+    "coordinates) against L(theta), within the rounding of both plus the certified gap.",
+    errata=["The seed justifies Assumption 2 by f = (d f / d vec W^(H+1)) vec W^(H+1), true only "
+            "for I_skip = {H}; the correct g keeps every skip weight (sum over l in I_skip).",
+            "The paper states '<=' against the feature infimum; since f itself is in that class "
+            "the relation is an equality, which is what is checked.",
+            "'Skip from the (l-1)th layer' vs the term W^(l+1) h^(l): we follow the term."],
+    size=_size, max_examples={"ci": 6},
+)
+
+register(EX3)
+
+
+# --------------------------------------------------------------------- k19.lem1 (Lemma 1)
+
+def parse_two_sets(params) -> dict:
+    """:func:`parse_pgb` plus ``S2`` (``|S'| x d_theta``)."""
+    inst = parse_pgb(params)
+    inst["S2"] = matrix(params, "S2", (None, inst["theta"].size))
+    return inst
+
+
+def _union(S: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    rows, index = [list(r) for r in S], []
+    for r in S2:
+        key = list(r)
+        if key in rows:
+            index.append(rows.index(key))
+        else:
+            rows.append(key)
+            index.append(len(rows) - 1)
+    return np.array(rows), index
+
+
+def _S2_in_V(inst):
+    return _in_V({**inst, "S": inst["S2"]})
+
+
+def measure_lem1(inst):
+    """Witness of Lemma 1: ``S u S'`` is in ``V`` and ``J_{S u S'} [alpha, alpha'] =
+    J_S alpha + J_{S'} alpha'`` for random coefficients."""
+    model = _model(inst)
+    X, theta, eps = inst["X"], inst["theta"], inst["eps"]
+    U, index = _union(inst["S"], inst["S2"])
+    mem = _membership({**inst, "S": U})
+    if not mem.ok:
+        return decide_flag(False, message="S u S' is not in V[theta, eps]: the witness of "
+                           "Lemma 1 fails", diagnostics={"max_output_change": mem.max_change,
+                                                         "tolerance": mem.tolerance})
+
+    def jac(t):
+        return model_jacobian(model, t, X)
+
+    d, nS = theta.size, len(inst["S"])
+    rng = np.random.default_rng(0)
+    a, a2 = rng.standard_normal((nS, d)), rng.standard_normal((len(inst["S2"]), d))
+    J_S, J_S2 = (stacked_jacobian(jac, theta, eps, list(M)) for M in (inst["S"], inst["S2"]))
+    J_U = stacked_jacobian(jac, theta, eps, list(U))
+    lhs = J_S @ a.ravel() + J_S2 @ a2.ravel()
+    coef = np.zeros((len(U), d))
+    coef[:nS] += a
+    for k, j in enumerate(index):
+        coef[j] += a2[k]
+    rhs = J_U @ coef.ravel()
+    n = J_U.shape[1] + 2
+    bound = gamma(n) * float(np.max(np.abs(J_S) @ np.abs(a.ravel()) + np.abs(J_S2)
+                                    @ np.abs(a2.ravel()) + np.abs(J_U) @ np.abs(coef.ravel())))
+    ranks = [range_basis(np.hstack([J_S, J_S2])).rank, range_basis(J_U).rank]
+    return decide(float(np.max(np.abs(lhs - rhs))), 0.0, relation="<=", tolerance=Tolerance(
+        bound, "gamma_{|U| d_theta + 2} max_i (|J_S||alpha| + |J_S'||alpha'| + |J_U||alpha''|)_i"),
+        scale=float(np.max(np.abs(lhs))), diagnostics={
+            "rank_[J_S,J_S']": ranks[0], "rank_J_union": ranks[1], "union_size": len(U),
+            "max_output_change": mem.max_change, "size": _size(inst)})
+
+
+def _bad_second_set():
+    inst = _controls_cache()["lifted"]
+    v = np.zeros(inst["theta"].size)
+    d_x, d1, _, _ = inst["widths"]
+    v[d1 * d_x: d1 * d_x + d1] = 1 / np.sqrt(d1)  # moves row 0 of W2: outputs change
+    return {**inst, "S2": np.array([np.zeros(inst["theta"].size), v])}
+
+
+LEM1 = Claim(
+    id="k19.lem1", paper="k19", source="Lemma 1 (Section 4.3), proof in A.3",
+    title="A fixed extra perturbation set adds nothing to the PGB model",
+    statement=r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]\Rightarrow\{\tilde f_\theta(x;\alpha,"
+              r"\varepsilon,S)\}=\{\tilde f_\theta(x;\alpha,\varepsilon,S)+\tilde f_\theta(x;"
+              r"\alpha',\varepsilon,S')\}",
+    measure=measure_lem1, parse=parse_two_sets,
+    strategy=lambda profile: strat.lintop_two_sets(),
+    hypotheses=[H_INV, Hypothesis("S'-in-V", r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]",
+                                  _S2_in_V)],
+    controls=[Control("S'-outside-V", drops="S'-in-V",
+                      description="S' moves a row of W2 outside Null(W3): outputs change, so "
+                      "the proof's witness S u S' is not in V (the set identity itself is "
+                      "linear algebra; only its witness can fail)",
+                      instances=lambda: [_bad_second_set()])],
+    decides="The proof's witness: S u S' passes the V-membership test and the PGB outputs add "
+    "(J_{S u S'} [alpha, alpha'] = J_S alpha + J_S' alpha') to rounding, for random alpha.",
+    errata=["The proof's displays in A.3 are lost; the argument (linearity in alpha, S u S' "
+            "finite and in V) is reconstructed. The proofs of Theorems 3-4 use it for all m "
+            "samples with a shared alpha, which is what is checked."],
+    size=_size, max_examples={"ci": 4},
+)
+
+register(LEM1)
+
+
+# ------------------------------------------------------------ k19.asm2 (Assumption 2 checker)
+
+_LAST_LINEAR = ("basis", "tanh2", "tanh2-nobias", "lintop", "skip2")
+
+
+def measure_asm2(inst):
+    """Is ``f_X(theta)`` in ``range J(theta)``? Least-squares residual with a certified rank."""
+    model = _model(inst)
+    J = model_jacobian(model, inst["theta"], inst["X"])
+    f = np.asarray(model.outputs(inst["theta"], inst["X"]))
+    basis = range_basis(J)
+    res = f - basis.U @ (basis.U.T @ f)
+    kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
+    n = J.shape[0] + J.shape[1]
+    tol = Tolerance(gamma(n) * (kappa + 1) * float(np.linalg.norm(f)),
+                    "gamma_n (kappa + 1) ||f_X|| (projection onto the certified range of J)")
+    g_res = (float(np.linalg.norm(J @ model.g(inst["theta"]) - f)) if model.g is not None
+             else None)
+    return decide(float(np.linalg.norm(res)), 0.0, relation="<=", tolerance=tol,
+                  scale=float(np.linalg.norm(f)),
+                  diagnostics={"g_residual": g_res, "rank": basis.rank, "size": _size(inst)})
+
+
+ASM2 = Claim(
+    id="k19.asm2", paper="k19", source="Assumption 2 and eq. (3.1) (Section 3.1)",
+    title="Common model structure: f_X(theta) lies in the span of its partial derivatives",
+    statement=r"f_{x_i}(\theta)=\sum_kg(\theta)_k\partial_kf_{x_i}(\theta)\ \forall i"
+              r"\iff f_X(\theta)\in\operatorname{range}J(\theta)",
+    measure=measure_asm2, parse=parse,
+    strategy=lambda profile: st_one_of_points(),
+    hypotheses=[Hypothesis("last-layer-linear", r"f(x;\theta)=W\,h(x;u)\ (+b)",
+                           lambda i: i["family"] in _LAST_LINEAR
+                           or f"family {i['family']!r} has no linear output block")],
+    controls=[Control("tanh-neuron", drops="last-layer-linear",
+                      description="f = tanh(theta x): f_X is not a multiple of "
+                      "x sech^2(theta x) for generic data", instances=_ctrl("tanh")),
+              Control("affine-offset", drops="last-layer-linear",
+                      description="f = theta x + 1: the offset is not in span{x}",
+                      instances=_ctrl("affine"))],
+    decides="Projects f_X onto the range of J (rank from the SVD backward error) and requires "
+    "the residual at rounding level; the explicit g's residual is reported beside it.",
+    errata=["Only sampled points are tested; the assumption quantifies over every theta "
+            "outside Omega."],
+    size=_size, max_examples={"ci": 10},
+)
+
+
+def st_one_of_points():
+    """Random points of every last-layer-linear family (``tanh2``, ``lintop``, ``skip2``)."""
+    return st.one_of(strat.random_points("tanh2", (2, 3, 2)),
+                      strat.random_points("lintop", (2, 3, 2, 2)),
+                      strat.random_points("skip2", (2, 3, 2, 1)))
+
+
+register(ASM2)

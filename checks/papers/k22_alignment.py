@@ -1,0 +1,1049 @@
+"""Kawaguchi, Zhang & Deng (2022), Section 2: common model structure (Assumption 1),
+data-architecture alignment (Definition 2), full-rank stationary points (eqs 2.1-2.4), the
+necessity of alignment (Proposition 1), limit points (Theorem 2) and the per-iteration
+optimality-gap bound (Theorem 3, eqs 2.10-2.12).
+
+Instances share one format: ``model`` (``mlp``, ``linear``, ``quartic``, ``wu2``,
+``square-plus-one``), for nets ``widths``, ``activation`` and ``output`` (``linear`` or
+``tanh``), an optional index set ``S``, parameters ``theta``, data ``X`` (n x m_x) and ``Y``
+(n x m_y), and ``loss`` (``squared``, ``cross-entropy`` on {0,1} labels, ``logistic`` on
+{-1,+1} labels); each claim adds its own parameters. Membership in a column space is decided
+by the catalogue's clear-gap rule (:func:`theory.alignment.membership`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from checks.framework import (
+    Claim,
+    Control,
+    Hypothesis,
+    Reproduction,
+    Status,
+    Tolerance,
+    Verdict,
+    decide,
+    decide_flag,
+)
+from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.registry import register
+from checks.serialise import to_jsonable
+from checks.strategies import k22_alignment as strat
+from theory import alignment as al
+from theory import trajectory as tj
+from theory.numerics import gamma
+
+__all__ = ["parse_base", "parse_gap", "parse_limit", "parse_prop1", "parse_stationary"]
+
+MODELS = ("mlp", "linear", "quartic", "wu2", "square-plus-one")
+LOSSES = ("squared", "cross-entropy", "logistic")
+ACTIVATIONS = ("tanh", "softplus", "sigmoid")
+
+
+# ----------------------------------------------------------------------------- parsing
+def _choice(params: Mapping[str, Any], name: str, options: tuple[str, ...],
+            default: str | None = None) -> str:
+    if name not in params and default is not None:
+        return default
+    require(params, name)
+    value = params[name]
+    if not isinstance(value, str) or value not in options:
+        raise BadInput(f"{name}: expected one of {', '.join(options)}, got {value!r}")
+    return value
+
+
+def _int_list(params: Mapping[str, Any], name: str, lo: int) -> list[int]:
+    value = params[name]
+    if not isinstance(value, list | tuple | np.ndarray):
+        raise BadInput(f"{name}: expected a list of integers, got {type(value).__name__}")
+    out = []
+    for i, v in enumerate(list(value)):
+        out.append(integer({f"{name}[{i}]": v}, f"{name}[{i}]", lo=lo))
+    return out
+
+
+def _n_params(kind: str, widths: list[int] | None, m_x: int) -> int:
+    if kind == "mlp":
+        return strat.n_params(widths)
+    return {"linear": m_x, "quartic": 1, "wu2": 2, "square-plus-one": 1}[kind]
+
+
+def parse_base(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The shared part of every instance of this module; raises :class:`BadInput`."""
+    require(params, "model", "theta", "X", "Y", "loss")
+    kind = _choice(params, "model", MODELS)
+    X, Y = matrix(params, "X"), matrix(params, "Y")
+    if X.shape[0] != Y.shape[0]:
+        raise BadInput(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
+    loss = _choice(params, "loss", LOSSES)
+    if loss == "cross-entropy" and not np.all((Y == 0) | (Y == 1)):
+        raise BadInput("Y: the cross-entropy loss needs labels in {0, 1}")
+    if loss == "logistic" and not np.all(np.abs(Y) == 1):
+        raise BadInput("Y: the logistic loss needs labels in {-1, +1}")
+    inst: dict[str, Any] = {"model": kind, "X": X, "Y": Y, "loss": loss}
+    widths = None
+    if kind == "mlp":
+        require(params, "widths", "activation")
+        widths = _int_list(params, "widths", lo=1)
+        if len(widths) < 2 or widths[0] != X.shape[1] or widths[-1] != Y.shape[1]:
+            raise BadInput(f"widths {widths} must run from m_x = {X.shape[1]} to "
+                           f"m_y = {Y.shape[1]} with at least two entries")
+        inst.update(widths=widths, activation=_choice(params, "activation", ACTIVATIONS),
+                    output=_choice(params, "output", ("linear", "tanh"), "linear"))
+    elif Y.shape[1] != 1:
+        raise BadInput(f"Y: the {kind} model has one output, got m_y = {Y.shape[1]}")
+    d = _n_params(kind, widths, X.shape[1])
+    inst["theta"] = vector(params, "theta", d)
+    if params.get("S") is not None:
+        S = _int_list(params, "S", lo=0)
+        if any(k >= d for k in S):
+            raise BadInput(f"S: indices must be < d = {d}")
+        inst["S"] = S
+    return inst
+
+
+_MODELS: dict[tuple, Any] = {}
+
+
+def _model(inst: Mapping[str, Any]) -> Any:
+    key = (inst["model"], tuple(inst.get("widths") or ()), inst.get("activation"),
+           inst.get("output"), inst["X"].shape[1],
+           None if inst.get("S") is None else tuple(inst["S"]))
+    if key not in _MODELS:
+        _MODELS[key] = tj.make_model(
+            inst["model"], d=inst["X"].shape[1], widths=inst.get("widths"),
+            activation=inst.get("activation") or "tanh", output=inst.get("output") or "linear",
+            S=inst.get("S"))
+    return _MODELS[key]
+
+
+def _d(inst: Mapping[str, Any]) -> int:
+    return int(inst["theta"].size)
+
+
+def _size(inst: Mapping[str, Any]) -> dict[str, float]:
+    return {"n": inst["Y"].shape[0], "m_y": inst["Y"].shape[1], "d": _d(inst)}
+
+
+def _key(tag: str, inst: Mapping[str, Any]) -> str:
+    blob = json.dumps(to_jsonable(dict(inst)), sort_keys=True, default=str)
+    return tag + hashlib.sha1(blob.encode()).hexdigest()
+
+
+_CACHE: dict[str, Any] = {}
+
+
+def _cached(tag: str, inst: Mapping[str, Any], fn: Any) -> Any:
+    key = _key(tag, inst)
+    if key not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = fn()
+    return _CACHE[key]
+
+
+# ------------------------------------------------------------------- shared measurements
+def _rounding_terms(inst: Mapping[str, Any]) -> int:
+    """How many roundings one output or Jacobian entry accumulates, at most (forward pass
+    through every layer plus the d-term product J nu)."""
+    return 2 * (_d(inst) + sum(inst.get("widths") or [inst["X"].shape[1], 1]))
+
+
+def _euler(inst: Mapping[str, Any], theta: np.ndarray, F: np.ndarray, J: np.ndarray
+           ) -> tuple[float, float, np.ndarray]:
+    """Assumption 1 at theta: the residual ||vec f - J nu||_inf, its rounding tolerance, nu."""
+    nu = al.structure_vector(theta, _model(inst).S)
+    e, scale = al.euler_residual(F.reshape(-1), J, nu)
+    return e, gamma(_rounding_terms(inst)) * scale, nu
+
+
+_EULER_DERIVATION = ("gamma_k (||f||_inf + ||J||_inf ||nu||_1), k = 2 (d + sum of widths): "
+                     "roundings of the forward pass and of the d-term product J nu")
+
+
+def _structure_ok(inst: Mapping[str, Any], thetas: list[np.ndarray]) -> bool | str:
+    model = _model(inst)
+    for theta in thetas:
+        F, J = model.forward(theta, inst["X"]), model.jacobian(theta, inst["X"])
+        e, tol, _ = _euler(inst, theta, F, J)
+        if e > tol:
+            return f"f - J nu = {e:.3g} exceeds its rounding bound {tol:.3g}"
+    return True
+
+
+def _ystar(inst: Mapping[str, Any]) -> np.ndarray:
+    """Y^* of Theorems 2-3: the instance's ``Ystar`` or else the modified target Y'."""
+    if inst.get("Ystar") is not None:
+        return inst["Ystar"]
+    return al.modified_target(inst["Y"], inst["loss"])
+
+
+# =========================================================================== k22.asm1
+def _linear_last_layer(inst: Mapping[str, Any]) -> bool | str:
+    if inst["model"] == "linear" and inst.get("S") is None:
+        return True
+    if inst["model"] == "mlp" and inst["output"] == "linear" and inst.get("S") is None:
+        return True
+    return (f"the {inst['model']} model (output {inst.get('output', '-')}, S given: "
+            f"{inst.get('S') is not None}) is not linear in the last layer's parameters S")
+
+
+def measure_asm1(inst: Mapping[str, Any]) -> Verdict:
+    """Assumption 1: f(x_i, theta) = sum_{k in S} theta_k df(x_i, theta)/dtheta_k for all i."""
+    model = _model(inst)
+    F, J = model.forward(inst["theta"], inst["X"]), model.jacobian(inst["theta"], inst["X"])
+    e, tol, nu = _euler(inst, inst["theta"], F, J)
+    scale = float(np.max(np.abs(F)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
+    return decide(e, 0.0, relation="<=", tolerance=Tolerance(tol, _EULER_DERIVATION),
+                  scale=max(scale, float(np.max(np.abs(F)))),
+                  diagnostics={"euler_residual": e, "|S|": int(len(model.S))})
+
+
+def _asm1_controls() -> list[dict[str, Any]]:
+    tanh_out = strat.build_mlp_instance(7, 8, 2, [5, 4], 1, "tanh", "squared", "random", 1.0)
+    tanh_out["output"] = "tanh"
+    tanh_out["theta"] = 3.0 * tanh_out["theta"]
+    quartic = {"model": "quartic", "theta": np.array([1.0]), "X": np.zeros((1, 1)),
+               "Y": np.zeros((1, 1)), "loss": "squared", "S": [0]}
+    return [tanh_out, quartic]
+
+
+ASM1 = Claim(
+    id="k22.asm1", paper="k22", source="Assumption 1 (arXiv Assumption 2), section 2.1.1",
+    title="Common model structure: f is its own S-directional derivative",
+    statement=r"f(x_i,\theta)=\sum_{k=1}^d \mathbb 1\{k\in S\}\,\theta_k\,"
+              r"\frac{\partial f(x_i,\theta)}{\partial\theta_k}\quad\forall i\in[n]",
+    measure=measure_asm1, parse=parse_base,
+    strategy=lambda profile: strat.mlp_instances(
+        n=st_int(1, 8), m_y=st_int(1, 2), hidden=st_hidden(profile)),
+    hypotheses=[Hypothesis("linear-last-layer",
+                           r"f(x,\theta)=W h(x,u)+b,\ S=\text{indices of }(W,b)",
+                           _linear_last_layer)],
+    controls=[Control(
+        "tanh-output-or-quartic", drops="linear-last-layer",
+        description="tanh counted as part of f (the catalogue measured 0.46), and the quartic "
+                    "theta^4 - 10 theta^2 + 6 theta + 100 with S = {1}: f - theta f' = 107 at "
+                    "theta = 1, so the Euler identity fails",
+        instances=_asm1_controls)],
+    decides="The Euler residual ||vec f_X - J nu||_inf against the rounding bound of the "
+            "forward pass and of J nu; S = the last layer's weights and biases.",
+    errata=["The seed writes x on the left of the identity and x_i on the right; both are "
+            "read as x_i (catalogue k22.asm.common-model-structure)."],
+    size=_size, tightness=False, max_examples={"ci": 15},
+)
+
+
+def st_int(lo: int, hi: int) -> Any:
+    from hypothesis import strategies as st
+
+    return st.integers(lo, hi)
+
+
+def st_hidden(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    hi = 8 if profile == "ci" else 16
+    return st.lists(st.integers(2, hi), min_size=1, max_size=2 if profile == "ci" else 3)
+
+
+# =========================================================================== k22.def2
+def _daa(inst: Mapping[str, Any]) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        J = _model(inst).jacobian(inst["theta"], inst["X"])
+        b = al.modified_target(inst["Y"], inst["loss"]).reshape(-1)
+        w = al.bias_witness(J, b, inst["Y"].shape[1]) if _constant_target(inst) else None
+        return {"J": J, "b": b, "byJ": al.membership(b, J=J, witness=w),
+                "byM": al.membership(b, M=J @ J.T),
+                "rank": al.membership(np.ones(J.shape[0]), J=J)}
+
+    return _cached("daa", inst, run)
+
+
+def _full_row_rank(inst: Mapping[str, Any]) -> bool:
+    m = _daa(inst)["rank"]
+    return m.rank == _daa(inst)["J"].shape[0] and m.s[m.rank - 1] > al.GAP * m.delta
+
+
+def _constant_target(inst: Mapping[str, Any]) -> bool:
+    Yp = al.modified_target(inst["Y"], inst["loss"])
+    return inst["model"] == "mlp" and inst.get("S") is None and bool(np.all(Yp == Yp[0]))
+
+
+def _aligned_structure(inst: Mapping[str, Any]) -> bool | str:
+    if _full_row_rank(inst) or _constant_target(inst):
+        return True
+    return "J has no certified full row rank and Y' is not a constant column (bias) target"
+
+
+def measure_def2(inst: Mapping[str, Any]) -> Verdict:
+    """Definition 2: vec(Y') in Col(J(theta)), decided by the clear-gap rule on J's SVD and
+    cross-checked on the eigenvalues of M = J J^T."""
+    r = _daa(inst)
+    byJ, byM = r["byJ"], r["byM"]
+    diag = {"byJ": byJ.summary(), "byM": byM.summary(),
+            "lambda_min_M": al.smallest_eigenvalue_M(r["J"]),
+            "full_row_rank": _full_row_rank(inst)}
+    if byJ.member is not None and byM.member is not None and byJ.member != byM.member:
+        return decide_flag(None, message="the SVD of J and the eigenvalues of M disagree",
+                           diagnostics=diag)
+    msg = {True: "vec(Y') in Col(J)", False: "vec(Y') not in Col(J)",
+           None: "no certified decision: " + byJ.reason}[byJ.member]
+    return decide_flag(byJ.member, message=msg, diagnostics=diag,
+                       tolerance=Tolerance(byJ.member_below,
+                                           "rho <= 10 sqrt(p) u s_1 / s_r (clear-gap rule)"))
+
+
+def _def2_strategy(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        strat.mlp_instances(overparameterised=True, m_y=st_int(1, 2), hidden=st_hidden(profile)),
+        strat.mlp_instances(overparameterised=False, target="constant", m_y=st_int(1, 2),
+                            hidden=st_hidden(profile)),
+        strat.mlp_instances(overparameterised=False, target="constant", loss="cross-entropy",
+                            hidden=st_hidden(profile)),
+    )
+
+
+def _def2_controls() -> list[dict[str, Any]]:
+    a = strat.build_mlp_instance(3, 40, 2, [3], 1, "tanh", "squared", "random", 1.0)
+    b = strat.build_mlp_instance(4, 30, 2, [4], 1, "tanh", "cross-entropy", "random", 1.0)
+    return [a, b]
+
+
+DEF2 = Claim(
+    id="k22.def2", paper="k22", source="Definition 2 (arXiv Definition 3), section 2.1.2; "
+                                       "remark after eq. (2.4)",
+    title="Data-architecture alignment holds under full row rank or a bias-aligned target",
+    statement=r"\lambda_{\min}(J J^\top)>0\ \text{or}\ Y'=\mathbf 1 c^\top\ \Rightarrow\ "
+              r"\operatorname{vec}(Y')\in\operatorname{Col}\Big(\frac{\partial\operatorname{vec}"
+              r"(f_X(\theta))}{\partial\theta}\Big)",
+    measure=measure_def2, parse=parse_base, strategy=_def2_strategy,
+    hypotheses=[Hypothesis("full-rank-or-constant-target",
+                           r"\lambda_{\min}(M(\theta))>0\ \text{or}\ Y'=\mathbf 1c^\top",
+                           _aligned_structure)],
+    controls=[Control(
+        "underparameterised-random-target", drops="full-rank-or-constant-target",
+        description="d < n with random targets (the catalogue's [2,3,1] tanh net, n = 40, "
+                    "rho about 0.87; and a cross-entropy variant): vec(Y') is certified "
+                    "outside Col(J)", instances=_def2_controls)],
+    decides="Certified membership: a cut-off at a clear gap in J's singular values (noise "
+            "floor 10 max(p,q) u s_1, gap 1e3), the projection residual against "
+            "10 sqrt(p) u s_1/s_r; inconclusive without a gap. Also reports lambda_min(M), "
+            "which is 0 on the constant-target instances while alignment holds.",
+    errata=["The seed drops the prime: alignment is about the modified target Y' (Y for the "
+            "squared loss, 2Y - 1 for cross-entropy).",
+            "The paper gives no numerical cut-off for membership; the verdict here uses a "
+            "spectral-gap rule and says inconclusive when there is no gap. Q_T (eq. 2.5) "
+            "depends on the cut-off: in the Figure 1a reproduction two moons has Q = 0 at "
+            "cut-offs 1e-10 and 1e-13 but Q > 0 at 1e-6, and the sine wave flips from Q = T "
+            "(1e-6, 1e-10) to Q = 0 (1e-13) while the gap rule finds no gap at all.",
+            "Q_T sums t = 0..T, so constant failure gives Q_T = T + 1, not the prose's T "
+            "(catalogue k22.def.QT).",
+            "'4 layers of 300 units' is read as 4 hidden layers: that gives the ~271,000 "
+            "parameters quoted for n = 100 (271,801 on the 1-D sine data); the catalogue's "
+            "reading (3 hidden layers) gives ~181,000."],
+    size=_size, max_examples={"ci": 15},
+)
+
+
+# ======================================================================= k22.eq2.1-2.4
+def parse_stationary(params: Mapping[str, Any]) -> dict[str, Any]:
+    inst = parse_base(params)
+    inst["eta"] = real(params, "eta", default=1.0)
+    return inst
+
+
+def _state(inst: Mapping[str, Any]) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        value, g, F, J, v = tj.objective(_model(inst), inst["loss"], inst["theta"], inst["X"],
+                                         inst["Y"])
+        return {"L": value, "g": g, "F": F, "J": J, "v": v,
+                "rank": al.membership(np.ones(J.shape[0]), J=J)}
+
+    return _cached("state", inst, run)
+
+
+def _full_rank(inst: Mapping[str, Any]) -> bool | str:
+    m = _state(inst)["rank"]
+    if m.rank == _state(inst)["J"].shape[0] and m.s[m.rank - 1] > al.GAP * m.delta:
+        return True
+    return f"lambda_min(M) not certified positive (rank {m.rank} of {_state(inst)['J'].shape[0]})"
+
+
+def measure_stationary(inst: Mapping[str, Any]) -> Verdict:
+    """Eqs (2.1)-(2.4): with lambda_min(M) > 0 the loss vector satisfies ||v|| <= ||J^T v|| /
+    s_min(J), so by convexity L(theta) - L*(Q) <= ||grad L|| ||vec f - vec Q|| / s_min(J) for
+    every Q (here Q = eta Y'); at a stationary point the right side is 0: a global minimum."""
+    s = _state(inst)
+    Q = inst["eta"] * al.modified_target(inst["Y"], inst["loss"])
+    lhs = s["L"] - al.lstar(Q, inst["Y"], inst["loss"])
+    gnorm, dist = float(np.linalg.norm(s["g"])), float(np.linalg.norm(s["F"] - Q))
+    sv = np.linalg.svd(s["J"], compute_uv=False)
+    smin = float(sv[-1]) if sv.size == s["J"].shape[0] else 0.0
+    if smin > 0:
+        rhs = gnorm * dist / smin
+    elif gnorm == 0.0:
+        rhs = 0.0  # the paper's step: J^T v = 0 and full rank give v = 0, hence L <= L*(Q)
+    else:
+        return decide_flag(None, message="J is rank deficient and theta is not stationary")
+    p = s["F"].size
+    tol = gamma(p + _rounding_terms(inst)) * (abs(s["L"]) + abs(lhs - s["L"]) + rhs)
+    return decide(lhs, rhs, relation="<=",
+                  tolerance=Tolerance(tol, "gamma_{p+k} (L + L*(Q) + rhs): sums of p losses, "
+                                           "one gradient and one SVD"),
+                  scale=max(abs(lhs), rhs, abs(s["L"])),
+                  diagnostics={"grad_norm": gnorm, "s_min_J": smin, "loss": s["L"]})
+
+
+def _stationary_strategy(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    def descend(inst: dict[str, Any], steps: int) -> dict[str, Any]:
+        if steps:
+            model = _model(inst)
+            L = tj.step_constant(model, inst["loss"], inst["theta"], inst["X"], inst["Y"],
+                                 alpha=0.5, steps=steps)
+            traj = tj.gradient_descent(model, inst["loss"], inst["theta"], inst["X"], inst["Y"],
+                                       step_size=1.0 / L, steps=steps, keep=lambda t: False)
+            inst = {**inst, "theta": traj.steps[-1].theta}
+        return {**inst, "eta": 1.0}
+
+    hi = 30 if profile == "ci" else 200
+    nets = st.one_of(strat.mlp_instances(overparameterised=True, hidden=st_hidden(profile)),
+                     strat.mlp_instances(overparameterised=True, loss="cross-entropy",
+                                         hidden=st_hidden(profile)))
+    return st.tuples(nets, st.integers(0, hi)).map(lambda t: descend(*t))
+
+
+def _stationary_controls() -> list[dict[str, Any]]:
+    plus_one = {"model": "square-plus-one", "theta": np.array([0.0]), "X": np.zeros((1, 1)),
+                "Y": np.zeros((1, 1)), "loss": "squared", "eta": 1.0}
+    net = strat.build_mlp_instance(5, 4, 2, [3], 1, "tanh", "squared", "random", 1.0)
+    net.update(theta=np.zeros_like(net["theta"]), Y=np.array([[1.0], [-1.0], [2.0], [-2.0]]),
+               eta=1.0)
+    return [plus_one, net]
+
+
+STATIONARY = Claim(
+    id="k22.eq2.1-2.4", paper="k22", source="Section 2.1.2, eqs (2.1)-(2.4)",
+    title="Stationary points with lambda_min(J J^T) > 0 are global minima",
+    statement=r"\lambda_{\min}(J J^\top)>0\Rightarrow\ \mathcal L(\theta)-\mathcal L^*(Q)\le"
+              r"\frac{\|\nabla\mathcal L(\theta)\|\,\|\operatorname{vec}(f_X(\theta)-Q)\|}"
+              r"{\sqrt{\lambda_{\min}(JJ^\top)}}\ \forall Q",
+    measure=measure_stationary, parse=parse_stationary, strategy=_stationary_strategy,
+    hypotheses=[Hypothesis("full-rank", r"\lambda_{\min}(J(\theta)J(\theta)^\top)>0",
+                           _full_rank)],
+    controls=[Control(
+        "rank-deficient-stationary", drops="full-rank",
+        description="Exact stationary points with a rank-deficient J that are not global "
+                    "minima: f = theta^2 + 1 at theta = 0 (J = 0, L = 1 > 0), and a tanh net "
+                    "at theta = 0 with zero-mean targets (J of rank 1, gradient exactly 0, "
+                    "L = 2.5 > 0)", instances=_stationary_controls)],
+    decides="The quantitative form of the paper's argument, with s_min(J) computed by SVD; "
+            "the right side is read as 0 at an exact stationary point with singular J (the "
+            "paper's conclusion).",
+    errata=["The seed's v is printed with u_1..u_N in place of y_1..y_n (catalogue "
+            "k22.claim.full-rank-stationary)."],
+    size=_size, max_examples={"ci": 12},
+)
+
+
+# =========================================================================== k22.prop1
+def parse_prop1(params: Mapping[str, Any]) -> dict[str, Any]:
+    inst = parse_base(params)
+    inst["eta"] = real(params, "eta")
+    return inst
+
+
+def _prop1_daa(inst: Mapping[str, Any]) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        model = _model(inst)
+        F, J = model.forward(inst["theta"], inst["X"]), model.jacobian(inst["theta"], inst["X"])
+        return {"F": F, "J": J, "m": al.membership(inst["Y"].reshape(-1), J=J)}
+
+    return _cached("prop1", inst, run)
+
+
+def _common_structure_here(inst: Mapping[str, Any]) -> bool | str:
+    ok = _linear_last_layer(inst)
+    return ok if ok is not True else _structure_ok(inst, [inst["theta"]])
+
+
+def _non_member(inst: Mapping[str, Any]) -> bool | str:
+    m = _prop1_daa(inst)["m"]
+    return True if m.member is False else f"vec(Y) not certified outside Col(J) ({m.member})"
+
+
+def measure_prop1(inst: Mapping[str, Any]) -> Verdict:
+    """Proposition 1, corrected: vec(Y) not in Col(J) => ||f_X - eta Y||_F >= |eta| dist(vec Y,
+    Col J) > 0 for every eta != 0 (vec f_X = J nu lies in Col(J))."""
+    r = _prop1_daa(inst)
+    m, eta, Y = r["m"], inst["eta"], inst["Y"]
+    lhs = float(np.linalg.norm(r["F"] - eta * Y))
+    rhs = abs(eta) * m.residual
+    nu = al.structure_vector(inst["theta"], _model(inst).S)
+    tail = float(m.s[m.rank]) if m.rank < m.s.size else 0.0
+    k = _rounding_terms(inst) + Y.size
+    tol = tail * float(np.linalg.norm(nu)) + gamma(k) * (
+        float(np.linalg.norm(r["F"])) + abs(eta) * float(np.linalg.norm(Y)))
+    tolerance = Tolerance(tol, "s_{r+1} ||nu|| (the directions cut off) + gamma_k (||f|| + "
+                               "|eta| ||Y||), k = 2 (d + sum widths) + n m_y")
+    diag = {"rho": m.rho, "rank": m.rank, "distance": m.residual}
+    if lhs <= tol:
+        return Verdict(Status.VIOLATED, lhs, rhs, ">=", lhs - rhs, -1.0, tol,
+                       tolerance.derivation, "f_X = eta Y although vec(Y) is not in Col(J)", diag)
+    return decide(lhs, rhs, relation=">=", tolerance=tolerance, diagnostics=diag)
+
+
+def _prop1_strategy(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    nets = strat.mlp_instances(overparameterised=False, m_y=st_int(1, 2),
+                               hidden=st_hidden(profile))
+    etas = st.sampled_from([-2.0, -1.0, -0.5, 0.25, 0.5, 1.0, 2.0, 5.0])
+    return st.tuples(nets, etas).map(lambda t: {**t[0], "eta": t[1]}).filter(
+        lambda i: _non_member(i) is True)
+
+
+def _prop1_controls() -> list[dict[str, Any]]:
+    net = strat.build_mlp_instance(11, 12, 2, [3], 1, "tanh", "squared", "random", 1.0)
+    theta = net["theta"].copy()
+    theta[_model(net).S] = 0.0  # the last layer (W, b) is zero: f_X = 0 = 0 * Y
+    net.update(theta=theta, eta=0.0)
+    plus_one = {"model": "square-plus-one", "theta": np.array([0.0]), "X": np.zeros((1, 1)),
+                "Y": np.ones((1, 1)), "loss": "squared", "eta": 1.0}
+    return [net, plus_one]
+
+
+PROP1 = Claim(
+    id="k22.prop1", paper="k22", source="Proposition 1 (arXiv Proposition 7), section 2.3",
+    title="Alignment is necessary for f_X(theta) = eta Y (eta != 0)",
+    statement=r"\operatorname{vec}(Y)\notin\operatorname{Col}(J(\theta))\Rightarrow"
+              r"\|f_X(\theta)-\eta Y\|_F\ge|\eta|\operatorname{dist}(\operatorname{vec}Y,"
+              r"\operatorname{Col}J(\theta))>0\ \ \forall\eta\ne0",
+    measure=measure_prop1, parse=parse_prop1, strategy=_prop1_strategy,
+    hypotheses=[
+        Hypothesis("common-structure", r"\text{Assumption 1}", _common_structure_here),
+        Hypothesis("non-member", r"\operatorname{vec}(Y)\notin\operatorname{Col}(J(\theta))",
+                   _non_member),
+        Hypothesis("eta-nonzero", r"\eta\neq 0",
+                   lambda i: True if i["eta"] != 0 else "eta = 0"),
+    ],
+    controls=[
+        Control("eta-zero", drops="eta-nonzero",
+                description="The printed proposition at eta = 0 is false: a net with a zero "
+                            "last layer has f_X = 0 = 0 * Y while vec(Y) is certified outside "
+                            "Col(J)", instances=lambda: _prop1_controls()[:1]),
+        Control("no-structure", drops="common-structure",
+                description="f = theta^2 + 1 at theta = 0, y = 1: J = 0 yet f_X = Y",
+                instances=lambda: _prop1_controls()[1:]),
+    ],
+    decides="The distance from vec(Y) to Col(J) at the clear-gap cut-off, times |eta|, "
+            "against ||f_X - eta Y||_F; a zero left side (f_X = eta Y) is a violation.",
+    errata=["As printed ('for any eta in R') the proposition is false at eta = 0: f_X = 0 = "
+            "0 * Y whenever the last layer is zero. It holds for eta != 0, and quantitatively "
+            "||f_X - eta Y||_F >= |eta| dist(vec Y, Col J) for every eta (catalogue "
+            "k22.prop.necessity)."],
+    size=_size, max_examples={"ci": 15},
+)
+
+
+# ============================================================ trajectories (Theorems 2, 3)
+def _run_gd(inst: Mapping[str, Any], step_size: float, steps: int, Tset: set[int] | None
+            ) -> tj.Trajectory:
+    """Gradient descent from the instance's theta, recording DAA (for Y^*) and Assumption 1
+    at the iterates in ``Tset`` (all when None)."""
+    b = _ystar(inst).reshape(-1)
+
+    def record(st: tj.Step) -> dict[str, Any]:
+        if Tset is not None and st.t not in Tset:
+            return {}
+        e, tol, nu = _euler(inst, st.theta, st.F, st.J)
+        w = al.bias_witness(st.J, b, inst["Y"].shape[1]) if inst["model"] == "mlp" else None
+        return {"daa": al.membership(b, J=st.J, witness=w), "euler": e, "euler_tol": tol,
+                "nu": nu}
+
+    return tj.gradient_descent(_model(inst), inst["loss"], inst["theta"], inst["X"], inst["Y"],
+                               step_size=step_size, steps=steps, record=record,
+                               keep=lambda t: Tset is None or t in Tset)
+
+
+def _descent_tol(inst: Mapping[str, Any], a: float, b: float) -> float:
+    return gamma(inst["Y"].size + _rounding_terms(inst)) * (abs(a) + abs(b))
+
+
+_DESCENT_DERIVATION = "gamma_{p+k} (L(theta^t) + L(theta^{t+1})) per step (loss evaluations)"
+
+
+# =========================================================================== k22.thm2
+def parse_limit(params: Mapping[str, Any]) -> dict[str, Any]:
+    inst = parse_base(params)
+    inst["step_size"] = real(params, "step_size", lo=0.0)
+    if inst["step_size"] <= 0:
+        raise BadInput("step_size: must be positive")
+    inst["steps"] = integer(params, "steps", lo=1, hi=100_000)
+    inst["eta"] = real(params, "eta", default=1.0)
+    inst["epsilon"] = real(params, "epsilon", lo=0.0, hi=2.0, default=1e-3)
+    return inst
+
+
+def _limit_run(inst: Mapping[str, Any]) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        traj = _run_gd(inst, inst["step_size"], inst["steps"], None)
+        S = traj.steps
+        # the first iterate at which gradient descent stops moving in floating point (or its
+        # Jacobian falls to GAP tiny/u, where no gap can be certified): from there on it is
+        # the limit point, and DAA "along the trajectory" is checked strictly before it
+        t_lim = next((a.t for a, b in zip(S, S[1:], strict=False)
+                      if np.array_equal(a.theta, b.theta)
+                      or a.extra["daa"].s[0] <= al.GAP * al.UNDERFLOW), len(S) - 1)
+        return {"traj": traj, "t_lim": t_lim}
+
+    return _cached("limit", inst, run)
+
+
+def _limit_descent(inst: Mapping[str, Any]) -> bool | str:
+    S, a = _limit_run(inst)["traj"].steps, inst["step_size"]
+    c = 0.5 * inst["epsilon"] * a
+    for x, y in zip(S, S[1:], strict=False):
+        if y.loss > x.loss - c * float(x.grad @ x.grad) + _descent_tol(inst, x.loss, y.loss):
+            return f"no sufficient decrease at t = {x.t}: the step exceeds (2 - epsilon)/L"
+    return True
+
+
+def _limit_daa_along(inst: Mapping[str, Any]) -> bool | str:
+    r = _limit_run(inst)
+    bad = [s.t for s in r["traj"].steps[: max(r["t_lim"], 1)] if s.extra["daa"].member is not True]
+    return True if not bad else f"DAA not certified at {len(bad)} iterates (first t = {bad[0]})"
+
+
+def _limit_daa_at_limit(inst: Mapping[str, Any]) -> bool | str:
+    m = _limit_run(inst)["traj"].steps[-1].extra["daa"]
+    return True if m.member is True else f"DAA at the limit point: {m.member} ({m.reason})"
+
+
+def _limit_structure(inst: Mapping[str, Any]) -> bool | str:
+    for s in _limit_run(inst)["traj"].steps[:: max(1, inst["steps"] // 10)]:
+        if s.extra["euler"] > s.extra["euler_tol"]:
+            return f"Assumption 1 fails at t = {s.t} (residual {s.extra['euler']:.3g})"
+    return True
+
+
+def measure_limit(inst: Mapping[str, Any]) -> Verdict:
+    """Theorem 2, corrected form (a): with DAA at the limit point, L(theta-hat) <= L*(eta Y^*).
+    At the last iterate theta^T this is checked as L(theta^T) <= L*(eta Y^*) + ||grad L||
+    (||nu|| + ||beta-hat||), the pointwise lemma, whose extra term vanishes at a limit point."""
+    r = _limit_run(inst)
+    last = r["traj"].steps[-1]
+    m, eta = last.extra["daa"], inst["eta"]
+    Ys = _ystar(inst)
+    ls = al.lstar(eta * Ys, inst["Y"], inst["loss"])
+    gnorm = float(np.linalg.norm(last.grad))
+    beta = abs(eta) * m.coef_norm if m.member is True else 0.0
+    extra = gnorm * (float(np.linalg.norm(last.extra["nu"])) + beta)
+    vnorm = float(np.linalg.norm(last.v))
+    corr = vnorm * (abs(eta) * min(m.residual, m.member_below * np.linalg.norm(Ys))
+                    + math.sqrt(last.F.size) * last.extra["euler_tol"])
+    rhs = ls + extra + corr
+    tol = _descent_tol(inst, last.loss, rhs)
+    return decide(last.loss, rhs, relation="<=",
+                  tolerance=Tolerance(tol, "gamma_{p+k} (L(theta^T) + rhs): loss evaluations"),
+                  scale=max(r["traj"].steps[0].loss, rhs, last.loss),
+                  diagnostics={"L_T": last.loss, "Lstar": ls, "grad_norm_T": gnorm,
+                               "gradient_term": extra, "t_limit_reached": r["t_lim"],
+                               "daa_at_limit": m.summary()})
+
+
+def _limit_strategy(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    def finish(t: tuple[dict[str, Any], int, float]) -> dict[str, Any]:
+        inst, steps, eta = t
+        model = _model(inst)
+        L = tj.step_constant(model, inst["loss"], inst["theta"], inst["X"], inst["Y"],
+                             alpha=0.5, steps=steps)
+        return {**inst, "step_size": 1.0 / L, "steps": steps, "eta": eta, "epsilon": 1e-3}
+
+    hi = 40 if profile == "ci" else 400
+    nets = st.one_of(
+        strat.mlp_instances(overparameterised=True, hidden=st_hidden(profile)),
+        strat.mlp_instances(overparameterised=False, target="constant",
+                            hidden=st_hidden(profile)))
+    return st.tuples(nets, st.integers(20, hi), st.sampled_from([0.5, 1.0, 2.0])).map(finish)
+
+
+def _wu2() -> dict[str, Any]:
+    """The catalogue's w u^2 run: GD with step 0.05 from (w, u) = (-1, 1) converges to
+    (w-bar, 0), w-bar about -0.668, L = 1 > 0 = L*(Y); J = (u^2, 2 w u) != 0 at every iterate
+    before the limit. 6000 steps let u reach 0 in float64, so the last iterate is the limit."""
+    return {"model": "wu2", "theta": np.array([-1.0, 1.0]), "X": np.zeros((1, 1)),
+            "Y": np.ones((1, 1)), "loss": "squared", "step_size": 0.05, "steps": 6000,
+            "eta": 1.0, "epsilon": 1e-3}
+
+
+def _quartic_gd(theta0: float) -> dict[str, Any]:
+    """The quartic of section 2.1.3 with S = {} (no S works), Y = 0: DAA holds trivially."""
+    return {"model": "quartic", "theta": np.array([theta0]), "X": np.zeros((1, 1)),
+            "Y": np.zeros((1, 1)), "loss": "squared", "step_size": 1e-4, "steps": 400,
+            "eta": 1.0, "epsilon": 1e-3, "S": []}
+
+
+LIMIT = Claim(
+    id="k22.thm2", paper="k22", source="Theorem 2 (arXiv Theorem 8), eqs (2.8)-(2.9)",
+    title="Limit points with alignment at the limit are L*(eta Y*)-optimal (corrected form)",
+    statement=r"\operatorname{vec}(Y^*)\in\operatorname{Col}(J(\hat\theta))\Rightarrow"
+              r"\mathcal L(\hat\theta)\le\mathcal L^*(\eta Y^*)\ \forall\eta;\ \text{checked as }"
+              r"\mathcal L(\theta^T)\le\mathcal L^*(\eta Y^*)+\|\nabla\mathcal L(\theta^T)\|"
+              r"(\|\nu(\theta^T)\|+\|\hat\beta(\theta^T,\eta)\|)",
+    measure=measure_limit, parse=parse_limit, strategy=_limit_strategy,
+    hypotheses=[
+        Hypothesis("common-structure", r"\text{Assumption 1 along the run}", _limit_structure),
+        Hypothesis("step-rule", r"\alpha\le(2-\epsilon)/L\ \text{(certified sufficient "
+                                r"decrease)}", _limit_descent),
+        Hypothesis("daa-along-trajectory", r"\operatorname{vec}(Y^*)\in\operatorname{Col}"
+                                           r"(J(\theta^t))\ \forall t", _limit_daa_along),
+        Hypothesis("daa-at-limit", r"\operatorname{vec}(Y^*)\in\operatorname{Col}"
+                                   r"(J(\hat\theta))", _limit_daa_at_limit),
+    ],
+    controls=[
+        Control("literal-theorem-wu2", drops="daa-at-limit",
+                description="The literal Theorem 2 is false: for f = w u^2 DAA holds at every "
+                            "iterate (J = (u^2, 2wu) != 0) and the step is below 2/L_path, yet "
+                            "the limit (w-bar, 0) has L = 1 > 0 = L*(Y): the column space "
+                            "degenerates in the limit", instances=lambda: [_wu2()]),
+        Control("quartic", drops="common-structure",
+                description="theta^4 - 10 theta^2 + 6 theta + 100, Y = 0: DAA holds, GD stops "
+                            "at local minima with L = 3740.59 or 7731.91 > 0 = L*(0)",
+                instances=lambda: [_quartic_gd(1.0), _quartic_gd(-3.0)]),
+    ],
+    decides="Runs gradient descent; at the last iterate checks L <= L*(eta Y*) + ||grad L|| "
+            "(||nu|| + ||beta-hat||) with beta-hat from the clear-gap pseudo-inverse, plus "
+            "certified rounding corrections; the extra term is 0 at an exact limit point.",
+    errata=["As stated (DAA at every iterate t >= tau), Theorem 2 is vacuous under global "
+            "smoothness and false under local smoothness: DAA can hold at every iterate while "
+            "Col(J) degenerates in the limit (f = w u^2: L(theta-hat) = 1 > 0; a tanh 2-3-1 "
+            "net likewise). Checked instead: form (a), DAA at the limit point (catalogue "
+            "k22.thm.limit-points).",
+            "'Assumptions 2 to 6' in the seed are Assumptions 1-3 in journal numbering."],
+    size=_size, max_examples={"ci": 6},
+)
+
+
+# ============================================================== k22.thm3, eq2.11, eq2.12
+def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
+    inst = parse_base(params)
+    inst["alpha"] = real(params, "alpha", lo=0.0, hi=1.0)
+    if not 0 < inst["alpha"] < 1:
+        raise BadInput("alpha: must lie in (0, 1)")
+    inst["L"] = real(params, "L", lo=0.0)
+    if inst["L"] <= 0:
+        raise BadInput("L: must be positive")
+    require(params, "T_set")
+    Tset = sorted(set(_int_list(params, "T_set", lo=0)))
+    if not Tset or Tset[-1] > 100_000:
+        raise BadInput("T_set: must be a nonempty list of iterations <= 100000")
+    inst["T_set"] = Tset
+    inst["eta"] = real(params, "eta", default=1.0)
+    if params.get("Ystar") is not None:
+        inst["Ystar"] = matrix(params, "Ystar", inst["Y"].shape)
+    return inst
+
+
+def _gap_run(inst: Mapping[str, Any]) -> tj.Trajectory:
+    return _cached("gap", inst, lambda: _run_gd(
+        inst, 2 * inst["alpha"] / inst["L"], inst["T_set"][-1] + 1, set(inst["T_set"])))
+
+
+def _gap_steps(inst: Mapping[str, Any]) -> list[tj.Step]:
+    return [s for s in _gap_run(inst).steps if s.t in set(inst["T_set"])]
+
+
+def _gap_structure(inst: Mapping[str, Any]) -> bool | str:
+    bad = [s.t for s in _gap_steps(inst) if s.extra["euler"] > s.extra["euler_tol"]]
+    return True if not bad else f"Assumption 1 fails at t = {bad[0]}"
+
+
+def _gap_daa(inst: Mapping[str, Any]) -> bool | str:
+    bad = [s.t for s in _gap_steps(inst) if s.extra["daa"].member is not True]
+    return True if not bad else f"DAA not certified at {len(bad)} of the t in T"
+
+
+def _gap_descent(inst: Mapping[str, Any]) -> bool | str:
+    c = 2 * inst["alpha"] * (1 - inst["alpha"]) / inst["L"]
+    S = _gap_run(inst).steps
+    for x, y in zip(S[inst["T_set"][0]:], S[inst["T_set"][0] + 1:], strict=False):
+        if y.loss > x.loss - c * float(x.grad @ x.grad) + _descent_tol(inst, x.loss, y.loss):
+            return f"descent inequality fails at t = {x.t}: L is not a smoothness constant here"
+    return True
+
+
+def gap_sides(inst: Mapping[str, Any], eta: float) -> dict[str, float]:
+    """Both sides of eq. (2.10) for one eta, with the certified corrections for the rounding
+    residuals of DAA and of Assumption 1 (capped at their rounding bounds, so that a dropped
+    hypothesis is never rescued by them)."""
+    steps, Ys = _gap_steps(inst), _ystar(inst)
+    b_norm = float(np.linalg.norm(Ys))
+    nus = np.array([np.linalg.norm(s.extra["nu"]) for s in steps])
+    betas = np.array([abs(eta) * s.extra["daa"].coef_norm for s in steps])
+    zeta = al.zeta_eta(nus, betas)
+    S = _gap_run(inst).steps
+    t0, tmax = inst["T_set"][0], inst["T_set"][-1]
+    rounding = sum(_descent_tol(inst, S[t].loss, S[t + 1].loss) for t in range(t0, tmax + 1))
+    corr = max(float(np.linalg.norm(s.v)) * (
+        abs(eta) * min(s.extra["daa"].residual, s.extra["daa"].member_below * b_norm)
+        + math.sqrt(s.F.size) * s.extra["euler_tol"]) for s in steps)
+    ls = al.lstar(eta * Ys, inst["Y"], inst["loss"])
+    rhs = al.gap_bound(ls, inst["L"], zeta, S[t0].loss + rounding, inst["alpha"],
+                       len(steps)) + corr
+    return {"lhs": min(s.loss for s in steps), "rhs": rhs, "Lstar": ls, "zeta": zeta}
+
+
+def _pointwise_remainder(inst: Mapping[str, Any], eta: float) -> float:
+    """max over T of L - L*(eta Y*) - grad L^T (nu - beta-hat): <= 0 by convexity (the lemma)."""
+    Ys = _ystar(inst).reshape(-1)
+    ls = al.lstar(eta * _ystar(inst), inst["Y"], inst["loss"])
+    worst = -math.inf
+    for s in _gap_steps(inst):
+        m = s.extra["daa"]
+        U = np.linalg.svd(s.J, full_matrices=False)[0][:, : m.rank]
+        g_beta = eta * float(s.v @ (U @ (U.T @ Ys)))  # grad^T beta-hat = v^T J beta-hat
+        worst = max(worst, s.loss - ls - float(s.grad @ s.extra["nu"]) + g_beta)
+    return worst
+
+
+def _gap_verdict(inst: Mapping[str, Any], sides: dict[str, float], eta: float) -> Verdict:
+    tol = _descent_tol(inst, sides["lhs"], sides["rhs"])
+    return decide(sides["lhs"], sides["rhs"], relation="<=",
+                  tolerance=Tolerance(tol, "gamma_{p+k} (lhs + rhs): loss evaluations; the "
+                                           "descent rounding is already inside the bound"),
+                  diagnostics={"zeta_eta": sides["zeta"], "Lstar": sides["Lstar"], "eta": eta,
+                               "|T|": len(inst["T_set"]),
+                               "pointwise_remainder": _pointwise_remainder(inst, eta)})
+
+
+def measure_gap(inst: Mapping[str, Any]) -> Verdict:
+    """Theorem 3, eq. (2.10): min_{t in T} L(theta^t) <= L*(eta Y*) + |T|^{-1/2}
+    sqrt(L zeta_eta L(theta^{t0}) / (2 alpha (1 - alpha)))."""
+    return _gap_verdict(inst, gap_sides(inst, inst["eta"]), inst["eta"])
+
+
+def measure_eq211(inst: Mapping[str, Any]) -> Verdict:
+    """Eq. (2.11): squared loss, Y* = Y, eta = 1: min_t L(theta^t) - inf L <= O(|T|^{-1/2});
+    since inf L >= 0 = L*(Y), the explicit constant of (2.10) is checked."""
+    return _gap_verdict(inst, gap_sides(inst, 1.0), 1.0)
+
+
+ETA_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def measure_eq212(inst: Mapping[str, Any]) -> Verdict:
+    """Eq. (2.12): cross-entropy, Y* = Y' = 2Y - 1: min_t L(theta^t) <= inf_eta [L*(eta Y') +
+    O(|eta| / sqrt|T|)], with L*(eta Y') = log(1 + e^{-eta}) -> 0; the infimum over a grid."""
+    best = min(((gap_sides(inst, e), e) for e in ETA_GRID), key=lambda t: t[0]["rhs"])
+    return _gap_verdict(inst, *best)
+
+
+def _gap_strategy(loss: str, target: str = "random", overparameterised: bool | None = True,
+                  etas: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0)) -> Any:
+    def strategy(profile: str) -> Any:
+        def finish(inst: dict[str, Any]) -> dict[str, Any]:
+            steps = inst["T_set"][-1] + 1
+            L = tj.step_constant(_model(inst), inst["loss"], inst["theta"], inst["X"],
+                                 inst["Y"], alpha=inst["alpha"], steps=steps)
+            return {**inst, "L": L}
+
+        from hypothesis import strategies as st
+
+        return strat.gap_bound_instances(
+            horizon=st.integers(1, 30 if profile == "ci" else 200), loss=loss, target=target,
+            overparameterised=overparameterised, etas=etas, hidden=st_hidden(profile)
+        ).map(finish)
+
+    return strategy
+
+
+def _thm3_strategy(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(_gap_strategy("squared")(profile),
+                     _gap_strategy("squared", "constant", False, (0.0, 1.0))(profile),
+                     _gap_strategy("cross-entropy", etas=(1.0, 2.0, 4.0, 8.0))(profile))
+
+
+def _misaligned(loss: str = "squared") -> dict[str, Any]:
+    """The catalogue's control: a linear model, 20 x 5 features, random targets, alpha = 1/2,
+    L the exact smoothness constant, |T| = 1000 (rho about 0.8)."""
+    inst = strat.misaligned_instances(n=20, d=5, seed=1)
+    X = inst["X"]
+    if loss == "cross-entropy":
+        inst.update(loss=loss, Y=(inst["Y"] > 0).astype(float))
+        curv = 0.25  # the logistic loss's second derivative is at most 1/4
+    else:
+        curv = 2.0
+    L = curv * float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[-1])
+    return {**inst, "alpha": 0.5, "L": L, "T_set": list(range(1000)), "eta": 1.0}
+
+
+def _quartic_gap() -> list[dict[str, Any]]:
+    """The quartic with S = {} and Y = Y* = 0: nu = 0 and beta-hat = 0, so the bound is 0;
+    L = max_{[-4,4]} |L''| = 1.419e5 (catalogue), alpha = 1/2."""
+    return [{"model": "quartic", "theta": np.array([t0]), "X": np.zeros((1, 1)),
+             "Y": np.zeros((1, 1)), "loss": "squared", "S": [], "alpha": 0.5, "L": 1.419e5,
+             "T_set": list(range(200)), "eta": 1.0} for t0 in (1.0, -3.0)]
+
+
+_GAP_HYPOTHESES = [
+    Hypothesis("common-structure", r"\text{Assumption 1 at every }t\in\mathcal T",
+               _gap_structure),
+    Hypothesis("daa", r"\operatorname{vec}(Y^*)\in\operatorname{Col}(J(\theta^t))\ "
+                      r"\forall t\in\mathcal T", _gap_daa),
+    Hypothesis("smooth-step", r"\text{step }2\alpha/L,\ \mathcal L(\theta^{t+1})\le"
+                              r"\mathcal L(\theta^t)-\tfrac{2\alpha(1-\alpha)}{L}"
+                              r"\|\nabla\mathcal L(\theta^t)\|^2", _gap_descent),
+]
+
+_GAP_CONTROLS = [
+    Control("misaligned-linear", drops="daa",
+            description="A linear model with 20 x 5 random features and random targets: "
+                        "vec(Y) is outside Col(J) at every step; min L (about 0.8) exceeds "
+                        "the bound at |T| = 1000", instances=lambda: [_misaligned()]),
+    Control("quartic", drops="common-structure",
+            description="theta^4 - 10 theta^2 + 6 theta + 100 with S = {}, Y = 0: the bound "
+                        "is 0 while L >= 3740.59", instances=_quartic_gap),
+]
+
+_GAP_ERRATA = [
+    "The seed lost the square root: the bound decays like |T|^{-1/2} (not 1/|T|) and grows "
+    "like |eta| in (2.12); the constant is sqrt(L zeta_eta L(theta^{t0}) / (2 alpha (1 - "
+    "alpha))) with zeta_eta = 4 max_t max(||nu||^2, ||beta-hat||^2), beta-hat the least-norm "
+    "coefficients (catalogue k22.thm.gap-per-iteration).",
+    "Only local smoothness along the path is used; the oracle certifies the descent step "
+    "that uses L at every iteration.",
+]
+
+THM3 = Claim(
+    id="k22.thm3", paper="k22", source="Theorem 3 (arXiv Theorem 9), eq. (2.10)",
+    title="Per-iteration optimality-gap bound under alignment",
+    statement=r"\min_{t\in\mathcal T}\mathcal L(\theta^t)\le\mathcal L^*(\eta Y^*)+"
+              r"\frac{1}{\sqrt{|\mathcal T|}}\sqrt{\frac{L\,\zeta_\eta\,\mathcal L(\theta^{t_0})}"
+              r"{2\alpha(1-\alpha)}}",
+    measure=measure_gap, parse=parse_gap, strategy=_thm3_strategy,
+    hypotheses=_GAP_HYPOTHESES, controls=_GAP_CONTROLS,
+    decides="Runs gradient descent with step 2 alpha/L, certifies the descent inequality at "
+            "every step and DAA (clear gap) at every t in T, and compares min L with the bound "
+            "(zeta from the truncated pseudo-inverse) plus certified rounding corrections.",
+    errata=_GAP_ERRATA, size=_size, max_examples={"ci": 10},
+)
+
+EQ211 = Claim(
+    id="k22.eq2.11", paper="k22", source="Theorem 3, consequence (2.11)",
+    title="Squared loss: min_t L - inf L = O(|T|^{-1/2}) over aligned iterations",
+    statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_\theta\mathcal L(\theta)+"
+              r"\sqrt{\frac{L\zeta_1\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}",
+    measure=measure_eq211, parse=parse_gap, strategy=_gap_strategy("squared", etas=(1.0,)),
+    hypotheses=_GAP_HYPOTHESES, controls=_GAP_CONTROLS[:1],
+    decides="Theorem 3's bound with Y* = Y, eta = 1 (L*(Y) = 0 <= inf L).",
+    errata=_GAP_ERRATA[:1], size=_size, max_examples={"ci": 8},
+)
+
+EQ212 = Claim(
+    id="k22.eq2.12", paper="k22", source="Theorem 3, consequence (2.12)",
+    title="Cross-entropy: min_t L <= L*(eta Y') + O(|eta| / sqrt|T|)",
+    statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_{\eta}\Big[\log(1+e^{-\eta})+"
+              r"\sqrt{\frac{L\zeta_\eta\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}"
+              r"\Big]",
+    measure=measure_eq212, parse=parse_gap,
+    strategy=_gap_strategy("cross-entropy", etas=(1.0,)),
+    hypotheses=_GAP_HYPOTHESES,
+    controls=[Control("misaligned-linear-ce", drops="daa",
+                      description="A linear model with 20 x 5 random features and random "
+                                  "0/1 labels under cross-entropy: vec(Y') is outside Col(J)",
+                      instances=lambda: [_misaligned("cross-entropy")])],
+    decides="Theorem 3's bound with Y* = Y' = 2Y - 1, minimised over eta in "
+            f"{list(ETA_GRID)}; L*(eta Y') = log(1 + e^(-eta)) per sample.",
+    errata=["The seed prints O(eta2/|T|): the square root is lost; the rate is "
+            "O(|eta| / sqrt|T|) (catalogue k22.thm.gap-per-iteration)."],
+    size=_size, max_examples={"ci": 6},
+)
+
+
+
+# ===================================================== reproduction: Figure 1a, Table 1a
+# (n, width, steps, check every); the paper: n = 100, 4 hidden layers of 300 (271,801
+# parameters on the sine wave), steps not given. "smoke" is for the unit test.
+FIG1A_SIZES = {"smoke": (40, 8, 100, 50), "ci": (100, 32, 500, 50),
+               "dev": (100, 48, 1000, 50), "thorough": (100, 300, 1000, 100)}
+
+
+def figure1a(profile: str) -> dict[str, Any]:
+    """Figure 1a / Table 1a: a fully connected net (4 hidden softplus(varsigma = 100) layers),
+    two moons vs the sine wave y = 1{sin(20 x) < 0}, n = 100, full-batch gradient descent on
+    the cross-entropy loss (lr 0.1, PyTorch-default initialisation); training error, Q_T and
+    ||M(theta_T) - M(theta_0)||_F^2. Jacobians: the core's analytic back-propagation; M: the
+    layer-wise Hadamard Gram."""
+    import time
+
+    n, width, steps, every = FIG1A_SIZES.get(profile, FIG1A_SIZES["ci"])
+    act = tj.sharp_softplus(100.0)
+    data = {"two moons": tj.two_moons(n, 0.1, np.random.default_rng(0)),
+            "sine wave": tj.sine_wave(n, np.random.default_rng(0))}
+    paper = {"two moons": "0 error, Q_T = 0, 2.09e11", "sine wave": "high error, Q_T = T, 3.95e9"}
+    series, rows = [], []
+    start = time.perf_counter()
+    for name, (X, Y) in data.items():
+        widths = [X.shape[1], width, width, width, width, 1]
+        model = tj.MLP(widths, act)
+        theta0 = tj.torch_default_init(widths, np.random.default_rng(1))
+        r = tj.track_alignment(model, "cross-entropy", theta0, X, Y, step_size=0.1,
+                               steps=steps, every=every)
+        q_gap = np.cumsum([d is False for d in r["daa"]]).tolist()
+        unk = np.cumsum([d is None for d in r["daa"]]).tolist()
+        q10 = np.cumsum([not d for d in r["cut"][1e-10]]).tolist()
+        series += [{"label": f"{name}: training error", "x": r["t"], "y": r["error"]},
+                   {"label": f"{name}: Q (gap rule; inconclusive apart)", "x": r["t"],
+                    "y": q_gap},
+                   {"label": f"{name}: inconclusive (no gap)", "x": r["t"], "y": unk},
+                   {"label": f"{name}: Q at cut-off 1e-10", "x": r["t"], "y": q10}]
+        k = len(r["t"])
+        rows.append([name, r["error"][-1], f"{q_gap[-1]}/{k} ({unk[-1]} inconclusive)",
+                     *[f"{sum(not d for d in r['cut'][c])}/{k}" for c in (1e-6, 1e-10, 1e-13)],
+                     f"{r['M_change']:.3g}", f"{min(r['lambda_min']):.3g}", paper[name]])
+    seconds = time.perf_counter() - start
+    return {
+        "title": f"Figure 1a / Table 1a: n = {n}, 4 x {width} softplus(100) units, {steps} GD "
+                 f"steps, DAA checked every {every} steps",
+        "series": series, "xlabel": "gradient-descent step", "ylabel": "error / count",
+        "table": {"columns": ["data", "final training error", "Q (gap rule)", "Q cut 1e-6",
+                              "Q cut 1e-10", "Q cut 1e-13", "||M_T - M_0||_F^2",
+                              "min lambda_min(M)", "paper"], "rows": rows},
+        "paper": "Two moons: zero training error with Q_T = 0; sine wave: high error with "
+                 "Q_T = T (DAA fails at every step). Table 1a: ||M_T - M_0||_F^2 = 2.09e11 "
+                 "(two moons), 3.95e9 (sine); 4 layers of 300 units.",
+        "ours": f"{rows[0][0]}: error {rows[0][1]:.3g}, Q {rows[0][2]}; {rows[1][0]}: error "
+                f"{rows[1][1]:.3g}, Q {rows[1][2]}, Q at cut-off 1e-10 {rows[1][4]}. "
+                f"||M_T - M_0||_F^2 = {rows[0][6]} vs {rows[1][6]} (4 x {width} units, {steps} "
+                f"steps; the paper's step count, learning rate and initialisation are not "
+                f"given). Analytic Jacobians (core back-propagation) at the checks, "
+                f"back-propagated gradients at every step; {seconds:.1f} s on this machine.",
+        "seconds": seconds,
+    }
+
+
+FIG1A = Reproduction(
+    "figure1a-table1a",
+    "Two moons vs sine wave with a fully connected softplus(100) net: training error, Q_T "
+    "(clear-gap rule, with inconclusive steps apart, and fixed cut-offs) and the change of the "
+    "Gram matrix M = J J^T", figure1a)
+
+DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A])
+
+register(ASM1, DEF2, STATIONARY, PROP1, LIMIT, THM3, EQ211, EQ212)

@@ -1,0 +1,422 @@
+"""Hypothesis strategies for Kawaguchi, Huang & Kaelbling (2019), Section 3 (Theorems 1-2,
+Lemmas 1-3, Examples 1-2).
+
+Every strategy draws small integers (dimensions and a seed) and builds the instance with NumPy's
+``default_rng(seed)``, so drawing is cheap and an instance is reproducible from its seed. Each
+accepts fixed values or strategies for its dimensions. Instances are dicts with the paper's names:
+``family``, ``widths``, ``loss``, ``X``, ``Y``, ``lambda``, ``theta`` (plus ``eps`` and ``S`` for
+the perturbable gradient basis). What is slow: the trained strategies run Levenberg-Marquardt
+and a Newton polish (about 0.05-0.3 s per instance at the ``ci`` sizes).
+
+>>> from checks.strategies.k19_pgb import tanh2_points
+>>> tanh2_points(d_x=2, hidden=3, d_y=1, trained=False).example()["family"]  # doctest: +SKIP
+'tanh2'
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from theory.gradient_basis import model_report
+from theory.models.basis import fit_squared, make_model, model_jacobian, squared_objective
+from theory.numerics import unit_roundoff
+from theory.optimize import fd_hessian, newton_polish, second_order_test
+from theory.pgb import null_space_directions
+
+__all__ = [
+    "basis_instances",
+    "basis_tight_gap",
+    "build_basis",
+    "build_example2",
+    "build_lintop_lifted",
+    "build_planted",
+    "build_tanh2",
+    "train_squared",
+    "example2_instances",
+    "lintop_lifted_minima",
+    "local_min_certified",
+    "tanh2_points",
+    "lintop_two_sets",
+    "random_points",
+    "skip2_points",
+    "unit_vectors_separated",
+]
+
+Dim = int | tuple[int, int] | st.SearchStrategy
+
+
+def _dim(value: Dim, name: str, lo: int, hi: int) -> st.SearchStrategy:
+    """A dimension: a strategy as given, an inclusive range ``(a, b)``, or a fixed int, all
+    validated against ``[lo, hi]``."""
+    if isinstance(value, st.SearchStrategy):
+        return value
+    if isinstance(value, tuple):
+        if len(value) != 2 or not all(isinstance(v, int) for v in value) or not (
+                lo <= value[0] <= value[1] <= hi):
+            raise InvalidArgument(
+                f"{name}={value!r}: expected a range (a, b) with {lo} <= a <= b <= {hi}")
+        return st.integers(*value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgument(f"{name}={value!r}: expected an int or a strategy")
+    if not lo <= value <= hi:
+        raise InvalidArgument(f"{name}={value}: must lie in [{lo}, {hi}]")
+    return st.just(value)
+
+
+def _seeds() -> st.SearchStrategy:
+    return st.integers(0, 2**32 - 1)
+
+
+def train_squared(model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray,
+                  theta0: np.ndarray) -> np.ndarray:
+    """Levenberg-Marquardt then a Newton polish (analytic gradient ``2 J^T Lambda r``,
+    central-difference Hessian of it, which is ~20x cheaper than autograd's and accurate to
+    ``u^(2/3)``, enough for Newton's superlinear convergence): an approximate critical point of
+    the squared loss."""
+    fun, _, _ = squared_objective(model, X, Y, lam)
+    w = np.repeat(lam, model.d_y)
+    y = Y.reshape(-1)
+
+    def grad(t):
+        return 2 * model_jacobian(model, t, X).T @ (w * (np.asarray(model.outputs(t, X)) - y))
+
+    theta = fit_squared(model, X, Y, lam, theta0)
+    return newton_polish(fun, grad, lambda t: fd_hessian(grad, t), theta, steps=4)[0]
+
+
+def build_tanh2(
+    seed: int, d_x: int, hidden: int, d_y: int, extra: int, trained: bool | int
+) -> dict:
+    """A teacher-planted instance of ``W2 tanh(W1 x + b1) + b2`` (catalogue, Theorem 1
+    instances): ``m = ceil(d_theta / d_y) + extra`` samples so that ``m d_y > d_theta``, labels
+    = teacher + noise 0.05, weights ``lambda ~ U[0.2, 2]``, start = teacher + 0.2 noise.
+    ``trained=True`` runs :func:`train_squared`; an ``int`` k stops Levenberg-Marquardt after
+    k + 1 evaluations (an arbitrary, non-critical point); ``False`` keeps the start."""
+    return build_planted("tanh2", (d_x, hidden, d_y), seed, extra, trained)
+
+
+@functools.lru_cache(maxsize=128)
+def build_planted(
+    family: str, widths: tuple[int, ...], seed: int, extra: int, trained: bool | int
+) -> dict:
+    """A teacher-planted instance of any trained family (``tanh2``, ``skip2``): as
+    :func:`build_tanh2`; with ``trained=True`` up to six seeds are tried until the point is
+    certified critical and decidable (:func:`_certified`)."""
+    model = make_model(family, widths)
+    for attempt in range(6 if trained is True else 1):
+        inst = _planted_attempt(model, seed + 7919 * attempt, extra, trained)
+        if trained is not True or _certified(model, inst):
+            break
+    return inst
+
+
+def _certified(model, inst: dict) -> bool:
+    """Critical to working precision, and decidable: the rounding bound of ``L - inf`` keeps at
+    least half the digits of ``L`` (the catalogue rejects nearly singular ``J``, where tanh units
+    saturated and weights drifted)."""
+    if not np.all(np.isfinite(inst["theta"])):
+        return False
+    rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
+    decidable = rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
+    return rep.critical and rep.rank_certain and decidable
+
+
+def _planted_attempt(model, seed: int, extra: int, trained) -> dict:
+    d_x, d_y = model.widths[0], model.d_y
+    rng = np.random.default_rng(seed)
+    m = -(-model.d_theta // d_y) + extra
+    X = rng.standard_normal((m, d_x))
+    teacher = rng.standard_normal(model.d_theta) / np.sqrt(d_x)
+    Y = np.asarray(model.f(teacher, X)) + 0.05 * rng.standard_normal((m, d_y))
+    lam = rng.uniform(0.2, 2.0, m)
+    theta = teacher + 0.2 * rng.standard_normal(model.d_theta)
+    if trained is not False:
+        if trained is True:
+            theta = train_squared(model, X, Y, lam, theta)
+        else:
+            theta = fit_squared(model, X, Y, lam, theta, max_nfev=int(trained) + 1)
+    return {"family": model.family, "widths": list(model.widths), "loss": "squared", "X": X,
+            "Y": Y, "lambda": lam, "theta": np.asarray(theta, dtype=np.float64)}
+
+
+def tanh2_points(
+    d_x: Dim = (2, 3), hidden: Dim = (2, 3), d_y: Dim = (1, 2),
+    extra: Dim = (8, 20), trained: bool | str = True,
+) -> st.SearchStrategy:
+    """Instances of the two-layer tanh net with biases (Assumption 2 holds, Omega empty).
+
+    ``trained=True``: approximate critical points (Levenberg-Marquardt + Newton polish),
+    kept only when certified critical and decidable (:func:`_certified`);
+    ``trained="partial"``: Levenberg-Marquardt stopped after 1-7 evaluations (arbitrary
+    points, for the quantitative gap ``k19.ours1``); ``trained=False``: the start point.
+    """
+    if trained not in (True, False, "partial"):
+        raise InvalidArgument(f"trained={trained!r}: expected True, False or 'partial'")
+    iters = st.integers(0, 6) if trained == "partial" else st.just(trained)
+    built = st.builds(
+        build_tanh2, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(hidden, "hidden", 1, 16),
+        _dim(d_y, "d_y", 1, 4), _dim(extra, "extra", 1, 200), iters,
+    )
+    if trained is True:
+        return built.filter(lambda inst: _certified(make_model("tanh2", inst["widths"]), inst))
+    return built
+
+
+def skip2_points(
+    d_x: Dim = 2, d1: Dim = (2, 3), d2: Dim = 2, d_y: Dim = (1, 2), extra: Dim = (10, 20),
+    trained: bool = True,
+) -> st.SearchStrategy:
+    """Example 3 instances: ``A1 tanh(W1 x + b1) + A2 tanh(V h1 + c)`` (skip connections from
+    both hidden layers), teacher-planted; ``trained=True`` gives certified critical points,
+    ``False`` the start point (a non-critical control)."""
+    built = st.tuples(_seeds(), _dim(d_x, "d_x", 1, 8), _dim(d1, "d1", 1, 8),
+                      _dim(d2, "d2", 1, 8), _dim(d_y, "d_y", 1, 4),
+                      _dim(extra, "extra", 1, 200)).map(
+        lambda a: build_planted("skip2", a[1:5], a[0], a[5], trained))
+    if trained:
+        return built.filter(lambda inst: _certified(make_model("skip2", inst["widths"]), inst))
+    return built
+
+
+@functools.lru_cache(maxsize=128)
+def build_lintop_lifted(
+    seed: int, d_x: int, d1: int, d2: int, d_y: int, extra: int, eps: float = 1e-2
+) -> dict:
+    """Lifted local minimum of ``W3 W2 tanh(W1 x)`` (see :func:`_lintop_attempt`); up to six
+    seeds are tried until the point passes the criticality and second-order tests. Cached:
+    the claims of Theorem 2, Lemma 3, ``k19.ours2`` and Lemma 1 draw the same seeds in the
+    derandomised profile; the returned arrays must not be modified."""
+    model = make_model("lintop", (d_x, d1, d2, d_y))
+    for attempt in range(6):
+        inst = _lintop_attempt(seed + 7919 * attempt, d_x, d1, d2, d_y, extra, eps)
+        if local_min_certified(model, inst):
+            break
+    return inst
+
+
+def local_min_certified(model, inst: dict) -> bool:
+    """Critical to working precision (:attr:`SquaredReport.critical`) and
+    :func:`theory.optimize.second_order_test` passed."""
+    if not np.all(np.isfinite(inst["theta"])):
+        return False
+    rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
+    _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
+    n = inst["Y"].size + model.d_theta
+    decidable = rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
+    ok = rep.critical and rep.rank_certain and decidable
+    return ok and second_order_test(hess(inst["theta"]), n)[0]
+
+
+def _lintop_attempt(
+    seed: int, d_x: int, d1: int, d2: int, d_y: int, extra: int, eps: float
+) -> dict:
+    """A local minimum of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` by lifting (catalogue,
+    Theorem 2 (a)): train the scalar net ``v^T tanh(W1 x)`` to targets ``t_i``, then set
+    ``W2`` from a drawn invertible-on-``v`` factor, ``W3 = c w3^T`` with ``W2^T w3 = v`` and
+    targets ``y_i = t_i c``. Any local minimum of the scalar net lifts to a local minimum (the
+    full loss is the scalar loss of ``(W1, W2^T W3^T c)`` plus a nonnegative term vanishing
+    there). ``S`` = ``{0}`` and ``W2 -> W2 + a e_j^T``, ``a`` in ``Null(W3)``."""
+    rng = np.random.default_rng(seed)
+    scalar = make_model("tanh2-nobias", (d_x, d1, 1))   # v^T tanh(W1 x), no flat direction
+    m = d1 * d_x + d1 + extra
+    X = rng.standard_normal((m, d_x))
+    teacher = rng.standard_normal(scalar.d_theta)
+    teacher[: d1 * d_x] /= np.sqrt(d_x)
+    teacher[d1 * d_x:] *= 2.0  # output signal well above the noise: keeps weights bounded
+    t = np.asarray(scalar.f(teacher, X))[:, 0] + 0.05 * rng.standard_normal(m)
+    lam = rng.uniform(0.2, 2.0, m)
+    start = teacher + 0.2 * rng.standard_normal(scalar.d_theta)
+    s_theta = train_squared(scalar, X, t[:, None], lam, start)
+    W1 = s_theta[: d1 * d_x].reshape(d1, d_x)
+    v = s_theta[d1 * d_x:]
+    c = rng.standard_normal(d_y)
+    c /= np.linalg.norm(c)
+    w3 = rng.standard_normal(d2)
+    w3 /= np.linalg.norm(w3)
+    G = rng.standard_normal((d2, d1))
+    W2 = G - np.outer(w3, w3 @ G) + np.outer(w3, v)  # W2^T w3 = v exactly in exact arithmetic
+    W3 = np.outer(c, w3)
+    theta = np.concatenate([W1.ravel(), W2.ravel(), W3.ravel()])
+    S = null_space_directions(W3, d1 * d_x, (d2, d1), theta.size)
+    return {"family": "lintop", "widths": [d_x, d1, d2, d_y], "loss": "squared", "X": X,
+            "Y": np.outer(t, c), "lambda": lam, "theta": theta, "eps": eps, "S": np.array(S)}
+
+
+def lintop_lifted_minima(
+    d_x: Dim = (2, 3), d1: Dim = (3, 4), d2: Dim = 2,
+    d_y: Dim = 2, extra: Dim = (25, 40),
+) -> st.SearchStrategy:
+    """Lifted local minima of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` (``d_y >= 2``) and
+    their perturbation sets ``S`` in ``V[theta, eps]`` (Theorem 2, Lemma 3). With
+    ``d2 < d1`` the PGB span is strictly larger than the gradient basis: orthogonally to ``c``,
+    ``range J(theta)`` only reaches the ``d2`` features ``W2 h``, while ``J_S`` reaches all
+    ``d1`` features ``h`` (the catalogue's 'features in range J_S but not in range J')."""
+    return st.builds(
+        build_lintop_lifted, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(d1, "d1", 1, 8),
+        _dim(d2, "d2", 2, 8), _dim(d_y, "d_y", 2, 4), _dim(extra, "extra", 1, 100),
+    ).filter(lambda inst: local_min_certified(make_model("lintop", inst["widths"]), inst))
+
+
+def unit_vectors_separated(rng: np.random.Generator, m: int, d: int, delta: float) -> np.ndarray:
+    """``m`` unit vectors in ``R^d`` with pairwise inner products ``< 1 - delta`` (rejection)."""
+    pts: list[np.ndarray] = []
+    while len(pts) < m:
+        x = rng.standard_normal(d)
+        x /= np.linalg.norm(x)
+        if all(x @ p < 1 - delta for p in pts):
+            pts.append(x)
+    return np.array(pts)
+
+
+def build_example2(seed: int, m: int, d: int, extra_width: int, depth: int) -> dict:
+    """Example 2 instance: ``m`` unit inputs in ``R^d`` with separation ``>= 0.05``, width
+    ``n = m + extra_width``, ``eps' = delta / 2``, Gaussian targets, weights ``U[0.2, 2]``."""
+    rng = np.random.default_rng(seed)
+    X_raw = unit_vectors_separated(rng, m, d, 0.05)
+    G = X_raw @ X_raw.T
+    delta = float(1 - np.max(G - 2 * np.eye(m)))
+    return {"X_raw": X_raw, "n": m + extra_width, "depth": depth, "eps_prime": delta / 2,
+            "Y": rng.standard_normal((m, 1)), "lambda": rng.uniform(0.2, 2.0, m),
+            "loss": "squared"}
+
+
+def example2_instances(
+    m: Dim = (3, 10), d: Dim = (2, 4), extra_width: Dim = (0, 6),
+    depth: Dim = (1, 3),
+) -> st.SearchStrategy:
+    """Example 2: unit inputs with separation ``delta >= 0.05``, width ``n = m + extra_width``
+    (so ``n >= m``), ``eps' = delta / 2``, random targets and weights."""
+    return st.builds(
+        build_example2, _seeds(), _dim(m, "m", 2, 40), _dim(d, "d", 2, 8),
+        _dim(extra_width, "extra_width", 0, 40), _dim(depth, "depth", 1, 6),
+    )
+
+
+def build_basis(seed: int, m: int, d: int, loss_name: str) -> dict:
+    """A basis model ``f = Phi theta`` (Example 1) with ``Phi = U diag(s) V^T``, singular values
+    in ``[0.5, 2]`` (chosen conditioning), weights ``U[0.2, 2]``, targets Gaussian (squared) or
+    random signs / 0-1 labels with 30% flipped against a planted direction (classification),
+    and ``theta`` its critical point: least squares, or L-BFGS on the convex loss."""
+    from scipy.optimize import minimize as sp_minimize
+    from scipy.stats import ortho_group
+
+    from theory.losses import get_loss
+
+    rng = np.random.default_rng(seed)
+    U = ortho_group.rvs(m, random_state=rng)[:, :d]
+    V = ortho_group.rvs(d, random_state=rng) if d > 1 else np.ones((1, 1))
+    Phi = U @ np.diag(rng.uniform(0.5, 2.0, d)) @ V.T * np.sqrt(m)
+    lam = rng.uniform(0.2, 2.0, m)
+    loss = get_loss(loss_name)
+    if loss.targets == "real":
+        y = rng.standard_normal(m)
+    else:
+        s = np.sign(Phi @ rng.standard_normal(d) + 0.1)
+        s[rng.random(m) < 0.3] *= -1
+        y = s if loss.targets == "sign" else (s + 1) / 2
+    if loss_name == "squared":
+        theta = np.linalg.lstsq(Phi * np.sqrt(lam)[:, None], y * np.sqrt(lam), rcond=None)[0]
+    else:
+        def fun(t):
+            q = Phi @ t
+            return float(np.sum(lam * loss.value(q, y))), Phi.T @ (lam * loss.grad(q, y))
+
+        theta = sp_minimize(fun, np.zeros(d), jac=True, method="L-BFGS-B",
+                            options={"maxiter": 2000, "gtol": 0.0, "ftol": 0.0}).x
+        theta = newton_polish(
+            lambda t: fun(t)[0], lambda t: fun(t)[1],
+            lambda t: Phi.T @ ((lam * loss.hess(Phi @ t, y))[:, None] * Phi), theta, steps=4)[0]
+    return {"family": "basis", "widths": [d], "loss": loss_name, "X": Phi, "Y": y[:, None],
+            "lambda": lam, "theta": theta}
+
+
+def basis_instances(
+    m: Dim = (12, 30), d: Dim = (1, 3),
+    loss: str | tuple[str, ...] | st.SearchStrategy = ("squared", "logistic", "smoothed-hinge"),
+) -> st.SearchStrategy:
+    """Example 1 instances: basis models at their critical point for a convex loss. Logistic
+    instances whose data turn out separable (no critical point: the infimum is not attained)
+    are filtered out by the recession test of :func:`theory.gradient_basis.gb_infimum_convex`."""
+    if isinstance(loss, st.SearchStrategy):
+        losses = loss
+    else:
+        names = (loss,) if isinstance(loss, str) else tuple(loss)
+        bad = [n for n in names if n not in ("squared", "logistic", "smoothed-hinge",
+                                             "cross-entropy")]
+        if bad or not names:
+            raise InvalidArgument(f"loss={loss!r}: expected convex losses of theory.losses")
+        losses = st.sampled_from(names)
+    return st.builds(
+        build_basis, _seeds(), _dim(m, "m", 2, 200), _dim(d, "d", 1, 16), losses
+    ).filter(_has_minimiser)
+
+
+def _has_minimiser(inst: dict) -> bool:
+    from theory.gradient_basis import gb_infimum_convex
+    from theory.losses import get_loss
+
+    if inst["loss"] == "squared":
+        return True
+    res = gb_infimum_convex(get_loss(inst["loss"]), inst["X"], inst["Y"], inst["lambda"],
+                            [inst["theta"]], maxiter=50)
+    return res.attained
+
+
+def _with_second_set(inst: dict, seed: int, k: int) -> dict:
+    """Add ``S2``: ``k`` unit directions ``vec(a b^T)`` on the ``W2`` block with ``a`` the null
+    vector of ``W3`` used by ``S`` and ``b`` random unit vectors (all in ``V[theta, eps]``),
+    plus the shared direction ``0`` (so ``S`` and ``S2`` overlap)."""
+    rng = np.random.default_rng(seed)
+    S = inst["S"]
+    d_x, d1, d2, _ = inst["widths"]
+    a = S[1][d1 * d_x: d1 * d_x + d2 * d1].reshape(d2, d1)[:, 0]
+    out = [np.zeros(S.shape[1])]
+    for _ in range(k):
+        b = rng.standard_normal(d1)
+        v = np.zeros(S.shape[1])
+        v[d1 * d_x: d1 * d_x + d2 * d1] = np.outer(a, b / np.linalg.norm(b)).ravel()
+        out.append(v)
+    return {**inst, "S2": np.array(out)}
+
+
+def lintop_two_sets(k: Dim = (1, 3)) -> st.SearchStrategy:
+    """Lemma 1 instances: a lifted local minimum with ``S`` and a second set ``S2`` in
+    ``V[theta, eps]`` (``0`` is in both)."""
+    return st.tuples(lintop_lifted_minima(), _seeds(), _dim(k, "k", 1, 16)).map(
+        lambda a: _with_second_set(a[0], a[1], a[2]))
+
+
+def random_points(family: str, widths: tuple[int, ...], extra: Dim = (2, 10)) -> st.SearchStrategy:
+    """Arbitrary (untrained) teacher-planted points of ``family`` (for Assumption 2 checks)."""
+    if family not in ("tanh2", "skip2", "tanh2-nobias", "lintop"):
+        raise InvalidArgument(f"family={family!r}: expected tanh2, skip2, tanh2-nobias or lintop")
+    return st.tuples(_seeds(), _dim(extra, "extra", 1, 200)).map(
+        lambda a: build_planted(family, widths, a[0], a[1], False))
+
+
+def _build_tight(seed: int, m: int, d: int, which: str) -> dict:
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    s = np.sort(rng.uniform(0.5, 2.0, d))[::-1]
+    lam = rng.uniform(0.2, 2.0, m)
+    Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    Phi = (U[:, :d] * s) @ Q / np.sqrt(lam)[:, None]
+    theta = rng.standard_normal(d)
+    u = U[:, d - 1] if which == "upper" else U[:, 0]
+    r_hat = rng.uniform(0.2, 1.0) * u + rng.uniform(0.0, 1.0) * U[:, d]
+    y = Phi @ theta - r_hat / np.sqrt(lam)
+    return {"family": "basis", "widths": [d], "loss": "squared", "X": Phi, "Y": y[:, None],
+            "lambda": lam, "theta": theta}
+
+
+def basis_tight_gap(m: Dim = (6, 12), d: Dim = (1, 4)) -> st.SearchStrategy:
+    """Basis-model points where a bound of ``k19.ours1`` is attained: the whitened residual's
+    range part lies along the singular vector of ``s_min+`` (upper bound attained) or of
+    ``s_max`` (lower bound attained), plus a component orthogonal to the range."""
+    return st.builds(_build_tight, _seeds(), _dim(m, "m", 3, 200), _dim(d, "d", 1, 16),
+                     st.sampled_from(["upper", "lower"])).filter(
+        lambda inst: inst["X"].shape[0] > inst["X"].shape[1])

@@ -1,0 +1,169 @@
+"""Hypothesis strategies for Kawaguchi, Zhang & Deng (2022), Section 2 (common model structure,
+data-architecture alignment, the gap bound).
+
+Every strategy returns instances in the parsed format of :mod:`checks.papers.k22_alignment`:
+plain dicts with ``model`` (``"mlp"``, ``"linear"``, ...), ``widths``, ``activation``,
+``output``, ``S``, ``theta``, ``X``, ``Y``, ``loss`` and the claim's own parameters. Random
+data are built from one drawn integer seed with NumPy's ``default_rng``, so drawing is cheap;
+inputs are spread on a sphere-like cloud so that the Jacobian rows are distinct.
+
+Example::
+
+    >>> from checks.strategies.k22_alignment import mlp_instances
+    >>> inst = mlp_instances(n=4, hidden=[6], overparameterised=True).example()  # doctest: +SKIP
+    >>> inst["theta"].size >= inst["X"].shape[0]  # doctest: +SKIP
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+__all__ = [
+    "ACTIVATIONS",
+    "build_mlp_instance",
+    "gap_bound_instances",
+    "misaligned_instances",
+    "mlp_instances",
+    "n_params",
+]
+
+ACTIVATIONS = ("tanh", "softplus", "sigmoid")
+
+
+def _ints(value: int | st.SearchStrategy, name: str, lo: int) -> st.SearchStrategy:
+    if isinstance(value, st.SearchStrategy):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+        raise InvalidArgument(f"{name} must be an integer >= {lo} or a strategy, got {value!r}")
+    return st.just(value)
+
+
+def _hidden(value: Sequence[int] | st.SearchStrategy) -> st.SearchStrategy:
+    if isinstance(value, st.SearchStrategy):
+        return value
+    if not value or any(isinstance(w, bool) or not isinstance(w, int) or w < 1 for w in value):
+        raise InvalidArgument(f"hidden must be a non-empty list of widths >= 1, got {value!r}")
+    return st.just(list(value))
+
+
+def _targets(rng: np.random.Generator, n: int, m_y: int, loss: str, kind: str) -> np.ndarray:
+    if kind == "constant":
+        return np.tile(rng.choice([0.0, 1.0], size=(1, m_y)) if loss == "cross-entropy"
+                       else rng.standard_normal((1, m_y)), (n, 1))
+    if loss == "cross-entropy":
+        return rng.integers(0, 2, size=(n, m_y)).astype(np.float64)
+    return rng.standard_normal((n, m_y))
+
+
+def build_mlp_instance(seed: int, n: int, m_x: int, hidden: Sequence[int], m_y: int,
+                       activation: str, loss: str, target: str, theta_scale: float
+                       ) -> dict[str, Any]:
+    """One feedforward-net instance from a seed: inputs on a noisy cloud, targets of the given
+    kind (``"random"`` or ``"constant"``), parameters ``theta_scale`` times a 1/sqrt(fan-in)
+    Gaussian draw (biases included, so 1-D inputs do not give degenerate features)."""
+    rng = np.random.default_rng(seed)
+    widths = [m_x, *hidden, m_y]
+    X = rng.standard_normal((n, m_x))
+    parts = []
+    for i, o in zip(widths[:-1], widths[1:], strict=True):
+        parts += [rng.standard_normal(o * i) / np.sqrt(i), rng.standard_normal(o) / np.sqrt(i)]
+    return {
+        "model": "mlp", "widths": widths, "activation": activation, "output": "linear",
+        "theta": theta_scale * np.concatenate(parts), "X": X,
+        "Y": _targets(rng, n, m_y, loss, target), "loss": loss,
+    }
+
+
+def n_params(widths: Sequence[int]) -> int:
+    """The parameter count of a biased feedforward net of these widths."""
+    return sum(o * (i + 1) for i, o in zip(widths[:-1], widths[1:], strict=True))
+
+
+_N = st.integers(2, 6)
+_M_X = st.integers(1, 3)
+_HIDDEN = st.lists(st.integers(2, 8), min_size=1, max_size=2)
+_M_Y = st.just(1)
+_SCALE = st.sampled_from([0.5, 1.0, 2.0])
+_HORIZON = st.integers(1, 40)
+
+
+def mlp_instances(
+    *, n: int | st.SearchStrategy = _N, m_x: int | st.SearchStrategy = _M_X,
+    hidden: Sequence[int] | st.SearchStrategy = _HIDDEN, m_y: int | st.SearchStrategy = _M_Y,
+    loss: str = "squared", target: str = "random", overparameterised: bool | None = None,
+    theta_scale: st.SearchStrategy = _SCALE,
+) -> st.SearchStrategy:
+    """Feedforward-net instances (linear last layer, biases) with data and parameters.
+
+    ``overparameterised=True`` keeps only nets with ``d >= 2 n m_y`` (J has full row rank for
+    almost every theta), ``False`` only ``d < n m_y``, ``None`` either. ``target`` is
+    ``"random"`` or ``"constant"`` (a constant target is aligned through the last bias).
+    """
+    if loss not in ("squared", "cross-entropy", "logistic"):
+        raise InvalidArgument(f"loss must be squared, cross-entropy or logistic, got {loss!r}")
+    if target not in ("random", "constant"):
+        raise InvalidArgument(f"target must be 'random' or 'constant', got {target!r}")
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        nn, mx, hid, my = (draw(_ints(n, "n", 1)), draw(_ints(m_x, "m_x", 1)),
+                           draw(_hidden(hidden)), draw(_ints(m_y, "m_y", 1)))
+        d = n_params([mx, *hid, my])
+        if overparameterised is True:
+            hid = list(hid)
+            while n_params([mx, *hid, my]) < 2 * nn * my:
+                hid[-1] += 1
+        if overparameterised is False and d >= nn * my:
+            nn = d // my + 1 + draw(st.integers(0, 4))
+        act = draw(st.sampled_from(ACTIVATIONS))
+        return build_mlp_instance(draw(st.integers(0, 2**32 - 1)), nn, mx, hid, my, act, loss,
+                                  target, draw(theta_scale))
+
+    return build()
+
+
+def misaligned_instances(*, n: int = 20, d: int = 5, seed: int = 0) -> dict[str, Any]:
+    """The catalogue's misaligned linear model: f = x^T theta with X in R^{n x d}, d < n and a
+    random target, so vec(Y) is not in Col(J) = Col(X) at any theta (rho about 0.8)."""
+    if d >= n:
+        raise InvalidArgument(f"need d < n for a misaligned linear model, got d={d}, n={n}")
+    rng = np.random.default_rng(seed)
+    return {"model": "linear", "theta": np.zeros(d), "X": rng.standard_normal((n, d)),
+            "Y": rng.standard_normal((n, 1)), "loss": "squared"}
+
+
+def gap_bound_instances(*, horizon: int | st.SearchStrategy = _HORIZON,
+                        loss: str = "squared", target: str = "random",
+                        overparameterised: bool | None = True,
+                        etas: Sequence[float] = (0.0, 0.5, 1.0, 2.0),
+                        **kwargs: Any) -> st.SearchStrategy:
+    """Instances for Theorem 3: a net, ``alpha`` in [0.05, 0.95], an index set T of
+    iterations (all steps, a tail, a random subset or a singleton) of a horizon, and eta.
+    The smoothness constant ``L`` is left ``None``: fill it with a pilot run
+    (:func:`theory.trajectory.step_constant`), as the ``k22.thm3`` claim's strategy does."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        inst = draw(mlp_instances(loss=loss, target=target,
+                                  overparameterised=overparameterised, **kwargs))
+        T = draw(_ints(horizon, "horizon", 1))
+        kind = draw(st.sampled_from(["all", "tail", "subset", "single"]))
+        if kind == "all":
+            Tset = list(range(T + 1))
+        elif kind == "tail":
+            Tset = list(range(draw(st.integers(0, T)), T + 1))
+        elif kind == "subset":
+            Tset = sorted(draw(st.sets(st.integers(0, T), min_size=1, max_size=T + 1)))
+        else:
+            Tset = [draw(st.integers(0, T))]
+        alpha = draw(st.sampled_from([0.05, 0.25, 0.5, 0.75, 0.95]))
+        return {**inst, "alpha": alpha, "L": None, "T_set": Tset,
+                "eta": draw(st.sampled_from(list(etas)))}
+
+    return build()

@@ -1,0 +1,359 @@
+"""Build the report (one self-contained HTML file and a PDF) from a ledger alone.
+
+The report never imports ``checks`` or ``theory`` and never recomputes a claim: every number
+it shows is read from the ledger written by ``python -m checks run``.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import plots
+from .citation import citation_block, read_citation
+from .ledger import VERDICTS, as_float, is_finite, validate_ledger
+from .math import math_markup, prose_markup
+
+__all__ = ["build_report", "render_html", "write_pdf", "ReportError", "DEFAULT_LEDGER_PATH"]
+
+DEFAULT_LEDGER_PATH = "reports/out/ledger.json"
+_TEMPLATES = Path(__file__).parent / "templates"
+_SUPERSCRIPTS = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
+_OVERVIEW_ROWS = 45
+_RELATIONS = {"<=": "\u2264", ">=": "\u2265", "==": "=", "<": "<", ">": ">"}
+_PANGO_HINT = (
+    "WeasyPrint cannot load its system libraries ({detail}); install the Debian packages "
+    "libpango-1.0-0 libpangoft2-1.0-0 (apt-get install libpango-1.0-0 libpangoft2-1.0-0), "
+    "or build the HTML only with --no-pdf"
+)
+
+
+class ReportError(RuntimeError):
+    """The report could not be written; the message is one line and says what to do."""
+
+
+# ---------------------------------------------------------------- formatting helpers
+
+def fmt_number(value: Any) -> str:
+    """A ledger number for people: 4 significant digits; ``nan``/``inf`` kept; ``—`` if absent."""
+    if value is None:
+        return "\u2014"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    number = as_float(value)
+    if number is None:
+        return str(value)
+    if not math.isfinite(number):
+        return "nan" if math.isnan(number) else ("\u2212inf" if number < 0 else "inf")
+    if number == 0:
+        return "0"
+    if 1e-3 <= abs(number) < 1e5:
+        return f"{number:.4g}"
+    mantissa, exponent = f"{number:.3e}".split("e")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}\u00d710{str(int(exponent)).translate(_SUPERSCRIPTS)}"
+
+
+def _shape(value: Any) -> list[int]:
+    shape = []
+    while isinstance(value, list):
+        shape.append(len(value))
+        value = value[0] if value else None
+    return shape
+
+
+def _flat(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return [x for v in value for x in _flat(v)]
+    return [value]
+
+
+def fmt_value(value: Any) -> str:
+    """A parameter of an instance: scalars in full, small arrays inline, large ones by shape."""
+    if isinstance(value, list):
+        shape = _shape(value)
+        flat = _flat(value)
+        if len(flat) <= 4 and len(shape) == 1:
+            return "[" + ", ".join(fmt_number(v) for v in flat) + "]"
+        kind = {1: "vector", 2: "matrix"}.get(len(shape), "array")
+        dims = "\u00d7".join(str(n) for n in shape)
+        return f"{kind} {dims}"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {fmt_value(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, str) and as_float(value) is None:
+        return value
+    return fmt_number(value)
+
+
+def fmt_seconds(value: Any) -> str:
+    number = as_float(value)
+    if number is None or not math.isfinite(number):
+        return "\u2014"
+    return f"{number:.2f} s" if number < 60 else f"{number / 60:.1f} min"
+
+
+def fmt_sizes(sizes: Any) -> list[str]:
+    out = []
+    for name, rng in (sizes or {}).items():
+        if isinstance(rng, list) and len(rng) == 2:
+            lo, hi = (fmt_number(v) for v in rng)
+            out.append(f"{name} = {lo}" if lo == hi else f"{name} \u2208 [{lo}, {hi}]")
+        else:
+            out.append(f"{name}: {fmt_value(rng)}")
+    return out
+
+
+# ---------------------------------------------------------------- view models
+
+def _verdict_view(verdict: Any, pdf: bool) -> dict[str, Any] | None:
+    if not isinstance(verdict, dict):
+        return None
+    diagnostics = verdict.get("diagnostics") or {}
+    return {
+        "status": verdict.get("status", "?"),
+        "lhs": fmt_number(verdict.get("lhs")),
+        "rhs": fmt_number(verdict.get("rhs")),
+        "relation": _RELATIONS.get(str(verdict.get("relation")), verdict.get("relation") or "?"),
+        "slack": fmt_number(verdict.get("slack")),
+        "relative_slack": fmt_number(verdict.get("relative_slack")),
+        "tolerance": fmt_number(verdict.get("tolerance")),
+        "derivation": prose_markup(verdict.get("tolerance_derivation"), pdf=pdf),
+        "message": prose_markup(verdict.get("message"), pdf=pdf),
+        "diagnostics": [(str(k), fmt_value(v)) for k, v in diagnostics.items()]
+        if isinstance(diagnostics, dict) else [],
+        "has_sides": verdict.get("lhs") is not None or verdict.get("rhs") is not None,
+    }
+
+
+def _instance_view(instance: Any) -> list[tuple[str, str]]:
+    if not isinstance(instance, dict):
+        return []
+    return [(str(k), fmt_value(v)) for k, v in instance.items()]
+
+
+def _control_view(control: dict[str, Any], pdf: bool, replay: str) -> dict[str, Any]:
+    counts = control.get("counts") or {}
+    name = control.get("name", "?")
+    return {
+        "replay": f"{replay} --control {name}" if control.get("instance") else None,
+        "name": name,
+        "drops": control.get("drops", "?"),
+        "description": prose_markup(control.get("description"), pdf=pdf),
+        "expect": control.get("expect", "violated"),
+        "passed": bool(control.get("passed")),
+        "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
+        "instance": _instance_view(control.get("instance")),
+        "verdict": _verdict_view(control.get("verdict"), pdf),
+    }
+
+
+def _table_view(table: Any) -> dict[str, Any] | None:
+    if not isinstance(table, dict) or not table.get("columns"):
+        return None
+    rows = [[fmt_value(c) if not isinstance(c, str) else c for c in row]
+            for row in table.get("rows") or [] if isinstance(row, list)]
+    return {"columns": [str(c) for c in table["columns"]], "rows": rows}
+
+
+def _reproduction_view(rep: dict[str, Any], pdf: bool, figure: str | None) -> dict[str, Any]:
+    return {
+        "name": rep.get("name", ""),
+        "title": prose_markup(rep.get("title") or rep.get("name"), pdf=pdf),
+        "description": prose_markup(rep.get("description"), pdf=pdf),
+        "figure": _figure_markup(figure, pdf),
+        "table": _table_view(rep.get("table")),
+        "paper": prose_markup(rep.get("paper"), pdf=pdf),
+        "ours": prose_markup(rep.get("ours"), pdf=pdf),
+    }
+
+
+def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
+                ledger_path: str) -> dict[str, Any]:
+    cid = claim["id"]
+    counts = claim.get("counts") or {}
+    controls = [c for c in claim.get("controls") or [] if isinstance(c, dict)]
+    first = claim.get("first_failure")
+    reps = [r for r in claim.get("reproductions") or [] if isinstance(r, dict)]
+    return {
+        "id": cid,
+        "title": claim.get("title") or cid,
+        "source": claim.get("source", ""),
+        "paper": claim.get("paper", ""),
+        "statement": math_markup(claim.get("statement") or "", display=True, pdf=pdf)
+        if claim.get("statement") else None,
+        "hypotheses": [(h.get("name", "?"), math_markup(h.get("statement") or "", pdf=pdf)
+                        if h.get("statement") else Markup(""))
+                       for h in claim.get("hypotheses") or [] if isinstance(h, dict)],
+        "decides": prose_markup(claim.get("decides"), pdf=pdf),
+        "errata": [prose_markup(e, pdf=pdf) for e in claim.get("errata") or []],
+        "verdict": claim["verdict"],
+        "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
+        "instances": claim.get("instances", sum(v for v in counts.values() if isinstance(v, int))),
+        "sizes": fmt_sizes(claim.get("sizes")),
+        "tightness": fmt_number(claim.get("tightness")),
+        "has_tightness": claim.get("tightness") is not None,
+        "worst_instance": _instance_view(claim.get("worst_instance")),
+        "worst_verdict": _verdict_view(claim.get("worst_verdict"), pdf),
+        "first_failure": {"instance": _instance_view(first.get("instance")),
+                          "verdict": _verdict_view(first.get("verdict"), pdf)}
+        if isinstance(first, dict) else None,
+        "replay": f"python -m checks replay {ledger_path} {cid}",
+        "controls": [_control_view(c, pdf, f"python -m checks replay {ledger_path} {cid}")
+                     for c in controls],
+        "controls_passed": sum(1 for c in controls if c.get("passed")),
+        "reproductions": [_reproduction_view(r, pdf, figures.get((cid, i)))
+                          for i, r in enumerate(reps)],
+        "histogram": _figure_markup(figures.get(cid), pdf),
+        "n_slacks": len(claim.get("slacks") or []),
+        "seconds": fmt_seconds(claim.get("seconds")),
+    }
+
+
+def _figure_markup(svg: str | None, pdf: bool) -> Markup | None:
+    """Inline ``<svg>`` for the HTML; a data-URI image for WeasyPrint, which then parses each
+    figure as its own document (its CSS rules and ids stay out of the page)."""
+    if not svg:
+        return None
+    if not pdf:
+        return Markup(svg)
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return Markup(f'<img class="plot" alt="figure" src="data:image/svg+xml;base64,{data}">')
+
+
+def _figures(ledger: dict[str, Any]) -> dict[Any, str | None]:
+    """Every plot of the report, drawn once and shared by the HTML and the PDF."""
+    figures: dict[Any, str | None] = {}
+    rows = []
+    for claim in ledger["claims"]:
+        cid = claim["id"]
+        tightness = as_float(claim.get("tightness"))
+        figures[cid] = plots.slack_histogram(claim.get("slacks") or [], tightness)
+        for i, rep in enumerate(r for r in claim.get("reproductions") or [] if isinstance(r, dict)):
+            figures[(cid, i)] = plots.reproduction_figure(rep)
+        rows.append((cid, tightness if is_finite(claim.get("tightness")) else None,
+                     claim["verdict"]))
+    # At most _OVERVIEW_ROWS claims per figure, so that each one fits on a printed page.
+    figures["__overview__"] = [plots.tightness_overview(rows[i : i + _OVERVIEW_ROWS])
+                               for i in range(0, len(rows), _OVERVIEW_ROWS)]
+    return figures
+
+
+def _sections(ledger: dict[str, Any], claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    papers = ledger.get("papers") or {}
+    sections = []
+    for key, meta in papers.items():
+        members = [c for c in claims if c["paper"] == key]
+        sections.append({"key": key, "meta": meta if isinstance(meta, dict) else {},
+                         "claims": members})
+    others = [c for c in claims if c["paper"] not in papers]
+    if others:
+        sections.append({"key": "other", "meta": {"title": "Other claims"}, "claims": others})
+    return sections
+
+
+def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
+             figures: dict[Any, str | None]) -> dict[str, Any]:
+    claims = [_claim_view(c, figures, pdf, ledger_path) for c in ledger["claims"]]
+    env = ledger.get("environment") or {}
+    summary = ledger.get("summary") or {}
+    controls_total = sum(len(c["controls"]) for c in claims)
+    cff = read_citation()
+    return {
+        "pdf": pdf,
+        "ledger": ledger,
+        "env": env,
+        "summary": {
+            "claims": summary.get("claims", len(claims)),
+            "verdicts": [(k, summary.get(k, sum(1 for c in claims if c["verdict"] == k)))
+                         for k in VERDICTS],
+            "controls": summary.get("controls", controls_total),
+            "controls_passed": summary.get("controls_passed",
+                                           sum(c["controls_passed"] for c in claims)),
+            "seconds": fmt_seconds(summary.get("seconds")),
+        },
+        "claims": claims,
+        "sections": _sections(ledger, claims),
+        "errata": [c for c in claims if c["errata"]],
+        "overview": [_figure_markup(svg, pdf) for svg in figures.get("__overview__") or [] if svg],
+        "citation": citation_block(cff, ledger),
+        "cff_title": cff.get("title", "Identity Landscapes: an executable appendix"),
+        "packages": sorted((env.get("packages") or {}).items()),
+        "regressions": [str(r) for r in ledger.get("regressions") or []],
+        "baseline": ledger.get("baseline") or {},
+        "ledger_path": ledger_path,
+        "fmt_number": fmt_number,
+        "fmt_value": fmt_value,
+        "css": Markup((_TEMPLATES / "report.css").read_text(encoding="utf-8")),
+    }
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True,
+    )
+
+
+def render_html(ledger: dict[str, Any], *, pdf: bool = False,
+                ledger_path: str = DEFAULT_LEDGER_PATH,
+                figures: dict[Any, str | None] | None = None) -> str:
+    """The report as one self-contained HTML document (``pdf=True``: the variant WeasyPrint
+    prints, with formulas as SVG images instead of MathML)."""
+    validate_ledger(ledger)
+    if figures is None:
+        figures = _figures(ledger)
+    template = _environment().get_template("report.html.j2")
+    return template.render(**_context(ledger, pdf, ledger_path, figures))
+
+
+def write_pdf(html: str, pdf_path: str | Path) -> Path:
+    """Print ``html`` to ``pdf_path`` with WeasyPrint; ``ReportError`` if it cannot run."""
+    try:
+        import weasyprint
+    except OSError as exc:  # missing pango/cairo shared libraries
+        raise ReportError(_PANGO_HINT.format(detail=str(exc).splitlines()[0][:120])) from None
+    except ImportError as exc:
+        raise ReportError(f"WeasyPrint is not installed ({exc}); pip install weasyprint") from None
+    pdf_path = Path(pdf_path)
+    logger = logging.getLogger("weasyprint")
+    level = logger.level
+    logger.setLevel(logging.ERROR)  # font-subsetting notices would flood the terminal
+    try:
+        weasyprint.HTML(string=html, base_url=str(pdf_path.parent)).write_pdf(str(pdf_path))
+    finally:
+        logger.setLevel(level)
+    return pdf_path
+
+
+def build_report(ledger: dict[str, Any], out_dir: str | Path, *, pdf: bool = True,
+                 ledger_path: str | None = None) -> tuple[Path, Path | None]:
+    """Write ``out_dir/report.html`` and ``out_dir/report.pdf`` from ``ledger``.
+
+    ``ledger_path`` is the path shown in replay commands (default ``out_dir/ledger.json``,
+    where ``python -m checks run`` writes the ledger).
+    Returns ``(html_path, pdf_path)``; ``pdf_path`` is ``None`` when ``pdf=False``.
+    Raises ``LedgerError`` for a malformed ledger and ``ReportError`` when WeasyPrint cannot run.
+    """
+    validate_ledger(ledger)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    shown_path = ledger_path or str(out / "ledger.json")  # where `checks run` writes it
+    figures = _figures(ledger)
+    html_path = out / "report.html"
+    html_path.write_text(render_html(ledger, ledger_path=shown_path, figures=figures),
+                         encoding="utf-8")
+    if not pdf:
+        return html_path, None
+    printable = render_html(ledger, pdf=True, ledger_path=shown_path, figures=figures)
+    return html_path, write_pdf(printable, out / "report.pdf")

@@ -1,0 +1,268 @@
+"""Typeset LaTeX for the report: MathML for the HTML page, SVG (ziamath) for the PDF.
+
+WeasyPrint does not render MathML, so the PDF gets each formula as an SVG image drawn by
+ziamath (STIX Two glyphs as paths: no font is needed at print time). Browsers render MathML
+Core natively, so the HTML keeps the formulas as text (searchable, copyable). Source that does
+not parse, or that uses a command the converter does not know, is shown verbatim in ``<code>``:
+a bad formula in a ledger must never break the report.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+import xml.etree.ElementTree as ET
+
+from markupsafe import Markup, escape
+
+__all__ = ["math_markup", "prose_markup", "to_mathml", "to_svg", "is_renderable"]
+
+# Commands the converter lacks, rewritten to ones it knows (why: `\arg` appears in the catalogues).
+_MACROS = [
+    (re.compile(r"\\\n"), r"\\ "),  # a backslash ending a line is a control space
+    (re.compile(r"\\argmin(?![A-Za-z])"), r"\\operatorname{arg\\,min}"),
+    (re.compile(r"\\argmax(?![A-Za-z])"), r"\\operatorname{arg\\,max}"),
+    (re.compile(r"\\arg(?![A-Za-z])"), r"\\operatorname{arg}"),
+]
+# latex2mathml keeps an unknown command as a token whose text is the command itself.
+_UNKNOWN_COMMAND = re.compile(r">\s*\\[^<]*<")
+_DELIMITERS = {
+    "\\|": "\u2016", "\\Vert": "\u2016", "\\lVert": "\u2016", "\\rVert": "\u2016",
+    "\\vert": "|", "\\lvert": "|", "\\rvert": "|", "\\langle": "\u27e8", "\\rangle": "\u27e9",
+    "\\{": "{", "\\}": "}", "\\lfloor": "\u230a", "\\rfloor": "\u230b", "\\lceil": "\u2308",
+    "\\rceil": "\u2309",
+}
+_SIZED_DELIMITER = re.compile(
+    r">\s*(" + "|".join(re.escape(k) for k in sorted(_DELIMITERS, key=len, reverse=True)) + r")\s*<"
+)
+_STRAY_BRACE = re.compile(r"<m[io]>\s*[{}]\s*</m[io]>")
+_RAW_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
+_INLINE_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.S)
+_SVG_BOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
+
+INLINE_SIZE = 14.0  # px: matches the 10pt body text of the PDF
+DISPLAY_SIZE = 15.0
+
+
+def _prepare(latex: str) -> str:
+    src = latex.strip()
+    for pattern, replacement in _MACROS:
+        src = pattern.sub(replacement, src)
+    return src
+
+
+@functools.lru_cache(maxsize=4096)
+def to_mathml(latex: str, display: bool = False) -> str | None:
+    """MathML for ``latex``, or ``None`` when it does not parse or uses an unknown command."""
+    import latex2mathml.converter as converter
+
+    src = _prepare(latex)
+    if not src:
+        return None
+    try:
+        mathml = converter.convert(src, display="block" if display else "inline")
+    except Exception:  # the converter raises many unrelated types on malformed input
+        return None
+    # The converter keeps the delimiter after \big, \Big, ... as source (`\|`): map it.
+    mathml = _SIZED_DELIMITER.sub(lambda m: ">" + _DELIMITERS[m.group(1)] + "<", mathml)
+    if _UNKNOWN_COMMAND.search(mathml) or _STRAY_BRACE.search(mathml):
+        return None
+    return _limits_below(mathml) if display else mathml
+
+
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_LIMIT_OPERATORS = {"inf", "sup", "min", "max", "lim", "liminf", "limsup", "arg\u2009min",
+                    "arg\u2009max", "argmin", "argmax", "\u2211", "\u220f", "\u22c3", "\u22c2"}
+
+
+def _limits_below(mathml: str) -> str:
+    """In display math put the limits of inf, max, sums ... below the operator, as TeX does
+    (the converter writes them as plain subscripts)."""
+    ET.register_namespace("", _MATHML_NS)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return mathml
+    changed = False
+    for el in root.iter():
+        tag = el.tag.rsplit("}", 1)[-1]
+        if tag in ("msub", "msubsup") and len(el) >= 2:
+            base = el[0]
+            is_mo = base.tag.rsplit("}", 1)[-1] == "mo"
+            if is_mo and (base.text or "").strip() in _LIMIT_OPERATORS:
+                el.tag = f"{{{_MATHML_NS}}}" + ("munder" if tag == "msub" else "munderover")
+                changed = True
+    return ET.tostring(root, encoding="unicode") if changed else mathml
+
+
+def is_renderable(latex: str) -> bool:
+    """True when ``latex`` typesets without falling back to its source."""
+    return to_mathml(latex) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def to_svg(latex: str, display: bool = False) -> tuple[str, float, float, float] | None:
+    """``(svg, width_px, height_px, depth_px)`` drawn by ziamath, or ``None`` on bad input.
+
+    ``depth_px`` is how far the formula reaches below its baseline, for ``vertical-align``.
+    Renders are cached: a ledger repeats hypotheses and errata formulas across claims.
+    """
+    if to_mathml(latex, display) is None:
+        return None
+    import ziamath
+
+    # Plain paths (no <symbol>/<use>) at 0.01 px: WeasyPrint draws these 2-3 times faster.
+    saved = ziamath.config.svg2, ziamath.config.precision
+    ziamath.config.svg2, ziamath.config.precision = False, 2
+    try:
+        size = DISPLAY_SIZE if display else INLINE_SIZE
+        if display:  # the MathML with limits below the operators
+            svg = ziamath.Math(to_mathml(latex, True), size=size).svg()
+        else:
+            svg = ziamath.Latex(_prepare(latex), size=size, inline=True).svg()
+    except Exception:
+        return None
+    finally:
+        ziamath.config.svg2, ziamath.config.precision = saved
+    box = _SVG_BOX.search(svg)
+    if box is None:
+        return None
+    _, y0, width, height = (float(v) for v in box.groups())
+    return svg, width, height, max(0.0, y0 + height)
+
+
+def _svg_img(latex: str, display: bool) -> Markup | None:
+    drawn = to_svg(latex, display)
+    if drawn is None:
+        return None
+    svg, width, height, depth = drawn
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    cls = "math display" if display else "math"
+    return Markup(
+        f'<img class="{cls}" alt="{escape(latex)}" width="{width:.2f}" height="{height:.2f}" '
+        f'style="vertical-align:-{depth:.2f}px" src="data:image/svg+xml;base64,{data}">'
+    )
+
+
+_SPACED_OPERATORS = set(
+    "=<>+\u2212\u2264\u2265\u2260\u2248\u2208\u2209\u00d7\u2192\u21a6\u2282\u2286"
+)
+_THIN = "\u2009"
+
+
+_CLOSERS = set(")]|}\u2016\u27e9")
+
+
+def _is_unary(el: ET.Element, previous: ET.Element | None) -> bool:
+    """A sign with nothing to its left (or an operator) is unary: ``-0.9``, ``10^{-7}``."""
+    if (el.text or "") not in ("+", "-", "\u2212"):
+        return False
+    if previous is None:
+        return True
+    return previous.tag.rsplit("}", 1)[-1] == "mo" and (previous.text or "") not in _CLOSERS
+
+
+def _html_children(el: ET.Element) -> str | None:
+    parts, previous = [], None
+    for child in el:
+        unary = child.tag.rsplit("}", 1)[-1] == "mo" and _is_unary(child, previous)
+        parts.append(str(escape(child.text or "")) if unary else _html_node(child))
+        previous = child
+    return None if any(p is None for p in parts) else "".join(parts)
+
+
+def _html_node(el: ET.Element) -> str | None:
+    """HTML for a MathML node made only of tokens, rows, sub- and superscripts, else None."""
+    tag = el.tag.rsplit("}", 1)[-1]
+    text = (el.text or "").replace("\u00a0", " ")
+    if tag in ("math", "mrow"):
+        return _html_children(el)
+    if tag == "mi":
+        variant = el.get("mathvariant")
+        if variant not in (None, "normal", "italic") or not text:
+            return None
+        italic = variant == "italic" or (variant is None and len(text) == 1)
+        return f"<i>{escape(text)}</i>" if italic else str(escape(text))
+    if tag in ("mn", "mtext"):
+        return str(escape(text))
+    if tag == "mo":
+        if text in _SPACED_OPERATORS:
+            return f"{_THIN}{escape(text)}{_THIN}"
+        return str(escape(text)) + (" " if text == "," else "")
+    if tag == "mspace":
+        return "" if "negative" in (el.get("width") or "") else _THIN
+    if tag in ("msub", "msup") and len(el) == 2:
+        base, script = _html_node(el[0]), _html_node(el[1])
+        if base is None or script is None:
+            return None
+        wrap = "sub" if tag == "msub" else "sup"
+        return f"{base}<{wrap}>{script}</{wrap}>"
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def to_html_text(latex: str) -> str | None:
+    """Simple inline formulas (letters, numbers, operators, one level of scripts) as styled
+    HTML text, or ``None`` when the formula needs real typesetting (fractions, roots, ...).
+
+    The PDF uses this for short inline math: text is searchable and far cheaper for
+    WeasyPrint to draw than an SVG of glyph outlines.
+    """
+    mathml = to_mathml(latex)
+    if mathml is None:
+        return None
+    try:
+        html = _html_node(ET.fromstring(mathml))
+    except ET.ParseError:
+        return None
+    return None if html is None else f'<span class="math-text">{html}</span>'
+
+
+def _fallback(latex: str, display: bool) -> Markup:
+    cls = "latex-source display" if display else "latex-source"
+    return Markup(f'<code class="{cls}" title="LaTeX source (not typeset)">{escape(latex)}</code>')
+
+
+def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Markup:
+    """One formula as markup: MathML (HTML), an SVG image (PDF), or its source in ``<code>``."""
+    latex = str(latex)
+    if pdf:
+        simple = None if display else to_html_text(latex)
+        rendered = Markup(simple) if simple is not None else _svg_img(latex, display)
+    else:
+        mathml = to_mathml(latex, display)
+        rendered = Markup(mathml) if mathml is not None else None
+    if rendered is None:
+        return _fallback(latex, display)
+    if display:
+        return Markup('<div class="display-math">') + rendered + Markup("</div>")
+    return rendered
+
+
+def _prose_text(text: str) -> Markup:
+    # A LaTeX command outside $...$ cannot be typeset safely: show it as source, not as text.
+    if _RAW_COMMAND.search(text):
+        return _fallback(text, False)
+    return escape(text)
+
+
+def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
+    """Escaped prose with its ``$...$`` (and ``$$...$$``) pieces typeset.
+
+    Stray LaTeX commands outside the dollars are shown verbatim in ``<code>``.
+    """
+    if not text:
+        return Markup("")
+    text = str(text)
+    out, pos = [], 0
+    for match in _INLINE_MATH.finditer(text):
+        out.append(_prose_text(text[pos : match.start()]))
+        display_src, inline_src = match.group(1), match.group(2)
+        if display_src is not None:
+            out.append(math_markup(display_src, display=True, pdf=pdf))
+        else:
+            out.append(math_markup(inline_src, display=False, pdf=pdf))
+        pos = match.end()
+    out.append(_prose_text(text[pos:]))
+    return Markup("").join(out)

@@ -1,0 +1,174 @@
+"""Vector figures for the report, drawn with Matplotlib's SVG backend (no pyplot state).
+
+Every figure is returned as an ``<svg>`` string ready to be inlined in the page. Text stays
+text (``svg.fonttype = none``), so figures are small and searchable; element ids are salted
+per figure so that several inline figures never share an id.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import re
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # never a GUI backend, even if a user's matplotlibrc asks for one
+
+from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+__all__ = ["slack_histogram", "tightness_overview", "reproduction_figure", "VERDICT_COLOURS"]
+
+VERDICT_COLOURS = {
+    "holds": "#2e7d32",
+    "violated": "#c62828",
+    "inconclusive": "#b26a00",
+    "out-of-scope": "#757575",
+}
+_RC = {
+    "svg.fonttype": "none",
+    "font.family": "sans-serif",
+    "font.sans-serif": ["DejaVu Sans", "Liberation Sans", "Arial", "Helvetica"],
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+_counter = itertools.count()
+_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+# Matplotlib names groups "figure_1", "patch_1", ... in every figure: drop those ids so that
+# inline figures never collide (clip-path ids are salted and are kept).
+_GROUP_ID = re.compile(r'(<g) id="[^"]*"')
+
+
+def _to_svg(fig: Figure) -> str:
+    FigureCanvasSVG(fig)
+    buf = io.StringIO()
+    with matplotlib.rc_context({**_RC, "svg.hashsalt": f"fig{next(_counter)}"}):
+        fig.savefig(buf, format="svg")
+    return _GROUP_ID.sub(r"\1", _PROLOGUE.sub("", buf.getvalue(), count=1))
+
+
+def _new_figure(width: float, height: float, left: float = 0.5, bottom: float = 0.4,
+                right: float = 0.1, top: float = 0.08) -> Figure:
+    """A figure with fixed margins in inches (a layout engine would double the drawing time)."""
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(width, height))
+        fig.subplots_adjust(left=left / width, right=1 - right / width,
+                            bottom=bottom / height, top=1 - top / height)
+        return fig
+
+
+def _plain(label: str | None) -> str:
+    """A label Matplotlib will not try to parse as mathtext (a bad ``$..$`` would raise)."""
+    return (label or "").replace("$", r"\$")
+
+
+def _finite(values: Sequence) -> list[float]:
+    out = []
+    for v in values:
+        try:
+            x = float(v)
+        except (TypeError, ValueError):
+            continue
+        if math.isfinite(x):
+            out.append(x)
+    return out
+
+
+def slack_histogram(slacks: Sequence, tightness: float | None = None) -> str | None:
+    """A small histogram of a claim's relative slacks (log scale when they are all positive).
+
+    Returns ``None`` when there is no finite slack to show.
+    """
+    values = _finite(slacks)
+    if not values:
+        return None
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(3.0, 1.35)
+        ax = fig.add_subplot()
+        positive = min(values) > 0
+        data = [math.log10(v) for v in values] if positive else values
+        ax.hist(data, bins=min(30, max(5, len(values) // 3)), color="#5c6bc0", edgecolor="white",
+                linewidth=0.4)
+        if tightness is not None and math.isfinite(tightness) and (tightness > 0 or not positive):
+            mark = math.log10(tightness) if positive else tightness
+            ax.axvline(mark, color="#c62828", linewidth=1.0)
+        if not positive:
+            ax.axvline(0.0, color="black", linewidth=0.6, linestyle=":")
+        ax.set_xlabel("log10 relative slack" if positive else "relative slack")
+        ax.set_ylabel("instances")
+        ax.tick_params(labelsize=7)
+        return _to_svg(fig)
+
+
+def tightness_overview(rows: Sequence[tuple[str, float | None, str]]) -> str | None:
+    """Dot plot of every claim's tightness (smallest relative slack), coloured by verdict.
+
+    ``rows`` are ``(claim_id, tightness, verdict)``; claims without a finite tightness are
+    listed but have no dot. Returns ``None`` when there is no row.
+    """
+    if not rows:
+        return None
+    values = _finite([t for _, t, _ in rows if t is not None])
+    positive = [v for v in values if v > 0]
+    floor = min(positive) / 10 if positive else 1e-16
+    with matplotlib.rc_context(_RC):
+        longest = max(len(cid) for cid, _, _ in rows)
+        fig = _new_figure(6.3, 0.6 + 0.16 * len(rows), left=0.15 + 0.055 * longest)
+        ax = fig.add_subplot()
+        labels = [cid for cid, _, _ in rows]
+        for y, (_, t, verdict) in enumerate(rows):
+            if t is None or not _finite([t]):
+                continue
+            x = max(float(t), floor)  # zero or negative slack (a violation) sits at the floor
+            marker = "o" if float(t) > 0 else "x"
+            ax.plot([x], [y], marker=marker, color=VERDICT_COLOURS.get(verdict, "black"),
+                    markersize=4, linestyle="none")
+        ax.set_yticks(range(len(rows)), labels)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xscale("log")
+        ax.grid(axis="x", linewidth=0.3, alpha=0.6)
+        ax.set_xlabel("tightness: smallest relative slack found (x: zero or negative)")
+        ax.tick_params(axis="y", labelsize=6.5)
+        return _to_svg(fig)
+
+
+def reproduction_figure(rep: dict) -> str | None:
+    """The curves of one reproduction (``series`` of ``{label, x, y}``; ``logx``/``logy`` pick
+    log axes), or ``None`` if there is nothing finite to draw."""
+    series = [s for s in rep.get("series") or [] if isinstance(s, dict)]
+    if not series:
+        return None
+    with matplotlib.rc_context(_RC):
+        fig = _new_figure(4.6, 2.5, left=0.65)
+        ax = fig.add_subplot()
+        drawn = 0
+        for s in series:
+            pairs = [(x, y) for x, y in zip(s.get("x") or [], s.get("y") or [], strict=False)
+                     if _finite([x]) and _finite([y])]
+            if rep.get("logy"):
+                pairs = [(x, y) for x, y in pairs if float(y) > 0]
+            if rep.get("logx"):
+                pairs = [(x, y) for x, y in pairs if float(x) > 0]
+            if not pairs:
+                continue
+            xs, ys = zip(*pairs, strict=True)
+            ax.plot([float(x) for x in xs], [float(y) for y in ys], marker="o", markersize=2.5,
+                    linewidth=1.0, label=_plain(str(s.get("label", ""))))
+            drawn += 1
+        if drawn == 0:
+            return None
+        if rep.get("logy"):
+            ax.set_yscale("log")
+        if rep.get("logx"):
+            ax.set_xscale("log")
+        ax.set_xlabel(_plain(rep.get("xlabel")))
+        ax.set_ylabel(_plain(rep.get("ylabel")))
+        ax.grid(linewidth=0.3, alpha=0.6)
+        if any(s.get("label") for s in series):
+            ax.legend(fontsize=7, frameon=False)
+        return _to_svg(fig)

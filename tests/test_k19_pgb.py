@@ -1,0 +1,356 @@
+"""Tests of Kawaguchi, Huang & Kaelbling (2019), Section 3: gradient basis, perturbable
+gradient basis, their claims, controls, parsing and JSON round trips."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+from autograd import hessian as ag_hessian
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from checks.framework import Status
+from checks.inputs import BadInput
+from checks.papers import k19_pgb as K
+from checks.profiles import get_profile
+from checks.registry import get
+from checks.runner import run_control
+from checks.serialise import to_jsonable
+from checks.strategies import k19_pgb as S
+from theory.gradient_basis import (
+    gb_infimum_convex,
+    gb_infimum_squared,
+    model_report,
+    range_basis,
+    range_basis_gram,
+    sample_weights,
+    squared_report,
+    whiten,
+)
+from theory.losses import get_loss
+from theory.models.basis import (
+    FAMILIES,
+    example2_layers,
+    make_model,
+    model_jacobian,
+    relu_features,
+    squared_objective,
+)
+from theory.optimize import fd_hessian, minimize, second_order_test
+from theory.pgb import membership, null_space_directions, stacked_jacobian
+
+CLAIMS = ["k19.thm1", "k19.ours1", "k19.lem2", "k19.thm2", "k19.ours2", "k19.lem3", "k19.ex1",
+          "k19.ex2", "k19.ex3", "k19.lem1", "k19.asm2"]
+SLOW = settings(max_examples=3, deadline=None, database=None,
+                suppress_health_check=list(HealthCheck))
+CI = get_profile("ci")
+
+
+# ------------------------------------------------------------- (1) property tests per claim
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_claim_holds_on_its_strategy(claim_id):
+    claim = get(claim_id)
+
+    @SLOW
+    @given(claim.strategy("ci"))
+    def run(inst):
+        verdict = claim.check(inst)
+        assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+
+    run()
+
+
+def test_thm1_and_ours2_hold_at_the_saddle():
+    """Theorem 1 needs no local minimality (J(0) = 0 makes both sides ||y||^2), and the PGB gap
+    bound needs none either: only Theorem 2 fails at the saddle."""
+    inst = K._controls_cache()["saddle"]
+    assert get("k19.thm1").check(inst).status is Status.HOLDS
+    assert get("k19.ours2").check(inst).status is Status.HOLDS
+    assert get("k19.thm2").check(inst).status is Status.OUT_OF_SCOPE
+
+
+# ------------------------------------------------------------------------- (2) controls
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_controls_report_violated(claim_id):
+    claim = get(claim_id)
+    assert claim.controls
+    for control in claim.controls:
+        run = run_control(claim, control, CI)
+        assert run.passed, (control.name, run.counts)
+        assert run.verdict["status"] == "violated"
+
+
+# ------------------------------------------------------------------- (3) theory unit tests
+
+@pytest.mark.parametrize("family,widths,d_x", [
+    ("tanh2", (3, 4, 2), 3), ("lintop", (2, 3, 3, 2), 2), ("product", (1, 1), 1),
+    ("basis", (4,), 4), ("skip2", (2, 3, 2, 2), 2), ("tanh2-nobias", (2, 3, 1), 2)])
+def test_analytic_jacobian_matches_autograd_and_differences(family, widths, d_x):
+    model = make_model(family, widths)
+    rng = np.random.default_rng(3)
+    X, theta = rng.standard_normal((6, d_x)), rng.standard_normal(model.d_theta)
+    J = model_jacobian(model, theta, X)
+    np.testing.assert_allclose(J, model_jacobian(model, theta, X, "autograd"), atol=1e-13)
+    h = 1e-6
+    fd = np.column_stack([
+        (np.asarray(model.outputs(theta + h * e, X)) - np.asarray(model.outputs(theta - h * e, X)))
+        / (2 * h) for e in np.eye(model.d_theta)])
+    np.testing.assert_allclose(J, fd, atol=1e-7)
+
+
+@pytest.mark.parametrize("family,widths,d_x", [("tanh2", (3, 4, 2), 3),
+                                               ("lintop", (2, 3, 3, 2), 2),
+                                               ("skip2", (2, 3, 2, 2), 2)])
+def test_assumption2_map_g(family, widths, d_x):
+    model = make_model(family, widths)
+    rng = np.random.default_rng(4)
+    X, theta = rng.standard_normal((5, d_x)), rng.standard_normal(model.d_theta)
+    np.testing.assert_allclose(model_jacobian(model, theta, X) @ model.g(theta),
+                               np.asarray(model.outputs(theta, X)), atol=1e-13)
+
+
+def test_gb_infimum_squared_matches_lstsq_and_gram():
+    rng = np.random.default_rng(5)
+    J = rng.standard_normal((12, 4)) @ rng.standard_normal((4, 7))   # rank 4
+    y, w = rng.standard_normal(12), rng.uniform(0.2, 2.0, 12)
+    J_hat, y_hat = whiten(J, y, w)
+    beta = np.linalg.lstsq(J_hat, y_hat, rcond=1e-10)[0]
+    ref = float(np.sum((J_hat @ beta - y_hat) ** 2))
+    assert gb_infimum_squared(J_hat, y_hat) == pytest.approx(ref, rel=1e-10)
+    gram = range_basis_gram(J_hat @ J_hat.T)
+    assert gram.rank == range_basis(J_hat).rank == 4
+    assert gb_infimum_squared(J_hat, y_hat, gram) == pytest.approx(ref, rel=1e-7)
+
+
+def test_quantitative_gap_identity_needs_the_weights():
+    """L - inf = ||P r_hat||^2 = (J_hat^T r_hat)^T (J_hat^T J_hat)^+ (J_hat^T r_hat), with the
+    weights inside; the unweighted ||P_J r||^2 (the brief's formula) differs for non-uniform
+    lambda (catalogue k19.ours1, 'check of the proposed formula')."""
+    inst = S.build_tanh2(2, 2, 3, 2, 8, 3)
+    model = make_model("tanh2", inst["widths"])
+    rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
+    J = model_jacobian(model, inst["theta"], inst["X"])
+    r = np.asarray(model.outputs(inst["theta"], inst["X"])) - inst["Y"].ravel()
+    w = sample_weights(inst["lambda"], 2)
+    J_hat, r_hat = whiten(J, r, w)
+    v = J_hat.T @ r_hat
+    assert rep.gap == pytest.approx(float(v @ np.linalg.pinv(J_hat.T @ J_hat) @ v), rel=1e-6)
+    unweighted = float(np.sum((J @ np.linalg.lstsq(J, r, rcond=None)[0]) ** 2))
+    assert abs(unweighted - rep.gap) > 1e-3 * rep.gap
+    # grad L by autograd equals 2 J^T Lambda r (the factor 4 in the bound comes from here)
+    _, grad, _ = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
+    np.testing.assert_allclose(grad(inst["theta"]), 2 * v, atol=1e-12)
+    assert rep.bound_lo <= rep.gap <= rep.bound_hi
+
+
+def test_squared_report_without_g_falls_back_to_least_squares():
+    inst = K._controls_cache()["affine"]
+    model = make_model("affine-offset", (1, 1))
+    _, grad, _ = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
+    F = np.asarray(model.f(inst["theta"], inst["X"]))
+    rep = squared_report(F, inst["Y"], inst["lambda"], model_jacobian(model, inst["theta"],
+                         inst["X"], "autograd"), grad(inst["theta"]), None)
+    x, y, lam = inst["X"][:, 0], inst["Y"][:, 0], inst["lambda"]
+    alpha = np.sum(lam * x * y) / np.sum(lam * x * x)
+    assert rep.inf == pytest.approx(float(np.sum(lam * (alpha * x - y) ** 2)), rel=1e-12)
+    assert rep.L > rep.inf + 1.0
+
+
+def test_convex_infimum_reports_unattained_on_separable_data():
+    loss = get_loss("logistic")
+    x = np.linspace(-2, 2, 8)
+    J = np.column_stack([x, np.ones(8)])
+    sep = gb_infimum_convex(loss, J, np.sign(x)[:, None], np.ones(8), [np.zeros(2)], 200)
+    assert not sep.attained and sep.value < 1e-3
+    y = np.sign(x) * np.where(np.arange(8) % 3 == 0, -1, 1)
+    ok = gb_infimum_convex(loss, J, y[:, None], np.ones(8), [np.zeros(2)], 200)
+    assert ok.attained and ok.grad_norm < 1e-8
+
+
+def test_optimizer_reaches_rosenbrock_minimum_and_fd_hessian():
+    from autograd import grad as ag_grad
+
+    def fun(t):
+        return (1 - t[0]) ** 2 + 100 * (t[1] - t[0] ** 2) ** 2
+
+    opt = minimize(fun, ag_grad(fun), np.array([-1.2, 1.0]), hess=ag_hessian(fun))
+    np.testing.assert_allclose(opt.theta, [1.0, 1.0], atol=1e-10)
+    assert opt.grad_norm < 1e-10 and opt.hess_min_eig > 0
+    np.testing.assert_allclose(fd_hessian(ag_grad(fun), opt.theta), ag_hessian(fun)(opt.theta),
+                               rtol=1e-5)
+
+
+def test_second_order_test_flags_the_saddle():
+    inst = K._controls_cache()["saddle"]
+    model = make_model("product", (1, 1))
+    _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
+    ok, lo, _ = second_order_test(hess(inst["theta"]), 10)
+    x, y, lam = inst["X"][:, 0], inst["Y"][:, 0], inst["lambda"]
+    assert not ok and lo == pytest.approx(-2 * abs(np.sum(lam * x * y)), rel=1e-12)
+
+
+def test_lifted_perturbations_are_in_V_and_enlarge_the_basis():
+    inst = S.build_lintop_lifted(1, 2, 3, 2, 2, 30)
+    model = make_model("lintop", inst["widths"])
+    X, theta, eps = inst["X"], inst["theta"], inst["eps"]
+    mem = membership(lambda t: np.asarray(model.outputs(t, X)), theta, eps, list(inst["S"]), 4)
+    assert mem.ok and len(inst["S"]) == 1 + 3     # {0} and a e_j^T, j <= d1
+    J_S = stacked_jacobian(lambda t: model_jacobian(model, t, X), theta, eps, list(inst["S"]))
+    assert J_S.shape == (X.shape[0] * 2, model.d_theta * len(inst["S"]))
+    np.testing.assert_array_equal(J_S[:, :model.d_theta], model_jacobian(model, theta, X))
+    assert range_basis(J_S).rank > range_basis(model_jacobian(model, theta, X)).rank
+    # a direction outside Null(W3) changes the outputs and is rejected
+    W3 = theta[-4:].reshape(2, 2)
+    assert len(null_space_directions(np.vstack([W3, np.eye(2)[:1]]), 6, (2, 3), theta.size)) == 1
+    other = np.zeros(theta.size)
+    other[6:9] = 1 / np.sqrt(3)                     # W2 row 0 moved: not in Null(W3)
+    assert not membership(
+        lambda t: np.asarray(model.outputs(t, X)), theta, eps, [other], 4).ok
+
+
+def test_example2_features_are_scaled_unit_vectors_exact_rank():
+    rng = np.random.default_rng(8)
+    X_raw = S.unit_vectors_separated(rng, 5, 3, 0.05)
+    layers = example2_layers(X_raw, 7, 3, 0.02)
+    Phi = relu_features(X_raw, layers)
+    np.testing.assert_allclose(Phi[:, :5], 0.02 * np.eye(5), atol=1e-15)
+    assert np.all(Phi[:, 5:] == 0)
+    exact = sympy.Matrix([[sympy.Rational(v) for v in row] for row in Phi])
+    assert exact.rank() == 5
+
+
+# ------------------------------------------------------------------------- (4) bad input
+
+def _good():
+    return to_jsonable(K._controls_cache()["affine"])
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda p: p.pop("theta"),
+    lambda p: p.update(family="mlp"),
+    lambda p: p.update(family={"value": "tanh2"}),
+    lambda p: p.update(loss=["squared"]),
+    lambda p: p.update(loss="hinge"),
+    lambda p: p.update(widths=[1, 1, 1, 1, 1]) if False else p.update(widths="11"),
+    lambda p: p.update(X=[[1.0, 2.0]] * 8),
+    lambda p: p.update(Y=[[1.0]] * 3),
+    lambda p: p.update({"lambda": [-1.0] * 8}),
+    lambda p: p.update(theta=[float("nan")]),
+])
+def test_parse_rejects_malformed(mutate):
+    params = _good()
+    mutate(params)
+    with pytest.raises(BadInput):
+        K.parse(params)
+
+
+def test_parse_pgb_and_example2_reject_malformed():
+    params = to_jsonable(K._controls_cache()["saddle"])
+    params["S"] = [[0.0, 0.0, 1.0]]
+    with pytest.raises(BadInput):
+        K.parse_pgb(params)
+    ex = to_jsonable(K._narrow_instance())
+    ex["loss"] = "cross-entropy"
+    with pytest.raises(BadInput):
+        K.parse_example2(ex)
+    ex = to_jsonable(K._narrow_instance())
+    ex["n"] = 2.5
+    with pytest.raises(BadInput):
+        K.parse_example2(ex)
+
+
+# ------------------------------------------------------------------------ (5) round trip
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_json_round_trip(claim_id):
+    claim = get(claim_id)
+    inst = claim.controls[0].fixed_instances()[0]
+    back = claim.parse(to_jsonable(inst))
+    drop = claim.controls[0].drops
+    a, b = claim.check(inst, drop=drop), claim.check(back, drop=drop)
+    assert a.status == b.status and a.lhs == b.lhs and a.rhs == b.rhs
+
+
+def test_strategy_arguments_are_validated():
+    from hypothesis.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument):
+        S.tanh2_points(d_x=0)
+    with pytest.raises(InvalidArgument):
+        S.tanh2_points(trained="sometimes")
+    with pytest.raises(InvalidArgument):
+        S.lintop_lifted_minima(d2=(3, 2))
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.sampled_from(sorted(FAMILIES)))
+def test_every_family_builds(family):
+    widths = {"basis": (3,), "tanh2": (2, 2, 1), "tanh2-nobias": (2, 2, 1),
+              "lintop": (2, 2, 2, 1), "skip2": (2, 2, 2, 1)}.get(family, (1, 1))
+    model = make_model(family, widths)
+    d_x = 3 if family == "basis" else widths[0]
+    out = np.asarray(model.f(np.ones(model.d_theta), np.ones((4, d_x))))
+    assert out.shape == (4, model.d_y)
+
+
+@pytest.mark.parametrize("which", ["upper", "lower"])
+def test_ours1_bounds_are_attained(which):
+    """The two-sided bound of k19.ours1 is sharp: with the residual's range part along the
+    singular vector of s_min+ (or s_max) the gap equals the bound, so a wrong constant (e.g.
+    16 instead of 4) makes the oracle report a violation."""
+    rng = np.random.default_rng(9)
+    m, d = 9, 3
+    U, _ = np.linalg.qr(rng.standard_normal((m, m)))
+    s = np.array([2.0, 1.0, 0.5])
+    lam = rng.uniform(0.2, 2.0, m)
+    Phi = (U[:, :d] * s) @ np.linalg.qr(rng.standard_normal((d, d)))[0] / np.sqrt(lam)[:, None]
+    theta = rng.standard_normal(d)
+    u = U[:, 2] if which == "upper" else U[:, 0]       # whitened singular vectors of Phi
+    r_hat = 0.7 * u + 0.3 * U[:, 5]                     # plus a part orthogonal to the range
+    y = Phi @ theta - r_hat / np.sqrt(lam)
+    inst = {"family": "basis", "widths": [d], "loss": "squared", "X": Phi, "Y": y[:, None],
+            "lambda": lam, "theta": theta}
+    rep = K._report(inst)
+    bound = rep.bound_hi_exact if which == "upper" else rep.bound_lo
+    assert rep.gap == pytest.approx(0.49, rel=1e-12) and bound == pytest.approx(0.49, rel=1e-12)
+    assert get("k19.ours1").check(inst).status is Status.HOLDS
+
+
+def test_left_null_recipe_on_the_first_layer_leaves_the_jacobian_unchanged():
+    """Recipe 1 of the catalogue (perturb W by q a^T with a^T h(x_i) = 0): with duplicated input
+    coordinates it yields members of V[theta, eps], but on the *first* layer the Jacobian at
+    theta + eps S_j equals J(theta) (pre-activations, hence every derivative, are unchanged), so
+    it never enlarges the basis there; it matters only on deeper layers."""
+    from theory.pgb import left_null_directions
+
+    rng = np.random.default_rng(10)
+    x = rng.standard_normal((12, 1))
+    X = np.hstack([x, x, rng.standard_normal((12, 1))])
+    model = make_model("tanh2", (3, 2, 1))
+    theta = rng.standard_normal(model.d_theta)
+    S = left_null_directions(X.T, 0, (2, 3), model.d_theta)
+    assert len(S) == 3 and all(abs(np.linalg.norm(s) - 1) < 1e-15 for s in S[1:])
+    mem = membership(lambda t: np.asarray(model.outputs(t, X)), theta, 0.1, S, 2)
+    assert mem.ok
+    J0 = model_jacobian(model, theta, X)
+    for s in S[1:]:
+        np.testing.assert_allclose(model_jacobian(model, theta + 0.1 * s, X), J0, atol=1e-14)
+
+
+def test_reproductions():
+    """The gap-vs-bound plot has every instance below the diagonal; the PGB table has
+    L = inf GB = inf PGB (relative 1e-9: the instances are certified critical) and the
+    features orthogonal to c outside range J but inside range J_S where rank J_S > rank J."""
+    plot = get("k19.ours1").reproductions[0].run("ci")
+    n = len(plot["series"][0]["x"])
+    assert n >= 5 and all(y <= x for x, y in zip(plot["series"][0]["x"], plot["series"][0]["y"],
+                                                  strict=True))
+    table = get("k19.thm2").reproductions[0].run("ci")
+    for _, L, gb, pgb, r_gb, r_pgb, res_gb, res_pgb in table["table"]["rows"]:
+        assert gb == pytest.approx(L, rel=1e-9) and pgb == pytest.approx(L, rel=1e-9)
+        assert res_pgb < 1e-10
+        if r_pgb > r_gb:
+            assert res_gb > 1e-3

@@ -1,0 +1,352 @@
+"""Tests for Kawaguchi, Zhang & Deng (2022), Section 2: theory/alignment.py,
+theory/trajectory.py and the claims of checks/papers/k22_alignment.py."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checks.framework import Status
+from checks.inputs import BadInput
+from checks.papers import k22_alignment as k22
+from checks.profiles import get_profile
+from checks.registry import get
+from checks.runner import run_control
+from checks.serialise import to_jsonable
+from checks.strategies import k22_alignment as strat
+from theory import alignment as al
+from theory import trajectory as tj
+
+CLAIMS = ["k22.asm1", "k22.def2", "k22.eq2.1-2.4", "k22.prop1", "k22.thm2", "k22.thm3",
+          "k22.eq2.11", "k22.eq2.12"]
+PROFILE = get_profile("ci")
+
+
+# ------------------------------------------------------------------ theory: alignment
+def _fd_jacobian(model, theta, X, h=1e-6):
+    cols = []
+    for k in range(theta.size):
+        e = np.zeros_like(theta)
+        e[k] = h
+        cols.append((model.forward(theta + e, X) - model.forward(theta - e, X)).reshape(-1)
+                    / (2 * h))
+    return np.stack(cols, axis=1)
+
+
+@pytest.mark.parametrize("model,theta", [
+    (tj.Quartic(), np.array([0.7])), (tj.WU2(), np.array([-0.8, 1.3])),
+    (tj.SquarePlusOne(), np.array([0.4])), (tj.Linear(3), np.array([0.1, -2.0, 0.5])),
+])
+def test_toy_jacobians_match_finite_differences(model, theta):
+    X = np.random.default_rng(0).standard_normal((4, 3))
+    J = model.jacobian(theta, X)
+    assert np.allclose(J, _fd_jacobian(model, theta, X), rtol=1e-7, atol=1e-7)
+
+
+def test_objective_gradient_matches_finite_differences():
+    inst = strat.build_mlp_instance(1, 5, 2, [4], 2, "tanh", "cross-entropy", "random", 1.0)
+    model = k22._model(inst)
+    f = lambda th: tj.objective(model, "cross-entropy", th, inst["X"], inst["Y"])[0]  # noqa: E731
+    g = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])[1]
+    h = 1e-6
+    fd = np.array([(f(inst["theta"] + h * e) - f(inst["theta"] - h * e)) / (2 * h)
+                   for e in np.eye(inst["theta"].size)])
+    assert np.allclose(g, fd, atol=1e-7)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 7), st.integers(1, 9), st.booleans())
+def test_membership_agrees_with_least_squares(seed, p, q, inside):
+    """The clear-gap decision against an independent lstsq residual on a matrix with a chosen
+    spectrum (well-separated singular values, optionally a rank deficiency)."""
+    rng = np.random.default_rng(seed)
+    r = min(p, q) - (1 if min(p, q) > 1 and rng.random() < 0.5 else 0)
+    U = np.linalg.qr(rng.standard_normal((p, p)))[0][:, :r]
+    V = np.linalg.qr(rng.standard_normal((q, q)))[0][:, :r]
+    A = U @ np.diag(np.geomspace(1.0, 0.1, r)) @ V.T
+    b = A @ rng.standard_normal(q) if inside else rng.standard_normal(p)
+    res = np.linalg.norm(A @ np.linalg.lstsq(A, b, rcond=None)[0] - b) / np.linalg.norm(b)
+    m = al.membership(b, J=A)
+    expected = True if res < 1e-10 else (False if res > 1e-6 else None)
+    assert m.member == expected
+    assert math.isclose(m.rho, res, abs_tol=1e-12)
+    assert m.rank == r
+    # ||A^+ b|| from the pseudo-inverse, independently
+    assert math.isclose(m.coef_norm, np.linalg.norm(np.linalg.pinv(A) @ b), rel_tol=1e-8)
+    # the Gram route agrees
+    assert al.membership(b, M=A @ A.T).member in (expected, None)
+
+
+def test_membership_inconclusive_without_gap():
+    s = np.geomspace(1.0, 1e-16, 8)  # singular values spread through the noise floor
+    rng = np.random.default_rng(3)
+    U = np.linalg.qr(rng.standard_normal((8, 8)))[0]
+    A = U @ np.diag(s) @ U.T
+    m = al.membership(rng.standard_normal(8), J=A)
+    assert m.member is None and "gap" in m.reason
+
+
+def test_bias_witness_is_exact_and_decides_constant_targets():
+    inst = strat.build_mlp_instance(2, 30, 2, [3], 2, "tanh", "squared", "constant", 1.0)
+    J = k22._model(inst).jacobian(inst["theta"], inst["X"])
+    b = inst["Y"].reshape(-1)
+    beta = al.bias_witness(J, b, 2)
+    assert beta is not None and np.array_equal(J @ beta, b)
+    assert al.membership(b, J=J, witness=beta).member is True
+    assert al.bias_witness(J, np.arange(60.0), 2) is None
+
+
+def test_smallest_eigenvalue_and_qT():
+    rng = np.random.default_rng(4)
+    J = rng.standard_normal((5, 9))
+    assert math.isclose(al.smallest_eigenvalue_M(J), np.linalg.eigvalsh(J @ J.T)[0],
+                        rel_tol=1e-10)
+    assert al.smallest_eigenvalue_M(rng.standard_normal((6, 3))) == 0.0
+    assert al.q_T([True, False, None, False]) == {"Q_T": 2, "inconclusive": 1, "checked": 4}
+
+
+def test_modified_target_and_lstar_closed_forms():
+    Y = np.array([[0.0], [1.0], [1.0]])
+    Yp = al.modified_target(Y, "cross-entropy")
+    assert np.array_equal(Yp, 2 * Y - 1)
+    for eta in (0.0, 0.5, 3.0):
+        assert math.isclose(al.lstar(eta * Yp, Y, "cross-entropy"), math.log1p(math.exp(-eta)),
+                            rel_tol=1e-14)
+    assert al.lstar(Y, Y, "squared") == 0.0
+
+
+def test_gap_bound_constant_exactly():
+    """(2.10)'s right side against an exact SymPy evaluation of the re-derived constant."""
+    L, zeta, l0, alpha, n = 3.0, 5.0, 0.7, 0.25, 9
+    exact = sympy.sqrt(sympy.Rational(3) * 5 * sympy.Rational(7, 10)
+                       / (2 * sympy.Rational(1, 4) * sympy.Rational(3, 4) * 9))
+    assert math.isclose(al.gap_bound(0.1, L, zeta, l0, alpha, n), 0.1 + float(exact),
+                        rel_tol=1e-15)
+    assert al.zeta_eta(np.array([1.0, 2.0]), np.array([0.5, 3.0])) == 36.0
+    with pytest.raises(ValueError):
+        al.gap_bound(0.0, L, zeta, l0, 1.0, n)
+
+
+def test_euler_identity_exact_for_linear_and_mlp():
+    inst = strat.build_mlp_instance(5, 6, 3, [4, 3], 2, "tanh", "squared", "random", 1.0)
+    model = k22._model(inst)
+    F, J = model.forward(inst["theta"], inst["X"]), model.jacobian(inst["theta"], inst["X"])
+    e, scale = al.euler_residual(F.reshape(-1), J, al.structure_vector(inst["theta"], model.S))
+    assert e <= 1e-13 * scale
+    # an independent reading: f equals the last layer applied to the hidden features
+    theta0 = inst["theta"].copy()
+    theta0[model.S] = 0.0
+    assert np.allclose(model.forward(theta0, inst["X"]), 0.0)
+
+
+def test_quartic_has_no_structure_set_exactly():
+    t = sympy.symbols("t")
+    f = t**4 - 10 * t**2 + 6 * t + 100
+    assert sympy.expand(f - t * sympy.diff(f, t)) != 0 and f != 0
+    assert not any(r.is_real for r in sympy.Poly(f, t).all_roots())
+
+
+def test_data_generators():
+    rng = np.random.default_rng(0)
+    X, Y = tj.two_moons(10, 0.1, rng)
+    assert X.shape == (10, 2) and set(Y.ravel()) == {0.0, 1.0}
+    X, Y = tj.sine_wave(12, rng)
+    assert np.array_equal(Y, (np.sin(20 * X) < 0).astype(float))
+
+
+# -------------------------------------------------------------------- claims: properties
+def _prop(claim_id, n):
+    claim = get(claim_id)
+
+    @settings(max_examples=n, deadline=None, database=None)
+    @given(claim.strategy("ci"))
+    def check(instance):
+        verdict = claim.check(instance)
+        assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+
+    check()
+
+
+@pytest.mark.parametrize("claim_id,n", [
+    ("k22.asm1", 8), ("k22.def2", 8), ("k22.eq2.1-2.4", 5), ("k22.prop1", 6),
+    ("k22.thm2", 2), ("k22.thm3", 4), ("k22.eq2.11", 3), ("k22.eq2.12", 3),
+])
+def test_claim_holds_on_its_strategy(claim_id, n):
+    _prop(claim_id, n)
+
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_controls_are_violated(claim_id):
+    claim = get(claim_id)
+    assert claim.controls
+    for control in claim.controls:
+        run = run_control(claim, control, PROFILE)
+        assert run.passed and run.verdict["status"] == "violated", control.name
+        for inst in control.fixed_instances():
+            assert claim.check(inst, drop=control.drops).status is Status.VIOLATED
+            # the dropped hypothesis really is unmet, and only that one
+            unmet = claim.unmet_hypotheses(inst)
+            assert [u.split(":")[0] for u in unmet] == [control.drops], unmet
+
+
+def test_thm2_literal_control_has_alignment_at_every_iterate():
+    """The catalogue's finding: DAA holds before the limit, L(limit) = 1 > 0 = L*(Y)."""
+    claim = get("k22.thm2")
+    inst = claim.controls[0].fixed_instances()[0]
+    assert claim.hypotheses[2].check(inst) is True  # daa-along-trajectory
+    v = claim.check(inst, drop="daa-at-limit")
+    assert v.status is Status.VIOLATED and math.isclose(v.lhs, 1.0, rel_tol=1e-12)
+    assert math.isclose(k22._limit_run(inst)["traj"].steps[-1].theta[0], -0.668, abs_tol=2e-3)
+
+
+def test_def2_alignment_with_singular_M():
+    """Alignment holds while lambda_min(M) = 0 (constant target, d < n)."""
+    inst = strat.build_mlp_instance(9, 20, 2, [3], 1, "tanh", "squared", "constant", 1.0)
+    v = get("k22.def2").check(inst)
+    assert v.status is Status.HOLDS and v.diagnostics["lambda_min_M"] == 0.0
+
+
+# --------------------------------------------------------------- parse and round trip
+def _one_instance(claim_id):
+    claim = get(claim_id)
+    if claim_id in ("k22.thm2",):
+        return claim.controls[1].fixed_instances()[0], claim.controls[1].drops
+    from checks.runner import sample_instances
+
+    return next(sample_instances(claim.strategy("ci"), PROFILE, 1)), None
+
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_json_round_trip(claim_id):
+    claim = get(claim_id)
+    inst, drop = _one_instance(claim_id)
+    again = claim.parse(json.loads(json.dumps(to_jsonable(inst))))
+    a, b = claim.check(inst, drop=drop), claim.check(again, drop=drop)
+    assert a.status == b.status and a.lhs == b.lhs and a.rhs == b.rhs
+
+
+BASE = {"model": "mlp", "widths": [2, 3, 1], "activation": "tanh", "theta": [0.1] * 13,
+        "X": [[0.0, 1.0], [1.0, 0.0]], "Y": [[1.0], [0.0]], "loss": "squared"}
+
+
+@pytest.mark.parametrize("change", [
+    {"model": "cnn"}, {"widths": [3, 3, 1]}, {"widths": [2, 3, 2]}, {"theta": [0.1] * 12},
+    {"X": [[0.0, 1.0]]}, {"loss": "hinge"}, {"activation": 3}, {"Y": [[1.0], [float("nan")]]},
+    {"S": [13]}, {"widths": [2, 0.5, 1]}, {"loss": "logistic"},
+])
+def test_parse_rejects_malformed(change):
+    with pytest.raises(BadInput):
+        k22.parse_base({**BASE, **change})
+
+
+def test_parse_rejects_claim_parameters():
+    with pytest.raises(BadInput):
+        k22.parse_base({k: v for k, v in BASE.items() if k != "theta"})
+    with pytest.raises(BadInput):
+        k22.parse_base({**BASE, "loss": "cross-entropy", "Y": [[2.0], [0.0]]})
+    gap = {**BASE, "alpha": 0.5, "L": 1.0, "T_set": [0, 1], "eta": 1.0}
+    k22.parse_gap(gap)
+    for bad in ({"alpha": 1.0}, {"L": 0.0}, {"T_set": []}, {"Ystar": [[1.0, 2.0]]}):
+        with pytest.raises(BadInput):
+            k22.parse_gap({**gap, **bad})
+    with pytest.raises(BadInput):
+        k22.parse_limit({**BASE, "step_size": -1.0, "steps": 3})
+    with pytest.raises(BadInput):
+        k22.parse_prop1(BASE)  # eta missing
+
+
+# ----------------------------------------------------------------------- reproduction
+def test_figure1a_reproduction_runs_and_reports_paper_numbers():
+    rep = get("k22.def2").reproductions[0].run("smoke")
+    assert {"title", "series", "table", "paper", "ours"} <= set(rep)
+    moons, sine = rep["table"]["rows"]
+    assert sine[1] > moons[1]  # the sine wave keeps the higher training error
+    assert sine[4].split("/")[0] == sine[4].split("/")[1]  # DAA fails at every check (1e-10)
+    assert "2.09e11" in rep["paper"] and "3.95e9" in rep["paper"]
+    json.dumps(to_jsonable(rep))
+
+
+def test_sharp_softplus_derivative_and_init_layout():
+    act = tj.sharp_softplus(100.0)
+    z = np.linspace(-0.05, 0.05, 7)
+    h = 1e-7
+    assert np.allclose(act.d1(z), (act.value(z + h) - act.value(z - h)) / (2 * h), atol=1e-6)
+    widths = [2, 3, 1]
+    theta = tj.torch_default_init(widths, np.random.default_rng(0))
+    assert theta.size == strat.n_params(widths)
+    assert np.all(np.abs(theta[:6]) <= 1 / math.sqrt(2)) and np.all(np.abs(theta[9:]) <= 1 / 3**0.5)
+
+
+def test_find_structure_set_picks_the_linear_last_layer():
+    inst = strat.build_mlp_instance(6, 7, 2, [5, 4], 1, "tanh", "squared", "random", 1.0)
+    model = k22._model(inst)
+    theta, X = inst["theta"], inst["X"]
+    off = model.net.offsets()
+    blocks = [np.arange(a, b) for a, b in zip(off[:-1], off[1:], strict=True)]
+    F, J = model.forward(theta, X).reshape(-1), model.jacobian(theta, X)
+    k = k22._rounding_terms(inst)
+    S = al.find_structure_set(F, J, theta, blocks, k)
+    assert S is not None and np.array_equal(S, model.S)  # only the last layer works
+    assert al.find_structure_set(F, J, theta, blocks[:-1], k) is None
+    lin = tj.Linear(3)
+    th = np.array([1.0, -2.0, 0.5])
+    assert al.find_structure_set(lin.forward(th, X[:, :1].repeat(3, 1)).reshape(-1),
+                                 X[:, :1].repeat(3, 1), th, [np.arange(3)], 8) is not None
+    q = tj.Quartic()
+    th = np.array([1.3])
+    Z = np.zeros((1, 1))
+    assert al.find_structure_set(q.forward(th, Z).reshape(-1), q.jacobian(th, Z), th,
+                                 [np.array([], dtype=int), np.array([0])], 8) is None
+
+
+def test_thm3_pointwise_lemma_on_its_strategy():
+    """The per-iterate convexity remainder L - L* - grad^T (nu - beta-hat) is <= 0."""
+    from checks.runner import sample_instances
+
+    claim = get("k22.thm3")
+    for inst in sample_instances(claim.strategy("ci"), PROFILE, 4):
+        v = claim.check(inst)
+        assert v.status is Status.HOLDS
+        assert v.diagnostics["pointwise_remainder"] <= k22._descent_tol(inst, v.lhs, v.rhs)
+
+
+def test_membership_of_wide_matrices_via_qr_reduction():
+    """Wide J (q > 4p) is reduced to R^T by QR: same rank, residual and ||J^+ b|| as the
+    plain pseudo-inverse, and the decision is never looser than the core's test on J."""
+    from theory.linalg import in_column_space
+
+    rng = np.random.default_rng(8)
+    for r in (3, 5):
+        U = np.linalg.qr(rng.standard_normal((5, 5)))[0][:, :r]
+        V = np.linalg.qr(rng.standard_normal((80, 80)))[0][:, :r]
+        A = U @ np.diag(np.geomspace(2.0, 0.2, r)) @ V.T
+        for b in (A @ rng.standard_normal(80), rng.standard_normal(5)):
+            m, core = al.membership(b, J=A), in_column_space(b, J=A)
+            assert m.rank == r and m.member in (core.member, None)
+            assert math.isclose(m.coef_norm, np.linalg.norm(np.linalg.pinv(A) @ b), rel_tol=1e-8)
+            assert math.isclose(m.rho, core.relative_residual, abs_tol=1e-12)
+
+
+def test_loss_gradient_matches_the_jacobian_route():
+    inst = strat.build_mlp_instance(12, 7, 2, [5, 4], 2, "softplus", "cross-entropy", "random",
+                                    1.0)
+    model = k22._model(inst)
+    value, g, F = tj.loss_gradient(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
+    v2, g2, F2, _, _ = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
+    assert math.isclose(value, v2, rel_tol=1e-14) and np.allclose(F, F2, rtol=1e-14)
+    assert np.allclose(g, g2, rtol=1e-12, atol=1e-15)
+
+
+def test_qT_counts_every_step_for_the_misaligned_linear_model():
+    """Eq. (2.5) control (catalogue k22.def.QT): with d < n and random Y, DAA fails at every
+    t = 0..T, so Q_T = T + 1 (the sum includes t = 0)."""
+    inst = {**strat.misaligned_instances(n=12, d=3, seed=2), "Ystar": None}
+    traj = k22._run_gd(inst, 0.05, 9, None)
+    q = al.q_T([s.extra["daa"].member for s in traj.steps])
+    assert q == {"Q_T": 10, "inconclusive": 0, "checked": 10}

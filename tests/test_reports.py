@@ -1,0 +1,279 @@
+"""The report: structure of the HTML, text of the PDF, the CLI's errors, the citation file."""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import json
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from reports import LedgerError, ReportError, build_report, load_ledger, render_html
+from reports.__main__ import main
+from reports.build import fmt_number, write_pdf
+from reports.citation import CITATION_PATH, read_citation
+from reports.math import math_markup, prose_markup
+from reports.synthetic import synthetic_ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = Path(__file__).parent / "data" / "small_ledger.json"
+RAW_COMMAND = re.compile(r"\\[A-Za-z]{2,}")
+
+
+class _Page(HTMLParser):
+    """Collects ids, the text outside code/pre/style, and each element's text by id."""
+
+    SKIP = {"code", "pre", "style", "script"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: dict[str, str] = {}
+        self.visible: list[str] = []
+        self.urls: list[str] = []
+        self._skip = 0
+        self._open: list[tuple[str, str | None]] = []
+        self._chunks: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("src", "href"):
+            if attrs.get(key):
+                self.urls.append(attrs[key])
+        if tag in self.SKIP:
+            self._skip += 1
+        if tag in ("img", "br", "meta", "mspace"):
+            return
+        ident = attrs.get("id")
+        if ident:
+            self.ids[ident] = tag
+            self._chunks[ident] = []
+        self._open.append((tag, ident))
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self._skip -= 1
+        while self._open:
+            open_tag, _ = self._open.pop()
+            if open_tag == tag:
+                break
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.visible.append(data)
+        for _, ident in self._open:
+            if ident:
+                self._chunks[ident].append(data)
+
+    def text_of(self, ident: str) -> str:
+        return " ".join(self._chunks.get(ident, []))
+
+
+def _parse(html: str) -> _Page:
+    page = _Page()
+    page.feed(html)
+    return page
+
+
+@pytest.fixture(scope="module")
+def ledger() -> dict:
+    return load_ledger(SMALL)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("report")
+    assert main([str(SMALL), "--out", str(out)]) == 0
+    return out / "report.html", out / "report.pdf"
+
+
+def _claim_html(html: str, cid: str) -> str:
+    start = html.index(f'id="{cid}"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_every_claim_has_anchor_statement_verdict_and_controls(built, ledger):
+    html = built[0].read_text(encoding="utf-8")
+    page = _parse(html)
+    for claim in ledger["claims"]:
+        cid = claim["id"]
+        assert page.ids.get(cid) == "article", cid
+        assert f'href="#{cid}"' in html  # linked from the summary table
+        section = _claim_html(html, cid)
+        text = page.text_of(cid)
+        assert "<math" in section or 'class="latex-source' in section, cid
+        assert f'badge {claim["verdict"]}' in section and claim["verdict"] in text
+        for control in claim["controls"]:
+            assert control["name"] in text and control["drops"] in text
+        for hyp in claim["hypotheses"]:
+            assert hyp["name"] in text
+        assert "python -m checks replay" in section or claim["worst_instance"] is None
+        for control in claim["controls"]:
+            if control["instance"]:
+                assert f"replay {SMALL} {cid} --control {control['name']}" in section
+
+
+def test_statements_are_typeset_not_raw_latex(built, ledger):
+    html = built[0].read_text(encoding="utf-8")
+    page = _parse(html)
+    visible = " ".join(page.visible)
+    assert not RAW_COMMAND.search(visible), RAW_COMMAND.findall(visible)[:5]
+    good = _claim_html(html, "hm17.thm2.2")
+    assert '<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">' in good
+
+
+def test_invalid_latex_falls_back_to_its_source(built):
+    section = _claim_html(built[0].read_text(encoding="utf-8"), "j19.lem1")
+    assert '<code class="latex-source display"' in section
+    assert r"\frac{ \operatorname{rank}(H) = T \left(" in section.replace("&#39;", "'")
+    assert str(math_markup(r"\frac{a}{", pdf=True)).startswith("<code")
+    assert str(math_markup(r"\notacommand x")).startswith("<code")
+
+
+def test_sections_errata_environment_and_citation(built, ledger):
+    html = built[0].read_text(encoding="utf-8")
+    page = _parse(html)
+    for key in ledger["papers"]:
+        assert page.ids.get(f"paper-{key}") == "section"
+    for ident in ("summary", "errata", "environment", "cite", "tightness-overview"):
+        assert ident in page.ids, ident
+    errata = page.text_of("errata")
+    assert "k19.thm1" in errata and "hm17.thm2.2" in errata and "k22.thm1" not in errata
+    environment = page.text_of("environment")
+    for name, version in ledger["environment"]["packages"].items():
+        assert name in environment and version in environment
+    assert ledger["environment"]["git_commit"] in environment
+    assert "{abs: 0.05, rel: 0.5}" in environment  # the run's tightness tolerance
+    assert "Identity Landscapes: an executable appendix" in page.text_of("cite")
+    assert "@software{" in html
+
+
+def test_plots_are_inline_svg_and_the_page_is_offline(built):
+    html = built[0].read_text(encoding="utf-8")
+    page = _parse(html)
+    assert html.count("<svg") >= 4  # overview, histograms, the reproduction's curves
+    assert all(url.startswith("#") for url in page.urls), page.urls
+    assert not re.search(r"url\(\s*['\"]?https?:|@import|<link\b|<script\b", html)
+
+
+def test_pdf_has_pages_and_every_claim_id(built, ledger):
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(str(built[1]))
+    assert len(reader.pages) >= 1
+    text = re.sub(r"\s+", "", " ".join(p.extract_text() or "" for p in reader.pages))
+    for claim in ledger["claims"]:
+        assert claim["id"] in text, claim["id"]
+
+
+def test_pdf_variant_draws_math_as_svg(ledger):
+    html = render_html(ledger, pdf=True)
+    assert "<math" not in html  # WeasyPrint does not render MathML
+    assert html.count('class="math display" ') >= 4
+    assert 'src="data:image/svg+xml;base64,' in html
+
+
+def test_corrupt_ledger_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "ledger.json"
+    bad.write_text("{ not json", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "reports", str(bad), "--out", str(tmp_path)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "not valid JSON" in result.stderr
+    assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize("content, words", [
+    ({"schema": "something-else/9", "claims": []}, "unknown schema"),
+    ({"schema": "identity-landscapes-ledger/1"}, "'claims'"),
+    ({"schema": "identity-landscapes-ledger/1", "claims": [{"id": "x", "verdict": "maybe"}]},
+     "unknown verdict"),
+    ([1, 2, 3], "not a JSON object"),
+])
+def test_unknown_schema_exits_2(tmp_path, capsys, content, words):
+    bad = tmp_path / "ledger.json"
+    bad.write_text(json.dumps(content), encoding="utf-8")
+    assert main([str(bad), "--out", str(tmp_path), "--no-pdf"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err
+
+
+def test_missing_ledger_file_exits_2(tmp_path, capsys):
+    assert main([str(tmp_path / "absent.json"), "--out", str(tmp_path)]) == 2
+    assert "cannot read ledger" in capsys.readouterr().err
+
+
+def test_minimal_ledger_renders(tmp_path):
+    minimal = {"schema": "identity-landscapes-ledger/1",
+               "claims": [{"id": "k19.thm1", "paper": "k19", "verdict": "holds"}]}
+    html_path, pdf_path = build_report(minimal, tmp_path, pdf=False)
+    assert pdf_path is None and 'id="k19.thm1"' in html_path.read_text(encoding="utf-8")
+    with pytest.raises(LedgerError):
+        render_html({"schema": "identity-landscapes-ledger/1", "claims": [{"verdict": "holds"}]})
+
+
+def test_synthetic_ledger_exercises_every_branch():
+    ledger = synthetic_ledger(12, regressions=True)
+    html = render_html(ledger)
+    page = _parse(html)
+    assert all(c["id"] in page.ids for c in ledger["claims"])
+    assert "Regressions against the baseline" in html and "First failing instance" in html
+    assert 'class="badge failed"' in html  # a control that did not see a violation
+    visible = " ".join(page.visible)
+    assert not RAW_COMMAND.search(visible)
+
+
+def test_missing_system_libraries_give_one_line(monkeypatch, tmp_path):
+    real_import = builtins.__import__
+
+    def fake_import(name, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0': error 0x7e")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", fake_import)
+    with pytest.raises(ReportError) as info:
+        write_pdf("<p>x</p>", tmp_path / "x.pdf")
+    message = str(info.value)
+    assert "\n" not in message and "libpango-1.0-0" in message and "apt-get install" in message
+
+
+def test_numbers_and_prose():
+    assert fmt_number("nan") == "nan" and fmt_number("inf") == "inf"
+    assert fmt_number(None) == "\u2014" and fmt_number(0.0123456) == "0.01235"
+    assert fmt_number(3.1e-11) == "3.1\u00d710\u207b\u00b9\u00b9"
+    assert str(prose_markup("a < b")) == "a &lt; b"
+    assert "<math" in str(prose_markup(r"take $\tau<1$ here"))
+    assert "<script>" not in str(prose_markup("<script>alert(1)</script>"))
+
+
+def test_ledger_is_not_modified(ledger):
+    before = copy.deepcopy(ledger)
+    render_html(ledger)
+    assert ledger == before
+
+
+def test_reports_never_imports_checks_or_theory():
+    for path in (ROOT / "reports").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(from|import)\s+(checks|theory)\b", source, re.M), path
+
+
+def test_citation_cff_has_the_required_fields():
+    cff = read_citation()
+    assert cff["title"] == "Identity Landscapes: an executable appendix"
+    assert cff["cff-version"] == "1.2.0" and cff["message"] and cff["authors"]
+    assert all("name" in a or "family-names" in a for a in cff["authors"])
+
+
+def test_citation_cff_validates_against_the_schema():
+    cffconvert = pytest.importorskip("cffconvert", reason="pip install cffconvert to validate")
+    citation = cffconvert.Citation(CITATION_PATH.read_text(encoding="utf-8"))
+    citation.validate()  # raises on a schema violation (CFF 1.2.0 JSON schema)
+    cff = read_citation()
+    assert citation.cffobj["title"] == cff["title"]
+    assert citation.cffobj["version"] == cff["version"]
+    assert citation.cffobj["authors"] == cff["authors"]

@@ -1,0 +1,277 @@
+"""Kawaguchi, Zhang & Deng (2022), Section 2: common model structure, data-architecture
+alignment (DAA), the Gram matrix M = J J^T, Q_T (eq. 2.5) and the gap bound (eq. 2.10).
+
+Conventions. ``J`` is the Jacobian of the stacked outputs with rows in *sample-major* order
+(row ``i * m_y + j`` is output ``j`` of sample ``i``), and targets are stacked the same way
+(``Y.reshape(-1)``). The paper's ``vec`` stacks columns; both orderings differ by one row
+permutation applied to ``J`` and to ``vec(Y')`` alike, which changes no column-space membership,
+no norm and no Gram spectrum.
+
+Membership ``b in Col(J)`` is the core's certified test (:func:`theory.linalg.in_column_space`,
+the catalogue's section 0.4 rule: a noise floor ``delta = c max(p, q) u s_1``, a cut-off ``r``
+at a clear gap, the relative projection residual ``rho``, ``None`` when there is no gap or
+``rho`` falls between the two thresholds), extended with what the theorems need.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+
+from theory.linalg import GAP, NOISE_FACTOR, in_column_space
+from theory.losses import get_loss
+from theory.numerics import gamma, unit_roundoff
+
+__all__ = [
+    "GAP",
+    "NOISE_C",
+    "UNDERFLOW",
+    "Membership",
+    "bias_witness",
+    "euler_residual",
+    "find_structure_set",
+    "flush_subnormals",
+    "gap_bound",
+    "lstar",
+    "membership",
+    "membership_at_cutoff",
+    "modified_target",
+    "q_T",
+    "smallest_eigenvalue_M",
+    "structure_vector",
+    "zeta_eta",
+]
+
+NOISE_C = NOISE_FACTOR  # the c of the noise floor delta = c max(p, q) u s_1 (section 0.4)
+UNDERFLOW = float(np.finfo(np.float64).tiny) / unit_roundoff()  # absolute floor, about 2e-292
+
+
+def modified_target(Y: np.ndarray, loss: str) -> np.ndarray:
+    """The modified target Y' of section 2.1.2: ``Y`` for the squared loss, ``2Y - 1`` for the
+    cross-entropy loss on {0, 1} labels; the logistic loss already uses {-1, +1} labels."""
+    Y = np.asarray(Y, dtype=np.float64)
+    if loss == "cross-entropy":
+        return 2.0 * Y - 1.0
+    if loss in ("squared", "logistic"):
+        return Y.copy()
+    raise ValueError(f"no modified target defined for the loss {loss!r}")
+
+
+def lstar(Ystar: np.ndarray, Y: np.ndarray, loss: str) -> float:
+    """L^*(Y^*) = (1/n) sum_i l(y^*_i, y_i), eq. (2.6); outputs of one sample are summed."""
+    ell = get_loss(loss)
+    return float(np.sum(ell.value(np.asarray(Ystar, float), np.asarray(Y, float))) / Y.shape[0])
+
+
+def structure_vector(theta: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """nu(theta) of Assumption 1: ``theta_k`` for ``k`` in ``S``, zero elsewhere."""
+    nu = np.zeros_like(np.asarray(theta, dtype=np.float64))
+    S = np.asarray(S, dtype=int)
+    nu[S] = theta[S]
+    return nu
+
+
+def euler_residual(f_vec: np.ndarray, J: np.ndarray, nu: np.ndarray) -> tuple[float, float]:
+    """Assumption 1 (common model structure): ``e = ||vec f_X - J nu||_inf`` and the rounding
+    scale ``||f||_inf + ||J||_inf ||nu||_1`` that a tolerance multiplies."""
+    e = float(np.max(np.abs(f_vec - J @ nu)))
+    scale = float(np.max(np.abs(f_vec)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
+    return e, scale
+
+
+def find_structure_set(f_vec: np.ndarray, J: np.ndarray, theta: np.ndarray,
+                       candidates: list[np.ndarray], rounding_terms: int) -> np.ndarray | None:
+    """Assumption 1 (common model structure) as a search: the first candidate index set S
+    (for instance each layer's block, or unions of blocks) whose Euler residual
+    ``||vec f - J nu_S||_inf`` is within ``gamma_k (||f||_inf + ||J||_inf ||nu_S||_1)``,
+    ``k = rounding_terms``; None when no candidate satisfies the identity."""
+    for S in candidates:
+        e, scale = euler_residual(f_vec, J, structure_vector(theta, S))
+        if e <= gamma(rounding_terms) * scale:
+            return np.asarray(S, dtype=int)
+    return None
+
+
+@dataclasses.dataclass
+class Membership:
+    """A certified decision of ``b in Col(A)`` and the numbers it rests on.
+
+    ``member`` is True / False / None (inconclusive). ``rank`` is the cut-off r; ``rho`` the
+    relative residual ``||(I - U_r U_r^T) b|| / ||b||``; ``residual`` its absolute value;
+    ``coef_norm`` is ``||A_r^+ b||`` (the least-norm coefficients at the cut-off, the
+    ``beta-hat / eta`` of Theorem 3); ``gap`` is ``s_r / s_{r+1}``.
+    """
+
+    member: bool | None
+    rank: int
+    rho: float
+    residual: float
+    coef_norm: float
+    s: np.ndarray
+    delta: float
+    gap: float
+    member_below: float
+    nonmember_above: float
+    reason: str = ""
+
+    def summary(self) -> dict[str, float | int | str | None]:
+        return {
+            "member": self.member, "rank": self.rank, "rho": self.rho,
+            "s_1": float(self.s[0]) if self.s.size else 0.0,
+            "s_r": float(self.s[self.rank - 1]) if self.rank else 0.0,
+            "gap": self.gap, "delta": self.delta, "coef_norm": self.coef_norm,
+            "reason": self.reason,
+        }
+
+
+def _spectrum(J: np.ndarray | None, M: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Left singular vectors U and singular values s (descending), from J (SVD) or from
+    M = J J^T (eigendecomposition; singular values are the square roots)."""
+    if J is not None:
+        U, s, _ = np.linalg.svd(J, full_matrices=False)
+        return U, s
+    lam, V = np.linalg.eigh(M)
+    order = np.argsort(lam)[::-1]
+    return V[:, order], np.sqrt(np.clip(lam[order], 0.0, None))
+
+
+def bias_witness(J: np.ndarray, b: np.ndarray, m_y: int) -> np.ndarray | None:
+    """Coefficients beta with J beta = b for a target that is constant per output
+    (b[i m_y + j] = c_j), built on the columns of J that equal the indicator of output j
+    exactly (the last layer's biases, whose derivative is exactly 1): the structural
+    certificate of alignment for a constant target. None if there is no such target or column."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1)
+    rows = np.arange(b.size) % m_y
+    beta = np.zeros(J.shape[1])
+    for j in range(m_y):
+        c = b[rows == j]
+        if not np.all(c == c[0]):
+            return None
+        pattern = (rows == j).astype(np.float64)
+        hits = np.flatnonzero(np.all(J == pattern[:, None], axis=0))
+        if hits.size == 0:
+            return None
+        beta[hits[0]] = c[0]
+    return beta
+
+
+def flush_subnormals(A: np.ndarray | None) -> np.ndarray | None:
+    """A with its subnormal entries (|a| < tiny, e.g. sigmoid(100 z) tails of softplus(100))
+    set to 0: a perturbation of norm <= sqrt(pq) tiny, far below any noise floor, that spares
+    LAPACK the 100x slower subnormal arithmetic."""
+    if A is None:
+        return None
+    tiny = np.finfo(np.float64).tiny
+    return np.where(np.abs(A) < tiny, 0.0, A)
+
+
+def _norm(c: np.ndarray) -> float:
+    cmax = float(np.max(np.abs(c))) if c.size else 0.0
+    return cmax * float(np.linalg.norm(c / cmax)) if cmax > 0 else 0.0  # no overflow
+
+
+def membership(
+    b: np.ndarray, *, J: np.ndarray | None = None, M: np.ndarray | None = None,
+    gap: float = GAP, witness: np.ndarray | None = None,
+) -> Membership:
+    """Decide ``b in Col(J)`` (equivalently ``Col(M)`` with ``M = J J^T``) for Definition 2
+    (DAA), with the core's certified test :func:`theory.linalg.in_column_space` (the clear-gap
+    rule of the catalogue's section 0.4), and add what Theorems 2-3 need: the least-norm
+    coefficient norm ``||J_r^+ b||`` at the cut-off and the spectrum.
+
+    A Jacobian whose largest singular value is below ``GAP tiny / u`` (gradual underflow: no
+    relative precision and no gap can be certified) counts as zero. A ``witness`` beta (with
+    J given) certifies membership on its own when ``||J beta - b|| <= gamma_q ||J|| ||beta||``
+    (the rounding of one product J beta); its norm then stands in for the least-norm
+    coefficients (an upper bound on them, which is all the gap bound needs).
+    """
+
+    if (J is None) == (M is None):
+        raise ValueError("give exactly one of J and M")
+    b = np.asarray(b, dtype=np.float64).reshape(-1)
+    J, M = flush_subnormals(J), flush_subnormals(M)
+    J_full, q_full = J, None
+    if J is not None and J.shape[1] > 4 * J.shape[0]:
+        # J = R^T Q^T (Householder QR of J^T): same column space, singular values and left
+        # singular vectors, at O(p^2 q) instead of a p x q SVD. The core sizes its noise floor
+        # by max(shape) = p, so the gap factor is raised by q/p: a gap certified for R^T with
+        # it is a gap above the floor 10 q u s_1 of J itself (conservative, never looser).
+        q_full = J.shape[1]
+        J = np.linalg.qr(J.T, mode="r").T
+        gap = gap * q_full / J.shape[0]
+    U, s = _spectrum(J, M)
+    nb = float(np.linalg.norm(b))
+    if not s.size or s[0] <= gap * UNDERFLOW:
+        member = True if nb == 0.0 else False
+        return Membership(member, 0, 0.0 if nb == 0 else 1.0, nb, 0.0, s, UNDERFLOW, math.inf,
+                          0.0, 0.0, "b = 0" if nb == 0 else "the matrix is zero (underflow)")
+    cert = in_column_space(b, J=J, gap=gap) if J is not None else in_column_space(b, gram=M)
+    r = cert.rank
+    coef = _norm((U[:, :r].T @ b) / s[:r]) if r else 0.0
+    size = q_full or (max(J.shape) if J is not None else M.shape[0])
+    delta = NOISE_C * size * unit_roundoff() * s[0] if J is not None else math.sqrt(
+        NOISE_C * size * unit_roundoff() * s[0] ** 2)
+    out = Membership(cert.member, r, cert.relative_residual, cert.residual, coef, s, delta,
+                     cert.gap_ratio, cert.threshold, cert.nonmember_threshold,
+                     "" if cert.member is not None else cert.derivation)
+    if witness is None or J is None or out.member is True:
+        return out
+    res = float(np.linalg.norm(J_full @ witness - b))
+    bound = gamma(J_full.shape[1]) * float(np.linalg.norm(J_full, 2) * np.linalg.norm(witness))
+    if res > bound:
+        return out
+    return dataclasses.replace(out, member=True, rho=res / nb if nb else 0.0, residual=res,
+                               coef_norm=float(np.linalg.norm(witness)),
+                               member_below=bound / nb if nb else 0.0,
+                               reason="structural witness (bias columns)")
+
+
+def membership_at_cutoff(b: np.ndarray, s: np.ndarray, U: np.ndarray, cutoff: float) -> bool:
+    """The naive decision at a fixed relative cut-off (rank = #{s_i > cutoff s_1}), as a
+    practitioner without the gap rule would take it; used to show Q_T's cut-off dependence."""
+    b = np.asarray(b, dtype=np.float64).reshape(-1)
+    r = int(np.sum(s > cutoff * s[0])) if s.size and s[0] > 0 else 0
+    nb = float(np.linalg.norm(b))
+    if nb == 0.0:
+        return True
+    if r == 0:
+        return False
+    res = np.linalg.norm(b - U[:, :r] @ (U[:, :r].T @ b)) / nb
+    return bool(res <= 10.0 * math.sqrt(b.size) * unit_roundoff() * s[0] / s[r - 1])
+
+
+def q_T(decisions: list[bool | None]) -> dict[str, int]:
+    """Q_T of eq. (2.5): the number of t in 0..T at which DAA fails (``False``), with the
+    inconclusive steps (``None``) counted apart rather than guessed."""
+    return {
+        "Q_T": sum(1 for d in decisions if d is False),
+        "inconclusive": sum(1 for d in decisions if d is None),
+        "checked": len(decisions),
+    }
+
+
+def smallest_eigenvalue_M(J: np.ndarray) -> float:
+    """lambda_min(M) with M = J J^T (the empirical NTK Gram, section 2.2), from the singular
+    values of J (squared) so that it is accurate to about u s_1^2 rather than sqrt(u)."""
+    s = np.linalg.svd(J, compute_uv=False)
+    p = J.shape[0]
+    return float(s[-1] ** 2) if s.size == p else 0.0
+
+
+def zeta_eta(nu_norms: np.ndarray, beta_norms: np.ndarray) -> float:
+    """zeta_eta = 4 max_{t in T} max(||nu(theta^t)||^2, ||beta-hat(theta^t, eta)||^2),
+    Theorem 3. The 4 comes from ||nu - beta|| <= ||nu|| + ||beta|| <= 2 max(||nu||, ||beta||)."""
+    return 4.0 * float(max(np.max(np.square(nu_norms)), np.max(np.square(beta_norms))))
+
+
+def gap_bound(lstar_eta: float, L: float, zeta: float, loss_t0: float, alpha: float,
+              n_T: int) -> float:
+    """The right side of eq. (2.10) of Theorem 3, with the square root the journal text lost:
+    ``L^*(eta Y^*) + sqrt(L zeta_eta L(theta^{t0}) / (2 alpha (1 - alpha) |T|))``."""
+    if not 0.0 < alpha < 1.0:
+        raise ValueError(f"alpha must lie in (0, 1), got {alpha}")
+    if n_T < 1:
+        raise ValueError("the index set T must be nonempty")
+    return lstar_eta + math.sqrt(L * zeta * loss_t0 / (2.0 * alpha * (1.0 - alpha) * n_T))

@@ -1,0 +1,291 @@
+"""The gradient-basis model of Kawaguchi, Huang & Kaelbling (2019), Section 3.2.
+
+With the stacked notation of the catalogue (outputs ``f_X`` and Jacobian ``J`` sample-major,
+``Lambda = diag(lambda_i I_{d_y})``), the gradient-basis objective is
+``L_theta(alpha) = sum_i lambda_i l(J_i alpha, y_i)`` and Theorem 1 says
+``L(theta) = inf_alpha L_theta(alpha)`` at critical points. This module computes
+
+* the objective ``L`` and the whitening ``J_hat = Lambda^{1/2} J``, ``r_hat = Lambda^{1/2} r``;
+* ``inf_alpha L_theta`` for the squared loss by least squares on the range of ``J_hat``
+  (an SVD with a rank threshold derived from the backward error, or Gram first:
+  ``range(J_hat) = range(J_hat J_hat^T)``), and for other convex losses by a convex solve that
+  reports whether the infimum looks attained;
+* the quantitative gap of the catalogue's ``k19.ours1``:
+  ``||grad L||^2 / (4 s_max^2) <= L - inf = ||P_{J_hat} r_hat||^2 <= ||grad L||^2 / (4 s_min+^2)``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from scipy.optimize import minimize as _scipy_minimize
+
+from theory.losses import Loss
+from theory.numerics import gamma
+
+__all__ = [
+    "RangeBasis",
+    "gap_bounds",
+    "model_report",
+    "gb_infimum_convex",
+    "gb_infimum_squared",
+    "objective",
+    "projected_gap",
+    "range_basis",
+    "range_basis_gram",
+    "sample_weights",
+    "squared_report",
+    "SquaredReport",
+    "whiten",
+]
+
+
+def sample_weights(lam: np.ndarray, d_y: int) -> np.ndarray:
+    """The diagonal of ``Lambda = diag(lambda_1 I_{d_y}, ..., lambda_m I_{d_y})``."""
+    return np.repeat(np.asarray(lam, dtype=np.float64), d_y)
+
+
+def objective(loss: Loss, F: np.ndarray, Y: np.ndarray, lam: np.ndarray) -> float:
+    """``L = sum_i lambda_i l(f_i, y_i)`` (Section 2.1) with ``l(q, y) = sum_k l(q_k, y_k)``
+    for the elementwise losses of :mod:`theory.losses` (``||q - y||^2`` for squared)."""
+    F = np.reshape(F, Y.shape)
+    return float(np.sum(lam[:, None] * loss.value(F, Y)))
+
+
+def whiten(J: np.ndarray, v: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(Lambda^{1/2} J, Lambda^{1/2} v)`` for the diagonal ``w`` of ``Lambda``."""
+    s = np.sqrt(w)
+    return J * s[:, None], v * s
+
+
+@dataclasses.dataclass
+class RangeBasis:
+    """An orthonormal basis ``U`` of the numerical range of a matrix, with its singular values,
+    the rank threshold used and the derivation of that threshold."""
+
+    U: np.ndarray
+    singular_values: np.ndarray
+    rank: int
+    threshold: float
+    derivation: str
+    certain: bool = True
+
+    @property
+    def s_max(self) -> float:
+        return float(self.singular_values[0]) if self.singular_values.size else 0.0
+
+    @property
+    def s_min_plus(self) -> float:
+        """Smallest singular value counted as nonzero (``sigma_min^+``); ``inf`` if rank 0."""
+        return float(self.singular_values[self.rank - 1]) if self.rank else float("inf")
+
+    @property
+    def next_below(self) -> float:
+        """Largest singular value counted as zero (0 when there is none)."""
+        s = self.singular_values
+        return float(s[self.rank]) if self.rank < s.size else 0.0
+
+
+def range_basis(A: np.ndarray) -> RangeBasis:
+    """Orthonormal basis of ``range(A)`` from an SVD, with the rank of
+    :func:`theory.linalg.certified_rank` (noise floor ``10 max(p,q) u sigma_max``; ``certain``
+    is false when a singular value lies in the ambiguity band above the floor, where a
+    rank-dependent answer such as ``sigma_min^+`` cannot be trusted)."""
+    from theory.linalg import certified_rank
+
+    U, s, _ = np.linalg.svd(A, full_matrices=False)
+    cert = certified_rank(A)
+    r = cert.rank
+    return RangeBasis(U[:, :r], s, r, cert.threshold, cert.derivation, cert.certain)
+
+
+def range_basis_gram(G: np.ndarray) -> RangeBasis:
+    """Gram-first variant: ``range(A) = range(A A^T)`` from the eigendecomposition of the
+    ``p x p`` Gram matrix ``G = A A^T``. Eigenvalues ``<= gamma_p ||G||_2`` count as zero, which
+    on ``A`` is the threshold ``sqrt(gamma_p) sigma_max(A)`` (squaring loses half the digits)."""
+    p = G.shape[0]
+    ev, V = np.linalg.eigh(0.5 * (G + G.T))
+    ev, V = ev[::-1], V[:, ::-1]
+    tau = gamma(p) * max(ev[0], 0.0)
+    r = int(np.sum(ev > tau))
+    s = np.sqrt(np.clip(ev, 0.0, None))
+    return RangeBasis(V[:, :r], s, r, float(np.sqrt(tau)),
+                      "sqrt(gamma_p sigma_max(A)^2) (eigh of the Gram matrix A A^T)")
+
+
+def projected_gap(basis: RangeBasis, r_hat: np.ndarray) -> float:
+    """``||P_{J_hat} r_hat||^2``: the gap ``L - inf L_theta`` of the catalogue's ``k19.ours1``."""
+    return float(np.sum((basis.U.T @ r_hat) ** 2))
+
+
+def gb_infimum_squared(
+    J_hat: np.ndarray, y_hat: np.ndarray, basis: RangeBasis | None = None
+) -> float:
+    """``inf_alpha ||J_hat alpha - y_hat||^2 = ||(I - P) y_hat||^2``: the gradient-basis value
+    of Kawaguchi et al. (2019), Section 3.2, for the squared loss (already whitened by
+    ``Lambda^{1/2}``). The residual is formed directly (no ``||y||^2 - ||P y||^2`` cancellation)."""
+    basis = basis if basis is not None else range_basis(J_hat)
+    res = y_hat - basis.U @ (basis.U.T @ y_hat)
+    return float(res @ res)
+
+
+def gap_bounds(grad_norm: float, basis: RangeBasis) -> tuple[float, float]:
+    """``(||grad L||^2 / (4 s_max^2), ||grad L||^2 / (4 s_min+^2))`` with the singular values of
+    ``J_hat``: the two-sided bound on ``L - inf L_theta`` for ``l = ||q - y||^2`` (ours1)."""
+    g2 = grad_norm**2
+    lo = g2 / (4 * basis.s_max**2) if basis.rank else 0.0
+    hi = g2 / (4 * basis.s_min_plus**2) if basis.rank else 0.0
+    return lo, hi
+
+
+@dataclasses.dataclass
+class ConvexInfimum:
+    """Result of :func:`gb_infimum_convex`: the best value found (an upper bound on the
+    infimum), its ``alpha``, the final gradient norm, and whether it looks attained."""
+
+    value: float
+    alpha: np.ndarray
+    grad_norm: float
+    attained: bool
+    note: str
+
+
+def gb_infimum_convex(
+    loss: Loss, J: np.ndarray, Y: np.ndarray, lam: np.ndarray,
+    starts: list[np.ndarray], maxiter: int = 500,
+) -> ConvexInfimum:
+    """``inf_alpha L_theta(alpha)`` for a convex elementwise loss (Section 3.2), by L-BFGS from
+    each of ``starts`` (e.g. ``g(theta)`` and random points); the best value is an upper bound on
+    the infimum. The infimum is reported as not attained when ``L_theta(2 alpha) <
+    L_theta(alpha)`` at the solver's point (separable data drive ``||alpha|| -> inf``)."""
+    w = sample_weights(lam, Y.shape[1])
+    y = Y.reshape(-1)
+
+    def fun(a):
+        q = J @ a
+        return float(np.sum(w * loss.value(q, y))), J.T @ (w * loss.grad(q, y))
+
+    best = None
+    for a0 in starts:
+        res = _scipy_minimize(fun, np.asarray(a0, float), jac=True, method="L-BFGS-B",
+                              options={"maxiter": maxiter, "gtol": 0.0, "ftol": 0.0})
+        if best is None or res.fun < best.fun:
+            best = res
+    # recession test: if doubling the minimiser still lowers the value, the value keeps
+    # decreasing along the ray (convexity), so the infimum is approached only as ||alpha|| -> inf
+    a = best.x
+    receding = bool(np.any(a)) and fun(2 * a)[0] < best.fun
+    attained = not receding
+    gnorm = float(np.linalg.norm(fun(a)[1]))
+    note = "minimiser bounded" if attained else "value decreases along alpha -> 2 alpha: " \
+        "infimum not attained"
+    final = best
+    return ConvexInfimum(float(final.fun), final.x, gnorm, attained, note)
+
+
+@dataclasses.dataclass
+class SquaredReport:
+    """Everything Theorem 1 and ``k19.ours1`` decide on, for the squared loss at one point.
+
+    ``inf`` is ``min(inf_ls, L_theta(g))`` (the catalogue's guard against a truncated SVD
+    returning a value above ``L``); ``tau_round`` bounds the rounding error of ``L - inf``;
+    ``bound_hi`` is ``(||grad L|| + grad_err)^2 / (4 s_min+^2)``, the certified gap of an
+    approximate critical point with the gradient's own rounding error included.
+    """
+
+    L: float
+    inf_ls: float
+    inf_g: float
+    inf: float
+    proj_gap: float
+    grad_norm: float
+    grad_err: float
+    s_max: float
+    s_min_plus: float
+    rank: int
+    bound_lo: float
+    bound_hi: float
+    bound_hi_exact: float
+    tau_round: float
+    tau_derivation: str
+    structure_residual: float
+    structure_tol: float
+    rank_certain: bool = True
+
+    @property
+    def gap(self) -> float:
+        return self.L - self.inf
+
+    @property
+    def critical(self) -> bool:
+        """``theta`` is critical to working precision: its certified gap is below rounding."""
+        return self.bound_hi <= self.tau_round
+
+    def diagnostics(self) -> dict:
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "tau_derivation"}
+
+
+def squared_report(
+    F: np.ndarray, Y: np.ndarray, lam: np.ndarray, J: np.ndarray, grad_L: np.ndarray,
+    g: np.ndarray | None,
+) -> SquaredReport:
+    """Both sides of Theorem 1 (Kawaguchi et al. 2019, Section 3.2) and of the quantitative gap
+    (catalogue ``k19.ours1``) for ``l = ||q - y||^2``, from the outputs ``F`` (``m x d_y``), the
+    Jacobian ``J`` (sample-major rows), an *independently computed* gradient ``grad_L`` and the
+    Assumption 2 map value ``g = g(theta)`` (``None`` when the model has none).
+
+    Rounding (Higham §3, ``n = m d_y + d_theta``): outputs carry ``gamma_{d_theta+2}`` relative
+    error, so ``delta_r = gamma_{d_theta+2}(||f_hat|| + ||y_hat||)``; the least-squares residual
+    carries ``delta_res = gamma_n (kappa + 1) ||y_hat|| + delta_r`` (SVD backward error amplified
+    by ``kappa = s_max / s_min+``); then ``tau_round = gamma_n L + 2 ||r_hat|| delta_r + delta_r^2
+    + 2 ||res|| delta_res + delta_res^2``.
+    """
+    d_y = Y.shape[1]
+    n = J.shape[0] + J.shape[1]
+    w = sample_weights(lam, d_y)
+    f, y = np.reshape(F, -1), np.reshape(Y, -1)
+    J_hat, r_hat = whiten(J, f - y, w)
+    f_hat, y_hat = np.sqrt(w) * f, np.sqrt(w) * y
+    basis = range_basis(J_hat)
+    L = float(r_hat @ r_hat)
+    res = y_hat - basis.U @ (basis.U.T @ y_hat)
+    inf_ls = float(res @ res)
+    inf_g = float(np.sum((J_hat @ g - y_hat) ** 2)) if g is not None else float("inf")
+    kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
+    d_r = gamma(J.shape[1] + 2) * (np.linalg.norm(f_hat) + np.linalg.norm(y_hat))
+    d_res = gamma(n) * (kappa + 1) * np.linalg.norm(y_hat) + d_r
+    tau = (gamma(n) * L + 2 * np.linalg.norm(r_hat) * d_r + d_r**2
+           + 2 * np.linalg.norm(res) * d_res + d_res**2)
+    gnorm = float(np.linalg.norm(grad_L))
+    g_err = 2 * gamma(n) * basis.s_max * float(np.linalg.norm(r_hat))
+    lo, hi = gap_bounds(gnorm, basis)
+    hi_err = gap_bounds(gnorm + g_err, basis)[1]
+    if g is not None:
+        s_res = float(np.linalg.norm(J_hat @ g - f_hat))
+        s_tol = gamma(n) * (basis.s_max * float(np.linalg.norm(g)) + float(np.linalg.norm(f_hat)))
+    else:
+        s_res, s_tol = float("inf"), 0.0
+    return SquaredReport(
+        L=L, inf_ls=inf_ls, inf_g=inf_g, inf=min(inf_ls, inf_g),
+        proj_gap=projected_gap(basis, r_hat), grad_norm=gnorm, grad_err=g_err,
+        s_max=basis.s_max, s_min_plus=basis.s_min_plus, rank=basis.rank, bound_lo=lo,
+        bound_hi=hi_err, bound_hi_exact=hi, tau_round=float(tau),
+        tau_derivation="gamma_n L + 2||r||d_r + d_r^2 + 2||res||d_res + d_res^2, "
+        "d_r = gamma_{d_theta+2}(||f||+||y||), d_res = gamma_n (kappa+1)||y|| + d_r "
+        "(whitened norms, n = m d_y + d_theta)",
+        structure_residual=s_res, structure_tol=float(s_tol), rank_certain=basis.certain,
+    )
+
+
+def model_report(model, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                 lam: np.ndarray) -> SquaredReport:
+    """:func:`squared_report` for a model of :mod:`theory.models.basis`: outputs and the
+    analytic Jacobian from the family, the gradient of ``L`` by autograd (independent of the
+    Jacobian code, so that a slip in either shows)."""
+    from theory.models.basis import model_jacobian, squared_objective
+
+    _, grad, _ = squared_objective(model, X, Y, lam)
+    F = np.asarray(model.f(theta, X))
+    g = model.g(theta) if model.g is not None else None
+    return squared_report(F, Y, lam, model_jacobian(model, theta, X), grad(theta), g)

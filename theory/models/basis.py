@@ -1,0 +1,263 @@
+"""Small differentiable model families for Kawaguchi, Huang & Kaelbling (2019), Section 3.
+
+* ``basis``: classical basis models ``f(x; theta) = theta . phi(x)`` (Example 1), with the
+  features given as a matrix ``Phi`` (row i is ``phi(x_i)``), and the ReLU feature map of
+  Example 2's footnote (:func:`example2_layers`, :func:`relu_features`).
+* Two-parameter toys used as controls: ``product`` ``w2 w1 x`` (a strict saddle at 0, Theorem 2),
+  ``affine-offset`` ``theta x + 1`` and ``tanh-neuron`` ``tanh(theta x)`` (both violate
+  Assumption 2).
+* ``tanh2``: ``W2 tanh(W1 x + b1) + b2`` (last layer linear: Assumption 2 with ``g`` = the
+  ``(W2, b2)`` coordinates), ``tanh2-nobias``: ``W2 tanh(W1 x)``, and ``lintop``:
+  ``W3 W2 tanh(W1 x)`` (a linear layer below the linear output layer, where the perturbable
+  gradient basis of Section 3.3 is larger than the gradient basis at rank-deficient ``W3``);
+  these three are the shared :class:`theory.models.feedforward.Feedforward` net.
+* ``skip2``: ``A1 h1 + A2 h2`` with ``h1 = tanh(W1 x + b1)``, ``h2 = tanh(V h1 + c)`` (Example 3,
+  skip connections from both hidden layers; ``g`` = the ``(A1, A2)`` coordinates).
+
+Every family maps ``theta`` (a flat float64 vector) and inputs ``X`` (``m x d_x``) to outputs of
+shape ``m x d_y``, written with ``autograd.numpy`` so that Hessians (and reference Jacobians)
+come from autograd; ``jac`` is the closed-form Jacobian. ``g(theta)`` is the map of
+Assumption 2 where the family has one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import autograd.numpy as anp
+import numpy as np
+from autograd import grad as _ag_grad
+from autograd import hessian as _ag_hessian
+from autograd import jacobian as _ag_jacobian
+
+__all__ = [
+    "FAMILIES",
+    "Model",
+    "example2_layers",
+    "fit_squared",
+    "make_model",
+    "model_jacobian",
+    "relu_features",
+    "skip2_features",
+    "squared_objective",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Model:
+    """A model family instantiated at fixed widths: ``f(theta, X) -> (m, d_y)``."""
+
+    family: str
+    widths: tuple[int, ...]
+    d_theta: int
+    d_y: int
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    g: Callable[[np.ndarray], np.ndarray] | None
+    unpack: Callable[[np.ndarray], tuple] | None = None
+    jac: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None  # analytic, NumPy
+
+    def outputs(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+        """Stacked outputs ``f_X(theta)`` (length ``m d_y``, sample-major)."""
+        return anp.reshape(self.f(theta, X), (-1,))
+
+
+def model_jacobian(
+    model: Model, theta: np.ndarray, X: np.ndarray, method: str = "analytic"
+) -> np.ndarray:
+    """``J = d f_X / d theta`` (``m d_y x d_theta``, rows sample-major): the family's closed
+    form (``method="analytic"``, where it has one) or autograd (``"autograd"``, the reference)."""
+    theta = np.asarray(theta, dtype=np.float64)
+    if method == "analytic" and model.jac is not None:
+        return model.jac(theta, X)
+    if method not in ("analytic", "autograd"):
+        raise ValueError(f"unknown method {method!r}; use 'analytic' or 'autograd'")
+    return np.asarray(_ag_jacobian(lambda t: model.outputs(t, X))(theta))
+
+
+def squared_objective(
+    model: Model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray
+) -> tuple[Callable, Callable, Callable]:
+    """``L(theta) = sum_i lambda_i ||f(x_i; theta) - y_i||^2`` (Section 2.1, squared loss) with
+    its gradient and Hessian by autograd, independently of any Jacobian code."""
+    lam = np.asarray(lam, dtype=np.float64)
+
+    def fun(theta):
+        R = model.f(theta, X) - Y
+        return anp.sum(lam[:, None] * R * R)
+
+    return fun, _ag_grad(fun), _ag_hessian(fun)
+
+
+def fit_squared(
+    model: Model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray, theta0: np.ndarray,
+    max_nfev: int = 400,
+) -> np.ndarray:
+    """Levenberg-Marquardt (SciPy ``least_squares``) on the whitened residual
+    ``Lambda^{1/2}(f_X(theta) - y)`` with the analytic Jacobian: the catalogue's recipe for
+    reaching critical points of the squared loss quickly."""
+    from scipy.optimize import least_squares
+
+    s = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), model.d_y))
+    y = np.asarray(Y, dtype=np.float64).reshape(-1)
+    res = least_squares(
+        lambda t: s * (np.asarray(model.outputs(t, X)) - y), np.asarray(theta0, float),
+        jac=lambda t: model_jacobian(model, t, X) * s[:, None], method="lm",
+        xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=max_nfev,
+    )
+    return res.x if np.all(np.isfinite(res.x)) else np.asarray(theta0, float)
+
+
+def _basis(widths: Sequence[int]) -> Model:
+    # widths = (d_theta,): X is the feature matrix Phi itself (row i = phi(x_i)), d_y = 1
+    (d,) = widths
+    return Model("basis", (d,), d, 1, lambda t, X: anp.reshape(anp.dot(X, t), (-1, 1)),
+                 lambda t: t, None, lambda t, X: np.array(X, dtype=np.float64))
+
+
+def _product(widths: Sequence[int]) -> Model:
+    # f = w2 w1 x, positively homogeneous of degree 2, so g = theta / 2 (Euler)
+    return Model("product", (1, 1), 2, 1, lambda t, X: t[1] * t[0] * X[:, :1],
+                 lambda t: t / 2.0, None,
+                 lambda t, X: np.column_stack([t[1] * X[:, 0], t[0] * X[:, 0]]))
+
+
+def _affine_offset(widths: Sequence[int]) -> Model:
+    # f = theta x + 1: the fixed offset is not in span{x}, so no g exists (Assumption 2 fails)
+    return Model("affine-offset", (1, 1), 1, 1, lambda t, X: t[0] * X[:, :1] + 1.0, None)
+
+
+def _tanh_neuron(widths: Sequence[int]) -> Model:
+    return Model("tanh-neuron", (1, 1), 1, 1, lambda t, X: anp.tanh(t[0] * X[:, :1]), None)
+
+
+def _feedforward(family: str, widths: Sequence[int], activations: list[str], bias: bool,
+                 g_from: int) -> Model:
+    # Built on the shared Feedforward net (forward_traced for autograd, the analytic Jacobian
+    # of theory.jacobian); g keeps the coordinates from ``g_from`` on (the last linear layer).
+    from theory.jacobian import jacobian
+    from theory.models.feedforward import Feedforward
+
+    net = Feedforward(list(widths), activations, bias=bias)
+    d_theta = net.n_params()
+    last = np.zeros(d_theta)
+    last[g_from:] = 1.0
+    return Model(family, tuple(widths), d_theta, net.d_y,
+                 lambda t, X: net.forward_traced(t, X), lambda t: t * last, net.unflatten,
+                 lambda t, X: np.asarray(jacobian(net, t, X), dtype=np.float64))
+
+
+def _tanh2(widths: Sequence[int]) -> Model:
+    # W2 tanh(W1 x + b1) + b2; theta = (W1 row-major, b1, W2, b2); g keeps (W2, b2)
+    d_x, h, d_y = widths
+    return _feedforward("tanh2", (d_x, h, d_y), ["tanh"], True, h * d_x + h)
+
+
+def _tanh2_nobias(widths: Sequence[int]) -> Model:
+    # W2 tanh(W1 x): the scalar net that the lifted PGB instances start from
+    d_x, h, d_y = widths
+    return _feedforward("tanh2-nobias", (d_x, h, d_y), ["tanh"], False, h * d_x)
+
+
+def _lintop(widths: Sequence[int]) -> Model:
+    # W3 W2 tanh(W1 x): a bias-free net whose second hidden layer is the identity; g keeps W3
+    d_x, d1, d2, d_y = widths
+    return _feedforward("lintop", (d_x, d1, d2, d_y), ["tanh", "identity"], False,
+                        d1 * d_x + d2 * d1)
+
+
+def _skip2(widths: Sequence[int]) -> Model:
+    # Example 3 with I_skip = {1, 2}: f = A1 h1 + A2 h2, h1 = tanh(W1 x + b1),
+    # h2 = tanh(V h1 + c); theta = (W1, b1, V, c, A1, A2) row-major; g keeps (A1, A2)
+    d_x, d1, d2, d_y = widths
+    shapes = [(d1, d_x), (d1,), (d2, d1), (d2,), (d_y, d1), (d_y, d2)]
+    sizes = [int(np.prod(sh)) for sh in shapes]
+    off = np.cumsum([0, *sizes])
+    d_theta = int(off[-1])
+    last = np.zeros(d_theta)
+    last[off[4]:] = 1.0
+
+    def unpack(t):
+        return [anp.reshape(t[off[k]:off[k + 1]], shapes[k]) for k in range(6)]
+
+    def f(t, X):
+        W1, b1, V, c, A1, A2 = unpack(t)
+        h1 = anp.tanh(anp.dot(X, W1.T) + b1)
+        h2 = anp.tanh(anp.dot(h1, V.T) + c)
+        return anp.dot(h1, A1.T) + anp.dot(h2, A2.T)
+
+    def jac(t, X):
+        W1, b1, V, c, A1, A2 = unpack(np.asarray(t))
+        m = X.shape[0]
+        h1 = np.tanh(X @ W1.T + b1)
+        h2 = np.tanh(h1 @ V.T + c)
+        D2 = (1 - h2**2)[:, None, :] * A2[None]                     # m x d_y x d2
+        D1 = (A1[None] + D2 @ V) * (1 - h1**2)[:, None, :]          # m x d_y x d1
+        eye = np.eye(d_y)
+        blocks = [
+            (D1[:, :, :, None] * X[:, None, None, :]).reshape(m, d_y, -1), D1,
+            (D2[:, :, :, None] * h1[:, None, None, :]).reshape(m, d_y, -1), D2,
+            (eye[None, :, :, None] * h1[:, None, None, :]).reshape(m, d_y, -1),
+            (eye[None, :, :, None] * h2[:, None, None, :]).reshape(m, d_y, -1),
+        ]
+        return np.concatenate(blocks, axis=2).reshape(m * d_y, d_theta)
+
+    return Model("skip2", (d_x, d1, d2, d_y), d_theta, d_y, f, lambda t: t * last, unpack, jac)
+
+
+def skip2_features(model: Model, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``[h1(x_i), h2(x_i)]`` of the ``skip2`` family (the features with a skip connection
+    to the output in Example 3), one row per sample."""
+    W1, b1, V, c, _, _ = model.unpack(np.asarray(theta))
+    h1 = np.tanh(X @ W1.T + b1)
+    return np.hstack([h1, np.tanh(h1 @ V.T + c)])
+
+
+FAMILIES: dict[str, Callable[[Sequence[int]], Model]] = {
+    "basis": _basis,
+    "product": _product,
+    "affine-offset": _affine_offset,
+    "tanh-neuron": _tanh_neuron,
+    "tanh2": _tanh2,
+    "tanh2-nobias": _tanh2_nobias,
+    "lintop": _lintop,
+    "skip2": _skip2,
+}
+
+
+def make_model(family: str, widths: Sequence[int]) -> Model:
+    """The model of ``family`` (a key of :data:`FAMILIES`) at ``widths``."""
+    try:
+        return FAMILIES[family](tuple(int(w) for w in widths))
+    except KeyError:
+        raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}") from None
+
+
+def example2_layers(
+    X_raw: np.ndarray, n: int, depth: int, eps_prime: float
+) -> list[np.ndarray]:
+    """The ReLU weights ``u`` of Kawaguchi et al. (2019), Example 2, footnote 1.
+
+    Layer 1: row ``i <= m`` is ``[x_i_raw, eps' - 1]`` (active only on sample ``i`` when the
+    inputs are unit vectors with pairwise inner products ``< 1 - delta`` and
+    ``0 < eps' <= delta``), rows ``i > m`` are ``[0, ..., 0, -1]`` (never active). Layers
+    ``2..depth``: the identity (diagonal, positive). Then ``phi(x_i)`` is ``eps' e_i``.
+    """
+    m, d = X_raw.shape
+    if n < m:
+        # not the footnote's regime; keep the first n samples' rows so rank <= n < m
+        pass
+    W1 = np.zeros((n, d + 1))
+    k = min(n, m)
+    W1[:k, :d] = X_raw[:k]
+    W1[:k, d] = eps_prime - 1.0
+    W1[k:, d] = -1.0
+    return [W1] + [np.eye(n) for _ in range(depth - 1)]
+
+
+def relu_features(X_raw: np.ndarray, layers: Sequence[np.ndarray]) -> np.ndarray:
+    """``phi(x_i; u)`` of a bias-through-input ReLU net: rows are samples, ``x = [x_raw, 1]``."""
+    h = np.hstack([X_raw, np.ones((X_raw.shape[0], 1))])
+    for W in layers:
+        h = np.maximum(h @ W.T, 0.0)
+    return h

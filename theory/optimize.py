@@ -1,0 +1,129 @@
+"""Reach an approximate critical point or local minimum of a smooth objective, and certify it.
+
+Kawaguchi, Huang & Kaelbling (2019) state Theorem 1 at critical points and Theorem 2 at local
+minima; an oracle can only hold a point where the gradient is small. This module gets there
+(L-BFGS through SciPy, then a Newton polish with the exact or finite-difference Hessian) and
+records what the oracles need: the gradient norm, the Hessian's extreme eigenvalues and a
+rounding-level floor for the gradient. It is generic over a loss-of-theta function with gradient.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+import numpy as np
+from scipy.optimize import minimize as _scipy_minimize
+
+from theory.numerics import unit_roundoff
+
+__all__ = [
+    "Optimum",
+    "fd_hessian",
+    "hessian_extremes",
+    "minimize",
+    "newton_polish",
+    "second_order_test",
+]
+
+Fun = Callable[[np.ndarray], float]
+Grad = Callable[[np.ndarray], np.ndarray]
+Hess = Callable[[np.ndarray], np.ndarray]
+
+
+@dataclasses.dataclass
+class Optimum:
+    """A point reached by :func:`minimize` with its certificate data."""
+
+    theta: np.ndarray
+    value: float
+    grad_norm: float
+    hess_min_eig: float
+    hess_max_eig: float
+    iterations: int
+    newton_steps: int
+
+
+def fd_hessian(grad: Grad, theta: np.ndarray) -> np.ndarray:
+    """Central-difference Hessian of ``grad`` (symmetrised); step ``u**(1/3) * max(1, |theta_k|)``,
+    the step that balances truncation O(h^2) against rounding O(u / h)."""
+    theta = np.asarray(theta, dtype=np.float64)
+    d = theta.size
+    H = np.empty((d, d))
+    for k in range(d):
+        h = unit_roundoff() ** (1 / 3) * max(1.0, abs(theta[k]))
+        e = np.zeros(d)
+        e[k] = h
+        H[:, k] = (grad(theta + e) - grad(theta - e)) / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+def hessian_extremes(H: np.ndarray) -> tuple[float, float]:
+    """Smallest and largest eigenvalue of the symmetric part of ``H``."""
+    eigs = np.linalg.eigvalsh(0.5 * (H + H.T))
+    return float(eigs[0]), float(eigs[-1])
+
+
+def newton_polish(
+    fun: Fun, grad: Grad, hess: Hess, theta: np.ndarray, steps: int = 8
+) -> tuple[np.ndarray, int]:
+    """Damped Newton steps from ``theta``: the pseudo-inverse step (so flat directions of a
+    singular Hessian are left alone) with backtracking on the gradient norm; stops when a step
+    no longer reduces it. Returns the point and the number of accepted steps."""
+    theta = np.array(theta, dtype=np.float64)
+    g = grad(theta)
+    accepted = 0
+    for _ in range(steps):
+        H = hess(theta)
+        if not (np.all(np.isfinite(H)) and np.all(np.isfinite(g))):
+            break  # diverged upstream (saturated units): leave the point for the caller to reject
+        step = np.linalg.lstsq(H, g, rcond=None)[0]
+        t = 1.0
+        while t > 1e-4:  # halve at most 13 times; a Newton step is accepted near a minimum
+            cand = theta - t * step
+            g_cand = grad(cand)
+            if np.linalg.norm(g_cand) < np.linalg.norm(g) and fun(cand) <= fun(theta) + abs(
+                fun(theta)
+            ) * 64 * unit_roundoff():
+                break
+            t /= 2
+        else:
+            break
+        theta, g = cand, g_cand
+        accepted += 1
+    return theta, accepted
+
+
+def minimize(
+    fun: Fun, grad: Grad, theta0: np.ndarray, *, hess: Hess | None = None,
+    maxiter: int = 2000, polish_steps: int = 8,
+) -> Optimum:
+    """Approximate local minimiser of ``fun`` from ``theta0``: L-BFGS-B (SciPy) to its own
+    stopping rule, then :func:`newton_polish`; the Hessian (``hess`` or :func:`fd_hessian`)
+    at the final point is recorded through its extreme eigenvalues, for the local-minimum test
+    of Kawaguchi et al. (2019), Theorem 2."""
+    res = _scipy_minimize(
+        fun, np.asarray(theta0, dtype=np.float64), jac=grad, method="L-BFGS-B",
+        options={"maxiter": maxiter, "gtol": 0.0, "ftol": 0.0, "maxcor": 30},
+    )
+    hessian = hess if hess is not None else (lambda t: fd_hessian(grad, t))
+    theta, steps = newton_polish(fun, grad, hessian, res.x, polish_steps)
+    lo, hi = hessian_extremes(hessian(theta))
+    return Optimum(
+        theta=theta, value=float(fun(theta)), grad_norm=float(np.linalg.norm(grad(theta))),
+        hess_min_eig=lo, hess_max_eig=hi, iterations=int(res.nit), newton_steps=steps,
+    )
+
+
+def second_order_test(H: np.ndarray, n: int) -> tuple[bool, float, float]:
+    """The second-order necessary condition for a local minimum (Theorem 2's hypothesis, as a
+    test): ``lambda_min(H) >= -tau_H`` with ``tau_H = gamma_n ||H||_2`` (the rounding error of a
+    Hessian assembled from ``n``-term sums). Flat directions from parameter symmetries give
+    eigenvalues at rounding level, so PSD is only necessary; returns ``(ok, lambda_min, tau_H)``."""
+    from theory.numerics import gamma
+
+    if not np.all(np.isfinite(H)):
+        return False, float("nan"), float("nan")
+    lo, hi = hessian_extremes(H)
+    tau = gamma(n) * max(abs(lo), abs(hi))
+    return lo >= -tau, lo, tau
