@@ -28,6 +28,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrices, matrix, real, require, vector
+from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import hm17_linear as strat
 from theory.constructions import hm17_factorisation as fac
@@ -220,11 +221,7 @@ FD_STEP = 2.0 ** -3
 
 def _parse_lemma24(params: Mapping[str, Any]) -> dict[str, Any]:
     inst = _parse_model(params)
-    reading = params.get("reading", "lemma")
-    if reading not in lr.GRADIENT_READINGS:
-        raise BadInput(f"reading: expected one of {', '.join(lr.GRADIENT_READINGS)}, "
-                       f"got {reading!r}")
-    inst["reading"] = reading
+    inst["reading"] = choice(params, "reading", lr.GRADIENT_READINGS, default="lemma")
     return inst
 
 

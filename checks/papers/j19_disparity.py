@@ -38,6 +38,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.oracles import InstanceCache, choice
 from checks.registry import register
 from checks.strategies.j19_disparity import (
     duplicate_unit,
@@ -105,17 +106,6 @@ RANK_RULE = (
 # parsing
 
 
-def _choice(params: Mapping[str, Any], name: str, options: tuple[str, ...],
-            default: str | None = None) -> str:
-    if name not in params and default is not None:
-        return default
-    require(params, name)
-    value = params[name]
-    if not isinstance(value, str) or value not in options:
-        raise BadInput(f"{name}: expected one of {', '.join(options)}, got {value!r}")
-    return value
-
-
 def _parse_space(params: Mapping[str, Any]) -> tuple[int, int, int]:
     K = integer(params, "K", lo=1, hi=2)
     n = integer(params, "n", lo=0, hi=32)
@@ -137,7 +127,7 @@ def _parse_net(params: Mapping[str, Any], *, data: bool = True) -> dict[str, Any
     require(params, "K", "n", "N", "h", "activation", "w")
     K, n, N = _parse_space(params)
     h = integer(params, "h", lo=1, hi=200)
-    activation = _choice(params, "activation", ACTIVATIONS)
+    activation = choice(params, "activation", ACTIVATIONS)
     w = vector(params, "w", h * (K + 2) + 1)
     inst = {"K": K, "n": n, "N": N, "h": h, "activation": activation, "w": w}
     if data:
@@ -357,7 +347,7 @@ def _parse_cor1(params: Mapping[str, Any]) -> dict[str, Any]:
     inst = _parse_net(params)
     inst["w2"] = vector(params, "w2", inst["w"].size)
     inst["lam"] = real(params, "lam", lo=0.0, hi=1.0)
-    inst["space"] = _choice(params, "space", ("function", "weights"))
+    inst["space"] = choice(params, "space", ("function", "weights"))
     return inst
 
 
@@ -448,7 +438,7 @@ COR1 = Claim(
 
 def _parse_eq8(params: Mapping[str, Any]) -> dict[str, Any]:
     inst = _parse_net(params)
-    inst["quadrature_H"] = _choice(params, "quadrature_H", ("trapezoid", "rectangle"),
+    inst["quadrature_H"] = choice(params, "quadrature_H", ("trapezoid", "rectangle"),
                                    default="trapezoid")
     return inst
 
@@ -775,7 +765,7 @@ LEM2 = Claim(
 
 
 def _parse_descent(params: Mapping[str, Any]) -> dict[str, Any]:
-    kind = _choice(params, "model", ("network", "sigmoid-product"), default="network")
+    kind = choice(params, "model", ("network", "sigmoid-product"), default="network")
     if kind == "network":
         inst = _parse_net(params)
     else:
@@ -790,33 +780,28 @@ def _parse_descent(params: Mapping[str, Any]) -> dict[str, Any]:
     inst["model"] = kind
     inst["eta0"] = real(params, "eta0", lo=1e-12, hi=1e6)
     inst["steps"] = integer(params, "steps", lo=1, hi=100_000)
-    inst["step_rule"] = _choice(params, "step_rule", ("armijo", "fixed"), default="armijo")
+    inst["step_rule"] = choice(params, "step_rule", ("armijo", "fixed"), default="armijo")
     if "target" in params:
         inst["target"] = real(params, "target", lo=0.0)
     return inst
 
 
-_RUNS: dict[tuple, dict[str, Any]] = {}
+_RUNS = InstanceCache(64)
 
 
-def _key(inst: Mapping[str, Any]) -> tuple:
-    return tuple(sorted((k, v.tobytes() if isinstance(v, np.ndarray) else repr(v))
-                        for k, v in inst.items() if k != "target"))
+def _armijo_run(inst: Mapping[str, Any]) -> dict[str, Any]:
+    model, space = _model(inst), _space(inst)
+    run = armijo_descent(space, model, inst["w"], inst["X"], inst["y"], inst["steps"],
+                         inst["eta0"], armijo=inst["step_rule"] == "armijo")
+    run["sigma_T"] = float(np.linalg.svd(design_matrix(space, inst["X"]),
+                                         compute_uv=False)[-1])
+    return run
 
 
 def _run(inst: Mapping[str, Any]) -> dict[str, Any]:
-    """The Armijo run of a descent instance, memoised (hypotheses and measure share it)."""
-    key = _key(inst)
-    if key not in _RUNS:
-        if len(_RUNS) > 64:
-            _RUNS.clear()
-        model, space = _model(inst), _space(inst)
-        run = armijo_descent(space, model, inst["w"], inst["X"], inst["y"], inst["steps"],
-                             inst["eta0"], armijo=inst["step_rule"] == "armijo")
-        run["sigma_T"] = float(np.linalg.svd(design_matrix(space, inst["X"]),
-                                             compute_uv=False)[-1])
-        _RUNS[key] = run
-    return _RUNS[key]
+    """The Armijo run of a descent instance, memoised (hypotheses and measure share it; the
+    target does not enter the run)."""
+    return _RUNS.get("armijo", inst, lambda: _armijo_run(inst), ignore=("target",))
 
 
 def _descent_gamma(inst: Mapping[str, Any]) -> float:

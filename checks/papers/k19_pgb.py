@@ -36,6 +36,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import k19_pgb as strat
 from theory.gradient_basis import (
@@ -88,11 +89,7 @@ def _widths(params) -> list[int]:
 def parse(params) -> dict:
     """JSON params -> instance for the gradient-basis claims (see the module docstring)."""
     require(params, "family", "widths", "loss", "X", "Y", "lambda", "theta")
-    family, loss = params["family"], params["loss"]
-    if not isinstance(family, str) or family not in FAMILIES:
-        raise BadInput(f"family: expected one of {', '.join(FAMILIES)}, got {family!r}")
-    if not isinstance(loss, str) or loss not in _ALL_LOSSES:
-        raise BadInput(f"loss: expected one of {', '.join(_ALL_LOSSES)}, got {loss!r}")
+    family, loss = choice(params, "family", FAMILIES), choice(params, "loss", _ALL_LOSSES)
     widths = _widths(params)
     try:
         model = make_model(family, widths)

@@ -14,8 +14,6 @@ by the catalogue's clear-gap rule (:func:`theory.alignment.membership`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -34,8 +32,8 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.oracles import InstanceCache, choice
 from checks.registry import register
-from checks.serialise import to_jsonable
 from checks.strategies import k22_alignment as strat
 from theory import alignment as al
 from theory import trajectory as tj
@@ -49,17 +47,6 @@ ACTIVATIONS = ("tanh", "softplus", "sigmoid")
 
 
 # ----------------------------------------------------------------------------- parsing
-def _choice(params: Mapping[str, Any], name: str, options: tuple[str, ...],
-            default: str | None = None) -> str:
-    if name not in params and default is not None:
-        return default
-    require(params, name)
-    value = params[name]
-    if not isinstance(value, str) or value not in options:
-        raise BadInput(f"{name}: expected one of {', '.join(options)}, got {value!r}")
-    return value
-
-
 def _int_list(params: Mapping[str, Any], name: str, lo: int) -> list[int]:
     value = params[name]
     if not isinstance(value, list | tuple | np.ndarray):
@@ -79,11 +66,11 @@ def _n_params(kind: str, widths: list[int] | None, m_x: int) -> int:
 def parse_base(params: Mapping[str, Any]) -> dict[str, Any]:
     """The shared part of every instance of this module; raises :class:`BadInput`."""
     require(params, "model", "theta", "X", "Y", "loss")
-    kind = _choice(params, "model", MODELS)
+    kind = choice(params, "model", MODELS)
     X, Y = matrix(params, "X"), matrix(params, "Y")
     if X.shape[0] != Y.shape[0]:
         raise BadInput(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
-    loss = _choice(params, "loss", LOSSES)
+    loss = choice(params, "loss", LOSSES)
     if loss == "cross-entropy" and not np.all((Y == 0) | (Y == 1)):
         raise BadInput("Y: the cross-entropy loss needs labels in {0, 1}")
     if loss == "logistic" and not np.all(np.abs(Y) == 1):
@@ -96,8 +83,8 @@ def parse_base(params: Mapping[str, Any]) -> dict[str, Any]:
         if len(widths) < 2 or widths[0] != X.shape[1] or widths[-1] != Y.shape[1]:
             raise BadInput(f"widths {widths} must run from m_x = {X.shape[1]} to "
                            f"m_y = {Y.shape[1]} with at least two entries")
-        inst.update(widths=widths, activation=_choice(params, "activation", ACTIVATIONS),
-                    output=_choice(params, "output", ("linear", "tanh"), "linear"))
+        inst.update(widths=widths, activation=choice(params, "activation", ACTIVATIONS),
+                    output=choice(params, "output", ("linear", "tanh"), "linear"))
     elif Y.shape[1] != 1:
         raise BadInput(f"Y: the {kind} model has one output, got m_y = {Y.shape[1]}")
     d = _n_params(kind, widths, X.shape[1])
@@ -133,21 +120,8 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
     return {"n": inst["Y"].shape[0], "m_y": inst["Y"].shape[1], "d": _d(inst)}
 
 
-def _key(tag: str, inst: Mapping[str, Any]) -> str:
-    blob = json.dumps(to_jsonable(dict(inst)), sort_keys=True, default=str)
-    return tag + hashlib.sha1(blob.encode()).hexdigest()
-
-
-_CACHE: dict[str, Any] = {}
-
-
-def _cached(tag: str, inst: Mapping[str, Any], fn: Any) -> Any:
-    key = _key(tag, inst)
-    if key not in _CACHE:
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = fn()
-    return _CACHE[key]
+# runs shared by a claim's hypotheses and its measure
+_CACHE = InstanceCache(64)
 
 
 # ------------------------------------------------------------------- shared measurements
@@ -265,7 +239,7 @@ def _daa(inst: Mapping[str, Any]) -> dict[str, Any]:
                 "byM": al.membership(b, M=J @ J.T),
                 "rank": al.membership(np.ones(J.shape[0]), J=J)}
 
-    return _cached("daa", inst, run)
+    return _CACHE.get("daa", inst, run)
 
 
 def _full_row_rank(inst: Mapping[str, Any]) -> bool:
@@ -373,7 +347,7 @@ def _state(inst: Mapping[str, Any]) -> dict[str, Any]:
         return {"L": value, "g": g, "F": F, "J": J, "v": v,
                 "rank": al.membership(np.ones(J.shape[0]), J=J)}
 
-    return _cached("state", inst, run)
+    return _CACHE.get("state", inst, run)
 
 
 def _full_rank(inst: Mapping[str, Any]) -> bool | str:
@@ -475,7 +449,7 @@ def _prop1_daa(inst: Mapping[str, Any]) -> dict[str, Any]:
         F, J = model.forward(inst["theta"], inst["X"]), model.jacobian(inst["theta"], inst["X"])
         return {"F": F, "J": J, "m": al.membership(inst["Y"].reshape(-1), J=J)}
 
-    return _cached("prop1", inst, run)
+    return _CACHE.get("prop1", inst, run)
 
 
 def _common_structure_here(inst: Mapping[str, Any]) -> bool | str:
@@ -615,7 +589,7 @@ def _limit_run(inst: Mapping[str, Any]) -> dict[str, Any]:
                       or a.extra["daa"].s[0] <= al.GAP * al.UNDERFLOW), len(S) - 1)
         return {"traj": traj, "t_lim": t_lim}
 
-    return _cached("limit", inst, run)
+    return _CACHE.get("limit", inst, run)
 
 
 def _limit_descent(inst: Mapping[str, Any]) -> bool | str:
@@ -770,7 +744,7 @@ def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _gap_run(inst: Mapping[str, Any]) -> tj.Trajectory:
-    return _cached("gap", inst, lambda: _run_gd(
+    return _CACHE.get("gap", inst, lambda: _run_gd(
         inst, 2 * inst["alpha"] / inst["L"], inst["T_set"][-1] + 1, set(inst["T_set"])))
 
 
