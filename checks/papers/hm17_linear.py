@@ -672,12 +672,14 @@ def _thm21_ratio_series(profile: str) -> dict[str, Any]:
               "trivial": "trivial A_1 = R - I", "lower": "lower bound (any factorisation)"}
     worst = max(v for v in series["paper"] if v is not None)
     return {
-        "title": "Theorem 2.1: |||A||| / ((4 pi + 3 gamma)/ell) for R = -diag(2, 1, 0.7, 0.5) V^T",
+        "title": r"Theorem 2.1: $|||A|||/((4\pi+3\gamma)/\ell)$ for "
+                 r"$R=-\operatorname{diag}(2,1,0.7,0.5)V^\top$",
         "xlabel": "depth ell", "ylabel": "ratio to the bound",
         "series": [{"label": labels[k],
                     "x": [x for x, y in zip(xs, v, strict=True) if y is not None],
                     "y": [y for y in v if y is not None]} for k, v in series.items()],
-        "paper": "Theorem 2.1: a factorisation with ratio <= 1 exists for every ell >= 3 gamma",
+        "paper": r"Theorem 2.1: a factorisation with ratio $\le1$ exists for every "
+                 r"$\ell\ge3\gamma$",
         "ours": f"paper's integer recipe up to {worst:.3f}x the bound on this target; merged "
         f"construction up to {max(v for v in series['merged'] if v is not None):.3f}x",
     }
@@ -700,10 +702,10 @@ def _thm21_recipe_table(profile: str) -> dict[str, Any]:
     rows = [[name, len(v), float(np.median(v)), float(np.max(v)),
              sum(x > 1.0 for x in v)] for name, v in ratios.items() if v]
     return {
-        "title": "Theorem 2.1: ratio |||A||| / ((4 pi + 3 gamma)/ell) by construction",
+        "title": r"Theorem 2.1: ratio $|||A|||/((4\pi+3\gamma)/\ell)$ by construction",
         "table": {"columns": ["construction", "instances", "median ratio", "max ratio",
                               "instances above the bound"], "rows": rows},
-        "paper": "the recipe of App. A meets the bound (4 pi + 3 gamma)/ell",
+        "paper": r"the recipe of App. A meets the bound $(4\pi+3\gamma)/\ell$",
         "ours": "; ".join(f"{row[0]}: max ratio {row[3]:.3f}, {row[4]}/{row[1]} above the "
                           "bound" for row in rows),
     }
@@ -734,14 +736,15 @@ CLAIM_THM_2_1 = Claim(
                 instances=lambda: [{"R": math.exp(10.0) * np.eye(2), "ell": 2}]),
     ],
     reproductions=[Reproduction(
-        "ratio vs depth", "Achieved |||A||| over the bound against ell for a target whose left "
-        "singular factor is -I (the T(pi) branch), for the paper's recipe, the merged "
+        "ratio vs depth", r"Achieved $|||A|||$ over the bound against $\ell$ for a target "
+        r"whose left singular factor is $-I$ (the $T(\pi)$ branch), for the paper's recipe, the "
+        "merged "
         "construction and the trivial factorisation, with the lower bound",
         _thm21_ratio_series),
         Reproduction(
             "recipe vs construction", "Over the claim's strategy (stress family included): "
-            "the paper's recipe with the best integer split (ell = 4q + p) against the merged "
-            "construction (ell = 2q + p) and the trivial factorisation", _thm21_recipe_table)],
+            r"the paper's recipe with the best integer split ($\ell=4q+p$) against the merged "
+            r"construction ($\ell=2q+p$) and the trivial factorisation", _thm21_recipe_table)],
     decides="Holds when a certified construction (product equal to R within a rounding bound) "
     "meets the bound; violated when the lower bound on every factorisation exceeds it (or "
     r"$\det R<0$ with a bound $<1$); otherwise inconclusive. The paper's recipe ratio "

@@ -542,17 +542,17 @@ def _reproduce_counts(profile: str) -> dict:
         kp = math.ceil(10 * math.log(n_eff) / rho**2)
         paper.append(parameter_count(d, kp, -(-n_eff // kp), r))
     return {
-        "title": "Parameters of the fitted network versus n (d=32, r=10, rho=0.3)",
+        "title": r"Parameters of the fitted network versus $n$ ($d=32$, $r=10$, $\rho=0.3$)",
         "xlabel": "n", "ylabel": "parameters", "logy": True, "logx": True,
         "series": [
             {"label": "built, k = ceil(8 ln n)", "x": xs, "y": built},
             {"label": "n ln n + r^2", "x": xs, "y": ref},
             {"label": "paper's width k = ceil(10 ln n / rho^2) (formula)", "x": xs, "y": paper},
         ],
-        "paper": "O(n log n + r^2) parameters with k = c log n / rho^2 (c = 10).",
-        "ours": "built counts / (n ln n + r^2): "
+        "paper": r"$O(n\log n+r^2)$ parameters with $k=c\log n/\rho^2$ ($c=10$).",
+        "ours": r"built counts / $(n\ln n+r^2)$: "
                 + ", ".join(f"{b / q:.1f}" for b, q in zip(built, ref, strict=True))
-                + "; for large n the ratio tends to 2 k / ln n = 16 (the 2 n k of the blocks).",
+                + r"; for large $n$ the ratio tends to $2k/\ln n=16$ (the $2nk$ of the blocks).",
     }
 
 
@@ -586,18 +586,18 @@ def _reproduce_success(profile: str) -> dict:
                          first / seeds, fitted / seeds, recipe["fixed"] / seeds,
                          recipe["uniform"] / seeds, jl_ok / seeds, paper_ok / seeds])
     return {
-        "title": f"Success of one draw of the random steps over {seeds} seeds (r={r}, "
-                 f"rho={rho}), k = ceil(c ln n / rho^2)",
+        "title": f"Success of one draw of the random steps over {seeds} seeds ($r={r}$, "
+                 f"$\\rho={rho}$), " r"$k=\lceil c\ln n/\rho^2\rceil$",
         "table": {"columns": ["data", "n", "min ||x_i - x_j||", "c", "k",
                               "margins positive", "margin recipe fits (< 1e-9)",
                               "B.1-fixed recipe fits", "printed recipe fits",
                               "min ||z_i - z_j|| >= rho(1-rho/3)",
                               "paper's B.1 hypotheses (stage 1)"],
                   "rows": rows},
-        "paper": "k = c log n / rho^2 with c = 10 succeeds with high probability.",
-        "ours": "Every draw with positive margins fits exactly. The margins need c of about 2 "
+        "paper": r"$k=c\log n/\rho^2$ with $c=10$ succeeds with high probability.",
+        "ours": "Every draw with positive margins fits exactly. The margins need $c$ of about 2 "
                 "on spread data and more on dense data; the printed Lemma B.1 hypotheses "
-                "rarely hold even at c = 10, and the paper's recipe (rho' = observed norm "
+                r"rarely hold even at $c=10$, and the paper's recipe ($\rho'$ = observed norm "
                 "deviation, per-coordinate or printed bias) is compared end to end.",
     }
 
@@ -627,9 +627,9 @@ THM32 = Claim(
     ],
     reproductions=[
         Reproduction("parameters-vs-n", "Parameter count of the built network against "
-                     "n ln n + r^2 (log-log)", _reproduce_counts),
+                     r"$n\ln n+r^2$ (log-log)", _reproduce_counts),
         Reproduction("fit-success", "Success rate of the random steps (projection, surrogate "
-                     "labels) over seeds for c = 10 and smaller c", _reproduce_success),
+                     "labels) over seeds for $c=10$ and smaller $c$", _reproduce_success),
     ],
     decides="Builds $N$ by the proof's randomised construction (redrawing $A_0$, $q$ up to "
             "max_draws times; inconclusive if no draw has positive margins), checks the "

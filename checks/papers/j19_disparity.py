@@ -1094,14 +1094,15 @@ def _reproduction_dead(profile: str) -> dict[str, Any]:
         series.append({"label": f"F, {label}", "x": x, "y": run["F"].tolist()})
         series.append({"label": f"sigma_L(H), {label}", "x": x,
                        "y": np.maximum(run["sigma_L"], 1e-300).tolist()})
-    return {"title": "sigma_L(H(w_n)) and the truncated loss F along Armijo gradient descent "
-                     "(ReLU, K = 1, L = 3, h = 4, T = 3)",
+    return {"title": r"$\sigma_L(H(w_n))$ and the truncated loss $F$ along Armijo gradient "
+                     "descent (ReLU, $K=1$, $L=3$, $h=4$, $T=3$)",
             "series": series, "xlabel": "step n", "ylabel": "value", "logy": True,
-            "paper": "§3.3: dead units zero rows of H; enough dead units destroy completeness "
-                     "and block convergence to a global minimum.",
-            "ours": "healthy and with one live unit left (rank 2*1+1 = 3 = L): sigma_L(H) stays "
-                    "positive and F decays towards 0; all units dead: rank H = 1 < L, "
-                    "sigma_L(H) = 0 and F stalls at sum (y - mean y)^2 > 0."}
+            "paper": "§3.3: dead units zero rows of $H$; enough dead units destroy "
+                     "completeness and block convergence to a global minimum.",
+            "ours": r"healthy and with one live unit left (rank $2\cdot1+1=3=L$): "
+                    r"$\sigma_L(H)$ stays positive and $F$ decays towards 0; all units dead: "
+                    r"$\operatorname{rank}H=1<L$, $\sigma_L(H)=0$ and $F$ stalls at "
+                    r"$\sum_t(y_t-\bar y)^2>0$."}
 
 
 S331 = Claim(
@@ -1117,7 +1118,8 @@ S331 = Claim(
                       "$(0.95,1]$: its rows of $H$ and its gradient are not zero (dead is relative "
                       "to the cube, not to the data)", instances=_dead_on_data_only)],
     reproductions=[Reproduction("sigma-min-trajectory",
-                                "sigma_L(H) and F along gradient descent, healthy vs dead units",
+                                r"$\sigma_L(H)$ and $F$ along gradient descent, healthy vs "
+                                "dead units",
                                 _reproduction_dead)],
     decides="Exact zeros (== 0) for the $K+2$ rows of each dead unit and their gradient "
             "entries ($F$ and the network loss), one gradient step leaves them bit-for-bit "

@@ -368,8 +368,9 @@ OURS1 = Claim(
                 instances=_ctrl("affine")),
     ],
     reproductions=[Reproduction(
-        "gap-vs-bound", "Theorem 1 gap L - inf L_theta against the certified bound "
-        "||grad L||^2/(4 s_min+^2) along Levenberg-Marquardt runs of 2-layer tanh nets "
+        "gap-vs-bound", r"Theorem 1 gap $L-\inf L_\theta$ against the certified bound "
+        r"$\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$ along Levenberg-Marquardt runs of 2-layer tanh "
+        "nets "
         "(log10 of both); every point lies below the diagonal",
         lambda profile: _gap_plot(profile))],
     decides=r"Upper bound decided with rounding tolerance; the identity "
@@ -399,12 +400,13 @@ def _gap_plot(profile: str) -> dict:
             ys.append(math.log10(rep.gap))
     lo, hi = (min(xs + ys), max(xs + ys)) if xs else (0.0, 1.0)
     return {
-        "title": "k19.ours1: gap L - inf L_theta vs bound ||grad L||^2/(4 s_min+^2)",
+        "title": r"k19.ours1: gap $L-\inf L_\theta$ vs bound "
+                 r"$\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$",
         "series": [{"label": "instances", "x": xs, "y": ys},
                    {"label": "gap = bound", "x": [lo, hi], "y": [lo, hi]}],
         "xlabel": "log10 bound", "ylabel": "log10 gap",
         "paper": "Theorem 1: the gap is 0 at critical points (no quantitative form).",
-        "ours": f"{below} of {n} instances have gap <= bound (+ rounding); {len(xs)} with "
+        "ours": f"{below} of {n} instances have gap $\\le$ bound (+ rounding); {len(xs)} with "
                 "both positive are plotted",
     }
 
@@ -568,9 +570,10 @@ def _pgb_table(profile: str) -> dict:
         "title": "k19.thm2: gradient basis vs perturbable gradient basis at lifted local minima",
         "table": {"columns": ["seed", "L(theta)", "inf GB", "inf PGB", "rank J", "rank J_S",
                               "feature residual vs range J", "vs range J_S"], "rows": rows},
-        "paper": "Theorem 2: L(theta) equals the PGB infimum at every local minimum.",
-        "ours": "L = inf GB = inf PGB; the features orthogonal to c are outside range J(theta) "
-                "but inside range J_S: the perturbations are what reach them.",
+        "paper": r"Theorem 2: $L(\theta)$ equals the PGB infimum at every local minimum.",
+        "ours": r"$L=\inf\mathrm{GB}=\inf\mathrm{PGB}$; the features orthogonal to $c$ are "
+                r"outside $\operatorname{range}J(\theta)$ but inside $\operatorname{range}J_S$: "
+                "the perturbations are what reach them.",
     }
 
 
@@ -584,7 +587,8 @@ THM2 = Claim(
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_STRUCT, H_INV, H_LOCMIN],
     reproductions=[Reproduction(
-        "pgb-enlargement", "Lifted local minima of W3 W2 tanh(W1 x) with d2 < d1: values of "
+        "pgb-enlargement", r"Lifted local minima of $W_3W_2\tanh(W_1x)$ with $d_2<d_1$: "
+        "values of "
         "the gradient basis and the PGB, ranks, and where the tanh features lie",
         lambda profile: _pgb_table(profile))],
     controls=[Control("saddle", drops="local-minimum",

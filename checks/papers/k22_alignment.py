@@ -1008,18 +1008,19 @@ def figure1a(profile: str) -> dict[str, Any]:
                      f"{r['M_change']:.3g}", f"{min(r['lambda_min']):.3g}", paper[name]])
     seconds = time.perf_counter() - start
     return {
-        "title": f"Figure 1a / Table 1a: n = {n}, 4 x {width} softplus(100) units, {steps} GD "
-                 f"steps, DAA checked every {every} steps",
+        "title": f"Figure 1a / Table 1a: $n={n}$, $4\\times{width}$ softplus(100) units, "
+                 f"{steps} GD steps, DAA checked every {every} steps",
         "series": series, "xlabel": "gradient-descent step", "ylabel": "error / count",
         "table": {"columns": ["data", "final training error", "Q (gap rule)", "Q cut 1e-6",
                               "Q cut 1e-10", "Q cut 1e-13", "||M_T - M_0||_F^2",
                               "min lambda_min(M)", "paper"], "rows": rows},
-        "paper": "Two moons: zero training error with Q_T = 0; sine wave: high error with "
-                 "Q_T = T (DAA fails at every step). Table 1a: ||M_T - M_0||_F^2 = 2.09e11 "
+        "paper": "Two moons: zero training error with $Q_T=0$; sine wave: high error with "
+                 r"$Q_T=T$ (DAA fails at every step). Table 1a: $\|M_T-M_0\|_F^2$ = 2.09e11 "
                  "(two moons), 3.95e9 (sine); 4 layers of 300 units.",
         "ours": f"{rows[0][0]}: error {rows[0][1]:.3g}, Q {rows[0][2]}; {rows[1][0]}: error "
                 f"{rows[1][1]:.3g}, Q {rows[1][2]}, Q at cut-off 1e-10 {rows[1][4]}. "
-                f"||M_T - M_0||_F^2 = {rows[0][6]} vs {rows[1][6]} (4 x {width} units, {steps} "
+                r"$\|M_T-M_0\|_F^2$" f" = {rows[0][6]} vs {rows[1][6]} ($4\\times{width}$ "
+                f"units, {steps} "
                 f"steps; the paper's step count, learning rate and initialisation are not "
                 f"given). Analytic Jacobians (core back-propagation) at the checks, "
                 f"back-propagated gradients at every step; {seconds:.1f} s on this machine.",
@@ -1029,9 +1030,9 @@ def figure1a(profile: str) -> dict[str, Any]:
 
 FIG1A = Reproduction(
     "figure1a-table1a",
-    "Two moons vs sine wave with a fully connected softplus(100) net: training error, Q_T "
+    "Two moons vs sine wave with a fully connected softplus(100) net: training error, $Q_T$ "
     "(clear-gap rule, with inconclusive steps apart, and fixed cut-offs) and the change of the "
-    "Gram matrix M = J J^T", figure1a)
+    r"Gram matrix $M=JJ^\top$", figure1a)
 
 DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A])
 
