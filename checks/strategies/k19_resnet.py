@@ -1,0 +1,277 @@
+"""Hypothesis strategies for Section 4 of Kawaguchi, Huang & Kaelbling (2019): local minima of
+ResNets (eq. 4.1), of nets with a locally induced partial linear structure (eq. 4.3, Theorem 4)
+and of deep linear networks.
+
+Every strategy draws dimensions and an integer seed, builds data with a planted teacher (so the
+local minimum reached is well conditioned), trains from the teacher plus a small perturbation
+to a local minimum (BFGS, then Newton steps) and returns the instance in the claims' parsed
+format. Training dominates the cost (0.1-1 s per instance); results are cached by the drawn
+arguments, so claims sharing a strategy train once. Instances whose second-order certificate
+is not "local-minimum" are filtered out, so every drawn instance meets the claims' hypotheses.
+
+Example::
+
+    >>> from checks.strategies.k19_resnet import resnet_local_minima
+    >>> inst = resnet_local_minima(d_x=3, d_y=2, d_z=2, lifted=True).example()  # doctest: +SKIP
+    >>> sorted(inst)                                                             # doctest: +SKIP
+    ['R', 'U', 'W', 'X', 'Y', 'eps', 'lam']
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+
+from theory.constructions import k19_section4 as k19s4
+from theory.models.deep_linear import Feedforward, deep_linear
+from theory.models.resnet import ResNetShape
+
+__all__ = [
+    "build_deep_linear",
+    "build_partial_linear",
+    "build_resnet",
+    "train_deep_linear",
+    "train_partial_linear",
+    "train_resnet",
+    "deep_linear_local_minima",
+    "partial_linear_local_minima",
+    "resnet_local_minima",
+]
+
+EPS = 1e-2  # the epsilon of V[theta, eps]; the constructions are exact for every eps
+
+
+def _as_strategy(value: Any, name: str, lo: int = 1) -> st.SearchStrategy:
+    """A dimension given as an int, an inclusive ``(lo, hi)`` range, or a strategy."""
+    if isinstance(value, st.SearchStrategy):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value >= lo:
+        return st.just(value)
+    if (isinstance(value, tuple) and len(value) == 2
+            and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+            and lo <= value[0] <= value[1]):
+        return st.integers(*value)
+    raise InvalidArgument(f"{name} must be an int >= {lo}, a (lo, hi) range or a strategy, "
+                          f"got {value!r}")
+
+
+def _as_bool_strategy(value: Any, name: str) -> st.SearchStrategy:
+    if value is None:
+        return st.booleans()
+    if isinstance(value, bool):
+        return st.just(value)
+    if isinstance(value, st.SearchStrategy):
+        return value
+    raise InvalidArgument(f"{name} must be a bool, None or a strategy, got {value!r}")
+
+
+def _teacher(rng: np.random.Generator, shapes) -> np.ndarray:
+    """Weights with entries N(0, 1/fan_in): units stay out of tanh saturation."""
+    return np.concatenate([rng.standard_normal(a * b) / np.sqrt(b) for a, b in shapes])
+
+
+def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    c = rng.standard_normal(n)
+    return c / np.linalg.norm(c)
+
+
+TRIES = 8  # seeds tried per drawn seed until the trained point is certified
+
+
+def _first_certified(build, seed: int, model_of, *args) -> dict:
+    """The first instance among seeds seed, seed + 7919, ... whose trained point passes the
+    second-order certificate (training sometimes drifts into tanh saturation instead); the
+    last try is returned when none does (the claims' filters then reject it)."""
+    for k in range(TRIES):
+        inst = build(seed + 7919 * k, *args)
+        outputs, theta = model_of(inst)
+        cert = k19s4.certify_squared(outputs, theta, inst["X"], inst["Y"], inst["lam"])
+        if cert.status == "local-minimum":
+            break
+    return inst
+
+
+def _resnet_model(inst):
+    shape = ResNetShape(inst["X"].shape[0], inst["Y"].shape[0], inst["R"].shape[1],
+                        tuple(U.shape[0] for U in inst["U"][:-1]))
+    return shape.outputs, shape.pack(inst["W"], inst["R"], inst["U"])
+
+
+def _ff_model(inst):
+    acts = inst.get("activations") or [["identity"] * W.shape[0] for W in inst["Ws"][:-1]]
+    net = Feedforward((inst["X"].shape[0], *(W.shape[0] for W in inst["Ws"])),
+                      tuple(tuple(a) for a in acts))
+    return net.outputs, net.pack(inst["Ws"])
+
+
+@functools.lru_cache(maxsize=256)
+def build_resnet(seed: int, d_x: int, d_y: int, d_z: int, depth: int, m: int,
+                 lifted: bool = False, noise: float = 0.1) -> dict:
+    """:func:`train_resnet` at the first of up to ``TRIES`` derived seeds that certifies."""
+    return _first_certified(train_resnet, seed, _resnet_model, d_x, d_y, d_z, depth, m,
+                            lifted, noise)
+
+
+def train_resnet(seed: int, d_x: int, d_y: int, d_z: int, depth: int, m: int,
+                 lifted: bool = False, noise: float = 0.1) -> dict:
+    """A trained ResNet (4.1) instance with z = tanh(U x) (depth 1) or tanh(U_2 tanh(U_1 x)).
+
+    ``lifted=True`` trains the d_y = 1 ResNet on targets t_i and lifts it to W = c w^T,
+    y_i = t_i c for a unit c in R^{d_y}: an exact local minimum with rank W = 1 < d_y (the
+    second branch of the proof of Theorem 3), provided the scalar point is one.
+    """
+    rng = np.random.default_rng(seed)
+    widths = (2,) * (depth - 1)
+    shape = ResNetShape(d_x, 1 if lifted else d_y, d_z, widths)
+    X = rng.standard_normal((d_x, m))
+    lam = rng.uniform(0.5, 1.5, m)
+    star = _teacher(rng, shape.shapes())
+    T = np.asarray(shape.outputs(star, X)) + noise * rng.standard_normal((shape.d_y, m))
+    L = k19s4.squared_objective(shape.outputs, X, T, lam)
+    theta = k19s4._local_minimum(L, star + 0.05 * rng.standard_normal(shape.d_theta))
+    W, R, U = shape.unpack(theta)
+    W, R, U = np.asarray(W), np.asarray(R), [np.asarray(Uk) for Uk in U]
+    if lifted:
+        c = _unit(rng, d_y)
+        W, T = np.outer(c, W[0]), np.outer(c, T[0])
+    return {"X": X, "Y": T, "lam": lam, "W": W, "R": R, "U": U, "eps": EPS}
+
+
+def resnet_local_minima(*, d_x=(2, 3), d_y=(1, 2), d_z=None, depth=(1, 2), m=(12, 20),
+                        lifted=None, certified=None) -> st.SearchStrategy:
+    """Local minima of the ResNet (4.1) with d_y <= min(d_x, d_z) (Theorem 3's condition).
+
+    Parameters: ``d_x``, ``d_y``, ``m`` (samples), ``depth`` (1 or 2 tanh layers in z): an
+    int, an inclusive ``(lo, hi)`` range or a strategy; ``d_z``: the same, or None for
+    ``integers(d_y, 3)``; ``lifted``: bool, strategy, or None for ``booleans()`` (rank-deficient
+    W, used only when d_y >= 2); ``certified``: a predicate on an instance (the claims pass
+    their certificate) used to filter, or None. Slow: each new instance trains a network.
+    """
+    d_x, d_y, m, depth = (_as_strategy(v, n) for v, n in
+                          ((d_x, "d_x"), (d_y, "d_y"), (m, "m"), (depth, "depth")))
+    lifted = _as_bool_strategy(lifted, "lifted")
+
+    @st.composite
+    def draw(draw_):
+        dx = draw_(d_x)
+        dy = min(draw_(d_y), dx)
+        dz = draw_(st.integers(dy, 3) if d_z is None else _as_strategy(d_z, "d_z"))
+        if dz < dy:
+            raise InvalidArgument(f"d_z = {dz} < d_y = {dy}: Theorem 3 needs d_y <= d_z")
+        lift = draw_(lifted) and dy >= 2
+        seed = draw_(st.integers(0, 2**16))
+        return build_resnet(seed, dx, dy, dz, draw_(depth), draw_(m), lift)
+
+    out = draw()
+    return out if certified is None else out.filter(certified)
+
+
+@functools.lru_cache(maxsize=256)
+def build_deep_linear(seed: int, widths: tuple[int, ...], m: int, noise: float = 0.3) -> dict:
+    """:func:`train_deep_linear` at the first of up to ``TRIES`` derived seeds that certifies."""
+    return _first_certified(train_deep_linear, seed, _ff_model, tuple(widths), m, noise)
+
+
+def train_deep_linear(seed: int, widths: tuple[int, ...], m: int, noise: float = 0.3) -> dict:
+    """A deep linear net (4.3) trained from a small random start on a noisy linear teacher."""
+    rng = np.random.default_rng(seed)
+    net = deep_linear(widths)
+    X = rng.standard_normal((widths[0], m))
+    lam = rng.uniform(0.5, 1.5, m)
+    A = rng.standard_normal((widths[-1], widths[0]))
+    Y = A @ X + noise * rng.standard_normal((widths[-1], m))
+    L = k19s4.squared_objective(net.outputs, X, Y, lam)
+    theta0 = np.concatenate([rng.standard_normal(a * b) / np.sqrt(b) for a, b in net.shapes()])
+    theta = k19s4._local_minimum(L, theta0)
+    return {"X": X, "Y": Y, "lam": lam, "Ws": [np.asarray(W) for W in net.unpack(theta)]}
+
+
+def deep_linear_local_minima(*, d_x=(2, 4), d_y=(1, 3), H=(1, 3), m=(10, 20), min_width=None,
+                             max_width: int = 5, certified=None) -> st.SearchStrategy:
+    """Local minima of deep linear nets with hidden widths in [min_width, max_width].
+
+    ``d_x``, ``d_y``, ``H`` (hidden layers), ``m``: an int, a ``(lo, hi)`` range or a strategy.
+
+    ``min_width``: None for d_y (Corollary 4's condition d_y <= min widths), an int, or
+    ``"min_dx_dy"`` for Proposition 2's PA6 (min{d_x, d_y} <= min widths).
+    """
+    d_x, d_y, H, m = (_as_strategy(v, n) for v, n in ((d_x, "d_x"), (d_y, "d_y"), (H, "H"),
+                                                      (m, "m")))
+
+    @st.composite
+    def draw(draw_):
+        dx, dy, h = draw_(d_x), draw_(d_y), draw_(H)
+        lo = dy if min_width is None else (min(dx, dy) if min_width == "min_dx_dy"
+                                          else int(min_width))
+        if lo > max_width:
+            raise InvalidArgument(f"min width {lo} exceeds max_width = {max_width}")
+        hidden = tuple(draw_(st.integers(lo, max_width)) for _ in range(h))
+        return build_deep_linear(draw_(st.integers(0, 2**16)), (dx, *hidden, dy),
+                                 draw_(m))
+
+    out = draw()
+    return out if certified is None else out.filter(certified)
+
+
+@functools.lru_cache(maxsize=256)
+def build_partial_linear(seed: int, d_x: int, d_1: int, d_2: int, d_y: int, m: int,
+                         lifted: bool = False, noise: float = 0.1) -> dict:
+    """:func:`train_partial_linear` at the first of up to ``TRIES`` seeds that certifies."""
+    return _first_certified(train_partial_linear, seed, _ff_model, d_x, d_1, d_2, d_y, m,
+                            lifted, noise)
+
+
+def train_partial_linear(seed: int, d_x: int, d_1: int, d_2: int, d_y: int, m: int,
+                         lifted: bool = False, noise: float = 0.1) -> dict:
+    """A trained H = 2 net (4.3): layer 1 tanh, layer 2 with its first max(d_y, 2 if lifted)
+    units identity and the rest tanh, so theta is in Theta_{d_y, 1} (t = H - 1).
+
+    ``lifted=True`` trains the d_y = 1 net and lifts W^(3) = c w^T, y_i = t_i c: A^(3) (the
+    output weights on the identity units) then has rank 1 < d_y, the singular branch of the
+    proof of Theorem 4.
+    """
+    rng = np.random.default_rng(seed)
+    n_id = max(d_y, 2) if lifted else d_y
+    acts = (("tanh",) * d_1, ("identity",) * n_id + ("tanh",) * (d_2 - n_id))
+    net = Feedforward((d_x, d_1, d_2, 1 if lifted else d_y), acts)
+    X = rng.standard_normal((d_x, m))
+    lam = rng.uniform(0.5, 1.5, m)
+    star = _teacher(rng, net.shapes())
+    T = np.asarray(net.outputs(star, X)) + noise * rng.standard_normal((net.d_y, m))
+    L = k19s4.squared_objective(net.outputs, X, T, lam)
+    theta = k19s4._local_minimum(L, star + 0.05 * rng.standard_normal(net.d_theta))
+    Ws = [np.asarray(W) for W in net.unpack(theta)]
+    if lifted:
+        c = _unit(rng, d_y)
+        Ws[-1], T = np.outer(c, Ws[-1][0]), np.outer(c, T[0])
+    return {"X": X, "Y": T, "lam": lam, "Ws": Ws, "activations": [list(a) for a in acts],
+            "t": 1, "eps": EPS}
+
+
+def partial_linear_local_minima(*, d_x=(2, 3), d_1=(2, 3), d_y=(1, 2), extra=(0, 1),
+                                m=(20, 30), lifted=None, certified=None) -> st.SearchStrategy:
+    """Local minima of H = 2 nets with d_y (or 2, lifted) identity units and ``extra`` tanh
+    units in layer 2: theta in Theta_{d_y, H-1}, checked by the claim before its oracle runs.
+
+    Dimensions: an int, a ``(lo, hi)`` range or a strategy (``extra`` may be 0); ``lifted``:
+    bool, strategy or None for ``booleans()``. Slow: each new instance trains a network.
+    """
+    d_x, d_1, d_y, m = (_as_strategy(v, n) for v, n in
+                        ((d_x, "d_x"), (d_1, "d_1"), (d_y, "d_y"), (m, "m")))
+    extra = _as_strategy(extra, "extra", lo=0)
+    lifted = _as_bool_strategy(lifted, "lifted")
+
+    @st.composite
+    def draw(draw_):
+        dy = draw_(d_y)
+        lift = draw_(lifted) and dy >= 2
+        d_2 = max(dy, 2 if lift else 1) + draw_(extra)
+        return build_partial_linear(draw_(st.integers(0, 2**16)), draw_(d_x),
+                                    draw_(d_1), d_2, dy, draw_(m), lift)
+
+    out = draw()
+    return out if certified is None else out.filter(certified)

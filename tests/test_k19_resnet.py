@@ -1,0 +1,294 @@
+"""Tests of Section 4 of Kawaguchi, Huang & Kaelbling (2019): ResNets (Theorem 3, Proposition 1,
+the equality form), partial linear structure (Theorem 4) and deep linear nets (Corollary,
+Proposition 2)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from checks.framework import Status
+from checks.inputs import BadInput
+from checks.papers import k19_resnet as K
+from checks.profiles import get_profile
+from checks.registry import get
+from checks.runner import run_control
+from checks.serialise import to_jsonable
+from checks.strategies import k19_resnet as strat
+from theory.constructions import k19_section4 as k19s4
+from theory.models.deep_linear import Feedforward, deep_linear
+from theory.models.resnet import ResNetShape, residual_features
+
+IDS = ["k19.thm3", "k19.ours3", "k19.prop1", "k19.thm4", "k19.cor4", "k19.prop2"]
+_FAST = settings(max_examples=2, deadline=None, derandomize=True, database=None,
+                 suppress_health_check=list(HealthCheck))
+
+
+# ----------------------------------------------------------------------------- property tests
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_claim_holds_on_its_strategy(claim_id):
+    claim = get(claim_id)
+
+    @_FAST
+    @given(claim.strategy("ci"))
+    def run(inst):
+        verdict = claim.check(inst)
+        assert verdict.status is Status.HOLDS, (verdict.message, verdict.lhs, verdict.rhs)
+        assert verdict.diagnostics["certificate"]["status"] == "local-minimum"
+
+    run()
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_controls_fail(claim_id):
+    claim = get(claim_id)
+    assert claim.controls
+    for control in claim.controls:
+        result = run_control(claim, control, get_profile("ci"))
+        assert result.passed, (control.name, result.counts)
+        assert result.verdict["status"] == "violated"
+
+
+def test_rank_deficient_branch_puts_features_in_range_JS():
+    """Theorem 3's second branch: the features are far from range J(theta) but in range J_S."""
+    inst = strat.build_resnet(5, 3, 2, 2, 1, 20, lifted=True)
+    verdict = get("k19.thm3").check(inst)
+    assert verdict.status is Status.HOLDS
+    d = verdict.diagnostics
+    assert d["S_size"] == 1 + inst["R"].shape[1]
+    assert d["features"]["x,z"]["residual_J"] > 0.05
+    assert d["features"]["x,z"]["residual_JS"] < 1e-8
+
+
+def test_dz_below_dy_still_holds():
+    """Catalogue finding: the proof never uses d_y <= d_z; a lifted d_z = 1 < d_y = 2 instance
+    satisfies the conclusion once that hypothesis is dropped."""
+    inst = strat.build_resnet(2, 3, 2, 1, 1, 20, lifted=True)
+    claim = get("k19.ours3")
+    assert claim.check(inst).status is Status.OUT_OF_SCOPE
+    assert claim.check(inst, drop="dy<=dz").status is Status.HOLDS
+
+
+def test_singular_output_block_branch_of_theorem4():
+    """A^(3) = c w^T has rank 1 < d_y = 2 and d_1 = 3 > d_2 = 2, so the h^(1) features are not
+    reachable through J(theta) (the W^(3)-derivatives give only B W^(2) h^(1)) but are through
+    J_S."""
+    inst = strat.build_partial_linear(4, 2, 3, 2, 2, 30, lifted=True)
+    verdict = get("k19.thm4").check(inst)
+    assert verdict.status is Status.HOLDS
+    feats = verdict.diagnostics["features"]["h(t..H)"]
+    assert verdict.diagnostics["S_size"] == 1 + inst["Ws"][0].shape[0]
+    assert feats["residual_J"] > 0.01 and feats["residual_JS"] < 1e-8
+
+
+# ----------------------------------------------------------------------------- theory units
+
+def _fd_jacobian(outputs, theta, X, h=1e-6):
+    cols = []
+    for k in range(theta.size):
+        e = np.zeros_like(theta)
+        e[k] = h
+        cols.append((np.asarray(outputs(theta + e, X)) - np.asarray(outputs(theta - e, X)))
+                    .T.ravel() / (2 * h))
+    return np.stack(cols, axis=1)
+
+
+def test_resnet_outputs_against_a_loop():
+    rng = np.random.default_rng(0)
+    shape = ResNetShape(3, 2, 2, (4,))
+    theta = rng.standard_normal(shape.d_theta)
+    X = rng.standard_normal((3, 5))
+    W, R, U = shape.unpack(theta)
+    for i in range(5):
+        z = np.tanh(np.asarray(U[1]) @ np.tanh(np.asarray(U[0]) @ X[:, i]))
+        f = np.asarray(W) @ (X[:, i] + np.asarray(R) @ z)
+        np.testing.assert_allclose(np.asarray(shape.outputs(theta, X))[:, i], f, rtol=1e-13)
+
+
+def test_feedforward_outputs_against_a_loop():
+    rng = np.random.default_rng(1)
+    net = Feedforward((2, 3, 2, 1), (("tanh", "identity", "relu"), ("identity", "tanh")))
+    theta = rng.standard_normal(net.d_theta)
+    X = rng.standard_normal((2, 4))
+    W1, W2, W3 = (np.asarray(W) for W in net.unpack(theta))
+    q1 = W1 @ X
+    h1 = np.vstack([np.tanh(q1[0]), q1[1], np.maximum(q1[2], 0)])
+    q2 = W2 @ h1
+    h2 = np.vstack([q2[0], np.tanh(q2[1])])
+    np.testing.assert_allclose(np.asarray(net.outputs(theta, X)), W3 @ h2, rtol=1e-13)
+    lin = deep_linear((2, 3, 3, 2))
+    th = rng.standard_normal(lin.d_theta)
+    A = np.linalg.multi_dot([np.asarray(W) for W in lin.unpack(th)][::-1])
+    np.testing.assert_allclose(np.asarray(lin.outputs(th, X)), A @ X, rtol=1e-12)
+
+
+@pytest.mark.parametrize("which", ["resnet", "feedforward"])
+def test_stacked_jacobian_against_finite_differences(which):
+    rng = np.random.default_rng(2)
+    if which == "resnet":
+        model = ResNetShape(2, 2, 2)
+    else:
+        model = Feedforward((2, 3, 2, 2), (("tanh",) * 3, ("identity", "tanh")))
+    theta = 0.5 * rng.standard_normal(model.d_theta)
+    X = rng.standard_normal((2, 4))
+    J = k19s4.stacked_jacobian(model.outputs, theta, X)
+    np.testing.assert_allclose(J, _fd_jacobian(model.outputs, theta, X), atol=1e-8)
+
+
+def test_least_squares_value_against_lstsq():
+    rng = np.random.default_rng(3)
+    Phi = rng.standard_normal((3, 9))
+    Y = rng.standard_normal((2, 9))
+    lam = rng.uniform(0.5, 2, 9)
+    out = k19s4.least_squares_value(k19s4.feature_columns(Phi, 2), Y.T.ravel(),
+                                    np.repeat(lam, 2))
+    ref = 0.0
+    sw = np.sqrt(lam)
+    for k in range(2):  # one weighted least squares per output coordinate
+        c, *_ = np.linalg.lstsq((sw[:, None] * Phi.T), sw * Y[k], rcond=None)
+        ref += float(np.sum(lam * (Phi.T @ c - Y[k]) ** 2))
+    assert out["value"] == pytest.approx(ref, rel=1e-12)
+
+
+def test_certificate_separates_minimum_and_saddle():
+    saddle = K._resnet_saddle()
+    assert K._certificate(saddle, K._resnet_model).status == "not-local-minimum"
+    inst = strat.build_resnet(1, 2, 1, 2, 1, 20)
+    cert = K._certificate(inst, K._resnet_model)
+    assert cert.status == "local-minimum"
+    # the gradient it reports against central differences of L
+    shape, theta, outputs = K._resnet_model(inst)
+    L = k19s4.squared_objective(outputs, inst["X"], inst["Y"], inst["lam"])
+    h = 1e-6
+    g = [(L(theta + h * e) - L(theta - h * e)) / (2 * h) for e in np.eye(theta.size)]
+    assert np.linalg.norm(g) < 1e-6 and cert.grad_norm < 1e-6
+
+
+def test_resnet_perturbation_set_is_in_V():
+    inst = strat.build_resnet(2, 3, 2, 3, 1, 20, lifted=True)
+    shape, theta, outputs = K._resnet_model(inst)
+    S, info = k19s4.resnet_perturbation_set(shape, theta)
+    assert info["rank_W"] == 1 and len(S) == 1 + shape.d_z
+    f0 = np.asarray(outputs(theta, inst["X"]))
+    for eps in (1e-3, 0.3):
+        for v in S:
+            assert np.linalg.norm(v) <= 1 + 1e-15
+            # an independent forward pass with the moved R
+            W, R, U = shape.unpack(theta + eps * v)
+            f = np.asarray(W) @ (inst["X"] + np.asarray(R) @ residual_features(inst["X"], U))
+            assert np.max(np.abs(f - f0)) < 1e-13
+    # the features enter the span only through S: plain SVD ranks
+    J0 = k19s4.stacked_jacobian(outputs, theta, inst["X"])
+    JS = np.hstack([k19s4.stacked_jacobian(outputs, theta + 0.1 * v, inst["X"]) for v in S])
+    F = k19s4.feature_columns(np.vstack([inst["X"], residual_features(inst["X"], inst["U"])]), 2)
+
+    def rank(M):
+        s = np.linalg.svd(M, compute_uv=False)
+        return int(np.sum(s > 1e-9 * s[0]))
+
+    assert rank(np.hstack([J0, F])) > rank(J0)
+    assert rank(np.hstack([JS, F])) == rank(JS)
+
+
+def test_partial_linear_sets_condition_3():
+    """Condition 3: a linear unit of layer 1 must feed only linear units of layer 2."""
+    net = Feedforward((2, 2, 2, 1), (("identity", "tanh"), ("identity", "tanh")))
+    rng = np.random.default_rng(4)
+    Ws = [rng.standard_normal(s) for s in net.shapes()]
+    X = rng.standard_normal((2, 5))
+    sets, why = k19s4.partial_linear_sets(net, net.pack(Ws), X, 0, 0.0)
+    assert sets is None and "layer 1" in why
+    Ws[1][1, 0] = 0.0  # unit 0 of layer 1 now feeds only the identity unit of layer 2
+    sets, _ = k19s4.partial_linear_sets(net, net.pack(Ws), X, 0, 0.0)
+    assert sets == [[0], [0]]
+    relu = Feedforward((2, 2, 1), (("relu", "relu"),))
+    Wr = [np.array([[1.0, 0.0], [-1.0, 0.0]]), np.ones((1, 2))]
+    Xp = np.abs(X) + 0.1
+    sets, _ = k19s4.partial_linear_sets(relu, relu.pack(Wr), Xp, 0, 1e-12)
+    assert sets == [[0]]
+
+
+def test_feedforward_perturbation_set_keeps_outputs():
+    inst = strat.build_partial_linear(6, 3, 2, 2, 2, 30, lifted=True)
+    net, theta, outputs = K._ff_model(inst)
+    sets, _ = k19s4.partial_linear_sets(net, theta, inst["X"], 1, 0.0)
+    S, info = k19s4.feedforward_perturbation_set(net, theta, 1, sets)
+    assert info["complete"] and len(S) == 1 + net.widths[1]
+    f0 = np.asarray(outputs(theta, inst["X"]))
+    for v in S:
+        assert np.max(np.abs(np.asarray(outputs(theta + 0.5 * v, inst["X"])) - f0)) < 1e-13
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _resnet_params():
+    return to_jsonable(strat.build_resnet(1, 2, 1, 2, 1, 20))
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda p: p.pop("W"),
+    lambda p: p.update(W=[[1.0, 2.0, 3.0]]),
+    lambda p: p.update(lam=[-1.0] * 20),
+    lambda p: p.update(Y=[[0.0] * 19]),
+    lambda p: p.update(U=[[[1.0]]]),
+    lambda p: p.update(U=[]),
+    lambda p: p.update(eps=2.0),
+    lambda p: p["X"][0].__setitem__(0, float("nan")),
+])
+def test_parse_resnet_rejects(mutate):
+    params = _resnet_params()
+    mutate(params)
+    with pytest.raises(BadInput):
+        K.parse_resnet(params)
+
+
+@pytest.mark.parametrize("mutate", [
+    lambda p: p.update(activations=[["tanh"]]),
+    lambda p: p["activations"][0].__setitem__(0, "sigmoid"),
+    lambda p: p.update(t=5),
+    lambda p: p["Ws"].__setitem__(1, [[1.0]]),
+])
+def test_parse_feedforward_rejects(mutate):
+    params = to_jsonable(strat.build_partial_linear(1, 2, 2, 1, 1, 12))
+    mutate(params)
+    with pytest.raises(BadInput):
+        K.parse_feedforward(params)
+
+
+def test_parse_deep_linear_rejects():
+    params = to_jsonable(strat.build_deep_linear(1, (2, 2, 1), 10))
+    with pytest.raises(BadInput):
+        K.parse_deep_linear({**params, "Ws": params["Ws"][:1]})
+    with pytest.raises(BadInput):
+        K.parse_deep_linear({**params, "Ws": [params["Ws"][0], [[1.0, 2.0, 3.0]]]})
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_json_round_trip(claim_id):
+    claim = get(claim_id)
+    inst = {
+        "k19.thm3": lambda: strat.build_resnet(1, 3, 2, 2, 1, 20),
+        "k19.ours3": lambda: strat.build_resnet(2, 3, 2, 2, 1, 20, lifted=True),
+        "k19.prop1": lambda: strat.build_resnet(1, 2, 1, 2, 1, 20),
+        "k19.thm4": lambda: strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
+        "k19.cor4": lambda: strat.build_deep_linear(1, (3, 3, 2), 15),
+        "k19.prop2": lambda: strat.build_deep_linear(2, (2, 3, 2, 3), 15),
+    }[claim_id]()
+    again = claim.parse(json.loads(json.dumps(to_jsonable(inst))))
+    first, second = claim.check(inst), claim.check(again)
+    assert first.status is Status.HOLDS
+    assert second.status is first.status and second.lhs == first.lhs and second.rhs == first.rhs
+
+
+def test_two_hidden_layer_residual_function():
+    """z(x; u) = tanh(U_2 tanh(U_1 x)): the equality form at a certified trained minimum."""
+    inst = strat.build_resnet(0, 3, 2, 2, 2, 30)
+    assert len(inst["U"]) == 2
+    verdict = get("k19.ours3").check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.diagnostics["certificate"]["status"] == "local-minimum"

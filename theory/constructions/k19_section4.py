@@ -1,0 +1,395 @@
+"""Section 4 of Kawaguchi, Huang & Kaelbling (2019): the explicit perturbation sets of the proofs
+of Theorem 3 (ResNets, Appendix A.4) and Theorem 4 (partial linear structure, Appendix A.5),
+and the quantities the oracles compare.
+
+Stacked notation of the catalogue (§0): ``f_X(theta)`` stacks the outputs sample by sample
+(row ``i d_y + k`` is output ``k`` of sample ``i``), ``J(theta)`` is its Jacobian,
+``Lambda = diag(lambda_i I_{d_y})``. For a finite ``S`` in ``V[theta, eps]`` (parameter moves
+that leave every training output unchanged), ``J_S = [J(theta + eps S_j)]_j`` spans the
+outputs of the perturbable-gradient-basis model ``tilde f_theta``; Theorems 3 and 4 say that
+at a local minimum the squared loss equals the least-squares infimum over ``range [J_S,
+features]``, and the proofs build ``S`` so that the features lie in ``range J_S``.
+
+Only the squared loss ``sum_i lambda_i ||f(x_i) - y_i||^2`` is implemented here (Assumption 1 in
+its most common instance); every infimum is then a weighted least-squares value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import scipy.optimize
+
+from theory.losses import get_loss
+from theory.models.deep_linear import Feedforward
+from theory.models.resnet import ResNetShape
+from theory.numerics import unit_roundoff
+
+__all__ = [
+    "Certificate",
+    "certify_squared",
+    "PGBComparison",
+    "feature_columns",
+    "feedforward_perturbation_set",
+    "least_squares_value",
+    "partial_linear_sets",
+    "pgb_comparison",
+    "resnet_perturbation_set",
+    "second_order_certificate",
+    "squared_objective",
+    "stacked_jacobian",
+]
+
+_SQUARED = get_loss("squared")
+
+
+def squared_objective(outputs: Callable, X: np.ndarray, Y: np.ndarray, lam: np.ndarray):
+    """L(theta) = sum_i lambda_i ||f(x_i; theta) - y_i||^2 (§2.1 with the squared loss)."""
+    lam_row = np.asarray(lam, dtype=np.float64)[None, :]
+
+    def L(theta):
+        return anp.sum(_SQUARED.value(outputs(theta, X), Y) * lam_row)
+
+    return L
+
+
+def stacked_jacobian(outputs: Callable, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """J(theta) = d f_X / d theta, (m d_y) x d_theta, rows ordered sample by sample (§0)."""
+    return np.asarray(autograd.jacobian(lambda th: anp.ravel(anp.transpose(outputs(th, X))))(theta))
+
+
+def feature_columns(Phi: np.ndarray, d_y: int) -> np.ndarray:
+    """The columns e_k (x) phi of a basis model sum_j alpha_{k j} phi_j(x_i) in stacked form:
+    ``Phi`` is p x m (feature j of sample i is ``Phi[j, i]``); the result is (m d_y) x (p d_y)."""
+    return np.kron(np.asarray(Phi, dtype=np.float64).T, np.eye(d_y))
+
+
+def least_squares_value(M: np.ndarray, y: np.ndarray, weights: np.ndarray) -> dict:
+    """inf_c sum_r w_r (M c - y)_r^2 through the SVD of the whitened ``diag(sqrt w) M``.
+
+    Singular values below ``max(n, c) eps sigma_max`` count as zero (numerical range). Returns
+    the value, the retained rank, the largest and smallest retained singular values and the norm
+    of the whitened target (the scale of the value).
+    """
+    sw = np.sqrt(np.asarray(weights, dtype=np.float64))
+    Mh, yh = sw[:, None] * M, sw * y
+    U, s, _ = np.linalg.svd(Mh, full_matrices=False)
+    cut = max(Mh.shape) * 2 * unit_roundoff() * (s[0] if s.size else 0.0)
+    r = int(np.sum(s > cut))
+    res = yh - U[:, :r] @ (U[:, :r].T @ yh)
+    return {
+        "value": float(res @ res),
+        "rank": r,
+        "sigma_max": float(s[0]) if r else 0.0,
+        "sigma_min": float(s[r - 1]) if r else 0.0,
+        "target_norm": float(np.linalg.norm(yh)),
+        "residual": res,
+        "basis": U[:, :r],
+    }
+
+
+@dataclasses.dataclass
+class Certificate:
+    """Second-order test of a (claimed) local minimum of a smooth L.
+
+    ``status`` is ``"local-minimum"`` when ``||grad L|| <= grad_tol`` and
+    ``lambda_min(hess L) >= -hess_tol`` (the second-order necessary conditions, to working
+    accuracy); ``"not-local-minimum"`` when the Hessian has a clearly negative eigenvalue or the
+    gradient is far from zero (``> far_tol``); ``"undecided"`` otherwise.
+    """
+
+    loss: float
+    grad_norm: float
+    hess_min_eig: float
+    hess_norm: float
+    grad_tol: float
+    hess_tol: float
+    far_tol: float
+    status: str
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) -> Certificate:
+    """Gradient norm and smallest Hessian eigenvalue of L at theta, and the verdict on them.
+
+    Tolerances: ``grad_tol = sqrt(u) grad_scale`` (the usual floor of an optimiser that works on
+    L itself: a gradient below it moves L by less than its rounding), ``far_tol = u^(1/4)
+    grad_scale``, ``hess_tol = sqrt(u) ||hess L||_2``. ``grad_scale`` is the size of the terms
+    whose sum is the gradient, ``2 ||Lambda^(1/2) J|| ||Lambda^(1/2) y||`` for the squared loss.
+    """
+    u = unit_roundoff()
+    theta = np.asarray(theta, dtype=np.float64)
+    g = np.asarray(autograd.grad(L)(theta))
+    Hm = np.asarray(autograd.hessian(L)(theta))
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(Hm))):
+        return Certificate(float(L(theta)), float("inf"), float("nan"), float("inf"), 0.0, 0.0,
+                           0.0, "undecided")
+    eig = np.linalg.eigvalsh(0.5 * (Hm + Hm.T))
+    hess_norm = float(np.max(np.abs(eig)))
+    gn = float(np.linalg.norm(g))
+    grad_tol, far_tol = np.sqrt(u) * grad_scale, u**0.25 * grad_scale
+    hess_tol = np.sqrt(u) * max(hess_norm, u)
+    if eig[0] < -hess_tol or gn > far_tol:
+        status = "not-local-minimum"
+    elif gn <= grad_tol:
+        status = "local-minimum"
+    else:
+        status = "undecided"
+    return Certificate(float(L(theta)), gn, float(eig[0]), hess_norm, float(grad_tol),
+                       float(hess_tol), float(far_tol), status)
+
+
+def certify_squared(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                    lam: np.ndarray) -> Certificate:
+    """:func:`second_order_certificate` for the squared loss, with the gradient scale
+    ``2 ||Lambda^(1/2) J(theta)||_2 ||Lambda^(1/2) y||`` (the size of the terms of grad L)."""
+    L = squared_objective(outputs, X, Y, lam)
+    J = stacked_jacobian(outputs, theta, X)
+    sw = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), Y.shape[0]))
+    if not np.all(np.isfinite(J)):
+        return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
+                           "undecided")
+    scale = 2 * np.linalg.norm(sw[:, None] * J, 2) * np.linalg.norm(sw * Y.T.ravel())
+    return second_order_certificate(L, theta, scale)
+
+
+def _local_minimum(L: Callable, theta0: np.ndarray, *, max_iter: int = 250,
+                   newton_steps: int = 10) -> np.ndarray:
+    """BFGS from theta0, then Newton steps on the positive part of the Hessian.
+
+    Private: a stand-in until ``theory.optimize`` lands; strategies call it to reach the
+    (approximate) local minima that the oracles then certify.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _local_minimum_impl(L, theta0, max_iter, newton_steps)
+
+
+def _local_minimum_impl(L, theta0, max_iter, newton_steps):
+    value_and_grad = autograd.value_and_grad(L)
+
+    def fun(th):
+        v, g = value_and_grad(th)
+        return float(v), np.asarray(g, dtype=np.float64)
+
+    res = scipy.optimize.minimize(fun, np.asarray(theta0, dtype=np.float64), jac=True,
+                                  method="BFGS", options={"maxiter": max_iter, "gtol": 1e-12})
+    theta = res.x if np.all(np.isfinite(res.x)) and np.isfinite(res.fun) else theta0
+    hess = autograd.hessian(L)
+    for _ in range(newton_steps):
+        v, g = fun(theta)
+        Hm = np.asarray(hess(theta))
+        if not (np.isfinite(v) and np.all(np.isfinite(Hm))):
+            break
+        w, Q = np.linalg.eigh(Hm)
+        keep = w > max(w[-1], 1e-300) * 1e-13
+        step = -Q[:, keep] @ ((Q[:, keep].T @ g) / w[keep])
+        t = 1.0
+        while t > 1e-4 and fun(theta + t * step)[0] > v:
+            t /= 2
+        if fun(theta + t * step)[0] > v:
+            break
+        theta = theta + t * step
+    return theta
+
+
+def resnet_perturbation_set(shape: ResNetShape, theta: np.ndarray) -> tuple[list[np.ndarray], dict]:
+    """The set S of the proof of Theorem 3 (Appendix A.4) at theta = (W, R, u).
+
+    rank W = d_y (certified by sigma_{d_y}(W) above ``max(d_x, d_y) u sigma_1(W)``): S = {0}; the
+    R-derivatives W alpha_r z already give every alpha_w x + alpha_r z. rank W < d_y: a unit
+    a in Null(W) and S = {0} u {S_j}, S_j moving only R, by a e_j^T (j = 1..d_z): the outputs
+    W (x + (R + eps a e_j^T) z) do not change for any eps, and the W-derivatives at the moved
+    points isolate q e_j^T z. When Null(W) = {0} (possible only if d_y > d_x) the proof has no
+    construction and S = {0}.
+    """
+    W, _, _ = shape.unpack(theta)
+    W = np.asarray(W)
+    _, s, Vt = np.linalg.svd(W)
+    cut = max(W.shape) * unit_roundoff() * (s[0] if s.size else 0.0)
+    rank = int(np.sum(s > cut))
+    info = {"rank_W": rank, "sigma_dy_W": float(s[shape.d_y - 1]) if s.size >= shape.d_y else 0.0}
+    S = [np.zeros(shape.d_theta)]
+    if rank >= shape.d_y:
+        info["branch"] = "rank(W) = d_y: S = {0}"
+        return S, info
+    if rank >= shape.d_x:
+        info["branch"] = "rank(W) < d_y and Null(W) = {0}: no construction, S = {0}"
+        return S, info
+    a = Vt[-1]
+    for j in range(shape.d_z):
+        E = np.zeros((shape.d_x, shape.d_z))
+        E[:, j] = a
+        v = np.zeros(shape.d_theta)
+        v[shape.r_slice()] = E.ravel()
+        S.append(v)
+    info["branch"] = "rank(W) < d_y: S = {0} u {R += eps a e_j^T, a in Null(W)}"
+    return S, info
+
+
+def partial_linear_sets(net: Feedforward, theta: np.ndarray, X: np.ndarray, t: int,
+                        margin: float) -> tuple[list[list[int]] | None, str]:
+    """A collection J in J_{d_y,t}[theta] (§4.2.3), or None and the reason there is none.
+
+    Linear units: identity units, and ReLU units whose pre-activation exceeds ``margin`` on every
+    sample (they stay linear on a ball around theta). Going down from J^(H+1) = all outputs, the
+    largest admissible J^(l) keeps the linear units j of layer l whose column j of W^(l+1) is
+    exactly zero outside J^(l+1) (condition 3, for l <= H-1); larger J^(l+1) only relaxes the
+    next condition, so this greedy choice finds a collection whenever one exists. Returns
+    ``[J^(t+1), ..., J^(H)]`` (0-based unit indices).
+    """
+    Ws = [np.asarray(W) for W in net.unpack(theta)]
+    pre = net.preactivations(theta, X)
+    H, d_y = net.H, net.d_y
+    upper = list(range(d_y))
+    sets: list[list[int]] = []
+    for l in range(H, t, -1):
+        names = net.activations[l - 1]
+        linear = [k for k, n in enumerate(names)
+                  if n == "identity" or (n == "relu" and np.min(pre[l - 1][k]) > margin)]
+        if l <= H - 1:
+            outside = [i for i in range(net.widths[l + 1]) if i not in upper]
+            linear = [j for j in linear if not np.any(Ws[l][outside, j] != 0.0)]
+        if len(linear) < d_y:
+            return None, f"layer {l} has {len(linear)} admissible linear units < d_y = {d_y}"
+        sets.insert(0, linear)
+        upper = linear
+    return sets, "ok"
+
+
+def feedforward_perturbation_set(net: Feedforward, theta: np.ndarray, t: int,
+                                 sets: Sequence[Sequence[int]] | None
+                                 ) -> tuple[list[np.ndarray], dict]:
+    """The set S of the proof of Theorem 4 (Appendix A.5) for the layers it needs.
+
+    With A^(l) = W^(l)[J^(l), J^(l-1)] and P_l = A^(H+1) ... A^(l+2): where every P_l
+    (t <= l <= H) has rank d_y, S = {0}. Where A^(H+1) = P_(H-1) is singular, S adds the
+    perturbations of the linear rows R^(H) = W^(H)[J^(H), :] by a e_j^T, a in Null(A^(H+1))
+    (recipe 3 with l = H-1, l* = H+2). A singular P_l with l <= H-2 needs the longer chains of
+    the proof, which are not built here: ``info["complete"]`` is then False.
+    """
+    Ws = [np.asarray(W) for W in net.unpack(theta)]
+    H, d_y = net.H, net.d_y
+    S = [np.zeros(net.d_theta)]
+    info: dict = {"complete": True, "singular_levels": []}
+    if sets is None:
+        info.update(complete=False, branch="no partial linear structure: S = {0}")
+        return S, info
+    J = {l: list(sets[l - t - 1]) for l in range(t + 1, H + 1)}
+    J[H + 1] = list(range(d_y))
+    P = np.eye(d_y)
+    for l in range(H - 1, t - 1, -1):
+        P = P @ Ws[l + 1][np.ix_(J[l + 2], J[l + 1])]
+        if np.linalg.matrix_rank(P) < d_y:
+            info["singular_levels"].append(l)
+    if H - 1 in info["singular_levels"]:
+        A = Ws[H][:, J[H]]
+        _, s, Vt = np.linalg.svd(A)
+        a = Vt[-1]
+        off = net.offsets()
+        for j in range(net.widths[H - 1]):
+            E = np.zeros((net.widths[H], net.widths[H - 1]))
+            E[J[H], j] = a
+            v = np.zeros(net.d_theta)
+            v[off[H - 1]:off[H]] = E.ravel()
+            S.append(v)
+    if any(l <= H - 2 for l in info["singular_levels"]):
+        info["complete"] = False
+    info["branch"] = ("S = {0}" if len(S) == 1 else
+                      "A^(H+1) singular: S = {0} u {R^(H) += eps a e_j^T, a in Null(A^(H+1))}")
+    return S, info
+
+
+@dataclasses.dataclass
+class PGBComparison:
+    """Both sides of eq. (4.2) / Theorem 4 at theta, with the data that explain them.
+
+    ``features[name]`` holds, per feature set: ``infimum`` (the basis-model least squares),
+    ``sigma_min`` / ``sigma_max`` (retained singular values of the whitened feature columns),
+    ``coef_norm`` (||C||_2 for the minimum-norm C with J_S C = F in the whitened metric),
+    ``residual_J`` / ``residual_JS`` (largest relative distance of a feature column from
+    range J(theta) / range J_S).
+    """
+
+    loss: float
+    pgb_infimum: float
+    max_output_change: float
+    max_norm_S: float
+    grad_at_S: list[float]
+    sigma_min_JS: float
+    sigma_max_JS: float
+    rank_JS: int
+    target_norm: float
+    rows: int
+    features: dict
+
+    def as_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+def _range_residual(basis: np.ndarray, cols: np.ndarray) -> float:
+    """max over columns of ||(I - P) c|| / ||c|| for P the projector onto span(basis)."""
+    res = cols - basis @ (basis.T @ cols)
+    norms = np.maximum(np.linalg.norm(cols, axis=0), np.finfo(float).tiny)
+    return float(np.max(np.linalg.norm(res, axis=0) / norms)) if cols.size else 0.0
+
+
+def _truncated_svd(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    U, s, Vt = np.linalg.svd(M, full_matrices=False)
+    r = int(np.sum(s > max(M.shape) * 2 * unit_roundoff() * (s[0] if s.size else 0.0)))
+    return U[:, :r], s[:r], Vt[:r]
+
+
+def pgb_comparison(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                   lam: np.ndarray, S: Sequence[np.ndarray], eps: float,
+                   feature_sets: dict[str, np.ndarray]) -> PGBComparison:
+    """L(theta) beside inf over the PGB-plus-basis model of eq. (4.2) (and of Theorem 4):
+
+    inf_{alpha, c} sum_i lambda_i || tilde f_theta(x_i; alpha, eps, S) + c phi(x_i) - y_i ||^2,
+
+    a weighted least squares over the columns of [J_S, e_k (x) phi] with phi the first feature
+    set; for every feature set the basis-model infimum alone; how much S moves the outputs;
+    the gradients at theta + eps S_j; where the feature columns sit relative to range J(theta)
+    and range J_S.
+    """
+    d_y, _ = Y.shape
+    y = Y.T.ravel()
+    w = np.repeat(np.asarray(lam, dtype=np.float64), d_y)
+    sw = np.sqrt(w)
+    L = squared_objective(outputs, X, Y, lam)
+    f0 = np.asarray(outputs(theta, X))
+    grad = autograd.grad(L)
+    blocks, changes, grads = [], [], []
+    for v in S:
+        th = theta + eps * v
+        blocks.append(stacked_jacobian(outputs, th, X))
+        changes.append(float(np.max(np.abs(np.asarray(outputs(th, X)) - f0))))
+        grads.append(float(np.linalg.norm(grad(th))))
+    JS = np.hstack(blocks)
+    UJ, sJ, VtJ = _truncated_svd(sw[:, None] * JS)
+    U0, _, _ = _truncated_svd(sw[:, None] * blocks[0])
+    feats = {}
+    for name, Phi in feature_sets.items():
+        F = feature_columns(Phi, d_y)
+        Fh = sw[:, None] * F
+        ls = least_squares_value(F, y, w)
+        C = VtJ.T @ ((UJ.T @ Fh) / sJ[:, None])
+        feats[name] = {
+            "infimum": ls["value"], "sigma_min": ls["sigma_min"], "sigma_max": ls["sigma_max"],
+            "coef_norm": float(np.linalg.norm(C, 2)) if C.size else 0.0,
+            "residual_J": _range_residual(U0, Fh), "residual_JS": _range_residual(UJ, Fh),
+        }
+    first = next(iter(feature_sets.values()))
+    full = least_squares_value(np.hstack([JS, feature_columns(first, d_y)]), y, w)
+    return PGBComparison(
+        loss=float(L(theta)), pgb_infimum=full["value"], max_output_change=max(changes),
+        max_norm_S=float(max(np.linalg.norm(v) for v in S)), grad_at_S=grads,
+        sigma_min_JS=float(sJ[-1]) if sJ.size else 0.0,
+        sigma_max_JS=float(sJ[0]) if sJ.size else 0.0, rank_JS=int(sJ.size),
+        target_norm=full["target_norm"], rows=JS.shape[0], features=feats,
+    )
