@@ -1,4 +1,4 @@
-"""Test configuration: Hypothesis profiles, the backend header, the ``xp`` fixture."""
+"""Test configuration: Hypothesis profiles and a header naming the numerical stack."""
 
 from __future__ import annotations
 

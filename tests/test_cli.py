@@ -113,3 +113,12 @@ def test_replay_corrupt_ledger(tmp_path, capsys):
     path = write(tmp_path, "[]", "ledger.json")
     assert main(["replay", path, "toy.amgm"]) == 2
     assert "not a ledger" in capsys.readouterr().err
+
+
+def test_bench_options_reach_the_bench(monkeypatch):
+    import checks.bench
+
+    seen = []
+    monkeypatch.setattr(checks.bench, "main", lambda argv: seen.append(list(argv)) or 0)
+    assert main(["bench", "--quick"]) == 0
+    assert seen and "--quick" in seen[0]

@@ -89,3 +89,33 @@ def test_hadamard_gram_equals_phi_phiT(seed, n, m1, m2):
 def test_hadamard_gram_rejects_mismatched_rows():
     with pytest.raises(ValueError, match="rows"):
         hadamard_gram(np.ones((3, 2)), np.ones((4, 2)))
+
+
+def test_blocked_hadamard_gram_is_the_same_product():
+    rng = np.random.default_rng(9)
+    Z, S = rng.standard_normal((50, 3)), rng.uniform(size=(50, 7))
+    full = hadamard_gram(Z, S)
+    # the strips go through different BLAS kernels: equal up to gamma_(m1 + m2) rounding
+    assert np.max(np.abs(hadamard_gram(Z, S, block_rows=8) - full)) <= 4 * gamma(10) * np.max(full)
+
+
+def test_bench_smoke_prints_the_summary_json(capsys):
+    """``python -m checks bench`` at toy sizes: the last line is one JSON object with the keys
+    issue 10 names, and every method pair agrees."""
+    import json
+
+    from checks.bench import main
+
+    argv = ["--quick", "--gram-n", "4", "--autograd-n", "4", "--rank-n", "20"]
+    assert main([*argv, "--small-autograd-n", "5", "--no-jax"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    for key in (
+        "gram_speedup_vs_formed_jacobian",
+        "jacobian_speedup_vs_autograd",
+        "jacobian_ratio_to_jax",
+        "hadamard_rank_speedup_vs_svd",
+        "max_relative_disagreement",
+    ):
+        assert key in summary
+    assert summary["max_relative_disagreement"] < 1e-12
+    assert summary["rank_decisions_agree"] is True

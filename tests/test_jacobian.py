@@ -135,3 +135,15 @@ def test_activation_derivatives_match_autograd(name):
     np.testing.assert_allclose(act.d1(x), g1(x), rtol=tol, atol=tol)
     np.testing.assert_allclose(act.d2(x), g2(x), rtol=tol, atol=tol)
     np.testing.assert_allclose(act.analytic(x + 0j).real, act.value(x), rtol=tol, atol=tol)
+
+
+def test_out_buffer_is_reused_and_checked():
+    rng = np.random.default_rng(4)
+    net = Feedforward([2, 5, 3, 2], ["softplus", "relu"])
+    theta, X = net.init(rng), rng.standard_normal((4, 2))
+    buf = np.full((8, net.n_params()), np.nan)
+    J = jacobian(net, theta, X, out=buf)
+    assert J.base is buf or np.shares_memory(J, buf)
+    np.testing.assert_array_equal(buf, jacobian(net, theta, X))
+    with pytest.raises(ValueError, match="out must be"):
+        jacobian(net, theta, X, out=np.empty((8, net.n_params() + 1)))

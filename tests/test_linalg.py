@@ -169,3 +169,21 @@ def test_membership_arguments():
     with pytest.raises(ValueError, match="entries"):
         in_column_space(np.ones(3), J=np.eye(2))
     assert in_column_space(np.zeros(2), J=np.eye(2)).member is True
+
+
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_positive_definite_in_place_agrees(order):
+    rng = np.random.default_rng(8)
+    Q = _orthogonal(rng, 7)
+    for lam_min, expected in ((1e-3, True), (-1e-3, None), (0.0, None)):
+        M = np.asarray((Q * np.r_[lam_min, np.ones(6)]) @ Q.T, order=order)
+        M = 0.5 * (M + M.T)
+        assert positive_definite(M.copy(order=order), overwrite=True).value is expected
+        assert positive_definite(M).value is (expected if lam_min >= 0 else False)
+
+
+def test_float32_input_is_decided_in_float64():
+    M = np.diag([1.0, 1e-9]).astype(np.float32)
+    assert positive_definite(M).value is True
+    assert certified_rank_gram(M).rank == 2
+    assert certified_rank(M).threshold == pytest.approx(10 * 2 * U * 1.0)

@@ -100,15 +100,26 @@ def gram_from_jacobian(J: Any, weights: Any = None) -> Any:
     return (J * weights[None, :]) @ J.T
 
 
-def hadamard_gram(Z: Any, S: Any) -> Any:
+def hadamard_gram(Z: Any, S: Any, *, block_rows: int | None = None) -> Any:
     """``phi phi^T = (Z Z^T) o (S S^T)`` for ``phi_i = s_i (x) z_i`` (k22 §3.3, Definition of
     ``phi``: row ``i`` is ``[s_{i1} z_i^T, ..., s_{i m_H} z_i^T]`` with ``s_{ik} =
     sigma~(z_i^T q_{*k})``), without forming the ``n x m_H m_{H-1}`` matrix ``phi``.
 
-    ``Z`` is ``n x m_{H-1}`` (rows ``z_i``), ``S`` is ``n x m_H`` (rows ``s_i``)."""
+    ``Z`` is ``n x m_{H-1}`` (rows ``z_i``), ``S`` is ``n x m_H`` (rows ``s_i``). For large ``n``
+    the product is taken ``block_rows`` rows at a time (default 2048 once ``n > 4096``), so the
+    peak memory is one ``n x n`` matrix plus a ``block_rows x n`` strip."""
     if Z.shape[0] != S.shape[0]:
         raise ValueError(f"Z and S need the same number of rows, got {Z.shape[0]} and {S.shape[0]}")
-    return (Z @ Z.T) * (S @ S.T)
+    n = Z.shape[0]
+    if block_rows is None:
+        block_rows = n if n <= 4096 else 2048
+    if block_rows >= n:
+        return (Z @ Z.T) * (S @ S.T)
+    M = Z @ Z.T
+    for start in range(0, n, block_rows):
+        stop = min(start + block_rows, n)
+        M[start:stop] *= S[start:stop] @ S.T
+    return M
 
 
 def row_kron(S: Any, Z: Any) -> Any:
