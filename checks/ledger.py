@@ -75,7 +75,6 @@ def environment(profile: Profile, backend: str = "numpy") -> dict[str, Any]:
         "git_dirty": bool(dirty) if dirty is not None else None,
         "profile": profile.name,
         "seed": profile.seed,
-        "derandomize": profile.derandomize,
     }
 
 

@@ -1,8 +1,9 @@
 """Run profiles: how many Hypothesis examples per claim and control, and whether to derandomise.
 
-``ci`` is derandomised (the same examples on every machine) and takes minutes; ``dev`` is a
-random, slightly larger run for local work; ``thorough`` takes about an hour and is where
-``hypothesis.target`` has enough examples to search for tightness.
+Every profile draws from explicit seeds (:func:`checks.runner.stream_seed`), so a run is
+reproducible from its profile and ``seed``; ``--seed`` gives a fresh but replayable draw.
+``ci`` takes minutes; ``dev`` is slightly larger, for local work; ``thorough`` takes about an
+hour and is where ``hypothesis.target`` has enough examples to search for tightness.
 """
 
 from __future__ import annotations
@@ -17,14 +18,13 @@ class Profile:
     name: str
     max_examples: int
     control_examples: int
-    derandomize: bool
     seed: int = 20170101
 
 
 PROFILES = {
-    "ci": Profile("ci", max_examples=20, control_examples=30, derandomize=True),
-    "dev": Profile("dev", max_examples=50, control_examples=60, derandomize=False),
-    "thorough": Profile("thorough", max_examples=1000, control_examples=300, derandomize=False),
+    "ci": Profile("ci", max_examples=20, control_examples=30),
+    "dev": Profile("dev", max_examples=50, control_examples=60),
+    "thorough": Profile("thorough", max_examples=1000, control_examples=300),
 }
 
 

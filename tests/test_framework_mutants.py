@@ -374,10 +374,10 @@ def test_environment_fields(monkeypatch):
     assert env["platform"] == platform.platform() and env["machine"] == platform.machine()
     assert env["cpu"] == (platform.processor() or platform.machine())
     assert env["packages"] == {"numpy": metadata.version("numpy")}
-    assert (env["profile"], env["seed"], env["derandomize"], env["backend"]) == (
-        "ci", get_profile("ci").seed, True, "numpy")
+    assert (env["profile"], env["seed"], env["backend"]) == (
+        "ci", get_profile("ci").seed, "numpy")
     assert set(env) == {"python", "platform", "machine", "cpu", "gpu", "backend", "packages",
-                        "git_commit", "git_dirty", "profile", "seed", "derandomize"}
+                        "git_commit", "git_dirty", "profile", "seed"}
 
 
 @needs_git
@@ -694,12 +694,12 @@ def test_settings_of_a_run():
     from checks.runner import _settings
 
     s = _settings(get_profile("ci"), 5, False)
-    assert (s.max_examples, s.derandomize, s.deadline, s.database) == (5, True, None, None)
+    assert (s.max_examples, s.deadline, s.database) == (5, None, None)
     assert tuple(s.phases) == (Phase.explicit, Phase.reuse, Phase.generate)
     assert set(s.suppress_health_check) == set(HealthCheck)
     assert s.print_blob is False and s.verbosity == hypothesis.Verbosity.quiet
     t = _settings(get_profile("dev"), 9, True)
-    assert t.derandomize is False and Phase.target in t.phases and t.max_examples == 9
+    assert Phase.target in t.phases and t.max_examples == 9
 
 
 def test_random_profiles_are_seeded():
@@ -806,7 +806,7 @@ def test_settings_do_not_inherit_the_loaded_profile():
                                database=InMemoryExampleDatabase())
     hsettings.load_profile("reliab-noisy")
     try:
-        s = _settings(get_profile("dev"), 5, False)  # not derandomised: a database could apply
+        s = _settings(get_profile("dev"), 5, False)
     finally:
         hsettings.load_profile(current)
     assert s.deadline is None and s.database is None and s.print_blob is False
@@ -817,8 +817,9 @@ def _recording_drive(monkeypatch):
 
     calls = []
 
-    def drive(strategy, profile, n, on_instance, targeting):
-        calls.append({"targeting": targeting, "on_instance": on_instance, "n": n})
+    def drive(strategy, profile, n, on_instance, targeting, label):
+        calls.append({"targeting": targeting, "on_instance": on_instance, "n": n,
+                      "label": label})
 
     monkeypatch.setattr(runner, "_drive", drive)
     return calls

@@ -8,14 +8,13 @@ must survive the JSON round trip.
 
 from __future__ import annotations
 
-import json
-
 import autograd
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
 from checks.inputs import BadInput
@@ -257,9 +256,7 @@ def test_json_round_trip(claim):
     strat = next(iter(sample_instances(claim.strategy("ci"), CI, 1)))
     control = claim.controls[0]
     for inst, drop in ((strat, None), (control.fixed_instances()[0], control.drops)):
-        params = json.loads(json.dumps(to_jsonable(inst)))
-        again = claim.parse(params)
-        assert claim.check(again, drop=drop).status is claim.check(inst, drop=drop).status
+        assert_json_round_trip(claim, inst, drop)
 
 
 @pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)

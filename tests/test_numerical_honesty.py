@@ -486,7 +486,7 @@ def test_j19_ill_conditioned(cid, build):
 # ------------------------------------------------------------------ k19 and k22
 
 def _drawn(cid: str) -> dict:
-    """The first instance the claim's own ``ci`` strategy draws (derandomised, so fixed)."""
+    """The first instance the claim's own ``ci`` strategy draws (seeded, so fixed)."""
     from checks.profiles import get_profile
     from checks.runner import sample_instances
 

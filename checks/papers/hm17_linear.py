@@ -28,6 +28,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrices, matrix, real, require, vector
+from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import hm17_linear as strat
 from theory.constructions import hm17_factorisation as fac
@@ -192,8 +193,9 @@ CLAIM_2_3 = Claim(
     ],
     controls=[Control(
         "centred covariance", drops="Sigma second moment",
-        description="Sigma replaced by the centred covariance Cov(x) while E[x] != 0: the "
-        "formula misses ||E E[x]||^2 and the exact expectation disagrees",
+        description=r"$\Sigma$ replaced by the centred covariance $\operatorname{Cov}(x)$ while "
+        r"$\mathbb E[x]\ne0$: the formula misses $\|E\,\mathbb E[x]\|^2$ and the exact "
+        "expectation disagrees",
         instances=lambda: [{
             "R": np.array([[1.0, 0.5], [-0.3, 0.8]]), "Sigma": np.array([[1.0, 0.2], [0.2, 0.5]]),
             "A": [np.array([[0.1, 0.0], [0.2, -0.1]]), np.array([[0.0, 0.3], [0.0, 0.1]])],
@@ -201,13 +203,13 @@ CLAIM_2_3 = Claim(
             "seed": 0,
         }],
     )],
-    decides="Exact tier: a finite x-distribution with the instance's mean and covariance, the "
+    decides="Exact tier: a finite $x$-distribution with the instance's mean and covariance, the "
     "Gaussian noise integrated analytically, outputs from the layer recursion; equal to the "
     "formula within a rounding bound. Monte Carlo tier (20 000 seeded samples): within 5 "
     "standard errors. Either failing is a violation.",
-    errata=["The paper calls Sigma the covariance of x but defines it as E[xx^T]; only the "
-            "second moment enters (checked with non-centred x). C = E||xi||^2 = d is not named "
-            "in the paper."],
+    errata=[r"The paper calls $\Sigma$ the covariance of $x$ but defines it as "
+            r"$\mathbb E[xx^\top]$; only the second moment enters (checked with non-centred $x$). "
+            r"$C=\mathbb E\|\xi\|^2=d$ is not named in the paper."],
     size=_size, tightness=False, max_examples={"ci": 15},
 )
 
@@ -219,11 +221,7 @@ FD_STEP = 2.0 ** -3
 
 def _parse_lemma24(params: Mapping[str, Any]) -> dict[str, Any]:
     inst = _parse_model(params)
-    reading = params.get("reading", "lemma")
-    if reading not in lr.GRADIENT_READINGS:
-        raise BadInput(f"reading: expected one of {', '.join(lr.GRADIENT_READINGS)}, "
-                       f"got {reading!r}")
-    inst["reading"] = reading
+    inst["reading"] = choice(params, "reading", lr.GRADIENT_READINGS, default="lemma")
     return inst
 
 
@@ -303,30 +301,31 @@ CLAIM_LEMMA_2_4 = Claim(
     ],
     controls=[
         Control("non-symmetric Sigma", drops="Sigma symmetric",
-                description="with Sigma != Sigma^T the gradient of tr(E Sigma E^T) is "
-                "P^T E (Sigma + Sigma^T) P^T, not 2 P^T E Sigma P^T",
+                description=r"with $\Sigma\ne\Sigma^\top$ the gradient of "
+                r"$\operatorname{tr}(E\Sigma E^\top)$ is $P^\top E(\Sigma+\Sigma^\top)P^\top$, "
+                r"not $2P^\top E\Sigma P^\top$",
                 instances=lambda: [dict(_lemma_control_base(),
                                         Sigma=np.array([[1.0, 0.9, 0.0], [-0.9, 1.0, 0.0],
                                                         [0.0, 0.0, 1.0]]))]),
         Control("appendix per-factor transposes", drops="reading",
                 description="App. A.2 read with per-factor transposes in descending order "
-                "(catalogue control (a)); ell = 4 so the orders differ",
+                r"(catalogue control (a)); $\ell=4$ so the orders differ",
                 instances=lambda: [dict(_lemma_control_base(), reading="descending-per-factor")]),
-        Control("no transposes", drops="reading", description="2 P_{>i} E Sigma P_{<i} "
+        Control("no transposes", drops="reading", description=r"$2P_{>i}E\Sigma P_{<i}$ "
                 "(catalogue control (b))",
                 instances=lambda: [dict(_lemma_control_base(), reading="no-transpose")]),
-        Control("Sigma^{1/2}", drops="reading", description="Sigma^{1/2} in place of Sigma "
+        Control("Sigma^{1/2}", drops="reading", description=r"$\Sigma^{1/2}$ in place of $\Sigma$ "
                 "(catalogue control (c))",
                 instances=lambda: [dict(_lemma_control_base(), reading="sqrt-sigma")]),
     ],
     decides="Closed form against central differences of the closed-form risk (exact up to "
-    "rounding, since f is quadratic along each entry); autograd agrees in the tests.",
+    "rounding, since $f$ is quadratic along each entry); autograd agrees in the tests.",
     errata=["Lemma 2.4 / App. A.2: the seed's appendix lists the factors as "
-            "(I+A_l)...(I+A_{j+1}) E Sigma (I+A_{j-1})...(I+A_1) with its transposes lost; it "
-            "is right only with the transpose on each whole partial product, "
-            "P_{>j}^T E Sigma P_{<j}^T (ascending order once expanded). Read with per-factor "
-            "transposes it is wrong (control 'appendix per-factor transposes'). The factor is "
-            "Sigma, not Sigma^{1/2}."],
+            r"$(I+A_\ell)\cdots(I+A_{j+1})\,E\Sigma\,(I+A_{j-1})\cdots(I+A_1)$ with its "
+            "transposes lost; it is right only with the transpose on each whole partial product, "
+            r"$P_{>j}^\top E\Sigma P_{<j}^\top$ (ascending order once expanded). Read with "
+            "per-factor transposes it is wrong (control 'appendix per-factor transposes'). The "
+            r"factor is $\Sigma$, not $\Sigma^{1/2}$."],
     size=_size, tightness=False, max_examples={"ci": 12},
 )
 
@@ -429,19 +428,20 @@ CLAIM_EQ_2_3 = Claim(
     hypotheses=_ball_hypotheses(),
     controls=[Control(
         "outside the ball", drops="A in B_tau",
-        description="tau = 0.5 but A_i = -0.9 I (ell = 3): the gradient carries (0.1)^{2ell-2}, "
-        "far below the bound computed with tau = 0.5",
+        description=r"$\tau=0.5$ but $A_i=-0.9I$ ($\ell=3$): the gradient carries "
+        r"$(0.1)^{2\ell-2}$, far below the bound computed with $\tau=0.5$",
         instances=lambda: [_minus_identity(2, 3, -0.9, 0.5, np.array([[1.0, 0.3], [0.2, 2.0]]))],
     )],
-    decides="Both sides from the closed forms (Lemma 2.4, Claim 2.3) with tau replaced by "
-    "min(tau, |||A|||) (the strongest admissible radius); '>=' within a rounding bound "
-    "scaled by the conditioning of Sigma and of the partial products.",
-    errata=["eq. (2.3) proof: the line 2 prod sigma_min(I+A_j) sigma_min(Sigma) ||E||_F does "
-            "not imply the next line 2(1-tau)^{l-1} sigma_min(Sigma^{1/2}) ||E Sigma^{1/2}||_F "
-            "(that would need sigma_min(Sigma)||E||_F >= sigma_min(Sigma^{1/2})||E "
-            "Sigma^{1/2}||_F, false in general); the bound is true via Claim C.2 applied to "
-            "||E Sigma||_F = ||(E Sigma^{1/2}) Sigma^{1/2}||_F. The exponent is 2l-2 and the "
-            "bound is tight (equality at A_i = -tau I with E Sigma = sigma_min(Sigma) E)."],
+    decides=r"Both sides from the closed forms (Lemma 2.4, Claim 2.3) with $\tau$ replaced by "
+    r"$\min(\tau,|||A|||)$ (the strongest admissible radius); $\ge$ within a rounding bound "
+    r"scaled by the conditioning of $\Sigma$ and of the partial products.",
+    errata=[r"eq. (2.3) proof: the line $2\prod_j\sigma_{\min}(I+A_j)\,\sigma_{\min}(\Sigma)\,"
+            r"\|E\|_F$ does not imply the next line $2(1-\tau)^{\ell-1}\sigma_{\min}(\Sigma^{1/2})"
+            r"\,\|E\Sigma^{1/2}\|_F$ (that would need $\sigma_{\min}(\Sigma)\|E\|_F\ge"
+            r"\sigma_{\min}(\Sigma^{1/2})\|E\Sigma^{1/2}\|_F$, false in general); the bound is "
+            r"true via Claim C.2 applied to $\|E\Sigma\|_F=\|(E\Sigma^{1/2})\Sigma^{1/2}\|_F$. "
+            r"The exponent is $2\ell-2$ and the bound is tight (equality at $A_i=-\tau I$ with "
+            r"$E\Sigma=\sigma_{\min}(\Sigma)E$)."],
     size=_size, max_examples={"ci": 25},
 )
 
@@ -486,16 +486,16 @@ CLAIM_THM_2_2 = Claim(
     hypotheses=_ball_hypotheses(),
     controls=[Control(
         "tau = 1", drops="tau<1",
-        description="tau = 1 with A_i = -I (ell = 3): every slice gradient has a zero factor, "
-        "so grad f = 0 exactly, while f - C_opt = ||R Sigma^{1/2}||_F^2 > 0",
+        description=r"$\tau=1$ with $A_i=-I$ ($\ell=3$): every slice gradient has a zero "
+        r"factor, so $\nabla f=0$ exactly, while $f-C_{\mathrm{opt}}=\|R\Sigma^{1/2}\|_F^2>0$",
         instances=lambda: [_minus_identity(2, 3, -1.0, 1.0, np.array([[1.0, 0.3], [0.2, 2.0]]))],
     )],
     decides="Quantitative form (eq. (2.3) rearranged) near minimisers and in the ball; where "
-    "its coefficient vanishes (tau = 1, ell >= 2), directly: gradient zero to rounding and "
-    "f - C_opt above rounding is a bad critical point.",
-    errata=["§1.1 says the gradient vanishes only when f(A) = 0; the correct value is "
-            "C_opt = d (the noise floor), as Theorem 2.2 states. Neither Sigma > 0 nor "
-            "det R > 0 is needed."],
+    r"its coefficient vanishes ($\tau=1$, $\ell\ge2$), directly: gradient zero to rounding "
+    r"and $f-C_{\mathrm{opt}}$ above rounding is a bad critical point.",
+    errata=["§1.1 says the gradient vanishes only when $f(A)=0$; the correct value is "
+            r"$C_{\mathrm{opt}}=d$ (the noise floor), as Theorem 2.2 states. Neither "
+            r"$\Sigma\succ0$ nor $\det R>0$ is needed."],
     size=_size, max_examples={"ci": 20},
 )
 
@@ -547,14 +547,15 @@ CLAIM_REM_1_1 = Claim(
     ],
     controls=[Control(
         "depth one", drops="depth>=2",
-        description="ell = 1: g(W_1) is a convex quadratic and W_1 = 0 has gradient "
-        "-2 R Sigma != 0, so it is not critical: the phenomenon needs depth",
+        description=r"$\ell=1$: $g(W_1)$ is a convex quadratic and $W_1=0$ has gradient "
+        r"$-2R\Sigma\ne0$, so it is not critical: the phenomenon needs depth",
         instances=lambda: [{"R": np.array([[1.0, 0.3], [0.2, 2.0]]), "Sigma": np.eye(2),
                             "ell": 1}],
     )],
-    decides="Certified: for ell >= 2 every gradient slice contains an exactly zero product; "
-    "the gap is computed in closed form. The residual parameterisation puts this point at "
-    "A_i = -I, outside every B_tau with tau < 1 (contrast with Theorem 2.2).",
+    decides=r"Certified: for $\ell\ge2$ every gradient slice contains an exactly zero "
+    "product; the gap is computed in closed form. The residual parameterisation puts this "
+    r"point at $A_i=-I$, outside every $\mathcal B_\tau$ with $\tau<1$ (contrast with "
+    "Theorem 2.2).",
     errata=["Stated in words only in §1.1."],
     size=_size, tightness=False, max_examples={"ci": 10},
 )
@@ -671,12 +672,14 @@ def _thm21_ratio_series(profile: str) -> dict[str, Any]:
               "trivial": "trivial A_1 = R - I", "lower": "lower bound (any factorisation)"}
     worst = max(v for v in series["paper"] if v is not None)
     return {
-        "title": "Theorem 2.1: |||A||| / ((4 pi + 3 gamma)/ell) for R = -diag(2, 1, 0.7, 0.5) V^T",
+        "title": r"Theorem 2.1: $|||A|||/((4\pi+3\gamma)/\ell)$ for "
+                 r"$R=-\operatorname{diag}(2,1,0.7,0.5)V^\top$",
         "xlabel": "depth ell", "ylabel": "ratio to the bound",
         "series": [{"label": labels[k],
                     "x": [x for x, y in zip(xs, v, strict=True) if y is not None],
                     "y": [y for y in v if y is not None]} for k, v in series.items()],
-        "paper": "Theorem 2.1: a factorisation with ratio <= 1 exists for every ell >= 3 gamma",
+        "paper": r"Theorem 2.1: a factorisation with ratio $\le1$ exists for every "
+                 r"$\ell\ge3\gamma$",
         "ours": f"paper's integer recipe up to {worst:.3f}x the bound on this target; merged "
         f"construction up to {max(v for v in series['merged'] if v is not None):.3f}x",
     }
@@ -699,10 +702,10 @@ def _thm21_recipe_table(profile: str) -> dict[str, Any]:
     rows = [[name, len(v), float(np.median(v)), float(np.max(v)),
              sum(x > 1.0 for x in v)] for name, v in ratios.items() if v]
     return {
-        "title": "Theorem 2.1: ratio |||A||| / ((4 pi + 3 gamma)/ell) by construction",
+        "title": r"Theorem 2.1: ratio $|||A|||/((4\pi+3\gamma)/\ell)$ by construction",
         "table": {"columns": ["construction", "instances", "median ratio", "max ratio",
                               "instances above the bound"], "rows": rows},
-        "paper": "the recipe of App. A meets the bound (4 pi + 3 gamma)/ell",
+        "paper": r"the recipe of App. A meets the bound $(4\pi+3\gamma)/\ell$",
         "ours": "; ".join(f"{row[0]}: max ratio {row[3]:.3f}, {row[4]}/{row[1]} above the "
                           "bound" for row in rows),
     }
@@ -723,41 +726,42 @@ CLAIM_THM_2_1 = Claim(
     ],
     controls=[
         Control("det R < 0", drops="det R > 0",
-                description="R = diag(-1, 1, 1), ell = 20 > 4 pi + 3 gamma: every product with "
-                "|||A||| < 1 has det > 0 (the path t -> prod(I + tA_i) stays invertible), so "
-                "no factorisation meets the bound < 1",
+                description=r"$R=\operatorname{diag}(-1,1,1)$, $\ell=20>4\pi+3\gamma$: every "
+                r"product with $|||A|||<1$ has $\det>0$ (the path $t\mapsto\prod_i(I+tA_i)$ "
+                r"stays invertible), so no factorisation meets the bound $<1$",
                 instances=lambda: [{"R": np.diag([-1.0, 1.0, 1.0]), "ell": 20}]),
         Control("ell < 3 gamma", drops="ell >= 3 gamma",
-                description="R = e^10 I, ell = 2: every factorisation has |||A||| >= e^5 - 1 "
-                "~ 147.4 > (4 pi + 30)/2 ~ 21.3",
+                description=r"$R=e^{10}I$, $\ell=2$: every factorisation has "
+                r"$|||A|||\ge e^5-1\approx147.4>(4\pi+30)/2\approx21.3$",
                 instances=lambda: [{"R": math.exp(10.0) * np.eye(2), "ell": 2}]),
     ],
     reproductions=[Reproduction(
-        "ratio vs depth", "Achieved |||A||| over the bound against ell for a target whose left "
-        "singular factor is -I (the T(pi) branch), for the paper's recipe, the merged "
+        "ratio vs depth", r"Achieved $|||A|||$ over the bound against $\ell$ for a target "
+        r"whose left singular factor is $-I$ (the $T(\pi)$ branch), for the paper's recipe, the "
+        "merged "
         "construction and the trivial factorisation, with the lower bound",
         _thm21_ratio_series),
         Reproduction(
             "recipe vs construction", "Over the claim's strategy (stress family included): "
-            "the paper's recipe with the best integer split (ell = 4q + p) against the merged "
-            "construction (ell = 2q + p) and the trivial factorisation", _thm21_recipe_table)],
+            r"the paper's recipe with the best integer split ($\ell=4q+p$) against the merged "
+            r"construction ($\ell=2q+p$) and the trivial factorisation", _thm21_recipe_table)],
     decides="Holds when a certified construction (product equal to R within a rounding bound) "
     "meets the bound; violated when the lower bound on every factorisation exceeds it (or "
-    "det R < 0 with a bound < 1); otherwise inconclusive. The paper's recipe ratio "
+    r"$\det R<0$ with a bound $<1$); otherwise inconclusive. The paper's recipe ratio "
     "(paper_recipe_ratio) and the merged construction's (construction_ratio) are recorded.",
     errata=[
-        "Thm 2.1 recipe (App. A): p and q must be integers; with the best integer q the "
-        "printed recipe ell = 4q + p can exceed (4 pi + 3 gamma)/ell: 1.19x in the catalogue, "
-        "up to 1.33x here (R = -diag(1.05, 1), ell = 12: q = 2, p = 4 forced, 2 sin(pi/4) = 1.41 "
-        "against a bound of 1.06; diagnostics paper_recipe_ratio). The statement survives: W_j "
-        "and W'_j act on orthogonal blocks and merge, ell = 2q + p, within about 0.66x "
-        "(construction_ratio; the catalogue saw 0.64x).",
-        "Thm 2.1 proof: the bound |e^x - 1| <= 3|x| needs p >= gamma, which ell >= 3 gamma does "
-        "not imply for gamma < 2.1; it holds for x <= 1.9 and the trivial factorisation covers "
-        "the rest. 'using (A.3) and (2.3)' should read '(A.3) and (A.4)'.",
-        "In the printed assignment of the A_i the transposes/primes are lost and the groups are "
-        "listed in reverse order; the placement used here is U on top (A_ell first), K^{1/p} in "
-        "the middle, V^T at the bottom (A_1 meets the input first).",
+        "Thm 2.1 recipe (App. A): $p$ and $q$ must be integers; with the best integer $q$ the "
+        r"printed recipe $\ell=4q+p$ can exceed $(4\pi+3\gamma)/\ell$: 1.19x in the catalogue, "
+        r"up to 1.33x here ($R=-\operatorname{diag}(1.05,1)$, $\ell=12$: $q=2$, $p=4$ forced, "
+        r"$2\sin(\pi/4)=1.41$ against a bound of 1.06; diagnostics paper_recipe_ratio). The "
+        "statement survives: $W_j$ and $W'_j$ act on orthogonal blocks and merge, "
+        r"$\ell=2q+p$, within about 0.66x (construction_ratio; the catalogue saw 0.64x).",
+        r"Thm 2.1 proof: the bound $|e^x-1|\le3|x|$ needs $p\ge\gamma$, which $\ell\ge3\gamma$ "
+        r"does not imply for $\gamma<2.1$; it holds for $x\le1.9$ and the trivial factorisation "
+        "covers the rest. 'using (A.3) and (2.3)' should read '(A.3) and (A.4)'.",
+        "In the printed assignment of the $A_i$ the transposes/primes are lost and the groups "
+        r"are listed in reverse order; the placement used here is $U$ on top ($A_\ell$ first), "
+        r"$K^{1/p}$ in the middle, $V^\top$ at the bottom ($A_1$ meets the input first).",
     ],
     size=_size, max_examples={"ci": 20},
 )
@@ -814,16 +818,17 @@ CLAIM_PSD = Claim(
     ],
     controls=[
         Control("non-symmetric R", drops="R symmetric",
-                description="R = [[1, 1], [0, 1]] (det 1, not symmetric), ell = 4: "
-                "U diag(s^{1/ell}) V^T is not an ell-th root, the product misses R",
+                description=r"$R=\begin{pmatrix}1&1\\0&1\end{pmatrix}$ ($\det R=1$, not "
+                r"symmetric), $\ell=4$: $U\operatorname{diag}(s^{1/\ell})V^\top$ is not an "
+                r"$\ell$-th root, the product misses $R$",
                 instances=lambda: [{"R": np.array([[1.0, 1.0], [0.0, 1.0]]), "ell": 4}]),
         Control("ell < 3 gamma", drops="ell >= 3 gamma",
-                description="R = e^10 I, ell = 2: |||A||| = e^5 - 1 ~ 147 > 3 gamma/ell = 15",
+                description=r"$R=e^{10}I$, $\ell=2$: $|||A|||=e^5-1\approx147>3\gamma/\ell=15$",
                 instances=lambda: [{"R": math.exp(10.0) * np.eye(2), "ell": 2}]),
     ],
-    decides="Product certified within a rounding bound; |||A||| <= 3 gamma/ell within a "
+    decides=r"Product certified within a rounding bound; $|||A|||\le3\gamma/\ell$ within a "
     "rounding tolerance.",
-    errata=["The seed writes 'PSD'; positive definiteness is needed (gamma < inf)."],
+    errata=[r"The seed writes 'PSD'; positive definiteness is needed ($\gamma<\infty$)."],
     size=_size, max_examples={"ci": 20},
 )
 
@@ -876,13 +881,15 @@ CLAIM_A_1 = Claim(
     hypotheses=[Hypothesis("Q orthogonal", r"Q^\top Q=I", _orthogonal_Q)],
     controls=[Control(
         "non-orthogonal Q", drops="Q orthogonal",
-        description="Q = diag(2, 1/2) (det 1): a product of rotations and a signature matrix "
+        description=r"$Q=\operatorname{diag}(2,1/2)$ ($\det Q=1$): a product of rotations and "
+        "a signature matrix "
         "is orthogonal, so it cannot equal Q",
         instances=lambda: [{"Q": np.diag([2.0, 0.5]), "q": 3}],
     )],
-    decides="Reconstruction W_1...W_q Lambda = Q and the form of the factors within rounding, "
-    "then max ||W_j - I|| <= pi/q (tight as |theta| -> pi).",
-    errata=["The reflection's sign is lost in the seed ('diag(1,1)'); read diag(-1, 1)."],
+    decides=r"Reconstruction $W_1\cdots W_q\Lambda=Q$ and the form of the factors within "
+    r"rounding, then $\max_j\|W_j-I\|\le\pi/q$ (tight as $|\theta|\to\pi$).",
+    errata=["The reflection's sign is lost in the seed ('diag(1,1)'); read "
+            r"$\operatorname{diag}(-1,1)$."],
     size=lambda i: {"q": float(i["q"])}, max_examples={"ci": 25},
 )
 
@@ -933,13 +940,13 @@ CLAIM_C_1 = Claim(
     hypotheses=[Hypothesis("U normal", r"UU^\top=U^\top U", _normal_U)],
     controls=[Control(
         "Jordan block", drops="U normal",
-        description="the 3 x 3 matrix of ones on and above the diagonal: its invariant "
+        description=r"the $3\times3$ matrix of ones on and above the diagonal: its invariant "
         "subspaces have no invariant orthogonal complement, so its real Schur form keeps "
         "non-zero entries outside the diagonal blocks",
         instances=lambda: [{"U": _jordan3()}],
     )],
-    decides="The real Schur form S D S^T (scipy) must be block diagonal: off-block entries, "
-    "reconstruction and orthogonality of S within 100 d u max(1, ||U||_max).",
+    decides=r"The real Schur form $SDS^\top$ (scipy) must be block diagonal: off-block "
+    r"entries, reconstruction and orthogonality of $S$ within $100\,d\,u\max(1,\|U\|_{\max})$.",
     errata=[],
     size=lambda i: {"d": float(i["U"].shape[0])}, tightness=False, max_examples={"ci": 20},
 )
@@ -990,15 +997,15 @@ CLAIM_C_2 = Claim(
     hypotheses=[Hypothesis("A tall", r"m\ge d", _tall)],
     controls=[Control(
         "wide A", drops="A tall",
-        description="A = [[1,0,0],[0,1,0]] (2 x 3, smallest of its 2 singular values 1) and "
-        "B = e_3 in ker A: ||AB||_F = 0 < 1",
+        description=r"$A=\begin{pmatrix}1&0&0\\0&1&0\end{pmatrix}$ ($2\times3$, smallest of "
+        r"its 2 singular values 1) and $B=e_3\in\ker A$: $\|AB\|_F=0<1$",
         instances=lambda: [{"A": np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]),
                             "B": np.array([[0.0], [0.0], [1.0]])}],
     )],
-    decides="Both Frobenius norms and sigma_min from the SVD; '>=' within rounding (equality "
-    "when B lies along A's bottom right singular vector).",
-    errata=["The right-hand version ||BA||_F >= sigma_min(A)||B||_F is used in the proof of "
-            "Theorem 2.2 but not stated in the paper."],
+    decides=r"Both Frobenius norms and $\sigma_{\min}$ from the SVD; $\ge$ within rounding "
+    "(equality when $B$ lies along $A$'s bottom right singular vector).",
+    errata=[r"The right-hand version $\|BA\|_F\ge\sigma_{\min}(A)\|B\|_F$ is used in the "
+            "proof of Theorem 2.2 but not stated in the paper."],
     size=lambda i: {"d": float(i["A"].shape[1])}, max_examples={"ci": 25},
 )
 

@@ -49,37 +49,40 @@ __all__ = ["ASM31", "LEMB1", "LEMB2", "THM32", "block_tolerance", "network_toler
 U_ROUND = unit_roundoff()
 
 ERRATA_B1 = (
-    "Lemma B.1's proof bounds <alpha_j, alpha_i> <= 1 + rho' - 3 rho' = 1 - 2 rho', losing the "
-    "factor 1/2 of the polarisation identity; correctly <alpha_j, alpha_i> <= 1 - rho'/2, which "
-    "exceeds the uniform threshold 1 - 2 rho'. The printed construction (bias -(1-2rho') 1) "
-    "fails under the printed 3 rho' separation (control 'printed-lemma', boundary instance "
-    "k=2, rho'=0.1, off-target pre-activation 0.15 > 0: the block returns "
-    "(beta_1-alpha_1) + (beta_2-alpha_2)/2 on alpha_1, error 1.56 = ||beta_2-alpha_2||/2). "
-    "Checked instead: per-coordinate bias "
-    "s_r = -(||alpha||^2/2 + 1/2 - rho') under 3 rho', the uniform bias under 6 rho', and the "
-    "margin form m_i = ||alpha_i||^2 - max_j <alpha_i, alpha_j> > 0."
+    r"Lemma B.1's proof bounds $\langle\alpha_j,\alpha_i\rangle\le1+\rho'-3\rho'=1-2\rho'$, "
+    "losing the factor 1/2 of the polarisation identity; correctly "
+    r"$\langle\alpha_j,\alpha_i\rangle\le1-\rho'/2$, which exceeds the uniform threshold "
+    r"$1-2\rho'$. The printed construction (bias $-(1-2\rho')\mathbf 1$) fails under the "
+    r"printed $3\rho'$ separation (control 'printed-lemma', boundary instance $k=2$, "
+    r"$\rho'=0.1$, off-target pre-activation $0.15>0$: the block returns "
+    r"$(\beta_1-\alpha_1)+(\beta_2-\alpha_2)/2$ on $\alpha_1$, error "
+    r"$1.56=\|\beta_2-\alpha_2\|/2$). Checked instead: per-coordinate bias "
+    r"$s_r=-(\|\alpha\|^2/2+1/2-\rho')$ under $3\rho'$, the uniform bias under $6\rho'$, and "
+    r"the margin form $m_i=\|\alpha_i\|^2-\max_j\langle\alpha_i,\alpha_j\rangle>0$."
 )
-ERRATA_SHAPE = ("A_{ell+1} is printed k x r; for A_{ell+1} h_ell with h_ell in R^k it must be "
-                "r x k (B_{ell+1} is r x r).")
-ERRATA_LAST = ("The last block is not residual (y = T(h_ell), not h_ell + T(h_ell)); it needs "
-               "a variant of Lemma B.1 mapping q_a to e_a: rows q_a, bias -c with "
-               "max_{a!=b} <q_a,q_b> < c < 1, B = I/(1-c).")
-ERRATA_JL = ("The projection A_0 needs the 1/sqrt(k) scaling (the paper says 'standard normal "
-             "entries'); without it ||A_0 x||^2 ~ k, not 1, and the norm hypotheses of Lemma "
-             "B.1 cannot hold.")
+ERRATA_SHAPE = (r"$A_{\ell+1}$ is printed $k\times r$; for $A_{\ell+1}h_\ell$ with "
+                r"$h_\ell\in\mathbb R^k$ it must be $r\times k$ ($B_{\ell+1}$ is $r\times r$).")
+ERRATA_LAST = (r"The last block is not residual ($y=\mathcal T(h_\ell)$, not "
+               r"$h_\ell+\mathcal T(h_\ell)$); it needs a variant of Lemma B.1 mapping $q_a$ to "
+               r"$e_a$: rows $q_a$, bias $-c$ with $\max_{a\ne b}\langle q_a,q_b\rangle<c<1$, "
+               r"$B=I/(1-c)$.")
+ERRATA_JL = (r"The projection $A_0$ needs the $1/\sqrt k$ scaling (the paper says 'standard "
+             r"normal entries'); without it $\|A_0x\|^2\approx k$, not 1, and the norm "
+             "hypotheses of Lemma B.1 cannot hold.")
 ERRATA_WIDTH = (
-    "Width in practice versus the proof's constants: the paper takes k = c ln n / rho^2 with "
-    "c = 10. The margin construction fits with c = 4 (hypothesis 'width'; strategy width "
-    "max(ceil(8 ln n), ceil(4 ln n / rho^2))), and on spread-out data (d >= 16) already at "
-    "k = ceil(8 ln n), while the printed numeric hypotheses of Lemma B.1 at stage 1 "
-    "(rho' = max |‖z‖^2 - 1|, squared separation >= 3 rho') fail at these widths "
-    "(diagnostic 'paper_b1_hypotheses'; reproduction 'fit-success'). Densely packed data "
-    "(d = 8, many pairs near rho) do need the 1/rho^2: at k = ceil(8 ln n) all 20 draws "
-    "failed on such data. The constants chain B.1 -> B.2 -> Thm 3.2 is not consistent "
-    "(Lemma B.2's z separation does not deliver B.1's 3 rho')."
+    r"Width in practice versus the proof's constants: the paper takes $k=c\ln n/\rho^2$ with "
+    "$c=10$. The margin construction fits with $c=4$ (hypothesis 'width'; strategy width "
+    r"$\max(\lceil8\ln n\rceil,\lceil4\ln n/\rho^2\rceil)$), and on spread-out data "
+    r"($d\ge16$) already at $k=\lceil8\ln n\rceil$, while the printed numeric hypotheses of "
+    r"Lemma B.1 at stage 1 ($\rho'=\max_i|\|z_i\|^2-1|$, squared separation $\ge3\rho'$) "
+    "fail at these widths (diagnostic 'paper_b1_hypotheses'; reproduction 'fit-success'). "
+    r"Densely packed data ($d=8$, many pairs near $\rho$) do need the $1/\rho^2$: at "
+    r"$k=\lceil8\ln n\rceil$ all 20 draws failed on such data. The constants chain "
+    r"B.1 $\to$ B.2 $\to$ Thm 3.2 is not consistent (Lemma B.2's $z$ separation does not "
+    r"deliver B.1's $3\rho'$)."
 )
-ERRATA_COUNT = ("The paper's parameter count k d + ell 2k^2 + k r + r^2 omits the biases; we "
-                "count d k + ell (2k^2 + k) + r k + r^2 + r and check both.")
+ERRATA_COUNT = (r"The paper's parameter count $kd+\ell\,2k^2+kr+r^2$ omits the biases; we "
+                r"count $dk+\ell(2k^2+k)+rk+r^2+r$ and check both.")
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -224,17 +227,18 @@ ASM31 = Claim(
     hypotheses=[_UNIT, _SEP],
     controls=[
         Control("stretched-points", drops="unit-norm",
-                description="x_2 = 2 x_1: distance 1 >= rho, but <x_1, x_2> = 2 > 1 - rho^2/2",
+                description=r"$x_2=2x_1$: distance $1\ge\rho$, but "
+                r"$\langle x_1,x_2\rangle=2>1-\rho^2/2$",
                 instances=lambda: _asm_controls()[:1]),
         Control("coincident-points", drops="separated",
-                description="x_1 = x_2 with different labels: <x_1, x_2> = 1",
+                description=r"$x_1=x_2$ with different labels: $\langle x_1,x_2\rangle=1$",
                 instances=lambda: _asm_controls()[1:]),
     ],
-    decides="Checks unit norms (10 d u) and the minimum pairwise distance as hypotheses (an "
-            "instance failing them is out of scope), then the largest off-diagonal inner "
-            "product against 1 - rho^2/2 within gamma_d.",
+    decides=r"Checks unit norms ($10\,d\,u$) and the minimum pairwise distance as hypotheses "
+            "(an instance failing them is out of scope), then the largest off-diagonal inner "
+            r"product against $1-\rho^2/2$ within $\gamma_d$.",
     errata=["The seed cannot show whether the distance is squared; the unsquared reading is "
-            "used (the proof derives ||A_0 x_i - A_0 x_j|| >= rho (1 - rho/3) from it)."],
+            r"used (the proof derives $\|A_0x_i-A_0x_j\|\ge\rho(1-\rho/3)$ from it)."],
     size=lambda i: {"n": i["X"].shape[0], "d": i["X"].shape[1]},
     max_examples={"ci": 10},
 )
@@ -328,18 +332,20 @@ LEMB1 = Claim(
     ],
     controls=[
         Control("printed-lemma", drops="uniform-bias-needs-6rho",
-                description="The printed Lemma B.1: uniform bias -(1-2rho') under 3 rho' "
-                            "separation, boundary instance k=2, rho'=0.1, ||alpha||^2 = 1.1, "
-                            "||alpha_1 - alpha_2||^2 = 0.3: T(alpha_1) = (beta_1-alpha_1) + "
-                            "(beta_2-alpha_2)/2",
+                description=r"The printed Lemma B.1: uniform bias $-(1-2\rho')$ under "
+                            r"$3\rho'$ separation, boundary instance $k=2$, $\rho'=0.1$, "
+                            r"$\|\alpha\|^2=1.1$, $\|\alpha_1-\alpha_2\|^2=0.3$: "
+                            r"$\mathcal T(\alpha_1)=(\beta_1-\alpha_1)+(\beta_2-\alpha_2)/2$",
                 instances=lambda: [strat.b1_boundary_instance("uniform")]),
         Control("coincident-points", drops="separation-3rho",
-                description="alpha_3 = alpha_1 with 1 in S, 3 not in S, beta_1 != alpha_1: the "
-                            "same input must go to beta_1 - alpha_1 and to 0",
+                description=r"$\alpha_3=\alpha_1$ with $1\in S$, $3\notin S$, "
+                            r"$\beta_1\ne\alpha_1$: the same input must go to "
+                            r"$\beta_1-\alpha_1$ and to 0",
                 instances=lambda: [_b1_coincident()]),
     ],
-    decides="Builds (U, V, s) by the instance's method (margin, per-coordinate 'fixed', or the "
-            "paper's 'uniform' bias, which needs 6 rho'), evaluates the block on all n points "
+    decides="Builds $(U,V,s)$ by the instance's method (margin, per-coordinate 'fixed', or "
+            r"the paper's 'uniform' bias, which needs $6\rho'$), evaluates the block on all $n$ "
+            "points "
             "and compares with the targets within a rounding bound of the block.",
     errata=[ERRATA_B1],
     size=lambda i: {"n": i["alpha"].shape[0], "k": i["alpha"].shape[1]},
@@ -411,14 +417,14 @@ LEMB2 = Claim(
                            r"m^{(j)}_i=\|z^{(i)}\|^2-\max_{i'\ne i}\langle z^{(i)},"
                            r"\alpha^{(i')}_j\rangle>0", _b2_margins_positive)],
     controls=[Control("coincident-points", drops="positive-margins",
-                      description="z_13 = z_1 with a different label: equal inputs, different "
+                      description="$z_{13}=z_1$ with a different label: equal inputs, different "
                                   "required outputs",
                       instances=lambda: [_b2_control()])],
     decides="Builds the blocks stage by stage (Lemma B.1, margin form) and checks the invariant "
-            "h_j = v on the moved points, z on the others, after every block, within the "
+            "$h_j=v$ on the moved points, $z$ on the others, after every block, within the "
             "block rounding bound.",
-    errata=["The seed's hypotheses on z (||z_i - z_j|| >= 2 rho', possibly squared) do not "
-            "deliver Lemma B.1's 3 rho'; the margin form (all stage margins positive) is "
+    errata=[r"The seed's hypotheses on $z$ ($\|z_i-z_j\|\ge2\rho'$, possibly squared) do not "
+            r"deliver Lemma B.1's $3\rho'$; the margin form (all stage margins positive) is "
             "checked instead."],
     size=lambda i: {"n": i["Z"].shape[0], "k": i["Z"].shape[1]},
     tightness=False,
@@ -536,17 +542,17 @@ def _reproduce_counts(profile: str) -> dict:
         kp = math.ceil(10 * math.log(n_eff) / rho**2)
         paper.append(parameter_count(d, kp, -(-n_eff // kp), r))
     return {
-        "title": "Parameters of the fitted network versus n (d=32, r=10, rho=0.3)",
+        "title": r"Parameters of the fitted network versus $n$ ($d=32$, $r=10$, $\rho=0.3$)",
         "xlabel": "n", "ylabel": "parameters", "logy": True, "logx": True,
         "series": [
             {"label": "built, k = ceil(8 ln n)", "x": xs, "y": built},
             {"label": "n ln n + r^2", "x": xs, "y": ref},
             {"label": "paper's width k = ceil(10 ln n / rho^2) (formula)", "x": xs, "y": paper},
         ],
-        "paper": "O(n log n + r^2) parameters with k = c log n / rho^2 (c = 10).",
-        "ours": "built counts / (n ln n + r^2): "
+        "paper": r"$O(n\log n+r^2)$ parameters with $k=c\log n/\rho^2$ ($c=10$).",
+        "ours": r"built counts / $(n\ln n+r^2)$: "
                 + ", ".join(f"{b / q:.1f}" for b, q in zip(built, ref, strict=True))
-                + "; for large n the ratio tends to 2 k / ln n = 16 (the 2 n k of the blocks).",
+                + r"; for large $n$ the ratio tends to $2k/\ln n=16$ (the $2nk$ of the blocks).",
     }
 
 
@@ -580,18 +586,18 @@ def _reproduce_success(profile: str) -> dict:
                          first / seeds, fitted / seeds, recipe["fixed"] / seeds,
                          recipe["uniform"] / seeds, jl_ok / seeds, paper_ok / seeds])
     return {
-        "title": f"Success of one draw of the random steps over {seeds} seeds (r={r}, "
-                 f"rho={rho}), k = ceil(c ln n / rho^2)",
+        "title": f"Success of one draw of the random steps over {seeds} seeds ($r={r}$, "
+                 f"$\\rho={rho}$), " r"$k=\lceil c\ln n/\rho^2\rceil$",
         "table": {"columns": ["data", "n", "min ||x_i - x_j||", "c", "k",
                               "margins positive", "margin recipe fits (< 1e-9)",
                               "B.1-fixed recipe fits", "printed recipe fits",
                               "min ||z_i - z_j|| >= rho(1-rho/3)",
                               "paper's B.1 hypotheses (stage 1)"],
                   "rows": rows},
-        "paper": "k = c log n / rho^2 with c = 10 succeeds with high probability.",
-        "ours": "Every draw with positive margins fits exactly. The margins need c of about 2 "
+        "paper": r"$k=c\log n/\rho^2$ with $c=10$ succeeds with high probability.",
+        "ours": "Every draw with positive margins fits exactly. The margins need $c$ of about 2 "
                 "on spread data and more on dense data; the printed Lemma B.1 hypotheses "
-                "rarely hold even at c = 10, and the paper's recipe (rho' = observed norm "
+                r"rarely hold even at $c=10$, and the paper's recipe ($\rho'$ = observed norm "
                 "deviation, per-coordinate or printed bias) is compared end to end.",
     }
 
@@ -610,24 +616,25 @@ THM32 = Claim(
                 Hypothesis("width", r"k\ge 4\ln n/\rho^2", _width)],
     controls=[
         Control("coincident-points", drops="separated",
-                description="x_41 = x_1 with a different label: no network maps equal inputs "
+                description="$x_{41}=x_1$ with a different label: no network maps equal inputs "
                             "to different outputs", instances=lambda: _DUP),
         Control("narrow-projection", drops="width", expect=Status.INCONCLUSIVE,
-                description="k = 2 for n = 200 (far below ln n / rho^2): separation is lost, no "
-                            "draw of A_0, q in 20 gives positive margins, so the construction "
+                description=r"$k=2$ for $n=200$ (far below $\ln n/\rho^2$): separation is lost, "
+                            "no draw of $A_0$, $q$ in 20 gives positive margins, so the "
+                            "construction "
                             "certifies nothing (inconclusive, as an existence claim must)",
                 instances=lambda: _NARROW),
     ],
     reproductions=[
         Reproduction("parameters-vs-n", "Parameter count of the built network against "
-                     "n ln n + r^2 (log-log)", _reproduce_counts),
+                     r"$n\ln n+r^2$ (log-log)", _reproduce_counts),
         Reproduction("fit-success", "Success rate of the random steps (projection, surrogate "
-                     "labels) over seeds for c = 10 and smaller c", _reproduce_success),
+                     "labels) over seeds for $c=10$ and smaller $c$", _reproduce_success),
     ],
-    decides="Builds N by the proof's randomised construction (redrawing A_0, q up to max_draws "
-            "times; inconclusive if no draw has positive margins), checks the parameter count "
-            "against the formula and the proof's bound, and max |N(x_i) - e_{y_i}| against a "
-            "derived rounding bound.",
+    decides="Builds $N$ by the proof's randomised construction (redrawing $A_0$, $q$ up to "
+            "max_draws times; inconclusive if no draw has positive margins), checks the "
+            "parameter count against the formula and the proof's bound, and "
+            r"$\max_i|N(x_i)-e_{y_i}|$ against a derived rounding bound.",
     errata=[ERRATA_SHAPE, ERRATA_LAST, ERRATA_JL, ERRATA_WIDTH, ERRATA_COUNT, ERRATA_B1],
     size=lambda i: {"n": i["X"].shape[0], "d": i["X"].shape[1], "k": i["k"], "r": i["r"]},
     tightness=False,

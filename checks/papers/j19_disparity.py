@@ -38,6 +38,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.oracles import InstanceCache, choice
 from checks.registry import register
 from checks.strategies.j19_disparity import (
     duplicate_unit,
@@ -80,38 +81,29 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
 
 FORMAL = (
     "Formalisation (catalogue j19.formal; the paper is informal and its formulas are lost): "
-    "domain [0,1]^K, K in {1,2}; real orthonormal Fourier coordinates c_l(g) = int g phi_l "
-    "(phi_0 = 1, sqrt2 cos 2 pi j x, sqrt2 sin 2 pi j x; products for K = 2) truncated to "
-    "|k|_inf <= n, L = (2n+1)^K (a fixed centred set, not the 'largest' coefficients: it must "
-    "not depend on w, or H(w) would not be the Jacobian of one map); coefficients by the "
-    "trapezoid rule on the grid j/N (FFT with the two faces folded; any fixed linear "
-    "quadrature makes eq. (9) exact, the same one is used for c(w) and H(w)); networks "
-    "f_w(x) = sum_j a_j sigma(w_j.x + b_j) + c (Feedforward "
-    "[K, h, 1], M = h(K+2)+1 weights); training inputs in the interior [0.1, 0.9]^K (the "
-    "periodic extension jumps at the faces); squared loss; F(w) = Qhat(c(w)) = |Phi c(w) - y|^2 "
-    "with Phi_tl = phi_l(x_t); H(w)_ml = c_l(df_w/dw_m)."
+    r"domain $[0,1]^K$, $K\in\{1,2\}$; real orthonormal Fourier coordinates "
+    r"$c_l(g)=\int g\,\phi_l$ ($\phi_0=1$, $\sqrt2\cos2\pi jx$, $\sqrt2\sin2\pi jx$; products "
+    r"for $K=2$) truncated to $|k|_\infty\le n$, $L=(2n+1)^K$ (a fixed centred set, not the "
+    r"'largest' coefficients: it must not depend on $w$, or $H(w)$ would not be the Jacobian "
+    r"of one map); coefficients by the trapezoid rule on the grid $j/N$ (FFT with the two "
+    "faces folded; any fixed linear quadrature makes eq. (9) exact, the same one is used for "
+    r"$c(w)$ and $H(w)$); networks $f_w(x)=\sum_j a_j\sigma(w_j\cdot x+b_j)+c$ (Feedforward "
+    r"$[K,h,1]$, $M=h(K+2)+1$ weights); training inputs in the interior $[0.1,0.9]^K$ (the "
+    r"periodic extension jumps at the faces); squared loss; $F(w)=\hat Q(c(w))="
+    r"|\Phi c(w)-y|^2$ with $\Phi_{tl}=\phi_l(x_t)$; $H(w)_{ml}=c_l(\partial f_w/\partial w_m)$."
 )
 RANK_RULE = (
-    "'Full rank' means rank H = L (needs M >= L), decided on H itself (never on H H^T): FULL if "
-    "s = sigma_L/sigma_1 >= 1e-8 and the SVD rank certificate (threshold 10 max(M,L) u sigma_1, "
-    "gap 1e3) is certain with rank L; DEFICIENT if s <= 1e-12 or M < L; otherwise inconclusive "
-    "(catalogue: structural deficiencies measured s <= 1.6e-17, random ReLU inits s >= 1.9e-4)."
+    r"'Full rank' means $\operatorname{rank}H=L$ (needs $M\ge L$), decided on $H$ itself "
+    r"(never on $HH^\top$): FULL if $s=\sigma_L/\sigma_1\ge10^{-8}$ and the SVD rank "
+    r"certificate (threshold $10\max(M,L)\,u\,\sigma_1$, gap $10^3$) is certain with rank $L$; "
+    r"DEFICIENT if $s\le10^{-12}$ or $M<L$; otherwise inconclusive (catalogue: structural "
+    r"deficiencies measured $s\le1.6\times10^{-17}$, random ReLU inits "
+    r"$s\ge1.9\times10^{-4}$)."
 )
 
 
 # --------------------------------------------------------------------------------------------
 # parsing
-
-
-def _choice(params: Mapping[str, Any], name: str, options: tuple[str, ...],
-            default: str | None = None) -> str:
-    if name not in params and default is not None:
-        return default
-    require(params, name)
-    value = params[name]
-    if not isinstance(value, str) or value not in options:
-        raise BadInput(f"{name}: expected one of {', '.join(options)}, got {value!r}")
-    return value
 
 
 def _parse_space(params: Mapping[str, Any]) -> tuple[int, int, int]:
@@ -135,7 +127,7 @@ def _parse_net(params: Mapping[str, Any], *, data: bool = True) -> dict[str, Any
     require(params, "K", "n", "N", "h", "activation", "w")
     K, n, N = _parse_space(params)
     h = integer(params, "h", lo=1, hi=200)
-    activation = _choice(params, "activation", ACTIVATIONS)
+    activation = choice(params, "activation", ACTIVATIONS)
     w = vector(params, "w", h * (K + 2) + 1)
     inst = {"K": K, "n": n, "N": N, "h": h, "activation": activation, "w": w}
     if data:
@@ -299,16 +291,16 @@ def _thm1_controls() -> list[Control]:
     x6 = np.linspace(0.15, 0.85, 6)[:, None]
     line = np.column_stack([np.array([0.2, 0.4, 0.6, 0.8]), np.full(4, 0.5)])
     return [
-        Control("L<T", "L>=T", "n = 2 (L = 5), T = 6 distinct samples, random labels: the "
+        Control("L<T", "L>=T", "$n=2$ ($L=5$), $T=6$ distinct samples, random labels: the "
                 "minimum canonical loss is positive", instances=[
                     {"K": 1, "n": 2, "X": x6, "y": rng.standard_normal(6)}]),
-        Control("faces", "distinct-on-torus", "K = 1, x = 0 and x = 1 with labels 1, -1: the two "
-                "rows of Phi coincide (periodic basis), minimum loss 2", instances=[
+        Control("faces", "distinct-on-torus", "$K=1$, $x=0$ and $x=1$ with labels 1, $-1$: the "
+                r"two rows of $\Phi$ coincide (periodic basis), minimum loss 2", instances=[
                     {"K": 1, "n": 2, "X": np.array([[0.0], [1.0]]), "y": np.array([1.0, -1.0])}]),
-        Control("collinear", "rank-Phi=T", "Theorem 1 as printed, K = 2: n = 1 (L = 9), T = 4 "
-                "distinct points on the line x2 = 0.5; there the space is the degree-1 "
-                "trigonometric polynomials in x1 (dimension 3), rank Phi = 3 < T, so generic "
-                "labels cannot be fitted although L >= T", instances=[
+        Control("collinear", "rank-Phi=T", "Theorem 1 as printed, $K=2$: $n=1$ ($L=9$), $T=4$ "
+                "distinct points on the line $x_2=0.5$; there the space is the degree-1 "
+                r"trigonometric polynomials in $x_1$ (dimension 3), $\operatorname{rank}\Phi=3<T$, "
+                r"so generic labels cannot be fitted although $L\ge T$", instances=[
                     {"K": 2, "n": 1, "X": line, "y": np.array([1.0, -1.0, 0.5, 2.0])}]),
     ]
 
@@ -328,19 +320,20 @@ THM1 = Claim(
                    _phi_full_row_rank),
     ],
     controls=_thm1_controls(),
-    decides="Solves min_c |Phi c - y|^2 by least squares and decides min <= 0 within the "
+    decides=r"Solves $\min_c|\Phi c-y|^2$ by least squares and decides $\min\le0$ within the "
             "rounding bound of a backward-stable solver (inconclusive if that bound is not "
-            "small against |y|^2).",
+            "small against $|y|^2$).",
     errata=[
         FORMAL,
-        "'Distinct samples' must mean distinct on the torus: x = 0 and x = 1 give equal rows of "
-        "Phi (control 'faces').",
-        "False as printed for K = 2: 'L >= T unknowns vs equations' needs rank Phi = T, which "
-        "fails e.g. for four collinear points with L = 9 (control 'collinear'); the hypothesis "
-        "rank Phi = T is ours (it holds for almost every point set). For K = 1 it is implied "
-        "(trigonometric polynomials of degree n form a Haar space of dimension 2n+1).",
-        "Convexity of Qhat in c (the first half of Theorem 1) is checked with Corollary 1 "
-        "(j19.cor1).",
+        "'Distinct samples' must mean distinct on the torus: $x=0$ and $x=1$ give equal rows of "
+        r"$\Phi$ (control 'faces').",
+        r"False as printed for $K=2$: '$L\ge T$ unknowns vs equations' needs "
+        r"$\operatorname{rank}\Phi=T$, which fails e.g. for four collinear points with $L=9$ "
+        r"(control 'collinear'); the hypothesis $\operatorname{rank}\Phi=T$ is ours (it holds "
+        "for almost every point set). For $K=1$ it is implied (trigonometric polynomials of "
+        "degree $n$ form a Haar space of dimension $2n+1$).",
+        r"Convexity of $\hat Q$ in $c$ (the first half of Theorem 1) is checked with "
+        "Corollary 1 (j19.cor1).",
     ],
     size=lambda i: {"K": i["K"], "L": (2 * i["n"] + 1) ** i["K"], "T": i["X"].shape[0]},
 )
@@ -354,7 +347,7 @@ def _parse_cor1(params: Mapping[str, Any]) -> dict[str, Any]:
     inst = _parse_net(params)
     inst["w2"] = vector(params, "w2", inst["w"].size)
     inst["lam"] = real(params, "lam", lo=0.0, hi=1.0)
-    inst["space"] = _choice(params, "space", ("function", "weights"))
+    inst["space"] = choice(params, "space", ("function", "weights"))
     return inst
 
 
@@ -427,14 +420,14 @@ COR1 = Claim(
     hypotheses=[Hypothesis("function-space", r"\text{the combination is taken of functions}",
                            lambda i: i["space"] == "function" or "combination taken in w")],
     controls=[Control("weight-space", "function-space",
-                      "convexity in w is not implied: w and its copy with two hidden units "
+                      "convexity in $w$ is not implied: $w$ and its copy with two hidden units "
                       "swapped both fit the labels exactly (loss 0), the network at the "
                       "midpoint of the weights does not", instances=_cor1_control_instances)],
     decides="Midpoint-type inequality for the squared loss at the training inputs, for the "
-            "functions f_w, f_w2 and for their canonical coordinates, within 8 gamma_{T+4} "
-            "times the loss scale.",
+            r"functions $f_w$, $f_{w_2}$ and for their canonical coordinates, within "
+            r"$8\gamma_{T+4}$ times the loss scale.",
     errata=[FORMAL, "Point evaluation is used, so the functional is taken on continuous "
-            "functions / the truncated space (L^1 classes have no point values)."],
+            "functions / the truncated space ($L^1$ classes have no point values)."],
     size=_size,
 )
 
@@ -445,7 +438,7 @@ COR1 = Claim(
 
 def _parse_eq8(params: Mapping[str, Any]) -> dict[str, Any]:
     inst = _parse_net(params)
-    inst["quadrature_H"] = _choice(params, "quadrature_H", ("trapezoid", "rectangle"),
+    inst["quadrature_H"] = choice(params, "quadrature_H", ("trapezoid", "rectangle"),
                                    default="trapezoid")
     return inst
 
@@ -520,17 +513,18 @@ EQ8 = Claim(
                            lambda i: i["quadrature_H"] == "trapezoid"
                            or "H uses a different quadrature from c(w)")],
     controls=[Control("rectangle-H", "same-quadrature",
-                      "H from the rectangle rule, c(w) from the trapezoid rule: the 'exact' "
-                      "identity is off by O(1/N), which shows the check is sharp",
+                      "$H$ from the rectangle rule, $c(w)$ from the trapezoid rule: the 'exact' "
+                      "identity is off by $O(1/N)$, which shows the check is sharp",
                       instances=lambda: [{**network_instance(1, 2, 6, "tanh", 4, 8, scale=3.0),
                                           "quadrature_H": "rectangle"}])],
-    decides="H(w) grad_c (analytic Jacobian on the grid, FFT) against reverse-mode autograd of "
-            "w -> |Phi B^T diag(weights) f_w(grid) - y|^2 (explicit basis quadrature), within a "
-            "derived rounding bound; also |r_L| <= its truncation bound for the true loss.",
-    errata=[FORMAL, "The paper's identity is exact only for the truncated objective Qhat(c(w)); "
-            "for the network loss Q(w) it holds up to r_L, which the paper drops (measured "
-            "|r_L|/|grad Q| is reported as r_L_relative). Real coordinates avoid the Wirtinger "
-            "calculus a complex chain rule would need."],
+    decides=r"$H(w)\nabla_c$ (analytic Jacobian on the grid, FFT) against reverse-mode "
+            r"autograd of $w\mapsto|\Phi B^\top\operatorname{diag}(\text{weights})\,"
+            r"f_w(\text{grid})-y|^2$ (explicit basis quadrature), within a derived rounding "
+            r"bound; also $|r_L|\le$ its truncation bound for the true loss.",
+    errata=[FORMAL, r"The paper's identity is exact only for the truncated objective "
+            r"$\hat Q(c(w))$; for the network loss $Q(w)$ it holds up to $r_L$, which the paper "
+            r"drops (measured $|r_L|/|\nabla Q|$ is reported as r_L_relative). Real coordinates "
+            "avoid the Wirtinger calculus a complex chain rule would need."],
     size=_size,
 )
 
@@ -613,17 +607,17 @@ LEM1 = Claim(
                 Hypothesis("H-full-rank", r"\operatorname{rank}H(w)=L\ (\text{certified})",
                            _H_full)],
     controls=[Control("all-dead", "H-full-rank",
-                      "all ReLU units dead on the cube, output bias = mean(y): grad_w F = 0 "
-                      "(exactly stationary, a flat non-strict local minimum), rank H = 1, "
-                      "but F = sum (y - mean y)^2 > min F = 0",
+                      r"all ReLU units dead on the cube, output bias $=\operatorname{mean}(y)$: "
+                      r"$\nabla_wF=0$ (exactly stationary, a flat non-strict local minimum), "
+                      r"$\operatorname{rank}H=1$, but $F=\sum_t(y_t-\bar y)^2>\min F=0$",
                       instances=lambda: [_all_dead(s) for s in (1, 2)])],
-    decides="At a point whose |grad_w F| is within the rounding bound of 0 the conclusion is "
-            "F = min Qhat (least squares); elsewhere the lemma's proof with a rate: "
-            "F - min <= |grad F|^2 / (4 sigma_L(H)^2 sigma_r(Phi)^2). Half of the drawn points "
-            "are first driven to stationarity by Gauss-Newton.",
-    errata=[FORMAL, RANK_RULE, "'Global minimum' is of the truncated objective F = Qhat(c(w)); "
-            "for the network loss a stationary point only gives |grad_c Qhat| <= |r_L| / "
-            "sigma_L(H) (see j19.eq8)."],
+    decides=r"At a point whose $|\nabla_wF|$ is within the rounding bound of 0 the conclusion "
+            r"is $F=\min\hat Q$ (least squares); elsewhere the lemma's proof with a rate: "
+            r"$F-\min\le|\nabla F|^2/(4\sigma_L(H)^2\sigma_r(\Phi)^2)$. Half of the drawn "
+            "points are first driven to stationarity by Gauss-Newton.",
+    errata=[FORMAL, RANK_RULE, "'Global minimum' is of the truncated objective "
+            r"$F=\hat Q(c(w))$; for the network loss a stationary point only gives "
+            r"$|\nabla_c\hat Q|\le|r_L|/\sigma_L(H)$ (see j19.eq8)."],
     size=_size,
 )
 
@@ -666,15 +660,15 @@ OURS1 = Claim(
                                 activation=st.sampled_from(["relu", "tanh"]),
                                 h_extra=st.integers(-2, 2), N=256),
     hypotheses=[Hypothesis("T<=L", r"T\le L", _T_le_L), Hypothesis("M>=L", r"M\ge L", _M_ge_L)],
-    controls=[Control("T>L", "T<=L", "T = 6 > L = 3 and a residual in ker Phi^T: grad F = 0 "
-                      "while 4 sigma_L^2 sigma_min(Phi)^2 F > 0",
+    controls=[Control("T>L", "T<=L", r"$T=6>L=3$ and a residual in $\ker\Phi^\top$: "
+                      r"$\nabla F=0$ while $4\sigma_L^2\sigma_{\min}(\Phi)^2F>0$",
                       instances=_ours1_control_instances)],
-    decides="Both sides from one SVD of H and of Phi and the gradient H grad_c; decided within "
-            "the rounding bound of the gradient. No rank certificate needed: a deficient H "
-            "makes the right side 0.",
-    errata=[FORMAL, "Ours: the rate behind Lemma 1 (|H v| >= sigma_L(H)|v| and "
-            "|Phi^T r| >= sigma_T(Phi)|r|); sigma_T(Phi) is the smallest singular value, which "
-            "for T > L no longer bounds |Phi^T r| (control)."],
+    decides=r"Both sides from one SVD of $H$ and of $\Phi$ and the gradient $H\nabla_c$; "
+            "decided within the rounding bound of the gradient. No rank certificate needed: a "
+            "deficient $H$ makes the right side 0.",
+    errata=[FORMAL, r"Ours: the rate behind Lemma 1 ($|Hv|\ge\sigma_L(H)|v|$ and "
+            r"$|\Phi^\top r|\ge\sigma_T(\Phi)|r|$); $\sigma_T(\Phi)$ is the smallest singular "
+            r"value, which for $T>L$ no longer bounds $|\Phi^\top r|$ (control)."],
     size=_size,
 )
 
@@ -746,20 +740,22 @@ LEM2 = Claim(
                 Hypothesis("H-deficient", r"\operatorname{rank}H(w)<L\ (\text{certified})",
                            _H_deficient)],
     controls=[Control("not-stationary", "stationary",
-                      "an all-dead network whose output bias is off the mean label: H is "
-                      "deficient but H grad_c = grad F != 0",
+                      "an all-dead network whose output bias is off the mean label: $H$ is "
+                      r"deficient but $H\nabla_c=\nabla F\ne0$",
                       instances=lambda: [{**_all_dead(3),
                                           "w": np.r_[_all_dead(3)["w"][:-1], 5.0]}])],
-    decides="Stationarity is decided by reverse-mode autograd (independent of H); the "
-            "conclusion H grad_c = 0 by the FFT disparity matrix, within its rounding bound. "
+    decides="Stationarity is decided by reverse-mode autograd (independent of $H$); the "
+            r"conclusion $H\nabla_c=0$ by the FFT disparity matrix, within its rounding bound. "
             "The case (i)/(ii) and a 200-probe descent search are reported as diagnostics.",
     errata=[FORMAL, RANK_RULE,
             "Lemma 2's trichotomy (saddle / global minimum / flat region) is not checkable as "
-            "printed ('flat region' is undefined); what is provable and checked: grad_c in "
-            "ker H, and case (i) or (ii). The all-dead instances are case (ii) and non-strict "
+            r"printed ('flat region' is undefined); what is provable and checked: "
+            r"$\nabla_c\in\ker H$, and case (i) or (ii). The all-dead instances are case (ii) "
+            "and non-strict "
             "local minima (no descent found): they fit only through the 'flat region' clause, "
             "and the paper's argument that case (ii) has a descent direction is not valid "
-            "(to first order c(w) moves only in range H^T, which is orthogonal to grad_c)."],
+            r"(to first order $c(w)$ moves only in $\operatorname{range}H^\top$, which is "
+            r"orthogonal to $\nabla_c$)."],
     size=_size,
 )
 
@@ -769,7 +765,7 @@ LEM2 = Claim(
 
 
 def _parse_descent(params: Mapping[str, Any]) -> dict[str, Any]:
-    kind = _choice(params, "model", ("network", "sigmoid-product"), default="network")
+    kind = choice(params, "model", ("network", "sigmoid-product"), default="network")
     if kind == "network":
         inst = _parse_net(params)
     else:
@@ -784,33 +780,28 @@ def _parse_descent(params: Mapping[str, Any]) -> dict[str, Any]:
     inst["model"] = kind
     inst["eta0"] = real(params, "eta0", lo=1e-12, hi=1e6)
     inst["steps"] = integer(params, "steps", lo=1, hi=100_000)
-    inst["step_rule"] = _choice(params, "step_rule", ("armijo", "fixed"), default="armijo")
+    inst["step_rule"] = choice(params, "step_rule", ("armijo", "fixed"), default="armijo")
     if "target" in params:
         inst["target"] = real(params, "target", lo=0.0)
     return inst
 
 
-_RUNS: dict[tuple, dict[str, Any]] = {}
+_RUNS = InstanceCache(64)
 
 
-def _key(inst: Mapping[str, Any]) -> tuple:
-    return tuple(sorted((k, v.tobytes() if isinstance(v, np.ndarray) else repr(v))
-                        for k, v in inst.items() if k != "target"))
+def _armijo_run(inst: Mapping[str, Any]) -> dict[str, Any]:
+    model, space = _model(inst), _space(inst)
+    run = armijo_descent(space, model, inst["w"], inst["X"], inst["y"], inst["steps"],
+                         inst["eta0"], armijo=inst["step_rule"] == "armijo")
+    run["sigma_T"] = float(np.linalg.svd(design_matrix(space, inst["X"]),
+                                         compute_uv=False)[-1])
+    return run
 
 
 def _run(inst: Mapping[str, Any]) -> dict[str, Any]:
-    """The Armijo run of a descent instance, memoised (hypotheses and measure share it)."""
-    key = _key(inst)
-    if key not in _RUNS:
-        if len(_RUNS) > 64:
-            _RUNS.clear()
-        model, space = _model(inst), _space(inst)
-        run = armijo_descent(space, model, inst["w"], inst["X"], inst["y"], inst["steps"],
-                             inst["eta0"], armijo=inst["step_rule"] == "armijo")
-        run["sigma_T"] = float(np.linalg.svd(design_matrix(space, inst["X"]),
-                                             compute_uv=False)[-1])
-        _RUNS[key] = run
-    return _RUNS[key]
+    """The Armijo run of a descent instance, memoised (hypotheses and measure share it; the
+    target does not enter the run)."""
+    return _RUNS.get("armijo", inst, lambda: _armijo_run(inst), ignore=("target",))
 
 
 def _descent_gamma(inst: Mapping[str, Any]) -> float:
@@ -866,15 +857,16 @@ OURS2 = Claim(
                            lambda i: i["step_rule"] == "armijo" or "fixed step size"),
                 Hypothesis("T<=L", r"T\le L", _T_le_L)],
     controls=[Control("fixed-step", "armijo",
-                      "a fixed step eta = 50 instead of Armijo's rule: the loss grows",
+                      r"a fixed step $\eta=50$ instead of Armijo's rule: the loss grows",
                       instances=lambda: [{**network_instance(1, 1, 4, "relu", 3, 5, N=128),
                                           "model": "network", "eta0": 50.0, "steps": 3,
                                           "step_rule": "fixed"}])],
-    decides="Runs Armijo gradient descent on F (truncated objective) and checks the per-step "
-            "contraction at every step (the worst step is decided) within the rounding of F; "
-            "the product bound, min sigma_L(H) and the network's own loss are reported.",
+    decides="Runs Armijo gradient descent on $F$ (truncated objective) and checks the "
+            "per-step contraction at every step (the worst step is decided) within the rounding "
+            r"of $F$; the product bound, $\min\sigma_L(H)$ and the network's own loss are "
+            "reported.",
     errata=[FORMAL, "Ours: the usable replacement of Theorem 2. Convergence to zero truncated "
-            "loss follows when sum eta_n sigma_L(H(w_n))^2 = infinity; it concerns F, the "
+            r"loss follows when $\sum_n\eta_n\sigma_L(H(w_n))^2=\infty$; it concerns $F$, the "
             "network's loss differs by the truncation error (reported as true_loss_final)."],
     size=_size, max_examples={"ci": 6},
 )
@@ -945,21 +937,23 @@ THM2 = Claim(
                 Hypothesis("rate", r"\sum_n2\eta_n\sigma_L^2\sigma_T^2\ge\log(F_0/\varepsilon)"
                            r"\ (\text{ours})", _rate_met)],
     controls=[Control("counterexample", "rate",
-                      "Theorem 2 as printed is false: f = sigmoid(w) + uv, L = 1, one sample "
-                      "x = 0.5, y = 2, start (0,0,0), eta = 0.5 (Armijo). u = v = 0 forever, "
-                      "H(w_n) = (sigmoid'(w_n), 0, 0) has rank 1 = L at every iterate, yet "
-                      "sigma_L(H) -> 0 summably and the loss tends to 1 while the canonical "
-                      "minimum is 0", instances=lambda: [_counterexample()])],
-    decides="Runs Armijo gradient descent on F, checks the paper's hypothesis (H FULL at every "
-            "iterate) and ours (the accumulated rate), then decides F(w_end) <= target within "
-            "the rounding of F.",
+                      r"Theorem 2 as printed is false: $f=\operatorname{sigmoid}(w)+uv$, $L=1$, "
+                      r"one sample $x=0.5$, $y=2$, start $(0,0,0)$, $\eta=0.5$ (Armijo). "
+                      r"$u=v=0$ forever, $H(w_n)=(\operatorname{sigmoid}'(w_n),0,0)$ has rank "
+                      r"$1=L$ at every iterate, yet $\sigma_L(H)\to0$ summably and the loss "
+                      "tends to 1 while the canonical minimum is 0",
+                      instances=lambda: [_counterexample()])],
+    decides="Runs Armijo gradient descent on $F$, checks the paper's hypothesis ($H$ FULL at "
+            "every iterate) and ours (the accumulated rate), then decides "
+            r"$F(w_{\mathrm{end}})\le$ target within the rounding of $F$.",
     errata=[FORMAL, RANK_RULE,
-            "False as printed: full rank at every iterate does not stop sigma_L(H(w_n)) -> 0; the "
-            "catalogue's counterexample (control) keeps rank H = L = 1 while the loss tends to "
-            "1 > 0 = min. Missing hypothesis: a uniform lower bound inf_n sigma_L(H(w_n)) > 0, "
+            r"False as printed: full rank at every iterate does not stop $\sigma_L(H(w_n))\to0$; "
+            r"the catalogue's counterexample (control) keeps $\operatorname{rank}H=L=1$ while the "
+            r"loss tends to $1>0=\min$. Missing hypothesis: a uniform lower bound "
+            r"$\inf_n\sigma_L(H(w_n))>0$, "
             "checked here in its finite form (the rate hypothesis), which j19.ours2 turns into a "
             "per-step contraction.",
-            "Zero loss means zero truncated loss F; the network's own loss is only within the "
+            "Zero loss means zero truncated loss $F$; the network's own loss is only within the "
             "truncation error of it."],
     size=lambda i: {"L": (2 * i["n"] + 1) ** i["K"], "M": int(i["w"].size),
                     "steps": i["steps"]},
@@ -1100,14 +1094,15 @@ def _reproduction_dead(profile: str) -> dict[str, Any]:
         series.append({"label": f"F, {label}", "x": x, "y": run["F"].tolist()})
         series.append({"label": f"sigma_L(H), {label}", "x": x,
                        "y": np.maximum(run["sigma_L"], 1e-300).tolist()})
-    return {"title": "sigma_L(H(w_n)) and the truncated loss F along Armijo gradient descent "
-                     "(ReLU, K = 1, L = 3, h = 4, T = 3)",
+    return {"title": r"$\sigma_L(H(w_n))$ and the truncated loss $F$ along Armijo gradient "
+                     "descent (ReLU, $K=1$, $L=3$, $h=4$, $T=3$)",
             "series": series, "xlabel": "step n", "ylabel": "value", "logy": True,
-            "paper": "§3.3: dead units zero rows of H; enough dead units destroy completeness "
-                     "and block convergence to a global minimum.",
-            "ours": "healthy and with one live unit left (rank 2*1+1 = 3 = L): sigma_L(H) stays "
-                    "positive and F decays towards 0; all units dead: rank H = 1 < L, "
-                    "sigma_L(H) = 0 and F stalls at sum (y - mean y)^2 > 0."}
+            "paper": "§3.3: dead units zero rows of $H$; enough dead units destroy "
+                     "completeness and block convergence to a global minimum.",
+            "ours": r"healthy and with one live unit left (rank $2\cdot1+1=3=L$): "
+                    r"$\sigma_L(H)$ stays positive and $F$ decays towards 0; all units dead: "
+                    r"$\operatorname{rank}H=1<L$, $\sigma_L(H)=0$ and $F$ stalls at "
+                    r"$\sum_t(y_t-\bar y)^2>0$."}
 
 
 S331 = Claim(
@@ -1119,22 +1114,24 @@ S331 = Claim(
     measure=_measure_s331, parse=lambda p: _parse_units(p, "dead"), strategy=_s331_strategy,
     hypotheses=[Hypothesis("dead-on-cube", r"b_j+\sum_k\max(w_{jk},0)<0", _listed_dead)],
     controls=[Control("dead-on-data-only", "dead-on-cube",
-                      "a unit zero at every training input (x_t <= 0.9) but active on "
-                      "(0.95, 1]: its rows of H and its gradient are not zero (dead is relative "
+                      r"a unit zero at every training input ($x_t\le0.9$) but active on "
+                      "$(0.95,1]$: its rows of $H$ and its gradient are not zero (dead is relative "
                       "to the cube, not to the data)", instances=_dead_on_data_only)],
     reproductions=[Reproduction("sigma-min-trajectory",
-                                "sigma_L(H) and F along gradient descent, healthy vs dead units",
+                                r"$\sigma_L(H)$ and $F$ along gradient descent, healthy vs "
+                                "dead units",
                                 _reproduction_dead)],
-    decides="Exact zeros (== 0) for the K+2 rows of each dead unit and their gradient entries "
-            "(F and the network loss), one gradient step leaves them bit-for-bit unchanged, "
-            "and the SVD-certified rank of H equals min(L, (K+1) h_live + 1) (inconclusive "
-            "when the certificate is uncertain).",
+    decides="Exact zeros (== 0) for the $K+2$ rows of each dead unit and their gradient "
+            "entries ($F$ and the network loss), one gradient step leaves them bit-for-bit "
+            r"unchanged, and the SVD-certified rank of $H$ equals "
+            r"$\min(L,(K+1)h_{\mathrm{live}}+1)$ (inconclusive when the certificate is "
+            "uncertain).",
     errata=[FORMAL, RANK_RULE,
             "'Dead' is relative to the cube, not to the training inputs (control).",
-            "The paper counts dead neurons against M - L; one dead unit removes K+2 rows, and "
-            "for ReLU the exact rank is min(L, (K+1) h_live + 1) because of Euler's identity "
-            "(j19.ours3). Exact arithmetic (SymPy, tests) confirms the zero-row deficiency of the "
-            "stored H."],
+            "The paper counts dead neurons against $M-L$; one dead unit removes $K+2$ rows, and "
+            r"for ReLU the exact rank is $\min(L,(K+1)h_{\mathrm{live}}+1)$ because of Euler's "
+            "identity (j19.ours3). Exact arithmetic (SymPy, tests) confirms the zero-row "
+            "deficiency of the stored $H$."],
     size=_size,
 )
 
@@ -1209,15 +1206,15 @@ S332 = Claim(
     hypotheses=[Hypothesis("identical-units", r"(a_j,w_j,b_j)=(a_{j'},w_{j'},b_{j'})",
                            _pair_identical)],
     controls=[Control("outgoing-differs", "identical-units",
-                      "equal incoming weights, outgoing weight doubled: the a-rows are equal "
-                      "but the w- and b-rows are proportional (factor 2), not equal",
+                      "equal incoming weights, outgoing weight doubled: the $a$-rows are equal "
+                      "but the $w$- and $b$-rows are proportional (factor 2), not equal",
                       instances=_half_duplicate)],
-    decides="Rows equal within 4 gamma max|H| (in practice bit-for-bit), gradient entries "
-            "equal, one gradient step keeps the pair equal, SVD-certified rank <= M - (K+2) and, "
-            "for ReLU, = min(L, (K+1)(h-1) + 1).",
-    errata=[FORMAL, RANK_RULE, "Equal incoming weights alone make the a-rows equal and the "
-            "w-, b-rows proportional (factor a_j/a_j'); the rank still drops but the rows are "
-            "not equal (control)."],
+    decides=r"Rows equal within $4\gamma\max|H|$ (in practice bit-for-bit), gradient entries "
+            r"equal, one gradient step keeps the pair equal, SVD-certified rank $\le M-(K+2)$ "
+            r"and, for ReLU, $=\min(L,(K+1)(h-1)+1)$.",
+    errata=[FORMAL, RANK_RULE, "Equal incoming weights alone make the $a$-rows equal and the "
+            "$w$-, $b$-rows proportional (factor $a_j/a_{j'}$); the rank still drops but the "
+            "rows are not equal (control)."],
     size=_size,
 )
 
@@ -1282,19 +1279,19 @@ def _s333_controls() -> list[Control]:
         return [duplicate_unit(base, 0, 1)]  # 4 distinct units: rank <= 9 < 11
 
     return [
-        Control("injected-dead", "no-dead", "3 of 6 ReLU units killed, L = 9: rank "
-                "<= 2*3+1 = 7 < 9, H certified deficient", instances=dead),
-        Control("duplicated", "no-duplicates", "ReLU h = 5, L = 11, one unit copied onto "
-                "another: rank <= 2*4+1 = 9 < 11", instances=dup),
-        Control("too-small", "M>=L", "a network too small for the canonical space: tanh h = 2 "
-                "(M = 7) and L = 9", instances=lambda: [network_instance(1, 4, 2, "tanh", 1, 63,
+        Control("injected-dead", "no-dead", "3 of 6 ReLU units killed, $L=9$: rank "
+                r"$\le2\cdot3+1=7<9$, $H$ certified deficient", instances=dead),
+        Control("duplicated", "no-duplicates", "ReLU $h=5$, $L=11$, one unit copied onto "
+                r"another: rank $\le2\cdot4+1=9<11$", instances=dup),
+        Control("too-small", "M>=L", "a network too small for the canonical space: tanh $h=2$ "
+                "($M=7$) and $L=9$", instances=lambda: [network_instance(1, 4, 2, "tanh", 1, 63,
                                                                           scale=10.0, N=512)]),
         Control("relu-euler", "relu-count", "the paper's 'full rank with probability one' "
-                "fails for ReLU: h = 5 (M = 16), n = 7 (L = 15 <= M); Euler's identity gives "
-                "rank <= 2h+1 = 11 for every w", instances=lambda: [
+                r"fails for ReLU: $h=5$ ($M=16$), $n=7$ ($L=15\le M$); Euler's identity gives "
+                r"rank $\le2h+1=11$ for every $w$", instances=lambda: [
                     network_instance(1, 7, 5, "relu", 1, s, N=512) for s in (64, 65)]),
         Control("all-active", "no-affine", "hyperplanes outside the cube, every unit active on "
-                "all of it: f is affine there and rank H = 2", instances=lambda: [
+                r"all of it: $f$ is affine there and $\operatorname{rank}H=2$", instances=lambda: [
                     {**network_instance(1, 2, 5, "relu", 1, 66, N=512),
                      "w": np.r_[np.linspace(1, 2, 5), np.linspace(0.1, 0.5, 5),
                                np.linspace(-1, 1.5, 5), 0.3]}]),
@@ -1314,19 +1311,21 @@ S333 = Claim(
                 Hypothesis("relu-count", r"\text{ReLU: }(K+1)h+1\ge L\ (\text{ours})",
                            _relu_count)],
     controls=_s333_controls(),
-    decides="SVD of H(w_0): FULL (holds) / DEFICIENT (violated; for ReLU the count M - #zero "
-            "rows - rank(Euler relations) is reported) / inconclusive between the thresholds.",
+    decides="SVD of $H(w_0)$: FULL (holds) / DEFICIENT (violated; for ReLU the count "
+            r"$M-\#\text{zero rows}-\operatorname{rank}(\text{Euler relations})$ is reported) / "
+            "inconclusive between the thresholds.",
     errata=[FORMAL, RANK_RULE,
-            "Initialisation (catalogue): input weights N(0, s^2) (s = 1 ReLU, 10 tanh K = 1, 6 "
-            "K = 2), hyperplanes through centres uniform in (0.05, 0.95)^K, a_j ~ N(0, 1/h); "
-            "ReLU h >= L, tanh h >= 2L (K = 1) or h >= L (K = 2). 'With probability one' is "
-            "checked as 'FULL on every drawn instance'.",
+            r"Initialisation (catalogue): input weights $\mathcal N(0,s^2)$ ($s=1$ ReLU, 10 tanh "
+            r"$K=1$, 6 $K=2$), hyperplanes through centres uniform in $(0.05,0.95)^K$, "
+            r"$a_j\sim\mathcal N(0,1/h)$; ReLU $h\ge L$, tanh $h\ge2L$ ($K=1$) or $h\ge L$ "
+            "($K=2$). 'With probability one' is checked as 'FULL on every drawn instance'.",
             "False as printed for ReLU: Euler's identity gives one exact relation per unit, so "
-            "rank H <= h(K+1)+1 for every w; with h(K+1)+1 < L <= M, H is deficient with "
-            "probability one (control 'relu-euler'). The hypothesis relu-count is ours.",
-            "The paper's step 'orthogonal columns => independent unless rows degenerate' is a "
-            "non sequitur, and 'M - L dead neurons' mixes units and weights (a dead unit removes "
-            "K+2 rows)."],
+            r"$\operatorname{rank}H\le h(K+1)+1$ for every $w$; with $h(K+1)+1<L\le M$, $H$ is "
+            "deficient with probability one (control 'relu-euler'). The hypothesis relu-count "
+            "is ours.",
+            r"The paper's step 'orthogonal columns $\Rightarrow$ independent unless rows "
+            "degenerate' is a non sequitur, and '$M-L$ dead neurons' mixes units and weights (a "
+            "dead unit removes $K+2$ rows)."],
     size=_size,
 )
 
@@ -1372,15 +1371,16 @@ OURS3 = Claim(
     hypotheses=[Hypothesis("positively-homogeneous", r"\sigma(tu)=t\sigma(u),\ t>0",
                            lambda i: i["activation"] == "relu" or "activation not homogeneous")],
     controls=[Control("tanh", "positively-homogeneous",
-                      "tanh units: no homogeneity, the relation fails by O(1)",
+                      "tanh units: no homogeneity, the relation fails by $O(1)$",
                       instances=lambda: [network_instance(1, 3, 6, "tanh", 1, 71, scale=3.0,
                                                           N=256)])],
-    decides="Residual |z_j^T H| of each unit's relation within a derived rounding bound, and "
-            "the SVD-certified rank of H against h(K+1)+1.",
-    errata=[FORMAL, "Ours. It is why M >= L is the wrong count for ReLU networks (j19.s3.3.3): "
-            "the relevant number is the dimension of the span of the derivative functions. The "
-            "relation is exact for the functions; on the stored H it holds to rounding (u = "
-            "w x + b is rounded), so it is confirmed in floating point, not in exact arithmetic."],
+    decides=r"Residual $|z_j^\top H|$ of each unit's relation within a derived rounding bound, "
+            "and the SVD-certified rank of $H$ against $h(K+1)+1$.",
+    errata=[FORMAL, r"Ours. It is why $M\ge L$ is the wrong count for ReLU networks "
+            "(j19.s3.3.3): the relevant number is the dimension of the span of the derivative "
+            "functions. The relation is exact for the functions; on the stored $H$ it holds to "
+            "rounding ($u=wx+b$ is rounded), so it is confirmed in floating point, not in exact "
+            "arithmetic."],
     size=_size,
 )
 

@@ -36,6 +36,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import k19_pgb as strat
 from theory.gradient_basis import (
@@ -88,11 +89,7 @@ def _widths(params) -> list[int]:
 def parse(params) -> dict:
     """JSON params -> instance for the gradient-basis claims (see the module docstring)."""
     require(params, "family", "widths", "loss", "X", "Y", "lambda", "theta")
-    family, loss = params["family"], params["loss"]
-    if not isinstance(family, str) or family not in FAMILIES:
-        raise BadInput(f"family: expected one of {', '.join(FAMILIES)}, got {family!r}")
-    if not isinstance(loss, str) or loss not in _ALL_LOSSES:
-        raise BadInput(f"loss: expected one of {', '.join(_ALL_LOSSES)}, got {loss!r}")
+    family, loss = choice(params, "family", FAMILIES), choice(params, "loss", _ALL_LOSSES)
     widths = _widths(params)
     try:
         model = make_model(family, widths)
@@ -302,21 +299,24 @@ THM1 = Claim(
     hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
     controls=[
         Control("affine-offset", drops="asm2-model-structure",
-                description="f = theta x + 1 with y = -1 at its exact critical point: the fixed "
-                "offset is not in span{x}, and L exceeds inf L_theta (catalogue: factor 4)",
+                description=r"$f=\theta x+1$ with $y=-1$ at its exact critical point: the fixed "
+                r"offset is not in $\operatorname{span}\{x\}$, and $L$ exceeds $\inf L_\theta$ "
+                "(catalogue: factor 4)",
                 instances=_ctrl("affine")),
         Control("tanh-neuron", drops="asm2-model-structure",
-                description="f = tanh(theta x) at a local minimum: no g exists and L falls "
-                "below inf L_theta (the equality fails in the other direction)",
+                description=r"$f=\tanh(\theta x)$ at a local minimum: no $g$ exists and $L$ "
+                r"falls below $\inf L_\theta$ (the equality fails in the other direction)",
                 instances=_ctrl("tanh")),
     ],
-    decides="L(theta) and the least-squares infimum over range(Lambda^{1/2} J) (min with "
-    "L_theta(g)) agree within rounding plus the certified gap ||grad L||^2/(4 s_min+^2) of an "
-    "approximate critical point; theta counts as critical when that gap is below rounding.",
+    decides=r"$L(\theta)$ and the least-squares infimum over "
+    r"$\operatorname{range}(\Lambda^{1/2}J)$ (min with $L_\theta(g)$) agree within rounding "
+    r"plus the certified gap $\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$ of an approximate "
+    r"critical point; $\theta$ counts as critical when that gap is below rounding.",
     errata=[
         "The conclusion display is lost in the seed; restated from the proof in A.1.",
-        "'Critical point' is read as grad L(theta) = 0 with theta outside Omega; numerically, "
-        "as: the certified gap bound of k19.ours1 is below the rounding error of L.",
+        r"'Critical point' is read as $\nabla L(\theta)=0$ with $\theta\notin\Omega$; "
+        "numerically, as: the certified gap bound of k19.ours1 is below the rounding error of "
+        "$L$.",
         "The oracle covers the squared loss; other convex losses are checked in k19.ex1.",
     ],
     size=_size, max_examples={"ci": 8},
@@ -362,24 +362,27 @@ OURS1 = Claim(
     hypotheses=[H_SQUARED, H_STRUCT],
     controls=[
         Control("affine-offset", drops="asm2-model-structure",
-                description="f = theta x + 1 at its critical point: grad L = 0 so the bound is "
-                "0, but L - inf L_theta is large (the identity needs f_X in range J)",
+                description=r"$f=\theta x+1$ at its critical point: $\nabla L=0$ so the bound "
+                r"is 0, but $L-\inf L_\theta$ is large (the identity needs "
+                r"$f_X\in\operatorname{range}J$)",
                 instances=_ctrl("affine")),
     ],
     reproductions=[Reproduction(
-        "gap-vs-bound", "Theorem 1 gap L - inf L_theta against the certified bound "
-        "||grad L||^2/(4 s_min+^2) along Levenberg-Marquardt runs of 2-layer tanh nets "
+        "gap-vs-bound", r"Theorem 1 gap $L-\inf L_\theta$ against the certified bound "
+        r"$\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$ along Levenberg-Marquardt runs of 2-layer tanh "
+        "nets "
         "(log10 of both); every point lies below the diagonal",
         lambda profile: _gap_plot(profile))],
-    decides="Upper bound decided with rounding tolerance; the identity L - inf = ||P r||^2 and "
-    "the lower bound ||grad L||^2/(4 s_max^2) are checked too and reported if they fail.",
+    decides=r"Upper bound decided with rounding tolerance; the identity "
+    r"$L-\inf=\|P\hat r\|^2$ and the lower bound $\|\nabla L\|^2/(4\sigma_{\max}^2)$ are "
+    "checked too and reported if they fail.",
     errata=[
-        "Proposed form ||P_J r||^2 <= ||J^T r||^2/sigma_min^+(J)^2 is right only for unit "
-        "weights: with lambda the projector and the singular values are those of "
-        "Lambda^{1/2} J and the residual is Lambda^{1/2} r; in terms of grad L = 2 J^T Lambda r "
-        "there is a factor 4 (for l = ||q-y||^2).",
-        "sigma_min^+ is the smallest singular value above the SVD backward-error threshold; tiny "
-        "but nonzero singular values make the bound loose, never wrong.",
+        r"Proposed form $\|P_Jr\|^2\le\|J^\top r\|^2/\sigma^+_{\min}(J)^2$ is right only for "
+        r"unit weights: with $\lambda$ the projector and the singular values are those of "
+        r"$\Lambda^{1/2}J$ and the residual is $\Lambda^{1/2}r$; in terms of "
+        r"$\nabla L=2J^\top\Lambda r$ there is a factor 4 (for $\ell=\|q-y\|^2$).",
+        r"$\sigma^+_{\min}$ is the smallest singular value above the SVD backward-error "
+        "threshold; tiny but nonzero singular values make the bound loose, never wrong.",
     ],
     size=_size, max_examples={"ci": 10},
 )
@@ -397,12 +400,13 @@ def _gap_plot(profile: str) -> dict:
             ys.append(math.log10(rep.gap))
     lo, hi = (min(xs + ys), max(xs + ys)) if xs else (0.0, 1.0)
     return {
-        "title": "k19.ours1: gap L - inf L_theta vs bound ||grad L||^2/(4 s_min+^2)",
+        "title": r"k19.ours1: gap $L-\inf L_\theta$ vs bound "
+                 r"$\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$",
         "series": [{"label": "instances", "x": xs, "y": ys},
                    {"label": "gap = bound", "x": [lo, hi], "y": [lo, hi]}],
         "xlabel": "log10 bound", "ylabel": "log10 gap",
         "paper": "Theorem 1: the gap is 0 at critical points (no quantitative form).",
-        "ours": f"{below} of {n} instances have gap <= bound (+ rounding); {len(xs)} with "
+        "ours": f"{below} of {n} instances have gap $\\le$ bound (+ rounding); {len(xs)} with "
                 "both positive are plotted",
     }
 
@@ -441,7 +445,7 @@ LEM2 = Claim(
     controls=[Control("non-critical", drops="critical",
                       description="a 2-layer tanh net after one Levenberg-Marquardt step: the "
                       "chain-rule sum is far from 0", instances=_ctrl("noncritical"))],
-    decides="Criticality is certified with autograd's gradient of L; the lemma's sum is "
+    decides="Criticality is certified with autograd's gradient of $L$; the lemma's sum is "
     "formed independently from the analytic Jacobian and the loss derivative, and must vanish "
     "to the level the criticality certificate allows.",
     errata=["The conclusion display is lost; restated from the proof (it is the chain rule)."],
@@ -517,14 +521,17 @@ def measure_lem3(inst):
 
 _PGB_ERRATA = [
     "Eq. (3.2) and the chain of inequalities after it are lost in the seed; reconstructed from "
-    "the proof in A.2. V[theta, eps] cannot be enumerated: the oracle tests the explicit finite "
-    "S the proofs build (here: W2 -> W2 + a e_j^T with a in Null(W3)), with membership "
-    "verified to a derived tolerance, so only the falsifiable direction "
-    "min_alpha L~(alpha, eps, S) >= L(theta) is exercised for those S.",
-    "Local minima are certified by construction (a scalar local minimum lifted along c, "
-    "rank-one W3) and numerically by criticality plus lambda_min(Hessian) >= -gamma_n ||H|| "
-    "(necessary only: the lift has flat directions).",
-    "eps in [0, eps0) here but (0, eps0) in Theorems 3-4; eps0 is not computable, eps = 1e-2.",
+    r"the proof in A.2. $V[\theta,\varepsilon]$ cannot be enumerated: the oracle tests the "
+    r"explicit finite $S$ the proofs build (here: $W_2\to W_2+a\,e_j^\top$ with "
+    r"$a\in\operatorname{Null}(W_3)$), with membership verified to a derived tolerance, so only "
+    r"the falsifiable direction $\min_\alpha\tilde L(\alpha,\varepsilon,S)\ge L(\theta)$ is "
+    "exercised for those $S$.",
+    "Local minima are certified by construction (a scalar local minimum lifted along $c$, "
+    r"rank-one $W_3$) and numerically by criticality plus "
+    r"$\lambda_{\min}(\text{Hessian})\ge-\gamma_n\|H\|$ (necessary only: the lift has flat "
+    "directions).",
+    r"$\varepsilon\in[0,\varepsilon_0)$ here but $(0,\varepsilon_0)$ in Theorems 3-4; "
+    r"$\varepsilon_0$ is not computable, $\varepsilon=10^{-2}$.",
 ]
 
 def _feature_residuals(inst) -> tuple[float, float]:
@@ -563,9 +570,10 @@ def _pgb_table(profile: str) -> dict:
         "title": "k19.thm2: gradient basis vs perturbable gradient basis at lifted local minima",
         "table": {"columns": ["seed", "L(theta)", "inf GB", "inf PGB", "rank J", "rank J_S",
                               "feature residual vs range J", "vs range J_S"], "rows": rows},
-        "paper": "Theorem 2: L(theta) equals the PGB infimum at every local minimum.",
-        "ours": "L = inf GB = inf PGB; the features orthogonal to c are outside range J(theta) "
-                "but inside range J_S: the perturbations are what reach them.",
+        "paper": r"Theorem 2: $L(\theta)$ equals the PGB infimum at every local minimum.",
+        "ours": r"$L=\inf\mathrm{GB}=\inf\mathrm{PGB}$; the features orthogonal to $c$ are "
+                r"outside $\operatorname{range}J(\theta)$ but inside $\operatorname{range}J_S$: "
+                "the perturbations are what reach them.",
     }
 
 
@@ -579,15 +587,18 @@ THM2 = Claim(
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_STRUCT, H_INV, H_LOCMIN],
     reproductions=[Reproduction(
-        "pgb-enlargement", "Lifted local minima of W3 W2 tanh(W1 x) with d2 < d1: values of "
+        "pgb-enlargement", r"Lifted local minima of $W_3W_2\tanh(W_1x)$ with $d_2<d_1$: "
+        "values of "
         "the gradient basis and the PGB, ranks, and where the tanh features lie",
         lambda profile: _pgb_table(profile))],
     controls=[Control("saddle", drops="local-minimum",
-                      description="f = w2 w1 x at the strict saddle 0 with S = {0, e1, e2} in V: "
-                      "Theorem 1 holds there (J(0) = 0) but the PGB infimum is the least "
-                      "squares on x, far below L(0)", instances=_ctrl("saddle"))],
-    decides="Least squares of Lambda^{1/2} y on range(Lambda^{1/2} J_S) (min with L~ at "
-    "alpha = g(theta) on the S_j = 0 block) against L(theta), within rounding plus the "
+                      description=r"$f=w_2w_1x$ at the strict saddle 0 with "
+                      r"$S=\{0,e_1,e_2\}\subseteq V$: Theorem 1 holds there ($J(0)=0$) but the "
+                      "PGB infimum is the least squares on $x$, far below $L(0)$",
+                      instances=_ctrl("saddle"))],
+    decides=r"Least squares of $\Lambda^{1/2}y$ on $\operatorname{range}(\Lambda^{1/2}J_S)$ "
+    r"(min with $\tilde L$ at $\alpha=g(\theta)$ on the $S_j=0$ block) against $L(\theta)$, "
+    "within rounding plus the "
     "certified PGB gap of k19.ours2 at points that pass the local-minimum test.",
     errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6},
 )
@@ -602,13 +613,14 @@ OURS2 = Claim(
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_STRUCT, H_INV],
     controls=[Control("affine-offset", drops="asm2-model-structure",
-                      description="f = theta x + 1, S = {0}: the gradient vanishes, the gap "
+                      description=r"$f=\theta x+1$, $S=\{0\}$: the gradient vanishes, the gap "
                       "does not", instances=lambda: [{**_controls_cache()["affine"], "eps": 1e-2,
                                                       "S": np.zeros((1, 1))}])],
-    decides="Upper bound with rounding tolerance; holds at every point with 0 in S in V (no "
-    "optimality needed), so it also holds at the saddle (tested).",
-    errata=["The bound is loose when eps is small: perturbation directions enter J_S with "
-            "size O(eps), so sigma_min^+ shrinks with eps."],
+    decides=r"Upper bound with rounding tolerance; holds at every point with "
+    r"$0\in S\subseteq V$ (no optimality needed), so it also holds at the saddle (tested).",
+    errata=[r"The bound is loose when $\varepsilon$ is small: perturbation directions enter "
+            r"$J_S$ with size $O(\varepsilon)$, so $\sigma^+_{\min}$ shrinks with "
+            r"$\varepsilon$."],
     size=_size, max_examples={"ci": 6},
 )
 
@@ -622,13 +634,16 @@ LEM3 = Claim(
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_INV, H_LOCMIN],
     controls=[Control("saddle", drops="local-minimum",
-                      description="f = w2 w1 x at the saddle 0: grad L(eps e1) = "
-                      "(0, -2 eps x^T Lambda y) != 0 although e1 is in V[0, eps]",
+                      description=r"$f=w_2w_1x$ at the saddle 0: "
+                      r"$\nabla L(\varepsilon e_1)=(0,-2\varepsilon x^\top\Lambda y)\ne0$ "
+                      r"although $e_1\in V[0,\varepsilon]$",
                       instances=_ctrl("saddle"))],
-    decides="The gradient of L at each theta + eps S_j (autograd; outputs unchanged, so it is "
-    "the lemma's sum) must vanish to the level at which the stacked PGB gap reaches rounding.",
-    errata=["The proof writes nu for v in places; eps0 = min(eps1/2, eps2) is not computable, "
-            "so one eps (1e-2) is tested."],
+    decides=r"The gradient of $L$ at each $\theta+\varepsilon S_j$ (autograd; outputs "
+    "unchanged, so it is the lemma's sum) must vanish to the level at which the stacked PGB "
+    "gap reaches rounding.",
+    errata=[r"The proof writes $\nu$ for $v$ in places; "
+            r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not computable, so one "
+            r"$\varepsilon$ ($10^{-2}$) is tested."],
     size=_size, max_examples={"ci": 6},
 )
 
@@ -722,17 +737,19 @@ EX2 = Claim(
                 Hypothesis("separated", r"0<\epsilon'\le\delta", _separated),
                 Hypothesis("n>=m", r"n\ge m", _wide)],
     controls=[Control("narrow", drops="n>=m",
-                      description="width n = 7 < m = 10: the feature matrix has rank <= 7 and "
-                      "the critical point in W leaves a positive loss", instances=lambda: [
+                      description=r"width $n=7<m=10$: the feature matrix has rank $\le7$ and "
+                      "the critical point in $W$ leaves a positive loss", instances=lambda: [
                           _narrow_instance()])],
-    decides="Builds u by the footnote, solves the least squares in W (the critical point), and "
-    "checks the loss is 0 = the infimum over all outputs (squared loss) within rounding.",
-    errata=["Relation symbols in n >= m and rank >= m and the footnote's bias 'eps - 1' are "
-            "lost; read as n >= m, rank = m, bias eps' - 1 with 0 < eps' <= delta.",
-            "With this u, units of layers >= 2 sit exactly at the ReLU kink for all but one "
-            "sample: (theta, u) is in Omega for the full parameterization; the example holds "
-            "because theta = vec(W) only (counted in diagnostics).",
-            "Rows i > m of W^(1) are unspecified; they must be inactive ([0, ..., 0, -1])."],
+    decides="Builds $u$ by the footnote, solves the least squares in $W$ (the critical point), "
+    "and checks the loss is 0 = the infimum over all outputs (squared loss) within rounding.",
+    errata=[r"Relation symbols in $n\ge m$ and $\operatorname{rank}\ge m$ and the footnote's "
+            r"bias '$\varepsilon-1$' are lost; read as $n\ge m$, $\operatorname{rank}=m$, bias "
+            r"$\varepsilon'-1$ with $0<\varepsilon'\le\delta$.",
+            r"With this $u$, units of layers $\ge2$ sit exactly at the ReLU kink for all but one "
+            r"sample: $(\theta,u)\in\Omega$ for the full parameterization; the example holds "
+            r"because $\theta=\operatorname{vec}(W)$ only (counted in diagnostics).",
+            r"Rows $i>m$ of $W^{(1)}$ are unspecified; they must be inactive "
+            r"($[0,\dots,0,-1]$)."],
     size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
 )
 
@@ -803,13 +820,14 @@ EX1 = Claim(
     strategy=lambda profile: strat.basis_instances(),
     hypotheses=[H_CONVEX, Hypothesis("critical", r"\nabla L(\theta)=0", _basis_critical)],
     controls=[Control("welsch", drops="asm1-convex-loss",
-                      description="nonconvex Welsch loss 1 - exp(-(q-y)^2/2), f = theta, "
-                      "targets (0,0,5,5,5): the critical point near 0 has L = 3.0 > 2.0",
+                      description=r"nonconvex Welsch loss $1-\exp(-(q-y)^2/2)$, $f=\theta$, "
+                      "targets $(0,0,5,5,5)$: the critical point near 0 has $L=3.0>2.0$",
                       instances=lambda: [_welsch_instance()])],
-    decides="A convex solve from 0 and from the least-squares point finds alpha; the critical "
-    "point must not be beaten by more than rounding plus the first-order slack "
-    "||grad L|| ||alpha - theta|| (which convexity makes exact).",
-    errata=["As written phi(x)_k is a scalar, so d_y = 1; for d_y > 1 read f = Phi(x) theta.",
+    decides=r"A convex solve from 0 and from the least-squares point finds $\alpha$; the "
+    "critical point must not be beaten by more than rounding plus the first-order slack "
+    r"$\|\nabla L\|\,\|\alpha-\theta\|$ (which convexity makes exact).",
+    errata=[r"As written $\varphi(x)_k$ is a scalar, so $d_y=1$; for $d_y>1$ read "
+            r"$f=\Phi(x)\theta$.",
             "Binary cross-entropy/logistic need non-separable data for a critical point to "
             "exist; separable draws are filtered out (the infimum is then not attained)."],
     size=_size, max_examples={"ci": 10},
@@ -853,15 +871,18 @@ EX3 = Claim(
     hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
     controls=[Control("non-critical", drops="critical",
                       description="the same skip net at its (teacher-perturbed) start point: "
-                      "L exceeds the feature least squares",
+                      "$L$ exceeds the feature least squares",
                       instances=lambda: [_controls_cache()["skip-start"]])],
-    decides="Weighted least squares on the concatenated skip features [h1, h2] (all output "
-    "coordinates) against L(theta), within the rounding of both plus the certified gap.",
-    errata=["The seed justifies Assumption 2 by f = (d f / d vec W^(H+1)) vec W^(H+1), true only "
-            "for I_skip = {H}; the correct g keeps every skip weight (sum over l in I_skip).",
-            "The paper states '<=' against the feature infimum; since f itself is in that class "
-            "the relation is an equality, which is what is checked.",
-            "'Skip from the (l-1)th layer' vs the term W^(l+1) h^(l): we follow the term."],
+    decides=r"Weighted least squares on the concatenated skip features $[h_1,h_2]$ (all "
+    r"output coordinates) against $L(\theta)$, within the rounding of both plus the certified "
+    "gap.",
+    errata=[r"The seed justifies Assumption 2 by $f=(\partial f/\partial\operatorname{vec}"
+            r"W^{(H+1)})\operatorname{vec}W^{(H+1)}$, true only for $I^{(\rm skip)}=\{H\}$; the "
+            r"correct $g$ keeps every skip weight (sum over $l\in I^{(\rm skip)}$).",
+            r"The paper states $\le$ against the feature infimum; since $f$ itself is in that "
+            "class the relation is an equality, which is what is checked.",
+            r"'Skip from the $(l-1)$th layer' vs the term $W^{(l+1)}h^{(l)}$: we follow the "
+            "term."],
     size=_size, max_examples={"ci": 6},
 )
 
@@ -949,15 +970,17 @@ LEM1 = Claim(
     hypotheses=[H_INV, Hypothesis("S'-in-V", r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]",
                                   _S2_in_V)],
     controls=[Control("S'-outside-V", drops="S'-in-V",
-                      description="S' moves a row of W2 outside Null(W3): outputs change, so "
-                      "the proof's witness S u S' is not in V (the set identity itself is "
-                      "linear algebra; only its witness can fail)",
+                      description=r"$S'$ moves a row of $W_2$ outside "
+                      r"$\operatorname{Null}(W_3)$: outputs change, so the proof's witness "
+                      r"$S\cup S'$ is not in $V$ (the set identity itself is linear algebra; "
+                      "only its witness can fail)",
                       instances=lambda: [_bad_second_set()])],
-    decides="The proof's witness: S u S' passes the V-membership test and the PGB outputs add "
-    "(J_{S u S'} [alpha, alpha'] = J_S alpha + J_S' alpha') to rounding, for random alpha.",
-    errata=["The proof's displays in A.3 are lost; the argument (linearity in alpha, S u S' "
-            "finite and in V) is reconstructed. The proofs of Theorems 3-4 use it for all m "
-            "samples with a shared alpha, which is what is checked."],
+    decides=r"The proof's witness: $S\cup S'$ passes the $V$-membership test and the PGB "
+    r"outputs add ($J_{S\cup S'}[\alpha,\alpha']=J_S\alpha+J_{S'}\alpha'$) to rounding, for "
+    r"random $\alpha$.",
+    errata=[r"The proof's displays in A.3 are lost; the argument (linearity in $\alpha$, "
+            r"$S\cup S'$ finite and in $V$) is reconstructed. The proofs of Theorems 3-4 use it "
+            r"for all $m$ samples with a shared $\alpha$, which is what is checked."],
     size=_size, max_examples={"ci": 4},
 )
 
@@ -998,15 +1021,18 @@ ASM2 = Claim(
                            lambda i: i["family"] in _LAST_LINEAR
                            or f"family {i['family']!r} has no linear output block")],
     controls=[Control("tanh-neuron", drops="last-layer-linear",
-                      description="f = tanh(theta x): f_X is not a multiple of "
-                      "x sech^2(theta x) for generic data", instances=_ctrl("tanh")),
+                      description=r"$f=\tanh(\theta x)$: $f_X$ is not a multiple of "
+                      r"$x\operatorname{sech}^2(\theta x)$ for generic data",
+                      instances=_ctrl("tanh")),
               Control("affine-offset", drops="last-layer-linear",
-                      description="f = theta x + 1: the offset is not in span{x}",
+                      description=r"$f=\theta x+1$: the offset is not in "
+                      r"$\operatorname{span}\{x\}$",
                       instances=_ctrl("affine"))],
-    decides="Projects f_X onto the range of J (rank from the SVD backward error) and requires "
-    "the residual at rounding level; the explicit g's residual is reported beside it.",
-    errata=["Only sampled points are tested; the assumption quantifies over every theta "
-            "outside Omega."],
+    decides="Projects $f_X$ onto the range of $J$ (rank from the SVD backward error) and "
+    "requires the residual at rounding level; the explicit $g$'s residual is reported beside "
+    "it.",
+    errata=[r"Only sampled points are tested; the assumption quantifies over every "
+            r"$\theta\notin\Omega$."],
     size=_size, max_examples={"ci": 10},
 )
 

@@ -14,8 +14,6 @@ by the catalogue's clear-gap rule (:func:`theory.alignment.membership`).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -34,8 +32,8 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.oracles import InstanceCache, choice
 from checks.registry import register
-from checks.serialise import to_jsonable
 from checks.strategies import k22_alignment as strat
 from theory import alignment as al
 from theory import trajectory as tj
@@ -49,17 +47,6 @@ ACTIVATIONS = ("tanh", "softplus", "sigmoid")
 
 
 # ----------------------------------------------------------------------------- parsing
-def _choice(params: Mapping[str, Any], name: str, options: tuple[str, ...],
-            default: str | None = None) -> str:
-    if name not in params and default is not None:
-        return default
-    require(params, name)
-    value = params[name]
-    if not isinstance(value, str) or value not in options:
-        raise BadInput(f"{name}: expected one of {', '.join(options)}, got {value!r}")
-    return value
-
-
 def _int_list(params: Mapping[str, Any], name: str, lo: int) -> list[int]:
     value = params[name]
     if not isinstance(value, list | tuple | np.ndarray):
@@ -79,11 +66,11 @@ def _n_params(kind: str, widths: list[int] | None, m_x: int) -> int:
 def parse_base(params: Mapping[str, Any]) -> dict[str, Any]:
     """The shared part of every instance of this module; raises :class:`BadInput`."""
     require(params, "model", "theta", "X", "Y", "loss")
-    kind = _choice(params, "model", MODELS)
+    kind = choice(params, "model", MODELS)
     X, Y = matrix(params, "X"), matrix(params, "Y")
     if X.shape[0] != Y.shape[0]:
         raise BadInput(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
-    loss = _choice(params, "loss", LOSSES)
+    loss = choice(params, "loss", LOSSES)
     if loss == "cross-entropy" and not np.all((Y == 0) | (Y == 1)):
         raise BadInput("Y: the cross-entropy loss needs labels in {0, 1}")
     if loss == "logistic" and not np.all(np.abs(Y) == 1):
@@ -96,8 +83,8 @@ def parse_base(params: Mapping[str, Any]) -> dict[str, Any]:
         if len(widths) < 2 or widths[0] != X.shape[1] or widths[-1] != Y.shape[1]:
             raise BadInput(f"widths {widths} must run from m_x = {X.shape[1]} to "
                            f"m_y = {Y.shape[1]} with at least two entries")
-        inst.update(widths=widths, activation=_choice(params, "activation", ACTIVATIONS),
-                    output=_choice(params, "output", ("linear", "tanh"), "linear"))
+        inst.update(widths=widths, activation=choice(params, "activation", ACTIVATIONS),
+                    output=choice(params, "output", ("linear", "tanh"), "linear"))
     elif Y.shape[1] != 1:
         raise BadInput(f"Y: the {kind} model has one output, got m_y = {Y.shape[1]}")
     d = _n_params(kind, widths, X.shape[1])
@@ -133,21 +120,8 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
     return {"n": inst["Y"].shape[0], "m_y": inst["Y"].shape[1], "d": _d(inst)}
 
 
-def _key(tag: str, inst: Mapping[str, Any]) -> str:
-    blob = json.dumps(to_jsonable(dict(inst)), sort_keys=True, default=str)
-    return tag + hashlib.sha1(blob.encode()).hexdigest()
-
-
-_CACHE: dict[str, Any] = {}
-
-
-def _cached(tag: str, inst: Mapping[str, Any], fn: Any) -> Any:
-    key = _key(tag, inst)
-    if key not in _CACHE:
-        if len(_CACHE) > 64:
-            _CACHE.clear()
-        _CACHE[key] = fn()
-    return _CACHE[key]
+# runs shared by a claim's hypotheses and its measure
+_CACHE = InstanceCache(64)
 
 
 # ------------------------------------------------------------------- shared measurements
@@ -229,14 +203,15 @@ ASM1 = Claim(
                            _linear_last_layer)],
     controls=[Control(
         "tanh-output-or-quartic", drops="linear-last-layer",
-        description="tanh counted as part of f (the catalogue measured 0.46), and the quartic "
-                    "theta^4 - 10 theta^2 + 6 theta + 100 with S = {1}: f - theta f' = 107 at "
-                    "theta = 1, so the Euler identity fails",
+        description="tanh counted as part of $f$ (the catalogue measured 0.46), and the quartic "
+                    r"$\theta^4-10\theta^2+6\theta+100$ with $S=\{1\}$: $f-\theta f'=107$ at "
+                    r"$\theta=1$, so the Euler identity fails",
         instances=_asm1_controls)],
-    decides="The Euler residual ||vec f_X - J nu||_inf against the rounding bound of the "
-            "forward pass and of J nu; S = the last layer's weights and biases.",
-    errata=["The seed writes x on the left of the identity and x_i on the right; both are "
-            "read as x_i (catalogue k22.asm.common-model-structure)."],
+    decides=r"The Euler residual $\|\operatorname{vec}f_X-J\nu\|_\infty$ against the rounding "
+            r"bound of the forward pass and of $J\nu$; $S$ = the last layer's weights and "
+            "biases.",
+    errata=["The seed writes $x$ on the left of the identity and $x_i$ on the right; both are "
+            "read as $x_i$ (catalogue k22.asm.common-model-structure)."],
     size=_size, tightness=False, max_examples={"ci": 15},
 )
 
@@ -264,7 +239,7 @@ def _daa(inst: Mapping[str, Any]) -> dict[str, Any]:
                 "byM": al.membership(b, M=J @ J.T),
                 "rank": al.membership(np.ones(J.shape[0]), J=J)}
 
-    return _cached("daa", inst, run)
+    return _CACHE.get("daa", inst, run)
 
 
 def _full_row_rank(inst: Mapping[str, Any]) -> bool:
@@ -332,24 +307,27 @@ DEF2 = Claim(
                            _aligned_structure)],
     controls=[Control(
         "underparameterised-random-target", drops="full-rank-or-constant-target",
-        description="d < n with random targets (the catalogue's [2,3,1] tanh net, n = 40, "
-                    "rho about 0.87; and a cross-entropy variant): vec(Y') is certified "
-                    "outside Col(J)", instances=_def2_controls)],
-    decides="Certified membership: a cut-off at a clear gap in J's singular values (noise "
-            "floor 10 max(p,q) u s_1, gap 1e3), the projection residual against "
-            "10 sqrt(p) u s_1/s_r; inconclusive without a gap. Also reports lambda_min(M), "
-            "which is 0 on the constant-target instances while alignment holds.",
-    errata=["The seed drops the prime: alignment is about the modified target Y' (Y for the "
-            "squared loss, 2Y - 1 for cross-entropy).",
+        description="$d<n$ with random targets (the catalogue's $[2,3,1]$ tanh net, $n=40$, "
+                    r"$\rho\approx0.87$; and a cross-entropy variant): "
+                    r"$\operatorname{vec}(Y')$ is certified outside $\operatorname{Col}(J)$",
+                    instances=_def2_controls)],
+    decides="Certified membership: a cut-off at a clear gap in $J$'s singular values (noise "
+            r"floor $10\max(p,q)\,u\,s_1$, gap $10^3$), the projection residual against "
+            r"$10\sqrt p\,u\,s_1/s_r$; inconclusive without a gap. Also reports "
+            r"$\lambda_{\min}(M)$, which is 0 on the constant-target instances while alignment "
+            "holds.",
+    errata=["The seed drops the prime: alignment is about the modified target $Y'$ ($Y$ "
+            "for the squared loss, $2Y-1$ for cross-entropy).",
             "The paper gives no numerical cut-off for membership; the verdict here uses a "
-            "spectral-gap rule and says inconclusive when there is no gap. Q_T (eq. 2.5) "
-            "depends on the cut-off: in the Figure 1a reproduction two moons has Q = 0 at "
-            "cut-offs 1e-10 and 1e-13 but Q > 0 at 1e-6, and the sine wave flips from Q = T "
-            "(1e-6, 1e-10) to Q = 0 (1e-13) while the gap rule finds no gap at all.",
-            "Q_T sums t = 0..T, so constant failure gives Q_T = T + 1, not the prose's T "
-            "(catalogue k22.def.QT).",
+            "spectral-gap rule and says inconclusive when there is no gap. $Q_T$ (eq. 2.5) "
+            "depends on the cut-off: in the Figure 1a reproduction two moons has $Q=0$ at "
+            r"cut-offs $10^{-10}$ and $10^{-13}$ but $Q>0$ at $10^{-6}$, and the sine wave flips "
+            r"from $Q=T$ ($10^{-6}$, $10^{-10}$) to $Q=0$ ($10^{-13}$) while the gap rule finds "
+            "no gap at all.",
+            r"$Q_T$ sums $t=0,\dots,T$, so constant failure gives $Q_T=T+1$, not the prose's "
+            "$T$ (catalogue k22.def.QT).",
             "'4 layers of 300 units' is read as 4 hidden layers: that gives the ~271,000 "
-            "parameters quoted for n = 100 (271,801 on the 1-D sine data); the catalogue's "
+            "parameters quoted for $n=100$ (271,801 on the 1-D sine data); the catalogue's "
             "reading (3 hidden layers) gives ~181,000."],
     size=_size, max_examples={"ci": 15},
 )
@@ -369,7 +347,7 @@ def _state(inst: Mapping[str, Any]) -> dict[str, Any]:
         return {"L": value, "g": g, "F": F, "J": J, "v": v,
                 "rank": al.membership(np.ones(J.shape[0]), J=J)}
 
-    return _cached("state", inst, run)
+    return _CACHE.get("state", inst, run)
 
 
 def _full_rank(inst: Mapping[str, Any]) -> bool | str:
@@ -444,14 +422,15 @@ STATIONARY = Claim(
                            _full_rank)],
     controls=[Control(
         "rank-deficient-stationary", drops="full-rank",
-        description="Exact stationary points with a rank-deficient J that are not global "
-                    "minima: f = theta^2 + 1 at theta = 0 (J = 0, L = 1 > 0), and a tanh net "
-                    "at theta = 0 with zero-mean targets (J of rank 1, gradient exactly 0, "
-                    "L = 2.5 > 0)", instances=_stationary_controls)],
-    decides="The quantitative form of the paper's argument, with s_min(J) computed by SVD; "
-            "the right side is read as 0 at an exact stationary point with singular J (the "
-            "paper's conclusion).",
-    errata=["The seed's v is printed with u_1..u_N in place of y_1..y_n (catalogue "
+        description="Exact stationary points with a rank-deficient $J$ that are not global "
+                    r"minima: $f=\theta^2+1$ at $\theta=0$ ($J=0$, $\mathcal L=1>0$), and a tanh "
+                    r"net at $\theta=0$ with zero-mean targets ($J$ of rank 1, gradient exactly "
+                    r"0, $\mathcal L=2.5>0$)", instances=_stationary_controls)],
+    decides=r"The quantitative form of the paper's argument, with $\sigma_{\min}(J)$ computed "
+            "by SVD; the right side is read as 0 at an exact stationary point with singular $J$ "
+            "(the paper's conclusion).",
+    errata=[r"The seed's $v$ is printed with $u_1,\dots,u_N$ in place of $y_1,\dots,y_n$ "
+            "(catalogue "
             "k22.claim.full-rank-stationary)."],
     size=_size, max_examples={"ci": 12},
 )
@@ -470,7 +449,7 @@ def _prop1_daa(inst: Mapping[str, Any]) -> dict[str, Any]:
         F, J = model.forward(inst["theta"], inst["X"]), model.jacobian(inst["theta"], inst["X"])
         return {"F": F, "J": J, "m": al.membership(inst["Y"].reshape(-1), J=J)}
 
-    return _cached("prop1", inst, run)
+    return _CACHE.get("prop1", inst, run)
 
 
 def _common_structure_here(inst: Mapping[str, Any]) -> bool | str:
@@ -540,19 +519,21 @@ PROP1 = Claim(
     ],
     controls=[
         Control("eta-zero", drops="eta-nonzero",
-                description="The printed proposition at eta = 0 is false: a net with a zero "
-                            "last layer has f_X = 0 = 0 * Y while vec(Y) is certified outside "
-                            "Col(J)", instances=lambda: _prop1_controls()[:1]),
+                description=r"The printed proposition at $\eta=0$ is false: a net with a "
+                            r"zero last layer has $f_X=0=0\cdot Y$ while $\operatorname{vec}(Y)$ "
+                            r"is certified outside $\operatorname{Col}(J)$",
+                            instances=lambda: _prop1_controls()[:1]),
         Control("no-structure", drops="common-structure",
-                description="f = theta^2 + 1 at theta = 0, y = 1: J = 0 yet f_X = Y",
+                description=r"$f=\theta^2+1$ at $\theta=0$, $y=1$: $J=0$ yet $f_X=Y$",
                 instances=lambda: _prop1_controls()[1:]),
     ],
-    decides="The distance from vec(Y) to Col(J) at the clear-gap cut-off, times |eta|, "
-            "against ||f_X - eta Y||_F; a zero left side (f_X = eta Y) is a violation.",
-    errata=["As printed ('for any eta in R') the proposition is false at eta = 0: f_X = 0 = "
-            "0 * Y whenever the last layer is zero. It holds for eta != 0, and quantitatively "
-            "||f_X - eta Y||_F >= |eta| dist(vec Y, Col J) for every eta (catalogue "
-            "k22.prop.necessity)."],
+    decides=r"The distance from $\operatorname{vec}(Y)$ to $\operatorname{Col}(J)$ at the "
+            r"clear-gap cut-off, times $|\eta|$, against $\|f_X-\eta Y\|_F$; a zero left side "
+            r"($f_X=\eta Y$) is a violation.",
+    errata=[r"As printed ('for any $\eta\in\mathbb R$') the proposition is false at $\eta=0$: "
+            r"$f_X=0=0\cdot Y$ whenever the last layer is zero. It holds for $\eta\ne0$, and "
+            r"quantitatively $\|f_X-\eta Y\|_F\ge|\eta|\operatorname{dist}(\operatorname{vec}Y,"
+            r"\operatorname{Col}J)$ for every $\eta$ (catalogue k22.prop.necessity)."],
     size=_size, max_examples={"ci": 15},
 )
 
@@ -608,7 +589,7 @@ def _limit_run(inst: Mapping[str, Any]) -> dict[str, Any]:
                       or a.extra["daa"].s[0] <= al.GAP * al.UNDERFLOW), len(S) - 1)
         return {"traj": traj, "t_lim": t_lim}
 
-    return _cached("limit", inst, run)
+    return _CACHE.get("limit", inst, run)
 
 
 def _limit_descent(inst: Mapping[str, Any]) -> bool | str:
@@ -716,22 +697,26 @@ LIMIT = Claim(
     ],
     controls=[
         Control("literal-theorem-wu2", drops="daa-at-limit",
-                description="The literal Theorem 2 is false: for f = w u^2 DAA holds at every "
-                            "iterate (J = (u^2, 2wu) != 0) and the step is below 2/L_path, yet "
-                            "the limit (w-bar, 0) has L = 1 > 0 = L*(Y): the column space "
-                            "degenerates in the limit", instances=lambda: [_wu2()]),
+                description="The literal Theorem 2 is false: for $f=wu^2$ DAA holds at every "
+                            r"iterate ($J=(u^2,2wu)\ne0$) and the step is below "
+                            r"$2/L_{\mathrm{path}}$, yet the limit $(\bar w,0)$ has "
+                            r"$\mathcal L=1>0=\mathcal L^*(Y)$: the column space degenerates in "
+                            "the limit", instances=lambda: [_wu2()]),
         Control("quartic", drops="common-structure",
-                description="theta^4 - 10 theta^2 + 6 theta + 100, Y = 0: DAA holds, GD stops "
-                            "at local minima with L = 3740.59 or 7731.91 > 0 = L*(0)",
+                description=r"$\theta^4-10\theta^2+6\theta+100$, $Y=0$: DAA holds, GD stops "
+                            r"at local minima with $\mathcal L=3740.59$ or "
+                            r"$7731.91>0=\mathcal L^*(0)$",
                 instances=lambda: [_quartic_gd(1.0), _quartic_gd(-3.0)]),
     ],
-    decides="Runs gradient descent; at the last iterate checks L <= L*(eta Y*) + ||grad L|| "
-            "(||nu|| + ||beta-hat||) with beta-hat from the clear-gap pseudo-inverse, plus "
-            "certified rounding corrections; the extra term is 0 at an exact limit point.",
-    errata=["As stated (DAA at every iterate t >= tau), Theorem 2 is vacuous under global "
+    decides=r"Runs gradient descent; at the last iterate checks $\mathcal L\le\mathcal "
+            r"L^*(\eta Y^*)+\|\nabla\mathcal L\|\,(\|\nu\|+\|\hat\beta\|)$ with $\hat\beta$ from "
+            "the clear-gap pseudo-inverse, plus certified rounding corrections; the extra term "
+            "is 0 at an exact limit point.",
+    errata=[r"As stated (DAA at every iterate $t\ge\tau$), Theorem 2 is vacuous under global "
             "smoothness and false under local smoothness: DAA can hold at every iterate while "
-            "Col(J) degenerates in the limit (f = w u^2: L(theta-hat) = 1 > 0; a tanh 2-3-1 "
-            "net likewise). Checked instead: form (a), DAA at the limit point (catalogue "
+            r"$\operatorname{Col}(J)$ degenerates in the limit ($f=wu^2$: "
+            r"$\mathcal L(\hat\theta)=1>0$; a tanh 2-3-1 net likewise). Checked instead: form "
+            "(a), DAA at the limit point (catalogue "
             "k22.thm.limit-points).",
             "'Assumptions 2 to 6' in the seed are Assumptions 1-3 in journal numbering."],
     size=_size, max_examples={"ci": 6},
@@ -759,7 +744,7 @@ def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _gap_run(inst: Mapping[str, Any]) -> tj.Trajectory:
-    return _cached("gap", inst, lambda: _run_gd(
+    return _CACHE.get("gap", inst, lambda: _run_gd(
         inst, 2 * inst["alpha"] / inst["L"], inst["T_set"][-1] + 1, set(inst["T_set"])))
 
 
@@ -913,21 +898,23 @@ _GAP_HYPOTHESES = [
 
 _GAP_CONTROLS = [
     Control("misaligned-linear", drops="daa",
-            description="A linear model with 20 x 5 random features and random targets: "
-                        "vec(Y) is outside Col(J) at every step; min L (about 0.8) exceeds "
-                        "the bound at |T| = 1000", instances=lambda: [_misaligned()]),
+            description=r"A linear model with $20\times5$ random features and random "
+                        r"targets: $\operatorname{vec}(Y)$ is outside $\operatorname{Col}(J)$ at "
+                        r"every step; $\min\mathcal L$ (about 0.8) exceeds the bound at "
+                        r"$|\mathcal T|=1000$", instances=lambda: [_misaligned()]),
     Control("quartic", drops="common-structure",
-            description="theta^4 - 10 theta^2 + 6 theta + 100 with S = {}, Y = 0: the bound "
-                        "is 0 while L >= 3740.59", instances=_quartic_gap),
+            description=r"$\theta^4-10\theta^2+6\theta+100$ with $S=\emptyset$, $Y=0$: the "
+                        r"bound is 0 while $\mathcal L\ge3740.59$", instances=_quartic_gap),
 ]
 
 _GAP_ERRATA = [
-    "The seed lost the square root: the bound decays like |T|^{-1/2} (not 1/|T|) and grows "
-    "like |eta| in (2.12); the constant is sqrt(L zeta_eta L(theta^{t0}) / (2 alpha (1 - "
-    "alpha))) with zeta_eta = 4 max_t max(||nu||^2, ||beta-hat||^2), beta-hat the least-norm "
+    r"The seed lost the square root: the bound decays like $|\mathcal T|^{-1/2}$ (not "
+    r"$1/|\mathcal T|$) and grows like $|\eta|$ in (2.12); the constant is "
+    r"$\sqrt{L\,\zeta_\eta\,\mathcal L(\theta^{t_0})/(2\alpha(1-\alpha))}$ with "
+    r"$\zeta_\eta=4\max_t\max(\|\nu\|^2,\|\hat\beta\|^2)$, $\hat\beta$ the least-norm "
     "coefficients (catalogue k22.thm.gap-per-iteration).",
     "Only local smoothness along the path is used; the oracle certifies the descent step "
-    "that uses L at every iteration.",
+    "that uses $L$ at every iteration.",
 ]
 
 THM3 = Claim(
@@ -938,9 +925,10 @@ THM3 = Claim(
               r"{2\alpha(1-\alpha)}}",
     measure=measure_gap, parse=parse_gap, strategy=_thm3_strategy,
     hypotheses=_GAP_HYPOTHESES, controls=_GAP_CONTROLS,
-    decides="Runs gradient descent with step 2 alpha/L, certifies the descent inequality at "
-            "every step and DAA (clear gap) at every t in T, and compares min L with the bound "
-            "(zeta from the truncated pseudo-inverse) plus certified rounding corrections.",
+    decides=r"Runs gradient descent with step $2\alpha/L$, certifies the descent inequality "
+            r"at every step and DAA (clear gap) at every $t\in\mathcal T$, and compares "
+            r"$\min\mathcal L$ with the bound ($\zeta$ from the truncated pseudo-inverse) plus "
+            "certified rounding corrections.",
     errata=_GAP_ERRATA, size=_size, max_examples={"ci": 10},
 )
 
@@ -951,7 +939,7 @@ EQ211 = Claim(
               r"\sqrt{\frac{L\zeta_1\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}",
     measure=measure_eq211, parse=parse_gap, strategy=_gap_strategy("squared", etas=(1.0,)),
     hypotheses=_GAP_HYPOTHESES, controls=_GAP_CONTROLS[:1],
-    decides="Theorem 3's bound with Y* = Y, eta = 1 (L*(Y) = 0 <= inf L).",
+    decides=r"Theorem 3's bound with $Y^*=Y$, $\eta=1$ ($\mathcal L^*(Y)=0\le\inf\mathcal L$).",
     errata=_GAP_ERRATA[:1], size=_size, max_examples={"ci": 8},
 )
 
@@ -965,13 +953,14 @@ EQ212 = Claim(
     strategy=_gap_strategy("cross-entropy", etas=(1.0,)),
     hypotheses=_GAP_HYPOTHESES,
     controls=[Control("misaligned-linear-ce", drops="daa",
-                      description="A linear model with 20 x 5 random features and random "
-                                  "0/1 labels under cross-entropy: vec(Y') is outside Col(J)",
+                      description=r"A linear model with $20\times5$ random features and "
+                                  "random 0/1 labels under cross-entropy: "
+                                  r"$\operatorname{vec}(Y')$ is outside $\operatorname{Col}(J)$",
                       instances=lambda: [_misaligned("cross-entropy")])],
-    decides="Theorem 3's bound with Y* = Y' = 2Y - 1, minimised over eta in "
-            f"{list(ETA_GRID)}; L*(eta Y') = log(1 + e^(-eta)) per sample.",
-    errata=["The seed prints O(eta2/|T|): the square root is lost; the rate is "
-            "O(|eta| / sqrt|T|) (catalogue k22.thm.gap-per-iteration)."],
+    decides=r"Theorem 3's bound with $Y^*=Y'=2Y-1$, minimised over $\eta$ in "
+            f"{list(ETA_GRID)}; " r"$\mathcal L^*(\eta Y')=\log(1+e^{-\eta})$ per sample.",
+    errata=[r"The seed prints $O(\eta2/|\mathcal T|)$: the square root is lost; the rate is "
+            r"$O(|\eta|/\sqrt{|\mathcal T|})$ (catalogue k22.thm.gap-per-iteration)."],
     size=_size, max_examples={"ci": 6},
 )
 
@@ -1019,18 +1008,19 @@ def figure1a(profile: str) -> dict[str, Any]:
                      f"{r['M_change']:.3g}", f"{min(r['lambda_min']):.3g}", paper[name]])
     seconds = time.perf_counter() - start
     return {
-        "title": f"Figure 1a / Table 1a: n = {n}, 4 x {width} softplus(100) units, {steps} GD "
-                 f"steps, DAA checked every {every} steps",
+        "title": f"Figure 1a / Table 1a: $n={n}$, $4\\times{width}$ softplus(100) units, "
+                 f"{steps} GD steps, DAA checked every {every} steps",
         "series": series, "xlabel": "gradient-descent step", "ylabel": "error / count",
         "table": {"columns": ["data", "final training error", "Q (gap rule)", "Q cut 1e-6",
                               "Q cut 1e-10", "Q cut 1e-13", "||M_T - M_0||_F^2",
                               "min lambda_min(M)", "paper"], "rows": rows},
-        "paper": "Two moons: zero training error with Q_T = 0; sine wave: high error with "
-                 "Q_T = T (DAA fails at every step). Table 1a: ||M_T - M_0||_F^2 = 2.09e11 "
+        "paper": "Two moons: zero training error with $Q_T=0$; sine wave: high error with "
+                 r"$Q_T=T$ (DAA fails at every step). Table 1a: $\|M_T-M_0\|_F^2$ = 2.09e11 "
                  "(two moons), 3.95e9 (sine); 4 layers of 300 units.",
         "ours": f"{rows[0][0]}: error {rows[0][1]:.3g}, Q {rows[0][2]}; {rows[1][0]}: error "
                 f"{rows[1][1]:.3g}, Q {rows[1][2]}, Q at cut-off 1e-10 {rows[1][4]}. "
-                f"||M_T - M_0||_F^2 = {rows[0][6]} vs {rows[1][6]} (4 x {width} units, {steps} "
+                r"$\|M_T-M_0\|_F^2$" f" = {rows[0][6]} vs {rows[1][6]} ($4\\times{width}$ "
+                f"units, {steps} "
                 f"steps; the paper's step count, learning rate and initialisation are not "
                 f"given). Analytic Jacobians (core back-propagation) at the checks, "
                 f"back-propagated gradients at every step; {seconds:.1f} s on this machine.",
@@ -1040,9 +1030,9 @@ def figure1a(profile: str) -> dict[str, Any]:
 
 FIG1A = Reproduction(
     "figure1a-table1a",
-    "Two moons vs sine wave with a fully connected softplus(100) net: training error, Q_T "
+    "Two moons vs sine wave with a fully connected softplus(100) net: training error, $Q_T$ "
     "(clear-gap rule, with inconclusive steps apart, and fixed cut-offs) and the change of the "
-    "Gram matrix M = J J^T", figure1a)
+    r"Gram matrix $M=JJ^\top$", figure1a)
 
 DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A])
 

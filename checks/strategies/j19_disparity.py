@@ -16,6 +16,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from checks.strategies.linalg import resolve
 from theory.fourier import CanonicalSpace, cube_init, unit_indices
 from theory.models.feedforward import Feedforward
 
@@ -28,10 +29,6 @@ __all__ = [
 ]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
-
-
-def _st(value: Any) -> SearchStrategy:
-    return value if isinstance(value, SearchStrategy) else st.just(value)
 
 
 def interior_samples(rng: np.random.Generator, K: int, T: int, L: int) -> np.ndarray:
@@ -80,16 +77,16 @@ def networks(K: Any = 1, n: Any = None, activation: Any = "relu", *, h_extra: An
 
     @st.composite
     def build(draw: Any) -> dict[str, Any]:
-        k = draw(_st(K))
+        k = draw(resolve(K))
         if k not in (1, 2):
             raise ValueError(f"K must be 1 or 2, got {k}")
-        order = draw(_st(n) if n is not None else st.integers(1, 3 if k == 1 else 1))
-        act = draw(_st(activation))
+        order = draw(resolve(n) if n is not None else st.integers(1, 3 if k == 1 else 1))
+        act = draw(resolve(activation))
         L = (2 * order + 1) ** k
-        extra = draw(_st(h_extra) if h_extra is not None else st.integers(0, 3))
+        extra = draw(resolve(h_extra) if h_extra is not None else st.integers(0, 3))
         h = max(1, (L if act == "relu" else (2 * L if k == 1 else L)) + extra)
-        t = draw(_st(T) if T is not None else st.integers(1, L))
-        sc = draw(_st(scale)) if scale is not None else (1.0 if act == "relu" else
+        t = draw(resolve(T) if T is not None else st.integers(1, L))
+        sc = draw(resolve(scale)) if scale is not None else (1.0 if act == "relu" else
                                                          (10.0 if k == 1 else 6.0))
         seed = draw(st.integers(0, 2**31 - 1))
         grid = N if k == 1 else min(N or 64, 64)  # (N+1)^2 grid points for K = 2: keep it small

@@ -1,0 +1,217 @@
+"""Strategies for Kawaguchi, Zhang & Deng (2022) §3: the EE wrapper's gate (eq. 3.3), the
+safe-exploration condition (Assumption 4) and the exploitation phase (Theorems 4 and 5).
+
+Instances are plain dicts of the paper's names (float64 arrays, ints, floats, short strings),
+so that they serialise with :func:`checks.serialise.to_jsonable`. Every strategy draws small
+integers and one seed, and builds the arrays with ``numpy.random.default_rng(seed)``; every
+argument may be a fixed value or a strategy.
+
+* :func:`gate_instances`: ``{"W_hidden", "W_out", "Z", "varsigma", "gate"}``.
+* :func:`safe_exploration_instances`: ``{"X", "body_widths", "activation", "theta_body",
+  "q", "varsigma"}`` with ``q ~ N(0, I)`` and a He-initialised body (as the paper's Table 2).
+* :func:`exploitation_instances`: ``{"X", "Y", "body_widths", "activation", "m_H", "m_y",
+  "varsigma", "theta", "loss", "K"}``, ``theta`` being ``theta^tau`` of Algorithm 1 after
+  ``tau`` exploration steps of gradient descent and the line-9 perturbation.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.strategies import SearchStrategy
+
+from checks.strategies.linalg import resolve
+from theory.activations import get_activation
+from theory.models.ee import EEModel, ee_train, gd, perturb
+from theory.models.feedforward import Feedforward
+
+__all__ = [
+    "ANALYTIC",
+    "body_features",
+    "exploitation_instances",
+    "explored_theta",
+    "gate_instances",
+    "safe_exploration_instances",
+    "sine_data",
+]
+
+ANALYTIC = ("tanh", "sigmoid", "softplus")
+"""Real-analytic body activations (k22 Assumption 6)."""
+
+# defaults (ci sizes)
+_G_N, _G_M, _G_MY, _G_LOGV = st.integers(1, 12), st.integers(1, 8), st.integers(1, 3), \
+    st.floats(0.0, 4.0)
+_S_N, _S_MX, _S_V = st.integers(10, 40), st.integers(2, 4), st.floats(1.0, 10.0)
+_E_N, _E_H, _E_MY, _E_V = st.integers(10, 24), st.integers(8, 14), st.integers(1, 2), \
+    st.floats(5.0, 20.0)
+_E_TAU, _E_EPS, _E_K = st.integers(20, 100), st.floats(1e-3, 1e-1), st.integers(200, 2000)
+_E_EPSBAR = st.sampled_from((0.1, 0.03, 0.01))
+
+
+def _check_int(name: str, value: Any, lo: int) -> None:
+    if not isinstance(value, SearchStrategy) and (
+        isinstance(value, bool) or not isinstance(value, int) or value < lo
+    ):
+        raise InvalidArgument(f"{name}={value!r} must be an int >= {lo} or a strategy")
+
+
+def _check_pos(name: str, value: Any) -> None:
+    if not isinstance(value, SearchStrategy) and not (
+        isinstance(value, int | float) and math.isfinite(value) and value > 0
+    ):
+        raise InvalidArgument(f"{name}={value!r} must be a finite number > 0 or a strategy")
+
+
+def body_features(instance: Mapping[str, Any]) -> np.ndarray:
+    """``Z`` (rows ``z(x_i) = [act(body(x_i)), 1]``) of a safe-exploration instance."""
+    body = Feedforward(instance["body_widths"], instance["activation"], bias=True)
+    act = get_activation(instance["activation"])
+    Zbar = act.value(body.forward(instance["theta_body"], instance["X"]))
+    return np.hstack([Zbar, np.ones((Zbar.shape[0], 1))])
+
+
+def gate_instances(
+    *,
+    n: int | SearchStrategy = _G_N,
+    m_Hm1: int | SearchStrategy = _G_M,
+    m_H: int | SearchStrategy = _G_M,
+    m_y: int | SearchStrategy = _G_MY,
+    log10_varsigma: float | SearchStrategy = _G_LOGV,
+) -> SearchStrategy[dict[str, Any]]:
+    """Eq. (3.3) instances: standard normal ``W^(H-1)`` (``m_H x m_{H-1}``), ``W^(H)``
+    (``m_y x m_H``) and ``Z`` (``n x m_{H-1}``), gate sharpness ``10**log10_varsigma``."""
+    for name, v in (("n", n), ("m_Hm1", m_Hm1), ("m_H", m_H), ("m_y", m_y)):
+        _check_int(name, v, 1)
+
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        dims = [draw(resolve(v)) for v in (n, m_Hm1, m_H, m_y)]
+        varsigma = float(10.0 ** draw(resolve(log10_varsigma)))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        return {
+            "W_hidden": rng.standard_normal((dims[2], dims[1])),
+            "W_out": rng.standard_normal((dims[3], dims[2])),
+            "Z": rng.standard_normal((dims[0], dims[1])),
+            "varsigma": varsigma,
+            "gate": "sigmoid",
+        }
+
+    return build()
+
+
+def safe_exploration_instances(
+    *,
+    n: int | SearchStrategy = _S_N,
+    m_x: int | SearchStrategy = _S_MX,
+    hidden: int | SearchStrategy | None = None,
+    activation: str | SearchStrategy = "tanh",
+    varsigma: float | SearchStrategy = _S_V,
+    width_factor: float | SearchStrategy = 2.0,
+) -> SearchStrategy[dict[str, Any]]:
+    """Assumption 4 instances: ``n`` standard normal inputs in ``R^{m_x}``, a one-layer body
+    ``[m_x, hidden]`` (He initialisation, ``activation``), ``m_{H-1} = hidden + 1`` and
+    ``m_H = ceil(width_factor n / m_{H-1})`` (Table 2 uses ``width_factor = 2``), ``q ~ N(0, I)``
+    of shape ``m_{H-1} x m_H``. ``hidden=None`` draws it from ``[4, max(4, n // 3)]``: with
+    ``m_{H-1} >= n / 2`` or ``m_{H-1} = 5`` the Gram was often too ill-conditioned to certify
+    (about 2% of draws), never deficient."""
+    for name, v in (("n", n), ("m_x", m_x)):
+        _check_int(name, v, 1)
+    if hidden is not None:
+        _check_int("hidden", hidden, 1)
+    _check_pos("varsigma", varsigma)
+    _check_pos("width_factor", width_factor)
+    if isinstance(activation, str) and activation not in ANALYTIC:
+        raise InvalidArgument(f"activation={activation!r}; choose from {', '.join(ANALYTIC)}")
+
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        n_, mx = draw(resolve(n)), draw(resolve(m_x))
+        h = draw(st.integers(4, max(4, n_ // 3)) if hidden is None else resolve(hidden))
+        m_H = math.ceil(draw(resolve(width_factor)) * n_ / (h + 1))
+        act = draw(resolve(activation))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        body = Feedforward([mx, h], act, bias=True)
+        return {
+            "X": rng.standard_normal((n_, mx)),
+            "body_widths": [mx, h],
+            "activation": act,
+            "theta_body": body.init(rng, "he"),
+            "q": rng.standard_normal((h + 1, m_H)),
+            "varsigma": float(draw(resolve(varsigma))),
+        }
+
+    return build()
+
+
+def sine_data(rng: np.random.Generator, n: int, m_x: int = 2, m_y: int = 1) -> tuple:
+    """Regression data for the exploitation claims: ``x ~ U[-1, 1]^{m_x}``, targets
+    ``sin(3 x_1 + j) + x_{m_x} / 2`` for output ``j`` (smooth, not fit by a linear model)."""
+    X = rng.uniform(-1.0, 1.0, (n, m_x))
+    Y = np.stack([np.sin(3.0 * X[:, 0] + j) + 0.5 * X[:, -1] for j in range(m_y)], axis=1)
+    return X, Y
+
+
+def explored_theta(
+    model: EEModel, X: np.ndarray, Y: np.ndarray, rng: np.random.Generator, *,
+    tau: int, lr: float, epsilon: float, loss: str = "squared",
+) -> np.ndarray:
+    """``theta^tau`` of Algorithm 1: ``tau`` steps of gradient descent on all layers from
+    ``model.init(rng)``, then the line-9 perturbation of size ``epsilon``."""
+    run = ee_train(model, model.init(rng), X, Y, loss=loss, explore=gd(lr), exploit=gd(lr),
+                   tau=tau, T=tau, epsilon=0.0, rng=rng)
+    return perturb(run.theta, epsilon, rng)
+
+
+def exploitation_instances(
+    *,
+    n: int | SearchStrategy = _E_N,
+    hidden: int | SearchStrategy = _E_H,
+    m_y: int | SearchStrategy = _E_MY,
+    varsigma: float | SearchStrategy = _E_V,
+    tau: int | SearchStrategy = _E_TAU,
+    epsilon: float | SearchStrategy = _E_EPS,
+    K: int | SearchStrategy = _E_K,
+    width_factor: float = 1.5,
+    loss: str | SearchStrategy = "squared",
+    eps_bar: float | SearchStrategy = _E_EPSBAR,
+) -> SearchStrategy[dict[str, Any]]:
+    """``theta^tau`` instances for Theorems 4 and 5 (catalogue ``k22.alg.ee-wrapper``
+    instances): ``m_x = 2``, a tanh body ``[2, hidden]``, ``m_H = ceil(width_factor n /
+    m_{H-1})``, ``tau`` steps of GD (learning rate 0.05) then the perturbation, and ``K``
+    exploitation steps for the oracle to run. ``loss="squared"`` (``eps_bar = 0``) or
+    ``"logistic"`` (targets ``sign(sin(3 x_1 + j) + x_2 / 2)``, ``eps_bar`` drawn; the
+    catalogue uses 0.1, 0.03, 0.01)."""
+    if isinstance(loss, str) and loss not in ("squared", "logistic"):
+        raise InvalidArgument(f"loss={loss!r}; choose 'squared' or 'logistic'")
+    for name, v in (("n", n), ("hidden", hidden), ("m_y", m_y), ("tau", tau), ("K", K)):
+        _check_int(name, v, 1)
+    _check_pos("varsigma", varsigma)
+    _check_pos("epsilon", epsilon)
+    if width_factor < 1:
+        raise InvalidArgument(f"width_factor={width_factor!r} must be >= 1 (m_H m_H-1 >= n)")
+
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        n_, h, my = draw(resolve(n)), draw(resolve(hidden)), draw(resolve(m_y))
+        vs = float(draw(resolve(varsigma)))
+        m_H = math.ceil(width_factor * n_ / (h + 1))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        loss_ = draw(resolve(loss))
+        X, Y = sine_data(rng, n_, 2, my)
+        eb = 0.0
+        if loss_ == "logistic":
+            Y = np.where(Y >= 0, 1.0, -1.0)
+            eb = float(draw(resolve(eps_bar)))
+        model = EEModel([2, h], "tanh", m_H, my, vs)
+        theta = explored_theta(model, X, Y, rng, tau=draw(resolve(tau)), lr=0.05,
+                               epsilon=float(draw(resolve(epsilon))), loss=loss_)
+        return {"X": X, "Y": Y, "body_widths": [2, h], "activation": "tanh", "m_H": m_H,
+                "m_y": my, "varsigma": vs, "theta": theta, "loss": loss_,
+                "K": int(draw(resolve(K))), "eps_bar": eb}
+
+    return build()

@@ -1,0 +1,299 @@
+"""Kawaguchi, Zhang & Deng (2022) §3, the EE wrapper: the model and its gradients against
+autograd, the Hadamard Gram identity against the explicit phi, the certified rank against
+plain SVD and exact rational arithmetic, Algorithm 1's phases, and the four claims (property
+tests, controls, input validation, JSON round trips)."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import autograd
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import minimize_scalar
+
+import checks.papers.k22_ee as mod
+from checks.framework import Status
+from checks.inputs import BadInput
+from checks.profiles import get_profile
+from checks.registry import get
+from checks.runner import run_control, sample_instances
+from checks.serialise import to_jsonable
+from checks.strategies import k22_ee as strat
+from theory.linalg import exact_rank
+from theory.models.ee import EEModel, ee_train, gd, sgd, sharp_softplus
+from theory.safe_exploration import gate_matrix, phi, phi_gram, safe_exploration
+
+IDS = ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4", "k22.thm5"]
+CI = get_profile("ci")
+
+
+def _model(m_y: int, frozen: bool, act="tanh", seed=0):
+    rng = np.random.default_rng(seed)
+    model = EEModel([3, 4, 5], act, m_H=3, m_y=m_y, varsigma=3.0)
+    theta = model.init(rng)
+    X = rng.standard_normal((6, 3))
+    if frozen:
+        model = model.frozen(theta + 0.1 * rng.standard_normal(theta.shape))
+    return model, theta, X, rng
+
+
+# ------------------------------------------------------------------ theory: the EE model
+
+@pytest.mark.parametrize("m_y", [1, 2])
+@pytest.mark.parametrize("frozen", [False, True])
+def test_vjp_and_gram_match_autograd(m_y, frozen):
+    model, theta, X, rng = _model(m_y, frozen)
+    J = autograd.jacobian(lambda t: model.forward_traced(t, X).reshape(-1))(theta)
+    assert np.allclose(model.forward(theta, X), model.forward_traced(theta, X), atol=1e-14)
+    V = rng.standard_normal((6, m_y))
+    assert np.allclose(model.vjp(theta, X, V), J.T @ V.reshape(-1), atol=1e-12)
+    assert np.allclose(model.gram(theta, X), J @ J.T, atol=1e-12 * np.abs(J @ J.T).max())
+    assert np.allclose(model.vjp_hidden(theta, X, V), (J.T @ V.reshape(-1))[model.hidden_slice()],
+                       atol=1e-12)
+
+
+def test_sharp_softplus_derivative_by_autograd():
+    act = sharp_softplus(100.0)
+    x = np.linspace(-0.2, 0.2, 41)
+    d = autograd.elementwise_grad(act.traced)(x)
+    assert np.allclose(act.d1(x), d, atol=1e-12)
+    assert np.allclose(act.value(x), np.logaddexp(0, 100 * x) / 100, atol=1e-15)
+
+
+@pytest.mark.parametrize("m_y", [1, 2])
+def test_gate_swap_and_linearisation(m_y):
+    model, theta, X, _ = _model(m_y, False)
+    frozen = model.frozen(theta)  # line 10: the model is unchanged at theta_tau
+    assert np.allclose(frozen.forward(theta, X), model.forward(theta, X), atol=1e-15)
+    As = frozen.linear_maps(theta, X)
+    _, Ws, _ = frozen.split(theta)
+    for j, A in enumerate(As):  # the linearisation identity, and linearity in theta_(H-1)
+        assert np.allclose(A @ Ws[j].reshape(-1), frozen.forward(theta, X)[:, j], atol=1e-14)
+    moved = theta.copy()
+    moved[frozen.hidden_slice()] *= -2.0
+    assert np.allclose(frozen.forward(moved, X), -2.0 * frozen.forward(theta, X), atol=1e-13)
+
+
+def test_algorithm1_phases():
+    model, theta, X, rng = _model(2, False)
+    Y = rng.standard_normal((6, 2))
+    seen = []
+    run = ee_train(model, theta, X, Y, loss="squared", explore=gd(0.01),
+                   exploit=sgd(0.01, 2, np.random.default_rng(1)), tau=5, T=12, epsilon=0.01,
+                   rng=np.random.default_rng(2), callback=lambda t, th, m: seen.append(th))
+    assert len(run.losses) == 13 and len(seen) == 13
+    assert not np.allclose(seen[4], seen[0])  # exploration moves every layer
+    hidden = model.hidden_slice()
+    outside = np.ones(theta.size, bool)
+    outside[hidden] = False
+    for th in seen[6:]:  # exploitation moves theta_(H-1) only
+        assert np.array_equal(th[outside], run.theta_tau[outside])
+    assert not np.allclose(seen[-1][hidden], run.theta_tau[hidden])
+    assert np.linalg.norm(run.theta_tau - seen[5]) > 0  # the line-9 perturbation
+    assert run.model.gates is not None
+    assert np.array_equal(run.model.gates[1], model.split(run.theta_tau)[1][1])
+
+
+# ------------------------------------------------------------------ theory: safe exploration
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(2, 12), st.integers(1, 5), st.integers(1, 4))
+def test_hadamard_gram_is_phi_phi_t(seed, n, m, m_H):
+    rng = np.random.default_rng(seed)
+    Z, q = rng.standard_normal((n, m)), rng.standard_normal((m, m_H))
+    P = phi(Z, q, 2.0)
+    # independent: phi assembled block by block from the definition (k22 §3.3.1)
+    S = 1.0 / (1.0 + np.exp(-2.0 * (Z @ q)))
+    ref = np.hstack([S[:, [k]] * Z for k in range(m_H)])
+    assert np.allclose(P, ref, atol=1e-15)
+    scale = max(1.0, float(np.abs(ref).max())) ** 2 * m * m_H
+    assert np.allclose(phi_gram(Z, q, 2.0), ref @ ref.T, atol=1e-14 * scale)
+
+
+def test_certified_rank_agrees_with_svd_and_exact_rank():
+    rng = np.random.default_rng(5)
+    Z = np.hstack([np.tanh(rng.standard_normal((12, 3))), np.ones((12, 1))])
+    q = rng.standard_normal((4, 4))  # 16 columns >= 12 rows
+    cert = safe_exploration(Z, q, 3.0)
+    s = np.linalg.svd(phi(Z, q, 3.0), compute_uv=False)
+    assert cert.value is True and s[-1] > 1e-8 * s[0]
+    assert exact_rank(phi(Z, q, 3.0)) == 12
+    narrow = safe_exploration(Z, q[:, :2], 3.0)  # 8 columns < 12 rows
+    assert narrow.value is False and exact_rank(phi(Z, q[:, :2], 3.0)) == 8
+
+
+def test_in_place_path_matches_small_path():
+    import theory.safe_exploration as se
+
+    rng = np.random.default_rng(9)
+    Z = np.hstack([np.tanh(rng.standard_normal((40, 9))), np.ones((40, 1))])
+    q = rng.standard_normal((10, 8))
+    small = safe_exploration(Z, q, 2.0)
+    M = se._gram_in_place(Z, gate_matrix(Z, q, 2.0), block=7)
+    assert np.allclose(M, phi_gram(Z, q, 2.0), rtol=1e-13, atol=0)
+    ok, _, _ = se._pd_in_place(M)
+    assert small.value is True and ok
+    Zdef = np.tile(Z[:, :1], (1, 10))  # rank-one features: rank phi <= m_H = 8 < 40
+    ok, _, _ = se._pd_in_place(se._gram_in_place(Zdef, gate_matrix(Zdef, q, 2.0)))
+    assert not ok
+
+
+def test_c0_by_direct_maximisation():
+    res = minimize_scalar(lambda s: -s / (1.0 + math.exp(s)), bounds=(0.0, 10.0),
+                          method="bounded", options={"xatol": 1e-12})
+    assert math.isclose(-res.fun, mod.C0, rel_tol=1e-9)
+
+
+# ------------------------------------------------------------------ claims
+
+def test_registered_ids():
+    assert sorted(c.id for c in mod.CLAIMS) == sorted(IDS)
+    assert all(c.paper == "k22" and c.controls for c in mod.CLAIMS)
+
+
+def _property(claim_id: str, n: int):
+    claim = get(claim_id)
+
+    @settings(max_examples=n, deadline=None)
+    @given(claim.strategy("ci"))
+    def prop(instance):
+        verdict = claim.check(instance)
+        assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+
+    return prop
+
+
+@pytest.mark.parametrize(("claim_id", "n"), [("k22.claim.gate-relu-limit", 20),
+                                             ("k22.asm4", 10), ("k22.thm4", 4),
+                                             ("k22.thm5", 3)])
+def test_claim_holds_on_its_strategy(claim_id, n):
+    _property(claim_id, n)()
+
+
+CONTROLS = [(c.id, k.name) for c in mod.CLAIMS for k in c.controls]
+
+
+@pytest.mark.parametrize(("claim_id", "control"), CONTROLS)
+def test_control_is_violated(claim_id, control):
+    claim = get(claim_id)
+    run = run_control(claim, claim.control(control), CI)
+    assert run.passed
+    assert run.verdict["status"] == "violated"
+
+
+def _one(claim_id: str):
+    claim = get(claim_id)
+    return claim, next(iter(sample_instances(claim.strategy("ci"), CI, 1)))
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_json_round_trip(claim_id):
+    claim, inst = _one(claim_id)
+    again = claim.parse(json.loads(json.dumps(to_jsonable(inst))))
+    a, b = claim.check(inst), claim.check(again)
+    assert a.status == b.status and a.lhs == b.lhs and a.rhs == b.rhs
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_parse_rejects_malformed(claim_id):
+    claim, inst = _one(claim_id)
+    params = to_jsonable(inst)
+    for key in list(params):
+        if key in ("witness", "gate", "eps_bar"):
+            continue
+        broken = dict(params)
+        del broken[key]
+        with pytest.raises(BadInput):
+            claim.parse(broken)
+    first_matrix = next(k for k, v in params.items() if isinstance(v, list)
+                        and v and isinstance(v[0], list))
+    bad = dict(params)
+    bad[first_matrix] = [row[:-1] for row in params[first_matrix]] if len(
+        params[first_matrix][0]) > 1 else params[first_matrix][:1] + [[float("nan")]]
+    with pytest.raises(BadInput):
+        claim.parse(bad)
+    with pytest.raises(BadInput):
+        claim.parse({**params, first_matrix: "oops"})
+
+
+def test_ee_parse_rejects_wrong_theta_and_loss():
+    claim, inst = _one("k22.thm4")
+    params = to_jsonable(inst)
+    with pytest.raises(BadInput):
+        claim.parse({**params, "theta": params["theta"][:-1]})
+    with pytest.raises(BadInput):
+        claim.parse({**params, "loss": "hinge"})
+    with pytest.raises(BadInput):  # logistic targets must be +-1
+        claim.parse({**params, "loss": "logistic", "Y": [[0.5]] * len(params["Y"])})
+    with pytest.raises(BadInput):
+        claim.parse({**params, "body_widths": [2, "a"]})
+
+
+def test_strategies_validate_arguments():
+    from hypothesis.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument):
+        strat.gate_instances(n=0)
+    with pytest.raises(InvalidArgument):
+        strat.safe_exploration_instances(activation="relu")
+    with pytest.raises(InvalidArgument):
+        strat.exploitation_instances(width_factor=0.5)
+
+
+def test_table2_small():
+    out = mod.table2("ci", names=("Semeion",))
+    assert out["table"]["rows"][0][5] == "rank n certified"
+    assert out["table"]["rows"][0][4] == math.ceil(2 * 1000 / 513) == 4
+
+
+def test_exploitation_problem_against_pinv_and_gd():
+    claim, inst = _one("k22.thm4")
+    P = mod._exploitation_problem(inst)
+    model = P["model"]
+    _, Ws, _ = model.split(inst["theta"])
+    Y, n = inst["Y"], inst["X"].shape[0]
+    B2, lam = 0.0, 0.0
+    for j, A in enumerate(P["As"]):
+        w = Ws[j].reshape(-1)
+        B2 += float(np.sum((np.linalg.pinv(A) @ (A @ w - Y[:, j])) ** 2))
+        lam = max(lam, 2.0 / n * float(np.linalg.eigvalsh(A.T @ A)[-1]))
+    assert math.isclose(P["B0"], math.sqrt(B2), rel_tol=1e-6)
+    assert P["Lhat"] >= lam  # L^ bounds the smoothness of the exploitation objective
+    # the GD limit from theta^tau is the least-squares point nearest theta^tau_(H-1): GD never
+    # moves the null-space component of A, and neither does theta_inf
+    theta = inst["theta"].copy()
+    obj = mod.Objective(model, inst["X"], Y, mod.get_loss("squared"))
+    hidden = model.hidden_slice()
+    for _ in range(200):
+        theta[hidden] -= (1.0 / P["Lhat"]) * obj.grad_hidden(theta)
+    p = P["p"]
+    for j, A in enumerate(P["As"]):
+        N = np.eye(p) - np.linalg.pinv(A) @ A
+        block = slice(hidden.start + j * p, hidden.start + (j + 1) * p)
+        w0 = inst["theta"][block]
+        assert np.linalg.norm(N @ (theta[block] - w0)) < 1e-8 * (1 + np.linalg.norm(w0))
+        assert np.linalg.norm(N @ (P["theta_inf"][block] - w0)) < 1e-8 * (1 + np.linalg.norm(w0))
+        assert np.allclose(A @ P["theta_inf"][block], Y[:, j], atol=1e-8)
+    assert obj.value(theta) < obj.value(inst["theta"])
+
+
+def test_sublevel_distance_brackets_the_projection():
+    claim = get("k22.thm5")
+    inst = next(iter(sample_instances(mod._ee_strategy("ci", ("logistic",)), CI, 1)))
+    P = mod._exploitation_problem(inst)
+    assert P["B"] <= P["B_up"] <= P["B"] * (1 + 1e-6)
+    # independent: along random rays from w_tau the sublevel set is never nearer than B_lo
+    Y = inst["Y"]
+    w0 = np.concatenate([W.reshape(-1) for W in P["model"].split(inst["theta"])[1]])
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        d = rng.standard_normal(w0.size)
+        d /= np.linalg.norm(d)
+        r = next((r for r in np.geomspace(1e-3, 1e7, 400)
+                  if mod._exploitation_loss(P, w0 + r * d, Y)[0] <= inst["eps_bar"]), None)
+        assert r is None or r >= P["B"]
+    assert claim.check(inst).status is Status.HOLDS
