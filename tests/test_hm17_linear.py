@@ -191,3 +191,58 @@ def test_claimC1_rotation_by_pi_repeated():
     """-I_4 and a rotation by pi repeated: real eigenvalues -1, 1 x 1 blocks, block diagonal."""
     verdict = get("hm17.claimC.1").check({"U": -np.eye(4)})
     assert verdict.status is Status.HOLDS
+
+
+# ------------------------------------------------------------ Theorem 2.2 along gradient descent
+
+def _gd_strategy():
+    from hypothesis import strategies as st
+
+    from checks.strategies.hm17_linear import gradient_descent_instances
+    return gradient_descent_instances(d=st.integers(2, 3), ell=st.integers(2, 3), max_steps=800)
+
+
+@settings(max_examples=5, deadline=None)
+@given(_gd_strategy())
+def test_thm22_holds_along_gradient_descent(inst):
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+    dg = verdict.diagnostics
+    assert dg["form"] == "gradient descent"
+    assert dg["iterates_checked"] == dg["gd_steps_taken"] + 1  # never left the unit ball
+    assert dg["max_ratio"] <= 1.0
+    assert dg["gradient_norm_reached"] < dg["gradient_norm_start"]
+
+
+def test_thm22_gd_json_round_trip():
+    (instance,) = list(sample_instances(_gd_strategy(), CI, 1))
+    assert_json_round_trip(get("hm17.thm2.2"), instance)
+
+
+def test_thm22_gd_parse_requires_step():
+    params = dict(GOOD, gd_steps=10)
+    with pytest.raises(BadInput, match="gd_step"):
+        get("hm17.thm2.2").parse(params)
+    with pytest.raises(BadInput, match="gd_step"):
+        get("hm17.thm2.2").parse(dict(params, gd_step=-1.0))
+
+
+def test_thm22_gd_reproduction_reaches_critical_point():
+    out = get("hm17.thm2.2").reproductions[0].run("ci")
+    excess, bound = (s["y"] for s in out["series"])
+    assert out["logy"] and len(excess) == len(bound) > 50
+    assert all(e <= b for e, b in zip(excess, bound, strict=True))
+    assert excess[-1] < 1e-10 * excess[0]
+    assert out["ours"].startswith("holds")
+
+
+def test_thm22_gd_from_minus_identity_without_tau_lt_one():
+    """A descent started at the bad critical point A_i = -I (tau = 1 dropped) never moves (the
+    gradient is exactly zero) and is reported as a bad critical point."""
+    inst = dict(mod._minus_identity(2, 3, -1.0, 1.0, np.array([[1.0, 0.3], [0.2, 2.0]])),
+                gd_step=0.05, gd_steps=50)
+    claim = get("hm17.thm2.2")
+    assert claim.check(inst).status is Status.OUT_OF_SCOPE
+    verdict = claim.check(inst, drop="tau<1")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.diagnostics["gd_steps_taken"] == 0

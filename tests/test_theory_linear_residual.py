@@ -272,3 +272,40 @@ def test_constructed_minimisers_are_critical():
     assert lr.triple_norm(A) < 1
     G = lr.risk_gradient(A, R, np.diag([1.0, 0.5, 2.0]))
     assert math.sqrt(sum(np.sum(g * g) for g in G)) <= 1e3 * ell * U * np.linalg.norm(R)
+
+
+# ------------------------------------------------------------ gradient descent (Theorem 2.2)
+
+def test_gradient_descent_steps_along_autograd_gradient():
+    """Each iterate is the previous one minus step times autograd's gradient, and the returned
+    gradients are autograd's gradients at the iterates."""
+    A, R, Sigma = _instance(8, d=3, ell=3, s=0.1)
+    f = grad(_autograd_risk(R, Sigma, 3))
+    iterates, grads = lr.gradient_descent(A, R, Sigma, step=0.01, max_steps=5)
+    assert len(iterates) == len(grads) == 6
+    for t in range(5):
+        flat = np.concatenate([a.ravel() for a in iterates[t]])
+        ref = f(flat)
+        assert np.linalg.norm(np.concatenate([g.ravel() for g in grads[t]]) - ref) <= (
+            1e-12 * np.linalg.norm(ref))
+        nxt = np.concatenate([a.ravel() for a in iterates[t + 1]])
+        assert np.linalg.norm(nxt - (flat - 0.01 * ref)) <= 1e-14 * (1 + np.linalg.norm(flat))
+
+
+def test_gradient_descent_stops_at_approximate_critical_point():
+    """With a small step the risk decreases monotonically and the run stops at the first
+    iterate whose gradient norm is below the tolerance."""
+    rng = np.random.default_rng(3)
+    d, ell = 2, 3
+    B = [0.1 * rng.standard_normal((d, d)) for _ in range(ell)]
+    R, Sigma = lr.residual_product(B), np.diag([1.0, 0.5])
+    A0 = [np.zeros((d, d))] * ell
+    iterates, grads = lr.gradient_descent(A0, R, Sigma, step=0.05, max_steps=10_000,
+                                          grad_tol=1e-8)
+    norms = [math.sqrt(sum(float(np.sum(g * g)) for g in G)) for G in grads]
+    risks = [lr.excess_risk(A, R, Sigma) for A in iterates]
+    assert norms[-1] <= 1e-8 < min(norms[:-1])
+    assert all(b <= a for a, b in zip(risks, risks[1:], strict=False))
+    assert risks[-1] <= 1e-14
+    with pytest.raises(ValueError):
+        lr.gradient_descent(A0, R, Sigma, step=0.0, max_steps=3)

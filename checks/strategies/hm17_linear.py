@@ -28,6 +28,7 @@ from checks.strategies.linalg import orthogonal
 
 __all__ = [
     "ball_instances",
+    "gradient_descent_instances",
     "haar_orthogonal",
     "matrix_pairs",
     "near_identity_instances",
@@ -48,6 +49,7 @@ _INTS_1_30 = st.integers(1, 30)
 _INTS_1_4 = st.integers(1, 4)
 _INTS_1_5 = st.integers(1, 5)
 _INTS_1_6 = st.integers(1, 6)
+_INTS_2_4 = st.integers(2, 4)
 _INTS_2_5 = st.integers(2, 5)
 _INTS_2_6 = st.integers(2, 6)
 
@@ -208,6 +210,43 @@ def near_identity_instances(
     if not 0.01 <= tau_max < 1.0:
         raise InvalidArgument(f"tau_max={tau_max!r} must lie in [0.01, 1)")
     return _near_identity(_ints(d, "d", 1), _ints(ell, "ell", 1), tau_max)
+
+
+@st.composite
+def _gd(draw, d, ell, radius_max, max_steps):
+    d, ell, seed = draw(d), draw(ell), draw(_SEEDS)
+    start = draw(st.floats(0.01, radius_max))
+    reach = draw(st.floats(0.01, radius_max))
+    safety = draw(st.floats(0.25, 1.0))
+    rng = np.random.default_rng(seed)
+    Sigma = spd_matrix(rng, d, 0.2, 3.0)
+    R = np.linalg.multi_dot([np.eye(d)] + [np.eye(d) + B
+                                           for B in reversed(_slices(rng, d, ell, reach, False))])
+    A = _slices(rng, d, ell, start, full=True)
+    # 1 / (ell lambda_max(Sigma) (1 + rho)^{2 ell - 2}) bounds the curvature of f on B_rho,
+    # rho = 2 max(start, reach); `safety` in [0.25, 1] scales the step below that
+    rho = 2.0 * max(start, reach)
+    step = safety / (ell * float(np.linalg.eigvalsh(Sigma)[-1]) * (1.0 + rho) ** (2 * ell - 2))
+    return {"R": R, "Sigma": Sigma, "A": A, "tau": start, "gd_step": step,
+            "gd_steps": max_steps}
+
+
+def gradient_descent_instances(
+    d: int | SearchStrategy[int] = _INTS_2_4,
+    ell: int | SearchStrategy[int] = _INTS_2_5,
+    radius_max: float = 0.3,
+    max_steps: int = 3000,
+) -> SearchStrategy[dict]:
+    """Gradient-descent runs for Theorem 2.2 (catalogue ``hm17.thm.2-2``, check (2)): a start
+    ``A`` with ``|||A||| = tau`` in ``[0.01, radius_max]`` (``tau`` is the start's radius), a
+    reachable target ``R = prod (I + B_i)`` with ``|||B||| <= `` a radius in
+    ``[0.01, radius_max]``, ``Sigma`` SPD with spectrum in ``[0.2, 3]``, and a step size below
+    a curvature estimate; ``gd_steps = max_steps``. The claim runs the descent itself."""
+    if not 0.01 <= radius_max < 0.5:
+        raise InvalidArgument(f"radius_max={radius_max!r} must lie in [0.01, 0.5)")
+    if not isinstance(max_steps, int) or max_steps < 0:
+        raise InvalidArgument(f"max_steps={max_steps!r} must be a non-negative int")
+    return _gd(_ints(d, "d", 1), _ints(ell, "ell", 1), radius_max, max_steps)
 
 
 @st.composite
