@@ -246,3 +246,38 @@ def test_thm22_gd_from_minus_identity_without_tau_lt_one():
     verdict = claim.check(inst, drop="tau<1")
     assert verdict.status is Status.VIOLATED
     assert verdict.diagnostics["gd_steps_taken"] == 0
+
+
+# ------------------------------------------------------------ eq. (2.3): d = 1 or ell = 1
+
+def _small_ball():
+    from hypothesis import strategies as st
+
+    from checks.strategies.hm17_linear import ball_instances
+    return st.one_of(ball_instances(d=1, ell=st.integers(1, 5)),
+                     ball_instances(d=st.integers(1, 3), ell=1))
+
+
+@settings(max_examples=15, deadline=None)
+@given(_small_ball())
+def test_eq23_and_thm22_hold_for_scalar_or_single_layer(inst):
+    """The claims' strategies start at d = 2 and ell = 2 (there d = 1 with ell = 1, or tau = 0
+    with d = 1, is an equality whatever A is, and its rounding noise would otherwise be shown
+    as the tightest instance); the degenerate sizes are checked here."""
+    for claim_id in ("hm17.eq2.3", "hm17.thm2.2"):
+        verdict = get(claim_id).check(inst)
+        assert verdict.status is Status.HOLDS, (claim_id, verdict.message, verdict.diagnostics)
+
+
+def test_eq23_equality_family_is_tight_in_dimension_three():
+    """The non-trivial equality family: A_i = -tau I, E = w v^T with v the bottom eigenvector
+    of Sigma, d = 3, ell = 4: the ratio ||grad f||^2 / RHS is 1 to rounding."""
+    rng = np.random.default_rng(5)
+    Q = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    Sigma = (Q * [0.3, 1.0, 2.5]) @ Q.T
+    tau, ell = 0.6, 4
+    A = [-tau * np.eye(3)] * ell
+    R = (1 - tau) ** ell * np.eye(3) - np.outer(rng.standard_normal(3), Q[:, 0])
+    verdict = get("hm17.eq2.3").check({"R": R, "Sigma": Sigma, "A": A, "tau": tau})
+    assert verdict.status is Status.HOLDS
+    assert verdict.diagnostics["ratio"] == pytest.approx(1.0, abs=1e-12)

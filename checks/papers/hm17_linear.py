@@ -423,8 +423,8 @@ CLAIM_EQ_2_3 = Claim(
     r"\big(f(A)-C_{\mathrm{opt}}\big)\quad(A\in\mathcal B_\tau,\ \tau<1)",
     measure=_measure_eq23, parse=lambda p: _parse_model(p, with_tau=True),
     strategy=lambda profile: strat.ball_instances(
-        d=st.integers(1, 3 if profile == "ci" else 5),
-        ell=st.integers(1, 5 if profile == "ci" else 8)),
+        d=st.integers(2, 3 if profile == "ci" else 5),
+        ell=st.integers(2, 5 if profile == "ci" else 8)),
     hypotheses=_ball_hypotheses(),
     controls=[Control(
         "outside the ball", drops="A in B_tau",
@@ -442,7 +442,7 @@ CLAIM_EQ_2_3 = Claim(
             r"true via Claim C.2 applied to $\|E\Sigma\|_F=\|(E\Sigma^{1/2})\Sigma^{1/2}\|_F$. "
             r"The exponent is $2\ell-2$ and the bound is tight (equality at $A_i=-\tau I$ with "
             r"$E\Sigma=\sigma_{\min}(\Sigma)E$)."],
-    size=_size, max_examples={"ci": 25},
+    size=_size, max_examples={"ci": 60},
 )
 
 
@@ -612,8 +612,8 @@ CLAIM_THM_2_2 = Claim(
     measure=_measure_thm22, parse=_parse_thm22,
     strategy=lambda profile: st.one_of(
         strat.near_identity_instances(d=st.integers(1, 3 if profile == "ci" else 5),
-                                      ell=st.integers(1, 4 if profile == "ci" else 6)),
-        strat.ball_instances(d=st.integers(1, 3), ell=st.integers(1, 5)),
+                                      ell=st.integers(2, 4 if profile == "ci" else 6)),
+        strat.ball_instances(d=st.integers(2, 3), ell=st.integers(2, 5)),
         strat.gradient_descent_instances(d=st.integers(2, 3 if profile == "ci" else 4),
                                          ell=st.integers(2, 4 if profile == "ci" else 5),
                                          max_steps=2000 if profile == "ci" else 5000)),
@@ -639,7 +639,7 @@ CLAIM_THM_2_2 = Claim(
     errata=["§1.1 says the gradient vanishes only when $f(A)=0$; the correct value is "
             r"$C_{\mathrm{opt}}=d$ (the noise floor), as Theorem 2.2 states. Neither "
             r"$\Sigma\succ0$ nor $\det R>0$ is needed."],
-    size=_size, max_examples={"ci": 20},
+    size=_size, max_examples={"ci": 40},
 )
 
 

@@ -139,9 +139,13 @@ def residual_instances(
 def _ball(draw, d, ell, tau_max, sigma_lo):
     d, ell, seed = draw(d), draw(ell), draw(_SEEDS)
     # no subnormal radii: the ball test is relative to tau
-    tau = draw(st.one_of(st.just(0.0), st.floats(1e-6, tau_max)))
-    family = draw(st.sampled_from(["generic", "extreme", "tight"]))
-    mix = draw(st.floats(0.0, 1.0))
+    family = draw(st.sampled_from(["generic", "extreme", "tight", "equality"]))
+    if family == "equality":
+        # the informative equality case: tau bounded away from 0, no blending
+        tau, mix = draw(st.floats(min(0.05, tau_max), tau_max)), 0.0
+    else:
+        tau = draw(st.one_of(st.just(0.0), st.floats(1e-6, tau_max)))
+        mix = draw(st.floats(0.0, 1.0))
     rng = np.random.default_rng(seed)
     Sigma = spd_matrix(rng, d, sigma_lo, 3.0)
     if family == "generic":
@@ -154,7 +158,7 @@ def _ball(draw, d, ell, tau_max, sigma_lo):
             norm = np.linalg.norm(Ai, 2)
             A.append(Ai * min(1.0, tau / norm) if norm > 0 else Ai)
     R = _gaussian_map(rng, d, math.exp(rng.uniform(math.log(0.1), math.log(3.0))))
-    if family == "tight":
+    if family in ("tight", "equality"):
         # E = w v^T with v the bottom eigenvector of Sigma makes eq. (2.3) an equality at
         # A_i = -tau I; mix blends in a generic target.
         lam, V = np.linalg.eigh(Sigma)
@@ -175,7 +179,9 @@ def ball_instances(
     ``A_i = -tau I`` plus rescaled noise (weight ``mix``); and targets ``R`` for which eq. (2.3)
     is an equality at ``A_i = -tau I`` (``E`` with rows along the bottom eigenvector of
     ``Sigma``), blended with a generic target by ``mix``, so ``hypothesis.target`` can
-    approach equality. ``Sigma`` SPD with spectrum in ``[sigma_min, 3]``."""
+    approach equality; and that equality family itself (``A_i = -tau I`` exactly, ``E = w v^T``,
+    ``tau >= 0.05``), the non-trivial equality case of eq. (2.3) (any ``d``, ``ell``).
+    ``Sigma`` SPD with spectrum in ``[sigma_min, 3]``."""
     if not 0.0 <= tau_max < 1.0:
         raise InvalidArgument(f"tau_max={tau_max!r} must lie in [0, 1)")
     if not 0.0 < sigma_min <= 3.0:
