@@ -281,3 +281,19 @@ def test_eq23_equality_family_is_tight_in_dimension_three():
     verdict = get("hm17.eq2.3").check({"R": R, "Sigma": Sigma, "A": A, "tau": tau})
     assert verdict.status is Status.HOLDS
     assert verdict.diagnostics["ratio"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_thm21_worst_cases_table_shows_the_finding():
+    """The reproduction lists R = -diag(1.05, 1): the paper's recipe at 1.335x the bound
+    (ell = 12), the merged construction at 0.667x (ell = 6), and the suprema 12 sqrt 2/(4 pi)
+    and 6 sqrt 2/(4 pi) as gamma -> 0+."""
+    out = get("hm17.thm2.1").reproductions[2].run("ci")
+    rows = out["table"]["rows"]
+    at12, at6 = rows[0], rows[1]
+    assert at12[:3] == ["R = -diag(1.05, 1)", "12", "(2, 4)"]
+    assert at12[3] == pytest.approx(1.3349, abs=1e-4) and at12[5] < 1.0
+    assert at6[1] == "6" and at6[5] == pytest.approx(0.6675, abs=1e-4)
+    assert rows[3][3] == pytest.approx(12 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
+    assert rows[3][5] == pytest.approx(6 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
+    assert rows[3][5] < 1.0
+    assert "1.335" in get("hm17.thm2.1").errata[0] and "0.675" in get("hm17.thm2.1").errata[0]

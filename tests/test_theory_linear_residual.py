@@ -309,3 +309,31 @@ def test_gradient_descent_stops_at_approximate_critical_point():
     assert risks[-1] <= 1e-14
     with pytest.raises(ValueError):
         lr.gradient_descent(A0, R, Sigma, step=0.0, max_steps=3)
+
+
+@pytest.mark.parametrize("R", [-np.diag([1.05, 1.0]), -np.diag([3.0, 1.0, 0.5, 0.7]),
+                               np.diag([-1.0, -1.0, 2.0])])
+def test_worst_case_ratio_bounds_the_constructions(R):
+    """worst_case_ratio is an upper bound on what both recipes achieve on any target with the
+    same gamma; for R = -diag(1.05, 1) at ell = 12 (a rotation by pi forced to q = 2) the
+    paper's recipe attains it: 2 sin(pi/4) / ((4 pi + 3 log 1.05)/12)."""
+    g = lr.target_gamma(R)
+    for ell in range(max(5, math.ceil(3 * g)), 40):
+        bound = fac.theorem_bound(g, ell)
+        for per_q, split, build in ((4, fac.best_paper_split, fac.paper_factorisation),
+                                    (2, fac.best_merged_split, fac.merged_factorisation)):
+            q, _ = split(R, ell)
+            achieved = lr.triple_norm(build(R, ell, q)) / bound
+            assert achieved <= fac.worst_case_ratio(g, ell, per_q) * (1 + 1e-12)
+    if R.shape == (2, 2):
+        expected = 2 * math.sin(math.pi / 4) * 12 / (4 * math.pi + 3 * math.log(1.05))
+        assert fac.worst_case_ratio(math.log(1.05), 12, 4) == pytest.approx(expected, rel=1e-14)
+
+
+def test_worst_case_ratio_limits():
+    """As gamma -> 0+: 12 sqrt 2/(4 pi) for the paper's recipe (ell = 12) and 6 sqrt 2/(4 pi)
+    for the merged one (ell = 6); None when no split exists (ell < 4q + 1)."""
+    assert fac.worst_case_ratio(1e-12, 12, 4) == pytest.approx(12 * math.sqrt(2) / (4 * math.pi))
+    assert fac.worst_case_ratio(1e-12, 6, 2) == pytest.approx(6 * math.sqrt(2) / (4 * math.pi))
+    assert fac.worst_case_ratio(0.1, 4, 4) is None
+    assert fac.worst_case_ratio(0.0, 4, 4) == pytest.approx(2.0 / math.pi)
