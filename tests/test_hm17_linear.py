@@ -253,9 +253,10 @@ def test_thm22_gd_from_minus_identity_without_tau_lt_one():
 def _small_ball():
     from hypothesis import strategies as st
 
-    from checks.strategies.hm17_linear import ball_instances
+    from checks.strategies.hm17_linear import ball_instances, near_identity_instances
     return st.one_of(ball_instances(d=1, ell=st.integers(1, 5)),
-                     ball_instances(d=st.integers(1, 3), ell=1))
+                     ball_instances(d=st.integers(1, 3), ell=1),
+                     near_identity_instances(d=1, ell=st.integers(1, 4)))
 
 
 @settings(max_examples=15, deadline=None)

@@ -611,7 +611,7 @@ CLAIM_THM_2_2 = Claim(
     r"{4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma)}",
     measure=_measure_thm22, parse=_parse_thm22,
     strategy=lambda profile: st.one_of(
-        strat.near_identity_instances(d=st.integers(1, 3 if profile == "ci" else 5),
+        strat.near_identity_instances(d=st.integers(2, 3 if profile == "ci" else 5),
                                       ell=st.integers(2, 4 if profile == "ci" else 6)),
         strat.ball_instances(d=st.integers(2, 3), ell=st.integers(2, 5)),
         strat.gradient_descent_instances(d=st.integers(2, 3 if profile == "ci" else 4),
