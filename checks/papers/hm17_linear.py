@@ -580,7 +580,7 @@ def _thm22_gd_series(profile: str) -> dict[str, Any]:
     inst = _gd_demo_instance()
     run = _gd_profile(inst)
     rows = run["rows"]
-    stride = max(1, len(rows) // 300)
+    stride = max(1, len(rows) // 100)
     keep = rows[::stride] + ([rows[-1]] if (len(rows) - 1) % stride else [])
     verdict = _measure_thm22_gd(inst, run)
     dg = verdict.diagnostics
@@ -951,7 +951,7 @@ CLAIM_THM_2_1 = Claim(
             r"construction ($\ell=2q+p$) and the trivial factorisation", _thm21_recipe_table),
         Reproduction(
             "worst cases", r"The target $R=-\operatorname{diag}(1.05,1)$ (a rotation by $\pi$ "
-            r"in one orthogonal factor, $\gamma=\log1.05$) at $\ell=12$ and $\ell=6$, its "
+            r"in one orthogonal factor, $\gamma=\log 1.05$) at $\ell=12$ and $\ell=6$, its "
             r"largest ratios over $\ell\le60$, and the worst case over all targets",
             _thm21_worst_cases)],
     decides="Holds when a certified construction (product equal to R within a rounding bound) "
