@@ -337,3 +337,23 @@ def test_worst_case_ratio_limits():
     assert fac.worst_case_ratio(1e-12, 6, 2) == pytest.approx(6 * math.sqrt(2) / (4 * math.pi))
     assert fac.worst_case_ratio(0.1, 4, 4) is None
     assert fac.worst_case_ratio(0.0, 4, 4) == pytest.approx(2.0 / math.pi)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gradient_vanishes_at_constructed_minimisers(seed):
+    """Catalogue hm17.thm.2-2 check (3): an exact factorisation from the merged construction with
+    |||A||| < 1 is a global minimiser, so the closed-form gradient is at rounding level there
+    (E = P - R is rounding noise of the product)."""
+    rng = np.random.default_rng(seed)
+    d = 3
+    R = haar_orthogonal(rng, d) @ np.diag(np.exp(rng.uniform(-0.5, 0.5, d))) @ \
+        haar_orthogonal(rng, d).T
+    R = _fixed_det(R)
+    ell = 30
+    A = fac.merged_factorisation(R, ell, fac.best_merged_split(R, ell)[0])
+    assert lr.triple_norm(A) < 1.0
+    Sigma = np.diag([0.5, 1.0, 2.0])
+    growth = math.prod(1 + np.linalg.norm(a, 2) for a in A)
+    G = lr.risk_gradient(A, R, Sigma)
+    norm = math.sqrt(sum(float(np.sum(g * g)) for g in G))
+    assert norm <= 100 * ell * d * U * np.linalg.norm(R) * growth ** 2 * 2.0 * math.sqrt(ell)
