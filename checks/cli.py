@@ -109,6 +109,8 @@ def _read_json(path: Path) -> Any:
         raise CliError(f"{path}: no such file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CliError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise CliError(f"{path}: JSON nested too deeply") from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read ({exc.strerror})") from None
 
