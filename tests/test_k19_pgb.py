@@ -452,3 +452,24 @@ def test_parse_checks_labels_of_classification_losses():
 
 def test_json_round_trip_classifier_instance():
     assert_json_round_trip(get("k19.thm1"), S.build_tanh2_classifier(2, 2, 3, 6, "smoothed-hinge"))
+
+
+def test_newton_polish_positive_part_avoids_the_saddle():
+    """f = x^2 - y^2 + y^4 near its saddle (0, 0): the pseudo-inverse Newton step jumps to the
+    saddle (it zeroes the gradient of the quadratic model); the positive-part step moves only
+    along the positive-curvature direction x, so it descends without approaching the saddle
+    along y (where the curvature is negative)."""
+    from autograd import grad as ag_grad
+
+    from theory.optimize import newton_polish
+
+    def fun(t):
+        return t[0] ** 2 - t[1] ** 2 + t[1] ** 4
+
+    start = np.array([0.3, 0.05])
+    to_saddle, _ = newton_polish(fun, ag_grad(fun), ag_hessian(fun), start, steps=1)
+    assert np.linalg.norm(to_saddle) < 0.05
+    down, steps = newton_polish(fun, ag_grad(fun), ag_hessian(fun), start, steps=40,
+                                positive_part=True)
+    assert steps > 0 and fun(down) < fun(start)
+    assert abs(down[0]) < 1e-12 and down[1] == start[1]
