@@ -33,7 +33,9 @@ from theory.optimize import newton_polish
 
 __all__ = [
     "Certificate",
+    "certify_loss",
     "certify_squared",
+    "loss_objective",
     "PGBComparison",
     "feature_columns",
     "feedforward_perturbation_set",
@@ -55,6 +57,21 @@ def squared_objective(outputs: Callable, X: np.ndarray, Y: np.ndarray, lam: np.n
 
     def L(theta):
         return anp.sum(_SQUARED.value(outputs(theta, X), Y) * lam_row)
+
+    return L
+
+
+def loss_objective(outputs: Callable, X: np.ndarray, Y: np.ndarray, lam: np.ndarray,
+                   loss: str):
+    """L(theta) = sum_i lambda_i sum_k l(f(x_i; theta)_k, y_ik) (§2.1) for a loss of
+    :data:`theory.models.basis.AUTOGRAD_LOSSES` (autograd-traceable; outputs ``d_y x m``)."""
+    from theory.models.basis import AUTOGRAD_LOSSES
+
+    ell = AUTOGRAD_LOSSES[loss]
+    lam_row = np.asarray(lam, dtype=np.float64)[None, :]
+
+    def L(theta):
+        return anp.sum(ell(outputs(theta, X), Y) * lam_row)
 
     return L
 
@@ -158,6 +175,24 @@ def certify_squared(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.n
         return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
                            "undecided")
     scale = 2 * np.linalg.norm(sw[:, None] * J, 2) * np.linalg.norm(sw * Y.T.ravel())
+    return second_order_certificate(L, theta, scale)
+
+
+def certify_loss(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                 lam: np.ndarray, loss: str) -> Certificate:
+    """:func:`second_order_certificate` for any loss of :func:`loss_objective`, with the
+    gradient scale ``||J(theta)||_2 ||Lambda l'(f_X)||`` (the size of the terms of
+    ``grad L = J^T Lambda l'``; for the squared loss :func:`certify_squared`)."""
+    if loss == "squared":
+        return certify_squared(outputs, theta, X, Y, lam)
+    L = loss_objective(outputs, X, Y, lam, loss)
+    J = stacked_jacobian(outputs, theta, X)
+    if not np.all(np.isfinite(J)):
+        return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
+                           "undecided")
+    F = np.asarray(outputs(theta, X))
+    dl = np.asarray(get_loss(loss).grad(F, Y)) * np.asarray(lam, dtype=np.float64)[None, :]
+    scale = np.linalg.norm(J, 2) * np.linalg.norm(dl)
     return second_order_certificate(L, theta, scale)
 
 
