@@ -344,3 +344,25 @@ def test_parse_deep_linear_cross_entropy_labels_and_round_trip():
     params["loss"] = "hinge"
     with pytest.raises(BadInput):
         K.parse_deep_linear(params)
+
+
+def test_theorem4_set_for_a_singular_chain_below_the_top():
+    """A deep linear net (t = 0) with W1 and W2 of rank 1 and W3 invertible: P_0 = W3 W2 is
+    singular (a level l = 0 <= H - 2, built since P_1 = W3 has rank d_y). The moves of W1 by
+    a e_j^T, a in Null(W3 W2), leave the outputs unchanged and put the x-features, which
+    range J(theta) misses, into range J_S (a structural check: theta is no local minimum)."""
+    rng = np.random.default_rng(12)
+    net = deep_linear((2, 2, 2, 2))
+    u = rng.standard_normal((2, 1))
+    Ws = [u @ rng.standard_normal((1, 2)), rng.standard_normal((2, 1)) @ rng.standard_normal(
+        (1, 2)), rng.standard_normal((2, 2)) + 2 * np.eye(2)]
+    X, Y, lam = rng.standard_normal((2, 12)), rng.standard_normal((2, 12)), np.ones(12)
+    theta = net.pack(Ws)
+    sets, why = k19s4.partial_linear_sets(net, theta, X, 0, 0.0)
+    S, info = k19s4.feedforward_perturbation_set(net, theta, 0, sets)
+    assert why == "ok" and info["complete"] and info["built_levels"] == [0]
+    assert len(S) == 1 + 2
+    cmp = k19s4.pgb_comparison(net.outputs, theta, X, Y, lam, S, strat.EPS, {"x": X})
+    assert cmp.max_output_change < 1e-13
+    assert cmp.features["x"]["residual_J"] > 0.01
+    assert cmp.features["x"]["residual_JS"] < 1e-8

@@ -529,13 +529,17 @@ THM4 = Claim(
                       instances=_nonlinear_t0)],
     decides="Checks theta in Theta_(d_y,t) (identity units, ReLU units with a certified "
     "margin, the exact zero pattern of condition 3), certifies the local minimum, builds the "
-    "proof's S (R^(H)-moves along Null(A^(H+1)) when A^(H+1) is singular) and checks it leaves "
+    "proof's S (R^(l+1)-moves along Null(P_l) where P_l = A^(H+1)...A^(l+2) is singular) and "
+    "checks it leaves "
     "the outputs unchanged, then decides L <= LS[h^(t), ..., h^(H)].",
     errata=["The seed states t in {1, ..., H}; the proof and the deep-linear corollary use "
             "t in {0, ..., H} (h^(0) = x); we take t in {0, ..., H}.",
             "Strategies reach only t = H - 1 (condition 3 is an exact zero block, non-generic "
-            "at trained points for t <= H - 2); S for singular chains P_l with l <= H - 2 is "
-            "not built (info.complete = False in the diagnostics).",
+            "at trained points for t <= H - 2). S is built for every singular P_l whose "
+            "successor P_(l+1) has rank d_y (l* = l + 3), at any level; runs of consecutive "
+            "singular P_l need the proof's longer chains and are not built "
+            "(info.complete = False in the diagnostics). The l <= H - 2 case is tested "
+            "structurally (outputs unchanged, features in range J_S), not at local minima.",
             "In the proof alpha_h^(l) in R^(d_theta x d_l) should read R^(d_y x d_l)."],
     size=_ff_size, max_examples={"ci": 4},
 )

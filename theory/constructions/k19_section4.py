@@ -294,41 +294,46 @@ def feedforward_perturbation_set(net: Feedforward, theta: np.ndarray, t: int,
                                  ) -> tuple[list[np.ndarray], dict]:
     """The set S of the proof of Theorem 4 (Appendix A.5) for the layers it needs.
 
-    With A^(l) = W^(l)[J^(l), J^(l-1)] and P_l = A^(H+1) ... A^(l+2): where every P_l
-    (t <= l <= H) has rank d_y, S = {0}. Where A^(H+1) = P_(H-1) is singular, S adds the
-    perturbations of the linear rows R^(H) = W^(H)[J^(H), :] by a e_j^T, a in Null(A^(H+1))
-    (recipe 3 with l = H-1, l* = H+2). A singular P_l with l <= H-2 needs the longer chains of
-    the proof, which are not built here: ``info["complete"]`` is then False.
+    With A^(l) = W^(l)[J^(l), J^(l-1)] and P_l = A^(H+1) ... A^(l+2) (P_H = I): where every P_l
+    (t <= l <= H-1) has rank d_y, S = {0}. For a singular P_l whose successor P_(l+1) has rank
+    d_y (the proof's l* = l + 3; always so for l = H - 1), S adds the moves of the linear rows
+    R^(l+1) = W^(l+1)[J^(l+1), :] by a e_j^T, a in Null(P_l), j = 1..d_l: the change of the
+    linear units of layer l+1 reaches the output only through P_l (condition 3 keeps it out of
+    the nonlinear units above), so outputs are unchanged, while at the moved points the
+    derivatives in W^(l+2) pick up P_(l+1) alpha a e_j^T h^(l), every d_y-vector times h^(l)_j.
+    Runs of consecutive singular P_l (l* > l + 3) need the proof's longer chains of
+    perturbations, which are not built: ``info["complete"]`` is then False.
     """
     Ws = [np.asarray(W) for W in net.unpack(theta)]
     H, d_y = net.H, net.d_y
     S = [np.zeros(net.d_theta)]
-    info: dict = {"complete": True, "singular_levels": []}
+    info: dict = {"complete": True, "singular_levels": [], "built_levels": []}
     if sets is None:
         info.update(complete=False, branch="no partial linear structure: S = {0}")
         return S, info
     J = {l: list(sets[l - t - 1]) for l in range(t + 1, H + 1)}
     J[H + 1] = list(range(d_y))
-    P = np.eye(d_y)
+    P = {H: np.eye(d_y)}
     for l in range(H - 1, t - 1, -1):
-        P = P @ Ws[l + 1][np.ix_(J[l + 2], J[l + 1])]
-        if certified_rank(P).rank < d_y:
+        P[l] = P[l + 1] @ Ws[l + 1][np.ix_(J[l + 2], J[l + 1])]
+        if certified_rank(P[l]).rank < d_y:
             info["singular_levels"].append(l)
-    if H - 1 in info["singular_levels"]:
-        A = Ws[H][:, J[H]]
-        _, s, Vt = np.linalg.svd(A)
-        a = Vt[-1]
-        off = net.offsets()
-        for j in range(net.widths[H - 1]):
-            E = np.zeros((net.widths[H], net.widths[H - 1]))
-            E[J[H], j] = a
+    off = net.offsets()
+    for l in info["singular_levels"]:
+        if l + 1 < H and certified_rank(P[l + 1]).rank < d_y:
+            info["complete"] = False   # l* > l + 3: a chain of perturbations is needed
+            continue
+        a = np.linalg.svd(P[l])[2][-1]  # a unit vector of Null(P_l)
+        for j in range(net.widths[l]):
+            E = np.zeros((net.widths[l + 1], net.widths[l]))
+            E[J[l + 1], j] = a
             v = np.zeros(net.d_theta)
-            v[off[H - 1]:off[H]] = E.ravel()
+            v[off[l]:off[l + 1]] = E.ravel()
             S.append(v)
-    if any(l <= H - 2 for l in info["singular_levels"]):
-        info["complete"] = False
+        info["built_levels"].append(l)
     info["branch"] = ("S = {0}" if len(S) == 1 else
-                      "A^(H+1) singular: S = {0} u {R^(H) += eps a e_j^T, a in Null(A^(H+1))}")
+                      "P_l singular: S = {0} u {R^(l+1) += eps a e_j^T, a in Null(P_l)} for l "
+                      f"in {info['built_levels']}")
     return S, info
 
 
