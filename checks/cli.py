@@ -87,7 +87,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([claim_metadata(c) for c in claims], indent=1))
     else:
         for c in claims:
-            print(f"{c.id:<18} {c.source:<34} {c.title}")
+            print(f"{c.id:<22} {c.title}  [{c.source}]")
     return 0
 
 
