@@ -6,7 +6,10 @@ Theorem 1 with its quantitative form at approximate critical points (``k19.thm1`
 Lemmas 3 and 1, Examples 1-3.
 
 What is exact and what goes through constructions: Theorem 1 and its gap identity are checked
-exactly (least squares on the whole gradient basis, with a certified rank). Theorem 2 quantifies
+exactly for the squared loss (least squares on the whole gradient basis, with a certified rank);
+for cross-entropy, logistic and smoothed hinge Theorem 1 is checked at exact critical points
+built by construction (every input carries both labels, so every infimum is attained), with
+the infimum from a convex solve and the convexity bound as the only credit. Theorem 2 quantifies
 over every finite ``S`` in ``V[theta, eps]``, which cannot be enumerated: it is checked only for
 the explicit sets the proofs build (``W2 -> W2 + eps a e_j^T``, ``a`` in ``Null(W3)``), at local
 minima certified by construction (a lifted scalar local minimum), and its falsifiable direction
