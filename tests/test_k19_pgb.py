@@ -89,7 +89,7 @@ def test_controls_report_violated(claim_id):
 @pytest.mark.parametrize("family,widths,d_x", [
     ("tanh2", (3, 4, 2), 3), ("lintop", (2, 3, 3, 2), 2), ("product", (1, 1), 1),
     ("basis", (4,), 4), ("skip2", (2, 3, 2, 2), 2), ("tanh2-nobias", (2, 3, 1), 2),
-    ("relu-scalar", (1, 1), 1)])
+    ("relu-scalar", (1, 1), 1), ("relu2-nobias", (2, 3, 2), 2)])
 def test_analytic_jacobian_matches_autograd_and_differences(family, widths, d_x):
     model = make_model(family, widths)
     rng = np.random.default_rng(3)
@@ -105,7 +105,8 @@ def test_analytic_jacobian_matches_autograd_and_differences(family, widths, d_x)
 
 @pytest.mark.parametrize("family,widths,d_x", [("tanh2", (3, 4, 2), 3),
                                                ("lintop", (2, 3, 3, 2), 2),
-                                               ("skip2", (2, 3, 2, 2), 2)])
+                                               ("skip2", (2, 3, 2, 2), 2),
+                                               ("relu2-nobias", (2, 4, 2), 2)])
 def test_assumption2_map_g(family, widths, d_x):
     model = make_model(family, widths)
     rng = np.random.default_rng(4)
@@ -473,3 +474,15 @@ def test_newton_polish_positive_part_avoids_the_saddle():
                                 positive_part=True)
     assert steps > 0 and fun(down) < fun(start)
     assert abs(down[0]) < 1e-12 and down[1] == start[1]
+
+
+@settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(S.relu2_points())
+def test_thm1_holds_on_relu_nets_off_the_kinks(inst):
+    """Bias-free ReLU nets at certified critical points with every pre-activation clear of 0:
+    the 'not-in-Omega' hypothesis passes (margin computed here from W1 x directly)."""
+    verdict = get("k19.thm1").check(inst)
+    assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+    d_x, h = inst["widths"][0], inst["widths"][1]
+    pre = inst["X"] @ inst["theta"][: h * d_x].reshape(h, d_x).T
+    assert np.min(np.abs(pre)) > 0 and K._differentiable(inst) is True

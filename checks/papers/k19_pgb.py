@@ -79,7 +79,7 @@ WELSCH = Loss(
 )
 _ALL_LOSSES = {**LOSSES, "welsch": WELSCH}
 _INPUT_DIM = {"basis": 0, "product": 1, "affine-offset": 1, "tanh-neuron": 1,
-              "relu-scalar": 1, "tanh2": 0,
+              "relu-scalar": 1, "relu2-nobias": 0, "tanh2": 0,
               "tanh2-nobias": 0, "lintop": 0, "skip2": 0}
 
 
@@ -404,7 +404,8 @@ THM1 = Claim(
               r"(\theta),y_i\big)",
     measure=measure_thm1, parse=parse,
     strategy=lambda profile: st.one_of(strat.tanh2_points(trained=True),
-                                       strat.tanh2_classifier_points()),
+                                       strat.tanh2_classifier_points(),
+                                       strat.relu2_points()),
     hypotheses=[H_CONVEX, H_STRUCT, H_DIFF, H_CRIT_ANY],
     controls=[
         Control("affine-offset", drops="asm2-model-structure",
@@ -441,6 +442,9 @@ THM1 = Claim(
         "critical points of tanh classifiers whose every input carries both labels (no model "
         "separates the data, so the infimum is attained); the infimum is a convex solve from "
         r"$g(\theta)$ and random restarts, `inconclusive` when it is not attained.",
+        r"Bias-free ReLU nets $W_2\operatorname{relu}(W_1x)$ enter with $g=\theta/2$ "
+        r"(positive homogeneity) at critical points whose pre-activations clear the kink by a "
+        r"certified margin ($\theta\notin\Omega$).",
     ],
     size=_size, max_examples={"ci": 10},
 )

@@ -44,6 +44,7 @@ __all__ = [
     "tanh2_points",
     "lintop_two_sets",
     "random_points",
+    "relu2_points",
     "skip2_points",
     "unit_vectors_separated",
 ]
@@ -256,6 +257,27 @@ def tanh2_points(
     if trained is True:
         return built.filter(lambda inst: _certified(make_model("tanh2", inst["widths"]), inst))
     return built
+
+
+def relu2_points(
+    d_x: Dim = 2, hidden: Dim = (2, 3), d_y: Dim = 1, extra: Dim = (8, 14),
+) -> st.SearchStrategy:
+    """Critical points of the bias-free ReLU net ``W2 relu(W1 x)`` (Assumption 2 through
+    ``g = theta / 2``), teacher-planted and trained as :func:`build_planted`, kept when
+    certified critical and outside ``Omega`` with a pre-activation margin above ``sqrt(u)``
+    times the largest ``|W1 x_i|`` (so a ball around ``theta`` avoids every kink)."""
+    from theory.models.basis import kink_margin
+
+    def off_kinks(inst):
+        model = make_model("relu2-nobias", inst["widths"])
+        h, dx = inst["widths"][1], inst["widths"][0]
+        scale = float(np.max(np.abs(inst["X"] @ inst["theta"][: h * dx].reshape(h, dx).T)))
+        return (kink_margin(model, inst["theta"], inst["X"]) > np.sqrt(unit_roundoff()) * scale
+                and _certified(model, inst))
+
+    return st.tuples(_seeds(), _dim(d_x, "d_x", 1, 8), _dim(hidden, "hidden", 1, 16),
+                     _dim(d_y, "d_y", 1, 4), _dim(extra, "extra", 1, 200)).map(
+        lambda a: build_planted("relu2-nobias", a[1:4], a[0], a[4], True)).filter(off_kinks)
 
 
 def skip2_points(

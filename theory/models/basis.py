@@ -11,6 +11,8 @@
   ``W3 W2 tanh(W1 x)`` (a linear layer below the linear output layer, where the perturbable
   gradient basis of Section 3.3 is larger than the gradient basis at rank-deficient ``W3``);
   these three are the shared :class:`theory.models.feedforward.Feedforward` net.
+* ``relu2-nobias``: ``W2 relu(W1 x)`` (``g = theta / 2`` by positive homogeneity; ``Omega`` is
+  where a pre-activation ``W1 x_i`` vanishes, certified away by :func:`kink_margin`).
 * ``skip2``: ``A1 h1 + A2 h2`` with ``h1 = tanh(W1 x + b1)``, ``h2 = tanh(V h1 + c)`` (Example 3,
   skip connections from both hidden layers; ``g`` = the ``(A1, A2)`` coordinates).
 
@@ -215,6 +217,19 @@ def _lintop(widths: Sequence[int]) -> Model:
                         d1 * d_x + d2 * d1)
 
 
+def _relu2_nobias(widths: Sequence[int]) -> Model:
+    # W2 relu(W1 x): positively homogeneous of degree 2 in theta, so g = theta / 2 (Euler's
+    # identity, the catalogue's family 3 of Assumption 2) wherever no pre-activation is 0
+    d_x, h, d_y = widths
+    base = _feedforward("relu2-nobias", (d_x, h, d_y), ["relu"], False, 0)
+
+    def kinks(t, X):
+        W1 = np.asarray(t[: h * d_x]).reshape(h, d_x)
+        return float(np.min(np.abs(X @ W1.T))) if X.size else float("inf")
+
+    return dataclasses.replace(base, g=lambda t: t / 2.0, kinks=kinks)
+
+
 def _skip2(widths: Sequence[int]) -> Model:
     # Example 3 with I_skip = {1, 2}: f = A1 h1 + A2 h2, h1 = tanh(W1 x + b1),
     # h2 = tanh(V h1 + c); theta = (W1, b1, V, c, A1, A2) row-major; g keeps (A1, A2)
@@ -270,6 +285,7 @@ FAMILIES: dict[str, Callable[[Sequence[int]], Model]] = {
     "relu-scalar": _relu_scalar,
     "tanh2": _tanh2,
     "tanh2-nobias": _tanh2_nobias,
+    "relu2-nobias": _relu2_nobias,
     "lintop": _lintop,
     "skip2": _skip2,
 }
