@@ -136,10 +136,15 @@ def gb_infimum_squared(
 def gap_bounds(grad_norm: float, basis: RangeBasis) -> tuple[float, float]:
     """``(||grad L||^2 / (4 s_max^2), ||grad L||^2 / (4 s_min+^2))`` with the singular values of
     ``J_hat``: the two-sided bound on ``L - inf L_theta`` for ``l = ||q - y||^2`` (ours1)."""
-    g2 = grad_norm**2
-    lo = g2 / (4 * basis.s_max**2) if basis.rank else 0.0
-    hi = g2 / (4 * basis.s_min_plus**2) if basis.rank else 0.0
-    return lo, hi
+    if not basis.rank:
+        return 0.0, 0.0
+    # (g / 2s)^2 rather than g^2 / 4s^2: s^2 can underflow to 0 while s > 0
+    # in NumPy arithmetic an overflow is inf (the oracle then says inconclusive), not an error
+    with np.errstate(over="ignore"):
+        g = np.float64(grad_norm)
+        lo = np.square(g / (2 * basis.s_max))
+        hi = np.square(g / (2 * basis.s_min_plus))
+    return float(lo), float(hi)
 
 
 @dataclasses.dataclass

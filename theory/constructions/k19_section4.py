@@ -17,6 +17,7 @@ its most common instance); every infimum is then a weighted least-squares value.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Sequence
 
 import autograd
@@ -153,9 +154,14 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) 
     hess_norm = float(np.max(np.abs(eig)))
     gn = float(np.linalg.norm(g))
     grad_tol, far_tol = np.sqrt(u) * grad_scale, u**0.25 * grad_scale
-    hess_tol = np.sqrt(u) * max(hess_norm, u)
+    # relative to ||hess L|| alone: an absolute floor would let a tiny but negative curvature
+    # (every weight scaled towards underflow) pass as a minimum
+    hess_tol = np.sqrt(u) * hess_norm
+    underflow = sys.float_info.min / u
     if eig[0] < -hess_tol or gn > far_tol:
         status = "not-local-minimum"
+    elif hess_norm < underflow or grad_scale < underflow:
+        status = "undecided"  # the second-order information is lost to underflow
     elif gn <= grad_tol:
         status = "local-minimum"
     else:
