@@ -186,7 +186,10 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
     reps = [r for r in claim.get("reproductions") or [] if isinstance(r, dict)]
     return {
         "id": cid,
-        "title": claim.get("title") or cid,
+        "title": prose_markup(claim.get("title") or cid, pdf=pdf),
+        # A long id may break after a dot (never at a hyphen) in the narrow summary column.
+        "id_breakable": Markup(".<wbr>").join(Markup('<span class="nw">%s</span>') % part
+                                              for part in str(cid).split(".")),
         "source": claim.get("source", ""),
         "paper": claim.get("paper", ""),
         "statement": math_markup(claim.get("statement") or "", display=True, pdf=pdf)
@@ -242,10 +245,33 @@ def _figures(ledger: dict[str, Any]) -> dict[Any, str | None]:
             figures[(cid, i)] = plots.reproduction_figure(rep)
         rows.append((cid, tightness if is_finite(claim.get("tightness")) else None,
                      claim["verdict"]))
-    # At most _OVERVIEW_ROWS claims per figure, so that each one fits on a printed page.
-    figures["__overview__"] = [plots.tightness_overview(rows[i : i + _OVERVIEW_ROWS])
-                               for i in range(0, len(rows), _OVERVIEW_ROWS)]
+    # At most _OVERVIEW_ROWS claims per figure, so that each one fits on a printed page; the
+    # figures share the rows evenly and one x axis.
+    per_figure = math.ceil(len(rows) / max(1, math.ceil(len(rows) / _OVERVIEW_ROWS))) or 1
+    figures["__overview__"] = [plots.tightness_overview(rows[i : i + per_figure], rows)
+                               for i in range(0, len(rows), per_figure)]
     return figures
+
+
+def _errata(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errata grouped by paper; a text that several claims share is listed once, with all of
+    them, before the claims' own notes."""
+    out = []
+    for section in sections:
+        claims = [c for c in section["claims"] if c["errata"]]
+        if not claims:
+            continue
+        owners: dict[str, list[dict[str, Any]]] = {}
+        for c in claims:
+            for text in dict.fromkeys(str(e) for e in c["errata"]):
+                owners.setdefault(text, []).append(c)
+        shared = [{"claims": cs, "texts": [Markup(text)]} for text, cs in owners.items()
+                  if len(cs) > 1]
+        own = [{"claims": [c], "texts": [e for e in dict.fromkeys(c["errata"])
+                                         if len(owners[str(e)]) == 1]} for c in claims]
+        out.append({"key": section["key"], "meta": section["meta"],
+                    "items": shared + [item for item in own if item["texts"]]})
+    return out
 
 
 def _sections(ledger: dict[str, Any], claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -268,6 +294,7 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
     summary = ledger.get("summary") or {}
     controls_total = sum(len(c["controls"]) for c in claims)
     cff = read_citation()
+    sections = _sections(ledger, claims)
     return {
         "pdf": pdf,
         "ledger": ledger,
@@ -282,8 +309,8 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
             "seconds": fmt_seconds(summary.get("seconds")),
         },
         "claims": claims,
-        "sections": _sections(ledger, claims),
-        "errata": [c for c in claims if c["errata"]],
+        "sections": sections,
+        "errata": _errata(sections),
         "overview": [_figure_markup(svg, pdf) for svg in figures.get("__overview__") or [] if svg],
         "citation": citation_block(cff, ledger),
         "cff_title": cff.get("title", "Identity Landscapes: an executable appendix"),

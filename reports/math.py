@@ -68,7 +68,7 @@ def to_mathml(latex: str, display: bool = False) -> str | None:
     mathml = _SIZED_DELIMITER.sub(lambda m: ">" + _DELIMITERS[m.group(1)] + "<", mathml)
     if _UNKNOWN_COMMAND.search(mathml) or _STRAY_BRACE.search(mathml):
         return None
-    return _limits_below(mathml) if display else mathml
+    return _operator_spacing(_limits_below(mathml) if display else mathml)
 
 
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -93,7 +93,59 @@ def _limits_below(mathml: str) -> str:
             if is_mo and (base.text or "").strip() in _LIMIT_OPERATORS:
                 el.tag = f"{{{_MATHML_NS}}}" + ("munder" if tag == "msub" else "munderover")
                 changed = True
-    return ET.tostring(root, encoding="unicode") if changed else mathml
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False) if changed else mathml
+
+
+_SCRIPTED = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+# After a named operator TeX puts a thin space before an operand, none before a fence or a
+# relation; these are the tokens that get no space.
+_NO_SPACE_BEFORE = set("([{\u27e8|\u2016\u230a\u2308)]}\u27e9\u230b\u2309,;.:!=<>\u2264\u2265\u2260"
+                       "\u2248\u2208\u2209\u2282\u2286\u2192\u21d2\u21d4\u27fa+\u2212-")
+
+
+def _local(el: ET.Element) -> str:
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def _named_operator(el: ET.Element) -> bool:
+    """``inf``, ``max``, ``rank``, ``log`` ... (alone or carrying scripts/limits)."""
+    if _local(el) in _SCRIPTED and len(el):
+        el = el[0]
+    text = (el.text or "").replace("\u2009", "")
+    return _local(el) in ("mo", "mi") and len(text) > 1 and text.isalpha() and not len(el)
+
+
+def _operator_spacing(mathml: str) -> str:
+    """A thin space after a named operator that is followed by an operand (``inf L``, not
+    ``rank(H)``), as TeX's \\mathop spacing does; the word becomes an ``mi`` so that
+    browsers add no operator spacing of their own on top."""
+    ET.register_namespace("", _MATHML_NS)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return mathml
+    changed = False
+    for parent in list(root.iter()):
+        if _local(parent) not in ("math", "mrow", "mstyle", "mtd", "msqrt", "mpadded"):
+            continue
+        children = list(parent)
+        for i, child in enumerate(children):
+            if not _named_operator(child):
+                continue
+            word = child[0] if _local(child) in _SCRIPTED else child
+            if _local(word) == "mo":
+                word.tag = f"{{{_MATHML_NS}}}mi"
+                word.attrib.pop("stretchy", None)
+                changed = True
+            following = children[i + 1] if i + 1 < len(children) else None
+            if following is None or _local(following) == "mspace":
+                continue
+            if _local(following) == "mo" and (following.text or "").strip() in _NO_SPACE_BEFORE:
+                continue
+            space = ET.Element(f"{{{_MATHML_NS}}}mspace", {"width": "0.1667em"})
+            parent.insert(list(parent).index(child) + 1, space)
+            changed = True
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False) if changed else mathml
 
 
 def is_renderable(latex: str) -> bool:
@@ -120,7 +172,7 @@ def to_svg(latex: str, display: bool = False) -> tuple[str, float, float, float]
         if display:  # the MathML with limits below the operators
             svg = ziamath.Math(to_mathml(latex, True), size=size).svg()
         else:
-            svg = ziamath.Latex(_prepare(latex), size=size, inline=True).svg()
+            svg = ziamath.Math(to_mathml(latex), size=size).svg()
     except Exception:
         return None
     finally:

@@ -29,6 +29,7 @@ class _Page(HTMLParser):
     """Collects ids, the text outside code/pre/style, and each element's text by id."""
 
     SKIP = {"code", "pre", "style", "script"}
+    VOID = {"img", "br", "meta", "mspace", "wbr"}  # never pushed, so their end tags pop nothing
 
     def __init__(self) -> None:
         super().__init__()
@@ -46,7 +47,7 @@ class _Page(HTMLParser):
                 self.urls.append(attrs[key])
         if tag in self.SKIP:
             self._skip += 1
-        if tag in ("img", "br", "meta", "mspace"):
+        if tag in self.VOID:
             return
         ident = attrs.get("id")
         if ident:
@@ -55,6 +56,8 @@ class _Page(HTMLParser):
         self._open.append((tag, ident))
 
     def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
         if tag in self.SKIP:
             self._skip -= 1
         while self._open:
