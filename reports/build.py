@@ -18,7 +18,7 @@ from markupsafe import Markup
 from . import plots
 from .citation import citation_block, read_citation
 from .ledger import VERDICTS, as_float, is_finite, validate_ledger
-from .math import math_markup, prose_markup
+from .math import math_font_css, math_markup, prose_markup
 
 __all__ = ["build_report", "render_html", "write_pdf", "ReportError", "DEFAULT_LEDGER_PATH"]
 
@@ -28,6 +28,7 @@ _SUPERSCRIPTS = str.maketrans(
     "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 )
 _OVERVIEW_ROWS = 45
+_UNBROKEN_ID = 16  # characters: a longer claim id may wrap after a dot in the summary table
 _RELATIONS = {"<=": "\u2264", ">=": "\u2265", "==": "=", "<": "<", ">": ">"}
 _PANGO_HINT = (
     "WeasyPrint cannot load its system libraries ({detail}); install the Debian packages "
@@ -189,7 +190,8 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "title": prose_markup(claim.get("title") or cid, pdf=pdf),
         # A long id may break after a dot (never at a hyphen) in the narrow summary column.
         "id_breakable": Markup(".<wbr>").join(Markup('<span class="nw">%s</span>') % part
-                                              for part in str(cid).split(".")),
+                                              for part in str(cid).split("."))
+        if len(str(cid)) > _UNBROKEN_ID else Markup('<span class="nw">%s</span>') % cid,
         "source": claim.get("source", ""),
         "paper": claim.get("paper", ""),
         "statement": math_markup(claim.get("statement") or "", display=True, pdf=pdf)
@@ -341,7 +343,9 @@ def render_html(ledger: dict[str, Any], *, pdf: bool = False,
     if figures is None:
         figures = _figures(ledger)
     template = _environment().get_template("report.html.j2")
-    return template.render(**_context(ledger, pdf, ledger_path, figures))
+    html = template.render(**_context(ledger, pdf, ledger_path, figures))
+    font = "" if pdf else math_font_css(html)  # the PDF draws its formulas as SVG
+    return html.replace("</style>", font + "\n</style>", 1) if font else html
 
 
 def write_pdf(html: str, pdf_path: str | Path) -> Path:

@@ -318,3 +318,55 @@ def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
         pos = match.end()
     out.append(_prose_text(text[pos:]))
     return Markup("").join(out)
+
+
+_MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+MATH_FONT_FAMILY = "Appendix Math"
+
+
+def math_font_css(html: str) -> str:
+    """An ``@font-face`` rule embedding STIX Two Math (the font ziamath ships), cut down to the
+    characters of the page's MathML, so that every browser draws the formulas with a real math
+    font (stretchy fences, accents, script sizes) offline. Empty when there is no MathML or the
+    font cannot be subset (then the stylesheet's list of installed math fonts applies).
+    """
+    chars = set()
+    for element in _MATH_ELEMENT.findall(html):
+        text = _TAG.sub("", element)
+        text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
+        chars.update(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    chars.discard("\n")
+    if not chars:
+        return ""
+    try:
+        return _font_face(frozenset(chars))
+    except Exception:  # no fontTools/brotli, or a font it cannot read: fall back to local fonts
+        return ""
+
+
+@functools.lru_cache(maxsize=8)
+def _font_face(chars: frozenset[str]) -> str:
+    import io
+    import logging
+    from importlib import resources
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path = resources.files("ziamath.fonts") / "STIXTwoMath-Regular.ttf"
+    font = TTFont(io.BytesIO(path.read_bytes()))
+    options = subset.Options()
+    options.layout_features = ["*"]  # keep ssty (script glyphs) and the MATH table's variants
+    options.flavor = "woff2"
+    options.name_IDs = []
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in chars] + [0x20, 0xA0, 0x2009])
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'@font-face {{ font-family: "{MATH_FONT_FAMILY}"; '
+            f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
