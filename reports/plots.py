@@ -163,7 +163,8 @@ def _series_style(s: dict, n_points: int) -> dict:
 
 def reproduction_figure(rep: dict) -> str | None:
     """The curves of one reproduction (``series`` of ``{label, x, y}`` with optional ``mode``
-    ``"markers"``/``"lines"`` and ``style`` ``"dashed"``; ``logx``/``logy`` pick log axes), or
+    ``"markers"``/``"lines"`` and ``style`` ``"dashed"``; ``logx``/``logy`` pick log axes,
+    ``xlim``/``ylim`` fix an axis range), or
     ``None`` if there is nothing finite to draw. The legend goes below the axes (it never
     covers a curve)."""
     series = [s for s in rep.get("series") or [] if isinstance(s, dict)]
@@ -200,6 +201,10 @@ def reproduction_figure(rep: dict) -> str | None:
             ax.set_xscale("log")
         ax.set_xlabel(_plain(rep.get("xlabel")))
         ax.set_ylabel(_plain(rep.get("ylabel")))
+        for key, setter in (("xlim", ax.set_xlim), ("ylim", ax.set_ylim)):
+            limits = rep.get(key)  # e.g. a floor for a log axis whose data hold a 1e-300 stand-in
+            if isinstance(limits, list) and len(limits) == 2 and len(_finite(limits)) == 2:
+                setter(*_finite(limits))
         ax.grid(linewidth=0.3, alpha=0.6)
         if labelled:
             fig.legend(loc="outside lower center", ncol=ncol, fontsize=7, frameon=False)

@@ -316,6 +316,9 @@ def test_reproduction_series_modes_styles_and_log_axes():
     assert "stroke-dasharray" in svg  # the dashed reference line
     assert "dropped at x &lt;= 0" not in svg  # nothing finite on the log axis: no legend entry
     assert reproduction_figure({"series": [{"label": "x", "x": [1], "y": ["nan"]}]}) is None
+    floor = reproduction_figure({"logy": True, "ylim": [1e-20, 10], "series": [
+        {"label": "zero stand-in", "x": [0, 1], "y": [1e-300, 1]}]})
+    assert "10^{-20}" in floor and "10^{-300}" not in floor  # tick labels as mathtext source
 
 
 def test_errata_are_grouped_by_paper_and_shared_notes_listed_once():
