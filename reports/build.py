@@ -320,10 +320,24 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
         "regressions": [str(r) for r in ledger.get("regressions") or []],
         "baseline": ledger.get("baseline") or {},
         "ledger_path": ledger_path,
+        "renderer": _renderer_versions(),
         "fmt_number": fmt_number,
         "fmt_value": fmt_value,
         "css": Markup((_TEMPLATES / "report.css").read_text(encoding="utf-8")),
     }
+
+
+def _renderer_versions() -> str:
+    """The packages that drew this report (not the run's: those are in the ledger)."""
+    from importlib import metadata
+
+    found = []
+    for name in ("jinja2", "matplotlib", "latex2mathml", "ziamath", "weasyprint"):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
 
 
 def _environment() -> jinja2.Environment:

@@ -151,6 +151,7 @@ def test_sections_errata_environment_and_citation(built, ledger):
         assert name in environment and version in environment
     assert ledger["environment"]["git_commit"] in environment
     assert "{abs: 0.05, rel: 0.5}" in environment  # the run's tightness tolerance
+    assert "report rendered with" in environment and "matplotlib" in environment
     assert "Identity Landscapes: an executable appendix" in page.text_of("cite")
     assert "@software{" in html
 
