@@ -271,6 +271,64 @@ def to_html_text(latex: str) -> str | None:
     return None if html is None else f'<span class="math-text">{html}</span>'
 
 
+_VARIANT_NAMES = {"bold": "BOLD", "italic": "ITALIC", "bold-italic": "BOLD ITALIC",
+                  "script": "SCRIPT", "bold-script": "BOLD SCRIPT", "fraktur": "FRAKTUR",
+                  "double-struck": "DOUBLE-STRUCK", "sans-serif": "SANS-SERIF",
+                  "monospace": "MONOSPACE"}
+
+
+def _styled_char(ch: str, style: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    for prefix in ("LATIN ", "GREEK "):
+        if name.startswith(prefix) and " LETTER " in name:
+            case, letter = name[len(prefix):].split(" LETTER ", 1)
+            try:
+                return unicodedata.lookup(f"MATHEMATICAL {style} {case} {letter}")
+            except KeyError:
+                break
+    if ch.isdigit() and style in ("BOLD", "DOUBLE-STRUCK", "SANS-SERIF", "MONOSPACE"):
+        return unicodedata.lookup(f"MATHEMATICAL {style} DIGIT {unicodedata.name(ch)[6:]}")
+    return _LETTERLIKE.get((style, ch), ch)
+
+
+# Styled letters that Unicode keeps in the Letterlike Symbols block (U+1D49D ... are holes).
+_LETTERLIKE = {("SCRIPT", "B"): "\u212c", ("SCRIPT", "E"): "\u2130", ("SCRIPT", "F"): "\u2131",
+               ("SCRIPT", "H"): "\u210b", ("SCRIPT", "I"): "\u2110", ("SCRIPT", "L"): "\u2112",
+               ("SCRIPT", "M"): "\u2133", ("SCRIPT", "R"): "\u211b", ("SCRIPT", "e"): "\u212f",
+               ("SCRIPT", "g"): "\u210a", ("SCRIPT", "o"): "\u2134", ("ITALIC", "h"): "\u210e",
+               ("DOUBLE-STRUCK", "C"): "\u2102", ("DOUBLE-STRUCK", "H"): "\u210d",
+               ("DOUBLE-STRUCK", "N"): "\u2115", ("DOUBLE-STRUCK", "P"): "\u2119",
+               ("DOUBLE-STRUCK", "Q"): "\u211a", ("DOUBLE-STRUCK", "R"): "\u211d",
+               ("DOUBLE-STRUCK", "Z"): "\u2124", ("FRAKTUR", "C"): "\u212d",
+               ("FRAKTUR", "H"): "\u210c", ("FRAKTUR", "I"): "\u2111", ("FRAKTUR", "R"): "\u211c",
+               ("FRAKTUR", "Z"): "\u2128"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _browser_mathml(latex: str, display: bool) -> str | None:
+    """MathML for browsers: MathML Core ignores ``mathvariant`` other than ``normal``, so
+    ``\\mathcal L`` would show as a plain L; write the styled letters' own code points."""
+    mathml = to_mathml(latex, display)
+    if mathml is None or "mathvariant=" not in mathml:
+        return mathml
+    ET.register_namespace("", _MATHML_NS)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return mathml
+    for el in root.iter():
+        style = _VARIANT_NAMES.get(el.get("mathvariant") or "")
+        if style is None or _local(el) not in ("mi", "mn", "mtext") or not el.text:
+            continue
+        styled = "".join(_styled_char(ch, style) for ch in el.text)
+        if styled != el.text:
+            el.text = styled
+            el.set("mathvariant", "normal")  # the code points carry the style: no auto-italic
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False)
+
+
 def _fallback(latex: str, display: bool) -> Markup:
     cls = "latex-source display" if display else "latex-source"
     return Markup(f'<code class="{cls}" title="LaTeX source (not typeset)">{escape(latex)}</code>')
@@ -283,7 +341,7 @@ def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Mark
         simple = None if display else to_html_text(latex)
         rendered = Markup(simple) if simple is not None else _svg_img(latex, display)
     else:
-        mathml = to_mathml(latex, display)
+        mathml = _browser_mathml(latex, display)
         rendered = Markup(mathml) if mathml is not None else None
     if rendered is None:
         return _fallback(latex, display)
@@ -339,10 +397,42 @@ def math_font_css(html: str) -> str:
     chars.discard("\n")
     if not chars:
         return ""
+    chars |= _styled_variants(chars)
     try:
         return _font_face(frozenset(chars))
     except Exception:  # no fontTools/brotli, or a font it cannot read: fall back to local fonts
         return ""
+
+
+_STYLES = ("ITALIC", "BOLD", "BOLD ITALIC", "SCRIPT", "BOLD SCRIPT", "FRAKTUR", "DOUBLE-STRUCK",
+           "SANS-SERIF", "MONOSPACE")
+# Drawn by the browser without appearing as text: radicals; and the letter-like block (script
+# L, double-struck R ...) where Unicode keeps some styled letters outside U+1D400.
+_ALWAYS = [0x221A, 0x221B, 0x221C, 0x2016, 0x2032, *range(0x2100, 0x2150)]
+
+
+def _styled_variants(chars: set[str]) -> set[str]:
+    """Every Mathematical Alphanumeric form of the letters used: browsers draw a single-letter
+    ``mi`` in italic and ``mathvariant`` letters with these code points, not the text's."""
+    import unicodedata
+
+    out = {chr(c) for c in _ALWAYS}
+    for ch in chars:
+        if not ch.isalpha() or len(ch.encode("utf-8")) > 2:
+            continue
+        name = unicodedata.name(ch, "")
+        for prefix in ("LATIN ", "GREEK "):
+            if name.startswith(prefix) and " LETTER " in name:
+                case, letter = name[len(prefix):].split(" LETTER ", 1)
+                case = {"SMALL": "SMALL", "CAPITAL": "CAPITAL"}.get(case)
+                if case is None:
+                    continue
+                for style in _STYLES:
+                    try:
+                        out.add(unicodedata.lookup(f"MATHEMATICAL {style} {case} {letter}"))
+                    except KeyError:
+                        continue
+    return out
 
 
 @functools.lru_cache(maxsize=8)

@@ -103,6 +103,7 @@ def slack_histogram(slacks: Sequence, tightness: float | None = None) -> str | N
         ax.set_xlabel("log10 relative slack" if positive else "relative slack")
         ax.set_ylabel("instances")
         ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))  # counts: no 2.5
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # a narrow range had 8 crowded labels
         ax.tick_params(labelsize=7)
         return _to_svg(fig)
 

@@ -338,3 +338,11 @@ def test_html_embeds_a_subset_math_font_and_the_pdf_does_not(ledger):
     assert "@font-face" in html and "data:font/woff2;base64," in html
     assert len(html) < 3_000_000
     assert "@font-face" not in render_html(ledger, pdf=True)
+
+
+def test_browser_mathml_writes_styled_letters_as_their_code_points():
+    html = str(math_markup(r"\mathcal L(\theta) \in \mathbb R"))
+    assert "\u2112" in html and "\u211d" in html  # MathML Core ignores mathvariant="script"
+    assert 'mathvariant="script"' not in html
+    pdf = str(math_markup(r"\mathcal L(\theta) \in \mathbb R", pdf=True))
+    assert pdf.startswith("<img")  # ziamath keeps reading the mathvariant
