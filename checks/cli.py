@@ -87,7 +87,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(json.dumps([claim_metadata(c) for c in claims], indent=1))
     else:
         for c in claims:
-            print(f"{c.id:<18} {c.source:<34} {c.title}")
+            print(f"{c.id:<22} {c.title}  [{c.source}]")
     return 0
 
 
@@ -109,6 +109,8 @@ def _read_json(path: Path) -> Any:
         raise CliError(f"{path}: no such file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CliError(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise CliError(f"{path}: JSON nested too deeply") from None
     except OSError as exc:
         raise CliError(f"{path}: cannot read ({exc.strerror})") from None
 

@@ -60,8 +60,14 @@ class Tolerance:
     derivation: str
 
     def __post_init__(self) -> None:
-        if not (math.isfinite(self.value) and self.value >= 0):
-            raise ValueError(f"tolerance must be finite and >= 0, got {self.value!r}")
+        # A non-finite tolerance is allowed: it arises when a bound overflows on an extreme
+        # instance, and decide() answers inconclusive for it rather than raising.
+        if self.value < 0:
+            raise ValueError(f"tolerance must be >= 0, got {self.value!r}")
+
+    @property
+    def finite(self) -> bool:
+        return math.isfinite(self.value)
 
 
 @dataclasses.dataclass
@@ -115,10 +121,11 @@ def decide(
     relative slack.
     """
     lhs, rhs = float(lhs), float(rhs)
-    if not (math.isfinite(lhs) and math.isfinite(rhs)):
+    if not (math.isfinite(lhs) and math.isfinite(rhs) and tolerance.finite):
+        what = "the tolerance" if not tolerance.finite else "a side of the conclusion"
         return Verdict(
             Status.INCONCLUSIVE, lhs, rhs, relation, None, None, tolerance.value,
-            tolerance.derivation, "a side of the conclusion is not finite",
+            tolerance.derivation, f"{what} is not finite (overflow at this scale)",
             dict(diagnostics or {}),
         )
     if relation == "<=":

@@ -43,9 +43,27 @@ def _array(value: Any, name: str, ndim: int) -> np.ndarray:
         raise BadInput(f"{name}: empty array")
     if arr.size > MAX_ENTRIES:
         raise BadInput(f"{name}: {arr.size} entries exceeds the limit of {MAX_ENTRIES}")
+    if _has_bool(value):
+        raise BadInput(f"{name}: expected numbers, got booleans")
     if not np.all(np.isfinite(arr)):
         raise BadInput(f"{name}: contains NaN or infinity")
     return arr
+
+
+def _has_bool(value: Any) -> bool:
+    """JSON true/false inside an array (NumPy would silently read them as 1.0 and 0.0).
+
+    Iterative, so that nesting as deep as JSON allows cannot exhaust the recursion limit."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bool | np.bool_):
+            return True
+        if isinstance(item, list | tuple):
+            stack.extend(item)
+        elif isinstance(item, np.ndarray) and item.dtype == bool:
+            return True
+    return False
 
 
 def _check_shape(arr: np.ndarray, name: str, shape: Sequence[int | None] | None) -> None:

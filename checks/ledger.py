@@ -147,6 +147,8 @@ def load_ledger(path: Path | str) -> dict[str, Any]:
         raise CorruptLedger(f"{path}: no such ledger file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise CorruptLedger(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise CorruptLedger(f"{path}: JSON nested too deeply") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise CorruptLedger(f"{path}: not a ledger of schema {SCHEMA!r} (found {found!r})")

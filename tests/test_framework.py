@@ -61,11 +61,15 @@ def test_decide_flag():
     assert decide_flag(None).status is Status.INCONCLUSIVE
 
 
-def test_tolerance_must_be_finite_nonnegative():
+def test_tolerance_must_be_nonnegative():
     with pytest.raises(ValueError):
         Tolerance(-1.0, "x")
-    with pytest.raises(ValueError):
-        Tolerance(math.inf, "x")
+
+
+@pytest.mark.parametrize("value", [math.inf, math.nan])
+def test_overflowing_tolerance_is_inconclusive(value):
+    v = decide(1.0, 2.0, tolerance=Tolerance(value, "bound overflowed"))
+    assert v.status is Status.INCONCLUSIVE and "tolerance" in v.message
 
 
 def test_check_out_of_scope_and_drop():

@@ -191,3 +191,110 @@ def test_claimC1_rotation_by_pi_repeated():
     """-I_4 and a rotation by pi repeated: real eigenvalues -1, 1 x 1 blocks, block diagonal."""
     verdict = get("hm17.claimC.1").check({"U": -np.eye(4)})
     assert verdict.status is Status.HOLDS
+
+
+# ------------------------------------------------------------ Theorem 2.2 along gradient descent
+
+def _gd_strategy():
+    from hypothesis import strategies as st
+
+    from checks.strategies.hm17_linear import gradient_descent_instances
+    return gradient_descent_instances(d=st.integers(2, 3), ell=st.integers(2, 3), max_steps=800)
+
+
+@settings(max_examples=5, deadline=None)
+@given(_gd_strategy())
+def test_thm22_holds_along_gradient_descent(inst):
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+    dg = verdict.diagnostics
+    assert dg["form"] == "gradient descent"
+    assert dg["iterates_checked"] == dg["gd_steps_taken"] + 1  # never left the unit ball
+    assert dg["max_ratio"] <= 1.0
+    assert dg["gradient_norm_reached"] < dg["gradient_norm_start"]
+
+
+def test_thm22_gd_json_round_trip():
+    (instance,) = list(sample_instances(_gd_strategy(), CI, 1))
+    assert_json_round_trip(get("hm17.thm2.2"), instance)
+
+
+def test_thm22_gd_parse_requires_step():
+    params = dict(GOOD, gd_steps=10)
+    with pytest.raises(BadInput, match="gd_step"):
+        get("hm17.thm2.2").parse(params)
+    with pytest.raises(BadInput, match="gd_step"):
+        get("hm17.thm2.2").parse(dict(params, gd_step=-1.0))
+
+
+def test_thm22_gd_reproduction_reaches_critical_point():
+    out = get("hm17.thm2.2").reproductions[0].run("ci")
+    excess, bound = (s["y"] for s in out["series"])
+    assert out["logy"] and len(excess) == len(bound) > 50
+    assert all(e <= b for e, b in zip(excess, bound, strict=True))
+    assert excess[-1] < 1e-10 * excess[0]
+    assert out["ours"].startswith("holds")
+
+
+def test_thm22_gd_from_minus_identity_without_tau_lt_one():
+    """A descent started at the bad critical point A_i = -I (tau = 1 dropped) never moves (the
+    gradient is exactly zero) and is reported as a bad critical point."""
+    inst = dict(mod._minus_identity(2, 3, -1.0, 1.0, np.array([[1.0, 0.3], [0.2, 2.0]])),
+                gd_step=0.05, gd_steps=50)
+    claim = get("hm17.thm2.2")
+    assert claim.check(inst).status is Status.OUT_OF_SCOPE
+    verdict = claim.check(inst, drop="tau<1")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.diagnostics["gd_steps_taken"] == 0
+
+
+# ------------------------------------------------------------ eq. (2.3): d = 1 or ell = 1
+
+def _small_ball():
+    from hypothesis import strategies as st
+
+    from checks.strategies.hm17_linear import ball_instances, near_identity_instances
+    return st.one_of(ball_instances(d=1, ell=st.integers(1, 5)),
+                     ball_instances(d=st.integers(1, 3), ell=1),
+                     near_identity_instances(d=1, ell=st.integers(1, 4)))
+
+
+@settings(max_examples=15, deadline=None)
+@given(_small_ball())
+def test_eq23_and_thm22_hold_for_scalar_or_single_layer(inst):
+    """The claims' strategies start at d = 2 and ell = 2 (there d = 1 with ell = 1, or tau = 0
+    with d = 1, is an equality whatever A is, and its rounding noise would otherwise be shown
+    as the tightest instance); the degenerate sizes are checked here."""
+    for claim_id in ("hm17.eq2.3", "hm17.thm2.2"):
+        verdict = get(claim_id).check(inst)
+        assert verdict.status is Status.HOLDS, (claim_id, verdict.message, verdict.diagnostics)
+
+
+def test_eq23_equality_family_is_tight_in_dimension_three():
+    """The non-trivial equality family: A_i = -tau I, E = w v^T with v the bottom eigenvector
+    of Sigma, d = 3, ell = 4: the ratio ||grad f||^2 / RHS is 1 to rounding."""
+    rng = np.random.default_rng(5)
+    Q = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    Sigma = (Q * [0.3, 1.0, 2.5]) @ Q.T
+    tau, ell = 0.6, 4
+    A = [-tau * np.eye(3)] * ell
+    R = (1 - tau) ** ell * np.eye(3) - np.outer(rng.standard_normal(3), Q[:, 0])
+    verdict = get("hm17.eq2.3").check({"R": R, "Sigma": Sigma, "A": A, "tau": tau})
+    assert verdict.status is Status.HOLDS
+    assert verdict.diagnostics["ratio"] == pytest.approx(1.0, abs=1e-12)
+
+
+def test_thm21_worst_cases_table_shows_the_finding():
+    """The reproduction lists R = -diag(1.05, 1): the paper's recipe at 1.335x the bound
+    (ell = 12), the merged construction at 0.667x (ell = 6), and the suprema 12 sqrt 2/(4 pi)
+    and 6 sqrt 2/(4 pi) as gamma -> 0+."""
+    out = get("hm17.thm2.1").reproductions[2].run("ci")
+    rows = out["table"]["rows"]
+    at12, at6 = rows[0], rows[1]
+    assert at12[:3] == ["R = -diag(1.05, 1)", "12", "(2, 4)"]
+    assert at12[3] == pytest.approx(1.3349, abs=1e-4) and at12[5] < 1.0
+    assert at6[1] == "6" and at6[5] == pytest.approx(0.6675, abs=1e-4)
+    assert rows[3][3] == pytest.approx(12 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
+    assert rows[3][5] == pytest.approx(6 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
+    assert rows[3][5] < 1.0
+    assert "1.335" in get("hm17.thm2.1").errata[0] and "0.675" in get("hm17.thm2.1").errata[0]

@@ -272,3 +272,88 @@ def test_constructed_minimisers_are_critical():
     assert lr.triple_norm(A) < 1
     G = lr.risk_gradient(A, R, np.diag([1.0, 0.5, 2.0]))
     assert math.sqrt(sum(np.sum(g * g) for g in G)) <= 1e3 * ell * U * np.linalg.norm(R)
+
+
+# ------------------------------------------------------------ gradient descent (Theorem 2.2)
+
+def test_gradient_descent_steps_along_autograd_gradient():
+    """Each iterate is the previous one minus step times autograd's gradient, and the returned
+    gradients are autograd's gradients at the iterates."""
+    A, R, Sigma = _instance(8, d=3, ell=3, s=0.1)
+    f = grad(_autograd_risk(R, Sigma, 3))
+    iterates, grads = lr.gradient_descent(A, R, Sigma, step=0.01, max_steps=5)
+    assert len(iterates) == len(grads) == 6
+    for t in range(5):
+        flat = np.concatenate([a.ravel() for a in iterates[t]])
+        ref = f(flat)
+        assert np.linalg.norm(np.concatenate([g.ravel() for g in grads[t]]) - ref) <= (
+            1e-12 * np.linalg.norm(ref))
+        nxt = np.concatenate([a.ravel() for a in iterates[t + 1]])
+        assert np.linalg.norm(nxt - (flat - 0.01 * ref)) <= 1e-14 * (1 + np.linalg.norm(flat))
+
+
+def test_gradient_descent_stops_at_approximate_critical_point():
+    """With a small step the risk decreases monotonically and the run stops at the first
+    iterate whose gradient norm is below the tolerance."""
+    rng = np.random.default_rng(3)
+    d, ell = 2, 3
+    B = [0.1 * rng.standard_normal((d, d)) for _ in range(ell)]
+    R, Sigma = lr.residual_product(B), np.diag([1.0, 0.5])
+    A0 = [np.zeros((d, d))] * ell
+    iterates, grads = lr.gradient_descent(A0, R, Sigma, step=0.05, max_steps=10_000,
+                                          grad_tol=1e-8)
+    norms = [math.sqrt(sum(float(np.sum(g * g)) for g in G)) for G in grads]
+    risks = [lr.excess_risk(A, R, Sigma) for A in iterates]
+    assert norms[-1] <= 1e-8 < min(norms[:-1])
+    assert all(b <= a for a, b in zip(risks, risks[1:], strict=False))
+    assert risks[-1] <= 1e-14
+    with pytest.raises(ValueError):
+        lr.gradient_descent(A0, R, Sigma, step=0.0, max_steps=3)
+
+
+@pytest.mark.parametrize("R", [-np.diag([1.05, 1.0]), -np.diag([3.0, 1.0, 0.5, 0.7]),
+                               np.diag([-1.0, -1.0, 2.0])])
+def test_worst_case_ratio_bounds_the_constructions(R):
+    """worst_case_ratio is an upper bound on what both recipes achieve on any target with the
+    same gamma; for R = -diag(1.05, 1) at ell = 12 (a rotation by pi forced to q = 2) the
+    paper's recipe attains it: 2 sin(pi/4) / ((4 pi + 3 log 1.05)/12)."""
+    g = lr.target_gamma(R)
+    for ell in range(max(5, math.ceil(3 * g)), 40):
+        bound = fac.theorem_bound(g, ell)
+        for per_q, split, build in ((4, fac.best_paper_split, fac.paper_factorisation),
+                                    (2, fac.best_merged_split, fac.merged_factorisation)):
+            q, _ = split(R, ell)
+            achieved = lr.triple_norm(build(R, ell, q)) / bound
+            assert achieved <= fac.worst_case_ratio(g, ell, per_q) * (1 + 1e-12)
+    if R.shape == (2, 2):
+        expected = 2 * math.sin(math.pi / 4) * 12 / (4 * math.pi + 3 * math.log(1.05))
+        assert fac.worst_case_ratio(math.log(1.05), 12, 4) == pytest.approx(expected, rel=1e-14)
+
+
+def test_worst_case_ratio_limits():
+    """As gamma -> 0+: 12 sqrt 2/(4 pi) for the paper's recipe (ell = 12) and 6 sqrt 2/(4 pi)
+    for the merged one (ell = 6); None when no split exists (ell < 4q + 1)."""
+    assert fac.worst_case_ratio(1e-12, 12, 4) == pytest.approx(12 * math.sqrt(2) / (4 * math.pi))
+    assert fac.worst_case_ratio(1e-12, 6, 2) == pytest.approx(6 * math.sqrt(2) / (4 * math.pi))
+    assert fac.worst_case_ratio(0.1, 4, 4) is None
+    assert fac.worst_case_ratio(0.0, 4, 4) == pytest.approx(2.0 / math.pi)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_gradient_vanishes_at_constructed_minimisers(seed):
+    """Catalogue hm17.thm.2-2 check (3): an exact factorisation from the merged construction with
+    |||A||| < 1 is a global minimiser, so the closed-form gradient is at rounding level there
+    (E = P - R is rounding noise of the product)."""
+    rng = np.random.default_rng(seed)
+    d = 3
+    R = haar_orthogonal(rng, d) @ np.diag(np.exp(rng.uniform(-0.5, 0.5, d))) @ \
+        haar_orthogonal(rng, d).T
+    R = _fixed_det(R)
+    ell = 30
+    A = fac.merged_factorisation(R, ell, fac.best_merged_split(R, ell)[0])
+    assert lr.triple_norm(A) < 1.0
+    Sigma = np.diag([0.5, 1.0, 2.0])
+    growth = math.prod(1 + np.linalg.norm(a, 2) for a in A)
+    G = lr.risk_gradient(A, R, Sigma)
+    norm = math.sqrt(sum(float(np.sum(g * g)) for g in G))
+    assert norm <= 100 * ell * d * U * np.linalg.norm(R) * growth ** 2 * 2.0 * math.sqrt(ell)

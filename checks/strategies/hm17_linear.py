@@ -28,6 +28,7 @@ from checks.strategies.linalg import orthogonal
 
 __all__ = [
     "ball_instances",
+    "gradient_descent_instances",
     "haar_orthogonal",
     "matrix_pairs",
     "near_identity_instances",
@@ -48,6 +49,7 @@ _INTS_1_30 = st.integers(1, 30)
 _INTS_1_4 = st.integers(1, 4)
 _INTS_1_5 = st.integers(1, 5)
 _INTS_1_6 = st.integers(1, 6)
+_INTS_2_4 = st.integers(2, 4)
 _INTS_2_5 = st.integers(2, 5)
 _INTS_2_6 = st.integers(2, 6)
 
@@ -137,9 +139,13 @@ def residual_instances(
 def _ball(draw, d, ell, tau_max, sigma_lo):
     d, ell, seed = draw(d), draw(ell), draw(_SEEDS)
     # no subnormal radii: the ball test is relative to tau
-    tau = draw(st.one_of(st.just(0.0), st.floats(1e-6, tau_max)))
-    family = draw(st.sampled_from(["generic", "extreme", "tight"]))
-    mix = draw(st.floats(0.0, 1.0))
+    family = draw(st.sampled_from(["generic", "extreme", "tight", "equality"]))
+    if family == "equality":
+        # the informative equality case: tau bounded away from 0, no blending
+        tau, mix = draw(st.floats(min(0.05, tau_max), tau_max)), 0.0
+    else:
+        tau = draw(st.one_of(st.just(0.0), st.floats(1e-6, tau_max)))
+        mix = draw(st.floats(0.0, 1.0))
     rng = np.random.default_rng(seed)
     Sigma = spd_matrix(rng, d, sigma_lo, 3.0)
     if family == "generic":
@@ -152,7 +158,7 @@ def _ball(draw, d, ell, tau_max, sigma_lo):
             norm = np.linalg.norm(Ai, 2)
             A.append(Ai * min(1.0, tau / norm) if norm > 0 else Ai)
     R = _gaussian_map(rng, d, math.exp(rng.uniform(math.log(0.1), math.log(3.0))))
-    if family == "tight":
+    if family in ("tight", "equality"):
         # E = w v^T with v the bottom eigenvector of Sigma makes eq. (2.3) an equality at
         # A_i = -tau I; mix blends in a generic target.
         lam, V = np.linalg.eigh(Sigma)
@@ -173,7 +179,9 @@ def ball_instances(
     ``A_i = -tau I`` plus rescaled noise (weight ``mix``); and targets ``R`` for which eq. (2.3)
     is an equality at ``A_i = -tau I`` (``E`` with rows along the bottom eigenvector of
     ``Sigma``), blended with a generic target by ``mix``, so ``hypothesis.target`` can
-    approach equality. ``Sigma`` SPD with spectrum in ``[sigma_min, 3]``."""
+    approach equality; and that equality family itself (``A_i = -tau I`` exactly, ``E = w v^T``,
+    ``tau >= 0.05``), the non-trivial equality case of eq. (2.3) (any ``d``, ``ell``).
+    ``Sigma`` SPD with spectrum in ``[sigma_min, 3]``."""
     if not 0.0 <= tau_max < 1.0:
         raise InvalidArgument(f"tau_max={tau_max!r} must lie in [0, 1)")
     if not 0.0 < sigma_min <= 3.0:
@@ -208,6 +216,43 @@ def near_identity_instances(
     if not 0.01 <= tau_max < 1.0:
         raise InvalidArgument(f"tau_max={tau_max!r} must lie in [0.01, 1)")
     return _near_identity(_ints(d, "d", 1), _ints(ell, "ell", 1), tau_max)
+
+
+@st.composite
+def _gd(draw, d, ell, radius_max, max_steps):
+    d, ell, seed = draw(d), draw(ell), draw(_SEEDS)
+    start = draw(st.floats(0.01, radius_max))
+    reach = draw(st.floats(0.01, radius_max))
+    safety = draw(st.floats(0.25, 1.0))
+    rng = np.random.default_rng(seed)
+    Sigma = spd_matrix(rng, d, 0.2, 3.0)
+    R = np.linalg.multi_dot([np.eye(d)] + [np.eye(d) + B
+                                           for B in reversed(_slices(rng, d, ell, reach, False))])
+    A = _slices(rng, d, ell, start, full=True)
+    # 1 / (ell lambda_max(Sigma) (1 + rho)^{2 ell - 2}) bounds the curvature of f on B_rho,
+    # rho = 2 max(start, reach); `safety` in [0.25, 1] scales the step below that
+    rho = 2.0 * max(start, reach)
+    step = safety / (ell * float(np.linalg.eigvalsh(Sigma)[-1]) * (1.0 + rho) ** (2 * ell - 2))
+    return {"R": R, "Sigma": Sigma, "A": A, "tau": start, "gd_step": step,
+            "gd_steps": max_steps}
+
+
+def gradient_descent_instances(
+    d: int | SearchStrategy[int] = _INTS_2_4,
+    ell: int | SearchStrategy[int] = _INTS_2_5,
+    radius_max: float = 0.3,
+    max_steps: int = 3000,
+) -> SearchStrategy[dict]:
+    """Gradient-descent runs for Theorem 2.2 (catalogue ``hm17.thm.2-2``, check (2)): a start
+    ``A`` with ``|||A||| = tau`` in ``[0.01, radius_max]`` (``tau`` is the start's radius), a
+    reachable target ``R = prod (I + B_i)`` with ``|||B||| <= `` a radius in
+    ``[0.01, radius_max]``, ``Sigma`` SPD with spectrum in ``[0.2, 3]``, and a step size below
+    a curvature estimate; ``gd_steps = max_steps``. The claim runs the descent itself."""
+    if not 0.01 <= radius_max < 0.5:
+        raise InvalidArgument(f"radius_max={radius_max!r} must lie in [0.01, 0.5)")
+    if not isinstance(max_steps, int) or max_steps < 0:
+        raise InvalidArgument(f"max_steps={max_steps!r} must be a non-negative int")
+    return _gd(_ints(d, "d", 1), _ints(ell, "ell", 1), radius_max, max_steps)
 
 
 @st.composite

@@ -14,9 +14,13 @@ The steps of the constructive proof (catalogue ``hm17.con.A-1``):
 
 Corrections (ours, documented in the catalogue): ``p`` and ``q`` must be integers, and the
 paper's real-valued split rounded to integers can exceed the bound ``(4 pi + 3 gamma)/ell``
-(up to about 1.19x with the best integer split). Because ``W`` and ``W'`` act on orthogonal
+(1.19x at most over the catalogue's random sample; 1.335x at ``R = -diag(1.05, 1)``,
+``ell = 12``; supremum ``12 sqrt 2 / (4 pi) ~ 1.350`` as ``gamma -> 0+``, see
+:func:`worst_case_ratio`). Because ``W`` and ``W'`` act on orthogonal
 coordinate blocks they commute and can be merged, ``U = (S W W' S^T)^q``, so ``ell = 2q + p``
-(:func:`merged_factorisation`); this certified variant stays within about 0.64x of the bound.
+(:func:`merged_factorisation`); this certified variant stays within ``6 sqrt 2 / (4 pi) ~ 0.675``
+of the bound (the supremum of :func:`worst_case_ratio` over ``gamma`` in ``(0, 6]`` and
+``ell < 200``, approached as ``gamma -> 0+`` at ``ell = 6``; 0.667x at ``R = -diag(1.05, 1)``).
 For ``ell <= 4`` the trivial factorisation ``A_1 = R - I`` is the only option and suffices.
 """
 
@@ -42,6 +46,7 @@ __all__ = [
     "split_orthogonal_2x2",
     "theorem_bound",
     "trivial_factorisation",
+    "worst_case_ratio",
 ]
 
 
@@ -269,3 +274,24 @@ def psd_factorisation(R: np.ndarray, ell: int) -> list[np.ndarray]:
     U, s, Vt = np.linalg.svd(R)
     root = U @ np.diag(s ** (1.0 / ell)) @ Vt
     return [root - np.eye(R.shape[0]) for _ in range(ell)]
+
+
+def worst_case_ratio(gamma: float, ell: int, per_q: int) -> float | None:
+    """Upper bound (ours) on ``|||A||| / ((4 pi + 3 gamma)/ell)`` for the recipe with
+    ``ell = per_q * q + p`` (``per_q = 4``: the paper's, ``2``: merged) and the best integer
+    split, over every ``R`` with ``det R > 0`` and the given ``gamma``.
+
+    Each rotation factor has norm ``2 sin(theta / 2q) <= 2 sin(pi / 2q)`` (angles ``|theta| <=
+    pi``; equality for a rotation by ``pi``, e.g. ``U = -I_2``) and each scaling factor
+    ``max_i |k_i^{1/p} - 1| <= e^{gamma/p} - 1``; the split minimising this worst case is one
+    the construction may pick, and its own choice is no worse. ``p = 0`` only when
+    ``gamma = 0``. ``None`` when no split exists."""
+    best = None
+    for q in range(1, ell // per_q + 1):
+        p = ell - per_q * q
+        if p == 0 and gamma > 0:
+            continue
+        scale = math.expm1(gamma / p) if p > 0 else 0.0
+        value = max(2.0 * math.sin(math.pi / (2 * q)), scale)
+        best = value if best is None else min(best, value)
+    return None if best is None else best / theorem_bound(gamma, ell)

@@ -23,6 +23,7 @@ __all__ = [
     "excess_risk",
     "finite_support_risk",
     "forward",
+    "gradient_descent",
     "moment_matching_support",
     "monte_carlo_risk",
     "partial_products",
@@ -147,6 +148,34 @@ def risk_gradient(
             grads.append(2.0 * left @ middle @ right)
         return grads
     return [2.0 * a.T @ middle @ b.T for a, b in zip(above, below, strict=True)]
+
+
+def gradient_descent(
+    A0: Matrices, R: np.ndarray, Sigma: np.ndarray, step: float, max_steps: int,
+    grad_tol: float = 0.0,
+) -> tuple[list[list[np.ndarray]], list[list[np.ndarray]]]:
+    """Gradient descent ``A_i <- A_i - step * df/dA_i`` on the population risk, with the
+    closed-form gradient of Lemma 2.4 (eq. (2.5)); used to reach approximate critical points
+    for Theorem 2.2, since critical points cannot be sampled directly.
+
+    Returns ``(iterates, gradients)``: ``iterates = [A^(0), ..., A^(T)]`` (``A^(0)`` a copy of
+    ``A0``) and ``gradients[t] = grad f(A^(t))``. Stops at the first iterate with
+    ``||grad f||_F <= grad_tol`` (an approximate critical point), after ``max_steps`` steps, or
+    before an iterate that would not be finite (a divergent step)."""
+    if step <= 0.0 or max_steps < 0:
+        raise ValueError(f"need step > 0 and max_steps >= 0, got {step!r}, {max_steps!r}")
+    A = [np.array(Ai, dtype=np.float64) for Ai in A0]
+    iterates, gradients = [A], [risk_gradient(A, R, Sigma)]
+    for _ in range(max_steps):
+        G = gradients[-1]
+        if np.sqrt(sum(float(np.sum(Gi * Gi)) for Gi in G)) <= grad_tol:
+            break
+        A = [Ai - step * Gi for Ai, Gi in zip(A, G, strict=True)]
+        if not all(np.all(np.isfinite(Ai)) for Ai in A):
+            break
+        iterates.append(A)
+        gradients.append(risk_gradient(A, R, Sigma))
+    return iterates, gradients
 
 
 def standard_gradient(W: Matrices, R: np.ndarray, Sigma: np.ndarray) -> list[np.ndarray]:
