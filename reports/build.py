@@ -207,6 +207,8 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "sizes": fmt_sizes(claim.get("sizes")),
         "tightness": fmt_number(claim.get("tightness")),
         "has_tightness": claim.get("tightness") is not None,
+        "rounding_equality": claim["verdict"] == "holds"
+        and (as_float(claim.get("tightness")) or 0.0) < 0,
         "worst_instance": _instance_view(claim.get("worst_instance")),
         "worst_verdict": _verdict_view(claim.get("worst_verdict"), pdf),
         "first_failure": {"instance": _instance_view(first.get("instance")),

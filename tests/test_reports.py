@@ -346,3 +346,9 @@ def test_browser_mathml_writes_styled_letters_as_their_code_points():
     assert 'mathvariant="script"' not in html
     pdf = str(math_markup(r"\mathcal L(\theta) \in \mathbb R", pdf=True))
     assert pdf.startswith("<img")  # ziamath keeps reading the mathvariant
+
+
+def test_a_negative_tightness_of_a_holding_claim_is_explained_as_rounding():
+    html = render_html(_one_claim_ledger(tightness=-1.8e-15))
+    assert "lies within the rounding tolerance" in html
+    assert "A negative slack" not in render_html(_one_claim_ledger(tightness=0.25))
