@@ -1093,8 +1093,7 @@ def _reproduction_dead(profile: str) -> dict[str, Any]:
                              steps, 1.0)
         x = list(range(run["F"].size))
         series.append({"label": f"F, {label}", "x": x, "y": run["F"].tolist()})
-        zero = " (= 0, below the axis)" if not np.any(run["sigma_L"] > 0) else ""
-        series.append({"label": f"sigma_L(H), {label}{zero}", "x": x,
+        series.append({"label": f"sigma_L(H), {label}", "x": x,
                        "y": np.maximum(run["sigma_L"], 1e-300).tolist()})
     # sigma_L = 0 is drawn as 1e-300 (a log axis has no 0): the y-range follows the positive
     # values, so those points fall off the bottom of the plot instead of squashing it
