@@ -1106,7 +1106,8 @@ def _reproduction_dead(profile: str) -> dict[str, Any]:
                      "completeness and block convergence to a global minimum.",
             "ours": r"healthy and with one live unit left (rank $2\cdot1+1=3=L$): "
                     r"$\sigma_L(H)$ stays positive and $F$ decays towards 0; all units dead: "
-                    r"$\operatorname{rank}H=1<L$, $\sigma_L(H)=0$ and $F$ stalls at "
+                    r"$\operatorname{rank}H=1<L$, $\sigma_L(H)=0$ (below the log axis) and "
+                    r"$F$ stalls at "
                     r"$\sum_t(y_t-\bar y)^2>0$."}
 
 
