@@ -218,6 +218,18 @@ def test_claimC1_undecidable_normality_is_inconclusive_decidable_is_violated():
     assert far.status is Status.VIOLATED, far.message
 
 
+def test_claimC1_and_C2_are_scale_invariant_at_the_range_ends():
+    """Exact power-of-two rescaling: the verdict at 2^+-1000 is the verdict at 1."""
+    Q = np.linalg.qr(np.random.default_rng(5).standard_normal((3, 3)))[0]
+    for k in (-1000, 1000):
+        assert get("hm17.claimC.1").check({"U": np.ldexp(Q, k)}).status is Status.HOLDS
+    A = np.diag([1.0, 0.5, 0.25])
+    B = np.array([[0.0], [0.0], [1.0]])  # equality: ||AB||_F = sigma_min ||B||_F
+    for k in (-1060, -540, 0, 1000):
+        verdict = get("hm17.claimC.2").check({"A": np.ldexp(A, k), "B": B})
+        assert verdict.status is Status.HOLDS, (k, verdict.message)
+
+
 # ------------------------------------------------------------ Theorem 2.2 along gradient descent
 
 def _gd_strategy():

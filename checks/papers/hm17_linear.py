@@ -449,7 +449,13 @@ CLAIM_EQ_2_3 = Claim(
 def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
     """Quantitative form (iii): ``f - C_opt <= ||grad f||^2 / (4 ell (1-tau)^{2ell-2}
     sigma_min(Sigma))``; where that coefficient vanishes, the qualitative statement directly:
-    a critical point (gradient zero to rounding) must have ``f = C_opt``."""
+    a critical point (gradient zero to rounding) must have ``f = C_opt``.
+
+    ``f - C_opt``, ``grad f`` and ``sigma_min(Sigma)`` are linear in ``Sigma`` and every
+    tolerance below is relative, so ``Sigma`` is first rescaled by an exact power of two to
+    max entry ~1: ``||grad f||^2`` no longer underflows for ``Sigma ~ 1e-300`` (nor overflows
+    for huge ``Sigma``), and the verdict is that of the stored instance."""
+    inst = dict(inst, Sigma=_unit_scaled(inst["Sigma"]))
     s = _pl_sides(inst)
     if s["coeff"] > 0 and s["excess"] > 0 and math.isfinite(s["kappa_chain"]):
         lhs, rhs = s["excess"], s["grad_sq"] / s["coeff"]
@@ -1225,7 +1231,11 @@ def _tall(inst: Mapping[str, Any]) -> bool | str:
 
 
 def _measure_c2(inst: Mapping[str, Any]) -> Verdict:
-    A, B = inst["A"], inst["B"]
+    # Both sides are homogeneous of degree 1 in A and in B separately: rescale each by an
+    # exact power of two to max entry ~1 so the squares inside the Frobenius norms neither
+    # underflow (A ~ 1e-160 gives ||A||_F^2 ~ 1e-320, subnormal) nor overflow; the verdict
+    # is that of the stored matrices, and no rounding is added.
+    A, B = _unit_scaled(inst["A"]), _unit_scaled(inst["B"])
     m, d = A.shape
     s = np.linalg.svd(A, compute_uv=False)
     smin = float(s[-1])  # the smallest of min(m, d) singular values
