@@ -375,18 +375,11 @@ def _thm32_tight() -> dict:
             "k": strat.practical_width(len(X), rho), "seed": 0, "max_draws": 20}
 
 
-ASM_SLACK = ("the hypothesis 'separated' accepts min distance >= rho - 3 gamma_d max||x||^2 / "
-             "rho, but the conclusion's tolerance is only gamma_d max||x||^2 + 2u, so a pair "
-             "inside the hypothesis' allowance (distance rho - 2.9 gamma_2 / rho here) is "
-             "reported 'violated'. Fix in hm17_relu.measure_asm31: add the hypothesis' "
-             "allowance rho * slack = 3 gamma_d max||x||^2 to the tolerance (or answer "
-             "inconclusive when the min distance lies in [rho - slack, rho))")
-
 HM17_RELU = [
     ("hm17.asm3.1", "distance-rho-exactly", lambda: _asm_pair(0.5, 0.0), None),
     ("hm17.asm3.1", "distance-rho-2gamma", lambda: _asm_pair(0.5, 2.0 * gamma(2) / 0.5), None),
     ("hm17.asm3.1", "distance-rho-2.9gamma", lambda: _asm_pair(0.5, 2.9 * gamma(2) / 0.5),
-     ASM_SLACK),
+     None),
     ("hm17.asm3.1", "rho-equals-min-distance", _thm32_tight, None),
     ("hm17.thm3.2", "rho-equals-min-distance", _thm32_tight, None),
     *[("hm17.lemB.1", f"{m}-boundary-{frac}-tol{'-norm' if nt else ''}",
