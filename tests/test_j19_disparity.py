@@ -319,3 +319,19 @@ def test_rank_drop_is_predicted_exactly_for_duplicated_units():
     v = BY_ID["j19.s3.3.2"].check(inst)
     assert v.status is Status.HOLDS, v.diagnostics
     assert v.diagnostics["rank"] == v.diagnostics["rank_predicted"] == 2 * 5 + 1
+
+
+def test_thm1_unresolvable_full_rank_is_inconclusive_coincident_points_violated():
+    """x = 0 and x = 1 - 2^-53 are distinct on the circle (exact Phi of rank T, min loss 0)
+    but their rows of Phi agree to 1e-16: inconclusive, not violated. x = 0 and x = 1
+    coincide on the torus (hypothesis dropped): the exact minimum is 2, still violated."""
+    claim = BY_ID["j19.thm1"]
+    y = np.array([0.0, 1.0, 0.0])
+    wrap = {"K": 1, "n": 2, "X": np.array([[0.0], [1 - 2.0**-53], [0.5]]), "y": y}
+    v = claim.check(wrap)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    # a resolvable neighbour (2^-20 apart) is decided and holds
+    near = {**wrap, "X": np.array([[0.0], [1 - 2.0**-20], [0.5]])}
+    assert claim.check(near).status is Status.HOLDS
+    faces = {"K": 1, "n": 2, "X": np.array([[0.0], [1.0]]), "y": np.array([1.0, -1.0])}
+    assert claim.check(faces, drop="distinct-on-torus").status is Status.VIOLATED

@@ -262,6 +262,18 @@ def _measure_thm1(inst: Mapping[str, Any]) -> Verdict:
     q, err, c = _min_loss(Phi, y)
     s = np.linalg.svd(Phi, compute_uv=False)
     T, L = Phi.shape
+    floor = 10 * max(T, L) * _U * float(s[0])
+    if inst["K"] == 1 and T <= L and _torus_distinct(inst) is True and float(s[T - 1]) <= floor:
+        # K = 1, distinct points on the circle: the exact Phi has rank T (Haar property), so
+        # the exact minimum is 0; but sigma_T(Phi) is below the SVD/least-squares backward
+        # error, so a perturbation of that size may drop the rank and the computed residual
+        # says nothing about the exact one (x = 0 vs x = 1 - 2^-53).
+        return decide_flag(
+            None, tolerance=Tolerance(floor, "10 max(T,L) u sigma_1(Phi): backward error of "
+                                      "the SVD / least squares"),
+            message=f"rank Phi = T exactly (distinct on the circle), but sigma_T(Phi) = "
+            f"{float(s[T - 1]):.3g} <= {floor:.3g}: not resolvable in float64",
+            diagnostics={"L": L, "T": T, "sigma_min_Phi": float(s[T - 1]), "computed_loss": q})
     return decide(
         q, 0.0, relation="<=",
         tolerance=Tolerance(err, "(2|r| + e) e, e = 10 max(T,L) u (|Phi|_2 |c|_2 + |y|_2) "
