@@ -18,7 +18,7 @@ from markupsafe import Markup
 from . import plots
 from .citation import citation_block, read_citation
 from .ledger import VERDICTS, as_float, is_finite, validate_ledger
-from .math import math_markup, prose_markup
+from .math import math_font_css, math_markup, prose_markup
 
 __all__ = ["build_report", "render_html", "write_pdf", "ReportError", "DEFAULT_LEDGER_PATH"]
 
@@ -28,6 +28,7 @@ _SUPERSCRIPTS = str.maketrans(
     "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
 )
 _OVERVIEW_ROWS = 45
+_UNBROKEN_ID = 16  # characters: a longer claim id may wrap after a dot in the summary table
 _RELATIONS = {"<=": "\u2264", ">=": "\u2265", "==": "=", "<": "<", ">": ">"}
 _PANGO_HINT = (
     "WeasyPrint cannot load its system libraries ({detail}); install the Debian packages "
@@ -186,7 +187,11 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
     reps = [r for r in claim.get("reproductions") or [] if isinstance(r, dict)]
     return {
         "id": cid,
-        "title": claim.get("title") or cid,
+        "title": prose_markup(claim.get("title") or cid, pdf=pdf),
+        # A long id may break after a dot (never at a hyphen) in the narrow summary column.
+        "id_breakable": Markup(".<wbr>").join(Markup('<span class="nw">%s</span>') % part
+                                              for part in str(cid).split("."))
+        if len(str(cid)) > _UNBROKEN_ID else Markup('<span class="nw">%s</span>') % cid,
         "source": claim.get("source", ""),
         "paper": claim.get("paper", ""),
         "statement": math_markup(claim.get("statement") or "", display=True, pdf=pdf)
@@ -202,6 +207,8 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "sizes": fmt_sizes(claim.get("sizes")),
         "tightness": fmt_number(claim.get("tightness")),
         "has_tightness": claim.get("tightness") is not None,
+        "rounding_equality": claim["verdict"] == "holds"
+        and (as_float(claim.get("tightness")) or 0.0) < 0,
         "worst_instance": _instance_view(claim.get("worst_instance")),
         "worst_verdict": _verdict_view(claim.get("worst_verdict"), pdf),
         "first_failure": {"instance": _instance_view(first.get("instance")),
@@ -242,10 +249,33 @@ def _figures(ledger: dict[str, Any]) -> dict[Any, str | None]:
             figures[(cid, i)] = plots.reproduction_figure(rep)
         rows.append((cid, tightness if is_finite(claim.get("tightness")) else None,
                      claim["verdict"]))
-    # At most _OVERVIEW_ROWS claims per figure, so that each one fits on a printed page.
-    figures["__overview__"] = [plots.tightness_overview(rows[i : i + _OVERVIEW_ROWS])
-                               for i in range(0, len(rows), _OVERVIEW_ROWS)]
+    # At most _OVERVIEW_ROWS claims per figure, so that each one fits on a printed page; the
+    # figures share the rows evenly and one x axis.
+    per_figure = math.ceil(len(rows) / max(1, math.ceil(len(rows) / _OVERVIEW_ROWS))) or 1
+    figures["__overview__"] = [plots.tightness_overview(rows[i : i + per_figure], rows)
+                               for i in range(0, len(rows), per_figure)]
     return figures
+
+
+def _errata(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Errata grouped by paper; a text that several claims share is listed once, with all of
+    them, before the claims' own notes."""
+    out = []
+    for section in sections:
+        claims = [c for c in section["claims"] if c["errata"]]
+        if not claims:
+            continue
+        owners: dict[str, list[dict[str, Any]]] = {}
+        for c in claims:
+            for text in dict.fromkeys(str(e) for e in c["errata"]):
+                owners.setdefault(text, []).append(c)
+        shared = [{"claims": cs, "texts": [Markup(text)]} for text, cs in owners.items()
+                  if len(cs) > 1]
+        own = [{"claims": [c], "texts": [e for e in dict.fromkeys(c["errata"])
+                                         if len(owners[str(e)]) == 1]} for c in claims]
+        out.append({"key": section["key"], "meta": section["meta"],
+                    "items": shared + [item for item in own if item["texts"]]})
+    return out
 
 
 def _sections(ledger: dict[str, Any], claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -268,6 +298,7 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
     summary = ledger.get("summary") or {}
     controls_total = sum(len(c["controls"]) for c in claims)
     cff = read_citation()
+    sections = _sections(ledger, claims)
     return {
         "pdf": pdf,
         "ledger": ledger,
@@ -282,8 +313,8 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
             "seconds": fmt_seconds(summary.get("seconds")),
         },
         "claims": claims,
-        "sections": _sections(ledger, claims),
-        "errata": [c for c in claims if c["errata"]],
+        "sections": sections,
+        "errata": _errata(sections),
         "overview": [_figure_markup(svg, pdf) for svg in figures.get("__overview__") or [] if svg],
         "citation": citation_block(cff, ledger),
         "cff_title": cff.get("title", "Identity Landscapes: an executable appendix"),
@@ -291,10 +322,24 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
         "regressions": [str(r) for r in ledger.get("regressions") or []],
         "baseline": ledger.get("baseline") or {},
         "ledger_path": ledger_path,
+        "renderer": _renderer_versions(),
         "fmt_number": fmt_number,
         "fmt_value": fmt_value,
         "css": Markup((_TEMPLATES / "report.css").read_text(encoding="utf-8")),
     }
+
+
+def _renderer_versions() -> str:
+    """The packages that drew this report (not the run's: those are in the ledger)."""
+    from importlib import metadata
+
+    found = []
+    for name in ("jinja2", "matplotlib", "latex2mathml", "ziamath", "weasyprint"):
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            continue
+    return ", ".join(found)
 
 
 def _environment() -> jinja2.Environment:
@@ -314,7 +359,9 @@ def render_html(ledger: dict[str, Any], *, pdf: bool = False,
     if figures is None:
         figures = _figures(ledger)
     template = _environment().get_template("report.html.j2")
-    return template.render(**_context(ledger, pdf, ledger_path, figures))
+    html = template.render(**_context(ledger, pdf, ledger_path, figures))
+    font = "" if pdf else math_font_css(html)  # the PDF draws its formulas as SVG
+    return html.replace("</style>", font + "\n</style>", 1) if font else html
 
 
 def write_pdf(html: str, pdf_path: str | Path) -> Path:

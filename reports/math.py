@@ -68,7 +68,7 @@ def to_mathml(latex: str, display: bool = False) -> str | None:
     mathml = _SIZED_DELIMITER.sub(lambda m: ">" + _DELIMITERS[m.group(1)] + "<", mathml)
     if _UNKNOWN_COMMAND.search(mathml) or _STRAY_BRACE.search(mathml):
         return None
-    return _limits_below(mathml) if display else mathml
+    return _operator_spacing(_limits_below(mathml) if display else mathml)
 
 
 _MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -93,7 +93,59 @@ def _limits_below(mathml: str) -> str:
             if is_mo and (base.text or "").strip() in _LIMIT_OPERATORS:
                 el.tag = f"{{{_MATHML_NS}}}" + ("munder" if tag == "msub" else "munderover")
                 changed = True
-    return ET.tostring(root, encoding="unicode") if changed else mathml
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False) if changed else mathml
+
+
+_SCRIPTED = {"msub", "msup", "msubsup", "munder", "mover", "munderover"}
+# After a named operator TeX puts a thin space before an operand, none before a fence or a
+# relation; these are the tokens that get no space.
+_NO_SPACE_BEFORE = set("([{\u27e8|\u2016\u230a\u2308)]}\u27e9\u230b\u2309,;.:!=<>\u2264\u2265\u2260"
+                       "\u2248\u2208\u2209\u2282\u2286\u2192\u21d2\u21d4\u27fa+\u2212-")
+
+
+def _local(el: ET.Element) -> str:
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def _named_operator(el: ET.Element) -> bool:
+    """``inf``, ``max``, ``rank``, ``log`` ... (alone or carrying scripts/limits)."""
+    if _local(el) in _SCRIPTED and len(el):
+        el = el[0]
+    text = (el.text or "").replace("\u2009", "")
+    return _local(el) in ("mo", "mi") and len(text) > 1 and text.isalpha() and not len(el)
+
+
+def _operator_spacing(mathml: str) -> str:
+    """A thin space after a named operator that is followed by an operand (``inf L``, not
+    ``rank(H)``), as TeX's \\mathop spacing does; the word becomes an ``mi`` so that
+    browsers add no operator spacing of their own on top."""
+    ET.register_namespace("", _MATHML_NS)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return mathml
+    changed = False
+    for parent in list(root.iter()):
+        if _local(parent) not in ("math", "mrow", "mstyle", "mtd", "msqrt", "mpadded"):
+            continue
+        children = list(parent)
+        for i, child in enumerate(children):
+            if not _named_operator(child):
+                continue
+            word = child[0] if _local(child) in _SCRIPTED else child
+            if _local(word) == "mo":
+                word.tag = f"{{{_MATHML_NS}}}mi"
+                word.attrib.pop("stretchy", None)
+                changed = True
+            following = children[i + 1] if i + 1 < len(children) else None
+            if following is None or _local(following) == "mspace":
+                continue
+            if _local(following) == "mo" and (following.text or "").strip() in _NO_SPACE_BEFORE:
+                continue
+            space = ET.Element(f"{{{_MATHML_NS}}}mspace", {"width": "0.1667em"})
+            parent.insert(list(parent).index(child) + 1, space)
+            changed = True
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False) if changed else mathml
 
 
 def is_renderable(latex: str) -> bool:
@@ -120,7 +172,7 @@ def to_svg(latex: str, display: bool = False) -> tuple[str, float, float, float]
         if display:  # the MathML with limits below the operators
             svg = ziamath.Math(to_mathml(latex, True), size=size).svg()
         else:
-            svg = ziamath.Latex(_prepare(latex), size=size, inline=True).svg()
+            svg = ziamath.Math(to_mathml(latex), size=size).svg()
     except Exception:
         return None
     finally:
@@ -219,6 +271,64 @@ def to_html_text(latex: str) -> str | None:
     return None if html is None else f'<span class="math-text">{html}</span>'
 
 
+_VARIANT_NAMES = {"bold": "BOLD", "italic": "ITALIC", "bold-italic": "BOLD ITALIC",
+                  "script": "SCRIPT", "bold-script": "BOLD SCRIPT", "fraktur": "FRAKTUR",
+                  "double-struck": "DOUBLE-STRUCK", "sans-serif": "SANS-SERIF",
+                  "monospace": "MONOSPACE"}
+
+
+def _styled_char(ch: str, style: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    for prefix in ("LATIN ", "GREEK "):
+        if name.startswith(prefix) and " LETTER " in name:
+            case, letter = name[len(prefix):].split(" LETTER ", 1)
+            try:
+                return unicodedata.lookup(f"MATHEMATICAL {style} {case} {letter}")
+            except KeyError:
+                break
+    if ch.isdigit() and style in ("BOLD", "DOUBLE-STRUCK", "SANS-SERIF", "MONOSPACE"):
+        return unicodedata.lookup(f"MATHEMATICAL {style} DIGIT {unicodedata.name(ch)[6:]}")
+    return _LETTERLIKE.get((style, ch), ch)
+
+
+# Styled letters that Unicode keeps in the Letterlike Symbols block (U+1D49D ... are holes).
+_LETTERLIKE = {("SCRIPT", "B"): "\u212c", ("SCRIPT", "E"): "\u2130", ("SCRIPT", "F"): "\u2131",
+               ("SCRIPT", "H"): "\u210b", ("SCRIPT", "I"): "\u2110", ("SCRIPT", "L"): "\u2112",
+               ("SCRIPT", "M"): "\u2133", ("SCRIPT", "R"): "\u211b", ("SCRIPT", "e"): "\u212f",
+               ("SCRIPT", "g"): "\u210a", ("SCRIPT", "o"): "\u2134", ("ITALIC", "h"): "\u210e",
+               ("DOUBLE-STRUCK", "C"): "\u2102", ("DOUBLE-STRUCK", "H"): "\u210d",
+               ("DOUBLE-STRUCK", "N"): "\u2115", ("DOUBLE-STRUCK", "P"): "\u2119",
+               ("DOUBLE-STRUCK", "Q"): "\u211a", ("DOUBLE-STRUCK", "R"): "\u211d",
+               ("DOUBLE-STRUCK", "Z"): "\u2124", ("FRAKTUR", "C"): "\u212d",
+               ("FRAKTUR", "H"): "\u210c", ("FRAKTUR", "I"): "\u2111", ("FRAKTUR", "R"): "\u211c",
+               ("FRAKTUR", "Z"): "\u2128"}
+
+
+@functools.lru_cache(maxsize=4096)
+def _browser_mathml(latex: str, display: bool) -> str | None:
+    """MathML for browsers: MathML Core ignores ``mathvariant`` other than ``normal``, so
+    ``\\mathcal L`` would show as a plain L; write the styled letters' own code points."""
+    mathml = to_mathml(latex, display)
+    if mathml is None or "mathvariant=" not in mathml:
+        return mathml
+    ET.register_namespace("", _MATHML_NS)
+    try:
+        root = ET.fromstring(mathml)
+    except ET.ParseError:
+        return mathml
+    for el in root.iter():
+        style = _VARIANT_NAMES.get(el.get("mathvariant") or "")
+        if style is None or _local(el) not in ("mi", "mn", "mtext") or not el.text:
+            continue
+        styled = "".join(_styled_char(ch, style) for ch in el.text)
+        if styled != el.text:
+            el.text = styled
+            el.set("mathvariant", "normal")  # the code points carry the style: no auto-italic
+    return ET.tostring(root, encoding="unicode", short_empty_elements=False)
+
+
 def _fallback(latex: str, display: bool) -> Markup:
     cls = "latex-source display" if display else "latex-source"
     return Markup(f'<code class="{cls}" title="LaTeX source (not typeset)">{escape(latex)}</code>')
@@ -231,7 +341,7 @@ def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Mark
         simple = None if display else to_html_text(latex)
         rendered = Markup(simple) if simple is not None else _svg_img(latex, display)
     else:
-        mathml = to_mathml(latex, display)
+        mathml = _browser_mathml(latex, display)
         rendered = Markup(mathml) if mathml is not None else None
     if rendered is None:
         return _fallback(latex, display)
@@ -266,3 +376,87 @@ def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
         pos = match.end()
     out.append(_prose_text(text[pos:]))
     return Markup("").join(out)
+
+
+_MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.S)
+_TAG = re.compile(r"<[^>]*>")
+MATH_FONT_FAMILY = "Appendix Math"
+
+
+def math_font_css(html: str) -> str:
+    """An ``@font-face`` rule embedding STIX Two Math (the font ziamath ships), cut down to the
+    characters of the page's MathML, so that every browser draws the formulas with a real math
+    font (stretchy fences, accents, script sizes) offline. Empty when there is no MathML or the
+    font cannot be subset (then the stylesheet's list of installed math fonts applies).
+    """
+    chars = set()
+    for element in _MATH_ELEMENT.findall(html):
+        text = _TAG.sub("", element)
+        text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
+        chars.update(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
+    chars.discard("\n")
+    if not chars:
+        return ""
+    chars |= _styled_variants(chars)
+    try:
+        return _font_face(frozenset(chars))
+    except Exception:  # no fontTools/brotli, or a font it cannot read: fall back to local fonts
+        return ""
+
+
+_STYLES = ("ITALIC", "BOLD", "BOLD ITALIC", "SCRIPT", "BOLD SCRIPT", "FRAKTUR", "DOUBLE-STRUCK",
+           "SANS-SERIF", "MONOSPACE")
+# Drawn by the browser without appearing as text: radicals; and the letter-like block (script
+# L, double-struck R ...) where Unicode keeps some styled letters outside U+1D400.
+_ALWAYS = [0x221A, 0x221B, 0x221C, 0x2016, 0x2032, *range(0x2100, 0x2150)]
+
+
+def _styled_variants(chars: set[str]) -> set[str]:
+    """Every Mathematical Alphanumeric form of the letters used: browsers draw a single-letter
+    ``mi`` in italic and ``mathvariant`` letters with these code points, not the text's."""
+    import unicodedata
+
+    out = {chr(c) for c in _ALWAYS}
+    for ch in chars:
+        if not ch.isalpha() or len(ch.encode("utf-8")) > 2:
+            continue
+        name = unicodedata.name(ch, "")
+        for prefix in ("LATIN ", "GREEK "):
+            if name.startswith(prefix) and " LETTER " in name:
+                case, letter = name[len(prefix):].split(" LETTER ", 1)
+                case = {"SMALL": "SMALL", "CAPITAL": "CAPITAL"}.get(case)
+                if case is None:
+                    continue
+                for style in _STYLES:
+                    try:
+                        out.add(unicodedata.lookup(f"MATHEMATICAL {style} {case} {letter}"))
+                    except KeyError:
+                        continue
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _font_face(chars: frozenset[str]) -> str:
+    import io
+    import logging
+    from importlib import resources
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    path = resources.files("ziamath.fonts") / "STIXTwoMath-Regular.ttf"
+    font = TTFont(io.BytesIO(path.read_bytes()))
+    options = subset.Options()
+    options.layout_features = ["*"]  # keep ssty (script glyphs) and the MATH table's variants
+    options.flavor = "woff2"
+    options.name_IDs = []
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(c) for c in chars] + [0x20, 0xA0, 0x2009])
+    subsetter.subset(font)
+    buf = io.BytesIO()
+    font.flavor = "woff2"
+    font.save(buf)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    return (f'@font-face {{ font-family: "{MATH_FONT_FAMILY}"; '
+            f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')

@@ -19,6 +19,7 @@ matplotlib.use("Agg")  # never a GUI backend, even if a user's matplotlibrc asks
 
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 __all__ = ["slack_histogram", "tightness_overview", "reproduction_figure", "VERDICT_COLOURS"]
 
@@ -101,21 +102,28 @@ def slack_histogram(slacks: Sequence, tightness: float | None = None) -> str | N
             ax.axvline(0.0, color="black", linewidth=0.6, linestyle=":")
         ax.set_xlabel("log10 relative slack" if positive else "relative slack")
         ax.set_ylabel("instances")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))  # counts: no 2.5
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # a narrow range had 8 crowded labels
         ax.tick_params(labelsize=7)
         return _to_svg(fig)
 
 
-def tightness_overview(rows: Sequence[tuple[str, float | None, str]]) -> str | None:
+def tightness_overview(rows: Sequence[tuple[str, float | None, str]],
+                       scale_rows: Sequence[tuple[str, float | None, str]] | None = None,
+                       ) -> str | None:
     """Dot plot of every claim's tightness (smallest relative slack), coloured by verdict.
 
     ``rows`` are ``(claim_id, tightness, verdict)``; claims without a finite tightness are
-    listed but have no dot. Returns ``None`` when there is no row.
+    listed but have no dot. ``scale_rows`` (default ``rows``) fix the x range, so that the
+    figures of a long ledger split over pages share one axis. Returns ``None`` when there is
+    no row.
     """
     if not rows:
         return None
-    values = _finite([t for _, t, _ in rows if t is not None])
+    values = _finite([t for _, t, _ in (scale_rows or rows) if t is not None])
     positive = [v for v in values if v > 0]
     floor = min(positive) / 10 if positive else 1e-16
+    ceiling = max(max(positive) * 3, 3.0) if positive else 3.0
     with matplotlib.rc_context(_RC):
         longest = max(len(cid) for cid, _, _ in rows)
         fig = _new_figure(6.3, 0.6 + 0.16 * len(rows), left=0.15 + 0.055 * longest)
@@ -131,20 +139,45 @@ def tightness_overview(rows: Sequence[tuple[str, float | None, str]]) -> str | N
         ax.set_yticks(range(len(rows)), labels)
         ax.set_ylim(len(rows) - 0.5, -0.5)
         ax.set_xscale("log")
+        ax.set_xlim(floor / 3, ceiling)
         ax.grid(axis="x", linewidth=0.3, alpha=0.6)
         ax.set_xlabel("tightness: smallest relative slack found (x: zero or negative)")
         ax.tick_params(axis="y", labelsize=6.5)
         return _to_svg(fig)
 
 
+_LINESTYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
+
+
+def _series_style(s: dict, n_points: int) -> dict:
+    """Matplotlib keywords for one series: ``mode`` ``"markers"`` draws points only,
+    ``"lines"`` a line only, anything else both (markers only while there are few points);
+    ``style`` (``dashed``, ``dotted``, ``dashdot``) is for reference lines."""
+    mode = s.get("mode")
+    style = _LINESTYLES.get(str(s.get("style") or "solid"), "-")
+    if mode == "markers":
+        return {"marker": "o", "markersize": 3.5, "linestyle": "none", "alpha": 0.85}
+    marker = mode != "lines" and n_points <= 60 and style == "-"
+    return {"marker": "o" if marker else None, "markersize": 2.5, "linewidth": 1.0,
+            "linestyle": style}
+
+
 def reproduction_figure(rep: dict) -> str | None:
-    """The curves of one reproduction (``series`` of ``{label, x, y}``; ``logx``/``logy`` pick
-    log axes), or ``None`` if there is nothing finite to draw."""
+    """The curves of one reproduction (``series`` of ``{label, x, y}`` with optional ``mode``
+    ``"markers"``/``"lines"`` and ``style`` ``"dashed"``; ``logx``/``logy`` pick log axes,
+    ``xlim``/``ylim`` fix an axis range), or
+    ``None`` if there is nothing finite to draw. The legend goes below the axes (it never
+    covers a curve)."""
     series = [s for s in rep.get("series") or [] if isinstance(s, dict)]
     if not series:
         return None
     with matplotlib.rc_context(_RC):
-        fig = _new_figure(4.6, 2.5, left=0.65)
+        labelled = [s for s in series if s.get("label")]
+        ncol = _legend_columns([str(s["label"]) for s in labelled])
+        rows = math.ceil(len(labelled) / ncol) if labelled else 0
+        # Constrained layout fits the labels and the legend below the axes (a legend inside
+        # would cover points); the figure grows with the legend so the axes keep their height.
+        fig = Figure(figsize=(4.8, 2.5 + 0.15 * rows), layout="constrained")
         ax = fig.add_subplot()
         drawn = 0
         for s in series:
@@ -157,8 +190,9 @@ def reproduction_figure(rep: dict) -> str | None:
             if not pairs:
                 continue
             xs, ys = zip(*pairs, strict=True)
-            ax.plot([float(x) for x in xs], [float(y) for y in ys], marker="o", markersize=2.5,
-                    linewidth=1.0, label=_plain(str(s.get("label", ""))))
+            ax.plot([float(x) for x in xs], [float(y) for y in ys],
+                    label=_plain(str(s.get("label", ""))) or None,
+                    **_series_style(s, len(pairs)))
             drawn += 1
         if drawn == 0:
             return None
@@ -168,7 +202,19 @@ def reproduction_figure(rep: dict) -> str | None:
             ax.set_xscale("log")
         ax.set_xlabel(_plain(rep.get("xlabel")))
         ax.set_ylabel(_plain(rep.get("ylabel")))
+        for key, setter in (("xlim", ax.set_xlim), ("ylim", ax.set_ylim)):
+            limits = rep.get(key)  # e.g. a floor for a log axis whose data hold a 1e-300 stand-in
+            if isinstance(limits, list) and len(limits) == 2 and len(_finite(limits)) == 2:
+                setter(*_finite(limits))
         ax.grid(linewidth=0.3, alpha=0.6)
-        if any(s.get("label") for s in series):
-            ax.legend(fontsize=7, frameon=False)
+        if labelled:
+            fig.legend(loc="outside lower center", ncol=ncol, fontsize=7, frameon=False)
         return _to_svg(fig)
+
+
+def _legend_columns(labels: Sequence[str]) -> int:
+    """As many legend columns as the longest label allows across a 4.8 in figure."""
+    if not labels:
+        return 1
+    longest = max(len(label) for label in labels)
+    return max(1, min(len(labels), 3 if longest <= 22 else (2 if longest <= 40 else 1)))

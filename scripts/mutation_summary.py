@@ -29,10 +29,12 @@ def main() -> int:
     out = subprocess.run(["mutmut", "results"], capture_output=True, text=True).stdout
     by_file: dict[str, list[str]] = defaultdict(list)
     for line in out.splitlines():
-        name = line.strip().split(":")[0]
-        if "__mutmut_" in name:
-            module = name.split(".x")[0].split(".x_")[0]
-            by_file[module.rsplit(".", 1)[0]].append(name)
+        name, _, status = line.strip().partition(": ")
+        if status.strip() != "survived" or "__mutmut_" not in name:
+            continue
+        # mutant names look like checks.framework.x_decide__mutmut_12 (or xǁClassǁmethod...)
+        module = name.split(".x_")[0].split(".xǁ")[0]
+        by_file[module.replace(".", "/") + ".py"].append(name)
     for module, names in sorted(by_file.items()):
         print(f"{module}: {len(names)} surviving")
         for name in names:

@@ -88,7 +88,8 @@ def test_controls_report_violated(claim_id):
 
 @pytest.mark.parametrize("family,widths,d_x", [
     ("tanh2", (3, 4, 2), 3), ("lintop", (2, 3, 3, 2), 2), ("product", (1, 1), 1),
-    ("basis", (4,), 4), ("skip2", (2, 3, 2, 2), 2), ("tanh2-nobias", (2, 3, 1), 2)])
+    ("basis", (4,), 4), ("skip2", (2, 3, 2, 2), 2), ("tanh2-nobias", (2, 3, 1), 2),
+    ("relu-scalar", (1, 1), 1), ("relu2-nobias", (2, 3, 2), 2)])
 def test_analytic_jacobian_matches_autograd_and_differences(family, widths, d_x):
     model = make_model(family, widths)
     rng = np.random.default_rng(3)
@@ -104,7 +105,8 @@ def test_analytic_jacobian_matches_autograd_and_differences(family, widths, d_x)
 
 @pytest.mark.parametrize("family,widths,d_x", [("tanh2", (3, 4, 2), 3),
                                                ("lintop", (2, 3, 3, 2), 2),
-                                               ("skip2", (2, 3, 2, 2), 2)])
+                                               ("skip2", (2, 3, 2, 2), 2),
+                                               ("relu2-nobias", (2, 4, 2), 2)])
 def test_assumption2_map_g(family, widths, d_x):
     model = make_model(family, widths)
     rng = np.random.default_rng(4)
@@ -352,3 +354,135 @@ def test_reproductions():
         assert res_pgb < 1e-10
         if r_pgb > r_gb:
             assert res_gb > 1e-3
+
+
+# ------------------------------------------- Theorem 1 beyond the squared loss, and Omega
+
+@settings(max_examples=6, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(S.tanh2_classifier_points())
+def test_thm1_holds_for_classification_losses(inst):
+    verdict = get("k19.thm1").check(inst)
+    assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+    assert "hess_min_eig" in verdict.diagnostics and verdict.diagnostics["grad_norm"] < 1e-12
+
+
+@pytest.mark.parametrize("loss", ["cross-entropy", "logistic", "smoothed-hinge"])
+def test_constructed_classifier_point_is_critical_and_not_output_optimal(loss):
+    """The construction makes grad L = 0 (autograd and central differences agree), every input
+    carries both labels with positive weights, and L lies strictly above the optimum over all
+    outputs (pairwise 1-D convex minimisation, SciPy): theta is a genuine non-global critical
+    point."""
+    from scipy.optimize import minimize_scalar
+
+    from theory.models.basis import convex_objective
+
+    inst = S.build_tanh2_classifier(5, 2, 3, 7, loss)
+    model = make_model("tanh2", inst["widths"])
+    X, Y, lam, theta = inst["X"], inst["Y"], inst["lambda"], inst["theta"]
+    fun, grad, _ = convex_objective(model, X, Y, lam, loss)
+    assert np.linalg.norm(grad(theta)) < 1e-13 * (1 + fun(theta))
+    h = 1e-5
+    fd = [(fun(theta + h * e) - fun(theta - h * e)) / (2 * h) for e in np.eye(theta.size)]
+    assert np.max(np.abs(fd)) < 1e-7
+    m0 = X.shape[0] // 2
+    np.testing.assert_array_equal(X[:m0], X[m0:])
+    assert np.all(lam > 0) and set(np.unique(Y[:m0])) != set(np.unique(Y[m0:]))
+    ell = get_loss(loss)
+    best = sum(minimize_scalar(lambda q, i=i: lam[i] * ell.value(q, Y[i, 0]) + lam[i + m0]
+                               * ell.value(q, Y[i + m0, 0]), bounds=(-20, 20),
+                               method="bounded", options={"xatol": 1e-10}).fun for i in range(m0))
+    assert fun(theta) > best + 1e-3
+
+
+def test_convex_report_matches_an_independent_solve():
+    """The gradient-basis infimum of convex_report against BFGS on the autograd objective in
+    alpha from the origin (a different start and a different gradient code)."""
+    from autograd import grad as ag_grad
+    from scipy.optimize import minimize as sp_minimize
+
+    from theory.gradient_basis import convex_report
+    from theory.models.basis import AUTOGRAD_LOSSES
+
+    inst = S.build_tanh2_classifier(6, 2, 2, 9, "cross-entropy")
+    model = make_model("tanh2", inst["widths"])
+    X, Y, lam, theta = inst["X"], inst["Y"], inst["lambda"], inst["theta"]
+    J = model_jacobian(model, theta, X, "autograd")
+    ell = AUTOGRAD_LOSSES["cross-entropy"]
+
+    def L_theta(a):
+        return np.sum(lam * ell(J @ a, Y[:, 0]))
+
+    ref = sp_minimize(L_theta, np.zeros(J.shape[1]), jac=ag_grad(L_theta), method="BFGS",
+                      options={"gtol": 1e-10})
+    rep = convex_report(get_loss("cross-entropy"), np.asarray(model.f(theta, X)), Y, lam,
+                        model_jacobian(model, theta, X), np.zeros(theta.size), model.g(theta))
+    assert rep.attained and rep.inf == pytest.approx(ref.fun, rel=1e-9)
+    assert rep.L == pytest.approx(float(L_theta(model.g(theta))), rel=1e-12)
+
+
+def test_relu_kink_is_in_omega_and_breaks_theorem1():
+    """theta = 0 of relu(theta) x: the 'not-in-Omega' hypothesis rejects it, L is minimal
+    there along both sides (finite differences), and the 0^+ gradient basis (J = x) gives the
+    weighted least squares on x, computed here directly."""
+    inst = K._relu_kink_instance()
+    claim = get("k19.thm1")
+    assert claim.check(inst).status is Status.OUT_OF_SCOPE
+    x, y, lam = inst["X"][:, 0], inst["Y"][:, 0], inst["lambda"]
+    L = lambda t: float(np.sum(lam * (max(t, 0.0) * x - y) ** 2))  # noqa: E731
+    assert L(0.0) == L(-1e-3) < L(1e-3)
+    ls = float(np.sum(lam * (np.sum(lam * x * y) / np.sum(lam * x * x) * x - y) ** 2))
+    verdict = claim.check(inst, drop="not-in-Omega")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.diagnostics["inf"] == pytest.approx(ls, rel=1e-12)
+    assert verdict.diagnostics["L"] == pytest.approx(L(0.0), rel=1e-14)
+    moved = {**inst, "theta": np.array([0.3])}
+    assert K._differentiable(moved) is True
+
+
+def test_parse_checks_labels_of_classification_losses():
+    params = to_jsonable(S.build_tanh2_classifier(1, 2, 2, 6, "logistic"))
+    assert K.parse(params)["loss"] == "logistic"
+    params["Y"][0] = [0.5]
+    with pytest.raises(BadInput):
+        K.parse(params)
+    params = to_jsonable(S.build_tanh2_classifier(1, 2, 2, 6, "cross-entropy"))
+    params["Y"][0] = [-1.0]
+    with pytest.raises(BadInput):
+        K.parse(params)
+
+
+def test_json_round_trip_classifier_instance():
+    assert_json_round_trip(get("k19.thm1"), S.build_tanh2_classifier(2, 2, 3, 6, "smoothed-hinge"))
+
+
+def test_newton_polish_positive_part_avoids_the_saddle():
+    """f = x^2 - y^2 + y^4 near its saddle (0, 0): the pseudo-inverse Newton step jumps to the
+    saddle (it zeroes the gradient of the quadratic model); the positive-part step moves only
+    along the positive-curvature direction x, so it descends without approaching the saddle
+    along y (where the curvature is negative)."""
+    from autograd import grad as ag_grad
+
+    from theory.optimize import newton_polish
+
+    def fun(t):
+        return t[0] ** 2 - t[1] ** 2 + t[1] ** 4
+
+    start = np.array([0.3, 0.05])
+    to_saddle, _ = newton_polish(fun, ag_grad(fun), ag_hessian(fun), start, steps=1)
+    assert np.linalg.norm(to_saddle) < 0.05
+    down, steps = newton_polish(fun, ag_grad(fun), ag_hessian(fun), start, steps=40,
+                                positive_part=True)
+    assert steps > 0 and fun(down) < fun(start)
+    assert abs(down[0]) < 1e-12 and down[1] == start[1]
+
+
+@settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(S.relu2_points())
+def test_thm1_holds_on_relu_nets_off_the_kinks(inst):
+    """Bias-free ReLU nets at certified critical points with every pre-activation clear of 0:
+    the 'not-in-Omega' hypothesis passes (margin computed here from W1 x directly)."""
+    verdict = get("k19.thm1").check(inst)
+    assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+    d_x, h = inst["widths"][0], inst["widths"][1]
+    pre = inst["X"] @ inst["theta"][: h * d_x].reshape(h, d_x).T
+    assert np.min(np.abs(pre)) > 0 and K._differentiable(inst) is True

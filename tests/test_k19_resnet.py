@@ -292,3 +292,77 @@ def test_two_hidden_layer_residual_function():
     verdict = get("k19.ours3").check(inst)
     assert verdict.status is Status.HOLDS
     assert verdict.diagnostics["certificate"]["status"] == "local-minimum"
+
+
+# ------------------------------------------------- Proposition 2 with the cross-entropy
+
+@settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@given(strat.deep_linear_ce_local_minima(certified=K._dl_certified))
+def test_prop2_and_cor4_hold_with_cross_entropy(inst):
+    verdict = get("k19.prop2").check(inst)
+    assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+    assert verdict.diagnostics["certificate"]["status"] == "local-minimum"
+    if inst["Y"].shape[0] <= min(W.shape[0] for W in inst["Ws"][:-1]):
+        assert get("k19.cor4").check(inst).status is Status.HOLDS
+
+
+def test_cross_entropy_end_to_end_infimum_against_an_independent_solve():
+    """inf_A sum_i lambda_i sum_k CE((A x_i)_k, y_ik) from the oracle against BFGS on an
+    autograd objective in A (different code, different start), and L(theta) from the loss
+    objective of the section-4 module equals F(W2 W1) computed by hand."""
+    import autograd.numpy as anp
+    from autograd import grad as ag_grad
+    from scipy.optimize import minimize as sp_minimize
+
+    inst = strat.build_deep_linear_ce(3, (2, 3, 2), 10)
+    X, Y, lam = inst["X"], inst["Y"], inst["lam"]
+
+    def F(a):
+        Q = anp.reshape(a, (2, 2)) @ X
+        return anp.sum(lam[None, :] * (anp.logaddexp(0.0, Q) - Y * Q))
+
+    ref = sp_minimize(F, np.ones(4), jac=ag_grad(F), method="BFGS", options={"gtol": 1e-11})
+    verdict = get("k19.prop2").check(inst)
+    assert verdict.diagnostics["inf_A"] == pytest.approx(ref.fun, rel=1e-10)
+    net = deep_linear((2, 3, 2))
+    L = k19s4.loss_objective(net.outputs, X, Y, lam, "cross-entropy")
+    A = inst["Ws"][1] @ inst["Ws"][0]
+    assert float(L(net.pack(inst["Ws"]))) == pytest.approx(float(F(A.ravel())), rel=1e-13)
+    assert verdict.lhs == pytest.approx(float(F(A.ravel())), rel=1e-13)
+
+
+def test_parse_deep_linear_cross_entropy_labels_and_round_trip():
+    from roundtrip import assert_json_round_trip
+
+    inst = strat.build_deep_linear_ce(4, (2, 2, 1), 9)
+    params = to_jsonable(inst)
+    assert K.parse_deep_linear(params)["loss"] == "cross-entropy"
+    assert_json_round_trip(get("k19.prop2"), inst)
+    params["Y"][0][0] = 0.5
+    with pytest.raises(BadInput):
+        K.parse_deep_linear(params)
+    params["loss"] = "hinge"
+    with pytest.raises(BadInput):
+        K.parse_deep_linear(params)
+
+
+def test_theorem4_set_for_a_singular_chain_below_the_top():
+    """A deep linear net (t = 0) with W1 and W2 of rank 1 and W3 invertible: P_0 = W3 W2 is
+    singular (a level l = 0 <= H - 2, built since P_1 = W3 has rank d_y). The moves of W1 by
+    a e_j^T, a in Null(W3 W2), leave the outputs unchanged and put the x-features, which
+    range J(theta) misses, into range J_S (a structural check: theta is no local minimum)."""
+    rng = np.random.default_rng(12)
+    net = deep_linear((2, 2, 2, 2))
+    u = rng.standard_normal((2, 1))
+    Ws = [u @ rng.standard_normal((1, 2)), rng.standard_normal((2, 1)) @ rng.standard_normal(
+        (1, 2)), rng.standard_normal((2, 2)) + 2 * np.eye(2)]
+    X, Y, lam = rng.standard_normal((2, 12)), rng.standard_normal((2, 12)), np.ones(12)
+    theta = net.pack(Ws)
+    sets, why = k19s4.partial_linear_sets(net, theta, X, 0, 0.0)
+    S, info = k19s4.feedforward_perturbation_set(net, theta, 0, sets)
+    assert why == "ok" and info["complete"] and info["built_levels"] == [0]
+    assert len(S) == 1 + 2
+    cmp = k19s4.pgb_comparison(net.outputs, theta, X, Y, lam, S, strat.EPS, {"x": X})
+    assert cmp.max_output_change < 1e-13
+    assert cmp.features["x"]["residual_J"] > 0.01
+    assert cmp.features["x"]["residual_JS"] < 1e-8

@@ -473,25 +473,12 @@ def _near_duplicate(cid: str, eps: float, same_target: bool) -> dict:
     return dict(inst, X=X, Y=Y)
 
 
-K19_LOCAL_MIN = (
-    "with every weight scaled by 2^-500 the gradient underflows to exactly 0 and the Hessian "
-    "(norm 2e-149, smallest eigenvalue -2e-149 < 0) is far below hess_tol = sqrt(u) "
-    "max(||hess||, u) = 1.6e-24 (the absolute floor u), so second_order_certificate reports "
-    "'local-minimum' for a point that is not one and Theorem 4 is then 'violated' (L = 9.2 > "
-    "LS = 0.84). Fix in theory/constructions/k19_section4.second_order_certificate: no "
-    "absolute floor (hess_tol = sqrt(u) ||hess||), 'undecided' when ||hess|| or grad_scale is "
-    "at underflow level, and a strictly negative lambda_min never certifies a minimum")
-K19_ZERO_DIVISION = (
-    "ZeroDivisionError escapes the oracle instead of an inconclusive verdict: "
-    "theory/gradient_basis.gap_bounds divides by basis.s_max**2, which underflows to 0 while "
-    "basis.rank > 0 (theta scaled by 2^-500); guard it (s_max**2 == 0 -> inconclusive) or "
-    "compute g2 / (4 s_max^2) as (g / (2 s_max))^2")
 
 K19_K22 = [
     ("k19.thm4", "Ws-2^-40", lambda: _scaled("k19.thm4", "Ws", -40), None),
-    ("k19.thm4", "Ws-2^-500", lambda: _scaled("k19.thm4", "Ws", -500), K19_LOCAL_MIN),
+    ("k19.thm4", "Ws-2^-500", lambda: _scaled("k19.thm4", "Ws", -500), None),
     ("k19.thm2", "theta-2^-40", lambda: _scaled("k19.thm2", "theta", -40), None),
-    ("k19.thm2", "theta-2^-500", lambda: _scaled("k19.thm2", "theta", -500), K19_ZERO_DIVISION),
+    ("k19.thm2", "theta-2^-500", lambda: _scaled("k19.thm2", "theta", -500), None),
     ("k19.ours1", "Y-2^-500", lambda: _scaled("k19.ours1", "Y", -500), None),
     ("k19.ours1", "Y-2^500", lambda: _scaled("k19.ours1", "Y", 500), None),
     *[(cid, f"inputs-{eps}-apart-{'same' if same else 'different'}-targets",

@@ -29,6 +29,7 @@ class _Page(HTMLParser):
     """Collects ids, the text outside code/pre/style, and each element's text by id."""
 
     SKIP = {"code", "pre", "style", "script"}
+    VOID = {"img", "br", "meta", "mspace", "wbr"}  # never pushed, so their end tags pop nothing
 
     def __init__(self) -> None:
         super().__init__()
@@ -46,7 +47,7 @@ class _Page(HTMLParser):
                 self.urls.append(attrs[key])
         if tag in self.SKIP:
             self._skip += 1
-        if tag in ("img", "br", "meta", "mspace"):
+        if tag in self.VOID:
             return
         ident = attrs.get("id")
         if ident:
@@ -55,6 +56,8 @@ class _Page(HTMLParser):
         self._open.append((tag, ident))
 
     def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
         if tag in self.SKIP:
             self._skip -= 1
         while self._open:
@@ -148,6 +151,7 @@ def test_sections_errata_environment_and_citation(built, ledger):
         assert name in environment and version in environment
     assert ledger["environment"]["git_commit"] in environment
     assert "{abs: 0.05, rel: 0.5}" in environment  # the run's tightness tolerance
+    assert "report rendered with" in environment and "matplotlib" in environment
     assert "Identity Landscapes: an executable appendix" in page.text_of("cite")
     assert "@software{" in html
 
@@ -277,3 +281,74 @@ def test_citation_cff_validates_against_the_schema():
     assert citation.cffobj["title"] == cff["title"]
     assert citation.cffobj["version"] == cff["version"]
     assert citation.cffobj["authors"] == cff["authors"]
+
+
+def _one_claim_ledger(**fields) -> dict:
+    claim = {"id": "k19.thm1", "paper": "k19", "verdict": "holds", **fields}
+    return {"schema": "identity-landscapes-ledger/1", "claims": [claim]}
+
+
+def test_titles_typeset_their_dollar_math_and_plain_titles_stay_text():
+    html = render_html(_one_claim_ledger(title=r"Gap $O(|T|^{-1/2})$ for <all> $\inf L$"))
+    heading = html[html.index('<h3>'):html.index('</h3>')]
+    assert heading.count("<math") == 2 and "&lt;all&gt;" in heading and "$" not in heading
+    plain = render_html(_one_claim_ledger(title="grad_w = H(w) grad_c"), pdf=True)
+    assert "grad_w = H(w) grad_c" in plain
+
+
+def test_named_operators_get_a_thin_space_before_an_operand_only():
+    from reports.math import to_html_text, to_mathml
+
+    assert "inf\u2009<i>L</i>" in to_html_text(r"\inf L")
+    assert "rank(<i>H</i>)" in to_html_text(r"\operatorname{rank}(H)")
+    assert "<mspace" in to_mathml(r"\min_{t} \mathcal L", True)
+    assert "<munder><mi>min</mi>" in to_mathml(r"\min_{t} \mathcal L", True)
+
+
+def test_reproduction_series_modes_styles_and_log_axes():
+    from reports.plots import reproduction_figure
+
+    rep = {"logx": True, "logy": True, "series": [
+        {"label": "points", "mode": "markers", "x": [1, 10, 100], "y": [1, 2, 3]},
+        {"label": "bound", "style": "dashed", "x": [1, 100], "y": [1, 3]},
+        {"label": "dropped at x <= 0", "x": [0, -1], "y": [1, 1]}]}
+    svg = reproduction_figure(rep)
+    assert svg and "points" in svg and "bound" in svg
+    assert "stroke-dasharray" in svg  # the dashed reference line
+    assert "dropped at x &lt;= 0" not in svg  # nothing finite on the log axis: no legend entry
+    assert reproduction_figure({"series": [{"label": "x", "x": [1], "y": ["nan"]}]}) is None
+    floor = reproduction_figure({"logy": True, "ylim": [1e-20, 10], "series": [
+        {"label": "zero stand-in", "x": [0, 1], "y": [1e-300, 1]}]})
+    assert "10^{-20}" in floor and "10^{-300}" not in floor  # tick labels as mathtext source
+
+
+def test_errata_are_grouped_by_paper_and_shared_notes_listed_once():
+    ledger = synthetic_ledger(6)
+    shared = "The seed lost the square root."
+    for claim in ledger["claims"]:
+        claim["errata"] = [shared]
+    page = _parse(render_html(ledger))
+    errata = page.text_of("errata")
+    assert errata.count(shared) == len({c["paper"] for c in ledger["claims"]})
+    assert all(c["id"] in errata for c in ledger["claims"])
+
+
+def test_html_embeds_a_subset_math_font_and_the_pdf_does_not(ledger):
+    html = render_html(ledger)
+    assert "@font-face" in html and "data:font/woff2;base64," in html
+    assert len(html) < 3_000_000
+    assert "@font-face" not in render_html(ledger, pdf=True)
+
+
+def test_browser_mathml_writes_styled_letters_as_their_code_points():
+    html = str(math_markup(r"\mathcal L(\theta) \in \mathbb R"))
+    assert "\u2112" in html and "\u211d" in html  # MathML Core ignores mathvariant="script"
+    assert 'mathvariant="script"' not in html
+    pdf = str(math_markup(r"\mathcal L(\theta) \in \mathbb R", pdf=True))
+    assert pdf.startswith("<img")  # ziamath keeps reading the mathvariant
+
+
+def test_a_negative_tightness_of_a_holding_claim_is_explained_as_rounding():
+    html = render_html(_one_claim_ledger(tightness=-1.8e-15))
+    assert "lies within the rounding tolerance" in html
+    assert "A negative slack" not in render_html(_one_claim_ledger(tightness=0.25))

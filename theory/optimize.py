@@ -59,17 +59,25 @@ def fd_hessian(grad: Grad, theta: np.ndarray) -> np.ndarray:
 
 
 def hessian_extremes(H: np.ndarray) -> tuple[float, float]:
-    """Smallest and largest eigenvalue of the symmetric part of ``H``."""
+    """Smallest and largest eigenvalue of the symmetric part of ``H`` (``nan`` for a
+    non-finite ``H``, e.g. at a point where the iteration overflowed)."""
+    if not np.all(np.isfinite(H)):
+        return float("nan"), float("nan")
     eigs = np.linalg.eigvalsh(0.5 * (H + H.T))
     return float(eigs[0]), float(eigs[-1])
 
 
 def newton_polish(
-    fun: Fun, grad: Grad, hess: Hess, theta: np.ndarray, steps: int = 8
+    fun: Fun, grad: Grad, hess: Hess, theta: np.ndarray, steps: int = 8,
+    positive_part: bool = False,
 ) -> tuple[np.ndarray, int]:
-    """Damped Newton steps from ``theta``: the pseudo-inverse step (so flat directions of a
-    singular Hessian are left alone) with backtracking on the gradient norm; stops when a step
-    no longer reduces it. Returns the point and the number of accepted steps."""
+    """Damped Newton steps from ``theta``. Default: the pseudo-inverse step (so flat directions
+    of a singular Hessian are left alone) with backtracking on the gradient norm and no
+    increase of ``fun``; stops when a step no longer reduces the gradient. With
+    ``positive_part=True``: the Newton step restricted to the Hessian's eigenvectors with
+    eigenvalues above ``1e-13 lambda_max`` (a descent direction even where the Hessian is
+    indefinite, so the polish is not drawn to saddles) with backtracking on ``fun``. Returns
+    the point and the number of accepted steps."""
     theta = np.array(theta, dtype=np.float64)
     g = grad(theta)
     accepted = 0
@@ -77,13 +85,23 @@ def newton_polish(
         H = hess(theta)
         if not (np.all(np.isfinite(H)) and np.all(np.isfinite(g))):
             break  # diverged upstream (saturated units): leave the point for the caller to reject
-        step = np.linalg.lstsq(H, g, rcond=None)[0]
+        if positive_part:
+            w, Q = np.linalg.eigh(0.5 * (H + H.T))
+            keep = w > max(w[-1], 1e-300) * 1e-13
+            step = Q[:, keep] @ ((Q[:, keep].T @ g) / w[keep])
+        else:
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
+        f0 = fun(theta)
         t = 1.0
-        while t > 1e-4:  # halve at most 13 times; a Newton step is accepted near a minimum
+        lower = 0.5e-4 if positive_part else 1e-4
+        while t > lower:  # halve at most 13 (14) times; a Newton step is accepted near a minimum
             cand = theta - t * step
             g_cand = grad(cand)
-            if np.linalg.norm(g_cand) < np.linalg.norm(g) and fun(cand) <= fun(theta) + abs(
-                fun(theta)
+            if positive_part:
+                if fun(cand) <= f0:
+                    break
+            elif np.linalg.norm(g_cand) < np.linalg.norm(g) and fun(cand) <= f0 + abs(
+                f0
             ) * 64 * unit_roundoff():
                 break
             t /= 2
@@ -96,18 +114,21 @@ def newton_polish(
 
 def minimize(
     fun: Fun, grad: Grad, theta0: np.ndarray, *, hess: Hess | None = None,
-    maxiter: int = 2000, polish_steps: int = 8,
+    maxiter: int = 2000, polish_steps: int = 8, positive_part: bool = False,
 ) -> Optimum:
     """Approximate local minimiser of ``fun`` from ``theta0``: L-BFGS-B (SciPy) to its own
-    stopping rule, then :func:`newton_polish`; the Hessian (``hess`` or :func:`fd_hessian`)
-    at the final point is recorded through its extreme eigenvalues, for the local-minimum test
-    of Kawaguchi et al. (2019), Theorem 2."""
+    stopping rule, then :func:`newton_polish` (``positive_part`` as there); the Hessian
+    (``hess`` or :func:`fd_hessian`) at the final point is recorded through its extreme
+    eigenvalues, for the local-minimum test of Kawaguchi et al. (2019), Theorem 2."""
     res = _scipy_minimize(
         fun, np.asarray(theta0, dtype=np.float64), jac=grad, method="L-BFGS-B",
         options={"maxiter": maxiter, "gtol": 0.0, "ftol": 0.0, "maxcor": 30},
     )
     hessian = hess if hess is not None else (lambda t: fd_hessian(grad, t))
-    theta, steps = newton_polish(fun, grad, hessian, res.x, polish_steps)
+    # an L-BFGS run that overflowed (saturated units) restarts the polish from theta0
+    x = res.x if np.all(np.isfinite(res.x)) and np.isfinite(res.fun) else np.asarray(
+        theta0, dtype=np.float64)
+    theta, steps = newton_polish(fun, grad, hessian, x, polish_steps, positive_part)
     lo, hi = hessian_extremes(hessian(theta))
     return Optimum(
         theta=theta, value=float(fun(theta)), grad_norm=float(np.linalg.norm(grad(theta))),

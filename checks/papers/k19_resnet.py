@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from hypothesis import strategies as st
 
 from checks.framework import (
     Claim,
@@ -25,9 +26,13 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import k19_resnet as strat
 from theory.constructions import k19_section4 as k19s4
+from theory.gradient_basis import gb_infimum_convex
+from theory.linalg import certified_rank
+from theory.losses import get_loss
 from theory.models.deep_linear import ACTIVATIONS, Feedforward
 from theory.models.resnet import ResNetShape, residual_features
 from theory.numerics import gamma, unit_roundoff
@@ -108,7 +113,13 @@ def parse_deep_linear(params) -> dict:
         raise BadInput("Ws: a deep linear network needs at least one hidden layer")
     if Ws[-1].shape[0] != Y.shape[0]:
         raise BadInput(f"Ws: the last layer has {Ws[-1].shape[0]} rows but d_y = {Y.shape[0]}")
-    return {"X": X, "Y": Y, "lam": lam, "Ws": Ws}
+    inst = {"X": X, "Y": Y, "lam": lam, "Ws": Ws}
+    loss = choice(params, "loss", ("squared", "cross-entropy"), default="squared")
+    if loss != "squared":  # squared instances carry no "loss" key (the default)
+        if not np.all(np.isin(Y, (0.0, 1.0))):
+            raise BadInput("Y: the cross-entropy needs labels in {0, 1}")
+        inst["loss"] = loss
+    return inst
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -145,7 +156,8 @@ def _ff_model(inst):
 def _certificate(inst, model) -> k19s4.Certificate:
     def compute():
         _, theta, outputs = model(inst)
-        return k19s4.certify_squared(outputs, theta, inst["X"], inst["Y"], inst["lam"])
+        return k19s4.certify_loss(outputs, theta, inst["X"], inst["Y"], inst["lam"],
+                                  inst.get("loss", "squared"))
 
     return _cached(inst, "certificate", compute)
 
@@ -517,13 +529,17 @@ THM4 = Claim(
                       instances=_nonlinear_t0)],
     decides="Checks theta in Theta_(d_y,t) (identity units, ReLU units with a certified "
     "margin, the exact zero pattern of condition 3), certifies the local minimum, builds the "
-    "proof's S (R^(H)-moves along Null(A^(H+1)) when A^(H+1) is singular) and checks it leaves "
+    "proof's S (R^(l+1)-moves along Null(P_l) where P_l = A^(H+1)...A^(l+2) is singular) and "
+    "checks it leaves "
     "the outputs unchanged, then decides L <= LS[h^(t), ..., h^(H)].",
     errata=["The seed states t in {1, ..., H}; the proof and the deep-linear corollary use "
             "t in {0, ..., H} (h^(0) = x); we take t in {0, ..., H}.",
             "Strategies reach only t = H - 1 (condition 3 is an exact zero block, non-generic "
-            "at trained points for t <= H - 2); S for singular chains P_l with l <= H - 2 is "
-            "not built (info.complete = False in the diagnostics).",
+            "at trained points for t <= H - 2). S is built for every singular P_l whose "
+            "successor P_(l+1) has rank d_y (l* = l + 3), at any level; runs of consecutive "
+            "singular P_l need the proof's longer chains and are not built "
+            "(info.complete = False in the diagnostics). The l <= H - 2 case is tested "
+            "structurally (outputs unchanged, features in range J_S), not at local minima.",
             "In the proof alpha_h^(l) in R^(d_theta x d_l) should read R^(d_y x d_l)."],
     size=_ff_size, max_examples={"ci": 4},
 )
@@ -533,13 +549,71 @@ THM4 = Claim(
 
 def measure_cor4(inst):
     """Deep linear corollary: L(theta) = inf_A sum_i lambda_i ||A x_i - y_i||^2."""
+    if inst.get("loss", "squared") != "squared":
+        return _deep_linear_convex(inst)
     return _compare(inst, _ff_numbers(inst, 0), _certificate(inst, _ff_model), "x", "==")
 
 
 def measure_prop2(inst):
     """Laurent & Brecht: the local minimum is global, L(theta) = inf_A sum lambda ||A x - y||^2
-    (under PA6 every A is a product of the layers)."""
+    (under PA6 every A is a product of the layers); other convex losses by a convex solve."""
+    if inst.get("loss", "squared") != "squared":
+        return _deep_linear_convex(inst)
     return _compare(inst, _ff_numbers(inst, 0), _certificate(inst, _ff_model), "x", "==")
+
+
+def _chain(Ws: list[np.ndarray], d: int) -> np.ndarray:
+    out = np.eye(d)
+    for W in Ws:
+        out = W @ out
+    return out
+
+
+def _deep_linear_convex(inst):
+    """L(theta) against inf_A F(A), F(A) = sum_i lambda_i sum_k l((A x_i)_k, y_ik), for a
+    convex loss other than the squared one (L-BFGS + Newton from A_theta and from 0).
+
+    Tolerance: rounding ``2 gamma_n (L + sum lambda |l'(q)| |q|)`` plus, at a certified local
+    minimum, the convexity bound ``L - F(A*) <= ||G|| ||A* - A_theta||`` with the end-to-end
+    gradient ``G = sum_i lambda_i l'(A_theta x_i) x_i^T`` bounded through the certified
+    ``||grad L||``: ``grad_{W1} L = P^T G`` and ``grad_{W_{H+1}} L = G Q^T`` (``P = W_{H+1} ..
+    W_2``, ``Q = W_H .. W_1``), so ``||G|| <= ||grad L|| / max(s_{d_y}(P), s_{d_x}(Q))`` over the
+    products of certified full rank (no credit when neither is)."""
+    X, Y, lam, Ws = inst["X"], inst["Y"], inst["lam"], inst["Ws"]
+    loss = get_loss(inst["loss"])
+    cert = _certificate(inst, _ff_model)
+    d_x, m = X.shape
+    d_y = Y.shape[0]
+    A = _chain(Ws, d_x)
+    Jx = np.vstack([np.kron(np.eye(d_y), X[:, i][None, :]) for i in range(m)])
+    found = gb_infimum_convex(loss, Jx, Y.T, lam, [A.ravel(), np.zeros(A.size)])
+    Q, q = A @ X, (Jx @ found.alpha).reshape(m, d_y).T
+    w = lam[None, :]
+    L = float(np.sum(w * loss.value(Q, Y)))
+    n = m * d_y + A.size
+    tau = 2 * gamma(n) * max(float(np.sum(w * (loss.value(v, Y) + np.abs(loss.grad(v, Y) * v))))
+                             for v in (Q, q))
+    G = (w * loss.grad(Q, Y)) @ X.T
+    P, Qh = _chain(Ws[1:], Ws[0].shape[0]), _chain(Ws[:-1], d_x)
+    sig = [float(np.linalg.svd(M, compute_uv=False)[k - 1])
+           for M, k in ((P, d_y), (Qh, d_x)) if certified_rank(M).rank >= k and k <= min(M.shape)]
+    g_bound = cert.grad_norm / max(sig) if sig else float("inf")
+    radius = float(np.linalg.norm(found.alpha - A.ravel()))
+    credit = g_bound * radius if (cert.status == "local-minimum" and sig) else 0.0
+    diag = {"certificate": cert.as_dict(), "inf_A": found.value, "attained": found.attained,
+            "end_to_end_grad_norm": float(np.linalg.norm(G)), "end_to_end_grad_bound": g_bound,
+            "radius": radius, "tau_round": tau, "loss": inst["loss"]}
+    if cert.status == "undecided":
+        return decide_flag(None, message="theta is not certified as a local minimum "
+                           f"(||grad L|| = {cert.grad_norm:.2e} > {cert.grad_tol:.2e})",
+                           diagnostics=diag)
+    if not found.attained:
+        return decide_flag(None, message=f"inf_A not attained ({found.note})", diagnostics=diag)
+    tol = Tolerance(tau + credit, "2 gamma_n (L + sum lambda |l'(q)||q|) + ||grad L|| / "
+                    "max(s_dy(P), s_dx(Q)) ||A* - A_theta|| (convexity; grad_W1 = P^T G, "
+                    "grad_W(H+1) = G Q^T)")
+    return decide(L, found.value, relation="==", tolerance=tol, scale=max(L, found.value),
+                  diagnostics=diag)
 
 
 def _min_width(inst) -> int:
@@ -615,12 +689,17 @@ PROP2 = Claim(
     "local minima",
     statement=r"L(\theta)=\min_{\theta'}L(\theta')=\inf_{A}\sum_i\lambda_i\ell_{y_i}(Ax_i)",
     measure=measure_prop2, parse=parse_deep_linear,
-    strategy=lambda profile: _dl_strategy(profile, "min_dx_dy"),
+    strategy=lambda profile: st.one_of(
+        _dl_strategy(profile, "min_dx_dy"),
+        strat.deep_linear_ce_local_minima(certified=_dl_certified)),
     hypotheses=[_PA6, _local_min_hypothesis(_ff_model)],
     controls=[_DL_SADDLE],
     decides="Certifies theta, then decides L = LS[x]; under PA6 every A is a product of the "
     "layers, so LS[x] is the global minimum value of L.",
     errata=["PA6's relation symbol is lost; read as min{d_x, d_y} <= min{d_1, ..., d_H}.",
+            "PA5 (any convex differentiable loss) is exercised with the squared loss and "
+            "the cross-entropy (each input carries both labels, so inf_A is attained); the "
+            "cross-entropy value is a convex solve over A.",
             "Dropping PA6 is no control with the squared loss: the bottleneck net still "
             "converges to the rank-constrained global value, so 'local = global' survives. "
             "The control drops local minimality instead."],

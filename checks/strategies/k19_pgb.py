@@ -35,13 +35,16 @@ __all__ = [
     "build_lintop_lifted",
     "build_planted",
     "build_tanh2",
+    "build_tanh2_classifier",
     "train_squared",
     "example2_instances",
     "lintop_lifted_minima",
     "local_min_certified",
+    "tanh2_classifier_points",
     "tanh2_points",
     "lintop_two_sets",
     "random_points",
+    "relu2_points",
     "skip2_points",
     "unit_vectors_separated",
 ]
@@ -143,6 +146,96 @@ def _planted_attempt(model, seed: int, extra: int, trained) -> dict:
             "Y": Y, "lambda": lam, "theta": np.asarray(theta, dtype=np.float64)}
 
 
+_SIGN_LOSSES = ("logistic", "smoothed-hinge")
+_CLASS_LOSSES = ("cross-entropy", *_SIGN_LOSSES)
+
+
+@functools.lru_cache(maxsize=128)
+def build_tanh2_classifier(seed: int, d_x: int, hidden: int, extra: int, loss: str) -> dict:
+    """A binary classifier ``W2 tanh(W1 x + b1) + b2`` (``d_y = 1``) at an exact critical
+    point of a convex classification loss, by construction (Theorem 1 beyond the squared loss).
+
+    Every input ``x_i`` (``m0 = d_theta + extra`` of them) appears twice, with labels ``+`` and
+    ``-`` and weights ``c_i p_i``, ``c_i (1 - p_i)`` (``c_i ~ U[0.5, 1.5]``): no model separates
+    the data and each pair's loss is coercive in the shared output, so every infimum is
+    attained at finite logits. At ``theta`` (a random teacher) the pair's derivative in the
+    output is ``rho_i = c_i (p_i l'(q_i, +) + (1 - p_i) l'(q_i, -))``, linear in ``p_i``; ``p``
+    (the output layer scaled so ``|q_i| <= 2``, or ``0.8`` for the hinge) is solved from a
+    drawn ``rho`` in the left null space of ``J_0(theta)`` (the Jacobian of
+    the distinct inputs), so ``grad L(theta) = J_0^T rho = 0`` exactly, while ``rho != 0`` keeps
+    ``theta`` away from the optimum over all outputs. No training: the earlier attempt to train
+    tanh classifiers drifted to saturated weights. ``p_i`` is kept in ``[0.05, 0.95]``."""
+    if loss not in _CLASS_LOSSES:
+        raise ValueError(f"loss {loss!r}: expected one of {', '.join(_CLASS_LOSSES)}")
+    from theory.linalg import project_onto_range
+    from theory.losses import get_loss
+
+    model = make_model("tanh2", (d_x, hidden, 1))
+    ell = get_loss(loss)
+    rng = np.random.default_rng(seed)
+    m0 = model.d_theta + extra
+    X0 = rng.standard_normal((m0, d_x))
+    theta = rng.standard_normal(model.d_theta) / np.sqrt(d_x)
+    q = np.asarray(model.f(theta, X0))[:, 0]
+    # shrink the output layer so |q_i| <= 2 (0.8 for the hinge, whose pair optimum is interior
+    # only for |q| < 1): every p0_i then lies in [0.1, 0.9]
+    cap = 0.8 if loss == "smoothed-hinge" else 2.0
+    shrink = min(1.0, cap / float(np.max(np.abs(q))))
+    g = model.g(theta)
+    theta = theta - g + shrink * g
+    q = shrink * q
+    pos, neg = (1.0, -1.0) if loss in _SIGN_LOSSES else (1.0, 0.0)
+    dp, dn = ell.grad(q, np.full(m0, pos)), ell.grad(q, np.full(m0, neg))
+    p0 = dn / (dn - dp)                       # rho = 0: the output-space optimum of the pair
+    c = rng.uniform(0.5, 1.5, m0)
+    xi = rng.standard_normal(m0)
+    J0 = model_jacobian(model, theta, X0)
+    rho = xi - project_onto_range(xi, J=J0)[0]           # left null space of J_0
+    room = np.minimum(p0 - 0.05, 0.95 - p0) * np.abs(dp - dn) * c
+    scale = 0.5 * float(np.min(np.where(np.abs(rho) > 0, room / np.abs(rho), np.inf)))
+    rho *= max(scale, 0.0)
+    p = p0 + rho / (c * (dp - dn))
+    X = np.vstack([X0, X0])
+    lam = np.concatenate([c * p, c * (1 - p)])
+    Y = np.concatenate([np.full(m0, pos), np.full(m0, neg)])[:, None]
+    return {"family": "tanh2", "widths": list(model.widths), "loss": loss, "X": X, "Y": Y,
+            "lambda": lam, "theta": theta}
+
+
+def classifier_certified(model, inst: dict) -> bool:
+    """Finite, critical to working precision (:attr:`ConvexReport.critical`) with the
+    gradient-basis infimum attained."""
+    from theory.gradient_basis import convex_report
+    from theory.losses import get_loss
+    from theory.models.basis import convex_objective
+
+    if not np.all(np.isfinite(inst["theta"])):
+        return False
+    _, grad, _ = convex_objective(model, inst["X"], inst["Y"], inst["lambda"], inst["loss"])
+    theta = inst["theta"]
+    rep = convex_report(get_loss(inst["loss"]), np.asarray(model.f(theta, inst["X"])),
+                        inst["Y"], inst["lambda"], model_jacobian(model, theta, inst["X"]),
+                        grad(theta), model.g(theta))
+    return rep.critical and rep.attained
+
+
+def tanh2_classifier_points(
+    d_x: Dim = 2, hidden: Dim = (2, 3), extra: Dim = (6, 12),
+    loss: str | tuple[str, ...] = _CLASS_LOSSES,
+) -> st.SearchStrategy:
+    """Exact (constructed) critical points of two-layer tanh classifiers for the convex
+    classification losses (cross-entropy, logistic, smoothed hinge) on data where every input
+    carries both labels (see :func:`build_tanh2_classifier`), kept only when certified
+    critical with an attained gradient-basis infimum. Typically saddle points."""
+    names = (loss,) if isinstance(loss, str) else tuple(loss)
+    if not names or any(n not in _CLASS_LOSSES for n in names):
+        raise InvalidArgument(f"loss={loss!r}: expected names among {_CLASS_LOSSES}")
+    return st.builds(
+        build_tanh2_classifier, _seeds(), _dim(d_x, "d_x", 1, 8),
+        _dim(hidden, "hidden", 1, 16), _dim(extra, "extra", 1, 200), st.sampled_from(names),
+    ).filter(lambda inst: classifier_certified(make_model("tanh2", inst["widths"]), inst))
+
+
 def tanh2_points(
     d_x: Dim = (2, 3), hidden: Dim = (2, 3), d_y: Dim = (1, 2),
     extra: Dim = (8, 20), trained: bool | str = True,
@@ -164,6 +257,27 @@ def tanh2_points(
     if trained is True:
         return built.filter(lambda inst: _certified(make_model("tanh2", inst["widths"]), inst))
     return built
+
+
+def relu2_points(
+    d_x: Dim = 2, hidden: Dim = (2, 3), d_y: Dim = 1, extra: Dim = (8, 14),
+) -> st.SearchStrategy:
+    """Critical points of the bias-free ReLU net ``W2 relu(W1 x)`` (Assumption 2 through
+    ``g = theta / 2``), teacher-planted and trained as :func:`build_planted`, kept when
+    certified critical and outside ``Omega`` with a pre-activation margin above ``sqrt(u)``
+    times the largest ``|W1 x_i|`` (so a ball around ``theta`` avoids every kink)."""
+    from theory.models.basis import kink_margin
+
+    def off_kinks(inst):
+        model = make_model("relu2-nobias", inst["widths"])
+        h, dx = inst["widths"][1], inst["widths"][0]
+        scale = float(np.max(np.abs(inst["X"] @ inst["theta"][: h * dx].reshape(h, dx).T)))
+        return (kink_margin(model, inst["theta"], inst["X"]) > np.sqrt(unit_roundoff()) * scale
+                and _certified(model, inst))
+
+    return st.tuples(_seeds(), _dim(d_x, "d_x", 1, 8), _dim(hidden, "hidden", 1, 16),
+                     _dim(d_y, "d_y", 1, 4), _dim(extra, "extra", 1, 200)).map(
+        lambda a: build_planted("relu2-nobias", a[1:4], a[0], a[4], True)).filter(off_kinks)
 
 
 def skip2_points(

@@ -32,6 +32,8 @@ from theory.models.resnet import ResNetShape
 
 __all__ = [
     "build_deep_linear",
+    "build_deep_linear_ce",
+    "deep_linear_ce_local_minima",
     "build_partial_linear",
     "build_resnet",
     "train_deep_linear",
@@ -212,6 +214,63 @@ def deep_linear_local_minima(*, d_x=(2, 4), d_y=(1, 3), H=(1, 3), m=(10, 20), mi
         hidden = tuple(draw_(st.integers(lo, max_width)) for _ in range(h))
         return build_deep_linear(draw_(st.integers(0, 2**16)), (dx, *hidden, dy),
                                  draw_(m))
+
+    out = draw()
+    return out if certified is None else out.filter(certified)
+
+
+@functools.lru_cache(maxsize=256)
+def build_deep_linear_ce(seed: int, widths: tuple[int, ...], m0: int) -> dict:
+    """A deep linear net (4.3) at a certified local minimum of the (elementwise binary)
+    cross-entropy, for Proposition 2 beyond the squared loss.
+
+    Every input appears twice, with complementary labels ``y`` and ``1 - y`` (``y`` drawn from
+    the sigmoid of a linear teacher) and weights ``c p``, ``c (1 - p)`` (``c ~ U[0.5, 1.5]``,
+    ``p ~ U[0.2, 0.8]``): each output coordinate sees both labels at every input, so no linear
+    map separates the data and ``inf_A`` is attained. Trained from a small random start (up to
+    ``TRIES`` derived seeds until :func:`theory.constructions.k19_section4.certify_loss` says
+    local minimum). ``loss = "cross-entropy"`` in the instance."""
+    for k in range(TRIES):
+        inst = _train_deep_linear_ce(seed + 7919 * k, tuple(widths), m0)
+        net = deep_linear(tuple(widths))
+        cert = k19s4.certify_loss(net.outputs, net.pack(inst["Ws"]), inst["X"], inst["Y"],
+                                  inst["lam"], "cross-entropy")
+        if cert.status == "local-minimum":
+            break
+    return inst
+
+
+def _train_deep_linear_ce(seed: int, widths: tuple[int, ...], m0: int) -> dict:
+    rng = np.random.default_rng(seed)
+    net = deep_linear(widths)
+    X0 = rng.standard_normal((widths[0], m0))
+    A = rng.standard_normal((widths[-1], widths[0]))
+    Yb = (rng.random((widths[-1], m0)) < 1 / (1 + np.exp(-A @ X0))).astype(float)
+    c, p = rng.uniform(0.5, 1.5, m0), rng.uniform(0.2, 0.8, m0)
+    X, Y = np.hstack([X0, X0]), np.hstack([Yb, 1 - Yb])
+    lam = np.concatenate([c * p, c * (1 - p)])
+    L = k19s4.loss_objective(net.outputs, X, Y, lam, "cross-entropy")
+    theta0 = np.concatenate([rng.standard_normal(a * b) / np.sqrt(b) for a, b in net.shapes()])
+    theta = k19s4._local_minimum(L, theta0)
+    return {"X": X, "Y": Y, "lam": lam, "Ws": [np.asarray(W) for W in net.unpack(theta)],
+            "loss": "cross-entropy"}
+
+
+def deep_linear_ce_local_minima(*, d_x=(2, 3), d_y=(1, 2), H=(1, 2), m0=(8, 12),
+                                max_width: int = 4, certified=None) -> st.SearchStrategy:
+    """Cross-entropy local minima of deep linear nets under PA6 (hidden widths in
+    ``[min(d_x, d_y), max_width]``), see :func:`build_deep_linear_ce`."""
+    d_x, d_y, H, m0 = (_as_strategy(v, n) for v, n in ((d_x, "d_x"), (d_y, "d_y"), (H, "H"),
+                                                       (m0, "m0")))
+
+    @st.composite
+    def draw(draw_):
+        dx, dy, h = draw_(d_x), draw_(d_y), draw_(H)
+        lo = min(dx, dy)
+        if lo > max_width:
+            raise InvalidArgument(f"min width {lo} exceeds max_width = {max_width}")
+        hidden = tuple(draw_(st.integers(lo, max_width)) for _ in range(h))
+        return build_deep_linear_ce(draw_(st.integers(0, 2**16)), (dx, *hidden, dy), draw_(m0))
 
     out = draw()
     return out if certified is None else out.filter(certified)

@@ -11,6 +11,8 @@
   ``W3 W2 tanh(W1 x)`` (a linear layer below the linear output layer, where the perturbable
   gradient basis of Section 3.3 is larger than the gradient basis at rank-deficient ``W3``);
   these three are the shared :class:`theory.models.feedforward.Feedforward` net.
+* ``relu2-nobias``: ``W2 relu(W1 x)`` (``g = theta / 2`` by positive homogeneity; ``Omega`` is
+  where a pre-activation ``W1 x_i`` vanishes, certified away by :func:`kink_margin`).
 * ``skip2``: ``A1 h1 + A2 h2`` with ``h1 = tanh(W1 x + b1)``, ``h2 = tanh(V h1 + c)`` (Example 3,
   skip connections from both hidden layers; ``g`` = the ``(A1, A2)`` coordinates).
 
@@ -32,8 +34,11 @@ from autograd import hessian as _ag_hessian
 from autograd import jacobian as _ag_jacobian
 
 __all__ = [
+    "AUTOGRAD_LOSSES",
     "FAMILIES",
     "Model",
+    "convex_objective",
+    "kink_margin",
     "example2_layers",
     "fit_squared",
     "make_model",
@@ -56,6 +61,8 @@ class Model:
     g: Callable[[np.ndarray], np.ndarray] | None
     unpack: Callable[[np.ndarray], tuple] | None = None
     jac: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None  # analytic, NumPy
+    # min over samples and ReLU units of |pre-activation| (None: analytic, Omega empty)
+    kinks: Callable[[np.ndarray, np.ndarray], float] | None = None
 
     def outputs(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Stacked outputs ``f_X(theta)`` (length ``m d_y``, sample-major)."""
@@ -87,6 +94,39 @@ def squared_objective(
         return anp.sum(lam[:, None] * R * R)
 
     return fun, _ag_grad(fun), _ag_hessian(fun)
+
+
+# The convex losses of theory.losses written with autograd.numpy (theory.losses uses SciPy's
+# expit, which autograd cannot trace), so that gradients and Hessians of L come from autograd,
+# independently of the analytic Jacobian code.
+AUTOGRAD_LOSSES: dict[str, Callable] = {
+    "squared": lambda f, y: (f - y) ** 2,
+    "cross-entropy": lambda f, y: anp.logaddexp(0.0, f) - y * f,
+    "logistic": lambda f, y: anp.logaddexp(0.0, -y * f),
+    "smoothed-hinge": lambda f, y: anp.where(
+        y * f <= 0, 0.5 - y * f, anp.where(y * f < 1, 0.5 * (1 - y * f) ** 2, 0.0)),
+}
+
+
+def convex_objective(
+    model: Model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray, loss: str
+) -> tuple[Callable, Callable, Callable]:
+    """``L(theta) = sum_i lambda_i l(f(x_i; theta), y_i)`` (Section 2.1) for a loss of
+    :data:`AUTOGRAD_LOSSES` (``l(q, y) = sum_k l(q_k, y_k)``), with gradient and Hessian by
+    autograd."""
+    lam = np.asarray(lam, dtype=np.float64)
+    ell = AUTOGRAD_LOSSES[loss]
+
+    def fun(theta):
+        return anp.sum(lam[:, None] * ell(model.f(theta, X), Y))
+
+    return fun, _ag_grad(fun), _ag_hessian(fun)
+
+
+def kink_margin(model: Model, theta: np.ndarray, X: np.ndarray) -> float:
+    """Smallest ``|pre-activation|`` of a ReLU unit over the samples (``inf`` for analytic
+    families): ``theta`` is outside ``Omega`` (Section 3.1) iff it is positive."""
+    return float("inf") if model.kinks is None else float(model.kinks(np.asarray(theta), X))
 
 
 def fit_squared(
@@ -131,6 +171,17 @@ def _tanh_neuron(widths: Sequence[int]) -> Model:
     return Model("tanh-neuron", (1, 1), 1, 1, lambda t, X: anp.tanh(t[0] * X[:, :1]), None)
 
 
+def _relu_scalar(widths: Sequence[int]) -> Model:
+    # f = relu(theta) x: Omega = {0}. Positively homogeneous of degree 1, so g = theta.
+    # Conventions at the kink: autograd's anp.where gives relu'(0) = 0 (the left derivative,
+    # so L has gradient 0 at 0), the closed-form Jacobian takes the right derivative (the
+    # limit of J(theta) as theta -> 0+): the catalogue's control for theta in Omega.
+    return Model("relu-scalar", (1, 1), 1, 1,
+                 lambda t, X: anp.where(t[0] > 0, t[0], 0.0) * X[:, :1], lambda t: t, None,
+                 lambda t, X: (X[:, :1] if t[0] >= 0 else np.zeros((X.shape[0], 1))),
+                 lambda t, X: abs(float(t[0])))
+
+
 def _feedforward(family: str, widths: Sequence[int], activations: list[str], bias: bool,
                  g_from: int) -> Model:
     # Built on the shared Feedforward net (forward_traced for autograd, the analytic Jacobian
@@ -164,6 +215,19 @@ def _lintop(widths: Sequence[int]) -> Model:
     d_x, d1, d2, d_y = widths
     return _feedforward("lintop", (d_x, d1, d2, d_y), ["tanh", "identity"], False,
                         d1 * d_x + d2 * d1)
+
+
+def _relu2_nobias(widths: Sequence[int]) -> Model:
+    # W2 relu(W1 x): positively homogeneous of degree 2 in theta, so g = theta / 2 (Euler's
+    # identity, the catalogue's family 3 of Assumption 2) wherever no pre-activation is 0
+    d_x, h, d_y = widths
+    base = _feedforward("relu2-nobias", (d_x, h, d_y), ["relu"], False, 0)
+
+    def kinks(t, X):
+        W1 = np.asarray(t[: h * d_x]).reshape(h, d_x)
+        return float(np.min(np.abs(X @ W1.T))) if X.size else float("inf")
+
+    return dataclasses.replace(base, g=lambda t: t / 2.0, kinks=kinks)
 
 
 def _skip2(widths: Sequence[int]) -> Model:
@@ -218,8 +282,10 @@ FAMILIES: dict[str, Callable[[Sequence[int]], Model]] = {
     "product": _product,
     "affine-offset": _affine_offset,
     "tanh-neuron": _tanh_neuron,
+    "relu-scalar": _relu_scalar,
     "tanh2": _tanh2,
     "tanh2-nobias": _tanh2_nobias,
+    "relu2-nobias": _relu2_nobias,
     "lintop": _lintop,
     "skip2": _skip2,
 }
