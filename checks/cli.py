@@ -248,6 +248,13 @@ def _against_baseline(ledger, args, compare, load_ledger, corrupt) -> list[str]:
     except corrupt as exc:
         raise CliError(f"baseline: {exc}") from None
     ledger["baseline"] = {"path": str(args.baseline), "compared": True}
+    from checks.ledger import same_draws
+
+    if not same_draws(ledger, baseline):
+        print(
+            "baseline drawn with another profile, seed or Hypothesis version: comparing verdicts "
+            "and controls, not tightness", file=sys.stderr,
+        )
     return compare(ledger, baseline, partial=bool(args.only))
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "build_ledger",
     "claim_metadata",
     "compare",
+    "same_draws",
     "environment",
     "load_ledger",
     "write_ledger",
@@ -168,14 +169,26 @@ def _tightness_moved(new: Any, old: Any, tol: dict[str, float]) -> bool:
     return abs(new - old) > tol["abs"] + tol["rel"] * abs(old)
 
 
+def same_draws(ledger: dict[str, Any], baseline: dict[str, Any]) -> bool:
+    """Whether two runs drew their instances the same way: same profile, seed and Hypothesis
+    version. Only then is a tightness comparison meaningful; verdicts and controls compare
+    always."""
+    def key(doc: dict[str, Any]) -> tuple[Any, ...]:
+        env = doc.get("environment") or {}
+        return doc.get("profile"), doc.get("seed"), (env.get("packages") or {}).get("hypothesis")
+
+    return key(ledger) == key(baseline)
+
+
 def compare(
     ledger: dict[str, Any], baseline: dict[str, Any], *, partial: bool = False
 ) -> list[str]:
     """Regressions of ``ledger`` against ``baseline``, one sentence each.
 
     With ``partial=True`` (a run restricted with ``--only``) claims absent from the run are not
-    counted as missing.
+    counted as missing. Tightness is compared only between runs with :func:`same_draws`.
     """
+    check_tightness = same_draws(ledger, baseline)
     tol = baseline.get("tightness_tolerance", TIGHTNESS_TOLERANCE)
     new = {c["id"]: c for c in ledger["claims"]}
     problems = []
@@ -193,7 +206,7 @@ def compare(
             got = now.get(ctl["name"])
             if ctl.get("passed") and (got is None or not got.get("passed")):
                 problems.append(f"{cid}: control {ctl['name']} no longer shows the failure")
-        if _tightness_moved(cur.get("tightness"), old.get("tightness"), tol):
+        if check_tightness and _tightness_moved(cur.get("tightness"), old.get("tightness"), tol):
             problems.append(
                 f"{cid}: tightness {old.get('tightness')} -> {cur.get('tightness')} "
                 f"(tolerance {tol['abs']} + {tol['rel']} x |baseline|)"

@@ -181,3 +181,16 @@ def test_inputs_reject_with_named_message(value, fn):
 def test_inputs_missing_parameter():
     with pytest.raises(BadInput, match="missing"):
         matrix({}, "R")
+
+
+def test_tightness_compared_only_for_the_same_draws(ledger):
+    moved = copy.deepcopy(ledger)
+    moved["claims"][0]["tightness"] = (ledger["claims"][0]["tightness"] or 0) + 1.0
+    other_seed = copy.deepcopy(moved)
+    other_seed["seed"] = ledger["seed"] + 1
+    assert compare(other_seed, ledger) == []
+    other_version = copy.deepcopy(moved)
+    other_version["environment"]["packages"]["hypothesis"] = "0.0.0"
+    assert compare(other_version, ledger) == []
+    other_version["claims"][0]["verdict"] = "violated"
+    assert any("verdict" in p for p in compare(other_version, ledger))

@@ -280,6 +280,32 @@ def test_nonunit_and_duplicate_points_are_out_of_scope():
     assert "separated" in hm.THM32.check(dup).message
 
 
+
+def _pair_at_distance(rho: float, dist: float) -> dict:
+    t = 2 * math.asin(dist / 2)
+    X = np.array([[1.0, 0.0], [math.cos(t), math.sin(t)]])
+    return {"X": X, "labels": np.array([0, 1]), "r": 2, "rho": rho, "k": 10, "seed": 0,
+            "max_draws": 20}
+
+
+@pytest.mark.parametrize("frac", [0.0, 0.5, 0.9, 0.99])
+def test_asm31_conclusion_allows_what_the_hypothesis_accepts(frac):
+    """Every pair the 'separated' check accepts (distance down to rho - 3 gamma_2 / rho)
+    must satisfy the conclusion within its tolerance: the two allowances agree."""
+    from theory.numerics import gamma
+
+    rho = 0.5
+    inst = _pair_at_distance(rho, rho - frac * 3 * gamma(2) / rho)
+    assert hm.ASM31.check(inst).status is Status.HOLDS
+
+
+def test_asm31_clearly_inseparable_pair_is_still_violated():
+    """The added allowance is 3 gamma_d max||x||^2 ~ 1e-15: a pair 1e-9 closer than rho, with
+    'separated' dropped, is still violated."""
+    inst = _pair_at_distance(0.5, 0.5 - 1e-9)
+    assert hm.ASM31.check(inst).status is Status.OUT_OF_SCOPE
+    assert hm.ASM31.check(inst, drop="separated").status is Status.VIOLATED
+
 def test_parse_b1_and_b2_reject():
     inst = to_jsonable(strat.b1_boundary_instance("fixed"))
     for change, fragment in [({"S": [0, 0]}, "distinct"), ({"S": [0, 5]}, "S: must be"),

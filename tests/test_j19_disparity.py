@@ -37,6 +37,7 @@ from theory.fourier import (
     complex_coefficients,
     complex_to_real,
     dead_units,
+    derivative_span_bound,
     design_matrix,
     disparity_matrix,
     euler_relations,
@@ -319,3 +320,71 @@ def test_rank_drop_is_predicted_exactly_for_duplicated_units():
     v = BY_ID["j19.s3.3.2"].check(inst)
     assert v.status is Status.HOLDS, v.diagnostics
     assert v.diagnostics["rank"] == v.diagnostics["rank_predicted"] == 2 * 5 + 1
+
+
+def test_thm1_unresolvable_full_rank_is_inconclusive_coincident_points_violated():
+    """x = 0 and x = 1 - 2^-53 are distinct on the circle (exact Phi of rank T, min loss 0)
+    but their rows of Phi agree to 1e-16: inconclusive, not violated. x = 0 and x = 1
+    coincide on the torus (hypothesis dropped): the exact minimum is 2, still violated."""
+    claim = BY_ID["j19.thm1"]
+    y = np.array([0.0, 1.0, 0.0])
+    wrap = {"K": 1, "n": 2, "X": np.array([[0.0], [1 - 2.0**-53], [0.5]]), "y": y}
+    v = claim.check(wrap)
+    assert v.status is Status.INCONCLUSIVE, v.message
+    # a resolvable neighbour (2^-20 apart) is decided and holds
+    near = {**wrap, "X": np.array([[0.0], [1 - 2.0**-20], [0.5]])}
+    assert claim.check(near).status is Status.HOLDS
+    faces = {"K": 1, "n": 2, "X": np.array([[0.0], [1.0]]), "y": np.array([1.0, -1.0])}
+    assert claim.check(faces, drop="distinct-on-torus").status is Status.VIOLATED
+
+
+def _sampled_derivative_rank(inst):
+    """Rank of the sampled derivative functions (grid x M), an SVD with a clear gap: the
+    dimension the structural bound counts, computed without it."""
+    D = np.asarray(jacobian(_net(inst), inst["w"], _space(inst).grid()))
+    s = np.linalg.svd(D, compute_uv=False)
+    kept = s > 1e-9 * s[0]
+    assert not np.any((s > 1e-13 * s[0]) & ~kept), s  # a clear gap: the count is meaningful
+    return int(kept.sum())
+
+
+@pytest.mark.parametrize("case", ["relu", "dead", "duplicate", "all-active", "tanh", "K2"])
+def test_derivative_span_bound_matches_the_sampled_span(case):
+    base = network_instance(1, 4, 6, "relu", 1, 61, N=256)
+    inst = {"relu": base, "dead": kill_units(base, [0, 2]),
+            "duplicate": duplicate_unit(base, 1, 3),
+            "all-active": {**base, "w": np.r_[np.linspace(1, 2, 6), np.linspace(0.1, 0.5, 6),
+                                             np.linspace(-1, 1.5, 6), 0.3]},
+            "tanh": network_instance(1, 4, 3, "tanh", 1, 63, scale=3.0, N=256),
+            "K2": network_instance(2, 1, 3, "relu", 1, 64, N=48)}[case]
+    bound, how = derivative_span_bound(_net(inst), inst["w"])
+    assert bound == _sampled_derivative_rank(inst), how
+
+
+@pytest.mark.parametrize("claim_id", ["j19.s3.3.3", "j19.s3.3.1", "j19.s3.3.2"])
+def test_rank_decisions_are_invariant_under_exact_weight_scaling(claim_id):
+    """Scaling w by 2^-k keeps every dead / duplicated / crossing structure and the exact
+    rank; the row-equilibrated decision gives the same verdict and rank at every k."""
+    base = network_instance(1, 2, 6, "relu", 4, 61, N=256)
+    inst = {"j19.s3.3.3": base, "j19.s3.3.1": {**kill_units(base, [0]), "dead": [0]},
+            "j19.s3.3.2": {**duplicate_unit(base, 0, 1), "pair": [0, 1]}}[claim_id]
+    seen = set()
+    for k in (0, 40, 60, 500):
+        v = BY_ID[claim_id].check({**inst, "w": np.ldexp(inst["w"], -k)})
+        seen.add((v.status, v.diagnostics.get("rank")))
+    assert seen == {(Status.HOLDS, 5)}, seen
+
+
+def test_tiny_s_without_a_structural_certificate_is_not_deficient():
+    """s = sigma_L / sigma_1 tiny on the raw H (w scaled by 2^-40) was read as DEFICIENT;
+    the row-equilibrated H is FULL, and a control with a certificate stays DEFICIENT."""
+    base = network_instance(1, 2, 6, "relu", 4, 61, N=256)
+    inst = {**base, "w": np.ldexp(base["w"], -40)}
+    H = disparity_matrix(_space(inst), _net(inst), inst["w"])
+    s = np.linalg.svd(H, compute_uv=False)
+    assert s[4] / s[0] < 1e-12  # what the old rule called deficient
+    assert exact_rank(H) == 5
+    assert BY_ID["j19.s3.3.3"].check(inst).status is Status.HOLDS
+    dead = kill_units(network_instance(1, 4, 6, "relu", 1, 61, N=512), [0, 1, 2])
+    v = BY_ID["j19.s3.3.3"].check(dead, drop="no-dead")
+    assert v.status is Status.VIOLATED and v.diagnostics["structural_bound"] == 7

@@ -142,6 +142,27 @@ def test_in_place_path_matches_small_path():
     assert not ok
 
 
+
+def test_repeated_feature_rows_certify_only_with_repeated_inputs():
+    """Saturated tanh: inputs 2^10 apart in scale give computed rows of Z that coincide while
+    the exact features (80-digit tanh) differ, so only repeated *inputs* certify rank < n."""
+    import mpmath
+
+    x = np.array([[40.0], [41.0], [-3.0], [0.5]])
+    W, b = np.array([[1.0, 2.0]]), np.array([0.0, 0.1])
+    Z = np.hstack([np.tanh(x @ W + b), np.ones((4, 1))])
+    assert np.array_equal(Z[0], Z[1])  # both rows round to (1, 1, 1)
+    with mpmath.workdps(80):
+        exact = [[mpmath.tanh(mpmath.mpf(float(xi)) * float(w) + float(bb))
+                  for w, bb in zip(W[0], b, strict=True)] for xi in x[:2, 0]]
+        assert exact[0] != exact[1]  # the exact features are distinct
+    q = np.random.default_rng(3).standard_normal((3, 4))
+    assert safe_exploration(Z, q, 1.0, X=x).value is None
+    assert safe_exploration(Z, q, 1.0).value is False  # phi of the stored Z itself
+    x_dup = x.copy()
+    x_dup[1] = x_dup[0]
+    assert safe_exploration(Z, q, 1.0, X=x_dup).value is False
+
 def test_c0_by_direct_maximisation():
     res = minimize_scalar(lambda s: -s / (1.0 + math.exp(s)), bounds=(0.0, 10.0),
                           method="bounded", options={"xatol": 1e-12})

@@ -34,6 +34,7 @@ import numpy as np
 
 from theory.jacobian import jacobian
 from theory.models.feedforward import Feedforward
+from theory.numerics import gamma
 
 __all__ = [
     "QUADRATURES",
@@ -47,6 +48,7 @@ __all__ = [
     "complex_to_real",
     "cube_init",
     "dead_units",
+    "derivative_span_bound",
     "design_matrix",
     "disparity_matrix",
     "euler_relations",
@@ -273,6 +275,50 @@ def dead_units(model: Feedforward, w: np.ndarray) -> list[int]:
     maximum of an affine function over the cube is at a vertex) (§3.3.1)."""
     (W, b), _ = model.unflatten(w)
     return [int(j) for j in np.flatnonzero(b + np.maximum(W, 0.0).sum(axis=1) < 0)]
+
+
+def derivative_span_bound(model: Feedforward, w: np.ndarray) -> tuple[int, str]:
+    """An upper bound on ``rank H(w)`` that holds in exact arithmetic, from the structure of
+    the derivative functions alone (§3.3.1-§3.3.3 and the ReLU Euler relations, catalogue
+    ``j19.prop.relu-euler``); returned with its derivation.
+
+    Row ``m`` of ``H`` holds the coordinates of ``df/dw_m``, a linear image of the samples of
+    that function, so ``rank H <= dim span{df/dw_m}``. Units with bit-for-bit equal incoming
+    parameters ``(w_j, b_j)`` share the span ``{sigma(u_j), sigma'(u_j) x_k, sigma'(u_j)}``
+    (``K + 2`` functions, whatever the ``a_j``); for ReLU ``sigma(u) = u sigma'(u)`` with
+    ``sigma'(u) = 1_R`` reduces it to ``{x_k 1_R, 1_R}`` (``K + 1``), a unit certainly dead
+    on the cube (``b + sum max(w, 0) < -e``) contributes nothing, and units certainly active
+    on all of it (``b + sum min(w, 0) > e``) share ``{x_k}`` with the output bias' constant
+    (``K`` in all); ``e = gamma_{K+1} (|b| + |w|_1)`` bounds the rounding of those corner
+    values, and a unit that is neither certainly dead nor certainly active counts as cutting
+    (the largest contribution). The output bias adds the constant."""
+    (W, b), _ = model.unflatten(w)
+    K = W.shape[1]
+    relu = model.activations[0].name == "relu"
+    P = np.column_stack([W, b])
+    err = gamma(K + 1) * (np.abs(b) + np.abs(W).sum(axis=1))
+    dead = b + np.maximum(W, 0.0).sum(axis=1) < -err
+    active = b + np.minimum(W, 0.0).sum(axis=1) > err
+    seen: list[np.ndarray] = []
+    bound, affine, parts = 1, False, {"dead": 0, "active": 0, "cutting": 0, "shared": 0}
+    for j in range(W.shape[0]):
+        if any(np.array_equal(P[j], q) for q in seen):
+            parts["shared"] += 1
+            continue
+        seen.append(P[j])
+        if relu and dead[j]:
+            parts["dead"] += 1
+        elif relu and active[j]:
+            parts["active"] += 1
+            affine = True
+        else:
+            parts["cutting"] += 1
+            bound += K + 1 if relu else K + 2
+    bound += K if affine else 0
+    how = (f"1 + {'K+1' if relu else 'K+2'} per distinct cutting unit ({parts['cutting']}) "
+           f"+ K if any unit is active on the whole cube ({parts['active']}); "
+           f"{parts['dead']} dead, {parts['shared']} sharing (w_j, b_j) with an earlier unit")
+    return bound, how
 
 
 def euler_relations(model: Feedforward, w: np.ndarray) -> np.ndarray:

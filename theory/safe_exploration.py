@@ -26,7 +26,10 @@ large ``n``). Because the Gram squares the singular values, a ``phi`` whose smal
 value is below about ``sqrt(alpha)`` cannot be certified from its Gram: the answer is then
 ``None`` (inconclusive), never "deficient". A *deficiency* is certified only by structure:
 ``m_H m_{H-1} < n`` (``phi`` has fewer columns than rows) or two equal rows ``z_i = z_j``
-(equal rows of ``phi``, e.g. from duplicated inputs).
+(equal rows of ``phi``, e.g. from duplicated inputs). When the inputs ``X`` are given, two
+equal *computed* rows of ``Z`` certify a deficiency only if the inputs repeat too (``z`` is a
+function of ``x``): distinct inputs whose features coincide only after rounding (a saturated
+``tanh``, ``tanh(b + 2^-60 w x) = tanh(b)``) leave the exact rank undecided (``None``).
 """
 
 from __future__ import annotations
@@ -76,16 +79,24 @@ def phi_gram(Z: np.ndarray, q: np.ndarray, varsigma: float) -> np.ndarray:
     return hadamard_gram(Z, gate_matrix(Z, q, varsigma))
 
 
-def structural_deficiency(Z: np.ndarray, m_H: int) -> str | None:
+def _repeated_rows(A: np.ndarray) -> int:
+    """How many rows of ``A`` equal an earlier row (exact comparison of the stored values)."""
+    return A.shape[0] - np.unique(A, axis=0).shape[0]
+
+
+def structural_deficiency(Z: np.ndarray, m_H: int, X: np.ndarray | None = None) -> str | None:
     """A reason why ``rank phi < n`` is certain from the shapes or the data alone, or
     ``None``: ``m_H m_{H-1} < n`` (too few columns), or two identical rows of ``Z`` (their
-    rows of ``phi`` are identical too, whatever ``q``)."""
+    rows of ``phi`` are identical too, whatever ``q``). With the inputs ``X`` (``n x m_x``),
+    identical rows count only when they come from identical inputs: the exact features of
+    distinct inputs may differ although their computed ``Z`` rows agree."""
     n, m = Z.shape
     if m_H * m < n:
         return f"m_H m_(H-1) = {m_H}*{m} = {m_H * m} < n = {n}: rank phi <= {m_H * m}"
-    unique = np.unique(Z, axis=0)
-    if unique.shape[0] < n:
-        return f"Z has {n - unique.shape[0]} repeated row(s) (e.g. duplicated inputs)"
+    source, what = (Z, "Z") if X is None else (np.asarray(X).reshape(n, -1), "the inputs X")
+    repeats = _repeated_rows(source)
+    if repeats:
+        return f"{what} has {repeats} repeated row(s) (equal rows of phi)"
     return None
 
 
@@ -127,17 +138,26 @@ def _gram_in_place(Z: np.ndarray, S: np.ndarray, block: int = 2048) -> np.ndarra
     return M
 
 
-def safe_exploration(Z: np.ndarray, q: np.ndarray, varsigma: float) -> SafeExploration:
+def safe_exploration(Z: np.ndarray, q: np.ndarray, varsigma: float,
+                     X: np.ndarray | None = None) -> SafeExploration:
     """Decide ``rank phi(q, theta_(1:H-2)) = n`` (k22 Assumption 4) from ``Z`` (``n x
     m_{H-1}``, the rows ``z_i`` including the constant neuron) and ``q`` (``m_{H-1} x m_H``).
 
     Structure first (:func:`structural_deficiency`: ``False``), then the certified
-    positive-definiteness of the Hadamard Gram (``True``); otherwise ``None``."""
+    positive-definiteness of the Hadamard Gram (``True``); otherwise ``None``. Pass the inputs
+    ``X`` when ``Z`` is a computed feature matrix: then only repeated inputs certify a
+    deficiency, and rows of ``Z`` that agree after rounding alone give ``None``."""
     n, m = Z.shape
     m_H = q.shape[1]
-    reason = structural_deficiency(Z, m_H)
+    reason = structural_deficiency(Z, m_H, X)
     if reason is not None:
         return SafeExploration(False, n, m_H * m, {}, f"certified by structure: {reason}")
+    if X is not None and _repeated_rows(Z):
+        return SafeExploration(
+            None, n, m_H * m, {"repeated_rows_of_Z": float(_repeated_rows(Z))},
+            f"{_repeated_rows(Z)} row(s) of the computed Z repeat although the inputs are "
+            "distinct: the exact features may differ (rounding, saturation), so rank phi = n "
+            "is undecided")
     S = gate_matrix(Z, q, varsigma)
     if n <= IN_PLACE_ABOVE:
         d = positive_definite(hadamard_gram(Z, S))

@@ -197,8 +197,14 @@ def measure_asm31(inst: dict) -> Verdict:
     lhs = max_pairwise_inner(X) if X.shape[0] > 1 else -1.0
     rhs = 1.0 - rho * rho / 2.0
     xmax2 = float(np.max(np.sum(X * X, axis=1)))
-    tol = Tolerance(gamma(X.shape[1]) * xmax2 + 2 * U_ROUND,
-                    "gamma_d max||x||^2 (d-term dot products) + 2u (1 - rho^2/2)")
+    # The hypothesis 'separated' accepts a computed min distance down to rho - s with
+    # s = 3 gamma_d max||x||^2 / rho (its Gram rounding allowance); such a pair has
+    # <x_i, x_j> = 1 - dist^2/2 <= 1 - rho^2/2 + rho s, so the conclusion must allow the same
+    # rho s = 3 gamma_d max||x||^2 on top of its own rounding, or it contradicts the hypothesis.
+    tol = Tolerance(4 * gamma(X.shape[1]) * xmax2 + 2 * U_ROUND,
+                    "gamma_d max||x||^2 (d-term dot products) + 2u (1 - rho^2/2) + "
+                    "3 gamma_d max||x||^2 (= rho x the hypothesis' Gram slack 3 gamma_d "
+                    "max||x||^2 / rho: (rho^2 - (rho - s)^2)/2 <= rho s)")
     return decide(lhs, rhs, relation="<=", tolerance=tol, scale=1.0,
                   diagnostics={"n": X.shape[0], "d": X.shape[1],
                                "min_distance": min_pairwise_distance(X, method="gram")})

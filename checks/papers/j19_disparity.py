@@ -8,10 +8,13 @@ formalisation (``j19.formal``), stated in each claim's ``errata``: input cube ``
 trapezoid quadrature on an ``N``-grid via FFT, one-hidden-layer networks
 ``f_w(x) = sum_j a_j sigma(w_j.x + b_j) + c``, squared loss, truncated objective
 ``F(w) = Qhat(c(w)) = |Phi c(w) - y|^2``, disparity matrix ``H(w)`` (``M x L``, row ``m`` =
-coordinates of ``d f_w / d w_m``). "Full rank" = ``rank H = L`` decided on ``H`` itself:
-``FULL`` when ``s = sigma_L / sigma_1 >= 1e-8`` and the SVD certificate of
-:func:`theory.linalg.certified_rank` is certain with rank ``L``; ``DEFICIENT`` when
-``s <= 1e-12`` (or ``M < L``); otherwise inconclusive.
+coordinates of ``d f_w / d w_m``). "Full rank" = ``rank H = L`` decided on ``H`` itself,
+its rows equilibrated by exact powers of two (the rank does not change; rows of very
+different scales no longer hide each other): ``FULL`` when ``s = sigma_L / sigma_1 >= 1e-8``
+and the SVD certificate of :func:`theory.linalg.certified_rank` is certain with rank ``L``;
+``DEFICIENT`` only with a certificate, ``M < L`` or the structural bound
+:func:`theory.fourier.derivative_span_bound` below ``L``; otherwise inconclusive (a tiny
+``s`` alone is not a certificate).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ from theory.fourier import (
     canonical_gradient,
     canonical_loss,
     dead_units,
+    derivative_span_bound,
     design_matrix,
     disparity_matrix,
     euler_relations,
@@ -75,7 +79,6 @@ __all__ = ["CLAIMS"]
 
 PAPER = "j19"
 FULL_S = 1e-8
-DEFICIENT_S = 1e-12
 _U = unit_roundoff()
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
 
@@ -94,11 +97,16 @@ FORMAL = (
 )
 RANK_RULE = (
     r"'Full rank' means $\operatorname{rank}H=L$ (needs $M\ge L$), decided on $H$ itself "
-    r"(never on $HH^\top$): FULL if $s=\sigma_L/\sigma_1\ge10^{-8}$ and the SVD rank "
+    r"(never on $HH^\top$), with its rows scaled by exact powers of two to max entry "
+    r"$\in[1/2,1)$ (rank-preserving): FULL if $s=\sigma_L/\sigma_1\ge10^{-8}$ and the SVD rank "
     r"certificate (threshold $10\max(M,L)\,u\,\sigma_1$, gap $10^3$) is certain with rank $L$; "
-    r"DEFICIENT if $s\le10^{-12}$ or $M<L$; otherwise inconclusive (catalogue: structural "
-    r"deficiencies measured $s\le1.6\times10^{-17}$, random ReLU inits "
-    r"$s\ge1.9\times10^{-4}$)."
+    r"DEFICIENT only with a certificate: $M<L$, or the exact bound $\operatorname{rank}H\le"
+    r"\dim\operatorname{span}\{\partial f/\partial w_m\}$ below $L$ ($K+2$ functions per "
+    r"distinct unit, $K+1$ for ReLU by Euler, 0 for a dead ReLU unit, $K$ in all for ReLU "
+    r"units active on the whole cube, plus the constant); otherwise inconclusive (catalogue: "
+    r"structural deficiencies measured $s\le1.6\times10^{-17}$, random ReLU inits "
+    r"$s\ge1.9\times10^{-4}$; a small $s$ alone certifies nothing: scaling $w$ by $2^{-40}$ "
+    r"gives $s\approx10^{-14}$ on the unequilibrated $H$ at full exact rank)."
 )
 
 
@@ -157,10 +165,28 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
 # shared numerics
 
 
-def _rank_state(H: np.ndarray, L: int) -> tuple[str | None, dict[str, Any]]:
-    """FULL / DEFICIENT / None (inconclusive) for ``rank H = L``, from the SVD of H."""
+def _equilibrated(H: np.ndarray) -> np.ndarray:
+    """``H`` with every non-zero row scaled by an exact power of two to max entry in
+    ``[1/2, 1)``: a non-singular diagonal row scaling, so the exact rank is unchanged and no
+    bit is lost, while rows of very different magnitudes (the output bias' constant next to
+    rows of order ``|w|``) stop hiding each other behind a threshold relative to ``sigma_1``."""
+    top = np.max(np.abs(H), axis=1) if H.size else np.zeros(H.shape[0])
+    shift = np.where(top > 0, np.frexp(top)[1], 0)
+    return np.ldexp(H, -shift[:, None])
+
+
+def _certified_rank(H: np.ndarray) -> Any:
+    """:func:`theory.linalg.certified_rank` of the row-equilibrated ``H``."""
+    return certified_rank(_equilibrated(H))
+
+
+def _rank_state(H: np.ndarray, L: int,
+                inst: Mapping[str, Any] | None = None) -> tuple[str | None, dict[str, Any]]:
+    """FULL / DEFICIENT / None (inconclusive) for ``rank H = L``: FULL from the SVD of the
+    row-equilibrated H, DEFICIENT only when certified (``M < L``, or the structural bound of
+    :func:`theory.fourier.derivative_span_bound` for the network of ``inst`` below ``L``)."""
     M = H.shape[0]
-    cert = certified_rank(H)
+    cert = _certified_rank(H)
     s = cert.singular_values
     if M < L:
         return "DEFICIENT", {"M": M, "L": L, "rank": cert.rank, "s": 0.0,
@@ -168,11 +194,15 @@ def _rank_state(H: np.ndarray, L: int) -> tuple[str | None, dict[str, Any]]:
     s1 = float(s[0]) if s.size else 0.0
     ratio = float(s[L - 1] / s1) if s1 > 0 else 0.0
     info = {"rank": cert.rank, "rank_certain": cert.certain, "s": ratio, "sigma_L": float(s[L - 1]),
-            "sigma_1": s1, "L": L, "M": M}
+            "sigma_1": s1, "L": L, "M": M, "rows": "equilibrated by powers of two"}
+    if inst is not None and inst.get("model") != "sigmoid-product":
+        bound, how = derivative_span_bound(_model(inst), inst["w"])
+        info["structural_bound"] = bound
+        if bound < L:
+            info["why"] = f"rank H <= {bound} < L = {L}: {how}"
+            return "DEFICIENT", info
     if ratio >= FULL_S and cert.certain and cert.rank == L:
         return "FULL", info
-    if ratio <= DEFICIENT_S:
-        return "DEFICIENT", info
     return None, info
 
 
@@ -262,6 +292,18 @@ def _measure_thm1(inst: Mapping[str, Any]) -> Verdict:
     q, err, c = _min_loss(Phi, y)
     s = np.linalg.svd(Phi, compute_uv=False)
     T, L = Phi.shape
+    floor = 10 * max(T, L) * _U * float(s[0])
+    if inst["K"] == 1 and T <= L and _torus_distinct(inst) is True and float(s[T - 1]) <= floor:
+        # K = 1, distinct points on the circle: the exact Phi has rank T (Haar property), so
+        # the exact minimum is 0; but sigma_T(Phi) is below the SVD/least-squares backward
+        # error, so a perturbation of that size may drop the rank and the computed residual
+        # says nothing about the exact one (x = 0 vs x = 1 - 2^-53).
+        return decide_flag(
+            None, tolerance=Tolerance(floor, "10 max(T,L) u sigma_1(Phi): backward error of "
+                                      "the SVD / least squares"),
+            message=f"rank Phi = T exactly (distinct on the circle), but sigma_T(Phi) = "
+            f"{float(s[T - 1]):.3g} <= {floor:.3g}: not resolvable in float64",
+            diagnostics={"L": L, "T": T, "sigma_min_Phi": float(s[T - 1]), "computed_loss": q})
     return decide(
         q, 0.0, relation="<=",
         tolerance=Tolerance(err, "(2|r| + e) e, e = 10 max(T,L) u (|Phi|_2 |c|_2 + |y|_2) "
@@ -539,7 +581,7 @@ def _M_ge_L(i: Mapping[str, Any]) -> bool | str:
 
 def _H_full(i: Mapping[str, Any]) -> bool | str:
     H = disparity_matrix(_space(i), _model(i), i["w"])
-    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"])
+    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i)
     return state == "FULL" or f"H not certified FULL (s = {info.get('s', 0):.3g})"
 
 
@@ -686,7 +728,7 @@ def _stationary(i: Mapping[str, Any]) -> bool | str:
 
 def _H_deficient(i: Mapping[str, Any]) -> bool | str:
     H = disparity_matrix(_space(i), _model(i), i["w"])
-    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"])
+    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i)
     return state == "DEFICIENT" or f"H not certified DEFICIENT (s = {info.get('s', 0):.3g})"
 
 
@@ -990,8 +1032,14 @@ def _crossing_units(inst: Mapping[str, Any]) -> list[int]:
 
 
 def _rank_vs_prediction(H: np.ndarray, predicted: int) -> bool | None:
-    cert = certified_rank(H)
+    """``rank H == predicted`` where ``predicted`` is also an exact upper bound (the
+    structural count): a certified rank above it refutes it, the certified rank equal to it
+    confirms it, and a numerical rank below it certifies nothing (the exact rank may be
+    larger, e.g. rows whose scales differ by 2^60), hence ``None``."""
+    cert = _certified_rank(H)
     if not cert.certain:
+        return None
+    if cert.rank < predicted:
         return None
     return cert.rank == predicted
 
@@ -1025,7 +1073,7 @@ def _measure_s331(inst: Mapping[str, Any]) -> Verdict:
     w_next = w - 0.1 * gF
     unchanged = bool(np.array_equal(w_next[rows], w[rows]))
     k = len(inst["dead"])
-    cert = certified_rank(H)
+    cert = _certified_rank(H)
     bound = H.shape[0] - (inst["K"] + 2) * k
     diag = {"max_dead_row": zero_rows, "max_dead_grad_F": float(np.max(np.abs(gF[rows]))),
             "max_dead_grad_Q": float(np.max(np.abs(gQ[rows]))), "gd_unchanged": unchanged,
@@ -1157,7 +1205,7 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
     gscale = max(float(np.max(np.abs(gF))), float(np.max(np.abs(gQ))), 1e-300)
     w_next = w - 0.1 * gF
     kept = float(np.max(np.abs(w_next[r1] - w_next[r2])))
-    cert = certified_rank(H)
+    cert = _certified_rank(H)
     bound = H.shape[0] - (inst["K"] + 2)
     diag = {"row_difference": diff, "row_tolerance": tol, "grad_difference": gdiff,
             "gd_pair_difference": kept, "rank": cert.rank, "rank_bound": bound}
@@ -1258,7 +1306,7 @@ def _relu_count(i: Mapping[str, Any]) -> bool | str:
 
 def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
     H = disparity_matrix(_space(inst), _model(inst), inst["w"])
-    state, info = _rank_state(H, (2 * inst["n"] + 1) ** inst["K"])
+    state, info = _rank_state(H, (2 * inst["n"] + 1) ** inst["K"], inst)
     if state == "DEFICIENT" and inst["activation"] == "relu" and H.shape[0] >= info["L"]:
         Z = euler_relations(_model(inst), inst["w"])
         zero = int(np.sum(np.max(np.abs(H), axis=1) == 0.0))

@@ -215,7 +215,7 @@ def _distinct(inst: Mapping[str, Any]) -> bool | str:
 
 def _measure_safe(inst: Mapping[str, Any]) -> Verdict:
     Z = strat.body_features(inst)
-    cert = safe_exploration(Z, inst["q"], inst["varsigma"])
+    cert = safe_exploration(Z, inst["q"], inst["varsigma"], X=inst["X"])
     return decide_flag(
         cert.value, message=cert.derivation,
         diagnostics={"n": cert.n, "columns": cert.columns, **cert.numbers},
@@ -277,7 +277,7 @@ def table2(profile: str = "ci", names: tuple[str, ...] | None = None) -> dict[st
                 "theta_body": body.init(rng, "he"), "varsigma": 1.0}
         m_H = math.ceil(2 * n / 513)
         inst["q"] = rng.standard_normal((513, m_H))
-        cert = safe_exploration(strat.body_features(inst), inst["q"], 1.0)
+        cert = safe_exploration(strat.body_features(inst), inst["q"], 1.0, X=X)
         rows.append([name, n_paper, math.ceil(2 * n_paper / 513), n, m_H,
                      {True: "rank n certified", False: "deficient", None: "inconclusive"}[
                          cert.value]])
@@ -378,7 +378,7 @@ def _safe_at_tau(inst: Mapping[str, Any]) -> bool | str:
     theta_body, Ws, _ = model.split(inst["theta"])
     Z = model.features(theta_body, inst["X"])
     for j, R in enumerate(Ws):
-        cert = safe_exploration(Z, R.T, inst["varsigma"])
+        cert = safe_exploration(Z, R.T, inst["varsigma"], X=inst["X"])
         if cert.value is not True:
             return f"output {j}: {cert.derivation}"
     return True
