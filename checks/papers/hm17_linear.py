@@ -418,7 +418,7 @@ def _minus_identity(d: int, ell: int, value: float, tau: float, R: np.ndarray) -
 
 CLAIM_EQ_2_3 = Claim(
     id="hm17.eq2.3", paper="hm17", source="eq. (2.3), proof of Theorem 2.2",
-    title="Gradient lower bound (Polyak-Lojasiewicz) in the tau-ball",
+    title=r"Gradient lower bound (Polyak-Lojasiewicz) in the $\tau$-ball",
     statement=r"\|\nabla f(A)\|_F^2\ge4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma)"
     r"\big(f(A)-C_{\mathrm{opt}}\big)\quad(A\in\mathcal B_\tau,\ \tau<1)",
     measure=_measure_eq23, parse=lambda p: _parse_model(p, with_tau=True),
@@ -611,7 +611,7 @@ def _thm22_gd_series(profile: str) -> dict[str, Any]:
 
 CLAIM_THM_2_2 = Claim(
     id="hm17.thm2.2", paper="hm17", source="Theorem 2.2",
-    title="No bad critical points in the tau-ball",
+    title=r"No bad critical points in the $\tau$-ball",
     statement=r"A\in\mathcal B_\tau,\ \tau<1,\ \nabla f(A)=0\ \Rightarrow\ f(A)=C_{\mathrm{opt}}"
     r";\ \text{checked as}\ f(A)-C_{\mathrm{opt}}\le\frac{\|\nabla f(A)\|_F^2}"
     r"{4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma)}",
@@ -683,7 +683,7 @@ def _rsigma_nonzero(inst: Mapping[str, Any]) -> bool | str:
 
 CLAIM_REM_1_1 = Claim(
     id="hm17.rem1.1", paper="hm17", source="§1.1",
-    title="The standard parameterisation has a bad critical point at W = 0",
+    title="The standard parameterisation has a bad critical point at $W=0$",
     statement=r"\ell\ge2,\ R\Sigma^{1/2}\ne0:\ \nabla g(0,\dots,0)=0\ \text{and}\ "
     r"g(0)-\min g=\|R\Sigma^{1/2}\|_F^2>0",
     measure=_measure_rem11, parse=_parse_standard,
@@ -1025,7 +1025,7 @@ def _measure_psd(inst: Mapping[str, Any]) -> Verdict:
 
 CLAIM_PSD = Claim(
     id="hm17.propA.psd", paper="hm17", source="App. A.1, eq. (A.1)",
-    title="Theorem 2.1 for symmetric positive definite R",
+    title="Theorem 2.1 for symmetric positive definite $R$",
     statement=r"R=UZU^\top\succ0,\ \ell\ge3\gamma:\ A_i=U\operatorname{diag}(z^{1/\ell})U^\top-I"
     r"\ \Rightarrow\ \prod(I+A_i)=R,\ |||A|||\le3\gamma/\ell",
     measure=_measure_psd, parse=_parse_target,
@@ -1093,7 +1093,7 @@ def _measure_a1(inst: Mapping[str, Any]) -> Verdict:
 
 CLAIM_A_1 = Claim(
     id="hm17.claimA.1", paper="hm17", source="Claim A.1, eqs. (A.2)-(A.3)",
-    title="Splitting a 2 x 2 orthogonal matrix into near-identity rotations",
+    title=r"Splitting a $2\times2$ orthogonal matrix into near-identity rotations",
     statement=r"Q\in O(2),\ q\ge1:\ Q=W_1\cdots W_q\Lambda,\ W_j\in SO(2),\ "
     r"\|W_j-I\|\le\pi/q,\ \Lambda=\operatorname{diag}(\pm1,\pm1),\ \Lambda=I\text{ if }Q\in SO(2)",
     measure=_measure_a1, parse=_parse_a1,
@@ -1103,7 +1103,7 @@ CLAIM_A_1 = Claim(
         "non-orthogonal Q", drops="Q orthogonal",
         description=r"$Q=\operatorname{diag}(2,1/2)$ ($\det Q=1$): a product of rotations and "
         "a signature matrix "
-        "is orthogonal, so it cannot equal Q",
+        "is orthogonal, so it cannot equal $Q$",
         instances=lambda: [{"Q": np.diag([2.0, 0.5]), "q": 3}],
     )],
     decides=r"Reconstruction $W_1\cdots W_q\Lambda=Q$ and the form of the factors within "

@@ -322,7 +322,7 @@ def _b1_coincident() -> dict:
 
 LEMB1 = Claim(
     id="hm17.lemB.1", paper="hm17", source="Lemma B.1, eq. (B.1), (3.6) (repaired)",
-    title="One residual ReLU block moves k chosen points and fixes the rest",
+    title="One residual ReLU block moves $k$ chosen points and fixes the rest",
     statement=r"1-\rho'\le\|\alpha^{(i)}\|^2\le1+\rho',\ \|\alpha^{(i)}-\alpha^{(j)}\|^2\ge3\rho'"
               r"\ (\{i,j\}\cap S\ne\emptyset) \Rightarrow \exists U,V,s:\ "
               r"\mathcal T(\alpha^{(i)})=\beta^{(i)}-\alpha^{(i)}\ (i\in S),\ 0\ (i\notin S)",
@@ -411,7 +411,7 @@ def _b2_control() -> dict:
 
 LEMB2 = Claim(
     id="hm17.lemB.2", paper="hm17", source="Lemma B.2 (formal Lemma 3.3), eq. (3.3)",
-    title="ceil(n/k) residual blocks move every point to its surrogate label",
+    title=r"$\lceil n/k\rceil$ residual blocks move every point to its surrogate label",
     statement=r"m^{(j)}_i>0\ \forall j,i\in S_j \Rightarrow \exists (A_j,B_j,s_j)_{j\le\lceil n/k"
               r"\rceil}:\ h_\ell^{(i)}=q_{c(i)}",
     measure=measure_b2, parse=parse_b2,

@@ -349,7 +349,7 @@ def _thm1_controls() -> list[Control]:
 
 THM1 = Claim(
     id="j19.thm1", paper=PAPER, source="Theorem 1, eq. (7)",
-    title="Canonical space: zero training loss is attainable when L >= T",
+    title=r"Canonical space: zero training loss is attainable when $L\ge T$",
     statement=r"L=(2n+1)^K\ge T,\ x_t \text{ distinct on the torus},\ "
               r"(K=2:\ \operatorname{rank}\Phi=T)"
               r"\ \Rightarrow\ \min_{c\in\mathbb R^L}\sum_t(\phi(x_t)^\top c-y_t)^2=0",
@@ -455,7 +455,7 @@ def _cor1_control_instances() -> list[dict[str, Any]]:
 
 COR1 = Claim(
     id="j19.cor1", paper=PAPER, source="Corollary 1",
-    title="The learning objective is a convex functional (of the function, not of w)",
+    title="The learning objective is a convex functional (of the function, not of $w$)",
     statement=r"Q(\lambda f+(1-\lambda)g)\le\lambda Q(f)+(1-\lambda)Q(g),\quad "
               r"\hat Q(\lambda c+(1-\lambda)c')\le\lambda\hat Q(c)+(1-\lambda)\hat Q(c')",
     measure=_measure_cor1, parse=_parse_cor1, strategy=_cor1_strategy,
@@ -545,7 +545,7 @@ def _eq8_strategy(profile: str) -> Any:
 
 EQ8 = Claim(
     id="j19.eq8", paper=PAPER, source="eqs. (8)-(9)",
-    title="Chain rule: grad_w = H(w) grad_c (exact for the truncated objective)",
+    title=r"Chain rule: $\nabla_w=H(w)\nabla_c$ (exact for the truncated objective)",
     statement=r"\nabla_w\hat Q(c(w))=H(w)\,\nabla_c\hat Q(c(w));\quad "
               r"\nabla_wQ(w)=H(w)\nabla_c\hat Q(c(w))+r_L,\ "
               r"\|r_L\|\le\sum_t|g_t^{\rm true}|\|J_t-H\phi(x_t)\|"
@@ -773,7 +773,7 @@ def _lem2_strategy(profile: str) -> Any:
 
 LEM2 = Claim(
     id="j19.lem2", paper=PAPER, source="Lemma 2",
-    title="Stationary point with rank-deficient H: canonical gradient in ker H",
+    title=r"Stationary point with rank-deficient $H$: canonical gradient in $\ker H$",
     statement=r"\nabla_wF(w)=0,\ \operatorname{rank}H(w)<L\ \Rightarrow\ \nabla_c\hat Q(c(w))\in"
               r"\ker H(w);\ \text{(i) }\nabla_c\hat Q=0\text{ (global min) or (ii) not a minimum}",
     measure=_measure_lem2, parse=_parse_net, strategy=_lem2_strategy,
@@ -890,7 +890,8 @@ def _descent_instances(draw: Any, steps: int) -> dict[str, Any]:
 
 OURS2 = Claim(
     id="j19.ours2", paper=PAPER, source="ours (catalogue j19.thm.2q): corrected Theorem 2",
-    title="Armijo gradient descent contracts F by 1 - 2 eta sigma_L(H)^2 sigma_T(Phi)^2 per step",
+    title=r"Armijo gradient descent contracts $F$ by $1-2\eta\,\sigma_L(H)^2\sigma_T(\Phi)^2$ "
+    "per step",
     statement=r"F(w_{n+1})\le\big(1-2\eta_n\sigma_L(H(w_n))^2\sigma_T(\Phi)^2\big)F(w_n),\ "
               r"F(w_n)\le F(w_0)\prod_{m<n}(1-2\eta_m\sigma_L(H(w_m))^2\sigma_T(\Phi)^2)",
     measure=_measure_ours2, parse=_parse_descent,
@@ -965,7 +966,7 @@ def _counterexample(steps: int = 2000) -> dict[str, Any]:
 
 THM2 = Claim(
     id="j19.thm2", paper=PAPER, source="Theorem 2, Algorithm 1",
-    title="Gradient descent keeping H full rank reaches zero loss (needs a rate: ours)",
+    title="Gradient descent keeping $H$ full rank reaches zero loss (needs a rate: ours)",
     statement=r"\operatorname{rank}H(w_n)=L\ \forall n\ \text{and (ours) }\sum_n2\eta_n"
               r"\sigma_L(H(w_n))^2\sigma_T(\Phi)^2\ge\log\frac{F(w_0)}{\varepsilon}\ \Rightarrow\ "
               r"F(w_{\rm end})\le\varepsilon",
@@ -1142,20 +1143,25 @@ def _reproduction_dead(profile: str) -> dict[str, Any]:
         series.append({"label": f"F, {label}", "x": x, "y": run["F"].tolist()})
         series.append({"label": f"sigma_L(H), {label}", "x": x,
                        "y": np.maximum(run["sigma_L"], 1e-300).tolist()})
+    # sigma_L = 0 is drawn as 1e-300 (a log axis has no 0): the y-range follows the positive
+    # values, so those points fall off the bottom of the plot instead of squashing it
+    positive = [v for s in series for v in s["y"] if v > 1e-300]
     return {"title": r"$\sigma_L(H(w_n))$ and the truncated loss $F$ along Armijo gradient "
                      "descent (ReLU, $K=1$, $L=3$, $h=4$, $T=3$)",
             "series": series, "xlabel": "step n", "ylabel": "value", "logy": True,
+            "ylim": [min(positive) / 10, max(positive) * 10],
             "paper": "§3.3: dead units zero rows of $H$; enough dead units destroy "
                      "completeness and block convergence to a global minimum.",
             "ours": r"healthy and with one live unit left (rank $2\cdot1+1=3=L$): "
                     r"$\sigma_L(H)$ stays positive and $F$ decays towards 0; all units dead: "
-                    r"$\operatorname{rank}H=1<L$, $\sigma_L(H)=0$ and $F$ stalls at "
+                    r"$\operatorname{rank}H=1<L$, $\sigma_L(H)=0$ (below the log axis) and "
+                    r"$F$ stalls at "
                     r"$\sum_t(y_t-\bar y)^2>0$."}
 
 
 S331 = Claim(
     id="j19.s3.3.1", paper=PAPER, source="§3.3.1",
-    title="Dead neurons give zero rows of H, zero gradients, and a predicted rank drop",
+    title="Dead neurons give zero rows of $H$, zero gradients, and a predicted rank drop",
     statement=r"w_j\cdot x+b_j<0\ \forall x\in[0,1]^K\Rightarrow H_{a_j,:}=H_{w_j,:}=H_{b_j,:}=0,"
               r"\ \partial_{(a_j,w_j,b_j)}F=\partial_{(a_j,w_j,b_j)}Q=0,\ "
               r"\operatorname{rank}H=\min(L,(K+1)h_{\rm live}+1)",
@@ -1247,7 +1253,7 @@ def _half_duplicate() -> list[dict[str, Any]]:
 
 S332 = Claim(
     id="j19.s3.3.2", paper=PAPER, source="§3.3.2",
-    title="Duplicated neurons give equal rows of H and stay duplicated under gradient descent",
+    title="Duplicated neurons give equal rows of $H$ and stay duplicated under gradient descent",
     statement=r"(a_j,w_j,b_j)=(a_{j'},w_{j'},b_{j'})\Rightarrow H_{\cdot_j,:}=H_{\cdot_{j'},:}\ "
               r"(K+2\text{ pairs}),\ \operatorname{rank}H\le M-(K+2)",
     measure=_measure_s332, parse=lambda p: _parse_units(p, "pair"), strategy=_s332_strategy,
@@ -1409,7 +1415,7 @@ def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
 
 OURS3 = Claim(
     id="j19.ours3", paper=PAPER, source="ours (catalogue j19.prop.relu-euler)",
-    title="ReLU networks: Euler's identity gives one exact relation per unit among H's rows",
+    title="ReLU networks: Euler's identity gives one exact relation per unit among the rows of $H$",
     statement=r"a_jH_{a_j,:}=\sum_kw_{jk}H_{w_{jk},:}+b_jH_{b_j,:},\quad "
               r"\operatorname{rank}H(w)\le\min\{L,h(K+1)+1\}\ \forall w",
     measure=_measure_ours3, parse=_parse_net,

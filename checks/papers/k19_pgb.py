@@ -501,7 +501,8 @@ OURS1 = Claim(
         "(log10 of both); every point lies below the diagonal",
         lambda profile: _gap_plot(profile))],
     decides=r"Upper bound decided with rounding tolerance; the identity "
-    r"$L-\inf=\|P\hat r\|^2$ and the lower bound $\|\nabla L\|^2/(4\sigma_{\max}^2)$ are "
+    r"$L-\inf_\alpha L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2$ and the lower bound "
+    r"$\|\nabla L\|^2/(4\sigma_{\max}^2)$ are "
     "checked too and reported if they fail.",
     errata=[
         r"Proposed form $\|P_Jr\|^2\le\|J^\top r\|^2/\sigma^+_{\min}(J)^2$ is right only for "
@@ -1139,7 +1140,7 @@ def measure_asm2(inst):
 
 ASM2 = Claim(
     id="k19.asm2", paper="k19", source="Assumption 2 and eq. (3.1) (Section 3.1)",
-    title="Common model structure: f_X(theta) lies in the span of its partial derivatives",
+    title=r"Common model structure: $f_X(\theta)$ lies in the span of its partial derivatives",
     statement=r"f_{x_i}(\theta)=\sum_kg(\theta)_k\partial_kf_{x_i}(\theta)\ \forall i"
               r"\iff f_X(\theta)\in\operatorname{range}J(\theta)",
     measure=measure_asm2, parse=parse,

@@ -354,15 +354,15 @@ def _resnet_wide_output() -> list[dict]:
 
 _SADDLE = Control(
     "saddle", drops="local-minimum",
-    description="A critical point with W = 0 that is a saddle (negative Hessian eigenvalue): "
-    "L = sum lambda_i y_i^2 exceeds both least-squares values.",
+    description="A critical point with $W=0$ that is a saddle (negative Hessian eigenvalue): "
+    r"$L=\sum_i\lambda_iy_i^2$ exceeds both least-squares values.",
     instances=lambda: [_resnet_saddle()])
 
 _WIDE = Control(
     "dy-above-dx", drops="dy<=dx",
-    description="d_x = 1 < d_y = d_z = 2, z = tanh(U x), targets (x, tanh(1.5 x)) + noise: "
-    "outputs confined to a line, so the trained local minimum stays far above LS[x, z]; "
-    "Null(W) = {0}, so the proof's S does not exist.",
+    description=r"$d_x=1<d_y=d_z=2$, $z=\tanh(Ux)$, targets $(x,\tanh(1.5x))$ + noise: "
+    r"outputs confined to a line, so the trained local minimum stays far above $\mathrm{LS}[x,z]$; "
+    r"$\operatorname{Null}(W)=\{0\}$, so the proof's $S$ does not exist.",
     instances=_resnet_wide_output)
 
 _RESNET_ERRATA = [
@@ -410,7 +410,7 @@ def _improvement_reproduction(profile: str) -> dict:
 
 THM3 = Claim(
     id="k19.thm3", paper="k19", source="Theorem 3, eqs. (4.1)-(4.2), proof in Appendix A.4",
-    title="ResNet local minima are no worse than the best basis model on [x, z(x; u)]",
+    title="ResNet local minima are no worse than the best basis model on $[x,z(x;u)]$",
     statement=r"L(\theta)=\inf_{\alpha,\alpha_w,\alpha_r,S\subseteq_{\rm fin}V[\theta,\varepsilon]}"
     r"\tilde L^{(\rm ResNet)}_\theta(\alpha,\alpha_w,\alpha_r,\varepsilon,S)\le"
     r"\inf_{\alpha_w,\alpha_r}\sum_i\lambda_i\ell_{y_i}(\alpha_wx_i+\alpha_rz(x_i;u))",
@@ -429,7 +429,7 @@ THM3 = Claim(
 
 OURS3 = Claim(
     id="k19.ours3", paper="k19", source="(ours) equality form of Theorem 3",
-    title="At a ResNet local minimum the loss equals the least-squares fit on [x, z(x; u)]",
+    title="At a ResNet local minimum the loss equals the least-squares fit on $[x,z(x;u)]$",
     statement=r"L(\theta)=\inf_{\alpha_w,\alpha_r}\sum_i\lambda_i\ell_{y_i}"
     r"(\alpha_wx_i+\alpha_rz(x_i;u))",
     measure=measure_ours3, parse=parse_resnet, strategy=_resnet_strategy,
@@ -442,7 +442,7 @@ OURS3 = Claim(
 
 PROP1 = Claim(
     id="k19.prop1", paper="k19", source="Proposition 1 (Shamir, 2018), PA1-PA3, §4.1.1",
-    title="Shamir: ResNet local minima with d_y = 1 are no worse than the best linear predictor",
+    title="Shamir: ResNet local minima with $d_y=1$ are no worse than the best linear predictor",
     statement=r"L(\theta)\le\inf_{W}\sum_i\lambda_i\ell_{y_i}(Wx_i)",
     measure=measure_prop1, parse=parse_resnet,
     strategy=lambda profile: _resnet_strategy(profile, d_y=1),
@@ -516,7 +516,7 @@ def _ff_size(inst):
 THM4 = Claim(
     id="k19.thm4", paper="k19", source="Theorem 4, §4.2.3, proof in Appendix A.5",
     title="Local minima with a locally induced partial linear structure are no worse than the "
-    "best linear combination of the layer outputs from t on",
+    "best linear combination of the layer outputs from $t$ on",
     statement=r"L(\theta)=\inf\tilde L^{(\rm ff)}_{\theta,t}\le\inf_{\alpha_h}\sum_i\lambda_i"
     r"\ell_{y_i}\Big(\sum_{l=t}^H\alpha_h^{(l+1)}h^{(l)}(x_i;\theta)\Big)",
     measure=measure_thm4, parse=parse_feedforward, strategy=_ff_strategy,
@@ -524,8 +524,8 @@ THM4 = Claim(
                 Hypothesis("differentiable", r"\theta\notin\tilde\Omega", _ff_differentiable),
                 _local_min_hypothesis(_ff_model)],
     controls=[Control("no-linear-layer", drops="partial-linear",
-                      description="tanh layer 1, t = 0: theta is not in Theta_(d_y, 0) and the "
-                      "least squares on [x, h1, h2] is strictly below L.",
+                      description=r"tanh layer 1, $t=0$: $\theta$ is not in $\Theta_{(d_y,0)}$ and "
+                      r"the least squares on $[x,h_1,h_2]$ is strictly below $L$.",
                       instances=_nonlinear_t0)],
     decides="Checks theta in Theta_(d_y,t) (identity units, ReLU units with a certified "
     "margin, the exact zero pattern of condition 3), certifies the local minimum, builds the "
@@ -655,8 +655,8 @@ def _dl_size(inst):
 
 
 _DL_SADDLE = Control("saddle", drops="local-minimum",
-                     description="theta = 0 of a one-hidden-layer linear net: a strict saddle "
-                     "with L = ||Y||_Lambda^2 above the least squares.", instances=_dl_saddle)
+                     description=r"$\theta=0$ of a one-hidden-layer linear net: a strict saddle "
+                     r"with $L=\|Y\|_\Lambda^2$ above the least squares.", instances=_dl_saddle)
 
 
 def _dl_strategy(profile: str, min_width=None):
@@ -666,14 +666,14 @@ def _dl_strategy(profile: str, min_width=None):
 
 COR4 = Claim(
     id="k19.cor4", paper="k19", source="§4.2.3, deep-linear special case of Theorem 4",
-    title="Deep linear nets with d_y <= min widths: every local minimum is global",
+    title=r"Deep linear nets with $d_y\le\min$ widths: every local minimum is global",
     statement=r"L(\theta)=\inf_{A\in\mathbb R^{d_y\times d_x}}\sum_i\lambda_i\ell_{y_i}(Ax_i)",
     measure=measure_cor4, parse=parse_deep_linear, strategy=_dl_strategy,
     hypotheses=[_DL_WIDTH, _local_min_hypothesis(_ff_model)],
     controls=[Control("bottleneck", drops="dy<=min-widths",
-                      description="d_x = d_y = 3, widths (1, 4): the local (and global) minimum "
+                      description="$d_x=d_y=3$, widths $(1,4)$: the local (and global) minimum "
                       "of the parameterised model is the rank-1 reduced-rank regression, "
-                      "strictly above inf_A; the theorem's value is then not attained.",
+                      r"strictly above $\inf_A$; the theorem's value is then not attained.",
                       instances=_bottleneck),
               _DL_SADDLE],
     decides="Certifies theta, builds S (Theorem 4 at t = 0), then decides L = LS[x] (the "
@@ -685,7 +685,7 @@ COR4 = Claim(
 
 PROP2 = Claim(
     id="k19.prop2", paper="k19", source="Proposition 2 (Laurent & Brecht, 2018), PA4-PA6",
-    title="Laurent & Brecht: deep linear nets with min(d_x, d_y) <= min widths have no bad "
+    title=r"Laurent & Brecht: deep linear nets with $\min(d_x,d_y)\le\min$ widths have no bad "
     "local minima",
     statement=r"L(\theta)=\min_{\theta'}L(\theta')=\inf_{A}\sum_i\lambda_i\ell_{y_i}(Ax_i)",
     measure=measure_prop2, parse=parse_deep_linear,

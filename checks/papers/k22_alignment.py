@@ -192,7 +192,7 @@ def _asm1_controls() -> list[dict[str, Any]]:
 
 ASM1 = Claim(
     id="k22.asm1", paper="k22", source="Assumption 1 (arXiv Assumption 2), section 2.1.1",
-    title="Common model structure: f is its own S-directional derivative",
+    title="Common model structure: $f$ is its own $S$-directional derivative",
     statement=r"f(x_i,\theta)=\sum_{k=1}^d \mathbb 1\{k\in S\}\,\theta_k\,"
               r"\frac{\partial f(x_i,\theta)}{\partial\theta_k}\quad\forall i\in[n]",
     measure=measure_asm1, parse=parse_base,
@@ -413,7 +413,7 @@ def _stationary_controls() -> list[dict[str, Any]]:
 
 STATIONARY = Claim(
     id="k22.eq2.1-2.4", paper="k22", source="Section 2.1.2, eqs (2.1)-(2.4)",
-    title="Stationary points with lambda_min(J J^T) > 0 are global minima",
+    title=r"Stationary points with $\lambda_{\min}(JJ^\top)>0$ are global minima",
     statement=r"\lambda_{\min}(J J^\top)>0\Rightarrow\ \mathcal L(\theta)-\mathcal L^*(Q)\le"
               r"\frac{\|\nabla\mathcal L(\theta)\|\,\|\operatorname{vec}(f_X(\theta)-Q)\|}"
               r"{\sqrt{\lambda_{\min}(JJ^\top)}}\ \forall Q",
@@ -505,7 +505,7 @@ def _prop1_controls() -> list[dict[str, Any]]:
 
 PROP1 = Claim(
     id="k22.prop1", paper="k22", source="Proposition 1 (arXiv Proposition 7), section 2.3",
-    title="Alignment is necessary for f_X(theta) = eta Y (eta != 0)",
+    title=r"Alignment is necessary for $f_X(\theta)=\eta Y$ ($\eta\ne0$)",
     statement=r"\operatorname{vec}(Y)\notin\operatorname{Col}(J(\theta))\Rightarrow"
               r"\|f_X(\theta)-\eta Y\|_F\ge|\eta|\operatorname{dist}(\operatorname{vec}Y,"
               r"\operatorname{Col}J(\theta))>0\ \ \forall\eta\ne0",
@@ -680,7 +680,8 @@ def _quartic_gd(theta0: float) -> dict[str, Any]:
 
 LIMIT = Claim(
     id="k22.thm2", paper="k22", source="Theorem 2 (arXiv Theorem 8), eqs (2.8)-(2.9)",
-    title="Limit points with alignment at the limit are L*(eta Y*)-optimal (corrected form)",
+    title=r"Limit points with alignment at the limit are $\mathcal L^*(\eta Y^*)$-optimal "
+    "(corrected form)",
     statement=r"\operatorname{vec}(Y^*)\in\operatorname{Col}(J(\hat\theta))\Rightarrow"
               r"\mathcal L(\hat\theta)\le\mathcal L^*(\eta Y^*)\ \forall\eta;\ \text{checked as }"
               r"\mathcal L(\theta^T)\le\mathcal L^*(\eta Y^*)+\|\nabla\mathcal L(\theta^T)\|"
@@ -934,7 +935,8 @@ THM3 = Claim(
 
 EQ211 = Claim(
     id="k22.eq2.11", paper="k22", source="Theorem 3, consequence (2.11)",
-    title="Squared loss: min_t L - inf L = O(|T|^{-1/2}) over aligned iterations",
+    title=r"Squared loss: $\min_t\mathcal L-\inf\mathcal L=O(|\mathcal T|^{-1/2})$ over aligned "
+    "iterations",
     statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_\theta\mathcal L(\theta)+"
               r"\sqrt{\frac{L\zeta_1\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}",
     measure=measure_eq211, parse=parse_gap, strategy=_gap_strategy("squared", etas=(1.0,)),
@@ -945,7 +947,8 @@ EQ211 = Claim(
 
 EQ212 = Claim(
     id="k22.eq2.12", paper="k22", source="Theorem 3, consequence (2.12)",
-    title="Cross-entropy: min_t L <= L*(eta Y') + O(|eta| / sqrt|T|)",
+    title=r"Cross-entropy: $\min_t\mathcal L\le\mathcal L^*(\eta Y')+"
+    r"O(|\eta|/\sqrt{|\mathcal T|})$",
     statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_{\eta}\Big[\log(1+e^{-\eta})+"
               r"\sqrt{\frac{L\zeta_\eta\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}"
               r"\Big]",

@@ -172,8 +172,9 @@ GATE = Claim(
     hypotheses=[Hypothesis("sigmoid-gate", r"\tilde\sigma(u) = 1/(1+e^{-\varsigma' u})",
                            lambda i: i["gate"] == "sigmoid" or "the gate is constant 1/2")],
     controls=[Control("constant-gate", drops="sigmoid-gate",
-                      description="sigma~ = 1/2: f = W^(H) W^(H-1) z / 2 does not tend to the "
-                      "ReLU net; at varsigma' = 1e4 the error exceeds the bound by orders",
+                      description=r"$\tilde\sigma=1/2$: $f=W^{(H)}W^{(H-1)}z/2$ does not tend "
+                      r"to the ReLU net; at $\varsigma'=10^4$ the error exceeds the bound "
+                      "by orders",
                       instances=_gate_control)],
     reproductions=[Reproduction("gate-limit", "max error and bound for varsigma' = 1..1e4",
                                 _gate_table)],
@@ -298,7 +299,7 @@ SAFE = Claim(
     id="k22.asm4",
     paper="k22",
     source="Assumption 4 (arXiv Assumption 10), §3.3.1; Table 2",
-    title="Safe exploration: rank phi(q, theta_(1:H-2)) = n at a random draw",
+    title=r"Safe exploration: $\operatorname{rank}\phi(q,\theta_{(1:H-2)})=n$ at a random draw",
     statement=r"\operatorname{rank}\phi(q,\theta_{(1:H-2)}) = n,\quad "
     r"\phi_{i*} = [\tilde\sigma(z_i^\top q_{*k})z_i^\top]_{k=1}^{m_H}",
     measure=_measure_safe,
@@ -310,11 +311,11 @@ SAFE = Claim(
         Hypothesis("analytic", r"z(x, \cdot),\ \tilde\sigma \text{ real analytic}", _analytic),
     ],
     controls=[
-        Control("narrow", drops="width", description="m_H m_(H-1) = 28 < n = 30: rank phi "
-                "<= 28 by shape (certified by structure)",
+        Control("narrow", drops="width", description=r"$m_Hm_{H-1}=28<n=30$: "
+                r"$\operatorname{rank}\phi\le28$ by shape (certified by structure)",
                 instances=lambda: _safe_controls("narrow")),
-        Control("duplicated", drops="distinct-inputs", description="x_30 = x_1: two equal "
-                "rows of phi whatever q (certified by structure)",
+        Control("duplicated", drops="distinct-inputs", description="$x_{30}=x_1$: two equal "
+                r"rows of $\phi$ whatever $q$ (certified by structure)",
                 instances=lambda: _safe_controls("duplicated")),
     ],
     reproductions=[Reproduction("table2", "Table 2's verification at reduced n", table2)],
@@ -839,12 +840,14 @@ LIMIT = Claim(
                 Hypothesis("analytic", r"z,\ \tilde\sigma\ \text{real analytic}", _analytic)],
     controls=[
         Control("narrow", drops="safe-exploration",
-                description="m_H m_(H-1) = 20 < n = 30: the exploitation limit min L^ stays "
-                "above the loss an L-BFGS witness reaches on all layers of the same model",
+                description=r"$m_Hm_{H-1}=20<n=30$: the exploitation limit "
+                r"$\min\hat{\mathcal L}$ stays above the loss an L-BFGS witness reaches on all "
+                "layers of the same model",
                 instances=lambda: [_narrow_instance()]),
         Control("null-event", drops="nonzero-out",
-                description="15 of 16 entries of W^(H) zeroed at tau (epsilon = 0): rank A <= "
-                "21 < 30 and the limit is not global (witness: W^(H) restored, exact solve)",
+                description=r"15 of 16 entries of $W^{(H)}$ zeroed at $\tau$ ($\epsilon=0$): "
+                r"$\operatorname{rank}A\le21<30$ and the limit is not global (witness: "
+                "$W^{(H)}$ restored, exact solve)",
                 instances=lambda: [_null_event_instance()]),
     ],
     reproductions=[
@@ -873,7 +876,7 @@ RATES = Claim(
     id="k22.thm5",
     paper="k22",
     source="Theorem 5 (arXiv Theorem 14), eq. (3.5)",
-    title="EE wrapper: O(1/t) gradient-descent rate and the SGD bound (3.5)",
+    title="EE wrapper: $O(1/t)$ gradient-descent rate and the SGD bound (3.5)",
     statement=r"\mathcal L(\theta^t) \le \inf_\theta \max(\mathcal L(\theta), \bar\epsilon) + "
     r"\frac{B_{\bar\epsilon}^2 \hat L}{2(t-\tau)};\ \ \mathbb E\mathcal L(\theta^{t^*}) \le "
     r"\inf\max(\mathcal L,\bar\epsilon) + \frac{B_{\bar\epsilon}^2 + G^2\sum\alpha_k^2}"
@@ -885,9 +888,10 @@ RATES = Claim(
                 Hypothesis("analytic", r"z,\ \tilde\sigma\ \text{real analytic}", _analytic)],
     controls=[
         Control("narrow", drops="safe-exploration",
-                description="m_H m_(H-1) = 20 < n = 30: L(theta^t) >= min L^ for all t, "
-                "while the bound tends to L(witness) < min L^; certified at t - tau = K "
-                "without running that long",
+                description=r"$m_Hm_{H-1}=20<n=30$: "
+                r"$\mathcal L(\theta^t)\ge\min\hat{\mathcal L}$ for all $t$, while the bound "
+                r"tends to $\mathcal L(\text{witness})<\min\hat{\mathcal L}$; certified at "
+                r"$t-\tau=K$ without running that long",
                 instances=lambda: [_narrow_instance()]),
     ],
     reproductions=[Reproduction("gd-rate", "the GD bound along one exploitation run",
