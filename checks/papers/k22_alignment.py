@@ -1026,7 +1026,7 @@ def figure1a(profile: str) -> dict[str, Any]:
                 f"units, {steps} "
                 f"steps; the paper's step count, learning rate and initialisation are not "
                 f"given). Analytic Jacobians (core back-propagation) at the checks, "
-                f"back-propagated gradients at every step; {seconds:.1f} s on this machine.",
+                f"back-propagated gradients at every step (wall time in 'seconds').",
         "seconds": seconds,
     }
 
