@@ -33,6 +33,8 @@ from autograd import grad as _ag_grad
 from autograd import hessian as _ag_hessian
 from autograd import jacobian as _ag_jacobian
 
+from theory.numerics import unit_roundoff
+
 __all__ = [
     "AUTOGRAD_LOSSES",
     "FAMILIES",
@@ -140,10 +142,13 @@ def fit_squared(
 
     s = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), model.d_y))
     y = np.asarray(Y, dtype=np.float64).reshape(-1)
+    # stop only when steps, loss changes and the gradient are at rounding level (9u ~ 1e-15):
+    # the oracles then certify criticality themselves
+    stop = 9 * unit_roundoff()
     res = least_squares(
         lambda t: s * (np.asarray(model.outputs(t, X)) - y), np.asarray(theta0, float),
         jac=lambda t: model_jacobian(model, t, X) * s[:, None], method="lm",
-        xtol=1e-15, ftol=1e-15, gtol=1e-15, max_nfev=max_nfev,
+        xtol=stop, ftol=stop, gtol=stop, max_nfev=max_nfev,
     )
     return res.x if np.all(np.isfinite(res.x)) else np.asarray(theta0, float)
 
