@@ -29,6 +29,7 @@ from typing import Any
 from checks.framework import Claim, Status, Verdict
 from checks.inputs import BadInput
 from checks.registry import UnknownClaim, all_claims, get
+from checks.serialise import UnreadableJSON, read_json
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -104,15 +105,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def _read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CliError(f"{path}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise CliError(f"{path}: JSON nested too deeply") from None
-    except OSError as exc:
-        raise CliError(f"{path}: cannot read ({exc.strerror})") from None
+        return read_json(path)
+    except UnreadableJSON as exc:
+        raise CliError(str(exc)) from None
 
 
 def evaluate(claim: Claim, params: Any, drop: str | None = None) -> Verdict:

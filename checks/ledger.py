@@ -21,7 +21,7 @@ from checks.framework import Claim
 from checks.papers._meta import PAPERS
 from checks.profiles import Profile
 from checks.runner import ClaimRun
-from checks.serialise import to_jsonable
+from checks.serialise import UnreadableJSON, read_json, to_jsonable
 
 __all__ = [
     "SCHEMA",
@@ -143,13 +143,9 @@ def load_ledger(path: Path | str) -> dict[str, Any]:
     """Read and validate a ledger; :class:`CorruptLedger` names what is wrong."""
     path = Path(path)
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise CorruptLedger(f"{path}: no such ledger file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CorruptLedger(f"{path}: not valid JSON ({exc})") from None
-    except RecursionError:
-        raise CorruptLedger(f"{path}: JSON nested too deeply") from None
+        data = read_json(path, noun="ledger file")
+    except UnreadableJSON as exc:
+        raise CorruptLedger(str(exc)) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         found = data.get("schema") if isinstance(data, dict) else type(data).__name__
         raise CorruptLedger(f"{path}: not a ledger of schema {SCHEMA!r} (found {found!r})")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import enum
+import json
 import math
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["to_jsonable"]
+__all__ = ["UnreadableJSON", "read_json", "to_jsonable"]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -37,3 +39,22 @@ def to_jsonable(obj: Any) -> Any:
     if hasattr(obj, "get") and hasattr(obj, "__array__"):  # CuPy arrays
         return to_jsonable(obj.get())
     return obj
+
+
+class UnreadableJSON(ValueError):
+    """A JSON file that is missing, unreadable or not JSON; the message is one line."""
+
+
+def read_json(path: Path, noun: str = "file") -> Any:
+    """The JSON value in ``path``, or :class:`UnreadableJSON` saying why not (``noun`` names the
+    file in the message: "no such ledger file")."""
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise UnreadableJSON(f"{path}: no such {noun}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UnreadableJSON(f"{path}: not valid JSON ({exc})") from None
+    except RecursionError:
+        raise UnreadableJSON(f"{path}: JSON nested too deeply") from None
+    except OSError as exc:
+        raise UnreadableJSON(f"{path}: cannot read ({exc.strerror})") from None
