@@ -1,15 +1,19 @@
-"""The JSON round trip every claim's tests run: an instance written as instance-file JSON and
-parsed back must get the same verdict (status and both sides, bit for bit)."""
+"""Assertions every claim's tests share: the claim holds on its own strategy, and the JSON
+round trip (an instance written as instance-file JSON and parsed back gets the same verdict,
+status and both sides, bit for bit)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from checks.framework import Claim, Verdict
+from hypothesis import given, settings
+
+from checks.framework import Claim, Status, Verdict
+from checks.registry import get
 from checks.serialise import to_jsonable
 
-__all__ = ["assert_json_round_trip"]
+__all__ = ["assert_json_round_trip", "holds_on_strategy"]
 
 
 def assert_json_round_trip(claim: Claim, inst: dict[str, Any], drop: str | None = None) -> Verdict:
@@ -21,3 +25,17 @@ def assert_json_round_trip(claim: Claim, inst: dict[str, Any], drop: str | None 
     assert a.status == b.status, (a.status, b.status)
     assert (a.lhs, a.rhs) == (b.lhs, b.rhs), ((a.lhs, a.rhs), (b.lhs, b.rhs))
     return a
+
+
+def holds_on_strategy(claim_id: str, n: int):
+    """A Hypothesis test (call it) asserting ``holds`` on ``n`` instances of the claim's own
+    ``ci`` strategy."""
+    claim = get(claim_id)
+
+    @settings(max_examples=n, deadline=None)
+    @given(claim.strategy("ci"))
+    def prop(instance):
+        verdict = claim.check(instance)
+        assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
+
+    return prop

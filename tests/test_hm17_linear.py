@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from roundtrip import assert_json_round_trip
+from roundtrip import assert_json_round_trip, holds_on_strategy
 
 import checks.papers.hm17_linear as mod
 from checks.framework import Status
@@ -28,21 +28,9 @@ def test_registered_ids():
     assert all(c.paper == "hm17" and c.controls for c in mod.CLAIMS)
 
 
-def _property(claim_id: str, n: int):
-    claim = get(claim_id)
-
-    @settings(max_examples=n, deadline=None)
-    @given(claim.strategy("ci"))
-    def prop(instance):
-        verdict = claim.check(instance)
-        assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
-
-    return prop
-
-
 @pytest.mark.parametrize("claim_id", IDS)
 def test_claim_holds_on_its_strategy(claim_id):
-    _property(claim_id, 8)()
+    holds_on_strategy(claim_id, 8)()
 
 
 CONTROLS = [(c.id, k.name) for c in mod.CLAIMS for k in c.controls]

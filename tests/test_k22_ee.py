@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from roundtrip import holds_on_strategy
 from scipy.optimize import minimize_scalar
 
 import checks.papers.k22_ee as mod
@@ -176,23 +177,11 @@ def test_registered_ids():
     assert all(c.paper == "k22" and c.controls for c in mod.CLAIMS)
 
 
-def _property(claim_id: str, n: int):
-    claim = get(claim_id)
-
-    @settings(max_examples=n, deadline=None)
-    @given(claim.strategy("ci"))
-    def prop(instance):
-        verdict = claim.check(instance)
-        assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
-
-    return prop
-
-
 @pytest.mark.parametrize(("claim_id", "n"), [("k22.claim.gate-relu-limit", 20),
                                              ("k22.asm4", 10), ("k22.thm4", 4),
                                              ("k22.thm5", 3)])
 def test_claim_holds_on_its_strategy(claim_id, n):
-    _property(claim_id, n)()
+    holds_on_strategy(claim_id, n)()
 
 
 CONTROLS = [(c.id, k.name) for c in mod.CLAIMS for k in c.controls]
