@@ -36,6 +36,24 @@ def theorems(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def flakiness(session: nox.Session) -> None:
+    """The ``thorough`` profile under three seeds (``-- 11 12 13`` to choose); exits non-zero
+    unless the verdict tables agree and no hypothesis-satisfying instance was violated.
+
+    Reproductions are skipped: they redraw nothing from the seed. About half an hour a seed."""
+    session.install("-e", ".")
+    seeds = session.posargs or ["1", "2", "3"]
+    ledgers = []
+    for seed in seeds:
+        out = f"reports/flakiness/seed-{seed}"
+        session.run("python", "-m", "checks", "run", "--profile", "thorough", "--seed", seed,
+                    "--no-reproductions", "--no-report", "--out", out, env=SMALL_BLAS,
+                    success_codes=[0, 1])
+        ledgers.append(f"{out}/ledger.json")
+    session.run("python", "-m", "checks", "agree", *ledgers)
+
+
+@nox.session(python=PYTHON)
 def report(session: nox.Session) -> None:
     """HTML and PDF from an existing ledger (reports/out/ledger.json)."""
     session.install("-e", ".[report]")

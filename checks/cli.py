@@ -5,14 +5,17 @@
     python -m checks verify ID --instance FILE.json [--drop HYPOTHESIS]
     python -m checks run [--profile ci|dev|thorough] [--only PREFIX] [--out DIR]
                          [--baseline FILE] [--update-baseline] [--no-report]
+                         [--seed N] [--no-reproductions]
     python -m checks replay LEDGER ID [--control NAME]
+    python -m checks agree LEDGER LEDGER ...
     python -m checks bench [--quick]
 
 ``verify`` and ``replay`` print the verdict as JSON and exit 0 holds, 1 violated,
 3 inconclusive, 4 out-of-scope; any bad input (unknown id, malformed or non-finite data, wrong
 shapes, a corrupt ledger) exits 2 with a one-line message on stderr. ``run`` exits 1 on a
 regression against the baseline (or, with no baseline, on any violated claim or failed
-control).
+control). ``agree`` exits 1 when runs (e.g. with different seeds) disagree on a verdict or a
+control, or any of them has a violated instance.
 """
 
 from __future__ import annotations
@@ -64,6 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--update-baseline", action="store_true")
     s.add_argument("--no-report", action="store_true")
     s.add_argument("--seed", type=int, default=None)
+    s.add_argument("--no-reproductions", action="store_true",
+                   help="skip the paper-figure reproductions (they do not depend on the seed)")
+    s = sub.add_parser("agree", help="do several runs' verdict tables agree? (exit 1 if not)")
+    s.add_argument("ledgers", type=Path, nargs="+")
     s = sub.add_parser("replay", help="re-run a ledger's recorded worst instance")
     s.add_argument("ledger", type=Path)
     s.add_argument("id")
@@ -196,7 +203,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     runs = []
     for i, claim in enumerate(claims):
         _progress(i, len(claims), f"{claim.id} ...")
-        run = run_claim(claim, profile)
+        run = run_claim(claim, profile, run_reproductions=not args.no_reproductions)
         ctl = f"{sum(c.passed for c in run.controls)}/{len(run.controls)} controls"
         _progress(
             i + 1, len(claims),
@@ -268,6 +275,31 @@ def _report(ledger: dict[str, Any], out: Path) -> None:
     print(f"report: {html}, {pdf}", file=sys.stderr)
 
 
+def cmd_agree(args: argparse.Namespace) -> int:
+    from checks.ledger import CorruptLedger, agreement, load_ledger
+
+    try:
+        ledgers = [load_ledger(p) for p in args.ledgers]
+    except CorruptLedger as exc:
+        raise CliError(str(exc)) from None
+    rows, problems = agreement(ledgers)
+    heads = [f"seed {d.get('seed')} ({d.get('profile')})" for d in ledgers]
+    print(f"{'claim':<26} " + "  ".join(f"{h:<20}" for h in heads))
+    for row in rows:
+        cells = [
+            "absent" if c is None else
+            f"{c['verdict']} {sum(c['controls'].values())}/{len(c['controls'])}"
+            for c in row["runs"]
+        ]
+        print(f"{row['id']:<26} " + "  ".join(f"{x:<20}" for x in cells))
+    for p in problems:
+        print(f"DISAGREE {p}", file=sys.stderr)
+    print(f"{len(rows)} claims in {len(ledgers)} runs: "
+          + ("verdict tables agree" if not problems else f"{len(problems)} disagreement(s)"),
+          file=sys.stderr)
+    return 1 if problems else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     try:
         from checks.bench import main as bench_main
@@ -278,7 +310,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "list": cmd_list, "show": cmd_show, "verify": cmd_verify, "run": cmd_run,
-    "replay": cmd_replay, "bench": cmd_bench,
+    "replay": cmd_replay, "agree": cmd_agree, "bench": cmd_bench,
 }
 
 

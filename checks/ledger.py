@@ -26,6 +26,7 @@ from checks.serialise import UnreadableJSON, read_json, to_jsonable
 __all__ = [
     "SCHEMA",
     "CorruptLedger",
+    "agreement",
     "build_ledger",
     "claim_metadata",
     "compare",
@@ -208,3 +209,41 @@ def compare(
                 f"(tolerance {tol['abs']} + {tol['rel']} x |baseline|)"
             )
     return problems
+
+
+def _verdict_row(entry: dict[str, Any]) -> dict[str, Any]:
+    counts = entry.get("counts") or {}
+    return {
+        "verdict": entry["verdict"],
+        "violated": counts.get("violated", 0),
+        "controls": {c["name"]: bool(c.get("passed")) for c in entry.get("controls", [])},
+    }
+
+
+def agreement(ledgers: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The verdict tables of several runs side by side, and where they disagree.
+
+    Runs with different seeds draw different instances, so tightness and counts differ by
+    design; what must agree is each claim's verdict and whether each control showed its
+    failure. Any violated instance of any run is listed too, since every instance a strategy
+    draws meets the hypotheses: one violation is a flaky oracle or a false theorem.
+    """
+    tables = [{c["id"]: _verdict_row(c) for c in doc["claims"]} for doc in ledgers]
+    ids = list(dict.fromkeys(cid for t in tables for cid in t))
+    rows, problems = [], []
+    for cid in ids:
+        cells = [t.get(cid) for t in tables]
+        rows.append({"id": cid, "runs": cells})
+        if any(c is None for c in cells):
+            problems.append(f"{cid}: missing from run(s) "
+                            f"{[i + 1 for i, c in enumerate(cells) if c is None]}")
+            continue
+        verdicts = [c["verdict"] for c in cells]
+        if len(set(verdicts)) > 1:
+            problems.append(f"{cid}: verdicts differ across runs: {verdicts}")
+        for i, c in enumerate(cells):
+            if c["violated"]:
+                problems.append(f"{cid}: run {i + 1} has {c['violated']} violated instance(s)")
+        if len({tuple(sorted(c["controls"].items())) for c in cells}) > 1:
+            problems.append(f"{cid}: controls differ across runs: {[c['controls'] for c in cells]}")
+    return rows, problems

@@ -644,7 +644,7 @@ THM32 = Claim(
     errata=[ERRATA_SHAPE, ERRATA_LAST, ERRATA_JL, ERRATA_WIDTH, ERRATA_COUNT, ERRATA_B1],
     size=lambda i: {"n": i["X"].shape[0], "d": i["X"].shape[1], "k": i["k"], "r": i["r"]},
     tightness=False,
-    max_examples={"ci": 10},
+    max_examples={"ci": 10, "thorough": 400},
 )
 
 register(ASM31, LEMB1, LEMB2, THM32)

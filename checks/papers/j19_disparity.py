@@ -1000,7 +1000,7 @@ THM2 = Claim(
             "truncation error of it."],
     size=lambda i: {"L": (2 * i["n"] + 1) ** i["K"], "M": int(i["w"].size),
                     "steps": i["steps"]},
-    max_examples={"ci": 4},
+    max_examples={"ci": 4, "thorough": 600},
 )
 
 

@@ -446,7 +446,7 @@ THM1 = Claim(
         r"(positive homogeneity) at critical points whose pre-activations clear the kink by a "
         r"certified margin ($\theta\notin\Omega$).",
     ],
-    size=_size, max_examples={"ci": 10},
+    size=_size, max_examples={"ci": 10, "thorough": 400},
 )
 
 
@@ -577,7 +577,7 @@ LEM2 = Claim(
     "formed independently from the analytic Jacobian and the loss derivative, and must vanish "
     "to the level the criticality certificate allows.",
     errata=["The conclusion display is lost; restated from the proof (it is the chain rule)."],
-    size=_size, max_examples={"ci": 6},
+    size=_size, max_examples={"ci": 6, "thorough": 400},
 )
 
 
@@ -728,7 +728,7 @@ THM2 = Claim(
     r"(min with $\tilde L$ at $\alpha=g(\theta)$ on the $S_j=0$ block) against $L(\theta)$, "
     "within rounding plus the "
     "certified PGB gap of k19.ours2 at points that pass the local-minimum test.",
-    errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6},
+    errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6, "thorough": 200},
 )
 
 OURS2 = Claim(
@@ -749,7 +749,7 @@ OURS2 = Claim(
     errata=[r"The bound is loose when $\varepsilon$ is small: perturbation directions enter "
             r"$J_S$ with size $O(\varepsilon)$, so $\sigma^+_{\min}$ shrinks with "
             r"$\varepsilon$."],
-    size=_size, max_examples={"ci": 6},
+    size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
 LEM3 = Claim(
@@ -772,7 +772,7 @@ LEM3 = Claim(
     errata=[r"The proof writes $\nu$ for $v$ in places; "
             r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not computable, so one "
             r"$\varepsilon$ ($10^{-2}$) is tested."],
-    size=_size, max_examples={"ci": 6},
+    size=_size, max_examples={"ci": 6, "thorough": 600},
 )
 
 
@@ -1011,7 +1011,7 @@ EX3 = Claim(
             "class the relation is an equality, which is what is checked.",
             r"'Skip from the $(l-1)$th layer' vs the term $W^{(l+1)}h^{(l)}$: we follow the "
             "term."],
-    size=_size, max_examples={"ci": 6},
+    size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
 register(EX3)

@@ -424,7 +424,7 @@ THM3 = Claim(
     "d_y, else R-moves along Null(W)) and checks it leaves the outputs unchanged, then decides "
     "L <= LS[x, z] by weighted least squares; the PGB infimum and where the features sit "
     "against range J(theta) and range J_S are in the diagnostics.",
-    errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5},
+    errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 60},
 )
 
 OURS3 = Claim(
@@ -437,7 +437,7 @@ OURS3 = Claim(
     controls=[_WIDE, _SADDLE],
     decides="As k19.thm3, deciding the equality |L - LS[x, z]| <= tol ('>=' holds trivially "
     "since (alpha_w, alpha_r) = (W, W R) reproduces f).",
-    errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5},
+    errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 100},
 )
 
 PROP1 = Claim(
@@ -455,7 +455,7 @@ PROP1 = Claim(
             "No control that drops PA1 alone is known: with d_y = 2 > d_x = 1 the linear "
             "predictors are confined to a line too, and the bound survives (catalogue). The "
             "control drops local minimality instead."],
-    size=_resnet_size, max_examples={"ci": 4},
+    size=_resnet_size, max_examples={"ci": 4, "thorough": 60},
 )
 
 # ----------------------------------------------------------------------------- Theorem 4
@@ -541,7 +541,7 @@ THM4 = Claim(
             "(info.complete = False in the diagnostics). The l <= H - 2 case is tested "
             "structurally (outputs unchanged, features in range J_S), not at local minima.",
             "In the proof alpha_h^(l) in R^(d_theta x d_l) should read R^(d_y x d_l)."],
-    size=_ff_size, max_examples={"ci": 4},
+    size=_ff_size, max_examples={"ci": 4, "thorough": 60},
 )
 
 # ----------------------------------------------------------------------------- deep linear
@@ -680,7 +680,7 @@ COR4 = Claim(
     "least-squares optimum of the end-to-end map A = W^(H+1) ... W^(1)).",
     errata=["The surviving inline display reads alpha_x in R^(d_x); it must be "
             "R^(d_y x d_x)."],
-    size=_dl_size, max_examples={"ci": 4},
+    size=_dl_size, max_examples={"ci": 4, "thorough": 400},
 )
 
 PROP2 = Claim(
@@ -703,7 +703,7 @@ PROP2 = Claim(
             "Dropping PA6 is no control with the squared loss: the bottleneck net still "
             "converges to the rank-constrained global value, so 'local = global' survives. "
             "The control drops local minimality instead."],
-    size=_dl_size, max_examples={"ci": 4},
+    size=_dl_size, max_examples={"ci": 4, "thorough": 600},
 )
 
 CLAIMS = [THM3, OURS3, PROP1, THM4, COR4, PROP2]

@@ -720,7 +720,7 @@ LIMIT = Claim(
             "(a), DAA at the limit point (catalogue "
             "k22.thm.limit-points).",
             "'Assumptions 2 to 6' in the seed are Assumptions 1-3 in journal numbering."],
-    size=_size, max_examples={"ci": 6},
+    size=_size, max_examples={"ci": 6, "thorough": 400},
 )
 
 
@@ -964,7 +964,7 @@ EQ212 = Claim(
             f"{list(ETA_GRID)}; " r"$\mathcal L^*(\eta Y')=\log(1+e^{-\eta})$ per sample.",
     errata=[r"The seed prints $O(\eta2/|\mathcal T|)$: the square root is lost; the rate is "
             r"$O(|\eta|/\sqrt{|\mathcal T|})$ (catalogue k22.thm.gap-per-iteration)."],
-    size=_size, max_examples={"ci": 6},
+    size=_size, max_examples={"ci": 6, "thorough": 600},
 )
 
 

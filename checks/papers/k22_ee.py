@@ -332,7 +332,7 @@ SAFE = Claim(
             "varsigma' = 1 gave a numerically singular Gram (inconclusive), in line with the "
             "catalogue's remark that conditioning is poor."],
     size=lambda i: {"n": i["X"].shape[0], "m_H m_H-1": i["q"].shape[0] * i["q"].shape[1]},
-    tightness=False,
+    tightness=False, max_examples={"thorough": 600},
 )
 
 
@@ -869,7 +869,7 @@ LIMIT = Claim(
             "Only the squared loss is checked (limit in closed form); the step-size "
             "conditions (i)/(ii) hold for GD with alpha = 1/L^ (the closed-form limit)."],
     size=lambda i: {"n": i["X"].shape[0], "m_H": i["m_H"], "m_y": i["m_y"]},
-    max_examples={"ci": 8},
+    max_examples={"ci": 8, "thorough": 150},
 )
 
 RATES = Claim(
@@ -918,7 +918,7 @@ RATES = Claim(
             "The bound is vacuous until t - tau ~ B_0^2 L^ / (2 L(theta^tau)) (about 1.2e4 "
             "steps on the gd-rate reproduction's instance)."],
     size=lambda i: {"n": i["X"].shape[0], "m_H": i["m_H"], "K": i["K"]},
-    max_examples={"ci": 8},
+    max_examples={"ci": 8, "thorough": 250},
 )
 
 CLAIMS = [GATE, SAFE, LIMIT, RATES]
