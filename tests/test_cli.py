@@ -122,3 +122,50 @@ def test_bench_options_reach_the_bench(monkeypatch):
     monkeypatch.setattr(checks.bench, "main", lambda argv: seen.append(list(argv)) or 0)
     assert main(["bench", "--quick"]) == 0
     assert seen and "--quick" in seen[0]
+
+
+def test_agree_on_seeds_and_disagreements(tmp_path, capsys):
+    """Two seeds agree; a run with a flipped verdict, a violated instance or a lost control
+    does not, and each disagreement is named."""
+    assert run_toy(tmp_path, "--seed", "1", "--no-reproductions", "--update-baseline") == 0
+    first = tmp_path / "first.json"
+    first.write_text((tmp_path / "out" / "ledger.json").read_text())
+    assert run_toy(tmp_path, "--seed", "2", "--no-reproductions") == 0
+    second = tmp_path / "out" / "ledger.json"
+    capsys.readouterr()
+    assert main(["agree", str(first), str(second)]) == 0
+    assert "verdict tables agree" in capsys.readouterr().err
+
+    doc = json.loads(second.read_text())
+    doc["claims"][0]["verdict"] = "violated"
+    doc["claims"][0]["counts"]["violated"] = 1
+    doc["claims"][0]["controls"][0]["passed"] = False
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["agree", str(first), str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "toy.amgm: verdicts differ across runs: ['holds', 'violated']" in err
+    assert "toy.amgm: run 2 has 1 violated instance(s)" in err
+    assert "toy.amgm: controls differ across runs" in err
+
+
+def test_agree_corrupt_ledger(tmp_path, capsys):
+    assert main(["agree", write(tmp_path, "{", "ledger.json")]) == 2
+    assert "ledger" in capsys.readouterr().err
+
+
+def test_run_no_reproductions(tmp_path, monkeypatch):
+    """``--no-reproductions`` leaves the figures out of the ledger; without it they run."""
+    import dataclasses
+
+    from checks.framework import Reproduction
+
+    ran = []
+    figure = Reproduction("fig", "a figure", lambda profile: ran.append(profile) or {"title": "t"})
+    monkeypatch.setitem(registry._REGISTRY, AMGM.id,
+                        dataclasses.replace(AMGM, reproductions=[figure]))
+    for extra, expected in ((["--no-reproductions"], []), ([], ["fig"])):
+        assert run_toy(tmp_path, "--update-baseline", *extra) == 0
+        doc = json.loads((tmp_path / "out" / "ledger.json").read_text())
+        assert [r["name"] for r in doc["claims"][0]["reproductions"]] == expected
+    assert ran == ["ci"]
