@@ -1,42 +1,77 @@
-"""Print the mutation score and the surviving mutants by file after ``mutmut run``.
+"""Print the mutation score and the surviving mutants by file after a mutmut run.
 
-Reads ``mutants/mutmut-cicd-stats.json`` (written by ``mutmut export-cicd-stats``) and the
-survivor list of ``mutmut results``. Equivalent mutants are marked in the source with
-``# pragma: no mutate`` and a comment giving the reason, so they never reach this list.
+Reads mutmut's ``mutants/**/*.py.meta`` files. The score counts the mutants that were tested:
+killed (a test failed, or a timeout: the mutant made a computation run away) over killed plus
+survived. When only a sample was tested (``scripts/mutation_sample.py``), the score is an
+estimate of the population's and is printed with its 95% Wilson interval. Equivalent
+mutants are marked in the source with ``# pragma: no mutate`` and the reason, so they are
+never generated and never reach this list.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
+import math
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
+
+MUTANTS = Path("mutants")
+KILLED = {1, 3, 36, 24, -24, 152, 255}  # failed tests, pytest internal error, timeouts
+SURVIVED = {0}
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval for a binomial proportion k/n."""
+    if n == 0:
+        return math.nan, math.nan
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def tally() -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    survivors: dict[str, list[str]] = defaultdict(list)
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        path = str(meta.relative_to(MUTANTS))[: -len(".meta")]
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            c = counts[path]
+            c["population"] += 1
+            if code is None:
+                continue
+            c["tested"] += 1
+            if code in KILLED:
+                c["killed"] += 1
+            elif code in SURVIVED:
+                c["survived"] += 1
+                survivors[path].append(name)
+            else:  # no covering test, segfault, suspicious: reported, not scored
+                c["other"] += 1
+    return counts, survivors
 
 
 def main() -> int:
-    stats_path = Path("mutants/mutmut-cicd-stats.json")
-    if not stats_path.exists():
-        print("no mutation statistics: run `mutmut run` and `mutmut export-cicd-stats` first")
+    if not any(MUTANTS.rglob("*.py.meta")):
+        print("no mutants: run `nox -s mutation` (or scripts/mutation_sample.py) first")
         return 2
-    stats = json.loads(stats_path.read_text())
-    killed, survived = stats.get("killed", 0), stats.get("survived", 0)
+    counts, survivors = tally()
+    total = sum(counts.values(), Counter())
+    killed, survived = total["killed"], total["survived"]
     decided = killed + survived
-    score = killed / decided if decided else float("nan")
-    print(f"mutation score: {killed}/{decided} killed = {score:.1%} "
-          f"(timeouts {stats.get('timeout', 0)}, suspicious {stats.get('suspicious', 0)}, "
-          f"not checked {stats.get('not_checked', 0)})")
-    out = subprocess.run(["mutmut", "results"], capture_output=True, text=True).stdout
-    by_file: dict[str, list[str]] = defaultdict(list)
-    for line in out.splitlines():
-        name, _, status = line.strip().partition(": ")
-        if status.strip() != "survived" or "__mutmut_" not in name:
-            continue
-        # mutant names look like checks.framework.x_decide__mutmut_12 (or xǁClassǁmethod...)
-        module = name.split(".x_")[0].split(".xǁ")[0]
-        by_file[module.replace(".", "/") + ".py"].append(name)
-    for module, names in sorted(by_file.items()):
-        print(f"{module}: {len(names)} surviving")
+    lo, hi = wilson(killed, decided)
+    sampled = total["tested"] < total["population"]
+    print(f"mutation score: {killed}/{decided} killed = {killed / max(decided, 1):.1%}"
+          + (f" (95% interval {lo:.1%} to {hi:.1%}; a sample of {total['tested']} of "
+             f"{total['population']} mutants)" if sampled else "")
+          + f"; {total['other']} without a covering test or otherwise undecided")
+    print(f"{'file':<44} {'tested':>7} {'killed':>7} {'survived':>9}")
+    for path, c in sorted(counts.items()):
+        if c["tested"]:
+            print(f"{path:<44} {c['tested']:>7} {c['killed']:>7} {c['survived']:>9}")
+    for path, names in sorted(survivors.items()):
+        print(f"{path}: {len(names)} surviving")
         for name in names:
             print(f"    {name}")
     return 0
