@@ -54,7 +54,7 @@ def stratified_sample(
 def generate() -> None:
     """Generate the mutants and the per-test coverage statistics, testing none."""
     # mutmut stops with "nothing matches" once the mutants and statistics exist
-    subprocess.run(["mutmut", "run", NO_MATCH])
+    subprocess.run([sys.executable, "-m", "mutmut", "run", NO_MATCH])
     if not (MUTANTS / "mutmut-stats.json").exists():
         sys.exit("mutmut did not collect its test statistics; see the output above")
 
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     (MUTANTS / "sample.json").write_text(json.dumps(
         {"seed": args.seed, "size": args.sample, "names": names}, indent=1))
     print(f"testing {len(names) or 'all'} mutants", flush=True)
-    cmd = ["mutmut", "run", "--max-children", str(args.max_children), *names]
+    cmd = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children), *names]
     return subprocess.run(cmd).returncode
 
 
