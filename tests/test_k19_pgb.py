@@ -8,7 +8,6 @@ import pytest
 import sympy
 from autograd import hessian as ag_hessian
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
@@ -285,11 +284,13 @@ def test_strategy_arguments_are_validated():
         S.lintop_lifted_minima(d2=(3, 2))
 
 
-@settings(max_examples=5, deadline=None)
-@given(st.sampled_from(sorted(FAMILIES)))
+@pytest.mark.parametrize("family", sorted(FAMILIES))
 def test_every_family_builds(family):
+    """Every family of the registry builds and evaluates (parametrised, not sampled: five
+    Hypothesis draws from ten families missed relu2-nobias's widths in most runs)."""
     widths = {"basis": (3,), "tanh2": (2, 2, 1), "tanh2-nobias": (2, 2, 1),
-              "lintop": (2, 2, 2, 1), "skip2": (2, 2, 2, 1)}.get(family, (1, 1))
+              "relu2-nobias": (2, 2, 1), "lintop": (2, 2, 2, 1),
+              "skip2": (2, 2, 2, 1)}.get(family, (1, 1))
     model = make_model(family, widths)
     d_x = 3 if family == "basis" else widths[0]
     out = np.asarray(model.f(np.ones(model.d_theta), np.ones((4, d_x))))
