@@ -487,3 +487,62 @@ def test_thm1_holds_on_relu_nets_off_the_kinks(inst):
     d_x, h = inst["widths"][0], inst["widths"][1]
     pre = inst["X"] @ inst["theta"][: h * d_x].reshape(h, d_x).T
     assert np.min(np.abs(pre)) > 0 and K._differentiable(inst) is True
+
+
+def _rosenbrock_residual(t):
+    return np.array([10.0 * (t[1] - t[0] ** 2), 1.0 - t[0]])
+
+
+def _rosenbrock_jacobian(t):
+    return np.array([[-20.0 * t[0], 10.0], [-1.0, 0.0]])
+
+
+@pytest.mark.parametrize("x0", [(-1.2, 1.0), (2.0, -1.0), (0.0, 0.0)])
+def test_levenberg_marquardt_agrees_with_minpack(x0):
+    """Our Levenberg-Marquardt and SciPy's MINPACK reach Rosenbrock's minimiser (1, 1) from the
+    classical starts: two independent implementations agree to rounding."""
+    from scipy.optimize import least_squares
+
+    from theory.optimize import levenberg_marquardt
+
+    ours = levenberg_marquardt(_rosenbrock_residual, _rosenbrock_jacobian, np.array(x0))
+    ref = least_squares(_rosenbrock_residual, np.array(x0), jac=_rosenbrock_jacobian,
+                        method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15).x
+    np.testing.assert_allclose(ours, [1.0, 1.0], rtol=1e-12)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12)
+
+
+def test_levenberg_marquardt_is_bit_reproducible():
+    """The trained instances of k19 are bit-identical whatever the heap holds: the same fit,
+    repeated between allocations of varying sizes, returns the same bytes (MINPACK did not)."""
+    from checks.strategies.k19_pgb import _planted_attempt
+
+    model = make_model("tanh2", (2, 3, 2))
+    results, junk = set(), []
+    rng = np.random.default_rng(0)
+    for _ in range(12):
+        junk.append([np.empty(int(k)) for k in rng.integers(1, 200, rng.integers(0, 20))])
+        results.add(_planted_attempt(model, 3285851, 8, True)["theta"].tobytes())
+    assert len(results) == 1
+
+
+def test_newton_polish_leaves_unresolved_directions_alone():
+    """With :func:`fd_hessian_rcond`, Hessian singular values at the finite difference's noise
+    level stay out of the Newton step; the plain cutoff lets them in and the step blows up."""
+    from theory.optimize import fd_hessian_rcond, newton_polish
+
+    # f = (t0^2 + 1e-13 t1^2) / 2: the second curvature is below what fd resolves
+    curv = np.array([1.0, 1e-13])
+
+    def fun(t):
+        return 0.5 * float(curv @ (t * t))
+
+    def grad(t):
+        return curv * t
+
+    hess_noisy = lambda t: np.diag(curv) + np.array([[0.0, 0.0], [0.0, 3e-12]])  # noqa: E731
+    theta = np.array([1.0, 1.0])
+    robust = newton_polish(fun, grad, hess_noisy, theta, steps=1, rcond=fd_hessian_rcond())[0]
+    assert abs(robust[1] - 1.0) < 1e-9 and abs(robust[0]) < 1e-12
+    plain = newton_polish(fun, grad, hess_noisy, theta, steps=1)[0]
+    assert abs(plain[1] - 1.0) > 1e-3

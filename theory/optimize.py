@@ -20,7 +20,9 @@ from theory.numerics import unit_roundoff
 __all__ = [
     "Optimum",
     "fd_hessian",
+    "fd_hessian_rcond",
     "hessian_extremes",
+    "levenberg_marquardt",
     "minimize",
     "newton_polish",
     "second_order_test",
@@ -42,6 +44,67 @@ class Optimum:
     hess_max_eig: float
     iterations: int
     newton_steps: int
+
+
+def levenberg_marquardt(
+    residual: Callable[[np.ndarray], np.ndarray], jacobian: Callable[[np.ndarray], np.ndarray],
+    x0: np.ndarray, *, max_nfev: int = 400, tol: float | None = None,
+) -> np.ndarray:
+    """Levenberg-Marquardt for ``min ||r(x)||^2 / 2``: the step solves
+    ``(J^T J + mu D^2) p = -J^T r`` with Marquardt's scaling ``D^2 = diag(J^T J)``, and ``mu``
+    follows Nielsen's update (Madsen, Nielsen & Tingleff, *Methods for Non-Linear Least Squares
+    Problems*, 2004, Algorithm 3.16). Stops after ``max_nfev`` residual evaluations or when the
+    gradient, the step or the decrease is at ``tol`` (default ``9u``) relative to its scale.
+
+    Written here rather than taken from SciPy: MINPACK's ``lmder`` (``least_squares(method=
+    "lm")``, SciPy 1.17) returned different points for bit-identical inputs depending on the
+    process's heap layout, so a run's trained instances, and its ledger, were not
+    reproducible. This loop uses only NumPy products and LAPACK's ``gesv`` on tiny systems,
+    and is bit-reproducible."""
+    tol = 9 * unit_roundoff() if tol is None else tol
+    x = np.array(x0, dtype=np.float64)
+    r = np.asarray(residual(x), dtype=np.float64)
+    J = np.asarray(jacobian(x), dtype=np.float64)
+    nfev, F = 1, 0.5 * float(r @ r)
+    A, g = J.T @ J, J.T @ r
+    mu, nu = 1e-3 * max(float(np.max(np.diag(A), initial=0.0)), 1e-300), 2.0
+    while nfev < max_nfev and np.all(np.isfinite(g)):
+        if np.max(np.abs(g), initial=0.0) <= tol * max(1.0, 2 * F):
+            break
+        d2 = np.maximum(np.diag(A), tol * max(float(np.max(np.diag(A))), 1e-300))
+        try:
+            step = np.linalg.solve(A + mu * np.diag(d2), -g)
+        except np.linalg.LinAlgError:
+            break
+        if np.linalg.norm(step) <= tol * (np.linalg.norm(x) + tol):
+            break
+        r_new = np.asarray(residual(x + step), dtype=np.float64)
+        nfev += 1
+        F_new = 0.5 * float(r_new @ r_new)
+        predicted = 0.5 * float(step @ (mu * d2 * step - g))
+        rho = (F - F_new) / predicted if predicted > 0 and np.isfinite(F_new) else -1.0
+        if rho > 0:
+            converged = F - F_new <= tol * F
+            x, r, F = x + step, r_new, F_new
+            J = np.asarray(jacobian(x), dtype=np.float64)
+            A, g = J.T @ J, J.T @ r
+            mu, nu = mu * max(1 / 3, 1 - (2 * rho - 1) ** 3), 2.0
+            if converged:
+                break
+        else:
+            mu, nu = mu * nu, 2 * nu
+    return x
+
+
+def fd_hessian_rcond() -> float:
+    """Relative cutoff below which singular values of :func:`fd_hessian` are rounding noise.
+
+    The central difference is accurate to about ``u**(2/3)`` relative to the Hessian's scale
+    (truncation ``h**2`` and rounding ``u / h`` at ``h = u**(1/3)``); 16 times that keeps a
+    Newton step out of directions the difference cannot resolve. With the plain
+    ``lstsq`` cutoff (``u`` times the size) such directions entered the step, and a
+    one-ulp change of the input sent the polish to a different critical point."""
+    return 16 * unit_roundoff() ** (2 / 3)
 
 
 def fd_hessian(grad: Grad, theta: np.ndarray) -> np.ndarray:
@@ -69,15 +132,17 @@ def hessian_extremes(H: np.ndarray) -> tuple[float, float]:
 
 def newton_polish(
     fun: Fun, grad: Grad, hess: Hess, theta: np.ndarray, steps: int = 8,
-    positive_part: bool = False,
+    positive_part: bool = False, rcond: float | None = None,
 ) -> tuple[np.ndarray, int]:
     """Damped Newton steps from ``theta``. Default: the pseudo-inverse step (so flat directions
     of a singular Hessian are left alone) with backtracking on the gradient norm and no
     increase of ``fun``; stops when a step no longer reduces the gradient. With
     ``positive_part=True``: the Newton step restricted to the Hessian's eigenvectors with
     eigenvalues above ``1e-13 lambda_max`` (a descent direction even where the Hessian is
-    indefinite, so the polish is not drawn to saddles) with backtracking on ``fun``. Returns
-    the point and the number of accepted steps."""
+    indefinite, so the polish is not drawn to saddles) with backtracking on ``fun``.
+    ``rcond``: singular values (eigenvalues) below ``rcond`` times the largest are left out of
+    the step; ``None`` suits an exact Hessian, :func:`fd_hessian_rcond` a finite-difference
+    one. Returns the point and the number of accepted steps."""
     theta = np.array(theta, dtype=np.float64)
     g = grad(theta)
     accepted = 0
@@ -87,10 +152,10 @@ def newton_polish(
             break  # diverged upstream (saturated units): leave the point for the caller to reject
         if positive_part:
             w, Q = np.linalg.eigh(0.5 * (H + H.T))
-            keep = w > max(w[-1], 1e-300) * 1e-13
+            keep = w > max(w[-1], 1e-300) * max(1e-13, rcond or 0.0)
             step = Q[:, keep] @ ((Q[:, keep].T @ g) / w[keep])
         else:
-            step = np.linalg.lstsq(H, g, rcond=None)[0]
+            step = np.linalg.lstsq(H, g, rcond=rcond)[0]
         f0 = fun(theta)
         t = 1.0
         lower = 0.5e-4 if positive_part else 1e-4
@@ -128,7 +193,8 @@ def minimize(
     # an L-BFGS run that overflowed (saturated units) restarts the polish from theta0
     x = res.x if np.all(np.isfinite(res.x)) and np.isfinite(res.fun) else np.asarray(
         theta0, dtype=np.float64)
-    theta, steps = newton_polish(fun, grad, hessian, x, polish_steps, positive_part)
+    theta, steps = newton_polish(fun, grad, hessian, x, polish_steps, positive_part,
+                                 rcond=None if hess is not None else fd_hessian_rcond())
     lo, hi = hessian_extremes(hessian(theta))
     return Optimum(
         theta=theta, value=float(fun(theta)), grad_norm=float(np.linalg.norm(grad(theta))),

@@ -24,7 +24,7 @@ from hypothesis.errors import InvalidArgument
 from theory.gradient_basis import model_report
 from theory.models.basis import fit_squared, make_model, model_jacobian, squared_objective
 from theory.numerics import unit_roundoff
-from theory.optimize import fd_hessian, newton_polish, second_order_test
+from theory.optimize import fd_hessian, fd_hessian_rcond, newton_polish, second_order_test
 from theory.pgb import null_space_directions
 
 __all__ = [
@@ -88,7 +88,8 @@ def train_squared(model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray,
         return 2 * model_jacobian(model, t, X).T @ (w * (np.asarray(model.outputs(t, X)) - y))
 
     theta = fit_squared(model, X, Y, lam, theta0)
-    return newton_polish(fun, grad, lambda t: fd_hessian(grad, t), theta, steps=4)[0]
+    return newton_polish(fun, grad, lambda t: fd_hessian(grad, t), theta, steps=4,
+                         rcond=fd_hessian_rcond())[0]
 
 
 def build_tanh2(

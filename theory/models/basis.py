@@ -33,7 +33,7 @@ from autograd import grad as _ag_grad
 from autograd import hessian as _ag_hessian
 from autograd import jacobian as _ag_jacobian
 
-from theory.numerics import unit_roundoff
+from theory.optimize import levenberg_marquardt
 
 __all__ = [
     "AUTOGRAD_LOSSES",
@@ -135,22 +135,18 @@ def fit_squared(
     model: Model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray, theta0: np.ndarray,
     max_nfev: int = 400,
 ) -> np.ndarray:
-    """Levenberg-Marquardt (SciPy ``least_squares``) on the whitened residual
-    ``Lambda^{1/2}(f_X(theta) - y)`` with the analytic Jacobian: the catalogue's recipe for
-    reaching critical points of the squared loss quickly."""
-    from scipy.optimize import least_squares
-
+    """Levenberg-Marquardt (:func:`theory.optimize.levenberg_marquardt`) on the whitened
+    residual ``Lambda^{1/2}(f_X(theta) - y)`` with the analytic Jacobian: the catalogue's recipe
+    for reaching critical points of the squared loss quickly. It stops when steps, loss
+    changes and the gradient are at rounding level (9u); the oracles certify criticality."""
     s = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), model.d_y))
     y = np.asarray(Y, dtype=np.float64).reshape(-1)
-    # stop only when steps, loss changes and the gradient are at rounding level (9u ~ 1e-15):
-    # the oracles then certify criticality themselves
-    stop = 9 * unit_roundoff()
-    res = least_squares(
-        lambda t: s * (np.asarray(model.outputs(t, X)) - y), np.asarray(theta0, float),
-        jac=lambda t: model_jacobian(model, t, X) * s[:, None], method="lm",
-        xtol=stop, ftol=stop, gtol=stop, max_nfev=max_nfev,
+    x = levenberg_marquardt(
+        lambda t: s * (np.asarray(model.outputs(t, X)) - y),
+        lambda t: model_jacobian(model, t, X) * s[:, None],
+        np.asarray(theta0, float), max_nfev=max_nfev,
     )
-    return res.x if np.all(np.isfinite(res.x)) else np.asarray(theta0, float)
+    return x if np.all(np.isfinite(x)) else np.asarray(theta0, float)
 
 
 def _basis(widths: Sequence[int]) -> Model:
