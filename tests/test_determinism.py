@@ -39,3 +39,27 @@ def test_ledger_is_deterministic(claim):
         _strip(build_ledger([claim], [run_claim(claim, profile)], profile, 0.0)) for _ in range(2)
     ]
     assert json.dumps(ledgers[0], sort_keys=True) == json.dumps(ledgers[1], sort_keys=True)
+
+
+def test_ledgers_of_separate_processes_are_identical(tmp_path):
+    """Two processes with different hash seeds (so different heap layouts) write the same
+    ledger. k19's Levenberg-Marquardt training once split here: SciPy's MINPACK returned
+    different points for the same inputs under PYTHONHASHSEED 5 and 6."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    docs = []
+    for hash_seed in ("5", "6"):
+        out = tmp_path / hash_seed
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
+        subprocess.run(
+            [sys.executable, "-m", "checks", "run", "--only", "k19.lem", "--profile", "ci",
+             "--no-report", "--no-reproductions", "--out", str(out),
+             "--baseline", str(tmp_path / "none.json")],
+            check=True, capture_output=True, env=env, cwd=root,
+        )
+        docs.append(_strip(json.loads((out / "ledger.json").read_text())))
+    assert json.dumps(docs[0], sort_keys=True) == json.dumps(docs[1], sort_keys=True)
