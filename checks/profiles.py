@@ -2,8 +2,10 @@
 
 Every profile draws from explicit seeds (:func:`checks.runner.stream_seed`), so a run is
 reproducible from its profile and ``seed``; ``--seed`` gives a fresh but replayable draw.
-``ci`` takes minutes; ``dev`` is slightly larger, for local work; ``thorough`` takes about an
-hour and is where ``hypothesis.target`` has enough examples to search for tightness.
+``ci`` takes minutes; ``dev`` is slightly larger, for local work; ``thorough`` draws 1000
+instances a claim, where ``hypothesis.target`` has enough examples to search for tightness;
+claims whose instances each train a network or run an optimiser cap that in their
+``Claim.max_examples`` (60 to 600) so none takes more than a few minutes.
 """
 
 from __future__ import annotations
