@@ -31,6 +31,23 @@ def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     return centre - half, centre + half
 
 
+def stratified(counts: dict[str, Counter[str]]) -> tuple[float, float]:
+    """The population's score estimated from a sample stratified by file: each file's kill
+    rate weighted by its share of all mutants, with the normal-approximation half-width of
+    the 95% interval (files sampled at their minimum would otherwise count too much)."""
+    total = sum(c["population"] for c in counts.values())
+    est = var = 0.0
+    for c in counts.values():
+        n = c["killed"] + c["survived"]
+        if n == 0:
+            continue
+        w, p = c["population"] / total, c["killed"] / n
+        est += w * p
+        var += w * w * p * (1 - p) / n * (1 - n / c["population"])
+    covered = sum(c["population"] for c in counts.values() if c["killed"] + c["survived"])
+    return est * total / covered, 1.96 * math.sqrt(var) * total / covered
+
+
 def tally() -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
@@ -66,6 +83,10 @@ def main() -> int:
           + (f" (95% interval {lo:.1%} to {hi:.1%}; a sample of {total['tested']} of "
              f"{total['population']} mutants)" if sampled else "")
           + f"; {total['other']} without a covering test or otherwise undecided")
+    if sampled:
+        est, half = stratified(counts)
+        print(f"population estimate (files weighted by their mutant counts): {est:.1%} "
+              f"+/- {half:.1%}")
     print(f"{'file':<44} {'tested':>7} {'killed':>7} {'survived':>9}")
     for path, c in sorted(counts.items()):
         if c["tested"]:
