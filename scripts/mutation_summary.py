@@ -2,10 +2,10 @@
 
 Reads mutmut's ``mutants/**/*.py.meta`` files. The score counts the mutants that were tested:
 killed (a test failed, or a timeout: the mutant made a computation run away) over killed plus
-survived. When only a sample was tested (``scripts/mutation_sample.py``), the score is an
-estimate of the population's and is printed with its 95% Wilson interval. Equivalent
-mutants are marked in the source with ``# pragma: no mutate`` and the reason, so they are
-never generated and never reach this list.
+survived, where a mutant of a function no test calls counts as survived. When only a sample
+was tested (``scripts/mutation_sample.py``), the score is an estimate of the population's and
+is printed with its 95% Wilson interval. Equivalent mutants are marked in the source with
+``# pragma: no mutate`` and the reason, so they are never generated and never reach this list.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pathlib import Path
 
 MUTANTS = Path("mutants")
 KILLED = {1, 3, 36, 24, -24, 152, 255}  # failed tests, pytest internal error, timeouts
-SURVIVED = {0}
+SURVIVED = {0, 5, 33}  # tests passed, or no test covers the mutated function
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -64,7 +64,7 @@ def tally() -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
             elif code in SURVIVED:
                 c["survived"] += 1
                 survivors[path].append(name)
-            else:  # no covering test, segfault, suspicious: reported, not scored
+            else:  # segfault, suspicious, interrupted: reported, not scored
                 c["other"] += 1
     return counts, survivors
 
@@ -82,7 +82,7 @@ def main() -> int:
     print(f"mutation score: {killed}/{decided} killed = {killed / max(decided, 1):.1%}"
           + (f" (95% interval {lo:.1%} to {hi:.1%}; a sample of {total['tested']} of "
              f"{total['population']} mutants)" if sampled else "")
-          + f"; {total['other']} without a covering test or otherwise undecided")
+          + f"; {total['other']} undecided (segfault, suspicious or interrupted)")
     if sampled:
         est, half = stratified(counts)
         print(f"population estimate (files weighted by their mutant counts): {est:.1%} "
