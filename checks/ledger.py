@@ -31,6 +31,7 @@ __all__ = [
     "claim_metadata",
     "compare",
     "same_draws",
+    "same_machine",
     "environment",
     "load_ledger",
     "write_ledger",
@@ -70,6 +71,7 @@ def environment(profile: Profile, backend: str = "numpy") -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "cpu": platform.processor() or platform.machine(),
+        "cpu_model": cpu_model(),
         "gpu": _gpu_name(),
         "backend": backend,
         "packages": packages,
@@ -78,6 +80,32 @@ def environment(profile: Profile, backend: str = "numpy") -> dict[str, Any]:
         "profile": profile.name,
         "seed": profile.seed,
     }
+
+
+def cpu_model() -> str:
+    """The processor's model name (``/proc/cpuinfo`` on Linux): rounding in BLAS kernels and
+    SIMD loops can differ between processors, so bit-exact replay is promised per model."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def same_machine(ledger: dict[str, Any]) -> bool:
+    """Whether this process runs where ``ledger`` was recorded, as far as rounding goes: same
+    processor model and the same NumPy, SciPy and autograd. Only then are replayed numbers
+    expected to agree bit for bit."""
+    env = ledger.get("environment") or {}
+    if (env.get("machine"), env.get("cpu_model")) != (platform.machine(), cpu_model()):
+        return False
+    recorded = env.get("packages") or {}
+    try:
+        return all(recorded.get(k) == metadata.version(k) for k in ("numpy", "scipy", "autograd"))
+    except metadata.PackageNotFoundError:
+        return False
 
 
 def _gpu_name() -> str | None:
