@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import math
+import os
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -72,6 +73,7 @@ def environment(profile: Profile, backend: str = "numpy") -> dict[str, Any]:
         "machine": platform.machine(),
         "cpu": platform.processor() or platform.machine(),
         "cpu_model": cpu_model(),
+        "blas_threads": blas_threads(),
         "gpu": _gpu_name(),
         "backend": backend,
         "packages": packages,
@@ -94,12 +96,24 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def blas_threads() -> int:
+    """BLAS threads as the environment sets them (OpenBLAS and OpenMP read these variables at
+    import; unset means one per core): a matrix product split over more threads sums in
+    another order, so the count is part of what bit-exact replay needs."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return os.cpu_count() or 1
+
+
 def same_machine(ledger: dict[str, Any]) -> bool:
     """Whether this process runs where ``ledger`` was recorded, as far as rounding goes: same
-    processor model and the same NumPy, SciPy and autograd. Only then are replayed numbers
-    expected to agree bit for bit."""
+    processor model, BLAS thread count, and NumPy, SciPy and autograd. Only then are replayed
+    numbers expected to agree bit for bit."""
     env = ledger.get("environment") or {}
-    if (env.get("machine"), env.get("cpu_model")) != (platform.machine(), cpu_model()):
+    here = (platform.machine(), cpu_model(), blas_threads())
+    if (env.get("machine"), env.get("cpu_model"), env.get("blas_threads")) != here:
         return False
     recorded = env.get("packages") or {}
     try:

@@ -3,8 +3,9 @@ the recorded verdict, and every reproduction the recorded figure or table.
 
 The status must always agree. Bit-for-bit agreement of the whole verdict (slack, tolerance and
 its derivation, message, diagnostics) and of the reproductions is promised where the baseline
-was recorded: same processor model and the same NumPy, SciPy and autograd
-(:func:`checks.ledger.same_machine`); elsewhere those comparisons skip with the reason. After a
+was recorded: same processor model, BLAS thread count (``nox`` sets one) and NumPy, SciPy
+and autograd (:func:`checks.ledger.same_machine`); elsewhere those comparisons skip with the
+reason. After a
 change that moves a number on purpose, refresh the baseline with
 ``nox -s theorems -- --profile ci --update-baseline``.
 """
@@ -24,8 +25,8 @@ BASELINE = load_ledger(DEFAULT_BASELINE)
 SAME_MACHINE = same_machine(BASELINE)
 VOLATILE = {"seconds"}
 needs_recording_machine = pytest.mark.skipif(
-    not SAME_MACHINE, reason="baseline recorded on another processor or NumPy/SciPy/autograd: "
-    "bit-exact replay is promised on the recording machine only")
+    not SAME_MACHINE, reason="baseline recorded on another processor, BLAS thread count or "
+    "NumPy/SciPy/autograd: bit-exact replay is promised on the recording machine only")
 
 
 def _strip(obj):
@@ -77,6 +78,7 @@ def test_reproduction_replays(claim_id, index, recorded):
 
 def test_same_machine_tells_another_processor_apart():
     """The guard itself: a ledger from another processor model is not the recording machine."""
-    other = {**BASELINE, "environment": {**BASELINE["environment"], "cpu_model": "elsewhere"}}
-    assert not same_machine(other)
+    for key, value in (("cpu_model", "elsewhere"), ("blas_threads", 10**6)):
+        other = {**BASELINE, "environment": {**BASELINE["environment"], key: value}}
+        assert not same_machine(other)
     assert not same_machine({})
