@@ -1,0 +1,374 @@
+"""Contracts of the hm17 (linear residual, ReLU expressivity) and k19 (gradient basis, Section 4)
+claims that the paper-level tests do not pin down: parser boundaries and defaults, the rounding
+scales and tolerances that decide verdicts (checked against their documented formulas,
+computed independently here), and the fresh-instance paths that the per-instance caches hide.
+
+Written against mutation-testing survivors: each test's docstring names the mutant class it
+kills."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from checks.framework import Status
+from checks.inputs import BadInput
+from checks.papers import hm17_linear as HL
+from checks.papers import hm17_relu as HR
+from checks.papers import k19_pgb as KP
+from checks.papers import k19_resnet as KR
+from checks.registry import get
+from checks.strategies import hm17_relu as relu_strat
+from checks.strategies import k19_pgb as pgb_strat
+from checks.strategies import k19_resnet as resnet_strat
+from theory.numerics import gamma, unit_roundoff
+
+U = unit_roundoff()
+
+
+def _accepts(claim_id: str, params: dict) -> dict:
+    return get(claim_id).parse(params)
+
+
+def _rejects(claim_id: str, params: dict) -> str:
+    with pytest.raises(BadInput) as info:
+        get(claim_id).parse(params)
+    return str(info.value)
+
+
+# ============================================================ hm17 linear residual: parsing
+
+def _model_params(d: int = 2, ell: int = 2) -> dict:
+    rng = np.random.default_rng(d + 10 * ell)
+    return {"R": (np.eye(d) + 0.1 * rng.standard_normal((d, d))).tolist(),
+            "Sigma": np.eye(d).tolist(),
+            "A": [(0.05 * rng.standard_normal((d, d))).tolist() for _ in range(ell)]}
+
+
+def test_claim23_defaults_are_a_centred_distribution_with_seed_zero():
+    """Claim 2.3 without ``x_mean``/``x_cov``/``seed``: ``x_mean`` is the zero vector of length
+    ``d`` (the paper's centred x), no covariance is stored (it is derived from ``Sigma``), and
+    the seed is 0. Kills mutants of the defaults (``np.zeros(None)``, other seeds)."""
+    d = 3
+    inst = _accepts("hm17.claim2.3", _model_params(d))
+    assert inst["x_mean"].shape == (d,) and not np.any(inst["x_mean"])
+    assert "x_cov" not in inst
+    assert inst["seed"] == 0
+    np.testing.assert_array_equal(HL._x_cov(inst), inst["Sigma"])
+
+
+def test_claim23_seed_bounds():
+    """``seed`` in ``[0, 2^63 - 1]``: both ends accepted, one beyond each rejected."""
+    for seed in (0, 2**63 - 1):
+        assert _accepts("hm17.claim2.3", {**_model_params(), "seed": seed})["seed"] == seed
+    for seed in (-1, 2**63):
+        _rejects("hm17.claim2.3", {**_model_params(), "seed": seed})
+
+
+def test_thm22_gradient_descent_parameters_bounds_and_default():
+    """Theorem 2.2's optional run: ``gd_steps`` in ``[0, 100000]`` (0 = only the start point),
+    ``gd_step`` in ``[1e-12, 1e3]``, ``gd_rel_tol`` in ``[0, 1]`` defaulting to ``GD_REL_TOL =
+    1e-5``; one key without the other is rejected. Kills boundary mutants of the parser."""
+    base = {**_model_params(), "tau": 0.5}
+    ok = {**base, "gd_steps": 0, "gd_step": 1e-12}
+    inst = _accepts("hm17.thm2.2", ok)
+    assert inst["gd_steps"] == 0 and inst["gd_step"] == 1e-12
+    assert inst["gd_rel_tol"] == HL.GD_REL_TOL == 1e-5
+    assert _accepts("hm17.thm2.2", {**ok, "gd_steps": 100_000, "gd_step": 1e3})["gd_steps"] \
+        == 100_000
+    for rel in (0.0, 1.0):
+        assert _accepts("hm17.thm2.2", {**ok, "gd_rel_tol": rel})["gd_rel_tol"] == rel
+    for bad in ({"gd_steps": -1}, {"gd_steps": 100_001}, {"gd_step": 0.5e-12},
+                {"gd_step": 1.01e3}, {"gd_rel_tol": -1e-9}, {"gd_rel_tol": 1.5}):
+        _rejects("hm17.thm2.2", {**ok, **bad})
+    _rejects("hm17.thm2.2", {**base, "gd_steps": 3})
+    _rejects("hm17.thm2.2", {**base, "gd_step": 0.1})
+    assert "gd_steps" not in _accepts("hm17.thm2.2", base)
+
+
+def test_thm22_zero_step_run_checks_only_the_start_point():
+    """``gd_steps = 0`` is a legal run: the profile has exactly the start point (kills the
+    ``lo=1`` mutant from the measuring side as well)."""
+    inst = _accepts("hm17.thm2.2", {**_model_params(), "tau": 0.5, "gd_steps": 0,
+                                     "gd_step": 0.01})
+    run = HL._gd_profile(inst)
+    assert len(run["rows"]) == 1 and run["rows"][0][0] == 0
+
+
+@pytest.mark.parametrize(("claim_id", "hi"), [("hm17.rem1.1", 64), ("hm17.thm2.1", 10_000)])
+def test_depth_bounds(claim_id, hi):
+    """``ell`` of §1.1 in ``[1, 64]`` and of Theorem 2.1 in ``[1, 10000]``: ends accepted, one
+    beyond rejected."""
+    params = {"R": np.eye(2).tolist(), "Sigma": np.eye(2).tolist()}
+    for ell in (1, hi):
+        assert _accepts(claim_id, {**params, "ell": ell})["ell"] == ell
+    for ell in (0, hi + 1):
+        _rejects(claim_id, {**params, "ell": ell})
+
+
+# ============================================================ hm17 linear residual: scales
+
+def test_certify_bound_is_100_ell_d_u_normR_prod_spectral_norms():
+    """``_certify``'s bound is ``100 ell d u ||R||_F prod ||I + A_i||_2`` (its docstring), and the
+    residual is ``||(I+A_ell)...(I+A_1) - R||_F``. Checked for d = 3, ell = 2 (where ``ell d``,
+    ``ell / d`` and ``d / ell`` all differ); kills arithmetic mutants of the bound."""
+    rng = np.random.default_rng(5)
+    d, ell = 3, 2
+    A = [0.2 * rng.standard_normal((d, d)) for _ in range(ell)]
+    R = (np.eye(d) + A[1]) @ (np.eye(d) + A[0])
+    ok, res, bound = HL._certify(A, R)
+    expect = 100 * ell * d * U * np.linalg.norm(R) * math.prod(
+        np.linalg.norm(np.eye(d) + Ai, 2) for Ai in A)
+    assert bound == pytest.approx(expect, rel=1e-12)
+    assert res == pytest.approx(np.linalg.norm((np.eye(d) + A[1]) @ (np.eye(d) + A[0]) - R),
+                                abs=1e-15)
+    assert ok is (res <= bound)
+    # a residual just above the bound fails the certificate
+    R_off = R + np.full((d, d), 2 * bound / d)
+    assert HL._certify(A, R_off)[0] is False
+
+
+def test_thm22_qualitative_rounding_bound_formula():
+    """Theorem 2.2 where the quantitative form is vacuous (singular ``Sigma``: coefficient 0):
+    the critical-point test uses ``4 gamma_{(ell+3)d+2} (prod ||I+A_i||_F + ||R||_F)^2
+    ||Sigma||_F``. Recomputed here and compared with the reported rounding bound; kills
+    arithmetic mutants of that scale (e.g. ``+`` -> ``-`` inside the square)."""
+    d, ell = 2, 2
+    rng = np.random.default_rng(3)
+    A = [0.1 * rng.standard_normal((d, d)) for _ in range(ell)]
+    R = np.eye(d) + 0.3 * rng.standard_normal((d, d))
+    Sigma = np.diag([0.75, 0.0])  # max entry in [1/2, 1): _unit_scaled leaves it unchanged
+    verdict = get("hm17.thm2.2").measure({"A": A, "R": R, "Sigma": Sigma, "tau": 0.5})
+    assert verdict.diagnostics["form"] == "qualitative"
+    prod_F = math.prod(np.linalg.norm(np.eye(d) + Ai) for Ai in A)
+    expect = gamma((ell + 3) * d + 2) * 4 * (prod_F + np.linalg.norm(R)) ** 2 \
+        * np.linalg.norm(Sigma)
+    assert verdict.diagnostics["rounding_bound"] == pytest.approx(expect, rel=1e-12)
+    # a generic point is not critical: the conclusion is vacuous (holds)
+    assert verdict.status is Status.HOLDS
+
+
+def test_thm22_qualitative_bad_critical_point_is_violated():
+    """At ``A_i = 0`` with ``R = I`` and ``Sigma = diag(1/2, 0)`` the point is exactly critical
+    with zero excess: holds; with ``R = diag(1, 2)`` (``E Sigma = 0`` still, since the error sits
+    in the null direction of ``Sigma``) the excess is 0 too. The qualitative branch must hold
+    for both (a critical point with ``f = C_opt``)."""
+    d = 2
+    A = [np.zeros((d, d)), np.zeros((d, d))]
+    Sigma = np.diag([0.5, 0.0])
+    for R in (np.eye(d), np.diag([1.0, 2.0])):
+        v = get("hm17.thm2.2").measure({"A": A, "R": R, "Sigma": Sigma, "tau": 0.5})
+        assert v.diagnostics["form"] == "qualitative"
+        assert v.status is Status.HOLDS
+
+
+# ============================================================ hm17 ReLU
+
+def test_lemma_b2_single_class_is_accepted():
+    """Lemma B.2 with ``r = 1`` (one class, ``Q`` is 1 x k) is legal; ``r = 0`` and a label
+    outside ``[0, r)`` are rejected. Kills ``lo`` mutants of the ``r`` bound."""
+    rng = np.random.default_rng(0)
+    n, k = 4, 3
+    params = {"Z": rng.standard_normal((n, k)).tolist(), "labels": [0] * n,
+              "r": 1, "Q": rng.standard_normal((1, k)).tolist()}
+    inst = _accepts("hm17.lemB.2", params)
+    assert inst["r"] == 1 and inst["Q"].shape == (1, k)
+    _rejects("hm17.lemB.2", {**params, "r": 0})
+    _rejects("hm17.lemB.2", {**params, "labels": [0, 0, 0, 1]})
+
+
+def test_thm32_certifies_both_margins():
+    """Theorem 3.2 passes both margins of the built network to the rounding certificate: the
+    middle blocks' ``min_margin`` and the output block's ``output_margin`` (in that order).
+    A spy on :func:`network_tolerance` sees exactly the values reported in the diagnostics;
+    kills mutants that drop or swap an argument (the certificate would test the wrong
+    margin)."""
+    X = relu_strat.separated_unit_vectors(40, 16, 0.3, 11)
+    inst = {"X": X, "labels": np.arange(len(X)) % 4, "r": 4, "rho": 0.3,
+            "k": relu_strat.practical_width(len(X), 0.3), "seed": 0, "max_draws": 20}
+    seen = []
+    real_tolerance = HR.network_tolerance
+
+    def spy(net, H0, min_margin=None, output_margin=None):
+        seen.append((min_margin, output_margin))
+        return real_tolerance(net, H0, min_margin, output_margin)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(HR, "network_tolerance", spy)
+    try:
+        verdict = HR.measure_thm32(inst)
+    finally:
+        mp.undo()
+    assert verdict.status is Status.HOLDS
+    info = verdict.diagnostics
+    assert seen == [(info["min_margin"], info["output_margin"])]
+    assert info["min_margin"] != info["output_margin"]
+
+
+# ============================================================ k19 gradient basis
+
+def _pgb_params(**over) -> dict:
+    inst = pgb_strat.build_basis(7, 12, 2, "squared")
+    params = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in inst.items()}
+    return {**params, **over}
+
+
+def test_parse_wrong_width_count_names_widths(monkeypatch):
+    """A family given the wrong number of widths fails with a one-line ``BadInput`` naming
+    ``widths`` (the documented contract of :class:`BadInput`), whether the model constructor
+    signals it with ``ValueError`` or ``TypeError``. Kills message-dropping mutants."""
+    msg = _rejects("k19.thm1", _pgb_params(widths=[2, 2, 2]))
+    assert msg.startswith("widths:")
+
+    def raises_type_error(family, widths):
+        raise TypeError("takes 2 positional arguments")
+
+    monkeypatch.setattr(KP, "make_model", raises_type_error)
+    msg = _rejects("k19.thm1", _pgb_params())
+    assert msg.startswith("widths:") and "'basis'" in msg
+
+
+def _example2_params(**over) -> dict:
+    X = np.eye(3)
+    return {"X_raw": X.tolist(), "n": 3, "depth": 1, "eps_prime": 0.5,
+            "Y": [[1.0], [0.0], [2.0]], "lambda": [1.0, 1.0, 1.0], **over}
+
+
+def test_example2_parser_bounds_and_default_loss():
+    """Example 2: ``n`` in ``[1, 4096]``, ``depth`` in ``[1, 16]``, ``eps_prime`` in ``[0, 2]``
+    (ends accepted, one beyond rejected); ``loss`` defaults to ``"squared"`` and any other loss
+    is rejected. Kills boundary and default mutants of ``parse_example2``."""
+    assert _accepts("k19.ex2", _example2_params())["loss"] == "squared"
+    for key, lo, hi, step in (("n", 1, 4096, 1), ("depth", 1, 16, 1),
+                              ("eps_prime", 0.0, 2.0, 1e-9)):
+        for value in (lo, hi):
+            assert _accepts("k19.ex2", _example2_params(**{key: value}))[key] == value
+        for value in (lo - step, hi + step):
+            _rejects("k19.ex2", _example2_params(**{key: value}))
+    assert _accepts("k19.ex2", _example2_params(loss="squared"))["loss"] == "squared"
+    _rejects("k19.ex2", _example2_params(loss="logistic"))
+    _rejects("k19.ex2", _example2_params(**{"lambda": [1.0, 0.0, 1.0]}))
+
+
+def test_thm1_fresh_squared_instance_sides_and_size():
+    """Theorem 1 (squared loss) on an instance no cache has seen: ``lhs = L(theta) = sum_i
+    lambda_i (phi_i theta - y_i)^2`` and ``rhs`` the weighted least-squares infimum, both
+    recomputed here; ``size`` reports ``m``, ``d_theta``, ``d_y``. Kills mutants of the
+    (cached) report call and of the size keys."""
+    inst = pgb_strat.build_basis(11, 9, 2, "squared")
+    inst["theta"] = inst["theta"] + np.array([0.3, -0.2])  # not critical: L > inf
+    Phi, y, lam = inst["X"], inst["Y"][:, 0], inst["lambda"]
+    L = float(np.sum(lam * (Phi @ inst["theta"] - y) ** 2))
+    w = np.sqrt(lam)
+    alpha = np.linalg.lstsq(Phi * w[:, None], y * w, rcond=None)[0]
+    inf = float(np.sum(lam * (Phi @ alpha - y) ** 2))
+    claim = get("k19.thm1")
+    verdict = claim.measure(inst)
+    assert verdict.lhs == pytest.approx(L, rel=1e-10)
+    assert verdict.rhs == pytest.approx(inf, rel=1e-10)
+    assert verdict.status is Status.VIOLATED
+    assert claim.size(inst) == {"m": 9, "d_theta": 2, "d_y": 1}
+
+
+def test_ex1_tolerance_is_rounding_plus_first_order_slack():
+    """Example 1's tolerance is ``gamma_n (L(theta) + L(alpha)) + ||grad L(theta)||
+    ||alpha - theta||`` with ``n = m + d`` (convexity). Away from a critical point the slack
+    term is large, so it is recomputed here from the reported ``alpha``; kills sign and
+    arithmetic mutants of the slack."""
+    inst = pgb_strat.build_basis(13, 10, 2, "squared")
+    inst["theta"] = inst["theta"] + np.array([1.0, 0.5])
+    verdict = get("k19.ex1").measure(inst)
+    Phi, y, lam, theta = inst["X"], inst["Y"][:, 0], inst["lambda"], inst["theta"]
+    alpha = np.asarray(verdict.diagnostics["alpha"])
+    L = float(np.sum(lam * (Phi @ theta - y) ** 2))
+    L_alpha = float(np.sum(lam * (Phi @ alpha - y) ** 2))
+    grad = 2 * Phi.T @ (lam * (Phi @ theta - y))
+    n = Phi.shape[0] + theta.size
+    expect = gamma(n) * (L + L_alpha) + np.linalg.norm(grad) * np.linalg.norm(alpha - theta)
+    slack_sum = np.linalg.norm(grad) * np.linalg.norm(alpha + theta)
+    assert abs(slack_sum - (expect - gamma(n) * (L + L_alpha))) > 0.1 * expect
+    assert verdict.tolerance == pytest.approx(expect, rel=1e-6)
+    assert verdict.lhs == pytest.approx(L, rel=1e-12)
+    # convexity: the first-order slack covers L(theta) - L(alpha), so never a violation (far
+    # from critical the slack dwarfs the scale: inconclusive)
+    assert verdict.status is not Status.VIOLATED
+
+
+def test_affine_offset_control_is_an_exact_critical_point():
+    """The affine-offset control (``f = theta x + 1``, ``y = -1``): 8 inputs in ``[0.5, 2]``,
+    weights in ``[0.2, 2]``, and ``theta`` the unique zero of ``dL/dtheta = 2 sum lambda_i x_i
+    (theta x_i + 1 - y_i)``. Built fresh (the controls cache hides it from other tests); kills
+    mutants of its random draws."""
+    inst = KP._affine_offset_instance()
+    x, lam, y, theta = inst["X"][:, 0], inst["lambda"], inst["Y"][:, 0], inst["theta"][0]
+    assert inst["X"].shape == (8, 1) and inst["Y"].shape == (8, 1)
+    assert np.all((x >= 0.5) & (x < 2.0)) and np.all((lam >= 0.2) & (lam < 2.0))
+    assert np.all(y == -1.0)
+    grad = np.sum(lam * x * (theta * x + 1.0 - y))
+    assert abs(grad) <= 1e-12 * np.sum(lam * x * (np.abs(theta * x) + 2.0))
+    assert get("k19.thm1").measure(dict(inst)).status is Status.VIOLATED
+
+
+def test_lemma1_control_direction_is_a_unit_move_of_row_zero_of_W2():
+    """The ``S'-outside-V`` control of Lemma 1: ``S' = {0, v}`` with ``v`` the unit vector
+    ``(1, ..., 1) / sqrt(d1)`` on row 0 of ``W2`` and zero elsewhere (a perturbation direction
+    of norm 1, as every element of ``V``). Kills scaling mutants of ``v``."""
+    inst = KP._bad_second_set()
+    S2 = inst["S2"]
+    d_x, d1, _, _ = inst["widths"]
+    assert S2.shape == (2, inst["theta"].size) and not np.any(S2[0])
+    v = S2[1]
+    assert np.linalg.norm(v) == pytest.approx(1.0, rel=1e-15)
+    block = slice(d1 * d_x, d1 * d_x + d1)
+    np.testing.assert_allclose(v[block], np.full(d1, 1 / np.sqrt(d1)), rtol=1e-15)
+    assert not np.any(np.delete(v, np.arange(d1 * d_x, d1 * d_x + d1)))
+
+
+# ============================================================ k19 Section 4
+
+def test_resnet_scale_uses_spectral_norms():
+    """``_resnet_scale = ||W||_2 (max_i ||x_i|| + ||R||_2 sqrt(d_z))`` (spectral norms, its
+    docstring) and ``_ff_scale = prod ||W_l||_2 max_i ||x_i||``. With a rank-2 ``R`` (spectral
+    != Frobenius) the formulas are recomputed; kills norm-order and arithmetic mutants."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((3, 5))
+    W = rng.standard_normal((2, 3))
+    R = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    inst = {"X": X, "W": W, "R": R}
+    xmax = np.max(np.linalg.norm(X, axis=0))
+    expect = np.linalg.norm(W, 2) * (xmax + np.linalg.norm(R, 2) * np.sqrt(2))
+    assert KR._resnet_scale(inst) == pytest.approx(expect, rel=1e-14)
+    assert np.linalg.norm(R, 2) < 0.99 * np.linalg.norm(R)
+    Ws = [rng.standard_normal((4, 3)), rng.standard_normal((2, 4))]
+    expect_ff = np.linalg.norm(Ws[0], 2) * np.linalg.norm(Ws[1], 2) * xmax
+    assert KR._ff_scale({"X": X, "Ws": Ws}) == pytest.approx(expect_ff, rel=1e-14)
+
+
+def test_resnet_strategy_profile_sizes(monkeypatch):
+    """The ResNet strategy draws one tanh layer and ``m = 20`` under the ``ci`` profile, and
+    depths ``(1, 2)``, ``m`` in ``(20, 40)`` otherwise; explicit keywords win. Kills mutants
+    of the profile test."""
+    seen = []
+    monkeypatch.setattr(resnet_strat, "resnet_local_minima", lambda **kw: seen.append(kw))
+    KR._resnet_strategy("ci")
+    KR._resnet_strategy("thorough")
+    KR._resnet_strategy("ci", depth=2)
+    assert (seen[0]["depth"], seen[0]["m"]) == (1, 20)
+    assert (seen[1]["depth"], seen[1]["m"]) == ((1, 2), (20, 40))
+    assert seen[2]["depth"] == 2
+    assert all(kw["certified"] is KR._resnet_certified for kw in seen)
+
+
+def test_thm4_measure_on_a_fresh_instance():
+    """``measure`` of Theorem 4 called directly on an instance whose certificate is not yet
+    cached (no hypothesis ran first) builds the certificate itself, from the feedforward
+    model, and agrees with the full check. Kills mutants of the certificate's model."""
+    inst = resnet_strat.build_partial_linear(4, 2, 3, 2, 2, 30, lifted=True)
+    claim = get("k19.thm4")
+    direct = claim.measure(dict(inst))
+    full = claim.check(dict(inst))
+    assert direct.status is full.status is Status.HOLDS
+    assert direct.lhs == full.lhs and direct.rhs == full.rhs
+    assert direct.diagnostics["certificate"]["status"] == "local-minimum"
