@@ -121,7 +121,7 @@ def test_certify_bound_is_100_ell_d_u_normR_prod_spectral_norms():
     ok, res, bound = HL._certify(A, R)
     expect = 100 * ell * d * U * np.linalg.norm(R) * math.prod(
         np.linalg.norm(np.eye(d) + Ai, 2) for Ai in A)
-    assert bound == pytest.approx(expect, rel=1e-12)
+    assert bound == pytest.approx(expect, rel=1e-12, abs=0)
     assert res == pytest.approx(np.linalg.norm((np.eye(d) + A[1]) @ (np.eye(d) + A[0]) - R),
                                 abs=1e-15)
     assert ok is (res <= bound)
@@ -145,7 +145,7 @@ def test_thm22_qualitative_rounding_bound_formula():
     prod_F = math.prod(np.linalg.norm(np.eye(d) + Ai) for Ai in A)
     expect = gamma((ell + 3) * d + 2) * 4 * (prod_F + np.linalg.norm(R)) ** 2 \
         * np.linalg.norm(Sigma)
-    assert verdict.diagnostics["rounding_bound"] == pytest.approx(expect, rel=1e-12)
+    assert verdict.diagnostics["rounding_bound"] == pytest.approx(expect, rel=1e-12, abs=0)
     # a generic point is not critical: the conclusion is vacuous (holds)
     assert verdict.status is Status.HOLDS
 
@@ -266,8 +266,8 @@ def test_thm1_fresh_squared_instance_sides_and_size():
     inf = float(np.sum(lam * (Phi @ alpha - y) ** 2))
     claim = get("k19.thm1")
     verdict = claim.measure(inst)
-    assert verdict.lhs == pytest.approx(L, rel=1e-10)
-    assert verdict.rhs == pytest.approx(inf, rel=1e-10)
+    assert verdict.lhs == pytest.approx(L, rel=1e-10, abs=0)
+    assert verdict.rhs == pytest.approx(inf, rel=1e-10, abs=0)
     assert verdict.status is Status.VIOLATED
     assert claim.size(inst) == {"m": 9, "d_theta": 2, "d_y": 1}
 
@@ -289,8 +289,8 @@ def test_ex1_tolerance_is_rounding_plus_first_order_slack():
     expect = gamma(n) * (L + L_alpha) + np.linalg.norm(grad) * np.linalg.norm(alpha - theta)
     slack_sum = np.linalg.norm(grad) * np.linalg.norm(alpha + theta)
     assert abs(slack_sum - (expect - gamma(n) * (L + L_alpha))) > 0.1 * expect
-    assert verdict.tolerance == pytest.approx(expect, rel=1e-6)
-    assert verdict.lhs == pytest.approx(L, rel=1e-12)
+    assert verdict.tolerance == pytest.approx(expect, rel=1e-6, abs=0)
+    assert verdict.lhs == pytest.approx(L, rel=1e-12, abs=0)
     # convexity: the first-order slack covers L(theta) - L(alpha), so never a violation (far
     # from critical the slack dwarfs the scale: inconclusive)
     assert verdict.status is not Status.VIOLATED
@@ -320,7 +320,7 @@ def test_lemma1_control_direction_is_a_unit_move_of_row_zero_of_W2():
     d_x, d1, _, _ = inst["widths"]
     assert S2.shape == (2, inst["theta"].size) and not np.any(S2[0])
     v = S2[1]
-    assert np.linalg.norm(v) == pytest.approx(1.0, rel=1e-15)
+    assert np.linalg.norm(v) == pytest.approx(1.0, rel=1e-15, abs=0)
     block = slice(d1 * d_x, d1 * d_x + d1)
     np.testing.assert_allclose(v[block], np.full(d1, 1 / np.sqrt(d1)), rtol=1e-15)
     assert not np.any(np.delete(v, np.arange(d1 * d_x, d1 * d_x + d1)))
@@ -339,11 +339,11 @@ def test_resnet_scale_uses_spectral_norms():
     inst = {"X": X, "W": W, "R": R}
     xmax = np.max(np.linalg.norm(X, axis=0))
     expect = np.linalg.norm(W, 2) * (xmax + np.linalg.norm(R, 2) * np.sqrt(2))
-    assert KR._resnet_scale(inst) == pytest.approx(expect, rel=1e-14)
+    assert KR._resnet_scale(inst) == pytest.approx(expect, rel=1e-14, abs=0)
     assert np.linalg.norm(R, 2) < 0.99 * np.linalg.norm(R)
     Ws = [rng.standard_normal((4, 3)), rng.standard_normal((2, 4))]
     expect_ff = np.linalg.norm(Ws[0], 2) * np.linalg.norm(Ws[1], 2) * xmax
-    assert KR._ff_scale({"X": X, "Ws": Ws}) == pytest.approx(expect_ff, rel=1e-14)
+    assert KR._ff_scale({"X": X, "Ws": Ws}) == pytest.approx(expect_ff, rel=1e-14, abs=0)
 
 
 def test_resnet_strategy_profile_sizes(monkeypatch):
