@@ -364,11 +364,151 @@ def test_resnet_strategy_profile_sizes(monkeypatch):
 def test_thm4_measure_on_a_fresh_instance():
     """``measure`` of Theorem 4 called directly on an instance whose certificate is not yet
     cached (no hypothesis ran first) builds the certificate itself, from the feedforward
-    model, and agrees with the full check. Kills mutants of the certificate's model."""
-    inst = resnet_strat.build_partial_linear(4, 2, 3, 2, 2, 30, lifted=True)
-    claim = get("k19.thm4")
-    direct = claim.measure(dict(inst))
-    full = claim.check(dict(inst))
-    assert direct.status is full.status is Status.HOLDS
-    assert direct.lhs == full.lhs and direct.rhs == full.rhs
-    assert direct.diagnostics["certificate"]["status"] == "local-minimum"
+    model: its loss is ``sum_i lambda_i ||W2 sigma(W1 x_i) - y_i||^2`` with the per-unit
+    activations, recomputed here by hand. Kills mutants of the certificate's model (the cache
+    hides them from every test that runs the hypotheses first)."""
+    inst = get("k19.thm4").parse(_ff_params())
+    verdict = get("k19.thm4").measure(inst)
+    W1, W2 = inst["Ws"]
+    pre = W1 @ inst["X"]
+    hidden = np.vstack([pre[0], np.tanh(pre[1]), np.maximum(pre[2], 0.0)])
+    L = float(np.sum(inst["lam"] * np.sum((W2 @ hidden - inst["Y"]) ** 2, axis=0)))
+    cert = verdict.diagnostics["certificate"]
+    assert cert["loss"] == pytest.approx(L, rel=1e-12, abs=0)
+    assert cert["status"] == "not-local-minimum"  # an arbitrary point, not trained
+
+
+# ============================================================ parser boundaries, systematically
+
+def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
+    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
+    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
+    for value in inside:
+        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
+    for value in outside:
+        msg = _rejects(claim_id, {**base, key: value})
+        assert msg.startswith(key), (key, value, msg)
+
+
+def _relu_data(n: int = 6, r: int = 3) -> dict:
+    X = relu_strat.separated_unit_vectors(n, 4, 0.3, 1)
+    return {"X": X.tolist(), "labels": (np.arange(len(X)) % r).tolist(), "r": r, "rho": 0.3}
+
+
+@pytest.mark.parametrize("claim_id", ["hm17.asm3.1", "hm17.thm3.2"])
+def test_relu_data_parser_ranges_and_defaults(claim_id):
+    """Assumption 3.1 / Theorem 3.2 data: ``r`` in ``[max label + 1, 100000]``, ``rho`` in
+    ``[0, 2]`` (the diameter of the unit sphere), ``k`` in ``[1, 100000]``, ``seed`` in
+    ``[0, 2^63 - 1]``, ``max_draws`` in ``[1, 1000]``; defaults ``k = max(2, ceil(8 ln n),
+    ceil(4 ln n / rho^2))`` (the practical width), ``seed = 0``, ``max_draws = 20``. Kills
+    boundary and default mutants of ``parse_data``."""
+    base = _relu_data()
+    n = len(base["labels"])
+    inst = _accepts(claim_id, base)
+    ln = math.log(n)
+    assert inst["k"] == max(2, math.ceil(8 * ln), math.ceil(4 * ln / 0.3**2))
+    assert inst["seed"] == 0 and inst["max_draws"] == 20
+    np.testing.assert_array_equal(inst["labels"], np.arange(n) % 3)
+    assert inst["labels"].dtype.kind == "i"
+    _range_is_exact(claim_id, base, "r", (3, 100_000), ())
+    assert _rejects(claim_id, {**base, "r": 2}).startswith("labels")  # label 2 not in [0, 2)
+    _range_is_exact(claim_id, {**base, "labels": [0] * n}, "r", (1,), (0, 100_001))
+    _range_is_exact(claim_id, base, "rho", (0.0, 2.0), (-1e-12, 2.0 + 1e-9))
+    _range_is_exact(claim_id, base, "k", (1, 100_000), (0, 100_001))
+    _range_is_exact(claim_id, base, "seed", (0, 2**63 - 1), (-1, 2**63))
+    _range_is_exact(claim_id, base, "max_draws", (1, 1000), (0, 1001))
+    assert _rejects(claim_id, {**base, "labels": [0.5] + [0] * (n - 1)}).startswith("labels")
+    assert _rejects(claim_id, {**base, "labels": [-1] + [0] * (n - 1)}).startswith("labels")
+
+
+def test_lemma_b1_parser():
+    """Lemma B.1: ``rho_prime`` in the open interval ``(0, 1)`` (both ends rejected), ``method``
+    defaults to ``"fixed"`` and must be one of the three, ``S`` holds distinct integer indices
+    in ``[0, n)``, at most ``k`` of them. Kills boundary and default mutants of ``parse_b1``."""
+    rng = np.random.default_rng(4)
+    n, k = 4, 3
+    base = {"alpha": rng.standard_normal((n, k)).tolist(),
+            "beta": rng.standard_normal((n, k)).tolist(), "S": [0, 3], "rho_prime": 0.5}
+    inst = _accepts("hm17.lemB.1", base)
+    assert inst["method"] == "fixed" and inst["S"].tolist() == [0, 3]
+    for method in ("margin", "fixed", "uniform"):
+        assert _accepts("hm17.lemB.1", {**base, "method": method})["method"] == method
+    assert _rejects("hm17.lemB.1", {**base, "method": "FIXED"}).startswith("method")
+    for rho_prime in (1e-12, 1 - 1e-12):
+        assert _accepts("hm17.lemB.1", {**base, "rho_prime": rho_prime})["rho_prime"] \
+            == rho_prime
+    for rho_prime in (0.0, 1.0, -0.1, 1.1):
+        assert _rejects("hm17.lemB.1", {**base, "rho_prime": rho_prime}).startswith("rho_prime")
+    assert _accepts("hm17.lemB.1", {**base, "S": [0, 1, 3]})["S"].size == k
+    for S in ([0, 1, 2, 3], [0, 0], [4], [-1], [0.5]):
+        assert _rejects("hm17.lemB.1", {**base, "S": S}).startswith("S")
+
+
+@pytest.mark.parametrize("claim_id", ["hm17.eq2.3", "hm17.thm2.2"])
+def test_tau_is_nonnegative(claim_id):
+    """``tau >= 0`` (any radius of the ball, ``tau >= 1`` left to the hypothesis), ``-tiny``
+    rejected; kills ``lo`` mutants of ``_parse_model(with_tau=True)``."""
+    _range_is_exact(claim_id, _model_params(), "tau", (0.0, 5.0), (-1e-300,))
+    _rejects(claim_id, _model_params())  # tau is required
+
+
+def test_lemma24_default_reading_and_claim_a1_bounds():
+    """Lemma 2.4 reads the gradient as ``"lemma"`` unless told otherwise; Claim A.1 takes
+    ``q`` in ``[1, 100000]`` and a 2 x 2 ``Q``. Kills default and boundary mutants."""
+    assert _accepts("hm17.lem2.4", _model_params())["reading"] == "lemma"
+    base = {"Q": np.eye(2).tolist(), "q": 3}
+    _range_is_exact("hm17.claimA.1", base, "q", (1, 100_000), (0, 100_001))
+    _rejects("hm17.claimA.1", {**base, "Q": np.eye(3).tolist()})
+
+
+def test_pgb_eps_and_widths_ranges():
+    """PGB claims: ``eps`` in ``[0, 1]``; ``widths`` entries are integers in ``[1, 512]``
+    (booleans and floats rejected). Kills boundary mutants of ``parse_pgb`` and ``_widths``."""
+    base = {**_pgb_params(), "eps": 0.01, "S": [[0.0, 0.0], [1.0, 0.0]]}
+    _range_is_exact("k19.thm2", base, "eps", (0.0, 1.0), (-1e-12, 1.0 + 1e-9))
+    assert _accepts("k19.thm2", base)["S"].shape == (2, 2)
+    _rejects("k19.thm2", {**base, "S": [[0.0, 0.0, 1.0]]})
+    for widths in ([0], [513], [True], [2.0], "2"):
+        assert _rejects("k19.thm1", _pgb_params(widths=widths)).startswith("widths")
+    assert _rejects("k19.thm1", _pgb_params(**{"lambda": [1.0] * 11 + [0.0]})) \
+        .startswith("lambda")
+
+
+def _resnet_params(**over) -> dict:
+    rng = np.random.default_rng(9)
+    d_x, d_y, d_z, m = 2, 1, 2, 3
+    return {"X": rng.standard_normal((d_x, m)).tolist(),
+            "Y": rng.standard_normal((d_y, m)).tolist(),
+            "lam": [1.0, 0.5, 2.0], "W": rng.standard_normal((d_y, d_x)).tolist(),
+            "R": rng.standard_normal((d_x, d_z)).tolist(),
+            "U": [rng.standard_normal((d_z, d_x)).tolist()], **over}
+
+
+def _ff_params(**over) -> dict:
+    rng = np.random.default_rng(10)
+    return {"X": rng.standard_normal((2, 3)).tolist(), "Y": rng.standard_normal((1, 3)).tolist(),
+            "lam": [1.0, 1.0, 1.0],
+            "Ws": [rng.standard_normal((3, 2)).tolist(), rng.standard_normal((1, 3)).tolist()],
+            "activations": [["identity", "tanh", "relu"]], "t": 1, **over}
+
+
+def test_section4_parsers_ranges_and_defaults():
+    """Section 4: ``eps`` in ``[1e-8, 1]`` defaulting to the strategies' ``EPS = 1e-2``; Theorem
+    4's ``t`` in ``[0, H]``; deep-linear instances carry no ``loss`` key for the squared loss
+    (the default) and need 0/1 labels for the cross-entropy; weights ``lam > 0``. Kills
+    boundary and default mutants of the three parsers."""
+    for claim_id, params in (("k19.thm3", _resnet_params()), ("k19.thm4", _ff_params())):
+        assert _accepts(claim_id, params)["eps"] == resnet_strat.EPS == 1e-2
+        _range_is_exact(claim_id, params, "eps", (1e-8, 1.0), (0.99e-8, 1.0 + 1e-9))
+        assert _rejects(claim_id, {**params, "lam": [1.0, 0.0, 1.0]}).startswith("lam")
+    _range_is_exact("k19.thm4", _ff_params(), "t", (0, 1), (-1, 2))
+    _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh"]]))
+    _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh", "softplus?"]]))
+    _rejects("k19.thm3", _resnet_params(U=[np.eye(2, 3).tolist()]))  # 3 units != d_z = 2
+    dl = {k: v for k, v in _ff_params().items() if k not in ("activations", "t")}
+    assert "loss" not in _accepts("k19.cor4", dl)
+    assert "loss" not in _accepts("k19.cor4", {**dl, "loss": "squared"})
+    labels = {**dl, "Y": [[0.0, 1.0, 1.0]]}
+    assert _accepts("k19.cor4", {**labels, "loss": "cross-entropy"})["loss"] == "cross-entropy"
+    _rejects("k19.cor4", {**dl, "loss": "cross-entropy"})
+    _rejects("k19.cor4", {**dl, "Ws": dl["Ws"][1:]})  # no hidden layer
