@@ -164,6 +164,85 @@ def test_thm22_qualitative_bad_critical_point_is_violated():
         assert v.status is Status.HOLDS
 
 
+def _product(A: list[np.ndarray]) -> np.ndarray:
+    P = np.eye(A[0].shape[0])
+    for Ai in A:
+        P = (np.eye(len(P)) + Ai) @ P
+    return P
+
+
+def test_claim23_sides_tolerance_and_scale():
+    """Claim 2.3 (eq. 2.4): the right side is ``tr(E Sigma E^T) + d`` with ``E = (I+A_ell)...
+    (I+A_1) - R``; the tolerance is ``4 gamma_{4(ell+2)d+4} ((prod ||I+A_i||_F + ||R||_F)^2
+    ||Sigma||_F + d)`` and the relative slack is taken against the formula. All recomputed;
+    kills arithmetic mutants of the tolerance and the scale."""
+    d, ell = 3, 2
+    rng = np.random.default_rng(21)
+    A = [0.2 * rng.standard_normal((d, d)) for _ in range(ell)]
+    R = np.eye(d) + 0.5 * rng.standard_normal((d, d))
+    B = rng.standard_normal((d, d))
+    Sigma = B @ B.T / d + 0.1 * np.eye(d)
+    verdict = get("hm17.claim2.3").measure({"A": A, "R": R, "Sigma": Sigma,
+                                             "x_mean": np.zeros(d), "seed": 0})
+    E = _product(A) - R
+    formula = float(np.trace(E @ Sigma @ E.T)) + d
+    prod_F = math.prod(np.linalg.norm(np.eye(d) + Ai) for Ai in A)
+    tol = 4 * gamma(4 * (ell + 2) * d + 4) * (
+        (prod_F + np.linalg.norm(R)) ** 2 * np.linalg.norm(Sigma) + d)
+    assert verdict.status is Status.HOLDS
+    assert verdict.rhs == pytest.approx(formula, rel=1e-12, abs=0)
+    assert verdict.lhs == pytest.approx(formula, rel=1e-12, abs=0)
+    assert verdict.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
+    assert verdict.relative_slack == pytest.approx(verdict.slack / verdict.rhs, rel=1e-12, abs=0)
+
+
+def test_rem11_tolerance_gap_and_depth():
+    """§1.1: at ``W = 0`` the gap is ``tr(R Sigma R^T) = ||R Sigma^{1/2}||_F^2`` and the
+    tolerance ``2 gamma_{2d+2} ||R||_F^2 ||Sigma||_F``; ``W = 0`` is a bad critical point for
+    ``ell >= 2`` (holds), not critical for ``ell = 1`` (violated), and not bad when ``R
+    Sigma^{1/2} = 0`` (violated: the gap vanishes). Kills mutants of the tolerance and the
+    decision."""
+    d = 2
+    R = np.array([[1.0, 0.3], [0.2, 2.0]])
+    Sigma = np.array([[1.0, 0.2], [0.2, 0.5]])
+    claim = get("hm17.rem1.1")
+    verdict = claim.measure({"R": R, "Sigma": Sigma, "ell": 2})
+    assert verdict.status is Status.HOLDS
+    assert verdict.tolerance == pytest.approx(
+        2 * gamma(2 * d + 2) * np.linalg.norm(R) ** 2 * np.linalg.norm(Sigma), rel=1e-12, abs=0)
+    assert verdict.diagnostics["gap"] == pytest.approx(np.trace(R @ Sigma @ R.T), rel=1e-12)
+    assert verdict.diagnostics["gradient_norm"] == 0.0
+    assert claim.measure({"R": R, "Sigma": Sigma, "ell": 1}).status is Status.VIOLATED
+    null = {"R": np.diag([1.0, 0.0]), "Sigma": np.diag([0.0, 1.0]), "ell": 3}
+    assert claim.measure(null).status is Status.VIOLATED
+
+
+def test_linear_helpers_match_their_formulas():
+    """Shared helpers of the linear-residual claims against their docstrings:
+    ``_frobenius_product = prod ||I + A_i||_F``, ``_product_error = gamma_{ell d + 1}
+    prod ||I + A_i||_F + u ||R||_F``, ``_sym_tol = 4 u max(1, max |X|)``; the ball and depth
+    hypotheses at their boundaries (``tau < 1`` strict, ``|||A||| <= tau``, ``ell >= 3
+    gamma``). Kills arithmetic and comparison mutants of the helpers."""
+    d, ell = 3, 2
+    rng = np.random.default_rng(8)
+    A = [0.3 * rng.standard_normal((d, d)) for _ in range(ell)]
+    R = 2.0 * np.eye(d)
+    prod_F = math.prod(np.linalg.norm(np.eye(d) + Ai) for Ai in A)
+    assert HL._frobenius_product(A) == pytest.approx(prod_F, rel=1e-14, abs=0)
+    assert HL._product_error(A, R) == pytest.approx(
+        gamma(ell * d + 1) * prod_F + U * np.linalg.norm(R), rel=1e-14, abs=0)
+    assert HL._sym_tol(np.full((2, 2), 0.5)) == 4 * U
+    assert HL._sym_tol(np.full((2, 2), -3.0)) == 12 * U
+    assert HL._tau_lt_one({"tau": 1.0 - 1e-12}) is True
+    assert HL._tau_lt_one({"tau": 1.0}) is not True
+    norm = max(np.linalg.norm(Ai, 2) for Ai in A)
+    assert HL._in_ball({"A": A, "R": R, "tau": norm}) is True
+    assert HL._in_ball({"A": A, "R": R, "tau": 0.999 * norm}) is not True
+    Rg = np.diag([math.e, 1.0])  # gamma = 1
+    assert HL._depth_enough({"R": Rg, "ell": 3}) is True
+    assert HL._depth_enough({"R": Rg, "ell": 2}) is not True
+
+
 # ============================================================ hm17 ReLU
 
 def test_lemma_b2_single_class_is_accepted():
@@ -385,6 +464,20 @@ def test_resnet_scale_uses_spectral_norms():
     Ws = [rng.standard_normal((4, 3)), rng.standard_normal((2, 4))]
     expect_ff = np.linalg.norm(Ws[0], 2) * np.linalg.norm(Ws[1], 2) * xmax
     assert KR._ff_scale({"X": X, "Ws": Ws}) == pytest.approx(expect_ff, rel=1e-14, abs=0)
+
+
+def test_section4_output_tolerance_and_relu_margin():
+    """``_output_tolerance(scale, n_layers, width) = 2 n_layers gamma_width scale`` and the ReLU
+    margin ``2 (H + 1) gamma_{max fan-in} prod ||W_l||_2 max_i ||x_i||`` (forward rounding).
+    Kills arithmetic mutants of both."""
+    assert KR._output_tolerance(3.0, 4, 5).value == pytest.approx(
+        2 * 4 * gamma(5) * 3.0, rel=1e-15, abs=0)
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((2, 4))
+    Ws = [rng.standard_normal((5, 2)), rng.standard_normal((3, 5)), rng.standard_normal((1, 3))]
+    scale = math.prod(np.linalg.norm(W, 2) for W in Ws) * np.max(np.linalg.norm(X, axis=0))
+    assert KR._relu_margin({"X": X, "Ws": Ws}) == pytest.approx(
+        2 * 3 * gamma(5) * scale, rel=1e-14, abs=0)
 
 
 def test_resnet_strategy_profile_sizes(monkeypatch):
