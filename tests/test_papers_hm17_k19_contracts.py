@@ -473,11 +473,11 @@ def test_section4_output_tolerance_and_relu_margin():
     assert KR._output_tolerance(3.0, 4, 5).value == pytest.approx(
         2 * 4 * gamma(5) * 3.0, rel=1e-15, abs=0)
     rng = np.random.default_rng(6)
-    X = rng.standard_normal((2, 4))
-    Ws = [rng.standard_normal((5, 2)), rng.standard_normal((3, 5)), rng.standard_normal((1, 3))]
+    X = rng.standard_normal((6, 4))  # the largest fan-in is d_x = 6 (widest row count 3)
+    Ws = [rng.standard_normal((3, 6)), rng.standard_normal((2, 3)), rng.standard_normal((1, 2))]
     scale = math.prod(np.linalg.norm(W, 2) for W in Ws) * np.max(np.linalg.norm(X, axis=0))
     assert KR._relu_margin({"X": X, "Ws": Ws}) == pytest.approx(
-        2 * 3 * gamma(5) * scale, rel=1e-14, abs=0)
+        2 * 3 * gamma(6) * scale, rel=1e-14, abs=0)
 
 
 def test_resnet_strategy_profile_sizes(monkeypatch):
