@@ -327,6 +327,49 @@ def test_thm32_success_reproduction_rows():
     assert rows[0][5] == 1.0  # c = 10 on spread data: the margins always hold
 
 
+def test_relu_block_tolerance_and_asm31_tolerance_formulas():
+    """``block_tolerance = 2 k max_r ||V_{:,r}|| (gamma_{k+1} + gamma_{k+3}) (max_r ||U_r||
+    input_norm + max |s|)`` (row norms of ``U``, column norms of ``V``: a non-square-free
+    instance with distinct row and column norms), and Assumption 3.1's tolerance ``4 gamma_d
+    max ||x||^2 + 2u`` with the right side ``1 - rho^2 / 2``. Kills axis, index and
+    arithmetic mutants of both."""
+    U_ = np.array([[2.0, 2.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    V_ = np.array([[1.0, 0.0, 0.0], [2.0, 0.5, 0.0], [0.0, 0.0, 0.25]])
+    s_ = np.array([-0.5, 0.1, 0.2])
+    k = 3
+    pmax = math.sqrt(8.0) * 1.5 + 0.5  # max row norm of U (columns: 2.24) x input norm + max|s|
+    vmax = math.sqrt(5.0)  # max column norm of V (rows give 2.06)
+    assert HR.block_tolerance(U_, V_, s_, 1.5) == pytest.approx(
+        2 * k * vmax * (gamma(k + 1) + gamma(k + 3)) * pmax, rel=1e-14, abs=0)
+    X = relu_strat.separated_unit_vectors(10, 5, 0.4, 2)
+    verdict = get("hm17.asm3.1").measure({"X": X, "rho": 0.4})
+    assert verdict.rhs == 1.0 - 0.4**2 / 2
+    G = X @ X.T
+    assert verdict.lhs == pytest.approx(np.max(G[~np.eye(len(X), dtype=bool)]), rel=1e-14)
+    assert verdict.tolerance == pytest.approx(
+        4 * gamma(5) * np.max(np.sum(X * X, axis=1)) + 2 * U, rel=1e-14, abs=0)
+    assert verdict.status is Status.HOLDS
+
+
+def test_relu_hypotheses_boundaries():
+    """Hypotheses of Section 3: ``k >= 4 ln n / rho^2`` (width), ``r, d <=
+    n``, unit norm within ``10 d u``, separation ``>= rho`` up to the Gram slack. Kills
+    comparison mutants of the hypotheses."""
+    n, rho = 20, 0.5
+    need = 4 * math.log(n) / rho**2
+    X = np.zeros((n, 3))
+    assert HR._width({"X": X, "rho": rho, "k": math.ceil(need)}) is True
+    assert HR._width({"X": X, "rho": rho, "k": math.ceil(need) - 1}) is not True
+    assert HR._rd_le_n({"X": X, "r": n}) is True
+    assert HR._rd_le_n({"X": X, "r": n + 1}) is not True
+    assert HR._rd_le_n({"X": np.zeros((3, 4)), "r": 1}) is not True
+    E = np.eye(3)
+    assert HR._unit_norm({"X": E}) is True
+    assert HR._unit_norm({"X": E * (1 + 1e-10)}) is not True
+    assert HR._separated({"X": E, "rho": math.sqrt(2)}) is True
+    assert HR._separated({"X": E, "rho": 1.5}) is not True
+
+
 # ============================================================ k19 gradient basis
 
 def _pgb_params(**over) -> dict:
