@@ -415,6 +415,52 @@ def test_example2_parser_bounds_and_default_loss():
     _rejects("k19.ex2", _example2_params(**{"lambda": [1.0, 0.0, 1.0]}))
 
 
+def test_example2_delta_hypotheses_and_tolerance():
+    """Example 2: ``delta = 1 - max_{i != j} <x_i, x_j>`` (1 for a single sample); the
+    hypotheses need ``0 < eps' <= delta`` (equality accepted) and ``n >= m``; at the footnote's
+    weights ``phi(x_i) = eps' e_i``, so the weighted features have singular values ``eps'
+    sqrt(lambda_i)``, ``kappa = sqrt(max lambda / min lambda)``, the loss is 0 and the tolerance
+    is ``(gamma_{m+n} (kappa + 1) ||y_hat||)^2 + gamma_{m+n} ||y_hat||^2`` against the scale
+    ``||y_hat||^2``. Kills mutants of ``_delta``, the hypotheses and the tolerance."""
+    c = math.cos(0.5)
+    X_raw = np.array([[1.0, 0.0], [c, math.sin(0.5)], [0.0, 1.0]])
+    delta = 1.0 - c
+    base = {"X_raw": X_raw, "n": 3, "depth": 2, "eps_prime": delta,
+            "Y": np.array([[1.0], [-2.0], [0.5]]), "lambda": np.array([1.0, 4.0, 0.25]),
+            "loss": "squared"}
+    assert KP._delta(base) == pytest.approx(delta, rel=1e-12, abs=0)
+    assert KP._delta({**base, "X_raw": X_raw[:1]}) == 1.0
+    assert KP._separated(base) is True
+    assert KP._separated({**base, "eps_prime": delta * (1 + 1e-9)}) is not True
+    assert KP._separated({**base, "eps_prime": 0.0}) is not True
+    assert KP._wide(base) is True and KP._wide({**base, "n": 2}) is not True
+    verdict = get("k19.ex2").measure(base)
+    y_hat = float(np.linalg.norm(base["Y"][:, 0] * np.sqrt(base["lambda"])))
+    kappa = math.sqrt(4.0 / 0.25)
+    g = gamma(3 + 3)
+    assert verdict.diagnostics["rank_features"] == 3
+    assert verdict.status is Status.HOLDS and verdict.lhs <= verdict.tolerance
+    assert verdict.tolerance == pytest.approx((g * (kappa + 1) * y_hat) ** 2 + g * y_hat**2,
+                                              rel=1e-9, abs=0)
+    assert verdict.relative_slack == pytest.approx(verdict.slack / y_hat**2, rel=1e-12, abs=0)
+
+
+def test_asm2_tolerance_and_scale_for_a_basis_model():
+    """Assumption 2 for a basis model ``f = Phi theta`` (``J = Phi``, so ``f`` is in the range
+    exactly): residual ~ 0, tolerance ``gamma_{m+d} (kappa(Phi) + 1) ||f||``, relative slack
+    against ``||f||``. Kills arithmetic mutants of the tolerance and the scale."""
+    inst = pgb_strat.build_basis(17, 8, 2, "squared")
+    verdict = get("k19.asm2").measure(inst)
+    f = inst["X"] @ inst["theta"]
+    sv = np.linalg.svd(inst["X"], compute_uv=False)
+    expect = gamma(8 + 2) * (sv[0] / sv[-1] + 1) * np.linalg.norm(f)
+    assert verdict.status is Status.HOLDS
+    assert verdict.tolerance == pytest.approx(expect, rel=1e-9, abs=0)
+    assert verdict.relative_slack == pytest.approx(verdict.slack / np.linalg.norm(f),
+                                                   rel=1e-12, abs=0)
+    assert verdict.lhs <= 1e-13 * np.linalg.norm(f)
+
+
 def test_thm1_fresh_squared_instance_sides_and_size():
     """Theorem 1 (squared loss) on an instance no cache has seen: ``lhs = L(theta) = sum_i
     lambda_i (phi_i theta - y_i)^2`` and ``rhs`` the weighted least-squares infimum, both
