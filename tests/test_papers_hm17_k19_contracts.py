@@ -569,6 +569,25 @@ def test_section4_output_tolerance_and_relu_margin():
         2 * 3 * gamma(6) * scale, rel=1e-14, abs=0)
 
 
+def test_section4_comparison_tolerance_formula():
+    """``_comparison_tolerance = 4 gamma_{rows * #features} kappa(F) ||y||_Lambda^2 +
+    (sqrt|S| ||grad L|| ||C|| / (2 sigma_min(F)))^2`` (rounding of the two least squares plus
+    Lemma 3's approximate-critical-point term), with every input distinct so that swapped or
+    mis-scaled terms show. Kills arithmetic mutants of the formula."""
+    from types import SimpleNamespace
+
+    cmp = SimpleNamespace(rows=6, features={"x": {}, "x,z": {}}, target_norm=3.0)
+    feat = {"sigma_max": 5.0, "sigma_min": 0.5, "coef_norm": 7.0}
+    tol = KR._comparison_tolerance(cmp, feat, 4, 1e-3)
+    expect = 4 * gamma(12) * 10.0 * 9.0 + (2.0 * 1e-3 * 7.0 / 1.0) ** 2
+    assert tol.value == pytest.approx(expect, rel=1e-14, abs=0)
+    assert KR._comparison_tolerance(cmp, feat, 4, 0.0).value == pytest.approx(
+        4 * gamma(12) * 10.0 * 9.0, rel=1e-14, abs=0)
+    one = SimpleNamespace(rows=6, features={"x": {}}, target_norm=3.0)
+    assert KR._comparison_tolerance(one, feat, 4, 0.0).value == pytest.approx(
+        4 * gamma(6) * 10.0 * 9.0, rel=1e-14, abs=0)
+
+
 def test_resnet_strategy_profile_sizes(monkeypatch):
     """The ResNet strategy draws one tanh layer and ``m = 20`` under the ``ci`` profile, and
     depths ``(1, 2)``, ``m`` in ``(20, 40)`` otherwise; explicit keywords win. Kills mutants
