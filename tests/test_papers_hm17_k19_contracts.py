@@ -150,7 +150,7 @@ def test_thm22_qualitative_rounding_bound_formula():
     assert verdict.status is Status.HOLDS
 
 
-def test_thm22_qualitative_bad_critical_point_is_violated():
+def test_thm22_qualitative_exact_critical_point_holds():
     """At ``A_i = 0`` with ``R = I`` and ``Sigma = diag(1/2, 0)`` the point is exactly critical
     with zero excess: holds; with ``R = diag(1, 2)`` (``E Sigma = 0`` still, since the error sits
     in the null direction of ``Sigma``) the excess is 0 too. The qualitative branch must hold
