@@ -1,0 +1,186 @@
+"""The documented contracts of the public strategies in :mod:`checks.strategies` (students
+reuse them): argument errors name the bad argument and sit exactly at the documented bounds,
+defaults are the documented ones, and the building blocks return what their docstrings say."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import InvalidArgument
+
+from checks.strategies import hm17_linear, k19_pgb, k19_resnet, k22_ee, linalg
+from theory.constructions import k19_section4 as k19s4
+
+
+def draws(strategy, n=2):
+    """The first ``n`` examples Hypothesis generates (derandomised, no shrinking)."""
+    out = []
+
+    @settings(max_examples=n, database=None, deadline=None, derandomize=True,
+              phases=[Phase.generate], suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def collect(x):
+        out.append(x)
+
+    collect()
+    return out
+
+
+# ------------------------------------------------------------------- integer arguments
+
+# (strategy function, argument, its documented lower bound)
+INT_ARGUMENTS = [
+    *[(f, a, 1) for f in (hm17_linear.residual_instances, hm17_linear.ball_instances,
+                          hm17_linear.near_identity_instances,
+                          hm17_linear.gradient_descent_instances,
+                          hm17_linear.standard_instances) for a in ("d", "ell")],
+    *[(f, a, lo) for f in (hm17_linear.target_instances, hm17_linear.spd_target_instances)
+      for a, lo in (("d", 1), ("ell_extra", 0))],
+    (hm17_linear.orthogonal_2x2, "q", 1),
+    (hm17_linear.normal_matrices, "d", 1),
+    (hm17_linear.matrix_pairs, "d", 1),
+    (hm17_linear.matrix_pairs, "extra_rows", 0),
+    *[(k22_ee.gate_instances, a, 1) for a in ("n", "m_Hm1", "m_H", "m_y")],
+    *[(k22_ee.safe_exploration_instances, a, 1) for a in ("n", "m_x", "hidden")],
+    *[(k22_ee.exploitation_instances, a, 1) for a in ("n", "hidden", "m_y", "tau", "K")],
+    *[(k19_resnet.deep_linear_local_minima, a, 1) for a in ("d_x", "d_y", "H", "m")],
+]
+
+
+@pytest.mark.parametrize(("strategy", "name", "lo"), INT_ARGUMENTS,
+                         ids=lambda v: getattr(v, "__name__", str(v)))
+def test_integer_arguments_are_checked_at_their_documented_bound(strategy, name, lo):
+    """An integer argument equal to its lower bound is accepted; one below it, or a bool, is
+    ``InvalidArgument`` raised when the strategy is built, with a message that starts with the
+    argument's own name. Kills mutants of the bounds and of the names in the messages."""
+    strategy(**{name: lo})  # accepted
+    for bad in (lo - 1, True):
+        with pytest.raises(InvalidArgument) as info:
+            strategy(**{name: bad})
+        assert re.match(rf"{re.escape(name)}\b", str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("name", ["rows", "cols"])
+def test_matrix_dimensions_are_positive(name):
+    """``matrices_with_spectrum``'s ``rows`` and ``cols`` accept 1 and reject 0 with a message
+    naming the argument."""
+    linalg.matrices_with_spectrum(**{name: 1})
+    with pytest.raises(InvalidArgument, match=rf"^{name}=0 must be a positive int"):
+        linalg.matrices_with_spectrum(**{name: 0})
+
+
+def test_spectral_matrix_rank_outside_its_range_names_the_range():
+    """``rank`` must lie in ``[0, min(p, q)]``: both ends are accepted, the values outside
+    raise ``InvalidArgument`` naming ``rank`` and ``min(p, q)``."""
+    for rank in (0, 2):
+        inst = linalg.spectral_matrix(0, 2, 3, rank, 10.0)
+        assert np.linalg.matrix_rank(inst["A"]) == rank
+    for rank in (-1, 3):
+        with pytest.raises(InvalidArgument) as info:
+            linalg.spectral_matrix(0, 2, 3, rank, 10.0)
+        assert str(info.value) == f"rank={rank} must lie in [0, min(p, q) = 2]"
+
+
+# ------------------------------------------------------------------------- hm17_linear
+
+
+@pytest.mark.parametrize("d", range(1, 7))
+def test_minus_one_orthogonal_has_eigenvalue_minus_one_of_even_multiplicity(d):
+    """``_minus_one_orthogonal(rng, d)`` is orthogonal with eigenvalue ``-1`` of multiplicity
+    ``2 floor(d / 2)`` and ``+1`` otherwise (its docstring: the stress family of targets)."""
+    Q = hm17_linear._minus_one_orthogonal(np.random.default_rng(d), d)
+    np.testing.assert_allclose(Q @ Q.T, np.eye(d), atol=1e-12)
+    eig = np.linalg.eigvalsh((Q + Q.T) / 2)  # Q is symmetric: an involution
+    np.testing.assert_allclose(Q, Q.T, atol=1e-12)
+    assert np.sum(np.isclose(eig, -1.0)) == 2 * (d // 2)
+    assert np.sum(np.isclose(eig, 1.0)) == d - 2 * (d // 2)
+
+
+# ----------------------------------------------------------------------------- k19_pgb
+
+
+def test_random_points_accepts_its_four_families_and_nothing_else():
+    """``random_points`` draws untrained points of tanh2, skip2, tanh2-nobias and lintop (the
+    family is recorded in the instance); any other family is ``InvalidArgument``."""
+    widths = {"tanh2": (2, 2, 1), "skip2": (2, 2, 2, 1), "tanh2-nobias": (2, 2, 1),
+              "lintop": (2, 3, 2, 2)}
+    for family, w in widths.items():
+        (inst,) = draws(k19_pgb.random_points(family, w, extra=2), 1)
+        assert inst["family"] == family
+    with pytest.raises(InvalidArgument, match="family='relu2'"):
+        k19_pgb.random_points("relu2", (2, 2, 1))
+
+
+def test_classifier_points_take_one_loss_name_or_several():
+    """``loss`` is one name or a tuple of names among the classification losses; unknown names
+    (or an empty tuple) are ``InvalidArgument``."""
+    for loss in (*k19_pgb._CLASS_LOSSES, k19_pgb._CLASS_LOSSES):
+        k19_pgb.tanh2_classifier_points(loss=loss)
+    for bad in ("squared", (), ("logistic", "squared")):
+        with pytest.raises(InvalidArgument, match="loss="):
+            k19_pgb.tanh2_classifier_points(loss=bad)
+
+
+# -------------------------------------------------------------------------- k19_resnet
+
+
+def test_deep_linear_widths_default_to_at_most_five():
+    """Hidden widths lie in ``[min_width, max_width]`` with ``max_width = 5`` by default: at
+    ``min_width = 5`` every hidden width is 5, and ``min_width = 6`` exceeds the default."""
+    for inst in draws(k19_resnet.deep_linear_local_minima(d_x=2, d_y=1, H=2, m=6,
+                                                          min_width=5), 1):
+        assert [W.shape[0] for W in inst["Ws"][:-1]] == [5, 5]
+    with pytest.raises(InvalidArgument, match="exceeds max_width = 5"):
+        draws(k19_resnet.deep_linear_local_minima(d_x=2, d_y=1, H=1, m=6, min_width=6), 1)
+
+
+def _certified(outputs, theta, inst):
+    return k19s4.certify_squared(outputs, theta, inst["X"], inst["Y"], inst["lam"]).status
+
+
+def test_build_resnet_returns_a_certified_local_minimum_of_the_documented_shape():
+    """``build_resnet`` (through ``train_resnet`` and ``_first_certified``) returns ``X`` of
+    shape ``d_x x m``, ``Y`` of ``d_y x m``, weights of the ResNet (4.1) shapes, and a point
+    that the second-order certificate calls a local minimum; ``lifted=True`` gives
+    ``rank W = 1 < d_y``."""
+    d_x, d_y, d_z, m = 3, 2, 3, 7
+    for lifted in (False, True):
+        inst = k19_resnet.build_resnet(1234567, d_x, d_y, d_z, 1, m, lifted)
+        assert inst["X"].shape == (d_x, m) and inst["Y"].shape == (d_y, m)
+        assert inst["W"].shape == (d_y, d_z) and inst["lam"].shape == (m,)
+        outputs, theta = k19_resnet._resnet_model(inst)
+        assert _certified(outputs, theta, inst) == "local-minimum"
+        if lifted:
+            assert np.linalg.matrix_rank(inst["W"]) == 1
+
+
+def test_build_deep_linear_returns_a_certified_local_minimum():
+    """``build_deep_linear(seed, widths, m)`` returns weights ``W_k`` of shapes
+    ``widths[k+1] x widths[k]`` at a certified local minimum of the weighted squared loss."""
+    widths, m = (2, 3, 2), 8
+    inst = k19_resnet.build_deep_linear(7654321, widths, m)
+    assert [W.shape for W in inst["Ws"]] == [(3, 2), (2, 3)]
+    assert inst["X"].shape == (2, m) and inst["Y"].shape == (2, m)
+    outputs, theta = k19_resnet._ff_model(inst)
+    assert _certified(outputs, theta, inst) == "local-minimum"
+
+
+# ------------------------------------------------------------------------------ k22_ee
+
+
+@pytest.mark.parametrize("activation", k22_ee.ANALYTIC)
+def test_body_features_use_the_instances_activation(activation):
+    """``body_features`` is ``[act(W x + b), 1]`` with the instance's activation: recomputed
+    here from the one-layer body's weights (``theta_body = [W, b]`` row-major)."""
+    (inst,) = draws(k22_ee.safe_exploration_instances(n=6, m_x=2, hidden=4,
+                                                      activation=activation), 1)
+    Z = k22_ee.body_features(inst)
+    X, theta = inst["X"], inst["theta_body"]
+    W, b = theta[:8].reshape(4, 2), theta[8:12]
+    pre = X @ W.T + b
+    act = {"tanh": np.tanh, "sigmoid": lambda t: 1 / (1 + np.exp(-t)),
+           "softplus": lambda t: np.logaddexp(0.0, t)}[activation]
+    np.testing.assert_allclose(Z, np.hstack([act(pre), np.ones((6, 1))]), rtol=1e-12)
