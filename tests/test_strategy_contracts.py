@@ -184,3 +184,103 @@ def test_body_features_use_the_instances_activation(activation):
     act = {"tanh": np.tanh, "sigmoid": lambda t: 1 / (1 + np.exp(-t)),
            "softplus": lambda t: np.logaddexp(0.0, t)}[activation]
     np.testing.assert_allclose(Z, np.hstack([act(pre), np.ones((6, 1))]), rtol=1e-12)
+
+
+def test_classification_basis_targets_and_critical_points():
+    """``build_basis`` draws targets of the loss's kind (real, ``{-1, 1}`` signs or ``{0, 1}``
+    labels) and returns ``theta`` at a critical point of the weighted loss:
+    ``Phi^T (lambda o loss'(Phi theta, y)) = 0`` to working precision. Kills mutants of the
+    target encoding and of the L-BFGS + Newton polish."""
+    from theory.losses import get_loss
+
+    kinds = {"real": None, "sign": {-1.0, 1.0}, "binary01": {0.0, 1.0}}
+    for name in ("squared", "logistic", "smoothed-hinge", "cross-entropy"):
+        loss = get_loss(name)
+        inst = k19_pgb.build_basis(11, 12, 2, name)
+        Phi, y, lam, theta = inst["X"], inst["Y"][:, 0], inst["lambda"], inst["theta"]
+        assert inst["loss"] == name and Phi.shape == (12, 2) and theta.shape == (2,)
+        if kinds[loss.targets] is not None:
+            assert set(np.unique(y)) <= kinds[loss.targets]
+            assert len(np.unique(y)) == 2
+        grad = Phi.T @ (lam * loss.grad(Phi @ theta, y))
+        scale = np.linalg.norm(Phi, 2) * np.linalg.norm(lam * loss.grad(np.zeros(12), y))
+        assert np.linalg.norm(grad) <= 1e-9 * scale, name
+
+
+@pytest.mark.parametrize("which", ["upper", "lower"])
+def test_tight_gap_residual_lies_along_the_documented_singular_vector(which):
+    """``basis_tight_gap``'s points: the whitened residual ``Lambda^(1/2) (Phi theta - y)``
+    has its range part along the left singular vector of the smallest (``"upper"``) or the
+    largest (``"lower"``) singular value of ``Lambda^(1/2) Phi``, plus a part orthogonal to
+    the range; recomputed here by an SVD. Kills mutants of the ``which`` switch."""
+    for seed in range(3):
+        inst = k19_pgb._build_tight(seed, 6, 2, which)
+        w = np.sqrt(inst["lambda"])
+        Phi_w = w[:, None] * inst["X"]
+        r = w * (inst["X"] @ inst["theta"] - inst["Y"][:, 0])
+        U, s, _ = np.linalg.svd(Phi_w, full_matrices=False)
+        in_range = U.T @ r
+        k = 1 if which == "upper" else 0  # s is descending
+        assert abs(in_range[k]) > 0.1 and abs(in_range[1 - k]) < 1e-10 * np.linalg.norm(r)
+        assert np.linalg.norm(r - U @ in_range) > 1e-3  # and a part off the range
+
+
+def test_lintop_lifted_minimum_is_the_documented_lift():
+    """``build_lintop_lifted``: ``W3 = c w3^T`` with unit ``c``, ``w3``; targets ``Y = t c^T``
+    (rank one, columns along ``c``); ``S`` starts with ``0`` and moves only the ``W2`` block;
+    the point passes :func:`local_min_certified`. Kills mutants of ``_lintop_attempt``."""
+    d_x, d1, d2, d_y, extra = 2, 3, 2, 2, 25
+    inst = k19_pgb.build_lintop_lifted(5, d_x, d1, d2, d_y, extra)
+    theta, Y = inst["theta"], inst["Y"]
+    assert inst["widths"] == [d_x, d1, d2, d_y]
+    m = d1 * d_x + d1 + extra
+    assert inst["X"].shape == (m, d_x) and Y.shape == (m, d_y)
+    W3 = theta[d1 * d_x + d2 * d1:].reshape(d_y, d2)
+    U, s, Vt = np.linalg.svd(W3)
+    assert np.isclose(s[0], 1.0) and s[1] < 1e-12  # c w3^T with unit c, w3
+    c = U[:, 0]
+    np.testing.assert_allclose(Y - np.outer(Y @ c, c), 0.0, atol=1e-12)
+    S = inst["S"]
+    np.testing.assert_array_equal(S[0], 0.0)
+    assert np.all(S[:, : d1 * d_x] == 0) and np.all(S[:, d1 * d_x + d2 * d1:] == 0)
+    assert k19_pgb.local_min_certified(k19_pgb.make_model("lintop", inst["widths"]), inst)
+
+
+def test_relu2_points_depend_on_the_drawn_seed():
+    """With every dimension fixed, different draws of ``relu2_points`` differ (the instance is
+    built from the drawn seed, not from a dimension)."""
+    insts = draws(k19_pgb.relu2_points(d_x=2, hidden=2, d_y=1, extra=8), 3)
+    assert len({inst["X"].tobytes() for inst in insts}) > 1
+
+
+# ----------------------------------------------------------------------- k22_alignment
+
+
+@pytest.mark.parametrize("loss", ["squared", "cross-entropy", "logistic"])
+@pytest.mark.parametrize("target", ["random", "constant"])
+def test_mlp_targets_have_the_documented_shape_and_kind(loss, target):
+    """``Y`` is ``n x m_y``; cross-entropy targets are ``{0, 1}`` labels; a ``"constant"``
+    target repeats one row (it is aligned through the last bias)."""
+    from checks.strategies import k22_alignment
+
+    inst = k22_alignment.build_mlp_instance(3, 5, 2, [3], 3, "tanh", loss, target, 1.0)
+    Y = inst["Y"]
+    assert Y.shape == (5, 3)
+    if loss == "cross-entropy":
+        assert set(np.unique(Y)) <= {0.0, 1.0}
+    if target == "constant":
+        np.testing.assert_array_equal(Y, np.tile(Y[:1], (5, 1)))
+    else:
+        assert len({row.tobytes() for row in Y}) > 1
+
+
+@pytest.mark.parametrize("name", ["n", "m_x", "m_y"])
+def test_mlp_integer_arguments_are_checked_when_drawn(name):
+    """``mlp_instances`` validates ``n``, ``m_x``, ``m_y`` (>= 1) when drawing: 1 draws, 0 is
+    ``InvalidArgument`` naming the argument."""
+    from checks.strategies import k22_alignment
+
+    (inst,) = draws(k22_alignment.mlp_instances(**{name: 1}), 1)
+    assert inst["X"].shape[0] >= 1
+    with pytest.raises(InvalidArgument, match=rf"^{name} must be an integer >= 1"):
+        draws(k22_alignment.mlp_instances(**{name: 0}), 1)
