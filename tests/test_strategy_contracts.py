@@ -284,3 +284,101 @@ def test_mlp_integer_arguments_are_checked_when_drawn(name):
     assert inst["X"].shape[0] >= 1
     with pytest.raises(InvalidArgument, match=rf"^{name} must be an integer >= 1"):
         draws(k22_alignment.mlp_instances(**{name: 0}), 1)
+
+
+# ---------------------------------------------------------- other documented argument ranges
+
+_INF, _NAN = float("inf"), float("nan")
+
+
+def _hm17_relu():
+    from checks.strategies import hm17_relu
+
+    return hm17_relu
+
+
+def _feedforward():
+    from checks.strategies import feedforward
+
+    return feedforward.feedforward_instances
+
+
+def _k22_alignment():
+    from checks.strategies import k22_alignment
+
+    return k22_alignment
+
+
+# (strategy or builder, argument, accepted values, rejected values): the bounds of docstrings
+# and signatures, each end just inside and just outside
+SCALAR_ARGUMENTS = [
+    (hm17_linear.ball_instances, "tau_max", [0.0, 0.99], [-0.01, 1.0, _NAN]),
+    (hm17_linear.ball_instances, "sigma_min", [1e-9, 3.0], [0.0, 3.01, _NAN]),
+    (hm17_linear.near_identity_instances, "tau_max", [0.01, 0.99], [0.0099, 1.0]),
+    (hm17_linear.gradient_descent_instances, "radius_max", [0.01, 0.49], [0.0099, 0.5]),
+    (hm17_linear.gradient_descent_instances, "max_steps", [0, 1], [-1, 1.5]),
+    (hm17_linear.target_instances, "log_scale", [0.0, 20.0], [-0.1, 20.1]),
+    (hm17_linear.spd_target_instances, "log_scale", [0.0, 20.0], [-0.1, 20.1]),
+    (hm17_linear.residual_instances, "entry_scale", [(0.1, 0.1), (0.0, 2.0)],
+     [(0.2, 0.1), (0.0, _INF), (_NAN, 1.0)]),
+    (lambda **kw: _hm17_relu().b1_instances(**kw), "k", [1, 64], [0, 65, True, "3"]),
+    (lambda **kw: _hm17_relu().b1_instances(**kw), "rho_prime", [1e-6, 0.999], [0.0, 1.0]),
+    (lambda **kw: _hm17_relu().b1_instances(**kw), "method", ["margin", "fixed", "uniform"],
+     ["random"]),
+    (lambda **kw: _hm17_relu().b2_instances(**kw), "max_draws", [1], [0, 1.5]),
+    (lambda **kw: _feedforward()(**kw), "hidden", [[1], [2, 3]], [[0], [True], 3]),
+    (lambda **kw: _feedforward()(**kw), "n", [1], [0]),
+    (lambda **kw: _feedforward()(**kw), "scale", [1e-3], [0.0, -1.0, _INF]),
+    (lambda **kw: _feedforward()(**kw), "activations", ["tanh"], ["nope"]),
+    (lambda **kw: _feedforward()(**kw), "init", ["he", "normal"], ["xavier"]),
+    (k22_ee.safe_exploration_instances, "varsigma", [1e-3], [0.0, _INF, _NAN]),
+    (k22_ee.safe_exploration_instances, "width_factor", [1e-3], [0.0, -1.0]),
+    (k22_ee.safe_exploration_instances, "activation", list(k22_ee.ANALYTIC), ["relu"]),
+    (k22_ee.exploitation_instances, "varsigma", [1e-3], [0.0]),
+    (k22_ee.exploitation_instances, "epsilon", [1e-3], [0.0, _INF]),
+    (k22_ee.exploitation_instances, "width_factor", [1.0], [0.99]),
+    (k22_ee.exploitation_instances, "loss", ["squared", "logistic"], ["hinge"]),
+    (lambda **kw: linalg.spectral_matrix(0, 2, 2, 2, **{"condition": 10.0, **kw}),
+     "condition", [1.0, 1e6], [0.99, _INF, _NAN]),
+    (lambda **kw: linalg.spectral_matrix(0, 2, 2, 2, 10.0, **kw), "scale", [1e-3],
+     [0.0, _INF]),
+    (lambda **kw: _k22_alignment().mlp_instances(**kw), "loss",
+     ["squared", "cross-entropy", "logistic"], ["hinge"]),
+    (lambda **kw: _k22_alignment().mlp_instances(**kw), "target", ["random", "constant"],
+     ["zero"]),
+    (k19_pgb.tanh2_points, "trained", [True, False, "partial"], ["yes", None]),
+    (k19_pgb.tanh2_points, "d_x", [1, 8, (1, 8), (3, 3)], [0, 9, (0, 2), (3, 2), (1, 9), 2.0]),
+    (k19_pgb.tanh2_points, "d_y", [4, (1, 4)], [5, (1, 5)]),
+    (k19_pgb.basis_instances, "loss", ["squared", ("logistic", "cross-entropy")],
+     ["hinge", ()]),
+    (k19_resnet.resnet_local_minima, "lifted", [True, False, None], ["yes"]),
+    (k19_resnet.resnet_local_minima, "depth", [1, (1, 2)], [0, (0, 1), (2, 1), True]),
+]
+
+
+@pytest.mark.parametrize(("build", "name", "accepted", "rejected"), SCALAR_ARGUMENTS,
+                         ids=[f"{i}-{row[1]}" for i, row in enumerate(SCALAR_ARGUMENTS)])
+def test_arguments_are_accepted_inside_and_rejected_outside_their_ranges(
+    build, name, accepted, rejected
+):
+    """Every documented range holds at both ends: values on the boundary (or just inside an
+    open end) are accepted, values just outside, of the wrong type, or non-finite raise
+    ``InvalidArgument`` whose message begins with the argument's name. Kills mutants of the
+    comparisons (``<`` for ``<=``, shifted constants) and of the messages."""
+    for value in accepted:
+        build(**{name: value})
+    for value in rejected:
+        with pytest.raises(InvalidArgument) as info:
+            build(**{name: value})
+        message = str(info.value)
+        assert re.match(rf"(need )?{re.escape(name)}\b", message), message
+
+
+def test_misaligned_instances_need_fewer_features_than_samples():
+    """``misaligned_instances`` needs ``d < n`` (vec Y outside Col X): ``d = n - 1`` is built,
+    ``d = n`` is ``InvalidArgument``."""
+    k22_alignment = _k22_alignment()
+    inst = k22_alignment.misaligned_instances(n=4, d=3)
+    assert inst["X"].shape == (4, 3) and inst["theta"].shape == (3,)
+    with pytest.raises(InvalidArgument, match="need d < n"):
+        k22_alignment.misaligned_instances(n=4, d=4)
