@@ -9,6 +9,7 @@ import json
 import math
 import sys
 
+import numpy as np
 import pytest
 from toy_claims import AMGM
 
@@ -218,7 +219,7 @@ def test_replay_prints_what_verify_prints_for_the_recorded_instance(
 def _bench(capsys, *argv):
     from checks.bench import main as bench
 
-    assert bench(["--quick", "--rank-n", "20", "--no-jax", *argv]) == 0
+    assert bench(["--", "--quick", "--no-jax", *argv]) == 0  # `bench -- --quick` (nox)
     return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
 
 
@@ -227,7 +228,7 @@ def test_bench_summary_is_consistent_with_its_tables(capsys):
     ``*_rel`` agreement is tiny, the 4 x 64 autograd row is reported, and with the default
     ``--autograd-n`` (100) autograd runs at every ``n <= 100``. Kills mutants of the tables'
     keys, the ratios and the ``--autograd-n`` default."""
-    summary = _bench(capsys, "--gram-n", "3", "--small-autograd-n", "4")
+    summary = _bench(capsys, "--gram-n", "3", "--small-autograd-n", "4", "--rank-n", "20")
     (row,) = summary["items"]["gram_and_jacobian"].values()
     assert row["n"] == summary["gram_speedup_n"] == summary["autograd_n"] == 3
     assert math.isclose(row["formed_s"], row["jacobian_s"] + row["jjt_s"])
@@ -261,3 +262,41 @@ def test_bench_summary_is_consistent_with_its_tables(capsys):
                                                         row["jacobian_vs_autograd_rel"])
     assert summary["jacobian_ratio_to_jax"] is None  # --no-jax
     assert summary["large_n_hadamard_s"] is None  # --quick
+
+
+def test_bench_rank_item_and_environment(capsys, monkeypatch):
+    """Item 3's rows: ``m_{H-1} = 65`` and ``m_H = ceil(2 n / 65)`` (the module docstring),
+    the speedup is the quotient of the SVD and Hadamard timings, ``decisions_agree`` compares
+    the certified Cholesky with the SVD's certified rank, and the summary reports the largest
+    ``n``; ``--autograd-n 0`` and ``--small-autograd-n 0`` skip autograd (nulls); the
+    environment block records ``OPENBLAS_NUM_THREADS``. Kills mutants of item 3 and the
+    summary."""
+    from checks.bench import safe_exploration_features
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    summary = _bench(capsys, "--gram-n", "2", "--autograd-n", "0", "--small-autograd-n", "0",
+                     "--rank-n", "20", "70")
+    rows = summary["items"]["rank"]
+    assert sorted(rows, key=int) == ["20", "70"]
+    for key, row in rows.items():
+        n = int(key)
+        assert row["n"] == n and row["m_prev"] == 65 and row["m_H"] == math.ceil(2 * n / 65)
+        assert math.isclose(row["hadamard_rank_speedup_vs_svd"], row["svd_s"] / row["hadamard_s"])
+        full_by_svd = row["svd_rank"] == n and row["svd_certain"]
+        assert row["decisions_agree"] == ((row["hadamard_rank_n_certified"] is True) == full_by_svd)
+        assert row["hadamard_rank_n_certified"] is True and full_by_svd  # phi has rank n here
+        assert 0 < row["svd_sigma_min_over_max"] <= 1
+    assert summary["hadamard_rank_n"] == 70
+    assert summary["hadamard_rank_speedup_vs_svd"] == rows["70"]["hadamard_rank_speedup_vs_svd"]
+    assert summary["rank_decisions_agree"] is True
+    assert summary["jacobian_speedup_vs_autograd"] is None and summary["autograd_n"] is None
+    assert summary["items"]["autograd_4x64"] is None and summary["autograd_4x64_n"] is None
+    assert 0 <= summary["hadamard_identity_rel"] <= summary["max_relative_disagreement"] < 1e-12
+    env = summary["environment"]
+    assert env["blas_threads_env"] == {"OPENBLAS_NUM_THREADS": "1"}
+    assert env["dtype"] == "float64" and env["gpu"] is None
+    assert summary["total_s"] > 0
+    Z, S = safe_exploration_features(20)
+    assert Z.shape == (20, 65) and S.shape == (20, 1)
+    assert np.all((S > 0) & (S < 1)) and np.all(np.abs(Z) < 1)  # sigmoid gates, tanh features
