@@ -300,3 +300,83 @@ def test_bench_rank_item_and_environment(capsys, monkeypatch):
     Z, S = safe_exploration_features(20)
     assert Z.shape == (20, 65) and S.shape == (20, 1)
     assert np.all((S > 0) & (S < 1)) and np.all(np.abs(Z) < 1)  # sigmoid gates, tanh features
+
+
+# ------------------------------------------------------------- list, show, run, replay errors
+
+
+def test_list_and_show_print_the_claims_fields(capsys, toy_registered):
+    """``list`` prints one line per claim: id, title and ``[source]``; ``show`` prints the id
+    and title, the source, the statement, every hypothesis, every control with what it drops,
+    and the errata."""
+    assert main(["list", "--only", "toy."]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.split()[0] == AMGM.id and AMGM.title in line
+    assert line.endswith(f"[{AMGM.source}]")
+    assert main(["show", AMGM.id]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [f"{AMGM.id}: {AMGM.title}", f"source: {AMGM.source}",
+                       f"statement: {AMGM.statement}"]
+    for h in AMGM.hypotheses:
+        assert f"hypothesis {h.name}: {h.statement}" in out
+    for k in AMGM.controls:
+        assert f"control {k.name} (drops {k.drops}): {k.description}" in out
+    assert sum(line.startswith("erratum: ") for line in out) == len(AMGM.errata)
+
+
+def _run_toy(tmp_path, *extra):
+    return main(["run", "--only", "toy.", "--out", str(tmp_path / "out"), "--no-report",
+                 "--no-reproductions", "--baseline", str(tmp_path / "baseline.json"), *extra])
+
+
+def test_run_records_the_seed_and_rejects_an_empty_selection(tmp_path, capsys, toy_registered):
+    """``run --seed N`` records ``N`` (and the profile) in the ledger; ``--only`` matching no
+    claim is bad input (exit 2, one line naming the prefix)."""
+    assert _run_toy(tmp_path, "--update-baseline", "--seed", "7", "--profile", "dev") == 0
+    ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+    assert ledger["seed"] == 7 and ledger["profile"] == "dev"
+    assert json.loads((tmp_path / "baseline.json").read_text())["seed"] == 7
+    capsys.readouterr()
+    assert main(["run", "--only", "nosuch.", "--out", str(tmp_path / "o2"), "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: no claim id starts with 'nosuch.'\n"
+
+
+def test_replay_bad_requests_are_one_line_errors(tmp_path, capsys, toy_registered):
+    """``replay`` of a claim absent from the ledger, of an unknown control, or of a claim
+    with no recorded worst instance exits 2 with one line naming what is missing."""
+    assert _run_toy(tmp_path, "--update-baseline") == 0
+    path = tmp_path / "out" / "ledger.json"
+    capsys.readouterr()
+    assert main(["replay", str(path), "hm17.thm2.2"]) == 2
+    assert capsys.readouterr().err == f"error: {path}: no claim 'hm17.thm2.2' in this ledger\n"
+    assert main(["replay", str(path), AMGM.id, "--control", "nope"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {AMGM.id}: no recorded instance for control 'nope'\n")
+    doc = json.loads(path.read_text())
+    doc["claims"][0]["worst_instance"] = None
+    path.write_text(json.dumps(doc))
+    assert main(["replay", str(path), AMGM.id]) == 2
+    assert capsys.readouterr().err == f"error: {AMGM.id}: the ledger records no worst instance\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (MemoryError(), "toy.amgm: instance too large for this machine"),
+        (ZeroDivisionError("boom"), "toy.amgm: could not evaluate: ZeroDivisionError: boom"),
+    ],
+)
+def test_an_oracle_failure_is_a_one_line_error(tmp_path, capsys, monkeypatch, error, message):
+    """An oracle that fails (a defect, or an instance too large) gives exit 2 and one line,
+    never a traceback."""
+    import dataclasses
+
+    def measure(_instance):
+        raise error
+
+    monkeypatch.setitem(registry._REGISTRY, AMGM.id, dataclasses.replace(AMGM, measure=measure))
+    inst = tmp_path / "inst.json"
+    inst.write_text(json.dumps({"claim": AMGM.id, "params": {"a": 1.0, "b": 2.0}}))
+    assert main(["verify", AMGM.id, "--instance", str(inst)]) == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
