@@ -11,7 +11,16 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import InvalidArgument
 
-from checks.strategies import hm17_linear, k19_pgb, k19_resnet, k22_ee, linalg
+from checks.strategies import (
+    feedforward,
+    hm17_linear,
+    hm17_relu,
+    k19_pgb,
+    k19_resnet,
+    k22_alignment,
+    k22_ee,
+    linalg,
+)
 from theory.constructions import k19_section4 as k19s4
 
 
@@ -261,8 +270,6 @@ def test_relu2_points_depend_on_the_drawn_seed():
 def test_mlp_targets_have_the_documented_shape_and_kind(loss, target):
     """``Y`` is ``n x m_y``; cross-entropy targets are ``{0, 1}`` labels; a ``"constant"``
     target repeats one row (it is aligned through the last bias)."""
-    from checks.strategies import k22_alignment
-
     inst = k22_alignment.build_mlp_instance(3, 5, 2, [3], 3, "tanh", loss, target, 1.0)
     Y = inst["Y"]
     assert Y.shape == (5, 3)
@@ -278,8 +285,6 @@ def test_mlp_targets_have_the_documented_shape_and_kind(loss, target):
 def test_mlp_integer_arguments_are_checked_when_drawn(name):
     """``mlp_instances`` validates ``n``, ``m_x``, ``m_y`` (>= 1) when drawing: 1 draws, 0 is
     ``InvalidArgument`` naming the argument."""
-    from checks.strategies import k22_alignment
-
     (inst,) = draws(k22_alignment.mlp_instances(**{name: 1}), 1)
     assert inst["X"].shape[0] >= 1
     with pytest.raises(InvalidArgument, match=rf"^{name} must be an integer >= 1"):
@@ -289,24 +294,6 @@ def test_mlp_integer_arguments_are_checked_when_drawn(name):
 # ---------------------------------------------------------- other documented argument ranges
 
 _INF, _NAN = float("inf"), float("nan")
-
-
-def _hm17_relu():
-    from checks.strategies import hm17_relu
-
-    return hm17_relu
-
-
-def _feedforward():
-    from checks.strategies import feedforward
-
-    return feedforward.feedforward_instances
-
-
-def _k22_alignment():
-    from checks.strategies import k22_alignment
-
-    return k22_alignment
 
 
 # (strategy or builder, argument, accepted values, rejected values): the bounds of docstrings
@@ -321,16 +308,16 @@ SCALAR_ARGUMENTS = [
     (hm17_linear.spd_target_instances, "log_scale", [0.0, 20.0], [-0.1, 20.1]),
     (hm17_linear.residual_instances, "entry_scale", [(0.1, 0.1), (0.0, 2.0)],
      [(0.2, 0.1), (0.0, _INF), (_NAN, 1.0)]),
-    (lambda **kw: _hm17_relu().b1_instances(**kw), "k", [1, 64], [0, 65, True, "3"]),
-    (lambda **kw: _hm17_relu().b1_instances(**kw), "rho_prime", [1e-6, 0.999], [0.0, 1.0]),
-    (lambda **kw: _hm17_relu().b1_instances(**kw), "method", ["margin", "fixed", "uniform"],
+    (hm17_relu.b1_instances, "k", [1, 64], [0, 65, True, "3"]),
+    (hm17_relu.b1_instances, "rho_prime", [1e-6, 0.999], [0.0, 1.0]),
+    (hm17_relu.b1_instances, "method", ["margin", "fixed", "uniform"],
      ["random"]),
-    (lambda **kw: _hm17_relu().b2_instances(**kw), "max_draws", [1], [0, 1.5]),
-    (lambda **kw: _feedforward()(**kw), "hidden", [[1], [2, 3]], [[0], [True], 3]),
-    (lambda **kw: _feedforward()(**kw), "n", [1], [0]),
-    (lambda **kw: _feedforward()(**kw), "scale", [1e-3], [0.0, -1.0, _INF]),
-    (lambda **kw: _feedforward()(**kw), "activations", ["tanh"], ["nope"]),
-    (lambda **kw: _feedforward()(**kw), "init", ["he", "normal"], ["xavier"]),
+    (hm17_relu.b2_instances, "max_draws", [1], [0, 1.5]),
+    (feedforward.feedforward_instances, "hidden", [[1], [2, 3]], [[0], [True], 3]),
+    (feedforward.feedforward_instances, "n", [1], [0]),
+    (feedforward.feedforward_instances, "scale", [1e-3], [0.0, -1.0, _INF]),
+    (feedforward.feedforward_instances, "activations", ["tanh"], ["nope"]),
+    (feedforward.feedforward_instances, "init", ["he", "normal"], ["xavier"]),
     (k22_ee.safe_exploration_instances, "varsigma", [1e-3], [0.0, _INF, _NAN]),
     (k22_ee.safe_exploration_instances, "width_factor", [1e-3], [0.0, -1.0]),
     (k22_ee.safe_exploration_instances, "activation", list(k22_ee.ANALYTIC), ["relu"]),
@@ -342,9 +329,9 @@ SCALAR_ARGUMENTS = [
      "condition", [1.0, 1e6], [0.99, _INF, _NAN]),
     (lambda **kw: linalg.spectral_matrix(0, 2, 2, 2, 10.0, **kw), "scale", [1e-3],
      [0.0, _INF]),
-    (lambda **kw: _k22_alignment().mlp_instances(**kw), "loss",
+    (k22_alignment.mlp_instances, "loss",
      ["squared", "cross-entropy", "logistic"], ["hinge"]),
-    (lambda **kw: _k22_alignment().mlp_instances(**kw), "target", ["random", "constant"],
+    (k22_alignment.mlp_instances, "target", ["random", "constant"],
      ["zero"]),
     (k19_pgb.tanh2_points, "trained", [True, False, "partial"], ["yes", None]),
     (k19_pgb.tanh2_points, "d_x", [1, 8, (1, 8), (3, 3)], [0, 9, (0, 2), (3, 2), (1, 9), 2.0]),
@@ -377,8 +364,227 @@ def test_arguments_are_accepted_inside_and_rejected_outside_their_ranges(
 def test_misaligned_instances_need_fewer_features_than_samples():
     """``misaligned_instances`` needs ``d < n`` (vec Y outside Col X): ``d = n - 1`` is built,
     ``d = n`` is ``InvalidArgument``."""
-    k22_alignment = _k22_alignment()
     inst = k22_alignment.misaligned_instances(n=4, d=3)
     assert inst["X"].shape == (4, 3) and inst["theta"].shape == (3,)
     with pytest.raises(InvalidArgument, match="need d < n"):
         k22_alignment.misaligned_instances(n=4, d=4)
+
+
+# ------------------------------------------------- documented invariants of drawn instances
+
+_TOL = 1e-10
+
+
+def _spectrum_in(S, lo, hi):
+    np.testing.assert_allclose(S, S.T, atol=0)
+    eig = np.linalg.eigvalsh(S)
+    return lo * (1 - _TOL) <= eig[0] and eig[-1] <= hi * (1 + _TOL)
+
+
+def _condition_at_most(R, bound):
+    s = np.linalg.svd(R, compute_uv=False)
+    return s[0] / s[-1] <= bound * (1 + _TOL)
+
+
+@given(hm17_linear.ball_instances())
+def test_ball_instances_meet_their_documented_ranges(inst):
+    """Default ``ball_instances``: ``d`` in ``[1, 4]``, ``ell`` in ``[1, 6]``, ``tau`` in
+    ``[0, 0.95]``, every ``|||A_i||| <= tau``, ``Sigma`` SPD with spectrum in ``[0.05, 3]``."""
+    d, A, tau = inst["R"].shape[0], inst["A"], inst["tau"]
+    assert 1 <= d <= 4 and 1 <= len(A) <= 6 and 0.0 <= tau <= 0.95
+    assert all(Ai.shape == (d, d) and np.linalg.norm(Ai, 2) <= tau * (1 + _TOL) for Ai in A)
+    assert _spectrum_in(inst["Sigma"], 0.05, 3.0)
+
+
+@given(hm17_linear.ball_instances(d=2, ell=3, tau_max=0.5, sigma_min=1.0))
+def test_ball_instances_follow_their_arguments(inst):
+    """``d``, ``ell``, ``tau_max`` and ``sigma_min`` given: the instance has exactly those
+    dimensions, ``tau <= tau_max`` and ``Sigma``'s spectrum in ``[sigma_min, 3]``."""
+    assert inst["R"].shape == (2, 2) and len(inst["A"]) == 3 and inst["tau"] <= 0.5
+    assert _spectrum_in(inst["Sigma"], 1.0, 3.0)
+
+
+@given(hm17_linear.near_identity_instances())
+def test_near_identity_instances_stay_near_their_target(inst):
+    """``tau`` in ``[0.01, 0.9]``, ``|||A||| <= tau``, ``Sigma`` in ``[0.1, 3]``, and
+    ``R = prod (I + B_i)`` with ``A = B + eta noise``, ``eta <= 0.1``, ``|||B||| <= tau/2``:
+    so ``R`` is within ``(1 + tau/2)^ell`` of ``I`` in norm."""
+    d, A, tau = inst["R"].shape[0], inst["A"], inst["tau"]
+    assert 1 <= d <= 4 and 1 <= len(A) <= 5 and 0.01 <= tau <= 0.9
+    assert all(np.linalg.norm(Ai, 2) <= tau * (1 + _TOL) for Ai in A)
+    assert _spectrum_in(inst["Sigma"], 0.1, 3.0)
+    assert np.linalg.norm(inst["R"], 2) <= (1 + tau / 2) ** len(A) * (1 + _TOL)
+
+
+@given(hm17_linear.gradient_descent_instances(max_steps=17))
+def test_gradient_descent_instances_start_on_the_sphere_with_a_safe_step(inst):
+    """The start has ``|||A||| = tau`` exactly, ``tau`` in ``[0.01, 0.3]``; ``Sigma`` has
+    spectrum exactly ``[0.2, 3]`` at its ends (for ``d >= 2``); the step is positive and
+    below ``1 / (ell lambda_max(Sigma))``; ``gd_steps = max_steps``."""
+    A, tau, Sigma = inst["A"], inst["tau"], inst["Sigma"]
+    d, ell = Sigma.shape[0], len(A)
+    assert 2 <= d <= 4 and 2 <= ell <= 5 and 0.01 <= tau <= 0.3
+    assert np.isclose(max(np.linalg.norm(Ai, 2) for Ai in A), tau, rtol=1e-12)
+    eig = np.linalg.eigvalsh(Sigma)
+    np.testing.assert_allclose([eig[0], eig[-1]], [0.2, 3.0], rtol=1e-12)
+    assert 0 < inst["gd_step"] <= 1 / (ell * eig[-1]) * (1 + _TOL)
+    assert inst["gd_steps"] == 17
+
+
+@given(hm17_linear.standard_instances())
+def test_standard_instances_meet_their_ranges(inst):
+    """``d`` in ``[1, 4]``, ``ell`` in ``[2, 6]``, ``R`` with condition number at most
+    ``e^2``, ``Sigma`` in ``[0.1, 3]``."""
+    assert 1 <= inst["R"].shape[0] <= 4 and 2 <= inst["ell"] <= 6
+    assert _condition_at_most(inst["R"], np.e ** 2)
+    assert _spectrum_in(inst["Sigma"], 0.1, 3.0)
+
+
+@given(hm17_linear.residual_instances(with_mean=True))
+def test_residual_instances_meet_their_ranges(inst):
+    """``R`` with condition number at most ``e^2``; ``Sigma`` in ``[0.1, 3]``; with
+    ``with_mean`` a non-zero mean ``x_mean`` with ``Sigma - x_mean x_mean^T`` PSD (a
+    covariance)."""
+    d = inst["R"].shape[0]
+    assert 1 <= d <= 4 and 1 <= len(inst["A"]) <= 5
+    assert _condition_at_most(inst["R"], np.e ** 2)
+    assert _spectrum_in(inst["Sigma"], 0.1, 3.0)
+    mu = inst["x_mean"]
+    assert np.linalg.norm(mu) > 0
+    assert np.linalg.eigvalsh(inst["Sigma"] - np.outer(mu, mu))[0] >= -_TOL
+
+
+def _gamma(R):
+    s = np.linalg.svd(R, compute_uv=False)
+    return max(abs(np.log(s[0])), abs(np.log(s[-1])))
+
+
+@given(hm17_linear.target_instances())
+def test_target_instances_have_positive_determinant_and_enough_layers(inst):
+    """``det R > 0``, ``d`` in ``[2, 5]``, ``gamma = max |log sigma(R)| <= log_scale = 2``,
+    and ``ell - max(1, ceil(3 gamma))`` in ``[0, 40]`` (``ell`` just above ``3 gamma``)."""
+    R, ell = inst["R"], inst["ell"]
+    assert 2 <= R.shape[0] <= 5 and np.linalg.det(R) > 0
+    gamma = _gamma(R)
+    assert gamma <= 2.0 * (1 + _TOL)
+    assert 0 <= ell - max(1, int(np.ceil(3 * gamma * (1 - 1e-9)))) <= 40
+    assert ell >= 3 * gamma
+
+
+@given(hm17_linear.spd_target_instances(log_scale=1.5))
+def test_spd_target_instances_are_spd_with_enough_layers(inst):
+    """``R`` symmetric positive definite with ``|log z| <= log_scale``, ``d`` in ``[1, 5]``,
+    ``ell >= 3 gamma`` and at most 40 above ``ceil(3 gamma)``."""
+    R, ell = inst["R"], inst["ell"]
+    assert 1 <= R.shape[0] <= 5
+    z = np.linalg.eigvalsh(R)
+    assert z[0] > 0 and np.max(np.abs(np.log(z))) <= 1.5 * (1 + _TOL)
+    gamma = float(np.max(np.abs(np.log(z))))
+    assert ell >= 3 * gamma and ell - max(1, int(np.ceil(3 * gamma * (1 - 1e-9)))) <= 40
+
+
+@given(hm17_linear.orthogonal_2x2())
+def test_orthogonal_2x2_is_orthogonal(inst):
+    """``Q`` is a 2 x 2 orthogonal matrix (rotation or reflection), ``q`` in ``[1, 30]``."""
+    Q = inst["Q"]
+    np.testing.assert_allclose(Q.T @ Q, np.eye(2), atol=1e-15)
+    assert np.isclose(abs(np.linalg.det(Q)), 1.0) and 1 <= inst["q"] <= 30
+
+
+@given(hm17_linear.normal_matrices())
+def test_normal_matrices_commute_with_their_transpose(inst):
+    """``U U^T = U^T U`` (Claim C.1's hypothesis), ``d`` in ``[1, 6]``."""
+    U = inst["U"]
+    assert 1 <= U.shape[0] <= 6
+    np.testing.assert_allclose(U @ U.T, U.T @ U, atol=1e-12 * max(1.0, np.abs(U).max() ** 2))
+
+
+@given(hm17_linear.matrix_pairs())
+def test_matrix_pairs_have_the_documented_shapes_and_spectrum(inst):
+    """``A`` is ``m x d`` with ``m - d`` in ``[0, 2]`` and singular values in
+    ``[e^-2, e^2]``; ``B`` is ``d x k``, ``k`` in ``[1, 4]``."""
+    A, B = inst["A"], inst["B"]
+    m, d = A.shape
+    assert 1 <= d <= 5 and 0 <= m - d <= 2 and B.shape[0] == d and 1 <= B.shape[1] <= 4
+    s = np.linalg.svd(A, compute_uv=False)
+    assert np.exp(-2) * (1 - _TOL) <= s[-1] and s[0] <= np.exp(2) * (1 + _TOL)
+
+
+@pytest.mark.parametrize("d", [1, 2, 4])
+def test_spd_matrix_spectrum_includes_its_extremes(d):
+    """``spd_matrix(rng, d, lo, hi)``: symmetric with spectrum in ``[lo, hi]``, the extremes
+    included when ``d > 1``."""
+    S = hm17_linear.spd_matrix(np.random.default_rng(d), d, 0.5, 2.0)
+    eig = np.linalg.eigvalsh(S)
+    assert _spectrum_in(S, 0.5, 2.0)
+    if d > 1:
+        np.testing.assert_allclose([eig[0], eig[-1]], [0.5, 2.0], rtol=1e-12)
+
+
+# --------------------------------------------------------------- linalg, feedforward, k22, B.1
+
+
+@given(linalg.matrices_with_spectrum(condition=100.0, scale=3.0))
+def test_matrices_with_spectrum_have_exactly_that_spectrum(inst):
+    """``rank`` nonzero singular values, the largest ``scale``, the smallest nonzero
+    ``scale / condition``, and ``A``'s singular values are ``s``."""
+    A, s, r = inst["A"], inst["s"], inst["rank"]
+    assert 1 <= A.shape[0] <= 6 and 1 <= A.shape[1] <= 6 and 0 <= r <= min(A.shape)
+    assert s.size == min(A.shape) and np.count_nonzero(s) == r
+    np.testing.assert_allclose(np.linalg.svd(A, compute_uv=False), s, atol=1e-13)
+    if r >= 1:
+        assert np.isclose(s[0], 3.0)
+    if r >= 2:
+        assert np.isclose(s[r - 1], 3.0 / 100.0)
+
+
+@given(linalg.matrices_with_spectrum(rows=4, cols=3, rank=2))
+def test_matrices_with_spectrum_follow_fixed_arguments(inst):
+    """Fixed ``rows``, ``cols`` and ``rank`` are obeyed."""
+    assert inst["A"].shape == (4, 3) and inst["rank"] == 2
+    assert np.linalg.matrix_rank(inst["A"]) == 2
+
+
+@given(feedforward.feedforward_instances())
+def test_feedforward_instances_have_consistent_shapes(inst):
+    """``widths = [m_x, *hidden, m_y]`` with the defaults' ranges, one activation per hidden
+    layer, ``theta`` of the network's size and ``n x m_x`` inputs."""
+    w = inst["widths"]
+    assert 1 <= w[0] <= 3 and 1 <= w[-1] <= 2 and 1 <= len(w) - 2 <= 2
+    assert all(1 <= h <= 5 for h in w[1:-1]) and len(inst["activations"]) == len(w) - 2
+    assert inst["theta"].shape == (feedforward.network(inst).n_params(),)
+    assert inst["X"].shape[1] == w[0] and 1 <= inst["X"].shape[0] <= 6
+
+
+@given(k22_ee.gate_instances(n=3, m_Hm1=4, m_H=5, m_y=2, log10_varsigma=1.5))
+def test_gate_instances_have_the_documented_shapes(inst):
+    """``W^(H-1)`` is ``m_H x m_{H-1}``, ``W^(H)`` is ``m_y x m_H``, ``Z`` is
+    ``n x m_{H-1}``, and ``varsigma = 10 ** log10_varsigma``."""
+    assert inst["W_hidden"].shape == (5, 4) and inst["W_out"].shape == (2, 5)
+    assert inst["Z"].shape == (3, 4) and np.isclose(inst["varsigma"], 10 ** 1.5)
+
+
+@given(k22_ee.safe_exploration_instances(n=9, m_x=2, width_factor=2.0))
+def test_safe_exploration_instances_follow_table_2s_width_rule(inst):
+    """``m_{H-1} = hidden + 1`` with ``hidden`` in ``[4, max(4, n // 3)]`` by default and
+    ``m_H = ceil(width_factor n / m_{H-1})``; ``X`` is ``n x m_x``."""
+    h = inst["body_widths"][1]
+    assert inst["X"].shape == (9, 2) and h == 4  # [4, max(4, 9 // 3)] = {4}
+    assert inst["q"].shape == (h + 1, int(np.ceil(2.0 * 9 / (h + 1))))
+
+
+@given(hm17_relu.b1_instances())
+def test_b1_instances_meet_lemma_b1s_hypotheses(inst):
+    """``||alpha_i||^2`` in ``[1 - rho', 1 + rho']``, pairwise squared distances at least
+    ``3 rho'`` (``6 rho'`` for ``uniform``), ``n <= 3 k + 2``, ``1 <= |S| <= k``, ``beta``
+    ``n x k``; defaults ``k`` in ``[2, 6]``, ``rho'`` in ``[0.05, 0.3]``."""
+    alpha, rho, S = inst["alpha"], inst["rho_prime"], inst["S"]
+    n, k = alpha.shape
+    assert 2 <= k <= 6 and 0.05 <= rho <= 0.3 and n <= 3 * k + 2
+    assert inst["beta"].shape == (n, k) and 1 <= len(S) <= k and len(set(S)) == len(S)
+    norms = np.sum(alpha ** 2, axis=1)
+    assert np.all((1 - rho) * (1 - _TOL) <= norms) and np.all(norms <= (1 + rho) * (1 + _TOL))
+    sep = (6.0 if inst["method"] == "uniform" else 3.0) * rho
+    for i in range(n):
+        for j in range(i):
+            assert np.sum((alpha[i] - alpha[j]) ** 2) >= sep
