@@ -538,11 +538,17 @@ def test_matrices_with_spectrum_have_exactly_that_spectrum(inst):
         assert np.isclose(s[r - 1], 3.0 / 100.0)
 
 
-@given(linalg.matrices_with_spectrum(rows=4, cols=3, rank=2))
-def test_matrices_with_spectrum_follow_fixed_arguments(inst):
-    """Fixed ``rows``, ``cols`` and ``rank`` are obeyed."""
-    assert inst["A"].shape == (4, 3) and inst["rank"] == 2
-    assert np.linalg.matrix_rank(inst["A"]) == 2
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_matrices_with_spectrum_follow_fixed_arguments(rank):
+    """Fixed ``rows``, ``cols``, ``rank`` and ``condition`` are obeyed: singular values
+    ``scale``, ..., ``scale / condition`` (geometric), then zeros."""
+    for inst in draws(linalg.matrices_with_spectrum(rows=4, cols=3, rank=rank, condition=10.0,
+                                                    scale=2.0), 2):
+        assert inst["A"].shape == (4, 3) and inst["rank"] == rank
+        expected = np.zeros(3)
+        expected[:rank] = 2.0 * np.logspace(0, -1, rank) if rank > 1 else 2.0
+        np.testing.assert_allclose(np.linalg.svd(inst["A"], compute_uv=False), expected,
+                                   atol=1e-13)
 
 
 @given(feedforward.feedforward_instances())
