@@ -17,6 +17,7 @@ from checks import registry
 from checks.cli import _against_baseline, main
 from checks.profiles import PROFILES, Profile, get_profile
 from checks.serialise import UnreadableJSON, read_json
+from theory import backend
 
 # --------------------------------------------------------------------------------- profiles
 
@@ -380,3 +381,17 @@ def test_an_oracle_failure_is_a_one_line_error(tmp_path, capsys, monkeypatch, er
     inst.write_text(json.dumps({"claim": AMGM.id, "params": {"a": 1.0, "b": 2.0}}))
     assert main(["verify", AMGM.id, "--instance", str(inst)]) == 2
     assert capsys.readouterr().err == f"error: {message}\n"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not backend.gpu_available()[0], reason="no GPU backend")
+def test_bench_cupy_items_agree_with_themselves():
+    """On the GPU (``nox -s gpu``), item 1 runs every array on the device (theta and the
+    inputs alike) and the Gram agrees with ``J J^T``; item 3's Cholesky certifies full rank.
+    Kills mutants that leave an input on the host (the CPU suite cannot see them)."""
+    from checks.bench import _item_gram, _item_rank
+
+    (row,) = _item_gram([4], 0, "cupy", use_jax=False).values()
+    assert row["n"] == 4 and row["gram_vs_jjt_rel"] < 1e-12
+    (rank,) = _item_rank([20], "cupy", svd=False).values()
+    assert rank["hadamard_rank_n_certified"] is True
