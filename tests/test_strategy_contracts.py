@@ -9,12 +9,14 @@ import re
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from checks.strategies import (
     feedforward,
     hm17_linear,
     hm17_relu,
+    j19_disparity,
     k19_pgb,
     k19_resnet,
     k22_alignment,
@@ -594,3 +596,54 @@ def test_b1_instances_meet_lemma_b1s_hypotheses(inst):
     for i in range(n):
         for j in range(i):
             assert np.sum((alpha[i] - alpha[j]) ** 2) >= sep
+
+
+# ------------------------------------------------------------------------- j19_disparity
+
+
+@given(st.sampled_from([1, 2]).flatmap(
+    lambda K: j19_disparity.networks(K=K, activation=st.sampled_from(j19_disparity.ACTIVATIONS))))
+def test_j19_networks_follow_the_catalogues_regimes(inst):
+    """``h = L + h_extra`` (ReLU, and smooth with ``K = 2``) or ``2 L + h_extra`` (smooth,
+    ``K = 1``) with ``L = (2 n + 1)^K``, ``h_extra`` in ``[0, 3]``; ``n`` in ``1..3``
+    (``K = 1``) or ``1`` (``K = 2``); ``1 <= T <= L`` distinct interior samples in
+    ``[0.1, 0.9]^K``; ``w`` of the ``[K, h, 1]`` network; labels of length ``T``."""
+    from theory.models.feedforward import Feedforward
+
+    K, n, h, act = inst["K"], inst["n"], inst["h"], inst["activation"]
+    assert 1 <= n <= (3 if K == 1 else 1)
+    L = (2 * n + 1) ** K
+    base = 2 * L if (act != "relu" and K == 1) else L
+    assert 0 <= h - base <= 3
+    X, y = inst["X"], inst["y"]
+    assert X.shape[1] == K and 1 <= X.shape[0] <= L and y.shape == (X.shape[0],)
+    assert np.all((X >= 0.1) & (X <= 0.9)) and len({r.tobytes() for r in X}) == X.shape[0]
+    assert inst["w"].shape == (Feedforward([K, h, 1], act).n_params(),)
+
+
+def test_kill_units_and_duplicate_unit_do_what_they_say():
+    """``kill_units``: the killed ReLU units are ``<= -0.5`` on the whole cube (checked on its
+    corners, where a linear function is extreme) and the other weights are unchanged;
+    ``duplicate_unit``: unit ``j_copy`` gets unit ``j``'s weights, ``j = j_copy`` is an
+    error."""
+    from theory.fourier import unit_indices
+    from theory.models.feedforward import Feedforward
+
+    inst = j19_disparity.network_instance(2, 1, 6, "relu", 4, 0, N=8)
+    net = Feedforward([2, 6, 1], "relu")
+    dead = j19_disparity.kill_units(inst, [1, 4])
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    for j in range(6):
+        idx = unit_indices(net, j)
+        pre = corners @ dead["w"][idx[:2]] + dead["w"][idx[2]]
+        if j in (1, 4):
+            assert np.all(pre <= -0.5 + 1e-12)
+        else:
+            np.testing.assert_array_equal(dead["w"][idx], inst["w"][idx])
+    dup = j19_disparity.duplicate_unit(inst, 2, 5)
+    np.testing.assert_array_equal(dup["w"][unit_indices(net, 5)],
+                                  inst["w"][unit_indices(net, 2)])
+    np.testing.assert_array_equal(dup["w"][unit_indices(net, 0)],
+                                  inst["w"][unit_indices(net, 0)])
+    with pytest.raises(ValueError, match="cannot duplicate itself"):
+        j19_disparity.duplicate_unit(inst, 3, 3)
