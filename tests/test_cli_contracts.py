@@ -1,0 +1,397 @@
+"""Contracts of the framework around the claims: profiles, the registry's loader, JSON reading,
+the baseline record the report reads, ``replay``'s output and ``python -m checks bench``'s
+summary JSON (the documented keys, and ratios consistent with the timings they come from)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+import numpy as np
+import pytest
+from toy_claims import AMGM
+
+from checks import registry
+from checks.cli import _against_baseline, main
+from checks.profiles import PROFILES, Profile, get_profile
+from checks.serialise import UnreadableJSON, read_json
+from theory import backend
+
+# --------------------------------------------------------------------------------- profiles
+
+
+def test_profiles_are_named_and_grow_ci_dev_thorough():
+    """Each profile is found under its own name; ``ci < dev < thorough`` in examples for claims
+    and controls; ``thorough`` draws 1000 instances a claim (checks/profiles.py docstring).
+    Kills mutants of the profile table's sizes and names."""
+    assert list(PROFILES) == ["ci", "dev", "thorough"]
+    for name in PROFILES:
+        assert get_profile(name).name == name
+    ci, dev, thorough = (get_profile(n) for n in ("ci", "dev", "thorough"))
+    assert ci.max_examples < dev.max_examples < thorough.max_examples == 1000
+    assert ci.control_examples < dev.control_examples < thorough.control_examples
+
+
+def test_default_seed_is_the_committed_baselines():
+    """Every profile draws from one default seed, and it is the seed the committed baseline
+    was drawn with: otherwise ``nox -s theorems`` could not compare tightness against it.
+    Kills mutants of the default ``seed``."""
+    from checks.cli import DEFAULT_BASELINE
+
+    baseline = json.loads(DEFAULT_BASELINE.read_text())
+    assert {p.seed for p in PROFILES.values()} == {baseline["seed"]}
+    assert Profile("x", 1, 1).seed == baseline["seed"]
+    assert get_profile(baseline["profile"]).seed == baseline["seed"]
+
+
+def test_unknown_profile_names_it_and_the_choices():
+    """An unknown profile is a ``ValueError`` whose one-line message names the bad name and
+    lists the choices (the CLI prints it). Kills mutants of the message."""
+    with pytest.raises(ValueError) as info:
+        get_profile("quick")
+    message = str(info.value)
+    assert "'quick'" in message
+    assert message.endswith("choose from ci, dev, thorough")
+    assert "\n" not in message
+
+
+# --------------------------------------------------------------------------------- registry
+
+
+def test_registry_imports_every_public_paper_module_and_no_private_one(monkeypatch):
+    """``_load`` imports each module of :mod:`checks.papers` whose name does not start with
+    ``_`` (``_meta`` and friends are helpers, not claims), once. Resets the loader so the
+    mutants of ``_load`` run even after collection has loaded the registry."""
+    import importlib
+    import pkgutil
+
+    import checks.papers as papers
+
+    imported = []
+    real_import = importlib.import_module
+
+    def recording_import(name, *args):
+        if name.startswith("checks.papers."):
+            imported.append(name)
+        return real_import(name, *args)
+
+    monkeypatch.setattr(registry, "_LOADED", False)
+    monkeypatch.setattr(importlib, "import_module", recording_import)
+    registry._load()
+    names = sorted(m.name for m in pkgutil.iter_modules(papers.__path__))
+    assert any(n.startswith("_") for n in names)  # the filter is exercised
+    assert imported == [f"checks.papers.{n}" for n in names if not n.startswith("_")]
+    assert registry._LOADED is True
+    imported.clear()
+    registry._load()
+    assert imported == []
+
+
+# ------------------------------------------------------------------------------ serialise
+
+
+def test_read_json_too_deep_is_one_line_naming_the_file(tmp_path):
+    """A JSON file nested past the parser's recursion limit is :class:`UnreadableJSON` with a
+    one-line message naming the file and the reason. Kills mutants of that branch's message."""
+    path = tmp_path / "deep.json"
+    depth = sys.getrecursionlimit() * 2
+    path.write_text("[" * depth + "]" * depth)
+    with pytest.raises(UnreadableJSON) as info:
+        read_json(path)
+    assert str(info.value) == f"{path}: JSON nested too deeply"
+
+
+@pytest.mark.parametrize(
+    ("text", "noun", "expected"),
+    [
+        (None, "ledger file", "{path}: no such ledger file"),
+        ("{", "file", "{path}: not valid JSON ("),
+        (b"\xff\xfe\x00", "file", "{path}: not valid JSON ("),
+    ],
+)
+def test_read_json_messages(tmp_path, text, noun, expected):
+    """Missing and malformed files give one-line messages starting with the path and saying
+    why (``noun`` names a missing file). Kills mutants of read_json's messages."""
+    path = tmp_path / "doc.json"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    elif text is not None:
+        path.write_text(text)
+    with pytest.raises(UnreadableJSON) as info:
+        read_json(path, noun)
+    assert str(info.value).startswith(expected.format(path=path))
+    assert "\n" not in str(info.value)
+
+
+# ------------------------------------------------------------------------------ baseline
+
+
+def _args(tmp_path, *, update=False, only="", baseline="baseline.json"):
+    return argparse.Namespace(
+        update_baseline=update, only=only, baseline=tmp_path / baseline
+    )
+
+
+def test_baseline_record_is_what_the_report_reads(tmp_path):
+    """After comparing with a baseline, the ledger records ``baseline = {"path", "compared"}``,
+    the keys ``reports/templates/report.html.j2`` reads; ``partial`` is passed when ``--only``
+    restricts the run. Kills mutants of the record's keys and values."""
+    (tmp_path / "baseline.json").write_text("{}")
+    recorded = {"profile": "ci", "seed": 1}
+    calls = []
+
+    def compare(ledger, baseline, partial):
+        calls.append((baseline, partial))
+        return ["a regression"]
+
+    for only, partial in (("", False), ("hm17.", True)):
+        ledger = {"profile": "ci", "seed": 1, "claims": []}
+        problems = _against_baseline(
+            ledger, _args(tmp_path, only=only), compare, lambda p: recorded, ValueError
+        )
+        assert problems == ["a regression"]
+        assert ledger["baseline"] == {"path": str(tmp_path / "baseline.json"), "compared": True}
+        assert calls[-1] == (recorded, partial)
+
+
+def test_no_baseline_checks_verdicts_alone_and_update_compares_nothing(tmp_path, capsys):
+    """Without a baseline file every non-holding verdict and failed control is a problem; with
+    ``--update-baseline`` nothing is compared (and no baseline is recorded)."""
+    ledger = {"claims": [
+        {"id": "a", "verdict": "holds", "controls": [{"name": "c", "passed": True}]},
+        {"id": "b", "verdict": "violated", "controls": [{"name": "d", "passed": False}]},
+    ]}
+
+    def never(*_):
+        raise AssertionError("must not be called")
+
+    problems = _against_baseline(ledger, _args(tmp_path), never, never, ValueError)
+    assert problems == ["b: verdict violated", "b: control d did not show the failure"]
+    assert "no baseline at" in capsys.readouterr().err
+    (tmp_path / "baseline.json").write_text("{}")
+    assert _against_baseline(ledger, _args(tmp_path, update=True), never, never, ValueError) == []
+    assert "baseline" not in ledger
+
+
+# -------------------------------------------------------------------------------- replay
+
+
+@pytest.fixture
+def toy_registered():
+    registry.register(AMGM)
+    yield
+    registry._REGISTRY.pop(AMGM.id, None)
+
+
+def test_replay_prints_what_verify_prints_for_the_recorded_instance(
+    tmp_path, capsys, toy_registered
+):
+    """``replay LEDGER ID`` decides the recorded worst instance exactly as ``verify`` decides
+    it from a file, and prints the same JSON document, laid out the same way, plus one
+    ``replayed_exactly`` line. Kills mutants of replay's printing (layout, keys)."""
+    out_dir = tmp_path / "out"
+    assert main([
+        "run", "--only", "toy.", "--out", str(out_dir), "--no-report", "--update-baseline",
+        "--baseline", str(tmp_path / "baseline.json"),
+    ]) == 0
+    ledger = json.loads((out_dir / "ledger.json").read_text())
+    worst = ledger["claims"][0]["worst_instance"]
+    inst = tmp_path / "inst.json"
+    inst.write_text(json.dumps({"claim": "toy.amgm", "params": worst}))
+    capsys.readouterr()
+    assert main(["verify", "toy.amgm", "--instance", str(inst)]) == 0
+    verified = capsys.readouterr().out
+    assert main(["replay", str(out_dir / "ledger.json"), "toy.amgm"]) == 0
+    replayed = capsys.readouterr().out
+    def untimed(text):  # the wall time of a decision is the one field that differs
+        return [line for line in text.splitlines() if not line.startswith(' "seconds": ')]
+
+    lines = untimed(replayed)
+    assert ' "replayed_exactly": true,' in lines
+    lines.remove(' "replayed_exactly": true,')
+    assert lines == untimed(verified)
+
+
+# --------------------------------------------------------------------------------- bench
+
+
+def _bench(capsys, *argv):
+    from checks.bench import main as bench
+
+    assert bench(["--", "--quick", "--no-jax", *argv]) == 0  # `bench -- --quick` (nox)
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_bench_summary_is_consistent_with_its_tables(capsys):
+    """The summary's ratios are the quotients of the timings in its per-item tables, every
+    ``*_rel`` agreement is tiny, the 4 x 64 autograd row is reported, and with the default
+    ``--autograd-n`` (100) autograd runs at every ``n <= 100``. Kills mutants of the tables'
+    keys, the ratios and the ``--autograd-n`` default."""
+    summary = _bench(capsys, "--gram-n", "3", "--small-autograd-n", "4", "--rank-n", "20")
+    (row,) = summary["items"]["gram_and_jacobian"].values()
+    assert row["n"] == summary["gram_speedup_n"] == summary["autograd_n"] == 3
+    assert math.isclose(row["formed_s"], row["jacobian_s"] + row["jjt_s"])
+    assert math.isclose(row["gram_speedup_vs_formed_jacobian"], row["formed_s"] / row["gram_s"])
+    assert math.isclose(
+        row["jacobian_speedup_vs_autograd"], row["autograd_jacobian_s"] / row["jacobian_s"]
+    )
+    assert math.isclose(row["autograd_formed_s"], row["autograd_jacobian_s"] + row["jjt_s"])
+    assert math.isclose(
+        row["gram_speedup_vs_autograd"], row["autograd_formed_s"] / row["gram_s"]
+    )
+    assert summary["gram_speedup_vs_formed_jacobian"] == row["gram_speedup_vs_formed_jacobian"]
+    assert summary["jacobian_speedup_vs_autograd"] == row["jacobian_speedup_vs_autograd"]
+    small = summary["items"]["autograd_4x64"]
+    assert small["n"] == summary["autograd_4x64_n"] == 4
+    assert small["widths"] == [2, 64, 64, 64, 64, 1]
+    assert math.isclose(
+        small["jacobian_speedup_vs_autograd"], small["autograd_jacobian_s"] / small["jacobian_s"]
+    )
+    assert math.isclose(
+        small["speedup_vs_autograd_buffered"],
+        small["autograd_jacobian_s"] / small["jacobian_buffered_s"],
+    )
+    assert summary["jacobian_speedup_vs_autograd_4x64"] == small["jacobian_speedup_vs_autograd"]
+    for r, agreements in ((row, {"gram_vs_jjt_rel", "jacobian_vs_autograd_rel"}),
+                          (small, {"jacobian_vs_autograd_rel"})):
+        rels = {k: v for k, v in r.items() if k.endswith("_rel")}
+        assert set(rels) == agreements
+        assert all(0 <= v < 1e-12 for v in rels.values())
+    assert summary["max_relative_disagreement"] >= max(row["gram_vs_jjt_rel"],
+                                                        row["jacobian_vs_autograd_rel"])
+    assert summary["jacobian_ratio_to_jax"] is None  # --no-jax
+    assert summary["large_n_hadamard_s"] is None  # --quick
+
+
+def test_bench_rank_item_and_environment(capsys, monkeypatch):
+    """Item 3's rows: ``m_{H-1} = 65`` and ``m_H = ceil(2 n / 65)`` (the module docstring),
+    the speedup is the quotient of the SVD and Hadamard timings, ``decisions_agree`` compares
+    the certified Cholesky with the SVD's certified rank, and the summary reports the largest
+    ``n``; ``--autograd-n 0`` and ``--small-autograd-n 0`` skip autograd (nulls); the
+    environment block records ``OPENBLAS_NUM_THREADS``. Kills mutants of item 3 and the
+    summary."""
+    from checks.bench import safe_exploration_features
+
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    summary = _bench(capsys, "--gram-n", "2", "--autograd-n", "0", "--small-autograd-n", "0",
+                     "--rank-n", "20", "70")
+    rows = summary["items"]["rank"]
+    assert sorted(rows, key=int) == ["20", "70"]
+    for key, row in rows.items():
+        n = int(key)
+        assert row["n"] == n and row["m_prev"] == 65 and row["m_H"] == math.ceil(2 * n / 65)
+        assert math.isclose(row["hadamard_rank_speedup_vs_svd"], row["svd_s"] / row["hadamard_s"])
+        full_by_svd = row["svd_rank"] == n and row["svd_certain"]
+        assert row["decisions_agree"] == ((row["hadamard_rank_n_certified"] is True) == full_by_svd)
+        assert row["hadamard_rank_n_certified"] is True and full_by_svd  # phi has rank n here
+        assert 0 < row["svd_sigma_min_over_max"] <= 1
+    assert summary["hadamard_rank_n"] == 70
+    assert summary["hadamard_rank_speedup_vs_svd"] == rows["70"]["hadamard_rank_speedup_vs_svd"]
+    assert summary["rank_decisions_agree"] is True
+    assert summary["jacobian_speedup_vs_autograd"] is None and summary["autograd_n"] is None
+    assert summary["items"]["autograd_4x64"] is None and summary["autograd_4x64_n"] is None
+    assert 0 <= summary["hadamard_identity_rel"] <= summary["max_relative_disagreement"] < 1e-12
+    env = summary["environment"]
+    assert env["blas_threads_env"] == {"OPENBLAS_NUM_THREADS": "1"}
+    assert env["dtype"] == "float64" and env["gpu"] is None
+    assert summary["total_s"] > 0
+    Z, S = safe_exploration_features(20)
+    assert Z.shape == (20, 65) and S.shape == (20, 1)
+    assert np.all((S > 0) & (S < 1)) and np.all(np.abs(Z) < 1)  # sigmoid gates, tanh features
+
+
+# ------------------------------------------------------------- list, show, run, replay errors
+
+
+def test_list_and_show_print_the_claims_fields(capsys, toy_registered):
+    """``list`` prints one line per claim: id, title and ``[source]``; ``show`` prints the id
+    and title, the source, the statement, every hypothesis, every control with what it drops,
+    and the errata."""
+    assert main(["list", "--only", "toy."]) == 0
+    (line,) = capsys.readouterr().out.splitlines()
+    assert line.split()[0] == AMGM.id and AMGM.title in line
+    assert line.endswith(f"[{AMGM.source}]")
+    assert main(["show", AMGM.id]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:3] == [f"{AMGM.id}: {AMGM.title}", f"source: {AMGM.source}",
+                       f"statement: {AMGM.statement}"]
+    for h in AMGM.hypotheses:
+        assert f"hypothesis {h.name}: {h.statement}" in out
+    for k in AMGM.controls:
+        assert f"control {k.name} (drops {k.drops}): {k.description}" in out
+    assert sum(line.startswith("erratum: ") for line in out) == len(AMGM.errata)
+
+
+def _run_toy(tmp_path, *extra):
+    return main(["run", "--only", "toy.", "--out", str(tmp_path / "out"), "--no-report",
+                 "--no-reproductions", "--baseline", str(tmp_path / "baseline.json"), *extra])
+
+
+def test_run_records_the_seed_and_rejects_an_empty_selection(tmp_path, capsys, toy_registered):
+    """``run --seed N`` records ``N`` (and the profile) in the ledger; ``--only`` matching no
+    claim is bad input (exit 2, one line naming the prefix)."""
+    assert _run_toy(tmp_path, "--update-baseline", "--seed", "7", "--profile", "dev") == 0
+    ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+    assert ledger["seed"] == 7 and ledger["profile"] == "dev"
+    assert json.loads((tmp_path / "baseline.json").read_text())["seed"] == 7
+    capsys.readouterr()
+    assert main(["run", "--only", "nosuch.", "--out", str(tmp_path / "o2"), "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert err == "error: no claim id starts with 'nosuch.'\n"
+
+
+def test_replay_bad_requests_are_one_line_errors(tmp_path, capsys, toy_registered):
+    """``replay`` of a claim absent from the ledger, of an unknown control, or of a claim
+    with no recorded worst instance exits 2 with one line naming what is missing."""
+    assert _run_toy(tmp_path, "--update-baseline") == 0
+    path = tmp_path / "out" / "ledger.json"
+    capsys.readouterr()
+    assert main(["replay", str(path), "hm17.thm2.2"]) == 2
+    assert capsys.readouterr().err == f"error: {path}: no claim 'hm17.thm2.2' in this ledger\n"
+    assert main(["replay", str(path), AMGM.id, "--control", "nope"]) == 2
+    assert capsys.readouterr().err == (
+        f"error: {AMGM.id}: no recorded instance for control 'nope'\n")
+    doc = json.loads(path.read_text())
+    doc["claims"][0]["worst_instance"] = None
+    path.write_text(json.dumps(doc))
+    assert main(["replay", str(path), AMGM.id]) == 2
+    assert capsys.readouterr().err == f"error: {AMGM.id}: the ledger records no worst instance\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (MemoryError(), "toy.amgm: instance too large for this machine"),
+        (ZeroDivisionError("boom"), "toy.amgm: could not evaluate: ZeroDivisionError: boom"),
+    ],
+)
+def test_an_oracle_failure_is_a_one_line_error(tmp_path, capsys, monkeypatch, error, message):
+    """An oracle that fails (a defect, or an instance too large) gives exit 2 and one line,
+    never a traceback."""
+    import dataclasses
+
+    def measure(_instance):
+        raise error
+
+    monkeypatch.setitem(registry._REGISTRY, AMGM.id, dataclasses.replace(AMGM, measure=measure))
+    inst = tmp_path / "inst.json"
+    inst.write_text(json.dumps({"claim": AMGM.id, "params": {"a": 1.0, "b": 2.0}}))
+    assert main(["verify", AMGM.id, "--instance", str(inst)]) == 2
+    assert capsys.readouterr().err == f"error: {message}\n"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not backend.gpu_available()[0], reason="no GPU backend")
+def test_bench_cupy_items_agree_with_themselves():
+    """On the GPU (``nox -s gpu``), item 1 runs every array on the device (theta and the
+    inputs alike) and the Gram agrees with ``J J^T``; item 3's Cholesky certifies full rank.
+    Kills mutants that leave an input on the host (the CPU suite cannot see them)."""
+    from checks.bench import _item_gram, _item_rank
+
+    (row,) = _item_gram([4], 0, "cupy", use_jax=False).values()
+    assert row["n"] == 4 and row["gram_vs_jjt_rel"] < 1e-12
+    (rank,) = _item_rank([20], "cupy", svd=False).values()
+    assert rank["hadamard_rank_n_certified"] is True
