@@ -647,3 +647,18 @@ def test_kill_units_and_duplicate_unit_do_what_they_say():
                                   inst["w"][unit_indices(net, 0)])
     with pytest.raises(ValueError, match="cannot duplicate itself"):
         j19_disparity.duplicate_unit(inst, 3, 3)
+
+
+def test_argument_errors_are_invalid_argument():
+    """Bad strategy arguments raise Hypothesis's InvalidArgument, whose message names them:
+    ``K`` outside {1, 2} for the j19 networks, and ``trained=1`` (equal to True, but not a
+    documented value) for the k19 tanh points."""
+    from hypothesis.errors import InvalidArgument
+
+    from checks.strategies.j19_disparity import networks
+    from checks.strategies.k19_pgb import tanh2_points
+
+    with pytest.raises(InvalidArgument, match="K must be 1 or 2"):
+        networks(K=3).example()
+    with pytest.raises(InvalidArgument, match="trained=1"):
+        tanh2_points(trained=1)

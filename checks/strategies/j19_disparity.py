@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from checks.strategies.linalg import resolve
@@ -79,7 +80,7 @@ def networks(K: Any = 1, n: Any = None, activation: Any = "relu", *, h_extra: An
     def build(draw: Any) -> dict[str, Any]:
         k = draw(resolve(K))
         if k not in (1, 2):
-            raise ValueError(f"K must be 1 or 2, got {k}")
+            raise InvalidArgument(f"K must be 1 or 2, got {k}")
         order = draw(resolve(n) if n is not None else st.integers(1, 3 if k == 1 else 1))
         act = draw(resolve(activation))
         L = (2 * order + 1) ** k

@@ -248,7 +248,7 @@ def tanh2_points(
     ``trained="partial"``: Levenberg-Marquardt stopped after 1-7 evaluations (arbitrary
     points, for the quantitative gap ``k19.ours1``); ``trained=False``: the start point.
     """
-    if trained not in (True, False, "partial"):
+    if not (trained is True or trained is False or trained == "partial"):  # 1 == True
         raise InvalidArgument(f"trained={trained!r}: expected True, False or 'partial'")
     iters = st.integers(0, 6) if trained == "partial" else st.just(trained)
     built = st.builds(
