@@ -9,6 +9,7 @@ hypothesis dropped, and pass only when the expected failure (``violated``) is se
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import time
@@ -101,12 +102,41 @@ def stream_seed(profile: Profile, label: str) -> int:
     stable hash of the label.
 
     Hypothesis's own ``derandomize`` derives its seed from the ``repr`` of the strategy, which
-    can contain memory addresses; an explicit seed per label does not. Hypothesis also mixes
-    literal constants mined from every loaded project module into its draws, so a code change
-    anywhere in the project can change the examples drawn: runs are byte-reproducible for a
-    given commit, profile and seed, and the baseline's tightness tolerance absorbs the rest.
+    can contain memory addresses; an explicit seed per label does not. The draws are also kept
+    apart from the literals Hypothesis mines from loaded project modules
+    (:func:`_draws_from_the_seed_alone`), so they depend on the strategy, profile and seed only.
     """
     return (profile.seed * 1_000_003 + zlib.crc32(label.encode())) % 2**32
+
+
+@contextlib.contextmanager
+def _draws_from_the_seed_alone() -> Iterator[None]:
+    """Draw without the constants Hypothesis mines from every loaded local module.
+
+    Hypothesis (6.13x and later) sometimes draws a literal found in the project's own source.
+    Which literals are in the pool depends on which modules happen to be imported (the CLI
+    and the test suite differ) and on every unrelated edit, so one strategy, profile and seed
+    drew different instances in different processes. The pool is emptied for the runner's
+    draws and its cache cleared on both sides; the global constants (0, 1, inf, ...) stay.
+    Where this Hypothesis has no such pool, there is nothing to empty."""
+    try:
+        from hypothesis.internal.conjecture import providers
+    except ImportError:  # pragma: no cover - a Hypothesis without the module
+        yield
+        return
+    mined = getattr(providers, "_get_local_constants", None)
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+    if mined is None or cache is None or not hasattr(providers, "Constants"):
+        yield
+        return
+    empty = providers.Constants()
+    cache.clear()
+    providers._get_local_constants = lambda: empty
+    try:
+        yield
+    finally:
+        providers._get_local_constants = mined
+        cache.clear()
 
 
 def _drive(
@@ -122,7 +152,8 @@ def _drive(
         if targeting and math.isfinite(value):
             hypothesis.target(value, label="negative relative slack")
 
-    hypothesis.seed(stream_seed(profile, label))(explore)()
+    with _draws_from_the_seed_alone():
+        hypothesis.seed(stream_seed(profile, label))(explore)()
 
 
 def sample_instances(

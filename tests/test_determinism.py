@@ -63,3 +63,23 @@ def test_ledgers_of_separate_processes_are_identical(tmp_path):
         )
         docs.append(_strip(json.loads((out / "ledger.json").read_text())))
     assert json.dumps(docs[0], sort_keys=True) == json.dumps(docs[1], sort_keys=True)
+
+
+def test_draws_ignore_constants_mined_from_loaded_modules(monkeypatch):
+    """The runner's draws depend on strategy, profile and seed alone: a pool of 'mined'
+    literals (what Hypothesis collects from whatever project modules are loaded) changes
+    nothing. Without the guard about 5% of draws come from the pool."""
+    from hypothesis import strategies as st
+    from hypothesis.internal.conjecture import providers
+
+    from checks.runner import sample_instances
+
+    def draws():
+        return list(sample_instances(st.integers(0, 10**9), get_profile("ci"), 200, "mined"))
+
+    clean = draws()
+    poisoned = providers.Constants(integers=set(range(1000, 1100)))
+    monkeypatch.setattr(providers, "_get_local_constants", lambda: poisoned)
+    providers.CONSTANTS_CACHE.cache.clear()
+    assert draws() == clean
+    providers.CONSTANTS_CACHE.cache.clear()

@@ -376,8 +376,36 @@ def test_environment_fields(monkeypatch):
     assert env["packages"] == {"numpy": metadata.version("numpy")}
     assert (env["profile"], env["seed"], env["backend"]) == (
         "ci", get_profile("ci").seed, "numpy")
-    assert set(env) == {"python", "platform", "machine", "cpu", "gpu", "backend", "packages",
-                        "git_commit", "git_dirty", "profile", "seed"}
+    assert set(env) == {"python", "platform", "machine", "cpu", "cpu_model", "blas_threads",
+                        "gpu", "backend", "packages", "git_commit", "git_dirty", "profile",
+                        "seed"}
+
+
+@pytest.mark.parametrize(("variables", "threads"), [
+    ({"OPENBLAS_NUM_THREADS": "1"}, 1), ({"OMP_NUM_THREADS": "3"}, 3),
+    ({"OPENBLAS_NUM_THREADS": "junk", "MKL_NUM_THREADS": "2"}, 2),
+    ({"OPENBLAS_NUM_THREADS": "0"}, None),
+])
+def test_blas_threads_reads_the_environment(monkeypatch, variables, threads):
+    """The BLAS thread count a ledger records: the first valid variable, else one per core."""
+    import os
+
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        monkeypatch.delenv(var, raising=False)
+    for var, value in variables.items():
+        monkeypatch.setenv(var, value)
+    assert ledger.blas_threads() == (threads or os.cpu_count() or 1)
+
+
+def test_cpu_model_is_the_processor_name():
+    """The model name comes from /proc/cpuinfo where there is one; never empty."""
+    from pathlib import Path
+
+    name = ledger.cpu_model()
+    info = Path("/proc/cpuinfo")
+    if info.exists() and "model name" in info.read_text():
+        assert name in info.read_text()
+    assert name
 
 
 @needs_git
