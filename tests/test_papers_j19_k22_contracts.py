@@ -8,11 +8,10 @@ shapes their docstrings state."""
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 
 import checks.papers.j19_disparity as j19
 import checks.papers.k22_alignment as k22a
@@ -22,7 +21,6 @@ from checks.inputs import BadInput
 from checks.registry import all_claims, get
 from checks.serialise import to_jsonable
 from checks.strategies.j19_disparity import network_instance
-from checks.strategies.k22_alignment import build_mlp_instance
 from theory.fourier import CanonicalSpace, design_matrix, disparity_matrix
 from theory.models.feedforward import Feedforward
 
@@ -227,3 +225,126 @@ def test_j19_ours1_right_side_is_four_sigma_L_sigma_T_squared_F():
     F = v.diagnostics["F"]
     assert F > 0
     assert v.rhs == pytest.approx(4 * sH[space.L - 1] ** 2 * sT**2 * F, rel=1e-9)
+
+
+# ------------------------------------------------------------------- strategies, reproductions
+
+_FIND = settings(max_examples=200, deadline=None, database=None, phases=[Phase.generate],
+                 suppress_health_check=list(HealthCheck))
+
+
+def test_j19_s333_strategy_reaches_two_dimensional_relu_networks():
+    """The §3.3.3 strategy covers K = 2 ReLU networks (one of its three documented branches),
+    and what it draws is a valid instance of the claim (kills misspelt activations)."""
+    claim = get("j19.s3.3.3")
+    inst = find(claim.strategy("ci"), lambda i: i["K"] == 2 and i["activation"] == "relu",
+                settings=_FIND)
+    assert claim.parse(_params(inst))["activation"] == "relu"
+
+
+def _hidden(inst):
+    return inst["widths"][1:-1]
+
+
+@pytest.fixture
+def no_descent(monkeypatch):
+    """The k22 trajectory strategies with their descent stubbed out (step constant 1, zero
+    steps): only the drawn shapes matter here, not the descent."""
+    class _Run:
+        def __init__(self, theta):
+            self.steps = [type("Step", (), {"theta": theta})()]
+
+    monkeypatch.setattr(k22a.tj, "step_constant", lambda *a, **k: 1.0)
+    monkeypatch.setattr(k22a.tj, "gradient_descent",
+                        lambda model, loss, theta, *a, **k: _Run(theta))
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm2", "k22.eq2.1-2.4"])
+def test_k22_strategies_ci_hidden_layers_are_small(claim_id, no_descent):
+    """In the ``ci`` profile the k22 trajectory strategies draw at most two hidden layers of
+    width <= 8 (``st_hidden("ci")``); the cheap profile is what keeps ``nox -s tests`` short
+    (kills a strategy that ignores the profile)."""
+    @settings(max_examples=40, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(get(claim_id).strategy("ci"))
+    def prop(inst):
+        assert 1 <= len(_hidden(inst)) <= 2 and max(_hidden(inst)) <= 8
+
+    prop()
+
+
+def _constant_target(inst):
+    return bool(np.all(inst["Y"] == inst["Y"][0]))
+
+
+_BRANCHES = [("k22.thm2", lambda i: not _constant_target(i)), ("k22.thm2", _constant_target),
+             ("k22.eq2.1-2.4", lambda i: i["loss"] == "squared"),
+             ("k22.eq2.1-2.4", lambda i: i["loss"] == "cross-entropy")]
+
+
+@pytest.mark.parametrize(("claim_id", "branch"), _BRANCHES)
+def test_k22_strategies_thorough_reach_three_hidden_layers(claim_id, branch, no_descent):
+    """Outside ``ci`` every branch of the k22 trajectory strategies (random or constant
+    target; squared or cross-entropy loss) reaches three hidden layers or widths above 8
+    (``st_hidden``), so the profile reaches each branch (kills a branch that uses the default
+    hidden sizes)."""
+    strategy = get(claim_id).strategy("thorough")
+    inst = find(strategy, lambda i: branch(i) and (len(_hidden(i)) == 3 or max(_hidden(i)) > 8),
+                settings=_FIND)
+    assert len(_hidden(inst)) <= 3 and max(_hidden(inst)) <= 16
+
+
+def test_j19_dead_reproduction_ci_runs_300_armijo_steps():
+    """The dead-unit reproduction runs 300 Armijo steps in the ``ci`` profile (F is recorded
+    at the start and after each step: 301 points per series; no series stops early since no
+    gradient is exactly zero), for the three documented networks."""
+    rep = j19._reproduction_dead("ci")
+    assert len(rep["series"]) == 6
+    assert all(len(s["x"]) == 301 == len(s["y"]) for s in rep["series"])
+
+
+def test_k22_rate_curve_bound_is_B0_squared_Lhat_over_2k():
+    """Theorem 5's GD reproduction: the ``bound`` series is c / k for one constant c (the
+    shape B_0^2 L^ / (2k)), k runs over integers from 1 to the ``ci`` step budget, and the
+    exploitation loss of GD with step 1/L^ on this convex quadratic never increases."""
+    rep = k22e._rate_curve("ci")
+    loss, bound = rep["series"]
+    ks = np.asarray(loss["x"])
+    assert ks[0] == 1 and ks[-1] == k22e.RATE_STEPS["ci"] and np.all(np.diff(ks) > 0)
+    assert ks.tolist() == bound["x"]
+    c = np.asarray(bound["y"]) * ks
+    assert np.allclose(c, c[0], rtol=1e-12)
+    assert np.all(np.diff(loss["y"]) <= 1e-15)
+
+
+def _ee_instance():
+    rng = np.random.default_rng(3)
+    X, Y = k22e.strat.sine_data(rng, 12, 2, 1)
+    model = k22e.EEModel([2, 20], "tanh", 8, 1, 5.0)
+    theta = k22e.strat.explored_theta(model, X, Y, rng, tau=40, lr=0.05, epsilon=0.01)
+    return {"X": X, "Y": Y, "body_widths": [2, 20], "activation": "tanh", "m_H": 8, "m_y": 1,
+            "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 1, "eps_bar": 0.0}
+
+
+def test_k22_sgd_bound_second_moment_and_right_side():
+    """Eq. (3.5): G^2 is at least the second moment (1/n) sum_i ||grad_w l_i(w_tau)||^2 at
+    the start, computed here from explicit per-sample gradients 2 (a_i^T w - y_i) a_i; the
+    right side at the reported step k is inf_term + (B^2 + G_k^2 sum alpha^2) / (2 sum alpha)
+    with alpha_i = a_0 / i^0.6, a_0 = 1 / (2 L^), G_k^2 (the running maximum) between the
+    start value and the final G^2 (kills changed moment or step formulas)."""
+    inst = _ee_instance()
+    P = k22e._exploitation_problem(inst)
+    (A,) = P["As"]
+    w = k22e._frozen(inst).split(inst["theta"])[1][0].reshape(-1)
+    grads = 2.0 * (A @ w - inst["Y"][:, 0])[:, None] * A
+    G2_start = float(np.mean(np.sum(grads * grads, axis=1)))
+    v = k22e._sgd_bound(inst, P, 0.6)
+    G2, k = v.diagnostics["G2"], v.diagnostics["worst_k"]
+    assert G2 >= G2_start * (1 - 1e-12)
+    alpha = 0.5 / P["Lhat"] / np.arange(1, k + 1) ** 0.6
+
+    def rhs(G2k):
+        return P["inf_term"] + (P["B"] ** 2 + G2k * np.sum(alpha**2)) / (2 * np.sum(alpha))
+
+    # the running maximum of the moment at step k lies between its start and final values
+    assert rhs(G2_start) * (1 - 1e-12) <= v.rhs <= rhs(G2) * (1 + 1e-12)
