@@ -8,6 +8,7 @@ shapes their docstrings state."""
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pytest
@@ -348,3 +349,63 @@ def test_k22_sgd_bound_second_moment_and_right_side():
 
     # the running maximum of the moment at step k lies between its start and final values
     assert rhs(G2_start) * (1 - 1e-12) <= v.rhs <= rhs(G2) * (1 + 1e-12)
+
+
+# ---------------------------------------------------------------------- k22 eq. (3.3)
+
+
+def _c0():
+    """c0 = max_{s>0} s / (1 + e^s), by bisection on its stationarity condition
+    (s - 1) e^s = 1 (independent of the module's Lambert-W value)."""
+    lo, hi = 1.0, 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if (mid - 1) * math.exp(mid) < 1 else (lo, mid)
+    s = 0.5 * (lo + hi)
+    return s / (1 + math.exp(s)), s
+
+
+@pytest.mark.parametrize("v", [1.0, 7.0, 1e3])
+def test_k22_gate_bound_is_attained_at_its_extremal_point(v):
+    """Eq. (3.3) quantitative form: |u sigma(v u) - relu(u)| <= c0 / v with equality at
+    u = -s*/v and u = +s*/v, s* the maximiser of s/(1+e^s). A unit at exactly that input has
+    relative slack 0 (within rounding), so both the constant c0 and the gate's scaling are
+    pinned (kills changed constants in the gate, the bound or c0)."""
+    c0, s = _c0()
+    assert k22e.C0 == pytest.approx(c0, rel=1e-12)
+    claim = get("k22.claim.gate-relu-limit")
+    inst = claim.parse({"W_hidden": [[1.0], [-1.0]], "W_out": [[0.5, 0.25]],
+                        "Z": [[s / v], [-s / v], [3.0 / v]], "varsigma": v})
+    assert inst["gate"] == "sigmoid"
+    verdict = claim.check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.rhs == pytest.approx(c0 * 0.75 / v, rel=1e-12)
+    assert verdict.lhs == pytest.approx(c0 * 0.75 / v, rel=1e-9)
+    assert abs(verdict.relative_slack) < 1e-9
+    # the tolerance is a rounding bound: a few dozen unit roundoffs of |W_out| |W_hidden| |z|
+    absf = np.abs(inst["Z"]) @ np.abs(inst["W_hidden"]).T @ np.abs(inst["W_out"]).T
+    assert 0 < verdict.tolerance <= 64 * np.finfo(float).eps / 2 * absf.max()
+
+
+def test_k22_gate_parse_choices_and_bounds():
+    """Eq. (3.3) instances: ``gate`` is 'sigmoid' (default) or 'half'; ``varsigma`` > 0;
+    ``W_out`` has one column per hidden unit and ``Z`` one column per input."""
+    claim = get("k22.claim.gate-relu-limit")
+    params = {"W_hidden": [[1.0, 0.0]], "W_out": [[1.0]], "Z": [[0.1, 0.2]], "varsigma": 2.0}
+    assert claim.parse({**params, "gate": "half"})["gate"] == "half"
+    for bad in ({"gate": "relu"}, {"varsigma": 0.0}, {"W_out": [[1.0, 2.0]]},
+                {"Z": [[0.1]]}):
+        with pytest.raises(BadInput):
+            claim.parse({**params, **bad})
+    with pytest.raises(BadInput, match="varsigma"):
+        claim.parse({k: v for k, v in params.items() if k != "varsigma"})
+
+
+def test_k22_gate_table_decades_and_bound():
+    """The eq. (3.3) reproduction: varsigma' over the decades 1..1e4, the bound falls exactly
+    like 1/varsigma' and the measured error stays below it on every row."""
+    rep = k22e._gate_table("ci")
+    v, err, bound = (np.array(c, dtype=float) for c in zip(*rep["table"]["rows"], strict=True))
+    assert v[0] == 1.0 and v[-1] == 1e4 and np.allclose(v[1:] / v[:-1], 10.0, rtol=0)
+    assert np.allclose(bound * v, bound[0] * v[0], rtol=1e-12)
+    assert np.all(err <= bound)
