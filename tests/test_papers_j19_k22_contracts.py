@@ -409,3 +409,157 @@ def test_k22_gate_table_decades_and_bound():
     assert v[0] == 1.0 and v[-1] == 1e4 and np.allclose(v[1:] / v[:-1], 10.0, rtol=0)
     assert np.allclose(bound * v, bound[0] * v[0], rtol=1e-12)
     assert np.all(err <= bound)
+
+
+# ------------------------------------------------------------- parser boundaries, in bulk
+
+
+def _accepts(claim_id, params):
+    return get(claim_id).parse(params)
+
+
+def _rejects(claim_id, params):
+    with pytest.raises(BadInput):
+        get(claim_id).parse(params)
+
+
+def _net(K=1, n=1, N=None, h=2, T=1, **extra):
+    """j19 network-instance parameters with ``M = h(K+2)+1`` weights and ``T`` samples."""
+    N = N if N is not None else max(16 * (2 * n + 1), 8)
+    return {"K": K, "n": n, "N": N, "h": h, "activation": "tanh",
+            "w": [0.1] * (h * (K + 2) + 1), "X": [[0.5] * K] * T, "y": [1.0] * T, **extra}
+
+
+def test_j19_space_bounds():
+    """j19 canonical space: K in {1, 2}; n in [0, 32]; N >= 8, N >= 16 (2n+1) for n > 0 and
+    N >= 2n+2; N <= 8192 (K = 1) or 256 (K = 2); each bound accepted, one beyond rejected."""
+    for p in (_net(K=1, n=0, N=8), _net(K=1, n=2, N=80), _net(K=1, n=2, N=8192),
+              _net(K=2, n=1, N=256), _net(K=2, n=1, N=48), _net(K=1, n=32, N=16 * 65)):
+        inst = _accepts("j19.lem1", p)
+        assert (inst["K"], inst["n"], inst["N"]) == (p["K"], p["n"], p["N"])
+    for p in (_net(K=1, n=0, N=7), _net(K=1, n=2, N=79), _net(K=1, n=2, N=8193),
+              _net(K=2, n=1, N=257), _net(K=2, n=1, N=47), _net(K=1, n=33, N=16 * 67),
+              _net(K=1, n=-1, N=16), {**_net(K=1), "K": 0}, {**_net(K=2), "K": 3}):
+        _rejects("j19.lem1", p)
+
+
+def test_j19_network_bounds():
+    """j19 networks: h in [1, 200]; the activation one of the four; w of length h(K+2)+1;
+    samples in the closed cube [0, 1]^K, one label per sample."""
+    assert _accepts("j19.lem1", _net(h=200))["h"] == 200
+    assert _accepts("j19.lem1", _net(h=1))["w"].size == 4
+    for act in j19.ACTIVATIONS:
+        assert _accepts("j19.lem1", {**_net(), "activation": act})["activation"] == act
+    assert _accepts("j19.lem1", {**_net(T=2), "X": [[0.0], [1.0]]})["X"].shape == (2, 1)
+    for p in (_net(h=201), {**_net(h=1), "h": 0}, {**_net(), "activation": "elu"},
+              {**_net(), "w": [0.1] * 6}, {**_net(), "X": [[-1e-9]]},
+              {**_net(), "X": [[1 + 1e-9]]}, {**_net(), "y": [1.0, 2.0]},
+              {k: v for k, v in _net().items() if k != "h"}):
+        _rejects("j19.lem1", p)
+
+
+def test_j19_cor1_eq8_parsers():
+    """j19.cor1: lam in [0, 1] (ends included), space 'function' or 'weights'; j19.eq8:
+    quadrature_H 'trapezoid' (default) or 'rectangle'."""
+    base = {**_net(), "w2": [0.2] * 7, "lam": 0.5, "space": "function"}
+    for lam in (0.0, 1.0):
+        assert _accepts("j19.cor1", {**base, "lam": lam})["lam"] == lam
+    assert _accepts("j19.cor1", {**base, "space": "weights"})["space"] == "weights"
+    for bad in ({"lam": -0.01}, {"lam": 1.01}, {"space": "both"}):
+        _rejects("j19.cor1", {**base, **bad})
+    assert _accepts("j19.eq8", _net())["quadrature_H"] == "trapezoid"
+    assert _accepts("j19.eq8", _net(quadrature_H="rectangle"))["quadrature_H"] == "rectangle"
+    _rejects("j19.eq8", _net(quadrature_H="simpson"))
+
+
+@pytest.mark.parametrize(("claim_id", "key"), [("j19.s3.3.1", "dead"), ("j19.s3.3.2", "pair")])
+def test_j19_unit_index_lists(claim_id, key):
+    """§3.3.1/§3.3.2 unit lists: a non-empty list of distinct integer indices in 0..h-1
+    (integral floats accepted); h, -1, repeats, booleans, fractions and [] rejected."""
+    base = _net(h=3)
+    assert _accepts(claim_id, {**base, key: [0, 2]})[key] == [0, 2]
+    assert _accepts(claim_id, {**base, key: [2.0, 1]})[key] == [2, 1]
+    for bad in ([3], [-1], [1, 1], [True, 0], [0.5], [], "0"):
+        _rejects(claim_id, {**base, key: bad})
+    _rejects(claim_id, base)
+
+
+def test_j19_descent_parser_bounds():
+    """j19 descent instances: model 'network' (default) or 'sigmoid-product' (n = 0 only, 3
+    weights); eta0 in [1e-12, 1e6]; target >= 0 and optional."""
+    base = _net(eta0=1.0, steps=5)
+    inst = _accepts("j19.ours2", base)
+    assert inst["model"] == "network" and "target" not in inst
+    for eta0 in (1e-12, 1e6):
+        assert _accepts("j19.ours2", {**base, "eta0": eta0})["eta0"] == eta0
+    assert _accepts("j19.ours2", {**base, "target": 0.0})["target"] == 0.0
+    sig = {"model": "sigmoid-product", "n": 0, "N": 8, "w": [0.0] * 3, "X": [[0.5]],
+           "y": [1.0], "eta0": 1.0, "steps": 5}
+    assert _accepts("j19.ours2", sig)["w"].size == 3
+    for p in ({**base, "eta0": 1e-13}, {**base, "eta0": 1.1e6}, {**base, "target": -1e-9},
+              {**base, "model": "resnet"}, {**sig, "n": 1, "N": 48}, {**sig, "w": [0.0] * 4},
+              {k: v for k, v in base.items() if k != "eta0"}):
+        _rejects("j19.ours2", p)
+
+
+def _mlp(**extra):
+    """k22 parameters of a [1, 2, 1] tanh net on two samples (d = 7)."""
+    return {"model": "mlp", "widths": [1, 2, 1], "activation": "tanh", "theta": [0.1] * 7,
+            "X": [[0.0], [1.0]], "Y": [[1.0], [0.0]], "loss": "squared", **extra}
+
+
+def test_k22_base_parser():
+    """k22 instances: widths run from m_x to m_y with >= 2 entries of >= 1; theta has d
+    entries; X and Y have the same rows; cross-entropy labels in {0, 1}, logistic in
+    {-1, 1}; S indices in 0..d-1; output 'linear' by default; non-mlp models have m_y = 1."""
+    inst = _accepts("k22.asm1", _mlp())
+    assert inst["output"] == "linear" and "S" not in inst
+    assert _accepts("k22.asm1", _mlp(S=[0, 6]))["S"] == [0, 6]
+    assert _accepts("k22.asm1", _mlp(loss="cross-entropy"))["loss"] == "cross-entropy"
+    assert _accepts("k22.asm1", _mlp(output="tanh"))["output"] == "tanh"
+    assert _accepts("k22.asm1", _mlp(loss="logistic", Y=[[1.0], [-1.0]]))["loss"] == "logistic"
+    lin = {"model": "linear", "theta": [1.0], "X": [[0.0]], "Y": [[1.0]], "loss": "squared"}
+    assert _accepts("k22.asm1", lin)["theta"].size == 1
+    for p in (_mlp(S=[7]), _mlp(S=[-1]), _mlp(widths=[1]), _mlp(widths=[2, 2, 1]),
+              _mlp(widths=[1, 2, 2]), _mlp(widths=[1, 0, 1], theta=[0.1]),
+              _mlp(theta=[0.1] * 6), _mlp(Y=[[1.0]]), _mlp(loss="cross-entropy", Y=[[2.0], [0.0]]),
+              _mlp(loss="logistic"), _mlp(loss="hinge"), _mlp(activation="relu"),
+              _mlp(output="relu"), {**lin, "Y": [[1.0, 2.0]]}, {**lin, "model": "cubic"}):
+        _rejects("k22.asm1", p)
+
+
+def test_k22_eta_defaults():
+    """k22 eqs (2.1)-(2.4) take eta = 1 by default; Proposition 1 needs its eta."""
+    assert _accepts("k22.eq2.1-2.4", _mlp())["eta"] == 1.0
+    assert _accepts("k22.prop1", _mlp(eta=-2.0))["eta"] == -2.0
+    _rejects("k22.prop1", _mlp())
+
+
+def test_k22_ee_body_and_size_bounds():
+    """Theorems 4-5 and Assumption 4: body widths a list of >= 2 integers in [1, 10000] (no
+    booleans); m_y in [1, 64]; m_H >= 1; K in [1, 10^12]; loss 'squared' or 'logistic' (then
+    Y in {-1, 1}); witness of length d."""
+    params = _control_params("k22.thm4", "narrow")
+    for K in (1, 10**12):
+        assert _accepts("k22.thm4", {**params, "K": K})["K"] == K
+    bad_cases = ({"K": 0}, {"K": 10**12 + 1}, {"m_H": 0}, {"m_y": 0}, {"m_y": 65},
+                 {"body_widths": [2, 0]}, {"body_widths": [2, 10_001]},
+                 {"body_widths": [2, True]}, {"body_widths": "2, 9"}, {"loss": "hinge"},
+                 {"loss": "logistic"}, {"witness": params["witness"][:-1]},
+                 {"theta": params["theta"][:-1]}, {"varsigma": 0.0})
+    for bad in bad_cases:
+        _rejects("k22.thm4", {**params, **bad})
+    Y = np.where(np.asarray(params["Y"]) >= 0, 1.0, -1.0).tolist()
+    assert _accepts("k22.thm4", {**params, "loss": "logistic", "Y": Y})["loss"] == "logistic"
+
+
+def test_k22_safe_parser():
+    """Assumption 4 instances: q has m_(H-1)+1 rows (the body's last width plus the bias
+    row), theta_body the body's parameter count, varsigma > 0."""
+    params = _control_params("k22.asm4", "narrow")
+    inst = _accepts("k22.asm4", params)
+    assert inst["q"].shape[0] == inst["body_widths"][-1] + 1
+    for bad in ({"q": params["q"][:-1]}, {"theta_body": params["theta_body"][:-1]},
+                {"varsigma": 0.0}, {"activation": "step"}, {"body_widths": [2]}):
+        _rejects("k22.asm4", {**params, **bad})
+    _rejects("k22.asm4", {k: v for k, v in params.items() if k != "q"})
