@@ -563,3 +563,7 @@ def test_k22_safe_parser():
                 {"varsigma": 0.0}, {"activation": "step"}, {"body_widths": [2]}):
         _rejects("k22.asm4", {**params, **bad})
     _rejects("k22.asm4", {k: v for k, v in params.items() if k != "q"})
+    wide = {**params, "body_widths": [2, k22e.WIDTH_LIMIT],
+            "theta_body": np.zeros(3 * k22e.WIDTH_LIMIT),
+            "q": np.zeros((k22e.WIDTH_LIMIT + 1, 1))}
+    assert _accepts("k22.asm4", wide)["body_widths"] == [2, 10_000]
