@@ -225,7 +225,7 @@ def test_j19_ours1_right_side_is_four_sigma_L_sigma_T_squared_F():
     v = get("j19.ours1").measure(inst)
     F = v.diagnostics["F"]
     assert F > 0
-    assert v.rhs == pytest.approx(4 * sH[space.L - 1] ** 2 * sT**2 * F, rel=1e-9)
+    assert v.rhs == pytest.approx(4 * sH[space.L - 1] ** 2 * sT**2 * F, rel=1e-9, abs=0)
 
 
 # ------------------------------------------------------------------- strategies, reproductions
@@ -372,15 +372,15 @@ def test_k22_gate_bound_is_attained_at_its_extremal_point(v):
     relative slack 0 (within rounding), so both the constant c0 and the gate's scaling are
     pinned (kills changed constants in the gate, the bound or c0)."""
     c0, s = _c0()
-    assert k22e.C0 == pytest.approx(c0, rel=1e-12)
+    assert k22e.C0 == pytest.approx(c0, rel=1e-12, abs=0)
     claim = get("k22.claim.gate-relu-limit")
     inst = claim.parse({"W_hidden": [[1.0], [-1.0]], "W_out": [[0.5, 0.25]],
                         "Z": [[s / v], [-s / v], [3.0 / v]], "varsigma": v})
     assert inst["gate"] == "sigmoid"
     verdict = claim.check(inst)
     assert verdict.status is Status.HOLDS
-    assert verdict.rhs == pytest.approx(c0 * 0.75 / v, rel=1e-12)
-    assert verdict.lhs == pytest.approx(c0 * 0.75 / v, rel=1e-9)
+    assert verdict.rhs == pytest.approx(c0 * 0.75 / v, rel=1e-12, abs=0)
+    assert verdict.lhs == pytest.approx(c0 * 0.75 / v, rel=1e-9, abs=0)
     assert abs(verdict.relative_slack) < 1e-9
     # the tolerance is a rounding bound: a few dozen unit roundoffs of |W_out| |W_hidden| |z|
     absf = np.abs(inst["Z"]) @ np.abs(inst["W_hidden"]).T @ np.abs(inst["W_out"]).T
@@ -567,3 +567,60 @@ def test_k22_safe_parser():
             "theta_body": np.zeros(3 * k22e.WIDTH_LIMIT),
             "q": np.zeros((k22e.WIDTH_LIMIT + 1, 1))}
     assert _accepts("k22.asm4", wide)["body_widths"] == [2, 10_000]
+
+
+# ------------------------------------------------------------- verdict formulas
+
+
+def _gamma(k):
+    u = np.finfo(float).eps / 2
+    return k * u / (1 - k * u)
+
+
+@pytest.mark.parametrize("space", ["function", "weights"])
+def test_j19_cor1_sides_and_tolerance(space):
+    """Corollary 1: the sides are Q at the combination (of the functions, or of the weights)
+    and lam Q(f_1) + (1-lam) Q(f_2), with Q(f) = sum_t (f(x_t) - y_t)^2 evaluated here from
+    the network directly; the tolerance is 8 gamma_{T+4} max(Q's, |y|^2)."""
+    base = network_instance(1, 2, 4, "tanh", 5, 11, scale=3.0, N=128)
+    w2 = network_instance(1, 2, 4, "tanh", 5, 12, scale=3.0, N=128)["w"]
+    inst = {**base, "w2": w2, "lam": 0.3, "space": space}
+    net = Feedforward([1, 4, 1], "tanh")
+    X, y, lam = inst["X"], inst["y"], 0.3
+
+    def f(w):
+        return np.asarray(net.forward(w, X))[:, 0]
+
+    def Q(values):
+        return float(np.sum((values - y) ** 2))
+
+    mid = lam * f(base["w"]) + (1 - lam) * f(w2) if space == "function" else \
+        f(lam * base["w"] + (1 - lam) * w2)
+    rhs = lam * Q(f(base["w"])) + (1 - lam) * Q(f(w2))
+    v = get("j19.cor1").check(inst, drop="function-space")
+    assert v.status in (Status.HOLDS, Status.VIOLATED)
+    assert v.rhs == pytest.approx(rhs, rel=1e-12, abs=0)
+    assert v.lhs == pytest.approx(Q(mid), rel=1e-12, abs=0)
+    scale = max(rhs, Q(mid), float(y @ y))
+    assert v.tolerance == pytest.approx(8 * _gamma(5 + 4) * scale, rel=1e-12, abs=0)
+
+
+def test_k22_asm1_tolerance_is_gamma_k_of_the_euler_scale():
+    """Assumption 1: the residual is ||vec f - J nu||_inf with nu = theta on the last layer
+    (its weights and biases) and 0 elsewhere, and the tolerance gamma_k (||f||_inf +
+    max|J| ||nu||_1) with k = 2 (d + sum of widths), recomputed here."""
+    inst = k22a.strat.build_mlp_instance(3, 5, 2, [4, 3], 2, "tanh", "squared", "random", 1.0)
+    model = k22a._model(inst)
+    d = inst["theta"].size
+    last = np.arange(d - 2 * (3 + 1), d)  # W (2 x 3) and b (2) of the output layer
+    assert sorted(np.asarray(model.S).tolist()) == last.tolist()
+    nu = np.zeros(d)
+    nu[last] = inst["theta"][last]
+    F = np.asarray(model.forward(inst["theta"], inst["X"])).reshape(-1)
+    J = np.asarray(model.jacobian(inst["theta"], inst["X"]))
+    v = get("k22.asm1").check(inst)
+    assert v.status is Status.HOLDS
+    assert v.lhs == pytest.approx(float(np.max(np.abs(F - J @ nu))), abs=1e-15)
+    k = 2 * (d + sum(inst["widths"]))
+    tol = _gamma(k) * (np.max(np.abs(F)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
+    assert v.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
