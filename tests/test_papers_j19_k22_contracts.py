@@ -624,3 +624,46 @@ def test_k22_asm1_tolerance_is_gamma_k_of_the_euler_scale():
     k = 2 * (d + sum(inst["widths"]))
     tol = _gamma(k) * (np.max(np.abs(F)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
     assert v.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
+
+
+def test_j19_thm1_faces_minimum_loss_is_two():
+    """Theorem 1's 'faces' control in closed form: x = 0 and x = 1 give equal rows of Phi, so
+    the best fit to labels 1 and -1 is 0 at both and the minimum loss is 1 + 1 = 2."""
+    claim = get("j19.thm1")
+    inst = claim.control("faces").fixed_instances()[0]
+    v = claim.check(inst, drop="distinct-on-torus")
+    assert v.status is Status.VIOLATED
+    assert v.lhs == pytest.approx(2.0, rel=1e-12, abs=0) and v.rhs == 0.0
+
+
+@pytest.mark.parametrize(("K", "n", "T"), [(1, 0, 1), (1, 3, 7), (1, 5, 4), (2, 1, 9)])
+def test_j19_thm1_fits_every_labelling_when_L_ge_T(K, n, T):
+    """Theorem 1 on generic distinct samples with L = (2n+1)^K >= T (also T = L): the minimum
+    canonical loss is 0 within the least-squares rounding bound, which is small against
+    |y|^2 (holds, not inconclusive); the size reports K, L and T."""
+    rng = np.random.default_rng(K * 100 + n * 10 + T)
+    inst = {"K": K, "n": n, "X": rng.uniform(0.05, 0.95, (T, K)), "y": rng.standard_normal(T)}
+    v = get("j19.thm1").check(inst)
+    assert v.status is Status.HOLDS
+    assert v.lhs <= v.tolerance < 1e-10 * float(inst["y"] @ inst["y"])
+    assert v.diagnostics["size"] == {"K": K, "L": (2 * n + 1) ** K, "T": T}
+
+
+def test_j19_thm1_unresolvable_near_coincident_samples_are_inconclusive():
+    """K = 1, x = 0 and x = 1 - 2^-52: distinct on the circle, so Theorem 1 applies, but the
+    two rows of Phi differ by far less than the solver's backward error: inconclusive, never
+    a violation (the documented sigma_T <= 10 max(T, L) u sigma_1 branch)."""
+    inst = {"K": 1, "n": 1, "X": np.array([[0.0], [1.0 - 2.0**-52]]), "y": np.array([1.0, -1.0])}
+    v = get("j19.thm1").check(inst)
+    assert v.status is Status.INCONCLUSIVE
+    L, T = 3, 2
+    s = np.linalg.svd(design_matrix(CanonicalSpace(1, 1, 4), inst["X"]), compute_uv=False)
+    assert v.tolerance == pytest.approx(10 * max(T, L) * np.finfo(float).eps / 2 * s[0],
+                                        rel=1e-12, abs=0)
+
+
+def test_k22_size_reports_n_m_y_and_d():
+    """k22 ledger sizes: n samples, m_y outputs and d = the number of parameters."""
+    inst = k22a.strat.build_mlp_instance(1, 6, 2, [3], 2, "tanh", "squared", "random", 1.0)
+    d = 3 * (2 + 1) + 2 * (3 + 1)
+    assert get("k22.asm1").size(inst) == {"n": 6, "m_y": 2, "d": d}
