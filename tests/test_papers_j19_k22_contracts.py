@@ -646,6 +646,9 @@ def test_j19_thm1_fits_every_labelling_when_L_ge_T(K, n, T):
     v = get("j19.thm1").check(inst)
     assert v.status is Status.HOLDS
     assert v.lhs <= v.tolerance < 1e-10 * float(inst["y"] @ inst["y"])
+    # the slack is relative to the labels' energy |y|^2 (the loss at c = 0)
+    assert v.relative_slack == pytest.approx(v.slack / float(inst["y"] @ inst["y"]),
+                                             rel=1e-12, abs=0)
     assert v.diagnostics["size"] == {"K": K, "L": (2 * n + 1) ** K, "T": T}
 
 
