@@ -670,3 +670,28 @@ def test_k22_size_reports_n_m_y_and_d():
     inst = k22a.strat.build_mlp_instance(1, 6, 2, [3], 2, "tanh", "squared", "random", 1.0)
     d = 3 * (2 + 1) + 2 * (3 + 1)
     assert get("k22.asm1").size(inst) == {"n": 6, "m_y": 2, "d": d}
+
+
+def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
+    """Eqs (2.1)-(2.4), squared loss (Y' = Y): the right side is ||grad L|| ||f_X - eta Y||_F /
+    s_min(J), with f_X, J and s_min recomputed here; the tolerance gamma_{p+k} (|L| + |L*| +
+    rhs) with p = n m_y and k = 2 (d + sum widths) (kills changed factors or eta)."""
+    inst = {**build_net(5, 3, 2, [6], 1), "eta": 0.5}
+    model = k22a._model(inst)
+    F = np.asarray(model.forward(inst["theta"], inst["X"]))
+    J = np.asarray(model.jacobian(inst["theta"], inst["X"]))
+    s_min = np.linalg.svd(J, compute_uv=False)[-1]
+    v = get("k22.eq2.1-2.4").check(inst)
+    assert v.status is Status.HOLDS
+    g = v.diagnostics["grad_norm"]
+    assert g > 0 and v.diagnostics["s_min_J"] == pytest.approx(s_min, rel=1e-10, abs=0)
+    rhs = g * np.linalg.norm(F - 0.5 * inst["Y"]) / s_min
+    assert v.rhs == pytest.approx(rhs, rel=1e-10, abs=0)
+    k = 2 * (inst["theta"].size + sum(inst["widths"]))
+    L = v.diagnostics["loss"]
+    tol = _gamma(3 + k) * (abs(L) + abs(v.lhs - L) + v.rhs)
+    assert v.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
+
+
+def build_net(seed, n, m_x, hidden, m_y, loss="squared"):
+    return k22a.strat.build_mlp_instance(seed, n, m_x, hidden, m_y, "tanh", loss, "random", 1.0)
