@@ -849,10 +849,15 @@ def _gap_strategy(loss: str, target: str = "random", overparameterised: bool | N
 
         from hypothesis import strategies as st
 
+        # Over-parameterised draws are aligned generically, but a long run (up to 200 steps
+        # in thorough) can pass an iterate where saturated sigmoids leave the gap too small
+        # to certify (1 draw in 1000 for (2.11) under thorough, seed 1): such a draw does not
+        # meet the hypotheses as the oracle certifies them, so it is not an instance.
         return strat.gap_bound_instances(
             horizon=st.integers(1, 30 if profile == "ci" else 200), loss=loss, target=target,
             overparameterised=overparameterised, etas=etas, hidden=st_hidden(profile)
-        ).map(finish)
+        ).map(finish).filter(
+            lambda inst: all(h.check(inst) is True for h in _GAP_HYPOTHESES))
 
     return strategy
 
