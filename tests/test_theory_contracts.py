@@ -1,0 +1,519 @@
+"""Contracts of small ``theory/`` functions that no claim exercises directly: the registries of
+activations and losses (every entry: value, derivatives, traced and analytic forms, targets),
+the backend helpers, Higham's constants, Levenberg-Marquardt, and the documented fields of a
+few construction and training helpers. Each expected value comes from a second method (autograd,
+central differences, a closed form, an independent reference loop) or a documented invariant.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from theory.activations import ACTIVATIONS, Activation, get_activation
+from theory.alignment import membership
+from theory.backend import available_backends, gpu_available, to_numpy
+from theory.constructions import k19_section4 as k19s4
+from theory.constructions.hm17_expressivity import build_network
+from theory.fourier import CanonicalSpace, SigmoidProduct, armijo_descent
+from theory.gradient_basis import convex_report
+from theory.jacobian import jacobian
+from theory.losses import LOSSES, get_loss
+from theory.models import ee
+from theory.models.basis import example2_layers, relu_features
+from theory.models.deep_linear import Feedforward as PartialLinearNet
+from theory.models.feedforward import Feedforward
+from theory.models.linear_residual import risk_gradient
+from theory.numerics import gamma, unit_roundoff
+from theory.optimize import fd_hessian, fd_hessian_rcond, levenberg_marquardt
+from theory.trajectory import sharp_softplus
+
+U64 = 2.0**-53
+_egrad = autograd.elementwise_grad
+
+
+# ----------------------------------------------------------------------------- activations
+
+def _points() -> np.ndarray:
+    return np.linspace(-6.0, 6.0, 41) + 0.0371  # no point at 0 (relu's kink)
+
+
+@pytest.mark.filterwarnings("ignore:Output seems independent of input")
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_activation_forms_agree(name):
+    """Every registered activation: ``traced`` and ``analytic`` equal ``value``; ``d1`` and
+    ``d2`` equal autograd's first and second derivatives of ``traced``; the complex step of
+    ``analytic`` equals ``d1``. Kills mutants of any one form (e.g. softplus's traced
+    ``logaddexp(1.0, x)``, a wrong second derivative)."""
+    act = ACTIVATIONS[name]
+    assert act.name == name and get_activation(name) is act
+    x = _points()
+    v = act.value(x)
+    np.testing.assert_allclose(act.traced(x), v, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(act.analytic(x + 0j).real, v, rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(act.d1(x), _egrad(act.traced)(x), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(act.d2(x), _egrad(_egrad(act.traced))(x), rtol=1e-10, atol=1e-13)
+    h = 1e-20
+    np.testing.assert_allclose(act.analytic(x + 1j * h).imag / h, act.d1(x), rtol=1e-13,
+                               atol=1e-15)
+    assert act.smooth is (name != "relu")
+
+
+def test_activation_closed_forms_and_tails():
+    """Values against closed forms (``tanh``, ``expit``, ``log1p(e^x)``, ``max(x, 0)``, ``x``),
+    and no overflow nor lost derivative at ``|x| = 800`` (the module's stability promise)."""
+    x = np.linspace(-20.0, 20.0, 81)
+    ref = {"tanh": np.tanh(x), "sigmoid": expit(x), "softplus": np.log1p(np.exp(x)),
+           "relu": np.maximum(x, 0.0), "identity": x}
+    assert set(ref) == set(ACTIVATIONS)
+    for name, expected in ref.items():
+        np.testing.assert_allclose(ACTIVATIONS[name].value(x), expected, rtol=1e-14, atol=1e-15)
+    big = np.array([-800.0, 800.0])
+    with np.errstate(over="raise", invalid="raise"):
+        np.testing.assert_array_equal(ACTIVATIONS["softplus"].value(big), [0.0, 800.0])
+        np.testing.assert_array_equal(ACTIVATIONS["softplus"].d1(big), [0.0, 1.0])
+        np.testing.assert_array_equal(ACTIVATIONS["sigmoid"].value(big), [0.0, 1.0])
+        assert np.all(np.isfinite(ACTIVATIONS["tanh"].d2(big)))
+    d2 = ACTIVATIONS["softplus"].d2(x)  # sigma' (1 - sigma') in (0, 1/4], 1/4 at 0 only
+    assert np.all((d2 > 0) & (d2 <= 0.25)) and ACTIVATIONS["softplus"].d2(np.array(0.0)) == 0.25
+
+
+def test_get_activation_contract():
+    """``get_activation`` returns an :class:`Activation` unchanged and rejects an unknown name
+    with a ``ValueError`` naming it and listing the choices (kills a message set to None)."""
+    custom = Activation("mine", np.sin, np.cos, lambda x: -np.sin(x), anp.sin, np.sin)
+    assert get_activation(custom) is custom
+    with pytest.raises(ValueError, match="unknown activation 'swish'") as err:
+        get_activation("swish")
+    for name in ACTIVATIONS:
+        assert name in str(err.value)
+
+
+@pytest.mark.parametrize("varsigma", [1.0, 7.0, 100.0])
+def test_sharp_softplus_derivatives(varsigma):
+    """``sigma(z) = ln(1 + e^{s z}) / s`` (k22 Figure 1) in both modules: value against the
+    closed form, ``d1``/``d2`` against autograd of ``traced`` and against ``s^k`` times the
+    softplus derivatives at ``s z``, complex step of ``analytic`` against ``d1``."""
+    z = np.linspace(-0.3, 0.3, 25) + 0.0071
+    base = ACTIVATIONS["softplus"]
+    for act in (sharp_softplus(varsigma), ee.sharp_softplus(varsigma)):
+        np.testing.assert_allclose(act.value(z), np.logaddexp(0.0, varsigma * z) / varsigma,
+                                   rtol=1e-14, atol=1e-300)
+        np.testing.assert_allclose(act.traced(z), act.value(z), rtol=1e-14, atol=1e-300)
+        np.testing.assert_allclose(act.d1(z), base.d1(varsigma * z), rtol=1e-13, atol=1e-300)
+        np.testing.assert_allclose(act.d2(z), varsigma * base.d2(varsigma * z), rtol=1e-12,
+                                   atol=1e-300)
+        np.testing.assert_allclose(act.d1(z), _egrad(act.traced)(z), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(act.d2(z), _egrad(_egrad(act.traced))(z), rtol=1e-10,
+                                   atol=1e-13 * varsigma)
+        h = 1e-30
+        np.testing.assert_allclose(act.analytic(z + 1j * h).imag / h, act.d1(z), rtol=1e-13,
+                                   atol=1e-15)
+
+
+# ----------------------------------------------------------------------------- losses
+
+_TARGETS = {"squared": "real", "cross-entropy": "binary01", "logistic": "sign",
+            "smoothed-hinge": "sign"}
+
+
+def _targets(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    if kind == "real":
+        return rng.standard_normal(n)
+    if kind == "binary01":
+        return rng.integers(0, 2, n).astype(float)
+    return rng.choice([-1.0, 1.0], n)
+
+
+def _loss_closed_form(name: str, f: np.ndarray, y: np.ndarray) -> np.ndarray:
+    z = y * f
+    return {
+        "squared": (f - y) ** 2,
+        "cross-entropy": np.log1p(np.exp(f)) - y * f,
+        "logistic": np.log1p(np.exp(-z)),
+        "smoothed-hinge": np.select([z <= 0, z < 1], [0.5 - z, 0.5 * (1 - z) ** 2], 0.0),
+    }[name]
+
+
+def test_loss_registry_and_targets():
+    """The registry holds the four losses of the module docstring, each with the target set
+    its own docstring names (kills a mutated ``targets`` string), and ``get_loss`` rejects
+    an unknown name listing the choices."""
+    assert {n: loss.targets for n, loss in LOSSES.items()} == _TARGETS
+    for name, loss in LOSSES.items():
+        assert loss.name == name and get_loss(name) is loss
+    with pytest.raises(ValueError, match="unknown loss 'hinge'") as err:
+        get_loss("hinge")
+    for name in LOSSES:
+        assert name in str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_loss_value_gradient_hessian(name):
+    """Every loss: value against its closed form, ``grad`` against central differences of
+    ``value`` and ``hess`` against central differences of ``grad`` (away from the smoothed
+    hinge's kinks), convexity ``hess >= 0`` (k19 Assumption 1), and finite values and
+    derivatives at ``|f| = 800``. Kills wrong formulas in any lambda of the registry."""
+    rng = np.random.default_rng(5)
+    loss = LOSSES[name]
+    y = _targets(loss.targets, rng, 200)
+    f = 3.0 * rng.standard_normal(200)
+    if name == "smoothed-hinge":
+        z = y * f
+        keep = (np.abs(z) > 1e-3) & (np.abs(z - 1) > 1e-3)
+        f, y = f[keep], y[keep]
+    np.testing.assert_allclose(loss.value(f, y), _loss_closed_form(name, f, y), rtol=1e-13,
+                               atol=1e-15)
+    h = 1e-6
+    fd1 = (loss.value(f + h, y) - loss.value(f - h, y)) / (2 * h)
+    np.testing.assert_allclose(loss.grad(f, y), fd1, rtol=1e-6, atol=1e-8)
+    fd2 = (loss.grad(f + h, y) - loss.grad(f - h, y)) / (2 * h)
+    np.testing.assert_allclose(loss.hess(f, y), fd2, rtol=1e-6, atol=1e-7)
+    assert np.all(loss.hess(f, y) >= 0.0)
+    assert loss.hess(f, y).shape == f.shape
+    big = np.array([-800.0, 800.0, -800.0, 800.0])
+    yb = _targets(loss.targets, rng, 4) if loss.targets == "real" else (
+        np.array([0.0, 0.0, 1.0, 1.0]) if loss.targets == "binary01"
+        else np.array([-1.0, -1.0, 1.0, 1.0]))
+    with np.errstate(over="raise", invalid="raise"):
+        for part in (loss.value, loss.grad, loss.hess):
+            assert np.all(np.isfinite(part(big, yb)))
+
+
+def test_smoothed_hinge_pieces_meet():
+    """The smoothed hinge is C^1: at ``z = 0`` and ``z = 1`` the neighbouring pieces give the
+    same value and slope (``1/2, -y`` and ``0, 0``)."""
+    loss = LOSSES["smoothed-hinge"]
+    for y in (-1.0, 1.0):
+        f = np.array([0.0, 1.0]) * y
+        yy = np.array([y, y])
+        np.testing.assert_array_equal(loss.value(f, yy), [0.5, 0.0])
+        np.testing.assert_array_equal(loss.grad(f, yy), [-y, 0.0])
+        np.testing.assert_array_equal(loss.hess(f, yy), [0.0, 0.0])
+
+
+# ----------------------------------------------------------------------------- backend, numerics
+
+def test_available_backends_follows_gpu():
+    """``available_backends`` lists cupy exactly when :func:`gpu_available` says so."""
+    expected = ["numpy", "cupy"] if gpu_available()[0] else ["numpy"]
+    assert available_backends() == expected
+
+
+class _DeviceArray:
+    """A stand-in for a device array: ``get()`` copies to the host."""
+
+    def __init__(self, data):
+        self.data = np.asarray(data, dtype=np.float64)
+
+    def get(self):
+        return self.data.copy()
+
+
+def test_to_numpy_copies_device_arrays():
+    """``to_numpy`` calls ``get()`` on a non-NumPy array (CuPy's host copy) and passes NumPy
+    arrays through ``np.asarray`` (kills a negated ``isinstance`` test)."""
+    out = to_numpy(_DeviceArray([1.0, 2.0]))
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64
+    np.testing.assert_array_equal(out, [1.0, 2.0])
+    a = np.arange(3.0)
+    assert to_numpy(a) is a
+    np.testing.assert_array_equal(to_numpy([1, 2]), [1, 2])
+
+
+def test_gamma_is_highams_constant():
+    """``gamma_n = n u / (1 - n u)`` in exact rational arithmetic (u = 2^-53, 2^-24 for
+    float32), and undefined (ValueError) once ``n u >= 1``."""
+    assert unit_roundoff() == U64 and unit_roundoff(np.float32) == 2.0**-24
+    for n in (1, 3, 1000, 2**40, 2**52):
+        nu = n * Fraction(1, 2**53)
+        assert gamma(n) == pytest.approx(float(nu / (1 - nu)), rel=1e-15)
+    nu = 1000 * Fraction(1, 2**24)
+    assert gamma(1000, np.float32) == pytest.approx(float(nu / (1 - nu)), rel=1e-15)
+    assert gamma(2**52) == pytest.approx(1.0, rel=1e-15)  # n u = 1/2
+    with pytest.raises(ValueError, match="undefined"):
+        gamma(2**53)
+
+
+# ----------------------------------------------------------------------------- optimize
+
+def test_fd_hessian_rcond_is_the_central_difference_accuracy():
+    """``fd_hessian_rcond = 16 u^(2/3)`` (its docstring), and :func:`fd_hessian` of a smooth
+    function is accurate to well within that cutoff relative to the Hessian's scale."""
+    assert fd_hessian_rcond() == pytest.approx(16 * U64 ** (2 / 3), rel=1e-14)
+    assert U64 < fd_hessian_rcond() < math.sqrt(U64)
+
+    def f(t):
+        return anp.sum(anp.sin(t) * anp.roll(t, 1) ** 2) + anp.exp(0.3 * t[0] * t[-1])
+
+    theta = np.array([0.3, -1.1, 2.0, 0.7])
+    H = autograd.hessian(f)(theta)
+    err = np.max(np.abs(fd_hessian(autograd.grad(f), theta) - H))
+    assert err <= fd_hessian_rcond() * np.max(np.abs(H))
+
+
+def _lm_reference(residual, jacobian_, x0, steps):
+    """Madsen, Nielsen & Tingleff (2004), Algorithm 3.16, with Marquardt's scaling
+    D^2 = diag(J^T J): ``steps`` residual evaluations after the first, no stopping test."""
+    x = np.array(x0, dtype=float)
+    r, J = residual(x), jacobian_(x)
+    F = 0.5 * r @ r
+    A, g = J.T @ J, J.T @ r
+    mu, nu = 1e-3 * np.max(np.diag(A)), 2.0
+    for _ in range(steps):
+        D2 = np.diag(A)
+        h = np.linalg.solve(A + mu * np.diag(D2), -g)
+        r_new = residual(x + h)
+        F_new = 0.5 * r_new @ r_new
+        gain = (F - F_new) / (0.5 * h @ (mu * D2 * h - g))
+        if gain > 0:
+            x = x + h
+            r, J, F = r_new, jacobian_(x + 0.0), F_new
+            A, g = J.T @ J, J.T @ r
+            mu, nu = mu * max(1 / 3, 1 - (2 * gain - 1) ** 3), 2.0
+        else:
+            mu, nu = mu * nu, 2 * nu
+    return x
+
+
+def _rosenbrock():
+    def r(x):
+        return np.array([10.0 * (x[1] - x[0] ** 2), 1.0 - x[0]])
+
+    def J(x):
+        return np.array([[-20.0 * x[0], 10.0], [-1.0, 0.0]])
+
+    return r, J, np.array([-1.2, 1.0])
+
+
+def test_levenberg_marquardt_follows_nielsen_iteration():
+    """The iterates after 1..14 residual evaluations equal those of an independent loop of
+    Algorithm 3.16 (gain ratio, Nielsen's ``mu`` update, ``nu`` doubling on rejection), and the
+    full run reaches Rosenbrock's minimiser (1, 1). Kills mutants of the damping updates."""
+    r, J, x0 = _rosenbrock()
+    for evals in range(2, 16):
+        got = levenberg_marquardt(r, J, x0, max_nfev=evals)
+        np.testing.assert_allclose(got, _lm_reference(r, J, x0, evals - 1), rtol=1e-12,
+                                   atol=1e-14)
+    np.testing.assert_allclose(levenberg_marquardt(r, J, x0), [1.0, 1.0], rtol=0, atol=1e-12)
+
+
+def test_levenberg_marquardt_default_tolerance_is_9u():
+    """The documented default ``tol = 9u``: for ``r(x) = x`` at ``x0 = c u`` (gradient ``c u``,
+    scale ``max(1, 2F) = 1``) the run stops at once when ``c <= 9`` and moves when ``c > 9``."""
+    def r(x):
+        return np.asarray(x, dtype=float)
+
+    def J(x):
+        return np.eye(1)
+
+    for c, moves in ((8.5, False), (9.0, False), (9.5, True), (12.0, True)):
+        x0 = np.array([c * U64])
+        x = levenberg_marquardt(r, J, x0)
+        assert bool(abs(x[0]) < abs(x0[0])) is moves, c
+    assert levenberg_marquardt(r, J, np.array([9.5 * U64]), tol=10 * U64)[0] == 9.5 * U64
+
+
+# ----------------------------------------------------------------------------- alignment
+
+def test_membership_of_a_zero_matrix():
+    """A zero (or underflowed) Jacobian has Col(J) = {0}: ``b = 0`` is a member, any other
+    ``b`` is not, with rank 0 and the documented reasons."""
+    J = np.zeros((3, 4))
+    zero = membership(np.zeros(3), J=J)
+    assert zero.member is True and zero.rank == 0 and zero.reason == "b = 0"
+    b = np.array([1.0, -2.0, 0.5])
+    out = membership(b, J=J)
+    assert out.member is False and out.rank == 0 and out.rho == 1.0
+    assert out.residual == pytest.approx(np.linalg.norm(b), rel=1e-15)
+    assert out.reason == "the matrix is zero (underflow)"
+    tiny = membership(b, J=np.full((3, 4), 1e-310))
+    assert tiny.member is False and tiny.reason == "the matrix is zero (underflow)"
+
+
+# ----------------------------------------------------------------------------- constructions
+
+def test_build_network_counts_its_draws():
+    """``info['draws']`` is the number of draws made: with one failure reason per failed draw,
+    ``draws = len(failures) + 1`` on success and ``draws = max_draws = len(failures)`` when
+    every draw fails (a width k = 1 projection cannot separate 40 points)."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((40, 6))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    labels = np.arange(40) % 3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        net, info = build_network(X, labels, 3, 1, np.random.default_rng(0), max_draws=3)
+    assert net is None and info["draws"] == 3 and len(info["failures"]) == 3
+    net, info = build_network(X, labels, 3, 40, np.random.default_rng(0), max_draws=5)
+    assert net is not None and info["draws"] == len(info["failures"]) + 1
+
+
+def _mixed_net():
+    """d_x = 2, one hidden layer (identity, tanh), d_y = 1, with the identity unit's outgoing
+    weight zero: P_0 = W2[J2, J1] = 0 is singular although the full row W2[J2, :] is not."""
+    net = PartialLinearNet((2, 2, 1), (("identity", "tanh"),))
+    rng = np.random.default_rng(8)
+    Ws = [rng.standard_normal((2, 2)), np.array([[0.0, 1.3]])]
+    X = rng.standard_normal((2, 7))
+    Y = rng.standard_normal((1, 7))
+    return net, net.pack(Ws), X, Y
+
+
+def test_perturbation_set_uses_only_linear_columns():
+    """Theorem 4's ``P_l`` multiplies the blocks ``W^(l)[J^(l), J^(l-1)]`` (rows and columns of
+    the linear units only): here ``P_0 = 0`` is singular though ``W2`` has rank 1, so S adds
+    ``d_0 = 2`` moves of the identity unit's row, and they leave the outputs unchanged."""
+    net, theta, X, _ = _mixed_net()
+    sets, why = k19s4.partial_linear_sets(net, theta, X, 0, 0.0)
+    assert why == "ok" and sets == [[0]]
+    S, info = k19s4.feedforward_perturbation_set(net, theta, 0, sets)
+    assert info["singular_levels"] == [0] and info["built_levels"] == [0] and info["complete"]
+    assert len(S) == 1 + 2 and all(np.linalg.norm(v) == pytest.approx(1.0) for v in S[1:])
+    f0 = net.outputs(theta, X)
+    for v in S:
+        np.testing.assert_allclose(net.outputs(theta + 0.5 * v, X), f0, rtol=0, atol=1e-14)
+
+
+def test_pgb_comparison_spectrum_of_js():
+    """``sigma_max_JS``, ``sigma_min_JS`` and ``rank_JS`` are the extreme retained singular
+    values and the rank of ``sqrt(Lambda) J_S``, recomputed here from autograd Jacobians at
+    ``theta + eps v`` (uniform ``lambda = 2`` scales them by sqrt 2)."""
+    net, theta, X, Y = _mixed_net()
+    sets, _ = k19s4.partial_linear_sets(net, theta, X, 0, 0.0)
+    S, _ = k19s4.feedforward_perturbation_set(net, theta, 0, sets)
+    eps, lam = 1e-3, np.full(X.shape[1], 2.0)
+    cmp = k19s4.pgb_comparison(net.outputs, theta, X, Y, lam, S, eps, {"x": X})
+    JS = np.hstack([autograd.jacobian(lambda t: anp.ravel(net.outputs(t, X)))(theta + eps * v)
+                    for v in S])
+    s = np.linalg.svd(np.sqrt(2.0) * JS, compute_uv=False)
+    rank = int(np.sum(s > s[0] * 1e-10))
+    assert cmp.rank_JS == rank
+    assert cmp.sigma_max_JS == pytest.approx(s[0], rel=1e-10)
+    assert cmp.sigma_min_JS == pytest.approx(s[rank - 1], rel=1e-8)
+
+
+# ----------------------------------------------------------------------------- fourier, k19
+
+def test_armijo_descent_records_acceptance_and_float_iterate():
+    """``armijo_descent`` returns ``w`` as float64 even from integer ``w0`` (kills a dropped
+    dtype), flags a step ``accepted`` exactly when Armijo's condition was met (or with the
+    fixed step), and rejects when no halving is allowed and the full step overshoots."""
+    space, model = CanonicalSpace(1, 0, 16), SigmoidProduct()
+    X, y = np.array([[0.5]]), np.array([2.0])
+    w0 = [0, 0, 0]
+    run = armijo_descent(space, model, w0, X, y, 0, 0.5)
+    assert run["w"].dtype == np.float64 and run["accepted"].size == 0 and run["F"].size == 1
+    run = armijo_descent(space, model, w0, X, y, 4, 0.5)
+    assert run["accepted"].tolist() == [True] * 4 and np.all(np.diff(run["F"]) < 0)
+    fixed = armijo_descent(space, model, w0, X, y, 3, 0.5, armijo=False)
+    assert fixed["accepted"].tolist() == [True] * 3 and np.all(fixed["eta"] == 0.5)
+    far = armijo_descent(space, model, w0, X, y, 1, 1e6, max_halvings=0)
+    assert far["accepted"].tolist() == [False] and far["eta"][0] == 0.5e6
+
+
+def test_convex_report_rounding_bound():
+    """``tau_round = 2 gamma_n max_q (L(q) + sum_i lambda_i |l'(q_i)| |q_i|)`` over ``q = f``
+    and ``q = J alpha`` (the docstring), checked for the squared loss whose minimiser
+    ``J alpha`` is the weighted least-squares fit, computed here by ``lstsq``."""
+    rng = np.random.default_rng(2)
+    m, p = 9, 3
+    J = 3.0 * rng.standard_normal((m, p))
+    Y = rng.standard_normal((m, 1))
+    lam = rng.uniform(0.5, 2.0, m)
+    g = rng.standard_normal(p)
+    F = (J @ g).reshape(m, 1)
+    loss = get_loss("squared")
+    y = Y.ravel()
+    grad_L = J.T @ (lam * loss.grad(F.ravel(), y))
+    rep = convex_report(loss, F, Y, lam, J, grad_L, g, restarts=1)
+    sw = np.sqrt(lam)
+    q = J @ np.linalg.lstsq(J * sw[:, None], sw * y, rcond=None)[0]
+    assert rep.inf == pytest.approx(float(np.sum(lam * (q - y) ** 2)), rel=1e-10)
+    terms = [np.sum(lam * (v - y) ** 2) + np.sum(lam * np.abs(2 * (v - y)) * np.abs(v))
+             for v in (F.ravel(), q)]
+    assert rep.tau_round == pytest.approx(2 * gamma(m + p) * max(terms), rel=1e-8)
+
+
+def test_jacobian_keeps_float32():
+    """The analytic Jacobian is computed in ``theta``'s dtype (float32 stays float32) and
+    agrees with the float64 Jacobian to float32 accuracy."""
+    net = Feedforward([2, 3, 1], "tanh")
+    theta = net.init(np.random.default_rng(0))
+    X = np.random.default_rng(1).standard_normal((4, 2))
+    J32 = jacobian(net, theta.astype(np.float32), X.astype(np.float32))
+    assert J32.dtype == np.float32
+    np.testing.assert_allclose(J32, jacobian(net, theta, X), rtol=1e-5, atol=1e-6)
+
+
+def test_feedforward_init_without_bias():
+    """``init`` of a bias-free net draws weights only: ``theta`` has ``n_params`` entries and
+    unflattens to layers whose bias is ``None``."""
+    for bias in (False, True):
+        net = Feedforward([3, 4, 2], "tanh", bias=bias)
+        theta = net.init(np.random.default_rng(0))
+        assert theta.size == net.n_params() == 4 * 3 + 2 * 4 + bias * (4 + 2)
+        assert all((b is None) is (not bias) for _, b in net.unflatten(theta))
+
+
+def test_example2_layers_footnote():
+    """Example 2, footnote 1: rows ``i <= m`` of layer 1 are ``[x_i, eps' - 1]``, rows ``i > m``
+    exactly ``[0, ..., 0, -1]``, deeper layers the identity, and ``phi(x_i) = eps' e_i``."""
+    rng = np.random.default_rng(4)
+    m, d, n, eps = 4, 5, 7, 0.05
+    X = rng.standard_normal((m, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    layers = example2_layers(X, n, 3, eps)
+    W1 = layers[0]
+    np.testing.assert_array_equal(W1[:m], np.hstack([X, np.full((m, 1), eps - 1.0)]))
+    np.testing.assert_array_equal(W1[m:], np.hstack([np.zeros((n - m, d)),
+                                                     -np.ones((n - m, 1))]))
+    assert len(layers) == 3 and all(np.array_equal(W, np.eye(n)) for W in layers[1:])
+    np.testing.assert_allclose(relu_features(X, layers), eps * np.eye(m, n), atol=1e-14)
+
+
+def test_ee_train_passes_time_and_model():
+    """Algorithm 1's optimisers see ``t = 0..tau-1`` (explore) then ``tau..T-1`` (exploit), and
+    ``callback`` gets the exploration model up to ``tau`` and the frozen model after it."""
+    rng = np.random.default_rng(0)
+    model = ee.EEModel([3, 4, 5], "tanh", m_H=3, m_y=1, varsigma=3.0)
+    theta = model.init(rng)
+    X, Y = rng.standard_normal((6, 3)), rng.standard_normal((6, 1))
+    seen_t: dict[str, list] = {"explore": [], "exploit": []}
+
+    def optimizer(kind):
+        def step(gradient, n, t):
+            seen_t[kind].append(t)
+            return 0.01 * gradient(None)
+        return step
+
+    calls = []
+    run = ee.ee_train(model, theta, X, Y, loss="squared", explore=optimizer("explore"),
+                      exploit=optimizer("exploit"), tau=2, T=5, epsilon=0.01,
+                      rng=np.random.default_rng(1),
+                      callback=lambda t, th, mdl: calls.append((t, mdl)))
+    assert seen_t == {"explore": [0, 1], "exploit": [2, 3, 4]}
+    assert [t for t, _ in calls] == [0, 1, 2, 3, 4, 5]
+    assert all(mdl is model for _, mdl in calls[:3])
+    assert all(mdl is run.model and mdl.gates is not None for _, mdl in calls[3:])
+
+
+def test_risk_gradient_readings_agree_for_one_layer():
+    """With ``ell = 1`` every partial product is the identity, so all readings of Lemma 2.4
+    except ``sqrt-sigma`` give ``2 E Sigma`` with ``E = A_1 - (R - I)`` (kills an index that
+    assumes a second layer), and it matches central differences of the risk."""
+    rng = np.random.default_rng(6)
+    d = 3
+    A = [0.2 * rng.standard_normal((d, d))]
+    R = np.eye(d) + 0.3 * rng.standard_normal((d, d))
+    B = rng.standard_normal((d, d))
+    Sigma = B @ B.T + np.eye(d)
+    expected = 2.0 * (np.eye(d) + A[0] - R) @ Sigma
+    for reading in ("lemma", "descending-per-factor", "no-transpose"):
+        (G,) = risk_gradient(A, R, Sigma, reading)
+        np.testing.assert_allclose(G, expected, rtol=1e-13, atol=1e-13)
