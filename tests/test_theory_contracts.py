@@ -21,6 +21,7 @@ from theory.alignment import membership
 from theory.backend import available_backends, gpu_available, to_numpy
 from theory.constructions import k19_section4 as k19s4
 from theory.constructions.hm17_expressivity import build_network
+from theory.constructions.hm17_factorisation import OrthogonalBlocks, orthogonal_blocks, rotation
 from theory.fourier import CanonicalSpace, SigmoidProduct, armijo_descent
 from theory.gradient_basis import convex_report
 from theory.jacobian import jacobian
@@ -233,10 +234,10 @@ def test_gamma_is_highams_constant():
     assert unit_roundoff() == U64 and unit_roundoff(np.float32) == 2.0**-24
     for n in (1, 3, 1000, 2**40, 2**52):
         nu = n * Fraction(1, 2**53)
-        assert gamma(n) == pytest.approx(float(nu / (1 - nu)), rel=1e-15)
+        assert gamma(n) == pytest.approx(float(nu / (1 - nu)), rel=1e-15, abs=0)
     nu = 1000 * Fraction(1, 2**24)
-    assert gamma(1000, np.float32) == pytest.approx(float(nu / (1 - nu)), rel=1e-15)
-    assert gamma(2**52) == pytest.approx(1.0, rel=1e-15)  # n u = 1/2
+    assert gamma(1000, np.float32) == pytest.approx(float(nu / (1 - nu)), rel=1e-15, abs=0)
+    assert gamma(2**52) == pytest.approx(1.0, rel=1e-15, abs=0)  # n u = 1/2
     with pytest.raises(ValueError, match="undefined"):
         gamma(2**53)
 
@@ -246,7 +247,7 @@ def test_gamma_is_highams_constant():
 def test_fd_hessian_rcond_is_the_central_difference_accuracy():
     """``fd_hessian_rcond = 16 u^(2/3)`` (its docstring), and :func:`fd_hessian` of a smooth
     function is accurate to well within that cutoff relative to the Hessian's scale."""
-    assert fd_hessian_rcond() == pytest.approx(16 * U64 ** (2 / 3), rel=1e-14)
+    assert fd_hessian_rcond() == pytest.approx(16 * U64 ** (2 / 3), rel=1e-14, abs=0)
     assert U64 < fd_hessian_rcond() < math.sqrt(U64)
 
     def f(t):
@@ -331,7 +332,7 @@ def test_membership_of_a_zero_matrix():
     b = np.array([1.0, -2.0, 0.5])
     out = membership(b, J=J)
     assert out.member is False and out.rank == 0 and out.rho == 1.0
-    assert out.residual == pytest.approx(np.linalg.norm(b), rel=1e-15)
+    assert out.residual == pytest.approx(np.linalg.norm(b), rel=1e-15, abs=0)
     assert out.reason == "the matrix is zero (underflow)"
     tiny = membership(b, J=np.full((3, 4), 1e-310))
     assert tiny.member is False and tiny.reason == "the matrix is zero (underflow)"
@@ -354,6 +355,31 @@ def test_build_network_counts_its_draws():
     assert net is not None and info["draws"] == len(info["failures"]) + 1
 
 
+def test_orthogonal_blocks_parts():
+    """``U = S diag(T(0.7), -1, -1, 1) S^T``: one Schur rotation plane and one sign pair. The
+    ``"rotations"`` and ``"signs"`` generators act on disjoint planes, so they commute and
+    multiply to ``"all"``, whose q-th power is ``U``; ``factor_norm(q) = ||G - I||_2``. Planes
+    and angles are matched one to one: a list of another length is refused (``zip`` strict)."""
+    rng = np.random.default_rng(9)
+    S = np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    D = np.eye(5)
+    D[:2, :2] = rotation(0.7)
+    D[2, 2] = D[3, 3] = -1.0
+    U = S @ D @ S.T
+    blocks = orthogonal_blocks(U)
+    assert blocks.rotation_count == 1 and len(blocks.planes) == len(blocks.angles) == 2
+    for q in (1, 3):
+        G, rot, sgn = (blocks.generator(q, part) for part in ("all", "rotations", "signs"))
+        np.testing.assert_allclose(rot @ sgn, G, atol=1e-14)
+        np.testing.assert_allclose(sgn @ rot, G, atol=1e-14)
+        np.testing.assert_allclose(np.linalg.matrix_power(G, q), U, atol=1e-13)
+        assert blocks.factor_norm(q) == pytest.approx(np.linalg.norm(G - np.eye(5), 2),
+                                                      rel=1e-12, abs=0)
+    bad = OrthogonalBlocks(blocks.S, blocks.planes, blocks.angles[:1], 1)
+    with pytest.raises(ValueError):
+        bad.generator(1)
+
+
 def _mixed_net():
     """d_x = 2, one hidden layer (identity, tanh), d_y = 1, with the identity unit's outgoing
     weight zero: P_0 = W2[J2, J1] = 0 is singular although the full row W2[J2, :] is not."""
@@ -374,7 +400,8 @@ def test_perturbation_set_uses_only_linear_columns():
     assert why == "ok" and sets == [[0]]
     S, info = k19s4.feedforward_perturbation_set(net, theta, 0, sets)
     assert info["singular_levels"] == [0] and info["built_levels"] == [0] and info["complete"]
-    assert len(S) == 1 + 2 and all(np.linalg.norm(v) == pytest.approx(1.0) for v in S[1:])
+    assert len(S) == 1 + 2
+    np.testing.assert_allclose([np.linalg.norm(v) for v in S[1:]], 1.0, rtol=1e-14)
     f0 = net.outputs(theta, X)
     for v in S:
         np.testing.assert_allclose(net.outputs(theta + 0.5 * v, X), f0, rtol=0, atol=1e-14)
@@ -394,8 +421,8 @@ def test_pgb_comparison_spectrum_of_js():
     s = np.linalg.svd(np.sqrt(2.0) * JS, compute_uv=False)
     rank = int(np.sum(s > s[0] * 1e-10))
     assert cmp.rank_JS == rank
-    assert cmp.sigma_max_JS == pytest.approx(s[0], rel=1e-10)
-    assert cmp.sigma_min_JS == pytest.approx(s[rank - 1], rel=1e-8)
+    assert cmp.sigma_max_JS == pytest.approx(s[0], rel=1e-10, abs=0)
+    assert cmp.sigma_min_JS == pytest.approx(s[rank - 1], rel=1e-8, abs=0)
 
 
 # ----------------------------------------------------------------------------- fourier, k19
@@ -434,10 +461,10 @@ def test_convex_report_rounding_bound():
     rep = convex_report(loss, F, Y, lam, J, grad_L, g, restarts=1)
     sw = np.sqrt(lam)
     q = J @ np.linalg.lstsq(J * sw[:, None], sw * y, rcond=None)[0]
-    assert rep.inf == pytest.approx(float(np.sum(lam * (q - y) ** 2)), rel=1e-10)
+    assert rep.inf == pytest.approx(float(np.sum(lam * (q - y) ** 2)), rel=1e-10, abs=0)
     terms = [np.sum(lam * (v - y) ** 2) + np.sum(lam * np.abs(2 * (v - y)) * np.abs(v))
              for v in (F.ravel(), q)]
-    assert rep.tau_round == pytest.approx(2 * gamma(m + p) * max(terms), rel=1e-8)
+    assert rep.tau_round == pytest.approx(2 * gamma(m + p) * max(terms), rel=1e-8, abs=0)
 
 
 def test_jacobian_keeps_float32():
@@ -451,14 +478,25 @@ def test_jacobian_keeps_float32():
     np.testing.assert_allclose(J32, jacobian(net, theta, X), rtol=1e-5, atol=1e-6)
 
 
-def test_feedforward_init_without_bias():
-    """``init`` of a bias-free net draws weights only: ``theta`` has ``n_params`` entries and
-    unflattens to layers whose bias is ``None``."""
+@pytest.mark.parametrize(("scheme", "gain"), [("he", 2.0), ("normal", 1.0)])
+def test_feedforward_init_draws(scheme, gain):
+    """``init`` draws, layer by layer, ``W_l ~ N(0, gain / m_{l-1})`` and (with bias only)
+    ``b_l ~ 0.1 N(0, 1)`` from the generator: a bias-free net consumes no bias draws (kills a
+    bias drawn regardless), ``theta`` has ``n_params`` entries, unknown schemes are refused."""
+    widths = [3, 4, 2]
     for bias in (False, True):
-        net = Feedforward([3, 4, 2], "tanh", bias=bias)
-        theta = net.init(np.random.default_rng(0))
+        net = Feedforward(widths, "tanh", bias=bias)
+        theta = net.init(np.random.default_rng(0), scheme)
         assert theta.size == net.n_params() == 4 * 3 + 2 * 4 + bias * (4 + 2)
+        rng, parts = np.random.default_rng(0), []
+        for k, m in zip(widths[:-1], widths[1:], strict=True):
+            parts.append(np.ravel(rng.standard_normal((m, k)) * np.sqrt(gain / k)))
+            if bias:
+                parts.append(0.1 * rng.standard_normal(m))
+        np.testing.assert_array_equal(theta, np.concatenate(parts))
         assert all((b is None) is (not bias) for _, b in net.unflatten(theta))
+    with pytest.raises(ValueError, match="unknown init scheme"):
+        Feedforward(widths, "tanh").init(np.random.default_rng(0), "xavier")
 
 
 def test_example2_layers_footnote():
