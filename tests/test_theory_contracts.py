@@ -555,3 +555,139 @@ def test_risk_gradient_readings_agree_for_one_layer():
     for reading in ("lemma", "descending-per-factor", "no-transpose"):
         (G,) = risk_gradient(A, R, Sigma, reading)
         np.testing.assert_allclose(G, expected, rtol=1e-13, atol=1e-13)
+
+
+# ----------------------------------------------------------------------------- untested helpers
+
+def test_loss_gradient_lipschitz_is_the_sup_of_the_hessian():
+    """k22 Assumption 5's ``L`` for each recorded loss equals ``sup_f l''(f, y)`` over a fine
+    grid and both targets (2 for squared, 1/4 for the logistic-type losses, at ``f = 0``);
+    a loss without a recorded constant is refused."""
+    f = np.linspace(-30.0, 30.0, 6001)
+    for name, L in ee.LOSS_LIPSCHITZ.items():
+        loss = LOSSES[name]
+        ys = {"real": [-1.0, 0.5], "binary01": [0.0, 1.0], "sign": [-1.0, 1.0]}[loss.targets]
+        sup = max(float(np.max(loss.hess(f, np.full_like(f, y)))) for y in ys)
+        assert ee.loss_gradient_lipschitz(name) == L == pytest.approx(sup, rel=1e-12, abs=0)
+    with pytest.raises(ValueError, match="smoothed-hinge"):
+        ee.loss_gradient_lipschitz("smoothed-hinge")
+
+
+def test_flush_subnormals_boundary():
+    """Entries with ``|a| < tiny`` (subnormals, of either sign) become 0; ``tiny`` itself and
+    everything larger is kept bit for bit; ``None`` passes through."""
+    from theory.alignment import flush_subnormals
+
+    tiny = np.finfo(np.float64).tiny
+    sub = np.nextafter(tiny, 0.0)
+    A = np.array([[tiny, -tiny, sub, -sub], [5e-324, 1.0, -2.5, 0.0]])
+    out = flush_subnormals(A)
+    np.testing.assert_array_equal(out, [[tiny, -tiny, 0.0, 0.0], [0.0, 1.0, -2.5, 0.0]])
+    assert flush_subnormals(None) is None
+
+
+def test_membership_at_cutoff_cases():
+    """The naive decision at a fixed cut-off: ``b = 0`` is always a member, a zero spectrum
+    never holds a nonzero ``b``, a combination of the retained left singular vectors is a
+    member and a direction cut off (or orthogonal) is not."""
+    from theory.alignment import membership_at_cutoff
+
+    rng = np.random.default_rng(1)
+    U = np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    s = np.array([3.0, 1.0, 1e-9, 0.0, 0.0])
+    b_in, b_cut = U[:, :2] @ np.array([1.0, -2.0]), U[:, 2]
+    assert membership_at_cutoff(np.zeros(5), s, U, 1e-6) is True
+    assert membership_at_cutoff(b_in, np.zeros(5), U, 1e-6) is False
+    assert membership_at_cutoff(b_in, s, U, 1e-6) is True
+    assert membership_at_cutoff(b_cut, s, U, 1e-6) is False
+    assert membership_at_cutoff(b_cut, s, U, 1e-12) is True  # a looser cut-off keeps it
+    assert membership_at_cutoff(U[:, 4], s, U, 1e-12) is False
+
+
+def test_hessian_extremes_and_second_order_test():
+    """``hessian_extremes`` are the extreme eigenvalues of the symmetric part (NaN when not
+    finite); the second-order test passes exactly when ``lambda_min >= -gamma_n ||H||_2``,
+    including the boundary ``lambda_min = -tau_H``."""
+    from theory.optimize import hessian_extremes, second_order_test
+
+    rng = np.random.default_rng(2)
+    B = rng.standard_normal((4, 4))
+    K = B - B.T  # a skew part does not change the quadratic form
+    Hs = B + B.T
+    lo, hi = hessian_extremes(Hs + K)
+    ev = np.linalg.eigvals(Hs).real
+    assert lo == pytest.approx(ev.min(), rel=1e-12, abs=0)
+    assert hi == pytest.approx(ev.max(), rel=1e-12, abs=0)
+    assert all(math.isnan(v) for v in hessian_extremes(np.array([[1.0, np.inf], [0.0, 1.0]])))
+    n = 100
+    tau = gamma(n) * 1.0
+    for lam_min, ok in ((0.0, True), (-tau, True), (-0.5 * tau, True), (-2 * tau, False)):
+        passed, lo, t = second_order_test(np.diag([1.0, lam_min]), n)
+        assert passed is ok and lo == lam_min and t == tau
+    passed, lo, t = second_order_test(np.diag([-4.0, 1.0]), n)
+    assert not passed and t == gamma(n) * 4.0
+    passed, lo, t = second_order_test(np.array([[np.nan, 0.0], [0.0, 1.0]]), n)
+    assert passed is False and math.isnan(lo) and math.isnan(t)
+
+
+def test_linear_residual_products():
+    """``partial_products`` are the products ``P_{>i} = (I+A_ell)...(I+A_{i+1})`` and ``P_{<i} =
+    (I+A_{i-1})...(I+A_1)`` (empty ones ``I``), so ``P_{>i} (I+A_i) P_{<i} = P`` for every
+    ``i``; ``error_matrix = P - R``; ``psd_sqrt`` squares back to ``Sigma`` and clips negative
+    eigenvalues to 0."""
+    from theory.models.linear_residual import (
+        error_matrix,
+        partial_products,
+        psd_sqrt,
+        residual_product,
+    )
+
+    rng = np.random.default_rng(3)
+    d, ell = 3, 4
+    A = [0.3 * rng.standard_normal((d, d)) for _ in range(ell)]
+    I = np.eye(d)
+    P = I
+    for Ai in A:
+        P = (I + Ai) @ P
+    np.testing.assert_allclose(residual_product(A), P, rtol=1e-14, atol=1e-14)
+    above, below = partial_products(A)
+    assert len(above) == len(below) == ell
+    np.testing.assert_array_equal(above[-1], I)
+    np.testing.assert_array_equal(below[0], I)
+    for i in range(ell):
+        np.testing.assert_allclose(above[i] @ (I + A[i]) @ below[i], P, rtol=1e-13, atol=1e-13)
+    R = rng.standard_normal((d, d))
+    np.testing.assert_allclose(error_matrix(A, R), P - R, rtol=1e-14, atol=1e-14)
+    B = rng.standard_normal((d, d))
+    Sigma = B @ B.T
+    root = psd_sqrt(Sigma)
+    np.testing.assert_allclose(root, root.T, atol=1e-14)
+    np.testing.assert_allclose(root @ root, Sigma, rtol=1e-12, atol=1e-12)
+    assert np.linalg.eigvalsh(root).min() >= -1e-12
+    np.testing.assert_allclose(psd_sqrt(np.diag([4.0, -1.0, 9.0])), np.diag([2.0, 0.0, 3.0]),
+                               atol=1e-15)
+
+
+def test_gap_bounds_bracket_the_projected_gap():
+    """For the whitened squared loss ``L(q) = ||q - y||^2`` at ``q = J g``, ``grad = 2 J^T r``
+    and the gap ``L - inf = ||P r||^2`` (:func:`projected_gap`) lies between the two bounds of
+    :func:`gap_bounds`; for ``J = s Q`` (orthonormal columns) both bounds equal the gap. A zero
+    matrix (rank 0) gives ``(0, 0)``."""
+    from theory.gradient_basis import gap_bounds, gb_infimum_squared, projected_gap, range_basis
+
+    rng = np.random.default_rng(4)
+    J = rng.standard_normal((8, 3)) @ np.diag([5.0, 1.0, 0.2])
+    y = rng.standard_normal(8)
+    r = J @ rng.standard_normal(3) - y
+    basis = range_basis(J)
+    gap = projected_gap(basis, r)
+    assert gap == pytest.approx(float(r @ r) - gb_infimum_squared(J, -r), rel=1e-10, abs=0)
+    lo, hi = gap_bounds(float(np.linalg.norm(2 * J.T @ r)), basis)
+    assert lo <= gap <= hi and lo < hi
+    Q = np.linalg.qr(rng.standard_normal((8, 3)))[0]
+    basis_q = range_basis(2.5 * Q)
+    gap_q = projected_gap(basis_q, r)
+    lo, hi = gap_bounds(float(np.linalg.norm(2 * (2.5 * Q).T @ r)), basis_q)
+    assert lo == pytest.approx(gap_q, rel=1e-12, abs=0)
+    assert hi == pytest.approx(gap_q, rel=1e-12, abs=0)
+    assert gap_bounds(3.0, range_basis(np.zeros((4, 2)))) == (0.0, 0.0)
