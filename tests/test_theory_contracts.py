@@ -691,3 +691,52 @@ def test_gap_bounds_bracket_the_projected_gap():
     assert lo == pytest.approx(gap_q, rel=1e-12, abs=0)
     assert hi == pytest.approx(gap_q, rel=1e-12, abs=0)
     assert gap_bounds(3.0, range_basis(np.zeros((4, 2)))) == (0.0, 0.0)
+
+
+def test_fourier_losses_and_gradients():
+    """j19's losses: ``canonical_gradient`` is the gradient of the quadratic ``canonical_loss``
+    (central differences are exact up to rounding), ``true_loss_gradient`` matches central
+    differences of ``true_loss``; ``truncation_error`` bounds the gap between the true and
+    truncated residuals (``| ||f - y|| - ||fhat - y|| | <= sqrt(T) e_n``) and shrinks as the
+    order ``n`` grows; :func:`cube_init` puts every unit's kink ``-b_j / w_j`` in [0.05, 0.95]."""
+    from theory.fourier import (
+        canonical_gradient,
+        canonical_loss,
+        cube_init,
+        design_matrix,
+        network_coordinates,
+        true_loss,
+        true_loss_gradient,
+        truncation_error,
+    )
+
+    rng = np.random.default_rng(6)
+    Phi, y, c = rng.standard_normal((6, 5)), rng.standard_normal(6), rng.standard_normal(5)
+    assert canonical_loss(Phi, y, c) == pytest.approx(float(np.sum((Phi @ c - y) ** 2)),
+                                                      rel=1e-14, abs=0)
+    E = np.eye(5)
+    fd = [(canonical_loss(Phi, y, c + 1e-3 * e) - canonical_loss(Phi, y, c - 1e-3 * e)) / 2e-3
+          for e in E]
+    np.testing.assert_allclose(canonical_gradient(Phi, y, c), fd, rtol=1e-9, atol=1e-9)
+
+    net = Feedforward([1, 4, 1], "tanh")
+    w = cube_init(net, rng, scale=3.0)
+    assert w.size == net.n_params()
+    (W, b), _ = net.unflatten(w)
+    kinks = -b / W[:, 0]
+    assert np.all((kinks >= 0.05) & (kinks <= 0.95))
+    X = rng.uniform(0.1, 0.9, (5, 1))
+    yt = rng.standard_normal(5)
+    h = 1e-6
+    fd = [(true_loss(net, w + h * e, X, yt) - true_loss(net, w - h * e, X, yt)) / (2 * h)
+          for e in np.eye(w.size)]
+    np.testing.assert_allclose(true_loss_gradient(net, w, X, yt), fd, rtol=1e-6, atol=1e-8)
+    errs = []
+    for n in (1, 4, 12):
+        space = CanonicalSpace(1, n, 256)
+        e_n = truncation_error(space, net, w, X)
+        fhat = design_matrix(space, X) @ network_coordinates(space, net, w)
+        gap = abs(math.sqrt(true_loss(net, w, X, yt)) - float(np.linalg.norm(fhat - yt)))
+        assert gap <= math.sqrt(5) * e_n * (1 + 1e-12) + 1e-15
+        errs.append(e_n)
+    assert errs[0] > errs[1] > errs[2]
