@@ -740,3 +740,41 @@ def test_fourier_losses_and_gradients():
         assert gap <= math.sqrt(5) * e_n * (1 + 1e-12) + 1e-15
         errs.append(e_n)
     assert errs[0] > errs[1] > errs[2]
+
+
+def test_basis_helpers():
+    """``kink_margin`` is the smallest ``|pre-activation|`` of a ReLU unit (``inf`` for an
+    analytic family), ``skip2_features`` are ``[h1, h2]`` with ``f = A1 h1 + A2 h2`` (Example 3),
+    ``fit_squared`` on the linear ``basis`` family is the weighted least-squares fit, and
+    ``coordinate_directions`` is ``{0} u {e_k}``."""
+    from theory.models.basis import fit_squared, kink_margin, make_model, skip2_features
+    from theory.pgb import coordinate_directions
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((6, 3))
+    relu = make_model("relu2-nobias", (3, 4, 2))
+    theta = rng.standard_normal(relu.d_theta)
+    W1 = theta[:12].reshape(4, 3)
+    assert kink_margin(relu, theta, X) == float(np.min(np.abs(X @ W1.T)))
+    assert kink_margin(make_model("tanh2", (3, 4, 2)), theta[: make_model(
+        "tanh2", (3, 4, 2)).d_theta], X) == math.inf
+    assert kink_margin(make_model("relu-scalar", (1, 1)), np.array([-0.3]), X) == 0.3
+
+    skip = make_model("skip2", (3, 2, 2, 1))
+    t = rng.standard_normal(skip.d_theta)
+    H = skip2_features(skip, t, X)
+    assert H.shape == (6, 4)
+    A = t[-4:]  # (A1, A2) are the last d1 + d2 coordinates (d_y = 1)
+    np.testing.assert_allclose(H @ A, skip.outputs(t, X), rtol=1e-13, atol=1e-14)
+    assert np.all(np.abs(H) < 1)
+
+    basis = make_model("basis", (3,))
+    y = rng.standard_normal((6, 1))
+    lam = rng.uniform(0.5, 2.0, 6)
+    fit = fit_squared(basis, X, y, lam, np.zeros(3))
+    sw = np.sqrt(lam)
+    np.testing.assert_allclose(fit, np.linalg.lstsq(X * sw[:, None], sw * y[:, 0],
+                                                    rcond=None)[0], rtol=1e-8, atol=1e-9)
+
+    dirs = coordinate_directions(5, [3, 0])
+    np.testing.assert_array_equal(np.array(dirs), [np.zeros(5), np.eye(5)[3], np.eye(5)[0]])
