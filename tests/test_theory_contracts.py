@@ -778,3 +778,26 @@ def test_basis_helpers():
 
     dirs = coordinate_directions(5, [3, 0])
     np.testing.assert_array_equal(np.array(dirs), [np.zeros(5), np.eye(5)[3], np.eye(5)[0]])
+
+
+def test_smoothness_estimate_and_step_constant_on_a_quadratic():
+    """For the linear model with the squared loss, ``L = (1/n) ||X theta - y||^2`` has the
+    constant Hessian ``(2/n) X^T X``: the power-iteration estimate is its spectral norm, and the
+    descent inequality holds at the pilot ``1.5 ||H||`` (no doubling), so ``step_constant``
+    returns exactly that; with ``X = 0`` both give their floors (0 and 1e-8)."""
+    from theory.trajectory import Linear, smoothness_estimate, step_constant
+
+    rng = np.random.default_rng(8)
+    n, d = 10, 3
+    X = rng.standard_normal((n, d)) @ np.diag([3.0, 1.0, 0.5])
+    Y = rng.standard_normal((n, 1))
+    theta0 = rng.standard_normal(d)
+    model = Linear(d)
+    norm_H = 2.0 / n * np.linalg.norm(X, 2) ** 2
+    est = smoothness_estimate(model, "squared", theta0, X, Y)
+    assert est == pytest.approx(norm_H, rel=1e-6, abs=0)
+    L = step_constant(model, "squared", theta0, X, Y, alpha=0.5, steps=5)
+    assert L == 1.5 * est
+    Z = np.zeros((n, d))
+    assert smoothness_estimate(model, "squared", theta0, Z, Y) == 0.0
+    assert step_constant(model, "squared", theta0, Z, Y, alpha=0.5, steps=3) == 1e-8
