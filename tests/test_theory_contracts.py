@@ -801,3 +801,35 @@ def test_smoothness_estimate_and_step_constant_on_a_quadratic():
     Z = np.zeros((n, d))
     assert smoothness_estimate(model, "squared", theta0, Z, Y) == 0.0
     assert step_constant(model, "squared", theta0, Z, Y, alpha=0.5, steps=3) == 1e-8
+
+
+def test_structural_deficiency_cases():
+    """``rank phi < n`` is certain when ``m_H m_{H-1} < n`` (not at equality) or when two rows
+    of ``Z`` repeat; with inputs ``X`` only repeated inputs count; otherwise ``None``."""
+    from theory.safe_exploration import structural_deficiency
+
+    rng = np.random.default_rng(9)
+    Z = rng.standard_normal((6, 3))
+    assert structural_deficiency(Z, 2) is None  # 2 * 3 = 6 = n columns: no certainty
+    reason = structural_deficiency(Z, 1)
+    assert reason is not None and "3 < n = 6" in reason
+    Zrep = Z.copy()
+    Zrep[4] = Zrep[1]
+    Zrep[5] = Zrep[1]
+    assert "Z has 2 repeated row(s)" in structural_deficiency(Zrep, 4)
+    X = rng.standard_normal((6, 2))
+    assert structural_deficiency(Zrep, 4, X) is None  # distinct inputs
+    X[5] = X[0]
+    assert "the inputs X has 1 repeated row(s)" in structural_deficiency(Zrep, 4, X)
+
+
+def test_residual_step_is_identity_plus_block():
+    """HM17 eq. (3.5): ``h + V ReLU(U h + s)`` row by row (a dead block, ``s`` very negative,
+    leaves ``h`` unchanged)."""
+    from theory.models.relu_residual import residual_step
+
+    rng = np.random.default_rng(10)
+    H, U, V, s = (rng.standard_normal(sh) for sh in ((5, 3), (4, 3), (3, 4), (4,)))
+    expected = np.array([h + V @ np.maximum(U @ h + s, 0.0) for h in H])
+    np.testing.assert_allclose(residual_step(H, U, V, s), expected, rtol=1e-14, atol=1e-14)
+    np.testing.assert_array_equal(residual_step(H, U, V, np.full(4, -1e3)), H)
