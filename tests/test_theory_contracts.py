@@ -833,3 +833,30 @@ def test_residual_step_is_identity_plus_block():
     expected = np.array([h + V @ np.maximum(U @ h + s, 0.0) for h in H])
     np.testing.assert_allclose(residual_step(H, U, V, s), expected, rtol=1e-14, atol=1e-14)
     np.testing.assert_array_equal(residual_step(H, U, V, np.full(4, -1e3)), H)
+
+
+def test_second_order_certificate_statuses():
+    """The three verdicts of the k19 second-order test on closed-form objectives: a strict
+    minimum (``|theta|^2`` at 0), a saddle (``t0^2 - t1^2``), a point with a far gradient, a
+    gradient between ``grad_tol = sqrt(u) s`` and ``far_tol = u^(1/4) s`` (undecided), and a
+    Hessian lost to underflow (undecided); the tolerances as documented."""
+    cert = k19s4.second_order_certificate
+    u = U64
+
+    def bowl(t):
+        return anp.sum(t**2)
+
+    c = cert(bowl, np.zeros(2), 1.0)
+    assert c.status == "local-minimum" and c.grad_norm == 0.0 and c.hess_min_eig == 2.0
+    assert c.grad_tol == math.sqrt(u) and c.hess_tol == math.sqrt(u) * 2.0
+    assert c.far_tol == pytest.approx(u**0.25, rel=1e-15, abs=0) and c.hess_norm == 2.0
+    assert cert(lambda t: t[0] ** 2 - t[1] ** 2, np.zeros(2), 1.0).status == "not-local-minimum"
+    assert cert(bowl, np.array([1.0, 0.0]), 1.0).status == "not-local-minimum"
+    mid = math.sqrt(math.sqrt(u) * u**0.25) / 2  # gradient 2 t between the two tolerances
+    c = cert(bowl, np.array([mid, 0.0]), 1.0)
+    assert c.grad_tol < c.grad_norm <= c.far_tol and c.status == "undecided"
+    assert cert(lambda t: 1e-300 * anp.sum(t**2), np.zeros(2), 1.0).status == "undecided"
+    assert cert(bowl, np.zeros(2), 1e-300).status == "undecided"
+    with np.errstate(invalid="ignore", over="ignore"):
+        c = cert(lambda t: anp.sum(t**2) * anp.inf, np.ones(2), 1.0)
+    assert c.status == "undecided" and c.grad_norm == math.inf
