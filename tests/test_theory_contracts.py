@@ -465,6 +465,58 @@ def test_convex_report_rounding_bound():
     terms = [np.sum(lam * (v - y) ** 2) + np.sum(lam * np.abs(2 * (v - y)) * np.abs(v))
              for v in (F.ravel(), q)]
     assert rep.tau_round == pytest.approx(2 * gamma(m + p) * max(terms), rel=1e-8, abs=0)
+    # the other documented fields, recomputed from their definitions
+    n, f = m + p, F.ravel()
+    alpha = np.linalg.lstsq(J * sw[:, None], sw * y, rcond=None)[0]
+    assert rep.L == pytest.approx(float(np.sum(lam * (f - y) ** 2)), rel=1e-14, abs=0)
+    assert rep.attained and rep.attained_note == "minimiser bounded"
+    assert rep.grad_norm == pytest.approx(float(np.linalg.norm(grad_L)), rel=1e-14, abs=0)
+    g_err = gamma(n) * np.linalg.norm(np.abs(J).T @ (lam * np.abs(2 * (f - y))))
+    assert rep.grad_err == pytest.approx(g_err, rel=1e-12, abs=0)
+    assert rep.radius == pytest.approx(float(np.linalg.norm(alpha - g)), rel=1e-8, abs=0)
+    assert rep.credit == (rep.grad_norm + rep.grad_err) * rep.radius
+    assert 0 <= rep.L - rep.inf <= rep.credit  # convexity: L_theta(alpha) >= L + <grad, a - g>
+    assert rep.solver_grad_norm < 1e-8 * rep.grad_norm
+    assert rep.structure_residual == pytest.approx(float(np.linalg.norm(J @ g - f)), rel=0,
+                                                   abs=1e-12)
+    s_tol = gamma(n) * (np.linalg.norm(J, 2) * np.linalg.norm(g) + np.linalg.norm(f))
+    assert rep.structure_tol == pytest.approx(s_tol, rel=1e-12, abs=0)
+    free = convex_report(loss, F, Y, lam, J, grad_L, None, restarts=0)
+    assert free.structure_residual == math.inf and free.structure_tol == 0.0
+    assert free.radius == pytest.approx(float(np.linalg.norm(alpha)), rel=1e-8, abs=0)
+    assert free.inf == pytest.approx(rep.inf, rel=1e-10, abs=0)
+
+
+def test_gb_infimum_convex_attainment():
+    """The logistic loss on separable data has no minimiser (``L_theta(2 alpha) <
+    L_theta(alpha)``: reported not attained, value near 0), on data that are not separable it
+    has one (attained, gradient at rounding level, ``alpha`` a stationary point)."""
+    from theory.gradient_basis import gb_infimum_convex
+
+    loss = get_loss("logistic")
+    y = np.array([1.0, -1.0, 1.0, -1.0, 1.0, -1.0])
+    lam = np.ones(6)
+    J_sep = np.column_stack([y * np.array([1.0, 2.0, 0.5, 1.5, 1.0, 3.0]), np.ones(6)])
+    res = gb_infimum_convex(loss, J_sep, y[:, None], lam, [np.zeros(2)], maxiter=50)
+    assert not res.attained and "not attained" in res.note and res.value < 1e-3
+    rng = np.random.default_rng(11)
+    J = rng.standard_normal((12, 2))
+    y2 = np.sign(J @ np.array([1.0, -0.5]) + 0.3)
+    # x and -x with one label, for x = e_1 and e_2: L >= |a_1| + |a_2|, so a minimiser exists
+    J = np.vstack([J, np.eye(2), -np.eye(2)])
+    y2 = np.concatenate([y2, np.ones(4)])
+    res = gb_infimum_convex(loss, J, y2[:, None], np.ones(16), [np.zeros(2), np.ones(2)])
+    assert res.attained and res.note == "minimiser bounded" and np.any(res.alpha != 0)
+    grad = J.T @ loss.grad(J @ res.alpha, y2)
+    assert res.grad_norm == pytest.approx(float(np.linalg.norm(grad)), rel=1e-6, abs=1e-15)
+    assert res.grad_norm < 1e-12
+    assert res.value == pytest.approx(float(np.sum(loss.value(J @ res.alpha, y2))), rel=1e-14,
+                                      abs=0)
+    # the smoothed hinge is exactly 0 once every margin is >= 1: on separable data the
+    # infimum 0 is attained at a finite alpha, and doubling it does not lower the value
+    hinge = get_loss("smoothed-hinge")
+    res = gb_infimum_convex(hinge, J_sep, y[:, None], lam, [np.array([3.0, 0.0])])
+    assert res.value == 0.0 and res.attained and res.note == "minimiser bounded"
 
 
 def test_jacobian_keeps_float32():
