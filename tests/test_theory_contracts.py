@@ -912,3 +912,71 @@ def test_second_order_certificate_statuses():
     with np.errstate(invalid="ignore", over="ignore"):
         c = cert(lambda t: anp.sum(t**2) * anp.inf, np.ones(2), 1.0)
     assert c.status == "undecided" and c.grad_norm == math.inf
+
+
+def test_squared_report_fields_from_their_definitions():
+    """Every field of ``squared_report`` (k19 Theorem 1 / ours1) recomputed from the docstring
+    with an SVD and ``lstsq`` of the whitened system (``d_y = 2``, so the weights repeat per
+    output): values, bounds ``||grad||^2 / 4 s^2``, the gradient's rounding term, the rounding
+    bound ``tau_round`` and the structure residual; the bounds bracket the projected gap."""
+    from theory.gradient_basis import squared_report
+
+    rng = np.random.default_rng(12)
+    m, d_y, p = 4, 2, 3
+    J = rng.standard_normal((m * d_y, p)) @ np.diag([4.0, 1.0, 0.3])
+    g = rng.standard_normal(p)
+    F = (J @ g + 0.1 * rng.standard_normal(m * d_y)).reshape(m, d_y)
+    Y = rng.standard_normal((m, d_y))
+    lam = rng.uniform(0.5, 2.0, m)
+    w = np.repeat(lam, d_y)
+    f, y = F.ravel(), Y.ravel()
+    grad_L = 2 * J.T @ (w * (f - y))
+    rep = squared_report(F, Y, lam, J, grad_L, g)
+
+    sw = np.sqrt(w)
+    Jh, rh, fh, yh = J * sw[:, None], sw * (f - y), sw * f, sw * y
+    s = np.linalg.svd(Jh, compute_uv=False)
+    n = m * d_y + p
+    res = yh - Jh @ np.linalg.lstsq(Jh, yh, rcond=None)[0]
+    r_out = rh - Jh @ np.linalg.lstsq(Jh, rh, rcond=None)[0]
+
+    def close(a, b, rel=1e-10):
+        assert a == pytest.approx(b, rel=rel, abs=0)
+
+    close(rep.L, float(np.sum(w * (f - y) ** 2)), 1e-14)
+    close(rep.inf_ls, float(res @ res))
+    close(rep.inf_g, float(np.sum((Jh @ g - yh) ** 2)), 1e-13)
+    assert rep.inf == min(rep.inf_ls, rep.inf_g) and rep.gap == rep.L - rep.inf
+    close(rep.proj_gap, float(rh @ rh - r_out @ r_out), 1e-9)
+    close(rep.grad_norm, float(np.linalg.norm(grad_L)), 1e-14)
+    assert rep.rank == p and rep.rank_certain
+    close(rep.s_max, s[0], 1e-13)
+    close(rep.s_min_plus, s[-1], 1e-12)
+    close(rep.grad_err, 2 * gamma(n) * s[0] * np.linalg.norm(rh))
+    close(rep.bound_lo, rep.grad_norm**2 / (4 * s[0] ** 2))
+    close(rep.bound_hi_exact, rep.grad_norm**2 / (4 * s[-1] ** 2))
+    close(rep.bound_hi, (rep.grad_norm + rep.grad_err) ** 2 / (4 * s[-1] ** 2))
+    assert rep.bound_lo <= rep.proj_gap <= rep.bound_hi_exact <= rep.bound_hi
+    d_r = gamma(p + 2) * (np.linalg.norm(fh) + np.linalg.norm(yh))
+    d_res = gamma(n) * (s[0] / s[-1] + 1) * np.linalg.norm(yh) + d_r
+    tau = (gamma(n) * rep.L + 2 * np.linalg.norm(rh) * d_r + d_r**2
+           + 2 * np.linalg.norm(res) * d_res + d_res**2)
+    close(rep.tau_round, tau, 1e-9)
+    assert rep.critical is (rep.bound_hi <= rep.tau_round) and not rep.critical
+    close(rep.structure_residual, float(np.linalg.norm(Jh @ g - fh)), 1e-9)
+    close(rep.structure_tol, gamma(n) * (s[0] * np.linalg.norm(g) + np.linalg.norm(fh)))
+    assert "tau_derivation" not in rep.diagnostics() and rep.diagnostics()["L"] == rep.L
+    # an exact fit (f = y in range J, L = 0) of an ill-conditioned J: tau_round is then
+    # dominated by d_res^2 (kappa ~ 1e4), the terms a generic point hides below rounding
+    Jk = J @ np.diag([1.0, 1.0, 1e-4])
+    Fk = (Jk @ g).reshape(m, d_y)
+    exact = squared_report(Fk, Fk, lam, Jk, np.zeros(p), g)
+    sk = np.linalg.svd(Jk * sw[:, None], compute_uv=False)
+    yk = sw * Fk.ravel()
+    d_r = gamma(p + 2) * 2 * np.linalg.norm(yk)
+    d_res = gamma(n) * (sk[0] / sk[-1] + 1) * np.linalg.norm(yk) + d_r
+    assert exact.L == 0.0 and exact.inf_g <= 1e-20 and exact.rank == p
+    close(exact.tau_round, d_r**2 + d_res**2, 1e-2)
+    none = squared_report(F, Y, lam, J, grad_L, None)
+    assert none.inf_g == math.inf and none.inf == none.inf_ls
+    assert none.structure_residual == math.inf and none.structure_tol == 0.0
