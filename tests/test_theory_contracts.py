@@ -980,3 +980,48 @@ def test_squared_report_fields_from_their_definitions():
     none = squared_report(F, Y, lam, J, grad_L, None)
     assert none.inf_g == math.inf and none.inf == none.inf_ls
     assert none.structure_residual == math.inf and none.structure_tol == 0.0
+
+
+def test_track_alignment_records():
+    """Figure 1's recorder, replayed by hand: plain gradient descent ``theta - eta grad L``
+    (gradient from autograd of the objective), records at ``t = 0, every, ..., steps`` (and
+    ``steps``), the loss, the 0/1 training error, DAA of ``Y' = 2Y - 1``, ``lambda_min(J J^T)``,
+    the fixed cut-off decisions, and ``M_change = ||M_T - M_0||_F^2``."""
+    from theory import alignment as al
+    from theory.gram import gram
+    from theory.trajectory import MLP, track_alignment
+
+    rng = np.random.default_rng(13)
+    model = MLP([2, 6, 1], "tanh")
+    theta0 = model.net.init(rng)
+    X = rng.standard_normal((4, 2))
+    Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+    eta, steps, every = 0.5, 5, 2
+    out = track_alignment(model, "cross-entropy", theta0, X, Y, step_size=eta, steps=steps,
+                          every=every, cutoffs=(1e-6,))
+    assert out["t"] == [0, 2, 4, 5]
+    ce = LOSSES["cross-entropy"]
+
+    def L(th):
+        F = model.net.forward_traced(th, X)
+        return anp.mean(anp.logaddexp(0.0, F) - Y * F)
+
+    theta, records = np.array(theta0), {}
+    for t in range(steps + 1):
+        records[t] = theta
+        theta = theta - eta * autograd.grad(L)(theta)
+    b = 2 * Y.ravel() - 1
+    for k, t in enumerate(out["t"]):
+        th = records[t]
+        F = model.forward(th, X)
+        assert out["loss"][k] == pytest.approx(float(np.mean(ce.value(F, Y))), rel=1e-12, abs=0)
+        assert out["error"][k] == float(np.mean((F > 0) != (Y > 0.5)))
+        J = model.jacobian(th, X)
+        assert out["daa"][k] == al.membership(b, J=J).member
+        assert out["lambda_min"][k] == pytest.approx(
+            float(np.linalg.eigvalsh(J @ J.T)[0]), rel=1e-6, abs=1e-14)
+        U, s, _ = np.linalg.svd(J, full_matrices=False)
+        assert out["cut"][1e-6][k] == al.membership_at_cutoff(b, s, U, 1e-6)
+    MT, M0 = gram(model.net, theta, X), gram(model.net, theta0, X)
+    assert out["M_change"] == pytest.approx(float(np.sum((MT - M0) ** 2)), rel=1e-8, abs=0)
+    assert out["M_change"] > 0
