@@ -1025,3 +1025,46 @@ def test_track_alignment_records():
     MT, M0 = gram(model.net, theta, X), gram(model.net, theta0, X)
     assert out["M_change"] == pytest.approx(float(np.sum((MT - M0) ** 2)), rel=1e-8, abs=0)
     assert out["M_change"] > 0
+
+
+def test_newton_polish_and_minimize_on_a_quadratic():
+    """On ``f = theta^T A theta / 2 - b^T theta`` (A SPD) one Newton step lands on ``A^-1 b``
+    (both the pseudo-inverse and the positive-part variants), ``steps=0`` or a non-finite
+    Hessian leave the point alone with 0 accepted steps, and ``minimize`` with the
+    finite-difference Hessian reports the minimiser, its value and gradient norm and the
+    eigenvalues of A as the Hessian extremes."""
+    from theory.optimize import minimize, newton_polish
+
+    rng = np.random.default_rng(14)
+    B = rng.standard_normal((3, 3))
+    A = B @ B.T + np.diag([0.5, 1.0, 2.0])
+    b = rng.standard_normal(3)
+    star = np.linalg.solve(A, b)
+
+    def fun(t):
+        return 0.5 * t @ A @ t - b @ t
+
+    def grad(t):
+        return A @ t - b
+
+    def hess(t):
+        return A
+
+    t0 = rng.standard_normal(3)
+    for positive in (False, True):
+        theta, steps = newton_polish(fun, grad, hess, t0, steps=3, positive_part=positive)
+        np.testing.assert_allclose(theta, star, rtol=1e-12, atol=1e-12)
+        assert 1 <= steps <= 3
+    theta, steps = newton_polish(fun, grad, hess, t0, steps=0)
+    assert steps == 0 and np.array_equal(theta, t0)
+    theta, steps = newton_polish(fun, grad, lambda t: A * np.nan, t0)
+    assert steps == 0 and np.array_equal(theta, t0)
+    opt = minimize(fun, grad, t0)
+    np.testing.assert_allclose(opt.theta, star, rtol=1e-10, atol=1e-10)
+    assert opt.value == fun(opt.theta) and opt.grad_norm == float(np.linalg.norm(grad(opt.theta)))
+    assert opt.grad_norm < 1e-12 and opt.iterations >= 1 and opt.newton_steps >= 0
+    ev = np.linalg.eigvalsh(A)
+    assert opt.hess_min_eig == pytest.approx(ev[0], rel=1e-6, abs=0)
+    assert opt.hess_max_eig == pytest.approx(ev[-1], rel=1e-6, abs=0)
+    exact = minimize(fun, grad, t0, hess=hess)
+    assert exact.hess_min_eig == pytest.approx(ev[0], rel=1e-13, abs=0)
