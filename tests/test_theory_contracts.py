@@ -1068,3 +1068,37 @@ def test_newton_polish_and_minimize_on_a_quadratic():
     assert opt.hess_max_eig == pytest.approx(ev[-1], rel=1e-6, abs=0)
     exact = minimize(fun, grad, t0, hess=hess)
     assert exact.hess_min_eig == pytest.approx(ev[0], rel=1e-13, abs=0)
+
+
+def _one_hidden(activation, W, b):
+    net = Feedforward([W.shape[1], W.shape[0], 1], activation)
+    a = np.linspace(0.5, 1.5, W.shape[0])[None, :]
+    return net, net.flatten([(W, b), (a, np.array([0.2]))])
+
+
+def test_derivative_span_bound_counts():
+    """The exact-arithmetic bound on ``rank H`` for hand-built ``[1, h, 1]`` nets on the cube
+    [0, 1]: ``1`` (output bias) ``+ (K+1)`` per distinct cutting ReLU unit (``K+2`` for a
+    smooth one) ``+ K`` if some unit is active on the whole cube; dead units and repeated
+    ``(w_j, b_j)`` add nothing; a corner value within ``gamma_{K+1}(|b| + |w|_1)`` of 0
+    counts as cutting (not certainly dead or active)."""
+    from theory.fourier import derivative_span_bound
+
+    W = np.array([[1.0], [1.0], [1.0], [1.0], [-1.0]])
+    b = np.array([-0.5, -0.5, -2.0, 0.5, 0.5])  # cutting, repeat, dead, active, cutting
+    net, w = _one_hidden("relu", W, b)
+    bound, how = derivative_span_bound(net, w)
+    assert bound == 1 + 2 * 2 + 1
+    assert "(2)" in how and "(1)" in how and "1 dead, 1 sharing" in how
+    net, w = _one_hidden("tanh", W, b)
+    assert derivative_span_bound(net, w)[0] == 1 + 3 * 4  # smooth: every distinct unit cuts
+    # corners at rounding distance from 0: cutting; clearly beyond it: dead / active
+    edge = np.nextafter(-1.0, -2.0)  # max over the cube = 1 + edge = -2.2e-16, within e
+    net, w = _one_hidden("relu", np.array([[1.0]]), np.array([edge]))
+    assert derivative_span_bound(net, w)[0] == 1 + 2
+    net, w = _one_hidden("relu", np.array([[1.0]]), np.array([-1.0 - 1e-14]))
+    assert derivative_span_bound(net, w)[0] == 1
+    net, w = _one_hidden("relu", np.array([[1.0]]), np.array([1e-14]))
+    assert derivative_span_bound(net, w)[0] == 1 + 1
+    net, w = _one_hidden("relu", np.array([[1.0]]), np.array([0.0]))
+    assert derivative_span_bound(net, w)[0] == 1 + 2
