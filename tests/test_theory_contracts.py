@@ -1102,3 +1102,29 @@ def test_derivative_span_bound_counts():
     assert derivative_span_bound(net, w)[0] == 1 + 1
     net, w = _one_hidden("relu", np.array([[1.0]]), np.array([0.0]))
     assert derivative_span_bound(net, w)[0] == 1 + 2
+
+
+def test_safe_exploration_in_place_path():
+    """Above ``IN_PLACE_ABOVE`` samples the Gram ``(Z Z^T) o (S S^T)`` is factorised in place
+    with Demmel's margin ``alpha = 2 gamma_{n+1} tr M / (1 - gamma_{n+1})``: a generic ``Z``
+    is certified (True), a ``Z`` of column rank 5 (``rank phi <= 5 m_H < n``, invisible to the
+    structural test) is reported undecided (None), never deficient."""
+    from theory.safe_exploration import IN_PLACE_ABOVE, phi_gram, safe_exploration
+
+    rng = np.random.default_rng(15)
+    n, m, m_H = IN_PLACE_ABOVE + 1, 24, 24
+    Z = rng.standard_normal((n, m))
+    q = rng.standard_normal((m, m_H))
+    out = safe_exploration(Z, q, 1.0)
+    assert out.value is True and out.n == n and out.columns == m * m_H
+    assert "in-place Cholesky" in out.derivation and "succeeded" in out.derivation
+    g = gamma(n + 1)
+    tr = out.numbers["trace_abs"]
+    assert tr == pytest.approx(float(np.trace(phi_gram(Z, q, 1.0))), rel=1e-12, abs=0)
+    assert out.numbers["alpha"] == pytest.approx(2 * g * tr / (1 - g), rel=1e-15, abs=0)
+    assert out.numbers["n"] == n
+    dense = safe_exploration(Z[:IN_PLACE_ABOVE], q, 1.0)  # at the threshold: the dense test
+    assert dense.value is True and "in-place" not in dense.derivation
+    low = rng.standard_normal((n, 5)) @ rng.standard_normal((5, m))
+    out = safe_exploration(low, q, 1.0)
+    assert out.value is None and "failed" in out.derivation
