@@ -1176,3 +1176,89 @@ def test_membership_fields_and_witness():
     assert cert.member_below == pytest.approx(bound / np.linalg.norm(target), rel=1e-14, abs=0)
     far = membership(target, J=J, witness=np.zeros(q))  # a wrong witness changes nothing
     assert far.member is False and far.reason == plain.reason
+
+
+def _ee_setup(seed=0):
+    rng = np.random.default_rng(seed)
+    model = ee.EEModel([3, 4, 5], "tanh", m_H=3, m_y=1, varsigma=3.0)
+    theta = model.init(rng)
+    X, Y = rng.standard_normal((6, 3)), rng.standard_normal((6, 1))
+    return model, theta, X, Y
+
+
+def test_ee_train_replayed_by_hand():
+    """Algorithm 1 replayed with autograd gradients of ``L = (1/n) sum ||f - y||^2``: ``tau``
+    full steps of every layer, ``theta + epsilon xi`` with ``xi`` from the same generator, then
+    steps of ``theta_(H-1)`` alone on the frozen-gate model; ``losses[t]`` is L of the model
+    in force at ``t`` (``losses[tau]`` after the perturbation). ``tau = T`` is plain training
+    (no perturbation, the model returned unchanged); ``record_losses=False`` keeps only
+    ``L(theta^0)``; a bad ``tau`` or an already frozen model is refused."""
+    model, theta0, X, Y = _ee_setup()
+    tau, T, eps, lr = 2, 4, 0.05, 0.1
+    run = ee.ee_train(model, theta0, X, Y, loss="squared", explore=ee.gd(lr), exploit=ee.gd(lr),
+                      tau=tau, T=T, epsilon=eps, rng=np.random.default_rng(5))
+
+    def L(mdl):
+        return lambda th: anp.sum((mdl.forward_traced(th, X) - Y) ** 2) / X.shape[0]
+
+    th, losses = np.array(theta0), [L(model)(theta0)]
+    for _ in range(tau):
+        th = th - lr * autograd.grad(L(model))(th)
+        losses.append(L(model)(th))
+    th = th + eps * np.random.default_rng(5).standard_normal(th.shape)
+    np.testing.assert_allclose(run.theta_tau, th, rtol=1e-12, atol=1e-14)
+    frozen = model.frozen(th)
+    losses[-1] = L(frozen)(th)
+    hidden = model.hidden_slice()
+    for _ in range(tau, T):
+        g = autograd.grad(L(frozen))(th)
+        th = th.copy()
+        th[hidden] -= lr * g[hidden]
+        losses.append(L(frozen)(th))
+    np.testing.assert_allclose(run.theta, th, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(run.losses, losses, rtol=1e-10, atol=1e-14)
+    for j, R in enumerate(run.model.gates):
+        np.testing.assert_array_equal(R, model.split(run.theta_tau)[1][j])
+
+    plain = ee.ee_train(model, theta0, X, Y, loss="squared", explore=ee.gd(lr),
+                        exploit=ee.gd(lr), tau=T, T=T, epsilon=eps, rng=np.random.default_rng(5))
+    assert plain.model is model and np.array_equal(plain.theta, plain.theta_tau)
+    assert len(plain.losses) == T + 1
+    quiet = ee.ee_train(model, theta0, X, Y, loss="squared", explore=ee.gd(lr),
+                        exploit=ee.gd(lr), tau=tau, T=T, epsilon=eps,
+                        rng=np.random.default_rng(5), record_losses=False)
+    np.testing.assert_array_equal(quiet.theta, run.theta)
+    assert quiet.losses == [pytest.approx(losses[0], rel=1e-12, abs=0)]
+    for bad_tau in (-1, T + 1):
+        with pytest.raises(ValueError, match="tau"):
+            ee.ee_train(model, theta0, X, Y, loss="squared", explore=ee.gd(lr),
+                        exploit=ee.gd(lr), tau=bad_tau, T=T, epsilon=eps,
+                        rng=np.random.default_rng(5))
+    with pytest.raises(ValueError, match="unmodified-gate"):
+        ee.ee_train(frozen, theta0, X, Y, loss="squared", explore=ee.gd(lr), exploit=ee.gd(lr),
+                    tau=tau, T=T, epsilon=eps, rng=np.random.default_rng(5))
+
+
+def test_ee_optimizers():
+    """``gd`` returns ``alpha_t nabla L`` (constant or scheduled), ``sgd`` the same on a
+    minibatch of ``batch`` indices drawn uniformly from ``0..n-1``."""
+    seen = []
+
+    def oracle(idx):
+        seen.append(idx)
+        return np.array([1.0, -2.0])
+
+    np.testing.assert_array_equal(ee.gd(0.5)(oracle, 10, 3), [0.5, -1.0])
+    np.testing.assert_array_equal(ee.gd(lambda t: 0.1 * t)(oracle, 10, 3),
+                                  [0.1 * 3, -0.2 * 3])
+    assert seen == [None, None]
+    rng = np.random.default_rng(0)
+    step = ee.sgd(lambda t: 1.0 / (t + 1), 4, rng)
+    np.testing.assert_array_equal(step(oracle, 7, 1), [0.5, -1.0])
+    idx = seen[-1]
+    assert idx.shape == (4,) and idx.min() >= 0 and idx.max() < 7
+    np.testing.assert_array_equal(idx, np.random.default_rng(0).integers(0, 7, size=4))
+    for _ in range(50):
+        ee.sgd(0.1, 3, rng)(oracle, 5, 0)
+    drawn = np.concatenate(seen[-50:])
+    assert set(drawn.tolist()) == set(range(5))
