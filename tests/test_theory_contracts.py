@@ -425,6 +425,60 @@ def test_pgb_comparison_spectrum_of_js():
     assert cmp.sigma_min_JS == pytest.approx(s[rank - 1], rel=1e-8, abs=0)
 
 
+def test_pgb_comparison_fields():
+    """The other fields of eq. (4.2)'s comparison, from independent weighted least squares
+    (``lstsq`` on ``diag(sqrt lambda) [J_S, Phi^T]``), autograd gradients and the outputs at
+    ``theta + eps v``: the loss, the PGB infimum, the feature-only infimum and its whitened
+    singular values, the minimum-norm coefficients ``C`` with ``J_S C = Phi^T``, the relative
+    distances of the features from range J and range J_S, ``max ||v||`` and the row count."""
+    net, theta, X, Y = _mixed_net()
+    sets, _ = k19s4.partial_linear_sets(net, theta, X, 0, 0.0)
+    S, _ = k19s4.feedforward_perturbation_set(net, theta, 0, sets)
+    rng = np.random.default_rng(17)
+    eps, lam = 1e-3, rng.uniform(0.5, 2.0, X.shape[1])
+    S = [*S, 0.3 * rng.standard_normal(theta.size)]  # one move that does change the outputs
+    cmp = k19s4.pgb_comparison(net.outputs, theta, X, Y, lam, S, eps, {"x": X})
+    sw, y = np.sqrt(lam), Y.ravel()
+
+    def jac(th):
+        return autograd.jacobian(lambda t: anp.ravel(net.outputs(t, X)))(th)
+
+    def L(th):
+        return anp.sum(lam * (anp.ravel(net.outputs(th, X)) - y) ** 2)
+
+    def wls(M):
+        coef = np.linalg.lstsq(sw[:, None] * M, sw * y, rcond=None)[0]
+        return float(np.sum(lam * (M @ coef - y) ** 2))
+
+    def rel_dist(B, C):
+        R = C - B @ np.linalg.lstsq(B, C, rcond=None)[0]
+        return float(np.max(np.linalg.norm(R, axis=0) / np.linalg.norm(C, axis=0)))
+
+    JS = np.hstack([jac(theta + eps * v) for v in S])
+    F = X.T
+    assert cmp.loss == pytest.approx(float(L(theta)), rel=1e-14, abs=0)
+    assert cmp.pgb_infimum == pytest.approx(wls(np.hstack([JS, F])), rel=1e-6, abs=1e-12)
+    assert cmp.max_norm_S == pytest.approx(max(np.linalg.norm(v) for v in S), rel=1e-15, abs=0)
+    f0 = net.outputs(theta, X)
+    change = max(np.max(np.abs(net.outputs(theta + eps * v, X) - f0)) for v in S)
+    assert cmp.max_output_change == pytest.approx(change, rel=1e-12, abs=0)
+    np.testing.assert_allclose(cmp.grad_at_S, [np.linalg.norm(autograd.grad(L)(theta + eps * v))
+                                               for v in S], rtol=1e-10)
+    assert cmp.target_norm == pytest.approx(float(np.linalg.norm(sw * y)), rel=1e-14, abs=0)
+    assert cmp.rows == X.shape[1]
+    feat = cmp.features["x"]
+    assert feat["infimum"] == pytest.approx(wls(F), rel=1e-10, abs=0)
+    sF = np.linalg.svd(sw[:, None] * F, compute_uv=False)
+    assert feat["sigma_max"] == pytest.approx(sF[0], rel=1e-12, abs=0)
+    assert feat["sigma_min"] == pytest.approx(sF[-1], rel=1e-12, abs=0)
+    C = np.linalg.pinv(sw[:, None] * JS, rcond=1e-10) @ (sw[:, None] * F)
+    assert feat["coef_norm"] == pytest.approx(float(np.linalg.norm(C, 2)), rel=1e-6, abs=0)
+    assert feat["residual_J"] == pytest.approx(
+        rel_dist(sw[:, None] * jac(theta), sw[:, None] * F), rel=1e-6, abs=1e-12)
+    assert feat["residual_JS"] == pytest.approx(
+        rel_dist(sw[:, None] * JS, sw[:, None] * F), rel=1e-6, abs=1e-12)
+
+
 # ----------------------------------------------------------------------------- fourier, k19
 
 def test_armijo_descent_records_acceptance_and_float_iterate():
