@@ -1316,3 +1316,51 @@ def test_ee_optimizers():
         ee.sgd(0.1, 3, rng)(oracle, 5, 0)
     drawn = np.concatenate(seen[-50:])
     assert set(drawn.tolist()) == set(range(5))
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_autograd_losses_match_the_registry(name):
+    """The autograd-traceable copies of the losses (``theory.models.basis.AUTOGRAD_LOSSES``)
+    agree with :data:`theory.losses.LOSSES` in value, and their autograd derivative with
+    ``grad`` (away from the smoothed hinge's kinks)."""
+    from theory.models.basis import AUTOGRAD_LOSSES
+
+    assert set(AUTOGRAD_LOSSES) == set(LOSSES)
+    rng = np.random.default_rng(18)
+    loss = LOSSES[name]
+    y = _targets(loss.targets, rng, 60)
+    f = 2.5 * rng.standard_normal(60) + 0.01
+    np.testing.assert_allclose(AUTOGRAD_LOSSES[name](f, y), loss.value(f, y), rtol=1e-14,
+                               atol=1e-15)
+    d = _egrad(lambda t: AUTOGRAD_LOSSES[name](t, y))(f)
+    np.testing.assert_allclose(d, loss.grad(f, y), rtol=1e-12, atol=1e-14)
+
+
+def test_certificates_scale_their_gradient_tolerance():
+    """``certify_squared`` scales ``grad_tol = sqrt(u) s`` by ``s = 2 ||Lambda^(1/2) J||_2
+    ||Lambda^(1/2) y||``, ``certify_loss`` by ``||J||_2 ||Lambda l'(f_X)||`` (and defers to
+    the former for the squared loss); a Jacobian that is not finite is undecided."""
+    net, theta, X, Y = _mixed_net()
+    lam = np.random.default_rng(19).uniform(0.5, 2.0, X.shape[1])
+    J = autograd.jacobian(lambda t: anp.ravel(net.outputs(t, X)))(theta)
+    sw = np.sqrt(lam)
+    sq = k19s4.certify_squared(net.outputs, theta, X, Y, lam)
+    scale = 2 * np.linalg.norm(sw[:, None] * J, 2) * np.linalg.norm(sw * Y.ravel())
+    assert sq.grad_tol == pytest.approx(math.sqrt(U64) * scale, rel=1e-12, abs=0)
+    assert sq.loss == pytest.approx(float(np.sum(lam * (net.outputs(theta, X) - Y) ** 2)),
+                                    rel=1e-14, abs=0)
+    assert k19s4.certify_loss(net.outputs, theta, X, Y, lam, "squared") == sq
+    Ys = np.sign(Y) + (Y == 0)
+    lg = k19s4.certify_loss(net.outputs, theta, X, Ys, lam, "logistic")
+    dl = LOSSES["logistic"].grad(net.outputs(theta, X), Ys) * lam
+    scale = np.linalg.norm(J, 2) * np.linalg.norm(dl)
+    assert lg.grad_tol == pytest.approx(math.sqrt(U64) * scale, rel=1e-12, abs=0)
+    assert lg.far_tol == pytest.approx(U64**0.25 * scale, rel=1e-12, abs=0)
+
+    def broken(t, X):
+        return net.outputs(t, X) * np.inf
+
+    with np.errstate(invalid="ignore"):
+        for c in (k19s4.certify_squared(broken, theta, X, Y, lam),
+                  k19s4.certify_loss(broken, theta, X, Ys, lam, "logistic")):
+            assert c.status == "undecided" and math.isnan(c.loss) and c.grad_norm == math.inf
