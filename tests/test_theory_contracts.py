@@ -1442,3 +1442,47 @@ def test_trajectory_data_and_init():
         assert np.all(np.abs(block) <= bound)
         if block.size >= 40:
             assert np.max(np.abs(block)) > 0.8 * bound and np.min(block) < 0 < np.max(block)
+
+
+_FAMILY_WIDTHS = {"basis": (3,), "product": (1, 1), "affine-offset": (1, 1),
+                  "tanh-neuron": (1, 1), "relu-scalar": (1, 1), "tanh2": (3, 4, 2),
+                  "tanh2-nobias": (3, 4, 1), "relu2-nobias": (3, 4, 2), "lintop": (3, 3, 2, 2),
+                  "skip2": (3, 2, 2, 1)}
+
+
+def test_every_basis_family_g_and_jacobian():
+    """Every family of ``theory.models.basis``: analytic (or autograd) Jacobian against central
+    differences, and where the family has Assumption 2's map ``g``, ``J(theta) g(theta) =
+    f_X(theta)`` (Euler's identity for the homogeneous ones); ``affine-offset`` and
+    ``tanh-neuron`` have none. ``relu-scalar`` takes the right derivative at its kink. Unknown
+    families are refused."""
+    from theory.models.basis import FAMILIES, make_model, model_jacobian
+
+    assert set(FAMILIES) == set(_FAMILY_WIDTHS)
+    rng = np.random.default_rng(21)
+    for family, widths in _FAMILY_WIDTHS.items():
+        model = make_model(family, widths)
+        d_x = 3 if widths[0] == 3 else 1
+        X = rng.standard_normal((5, d_x)) if family != "basis" else rng.standard_normal((5, 3))
+        theta = 0.8 * rng.standard_normal(model.d_theta) + (0.3 if family == "relu-scalar" else 0)
+        F = np.asarray(model.outputs(theta, X))
+        assert F.shape == (5 * model.d_y,)
+        h = 1e-6
+        fd = np.column_stack([(np.asarray(model.outputs(theta + h * e, X))
+                               - np.asarray(model.outputs(theta - h * e, X))) / (2 * h)
+                              for e in np.eye(model.d_theta)])
+        J = model_jacobian(model, theta, X)
+        np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-7, err_msg=family)
+        if family in ("affine-offset", "tanh-neuron"):
+            assert model.g is None
+        else:
+            np.testing.assert_allclose(J @ model.g(theta), F, rtol=1e-12, atol=1e-13,
+                                       err_msg=family)
+    relu = make_model("relu-scalar", (1, 1))
+    X = rng.standard_normal((4, 1))
+    np.testing.assert_array_equal(model_jacobian(relu, np.zeros(1), X), X)
+    np.testing.assert_array_equal(model_jacobian(relu, np.array([-0.5]), X), np.zeros((4, 1)))
+    with pytest.raises(ValueError, match="unknown family"):
+        make_model("resnet", (1, 1))
+    with pytest.raises(ValueError, match="unknown method"):
+        model_jacobian(relu, np.zeros(1), X, "fd")
