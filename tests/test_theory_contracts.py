@@ -1486,3 +1486,31 @@ def test_every_basis_family_g_and_jacobian():
         make_model("resnet", (1, 1))
     with pytest.raises(ValueError, match="unknown method"):
         model_jacobian(relu, np.zeros(1), X, "fd")
+
+
+def test_hm17_worst_case_ratio_and_splits():
+    """``worst_case_ratio``: ``max(2 sin(pi / 2q), e^{gamma/p} - 1)`` at the best split of
+    ``ell = per_q q + p`` over the bound ``(4 pi + 3 gamma) / ell``, ``p = 0`` only for
+    ``gamma = 0``, ``None`` without a split; the construction for ``R = -I`` (a rotation by
+    pi, ``gamma = 0``) attains the rotation term, and the best split keeps ``p = 0`` only
+    when the scaling part is the identity."""
+    from theory.constructions import hm17_factorisation as fac
+
+    assert fac.theorem_bound(1.0, 5) == (4 * math.pi + 3.0) / 5
+    assert fac.worst_case_ratio(1.0, 5, 4) == pytest.approx(2.0 / fac.theorem_bound(1.0, 5),
+                                                            rel=1e-15, abs=0)
+    assert fac.worst_case_ratio(0.0, 4, 4) == pytest.approx(2.0 / math.pi, rel=1e-15, abs=0)
+    assert fac.worst_case_ratio(1.0, 4, 4) is None and fac.worst_case_ratio(1.0, 3, 4) is None
+    expected = 2 * math.sin(math.pi / 10) / fac.theorem_bound(0.5, 12)  # q = 5, p = 2
+    assert fac.worst_case_ratio(0.5, 12, 2) == pytest.approx(expected, rel=1e-15, abs=0)
+    R = -np.eye(2)
+    assert fac.best_merged_split(R, 4) == (2, 0) and fac.best_paper_split(R, 3) is None
+    A = fac.merged_factorisation(R, 4, 2)
+    P = np.eye(2)
+    for Ai in A:
+        P = (np.eye(2) + Ai) @ P
+    np.testing.assert_allclose(P, R, atol=1e-14)
+    norm = max(np.linalg.norm(Ai, 2) for Ai in A)
+    bound = fac.worst_case_ratio(0.0, 4, 2) * fac.theorem_bound(0.0, 4)
+    assert norm == pytest.approx(bound, rel=1e-12, abs=0)  # 2 sin(pi/4): attained
+    assert fac.best_merged_split(2.0 * R, 4) == (1, 2)  # K = 2 I: keep scaling factors
