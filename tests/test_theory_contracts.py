@@ -1514,3 +1514,28 @@ def test_hm17_worst_case_ratio_and_splits():
     bound = fac.worst_case_ratio(0.0, 4, 2) * fac.theorem_bound(0.0, 4)
     assert norm == pytest.approx(bound, rel=1e-12, abs=0)  # 2 sin(pi/4): attained
     assert fac.best_merged_split(2.0 * R, 4) == (1, 2)  # K = 2 I: keep scaling factors
+
+
+@pytest.mark.parametrize("K", [1, 2])
+def test_canonical_coordinates_round_trip(K):
+    """A trigonometric polynomial ``g = sum_l c_l phi_l`` of order ``n`` sampled on the grid
+    has canonical coordinates ``c`` exactly (to rounding) under every quadrature, since the
+    grid resolves frequencies up to ``n``; ``grid`` has ``(N+1)^K`` rows in ``[0, 1]^K``, and
+    the space refuses ``K``, ``n``, ``N`` or a quadrature it cannot handle."""
+    from theory.fourier import QUADRATURES, canonical_coordinates, real_basis
+
+    rng = np.random.default_rng(22 + K)
+    for quadrature in QUADRATURES:
+        space = CanonicalSpace(K, 2, 12, quadrature)
+        grid = space.grid()
+        assert grid.shape == (13**K, K) and grid.min() == 0.0 and grid.max() == 1.0
+        c = rng.standard_normal(space.L)
+        g = real_basis(space, grid) @ c
+        np.testing.assert_allclose(canonical_coordinates(space, g), c, rtol=1e-12, atol=1e-13)
+        assert space.with_quadrature(quadrature) == space
+    for args in ((3, 1, 8), (K, -1, 8), (K, 3, 7)):
+        with pytest.raises(ValueError):
+            CanonicalSpace(*args)
+    with pytest.raises(ValueError, match="quadrature"):
+        CanonicalSpace(K, 1, 8, "simpson")
+    assert CanonicalSpace(K, 3, 8).L == 7**K
