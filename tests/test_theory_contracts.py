@@ -275,7 +275,7 @@ def _lm_reference(residual, jacobian_, x0, steps):
         gain = (F - F_new) / (0.5 * h @ (mu * D2 * h - g))
         if gain > 0:
             x = x + h
-            r, J, F = r_new, jacobian_(x + 0.0), F_new
+            r, J, F = r_new, jacobian_(x), F_new
             A, g = J.T @ J, J.T @ r
             mu, nu = mu * max(1 / 3, 1 - (2 * gain - 1) ** 3), 2.0
         else:
