@@ -1539,3 +1539,39 @@ def test_canonical_coordinates_round_trip(K):
     with pytest.raises(ValueError, match="quadrature"):
         CanonicalSpace(K, 1, 8, "simpson")
     assert CanonicalSpace(K, 3, 8).L == 7**K
+
+
+def test_lemma_b1_block_contract_and_refusals():
+    """Lemma B.1 for each bias rule: ``alpha_i + V ReLU(U alpha_i + s) = beta_i`` on ``S`` and
+    ``= alpha_i`` off ``S`` (well separated unit vectors), unused rows inert (``U = 0, s = -1,
+    V = 0``); refused: ``|S| > k``, an unknown method, a missing ``rho'``, and the margin rule
+    when some margin is not positive (a repeated point). ``output_block`` sends ``q_a`` to
+    ``e_a`` (``c = 0`` for a single label)."""
+    from theory.constructions.hm17_expressivity import lemma_b1_block, output_block
+    from theory.models.relu_residual import block
+
+    k = 6
+    alpha = np.eye(k)[:4]  # orthonormal: margins 1, norm deviation 0 <= rho' = 0.1
+    beta = np.random.default_rng(23).standard_normal((4, k))
+    S = np.array([0, 2])
+    for method in ("margin", "fixed", "uniform"):
+        U, V, s = lemma_b1_block(alpha, beta, S, method=method, rho_prime=0.1)
+        moved = alpha + block(alpha, U, V, s)
+        np.testing.assert_allclose(moved[S], beta[S], rtol=1e-13, atol=1e-14)
+        np.testing.assert_array_equal(moved[[1, 3]], alpha[[1, 3]])
+        assert not np.any(U[2:]) and not np.any(V[:, 2:]) and np.all(s[2:] == -1.0)
+    with pytest.raises(ValueError, match="exceeds the width"):
+        lemma_b1_block(alpha[:, :1], beta[:, :1], S)
+    with pytest.raises(ValueError, match="unknown method"):
+        lemma_b1_block(alpha, beta, S, method="median")
+    with pytest.raises(ValueError, match="needs rho_prime"):
+        lemma_b1_block(alpha, beta, S, method="fixed")
+    twin = np.vstack([alpha, alpha[:1]])
+    with pytest.raises(ValueError, match="margin"):
+        lemma_b1_block(twin, np.vstack([beta, beta[:1]]), S)
+    Q = np.linalg.qr(np.random.default_rng(24).standard_normal((k, 3)))[0].T  # 3 labels
+    A, B, s_out, c, max_corr = output_block(Q)
+    np.testing.assert_allclose(block(Q, A, B, s_out), np.eye(3), atol=1e-14)
+    assert c == (1 + max_corr) / 2 and max_corr == pytest.approx(0.0, abs=1e-15)
+    _, _, _, c1, corr1 = output_block(Q[:1])
+    assert (c1, corr1) == (0.0, -1.0)
