@@ -99,4 +99,4 @@ def mutation(session: nox.Session) -> None:
     env = {"HYPOTHESIS_PROFILE": "ci", **SMALL_BLAS}
     session.run("python", "scripts/mutation_sample.py", *session.posargs, env=env,
                 success_codes=[0, 1])
-    session.run("python", "scripts/mutation_summary.py")
+    session.run("python", "scripts/mutation_summary.py", "--sample", "mutants/sample.json")

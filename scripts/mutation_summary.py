@@ -48,7 +48,9 @@ def stratified(counts: dict[str, Counter[str]]) -> tuple[float, float]:
     return est * total / covered, 1.96 * math.sqrt(var) * total / covered
 
 
-def tally() -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
+def tally(only: set[str] | None = None) -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
+    """Counts by file (``population`` always counts every mutant); ``only``: score just these
+    mutant names (one sample), the rest count as untested."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
@@ -56,7 +58,7 @@ def tally() -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
             c = counts[path]
             c["population"] += 1
-            if code is None:
+            if code is None or (only is not None and name not in only):
                 continue
             c["tested"] += 1
             if code in KILLED:
@@ -69,11 +71,19 @@ def tally() -> tuple[dict[str, Counter[str]], dict[str, list[str]]]:
     return counts, survivors
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sample", type=Path, default=None,
+                   help="score only the mutants named in this sample file (sample.json)")
+    args = p.parse_args(argv)
     if not any(MUTANTS.rglob("*.py.meta")):
         print("no mutants: run `nox -s mutation` (or scripts/mutation_sample.py) first")
         return 2
-    counts, survivors = tally()
+    only = set(json.loads(args.sample.read_text())["names"]) if args.sample else None
+    only = only or None  # a sample file of a full run names no mutants: score them all
+    counts, survivors = tally(only)
     total = sum(counts.values(), Counter())
     killed, survived = total["killed"], total["survived"]
     decided = killed + survived
