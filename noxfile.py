@@ -92,7 +92,7 @@ def lint(session: nox.Session) -> None:
 def mutation(session: nox.Session) -> None:
     """Mutation testing of theory/ and checks/ against the test suite (not in CI).
 
-    Tests a stratified random sample of 600 mutants by default (about two hours on two
+    Tests a stratified random sample of 600 mutants by default (about half an hour on two
     cores); ``-- --sample 0`` tests all of them (days). Prints the score, with its
     confidence interval when sampled, and the surviving mutants by file."""
     session.install("-e", ".[dev]", "mutmut>=3.8")
