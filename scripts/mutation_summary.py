@@ -53,6 +53,8 @@ def tally(only: set[str] | None = None) -> tuple[dict[str, Counter[str]], dict[s
     mutant names (one sample), the rest count as untested."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
+    recheck_path = MUTANTS / "recheck.json"  # scripts/mutation_recheck.py: fresh-process kills
+    recheck = json.loads(recheck_path.read_text()) if recheck_path.exists() else {}
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
         path = str(meta.relative_to(MUTANTS))[: -len(".meta")]
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
@@ -63,6 +65,9 @@ def tally(only: set[str] | None = None) -> tuple[dict[str, Counter[str]], dict[s
             c["tested"] += 1
             if code in KILLED:
                 c["killed"] += 1
+            elif code in SURVIVED and recheck.get(name, "").startswith("killed"):
+                c["killed"] += 1
+                c["fresh"] += 1
             elif code in SURVIVED:
                 c["survived"] += 1
                 survivors[path].append(name)
@@ -92,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mutation score: {killed}/{decided} killed = {killed / max(decided, 1):.1%}"
           + (f" (95% interval {lo:.1%} to {hi:.1%}; a sample of {total['tested']} of "
              f"{total['population']} mutants)" if sampled else "")
-          + f"; {total['other']} undecided (segfault, suspicious or interrupted)")
+          + f"; {total['other']} undecided (segfault, suspicious or interrupted)"
+          + (f"; {total['fresh']} of the kills in a fresh interpreter "
+             "(scripts/mutation_recheck.py)" if total["fresh"] else ""))
     if sampled:
         est, half = stratified(counts)
         print(f"population estimate (files weighted by their mutant counts): {est:.1%} "

@@ -1,0 +1,119 @@
+"""Re-test mutmut's survivors in a fresh interpreter.
+
+    python scripts/mutation_recheck.py [--sample mutants/sample.json] [--jobs 2]
+
+mutmut forks every mutant from a process that has already imported the project and run the
+suite, so code that runs at import (the loss and activation registries) or whose results sit
+in a warm cache (``functools.lru_cache``, the oracles' instance caches) keeps the original
+behaviour in the fork, and mutmut credits the mutated function only to the test that first
+called it. Such a mutant "survives" without ever running. Here each survivor's diff (from
+``mutmut show``) is applied to a scratch copy of the sources, and the test files that name
+the mutated module run in a new interpreter (``-x``, first failure stops). A failure or a
+timeout is a kill; the verdicts go to ``mutants/recheck.json``, which
+``scripts/mutation_summary.py`` reads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+MUTANTS = Path("mutants")
+COPY = ("theory", "checks", "tests", "reports", "scripts", "CITATION.cff", "pyproject.toml")
+SURVIVED = {0, 5, 33}
+
+
+def survivors(sample: Path | None) -> list[str]:
+    only = set(json.loads(sample.read_text())["names"]) if sample else None
+    names = []
+    for meta in sorted(MUTANTS.rglob("*.py.meta")):
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if code in SURVIVED and (not only or name in only):
+                names.append(name)
+    return names
+
+
+def test_files(module: str) -> list[str]:
+    """Test files that name the module (dotted, or its last part as a word)."""
+    stem = module.rsplit(".", 1)[-1]
+    pattern = re.compile(rf"{re.escape(module)}\b|\b{re.escape(stem)}\b")
+    return sorted(str(p) for p in Path("tests").glob("test_*.py")
+                  if pattern.search(p.read_text(encoding="utf-8")))
+
+
+def recheck(name: str, scratch: Path, timeout: int) -> str:
+    show = subprocess.run([sys.executable, "-m", "mutmut", "show", name],
+                          capture_output=True, text=True).stdout
+    diff = "\n".join(line for line in show.splitlines() if not line.startswith("#")) + "\n"
+    target = re.search(r"^--- (\S+)", diff, re.M)
+    if target is None:
+        return "no diff"
+    path = scratch / target.group(1)
+    original = path.read_bytes()
+    try:
+        applied = subprocess.run(["patch", "-p0", "-s", "-N", "-r", "-", "-d", str(scratch)],
+                                 input=diff, text=True, capture_output=True)
+        if applied.returncode != 0:
+            return "patch failed"
+        module = name.split(".x_")[0].split(".xǁ")[0]
+        files = test_files(module)
+        if not files:
+            return "survived (no test names the module)"
+        try:
+            run = subprocess.run(
+                [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                 "-m", "not slow and not gpu", *files],
+                cwd=scratch, capture_output=True, text=True, timeout=timeout,
+                env={**__import__("os").environ, "PYTHONPATH": str(scratch)})
+        except subprocess.TimeoutExpired:
+            return "killed (timeout)"
+        return "survived" if run.returncode in (0, 5) else "killed"
+    finally:
+        path.write_bytes(original)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sample", type=Path, default=None)
+    p.add_argument("--jobs", type=int, default=2)
+    p.add_argument("--timeout", type=int, default=300)
+    args = p.parse_args(argv)
+    names = survivors(args.sample)
+    results: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        scratches = []
+        for k in range(args.jobs):
+            scratch = Path(tmp) / f"copy{k}"
+            scratch.mkdir()
+            for item in COPY:
+                src = Path(item)
+                if src.is_dir():
+                    shutil.copytree(src, scratch / item,
+                                    ignore=shutil.ignore_patterns("__pycache__"))
+                elif src.exists():
+                    shutil.copy2(src, scratch / item)
+            scratches.append(scratch)
+        chunks = [names[k::args.jobs] for k in range(args.jobs)]
+
+        def work(k: int) -> None:
+            for name in chunks[k]:
+                results[name] = recheck(name, scratches[k], args.timeout)
+                print(f"{results[name]:<40} {name}", flush=True)
+
+        with ThreadPoolExecutor(args.jobs) as pool:
+            list(pool.map(work, range(args.jobs)))
+    (MUTANTS / "recheck.json").write_text(json.dumps(results, indent=1, sort_keys=True))
+    killed = sum(v.startswith("killed") for v in results.values())
+    print(f"{killed} of {len(results)} survivors killed in a fresh interpreter")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
