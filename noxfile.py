@@ -94,9 +94,12 @@ def mutation(session: nox.Session) -> None:
 
     Tests a stratified random sample of 600 mutants by default (about half an hour on two
     cores); ``-- --sample 0`` tests all of them (days). Prints the score, with its
-    confidence interval when sampled, and the surviving mutants by file."""
+    confidence interval when sampled, and the surviving mutants by file. Survivors are
+    re-tested in a fresh interpreter first (scripts/mutation_recheck.py says why)."""
     session.install("-e", ".[dev]", "mutmut>=3.8")
     env = {"HYPOTHESIS_PROFILE": "ci", **SMALL_BLAS}
     session.run("python", "scripts/mutation_sample.py", *session.posargs, env=env,
                 success_codes=[0, 1])
+    session.run("python", "scripts/mutation_recheck.py", "--sample", "mutants/sample.json",
+                env=env)
     session.run("python", "scripts/mutation_summary.py", "--sample", "mutants/sample.json")
