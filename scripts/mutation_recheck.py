@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -58,10 +59,10 @@ def recheck(name: str, scratch: Path, timeout: int) -> str:
     path = scratch / target.group(1)
     original = path.read_bytes()
     try:
-        applied = subprocess.run(["patch", "-p0", "-s", "-N", "-r", "-", "-d", str(scratch)],
-                                 input=diff, text=True, capture_output=True)
-        if applied.returncode != 0:
-            return "patch failed"
+        mutated = _apply(original.decode("utf-8"), diff)
+        if mutated is None:
+            return "diff does not apply"
+        path.write_text(mutated, encoding="utf-8")
         module = name.split(".x_")[0].split(".xǁ")[0]
         files = test_files(module)
         if not files:
@@ -71,12 +72,31 @@ def recheck(name: str, scratch: Path, timeout: int) -> str:
                 [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
                  "-m", "not slow and not gpu", *files],
                 cwd=scratch, capture_output=True, text=True, timeout=timeout,
-                env={**__import__("os").environ, "PYTHONPATH": str(scratch)})
+                env={**os.environ, "PYTHONPATH": str(scratch)})
         except subprocess.TimeoutExpired:
             return "killed (timeout)"
         return "survived" if run.returncode in (0, 5) else "killed"
     finally:
         path.write_bytes(original)
+
+
+def _apply(source: str, diff: str) -> str | None:
+    """Apply a one-function unified diff by its text (mutmut numbers hunks from the
+    function's first line, so the line numbers cannot be used): the unique occurrence of the
+    old lines is replaced by the new ones; ``None`` when the old lines are not found once."""
+    old, new = [], []
+    for line in diff.splitlines()[2:]:
+        if line.startswith("@@"):
+            continue
+        tag, text = line[:1], line[1:]
+        if tag in (" ", "-"):
+            old.append(text)
+        if tag in (" ", "+"):
+            new.append(text)
+    before, after = "\n".join(old) + "\n", "\n".join(new) + "\n"
+    if source.count(before) != 1:
+        return None
+    return source.replace(before, after)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,8 +105,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--jobs", type=int, default=2)
     p.add_argument("--timeout", type=int, default=300)
     args = p.parse_args(argv)
-    names = survivors(args.sample)
-    results: dict[str, str] = {}
+    out = MUTANTS / "recheck.json"
+    results: dict[str, str] = json.loads(out.read_text()) if out.exists() else {}
+    # a mutant already decided in a fresh interpreter keeps its verdict (mutmut's cache does
+    # the same); one whose diff did not apply is tried again
+    names = [n for n in survivors(args.sample)
+             if not (results.get(n, "").startswith("killed") or results.get(n) == "survived")]
     with tempfile.TemporaryDirectory() as tmp:
         scratches = []
         for k in range(args.jobs):
@@ -109,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
 
         with ThreadPoolExecutor(args.jobs) as pool:
             list(pool.map(work, range(args.jobs)))
-    (MUTANTS / "recheck.json").write_text(json.dumps(results, indent=1, sort_keys=True))
-    killed = sum(v.startswith("killed") for v in results.values())
-    print(f"{killed} of {len(results)} survivors killed in a fresh interpreter")
+    out.write_text(json.dumps(results, indent=1, sort_keys=True))
+    killed = sum(results[n].startswith("killed") for n in names)
+    print(f"{killed} of {len(names)} survivors killed in a fresh interpreter")
     return 0
 
 
