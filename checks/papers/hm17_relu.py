@@ -99,8 +99,9 @@ def _labels(params: Mapping[str, Any], n: int, r: int) -> np.ndarray:
 
 def parse_data(params: Mapping[str, Any]) -> dict:
     """JSON -> instance of Assumption 3.1 / Theorem 3.2: ``X`` (n x d), ``labels`` (n ints in
-    [0, r)), ``r``, ``rho``, and optional ``k`` (default ceil(8 ln n)), ``seed`` (0),
-    ``max_draws`` (20)."""
+    [0, r)), ``r``, ``rho``, and optional ``k`` (default
+    :func:`checks.strategies.hm17_relu.practical_width`: the larger of ceil(8 ln n) and
+    ceil(4 ln n / rho^2), at least 2), ``seed`` (0), ``max_draws`` (20)."""
     require(params, "X", "labels", "r", "rho")
     X = matrix(params, "X")
     n = X.shape[0]
