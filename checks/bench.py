@@ -360,8 +360,9 @@ def _summary(
 ) -> dict[str, Any]:
     last = items[max(items, key=int)]
     with_ag = [r for r in items.values() if "jacobian_speedup_vs_autograd" in r]
-    with_svd = [r for r in rank.values() if "svd_s" in r]
-    rels = [identity_rel] + [r[k] for r in items.values() for k in r if k.endswith("_rel")]
+    with_svd = sorted((r for r in rank.values() if "svd_s" in r), key=lambda r: r["n"])
+    rows = [*items.values(), *([small] if small else [])]
+    rels = [identity_rel] + [r[k] for r in rows for k in r if k.endswith("_rel")]
     big = None if large is None else next(iter(large.values()))
     return {
         "gram_speedup_vs_formed_jacobian": last["gram_speedup_vs_formed_jacobian"],

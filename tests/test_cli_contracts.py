@@ -395,3 +395,19 @@ def test_bench_cupy_items_agree_with_themselves():
     assert row["n"] == 4 and row["gram_vs_jjt_rel"] < 1e-12
     (rank,) = _item_rank([20], "cupy", svd=False).values()
     assert rank["hadamard_rank_n_certified"] is True
+
+
+def test_bench_summary_takes_the_largest_rank_n_and_every_agreement():
+    """The summary's rank speed-up is the largest n's, whatever order the sizes came in, and
+    its largest relative disagreement covers the 4 x 64 autograd row too."""
+    from checks.bench import _summary
+
+    items = {"8": {"n": 8, "gram_speedup_vs_formed_jacobian": 2.0, "gram_rel": 1e-15}}
+    rank = {"300": {"n": 300, "svd_s": 1.0, "hadamard_rank_speedup_vs_svd": 9.0,
+                    "decisions_agree": True},
+            "100": {"n": 100, "svd_s": 0.1, "hadamard_rank_speedup_vs_svd": 3.0,
+                    "decisions_agree": True}}
+    small = {"n": 50, "jacobian_speedup_vs_autograd": 4.0, "jacobian_vs_autograd_rel": 1e-9}
+    out = _summary(items, rank, 1e-16, None, None, small)
+    assert (out["hadamard_rank_n"], out["hadamard_rank_speedup_vs_svd"]) == (300, 9.0)
+    assert out["max_relative_disagreement"] == 1e-9
