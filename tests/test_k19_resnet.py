@@ -366,3 +366,32 @@ def test_theorem4_set_for_a_singular_chain_below_the_top():
     assert cmp.max_output_change < 1e-13
     assert cmp.features["x"]["residual_J"] > 0.01
     assert cmp.features["x"]["residual_JS"] < 1e-8
+
+
+def test_prop2_forward_rounding_enters_the_tolerance():
+    """The thorough run under seed 3 drew a deep linear net (layer norms up to 3e4) whose
+    computed L(theta) sat 1.5e-11 below the computed inf_A, against a least-squares-only
+    tolerance of 1.9e-12: L(theta) itself is rounded through the forward pass. The forward
+    term 2 ||r||_Lambda sqrt(d_y sum lambda) delta + d_y sum lambda delta^2 is now in the
+    tolerance; it vanishes with delta and grows with it."""
+    from checks.papers.k19_resnet import _forward_loss_error
+
+    lam = np.array([1.0, 2.0, 0.5])
+    assert _forward_loss_error(4.0, lam, 2, 0.0) == 0.0
+    total = 2 * 3.5
+    assert _forward_loss_error(4.0, lam, 2, 1e-9) == 2 * np.sqrt(4.0 * total) * 1e-9 + total * 1e-18
+
+
+def test_prop2_thorough_seed3_instance_holds():
+    """The instance itself (tests/data): a certified local minimum of a deep linear net that
+    the least-squares-only tolerance reported as violated; the theorem holds on it."""
+    import json
+    from pathlib import Path
+
+    from checks.cli import evaluate
+    from checks.registry import get
+
+    doc = json.loads((Path(__file__).parent / "data" / "k19_prop2_thorough_seed3.json").read_text())
+    verdict = evaluate(get("k19.prop2"), doc["params"])
+    assert verdict.status == "holds"
+    assert verdict.slack < 0 and abs(verdict.slack) > 1e-12  # the gap that was misjudged

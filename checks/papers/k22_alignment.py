@@ -399,7 +399,11 @@ def _stationary_strategy(profile: str) -> Any:
     nets = st.one_of(strat.mlp_instances(overparameterised=True, hidden=st_hidden(profile)),
                      strat.mlp_instances(overparameterised=True, loss="cross-entropy",
                                          hidden=st_hidden(profile)))
-    return st.tuples(nets, st.integers(0, hi)).map(lambda t: descend(*t))
+    # over-parameterised nets have J of full row rank generically; a descent of up to 200
+    # steps can end where saturated sigmoids leave lambda_min(J J^T) too small to certify
+    # (1 draw in 1000 under thorough, seed 3): not an instance of the hypothesis
+    return st.tuples(nets, st.integers(0, hi)).map(lambda t: descend(*t)).filter(
+        lambda inst: _full_rank(inst) is True)
 
 
 def _stationary_controls() -> list[dict[str, Any]]:
