@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 MUTANTS = Path("mutants")
+EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.json")  # name -> reason
 KILLED = {1, 3, 36, 24, -24, 152, 255}  # failed tests, pytest internal error, timeouts
 SURVIVED = {0, 5, 33}  # tests passed, or no test covers the mutated function
 
@@ -55,6 +56,7 @@ def tally(only: set[str] | None = None) -> tuple[dict[str, Counter[str]], dict[s
     survivors: dict[str, list[str]] = defaultdict(list)
     recheck_path = MUTANTS / "recheck.json"  # scripts/mutation_recheck.py: fresh-process kills
     recheck = json.loads(recheck_path.read_text()) if recheck_path.exists() else {}
+    equivalent = json.loads(EQUIVALENTS.read_text()) if EQUIVALENTS.exists() else {}
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
         path = str(meta.relative_to(MUTANTS))[: -len(".meta")]
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
@@ -65,6 +67,8 @@ def tally(only: set[str] | None = None) -> tuple[dict[str, Counter[str]], dict[s
             c["tested"] += 1
             if code in KILLED:
                 c["killed"] += 1
+            elif code in SURVIVED and name in equivalent:
+                c["equivalent"] += 1
             elif code in SURVIVED and recheck.get(name, "").startswith("killed"):
                 c["killed"] += 1
                 c["fresh"] += 1
@@ -99,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
              f"{total['population']} mutants)" if sampled else "")
           + f"; {total['other']} undecided (segfault, suspicious or interrupted)"
           + (f"; {total['fresh']} of the kills in a fresh interpreter "
-             "(scripts/mutation_recheck.py)" if total["fresh"] else ""))
+             "(scripts/mutation_recheck.py)" if total["fresh"] else "")
+          + (f"; {total['equivalent']} equivalent survivors left out "
+             "(scripts/mutation_equivalents.json)" if total["equivalent"] else ""))
     if sampled:
         est, half = stratified(counts)
         print(f"population estimate (files weighted by their mutant counts): {est:.1%} "
