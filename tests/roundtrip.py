@@ -13,7 +13,7 @@ from checks.framework import Claim, Status, Verdict
 from checks.registry import get
 from checks.serialise import to_jsonable
 
-__all__ = ["assert_json_round_trip", "holds_on_strategy"]
+__all__ = ["assert_json_round_trip", "holds_on_strategy", "without"]
 
 
 def assert_json_round_trip(claim: Claim, inst: dict[str, Any], drop: str | None = None) -> Verdict:
@@ -39,3 +39,13 @@ def holds_on_strategy(claim_id: str, n: int):
         assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
 
     return prop
+
+
+def without(obj: Any, volatile: set[str]) -> Any:
+    """``obj`` (nested dicts and lists) without the keys in ``volatile`` at any depth: what two
+    runs or a run and its replay must agree on once timings and timestamps are set aside."""
+    if isinstance(obj, dict):
+        return {k: without(v, volatile) for k, v in obj.items() if k not in volatile}
+    if isinstance(obj, list):
+        return [without(v, volatile) for v in obj]
+    return obj

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from roundtrip import without
 from toy_claims import AMGM
 
 from checks.ledger import build_ledger
@@ -16,11 +17,7 @@ VOLATILE = {"seconds", "created", "environment"}
 
 
 def _strip(obj):
-    if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k not in VOLATILE}
-    if isinstance(obj, list):
-        return [_strip(v) for v in obj]
-    return obj
+    return without(obj, VOLATILE)
 
 
 def _first_claim_per_paper():

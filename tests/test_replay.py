@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from roundtrip import without
 
 from checks.cli import DEFAULT_BASELINE, evaluate
 from checks.ledger import load_ledger, same_machine
@@ -30,11 +31,7 @@ needs_recording_machine = pytest.mark.skipif(
 
 
 def _strip(obj):
-    if isinstance(obj, dict):
-        return {k: _strip(v) for k, v in obj.items() if k not in VOLATILE}
-    if isinstance(obj, list):
-        return [_strip(v) for v in obj]
-    return obj
+    return without(obj, VOLATILE)
 
 
 def _canonical(obj) -> str:
