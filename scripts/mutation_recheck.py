@@ -24,11 +24,12 @@ import subprocess
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 
-MUTANTS = Path("mutants")
+from mutation_summary import MUTANTS, SURVIVED  # one definition of what counts as survived
+
 COPY = ("theory", "checks", "tests", "reports", "scripts", "CITATION.cff", "pyproject.toml")
-SURVIVED = {0, 5, 33}
 
 
 def survivors(sample: Path | None) -> list[str]:
@@ -41,6 +42,7 @@ def survivors(sample: Path | None) -> list[str]:
     return names
 
 
+@cache  # every survivor of a module asks for the same files: read the tests once
 def test_files(module: str) -> list[str]:
     """Test files that name the module (dotted, or its last part as a word)."""
     stem = module.rsplit(".", 1)[-1]
