@@ -252,19 +252,33 @@ class Claim:
     tightness: bool = True
     max_examples: Mapping[str, int] = dataclasses.field(default_factory=dict)
 
-    def unmet_hypotheses(
+    def __post_init__(self) -> None:
+        names = {h.name for h in self.hypotheses}
+        for control in self.controls:
+            if control.drops not in names:
+                raise ValueError(f"claim {self.id}: control {control.name!r} drops "
+                                 f"{control.drops!r}, which is not one of its hypotheses "
+                                 f"{sorted(names)}")
+
+    def failed_hypotheses(
         self, instance: Instance, skip: frozenset[str] = frozenset()
-    ) -> list[str]:
-        """Names and reasons of the hypotheses (other than ``skip``) the instance fails."""
-        unmet = []
+    ) -> dict[str, str]:
+        """The hypotheses (other than ``skip``) the instance fails, by name, with the reason."""
+        failed = {}
         for hyp in self.hypotheses:
             if hyp.name in skip:
                 continue
             result = hyp.check(instance)
             if result is not True:
-                reason = result if isinstance(result, str) and result else "not met"
-                unmet.append(f"{hyp.name}: {reason}")
-        return unmet
+                failed[hyp.name] = result if isinstance(result, str) and result else "not met"
+        return failed
+
+    def unmet_hypotheses(
+        self, instance: Instance, skip: frozenset[str] = frozenset()
+    ) -> list[str]:
+        """Names and reasons of the hypotheses (other than ``skip``) the instance fails."""
+        return [f"{name}: {reason}"
+                for name, reason in self.failed_hypotheses(instance, skip).items()]
 
     def check(self, instance: Instance, *, drop: str | None = None) -> Verdict:
         """Run the oracle: hypotheses (all but ``drop``) first, then the measurement."""

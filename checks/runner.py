@@ -4,7 +4,9 @@ For each claim, Hypothesis draws instances from the claim's strategy, the oracle
 and ``hypothesis.target`` steers the search towards the smallest relative slack (the tightness).
 Every verdict is counted; the instance with the smallest relative slack is kept, serialised,
 so that ``python -m checks replay`` can re-run it. Controls run the same way with one
-hypothesis dropped, and pass only when the expected failure (``violated``) is seen.
+hypothesis dropped, and pass only when the expected failure (``violated``) is seen on an
+instance that fails the dropped hypothesis: a failure on an instance meeting every hypothesis
+would be a counterexample to the claim, not a control.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class ControlRun:
     counts: dict[str, int]
     instance: Any = None
     verdict: dict[str, Any] | None = None
+    #: why the instance lies outside the claim when no hypothesis is dropped (name: reason)
+    outside: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return to_jsonable(dataclasses.asdict(self))
@@ -236,7 +240,8 @@ def run_claim(
 
 
 def run_control(claim: Claim, control: Control, profile: Profile) -> ControlRun:
-    """Run a control; it passes when a verdict of ``control.expect`` is found."""
+    """Run a control; it passes when a verdict of ``control.expect`` is found on an instance
+    that fails the hypothesis ``control.drops``."""
     counts: Counter[str] = Counter()
     found: dict[str, Any] = {}
 
@@ -247,7 +252,10 @@ def run_control(claim: Claim, control: Control, profile: Profile) -> ControlRun:
         verdict = claim.check(instance, drop=control.drops)
         counts[str(verdict.status)] += 1
         if verdict.status is control.expect:
-            found.update(instance=to_jsonable(instance), verdict=verdict.to_json())
+            outside = claim.failed_hypotheses(instance)
+            if control.drops in outside:
+                found.update(instance=to_jsonable(instance), verdict=verdict.to_json(),
+                             outside=outside)
         return -(verdict.relative_slack or 0.0)
 
     for instance in control.fixed_instances():
@@ -262,4 +270,5 @@ def run_control(claim: Claim, control: Control, profile: Profile) -> ControlRun:
         expect=str(control.expect), passed=bool(found),
         counts={str(s): counts[str(s)] for s in Status},
         instance=found.get("instance"), verdict=found.get("verdict"),
+        outside=found.get("outside"),
     )

@@ -155,6 +155,7 @@ def _control_view(control: dict[str, Any], pdf: bool, replay: str) -> dict[str, 
         "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
         "instance": _instance_view(control.get("instance")),
         "verdict": _verdict_view(control.get("verdict"), pdf),
+        "outside": [(str(k), str(v)) for k, v in (control.get("outside") or {}).items()],
     }
 
 

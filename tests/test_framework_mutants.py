@@ -654,7 +654,7 @@ def _toy_claim(**kw):
 
     def strategy(profile):
         seen["profile"] = profile
-        return st.integers(0, 100).map(lambda k: {"k": k})
+        return st.integers(0, 50).map(lambda j: {"k": 2 * j})
 
     def run(profile):
         seen["reproduction"] = profile
@@ -665,7 +665,9 @@ def _toy_claim(**kw):
         measure=lambda i: decide(float(i["k"]), 100.0, tolerance=Tolerance(0.0, "exact"),
                                  scale=100.0),
         parse=dict, strategy=strategy, max_examples={"ci": 7, "dev": 3},
-        controls=[Control("over", "none", "k > 100", instances=[{"k": 101}])],
+        hypotheses=[Hypothesis("even", "k even", lambda i: i["k"] % 2 == 0 or "k is odd")],
+        controls=kw.pop("controls", None) or [Control("over", "even", "k > 100",
+                                                      instances=[{"k": 101}])],
         reproductions=[kw.pop("reproduction", None) or Reproduction("rep", "a toy table", run)],
         size=lambda i: {"k": float(i["k"])}, **kw)
     return claim, seen
@@ -751,28 +753,47 @@ def test_run_control_counts_and_fields():
     from checks.runner import run_control
 
     claim, _ = _toy_claim()
-    ctl = Control("mixed", "none", "two holds then a violation",
-                  instances=[{"k": 1}, {"k": 2}, {"k": 150}, {"k": 160}])
+    ctl = Control("mixed", "even", "two holds then a violation",
+                  instances=[{"k": 1}, {"k": 2}, {"k": 151}, {"k": 161}])
     out = run_control(claim, ctl, get_profile("ci"))
-    assert out.passed and out.instance == {"k": 150} and out.verdict["status"] == "violated"
+    assert out.passed and out.instance == {"k": 151} and out.verdict["status"] == "violated"
+    assert out.outside == {"even": "k is odd"}
     assert out.counts == {"holds": 2, "violated": 1, "inconclusive": 0, "out-of-scope": 0}
     assert (out.name, out.drops, out.description, out.expect) == (
-        "mixed", "none", "two holds then a violation", "violated")
-    searched = run_control(claim, Control("search", "none", "drawn", strategy=st.builds(
-        lambda k: {"k": k}, st.integers(101, 200))), get_profile("ci"))
+        "mixed", "even", "two holds then a violation", "violated")
+    searched = run_control(claim, Control("search", "even", "drawn", strategy=st.builds(
+        lambda j: {"k": 2 * j + 1}, st.integers(50, 100))), get_profile("ci"))
     assert searched.passed and searched.counts["violated"] == 1
     assert sum(searched.counts.values()) == 1  # nothing is counted after the first find
-    missed = run_control(claim, Control("never", "none", "no violation",
+    missed = run_control(claim, Control("never", "even", "no violation",
                                         instances=[{"k": 3}]), get_profile("ci"))
     assert not missed.passed and missed.instance is None and missed.verdict is None
-    assert missed.counts["holds"] == 1
+    assert missed.outside is None and missed.counts["holds"] == 1
+
+
+def test_a_failure_inside_the_hypotheses_does_not_pass_a_control():
+    """A violation on an instance that meets the dropped hypothesis is a counterexample to the
+    claim, not a demonstration that the hypothesis is needed: the control does not pass."""
+    from checks.runner import run_control
+
+    claim, _ = _toy_claim()
+    inside = run_control(claim, Control("inside", "even", "k = 150 is even",
+                                        instances=[{"k": 150}, {"k": 152}]), get_profile("ci"))
+    assert not inside.passed and inside.instance is None and inside.outside is None
+    assert inside.counts["violated"] == 2
+
+
+def test_a_control_must_drop_a_hypothesis_of_its_claim():
+    with pytest.raises(ValueError, match=r"control 'c' drops 'odd', which is not one of its "
+                                         r"hypotheses \['even'\]"):
+        _toy_claim(controls=[Control("c", "odd", "d", instances=[{"k": 1}])])
 
 
 def test_run_control_expecting_inconclusive():
     from checks.runner import run_control
 
     claim, _ = _toy_claim()
-    ctl = Control("flag", "none", "expects holds", instances=[{"k": 5}], expect=Status.HOLDS)
+    ctl = Control("flag", "even", "expects holds", instances=[{"k": 5}], expect=Status.HOLDS)
     out = run_control(claim, ctl, get_profile("ci"))
     assert out.passed and out.expect == "holds"
 
@@ -870,7 +891,7 @@ def test_run_control_targets_the_negative_slack(monkeypatch):
 
     calls = _recording_drive(monkeypatch)
     claim, _ = _toy_claim()
-    run_control(claim, Control("s", "none", "d", strategy=st.just({"k": 1})), get_profile("ci"))
+    run_control(claim, Control("s", "even", "d", strategy=st.just({"k": 1})), get_profile("ci"))
     (call,) = calls
     assert call["targeting"] is True and call["n"] == get_profile("ci").control_examples
     assert call["on_instance"]({"k": 50}) == -0.5  # relative slack (100 - 50) / 100
