@@ -343,6 +343,39 @@ def test_run_records_the_seed_and_rejects_an_empty_selection(tmp_path, capsys, t
     assert err == "error: no claim id starts with 'nosuch.'\n"
 
 
+def test_run_talks_on_stderr_only(tmp_path, capsys, toy_registered):
+    """``run`` keeps stdout clean (for pipes): two progress lines per claim, the ledger and
+    baseline paths and the summary all go to stderr, in that order and nothing else."""
+    import re
+
+    assert _run_toy(tmp_path, "--update-baseline") == 0
+    out, err = capsys.readouterr()
+    assert out == ""
+    ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
+    n = len(ledger["claims"])
+
+    def bar(i):
+        done = 24 * i // n
+        return f"[{'#' * done}{'.' * (24 - done)}] {i:>3}/{n} "
+
+    lines = err.splitlines()
+    for i, entry in enumerate(ledger["claims"]):
+        assert lines[2 * i] == bar(i) + f"{entry['id']} ..."
+        ctl = f"{sum(c['passed'] for c in entry['controls'])}/{len(entry['controls'])} controls"
+        done = (bar(i + 1) + f"{entry['id']}: {entry['verdict']} on {entry['instances']} "
+                f"instances, {ctl}, ")
+        assert re.fullmatch(re.escape(done) + r"\d+\.\ds", lines[2 * i + 1])
+    assert lines[2 * n:2 * n + 2] == [f"ledger: {tmp_path / 'out' / 'ledger.json'}",
+                                      f"baseline updated: {tmp_path / 'baseline.json'}"]
+    s = ledger["summary"]
+    assert re.fullmatch(re.escape(
+        f"{s['claims']} claims: {s['holds']} holds, {s['violated']} violated, "
+        f"{s['inconclusive']} inconclusive, {s['out-of-scope']} out-of-scope; "
+        f"controls {s['controls_passed']}/{s['controls']} showed the failure; ") + r"\d+s",
+        lines[2 * n + 2])
+    assert len(lines) == 2 * n + 3
+
+
 def test_replay_bad_requests_are_one_line_errors(tmp_path, capsys, toy_registered):
     """``replay`` of a claim absent from the ledger, of an unknown control, or of a claim
     with no recorded worst instance exits 2 with one line naming what is missing."""
