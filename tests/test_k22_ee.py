@@ -307,3 +307,38 @@ def test_sublevel_distance_brackets_the_projection():
                   if mod._exploitation_loss(P, w0 + r * d, Y)[0] <= inst["eps_bar"]), None)
         assert r is None or r >= P["B"]
     assert claim.check(inst).status is Status.HOLDS
+
+
+def _recorded_worst(claim_id):
+    from checks.cli import DEFAULT_BASELINE
+    from checks.ledger import load_ledger
+
+    (entry,) = [e for e in load_ledger(DEFAULT_BASELINE)["claims"] if e["id"] == claim_id]
+    return dict(entry["worst_instance"])
+
+
+def _logistic(params, **extra):
+    """The same network and data with logistic loss: targets mapped to -1 / +1."""
+    Y = np.asarray(params["Y"], dtype=float)
+    return {**params, "loss": "logistic", "Y": np.where(Y >= np.median(Y), 1.0, -1.0).tolist(),
+            **extra}
+
+
+def test_thm4_is_out_of_scope_for_a_loss_other_than_squared():
+    """Theorem 4 is checked for the squared loss only (Hypothesis ``squared-loss``): the same
+    recorded instance with logistic targets is out of scope, for that reason alone."""
+    claim = get("k22.thm4")
+    inst = claim.parse(_logistic(_recorded_worst("k22.thm4")))
+    assert claim.failed_hypotheses(inst) == {"squared-loss": "only the squared loss is checked"}
+    assert claim.check(inst).status is Status.OUT_OF_SCOPE
+
+
+def test_thm5_needs_eps_bar_for_the_logistic_loss():
+    """Theorem 5 with the logistic loss needs eps_bar > 0 (inf L is not attained, B_0 would
+    be infinite): eps_bar = 0 fails ``convex-loss`` for that reason, eps_bar > 0 meets it."""
+    claim = get("k22.thm5")
+    params = _recorded_worst("k22.thm5")
+    zero = claim.failed_hypotheses(claim.parse(_logistic(params, eps_bar=0.0)))
+    assert zero.get("convex-loss") == "logistic loss needs eps_bar > 0"
+    assert "convex-loss" not in claim.failed_hypotheses(claim.parse(_logistic(params,
+                                                                               eps_bar=1e-3)))
