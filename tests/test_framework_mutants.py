@@ -117,6 +117,14 @@ def test_decide_non_finite_fields(lhs):
     assert decide(1.0, lhs, tolerance=TOL).status is Status.INCONCLUSIVE
 
 
+def test_decide_names_an_overflowed_tolerance():
+    """Finite sides with an infinite tolerance (a bound that overflowed): inconclusive, and the
+    message blames the tolerance, not the sides."""
+    v = decide(1.0, 2.0, tolerance=Tolerance(math.inf, "t"))
+    assert v.status is Status.INCONCLUSIVE and v.slack is None
+    assert v.message == "the tolerance is not finite (overflow at this scale)"
+
+
 def test_decide_equal_is_two_sided():
     assert decide_equal(1.0, 1.0 + 1e-13, tolerance=TOL).status is Status.HOLDS
     v = decide_equal(2.0, 1.0, tolerance=TOL)
