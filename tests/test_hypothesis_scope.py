@@ -1,0 +1,296 @@
+"""Every hypothesis that no control drops is made to fail on purpose.
+
+For each (claim, hypothesis) pair that no ``Control`` exercises, the recorded worst instance of
+the claim (``reports/baseline.json``) is changed minimally, from the mathematics of the
+hypothesis, so that the hypothesis no longer holds: the test asserts that
+``claim.failed_hypotheses`` names it with its exact reason (the interpolated numbers computed
+independently where possible) and that ``claim.check`` answers out of scope. Where a predicate
+compares against a threshold, the value just inside passes and the value just outside fails.
+
+Mutant classes killed: a predicate made always-true (``or True``, a flipped comparison, a
+changed threshold constant), a reason string replaced (``"XX..XX"``, ``None``), an interpolated
+quantity changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import numpy as np
+import pytest
+
+from checks.framework import Status
+from checks.registry import get
+
+U = 2.0**-53
+
+
+def _gamma(n: float) -> float:
+    """Higham's gamma_n = n u / (1 - n u), written out here (not the code's helper)."""
+    return n * U / (1 - n * U)
+
+
+_LEDGER: dict = {}
+
+
+def _recorded(claim_id: str) -> dict:
+    """A deep copy of the recorded worst instance of ``claim_id`` (JSON params)."""
+    if not _LEDGER:
+        from checks.cli import DEFAULT_BASELINE
+        from checks.ledger import load_ledger
+
+        _LEDGER.update({e["id"]: e for e in load_ledger(DEFAULT_BASELINE)["claims"]})
+    return copy.deepcopy(dict(_LEDGER[claim_id]["worst_instance"]))
+
+
+def _failed(claim_id: str, params: dict) -> dict:
+    claim = get(claim_id)
+    return claim.failed_hypotheses(claim.parse(params))
+
+
+def _assert_out(claim_id: str, params: dict, name: str,
+                reason: str | re.Pattern) -> re.Match | None:
+    """``name`` fails on ``params`` with ``reason`` (exact string, or a full-match pattern) and
+    the verdict is out of scope; returns the match for patterns."""
+    claim = get(claim_id)
+    inst = claim.parse(params)
+    failed = claim.failed_hypotheses(inst)
+    assert name in failed, failed
+    match = None
+    if isinstance(reason, re.Pattern):
+        match = reason.fullmatch(failed[name])
+        assert match is not None, failed[name]
+    else:
+        assert failed[name] == reason
+    assert claim.check(inst).status is Status.OUT_OF_SCOPE
+    return match
+
+
+def _holds(claim_id: str, params: dict, name: str) -> None:
+    failed = _failed(claim_id, params)
+    assert name not in failed, failed
+
+
+NUM = r"([-+0-9.e]+|inf|nan)"
+
+
+# ------------------------------------------------------------------ recorded instances meet all
+ALL_PAIRS = [
+    ("k19.ex1", "critical"), ("k19.ex2", "unit-inputs"), ("k19.ex2", "separated"),
+    ("k19.ex3", "squared-loss"), ("k19.ex3", "asm2-model-structure"), ("k19.lem1", "S-in-V"),
+    ("k19.lem2", "squared-loss"), ("k19.lem3", "squared-loss"), ("k19.lem3", "S-in-V"),
+    ("k19.ours1", "squared-loss"), ("k19.ours2", "squared-loss"), ("k19.ours2", "S-in-V"),
+    ("k19.ours3", "dy<=dz"), ("k19.prop1", "PA1: dy=1"), ("k19.prop2", "PA6"),
+    ("k19.thm1", "critical"), ("k19.thm2", "squared-loss"),
+    ("k19.thm2", "asm2-model-structure"), ("k19.thm2", "S-in-V"), ("k19.thm3", "dy<=dz"),
+    ("k19.thm4", "differentiable"), ("k19.thm4", "local-minimum"),
+    ("hm17.claim2.3", "x distribution"), ("hm17.eq2.3", "tau<1"), ("hm17.eq2.3", "Sigma PSD"),
+    ("hm17.lemB.1", "norms"), ("hm17.lemB.2", "unit-surrogates"),
+    ("hm17.propA.psd", "R positive definite"), ("hm17.rem1.1", "R Sigma^{1/2} != 0"),
+    ("hm17.rem1.1", "Sigma PSD"), ("hm17.thm2.2", "A in B_tau"), ("hm17.thm2.2", "Sigma PSD"),
+    ("hm17.thm3.2", "unit-norm"), ("hm17.thm3.2", "r,d<=n"), ("k22.asm4", "analytic"),
+    ("k22.eq2.11", "common-structure"), ("k22.eq2.11", "smooth-step"),
+    ("k22.eq2.12", "common-structure"), ("k22.eq2.12", "smooth-step"),
+    ("k22.prop1", "non-member"), ("k22.thm2", "step-rule"),
+    ("k22.thm2", "daa-along-trajectory"), ("k22.thm3", "smooth-step"),
+    ("k22.thm4", "analytic"), ("k22.thm5", "nonzero-out"), ("k22.thm5", "analytic"),
+    ("j19.lem1", "M>=L"), ("j19.lem2", "H-deficient"), ("j19.ours1", "M>=L"),
+    ("j19.ours2", "T<=L"), ("j19.thm2", "M>=L"), ("j19.thm2", "armijo"),
+    ("j19.thm2", "full-rank-along-run"),
+]
+
+
+def test_recorded_instances_meet_the_hypotheses_made_to_fail_below():
+    """The recorded worst instance of each claim meets every hypothesis this file breaks, so
+    each failure below is caused by the change made, not by the instance (kills mutants that
+    make a predicate always-false, e.g. a flipped comparison on a point inside)."""
+    by_claim: dict[str, list[str]] = {}
+    for cid, name in ALL_PAIRS:
+        by_claim.setdefault(cid, []).append(name)
+    for cid, names in by_claim.items():
+        failed = _failed(cid, _recorded(cid))
+        assert not set(names) & set(failed), (cid, failed)
+
+
+# ----------------------------------------------------------------------- k19 (gradient basis)
+_K19_SQUARED = ["k19.ex3", "k19.lem2", "k19.lem3", "k19.ours1", "k19.ours2", "k19.thm2"]
+
+
+@pytest.mark.parametrize("cid", _K19_SQUARED)
+def test_k19_squared_loss_oracles_refuse_another_loss(cid):
+    """The squared-loss oracles: the same data with the (real-target) Welsch loss is out of
+    scope, for the reason ``squared-loss`` gives."""
+    params = {**_recorded(cid), "loss": "welsch"}
+    _assert_out(cid, params, "squared-loss", "loss 'welsch': this oracle is for squared loss")
+
+
+def _affine_offset(params: dict, *, pgb: bool) -> dict:
+    """``f = theta x + 1``: no map g with f_X = J g (f(0) = 1 != 0), at its critical point."""
+    rng = np.random.default_rng(7)
+    m = 6
+    x = rng.uniform(0.5, 2.0, m)
+    lam = rng.uniform(0.2, 2.0, m)
+    y = -np.ones(m)
+    theta = np.sum(lam * x * (y - 1.0)) / np.sum(lam * x * x)
+    out = {**params, "family": "affine-offset", "widths": [1, 1], "X": x[:, None].tolist(),
+           "Y": y[:, None].tolist(), "lambda": lam.tolist(), "theta": [float(theta)]}
+    if pgb:
+        out["S"] = [[0.0]]
+    return out
+
+
+@pytest.mark.parametrize("cid", ["k19.ex3", "k19.ours1", "k19.thm2"])
+def test_k19_structure_fails_for_a_model_with_an_offset(cid):
+    """Assumption 2 (f_X = J g): the affine-offset model has no g, so ``asm2-model-structure``
+    fails with its reason."""
+    params = _affine_offset(_recorded(cid), pgb="S" in _recorded(cid))
+    _assert_out(cid, params, "asm2-model-structure",
+                "family 'affine-offset' has no map g with f_X = J g (Assumption 2)")
+
+
+_S_IN_V = ["k19.lem1", "k19.lem3", "k19.ours2", "k19.thm2"]
+_S_REASON = re.compile(r"S not in V\[theta, eps\]: max \|\|S_j\|\| = " + NUM
+                       + r", max output change " + NUM + r" > " + NUM)
+
+
+@pytest.mark.parametrize("cid", _S_IN_V)
+def test_k19_S_outside_V_by_a_direction_that_moves_the_outputs(cid):
+    """V[theta, eps] keeps the outputs fixed: a unit direction chosen at random moves them, so
+    ``S-in-V`` fails and the reason reports an output change above the tolerance."""
+    params = _recorded(cid)
+    d = len(params["theta"])
+    s = np.random.default_rng(3).standard_normal(d)
+    params["S"] = [[0.0] * d, (s / np.linalg.norm(s)).tolist()]
+    m = _assert_out(cid, params, "S-in-V", _S_REASON)
+    assert abs(float(m.group(1)) - 1.0) < 1e-3
+    assert float(m.group(2)) > float(m.group(3)) > 0
+
+
+@pytest.mark.parametrize("cid", _S_IN_V)
+def test_k19_S_in_V_boundary_of_the_unit_ball(cid):
+    """``||S_j|| <= 1``: the recorded directions rescaled to norm exactly 1 stay in V (they are
+    null directions of the top layer), rescaled to 1 + 1e-6 they leave it."""
+    params = _recorded(cid)
+    S = np.array(params["S"], dtype=float)
+    norms = np.linalg.norm(S, axis=1)
+    unit = np.where(norms[:, None] > 0, S / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
+    _holds(cid, {**params, "S": unit.tolist()}, "S-in-V")
+    m = _assert_out(cid, {**params, "S": (unit * (1 + 1e-6)).tolist()}, "S-in-V", _S_REASON)
+    assert float(m.group(1)) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_k19_ex1_a_shifted_point_is_not_critical():
+    """Example 1 needs nabla L(theta) = 0: the basis model's L is a strictly convex quadratic
+    in theta, so shifting the recorded critical theta makes the gradient nonzero."""
+    params = _recorded("k19.ex1")
+    params["theta"] = [params["theta"][0] + 0.1]
+    m = _assert_out("k19.ex1", params, "critical", re.compile(
+        r"\|\|grad L\|\| = " + NUM + r" > sqrt\(u\) sum_i \|lambda_i l'_i\| \|\|phi_i\|\| = "
+        + NUM))
+    assert float(m.group(1)) > float(m.group(2)) > 0
+
+
+def test_k19_thm1_a_shifted_point_is_not_critical():
+    """Theorem 1 needs a critical point: shifting every parameter of the recorded one leaves a
+    certified gap far above rounding."""
+    params = _recorded("k19.thm1")
+    params["theta"] = [t + 0.1 for t in params["theta"]]
+    m = _assert_out("k19.thm1", params, "critical", re.compile(
+        r"certified gap " + NUM + r" exceeds rounding " + NUM + r" \(\|\|grad L\|\| = " + NUM
+        + r"\): not critical to working precision"))
+    assert float(m.group(1)) > float(m.group(2))
+    assert float(m.group(3)) > 0
+
+
+def test_k19_ex2_unit_inputs_boundary():
+    """Example 2 needs ||x_i|| = 1 up to gamma_{d+1}: scaling the inputs by 1.01 fails with
+    deviation 0.01, by 1 + 1e-12 still fails (far above gamma_{d+1})."""
+    params = _recorded("k19.ex2")
+    X = np.array(params["X_raw"])
+    tol = _gamma(X.shape[1] + 1)
+    for c in (1.01, 1 + 1e-12):
+        dev = float(np.max(np.abs(np.linalg.norm(c * X, axis=1) - 1.0)))
+        assert dev > tol
+        _assert_out("k19.ex2", {**params, "X_raw": (c * X).tolist()}, "unit-inputs",
+                    f"max | ||x_i|| - 1 | = {dev:.3g} > {tol:.3g}")
+
+
+def test_k19_ex2_separation_boundary():
+    """Example 2 needs 0 < eps' <= delta = 1 - max_{i != j} <x_i, x_j>: eps' = delta holds,
+    eps' slightly above delta and eps' = 0 fail with the reason that names both."""
+    params = _recorded("k19.ex2")
+    X = np.array(params["X_raw"])
+    G = X @ X.T
+    delta = 1.0 - max(G[i, j] for i in range(len(X)) for j in range(len(X)) if i != j)
+    assert delta > 0
+    _holds("k19.ex2", {**params, "eps_prime": delta}, "separated")
+    for e in (delta * (1 + 1e-9), 0.0):
+        _assert_out("k19.ex2", {**params, "eps_prime": e}, "separated",
+                    f"delta = {delta:.3g}, eps' = {e:.3g}: need 0 < eps' <= delta")
+
+
+# ----------------------------------------------------------------------- k19 (ResNet, deep nets)
+def _narrow_dz(params: dict, d_z: int) -> dict:
+    """The residual block's inner width d_z cut to its first d_z units (R's columns and the
+    last U layer's rows)."""
+    U = [list(u) for u in params["U"]]
+    U[-1] = U[-1][:d_z]
+    return {**params, "R": [row[:d_z] for row in params["R"]], "U": U}
+
+
+@pytest.mark.parametrize("cid", ["k19.ours3", "k19.thm3"])
+def test_k19_dy_le_dz_boundary(cid):
+    """d_y <= d_z: with d_z = d_y the hypothesis holds, with d_z = d_y - 1 it fails."""
+    params = _recorded(cid)
+    d_y = len(params["Y"])
+    _holds(cid, _narrow_dz(params, d_y), "dy<=dz")
+    _assert_out(cid, _narrow_dz(params, d_y - 1), "dy<=dz", f"d_y = {d_y} > d_z = {d_y - 1}")
+
+
+def test_k19_prop1_needs_a_scalar_output():
+    """Proposition 1 (PA1) is for d_y = 1: duplicating the output row gives d_y = 2."""
+    params = _recorded("k19.prop1")
+    params["Y"] = params["Y"] * 2
+    params["W"] = params["W"] * 2
+    _assert_out("k19.prop1", params, "PA1: dy=1", "d_y = 2")
+
+
+def test_k19_prop2_PA6_boundary():
+    """PA6: min(d_x, d_y) <= min hidden width. A first hidden layer of width min(d_x, d_y)
+    holds, one unit narrower fails."""
+    params = _recorded("k19.prop2")
+    k = min(len(params["X"]), len(params["Y"]))
+
+    def narrow(width):
+        Ws = [list(W) for W in params["Ws"]]
+        Ws[0] = Ws[0][:width]
+        Ws[1] = [row[:width] for row in Ws[1]]
+        return {**params, "Ws": Ws}
+
+    _holds("k19.prop2", narrow(k), "PA6")
+    _assert_out("k19.prop2", narrow(k - 1), "PA6", f"min(d_x, d_y) > min width {k - 1}")
+
+
+def test_k19_thm4_relu_at_its_kink_is_not_differentiable():
+    """theta must avoid the non-differentiable set: a ReLU unit whose weight row is orthogonal
+    to a sample has pre-activation exactly 0 there (x1 x0 - x0 x1 = 0 in floating point)."""
+    params = _recorded("k19.thm4")
+    X = np.array(params["X"])
+    acts = [["relu", "tanh"], list(params["activations"][1])]
+    _holds("k19.thm4", {**params, "activations": acts}, "differentiable")
+    W1 = [list(r) for r in params["Ws"][0]]
+    W1[0] = [X[1, 0], -X[0, 0]]
+    _assert_out("k19.thm4", {**params, "activations": acts, "Ws": [W1, *params["Ws"][1:]]},
+                "differentiable", "ReLU unit 0 of layer 1 is at its kink on a sample")
+
+
+def test_k19_thm4_a_shifted_point_is_not_a_local_minimum():
+    """Theorem 4 needs a local minimum: shifting the last layer gives a certified nonzero
+    gradient."""
+    params = _recorded("k19.thm4")
+    W3 = (np.array(params["Ws"][2]) + 0.1).tolist()
+    m = _assert_out("k19.thm4", {**params, "Ws": [*params["Ws"][:2], W3]}, "local-minimum",
+                    re.compile(r"theta is not a local minimum: \|\|grad L\|\| = " + NUM
+                               + r", lambda_min\(hess L\) = " + NUM))
+    assert float(m.group(1)) > 0
