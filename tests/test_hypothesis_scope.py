@@ -15,6 +15,7 @@ quantity changed.
 from __future__ import annotations
 
 import copy
+import math
 import re
 
 import numpy as np
@@ -294,3 +295,157 @@ def test_k19_thm4_a_shifted_point_is_not_a_local_minimum():
                     re.compile(r"theta is not a local minimum: \|\|grad L\|\| = " + NUM
                                + r", lambda_min\(hess L\) = " + NUM))
     assert float(m.group(1)) > 0
+
+
+# ------------------------------------------------------------------------------------- hm17
+def test_hm17_tau_lt_one_boundary():
+    """0 <= tau < 1 (eq. 2.3): the largest double below 1 holds, tau = 1 fails."""
+    params = _recorded("hm17.eq2.3")
+    _holds("hm17.eq2.3", {**params, "tau": float(np.nextafter(1.0, 0.0))}, "tau<1")
+    _assert_out("hm17.eq2.3", {**params, "tau": 1.0}, "tau<1", "tau = 1.0 >= 1")
+
+
+_SIGMA_PSD = ["hm17.eq2.3", "hm17.rem1.1", "hm17.thm2.2"]
+
+
+def _sigma(params: dict, eigs: list[float]) -> dict:
+    """Sigma = Q diag(eigs) Q^T with Q a rotation (identity in one dimension), symmetric by
+    construction."""
+    d = len(params["Sigma"])
+    Q = np.linalg.qr(np.random.default_rng(5).standard_normal((d, d)))[0] if d > 1 else np.eye(1)
+    S = Q @ np.diag(eigs[:d]) @ Q.T
+    return {**params, "Sigma": ((S + S.T) / 2).tolist()}
+
+
+@pytest.mark.parametrize("cid", _SIGMA_PSD)
+def test_hm17_sigma_psd_boundary(cid):
+    """Sigma = E[xx^T] is PSD: a singular PSD Sigma holds, eigenvalue -1e-3 fails with that
+    eigenvalue in the reason."""
+    params = _recorded(cid)
+    d = len(params["Sigma"])
+    _holds(cid, _sigma(params, [0.0] if d == 1 else [1.0, 0.0]), "Sigma PSD")
+    neg = _sigma(params, [-1e-3] if d == 1 else [1.0, -1e-3])
+    lam = float(np.linalg.eigvalsh(np.array(neg["Sigma"]))[0])
+    assert lam == pytest.approx(-1e-3, rel=1e-9)
+    _assert_out(cid, neg, "Sigma PSD", f"Sigma has eigenvalue {lam:.3g} < 0")
+
+
+@pytest.mark.parametrize("cid", ["hm17.eq2.3", "hm17.thm2.2"])
+def test_hm17_sigma_must_be_symmetric(cid):
+    """A second-moment matrix is symmetric: an off-diagonal asymmetry of 1e-3 fails."""
+    params = _recorded(cid)
+    S = np.array(params["Sigma"])
+    S[0, 1] += 1e-3
+    _assert_out(cid, {**params, "Sigma": S.tolist()}, "Sigma PSD", "Sigma is not symmetric")
+
+
+def test_hm17_thm22_A_in_ball_boundary():
+    """|||A||| = max_i ||A_i||_2 <= tau: tau = |||A||| holds, tau (1 - 1e-9) fails, and the
+    reason prints |||A|||."""
+    params = _recorded("hm17.thm2.2")
+    norm = max(float(np.linalg.norm(np.array(Ai), 2)) for Ai in params["A"])
+    _holds("hm17.thm2.2", {**params, "tau": norm}, "A in B_tau")
+    _assert_out("hm17.thm2.2", {**params, "tau": norm * (1 - 1e-9)}, "A in B_tau",
+                f"|||A||| = {norm:.6g} > tau")
+    A2 = (2 * np.array(params["A"])).tolist()
+    _assert_out("hm17.thm2.2", {**params, "A": A2, "tau": norm * 1.5}, "A in B_tau",
+                f"|||A||| = {2 * norm:.6g} > tau")
+
+
+def test_hm17_rem11_R_sigma_half_zero():
+    """R Sigma^{1/2} != 0: R = 0 fails; a nonzero R whose rows lie in the null space of a
+    singular Sigma also gives R Sigma^{1/2} = 0 and fails."""
+    params = _recorded("hm17.rem1.1")
+    reason = "R Sigma^{1/2} = 0 to rounding"
+    _assert_out("hm17.rem1.1", {**params, "R": [[0.0]]}, "R Sigma^{1/2} != 0", reason)
+    _assert_out("hm17.rem1.1", {**params, "R": [[1.0, -1.0], [2.0, -2.0]],
+                                "Sigma": [[1.0, 1.0], [1.0, 1.0]]}, "R Sigma^{1/2} != 0", reason)
+    _holds("hm17.rem1.1", {**params, "R": [[1.0, -1.0], [2.0, -2.0]],
+                           "Sigma": [[1.0, 1.0], [1.0, 1.5]]}, "R Sigma^{1/2} != 0")
+
+
+def test_hm17_propA_R_positive_definite_boundary():
+    """R > 0 strictly: the recorded R shifted so that its smallest eigenvalue is 0 fails
+    (singular), shifted to smallest eigenvalue 1e-3 ||R|| holds; -R fails."""
+    params = _recorded("hm17.propA.psd")
+    R = np.array(params["R"])
+    lam = np.linalg.eigvalsh(R)
+    name, reason = "R positive definite", "R is not positive definite"
+
+    def shifted(shift):
+        Rs = R - shift * np.eye(len(R))
+        return {**params, "R": ((Rs + Rs.T) / 2).tolist()}
+
+    _assert_out("hm17.propA.psd", shifted(lam[0]), name, reason)
+    _holds("hm17.propA.psd", shifted(lam[0] - 1e-3 * lam[-1]), name)
+    _assert_out("hm17.propA.psd", {**params, "R": (-R).tolist()}, name, reason)
+
+
+def test_hm17_claim23_covariance_must_be_psd():
+    """Cov(x) = Sigma - mu mu^T is PSD iff mu^T Sigma^{-1} mu <= 1: a mean on that ellipsoid's
+    boundary (scaled by 1 - 1e-9) holds, scaled by 1.01 fails with the smallest eigenvalue."""
+    params = _recorded("hm17.claim2.3")
+    S = np.array(params["Sigma"])
+    v = np.array([1.0, -2.0, 0.5])[: len(S)]
+    mu = v / math.sqrt(float(v @ np.linalg.solve(S, v)))
+    _holds("hm17.claim2.3", {**params, "x_mean": ((1 - 1e-9) * mu).tolist()}, "x distribution")
+    out = 1.01 * mu
+    C = S - np.outer(out, out)
+    lam = float(np.linalg.eigvalsh(C)[0])
+    assert lam < 0
+    _assert_out("hm17.claim2.3", {**params, "x_mean": out.tolist()}, "x distribution",
+                f"Cov(x) is not symmetric PSD (smallest eigenvalue {lam:.3g})")
+
+
+def test_hm17_lemB1_norms_window():
+    """1 - rho' <= ||alpha_i||^2 <= 1 + rho': one alpha rescaled to the edges of the window
+    (inside by 1e-6 rho') holds, outside by 1e-3 rho' on either side fails with the range of
+    squared norms in the reason."""
+    params = _recorded("hm17.lemB.1")
+    A = np.array(params["alpha"])
+    rp = params["rho_prime"]
+
+    def with_sq(target):
+        B = A.copy()
+        B[0] *= math.sqrt(target / float(B[0] @ B[0]))
+        return B
+
+    for side in (1.0, -1.0):
+        _holds("hm17.lemB.1", {**params, "alpha": with_sq(1 + side * rp * (1 - 1e-6)).tolist()},
+               "norms")
+        B = with_sq(1 + side * rp * (1 + 1e-3))
+        sq = np.sum(B**2, axis=1)
+        _assert_out("hm17.lemB.1", {**params, "alpha": B.tolist()}, "norms",
+                    f"||alpha||^2 in [{sq.min():.6g}, {sq.max():.6g}] not in [1-rho', 1+rho']")
+
+
+def test_hm17_lemB2_unit_surrogates():
+    """The surrogate labels q_a are unit vectors: scaling them by 1.01 fails with deviation
+    0.01; normalising them holds."""
+    params = _recorded("hm17.lemB.2")
+    Q = np.array(params["Q"])
+    Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
+    _holds("hm17.lemB.2", {**params, "Q": Qn.tolist()}, "unit-surrogates")
+    dev = float(np.max(np.abs(np.linalg.norm(1.01 * Qn, axis=1) - 1.0)))
+    _assert_out("hm17.lemB.2", {**params, "Q": (1.01 * Qn).tolist()}, "unit-surrogates",
+                f"surrogate labels not unit: deviation {dev:.3g}")
+
+
+def test_hm17_thm32_unit_norm_inputs():
+    """Theorem 3.2's inputs are unit vectors (to 10 d u): scaled by 1.01 they fail, with the
+    deviation and the tolerance 10 d u in the reason."""
+    params = _recorded("hm17.thm3.2")
+    X = np.array(params["X"])
+    d = X.shape[1]
+    dev = float(np.max(np.abs(np.linalg.norm(1.01 * X, axis=1) - 1.0)))
+    _assert_out("hm17.thm3.2", {**params, "X": (1.01 * X).tolist()}, "unit-norm",
+                f"max | ||x_i|| - 1 | = {dev:.3g} > 10 d u = {10 * d * U:.2g}")
+
+
+def test_hm17_thm32_r_le_n_boundary():
+    """r <= n (n samples): r = n holds, r = n + 1 fails."""
+    params = _recorded("hm17.thm3.2")
+    n, d = np.shape(params["X"])
+    _holds("hm17.thm3.2", {**params, "r": n}, "r,d<=n")
+    _assert_out("hm17.thm3.2", {**params, "r": n + 1}, "r,d<=n",
+                f"needs r, d <= n (r={n + 1}, d={d}, n={n})")
