@@ -449,3 +449,123 @@ def test_hm17_thm32_r_le_n_boundary():
     _holds("hm17.thm3.2", {**params, "r": n}, "r,d<=n")
     _assert_out("hm17.thm3.2", {**params, "r": n + 1}, "r,d<=n",
                 f"needs r, d <= n (r={n + 1}, d={d}, n={n})")
+
+
+# ------------------------------------------------------------------------------------- k22
+@pytest.mark.parametrize("cid", ["k22.asm4", "k22.thm4", "k22.thm5"])
+def test_k22_body_activation_must_be_analytic(cid):
+    """Assumption 6: the body activation is real analytic. ReLU has a kink at 0 and fails;
+    sigmoid and softplus (analytic) meet it."""
+    params = _recorded(cid)
+    _assert_out(cid, {**params, "activation": "relu"}, "analytic", "relu has a kink")
+    for act in ("sigmoid", "softplus"):
+        _holds(cid, {**params, "activation": act}, "analytic")
+
+
+@pytest.mark.parametrize("cid", ["k22.eq2.11", "k22.eq2.12"])
+def test_k22_gap_common_structure_fails_with_a_tanh_output(cid):
+    """Assumption 1 (f = J nu) holds for a linear output layer (f is linear in the last
+    layer); a tanh output breaks it, and the reason names the first t of T checked."""
+    params = _recorded(cid)
+    _assert_out(cid, {**params, "output": "tanh"}, "common-structure",
+                "Assumption 1 fails at t = 0")
+    _assert_out(cid, {**params, "output": "tanh", "T_set": [1, 2]}, "common-structure",
+                "Assumption 1 fails at t = 1")
+
+
+@pytest.mark.parametrize("cid", ["k22.eq2.11", "k22.eq2.12", "k22.thm3"])
+def test_k22_gap_smooth_step_fails_for_a_too_small_L(cid):
+    """The step 2 alpha / L guarantees the descent inequality only when L is a smoothness
+    constant: L divided by 100 (a step 100 times longer) breaks it at the first t of T (from
+    t = 1 as well where the second long step still overshoots; for k22.thm3 the saturated
+    cross-entropy makes the second step a descent one)."""
+    params = _recorded(cid)
+    small = params["L"] / 100
+    for T, t in (([0, 1], 0), ([1, 2], 1))[: 1 if cid == "k22.thm3" else 2]:
+        _assert_out(cid, {**params, "L": small, "T_set": T}, "smooth-step",
+                    f"descent inequality fails at t = {t}: L is not a smoothness constant here")
+
+
+def test_k22_prop1_a_constant_target_is_in_the_column_space():
+    """vec(Y) must lie outside Col(J): a constant target c 1 is the output bias' column of J,
+    so it is a member and ``non-member`` fails."""
+    params = _recorded("k22.prop1")
+    params["Y"] = [[0.7]] * len(params["Y"])
+    _assert_out("k22.prop1", params, "non-member",
+                "vec(Y) not certified outside Col(J) (True)")
+
+
+def test_k22_thm2_step_rule_fails_for_a_long_step():
+    """Theorem 2's step alpha <= (2 - epsilon)/L: a step 30 times the recorded one has no
+    sufficient decrease at t = 0."""
+    params = _recorded("k22.thm2")
+    params["step_size"] *= 30
+    _assert_out("k22.thm2", params, "step-rule",
+                "no sufficient decrease at t = 0: the step exceeds (2 - epsilon)/L")
+
+
+def test_k22_thm2_daa_fails_for_a_perturbed_target():
+    """DAA along the trajectory: with 54 samples and 53 parameters, J has fewer columns than
+    vec(Y) has entries, so a generic perturbation of Y leaves Col(J) at every iterate."""
+    params = _recorded("k22.thm2")
+    Y = np.array(params["Y"])
+    params["Y"] = (Y + 0.1 * np.random.default_rng(0).standard_normal(Y.shape)).tolist()
+    m = _assert_out("k22.thm2", params, "daa-along-trajectory", re.compile(
+        r"DAA not certified at (\d+) iterates \(first t = 0\)"))
+    assert 1 <= int(m.group(1)) <= params["steps"]
+
+
+def test_k22_thm5_output_weights_must_be_nonzero():
+    """theta^tau_(H, j) has no zero entry: zeroing the last two output weights fails with a
+    count of 2; zeroing a first-layer weight does not touch it."""
+    params = _recorded("k22.thm5")
+    theta = list(params["theta"])
+    theta[-2:] = [0.0, 0.0]
+    _assert_out("k22.thm5", {**params, "theta": theta}, "nonzero-out",
+                "W^(H) has 2 zero entries (a null event)")
+    theta = list(params["theta"])
+    theta[0] = 0.0
+    _holds("k22.thm5", {**params, "theta": theta}, "nonzero-out")
+
+
+# ------------------------------------------------------------------------------------- j19
+@pytest.mark.parametrize("cid", ["j19.lem1", "j19.ours1", "j19.thm2"])
+def test_j19_M_ge_L_boundary(cid):
+    """M >= L with L = (2n+1)^K: n = 3 (L = 7) and h = 2 (M = 3h + 1 = 7) holds at equality,
+    h = 1 (M = 4) fails."""
+    params = _recorded(cid)
+    base = {**params, "n": 3, "N": max(params["N"], 16 * 7)}
+    _holds(cid, {**base, "h": 2, "w": params["w"][:7]}, "M>=L")
+    _assert_out(cid, {**base, "h": 1, "w": params["w"][:4]}, "M>=L", "M < L")
+
+
+def test_j19_ours2_T_le_L_boundary():
+    """T <= L = 3 (n = 1, K = 1): three training points hold, four fail."""
+    params = _recorded("j19.ours2")
+    X = [[0.1], [0.4], [0.7], [0.9]]
+    y = [0.5, -0.2, 0.3, 1.0]
+    _holds("j19.ours2", {**params, "X": X[:3], "y": y[:3]}, "T<=L")
+    _assert_out("j19.ours2", {**params, "X": X, "y": y}, "T<=L", "T > L")
+
+
+def test_j19_thm2_armijo_and_full_rank_along_run():
+    """Theorem 2 needs Armijo steps (a fixed step fails ``armijo``) and H(w_n) of full rank
+    along the run (w = 0 makes every hidden unit, and so H, degenerate)."""
+    params = _recorded("j19.thm2")
+    _assert_out("j19.thm2", {**params, "step_rule": "fixed"}, "armijo", "fixed step size")
+    _assert_out("j19.thm2", {**params, "w": [0.0] * len(params["w"])}, "full-rank-along-run",
+                "H not FULL at some iterate (or a step was not accepted)")
+
+
+def test_j19_lem2_relu_kinks_inside_the_cube_give_full_rank():
+    """Lemma 2 needs rank H < L certified: four ReLU units with kinks at 0.2, ..., 0.8 inside
+    [0, 1] make H of full rank, so ``H-deficient`` fails with a large s = sigma_L / sigma_1."""
+    from theory.models.feedforward import Feedforward
+
+    params = _recorded("j19.lem2")
+    kinks = np.array([0.2, 0.4, 0.6, 0.8])
+    w = Feedforward([1, 4, 1], "relu").flatten(
+        [(np.ones((4, 1)), -kinks), (np.array([[1.0, -1.0, 1.0, -1.0]]), np.zeros(1))])
+    m = _assert_out("j19.lem2", {**params, "w": w.tolist()}, "H-deficient",
+                    re.compile(r"H not certified DEFICIENT \(s = " + NUM + r"\)"))
+    assert float(m.group(1)) > 1e-8
