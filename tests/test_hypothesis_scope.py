@@ -570,3 +570,56 @@ def test_j19_lem2_relu_kinks_inside_the_cube_give_full_rank():
     m = _assert_out("j19.lem2", {**params, "w": w.tolist()}, "H-deficient",
                     re.compile(r"H not certified DEFICIENT \(s = " + NUM + r"\)"))
     assert float(m.group(1)) > 1e-8
+
+
+# ----------------------------------------------------------------- rounding allowances (hm17)
+def test_hm17_tolerances_admit_rounding_but_no_more():
+    """The PSD, ball and unit-norm predicates allow rounding-level violations (gamma_{4d} or
+    10 d u relative) and nothing larger: a violation at 1e-17 / 2e-16 / 2e-15 holds, one at
+    1e-13 fails (kills mutants that drop or flip the tolerance term)."""
+    p = _recorded("hm17.eq2.3")
+    _holds("hm17.eq2.3", {**p, "Sigma": [[1.0, 0.0], [0.0, -1e-17]]}, "Sigma PSD")
+    _assert_out("hm17.eq2.3", {**p, "Sigma": [[1.0, 0.0], [0.0, -1e-13]]}, "Sigma PSD",
+                "Sigma has eigenvalue -1e-13 < 0")
+    S = np.array(p["Sigma"])
+    S[0, 1] += 1e-17 * float(np.max(np.abs(S)))
+    _holds("hm17.eq2.3", {**p, "Sigma": S.tolist()}, "Sigma PSD")
+
+    p = _recorded("hm17.thm2.2")
+    norm = max(float(np.linalg.norm(np.array(Ai), 2)) for Ai in p["A"])
+    _holds("hm17.thm2.2", {**p, "tau": norm * (1 - 2e-16)}, "A in B_tau")
+    _assert_out("hm17.thm2.2", {**p, "tau": norm * (1 - 1e-13)}, "A in B_tau",
+                f"|||A||| = {norm:.6g} > tau")
+
+    p = _recorded("hm17.thm3.2")
+    X = np.array(p["X"])
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    _holds("hm17.thm3.2", {**p, "X": (X * (1 + 2e-15)).tolist()}, "unit-norm")
+    Xo = X * (1 + 1e-13)
+    dev = float(np.max(np.abs(np.linalg.norm(Xo, axis=1) - 1.0)))
+    _assert_out("hm17.thm3.2", {**p, "X": Xo.tolist()}, "unit-norm",
+                f"max | ||x_i|| - 1 | = {dev:.3g} > 10 d u = {10 * X.shape[1] * U:.2g}")
+
+    p = _recorded("hm17.lemB.2")
+    Q = np.array(p["Q"])
+    Q /= np.linalg.norm(Q, axis=1, keepdims=True)
+    _holds("hm17.lemB.2", {**p, "Q": (Q * (1 + 2e-15)).tolist()}, "unit-surrogates")
+    _assert_out("hm17.lemB.2", {**p, "Q": (Q * (1 + 1e-13)).tolist()}, "unit-surrogates",
+                re.compile(r"surrogate labels not unit: deviation " + NUM))
+
+
+def test_hm17_propA_definiteness_threshold():
+    """R > 0 is decided against 10 d u ||R||_2: smallest eigenvalue 40 d u ||R|| holds,
+    2 d u ||R|| (positive, but within rounding of a singular R) fails."""
+    p = _recorded("hm17.propA.psd")
+    R = np.array(p["R"])
+    lam = np.linalg.eigvalsh(R)
+    d = len(R)
+    for c, ok in ((40, True), (2, False)):
+        Rs = R - (lam[0] - c * d * U * lam[-1]) * np.eye(d)
+        params = {**p, "R": ((Rs + Rs.T) / 2).tolist()}
+        if ok:
+            _holds("hm17.propA.psd", params, "R positive definite")
+        else:
+            _assert_out("hm17.propA.psd", params, "R positive definite",
+                        "R is not positive definite")
