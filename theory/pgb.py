@@ -56,6 +56,18 @@ class Membership:
     max_change: float
     tolerance: float
     derivation: str
+    norm_bound: float = 1.0  # ||S_j|| <= 1, up to the rounding of the norm
+
+    @property
+    def unmet(self) -> list[str]:
+        """The conditions of ``V[theta, eps]`` that fail, as inequalities that are true."""
+        out = []
+        if not self.max_norm <= self.norm_bound:
+            out.append(f"max ||S_j|| = 1 + {self.max_norm - 1.0:.3g} > "
+                       f"1 + {self.norm_bound - 1.0:.3g}")
+        if not self.max_change <= self.tolerance:
+            out.append(f"max output change {self.max_change:.3g} > {self.tolerance:.3g}")
+        return out
 
 
 def membership(
@@ -71,9 +83,10 @@ def membership(
     tol = gamma(c) * (1.0 + float(np.max(np.abs(f0))))
     norms = [float(np.linalg.norm(s)) for s in S]
     changes = [float(np.max(np.abs(outputs(theta + eps * s) - f0))) for s in S]
-    ok = max(norms) <= 1.0 + gamma(theta.size) and max(changes) <= tol
+    norm_bound = 1.0 + gamma(theta.size)
+    ok = max(norms) <= norm_bound and max(changes) <= tol
     return Membership(ok, max(norms), max(changes), tol,
-                      "gamma_{4 (depth+1)(d_theta+1)} (1 + ||f_X||_inf)")
+                      "gamma_{4 (depth+1)(d_theta+1)} (1 + ||f_X||_inf)", norm_bound)
 
 
 def coordinate_directions(d_theta: int, indices: Sequence[int]) -> list[np.ndarray]:

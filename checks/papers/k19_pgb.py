@@ -254,8 +254,7 @@ def _in_V(inst):
     mem = _membership(inst)
     if mem.ok:
         return True
-    return (f"S not in V[theta, eps]: max ||S_j|| = {mem.max_norm:.3g}, "
-            f"max output change {mem.max_change:.3g} > {mem.tolerance:.3g}")
+    return "S not in V[theta, eps]: " + "; ".join(mem.unmet)
 
 
 def _membership(inst):
