@@ -208,7 +208,8 @@ HM17_RELU = [
     bad("hm17.asm3.1", "labels", _set_last("labels", 0.5)),
     bad("hm17.asm3.1", "labels", lambda p: p["labels"][:-1]),
     ok("hm17.asm3.1", "r", 1, labels=lambda p: [0] * len(p["labels"])),
-    ok("hm17.asm3.1", "rho", 0.0), ok("hm17.asm3.1", "rho", 2.0),
+    # (rho = 0 is accepted too, but Theorem 3.2's width grows like 1/rho^2: not pinned)
+    ok("hm17.asm3.1", "rho", 1e-3), ok("hm17.asm3.1", "rho", 2.0),
     bad("hm17.asm3.1", "rho", -TINY), bad("hm17.asm3.1", "rho", math.nextafter(2.0, 3.0)),
     ok("hm17.asm3.1", "k", 1), ok("hm17.asm3.1", "k", 100_000),
     bad("hm17.asm3.1", "k", 0), bad("hm17.asm3.1", "k", 100_001),
@@ -244,6 +245,8 @@ K19 = [
     ok("k19.ex1", "widths", [512], X=lambda p: _zeros(12, 512), theta=_zeros(512)),
     bad("k19.ex1", "widths", [513]), bad("k19.ex1", "widths", [0]),
     bad("k19.ex1", "widths", [True]), bad("k19.ex1", "widths", 1),
+    bad("k19.ex1", "widths", [1, 1]), bad("k19.thm1", "widths", [2, 2]),
+    bad("k19.asm2", "widths", [2, 3, 2]),
     near("k19.thm1", "widths", [2, 512, 1]), bad("k19.thm1", "widths", [2, 513, 1]),
     bad("k19.thm1", "widths", [2, 2, 0]),
     ok("k19.thm1", "lambda", _set_last("lambda", TINY)),
@@ -353,7 +356,8 @@ K22_ALIGNMENT = [
     bad("k22.thm2", "step_size", 0.0), bad("k22.thm2", "step_size", -TINY),
     ok("k22.thm2", "steps", 1), ok("k22.thm2", "steps", 100_000),
     bad("k22.thm2", "steps", 0), bad("k22.thm2", "steps", 100_001),
-    ok("k22.thm2", "epsilon", 0.0), ok("k22.thm2", "epsilon", 2.0),
+    # (epsilon = 0 is accepted too, but rule (i) of Theorem 2 needs epsilon > 0: not pinned)
+    ok("k22.thm2", "epsilon", TINY), ok("k22.thm2", "epsilon", 2.0),
     bad("k22.thm2", "epsilon", -TINY), bad("k22.thm2", "epsilon", math.nextafter(2.0, 3.0)),
     # parse_gap: alpha in (0, 1); L > 0; T_set a nonempty list of iterations in [0, 100000]
     ok("k22.thm3", "alpha", TINY), ok("k22.thm3", "alpha", BELOW_ONE),
@@ -484,7 +488,37 @@ J19 = [
     bad("j19.s3.3.2", "pair", [1, 1]),
 ]
 
-ROWS = HM17_LINEAR + HM17_RELU + K19 + K19_RESNET + K22_ALIGNMENT + K22_EE + J19
+# Every option a parser accepts by name (choice(...) and hand-written option tuples), each on an
+# instance that is otherwise valid: kills mutated option strings ("tanh" -> "XXtanhXX") and
+# mutated entries of per-option tables (k22's parameter count per model).
+OPTIONS = [
+    *(ok("hm17.lem2.4", "reading", r)
+      for r in ("lemma", "descending-per-factor", "no-transpose", "sqrt-sigma")),
+    bad("hm17.lem2.4", "reading", "transpose"),
+    *(ok("hm17.lemB.1", "method", m) for m in ("margin", "fixed", "uniform")),
+    *(ok("k19.thm1", "loss", loss) for loss in ("squared", "welsch")),
+    bad("k19.thm1", "loss", "hinge"), bad("k19.thm1", "family", "resnet"),
+    *(ok("k22.def2", "activation", a) for a in ("tanh", "softplus", "sigmoid")),
+    bad("k22.def2", "activation", "relu"),
+    *(ok("k22.def2", "output", o) for o in ("linear", "tanh")),
+    bad("k22.def2", "output", "relu"),
+    # k22's scalar models: parameter count d = m_x (linear), 1 (quartic), 2 (wu2),
+    # 1 (square-plus-one); theta of d + 1 entries is rejected
+    *(ok("k22.def2", "model", kind, theta=[0.5] * d) for kind, d in
+      (("linear", 1), ("quartic", 1), ("wu2", 2), ("square-plus-one", 1))),
+    *(bad("k22.def2", "theta", [0.5] * (d + 1), model=kind) for kind, d in
+      (("linear", 1), ("quartic", 1), ("wu2", 2), ("square-plus-one", 1))),
+    bad("k22.def2", "model", "resnet"),
+    ok("k22.thm4", "loss", "squared"),
+    ok("k22.thm5", "activation", "tanh"), bad("k22.thm5", "activation", "cosine"),
+    *(ok("j19.lem1", "activation", a) for a in ("relu", "tanh", "sigmoid", "softplus")),
+    *(ok("j19.cor1", "space", s) for s in ("function", "weights")),
+    ok("j19.eq8", "quadrature_H", "trapezoid"),
+    ok("j19.thm2", "step_rule", "armijo"), ok("j19.thm2", "model", "network"),
+    ok("k19.prop2", "loss", "squared"),
+]
+
+ROWS = HM17_LINEAR + HM17_RELU + K19 + K19_RESNET + K22_ALIGNMENT + K22_EE + J19 + OPTIONS
 
 
 @pytest.mark.parametrize(("kind", "claim_id", "name", "changes"), ROWS)
@@ -517,6 +551,40 @@ def test_recorded_instance_parses(claim_id: str) -> None:
     ``X.shape[1]`` -> ``X.shape[0]`` on the non-square recorded data)."""
     inst = _parse(claim_id, copy.deepcopy(_recorded()[claim_id]))
     assert isinstance(inst, dict)
+
+
+# k19's model families: (family, widths, input columns d_x, d_theta, d_y); d_theta counted
+# by hand from the architecture (tanh2 has biases: 3*3 + 4*1; the nobias nets 2*3 + 3*1;
+# lintop 2*3 + 3*2 + 2*2; skip2 2*3 + 3 + 3*2 + 2 + (3 + 2)*2).
+K19_FAMILIES = [
+    ("basis", [3], 3, 3, 1), ("product", [1, 1], 1, 2, 1),
+    ("affine-offset", [1, 1], 1, 1, 1), ("tanh-neuron", [1, 1], 1, 1, 1),
+    ("relu-scalar", [1, 1], 1, 1, 1), ("tanh2", [2, 3, 1], 2, 13, 1),
+    ("tanh2-nobias", [2, 3, 1], 2, 9, 1), ("relu2-nobias", [2, 3, 1], 2, 9, 1),
+    ("lintop", [2, 3, 2, 2], 2, 16, 2), ("skip2", [2, 3, 2, 2], 2, 27, 2),
+]
+
+
+@pytest.mark.parametrize(("family", "widths", "d_x", "d_theta", "d_y"), K19_FAMILIES,
+                         ids=[f[0] for f in K19_FAMILIES])
+def test_k19_family_shapes(family: str, widths: list[int], d_x: int, d_theta: int,
+                           d_y: int) -> None:
+    """Each gradient-basis family takes X with its own number of input columns (1 for the
+    scalar models, widths[0] for the nets, d_theta for ``basis``) and theta of its parameter
+    count; one column or one parameter more is rejected naming X or theta. Kills mutations
+    of the family -> input-dimension table and of the ``basis`` special case."""
+    m = 5
+    rng = np.random.default_rng(0)
+    params = {"family": family, "widths": widths, "loss": "squared",
+              "X": rng.uniform(0.5, 1.0, (m, d_x)).tolist(), "Y": _zeros(m, d_y),
+              "lambda": [1.0] * m, "theta": [0.5] * d_theta}
+    inst = _parse("k19.thm1", params)
+    assert inst["X"].shape == (m, d_x) and inst["theta"].shape == (d_theta,)
+    for name, value in (("X", [[*row, 0.0] for row in params["X"]]),
+                        ("theta", [0.5] * (d_theta + 1)), ("Y", _zeros(m, d_y + 1))):
+        with pytest.raises(BadInput) as info:
+            _parse("k19.thm1", {**params, name: value})
+        assert _names(str(info.value), name)
 
 
 DEFAULTS = [
@@ -553,6 +621,17 @@ def test_documented_default(claim_id: str, name: str, default: Any) -> None:
         np.testing.assert_array_equal(got, default)
     else:
         assert got == default
+
+
+def test_thm22_descent_tolerance_default() -> None:
+    """``gd_rel_tol`` defaults to the module's GD_REL_TOL (documented in ``_parse_thm22``) once a
+    gradient-descent run is asked for, and is absent otherwise."""
+    from checks.papers.hm17_linear import GD_REL_TOL
+
+    inst = _parse("hm17.thm2.2", _params("hm17.thm2.2", {"gd_steps": 3, "gd_step": 0.1}))
+    assert inst["gd_rel_tol"] == GD_REL_TOL
+    assert inst["gd_steps"] == 3 and inst["gd_step"] == 0.1
+    assert "gd_steps" not in _parse("hm17.thm2.2", _params("hm17.thm2.2", {}))
 
 
 def test_hm17_width_default_is_practical_width() -> None:
