@@ -521,6 +521,40 @@ OPTIONS = [
 ROWS = HM17_LINEAR + HM17_RELU + K19 + K19_RESNET + K22_ALIGNMENT + K22_EE + J19 + OPTIONS
 
 
+# What the rows above take for granted about the recorded instances (shapes of arrays, values
+# of scalars). A refreshed baseline that changes one of them fails here first, naming it.
+ASSUMED: dict[str, dict[str, Any]] = {
+    "hm17.claim2.3": {"R": (3, 3)}, "hm17.lem2.4": {"R": (3, 3)}, "hm17.rem1.1": {"R": (1, 1)},
+    "hm17.thm2.1": {"R": (3, 3)}, "hm17.claimC.2": {"A": (6, 5)},
+    "hm17.asm3.1": {"r": 2}, "hm17.lemB.1": {"alpha": (11, 3)},
+    "hm17.lemB.2": {"Z": (141, 80), "r": 12},
+    "k19.ex1": {"family": "basis", "X": (12, 1)}, "k19.ex2": {"X_raw": (3, 3)},
+    "k19.thm1": {"family": "tanh2", "widths": [2, 2, 1], "X": (17, 2)},
+    "k19.asm2": {"family": "lintop", "widths": [2, 3, 2, 2]},
+    "k19.thm3": {"X": (3, 20), "Y": (2, 20), "R": (3, 3)},
+    "k19.thm4": {"X": (2, 30), "Y": (2, 30), "Ws": (3, 2, 2)},
+    "k19.cor4": {"X": (4, 14), "Y": (1, 14)}, "k19.prop2": {"loss": "cross-entropy"},
+    "k22.def2": {"model": "mlp", "widths": [1, 2, 1], "X": (2, 1), "loss": "squared"},
+    "k22.eq2.1-2.4": {"widths": [3, 8, 1], "X": (2, 3), "loss": "cross-entropy"},
+    "k22.thm3": {"X": (2, 1), "loss": "cross-entropy"},
+    "k22.asm4": {"body_widths": [2, 4], "X": (10, 2)},
+    "k22.thm4": {"X": (13, 2), "m_y": 1, "loss": "squared"}, "k22.thm5": {"loss": "logistic"},
+    "j19.lem1": {"K": 1, "n": 1, "X": (2, 1)}, "j19.ours3": {"K": 2, "n": 1},
+    "j19.thm1": {"K": 2}, "j19.s3.3.1": {"h": 3}, "j19.s3.3.2": {"h": 4},
+    "j19.ours2": {"K": 1}, "j19.thm2": {"K": 1},
+}
+
+
+@pytest.mark.parametrize("claim_id", sorted(ASSUMED))
+def test_recorded_instance_is_as_assumed(claim_id: str) -> None:
+    """The recorded instances have the shapes and values the boundary rows are written for
+    (a refreshed baseline that breaks a row is reported here, by field)."""
+    params = _recorded()[claim_id]
+    for name, want in ASSUMED[claim_id].items():
+        got = np.shape(params[name]) if isinstance(want, tuple) else params[name]
+        assert got == want, f"{claim_id}.{name}: recorded {got!r}, the rows assume {want!r}"
+
+
 @pytest.mark.parametrize(("kind", "claim_id", "name", "changes"), ROWS)
 def test_domain_boundary(kind: str, claim_id: str, name: str, changes: dict[str, Any]) -> None:
     """One bound of one parser, on the boundary: the extreme allowed value parses (``ok``) or
@@ -641,6 +675,17 @@ def test_hm17_width_default_is_practical_width() -> None:
     n, rho = len(params["X"]), params["rho"]
     want = max(2, math.ceil(8 * math.log(n)), math.ceil(4 * math.log(n) / rho**2))
     assert _parse("hm17.asm3.1", params)["k"] == want
+
+
+def test_deep_linear_squared_loss_is_the_default() -> None:
+    """``parse_deep_linear``: ``loss = "squared"`` is the default, allows real targets and
+    leaves no ``loss`` key (squared instances carry none); cross-entropy is recorded and needs
+    {0, 1} labels. Kills mutations of the ``loss != "squared"`` test."""
+    real_targets = _params("k19.cor4", {})
+    assert not np.all(np.isin(real_targets["Y"], (0.0, 1.0)))
+    for params in (real_targets, _params("k19.cor4", {"loss": "squared"})):
+        assert "loss" not in _parse("k19.cor4", params)
+    assert _parse("k19.prop2", _params("k19.prop2", {}))["loss"] == "cross-entropy"
 
 
 def test_gap_iterations_are_sorted_and_deduplicated() -> None:
