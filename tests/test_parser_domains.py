@@ -211,6 +211,7 @@ HM17_RELU = [
     # (rho = 0 is accepted too, but Theorem 3.2's width grows like 1/rho^2: not pinned)
     ok("hm17.asm3.1", "rho", 1e-3), ok("hm17.asm3.1", "rho", 2.0),
     bad("hm17.asm3.1", "rho", -TINY), bad("hm17.asm3.1", "rho", math.nextafter(2.0, 3.0)),
+    bad("hm17.asm3.1", "rho", 0.0),  # the width grows like 1 / rho^2
     ok("hm17.asm3.1", "k", 1), ok("hm17.asm3.1", "k", 100_000),
     bad("hm17.asm3.1", "k", 0), bad("hm17.asm3.1", "k", 100_001),
     ok("hm17.asm3.1", "seed", 0), ok("hm17.asm3.1", "seed", 2**63 - 1),
@@ -264,6 +265,7 @@ K19 = [
     # parse_pgb: eps in [0, 1] (the radius of V[theta, eps]); S is |S| x d_theta
     ok("k19.thm2", "eps", 1.0), ok("k19.thm2", "eps", 1e-12),
     bad("k19.thm2", "eps", ABOVE_ONE), bad("k19.thm2", "eps", -TINY),
+    bad("k19.thm2", "eps", 0.0),  # V[theta, eps] needs a positive radius
     bad("k19.thm2", "S", lambda p: [row[:-1] for row in p["S"]]),
     ok("k19.thm2", "S", lambda p: p["S"][:1]),
     # parse_two_sets: S2 is |S'| x d_theta
@@ -356,8 +358,9 @@ K22_ALIGNMENT = [
     bad("k22.thm2", "step_size", 0.0), bad("k22.thm2", "step_size", -TINY),
     ok("k22.thm2", "steps", 1), ok("k22.thm2", "steps", 100_000),
     bad("k22.thm2", "steps", 0), bad("k22.thm2", "steps", 100_001),
-    # (epsilon = 0 is accepted too, but rule (i) of Theorem 2 needs epsilon > 0: not pinned)
-    ok("k22.thm2", "epsilon", TINY), ok("k22.thm2", "epsilon", 2.0),
+    # rule (i) of Theorem 2, epsilon <= alpha <= (2 - epsilon) / L, needs 0 < epsilon < 2
+    ok("k22.thm2", "epsilon", TINY), ok("k22.thm2", "epsilon", math.nextafter(2.0, 0.0)),
+    bad("k22.thm2", "epsilon", 0.0), bad("k22.thm2", "epsilon", 2.0),
     bad("k22.thm2", "epsilon", -TINY), bad("k22.thm2", "epsilon", math.nextafter(2.0, 3.0)),
     # parse_gap: alpha in (0, 1); L > 0; T_set a nonempty list of iterations in [0, 100000]
     ok("k22.thm3", "alpha", TINY), ok("k22.thm3", "alpha", BELOW_ONE),
@@ -675,6 +678,19 @@ def test_hm17_width_default_is_practical_width() -> None:
     n, rho = len(params["X"]), params["rho"]
     want = max(2, math.ceil(8 * math.log(n)), math.ceil(4 * math.log(n) / rho**2))
     assert _parse("hm17.asm3.1", params)["k"] == want
+
+
+def test_hm17_default_width_meets_the_width_limit() -> None:
+    """Left out, ``k`` defaults to ~4 ln n / rho^2: a rho so small that this exceeds the limit
+    an explicit ``k`` must meet is refused with a message naming ``k`` (before, rho = 1e-3 gave
+    k = 17,322,934 and rho = 1e-300 a ZeroDivisionError)."""
+    for rho in (1e-3, 1e-160, 1e-300):
+        params = _params("hm17.asm3.1", {"k": DROP, "rho": rho})
+        with pytest.raises(BadInput, match=r"^k: the default width 4 ln n / rho\^2 = "):
+            _parse("hm17.asm3.1", params)
+    n = len(_params("hm17.asm3.1", {})["X"])
+    edge = math.sqrt(4 * math.log(n) / 100_000) * (1 + 1e-9)  # default width just below the limit
+    assert _parse("hm17.asm3.1", _params("hm17.asm3.1", {"k": DROP, "rho": edge}))["k"] <= 100_000
 
 
 def test_deep_linear_squared_loss_is_the_default() -> None:

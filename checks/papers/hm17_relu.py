@@ -44,6 +44,8 @@ from theory.constructions.hm17_expressivity import (
 from theory.models.relu_residual import block, paper_parameter_count, parameter_count, residual_step
 from theory.numerics import gamma, unit_roundoff
 
+MAX_WIDTH = 100_000  # the width k of an instance, given or by default
+
 __all__ = ["ASM31", "LEMB1", "LEMB2", "THM32", "block_tolerance", "network_tolerance"]
 
 U_ROUND = unit_roundoff()
@@ -108,8 +110,16 @@ def parse_data(params: Mapping[str, Any]) -> dict:
     r = integer(params, "r", lo=1, hi=100_000)
     inst = {"X": X, "labels": _labels(params, n, r), "r": r,
             "rho": real(params, "rho", lo=0.0, hi=2.0)}
+    if inst["rho"] <= 0:
+        raise BadInput("rho: must be positive (the width grows like 1 / rho^2), got 0")
+    if "k" not in params:
+        # the default width 4 ln n / rho^2 must meet the same limit as a width given as k
+        need = 4 * math.log(max(n, 2)) / inst["rho"] / inst["rho"]  # rho^2 may underflow
+        if need > MAX_WIDTH:
+            raise BadInput(f"k: the default width 4 ln n / rho^2 = {need:.3g} exceeds "
+                           f"{MAX_WIDTH}; give k")
     width = strat.practical_width(n, inst["rho"])
-    inst["k"] = integer(params, "k", lo=1, hi=100_000, default=width)
+    inst["k"] = integer(params, "k", lo=1, hi=MAX_WIDTH, default=width)
     inst["seed"] = integer(params, "seed", lo=0, hi=2**63 - 1, default=0)
     inst["max_draws"] = integer(params, "max_draws", lo=1, hi=1000, default=20)
     return inst

@@ -126,6 +126,8 @@ def parse_pgb(params) -> dict:
     """:func:`parse` plus ``eps`` (> 0) and ``S`` (``|S| x d_theta``)."""
     inst = parse(params)
     inst["eps"] = real(params, "eps", lo=0.0, hi=1.0)
+    if inst["eps"] <= 0:
+        raise BadInput("eps: must be positive (the radius of V[theta, eps]), got 0")
     inst["S"] = matrix(params, "S", (None, inst["theta"].size))
     return inst
 

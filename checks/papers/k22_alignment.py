@@ -578,6 +578,8 @@ def parse_limit(params: Mapping[str, Any]) -> dict[str, Any]:
     inst["steps"] = integer(params, "steps", lo=1, hi=100_000)
     inst["eta"] = real(params, "eta", default=1.0)
     inst["epsilon"] = real(params, "epsilon", lo=0.0, hi=2.0, default=1e-3)
+    if not 0 < inst["epsilon"] < 2:  # rule (i): epsilon <= alpha <= (2 - epsilon) / L
+        raise BadInput(f"epsilon: must lie in (0, 2), got {inst['epsilon']}")
     return inst
 
 
