@@ -265,6 +265,41 @@ def test_bench_summary_is_consistent_with_its_tables(capsys):
     assert summary["large_n_hadamard_s"] is None  # --quick
 
 
+def test_bench_autograd_columns_time_autograd(capsys, monkeypatch):
+    """The ``autograd_*`` columns time ``jacobian(..., "autograd")``: once in item 1/2 (n = 3)
+    and once in the 4 x 64 item; every other Jacobian of the bench is the analytic one."""
+    import checks.bench
+
+    methods = []
+    analytic = checks.bench.jacobian
+
+    def recording(net, theta, X, method="analytic", **kw):
+        methods.append(method)
+        return analytic(net, theta, X, method, **kw)
+
+    monkeypatch.setattr(checks.bench, "jacobian", recording)
+    _bench(capsys, "--gram-n", "3", "--small-autograd-n", "4", "--rank-n", "20")
+    assert methods.count("autograd") == 2 and set(methods) == {"analytic", "autograd"}
+
+
+def test_safe_exploration_features_follow_the_documented_defaults():
+    """``safe_exploration_features(n)``: tanh features of width ``m_prev`` = 65 of Gaussian
+    inputs in R^32 (the first layer has 32 * 65 + 65 parameters), ``m_H = ceil(2 n / 65)``
+    sigmoid gates in (0, 1)."""
+    from checks.bench import M_PREV, safe_exploration_features
+    from theory.models.feedforward import Feedforward
+
+    Z, S = safe_exploration_features(100)
+    assert M_PREV == 65 and Z.shape == (100, 65) and S.shape == (100, math.ceil(200 / 65))
+    assert np.all(np.abs(Z) < 1) and np.all((S > 0) & (S < 1))
+    rng = np.random.default_rng(0)  # the same draws as the function's own, in the same order
+    net = Feedforward([32, 65, 1], "tanh")
+    theta = net.init(rng)
+    X = rng.standard_normal((100, 32))
+    (W1, b1), _ = net.unflatten(theta)
+    np.testing.assert_allclose(Z, np.tanh(X @ W1.T + b1), rtol=0, atol=1e-15)
+
+
 def test_bench_rank_item_and_environment(capsys, monkeypatch):
     """Item 3's rows: ``m_{H-1} = 65`` and ``m_H = ceil(2 n / 65)`` (the module docstring),
     the speedup is the quotient of the SVD and Hadamard timings, ``decisions_agree`` compares
