@@ -699,3 +699,151 @@ def test_parse_feedforward_errors(params, pattern):
     from checks.strategies.feedforward import parse_feedforward
 
     raises(lambda: parse_feedforward(params), BadInput, pattern)
+
+
+# -- checks.papers: every parse names the parameter it refuses ---------------------------------
+
+_BASELINE: dict = {}
+
+
+def _recorded(claim_id: str) -> dict:
+    """The baseline ledger's worst instance of ``claim_id``: valid JSON params to corrupt."""
+    if not _BASELINE:
+        from checks.cli import DEFAULT_BASELINE
+
+        doc = json.loads(DEFAULT_BASELINE.read_text())
+        _BASELINE.update({c["id"]: c.get("worst_instance") for c in doc["claims"]})
+    return dict(_BASELINE[claim_id])
+
+
+def _paper_cases():
+    X23 = [[0.0, 1.0, 2.0], [1.0, 0.0, 1.0]]  # d_x = 2, m = 3 samples (k19: columns are samples)
+    resnet = {"X": X23, "Y": [[1.0, 0.0, 1.0]], "lam": [1.0, 1.0, 1.0], "W": [[1.0, 0.0]],
+              "R": [[1.0], [0.0]], "U": [[[1.0, 0.0]]]}
+    ff = {"X": X23, "Y": [[1.0, 0.0, 1.0]], "lam": [1.0, 1.0, 1.0],
+          "Ws": [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], "activations": [["tanh", "tanh"]],
+          "t": 1}
+    lin = {"model": "linear", "X": [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
+           "Y": [[1.0], [0.0], [1.0]], "loss": "squared", "theta": [0.0, 0.0]}
+    gap = {**lin, "alpha": 0.5, "L": 1.0, "T_set": [0, 1]}
+    pgb = {"family": "basis", "widths": [1], "loss": "squared", "X": [[1.0], [2.0], [3.0]],
+           "Y": [[1.0], [0.0], [1.0]], "lambda": [1.0, 1.0, 1.0], "theta": [0.0]}
+    ee = {"X": [[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]], "Y": [[1.0], [-1.0], [1.0]],
+          "body_widths": [2, 3], "activation": "tanh", "m_H": 2, "m_y": 1, "varsigma": 1.0,
+          "theta": [0.0], "loss": "squared", "K": 10}
+    data = {"X": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1], "r": 2, "rho": 0.3}
+    b1 = {"alpha": [[1.0, 0.0], [0.0, 1.0]], "beta": [[0.0, 1.0], [1.0, 0.0]], "S": [0],
+          "rho_prime": 0.1, "method": "fixed"}
+    from checks.papers.k19_resnet import ACTIVATIONS as DL_ACTS
+    from checks.papers.k22_ee import ACTIVATIONS as EE_ACTS
+    from checks.papers.k22_ee import WIDTH_LIMIT
+
+    lem1, s331, s332 = _recorded("j19.lem1"), _recorded("j19.s3.3.1"), _recorded("j19.s3.3.2")
+    h331, h332 = s331["h"], s332["h"]
+    return [
+        # hm17_relu
+        ("hm17.asm3.1", {**data, "labels": [0.5, 1]}, r"^labels: must be integers$"),
+        ("hm17.thm3.2", {**data, "labels": [0, 2]},
+         r"^labels: must lie in \[0, r\) = \[0, 2\), got range \[0, 2\]$"),
+        ("hm17.lemB.1", {**b1, "S": [2]}, r"^S: must be integer indices in \[0, 2\)$"),
+        ("hm17.lemB.1", {**b1, "S": [0, 0]},
+         r"^S: must be distinct indices, at most k = 2 of them$"),
+        ("hm17.lemB.1", {**b1, "method": "svd"},
+         r"^method: must be one of margin, fixed, uniform, got 'svd'$"),
+        ("hm17.lemB.1", {**b1, "rho_prime": 1.0}, r"^rho_prime: must lie in \(0, 1\), got 1.0$"),
+        # hm17_linear
+        ("hm17.claimC.2", {"A": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], "B": [[1.0], [1.0]]},
+         r"^B: expected 3 rows to match A's columns, got 2$"),
+        # k19_resnet
+        ("k19.thm3", {**resnet, "Y": [[1.0, 0.0]]},
+         r"^Y: expected 3 columns \(one per sample, like X\), got 2$"),
+        ("k19.prop1", {**resnet, "lam": [1.0, 0.0, 1.0]},
+         r"^lam: the sample weights lambda_i must be > 0$"),
+        ("k19.ours3", {**resnet, "U": []}, r"^U: expected a non-empty list of matrices$"),
+        ("k19.thm3", {**resnet, "R": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]},
+         r"^U: the last layer has 1 units but R has 3 columns \(d_z\)$"),
+        ("k19.thm4", {**ff, "Ws": [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]]]},
+         r"^Ws: the last layer has 2 rows but d_y = 1$"),
+        ("k19.thm4", {**ff, "activations": []},
+         r"^activations: expected 1 lists of names \(one per hidden layer\)$"),
+        ("k19.thm4", {**ff, "activations": [["tanh"]]},
+         rf"^activations\[0\]: expected 2 names from {', '.join(DL_ACTS)}$"),
+        ("k19.cor4", {**ff, "Ws": [[[1.0, 0.0]]]},
+         r"^Ws: a deep linear network needs at least one hidden layer$"),
+        ("k19.prop2", {**ff, "Ws": [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]]]},
+         r"^Ws: the last layer has 2 rows but d_y = 1$"),
+        ("k19.prop2", {**ff, "Y": [[2.0, 0.0, 1.0]], "loss": "cross-entropy"},
+         r"^Y: the cross-entropy needs labels in \{0, 1\}$"),
+        # k19_pgb
+        ("k19.thm1", {**pgb, "widths": [0]},
+         r"^widths: expected a list of integers in \[1, 512\]$"),
+        ("k19.ex1", {**pgb, "widths": [1, 2]}, r"^widths: too many values to unpack"),
+        ("k19.ours1", {**pgb, "X": [[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]},
+         r"^X: expected 1 columns for basis \[1\], got 2$"),
+        ("k19.lem2", {**pgb, "lambda": [1.0, 0.0, 1.0]}, r"^lambda: weights must be positive$"),
+        ("k19.thm1", {**pgb, "loss": "logistic"},
+         r"^Y: loss 'logistic' needs labels in \{-1, 1\}$"),
+        ("k19.thm1", {**pgb, "loss": "cross-entropy", "Y": [[2.0], [0.0], [1.0]]},
+         r"^Y: loss 'cross-entropy' needs labels in \{0, 1\}$"),
+        ("k19.ex2", {**_recorded("k19.ex2"), "lambda": [0.0] * len(_recorded("k19.ex2")["Y"])},
+         r"^lambda: weights must be positive$"),
+        ("k19.ex2", {**_recorded("k19.ex2"), "loss": "logistic"},
+         r"^loss: Example 2's oracle implements the squared loss$"),
+        # k22_ee
+        ("k22.claim.gate-relu-limit", {**_recorded("k22.claim.gate-relu-limit"), "gate": "full"},
+         r"^gate: expected 'sigmoid' or 'half', got 'full'$"),
+        ("k22.asm4", {**_recorded("k22.asm4"), "body_widths": [2]},
+         rf"^body_widths: expected a list of >= 2 integers in \[1, {WIDTH_LIMIT}\]$"),
+        ("k22.thm4", {**ee, "activation": "relu6"},
+         rf"^activation: unknown 'relu6'; choose from {', '.join(EE_ACTS)}$"),
+        ("k22.thm4", {**ee, "loss": "hinge"},
+         r"^loss: expected 'squared' or 'logistic', got 'hinge'$"),
+        ("k22.thm5", {**ee, "loss": "logistic", "Y": [[1.0], [0.5], [1.0]]},
+         r"^Y: logistic-loss targets must be -1 or \+1$"),
+        # k22_alignment
+        ("k22.asm1", {**lin, "Y": [[1.0], [0.0]]}, r"^X has 3 rows but Y has 2$"),
+        ("k22.def2", {**lin, "loss": "cross-entropy", "Y": [[1.0], [0.5], [0.0]]},
+         r"^Y: the cross-entropy loss needs labels in \{0, 1\}$"),
+        ("k22.def2", {**lin, "loss": "logistic"},
+         r"^Y: the logistic loss needs labels in \{-1, \+1\}$"),
+        ("k22.asm1", {**lin, "model": "mlp", "widths": [2, 3, 2], "activation": "tanh"},
+         r"^widths \[2, 3, 2\] must run from m_x = 2 to m_y = 1 with at least two entries$"),
+        ("k22.asm1", {**lin, "model": "mlp", "widths": "2-3-1", "activation": "tanh"},
+         r"^widths: expected a list of integers, got str$"),
+        ("k22.asm1", {**lin, "Y": [[1.0, 0.0]] * 3},
+         r"^Y: the linear model has one output, got m_y = 2$"),
+        ("k22.asm1", {**lin, "S": [0, 2]}, r"^S: indices must be < d = 2$"),
+        ("k22.thm2", {**lin, "step_size": 0.0, "steps": 3}, r"^step_size: must be positive$"),
+        ("k22.thm3", {**gap, "alpha": 1.0}, r"^alpha: must lie in \(0, 1\)$"),
+        ("k22.eq2.11", {**gap, "L": 0.0}, r"^L: must be positive$"),
+        ("k22.eq2.12", {**gap, "T_set": []},
+         r"^T_set: must be a nonempty list of iterations <= 100000$"),
+        ("k22.thm3", {**gap, "T_set": [3, 100_001]},
+         r"^T_set: must be a nonempty list of iterations <= 100000$"),
+        # j19_disparity
+        ("j19.lem1", {**lem1, "n": 1, "N": 47},
+         r"^N: the grid must satisfy N >= 16 \(2n\+1\) = 48, got 47$"),
+        ("j19.lem2", {**lem1, "X": [[1.5]] * len(lem1["X"])},
+         r"^X: training inputs must lie in the cube \[0, 1\]\^K$"),
+        ("j19.thm2", {"model": "sigmoid-product", "n": 1, "N": 64, "w": [1.0, 1.0, 1.0],
+                      "X": [[0.5]], "y": [1.0]},
+         r"^n: the sigmoid-product model is complete only for L = 1 \(n = 0\)$"),
+        ("j19.s3.3.1", {**s331, "dead": []}, r"^dead: expected a non-empty list of unit indices$"),
+        ("j19.s3.3.1", {**s331, "dead": [h331]},
+         rf"^dead: unit indices must be integers in 0..{h331 - 1}$"),
+        ("j19.s3.3.1", {**s331, "dead": [0, 0]}, r"^dead: repeated unit index$"),
+        ("j19.s3.3.2", {**s332, "pair": 1}, r"^pair: expected a non-empty list of unit indices$"),
+        ("j19.s3.3.2", {**s332, "pair": [0, h332]},
+         rf"^pair: unit indices must be integers in 0..{h332 - 1}$"),
+        ("j19.s3.3.2", {**s332, "pair": [1, 1]}, r"^pair: repeated unit index$"),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_paper_cases())))
+def test_claim_parse_errors_name_the_parameter(case):
+    """Each claim's parse refuses a corrupted valid instance with a BadInput that names the
+    parameter and the offending size or value (message -> None / XX and dropped-argument
+    mutants of every raise in checks/papers/*; the instances start from the baseline ledger's
+    worst instance or a small hand-made one)."""
+    claim_id, params, pattern = _paper_cases()[case]
+    raises(lambda: get(claim_id).parse(params), BadInput, pattern)
