@@ -6,7 +6,9 @@ nearest public caller) and asserts the exception type together with a fragment o
 that includes the interpolated value, so that the mutants replacing a message by ``None`` or by
 ``"XX...XX"``, or dropping an argument of the f-string, fail here.
 
-GPU-only raise sites (CuPy code paths) are not covered here.
+No raise site is GPU-only: ``get_xp("cupy")`` is reached by patching ``gpu_available``.
+Valid instances to corrupt come from small hand-made parameters or, for the j19 / k22-ee / k19
+Example 2 claims, from the worst instances recorded in ``reports/baseline.json``.
 """
 
 from __future__ import annotations
@@ -267,16 +269,15 @@ def test_cli_baseline_and_report_errors(tmp_path, monkeypatch):
     args.baseline.write_text("{")
     raises(lambda: cli._against_baseline({}, args, compare, load_ledger, CorruptLedger),
            cli.CliError, r"^baseline: .*b.json: not valid JSON")
-    monkeypatch.setitem(sys.modules, "reports", None)
-    raises(lambda: cli._report({}, tmp_path), cli.CliError,
-           r"cannot build the report \(.*\); install the extra: pip install '\.\[report\]', "
-           r"or pass --no-report")
-    monkeypatch.delitem(sys.modules, "reports")
     import reports
 
     monkeypatch.setattr(reports, "build_report", _raise(reports.ReportError("no fonts")))
     raises(lambda: cli._report({}, tmp_path), cli.CliError,
            r"^report: no fonts \(the ledger was written\)$")
+    monkeypatch.setitem(sys.modules, "reports", None)
+    raises(lambda: cli._report({}, tmp_path), cli.CliError,
+           r"cannot build the report \(.*\); install the extra: pip install '\.\[report\]', "
+           r"or pass --no-report")
 
 
 # -- theory: models, Jacobians, Gram matrices, certified linear algebra -------------------------
@@ -824,7 +825,7 @@ def _paper_cases():
         # j19_disparity
         ("j19.lem1", {**lem1, "n": 1, "N": 47},
          r"^N: the grid must satisfy N >= 16 \(2n\+1\) = 48, got 47$"),
-        ("j19.lem2", {**lem1, "X": [[1.5]] * len(lem1["X"])},
+        ("j19.lem2", {**lem1, "X": [[1.5] * lem1["K"]] * len(lem1["X"])},
          r"^X: training inputs must lie in the cube \[0, 1\]\^K$"),
         ("j19.thm2", {"model": "sigmoid-product", "n": 1, "N": 64, "w": [1.0, 1.0, 1.0],
                       "X": [[0.5]], "y": [1.0]},
