@@ -779,7 +779,10 @@ def _paper_cases():
         # k19_pgb
         ("k19.thm1", {**pgb, "widths": [0]},
          r"^widths: expected a list of integers in \[1, 512\]$"),
-        ("k19.ex1", {**pgb, "widths": [1, 2]}, r"^widths: too many values to unpack"),
+        ("k19.ex1", {**pgb, "widths": [1, 2]},
+         r"^widths: family 'basis' takes 1 width \(d_theta\), got 2$"),
+        ("k19.thm1", {**pgb, "family": "skip2", "widths": [1, 2, 1]},
+         r"^widths: family 'skip2' takes 4 widths \(d_x, d1, d2, d_y\), got 3$"),
         ("k19.ours1", {**pgb, "X": [[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]},
          r"^X: expected 1 columns for basis \[1\], got 2$"),
         ("k19.lem2", {**pgb, "lambda": [1.0, 0.0, 1.0]}, r"^lambda: weights must be positive$"),
