@@ -640,7 +640,7 @@ def _relu_data(n: int = 6, r: int = 3) -> dict:
 @pytest.mark.parametrize("claim_id", ["hm17.asm3.1", "hm17.thm3.2"])
 def test_relu_data_parser_ranges_and_defaults(claim_id):
     """Assumption 3.1 / Theorem 3.2 data: ``r`` in ``[max label + 1, 100000]``, ``rho`` in
-    ``[0, 2]`` (the diameter of the unit sphere), ``k`` in ``[1, 100000]``, ``seed`` in
+    ``(0, 2]`` (the diameter of the unit sphere), ``k`` in ``[1, 100000]``, ``seed`` in
     ``[0, 2^63 - 1]``, ``max_draws`` in ``[1, 1000]``; defaults ``k = max(2, ceil(8 ln n),
     ceil(4 ln n / rho^2))`` (the practical width), ``seed = 0``, ``max_draws = 20``. Kills
     boundary and default mutants of ``parse_data``."""
@@ -655,7 +655,7 @@ def test_relu_data_parser_ranges_and_defaults(claim_id):
     _range_is_exact(claim_id, base, "r", (3, 100_000), ())
     assert _rejects(claim_id, {**base, "r": 2}).startswith("labels")  # label 2 not in [0, 2)
     _range_is_exact(claim_id, {**base, "labels": [0] * n}, "r", (1,), (0, 100_001))
-    _range_is_exact(claim_id, base, "rho", (0.0, 2.0), (-1e-12, 2.0 + 1e-9))
+    _range_is_exact(claim_id, base, "rho", (1e-2, 2.0), (-1e-12, 0.0, 2.0 + 1e-9))
     _range_is_exact(claim_id, base, "k", (1, 100_000), (0, 100_001))
     _range_is_exact(claim_id, base, "seed", (0, 2**63 - 1), (-1, 2**63))
     _range_is_exact(claim_id, base, "max_draws", (1, 1000), (0, 1001))
@@ -704,10 +704,10 @@ def test_lemma24_default_reading_and_claim_a1_bounds():
 
 
 def test_pgb_eps_and_widths_ranges():
-    """PGB claims: ``eps`` in ``[0, 1]``; ``widths`` entries are integers in ``[1, 512]``
+    """PGB claims: ``eps`` in ``(0, 1]``; ``widths`` entries are integers in ``[1, 512]``
     (booleans and floats rejected). Kills boundary mutants of ``parse_pgb`` and ``_widths``."""
     base = {**_pgb_params(), "eps": 0.01, "S": [[0.0, 0.0], [1.0, 0.0]]}
-    _range_is_exact("k19.thm2", base, "eps", (0.0, 1.0), (-1e-12, 1.0 + 1e-9))
+    _range_is_exact("k19.thm2", base, "eps", (1e-300, 1.0), (-1e-12, 0.0, 1.0 + 1e-9))
     assert _accepts("k19.thm2", base)["S"].shape == (2, 2)
     _rejects("k19.thm2", {**base, "S": [[0.0, 0.0, 1.0]]})
     for widths in ([0], [513], [True], [2.0], "2"):

@@ -147,16 +147,17 @@ def test_j19_descent_steps_and_step_rule_bounds():
 
 def test_k22_thm2_parse_limit_bounds_and_defaults():
     """k22.thm2 (``parse_limit``): ``steps`` in [1, 100000]; ``step_size`` > 0; ``epsilon``
-    in [0, 2], default 1e-3; ``eta`` default 1 (kills moved bounds and defaults)."""
+    in (0, 2) (step rule (i)), default 1e-3; ``eta`` default 1 (kills moved bounds and
+    defaults)."""
     claim = get("k22.thm2")
     params = _control_params("k22.thm2", "quartic")
     for steps in (1, 100_000):
         assert claim.parse({**params, "steps": steps})["steps"] == steps
     for bad in ({"steps": 0}, {"steps": 100_001}, {"step_size": 0.0}, {"epsilon": 2.5},
-                {"epsilon": -0.1}):
+                {"epsilon": -0.1}, {"epsilon": 2.0}, {"epsilon": 0.0}):
         with pytest.raises(BadInput):
             claim.parse({**params, **bad})
-    assert claim.parse({**params, "epsilon": 2.0})["epsilon"] == 2.0
+    assert claim.parse({**params, "epsilon": 1.999})["epsilon"] == 1.999
     bare = claim.parse({k: v for k, v in params.items() if k not in ("eta", "epsilon")})
     assert (bare["eta"], bare["epsilon"]) == (1.0, 1e-3)
 
