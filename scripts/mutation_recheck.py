@@ -95,10 +95,16 @@ def _apply(source: str, diff: str) -> str | None:
             old.append(text)
         if tag in (" ", "+"):
             new.append(text)
-    before, after = "\n".join(old) + "\n", "\n".join(new) + "\n"
-    if source.count(before) != 1:
-        return None
-    return source.replace(before, after)
+    # mutmut shows a method dedented to column 0; in the source it sits inside its class
+    for indent in ("", "    ", "        "):
+        before, after = (_indent(old, indent), _indent(new, indent))
+        if source.count(before) == 1:
+            return source.replace(before, after)
+    return None
+
+
+def _indent(lines: list[str], indent: str) -> str:
+    return "\n".join(indent + line if line else line for line in lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:

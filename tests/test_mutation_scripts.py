@@ -5,13 +5,19 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "mutation_sample.py"
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
 
 
-def _module():
-    spec = importlib.util.spec_from_file_location("mutation_sample", SCRIPT)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+def _module(name="mutation_sample"):
+    import sys
+
+    sys.path.insert(0, str(SCRIPTS))  # mutation_recheck imports mutation_summary
+    try:
+        spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+    finally:
+        sys.path.remove(str(SCRIPTS))
     return mod
 
 
@@ -33,3 +39,23 @@ def test_an_excluded_sample_is_never_drawn_again():
     assert not set(first) & set(second)
     assert sum(n.startswith("a") for n in second) == 30  # shares come from the population
     assert sum(n.startswith("c") for n in second) == 0  # c has nothing fresh left
+
+
+METHOD_DIFF = """--- pkg/shape.py
++++ pkg/shape.py
+@@ -1,3 +1,3 @@
+ def w_slice(self) -> slice:
+     \"\"\"Coordinates of W.\"\"\"
+-    return slice(0, self.d_y * self.d_x)
++    return slice(0, self.d_y / self.d_x)
+"""
+
+
+def test_recheck_applies_a_method_mutant_inside_its_class():
+    """mutmut shows a method's diff dedented; the recheck finds it at its class indentation
+    and changes that method only."""
+    source = ("class Shape:\n    def w_slice(self) -> slice:\n"
+              '        """Coordinates of W."""\n        return slice(0, self.d_y * self.d_x)\n')
+    mutated = _module("mutation_recheck")._apply(source, METHOD_DIFF)
+    assert mutated == source.replace("self.d_y * self.d_x", "self.d_y / self.d_x")
+    assert _module("mutation_recheck")._apply("x = 1\n", METHOD_DIFF) is None
