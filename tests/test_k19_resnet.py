@@ -395,3 +395,22 @@ def test_prop2_thorough_seed3_instance_holds():
     verdict = evaluate(get("k19.prop2"), doc["params"])
     assert verdict.status == "holds"
     assert verdict.slack < 0 and abs(verdict.slack) > 1e-12  # the gap that was misjudged
+
+
+def test_resnet_shape_slices_address_W_and_R_in_theta():
+    """theta = vec([W, R, u]) (ResNetShape.pack): ``w_slice`` and ``r_slice`` pick vec(W) and
+    vec(R) back out, and unpack inverts pack; checked on distinct entries so that any
+    misplaced coordinate shows."""
+    from theory.models.resnet import ResNetShape
+
+    shape = ResNetShape(d_x=3, d_y=2, d_z=4, u_widths=(5,))
+    mats = [np.arange(a * b, dtype=float).reshape(a, b) + 100 * k
+            for k, (a, b) in enumerate(shape.shapes())]
+    W, R, U = mats[0], mats[1], mats[2:]
+    theta = shape.pack(W, R, U)
+    assert theta.dtype == np.float64 and theta.size == shape.d_theta
+    np.testing.assert_array_equal(theta[shape.w_slice()], W.ravel())
+    np.testing.assert_array_equal(theta[shape.r_slice()], R.ravel())
+    W2, R2, U2 = shape.unpack(theta)
+    for a, b in zip([W, R, *U], [W2, R2, *U2], strict=True):
+        np.testing.assert_array_equal(a, b)
