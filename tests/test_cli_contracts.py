@@ -282,6 +282,29 @@ def test_bench_autograd_columns_time_autograd(capsys, monkeypatch):
     assert methods.count("autograd") == 2 and set(methods) == {"analytic", "autograd"}
 
 
+def test_bench_gram_item_columns_with_jax(monkeypatch):
+    """Item 1/2's row has exactly the documented columns; where JAX is present (stood in for
+    here by the analytic Jacobian) the ``jax_*`` columns join them, as quotients of the
+    timings, and agree with the analytic Jacobian."""
+    import checks.bench
+    from theory.jacobian import jacobian
+
+    monkeypatch.setattr(checks.bench, "_jax_jacobian",
+                        lambda net: lambda theta, X: jacobian(net, theta, X))
+    row = checks.bench._item_gram([3], autograd_n=0, use_jax=True)["3"]
+    assert set(row) == {
+        "n", "P", "gram_s", "jacobian_s", "jacobian_buffered_s", "jjt_s", "formed_s",
+        "gram_speedup_vs_formed_jacobian", "gram_vs_jjt_rel", "jax_jacobian_s",
+        "jax_first_call_s", "jacobian_ratio_to_jax", "jacobian_ratio_to_jax_buffered",
+        "jacobian_vs_jax_rel"}
+    assert math.isclose(row["jacobian_ratio_to_jax"], row["jax_jacobian_s"] / row["jacobian_s"])
+    assert math.isclose(row["jacobian_ratio_to_jax_buffered"],
+                        row["jax_jacobian_s"] / row["jacobian_buffered_s"])
+    assert row["jacobian_vs_jax_rel"] == 0.0
+    no_jax = checks.bench._item_gram([3], autograd_n=0, use_jax=False)["3"]
+    assert not any(k.startswith("jax") or k.endswith("_jax") for k in no_jax)
+
+
 def test_safe_exploration_features_follow_the_documented_defaults():
     """``safe_exploration_features(n)``: tanh features of width ``m_prev`` = 65 of Gaussian
     inputs in R^32 (the first layer has 32 * 65 + 65 parameters), ``m_H = ceil(2 n / 65)``
@@ -409,6 +432,28 @@ def test_run_talks_on_stderr_only(tmp_path, capsys, toy_registered):
         f"controls {s['controls_passed']}/{s['controls']} showed the failure; ") + r"\d+s",
         lines[2 * n + 2])
     assert len(lines) == 2 * n + 3
+
+
+def test_help_names_the_command_to_type(capsys):
+    """``--help`` prints usage as ``python -m checks ...``, what a user types."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: python -m checks ")
+
+
+def test_run_builds_the_report_from_the_ledger_it_wrote(tmp_path, monkeypatch, toy_registered):
+    """Without ``--no-report``, ``run`` hands the report builder the ledger it has just written
+    and the output folder."""
+    import checks.cli
+
+    seen = []
+    monkeypatch.setattr(checks.cli, "_report", lambda ledger, out: seen.append((ledger, out)))
+    assert main(["run", "--only", "toy.", "--out", str(tmp_path / "out"), "--no-reproductions",
+                 "--baseline", str(tmp_path / "baseline.json"), "--update-baseline"]) == 0
+    ((ledger, out),) = seen
+    assert out == tmp_path / "out"
+    assert ledger == json.loads((tmp_path / "out" / "ledger.json").read_text())
 
 
 def test_replay_bad_requests_are_one_line_errors(tmp_path, capsys, toy_registered):

@@ -146,8 +146,9 @@ def test_thm22_qualitative_rounding_bound_formula():
     expect = gamma((ell + 3) * d + 2) * 4 * (prod_F + np.linalg.norm(R)) ** 2 \
         * np.linalg.norm(Sigma)
     assert verdict.diagnostics["rounding_bound"] == pytest.approx(expect, rel=1e-12, abs=0)
-    # a generic point is not critical: the conclusion is vacuous (holds)
+    # a generic point is not critical: the conclusion is vacuous (holds), and says so
     assert verdict.status is Status.HOLDS
+    assert verdict.message == "not a critical point: the conclusion is vacuous"
 
 
 def test_thm22_qualitative_exact_critical_point_holds():
@@ -161,7 +162,7 @@ def test_thm22_qualitative_exact_critical_point_holds():
     for R in (np.eye(d), np.diag([1.0, 2.0])):
         v = get("hm17.thm2.2").measure({"A": A, "R": R, "Sigma": Sigma, "tau": 0.5})
         assert v.diagnostics["form"] == "qualitative"
-        assert v.status is Status.HOLDS
+        assert v.status is Status.HOLDS and v.message == ""
 
 
 def _product(A: list[np.ndarray]) -> np.ndarray:
