@@ -154,3 +154,14 @@ def test_parse_rejects_malformed_input(change):
     parse_feedforward(good)
     with pytest.raises(BadInput):
         parse_feedforward({**good, **change})
+
+
+def test_parse_accepts_the_smallest_architectures():
+    """Two widths (no hidden layer: an affine map) with no activations, and width-1 layers,
+    are networks: parsed, with theta of the affine map's d_y (d_x + 1) entries."""
+    affine = parse_feedforward({"widths": [3, 2], "activations": [], "theta": [0.5] * 8,
+                                "X": [[1.0, 2.0, 3.0]]})
+    assert affine["widths"] == [3, 2] and affine["activations"] == [] and len(affine["theta"]) == 8
+    thin = parse_feedforward({"widths": [1, 1, 1], "activations": ["relu"], "bias": False,
+                              "theta": [1.0, 2.0], "X": [[1.0]]})
+    assert thin["bias"] is False and len(thin["theta"]) == 2
