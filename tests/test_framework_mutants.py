@@ -950,3 +950,24 @@ def test_sample_instances_default_label():
     assert list(sample_instances(ints, dev, 5)) == list(
         sample_instances(ints, dev, 5, label="sample"))
     assert list(sample_instances(ints, dev, 5)) != list(sample_instances(ints, dev, 5, label="x"))
+
+
+def test_same_machine_recognises_this_machine():
+    """A ledger whose environment is this process's own (``environment``) was recorded here;
+    a different version of any of NumPy, SciPy or autograd makes it another machine."""
+    here = {"environment": environment(get_profile("ci"))}
+    assert ledger.same_machine(here)
+    for package in ("numpy", "scipy", "autograd"):
+        env = copy.deepcopy(here)
+        env["environment"]["packages"][package] = "0.0.0"
+        assert not ledger.same_machine(env)
+
+
+def test_claims_are_listed_in_natural_order():
+    """``all_claims`` orders ids within a paper as a reader numbers them: k22.eq2.11 after
+    k22.eq2.1-2.4, hm17.thm3.2 after hm17.thm2.2, and digits compared as numbers."""
+    from checks.registry import _natural, all_claims
+
+    ids = [c.id for c in all_claims("k22.eq")]
+    assert ids == ["k22.eq2.1-2.4", "k22.eq2.11", "k22.eq2.12"]
+    assert sorted(["x10", "x9", "x1"], key=_natural) == ["x1", "x9", "x10"]
