@@ -42,13 +42,24 @@ def survivors(sample: Path | None) -> list[str]:
     return names
 
 
+# Claims, their controls and their strategies are built when the registry imports
+# checks/papers/*; the golden tests reach every one of them through the registry and the
+# baseline without naming the module.
+THROUGH_THE_REGISTRY = ("checks.papers.", "checks.strategies.")
+GOLDEN = "tests/test_replay.py"
+
+
 @cache  # every survivor of a module asks for the same files: read the tests once
 def test_files(module: str) -> list[str]:
-    """Test files that name the module (dotted, or its last part as a word)."""
+    """Test files that name the module (dotted, or its last part as a word), and the golden
+    replay tests for a module the registry builds claims from."""
     stem = module.rsplit(".", 1)[-1]
     pattern = re.compile(rf"{re.escape(module)}\b|\b{re.escape(stem)}\b")
-    return sorted(str(p) for p in Path("tests").glob("test_*.py")
-                  if pattern.search(p.read_text(encoding="utf-8")))
+    files = {str(p) for p in Path("tests").glob("test_*.py")
+             if pattern.search(p.read_text(encoding="utf-8"))}
+    if module.startswith(THROUGH_THE_REGISTRY) and Path(GOLDEN).exists():
+        files.add(GOLDEN)
+    return sorted(files)
 
 
 def recheck(name: str, scratch: Path, timeout: int) -> str:

@@ -59,3 +59,15 @@ def test_recheck_applies_a_method_mutant_inside_its_class():
     mutated = _module("mutation_recheck")._apply(source, METHOD_DIFF)
     assert mutated == source.replace("self.d_y * self.d_x", "self.d_y / self.d_x")
     assert _module("mutation_recheck")._apply("x = 1\n", METHOD_DIFF) is None
+
+
+def test_recheck_runs_the_golden_tests_for_claim_modules(monkeypatch):
+    """A claim module's controls and strategies are built when the registry imports it, so
+    the recheck also runs the golden replay tests for checks/papers and checks/strategies
+    modules, besides the test files that name the module; not for other modules."""
+    monkeypatch.chdir(SCRIPTS.parent)
+    recheck = _module("mutation_recheck")
+    papers = recheck.test_files("checks.papers.j19_disparity")
+    assert "tests/test_replay.py" in papers and "tests/test_j19_disparity.py" in papers
+    assert "tests/test_replay.py" in recheck.test_files("checks.strategies.k19_pgb")
+    assert "tests/test_replay.py" not in recheck.test_files("theory.fourier")
