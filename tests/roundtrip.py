@@ -4,6 +4,8 @@ status and both sides, bit for bit)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 from typing import Any
 
@@ -13,7 +15,8 @@ from checks.framework import Claim, Status, Verdict
 from checks.registry import get
 from checks.serialise import to_jsonable
 
-__all__ = ["assert_json_round_trip", "holds_on_strategy", "without"]
+__all__ = ["assert_json_round_trip", "holds_on_strategy", "recorded_ids", "recorded_worst",
+           "without"]
 
 
 def assert_json_round_trip(claim: Claim, inst: dict[str, Any], drop: str | None = None) -> Verdict:
@@ -49,3 +52,22 @@ def without(obj: Any, volatile: set[str]) -> Any:
     if isinstance(obj, list):
         return [without(v, volatile) for v in obj]
     return obj
+
+
+@functools.cache
+def _recorded() -> dict[str, Any]:
+    from checks.cli import DEFAULT_BASELINE
+    from checks.ledger import load_ledger
+
+    return {e["id"]: e["worst_instance"] for e in load_ledger(DEFAULT_BASELINE)["claims"]}
+
+
+def recorded_ids() -> list[str]:
+    """The ids of the claims the committed baseline records, sorted."""
+    return sorted(_recorded())
+
+
+def recorded_worst(claim_id: str) -> dict[str, Any]:
+    """A deep copy of the worst instance (JSON params) the committed baseline records for
+    ``claim_id``: valid params, to change one field at a time."""
+    return copy.deepcopy(_recorded()[claim_id])

@@ -19,6 +19,7 @@ import re
 import numpy as np
 import pytest
 from hypothesis.errors import InvalidArgument
+from roundtrip import recorded_worst
 
 from checks import cli
 from checks.framework import Claim, Tolerance, decide
@@ -705,17 +706,6 @@ def test_parse_feedforward_errors(params, pattern):
 
 # -- checks.papers: every parse names the parameter it refuses ---------------------------------
 
-_BASELINE: dict = {}
-
-
-def _recorded(claim_id: str) -> dict:
-    """The baseline ledger's worst instance of ``claim_id``: valid JSON params to corrupt."""
-    if not _BASELINE:
-        from checks.cli import DEFAULT_BASELINE
-
-        doc = json.loads(DEFAULT_BASELINE.read_text())
-        _BASELINE.update({c["id"]: c.get("worst_instance") for c in doc["claims"]})
-    return dict(_BASELINE[claim_id])
 
 
 def _paper_cases():
@@ -740,7 +730,8 @@ def _paper_cases():
     from checks.papers.k22_ee import ACTIVATIONS as EE_ACTS
     from checks.papers.k22_ee import WIDTH_LIMIT
 
-    lem1, s331, s332 = _recorded("j19.lem1"), _recorded("j19.s3.3.1"), _recorded("j19.s3.3.2")
+    lem1 = recorded_worst("j19.lem1")
+    s331, s332 = recorded_worst("j19.s3.3.1"), recorded_worst("j19.s3.3.2")
     h331, h332 = s331["h"], s332["h"]
     return [
         # hm17_relu
@@ -790,14 +781,16 @@ def _paper_cases():
          r"^Y: loss 'logistic' needs labels in \{-1, 1\}$"),
         ("k19.thm1", {**pgb, "loss": "cross-entropy", "Y": [[2.0], [0.0], [1.0]]},
          r"^Y: loss 'cross-entropy' needs labels in \{0, 1\}$"),
-        ("k19.ex2", {**_recorded("k19.ex2"), "lambda": [0.0] * len(_recorded("k19.ex2")["Y"])},
+        ("k19.ex2", {**recorded_worst("k19.ex2"),
+                     "lambda": [0.0] * len(recorded_worst("k19.ex2")["Y"])},
          r"^lambda: weights must be positive$"),
-        ("k19.ex2", {**_recorded("k19.ex2"), "loss": "logistic"},
+        ("k19.ex2", {**recorded_worst("k19.ex2"), "loss": "logistic"},
          r"^loss: Example 2's oracle implements the squared loss$"),
         # k22_ee
-        ("k22.claim.gate-relu-limit", {**_recorded("k22.claim.gate-relu-limit"), "gate": "full"},
+        ("k22.claim.gate-relu-limit",
+         {**recorded_worst("k22.claim.gate-relu-limit"), "gate": "full"},
          r"^gate: expected 'sigmoid' or 'half', got 'full'$"),
-        ("k22.asm4", {**_recorded("k22.asm4"), "body_widths": [2]},
+        ("k22.asm4", {**recorded_worst("k22.asm4"), "body_widths": [2]},
          rf"^body_widths: expected a list of >= 2 integers in \[1, {WIDTH_LIMIT}\]$"),
         ("k22.thm4", {**ee, "activation": "relu6"},
          rf"^activation: unknown 'relu6'; choose from {', '.join(EE_ACTS)}$"),

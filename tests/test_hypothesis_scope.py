@@ -14,12 +14,12 @@ quantity changed.
 
 from __future__ import annotations
 
-import copy
 import math
 import re
 
 import numpy as np
 import pytest
+from roundtrip import recorded_worst
 
 from checks.framework import Status
 from checks.registry import get
@@ -32,17 +32,6 @@ def _gamma(n: float) -> float:
     return n * U / (1 - n * U)
 
 
-_LEDGER: dict = {}
-
-
-def _recorded(claim_id: str) -> dict:
-    """A deep copy of the recorded worst instance of ``claim_id`` (JSON params)."""
-    if not _LEDGER:
-        from checks.cli import DEFAULT_BASELINE
-        from checks.ledger import load_ledger
-
-        _LEDGER.update({e["id"]: e for e in load_ledger(DEFAULT_BASELINE)["claims"]})
-    return copy.deepcopy(dict(_LEDGER[claim_id]["worst_instance"]))
 
 
 def _failed(claim_id: str, params: dict) -> dict:
@@ -112,7 +101,7 @@ def test_recorded_instances_meet_the_hypotheses_made_to_fail_below(cid):
     """The recorded worst instance of each claim meets every hypothesis this file breaks, so
     each failure below is caused by the change made, not by the instance (kills mutants that
     make a predicate always-false, e.g. a flipped comparison on a point inside)."""
-    failed = _failed(cid, _recorded(cid))
+    failed = _failed(cid, recorded_worst(cid))
     assert not set(_BY_CLAIM[cid]) & set(failed), failed
 
 
@@ -124,7 +113,7 @@ _K19_SQUARED = ["k19.ex3", "k19.lem2", "k19.lem3", "k19.ours1", "k19.ours2", "k1
 def test_k19_squared_loss_oracles_refuse_another_loss(cid):
     """The squared-loss oracles: the same data with the (real-target) Welsch loss is out of
     scope, for the reason ``squared-loss`` gives."""
-    params = {**_recorded(cid), "loss": "welsch"}
+    params = {**recorded_worst(cid), "loss": "welsch"}
     _assert_out(cid, params, "squared-loss", "loss 'welsch': this oracle is for squared loss")
 
 
@@ -147,7 +136,7 @@ def _affine_offset(params: dict, *, pgb: bool) -> dict:
 def test_k19_structure_fails_for_a_model_with_an_offset(cid):
     """Assumption 2 (f_X = J g): the affine-offset model has no g, so ``asm2-model-structure``
     fails with its reason."""
-    params = _affine_offset(_recorded(cid), pgb="S" in _recorded(cid))
+    params = _affine_offset(recorded_worst(cid), pgb="S" in recorded_worst(cid))
     _assert_out(cid, params, "asm2-model-structure",
                 "family 'affine-offset' has no map g with f_X = J g (Assumption 2)")
 
@@ -162,7 +151,7 @@ _S_LONG = re.compile(r"S not in V\[theta, eps\]: max \|\|S_j\|\| = 1 \+ " + NUM
 def test_k19_S_outside_V_by_a_direction_that_moves_the_outputs(cid):
     """V[theta, eps] keeps the outputs fixed: a unit direction chosen at random moves them, so
     ``S-in-V`` fails and the reason reports an output change above the tolerance."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     d = len(params["theta"])
     s = np.random.default_rng(3).standard_normal(d)
     params["S"] = [[0.0] * d, (s / np.linalg.norm(s)).tolist()]
@@ -174,7 +163,7 @@ def test_k19_S_outside_V_by_a_direction_that_moves_the_outputs(cid):
 def test_k19_S_in_V_boundary_of_the_unit_ball(cid):
     """``||S_j|| <= 1``: the recorded directions rescaled to norm exactly 1 stay in V (they are
     null directions of the top layer), rescaled to 1 + 1e-6 they leave it."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     S = np.array(params["S"], dtype=float)
     norms = np.linalg.norm(S, axis=1)
     unit = np.where(norms[:, None] > 0, S / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
@@ -187,7 +176,7 @@ def test_k19_S_in_V_boundary_of_the_unit_ball(cid):
 def test_k19_ex1_a_shifted_point_is_not_critical():
     """Example 1 needs nabla L(theta) = 0: the basis model's L is a strictly convex quadratic
     in theta, so shifting the recorded critical theta makes the gradient nonzero."""
-    params = _recorded("k19.ex1")
+    params = recorded_worst("k19.ex1")
     params["theta"] = [params["theta"][0] + 0.1]
     m = _assert_out("k19.ex1", params, "critical", re.compile(
         r"\|\|grad L\|\| = " + NUM + r" > sqrt\(u\) sum_i \|lambda_i l'_i\| \|\|phi_i\|\| = "
@@ -198,7 +187,7 @@ def test_k19_ex1_a_shifted_point_is_not_critical():
 def test_k19_thm1_a_shifted_point_is_not_critical():
     """Theorem 1 needs a critical point: shifting every parameter of the recorded one leaves a
     certified gap far above rounding."""
-    params = _recorded("k19.thm1")
+    params = recorded_worst("k19.thm1")
     params["theta"] = [t + 0.1 for t in params["theta"]]
     m = _assert_out("k19.thm1", params, "critical", re.compile(
         r"certified gap " + NUM + r" exceeds rounding " + NUM + r" \(\|\|grad L\|\| = " + NUM
@@ -210,7 +199,7 @@ def test_k19_thm1_a_shifted_point_is_not_critical():
 def test_k19_ex2_unit_inputs_boundary():
     """Example 2 needs ||x_i|| = 1 up to gamma_{d+1}: scaling the inputs by 1.01 fails with
     deviation 0.01, by 1 + 1e-12 still fails (far above gamma_{d+1})."""
-    params = _recorded("k19.ex2")
+    params = recorded_worst("k19.ex2")
     X = np.array(params["X_raw"])
     tol = _gamma(X.shape[1] + 1)
     for c in (1.01, 1 + 1e-12):
@@ -223,7 +212,7 @@ def test_k19_ex2_unit_inputs_boundary():
 def test_k19_ex2_separation_boundary():
     """Example 2 needs 0 < eps' <= delta = 1 - max_{i != j} <x_i, x_j>: eps' = delta holds,
     eps' slightly above delta and eps' = 0 fail with the reason that names both."""
-    params = _recorded("k19.ex2")
+    params = recorded_worst("k19.ex2")
     X = np.array(params["X_raw"])
     G = X @ X.T
     delta = 1.0 - max(G[i, j] for i in range(len(X)) for j in range(len(X)) if i != j)
@@ -246,7 +235,7 @@ def _narrow_dz(params: dict, d_z: int) -> dict:
 @pytest.mark.parametrize("cid", ["k19.ours3", "k19.thm3"])
 def test_k19_dy_le_dz_boundary(cid):
     """d_y <= d_z: with d_z = d_y the hypothesis holds, with d_z = d_y - 1 it fails."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     d_y = len(params["Y"])
     _holds(cid, _narrow_dz(params, d_y), "dy<=dz")
     _assert_out(cid, _narrow_dz(params, d_y - 1), "dy<=dz", f"d_y = {d_y} > d_z = {d_y - 1}")
@@ -254,7 +243,7 @@ def test_k19_dy_le_dz_boundary(cid):
 
 def test_k19_prop1_needs_a_scalar_output():
     """Proposition 1 (PA1) is for d_y = 1: duplicating the output row gives d_y = 2."""
-    params = _recorded("k19.prop1")
+    params = recorded_worst("k19.prop1")
     params["Y"] = params["Y"] * 2
     params["W"] = params["W"] * 2
     _assert_out("k19.prop1", params, "PA1: dy=1", "d_y = 2")
@@ -263,7 +252,7 @@ def test_k19_prop1_needs_a_scalar_output():
 def test_k19_prop2_PA6_boundary():
     """PA6: min(d_x, d_y) <= min hidden width. A first hidden layer of width min(d_x, d_y)
     holds, one unit narrower fails."""
-    params = _recorded("k19.prop2")
+    params = recorded_worst("k19.prop2")
     k = min(len(params["X"]), len(params["Y"]))
 
     def narrow(width):
@@ -279,7 +268,7 @@ def test_k19_prop2_PA6_boundary():
 def test_k19_thm4_relu_at_its_kink_is_not_differentiable():
     """theta must avoid the non-differentiable set: a ReLU unit whose weight row is orthogonal
     to a sample has pre-activation exactly 0 there (x1 x0 - x0 x1 = 0 in floating point)."""
-    params = _recorded("k19.thm4")
+    params = recorded_worst("k19.thm4")
     X = np.array(params["X"])
     acts = [["relu", "tanh"], list(params["activations"][1])]
     _holds("k19.thm4", {**params, "activations": acts}, "differentiable")
@@ -292,7 +281,7 @@ def test_k19_thm4_relu_at_its_kink_is_not_differentiable():
 def test_k19_thm4_a_shifted_point_is_not_a_local_minimum():
     """Theorem 4 needs a local minimum: shifting the last layer gives a certified nonzero
     gradient."""
-    params = _recorded("k19.thm4")
+    params = recorded_worst("k19.thm4")
     W3 = (np.array(params["Ws"][2]) + 0.1).tolist()
     m = _assert_out("k19.thm4", {**params, "Ws": [*params["Ws"][:2], W3]}, "local-minimum",
                     re.compile(r"theta is not a local minimum: \|\|grad L\|\| = " + NUM
@@ -303,7 +292,7 @@ def test_k19_thm4_a_shifted_point_is_not_a_local_minimum():
 # ------------------------------------------------------------------------------------- hm17
 def test_hm17_tau_lt_one_boundary():
     """0 <= tau < 1 (eq. 2.3): the largest double below 1 holds, tau = 1 fails."""
-    params = _recorded("hm17.eq2.3")
+    params = recorded_worst("hm17.eq2.3")
     _holds("hm17.eq2.3", {**params, "tau": float(np.nextafter(1.0, 0.0))}, "tau<1")
     _assert_out("hm17.eq2.3", {**params, "tau": 1.0}, "tau<1", "tau = 1.0 >= 1")
 
@@ -324,7 +313,7 @@ def _sigma(params: dict, eigs: list[float]) -> dict:
 def test_hm17_sigma_psd_boundary(cid):
     """Sigma = E[xx^T] is PSD: a singular PSD Sigma holds, eigenvalue -1e-3 fails with that
     eigenvalue in the reason."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     d = len(params["Sigma"])
     _holds(cid, _sigma(params, [0.0] if d == 1 else [1.0, 0.0]), "Sigma PSD")
     neg = _sigma(params, [-1e-3] if d == 1 else [1.0, -1e-3])
@@ -336,7 +325,7 @@ def test_hm17_sigma_psd_boundary(cid):
 @pytest.mark.parametrize("cid", ["hm17.eq2.3", "hm17.thm2.2"])
 def test_hm17_sigma_must_be_symmetric(cid):
     """A second-moment matrix is symmetric: an off-diagonal asymmetry of 1e-3 fails."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     S = np.array(params["Sigma"])
     S[0, 1] += 1e-3
     _assert_out(cid, {**params, "Sigma": S.tolist()}, "Sigma PSD", "Sigma is not symmetric")
@@ -345,7 +334,7 @@ def test_hm17_sigma_must_be_symmetric(cid):
 def test_hm17_thm22_A_in_ball_boundary():
     """|||A||| = max_i ||A_i||_2 <= tau: tau = |||A||| holds, tau (1 - 1e-9) fails, and the
     reason prints |||A|||."""
-    params = _recorded("hm17.thm2.2")
+    params = recorded_worst("hm17.thm2.2")
     norm = max(float(np.linalg.norm(np.array(Ai), 2)) for Ai in params["A"])
     _holds("hm17.thm2.2", {**params, "tau": norm}, "A in B_tau")
     _assert_out("hm17.thm2.2", {**params, "tau": norm * (1 - 1e-9)}, "A in B_tau",
@@ -358,7 +347,7 @@ def test_hm17_thm22_A_in_ball_boundary():
 def test_hm17_rem11_R_sigma_half_zero():
     """R Sigma^{1/2} != 0: R = 0 fails; a nonzero R whose rows lie in the null space of a
     singular Sigma also gives R Sigma^{1/2} = 0 and fails."""
-    params = _recorded("hm17.rem1.1")
+    params = recorded_worst("hm17.rem1.1")
     reason = "R Sigma^{1/2} = 0 to rounding"
     _assert_out("hm17.rem1.1", {**params, "R": [[0.0]]}, "R Sigma^{1/2} != 0", reason)
     _assert_out("hm17.rem1.1", {**params, "R": [[1.0, -1.0], [2.0, -2.0]],
@@ -370,7 +359,7 @@ def test_hm17_rem11_R_sigma_half_zero():
 def test_hm17_propA_R_positive_definite_boundary():
     """R > 0 strictly: the recorded R shifted so that its smallest eigenvalue is 0 fails
     (singular), shifted to smallest eigenvalue 1e-3 ||R|| holds; -R fails."""
-    params = _recorded("hm17.propA.psd")
+    params = recorded_worst("hm17.propA.psd")
     R = np.array(params["R"])
     lam = np.linalg.eigvalsh(R)
     name, reason = "R positive definite", "R is not positive definite"
@@ -387,7 +376,7 @@ def test_hm17_propA_R_positive_definite_boundary():
 def test_hm17_claim23_covariance_must_be_psd():
     """Cov(x) = Sigma - mu mu^T is PSD iff mu^T Sigma^{-1} mu <= 1: a mean on that ellipsoid's
     boundary (scaled by 1 - 1e-9) holds, scaled by 1.01 fails with the smallest eigenvalue."""
-    params = _recorded("hm17.claim2.3")
+    params = recorded_worst("hm17.claim2.3")
     S = np.array(params["Sigma"])
     v = np.array([1.0, -2.0, 0.5])[: len(S)]
     mu = v / math.sqrt(float(v @ np.linalg.solve(S, v)))
@@ -404,7 +393,7 @@ def test_hm17_lemB1_norms_window():
     """1 - rho' <= ||alpha_i||^2 <= 1 + rho': one alpha rescaled to the edges of the window
     (inside by 1e-6 rho') holds, outside by 1e-3 rho' on either side fails with the range of
     squared norms in the reason."""
-    params = _recorded("hm17.lemB.1")
+    params = recorded_worst("hm17.lemB.1")
     A = np.array(params["alpha"])
     rp = params["rho_prime"]
 
@@ -425,7 +414,7 @@ def test_hm17_lemB1_norms_window():
 def test_hm17_lemB2_unit_surrogates():
     """The surrogate labels q_a are unit vectors: scaling them by 1.01 fails with deviation
     0.01; normalising them holds."""
-    params = _recorded("hm17.lemB.2")
+    params = recorded_worst("hm17.lemB.2")
     Q = np.array(params["Q"])
     Qn = Q / np.linalg.norm(Q, axis=1, keepdims=True)
     _holds("hm17.lemB.2", {**params, "Q": Qn.tolist()}, "unit-surrogates")
@@ -437,7 +426,7 @@ def test_hm17_lemB2_unit_surrogates():
 def test_hm17_thm32_unit_norm_inputs():
     """Theorem 3.2's inputs are unit vectors (to 10 d u): scaled by 1.01 they fail, with the
     deviation and the tolerance 10 d u in the reason."""
-    params = _recorded("hm17.thm3.2")
+    params = recorded_worst("hm17.thm3.2")
     X = np.array(params["X"])
     d = X.shape[1]
     dev = float(np.max(np.abs(np.linalg.norm(1.01 * X, axis=1) - 1.0)))
@@ -447,7 +436,7 @@ def test_hm17_thm32_unit_norm_inputs():
 
 def test_hm17_thm32_r_le_n_boundary():
     """r <= n (n samples): r = n holds, r = n + 1 fails."""
-    params = _recorded("hm17.thm3.2")
+    params = recorded_worst("hm17.thm3.2")
     n, d = np.shape(params["X"])
     _holds("hm17.thm3.2", {**params, "r": n}, "r,d<=n")
     _assert_out("hm17.thm3.2", {**params, "r": n + 1}, "r,d<=n",
@@ -459,7 +448,7 @@ def test_hm17_thm32_r_le_n_boundary():
 def test_k22_body_activation_must_be_analytic(cid):
     """Assumption 6: the body activation is real analytic. ReLU has a kink at 0 and fails;
     sigmoid and softplus (analytic) meet it."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     _assert_out(cid, {**params, "activation": "relu"}, "analytic", "relu has a kink")
     for act in ("sigmoid", "softplus"):
         _holds(cid, {**params, "activation": act}, "analytic")
@@ -469,7 +458,7 @@ def test_k22_body_activation_must_be_analytic(cid):
 def test_k22_gap_common_structure_fails_with_a_tanh_output(cid):
     """Assumption 1 (f = J nu) holds for a linear output layer (f is linear in the last
     layer); a tanh output breaks it, and the reason names the first t of T checked."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     _assert_out(cid, {**params, "output": "tanh"}, "common-structure",
                 "Assumption 1 fails at t = 0")
     _assert_out(cid, {**params, "output": "tanh", "T_set": [1, 2]}, "common-structure",
@@ -482,7 +471,7 @@ def test_k22_gap_smooth_step_fails_for_a_too_small_L(cid):
     constant: L divided by 100 (a step 100 times longer) breaks it at the first t of T (from
     t = 1 as well where the second long step still overshoots; for k22.thm3 the saturated
     cross-entropy makes the second step a descent one)."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     small = params["L"] / 100
     for T, t in (([0, 1], 0), ([1, 2], 1))[: 1 if cid == "k22.thm3" else 2]:
         _assert_out(cid, {**params, "L": small, "T_set": T}, "smooth-step",
@@ -492,7 +481,7 @@ def test_k22_gap_smooth_step_fails_for_a_too_small_L(cid):
 def test_k22_prop1_a_constant_target_is_in_the_column_space():
     """vec(Y) must lie outside Col(J): a constant target c 1 is the output bias' column of J,
     so it is a member and ``non-member`` fails."""
-    params = _recorded("k22.prop1")
+    params = recorded_worst("k22.prop1")
     params["Y"] = [[0.7]] * len(params["Y"])
     _assert_out("k22.prop1", params, "non-member",
                 "vec(Y) not certified outside Col(J) (True)")
@@ -501,7 +490,7 @@ def test_k22_prop1_a_constant_target_is_in_the_column_space():
 def test_k22_thm2_step_rule_fails_for_a_long_step():
     """Theorem 2's step alpha <= (2 - epsilon)/L: a step 30 times the recorded one has no
     sufficient decrease at t = 0."""
-    params = _recorded("k22.thm2")
+    params = recorded_worst("k22.thm2")
     params["step_size"] *= 30
     _assert_out("k22.thm2", params, "step-rule",
                 "no sufficient decrease at t = 0: the step exceeds (2 - epsilon)/L")
@@ -510,7 +499,7 @@ def test_k22_thm2_step_rule_fails_for_a_long_step():
 def test_k22_thm2_daa_fails_for_a_perturbed_target():
     """DAA along the trajectory: with 54 samples and 53 parameters, J has fewer columns than
     vec(Y) has entries, so a generic perturbation of Y leaves Col(J) at every iterate."""
-    params = _recorded("k22.thm2")
+    params = recorded_worst("k22.thm2")
     Y = np.array(params["Y"])
     params["Y"] = (Y + 0.1 * np.random.default_rng(0).standard_normal(Y.shape)).tolist()
     m = _assert_out("k22.thm2", params, "daa-along-trajectory", re.compile(
@@ -521,7 +510,7 @@ def test_k22_thm2_daa_fails_for_a_perturbed_target():
 def test_k22_thm5_output_weights_must_be_nonzero():
     """theta^tau_(H, j) has no zero entry: zeroing the last one or two output weights fails
     with that count; zeroing a first-layer weight does not touch it."""
-    params = _recorded("k22.thm5")
+    params = recorded_worst("k22.thm5")
     for k in (1, 2):
         theta = list(params["theta"])
         theta[-k:] = [0.0] * k
@@ -537,7 +526,7 @@ def test_k22_thm5_output_weights_must_be_nonzero():
 def test_j19_M_ge_L_boundary(cid):
     """M >= L with L = (2n+1)^K: n = 3 (L = 7) and h = 2 (M = 3h + 1 = 7) holds at equality,
     h = 1 (M = 4) fails."""
-    params = _recorded(cid)
+    params = recorded_worst(cid)
     base = {**params, "n": 3, "N": max(params["N"], 16 * 7)}
     _holds(cid, {**base, "h": 2, "w": params["w"][:7]}, "M>=L")
     _assert_out(cid, {**base, "h": 1, "w": params["w"][:4]}, "M>=L", "M < L")
@@ -545,7 +534,7 @@ def test_j19_M_ge_L_boundary(cid):
 
 def test_j19_ours2_T_le_L_boundary():
     """T <= L = 3 (n = 1, K = 1): three training points hold, four fail."""
-    params = _recorded("j19.ours2")
+    params = recorded_worst("j19.ours2")
     X = [[0.1], [0.4], [0.7], [0.9]]
     y = [0.5, -0.2, 0.3, 1.0]
     _holds("j19.ours2", {**params, "X": X[:3], "y": y[:3]}, "T<=L")
@@ -555,7 +544,7 @@ def test_j19_ours2_T_le_L_boundary():
 def test_j19_thm2_armijo_and_full_rank_along_run():
     """Theorem 2 needs Armijo steps (a fixed step fails ``armijo``) and H(w_n) of full rank
     along the run (w = 0 makes every hidden unit, and so H, degenerate)."""
-    params = _recorded("j19.thm2")
+    params = recorded_worst("j19.thm2")
     _assert_out("j19.thm2", {**params, "step_rule": "fixed"}, "armijo", "fixed step size")
     _assert_out("j19.thm2", {**params, "w": [0.0] * len(params["w"])}, "full-rank-along-run",
                 "H not FULL at some iterate (or a step was not accepted)")
@@ -566,7 +555,7 @@ def test_j19_lem2_relu_kinks_inside_the_cube_give_full_rank():
     [0, 1] make H of full rank, so ``H-deficient`` fails with a large s = sigma_L / sigma_1."""
     from theory.models.feedforward import Feedforward
 
-    params = _recorded("j19.lem2")
+    params = recorded_worst("j19.lem2")
     kinks = np.array([0.2, 0.4, 0.6, 0.8])
     w = Feedforward([1, 4, 1], "relu").flatten(
         [(np.ones((4, 1)), -kinks), (np.array([[1.0, -1.0, 1.0, -1.0]]), np.zeros(1))])
@@ -580,7 +569,7 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
     """The PSD, ball and unit-norm predicates allow rounding-level violations (gamma_{4d} or
     10 d u relative) and nothing larger: a violation at 1e-17 / 2e-16 / 2e-15 holds, one at
     1e-13 fails (kills mutants that drop or flip the tolerance term)."""
-    p = _recorded("hm17.eq2.3")
+    p = recorded_worst("hm17.eq2.3")
     _holds("hm17.eq2.3", {**p, "Sigma": [[1.0, 0.0], [0.0, -1e-17]]}, "Sigma PSD")
     _assert_out("hm17.eq2.3", {**p, "Sigma": [[1.0, 0.0], [0.0, -1e-13]]}, "Sigma PSD",
                 "Sigma has eigenvalue -1e-13 < 0")
@@ -588,13 +577,13 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
     S[0, 1] += 1e-17 * float(np.max(np.abs(S)))
     _holds("hm17.eq2.3", {**p, "Sigma": S.tolist()}, "Sigma PSD")
 
-    p = _recorded("hm17.thm2.2")
+    p = recorded_worst("hm17.thm2.2")
     norm = max(float(np.linalg.norm(np.array(Ai), 2)) for Ai in p["A"])
     _holds("hm17.thm2.2", {**p, "tau": norm * (1 - 2e-16)}, "A in B_tau")
     _assert_out("hm17.thm2.2", {**p, "tau": norm * (1 - 1e-13)}, "A in B_tau",
                 f"|||A||| = {norm:.6g} > tau")
 
-    p = _recorded("hm17.thm3.2")
+    p = recorded_worst("hm17.thm3.2")
     X = np.array(p["X"])
     X /= np.linalg.norm(X, axis=1, keepdims=True)
     _holds("hm17.thm3.2", {**p, "X": (X * (1 + 2e-15)).tolist()}, "unit-norm")
@@ -603,7 +592,7 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
     _assert_out("hm17.thm3.2", {**p, "X": Xo.tolist()}, "unit-norm",
                 f"max | ||x_i|| - 1 | = {dev:.3g} > 10 d u = {10 * X.shape[1] * U:.2g}")
 
-    p = _recorded("hm17.lemB.2")
+    p = recorded_worst("hm17.lemB.2")
     Q = np.array(p["Q"])
     Q /= np.linalg.norm(Q, axis=1, keepdims=True)
     _holds("hm17.lemB.2", {**p, "Q": (Q * (1 + 2e-15)).tolist()}, "unit-surrogates")
@@ -614,7 +603,7 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
 def test_hm17_propA_definiteness_threshold():
     """R > 0 is decided against 10 d u ||R||_2: smallest eigenvalue 40 d u ||R|| holds,
     2 d u ||R|| (positive, but within rounding of a singular R) fails."""
-    p = _recorded("hm17.propA.psd")
+    p = recorded_worst("hm17.propA.psd")
     R = np.array(p["R"])
     lam = np.linalg.eigvalsh(R)
     d = len(R)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from roundtrip import holds_on_strategy
+from roundtrip import holds_on_strategy, recorded_worst
 from scipy.optimize import minimize_scalar
 
 import checks.papers.k22_ee as mod
@@ -309,14 +309,6 @@ def test_sublevel_distance_brackets_the_projection():
     assert claim.check(inst).status is Status.HOLDS
 
 
-def _recorded_worst(claim_id):
-    from checks.cli import DEFAULT_BASELINE
-    from checks.ledger import load_ledger
-
-    (entry,) = [e for e in load_ledger(DEFAULT_BASELINE)["claims"] if e["id"] == claim_id]
-    return dict(entry["worst_instance"])
-
-
 def _logistic(params, **extra):
     """The same network and data with logistic loss: targets mapped to -1 / +1."""
     Y = np.asarray(params["Y"], dtype=float)
@@ -328,7 +320,7 @@ def test_thm4_is_out_of_scope_for_a_loss_other_than_squared():
     """Theorem 4 is checked for the squared loss only (Hypothesis ``squared-loss``): the same
     recorded instance with logistic targets is out of scope, for that reason alone."""
     claim = get("k22.thm4")
-    inst = claim.parse(_logistic(_recorded_worst("k22.thm4")))
+    inst = claim.parse(_logistic(recorded_worst("k22.thm4")))
     assert claim.failed_hypotheses(inst) == {"squared-loss": "only the squared loss is checked"}
     assert claim.check(inst).status is Status.OUT_OF_SCOPE
 
@@ -337,7 +329,7 @@ def test_thm5_needs_eps_bar_for_the_logistic_loss():
     """Theorem 5 with the logistic loss needs eps_bar > 0 (inf L is not attained, B_0 would
     be infinite): eps_bar = 0 fails ``convex-loss`` for that reason, eps_bar > 0 meets it."""
     claim = get("k22.thm5")
-    params = _recorded_worst("k22.thm5")
+    params = recorded_worst("k22.thm5")
     zero = claim.failed_hypotheses(claim.parse(_logistic(params, eps_bar=0.0)))
     assert zero.get("convex-loss") == "logistic loss needs eps_bar > 0"
     assert "convex-loss" not in claim.failed_hypotheses(claim.parse(_logistic(params,

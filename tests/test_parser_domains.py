@@ -22,38 +22,29 @@ defaults of optional parameters.
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from roundtrip import recorded_ids, recorded_worst
 
 from checks import registry
 from checks.inputs import BadInput
-from checks.ledger import load_ledger
 from checks.strategies import k19_resnet as resnet_strat
 
-BASELINE = Path(__file__).resolve().parents[1] / "reports" / "baseline.json"
 DROP = object()  # marks a field removed from the instance
 TINY = 5e-324  # the smallest positive double
 BELOW_ONE = math.nextafter(1.0, 0.0)
 ABOVE_ONE = math.nextafter(1.0, 2.0)
 
 
-@functools.cache
-def _recorded() -> dict[str, dict[str, Any]]:
-    """The recorded worst instance (JSON params) of every claim."""
-    return {c["id"]: c["worst_instance"] for c in load_ledger(BASELINE)["claims"]}
-
-
 def _params(claim_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     """The recorded instance of ``claim_id`` with ``changes`` applied: a value replaces the
     field, :data:`DROP` removes it, a callable maps the recorded params to the new value."""
-    base = _recorded()[claim_id]
+    base = recorded_worst(claim_id)
     params = copy.deepcopy(base)
     for key, value in changes.items():
         if value is DROP:
@@ -552,7 +543,7 @@ ASSUMED: dict[str, dict[str, Any]] = {
 def test_recorded_instance_is_as_assumed(claim_id: str) -> None:
     """The recorded instances have the shapes and values the boundary rows are written for
     (a refreshed baseline that breaks a row is reported here, by field)."""
-    params = _recorded()[claim_id]
+    params = recorded_worst(claim_id)
     for name, want in ASSUMED[claim_id].items():
         got = np.shape(params[name]) if isinstance(want, tuple) else params[name]
         assert got == want, f"{claim_id}.{name}: recorded {got!r}, the rows assume {want!r}"
@@ -581,12 +572,12 @@ def test_domain_boundary(kind: str, claim_id: str, name: str, changes: dict[str,
         assert _names(str(info.value), name), f"message does not name {name}: {info.value}"
 
 
-@pytest.mark.parametrize("claim_id", sorted(_recorded()))
+@pytest.mark.parametrize("claim_id", recorded_ids())
 def test_recorded_instance_parses(claim_id: str) -> None:
     """The recorded worst instance of every claim lies in its parser's domain (the reference
     point of the boundary rows above; kills index mutations of shape checks such as
     ``X.shape[1]`` -> ``X.shape[0]`` on the non-square recorded data)."""
-    inst = _parse(claim_id, copy.deepcopy(_recorded()[claim_id]))
+    inst = _parse(claim_id, recorded_worst(claim_id))
     assert isinstance(inst, dict)
 
 
