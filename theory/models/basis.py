@@ -292,26 +292,23 @@ FAMILIES: dict[str, Callable[[Sequence[int]], Model]] = {
 }
 
 
-#: how many widths a family takes; the scalar families not listed have fixed widths (1, 1)
-WIDTH_COUNTS = {"basis": 1, "tanh2": 3, "tanh2-nobias": 3, "relu2-nobias": 3, "lintop": 4,
-                "skip2": 4}
+#: the widths a family takes, by name; the scalar families not listed have fixed widths (1, 1)
+WIDTH_NAMES = {"basis": ("d_theta",), "tanh2": ("d_x", "h", "d_y"),
+               "tanh2-nobias": ("d_x", "h", "d_y"), "relu2-nobias": ("d_x", "h", "d_y"),
+               "lintop": ("d_x", "d1", "d2", "d_y"), "skip2": ("d_x", "d1", "d2", "d_y")}
 
 
 def make_model(family: str, widths: Sequence[int]) -> Model:
     """The model of ``family`` (a key of :data:`FAMILIES`) at ``widths``; a ``ValueError``
-    names the family's number of widths when ``widths`` has another length."""
+    names the family's widths when ``widths`` has another length."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; choose from {', '.join(FAMILIES)}")
-    count = WIDTH_COUNTS.get(family)
-    if count is not None and len(widths) != count:
-        raise ValueError(f"family {family!r} takes {count} width{'s' if count > 1 else ''} "
-                         f"({', '.join(_WIDTH_NAMES[family])}), got {len(widths)}")
+    names = WIDTH_NAMES.get(family)
+    if names is not None and len(widths) != len(names):
+        raise ValueError(f"family {family!r} takes {len(names)} "
+                         f"width{'s' if len(names) > 1 else ''} ({', '.join(names)}), "
+                         f"got {len(widths)}")
     return FAMILIES[family](tuple(int(w) for w in widths))
-
-
-_WIDTH_NAMES = {"basis": ("d_theta",), "tanh2": ("d_x", "h", "d_y"),
-                "tanh2-nobias": ("d_x", "h", "d_y"), "relu2-nobias": ("d_x", "h", "d_y"),
-                "lintop": ("d_x", "d1", "d2", "d_y"), "skip2": ("d_x", "d1", "d2", "d_y")}
 
 
 def example2_layers(
