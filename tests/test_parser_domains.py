@@ -682,6 +682,8 @@ def test_hm17_default_width_meets_the_width_limit() -> None:
     n = len(_params("hm17.asm3.1", {})["X"])
     edge = math.sqrt(4 * math.log(n) / 100_000) * (1 + 1e-9)  # default width just below the limit
     assert _parse("hm17.asm3.1", _params("hm17.asm3.1", {"k": DROP, "rho": edge}))["k"] <= 100_000
+    # with k given, no default is computed: a tiny rho no longer divides by an underflowed rho^2
+    assert _parse("hm17.asm3.1", _params("hm17.asm3.1", {"k": 10, "rho": 1e-300}))["k"] == 10
 
 
 def test_deep_linear_squared_loss_is_the_default() -> None:

@@ -112,14 +112,15 @@ def parse_data(params: Mapping[str, Any]) -> dict:
             "rho": real(params, "rho", lo=0.0, hi=2.0)}
     if inst["rho"] <= 0:
         raise BadInput("rho: must be positive (the width grows like 1 / rho^2), got 0")
-    if "k" not in params:
-        # the default width 4 ln n / rho^2 must meet the same limit as a width given as k
-        need = 4 * math.log(max(n, 2)) / inst["rho"] / inst["rho"]  # rho^2 may underflow
+    if "k" in params:
+        inst["k"] = integer(params, "k", lo=1, hi=MAX_WIDTH)
+    else:
+        # the default width must meet the same limit as a width given as k
+        need = strat.separation_width(n, inst["rho"])
         if need > MAX_WIDTH:
             raise BadInput(f"k: the default width 4 ln n / rho^2 = {need:.3g} exceeds "
                            f"{MAX_WIDTH}; give k")
-    width = strat.practical_width(n, inst["rho"])
-    inst["k"] = integer(params, "k", lo=1, hi=MAX_WIDTH, default=width)
+        inst["k"] = strat.practical_width(n, inst["rho"])
     inst["seed"] = integer(params, "seed", lo=0, hi=2**63 - 1, default=0)
     inst["max_draws"] = integer(params, "max_draws", lo=1, hi=1000, default=20)
     return inst

@@ -32,6 +32,7 @@ __all__ = [
     "labelled_data",
     "practical_width",
     "separated_unit_vectors",
+    "separation_width",
 ]
 
 _SEEDS = st.integers(0, 2**32 - 1)
@@ -51,11 +52,17 @@ def practical_width(n: int, rho: float | None = None) -> int:
     with c = 4 instead of 10, floored at 8 ln n. On spread-out data ceil(8 ln n) already fits
     (catalogue, hm17.thm.3-2); densely packed data (d = 8, many pairs near rho) need the
     1/rho^2 term: margins then hold on the first draws (see reproduction 'fit-success')."""
-    ln = math.log(max(n, 2))
-    k = math.ceil(8 * ln)
+    k = math.ceil(8 * math.log(max(n, 2)))
     if rho is not None and rho > 0:
-        k = max(k, math.ceil(4 * ln / rho**2))
+        k = max(k, math.ceil(separation_width(n, rho)))
     return max(2, k)
+
+
+def separation_width(n: int, rho: float) -> float:
+    """``4 ln n / rho^2`` (``rho > 0``), the width term of :func:`practical_width` before
+    rounding up; ``inf`` where ``rho^2`` underflows."""
+    rho2 = rho * rho
+    return 4 * math.log(max(n, 2)) / rho2 if rho2 > 0 else math.inf
 
 
 def separated_unit_vectors(n: int, d: int, rho: float, seed: int) -> np.ndarray:
