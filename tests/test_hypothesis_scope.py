@@ -23,6 +23,7 @@ from roundtrip import recorded_worst
 
 from checks.framework import Status
 from checks.registry import get
+from checks.serialise import to_jsonable
 
 U = 2.0**-53
 
@@ -118,15 +119,11 @@ def test_k19_squared_loss_oracles_refuse_another_loss(cid):
 
 
 def _affine_offset(params: dict, *, pgb: bool) -> dict:
-    """``f = theta x + 1``: no map g with f_X = J g (f(0) = 1 != 0), at its critical point."""
-    rng = np.random.default_rng(7)
-    m = 6
-    x = rng.uniform(0.5, 2.0, m)
-    lam = rng.uniform(0.2, 2.0, m)
-    y = -np.ones(m)
-    theta = np.sum(lam * x * (y - 1.0)) / np.sum(lam * x * x)
-    out = {**params, "family": "affine-offset", "widths": [1, 1], "X": x[:, None].tolist(),
-           "Y": y[:, None].tolist(), "lambda": lam.tolist(), "theta": [float(theta)]}
+    """``f = theta x + 1``: no map g with f_X = J g (f(0) = 1 != 0), at its critical point
+    (the instance of the controls that drop ``asm2-model-structure`` elsewhere)."""
+    from checks.papers.k19_pgb import _affine_offset_instance
+
+    out = {**params, **to_jsonable(_affine_offset_instance())}
     if pgb:
         out["S"] = [[0.0]]
     return out
