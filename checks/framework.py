@@ -27,13 +27,19 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "BOUNDS",
+    "ERRATUM_KINDS",
     "Claim",
     "Control",
+    "Erratum",
     "Hypothesis",
+    "Parameter",
+    "Relation",
     "Reproduction",
     "Status",
     "Tolerance",
     "Verdict",
+    "certified_violation",
     "decide",
     "decide_equal",
     "decide_flag",
@@ -91,6 +97,7 @@ class Verdict:
     message: str = ""
     diagnostics: dict[str, Any] = dataclasses.field(default_factory=dict)
     seconds: float = 0.0
+    certificate: str = ""
 
     def to_json(self) -> dict[str, Any]:
         from checks.serialise import to_jsonable
@@ -110,8 +117,20 @@ def decide(
     inconclusive_above: float = 0.5,
     diagnostics: Mapping[str, Any] | None = None,
     message: str = "",
+    lhs_bound: str = "exact",
+    rhs_bound: str = "exact",
+    uncertified: str = "",
 ) -> Verdict:
     """Decide ``lhs <relation> rhs`` (``"<="``, ``">="`` or ``"=="``) within a derived tolerance.
+
+    ``lhs_bound`` and ``rhs_bound`` say what each number is known to be of its side: ``"exact"``
+    (the side itself, up to the tolerance), ``"lower"`` (a certified lower bound: the true side
+    is at least this) or ``"upper"`` (a certified upper bound). A verdict needs bounds in the
+    right direction: ``lhs <= rhs`` *holds* when an upper bound of the lhs is below a lower
+    bound of the rhs, and is *violated* only when a lower bound of the lhs is above an upper
+    bound of the rhs (``>=`` mirrored; ``==`` needs both sides exact). When the numbers point
+    to the answer whose certificate is missing, the verdict is ``inconclusive`` and its message
+    names the missing certificate (``uncertified``, or a generic sentence).
 
     The conclusion holds when the signed slack is ``>= -tolerance``, is violated when it is
     below that, and is ``inconclusive`` when the tolerance itself is not small against the
@@ -121,6 +140,7 @@ def decide(
     relative slack.
     """
     lhs, rhs = float(lhs), float(rhs)
+    missing = ""
     if not (math.isfinite(lhs) and math.isfinite(rhs) and tolerance.finite):
         what = "the tolerance" if not tolerance.finite else "a side of the conclusion"
         return Verdict(
@@ -139,17 +159,70 @@ def decide(
     if scale is None:
         scale = max(abs(lhs), abs(rhs))
     scale = max(float(scale), sys.float_info.min)
+    certificate = ""
     if tolerance.value > inconclusive_above * scale:
         status = Status.INCONCLUSIVE
         message = message or "the tolerance is not small against the scale of the sides"
     elif slack >= -tolerance.value:
         status = Status.HOLDS
+        missing = _missing_bound(relation, lhs_bound, rhs_bound, holds=True)
     else:
         status = Status.VIOLATED
+        missing = _missing_bound(relation, lhs_bound, rhs_bound, holds=False)
+        certificate = (f"{_SIDE_WORD[lhs_bound]}lhs {lhs:.6g} and {_SIDE_WORD[rhs_bound]}rhs "
+                       f"{rhs:.6g} are {-slack:.3g} apart against {relation}, beyond the "
+                       f"tolerance {tolerance.value:.3g}")
+    if status is not Status.INCONCLUSIVE and missing:
+        status, certificate = Status.INCONCLUSIVE, ""
+        message = "; ".join(m for m in (uncertified or missing, message) if m)
     return Verdict(
         status, lhs, rhs, relation, slack, slack / scale, tolerance.value,
-        tolerance.derivation, message, dict(diagnostics or {}),
+        tolerance.derivation, message, dict(diagnostics or {}), certificate=certificate,
     )
+
+
+BOUNDS = ("exact", "lower", "upper")
+_SIDE_WORD = {"exact": "", "lower": "a lower bound of the ", "upper": "an upper bound of the "}
+
+
+def _missing_bound(relation: str, lhs_bound: str, rhs_bound: str, *, holds: bool) -> str:
+    """Which certificate the answer ``holds`` (or ``violated``) lacks, or ``""`` when none.
+
+    ``lhs <= rhs`` holds when lhs is bounded above and rhs below (``"exact"`` is both), and is
+    violated when lhs is bounded below and rhs above; ``>=`` swaps the sides' needs."""
+    for name, bound in (("lhs", lhs_bound), ("rhs", rhs_bound)):
+        if bound not in BOUNDS:
+            raise ValueError(f"{name}_bound must be one of {BOUNDS}, got {bound!r}")
+    if relation == "==":
+        needs = {"lhs": "exact", "rhs": "exact"}
+    else:
+        small, large = ("lhs", "rhs") if relation == "<=" else ("rhs", "lhs")
+        # holds: the small side from above, the large from below; violated: the reverse
+        needs = {small: "upper", large: "lower"} if holds else {small: "lower", large: "upper"}
+    given = {"lhs": lhs_bound, "rhs": rhs_bound}
+    for side in ("lhs", "rhs"):
+        if given[side] not in ("exact", needs[side]):
+            known = "bounded below" if given[side] == "lower" else "bounded above"
+            wanted = {"upper": "an upper bound", "lower": "a lower bound",
+                      "exact": "its exact value"}[needs[side]]
+            answer = "holds" if holds else "violated"
+            return (f"no certificate for '{answer}': the {side} is only {known}, and the "
+                    f"answer needs {wanted} of it")
+    return ""
+
+
+def certified_violation(verdict: Verdict) -> Verdict:
+    """The framework's rule: ``violated`` only with a certified separation of the two sides.
+
+    A ``violated`` verdict that carries no ``certificate`` (the separation it rests on) is
+    turned into ``inconclusive`` with a message saying so; every other verdict passes through.
+    :meth:`Claim.check` applies this to every oracle's answer."""
+    if verdict.status is Status.VIOLATED and not verdict.certificate:
+        verdict.status = Status.INCONCLUSIVE
+        verdict.message = "; ".join(m for m in (
+            "refused 'violated': the oracle gave no certificate of separation",
+            verdict.message) if m)
+    return verdict
 
 
 def decide_equal(lhs: float, rhs: float, *, tolerance: Tolerance, **kwargs: Any) -> Verdict:
@@ -163,10 +236,14 @@ def decide_flag(
     message: str = "",
     diagnostics: Mapping[str, Any] | None = None,
     tolerance: Tolerance | None = None,
+    certificate: str = "",
 ) -> Verdict:
     """A verdict for a conclusion that is a certified yes/no (a rank, a membership).
 
-    ``ok=None`` means the certificate could not decide: ``inconclusive``.
+    ``ok=None`` means the certificate could not decide: ``inconclusive``. ``ok=False`` must
+    say in ``certificate`` what certifies the failure (a singular value above its error bound,
+    an exact tie found in rational arithmetic, ...); without one :meth:`Claim.check` refuses
+    the ``violated`` (:func:`certified_violation`).
     """
     status = {True: Status.HOLDS, False: Status.VIOLATED, None: Status.INCONCLUSIVE}[ok]
     slack = {True: 1.0, False: -1.0, None: None}[ok]
@@ -175,6 +252,7 @@ def decide_flag(
         tolerance=None if tolerance is None else tolerance.value,
         tolerance_derivation="" if tolerance is None else tolerance.derivation,
         message=message, diagnostics=dict(diagnostics or {}),
+        certificate=certificate if ok is not None and not ok else "",
     )
 
 
@@ -231,6 +309,81 @@ class Reproduction:
     run: Callable[[str], dict[str, Any]]
 
 
+REQUIRED = object()  # the default of a parameter that has none
+
+
+@dataclasses.dataclass(frozen=True)
+class Parameter:
+    """One parameter of a claim's instance file, as ``checks show`` lists it.
+
+    ``shape`` in the paper's symbols (``"d x d"``, ``"n"``, ``"scalar"``), ``meaning`` in the
+    paper's notation, ``domain`` the values the parser accepts (``"(0, 1)"``, ``"finite"``),
+    ``default`` the value used when the parameter is absent (:data:`REQUIRED` when it must be
+    given)."""
+
+    name: str
+    shape: str
+    meaning: str
+    domain: str = "finite"
+    default: Any = REQUIRED
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+@dataclasses.dataclass(frozen=True)
+class Relation:
+    """A metamorphic relation: a transformation of an instance that cannot change the truth.
+
+    ``transform(instance, rng)`` returns a new instance (``rng`` a NumPy ``Generator`` for
+    relations that draw, e.g. a permutation or an orthogonal matrix); the claim's verdict on it
+    must have the same status, and with ``same_slack`` the same relative slack up to the two
+    verdicts' tolerances (see :meth:`disagreement`). ``description`` says why the truth cannot
+    change, in the paper's terms."""
+
+    name: str
+    description: str
+    transform: Callable[[Instance, Any], Instance]
+    same_slack: bool = True
+
+    def disagreement(self, before: Verdict, after: Verdict) -> str:
+        """Why two verdicts on related instances disagree, or ``""`` when they agree."""
+        if before.status != after.status:
+            return f"{self.name}: status {before.status} became {after.status}"
+        if not self.same_slack or before.relative_slack is None or after.relative_slack is None:
+            return ""
+        # Each relative slack is known to its verdict's tolerance over its scale.
+        room = sum(abs(v.tolerance or 0.0) * abs(v.relative_slack or 0.0) / abs(v.slack)
+                   if v.slack else 0.0 for v in (before, after))
+        gap = abs(before.relative_slack - after.relative_slack)
+        if gap > room + 4 * sys.float_info.epsilon * max(1.0, abs(before.relative_slack)):
+            return (f"{self.name}: relative slack {before.relative_slack:.6g} became "
+                    f"{after.relative_slack:.6g} (beyond the tolerances, {room:.3g})")
+        return ""
+
+
+ERRATUM_KINDS = ("paper error", "transcription", "interpretation", "method note")
+
+
+@dataclasses.dataclass(frozen=True)
+class Erratum:
+    """One entry of a claim's errata and notes, labelled by ``kind`` (:data:`ERRATUM_KINDS`).
+
+    Only ``"paper error"`` entries are errata of the paper; a ``"transcription"`` is a loss in
+    the text we worked from, an ``"interpretation"`` a reading we chose where the paper is
+    ambiguous, a ``"method note"`` a choice of ours. ``instance`` is the replayable params of
+    the counterexample or example the entry speaks of (``None`` when it needs none)."""
+
+    kind: str
+    text: str
+    instance: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in ERRATUM_KINDS:
+            raise ValueError(f"erratum kind must be one of {ERRATUM_KINDS}, got {self.kind!r}")
+
+
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """One claim of one paper, with its oracle, strategy and controls."""
@@ -251,6 +404,14 @@ class Claim:
     size: Callable[[Instance], Mapping[str, float]] | None = None
     tightness: bool = True
     max_examples: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    #: the instance file's parameters, for ``checks show`` and ``checks example``
+    parameters: Sequence[Parameter] = ()
+    #: metamorphic relations (transformations that cannot change the verdict)
+    relations: Sequence[Relation] = ()
+    #: ``edge_strategy(profile_name)``: instances where definitions and numerics break
+    edge_strategy: Callable[[str], Any] | None = None
+    #: ``cost(instance)``: estimated seconds of :meth:`check` on this machine, from the sizes
+    cost: Callable[[Instance], float] | None = None
 
     def __post_init__(self) -> None:
         names = {h.name for h in self.hypotheses}
@@ -287,7 +448,7 @@ class Claim:
         if unmet:
             verdict = out_of_scope("; ".join(unmet))
         else:
-            verdict = self.measure(instance)
+            verdict = certified_violation(self.measure(instance))
         verdict.seconds = time.perf_counter() - start
         if self.size is not None:
             verdict.diagnostics.setdefault("size", dict(self.size(instance)))

@@ -194,3 +194,72 @@ def test_tightness_compared_only_for_the_same_draws(ledger):
     assert compare(other_version, ledger) == []
     other_version["claims"][0]["verdict"] = "violated"
     assert any("verdict" in p for p in compare(other_version, ledger))
+
+
+# --------------------------------------------------------------- violated needs a certificate
+
+@pytest.mark.parametrize(
+    ("lhs_bound", "rhs_bound", "status"),
+    [
+        ("exact", "exact", Status.VIOLATED),
+        ("lower", "exact", Status.VIOLATED),   # lhs >= 2 > 1 = rhs: certified
+        ("exact", "upper", Status.VIOLATED),
+        ("upper", "exact", Status.INCONCLUSIVE),  # lhs <= 2 says nothing against rhs = 1
+        ("exact", "lower", Status.INCONCLUSIVE),  # rhs >= 1 (inf L >= 0) cannot violate
+    ],
+)
+def test_violated_needs_bounds_in_the_direction_of_the_separation(lhs_bound, rhs_bound, status):
+    v = decide(2.0, 1.0, relation="<=", tolerance=TOL, lhs_bound=lhs_bound, rhs_bound=rhs_bound)
+    assert v.status is status
+    assert bool(v.certificate) is (status is Status.VIOLATED)
+    if status is Status.INCONCLUSIVE:
+        assert v.message.startswith("no certificate for 'violated'")
+
+
+@pytest.mark.parametrize(
+    ("lhs_bound", "rhs_bound", "status"),
+    [("upper", "lower", Status.HOLDS), ("lower", "exact", Status.INCONCLUSIVE),
+     ("exact", "upper", Status.INCONCLUSIVE)],
+)
+def test_holds_needs_bounds_in_the_direction_of_the_conclusion(lhs_bound, rhs_bound, status):
+    v = decide(1.0, 2.0, relation="<=", tolerance=TOL, lhs_bound=lhs_bound, rhs_bound=rhs_bound)
+    assert v.status is status
+
+
+def test_greater_equal_mirrors_the_bound_rule():
+    assert decide(1.0, 2.0, relation=">=", tolerance=TOL, rhs_bound="lower").status \
+        is Status.VIOLATED
+    assert decide(1.0, 2.0, relation=">=", tolerance=TOL, rhs_bound="upper").status \
+        is Status.INCONCLUSIVE
+
+
+def test_an_equality_with_a_one_sided_side_cannot_be_violated():
+    v = decide(1.0, 2.0, relation="==", tolerance=TOL, rhs_bound="lower",
+               uncertified="no witness; inf L is only bounded below")
+    assert v.status is Status.INCONCLUSIVE
+    assert v.message == "no witness; inf L is only bounded below"
+
+
+def test_decide_refuses_an_unknown_bound_kind():
+    with pytest.raises(ValueError, match=r"^lhs_bound must be one of"):
+        decide(2.0, 1.0, tolerance=TOL, lhs_bound="approx")
+
+
+def test_check_refuses_a_violated_verdict_without_a_certificate():
+    """The framework, not each oracle, enforces the rule: an oracle that says ``violated``
+    without a certificate of separation gets ``inconclusive`` from :meth:`Claim.check`."""
+    import dataclasses
+
+    from checks.framework import Verdict
+
+    bare = dataclasses.replace(AMGM, measure=lambda inst: Verdict(Status.VIOLATED, 2.0, 1.0))
+    flag = dataclasses.replace(AMGM, measure=lambda inst: decide_flag(False, message="no"))
+    inst = {"a": 1.0, "b": 2.0}
+    for claim in (bare, flag):
+        v = claim.check(inst)
+        assert v.status is Status.INCONCLUSIVE
+        assert v.message.startswith("refused 'violated': the oracle gave no certificate")
+    signed = dataclasses.replace(AMGM, measure=lambda inst: decide_flag(
+        False, certificate="an exact tie"))
+    assert signed.check(inst).status is Status.VIOLATED
+    assert signed.check(inst).certificate == "an exact tie"

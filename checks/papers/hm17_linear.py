@@ -475,7 +475,9 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
                            diagnostics=diagnostics)
     return decide_flag(s["excess"] <= tol, diagnostics=diagnostics,
                        message="" if s["excess"] <= tol else "a critical point with "
-                       "f(A) - C_opt > 0 (a bad critical point)")
+                       "f(A) - C_opt > 0 (a bad critical point)",
+                       certificate=f"||grad f|| <= {tol:.3g} (critical within rounding) while "
+                       f"f(A) - C_opt = {s['excess']:.6g} > {tol:.3g}")
 
 
 # default stop: ||grad f|| <= 1e-5 ||grad f(A^(0))||, an approximate critical point
@@ -670,8 +672,11 @@ def _measure_rem11(inst: Mapping[str, Any]) -> Verdict:
     tol = Tolerance(gamma(2 * d + 2) * 2 * float(np.linalg.norm(R) ** 2 * np.linalg.norm(Sigma)),
                     "2 gamma_{2d+2} ||R||_F^2 ||Sigma||_F (rounding of R Sigma R^T)")
     bad = gnorm <= tol.value and gap > tol.value
-    return decide_flag(bad, tolerance=tol, diagnostics={"gradient_norm": gnorm, "gap": gap},
-                       message="" if bad else "W = 0 is not a critical point")
+    # only a gradient beyond its rounding bound certifies that W = 0 is not critical
+    ok = True if bad else (False if gnorm > tol.value else None)
+    return decide_flag(ok, tolerance=tol, diagnostics={"gradient_norm": gnorm, "gap": gap},
+                       message="" if bad else "W = 0 is not a critical point",
+                       certificate=f"||grad f(0)|| = {gnorm:.6g} > {tol.value:.3g}")
 
 
 def _rsigma_nonzero(inst: Mapping[str, Any]) -> bool | str:
@@ -783,7 +788,8 @@ def _measure_thm21(inst: Mapping[str, Any]) -> Verdict:
     if np.linalg.slogdet(R)[0] < 0 and bound < 1.0:
         return decide_flag(False, diagnostics=diag, message="det R < 0 while the bound is < 1: "
                            "every product with |||A||| < 1 has det > 0, so no factorisation "
-                           "meets the bound")
+                           "meets the bound",
+                           certificate="sign of det R < 0 (LU with partial pivoting)")
     if best is None:
         return decide_flag(None, diagnostics=diag, message="no construction was certified")
     diag["certified_construction"] = best[0]

@@ -393,7 +393,8 @@ def measure_b2(inst: dict) -> Verdict:
     v = Q[labels]
     if _duplicates_disagree(Z, labels):
         return decide_flag(False, message="two equal z's carry different surrogate labels: "
-                           "equal inputs have equal outputs under any network")
+                           "equal inputs have equal outputs under any network",
+                           certificate="two bit-identical z's with different surrogate labels")
     m, _ = stage_margins(Z, labels, Q, k)
     if not m.min() > 0:
         return decide_flag(None, message=f"margin construction not applicable (min {m.min():.3g})")
@@ -497,7 +498,8 @@ def measure_thm32(inst: dict) -> Verdict:
     n, d = X.shape
     if _duplicates_disagree(X, labels):
         return decide_flag(False, message="two equal inputs carry different labels: no function, "
-                           "hence no network, fits them")
+                           "hence no network, fits them",
+                           certificate="two bit-identical inputs with different labels")
     net, info = build_network(X, labels, r, k, np.random.default_rng(inst["seed"]),
                               max_draws=inst["max_draws"])
     if net is None:
@@ -521,7 +523,8 @@ def measure_thm32(inst: dict) -> Verdict:
     )
     if count != parameter_count(d, k, ell, r) or count > bound or ell != -(-n // k):
         return decide_flag(False, message="parameter count differs from the formula or bound",
-                           diagnostics=info)
+                           diagnostics=info, certificate=f"integer parameter count {count}, "
+                           f"formula {parameter_count(d, k, ell, r)}, bound {bound}")
     tol, derivation, certified = network_tolerance(
         net, states[0], info["min_margin"], info["output_margin"])
     if not certified:

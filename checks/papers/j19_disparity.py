@@ -1095,7 +1095,9 @@ def _measure_s331(inst: Mapping[str, Any]) -> Verdict:
         diag["rank_predicted"] = pred
         ok = _rank_vs_prediction(H, pred)
     return decide_flag(ok, diagnostics=diag, message="" if ok else
-                       "dead-unit rows not zero, gradient nonzero, or rank off its prediction")
+                       "dead-unit rows not zero, gradient nonzero, or rank off its prediction",
+                       certificate="certified rank (singular values against their backward "
+                       "error) or exact nonzero entries")
 
 
 def _s331_strategy(profile: str) -> Any:
@@ -1220,7 +1222,9 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
         ok = _rank_vs_prediction(H, pred)
     return decide_flag(ok, diagnostics=diag,
                        tolerance=Tolerance(tol, "4 gamma_{G+2log2 G} max|H| (same FFT on equal "
-                                                "samples)"))
+                                                "samples)"),
+                       certificate="certified rank above the bound, or a predicted rank off "
+                       "by a certified singular value")
 
 
 def _s332_strategy(profile: str) -> Any:
@@ -1312,7 +1316,8 @@ def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
         zero = int(np.sum(np.max(np.abs(H), axis=1) == 0.0))
         info["structural_count"] = H.shape[0] - zero - int(np.linalg.matrix_rank(Z))
     return decide_flag({"FULL": True, "DEFICIENT": False, None: None}[state], diagnostics=info,
-                       tolerance=Tolerance(FULL_S, RANK_RULE))
+                       tolerance=Tolerance(FULL_S, RANK_RULE),
+                       certificate=f"rank deficiency by the rule: {RANK_RULE}")
 
 
 def _s333_strategy(profile: str) -> Any:
@@ -1409,7 +1414,8 @@ def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
         return rel
     if cert.rank > bound:
         return decide_flag(False if cert.certain else None, diagnostics=diag,
-                           message="rank H above h(K+1)+1")
+                           message="rank H above h(K+1)+1",
+                           certificate=f"certified rank {cert.rank} > {bound}")
     return rel
 
 

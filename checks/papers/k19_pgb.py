@@ -1053,7 +1053,8 @@ def measure_lem1(inst):
     if not mem.ok:
         return decide_flag(False, message="S u S' is not in V[theta, eps]: the witness of "
                            "Lemma 1 fails", diagnostics={"max_output_change": mem.max_change,
-                                                         "tolerance": mem.tolerance})
+                                                         "tolerance": mem.tolerance},
+                           certificate="; ".join(mem.unmet))
 
     def jac(t):
         return model_jacobian(model, t, X)

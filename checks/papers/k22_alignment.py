@@ -273,7 +273,9 @@ def measure_def2(inst: Mapping[str, Any]) -> Verdict:
            None: "no certified decision: " + byJ.reason}[byJ.member]
     return decide_flag(byJ.member, message=msg, diagnostics=diag,
                        tolerance=Tolerance(byJ.member_below,
-                                           "rho <= 10 sqrt(p) u s_1 / s_r (clear-gap rule)"))
+                                           "rho <= 10 sqrt(p) u s_1 / s_r (clear-gap rule)"),
+                       certificate=f"distance of vec(Y') to Col(J) beyond the clear-gap rule "
+                       f"(SVD of J and eigenvalues of M agree): {byJ.reason}")
 
 
 def _def2_strategy(profile: str) -> Any:
@@ -483,7 +485,9 @@ def measure_prop1(inst: Mapping[str, Any]) -> Verdict:
     diag = {"rho": m.rho, "rank": m.rank, "distance": m.residual}
     if lhs <= tol:
         return Verdict(Status.VIOLATED, lhs, rhs, ">=", lhs - rhs, -1.0, tol,
-                       tolerance.derivation, "f_X = eta Y although vec(Y) is not in Col(J)", diag)
+                       tolerance.derivation, "f_X = eta Y although vec(Y) is not in Col(J)", diag,
+                       certificate=f"||f_X - eta Y|| = {lhs:.3g} <= {tol:.3g} while the certified "
+                       f"distance of vec(Y) to Col(J) is {rhs:.3g}")
     return decide(lhs, rhs, relation=">=", tolerance=tolerance, diagnostics=diag)
 
 

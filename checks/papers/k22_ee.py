@@ -219,6 +219,7 @@ def _measure_safe(inst: Mapping[str, Any]) -> Verdict:
     return decide_flag(
         cert.value, message=cert.derivation,
         diagnostics={"n": cert.n, "columns": cert.columns, **cert.numbers},
+        certificate=cert.derivation,
     )
 
 
