@@ -1,18 +1,22 @@
 """``python -m checks``: the command-line contract users and scripts rely on.
 
     python -m checks list [--json] [--only PREFIX]
-    python -m checks show ID
-    python -m checks verify ID --instance FILE.json [--drop HYPOTHESIS]
+    python -m checks show ID [--json]
+    python -m checks example ID [--seed N] [--edge] [--budget SECONDS]
+    python -m checks verify ID --instance FILE.json [--drop HYPOTHESIS] [--budget SECONDS]
     python -m checks run [--profile ci|dev|thorough] [--only PREFIX] [--out DIR]
                          [--baseline FILE] [--update-baseline] [--no-report]
                          [--seed N] [--no-reproductions]
-    python -m checks replay LEDGER ID [--control NAME]
+    python -m checks replay LEDGER ID [--control NAME] [--budget SECONDS]
     python -m checks agree LEDGER LEDGER ...
     python -m checks bench [--quick]
 
 ``verify`` and ``replay`` print the verdict as JSON and exit 0 holds, 1 violated,
 3 inconclusive, 4 out-of-scope; any bad input (unknown id, malformed or non-finite data, wrong
-shapes, a corrupt ledger) exits 2 with a one-line message on stderr. ``run`` exits 1 on a
+shapes, a corrupt ledger, an instance whose estimated cost exceeds ``--budget``) exits 2 with a
+one-line message on stderr. ``example`` prints an instance file drawn from the claim's
+strategy, to edit and ``verify``. Every command runs under one filter of NumPy's and autograd's
+floating-point warnings (:func:`checks.api.quiet_numerics`). ``run`` exits 1 on a
 regression against the baseline (or, with no baseline, on any violated claim or failed
 control). ``agree`` exits 1 when runs (e.g. with different seeds) disagree on a verdict or a
 control, or any of them has a violated instance.
@@ -24,14 +28,14 @@ import argparse
 import json
 import sys
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from checks.framework import Claim, Status, Verdict
+from checks import api
+from checks.framework import REQUIRED, Claim, Status, Verdict
 from checks.inputs import BadInput
-from checks.registry import UnknownClaim, all_claims, get
+from checks.registry import all_claims
 from checks.serialise import UnreadableJSON, read_json
 
 __all__ = ["EXIT_CODES", "main"]
@@ -53,12 +57,20 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("list", help="list the claims")
     s.add_argument("--json", action="store_true")
     s.add_argument("--only", default="", metavar="PREFIX")
-    s = sub.add_parser("show", help="a claim's statement, hypotheses and controls")
+    s = sub.add_parser("show", help="a claim's statement, hypotheses, parameters and controls")
     s.add_argument("id")
+    s.add_argument("--json", action="store_true")
+    s = sub.add_parser("example", help="print an instance file drawn from the claim's strategy")
+    s.add_argument("id")
+    s.add_argument("--seed", type=int, default=None,
+                   help="draw a random instance from this seed (default: the simplest one)")
+    s.add_argument("--edge", action="store_true", help="draw from the edge strategy")
+    _budget_argument(s)
     s = sub.add_parser("verify", help="decide one instance file")
     s.add_argument("id")
     s.add_argument("--instance", required=True, type=Path)
     s.add_argument("--drop", default=None, help="do not check this hypothesis (as a control)")
+    _budget_argument(s)
     s = sub.add_parser("run", help="run every claim; write the ledger and the report")
     s.add_argument("--profile", default="ci", choices=["ci", "dev", "thorough"])
     s.add_argument("--only", default="", metavar="PREFIX")
@@ -75,15 +87,21 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("ledger", type=Path)
     s.add_argument("id")
     s.add_argument("--control", default=None, help="replay this control's violating instance")
+    _budget_argument(s)
     s = sub.add_parser("bench", help="timings side by side, as ratios ([--quick])")
     s.add_argument("args", nargs="*")
     return p
 
 
+def _budget_argument(s: argparse.ArgumentParser) -> None:
+    s.add_argument("--budget", type=float, default=api.DEFAULT_BUDGET, metavar="SECONDS",
+                   help="refuse an instance estimated to take longer (default: %(default)g)")
+
+
 def _claim(claim_id: str) -> Claim:
     try:
-        return get(claim_id)
-    except UnknownClaim as exc:
+        return api.claim_for(claim_id)
+    except BadInput as exc:
         raise CliError(str(exc)) from None
 
 
@@ -101,13 +119,68 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     c = _claim(args.id)
+    params = _parameters(c)
+    if args.json:
+        from checks.ledger import claim_metadata
+        from checks.serialise import to_jsonable
+
+        print(json.dumps(to_jsonable({
+            **claim_metadata(c),
+            "controls": [{"name": k.name, "drops": k.drops, "description": k.description}
+                         for k in c.controls],
+            "parameters": params,
+            "relations": [{"name": r.name, "description": r.description} for r in c.relations],
+            "edge_strategy": c.edge_strategy is not None,
+        }), indent=1))
+        return 0
     lines = [f"{c.id}: {c.title}", f"source: {c.source}", f"statement: {c.statement}"]
     lines += [f"hypothesis {h.name}: {h.statement}" for h in c.hypotheses]
     lines += [f"decides: {c.decides}"] if c.decides else []
+    lines += ["parameters (name, shape, meaning, domain, default):"]
+    lines += [f"  {p['name']} [{p['shape']}]: {p['meaning']}; domain {p['domain'] or '?'}; "
+              + ("required" if p["required"] else f"default {p['default']!r}")
+              for p in params]
+    lines += [f"relation {r.name}: {r.description}" for r in c.relations]
+    lines += [f"edge strategy: {'yes' if c.edge_strategy is not None else 'no'}"]
     lines += [f"control {k.name} (drops {k.drops}): {k.description}" for k in c.controls]
-    lines += [f"erratum: {e}" for e in c.errata]
+    lines += [f"erratum: {_erratum(e)}" for e in c.errata]
     print("\n".join(lines))
     return 0
+
+
+def _erratum(entry: Any) -> str:
+    kind = getattr(entry, "kind", None)
+    return f"({kind}) {entry.text}" if kind else str(entry)
+
+
+def _parameters(claim: Claim) -> list[dict[str, Any]]:
+    """The instance file's parameters from ``Claim.parameters``; for a claim that documents
+    none, the keys of its example instance, marked undocumented."""
+    if claim.parameters:
+        return [{"name": p.name, "shape": p.shape, "meaning": p.meaning, "domain": p.domain,
+                 "default": None if p.default is REQUIRED else p.default,
+                 "required": p.default is REQUIRED, "documented": True}
+                for p in claim.parameters]
+    try:
+        doc, _ = api.example(claim.id, budget=None)
+    except Exception as exc:  # an example that cannot be drawn must not break show
+        return [{"name": "?", "shape": "?", "meaning": f"undocumented (no example: "
+                 f"{type(exc).__name__}: {exc})", "domain": "", "default": None,
+                 "required": True, "documented": False}]
+    return [{"name": name, "shape": _shape(value), "meaning": "undocumented", "domain": "",
+             "default": None, "required": True, "documented": False}
+            for name, value in doc["params"].items()]
+
+
+def _shape(value: Any) -> str:
+    """The shape of a JSON value as the example has it (``"3 x 2"``, ``"scalar"``)."""
+    if not isinstance(value, list):
+        return "scalar" if isinstance(value, int | float) else type(value).__name__
+    dims = []
+    while isinstance(value, list):
+        dims.append(str(len(value)))
+        value = value[0] if value else None
+    return " x ".join(dims)
 
 
 def _read_json(path: Path) -> Any:
@@ -117,20 +190,15 @@ def _read_json(path: Path) -> Any:
         raise CliError(str(exc)) from None
 
 
-def evaluate(claim: Claim, params: Any, drop: str | None = None) -> Verdict:
-    """Parse ``params`` and run the oracle; every failure becomes a one-line :class:`CliError`."""
-    if drop is not None and drop not in {h.name for h in claim.hypotheses}:
-        raise CliError(f"{claim.id} has no hypothesis {drop!r}")
+def evaluate(
+    claim: Claim, params: Any, drop: str | None = None, budget: float | None = None,
+) -> Verdict:
+    """Parse ``params`` and run the oracle (:func:`checks.api.evaluate`, refusing above
+    ``budget`` seconds); every failure becomes a one-line :class:`CliError`."""
     try:
-        instance = claim.parse(params)
+        return api.evaluate(claim, params, drop, budget, budget_flag="--budget SECONDS")
     except BadInput as exc:
-        raise CliError(f"{claim.id}: bad input: {exc}") from None
-    except (TypeError, ValueError, KeyError, IndexError, OverflowError) as exc:
-        raise CliError(f"{claim.id}: bad input: {type(exc).__name__}: {exc}") from None
-    try:
-        return claim.check(instance, drop=drop)
-    except MemoryError:
-        raise CliError(f"{claim.id}: instance too large for this machine") from None
+        raise CliError(str(exc)) from None
     except Exception as exc:  # an oracle defect must still not print a traceback at users
         raise CliError(f"{claim.id}: could not evaluate: {type(exc).__name__}: {exc}") from None
 
@@ -142,9 +210,42 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise CliError(f'{args.instance}: expected an object {{"claim": ID, "params": {{...}}}}')
     if doc.get("claim", claim.id) != claim.id:
         raise CliError(f"{args.instance}: instance is for {doc['claim']!r}, not {claim.id!r}")
-    verdict = evaluate(claim, doc["params"], args.drop)
+    verdict = evaluate(claim, doc["params"], args.drop, _positive(args.budget))
     print(json.dumps({"claim": claim.id, **verdict.to_json()}, indent=1))
     return EXIT_CODES[verdict.status]
+
+
+def _positive(budget: float) -> float:
+    if not budget > 0:
+        raise CliError(f"--budget must be a positive number of seconds, got {budget:g}")
+    return budget
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    claim = _claim(args.id)
+    try:
+        doc, verdict = api.example(claim.id, seed=args.seed, edge=args.edge,
+                                   budget=_positive(args.budget), budget_flag="--budget SECONDS")
+    except BadInput as exc:
+        raise CliError(str(exc)) from None
+    except Exception as exc:  # a strategy or oracle defect: one line, not a traceback
+        raise CliError(f"{claim.id}: no example: {type(exc).__name__}: {exc}") from None
+    print(instance_text(doc))
+    print(f"{claim.id}: {verdict.status} on this instance", file=sys.stderr)
+    return 0
+
+
+def instance_text(doc: Any, indent: str = "") -> str:
+    """JSON text of an instance file to edit by hand: objects one key a line, matrices one
+    row a line, numbers exact (shortest repr)."""
+    inner = indent + " "
+    if isinstance(doc, dict) and doc:
+        items = [f"{inner}{json.dumps(k)}: {instance_text(v, inner)}" for k, v in doc.items()]
+        return "{\n" + ",\n".join(items) + f"\n{indent}}}"
+    if isinstance(doc, list) and any(isinstance(v, list | dict) for v in doc):
+        rows = [inner + instance_text(v, inner) for v in doc]
+        return "[\n" + ",\n".join(rows) + f"\n{indent}]"
+    return json.dumps(doc)
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -167,7 +268,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if entry.get("worst_instance") is None:
             raise CliError(f"{args.id}: the ledger records no worst instance")
         params, recorded, drop = entry["worst_instance"], entry.get("worst_verdict") or {}, None
-    verdict = evaluate(claim, params, drop)
+    verdict = evaluate(claim, params, drop, _positive(args.budget))
     out = verdict.to_json()
     same = out["status"] == recorded.get("status") and out["relative_slack"] == recorded.get(
         "relative_slack"
@@ -196,9 +297,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     claims = all_claims(args.only)
     if not claims:
         raise CliError(f"no claim id starts with {args.only!r}")
-    # autograd's tanh/sinh derivatives overflow to inf on saturated units and then divide to
-    # the correct 0; the warnings are noise on the progress display, not a numerical problem
-    warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"autograd(\.|$)")
     start = time.perf_counter()
     runs = []
     for i, claim in enumerate(claims):
@@ -309,7 +407,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {
-    "list": cmd_list, "show": cmd_show, "verify": cmd_verify, "run": cmd_run,
+    "list": cmd_list, "show": cmd_show, "example": cmd_example, "verify": cmd_verify,
+    "run": cmd_run,
     "replay": cmd_replay, "agree": cmd_agree, "bench": cmd_bench,
 }
 
@@ -320,7 +419,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["bench", "--", *argv[1:]]
     args = _parser().parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with api.quiet_numerics():
+            return COMMANDS[args.command](args)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT

@@ -106,6 +106,44 @@ class Verdict:
         out["status"] = str(self.status)
         return to_jsonable(out)
 
+    def rows(self) -> list[tuple[str, str]]:
+        """The verdict as (label, text) rows, the fields that are set, for display."""
+        rows = [("status", str(self.status))]
+        if self.lhs is not None or self.rhs is not None:
+            rows.append(("sides", f"lhs {_num(self.lhs)} {self.relation or '?'} "
+                                  f"rhs {_num(self.rhs)}"))
+        elif self.relation:
+            rows.append(("relation", self.relation))
+        if self.slack is not None:
+            rows.append(("slack", f"{_num(self.slack)} (relative {_num(self.relative_slack)})"))
+        if self.tolerance is not None:
+            how = f" = {self.tolerance_derivation}" if self.tolerance_derivation else ""
+            rows.append(("tolerance", f"{_num(self.tolerance)}{how}"))
+        rows += [(label, text) for label, text in (
+            ("message", self.message), ("certificate", self.certificate)) if text]
+        return rows
+
+    def __str__(self) -> str:
+        """A few lines: status, sides and relation, slack, tolerance with its derivation,
+        message, certificate."""
+        return "\n".join(f"{label + ':':<13}{text}" for label, text in self.rows())
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(repr(self) if cycle else str(self))
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks."""
+        from html import escape
+
+        cells = "".join(f"<tr><th style='text-align:left'>{escape(label)}</th>"
+                        f"<td style='text-align:left'>{escape(text)}</td></tr>"
+                        for label, text in self.rows())
+        return f"<table class='verdict'>{cells}</table>"
+
+
+def _num(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.6g}"
+
 
 def decide(
     lhs: float,
@@ -384,6 +422,20 @@ class Erratum:
             raise ValueError(f"erratum kind must be one of {ERRATUM_KINDS}, got {self.kind!r}")
 
 
+def _plain_lists(instance: Any) -> list[str]:
+    """The names of ``instance``'s values that are lists of plain numbers (no NumPy array
+    inside): what raw JSON params hold where a parsed instance holds arrays."""
+    if not isinstance(instance, Mapping):
+        return []
+
+    def plain(value: Any) -> bool:
+        if isinstance(value, list | tuple):
+            return all(plain(v) for v in value)
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    return [str(k) for k, v in instance.items() if isinstance(v, list | tuple) and v and plain(v)]
+
+
 @dataclasses.dataclass(frozen=True)
 class Claim:
     """One claim of one paper, with its oracle, strategy and controls."""
@@ -442,13 +494,30 @@ class Claim:
                 for name, reason in self.failed_hypotheses(instance, skip).items()]
 
     def check(self, instance: Instance, *, drop: str | None = None) -> Verdict:
-        """Run the oracle: hypotheses (all but ``drop``) first, then the measurement."""
+        """Run the oracle: hypotheses (all but ``drop``) first, then the measurement.
+
+        ``instance`` is a *parsed* instance (NumPy arrays, as ``parse`` returns). Raw params
+        with arrays as nested lists are not parsed here: when the oracle fails on them with a
+        ``TypeError`` or ``AttributeError``, the error is re-raised as a ``TypeError`` saying
+        to parse first (``claim.parse(params)``) or to call ``checks.verify``, which parses
+        exactly as the command line does."""
         start = time.perf_counter()
-        unmet = self.unmet_hypotheses(instance, frozenset({drop}) if drop else frozenset())
-        if unmet:
-            verdict = out_of_scope("; ".join(unmet))
-        else:
-            verdict = certified_violation(self.measure(instance))
+        try:
+            unmet = self.unmet_hypotheses(instance, frozenset({drop}) if drop else frozenset())
+            if unmet:
+                verdict = out_of_scope("; ".join(unmet))
+            else:
+                verdict = certified_violation(self.measure(instance))
+        except (TypeError, AttributeError) as exc:
+            lists = _plain_lists(instance)
+            if not lists:
+                raise
+            raise TypeError(
+                f"{self.id}: Claim.check takes a parsed instance, and {', '.join(lists)} "
+                f"{'is a plain list' if len(lists) == 1 else 'are plain lists'} "
+                f"({type(exc).__name__}: {exc}); for raw params use "
+                f"checks.verify({self.id!r}, params) or claim.check(claim.parse(params))"
+            ) from exc
         verdict.seconds = time.perf_counter() - start
         if self.size is not None:
             verdict.diagnostics.setdefault("size", dict(self.size(instance)))
