@@ -6,11 +6,20 @@ Dropping a, b >= 0 breaks it: a = b = -1 gives 1 <= -1.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from hypothesis import strategies as st
 
-from checks.framework import Claim, Control, Hypothesis, Tolerance, decide
+from checks.framework import (
+    Claim,
+    Control,
+    Hypothesis,
+    Parameter,
+    Relation,
+    Tolerance,
+    decide,
+)
 from checks.inputs import real
 from theory.numerics import gamma
 
@@ -48,3 +57,32 @@ AMGM = Claim(
     ],
     size=lambda i: {"a": i["a"]},
 )
+
+
+def _swap(inst, rng):
+    return {"a": inst["b"], "b": inst["a"]}
+
+
+def _quadruple(inst, rng):
+    return {"a": 4 * inst["a"], "b": 4 * inst["b"]}
+
+
+def edge_strategy(profile):
+    """The equality case a = b, where the slack is zero and only rounding separates the sides."""
+    return st.floats(0, 1e3, allow_subnormal=False).map(lambda a: {"a": a, "b": a})
+
+
+#: AM-GM with its parameters, metamorphic relations and edge strategy documented
+DOCUMENTED = dataclasses.replace(
+    AMGM, id="toy.amgm-documented",
+    parse=lambda params: {"a": real(params, "a"), "b": real(params, "b", default=1.0)},
+    parameters=[Parameter("a", "scalar", "the first number $a$", "[0, inf)"),
+                Parameter("b", "scalar", "the second number $b$", "[0, inf)", default=1.0)],
+    relations=[Relation("swap", "both sides are symmetric in a and b", _swap),
+               Relation("quadruple", "both sides scale by 4 when a and b do", _quadruple)],
+    edge_strategy=edge_strategy,
+)
+
+#: AM-GM with a cost estimate far above any budget (an hour a unit of a)
+COSTLY = dataclasses.replace(AMGM, id="toy.amgm-costly",
+                             cost=lambda inst: 3600.0 * (1.0 + abs(inst["a"])))
