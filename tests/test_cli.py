@@ -8,7 +8,9 @@ import pytest
 from toy_claims import AMGM
 
 from checks import registry
-from checks.cli import main
+from checks.cli import EXIT_CODES, instance_text, main
+from checks.framework import Status
+from checks.registry import all_claims
 
 
 @pytest.fixture(autouse=True)
@@ -169,3 +171,134 @@ def test_run_no_reproductions(tmp_path, monkeypatch):
         doc = json.loads((tmp_path / "out" / "ledger.json").read_text())
         assert [r["name"] for r in doc["claims"][0]["reproductions"]] == expected
     assert ran == ["ci"]
+
+
+# ------------------------------------------------------------------- budget, show, example
+
+
+@pytest.fixture
+def toys_registered():
+    from toy_claims import COSTLY, DOCUMENTED
+
+    for toy in (COSTLY, DOCUMENTED):
+        registry.register(toy)
+    yield COSTLY, DOCUMENTED
+    for toy in (COSTLY, DOCUMENTED):
+        registry._REGISTRY.pop(toy.id, None)
+
+
+def test_verify_refuses_above_the_budget_with_exit_2_and_the_flag(tmp_path, capsys,
+                                                                 toys_registered):
+    """The cost is estimated before the oracle starts; above ``--budget`` (default 60 s) the
+    answer is exit 2 and one line giving the estimate and the flag that raises it."""
+    costly, _ = toys_registered
+    params = {"a": 1.0, "b": 4.0}
+    path = write(tmp_path, {"claim": costly.id, "params": params})
+    assert main(["verify", costly.id, "--instance", path]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert f"estimated cost {costly.cost(params):.3g} s exceeds the budget of 60 s" in captured.err
+    assert "raise it with --budget SECONDS" in captured.err
+    assert main(["verify", costly.id, "--instance", path,
+                 "--budget", str(2 * costly.cost(params))]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "holds"
+
+
+@pytest.mark.parametrize("budget", ["0", "-1", "nan"])
+def test_budget_must_be_a_positive_number_of_seconds(tmp_path, capsys, budget):
+    path = write(tmp_path, {"params": {"a": 1.0, "b": 1.0}})
+    assert main(["verify", "toy.amgm", "--instance", path, "--budget", budget]) == 2
+    assert "--budget must be a positive number of seconds" in capsys.readouterr().err
+
+
+def test_replay_refuses_above_the_budget(tmp_path, capsys, monkeypatch, toys_registered):
+    costly, _ = toys_registered
+    assert run_toy(tmp_path, "--update-baseline", "--no-reproductions") == 0
+    monkeypatch.setitem(registry._REGISTRY, AMGM.id, costly)
+    capsys.readouterr()
+    assert main(["replay", str(tmp_path / "out" / "ledger.json"), "toy.amgm"]) == 2
+    assert "--budget SECONDS" in capsys.readouterr().err
+
+
+def test_show_lists_parameters_relations_and_edge_strategy(capsys, toys_registered):
+    _, documented = toys_registered
+    assert main(["show", documented.id]) == 0
+    out = capsys.readouterr().out.splitlines()
+    a, b = documented.parameters
+    assert f"  a [{a.shape}]: {a.meaning}; domain {a.domain}; required" in out
+    assert f"  b [{b.shape}]: {b.meaning}; domain {b.domain}; default {b.default!r}" in out
+    for r in documented.relations:
+        assert f"relation {r.name}: {r.description}" in out
+    assert "edge strategy: yes" in out
+    assert main(["show", AMGM.id]) == 0
+    assert "edge strategy: no" in capsys.readouterr().out
+
+
+def test_show_json_has_parameters_relations_and_edge_strategy(capsys, toys_registered):
+    _, documented = toys_registered
+    assert main(["show", documented.id, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["id"] == documented.id
+    assert [(p["name"], p["shape"], p["meaning"], p["domain"], p["required"], p["default"])
+            for p in doc["parameters"]] == [
+        ("a", "scalar", documented.parameters[0].meaning, "[0, inf)", True, None),
+        ("b", "scalar", documented.parameters[1].meaning, "[0, inf)", False,
+         documented.parameters[1].default)]
+    assert all(p["documented"] for p in doc["parameters"])
+    assert doc["relations"] == [{"name": r.name, "description": r.description}
+                                for r in documented.relations]
+    assert doc["edge_strategy"] is True
+    assert [c["name"] for c in doc["controls"]] == [c.name for c in documented.controls]
+
+
+def test_show_without_parameters_falls_back_to_the_example_keys_undocumented(capsys):
+    assert main(["show", AMGM.id, "--json"]) == 0
+    params = json.loads(capsys.readouterr().out)["parameters"]
+    assert [(p["name"], p["shape"], p["meaning"], p["documented"]) for p in params] == [
+        ("a", "scalar", "undocumented", False), ("b", "scalar", "undocumented", False)]
+
+
+def test_example_prints_an_instance_file_that_verifies(tmp_path, capsys):
+    assert main(["example", AMGM.id, "--seed", "3"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert doc["claim"] == AMGM.id and set(doc["params"]) == {"a", "b"}
+    status = captured.err.split(": ")[-1].split(" on this instance")[0]
+    path = write(tmp_path, captured.out)
+    assert main(["verify", AMGM.id, "--instance", path]) == EXIT_CODES[Status(status)]
+    assert main(["example", AMGM.id, "--seed", "3"]) == 0
+    assert capsys.readouterr().out.endswith(captured.out)
+
+
+def test_example_edge_without_an_edge_strategy_exits_2(capsys):
+    assert main(["example", AMGM.id, "--edge"]) == 2
+    assert capsys.readouterr().err == "error: toy.amgm has no edge strategy\n"
+
+
+def test_instance_text_is_the_same_json_with_one_matrix_row_a_line():
+    doc = {"claim": "x", "params": {"A": [[0.1, 1e-300], [2.0, -3.5]], "T": [[[1.0]]],
+                                    "widths": [2, 3], "tau": 0.1 + 0.2, "loss": "squared"}}
+    text = instance_text(doc)
+    assert json.loads(text) == doc
+    assert "  [0.1, 1e-300],\n" in text and '"widths": [2, 3],\n' in text
+
+
+def _claims_with(attr=None):
+    return [c.id for c in all_claims() if attr is None or getattr(c, attr) is not None]
+
+
+@pytest.mark.parametrize("claim_id", _claims_with())
+def test_every_claims_example_verifies_without_bad_input(tmp_path, capsys, claim_id):
+    """``example ID`` (its first draw) fed to ``verify`` gives a verdict, never bad input."""
+    assert main(["example", claim_id]) == 0, capsys.readouterr().err
+    path = write(tmp_path, capsys.readouterr().out)
+    assert main(["verify", claim_id, "--instance", path, "--budget", "inf"]) != 2, (
+        capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("claim_id", _claims_with("edge_strategy"))
+def test_every_claims_edge_example_verifies_without_bad_input(tmp_path, capsys, claim_id):
+    assert main(["example", claim_id, "--edge"]) == 0, capsys.readouterr().err
+    path = write(tmp_path, capsys.readouterr().out)
+    assert main(["verify", claim_id, "--instance", path, "--budget", "inf"]) != 2, (
+        capsys.readouterr().err)

@@ -175,3 +175,43 @@ def test_truncated_ledger_for_replay(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert_refused(proc)
     assert "not valid JSON" in proc.stderr
+
+
+# ------------------------------------------------------------- numerical warnings
+
+
+def _scaled(value, factor):
+    if isinstance(value, list):
+        return [_scaled(v, factor) for v in value]
+    return value * factor if isinstance(value, float) else value
+
+
+def _overflowing(claim: str, key: str) -> dict:
+    """The baseline's worst instance of ``claim`` with ``key`` scaled by 2**990, so that
+    products overflow: NumPy's overflow warnings (hm17.claim2.3's A) and autograd's (k19.ex3's
+    Y) would fire."""
+    from roundtrip import recorded_worst
+
+    params = recorded_worst(claim)
+    params[key] = _scaled(params[key], 2.0**990)
+    return params
+
+
+@pytest.mark.parametrize(("claim", "key"), [("hm17.claim2.3", "A"), ("k19.ex3", "Y")])
+def test_verify_and_replay_print_no_numerical_warnings(tmp_path, claim, key):
+    """An overflow-prone instance gets its verdict with nothing on stderr, from ``verify`` and
+    from ``replay`` (one filter for every command), even with Python's warnings on."""
+    params = _overflowing(claim, key)
+    proc = verify(tmp_path, _doc(claim, params), claim=claim)
+    assert proc.returncode != 2 and json.loads(proc.stdout)["status"], proc.stderr
+    assert proc.stderr == ""
+    ledger = json.loads((ROOT / "reports" / "baseline.json").read_text())
+    entry = next(e for e in ledger["claims"] if e["id"] == claim)
+    entry["worst_instance"] = params
+    path = tmp_path / "ledger.json"
+    path.write_text(json.dumps(ledger))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "default"}
+    proc = subprocess.run([sys.executable, "-m", "checks", "replay", str(path), claim],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 2 and json.loads(proc.stdout)["status"], proc.stderr
+    assert proc.stderr == ""
