@@ -26,6 +26,7 @@ __all__ = [
     "NotRoundTripping",
     "OverBudget",
     "claim_for",
+    "draw",
     "estimated_cost",
     "evaluate",
     "example",
@@ -159,7 +160,8 @@ def verify(
     """Decide one hand-written instance of claim ``claim_id``, as ``python -m checks verify``.
 
     Give the parameters as a dict (the ``params`` of an instance file) or as keywords, or both
-    (a name given twice is bad input); arrays may be nested lists or NumPy arrays. ``drop``
+    (a name given twice is bad input; a parameter called ``drop`` or ``budget`` goes in the
+    dict); arrays may be nested lists or NumPy arrays. ``drop``
     names a hypothesis not to check (as a control does); ``budget`` refuses an instance whose
     estimated cost (``Claim.cost``) exceeds that many seconds (``None``: no limit). Returns the
     :class:`~checks.framework.Verdict`; raises :class:`BadInput` (one line) on an unknown
@@ -203,6 +205,25 @@ def _same(a: Verdict, b: Verdict) -> bool:
     return a.status == b.status and eq(a.lhs, b.lhs) and eq(a.rhs, b.rhs)
 
 
+def _drawn(claim: Claim, seed: int | None, edge: bool) -> tuple[Instance, dict[str, Any]]:
+    """An instance drawn from the claim's strategy (or edge strategy) and its params as the
+    plain JSON values an instance file holds."""
+    from checks.serialise import to_jsonable
+
+    if edge and claim.edge_strategy is None:
+        raise BadInput(f"{claim.id} has no edge strategy")
+    make = claim.edge_strategy if edge else claim.strategy
+    label = f"{claim.id}/example" + ("/edge" if edge else "")
+    with quiet_numerics():
+        instance = _draws(make("ci"), seed, label)
+    return instance, json.loads(json.dumps(to_jsonable(instance)))
+
+
+def draw(claim_id: str, *, seed: int | None = None, edge: bool = False) -> dict[str, Any]:
+    """The params of the instance :func:`example` draws, without running the oracle."""
+    return _drawn(claim_for(claim_id), seed, edge)[1]
+
+
 def example(
     claim_id: str, *, seed: int | None = None, edge: bool = False,
     budget: float | None = DEFAULT_BUDGET, budget_flag: str = "budget=SECONDS",
@@ -213,17 +234,9 @@ def example(
     The params are checked to round-trip: parsed back from their JSON text they give the
     verdict the drawn instance gets (status and both sides, bit for bit); otherwise
     :class:`NotRoundTripping`. ``budget`` as in :func:`verify`."""
-    from checks.serialise import to_jsonable
-
     claim = claim_for(claim_id)
     limit = _budget(budget)
-    if edge and claim.edge_strategy is None:
-        raise BadInput(f"{claim.id} has no edge strategy")
-    make = claim.edge_strategy if edge else claim.strategy
-    label = f"{claim.id}/example" + ("/edge" if edge else "")
-    with quiet_numerics():
-        instance = _draws(make("ci"), seed, label)
-    params = json.loads(json.dumps(to_jsonable(instance)))
+    instance, params = _drawn(claim, seed, edge)
     drawn = _check(claim, instance, None, limit, budget_flag)
     try:
         again = evaluate(claim, params, None, limit, budget_flag=budget_flag)

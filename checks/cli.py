@@ -162,14 +162,14 @@ def _parameters(claim: Claim) -> list[dict[str, Any]]:
                  "required": p.default is REQUIRED, "documented": True}
                 for p in claim.parameters]
     try:
-        doc, _ = api.example(claim.id, budget=None)
+        params = api.draw(claim.id)
     except Exception as exc:  # an example that cannot be drawn must not break show
         return [{"name": "?", "shape": "?", "meaning": f"undocumented (no example: "
                  f"{type(exc).__name__}: {exc})", "domain": "", "default": None,
                  "required": True, "documented": False}]
     return [{"name": name, "shape": _shape(value), "meaning": "undocumented", "domain": "",
              "default": None, "required": True, "documented": False}
-            for name, value in doc["params"].items()]
+            for name, value in params.items()]
 
 
 def _shape(value: Any) -> str:

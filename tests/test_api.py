@@ -258,3 +258,7 @@ def test_verdict_pretty_prints_as_its_str():
     v, p = _violated(), Printer()
     v._repr_pretty_(p, cycle=False)
     assert p.out == [str(v)]
+
+
+def test_draw_gives_the_params_example_prints():
+    assert checks.api.draw(AMGM.id, seed=2) == checks.example(AMGM.id, seed=2)[0]["params"]

@@ -302,3 +302,14 @@ def test_every_claims_edge_example_verifies_without_bad_input(tmp_path, capsys, 
     path = write(tmp_path, capsys.readouterr().out)
     assert main(["verify", claim_id, "--instance", path, "--budget", "inf"]) != 2, (
         capsys.readouterr().err)
+
+
+def test_show_fallback_draws_the_example_without_running_the_oracle(capsys, monkeypatch):
+    import dataclasses
+
+    def measure(inst):
+        raise AssertionError("show ran the oracle")
+
+    monkeypatch.setitem(registry._REGISTRY, AMGM.id, dataclasses.replace(AMGM, measure=measure))
+    assert main(["show", AMGM.id]) == 0
+    assert "  a [scalar]: undocumented; domain ?; required" in capsys.readouterr().out
