@@ -159,7 +159,8 @@ def verify(
 ) -> Verdict:
     """Decide one hand-written instance of claim ``claim_id``, as ``python -m checks verify``.
 
-    Give the parameters as a dict (the ``params`` of an instance file) or as keywords, or both
+    Give the parameters as a dict (the ``params`` of an instance file, or the whole file
+    ``{"claim": ID, "params": {...}}`` as :func:`example` returns it) or as keywords, or both
     (a name given twice is bad input; a parameter called ``drop`` or ``budget`` goes in the
     dict); arrays may be nested lists or NumPy arrays. ``drop``
     names a hypothesis not to check (as a control does); ``budget`` refuses an instance whose
@@ -171,6 +172,10 @@ def verify(
         raise BadInput(f"{claim_id}: bad input: params must be a dict of named parameters, "
                        f"got {type(params).__name__}")
     given = dict(params or {})
+    if "params" in given and set(given) <= {"claim", "params"}:  # a whole instance file
+        if given.get("claim", claim.id) != claim.id:
+            raise BadInput(f"instance is for {given['claim']!r}, not {claim.id!r}")
+        given = given["params"] if isinstance(given["params"], Mapping) else given
     twice = sorted(set(given) & set(kwargs))
     if twice:
         raise BadInput(f"{claim_id}: bad input: {', '.join(twice)} given both in params and "

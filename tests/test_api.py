@@ -262,3 +262,10 @@ def test_verdict_pretty_prints_as_its_str():
 
 def test_draw_gives_the_params_example_prints():
     assert checks.api.draw(AMGM.id, seed=2) == checks.example(AMGM.id, seed=2)[0]["params"]
+
+
+def test_verify_takes_a_whole_instance_file_and_checks_its_claim():
+    doc, verdict = checks.example(AMGM.id, seed=4)
+    assert api_verdict(checks.verify(AMGM.id, doc)) == api_verdict(verdict)
+    with pytest.raises(checks.BadInput, match="instance is for 'toy.amgm', not "):
+        checks.verify(DOCUMENTED.id, doc)
