@@ -30,6 +30,7 @@ __all__ = [
     "estimated_cost",
     "evaluate",
     "example",
+    "parse",
     "quiet_numerics",
     "verify",
 ]
@@ -137,7 +138,8 @@ def evaluate(
     limit = _budget(budget)
     if drop is not None and drop not in {h.name for h in claim.hypotheses}:
         raise BadInput(f"{claim.id} has no hypothesis {drop!r}")
-    instance = parse(claim, params)
+    with quiet_numerics():
+        instance = parse(claim, params)
     return _check(claim, instance, drop, limit, budget_flag)
 
 
@@ -162,9 +164,9 @@ def verify(
     Give the parameters as a dict (the ``params`` of an instance file, or the whole file
     ``{"claim": ID, "params": {...}}`` as :func:`example` returns it) or as keywords, or both
     (a name given twice is bad input; a parameter called ``drop`` or ``budget`` goes in the
-    dict); arrays may be nested lists or NumPy arrays. ``drop``
-    names a hypothesis not to check (as a control does); ``budget`` refuses an instance whose
-    estimated cost (``Claim.cost``) exceeds that many seconds (``None``: no limit). Returns the
+    dict); arrays may be nested lists or NumPy arrays. ``drop`` names a hypothesis not to
+    check (as a control does); ``budget`` refuses an instance whose estimated cost
+    (``Claim.cost``) exceeds that many seconds (``None``: no limit). Returns the
     :class:`~checks.framework.Verdict`; raises :class:`BadInput` (one line) on an unknown
     claim or hypothesis, malformed parameters or an instance over budget."""
     claim = claim_for(claim_id)
