@@ -105,7 +105,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines += [f"hypothesis {h.name}: {h.statement}" for h in c.hypotheses]
     lines += [f"decides: {c.decides}"] if c.decides else []
     lines += [f"control {k.name} (drops {k.drops}): {k.description}" for k in c.controls]
-    lines += [f"erratum: {e}" for e in c.errata]
+    lines += [f"erratum ({e.kind}): {e.text}" for e in c.errata]
     print("\n".join(lines))
     return 0
 
