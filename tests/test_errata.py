@@ -15,6 +15,7 @@ from checks.framework import ERRATUM_KINDS, Erratum, Status
 from checks.ledger import claim_metadata
 from checks.registry import all_claims, get
 from checks.serialise import to_jsonable
+from theory.models import linear_residual as lr
 
 CLAIMS = all_claims()
 ENTRIES = [(c.id, e) for c in CLAIMS for e in c.errata]
@@ -214,3 +215,19 @@ def test_k22_notes_name_the_rank_methods_and_derive_the_parameter_count():
     assert reading.kind == "interpretation"
     assert f"{count([1, 300, 300, 300, 300, 1]):,}".replace(",", "{,}") in reading.text
     assert f"{count([1, 300, 300, 300, 1]):,}".replace(",", "{,}") in reading.text
+
+
+def test_hm17_theorem_2_2_diagnostics_speak_of_the_stored_sigma():
+    """The oracle decides on Sigma rescaled by a power of two; what it reports, f - C_opt and
+    ||grad f||^2, is for the instance as given (here Sigma's largest entry is 3, rescaled by 4)."""
+    claim = get("hm17.thm2.2")
+    R = np.array([[1.0, 0.3], [0.2, 2.0]])
+    Sigma = np.diag([3.0, 1.0])
+    A = [-0.1 * np.eye(2) for _ in range(3)]
+    verdict = claim.check({"R": R, "Sigma": Sigma, "A": A, "tau": 0.5})
+    assert verdict.diagnostics["form"] == "quantitative"
+    assert verdict.diagnostics["excess_risk"] == pytest.approx(lr.excess_risk(A, R, Sigma),
+                                                               rel=1e-12)
+    gradient = lr.risk_gradient(A, R, Sigma)
+    assert verdict.diagnostics["gradient_norm_sq"] == pytest.approx(
+        sum(float(np.sum(G * G)) for G in gradient), rel=1e-12)

@@ -462,7 +462,8 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
     max entry ~1: ``||grad f||^2`` no longer underflows for ``Sigma ~ 1e-300`` (nor overflows
     for huge ``Sigma``), and the verdict is that of the stored instance. The diagnostics are
     reported for the stored ``Sigma`` (``f - C_opt`` scales linearly with it, ``||grad f||^2``
-    quadratically)."""
+    quadratically); the quantitative form's decided sides are those of
+    ``Sigma / sides_for_Sigma_over``."""
     stored = inst["Sigma"]
     inst = dict(inst, Sigma=_unit_scaled(stored))
     # the exact power of two that _unit_scaled divided out (1 when Sigma is 0 or not finite)
@@ -475,7 +476,7 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
         return decide(lhs, rhs, relation="<=", tolerance=tol, scale=max(lhs, rhs),
                       diagnostics={"gradient_norm_sq": s["grad_sq"] * unit**2,
                                    "tau_eff": s["tau_eff"], "excess_risk": s["excess"] * unit,
-                                   "form": "quantitative"})
+                                   "form": "quantitative", "sides_for_Sigma_over": unit})
     A, R = inst["A"], inst["R"]
     d, ell = R.shape[0], len(A)
     scale = (_frobenius_product(A) + np.linalg.norm(R)) ** 2 * np.linalg.norm(inst["Sigma"])
