@@ -145,7 +145,7 @@ def test_thm21_ell_just_above_three_gamma():
 
 
 def test_thm21_paper_recipe_exceeds_bound_merged_does_not():
-    """The catalogue's finding: the printed recipe with integer p, q (ell = 4q + p, p >= 1)
+    """Our finding (hm17.thm2.1's note): the printed recipe with integer p, q (ell = 4q + p, p >= 1)
     exceeds the bound, e.g. R = -diag(1.05, 1): whatever signs the SVD picks, one of U, V^T
     is -I (a rotation by pi); ell = 12 forces q = 2, p = 4 and 2 sin(pi/4) = 1.41 >
     (4 pi + 3 log 1.05)/12 ~ 1.06. The merged construction stays below the bound."""

@@ -3,8 +3,8 @@
 Claims: Claim 2.3 (risk in closed form), Lemma 2.4 (gradient), eq. (2.3) (gradient lower
 bound), Theorem 2.2 (no bad critical points in ``B_tau``), §1.1 (the bad critical point of the
 standard parameterisation), Theorem 2.1 (small-norm factorisation) with its PSD special case,
-Claims A.1, C.1 and C.2. Statements follow the catalogue ``hardt_ma2017_identity.md``, which
-rebuilt them from the seed and corrected the paper where it is wrong (see each ``errata``).
+Claims A.1, C.1 and C.2. Statements are rebuilt from the paper where the text we worked from
+lost symbols, and corrected where the paper is wrong (see each ``errata``).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Jiang (2019), canonical (Fourier) model space and the disparity matrix: Theorems 1-2,
 Corollary 1, eqs. (8)-(9), Lemmas 1-2, §3.3 (dead, duplicated neurons, random initialisation),
-and our quantitative / corrected forms (catalogue ``jiang2019_disparity.md``).
+and our quantitative / corrected forms.
 
-The paper is informal; every claim here is checked in the catalogue's finite-dimensional
-formalisation (``j19.formal``), stated in each claim's ``errata``: input cube ``[0,1]^K``
+The paper is informal; every claim here is checked in our finite-dimensional
+formalisation (:mod:`theory.fourier`), stated in each claim's ``errata``: input cube ``[0,1]^K``
 (``K = 1, 2``), real Fourier coordinates truncated to ``|k|_inf <= n`` (``L = (2n+1)^K``),
 trapezoid quadrature on an ``N``-grid via FFT, one-hidden-layer networks
 ``f_w(x) = sum_j a_j sigma(w_j.x + b_j) + c``, squared loss, truncated objective
@@ -638,7 +638,7 @@ def _lem1_strategy(profile: str) -> Any:
 
 
 def _all_dead(seed: int, h: int = 6, n: int = 3, T: int = 5) -> dict[str, Any]:
-    """The all-dead ReLU network of the catalogue (j19.lem.1 control): every unit dead on the
+    """The all-dead ReLU network (the Lemma 1 control): every unit dead on the
     cube, output bias = mean label, so grad_w F = 0 while F > min F."""
     inst = network_instance(1, n, h, "relu", T, seed, N=256)
     inst = kill_units(inst, list(range(h)))

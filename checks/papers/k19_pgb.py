@@ -1,6 +1,6 @@
 """Kawaguchi, Huang & Kaelbling (2019), Section 3: gradient basis and perturbable gradient basis.
 
-Claims (catalogue ``kawaguchi2019_pgb.md``): Assumption 2 as a checker (``k19.asm2``),
+Claims (§3 of the paper): Assumption 2 as a checker (``k19.asm2``),
 Theorem 1 with its quantitative form at approximate critical points (``k19.thm1``,
 ``k19.ours1``), Lemma 2, Theorem 2 with its quantitative form (``k19.thm2``, ``k19.ours2``),
 Lemmas 3 and 1, Examples 1-3.

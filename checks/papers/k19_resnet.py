@@ -354,7 +354,7 @@ def _resnet_saddle() -> dict:
 
 
 def _resnet_wide_output() -> list[dict]:
-    """The catalogue's d_y = 2 > d_x = 1 control with z = tanh(U x) (d_z = 2): every output
+    """The d_y = 2 > d_x = 1 control of Theorem 3 with z = tanh(U x) (d_z = 2): every output
     W (x + R z) lies on the line spanned by W, so L >= sigma_2(Y)^2 while LS[x, z] is small."""
     rng = np.random.default_rng(3)
     m = 16

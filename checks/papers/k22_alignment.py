@@ -8,7 +8,7 @@ Instances share one format: ``model`` (``mlp``, ``linear``, ``quartic``, ``wu2``
 ``tanh``), an optional index set ``S``, parameters ``theta``, data ``X`` (n x m_x) and ``Y``
 (n x m_y), and ``loss`` (``squared``, ``cross-entropy`` on {0,1} labels, ``logistic`` on
 {-1,+1} labels); each claim adds its own parameters. Membership in a column space is decided
-by the catalogue's clear-gap rule (:func:`theory.alignment.membership`).
+by our clear-gap rule (:func:`theory.alignment.membership`).
 """
 
 from __future__ import annotations
@@ -681,7 +681,7 @@ def _limit_strategy(profile: str) -> Any:
 
 
 def _wu2() -> dict[str, Any]:
-    """The catalogue's w u^2 run: GD with step 0.05 from (w, u) = (-1, 1) converges to
+    """The w u^2 run (Theorem 2's control): GD with step 0.05 from (w, u) = (-1, 1) converges to
     (w-bar, 0), w-bar about -0.668, L = 1 > 0 = L*(Y); J = (u^2, 2 w u) != 0 at every iterate
     before the limit. 6000 steps let u reach 0 in float64, so the last iterate is the limit."""
     return {"model": "wu2", "theta": np.array([-1.0, 1.0]), "X": np.zeros((1, 1)),
@@ -899,7 +899,7 @@ def _thm3_strategy(profile: str) -> Any:
 
 
 def _misaligned(loss: str = "squared") -> dict[str, Any]:
-    """The catalogue's control: a linear model, 20 x 5 features, random targets, alpha = 1/2,
+    """Theorem 3's control: a linear model, 20 x 5 features, random targets, alpha = 1/2,
     L the exact smoothness constant, |T| = 1000 (rho about 0.8)."""
     inst = strat.misaligned_instances(n=20, d=5, seed=1)
     X = inst["X"]
@@ -914,7 +914,7 @@ def _misaligned(loss: str = "squared") -> dict[str, Any]:
 
 def _quartic_gap() -> list[dict[str, Any]]:
     """The quartic with S = {} and Y = Y* = 0: nu = 0 and beta-hat = 0, so the bound is 0;
-    L = max_{[-4,4]} |L''| = 1.419e5 (catalogue), alpha = 1/2."""
+    L = max_{[-4,4]} |L''| = 1.419e5 (measured), alpha = 1/2."""
     return [{"model": "quartic", "theta": np.array([t0]), "X": np.zeros((1, 1)),
              "Y": np.zeros((1, 1)), "loss": "squared", "S": [], "alpha": 0.5, "L": 1.419e5,
              "T_set": list(range(200)), "eta": 1.0} for t0 in (1.0, -3.0)]

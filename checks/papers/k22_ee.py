@@ -3,8 +3,8 @@
 Claims: eq. (3.3) (the gate tends to ReLU), Assumption 4 (safe exploration, a checker of
 ``rank phi = n`` through the Hadamard Gram), Theorem 4 (limit points of the exploitation are
 global minima) and Theorem 5 (gradient-descent rate and the SGD bound, eq. 3.5). Statements
-follow the catalogue ``kawaguchi2022_representation_dynamics.md`` (§3), which rebuilt
-Algorithm 1 and the formulas whose symbols the seed lost; see each claim's ``errata``.
+follow our reconstruction (§3 of the paper) of Algorithm 1 and of the formulas whose symbols
+the text we worked from lost; see each claim's ``errata``.
 Reproductions: Figures 2-3 (sine wave, plain GD vs the EE wrapper) and Table 2 (the
 safe-exploration verification) on synthetic stand-ins for the data sets.
 """
@@ -89,7 +89,7 @@ def _analytic(inst: Mapping[str, Any]) -> bool | str:
 
 def gate_error(inst: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """``|f_j(z_i) - [W^(H) relu(W^(H-1) z_i)]_j|`` (``n x m_y``) and the bound ``c_0
-    ||W^(H)_{j*}||_1 / varsigma'`` per ``j`` (catalogue ``k22.claim.gate-relu-limit``)."""
+    ||W^(H)_{j*}||_1 / varsigma'`` per ``j`` (ours, eq. (3.3))."""
     W1, W2, Z, v = inst["W_hidden"], inst["W_out"], inst["Z"], inst["varsigma"]
     Uz = Z @ W1.T
     gate = 0.5 * (1.0 + np.tanh(0.5 * v * Uz)) if inst["gate"] == "sigmoid" else 0.5
@@ -411,8 +411,8 @@ def _convex(inst: Mapping[str, Any]) -> bool | str:
 
 
 def _exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
-    """The exploitation phase as least squares in ``w = theta_(H-1)`` (catalogue
-    ``k22.def.phi``): the maps ``A^(j)``, ``L^ = (L/n) ||Z||^2`` with ``Z_i = max_j
+    """The exploitation phase as least squares in ``w = theta_(H-1)`` (§3.3.1-3.3.2,
+    ``phi``): the maps ``A^(j)``, ``L^ = (L/n) ||Z||^2`` with ``Z_i = max_j
     ||A^(j)_i||``, the GD limit ``w_inf = w_tau - A^+ (A w_tau - y)`` (the nearest
     least-squares point), ``B_0 = ||w_inf - w_tau||`` and ``min L^``. For the logistic loss,
     ``B`` is the certified lower bound on ``B_eps_bar`` (:func:`_sublevel_distance`) and
@@ -656,7 +656,7 @@ def _witness_lbfgs(model: EEModel, theta: np.ndarray, X: np.ndarray, Y: np.ndarr
 @functools.lru_cache(maxsize=1)
 def _narrow_instance() -> dict[str, Any]:
     """Safe exploration fails by shape: ``n = 30``, ``h_1 = 9`` (``m_{H-1} = 10``), ``m_H =
-    2``, ``varsigma' = 5`` (catalogue control): ``m_H m_{H-1} = 20 < 30``. ``K`` is set to
+    2``, ``varsigma' = 5`` (Assumption 4's control): ``m_H m_{H-1} = 20 < 30``. ``K`` is set to
     four times the step count beyond which ``min L^ > L(witness) + B_0^2 L^ / (2K)``."""
     rng = np.random.default_rng(1)
     X, Y = strat.sine_data(rng, 30, 2, 1)
@@ -717,7 +717,7 @@ def _recorder(rec: dict[str, list[float]], x: np.ndarray, y: np.ndarray, M0: np.
 
 @functools.lru_cache(maxsize=3)
 def sine_experiment(profile: str = "ci", gate_sharpness: float = 100.0) -> dict[str, Any]:
-    """Figures 2-3 (catalogue ``k22.exp.ee-sine``): ``x ~ U[-1, 1]``, ``y = sign`` of
+    """Figures 2-3 (§3.4.1): ``x ~ U[-1, 1]``, ``y = sign`` of
     ``-sin(20 x)`` (``y = 1{sin(20x) < 0}`` in +-1 form), ``n = 100``, a softplus(100) body,
     logistic loss, GD with learning rate 0.1; plain GD for ``T`` steps against Algorithm 1 with
     ``tau``, ``epsilon = 0.01``, ``G~ = G``; training error and ``||M(theta_t) -
@@ -780,7 +780,7 @@ RATE_STEPS = {"ci": 20_000, "dev": 50_000, "thorough": 100_000}
 
 
 def _rate_curve(profile: str) -> dict[str, Any]:
-    """Theorem 5's GD bound along one run on the catalogue's main instance shape (``n = 30``,
+    """Theorem 5's GD bound along one run on the main instance shape (``n = 30``,
     ``h_1 = 20``, ``m_H = 16``, ``varsigma' = 20``, squared loss): ``L(theta^{tau+k})``
     against ``B_0^2 L^ / (2k)``."""
     rng = np.random.default_rng(30)
