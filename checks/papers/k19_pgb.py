@@ -511,10 +511,10 @@ OURS1 = Claim(
     errata=[
         # a correction of a bound of our own, not of the paper: a note, not an erratum
         Erratum("method note", r"Our first form of this bound, $\|P_Jr\|^2\le\|J^\top "
-                r"r\|^2/\sigma^+_{\min}(J)^2$, is right only for unit weights: with $\lambda$ "
-                r"the projector and the singular values are those of $\Lambda^{1/2}J$ and the "
-                r"residual is $\Lambda^{1/2}r$; in terms of $\nabla L=2J^\top\Lambda r$ there "
-                r"is a factor 4 (for $\ell=\|q-y\|^2$)."),
+                r"r\|^2/\sigma^+_{\min}(J)^2$, is right only for unit weights: with weights "
+                r"$\lambda$, the projector and the singular values are those of "
+                r"$\Lambda^{1/2}J$ and the residual is $\Lambda^{1/2}r$; in terms of $\nabla "
+                r"L=2J^\top\Lambda r$ there is a factor 4 (for $\ell=\|q-y\|^2$)."),
         Erratum("method note", r"$\sigma^+_{\min}$ is the smallest singular value above the SVD "
                 "backward-error threshold; tiny but nonzero singular values make the bound "
                 "loose, never wrong."),
