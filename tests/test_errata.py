@@ -231,3 +231,15 @@ def test_hm17_theorem_2_2_diagnostics_speak_of_the_stored_sigma():
     gradient = lr.risk_gradient(A, R, Sigma)
     assert verdict.diagnostics["gradient_norm_sq"] == pytest.approx(
         sum(float(np.sum(G * G)) for G in gradient), rel=1e-12)
+
+
+def test_j19_rank_rule_note_is_the_derivation_its_verdicts_record():
+    """The rank rule is one text: a note of every rank claim and the recorded derivation of a
+    certified deficiency (plain text, not an entry's representation)."""
+    claim = get("j19.s3.3.3")
+    control = claim.control("relu-euler")
+    verdict = claim.check(control.fixed_instances()[0], drop=control.drops)
+    (rule,) = [e for e in claim.errata if e.text.startswith("'Full rank' means")]
+    assert verdict.status is Status.VIOLATED
+    assert verdict.tolerance_derivation == rule.text
+    assert rule.text in verdict.certificate

@@ -99,20 +99,22 @@ FORMAL = (
             r"$H(w)_{ml}=c_l(\partial f_w/\partial w_m)$.")
 )
 RANK_RULE = (
-    Erratum("method note", r"'Full rank' means $\operatorname{rank}H=L$ (needs $M\ge L$), "
-            r"decided on $H$ itself (never on $HH^\top$), with its rows scaled by exact powers "
-            r"of two to max entry $\in[1/2,1)$ (rank-preserving): FULL if "
-            r"$s=\sigma_L/\sigma_1\ge10^{-8}$ and the SVD rank certificate (threshold "
-            r"$10\max(M,L)\,u\,\sigma_1$, gap $10^3$) is certain with rank $L$; DEFICIENT only "
-            "with a certificate: $M<L$, or the exact bound "
-            r"$\operatorname{rank}H\le\dim\operatorname{span}\{\partial f/\partial w_m\}$ below "
-            "$L$ ($K+2$ functions per distinct unit, $K+1$ for ReLU by Euler, 0 for a dead ReLU "
-            "unit, $K$ in all for ReLU units active on the whole cube, plus the constant); "
-            "otherwise inconclusive (measured: structural deficiencies "
-            r"$s\le1.6\times10^{-17}$, random ReLU inits $s\ge1.9\times10^{-4}$; a small $s$ "
-            r"alone certifies nothing: scaling $w$ by $2^{-40}$ gives $s\approx10^{-14}$ on the "
-            "unequilibrated $H$ at full exact rank).")
+    r"'Full rank' means $\operatorname{rank}H=L$ (needs $M\ge L$), "
+    r"decided on $H$ itself (never on $HH^\top$), with its rows scaled by exact powers "
+    r"of two to max entry $\in[1/2,1)$ (rank-preserving): FULL if "
+    r"$s=\sigma_L/\sigma_1\ge10^{-8}$ and the SVD rank certificate (threshold "
+    r"$10\max(M,L)\,u\,\sigma_1$, gap $10^3$) is certain with rank $L$; DEFICIENT only "
+    "with a certificate: $M<L$, or the exact bound "
+    r"$\operatorname{rank}H\le\dim\operatorname{span}\{\partial f/\partial w_m\}$ below "
+    "$L$ ($K+2$ functions per distinct unit, $K+1$ for ReLU by Euler, 0 for a dead ReLU "
+    "unit, $K$ in all for ReLU units active on the whole cube, plus the constant); "
+    "otherwise inconclusive (measured: structural deficiencies "
+    r"$s\le1.6\times10^{-17}$, random ReLU inits $s\ge1.9\times10^{-4}$; a small $s$ "
+    r"alone certifies nothing: scaling $w$ by $2^{-40}$ gives $s\approx10^{-14}$ on the "
+    "unequilibrated $H$ at full exact rank)."
 )
+# the rule is also the derivation of the rank verdicts below; as a note of every rank claim:
+RANK_NOTE = Erratum("method note", RANK_RULE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -666,7 +668,7 @@ LEM1 = Claim(
             r"is $F=\min\hat Q$ (least squares); elsewhere the lemma's proof with a rate: "
             r"$F-\min\le|\nabla F|^2/(4\sigma_L(H)^2\sigma_r(\Phi)^2)$. Half of the drawn "
             "points are first driven to stationarity by Gauss-Newton.",
-    errata=[FORMAL, RANK_RULE, Erratum("interpretation", "'Global minimum' is of the truncated "
+    errata=[FORMAL, RANK_NOTE, Erratum("interpretation", "'Global minimum' is of the truncated "
                                        r"objective $F=\hat Q(c(w))$; for the network loss a "
                                        r"stationary point only gives $|\nabla_c\hat "
                                        r"Q|\le|r_L|/\sigma_L(H)$ (see j19.eq8).")],
@@ -801,7 +803,7 @@ LEM2 = Claim(
     decides="Stationarity is decided by reverse-mode autograd (independent of $H$); the "
             r"conclusion $H\nabla_c=0$ by the FFT disparity matrix, within its rounding bound. "
             "The case (i)/(ii) and a 200-probe descent search are reported as diagnostics.",
-    errata=[FORMAL, RANK_RULE,
+    errata=[FORMAL, RANK_NOTE,
             Erratum("paper error", "Lemma 2's trichotomy (saddle / global minimum / flat "
                     "region) is not checkable as printed ('flat region' is undefined); what is "
                     r"provable and checked: $\nabla_c\in\ker H$, and case (i) or (ii). The "
@@ -1006,7 +1008,7 @@ THM2 = Claim(
     decides="Runs Armijo gradient descent on $F$, checks the paper's hypothesis ($H$ FULL at "
             "every iterate) and ours (the accumulated rate), then decides "
             r"$F(w_{\mathrm{end}})\le$ target within the rounding of $F$.",
-    errata=[FORMAL, RANK_RULE,
+    errata=[FORMAL, RANK_NOTE,
             Erratum("paper error", "False as printed: full rank at every iterate does not stop "
                     r"$\sigma_L(H(w_n))\to0$. The instance: the toy model "
                     r"$f_{(w,u,v)}(x)=\operatorname{sigmoid}(w)+uv$ ($M=3$), $K=1$, $n=0$ "
@@ -1214,7 +1216,7 @@ S331 = Claim(
             r"unchanged, and the SVD-certified rank of $H$ equals "
             r"$\min(L,(K+1)h_{\mathrm{live}}+1)$ (inconclusive when the certificate is "
             "uncertain).",
-    errata=[FORMAL, RANK_RULE,
+    errata=[FORMAL, RANK_NOTE,
             Erratum("interpretation", "'Dead' is relative to the cube, not to the training "
                     "inputs (control)."),
             Erratum("paper error", "The paper counts dead neurons against $M-L$; one dead unit "
@@ -1309,7 +1311,7 @@ S332 = Claim(
     decides=r"Rows equal within $4\gamma\max|H|$ (in practice bit-for-bit), gradient entries "
             r"equal, one gradient step keeps the pair equal, SVD-certified rank $\le M-(K+2)$ "
             r"and, for ReLU, $=\min(L,(K+1)(h-1)+1)$.",
-    errata=[FORMAL, RANK_RULE, Erratum("interpretation", "Equal incoming weights alone make the "
+    errata=[FORMAL, RANK_NOTE, Erratum("interpretation", "Equal incoming weights alone make the "
                                        "$a$-rows equal and the $w$-, $b$-rows proportional "
                                        "(factor $a_j/a_{j'}$); the rank still drops but the "
                                        "rows are not equal (control).")],
@@ -1413,7 +1415,7 @@ S333 = Claim(
     decides="SVD of $H(w_0)$: FULL (holds) / DEFICIENT (violated; for ReLU the count "
             r"$M-\#\text{zero rows}-\operatorname{rank}(\text{Euler relations})$ is reported) / "
             "inconclusive between the thresholds.",
-    errata=[FORMAL, RANK_RULE,
+    errata=[FORMAL, RANK_NOTE,
             Erratum("interpretation", "Initialisation (our concrete reading of the one §3.3.3 "
                     r"recommends): input weights $\mathcal N(0,s^2)$ ($s=1$ ReLU, 10 tanh "
                     "$K=1$, 6 $K=2$), hyperplanes through centres uniform in $(0.05,0.95)^K$, "
