@@ -1,5 +1,5 @@
 """``python -m checks bench [--quick]``: the numerical core's timings side by side, measured in
-one run, with the agreement between methods (issue 10; run by ``nox -s bench``).
+one run, with the agreement between methods (run by ``nox -s bench``).
 
 1. ``M = J J^T`` for the 4 x 300 softplus network (input dimension 2, scalar output) at
    ``n = 100`` and ``n = 1000``: layer-wise Hadamard Gram vs analytic ``J`` then ``J J^T`` vs

@@ -143,14 +143,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     lines += [f"relation {r.name}: {r.description}" for r in c.relations]
     lines += [f"edge strategy: {'yes' if c.edge_strategy is not None else 'no'}"]
     lines += [f"control {k.name} (drops {k.drops}): {k.description}" for k in c.controls]
-    lines += [f"erratum: {_erratum(e)}" for e in c.errata]
+    lines += [f"erratum ({e.kind}): {e.text}" for e in c.errata]
     print("\n".join(lines))
     return 0
-
-
-def _erratum(entry: Any) -> str:
-    kind = getattr(entry, "kind", None)
-    return f"({kind}) {entry.text}" if kind else str(entry)
 
 
 def _parameters(claim: Claim) -> list[dict[str, Any]]:

@@ -452,7 +452,7 @@ class Claim:
     controls: Sequence[Control] = ()
     reproductions: Sequence[Reproduction] = ()
     decides: str = ""
-    errata: Sequence[str] = ()
+    errata: Sequence[Erratum] = ()
     size: Callable[[Instance], Mapping[str, float]] | None = None
     tightness: bool = True
     max_examples: Mapping[str, int] = dataclasses.field(default_factory=dict)
@@ -466,6 +466,10 @@ class Claim:
     cost: Callable[[Instance], float] | None = None
 
     def __post_init__(self) -> None:
+        for e in self.errata:
+            if not isinstance(e, Erratum):
+                raise ValueError(f"claim {self.id}: errata must be Erratum(kind, text), got "
+                                 f"{type(e).__name__} {str(e)[:40]!r}")
         names = {h.name for h in self.hypotheses}
         for control in self.controls:
             if control.drops not in names:

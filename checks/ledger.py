@@ -142,7 +142,9 @@ def claim_metadata(claim: Claim) -> dict[str, Any]:
         "statement": claim.statement,
         "hypotheses": [{"name": h.name, "statement": h.statement} for h in claim.hypotheses],
         "decides": claim.decides,
-        "errata": list(claim.errata),
+        # each entry labelled (paper error, transcription, ...); its instance replays as is
+        "errata": [{"kind": e.kind, "text": e.text, "instance": to_jsonable(e.instance)}
+                   for e in claim.errata],
     }
 
 

@@ -29,6 +29,17 @@ _SUPERSCRIPTS = str.maketrans(
 )
 _OVERVIEW_ROWS = 45
 _UNBROKEN_ID = 16  # characters: a longer claim id may wrap after a dot in the summary table
+# The kinds of a ledger's errata (checks.framework.ERRATUM_KINDS, repeated here because the
+# report reads ledgers only); only a paper error is an erratum of the paper.
+PAPER_ERROR = "paper error"
+ERRATUM_KINDS = (PAPER_ERROR, "transcription", "interpretation", "method note")
+UNLABELLED = "unlabelled"
+NOTE_TITLES = {
+    "transcription": "Transcription: what the text we worked from lost, and how it was restored",
+    "interpretation": "Interpretation: readings we chose where the paper is ambiguous",
+    "method note": "Method notes: choices of ours in how a claim is checked",
+    UNLABELLED: "Unlabelled notes (a ledger written before errata were labelled)",
+}
 _RELATIONS = {"<=": "\u2264", ">=": "\u2265", "==": "=", "<": "<", ">": ">"}
 _PANGO_HINT = (
     "WeasyPrint cannot load its system libraries ({detail}); install the Debian packages "
@@ -201,7 +212,7 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
                         if h.get("statement") else Markup(""))
                        for h in claim.get("hypotheses") or [] if isinstance(h, dict)],
         "decides": prose_markup(claim.get("decides"), pdf=pdf),
-        "errata": [prose_markup(e, pdf=pdf) for e in claim.get("errata") or []],
+        "errata": [_erratum_view(e, pdf) for e in claim.get("errata") or []],
         "verdict": claim["verdict"],
         "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
         "instances": claim.get("instances", sum(v for v in counts.values() if isinstance(v, int))),
@@ -258,24 +269,53 @@ def _figures(ledger: dict[str, Any]) -> dict[Any, str | None]:
     return figures
 
 
+def _erratum_view(entry: Any, pdf: bool) -> dict[str, Any]:
+    """One erratum of the ledger (``kind``, ``text``, ``instance``) for the report. A plain
+    string (a ledger written before errata were labelled) is a note of kind ``unlabelled``:
+    only an entry the ledger calls a paper error is listed as an erratum of the paper."""
+    if isinstance(entry, dict):
+        kind = entry.get("kind") if entry.get("kind") in ERRATUM_KINDS else UNLABELLED
+        text, instance = entry.get("text") or "", entry.get("instance")
+    else:
+        kind, text, instance = UNLABELLED, str(entry), None
+    return {"kind": kind, "text": prose_markup(text, pdf=pdf),
+            "instance": _instance_view(instance)}
+
+
+def _items(claims: list[dict[str, Any]], kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The entries of ``kinds`` of these claims; a text that several claims share is listed
+    once, with all of them, before the claims' own entries."""
+    owners: dict[str, list[dict[str, Any]]] = {}
+    entries: dict[str, dict[str, Any]] = {}
+    for c in claims:
+        for e in c["errata"]:
+            if e["kind"] in kinds and c not in owners.setdefault(str(e["text"]), []):
+                owners[str(e["text"])].append(c)
+                entries.setdefault(str(e["text"]), e)
+    shared = [{"claims": cs, "entries": [entries[text]]} for text, cs in owners.items()
+              if len(cs) > 1]
+    own = [{"claims": [c], "entries": [entries[text] for text, cs in owners.items()
+                                       if cs == [c]]} for c in claims]
+    return shared + [item for item in own if item["entries"]]
+
+
 def _errata(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Errata grouped by paper; a text that several claims share is listed once, with all of
-    them, before the claims' own notes."""
+    """Errata of the papers (entries of kind ``paper error``), grouped by paper."""
     out = []
     for section in sections:
-        claims = [c for c in section["claims"] if c["errata"]]
-        if not claims:
-            continue
-        owners: dict[str, list[dict[str, Any]]] = {}
-        for c in claims:
-            for text in dict.fromkeys(str(e) for e in c["errata"]):
-                owners.setdefault(text, []).append(c)
-        shared = [{"claims": cs, "texts": [Markup(text)]} for text, cs in owners.items()
-                  if len(cs) > 1]
-        own = [{"claims": [c], "texts": [e for e in dict.fromkeys(c["errata"])
-                                         if len(owners[str(e)]) == 1]} for c in claims]
-        out.append({"key": section["key"], "meta": section["meta"],
-                    "items": shared + [item for item in own if item["texts"]]})
+        items = _items(section["claims"], (PAPER_ERROR,))
+        if items:
+            out.append({"key": section["key"], "meta": section["meta"], "items": items})
+    return out
+
+
+def _notes(claims: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every other entry (transcriptions, interpretations, method notes), grouped by kind."""
+    out = []
+    for kind in (*(k for k in ERRATUM_KINDS if k != PAPER_ERROR), UNLABELLED):
+        items = _items(claims, (kind,))
+        if items:
+            out.append({"kind": kind, "title": NOTE_TITLES[kind], "items": items})
     return out
 
 
@@ -316,6 +356,7 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
         "claims": claims,
         "sections": sections,
         "errata": _errata(sections),
+        "notes": _notes(claims),
         "overview": [_figure_markup(svg, pdf) for svg in figures.get("__overview__") or [] if svg],
         "citation": citation_block(cff, ledger),
         "cff_title": cff.get("title", "Identity Landscapes: an executable appendix"),

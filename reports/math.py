@@ -18,7 +18,8 @@ from markupsafe import Markup, escape
 
 __all__ = ["math_markup", "prose_markup", "to_mathml", "to_svg", "is_renderable"]
 
-# Commands the converter lacks, rewritten to ones it knows (why: `\arg` appears in the catalogues).
+# Commands the converter lacks, rewritten to ones it knows (why: `\arg` appears in the
+# papers' statements).
 _MACROS = [
     (re.compile(r"\\\n"), r"\\ "),  # a backslash ending a line is a control space
     (re.compile(r"\\argmin(?![A-Za-z])"), r"\\operatorname{arg\\,min}"),

@@ -3,7 +3,8 @@
 ``synthetic_ledger(n_claims)`` builds a ledger that follows the schema
 ``identity-landscapes-ledger/1`` and exercises every branch of the report: all four verdicts,
 a first failure, a failed control, non-finite numbers written as strings, a statement that is
-not valid LaTeX, reproductions with curves and tables, errata with inline math.
+not valid LaTeX, reproductions with curves and tables, errata and notes of every kind with
+inline math (a paper error with its counterexample instance).
 """
 
 from __future__ import annotations
@@ -18,19 +19,27 @@ __all__ = ["synthetic_ledger", "PAPERS"]
 PAPERS = {
     "k19": {"title": "Every Local Minimum Value Is the Global Minimum Value of Induced Model in "
             "Nonconvex Machine Learning", "authors": "Kenji Kawaguchi, Jiaoyang Huang, Leslie Pack "
-            "Kaelbling", "venue": "Neural Computation 31(12), 2019",
-            "seed": "001_2f58c854b5902a53.txt", "catalogue": "kawaguchi2019_pgb.md"},
+            "Kaelbling", "venue": "Neural Computation 31(12), 2019"},
     "hm17": {"title": "Identity Matters in Deep Learning", "authors": "Moritz Hardt, Tengyu Ma",
-             "venue": "ICLR 2017 (arXiv:1611.04231)", "seed": "003_53f64978cbbbfb61.txt",
-             "catalogue": "hardt_ma2017_identity.md"},
+             "venue": "ICLR 2017 (arXiv:1611.04231)"},
     "k22": {"title": "Understanding Dynamics of Nonlinear Representation Learning and Its "
             "Application", "authors": "Kenji Kawaguchi, Linjun Zhang, Zhun Deng",
-            "venue": "Neural Computation 34(4), 2022", "seed": "000_9bafb10e4d590224.txt",
-            "catalogue": "kawaguchi2022_representation_dynamics.md"},
+            "venue": "Neural Computation 34(4), 2022"},
     "j19": {"title": "Why Learning of Large-Scale Neural Networks Behaves Like Convex "
-            "Optimization", "authors": "Hui Jiang", "venue": "arXiv:1903.02140, 2019",
-            "seed": "002_d513da0bff3b4549.txt", "catalogue": "jiang2019_disparity.md"},
+            "Optimization", "authors": "Hui Jiang", "venue": "arXiv:1903.02140, 2019"},
 }
+# per claim, cycling: a paper error with its instance, one note of each other kind, none
+_ERRATA: list[list[dict[str, Any]]] = [
+    [{"kind": "paper error", "text": r"The proof's exponent $2\ell$ should read $2\ell-2$ "
+      r"(equality at $A_i=-\tau I$).", "instance": {"d": 2, "l": 3, "tau": 0.5}}],
+    [{"kind": "transcription", "text": r"The text we worked from lost the square root in "
+      r"eq. (2.11): the rate is $O(|\mathcal T|^{-1/2})$.", "instance": None}],
+    [{"kind": "interpretation", "text": r"'Distinct samples' is read as distinct on the torus "
+      r"$[0,1)^K$.", "instance": None},
+     {"kind": "method note", "text": r"One $\varepsilon$ ($10^{-2}$) is tested.",
+      "instance": None}],
+    [],
+]
 _STATEMENTS = [
     r"\|\nabla f(A)\|_F^2 \ge 4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma)"
     r"\big(f(A)-C_{\rm opt}\big)",
@@ -78,8 +87,7 @@ def _claim(rng: random.Random, i: int, paper: str, verdict: str) -> dict[str, An
                        {"name": "ball", "statement": r"A\in\mathcal B_\tau"}],
         "decides": r"Computes $\|\nabla f(A)\|_F^2$ and the right-hand side independently and "
                    "compares them with a tolerance from the rounding error of the products.",
-        "errata": [r"The seed prints the exponent as $2\ell$; the proof gives $2\ell-2$."]
-        if i % 3 == 0 else [],
+        "errata": _ERRATA[i % len(_ERRATA)],
         "verdict": verdict, "counts": counts, "instances": n,
         "sizes": {"d": [1, rng.randint(2, 6)], "l": [1, rng.randint(2, 8)]},
         "tightness": tight if verdict != "inconclusive" else None,

@@ -380,7 +380,8 @@ def test_list_and_show_print_the_claims_fields(capsys, toy_registered):
         assert f"hypothesis {h.name}: {h.statement}" in out
     for k in AMGM.controls:
         assert f"control {k.name} (drops {k.drops}): {k.description}" in out
-    assert sum(line.startswith("erratum: ") for line in out) == len(AMGM.errata)
+    for e in AMGM.errata:
+        assert f"erratum ({e.kind}): {e.text}" in out
 
 
 def _run_toy(tmp_path, *extra):

@@ -101,7 +101,7 @@ def test_blocked_hadamard_gram_is_the_same_product():
 
 def test_bench_smoke_prints_the_summary_json(capsys):
     """``python -m checks bench`` at toy sizes: the last line is one JSON object with the keys
-    issue 10 names, and every method pair agrees."""
+    the summary promises, and every method pair agrees."""
     import json
 
     from checks.bench import main

@@ -145,7 +145,7 @@ def test_thm21_ell_just_above_three_gamma():
 
 
 def test_thm21_paper_recipe_exceeds_bound_merged_does_not():
-    """The catalogue's finding: the printed recipe with integer p, q (ell = 4q + p, p >= 1)
+    """Our finding (hm17.thm2.1's note): the printed recipe with integer p, q (ell = 4q + p, p >= 1)
     exceeds the bound, e.g. R = -diag(1.05, 1): whatever signs the SVD picks, one of U, V^T
     is -I (a rotation by pi); ell = 12 forces q = 2, p = 4 and 2 sin(pi/4) = 1.41 >
     (4 pi + 3 log 1.05)/12 ~ 1.06. The merged construction stays below the bound."""
@@ -322,4 +322,5 @@ def test_thm21_worst_cases_table_shows_the_finding():
     assert rows[3][3] == pytest.approx(12 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
     assert rows[3][5] == pytest.approx(6 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
     assert rows[3][5] < 1.0
-    assert "1.335" in get("hm17.thm2.1").errata[0] and "0.675" in get("hm17.thm2.1").errata[0]
+    note = get("hm17.thm2.1").errata[0].text
+    assert "1.335" in note and "0.675" in note

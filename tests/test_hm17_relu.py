@@ -93,7 +93,7 @@ def test_controls(claim, control):
 
 
 def test_printed_lemma_b1_error_is_the_lost_half():
-    """Catalogue: on the boundary instance the printed block returns
+    """Lemma B.1's erratum: on the boundary instance the printed block returns
     (beta_1 - alpha_1) + (beta_2 - alpha_2)/2 on alpha_1 (pre-activation 0.15, divisor 0.3)."""
     inst = strat.b1_boundary_instance("uniform")
     alpha, beta = inst["alpha"], inst["beta"]

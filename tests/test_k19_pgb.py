@@ -130,7 +130,7 @@ def test_gb_infimum_squared_matches_lstsq_and_gram():
 def test_quantitative_gap_identity_needs_the_weights():
     """L - inf = ||P r_hat||^2 = (J_hat^T r_hat)^T (J_hat^T J_hat)^+ (J_hat^T r_hat), with the
     weights inside; the unweighted ||P_J r||^2 (the brief's formula) differs for non-uniform
-    lambda (catalogue k19.ours1, 'check of the proposed formula')."""
+    lambda (k19.ours1's method note)."""
     inst = S.build_tanh2(2, 2, 3, 2, 8, 3)
     model = make_model("tanh2", inst["widths"])
     rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
@@ -321,8 +321,9 @@ def test_ours1_bounds_are_attained(which):
 
 
 def test_left_null_recipe_on_the_first_layer_leaves_the_jacobian_unchanged():
-    """Recipe 1 of the catalogue (perturb W by q a^T with a^T h(x_i) = 0): with duplicated input
-    coordinates it yields members of V[theta, eps], but on the *first* layer the Jacobian at
+    """Recipe 1 of the proofs of Theorems 3-4 (perturb W by q a^T with a^T h(x_i) = 0): with
+    duplicated input coordinates it yields members of V[theta, eps], but on the *first* layer
+    the Jacobian at
     theta + eps S_j equals J(theta) (pre-activations, hence every derivative, are unchanged), so
     it never enlarges the basis there; it matters only on deeper layers."""
     from theory.pgb import left_null_directions

@@ -65,7 +65,7 @@ def test_rank_deficient_branch_puts_features_in_range_JS():
 
 
 def test_dz_below_dy_still_holds():
-    """Catalogue finding: the proof never uses d_y <= d_z; a lifted d_z = 1 < d_y = 2 instance
+    """Our finding: the proof never uses d_y <= d_z; a lifted d_z = 1 < d_y = 2 instance
     satisfies the conclusion once that hypothesis is dropped."""
     inst = strat.build_resnet(2, 3, 2, 1, 1, 20, lifted=True)
     claim = get("k19.ours3")

@@ -197,7 +197,7 @@ def test_controls_are_violated(claim_id):
 
 
 def test_thm2_literal_control_has_alignment_at_every_iterate():
-    """The catalogue's finding: DAA holds before the limit, L(limit) = 1 > 0 = L*(Y)."""
+    """Theorem 2's erratum: DAA holds before the limit, L(limit) = 1 > 0 = L*(Y)."""
     claim = get("k22.thm2")
     inst = claim.controls[0].fixed_instances()[0]
     assert claim.hypotheses[2].check(inst) is True  # daa-along-trajectory
@@ -343,7 +343,7 @@ def test_loss_gradient_matches_the_jacobian_route():
 
 
 def test_qT_counts_every_step_for_the_misaligned_linear_model():
-    """Eq. (2.5) control (catalogue k22.def.QT): with d < n and random Y, DAA fails at every
+    """Eq. (2.5) control: with d < n and random Y, DAA fails at every
     t = 0..T, so Q_T = T + 1 (the sum includes t = 0)."""
     inst = {**strat.misaligned_instances(n=12, d=3, seed=2), "Ystar": None}
     traj = k22._run_gd(inst, 0.05, 9, None)

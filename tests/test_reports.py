@@ -142,10 +142,11 @@ def test_sections_errata_environment_and_citation(built, ledger):
     page = _parse(html)
     for key in ledger["papers"]:
         assert page.ids.get(f"paper-{key}") == "section"
-    for ident in ("summary", "errata", "environment", "cite", "tightness-overview"):
+    for ident in ("summary", "errata", "notes", "environment", "cite", "tightness-overview"):
         assert ident in page.ids, ident
-    errata = page.text_of("errata")
-    assert "k19.thm1" in errata and "hm17.thm2.2" in errata and "k22.thm1" not in errata
+    errata, notes = page.text_of("errata"), page.text_of("notes")
+    assert "hm17.thm2.2" in errata and "k19.thm1" not in errata and "k22.thm1" not in errata
+    assert "k19.thm1" in notes and "j19.lem1" in notes and "k22.thm1" not in notes
     environment = page.text_of("environment")
     for name, version in ledger["environment"]["packages"].items():
         assert name in environment and version in environment
@@ -322,15 +323,61 @@ def test_reproduction_series_modes_styles_and_log_axes():
     assert "10^{-20}" in floor and "10^{-300}" not in floor  # tick labels as mathtext source
 
 
-def test_errata_are_grouped_by_paper_and_shared_notes_listed_once():
+def test_errata_are_grouped_by_paper_and_shared_entries_listed_once():
     ledger = synthetic_ledger(6)
-    shared = "The seed lost the square root."
+    shared = "The proof drops a factor 1/2."
     for claim in ledger["claims"]:
-        claim["errata"] = [shared]
+        claim["errata"] = [{"kind": "paper error", "text": shared, "instance": None}]
     page = _parse(render_html(ledger))
     errata = page.text_of("errata")
     assert errata.count(shared) == len({c["paper"] for c in ledger["claims"]})
     assert all(c["id"] in errata for c in ledger["claims"])
+
+
+def _entry_ledger(entries: list) -> dict:
+    """A ledger whose every claim carries ``entries`` as its errata."""
+    ledger = synthetic_ledger(4)
+    for claim in ledger["claims"]:
+        claim["errata"] = copy.deepcopy(entries)
+    return ledger
+
+
+def test_only_paper_errors_sit_under_errata_and_the_rest_under_notes_by_kind():
+    texts = {kind: f"An entry of kind {kind}." for kind in
+             ("paper error", "transcription", "interpretation", "method note")}
+    ledger = _entry_ledger([{"kind": k, "text": t, "instance": None} for k, t in texts.items()])
+    html = render_html(ledger)
+    page = _parse(html)
+    errata, notes = page.text_of("errata"), page.text_of("notes")
+    assert texts["paper error"] in errata and texts["paper error"] not in notes
+    for kind in ("transcription", "interpretation", "method note"):
+        group = page.text_of("notes-" + kind.replace(" ", "-"))
+        assert texts[kind] in group and texts[kind] not in errata, kind
+        others = set(texts) - {kind}
+        assert not any(texts[k] in group for k in others), kind
+    notes_html = html[html.index('id="notes"'):html.index('id="environment"')]
+    assert all(f'href="#{c["id"]}"' in notes_html for c in ledger["claims"])
+
+
+def test_an_unlabelled_erratum_of_an_older_ledger_is_a_note_not_an_erratum():
+    text = "A plain string from a ledger written before errata had kinds."
+    page = _parse(render_html(_entry_ledger([text])))
+    assert text not in page.text_of("errata")
+    assert text in page.text_of("notes-unlabelled")
+
+
+def test_a_paper_error_shows_its_counterexample_instance():
+    ledger = _entry_ledger([{"kind": "paper error", "text": "False as printed.",
+                             "instance": {"model": "sigmoid-product", "eta0": 0.5}}])
+    errata = _parse(render_html(ledger)).text_of("errata")
+    assert "Instance:" in errata and "sigmoid-product" in errata and "eta0" in errata
+
+
+def test_the_report_names_no_internal_document():
+    html = render_html(load_ledger(SMALL))
+    visible = " ".join(_parse(html).visible).lower()
+    for word in ("catalogue", "catalogued", "seed text", "seed file", ".md"):
+        assert word not in visible, word
 
 
 def test_html_embeds_a_subset_math_font_and_the_pdf_does_not(ledger):

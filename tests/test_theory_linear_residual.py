@@ -341,7 +341,7 @@ def test_worst_case_ratio_limits():
 
 @pytest.mark.parametrize("seed", range(3))
 def test_gradient_vanishes_at_constructed_minimisers(seed):
-    """Catalogue hm17.thm.2-2 check (3): an exact factorisation from the merged construction with
+    """Theorem 2.2 at an exact factorisation from the merged construction with
     |||A||| < 1 is a global minimiser, so the closed-form gradient is at rounding level there
     (E = P - R is rounding noise of the product)."""
     rng = np.random.default_rng(seed)

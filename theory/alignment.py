@@ -8,7 +8,7 @@ permutation applied to ``J`` and to ``vec(Y')`` alike, which changes no column-s
 no norm and no Gram spectrum.
 
 Membership ``b in Col(J)`` is the core's certified test (:func:`theory.linalg.in_column_space`,
-the catalogue's section 0.4 rule: a noise floor ``delta = c max(p, q) u s_1``, a cut-off ``r``
+our clear-gap rule: a noise floor ``delta = c max(p, q) u s_1``, a cut-off ``r``
 at a clear gap, the relative projection residual ``rho``, ``None`` when there is no gap or
 ``rho`` falls between the two thresholds), extended with what the theorems need.
 """
@@ -178,7 +178,7 @@ def membership(
 ) -> Membership:
     """Decide ``b in Col(J)`` (equivalently ``Col(M)`` with ``M = J J^T``) for Definition 2
     (DAA), with the core's certified test :func:`theory.linalg.in_column_space` (the clear-gap
-    rule of the catalogue's section 0.4), and add what Theorems 2-3 need: the least-norm
+    rule), and add what Theorems 2-3 need: the least-norm
     coefficient norm ``||J_r^+ b||`` at the cut-off and the spectrum.
 
     A Jacobian whose largest singular value is below ``GAP tiny / u`` (gradual underflow: no

@@ -2,7 +2,7 @@
 the truncated Fourier *canonical space* on the input cube and the *disparity matrix* H(w)
 (§2.2-2.3, eqs. (4)-(6); §3, eqs. (8)-(9)).
 
-Formalisation (catalogue ``jiang2019_disparity.md``, item ``j19.formal``; all notation ours):
+Formalisation (ours; the paper is informal, and all notation is ours):
 
 * domain ``U_K = [0, 1]^K`` with ``K in {1, 2}``; complex basis ``e_k(x) = exp(2 pi i k.x)`` and
   coefficients ``theta_k(g) = int g(x) exp(-2 pi i k.x) dx``;
@@ -279,8 +279,8 @@ def dead_units(model: Feedforward, w: np.ndarray) -> list[int]:
 
 def derivative_span_bound(model: Feedforward, w: np.ndarray) -> tuple[int, str]:
     """An upper bound on ``rank H(w)`` that holds in exact arithmetic, from the structure of
-    the derivative functions alone (§3.3.1-§3.3.3 and the ReLU Euler relations, catalogue
-    ``j19.prop.relu-euler``); returned with its derivation.
+    the derivative functions alone (§3.3.1-§3.3.3 and the ReLU Euler relations,
+    ``j19.ours3``); returned with its derivation.
 
     Row ``m`` of ``H`` holds the coordinates of ``df/dw_m``, a linear image of the samples of
     that function, so ``rank H <= dim span{df/dw_m}``. Units with bit-for-bit equal incoming
@@ -323,7 +323,7 @@ def derivative_span_bound(model: Feedforward, w: np.ndarray) -> tuple[int, str]:
 
 def euler_relations(model: Feedforward, w: np.ndarray) -> np.ndarray:
     """Coefficient vectors ``z`` (rows, ``h x M``) of Euler's identity for positively
-    homogeneous units (catalogue ``j19.prop.relu-euler``):
+    homogeneous units (ours, ``j19.ours3``):
     ``a_j df/da_j - sum_k w_jk df/dw_jk - b_j df/db_j = 0`` pointwise, so ``z^T H = 0``."""
     (W, b), (a, _) = model.unflatten(w)
     K, h = W.shape[1], W.shape[0]
@@ -338,7 +338,7 @@ def euler_relations(model: Feedforward, w: np.ndarray) -> np.ndarray:
 
 class SigmoidProduct:
     """The literal model ``f_{(w,u,v)}(x) = sigmoid(w) + u v`` of the Theorem 2 counterexample
-    (catalogue ``j19.thm.2``): three parameters, constant functions of ``x`` (complete for
+    (the erratum of ``j19.thm2``): three parameters, constant functions of ``x`` (complete for
     ``L = 1``). Provides the interface :func:`theory.jacobian.jacobian` needs."""
 
     d_y = 1
@@ -412,7 +412,7 @@ def armijo_descent(space: CanonicalSpace, model: Any, w0: np.ndarray, X: np.ndar
 
 
 def cube_init(model: Feedforward, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
-    """The initialisation §3.3.3 recommends, as the catalogue fixes it: input weights
+    """The initialisation §3.3.3 recommends, as we make it concrete: input weights
     ``w_j ~ N(0, scale^2 I)``, hyperplanes through random centres ``t_j ~ U(0.05, 0.95)^K`` of
     the cube (``b_j = -w_j . t_j``), output weights ``a_j ~ N(0, 1/h)``, output bias ``N(0, 1)``.
     """

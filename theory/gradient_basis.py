@@ -1,6 +1,6 @@
 """The gradient-basis model of Kawaguchi, Huang & Kaelbling (2019), Section 3.2.
 
-With the stacked notation of the catalogue (outputs ``f_X`` and Jacobian ``J`` sample-major,
+With our stacked notation (outputs ``f_X`` and Jacobian ``J`` sample-major,
 ``Lambda = diag(lambda_i I_{d_y})``), the gradient-basis objective is
 ``L_theta(alpha) = sum_i lambda_i l(J_i alpha, y_i)`` and Theorem 1 says
 ``L(theta) = inf_alpha L_theta(alpha)`` at critical points. This module computes
@@ -10,7 +10,7 @@ With the stacked notation of the catalogue (outputs ``f_X`` and Jacobian ``J`` s
   (an SVD with a rank threshold derived from the backward error, or Gram first:
   ``range(J_hat) = range(J_hat J_hat^T)``), and for other convex losses by a convex solve that
   reports whether the infimum looks attained;
-* the quantitative gap of the catalogue's ``k19.ours1``:
+* the quantitative gap of our ``k19.ours1``:
   ``||grad L||^2 / (4 s_max^2) <= L - inf = ||P_{J_hat} r_hat||^2 <= ||grad L||^2 / (4 s_min+^2)``.
 """
 
@@ -118,7 +118,7 @@ def range_basis_gram(G: np.ndarray) -> RangeBasis:
 
 
 def projected_gap(basis: RangeBasis, r_hat: np.ndarray) -> float:
-    """``||P_{J_hat} r_hat||^2``: the gap ``L - inf L_theta`` of the catalogue's ``k19.ours1``."""
+    """``||P_{J_hat} r_hat||^2``: the gap ``L - inf L_theta`` of our ``k19.ours1``."""
     return float(np.sum((basis.U.T @ r_hat) ** 2))
 
 
@@ -205,7 +205,7 @@ def gb_infimum_convex(
 class SquaredReport:
     """Everything Theorem 1 and ``k19.ours1`` decide on, for the squared loss at one point.
 
-    ``inf`` is ``min(inf_ls, L_theta(g))`` (the catalogue's guard against a truncated SVD
+    ``inf`` is ``min(inf_ls, L_theta(g))`` (a guard against a truncated SVD
     returning a value above ``L``); ``tau_round`` bounds the rounding error of ``L - inf``;
     ``bound_hi`` is ``(||grad L|| + grad_err)^2 / (4 s_min+^2)``, the certified gap of an
     approximate critical point with the gradient's own rounding error included.
@@ -248,7 +248,7 @@ def squared_report(
     g: np.ndarray | None,
 ) -> SquaredReport:
     """Both sides of Theorem 1 (Kawaguchi et al. 2019, Section 3.2) and of the quantitative gap
-    (catalogue ``k19.ours1``) for ``l = ||q - y||^2``, from the outputs ``F`` (``m x d_y``), the
+    (ours, ``k19.ours1``) for ``l = ||q - y||^2``, from the outputs ``F`` (``m x d_y``), the
     Jacobian ``J`` (sample-major rows), an *independently computed* gradient ``grad_L`` and the
     Assumption 2 map value ``g = g(theta)`` (``None`` when the model has none).
 

@@ -1,5 +1,5 @@
-"""Per-sample Jacobians ``J(theta) = d vec(f_X(theta)) / d theta`` (k22 §0.3 "gradient
-representation", Definition 1; k19 eq. (2) gradient basis; j19 §3), four ways.
+"""Per-sample Jacobians ``J(theta) = d vec(f_X(theta)) / d theta`` (k22 Definition 1, the
+gradient representation; k19 eq. (2) gradient basis; j19 §3), four ways.
 
 Rows are **sample-major**: row ``i * d_y + k`` is ``d f(x_i, theta)_k / d theta``, so ``J`` is
 ``n d_y x P``. (k22 writes ``vec`` column-stacked, row ``i + n k``; the two differ by a row
@@ -134,7 +134,7 @@ def _complex_step(model: Any, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
 
 def jacobian(model: Any, theta: Any, X: Any, method: str = "analytic", *, out: Any = None) -> Any:
     """``J = d vec(f_X(theta)) / d theta`` of shape ``(n d_y, P)``, rows sample-major
-    (k22 §0.3, the gradient representation of Definition 1 stacked over the data set).
+    (k22, the gradient representation of Definition 1 stacked over the data set).
 
     ``method`` is one of ``analytic`` (default; NumPy or CuPy), ``autograd``, ``fd``,
     ``complex`` (NumPy only; see the module docstring for their trade-offs). ``out`` (analytic

@@ -1,6 +1,6 @@
 """Certified linear-algebra decisions for the oracles: rank, positive definiteness, smallest
-eigenvalue, column-space membership and projections (k22 §0.4 "general oracle conventions";
-DESIGN.md "Numerics").
+eigenvalue, column-space membership and projections, each returned with its error bound and
+certificate.
 
 Every decision returns the numbers it was made on and a ``derivation`` string that says where
 its thresholds come from. The rules, for a matrix with largest singular value ``s_1`` (or a
@@ -106,7 +106,7 @@ class MembershipCertificate:
 
 def _f64(A: Any) -> Any:
     """``A`` in float64: decisions are never taken in lower precision (in float32 the smallest
-    eigenvalue of an NTK Gram came out -0.04 against +4.6e-6; issue 10). The decision is then
+    eigenvalue of an NTK Gram came out -0.04 against +4.6e-6). The decision is then
     about the stored (rounded) matrix."""
     xp = namespace(A)
     return A if A.dtype == xp.float64 else xp.astype(A, xp.float64)
@@ -137,7 +137,7 @@ def certified_rank(
     A: Any, *, rtol: float | None = None, atol: float = 0.0, gap: float = GAP
 ) -> RankCertificate:
     """Numerical rank of ``A`` (``m x n``) from its singular values with threshold
-    ``max(atol, rtol s_1)``, ``rtol = 10 max(m, n) u`` by default (k22 §0.4 steps 1-3).
+    ``max(atol, rtol s_1)``, ``rtol = 10 max(m, n) u`` by default (the clear-gap rule, steps 1-3).
 
     >>> certified_rank(np.diag([1.0, 1e-3, 0.0])).rank
     2
@@ -168,7 +168,7 @@ def certified_rank_gram(
 ) -> RankCertificate:
     """Rank of a symmetric PSD Gram matrix ``M`` (``N x N``, e.g. ``J J^T`` or ``phi phi^T``)
     from its eigenvalues with threshold ``max(atol, rtol lambda_max)``, ``rtol = 10 N u`` by
-    default: the eigensolver's backward error on ``M``'s own scale (k22 §0.4 step 1, the
+    default: the eigensolver's backward error on ``M``'s own scale (the clear-gap rule's step 1,
     Hadamard-Gram variant; Assumption 4 safe exploration via ``rank phi = rank phi phi^T``)."""
     N = M.shape[0]
     lam = _eigvalsh_desc(M)
@@ -298,7 +298,7 @@ def in_column_space(
     nonmember_tol: float | None = None,
 ) -> MembershipCertificate:
     """Certified ``y in Col(J)`` (= ``Col(J J^T)``) from the Gram matrix or from ``J``
-    (k22 §0.4 steps 1-5; used for data-architecture alignment, Definition 3).
+    (the clear-gap rule, steps 1-5; used for data-architecture alignment, k22 Definition 2).
 
     Keeps the ``r`` singular (eigen) vectors above the noise floor ``delta``; without a gap
     (a value in ``(delta, gap delta]``) the answer is ``None``. The relative residual

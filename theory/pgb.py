@@ -15,7 +15,7 @@ and *verifies* membership to a derived tolerance:
 * :func:`left_null_directions` — perturb a weight matrix by ``q a^T`` with ``a`` in the left
   null space of the layer's inputs (the illustration of Section 3.3);
 * :func:`coordinate_directions` — the coordinate vectors, e.g. ``{0, e_1, e_2}`` at the saddle
-  ``0`` of ``w2 w1 x`` (the catalogue's Theorem 2 control).
+  ``0`` of ``w2 w1 x`` (Theorem 2's control).
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def null_space_directions(
     """``{0} U {vec(a e_j^T)}``: perturb the block ``W`` (rows ``block_shape[0]``, stored
     row-major from ``block_offset``) under ``W_top`` by ``a e_j^T`` with ``a`` a unit vector in
     ``Null(W_top)``; then ``W_top (W + eps a e_j^T) = W_top W`` and outputs are unchanged
-    (recipe 2/3 of the catalogue, from the proofs of Theorems 3 and 4). One null vector is
+    (from the proofs of Theorems 3 and 4). One null vector is
     used (enough to reach every ``q b^T h`` through ``alpha``); empty beyond ``{0}`` when
     ``W_top`` has full column rank."""
     rows, cols = block_shape

@@ -5,7 +5,7 @@ A *model* here is anything with ``n_params``, ``forward(theta, X) -> (n, m_y)``,
 ``jacobian(theta, X) -> (n m_y, d)`` (rows sample-major) and ``S`` (the index set of
 Assumption 1, or ``None`` when the model has none). Feedforward nets come from the numerical
 core (:mod:`theory.models.feedforward`, :mod:`theory.jacobian`); the paper's toy models
-(the quartic of section 2.1.3, ``w u^2`` and ``theta^2 + 1`` of the catalogue, linear
+(the quartic of section 2.1.3, ``w u^2`` and ``theta^2 + 1`` of our controls, linear
 features) are defined here with closed-form Jacobians.
 """
 
@@ -93,7 +93,7 @@ class Quartic:
 
 
 class SquarePlusOne:
-    """f(x, theta) = theta^2 + 1 (catalogue, Proposition 1 control): no S works."""
+    """f(x, theta) = theta^2 + 1 (Proposition 1's control): no S works."""
 
     n_params = 1
     S = np.asarray([], dtype=int)
@@ -106,7 +106,7 @@ class SquarePlusOne:
 
 
 class WU2:
-    """f(x, theta) = w u^2 with theta = (w, u) (catalogue, Theorem 2 control); S = {w}."""
+    """f(x, theta) = w u^2 with theta = (w, u) (Theorem 2's control); S = {w}."""
 
     n_params = 2
     S = np.asarray([0])
@@ -195,7 +195,7 @@ def gradient_descent(
 def smoothness_estimate(model: Any, loss: str, theta: np.ndarray, X: np.ndarray,
                         Y: np.ndarray, *, iters: int = 20, seed: int = 0) -> float:
     """||Hessian of L at theta||_2 by power iteration on central-difference Hessian-vector
-    products (h = u^{1/3} scaled), the pilot estimate the catalogue uses for L (x 1.5)."""
+    products (h = u^{1/3} scaled), our pilot estimate for L (x 1.5)."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(theta.size)
     x /= np.linalg.norm(x)
@@ -251,7 +251,7 @@ def make_model(kind: str, *, d: int | None = None, widths: list[int] | None = No
 def step_constant(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray,
                   *, alpha: float, steps: int, tries: int = 8) -> float:
     """A smoothness constant L for gradient descent with step 2 alpha / L (Theorem 3): start
-    from 1.5 ||Hessian(theta0)|| (the catalogue's pilot rule) and double L until the descent
+    from 1.5 ||Hessian(theta0)|| (our pilot rule) and double L until the descent
     inequality L(theta^{t+1}) <= L(theta^t) - (2 alpha (1 - alpha) / L) ||grad||^2 holds
     along the pilot run of ``steps`` steps, without any rounding margin."""
     L = max(1.5 * smoothness_estimate(model, loss, theta0, X, Y), 1e-8)

@@ -3,8 +3,8 @@
 Claims: Claim 2.3 (risk in closed form), Lemma 2.4 (gradient), eq. (2.3) (gradient lower
 bound), Theorem 2.2 (no bad critical points in ``B_tau``), §1.1 (the bad critical point of the
 standard parameterisation), Theorem 2.1 (small-norm factorisation) with its PSD special case,
-Claims A.1, C.1 and C.2. Statements follow the catalogue ``hardt_ma2017_identity.md``, which
-rebuilt them from the seed and corrected the paper where it is wrong (see each ``errata``).
+Claims A.1, C.1 and C.2. Statements are rebuilt from the paper where the text we worked from
+lost symbols, and corrected where the paper is wrong (see each ``errata``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from checks.framework import (
     Claim,
     Control,
+    Erratum,
     Hypothesis,
     Reproduction,
     Status,
@@ -207,9 +208,10 @@ CLAIM_2_3 = Claim(
     "Gaussian noise integrated analytically, outputs from the layer recursion; equal to the "
     "formula within a rounding bound. Monte Carlo tier (20 000 seeded samples): within 5 "
     "standard errors. Either failing is a violation.",
-    errata=[r"The paper calls $\Sigma$ the covariance of $x$ but defines it as "
-            r"$\mathbb E[xx^\top]$; only the second moment enters (checked with non-centred $x$). "
-            r"$C=\mathbb E\|\xi\|^2=d$ is not named in the paper."],
+    errata=[Erratum("paper error", r"The paper calls $\Sigma$ the covariance of $x$ but defines "
+                    r"it as $\mathbb E[xx^\top]$; only the second moment enters (checked with "
+                    "non-centred $x$)."),
+            Erratum("method note", r"$C=\mathbb E\|\xi\|^2=d$ is not named in the paper.")],
     size=_size, tightness=False, max_examples={"ci": 15},
 )
 
@@ -320,12 +322,13 @@ CLAIM_LEMMA_2_4 = Claim(
     ],
     decides="Closed form against central differences of the closed-form risk (exact up to "
     "rounding, since $f$ is quadratic along each entry); autograd agrees in the tests.",
-    errata=["Lemma 2.4 / App. A.2: the seed's appendix lists the factors as "
-            r"$(I+A_\ell)\cdots(I+A_{j+1})\,E\Sigma\,(I+A_{j-1})\cdots(I+A_1)$ with its "
-            "transposes lost; it is right only with the transpose on each whole partial product, "
-            r"$P_{>j}^\top E\Sigma P_{<j}^\top$ (ascending order once expanded). Read with "
-            "per-factor transposes it is wrong (control 'appendix per-factor transposes'). The "
-            r"factor is $\Sigma$, not $\Sigma^{1/2}$."],
+    errata=[Erratum("transcription", "Lemma 2.4 / App. A.2: the text we worked from lists the "
+                    "factors as "
+                    r"$(I+A_\ell)\cdots(I+A_{j+1})\,E\Sigma\,(I+A_{j-1})\cdots(I+A_1)$ with its "
+                    "transposes lost; it is right only with the transpose on each whole partial "
+                    r"product, $P_{>j}^\top E\Sigma P_{<j}^\top$ (ascending order once "
+                    "expanded). Read with per-factor transposes it is wrong (control 'appendix "
+                    r"per-factor transposes'). The factor is $\Sigma$, not $\Sigma^{1/2}$.")],
     size=_size, tightness=False, max_examples={"ci": 12},
 )
 
@@ -435,13 +438,16 @@ CLAIM_EQ_2_3 = Claim(
     decides=r"Both sides from the closed forms (Lemma 2.4, Claim 2.3) with $\tau$ replaced by "
     r"$\min(\tau,|||A|||)$ (the strongest admissible radius); $\ge$ within a rounding bound "
     r"scaled by the conditioning of $\Sigma$ and of the partial products.",
-    errata=[r"eq. (2.3) proof: the line $2\prod_j\sigma_{\min}(I+A_j)\,\sigma_{\min}(\Sigma)\,"
-            r"\|E\|_F$ does not imply the next line $2(1-\tau)^{\ell-1}\sigma_{\min}(\Sigma^{1/2})"
-            r"\,\|E\Sigma^{1/2}\|_F$ (that would need $\sigma_{\min}(\Sigma)\|E\|_F\ge"
-            r"\sigma_{\min}(\Sigma^{1/2})\|E\Sigma^{1/2}\|_F$, false in general); the bound is "
-            r"true via Claim C.2 applied to $\|E\Sigma\|_F=\|(E\Sigma^{1/2})\Sigma^{1/2}\|_F$. "
-            r"The exponent is $2\ell-2$ and the bound is tight (equality at $A_i=-\tau I$ with "
-            r"$E\Sigma=\sigma_{\min}(\Sigma)E$)."],
+    errata=[Erratum("paper error", "eq. (2.3) proof: the line "
+                    r"$2\prod_j\sigma_{\min}(I+A_j)\,\sigma_{\min}(\Sigma)\,\|E\|_F$ does not "
+                    "imply the next line "
+                    r"$2(1-\tau)^{\ell-1}\sigma_{\min}(\Sigma^{1/2})\,\|E\Sigma^{1/2}\|_F$ "
+                    r"(that would need $\sigma_{\min}(\Sigma)\|E\|_F "
+                    r"\ge\sigma_{\min}(\Sigma^{1/2})\|E\Sigma^{1/2}\|_F$, false in general); "
+                    "the bound is true via Claim C.2 applied to "
+                    r"$\|E\Sigma\|_F=\|(E\Sigma^{1/2})\Sigma^{1/2}\|_F$. The exponent is "
+                    r"$2\ell-2$ and the bound is tight (equality at $A_i=-\tau I$ with "
+                    r"$E\Sigma=\sigma_{\min}(\Sigma)E$).")],
     size=_size, max_examples={"ci": 60},
 )
 
@@ -454,30 +460,38 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
     ``f - C_opt``, ``grad f`` and ``sigma_min(Sigma)`` are linear in ``Sigma`` and every
     tolerance below is relative, so ``Sigma`` is first rescaled by an exact power of two to
     max entry ~1: ``||grad f||^2`` no longer underflows for ``Sigma ~ 1e-300`` (nor overflows
-    for huge ``Sigma``), and the verdict is that of the stored instance."""
-    inst = dict(inst, Sigma=_unit_scaled(inst["Sigma"]))
+    for huge ``Sigma``), and the verdict is that of the stored instance. The diagnostics are
+    reported for the stored ``Sigma`` (``f - C_opt`` scales linearly with it, ``||grad f||^2``
+    quadratically); the quantitative form's decided sides are those of
+    ``Sigma / sides_for_Sigma_over``."""
+    stored = inst["Sigma"]
+    inst = dict(inst, Sigma=_unit_scaled(stored))
+    # the exact power of two that _unit_scaled divided out (1 when Sigma is 0 or not finite)
+    unit = float(np.max(np.abs(stored))) / float(np.max(np.abs(inst["Sigma"]))) \
+        if np.any(inst["Sigma"]) and np.all(np.isfinite(stored)) else 1.0
     s = _pl_sides(inst)
     if s["coeff"] > 0 and s["excess"] > 0 and math.isfinite(s["kappa_chain"]):
         lhs, rhs = s["excess"], s["grad_sq"] / s["coeff"]
         tol = _pl_tolerance(lhs, s["rel_excess"], rhs, s["rel_grad"] + s["rel_sigma"])
         return decide(lhs, rhs, relation="<=", tolerance=tol, scale=max(lhs, rhs),
-                      diagnostics={"gradient_norm_sq": s["grad_sq"], "tau_eff": s["tau_eff"],
-                                   "excess_risk": s["excess"], "form": "quantitative"})
+                      diagnostics={"gradient_norm_sq": s["grad_sq"] * unit**2,
+                                   "tau_eff": s["tau_eff"], "excess_risk": s["excess"] * unit,
+                                   "form": "quantitative", "sides_for_Sigma_over": unit})
     A, R = inst["A"], inst["R"]
     d, ell = R.shape[0], len(A)
     scale = (_frobenius_product(A) + np.linalg.norm(R)) ** 2 * np.linalg.norm(inst["Sigma"])
     tol = gamma((ell + 3) * d + 2) * 4 * scale
     critical = math.sqrt(s["grad_sq"]) <= tol
-    diagnostics = {"gradient_norm_sq": s["grad_sq"], "excess_risk": s["excess"],
-                   "tau_eff": s["tau_eff"], "form": "qualitative", "rounding_bound": tol}
+    diagnostics = {"gradient_norm_sq": s["grad_sq"] * unit**2, "excess_risk": s["excess"] * unit,
+                   "tau_eff": s["tau_eff"], "form": "qualitative", "rounding_bound": tol * unit}
     if not critical:
         return decide_flag(True, message="not a critical point: the conclusion is vacuous",
                            diagnostics=diagnostics)
     return decide_flag(s["excess"] <= tol, diagnostics=diagnostics,
                        message="" if s["excess"] <= tol else "a critical point with "
                        "f(A) - C_opt > 0 (a bad critical point)",
-                       certificate=f"||grad f|| <= {tol:.3g} (critical within rounding) while "
-                       f"f(A) - C_opt = {s['excess']:.6g} > {tol:.3g}")
+                       certificate=f"||grad f|| <= {tol * unit:.3g} (critical within rounding) "
+                       f"while f(A) - C_opt = {s['excess'] * unit:.6g} > {tol * unit:.3g}")
 
 
 # default stop: ||grad f|| <= 1e-5 ||grad f(A^(0))||, an approximate critical point
@@ -629,7 +643,8 @@ CLAIM_THM_2_2 = Claim(
     controls=[Control(
         "tau = 1", drops="tau<1",
         description=r"$\tau=1$ with $A_i=-I$ ($\ell=3$): every slice gradient has a zero "
-        r"factor, so $\nabla f=0$ exactly, while $f-C_{\mathrm{opt}}=\|R\Sigma^{1/2}\|_F^2>0$",
+        r"factor, so $\nabla f=0$ exactly, while $f-C_{\mathrm{opt}}=\|R\Sigma^{1/2}\|_F^2>0$ "
+        r"(eq. (2.4) with $(I+A_\ell)\cdots(I+A_1)=0$)",
         instances=lambda: [_minus_identity(2, 3, -1.0, 1.0, np.array([[1.0, 0.3], [0.2, 2.0]]))],
     )],
     reproductions=[Reproduction(
@@ -644,9 +659,10 @@ CLAIM_THM_2_2 = Claim(
     r"above 0.99; $\tau=|||A^{(t)}|||$); where its coefficient vanishes ($\tau=1$, "
     r"$\ell\ge2$), directly: gradient zero to rounding and $f-C_{\mathrm{opt}}$ above "
     "rounding is a bad critical point.",
-    errata=["§1.1 says the gradient vanishes only when $f(A)=0$; the correct value is "
-            r"$C_{\mathrm{opt}}=d$ (the noise floor), as Theorem 2.2 states. Neither "
-            r"$\Sigma\succ0$ nor $\det R>0$ is needed."],
+    errata=[Erratum("paper error", "§1.1 says the gradient vanishes only when $f(A)=0$; the "
+                    r"correct value is $C_{\mathrm{opt}}=d$ (the noise floor), as Theorem 2.2 "
+                    "states."),
+            Erratum("method note", r"Neither $\Sigma\succ0$ nor $\det R>0$ is needed.")],
     size=_size, max_examples={"ci": 40},
 )
 
@@ -710,7 +726,8 @@ CLAIM_REM_1_1 = Claim(
     "product; the gap is computed in closed form. The residual parameterisation puts this "
     r"point at $A_i=-I$, outside every $\mathcal B_\tau$ with $\tau<1$ (contrast with "
     "Theorem 2.2).",
-    errata=["Stated in words only in §1.1."],
+    errata=[Erratum("interpretation", "Stated in words only in §1.1; the statement checked is "
+                    "our reading of it.")],
     size=_size, tightness=False, max_examples={"ci": 10},
 )
 
@@ -919,10 +936,10 @@ def _thm21_worst_cases(profile: str) -> dict[str, Any]:
                               "paper recipe ratio", "merged split (q, p)", "merged ratio",
                               "trivial ratio"], "rows": rows},
         "paper": r"the recipe of App. A meets $(4\pi+3\gamma)/\ell$ (with real $p,q$)",
-        "ours": f"paper's recipe {rows[0][3]:.3f}x the bound at R = -diag(1.05, 1), ell = 12 "
-                f"(catalogue sample: 1.19x); supremum {sup[4][0]:.4f} = 12 sqrt 2/(4 pi) as "
+        "ours": f"paper's recipe {rows[0][3]:.3f}x the bound at R = -diag(1.05, 1), ell = 12"
+                f"; supremum {sup[4][0]:.4f} = 12 sqrt 2/(4 pi) as "
                 f"gamma -> 0+ (ell = {sup[4][2]}). Merged construction {rows[1][5]:.3f}x at "
-                f"ell = 6 (catalogue sample: 0.64x); supremum {sup[2][0]:.4f} = 6 sqrt 2/(4 pi) "
+                f"ell = 6; supremum {sup[2][0]:.4f} = 6 sqrt 2/(4 pi) "
                 f"(ell = {sup[2][2]}), below 1: the statement survives.",
     }
 
@@ -971,23 +988,27 @@ CLAIM_THM_2_1 = Claim(
     r"$\det R<0$ with a bound $<1$); otherwise inconclusive. The paper's recipe ratio "
     "(paper_recipe_ratio) and the merged construction's (construction_ratio) are recorded.",
     errata=[
-        "Thm 2.1 recipe (App. A): $p$ and $q$ must be integers; with the best integer $q$ the "
-        r"printed recipe $\ell=4q+p$ can exceed $(4\pi+3\gamma)/\ell$. Measured: 1.19x at "
-        r"most over the catalogue's random sample; 1.335x here at "
-        r"$R=-\operatorname{diag}(1.05,1)$, $\ell=12$ ($q=2$, $p=4$ forced, "
-        r"$2\sin(\pi/4)=1.414$ against a bound of 1.059; reproduction 'worst cases', "
-        r"diagnostics paper_recipe_ratio); supremum $12\sqrt2/(4\pi)\approx1.350$ as "
-        r"$\gamma\to0^+$ at $\ell=12$. The statement survives: $W_j$ and $W'_j$ act on "
-        r"orthogonal blocks and merge, $\ell=2q+p$; measured up to 0.667x "
-        r"($R=-\operatorname{diag}(1.05,1)$, $\ell=6$; 0.656x over an earlier run's random "
-        r"samples, 0.64x over the catalogue's), supremum $6\sqrt2/(4\pi)\approx0.675$ as "
-        r"$\gamma\to0^+$ at $\ell=6$ (construction_ratio).",
-        r"Thm 2.1 proof: the bound $|e^x-1|\le3|x|$ needs $p\ge\gamma$, which $\ell\ge3\gamma$ "
-        r"does not imply for $\gamma<2.1$; it holds for $x\le1.9$ and the trivial factorisation "
-        "covers the rest. 'using (A.3) and (2.3)' should read '(A.3) and (A.4)'.",
-        "In the printed assignment of the $A_i$ the transposes/primes are lost and the groups "
-        r"are listed in reverse order; the placement used here is $U$ on top ($A_\ell$ first), "
-        r"$K^{1/p}$ in the middle, $V^\top$ at the bottom ($A_1$ meets the input first).",
+        Erratum("method note", "Footnote 6 (App. A) says that rounding $p$ and $q$ to integers "
+                "changes the bound by a small constant factor. We quantify that caveat: with "
+                r"the best integer split the printed recipe ($\ell=4q+p$) exceeds "
+                r"$(4\pi+3\gamma)/\ell$ by up to 1.335x at $R=-\operatorname{diag}(1.05,1)$, "
+                r"$\ell=12$ ($q=2$, $p=4$ forced, $2\sin(\pi/4)=1.414$ against a bound of "
+                "1.059; reproduction 'worst cases', diagnostic paper_recipe_ratio), and by a "
+                r"factor approaching $12\sqrt2/(4\pi)\approx1.350$ as $\gamma\to0^+$ at "
+                r"$\ell=12$. And we remove it: $W_j$ and $W'_j$ act on orthogonal blocks and "
+                r"merge, so $\ell=2q+p$ layers suffice, and the merged construction with "
+                "integer $p$, $q$ stays within the bound (at most 0.667x, at "
+                r"$R=-\operatorname{diag}(1.05,1)$, $\ell=6$; supremum "
+                r"$6\sqrt2/(4\pi)\approx0.675$ as $\gamma\to0^+$; diagnostic "
+                "construction_ratio). The theorem holds as stated."),
+        Erratum("paper error", r"Thm 2.1 proof: the bound $|e^x-1|\le3|x|$ needs $p\ge\gamma$, "
+                r"which $\ell\ge3\gamma$ does not imply for $\gamma<2.1$; it holds for "
+                r"$x\le1.9$ and the trivial factorisation covers the rest. 'using (A.3) and "
+                "(2.3)' should read '(A.3) and (A.4)'."),
+        Erratum("transcription", "In the printed assignment of the $A_i$ the transposes/primes "
+                "are lost in the text we worked from and the groups are listed in reverse "
+                r"order; the placement used here is $U$ on top ($A_\ell$ first), $K^{1/p}$ in "
+                r"the middle, $V^\top$ at the bottom ($A_1$ meets the input first)."),
     ],
     size=_size, max_examples={"ci": 20},
 )
@@ -1054,7 +1075,8 @@ CLAIM_PSD = Claim(
     ],
     decides=r"Product certified within a rounding bound; $|||A|||\le3\gamma/\ell$ within a "
     "rounding tolerance.",
-    errata=[r"The seed writes 'PSD'; positive definiteness is needed ($\gamma<\infty$)."],
+    errata=[Erratum("paper error", "The statement says 'PSD'; positive definiteness is needed "
+                    r"($\gamma<\infty$).")],
     size=_size, max_examples={"ci": 20},
 )
 
@@ -1114,8 +1136,8 @@ CLAIM_A_1 = Claim(
     )],
     decides=r"Reconstruction $W_1\cdots W_q\Lambda=Q$ and the form of the factors within "
     r"rounding, then $\max_j\|W_j-I\|\le\pi/q$ (tight as $|\theta|\to\pi$).",
-    errata=["The reflection's sign is lost in the seed ('diag(1,1)'); read "
-            r"$\operatorname{diag}(-1,1)$."],
+    errata=[Erratum("transcription", "The reflection's sign is lost in the text we worked from "
+                    r"('diag(1,1)'); read $\operatorname{diag}(-1,1)$.")],
     size=lambda i: {"q": float(i["q"])}, max_examples={"ci": 25},
 )
 
@@ -1276,8 +1298,9 @@ CLAIM_C_2 = Claim(
     )],
     decides=r"Both Frobenius norms and $\sigma_{\min}$ from the SVD; $\ge$ within rounding "
     "(equality when $B$ lies along $A$'s bottom right singular vector).",
-    errata=[r"The right-hand version $\|BA\|_F\ge\sigma_{\min}(A)\|B\|_F$ is used in the "
-            "proof of Theorem 2.2 but not stated in the paper."],
+    errata=[Erratum("method note", "The right-hand version "
+                    r"$\|BA\|_F\ge\sigma_{\min}(A)\|B\|_F$ is checked too: it is used in the "
+                    "proof of Theorem 2.2 but not stated in the paper.")],
     size=lambda i: {"d": float(i["A"].shape[1])}, max_examples={"ci": 25},
 )
 

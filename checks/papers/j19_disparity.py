@@ -1,9 +1,9 @@
 """Jiang (2019), canonical (Fourier) model space and the disparity matrix: Theorems 1-2,
 Corollary 1, eqs. (8)-(9), Lemmas 1-2, §3.3 (dead, duplicated neurons, random initialisation),
-and our quantitative / corrected forms (catalogue ``jiang2019_disparity.md``).
+and our quantitative / corrected forms.
 
-The paper is informal; every claim here is checked in the catalogue's finite-dimensional
-formalisation (``j19.formal``), stated in each claim's ``errata``: input cube ``[0,1]^K``
+The paper is informal; every claim here is checked in our finite-dimensional
+formalisation (:mod:`theory.fourier`), stated in each claim's ``errata``: input cube ``[0,1]^K``
 (``K = 1, 2``), real Fourier coordinates truncated to ``|k|_inf <= n`` (``L = (2n+1)^K``),
 trapezoid quadrature on an ``N``-grid via FFT, one-hidden-layer networks
 ``f_w(x) = sum_j a_j sigma(w_j.x + b_j) + c``, squared loss, truncated objective
@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from checks.framework import (
     Claim,
     Control,
+    Erratum,
     Hypothesis,
     Reproduction,
     Status,
@@ -83,31 +84,37 @@ _U = unit_roundoff()
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
 
 FORMAL = (
-    "Formalisation (catalogue j19.formal; the paper is informal and its formulas are lost): "
-    r"domain $[0,1]^K$, $K\in\{1,2\}$; real orthonormal Fourier coordinates "
-    r"$c_l(g)=\int g\,\phi_l$ ($\phi_0=1$, $\sqrt2\cos2\pi jx$, $\sqrt2\sin2\pi jx$; products "
-    r"for $K=2$) truncated to $|k|_\infty\le n$, $L=(2n+1)^K$ (a fixed centred set, not the "
-    r"'largest' coefficients: it must not depend on $w$, or $H(w)$ would not be the Jacobian "
-    r"of one map); coefficients by the trapezoid rule on the grid $j/N$ (FFT with the two "
-    "faces folded; any fixed linear quadrature makes eq. (9) exact, the same one is used for "
-    r"$c(w)$ and $H(w)$); networks $f_w(x)=\sum_j a_j\sigma(w_j\cdot x+b_j)+c$ (Feedforward "
-    r"$[K,h,1]$, $M=h(K+2)+1$ weights); training inputs in the interior $[0.1,0.9]^K$ (the "
-    r"periodic extension jumps at the faces); squared loss; $F(w)=\hat Q(c(w))="
-    r"|\Phi c(w)-y|^2$ with $\Phi_{tl}=\phi_l(x_t)$; $H(w)_{ml}=c_l(\partial f_w/\partial w_m)$."
+    Erratum("interpretation", "Formalisation (ours; the paper is informal and its formulas are "
+            r"lost in the text we worked from): domain $[0,1]^K$, $K\in\{1,2\}$; real "
+            r"orthonormal Fourier coordinates $c_l(g)=\int g\,\phi_l$ ($\phi_0=1$, "
+            r"$\sqrt2\cos2\pi jx$, $\sqrt2\sin2\pi jx$; products for $K=2$) truncated to "
+            r"$|k|_\infty\le n$, $L=(2n+1)^K$ (a fixed centred set, not the 'largest' "
+            "coefficients: it must not depend on $w$, or $H(w)$ would not be the Jacobian of "
+            "one map); coefficients by the trapezoid rule on the grid $j/N$ (FFT with the two "
+            "faces folded; any fixed linear quadrature makes eq. (9) exact, the same one is "
+            r"used for $c(w)$ and $H(w)$); networks $f_w(x)=\sum_j a_j\sigma(w_j\cdot x+b_j)+c$ "
+            "(Feedforward $[K,h,1]$, $M=h(K+2)+1$ weights); training inputs in the interior "
+            "$[0.1,0.9]^K$ (the periodic extension jumps at the faces); squared loss; "
+            r"$F(w)=\hat Q(c(w))=|\Phi c(w)-y|^2$ with $\Phi_{tl}=\phi_l(x_t)$; "
+            r"$H(w)_{ml}=c_l(\partial f_w/\partial w_m)$.")
 )
 RANK_RULE = (
-    r"'Full rank' means $\operatorname{rank}H=L$ (needs $M\ge L$), decided on $H$ itself "
-    r"(never on $HH^\top$), with its rows scaled by exact powers of two to max entry "
-    r"$\in[1/2,1)$ (rank-preserving): FULL if $s=\sigma_L/\sigma_1\ge10^{-8}$ and the SVD rank "
-    r"certificate (threshold $10\max(M,L)\,u\,\sigma_1$, gap $10^3$) is certain with rank $L$; "
-    r"DEFICIENT only with a certificate: $M<L$, or the exact bound $\operatorname{rank}H\le"
-    r"\dim\operatorname{span}\{\partial f/\partial w_m\}$ below $L$ ($K+2$ functions per "
-    r"distinct unit, $K+1$ for ReLU by Euler, 0 for a dead ReLU unit, $K$ in all for ReLU "
-    r"units active on the whole cube, plus the constant); otherwise inconclusive (catalogue: "
-    r"structural deficiencies measured $s\le1.6\times10^{-17}$, random ReLU inits "
-    r"$s\ge1.9\times10^{-4}$; a small $s$ alone certifies nothing: scaling $w$ by $2^{-40}$ "
-    r"gives $s\approx10^{-14}$ on the unequilibrated $H$ at full exact rank)."
+    r"'Full rank' means $\operatorname{rank}H=L$ (needs $M\ge L$), "
+    r"decided on $H$ itself (never on $HH^\top$), with its rows scaled by exact powers "
+    r"of two to max entry $\in[1/2,1)$ (rank-preserving): FULL if "
+    r"$s=\sigma_L/\sigma_1\ge10^{-8}$ and the SVD rank certificate (threshold "
+    r"$10\max(M,L)\,u\,\sigma_1$, gap $10^3$) is certain with rank $L$; DEFICIENT only "
+    "with a certificate: $M<L$, or the exact bound "
+    r"$\operatorname{rank}H\le\dim\operatorname{span}\{\partial f/\partial w_m\}$ below "
+    "$L$ ($K+2$ functions per distinct unit, $K+1$ for ReLU by Euler, 0 for a dead ReLU "
+    "unit, $K$ in all for ReLU units active on the whole cube, plus the constant); "
+    "otherwise inconclusive (measured: structural deficiencies "
+    r"$s\le1.6\times10^{-17}$, random ReLU inits $s\ge1.9\times10^{-4}$; a small $s$ "
+    r"alone certifies nothing: scaling $w$ by $2^{-40}$ gives $s\approx10^{-14}$ on the "
+    "unequilibrated $H$ at full exact rank)."
 )
+# the rule is also the derivation of the rank verdicts below; as a note of every rank claim:
+RANK_NOTE = Erratum("method note", RANK_RULE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -367,15 +374,16 @@ THM1 = Claim(
             "small against $|y|^2$).",
     errata=[
         FORMAL,
-        "'Distinct samples' must mean distinct on the torus: $x=0$ and $x=1$ give equal rows of "
-        r"$\Phi$ (control 'faces').",
-        r"False as printed for $K=2$: '$L\ge T$ unknowns vs equations' needs "
-        r"$\operatorname{rank}\Phi=T$, which fails e.g. for four collinear points with $L=9$ "
-        r"(control 'collinear'); the hypothesis $\operatorname{rank}\Phi=T$ is ours (it holds "
-        "for almost every point set). For $K=1$ it is implied (trigonometric polynomials of "
-        "degree $n$ form a Haar space of dimension $2n+1$).",
-        r"Convexity of $\hat Q$ in $c$ (the first half of Theorem 1) is checked with "
-        "Corollary 1 (j19.cor1).",
+        Erratum("interpretation", "'Distinct samples' must mean distinct on the torus: $x=0$ "
+                r"and $x=1$ give equal rows of $\Phi$ (control 'faces')."),
+        Erratum("paper error", r"False as printed for $K=2$: '$L\ge T$ unknowns vs equations' "
+                r"needs $\operatorname{rank}\Phi=T$, which fails e.g. for four collinear points "
+                r"with $L=9$ (control 'collinear'); the hypothesis $\operatorname{rank}\Phi=T$ "
+                "is ours (it holds for almost every point set). For $K=1$ it is implied "
+                "(trigonometric polynomials of degree $n$ form a Haar space of dimension "
+                "$2n+1$)."),
+        Erratum("method note", r"Convexity of $\hat Q$ in $c$ (the first half of Theorem 1) is "
+                "checked with Corollary 1 (j19.cor1)."),
     ],
     size=lambda i: {"K": i["K"], "L": (2 * i["n"] + 1) ** i["K"], "T": i["X"].shape[0]},
 )
@@ -468,8 +476,9 @@ COR1 = Claim(
     decides="Midpoint-type inequality for the squared loss at the training inputs, for the "
             r"functions $f_w$, $f_{w_2}$ and for their canonical coordinates, within "
             r"$8\gamma_{T+4}$ times the loss scale.",
-    errata=[FORMAL, "Point evaluation is used, so the functional is taken on continuous "
-            "functions / the truncated space ($L^1$ classes have no point values)."],
+    errata=[FORMAL, Erratum("interpretation", "Point evaluation is used, so the functional is "
+                            "taken on continuous functions / the truncated space ($L^1$ classes "
+                            "have no point values).")],
     size=_size,
 )
 
@@ -563,10 +572,12 @@ EQ8 = Claim(
             r"autograd of $w\mapsto|\Phi B^\top\operatorname{diag}(\text{weights})\,"
             r"f_w(\text{grid})-y|^2$ (explicit basis quadrature), within a derived rounding "
             r"bound; also $|r_L|\le$ its truncation bound for the true loss.",
-    errata=[FORMAL, r"The paper's identity is exact only for the truncated objective "
-            r"$\hat Q(c(w))$; for the network loss $Q(w)$ it holds up to $r_L$, which the paper "
-            r"drops (measured $|r_L|/|\nabla Q|$ is reported as r_L_relative). Real coordinates "
-            "avoid the Wirtinger calculus a complex chain rule would need."],
+    errata=[FORMAL, Erratum("paper error", "The paper's identity is exact only for the "
+                            r"truncated objective $\hat Q(c(w))$; for the network loss $Q(w)$ "
+                            "it holds up to $r_L$, which the paper drops (measured "
+                            r"$|r_L|/|\nabla Q|$ is reported as r_L_relative)."),
+            Erratum("method note", "Real coordinates avoid the Wirtinger calculus a complex "
+                    "chain rule would need.")],
     size=_size,
 )
 
@@ -629,7 +640,7 @@ def _lem1_strategy(profile: str) -> Any:
 
 
 def _all_dead(seed: int, h: int = 6, n: int = 3, T: int = 5) -> dict[str, Any]:
-    """The all-dead ReLU network of the catalogue (j19.lem.1 control): every unit dead on the
+    """The all-dead ReLU network (the Lemma 1 control): every unit dead on the
     cube, output bias = mean label, so grad_w F = 0 while F > min F."""
     inst = network_instance(1, n, h, "relu", T, seed, N=256)
     inst = kill_units(inst, list(range(h)))
@@ -657,9 +668,10 @@ LEM1 = Claim(
             r"is $F=\min\hat Q$ (least squares); elsewhere the lemma's proof with a rate: "
             r"$F-\min\le|\nabla F|^2/(4\sigma_L(H)^2\sigma_r(\Phi)^2)$. Half of the drawn "
             "points are first driven to stationarity by Gauss-Newton.",
-    errata=[FORMAL, RANK_RULE, "'Global minimum' is of the truncated objective "
-            r"$F=\hat Q(c(w))$; for the network loss a stationary point only gives "
-            r"$|\nabla_c\hat Q|\le|r_L|/\sigma_L(H)$ (see j19.eq8)."],
+    errata=[FORMAL, RANK_NOTE, Erratum("interpretation", "'Global minimum' is of the truncated "
+                                       r"objective $F=\hat Q(c(w))$; for the network loss a "
+                                       r"stationary point only gives $|\nabla_c\hat "
+                                       r"Q|\le|r_L|/\sigma_L(H)$ (see j19.eq8).")],
     size=_size,
 )
 
@@ -708,9 +720,11 @@ OURS1 = Claim(
     decides=r"Both sides from one SVD of $H$ and of $\Phi$ and the gradient $H\nabla_c$; "
             "decided within the rounding bound of the gradient. No rank certificate needed: a "
             "deficient $H$ makes the right side 0.",
-    errata=[FORMAL, r"Ours: the rate behind Lemma 1 ($|Hv|\ge\sigma_L(H)|v|$ and "
-            r"$|\Phi^\top r|\ge\sigma_T(\Phi)|r|$); $\sigma_T(\Phi)$ is the smallest singular "
-            r"value, which for $T>L$ no longer bounds $|\Phi^\top r|$ (control)."],
+    errata=[FORMAL, Erratum("method note", "Ours: the rate behind Lemma 1 "
+                            r"($|Hv|\ge\sigma_L(H)|v|$ and $|\Phi^\top "
+                            r"r|\ge\sigma_T(\Phi)|r|$); $\sigma_T(\Phi)$ is the smallest "
+                            r"singular value, which for $T>L$ no longer bounds $|\Phi^\top r|$ "
+                            "(control).")],
     size=_size,
 )
 
@@ -789,15 +803,15 @@ LEM2 = Claim(
     decides="Stationarity is decided by reverse-mode autograd (independent of $H$); the "
             r"conclusion $H\nabla_c=0$ by the FFT disparity matrix, within its rounding bound. "
             "The case (i)/(ii) and a 200-probe descent search are reported as diagnostics.",
-    errata=[FORMAL, RANK_RULE,
-            "Lemma 2's trichotomy (saddle / global minimum / flat region) is not checkable as "
-            r"printed ('flat region' is undefined); what is provable and checked: "
-            r"$\nabla_c\in\ker H$, and case (i) or (ii). The all-dead instances are case (ii) "
-            "and non-strict "
-            "local minima (no descent found): they fit only through the 'flat region' clause, "
-            "and the paper's argument that case (ii) has a descent direction is not valid "
-            r"(to first order $c(w)$ moves only in $\operatorname{range}H^\top$, which is "
-            r"orthogonal to $\nabla_c$)."],
+    errata=[FORMAL, RANK_NOTE,
+            Erratum("paper error", "Lemma 2's trichotomy (saddle / global minimum / flat "
+                    "region) is not checkable as printed ('flat region' is undefined); what is "
+                    r"provable and checked: $\nabla_c\in\ker H$, and case (i) or (ii). The "
+                    "all-dead instances are case (ii) and non-strict local minima (no descent "
+                    "found): they fit only through the 'flat region' clause, and the paper's "
+                    "argument that case (ii) has a descent direction is not valid (to first "
+                    r"order $c(w)$ moves only in $\operatorname{range}H^\top$, which is "
+                    r"orthogonal to $\nabla_c$).")],
     size=_size,
 )
 
@@ -908,9 +922,11 @@ OURS2 = Claim(
             "per-step contraction at every step (the worst step is decided) within the rounding "
             r"of $F$; the product bound, $\min\sigma_L(H)$ and the network's own loss are "
             "reported.",
-    errata=[FORMAL, "Ours: the usable replacement of Theorem 2. Convergence to zero truncated "
-            r"loss follows when $\sum_n\eta_n\sigma_L(H(w_n))^2=\infty$; it concerns $F$, the "
-            "network's loss differs by the truncation error (reported as true_loss_final)."],
+    errata=[FORMAL, Erratum("method note", "Ours: the usable replacement of Theorem 2. "
+                            "Convergence to zero truncated loss follows when "
+                            r"$\sum_n\eta_n\sigma_L(H(w_n))^2=\infty$; it concerns $F$, the "
+                            "network's loss differs by the truncation error (reported as "
+                            "true_loss_final).")],
     size=_size, max_examples={"ci": 6},
 )
 
@@ -958,7 +974,8 @@ def _thm2_strategy(profile: str) -> Any:
 
 
 def _counterexample(steps: int = 2000) -> dict[str, Any]:
-    """Catalogue j19.thm.2: f = sigmoid(w) + u v, L = 1, x = 0.5, y = 2, start 0, eta = 0.5."""
+    """Theorem 2's counterexample: f = sigmoid(w) + u v, L = 1, x = 0.5, y = 2, start 0,
+    eta = 0.5."""
     return {"model": "sigmoid-product", "K": 1, "n": 0, "N": 16, "w": np.zeros(3),
             "X": np.array([[0.5]]), "y": np.array([2.0]), "eta0": 0.5, "steps": steps,
             "step_rule": "armijo", "target": 0.5}
@@ -983,21 +1000,38 @@ THM2 = Claim(
                       r"Theorem 2 as printed is false: $f=\operatorname{sigmoid}(w)+uv$, $L=1$, "
                       r"one sample $x=0.5$, $y=2$, start $(0,0,0)$, $\eta=0.5$ (Armijo). "
                       r"$u=v=0$ forever, $H(w_n)=(\operatorname{sigmoid}'(w_n),0,0)$ has rank "
-                      r"$1=L$ at every iterate, yet $\sigma_L(H)\to0$ summably and the loss "
-                      "tends to 1 while the canonical minimum is 0",
+                      r"$1=L$ at every iterate, yet $\sigma_L(H)=\operatorname{sigmoid}'(w_n)$ "
+                      r"falls like $1/n$, so $\sum_n\eta_n\sigma_L^2<\infty$ (it is $\sigma_L^2$ "
+                      r"that is summable, not $\sigma_L$), and the loss tends to 1 while the "
+                      "canonical minimum is 0",
                       instances=lambda: [_counterexample()])],
     decides="Runs Armijo gradient descent on $F$, checks the paper's hypothesis ($H$ FULL at "
             "every iterate) and ours (the accumulated rate), then decides "
             r"$F(w_{\mathrm{end}})\le$ target within the rounding of $F$.",
-    errata=[FORMAL, RANK_RULE,
-            r"False as printed: full rank at every iterate does not stop $\sigma_L(H(w_n))\to0$; "
-            r"the catalogue's counterexample (control) keeps $\operatorname{rank}H=L=1$ while the "
-            r"loss tends to $1>0=\min$. Missing hypothesis: a uniform lower bound "
-            r"$\inf_n\sigma_L(H(w_n))>0$, "
-            "checked here in its finite form (the rate hypothesis), which j19.ours2 turns into a "
-            "per-step contraction.",
-            "Zero loss means zero truncated loss $F$; the network's own loss is only within the "
-            "truncation error of it."],
+    errata=[FORMAL, RANK_NOTE,
+            Erratum("paper error", "False as printed: full rank at every iterate does not stop "
+                    r"$\sigma_L(H(w_n))\to0$. The instance: the toy model "
+                    r"$f_{(w,u,v)}(x)=\operatorname{sigmoid}(w)+uv$ ($M=3$), $K=1$, $n=0$ "
+                    "($L=1$, the constant coefficient, which the model's image, all constants, "
+                    "covers), one point $x=0.5$ with label $y=2$, squared loss, start "
+                    r"$(w,u,v)=(0,0,0)$, step $\eta=0.5$ (Armijo accepts it). Then $u=v=0$ "
+                    r"forever, $H(w_n)=(\operatorname{sigmoid}'(w_n),0,0)$ has rank $1=L$ at "
+                    r"every iterate, yet $w_n\to\infty$ and the loss tends to "
+                    r"$(1-2)^2=1>0=\min$ ($F=1.001$ after 2000 steps). "
+                    r"$\sigma_L(H(w_n))=\operatorname{sigmoid}'(w_n)$ falls like $1/n$ "
+                    r"($n\,\sigma_L\to1$), so $\sum_n\sigma_L^2<\infty$ while "
+                    r"$\sum_n\sigma_L=\infty$. It is a toy model outside the paper's "
+                    r"feed-forward class $f_w(x)=\sum_j a_j\sigma(w_j\cdot x+b_j)+c$: it has no "
+                    r"output bias, and its parameters enter through $\operatorname{sigmoid}(w)$ "
+                    "and a product, not through hidden units of $x$. A network of that class "
+                    "has the output bias $c$, whose row of $H$ is the constant function, so for "
+                    r"$L=1$ it keeps $\sigma_L(H)\ge1$ and excludes this instance; in general "
+                    "what excludes it is the missing hypothesis, a uniform lower bound "
+                    r"$\inf_n\sigma_L(H(w_n))>0$, checked here in its finite form (the rate "
+                    "hypothesis), which j19.ours2 turns into a per-step contraction.",
+                    instance=_counterexample()),
+            Erratum("interpretation", "Zero loss means zero truncated loss $F$; the network's "
+                    "own loss is only within the truncation error of it.")],
     size=lambda i: {"L": (2 * i["n"] + 1) ** i["K"], "M": int(i["w"].size),
                     "steps": i["steps"]},
     max_examples={"ci": 4, "thorough": 600},
@@ -1182,12 +1216,19 @@ S331 = Claim(
             r"unchanged, and the SVD-certified rank of $H$ equals "
             r"$\min(L,(K+1)h_{\mathrm{live}}+1)$ (inconclusive when the certificate is "
             "uncertain).",
-    errata=[FORMAL, RANK_RULE,
-            "'Dead' is relative to the cube, not to the training inputs (control).",
-            "The paper counts dead neurons against $M-L$; one dead unit removes $K+2$ rows, and "
-            r"for ReLU the exact rank is $\min(L,(K+1)h_{\mathrm{live}}+1)$ because of Euler's "
-            "identity (j19.ours3). Exact arithmetic (SymPy, tests) confirms the zero-row "
-            "deficiency of the stored $H$."],
+    errata=[FORMAL, RANK_NOTE,
+            Erratum("interpretation", "'Dead' is relative to the cube, not to the training "
+                    "inputs (control)."),
+            Erratum("paper error", "The paper counts dead neurons against $M-L$; one dead unit "
+                    "removes $K+2$ rows."),
+            Erratum("method note", "For ReLU the rank is at most "
+                    r"$\min(L,(K+1)h_{\mathrm{live}}+1)$ because of Euler's identity "
+                    "(j19.ours3), with equality when every live unit's hyperplane cuts the "
+                    "cube: units active on the whole cube are affine there and together add "
+                    "only $K$ (j19.s3.3.3's control 'all-active': 5 live units, rank 2). The "
+                    "oracle compares the certified rank with the exact value only in that case, "
+                    "and with the upper bound otherwise. Exact arithmetic (SymPy, tests) "
+                    "confirms the zero-row deficiency of the stored $H$.")],
     size=_size,
 )
 
@@ -1270,9 +1311,10 @@ S332 = Claim(
     decides=r"Rows equal within $4\gamma\max|H|$ (in practice bit-for-bit), gradient entries "
             r"equal, one gradient step keeps the pair equal, SVD-certified rank $\le M-(K+2)$ "
             r"and, for ReLU, $=\min(L,(K+1)(h-1)+1)$.",
-    errata=[FORMAL, RANK_RULE, "Equal incoming weights alone make the $a$-rows equal and the "
-            "$w$-, $b$-rows proportional (factor $a_j/a_{j'}$); the rank still drops but the "
-            "rows are not equal (control)."],
+    errata=[FORMAL, RANK_NOTE, Erratum("interpretation", "Equal incoming weights alone make the "
+                                       "$a$-rows equal and the $w$-, $b$-rows proportional "
+                                       "(factor $a_j/a_{j'}$); the rank still drops but the "
+                                       "rows are not equal (control).")],
     size=_size,
 )
 
@@ -1373,18 +1415,20 @@ S333 = Claim(
     decides="SVD of $H(w_0)$: FULL (holds) / DEFICIENT (violated; for ReLU the count "
             r"$M-\#\text{zero rows}-\operatorname{rank}(\text{Euler relations})$ is reported) / "
             "inconclusive between the thresholds.",
-    errata=[FORMAL, RANK_RULE,
-            r"Initialisation (catalogue): input weights $\mathcal N(0,s^2)$ ($s=1$ ReLU, 10 tanh "
-            r"$K=1$, 6 $K=2$), hyperplanes through centres uniform in $(0.05,0.95)^K$, "
-            r"$a_j\sim\mathcal N(0,1/h)$; ReLU $h\ge L$, tanh $h\ge2L$ ($K=1$) or $h\ge L$ "
-            "($K=2$). 'With probability one' is checked as 'FULL on every drawn instance'.",
-            "False as printed for ReLU: Euler's identity gives one exact relation per unit, so "
-            r"$\operatorname{rank}H\le h(K+1)+1$ for every $w$; with $h(K+1)+1<L\le M$, $H$ is "
-            "deficient with probability one (control 'relu-euler'). The hypothesis relu-count "
-            "is ours.",
-            r"The paper's step 'orthogonal columns $\Rightarrow$ independent unless rows "
-            "degenerate' is a non sequitur, and '$M-L$ dead neurons' mixes units and weights (a "
-            "dead unit removes $K+2$ rows)."],
+    errata=[FORMAL, RANK_NOTE,
+            Erratum("interpretation", "Initialisation (our concrete reading of the one §3.3.3 "
+                    r"recommends): input weights $\mathcal N(0,s^2)$ ($s=1$ ReLU, 10 tanh "
+                    "$K=1$, 6 $K=2$), hyperplanes through centres uniform in $(0.05,0.95)^K$, "
+                    r"$a_j\sim\mathcal N(0,1/h)$; ReLU $h\ge L$, tanh $h\ge2L$ ($K=1$) or $h\ge "
+                    "L$ ($K=2$). 'With probability one' is checked as 'FULL on every drawn "
+                    "instance'."),
+            Erratum("paper error", "False as printed for ReLU: Euler's identity gives one exact "
+                    r"relation per unit, so $\operatorname{rank}H\le h(K+1)+1$ for every $w$; "
+                    r"with $h(K+1)+1<L\le M$, $H$ is deficient with probability one (control "
+                    "'relu-euler'). The hypothesis relu-count is ours."),
+            Erratum("paper error", r"The paper's step 'orthogonal columns $\Rightarrow$ "
+                    "independent unless rows degenerate' is a non sequitur, and '$M-L$ dead "
+                    "neurons' mixes units and weights (a dead unit removes $K+2$ rows).")],
     size=_size,
 )
 
@@ -1436,11 +1480,12 @@ OURS3 = Claim(
                                                           N=256)])],
     decides=r"Residual $|z_j^\top H|$ of each unit's relation within a derived rounding bound, "
             "and the SVD-certified rank of $H$ against $h(K+1)+1$.",
-    errata=[FORMAL, r"Ours. It is why $M\ge L$ is the wrong count for ReLU networks "
-            "(j19.s3.3.3): the relevant number is the dimension of the span of the derivative "
-            "functions. The relation is exact for the functions; on the stored $H$ it holds to "
-            "rounding ($u=wx+b$ is rounded), so it is confirmed in floating point, not in exact "
-            "arithmetic."],
+    errata=[FORMAL, Erratum("method note", r"Ours. It is why $M\ge L$ is the wrong count for "
+                            "ReLU networks (j19.s3.3.3): the relevant number is the dimension "
+                            "of the span of the derivative functions. The relation is exact for "
+                            "the functions; on the stored $H$ it holds to rounding ($u=wx+b$ is "
+                            "rounded), so it is confirmed in floating point, not in exact "
+                            "arithmetic.")],
     size=_size,
 )
 

@@ -1,6 +1,6 @@
 """Kawaguchi, Huang & Kaelbling (2019), Section 3: gradient basis and perturbable gradient basis.
 
-Claims (catalogue ``kawaguchi2019_pgb.md``): Assumption 2 as a checker (``k19.asm2``),
+Claims (§3 of the paper): Assumption 2 as a checker (``k19.asm2``),
 Theorem 1 with its quantitative form at approximate critical points (``k19.thm1``,
 ``k19.ours1``), Lemma 2, Theorem 2 with its quantitative form (``k19.thm2``, ``k19.ours2``),
 Lemmas 3 and 1, Examples 1-3.
@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from checks.framework import (
     Claim,
     Control,
+    Erratum,
     Hypothesis,
     Reproduction,
     Tolerance,
@@ -435,17 +436,19 @@ THM1 = Claim(
     r"convex losses: L-BFGS + Newton on $L_\theta$ from $g(\theta)$ and 3 random restarts; "
     r"the gap credited is the convexity bound $\|\nabla L\|\,\|\alpha-g\|$.",
     errata=[
-        "The conclusion display is lost in the seed; restated from the proof in A.1.",
-        r"'Critical point' is read as $\nabla L(\theta)=0$ with $\theta\notin\Omega$; "
-        "numerically, as: the certified gap bound of k19.ours1 is below the rounding error of "
-        "$L$.",
-        "Other convex losses (cross-entropy, logistic, smoothed hinge) at constructed exact "
-        "critical points of tanh classifiers whose every input carries both labels (no model "
-        "separates the data, so the infimum is attained); the infimum is a convex solve from "
-        r"$g(\theta)$ and random restarts, `inconclusive` when it is not attained.",
-        r"Bias-free ReLU nets $W_2\operatorname{relu}(W_1x)$ enter with $g=\theta/2$ "
-        r"(positive homogeneity) at critical points whose pre-activations clear the kink by a "
-        r"certified margin ($\theta\notin\Omega$).",
+        Erratum("transcription", "The conclusion display is lost in the text we worked from; "
+                "restated from the proof in A.1."),
+        Erratum("interpretation", r"'Critical point' is read as $\nabla L(\theta)=0$ with "
+                r"$\theta\notin\Omega$; numerically, as: the certified gap bound of k19.ours1 "
+                "is below the rounding error of $L$."),
+        Erratum("method note", "Other convex losses (cross-entropy, logistic, smoothed hinge) "
+                "at constructed exact critical points of tanh classifiers whose every input "
+                "carries both labels (no model separates the data, so the infimum is attained); "
+                r"the infimum is a convex solve from $g(\theta)$ and random restarts, "
+                "`inconclusive` when it is not attained."),
+        Erratum("method note", r"Bias-free ReLU nets $W_2\operatorname{relu}(W_1x)$ enter with "
+                r"$g=\theta/2$ (positive homogeneity) at critical points whose pre-activations "
+                r"clear the kink by a certified margin ($\theta\notin\Omega$)."),
     ],
     size=_size, max_examples={"ci": 10, "thorough": 400},
 )
@@ -506,12 +509,15 @@ OURS1 = Claim(
     r"$\|\nabla L\|^2/(4\sigma_{\max}^2)$ are "
     "checked too and reported if they fail.",
     errata=[
-        r"Proposed form $\|P_Jr\|^2\le\|J^\top r\|^2/\sigma^+_{\min}(J)^2$ is right only for "
-        r"unit weights: with $\lambda$ the projector and the singular values are those of "
-        r"$\Lambda^{1/2}J$ and the residual is $\Lambda^{1/2}r$; in terms of "
-        r"$\nabla L=2J^\top\Lambda r$ there is a factor 4 (for $\ell=\|q-y\|^2$).",
-        r"$\sigma^+_{\min}$ is the smallest singular value above the SVD backward-error "
-        "threshold; tiny but nonzero singular values make the bound loose, never wrong.",
+        # a correction of a bound of our own, not of the paper: a note, not an erratum
+        Erratum("method note", r"Our first form of this bound, $\|P_Jr\|^2\le\|J^\top "
+                r"r\|^2/\sigma^+_{\min}(J)^2$, is right only for unit weights: with weights "
+                r"$\lambda$, the projector and the singular values are those of "
+                r"$\Lambda^{1/2}J$ and the residual is $\Lambda^{1/2}r$; in terms of $\nabla "
+                r"L=2J^\top\Lambda r$ there is a factor 4 (for $\ell=\|q-y\|^2$)."),
+        Erratum("method note", r"$\sigma^+_{\min}$ is the smallest singular value above the SVD "
+                "backward-error threshold; tiny but nonzero singular values make the bound "
+                "loose, never wrong."),
     ],
     size=_size, max_examples={"ci": 10},
 )
@@ -577,7 +583,8 @@ LEM2 = Claim(
     decides="Criticality is certified with autograd's gradient of $L$; the lemma's sum is "
     "formed independently from the analytic Jacobian and the loss derivative, and must vanish "
     "to the level the criticality certificate allows.",
-    errata=["The conclusion display is lost; restated from the proof (it is the chain rule)."],
+    errata=[Erratum("transcription", "The conclusion display is lost in the text we worked "
+                    "from; restated from the proof (it is the chain rule).")],
     size=_size, max_examples={"ci": 6, "thorough": 400},
 )
 
@@ -649,18 +656,19 @@ def measure_lem3(inst):
 
 
 _PGB_ERRATA = [
-    "Eq. (3.2) and the chain of inequalities after it are lost in the seed; reconstructed from "
-    r"the proof in A.2. $V[\theta,\varepsilon]$ cannot be enumerated: the oracle tests the "
-    r"explicit finite $S$ the proofs build (here: $W_2\to W_2+a\,e_j^\top$ with "
-    r"$a\in\operatorname{Null}(W_3)$), with membership verified to a derived tolerance, so only "
-    r"the falsifiable direction $\min_\alpha\tilde L(\alpha,\varepsilon,S)\ge L(\theta)$ is "
-    "exercised for those $S$.",
-    "Local minima are certified by construction (a scalar local minimum lifted along $c$, "
-    r"rank-one $W_3$) and numerically by criticality plus "
-    r"$\lambda_{\min}(\text{Hessian})\ge-\gamma_n\|H\|$ (necessary only: the lift has flat "
-    "directions).",
-    r"$\varepsilon\in[0,\varepsilon_0)$ here but $(0,\varepsilon_0)$ in Theorems 3-4; "
-    r"$\varepsilon_0$ is not computable, $\varepsilon=10^{-2}$.",
+    Erratum("transcription", "Eq. (3.2) and the chain of inequalities after it are lost in the "
+            "text we worked from; reconstructed from the proof in A.2."),
+    Erratum("method note", r"$V[\theta,\varepsilon]$ cannot be enumerated: the oracle tests the "
+            r"explicit finite $S$ the proofs build (here: $W_2\to W_2+a\,e_j^\top$ with "
+            r"$a\in\operatorname{Null}(W_3)$), with membership verified to a derived tolerance, "
+            r"so only the falsifiable direction $\min_\alpha\tilde L(\alpha,\varepsilon,S)\ge "
+            r"L(\theta)$ is exercised for those $S$."),
+    Erratum("method note", "Local minima are certified by construction (a scalar local minimum "
+            "lifted along $c$, rank-one $W_3$) and numerically by criticality plus "
+            r"$\lambda_{\min}(\text{Hessian})\ge-\gamma_n\|H\|$ (necessary only: the lift has "
+            "flat directions)."),
+    Erratum("interpretation", r"$\varepsilon\in[0,\varepsilon_0)$ here but $(0,\varepsilon_0)$ "
+            r"in Theorems 3-4; $\varepsilon_0$ is not computable, $\varepsilon=10^{-2}$."),
 ]
 
 def _feature_residuals(inst) -> tuple[float, float]:
@@ -747,9 +755,9 @@ OURS2 = Claim(
                                                       "S": np.zeros((1, 1))}])],
     decides=r"Upper bound with rounding tolerance; holds at every point with "
     r"$0\in S\subseteq V$ (no optimality needed), so it also holds at the saddle (tested).",
-    errata=[r"The bound is loose when $\varepsilon$ is small: perturbation directions enter "
-            r"$J_S$ with size $O(\varepsilon)$, so $\sigma^+_{\min}$ shrinks with "
-            r"$\varepsilon$."],
+    errata=[Erratum("method note", r"The bound is loose when $\varepsilon$ is small: "
+                    r"perturbation directions enter $J_S$ with size $O(\varepsilon)$, so "
+                    r"$\sigma^+_{\min}$ shrinks with $\varepsilon$.")],
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
@@ -770,9 +778,9 @@ LEM3 = Claim(
     decides=r"The gradient of $L$ at each $\theta+\varepsilon S_j$ (autograd; outputs "
     "unchanged, so it is the lemma's sum) must vanish to the level at which the stacked PGB "
     "gap reaches rounding.",
-    errata=[r"The proof writes $\nu$ for $v$ in places; "
-            r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not computable, so one "
-            r"$\varepsilon$ ($10^{-2}$) is tested."],
+    errata=[Erratum("interpretation", r"The proof writes $\nu$ for $v$ in places; read as $v$."),
+            Erratum("method note", r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not "
+                    r"computable, so one $\varepsilon$ ($10^{-2}$) is tested.")],
     size=_size, max_examples={"ci": 6, "thorough": 600},
 )
 
@@ -871,14 +879,16 @@ EX2 = Claim(
                           _narrow_instance()])],
     decides="Builds $u$ by the footnote, solves the least squares in $W$ (the critical point), "
     "and checks the loss is 0 = the infimum over all outputs (squared loss) within rounding.",
-    errata=[r"Relation symbols in $n\ge m$ and $\operatorname{rank}\ge m$ and the footnote's "
-            r"bias '$\varepsilon-1$' are lost; read as $n\ge m$, $\operatorname{rank}=m$, bias "
-            r"$\varepsilon'-1$ with $0<\varepsilon'\le\delta$.",
-            r"With this $u$, units of layers $\ge2$ sit exactly at the ReLU kink for all but one "
-            r"sample: $(\theta,u)\in\Omega$ for the full parameterization; the example holds "
-            r"because $\theta=\operatorname{vec}(W)$ only (counted in diagnostics).",
-            r"Rows $i>m$ of $W^{(1)}$ are unspecified; they must be inactive "
-            r"($[0,\dots,0,-1]$)."],
+    errata=[Erratum("transcription", r"Relation symbols in $n\ge m$ and $\operatorname{rank}\ge "
+                    r"m$ and the footnote's bias '$\varepsilon-1$' are lost in the text we "
+                    r"worked from; read as $n\ge m$, $\operatorname{rank}=m$, bias "
+                    r"$\varepsilon'-1$ with $0<\varepsilon'\le\delta$."),
+            Erratum("interpretation", r"With this $u$, units of layers $\ge2$ sit exactly at "
+                    r"the ReLU kink for all but one sample: $(\theta,u)\in\Omega$ for the full "
+                    "parameterization; the example holds because "
+                    r"$\theta=\operatorname{vec}(W)$ only (counted in diagnostics)."),
+            Erratum("interpretation", "Rows $i>m$ of $W^{(1)}$ are unspecified; they must be "
+                    r"inactive ($[0,\dots,0,-1]$).")],
     size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
 )
 
@@ -955,10 +965,11 @@ EX1 = Claim(
     decides=r"A convex solve from 0 and from the least-squares point finds $\alpha$; the "
     "critical point must not be beaten by more than rounding plus the first-order slack "
     r"$\|\nabla L\|\,\|\alpha-\theta\|$ (which convexity makes exact).",
-    errata=[r"As written $\varphi(x)_k$ is a scalar, so $d_y=1$; for $d_y>1$ read "
-            r"$f=\Phi(x)\theta$.",
-            "Binary cross-entropy/logistic need non-separable data for a critical point to "
-            "exist; separable draws are filtered out (the infimum is then not attained)."],
+    errata=[Erratum("interpretation", r"As written $\varphi(x)_k$ is a scalar, so $d_y=1$; for "
+                    r"$d_y>1$ read $f=\Phi(x)\theta$."),
+            Erratum("method note", "Binary cross-entropy/logistic need non-separable data for a "
+                    "critical point to exist; separable draws are filtered out (the infimum is "
+                    "then not attained).")],
     size=_size, max_examples={"ci": 10},
 )
 
@@ -1005,13 +1016,15 @@ EX3 = Claim(
     decides=r"Weighted least squares on the concatenated skip features $[h_1,h_2]$ (all "
     r"output coordinates) against $L(\theta)$, within the rounding of both plus the certified "
     "gap.",
-    errata=[r"The seed justifies Assumption 2 by $f=(\partial f/\partial\operatorname{vec}"
-            r"W^{(H+1)})\operatorname{vec}W^{(H+1)}$, true only for $I^{(\rm skip)}=\{H\}$; the "
-            r"correct $g$ keeps every skip weight (sum over $l\in I^{(\rm skip)}$).",
-            r"The paper states $\le$ against the feature infimum; since $f$ itself is in that "
-            "class the relation is an equality, which is what is checked.",
-            r"'Skip from the $(l-1)$th layer' vs the term $W^{(l+1)}h^{(l)}$: we follow the "
-            "term."],
+    errata=[Erratum("paper error", r"The paper justifies Assumption 2 by $f=(\partial "
+                    r"f/\partial\operatorname{vec}W^{(H+1)})\operatorname{vec}W^{(H+1)}$, true "
+                    r"only for $I^{(\rm skip)}=\{H\}$; the correct $g$ keeps every skip weight "
+                    r"(sum over $l\in I^{(\rm skip)}$)."),
+            Erratum("interpretation", r"The paper states $\le$ against the feature infimum; "
+                    "since $f$ itself is in that class the relation is an equality, which is "
+                    "what is checked."),
+            Erratum("interpretation", "'Skip from the $(l-1)$th layer' vs the term "
+                    "$W^{(l+1)}h^{(l)}$: we follow the term.")],
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
@@ -1108,9 +1121,11 @@ LEM1 = Claim(
     decides=r"The proof's witness: $S\cup S'$ passes the $V$-membership test and the PGB "
     r"outputs add ($J_{S\cup S'}[\alpha,\alpha']=J_S\alpha+J_{S'}\alpha'$) to rounding, for "
     r"random $\alpha$.",
-    errata=[r"The proof's displays in A.3 are lost; the argument (linearity in $\alpha$, "
-            r"$S\cup S'$ finite and in $V$) is reconstructed. The proofs of Theorems 3-4 use it "
-            r"for all $m$ samples with a shared $\alpha$, which is what is checked."],
+    errata=[Erratum("transcription", "The proof's displays in A.3 are lost in the text we "
+                    r"worked from; the argument (linearity in $\alpha$, $S\cup S'$ finite and "
+                    "in $V$) is reconstructed."),
+            Erratum("interpretation", "The proofs of Theorems 3-4 use it for all $m$ samples "
+                    r"with a shared $\alpha$, which is what is checked.")],
     size=_size, max_examples={"ci": 4},
 )
 
@@ -1161,8 +1176,8 @@ ASM2 = Claim(
     decides="Projects $f_X$ onto the range of $J$ (rank from the SVD backward error) and "
     "requires the residual at rounding level; the explicit $g$'s residual is reported beside "
     "it.",
-    errata=[r"Only sampled points are tested; the assumption quantifies over every "
-            r"$\theta\notin\Omega$."],
+    errata=[Erratum("method note", "Only sampled points are tested; the assumption quantifies "
+                    r"over every $\theta\notin\Omega$.")],
     size=_size, max_examples={"ci": 10},
 )
 

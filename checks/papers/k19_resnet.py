@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from checks.framework import (
     Claim,
     Control,
+    Erratum,
     Hypothesis,
     Reproduction,
     Tolerance,
@@ -353,7 +354,7 @@ def _resnet_saddle() -> dict:
 
 
 def _resnet_wide_output() -> list[dict]:
-    """The catalogue's d_y = 2 > d_x = 1 control with z = tanh(U x) (d_z = 2): every output
+    """The d_y = 2 > d_x = 1 control of Theorem 3 with z = tanh(U x) (d_z = 2): every output
     W (x + R z) lies on the line spanned by W, so L >= sigma_2(Y)^2 while LS[x, z] is small."""
     rng = np.random.default_rng(3)
     m = 16
@@ -382,16 +383,18 @@ _WIDE = Control(
     instances=_resnet_wide_output)
 
 _RESNET_ERRATA = [
-    "The display of eq. (4.2) is lost in the seed; the objective is reconstructed from Appendix "
-    "A.4 (catalogue k19.thm.resnet).",
-    "The condition d_y <= d_z is never used by the proof (both branches need only d_y <= d_x) "
-    "and no counterexample without it is known; the tests train d_z < d_y instances and see "
-    "the conclusion hold, so it is kept as a hypothesis but has no control.",
-    "Local minimality is certified by the second-order necessary conditions to working "
-    "accuracy (||grad L|| <= sqrt(u) scale, lambda_min(hess L) >= -sqrt(u) ||hess L||); "
-    "flat directions of the ResNet make the Hessian singular, so strictness cannot be "
-    "certified.",
-    "Only the squared loss is implemented; Assumption 1 allows any differentiable convex loss.",
+    Erratum("transcription", "The display of eq. (4.2) is lost in the text we worked from; the "
+            "objective is reconstructed from Appendix A.4."),
+    Erratum("method note", "The condition d_y <= d_z is never used by the proof (both branches "
+            "need only d_y <= d_x) and no counterexample without it is known; the tests train "
+            "d_z < d_y instances and see the conclusion hold, so it is kept as a hypothesis but "
+            "has no control."),
+    Erratum("method note", "Local minimality is certified by the second-order necessary "
+            "conditions to working accuracy (||grad L|| <= sqrt(u) scale, lambda_min(hess L) >= "
+            "-sqrt(u) ||hess L||); flat directions of the ResNet make the Hessian singular, so "
+            "strictness cannot be certified."),
+    Erratum("method note", "Only the squared loss is implemented; Assumption 1 allows any "
+            "differentiable convex loss."),
 ]
 
 
@@ -465,12 +468,15 @@ PROP1 = Claim(
     hypotheses=[_PA1, _resnet_local_min],
     controls=[_SADDLE],
     decides="Certifies theta, then decides L <= LS[x] (weighted least squares on x alone).",
-    errata=["The bound's display is lost; reconstructed from §4.1-4.2 and Shamir (2018). PA2 "
-            "(convex, twice differentiable loss) and PA3 (Lipschitz gradient and Hessian on "
-            "bounded sets) hold for the squared loss and tanh residuals used here.",
-            "No control that drops PA1 alone is known: with d_y = 2 > d_x = 1 the linear "
-            "predictors are confined to a line too, and the bound survives (catalogue). The "
-            "control drops local minimality instead."],
+    errata=[Erratum("transcription", "The bound's display is lost in the text we worked from; "
+                    "reconstructed from §4.1-4.2 and Shamir (2018)."),
+            Erratum("method note", "PA2 (convex, twice differentiable loss) and PA3 (Lipschitz "
+                    "gradient and Hessian on bounded sets) hold for the squared loss and tanh "
+                    "residuals used here."),
+            Erratum("method note", "No control that drops PA1 alone is known: with d_y = 2 > "
+                    "d_x = 1 the linear predictors are confined to a line too, and the bound "
+                    "survives (on the instance of k19.thm3's control 'dy-above-dx', L = 55.02 "
+                    "against inf_W = 144.4). The control drops local minimality instead.")],
     size=_resnet_size, max_examples={"ci": 4, "thorough": 60},
 )
 
@@ -548,15 +554,18 @@ THM4 = Claim(
     "proof's S (R^(l+1)-moves along Null(P_l) where P_l = A^(H+1)...A^(l+2) is singular) and "
     "checks it leaves "
     "the outputs unchanged, then decides L <= LS[h^(t), ..., h^(H)].",
-    errata=["The seed states t in {1, ..., H}; the proof and the deep-linear corollary use "
-            "t in {0, ..., H} (h^(0) = x); we take t in {0, ..., H}.",
-            "Strategies reach only t = H - 1 (condition 3 is an exact zero block, non-generic "
-            "at trained points for t <= H - 2). S is built for every singular P_l whose "
-            "successor P_(l+1) has rank d_y (l* = l + 3), at any level; runs of consecutive "
-            "singular P_l need the proof's longer chains and are not built "
-            "(info.complete = False in the diagnostics). The l <= H - 2 case is tested "
-            "structurally (outputs unchanged, features in range J_S), not at local minima.",
-            "In the proof alpha_h^(l) in R^(d_theta x d_l) should read R^(d_y x d_l)."],
+    errata=[Erratum("interpretation", "The statement reads t in {1, ..., H}; the proof and the "
+                    "deep-linear corollary use t in {0, ..., H} (h^(0) = x); we take t in {0, "
+                    "..., H}."),
+            Erratum("method note", "Strategies reach only t = H - 1 (condition 3 is an exact "
+                    "zero block, non-generic at trained points for t <= H - 2). S is built for "
+                    "every singular P_l whose successor P_(l+1) has rank d_y (l* = l + 3), at "
+                    "any level; runs of consecutive singular P_l need the proof's longer chains "
+                    "and are not built (info.complete = False in the diagnostics). The l <= H - "
+                    "2 case is tested structurally (outputs unchanged, features in range J_S), "
+                    "not at local minima."),
+            Erratum("paper error", "In the proof alpha_h^(l) in R^(d_theta x d_l) should read "
+                    "R^(d_y x d_l).")],
     size=_ff_size, max_examples={"ci": 4, "thorough": 60},
 )
 
@@ -694,8 +703,8 @@ COR4 = Claim(
               _DL_SADDLE],
     decides="Certifies theta, builds S (Theorem 4 at t = 0), then decides L = LS[x] (the "
     "least-squares optimum of the end-to-end map A = W^(H+1) ... W^(1)).",
-    errata=["The surviving inline display reads alpha_x in R^(d_x); it must be "
-            "R^(d_y x d_x)."],
+    errata=[Erratum("transcription", "The surviving inline display reads alpha_x in R^(d_x); it "
+                    "must be R^(d_y x d_x).")],
     size=_dl_size, max_examples={"ci": 4, "thorough": 400},
 )
 
@@ -712,13 +721,14 @@ PROP2 = Claim(
     controls=[_DL_SADDLE],
     decides="Certifies theta, then decides L = LS[x]; under PA6 every A is a product of the "
     "layers, so LS[x] is the global minimum value of L.",
-    errata=["PA6's relation symbol is lost; read as min{d_x, d_y} <= min{d_1, ..., d_H}.",
-            "PA5 (any convex differentiable loss) is exercised with the squared loss and "
-            "the cross-entropy (each input carries both labels, so inf_A is attained); the "
-            "cross-entropy value is a convex solve over A.",
-            "Dropping PA6 is no control with the squared loss: the bottleneck net still "
-            "converges to the rank-constrained global value, so 'local = global' survives. "
-            "The control drops local minimality instead."],
+    errata=[Erratum("transcription", "PA6's relation symbol is lost in the text we worked from; "
+                    "read as min{d_x, d_y} <= min{d_1, ..., d_H}."),
+            Erratum("method note", "PA5 (any convex differentiable loss) is exercised with the "
+                    "squared loss and the cross-entropy (each input carries both labels, so "
+                    "inf_A is attained); the cross-entropy value is a convex solve over A."),
+            Erratum("method note", "Dropping PA6 is no control with the squared loss: the "
+                    "bottleneck net still converges to the rank-constrained global value, so "
+                    "'local = global' survives. The control drops local minimality instead.")],
     size=_dl_size, max_examples={"ci": 4, "thorough": 600},
 )
 

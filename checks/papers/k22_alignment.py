@@ -8,7 +8,7 @@ Instances share one format: ``model`` (``mlp``, ``linear``, ``quartic``, ``wu2``
 ``tanh``), an optional index set ``S``, parameters ``theta``, data ``X`` (n x m_x) and ``Y``
 (n x m_y), and ``loss`` (``squared``, ``cross-entropy`` on {0,1} labels, ``logistic`` on
 {-1,+1} labels); each claim adds its own parameters. Membership in a column space is decided
-by the catalogue's clear-gap rule (:func:`theory.alignment.membership`).
+by our clear-gap rule (:func:`theory.alignment.membership`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import numpy as np
 from checks.framework import (
     Claim,
     Control,
+    Erratum,
     Hypothesis,
     Reproduction,
     Status,
@@ -210,8 +211,8 @@ ASM1 = Claim(
     decides=r"The Euler residual $\|\operatorname{vec}f_X-J\nu\|_\infty$ against the rounding "
             r"bound of the forward pass and of $J\nu$; $S$ = the last layer's weights and "
             "biases.",
-    errata=["The seed writes $x$ on the left of the identity and $x_i$ on the right; both are "
-            "read as $x_i$ (catalogue k22.asm.common-model-structure)."],
+    errata=[Erratum("transcription", "The text we worked from writes $x$ on the left of the "
+                    "identity and $x_i$ on the right; both are read as $x_i$.")],
     size=_size, tightness=False, max_examples={"ci": 15},
 )
 
@@ -318,19 +319,26 @@ DEF2 = Claim(
             r"$10\sqrt p\,u\,s_1/s_r$; inconclusive without a gap. Also reports "
             r"$\lambda_{\min}(M)$, which is 0 on the constant-target instances while alignment "
             "holds.",
-    errata=["The seed drops the prime: alignment is about the modified target $Y'$ ($Y$ "
-            "for the squared loss, $2Y-1$ for cross-entropy).",
-            "The paper gives no numerical cut-off for membership; the verdict here uses a "
-            "spectral-gap rule and says inconclusive when there is no gap. $Q_T$ (eq. 2.5) "
-            "depends on the cut-off: in the Figure 1a reproduction two moons has $Q=0$ at "
-            r"cut-offs $10^{-10}$ and $10^{-13}$ but $Q>0$ at $10^{-6}$, and the sine wave flips "
-            r"from $Q=T$ ($10^{-6}$, $10^{-10}$) to $Q=0$ ($10^{-13}$) while the gap rule finds "
-            "no gap at all.",
-            r"$Q_T$ sums $t=0,\dots,T$, so constant failure gives $Q_T=T+1$, not the prose's "
-            "$T$ (catalogue k22.def.QT).",
-            "'4 layers of 300 units' is read as 4 hidden layers: that gives the ~271,000 "
-            "parameters quoted for $n=100$ (271,801 on the 1-D sine data); the catalogue's "
-            "reading (3 hidden layers) gives ~181,000."],
+    errata=[Erratum("transcription", "The text we worked from drops the prime: alignment is "
+                    "about the modified target $Y'$ ($Y$ for the squared loss, $2Y-1$ for "
+                    "cross-entropy)."),
+            Erratum("method note", "The paper gives no numerical cut-off for membership; the "
+                    "verdict here uses a spectral-gap rule and says inconclusive when there is "
+                    "no gap. $Q_T$ (eq. 2.5) depends on the cut-off: in the Figure 1a "
+                    "reproduction two moons has $Q=0$ at cut-offs $10^{-10}$ and $10^{-13}$ but "
+                    "$Q>0$ at $10^{-6}$, and the sine wave flips from $Q=T$ ($10^{-6}$, "
+                    "$10^{-10}$) to $Q=0$ ($10^{-13}$) while the gap rule finds no gap at all."),
+            Erratum("paper error", r"Eq. (2.5) sums $t=0,\dots,T$, so constant failure gives "
+                    "$Q_T=T+1$, not the $Q_T=T$ of §2.2's prose."),
+            Erratum("interpretation", "§2.2 describes the fully connected network as 'four "
+                    "layers with 300 neurons per hidden layer' and gives no parameter count in "
+                    "the text we worked from (its experimental details are in the supplementary "
+                    "Appendix B, which we did not have). The ~271,000 is our count under our "
+                    "reading of 4 hidden layers of 300 units: with the 1-D sine input "
+                    r"$(1\cdot300+300)+3(300\cdot300+300)+(300+1)=271{,}801$ parameters "
+                    "($n=100$). Under the paper's own convention of §3.1 ($H$ trainable layers "
+                    "is one plus the number of hidden layers), 'four layers' would be 3 hidden "
+                    "layers, $181{,}501$ parameters.")],
     size=_size, max_examples={"ci": 15},
 )
 
@@ -435,9 +443,8 @@ STATIONARY = Claim(
     decides=r"The quantitative form of the paper's argument, with $\sigma_{\min}(J)$ computed "
             "by SVD; the right side is read as 0 at an exact stationary point with singular $J$ "
             "(the paper's conclusion).",
-    errata=[r"The seed's $v$ is printed with $u_1,\dots,u_N$ in place of $y_1,\dots,y_n$ "
-            "(catalogue "
-            "k22.claim.full-rank-stationary)."],
+    errata=[Erratum("transcription", "In the text we worked from, $v$ is printed with "
+                    r"$u_1,\dots,u_N$ in place of $y_1,\dots,y_n$.")],
     size=_size, max_examples={"ci": 12},
 )
 
@@ -538,10 +545,11 @@ PROP1 = Claim(
     decides=r"The distance from $\operatorname{vec}(Y)$ to $\operatorname{Col}(J)$ at the "
             r"clear-gap cut-off, times $|\eta|$, against $\|f_X-\eta Y\|_F$; a zero left side "
             r"($f_X=\eta Y$) is a violation.",
-    errata=[r"As printed ('for any $\eta\in\mathbb R$') the proposition is false at $\eta=0$: "
-            r"$f_X=0=0\cdot Y$ whenever the last layer is zero. It holds for $\eta\ne0$, and "
-            r"quantitatively $\|f_X-\eta Y\|_F\ge|\eta|\operatorname{dist}(\operatorname{vec}Y,"
-            r"\operatorname{Col}J)$ for every $\eta$ (catalogue k22.prop.necessity)."],
+    errata=[Erratum("paper error", r"As printed ('for any $\eta\in\mathbb R$') the proposition "
+                    r"is false at $\eta=0$: $f_X=0=0\cdot Y$ whenever the last layer is zero. "
+                    r"It holds for $\eta\ne0$, and quantitatively $\|f_X-\eta "
+                    r"Y\|_F\ge|\eta|\operatorname{dist}(\operatorname{vec}Y,\operatorname{Col}J)$ "
+                    r"for every $\eta$ (ours).")],
     size=_size, max_examples={"ci": 15},
 )
 
@@ -673,7 +681,7 @@ def _limit_strategy(profile: str) -> Any:
 
 
 def _wu2() -> dict[str, Any]:
-    """The catalogue's w u^2 run: GD with step 0.05 from (w, u) = (-1, 1) converges to
+    """The w u^2 run (Theorem 2's control): GD with step 0.05 from (w, u) = (-1, 1) converges to
     (w-bar, 0), w-bar about -0.668, L = 1 > 0 = L*(Y); J = (u^2, 2 w u) != 0 at every iterate
     before the limit. 6000 steps let u reach 0 in float64, so the last iterate is the limit."""
     return {"model": "wu2", "theta": np.array([-1.0, 1.0]), "X": np.zeros((1, 1)),
@@ -723,13 +731,23 @@ LIMIT = Claim(
             r"L^*(\eta Y^*)+\|\nabla\mathcal L\|\,(\|\nu\|+\|\hat\beta\|)$ with $\hat\beta$ from "
             "the clear-gap pseudo-inverse, plus certified rounding corrections; the extra term "
             "is 0 at an exact limit point.",
-    errata=[r"As stated (DAA at every iterate $t\ge\tau$), Theorem 2 is vacuous under global "
-            "smoothness and false under local smoothness: DAA can hold at every iterate while "
-            r"$\operatorname{Col}(J)$ degenerates in the limit ($f=wu^2$: "
-            r"$\mathcal L(\hat\theta)=1>0$; a tanh 2-3-1 net likewise). Checked instead: form "
-            "(a), DAA at the limit point (catalogue "
-            "k22.thm.limit-points).",
-            "'Assumptions 2 to 6' in the seed are Assumptions 1-3 in journal numbering."],
+    errata=[Erratum("paper error", "As printed, Theorem 2 asks for DAA at every iterate "
+                    r"$t\ge\tau$ under Assumption 3, whose gradient is globally Lipschitz. "
+                    "Models linear in their parameters meet every hypothesis, and for them the "
+                    "theorem holds; but the literal global-Lipschitz assumption excludes "
+                    "essentially every model with a trainable hidden layer (the loss of a "
+                    "product of trainable weights has an unbounded Hessian). Under the local "
+                    "reading (Lipschitz along the path), which covers such models, it is false: "
+                    r"DAA can hold at every iterate while $\operatorname{Col}(J)$ degenerates "
+                    "in the limit. The instance: $f=wu^2$, one sample, $Y=1$, squared loss, "
+                    r"gradient descent with step 0.05 from $(w,u)=(-1,1)$; $J=(u^2,2wu)\ne0$ at "
+                    r"every iterate and the step is below $2/L_{\mathrm{path}}$, yet the limit "
+                    r"$(\bar w,0)$, $\bar w\approx-0.668$, has $\mathcal "
+                    r"L(\hat\theta)=1>0=\mathcal L^*(Y)$ (control 'literal-theorem-wu2'; a tanh "
+                    "2-3-1 net likewise). Checked instead: form (a), DAA at the limit point.",
+                    instance=_wu2()),
+            Erratum("transcription", "'Assumptions 2 to 6' in the text we worked from are "
+                    "Assumptions 1-3 in journal numbering.")],
     size=_size, max_examples={"ci": 6, "thorough": 400},
 )
 
@@ -881,7 +899,7 @@ def _thm3_strategy(profile: str) -> Any:
 
 
 def _misaligned(loss: str = "squared") -> dict[str, Any]:
-    """The catalogue's control: a linear model, 20 x 5 features, random targets, alpha = 1/2,
+    """Theorem 3's control: a linear model, 20 x 5 features, random targets, alpha = 1/2,
     L the exact smoothness constant, |T| = 1000 (rho about 0.8)."""
     inst = strat.misaligned_instances(n=20, d=5, seed=1)
     X = inst["X"]
@@ -896,7 +914,7 @@ def _misaligned(loss: str = "squared") -> dict[str, Any]:
 
 def _quartic_gap() -> list[dict[str, Any]]:
     """The quartic with S = {} and Y = Y* = 0: nu = 0 and beta-hat = 0, so the bound is 0;
-    L = max_{[-4,4]} |L''| = 1.419e5 (catalogue), alpha = 1/2."""
+    L = max_{[-4,4]} |L''| = 1.419e5 (measured), alpha = 1/2."""
     return [{"model": "quartic", "theta": np.array([t0]), "X": np.zeros((1, 1)),
              "Y": np.zeros((1, 1)), "loss": "squared", "S": [], "alpha": 0.5, "L": 1.419e5,
              "T_set": list(range(200)), "eta": 1.0} for t0 in (1.0, -3.0)]
@@ -924,13 +942,14 @@ _GAP_CONTROLS = [
 ]
 
 _GAP_ERRATA = [
-    r"The seed lost the square root: the bound decays like $|\mathcal T|^{-1/2}$ (not "
-    r"$1/|\mathcal T|$) and grows like $|\eta|$ in (2.12); the constant is "
-    r"$\sqrt{L\,\zeta_\eta\,\mathcal L(\theta^{t_0})/(2\alpha(1-\alpha))}$ with "
-    r"$\zeta_\eta=4\max_t\max(\|\nu\|^2,\|\hat\beta\|^2)$, $\hat\beta$ the least-norm "
-    "coefficients (catalogue k22.thm.gap-per-iteration).",
-    "Only local smoothness along the path is used; the oracle certifies the descent step "
-    "that uses $L$ at every iteration.",
+    Erratum("transcription", "The text we worked from lost the square root: the bound decays "
+            r"like $|\mathcal T|^{-1/2}$ (not $1/|\mathcal T|$) and grows like $|\eta|$ in "
+            r"(2.12); the constant is $\sqrt{L\,\zeta_\eta\,\mathcal "
+            r"L(\theta^{t_0})/(2\alpha(1-\alpha))}$ with "
+            r"$\zeta_\eta=4\max_t\max(\|\nu\|^2,\|\hat\beta\|^2)$, $\hat\beta$ the least-norm "
+            "coefficients."),
+    Erratum("method note", "Only local smoothness along the path is used; the oracle certifies "
+            "the descent step that uses $L$ at every iteration."),
 ]
 
 THM3 = Claim(
@@ -977,8 +996,8 @@ EQ212 = Claim(
                       instances=lambda: [_misaligned("cross-entropy")])],
     decides=r"Theorem 3's bound with $Y^*=Y'=2Y-1$, minimised over $\eta$ in "
             f"{list(ETA_GRID)}; " r"$\mathcal L^*(\eta Y')=\log(1+e^{-\eta})$ per sample.",
-    errata=[r"The seed prints $O(\eta2/|\mathcal T|)$: the square root is lost; the rate is "
-            r"$O(|\eta|/\sqrt{|\mathcal T|})$ (catalogue k22.thm.gap-per-iteration)."],
+    errata=[Erratum("transcription", r"The text we worked from prints $O(\eta2/|\mathcal T|)$: "
+                    r"the square root is lost; the rate is $O(|\eta|/\sqrt{|\mathcal T|})$.")],
     size=_size, max_examples={"ci": 6, "thorough": 600},
 )
 

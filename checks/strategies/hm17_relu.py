@@ -50,7 +50,7 @@ def _strategy(value: Any, name: str, lo: float, hi: float) -> st.SearchStrategy:
 def practical_width(n: int, rho: float | None = None) -> int:
     """k = max(ceil(8 ln n), ceil(4 ln n / rho^2)) (at least 2): the paper's k = c ln n / rho^2
     with c = 4 instead of 10, floored at 8 ln n. On spread-out data ceil(8 ln n) already fits
-    (catalogue, hm17.thm.3-2); densely packed data (d = 8, many pairs near rho) need the
+    (hm17.thm3.2's width note); densely packed data (d = 8, many pairs near rho) need the
     1/rho^2 term: margins then hold on the first draws (see reproduction 'fit-success')."""
     k = math.ceil(8 * math.log(max(n, 2)))
     if rho is not None and rho > 0:
@@ -115,7 +115,7 @@ def labelled_data(
 
 
 def b1_boundary_instance(method: str = "uniform") -> dict:
-    """The catalogue's boundary instance of Lemma B.1: k = 2, rho' = 0.1,
+    """The boundary instance of Lemma B.1: k = 2, rho' = 0.1,
     ||alpha_1||^2 = ||alpha_2||^2 = 1.1 = 1 + rho', ||alpha_1 - alpha_2||^2 = 0.3 = 3 rho',
     S = {0, 1}. The printed construction returns (beta_1 - alpha_1) + (beta_2 - alpha_2)/2 on
     alpha_1."""

@@ -1,5 +1,5 @@
-"""Hypothesis strategies for Jiang (2019), canonical space and disparity matrix (catalogue
-``jiang2019_disparity.md``, item ``j19.formal``, "Recommended instance ranges").
+"""Hypothesis strategies for Jiang (2019), canonical space and disparity matrix (in the
+formalisation of :mod:`theory.fourier`, at instance sizes this machine affords).
 
 Every strategy draws small integers (dimensions, a seed) and builds the instance with
 ``numpy.random.default_rng(seed)``, so drawing is cheap and shrinking acts on dimensions.
@@ -34,7 +34,7 @@ ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
 
 def interior_samples(rng: np.random.Generator, K: int, T: int, L: int) -> np.ndarray:
     """``T`` distinct training inputs in the interior ``[0.1, 0.9]^K`` (faces excluded: the
-    periodic extension jumps there, ``j19.formal``). For ``K = 1`` they are spaced at least
+    periodic extension jumps there, :mod:`theory.fourier`). For ``K = 1`` they are spaced at least
     ``0.4 / L`` apart (keeps ``Phi`` well conditioned); for ``K = 2`` uniform."""
     if K not in (1, 2) or T < 1 or L < 1:
         raise ValueError(f"need K in (1, 2), T >= 1, L >= 1; got K={K}, T={T}, L={L}")
@@ -68,7 +68,7 @@ def network_instance(K: int, n: int, h: int, activation: str, T: int, seed: int,
 
 def networks(K: Any = 1, n: Any = None, activation: Any = "relu", *, h_extra: Any = None,
              T: Any = None, scale: Any = None, N: int | None = None) -> SearchStrategy:
-    """Instances of :func:`network_instance` in the catalogue's well-conditioned regimes:
+    """Instances of :func:`network_instance` in the well-conditioned regimes:
     ReLU with ``h = L + h_extra`` (so ``M >= L`` and ``(K+1) h + 1 > L``), smooth activations
     with ``h = 2L + h_extra`` (``K = 1``) or ``L + h_extra`` (``K = 2``) and input-weight scale
     10 (``K = 1``) or 6 (``K = 2``), always ``h >= 1``; ``T`` samples, ``1 <= T <= L`` by

@@ -95,7 +95,7 @@ def train_squared(model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray,
 def build_tanh2(
     seed: int, d_x: int, hidden: int, d_y: int, extra: int, trained: bool | int
 ) -> dict:
-    """A teacher-planted instance of ``W2 tanh(W1 x + b1) + b2`` (catalogue, Theorem 1
+    """A teacher-planted instance of ``W2 tanh(W1 x + b1) + b2`` (Theorem 1
     instances): ``m = ceil(d_theta / d_y) + extra`` samples so that ``m d_y > d_theta``, labels
     = teacher + noise 0.05, weights ``lambda ~ U[0.2, 2]``, start = teacher + 0.2 noise.
     ``trained=True`` runs :func:`train_squared`; an ``int`` k stops Levenberg-Marquardt after
@@ -120,7 +120,7 @@ def build_planted(
 
 def _certified(model, inst: dict) -> bool:
     """Critical to working precision, and decidable: the rounding bound of ``L - inf`` keeps at
-    least half the digits of ``L`` (the catalogue rejects nearly singular ``J``, where tanh units
+    least half the digits of ``L`` (we reject nearly singular ``J``, where tanh units
     saturated and weights drifted)."""
     if not np.all(np.isfinite(inst["theta"])):
         return False
@@ -329,7 +329,7 @@ def local_min_certified(model, inst: dict) -> bool:
 def _lintop_attempt(
     seed: int, d_x: int, d1: int, d2: int, d_y: int, extra: int, eps: float
 ) -> dict:
-    """A local minimum of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` by lifting (catalogue,
+    """A local minimum of ``W3 W2 tanh(W1 x)`` with rank-one ``W3`` by lifting (ours,
     Theorem 2 (a)): train the scalar net ``v^T tanh(W1 x)`` to targets ``t_i``, then set
     ``W2`` from a drawn invertible-on-``v`` factor, ``W3 = c w3^T`` with ``W2^T w3 = v`` and
     targets ``y_i = t_i c``. Any local minimum of the scalar net lifts to a local minimum (the
@@ -369,7 +369,7 @@ def lintop_lifted_minima(
     their perturbation sets ``S`` in ``V[theta, eps]`` (Theorem 2, Lemma 3). With
     ``d2 < d1`` the PGB span is strictly larger than the gradient basis: orthogonally to ``c``,
     ``range J(theta)`` only reaches the ``d2`` features ``W2 h``, while ``J_S`` reaches all
-    ``d1`` features ``h`` (the catalogue's 'features in range J_S but not in range J')."""
+    ``d1`` features ``h`` (Theorem 2's 'features in range J_S but not in range J')."""
     return st.builds(
         build_lintop_lifted, _seeds(), _dim(d_x, "d_x", 1, 8), _dim(d1, "d1", 1, 8),
         _dim(d2, "d2", 2, 8), _dim(d_y, "d_y", 2, 4), _dim(extra, "extra", 1, 100),

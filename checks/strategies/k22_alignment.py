@@ -129,8 +129,8 @@ def mlp_instances(
 
 
 def misaligned_instances(*, n: int = 20, d: int = 5, seed: int = 0) -> dict[str, Any]:
-    """The catalogue's misaligned linear model: f = x^T theta with X in R^{n x d}, d < n and a
-    random target, so vec(Y) is not in Col(J) = Col(X) at any theta (rho about 0.8)."""
+    """The misaligned linear model (Theorem 3's control): f = x^T theta with X in R^{n x d},
+    d < n and a random target, so vec(Y) is not in Col(J) = Col(X) at any theta (rho about 0.8)."""
     if d >= n:
         raise InvalidArgument(f"need d < n for a misaligned linear model, got d={d}, n={n}")
     rng = np.random.default_rng(seed)

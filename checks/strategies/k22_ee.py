@@ -180,12 +180,13 @@ def exploitation_instances(
     loss: str | SearchStrategy = "squared",
     eps_bar: float | SearchStrategy = _E_EPSBAR,
 ) -> SearchStrategy[dict[str, Any]]:
-    """``theta^tau`` instances for Theorems 4 and 5 (catalogue ``k22.alg.ee-wrapper``
-    instances): ``m_x = 2``, a tanh body ``[2, hidden]``, ``m_H = ceil(width_factor n /
-    m_{H-1})``, ``tau`` steps of GD (learning rate 0.05) then the perturbation, and ``K``
+    """``theta^tau`` instances for Theorems 4 and 5 (Algorithm 1 as reconstructed in
+    :mod:`theory.models.ee`): ``m_x = 2``, a tanh body ``[2, hidden]``,
+    ``m_H = ceil(width_factor n / m_{H-1})``, ``tau`` steps of GD (learning rate 0.05) then the
+    perturbation, and ``K``
     exploitation steps for the oracle to run. ``loss="squared"`` (``eps_bar = 0``) or
     ``"logistic"`` (targets ``sign(sin(3 x_1 + j) + x_2 / 2)``, ``eps_bar`` drawn; the
-    catalogue uses 0.1, 0.03, 0.01)."""
+    checks use 0.1, 0.03, 0.01)."""
     if isinstance(loss, str) and loss not in ("squared", "logistic"):
         raise InvalidArgument(f"loss={loss!r}; choose 'squared' or 'logistic'")
     for name, v in (("n", n), ("hidden", hidden), ("m_y", m_y), ("tau", tau), ("K", K)):

@@ -2,7 +2,7 @@
 of Theorem 3 (ResNets, Appendix A.4) and Theorem 4 (partial linear structure, Appendix A.5),
 and the quantities the oracles compare.
 
-Stacked notation of the catalogue (§0): ``f_X(theta)`` stacks the outputs sample by sample
+Stacked notation (ours): ``f_X(theta)`` stacks the outputs sample by sample
 (row ``i d_y + k`` is output ``k`` of sample ``i``), ``J(theta)`` is its Jacobian,
 ``Lambda = diag(lambda_i I_{d_y})``. For a finite ``S`` in ``V[theta, eps]`` (parameter moves
 that leave every training output unchanged), ``J_S = [J(theta + eps S_j)]_j`` spans the
@@ -78,7 +78,7 @@ def loss_objective(outputs: Callable, X: np.ndarray, Y: np.ndarray, lam: np.ndar
 
 
 def stacked_jacobian(outputs: Callable, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """J(theta) = d f_X / d theta, (m d_y) x d_theta, rows ordered sample by sample (§0)."""
+    """J(theta) = d f_X / d theta, (m d_y) x d_theta, rows ordered sample by sample."""
     return np.asarray(autograd.jacobian(lambda th: anp.ravel(anp.transpose(outputs(th, X))))(theta))
 
 

@@ -136,7 +136,7 @@ def fit_squared(
     max_nfev: int = 400,
 ) -> np.ndarray:
     """Levenberg-Marquardt (:func:`theory.optimize.levenberg_marquardt`) on the whitened
-    residual ``Lambda^{1/2}(f_X(theta) - y)`` with the analytic Jacobian: the catalogue's recipe
+    residual ``Lambda^{1/2}(f_X(theta) - y)`` with the analytic Jacobian: our recipe
     for reaching critical points of the squared loss quickly. It stops when steps, loss
     changes and the gradient are at rounding level (9u); the oracles certify criticality."""
     s = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), model.d_y))
@@ -176,7 +176,7 @@ def _relu_scalar(widths: Sequence[int]) -> Model:
     # f = relu(theta) x: Omega = {0}. Positively homogeneous of degree 1, so g = theta.
     # Conventions at the kink: autograd's anp.where gives relu'(0) = 0 (the left derivative,
     # so L has gradient 0 at 0), the closed-form Jacobian takes the right derivative (the
-    # limit of J(theta) as theta -> 0+): the catalogue's control for theta in Omega.
+    # limit of J(theta) as theta -> 0+): the control for theta in Omega (Theorem 1).
     return Model("relu-scalar", (1, 1), 1, 1,
                  lambda t, X: anp.where(t[0] > 0, t[0], 0.0) * X[:, :1], lambda t: t, None,
                  lambda t, X: (X[:, :1] if t[0] >= 0 else np.zeros((X.shape[0], 1))),
@@ -220,7 +220,7 @@ def _lintop(widths: Sequence[int]) -> Model:
 
 def _relu2_nobias(widths: Sequence[int]) -> Model:
     # W2 relu(W1 x): positively homogeneous of degree 2 in theta, so g = theta / 2 (Euler's
-    # identity, the catalogue's family 3 of Assumption 2) wherever no pre-activation is 0
+    # identity, the third family of models meeting Assumption 2) wherever no pre-activation is 0
     d_x, h, d_y = widths
     base = _feedforward("relu2-nobias", (d_x, h, d_y), ["relu"], False, 0)
 

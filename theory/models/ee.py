@@ -1,5 +1,5 @@
 r"""The exploration-exploitation (EE) wrapper of Kawaguchi, Zhang & Deng (2022), §3,
-Algorithm 1 with eqs (3.1)-(3.4), as reconstructed by the catalogue (``k22.alg.ee-wrapper``).
+Algorithm 1 with eqs (3.1)-(3.4), as we reconstructed it (see the errata of ``k22.thm4``).
 
 **Model modification (Algorithm 1, line 2).** A base network ``z(x, theta_(1:H-2))`` (here a
 :class:`~theory.models.feedforward.Feedforward` *body* whose linear output is passed through
@@ -25,12 +25,13 @@ from any optimiser on *all* layers for ``t < tau`` (lines 3-7); a random perturb
 (line 10); then ``theta_(H-1)^{t+1} = theta_(H-1)^t - g~^t`` from a second optimiser on
 ``theta_(H-1)`` only, every other layer frozen (lines 11-12).
 
-**What is reconstructed** (the seed lost Algorithm 1's body): line 9's perturbation (its law,
-its size ``epsilon`` and the choice "all layers" are ours: the probability-one statements need
+**What is reconstructed** (the text we worked from lost Algorithm 1's body): line 9's
+perturbation (its law, its size ``epsilon`` and the choice "all layers" are ours: the
+probability-one statements need
 ``(R, theta_(1:H-2))`` to have a density and ``W^(H)`` to have no zero entry); the transposes in
 ``sigma_R`` (only ``sigma~(W_tau z) o (W z)`` matches the dimensions); the constant neuron on
-layer ``H-2``'s output (the seed says ``H-1``); the gate sharpness ``varsigma'``, which is a
-parameter here (the catalogue reproduced Figure 2 only with ``varsigma' = 100``).
+layer ``H-2``'s output (that text says ``H-1``); the gate sharpness ``varsigma'``, which is a
+parameter here (Figure 2 reproduced only with ``varsigma' = 100`` in our checks).
 
 Parameters live in one float64 vector, ``[theta_body, vec W^(H-1,1), ..., vec W^(H-1,m_y),
 vec W^(H)]`` (row-major matrices); ``W^(H)`` is ``m_y x m_H``.
@@ -250,7 +251,7 @@ class EEModel:
 
     def vjp(self, theta: np.ndarray, X: np.ndarray, V: np.ndarray) -> np.ndarray:
         """``J(theta)^T vec(V)`` for ``V`` of shape ``n x m_y``: the gradient of ``sum_ij V_ij
-        f(x_i)_j`` (so ``nabla L = vjp(theta, X, l'(f, Y) / n)``, k22 §0.3)."""
+        f(x_i)_j`` (so ``nabla L = vjp(theta, X, l'(f, Y) / n)``, k22 Definition 1)."""
         (A, Zpre), Z, W_out, Hs, Ds, Es = self._head_sensitivities(theta, X)
         theta_body, Ws, _ = self.split(theta)
         gW, gZ = [], 0.0
@@ -309,8 +310,8 @@ class EEModel:
 
     def linear_maps(self, theta: np.ndarray, X: np.ndarray) -> list[np.ndarray]:
         """``A^(j) = phi(R^(j), theta_(1:H-2)) (diag(W^(H)_{j*}) (x) I)`` (``n x m_H m_{H-1}``)
-        of the frozen model, so that ``f_X(theta)_{*j} = A^(j) vec W^(H-1,j)`` (catalogue's
-        linearisation identity). Needs frozen gates."""
+        of the frozen model, so that ``f_X(theta)_{*j} = A^(j) vec W^(H-1,j)`` (the
+        linearisation identity of §3.3.1). Needs frozen gates."""
         if self.gates is None:
             raise ValueError("linear_maps needs the frozen model (EEModel.frozen)")
         theta_body, _, W_out = self.split(theta)

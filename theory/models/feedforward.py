@@ -2,7 +2,7 @@
 "common model structure" MLP; k19 Thm 4 deep nonlinear nets; j19 eq. 1 networks).
 
 ``f(x, theta) = W_H sigma_{H-1}( ... sigma_1(W_1 x + b_1) ... ) + b_H``: the last layer is linear
-(``f`` is the pre-activation output, as in k22 §0.3). All parameters live in one float64 vector
+(``f`` is the pre-activation output, as in k22 §2.1.1). All parameters live in one float64 vector
 ``theta``, layer by layer, each layer as ``W_l`` (row-major, shape ``m_l x m_{l-1}``) then
 ``b_l``. Samples are rows: ``X`` is ``n x d_x`` and ``forward`` returns ``n x d_y``.
 
