@@ -45,6 +45,8 @@ from theory.fourier import (
     network_coordinates,
     quadrature_weights,
     real_basis,
+    relu_kinks_on_grid,
+    relu_unit_regimes,
     truncated_objective,
     truncated_objective_gradient,
     unit_indices,
@@ -389,3 +391,182 @@ def test_tiny_s_without_a_structural_certificate_is_not_deficient():
     dead = kill_units(network_instance(1, 4, 6, "relu", 1, 61, N=512), [0, 1, 2])
     v = BY_ID["j19.s3.3.3"].check(dead, drop="no-dead")
     assert v.status is Status.VIOLATED and v.diagnostics["structural_bound"] == 7
+
+
+# ------------------------------------------------------------------------------------------
+# edges: ReLU kinks on nodes, the floating-point floor of a descent, cheap hypotheses first,
+# dead / affine units, certificates of failure
+
+ROUND_KINKS = {"K": 1, "n": 1, "N": 256, "h": 3, "activation": "relu",
+               # units: w = 1, b = -1/2 (kink at 1/2); w = -2, b = 1/2 (1/4); w = 4, b = -3 (3/4)
+               "w": [1.0, -2.0, 4.0, -0.5, 0.5, -3.0, 1.0, -1.0, 0.5, 0.25],
+               "X": [[0.2], [0.4], [0.7]], "y": [1.0, 0.0, -1.0]}
+
+
+def test_eq8_relu_kink_on_a_quadrature_node_is_out_of_scope_not_violated():
+    """Round weights put every ReLU kink on a node of the 256-grid, where F is not
+    differentiable (H takes relu'(0) = 0, autograd splits the tie): out of scope with the
+    reason, never violated. Moving the kinks off the nodes (b shifted by 2^-20) is in scope
+    and holds."""
+    claim = BY_ID["j19.eq8"]
+    inst = claim.parse(ROUND_KINKS)
+    kinks = relu_kinks_on_grid(_space(inst), _net(inst), inst["w"])
+    assert [(j, node) for j, node in kinks] == [(0, 128), (1, 64), (2, 192)]
+    v = claim.check(inst)
+    assert v.status is Status.OUT_OF_SCOPE
+    assert "a ReLU pre-activation is exactly 0 at a quadrature node (unit 0, x = (0.5)" in v.message
+    assert "F is not differentiable there" in v.message
+    # the gap the old check called a violation is the one-sided jump, present only with -drop
+    assert claim.check(inst, drop="differentiable").status is not Status.HOLDS
+    off = {**ROUND_KINKS, "w": np.r_[inst["w"][:3], inst["w"][3:6] + 2.0**-20, inst["w"][6:]]}
+    off_inst = claim.parse(off)
+    assert relu_kinks_on_grid(_space(off_inst), _net(off_inst), off_inst["w"]) == []
+    assert claim.check(off_inst).status is Status.HOLDS
+
+
+def test_relu_kink_detection_uses_the_rounding_bound_of_the_pre_activation():
+    """A pre-activation within gamma_{K+1}(|w||x| + |b|) of 0 at a node counts as a kink (its
+    exact value may be 0); one clearly beyond that bound does not."""
+    net = Feedforward([1, 1, 1], "relu")
+    space = CanonicalSpace(1, 1, 64)
+    at = net.flatten([(np.array([[0.1]]), np.array([-0.05])), (np.ones((1, 1)), np.zeros(1))])
+    assert (0, 32) in relu_kinks_on_grid(space, net, at)  # 0.1 * 0.5 - 0.05 rounds near 0
+    off = net.flatten([(np.array([[0.1]]), np.array([-0.05 - 1e-12])),
+                       (np.ones((1, 1)), np.zeros(1))])
+    assert relu_kinks_on_grid(space, net, off) == []
+    assert relu_kinks_on_grid(space, Feedforward([1, 1, 1], "tanh"), at) == []
+
+
+def _floor_instance(steps):
+    inst = network_instance(1, 1, 4, "tanh", 3, 5, scale=3.0, N=128)
+    return {**inst, "model": "network", "eta0": 1.0, "steps": steps, "step_rule": "armijo"}
+
+
+def test_armijo_descent_stops_at_the_floating_point_floor():
+    """The run stops when F, or the decrease Armijo's test asks for, falls below F's rounding
+    bound: every recorded step was accepted, the last F is within a few rounding bounds of
+    the floor, and asking for more steps changes nothing."""
+    inst = _floor_instance(3000)
+    run = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 3000, 1.0)
+    assert run["stop"] == "floor" and run["eta"].size < 3000 and run["accepted"].all()
+    assert run["F"].size == run["eta"].size + 1 and run["F"][-1] < 1e3 * run["floor"]
+    more = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 4000, 1.0)
+    assert np.array_equal(more["F"], run["F"])
+
+
+def test_thm2_verdict_does_not_change_once_the_run_reaches_the_floor():
+    """Theorem 2 on one instance at 800 steps (before the floor) and at 1500 (past it): both
+    hold; the longer run is decided on the iterates before the floor, not called
+    out-of-scope for a step that rounding cannot accept."""
+    claim = BY_ID["j19.thm2"]
+    F0 = armijo_descent(_space(_floor_instance(1)), _net(_floor_instance(1)),
+                        _floor_instance(1)["w"], _floor_instance(1)["X"],
+                        _floor_instance(1)["y"], 0, 1.0)["F"][0]
+    for steps in (800, 1500):
+        v = claim.check({**_floor_instance(steps), "target": float(F0 * np.exp(-5.0))})
+        assert v.status is Status.HOLDS, v.message
+    assert v.diagnostics["stop"] == "floor" and v.diagnostics["steps"] < 1500
+
+
+def test_thm2_reasons_keep_rank_step_acceptance_and_floor_apart():
+    """A rate that the run cannot reach before the floor fails ``rate`` alone, and its reason
+    says the run stopped at the floating-point floor; rank and Armijo acceptance still hold."""
+    claim = BY_ID["j19.thm2"]
+    failed = claim.failed_hypotheses({**_floor_instance(1500), "target": 1e-12})
+    assert list(failed) == ["rate"]
+    assert "stopped at the floating-point floor after" in failed["rate"]
+
+
+def test_thm1_cheap_hypotheses_need_no_quadratic_work(monkeypatch):
+    """30,000 samples with L < T: the verdict is out of scope at once; the rank hypothesis
+    answers from L < T without building Phi, and distinctness sorts instead of forming all
+    pairs."""
+    import checks.papers.j19_disparity as mod
+
+    def boom(*args, **kwargs):
+        raise AssertionError("Phi was built although L < T already decides")
+
+    monkeypatch.setattr(mod, "design_matrix", boom)
+    rng = np.random.default_rng(0)
+    inst = {"K": 2, "n": 3, "X": rng.uniform(0.1, 0.9, (30_000, 2)),
+            "y": rng.standard_normal(30_000)}
+    failed = BY_ID["j19.thm1"].failed_hypotheses(inst)
+    assert failed["L>=T"] == "fewer canonical coordinates than samples"
+    assert failed["rank-Phi=T"] == "rank Phi <= L = 49 < T = 30000"
+    assert "distinct-on-torus" not in failed
+
+
+def test_thm1_distinct_on_the_torus_identifies_faces_and_signed_zeros():
+    claim = BY_ID["j19.thm1"]
+    base = {"K": 1, "n": 2, "y": np.array([1.0, -1.0, 0.0])}
+    for X in ([[0.0], [1.0], [0.5]], [[-0.0], [0.0], [0.5]], [[0.3], [0.3], [0.5]]):
+        failed = claim.failed_hypotheses({**base, "X": np.array(X)})
+        assert failed["distinct-on-torus"].startswith("two samples coincide on the torus")
+    assert "distinct-on-torus" not in claim.failed_hypotheses(
+        {**base, "X": np.array([[0.0], [np.nextafter(1.0, 0.0)], [0.5]])})
+
+
+@pytest.mark.parametrize(("w", "b", "regime"), [
+    (0.0, 0.0, "dead"), (-1.0, 0.0, "dead"), (-1.0, -0.5, "dead"), (1.0, 0.0, "touching"),
+    (1.0, 0.5, "active"), (1.0, -0.5, "cutting"), (1.0, -1.0, "dead"),
+    (1.0, np.nextafter(-1.0, 0.0), "cutting")])
+def test_relu_unit_regimes_follow_the_exact_sign_of_the_pre_activation(w, b, regime):
+    """Dead means w.x + b <= 0 on the whole cube (with relu'(0) = 0 its value and derivatives
+    vanish), active means > 0 everywhere, touching means >= 0 with 0 on the boundary."""
+    net = Feedforward([1, 1, 1], "relu")
+    theta = net.flatten([(np.array([[w]]), np.array([b])), (np.ones((1, 1)), np.zeros(1))])
+    assert relu_unit_regimes(net, theta) == [regime]
+    assert dead_units(net, theta) == ([0] if regime == "dead" else [])
+
+
+def test_relu_messages_call_zero_and_nonpositive_units_dead():
+    """A unit with w = 0, b = 0 or with w.x + b <= 0 on the cube is dead (not 'active on the
+    whole cube', not 'active somewhere'): §3.3.3 says so in no-dead, §3.3.1 accepts it as a
+    listed dead unit and its rows are exactly zero."""
+    base = network_instance(1, 2, 6, "relu", 3, 61, N=256)
+    net = _net(base)
+    for wj, bj in ((0.0, 0.0), (-1.0, 0.0)):
+        w = base["w"].copy()
+        idx = unit_indices(net, 0)
+        w[idx[0]], w[idx[1]] = wj, bj
+        inst = {**base, "w": w}
+        failed = BY_ID["j19.s3.3.3"].failed_hypotheses(inst)
+        assert failed["no-dead"] == "unit 0 is dead on the cube (w_j.x + b_j <= 0 there)"
+        assert "no-affine" not in failed
+        v = BY_ID["j19.s3.3.1"].check({**inst, "dead": [0]})
+        assert v.status is Status.HOLDS, v.message
+    w = base["w"].copy()
+    w[idx[0]], w[idx[1]] = 1.0, 0.0
+    failed = BY_ID["j19.s3.3.3"].failed_hypotheses({**base, "w": w})
+    assert failed["no-affine"] == ("unit 0 is affine on the cube (w_j.x + b_j >= 0 on the cube, "
+                                   "0 only on its boundary)")
+    assert BY_ID["j19.s3.3.1"].failed_hypotheses({**base, "w": w, "dead": [0]})[
+        "dead-on-cube"] == "listed unit 0 is not dead: w_j.x + b_j > 0 somewhere on the cube " \
+                           "(touching)"
+
+
+def test_failure_certificates_say_what_certifies_them():
+    """Every violated verdict of the rank claims names its certificate: an exact non-zero
+    entry (§3.3.1), a difference beyond its rounding bound (§3.3.2), the structural bound
+    below L (§3.3.3)."""
+    s331 = BY_ID["j19.s3.3.1"]
+    inst = s331.control("dead-on-data-only").fixed_instances()[0]
+    v = s331.check(inst, drop="dead-on-cube")
+    assert v.status is Status.VIOLATED
+    assert v.certificate.startswith("row of H ") and "!= 0 (exact)" in v.certificate
+    s332 = BY_ID["j19.s3.3.2"]
+    v = s332.check(s332.control("outgoing-differs").fixed_instances()[0], drop="identical-units")
+    assert v.status is Status.VIOLATED
+    assert v.certificate.startswith("rows of the pair differ by")
+    s333 = BY_ID["j19.s3.3.3"]
+    v = s333.check(s333.control("relu-euler").fixed_instances()[0], drop="relu-count")
+    assert v.status is Status.VIOLATED
+    assert v.certificate.startswith("rank H <= 11 < L = 15: ")
+
+
+def test_full_rank_needs_sigma_L_beyond_the_rounding_of_H():
+    """FULL is decided against the SVD threshold plus the Weyl margin of H's own rounding
+    (quadrature, FFT, samples); the margin is recorded and far below sigma_L on a FULL draw."""
+    v = BY_ID["j19.s3.3.3"].check(network_instance(1, 3, 7, "relu", 1, 5, N=512))
+    assert v.status is Status.HOLDS
+    assert 0 < v.diagnostics["weyl_margin"] < 1e-6 * v.diagnostics["sigma_L"]

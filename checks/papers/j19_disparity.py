@@ -65,6 +65,8 @@ from theory.fourier import (
     network_coordinates,
     quadrature_weights,
     real_basis,
+    relu_kinks_on_grid,
+    relu_unit_regimes,
     true_loss,
     true_loss_gradient,
     truncation_error,
@@ -165,14 +167,18 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
 # shared numerics
 
 
+def _shifts(H: np.ndarray) -> np.ndarray:
+    """Exponents ``e_m`` with ``max_l |H_ml| 2^{-e_m}`` in ``[1/2, 1)`` (0 for a zero row)."""
+    top = np.max(np.abs(H), axis=1) if H.size else np.zeros(H.shape[0])
+    return np.where(top > 0, np.frexp(top)[1], 0)
+
+
 def _equilibrated(H: np.ndarray) -> np.ndarray:
     """``H`` with every non-zero row scaled by an exact power of two to max entry in
     ``[1/2, 1)``: a non-singular diagonal row scaling, so the exact rank is unchanged and no
     bit is lost, while rows of very different magnitudes (the output bias' constant next to
     rows of order ``|w|``) stop hiding each other behind a threshold relative to ``sigma_1``."""
-    top = np.max(np.abs(H), axis=1) if H.size else np.zeros(H.shape[0])
-    shift = np.where(top > 0, np.frexp(top)[1], 0)
-    return np.ldexp(H, -shift[:, None])
+    return np.ldexp(H, -_shifts(H)[:, None])
 
 
 def _certified_rank(H: np.ndarray) -> Any:
@@ -180,11 +186,40 @@ def _certified_rank(H: np.ndarray) -> Any:
     return certified_rank(_equilibrated(H))
 
 
-def _rank_state(H: np.ndarray, L: int,
-                inst: Mapping[str, Any] | None = None) -> tuple[str | None, dict[str, Any]]:
+def _disparity(inst: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """``H(w)`` (as :func:`theory.fourier.disparity_matrix`) and, per row, a bound on the
+    Frobenius norm of its rounding error against the exact quadrature: every sample of
+    ``df/dw_m`` is computed with relative error ``gamma_{K+4}`` and the quadrature + FFT add
+    ``gamma_{G+2 log2 G}``, each coefficient weighting by ``|phi_l| <= 2^{K/2}``, so
+    ``|E_ml| <= g A_m`` with ``g = gamma_{G+K+4+2 log2 G}``, ``A_m = 2^{K/2} int|df/dw_m|``
+    (the quadrature of the absolute samples) and the row's norm ``<= sqrt(L) g A_m``."""
+    model, space = _model(inst), _space(inst)
+    G = space.grid()
+    D = np.asarray(jacobian(model, inst["w"], G, method="analytic"))  # G x M
+    H = canonical_coordinates(space, D.T)
+    g = gamma(G.shape[0] + space.K + 4 + 2 * math.ceil(math.log2(G.shape[0])))
+    A = 2.0 ** (space.K / 2) * (np.abs(D).T @ quadrature_weights(space))
+    return H, math.sqrt(space.L) * g * A
+
+
+def _weyl_margin(H: np.ndarray, err_rows: np.ndarray) -> float:
+    """``|E|_2 <= |E|_F`` for the row-equilibrated ``H`` (the rows' error bounds scaled by the
+    same powers of two): by Weyl's inequality every singular value of the exact
+    (equilibrated) ``H`` lies within it of the stored one's."""
+    return float(np.linalg.norm(np.ldexp(err_rows, -_shifts(H))))
+
+
+def _rank_state(H: np.ndarray, L: int, inst: Mapping[str, Any] | None = None,
+                err_rows: np.ndarray | None = None) -> tuple[str | None, dict[str, Any]]:
     """FULL / DEFICIENT / None (inconclusive) for ``rank H = L``: FULL from the SVD of the
     row-equilibrated H, DEFICIENT only when certified (``M < L``, or the structural bound of
-    :func:`theory.fourier.derivative_span_bound` for the network of ``inst`` below ``L``)."""
+    :func:`theory.fourier.derivative_span_bound` for the network of ``inst`` below ``L``).
+
+    FULL needs three things: the SVD certificate of rank ``L`` for the stored ``H`` (threshold
+    ``10 max(M,L) u sigma_1``, the SVD's backward error); ``sigma_L`` above that threshold plus
+    the Weyl margin of ``H``'s own rounding (``err_rows``, :func:`_disparity`), so that the
+    exact ``H`` has rank ``L`` too; and ``s = sigma_L/sigma_1 >= FULL_S``, a separation margin
+    (see ``FULL_S``), not a rounding bound."""
     M = H.shape[0]
     cert = _certified_rank(H)
     s = cert.singular_values
@@ -193,15 +228,18 @@ def _rank_state(H: np.ndarray, L: int,
                              "why": "M < L: rank H <= M < L by counting"}
     s1 = float(s[0]) if s.size else 0.0
     ratio = float(s[L - 1] / s1) if s1 > 0 else 0.0
+    weyl = _weyl_margin(H, err_rows) if err_rows is not None else 0.0
     info = {"rank": cert.rank, "rank_certain": cert.certain, "s": ratio, "sigma_L": float(s[L - 1]),
-            "sigma_1": s1, "L": L, "M": M, "rows": "equilibrated by powers of two"}
+            "sigma_1": s1, "L": L, "M": M, "rows": "equilibrated by powers of two",
+            "weyl_margin": weyl}
     if inst is not None and inst.get("model") != "sigmoid-product":
         bound, how = derivative_span_bound(_model(inst), inst["w"])
         info["structural_bound"] = bound
         if bound < L:
             info["why"] = f"rank H <= {bound} < L = {L}: {how}"
             return "DEFICIENT", info
-    if ratio >= FULL_S and cert.certain and cert.rank == L:
+    if (ratio >= FULL_S and cert.certain and cert.rank == L
+            and float(s[L - 1]) > cert.threshold + weyl):
         return "FULL", info
     return None, info
 
@@ -269,19 +307,22 @@ def _parse_thm1(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _torus_distinct(inst: Mapping[str, Any]) -> bool | str:
-    X = np.mod(inst["X"], 1.0)
-    d = np.abs(X[:, None, :] - X[None, :, :])
-    d = np.minimum(d, 1.0 - d).max(axis=-1)
-    np.fill_diagonal(d, np.inf)
-    return bool(np.all(d > 0)) or "two samples coincide on the torus (e.g. x = 0 and x = 1)"
+    """The samples are pairwise distinct modulo 1 (on the torus; ``x = 0`` and ``x = 1``
+    coincide there). Sorting, ``O(T log T)``: rows of ``X mod 1`` are distinct iff
+    ``np.unique`` keeps all ``T`` of them (``-0.0 == 0.0``, so signed zeros coincide too)."""
+    X = np.mod(inst["X"], 1.0) + 0.0  # + 0.0 turns -0.0 into 0.0
+    distinct = np.unique(X, axis=0).shape[0] == X.shape[0]
+    return distinct or "two samples coincide on the torus (e.g. x = 0 and x = 1)"
 
 
 def _phi_full_row_rank(inst: Mapping[str, Any]) -> bool | str:
     if inst["K"] == 1:
         return True  # implied for K = 1 by the Haar property (distinct points on the circle)
+    T, L = inst["X"].shape[0], (2 * inst["n"] + 1) ** inst["K"]
+    if L < T:  # no SVD of a T x L matrix needed: its rank is at most L
+        return f"rank Phi <= L = {L} < T = {T}"
     Phi = design_matrix(CanonicalSpace(inst["K"], inst["n"], 2 * inst["n"] + 2), inst["X"])
     cert = certified_rank(Phi)
-    T = Phi.shape[0]
     return (cert.rank == T and cert.certain) or f"rank Phi = {cert.rank} < T = {T} (or uncertain)"
 
 
@@ -501,6 +542,23 @@ def _autograd_gradient(space: CanonicalSpace, model: Any, w: np.ndarray, X: np.n
     return autograd.grad(F)(w)
 
 
+def _differentiable(i: Mapping[str, Any]) -> bool | str:
+    """``F(w) = Qhat(c(w))`` is differentiable at ``w``: no ReLU pre-activation is 0 (within its
+    rounding bound) at a quadrature node (:func:`theory.fourier.relu_kinks_on_grid`). At such a
+    node ``c(w)`` has different one-sided derivatives in the unit's ``(w_j, b_j)``, so eqs.
+    (8)-(9) and stationarity have no meaning there."""
+    if i.get("model") == "sigmoid-product":
+        return True
+    space = _space(i)
+    kinks = relu_kinks_on_grid(space, _model(i), i["w"])
+    if not kinks:
+        return True
+    j, node = kinks[0]
+    x = ", ".join(f"{v:.6g}" for v in space.grid()[node])
+    return (f"a ReLU pre-activation is exactly 0 at a quadrature node (unit {j}, x = ({x}); "
+            f"{len(kinks)} such nodes): F is not differentiable there")
+
+
 def _measure_eq8(inst: Mapping[str, Any]) -> Verdict:
     model, space = _model(inst), _space(inst)
     X, y, w = inst["X"], inst["y"], inst["w"]
@@ -551,7 +609,9 @@ EQ8 = Claim(
               r"\|r_L\|\le\sum_t|g_t^{\rm true}|\|J_t-H\phi(x_t)\|"
               r"+|g^{\rm true}_t-g_t|\|H\phi(x_t)\|",
     measure=_measure_eq8, parse=_parse_eq8, strategy=_eq8_strategy,
-    hypotheses=[Hypothesis("same-quadrature", r"c(w)\text{ and }H(w)\text{ use one quadrature}",
+    hypotheses=[Hypothesis("differentiable", r"F\text{ differentiable at }w\ (\text{no ReLU "
+                           r"kink on a quadrature node})", _differentiable),
+                Hypothesis("same-quadrature", r"c(w)\text{ and }H(w)\text{ use one quadrature}",
                            lambda i: i["quadrature_H"] == "trapezoid"
                            or "H uses a different quadrature from c(w)")],
     controls=[Control("rectangle-H", "same-quadrature",
@@ -580,8 +640,8 @@ def _M_ge_L(i: Mapping[str, Any]) -> bool | str:
 
 
 def _H_full(i: Mapping[str, Any]) -> bool | str:
-    H = disparity_matrix(_space(i), _model(i), i["w"])
-    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i)
+    H, err = _disparity(i)
+    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
     return state == "FULL" or f"H not certified FULL (s = {info.get('s', 0):.3g})"
 
 
@@ -727,8 +787,8 @@ def _stationary(i: Mapping[str, Any]) -> bool | str:
 
 
 def _H_deficient(i: Mapping[str, Any]) -> bool | str:
-    H = disparity_matrix(_space(i), _model(i), i["w"])
-    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i)
+    H, err = _disparity(i)
+    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
     return state == "DEFICIENT" or f"H not certified DEFICIENT (s = {info.get('s', 0):.3g})"
 
 
@@ -777,7 +837,9 @@ LEM2 = Claim(
     statement=r"\nabla_wF(w)=0,\ \operatorname{rank}H(w)<L\ \Rightarrow\ \nabla_c\hat Q(c(w))\in"
               r"\ker H(w);\ \text{(i) }\nabla_c\hat Q=0\text{ (global min) or (ii) not a minimum}",
     measure=_measure_lem2, parse=_parse_net, strategy=_lem2_strategy,
-    hypotheses=[Hypothesis("stationary", r"\nabla_wF(w)=0\ (\text{autograd, rounding level})",
+    hypotheses=[Hypothesis("differentiable", r"F\text{ differentiable at }w\ (\text{no ReLU "
+                           r"kink on a quadrature node})", _differentiable),
+                Hypothesis("stationary", r"\nabla_wF(w)=0\ (\text{autograd, rounding level})",
                            _stationary),
                 Hypothesis("H-deficient", r"\operatorname{rank}H(w)<L\ (\text{certified})",
                            _H_deficient)],
@@ -846,6 +908,16 @@ def _run(inst: Mapping[str, Any]) -> dict[str, Any]:
     return _RUNS.get("armijo", inst, lambda: _armijo_run(inst), ignore=("target",))
 
 
+def _armijo_steps(i: Mapping[str, Any]) -> bool | str:
+    """Armijo's rule, and every step of the run accepted by it (no step whose halvings ran out
+    above the floating-point floor; steps below it are not taken, see armijo_descent)."""
+    if i["step_rule"] != "armijo":
+        return "fixed step size"
+    refused = np.flatnonzero(~_run(i)["accepted"])
+    return not refused.size or (f"step {int(refused[0])} was not accepted by Armijo's rule "
+                                f"within the halvings")
+
+
 def _descent_gamma(inst: Mapping[str, Any]) -> float:
     space = _space(inst)
     G = space.grid().shape[0]
@@ -897,7 +969,7 @@ OURS2 = Claim(
     measure=_measure_ours2, parse=_parse_descent,
     strategy=lambda p: st.composite(lambda d: _descent_instances(d, 25))(),
     hypotheses=[Hypothesis("armijo", r"F(w-\eta g)\le F(w)-\tfrac\eta2\|g\|^2",
-                           lambda i: i["step_rule"] == "armijo" or "fixed step size"),
+                           _armijo_steps),
                 Hypothesis("T<=L", r"T\le L", _T_le_L)],
     controls=[Control("fixed-step", "armijo",
                       r"a fixed step $\eta=50$ instead of Armijo's rule: the loss grows",
@@ -915,19 +987,34 @@ OURS2 = Claim(
 )
 
 
+def _stopped(run: Mapping[str, Any]) -> str:
+    """Where the run ended, for the hypotheses' reasons."""
+    k = run["eta"].size
+    if run["stop"] == "floor":
+        return (f" (the run stopped at the floating-point floor after {k} steps: F = "
+                f"{run['F'][-1]:.3g}, or the decrease Armijo's rule asks of it, is below its "
+                f"rounding bound {run['floor']:.3g})")
+    return f" ({k} steps, stopped: {run['stop']})"
+
+
 def _rate_met(i: Mapping[str, Any]) -> bool | str:
     run = _run(i)
     k = run["eta"].size
     total = float(np.sum(2 * run["eta"] * run["sigma_L"][:k] ** 2 * run["sigma_T"] ** 2))
     need = math.log(run["F"][0] / i["target"]) if i["target"] > 0 else math.inf
     return total >= need or (
-        f"sum 2 eta sigma_L^2 sigma_T^2 = {total:.3g} < log(F0/target) = {need:.3g}")
+        f"sum 2 eta sigma_L^2 sigma_T^2 = {total:.3g} < log(F0/target) = {need:.3g}"
+        + _stopped(run))
 
 
 def _full_along_run(i: Mapping[str, Any]) -> bool | str:
+    """``rank H(w_n) = L`` at every iterate the run recorded (up to the floating-point floor),
+    by the ratio test ``sigma_L >= FULL_S sigma_1``."""
     run = _run(i)
-    ok = bool(np.all(run["sigma_L"] >= FULL_S * run["sigma_1"])) and bool(np.all(run["accepted"]))
-    return ok or "H not FULL at some iterate (or a step was not accepted)"
+    low = np.flatnonzero(run["sigma_L"] < FULL_S * run["sigma_1"])
+    return not low.size or (f"H not FULL at iterate {int(low[0])}: sigma_L/sigma_1 = "
+                            f"{run['sigma_L'][low[0]] / run['sigma_1'][low[0]]:.3g} < {FULL_S:g}"
+                            + _stopped(run))
 
 
 def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
@@ -939,7 +1026,8 @@ def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
                   diagnostics={"F0": float(run["F"][0]), "F_final": float(run["F"][-1]),
                                "min_sigma_L": float(run["sigma_L"].min()),
                                "min_s": float(np.min(run["sigma_L"] / run["sigma_1"])),
-                               "steps": int(run["eta"].size)})
+                               "steps": int(run["eta"].size), "stop": run["stop"],
+                               "F_rounding_bound": run["floor"]})
 
 
 def _thm2_strategy(profile: str) -> Any:
@@ -973,8 +1061,7 @@ THM2 = Claim(
     measure=_measure_thm2, parse=_parse_descent, strategy=_thm2_strategy,
     hypotheses=[Hypothesis("M>=L", r"M\ge L", lambda i: i["w"].size >= (2 * i["n"] + 1) ** i["K"]
                            or "M < L"),
-                Hypothesis("armijo", r"\text{Armijo steps}", lambda i: i["step_rule"] == "armijo"
-                           or "fixed step size"),
+                Hypothesis("armijo", r"\text{Armijo steps, each accepted}", _armijo_steps),
                 Hypothesis("full-rank-along-run", r"\operatorname{rank}H(w_n)=L\ \forall n",
                            _full_along_run),
                 Hypothesis("rate", r"\sum_n2\eta_n\sigma_L^2\sigma_T^2\ge\log(F_0/\varepsilon)"
@@ -1019,29 +1106,45 @@ def _crossing_units(inst: Mapping[str, Any]) -> list[int]:
     """ReLU units whose hyperplane cuts the open cube (neither dead nor affine on it), with
     a nonzero outgoing weight and a hyperplane shared with no other unit: the units the exact
     rank prediction counts."""
-    (W, b), (a, _) = _model(inst).unflatten(inst["w"])
-    hi = b + np.maximum(W, 0.0).sum(axis=1)
-    lo = b + np.minimum(W, 0.0).sum(axis=1)
+    model = _model(inst)
+    (W, b), (a, _) = model.unflatten(inst["w"])
+    regimes = relu_unit_regimes(model, inst["w"])
     P = np.column_stack([W, b])
     out = []
     for j in range(W.shape[0]):
         shared = any(np.array_equal(P[j], P[i]) for i in range(W.shape[0]) if i != j)
-        if lo[j] < 0 < hi[j] and a[0, j] != 0 and not shared:
+        if regimes[j] == "cutting" and a[0, j] != 0 and not shared:
             out.append(j)
     return out
 
 
-def _rank_vs_prediction(H: np.ndarray, predicted: int) -> bool | None:
-    """``rank H == predicted`` where ``predicted`` is also an exact upper bound (the
-    structural count): a certified rank above it refutes it, the certified rank equal to it
-    confirms it, and a numerical rank below it certifies nothing (the exact rank may be
-    larger, e.g. rows whose scales differ by 2^60), hence ``None``."""
+def _rank_above(H: np.ndarray, err_rows: np.ndarray, bound: int) -> str:
+    """The certificate that the *exact* ``H`` has rank above ``bound``, or ``""``: the stored
+    (row-equilibrated) ``H`` has ``sigma_{bound+1}`` above the SVD threshold plus the Weyl
+    margin of ``H``'s own rounding (:func:`_disparity`, :func:`_weyl_margin`)."""
     cert = _certified_rank(H)
-    if not cert.certain:
-        return None
-    if cert.rank < predicted:
-        return None
-    return cert.rank == predicted
+    s = cert.singular_values
+    weyl = _weyl_margin(H, err_rows)
+    if bound < s.size and cert.certain and float(s[bound]) > cert.threshold + weyl:
+        return (f"sigma_{bound + 1} = {float(s[bound]):.3g} of the row-equilibrated H exceeds "
+                f"the SVD threshold {cert.threshold:.3g} plus the rounding margin of H "
+                f"{weyl:.3g} (Weyl): rank H >= {bound + 1} > {bound}")
+    return ""
+
+
+def _rank_vs_prediction(H: np.ndarray, err_rows: np.ndarray,
+                        predicted: int) -> tuple[bool | None, str]:
+    """``rank H == predicted`` where ``predicted`` is also an exact upper bound (the
+    structural count): a certified rank above it refutes it (with the certificate), the
+    certified rank equal to it confirms it, and a numerical rank below it certifies nothing
+    (the exact rank may be larger, e.g. rows whose scales differ by 2^60), hence ``None``."""
+    cert = _certified_rank(H)
+    if not cert.certain or cert.rank < predicted:
+        return None, ""
+    if cert.rank == predicted:
+        return True, ""
+    above = _rank_above(H, err_rows, predicted)
+    return (False, above) if above else (None, "")
 
 
 def _parse_units(params: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -1062,42 +1165,77 @@ def _parse_units(params: Mapping[str, Any], name: str) -> dict[str, Any]:
     return inst
 
 
+def _rounded_alive(inst: Mapping[str, Any], units: list[int]) -> list[int]:
+    """Units of ``units`` (dead on the cube in exact arithmetic) whose *computed*
+    pre-activation ``fl(w_j.x + b_j)`` is positive at a grid node or a training input: there
+    rounding, not the network, makes the sampled derivative non-zero (possible for ``K = 2``,
+    where ``u_j`` is a sum of two rounded products)."""
+    if not units:
+        return []
+    model = _model(inst)
+    pts = np.vstack([_space(inst).grid(), inst["X"]])
+    U = model.layer_outputs(inst["w"], pts)[1][0][:, units]
+    return [units[i] for i in np.flatnonzero(np.any(U > 0, axis=0))]
+
+
+def _first_nonzero(v: np.ndarray, where: list[int] | np.ndarray, what: str) -> str:
+    """The certificate of a non-zero entry (exact comparison with 0), or ``""``."""
+    for m in where:
+        if np.any(v[m] != 0):
+            return f"{what} {m} has the entry {float(np.max(np.abs(v[m]))):.3g} != 0 (exact)"
+    return ""
+
+
 def _measure_s331(inst: Mapping[str, Any]) -> Verdict:
     model, space = _model(inst), _space(inst)
     w, X, y = inst["w"], inst["X"], inst["y"]
-    H = disparity_matrix(space, model, w)
+    H, err_rows = _disparity(inst)
     rows = [m for j in inst["dead"] for m in unit_indices(model, j)]
-    zero_rows = float(np.max(np.abs(H[rows])))
     gF = H @ canonical_gradient(design_matrix(space, X), y, network_coordinates(space, model, w))
     gQ = true_loss_gradient(model, w, X, y)
     w_next = w - 0.1 * gF
-    unchanged = bool(np.array_equal(w_next[rows], w[rows]))
     k = len(inst["dead"])
     cert = _certified_rank(H)
     bound = H.shape[0] - (inst["K"] + 2) * k
-    diag = {"max_dead_row": zero_rows, "max_dead_grad_F": float(np.max(np.abs(gF[rows]))),
-            "max_dead_grad_Q": float(np.max(np.abs(gQ[rows]))), "gd_unchanged": unchanged,
-            "rank": cert.rank, "rank_certain": cert.certain, "rank_bound": bound}
-    # exactly the dead units' rows vanish (other units: only if dead too, or a_j = 0 for w, b)
-    expected_zero = {m for j in dead_units(model, w) for m in unit_indices(model, j)}
-    (_, _), (a_out, _) = model.unflatten(w)
-    expected_zero |= {m for j in np.flatnonzero(a_out[0] == 0) for m in unit_indices(model, j)[:-1]}
-    actual_zero = set(np.flatnonzero(np.max(np.abs(H), axis=1) == 0.0).tolist())
-    diag["zero_rows_as_predicted"] = actual_zero == expected_zero
-    ok: bool | None = (zero_rows == 0.0 and unchanged and diag["max_dead_grad_F"] == 0.0
-                       and diag["max_dead_grad_Q"] == 0.0 and diag["zero_rows_as_predicted"])
-    if ok and cert.rank > bound:
-        ok = False if cert.certain else None
+    # the rows that must vanish: every dead unit's, and the w-, b-rows of units with a_j = 0
+    dead = dead_units(model, w)
+    expected_zero = sorted({m for j in dead for m in unit_indices(model, j)}
+                           | {m for j in np.flatnonzero(model.unflatten(w)[1][0][0] == 0)
+                              for m in unit_indices(model, j)[:-1]})
+    actual_zero = np.flatnonzero(np.max(np.abs(H), axis=1) == 0.0).tolist()
+    diag = {"max_dead_row": float(np.max(np.abs(H[rows]))),
+            "max_dead_grad_F": float(np.max(np.abs(gF[rows]))),
+            "max_dead_grad_Q": float(np.max(np.abs(gQ[rows]))),
+            "gd_unchanged": bool(np.array_equal(w_next[rows], w[rows])),
+            "rank": cert.rank, "rank_certain": cert.certain, "rank_bound": bound,
+            "zero_rows_expected": expected_zero, "zero_rows": actual_zero}
+    blurred = _rounded_alive(inst, dead)
+    if blurred:
+        return decide_flag(None, diagnostics=diag, message=(
+            f"unit {blurred[0]} is dead on the cube in exact arithmetic, but its computed "
+            "pre-activation is positive at a node or sample (rounding): the sampled "
+            "derivatives need not vanish"))
+    # each failure comes with what certifies it (exact non-zero entries, or the rank margin)
+    cert_text = (_first_nonzero(H, sorted(set(rows) | set(expected_zero)), "row of H")
+                 or _first_nonzero(gF, rows, "grad F entry")
+                 or _first_nonzero(gQ, rows, "grad Q entry")
+                 or _first_nonzero(w_next - w, rows, "one gradient step changes parameter")
+                 or _rank_above(H, err_rows, bound))
+    if cert_text:
+        return decide_flag(False, diagnostics=diag, certificate=cert_text,
+                           message="a dead unit's row, gradient or step is not zero, or the rank "
+                           "exceeds M - (K+2) k")
+    ok: bool | None = None if (cert.rank > bound) else True
+    message = "rank above M - (K+2) k but not certified" if ok is None else ""
     crossing = _crossing_units(inst)
     if ok and inst["activation"] == "relu" and len(crossing) == inst["h"] - k:
         # every other unit cuts the cube at its own hyperplane: the rank is predicted exactly
         pred = _relu_prediction(inst, inst["h"] - k)
         diag["rank_predicted"] = pred
-        ok = _rank_vs_prediction(H, pred)
-    return decide_flag(ok, diagnostics=diag, message="" if ok else
-                       "dead-unit rows not zero, gradient nonzero, or rank off its prediction",
-                       certificate="certified rank (singular values against their backward "
-                       "error) or exact nonzero entries")
+        ok, cert_text = _rank_vs_prediction(H, err_rows, pred)
+        message = {True: "", False: "rank above its prediction",
+                   None: "rank not certified equal to its prediction"}[ok]
+    return decide_flag(ok, diagnostics=diag, message=message, certificate=cert_text)
 
 
 def _s331_strategy(profile: str) -> Any:
@@ -1118,8 +1256,10 @@ def _s331_strategy(profile: str) -> Any:
 def _listed_dead(i: Mapping[str, Any]) -> bool | str:
     if i["activation"] != "relu":
         return "only ReLU units die on the cube"
-    dead = set(dead_units(_model(i), i["w"]))
-    return set(i["dead"]) <= dead or "a listed unit is active somewhere on the cube"
+    regimes = relu_unit_regimes(_model(i), i["w"])
+    alive = [j for j in i["dead"] if regimes[j] != "dead"]
+    return not alive or (f"listed unit {alive[0]} is not dead: w_j.x + b_j > 0 somewhere on "
+                         f"the cube ({regimes[alive[0]]})")
 
 
 def _dead_on_data_only() -> list[dict[str, Any]]:
@@ -1196,7 +1336,7 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
     model, space = _model(inst), _space(inst)
     w, X, y = inst["w"], inst["X"], inst["y"]
     j, jj = inst["pair"]
-    H = disparity_matrix(space, model, w)
+    H, err_rows = _disparity(inst)
     r1, r2 = unit_indices(model, j), unit_indices(model, jj)
     diff = float(np.max(np.abs(H[r1] - H[r2])))
     G = space.grid().shape[0]
@@ -1205,26 +1345,40 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
     gQ = true_loss_gradient(model, w, X, y)
     gdiff = max(float(np.max(np.abs(gF[r1] - gF[r2]))), float(np.max(np.abs(gQ[r1] - gQ[r2]))))
     gscale = max(float(np.max(np.abs(gF))), float(np.max(np.abs(gQ))), 1e-300)
+    gtol = 4 * gamma(G) * gscale * w.size
     w_next = w - 0.1 * gF
     kept = float(np.max(np.abs(w_next[r1] - w_next[r2])))
+    ktol = 4 * gamma(G) * max(1.0, float(np.max(np.abs(w)))) * w.size
     cert = _certified_rank(H)
     bound = H.shape[0] - (inst["K"] + 2)
     diag = {"row_difference": diff, "row_tolerance": tol, "grad_difference": gdiff,
             "gd_pair_difference": kept, "rank": cert.rank, "rank_bound": bound}
-    ok: bool | None = (diff <= tol and gdiff <= 4 * gamma(G) * gscale * w.size
-                       and kept <= 4 * gamma(G) * max(1.0, float(np.max(np.abs(w)))) * w.size)
-    if ok:
-        ok = None if (not cert.certain and cert.rank > bound) else cert.rank <= bound
+    # each failure with what certifies it: a difference beyond its rounding bound, or the rank
+    cert_text = ""
+    if diff > tol:
+        cert_text = f"rows of the pair differ by {diff:.3g} > their rounding bound {tol:.3g}"
+    elif gdiff > gtol:
+        cert_text = f"gradient entries of the pair differ by {gdiff:.3g} > {gtol:.3g}"
+    elif kept > ktol:
+        cert_text = f"one gradient step separates the pair by {kept:.3g} > {ktol:.3g}"
+    else:
+        cert_text = _rank_above(H, err_rows, bound)
+    if cert_text:
+        return decide_flag(False, diagnostics=diag, certificate=cert_text,
+                           message="the pair's rows, gradients or step differ, or the rank "
+                           "exceeds M - (K+2)")
+    ok: bool | None = None if cert.rank > bound else True
+    message = "rank above M - (K+2) but not certified" if ok is None else ""
     if ok and inst["activation"] == "relu" and len(_crossing_units(inst)) == inst["h"] - 2:
         # the pair counts once; every other unit cuts the cube at its own hyperplane
         pred = _relu_prediction(inst, inst["h"] - 1)
         diag["rank_predicted"] = pred
-        ok = _rank_vs_prediction(H, pred)
-    return decide_flag(ok, diagnostics=diag,
+        ok, cert_text = _rank_vs_prediction(H, err_rows, pred)
+        message = {True: "", False: "rank above its prediction",
+                   None: "rank not certified equal to its prediction"}[ok]
+    return decide_flag(ok, diagnostics=diag, message=message, certificate=cert_text,
                        tolerance=Tolerance(tol, "4 gamma_{G+2log2 G} max|H| (same FFT on equal "
-                                                "samples)"),
-                       certificate="certified rank above the bound, or a predicted rank off "
-                       "by a certified singular value")
+                                                "samples)"))
 
 
 def _s332_strategy(profile: str) -> Any:
@@ -1280,15 +1434,24 @@ S332 = Claim(
 def _no_dead(i: Mapping[str, Any]) -> bool | str:
     if i["activation"] != "relu":
         return True
-    return not dead_units(_model(i), i["w"]) or "a unit is dead on the cube"
+    dead = dead_units(_model(i), i["w"])
+    return not dead or f"unit {dead[0]} is dead on the cube (w_j.x + b_j <= 0 there)"
+
+
+_AFFINE_WHY = {"active": "w_j.x + b_j > 0 on the whole cube",
+               "touching": "w_j.x + b_j >= 0 on the cube, 0 only on its boundary"}
 
 
 def _no_affine(i: Mapping[str, Any]) -> bool | str:
+    """Every live ReLU unit's hyperplane cuts the open cube; a unit that is affine on the cube
+    (``"active"`` or ``"touching"`` in :func:`theory.fourier.relu_unit_regimes`) fails it,
+    a dead unit is the business of ``no-dead``."""
     if i["activation"] != "relu":
         return True
-    (W, b), _ = _model(i).unflatten(i["w"])
-    lo = b + np.minimum(W, 0.0).sum(axis=1)
-    return bool(np.all(lo < 0)) or "a unit is active on the whole cube (affine there)"
+    regimes = relu_unit_regimes(_model(i), i["w"])
+    affine = [j for j, r in enumerate(regimes) if r in _AFFINE_WHY]
+    return not affine or (f"unit {affine[0]} is affine on the cube "
+                          f"({_AFFINE_WHY[regimes[affine[0]]]})")
 
 
 def _no_duplicates(i: Mapping[str, Any]) -> bool | str:
@@ -1309,15 +1472,15 @@ def _relu_count(i: Mapping[str, Any]) -> bool | str:
 
 
 def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
-    H = disparity_matrix(_space(inst), _model(inst), inst["w"])
-    state, info = _rank_state(H, (2 * inst["n"] + 1) ** inst["K"], inst)
+    H, err = _disparity(inst)
+    state, info = _rank_state(H, (2 * inst["n"] + 1) ** inst["K"], inst, err)
     if state == "DEFICIENT" and inst["activation"] == "relu" and H.shape[0] >= info["L"]:
         Z = euler_relations(_model(inst), inst["w"])
         zero = int(np.sum(np.max(np.abs(H), axis=1) == 0.0))
         info["structural_count"] = H.shape[0] - zero - int(np.linalg.matrix_rank(Z))
     return decide_flag({"FULL": True, "DEFICIENT": False, None: None}[state], diagnostics=info,
                        tolerance=Tolerance(FULL_S, RANK_RULE),
-                       certificate=f"rank deficiency by the rule: {RANK_RULE}")
+                       certificate=info.get("why", ""))
 
 
 def _s333_strategy(profile: str) -> Any:
@@ -1391,7 +1554,7 @@ S333 = Claim(
 
 def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
     model, space = _model(inst), _space(inst)
-    H = disparity_matrix(space, model, inst["w"])
+    H, err_rows = _disparity(inst)
     Z = euler_relations(model, inst["w"])
     res = np.linalg.norm(Z @ H, axis=1)
     G = space.grid().shape[0]
@@ -1413,9 +1576,10 @@ def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
     if rel.status is not Status.HOLDS:
         return rel
     if cert.rank > bound:
-        return decide_flag(False if cert.certain else None, diagnostics=diag,
-                           message="rank H above h(K+1)+1",
-                           certificate=f"certified rank {cert.rank} > {bound}")
+        above = _rank_above(H, err_rows, bound)
+        return decide_flag(False if above else None, diagnostics=diag, certificate=above,
+                           message="rank H above min(L, h(K+1)+1)" + (
+                               "" if above else ", but not beyond the rounding of H"))
     return rel
 
 
