@@ -570,3 +570,34 @@ def test_full_rank_needs_sigma_L_beyond_the_rounding_of_H():
     v = BY_ID["j19.s3.3.3"].check(network_instance(1, 3, 7, "relu", 1, 5, N=512))
     assert v.status is Status.HOLDS
     assert 0 < v.diagnostics["weyl_margin"] < 1e-6 * v.diagnostics["sigma_L"]
+
+
+def test_descent_cost_estimate_flags_an_instance_of_a_day():
+    """A descent instance inside every parser limit (h = 200, N = 8192, 1e5 steps) is
+    estimated at about a second a step, so ``checks verify`` can refuse it before it starts;
+    the strategy's instances are estimated at well under a minute."""
+    big = {**network_instance(1, 3, 200, "relu", 3, 1, N=8192), "model": "network",
+           "eta0": 1.0, "steps": 100_000, "step_rule": "armijo", "target": 0.1}
+    for cid in ("j19.thm2", "j19.ours2"):
+        assert BY_ID[cid].cost(big) > 3600 * 12
+    small = {**big, **network_instance(1, 1, 4, "tanh", 3, 5, scale=3.0, N=128), "steps": 25}
+    assert BY_ID["j19.thm2"].cost(small) < 10
+
+
+@pytest.mark.parametrize("cid", ["j19.eq8", "j19.s3.3.3", "j19.thm2"])
+def test_cost_estimate_is_within_a_wide_factor_of_the_measured_time(cid):
+    """The estimate comes from per-unit costs measured on this machine; on a loaded machine it
+    may be off by a few times, never by orders of magnitude."""
+    import time
+
+    inst = network_instance(1, 3, 48, "relu", 3, 2, N=4096)
+    if cid == "j19.thm2":
+        inst = {**inst, "model": "network", "eta0": 1.0, "steps": 3, "step_rule": "armijo",
+                "target": 1e-300}
+    elif cid == "j19.eq8":
+        inst = {**inst, "quadrature_H": "trapezoid"}
+    start = time.perf_counter()
+    BY_ID[cid].check(inst)
+    took = time.perf_counter() - start
+    estimate = BY_ID[cid].cost(inst)
+    assert estimate / 20 < took < 20 * estimate, (took, estimate)

@@ -80,6 +80,15 @@ from theory.numerics import gamma, unit_roundoff
 __all__ = ["CLAIMS"]
 
 PAPER = "j19"
+#: The rank rule's constants and where they come from. FULL_S is a *separation margin*, not a
+#: rounding bound: ``s = sigma_L/sigma_1`` of the row-equilibrated H must reach it before H is
+#: called FULL. The catalogue's measurements put structural deficiencies at
+#: ``s <= 1.6e-17`` and random ReLU initialisations at ``s >= 1.9e-4``; 1e-8 sits four decades
+#: from each. The rounding bounds proper are derived where they are used: the SVD threshold
+#: ``10 max(M, L) u sigma_1`` and its gap factor (``theory.linalg.certified_rank``: the
+#: backward error of the SVD, ``NOISE_FACTOR = 10`` and ``GAP = 1e3`` there), and the Weyl
+#: margin of H's own rounding (:func:`_disparity`, :func:`_weyl_margin`), which FULL must also
+#: clear; so FULL_S can only make a verdict more cautious, never certify on its own.
 FULL_S = 1e-8
 _U = unit_roundoff()
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
@@ -161,6 +170,59 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
     if "X" in inst:
         out["T"] = int(inst["X"].shape[0])
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# cost estimates (seconds of Claim.check on this machine, from the instance's sizes)
+
+#: seconds per grid node per weight for one disparity matrix (analytic Jacobian on the grid +
+#: FFT), and a fixed overhead per evaluation. Measured with ``theory.fourier.disparity_matrix``
+#: on the development machine (two shared cores, OPENBLAS_NUM_THREADS=1): 0.9e-7 to 2.5e-7 s
+#: for K = 1, 2, N = 64..8192, h = 20..200 (the larger values at the largest grids); 1.5e-7
+#: is the middle, so an estimate may be off by a factor of two either way.
+H_SECONDS = 1.5e-7
+CALL_SECONDS = 1e-3
+#: seconds per grid node per hidden unit for one forward pass + FFT (``network_coordinates``),
+#: measured the same way: 2e-8 to 3e-8 s; 3e-8 taken.
+FORWARD_SECONDS = 3e-8
+#: network evaluations per Armijo step beyond the new state's H: one forward for the state's
+#: F and on average up to three halvings (measured: 1-3 on the strategy's runs).
+FORWARDS_PER_STEP = 4
+
+
+def _grid_size(inst: Mapping[str, Any]) -> int:
+    return (inst["N"] + 1) ** inst["K"]
+
+
+def _seconds_H(inst: Mapping[str, Any]) -> float:
+    """Estimated seconds of one disparity matrix of ``inst``'s network on its grid."""
+    return CALL_SECONDS + H_SECONDS * _grid_size(inst) * int(np.size(inst["w"]))
+
+
+def _seconds_forward(inst: Mapping[str, Any]) -> float:
+    """Estimated seconds of one forward pass + coordinates of ``inst``'s network."""
+    width = inst.get("h", 1) if inst.get("model") != "sigmoid-product" else 1
+    return CALL_SECONDS / 10 + FORWARD_SECONDS * _grid_size(inst) * width
+
+
+def _cost_of(h_evaluations: float, forwards: float = 0.0) -> Any:
+    """``cost(inst)``: so many disparity matrices and forward passes (the multiples measured
+    per claim: e.g. j19.eq8 took 1.0-5.0 H-times on K = 1, 2 grids, its autograd reference
+    counting as about four)."""
+    return lambda inst: h_evaluations * _seconds_H(inst) + forwards * _seconds_forward(inst)
+
+
+def _cost_descent(inst: Mapping[str, Any]) -> float:
+    """Armijo descent: per step one H (with the state's forward) and FORWARDS_PER_STEP
+    forward passes (the halvings' trial points), plus one SVD of H (M x L, negligible)."""
+    return inst["steps"] * (_seconds_H(inst) + FORWARDS_PER_STEP * _seconds_forward(inst))
+
+
+def _cost_thm1(inst: Mapping[str, Any]) -> float:
+    """Least squares and an SVD of the T x L design matrix: ~10 T L min(T, L) flops at about
+    1e9 flops a second (LAPACK on one core), plus the sort of the samples."""
+    T, L = inst["X"].shape[0], (2 * inst["n"] + 1) ** inst["K"]
+    return CALL_SECONDS + 1e-8 * T * L * min(T, L) + 1e-7 * T
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,6 +481,7 @@ THM1 = Claim(
         "Corollary 1 (j19.cor1).",
     ],
     size=lambda i: {"K": i["K"], "L": (2 * i["n"] + 1) ** i["K"], "T": i["X"].shape[0]},
+    cost=_cost_thm1,
 )
 
 
@@ -512,6 +575,7 @@ COR1 = Claim(
     errata=[FORMAL, "Point evaluation is used, so the functional is taken on continuous "
             "functions / the truncated space ($L^1$ classes have no point values)."],
     size=_size,
+    cost=_cost_of(0.0, 2.0),
 )
 
 
@@ -628,6 +692,7 @@ EQ8 = Claim(
             r"drops (measured $|r_L|/|\nabla Q|$ is reported as r_L_relative). Real coordinates "
             "avoid the Wirtinger calculus a complex chain rule would need."],
     size=_size,
+    cost=_cost_of(5.0),
 )
 
 
@@ -721,6 +786,7 @@ LEM1 = Claim(
             r"$F=\hat Q(c(w))$; for the network loss a stationary point only gives "
             r"$|\nabla_c\hat Q|\le|r_L|/\sigma_L(H)$ (see j19.eq8)."],
     size=_size,
+    cost=_cost_of(2.0),
 )
 
 
@@ -772,6 +838,7 @@ OURS1 = Claim(
             r"$|\Phi^\top r|\ge\sigma_T(\Phi)|r|$); $\sigma_T(\Phi)$ is the smallest singular "
             r"value, which for $T>L$ no longer bounds $|\Phi^\top r|$ (control)."],
     size=_size,
+    cost=_cost_of(1.0),
 )
 
 
@@ -861,6 +928,7 @@ LEM2 = Claim(
             r"(to first order $c(w)$ moves only in $\operatorname{range}H^\top$, which is "
             r"orthogonal to $\nabla_c$)."],
     size=_size,
+    cost=_cost_of(3.0, 200.0),
 )
 
 
@@ -984,6 +1052,7 @@ OURS2 = Claim(
             r"loss follows when $\sum_n\eta_n\sigma_L(H(w_n))^2=\infty$; it concerns $F$, the "
             "network's loss differs by the truncation error (reported as true_loss_final)."],
     size=_size, max_examples={"ci": 6},
+    cost=_cost_descent,
 )
 
 
@@ -1088,6 +1157,7 @@ THM2 = Claim(
     size=lambda i: {"L": (2 * i["n"] + 1) ** i["K"], "M": int(i["w"].size),
                     "steps": i["steps"]},
     max_examples={"ci": 4, "thorough": 600},
+    cost=_cost_descent,
 )
 
 
@@ -1329,6 +1399,7 @@ S331 = Claim(
             "identity (j19.ours3). Exact arithmetic (SymPy, tests) confirms the zero-row "
             "deficiency of the stored $H$."],
     size=_size,
+    cost=_cost_of(1.0),
 )
 
 
@@ -1428,6 +1499,7 @@ S332 = Claim(
             "$w$-, $b$-rows proportional (factor $a_j/a_{j'}$); the rank still drops but the "
             "rows are not equal (control)."],
     size=_size,
+    cost=_cost_of(1.0),
 )
 
 
@@ -1549,6 +1621,7 @@ S333 = Claim(
             "degenerate' is a non sequitur, and '$M-L$ dead neurons' mixes units and weights (a "
             "dead unit removes $K+2$ rows)."],
     size=_size,
+    cost=_cost_of(1.0),
 )
 
 
@@ -1606,6 +1679,7 @@ OURS3 = Claim(
             "rounding ($u=wx+b$ is rounded), so it is confirmed in floating point, not in exact "
             "arithmetic."],
     size=_size,
+    cost=_cost_of(1.0),
 )
 
 
