@@ -33,6 +33,8 @@ from checks.framework import (
     Claim,
     Control,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
     Status,
     Tolerance,
@@ -48,6 +50,11 @@ from checks.strategies.j19_disparity import (
     kill_units,
     network_instance,
     networks,
+    permute_samples,
+    permute_units,
+    rotate_circle,
+    scale_labels,
+    scale_outputs,
 )
 from theory.fourier import (
     CanonicalSpace,
@@ -170,6 +177,64 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
     if "X" in inst:
         out["T"] = int(inst["X"].shape[0])
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# the instance files' parameters and the metamorphic relations, shared by the claims
+
+_P_K = Parameter("K", "scalar", r"input dimension $K$ of the cube $[0,1]^K$", "1 or 2")
+_P_n = Parameter("n", "scalar", r"truncation order: coordinates with $|k|_\infty\le n$, "
+                 r"$L=(2n+1)^K$", "integer 0..32")
+_P_N = Parameter("N", "scalar", r"grid $j/N$ per axis of the trapezoid quadrature of $c(w)$ "
+                 "and $H(w)$", "integer, N >= 16(2n+1) when n > 0, N >= 2n+2, N >= 8, "
+                 "N <= 8192 (K = 1) or 256 (K = 2)")
+_P_h = Parameter("h", "scalar", r"hidden width of $f_w(x)=\sum_ja_j\sigma(w_j\cdot x+b_j)+c$",
+                 "integer 1..200")
+_P_act = Parameter("activation", "name", r"the activation $\sigma$", ", ".join(ACTIVATIONS))
+_P_w = Parameter("w", "M = h(K+2)+1", r"the weights $w$: $W=(w_j)$ row-major ($h\times K$), "
+                 r"$b$ ($h$), $a$ ($h$), $c$ (1)", "finite")
+_P_X = Parameter("X", "T x K", r"training inputs $x_t$", "[0, 1]^K")
+_P_y = Parameter("y", "T", r"labels $y_t$", "finite")
+NET_PARAMETERS = [_P_K, _P_n, _P_N, _P_h, _P_act, _P_w, _P_X, _P_y]
+DESCENT_PARAMETERS = [
+    Parameter("model", "name", r"the literal model: the network $f_w$, or the counterexample "
+              r"$\operatorname{sigmoid}(w)+uv$ of Theorem 2", "network, sigmoid-product",
+              "network"),
+    Parameter("K", "scalar", r"input dimension $K$", "1 or 2 (1 for sigmoid-product, where it "
+              "may be left out)"),
+    _P_n, _P_N,
+    Parameter("h", "scalar", "hidden width (network only)", "integer 1..200"),
+    Parameter("activation", "name", r"the activation $\sigma$ (network only)",
+              ", ".join(ACTIVATIONS)),
+    Parameter("w", "M", r"the initial weights $w_0$ (sigmoid-product: $(w,u,v)$, $M=3$)",
+              "finite"),
+    _P_X, _P_y,
+    Parameter("eta0", "scalar", r"initial step $\eta$ of Algorithm 1, halved by Armijo's rule",
+              "[1e-12, 1e6]"),
+    Parameter("steps", "scalar", "number of gradient steps", "integer 1..100000"),
+    Parameter("step_rule", "name", r"Armijo backtracking or a fixed step $\eta$",
+              "armijo, fixed", "armijo"),
+]
+
+
+def _relation(name: str, transform: Any, same_slack: bool, why: str) -> Relation:
+    return Relation(name, (transform.__doc__ or "").split("\n\n")[0].strip() + " " + why,
+                    transform, same_slack)
+
+
+_SAMPLES = "The verdict keeps its status; the numbers change by rounding only."
+_EXACT = "Each side and each rounding bound scale by the same power of two: same relative slack."
+_STATUS = "Only the status is kept: the sides scale differently (or a run's rounding differs)."
+
+
+def _relations(*names: str, exact: tuple[str, ...] = ()) -> list[Relation]:
+    """The relations ``names`` (from :data:`RELATIONS`), ``same_slack`` for those in
+    ``exact``."""
+    table = {"permute-samples": permute_samples, "permute-units": permute_units,
+             "scale-outputs": scale_outputs, "scale-labels": scale_labels,
+             "rotate-circle": rotate_circle}
+    return [_relation(n, table[n], n in exact, _EXACT if n in exact and n.startswith("scale")
+                      else _SAMPLES if n in exact else _STATUS) for n in names]
 
 
 # --------------------------------------------------------------------------------------------
@@ -482,6 +547,9 @@ THM1 = Claim(
     ],
     size=lambda i: {"K": i["K"], "L": (2 * i["n"] + 1) ** i["K"], "T": i["X"].shape[0]},
     cost=_cost_thm1,
+    parameters=[_P_K, _P_n, _P_X, _P_y],
+    relations=_relations("permute-samples", "scale-labels", "rotate-circle",
+                         exact=("permute-samples", "scale-labels")),
 )
 
 
@@ -576,6 +644,14 @@ COR1 = Claim(
             "functions / the truncated space ($L^1$ classes have no point values)."],
     size=_size,
     cost=_cost_of(0.0, 2.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("w2", "M", r"the second network's weights ($f=f_w$, $g=f_{w_2}$)"),
+                Parameter("lam", "scalar", r"$\lambda$ of the convex combination", "[0, 1]"),
+                Parameter("space", "name", "where the combination is taken: of the functions "
+                          "(the corollary) or of the weights (the control)",
+                          "function, weights")],
+    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units", "scale-outputs")),
 )
 
 
@@ -693,6 +769,11 @@ EQ8 = Claim(
             "avoid the Wirtinger calculus a complex chain rule would need."],
     size=_size,
     cost=_cost_of(5.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("quadrature_H", "name", r"the quadrature of $H(w)$ ($c(w)$ always "
+                          "uses the trapezoid rule)", "trapezoid, rectangle", "trapezoid")],
+    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units")),
 )
 
 
@@ -787,6 +868,8 @@ LEM1 = Claim(
             r"$|\nabla_c\hat Q|\le|r_L|/\sigma_L(H)$ (see j19.eq8)."],
     size=_size,
     cost=_cost_of(2.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("permute-samples", "permute-units", "scale-outputs"),
 )
 
 
@@ -839,6 +922,8 @@ OURS1 = Claim(
             r"value, which for $T>L$ no longer bounds $|\Phi^\top r|$ (control)."],
     size=_size,
     cost=_cost_of(1.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("permute-samples", "permute-units", "scale-outputs"),
 )
 
 
@@ -929,6 +1014,8 @@ LEM2 = Claim(
             r"orthogonal to $\nabla_c$)."],
     size=_size,
     cost=_cost_of(3.0, 200.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("permute-samples", "permute-units", "scale-outputs"),
 )
 
 
@@ -1053,6 +1140,8 @@ OURS2 = Claim(
             "network's loss differs by the truncation error (reported as true_loss_final)."],
     size=_size, max_examples={"ci": 6},
     cost=_cost_descent,
+    parameters=DESCENT_PARAMETERS,
+    relations=_relations("permute-samples"),
 )
 
 
@@ -1099,6 +1188,14 @@ def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
                                "F_rounding_bound": run["floor"]})
 
 
+def _parse_thm2(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A descent instance with the loss ``target`` the conclusion speaks of (required)."""
+    inst = _parse_descent(params)
+    require(params, "target")
+    inst["target"] = real(params, "target", lo=0.0)
+    return inst
+
+
 def _thm2_strategy(profile: str) -> Any:
     @st.composite
     def build(draw: Any) -> dict[str, Any]:
@@ -1127,7 +1224,7 @@ THM2 = Claim(
     statement=r"\operatorname{rank}H(w_n)=L\ \forall n\ \text{and (ours) }\sum_n2\eta_n"
               r"\sigma_L(H(w_n))^2\sigma_T(\Phi)^2\ge\log\frac{F(w_0)}{\varepsilon}\ \Rightarrow\ "
               r"F(w_{\rm end})\le\varepsilon",
-    measure=_measure_thm2, parse=_parse_descent, strategy=_thm2_strategy,
+    measure=_measure_thm2, parse=_parse_thm2, strategy=_thm2_strategy,
     hypotheses=[Hypothesis("M>=L", r"M\ge L", lambda i: i["w"].size >= (2 * i["n"] + 1) ** i["K"]
                            or "M < L"),
                 Hypothesis("armijo", r"\text{Armijo steps, each accepted}", _armijo_steps),
@@ -1158,6 +1255,10 @@ THM2 = Claim(
                     "steps": i["steps"]},
     max_examples={"ci": 4, "thorough": 600},
     cost=_cost_descent,
+    parameters=[*DESCENT_PARAMETERS,
+                Parameter("target", "scalar", r"the loss $\varepsilon$ the run must reach",
+                          ">= 0")],
+    relations=_relations("permute-samples"),
 )
 
 
@@ -1400,6 +1501,11 @@ S331 = Claim(
             "deficiency of the stored $H$."],
     size=_size,
     cost=_cost_of(1.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("dead", "list", "the units $j$ said to be dead on the cube",
+                          "distinct integers 0..h-1, at least one")],
+    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units", "scale-outputs")),
 )
 
 
@@ -1500,6 +1606,11 @@ S332 = Claim(
             "rows are not equal (control)."],
     size=_size,
     cost=_cost_of(1.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("pair", "list", r"the two units $j\ne j'$ said to be duplicates",
+                          "two distinct integers 0..h-1")],
+    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units", "scale-outputs")),
 )
 
 
@@ -1622,6 +1733,9 @@ S333 = Claim(
             "dead unit removes $K+2$ rows)."],
     size=_size,
     cost=_cost_of(1.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("permute-units", "scale-outputs",
+                         exact=("permute-units", "scale-outputs")),
 )
 
 
@@ -1680,6 +1794,8 @@ OURS3 = Claim(
             "arithmetic."],
     size=_size,
     cost=_cost_of(1.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("permute-units", "scale-outputs", exact=("scale-outputs",)),
 )
 
 

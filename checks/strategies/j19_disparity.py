@@ -27,6 +27,11 @@ __all__ = [
     "kill_units",
     "network_instance",
     "networks",
+    "permute_samples",
+    "permute_units",
+    "rotate_circle",
+    "scale_labels",
+    "scale_outputs",
 ]
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
@@ -117,3 +122,77 @@ def duplicate_unit(inst: dict[str, Any], j: int, j_copy: int) -> dict[str, Any]:
     w = inst["w"].copy()
     w[unit_indices(net, j_copy)] = w[unit_indices(net, j)]
     return {**inst, "w": w}
+
+
+# --------------------------------------------------------------------------------------------
+# metamorphic relations: transformations of a parsed instance that cannot change the truth
+
+
+def _unit_order(inst: dict[str, Any], order: np.ndarray) -> np.ndarray:
+    """``w`` with hidden unit ``order[j]`` moved to position ``j``."""
+    net = Feedforward([inst["K"], inst["h"], 1], inst["activation"])
+    w = inst["w"].copy()
+    for j, src in enumerate(order):
+        w[unit_indices(net, j)] = inst["w"][unit_indices(net, int(src))]
+    return w
+
+
+def permute_samples(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """The same samples ``(x_t, y_t)`` in another order: every loss of the paper (eq. (2),
+    the canonical loss of eq. (7)) is a sum over samples, and every hypothesis a property of
+    the sample set."""
+    order = rng.permutation(inst["X"].shape[0])
+    return {**inst, "X": inst["X"][order].copy(), "y": inst["y"][order].copy()}
+
+
+def permute_units(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """The same network with its hidden units relabelled (``f_w`` is a sum over units, §3.3):
+    the rows of ``H`` are permuted, its rank and every loss unchanged; listed units (``dead``,
+    ``pair``) follow their new labels, and so does ``w2`` (Corollary 1)."""
+    order = rng.permutation(inst["h"])
+    out = {**inst, "w": _unit_order(inst, order)}
+    if "w2" in inst:
+        out["w2"] = _unit_order({**inst, "w": inst["w2"]}, order)
+    where = {int(src): j for j, src in enumerate(order)}
+    for key in ("dead", "pair"):
+        if key in inst:
+            moved = [where[j] for j in inst[key]]
+            out[key] = sorted(moved) if key == "dead" else moved
+    return out
+
+
+def scale_outputs(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Labels ``y`` and the output layer ``(a, c)`` scaled by ``2^k`` (``k`` = +-20, drawn):
+    ``f_w`` and every residual scale by ``2^k`` exactly, every loss by ``4^k``; the rows of
+    ``H`` for ``(w_j, b_j)`` scale by ``2^k`` (``df/dw_j`` carries ``a_j``), the others stay,
+    so the rank of ``H`` is unchanged (a diagonal row scaling) and its row-equilibrated form is
+    bit-for-bit the same."""
+    k = int(rng.choice([-20, 20]))
+    h, K = inst["h"], inst["K"]
+
+    def scaled(w: np.ndarray) -> np.ndarray:
+        out = w.copy()
+        out[h * (K + 1):] = np.ldexp(w[h * (K + 1):], k)
+        return out
+
+    out = {**inst, "w": scaled(inst["w"]), "y": np.ldexp(inst["y"], k)}
+    if "w2" in inst:
+        out["w2"] = scaled(inst["w2"])
+    return out
+
+
+def scale_labels(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Labels scaled by ``2^k`` (``k`` = +-40, drawn), for Theorem 1, whose instance is the
+    samples alone: the least-squares minimiser and the minimum scale by ``2^k`` and ``4^k``
+    exactly, and so does every rounding bound of the decision."""
+    return {**inst, "y": np.ldexp(inst["y"], int(rng.choice([-40, 40])))}
+
+
+def rotate_circle(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Every sample moved by the same dyadic ``t = m/64`` along each axis, modulo 1 (a
+    rotation of the torus): each pair of canonical coordinates ``(cos, sin)`` of frequency
+    ``j`` is rotated by ``2 pi j t``, an orthogonal change of basis ``Phi -> Phi R``, so the
+    rank of ``Phi``, distinctness on the torus and ``min_c |Phi c - y|^2`` are unchanged
+    (Theorem 1)."""
+    t = rng.integers(1, 64, size=inst["K"]) / 64.0
+    return {**inst, "X": np.mod(inst["X"] + t, 1.0)}
