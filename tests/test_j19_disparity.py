@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from roundtrip import assert_json_round_trip
+from roundtrip import assert_json_round_trip, recorded_worst
 
 from checks.framework import Status
 from checks.inputs import BadInput
@@ -601,3 +601,28 @@ def test_cost_estimate_is_within_a_wide_factor_of_the_measured_time(cid):
     took = time.perf_counter() - start
     estimate = BY_ID[cid].cost(inst)
     assert estimate / 20 < took < 20 * estimate, (took, estimate)
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_parameters_list_exactly_what_parse_reads(claim):
+    """Every key of a recorded instance file is a listed parameter; dropping a required one is
+    a BadInput naming it; dropping an optional one parses (to its default)."""
+    params = recorded_worst(claim.id)
+    listed = {p.name: p for p in claim.parameters}
+    assert set(params) <= set(listed), set(params) - set(listed)
+    for name, p in listed.items():
+        if name not in params:
+            continue
+        rest = {k: v for k, v in params.items() if k != name}
+        if p.required:
+            with pytest.raises(BadInput, match=name):
+                claim.parse(rest)
+        else:
+            inst = claim.parse(rest)
+            assert inst.get(name, p.default) == p.default
+
+
+def test_thm2_without_a_target_is_bad_input():
+    params = {k: v for k, v in recorded_worst("j19.thm2").items() if k != "target"}
+    with pytest.raises(BadInput, match="target"):
+        BY_ID["j19.thm2"].parse(params)

@@ -47,6 +47,7 @@ from checks.oracles import InstanceCache, choice
 from checks.registry import register
 from checks.strategies.j19_disparity import (
     duplicate_unit,
+    edge_networks,
     kill_units,
     network_instance,
     networks,
@@ -422,6 +423,179 @@ def _min_loss(Phi: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]
 
 
 # --------------------------------------------------------------------------------------------
+# edge strategies (instances where definitions and numerics break; never a false violated)
+
+
+def _edge_thm1(profile: str) -> Any:
+    """Theorem 1 at its edges: ``T = L`` (square Phi), ``n = 0``, samples on dyadic nodes (exact
+    ties of the basis' values), a sample on the face ``x = 0``, two samples ``2^-53`` apart
+    across the face (distinct on the torus, unresolvable in float64), ``K = 2`` samples on a
+    dyadic lattice (rank-Phi=T may fail there: out of scope), labels at ``2^-40`` and ``2^40``."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        K = draw(st.sampled_from([1, 1, 2]))
+        n = draw(st.integers(0, 3) if K == 1 else st.integers(0, 1))
+        L = (2 * n + 1) ** K
+        T = draw(st.sampled_from(sorted({1, L})))
+        kind = draw(st.sampled_from(["dyadic", "face", "across-face"]))
+        if K == 1:
+            nodes = draw(st.lists(st.integers(0, 63), min_size=T, max_size=T, unique=True))
+            X = (np.array(nodes, dtype=float) / 64.0)[:, None]
+            if kind == "across-face" and T >= 2:
+                X[0, 0], X[1, 0] = 0.0, 1.0 - 2.0**-53
+        else:
+            cells = draw(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), min_size=T,
+                                  max_size=T, unique=True))
+            X = np.array(cells, dtype=float) / 8.0
+        if kind == "face":
+            X[0] = 0.0
+            X = np.unique(X, axis=0)
+        y = np.array(draw(st.lists(st.integers(-4, 4), min_size=X.shape[0],
+                                   max_size=X.shape[0])), dtype=float)
+        y = np.ldexp(y, draw(st.sampled_from([-40, 0, 40])))
+        return {"K": K, "n": n, "X": X, "y": y}
+
+    return build()
+
+
+def _edge_cor1(profile: str) -> Any:
+    """Corollary 1 at its edges: ``lambda`` in ``{0, 1, 1/2, 2^-53}``, the second network equal
+    to the first, its negative or another draw, on edge networks."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = draw(edge_networks(K=st.sampled_from([1, 2]), n=1,
+                                  activation=st.sampled_from(["relu", "tanh"]), scale=3.0))
+        other = draw(st.sampled_from(["same", "negative", "shifted"]))
+        w2 = {"same": inst["w"], "negative": -inst["w"],
+              "shifted": inst["w"] + np.ldexp(1.0, -20)}[other]
+        lam = draw(st.sampled_from([0.0, 1.0, 0.5, 2.0**-53]))
+        return {**inst, "w2": w2.copy(), "lam": lam, "space": "function"}
+
+    return build()
+
+
+def _edge_eq8(profile: str) -> Any:
+    """Eqs. (8)-(9) on edge networks of every activation (ReLU kinks on nodes come out of
+    scope: F is not differentiable there)."""
+    return edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2),
+                         activation=st.sampled_from(["relu", "tanh", "sigmoid", "softplus"]),
+                         h_extra=st.integers(-2, 1), scale=3.0).map(
+        lambda i: {**i, "quadrature_H": "trapezoid"})
+
+
+def _edge_rank_nets(profile: str) -> Any:
+    """Edge networks for the rank claims (Lemma 1, ours1, §3.3.3, ours3): ReLU and tanh."""
+    return edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2),
+                         activation=st.sampled_from(["relu", "tanh"]))
+
+
+def _edge_relu_nets(profile: str) -> Any:
+    """Edge ReLU networks (ours3 is about positively homogeneous units)."""
+    return edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2), activation="relu",
+                         h_extra=st.integers(-3, 2))
+
+
+def _edge_lem2(profile: str) -> Any:
+    """Lemma 2 at its edges: all-dead networks whose units are dead only just (``w.x + b <= 0``
+    with 0 on a face: a kink on the node ``x = 0`` or ``x = 1``, out of scope), dead with
+    ``w_j = 0, b_j = 0`` (a kink at every node), at ``2^-40`` / ``2^40`` scales of labels and
+    output bias, with constant labels (case (i))."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        h, n, T = draw(st.integers(1, 4)), draw(st.integers(1, 2)), draw(st.integers(1, 4))
+        inst = _all_dead(draw(st.integers(0, 2**31 - 1)), h=h, n=n, T=T)
+        net = _model(inst)
+        w = inst["w"].copy()
+        kind = draw(st.sampled_from(["deep", "deep", "touching-face", "zero-unit"]))
+        if kind != "deep":
+            idx = unit_indices(net, 0)
+            w[idx[0]], w[idx[1]] = (0.0, 0.0) if kind == "zero-unit" else (-1.0, 0.0)
+        y = inst["y"]
+        if draw(st.booleans()):
+            y = np.full(T, w[-1])
+        k = draw(st.sampled_from([-40, 0, 40]))
+        w[-1] = np.ldexp(w[-1], k)
+        return {**inst, "w": w, "y": np.ldexp(y, k)}
+
+    return build()
+
+
+def _edge_descent(draw: Any) -> dict[str, Any]:
+    """A descent instance at an edge: an exact fit (the run starts at the floating-point
+    floor), ``eta0`` at the ends of its domain, one step, round or scaled networks."""
+    inst = draw(edge_networks(K=1, n=st.integers(1, 2),
+                              activation=st.sampled_from(["relu", "tanh"]),
+                              h_extra=st.integers(0, 2), scale=3.0,
+                              edges=["exact-fit", "round", "scale-out-down", "scale-out-up",
+                                     "kink-at-half"]))
+    eta0 = draw(st.sampled_from([1.0, 1e-12, 1e6]))
+    steps = draw(st.sampled_from([1, 12]))
+    return {**inst, "model": "network", "eta0": eta0, "steps": steps, "step_rule": "armijo"}
+
+
+def _edge_ours2(profile: str) -> Any:
+    return st.composite(_edge_descent)()
+
+
+def _edge_thm2(profile: str) -> Any:
+    """Theorem 2 at the edges of :func:`_edge_descent`, with the target our rate hypothesis
+    guarantees on the run (no filtering: a run that loses rank is out of scope, with its
+    reason)."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = _edge_descent(draw)
+        run = _run(inst)
+        k = run["eta"].size
+        total = float(np.sum(2 * run["eta"] * run["sigma_L"][:k] ** 2 * run["sigma_T"] ** 2))
+        # relaxed by a relative 1e-9 against the rounding of F0 exp(-total) and of the log
+        return {**inst, "target": float(run["F"][0] * math.exp(-total) * (1 + 1e-9))}
+
+    return build()
+
+
+def _edge_s331(profile: str) -> Any:
+    """§3.3.1 at its edges: units dead only just (``max_cube(w.x + b) = 0`` exactly), dead
+    with ``w_j = 0, b_j = 0``, every unit dead, on edge networks."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = draw(edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2),
+                                  activation="relu", h_extra=st.integers(0, 2),
+                                  edges=["round", "scale-in-down", "scale-in-up",
+                                         "scale-out-down", "scale-out-up", "face-sample",
+                                         "signed-pair", "exact-fit"]))
+        h = inst["h"]
+        k = draw(st.integers(1, h))
+        dead = sorted(draw(st.lists(st.integers(0, h - 1), min_size=k, max_size=k, unique=True)))
+        inst = kill_units(inst, dead)
+        net = _model(inst)
+        w = inst["w"].copy()
+        for j in dead:
+            idx = unit_indices(net, j)
+            kind = draw(st.sampled_from(["deep", "just", "zero"]))
+            if kind == "zero":
+                w[idx[:-1]] = 0.0
+            elif kind == "just":  # b_j = -sum_k max(w_jk, 0), exact when K = 1
+                w[idx[inst["K"]]] = -float(np.sum(np.maximum(w[idx[: inst["K"]]], 0.0)))
+        return {**inst, "w": w, "dead": dead}
+
+    return build()
+
+
+def _edge_s332(profile: str) -> Any:
+    """§3.3.2 at its edges: duplicated units on edge networks (round numbers, extreme scales,
+    kinks on nodes), ReLU and tanh."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = draw(edge_networks(K=1, n=st.integers(1, 2),
+                                  activation=st.sampled_from(["relu", "tanh"]),
+                                  h_extra=st.integers(1, 2)))
+        j, jj = draw(st.lists(st.integers(0, inst["h"] - 1), min_size=2, max_size=2, unique=True))
+        return {**duplicate_unit(inst, j, jj), "pair": [j, jj]}
+
+    return build()
+
+
+# --------------------------------------------------------------------------------------------
 # Theorem 1
 
 
@@ -550,6 +724,7 @@ THM1 = Claim(
     parameters=[_P_K, _P_n, _P_X, _P_y],
     relations=_relations("permute-samples", "scale-labels", "rotate-circle",
                          exact=("permute-samples", "scale-labels")),
+    edge_strategy=_edge_thm1,
 )
 
 
@@ -652,6 +827,7 @@ COR1 = Claim(
                           "function, weights")],
     relations=_relations("permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units", "scale-outputs")),
+    edge_strategy=_edge_cor1,
 )
 
 
@@ -774,6 +950,7 @@ EQ8 = Claim(
                           "uses the trapezoid rule)", "trapezoid, rectangle", "trapezoid")],
     relations=_relations("permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units")),
+    edge_strategy=_edge_eq8,
 )
 
 
@@ -870,6 +1047,7 @@ LEM1 = Claim(
     cost=_cost_of(2.0),
     parameters=NET_PARAMETERS,
     relations=_relations("permute-samples", "permute-units", "scale-outputs"),
+    edge_strategy=_edge_rank_nets,
 )
 
 
@@ -924,6 +1102,7 @@ OURS1 = Claim(
     cost=_cost_of(1.0),
     parameters=NET_PARAMETERS,
     relations=_relations("permute-samples", "permute-units", "scale-outputs"),
+    edge_strategy=_edge_rank_nets,
 )
 
 
@@ -1016,6 +1195,7 @@ LEM2 = Claim(
     cost=_cost_of(3.0, 200.0),
     parameters=NET_PARAMETERS,
     relations=_relations("permute-samples", "permute-units", "scale-outputs"),
+    edge_strategy=_edge_lem2,
 )
 
 
@@ -1099,9 +1279,10 @@ def _measure_ours2(inst: Mapping[str, Any]) -> Verdict:
             "product_bound": float(product), "min_sigma_L": float(sL.min()),
             "sigma_T_Phi": sT, "worst_step": worst,
             "true_loss_final": true_loss(model, run["w"], inst["X"], inst["y"])}
-    if k == 0:
+    if k == 0:  # no step taken (floor or exact stationarity at w_0): nothing to contract
         return decide(F[-1], F[0], tolerance=Tolerance(16 * g_n * max(F[0], yy),
-                                                       "16 g_n max(F, |y|^2)"), diagnostics=diag)
+                                                       "16 g_n max(F, |y|^2)"),
+                      scale=max(float(F[0]), yy), diagnostics=diag)
     return decide(F[worst + 1], factor[worst] * F[worst], relation="<=",
                   tolerance=Tolerance(float(tol_n[worst]),
                                       "16 gamma_{G+L+T+2log2 G} max(F_n, F_n+1, |y|^2) "
@@ -1142,6 +1323,7 @@ OURS2 = Claim(
     cost=_cost_descent,
     parameters=DESCENT_PARAMETERS,
     relations=_relations("permute-samples"),
+    edge_strategy=_edge_ours2,
 )
 
 
@@ -1159,7 +1341,10 @@ def _rate_met(i: Mapping[str, Any]) -> bool | str:
     run = _run(i)
     k = run["eta"].size
     total = float(np.sum(2 * run["eta"] * run["sigma_L"][:k] ** 2 * run["sigma_T"] ** 2))
-    need = math.log(run["F"][0] / i["target"]) if i["target"] > 0 else math.inf
+    F0 = float(run["F"][0])
+    # nothing to do when F(w_0) is already at or below the target (F0 = target = 0 included)
+    need = 0.0 if F0 <= i["target"] else (math.log(F0 / i["target"]) if i["target"] > 0
+                                          else math.inf)
     return total >= need or (
         f"sum 2 eta sigma_L^2 sigma_T^2 = {total:.3g} < log(F0/target) = {need:.3g}"
         + _stopped(run))
@@ -1180,7 +1365,9 @@ def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
     tol = 16 * _descent_gamma(inst) * max(float(run["F"].max()), float(inst["y"] @ inst["y"]))
     return decide(float(run["F"][-1]), inst["target"], relation="<=",
                   tolerance=Tolerance(tol, "16 g_n max(F_n, |y|^2)"),
-                  scale=float(run["F"][0]),
+                  # the scale the tolerance is measured on: a run that starts at the floor
+                  # (F_0 ~ 0) is still decidable against the rounding of F
+                  scale=max(float(run["F"][0]), float(inst["y"] @ inst["y"])),
                   diagnostics={"F0": float(run["F"][0]), "F_final": float(run["F"][-1]),
                                "min_sigma_L": float(run["sigma_L"].min()),
                                "min_s": float(np.min(run["sigma_L"] / run["sigma_1"])),
@@ -1259,6 +1446,7 @@ THM2 = Claim(
                 Parameter("target", "scalar", r"the loss $\varepsilon$ the run must reach",
                           ">= 0")],
     relations=_relations("permute-samples"),
+    edge_strategy=_edge_thm2,
 )
 
 
@@ -1506,6 +1694,7 @@ S331 = Claim(
                           "distinct integers 0..h-1, at least one")],
     relations=_relations("permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units", "scale-outputs")),
+    edge_strategy=_edge_s331,
 )
 
 
@@ -1611,6 +1800,7 @@ S332 = Claim(
                           "two distinct integers 0..h-1")],
     relations=_relations("permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units", "scale-outputs")),
+    edge_strategy=_edge_s332,
 )
 
 
@@ -1661,9 +1851,18 @@ def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
         Z = euler_relations(_model(inst), inst["w"])
         zero = int(np.sum(np.max(np.abs(H), axis=1) == 0.0))
         info["structural_count"] = H.shape[0] - zero - int(np.linalg.matrix_rank(Z))
+    message = "" if state else _undecided_rank(info)
     return decide_flag({"FULL": True, "DEFICIENT": False, None: None}[state], diagnostics=info,
-                       tolerance=Tolerance(FULL_S, RANK_RULE),
+                       tolerance=Tolerance(FULL_S, RANK_RULE), message=message,
                        certificate=info.get("why", ""))
+
+
+def _undecided_rank(info: Mapping[str, Any]) -> str:
+    """Why the rank rule decided neither FULL nor DEFICIENT."""
+    return (f"rank H = L neither certified nor refuted: s = sigma_L/sigma_1 = {info['s']:.3g} "
+            f"(FULL needs >= {FULL_S:g}), certified rank {info['rank']} "
+            f"({'certain' if info['rank_certain'] else 'uncertain'}), Weyl margin of H's "
+            f"rounding {info['weyl_margin']:.3g}, and no structural bound below L")
 
 
 def _s333_strategy(profile: str) -> Any:
@@ -1736,6 +1935,7 @@ S333 = Claim(
     parameters=NET_PARAMETERS,
     relations=_relations("permute-units", "scale-outputs",
                          exact=("permute-units", "scale-outputs")),
+    edge_strategy=_edge_rank_nets,
 )
 
 
@@ -1796,6 +1996,7 @@ OURS3 = Claim(
     cost=_cost_of(1.0),
     parameters=NET_PARAMETERS,
     relations=_relations("permute-units", "scale-outputs", exact=("scale-outputs",)),
+    edge_strategy=_edge_relu_nets,
 )
 
 

@@ -18,11 +18,20 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
 from checks.strategies.linalg import resolve
-from theory.fourier import CanonicalSpace, cube_init, unit_indices
+from theory.fourier import (
+    CanonicalSpace,
+    cube_init,
+    design_matrix,
+    network_coordinates,
+    unit_indices,
+)
 from theory.models.feedforward import Feedforward
 
 __all__ = [
+    "EDGES",
     "duplicate_unit",
+    "edge_networks",
+    "exact_fit",
     "interior_samples",
     "kill_units",
     "network_instance",
@@ -196,3 +205,95 @@ def rotate_circle(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, A
     (Theorem 1)."""
     t = rng.integers(1, 64, size=inst["K"]) / 64.0
     return {**inst, "X": np.mod(inst["X"] + t, 1.0)}
+
+
+# --------------------------------------------------------------------------------------------
+# edge strategies: where the definitions and the numerics break
+
+#: the edges :func:`edge_networks` draws from (see :func:`apply_edge`)
+EDGES = ("round", "kink-at-half", "scale-in-down", "scale-in-up", "scale-out-down",
+         "scale-out-up", "face-sample", "signed-pair", "exact-fit")
+
+
+def _layers(inst: dict[str, Any]) -> tuple[slice, slice]:
+    """Slices of ``w`` for the hidden layer ``(W, b)`` and the output layer ``(a, c)``."""
+    cut = inst["h"] * (inst["K"] + 1)
+    return slice(0, cut), slice(cut, None)
+
+
+def exact_fit(inst: dict[str, Any]) -> dict[str, Any]:
+    """Labels replaced by the truncated network at the samples, ``y = Phi c(w)``: the
+    canonical loss ``F(w)`` is zero up to rounding (a point at the floating-point floor)."""
+    space = CanonicalSpace(inst["K"], inst["n"], inst["N"])
+    net = Feedforward([inst["K"], inst["h"], 1], inst["activation"])
+    y = design_matrix(space, inst["X"]) @ network_coordinates(space, net, inst["w"])
+    return {**inst, "y": y}
+
+
+def apply_edge(inst: dict[str, Any], edge: str) -> dict[str, Any]:
+    """``inst`` moved to one of :data:`EDGES`:
+
+    * ``round``: weights rounded to multiples of 1/4 (round numbers: ReLU kinks fall on the
+      nodes of power-of-two grids, ties between units become likely);
+    * ``kink-at-half``: unit 0 gets ``b_0 = -w_0 . (1/2, ...)``, a ReLU kink on the grid's middle
+      node whenever ``N`` is even;
+    * ``scale-in-down`` / ``-up``: ``(W, b)`` scaled by ``2^-40`` / ``2^40`` (pre-activations at
+      the extremes of the activation: linear, or saturated to exact 0 or 1 derivatives);
+    * ``scale-out-down`` / ``-up``: labels and output layer ``(a, c)`` scaled by ``2^-40`` /
+      ``2^40``;
+    * ``face-sample``: the first sample moved onto the face ``x = 0`` (distinct on the torus
+      from the others, which are interior);
+    * ``signed-pair``: unit 1 gets ``(w_1, b_1) = -(w_0, b_0)`` (a +- unit pair: the same
+      hyperplane, opposite sides; needs ``h >= 2``);
+    * ``exact-fit``: labels ``y = Phi c(w)``, the canonical loss at its rounding floor.
+    """
+    w = inst["w"].copy()
+    hidden, output = _layers(inst)
+    K, h = inst["K"], inst["h"]
+    if edge == "round":
+        w = np.round(4 * w) / 4
+    elif edge == "kink-at-half":
+        w[h * K] = -0.5 * float(np.sum(w[0:K]))  # b_0 = -w_0 . (1/2, ..., 1/2), exact
+    elif edge in ("scale-in-down", "scale-in-up"):
+        w[hidden] = np.ldexp(w[hidden], -40 if edge.endswith("down") else 40)
+    elif edge in ("scale-out-down", "scale-out-up"):
+        k = -40 if edge.endswith("down") else 40
+        w[output] = np.ldexp(w[output], k)
+        return {**inst, "w": w, "y": np.ldexp(inst["y"], k)}
+    elif edge == "face-sample":
+        X = inst["X"].copy()
+        X[0] = 0.0
+        return {**inst, "X": X}
+    elif edge == "signed-pair":
+        if h >= 2:
+            net = Feedforward([K, h, 1], inst["activation"])
+            i0, i1 = unit_indices(net, 0), unit_indices(net, 1)
+            w[i1[:-1]] = -w[i0[:-1]]
+    elif edge == "exact-fit":
+        return exact_fit(inst)
+    else:
+        raise ValueError(f"edge must be one of {EDGES}, got {edge!r}")
+    return {**inst, "w": w}
+
+
+def edge_networks(K: Any = 1, n: Any = None, activation: Any = "relu", *,
+                  edges: Any = None, h_extra: Any = None, T: Any = None,
+                  scale: Any = None) -> SearchStrategy:
+    """:func:`networks` instances moved to an edge (:func:`apply_edge`; ``edges`` a value, a
+    list or a strategy, default all of :data:`EDGES`), on the smallest grid the parser accepts
+    (``N = 16 (2n+1)``, not a power of two) or on a power of two (``N = 256``, where dyadic
+    kinks sit on nodes)."""
+    pick = st.sampled_from(list(EDGES)) if edges is None else (
+        st.sampled_from(list(edges)) if isinstance(edges, list | tuple) else resolve(edges))
+
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        k = draw(resolve(K))
+        order = draw(resolve(n) if n is not None else st.integers(1, 2 if k == 1 else 1))
+        grid = draw(st.sampled_from([16 * (2 * order + 1), 64 if k == 2 else 256]))
+        base = draw(networks(K=k, n=order, activation=activation, h_extra=h_extra, T=T,
+                             scale=scale, N=grid))
+        base = {**base, "N": grid}  # networks() caps K = 2 grids at 64; keep the drawn one
+        return apply_edge(base, draw(pick))
+
+    return build()
