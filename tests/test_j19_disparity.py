@@ -23,11 +23,16 @@ from checks.profiles import get_profile
 from checks.runner import run_control, sample_instances
 from checks.serialise import to_jsonable
 from checks.strategies.j19_disparity import (
+    apply_edge,
     duplicate_unit,
     interior_samples,
     kill_units,
     network_instance,
     networks,
+    permute_samples,
+    permute_units,
+    rotate_circle,
+    scale_outputs,
 )
 from theory.fourier import (
     CanonicalSpace,
@@ -626,3 +631,78 @@ def test_thm2_without_a_target_is_bad_input():
     params = {k: v for k, v in recorded_worst("j19.thm2").items() if k != "target"}
     with pytest.raises(BadInput, match="target"):
         BY_ID["j19.thm2"].parse(params)
+
+
+# ------------------------------------------------------------------------------------------
+# metamorphic relations and edge instances (checks/strategies/j19_disparity.py)
+
+
+def test_scale_outputs_leaves_the_equilibrated_disparity_matrix_bit_identical():
+    """Labels and output layer times 2^k: f and every residual scale exactly, the rows of H
+    for (w_j, b_j) scale by 2^k and the others stay, so the row-equilibrated H (what every
+    rank decision sees) is bit-for-bit the same, and F scales by exactly 4^k."""
+    from checks.papers.j19_disparity import _equilibrated
+
+    inst = network_instance(1, 2, 6, "tanh", 4, 3, scale=3.0, N=256)
+    moved = scale_outputs(inst, np.random.default_rng(0))
+    k = int(np.round(np.log2(moved["y"][0] / inst["y"][0])))
+    assert abs(k) == 20
+    H, H2 = (disparity_matrix(_space(i), _net(i), i["w"]) for i in (inst, moved))
+    assert np.array_equal(_equilibrated(H), _equilibrated(H2))
+    F, F2 = (truncated_objective(_space(i), _net(i), i["w"], i["X"], i["y"])
+             for i in (inst, moved))
+    assert F2 == np.ldexp(F, 2 * k)
+
+
+def test_permute_units_permutes_the_rows_of_H_and_follows_listed_units():
+    base = network_instance(1, 2, 5, "relu", 3, 9, N=256)
+    inst = {**kill_units(base, [1, 3]), "dead": [1, 3]}
+    moved = permute_units(inst, np.random.default_rng(4))
+    net = _net(inst)
+    H, H2 = (disparity_matrix(_space(i), net, i["w"]) for i in (inst, moved))
+    assert sorted(map(tuple, H.tolist())) == sorted(map(tuple, H2.tolist()))
+    assert sorted(dead_units(net, moved["w"])) == moved["dead"] and len(moved["dead"]) == 2
+    assert BY_ID["j19.s3.3.1"].check(moved).status is Status.HOLDS
+
+
+def test_permute_samples_keeps_the_sample_set():
+    inst = network_instance(1, 2, 5, "relu", 4, 9, N=256)
+    moved = permute_samples(inst, np.random.default_rng(1))
+    pairs = sorted(zip(inst["X"][:, 0], inst["y"], strict=True))
+    assert pairs == sorted(zip(moved["X"][:, 0], moved["y"], strict=True))
+
+
+@pytest.mark.parametrize("K", [1, 2])
+def test_rotate_circle_is_an_orthogonal_change_of_canonical_basis(K):
+    """Moving every sample by t modulo 1 rotates each (cos, sin) pair of frequency j by
+    2 pi j t: Phi -> Phi R with R orthogonal, so Phi's singular values are unchanged."""
+    rng = np.random.default_rng(2)
+    inst = {"K": K, "n": 2, "X": rng.uniform(0.1, 0.9, (4, K)), "y": rng.standard_normal(4)}
+    moved = rotate_circle(inst, np.random.default_rng(3))
+    space = CanonicalSpace(K, 2, 8)
+    s, s2 = (np.linalg.svd(design_matrix(space, i["X"]), compute_uv=False) for i in (inst, moved))
+    assert np.max(np.abs(s - s2)) <= 64 * np.finfo(float).eps * s[0]
+    assert not np.array_equal(inst["X"], moved["X"])
+
+
+def test_kink_at_half_edge_puts_a_relu_kink_on_the_middle_node():
+    inst = apply_edge(network_instance(1, 1, 4, "relu", 2, 5, N=256), "kink-at-half")
+    assert (0, 128) in relu_kinks_on_grid(_space(inst), _net(inst), inst["w"])
+    assert BY_ID["j19.eq8"].check({**inst, "quadrature_H": "trapezoid"}).status \
+        is Status.OUT_OF_SCOPE
+
+
+def test_exact_fit_edge_puts_F_at_its_rounding_floor():
+    """y = Phi c(w): F is below its rounding bound, and an Armijo run stops there at once."""
+    inst = apply_edge(network_instance(1, 2, 6, "tanh", 4, 5, scale=3.0, N=256), "exact-fit")
+    run = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 5, 1.0)
+    assert run["stop"] == "floor" and run["eta"].size == 0 and run["F"][0] <= run["floor"]
+
+
+@pytest.mark.parametrize("edge", ["round", "scale-in-down", "scale-in-up", "scale-out-down",
+                                  "scale-out-up", "face-sample", "signed-pair"])
+def test_edge_moves_keep_the_instance_parseable(edge):
+    """Every edge stays inside the parser's domain (a round trip through JSON parses)."""
+    inst = apply_edge(network_instance(2, 1, 5, "relu", 3, 6, N=48), edge)
+    params = to_jsonable(inst)
+    assert BY_ID["j19.s3.3.3"].parse(params)["w"].shape == inst["w"].shape

@@ -29,6 +29,7 @@ from theory.models.feedforward import Feedforward
 
 __all__ = [
     "EDGES",
+    "apply_edge",
     "duplicate_unit",
     "edge_networks",
     "exact_fit",
