@@ -11,7 +11,8 @@ trapezoid quadrature on an ``N``-grid via FFT, one-hidden-layer networks
 coordinates of ``d f_w / d w_m``). "Full rank" = ``rank H = L`` decided on ``H`` itself,
 its rows equilibrated by exact powers of two (the rank does not change; rows of very
 different scales no longer hide each other): ``FULL`` when ``s = sigma_L / sigma_1 >= 1e-8``
-and the SVD certificate of :func:`theory.linalg.certified_rank` is certain with rank ``L``;
+and the SVD certificate of :func:`theory.linalg.certified_rank` is certain with rank ``L``,
+with ``sigma_L`` also beyond the Weyl margin of ``H``'s own rounding (``_disparity``);
 ``DEFICIENT`` only with a certificate, ``M < L`` or the structural bound
 :func:`theory.fourier.derivative_span_bound` below ``L``; otherwise inconclusive (a tiny
 ``s`` alone is not a certificate).
@@ -90,7 +91,7 @@ __all__ = ["CLAIMS"]
 PAPER = "j19"
 #: The rank rule's constants and where they come from. FULL_S is a *separation margin*, not a
 #: rounding bound: ``s = sigma_L/sigma_1`` of the row-equilibrated H must reach it before H is
-#: called FULL. The catalogue's measurements put structural deficiencies at
+#: called FULL. Measured (RANK_RULE records the figures): structural deficiencies at
 #: ``s <= 1.6e-17`` and random ReLU initialisations at ``s >= 1.9e-4``; 1e-8 sits four decades
 #: from each. The rounding bounds proper are derived where they are used: the SVD threshold
 #: ``10 max(M, L) u sigma_1`` and its gap factor (``theory.linalg.certified_rank``: the
