@@ -706,3 +706,16 @@ def test_edge_moves_keep_the_instance_parseable(edge):
     inst = apply_edge(network_instance(2, 1, 5, "relu", 3, 6, N=48), edge)
     params = to_jsonable(inst)
     assert BY_ID["j19.s3.3.3"].parse(params)["w"].shape == inst["w"].shape
+
+
+@pytest.mark.parametrize("cid", ["j19.thm2", "j19.ours2"])
+def test_a_step_armijo_cannot_accept_is_out_of_scope_with_its_own_reason(cid):
+    """eta0 = 1e6 on a network whose output layer is scaled by 2^40: forty halvings do not
+    reach an acceptable step (the decrease asked for stays far above F's rounding), so the run
+    is not an Armijo run: ``armijo`` fails and says which step, apart from rank and floor."""
+    inst = apply_edge(network_instance(1, 1, 4, "tanh", 3, 5, scale=3.0, N=128), "scale-out-up")
+    inst = {**inst, "model": "network", "eta0": 1e6, "steps": 1, "step_rule": "armijo",
+            "target": 1.0}
+    failed = BY_ID[cid].failed_hypotheses(inst)
+    assert failed["armijo"] == "step 0 was not accepted by Armijo's rule within the halvings"
+    assert BY_ID[cid].check(inst).status is Status.OUT_OF_SCOPE
