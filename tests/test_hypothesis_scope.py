@@ -547,7 +547,8 @@ def test_j19_thm2_armijo_and_full_rank_along_run():
     params = recorded_worst("j19.thm2")
     _assert_out("j19.thm2", {**params, "step_rule": "fixed"}, "armijo", "fixed step size")
     _assert_out("j19.thm2", {**params, "w": [0.0] * len(params["w"])}, "full-rank-along-run",
-                re.compile(r"H not FULL at iterate 0: sigma_L/sigma_1 = 0 < 1e-08 \(the run "
+                re.compile(r"H not FULL at iterate 0: sigma_L/sigma_1 = 0 < 1e-08 \(rows "
+                           r"equilibrated\) \(the run "
                            r"stopped at the floating-point floor after \d+ steps: .*\)"))
 
 

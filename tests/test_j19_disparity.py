@@ -719,3 +719,15 @@ def test_a_step_armijo_cannot_accept_is_out_of_scope_with_its_own_reason(cid):
     failed = BY_ID[cid].failed_hypotheses(inst)
     assert failed["armijo"] == "step 0 was not accepted by Armijo's rule within the halvings"
     assert BY_ID[cid].check(inst).status is Status.OUT_OF_SCOPE
+
+
+def test_thm2_full_rank_along_the_run_reads_the_equilibrated_H():
+    """A ReLU network with every weight scaled by 2^-40 has sigma_L/sigma_1 of the raw H(w_0)
+    tiny (the constant row of the output bias dwarfs the others) while H keeps full rank: the
+    paper's hypothesis is read on the row-equilibrated H, as every other rank decision."""
+    base = network_instance(1, 2, 6, "relu", 4, 61, N=256)
+    inst = {**base, "w": np.ldexp(base["w"], -40), "model": "network", "eta0": 1.0, "steps": 3,
+            "step_rule": "armijo", "target": 10.0}
+    run = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 3, 1.0)
+    assert run["sigma_L"][0] / run["sigma_1"][0] < 1e-8 < np.min(run["s_equilibrated"])
+    assert "full-rank-along-run" not in BY_ID["j19.thm2"].failed_hypotheses(inst)

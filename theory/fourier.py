@@ -50,6 +50,7 @@ __all__ = [
     "complex_to_real",
     "cube_init",
     "dead_units",
+    "equilibrate_rows",
     "derivative_span_bound",
     "design_matrix",
     "disparity_matrix",
@@ -414,6 +415,16 @@ class SigmoidProduct:
         return np.tile(row, (X.shape[0], 1))
 
 
+def equilibrate_rows(H: np.ndarray) -> np.ndarray:
+    """``H`` with every non-zero row scaled by an exact power of two to max entry in
+    ``[1/2, 1)``: a non-singular diagonal row scaling, so the exact rank of the disparity
+    matrix (§3) is unchanged and no bit is lost, while rows of very different magnitudes stop
+    hiding each other behind a threshold relative to ``sigma_1``."""
+    top = np.max(np.abs(H), axis=1) if H.size else np.zeros(H.shape[0])
+    shift = np.where(top > 0, np.frexp(top)[1], 0)
+    return np.ldexp(H, -shift[:, None])
+
+
 def truncated_loss_rounding(space: CanonicalSpace, Phi: np.ndarray, y: np.ndarray,
                             c: np.ndarray, samples: np.ndarray) -> float:
     """A rounding bound ``e_F`` on the computed ``F = |Phi c - y|^2`` (eq. (7), squared loss),
@@ -445,8 +456,10 @@ def armijo_descent(space: CanonicalSpace, model: Any, w0: np.ndarray, X: np.ndar
     ``F(w - eta g) <= F(w) - eta/2 |g|^2`` holds (``armijo=False``: fixed step ``eta0``). A step
     whose halvings run out is still taken and recorded as not ``accepted``.
 
-    Returns the iterates' ``F``, step sizes, ``sigma_L(H(w_n))`` and ``sigma_1(H(w_n))``, the
-    final ``w``, and why it stopped (``stop``, one of :data:`STOPS`): after ``steps`` steps;
+    Returns the iterates' ``F``, step sizes, ``sigma_L(H(w_n))`` and ``sigma_1(H(w_n))``,
+    ``s_equilibrated`` (``sigma_L/sigma_1`` of :func:`equilibrate_rows` of ``H(w_n)``, what a
+    rank decision reads), the final ``w``, and why it stopped (``stop``, one of
+    :data:`STOPS`): after ``steps`` steps;
     ``"stationary"`` when the gradient is exactly zero; ``"floor"`` (Armijo runs only) at the
     floating-point floor, by this rule: before a step, when ``F(w_n)`` is at most its rounding
     bound ``e_F`` (:func:`truncated_loss_rounding`), or, during the halvings, when Armijo's test
@@ -471,16 +484,22 @@ def armijo_descent(space: CanonicalSpace, model: Any, w0: np.ndarray, X: np.ndar
         H = disparity_matrix(space, model, w)
         return f, e_f, H, H @ canonical_gradient(Phi, y, c)
 
+    def record(H: np.ndarray) -> None:
+        s = np.linalg.svd(H, compute_uv=False)
+        smin.append(float(s[L - 1]) if s.size >= L else 0.0)
+        smax.append(float(s[0]))
+        e = np.linalg.svd(equilibrate_rows(H), compute_uv=False)
+        s_eq.append(float(e[L - 1] / e[0]) if e.size >= L and e[0] > 0 else 0.0)
+
+    s_eq: list[float] = []
     f, e_f, H, g = state(w)
     stop = "steps"
     for _ in range(steps):
         if armijo and f <= e_f:
             stop = "floor"
             break
-        s = np.linalg.svd(H, compute_uv=False)
         F.append(f)
-        smin.append(float(s[L - 1]) if s.size >= L else 0.0)
-        smax.append(float(s[0]))
+        record(H)
         gg = float(g @ g)
         if gg == 0.0:
             stop = "stationary"
@@ -499,19 +518,17 @@ def armijo_descent(space: CanonicalSpace, model: Any, w0: np.ndarray, X: np.ndar
                 ok = False
                 break
         if stop == "floor":
-            F.pop(), smin.pop(), smax.pop()
+            F.pop(), smin.pop(), smax.pop(), s_eq.pop()
             break
         etas.append(eta)
         accepted.append(ok)
         w = w_new
         f, e_f, H, g = state(w)
     F.append(f)
-    s = np.linalg.svd(H, compute_uv=False)
-    smin.append(float(s[L - 1]) if s.size >= L else 0.0)
-    smax.append(float(s[0]))
+    record(H)
     return {"F": np.array(F), "eta": np.array(etas), "sigma_L": np.array(smin),
-            "sigma_1": np.array(smax), "accepted": np.array(accepted, dtype=bool), "w": w,
-            "stop": stop, "floor": e_f}
+            "sigma_1": np.array(smax), "s_equilibrated": np.array(s_eq),
+            "accepted": np.array(accepted, dtype=bool), "w": w, "stop": stop, "floor": e_f}
 
 
 def cube_init(model: Feedforward, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:

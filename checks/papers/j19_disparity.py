@@ -69,6 +69,7 @@ from theory.fourier import (
     derivative_span_bound,
     design_matrix,
     disparity_matrix,
+    equilibrate_rows,
     euler_relations,
     gauss_newton,
     network_coordinates,
@@ -303,11 +304,9 @@ def _shifts(H: np.ndarray) -> np.ndarray:
 
 
 def _equilibrated(H: np.ndarray) -> np.ndarray:
-    """``H`` with every non-zero row scaled by an exact power of two to max entry in
-    ``[1/2, 1)``: a non-singular diagonal row scaling, so the exact rank is unchanged and no
-    bit is lost, while rows of very different magnitudes (the output bias' constant next to
-    rows of order ``|w|``) stop hiding each other behind a threshold relative to ``sigma_1``."""
-    return np.ldexp(H, -_shifts(H)[:, None])
+    """:func:`theory.fourier.equilibrate_rows`: the output bias' constant row next to rows of
+    order ``|w|`` no longer hide each other behind a threshold relative to ``sigma_1``."""
+    return equilibrate_rows(H)
 
 
 def _certified_rank(H: np.ndarray) -> Any:
@@ -1353,12 +1352,13 @@ def _rate_met(i: Mapping[str, Any]) -> bool | str:
 
 def _full_along_run(i: Mapping[str, Any]) -> bool | str:
     """``rank H(w_n) = L`` at every iterate the run recorded (up to the floating-point floor),
-    by the ratio test ``sigma_L >= FULL_S sigma_1``."""
+    by the ratio test ``s = sigma_L/sigma_1 >= FULL_S`` on the row-equilibrated ``H(w_n)``
+    (as the rank rule reads it: the scale of a row does not change the rank)."""
     run = _run(i)
-    low = np.flatnonzero(run["sigma_L"] < FULL_S * run["sigma_1"])
+    s = run["s_equilibrated"]
+    low = np.flatnonzero(s < FULL_S)
     return not low.size or (f"H not FULL at iterate {int(low[0])}: sigma_L/sigma_1 = "
-                            f"{run['sigma_L'][low[0]] / run['sigma_1'][low[0]]:.3g} < {FULL_S:g}"
-                            + _stopped(run))
+                            f"{s[low[0]]:.3g} < {FULL_S:g} (rows equilibrated)" + _stopped(run))
 
 
 def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
