@@ -31,6 +31,7 @@ from checks.strategies.j19_disparity import (
     networks,
     permute_samples,
     permute_units,
+    reflect_cube,
     rotate_circle,
     scale_outputs,
 )
@@ -731,3 +732,17 @@ def test_thm2_full_rank_along_the_run_reads_the_equilibrated_H():
     run = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 3, 1.0)
     assert run["sigma_L"][0] / run["sigma_1"][0] < 1e-8 < np.min(run["s_equilibrated"])
     assert "full-rank-along-run" not in BY_ID["j19.thm2"].failed_hypotheses(inst)
+
+
+def test_reflect_cube_flips_the_sine_coordinates_and_keeps_the_rank():
+    """x -> 1 - x with w_j -> -w_j, b_j -> b_j + sum_k w_jk: the network's coordinates keep
+    their cosines and flip their sines (an orthogonal change of basis), and H keeps its rank."""
+    inst = network_instance(1, 3, 8, "relu", 3, 12, N=512)
+    moved = reflect_cube(inst, np.random.default_rng(0))
+    space, net = _space(inst), _net(inst)
+    c, c2 = (network_coordinates(space, net, i["w"]) for i in (inst, moved))
+    sign = np.array([1.0] + [1.0, -1.0] * 3)
+    assert np.max(np.abs(c2 - sign * c)) <= 1e-12 * np.max(np.abs(c))
+    v, v2 = (BY_ID["j19.s3.3.3"].check(i) for i in (inst, moved))
+    assert v.status is v2.status is Status.HOLDS
+    assert v.diagnostics["rank"] == v2.diagnostics["rank"] == 7

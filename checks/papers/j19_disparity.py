@@ -54,6 +54,7 @@ from checks.strategies.j19_disparity import (
     networks,
     permute_samples,
     permute_units,
+    reflect_cube,
     rotate_circle,
     scale_labels,
     scale_outputs,
@@ -227,7 +228,8 @@ def _relation(name: str, transform: Any, same_slack: bool, why: str) -> Relation
 
 _SAMPLES = "The verdict keeps its status; the numbers change by rounding only."
 _EXACT = "Each side and each rounding bound scale by the same power of two: same relative slack."
-_STATUS = "Only the status is kept: the sides scale differently (or a run's rounding differs)."
+_STATUS = ("Only the status is kept: the numbers change by rounding (a run's rounding may "
+           "compound), or the sides scale differently.")
 
 
 def _relations(*names: str, exact: tuple[str, ...] = ()) -> list[Relation]:
@@ -235,7 +237,7 @@ def _relations(*names: str, exact: tuple[str, ...] = ()) -> list[Relation]:
     ``exact``."""
     table = {"permute-samples": permute_samples, "permute-units": permute_units,
              "scale-outputs": scale_outputs, "scale-labels": scale_labels,
-             "rotate-circle": rotate_circle}
+             "rotate-circle": rotate_circle, "reflect-cube": reflect_cube}
     return [_relation(n, table[n], n in exact, _EXACT if n in exact and n.startswith("scale")
                       else _SAMPLES if n in exact else _STATUS) for n in names]
 
@@ -825,7 +827,7 @@ COR1 = Claim(
                 Parameter("space", "name", "where the combination is taken: of the functions "
                           "(the corollary) or of the weights (the control)",
                           "function, weights")],
-    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units", "scale-outputs")),
     edge_strategy=_edge_cor1,
 )
@@ -948,7 +950,7 @@ EQ8 = Claim(
     parameters=[*NET_PARAMETERS,
                 Parameter("quadrature_H", "name", r"the quadrature of $H(w)$ ($c(w)$ always "
                           "uses the trapezoid rule)", "trapezoid, rectangle", "trapezoid")],
-    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units")),
     edge_strategy=_edge_eq8,
 )
@@ -1046,7 +1048,7 @@ LEM1 = Claim(
     size=_size,
     cost=_cost_of(2.0),
     parameters=NET_PARAMETERS,
-    relations=_relations("permute-samples", "permute-units", "scale-outputs"),
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs"),
     edge_strategy=_edge_rank_nets,
 )
 
@@ -1101,7 +1103,7 @@ OURS1 = Claim(
     size=_size,
     cost=_cost_of(1.0),
     parameters=NET_PARAMETERS,
-    relations=_relations("permute-samples", "permute-units", "scale-outputs"),
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs"),
     edge_strategy=_edge_rank_nets,
 )
 
@@ -1194,7 +1196,7 @@ LEM2 = Claim(
     size=_size,
     cost=_cost_of(3.0, 200.0),
     parameters=NET_PARAMETERS,
-    relations=_relations("permute-samples", "permute-units", "scale-outputs"),
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs"),
     edge_strategy=_edge_lem2,
 )
 
@@ -1693,7 +1695,7 @@ S331 = Claim(
     parameters=[*NET_PARAMETERS,
                 Parameter("dead", "list", "the units $j$ said to be dead on the cube",
                           "distinct integers 0..h-1, at least one")],
-    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units", "scale-outputs")),
     edge_strategy=_edge_s331,
 )
@@ -1799,7 +1801,7 @@ S332 = Claim(
     parameters=[*NET_PARAMETERS,
                 Parameter("pair", "list", r"the two units $j\ne j'$ said to be duplicates",
                           "two distinct integers 0..h-1")],
-    relations=_relations("permute-samples", "permute-units", "scale-outputs",
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
                          exact=("permute-samples", "permute-units", "scale-outputs")),
     edge_strategy=_edge_s332,
 )
@@ -1934,7 +1936,7 @@ S333 = Claim(
     size=_size,
     cost=_cost_of(1.0),
     parameters=NET_PARAMETERS,
-    relations=_relations("permute-units", "scale-outputs",
+    relations=_relations("reflect-cube", "permute-units", "scale-outputs",
                          exact=("permute-units", "scale-outputs")),
     edge_strategy=_edge_rank_nets,
 )
@@ -1996,7 +1998,8 @@ OURS3 = Claim(
     size=_size,
     cost=_cost_of(1.0),
     parameters=NET_PARAMETERS,
-    relations=_relations("permute-units", "scale-outputs", exact=("scale-outputs",)),
+    relations=_relations("reflect-cube", "permute-units", "scale-outputs",
+                         exact=("scale-outputs",)),
     edge_strategy=_edge_relu_nets,
 )
 

@@ -39,6 +39,7 @@ __all__ = [
     "networks",
     "permute_samples",
     "permute_units",
+    "reflect_cube",
     "rotate_circle",
     "scale_labels",
     "scale_outputs",
@@ -196,6 +197,29 @@ def scale_labels(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, An
     samples alone: the least-squares minimiser and the minimum scale by ``2^k`` and ``4^k``
     exactly, and so does every rounding bound of the decision."""
     return {**inst, "y": np.ldexp(inst["y"], int(rng.choice([-40, 40])))}
+
+
+def _reflected(inst: dict[str, Any], w: np.ndarray) -> np.ndarray:
+    """Weights of ``x -> f_w(1 - x)``: ``w_j -> -w_j``, ``b_j -> b_j + sum_k w_jk``."""
+    K, h = inst["K"], inst["h"]
+    out = w.copy()
+    W = w[: h * K].reshape(h, K)
+    out[: h * K] = -W.ravel()
+    out[h * K: h * (K + 1)] = w[h * K: h * (K + 1)] + W.sum(axis=1)
+    return out
+
+
+def reflect_cube(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """The cube reflected, ``x -> 1 - x`` on every axis, samples and network together
+    (``w_j -> -w_j``, ``b_j -> b_j + sum_k w_jk``, so the new network at ``1 - x`` is the old
+    one at ``x``): the grid maps onto itself, each sine coordinate changes sign (an orthogonal
+    change of canonical basis), and the new weights are an invertible linear image of the
+    old, so the rank of ``H``, dead, duplicated and affine units, and every loss are unchanged
+    up to the rounding of ``b_j + sum_k w_jk`` and of ``1 - x_t`` (``rng`` is not used)."""
+    out = {**inst, "w": _reflected(inst, inst["w"]), "X": 1.0 - inst["X"]}
+    if "w2" in inst:
+        out["w2"] = _reflected(inst, inst["w2"])
+    return out
 
 
 def rotate_circle(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
