@@ -746,3 +746,25 @@ def test_reflect_cube_flips_the_sine_coordinates_and_keeps_the_rank():
     v, v2 = (BY_ID["j19.s3.3.3"].check(i) for i in (inst, moved))
     assert v.status is v2.status is Status.HOLDS
     assert v.diagnostics["rank"] == v2.diagnostics["rank"] == 7
+
+
+@pytest.mark.parametrize(("K", "act"), [(1, "tanh"), (1, "relu"), (2, "tanh")])
+def test_truncated_loss_rounding_bounds_the_error_of_F(K, act):
+    """e_F bounds |fl(F) - F| for F computed from the same samples with an explicit
+    quadrature in extended precision (np.longdouble), at a generic point and at an exact fit
+    (where F itself is at the floor)."""
+    from theory.fourier import truncated_loss_rounding
+
+    inst = network_instance(K, 1, 5, act, 3, 21, scale=3.0, N=64 if K == 1 else 32)
+    for case in (inst, apply_edge(inst, "exact-fit")):
+        space, net = _space(case), _net(case)
+        samples = np.asarray(net.forward(case["w"], space.grid()))[:, 0]
+        c = canonical_coordinates(space, samples)
+        Phi = design_matrix(space, case["X"])
+        F = float(np.sum((Phi @ c - case["y"]) ** 2))
+        B = real_basis(space, space.grid()).astype(np.longdouble)
+        wts = quadrature_weights(space).astype(np.longdouble)
+        c_ld = B.T @ (wts * samples.astype(np.longdouble))
+        r_ld = Phi.astype(np.longdouble) @ c_ld - case["y"].astype(np.longdouble)
+        F_ld = float(np.sum(r_ld * r_ld))
+        assert abs(F - F_ld) <= truncated_loss_rounding(space, Phi, case["y"], c, samples)
