@@ -88,7 +88,8 @@ ALL_PAIRS = [
     ("k22.thm4", "analytic"), ("k22.thm5", "nonzero-out"), ("k22.thm5", "analytic"),
     ("j19.lem1", "M>=L"), ("j19.lem2", "H-deficient"), ("j19.ours1", "M>=L"),
     ("j19.ours2", "T<=L"), ("j19.thm2", "M>=L"), ("j19.thm2", "armijo"),
-    ("j19.thm2", "full-rank-along-run"),
+    ("j19.thm2", "full-rank-along-run"), ("j19.eq8", "differentiable"),
+    ("j19.lem2", "differentiable"),
 ]
 
 
@@ -540,11 +541,31 @@ def test_j19_ours2_T_le_L_boundary():
 
 def test_j19_thm2_armijo_and_full_rank_along_run():
     """Theorem 2 needs Armijo steps (a fixed step fails ``armijo``) and H(w_n) of full rank
-    along the run (w = 0 makes every hidden unit, and so H, degenerate)."""
+    along the run (w = 0 makes every hidden unit dead, and so H degenerate from iterate 0);
+    the reason names the iterate, and where the run stopped (here at the floating-point floor:
+    only the output bias moves, and its gradient dies out)."""
     params = recorded_worst("j19.thm2")
     _assert_out("j19.thm2", {**params, "step_rule": "fixed"}, "armijo", "fixed step size")
     _assert_out("j19.thm2", {**params, "w": [0.0] * len(params["w"])}, "full-rank-along-run",
-                "H not FULL at some iterate (or a step was not accepted)")
+                re.compile(r"H not FULL at iterate 0: sigma_L/sigma_1 = 0 < 1e-08 \(rows "
+                           r"equilibrated\) \(the run "
+                           r"stopped at the floating-point floor after \d+ steps: .*\)"))
+
+
+@pytest.mark.parametrize("cid", ["j19.eq8", "j19.lem2"])
+def test_j19_relu_unit_with_zero_weights_is_a_kink_at_every_node(cid):
+    """``differentiable``: a ReLU unit with w_j = 0, b_j = 0 has pre-activation 0 at every
+    node of the grid, where F has different one-sided derivatives in (w_j, b_j)."""
+    params = {**recorded_worst(cid), "activation": "relu"}
+    w = list(params["w"])
+    h, K = params["h"], params["K"]
+    w[0:K] = [0.0] * K          # w_0 (input weights of unit 0)
+    w[h * K] = 0.0              # b_0
+    N = params["N"]
+    grid = (N + 1) ** K
+    _assert_out(cid, {**params, "w": w}, "differentiable", re.compile(
+        r"a ReLU pre-activation is exactly 0 at a quadrature node \(unit 0, x = \(0(, 0)?\); "
+        + str(grid) + r" such nodes\): F is not differentiable there"))
 
 
 def test_j19_lem2_relu_kinks_inside_the_cube_give_full_rank():

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from roundtrip import assert_json_round_trip
+from roundtrip import assert_json_round_trip, recorded_worst
 
 from checks.framework import Status
 from checks.inputs import BadInput
@@ -23,11 +23,17 @@ from checks.profiles import get_profile
 from checks.runner import run_control, sample_instances
 from checks.serialise import to_jsonable
 from checks.strategies.j19_disparity import (
+    apply_edge,
     duplicate_unit,
     interior_samples,
     kill_units,
     network_instance,
     networks,
+    permute_samples,
+    permute_units,
+    reflect_cube,
+    rotate_circle,
+    scale_outputs,
 )
 from theory.fourier import (
     CanonicalSpace,
@@ -45,6 +51,8 @@ from theory.fourier import (
     network_coordinates,
     quadrature_weights,
     real_basis,
+    relu_kinks_on_grid,
+    relu_unit_regimes,
     truncated_objective,
     truncated_objective_gradient,
     unit_indices,
@@ -389,3 +397,374 @@ def test_tiny_s_without_a_structural_certificate_is_not_deficient():
     dead = kill_units(network_instance(1, 4, 6, "relu", 1, 61, N=512), [0, 1, 2])
     v = BY_ID["j19.s3.3.3"].check(dead, drop="no-dead")
     assert v.status is Status.VIOLATED and v.diagnostics["structural_bound"] == 7
+
+
+# ------------------------------------------------------------------------------------------
+# edges: ReLU kinks on nodes, the floating-point floor of a descent, cheap hypotheses first,
+# dead / affine units, certificates of failure
+
+ROUND_KINKS = {"K": 1, "n": 1, "N": 256, "h": 3, "activation": "relu",
+               # units: w = 1, b = -1/2 (kink at 1/2); w = -2, b = 1/2 (1/4); w = 4, b = -3 (3/4)
+               "w": [1.0, -2.0, 4.0, -0.5, 0.5, -3.0, 1.0, -1.0, 0.5, 0.25],
+               "X": [[0.2], [0.4], [0.7]], "y": [1.0, 0.0, -1.0]}
+
+
+def test_eq8_relu_kink_on_a_quadrature_node_is_out_of_scope_not_violated():
+    """Round weights put every ReLU kink on a node of the 256-grid, where F is not
+    differentiable (H takes relu'(0) = 0, autograd splits the tie): out of scope with the
+    reason, never violated. Moving the kinks off the nodes (b shifted by 2^-20) is in scope
+    and holds."""
+    claim = BY_ID["j19.eq8"]
+    inst = claim.parse(ROUND_KINKS)
+    kinks = relu_kinks_on_grid(_space(inst), _net(inst), inst["w"])
+    assert [(j, node) for j, node in kinks] == [(0, 128), (1, 64), (2, 192)]
+    v = claim.check(inst)
+    assert v.status is Status.OUT_OF_SCOPE
+    assert "a ReLU pre-activation is exactly 0 at a quadrature node (unit 0, x = (0.5)" in v.message
+    assert "F is not differentiable there" in v.message
+    # the gap the old check called a violation is the one-sided jump, present only with -drop
+    assert claim.check(inst, drop="differentiable").status is not Status.HOLDS
+    off = {**ROUND_KINKS, "w": np.r_[inst["w"][:3], inst["w"][3:6] + 2.0**-20, inst["w"][6:]]}
+    off_inst = claim.parse(off)
+    assert relu_kinks_on_grid(_space(off_inst), _net(off_inst), off_inst["w"]) == []
+    assert claim.check(off_inst).status is Status.HOLDS
+
+
+def test_relu_kink_detection_uses_the_rounding_bound_of_the_pre_activation():
+    """A pre-activation within gamma_{K+1}(|w||x| + |b|) of 0 at a node counts as a kink (its
+    exact value may be 0); one clearly beyond that bound does not."""
+    net = Feedforward([1, 1, 1], "relu")
+    space = CanonicalSpace(1, 1, 64)
+    at = net.flatten([(np.array([[0.1]]), np.array([-0.05])), (np.ones((1, 1)), np.zeros(1))])
+    assert (0, 32) in relu_kinks_on_grid(space, net, at)  # 0.1 * 0.5 - 0.05 rounds near 0
+    off = net.flatten([(np.array([[0.1]]), np.array([-0.05 - 1e-12])),
+                       (np.ones((1, 1)), np.zeros(1))])
+    assert relu_kinks_on_grid(space, net, off) == []
+    assert relu_kinks_on_grid(space, Feedforward([1, 1, 1], "tanh"), at) == []
+
+
+def _floor_instance(steps):
+    inst = network_instance(1, 1, 4, "tanh", 3, 5, scale=3.0, N=128)
+    return {**inst, "model": "network", "eta0": 1.0, "steps": steps, "step_rule": "armijo"}
+
+
+def test_armijo_descent_stops_at_the_floating_point_floor():
+    """The run stops when F, or the decrease Armijo's test asks for, falls below F's rounding
+    bound: every recorded step was accepted, the last F is within a few rounding bounds of
+    the floor, and asking for more steps changes nothing."""
+    inst = _floor_instance(3000)
+    run = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 3000, 1.0)
+    assert run["stop"] == "floor" and run["eta"].size < 3000 and run["accepted"].all()
+    assert run["F"].size == run["eta"].size + 1 and run["F"][-1] < 1e3 * run["floor"]
+    more = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 4000, 1.0)
+    assert np.array_equal(more["F"], run["F"])
+
+
+def test_thm2_verdict_does_not_change_once_the_run_reaches_the_floor():
+    """Theorem 2 on one instance at 800 steps (before the floor) and at 1500 (past it): both
+    hold; the longer run is decided on the iterates before the floor, not called
+    out-of-scope for a step that rounding cannot accept."""
+    claim = BY_ID["j19.thm2"]
+    F0 = armijo_descent(_space(_floor_instance(1)), _net(_floor_instance(1)),
+                        _floor_instance(1)["w"], _floor_instance(1)["X"],
+                        _floor_instance(1)["y"], 0, 1.0)["F"][0]
+    for steps in (800, 1500):
+        v = claim.check({**_floor_instance(steps), "target": float(F0 * np.exp(-5.0))})
+        assert v.status is Status.HOLDS, v.message
+    assert v.diagnostics["stop"] == "floor" and v.diagnostics["steps"] < 1500
+
+
+def test_thm2_reasons_keep_rank_step_acceptance_and_floor_apart():
+    """A rate that the run cannot reach before the floor fails ``rate`` alone, and its reason
+    says the run stopped at the floating-point floor; rank and Armijo acceptance still hold."""
+    claim = BY_ID["j19.thm2"]
+    failed = claim.failed_hypotheses({**_floor_instance(1500), "target": 1e-12})
+    assert list(failed) == ["rate"]
+    assert "stopped at the floating-point floor after" in failed["rate"]
+
+
+def test_thm1_cheap_hypotheses_need_no_quadratic_work(monkeypatch):
+    """30,000 samples with L < T: the verdict is out of scope at once; the rank hypothesis
+    answers from L < T without building Phi, and distinctness sorts instead of forming all
+    pairs."""
+    import checks.papers.j19_disparity as mod
+
+    def boom(*args, **kwargs):
+        raise AssertionError("Phi was built although L < T already decides")
+
+    monkeypatch.setattr(mod, "design_matrix", boom)
+    rng = np.random.default_rng(0)
+    inst = {"K": 2, "n": 3, "X": rng.uniform(0.1, 0.9, (30_000, 2)),
+            "y": rng.standard_normal(30_000)}
+    failed = BY_ID["j19.thm1"].failed_hypotheses(inst)
+    assert failed["L>=T"] == "fewer canonical coordinates than samples"
+    assert failed["rank-Phi=T"] == "rank Phi <= L = 49 < T = 30000"
+    assert "distinct-on-torus" not in failed
+
+
+def test_thm1_distinct_on_the_torus_identifies_faces_and_signed_zeros():
+    claim = BY_ID["j19.thm1"]
+    base = {"K": 1, "n": 2, "y": np.array([1.0, -1.0, 0.0])}
+    for X in ([[0.0], [1.0], [0.5]], [[-0.0], [0.0], [0.5]], [[0.3], [0.3], [0.5]]):
+        failed = claim.failed_hypotheses({**base, "X": np.array(X)})
+        assert failed["distinct-on-torus"].startswith("two samples coincide on the torus")
+    assert "distinct-on-torus" not in claim.failed_hypotheses(
+        {**base, "X": np.array([[0.0], [np.nextafter(1.0, 0.0)], [0.5]])})
+
+
+@pytest.mark.parametrize(("w", "b", "regime"), [
+    (0.0, 0.0, "dead"), (-1.0, 0.0, "dead"), (-1.0, -0.5, "dead"), (1.0, 0.0, "touching"),
+    (1.0, 0.5, "active"), (1.0, -0.5, "cutting"), (1.0, -1.0, "dead"),
+    (1.0, np.nextafter(-1.0, 0.0), "cutting")])
+def test_relu_unit_regimes_follow_the_exact_sign_of_the_pre_activation(w, b, regime):
+    """Dead means w.x + b <= 0 on the whole cube (with relu'(0) = 0 its value and derivatives
+    vanish), active means > 0 everywhere, touching means >= 0 with 0 on the boundary."""
+    net = Feedforward([1, 1, 1], "relu")
+    theta = net.flatten([(np.array([[w]]), np.array([b])), (np.ones((1, 1)), np.zeros(1))])
+    assert relu_unit_regimes(net, theta) == [regime]
+    assert dead_units(net, theta) == ([0] if regime == "dead" else [])
+
+
+def test_relu_messages_call_zero_and_nonpositive_units_dead():
+    """A unit with w = 0, b = 0 or with w.x + b <= 0 on the cube is dead (not 'active on the
+    whole cube', not 'active somewhere'): §3.3.3 says so in no-dead, §3.3.1 accepts it as a
+    listed dead unit and its rows are exactly zero."""
+    base = network_instance(1, 2, 6, "relu", 3, 61, N=256)
+    net = _net(base)
+    for wj, bj in ((0.0, 0.0), (-1.0, 0.0)):
+        w = base["w"].copy()
+        idx = unit_indices(net, 0)
+        w[idx[0]], w[idx[1]] = wj, bj
+        inst = {**base, "w": w}
+        failed = BY_ID["j19.s3.3.3"].failed_hypotheses(inst)
+        assert failed["no-dead"] == "unit 0 is dead on the cube (w_j.x + b_j <= 0 there)"
+        assert "no-affine" not in failed
+        v = BY_ID["j19.s3.3.1"].check({**inst, "dead": [0]})
+        assert v.status is Status.HOLDS, v.message
+    w = base["w"].copy()
+    w[idx[0]], w[idx[1]] = 1.0, 0.0
+    failed = BY_ID["j19.s3.3.3"].failed_hypotheses({**base, "w": w})
+    assert failed["no-affine"] == ("unit 0 is affine on the cube (w_j.x + b_j >= 0 on the cube, "
+                                   "0 only on its boundary)")
+    assert BY_ID["j19.s3.3.1"].failed_hypotheses({**base, "w": w, "dead": [0]})[
+        "dead-on-cube"] == "listed unit 0 is not dead: w_j.x + b_j > 0 somewhere on the cube " \
+                           "(touching)"
+
+
+def test_failure_certificates_say_what_certifies_them():
+    """Every violated verdict of the rank claims names its certificate: an exact non-zero
+    entry (§3.3.1), a difference beyond its rounding bound (§3.3.2), the structural bound
+    below L (§3.3.3)."""
+    s331 = BY_ID["j19.s3.3.1"]
+    inst = s331.control("dead-on-data-only").fixed_instances()[0]
+    v = s331.check(inst, drop="dead-on-cube")
+    assert v.status is Status.VIOLATED
+    assert v.certificate.startswith("row of H ") and "!= 0 (exact)" in v.certificate
+    s332 = BY_ID["j19.s3.3.2"]
+    v = s332.check(s332.control("outgoing-differs").fixed_instances()[0], drop="identical-units")
+    assert v.status is Status.VIOLATED
+    assert v.certificate.startswith("rows of the pair differ by")
+    s333 = BY_ID["j19.s3.3.3"]
+    v = s333.check(s333.control("relu-euler").fixed_instances()[0], drop="relu-count")
+    assert v.status is Status.VIOLATED
+    assert v.certificate.startswith("rank H <= 11 < L = 15: ")
+
+
+def test_full_rank_needs_sigma_L_beyond_the_rounding_of_H():
+    """FULL is decided against the SVD threshold plus the Weyl margin of H's own rounding
+    (quadrature, FFT, samples); the margin is recorded and far below sigma_L on a FULL draw."""
+    v = BY_ID["j19.s3.3.3"].check(network_instance(1, 3, 7, "relu", 1, 5, N=512))
+    assert v.status is Status.HOLDS
+    assert 0 < v.diagnostics["weyl_margin"] < 1e-6 * v.diagnostics["sigma_L"]
+
+
+def test_descent_cost_estimate_flags_an_instance_of_a_day():
+    """A descent instance inside every parser limit (h = 200, N = 8192, 1e5 steps) is
+    estimated at about a second a step, so ``checks verify`` can refuse it before it starts;
+    the strategy's instances are estimated at well under a minute."""
+    big = {**network_instance(1, 3, 200, "relu", 3, 1, N=8192), "model": "network",
+           "eta0": 1.0, "steps": 100_000, "step_rule": "armijo", "target": 0.1}
+    for cid in ("j19.thm2", "j19.ours2"):
+        assert BY_ID[cid].cost(big) > 3600 * 12
+    small = {**big, **network_instance(1, 1, 4, "tanh", 3, 5, scale=3.0, N=128), "steps": 25}
+    assert BY_ID["j19.thm2"].cost(small) < 10
+
+
+@pytest.mark.parametrize("cid", ["j19.eq8", "j19.s3.3.3", "j19.thm2"])
+def test_cost_estimate_is_within_a_wide_factor_of_the_measured_time(cid):
+    """The estimate comes from per-unit costs measured on this machine; on a loaded machine it
+    may be off by a few times, never by orders of magnitude."""
+    import time
+
+    inst = network_instance(1, 3, 48, "relu", 3, 2, N=4096)
+    if cid == "j19.thm2":
+        inst = {**inst, "model": "network", "eta0": 1.0, "steps": 3, "step_rule": "armijo",
+                "target": 1e-300}
+    elif cid == "j19.eq8":
+        inst = {**inst, "quadrature_H": "trapezoid"}
+    start = time.perf_counter()
+    BY_ID[cid].check(inst)
+    took = time.perf_counter() - start
+    estimate = BY_ID[cid].cost(inst)
+    assert estimate / 20 < took < 20 * estimate, (took, estimate)
+
+
+@pytest.mark.parametrize("claim", CLAIMS, ids=lambda c: c.id)
+def test_parameters_list_exactly_what_parse_reads(claim):
+    """Every key of a recorded instance file is a listed parameter; dropping a required one is
+    a BadInput naming it; dropping an optional one parses (to its default)."""
+    params = recorded_worst(claim.id)
+    listed = {p.name: p for p in claim.parameters}
+    assert set(params) <= set(listed), set(params) - set(listed)
+    for name, p in listed.items():
+        if name not in params:
+            continue
+        rest = {k: v for k, v in params.items() if k != name}
+        if p.required:
+            with pytest.raises(BadInput, match=name):
+                claim.parse(rest)
+        else:
+            inst = claim.parse(rest)
+            assert inst.get(name, p.default) == p.default
+
+
+def test_thm2_without_a_target_is_bad_input():
+    params = {k: v for k, v in recorded_worst("j19.thm2").items() if k != "target"}
+    with pytest.raises(BadInput, match="target"):
+        BY_ID["j19.thm2"].parse(params)
+
+
+# ------------------------------------------------------------------------------------------
+# metamorphic relations and edge instances (checks/strategies/j19_disparity.py)
+
+
+def test_scale_outputs_leaves_the_equilibrated_disparity_matrix_bit_identical():
+    """Labels and output layer times 2^k: f and every residual scale exactly, the rows of H
+    for (w_j, b_j) scale by 2^k and the others stay, so the row-equilibrated H (what every
+    rank decision sees) is bit-for-bit the same, and F scales by exactly 4^k."""
+    from checks.papers.j19_disparity import _equilibrated
+
+    inst = network_instance(1, 2, 6, "tanh", 4, 3, scale=3.0, N=256)
+    moved = scale_outputs(inst, np.random.default_rng(0))
+    k = int(np.round(np.log2(moved["y"][0] / inst["y"][0])))
+    assert abs(k) == 20
+    H, H2 = (disparity_matrix(_space(i), _net(i), i["w"]) for i in (inst, moved))
+    assert np.array_equal(_equilibrated(H), _equilibrated(H2))
+    F, F2 = (truncated_objective(_space(i), _net(i), i["w"], i["X"], i["y"])
+             for i in (inst, moved))
+    assert F2 == np.ldexp(F, 2 * k)
+
+
+def test_permute_units_permutes_the_rows_of_H_and_follows_listed_units():
+    base = network_instance(1, 2, 5, "relu", 3, 9, N=256)
+    inst = {**kill_units(base, [1, 3]), "dead": [1, 3]}
+    moved = permute_units(inst, np.random.default_rng(4))
+    net = _net(inst)
+    H, H2 = (disparity_matrix(_space(i), net, i["w"]) for i in (inst, moved))
+    assert sorted(map(tuple, H.tolist())) == sorted(map(tuple, H2.tolist()))
+    assert sorted(dead_units(net, moved["w"])) == moved["dead"] and len(moved["dead"]) == 2
+    assert BY_ID["j19.s3.3.1"].check(moved).status is Status.HOLDS
+
+
+def test_permute_samples_keeps_the_sample_set():
+    inst = network_instance(1, 2, 5, "relu", 4, 9, N=256)
+    moved = permute_samples(inst, np.random.default_rng(1))
+    pairs = sorted(zip(inst["X"][:, 0], inst["y"], strict=True))
+    assert pairs == sorted(zip(moved["X"][:, 0], moved["y"], strict=True))
+
+
+@pytest.mark.parametrize("K", [1, 2])
+def test_rotate_circle_is_an_orthogonal_change_of_canonical_basis(K):
+    """Moving every sample by t modulo 1 rotates each (cos, sin) pair of frequency j by
+    2 pi j t: Phi -> Phi R with R orthogonal, so Phi's singular values are unchanged."""
+    rng = np.random.default_rng(2)
+    inst = {"K": K, "n": 2, "X": rng.uniform(0.1, 0.9, (4, K)), "y": rng.standard_normal(4)}
+    moved = rotate_circle(inst, np.random.default_rng(3))
+    space = CanonicalSpace(K, 2, 8)
+    s, s2 = (np.linalg.svd(design_matrix(space, i["X"]), compute_uv=False) for i in (inst, moved))
+    assert np.max(np.abs(s - s2)) <= 64 * np.finfo(float).eps * s[0]
+    assert not np.array_equal(inst["X"], moved["X"])
+
+
+def test_kink_at_half_edge_puts_a_relu_kink_on_the_middle_node():
+    inst = apply_edge(network_instance(1, 1, 4, "relu", 2, 5, N=256), "kink-at-half")
+    assert (0, 128) in relu_kinks_on_grid(_space(inst), _net(inst), inst["w"])
+    assert BY_ID["j19.eq8"].check({**inst, "quadrature_H": "trapezoid"}).status \
+        is Status.OUT_OF_SCOPE
+
+
+def test_exact_fit_edge_puts_F_at_its_rounding_floor():
+    """y = Phi c(w): F is below its rounding bound, and an Armijo run stops there at once."""
+    inst = apply_edge(network_instance(1, 2, 6, "tanh", 4, 5, scale=3.0, N=256), "exact-fit")
+    run = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 5, 1.0)
+    assert run["stop"] == "floor" and run["eta"].size == 0 and run["F"][0] <= run["floor"]
+
+
+@pytest.mark.parametrize("edge", ["round", "scale-in-down", "scale-in-up", "scale-out-down",
+                                  "scale-out-up", "face-sample", "signed-pair"])
+def test_edge_moves_keep_the_instance_parseable(edge):
+    """Every edge stays inside the parser's domain (a round trip through JSON parses)."""
+    inst = apply_edge(network_instance(2, 1, 5, "relu", 3, 6, N=48), edge)
+    params = to_jsonable(inst)
+    assert BY_ID["j19.s3.3.3"].parse(params)["w"].shape == inst["w"].shape
+
+
+@pytest.mark.parametrize("cid", ["j19.thm2", "j19.ours2"])
+def test_a_step_armijo_cannot_accept_is_out_of_scope_with_its_own_reason(cid):
+    """eta0 = 1e6 on a network whose output layer is scaled by 2^40: forty halvings do not
+    reach an acceptable step (the decrease asked for stays far above F's rounding), so the run
+    is not an Armijo run: ``armijo`` fails and says which step, apart from rank and floor."""
+    inst = apply_edge(network_instance(1, 1, 4, "tanh", 3, 5, scale=3.0, N=128), "scale-out-up")
+    inst = {**inst, "model": "network", "eta0": 1e6, "steps": 1, "step_rule": "armijo",
+            "target": 1.0}
+    failed = BY_ID[cid].failed_hypotheses(inst)
+    assert failed["armijo"] == "step 0 was not accepted by Armijo's rule within the halvings"
+    assert BY_ID[cid].check(inst).status is Status.OUT_OF_SCOPE
+
+
+def test_thm2_full_rank_along_the_run_reads_the_equilibrated_H():
+    """A ReLU network with every weight scaled by 2^-40 has sigma_L/sigma_1 of the raw H(w_0)
+    tiny (the constant row of the output bias dwarfs the others) while H keeps full rank: the
+    paper's hypothesis is read on the row-equilibrated H, as every other rank decision."""
+    base = network_instance(1, 2, 6, "relu", 4, 61, N=256)
+    inst = {**base, "w": np.ldexp(base["w"], -40), "model": "network", "eta0": 1.0, "steps": 3,
+            "step_rule": "armijo", "target": 10.0}
+    run = armijo_descent(_space(inst), _net(inst), inst["w"], inst["X"], inst["y"], 3, 1.0)
+    assert run["sigma_L"][0] / run["sigma_1"][0] < 1e-8 < np.min(run["s_equilibrated"])
+    assert "full-rank-along-run" not in BY_ID["j19.thm2"].failed_hypotheses(inst)
+
+
+def test_reflect_cube_flips_the_sine_coordinates_and_keeps_the_rank():
+    """x -> 1 - x with w_j -> -w_j, b_j -> b_j + sum_k w_jk: the network's coordinates keep
+    their cosines and flip their sines (an orthogonal change of basis), and H keeps its rank."""
+    inst = network_instance(1, 3, 8, "relu", 3, 12, N=512)
+    moved = reflect_cube(inst, np.random.default_rng(0))
+    space, net = _space(inst), _net(inst)
+    c, c2 = (network_coordinates(space, net, i["w"]) for i in (inst, moved))
+    sign = np.array([1.0] + [1.0, -1.0] * 3)
+    assert np.max(np.abs(c2 - sign * c)) <= 1e-12 * np.max(np.abs(c))
+    v, v2 = (BY_ID["j19.s3.3.3"].check(i) for i in (inst, moved))
+    assert v.status is v2.status is Status.HOLDS
+    assert v.diagnostics["rank"] == v2.diagnostics["rank"] == 7
+
+
+@pytest.mark.parametrize(("K", "act"), [(1, "tanh"), (1, "relu"), (2, "tanh")])
+def test_truncated_loss_rounding_bounds_the_error_of_F(K, act):
+    """e_F bounds |fl(F) - F| for F computed from the same samples with an explicit
+    quadrature in extended precision (np.longdouble), at a generic point and at an exact fit
+    (where F itself is at the floor)."""
+    from theory.fourier import truncated_loss_rounding
+
+    inst = network_instance(K, 1, 5, act, 3, 21, scale=3.0, N=64 if K == 1 else 32)
+    for case in (inst, apply_edge(inst, "exact-fit")):
+        space, net = _space(case), _net(case)
+        samples = np.asarray(net.forward(case["w"], space.grid()))[:, 0]
+        c = canonical_coordinates(space, samples)
+        Phi = design_matrix(space, case["X"])
+        F = float(np.sum((Phi @ c - case["y"]) ** 2))
+        B = real_basis(space, space.grid()).astype(np.longdouble)
+        wts = quadrature_weights(space).astype(np.longdouble)
+        c_ld = B.T @ (wts * samples.astype(np.longdouble))
+        r_ld = Phi.astype(np.longdouble) @ c_ld - case["y"].astype(np.longdouble)
+        F_ld = float(np.sum(r_ld * r_ld))
+        assert abs(F - F_ld) <= truncated_loss_rounding(space, Phi, case["y"], c, samples)

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from fractions import Fraction
 from typing import Any
 
 import autograd.numpy as anp
@@ -38,6 +39,7 @@ from theory.numerics import gamma
 
 __all__ = [
     "QUADRATURES",
+    "RELU_REGIMES",
     "CanonicalSpace",
     "SigmoidProduct",
     "armijo_descent",
@@ -48,6 +50,7 @@ __all__ = [
     "complex_to_real",
     "cube_init",
     "dead_units",
+    "equilibrate_rows",
     "derivative_span_bound",
     "design_matrix",
     "disparity_matrix",
@@ -56,6 +59,10 @@ __all__ = [
     "network_coordinates",
     "quadrature_weights",
     "real_basis",
+    "relu_kinks_on_grid",
+    "relu_unit_regimes",
+    "STOPS",
+    "truncated_loss_rounding",
     "truncated_objective",
     "truncated_objective_gradient",
     "truncation_error",
@@ -270,11 +277,56 @@ def unit_indices(model: Feedforward, j: int) -> list[int]:
     return [j * K + k for k in range(K)] + [h * K + j, h * K + h + j]
 
 
-def dead_units(model: Feedforward, w: np.ndarray) -> list[int]:
-    """ReLU units dead on the whole cube ``[0,1]^K``: ``b_j + sum_k max(w_jk, 0) < 0`` (the
-    maximum of an affine function over the cube is at a vertex) (§3.3.1)."""
+RELU_REGIMES = ("dead", "active", "touching", "cutting")
+
+
+def relu_unit_regimes(model: Feedforward, w: np.ndarray) -> list[str]:
+    """How each ReLU unit meets the cube ``[0,1]^K`` (§3.3.1, §3.3.3), from the exact extreme
+    values of its pre-activation ``u_j = w_j.x + b_j`` over the cube (at vertices:
+    ``lo = b_j + sum_k min(w_jk, 0)``, ``hi = b_j + sum_k max(w_jk, 0)``, summed in rational
+    arithmetic, so the signs are exact):
+
+    * ``"dead"``: ``hi <= 0``, so ``u_j <= 0`` on the cube and, with ``relu'(0) = 0``, the unit's
+      value and every derivative vanish there (``w_j = 0, b_j = 0`` included);
+    * ``"active"``: ``lo > 0``, so ``relu(u_j) = u_j`` on the whole cube (affine there);
+    * ``"touching"``: ``lo = 0 < hi``, affine on the cube as well, but inactive
+      (``relu'(0) = 0``) on the face or vertex where ``u_j = 0``;
+    * ``"cutting"``: ``lo < 0 < hi``, the hyperplane ``u_j = 0`` cuts the open cube.
+    """
     (W, b), _ = model.unflatten(w)
-    return [int(j) for j in np.flatnonzero(b + np.maximum(W, 0.0).sum(axis=1) < 0)]
+    out = []
+    for Wj, bj in zip(np.asarray(W), np.asarray(b), strict=True):
+        lo = Fraction(float(bj)) + sum((Fraction(float(v)) for v in Wj if v < 0), Fraction(0))
+        hi = Fraction(float(bj)) + sum((Fraction(float(v)) for v in Wj if v > 0), Fraction(0))
+        out.append("dead" if hi <= 0 else "active" if lo > 0 else
+                   "touching" if lo == 0 else "cutting")
+    return out
+
+
+def dead_units(model: Feedforward, w: np.ndarray) -> list[int]:
+    """ReLU units dead on the whole cube ``[0,1]^K`` (§3.3.1): ``u_j = w_j.x + b_j <= 0`` there,
+    i.e. ``b_j + sum_k max(w_jk, 0) <= 0`` exactly (the maximum of an affine function over the
+    cube is at a vertex); with ``relu'(0) = 0`` such a unit has zero value and zero derivatives
+    on the cube (:func:`relu_unit_regimes`)."""
+    return [j for j, r in enumerate(relu_unit_regimes(model, w)) if r == "dead"]
+
+
+def relu_kinks_on_grid(space: CanonicalSpace, model: Feedforward,
+                       w: np.ndarray) -> list[tuple[int, int]]:
+    """The (unit, grid node) pairs where a ReLU pre-activation may be exactly 0 (eq. (8)):
+    ``|fl(u_j(x))| <= gamma_{K+1} (|w_j|.|x| + |b_j|)``, the rounding bound of the computed
+    ``u_j = w_j.x + b_j``. There ``f_w`` and ``c(w)`` are not differentiable in ``(w_j, b_j)``
+    (the one-sided derivatives differ), so the chain rule of eqs. (8)-(9) has no meaning; the
+    analytic Jacobian takes ``relu'(0) = 0`` and reverse-mode autograd splits the tie."""
+    if model.activations[0].name != "relu":
+        return []
+    G = space.grid()
+    (W, b), _ = model.unflatten(w)
+    U = model.layer_outputs(w, G)[1][0]  # the pre-activations exactly as the forward pass
+    bound = gamma(G.shape[1] + 1) * (np.abs(G) @ np.abs(W).T + np.abs(b))
+    nodes, units = np.nonzero(np.abs(U) <= bound)
+    order = np.lexsort((nodes, units))
+    return [(int(units[i]), int(nodes[i])) for i in order]
 
 
 def derivative_span_bound(model: Feedforward, w: np.ndarray) -> tuple[int, str]:
@@ -290,8 +342,10 @@ def derivative_span_bound(model: Feedforward, w: np.ndarray) -> tuple[int, str]:
     on the cube (``b + sum max(w, 0) < -e``) contributes nothing, and units certainly active
     on all of it (``b + sum min(w, 0) > e``) share ``{x_k}`` with the output bias' constant
     (``K`` in all); ``e = gamma_{K+1} (|b| + |w|_1)`` bounds the rounding of those corner
-    values, and a unit that is neither certainly dead nor certainly active counts as cutting
-    (the largest contribution). The output bias adds the constant."""
+    values, and a unit that is neither certainly dead nor certainly active (a corner value
+    within ``e`` of 0, e.g. ``w_j = 0, b_j = 0``, which is dead) counts as one that may cut
+    the cube (the largest contribution, so the bound stays an upper bound). The output bias
+    adds the constant."""
     (W, b), _ = model.unflatten(w)
     K = W.shape[1]
     relu = model.activations[0].name == "relu"
@@ -315,8 +369,9 @@ def derivative_span_bound(model: Feedforward, w: np.ndarray) -> tuple[int, str]:
             parts["cutting"] += 1
             bound += K + 1 if relu else K + 2
     bound += K if affine else 0
-    how = (f"1 + {'K+1' if relu else 'K+2'} per distinct cutting unit ({parts['cutting']}) "
-           f"+ K if any unit is active on the whole cube ({parts['active']}); "
+    how = (f"1 + {'K+1' if relu else 'K+2'} per distinct unit that may cut the cube, i.e. "
+           f"not certainly dead or active ({parts['cutting']}) + K if any unit is certainly "
+           f"active on the whole cube ({parts['active']}); "
            f"{parts['dead']} dead, {parts['shared']} sharing (w_j, b_j) with an earlier unit")
     return bound, how
 
@@ -360,55 +415,120 @@ class SigmoidProduct:
         return np.tile(row, (X.shape[0], 1))
 
 
+def equilibrate_rows(H: np.ndarray) -> np.ndarray:
+    """``H`` with every non-zero row scaled by an exact power of two to max entry in
+    ``[1/2, 1)``: a non-singular diagonal row scaling, so the exact rank of the disparity
+    matrix (§3) is unchanged and no bit is lost, while rows of very different magnitudes stop
+    hiding each other behind a threshold relative to ``sigma_1``."""
+    top = np.max(np.abs(H), axis=1) if H.size else np.zeros(H.shape[0])
+    shift = np.where(top > 0, np.frexp(top)[1], 0)
+    return np.ldexp(H, -shift[:, None])
+
+
+def truncated_loss_rounding(space: CanonicalSpace, Phi: np.ndarray, y: np.ndarray,
+                            c: np.ndarray, samples: np.ndarray) -> float:
+    """A rounding bound ``e_F`` on the computed ``F = |Phi c - y|^2`` (eq. (7), squared loss),
+    where ``c`` was computed from the network's ``samples`` on ``space.grid()``.
+
+    Higham's ``g = gamma_{G+L+T+2 log2 G}`` covers the quadrature, the FFT and the products with
+    ``Phi``: each ``c_l`` is off by at most ``e_c = g 2^{K/2} int|f|`` (``|phi_l| <= 2^{K/2}``),
+    each residual ``r_t`` by ``e_r,t = g (|Phi||c| + |y|)_t + e_c sum_l |Phi_tl|``, and then
+    ``|F - fl(F)| <= 2 |r|.e_r + |e_r|^2`` (plus the rounding of the last sum, inside ``g``).
+    Below ``e_F`` the computed ``F`` cannot tell a decrease from rounding: the
+    floating-point floor of a descent on ``F``."""
+    G, T = samples.shape[-1], Phi.shape[0]
+    g = gamma(G + space.L + T + 2 * math.ceil(math.log2(G)))
+    mass = float(np.abs(samples) @ quadrature_weights(space))
+    aPhi = np.abs(Phi)
+    e_r = g * (aPhi @ np.abs(c) + np.abs(y)) + aPhi.sum(axis=1) * g * 2.0 ** (space.K / 2) * mass
+    r = np.abs(Phi @ c - y)
+    return float(2 * r @ e_r + e_r @ e_r)
+
+
+STOPS = ("steps", "stationary", "floor")
+
+
 def armijo_descent(space: CanonicalSpace, model: Any, w0: np.ndarray, X: np.ndarray,
                    y: np.ndarray, steps: int, eta0: float, *, armijo: bool = True,
                    max_halvings: int = 40) -> dict[str, Any]:
     """Gradient descent on ``F(w) = Qhat(c(w))`` (Algorithm 1 of the paper, on the truncated
     objective): from step ``eta0``, halve until Armijo's condition
-    ``F(w - eta g) <= F(w) - eta/2 |g|^2`` holds (``armijo=False``: fixed step ``eta0``).
+    ``F(w - eta g) <= F(w) - eta/2 |g|^2`` holds (``armijo=False``: fixed step ``eta0``). A step
+    whose halvings run out is still taken and recorded as not ``accepted``.
 
-    Returns the iterates' ``F``, step sizes, ``sigma_L(H(w_n))`` and ``sigma_1(H(w_n))``, and the
-    final ``w``. Stops early when the gradient is exactly zero.
+    Returns the iterates' ``F``, step sizes, ``sigma_L(H(w_n))`` and ``sigma_1(H(w_n))``,
+    ``s_equilibrated`` (``sigma_L/sigma_1`` of :func:`equilibrate_rows` of ``H(w_n)``, what a
+    rank decision reads), the final ``w``, and why it stopped (``stop``, one of
+    :data:`STOPS`): after ``steps`` steps;
+    ``"stationary"`` when the gradient is exactly zero; ``"floor"`` (Armijo runs only) at the
+    floating-point floor, by this rule: before a step, when ``F(w_n)`` is at most its rounding
+    bound ``e_F`` (:func:`truncated_loss_rounding`), or, during the halvings, when Armijo's test
+    has failed and the decrease it asks for, ``eta/2 |g|^2``, is at most ``e_F`` (no computed
+    ``F`` can certify it). The unresolvable step is not taken: the last recorded iterate is
+    the one at which the floor was met, and ``floor`` holds its ``e_F``.
     """
     Phi = design_matrix(space, X)
+    G = space.grid()
     w = np.array(w0, dtype=np.float64)
     L = space.L
     F, etas, smin, smax, accepted = [], [], [], [], []
 
-    def state(w: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        c = network_coordinates(space, model, w)
-        H = disparity_matrix(space, model, w)
-        return canonical_loss(Phi, y, c), H, H @ canonical_gradient(Phi, y, c)
+    def loss(w: np.ndarray) -> tuple[float, float, np.ndarray]:
+        samples = np.asarray(model.forward(w, G))[:, 0]
+        c = canonical_coordinates(space, samples)
+        return (canonical_loss(Phi, y, c), truncated_loss_rounding(space, Phi, y, c, samples),
+                c)
 
-    f, H, g = state(w)
-    for _ in range(steps):
+    def state(w: np.ndarray) -> tuple[float, float, np.ndarray, np.ndarray]:
+        f, e_f, c = loss(w)
+        H = disparity_matrix(space, model, w)
+        return f, e_f, H, H @ canonical_gradient(Phi, y, c)
+
+    def record(H: np.ndarray) -> None:
         s = np.linalg.svd(H, compute_uv=False)
-        F.append(f)
         smin.append(float(s[L - 1]) if s.size >= L else 0.0)
         smax.append(float(s[0]))
+        e = np.linalg.svd(equilibrate_rows(H), compute_uv=False)
+        s_eq.append(float(e[L - 1] / e[0]) if e.size >= L and e[0] > 0 else 0.0)
+
+    s_eq: list[float] = []
+    f, e_f, H, g = state(w)
+    stop = "steps"
+    for _ in range(steps):
+        if armijo and f <= e_f:
+            stop = "floor"
+            break
+        F.append(f)
+        record(H)
         gg = float(g @ g)
         if gg == 0.0:
+            stop = "stationary"
             break
         eta, ok = eta0, True
         while True:
             w_new = w - eta * g
-            f_new = canonical_loss(Phi, y, network_coordinates(space, model, w_new))
+            f_new = loss(w_new)[0]
             if not armijo or f_new <= f - 0.5 * eta * gg:
+                break
+            if 0.5 * eta * gg <= e_f:
+                stop = "floor"
                 break
             eta *= 0.5
             if eta < eta0 * 2.0**-max_halvings:
                 ok = False
                 break
+        if stop == "floor":
+            F.pop(), smin.pop(), smax.pop(), s_eq.pop()
+            break
         etas.append(eta)
         accepted.append(ok)
         w = w_new
-        f, H, g = state(w)
+        f, e_f, H, g = state(w)
     F.append(f)
-    s = np.linalg.svd(H, compute_uv=False)
-    smin.append(float(s[L - 1]) if s.size >= L else 0.0)
-    smax.append(float(s[0]))
+    record(H)
     return {"F": np.array(F), "eta": np.array(etas), "sigma_L": np.array(smin),
-            "sigma_1": np.array(smax), "accepted": np.array(accepted, dtype=bool), "w": w}
+            "sigma_1": np.array(smax), "s_equilibrated": np.array(s_eq),
+            "accepted": np.array(accepted, dtype=bool), "w": w, "stop": stop, "floor": e_f}
 
 
 def cube_init(model: Feedforward, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:

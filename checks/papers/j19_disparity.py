@@ -11,7 +11,8 @@ trapezoid quadrature on an ``N``-grid via FFT, one-hidden-layer networks
 coordinates of ``d f_w / d w_m``). "Full rank" = ``rank H = L`` decided on ``H`` itself,
 its rows equilibrated by exact powers of two (the rank does not change; rows of very
 different scales no longer hide each other): ``FULL`` when ``s = sigma_L / sigma_1 >= 1e-8``
-and the SVD certificate of :func:`theory.linalg.certified_rank` is certain with rank ``L``;
+and the SVD certificate of :func:`theory.linalg.certified_rank` is certain with rank ``L``,
+with ``sigma_L`` also beyond the Weyl margin of ``H``'s own rounding (``_disparity``);
 ``DEFICIENT`` only with a certificate, ``M < L`` or the structural bound
 :func:`theory.fourier.derivative_span_bound` below ``L``; otherwise inconclusive (a tiny
 ``s`` alone is not a certificate).
@@ -34,6 +35,8 @@ from checks.framework import (
     Control,
     Erratum,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
     Status,
     Tolerance,
@@ -46,9 +49,16 @@ from checks.oracles import InstanceCache, choice
 from checks.registry import register
 from checks.strategies.j19_disparity import (
     duplicate_unit,
+    edge_networks,
     kill_units,
     network_instance,
     networks,
+    permute_samples,
+    permute_units,
+    reflect_cube,
+    rotate_circle,
+    scale_labels,
+    scale_outputs,
 )
 from theory.fourier import (
     CanonicalSpace,
@@ -61,11 +71,14 @@ from theory.fourier import (
     derivative_span_bound,
     design_matrix,
     disparity_matrix,
+    equilibrate_rows,
     euler_relations,
     gauss_newton,
     network_coordinates,
     quadrature_weights,
     real_basis,
+    relu_kinks_on_grid,
+    relu_unit_regimes,
     true_loss,
     true_loss_gradient,
     truncation_error,
@@ -79,6 +92,15 @@ from theory.numerics import gamma, unit_roundoff
 __all__ = ["CLAIMS"]
 
 PAPER = "j19"
+#: The rank rule's constants and where they come from. FULL_S is a *separation margin*, not a
+#: rounding bound: ``s = sigma_L/sigma_1`` of the row-equilibrated H must reach it before H is
+#: called FULL. Measured (RANK_RULE records the figures): structural deficiencies at
+#: ``s <= 1.6e-17`` and random ReLU initialisations at ``s >= 1.9e-4``; 1e-8 sits four decades
+#: from each. The rounding bounds proper are derived where they are used: the SVD threshold
+#: ``10 max(M, L) u sigma_1`` and its gap factor (``theory.linalg.certified_rank``: the
+#: backward error of the SVD, ``NOISE_FACTOR = 10`` and ``GAP = 1e3`` there), and the Weyl
+#: margin of H's own rounding (:func:`_disparity`, :func:`_weyl_margin`), which FULL must also
+#: clear; so FULL_S can only make a verdict more cautious, never certify on its own.
 FULL_S = 1e-8
 _U = unit_roundoff()
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
@@ -169,17 +191,131 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------------------------
+# the instance files' parameters and the metamorphic relations, shared by the claims
+
+_P_K = Parameter("K", "scalar", r"input dimension $K$ of the cube $[0,1]^K$", "1 or 2")
+_P_n = Parameter("n", "scalar", r"truncation order: coordinates with $|k|_\infty\le n$, "
+                 r"$L=(2n+1)^K$", "integer 0..32")
+_P_N = Parameter("N", "scalar", r"grid $j/N$ per axis of the trapezoid quadrature of $c(w)$ "
+                 "and $H(w)$", "integer, N >= 16(2n+1) when n > 0, N >= 2n+2, N >= 8, "
+                 "N <= 8192 (K = 1) or 256 (K = 2)")
+_P_h = Parameter("h", "scalar", r"hidden width of $f_w(x)=\sum_ja_j\sigma(w_j\cdot x+b_j)+c$",
+                 "integer 1..200")
+_P_act = Parameter("activation", "name", r"the activation $\sigma$", ", ".join(ACTIVATIONS))
+_P_w = Parameter("w", "M = h(K+2)+1", r"the weights $w$: $W=(w_j)$ row-major ($h\times K$), "
+                 r"$b$ ($h$), $a$ ($h$), $c$ (1)", "finite")
+_P_X = Parameter("X", "T x K", r"training inputs $x_t$", "[0, 1]^K")
+_P_y = Parameter("y", "T", r"labels $y_t$", "finite")
+NET_PARAMETERS = [_P_K, _P_n, _P_N, _P_h, _P_act, _P_w, _P_X, _P_y]
+DESCENT_PARAMETERS = [
+    Parameter("model", "name", r"the literal model: the network $f_w$, or the counterexample "
+              r"$\operatorname{sigmoid}(w)+uv$ of Theorem 2", "network, sigmoid-product",
+              "network"),
+    Parameter("K", "scalar", r"input dimension $K$", "1 or 2 (1 for sigmoid-product, where it "
+              "may be left out)"),
+    _P_n, _P_N,
+    Parameter("h", "scalar", "hidden width (network only)", "integer 1..200"),
+    Parameter("activation", "name", r"the activation $\sigma$ (network only)",
+              ", ".join(ACTIVATIONS)),
+    Parameter("w", "M", r"the initial weights $w_0$ (sigmoid-product: $(w,u,v)$, $M=3$)",
+              "finite"),
+    _P_X, _P_y,
+    Parameter("eta0", "scalar", r"initial step $\eta$ of Algorithm 1, halved by Armijo's rule",
+              "[1e-12, 1e6]"),
+    Parameter("steps", "scalar", "number of gradient steps", "integer 1..100000"),
+    Parameter("step_rule", "name", r"Armijo backtracking or a fixed step $\eta$",
+              "armijo, fixed", "armijo"),
+]
+
+
+def _relation(name: str, transform: Any, same_slack: bool, why: str) -> Relation:
+    return Relation(name, (transform.__doc__ or "").split("\n\n")[0].strip() + " " + why,
+                    transform, same_slack)
+
+
+_SAMPLES = "The verdict keeps its status; the numbers change by rounding only."
+_EXACT = "Each side and each rounding bound scale by the same power of two: same relative slack."
+_STATUS = ("Only the status is kept: the numbers change by rounding (a run's rounding may "
+           "compound), or the sides scale differently.")
+
+
+def _relations(*names: str, exact: tuple[str, ...] = ()) -> list[Relation]:
+    """The relations ``names`` (from :data:`RELATIONS`), ``same_slack`` for those in
+    ``exact``."""
+    table = {"permute-samples": permute_samples, "permute-units": permute_units,
+             "scale-outputs": scale_outputs, "scale-labels": scale_labels,
+             "rotate-circle": rotate_circle, "reflect-cube": reflect_cube}
+    return [_relation(n, table[n], n in exact, _EXACT if n in exact and n.startswith("scale")
+                      else _SAMPLES if n in exact else _STATUS) for n in names]
+
+
+# --------------------------------------------------------------------------------------------
+# cost estimates (seconds of Claim.check on this machine, from the instance's sizes)
+
+#: seconds per grid node per weight for one disparity matrix (analytic Jacobian on the grid +
+#: FFT), and a fixed overhead per evaluation. Measured with ``theory.fourier.disparity_matrix``
+#: on the development machine (two shared cores, OPENBLAS_NUM_THREADS=1): 0.9e-7 to 2.5e-7 s
+#: for K = 1, 2, N = 64..8192, h = 20..200 (the larger values at the largest grids); 1.5e-7
+#: is the middle, so an estimate may be off by a factor of two either way.
+H_SECONDS = 1.5e-7
+CALL_SECONDS = 1e-3
+#: seconds per grid node per hidden unit for one forward pass + FFT (``network_coordinates``),
+#: measured the same way: 2e-8 to 3e-8 s; 3e-8 taken.
+FORWARD_SECONDS = 3e-8
+#: network evaluations per Armijo step beyond the new state's H: one forward for the state's
+#: F and on average up to three halvings (measured: 1-3 on the strategy's runs).
+FORWARDS_PER_STEP = 4
+
+
+def _grid_size(inst: Mapping[str, Any]) -> int:
+    return (inst["N"] + 1) ** inst["K"]
+
+
+def _seconds_H(inst: Mapping[str, Any]) -> float:
+    """Estimated seconds of one disparity matrix of ``inst``'s network on its grid."""
+    return CALL_SECONDS + H_SECONDS * _grid_size(inst) * int(np.size(inst["w"]))
+
+
+def _seconds_forward(inst: Mapping[str, Any]) -> float:
+    """Estimated seconds of one forward pass + coordinates of ``inst``'s network."""
+    width = inst.get("h", 1) if inst.get("model") != "sigmoid-product" else 1
+    return CALL_SECONDS / 10 + FORWARD_SECONDS * _grid_size(inst) * width
+
+
+def _cost_of(h_evaluations: float, forwards: float = 0.0) -> Any:
+    """``cost(inst)``: so many disparity matrices and forward passes (the multiples measured
+    per claim: e.g. j19.eq8 took 1.0-5.0 H-times on K = 1, 2 grids, its autograd reference
+    counting as about four)."""
+    return lambda inst: h_evaluations * _seconds_H(inst) + forwards * _seconds_forward(inst)
+
+
+def _cost_descent(inst: Mapping[str, Any]) -> float:
+    """Armijo descent: per step one H (with the state's forward) and FORWARDS_PER_STEP
+    forward passes (the halvings' trial points), plus one SVD of H (M x L, negligible)."""
+    return inst["steps"] * (_seconds_H(inst) + FORWARDS_PER_STEP * _seconds_forward(inst))
+
+
+def _cost_thm1(inst: Mapping[str, Any]) -> float:
+    """Least squares and an SVD of the T x L design matrix: ~10 T L min(T, L) flops at about
+    1e9 flops a second (LAPACK on one core), plus the sort of the samples."""
+    T, L = inst["X"].shape[0], (2 * inst["n"] + 1) ** inst["K"]
+    return CALL_SECONDS + 1e-8 * T * L * min(T, L) + 1e-7 * T
+
+
+# --------------------------------------------------------------------------------------------
 # shared numerics
 
 
-def _equilibrated(H: np.ndarray) -> np.ndarray:
-    """``H`` with every non-zero row scaled by an exact power of two to max entry in
-    ``[1/2, 1)``: a non-singular diagonal row scaling, so the exact rank is unchanged and no
-    bit is lost, while rows of very different magnitudes (the output bias' constant next to
-    rows of order ``|w|``) stop hiding each other behind a threshold relative to ``sigma_1``."""
+def _shifts(H: np.ndarray) -> np.ndarray:
+    """Exponents ``e_m`` with ``max_l |H_ml| 2^{-e_m}`` in ``[1/2, 1)`` (0 for a zero row)."""
     top = np.max(np.abs(H), axis=1) if H.size else np.zeros(H.shape[0])
-    shift = np.where(top > 0, np.frexp(top)[1], 0)
-    return np.ldexp(H, -shift[:, None])
+    return np.where(top > 0, np.frexp(top)[1], 0)
+
+
+def _equilibrated(H: np.ndarray) -> np.ndarray:
+    """:func:`theory.fourier.equilibrate_rows`: the output bias' constant row next to rows of
+    order ``|w|`` no longer hide each other behind a threshold relative to ``sigma_1``."""
+    return equilibrate_rows(H)
 
 
 def _certified_rank(H: np.ndarray) -> Any:
@@ -187,11 +323,40 @@ def _certified_rank(H: np.ndarray) -> Any:
     return certified_rank(_equilibrated(H))
 
 
-def _rank_state(H: np.ndarray, L: int,
-                inst: Mapping[str, Any] | None = None) -> tuple[str | None, dict[str, Any]]:
+def _disparity(inst: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """``H(w)`` (as :func:`theory.fourier.disparity_matrix`) and, per row, a bound on the
+    Frobenius norm of its rounding error against the exact quadrature: every sample of
+    ``df/dw_m`` is computed with relative error ``gamma_{K+4}`` and the quadrature + FFT add
+    ``gamma_{G+2 log2 G}``, each coefficient weighting by ``|phi_l| <= 2^{K/2}``, so
+    ``|E_ml| <= g A_m`` with ``g = gamma_{G+K+4+2 log2 G}``, ``A_m = 2^{K/2} int|df/dw_m|``
+    (the quadrature of the absolute samples) and the row's norm ``<= sqrt(L) g A_m``."""
+    model, space = _model(inst), _space(inst)
+    G = space.grid()
+    D = np.asarray(jacobian(model, inst["w"], G, method="analytic"))  # G x M
+    H = canonical_coordinates(space, D.T)
+    g = gamma(G.shape[0] + space.K + 4 + 2 * math.ceil(math.log2(G.shape[0])))
+    A = 2.0 ** (space.K / 2) * (np.abs(D).T @ quadrature_weights(space))
+    return H, math.sqrt(space.L) * g * A
+
+
+def _weyl_margin(H: np.ndarray, err_rows: np.ndarray) -> float:
+    """``|E|_2 <= |E|_F`` for the row-equilibrated ``H`` (the rows' error bounds scaled by the
+    same powers of two): by Weyl's inequality every singular value of the exact
+    (equilibrated) ``H`` lies within it of the stored one's."""
+    return float(np.linalg.norm(np.ldexp(err_rows, -_shifts(H))))
+
+
+def _rank_state(H: np.ndarray, L: int, inst: Mapping[str, Any] | None = None,
+                err_rows: np.ndarray | None = None) -> tuple[str | None, dict[str, Any]]:
     """FULL / DEFICIENT / None (inconclusive) for ``rank H = L``: FULL from the SVD of the
     row-equilibrated H, DEFICIENT only when certified (``M < L``, or the structural bound of
-    :func:`theory.fourier.derivative_span_bound` for the network of ``inst`` below ``L``)."""
+    :func:`theory.fourier.derivative_span_bound` for the network of ``inst`` below ``L``).
+
+    FULL needs three things: the SVD certificate of rank ``L`` for the stored ``H`` (threshold
+    ``10 max(M,L) u sigma_1``, the SVD's backward error); ``sigma_L`` above that threshold plus
+    the Weyl margin of ``H``'s own rounding (``err_rows``, :func:`_disparity`), so that the
+    exact ``H`` has rank ``L`` too; and ``s = sigma_L/sigma_1 >= FULL_S``, a separation margin
+    (see ``FULL_S``), not a rounding bound."""
     M = H.shape[0]
     cert = _certified_rank(H)
     s = cert.singular_values
@@ -200,15 +365,18 @@ def _rank_state(H: np.ndarray, L: int,
                              "why": "M < L: rank H <= M < L by counting"}
     s1 = float(s[0]) if s.size else 0.0
     ratio = float(s[L - 1] / s1) if s1 > 0 else 0.0
+    weyl = _weyl_margin(H, err_rows) if err_rows is not None else 0.0
     info = {"rank": cert.rank, "rank_certain": cert.certain, "s": ratio, "sigma_L": float(s[L - 1]),
-            "sigma_1": s1, "L": L, "M": M, "rows": "equilibrated by powers of two"}
+            "sigma_1": s1, "L": L, "M": M, "rows": "equilibrated by powers of two",
+            "weyl_margin": weyl}
     if inst is not None and inst.get("model") != "sigmoid-product":
         bound, how = derivative_span_bound(_model(inst), inst["w"])
         info["structural_bound"] = bound
         if bound < L:
             info["why"] = f"rank H <= {bound} < L = {L}: {how}"
             return "DEFICIENT", info
-    if ratio >= FULL_S and cert.certain and cert.rank == L:
+    if (ratio >= FULL_S and cert.certain and cert.rank == L
+            and float(s[L - 1]) > cert.threshold + weyl):
         return "FULL", info
     return None, info
 
@@ -264,6 +432,179 @@ def _min_loss(Phi: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]
 
 
 # --------------------------------------------------------------------------------------------
+# edge strategies (instances where definitions and numerics break; never a false violated)
+
+
+def _edge_thm1(profile: str) -> Any:
+    """Theorem 1 at its edges: ``T = L`` (square Phi), ``n = 0``, samples on dyadic nodes (exact
+    ties of the basis' values), a sample on the face ``x = 0``, two samples ``2^-53`` apart
+    across the face (distinct on the torus, unresolvable in float64), ``K = 2`` samples on a
+    dyadic lattice (rank-Phi=T may fail there: out of scope), labels at ``2^-40`` and ``2^40``."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        K = draw(st.sampled_from([1, 1, 2]))
+        n = draw(st.integers(0, 3) if K == 1 else st.integers(0, 1))
+        L = (2 * n + 1) ** K
+        T = draw(st.sampled_from(sorted({1, L})))
+        kind = draw(st.sampled_from(["dyadic", "face", "across-face"]))
+        if K == 1:
+            nodes = draw(st.lists(st.integers(0, 63), min_size=T, max_size=T, unique=True))
+            X = (np.array(nodes, dtype=float) / 64.0)[:, None]
+            if kind == "across-face" and T >= 2:
+                X[0, 0], X[1, 0] = 0.0, 1.0 - 2.0**-53
+        else:
+            cells = draw(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 7)), min_size=T,
+                                  max_size=T, unique=True))
+            X = np.array(cells, dtype=float) / 8.0
+        if kind == "face":
+            X[0] = 0.0
+            X = np.unique(X, axis=0)
+        y = np.array(draw(st.lists(st.integers(-4, 4), min_size=X.shape[0],
+                                   max_size=X.shape[0])), dtype=float)
+        y = np.ldexp(y, draw(st.sampled_from([-40, 0, 40])))
+        return {"K": K, "n": n, "X": X, "y": y}
+
+    return build()
+
+
+def _edge_cor1(profile: str) -> Any:
+    """Corollary 1 at its edges: ``lambda`` in ``{0, 1, 1/2, 2^-53}``, the second network equal
+    to the first, its negative or another draw, on edge networks."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = draw(edge_networks(K=st.sampled_from([1, 2]), n=1,
+                                  activation=st.sampled_from(["relu", "tanh"]), scale=3.0))
+        other = draw(st.sampled_from(["same", "negative", "shifted"]))
+        w2 = {"same": inst["w"], "negative": -inst["w"],
+              "shifted": inst["w"] + np.ldexp(1.0, -20)}[other]
+        lam = draw(st.sampled_from([0.0, 1.0, 0.5, 2.0**-53]))
+        return {**inst, "w2": w2.copy(), "lam": lam, "space": "function"}
+
+    return build()
+
+
+def _edge_eq8(profile: str) -> Any:
+    """Eqs. (8)-(9) on edge networks of every activation (ReLU kinks on nodes come out of
+    scope: F is not differentiable there)."""
+    return edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2),
+                         activation=st.sampled_from(["relu", "tanh", "sigmoid", "softplus"]),
+                         h_extra=st.integers(-2, 1), scale=3.0).map(
+        lambda i: {**i, "quadrature_H": "trapezoid"})
+
+
+def _edge_rank_nets(profile: str) -> Any:
+    """Edge networks for the rank claims (Lemma 1, ours1, §3.3.3, ours3): ReLU and tanh."""
+    return edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2),
+                         activation=st.sampled_from(["relu", "tanh"]))
+
+
+def _edge_relu_nets(profile: str) -> Any:
+    """Edge ReLU networks (ours3 is about positively homogeneous units)."""
+    return edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2), activation="relu",
+                         h_extra=st.integers(-3, 2))
+
+
+def _edge_lem2(profile: str) -> Any:
+    """Lemma 2 at its edges: all-dead networks whose units are dead only just (``w.x + b <= 0``
+    with 0 on a face: a kink on the node ``x = 0`` or ``x = 1``, out of scope), dead with
+    ``w_j = 0, b_j = 0`` (a kink at every node), at ``2^-40`` / ``2^40`` scales of labels and
+    output bias, with constant labels (case (i))."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        h, n, T = draw(st.integers(1, 4)), draw(st.integers(1, 2)), draw(st.integers(1, 4))
+        inst = _all_dead(draw(st.integers(0, 2**31 - 1)), h=h, n=n, T=T)
+        net = _model(inst)
+        w = inst["w"].copy()
+        kind = draw(st.sampled_from(["deep", "deep", "touching-face", "zero-unit"]))
+        if kind != "deep":
+            idx = unit_indices(net, 0)
+            w[idx[0]], w[idx[1]] = (0.0, 0.0) if kind == "zero-unit" else (-1.0, 0.0)
+        y = inst["y"]
+        if draw(st.booleans()):
+            y = np.full(T, w[-1])
+        k = draw(st.sampled_from([-40, 0, 40]))
+        w[-1] = np.ldexp(w[-1], k)
+        return {**inst, "w": w, "y": np.ldexp(y, k)}
+
+    return build()
+
+
+def _edge_descent(draw: Any) -> dict[str, Any]:
+    """A descent instance at an edge: an exact fit (the run starts at the floating-point
+    floor), ``eta0`` at the ends of its domain, one step, round or scaled networks."""
+    inst = draw(edge_networks(K=1, n=st.integers(1, 2),
+                              activation=st.sampled_from(["relu", "tanh"]),
+                              h_extra=st.integers(0, 2), scale=3.0,
+                              edges=["exact-fit", "round", "scale-out-down", "scale-out-up",
+                                     "kink-at-half"]))
+    eta0 = draw(st.sampled_from([1.0, 1e-12, 1e6]))
+    steps = draw(st.sampled_from([1, 12]))
+    return {**inst, "model": "network", "eta0": eta0, "steps": steps, "step_rule": "armijo"}
+
+
+def _edge_ours2(profile: str) -> Any:
+    return st.composite(_edge_descent)()
+
+
+def _edge_thm2(profile: str) -> Any:
+    """Theorem 2 at the edges of :func:`_edge_descent`, with the target our rate hypothesis
+    guarantees on the run (no filtering: a run that loses rank is out of scope, with its
+    reason)."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = _edge_descent(draw)
+        run = _run(inst)
+        k = run["eta"].size
+        total = float(np.sum(2 * run["eta"] * run["sigma_L"][:k] ** 2 * run["sigma_T"] ** 2))
+        # relaxed by a relative 1e-9 against the rounding of F0 exp(-total) and of the log
+        return {**inst, "target": float(run["F"][0] * math.exp(-total) * (1 + 1e-9))}
+
+    return build()
+
+
+def _edge_s331(profile: str) -> Any:
+    """§3.3.1 at its edges: units dead only just (``max_cube(w.x + b) = 0`` exactly), dead
+    with ``w_j = 0, b_j = 0``, every unit dead, on edge networks."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = draw(edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2),
+                                  activation="relu", h_extra=st.integers(0, 2),
+                                  edges=["round", "scale-in-down", "scale-in-up",
+                                         "scale-out-down", "scale-out-up", "face-sample",
+                                         "signed-pair", "exact-fit"]))
+        h = inst["h"]
+        k = draw(st.integers(1, h))
+        dead = sorted(draw(st.lists(st.integers(0, h - 1), min_size=k, max_size=k, unique=True)))
+        inst = kill_units(inst, dead)
+        net = _model(inst)
+        w = inst["w"].copy()
+        for j in dead:
+            idx = unit_indices(net, j)
+            kind = draw(st.sampled_from(["deep", "just", "zero"]))
+            if kind == "zero":
+                w[idx[:-1]] = 0.0
+            elif kind == "just":  # b_j = -sum_k max(w_jk, 0), exact when K = 1
+                w[idx[inst["K"]]] = -float(np.sum(np.maximum(w[idx[: inst["K"]]], 0.0)))
+        return {**inst, "w": w, "dead": dead}
+
+    return build()
+
+
+def _edge_s332(profile: str) -> Any:
+    """§3.3.2 at its edges: duplicated units on edge networks (round numbers, extreme scales,
+    kinks on nodes), ReLU and tanh."""
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        inst = draw(edge_networks(K=1, n=st.integers(1, 2),
+                                  activation=st.sampled_from(["relu", "tanh"]),
+                                  h_extra=st.integers(1, 2)))
+        j, jj = draw(st.lists(st.integers(0, inst["h"] - 1), min_size=2, max_size=2, unique=True))
+        return {**duplicate_unit(inst, j, jj), "pair": [j, jj]}
+
+    return build()
+
+
+# --------------------------------------------------------------------------------------------
 # Theorem 1
 
 
@@ -276,19 +617,22 @@ def _parse_thm1(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _torus_distinct(inst: Mapping[str, Any]) -> bool | str:
-    X = np.mod(inst["X"], 1.0)
-    d = np.abs(X[:, None, :] - X[None, :, :])
-    d = np.minimum(d, 1.0 - d).max(axis=-1)
-    np.fill_diagonal(d, np.inf)
-    return bool(np.all(d > 0)) or "two samples coincide on the torus (e.g. x = 0 and x = 1)"
+    """The samples are pairwise distinct modulo 1 (on the torus; ``x = 0`` and ``x = 1``
+    coincide there). Sorting, ``O(T log T)``: rows of ``X mod 1`` are distinct iff
+    ``np.unique`` keeps all ``T`` of them (``-0.0 == 0.0``, so signed zeros coincide too)."""
+    X = np.mod(inst["X"], 1.0) + 0.0  # + 0.0 turns -0.0 into 0.0
+    distinct = np.unique(X, axis=0).shape[0] == X.shape[0]
+    return distinct or "two samples coincide on the torus (e.g. x = 0 and x = 1)"
 
 
 def _phi_full_row_rank(inst: Mapping[str, Any]) -> bool | str:
     if inst["K"] == 1:
         return True  # implied for K = 1 by the Haar property (distinct points on the circle)
+    T, L = inst["X"].shape[0], (2 * inst["n"] + 1) ** inst["K"]
+    if L < T:  # no SVD of a T x L matrix needed: its rank is at most L
+        return f"rank Phi <= L = {L} < T = {T}"
     Phi = design_matrix(CanonicalSpace(inst["K"], inst["n"], 2 * inst["n"] + 2), inst["X"])
     cert = certified_rank(Phi)
-    T = Phi.shape[0]
     return (cert.rank == T and cert.certain) or f"rank Phi = {cert.rank} < T = {T} (or uncertain)"
 
 
@@ -386,6 +730,11 @@ THM1 = Claim(
                 "checked with Corollary 1 (j19.cor1)."),
     ],
     size=lambda i: {"K": i["K"], "L": (2 * i["n"] + 1) ** i["K"], "T": i["X"].shape[0]},
+    cost=_cost_thm1,
+    parameters=[_P_K, _P_n, _P_X, _P_y],
+    relations=_relations("permute-samples", "scale-labels", "rotate-circle",
+                         exact=("permute-samples", "scale-labels")),
+    edge_strategy=_edge_thm1,
 )
 
 
@@ -480,6 +829,16 @@ COR1 = Claim(
                             "taken on continuous functions / the truncated space ($L^1$ classes "
                             "have no point values).")],
     size=_size,
+    cost=_cost_of(0.0, 2.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("w2", "M", r"the second network's weights ($f=f_w$, $g=f_{w_2}$)"),
+                Parameter("lam", "scalar", r"$\lambda$ of the convex combination", "[0, 1]"),
+                Parameter("space", "name", "where the combination is taken: of the functions "
+                          "(the corollary) or of the weights (the control)",
+                          "function, weights")],
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units", "scale-outputs")),
+    edge_strategy=_edge_cor1,
 )
 
 
@@ -508,6 +867,23 @@ def _autograd_gradient(space: CanonicalSpace, model: Any, w: np.ndarray, X: np.n
         return anp.dot(r, r)
 
     return autograd.grad(F)(w)
+
+
+def _differentiable(i: Mapping[str, Any]) -> bool | str:
+    """``F(w) = Qhat(c(w))`` is differentiable at ``w``: no ReLU pre-activation is 0 (within its
+    rounding bound) at a quadrature node (:func:`theory.fourier.relu_kinks_on_grid`). At such a
+    node ``c(w)`` has different one-sided derivatives in the unit's ``(w_j, b_j)``, so eqs.
+    (8)-(9) and stationarity have no meaning there."""
+    if i.get("model") == "sigmoid-product":
+        return True
+    space = _space(i)
+    kinks = relu_kinks_on_grid(space, _model(i), i["w"])
+    if not kinks:
+        return True
+    j, node = kinks[0]
+    x = ", ".join(f"{v:.6g}" for v in space.grid()[node])
+    return (f"a ReLU pre-activation is exactly 0 at a quadrature node (unit {j}, x = ({x}); "
+            f"{len(kinks)} such nodes): F is not differentiable there")
 
 
 def _measure_eq8(inst: Mapping[str, Any]) -> Verdict:
@@ -560,7 +936,9 @@ EQ8 = Claim(
               r"\|r_L\|\le\sum_t|g_t^{\rm true}|\|J_t-H\phi(x_t)\|"
               r"+|g^{\rm true}_t-g_t|\|H\phi(x_t)\|",
     measure=_measure_eq8, parse=_parse_eq8, strategy=_eq8_strategy,
-    hypotheses=[Hypothesis("same-quadrature", r"c(w)\text{ and }H(w)\text{ use one quadrature}",
+    hypotheses=[Hypothesis("differentiable", r"F\text{ differentiable at }w\ (\text{no ReLU "
+                           r"kink on a quadrature node})", _differentiable),
+                Hypothesis("same-quadrature", r"c(w)\text{ and }H(w)\text{ use one quadrature}",
                            lambda i: i["quadrature_H"] == "trapezoid"
                            or "H uses a different quadrature from c(w)")],
     controls=[Control("rectangle-H", "same-quadrature",
@@ -579,6 +957,13 @@ EQ8 = Claim(
             Erratum("method note", "Real coordinates avoid the Wirtinger calculus a complex "
                     "chain rule would need.")],
     size=_size,
+    cost=_cost_of(5.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("quadrature_H", "name", r"the quadrature of $H(w)$ ($c(w)$ always "
+                          "uses the trapezoid rule)", "trapezoid, rectangle", "trapezoid")],
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units")),
+    edge_strategy=_edge_eq8,
 )
 
 
@@ -591,8 +976,8 @@ def _M_ge_L(i: Mapping[str, Any]) -> bool | str:
 
 
 def _H_full(i: Mapping[str, Any]) -> bool | str:
-    H = disparity_matrix(_space(i), _model(i), i["w"])
-    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i)
+    H, err = _disparity(i)
+    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
     return state == "FULL" or f"H not certified FULL (s = {info.get('s', 0):.3g})"
 
 
@@ -673,6 +1058,10 @@ LEM1 = Claim(
                                        r"stationary point only gives $|\nabla_c\hat "
                                        r"Q|\le|r_L|/\sigma_L(H)$ (see j19.eq8).")],
     size=_size,
+    cost=_cost_of(2.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs"),
+    edge_strategy=_edge_rank_nets,
 )
 
 
@@ -726,6 +1115,10 @@ OURS1 = Claim(
                             r"singular value, which for $T>L$ no longer bounds $|\Phi^\top r|$ "
                             "(control).")],
     size=_size,
+    cost=_cost_of(1.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs"),
+    edge_strategy=_edge_rank_nets,
 )
 
 
@@ -741,8 +1134,8 @@ def _stationary(i: Mapping[str, Any]) -> bool | str:
 
 
 def _H_deficient(i: Mapping[str, Any]) -> bool | str:
-    H = disparity_matrix(_space(i), _model(i), i["w"])
-    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i)
+    H, err = _disparity(i)
+    state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
     return state == "DEFICIENT" or f"H not certified DEFICIENT (s = {info.get('s', 0):.3g})"
 
 
@@ -791,7 +1184,9 @@ LEM2 = Claim(
     statement=r"\nabla_wF(w)=0,\ \operatorname{rank}H(w)<L\ \Rightarrow\ \nabla_c\hat Q(c(w))\in"
               r"\ker H(w);\ \text{(i) }\nabla_c\hat Q=0\text{ (global min) or (ii) not a minimum}",
     measure=_measure_lem2, parse=_parse_net, strategy=_lem2_strategy,
-    hypotheses=[Hypothesis("stationary", r"\nabla_wF(w)=0\ (\text{autograd, rounding level})",
+    hypotheses=[Hypothesis("differentiable", r"F\text{ differentiable at }w\ (\text{no ReLU "
+                           r"kink on a quadrature node})", _differentiable),
+                Hypothesis("stationary", r"\nabla_wF(w)=0\ (\text{autograd, rounding level})",
                            _stationary),
                 Hypothesis("H-deficient", r"\operatorname{rank}H(w)<L\ (\text{certified})",
                            _H_deficient)],
@@ -813,6 +1208,10 @@ LEM2 = Claim(
                     r"order $c(w)$ moves only in $\operatorname{range}H^\top$, which is "
                     r"orthogonal to $\nabla_c$).")],
     size=_size,
+    cost=_cost_of(3.0, 200.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs"),
+    edge_strategy=_edge_lem2,
 )
 
 
@@ -860,6 +1259,16 @@ def _run(inst: Mapping[str, Any]) -> dict[str, Any]:
     return _RUNS.get("armijo", inst, lambda: _armijo_run(inst), ignore=("target",))
 
 
+def _armijo_steps(i: Mapping[str, Any]) -> bool | str:
+    """Armijo's rule, and every step of the run accepted by it (no step whose halvings ran out
+    above the floating-point floor; steps below it are not taken, see armijo_descent)."""
+    if i["step_rule"] != "armijo":
+        return "fixed step size"
+    refused = np.flatnonzero(~_run(i)["accepted"])
+    return not refused.size or (f"step {int(refused[0])} was not accepted by Armijo's rule "
+                                f"within the halvings")
+
+
 def _descent_gamma(inst: Mapping[str, Any]) -> float:
     space = _space(inst)
     G = space.grid().shape[0]
@@ -886,9 +1295,10 @@ def _measure_ours2(inst: Mapping[str, Any]) -> Verdict:
             "product_bound": float(product), "min_sigma_L": float(sL.min()),
             "sigma_T_Phi": sT, "worst_step": worst,
             "true_loss_final": true_loss(model, run["w"], inst["X"], inst["y"])}
-    if k == 0:
+    if k == 0:  # no step taken (floor or exact stationarity at w_0): nothing to contract
         return decide(F[-1], F[0], tolerance=Tolerance(16 * g_n * max(F[0], yy),
-                                                       "16 g_n max(F, |y|^2)"), diagnostics=diag)
+                                                       "16 g_n max(F, |y|^2)"),
+                      scale=max(float(F[0]), yy), diagnostics=diag)
     return decide(F[worst + 1], factor[worst] * F[worst], relation="<=",
                   tolerance=Tolerance(float(tol_n[worst]),
                                       "16 gamma_{G+L+T+2log2 G} max(F_n, F_n+1, |y|^2) "
@@ -911,7 +1321,7 @@ OURS2 = Claim(
     measure=_measure_ours2, parse=_parse_descent,
     strategy=lambda p: st.composite(lambda d: _descent_instances(d, 25))(),
     hypotheses=[Hypothesis("armijo", r"F(w-\eta g)\le F(w)-\tfrac\eta2\|g\|^2",
-                           lambda i: i["step_rule"] == "armijo" or "fixed step size"),
+                           _armijo_steps),
                 Hypothesis("T<=L", r"T\le L", _T_le_L)],
     controls=[Control("fixed-step", "armijo",
                       r"a fixed step $\eta=50$ instead of Armijo's rule: the loss grows",
@@ -928,22 +1338,45 @@ OURS2 = Claim(
                             "network's loss differs by the truncation error (reported as "
                             "true_loss_final).")],
     size=_size, max_examples={"ci": 6},
+    cost=_cost_descent,
+    parameters=DESCENT_PARAMETERS,
+    relations=_relations("permute-samples"),
+    edge_strategy=_edge_ours2,
 )
+
+
+def _stopped(run: Mapping[str, Any]) -> str:
+    """Where the run ended, for the hypotheses' reasons."""
+    k = run["eta"].size
+    if run["stop"] == "floor":
+        return (f" (the run stopped at the floating-point floor after {k} steps: F = "
+                f"{run['F'][-1]:.3g}, or the decrease Armijo's rule asks of it, is below its "
+                f"rounding bound {run['floor']:.3g})")
+    return f" ({k} steps, stopped: {run['stop']})"
 
 
 def _rate_met(i: Mapping[str, Any]) -> bool | str:
     run = _run(i)
     k = run["eta"].size
     total = float(np.sum(2 * run["eta"] * run["sigma_L"][:k] ** 2 * run["sigma_T"] ** 2))
-    need = math.log(run["F"][0] / i["target"]) if i["target"] > 0 else math.inf
+    F0 = float(run["F"][0])
+    # nothing to do when F(w_0) is already at or below the target (F0 = target = 0 included)
+    need = 0.0 if F0 <= i["target"] else (math.log(F0 / i["target"]) if i["target"] > 0
+                                          else math.inf)
     return total >= need or (
-        f"sum 2 eta sigma_L^2 sigma_T^2 = {total:.3g} < log(F0/target) = {need:.3g}")
+        f"sum 2 eta sigma_L^2 sigma_T^2 = {total:.3g} < log(F0/target) = {need:.3g}"
+        + _stopped(run))
 
 
 def _full_along_run(i: Mapping[str, Any]) -> bool | str:
+    """``rank H(w_n) = L`` at every iterate the run recorded (up to the floating-point floor),
+    by the ratio test ``s = sigma_L/sigma_1 >= FULL_S`` on the row-equilibrated ``H(w_n)``
+    (as the rank rule reads it: the scale of a row does not change the rank)."""
     run = _run(i)
-    ok = bool(np.all(run["sigma_L"] >= FULL_S * run["sigma_1"])) and bool(np.all(run["accepted"]))
-    return ok or "H not FULL at some iterate (or a step was not accepted)"
+    s = run["s_equilibrated"]
+    low = np.flatnonzero(s < FULL_S)
+    return not low.size or (f"H not FULL at iterate {int(low[0])}: sigma_L/sigma_1 = "
+                            f"{s[low[0]]:.3g} < {FULL_S:g} (rows equilibrated)" + _stopped(run))
 
 
 def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
@@ -951,11 +1384,22 @@ def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
     tol = 16 * _descent_gamma(inst) * max(float(run["F"].max()), float(inst["y"] @ inst["y"]))
     return decide(float(run["F"][-1]), inst["target"], relation="<=",
                   tolerance=Tolerance(tol, "16 g_n max(F_n, |y|^2)"),
-                  scale=float(run["F"][0]),
+                  # the scale the tolerance is measured on: a run that starts at the floor
+                  # (F_0 ~ 0) is still decidable against the rounding of F
+                  scale=max(float(run["F"][0]), float(inst["y"] @ inst["y"])),
                   diagnostics={"F0": float(run["F"][0]), "F_final": float(run["F"][-1]),
                                "min_sigma_L": float(run["sigma_L"].min()),
                                "min_s": float(np.min(run["sigma_L"] / run["sigma_1"])),
-                               "steps": int(run["eta"].size)})
+                               "steps": int(run["eta"].size), "stop": run["stop"],
+                               "F_rounding_bound": run["floor"]})
+
+
+def _parse_thm2(params: Mapping[str, Any]) -> dict[str, Any]:
+    """A descent instance with the loss ``target`` the conclusion speaks of (required)."""
+    inst = _parse_descent(params)
+    require(params, "target")
+    inst["target"] = real(params, "target", lo=0.0)
+    return inst
 
 
 def _thm2_strategy(profile: str) -> Any:
@@ -987,11 +1431,10 @@ THM2 = Claim(
     statement=r"\operatorname{rank}H(w_n)=L\ \forall n\ \text{and (ours) }\sum_n2\eta_n"
               r"\sigma_L(H(w_n))^2\sigma_T(\Phi)^2\ge\log\frac{F(w_0)}{\varepsilon}\ \Rightarrow\ "
               r"F(w_{\rm end})\le\varepsilon",
-    measure=_measure_thm2, parse=_parse_descent, strategy=_thm2_strategy,
+    measure=_measure_thm2, parse=_parse_thm2, strategy=_thm2_strategy,
     hypotheses=[Hypothesis("M>=L", r"M\ge L", lambda i: i["w"].size >= (2 * i["n"] + 1) ** i["K"]
                            or "M < L"),
-                Hypothesis("armijo", r"\text{Armijo steps}", lambda i: i["step_rule"] == "armijo"
-                           or "fixed step size"),
+                Hypothesis("armijo", r"\text{Armijo steps, each accepted}", _armijo_steps),
                 Hypothesis("full-rank-along-run", r"\operatorname{rank}H(w_n)=L\ \forall n",
                            _full_along_run),
                 Hypothesis("rate", r"\sum_n2\eta_n\sigma_L^2\sigma_T^2\ge\log(F_0/\varepsilon)"
@@ -1035,6 +1478,12 @@ THM2 = Claim(
     size=lambda i: {"L": (2 * i["n"] + 1) ** i["K"], "M": int(i["w"].size),
                     "steps": i["steps"]},
     max_examples={"ci": 4, "thorough": 600},
+    cost=_cost_descent,
+    parameters=[*DESCENT_PARAMETERS,
+                Parameter("target", "scalar", r"the loss $\varepsilon$ the run must reach",
+                          ">= 0")],
+    relations=_relations("permute-samples"),
+    edge_strategy=_edge_thm2,
 )
 
 
@@ -1053,29 +1502,45 @@ def _crossing_units(inst: Mapping[str, Any]) -> list[int]:
     """ReLU units whose hyperplane cuts the open cube (neither dead nor affine on it), with
     a nonzero outgoing weight and a hyperplane shared with no other unit: the units the exact
     rank prediction counts."""
-    (W, b), (a, _) = _model(inst).unflatten(inst["w"])
-    hi = b + np.maximum(W, 0.0).sum(axis=1)
-    lo = b + np.minimum(W, 0.0).sum(axis=1)
+    model = _model(inst)
+    (W, b), (a, _) = model.unflatten(inst["w"])
+    regimes = relu_unit_regimes(model, inst["w"])
     P = np.column_stack([W, b])
     out = []
     for j in range(W.shape[0]):
         shared = any(np.array_equal(P[j], P[i]) for i in range(W.shape[0]) if i != j)
-        if lo[j] < 0 < hi[j] and a[0, j] != 0 and not shared:
+        if regimes[j] == "cutting" and a[0, j] != 0 and not shared:
             out.append(j)
     return out
 
 
-def _rank_vs_prediction(H: np.ndarray, predicted: int) -> bool | None:
-    """``rank H == predicted`` where ``predicted`` is also an exact upper bound (the
-    structural count): a certified rank above it refutes it, the certified rank equal to it
-    confirms it, and a numerical rank below it certifies nothing (the exact rank may be
-    larger, e.g. rows whose scales differ by 2^60), hence ``None``."""
+def _rank_above(H: np.ndarray, err_rows: np.ndarray, bound: int) -> str:
+    """The certificate that the *exact* ``H`` has rank above ``bound``, or ``""``: the stored
+    (row-equilibrated) ``H`` has ``sigma_{bound+1}`` above the SVD threshold plus the Weyl
+    margin of ``H``'s own rounding (:func:`_disparity`, :func:`_weyl_margin`)."""
     cert = _certified_rank(H)
-    if not cert.certain:
-        return None
-    if cert.rank < predicted:
-        return None
-    return cert.rank == predicted
+    s = cert.singular_values
+    weyl = _weyl_margin(H, err_rows)
+    if bound < s.size and cert.certain and float(s[bound]) > cert.threshold + weyl:
+        return (f"sigma_{bound + 1} = {float(s[bound]):.3g} of the row-equilibrated H exceeds "
+                f"the SVD threshold {cert.threshold:.3g} plus the rounding margin of H "
+                f"{weyl:.3g} (Weyl): rank H >= {bound + 1} > {bound}")
+    return ""
+
+
+def _rank_vs_prediction(H: np.ndarray, err_rows: np.ndarray,
+                        predicted: int) -> tuple[bool | None, str]:
+    """``rank H == predicted`` where ``predicted`` is also an exact upper bound (the
+    structural count): a certified rank above it refutes it (with the certificate), the
+    certified rank equal to it confirms it, and a numerical rank below it certifies nothing
+    (the exact rank may be larger, e.g. rows whose scales differ by 2^60), hence ``None``."""
+    cert = _certified_rank(H)
+    if not cert.certain or cert.rank < predicted:
+        return None, ""
+    if cert.rank == predicted:
+        return True, ""
+    above = _rank_above(H, err_rows, predicted)
+    return (False, above) if above else (None, "")
 
 
 def _parse_units(params: Mapping[str, Any], name: str) -> dict[str, Any]:
@@ -1096,42 +1561,77 @@ def _parse_units(params: Mapping[str, Any], name: str) -> dict[str, Any]:
     return inst
 
 
+def _rounded_alive(inst: Mapping[str, Any], units: list[int]) -> list[int]:
+    """Units of ``units`` (dead on the cube in exact arithmetic) whose *computed*
+    pre-activation ``fl(w_j.x + b_j)`` is positive at a grid node or a training input: there
+    rounding, not the network, makes the sampled derivative non-zero (possible for ``K = 2``,
+    where ``u_j`` is a sum of two rounded products)."""
+    if not units:
+        return []
+    model = _model(inst)
+    pts = np.vstack([_space(inst).grid(), inst["X"]])
+    U = model.layer_outputs(inst["w"], pts)[1][0][:, units]
+    return [units[i] for i in np.flatnonzero(np.any(U > 0, axis=0))]
+
+
+def _first_nonzero(v: np.ndarray, where: list[int] | np.ndarray, what: str) -> str:
+    """The certificate of a non-zero entry (exact comparison with 0), or ``""``."""
+    for m in where:
+        if np.any(v[m] != 0):
+            return f"{what} {m} has the entry {float(np.max(np.abs(v[m]))):.3g} != 0 (exact)"
+    return ""
+
+
 def _measure_s331(inst: Mapping[str, Any]) -> Verdict:
     model, space = _model(inst), _space(inst)
     w, X, y = inst["w"], inst["X"], inst["y"]
-    H = disparity_matrix(space, model, w)
+    H, err_rows = _disparity(inst)
     rows = [m for j in inst["dead"] for m in unit_indices(model, j)]
-    zero_rows = float(np.max(np.abs(H[rows])))
     gF = H @ canonical_gradient(design_matrix(space, X), y, network_coordinates(space, model, w))
     gQ = true_loss_gradient(model, w, X, y)
     w_next = w - 0.1 * gF
-    unchanged = bool(np.array_equal(w_next[rows], w[rows]))
     k = len(inst["dead"])
     cert = _certified_rank(H)
     bound = H.shape[0] - (inst["K"] + 2) * k
-    diag = {"max_dead_row": zero_rows, "max_dead_grad_F": float(np.max(np.abs(gF[rows]))),
-            "max_dead_grad_Q": float(np.max(np.abs(gQ[rows]))), "gd_unchanged": unchanged,
-            "rank": cert.rank, "rank_certain": cert.certain, "rank_bound": bound}
-    # exactly the dead units' rows vanish (other units: only if dead too, or a_j = 0 for w, b)
-    expected_zero = {m for j in dead_units(model, w) for m in unit_indices(model, j)}
-    (_, _), (a_out, _) = model.unflatten(w)
-    expected_zero |= {m for j in np.flatnonzero(a_out[0] == 0) for m in unit_indices(model, j)[:-1]}
-    actual_zero = set(np.flatnonzero(np.max(np.abs(H), axis=1) == 0.0).tolist())
-    diag["zero_rows_as_predicted"] = actual_zero == expected_zero
-    ok: bool | None = (zero_rows == 0.0 and unchanged and diag["max_dead_grad_F"] == 0.0
-                       and diag["max_dead_grad_Q"] == 0.0 and diag["zero_rows_as_predicted"])
-    if ok and cert.rank > bound:
-        ok = False if cert.certain else None
+    # the rows that must vanish: every dead unit's, and the w-, b-rows of units with a_j = 0
+    dead = dead_units(model, w)
+    expected_zero = sorted({m for j in dead for m in unit_indices(model, j)}
+                           | {m for j in np.flatnonzero(model.unflatten(w)[1][0][0] == 0)
+                              for m in unit_indices(model, j)[:-1]})
+    actual_zero = np.flatnonzero(np.max(np.abs(H), axis=1) == 0.0).tolist()
+    diag = {"max_dead_row": float(np.max(np.abs(H[rows]))),
+            "max_dead_grad_F": float(np.max(np.abs(gF[rows]))),
+            "max_dead_grad_Q": float(np.max(np.abs(gQ[rows]))),
+            "gd_unchanged": bool(np.array_equal(w_next[rows], w[rows])),
+            "rank": cert.rank, "rank_certain": cert.certain, "rank_bound": bound,
+            "zero_rows_expected": expected_zero, "zero_rows": actual_zero}
+    blurred = _rounded_alive(inst, dead)
+    if blurred:
+        return decide_flag(None, diagnostics=diag, message=(
+            f"unit {blurred[0]} is dead on the cube in exact arithmetic, but its computed "
+            "pre-activation is positive at a node or sample (rounding): the sampled "
+            "derivatives need not vanish"))
+    # each failure comes with what certifies it (exact non-zero entries, or the rank margin)
+    cert_text = (_first_nonzero(H, sorted(set(rows) | set(expected_zero)), "row of H")
+                 or _first_nonzero(gF, rows, "grad F entry")
+                 or _first_nonzero(gQ, rows, "grad Q entry")
+                 or _first_nonzero(w_next - w, rows, "one gradient step changes parameter")
+                 or _rank_above(H, err_rows, bound))
+    if cert_text:
+        return decide_flag(False, diagnostics=diag, certificate=cert_text,
+                           message="a dead unit's row, gradient or step is not zero, or the rank "
+                           "exceeds M - (K+2) k")
+    ok: bool | None = None if (cert.rank > bound) else True
+    message = "rank above M - (K+2) k but not certified" if ok is None else ""
     crossing = _crossing_units(inst)
     if ok and inst["activation"] == "relu" and len(crossing) == inst["h"] - k:
         # every other unit cuts the cube at its own hyperplane: the rank is predicted exactly
         pred = _relu_prediction(inst, inst["h"] - k)
         diag["rank_predicted"] = pred
-        ok = _rank_vs_prediction(H, pred)
-    return decide_flag(ok, diagnostics=diag, message="" if ok else
-                       "dead-unit rows not zero, gradient nonzero, or rank off its prediction",
-                       certificate="certified rank (singular values against their backward "
-                       "error) or exact nonzero entries")
+        ok, cert_text = _rank_vs_prediction(H, err_rows, pred)
+        message = {True: "", False: "rank above its prediction",
+                   None: "rank not certified equal to its prediction"}[ok]
+    return decide_flag(ok, diagnostics=diag, message=message, certificate=cert_text)
 
 
 def _s331_strategy(profile: str) -> Any:
@@ -1152,8 +1652,10 @@ def _s331_strategy(profile: str) -> Any:
 def _listed_dead(i: Mapping[str, Any]) -> bool | str:
     if i["activation"] != "relu":
         return "only ReLU units die on the cube"
-    dead = set(dead_units(_model(i), i["w"]))
-    return set(i["dead"]) <= dead or "a listed unit is active somewhere on the cube"
+    regimes = relu_unit_regimes(_model(i), i["w"])
+    alive = [j for j in i["dead"] if regimes[j] != "dead"]
+    return not alive or (f"listed unit {alive[0]} is not dead: w_j.x + b_j > 0 somewhere on "
+                         f"the cube ({regimes[alive[0]]})")
 
 
 def _dead_on_data_only() -> list[dict[str, Any]]:
@@ -1230,6 +1732,13 @@ S331 = Claim(
                     "and with the upper bound otherwise. Exact arithmetic (SymPy, tests) "
                     "confirms the zero-row deficiency of the stored $H$.")],
     size=_size,
+    cost=_cost_of(1.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("dead", "list", "the units $j$ said to be dead on the cube",
+                          "distinct integers 0..h-1, at least one")],
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units", "scale-outputs")),
+    edge_strategy=_edge_s331,
 )
 
 
@@ -1237,7 +1746,7 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
     model, space = _model(inst), _space(inst)
     w, X, y = inst["w"], inst["X"], inst["y"]
     j, jj = inst["pair"]
-    H = disparity_matrix(space, model, w)
+    H, err_rows = _disparity(inst)
     r1, r2 = unit_indices(model, j), unit_indices(model, jj)
     diff = float(np.max(np.abs(H[r1] - H[r2])))
     G = space.grid().shape[0]
@@ -1246,26 +1755,40 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
     gQ = true_loss_gradient(model, w, X, y)
     gdiff = max(float(np.max(np.abs(gF[r1] - gF[r2]))), float(np.max(np.abs(gQ[r1] - gQ[r2]))))
     gscale = max(float(np.max(np.abs(gF))), float(np.max(np.abs(gQ))), 1e-300)
+    gtol = 4 * gamma(G) * gscale * w.size
     w_next = w - 0.1 * gF
     kept = float(np.max(np.abs(w_next[r1] - w_next[r2])))
+    ktol = 4 * gamma(G) * max(1.0, float(np.max(np.abs(w)))) * w.size
     cert = _certified_rank(H)
     bound = H.shape[0] - (inst["K"] + 2)
     diag = {"row_difference": diff, "row_tolerance": tol, "grad_difference": gdiff,
             "gd_pair_difference": kept, "rank": cert.rank, "rank_bound": bound}
-    ok: bool | None = (diff <= tol and gdiff <= 4 * gamma(G) * gscale * w.size
-                       and kept <= 4 * gamma(G) * max(1.0, float(np.max(np.abs(w)))) * w.size)
-    if ok:
-        ok = None if (not cert.certain and cert.rank > bound) else cert.rank <= bound
+    # each failure with what certifies it: a difference beyond its rounding bound, or the rank
+    cert_text = ""
+    if diff > tol:
+        cert_text = f"rows of the pair differ by {diff:.3g} > their rounding bound {tol:.3g}"
+    elif gdiff > gtol:
+        cert_text = f"gradient entries of the pair differ by {gdiff:.3g} > {gtol:.3g}"
+    elif kept > ktol:
+        cert_text = f"one gradient step separates the pair by {kept:.3g} > {ktol:.3g}"
+    else:
+        cert_text = _rank_above(H, err_rows, bound)
+    if cert_text:
+        return decide_flag(False, diagnostics=diag, certificate=cert_text,
+                           message="the pair's rows, gradients or step differ, or the rank "
+                           "exceeds M - (K+2)")
+    ok: bool | None = None if cert.rank > bound else True
+    message = "rank above M - (K+2) but not certified" if ok is None else ""
     if ok and inst["activation"] == "relu" and len(_crossing_units(inst)) == inst["h"] - 2:
         # the pair counts once; every other unit cuts the cube at its own hyperplane
         pred = _relu_prediction(inst, inst["h"] - 1)
         diag["rank_predicted"] = pred
-        ok = _rank_vs_prediction(H, pred)
-    return decide_flag(ok, diagnostics=diag,
+        ok, cert_text = _rank_vs_prediction(H, err_rows, pred)
+        message = {True: "", False: "rank above its prediction",
+                   None: "rank not certified equal to its prediction"}[ok]
+    return decide_flag(ok, diagnostics=diag, message=message, certificate=cert_text,
                        tolerance=Tolerance(tol, "4 gamma_{G+2log2 G} max|H| (same FFT on equal "
-                                                "samples)"),
-                       certificate="certified rank above the bound, or a predicted rank off "
-                       "by a certified singular value")
+                                                "samples)"))
 
 
 def _s332_strategy(profile: str) -> Any:
@@ -1316,21 +1839,37 @@ S332 = Claim(
                                        "(factor $a_j/a_{j'}$); the rank still drops but the "
                                        "rows are not equal (control).")],
     size=_size,
+    cost=_cost_of(1.0),
+    parameters=[*NET_PARAMETERS,
+                Parameter("pair", "list", r"the two units $j\ne j'$ said to be duplicates",
+                          "two distinct integers 0..h-1")],
+    relations=_relations("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
+                         exact=("permute-samples", "permute-units", "scale-outputs")),
+    edge_strategy=_edge_s332,
 )
 
 
 def _no_dead(i: Mapping[str, Any]) -> bool | str:
     if i["activation"] != "relu":
         return True
-    return not dead_units(_model(i), i["w"]) or "a unit is dead on the cube"
+    dead = dead_units(_model(i), i["w"])
+    return not dead or f"unit {dead[0]} is dead on the cube (w_j.x + b_j <= 0 there)"
+
+
+_AFFINE_WHY = {"active": "w_j.x + b_j > 0 on the whole cube",
+               "touching": "w_j.x + b_j >= 0 on the cube, 0 only on its boundary"}
 
 
 def _no_affine(i: Mapping[str, Any]) -> bool | str:
+    """Every live ReLU unit's hyperplane cuts the open cube; a unit that is affine on the cube
+    (``"active"`` or ``"touching"`` in :func:`theory.fourier.relu_unit_regimes`) fails it,
+    a dead unit is the business of ``no-dead``."""
     if i["activation"] != "relu":
         return True
-    (W, b), _ = _model(i).unflatten(i["w"])
-    lo = b + np.minimum(W, 0.0).sum(axis=1)
-    return bool(np.all(lo < 0)) or "a unit is active on the whole cube (affine there)"
+    regimes = relu_unit_regimes(_model(i), i["w"])
+    affine = [j for j, r in enumerate(regimes) if r in _AFFINE_WHY]
+    return not affine or (f"unit {affine[0]} is affine on the cube "
+                          f"({_AFFINE_WHY[regimes[affine[0]]]})")
 
 
 def _no_duplicates(i: Mapping[str, Any]) -> bool | str:
@@ -1351,15 +1890,24 @@ def _relu_count(i: Mapping[str, Any]) -> bool | str:
 
 
 def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
-    H = disparity_matrix(_space(inst), _model(inst), inst["w"])
-    state, info = _rank_state(H, (2 * inst["n"] + 1) ** inst["K"], inst)
+    H, err = _disparity(inst)
+    state, info = _rank_state(H, (2 * inst["n"] + 1) ** inst["K"], inst, err)
     if state == "DEFICIENT" and inst["activation"] == "relu" and H.shape[0] >= info["L"]:
         Z = euler_relations(_model(inst), inst["w"])
         zero = int(np.sum(np.max(np.abs(H), axis=1) == 0.0))
         info["structural_count"] = H.shape[0] - zero - int(np.linalg.matrix_rank(Z))
+    message = "" if state else _undecided_rank(info)
     return decide_flag({"FULL": True, "DEFICIENT": False, None: None}[state], diagnostics=info,
-                       tolerance=Tolerance(FULL_S, RANK_RULE),
-                       certificate=f"rank deficiency by the rule: {RANK_RULE}")
+                       tolerance=Tolerance(FULL_S, RANK_RULE), message=message,
+                       certificate=info.get("why", ""))
+
+
+def _undecided_rank(info: Mapping[str, Any]) -> str:
+    """Why the rank rule decided neither FULL nor DEFICIENT."""
+    return (f"rank H = L neither certified nor refuted: s = sigma_L/sigma_1 = {info['s']:.3g} "
+            f"(FULL needs >= {FULL_S:g}), certified rank {info['rank']} "
+            f"({'certain' if info['rank_certain'] else 'uncertain'}), Weyl margin of H's "
+            f"rounding {info['weyl_margin']:.3g}, and no structural bound below L")
 
 
 def _s333_strategy(profile: str) -> Any:
@@ -1430,12 +1978,17 @@ S333 = Claim(
                     "independent unless rows degenerate' is a non sequitur, and '$M-L$ dead "
                     "neurons' mixes units and weights (a dead unit removes $K+2$ rows).")],
     size=_size,
+    cost=_cost_of(1.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("reflect-cube", "permute-units", "scale-outputs",
+                         exact=("permute-units", "scale-outputs")),
+    edge_strategy=_edge_rank_nets,
 )
 
 
 def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
     model, space = _model(inst), _space(inst)
-    H = disparity_matrix(space, model, inst["w"])
+    H, err_rows = _disparity(inst)
     Z = euler_relations(model, inst["w"])
     res = np.linalg.norm(Z @ H, axis=1)
     G = space.grid().shape[0]
@@ -1457,9 +2010,10 @@ def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
     if rel.status is not Status.HOLDS:
         return rel
     if cert.rank > bound:
-        return decide_flag(False if cert.certain else None, diagnostics=diag,
-                           message="rank H above h(K+1)+1",
-                           certificate=f"certified rank {cert.rank} > {bound}")
+        above = _rank_above(H, err_rows, bound)
+        return decide_flag(False if above else None, diagnostics=diag, certificate=above,
+                           message="rank H above min(L, h(K+1)+1)" + (
+                               "" if above else ", but not beyond the rounding of H"))
     return rel
 
 
@@ -1487,6 +2041,11 @@ OURS3 = Claim(
                             "rounded), so it is confirmed in floating point, not in exact "
                             "arithmetic.")],
     size=_size,
+    cost=_cost_of(1.0),
+    parameters=NET_PARAMETERS,
+    relations=_relations("reflect-cube", "permute-units", "scale-outputs",
+                         exact=("scale-outputs",)),
+    edge_strategy=_edge_relu_nets,
 )
 
 
