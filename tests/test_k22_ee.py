@@ -334,3 +334,41 @@ def test_thm5_needs_eps_bar_for_the_logistic_loss():
     assert zero.get("convex-loss") == "logistic loss needs eps_bar > 0"
     assert "convex-loss" not in claim.failed_hypotheses(claim.parse(_logistic(params,
                                                                                eps_bar=1e-3)))
+
+
+def _duplicated_input_instance() -> dict:
+    """An input duplicated with targets +1 and -1 (n = 8): every theta has L >= (1/n) min_f
+    ((f - 1)^2 + (f + 1)^2) = 2/8, so the exploitation limit (L = 0.25) is a global minimum,
+    while rank phi < n (safe exploration fails) and no theta reaches the lower bound 0."""
+    rng = np.random.default_rng(0)
+    X, Y = strat.sine_data(rng, 7, 2, 1)
+    X, Y = np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]])
+    Y[0, 0], Y[-1, 0] = 1.0, -1.0
+    model = EEModel([2, 8], "tanh", 2, 1, 5.0)
+    theta = strat.explored_theta(model, X, Y, rng, tau=50, lr=0.05, epsilon=0.01)
+    return {"X": X, "Y": Y, "body_widths": [2, 8], "activation": "tanh", "m_H": 2, "m_y": 1,
+            "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 20_000, "eps_bar": 0.0}
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm4", "k22.thm5"])
+def test_inf_L_known_only_from_below_never_gives_violated(claim_id):
+    """Without a witness, inf L >= 0 is only a lower bound: a limit (or a GD iterate) above it
+    is not a certified violation. On the duplicated-input instance, where the limit is in fact
+    a global minimum, the verdict is inconclusive and says why."""
+    claim = get(claim_id)
+    inst = _duplicated_input_instance()
+    assert mod._exploitation_problem(inst)["min_Lhat"] == pytest.approx(0.25, rel=1e-12)
+    verdict = claim.check(inst, drop="safe-exploration")
+    assert verdict.status is Status.INCONCLUSIVE
+    assert verdict.message.startswith("no witness; inf L is only bounded below")
+    assert verdict.lhs > verdict.rhs  # the lower bound alone would have said 'violated'
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm4", "k22.thm5"])
+def test_a_witness_below_the_limit_certifies_the_violation(claim_id):
+    """A witness theta bounds inf L from above: with one beyond the limit's loss (the narrow
+    control) the separation is certified and the certificate names the upper bound."""
+    claim = get(claim_id)
+    verdict = claim.check(mod._narrow_instance(), drop="safe-exploration")
+    assert verdict.status is Status.VIOLATED
+    assert "an upper bound of the rhs" in verdict.certificate

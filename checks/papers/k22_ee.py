@@ -430,12 +430,19 @@ def _exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
     P = {"model": model, "As": As, "Lhat": Lhat, "B0": B0, "theta_inf": theta_inf,
          "min_Lhat": res_inf / n, "p": p, "normA": normA, "n": n,
          "normY": float(np.linalg.norm(Y)), "loss": get_loss(inst["loss"]), "B": B0,
-         "inf_term": 0.0}
+         "B_up": B0, "inf_term": 0.0}
+    witness = _witness_loss(inst, model)
+    # inf_theta L over all layers lies in [inf_term, inf_upper]: 0 <= inf L <= min L^ (the
+    # exploitation objective is L restricted to theta_(H-1)) and <= L(witness)
+    P["inf_upper"] = P["min_Lhat"] if witness is None else min(P["min_Lhat"], witness)
     if inst["loss"] == "logistic":
-        # rank A^(j) = n (a hypothesis): outputs y_i f_i -> infinity are reachable, so
-        # inf L = 0 is not attained and inf max(L, eps_bar) = eps_bar
+        # with rank A^(j) = n, outputs y_i f_i -> infinity are reachable, so inf L = 0 is not
+        # attained and inf max(L, eps_bar) = eps_bar; without it, eps_bar is a lower bound,
+        # and a feasible point of {L^ <= eps_bar} (a finite B_up) makes it exact
         B_lo, B_up = _sublevel_distance(P, Ws, Y, inst["eps_bar"])
-        P.update(B=B_lo, B_up=B_up, inf_term=inst["eps_bar"], min_Lhat=0.0)
+        upper = (inst["eps_bar"] if math.isfinite(B_up) else
+                 math.inf if witness is None else max(witness, inst["eps_bar"]))
+        P.update(B=B_lo, B_up=B_up, inf_term=inst["eps_bar"], min_Lhat=0.0, inf_upper=upper)
     return P
 
 
@@ -477,7 +484,7 @@ def _sublevel_distance(P: Mapping[str, Any], Ws: list, Y: np.ndarray,
 
 
 def _loss(model: EEModel, theta: np.ndarray, inst: Mapping[str, Any]) -> float:
-    return Objective(model, inst["X"], inst["Y"], get_loss("squared")).value(theta)
+    return Objective(model, inst["X"], inst["Y"], get_loss(inst["loss"])).value(theta)
 
 
 def _lstsq_tol(P: Mapping[str, Any], theta_norm: float) -> Tolerance:
@@ -494,7 +501,13 @@ def _witness_loss(inst: Mapping[str, Any], model: EEModel) -> float | None:
     return None if w is None else _loss(model, w, inst)
 
 
+NO_WITNESS = "no witness; inf L is only bounded below"
+
+
 def _measure_limit(inst: Mapping[str, Any]) -> Verdict:
+    """Theorem 4: ``L(theta-hat) <= inf_theta L(theta)``. The limit's loss is exact (closed
+    form); ``inf L`` is known only through bounds: ``0`` below (squared loss) and a witness's
+    loss above. ``holds`` needs the lower bound, ``violated`` the upper one."""
     P = _exploitation_problem(inst)
     model = P["model"]
     lhs = _loss(model, P["theta_inf"], inst)
@@ -502,62 +515,102 @@ def _measure_limit(inst: Mapping[str, Any]) -> Verdict:
     tol = _lstsq_tol(P, float(np.linalg.norm(P["theta_inf"])))
     witness = _witness_loss(inst, model)
     diag = {"L_tau": start, "min_Lhat": P["min_Lhat"], "B0": P["B0"], "witness": witness}
-    if witness is not None and witness < lhs:
+    if witness is not None:
         # inf L <= L(witness): a limit above it (beyond rounding) is not a global minimum
-        return decide(lhs, witness, relation="<=", tolerance=tol, scale=start, diagnostics=diag)
+        refuted = decide(lhs, witness, relation="<=", tolerance=tol, scale=start,
+                         diagnostics=diag, rhs_bound="upper")
+        if refuted.status is Status.VIOLATED:
+            return refuted
     # squared loss: inf L >= 0, so L(limit) <= 0 + rounding certifies a global minimum
-    return decide(lhs, 0.0, relation="<=", tolerance=tol, scale=start, diagnostics=diag)
+    return decide(lhs, 0.0, relation="<=", tolerance=tol, scale=start, diagnostics=diag,
+                  rhs_bound="lower",
+                  uncertified=NO_WITNESS if witness is None else
+                  f"the witness's loss {witness:.6g} does not separate inf L from the limit; "
+                  "inf L is only bounded below")
+
+
+def _separated(lhs: float, rhs_lo: float, rhs_hi: float, *, why: str, **kwargs: Any) -> Verdict:
+    """``lhs <= rhs`` where the right side is known only between ``rhs_lo`` and ``rhs_hi``
+    (``inf L`` and ``B`` are bounded, not computed): ``violated`` needs ``lhs`` beyond the upper
+    bound, ``holds`` needs it within the lower one; otherwise inconclusive, saying ``why``."""
+    if math.isfinite(rhs_hi):
+        refuted = decide(lhs, rhs_hi, relation="<=", rhs_bound="upper", **kwargs)
+        if refuted.status is Status.VIOLATED:
+            return refuted
+    return decide(lhs, rhs_lo, relation="<=", rhs_bound="lower", uncertified=why, **kwargs)
+
+
+def _why_uncertified(inst: Mapping[str, Any], P: Mapping[str, Any]) -> str:
+    """What keeps a right side of Theorem 5 from being an upper bound, in words."""
+    if inst["loss"] == "squared":
+        return (f"{NO_WITNESS if inst.get('witness') is None else 'the witness does not separate'}"
+                f" (0 <= inf L <= {P['inf_upper']:.6g})")
+    return (f"inf max(L, eps_bar) and B_eps_bar are only bounded (B in [{P['B']:.6g}, "
+            f"{P['B_up']:.6g}], inf in [{P['inf_term']:.6g}, {P['inf_upper']:.6g}])")
 
 
 def _gd_rate(inst: Mapping[str, Any], P: Mapping[str, Any]) -> tuple[Verdict, dict[str, Any]]:
     """GD part of Theorem 5 for every ``k = t - tau <= min(K, K_RUN)``: ``L^(w_k) <=
     inf max(L, eps_bar) + B^2 L^ / (2k)`` with ``alpha = 1 / L^``; plus, for the squared loss,
-    the floor at ``K`` beyond the run."""
-    Lhat, B, n, p = P["Lhat"], P["B"], P["n"], P["p"]
+    the floor at ``K`` beyond the run. The right side is bracketed: ``inf_term`` and the lower
+    bound of ``B`` below, ``inf_upper`` and ``B_up`` above (:func:`_separated`)."""
+    Lhat, n, p = P["Lhat"], P["n"], P["p"]
     alpha = 1.0 / Lhat
     Y = inst["Y"]
     w = np.concatenate([W.reshape(-1) for W in P["model"].split(inst["theta"])[1]])
     K = int(inst["K"])
     steps = min(K, K_RUN)
     witness = _witness_loss(inst, P["model"])
-    inf_upper = min(P["min_Lhat"], witness) if witness is not None else P["min_Lhat"]
-    c = B * B * Lhat / 2.0
-    worst: tuple[float, int, float, float] | None = None
+    c_lo, c_hi = P["B"] ** 2 * Lhat / 2.0, P["B_up"] ** 2 * Lhat / 2.0
+    worst: dict[str, tuple[float, int, float, float]] = {}
     theta_max = float(np.linalg.norm(w))
     L0, grad = _exploitation_loss(P, w, Y)
     for k in range(1, steps + 1):
         w = w - alpha * grad
         Lk, grad = _exploitation_loss(P, w, Y)
         theta_max = max(theta_max, float(np.linalg.norm(w)))
-        rhs = P["inf_term"] + c / k
-        rel = (rhs - Lk) / max(rhs, L0)
-        if worst is None or rel < worst[0]:
-            worst = (rel, k, Lk, rhs)
-    rel, k, Lk, rhs = worst
+        for side, rhs in (("lo", P["inf_term"] + c_lo / k), ("hi", P["inf_upper"] + c_hi / k)):
+            rel = (rhs - Lk) / max(rhs, L0)
+            if side not in worst or rel < worst[side][0]:
+                worst[side] = (rel, k, Lk, rhs)
+    _, k, Lk, rhs_lo = worst["lo"]
+    _, k_hi, Lk_hi, rhs_hi = worst["hi"]
     # |l'| <= 2(|f| + |y|) (squared) or 1 (logistic): the size of the gradient's terms
     lmax = (2.0 * (P["normA"] * theta_max + P["normY"]) if inst["loss"] == "squared"
             else math.sqrt(n * inst["m_y"]))
-    E = k * gamma(2 * p + 4) * alpha / n * P["normA"] * lmax
-    tol = Tolerance(2.0 * math.sqrt(2.0 * Lhat * max(Lk, 0.0)) * E + Lhat * E * E +
-                    gamma(p + 2) * 4 * Lk,
-                    "E = k gamma_{2p+4} alpha ||A||_F max|l'| / n (GD is nonexpansive, so "
-                    "per-step rounding adds up); |dL| <= 2 sqrt(2 L^ L) E + L^ E^2 + "
-                    "4 gamma_{p+2} L")
-    diag = {"Lhat": Lhat, "B": B, "K": K, "steps_run": steps, "worst_k": k,
+
+    def tolerance(k: int, Lk: float) -> Tolerance:
+        E = k * gamma(2 * p + 4) * alpha / n * P["normA"] * lmax
+        return Tolerance(2.0 * math.sqrt(2.0 * Lhat * max(Lk, 0.0)) * E + Lhat * E * E +
+                         gamma(p + 2) * 4 * Lk,
+                         "E = k gamma_{2p+4} alpha ||A||_F max|l'| / n (GD is nonexpansive, "
+                         "so per-step rounding adds up); |dL| <= 2 sqrt(2 L^ L) E + L^ E^2 + "
+                         "4 gamma_{p+2} L")
+
+    diag = {"Lhat": Lhat, "B": P["B"], "K": K, "steps_run": steps, "worst_k": k,
             "min_Lhat": P["min_Lhat"], "witness": witness, "loss": inst["loss"],
-            "eps_bar": P["inf_term"], "B_upper": P.get("B_up", B)}
-    verdict = decide(Lk, rhs, relation="<=", tolerance=tol, scale=max(rhs, L0),
-                     diagnostics=diag)
+            "eps_bar": P["inf_term"], "B_upper": P["B_up"], "inf_upper": P["inf_upper"]}
+    why = _why_uncertified(inst, P)
+    if math.isfinite(rhs_hi):
+        refuted = decide(Lk_hi, rhs_hi, relation="<=", tolerance=tolerance(k_hi, Lk_hi),
+                         scale=max(rhs_hi, L0), diagnostics={**diag, "worst_k": k_hi},
+                         rhs_bound="upper")
+        if refuted.status is Status.VIOLATED:
+            return refuted, diag
+    verdict = decide(Lk, rhs_lo, relation="<=", tolerance=tolerance(k, Lk),
+                     scale=max(rhs_lo, L0), diagnostics=diag, rhs_bound="lower",
+                     uncertified=why)
     if verdict.status is Status.HOLDS and K > steps:
         verdict = Verdict(Status.INCONCLUSIVE, message=f"bound checked for k <= {steps} "
                           f"only; K = {K}", diagnostics=diag)
         if inst["loss"] == "squared":
             # beyond the run only the floor L(theta^t) >= min L^ is known: it can refute the
             # bound at t - tau = K (against an upper bound on inf L), never confirm it
-            rhs_K = inf_upper + c / K
+            rhs_K = P["inf_upper"] + c_hi / K
             floor = decide(P["min_Lhat"], rhs_K, relation="<=",
                            tolerance=_lstsq_tol(P, theta_max), scale=max(rhs_K, L0),
-                           diagnostics={**diag, "floor_check_at": K})
+                           diagnostics={**diag, "floor_check_at": K},
+                           lhs_bound="lower", rhs_bound="upper")
             if floor.status is Status.VIOLATED:
                 verdict = floor
     return verdict, diag
@@ -605,14 +658,16 @@ def _sgd_bound(inst: Mapping[str, Any], P: Mapping[str, Any], power: float = 0.6
         rhs = P["inf_term"] + (B * B + G2 * sum_a2) / (2.0 * sum_a)
         rel = (rhs - mean) / rhs
         if worst is None or rel < worst[0]:
-            worst = (rel, k + 1, mean, se, rhs)
-    _, k, mean, se, rhs = worst
-    return decide(mean, rhs, relation="<=", scale=rhs,
-                  tolerance=Tolerance(MC_Z * se + 8 * gamma(p + 2) * mean,
-                                      f"{MC_Z} standard errors of the mean over {SGD_RUNS} "
-                                      "runs + rounding of the losses"),
-                  diagnostics={"G2": G2, "worst_k": k, "runs": SGD_RUNS, "m_y": m_y,
-                               "power": power})
+            worst = (rel, k + 1, mean, se, rhs, (G2 * sum_a2, 2.0 * sum_a))
+    _, k, mean, se, rhs, sums = worst
+    # the same right side with the upper bounds of inf max(L, eps_bar) and B
+    rhs_hi = P["inf_upper"] + (P["B_up"] ** 2 + sums[0]) / sums[1]
+    return _separated(mean, rhs, rhs_hi, why=_why_uncertified(inst, P), scale=rhs,
+                      tolerance=Tolerance(MC_Z * se + 8 * gamma(p + 2) * mean,
+                                          f"{MC_Z} standard errors of the mean over {SGD_RUNS} "
+                                          "runs + rounding of the losses"),
+                      diagnostics={"G2": G2, "worst_k": k, "runs": SGD_RUNS, "m_y": m_y,
+                                   "power": power})
 
 
 def _measure_rates(inst: Mapping[str, Any]) -> Verdict:
