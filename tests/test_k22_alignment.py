@@ -349,3 +349,26 @@ def test_qT_counts_every_step_for_the_misaligned_linear_model():
     traj = k22._run_gd(inst, 0.05, 9, None)
     q = al.q_T([s.extra["daa"].member for s in traj.steps])
     assert q == {"Q_T": 10, "inconclusive": 0, "checked": 10}
+
+
+def test_asm1_accepts_an_explicit_S_that_is_the_last_layer():
+    """Assumption 1's structure hypothesis is the set f is linear in: an explicit S equal to
+    the last layer's (W, b) indices, in any order, meets it (the Euler identity then holds to
+    rounding); a strict subset or a superset of them does not, and says so."""
+    claim = get("k22.asm1")
+    inst = strat.build_mlp_instance(7, 8, 2, [5, 4], 1, "tanh", "squared", "random", 1.0)
+    S = list(range(strat.n_params(inst["widths"]) - 5, strat.n_params(inst["widths"])))
+    for given_S in (S, S[::-1]):
+        assert claim.failed_hypotheses({**inst, "S": given_S}) == {}
+        assert claim.check({**inst, "S": given_S}).status is Status.HOLDS
+    for wrong in (S[:-1], [0, *S]):
+        reason = claim.failed_hypotheses({**inst, "S": wrong})["linear-last-layer"]
+        assert reason == (f"S ({len(wrong)} indices) is not the set the mlp model is linear "
+                          f"in (the 5 indices {S[0]}..{S[-1]})")
+    # f = w u^2 is linear in w, a linear model in all of theta
+    wu2 = {"model": "wu2", "theta": np.array([0.5, 2.0]), "X": np.zeros((1, 1)),
+           "Y": np.ones((1, 1)), "loss": "squared", "S": [0]}
+    assert claim.check(wu2).status is Status.HOLDS
+    lin = {"model": "linear", "theta": np.array([0.5, -1.0]), "X": np.eye(2),
+           "Y": np.ones((2, 1)), "loss": "squared", "S": [1, 0]}
+    assert claim.check(lin).status is Status.HOLDS

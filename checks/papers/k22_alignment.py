@@ -162,12 +162,20 @@ def _ystar(inst: Mapping[str, Any]) -> np.ndarray:
 
 # =========================================================================== k22.asm1
 def _linear_last_layer(inst: Mapping[str, Any]) -> bool | str:
-    if inst["model"] == "linear" and inst.get("S") is None:
+    """Assumption 1's sufficient structure: f is linear in theta_S (f = W h(x, u) + b with S
+    the indices of (W, b); all of theta for a linear model). Decided from the model's form,
+    exactly: S, given or not, must be the set of parameters f is linear in (in any order)."""
+    model = _model(inst)
+    what = f"the {inst['model']} model" + (" with a tanh output" if inst.get("output") ==
+                                           "tanh" else "")
+    if model.linear_in is None:
+        return f"{what} is linear in no set of its parameters"
+    S = inst.get("S")
+    if S is None or set(S) == {int(k) for k in model.linear_in}:
         return True
-    if inst["model"] == "mlp" and inst["output"] == "linear" and inst.get("S") is None:
-        return True
-    return (f"the {inst['model']} model (output {inst.get('output', '-')}, S given: "
-            f"{inst.get('S') is not None}) is not linear in the last layer's parameters S")
+    return (f"S ({len(set(S))} indices) is not the set {what} is linear in (the "
+            f"{len(model.linear_in)} indices {int(model.linear_in[0])}.."
+            f"{int(model.linear_in[-1])})")
 
 
 def measure_asm1(inst: Mapping[str, Any]) -> Verdict:
