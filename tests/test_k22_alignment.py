@@ -372,3 +372,39 @@ def test_asm1_accepts_an_explicit_S_that_is_the_last_layer():
     lin = {"model": "linear", "theta": np.array([0.5, -1.0]), "X": np.eye(2),
            "Y": np.ones((2, 1)), "loss": "squared", "S": [1, 0]}
     assert claim.check(lin).status is Status.HOLDS
+
+
+@pytest.mark.parametrize(("claim_id", "other", "covers"), [
+    ("k22.eq2.11", "cross-entropy", "k22.eq2.12"), ("k22.eq2.12", "squared", "k22.eq2.11")])
+def test_each_corollary_refuses_the_other_loss_and_names_its_claim(claim_id, other, covers):
+    """(2.11) is the squared-loss corollary, (2.12) the cross-entropy one: each refuses the
+    other's loss in one line naming the claim that covers it (no silent check of another
+    formula), and each refuses a Ystar (both fix Y*)."""
+    claim = get(claim_id)
+    params = to_jsonable(k22._quartic_gap()[0])
+    params.pop("S")
+    params = {**params, "model": "linear", "theta": [0.5], "X": [[1.0], [2.0]],
+              "Y": [[0.0], [1.0]], "loss": other}
+    with pytest.raises(BadInput, match=rf"^loss: {claim_id} is the .* use {covers}, or "
+                                       r"k22\.thm3 for any loss$"):
+        claim.parse(params)
+    own = "squared" if claim_id == "k22.eq2.11" else "cross-entropy"
+    assert claim.parse({**params, "loss": own})["loss"] == own
+    with pytest.raises(BadInput, match=r"^Ystar: eq\. \(2\.1[12]\) fixes Y\* = "):
+        claim.parse({**params, "loss": own, "Ystar": [[1.0], [1.0]]})
+
+
+def test_eq211_inf_L_known_only_from_below_never_gives_violated():
+    """(2.11) bounds min L by inf L + the term, and inf L >= L*(Y) = 0 is only a lower bound:
+    on the quartic from theta_0 = 1 (local minimum 7731.91 > inf L = 3740.59) the verdict is
+    inconclusive without a witness, and violated, certified, with the global minimiser."""
+    claim = get("k22.eq2.11")
+    inst = k22._quartic_eq211()[0]
+    bare = {k: v for k, v in inst.items() if k != "witness"}
+    v = claim.check(bare, drop="common-structure")
+    assert v.status is Status.INCONCLUSIVE
+    assert v.message.startswith("no witness; inf L is only bounded below by L*(Y) = 0")
+    v = claim.check(inst, drop="common-structure")
+    assert v.status is Status.VIOLATED and "an upper bound of the rhs" in v.certificate
+    theta = inst["witness"][0]
+    assert v.rhs == pytest.approx((theta**4 - 10 * theta**2 + 6 * theta + 100) ** 2, rel=1e-9)

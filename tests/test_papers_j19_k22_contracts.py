@@ -165,15 +165,18 @@ def test_k22_thm2_parse_limit_bounds_and_defaults():
 @pytest.mark.parametrize("claim_id", ["k22.thm3", "k22.eq2.11", "k22.eq2.12"])
 def test_k22_parse_gap_iteration_bound(claim_id):
     """k22 gap claims: ``T_set`` is a nonempty list of iterations <= 100000 (the largest is
-    accepted, one more is not), ``alpha`` in (0, 1) open, ``L`` > 0, ``eta`` default 1."""
+    accepted, one more is not), ``alpha`` in (0, 1) open, ``L`` > 0, ``eta`` default 1 (the
+    corollaries fix eta themselves and do not read it)."""
     claim = get(claim_id)
-    params = _control_params("k22.thm3", "quartic")
+    params = (_control_params("k22.eq2.12", "misaligned-linear-ce") if claim_id == "k22.eq2.12"
+              else _control_params("k22.thm3", "quartic"))
     assert claim.parse({**params, "T_set": [0, 100_000]})["T_set"] == [0, 100_000]
     for bad in ({"T_set": [3, 100_001]}, {"T_set": []}, {"T_set": [-1]}, {"alpha": 0.0},
                 {"alpha": 1.0}, {"L": 0.0}):
         with pytest.raises(BadInput):
             claim.parse({**params, **bad})
-    assert claim.parse({k: v for k, v in params.items() if k != "eta"})["eta"] == 1.0
+    bare = claim.parse({k: v for k, v in params.items() if k != "eta"})
+    assert bare["eta"] == 1.0 if claim_id == "k22.thm3" else "eta" not in bare
 
 
 @pytest.mark.parametrize("key", ["X", "Y", "m_H", "m_y", "varsigma", "theta", "loss", "K",

@@ -39,7 +39,8 @@ from theory import alignment as al
 from theory import trajectory as tj
 from theory.numerics import gamma
 
-__all__ = ["parse_base", "parse_gap", "parse_limit", "parse_prop1", "parse_stationary"]
+__all__ = ["parse_base", "parse_eq211", "parse_eq212", "parse_gap", "parse_limit",
+           "parse_prop1", "parse_stationary"]
 
 MODELS = ("mlp", "linear", "quartic", "wu2", "square-plus-one")
 LOSSES = ("squared", "cross-entropy", "logistic")
@@ -762,6 +763,36 @@ def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
     return inst
 
 
+def parse_eq211(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Eq. (2.11) is the squared-loss corollary of Theorem 3 (``Y^* = Y``, ``eta = 1``): any
+    other loss, or a ``Ystar``, is refused with the claim that covers it. ``witness`` (a theta)
+    bounds ``inf L`` from above."""
+    inst = parse_gap(params)
+    if inst["loss"] != "squared":
+        raise BadInput(f"loss: k22.eq2.11 is the squared-loss corollary (2.11); for "
+                       f"{inst['loss']} use k22.eq2.12, or k22.thm3 for any loss")
+    if inst.pop("Ystar", None) is not None:
+        raise BadInput("Ystar: eq. (2.11) fixes Y* = Y; use k22.thm3 for another Y*")
+    inst.pop("eta")  # (2.11) fixes eta = 1: an eta in the file is not read
+    if params.get("witness") is not None:
+        inst["witness"] = vector(params, "witness", _d(inst))
+    return inst
+
+
+def parse_eq212(params: Mapping[str, Any]) -> dict[str, Any]:
+    """Eq. (2.12) is the cross-entropy corollary of Theorem 3 (``Y^* = Y' = 2Y - 1``; the
+    logistic loss on {-1, +1} labels is the same loss): the squared loss, or a ``Ystar``, is
+    refused with the claim that covers it."""
+    inst = parse_gap(params)
+    if inst["loss"] not in ("cross-entropy", "logistic"):
+        raise BadInput(f"loss: k22.eq2.12 is the cross-entropy corollary (2.12); for "
+                       f"{inst['loss']} use k22.eq2.11, or k22.thm3 for any loss")
+    if inst.pop("Ystar", None) is not None:
+        raise BadInput("Ystar: eq. (2.12) fixes Y* = Y' = 2Y - 1; use k22.thm3 for another Y*")
+    inst.pop("eta")  # (2.12) takes the infimum over a grid of eta: an eta is not read
+    return inst
+
+
 def _gap_run(inst: Mapping[str, Any]) -> tj.Trajectory:
     return _CACHE.get("gap", inst, lambda: _run_gd(
         inst, 2 * inst["alpha"] / inst["L"], inst["T_set"][-1] + 1, set(inst["T_set"])))
@@ -824,14 +855,18 @@ def _pointwise_remainder(inst: Mapping[str, Any], eta: float) -> float:
     return worst
 
 
-def _gap_verdict(inst: Mapping[str, Any], sides: dict[str, float], eta: float) -> Verdict:
+def _gap_verdict(inst: Mapping[str, Any], sides: dict[str, float], eta: float,
+                 **bounds: str) -> Verdict:
+    """Decide ``lhs <= rhs`` of (2.10); ``bounds`` (``rhs_bound``, ``uncertified``) when the
+    right side is only a bound of the claim's (eq. 2.11's ``inf L``)."""
     tol = _descent_tol(inst, sides["lhs"], sides["rhs"])
     return decide(sides["lhs"], sides["rhs"], relation="<=",
                   tolerance=Tolerance(tol, "gamma_{p+k} (lhs + rhs): loss evaluations; the "
                                            "descent rounding is already inside the bound"),
                   diagnostics={"zeta_eta": sides["zeta"], "Lstar": sides["Lstar"], "eta": eta,
                                "|T|": len(inst["T_set"]),
-                               "pointwise_remainder": _pointwise_remainder(inst, eta)})
+                               "pointwise_remainder": _pointwise_remainder(inst, eta)},
+                  **bounds)
 
 
 def measure_gap(inst: Mapping[str, Any]) -> Verdict:
@@ -840,10 +875,24 @@ def measure_gap(inst: Mapping[str, Any]) -> Verdict:
     return _gap_verdict(inst, gap_sides(inst, inst["eta"]), inst["eta"])
 
 
+NO_WITNESS = "no witness; inf L is only bounded below by L*(Y) = 0"
+
+
 def measure_eq211(inst: Mapping[str, Any]) -> Verdict:
-    """Eq. (2.11): squared loss, Y* = Y, eta = 1: min_t L(theta^t) - inf L <= O(|T|^{-1/2});
-    since inf L >= 0 = L*(Y), the explicit constant of (2.10) is checked."""
-    return _gap_verdict(inst, gap_sides(inst, 1.0), 1.0)
+    """Eq. (2.11): squared loss, Y* = Y, eta = 1: min_t L(theta^t) <= inf L + the explicit
+    term of (2.10). ``inf L`` is known only through bounds: ``L*(Y) = 0`` below (which
+    certifies ``holds``) and a witness's loss above (which alone can certify ``violated``)."""
+    sides = gap_sides(inst, 1.0)
+    witness = inst.get("witness")
+    if witness is not None:
+        upper = tj.objective(_model(inst), "squared", witness, inst["X"], inst["Y"])[0]
+        refuted = _gap_verdict(inst, {**sides, "rhs": sides["rhs"] - sides["Lstar"] + upper},
+                               1.0, rhs_bound="upper")
+        if refuted.status is Status.VIOLATED:
+            return refuted
+    return _gap_verdict(inst, sides, 1.0, rhs_bound="lower",
+                        uncertified=NO_WITNESS if witness is None else
+                        "the witness does not separate; inf L is only bounded below by 0")
 
 
 ETA_GRID = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
@@ -900,6 +949,21 @@ def _misaligned(loss: str = "squared") -> dict[str, Any]:
         curv = 2.0
     L = curv * float(np.linalg.eigvalsh(X.T @ X / X.shape[0])[-1])
     return {**inst, "alpha": 0.5, "L": L, "T_set": list(range(1000)), "eta": 1.0}
+
+
+def _quartic_global_minimiser() -> float:
+    """The global minimiser of L = f^2 for the quartic f = theta^4 - 10 theta^2 + 6 theta +
+    100, which has no real root: the critical point of f (a root of 4 theta^3 - 20 theta + 6)
+    with the smallest |f| (theta = -2.37320, L = 3740.59)."""
+    roots = np.sort(np.roots([4.0, 0.0, -20.0, 6.0]).real)
+    return float(min(roots, key=lambda t: abs(t**4 - 10 * t**2 + 6 * t + 100)))
+
+
+def _quartic_eq211() -> list[dict[str, Any]]:
+    """The quartic from theta_0 = 1 (GD goes to the local minimum L = 7731.91) with the
+    global minimiser as witness: inf L <= 3740.59 + rounding, so (2.11) fails, certified."""
+    inst = _quartic_gap()[0]
+    return [{**inst, "witness": np.array([_quartic_global_minimiser()])}]
 
 
 def _quartic_gap() -> list[dict[str, Any]]:
@@ -962,9 +1026,18 @@ EQ211 = Claim(
     "iterations",
     statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_\theta\mathcal L(\theta)+"
               r"\sqrt{\frac{L\zeta_1\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}",
-    measure=measure_eq211, parse=parse_gap, strategy=_gap_strategy("squared", etas=(1.0,)),
-    hypotheses=_GAP_HYPOTHESES, controls=_GAP_CONTROLS[:1],
-    decides=r"Theorem 3's bound with $Y^*=Y$, $\eta=1$ ($\mathcal L^*(Y)=0\le\inf\mathcal L$).",
+    measure=measure_eq211, parse=parse_eq211,
+    strategy=_gap_strategy("squared", etas=(1.0,)),
+    hypotheses=_GAP_HYPOTHESES,
+    controls=[Control(
+        "quartic-with-witness", drops="common-structure",
+        description=r"$\theta^4-10\theta^2+6\theta+100$ with $S=\emptyset$, $Y=0$, from "
+                    r"$\theta_0=1$: GD stays near the local minimum $\mathcal L=7731.91$ while "
+                    r"the witness $\theta=-2.37320$ has $\mathcal L=3740.59\ge\inf\mathcal L$ "
+                    "and the bound's term is 0", instances=_quartic_eq211)],
+    decides=r"Theorem 3's bound with $Y^*=Y$, $\eta=1$: $\mathcal L^*(Y)=0\le\inf\mathcal L$ "
+            r"certifies 'holds'; only a witness $\theta$ ($\mathcal L(\theta)\ge\inf\mathcal "
+            "L$) can certify 'violated'.",
     errata=_GAP_ERRATA[:1], size=_size, max_examples={"ci": 8},
 )
 
@@ -975,7 +1048,7 @@ EQ212 = Claim(
     statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_{\eta}\Big[\log(1+e^{-\eta})+"
               r"\sqrt{\frac{L\zeta_\eta\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}"
               r"\Big]",
-    measure=measure_eq212, parse=parse_gap,
+    measure=measure_eq212, parse=parse_eq212,
     strategy=_gap_strategy("cross-entropy", etas=(1.0,)),
     hypotheses=_GAP_HYPOTHESES,
     controls=[Control("misaligned-linear-ce", drops="daa",
