@@ -408,3 +408,22 @@ def test_eq211_inf_L_known_only_from_below_never_gives_violated():
     assert v.status is Status.VIOLATED and "an upper bound of the rhs" in v.certificate
     theta = inst["witness"][0]
     assert v.rhs == pytest.approx((theta**4 - 10 * theta**2 + 6 * theta + 100) ** 2, rel=1e-9)
+
+
+def test_gap_strategy_rejected_draws_count_against_the_example(monkeypatch):
+    """A rejected draw of Theorem 3's strategy (each costs a training run) counts against the
+    example it was drawn for: at most ``ATTEMPTS`` candidates per example, then the fixed
+    fallback instance, which meets every hypothesis. So max_examples bounds the runs under
+    any seed (a filter let one seed of the thorough profile run twenty times another)."""
+    from checks.runner import sample_instances
+
+    fallback = k22._gap_fallback_instance("squared", "random", True, 1.0)
+    assert k22._gap_accepts(fallback)
+    calls = []
+    monkeypatch.setattr(k22, "_gap_accepts", lambda inst: calls.append(inst) or False)
+    drawn = list(sample_instances(k22._gap_strategy("squared", etas=(1.0,))("ci"), PROFILE, 2))
+    assert len(drawn) == 2 and len(calls) == 2 * strat.ATTEMPTS
+    for inst in drawn:
+        assert inst == fallback and inst is not fallback
+    with pytest.raises(Exception, match=r"^attempts must be an integer >= 1, got 0$"):
+        strat.bounded_filter(st.just(1), bool, lambda: 1, attempts=0)

@@ -17,7 +17,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,8 @@ from hypothesis.errors import InvalidArgument
 
 __all__ = [
     "ACTIVATIONS",
+    "ATTEMPTS",
+    "bounded_filter",
     "build_mlp_instance",
     "gap_bound_instances",
     "misaligned_instances",
@@ -167,3 +169,28 @@ def gap_bound_instances(*, horizon: int | st.SearchStrategy = _HORIZON,
                 "eta": draw(st.sampled_from(list(etas)))}
 
     return build()
+
+
+ATTEMPTS = 3
+"""Candidates a filtered k22 strategy draws per example before it gives its fallback."""
+
+
+def bounded_filter(candidates: st.SearchStrategy, accept: Callable[[Any], bool],
+                   fallback: Callable[[], Any], attempts: int = ATTEMPTS) -> st.SearchStrategy:
+    """``candidates.filter(accept)`` with a budget: up to ``attempts`` candidates are drawn
+    inside one example, the first accepted is returned, and ``fallback()`` (a fixed instance
+    that meets ``accept``) when none is. Unlike ``.filter``, a rejected candidate (each may
+    cost a training run) counts against the example it was drawn for, so ``max_examples``
+    bounds the work whatever the seed."""
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise InvalidArgument(f"attempts must be an integer >= 1, got {attempts!r}")
+
+    @st.composite
+    def first_accepted(draw: st.DrawFn) -> Any:
+        for _ in range(attempts):
+            candidate = draw(candidates)
+            if accept(candidate):
+                return candidate
+        return fallback()
+
+    return first_accepted()
