@@ -427,3 +427,34 @@ def test_gap_strategy_rejected_draws_count_against_the_example(monkeypatch):
         assert inst == fallback and inst is not fallback
     with pytest.raises(Exception, match=r"^attempts must be an integer >= 1, got 0$"):
         strat.bounded_filter(st.just(1), bool, lambda: 1, attempts=0)
+
+
+def test_prop1_eta_zero_violation_needs_an_exactly_zero_last_layer():
+    """The printed Proposition 1 fails at eta = 0 only where f_X = 0 is certain: a zero last
+    layer (nu = 0, so vec f_X = J nu = 0 exactly) is violated with that certificate; a last
+    layer of 2^-1000 gives f_X != 0 whose norm underflows to 0, and there the quantitative
+    form ||f_X - 0 Y|| >= 0 holds (the printed conclusion f_X != 0 Y is true)."""
+    claim = get("k22.prop1")
+    inst = claim.controls[0].fixed_instances()[0]
+    v = claim.check(inst, drop="eta-nonzero")
+    assert v.status is Status.VIOLATED and v.certificate.startswith("nu(theta) = theta_S = 0")
+    theta = inst["theta"].copy()
+    theta[k22._model(inst).S] = 2.0**-1000
+    v = claim.check({**inst, "theta": theta}, drop="eta-nonzero")
+    assert v.status is Status.HOLDS and v.lhs == 0.0
+    assert np.any(k22._model(inst).forward(theta, inst["X"]) != 0.0)
+
+
+def test_stationary_tolerance_covers_the_svd_error_of_s_min():
+    """eqs (2.1)-(2.4): the right side divides by s_min(J), which a backward-stable SVD knows
+    only to the noise floor delta = 10 max(p, q) u s_1; the tolerance carries rhs delta /
+    (s_min - delta)."""
+    from checks.runner import sample_instances
+
+    claim = get("k22.eq2.1-2.4")
+    for inst in sample_instances(claim.strategy("ci"), PROFILE, 3):
+        J = k22._state(inst)["J"]
+        s = np.linalg.svd(J, compute_uv=False)
+        delta = 10 * max(J.shape) * 2.0**-53 * s[0]
+        v = claim.check(inst)
+        assert v.tolerance >= v.rhs * delta / (s[-1] - delta)
