@@ -458,3 +458,21 @@ def test_stationary_tolerance_covers_the_svd_error_of_s_min():
         delta = 10 * max(J.shape) * 2.0**-53 * s[0]
         v = claim.check(inst)
         assert v.tolerance >= v.rhs * delta / (s[-1] - delta)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_coef_norm_error_bounds_the_change_under_an_svd_sized_perturbation(seed):
+    """||beta-hat|| = ||J_r^+ b|| enters the bounds of Theorems 2-3; the SVD knows it only up
+    to a perturbation of J of size delta. Perturbing J by delta in a random direction moves
+    the coefficient norm by no more than Membership.coef_norm_error() (Wedin)."""
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    V, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    J = U[:, :5] @ np.diag(np.logspace(0, -6, 5)) @ V.T
+    b = J @ rng.standard_normal(5) + 1e-9 * rng.standard_normal(8)
+    m = al.membership(b, J=J)
+    E = rng.standard_normal(J.shape)
+    E *= m.delta / np.linalg.norm(E, 2)
+    moved = al.membership(b, J=J + E)
+    assert moved.rank == m.rank
+    assert abs(moved.coef_norm - m.coef_norm) <= m.coef_norm_error()

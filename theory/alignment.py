@@ -116,6 +116,20 @@ class Membership:
     nonmember_above: float
     reason: str = ""
 
+    def coef_norm_error(self) -> float:
+        """A bound on the error of ``coef_norm`` from the SVD, which is exact for a matrix
+        within ``delta`` (the noise floor) of the given one: Wedin's least-squares perturbation
+        ``||dx|| <= e (2 ||x|| + ||r|| / (s_r - delta))`` with ``e = delta / (s_r - delta)``
+        (``x`` the least-norm coefficients at the cut-off, ``r`` the residual). Zero for a
+        structural witness (its coefficients are exact), infinite without a gap above delta."""
+        if self.rank == 0 or self.reason == "structural witness (bias columns)":
+            return 0.0
+        s_r = float(self.s[self.rank - 1])
+        if s_r <= self.delta:
+            return math.inf
+        e = self.delta / (s_r - self.delta)
+        return e * (2.0 * self.coef_norm + self.residual / (s_r - self.delta))
+
     def summary(self) -> dict[str, float | int | str | None]:
         return {
             "member": self.member, "rank": self.rank, "rho": self.rho,

@@ -22,9 +22,12 @@ from typing import Any
 import numpy as np
 
 from checks.framework import (
+    REQUIRED,
     Claim,
     Control,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
     Status,
     Tolerance,
@@ -124,6 +127,60 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
 
 # runs shared by a claim's hypotheses and its measure
 _CACHE = InstanceCache(64)
+
+
+# ------------------------------------------------------------- parameters and relations
+BASE_PARAMETERS = [
+    Parameter("model", "name", "the model f(x, theta): mlp (a net with a linear last layer), "
+              "linear (f = x^T theta), quartic (section 2.1.3), wu2 (f = w u^2), "
+              "square-plus-one (f = theta^2 + 1)", " | ".join(MODELS)),
+    Parameter("theta", "d", "the parameters theta in R^d", "finite, length d of the model"),
+    Parameter("X", "n x m_x", "the inputs x_i, one row per sample", "finite"),
+    Parameter("Y", "n x m_y", "the targets y_i, one row per sample",
+              "finite; {0, 1} for cross-entropy, {-1, +1} for logistic"),
+    Parameter("loss", "name", "the per-sample loss l(q, y)", " | ".join(LOSSES)),
+    Parameter("widths", "H + 1", "the layer widths [m_x, h_1, ..., m_y] (mlp only)",
+              "integers >= 1, from m_x to m_y, at least two", None),
+    Parameter("activation", "name", "the hidden activation (mlp only)",
+              " | ".join(ACTIVATIONS), None),
+    Parameter("output", "name", "the output map: linear (the pre-activation f) or tanh "
+              "counted as part of f (mlp only)", "linear | tanh", "linear"),
+    Parameter("S", "|S|", "the index set S of Assumption 1 (default: the parameters f is "
+              "linear in, the last layer's W and b for mlp)", "integers in [0, d)", None),
+]
+_GAP_PARAMETERS = [
+    Parameter("alpha", "scalar", "alpha of the step 2 alpha / L", "(0, 1)"),
+    Parameter("L", "scalar", "the smoothness constant L of Assumption 3 along the run",
+              "(0, inf)"),
+    Parameter("T_set", "|T|", "the finite nonempty set T of iterations",
+              "integers in [0, 100000], nonempty"),
+]
+_ETA = Parameter("eta", "scalar", "the scale eta of eta Y^*", "finite", 1.0)
+
+
+_RUN = ("; the claim runs gradient descent, whose floating-point iterates differ by "
+        "rounding (sums taken in another order) that the run carries along, so only the "
+        "status is compared")
+
+
+def _relations(*extra: Relation, run: bool = False) -> list[Relation]:
+    """The relations every claim of section 2 has, and the claim's own; ``run`` for the claims
+    that run gradient descent (equivariant in exact arithmetic only)."""
+    why = _RUN if run else ""
+    return [
+        Relation("permute-samples", "the samples in another order: L is a mean over samples "
+                 "and J's rows permute with vec(Y'), so every side is unchanged" + why,
+                 strat.permute_samples, same_slack=not run),
+        Relation("permute-hidden-units", "the hidden units of each layer relabelled: f is the "
+                 "same function, J's columns are permuted, S maps onto itself and gradient "
+                 "descent maps iterate to iterate" + why, strat.permute_hidden_units,
+                 same_slack=not run),
+        Relation("rotate-inputs", "an orthogonal change of basis of the inputs with the first "
+                 "layer rotated back: pre-activations are unchanged, J is multiplied by an "
+                 "orthogonal matrix, gradient descent is equivariant" + why,
+                 strat.rotate_inputs, same_slack=not run),
+        *extra,
+    ]
 
 
 # ------------------------------------------------------------------- shared measurements
@@ -493,10 +550,16 @@ def measure_prop1(inst: Mapping[str, Any]) -> Verdict:
     nu = al.structure_vector(inst["theta"], _model(inst).S)
     tail = float(m.s[m.rank]) if m.rank < m.s.size else 0.0
     k = _rounding_terms(inst) + Y.size
+    # the SVD is exact for J + E with ||E|| <= delta (the noise floor): the projector onto
+    # Col(J) moves by at most delta / (s_r - delta), and the distance with it (times ||Y||)
+    s_r = float(m.s[m.rank - 1]) if m.rank else math.inf
+    subspace = m.delta / (s_r - m.delta) if s_r > m.delta else math.inf
     tol = tail * float(np.linalg.norm(nu)) + gamma(k) * (
-        float(np.linalg.norm(r["F"])) + abs(eta) * float(np.linalg.norm(Y)))
+        float(np.linalg.norm(r["F"])) + abs(eta) * float(np.linalg.norm(Y))) + abs(
+        eta) * float(np.linalg.norm(Y)) * subspace
     tolerance = Tolerance(tol, "s_{r+1} ||nu|| (the directions cut off) + gamma_k (||f|| + "
-                               "|eta| ||Y||), k = 2 (d + sum widths) + n m_y")
+                               "|eta| ||Y||), k = 2 (d + sum widths) + n m_y, + |eta| ||Y|| "
+                               "delta / (s_r - delta) (the SVD's error in the distance)")
     diag = {"rho": m.rho, "rank": m.rank, "distance": m.residual}
     if eta == 0.0 and not np.any(nu) and lhs <= tol:
         # the printed statement (any eta) at eta = 0: nu(theta) = 0 exactly, so vec f_X = J nu
@@ -663,9 +726,13 @@ def measure_limit(inst: Mapping[str, Any]) -> Verdict:
     corr = vnorm * (abs(eta) * min(m.residual, m.member_below * np.linalg.norm(Ys))
                     + math.sqrt(last.F.size) * last.extra["euler_tol"])
     rhs = ls + extra + corr
-    tol = _descent_tol(inst, last.loss, rhs)
+    beta_err = (gnorm * abs(eta) * m.coef_norm_error()
+                if m.member is True else 0.0)
+    tol = _descent_tol(inst, last.loss, rhs) + beta_err
     return decide(last.loss, rhs, relation="<=",
-                  tolerance=Tolerance(tol, "gamma_{p+k} (L(theta^T) + rhs): loss evaluations"),
+                  tolerance=Tolerance(tol, "gamma_{p+k} (L(theta^T) + rhs): loss evaluations; "
+                                           "+ ||grad L|| |eta| (the SVD's error in "
+                                           "||beta-hat||, Wedin)"),
                   scale=max(r["traj"].steps[0].loss, rhs, last.loss),
                   diagnostics={"L_T": last.loss, "Lstar": ls, "grad_norm_T": gnorm,
                                "gradient_term": extra, "t_limit_reached": r["t_lim"],
@@ -838,7 +905,10 @@ def gap_sides(inst: Mapping[str, Any], eta: float) -> dict[str, float]:
     b_norm = float(np.linalg.norm(Ys))
     nus = np.array([np.linalg.norm(s.extra["nu"]) for s in steps])
     betas = np.array([abs(eta) * s.extra["daa"].coef_norm for s in steps])
-    zeta = al.zeta_eta(nus, betas)
+    # ||beta-hat|| is known to the SVD's error (Wedin): the bound at its upper end less the
+    # bound itself is the part of the tolerance that comes from the SVD
+    errs = np.array([abs(eta) * s.extra["daa"].coef_norm_error() for s in steps])
+    zeta, zeta_hi = al.zeta_eta(nus, betas), al.zeta_eta(nus, betas + errs)
     S = _gap_run(inst).steps
     t0, tmax = inst["T_set"][0], inst["T_set"][-1]
     rounding = sum(_descent_tol(inst, S[t].loss, S[t + 1].loss) for t in range(t0, tmax + 1))
@@ -846,9 +916,12 @@ def gap_sides(inst: Mapping[str, Any], eta: float) -> dict[str, float]:
         abs(eta) * min(s.extra["daa"].residual, s.extra["daa"].member_below * b_norm)
         + math.sqrt(s.F.size) * s.extra["euler_tol"]) for s in steps)
     ls = al.lstar(eta * Ys, inst["Y"], inst["loss"])
-    rhs = al.gap_bound(ls, inst["L"], zeta, S[t0].loss + rounding, inst["alpha"],
-                       len(steps)) + corr
-    return {"lhs": min(s.loss for s in steps), "rhs": rhs, "Lstar": ls, "zeta": zeta}
+    def bound(z: float) -> float:
+        return al.gap_bound(ls, inst["L"], z, S[t0].loss + rounding, inst["alpha"], len(steps))
+
+    rhs = bound(zeta) + corr
+    return {"lhs": min(s.loss for s in steps), "rhs": rhs, "Lstar": ls, "zeta": zeta,
+            "rhs_err": bound(zeta_hi) - bound(zeta)}
 
 
 def _pointwise_remainder(inst: Mapping[str, Any], eta: float) -> float:
@@ -868,10 +941,12 @@ def _gap_verdict(inst: Mapping[str, Any], sides: dict[str, float], eta: float,
                  **bounds: str) -> Verdict:
     """Decide ``lhs <= rhs`` of (2.10); ``bounds`` (``rhs_bound``, ``uncertified``) when the
     right side is only a bound of the claim's (eq. 2.11's ``inf L``)."""
-    tol = _descent_tol(inst, sides["lhs"], sides["rhs"])
+    tol = _descent_tol(inst, sides["lhs"], sides["rhs"]) + sides["rhs_err"]
     return decide(sides["lhs"], sides["rhs"], relation="<=",
-                  tolerance=Tolerance(tol, "gamma_{p+k} (lhs + rhs): loss evaluations; the "
-                                           "descent rounding is already inside the bound"),
+                  tolerance=Tolerance(tol, "gamma_{p+k} (lhs + rhs): loss evaluations (the "
+                                           "descent rounding is already inside the bound); + "
+                                           "the bound's change over the SVD's error in "
+                                           "||beta-hat|| (Wedin)"),
                   diagnostics={"zeta_eta": sides["zeta"], "Lstar": sides["Lstar"], "eta": eta,
                                "|T|": len(inst["T_set"]),
                                "pointwise_remainder": _pointwise_remainder(inst, eta)},
@@ -1168,5 +1243,43 @@ FIG1A = Reproduction(
     r"Gram matrix $M=JJ^\top$", figure1a)
 
 DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A])
+
+# ------------------------------------------------ instance parameters and relations per claim
+_STEP_PARAMETERS = [
+    Parameter("step_size", "scalar", "the step alpha_t of gradient descent", "(0, inf)"),
+    Parameter("steps", "scalar", "the number of steps run to approximate the limit point",
+              "integers in [1, 100000]"),
+    _ETA,
+    Parameter("epsilon", "scalar", "epsilon of step rule (i), epsilon <= alpha <= (2 - "
+              "epsilon) / L", "(0, 2)", 1e-3),
+]
+ASM1 = dataclasses.replace(
+    ASM1, parameters=BASE_PARAMETERS, relations=_relations(Relation(
+        "scale-last-layer", "theta_S times 2^k: f and J nu scale by 2^k, the identity keeps "
+        "holding (the rounding scale moves otherwise, so only the status is compared)",
+        strat.scale_last_layer, same_slack=False)))
+DEF2 = dataclasses.replace(
+    DEF2, parameters=BASE_PARAMETERS, relations=_relations(Relation(
+        "scale-targets", "Y times 2^k (squared loss): membership is decided on the relative "
+        "residual, unchanged", strat.scale_targets)))
+STATIONARY = dataclasses.replace(STATIONARY, parameters=[*BASE_PARAMETERS, _ETA],
+                                 relations=_relations())
+PROP1 = dataclasses.replace(
+    PROP1, parameters=[*BASE_PARAMETERS, dataclasses.replace(_ETA, default=REQUIRED)],
+    relations=_relations(Relation(
+        "scale-targets-and-eta", "Y times 2^k and eta times 2^-k: eta Y and |eta| dist(vec Y, "
+        "Col J) are unchanged", strat.scale_targets_and_eta)))
+LIMIT = dataclasses.replace(LIMIT, parameters=[*BASE_PARAMETERS, *_STEP_PARAMETERS],
+                            relations=_relations(run=True))
+THM3 = dataclasses.replace(THM3, parameters=[
+    *BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA,
+    Parameter("Ystar", "n x m_y", "the target Y^* of eq. (2.10)", "finite", "Y' (the modified "
+              "target)")], relations=_relations(run=True))
+EQ211 = dataclasses.replace(EQ211, parameters=[
+    *BASE_PARAMETERS, *_GAP_PARAMETERS,
+    Parameter("witness", "d", "a theta whose loss bounds inf L from above (certifies a "
+              "violation)", "finite, length d", None)], relations=_relations(run=True))
+EQ212 = dataclasses.replace(EQ212, parameters=[*BASE_PARAMETERS, *_GAP_PARAMETERS],
+                            relations=_relations(run=True))
 
 register(ASM1, DEF2, STATIONARY, PROP1, LIMIT, THM3, EQ211, EQ212)
