@@ -476,3 +476,21 @@ def test_coef_norm_error_bounds_the_change_under_an_svd_sized_perturbation(seed)
     moved = al.membership(b, J=J + E)
     assert moved.rank == m.rank
     assert abs(moved.coef_norm - m.coef_norm) <= m.coef_norm_error()
+
+
+@pytest.mark.parametrize("relation", ["permute_hidden_units", "rotate_inputs"])
+def test_alignment_relations_move_theta_and_keep_f_and_the_spectrum_of_J(relation):
+    """Relabelling hidden units and rotating the inputs change theta (and X) but not f_X, and
+    multiply J by an orthogonal matrix: the same outputs and singular values; an explicit S
+    is carried to the same parameters."""
+    inst = strat.build_mlp_instance(3, 6, 3, [5, 4], 1, "tanh", "squared", "random", 1.0)
+    inst["S"] = list(k22._model(inst).S)[::-1]
+    new = getattr(strat, relation)(inst, np.random.default_rng(1))
+    assert not np.array_equal(new["theta"], inst["theta"])
+    a, b = k22._model(inst), k22._model(new)
+    assert np.allclose(b.forward(new["theta"], new["X"]), a.forward(inst["theta"], inst["X"]),
+                       rtol=1e-12, atol=1e-13)
+    s_a = np.linalg.svd(a.jacobian(inst["theta"], inst["X"]), compute_uv=False)
+    s_b = np.linalg.svd(b.jacobian(new["theta"], new["X"]), compute_uv=False)
+    assert np.allclose(s_a, s_b, rtol=1e-10, atol=1e-13 * s_a[0])
+    assert sorted(new["S"]) == sorted(inst["S"])  # the last layer maps onto itself

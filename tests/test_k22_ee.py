@@ -372,3 +372,34 @@ def test_a_witness_below_the_limit_certifies_the_violation(claim_id):
     verdict = claim.check(mod._narrow_instance(), drop="safe-exploration")
     assert verdict.status is Status.VIOLATED
     assert "an upper bound of the rhs" in verdict.certificate
+
+
+@pytest.mark.parametrize("relation", ["permute_hidden_units", "rotate_inputs", "scale_outputs"])
+def test_ee_relations_move_theta_and_keep_the_model(relation):
+    """The relations of Theorems 4-5 change the instance's numbers (theta, X or Y) but not the
+    model: the frozen model's outputs are the same up to rounding (times 2^k for
+    scale-outputs, with Y scaled alike), so the exploitation problem is the same one."""
+    claim, inst = _one("k22.thm4")
+    new = getattr(strat, relation)(inst, np.random.default_rng(5))
+    assert not (np.array_equal(new["theta"], inst["theta"]) and np.array_equal(new["X"], inst["X"]))
+    f = mod._frozen(inst).forward(inst["theta"], inst["X"])
+    g = mod._frozen(new).forward(new["theta"], new["X"])
+    ratio = new["Y"][0, 0] / inst["Y"][0, 0]
+    assert np.allclose(g, ratio * f, rtol=1e-12, atol=1e-12 * ratio * np.abs(f).max())
+    assert claim.check(new).status is claim.check(inst).status
+
+
+def test_safe_exploration_relations_keep_phi_up_to_row_and_column_permutations():
+    """Relabelling units, rotating the inputs and trading q against varsigma' give the same
+    phi up to permutations of its columns: the same singular values."""
+    _, inst = _one("k22.asm4")
+
+    def svals(i):
+        return np.linalg.svd(phi(strat.body_features(i), i["q"], i["varsigma"]),
+                             compute_uv=False)
+
+    for relation in (strat.permute_hidden_units, strat.rotate_inputs,
+                     strat.scale_gate_sharpness, strat.permute_samples):
+        new = relation(inst, np.random.default_rng(2))
+        assert any(not np.array_equal(new[k], inst[k]) for k in ("X", "q", "theta_body"))
+        assert np.allclose(svals(new), svals(inst), rtol=1e-10, atol=1e-12 * svals(inst)[0])

@@ -11,6 +11,7 @@ safe-exploration verification) on synthetic stand-ins for the data sets.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import zlib
@@ -26,6 +27,8 @@ from checks.framework import (
     Claim,
     Control,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
     Status,
     Tolerance,
@@ -976,6 +979,84 @@ RATES = Claim(
     size=lambda i: {"n": i["X"].shape[0], "m_H": i["m_H"], "K": i["K"]},
     max_examples={"ci": 8, "thorough": 250},
 )
+
+# ------------------------------------------------ instance parameters and relations per claim
+_BODY = [
+    Parameter("body_widths", "H - 1", "the widths [m_x, h_1, ..., h_k] of the body "
+              "z(x, theta_(1:H-2)) (m_(H-1) = h_k + 1 with the constant neuron)",
+              f"at least two integers in [1, {WIDTH_LIMIT}], starting with m_x"),
+    Parameter("activation", "name", "the body's activation (Assumption 6 asks for a real "
+              "analytic one)", " | ".join(ACTIVATIONS)),
+    Parameter("varsigma", "scalar", "varsigma' of the gate sigma~(q) = 1 / (1 + e^{-varsigma' "
+              "q})", "(0, inf)"),
+    Parameter("X", "n x m_x", "the inputs x_i, one row per sample", "finite"),
+]
+_EE = [
+    *_BODY,
+    Parameter("Y", "n x m_y", "the targets y_i", "finite; -1 or +1 for the logistic loss"),
+    Parameter("m_H", "scalar", "m_H, the width of layer H - 1", f"integers in [1, {WIDTH_LIMIT}]"),
+    Parameter("m_y", "scalar", "m_y, the number of outputs", "integers in [1, 64]"),
+    Parameter("theta", "d", "theta^tau after line 9: [theta_(1:H-2), theta_(H-1,j) for each j, "
+              "W^(H)] (the gates are frozen at its W^(H-1,j), line 10)", "finite, length d"),
+    Parameter("loss", "name", "the loss l", "squared | logistic"),
+    Parameter("K", "scalar", "the exploitation steps t - tau the bound is checked for",
+              "integers in [1, 10^12]"),
+    Parameter("eps_bar", "scalar", "eps_bar of inf max(L, eps_bar) (Theorem 5)", "[0, inf)",
+              0.0),
+    Parameter("witness", "d", "a theta of the post-line-10 model whose loss bounds inf L from "
+              "above (certifies a violation)", "finite, length d", None),
+]
+_EE_RELATIONS = [
+    Relation("permute-samples", "the samples in another order: L, L^, phi and A^(j) are "
+             "means or have rows permuted alike", strat.permute_samples),
+    Relation("permute-hidden-units", "body units and the m_H units of layer H - 1 relabelled "
+             "(W^(H-1,j), W^(H) moved alike): the same function, A^(j)'s columns permuted",
+             strat.permute_hidden_units),
+    Relation("rotate-inputs", "an orthogonal change of basis of the inputs with the body's "
+             "first layer rotated back: z, phi and f are unchanged", strat.rotate_inputs),
+    Relation("scale-outputs", "Y and W^(H) times 2^k (squared loss): A^(j) and y scale alike, "
+             "the limit and the path in theta_(H-1) are unchanged, losses, L^ and the bounds "
+             "scale by 4^k", strat.scale_outputs),
+]
+_SGD = ("; Theorem 5's SGD runs draw their samples from a seed taken from the instance's "
+        "bytes, so only the status is compared")
+GATE = dataclasses.replace(GATE, parameters=[
+    Parameter("W_hidden", "m_H x m_(H-1)", "W^(H-1)", "finite"),
+    Parameter("W_out", "m_y x m_H", "W^(H)", "finite"),
+    Parameter("Z", "n x m_(H-1)", "the features z_i, one row per sample", "finite"),
+    Parameter("varsigma", "scalar", "varsigma' of the gate", "[1e-300, inf)"),
+    Parameter("gate", "name", "sigmoid (sigma~ of eq. 3.2) or half (the constant gate 1/2 of "
+              "the control)", "sigmoid | half", "sigmoid"),
+], relations=[
+    Relation("permute-samples", "the rows of Z in another order: the worst sample is the same "
+             "number", strat.permute_samples),
+    Relation("permute-hidden-units", "the m_H units relabelled (rows of W^(H-1), columns of "
+             "W^(H)): both networks are the same functions", strat.permute_hidden_units),
+    Relation("scale-inputs", "Z times 2^k and varsigma' times 2^-k: the gates are unchanged, "
+             "the error and the bound scale by 2^k", strat.scale_gate_inputs),
+    Relation("scale-outputs", "W^(H) times 2^k: the error and the bound scale by 2^k",
+             strat.scale_gate_outputs),
+])
+SAFE = dataclasses.replace(SAFE, parameters=[
+    *_BODY,
+    Parameter("theta_body", "d_(1:H-2)", "theta_(1:H-2), the body's parameters",
+              "finite, the body's length"),
+    Parameter("q", "m_(H-1) x m_H", "q, the gate weights of phi(q, theta_(1:H-2))", "finite"),
+], relations=[
+    Relation("permute-samples", "the samples in another order: phi's rows are permuted, its "
+             "rank is unchanged", strat.permute_samples),
+    Relation("permute-hidden-units", "body units (with q's rows) and q's columns relabelled: "
+             "phi's columns are permuted", strat.permute_hidden_units),
+    Relation("rotate-inputs", "an orthogonal change of basis of the inputs with the body's "
+             "first layer rotated back: z and phi are unchanged", strat.rotate_inputs),
+    Relation("scale-gate-sharpness", "q times 2^k and varsigma' times 2^-k: the gates, hence "
+             "phi, are the same numbers", strat.scale_gate_sharpness),
+])
+LIMIT = dataclasses.replace(LIMIT, parameters=_EE,
+                            relations=_EE_RELATIONS)
+RATES = dataclasses.replace(RATES, parameters=_EE, relations=[
+    dataclasses.replace(r, description=r.description + _SGD, same_slack=False)
+    for r in _EE_RELATIONS])
 
 CLAIMS = [GATE, SAFE, LIMIT, RATES]
 register(*CLAIMS)

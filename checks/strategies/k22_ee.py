@@ -215,3 +215,140 @@ def exploitation_instances(
                 "K": int(draw(resolve(K))), "eps_bar": eb}
 
     return build()
+
+
+# --------------------------------------------------------------- metamorphic relations
+# Transformations of a parsed instance (``transform(instance, rng) -> new instance``) that
+# cannot change the truth of the section 3 claims; each returns fresh arrays.
+
+def _copy(inst: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inst.items()}
+
+
+def permute_samples(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """The samples in another order (rows of X and Y; rows of Z for the gate): the losses are
+    means and maxima over samples, phi's rows permute, the rank is unchanged."""
+    out = _copy(inst)
+    key = "Z" if "Z" in inst else "X"
+    p = rng.permutation(inst[key].shape[0])
+    for name in (key, "Y"):
+        if name in out:
+            out[name] = out[name][p]
+    return out
+
+
+def _body_layers(widths: list[int], theta_body: np.ndarray) -> list[list[np.ndarray]]:
+    net = Feedforward(widths, "tanh", bias=True)
+    return [[W.copy(), b.copy()] for W, b in net.unflatten(np.asarray(theta_body, float))]
+
+
+def _body_flat(widths: list[int], layers: list[list[np.ndarray]]) -> np.ndarray:
+    return Feedforward(widths, "tanh", bias=True).flatten([tuple(x) for x in layers])
+
+
+def _relabel_body(widths: list[int], theta_body: np.ndarray, perms: list[np.ndarray]
+                  ) -> np.ndarray:
+    """The body with the units of layer ``l`` permuted by ``perms[l]`` (rows of W_l, b_l and
+    columns of W_{l+1}); the last permutation acts on z's entries, which the caller moves."""
+    layers = _body_layers(widths, theta_body)
+    for l, p in enumerate(perms):
+        layers[l][0], layers[l][1] = layers[l][0][p], layers[l][1][p]
+        if l + 1 < len(layers):
+            layers[l + 1][0] = layers[l + 1][0][:, p]
+    return _body_flat(widths, layers)
+
+
+def permute_hidden_units(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Relabel hidden units: the body's units (z's entries other than the constant neuron,
+    with the columns of W^(H-1) / the rows of q moved alike) and the m_H units of layer H-1
+    (rows of W^(H-1,j) and entries of W^(H)_j; columns of q; rows of W_hidden, columns of
+    W_out). f, phi's column set and every loss are unchanged."""
+    out = _copy(inst)
+    if "W_hidden" in inst:  # the gate of eq. (3.3)
+        p = rng.permutation(inst["W_hidden"].shape[0])
+        out["W_hidden"], out["W_out"] = inst["W_hidden"][p], inst["W_out"][:, p]
+        return out
+    widths = inst["body_widths"]
+    perms = [rng.permutation(w) for w in widths[1:]]
+    z_perm = np.append(perms[-1], widths[-1])  # the constant neuron stays last
+    if "q" in inst:  # Assumption 4
+        out["theta_body"] = _relabel_body(widths, inst["theta_body"], perms)
+        out["q"] = inst["q"][z_perm][:, rng.permutation(inst["q"].shape[1])]
+        return out
+    model = EEModel(widths, inst["activation"], inst["m_H"], inst["m_y"], inst["varsigma"])
+    unit = rng.permutation(inst["m_H"])
+    for key in ("theta", "witness"):
+        if out.get(key) is None:
+            continue
+        body, Ws, W_out = model.split(out[key])
+        out[key] = model.join(_relabel_body(widths, body, perms),
+                              [W[unit][:, z_perm] for W in Ws], W_out[:, unit])
+    return out
+
+
+def rotate_inputs(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """An orthogonal change of basis x -> Q^T x with the body's first layer W_1 -> W_1 Q: every
+    pre-activation, hence z, phi and f, is unchanged. The gate claim has no inputs (its Z is
+    already the feature matrix) and is returned as it is."""
+    out = _copy(inst)
+    if "X" not in inst:
+        return out
+    from checks.strategies.linalg import orthogonal
+
+    Q = orthogonal(rng, inst["X"].shape[1])
+    out["X"] = inst["X"] @ Q
+    widths = inst["body_widths"]
+
+    def rotate(theta_body: np.ndarray) -> np.ndarray:
+        layers = _body_layers(widths, theta_body)
+        layers[0][0] = layers[0][0] @ Q
+        return _body_flat(widths, layers)
+
+    if "theta_body" in inst:
+        out["theta_body"] = rotate(inst["theta_body"])
+        return out
+    d_body = Feedforward(widths, "tanh", bias=True).n_params()
+    for key in ("theta", "witness"):
+        if out.get(key) is not None:
+            out[key] = np.concatenate([rotate(out[key][:d_body]), out[key][d_body:]])
+    return out
+
+
+def scale_gate_sharpness(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """q times 2^k with varsigma' times 2^-k (Assumption 4): sigma~(varsigma' z^T q) is the
+    same number, so phi is the same matrix."""
+    k = int(rng.integers(-10, 11))
+    return {**_copy(inst), "q": np.ldexp(inst["q"], k), "varsigma": math.ldexp(inst["varsigma"],
+                                                                              -k)}
+
+
+def scale_gate_inputs(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Z times 2^k with varsigma' times 2^-k (eq. 3.3): the gates are unchanged, u = W z and
+    both networks scale by 2^k, and so does the bound c_0 ||W^(H)_j||_1 / varsigma'."""
+    k = int(rng.integers(-10, 11))
+    return {**_copy(inst), "Z": np.ldexp(inst["Z"], k), "varsigma": math.ldexp(inst["varsigma"],
+                                                                              -k)}
+
+
+def scale_gate_outputs(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """W^(H) times 2^k (eq. 3.3): the error and the bound both scale by 2^k."""
+    return {**_copy(inst), "W_out": np.ldexp(inst["W_out"], int(rng.integers(-20, 21)))}
+
+
+def scale_outputs(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Y and W^(H) times 2^k under the squared loss (Theorems 4-5): f is linear in W^(H), so
+    A^(j) and y scale alike, the least-squares limit in theta_(H-1), B_0 and the GD path in
+    theta_(H-1) are unchanged, and every loss, L^ and the bounds scale by 4^k. The logistic
+    loss (labels +-1) is returned unchanged."""
+    out = _copy(inst)
+    if inst["loss"] != "squared":
+        return out
+    k = int(rng.integers(-20, 21))
+    model = EEModel(inst["body_widths"], inst["activation"], inst["m_H"], inst["m_y"],
+                    inst["varsigma"])
+    out["Y"] = np.ldexp(inst["Y"], k)
+    for key in ("theta", "witness"):
+        if out.get(key) is not None:
+            body, Ws, W_out = model.split(out[key])
+            out[key] = model.join(body, Ws, np.ldexp(W_out, k))
+    return out
