@@ -1244,6 +1244,98 @@ FIG1A = Reproduction(
 
 DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A])
 
+# ------------------------------------------------------------------ edge strategies per claim
+_EDGE_ETAS = (0.0, 1.0, -1.0, 2.0**-40, 2.0**40)
+
+
+def _edge_asm1(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(strat.edge_mlp_instances(), strat.edge_toy_instances())
+
+
+def _edge_def2(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(
+        strat.edge_mlp_instances(overparameterised=True),
+        strat.edge_mlp_instances(overparameterised=False, target="constant"),
+        strat.edge_mlp_instances(overparameterised=False, target="constant",
+                                 loss="cross-entropy"))
+
+
+def _edge_stationary(profile: str) -> Any:
+    """Over-parameterised nets at their edges with eta at the ends of the reals, and exact
+    stationary points: targets set to the net's own outputs (L = 0, gradient exactly 0)."""
+    from hypothesis import strategies as st
+
+    def finish(t: tuple[dict[str, Any], float, bool]) -> dict[str, Any]:
+        inst, eta, interpolate = t
+        if interpolate and inst["loss"] == "squared":
+            inst = {**inst, "Y": _model(inst).forward(inst["theta"], inst["X"])}
+        return {**inst, "eta": eta}
+
+    nets = st.one_of(strat.edge_mlp_instances(overparameterised=True),
+                     strat.edge_mlp_instances(overparameterised=True, loss="cross-entropy"))
+    return st.tuples(nets, st.sampled_from(_EDGE_ETAS), st.booleans()).map(finish)
+
+
+def _edge_prop1(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    etas = st.sampled_from([e for e in _EDGE_ETAS if e != 0.0] + [-(2.0**40)])
+    return st.tuples(strat.edge_mlp_instances(overparameterised=False), etas).map(
+        lambda t: {**t[0], "eta": t[1]})
+
+
+def _edge_limit(profile: str) -> Any:
+    """Theorem 2 at its edges: 1 or 2 steps or a run long enough to stop moving in floating
+    point, epsilon at the ends of (0, 2), eta at the ends of the reals."""
+    from hypothesis import strategies as st
+
+    def finish(t: tuple[dict[str, Any], int, float, float]) -> dict[str, Any]:
+        inst, steps, eta, epsilon = t
+        L = tj.step_constant(_model(inst), inst["loss"], inst["theta"], inst["X"], inst["Y"],
+                             alpha=0.5, steps=steps)
+        return {**inst, "step_size": 1.0 / L, "steps": steps, "eta": eta, "epsilon": epsilon}
+
+    nets = st.one_of(strat.edge_mlp_instances(overparameterised=True),
+                     strat.edge_mlp_instances(overparameterised=False, target="constant"))
+    return st.tuples(nets, st.sampled_from([1, 2, 300]), st.sampled_from(_EDGE_ETAS),
+                     st.sampled_from([5e-324, 1e-3, 1.0, math.nextafter(2.0, 0.0)])).map(finish)
+
+
+def _edge_gap(loss: str, target: str = "random", overparameterised: bool | None = True,
+              etas: tuple[float, ...] = _EDGE_ETAS) -> Any:
+    """Theorem 3 and its corollaries at their edges: T a singleton (t = 0 or the last step),
+    all of [0, T] or its last step, alpha at the ends of (0, 1), horizons 1, 2 and 10."""
+
+    def strategy(profile: str) -> Any:
+        from hypothesis import strategies as st
+
+        @st.composite
+        def build(draw: st.DrawFn) -> dict[str, Any]:
+            inst = draw(strat.edge_mlp_instances(loss=loss, target=target,
+                                                 overparameterised=overparameterised))
+            T = draw(st.sampled_from([1, 2, 10]))
+            Tset = draw(st.sampled_from([[0], [T], list(range(T + 1))]))
+            alpha = draw(st.sampled_from([2.0**-20, 0.5, 1.0 - 2.0**-20]))
+            return _gap_finish({**inst, "alpha": alpha, "T_set": Tset,
+                                "eta": draw(st.sampled_from(etas))})
+
+        return build()
+
+    return strategy
+
+
+def _edge_thm3(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(_edge_gap("squared")(profile),
+                     _edge_gap("squared", "constant", False)(profile),
+                     _edge_gap("cross-entropy")(profile))
+
+
 # ------------------------------------------------ instance parameters and relations per claim
 _STEP_PARAMETERS = [
     Parameter("step_size", "scalar", "the step alpha_t of gradient descent", "(0, inf)"),
@@ -1254,32 +1346,37 @@ _STEP_PARAMETERS = [
               "epsilon) / L", "(0, 2)", 1e-3),
 ]
 ASM1 = dataclasses.replace(
-    ASM1, parameters=BASE_PARAMETERS, relations=_relations(Relation(
+    ASM1, parameters=BASE_PARAMETERS, edge_strategy=_edge_asm1, relations=_relations(Relation(
         "scale-last-layer", "theta_S times 2^k: f and J nu scale by 2^k, the identity keeps "
         "holding (the rounding scale moves otherwise, so only the status is compared)",
         strat.scale_last_layer, same_slack=False)))
 DEF2 = dataclasses.replace(
-    DEF2, parameters=BASE_PARAMETERS, relations=_relations(Relation(
+    DEF2, parameters=BASE_PARAMETERS, edge_strategy=_edge_def2, relations=_relations(Relation(
         "scale-targets", "Y times 2^k (squared loss): membership is decided on the relative "
         "residual, unchanged", strat.scale_targets)))
 STATIONARY = dataclasses.replace(STATIONARY, parameters=[*BASE_PARAMETERS, _ETA],
+                                 edge_strategy=_edge_stationary,
                                  relations=_relations())
 PROP1 = dataclasses.replace(
-    PROP1, parameters=[*BASE_PARAMETERS, dataclasses.replace(_ETA, default=REQUIRED)],
+    PROP1, edge_strategy=_edge_prop1,
+    parameters=[*BASE_PARAMETERS, dataclasses.replace(_ETA, default=REQUIRED)],
     relations=_relations(Relation(
         "scale-targets-and-eta", "Y times 2^k and eta times 2^-k: eta Y and |eta| dist(vec Y, "
         "Col J) are unchanged", strat.scale_targets_and_eta)))
 LIMIT = dataclasses.replace(LIMIT, parameters=[*BASE_PARAMETERS, *_STEP_PARAMETERS],
+                            edge_strategy=_edge_limit,
                             relations=_relations(run=True))
-THM3 = dataclasses.replace(THM3, parameters=[
+THM3 = dataclasses.replace(THM3, edge_strategy=_edge_thm3, parameters=[
     *BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA,
     Parameter("Ystar", "n x m_y", "the target Y^* of eq. (2.10)", "finite", "Y' (the modified "
               "target)")], relations=_relations(run=True))
-EQ211 = dataclasses.replace(EQ211, parameters=[
+EQ211 = dataclasses.replace(EQ211, edge_strategy=_edge_gap("squared", etas=(1.0,)),
+                            parameters=[
     *BASE_PARAMETERS, *_GAP_PARAMETERS,
     Parameter("witness", "d", "a theta whose loss bounds inf L from above (certifies a "
               "violation)", "finite, length d", None)], relations=_relations(run=True))
 EQ212 = dataclasses.replace(EQ212, parameters=[*BASE_PARAMETERS, *_GAP_PARAMETERS],
+                            edge_strategy=_edge_gap("cross-entropy", etas=(1.0,)),
                             relations=_relations(run=True))
 
 register(ASM1, DEF2, STATIONARY, PROP1, LIMIT, THM3, EQ211, EQ212)

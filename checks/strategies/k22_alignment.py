@@ -319,3 +319,73 @@ def scale_last_layer(inst: dict[str, Any], rng: np.random.Generator) -> dict[str
                        output=inst.get("output") or "linear", S=inst.get("S"))
     out["theta"][model.S] = np.ldexp(inst["theta"][model.S], int(rng.integers(-20, 21)))
     return out
+
+
+# ---------------------------------------------------------------------- edge strategies
+EDGE_SCALES = (2.0**-40, 2.0**-20, 1.0, 2.0**20, 2.0**40)
+"""Powers of two at which targets, parameters or eta are drawn by the edge strategies."""
+_ROUND = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+EDGE_KINDS = ("round", "zero-theta", "duplicate-input", "plus-minus-pair", "scaled-targets",
+              "scaled-last-layer")
+
+
+def edge_mlp_instances(*, loss: str = "squared", target: str = "random",
+                       overparameterised: bool | None = None) -> st.SearchStrategy:
+    """Net instances (as :func:`mlp_instances`) where numerics break: round-number inputs and
+    parameters (exact ties, pre-activations exactly 0), all-zero parameters (a saddle where
+    every hidden unit sits at the activation's centre), a duplicated input, a +/- pair of
+    inputs, targets or last-layer parameters scaled by 2^-40 .. 2^40. ``kind`` is recorded
+    as ``edge`` (ignored by the parsers)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        n, m_x = draw(st.integers(1, 5)), draw(st.integers(1, 2))
+        hidden = [draw(st.integers(2, 6))]
+        if overparameterised is True:
+            while n_params([m_x, *hidden, 1]) < 2 * n:
+                hidden[-1] += 1
+        if overparameterised is False:
+            n = max(n, n_params([m_x, *hidden, 1]) + 1)
+        act = draw(st.sampled_from(ACTIVATIONS))
+        inst = build_mlp_instance(draw(st.integers(0, 2**32 - 1)), n, m_x, hidden, 1, act,
+                                  loss, target, 1.0)
+        kind = draw(st.sampled_from(EDGE_KINDS))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        d, last = inst["theta"].size, hidden[-1] + 1
+        if kind == "round":
+            inst["X"] = rng.choice(_ROUND, size=inst["X"].shape)
+            inst["theta"] = rng.choice(_ROUND, size=d)
+        elif kind == "zero-theta":
+            inst["theta"] = np.zeros(d)
+        elif kind == "duplicate-input" and n >= 2:
+            inst["X"][-1] = inst["X"][0]
+        elif kind == "plus-minus-pair" and n >= 2:
+            inst["X"][1] = -inst["X"][0]
+        elif kind == "scaled-targets" and loss == "squared":
+            inst["Y"] = inst["Y"] * draw(st.sampled_from(EDGE_SCALES))
+        elif kind == "scaled-last-layer":
+            inst["theta"][d - last:] *= draw(st.sampled_from(EDGE_SCALES))
+        return {**inst, "edge": kind}
+
+    return build()
+
+
+def edge_toy_instances() -> st.SearchStrategy:
+    """The models other than nets at their edges: a linear model with round-number features
+    and an explicit S (all of theta, in some order), and f = w u^2 at u = 0 (J = (0, 0), the
+    Euler identity 0 = 0) or at round numbers, S = {w}."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        if draw(st.booleans()):
+            d, n = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+            return {"model": "linear", "theta": rng.choice(_ROUND, size=d) *
+                    draw(st.sampled_from(EDGE_SCALES)), "X": rng.choice(_ROUND, size=(n, d)),
+                    "Y": rng.choice(_ROUND, size=(n, 1)), "loss": "squared",
+                    "S": [int(k) for k in rng.permutation(d)], "edge": "linear"}
+        w, u = draw(st.sampled_from(list(_ROUND))), draw(st.sampled_from([0.0, 1.0, 2.0**-40]))
+        return {"model": "wu2", "theta": np.array([w, u]), "X": np.zeros((1, 1)),
+                "Y": np.ones((1, 1)), "loss": "squared", "S": [0], "edge": "wu2"}
+
+    return build()
