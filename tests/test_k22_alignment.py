@@ -494,3 +494,19 @@ def test_alignment_relations_move_theta_and_keep_f_and_the_spectrum_of_J(relatio
     s_b = np.linalg.svd(b.jacobian(new["theta"], new["X"]), compute_uv=False)
     assert np.allclose(s_a, s_b, rtol=1e-10, atol=1e-13 * s_a[0])
     assert sorted(new["S"]) == sorted(inst["S"])  # the last layer maps onto itself
+
+
+def test_stationary_tolerance_covers_the_gradient_rounding_near_a_stationary_point():
+    """eqs (2.1)-(2.4) at an exact stationary point (targets = the net's outputs, then the
+    inputs rotated, so f - Y is rounding only): the computed right side is rounding noise
+    of the gradient, and the tolerance covers it, so the relative slack is the exact one's."""
+    inst = strat.build_mlp_instance(4, 4, 2, [6], 1, "tanh", "squared", "random", 1.0)
+    inst = {**inst, "Y": k22._model(inst).forward(inst["theta"], inst["X"]), "eta": 0.0}
+    claim = get("k22.eq2.1-2.4")
+    exact = claim.check(inst)
+    assert exact.rhs == 0.0
+    for seed in range(5):
+        v = claim.check(strat.rotate_inputs(inst, np.random.default_rng(seed)))
+        assert v.status is Status.HOLDS
+        assert v.rhs <= v.tolerance
+        assert abs(v.relative_slack - exact.relative_slack) <= v.tolerance / abs(v.lhs)

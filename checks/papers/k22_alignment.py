@@ -447,11 +447,25 @@ def measure_stationary(inst: Mapping[str, Any]) -> Verdict:
     else:
         return decide_flag(None, message="J is rank deficient and theta is not stationary")
     p = s["F"].size
-    tol = gamma(p + _rounding_terms(inst)) * (abs(s["L"]) + abs(lhs - s["L"]) + rhs) + svd_err
+    # the computed gradient carries the forward pass's rounding through l'' (2 for the
+    # squared loss, 1/4 for the logistic ones) and the product J^T v; near a stationary point
+    # that, not rhs itself, is the size of rhs's error
+    normJ = float(sv[0]) if sv.size else 0.0
+    f_err = gamma(_rounding_terms(inst)) * (float(np.linalg.norm(s["F"])) + normJ * float(
+        np.linalg.norm(inst["theta"])))
+    curv = 2.0 if inst["loss"] == "squared" else 0.25
+    g_err = normJ * (curv / inst["Y"].shape[0] * f_err + gamma(_d(inst)) * float(
+        np.linalg.norm(s["v"])))
+    grad_err = g_err * dist / (smin - delta) if smin > delta else 0.0
+    tol = gamma(p + _rounding_terms(inst)) * (abs(s["L"]) + abs(lhs - s["L"]) + rhs) + svd_err \
+        + grad_err
     return decide(lhs, rhs, relation="<=",
                   tolerance=Tolerance(tol, "gamma_{p+k} (L + L*(Q) + rhs) + rhs delta / (s_min "
-                                           "- delta): sums of p losses, one gradient, and "
-                                           "s_min to the SVD's noise floor delta"),
+                                           "- delta) + e_g ||f - Q|| / (s_min - delta): sums "
+                                           "of p losses, s_min to the SVD's noise floor delta, "
+                                           "and the gradient's rounding e_g = ||J|| (l'' e_f / "
+                                           "n + gamma_d ||v||), e_f = gamma_k (||f|| + ||J|| "
+                                           "||theta||)"),
                   scale=max(abs(lhs), rhs, abs(s["L"])),
                   diagnostics={"grad_norm": gnorm, "s_min_J": smin, "loss": s["L"]})
 

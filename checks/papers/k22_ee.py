@@ -123,7 +123,10 @@ def _measure_gate(inst: Mapping[str, Any]) -> Verdict:
     m = W1.shape[1] + W2.shape[1] + 8
     absU = np.abs(Z) @ np.abs(W1).T
     rounding = 2.2 * gamma(m) * (absU @ np.abs(W2).T)
-    ratio = (err - rounding) / bound
+    # an output with W^(H)_j = 0 has bound 0 and error 0: it cannot be the worst one
+    excess = err - rounding
+    ratio = np.divide(excess, bound, out=np.where(excess > 0, np.inf, -np.inf),
+                      where=bound[None, :] > 0)
     i, j = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
     tol = Tolerance(float(rounding[i, j]),
                     "2.2 gamma_{m_H-1 + m_H + 8} (|W^(H)| |W^(H-1)| |z_i|)_j (rounding of "
@@ -1020,7 +1023,8 @@ _EE_RELATIONS = [
 ]
 _SGD = ("; Theorem 5's SGD runs draw their samples from a seed taken from the instance's "
         "bytes, so only the status is compared")
-GATE = dataclasses.replace(GATE, parameters=[
+GATE = dataclasses.replace(GATE, edge_strategy=lambda profile: strat.edge_gate_instances(),
+                           parameters=[
     Parameter("W_hidden", "m_H x m_(H-1)", "W^(H-1)", "finite"),
     Parameter("W_out", "m_y x m_H", "W^(H)", "finite"),
     Parameter("Z", "n x m_(H-1)", "the features z_i, one row per sample", "finite"),
@@ -1037,7 +1041,8 @@ GATE = dataclasses.replace(GATE, parameters=[
     Relation("scale-outputs", "W^(H) times 2^k: the error and the bound scale by 2^k",
              strat.scale_gate_outputs),
 ])
-SAFE = dataclasses.replace(SAFE, parameters=[
+SAFE = dataclasses.replace(SAFE, edge_strategy=lambda profile:
+                           strat.edge_safe_exploration_instances(), parameters=[
     *_BODY,
     Parameter("theta_body", "d_(1:H-2)", "theta_(1:H-2), the body's parameters",
               "finite, the body's length"),
@@ -1053,8 +1058,11 @@ SAFE = dataclasses.replace(SAFE, parameters=[
              "phi, are the same numbers", strat.scale_gate_sharpness),
 ])
 LIMIT = dataclasses.replace(LIMIT, parameters=_EE,
+                            edge_strategy=lambda profile: strat.edge_exploitation_instances(),
                             relations=_EE_RELATIONS)
-RATES = dataclasses.replace(RATES, parameters=_EE, relations=[
+RATES = dataclasses.replace(RATES, parameters=_EE, edge_strategy=lambda profile:
+                            strat.edge_exploitation_instances(("squared", "logistic")),
+                            relations=[
     dataclasses.replace(r, description=r.description + _SGD, same_slack=False)
     for r in _EE_RELATIONS])
 

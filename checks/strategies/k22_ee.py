@@ -352,3 +352,111 @@ def scale_outputs(inst: Mapping[str, Any], rng: np.random.Generator) -> dict[str
             body, Ws, W_out = model.split(out[key])
             out[key] = model.join(body, Ws, np.ldexp(W_out, k))
     return out
+
+
+# ---------------------------------------------------------------------- edge strategies
+EDGE_SCALES = (2.0**-40, 2.0**-20, 1.0, 2.0**20, 2.0**40)
+"""Powers of two at which inputs, targets and weights are drawn by the edge strategies."""
+_ROUND = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+
+
+def edge_gate_instances() -> SearchStrategy[dict[str, Any]]:
+    """Eq. (3.3) where numerics break: round-number weights and features (u = W z exactly 0,
+    the kink of ReLU, and exact ties), a zero feature row, features and output weights at
+    2^-40 .. 2^40, and varsigma' at 1e-300, 2^-40, 2^40 and 1e300 (gates at 1/2 or saturated
+    to 0 and 1)."""
+
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        n, m, m_H, m_y = (draw(st.integers(1, 6)), draw(st.integers(1, 4)),
+                          draw(st.integers(1, 4)), draw(st.integers(1, 2)))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        kind = draw(st.sampled_from(["round", "zero-row", "scaled", "varsigma-ends"]))
+        inst = {"W_hidden": rng.standard_normal((m_H, m)), "W_out": rng.standard_normal(
+            (m_y, m_H)), "Z": rng.standard_normal((n, m)), "varsigma": 10.0, "gate": "sigmoid",
+            "edge": kind}
+        if kind == "round":
+            for key in ("W_hidden", "W_out", "Z"):
+                inst[key] = rng.choice(_ROUND, size=inst[key].shape)
+        elif kind == "zero-row":
+            inst["Z"][0] = 0.0
+        elif kind == "scaled":
+            inst["Z"] = inst["Z"] * draw(st.sampled_from(EDGE_SCALES))
+            inst["W_out"] = inst["W_out"] * draw(st.sampled_from(EDGE_SCALES))
+        else:
+            inst["varsigma"] = draw(st.sampled_from([1e-300, 2.0**-40, 2.0**40, 1e300]))
+        return inst
+
+    return build()
+
+
+def edge_safe_exploration_instances() -> SearchStrategy[dict[str, Any]]:
+    """Assumption 4 where the rank decision is hardest: exactly m_H m_(H-1) = n (the boundary
+    of the width hypothesis), two inputs 2^-40 apart, round-number inputs, inputs at 2^-40 or
+    2^40 (tanh saturates, feature rows coincide), varsigma' at 2^-40 or 2^40, a zero column of
+    q (its gates sit at exactly 1/2)."""
+
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        h, m_H, m_x = draw(st.integers(2, 6)), draw(st.integers(1, 4)), draw(st.integers(1, 3))
+        kind = draw(st.sampled_from(["exact-width", "near-duplicate", "round", "scaled-inputs",
+                                     "varsigma-ends", "zero-q-column"]))
+        n = (h + 1) * m_H if kind == "exact-width" else draw(st.integers(2, (h + 1) * m_H))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        X = rng.standard_normal((n, m_x))
+        q = rng.standard_normal((h + 1, m_H))
+        varsigma = 5.0
+        if kind == "near-duplicate":
+            X[-1] = X[0] + 2.0**-40
+        elif kind == "round":
+            grid = np.array(np.meshgrid(*[_ROUND] * m_x)).reshape(m_x, -1).T
+            X = grid[rng.permutation(grid.shape[0])[: min(n, grid.shape[0])]]
+        elif kind == "scaled-inputs":
+            X = X * draw(st.sampled_from([2.0**-40, 2.0**40]))
+        elif kind == "varsigma-ends":
+            varsigma = draw(st.sampled_from([2.0**-40, 2.0**40]))
+        elif kind == "zero-q-column":
+            q[:, 0] = 0.0
+        body = Feedforward([m_x, h], "tanh", bias=True)
+        return {"X": X, "body_widths": [m_x, h], "activation": "tanh",
+                "theta_body": body.init(rng, "he"), "q": q, "varsigma": varsigma, "edge": kind}
+
+    return build()
+
+
+def edge_exploitation_instances(losses: tuple[str, ...] = ("squared",)
+                                ) -> SearchStrategy[dict[str, Any]]:
+    """Theorems 4-5 where numerics break, with theta^tau drawn directly (no exploration run,
+    so a draw is cheap): m_H m_(H-1) = n exactly, targets at 2^-20 or 2^20, round-number
+    output weights, sharp or flat gates (varsigma' = 2^-20 or 2^20), K at 1, 2 or 10^12 (only
+    the floor is known beyond the run) and, for the logistic loss, eps_bar from 2^-20 to
+    above L(theta^tau) (B = 0)."""
+
+    @st.composite
+    def build(draw: Any) -> dict[str, Any]:
+        h, m_y = draw(st.integers(3, 8)), draw(st.integers(1, 2))
+        kind = draw(st.sampled_from(["exact-width", "scaled-targets", "round-out",
+                                     "varsigma-ends", "plain"]))
+        n = draw(st.integers(4, 12))
+        m_H = n // (h + 1) if kind == "exact-width" and n % (h + 1) == 0 else math.ceil(
+            1.5 * n / (h + 1))
+        loss = draw(st.sampled_from(losses))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        X, Y = sine_data(rng, n, 2, m_y)
+        varsigma = draw(st.sampled_from([2.0**-20, 2.0**20])) if kind == "varsigma-ends" else 5.0
+        model = EEModel([2, h], "tanh", m_H, m_y, varsigma)
+        theta = model.init(rng)
+        if kind == "round-out":
+            body, Ws, W_out = model.split(theta)
+            theta = model.join(body, Ws, rng.choice([-1.0, -0.5, 0.5, 1.0], size=W_out.shape))
+        eps_bar = 0.0
+        if loss == "logistic":
+            Y = np.where(Y >= 0, 1.0, -1.0)
+            eps_bar = draw(st.sampled_from([2.0**-20, 0.01, math.log(2.0), 10.0]))
+        elif kind == "scaled-targets":
+            Y = Y * draw(st.sampled_from([2.0**-20, 2.0**20]))
+        return {"X": X, "Y": Y, "body_widths": [2, h], "activation": "tanh", "m_H": m_H,
+                "m_y": m_y, "varsigma": varsigma, "theta": theta, "loss": loss,
+                "K": draw(st.sampled_from([1, 2, 10**12])), "eps_bar": eps_bar, "edge": kind}
+
+    return build()
