@@ -834,7 +834,9 @@ LIMIT = Claim(
 
 
 # ============================================================== k22.thm3, eq2.11, eq2.12
-def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
+def _parse_run(params: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a gap instance shared by Theorem 3 and its corollaries: the base instance,
+    ``alpha``, ``L`` and the set ``T_set``."""
     inst = parse_base(params)
     inst["alpha"] = real(params, "alpha", lo=0.0, hi=1.0)
     if not 0 < inst["alpha"] < 1:
@@ -847,6 +849,11 @@ def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
     if not Tset or Tset[-1] > 100_000:
         raise BadInput("T_set: must be a nonempty list of iterations <= 100000")
     inst["T_set"] = Tset
+    return inst
+
+
+def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
+    inst = _parse_run(params)
     inst["eta"] = real(params, "eta", default=1.0)
     if params.get("Ystar") is not None:
         inst["Ystar"] = matrix(params, "Ystar", inst["Y"].shape)
@@ -857,13 +864,12 @@ def parse_eq211(params: Mapping[str, Any]) -> dict[str, Any]:
     """Eq. (2.11) is the squared-loss corollary of Theorem 3 (``Y^* = Y``, ``eta = 1``): any
     other loss, or a ``Ystar``, is refused with the claim that covers it. ``witness`` (a theta)
     bounds ``inf L`` from above."""
-    inst = parse_gap(params)
+    inst = _parse_run(params)  # (2.11) fixes eta = 1: an eta in the file is not read
     if inst["loss"] != "squared":
         raise BadInput(f"loss: k22.eq2.11 is the squared-loss corollary (2.11); for "
                        f"{inst['loss']} use k22.eq2.12, or k22.thm3 for any loss")
-    if inst.pop("Ystar", None) is not None:
+    if params.get("Ystar") is not None:
         raise BadInput("Ystar: eq. (2.11) fixes Y* = Y; use k22.thm3 for another Y*")
-    inst.pop("eta")  # (2.11) fixes eta = 1: an eta in the file is not read
     if params.get("witness") is not None:
         inst["witness"] = vector(params, "witness", _d(inst))
     return inst
@@ -873,13 +879,12 @@ def parse_eq212(params: Mapping[str, Any]) -> dict[str, Any]:
     """Eq. (2.12) is the cross-entropy corollary of Theorem 3 (``Y^* = Y' = 2Y - 1``; the
     logistic loss on {-1, +1} labels is the same loss): the squared loss, or a ``Ystar``, is
     refused with the claim that covers it."""
-    inst = parse_gap(params)
+    inst = _parse_run(params)  # (2.12) takes the infimum over eta: an eta is not read
     if inst["loss"] not in ("cross-entropy", "logistic"):
         raise BadInput(f"loss: k22.eq2.12 is the cross-entropy corollary (2.12); for "
                        f"{inst['loss']} use k22.eq2.11, or k22.thm3 for any loss")
-    if inst.pop("Ystar", None) is not None:
+    if params.get("Ystar") is not None:
         raise BadInput("Ystar: eq. (2.12) fixes Y* = Y' = 2Y - 1; use k22.thm3 for another Y*")
-    inst.pop("eta")  # (2.12) takes the infimum over a grid of eta: an eta is not read
     return inst
 
 
@@ -1350,6 +1355,36 @@ def _edge_thm3(profile: str) -> Any:
                      _edge_gap("cross-entropy")(profile))
 
 
+# ---------------------------------------------------------------- cost estimates per claim
+# Seconds on this project's reference machine (2 shared cores, one BLAS thread), fitted to
+# timed checks and doubled: a Jacobian (forward and back-propagation over n m_y outputs) costs
+# about 1e-3 + 4e-8 p d, an SVD of the p x d Jacobian about 6e-9 p d min(p, d).
+def _jacobian_seconds(inst: Mapping[str, Any]) -> float:
+    return 1e-3 + 4e-8 * inst["Y"].size * _d(inst)
+
+
+def _svd_seconds(inst: Mapping[str, Any]) -> float:
+    p, d = inst["Y"].size, _d(inst)
+    return 6e-9 * p * d * min(p, d)
+
+
+def _cost_pointwise(inst: Mapping[str, Any]) -> float:
+    """One Jacobian, its SVD and M = J J^T's eigenvalues (Assumption 1, Definition 2, eqs
+    2.1-2.4, Proposition 1)."""
+    return _jacobian_seconds(inst) + _svd_seconds(inst) + 6e-9 * inst["Y"].size ** 3
+
+
+def _cost_limit(inst: Mapping[str, Any]) -> float:
+    """Theorem 2: a Jacobian and a membership SVD at every one of ``steps`` iterates."""
+    return inst["steps"] * (_jacobian_seconds(inst) + _svd_seconds(inst))
+
+
+def _cost_gap(inst: Mapping[str, Any]) -> float:
+    """Theorem 3: a Jacobian at every step up to max T, a membership SVD at each t in T."""
+    T = inst["T_set"]
+    return (T[-1] + 1) * _jacobian_seconds(inst) + len(T) * _svd_seconds(inst)
+
+
 # ------------------------------------------------ instance parameters and relations per claim
 _STEP_PARAMETERS = [
     Parameter("step_size", "scalar", "the step alpha_t of gradient descent", "(0, inf)"),
@@ -1360,37 +1395,41 @@ _STEP_PARAMETERS = [
               "epsilon) / L", "(0, 2)", 1e-3),
 ]
 ASM1 = dataclasses.replace(
-    ASM1, parameters=BASE_PARAMETERS, edge_strategy=_edge_asm1, relations=_relations(Relation(
+    ASM1, parameters=BASE_PARAMETERS, edge_strategy=_edge_asm1, cost=_cost_pointwise,
+    relations=_relations(Relation(
         "scale-last-layer", "theta_S times 2^k: f and J nu scale by 2^k, the identity keeps "
         "holding (the rounding scale moves otherwise, so only the status is compared)",
         strat.scale_last_layer, same_slack=False)))
 DEF2 = dataclasses.replace(
-    DEF2, parameters=BASE_PARAMETERS, edge_strategy=_edge_def2, relations=_relations(Relation(
+    DEF2, parameters=BASE_PARAMETERS, edge_strategy=_edge_def2, cost=_cost_pointwise,
+    relations=_relations(Relation(
         "scale-targets", "Y times 2^k (squared loss): membership is decided on the relative "
         "residual, unchanged", strat.scale_targets)))
 STATIONARY = dataclasses.replace(STATIONARY, parameters=[*BASE_PARAMETERS, _ETA],
-                                 edge_strategy=_edge_stationary,
+                                 edge_strategy=_edge_stationary, cost=_cost_pointwise,
                                  relations=_relations())
 PROP1 = dataclasses.replace(
-    PROP1, edge_strategy=_edge_prop1,
+    PROP1, edge_strategy=_edge_prop1, cost=_cost_pointwise,
     parameters=[*BASE_PARAMETERS, dataclasses.replace(_ETA, default=REQUIRED)],
     relations=_relations(Relation(
         "scale-targets-and-eta", "Y times 2^k and eta times 2^-k: eta Y and |eta| dist(vec Y, "
         "Col J) are unchanged", strat.scale_targets_and_eta)))
 LIMIT = dataclasses.replace(LIMIT, parameters=[*BASE_PARAMETERS, *_STEP_PARAMETERS],
-                            edge_strategy=_edge_limit,
+                            edge_strategy=_edge_limit, cost=_cost_limit,
                             relations=_relations(run=True))
-THM3 = dataclasses.replace(THM3, edge_strategy=_edge_thm3, parameters=[
+THM3 = dataclasses.replace(THM3, edge_strategy=_edge_thm3, cost=_cost_gap, parameters=[
     *BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA,
     Parameter("Ystar", "n x m_y", "the target Y^* of eq. (2.10)", "finite", "Y' (the modified "
               "target)")], relations=_relations(run=True))
 EQ211 = dataclasses.replace(EQ211, edge_strategy=_edge_gap("squared", etas=(1.0,)),
+                            cost=_cost_gap,
                             parameters=[
     *BASE_PARAMETERS, *_GAP_PARAMETERS,
     Parameter("witness", "d", "a theta whose loss bounds inf L from above (certifies a "
               "violation)", "finite, length d", None)], relations=_relations(run=True))
 EQ212 = dataclasses.replace(EQ212, parameters=[*BASE_PARAMETERS, *_GAP_PARAMETERS],
                             edge_strategy=_edge_gap("cross-entropy", etas=(1.0,)),
+                            cost=_cost_gap,
                             relations=_relations(run=True))
 
 register(ASM1, DEF2, STATIONARY, PROP1, LIMIT, THM3, EQ211, EQ212)

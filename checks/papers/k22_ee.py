@@ -983,6 +983,30 @@ RATES = Claim(
     max_examples={"ci": 8, "thorough": 250},
 )
 
+# ---------------------------------------------------------------- cost estimates per claim
+# Seconds on this project's reference machine (2 shared cores, one BLAS thread), fitted to
+# timed checks and doubled.
+def _cost_safe(inst: Mapping[str, Any]) -> float:
+    """Assumption 4: the Hadamard Gram (n^2 (m_H + m_(H-1))) and its Cholesky (n^3 / 3)."""
+    n, (m, m_H) = inst["X"].shape[0], inst["q"].shape
+    return 0.01 + 2.5e-10 * (n * n * (m + m_H) + n**3)
+
+
+def _cost_exploitation(inst: Mapping[str, Any]) -> float:
+    """Theorem 4: one least-squares solve per output on the n x m_H m_(H-1) map A^(j)."""
+    n, q = inst["X"].shape[0], inst["m_H"] * (inst["body_widths"][-1] + 1)
+    return 0.01 + 1e-8 * inst["m_y"] * n * q * min(n, q)
+
+
+def _cost_rates(inst: Mapping[str, Any]) -> float:
+    """Theorem 5: the solve, min(K, K_RUN) GD steps on theta_(H-1), and the SGD runs (two step
+    schedules, SGD_STEPS steps of SGD_RUNS runs), each step a product with A^(j)."""
+    n, q = inst["X"].shape[0], inst["m_H"] * (inst["body_widths"][-1] + 1)
+    step = 4e-9 * inst["m_y"] * n * q
+    return (_cost_exploitation(inst) + min(inst["K"], K_RUN) * (4e-5 + step)
+            + 2 * SGD_STEPS * (4e-4 + SGD_RUNS * step))
+
+
 # ------------------------------------------------ instance parameters and relations per claim
 _BODY = [
     Parameter("body_widths", "H - 1", "the widths [m_x, h_1, ..., h_k] of the body "
@@ -1041,7 +1065,7 @@ GATE = dataclasses.replace(GATE, edge_strategy=lambda profile: strat.edge_gate_i
     Relation("scale-outputs", "W^(H) times 2^k: the error and the bound scale by 2^k",
              strat.scale_gate_outputs),
 ])
-SAFE = dataclasses.replace(SAFE, edge_strategy=lambda profile:
+SAFE = dataclasses.replace(SAFE, cost=_cost_safe, edge_strategy=lambda profile:
                            strat.edge_safe_exploration_instances(), parameters=[
     *_BODY,
     Parameter("theta_body", "d_(1:H-2)", "theta_(1:H-2), the body's parameters",
@@ -1057,10 +1081,10 @@ SAFE = dataclasses.replace(SAFE, edge_strategy=lambda profile:
     Relation("scale-gate-sharpness", "q times 2^k and varsigma' times 2^-k: the gates, hence "
              "phi, are the same numbers", strat.scale_gate_sharpness),
 ])
-LIMIT = dataclasses.replace(LIMIT, parameters=_EE,
+LIMIT = dataclasses.replace(LIMIT, parameters=_EE, cost=_cost_exploitation,
                             edge_strategy=lambda profile: strat.edge_exploitation_instances(),
                             relations=_EE_RELATIONS)
-RATES = dataclasses.replace(RATES, parameters=_EE, edge_strategy=lambda profile:
+RATES = dataclasses.replace(RATES, parameters=_EE, cost=_cost_rates, edge_strategy=lambda profile:
                             strat.edge_exploitation_instances(("squared", "logistic")),
                             relations=[
     dataclasses.replace(r, description=r.description + _SGD, same_slack=False)
