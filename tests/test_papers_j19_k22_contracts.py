@@ -177,6 +177,10 @@ def test_k22_parse_gap_iteration_bound(claim_id):
             claim.parse({**params, **bad})
     bare = claim.parse({k: v for k, v in params.items() if k != "eta"})
     assert bare["eta"] == 1.0 if claim_id == "k22.thm3" else "eta" not in bare
+    if claim_id != "k22.thm3":  # the corollaries choose eta: only the default is accepted
+        claim.parse({**params, "eta": 1.0})
+        with pytest.raises(BadInput, match=r"^eta: "):
+            claim.parse({**params, "eta": 2.0})
 
 
 @pytest.mark.parametrize("key", ["X", "Y", "m_H", "m_y", "varsigma", "theta", "loss", "K",

@@ -156,6 +156,8 @@ _GAP_PARAMETERS = [
               "integers in [0, 100000], nonempty"),
 ]
 _ETA = Parameter("eta", "scalar", "the scale eta of eta Y^*", "finite", 1.0)
+_ETA_ONE = Parameter("eta", "scalar", "eta, chosen by the corollary itself (only the default "
+                     "is accepted)", "{1}", 1.0)
 
 
 _RUN = ("; the claim runs gradient descent, whose floating-point iterates differ by "
@@ -860,11 +862,19 @@ def parse_gap(params: Mapping[str, Any]) -> dict[str, Any]:
     return inst
 
 
+def _fixed_eta(params: Mapping[str, Any], why: str) -> None:
+    """The corollaries choose eta themselves: an ``eta`` in the file may only be the default 1
+    (instances drawn for Theorem 3 carry it), anything else is refused."""
+    if real(params, "eta", default=1.0) != 1.0:
+        raise BadInput(f"eta: {why}; use k22.thm3 for a given eta")
+
+
 def parse_eq211(params: Mapping[str, Any]) -> dict[str, Any]:
     """Eq. (2.11) is the squared-loss corollary of Theorem 3 (``Y^* = Y``, ``eta = 1``): any
     other loss, or a ``Ystar``, is refused with the claim that covers it. ``witness`` (a theta)
     bounds ``inf L`` from above."""
-    inst = _parse_run(params)  # (2.11) fixes eta = 1: an eta in the file is not read
+    inst = _parse_run(params)
+    _fixed_eta(params, "(2.11) fixes eta = 1")
     if inst["loss"] != "squared":
         raise BadInput(f"loss: k22.eq2.11 is the squared-loss corollary (2.11); for "
                        f"{inst['loss']} use k22.eq2.12, or k22.thm3 for any loss")
@@ -879,7 +889,8 @@ def parse_eq212(params: Mapping[str, Any]) -> dict[str, Any]:
     """Eq. (2.12) is the cross-entropy corollary of Theorem 3 (``Y^* = Y' = 2Y - 1``; the
     logistic loss on {-1, +1} labels is the same loss): the squared loss, or a ``Ystar``, is
     refused with the claim that covers it."""
-    inst = _parse_run(params)  # (2.12) takes the infimum over eta: an eta is not read
+    inst = _parse_run(params)
+    _fixed_eta(params, "(2.12) takes the infimum over eta")
     if inst["loss"] not in ("cross-entropy", "logistic"):
         raise BadInput(f"loss: k22.eq2.12 is the cross-entropy corollary (2.12); for "
                        f"{inst['loss']} use k22.eq2.11, or k22.thm3 for any loss")
@@ -1424,10 +1435,10 @@ THM3 = dataclasses.replace(THM3, edge_strategy=_edge_thm3, cost=_cost_gap, param
 EQ211 = dataclasses.replace(EQ211, edge_strategy=_edge_gap("squared", etas=(1.0,)),
                             cost=_cost_gap,
                             parameters=[
-    *BASE_PARAMETERS, *_GAP_PARAMETERS,
+    *BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA_ONE,
     Parameter("witness", "d", "a theta whose loss bounds inf L from above (certifies a "
               "violation)", "finite, length d", None)], relations=_relations(run=True))
-EQ212 = dataclasses.replace(EQ212, parameters=[*BASE_PARAMETERS, *_GAP_PARAMETERS],
+EQ212 = dataclasses.replace(EQ212, parameters=[*BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA_ONE],
                             edge_strategy=_edge_gap("cross-entropy", etas=(1.0,)),
                             cost=_cost_gap,
                             relations=_relations(run=True))
