@@ -537,3 +537,18 @@ def test_eq212_takes_the_infimum_over_all_eta():
         grid = [k22.gap_sides(inst, e)["rhs"] for e in np.linspace(0.0, 12.0, 241)]
         assert v.rhs <= min(grid)
         assert min(grid) - v.rhs <= 0.05 * min(grid)
+
+
+def test_stationary_strategy_rejected_draws_count_against_the_example(monkeypatch):
+    """eqs (2.1)-(2.4): a drawn descent that ends without certified full row rank counts
+    against its example (at most ATTEMPTS descents, then the fixed fallback, which meets the
+    hypothesis)."""
+    from checks.runner import sample_instances
+
+    fallback = k22._stationary_fallback()
+    assert get("k22.eq2.1-2.4").failed_hypotheses(fallback) == {}
+    calls = []
+    monkeypatch.setattr(k22, "_full_rank", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(k22._stationary_strategy("ci"), PROFILE, 1))
+    assert len(drawn) == 1 and len(calls) == strat.ATTEMPTS
+    assert drawn[0]["theta"] is fallback["theta"]

@@ -403,3 +403,19 @@ def test_safe_exploration_relations_keep_phi_up_to_row_and_column_permutations()
         new = relation(inst, np.random.default_rng(2))
         assert any(not np.array_equal(new[k], inst[k]) for k in ("X", "q", "theta_body"))
         assert np.allclose(svals(new), svals(inst), rtol=1e-10, atol=1e-12 * svals(inst)[0])
+
+
+def test_ee_strategy_rejected_draws_count_against_the_example(monkeypatch):
+    """Each draw of Theorems 4-5's strategy runs the exploration phase; a draw outside the
+    probability-one event counts against its example: at most ATTEMPTS runs, then the fixed
+    fallback, which meets every hypothesis of both theorems."""
+    from checks.strategies.k22_alignment import ATTEMPTS
+
+    fallback = mod._ee_fallback("squared")
+    for claim_id in ("k22.thm4", "k22.thm5"):
+        assert get(claim_id).failed_hypotheses(fallback) == {}
+    calls = []
+    monkeypatch.setattr(mod, "_safe_at_tau", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(mod._ee_strategy("ci"), CI, 1))
+    assert len(drawn) == 1 and len(calls) == ATTEMPTS
+    assert drawn[0]["theta"] is fallback["theta"] and drawn[0] is not fallback
