@@ -419,3 +419,22 @@ def test_ee_strategy_rejected_draws_count_against_the_example(monkeypatch):
     drawn = list(sample_instances(mod._ee_strategy("ci"), CI, 1))
     assert len(drawn) == 1 and len(calls) == ATTEMPTS
     assert drawn[0]["theta"] is fallback["theta"] and drawn[0] is not fallback
+
+
+def test_sgd_violation_needs_hoeffdings_margin_not_three_standard_errors():
+    """Eq. (3.5) is about an expectation: a Monte Carlo mean 3 standard errors above the bound
+    is evidence only. Runs' values lie in [0, L(theta^tau)], so 'violated' stays only when
+    the mean exceeds an upper bound of the rhs by L(theta^tau) sqrt(ln(1/delta) / (2R))."""
+    from checks.framework import Verdict
+
+    L0, R = 1.0, mod.SGD_RUNS
+    margin = L0 * math.sqrt(math.log(1 / mod.HOEFFDING_DELTA) / (2 * R))
+    for mean, expect in ((0.1 + 0.5 * margin, Status.INCONCLUSIVE),
+                         (0.1 + margin * 1.01, Status.VIOLATED)):
+        rhs = 0.1
+        raw = Verdict(Status.VIOLATED, mean, rhs, "<=", rhs - mean, -1.0, 0.01, "3 se",
+                      certificate="3 se")
+        v = mod._hoeffding(raw, mean, rhs, L0, {})
+        assert v.status is expect
+        assert (v.certificate.startswith("Hoeffding") if expect is Status.VIOLATED
+                else "not certified" in v.message)
