@@ -81,7 +81,7 @@ ALL_PAIRS = [
     ("hm17.propA.psd", "R positive definite"), ("hm17.rem1.1", "R Sigma^{1/2} != 0"),
     ("hm17.rem1.1", "Sigma PSD"), ("hm17.thm2.2", "A in B_tau"), ("hm17.thm2.2", "Sigma PSD"),
     ("hm17.thm3.2", "unit-norm"), ("hm17.thm3.2", "r,d<=n"), ("k22.asm4", "analytic"),
-    ("k22.eq2.11", "common-structure"), ("k22.eq2.11", "smooth-step"),
+    ("k22.eq2.11", "common-structure"), ("k22.eq2.11", "smooth-step"), ("k22.eq2.11", "daa"),
     ("k22.eq2.12", "common-structure"), ("k22.eq2.12", "smooth-step"),
     ("k22.prop1", "non-member"), ("k22.thm2", "step-rule"),
     ("k22.thm2", "daa-along-trajectory"), ("k22.thm3", "smooth-step"),
@@ -474,6 +474,16 @@ def test_k22_gap_smooth_step_fails_for_a_too_small_L(cid):
     for T, t in (([0, 1], 0), ([1, 2], 1))[: 1 if cid == "k22.thm3" else 2]:
         _assert_out(cid, {**params, "L": small, "T_set": T}, "smooth-step",
                     f"descent inequality fails at t = {t}: L is not a smoothness constant here")
+
+
+def test_k22_eq211_daa_fails_for_a_misaligned_linear_model():
+    """(2.11) needs vec(Y) in Col(J(theta^t)) for t in T (its control drops the structure
+    assumption instead): a linear model with 20 x 5 features and a random target has Col(J) =
+    Col(X) of dimension 5, so vec(Y) is outside it at every one of the 1000 iterations."""
+    from checks.papers.k22_alignment import _misaligned
+
+    _assert_out("k22.eq2.11", to_jsonable(_misaligned()), "daa",
+                "DAA not certified at 1000 of the t in T")
 
 
 def test_k22_prop1_a_constant_target_is_in_the_column_space():

@@ -349,3 +349,206 @@ def test_qT_counts_every_step_for_the_misaligned_linear_model():
     traj = k22._run_gd(inst, 0.05, 9, None)
     q = al.q_T([s.extra["daa"].member for s in traj.steps])
     assert q == {"Q_T": 10, "inconclusive": 0, "checked": 10}
+
+
+def test_asm1_accepts_an_explicit_S_that_is_the_last_layer():
+    """Assumption 1's structure hypothesis is the set f is linear in: an explicit S equal to
+    the last layer's (W, b) indices, in any order, meets it (the Euler identity then holds to
+    rounding); a strict subset or a superset of them does not, and says so."""
+    claim = get("k22.asm1")
+    inst = strat.build_mlp_instance(7, 8, 2, [5, 4], 1, "tanh", "squared", "random", 1.0)
+    S = list(range(strat.n_params(inst["widths"]) - 5, strat.n_params(inst["widths"])))
+    for given_S in (S, S[::-1]):
+        assert claim.failed_hypotheses({**inst, "S": given_S}) == {}
+        assert claim.check({**inst, "S": given_S}).status is Status.HOLDS
+    for wrong in (S[:-1], [0, *S]):
+        reason = claim.failed_hypotheses({**inst, "S": wrong})["linear-last-layer"]
+        assert reason == (f"S ({len(wrong)} indices) is not the set the mlp model is linear "
+                          f"in (the 5 indices {S[0]}..{S[-1]})")
+    # f = w u^2 is linear in w, a linear model in all of theta
+    wu2 = {"model": "wu2", "theta": np.array([0.5, 2.0]), "X": np.zeros((1, 1)),
+           "Y": np.ones((1, 1)), "loss": "squared", "S": [0]}
+    assert claim.check(wu2).status is Status.HOLDS
+    lin = {"model": "linear", "theta": np.array([0.5, -1.0]), "X": np.eye(2),
+           "Y": np.ones((2, 1)), "loss": "squared", "S": [1, 0]}
+    assert claim.check(lin).status is Status.HOLDS
+
+
+@pytest.mark.parametrize(("claim_id", "other", "covers"), [
+    ("k22.eq2.11", "cross-entropy", "k22.eq2.12"), ("k22.eq2.12", "squared", "k22.eq2.11")])
+def test_each_corollary_refuses_the_other_loss_and_names_its_claim(claim_id, other, covers):
+    """(2.11) is the squared-loss corollary, (2.12) the cross-entropy one: each refuses the
+    other's loss in one line naming the claim that covers it (no silent check of another
+    formula), and each refuses a Ystar (both fix Y*)."""
+    claim = get(claim_id)
+    params = to_jsonable(k22._quartic_gap()[0])
+    params.pop("S")
+    params = {**params, "model": "linear", "theta": [0.5], "X": [[1.0], [2.0]],
+              "Y": [[0.0], [1.0]], "loss": other}
+    with pytest.raises(BadInput, match=rf"^loss: {claim_id} is the .* use {covers}, or "
+                                       r"k22\.thm3 for any loss$"):
+        claim.parse(params)
+    own = "squared" if claim_id == "k22.eq2.11" else "cross-entropy"
+    assert claim.parse({**params, "loss": own})["loss"] == own
+    with pytest.raises(BadInput, match=r"^Ystar: eq\. \(2\.1[12]\) fixes Y\* = "):
+        claim.parse({**params, "loss": own, "Ystar": [[1.0], [1.0]]})
+
+
+def test_eq211_inf_L_known_only_from_below_never_gives_violated():
+    """(2.11) bounds min L by inf L + the term, and inf L >= L*(Y) = 0 is only a lower bound:
+    on the quartic from theta_0 = 1 (local minimum 7731.91 > inf L = 3740.59) the verdict is
+    inconclusive without a witness, and violated, certified, with the global minimiser."""
+    claim = get("k22.eq2.11")
+    inst = k22._quartic_eq211()[0]
+    bare = {k: v for k, v in inst.items() if k != "witness"}
+    v = claim.check(bare, drop="common-structure")
+    assert v.status is Status.INCONCLUSIVE
+    assert v.message.startswith("no witness; inf L is only bounded below by L*(Y) = 0")
+    v = claim.check(inst, drop="common-structure")
+    assert v.status is Status.VIOLATED and "an upper bound of the rhs" in v.certificate
+    theta = inst["witness"][0]
+    assert v.rhs == pytest.approx((theta**4 - 10 * theta**2 + 6 * theta + 100) ** 2, rel=1e-9)
+
+
+def test_gap_strategy_rejected_draws_count_against_the_example(monkeypatch):
+    """A rejected draw of Theorem 3's strategy (each costs a training run) counts against the
+    example it was drawn for: at most ``ATTEMPTS`` candidates per example, then the fixed
+    fallback instance, which meets every hypothesis. So max_examples bounds the runs under
+    any seed (a filter let one seed of the thorough profile run twenty times another)."""
+    from checks.runner import sample_instances
+
+    fallback = k22._gap_fallback_instance("squared", "random", True, 1.0)
+    assert k22._gap_accepts(fallback)
+    calls = []
+    monkeypatch.setattr(k22, "_gap_accepts", lambda inst: calls.append(inst) or False)
+    drawn = list(sample_instances(k22._gap_strategy("squared", etas=(1.0,))("ci"), PROFILE, 2))
+    assert len(drawn) == 2 and len(calls) == 2 * strat.ATTEMPTS
+    for inst in drawn:
+        assert inst == fallback and inst is not fallback
+    with pytest.raises(Exception, match=r"^attempts must be an integer >= 1, got 0$"):
+        strat.bounded_filter(st.just(1), bool, lambda: 1, attempts=0)
+
+
+def test_prop1_eta_zero_violation_needs_an_exactly_zero_last_layer():
+    """The printed Proposition 1 fails at eta = 0 only where f_X = 0 is certain: a zero last
+    layer (nu = 0, so vec f_X = J nu = 0 exactly) is violated with that certificate; a last
+    layer of 2^-1000 gives f_X != 0 whose norm underflows to 0, and there the quantitative
+    form ||f_X - 0 Y|| >= 0 holds (the printed conclusion f_X != 0 Y is true)."""
+    claim = get("k22.prop1")
+    inst = claim.controls[0].fixed_instances()[0]
+    v = claim.check(inst, drop="eta-nonzero")
+    assert v.status is Status.VIOLATED and v.certificate.startswith("nu(theta) = theta_S = 0")
+    theta = inst["theta"].copy()
+    theta[k22._model(inst).S] = 2.0**-1000
+    v = claim.check({**inst, "theta": theta}, drop="eta-nonzero")
+    assert v.status is Status.HOLDS and v.lhs == 0.0
+    assert np.any(k22._model(inst).forward(theta, inst["X"]) != 0.0)
+
+
+def test_stationary_tolerance_covers_the_svd_error_of_s_min():
+    """eqs (2.1)-(2.4): the right side divides by s_min(J), which a backward-stable SVD knows
+    only to the noise floor delta = 10 max(p, q) u s_1; the tolerance carries rhs delta /
+    (s_min - delta)."""
+    from checks.runner import sample_instances
+
+    claim = get("k22.eq2.1-2.4")
+    for inst in sample_instances(claim.strategy("ci"), PROFILE, 3):
+        J = k22._state(inst)["J"]
+        s = np.linalg.svd(J, compute_uv=False)
+        delta = 10 * max(J.shape) * 2.0**-53 * s[0]
+        v = claim.check(inst)
+        assert v.tolerance >= v.rhs * delta / (s[-1] - delta)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_coef_norm_error_bounds_the_change_under_an_svd_sized_perturbation(seed):
+    """||beta-hat|| = ||J_r^+ b|| enters the bounds of Theorems 2-3; the SVD knows it only up
+    to a perturbation of J of size delta. Perturbing J by delta in a random direction moves
+    the coefficient norm by no more than Membership.coef_norm_error() (Wedin)."""
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.standard_normal((8, 8)))
+    V, _ = np.linalg.qr(rng.standard_normal((5, 5)))
+    J = U[:, :5] @ np.diag(np.logspace(0, -6, 5)) @ V.T
+    b = J @ rng.standard_normal(5) + 1e-9 * rng.standard_normal(8)
+    m = al.membership(b, J=J)
+    E = rng.standard_normal(J.shape)
+    E *= m.delta / np.linalg.norm(E, 2)
+    moved = al.membership(b, J=J + E)
+    assert moved.rank == m.rank
+    assert abs(moved.coef_norm - m.coef_norm) <= m.coef_norm_error()
+
+
+@pytest.mark.parametrize("relation", ["permute_hidden_units", "rotate_inputs"])
+def test_alignment_relations_move_theta_and_keep_f_and_the_spectrum_of_J(relation):
+    """Relabelling hidden units and rotating the inputs change theta (and X) but not f_X, and
+    multiply J by an orthogonal matrix: the same outputs and singular values; an explicit S
+    is carried to the same parameters."""
+    inst = strat.build_mlp_instance(3, 6, 3, [5, 4], 1, "tanh", "squared", "random", 1.0)
+    inst["S"] = list(k22._model(inst).S)[::-1]
+    new = getattr(strat, relation)(inst, np.random.default_rng(1))
+    assert not np.array_equal(new["theta"], inst["theta"])
+    a, b = k22._model(inst), k22._model(new)
+    assert np.allclose(b.forward(new["theta"], new["X"]), a.forward(inst["theta"], inst["X"]),
+                       rtol=1e-12, atol=1e-13)
+    s_a = np.linalg.svd(a.jacobian(inst["theta"], inst["X"]), compute_uv=False)
+    s_b = np.linalg.svd(b.jacobian(new["theta"], new["X"]), compute_uv=False)
+    assert np.allclose(s_a, s_b, rtol=1e-10, atol=1e-13 * s_a[0])
+    assert sorted(new["S"]) == sorted(inst["S"])  # the last layer maps onto itself
+
+
+def test_stationary_tolerance_covers_the_gradient_rounding_near_a_stationary_point():
+    """eqs (2.1)-(2.4) at an exact stationary point (targets = the net's outputs, then the
+    inputs rotated, so f - Y is rounding only): the computed right side is rounding noise
+    of the gradient, and the tolerance covers it, so the relative slack is the exact one's."""
+    inst = strat.build_mlp_instance(4, 4, 2, [6], 1, "tanh", "squared", "random", 1.0)
+    inst = {**inst, "Y": k22._model(inst).forward(inst["theta"], inst["X"]), "eta": 0.0}
+    claim = get("k22.eq2.1-2.4")
+    exact = claim.check(inst)
+    assert exact.rhs == 0.0
+    for seed in range(5):
+        v = claim.check(strat.rotate_inputs(inst, np.random.default_rng(seed)))
+        assert v.status is Status.HOLDS
+        assert v.rhs <= v.tolerance
+        assert abs(v.relative_slack - exact.relative_slack) <= v.tolerance / abs(v.lhs)
+
+
+@pytest.mark.parametrize(("f", "inf"), [
+    (lambda e: math.log1p(math.exp(-e)) + 0.1 * abs(e), math.log1p(1 / 9) + 0.1 * math.log(9)),
+    (lambda e: math.log1p(math.exp(-e)) + 0.6 * abs(e), math.log(2.0)),  # a kink at 0
+    (lambda e: math.log1p(math.exp(-e)) + 0.3, 0.3),  # not attained
+])
+def test_convex_infimum_brackets_the_closed_form(f, inf):
+    """The infimum over eta of log(1 + e^-eta) + c |eta| (eq. 2.12's shape): interior
+    minimiser eta = log(1/c - 1), a kink at 0 when c >= 1/2, and an infimum approached only as
+    eta -> infinity; the returned (upper, lower) bracket the closed form, within 1e-8."""
+    _, upper, lower = al.convex_infimum(f)
+    assert lower <= inf <= upper
+    assert upper - lower <= 1e-8
+
+
+def test_eq212_takes_the_infimum_over_all_eta():
+    """(2.12)'s right side is inf over eta of (2.10)'s: never above (2.10) at any eta of a fine
+    grid, and within the recorded tolerance of the grid's best."""
+    from checks.runner import sample_instances
+
+    claim = get("k22.eq2.12")
+    for inst in sample_instances(claim.strategy("ci"), PROFILE, 2):
+        v = claim.check(inst)
+        grid = [k22.gap_sides(inst, e)["rhs"] for e in np.linspace(0.0, 12.0, 241)]
+        assert v.rhs <= min(grid)
+        assert min(grid) - v.rhs <= 0.05 * min(grid)
+
+
+def test_stationary_strategy_rejected_draws_count_against_the_example(monkeypatch):
+    """eqs (2.1)-(2.4): a drawn descent that ends without certified full row rank counts
+    against its example (at most ATTEMPTS descents, then the fixed fallback, which meets the
+    hypothesis)."""
+    from checks.runner import sample_instances
+
+    fallback = k22._stationary_fallback()
+    assert get("k22.eq2.1-2.4").failed_hypotheses(fallback) == {}
+    calls = []
+    monkeypatch.setattr(k22, "_full_rank", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(k22._stationary_strategy("ci"), PROFILE, 1))
+    assert len(drawn) == 1 and len(calls) == strat.ATTEMPTS
+    assert drawn[0]["theta"] is fallback["theta"]

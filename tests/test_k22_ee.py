@@ -334,3 +334,107 @@ def test_thm5_needs_eps_bar_for_the_logistic_loss():
     assert zero.get("convex-loss") == "logistic loss needs eps_bar > 0"
     assert "convex-loss" not in claim.failed_hypotheses(claim.parse(_logistic(params,
                                                                                eps_bar=1e-3)))
+
+
+def _duplicated_input_instance() -> dict:
+    """An input duplicated with targets +1 and -1 (n = 8): every theta has L >= (1/n) min_f
+    ((f - 1)^2 + (f + 1)^2) = 2/8, so the exploitation limit (L = 0.25) is a global minimum,
+    while rank phi < n (safe exploration fails) and no theta reaches the lower bound 0."""
+    rng = np.random.default_rng(0)
+    X, Y = strat.sine_data(rng, 7, 2, 1)
+    X, Y = np.vstack([X, X[:1]]), np.vstack([Y, Y[:1]])
+    Y[0, 0], Y[-1, 0] = 1.0, -1.0
+    model = EEModel([2, 8], "tanh", 2, 1, 5.0)
+    theta = strat.explored_theta(model, X, Y, rng, tau=50, lr=0.05, epsilon=0.01)
+    return {"X": X, "Y": Y, "body_widths": [2, 8], "activation": "tanh", "m_H": 2, "m_y": 1,
+            "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 20_000, "eps_bar": 0.0}
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm4", "k22.thm5"])
+def test_inf_L_known_only_from_below_never_gives_violated(claim_id):
+    """Without a witness, inf L >= 0 is only a lower bound: a limit (or a GD iterate) above it
+    is not a certified violation. On the duplicated-input instance, where the limit is in fact
+    a global minimum, the verdict is inconclusive and says why."""
+    claim = get(claim_id)
+    inst = _duplicated_input_instance()
+    assert mod._exploitation_problem(inst)["min_Lhat"] == pytest.approx(0.25, rel=1e-12)
+    verdict = claim.check(inst, drop="safe-exploration")
+    assert verdict.status is Status.INCONCLUSIVE
+    assert verdict.message.startswith("no witness; inf L is only bounded below")
+    assert verdict.lhs > verdict.rhs  # the lower bound alone would have said 'violated'
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm4", "k22.thm5"])
+def test_a_witness_below_the_limit_certifies_the_violation(claim_id):
+    """A witness theta bounds inf L from above: with one beyond the limit's loss (the narrow
+    control) the separation is certified and the certificate names the upper bound."""
+    claim = get(claim_id)
+    verdict = claim.check(mod._narrow_instance(), drop="safe-exploration")
+    assert verdict.status is Status.VIOLATED
+    assert "an upper bound of the rhs" in verdict.certificate
+
+
+@pytest.mark.parametrize("relation", ["permute_hidden_units", "rotate_inputs", "scale_outputs"])
+def test_ee_relations_move_theta_and_keep_the_model(relation):
+    """The relations of Theorems 4-5 change the instance's numbers (theta, X or Y) but not the
+    model: the frozen model's outputs are the same up to rounding (times 2^k for
+    scale-outputs, with Y scaled alike), so the exploitation problem is the same one."""
+    claim, inst = _one("k22.thm4")
+    new = getattr(strat, relation)(inst, np.random.default_rng(5))
+    assert not (np.array_equal(new["theta"], inst["theta"]) and np.array_equal(new["X"], inst["X"]))
+    f = mod._frozen(inst).forward(inst["theta"], inst["X"])
+    g = mod._frozen(new).forward(new["theta"], new["X"])
+    ratio = new["Y"][0, 0] / inst["Y"][0, 0]
+    assert np.allclose(g, ratio * f, rtol=1e-12, atol=1e-12 * ratio * np.abs(f).max())
+    assert claim.check(new).status is claim.check(inst).status
+
+
+def test_safe_exploration_relations_keep_phi_up_to_row_and_column_permutations():
+    """Relabelling units, rotating the inputs and trading q against varsigma' give the same
+    phi up to permutations of its columns: the same singular values."""
+    _, inst = _one("k22.asm4")
+
+    def svals(i):
+        return np.linalg.svd(phi(strat.body_features(i), i["q"], i["varsigma"]),
+                             compute_uv=False)
+
+    for relation in (strat.permute_hidden_units, strat.rotate_inputs,
+                     strat.scale_gate_sharpness, strat.permute_samples):
+        new = relation(inst, np.random.default_rng(2))
+        assert any(not np.array_equal(new[k], inst[k]) for k in ("X", "q", "theta_body"))
+        assert np.allclose(svals(new), svals(inst), rtol=1e-10, atol=1e-12 * svals(inst)[0])
+
+
+def test_ee_strategy_rejected_draws_count_against_the_example(monkeypatch):
+    """Each draw of Theorems 4-5's strategy runs the exploration phase; a draw outside the
+    probability-one event counts against its example: at most ATTEMPTS runs, then the fixed
+    fallback, which meets every hypothesis of both theorems."""
+    from checks.strategies.k22_alignment import ATTEMPTS
+
+    fallback = mod._ee_fallback("squared")
+    for claim_id in ("k22.thm4", "k22.thm5"):
+        assert get(claim_id).failed_hypotheses(fallback) == {}
+    calls = []
+    monkeypatch.setattr(mod, "_safe_at_tau", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(mod._ee_strategy("ci"), CI, 1))
+    assert len(drawn) == 1 and len(calls) == ATTEMPTS
+    assert drawn[0]["theta"] is fallback["theta"] and drawn[0] is not fallback
+
+
+def test_sgd_violation_needs_hoeffdings_margin_not_three_standard_errors():
+    """Eq. (3.5) is about an expectation: a Monte Carlo mean 3 standard errors above the bound
+    is evidence only. Runs' values lie in [0, L(theta^tau)], so 'violated' stays only when
+    the mean exceeds an upper bound of the rhs by L(theta^tau) sqrt(ln(1/delta) / (2R))."""
+    from checks.framework import Verdict
+
+    L0, R = 1.0, mod.SGD_RUNS
+    margin = L0 * math.sqrt(math.log(1 / mod.HOEFFDING_DELTA) / (2 * R))
+    for mean, expect in ((0.1 + 0.5 * margin, Status.INCONCLUSIVE),
+                         (0.1 + margin * 1.01, Status.VIOLATED)):
+        rhs = 0.1
+        raw = Verdict(Status.VIOLATED, mean, rhs, "<=", rhs - mean, -1.0, 0.01, "3 se",
+                      certificate="3 se")
+        v = mod._hoeffding(raw, mean, rhs, L0, {})
+        assert v.status is expect
+        assert (v.certificate.startswith("Hoeffding") if expect is Status.VIOLATED
+                else "not certified" in v.message)

@@ -165,15 +165,22 @@ def test_k22_thm2_parse_limit_bounds_and_defaults():
 @pytest.mark.parametrize("claim_id", ["k22.thm3", "k22.eq2.11", "k22.eq2.12"])
 def test_k22_parse_gap_iteration_bound(claim_id):
     """k22 gap claims: ``T_set`` is a nonempty list of iterations <= 100000 (the largest is
-    accepted, one more is not), ``alpha`` in (0, 1) open, ``L`` > 0, ``eta`` default 1."""
+    accepted, one more is not), ``alpha`` in (0, 1) open, ``L`` > 0, ``eta`` default 1 (the
+    corollaries fix eta themselves and do not read it)."""
     claim = get(claim_id)
-    params = _control_params("k22.thm3", "quartic")
+    params = (_control_params("k22.eq2.12", "misaligned-linear-ce") if claim_id == "k22.eq2.12"
+              else _control_params("k22.thm3", "quartic"))
     assert claim.parse({**params, "T_set": [0, 100_000]})["T_set"] == [0, 100_000]
     for bad in ({"T_set": [3, 100_001]}, {"T_set": []}, {"T_set": [-1]}, {"alpha": 0.0},
                 {"alpha": 1.0}, {"L": 0.0}):
         with pytest.raises(BadInput):
             claim.parse({**params, **bad})
-    assert claim.parse({k: v for k, v in params.items() if k != "eta"})["eta"] == 1.0
+    bare = claim.parse({k: v for k, v in params.items() if k != "eta"})
+    assert bare["eta"] == 1.0 if claim_id == "k22.thm3" else "eta" not in bare
+    if claim_id != "k22.thm3":  # the corollaries choose eta: only the default is accepted
+        claim.parse({**params, "eta": 1.0})
+        with pytest.raises(BadInput, match=r"^eta: "):
+            claim.parse({**params, "eta": 2.0})
 
 
 @pytest.mark.parametrize("key", ["X", "Y", "m_H", "m_y", "varsigma", "theta", "loss", "K",
@@ -680,7 +687,10 @@ def test_k22_size_reports_n_m_y_and_d():
 def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
     """Eqs (2.1)-(2.4), squared loss (Y' = Y): the right side is ||grad L|| ||f_X - eta Y||_F /
     s_min(J), with f_X, J and s_min recomputed here; the tolerance gamma_{p+k} (|L| + |L*| +
-    rhs) with p = n m_y and k = 2 (d + sum widths) (kills changed factors or eta)."""
+    rhs) with p = n m_y and k = 2 (d + sum widths), plus s_min's SVD error rhs delta / (s_min -
+    delta) (delta = 10 max(p, d) u s_1) and the gradient's rounding e_g ||f - eta Y|| / (s_min
+    - delta), e_g = ||J|| (2 e_f / n + gamma_d ||v||), e_f = gamma_k (||f|| + ||J|| ||theta||)
+    (kills changed factors or eta)."""
     inst = {**build_net(5, 3, 2, [6], 1), "eta": 0.5}
     model = k22a._model(inst)
     F = np.asarray(model.forward(inst["theta"], inst["X"]))
@@ -694,9 +704,80 @@ def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
     assert v.rhs == pytest.approx(rhs, rel=1e-10, abs=0)
     k = 2 * (inst["theta"].size + sum(inst["widths"]))
     L = v.diagnostics["loss"]
-    tol = _gamma(3 + k) * (abs(L) + abs(v.lhs - L) + v.rhs)
-    assert v.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
+    s = np.linalg.svd(J, compute_uv=False)
+    delta = 10 * max(J.shape) * 2.0**-53 * s[0]
+    dist = np.linalg.norm(F - 0.5 * inst["Y"])
+    e_f = _gamma(k) * (np.linalg.norm(F) + s[0] * np.linalg.norm(inst["theta"]))
+    v_norm = np.linalg.norm(2.0 / 3 * (F - inst["Y"]))
+    e_g = s[0] * (2.0 / 3 * e_f + _gamma(inst["theta"].size) * v_norm)
+    tol = (_gamma(3 + k) * (abs(L) + abs(v.lhs - L) + v.rhs) + v.rhs * delta / (s_min - delta)
+           + e_g * dist / (s_min - delta))
+    assert v.tolerance == pytest.approx(tol, rel=1e-9, abs=0)
 
 
 def build_net(seed, n, m_x, hidden, m_y, loss="squared"):
     return k22a.strat.build_mlp_instance(seed, n, m_x, hidden, m_y, "tanh", loss, "random", 1.0)
+
+
+# ------------------------------------------------------- k22 parameters and cost estimates
+class _Reading(dict):
+    """Instance-file params that record every key a parser asks for."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key):
+        self.read.add(key)
+        return super().__contains__(key)
+
+
+def _k22_instance(claim):
+    from roundtrip import recorded_worst
+
+    try:
+        return recorded_worst(claim.id)
+    except (KeyError, LookupError):
+        return _params(claim.controls[0].fixed_instances()[0])
+
+
+@pytest.mark.parametrize("claim", all_claims("k22"), ids=lambda c: c.id)
+def test_k22_parameters_name_every_key_the_parser_reads(claim):
+    """``parameters`` lists exactly what ``parse`` reads: every key read is declared (or read
+    only to be refused: the corollaries refuse a Ystar), and every declared key without a
+    default is required (its absence is a BadInput naming it)."""
+    params = _Reading(_k22_instance(claim))
+    claim.parse(params)
+    declared = {p.name for p in claim.parameters}
+    for key in params.read - declared:
+        with pytest.raises(BadInput, match=rf"^{key}: "):
+            claim.parse({**params, key: params["Y"]})
+    for p in claim.parameters:
+        if p.required:
+            with pytest.raises(BadInput, match=rf"\b{p.name}\b"):
+                claim.parse({k: v for k, v in _k22_instance(claim).items() if k != p.name})
+
+
+@pytest.mark.parametrize(("claim_id", "key"), [
+    ("k22.thm2", "steps"), ("k22.thm3", "T_set"), ("k22.eq2.11", "T_set"),
+    ("k22.thm5", "K"), ("k22.asm4", "X")])
+def test_k22_cost_grows_with_the_work(claim_id, key):
+    """The cost estimate is positive and grows with the steps run (or the samples): twice the
+    steps (or n) at least doubles the part of the estimate that scales with them."""
+    claim = get(claim_id)
+    inst = claim.parse(_k22_instance(claim))
+    if key == "T_set":
+        more = {**inst, key: list(range(2 * inst[key][-1] + 2))}
+    elif key == "X":
+        more = {**inst, "X": np.vstack([inst["X"], inst["X"] + 1.0])}
+    else:
+        more = {**inst, key: 2 * inst[key] + 2}
+    assert 0 < claim.cost(inst) < claim.cost(more)

@@ -342,6 +342,15 @@ K22_ALIGNMENT = [
     ok("k22.def2", "loss", "logistic", Y=[[-1.0], [1.0]]),
     bad("k22.def2", "loss", "logistic", Y=[[0.0], [1.0]]),
     bad("k22.def2", "loss", "hinge"),
+    # the corollaries are about one loss each: (2.11) squared, (2.12) cross-entropy (or the
+    # same loss on {-1, +1} labels); each refuses the other, and a Ystar (they fix Y*)
+    bad("k22.eq2.11", "loss", "cross-entropy", Y=lambda p: _col([float(r[0] > 0) for r in
+                                                                 p["Y"]])),
+    bad("k22.eq2.12", "loss", "squared"),
+    ok("k22.eq2.12", "loss", "logistic", Y=lambda p: _col([2.0 * r[0] - 1.0 for r in p["Y"]])),
+    bad("k22.eq2.11", "Ystar", lambda p: p["Y"]), bad("k22.eq2.12", "Ystar", lambda p: p["Y"]),
+    ok("k22.eq2.11", "witness", lambda p: p["theta"]),
+    bad("k22.eq2.11", "witness", lambda p: p["theta"][:-1]),
     # parse_prop1: eta is required; parse_stationary: eta optional
     bad("k22.prop1", "eta"),
     # parse_limit: step_size > 0; steps in [1, 100000]; epsilon in [0, 2] (default 1e-3)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
@@ -30,6 +31,7 @@ __all__ = [
     "UNDERFLOW",
     "Membership",
     "bias_witness",
+    "convex_infimum",
     "euler_residual",
     "find_structure_set",
     "flush_subnormals",
@@ -115,6 +117,20 @@ class Membership:
     member_below: float
     nonmember_above: float
     reason: str = ""
+
+    def coef_norm_error(self) -> float:
+        """A bound on the error of ``coef_norm`` from the SVD, which is exact for a matrix
+        within ``delta`` (the noise floor) of the given one: Wedin's least-squares perturbation
+        ``||dx|| <= e (2 ||x|| + ||r|| / (s_r - delta))`` with ``e = delta / (s_r - delta)``
+        (``x`` the least-norm coefficients at the cut-off, ``r`` the residual). Zero for a
+        structural witness (its coefficients are exact), infinite without a gap above delta."""
+        if self.rank == 0 or self.reason == "structural witness (bias columns)":
+            return 0.0
+        s_r = float(self.s[self.rank - 1])
+        if s_r <= self.delta:
+            return math.inf
+        e = self.delta / (s_r - self.delta)
+        return e * (2.0 * self.coef_norm + self.residual / (s_r - self.delta))
 
     def summary(self) -> dict[str, float | int | str | None]:
         return {
@@ -275,3 +291,47 @@ def gap_bound(lstar_eta: float, L: float, zeta: float, loss_t0: float, alpha: fl
     if n_T < 1:
         raise ValueError("the index set T must be nonempty")
     return lstar_eta + math.sqrt(L * zeta * loss_t0 / (2.0 * alpha * (1.0 - alpha) * n_T))
+
+
+GOLDEN = (math.sqrt(5.0) - 1.0) / 2.0
+
+
+def convex_infimum(f: Any, *, start: float = 1.0, iters: int = 200, cap: float = 2.0**12
+                   ) -> tuple[float, float, float]:
+    """``inf f`` over the reals for a convex ``f`` that is smallest on ``[0, inf)`` (as eq.
+    (2.12)'s right side in eta, where ``f(-eta) >= f(eta)``): ``(argmin, upper, lower)``.
+
+    The bracket grows from ``[-1, start]`` by doubling until ``f`` rises (at most to ``cap``,
+    beyond which eq. (2.12)'s ``log(1 + e^{-eta})`` is 0 in float64), then golden-section
+    search narrows it to ``[a, b]``, which holds a minimiser of the convex ``f``. ``upper`` is
+    the smallest value seen (the search stops at a width of 1e-8 relative, where the chords
+    are still well resolved); ``lower`` follows from convexity: with ``m`` the best of ``a - w,
+    a, (a + b) / 2, b, b + w`` (``w = b - a``) and ``l < m < r`` its neighbours, ``f >= f(m) -
+    max(s_r (m - a), -s_l (b - m))`` on ``[a, b]``, ``s_l, s_r`` the chord slopes to ``l, r``,
+    and ``f`` is larger outside the bracket."""
+    hi = start
+    while hi < cap and f(2.0 * hi) < f(hi):
+        hi *= 2.0
+    a, b = -1.0, 2.0 * hi
+    c, d = b - GOLDEN * (b - a), a + GOLDEN * (b - a)
+    fc, fd = f(c), f(d)
+    for _ in range(iters):
+        if b - a <= 1e-8 * (1.0 + abs(a) + abs(b)):  # the chords below stay well resolved
+            break
+        if fc <= fd:
+            b, d, fd = d, c, fc
+            c = b - GOLDEN * (b - a)
+            fc = f(c)
+        else:
+            a, c, fc = c, d, fd
+            d = a + GOLDEN * (b - a)
+            fd = f(d)
+    w = b - a
+    xs = [a - w, a, 0.5 * (a + b), b, b + w]
+    fs = [f(x) for x in xs]
+    k = min(range(1, 4), key=lambda i: fs[i])
+    m, fm = xs[k], fs[k]
+    s_l = (fm - fs[k - 1]) / (m - xs[k - 1])
+    s_r = (fs[k + 1] - fm) / (xs[k + 1] - m)
+    lower = fm - max(max(s_r, 0.0) * (m - a), max(-s_l, 0.0) * (b - m))
+    return m, min(fm, min(fs)), lower

@@ -59,6 +59,8 @@ class MLP:
         # the core lays parameters out layer by layer, so the last layer's W and b are the
         # trailing m_y (m_{H-1} + 1) entries of theta: the natural S of Assumption 1
         self.S = np.arange(self.n_params - last, self.n_params)
+        # f = W h + b is linear in (W, b) for a linear output; tanh(W h + b) in no set
+        self.linear_in = self.S.copy() if output == "linear" else None
 
     def forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         z = np.asarray(self.net.forward(theta, X), dtype=np.float64)
@@ -79,6 +81,7 @@ class Quartic:
     index set S satisfies Assumption 1 (``S`` below is the caller's choice, default empty)."""
 
     n_params = 1
+    linear_in = None
 
     def __init__(self, S: tuple[int, ...] = ()) -> None:
         self.S = np.asarray(S, dtype=int)
@@ -97,6 +100,7 @@ class SquarePlusOne:
 
     n_params = 1
     S = np.asarray([], dtype=int)
+    linear_in = None
 
     def forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         return np.full((X.shape[0], 1), theta[0] ** 2 + 1.0)
@@ -110,6 +114,7 @@ class WU2:
 
     n_params = 2
     S = np.asarray([0])
+    linear_in = np.asarray([0])  # f = w u^2 is linear in w
 
     def forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         return np.full((X.shape[0], 1), theta[0] * theta[1] ** 2)
@@ -125,6 +130,7 @@ class Linear:
     def __init__(self, d: int) -> None:
         self.n_params = int(d)
         self.S = np.arange(self.n_params)
+        self.linear_in = self.S.copy()
 
     def forward(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         return (X @ theta)[:, None]

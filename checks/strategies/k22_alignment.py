@@ -17,7 +17,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,8 @@ from hypothesis.errors import InvalidArgument
 
 __all__ = [
     "ACTIVATIONS",
+    "ATTEMPTS",
+    "bounded_filter",
     "build_mlp_instance",
     "gap_bound_instances",
     "misaligned_instances",
@@ -165,5 +168,224 @@ def gap_bound_instances(*, horizon: int | st.SearchStrategy = _HORIZON,
         alpha = draw(st.sampled_from([0.05, 0.25, 0.5, 0.75, 0.95]))
         return {**inst, "alpha": alpha, "L": None, "T_set": Tset,
                 "eta": draw(st.sampled_from(list(etas)))}
+
+    return build()
+
+
+ATTEMPTS = 3
+"""Candidates a filtered k22 strategy draws per example before it gives its fallback."""
+
+
+def bounded_filter(candidates: st.SearchStrategy, accept: Callable[[Any], bool],
+                   fallback: Callable[[], Any], attempts: int = ATTEMPTS) -> st.SearchStrategy:
+    """``candidates.filter(accept)`` with a budget: up to ``attempts`` candidates are drawn
+    inside one example, the first accepted is returned, and ``fallback()`` (a fixed instance
+    that meets ``accept``) when none is. Unlike ``.filter``, a rejected candidate (each may
+    cost a training run) counts against the example it was drawn for, so ``max_examples``
+    bounds the work whatever the seed."""
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise InvalidArgument(f"attempts must be an integer >= 1, got {attempts!r}")
+
+    @st.composite
+    def first_accepted(draw: st.DrawFn) -> Any:
+        for _ in range(attempts):
+            candidate = draw(candidates)
+            if accept(candidate):
+                return candidate
+        return fallback()
+
+    return first_accepted()
+
+
+# --------------------------------------------------------------- metamorphic relations
+# Transformations of a parsed instance (``transform(instance, rng) -> new instance``) under
+# which the claims of section 2 cannot change their truth; each returns fresh arrays.
+
+def _copy(inst: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in inst.items()}
+
+
+def permute_samples(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """The samples (rows of X, Y and Y*) in another order: L is a mean over samples, J's rows
+    and vec(Y') are permuted alike, so no loss, norm, column space or spectrum changes."""
+    out = _copy(inst)
+    p = rng.permutation(inst["X"].shape[0])
+    for key in ("X", "Y", "Ystar"):
+        if out.get(key) is not None:
+            out[key] = out[key][p]
+    return out
+
+
+def _mlp_layers(widths: Sequence[int], theta: np.ndarray) -> list[list[np.ndarray]]:
+    from theory.models.feedforward import Feedforward
+
+    net = Feedforward(list(widths), "tanh", bias=True)
+    return [[W.copy(), b.copy()] for W, b in net.unflatten(np.asarray(theta, dtype=float))]
+
+
+def _mlp_flat(widths: Sequence[int], layers: list[list[np.ndarray]]) -> np.ndarray:
+    from theory.models.feedforward import Feedforward
+
+    return Feedforward(list(widths), "tanh", bias=True).flatten([tuple(x) for x in layers])
+
+
+def _mlp_map(inst: dict[str, Any], edit: Any) -> dict[str, Any]:
+    """Apply ``edit(layers)`` (in place on ``[[W_l, b_l], ...]``) to theta and to a witness,
+    and carry an explicit S along (the index of every parameter is moved the same way)."""
+    out = _copy(inst)
+    widths = inst["widths"]
+    for key in ("theta", "witness"):
+        if out.get(key) is not None:
+            layers = _mlp_layers(widths, out[key])
+            edit(layers)
+            out[key] = _mlp_flat(widths, layers)
+    if inst.get("S") is not None:
+        index = _mlp_layers(widths, np.arange(inst["theta"].size, dtype=float))
+        edit(index)
+        where = {int(k): i for i, k in enumerate(_mlp_flat(widths, index))}
+        out["S"] = [where[int(k)] for k in inst["S"]]
+    return out
+
+
+def permute_hidden_units(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Relabel the units of every hidden layer (rows of W_l and b_l, columns of W_{l+1}): f is
+    the same function of x, J's columns are permuted, the last layer (S) maps onto itself,
+    and gradient descent maps iterate to iterate. Models other than ``mlp`` are returned as
+    they are (no hidden units)."""
+    if inst["model"] != "mlp":
+        return _copy(inst)
+    perms = [rng.permutation(w) for w in inst["widths"][1:-1]]
+
+    def edit(layers: list[list[np.ndarray]]) -> None:
+        for l, p in enumerate(perms):
+            layers[l][0], layers[l][1] = layers[l][0][p], layers[l][1][p]
+            layers[l + 1][0] = layers[l + 1][0][:, p]
+
+    return _mlp_map(inst, edit)
+
+
+def rotate_inputs(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """An orthogonal change of basis of the inputs, x -> Q^T x, with the first layer W_1 -> W_1
+    Q (a linear model: theta -> Q^T theta): every pre-activation is unchanged, J is multiplied
+    on the right by an orthogonal matrix (same column space, same singular values), and
+    gradient descent is equivariant under it. The toy models ignore x and are unchanged."""
+    if inst["model"] not in ("mlp", "linear"):
+        return _copy(inst)
+    from checks.strategies.linalg import orthogonal
+
+    Q = orthogonal(rng, inst["X"].shape[1])
+    out = _copy(inst)
+    out["X"] = inst["X"] @ Q
+    if inst["model"] == "linear":
+        for key in ("theta", "witness"):
+            if out.get(key) is not None:
+                out[key] = Q.T @ out[key]
+        return out
+
+    def edit(layers: list[list[np.ndarray]]) -> None:
+        layers[0][0] = layers[0][0] @ Q
+
+    return {**_mlp_map(out, edit), "X": out["X"]}
+
+
+def scale_targets(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Targets times a power of two 2^k (k in [-20, 20]) under the squared loss: membership of
+    vec(Y) in Col(J) is decided on the relative residual, which is scale-free and exactly
+    scaled in floating point. Cross-entropy and logistic labels are returned unchanged."""
+    out = _copy(inst)
+    if inst["loss"] == "squared":
+        out["Y"] = np.ldexp(inst["Y"], int(rng.integers(-20, 21)))
+    return out
+
+
+def scale_targets_and_eta(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Y -> 2^k Y with eta -> 2^-k eta: eta Y is the same matrix, dist(vec Y, Col J) scales by
+    2^k and |eta| by 2^-k, so both sides of Proposition 1 are unchanged."""
+    k = int(rng.integers(-20, 21))
+    out = _copy(inst)
+    out["Y"], out["eta"] = np.ldexp(inst["Y"], k), math.ldexp(inst["eta"], -k)
+    return out
+
+
+def scale_last_layer(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """The parameters theta_S of the structure set times 2^k: f is linear in theta_S, so f and
+    J nu both scale by 2^k and the Euler identity keeps holding (the rounding scale does not
+    move by the same factor, so the slack is not compared)."""
+    out = _copy(inst)
+    from theory.trajectory import make_model
+
+    model = make_model(inst["model"], d=inst["X"].shape[1], widths=inst.get("widths"),
+                       activation=inst.get("activation") or "tanh",
+                       output=inst.get("output") or "linear", S=inst.get("S"))
+    out["theta"][model.S] = np.ldexp(inst["theta"][model.S], int(rng.integers(-20, 21)))
+    return out
+
+
+# ---------------------------------------------------------------------- edge strategies
+EDGE_SCALES = (2.0**-40, 2.0**-20, 1.0, 2.0**20, 2.0**40)
+"""Powers of two at which targets, parameters or eta are drawn by the edge strategies."""
+_ROUND = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+EDGE_KINDS = ("round", "zero-theta", "duplicate-input", "plus-minus-pair", "scaled-targets",
+              "scaled-last-layer")
+
+
+def edge_mlp_instances(*, loss: str = "squared", target: str = "random",
+                       overparameterised: bool | None = None) -> st.SearchStrategy:
+    """Net instances (as :func:`mlp_instances`) where numerics break: round-number inputs and
+    parameters (exact ties, pre-activations exactly 0), all-zero parameters (a saddle where
+    every hidden unit sits at the activation's centre), a duplicated input, a +/- pair of
+    inputs, targets or last-layer parameters scaled by 2^-40 .. 2^40. ``kind`` is recorded
+    as ``edge`` (ignored by the parsers)."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        n, m_x = draw(st.integers(1, 5)), draw(st.integers(1, 2))
+        hidden = [draw(st.integers(2, 6))]
+        if overparameterised is True:
+            while n_params([m_x, *hidden, 1]) < 2 * n:
+                hidden[-1] += 1
+        if overparameterised is False:
+            n = max(n, n_params([m_x, *hidden, 1]) + 1)
+        act = draw(st.sampled_from(ACTIVATIONS))
+        inst = build_mlp_instance(draw(st.integers(0, 2**32 - 1)), n, m_x, hidden, 1, act,
+                                  loss, target, 1.0)
+        kind = draw(st.sampled_from(EDGE_KINDS))
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        d, last = inst["theta"].size, hidden[-1] + 1
+        if kind == "round":
+            inst["X"] = rng.choice(_ROUND, size=inst["X"].shape)
+            inst["theta"] = rng.choice(_ROUND, size=d)
+        elif kind == "zero-theta":
+            inst["theta"] = np.zeros(d)
+        elif kind == "duplicate-input" and n >= 2:
+            inst["X"][-1] = inst["X"][0]
+        elif kind == "plus-minus-pair" and n >= 2:
+            inst["X"][1] = -inst["X"][0]
+        elif kind == "scaled-targets" and loss == "squared":
+            inst["Y"] = inst["Y"] * draw(st.sampled_from(EDGE_SCALES))
+        elif kind == "scaled-last-layer":
+            inst["theta"][d - last:] *= draw(st.sampled_from(EDGE_SCALES))
+        return {**inst, "edge": kind}
+
+    return build()
+
+
+def edge_toy_instances() -> st.SearchStrategy:
+    """The models other than nets at their edges: a linear model with round-number features
+    and an explicit S (all of theta, in some order), and f = w u^2 at u = 0 (J = (0, 0), the
+    Euler identity 0 = 0) or at round numbers, S = {w}."""
+
+    @st.composite
+    def build(draw: st.DrawFn) -> dict[str, Any]:
+        rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+        if draw(st.booleans()):
+            d, n = draw(st.integers(1, 3)), draw(st.integers(1, 4))
+            return {"model": "linear", "theta": rng.choice(_ROUND, size=d) *
+                    draw(st.sampled_from(EDGE_SCALES)), "X": rng.choice(_ROUND, size=(n, d)),
+                    "Y": rng.choice(_ROUND, size=(n, 1)), "loss": "squared",
+                    "S": [int(k) for k in rng.permutation(d)], "edge": "linear"}
+        w, u = draw(st.sampled_from(list(_ROUND))), draw(st.sampled_from([0.0, 1.0, 2.0**-40]))
+        return {"model": "wu2", "theta": np.array([w, u]), "X": np.zeros((1, 1)),
+                "Y": np.ones((1, 1)), "loss": "squared", "S": [0], "edge": "wu2"}
 
     return build()
