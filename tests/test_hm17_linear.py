@@ -323,3 +323,153 @@ def test_thm21_worst_cases_table_shows_the_finding():
     assert rows[3][5] == pytest.approx(6 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
     assert rows[3][5] < 1.0
     assert "1.335" in get("hm17.thm2.1").errata[0] and "0.675" in get("hm17.thm2.1").errata[0]
+
+
+# ------------------------------------------------------------------ exact tier (eq. (2.3))
+
+def _exact_status(comparison, verdict):
+    """The verdict the exact sides call for, or ``None`` where they are tied within the
+    oracle's tolerance (then the float verdict may be holds or inconclusive)."""
+    if abs(float(comparison.gap)) <= (verdict.tolerance or 0.0):
+        return None
+    return Status.HOLDS if comparison.sign >= 0 else Status.VIOLATED
+
+
+def test_eq23_float_verdict_agrees_with_the_exact_decision_on_edge_draws():
+    """On round numbers and exact ties (A_i = -tau I with E Sigma = lambda_min E, minimisers,
+    the floating-point floor), eq. (2.3) is decided again in rational arithmetic at the radius
+    the oracle used: where the exact sides are separated by more than the oracle's tolerance
+    the float verdict is the exact one; where they are tied it is holds or inconclusive."""
+    from hypothesis import HealthCheck
+
+    from checks.strategies.hm17_linear import ball_edge_instances
+    from theory import exact
+
+    claim = get("hm17.eq2.3")
+    seen = {"tie": 0, "separated": 0}
+
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(ball_edge_instances())
+    def run(inst):
+        verdict = claim.check(inst)
+        if verdict.status is Status.OUT_OF_SCOPE:
+            return
+        tau = verdict.diagnostics["tau_eff"]
+        comparison = exact.eq23_comparison(inst["A"], inst["R"], inst["Sigma"], tau)
+        expected = _exact_status(comparison, verdict)
+        if expected is None:
+            seen["tie"] += 1
+            assert verdict.status in (Status.HOLDS, Status.INCONCLUSIVE), verdict
+        else:
+            seen["separated"] += 1
+            assert verdict.status is expected, (verdict, comparison)
+
+    run()
+    assert seen["tie"] and seen["separated"]
+
+
+def _minus_tau_ball(d, ell, tau, radius, sigma, w, row):
+    """``A_i = -radius I`` with target ``R = P - w e_row^T``: with ``radius = tau`` and ``e_row``
+    the bottom eigenvector of the diagonal ``Sigma``, eq. (2.3) is an equality."""
+    A = [-radius * np.eye(d) for _ in range(ell)]
+    P = np.eye(d)
+    for Ai in A:
+        P = (np.eye(d) + Ai) @ P
+    return {"R": P - np.outer(w, np.eye(d)[row]), "Sigma": np.diag(sigma), "A": A, "tau": tau}
+
+
+@pytest.mark.parametrize("claim_id", ["hm17.eq2.3", "hm17.thm2.2"])
+def test_radius_within_rounding_of_tau_is_not_violated(claim_id):
+    """The ball hypothesis accepts |||A||| up to tau + gamma_{4d} tau (rounding of the spectral
+    norm), so the tolerance carries the matching error of (1 - tau)^{2 ell - 2}: at the
+    equality case with tau = 1 - 2^-26 that error is 1e-7 relative, far above rounding."""
+    tau = 1.0 - 2.0**-26
+    inst = _minus_tau_ball(2, 3, tau, tau + 2.0**-51, [1.0, 0.5], [1.0, 0.5], 1)
+    assert get("hm17.thm2.2").failed_hypotheses(inst) == {}
+    verdict = get(claim_id).check(inst)
+    assert verdict.status is Status.HOLDS, verdict
+
+
+def test_thm22_near_critical_point_with_singular_sigma_is_not_a_bad_critical_point():
+    """sigma_min(Sigma) = 0 empties the quantitative form; a gradient below its rounding bound
+    is not a zero gradient: the exact tier finds it nonzero, so the conclusion is vacuous."""
+    tau = 1.0 - 2.0**-26
+    inst = _minus_tau_ball(2, 3, tau, tau, [1.0, 0.0], [1.0, 0.5], 0)
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.status is Status.HOLDS, verdict
+    assert verdict.diagnostics["exact_gradient_norm_sq"] > 0
+
+
+def test_thm22_gradient_zero_to_rounding_beyond_the_exact_tier_is_inconclusive():
+    tau = 1.0 - 2.0**-26
+    inst = _minus_tau_ball(4, 3, tau, tau, [1.0, 0.0, 0.0, 0.0], [1.0, 0.5, 0.0, 0.0], 0)
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "cannot be certified" in verdict.message
+
+
+def test_thm22_tau_one_bad_critical_point_is_certified_in_rational_arithmetic():
+    claim = get("hm17.thm2.2")
+    (inst,) = claim.control("tau = 1").fixed_instances()
+    verdict = claim.check(inst, drop="tau<1")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.certificate.startswith("exact rational arithmetic: grad f(A) = 0")
+
+
+def test_eq23_left_undecided_by_rounding_is_decided_by_the_exact_tier():
+    """At tau = the last float below 1 the partial products have sigma_min = 2^-53 and the
+    float bound on ||grad f||^2 exceeds the value itself; rational arithmetic decides."""
+    tau = float(np.nextafter(1.0, 0.0))
+    inst = _minus_tau_ball(2, 3, tau, tau, [1.0, 0.5], [1.0, 0.5], 1)
+    verdict = get("hm17.eq2.3").check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.diagnostics["decided_by"] == "exact tier (rational arithmetic)"
+    assert verdict.diagnostics["float_verdict"].startswith("inconclusive")
+
+
+@pytest.mark.parametrize("k", [-40, 40])
+def test_psd_factorisation_certificate_scales_with_R(k):
+    """The product residual's bound is homogeneous of degree 1 in the scale of R, as the
+    residual is: R = 2^k I, the ell-th roots' product is certified (it was refused at 2^-40,
+    where a bound quadratic in ||R|| fell below the rounding of the product)."""
+    R = 2.0**k * np.eye(2)
+    ell = math.ceil(3 * abs(k) * math.log(2))
+    verdict = get("hm17.propA.psd").check({"R": R, "ell": ell})
+    assert verdict.status is Status.HOLDS, verdict
+
+
+def test_thm21_ill_conditioned_target_is_inconclusive_not_out_of_scope():
+    """det R > 0 is decided exactly: R = diag(2^40, 2^-40) meets it; its singular values are
+    beyond a float SVD's relative accuracy, so the oracle says inconclusive."""
+    R = np.diag([2.0**40, 2.0**-40])
+    verdict = get("hm17.thm2.1").check({"R": R, "ell": 84})
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "cannot be trusted" in verdict.message
+
+
+def test_thm21_det_negative_violation_is_certified_exactly():
+    claim = get("hm17.thm2.1")
+    (inst,) = claim.control("det R < 0").fixed_instances()
+    verdict = claim.check(inst, drop="det R > 0")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.certificate.startswith("det R < 0 (rational arithmetic")
+
+
+def test_rem11_gradient_tolerance_is_degree_one_in_R():
+    """At W = 0 with ell = 1 the gradient is -2 R Sigma, nonzero: with R = 2^40 R0 it stays
+    beyond its rounding bound (degree 1 in R), so the control is still violated, not hidden
+    under the gap's bound (degree 2)."""
+    claim = get("hm17.rem1.1")
+    (inst,) = claim.control("depth one").fixed_instances()
+    for k in (-40, 0, 40):
+        verdict = claim.check(dict(inst, R=2.0**k * inst["R"]), drop="depth>=2")
+        assert verdict.status is Status.VIOLATED, (k, verdict)
+
+
+def test_rem11_gap_within_rounding_of_zero_is_inconclusive():
+    claim = get("hm17.rem1.1")
+    inst = {"R": np.array([[1.0, 0.0], [0.0, 0.0]]), "Sigma": np.diag([0.0, 1.0]), "ell": 2}
+    verdict = claim.check(inst, drop="R Sigma^{1/2} != 0")
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "within rounding of 0" in verdict.message

@@ -10,6 +10,7 @@ rebuilt them from the seed and corrected the paper where it is wrong (see each `
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,6 +32,7 @@ from checks.inputs import BadInput, integer, matrices, matrix, real, require, ve
 from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import hm17_linear as strat
+from theory import exact
 from theory.constructions import hm17_factorisation as fac
 from theory.models import linear_residual as lr
 from theory.numerics import gamma, unit_roundoff
@@ -373,14 +375,28 @@ def _pl_sides(inst: Mapping[str, Any]) -> dict[str, float]:
     return {"grad_sq": grad_sq, "excess": excess, "coeff": coeff, "sigma_min": sigma_min,
             "tau_eff": tau_eff, "triple_norm": max(norms), "kappa_chain": kappa_chain,
             "rel_grad": rel_grad, "rel_excess": rel_excess,
-            "rel_sigma": rel_sigma + gamma(2 * ell + 2)}
+            "rel_sigma": rel_sigma + gamma(2 * ell + 2) + _radius_error(tau_eff, norms, tau,
+                                                                        d, ell)}
+
+
+def _radius_error(tau_eff: float, norms: list[float], tau: float, d: int, ell: int) -> float:
+    """Relative error of ``(1 - tau_eff)^{2 ell - 2}`` from the radius: the computed spectral
+    norms, and the ball hypothesis that accepts them, are within ``delta = gamma_{4d}
+    max(|||A|||, tau)`` of the true ``|||A|||``, so the theorem may only speak at radius
+    ``tau_eff + delta``: ``(2 ell - 2) delta / (1 - tau_eff - delta)``, unbounded when ``delta``
+    reaches ``1 - tau_eff``."""
+    delta = gamma(4 * d) * max(max(norms), tau)
+    room = 1.0 - tau_eff - delta
+    return (2 * ell - 2) * delta / room if room > 0 else (0.0 if ell == 1 else math.inf)
 
 
 _PL_DERIVATION = (
     "first order: ||grad||^2 to 2 kappa (gamma_{(ell+2)d} || |E||Sigma| ||_F + delta_E "
     "||Sigma||) / ||E Sigma||_F, kappa = max_i prod_{j!=i} || |I+A_j| || / (sigma_min(P_{>i}) "
     "sigma_min(P_{<i})); f - C_opt to (2 delta_E ||E Sigma||_F + gamma_{d+1} tr(|E||Sigma||E|^T)) "
-    "/ tr(E Sigma E^T); sigma_min(Sigma) to 4 d u ||Sigma|| / sigma_min; delta_E = "
+    "/ tr(E Sigma E^T); sigma_min(Sigma) to 4 d u ||Sigma|| / sigma_min; (1 - tau)^{2ell-2} "
+    "to (2ell-2) delta / (1 - tau - delta), delta = gamma_{4d} max(|||A|||, tau) (the radius "
+    "known to the rounding of the spectral norms); delta_E = "
     "gamma_{ell d+1} || |I+A_ell|...|I+A_1| ||_F + u ||R||_F (cancellation in E = P - R)"
 )
 
@@ -392,15 +408,61 @@ def _pl_tolerance(lhs: float, rel_lhs: float, rhs: float, rel_rhs: float) -> Tol
     return Tolerance(value, _PL_DERIVATION)
 
 
+# The exact tier (theory.exact) takes over where rounding leaves eq. (2.3) undecided and the
+# instance is small: rational arithmetic costs about 40 ms at d = ell = 3.
+EXACT_MAX_D, EXACT_MAX_ELL = 3, 3
+
+
+def _exact_eq23(inst: Mapping[str, Any], tau: float) -> exact.ExactComparison | None:
+    """Eq. (2.3) at radius ``tau`` in rational arithmetic, where the stored instance is small
+    (``d <= 3``, ``ell <= 3``), ``Sigma`` exactly symmetric and ``A`` exactly in ``B_tau``
+    (otherwise the theorem does not speak about it at this radius): ``None`` elsewhere."""
+    A, Sigma = inst["A"], inst["Sigma"]
+    if Sigma.shape[0] > EXACT_MAX_D or len(A) > EXACT_MAX_ELL or not exact.is_symmetric(Sigma):
+        return None
+    if any(exact.compare_spectral_norm(Ai, tau) > 0 for Ai in A):
+        return None
+    return exact.eq23_comparison(A, inst["R"], Sigma, tau)
+
+
+def _exact_verdict(comparison: exact.ExactComparison, lhs: float, rhs: float, relation: str,
+                   diagnostics: Mapping[str, Any]) -> Verdict:
+    """The verdict of an exact comparison whose sides, rounded once to float, are ``lhs`` and
+    ``rhs``: the status is the exact sign's, the numbers are reported for the ledger."""
+    tol = Tolerance(2 * U * max(abs(lhs), abs(rhs)), "exact rational arithmetic (theory.exact); "
+                    "2u: the exact sides rounded once to float for the report")
+    verdict = decide(lhs, rhs, relation=relation, tolerance=tol, diagnostics=diagnostics,
+                     scale=max(abs(lhs), abs(rhs), sys.float_info.min))
+    verdict.diagnostics["decided_by"] = "exact tier (rational arithmetic)"
+    if comparison.sign >= 0:
+        verdict.status, verdict.certificate, verdict.message = Status.HOLDS, "", ""
+    else:
+        verdict.status = Status.VIOLATED
+        verdict.certificate = ("exact rational arithmetic: ||grad f||^2 - 4 ell (1-tau)^{2ell-2} "
+                               "lambda_min(Sigma) (f - C_opt) < 0, lambda_min decided by "
+                               "Sylvester's criterion on Sigma - t I")
+    return verdict
+
+
 def _measure_eq23(inst: Mapping[str, Any]) -> Verdict:
+    """Both sides of eq. (2.3) in float64 with a derived rounding bound; where that bound
+    leaves the answer open on a small instance, the exact tier decides it."""
     s = _pl_sides(inst)
     lhs, rhs = s["grad_sq"], s["coeff"] * s["excess"]
     ratio = lhs / rhs if rhs > 0 else math.inf
     tol = _pl_tolerance(lhs, s["rel_grad"], rhs, s["rel_excess"] + s["rel_sigma"])
-    return decide(lhs, rhs, relation=">=", tolerance=tol, scale=max(lhs, rhs),
-                  diagnostics={"ratio": ratio, "tau": inst["tau"], "tau_eff": s["tau_eff"],
-                               "triple_norm": s["triple_norm"], "sigma_min": s["sigma_min"],
-                               "excess_risk": s["excess"], "kappa_chain": s["kappa_chain"]})
+    diagnostics = {"ratio": ratio, "tau": inst["tau"], "tau_eff": s["tau_eff"],
+                   "triple_norm": s["triple_norm"], "sigma_min": s["sigma_min"],
+                   "excess_risk": s["excess"], "kappa_chain": s["kappa_chain"]}
+    verdict = decide(lhs, rhs, relation=">=", tolerance=tol, scale=max(lhs, rhs),
+                     diagnostics=diagnostics)
+    if verdict.status is Status.INCONCLUSIVE:
+        comparison = _exact_eq23(inst, s["tau_eff"])
+        if comparison is not None:
+            diagnostics["float_verdict"] = f"inconclusive: {verdict.message}"
+            return _exact_verdict(comparison, float(comparison.lhs), float(comparison.rhs),
+                                  ">=", diagnostics)
+    return verdict
 
 
 def _ball_hypotheses() -> list[Hypothesis]:
@@ -460,24 +522,55 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
     if s["coeff"] > 0 and s["excess"] > 0 and math.isfinite(s["kappa_chain"]):
         lhs, rhs = s["excess"], s["grad_sq"] / s["coeff"]
         tol = _pl_tolerance(lhs, s["rel_excess"], rhs, s["rel_grad"] + s["rel_sigma"])
-        return decide(lhs, rhs, relation="<=", tolerance=tol, scale=max(lhs, rhs),
-                      diagnostics={"gradient_norm_sq": s["grad_sq"], "tau_eff": s["tau_eff"],
-                                   "excess_risk": s["excess"], "form": "quantitative"})
-    A, R = inst["A"], inst["R"]
+        diagnostics = {"gradient_norm_sq": s["grad_sq"], "tau_eff": s["tau_eff"],
+                       "excess_risk": s["excess"], "form": "quantitative"}
+        verdict = decide(lhs, rhs, relation="<=", tolerance=tol, scale=max(lhs, rhs),
+                         diagnostics=diagnostics)
+        comparison = (_exact_eq23(inst, s["tau_eff"])
+                      if verdict.status is Status.INCONCLUSIVE else None)
+        if comparison is None:
+            return verdict
+        # f - C_opt <= ||grad f||^2 / (c lambda_min) is eq. (2.3) rearranged: same sign
+        excess = float(exact.excess_risk(inst["A"], inst["R"], inst["Sigma"]))
+        ratio = float(comparison.lhs / comparison.rhs) if comparison.rhs > 0 else math.inf
+        diagnostics["float_verdict"] = f"inconclusive: {verdict.message}"
+        return _exact_verdict(comparison, excess, excess * ratio, "<=", diagnostics)
+    return _qualitative_thm22(inst, s)
+
+
+def _qualitative_thm22(inst: Mapping[str, Any], s: Mapping[str, float]) -> Verdict:
+    """Theorem 2.2 where its quantitative form is empty (``sigma_min(Sigma) = 0``, ``tau = 1``
+    or ``f = C_opt`` in float): a critical point must have ``f = C_opt``. Only an exactly zero
+    gradient makes a critical point, so a bad critical point is certified in rational
+    arithmetic (small instances); a gradient above its rounding bound makes the conclusion
+    vacuous; a gradient within rounding of zero on a larger instance is undecided."""
+    A, R, Sigma = inst["A"], inst["R"], inst["Sigma"]
     d, ell = R.shape[0], len(A)
-    scale = (_frobenius_product(A) + np.linalg.norm(R)) ** 2 * np.linalg.norm(inst["Sigma"])
+    scale = (_frobenius_product(A) + np.linalg.norm(R)) ** 2 * np.linalg.norm(Sigma)
     tol = gamma((ell + 3) * d + 2) * 4 * scale
-    critical = math.sqrt(s["grad_sq"]) <= tol
     diagnostics = {"gradient_norm_sq": s["grad_sq"], "excess_risk": s["excess"],
                    "tau_eff": s["tau_eff"], "form": "qualitative", "rounding_bound": tol}
-    if not critical:
+    if math.sqrt(s["grad_sq"]) > tol:
         return decide_flag(True, message="not a critical point: the conclusion is vacuous",
                            diagnostics=diagnostics)
-    return decide_flag(s["excess"] <= tol, diagnostics=diagnostics,
-                       message="" if s["excess"] <= tol else "a critical point with "
-                       "f(A) - C_opt > 0 (a bad critical point)",
-                       certificate=f"||grad f|| <= {tol:.3g} (critical within rounding) while "
-                       f"f(A) - C_opt = {s['excess']:.6g} > {tol:.3g}")
+    if s["excess"] <= tol and not (d <= EXACT_MAX_D and ell <= EXACT_MAX_ELL):
+        return decide_flag(True, diagnostics=diagnostics)
+    if not (d <= EXACT_MAX_D and ell <= EXACT_MAX_ELL):
+        return decide_flag(None, diagnostics=diagnostics, message=(
+            "the gradient is zero to rounding and f(A) - C_opt > 0, but an exactly zero "
+            "gradient cannot be certified at this size"))
+    grad_sq = exact.gradient_norm_sq(exact.risk_gradient(A, R, Sigma))
+    excess = exact.excess_risk(A, R, Sigma)
+    diagnostics.update(decided_by="exact tier (rational arithmetic)",
+                       exact_gradient_norm_sq=float(grad_sq), exact_excess_risk=float(excess))
+    if grad_sq != 0:
+        return decide_flag(True, message="not a critical point (exact gradient nonzero): the "
+                           "conclusion is vacuous", diagnostics=diagnostics)
+    return decide_flag(excess == 0, diagnostics=diagnostics,
+                       message="" if excess == 0 else "a critical point with f(A) - C_opt > 0 "
+                       "(a bad critical point)",
+                       certificate=f"exact rational arithmetic: grad f(A) = 0 and f(A) - C_opt "
+                       f"= {float(excess):.6g} > 0")
 
 
 # default stop: ||grad f|| <= 1e-5 ||grad f(A^(0))||, an approximate critical point
@@ -669,14 +762,23 @@ def _measure_rem11(inst: Mapping[str, Any]) -> Verdict:
     grads = lr.standard_gradient([np.zeros((d, d))] * ell, R, Sigma)
     gnorm = math.sqrt(sum(float(np.sum(G * G)) for G in grads))
     gap = float(np.sum((R @ Sigma) * R))
-    tol = Tolerance(gamma(2 * d + 2) * 2 * float(np.linalg.norm(R) ** 2 * np.linalg.norm(Sigma)),
-                    "2 gamma_{2d+2} ||R||_F^2 ||Sigma||_F (rounding of R Sigma R^T)")
-    bad = gnorm <= tol.value and gap > tol.value
-    # only a gradient beyond its rounding bound certifies that W = 0 is not critical
-    ok = True if bad else (False if gnorm > tol.value else None)
-    return decide_flag(ok, tolerance=tol, diagnostics={"gradient_norm": gnorm, "gap": gap},
-                       message="" if bad else "W = 0 is not a critical point",
-                       certificate=f"||grad f(0)|| = {gnorm:.6g} > {tol.value:.3g}")
+    r_norm, s_norm = float(np.linalg.norm(R)), float(np.linalg.norm(Sigma))
+    # at W = 0 the gradient is 0 (ell >= 2, a zero factor) or -2 R Sigma (ell = 1): its
+    # rounding is that of R Sigma, degree 1 in R; the gap's is that of R Sigma R^T, degree 2
+    grad_tol = gamma(d + 1) * 2 * r_norm * s_norm
+    tol = Tolerance(gamma(2 * d + 2) * 2 * r_norm**2 * s_norm,
+                    "2 gamma_{2d+2} ||R||_F^2 ||Sigma||_F (rounding of R Sigma R^T); gradient: "
+                    "2 gamma_{d+1} ||R||_F ||Sigma||_F (rounding of R Sigma)")
+    diagnostics = {"gradient_norm": gnorm, "gap": gap, "gradient_tolerance": grad_tol}
+    if gnorm > grad_tol:
+        return decide_flag(False, tolerance=tol, diagnostics=diagnostics,
+                           message="W = 0 is not a critical point",
+                           certificate=f"||grad f(0)|| = {gnorm:.6g} > {grad_tol:.3g}, its "
+                           "rounding bound")
+    if gap <= tol.value:
+        return decide_flag(None, tolerance=tol, diagnostics=diagnostics,
+                           message="the gap ||R Sigma^{1/2}||_F^2 is within rounding of 0")
+    return decide_flag(True, tolerance=tol, diagnostics=diagnostics)
 
 
 def _rsigma_nonzero(inst: Mapping[str, Any]) -> bool | str:
@@ -723,13 +825,32 @@ def _parse_target(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _det_positive(inst: Mapping[str, Any]) -> bool | str:
-    """``det R > 0``, certified: ``sigma_min(R)`` above its rounding level, then the sign."""
-    R = inst["R"]
-    s = np.linalg.svd(R, compute_uv=False)
-    if s[-1] <= 10 * R.shape[0] * U * s[0]:
-        return "R is singular to rounding (gamma = inf)"
-    sign = np.linalg.slogdet(R)[0]
+    """``det R > 0``, certified (:func:`_certified_det_sign`: exact for ``d <= 8``)."""
+    sign = _certified_det_sign(inst["R"])
+    if sign == 0:
+        return "R is singular (gamma = inf)" if inst["R"].shape[0] <= EXACT_DET_MAX_D \
+            else "R is singular to rounding (gamma = inf)"
     return True if sign > 0 else "det R < 0"
+
+
+def _well_conditioned(R: np.ndarray) -> bool:
+    """``sigma_min(R)`` above the absolute error ``10 d u sigma_max`` of a computed SVD: only
+    then are ``gamma`` and the SVD-based constructions accurate."""
+    s = np.linalg.svd(R, compute_uv=False)
+    return bool(s[-1] > 10 * R.shape[0] * U * s[0])
+
+
+EXACT_DET_MAX_D = 8  # Bareiss on 8 x 8 rationals takes milliseconds
+_DET_SIGN_HOW = "rational arithmetic up to d = 8, else LU with sigma_min above rounding"
+
+
+def _certified_det_sign(R: np.ndarray) -> int:
+    """The sign of ``det R``: exact (:func:`theory.exact.determinant_sign`) for ``d <= 8``,
+    else LU's sign where ``sigma_min(R)`` is above its rounding level (``0`` when undecided)."""
+    if R.shape[0] <= EXACT_DET_MAX_D:
+        return exact.determinant_sign(R)
+    s = np.linalg.svd(R, compute_uv=False)
+    return int(np.linalg.slogdet(R)[0]) if s[-1] > 10 * R.shape[0] * U * s[0] else 0
 
 
 def _depth_enough(inst: Mapping[str, Any]) -> bool | str:
@@ -738,11 +859,14 @@ def _depth_enough(inst: Mapping[str, Any]) -> bool | str:
 
 
 def _certify(A: list[np.ndarray], R: np.ndarray) -> tuple[bool, float, float]:
-    """Product residual ``||P - R||_F`` against ``100 ell d u ||R||_F prod ||I + A_i||``."""
+    """Product residual ``||P - R||_F`` against ``100 ell d u (sqrt(d) prod ||I + A_i|| +
+    ||R||_F)``: the rounding of ``ell`` products of ``d x d`` matrices is relative to the size
+    of the product, ``||P||_F <= sqrt(d) prod ||I + A_i||``, plus that of the subtraction.
+    Homogeneous of degree 1 in the scale of ``R``, as the residual is."""
     d, ell = R.shape[0], len(A)
     res = float(np.linalg.norm(lr.residual_product(A) - R))
-    bound = 100 * ell * d * U * float(np.linalg.norm(R)) * float(
-        np.prod([np.linalg.norm(np.eye(d) + Ai, 2) for Ai in A]))
+    chain = float(np.prod([np.linalg.norm(np.eye(d) + Ai, 2) for Ai in A]))
+    bound = 100 * ell * d * U * (math.sqrt(d) * chain + float(np.linalg.norm(R)))
     return res <= bound, res, bound
 
 
@@ -762,6 +886,10 @@ def _constructions(R: np.ndarray, ell: int) -> dict[str, Any]:
 def _measure_thm21(inst: Mapping[str, Any]) -> Verdict:
     R, ell = inst["R"], inst["ell"]
     d = R.shape[0]
+    if not _well_conditioned(R):
+        return decide_flag(None, message="R is invertible but sigma_min(R) is within the "
+                           "rounding of a float64 SVD (10 d u sigma_max): gamma and the "
+                           "constructions cannot be trusted")
     g = lr.target_gamma(R)
     bound = fac.theorem_bound(g, ell)
     lower = fac.factorisation_lower_bound(R, ell)
@@ -785,11 +913,14 @@ def _measure_thm21(inst: Mapping[str, Any]) -> Verdict:
             best = (name, norm)
     diag["paper_recipe_ratio"] = diag.get("paper_ratio")
     diag["construction_ratio"] = diag.get("merged_ratio")
-    if np.linalg.slogdet(R)[0] < 0 and bound < 1.0:
-        return decide_flag(False, diagnostics=diag, message="det R < 0 while the bound is < 1: "
-                           "every product with |||A||| < 1 has det > 0, so no factorisation "
+    # |||A||| <= 1 makes every real eigenvalue of I + A_i non-negative, so det(I + A_i) >= 0;
+    # the computed bound is within a few u of the true one
+    if bound * (1 + 8 * U) <= 1.0 and _certified_det_sign(R) < 0:
+        return decide_flag(False, diagnostics=diag, message="det R < 0 while the bound is <= 1: "
+                           "every product with |||A||| <= 1 has det >= 0, so no factorisation "
                            "meets the bound",
-                           certificate="sign of det R < 0 (LU with partial pivoting)")
+                           certificate=f"det R < 0 ({_DET_SIGN_HOW}) and (4 pi + 3 gamma) / ell "
+                           f"= {bound:.6g} <= 1")
     if best is None:
         return decide_flag(None, diagnostics=diag, message="no construction was certified")
     diag["certified_construction"] = best[0]
@@ -1002,15 +1133,24 @@ def _symmetric_R(inst: Mapping[str, Any]) -> bool | str:
 
 
 def _positive_definite(inst: Mapping[str, Any]) -> bool | str:
+    """``R`` positive definite: exactly (Sylvester's criterion in rational arithmetic) for
+    ``d <= 8``, else ``lambda_min`` above its rounding level."""
     R = inst["R"]
-    lam = float(np.linalg.eigvalsh((R + R.T) / 2)[0])
-    ok = lam > 10 * R.shape[0] * U * np.linalg.norm(R, 2)
+    if R.shape[0] <= EXACT_DET_MAX_D and exact.is_symmetric(R):
+        ok = exact.definiteness(R) == "positive definite"
+    else:
+        lam = float(np.linalg.eigvalsh((R + R.T) / 2)[0])
+        ok = lam > 10 * R.shape[0] * U * np.linalg.norm(R, 2)
     return True if ok else "R is not positive definite"
 
 
 def _measure_psd(inst: Mapping[str, Any]) -> Verdict:
     R, ell = inst["R"], inst["ell"]
     d = R.shape[0]
+    if not _well_conditioned(R):
+        return decide_flag(None, message="R is positive definite but lambda_min(R) is within "
+                           "the rounding of a float64 eigensolver (10 d u lambda_max): gamma "
+                           "and the root cannot be trusted")
     A = fac.psd_factorisation(R, ell)
     ok, res, res_bound = _certify(A, R)
     g = lr.target_gamma(R)
@@ -1021,7 +1161,8 @@ def _measure_psd(inst: Mapping[str, Any]) -> Verdict:
     if not ok:
         return decide(res, res_bound, relation="<=", scale=float(np.linalg.norm(R)),
                       tolerance=Tolerance(0.0, "the residual bound is itself the rounding "
-                                          "tolerance (100 ell d u ||R||_F prod ||I+A_i||)"),
+                                          "tolerance (100 ell d u (sqrt(d) prod ||I+A_i|| + "
+                                          "||R||_F))"),
                       diagnostics=diag, message="(I + A)^ell != R")
     tol = Tolerance(gamma(8 * d) * 4 * (1 + norm) * (1 + g),
                     "4 gamma_{8d} (1 + |||A|||)(1 + gamma): rounding of the SVD root and norms")
