@@ -9,6 +9,7 @@ rebuilt them from the seed and corrected the paper where it is wrong (see each `
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from checks.framework import (
     Claim,
     Control,
     Hypothesis,
+    Parameter,
     Reproduction,
     Status,
     Tolerance,
@@ -103,6 +105,34 @@ def _in_ball(inst: Mapping[str, Any]) -> bool | str:
     norm = lr.triple_norm(inst["A"])
     slack = gamma(4 * inst["R"].shape[0]) * max(norm, inst["tau"])
     return True if norm <= inst["tau"] + slack else f"|||A||| = {norm:.6g} > tau"
+
+
+# ---------------------------------------------------------------- parameters and relations
+
+_R = Parameter("R", "d x d", r"the target map $R$ of $y=Rx+\xi$ (eq. (2.1))")
+_SIGMA = Parameter("Sigma", "d x d", r"the second moment $\Sigma=\mathbb E[xx^\top]$ (§2)",
+                   "finite; symmetric PSD to rounding (hypothesis)")
+_A = Parameter("A", "ell x d x d", r"the residual layers $A_1,\dots,A_\ell$ ($A_1$ meets the "
+               "input first)", "finite, ell >= 1")
+_TAU = Parameter("tau", "scalar", r"the radius $\tau$ of the ball $\mathcal B_\tau$",
+                 "[0, inf); the theorem needs tau < 1 (hypothesis)")
+_ELL = Parameter("ell", "scalar", r"the depth $\ell$", "integer in [1, 10000]")
+
+_SIGMA_SCALING = strat.scaling(
+    "Sigma scaled by a power of two",
+    r"$f-C_{\mathrm{opt}}$, $\nabla f$ and $\sigma_{\min}(\Sigma)$ are linear in $\Sigma$: "
+    r"both sides of the conclusion scale by $c^2$ ($c=2^k$), the relative slack is invariant",
+    {"Sigma": 1}, inverse=("gd_step",))
+_BASIS = strat.basis_change(
+    r"$f$, $\nabla f$ (conjugated slice by slice), $|||A|||$, $\sigma_{\min}(\Sigma)$ and "
+    r"$C_{\mathrm{opt}}$ are invariant under $x\mapsto Px$ with $P$ orthogonal ($R$, "
+    r"$\Sigma$, $A_i$ conjugated; signed permutations are exact)")
+
+
+def _descent_cost(inst: Mapping[str, Any]) -> float:
+    """Seconds of a gradient-descent check on this machine: about 0.13 ms per step and layer
+    (d <= 5; measured 0.9 s for 2000 steps at d = 3, ell = 4)."""
+    return 1e-3 + 1.3e-4 * inst.get("gd_steps", 0) * len(inst["A"])
 
 
 # ---------------------------------------------------------------- Claim 2.3
@@ -213,6 +243,18 @@ CLAIM_2_3 = Claim(
             r"$\mathbb E[xx^\top]$; only the second moment enters (checked with non-centred $x$). "
             r"$C=\mathbb E\|\xi\|^2=d$ is not named in the paper."],
     size=_size, tightness=False, max_examples={"ci": 15},
+    parameters=[_R, _SIGMA, _A,
+                Parameter("x_mean", "d", r"the mean $\mathbb E[x]$", "finite", "zeros(d)"),
+                Parameter("x_cov", "d x d", r"$\operatorname{Cov}(x)$", "finite",
+                          "Sigma - x_mean x_mean^T"),
+                Parameter("seed", "scalar", "seed of the Monte Carlo tier",
+                          "integer in [0, 2^63 - 1]", 0)],
+    relations=[_BASIS, strat.scaling(
+        "x scaled by a power of two",
+        r"$x\mapsto cx$ ($c=2^k$) scales $\Sigma$, $\operatorname{Cov}(x)$ by $c^2$ and "
+        r"$\mathbb E[x]$ by $c$: Claim 2.3 stays an identity, but $C=d$ does not scale, so "
+        "the relative slack changes", {"Sigma": 2, "x_cov": 2, "x_mean": 1}, same_slack=False)],
+    edge_strategy=lambda profile: strat.residual_edge_instances(with_mean=True)
 )
 
 
@@ -329,6 +371,11 @@ CLAIM_LEMMA_2_4 = Claim(
             "per-factor transposes it is wrong (control 'appendix per-factor transposes'). The "
             r"factor is $\Sigma$, not $\Sigma^{1/2}$."],
     size=_size, tightness=False, max_examples={"ci": 12},
+    parameters=[_R, _SIGMA, _A, Parameter(
+        "reading", "word", "which formula is checked (the other readings are the controls)",
+        ", ".join(lr.GRADIENT_READINGS), "lemma")],
+    relations=[_BASIS, _SIGMA_SCALING],
+    edge_strategy=lambda profile: strat.residual_edge_instances()
 )
 
 
@@ -496,7 +543,10 @@ CLAIM_EQ_2_3 = Claim(
     )],
     decides=r"Both sides from the closed forms (Lemma 2.4, Claim 2.3) with $\tau$ replaced by "
     r"$\min(\tau,|||A|||)$ (the strongest admissible radius); $\ge$ within a rounding bound "
-    r"scaled by the conditioning of $\Sigma$ and of the partial products.",
+    r"scaled by the conditioning of $\Sigma$ and of the partial products and by the rounding "
+    r"of $|||A|||$ in $(1-\tau)^{2\ell-2}$; where that bound leaves the answer open on a "
+    r"small instance ($d,\ell\le3$), decided in rational arithmetic (gradient by exact "
+    r"central differences, $\lambda_{\min}(\Sigma)$ by Sylvester's criterion).",
     errata=[r"eq. (2.3) proof: the line $2\prod_j\sigma_{\min}(I+A_j)\,\sigma_{\min}(\Sigma)\,"
             r"\|E\|_F$ does not imply the next line $2(1-\tau)^{\ell-1}\sigma_{\min}(\Sigma^{1/2})"
             r"\,\|E\Sigma^{1/2}\|_F$ (that would need $\sigma_{\min}(\Sigma)\|E\|_F\ge"
@@ -505,6 +555,9 @@ CLAIM_EQ_2_3 = Claim(
             r"The exponent is $2\ell-2$ and the bound is tight (equality at $A_i=-\tau I$ with "
             r"$E\Sigma=\sigma_{\min}(\Sigma)E$)."],
     size=_size, max_examples={"ci": 60},
+    parameters=[_R, _SIGMA, _A, _TAU],
+    relations=[_BASIS, _SIGMA_SCALING],
+    edge_strategy=lambda profile: strat.ball_edge_instances()
 )
 
 
@@ -734,13 +787,32 @@ CLAIM_THM_2_2 = Claim(
     decides="Quantitative form (eq. (2.3) rearranged) near minimisers, in the ball, and along "
     "gradient-descent runs (every iterate inside the unit ball screened, the rounding-aware "
     "decision at the iterate of largest ratio, the last iterate, and any iterate with ratio "
-    r"above 0.99; $\tau=|||A^{(t)}|||$); where its coefficient vanishes ($\tau=1$, "
-    r"$\ell\ge2$), directly: gradient zero to rounding and $f-C_{\mathrm{opt}}$ above "
-    "rounding is a bad critical point.",
+    r"above 0.99; $\tau=|||A^{(t)}|||$); where rounding leaves it undecided on a small "
+    r"instance ($d,\ell\le3$), in rational arithmetic. Where its coefficient vanishes "
+    r"($\sigma_{\min}(\Sigma)=0$, or $\tau=1$ with $\ell\ge2$), directly: a gradient above "
+    "its rounding bound makes the conclusion vacuous; a bad critical point needs a gradient "
+    r"that is exactly zero and $f-C_{\mathrm{opt}}>0$, both certified in rational arithmetic "
+    "(inconclusive beyond the exact tier's sizes).",
     errata=["§1.1 says the gradient vanishes only when $f(A)=0$; the correct value is "
             r"$C_{\mathrm{opt}}=d$ (the noise floor), as Theorem 2.2 states. Neither "
             r"$\Sigma\succ0$ nor $\det R>0$ is needed."],
     size=_size, max_examples={"ci": 40},
+    parameters=[
+        _R, _SIGMA, _A, _TAU,
+        Parameter("gd_steps", "scalar", "at most this many gradient-descent steps from A",
+                  "integer in [0, 100000]; needs gd_step", None),
+        Parameter("gd_step", "scalar", r"the step size of gradient descent on $f$",
+                  "[1e-12, 1000]; needs gd_steps", None),
+        Parameter("gd_rel_tol", "scalar", r"stop once $\|\nabla f\|\le$ gd_rel_tol "
+                  r"$\|\nabla f(A)\|$", "[0, 1]", GD_REL_TOL)],
+    relations=[_BASIS, strat.scaling(
+        "Sigma scaled by a power of two",
+        r"$f-C_{\mathrm{opt}}$, $\nabla f$ and $\sigma_{\min}(\Sigma)$ are linear in "
+        r"$\Sigma$ ($c=2^k$): both sides of the quantitative form scale by $c$; gd_step "
+        r"scaled by $1/c$ gives the same iterates, so the relative slack is invariant",
+        {"Sigma": 1}, inverse=("gd_step",))],
+    edge_strategy=lambda profile: strat.ball_edge_instances(with_descent=True),
+    cost=_descent_cost
 )
 
 
@@ -814,6 +886,16 @@ CLAIM_REM_1_1 = Claim(
     "Theorem 2.2).",
     errata=["Stated in words only in §1.1."],
     size=_size, tightness=False, max_examples={"ci": 10},
+    parameters=[_R, _SIGMA, Parameter("ell", "scalar", r"the depth $\ell$",
+                                      "integer in [1, 64]")],
+    relations=[_BASIS, strat.scaling(
+        "R scaled by a power of two",
+        r"at $W=0$ the gradient stays exactly 0 ($\ell\ge2$) and the gap "
+        r"$\|R\Sigma^{1/2}\|_F^2$ scales by $c^2$ ($R\mapsto cR$, $c=2^k$)", {"R": 1}),
+        strat.scaling("Sigma scaled by a power of two",
+                      r"the gap $\|R\Sigma^{1/2}\|_F^2$ scales by $c$ ($\Sigma\mapsto c\Sigma$)",
+                      {"Sigma": 1})],
+    edge_strategy=lambda profile: strat.standard_edge_instances()
 )
 
 
@@ -1121,6 +1203,18 @@ CLAIM_THM_2_1 = Claim(
         r"$K^{1/p}$ in the middle, $V^\top$ at the bottom ($A_1$ meets the input first).",
     ],
     size=_size, max_examples={"ci": 20},
+    parameters=[_R, _ELL],
+    relations=[
+        dataclasses.replace(strat.basis_change(
+            r"$R\mapsto PRP^\top$ ($P$ orthogonal, $\det P^2=1$): $A_i\mapsto PA_iP^\top$ "
+            r"maps factorisations to factorisations of the same $|||A|||$, and $\gamma$, "
+            r"$\det R$ are unchanged; the constructions may choose differently"),
+            same_slack=False),
+        dataclasses.replace(strat.transpose(
+            r"$(I+A_1^\top)\cdots(I+A_\ell^\top)=R^\top$ factorises $R^\top$ with the same "
+            r"$|||A|||$; $\gamma$ and $\det$ are unchanged", ("R",)), same_slack=False)],
+    edge_strategy=lambda profile: strat.target_edge_instances(),
+    cost=lambda inst: 1e-3 + 3e-4 * inst["ell"]
 )
 
 
@@ -1197,6 +1291,12 @@ CLAIM_PSD = Claim(
     "rounding tolerance.",
     errata=[r"The seed writes 'PSD'; positive definiteness is needed ($\gamma<\infty$)."],
     size=_size, max_examples={"ci": 20},
+    parameters=[_R, _ELL],
+    relations=[strat.basis_change(
+        r"$R\mapsto PRP^\top$: the $\ell$-th root is conjugated, its eigenvalues "
+        r"$z^{1/\ell}$ and $\gamma$ are unchanged")],
+    edge_strategy=lambda profile: strat.target_edge_instances(spd=True),
+    cost=lambda inst: 1e-3 + 1e-4 * inst["ell"]
 )
 
 
@@ -1221,11 +1321,14 @@ def _measure_a1(inst: Mapping[str, Any]) -> Verdict:
         prod = prod @ W
     recon = float(np.max(np.abs(prod @ Lam - Q)))
     recon_tol = 10 * (q + 2) * U
-    in_so2 = all(abs(np.linalg.det(W) - 1) <= 8 * U and
-                 np.max(np.abs(W.T @ W - np.eye(2))) <= 8 * U for W in Ws)
+    # every factor is checked, batched over the q factors (q reaches 10^5)
+    stack = np.asarray(Ws)
+    gram = np.einsum("jki,jkl->jil", stack, stack)
+    in_so2 = bool(np.all(np.abs(np.linalg.det(stack) - 1) <= 8 * U)
+                  and np.all(np.abs(gram - np.eye(2)) <= 8 * U))
     lam_ok = bool(np.all(np.abs(np.abs(np.diag(Lam)) - 1) == 0) and Lam[0, 1] == Lam[1, 0] == 0)
     rotation_ok = np.linalg.det(Q) < 0 or np.array_equal(Lam, np.eye(2))
-    norm = max(float(np.linalg.norm(W - np.eye(2), 2)) for W in Ws)
+    norm = float(np.max(np.linalg.norm(stack - np.eye(2), 2, axis=(1, 2))))
     diag = {"reconstruction_error": recon, "reconstruction_tolerance": recon_tol,
             "max_factor_norm": norm, "ratio": norm * q / math.pi, "W in SO(2)": in_so2,
             "Lambda": Lam.diagonal().tolist()}
@@ -1258,6 +1361,14 @@ CLAIM_A_1 = Claim(
     errata=["The reflection's sign is lost in the seed ('diag(1,1)'); read "
             r"$\operatorname{diag}(-1,1)$."],
     size=lambda i: {"q": float(i["q"])}, max_examples={"ci": 25},
+    parameters=[Parameter("Q", "2 x 2", r"the orthogonal matrix $Q$",
+                          "finite; orthogonal to 8u (hypothesis)"),
+                Parameter("q", "scalar", r"the number $q$ of factors", "integer in [1, 100000]")],
+    relations=[strat.reflection_conjugation(), strat.transpose(
+        r"$T(\theta)^\top=T(-\theta)$ and a reflection is symmetric: the same $|\theta|$, "
+        r"the same bound $\pi/q$", ("Q",))],
+    edge_strategy=lambda profile: strat.orthogonal_2x2_edges(),
+    cost=lambda inst: 1e-3 + 9e-6 * inst["q"]
 )
 
 
@@ -1358,6 +1469,14 @@ CLAIM_C_1 = Claim(
     r"entries, reconstruction and orthogonality of $S$ within $100\,d\,u\max(1,\|U\|_{\max})$.",
     errata=[],
     size=lambda i: {"d": float(i["U"].shape[0])}, tightness=False, max_examples={"ci": 20},
+    parameters=[Parameter("U", "d x d", r"the matrix $U$", "finite; normal to rounding "
+                          "(hypothesis)")],
+    relations=[
+        strat.basis_change(r"normality and the real block-diagonal form are preserved by "
+                           r"$U\mapsto PUP^\top$ ($S\mapsto PS$)"),
+        strat.transpose(r"$U^\top$ is normal with $U^\top=SD^\top S^\top$", ("U",)),
+        strat.scaling("U scaled by a power of two", r"$cU=S(cD)S^\top$", {"U": 1})],
+    edge_strategy=lambda profile: strat.normal_matrix_edges()
 )
 
 
@@ -1420,6 +1539,14 @@ CLAIM_C_2 = Claim(
     errata=[r"The right-hand version $\|BA\|_F\ge\sigma_{\min}(A)\|B\|_F$ is used in the "
             "proof of Theorem 2.2 but not stated in the paper."],
     size=lambda i: {"d": float(i["A"].shape[1])}, max_examples={"ci": 25},
+    parameters=[Parameter("A", "m x d", r"the matrix $A$ ($\sigma_{\min}=\sigma_d(A)$)"),
+                Parameter("B", "d x k", r"the matrix $B$ (rows match $A$'s columns)")],
+    relations=[strat.pair_basis_change(), strat.scaling(
+        "A and B scaled by powers of two",
+        r"both sides are homogeneous of degree 1 in $A$ and in $B$: $A\mapsto cA$, "
+        r"$B\mapsto c^{-1}B$ leaves them unchanged, and each alone scales both sides by $c$",
+        {"A": 1}, inverse=("B",))],
+    edge_strategy=lambda profile: strat.matrix_pair_edges()
 )
 
 

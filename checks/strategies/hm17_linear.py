@@ -24,21 +24,36 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from checks.framework import Relation
 from checks.strategies.linalg import orthogonal
 
 __all__ = [
+    "ROUND_TAUS",
+    "ball_edge_instances",
     "ball_instances",
+    "basis_change",
     "gradient_descent_instances",
     "haar_orthogonal",
+    "matrix_pair_edges",
     "matrix_pairs",
     "near_identity_instances",
     "normal_matrices",
+    "normal_matrix_edges",
     "orthogonal_2x2",
+    "orthogonal_2x2_edges",
+    "pair_basis_change",
+    "reflection_conjugation",
+    "residual_edge_instances",
     "residual_instances",
+    "scaling",
+    "signed_permutation",
     "spd_matrix",
     "spd_target_instances",
+    "standard_edge_instances",
     "standard_instances",
+    "target_edge_instances",
     "target_instances",
+    "transpose",
 ]
 
 _SEEDS = st.integers(0, 2**32 - 1)
@@ -706,3 +721,88 @@ def matrix_pair_edges(
     2^40; ``B`` zero (both sides 0), along ``A``'s bottom right singular vector (equality), or
     round, times 2^-40, 1 or 2^40."""
     return _pair_edge(_ints(d, "d", 1), _ints(extra_rows, "extra_rows", 0))
+
+
+# ------------------------------------------------------------------ metamorphic relations
+#
+# Transformations of a parsed instance under which the truth of a §2 / App. A / App. C claim
+# cannot change. Changes of basis use signed permutations (orthogonal and exact in floating
+# point, so the transformed instance is the same mathematical object in the new basis) and
+# scalings use powers of two (exact away from overflow and underflow).
+
+def _power(rng: np.random.Generator) -> float:
+    """A power of two ``2^k``, ``k`` uniform in ``[-20, 20]`` without 0."""
+    k = int(rng.integers(1, 21)) * (1 if rng.random() < 0.5 else -1)
+    return 2.0**k
+
+
+def basis_change(description: str) -> Relation:
+    """``M -> P M P^T`` for every ``d x d`` matrix of the instance (``R``, ``Sigma``, each
+    ``A_i``, ``x_cov``, ``U``) and ``v -> P v`` for ``x_mean``, ``P`` a signed permutation."""
+    def transform(inst: dict, rng: np.random.Generator) -> dict:
+        key = next(k for k in ("R", "U") if k in inst)
+        P = signed_permutation(rng, inst[key].shape[0])
+        out = dict(inst)
+        for k in ("R", "Sigma", "x_cov", "U"):
+            if k in inst:
+                out[k] = P @ inst[k] @ P.T
+        if "A" in inst:
+            out["A"] = [P @ Ai @ P.T for Ai in inst["A"]]
+        if "x_mean" in inst:
+            out["x_mean"] = P @ inst["x_mean"]
+        return out
+    return Relation("signed-permutation basis change", description, transform)
+
+
+def scaling(name: str, description: str, keys: dict[str, int], same_slack: bool = True,
+            inverse: tuple[str, ...] = ()) -> Relation:
+    """Multiply ``inst[key]`` by ``c^power`` for each ``key: power`` in ``keys`` (and the keys
+    in ``inverse`` by ``1/c``), ``c`` a random power of two (:func:`_power`)."""
+    def transform(inst: dict, rng: np.random.Generator) -> dict:
+        c = _power(rng)
+        out = dict(inst)
+        for k, power in keys.items():
+            if k in inst:
+                out[k] = (c**power) * inst[k]
+        for k in inverse:
+            if k in inst:
+                out[k] = inst[k] / c
+        return out
+    return Relation(name, description, transform, same_slack)
+
+
+def transpose(description: str, keys: tuple[str, ...]) -> Relation:
+    """``M -> M^T`` for the named matrices."""
+    def transform(inst: dict, rng: np.random.Generator) -> dict:
+        return {**inst, **{k: inst[k].T.copy() for k in keys}}
+    return Relation("transpose", description, transform)
+
+
+def pair_basis_change() -> Relation:
+    """Claim C.2: ``A -> P_m A P_d^T``, ``B -> P_d B P_k^T`` (one ``P`` for all when ``A`` and
+    ``B`` are square of one size, so that ``BA`` is also conjugated)."""
+    def transform(inst: dict, rng: np.random.Generator) -> dict:
+        A, B = inst["A"], inst["B"]
+        (m, d), k = A.shape, B.shape[1]
+        Pd = signed_permutation(rng, d)
+        square = m == d == k
+        Pm = Pd if square else signed_permutation(rng, m)
+        Pk = Pd if square else signed_permutation(rng, k)
+        return {**inst, "A": Pm @ A @ Pd.T, "B": Pd @ B @ Pk.T}
+    return Relation(
+        "orthogonal change of bases",
+        r"$\|AB\|_F$, $\|BA\|_F$ ($A$, $B$ square), $\|B\|_F$ and $\sigma_{\min}(A)$ are "
+        r"invariant under $A\mapsto P_mAP_d^\top$, $B\mapsto P_dBP_k^\top$ with orthogonal "
+        r"$P$'s (signed permutations: exact)", transform)
+
+
+def reflection_conjugation() -> Relation:
+    """Claim A.1: ``Q -> D Q D`` with ``D = diag(-1, 1)``: ``D T(theta) D = T(-theta)`` and
+    ``D T(theta) diag(-1, 1) D = T(-theta) diag(-1, 1)``, so ``|theta|`` and the bound are
+    unchanged."""
+    D = np.diag([-1.0, 1.0])
+    return Relation(
+        "conjugation by a reflection",
+        r"$DT(\theta)D=T(-\theta)$ for $D=\operatorname{diag}(-1,1)$ (exact in floating point): "
+        r"the split has the same angle $|\theta|/q$ and the same $\|W_j-I\|$",
+        lambda inst, rng: {**inst, "Q": D @ inst["Q"] @ D})
