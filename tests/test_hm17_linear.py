@@ -473,3 +473,73 @@ def test_rem11_gap_within_rounding_of_zero_is_inconclusive():
     verdict = claim.check(inst, drop="R Sigma^{1/2} != 0")
     assert verdict.status is Status.INCONCLUSIVE
     assert "within rounding of 0" in verdict.message
+
+
+# ------------------------------------------------------- parameters, relations, edge draws
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_parameters_name_every_key_the_parser_reads(claim_id):
+    """Every key of a drawn (generic or edge) instance is a declared parameter, every required
+    parameter is present, and the instance parses back from exactly those keys."""
+    from checks.serialise import to_jsonable
+
+    claim = get(claim_id)
+    names = {p.name for p in claim.parameters}
+    required = {p.name for p in claim.parameters if p.required}
+    sources = [claim.strategy("ci"), claim.edge_strategy("ci")]
+    for source in sources:
+        (inst,) = list(sample_instances(source, CI, 1))
+        params = to_jsonable(inst)
+        assert set(params) <= names, set(params) - names
+        assert required <= set(params)
+        claim.parse(params)
+
+
+def test_basis_change_keeps_the_risk_and_gradient_norm_exactly():
+    """The signed-permutation change of basis is exact: f - C_opt and ||grad f||^2 of the
+    transformed instance equal the original's in rational arithmetic."""
+    from checks.strategies.hm17_linear import ball_instances
+    from theory import exact
+
+    relation = next(r for r in get("hm17.eq2.3").relations if "basis" in r.name)
+    (inst,) = list(sample_instances(ball_instances(d=3, ell=2), CI, 1))
+    moved = relation.transform(inst, np.random.default_rng(1))
+    for key in ("excess_risk", "gradient"):
+        if key == "excess_risk":
+            before = exact.excess_risk(inst["A"], inst["R"], inst["Sigma"])
+            after = exact.excess_risk(moved["A"], moved["R"], moved["Sigma"])
+        else:
+            before = exact.gradient_norm_sq(exact.risk_gradient(inst["A"], inst["R"],
+                                                                inst["Sigma"]))
+            after = exact.gradient_norm_sq(exact.risk_gradient(moved["A"], moved["R"],
+                                                               moved["Sigma"]))
+        assert before == after, key
+
+
+def test_sigma_scaling_relation_scales_gd_step_inversely():
+    relation = next(r for r in get("hm17.thm2.2").relations if "Sigma" in r.name)
+    inst = {"R": np.eye(2), "Sigma": np.eye(2), "A": [np.zeros((2, 2))], "tau": 0.5,
+            "gd_step": 0.25, "gd_steps": 3}
+    moved = relation.transform(inst, np.random.default_rng(0))
+    c = moved["Sigma"][0, 0]
+    assert c != 1.0 and math.log2(c).is_integer()
+    assert moved["gd_step"] * c == inst["gd_step"]
+
+
+def test_ball_edges_lie_in_the_ball_exactly():
+    """Edge draws of eq. (2.3) have every slice exactly in B_tau (rational arithmetic), with
+    |||A||| = tau exactly unless A = 0."""
+    from hypothesis import HealthCheck
+
+    from checks.strategies.hm17_linear import ball_edge_instances
+    from theory import exact
+
+    @settings(max_examples=30, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(ball_edge_instances())
+    def run(inst):
+        signs = [exact.compare_spectral_norm(Ai, inst["tau"]) for Ai in inst["A"]]
+        assert max(signs) <= 0
+        assert max(signs) == 0 or not any(np.any(Ai) for Ai in inst["A"])
+
+    run()
