@@ -369,6 +369,55 @@ def test_eq23_float_verdict_agrees_with_the_exact_decision_on_edge_draws():
     assert seen["tie"] and seen["separated"]
 
 
+def test_thm22_float_verdict_agrees_with_the_exact_decision_on_edge_draws():
+    """Theorem 2.2's quantitative form f - C_opt <= ||grad f||^2 / (c lambda_min(Sigma)),
+    c = 4 ell (1 - tau)^{2 ell - 2}, on the same edge draws: decided exactly, compared in
+    relative terms (the oracle rescales Sigma by a power of two first); where the form is empty
+    (lambda_min(Sigma) = 0 or f = C_opt) the theorem holds and so must the verdict."""
+    import mpmath
+    from hypothesis import HealthCheck
+
+    from checks.strategies.hm17_linear import ball_edge_instances
+    from theory import exact
+
+    claim = get("hm17.thm2.2")
+    seen = {"tie": 0, "separated": 0, "empty": 0}
+
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(ball_edge_instances())
+    def run(inst):
+        verdict = claim.check(inst)
+        if verdict.status is Status.OUT_OF_SCOPE:
+            return
+        A, R, Sigma = inst["A"], inst["R"], inst["Sigma"]
+        tau = verdict.diagnostics["tau_eff"]
+        ell = len(A)
+        excess = exact.excess_risk(A, R, Sigma)
+        weight = 4 * ell * (1 - exact.rational(tau)) ** (2 * ell - 2)
+        lam = exact.lambda_min(Sigma)
+        if excess == 0 or weight == 0 or exact.compare_lambda_min(Sigma, 0) <= 0:
+            seen["empty"] += 1
+            assert verdict.status is Status.HOLDS, verdict
+            return
+        comparison = exact.eq23_comparison(A, R, Sigma, tau)
+        with mpmath.workdps(exact.DIGITS):
+            lhs = mpmath.mpf(excess.p) / excess.q
+            rhs = comparison.lhs / (mpmath.mpf(weight.p) / weight.q * lam)
+            gap = abs(lhs - rhs) / max(lhs, rhs)
+        room = verdict.tolerance / max(abs(verdict.lhs), abs(verdict.rhs))
+        if gap <= room:
+            seen["tie"] += 1
+            assert verdict.status in (Status.HOLDS, Status.INCONCLUSIVE), verdict
+        else:
+            seen["separated"] += 1
+            expected = Status.HOLDS if comparison.sign >= 0 else Status.VIOLATED
+            assert verdict.status is expected, (verdict, comparison)
+
+    run()
+    assert seen["separated"] and seen["empty"]
+
+
 def _minus_tau_ball(d, ell, tau, radius, sigma, w, row):
     """``A_i = -radius I`` with target ``R = P - w e_row^T``: with ``radius = tau`` and ``e_row``
     the bottom eigenvector of the diagonal ``Sigma``, eq. (2.3) is an equality."""
@@ -543,3 +592,20 @@ def test_ball_edges_lie_in_the_ball_exactly():
         assert max(signs) == 0 or not any(np.any(Ai) for Ai in inst["A"])
 
     run()
+
+
+def test_claim23_monte_carlo_violation_carries_a_statistical_certificate(monkeypatch):
+    """A Monte Carlo tier that disagrees (here: an estimate shifted by 10 standard errors)
+    while the exact tier agrees gives 'violated' whose certificate says it is statistical."""
+    claim = get("hm17.claim2.3")
+    (inst,) = list(sample_instances(claim.strategy("ci"), CI, 1))
+    real = mod.lr.monte_carlo_risk
+
+    def shifted(*args):
+        mean, se = real(*args)
+        return mean + 10 * se, se
+
+    monkeypatch.setattr(mod.lr, "monte_carlo_risk", shifted)
+    verdict = claim.check(inst)
+    assert verdict.status is Status.VIOLATED
+    assert "standard errors" in verdict.certificate and "false-alarm" in verdict.certificate
