@@ -164,3 +164,9 @@ def test_eq23_comparison_at_a_global_minimiser_is_a_zero_tie():
     R = np.diag([1.5, 0.75])
     comparison = ex.eq23_comparison(A, R, np.eye(2), 0.5)
     assert comparison.sign == 0 and comparison.lhs == 0 and comparison.rhs == 0
+
+
+def test_rank_of_a_rational_matrix_is_not_rounded():
+    # 1/3 has no float64 image: a rounding detour would make this rank-1 matrix rank 2
+    M = sympy.Matrix([[sympy.Rational(1, 3), 1], [1, 3]])
+    assert ex.rank(M) == 1

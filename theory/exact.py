@@ -83,12 +83,14 @@ def determinant_sign(M: Any) -> int:
 
 
 def rank(M: Any) -> int:
-    """The exact rank of a small matrix (:func:`theory.linalg.exact_rank`, the project's one
-    exact rank decision)."""
+    """The exact rank of a small matrix: of a float64 array by
+    :func:`theory.linalg.exact_rank` (the project's one exact rank decision), of a SymPy
+    matrix of rationals by fraction-free elimination over its own entries."""
+    if isinstance(M, sympy.MatrixBase):
+        return int(M.rank(simplify=False))
     from theory.linalg import exact_rank
 
-    return exact_rank(np.asarray(M, dtype=np.float64) if not isinstance(M, sympy.MatrixBase)
-                      else np.array(M.evalf(), dtype=np.float64))
+    return exact_rank(np.asarray(M, dtype=np.float64))
 
 
 def _principal_minors(M: Matrix, leading: bool) -> list[sympy.Rational]:

@@ -13,7 +13,7 @@ import dataclasses
 import math
 import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from hypothesis import strategies as st
@@ -34,10 +34,12 @@ from checks.inputs import BadInput, integer, matrices, matrix, real, require, ve
 from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import hm17_linear as strat
-from theory import exact
 from theory.constructions import hm17_factorisation as fac
 from theory.models import linear_residual as lr
 from theory.numerics import gamma, unit_roundoff
+
+if TYPE_CHECKING:
+    from theory import exact
 
 __all__ = ["CLAIMS"]
 
@@ -460,6 +462,14 @@ def _pl_tolerance(lhs: float, rel_lhs: float, rhs: float, rel_rhs: float) -> Tol
     return Tolerance(value, _PL_DERIVATION)
 
 
+def _exact():
+    """:mod:`theory.exact`, imported on first use: SymPy adds about a second to start-up, and
+    only small instances left undecided by rounding (or hypotheses decided exactly) need it."""
+    from theory import exact
+
+    return exact
+
+
 # The exact tier (theory.exact) takes over where rounding leaves eq. (2.3) undecided and the
 # instance is small: rational arithmetic costs about 40 ms at d = ell = 3.
 EXACT_MAX_D, EXACT_MAX_ELL = 3, 3
@@ -470,9 +480,11 @@ def _exact_eq23(inst: Mapping[str, Any], tau: float) -> exact.ExactComparison | 
     (``d <= 3``, ``ell <= 3``), ``Sigma`` exactly symmetric and ``A`` exactly in ``B_tau``
     (otherwise the theorem does not speak about it at this radius): ``None`` elsewhere."""
     A, Sigma = inst["A"], inst["Sigma"]
-    if Sigma.shape[0] > EXACT_MAX_D or len(A) > EXACT_MAX_ELL or not exact.is_symmetric(Sigma):
+    if Sigma.shape[0] > EXACT_MAX_D or len(A) > EXACT_MAX_ELL:
         return None
-    if any(exact.compare_spectral_norm(Ai, tau) > 0 for Ai in A):
+    exact = _exact()
+    if not exact.is_symmetric(Sigma) or any(exact.compare_spectral_norm(Ai, tau) > 0
+                                             for Ai in A):
         return None
     return exact.eq23_comparison(A, inst["R"], Sigma, tau)
 
@@ -589,7 +601,7 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
         if comparison is None:
             return verdict
         # f - C_opt <= ||grad f||^2 / (c lambda_min) is eq. (2.3) rearranged: same sign
-        excess = float(exact.excess_risk(inst["A"], inst["R"], inst["Sigma"]))
+        excess = float(_exact().excess_risk(inst["A"], inst["R"], inst["Sigma"]))
         ratio = float(comparison.lhs / comparison.rhs) if comparison.rhs > 0 else math.inf
         diagnostics["float_verdict"] = f"inconclusive: {verdict.message}"
         return _exact_verdict(comparison, excess, excess * ratio, "<=", diagnostics)
@@ -617,6 +629,7 @@ def _qualitative_thm22(inst: Mapping[str, Any], s: Mapping[str, float]) -> Verdi
         return decide_flag(None, diagnostics=diagnostics, message=(
             "the gradient is zero to rounding and f(A) - C_opt > 0, but an exactly zero "
             "gradient cannot be certified at this size"))
+    exact = _exact()
     grad_sq = exact.gradient_norm_sq(exact.risk_gradient(A, R, Sigma))
     excess = exact.excess_risk(A, R, Sigma)
     diagnostics.update(decided_by="exact tier (rational arithmetic)",
@@ -935,7 +948,7 @@ def _certified_det_sign(R: np.ndarray) -> int:
     """The sign of ``det R``: exact (:func:`theory.exact.determinant_sign`) for ``d <= 8``,
     else LU's sign where ``sigma_min(R)`` is above its rounding level (``0`` when undecided)."""
     if R.shape[0] <= EXACT_DET_MAX_D:
-        return exact.determinant_sign(R)
+        return _exact().determinant_sign(R)
     s = np.linalg.svd(R, compute_uv=False)
     return int(np.linalg.slogdet(R)[0]) if s[-1] > 10 * R.shape[0] * U * s[0] else 0
 
@@ -1235,7 +1248,8 @@ def _positive_definite(inst: Mapping[str, Any]) -> bool | str:
     """``R`` positive definite: exactly (Sylvester's criterion in rational arithmetic) for
     ``d <= 8``, else ``lambda_min`` above its rounding level."""
     R = inst["R"]
-    if R.shape[0] <= EXACT_DET_MAX_D and exact.is_symmetric(R):
+    exact = _exact() if R.shape[0] <= EXACT_DET_MAX_D else None
+    if exact is not None and exact.is_symmetric(R):
         ok = exact.definiteness(R) == "positive definite"
     else:
         lam = float(np.linalg.eigvalsh((R + R.T) / 2)[0])
