@@ -609,3 +609,18 @@ def test_claim23_monte_carlo_violation_carries_a_statistical_certificate(monkeyp
     verdict = claim.check(inst)
     assert verdict.status is Status.VIOLATED
     assert "standard errors" in verdict.certificate and "false-alarm" in verdict.certificate
+
+
+def test_cost_estimates_grow_with_the_work():
+    """The cost estimates (seconds, for ``checks verify``'s budget) grow with the number of
+    descent steps and layers (Theorem 2.2), the depth (Theorem 2.1, App. A.1) and q (Claim A.1)."""
+    small = {"R": np.eye(2), "Sigma": np.eye(2), "A": [np.zeros((2, 2))] * 2, "tau": 0.5}
+    thm22 = get("hm17.thm2.2").cost
+    assert thm22(small) < thm22({**small, "gd_steps": 2000, "gd_step": 0.1})
+    assert thm22({**small, "gd_steps": 2000}) < thm22({**small, "A": small["A"] * 3,
+                                                       "gd_steps": 2000})
+    for cid in ("hm17.thm2.1", "hm17.propA.psd"):
+        cost = get(cid).cost
+        assert cost({"R": np.eye(2), "ell": 10}) < cost({"R": np.eye(2), "ell": 10_000})
+    cost = get("hm17.claimA.1").cost
+    assert cost({"Q": np.eye(2), "q": 1}) < cost({"Q": np.eye(2), "q": 100_000})

@@ -448,3 +448,18 @@ def test_data_edges_are_unit_and_separated_at_the_tie_exactly():
         assert pdist(X).min() >= inst["rho"] or inst["rho"] == math.sqrt(2.0)
 
     run()
+
+
+def test_cost_estimates_grow_with_the_work():
+    """Theorem 3.2's estimate grows like n k^2, Lemma B.2's likewise, Assumption 3.1's like
+    n^2 d (the Gram matrix)."""
+    from checks.registry import get
+
+    X = np.eye(4)
+    base = {"X": X, "labels": np.zeros(4, dtype=np.int64), "r": 1, "rho": 1.0, "k": 10}
+    thm = get("hm17.thm3.2").cost
+    assert thm(base) < thm({**base, "k": 100}) < thm({**base, "X": np.eye(40), "k": 100})
+    asm = get("hm17.asm3.1").cost
+    assert asm(base) < asm({**base, "X": np.eye(40)})
+    b2 = get("hm17.lemB.2").cost
+    assert b2({"Z": np.eye(4)}) < b2({"Z": np.eye(40)})
