@@ -3,8 +3,8 @@
 Claims: Claim 2.3 (risk in closed form), Lemma 2.4 (gradient), eq. (2.3) (gradient lower
 bound), Theorem 2.2 (no bad critical points in ``B_tau``), §1.1 (the bad critical point of the
 standard parameterisation), Theorem 2.1 (small-norm factorisation) with its PSD special case,
-Claims A.1, C.1 and C.2. Statements follow the catalogue ``hardt_ma2017_identity.md``, which
-rebuilt them from the seed and corrected the paper where it is wrong (see each ``errata``).
+Claims A.1, C.1 and C.2. Statements are rebuilt from the paper's displays and proofs, and
+corrected where the paper is wrong (see each claim's ``errata``).
 """
 
 from __future__ import annotations
@@ -360,13 +360,13 @@ CLAIM_LEMMA_2_4 = Claim(
                                                         [0.0, 0.0, 1.0]]))]),
         Control("appendix per-factor transposes", drops="reading",
                 description="App. A.2 read with per-factor transposes in descending order "
-                r"(catalogue control (a)); $\ell=4$ so the orders differ",
+                r"(misreading (a)); $\ell=4$ so the orders differ",
                 instances=lambda: [dict(_lemma_control_base(), reading="descending-per-factor")]),
         Control("no transposes", drops="reading", description=r"$2P_{>i}E\Sigma P_{<i}$ "
-                "(catalogue control (b))",
+                "(misreading (b))",
                 instances=lambda: [dict(_lemma_control_base(), reading="no-transpose")]),
         Control("Sigma^{1/2}", drops="reading", description=r"$\Sigma^{1/2}$ in place of $\Sigma$ "
-                "(catalogue control (c))",
+                "(misreading (c))",
                 instances=lambda: [dict(_lemma_control_base(), reading="sqrt-sigma")]),
     ],
     decides="Closed form against central differences of the closed-form risk (exact up to "
@@ -1151,9 +1151,10 @@ def _thm21_worst_cases(profile: str) -> dict[str, Any]:
                               "trivial ratio"], "rows": rows},
         "paper": r"the recipe of App. A meets $(4\pi+3\gamma)/\ell$ (with real $p,q$)",
         "ours": f"paper's recipe {rows[0][3]:.3f}x the bound at R = -diag(1.05, 1), ell = 12 "
-                f"(catalogue sample: 1.19x); supremum {sup[4][0]:.4f} = 12 sqrt 2/(4 pi) as "
-                f"gamma -> 0+ (ell = {sup[4][2]}). Merged construction {rows[1][5]:.3f}x at "
-                f"ell = 6 (catalogue sample: 0.64x); supremum {sup[2][0]:.4f} = 6 sqrt 2/(4 pi) "
+                f"(an earlier random sample: 1.19x); supremum {sup[4][0]:.4f} = 12 sqrt 2/(4 pi) "
+                f"as gamma -> 0+ (ell = {sup[4][2]}). Merged construction {rows[1][5]:.3f}x at "
+                f"ell = 6 (an earlier random sample: 0.64x); supremum {sup[2][0]:.4f} = "
+                f"6 sqrt 2/(4 pi) "
                 f"(ell = {sup[2][2]}), below 1: the statement survives.",
     }
 
@@ -1449,7 +1450,7 @@ def _measure_c1(inst: Mapping[str, Any]) -> Verdict:
             "commutator_tolerance": gap_tol, "henrici_allowance": allowance,
             "scaled_by": "2^-k (exact) to max entry in [1/2, 1)"}
     tol = Tolerance(100 * d * U * scale, "100 d u max(1, ||U||_max) on U / 2^k: backward "
-                    "error of the real Schur form (catalogue)")
+                    "error of the real Schur form (Golub & Van Loan §7.5)")
     if gap <= gap_tol and tol.value < off <= allowance + tol.value \
             and max(recon, orth * scale) <= tol.value:
         # The computed commutator cannot tell U from a normal matrix, yet a non-normal U

@@ -4,7 +4,7 @@ points with O(n log n + r^2) parameters.
 Claims: ``hm17.asm3.1`` (Assumption 3.1 as a data checker), ``hm17.lemB.1`` (one block moves k
 chosen points; repaired forms, the printed form as a control), ``hm17.lemB.2`` (ceil(n/k) blocks
 move every point to its surrogate label), ``hm17.thm3.2`` (the whole network). Mathematics in
-:mod:`theory.constructions.hm17_expressivity`; catalogue ``hardt_ma2017_identity.md``.
+:mod:`theory.constructions.hm17_expressivity`.
 """
 
 from __future__ import annotations

@@ -258,7 +258,7 @@ def gradient_descent_instances(
     radius_max: float = 0.3,
     max_steps: int = 3000,
 ) -> SearchStrategy[dict]:
-    """Gradient-descent runs for Theorem 2.2 (catalogue ``hm17.thm.2-2``, check (2)): a start
+    """Gradient-descent runs for Theorem 2.2 (approximate critical points): a start
     ``A`` with ``|||A||| = tau`` in ``[0.01, radius_max]`` (``tau`` is the start's radius), a
     reachable target ``R = prod (I + B_i)`` with ``|||B||| <= `` a radius in
     ``[0.01, radius_max]``, ``Sigma`` SPD with spectrum in ``[0.2, 3]``, and a step size below

@@ -56,9 +56,9 @@ def _strategy(value: Any, name: str, lo: float, hi: float) -> st.SearchStrategy:
 
 def practical_width(n: int, rho: float | None = None) -> int:
     """k = max(ceil(8 ln n), ceil(4 ln n / rho^2)) (at least 2): the paper's k = c ln n / rho^2
-    with c = 4 instead of 10, floored at 8 ln n. On spread-out data ceil(8 ln n) already fits
-    (catalogue, hm17.thm.3-2); densely packed data (d = 8, many pairs near rho) need the
-    1/rho^2 term: margins then hold on the first draws (see reproduction 'fit-success')."""
+    with c = 4 instead of 10, floored at 8 ln n. On spread-out data ceil(8 ln n) already fits;
+    densely packed data (d = 8, many pairs near rho) need the 1/rho^2 term: margins then hold
+    on the first draws (reproduction 'fit-success' of Theorem 3.2)."""
     k = math.ceil(8 * math.log(max(n, 2)))
     if rho is not None and rho > 0:
         k = max(k, math.ceil(separation_width(n, rho)))
@@ -122,10 +122,10 @@ def labelled_data(
 
 
 def b1_boundary_instance(method: str = "uniform") -> dict:
-    """The catalogue's boundary instance of Lemma B.1: k = 2, rho' = 0.1,
-    ||alpha_1||^2 = ||alpha_2||^2 = 1.1 = 1 + rho', ||alpha_1 - alpha_2||^2 = 0.3 = 3 rho',
-    S = {0, 1}. The printed construction returns (beta_1 - alpha_1) + (beta_2 - alpha_2)/2 on
-    alpha_1."""
+    """The boundary instance of Lemma B.1 where the printed construction fails: k = 2,
+    rho' = 0.1, ||alpha_1||^2 = ||alpha_2||^2 = 1.1 = 1 + rho',
+    ||alpha_1 - alpha_2||^2 = 0.3 = 3 rho', S = {0, 1}. The printed construction returns
+    (beta_1 - alpha_1) + (beta_2 - alpha_2)/2 on alpha_1."""
     a, t = math.sqrt(1.1), math.asin(math.sqrt(0.3 / 4.4))
     alpha = np.array([[a * math.cos(t), a * math.sin(t)], [a * math.cos(t), -a * math.sin(t)]])
     beta = np.array([[3.0, 1.0], [-2.0, 0.5]])
@@ -269,7 +269,7 @@ def b1_edges() -> st.SearchStrategy:
     """Edge instances of Lemma B.1: signed unit basis vectors as ``alpha`` (``k <= 4``), the
     separations at their ties (``3 rho' = 2`` and ``6 rho' = 2`` against squared distance 2),
     ``rho' = 2^-20``, ``|S|`` at 1 and at ``min(k, n)``, round ``beta`` times 2^-40, 1 or 2^40,
-    every method; and the catalogue's boundary instance (norms at ``1 + rho'``, squared
+    every method; and :func:`b1_boundary_instance` (norms at ``1 + rho'``, squared
     separation exactly ``3 rho'``) for the margin and per-coordinate constructions."""
     return _b1_edge()
 

@@ -1,6 +1,6 @@
 """The explicit construction behind Hardt & Ma (2017), Theorem 3.2 (Appendix B).
 
-Steps (paper's proof, with the repairs of the catalogue ``hardt_ma2017_identity.md``):
+Steps (paper's proof, with our repairs; see the errata of Lemma B.1 and Theorem 3.2):
 
 1. random projection z = A_0 x, A_0 = G / sqrt(k), G_ab ~ N(0, 1) (the paper omits 1/sqrt(k));
 2. random surrogate labels q_1..q_r, uniform on the unit sphere of R^k (eq. (3.2));
@@ -79,7 +79,7 @@ def max_pairwise_inner(X: np.ndarray) -> float:
 
 
 def b1_margins(alpha: np.ndarray, S: np.ndarray) -> np.ndarray:
-    """m_i = ||alpha_i||^2 - max_{j != i} <alpha_i, alpha_j> for i in S (catalogue,
+    """m_i = ||alpha_i||^2 - max_{j != i} <alpha_i, alpha_j> for i in S (ours,
     B.1-margin). With no other point the max is taken as 0 (m_i = ||alpha_i||^2), which keeps
     the construction finite."""
     G = alpha[S] @ alpha.T
@@ -165,7 +165,7 @@ def _first_index(labels: np.ndarray, r: int) -> np.ndarray:
 def stage_margins(
     Z: np.ndarray, labels: np.ndarray, Q: np.ndarray, k: int
 ) -> tuple[np.ndarray, float]:
-    """Margins of the Lemma B.2 stages (catalogue, precise version) and the minimum squared
+    """Margins of the Lemma B.2 stages (ours, the precise version) and the minimum squared
     pairwise distance of the z's.
 
     Point i in group S_j (start a_j = (j-1)k) has margin

@@ -1,7 +1,7 @@
 """Hardt & Ma (2017), Theorem 2.1 and Appendix A: small-norm exact factorisations
 ``(I + A_ell) ... (I + A_1) = R``.
 
-The steps of the constructive proof (catalogue ``hm17.con.A-1``):
+The steps of the constructive proof of Theorem 2.1 (App. A, eqs. (A.2)-(A.4)):
 
 1. SVD ``R = U K V^T`` with ``det U = det V = 1`` (possible iff ``det R > 0``);
 2. real block form of each orthogonal factor, ``U = S D S^T`` (Claim C.1), read as rotation
@@ -12,9 +12,9 @@ The steps of the constructive proof (catalogue ``hm17.con.A-1``):
 6. placement: ``2q`` factors for ``U`` on top, ``p`` for ``K``, ``2q`` for ``V^T`` below, so
    ``ell = 4q + p`` (:func:`paper_factorisation`).
 
-Corrections (ours, documented in the catalogue): ``p`` and ``q`` must be integers, and the
+Corrections (ours, recorded in Theorem 2.1's errata): ``p`` and ``q`` must be integers, and the
 paper's real-valued split rounded to integers can exceed the bound ``(4 pi + 3 gamma)/ell``
-(1.19x at most over the catalogue's random sample; 1.335x at ``R = -diag(1.05, 1)``,
+(1.19x at most over an earlier random sample; 1.335x at ``R = -diag(1.05, 1)``,
 ``ell = 12``; supremum ``12 sqrt 2 / (4 pi) ~ 1.350`` as ``gamma -> 0+``, see
 :func:`worst_case_ratio`). Because ``W`` and ``W'`` act on orthogonal
 coordinate blocks they commute and can be merged, ``U = (S W W' S^T)^q``, so ``ell = 2q + p``
@@ -209,7 +209,7 @@ def paper_factorisation(R: np.ndarray, ell: int, q: int) -> list[np.ndarray]:
 
 
 def merged_factorisation(R: np.ndarray, ell: int, q: int) -> list[np.ndarray]:
-    """Our merged variant (catalogue ``hm17.con.A-1``): ``U = (S W W' S^T)^q`` with
+    """Our merged variant of App. A's construction: ``U = (S W W' S^T)^q`` with
     ``||S W W' S^T - I|| <= pi/q``, so ``ell = 2q + p`` and the ideal split meets
     ``(2 pi + 3 gamma)/ell``."""
     parts = _Parts(R)

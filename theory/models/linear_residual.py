@@ -6,7 +6,7 @@ The model is ``h_0 = x``, ``h_j = h_{j-1} + A_j h_{j-1}``, so the output is
 (eq. (2.2)). ``Sigma`` is the *second moment* ``E[x x^T]`` (the paper says "covariance"; only the
 second moment enters, see Claim 2.3).
 
-Notation (catalogue ``hm17.def.model``): ``P = (I + A_ell) ... (I + A_1)``, ``E = P - R``,
+Notation (ours): ``P = (I + A_ell) ... (I + A_1)``, ``E = P - R``,
 ``P_{>i} = (I + A_ell) ... (I + A_{i+1})``, ``P_{<i} = (I + A_{i-1}) ... (I + A_1)``.
 All arrays are float64; lists of matrices are Python lists of ``d x d`` arrays.
 """
@@ -121,10 +121,10 @@ def risk_gradient(
     ``= 2 (I+A_{i+1})^T ... (I+A_ell)^T E Sigma (I+A_1)^T ... (I+A_{i-1})^T``.
 
     Convention ``(df/dA_i)_{ab} = df/d(A_i)_{ab}``; ``Sigma`` symmetric. The transpose applies to
-    each whole partial product (ascending factor order once expanded); the appendix of the
-    seed, read with per-factor transposes in the printed (descending) order, is wrong. The other
-    ``reading`` values exist only to show that those misreadings are rejected (catalogue
-    ``hm17.lem.2-4``, controls (a)-(c)): ``"descending-per-factor"``
+    each whole partial product (ascending factor order once expanded); App. A.2, read with
+    per-factor transposes in the printed (descending) order, is wrong. The other ``reading``
+    values exist only to show that those misreadings are rejected (the controls of Lemma 2.4,
+    misreadings (a)-(c)): ``"descending-per-factor"``
     ``2 (I+A_ell^T)...(I+A_{i+1}^T) E Sigma (I+A_{i-1}^T)...(I+A_1^T)``, ``"no-transpose"``
     ``2 P_{>i} E Sigma P_{<i}``, ``"sqrt-sigma"`` with ``Sigma^{1/2}`` in place of ``Sigma``.
     """
