@@ -624,3 +624,59 @@ def test_cost_estimates_grow_with_the_work():
         assert cost({"R": np.eye(2), "ell": 10}) < cost({"R": np.eye(2), "ell": 10_000})
     cost = get("hm17.claimA.1").cost
     assert cost({"Q": np.eye(2), "q": 1}) < cost({"Q": np.eye(2), "q": 100_000})
+
+
+def test_eq23_tolerance_bounds_the_rounding_of_both_sides():
+    """The derived tolerance of eq. (2.3) bounds what it claims to: the distance of the float
+    sides from the exact ones (rational arithmetic, lambda_min(Sigma) to 50 digits), on
+    generic and edge draws at the radius the oracle used."""
+    from hypothesis import HealthCheck
+    from hypothesis import strategies as hst
+
+    from checks.strategies.hm17_linear import ball_edge_instances, ball_instances
+    from theory import exact
+
+    claim = get("hm17.eq2.3")
+
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(hst.one_of(ball_instances(d=hst.integers(1, 3), ell=hst.integers(1, 3)),
+                      ball_edge_instances()))
+    def run(inst):
+        verdict = claim.check(inst)
+        if verdict.status is Status.OUT_OF_SCOPE or "decided_by" in verdict.diagnostics:
+            return
+        comparison = exact.eq23_comparison(inst["A"], inst["R"], inst["Sigma"],
+                                           verdict.diagnostics["tau_eff"])
+        error = abs(verdict.lhs - comparison.lhs) + abs(verdict.rhs - comparison.rhs)
+        assert error <= verdict.tolerance, (error, verdict.tolerance)
+
+    run()
+
+
+def _float_minimiser(ell):
+    """A_i alternating diag(-tau, tau) and diag(tau, -tau), tau = 1 - 2^-53: the float product
+    P equals R = fl(P) exactly, so E computes to 0, while the exact E is not 0."""
+    tau = float(np.nextafter(1.0, 0.0))
+    A = [np.diag([-tau, tau]) if i % 2 == 0 else np.diag([tau, -tau]) for i in range(ell)]
+    P = np.eye(2)
+    for Ai in A:
+        P = (np.eye(2) + Ai) @ P
+    return {"R": P, "Sigma": 2.0**40 * np.eye(2), "A": A, "tau": tau}
+
+
+def test_eq23_sides_computed_zero_at_the_rounding_floor_are_not_a_certified_holds():
+    """Both float sides are 0 (E = P - R cancels exactly in float), but the tolerance bounds
+    the true sides absolutely, so the float verdict is undecided: the exact tier decides small
+    instances, larger ones are inconclusive (the old relative bound gave tolerance 0)."""
+    from theory import exact
+
+    small = _float_minimiser(1)
+    assert not np.any(small["R"] - mod.lr.residual_product(small["A"]))
+    assert exact.excess_risk(small["A"], small["R"], small["Sigma"]) > 0
+    verdict = get("hm17.eq2.3").check(small)
+    assert verdict.diagnostics.get("decided_by") == "exact tier (rational arithmetic)"
+    large = _float_minimiser(4)
+    verdict = get("hm17.eq2.3").check(large)
+    assert verdict.lhs == 0.0 and verdict.rhs == 0.0
+    assert verdict.status is Status.INCONCLUSIVE and verdict.tolerance > 0

@@ -390,8 +390,11 @@ CLAIM_LEMMA_2_4 = Claim(
 
 def _pl_sides(inst: Mapping[str, Any]) -> dict[str, float]:
     """Both sides of eq. (2.3) with ``tau_eff = min(tau, |||A|||)`` (the strongest admissible
-    radius), and first-order relative rounding bounds for ``||grad f||^2`` (``rel_grad``),
-    ``f - C_opt`` (``rel_excess``) and ``sigma_min(Sigma)`` (``rel_sigma``)."""
+    radius), and first-order absolute rounding bounds for ``||grad f||^2`` (``abs_grad``),
+    ``f - C_opt`` (``abs_excess``) and ``sigma_min(Sigma)`` (``abs_sigma``), with the relative
+    error ``rel_coeff`` of ``4 ell (1 - tau_eff)^{2 ell - 2}`` (:data:`_PL_DERIVATION`).
+    Absolute, not relative: where ``E`` is at the rounding floor a computed side can be 0 while
+    the true one is not."""
     A, R, Sigma, tau = inst["A"], inst["R"], inst["Sigma"], inst["tau"]
     d, ell = R.shape[0], len(A)
     norms = [float(np.linalg.norm(Ai, 2)) for Ai in A]
@@ -400,37 +403,38 @@ def _pl_sides(inst: Mapping[str, Any]) -> dict[str, float]:
     grad_sq = sum(float(np.sum(G * G)) for G in grad)
     excess = lr.excess_risk(A, R, Sigma)
     lam = np.linalg.eigvalsh(Sigma)
+    lam_max = float(lam[-1])
     sigma_min = max(float(lam[0]), 0.0)
-    coeff = 4.0 * ell * (1.0 - tau_eff) ** (2 * ell - 2) * sigma_min
+    radius_coeff = 4.0 * ell * (1.0 - tau_eff) ** (2 * ell - 2)
     E = lr.error_matrix(A, R)
-    ES = E @ Sigma
-    ES_norm = float(np.linalg.norm(ES))
+    ES_norm = float(np.linalg.norm(E @ Sigma))
     abs_prod = np.eye(d)
     for Ai in A:
         abs_prod = np.abs(np.eye(d) + Ai) @ abs_prod
     delta_E = gamma(ell * d + 1) * float(np.linalg.norm(abs_prod)) + U * float(np.linalg.norm(R))
-    abs_ES = float(np.linalg.norm(np.abs(E) @ np.abs(Sigma)))
+    abs_ES = np.abs(E) @ np.abs(Sigma)
     above, below = lr.partial_products(A)
     abs_norms = [float(np.linalg.norm(np.abs(np.eye(d) + Ai), 2)) for Ai in A]
     kappa_chain = 0.0
+    slice_error = []
     for i in range(ell):
         den = (np.linalg.svd(above[i], compute_uv=False)[-1]
                * np.linalg.svd(below[i], compute_uv=False)[-1])
         num = math.prod(abs_norms[:i] + abs_norms[i + 1:])
         kappa_chain = max(kappa_chain, num / den if den > 0 else math.inf)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel_slice = kappa_chain * (gamma((ell + 2) * d) * abs_ES / ES_norm
-                                   + delta_E * float(lam[-1]) / ES_norm) if ES_norm > 0 \
-            else math.inf
-    rel_grad = 2.0 * rel_slice + gamma(ell * d * d)
-    rel_excess = (2.0 * delta_E * ES_norm + gamma(d + 1) * float(
-        np.sum((np.abs(E) @ np.abs(Sigma)) * np.abs(E)))) / excess if excess > 0 else math.inf
-    rel_sigma = 4 * d * U * float(lam[-1]) / sigma_min if sigma_min > 0 else math.inf
-    return {"grad_sq": grad_sq, "excess": excess, "coeff": coeff, "sigma_min": sigma_min,
-            "tau_eff": tau_eff, "triple_norm": max(norms), "kappa_chain": kappa_chain,
-            "rel_grad": rel_grad, "rel_excess": rel_excess,
-            "rel_sigma": rel_sigma + gamma(2 * ell + 2) + _radius_error(tau_eff, norms, tau,
-                                                                        d, ell)}
+        # 2 P_{>i}^T (E Sigma) P_{<i}^T: the error of E, and the rounding of the products
+        slice_error.append(2.0 * num * (gamma((ell + 2) * d) * float(np.linalg.norm(abs_ES))
+                                        + delta_E * lam_max))
+    d_grad = math.sqrt(sum(e * e for e in slice_error))
+    return {"grad_sq": grad_sq, "excess": excess, "coeff": radius_coeff * sigma_min,
+            "radius_coeff": radius_coeff, "sigma_min": sigma_min, "tau_eff": tau_eff,
+            "triple_norm": max(norms), "kappa_chain": kappa_chain,
+            "abs_grad": 2.0 * math.sqrt(grad_sq) * d_grad + d_grad**2 + gamma(ell * d * d)
+            * grad_sq,
+            "abs_excess": 2.0 * delta_E * ES_norm + gamma(d + 1) * float(np.sum(abs_ES * np.abs(E)))
+            + delta_E**2 * lam_max,
+            "abs_sigma": 4 * d * U * lam_max,
+            "rel_coeff": gamma(2 * ell + 2) + _radius_error(tau_eff, norms, tau, d, ell)}
 
 
 def _radius_error(tau_eff: float, norms: list[float], tau: float, d: int, ell: int) -> float:
@@ -445,21 +449,46 @@ def _radius_error(tau_eff: float, norms: list[float], tau: float, d: int, ell: i
 
 
 _PL_DERIVATION = (
-    "first order: ||grad||^2 to 2 kappa (gamma_{(ell+2)d} || |E||Sigma| ||_F + delta_E "
-    "||Sigma||) / ||E Sigma||_F, kappa = max_i prod_{j!=i} || |I+A_j| || / (sigma_min(P_{>i}) "
-    "sigma_min(P_{<i})); f - C_opt to (2 delta_E ||E Sigma||_F + gamma_{d+1} tr(|E||Sigma||E|^T)) "
-    "/ tr(E Sigma E^T); sigma_min(Sigma) to 4 d u ||Sigma|| / sigma_min; (1 - tau)^{2ell-2} "
-    "to (2ell-2) delta / (1 - tau - delta), delta = gamma_{4d} max(|||A|||, tau) (the radius "
-    "known to the rounding of the spectral norms); delta_E = "
+    "first order, absolute: ||grad||^2 to 2 ||grad|| e + e^2 + gamma_{ell d^2} ||grad||^2, "
+    "e^2 = sum_i e_i^2, e_i = 2 prod_{j!=i} || |I+A_j| || (gamma_{(ell+2)d} || |E||Sigma| ||_F "
+    "+ delta_E ||Sigma||); f - C_opt to 2 delta_E ||E Sigma||_F + gamma_{d+1} "
+    "tr(|E||Sigma||E|^T) + delta_E^2 ||Sigma||; sigma_min(Sigma) to 4 d u ||Sigma||; "
+    "(1 - tau)^{2ell-2} to (2ell-2) delta / (1 - tau - delta) relative, delta = gamma_{4d} "
+    "max(|||A|||, tau) (the radius known to the rounding of the spectral norms); delta_E = "
     "gamma_{ell d+1} || |I+A_ell|...|I+A_1| ||_F + u ||R||_F (cancellation in E = P - R)"
 )
 
 
-def _pl_tolerance(lhs: float, rel_lhs: float, rhs: float, rel_rhs: float) -> Tolerance:
-    """``rel_lhs |lhs| + rel_rhs |rhs|``, each relative bound capped at 1 (beyond that the
-    side is unknown and :func:`decide` reports ``inconclusive``)."""
-    value = min(rel_lhs, 1.0) * abs(lhs) + min(rel_rhs, 1.0) * abs(rhs)
+def _pl_tolerance(value: float, lhs: float, rhs: float) -> Tolerance:
+    """The tolerance ``value`` (the sum of both sides' error bounds); an unbounded error (a
+    radius within rounding of 1, a ``sigma_min`` within rounding of 0) becomes twice the scale
+    of the sides, so that :func:`decide` answers inconclusive for want of precision."""
+    if not math.isfinite(value):
+        top = max(abs(lhs), abs(rhs))
+        value = 2.0 * top if top > 0 else sys.float_info.max
     return Tolerance(value, _PL_DERIVATION)
+
+
+def _eq23_error(s: Mapping[str, float]) -> float:
+    """Error bound of ``||grad f||^2 - 4 ell (1-tau)^{2ell-2} sigma_min (f - C_opt)``'s two
+    sides: ``abs_grad`` plus the spread of the product ``c sigma e`` over its factors' ranges."""
+    rc = s["rel_coeff"]
+    e, de, sig, dsig = s["excess"], s["abs_excess"], s["sigma_min"], s["abs_sigma"]
+    rhs = s["radius_coeff"] * sig * e
+    upper = s["radius_coeff"] * (1 + rc) * (e + de) * (sig + dsig)
+    return s["abs_grad"] + (upper - rhs)
+
+
+def _thm22_error(s: Mapping[str, float]) -> float:
+    """Error bound of ``f - C_opt <= ||grad f||^2 / (4 ell (1-tau)^{2ell-2} sigma_min)``'s two
+    sides: ``abs_excess`` plus the spread of the quotient (unbounded when the denominator's
+    relative error reaches 1)."""
+    rc, sig, dsig = s["rel_coeff"], s["sigma_min"], s["abs_sigma"]
+    if not (rc < 1 and dsig < sig):
+        return math.inf
+    rhs = s["grad_sq"] / (s["radius_coeff"] * sig)
+    upper = (s["grad_sq"] + s["abs_grad"]) / (s["radius_coeff"] * (1 - rc) * (sig - dsig))
+    return s["abs_excess"] + (upper - rhs)
 
 
 def _exact():
@@ -514,7 +543,7 @@ def _measure_eq23(inst: Mapping[str, Any]) -> Verdict:
     s = _pl_sides(inst)
     lhs, rhs = s["grad_sq"], s["coeff"] * s["excess"]
     ratio = lhs / rhs if rhs > 0 else math.inf
-    tol = _pl_tolerance(lhs, s["rel_grad"], rhs, s["rel_excess"] + s["rel_sigma"])
+    tol = _pl_tolerance(_eq23_error(s), lhs, rhs)
     diagnostics = {"ratio": ratio, "tau": inst["tau"], "tau_eff": s["tau_eff"],
                    "triple_norm": s["triple_norm"], "sigma_min": s["sigma_min"],
                    "excess_risk": s["excess"], "kappa_chain": s["kappa_chain"]}
@@ -591,7 +620,7 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
     s = _pl_sides(inst)
     if s["coeff"] > 0 and s["excess"] > 0 and math.isfinite(s["kappa_chain"]):
         lhs, rhs = s["excess"], s["grad_sq"] / s["coeff"]
-        tol = _pl_tolerance(lhs, s["rel_excess"], rhs, s["rel_grad"] + s["rel_sigma"])
+        tol = _pl_tolerance(_thm22_error(s), lhs, rhs)
         diagnostics = {"gradient_norm_sq": s["grad_sq"], "tau_eff": s["tau_eff"],
                        "excess_risk": s["excess"], "form": "quantitative"}
         verdict = decide(lhs, rhs, relation="<=", tolerance=tol, scale=max(lhs, rhs),
