@@ -324,3 +324,360 @@ def test_thm21_worst_cases_table_shows_the_finding():
     assert rows[3][5] < 1.0
     note = get("hm17.thm2.1").errata[0].text
     assert "1.335" in note and "0.675" in note
+
+
+# ------------------------------------------------------------------ exact tier (eq. (2.3))
+
+def _exact_status(comparison, verdict):
+    """The verdict the exact sides call for, or ``None`` where they are tied within the
+    oracle's tolerance (then the float verdict may be holds or inconclusive)."""
+    if abs(float(comparison.gap)) <= (verdict.tolerance or 0.0):
+        return None
+    return Status.HOLDS if comparison.sign >= 0 else Status.VIOLATED
+
+
+def test_eq23_float_verdict_agrees_with_the_exact_decision_on_edge_draws():
+    """On round numbers and exact ties (A_i = -tau I with E Sigma = lambda_min E, minimisers,
+    the floating-point floor), eq. (2.3) is decided again in rational arithmetic at the radius
+    the oracle used: where the exact sides are separated by more than the oracle's tolerance
+    the float verdict is the exact one; where they are tied it is holds or inconclusive."""
+    from hypothesis import HealthCheck
+
+    from checks.strategies.hm17_linear import ball_edge_instances
+    from theory import exact
+
+    claim = get("hm17.eq2.3")
+    seen = {"tie": 0, "separated": 0}
+
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(ball_edge_instances())
+    def run(inst):
+        verdict = claim.check(inst)
+        if verdict.status is Status.OUT_OF_SCOPE:
+            return
+        tau = verdict.diagnostics["tau_eff"]
+        comparison = exact.eq23_comparison(inst["A"], inst["R"], inst["Sigma"], tau)
+        expected = _exact_status(comparison, verdict)
+        if expected is None:
+            seen["tie"] += 1
+            assert verdict.status in (Status.HOLDS, Status.INCONCLUSIVE), verdict
+        else:
+            seen["separated"] += 1
+            assert verdict.status is expected, (verdict, comparison)
+
+    run()
+    assert seen["tie"] and seen["separated"]
+
+
+def test_thm22_float_verdict_agrees_with_the_exact_decision_on_edge_draws():
+    """Theorem 2.2's quantitative form f - C_opt <= ||grad f||^2 / (c lambda_min(Sigma)),
+    c = 4 ell (1 - tau)^{2 ell - 2}, on the same edge draws: decided exactly, compared in
+    relative terms (the oracle rescales Sigma by a power of two first); where the form is empty
+    (lambda_min(Sigma) = 0 or f = C_opt) the theorem holds and so must the verdict."""
+    import mpmath
+    from hypothesis import HealthCheck
+
+    from checks.strategies.hm17_linear import ball_edge_instances
+    from theory import exact
+
+    claim = get("hm17.thm2.2")
+    seen = {"tie": 0, "separated": 0, "empty": 0}
+
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(ball_edge_instances())
+    def run(inst):
+        verdict = claim.check(inst)
+        if verdict.status is Status.OUT_OF_SCOPE:
+            return
+        A, R, Sigma = inst["A"], inst["R"], inst["Sigma"]
+        tau = verdict.diagnostics["tau_eff"]
+        ell = len(A)
+        excess = exact.excess_risk(A, R, Sigma)
+        weight = 4 * ell * (1 - exact.rational(tau)) ** (2 * ell - 2)
+        lam = exact.lambda_min(Sigma)
+        if excess == 0 or weight == 0 or exact.compare_lambda_min(Sigma, 0) <= 0:
+            seen["empty"] += 1
+            assert verdict.status is Status.HOLDS, verdict
+            return
+        comparison = exact.eq23_comparison(A, R, Sigma, tau)
+        with mpmath.workdps(exact.DIGITS):
+            lhs = mpmath.mpf(excess.p) / excess.q
+            rhs = comparison.lhs / (mpmath.mpf(weight.p) / weight.q * lam)
+            gap = abs(lhs - rhs) / max(lhs, rhs)
+        room = verdict.tolerance / max(abs(verdict.lhs), abs(verdict.rhs))
+        if gap <= room:
+            seen["tie"] += 1
+            assert verdict.status in (Status.HOLDS, Status.INCONCLUSIVE), verdict
+        else:
+            seen["separated"] += 1
+            expected = Status.HOLDS if comparison.sign >= 0 else Status.VIOLATED
+            assert verdict.status is expected, (verdict, comparison)
+
+    run()
+    assert seen["separated"] and seen["empty"]
+
+
+def _minus_tau_ball(d, ell, tau, radius, sigma, w, row):
+    """``A_i = -radius I`` with target ``R = P - w e_row^T``: with ``radius = tau`` and ``e_row``
+    the bottom eigenvector of the diagonal ``Sigma``, eq. (2.3) is an equality."""
+    A = [-radius * np.eye(d) for _ in range(ell)]
+    P = np.eye(d)
+    for Ai in A:
+        P = (np.eye(d) + Ai) @ P
+    return {"R": P - np.outer(w, np.eye(d)[row]), "Sigma": np.diag(sigma), "A": A, "tau": tau}
+
+
+@pytest.mark.parametrize("claim_id", ["hm17.eq2.3", "hm17.thm2.2"])
+def test_radius_within_rounding_of_tau_is_not_violated(claim_id):
+    """The ball hypothesis accepts |||A||| up to tau + gamma_{4d} tau (rounding of the spectral
+    norm), so the tolerance carries the matching error of (1 - tau)^{2 ell - 2}: at the
+    equality case with tau = 1 - 2^-26 that error is 1e-7 relative, far above rounding."""
+    tau = 1.0 - 2.0**-26
+    inst = _minus_tau_ball(2, 3, tau, tau + 2.0**-51, [1.0, 0.5], [1.0, 0.5], 1)
+    assert get("hm17.thm2.2").failed_hypotheses(inst) == {}
+    verdict = get(claim_id).check(inst)
+    assert verdict.status is Status.HOLDS, verdict
+
+
+def test_thm22_near_critical_point_with_singular_sigma_is_not_a_bad_critical_point():
+    """sigma_min(Sigma) = 0 empties the quantitative form; a gradient below its rounding bound
+    is not a zero gradient: the exact tier finds it nonzero, so the conclusion is vacuous."""
+    tau = 1.0 - 2.0**-26
+    inst = _minus_tau_ball(2, 3, tau, tau, [1.0, 0.0], [1.0, 0.5], 0)
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.status is Status.HOLDS, verdict
+    assert verdict.diagnostics["exact_gradient_norm_sq"] > 0
+
+
+def test_thm22_gradient_zero_to_rounding_beyond_the_exact_tier_is_inconclusive():
+    tau = 1.0 - 2.0**-26
+    inst = _minus_tau_ball(4, 3, tau, tau, [1.0, 0.0, 0.0, 0.0], [1.0, 0.5, 0.0, 0.0], 0)
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "cannot be certified" in verdict.message
+
+
+def test_thm22_tau_one_bad_critical_point_is_certified_in_rational_arithmetic():
+    claim = get("hm17.thm2.2")
+    (inst,) = claim.control("tau = 1").fixed_instances()
+    verdict = claim.check(inst, drop="tau<1")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.certificate.startswith("exact rational arithmetic: grad f(A) = 0")
+
+
+def test_eq23_left_undecided_by_rounding_is_decided_by_the_exact_tier():
+    """At tau = the last float below 1 the partial products have sigma_min = 2^-53 and the
+    float bound on ||grad f||^2 exceeds the value itself; rational arithmetic decides."""
+    tau = float(np.nextafter(1.0, 0.0))
+    inst = _minus_tau_ball(2, 3, tau, tau, [1.0, 0.5], [1.0, 0.5], 1)
+    verdict = get("hm17.eq2.3").check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.diagnostics["decided_by"] == "exact tier (rational arithmetic)"
+    assert verdict.diagnostics["float_verdict"].startswith("inconclusive")
+
+
+@pytest.mark.parametrize("k", [-40, 40])
+def test_psd_factorisation_certificate_scales_with_R(k):
+    """The product residual's bound is homogeneous of degree 1 in the scale of R, as the
+    residual is: R = 2^k I, the ell-th roots' product is certified (it was refused at 2^-40,
+    where a bound quadratic in ||R|| fell below the rounding of the product)."""
+    R = 2.0**k * np.eye(2)
+    ell = math.ceil(3 * abs(k) * math.log(2))
+    verdict = get("hm17.propA.psd").check({"R": R, "ell": ell})
+    assert verdict.status is Status.HOLDS, verdict
+
+
+def test_thm21_ill_conditioned_target_is_inconclusive_not_out_of_scope():
+    """det R > 0 is decided exactly: R = diag(2^40, 2^-40) meets it; its singular values are
+    beyond a float SVD's relative accuracy, so the oracle says inconclusive."""
+    R = np.diag([2.0**40, 2.0**-40])
+    verdict = get("hm17.thm2.1").check({"R": R, "ell": 84})
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "cannot be trusted" in verdict.message
+
+
+def test_thm21_det_negative_violation_is_certified_exactly():
+    claim = get("hm17.thm2.1")
+    (inst,) = claim.control("det R < 0").fixed_instances()
+    verdict = claim.check(inst, drop="det R > 0")
+    assert verdict.status is Status.VIOLATED
+    assert verdict.certificate.startswith("det R < 0 (rational arithmetic")
+
+
+def test_rem11_gradient_tolerance_is_degree_one_in_R():
+    """At W = 0 with ell = 1 the gradient is -2 R Sigma, nonzero: with R = 2^40 R0 it stays
+    beyond its rounding bound (degree 1 in R), so the control is still violated, not hidden
+    under the gap's bound (degree 2)."""
+    claim = get("hm17.rem1.1")
+    (inst,) = claim.control("depth one").fixed_instances()
+    for k in (-40, 0, 40):
+        verdict = claim.check(dict(inst, R=2.0**k * inst["R"]), drop="depth>=2")
+        assert verdict.status is Status.VIOLATED, (k, verdict)
+
+
+def test_rem11_gap_within_rounding_of_zero_is_inconclusive():
+    claim = get("hm17.rem1.1")
+    inst = {"R": np.array([[1.0, 0.0], [0.0, 0.0]]), "Sigma": np.diag([0.0, 1.0]), "ell": 2}
+    verdict = claim.check(inst, drop="R Sigma^{1/2} != 0")
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "within rounding of 0" in verdict.message
+
+
+# ------------------------------------------------------- parameters, relations, edge draws
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_parameters_name_every_key_the_parser_reads(claim_id):
+    """Every key of a drawn (generic or edge) instance is a declared parameter, every required
+    parameter is present, and the instance parses back from exactly those keys."""
+    from checks.serialise import to_jsonable
+
+    claim = get(claim_id)
+    names = {p.name for p in claim.parameters}
+    required = {p.name for p in claim.parameters if p.required}
+    sources = [claim.strategy("ci"), claim.edge_strategy("ci")]
+    for source in sources:
+        (inst,) = list(sample_instances(source, CI, 1))
+        params = to_jsonable(inst)
+        assert set(params) <= names, set(params) - names
+        assert required <= set(params)
+        claim.parse(params)
+
+
+def test_basis_change_keeps_the_risk_and_gradient_norm_exactly():
+    """The signed-permutation change of basis is exact: f - C_opt and ||grad f||^2 of the
+    transformed instance equal the original's in rational arithmetic."""
+    from checks.strategies.hm17_linear import ball_instances
+    from theory import exact
+
+    relation = next(r for r in get("hm17.eq2.3").relations if "basis" in r.name)
+    (inst,) = list(sample_instances(ball_instances(d=3, ell=2), CI, 1))
+    moved = relation.transform(inst, np.random.default_rng(1))
+    for key in ("excess_risk", "gradient"):
+        if key == "excess_risk":
+            before = exact.excess_risk(inst["A"], inst["R"], inst["Sigma"])
+            after = exact.excess_risk(moved["A"], moved["R"], moved["Sigma"])
+        else:
+            before = exact.gradient_norm_sq(exact.risk_gradient(inst["A"], inst["R"],
+                                                                inst["Sigma"]))
+            after = exact.gradient_norm_sq(exact.risk_gradient(moved["A"], moved["R"],
+                                                               moved["Sigma"]))
+        assert before == after, key
+
+
+def test_sigma_scaling_relation_scales_gd_step_inversely():
+    relation = next(r for r in get("hm17.thm2.2").relations if "Sigma" in r.name)
+    inst = {"R": np.eye(2), "Sigma": np.eye(2), "A": [np.zeros((2, 2))], "tau": 0.5,
+            "gd_step": 0.25, "gd_steps": 3}
+    moved = relation.transform(inst, np.random.default_rng(0))
+    c = moved["Sigma"][0, 0]
+    assert c != 1.0 and math.log2(c).is_integer()
+    assert moved["gd_step"] * c == inst["gd_step"]
+
+
+def test_ball_edges_lie_in_the_ball_exactly():
+    """Edge draws of eq. (2.3) have every slice exactly in B_tau (rational arithmetic), with
+    |||A||| = tau exactly unless A = 0."""
+    from hypothesis import HealthCheck
+
+    from checks.strategies.hm17_linear import ball_edge_instances
+    from theory import exact
+
+    @settings(max_examples=30, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(ball_edge_instances())
+    def run(inst):
+        signs = [exact.compare_spectral_norm(Ai, inst["tau"]) for Ai in inst["A"]]
+        assert max(signs) <= 0
+        assert max(signs) == 0 or not any(np.any(Ai) for Ai in inst["A"])
+
+    run()
+
+
+def test_claim23_monte_carlo_violation_carries_a_statistical_certificate(monkeypatch):
+    """A Monte Carlo tier that disagrees (here: an estimate shifted by 10 standard errors)
+    while the exact tier agrees gives 'violated' whose certificate says it is statistical."""
+    claim = get("hm17.claim2.3")
+    (inst,) = list(sample_instances(claim.strategy("ci"), CI, 1))
+    real = mod.lr.monte_carlo_risk
+
+    def shifted(*args):
+        mean, se = real(*args)
+        return mean + 10 * se, se
+
+    monkeypatch.setattr(mod.lr, "monte_carlo_risk", shifted)
+    verdict = claim.check(inst)
+    assert verdict.status is Status.VIOLATED
+    assert "standard errors" in verdict.certificate and "false-alarm" in verdict.certificate
+
+
+def test_cost_estimates_grow_with_the_work():
+    """The cost estimates (seconds, for ``checks verify``'s budget) grow with the number of
+    descent steps and layers (Theorem 2.2), the depth (Theorem 2.1, App. A.1) and q (Claim A.1)."""
+    small = {"R": np.eye(2), "Sigma": np.eye(2), "A": [np.zeros((2, 2))] * 2, "tau": 0.5}
+    thm22 = get("hm17.thm2.2").cost
+    assert thm22(small) < thm22({**small, "gd_steps": 2000, "gd_step": 0.1})
+    assert thm22({**small, "gd_steps": 2000}) < thm22({**small, "A": small["A"] * 3,
+                                                       "gd_steps": 2000})
+    for cid in ("hm17.thm2.1", "hm17.propA.psd"):
+        cost = get(cid).cost
+        assert cost({"R": np.eye(2), "ell": 10}) < cost({"R": np.eye(2), "ell": 10_000})
+    cost = get("hm17.claimA.1").cost
+    assert cost({"Q": np.eye(2), "q": 1}) < cost({"Q": np.eye(2), "q": 100_000})
+
+
+def test_eq23_tolerance_bounds_the_rounding_of_both_sides():
+    """The derived tolerance of eq. (2.3) bounds what it claims to: the distance of the float
+    sides from the exact ones (rational arithmetic, lambda_min(Sigma) to 50 digits), on
+    generic and edge draws at the radius the oracle used."""
+    from hypothesis import HealthCheck
+    from hypothesis import strategies as hst
+
+    from checks.strategies.hm17_linear import ball_edge_instances, ball_instances
+    from theory import exact
+
+    claim = get("hm17.eq2.3")
+
+    @settings(max_examples=40, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(hst.one_of(ball_instances(d=hst.integers(1, 3), ell=hst.integers(1, 3)),
+                      ball_edge_instances()))
+    def run(inst):
+        verdict = claim.check(inst)
+        if verdict.status is Status.OUT_OF_SCOPE or "decided_by" in verdict.diagnostics:
+            return
+        comparison = exact.eq23_comparison(inst["A"], inst["R"], inst["Sigma"],
+                                           verdict.diagnostics["tau_eff"])
+        error = abs(verdict.lhs - comparison.lhs) + abs(verdict.rhs - comparison.rhs)
+        assert error <= verdict.tolerance, (error, verdict.tolerance)
+
+    run()
+
+
+def _float_minimiser(ell):
+    """A_i alternating diag(-tau, tau) and diag(tau, -tau), tau = 1 - 2^-53: the float product
+    P equals R = fl(P) exactly, so E computes to 0, while the exact E is not 0."""
+    tau = float(np.nextafter(1.0, 0.0))
+    A = [np.diag([-tau, tau]) if i % 2 == 0 else np.diag([tau, -tau]) for i in range(ell)]
+    P = np.eye(2)
+    for Ai in A:
+        P = (np.eye(2) + Ai) @ P
+    return {"R": P, "Sigma": 2.0**40 * np.eye(2), "A": A, "tau": tau}
+
+
+def test_eq23_sides_computed_zero_at_the_rounding_floor_are_not_a_certified_holds():
+    """Both float sides are 0 (E = P - R cancels exactly in float), but the tolerance bounds
+    the true sides absolutely, so the float verdict is undecided: the exact tier decides small
+    instances, larger ones are inconclusive (the old relative bound gave tolerance 0)."""
+    from theory import exact
+
+    small = _float_minimiser(1)
+    assert not np.any(small["R"] - mod.lr.residual_product(small["A"]))
+    assert exact.excess_risk(small["A"], small["R"], small["Sigma"]) > 0
+    verdict = get("hm17.eq2.3").check(small)
+    assert verdict.diagnostics.get("decided_by") == "exact tier (rational arithmetic)"
+    large = _float_minimiser(4)
+    verdict = get("hm17.eq2.3").check(large)
+    assert verdict.lhs == 0.0 and verdict.rhs == 0.0
+    assert verdict.status is Status.INCONCLUSIVE and verdict.tolerance > 0

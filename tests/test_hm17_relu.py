@@ -388,3 +388,78 @@ def test_strategies_validate_arguments():
     inst = next(iter(sample_instances(strat.labelled_data(n=30, d=12, r=3, rho=0.3, width=17),
                                       PROFILE, 1)))
     assert inst["k"] == 17 and inst["X"].shape[1] == 12
+
+
+# ------------------------------------------------------- parameters, relations, edge draws
+
+RELU_IDS = ["hm17.asm3.1", "hm17.lemB.1", "hm17.lemB.2", "hm17.thm3.2"]
+
+
+@pytest.mark.parametrize("claim_id", RELU_IDS)
+def test_parameters_name_every_key_the_parser_reads(claim_id):
+    """Every key of a drawn (generic or edge) instance is a declared parameter, every required
+    parameter is present, and the instance parses back from exactly those keys."""
+    from checks.registry import get
+
+    claim = get(claim_id)
+    names = {p.name for p in claim.parameters}
+    required = {p.name for p in claim.parameters if p.required}
+    for source in (claim.strategy("ci"), claim.edge_strategy("ci")):
+        (inst,) = list(sample_instances(source, PROFILE, 1))
+        params = to_jsonable(inst)
+        assert set(params) <= names, set(params) - names
+        assert required <= set(params)
+        claim.parse(params)
+
+
+def test_relabel_classes_keeps_every_target():
+    relation = strat.relabel_classes("test")
+    Q = np.eye(3)[:, :3] * np.array([1.0, -1.0, 1.0])
+    inst = {"Z": np.eye(3), "labels": np.array([0, 1, 2]), "r": 3, "Q": Q}
+    seed = next(s for s in range(100)
+                if np.any(np.random.default_rng(s).permutation(3) != [0, 1, 2]))
+    moved = relation.transform(inst, np.random.default_rng(seed))
+    assert not np.array_equal(moved["labels"], inst["labels"])
+    np.testing.assert_array_equal(moved["Q"][moved["labels"]], Q[inst["labels"]])
+
+
+def test_permute_samples_keeps_S_on_the_same_points():
+    relation = strat.permute_samples("test")
+    alpha = np.arange(12.0).reshape(6, 2)
+    inst = {"alpha": alpha, "beta": -alpha, "S": np.array([1, 4]), "rho_prime": 0.1,
+            "method": "margin"}
+    moved = relation.transform(inst, np.random.default_rng(2))
+    np.testing.assert_array_equal(moved["alpha"][moved["S"]], alpha[inst["S"]])
+    np.testing.assert_array_equal(moved["beta"][moved["S"]], -alpha[inst["S"]])
+
+
+def test_data_edges_are_unit_and_separated_at_the_tie_exactly():
+    """Edge data are signed basis vectors: norms exactly 1 and, when rho is the tie, the
+    minimum squared distance equals rho^2 up to the rounding of sqrt 2."""
+    from hypothesis import HealthCheck
+
+    @settings(max_examples=30, derandomize=True, database=None, deadline=None,
+              suppress_health_check=list(HealthCheck))
+    @given(strat.data_edges(for_theorem=True))
+    def run(inst):
+        X = inst["X"]
+        assert np.all(np.sum(X * X, axis=1) == 1.0)
+        assert X.shape[1] <= X.shape[0] and len(np.unique(X, axis=0)) == len(X)
+        assert pdist(X).min() >= inst["rho"] or inst["rho"] == math.sqrt(2.0)
+
+    run()
+
+
+def test_cost_estimates_grow_with_the_work():
+    """Theorem 3.2's estimate grows like n k^2, Lemma B.2's likewise, Assumption 3.1's like
+    n^2 d (the Gram matrix)."""
+    from checks.registry import get
+
+    X = np.eye(4)
+    base = {"X": X, "labels": np.zeros(4, dtype=np.int64), "r": 1, "rho": 1.0, "k": 10}
+    thm = get("hm17.thm3.2").cost
+    assert thm(base) < thm({**base, "k": 100}) < thm({**base, "X": np.eye(40), "k": 100})
+    asm = get("hm17.asm3.1").cost
+    assert asm(base) < asm({**base, "X": np.eye(40)})
+    b2 = get("hm17.lemB.2").cost
+    assert b2({"Z": np.eye(4)}) < b2({"Z": np.eye(40)})

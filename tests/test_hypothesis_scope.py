@@ -628,18 +628,15 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
                 re.compile(r"surrogate labels not unit: deviation " + NUM))
 
 
-def test_hm17_propA_definiteness_threshold():
-    """R > 0 is decided against 10 d u ||R||_2: smallest eigenvalue 40 d u ||R|| holds,
-    2 d u ||R|| (positive, but within rounding of a singular R) fails."""
+def test_hm17_propA_definiteness_is_decided_exactly():
+    """R > 0 is decided in rational arithmetic (d <= 8), as the theorem states it: the stored
+    R = diag(1, 2^-50) is positive definite although a float eigensolver cannot tell its
+    smallest eigenvalue from 0, so it is in scope and the oracle answers inconclusive (gamma
+    cannot be trusted); the exactly singular [[1, 1], [1, 1]] fails."""
     p = recorded_worst("hm17.propA.psd")
-    R = np.array(p["R"])
-    lam = np.linalg.eigvalsh(R)
-    d = len(R)
-    for c, ok in ((40, True), (2, False)):
-        Rs = R - (lam[0] - c * d * U * lam[-1]) * np.eye(d)
-        params = {**p, "R": ((Rs + Rs.T) / 2).tolist()}
-        if ok:
-            _holds("hm17.propA.psd", params, "R positive definite")
-        else:
-            _assert_out("hm17.propA.psd", params, "R positive definite",
-                        "R is not positive definite")
+    params = {**p, "R": [[1.0, 0.0], [0.0, 2.0**-50]], "ell": 104}
+    _holds("hm17.propA.psd", params, "R positive definite")
+    verdict = get("hm17.propA.psd").check(get("hm17.propA.psd").parse(params))
+    assert verdict.status == "inconclusive" and "cannot be trusted" in verdict.message
+    _assert_out("hm17.propA.psd", {**p, "R": [[1.0, 1.0], [1.0, 1.0]]}, "R positive definite",
+                "R is not positive definite")

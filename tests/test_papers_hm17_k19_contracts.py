@@ -110,17 +110,18 @@ def test_depth_bounds(claim_id, hi):
 
 # ============================================================ hm17 linear residual: scales
 
-def test_certify_bound_is_100_ell_d_u_normR_prod_spectral_norms():
-    """``_certify``'s bound is ``100 ell d u ||R||_F prod ||I + A_i||_2`` (its docstring), and the
-    residual is ``||(I+A_ell)...(I+A_1) - R||_F``. Checked for d = 3, ell = 2 (where ``ell d``,
-    ``ell / d`` and ``d / ell`` all differ); kills arithmetic mutants of the bound."""
+def test_certify_bound_is_100_ell_d_u_sqrt_d_prod_spectral_norms_plus_normR():
+    """``_certify``'s bound is ``100 ell d u (sqrt(d) prod ||I + A_i||_2 + ||R||_F)`` (its
+    docstring), and the residual is ``||(I+A_ell)...(I+A_1) - R||_F``. Checked for d = 3,
+    ell = 2 (where ``ell d``, ``ell / d`` and ``d / ell`` all differ); kills arithmetic mutants
+    of the bound."""
     rng = np.random.default_rng(5)
     d, ell = 3, 2
     A = [0.2 * rng.standard_normal((d, d)) for _ in range(ell)]
     R = (np.eye(d) + A[1]) @ (np.eye(d) + A[0])
     ok, res, bound = HL._certify(A, R)
-    expect = 100 * ell * d * U * np.linalg.norm(R) * math.prod(
-        np.linalg.norm(np.eye(d) + Ai, 2) for Ai in A)
+    expect = 100 * ell * d * U * (math.sqrt(d) * math.prod(
+        np.linalg.norm(np.eye(d) + Ai, 2) for Ai in A) + np.linalg.norm(R))
     assert bound == pytest.approx(expect, rel=1e-12, abs=0)
     assert res == pytest.approx(np.linalg.norm((np.eye(d) + A[1]) @ (np.eye(d) + A[0]) - R),
                                 abs=1e-15)

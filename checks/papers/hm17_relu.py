@@ -21,6 +21,7 @@ from checks.framework import (
     Control,
     Erratum,
     Hypothesis,
+    Parameter,
     Reproduction,
     Status,
     Tolerance,
@@ -214,6 +215,29 @@ def _duplicates_disagree(points: np.ndarray, targets: np.ndarray) -> bool:
     return bool(np.any(targets != targets[first][inverse.ravel()]))
 
 
+# ----------------------------------------------------------------------------- parameters
+
+_DATA_PARAMETERS = [
+    Parameter("X", "n x d", r"the inputs $x^{(1)},\dots,x^{(n)}$ as rows",
+              "finite; unit rows (hypothesis)"),
+    Parameter("labels", "n", r"the classes: $y^{(i)}=e_{c(i)}$", "integers in [0, r)"),
+    Parameter("r", "scalar", r"the number $r$ of classes", "integer in [1, 100000]"),
+    Parameter("rho", "scalar", r"the separation $\rho$ of Assumption 3.1", "(0, 2]"),
+    Parameter("k", "scalar", r"the width $k$ of the network", "integer in [1, 100000]",
+              "max(ceil(8 ln n), ceil(4 ln n / rho^2), 2)"),
+    Parameter("seed", "scalar", r"seed of the random projection $A_0$ and the $q_a$",
+              "integer in [0, 2^63 - 1]", 0),
+    Parameter("max_draws", "scalar", r"redraws of $A_0$, $q$ before inconclusive",
+              "integer in [1, 1000]", 20),
+]
+
+
+def _network_cost(inst: dict) -> float:
+    """Seconds of Theorem 3.2's check on this machine: about ``4e-9 n k^2`` (blocks of width
+    ``k`` applied to ``n`` points; measured 1.0 s at n = 2000, k = 338) for the first draw."""
+    return 1e-3 + 4e-9 * inst["X"].shape[0] * inst["k"] ** 2
+
+
 # ----------------------------------------------------------------------------- asm3.1
 
 def _unit_norm(inst: dict) -> bool | str:
@@ -289,6 +313,15 @@ ASM31 = Claim(
                     r"$\|A_0x_i-A_0x_j\|\ge\rho(1-\rho/3)$ from it).")],
     size=lambda i: {"n": i["X"].shape[0], "d": i["X"].shape[1]},
     max_examples={"ci": 10},
+    parameters=_DATA_PARAMETERS,
+    relations=[
+        strat.permute_samples("the largest inner product over pairs does not depend on the "
+                              "order of the points"),
+        strat.coordinate_change(r"norms, distances and $\langle x^{(i)},x^{(j)}\rangle$ are "
+                                "invariant under an orthogonal change of coordinates"),
+        strat.relabel_classes("the conclusion does not involve the labels")],
+    edge_strategy=lambda profile: strat.data_edges(),
+    cost=lambda inst: 1e-3 + 1.3e-9 * inst["X"].shape[0] ** 2 * inst["X"].shape[1],
 )
 
 
@@ -399,6 +432,22 @@ LEMB1 = Claim(
     size=lambda i: {"n": i["alpha"].shape[0], "k": i["alpha"].shape[1]},
     tightness=False,
     max_examples={"ci": 30},
+    parameters=[
+        Parameter("alpha", "n x k", r"the points $\alpha^{(1)},\dots,\alpha^{(n)}$ as rows"),
+        Parameter("beta", "n x k", r"the targets $\beta^{(i)}$ (used on $S$)"),
+        Parameter("S", "|S|", r"the chosen points $S$, $|S|\le k$",
+                  "distinct integers in [0, n), at most k"),
+        Parameter("rho_prime", "scalar", r"$\rho'$ of hypotheses (a), (b)", "(0, 1)"),
+        Parameter("method", "word", "the construction: margin form, per-coordinate bias "
+                  "(fixed), or the paper's uniform bias", ", ".join(B1_METHODS), "fixed")],
+    relations=[
+        strat.permute_samples(r"reordering the points (and $S$ with them) reorders the "
+                              "block's outputs and targets alike"),
+        strat.coordinate_change(r"$\alpha\mapsto P\alpha$, $\beta\mapsto P\beta$: norms and "
+                                r"inner products are unchanged, and "
+                                r"$U\mapsto UP^\top$, $V\mapsto PV$ is the block in the new "
+                                "coordinates")],
+    edge_strategy=lambda profile: strat.b1_edges(),
 )
 
 
@@ -424,7 +473,8 @@ def measure_b2(inst: dict) -> Verdict:
     if _duplicates_disagree(Z, labels):
         return decide_flag(False, message="two equal z's carry different surrogate labels: "
                            "equal inputs have equal outputs under any network",
-                           certificate="two bit-identical z's with different surrogate labels")
+                           certificate="two equal z's (as real vectors) with different "
+                           "surrogate labels")
     m, _ = stage_margins(Z, labels, Q, k)
     if not m.min() > 0:
         return decide_flag(None, message=f"margin construction not applicable (min {m.min():.3g})")
@@ -479,6 +529,19 @@ LEMB2 = Claim(
     size=lambda i: {"n": i["Z"].shape[0], "k": i["Z"].shape[1]},
     tightness=False,
     max_examples={"ci": 10},
+    parameters=[
+        Parameter("Z", "n x k", r"the projected points $z^{(i)}=A_0x^{(i)}$ as rows"),
+        Parameter("labels", "n", r"the classes $c(i)$", "integers in [0, r)"),
+        Parameter("r", "scalar", r"the number $r$ of classes", "integer in [1, 100000]"),
+        Parameter("Q", "r x k", r"the surrogate labels $q_1,\dots,q_r$ as rows",
+                  "finite; unit rows (hypothesis)")],
+    relations=[
+        strat.coordinate_change(r"$z\mapsto Pz$, $q\mapsto Pq$: every stage margin is an "
+                                "inner product, unchanged"),
+        strat.relabel_classes(r"renaming the classes with $q$ renamed alike leaves every "
+                              r"target $v^{(i)}=q_{c(i)}$ unchanged")],
+    edge_strategy=lambda profile: strat.b2_edges(),
+    cost=lambda inst: 1e-3 + 2e-9 * inst["Z"].shape[0] * inst["Z"].shape[1] ** 2,
 )
 
 
@@ -530,7 +593,7 @@ def measure_thm32(inst: dict) -> Verdict:
     if _duplicates_disagree(X, labels):
         return decide_flag(False, message="two equal inputs carry different labels: no function, "
                            "hence no network, fits them",
-                           certificate="two bit-identical inputs with different labels")
+                           certificate="two equal inputs (as real vectors) with different labels")
     net, info = build_network(X, labels, r, k, np.random.default_rng(inst["seed"]),
                               max_draws=inst["max_draws"])
     if net is None:
@@ -693,6 +756,17 @@ THM32 = Claim(
     size=lambda i: {"n": i["X"].shape[0], "d": i["X"].shape[1], "k": i["k"], "r": i["r"]},
     tightness=False,
     max_examples={"ci": 10, "thorough": 400},
+    parameters=_DATA_PARAMETERS,
+    relations=[
+        strat.permute_samples("the labelling to fit is the same set of pairs; the randomised "
+                              "construction processes the points in another order, so only "
+                              "the verdict is kept", same_slack=False),
+        strat.relabel_classes(r"a network fitting $e_{\pi(c)}$ is the one fitting $e_c$ with "
+                              "its output rows permuted; the construction draws the "
+                              r"$q$'s in another order, so only the verdict is kept",
+                              same_slack=False)],
+    edge_strategy=lambda profile: strat.data_edges(for_theorem=True),
+    cost=_network_cost,
 )
 
 register(ASM31, LEMB1, LEMB2, THM32)

@@ -19,6 +19,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from checks.framework import Relation
 from theory.constructions.hm17_expressivity import (
     random_projection,
     stage_margins,
@@ -27,10 +28,16 @@ from theory.constructions.hm17_expressivity import (
 
 __all__ = [
     "b1_boundary_instance",
+    "b1_edges",
     "b1_instances",
+    "b2_edges",
     "b2_instances",
+    "coordinate_change",
+    "data_edges",
     "labelled_data",
+    "permute_samples",
     "practical_width",
+    "relabel_classes",
     "separated_unit_vectors",
     "separation_width",
 ]
@@ -49,9 +56,9 @@ def _strategy(value: Any, name: str, lo: float, hi: float) -> st.SearchStrategy:
 
 def practical_width(n: int, rho: float | None = None) -> int:
     """k = max(ceil(8 ln n), ceil(4 ln n / rho^2)) (at least 2): the paper's k = c ln n / rho^2
-    with c = 4 instead of 10, floored at 8 ln n. On spread-out data ceil(8 ln n) already fits
-    (hm17.thm3.2's width note); densely packed data (d = 8, many pairs near rho) need the
-    1/rho^2 term: margins then hold on the first draws (see reproduction 'fit-success')."""
+    with c = 4 instead of 10, floored at 8 ln n. On spread-out data ceil(8 ln n) already fits;
+    densely packed data (d = 8, many pairs near rho) need the 1/rho^2 term: margins then hold
+    on the first draws (reproduction 'fit-success' of Theorem 3.2)."""
     k = math.ceil(8 * math.log(max(n, 2)))
     if rho is not None and rho > 0:
         k = max(k, math.ceil(separation_width(n, rho)))
@@ -115,10 +122,10 @@ def labelled_data(
 
 
 def b1_boundary_instance(method: str = "uniform") -> dict:
-    """The boundary instance of Lemma B.1: k = 2, rho' = 0.1,
-    ||alpha_1||^2 = ||alpha_2||^2 = 1.1 = 1 + rho', ||alpha_1 - alpha_2||^2 = 0.3 = 3 rho',
-    S = {0, 1}. The printed construction returns (beta_1 - alpha_1) + (beta_2 - alpha_2)/2 on
-    alpha_1."""
+    """The boundary instance of Lemma B.1 where the printed construction fails: k = 2,
+    rho' = 0.1, ||alpha_1||^2 = ||alpha_2||^2 = 1.1 = 1 + rho',
+    ||alpha_1 - alpha_2||^2 = 0.3 = 3 rho', S = {0, 1}. The printed construction returns
+    (beta_1 - alpha_1) + (beta_2 - alpha_2)/2 on alpha_1."""
     a, t = math.sqrt(1.1), math.asin(math.sqrt(0.3 / 4.4))
     alpha = np.array([[a * math.cos(t), a * math.sin(t)], [a * math.cos(t), -a * math.sin(t)]])
     beta = np.array([[3.0, 1.0], [-2.0, 0.5]])
@@ -193,3 +200,145 @@ def b2_instances(
     if not isinstance(max_draws, int) or max_draws < 1:
         raise InvalidArgument(f"max_draws={max_draws!r} must be a positive integer")
     return _b2(labelled_data() if data is None else data, max_draws)
+
+
+# ------------------------------------------------------------------------ edge strategies
+#
+# Exact data: signed unit basis vectors (norms exactly 1, pairwise distances exactly sqrt 2
+# or 2), separations at their ties, widths at the hypothesis' boundary, every integer
+# parameter at the ends of its domain, targets at scales 2^-40 and 2^40.
+
+_POWERS = (2.0**-40, 1.0, 2.0**40)
+
+
+def _signed_basis(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n <= 2d`` distinct rows among ``+-e_1, ..., +-e_d`` (the ``+e_i`` first)."""
+    rows = np.vstack([np.eye(d), -np.eye(d)])
+    order = np.concatenate([rng.permutation(d), d + rng.permutation(d)])
+    return rows[order[:n]]
+
+
+@st.composite
+def _data_edge(draw, for_theorem):
+    d = draw(st.integers(1, 6))
+    n = draw(st.integers(max(2, d), 2 * d)) if for_theorem else draw(st.integers(2, 2 * d))
+    rng = np.random.default_rng(draw(_SEEDS))
+    X = _signed_basis(d, n, rng)
+    # the minimum distance exactly: 2 when the rows are +-e_1 only, else sqrt 2 (a tie)
+    tie = 2.0 if d == 1 or (n == 2 and np.array_equal(X[0], -X[1])) else math.sqrt(2.0)
+    rho = draw(st.sampled_from([tie, 1.0, 2.0**-20 if not for_theorem else 0.5]))
+    r = draw(st.sampled_from([1, n]))
+    labels = rng.permutation(np.arange(n) % r).astype(np.int64)
+    need = max(2, math.ceil(separation_width(n, rho)))
+    k = draw(st.sampled_from([need, practical_width(n, rho)]))
+    return {"X": X, "labels": labels, "r": int(r), "rho": float(rho), "k": int(k),
+            "seed": draw(st.sampled_from([0, 2**63 - 1])),
+            "max_draws": draw(st.sampled_from([1, 20]))}
+
+
+def data_edges(*, for_theorem: bool = False) -> st.SearchStrategy:
+    """Edge instances of Assumption 3.1 / Theorem 3.2: ``X`` made of ``n`` distinct signed unit
+    basis vectors of ``R^d`` (``d <= 6``), so norms are exactly 1 and the minimum distance is
+    exactly sqrt 2 (or 2); ``rho`` at that tie, at 1, or (Assumption 3.1 only) at 2^-20;
+    ``r`` in {1, n}; the width ``k`` at the hypothesis' boundary ``ceil(4 ln n / rho^2)`` or
+    :func:`practical_width`; ``seed`` and ``max_draws`` at both ends of their domains. With
+    ``for_theorem``, ``n >= d`` (Theorem 3.2 needs ``d <= n``)."""
+    return _data_edge(bool(for_theorem))
+
+
+@st.composite
+def _b1_edge(draw):
+    if draw(st.integers(0, 4)) == 0:
+        inst = b1_boundary_instance(draw(st.sampled_from(["margin", "fixed"])))
+        return {**inst, "beta": draw(st.sampled_from(_POWERS)) * inst["beta"]}
+    k = draw(st.integers(1, 4))
+    n = draw(st.integers(1, 2 * k))
+    rng = np.random.default_rng(draw(_SEEDS))
+    alpha = _signed_basis(k, n, rng)
+    method = draw(st.sampled_from(["margin", "fixed", "uniform"]))
+    # 3 rho' = 2 and 6 rho' = 2 are the ties of the separation hypotheses with orthogonal
+    # unit vectors; 2^-20 makes the norm window [1 - rho', 1 + rho'] narrow around 1
+    rho_prime = draw(st.sampled_from([2.0 / 3.0, 1.0 / 3.0, 2.0**-20]))
+    size = draw(st.sampled_from([1, min(k, n)]))
+    S = np.sort(rng.choice(n, size, replace=False)).astype(np.int64)
+    beta = draw(st.sampled_from(_POWERS)) * rng.choice([-1.0, -0.5, 0.0, 0.5, 1.0], (n, k))
+    return {"alpha": alpha, "beta": beta, "S": S, "rho_prime": rho_prime, "method": method}
+
+
+def b1_edges() -> st.SearchStrategy:
+    """Edge instances of Lemma B.1: signed unit basis vectors as ``alpha`` (``k <= 4``), the
+    separations at their ties (``3 rho' = 2`` and ``6 rho' = 2`` against squared distance 2),
+    ``rho' = 2^-20``, ``|S|`` at 1 and at ``min(k, n)``, round ``beta`` times 2^-40, 1 or 2^40,
+    every method; and :func:`b1_boundary_instance` (norms at ``1 + rho'``, squared
+    separation exactly ``3 rho'``) for the margin and per-coordinate constructions."""
+    return _b1_edge()
+
+
+@st.composite
+def _b2_edge(draw):
+    k = draw(st.integers(1, 6))
+    n = draw(st.integers(1, k))
+    r = draw(st.integers(1, min(n, k)))
+    rng = np.random.default_rng(draw(_SEEDS))
+    # z_i = c e_i and surrogate labels -e_j: every stage margin is exactly c^2
+    Z = draw(st.sampled_from(_POWERS)) * np.eye(k)[rng.permutation(k)[:n]]
+    Q = -np.eye(k)[rng.permutation(k)[:r]]
+    labels = rng.permutation(np.arange(n) % r).astype(np.int64)
+    return {"Z": Z, "labels": labels, "r": int(r), "Q": Q}
+
+
+def b2_edges() -> st.SearchStrategy:
+    """Edge instances of Lemma B.2: ``z_i = c e_{pi(i)}`` (``c`` in 2^-40, 1, 2^40) and
+    surrogate labels ``-e_j`` (exactly unit), so every stage margin is exactly ``c^2``;
+    ``n <= k <= 6`` (one block, possibly partial), ``r`` from 1 to ``n``."""
+    return _b2_edge()
+
+
+# ------------------------------------------------------------------ metamorphic relations
+
+def _signed_permutation(rng: np.random.Generator, d: int) -> np.ndarray:
+    return np.eye(d)[rng.permutation(d)] * rng.choice([-1.0, 1.0], d)[:, None]
+
+
+def permute_samples(description: str, same_slack: bool = True) -> Relation:
+    """Reorder the samples: the rows of ``X`` / ``alpha``, ``beta`` and ``labels``, with ``S``
+    re-indexed so it names the same points."""
+    def transform(inst: dict, rng: np.random.Generator) -> dict:
+        key = "X" if "X" in inst else "alpha"
+        perm = rng.permutation(inst[key].shape[0])
+        out = dict(inst)
+        for k in ("X", "alpha", "beta", "labels"):
+            if k in inst:
+                out[k] = inst[k][perm]
+        if "S" in inst:
+            position = np.empty_like(perm)
+            position[perm] = np.arange(len(perm))
+            out["S"] = position[inst["S"]]
+        return out
+    return Relation("permute samples", description, transform, same_slack)
+
+
+def coordinate_change(description: str, same_slack: bool = True) -> Relation:
+    """``x -> P x`` on every point (rows of ``X``, ``alpha``, ``beta``, ``Z``, ``Q``), ``P`` a
+    signed permutation: norms and inner products are unchanged, exactly."""
+    def transform(inst: dict, rng: np.random.Generator) -> dict:
+        key = next(k for k in ("X", "alpha", "Z") if k in inst)
+        P = _signed_permutation(rng, inst[key].shape[1])
+        return {**inst, **{k: inst[k] @ P.T for k in ("X", "alpha", "beta", "Z", "Q")
+                           if k in inst}}
+    return Relation("signed-permutation change of coordinates", description, transform,
+                    same_slack)
+
+
+def relabel_classes(description: str, same_slack: bool = True) -> Relation:
+    """Rename the classes by a permutation ``pi`` of ``[0, r)``; surrogate labels ``Q`` (if
+    given) follow, ``Q'_{pi(a)} = Q_a``, so every point keeps its target."""
+    def transform(inst: dict, rng: np.random.Generator) -> dict:
+        pi = rng.permutation(inst["r"])
+        out = {**inst, "labels": pi[inst["labels"]]}
+        if "Q" in inst:
+            Q = np.empty_like(inst["Q"])
+            Q[pi] = inst["Q"]
+            out["Q"] = Q
+        return out
+    return Relation("relabel classes", description, transform, same_slack)
