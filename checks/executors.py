@@ -155,7 +155,7 @@ class DaskExecutor:
                 future = client.submit(work, task, profile, key=f"checks-{run}-{task.key}",
                                        pure=False, priority=len(tasks) - i)
                 futures[future] = task
-            for future in dask_completed(list(futures)):
+            for future in dask_completed(list(futures), loop=client.loop):
                 task = futures[future]
                 try:
                     outcomes[task.key] = future.result()
