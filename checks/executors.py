@@ -105,7 +105,8 @@ class ProcessExecutor:
         while pending:
             starts.update(t.key for t in pending)
             lost = []
-            with ProcessPoolExecutor(self.jobs, mp_context=self.context) as pool:
+            pool = ProcessPoolExecutor(self.jobs, mp_context=self.context)
+            try:
                 futures = {pool.submit(work, t, profile): t for t in pending}
                 for future in as_completed(futures):
                     task = futures[future]
@@ -115,6 +116,8 @@ class ProcessExecutor:
                         lost.append(task)
                         continue
                     count(task, outcomes[task.key])
+            finally:  # on an interrupt, tasks not yet started are dropped, not run
+                pool.shutdown(wait=True, cancel_futures=True)
             pending = []
             for task in sorted(lost, key=tasks.index):
                 if starts[task.key] >= ATTEMPTS:

@@ -40,7 +40,8 @@ from checks.profiles import Profile, shard_sizes
 from checks.serialise import to_jsonable
 
 __all__ = [
-    "TASK_KINDS", "ClaimRun", "ControlRun", "Task", "assemble", "merge_shards", "perform",
+    "TASK_KINDS", "ClaimRun", "ControlRun", "Task", "assemble", "longest_first",
+    "merge_shards", "perform",
     "plan", "replay_difference", "replay_items", "resolve", "run_claim", "run_claims",
     "run_control", "sample_instances", "shard_label",
 ]
@@ -345,8 +346,9 @@ def resolve(claim_id: str, where: str = "") -> Claim:
 
 def perform(task: Task, profile: Profile, claim: Claim | None = None) -> dict[str, Any]:
     """Run one task; the outcome is JSON-able: ``{"ok": True, "result": ...}`` or, when the
-    task raised, ``{"ok": False, "error": "ExceptionName: message"}``, and its seconds."""
-    start = time.perf_counter()
+    task raised, ``{"ok": False, "error": "ExceptionName: message"}``, with its wall and
+    processor seconds."""
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         claim = claim if claim is not None else resolve(task.claim, task.where)
         result = _PERFORM[task.kind](claim, task, profile)
@@ -354,6 +356,7 @@ def perform(task: Task, profile: Profile, claim: Claim | None = None) -> dict[st
     except Exception as exc:  # a task's failure is its claim's error entry, not the run's end
         outcome = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
     outcome["seconds"] = time.perf_counter() - start
+    outcome["cpu_seconds"] = time.process_time() - cpu  # for cost estimates, not the ledger
     return outcome
 
 
@@ -553,8 +556,19 @@ def run_claims(
     executor = executor or SerialExecutor()
     tasks = plan(claims, profile, reproductions=reproductions, baseline=baseline,
                  exact_replay=exact_replay)
-    outcomes = executor.run(tasks, profile, {c.id: c for c in claims}, on_done)
+    order = longest_first(tasks, baseline)
+    outcomes = executor.run(order, profile, {c.id: c for c in claims}, on_done)
     return [assemble(c, profile, outcomes, tasks) for c in claims]
+
+
+def longest_first(tasks: Sequence[Task], baseline: dict[str, Any] | None) -> list[Task]:
+    """The order to start tasks in: replays first, then the claims that took longest in the
+    ``baseline`` (its recorded seconds), so that parallel workers do not end on one long task.
+    Only the order of starting changes; entries are assembled in plan order."""
+    if baseline is None:
+        return list(tasks)
+    took = {e["id"]: e.get("seconds") or 0.0 for e in baseline.get("claims", [])}
+    return sorted(tasks, key=lambda t: (t.kind != "replay", -took.get(t.claim, math.inf)))
 
 def run_control(claim: Claim, control: Control, profile: Profile) -> ControlRun:
     """Run a control; it passes when a verdict of ``control.expect`` is found on an instance

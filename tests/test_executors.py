@@ -28,7 +28,15 @@ from checks.executors import DaskExecutor, ExecutorUnavailable, ProcessExecutor,
 from checks.framework import Status, Tolerance, decide
 from checks.ledger import agreement, build_ledger, run_problems
 from checks.profiles import get_profile, shard_sizes
-from checks.runner import assemble, plan, replay_difference, run_claim, run_claims, shard_label
+from checks.runner import (
+    assemble,
+    longest_first,
+    plan,
+    replay_difference,
+    run_claim,
+    run_claims,
+    shard_label,
+)
 
 CI = get_profile("ci")
 #: a profile that splits draws and edge draws into shards, as thorough does
@@ -280,3 +288,17 @@ def test_jobs_and_scheduler_exclude_each_other(capsys):
     with pytest.raises(SystemExit):
         main(["run", "--jobs", "0"])
     assert "expected a whole number >= 1" in capsys.readouterr().err
+
+
+def test_claims_that_took_longest_start_first_after_the_replays():
+    baseline = {"claims": [
+        {"id": AMGM.id, "seconds": 1.0, "worst_instance": {"a": 1.0, "b": 2.0},
+         "worst_verdict": {"status": "holds"}, "controls": []},
+        {"id": AMGM_EDGES.id, "seconds": 9.0, "controls": []}]}
+    tasks = plan([AMGM, AMGM_EDGES], CI, baseline=baseline)
+    order = longest_first(tasks, baseline)
+    assert sorted(order, key=tasks.index) == tasks
+    assert order[0].kind == "replay"
+    claims = [t.claim for t in order[1:]]
+    assert claims == sorted(claims, key=[AMGM_EDGES.id, AMGM.id].index)
+    assert longest_first(tasks, None) == tasks
