@@ -220,11 +220,9 @@ def _task_text(task: Any, outcome: dict[str, Any]) -> str:
         found = ", ".join(f"{n} {s}" for s, n in result["counts"].items() if n)
         said = found or "nothing drawn"
     elif task.kind == "control":
-        said = f"{result['name']} " + ("showed the failure" if result["passed"] else
-                                       "did NOT show the failure")
+        said = "showed the failure" if result["passed"] else "did NOT show the failure"
     elif task.kind == "relation":
-        said = f"{result['name']}: {len(result['disagreements'])} disagreement(s) " \
-               f"in {result['checked']}"
+        said = f"{len(result['disagreements'])} disagreement(s) in {result['checked']}"
     elif task.kind == "replay":
         said = f"{result['instances']} recorded instance(s), {len(result['differences'])} differ"
     else:

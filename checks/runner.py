@@ -258,8 +258,8 @@ class Task:
     so any executor may run it anywhere and in any order.
 
     ``where`` names the module that defines the claim, for workers that must find a claim
-    outside the registry (a test's toy claim); ``payload`` carries a replay's recorded
-    instances."""
+    outside the registry (a test's toy claim); ``name`` is the control's, relation's or
+    reproduction's; ``payload`` carries a replay's recorded instances."""
 
     claim: str
     kind: str
@@ -267,16 +267,18 @@ class Task:
     examples: int = 0
     where: str = ""
     payload: Any = None
+    name: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.claim}/{self.kind}/{self.index}"
 
     def describe(self) -> str:
-        what = {"draws": f"draws shard {self.index} ({self.examples})",
-                "edge": f"edge draws shard {self.index} ({self.examples})",
-                "relation": f"relation {self.index}", "control": f"control {self.index}",
-                "reproduction": f"reproduction {self.index}", "replay": "replay"}[self.kind]
+        if self.kind in ("draws", "edge"):
+            what = f"{'edge draws' if self.kind == 'edge' else 'draws'} shard {self.index} " \
+                   f"({self.examples})"
+        else:
+            what = f"{self.kind} {self.name}".rstrip()
         return f"{self.claim}: {what}"
 
 
@@ -312,14 +314,14 @@ def plan(
             tasks += [Task(claim.id, "edge", k, m, where) for k, m in
                       enumerate(shard_sizes(min(n, profile.edge_examples), profile.edge_shards))]
         if relations:
-            tasks += [Task(claim.id, "relation", k, profile.relation_examples, where)
-                      for k in range(len(claim.relations))]
+            tasks += [Task(claim.id, "relation", k, profile.relation_examples, where, name=r.name)
+                      for k, r in enumerate(claim.relations)]
         if controls:
-            tasks += [Task(claim.id, "control", k, where=where)
-                      for k in range(len(claim.controls))]
+            tasks += [Task(claim.id, "control", k, where=where, name=c.name)
+                      for k, c in enumerate(claim.controls)]
         if reproductions:
-            tasks += [Task(claim.id, "reproduction", k, where=where)
-                      for k in range(len(claim.reproductions))]
+            tasks += [Task(claim.id, "reproduction", k, where=where, name=r.name)
+                      for k, r in enumerate(claim.reproductions)]
     return tasks
 
 
@@ -535,8 +537,7 @@ def run_claim(
     outcomes = {}
     for task in tasks:
         if progress and task.kind in ("control", "reproduction"):
-            item = (claim.controls if task.kind == "control" else claim.reproductions)[task.index]
-            progress(f"{claim.id}: {task.kind} {item.name}")
+            progress(task.describe())
         outcomes[task.key] = perform(task, profile, claim)
     return assemble(claim, profile, outcomes, tasks)
 

@@ -143,7 +143,7 @@ def test_a_task_that_raises_is_its_claims_error_and_the_run_goes_on(tmp_path, to
     entries = {c["id"]: c for c in ledger["claims"]}
     broken = entries["toy.raises"]
     assert broken["verdict"] == "error"
-    assert broken["errors"] == ["toy.raises: reproduction 0: ZeroDivisionError: the "
+    assert broken["errors"] == ["toy.raises: reproduction broken: ZeroDivisionError: the "
                                 "reproduction divides by zero"]
     assert broken["instances"] == CI.max_examples  # its other tasks ran
     assert entries["toy.amgm"]["verdict"] == "holds"

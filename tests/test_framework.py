@@ -273,7 +273,7 @@ def test_run_claim_records_a_raising_task_as_the_claims_error():
     run = run_claim(RAISES, get_profile("ci"))
     assert run.verdict == "error" and run.instances == get_profile("ci").max_examples
     assert run.errors == [
-        "toy.raises: reproduction 0: ZeroDivisionError: the reproduction divides by zero"]
+        "toy.raises: reproduction broken: ZeroDivisionError: the reproduction divides by zero"]
 
 
 def test_shards_merge_in_shard_order_whatever_they_hold():
