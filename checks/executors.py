@@ -148,7 +148,7 @@ class DaskExecutor:
             ) from None
         try:
             client = Client(self.address, timeout=self.timeout, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, ValueError) as exc:  # refused, timed out, malformed
             raise ExecutorUnavailable(
                 f"cannot reach the Dask scheduler at {self.address}: {exc}") from None
         count, outcomes, run = _Counter(len(tasks), on_done), {}, uuid.uuid4().hex[:8]

@@ -302,3 +302,13 @@ def test_claims_that_took_longest_start_first_after_the_replays():
     claims = [t.claim for t in order[1:]]
     assert claims == sorted(claims, key=[AMGM_EDGES.id, AMGM.id].index)
     assert longest_first(tasks, None) == tasks
+
+
+def test_a_malformed_scheduler_address_is_a_one_line_error(tmp_path, toys, capsys):
+    pytest.importorskip("distributed")
+    assert main(["run", "--only", "toy.amgm", "--out", str(tmp_path), "--no-report",
+                 "--baseline", str(tmp_path / "baseline.json"), "--update-baseline",
+                 "--scheduler", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach the Dask scheduler at nonsense: ")
+    assert err.count("\n") == 1
