@@ -18,7 +18,6 @@ import multiprocessing
 import threading
 import uuid
 import warnings
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -32,7 +31,8 @@ __all__ = ["ATTEMPTS", "DaskExecutor", "ExecutorUnavailable", "ProcessExecutor",
            "SerialExecutor", "make_executor", "work"]
 
 #: how many times a task is started before a worker's death while running it is its error
-#: (the Dask scheduler's own default for ``allowed-failures`` plus the first try)
+#: (the Dask scheduler's own default for ``allowed-failures`` plus the first try); on local
+#: processes the last tries run the task alone, so that a death is charged to its cause
 ATTEMPTS = 4
 
 Outcomes = dict[str, dict[str, Any]]
@@ -88,7 +88,8 @@ class ProcessExecutor:
 
     Workers are forked where the platform allows it (they start with this process's modules
     loaded, claims registered, and no second import); elsewhere spawned. A worker that dies
-    breaks the pool: the tasks still unfinished run again on a fresh one."""
+    breaks the pool: the tasks still unfinished run again on a fresh one, and a task lost a
+    second time runs alone."""
 
     def __init__(self, jobs: int) -> None:
         if jobs < 1:
@@ -100,32 +101,38 @@ class ProcessExecutor:
     def run(self, tasks: Sequence[Task], profile: Profile, claims: Mapping[str, Claim],
             on_done: OnDone = None) -> Outcomes:
         count, outcomes = _Counter(len(tasks), on_done), {}
-        starts: Counter[str] = Counter()
-        pending = list(tasks)
-        while pending:
-            starts.update(t.key for t in pending)
-            lost = []
-            pool = ProcessPoolExecutor(self.jobs, mp_context=self.context)
-            try:
-                futures = {pool.submit(work, t, profile): t for t in pending}
-                for future in as_completed(futures):
-                    task = futures[future]
-                    try:
-                        outcomes[task.key] = future.result()
-                    except BrokenProcessPool:
-                        lost.append(task)
-                        continue
-                    count(task, outcomes[task.key])
-            finally:  # on an interrupt, tasks not yet started are dropped, not run
-                pool.shutdown(wait=True, cancel_futures=True)
-            pending = []
-            for task in sorted(lost, key=tasks.index):
-                if starts[task.key] >= ATTEMPTS:
-                    outcomes[task.key] = _died(starts[task.key])
-                    count(task, outcomes[task.key])
-                else:
-                    pending.append(task)
+        lost = self._round(tasks, profile, outcomes, count)
+        if lost:  # a worker died: what the pool left unfinished runs again on a fresh one
+            lost = self._round(lost, profile, outcomes, count)
+        for task in lost:
+            # lost twice: run it alone, so that a death is its own, up to ATTEMPTS starts
+            for _ in range(ATTEMPTS - 2):
+                if not self._round([task], profile, outcomes, count):
+                    break
+            else:
+                outcomes[task.key] = _died(max(ATTEMPTS, 2))
+                count(task, outcomes[task.key])
         return outcomes
+
+    def _round(self, tasks: Sequence[Task], profile: Profile, outcomes: Outcomes,
+               count: _Counter) -> list[Task]:
+        """Run ``tasks`` on a fresh pool; the tasks lost to a dead worker, in plan order."""
+        lost = []
+        pool = ProcessPoolExecutor(min(self.jobs, len(tasks)), mp_context=self.context)
+        try:
+            futures = {pool.submit(work, t, profile): t for t in tasks}
+            for future in as_completed(futures):
+                task = futures[future]
+                try:
+                    outcomes[task.key] = future.result()
+                except BrokenProcessPool:
+                    lost.append(task)
+                    continue
+                count(task, outcomes[task.key])
+        finally:  # on an interrupt, tasks not yet started are dropped, not run
+            pool.shutdown(wait=True, cancel_futures=True)
+        order = {t.key: i for i, t in enumerate(tasks)}
+        return sorted(lost, key=lambda t: order[t.key])
 
 
 class DaskExecutor:

@@ -312,3 +312,19 @@ def test_a_malformed_scheduler_address_is_a_one_line_error(tmp_path, toys, capsy
     err = capsys.readouterr().err
     assert err.startswith("error: cannot reach the Dask scheduler at nonsense: ")
     assert err.count("\n") == 1
+
+
+def test_a_worker_that_always_dies_costs_its_neighbours_nothing(kill_switch):
+    """Tasks lost beside a task that kills every worker it runs on are re-run and decided; the
+    killing task alone becomes an error."""
+    always = kill_switch / "always"
+    claims = [KILLER, AMGM]
+    tasks = plan(claims, CI)
+    try:
+        always.touch()
+        out = ProcessExecutor(2).run(tasks, CI, {})
+    finally:
+        always.unlink(missing_ok=True)
+    failed = [t.claim for t in tasks if not out[t.key]["ok"]]
+    assert failed == [KILLER.id]
+    assert all(out[t.key]["ok"] for t in tasks if t.claim == AMGM.id)
