@@ -6,7 +6,7 @@
     python -m checks verify ID --instance FILE.json [--drop HYPOTHESIS] [--budget SECONDS]
     python -m checks run [--profile ci|dev|thorough] [--only PREFIX] [--out DIR]
                          [--baseline FILE] [--update-baseline] [--no-report]
-                         [--seed N] [--no-reproductions]
+                         [--seed N] [--no-reproductions] [--jobs N | --scheduler ADDRESS]
     python -m checks replay LEDGER ID [--control NAME] [--budget SECONDS]
     python -m checks agree LEDGER LEDGER ...
     python -m checks bench [--quick]
@@ -18,8 +18,10 @@ one-line message on stderr. ``example`` prints an instance file drawn from the c
 strategy, to edit and ``verify``. Every command runs under one filter of NumPy's and autograd's
 floating-point warnings (:func:`checks.api.quiet_numerics`). ``run`` exits 1 on a
 regression against the baseline (or, with no baseline, on any violated claim or failed
-control). ``agree`` exits 1 when runs (e.g. with different seeds) disagree on a verdict or a
-control, or any of them has a violated instance.
+control), on a replayed baseline instance whose verdict or slack moved, on a metamorphic
+relation that changed a verdict, and on a task that raised (its claim's entry is
+``error``). ``agree`` exits 1 when runs (e.g. with different seeds) disagree on a verdict or
+a control, or any of them has a violated instance.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=None)
     s.add_argument("--no-reproductions", action="store_true",
                    help="skip the paper-figure reproductions (they do not depend on the seed)")
+    where = s.add_mutually_exclusive_group()
+    where.add_argument("--jobs", type=_positive, default=1, metavar="N",
+                       help="run the tasks on N local processes (the ledger does not change)")
+    where.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the tasks on an existing Dask cluster (tcp://host:8786)")
     s = sub.add_parser("agree", help="do several runs' verdict tables agree? (exit 1 if not)")
     s.add_argument("ledgers", type=Path, nargs="+")
     s = sub.add_parser("replay", help="re-run a ledger's recorded worst instance")
@@ -96,6 +103,16 @@ def _parser() -> argparse.ArgumentParser:
 def _budget_argument(s: argparse.ArgumentParser) -> None:
     s.add_argument("--budget", type=float, default=api.DEFAULT_BUDGET, metavar="SECONDS",
                    help="refuse an instance estimated to take longer (default: %(default)g)")
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return value
 
 
 def _claim(claim_id: str) -> Claim:
@@ -272,19 +289,50 @@ def cmd_replay(args: argparse.Namespace) -> int:
     return EXIT_CODES[verdict.status]
 
 
-def _progress(i: int, n: int, text: str) -> None:
+def _progress(done: int, total: int, elapsed: float, text: str) -> None:
+    """One line on stderr: a bar, tasks done of total, the elapsed time, an estimate of what
+    is left (the mean time per finished task times the tasks left), and what just finished."""
     width = 24
-    done = int(width * i / max(n, 1))
-    bar = "#" * done + "." * (width - done)
-    print(f"[{bar}] {i:>3}/{n} {text}", file=sys.stderr, flush=True)
+    filled = int(width * done / max(total, 1))
+    bar = "#" * filled + "." * (width - filled)
+    left = elapsed / done * (total - done) if done else float("nan")
+    eta = f"~{_clock(left)} left" if done else "estimating"
+    print(f"[{bar}] {done:>4}/{total} tasks {_clock(elapsed)} elapsed, {eta}  {text}",
+          file=sys.stderr, flush=True)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else \
+        f"{minutes}:{secs:02d}"
+
+
+def _task_text(task: Any, outcome: dict[str, Any]) -> str:
+    """What a finished task found, in a few words."""
+    if not outcome["ok"]:
+        return f"{task.describe()}: ERROR {outcome['error']}"
+    result = outcome["result"]
+    if task.kind in ("draws", "edge"):
+        found = ", ".join(f"{n} {s}" for s, n in result["counts"].items() if n)
+        said = found or "nothing drawn"
+    elif task.kind == "control":
+        said = "showed the failure" if result["passed"] else "did NOT show the failure"
+    elif task.kind == "relation":
+        said = f"{len(result['disagreements'])} disagreement(s) in {result['checked']}"
+    elif task.kind == "replay":
+        said = f"{result['instances']} recorded instance(s), {len(result['differences'])} differ"
+    else:
+        said = "done"
+    return f"{task.describe()}: {said} ({outcome['seconds']:.1f}s)"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from checks.ledger import CorruptLedger, build_ledger, compare, load_ledger, write_ledger
+    from checks.executors import ExecutorUnavailable, make_executor
+    from checks.ledger import build_ledger, run_problems, same_machine, write_ledger
     from checks.profiles import get_profile
-    from checks.runner import run_claim
+    from checks.runner import run_claims
 
     profile = get_profile(args.profile)
     if args.seed is not None:
@@ -292,19 +340,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     claims = all_claims(args.only)
     if not claims:
         raise CliError(f"no claim id starts with {args.only!r}")
+    baseline = _load_baseline(args)
     start = time.perf_counter()
-    runs = []
-    for i, claim in enumerate(claims):
-        _progress(i, len(claims), f"{claim.id} ...")
-        run = run_claim(claim, profile, run_reproductions=not args.no_reproductions)
-        ctl = f"{sum(c.passed for c in run.controls)}/{len(run.controls)} controls"
-        _progress(
-            i + 1, len(claims),
-            f"{claim.id}: {run.verdict} on {run.instances} instances, {ctl}, {run.seconds:.1f}s",
+
+    def on_done(task: Any, outcome: dict[str, Any], done: int, total: int) -> None:
+        _progress(done, total, time.perf_counter() - start, _task_text(task, outcome))
+
+    try:
+        runs = run_claims(
+            claims, profile, make_executor(args.jobs, args.scheduler),
+            reproductions=not args.no_reproductions, baseline=baseline,
+            exact_replay=baseline is not None and same_machine(baseline), on_done=on_done,
         )
-        runs.append(run)
+    except ExecutorUnavailable as exc:
+        raise CliError(str(exc)) from None
     ledger = build_ledger(claims, runs, profile, time.perf_counter() - start)
-    problems = _against_baseline(ledger, args, compare, load_ledger, CorruptLedger)
+    ledger["environment"]["executor"] = (
+        f"dask scheduler {args.scheduler}" if args.scheduler else
+        "serial" if args.jobs == 1 else f"{args.jobs} local processes")
+    problems = run_problems(ledger) + _against_baseline(ledger, baseline, args)
     ledger["regressions"] = problems
     path = args.out / "ledger.json"
     write_ledger(ledger, path)
@@ -317,38 +371,53 @@ def cmd_run(args: argparse.Namespace) -> int:
     s = ledger["summary"]
     print(
         f"{s['claims']} claims: {s['holds']} holds, {s['violated']} violated, "
-        f"{s['inconclusive']} inconclusive, {s['out-of-scope']} out-of-scope; "
-        f"controls {s['controls_passed']}/{s['controls']} showed the failure; "
-        f"{s['seconds']:.0f}s", file=sys.stderr,
+        f"{s['inconclusive']} inconclusive, {s['out-of-scope']} out-of-scope, "
+        f"{s['error']} error; controls {s['controls_passed']}/{s['controls']} showed the "
+        f"failure; relations {s['relation_disagreements']} disagreement(s) in "
+        f"{s['relation_checks']} checks; replayed {s['replayed']} recorded instance(s), "
+        f"{s['replay_differences']} differ; {s['seconds']:.0f}s", file=sys.stderr,
     )
     for p in problems:
         print(f"REGRESSION {p}", file=sys.stderr)
     return 1 if problems else 0
 
 
-def _against_baseline(ledger, args, compare, load_ledger, corrupt) -> list[str]:
+def _load_baseline(args: argparse.Namespace) -> dict[str, Any] | None:
+    """The baseline to replay and compare against, or ``None`` (updating it, or none there)."""
+    from checks.ledger import CorruptLedger, load_ledger
+
     if args.update_baseline:
-        return []
+        return None
     if not args.baseline.exists():
         print(f"no baseline at {args.baseline}: checking verdicts alone", file=sys.stderr)
+        return None
+    try:
+        return load_ledger(args.baseline)
+    except CorruptLedger as exc:
+        raise CliError(f"baseline: {exc}") from None
+
+
+def _against_baseline(
+    ledger: dict[str, Any], baseline: dict[str, Any] | None, args: argparse.Namespace
+) -> list[str]:
+    from checks.ledger import compare, same_draws
+
+    if args.update_baseline:
+        return []
+    if baseline is None:
         return [
             f"{c['id']}: verdict {c['verdict']}"
-            for c in ledger["claims"] if c["verdict"] != "holds"
+            for c in ledger["claims"] if c["verdict"] not in ("holds", "error")
         ] + [
             f"{c['id']}: control {k['name']} did not show the failure"
             for c in ledger["claims"] for k in c["controls"] if not k["passed"]
         ]
-    try:
-        baseline = load_ledger(args.baseline)
-    except corrupt as exc:
-        raise CliError(f"baseline: {exc}") from None
     ledger["baseline"] = {"path": str(args.baseline), "compared": True}
-    from checks.ledger import same_draws
-
     if not same_draws(ledger, baseline):
         print(
-            "baseline drawn with another profile, seed or Hypothesis version: comparing verdicts "
-            "and controls, not tightness", file=sys.stderr,
+            "baseline drawn with another profile, seed or Hypothesis version: its recorded "
+            "instances were replayed; the tightness of new draws is not compared",
+            file=sys.stderr,
         )
     return compare(ledger, baseline, partial=bool(args.only))
 

@@ -2,7 +2,9 @@
 
 A regression is a claim whose verdict changed, a control that passed and no longer does, a
 claim that disappeared, or a tightness that moved beyond the baseline's tolerance. New claims
-and new controls are reported but are not regressions.
+and new controls are reported but are not regressions. A run also fails on its own
+(:func:`run_problems`, with or without a baseline) when a task raised, a metamorphic relation
+changed a verdict, or a replayed baseline instance came back with another verdict or slack.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ __all__ = [
     "same_machine",
     "environment",
     "load_ledger",
+    "run_problems",
     "write_ledger",
 ]
 
@@ -156,11 +159,18 @@ def build_ledger(
     entries = [{**claim_metadata(c), **r.to_json()} for c, r in zip(claims, runs, strict=True)]
     verdicts = [e["verdict"] for e in entries]
     controls = [c for e in entries for c in e["controls"]]
+    relations = [r for e in entries for r in e.get("relations", [])]
+    replays = [e["replay"] for e in entries if e.get("replay")]
     summary = {
         "claims": len(entries),
-        **{s: verdicts.count(s) for s in ("holds", "violated", "inconclusive", "out-of-scope")},
+        **{s: verdicts.count(s)
+           for s in ("holds", "violated", "inconclusive", "out-of-scope", "error")},
         "controls": len(controls),
         "controls_passed": sum(bool(c["passed"]) for c in controls),
+        "relation_checks": sum(r["checked"] for r in relations),
+        "relation_disagreements": sum(len(r["disagreements"]) for r in relations),
+        "replayed": sum(r["instances"] for r in replays),
+        "replay_differences": sum(len(r["differences"]) for r in replays),
         "seconds": seconds,
     }
     papers = sorted({c.paper for c in claims}, key=list(PAPERS).index)
@@ -255,11 +265,27 @@ def compare(
     return problems
 
 
+def run_problems(ledger: dict[str, Any]) -> list[str]:
+    """What fails a run whatever the baseline says, one sentence each: a task that raised, a
+    metamorphic relation under which a verdict changed, a replayed baseline instance whose
+    verdict or relative slack moved."""
+    problems = []
+    for entry in ledger["claims"]:
+        cid = entry["id"]
+        problems += [f"{cid}: error in {e}" for e in entry.get("errors", [])]
+        problems += [f"{cid}: relation {d['reason']}"
+                     for r in entry.get("relations", []) for d in r["disagreements"]]
+        problems += [f"{cid}: replayed {d}"
+                     for d in (entry.get("replay") or {}).get("differences", [])]
+    return problems
+
+
 def _verdict_row(entry: dict[str, Any]) -> dict[str, Any]:
     counts = entry.get("counts") or {}
+    edge = (entry.get("edge") or {}).get("counts") or {}
     return {
         "verdict": entry["verdict"],
-        "violated": counts.get("violated", 0),
+        "violated": counts.get("violated", 0) + edge.get("violated", 0),
         "controls": {c["name"]: bool(c.get("passed")) for c in entry.get("controls", [])},
     }
 

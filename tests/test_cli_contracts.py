@@ -14,7 +14,7 @@ import pytest
 from toy_claims import AMGM
 
 from checks import registry
-from checks.cli import _against_baseline, main
+from checks.cli import _against_baseline, _load_baseline, main
 from checks.profiles import PROFILES, Profile, get_profile
 from checks.serialise import UnreadableJSON, read_json
 from theory import backend
@@ -134,11 +134,12 @@ def _args(tmp_path, *, update=False, only="", baseline="baseline.json"):
     )
 
 
-def test_baseline_record_is_what_the_report_reads(tmp_path):
+def test_baseline_record_is_what_the_report_reads(tmp_path, monkeypatch):
     """After comparing with a baseline, the ledger records ``baseline = {"path", "compared"}``,
     the keys ``reports/templates/report.html.j2`` reads; ``partial`` is passed when ``--only``
     restricts the run. Kills mutants of the record's keys and values."""
-    (tmp_path / "baseline.json").write_text("{}")
+    import checks.ledger
+
     recorded = {"profile": "ci", "seed": 1}
     calls = []
 
@@ -146,32 +147,40 @@ def test_baseline_record_is_what_the_report_reads(tmp_path):
         calls.append((baseline, partial))
         return ["a regression"]
 
+    monkeypatch.setattr(checks.ledger, "compare", compare)
     for only, partial in (("", False), ("hm17.", True)):
         ledger = {"profile": "ci", "seed": 1, "claims": []}
-        problems = _against_baseline(
-            ledger, _args(tmp_path, only=only), compare, lambda p: recorded, ValueError
-        )
+        problems = _against_baseline(ledger, recorded, _args(tmp_path, only=only))
         assert problems == ["a regression"]
         assert ledger["baseline"] == {"path": str(tmp_path / "baseline.json"), "compared": True}
         assert calls[-1] == (recorded, partial)
 
 
-def test_no_baseline_checks_verdicts_alone_and_update_compares_nothing(tmp_path, capsys):
-    """Without a baseline file every non-holding verdict and failed control is a problem; with
-    ``--update-baseline`` nothing is compared (and no baseline is recorded)."""
+def test_no_baseline_checks_verdicts_alone_and_update_compares_nothing(
+    tmp_path, capsys, monkeypatch
+):
+    """Without a baseline file every non-holding verdict and failed control is a problem (an
+    ``error`` entry is one already, through ``run_problems``); with ``--update-baseline``
+    nothing is loaded or compared (and no baseline is recorded)."""
+    import checks.ledger
+
     ledger = {"claims": [
         {"id": "a", "verdict": "holds", "controls": [{"name": "c", "passed": True}]},
         {"id": "b", "verdict": "violated", "controls": [{"name": "d", "passed": False}]},
+        {"id": "e", "verdict": "error", "controls": []},
     ]}
 
-    def never(*_):
+    def never(*_, **__):
         raise AssertionError("must not be called")
 
-    problems = _against_baseline(ledger, _args(tmp_path), never, never, ValueError)
-    assert problems == ["b: verdict violated", "b: control d did not show the failure"]
+    monkeypatch.setattr(checks.ledger, "compare", never)
+    assert _load_baseline(_args(tmp_path)) is None
     assert "no baseline at" in capsys.readouterr().err
+    problems = _against_baseline(ledger, None, _args(tmp_path))
+    assert problems == ["b: verdict violated", "b: control d did not show the failure"]
     (tmp_path / "baseline.json").write_text("{}")
-    assert _against_baseline(ledger, _args(tmp_path, update=True), never, never, ValueError) == []
+    assert _load_baseline(_args(tmp_path, update=True)) is None
+    assert _against_baseline(ledger, {}, _args(tmp_path, update=True)) == []
     assert "baseline" not in ledger
 
 
@@ -403,7 +412,8 @@ def test_run_records_the_seed_and_rejects_an_empty_selection(tmp_path, capsys, t
 
 
 def test_run_talks_on_stderr_only(tmp_path, capsys, toy_registered):
-    """``run`` keeps stdout clean (for pipes): two progress lines per claim, the ledger and
+    """``run`` keeps stdout clean (for pipes): one progress line per finished task (tasks done
+    of total, elapsed time, an estimate of what is left, what the task found), the ledger and
     baseline paths and the summary all go to stderr, in that order and nothing else."""
     import re
 
@@ -411,28 +421,28 @@ def test_run_talks_on_stderr_only(tmp_path, capsys, toy_registered):
     out, err = capsys.readouterr()
     assert out == ""
     ledger = json.loads((tmp_path / "out" / "ledger.json").read_text())
-    n = len(ledger["claims"])
+    entry = ledger["claims"][0]
+    n = 1 + len(entry["controls"])  # toy.amgm: one shard of draws, its controls
 
     def bar(i):
         done = 24 * i // n
-        return f"[{'#' * done}{'.' * (24 - done)}] {i:>3}/{n} "
+        return re.escape(f"[{'#' * done}{'.' * (24 - done)}] {i:>4}/{n} tasks ")
 
     lines = err.splitlines()
-    for i, entry in enumerate(ledger["claims"]):
-        assert lines[2 * i] == bar(i) + f"{entry['id']} ..."
-        ctl = f"{sum(c['passed'] for c in entry['controls'])}/{len(entry['controls'])} controls"
-        done = (bar(i + 1) + f"{entry['id']}: {entry['verdict']} on {entry['instances']} "
-                f"instances, {ctl}, ")
-        assert re.fullmatch(re.escape(done) + r"\d+\.\ds", lines[2 * i + 1])
-    assert lines[2 * n:2 * n + 2] == [f"ledger: {tmp_path / 'out' / 'ledger.json'}",
-                                      f"baseline updated: {tmp_path / 'baseline.json'}"]
+    for i in range(n):
+        assert re.fullmatch(bar(i + 1) + r"\d+:\d\d elapsed, ~\d+:\d\d left  toy\.amgm: .+"
+                            r" \(\d+\.\ds\)", lines[i])
+    assert f"toy.amgm: draws shard 0 ({entry['instances']}): {entry['instances']} holds" in err
+    assert lines[n:n + 2] == [f"ledger: {tmp_path / 'out' / 'ledger.json'}",
+                              f"baseline updated: {tmp_path / 'baseline.json'}"]
     s = ledger["summary"]
     assert re.fullmatch(re.escape(
         f"{s['claims']} claims: {s['holds']} holds, {s['violated']} violated, "
-        f"{s['inconclusive']} inconclusive, {s['out-of-scope']} out-of-scope; "
-        f"controls {s['controls_passed']}/{s['controls']} showed the failure; ") + r"\d+s",
-        lines[2 * n + 2])
-    assert len(lines) == 2 * n + 3
+        f"{s['inconclusive']} inconclusive, {s['out-of-scope']} out-of-scope, 0 error; "
+        f"controls {s['controls_passed']}/{s['controls']} showed the failure; relations 0 "
+        f"disagreement(s) in 0 checks; replayed 0 recorded instance(s), 0 differ; ") + r"\d+s",
+        lines[n + 2])
+    assert len(lines) == n + 3
 
 
 def test_help_names_the_command_to_type(capsys):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 from roundtrip import without
-from toy_claims import AMGM
+from toy_claims import AMGM, AMGM_EDGES
 
 from checks.ledger import build_ledger
 from checks.profiles import get_profile
@@ -38,10 +38,23 @@ def test_ledger_is_deterministic(claim):
     assert json.dumps(ledgers[0], sort_keys=True) == json.dumps(ledgers[1], sort_keys=True)
 
 
+def test_sharded_ledger_is_deterministic():
+    """Draws and edge draws split into shards (as in the thorough profile), relations applied:
+    the same ledger twice."""
+    import dataclasses
+
+    profile = dataclasses.replace(get_profile("ci"), shards=4, edge_examples=6, edge_shards=3)
+    ledgers = [json.dumps(_strip(build_ledger([AMGM_EDGES], [run_claim(AMGM_EDGES, profile)],
+                                              profile, 0.0)), sort_keys=True)
+               for _ in range(2)]
+    assert ledgers[0] == ledgers[1]
+
+
 def test_ledgers_of_separate_processes_are_identical(tmp_path):
-    """Two processes with different hash seeds (so different heap layouts) write the same
-    ledger. k19's Levenberg-Marquardt training once split here: SciPy's MINPACK returned
-    different points for the same inputs under PYTHONHASHSEED 5 and 6."""
+    """Two processes with different hash seeds (so different heap layouts), one running its
+    tasks serially and one on two worker processes, write the same ledger. k19's
+    Levenberg-Marquardt training once split here: SciPy's MINPACK returned different points
+    for the same inputs under PYTHONHASHSEED 5 and 6."""
     import os
     import subprocess
     import sys
@@ -49,13 +62,13 @@ def test_ledgers_of_separate_processes_are_identical(tmp_path):
 
     root = Path(__file__).resolve().parents[1]
     docs = []
-    for hash_seed in ("5", "6"):
+    for hash_seed, jobs in (("5", "1"), ("6", "2")):
         out = tmp_path / hash_seed
         env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
         subprocess.run(
             [sys.executable, "-m", "checks", "run", "--only", "k19.lem", "--profile", "ci",
              "--no-report", "--no-reproductions", "--out", str(out),
-             "--baseline", str(tmp_path / "none.json")],
+             "--baseline", str(tmp_path / "none.json"), "--jobs", jobs],
             check=True, capture_output=True, env=env, cwd=root,
         )
         docs.append(_strip(json.loads((out / "ledger.json").read_text())))

@@ -264,12 +264,9 @@ def test_cli_baseline_and_report_errors(tmp_path, monkeypatch):
     import argparse
     import sys
 
-    from checks.ledger import compare
-
     args = argparse.Namespace(update_baseline=False, baseline=tmp_path / "b.json", only="")
     args.baseline.write_text("{")
-    raises(lambda: cli._against_baseline({}, args, compare, load_ledger, CorruptLedger),
-           cli.CliError, r"^baseline: .*b.json: not valid JSON")
+    raises(lambda: cli._load_baseline(args), cli.CliError, r"^baseline: .*b.json: not valid JSON")
     import reports
 
     monkeypatch.setattr(reports, "build_report", _raise(reports.ReportError("no fonts")))

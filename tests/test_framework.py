@@ -263,3 +263,32 @@ def test_check_refuses_a_violated_verdict_without_a_certificate():
         False, certificate="an exact tie"))
     assert signed.check(inst).status is Status.VIOLATED
     assert signed.check(inst).certificate == "an exact tie"
+
+
+def test_run_claim_records_a_raising_task_as_the_claims_error():
+    """A task that raises (here a reproduction) makes the claim's entry ``error``, naming the
+    exception; the claim's other tasks still ran."""
+    from toy_claims import RAISES
+
+    run = run_claim(RAISES, get_profile("ci"))
+    assert run.verdict == "error" and run.instances == get_profile("ci").max_examples
+    assert run.errors == [
+        "toy.raises: reproduction broken: ZeroDivisionError: the reproduction divides by zero"]
+
+
+def test_shards_merge_in_shard_order_whatever_they_hold():
+    """Counts add, sizes widen, the worst is the smallest slack (the earlier shard's on a tie),
+    the sample keeps the smallest slacks in order."""
+    from checks.runner import merge_shards
+
+    def shard(rel, n, lo, hi):
+        item = {"instance": {"rel": rel}, "verdict": {"relative_slack": rel}}
+        return {"counts": {"holds": n}, "sizes": {"n": [lo, hi]}, "slacks": [rel],
+                "worst": [rel, {"rel": rel}, {}], "first_failure": None, "sample": [item]}
+
+    a, b, c = shard(0.5, 2, 1, 3), shard(0.25, 3, 0, 2), shard(0.25, 1, 4, 9)
+    merged = merge_shards([a, b, c], sample=2)
+    assert merged["counts"] == {"holds": 6} and merged["sizes"] == {"n": [0, 9]}
+    assert merged["slacks"] == [0.25, 0.25, 0.5]
+    assert merged["worst"] is b["worst"]
+    assert merged["sample"] == [b["sample"][0], c["sample"][0]]

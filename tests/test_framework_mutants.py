@@ -569,8 +569,10 @@ def test_build_ledger_structure(amgm_ledger):
     assert led["environment"]["backend"] == "cupy"
     assert led["papers"] == {"hm17": ledger.PAPERS["hm17"]}
     assert led["summary"] == {"claims": 1, "holds": 1, "violated": 0, "inconclusive": 0,
-                              "out-of-scope": 0, "controls": 2, "controls_passed": 2,
-                              "seconds": 1.25}
+                              "out-of-scope": 0, "error": 0, "controls": 2,
+                              "controls_passed": 2, "relation_checks": 0,
+                              "relation_disagreements": 0, "replayed": 0,
+                              "replay_differences": 0, "seconds": 1.25}
     assert led["tightness_tolerance"] == ledger.TIGHTNESS_TOLERANCE
     assert led["regressions"] == [] and led["baseline"] == {"path": None, "compared": False}
     entry = led["claims"][0]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
+import signal
 
 from hypothesis import strategies as st
 
@@ -17,6 +19,7 @@ from checks.framework import (
     Hypothesis,
     Parameter,
     Relation,
+    Reproduction,
     Tolerance,
     decide,
 )
@@ -59,6 +62,14 @@ AMGM = Claim(
 )
 
 
+# ---------------------------------------------------------------------- for the runner's tests
+
+def scaled_edge_strategy(profile):
+    """AM-GM where it is tight (a = b) and at extreme power-of-two scales."""
+    scale = st.sampled_from([2.0**-40, 1.0, 2.0**40])
+    return st.builds(lambda a, s: {"a": a * s, "b": a * s}, st.floats(0, 1e3), scale)
+
+
 def _swap(inst, rng):
     return {"a": inst["b"], "b": inst["a"]}
 
@@ -86,3 +97,76 @@ DOCUMENTED = dataclasses.replace(
 #: AM-GM with a cost estimate far above any budget (an hour a unit of a)
 COSTLY = dataclasses.replace(AMGM, id="toy.amgm-costly",
                              cost=lambda inst: 3600.0 * (1.0 + abs(inst["a"])))
+
+
+def _times_four(inst, rng):
+    return {"a": 4 * inst["a"], "b": 4 * inst["b"]}
+
+
+def _negate(inst, rng):
+    return {"a": -inst["a"], "b": -inst["b"]}
+
+
+AMGM_EDGES = dataclasses.replace(
+    AMGM, id="toy.amgm-edges", edge_strategy=scaled_edge_strategy,
+    relations=[
+        Relation("swap", "AM-GM is symmetric in a and b", _swap),
+        Relation("times four", "both sides are homogeneous of degree 1; 4 is a power of two, "
+                 "so the scaling is exact", _times_four),
+    ],
+)
+
+#: a relation that is wrong on purpose: negating both sides leaves the hypotheses
+WRONG_RELATION = dataclasses.replace(
+    AMGM, id="toy.wrong-relation",
+    relations=[Relation("negate", "not a symmetry: it leaves a, b >= 0", _negate)],
+)
+
+
+def _square_measure(inst):
+    x = inst["x"]
+    return decide(x, x * x, tolerance=Tolerance(gamma(1) * max(x, x * x), "gamma_1 max(x, x^2)"))
+
+
+#: a false claim (x <= x^2 for x >= 0) whose generic strategy misses its counterexamples
+#: (it draws x >= 1) and whose edge strategy finds them (x in (0, 1))
+SQUARE_ABOVE = Claim(
+    id="toy.square-above", paper="hm17", source="none (false on purpose)",
+    title="x <= x^2", statement=r"x \le x^2", measure=_square_measure,
+    parse=lambda p: {"x": real(p, "x")},
+    strategy=lambda profile: st.builds(lambda x: {"x": x}, st.floats(1, 1e3)),
+    edge_strategy=lambda profile: st.builds(lambda x: {"x": x}, st.floats(0.25, 0.75)),
+    hypotheses=[Hypothesis("nonneg", r"x \ge 0", lambda i: i["x"] >= 0 or "x < 0")],
+)
+
+
+def _raise(profile):
+    raise ZeroDivisionError("the reproduction divides by zero")
+
+
+#: a claim whose reproduction raises: its entry is an error naming the exception
+RAISES = dataclasses.replace(
+    AMGM, id="toy.raises", controls=[], reproductions=[Reproduction("broken", "raises", _raise)])
+
+#: where the killing claim looks for its trigger (a directory holding an "armed" file)
+KILL_DIRECTORY = "TOY_KILL_DIRECTORY"
+
+
+def _measure_or_die(inst):
+    """AM-GM, but the first call anywhere, while the trigger is armed, kills its own process
+    (as a worker killed in the middle of a run); every call does while an "always" file is
+    there."""
+    where = os.environ.get(KILL_DIRECTORY)
+    if where and os.path.exists(os.path.join(where, "always")):
+        os.kill(os.getpid(), signal.SIGKILL)
+    if where and os.path.exists(os.path.join(where, "armed")):
+        try:
+            os.close(os.open(os.path.join(where, "fired"), os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            pass
+        else:
+            os.kill(os.getpid(), signal.SIGKILL)
+    return measure(inst)
+
+
+KILLER = dataclasses.replace(AMGM, id="toy.killer", measure=_measure_or_die, controls=[])
