@@ -84,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-reproductions", action="store_true",
                    help="skip the paper-figure reproductions (they do not depend on the seed)")
     where = s.add_mutually_exclusive_group()
-    where.add_argument("--jobs", type=_positive, default=1, metavar="N",
+    where.add_argument("--jobs", type=_whole_number, default=1, metavar="N",
                        help="run the tasks on N local processes (the ledger does not change)")
     where.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run the tasks on an existing Dask cluster (tcp://host:8786)")
@@ -105,7 +105,7 @@ def _budget_argument(s: argparse.ArgumentParser) -> None:
                    help="refuse an instance estimated to take longer (default: %(default)g)")
 
 
-def _positive(text: str) -> int:
+def _whole_number(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -222,12 +222,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise CliError(f'{args.instance}: expected an object {{"claim": ID, "params": {{...}}}}')
     if doc.get("claim", claim.id) != claim.id:
         raise CliError(f"{args.instance}: instance is for {doc['claim']!r}, not {claim.id!r}")
-    verdict = evaluate(claim, doc["params"], args.drop, _positive(args.budget))
+    verdict = evaluate(claim, doc["params"], args.drop, _positive_budget(args.budget))
     print(json.dumps({"claim": claim.id, **verdict.to_json()}, indent=1))
     return EXIT_CODES[verdict.status]
 
 
-def _positive(budget: float) -> float:
+def _positive_budget(budget: float) -> float:
     if not budget > 0:
         raise CliError(f"--budget must be a positive number of seconds, got {budget:g}")
     return budget
@@ -237,7 +237,8 @@ def cmd_example(args: argparse.Namespace) -> int:
     claim = _claim(args.id)
     try:
         doc, verdict = api.example(claim.id, seed=args.seed, edge=args.edge,
-                                   budget=_positive(args.budget), budget_flag="--budget SECONDS")
+                                   budget=_positive_budget(args.budget),
+                                   budget_flag="--budget SECONDS")
     except BadInput as exc:
         raise CliError(str(exc)) from None
     except Exception as exc:  # a strategy or oracle defect: one line, not a traceback
@@ -280,7 +281,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         if entry.get("worst_instance") is None:
             raise CliError(f"{args.id}: the ledger records no worst instance")
         params, recorded, drop = entry["worst_instance"], entry.get("worst_verdict") or {}, None
-    verdict = evaluate(claim, params, drop, _positive(args.budget))
+    verdict = evaluate(claim, params, drop, _positive_budget(args.budget))
     out = verdict.to_json()
     same = out["status"] == recorded.get("status") and out["relative_slack"] == recorded.get(
         "relative_slack"
