@@ -34,7 +34,9 @@ from checks.framework import (
     Control,
     Hypothesis,
     Reproduction,
+    Status,
     Tolerance,
+    Verdict,
     decide,
     decide_flag,
 )
@@ -56,7 +58,7 @@ from theory.models.basis import (
     FAMILIES,
     convex_objective,
     example2_layers,
-    kink_margin,
+    kink_clearance,
     make_model,
     model_jacobian,
     relu_features,
@@ -67,7 +69,8 @@ from theory.numerics import gamma, unit_roundoff
 from theory.optimize import second_order_test
 from theory.pgb import membership, stacked_jacobian
 
-__all__ = ["WELSCH", "parse", "parse_example2", "parse_pgb"]
+__all__ = ["WELSCH", "decide_against_solver", "parse", "parse_example2", "parse_pgb",
+           "refuse_other_convention", "structured_family"]
 
 # The nonconvex Welsch loss 1 - exp(-(q - y)^2 / 2): the control that drops Assumption 1.
 WELSCH = Loss(
@@ -94,8 +97,18 @@ def _widths(params) -> list[int]:
     return [int(v) for v in w]
 
 
-def parse(params) -> dict:
+def refuse_other_convention(params, claim_id: str) -> None:
+    """Every k19 claim takes its data samples x features (``X`` ``m x d_x``, ``Y``
+    ``m x d_y``) with the sample weights under ``lambda``; ``lam``, the name of an earlier
+    features x samples layout, is refused with a message that says which name to use."""
+    if "lam" in params:
+        raise BadInput(f"`lam` is not a parameter of {claim_id}: use `lambda` (the sample "
+                       "weights; X is samples x features (m x d_x))")
+
+
+def parse(params, claim_id: str = "k19.thm1") -> dict:
     """JSON params -> instance for the gradient-basis claims (see the module docstring)."""
+    refuse_other_convention(params, claim_id)
     require(params, "family", "widths", "loss", "X", "Y", "lambda", "theta")
     family, loss = choice(params, "family", FAMILIES), choice(params, "loss", _ALL_LOSSES)
     widths = _widths(params)
@@ -109,7 +122,10 @@ def parse(params) -> dict:
     m = X.shape[0]
     d_x = model.d_theta if family == "basis" else (_INPUT_DIM[family] or widths[0])
     if X.shape[1] != d_x:
-        raise BadInput(f"X: expected {d_x} columns for {family} {widths}, got {X.shape[1]}")
+        hint = (f"; X is samples x features (m x d_x), and this one is {X.shape[0]} x "
+                f"{X.shape[1]}: transpose it" if X.shape[0] == d_x else "")
+        raise BadInput(f"X: expected {d_x} columns for {family} {widths}, got "
+                       f"{X.shape[1]}{hint}")
     Y = matrix(params, "Y", (m, model.d_y))
     lam = vector(params, "lambda", m)
     if np.any(lam <= 0):
@@ -122,12 +138,12 @@ def parse(params) -> dict:
             "theta": theta}
 
 
-def parse_pgb(params) -> dict:
-    """:func:`parse` plus ``eps`` (> 0) and ``S`` (``|S| x d_theta``)."""
-    inst = parse(params)
+def parse_pgb(params, claim_id: str = "k19.thm2") -> dict:
+    """:func:`parse` plus ``eps`` in ``[0, 1]`` and ``S`` (``|S| x d_theta``). Theorem 2 takes
+    ``eps`` in ``[0, eps_0)``: at ``eps = 0`` every ``theta + eps S_j`` is ``theta`` itself and
+    the PGB model is the gradient basis of Theorem 1."""
+    inst = parse(params, claim_id)
     inst["eps"] = real(params, "eps", lo=0.0, hi=1.0)
-    if inst["eps"] <= 0:
-        raise BadInput("eps: must be positive (the radius of V[theta, eps]), got 0")
     inst["S"] = matrix(params, "S", (None, inst["theta"].size))
     return inst
 
@@ -181,10 +197,19 @@ def _convex(inst):
     return inst["loss"] in LOSSES or f"loss {inst['loss']!r} is not convex (Assumption 1)"
 
 
+def structured_family(inst) -> bool | str:
+    """Whether the family is in a class of eq. (3.1) that gives Assumption 2 an explicit ``g``
+    (last layer linear ``W h(x; u) (+b)``, positively homogeneous, a basis model): the one
+    definition behind ``k19.asm2``'s hypothesis and the Assumption 2 hypothesis of the
+    Theorem 1-2 claims."""
+    return bool(_model(inst).structure) or (
+        f"family {inst['family']!r} is in no class of eq. (3.1): no map g with f_X = J g "
+        "(Assumption 2)")
+
+
 def _structure(inst):
-    model = _model(inst)
-    if model.g is None:
-        return f"family {inst['family']!r} has no map g with f_X = J g (Assumption 2)"
+    if (family := structured_family(inst)) is not True:
+        return family
     rep = _report(inst)
     if rep.structure_residual > rep.structure_tol:
         return f"||J g - f_X|| = {rep.structure_residual:.3g} > {rep.structure_tol:.3g}"
@@ -193,12 +218,12 @@ def _structure(inst):
 
 def _differentiable(inst):
     """``theta`` outside ``Omega``: every ReLU pre-activation is nonzero (analytic families
-    have ``Omega`` empty). The margin must exceed the rounding of the pre-activations."""
-    margin = kink_margin(_model(inst), inst["theta"], inst["X"])
-    level = gamma(inst["theta"].size + 1) * float(np.max(np.abs(inst["theta"]), initial=0.0))
-    return margin > level or (
-        f"a ReLU pre-activation is within {margin:.3g} of its kink (level {level:.3g}): "
-        "theta is in Omega")
+    have ``Omega`` empty), certified when each clears its own rounding bound
+    (:func:`theory.models.basis.kink_clearance`)."""
+    clearance = kink_clearance(_model(inst), inst["theta"], inst["X"])
+    return clearance > 1 or (
+        f"a ReLU pre-activation is within {clearance:.3g} times its own rounding bound "
+        "gamma_k (|W||x| + |b|) of the kink: theta is in Omega (or cannot be told from it)")
 
 
 def _critical_any(inst):
@@ -252,11 +277,27 @@ def _local_min(inst):
     return _second_order(inst) if crit is True else crit
 
 
+def _membership_unmet(inst, S) -> list[str]:
+    """The conditions of ``V[theta, eps]`` (Section 3.3) that some row of ``S`` fails."""
+    return list(_membership({**inst, "S": S}).unmet)
+
+
 def _in_V(inst):
-    mem = _membership(inst)
-    if mem.ok:
-        return True
-    return "S not in V[theta, eps]: " + "; ".join(mem.unmet)
+    """``S`` in ``V[theta, eps]`` with ``0`` among its rows: without the zero direction the
+    PGB model of one fixed ``S`` need not contain ``f_X(theta)`` itself, and a minimum above
+    ``L(theta)`` would say nothing against eq. (3.2)."""
+    unmet = _membership_unmet(inst, inst["S"])
+    if not np.any(np.all(inst["S"] == 0, axis=1)):
+        unmet.append("0 is not a row of S")
+    return True if not unmet else "S not in V[theta, eps] with 0 in S: " + "; ".join(unmet)
+
+
+def _set_in_V(key: str):
+    """``inst[key]`` is a finite subset of ``V[theta, eps]`` (Lemma 1 asks no more)."""
+    def check(inst):
+        unmet = _membership_unmet(inst, inst[key])
+        return True if not unmet else f"{key} not in V[theta, eps]: " + "; ".join(unmet)
+    return check
 
 
 def _membership(inst):
@@ -380,8 +421,21 @@ def _measure_thm1_convex(inst):
                     "tau_round + (||grad L||+err) ||alpha - g(theta)|| (convexity: "
                     "L_theta(alpha) >= L + <grad L, alpha - g>), credited only when it is "
                     f"below tau_round; tau_round = {rep.tau_derivation}")
-    return decide(rep.L, rep.inf, relation="==", tolerance=tol, scale=max(rep.L, rep.inf),
-                  diagnostics=diag)
+    return decide_against_solver(rep.L, rep.inf, tolerance=tol, scale=max(rep.L, rep.inf),
+                                 diagnostics=diag)
+
+
+def decide_against_solver(L: float, found: float, **kwargs) -> Verdict:
+    """``L(theta) == inf`` where ``found`` is a solver's value, hence only an upper bound of
+    the infimum: ``L`` above it beyond the tolerance is a certified violation (the infimum is
+    lower still), ``L`` below it is not (the solver may have stopped above the infimum), so
+    that answer is ``inconclusive`` with the reason. ``kwargs`` go to :func:`decide`."""
+    verdict = decide(L, found, relation="==", **kwargs)
+    if verdict.status is Status.VIOLATED and L < found:
+        verdict.status, verdict.certificate = Status.INCONCLUSIVE, ""
+        verdict.message = (f"the solver's value {found:.6g} exceeds L(theta) = {L:.6g} beyond "
+                           "the tolerance, but it is only an upper bound of the infimum")
+    return verdict
 
 
 def _relu_kink_instance() -> dict:
@@ -403,7 +457,7 @@ THM1 = Claim(
               r"L(\theta)=\inf_{\alpha\in\mathbb R^{d_\theta}}L_\theta(\alpha),\quad "
               r"L_\theta(\alpha)=\sum_i\lambda_i\ell\big(\textstyle\sum_k\alpha_k\partial_kf_{x_i}"
               r"(\theta),y_i\big)",
-    measure=measure_thm1, parse=parse,
+    measure=measure_thm1, parse=functools.partial(parse, claim_id="k19.thm1"),
     strategy=lambda profile: st.one_of(strat.tanh2_points(trained=True),
                                        strat.tanh2_classifier_points(),
                                        strat.relu2_points()),
@@ -484,7 +538,7 @@ OURS1 = Claim(
     statement=r"\frac{\|\nabla L\|^2}{4\sigma_{\max}(\hat J)^2}\le L(\theta)-\inf_\alpha "
               r"L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2\le\frac{\|\nabla L\|^2}"
               r"{4\sigma^+_{\min}(\hat J)^2},\ \hat J=\Lambda^{1/2}J,\ \hat r=\Lambda^{1/2}r",
-    measure=measure_ours1, parse=parse,
+    measure=measure_ours1, parse=functools.partial(parse, claim_id="k19.ours1"),
     strategy=lambda profile: st.one_of(strat.tanh2_points(trained="partial"),
                                        strat.basis_tight_gap()),
     hypotheses=[H_SQUARED, H_STRUCT],
@@ -568,7 +622,7 @@ LEM2 = Claim(
     title="First-order condition through the model Jacobian",
     statement=r"\nabla L(\theta)=0,\ \theta\notin\Omega\Rightarrow\sum_{i=1}^m\lambda_i\,"
               r"\partial\ell_{y_i}(f_{x_i}(\theta))\,\partial_kf_{x_i}(\theta)=0\ \forall k",
-    measure=measure_lem2, parse=parse,
+    measure=measure_lem2, parse=functools.partial(parse, claim_id="k19.lem2"),
     strategy=lambda profile: strat.tanh2_points(trained=True),
     hypotheses=[H_SQUARED, H_CRIT],
     controls=[Control("non-critical", drops="critical",
@@ -712,7 +766,7 @@ THM2 = Claim(
     statement=r"\theta\ \text{local min},\ \theta\notin\tilde\Omega\Rightarrow L(\theta)=\inf\{"
               r"\tilde L_\theta(\alpha,\varepsilon,S):S\subseteq_{\rm fin}V[\theta,\varepsilon],"
               r"\alpha\}\ (\varepsilon<\varepsilon_0)",
-    measure=measure_thm2, parse=parse_pgb,
+    measure=measure_thm2, parse=functools.partial(parse_pgb, claim_id="k19.thm2"),
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_STRUCT, H_INV, H_LOCMIN],
     reproductions=[Reproduction(
@@ -738,7 +792,7 @@ OURS2 = Claim(
     statement=r"0\in S\subseteq V[\theta,\varepsilon]\Rightarrow L(\theta)-\min_\alpha\tilde "
               r"L_\theta=\|P_{\hat J_S}\hat r\|^2\le\frac{\sum_j\|\nabla L(\theta+\varepsilon "
               r"S_j)\|^2}{4\sigma^+_{\min}(\Lambda^{1/2}\hat J_S)^2}",
-    measure=measure_ours2, parse=parse_pgb,
+    measure=measure_ours2, parse=functools.partial(parse_pgb, claim_id="k19.ours2"),
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_STRUCT, H_INV],
     controls=[Control("affine-offset", drops="asm2-model-structure",
@@ -759,7 +813,7 @@ LEM3 = Claim(
     statement=r"\theta\ \text{local min}\notin\tilde\Omega\Rightarrow\sum_i\lambda_i\partial"
               r"\ell_{y_i}(f_{x_i}(\theta))\partial_kf_{x_i}(\theta+\varepsilon v)=0\ \forall v"
               r"\in V[\theta,\varepsilon],k",
-    measure=measure_lem3, parse=parse_pgb,
+    measure=measure_lem3, parse=functools.partial(parse_pgb, claim_id="k19.lem3"),
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_INV, H_LOCMIN],
     controls=[Control("saddle", drops="local-minimum",
@@ -779,8 +833,9 @@ LEM3 = Claim(
 
 # -------------------------------------------------------------------- k19.ex2 (Example 2)
 
-def parse_example2(params) -> dict:
+def parse_example2(params, claim_id: str = "k19.ex2") -> dict:
     """``X_raw`` (``m x d``), ``n``, ``depth``, ``eps_prime``, ``Y`` (``m x d_y``), ``lambda``."""
+    refuse_other_convention(params, claim_id)
     require(params, "X_raw", "n", "depth", "eps_prime", "Y", "lambda")
     X_raw = matrix(params, "X_raw")
     m = X_raw.shape[0]
@@ -860,7 +915,7 @@ EX2 = Claim(
               r"\Rightarrow"
               r"\operatorname{rank}[\varphi(x_i;u)]_i\ge m\ \text{and}\ L(\theta)=\inf_{f_1..f_m}"
               r"\sum_i\lambda_i\ell(f_i,y_i)",
-    measure=measure_ex2, parse=parse_example2,
+    measure=measure_ex2, parse=functools.partial(parse_example2, claim_id="k19.ex2"),
     strategy=lambda profile: strat.example2_instances(),
     hypotheses=[Hypothesis("unit-inputs", r"\|x^{\rm raw}_i\|_2=1", _unit),
                 Hypothesis("separated", r"0<\epsilon'\le\delta", _separated),
@@ -945,7 +1000,7 @@ EX1 = Claim(
     title="Classical basis models: every critical point is a global minimum",
     statement=r"f(x;\theta)=\sum_k\theta_k\varphi(x)_k,\ \nabla L(\theta)=0\Rightarrow "
               r"L(\theta)=\inf_\alpha L_\theta(\alpha)=\inf_{\theta'}L(\theta')",
-    measure=measure_ex1, parse=parse,
+    measure=measure_ex1, parse=functools.partial(parse, claim_id="k19.ex1"),
     strategy=lambda profile: strat.basis_instances(),
     hypotheses=[H_CONVEX, Hypothesis("critical", r"\nabla L(\theta)=0", _basis_critical)],
     controls=[Control("welsch", drops="asm1-convex-loss",
@@ -995,7 +1050,7 @@ EX3 = Claim(
     statement=r"f=\sum_{l\in I^{(\rm skip)}}W^{(l+1)}h^{(l)}(x;u),\ \nabla L(\theta)=0\Rightarrow "
               r"L(\theta)=\inf_{\{\alpha^{(l+1)}\}}\sum_i\lambda_i\ell\big(\textstyle\sum_l"
               r"\alpha^{(l+1)}h^{(l)}(x_i;u),y_i\big)",
-    measure=measure_ex3, parse=parse,
+    measure=measure_ex3, parse=functools.partial(parse, claim_id="k19.ex3"),
     strategy=lambda profile: strat.skip2_points(),
     hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
     controls=[Control("non-critical", drops="critical",
@@ -1020,9 +1075,9 @@ register(EX3)
 
 # --------------------------------------------------------------------- k19.lem1 (Lemma 1)
 
-def parse_two_sets(params) -> dict:
+def parse_two_sets(params, claim_id: str = "k19.lem1") -> dict:
     """:func:`parse_pgb` plus ``S2`` (``|S'| x d_theta``)."""
-    inst = parse_pgb(params)
+    inst = parse_pgb(params, claim_id)
     inst["S2"] = matrix(params, "S2", (None, inst["theta"].size))
     return inst
 
@@ -1037,10 +1092,6 @@ def _union(S: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, list[int]]:
             rows.append(key)
             index.append(len(rows) - 1)
     return np.array(rows), index
-
-
-def _S2_in_V(inst):
-    return _in_V({**inst, "S": inst["S2"]})
 
 
 def measure_lem1(inst):
@@ -1095,11 +1146,13 @@ LEM1 = Claim(
     statement=r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]\Rightarrow\{\tilde f_\theta(x;\alpha,"
               r"\varepsilon,S)\}=\{\tilde f_\theta(x;\alpha,\varepsilon,S)+\tilde f_\theta(x;"
               r"\alpha',\varepsilon,S')\}",
-    measure=measure_lem1, parse=parse_two_sets,
+    measure=measure_lem1, parse=functools.partial(parse_two_sets, claim_id="k19.lem1"),
     strategy=lambda profile: strat.lintop_two_sets(),
-    hypotheses=[H_INV, Hypothesis("S'-in-V", r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]",
-                                  _S2_in_V)],
-    controls=[Control("S'-outside-V", drops="S'-in-V",
+    hypotheses=[Hypothesis("S-in-V", r"S\subseteq_{\rm fin}V[\theta,\varepsilon]",
+                           _set_in_V("S")),
+                Hypothesis("S2-in-V", r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]",
+                           _set_in_V("S2"))],
+    controls=[Control("S'-outside-V", drops="S2-in-V",
                       description=r"$S'$ moves a row of $W_2$ outside "
                       r"$\operatorname{Null}(W_3)$: outputs change, so the proof's witness "
                       r"$S\cup S'$ is not in $V$ (the set identity itself is linear algebra; "
@@ -1118,9 +1171,6 @@ register(LEM1)
 
 
 # ------------------------------------------------------------ k19.asm2 (Assumption 2 checker)
-
-_LAST_LINEAR = ("basis", "tanh2", "tanh2-nobias", "lintop", "skip2")
-
 
 def measure_asm2(inst):
     """Is ``f_X(theta)`` in ``range J(theta)``? Least-squares residual with a certified rank."""
@@ -1145,16 +1195,16 @@ ASM2 = Claim(
     title=r"Common model structure: $f_X(\theta)$ lies in the span of its partial derivatives",
     statement=r"f_{x_i}(\theta)=\sum_kg(\theta)_k\partial_kf_{x_i}(\theta)\ \forall i"
               r"\iff f_X(\theta)\in\operatorname{range}J(\theta)",
-    measure=measure_asm2, parse=parse,
+    measure=measure_asm2, parse=functools.partial(parse, claim_id="k19.asm2"),
     strategy=lambda profile: st_one_of_points(),
-    hypotheses=[Hypothesis("last-layer-linear", r"f(x;\theta)=W\,h(x;u)\ (+b)",
-                           lambda i: i["family"] in _LAST_LINEAR
-                           or f"family {i['family']!r} has no linear output block")],
-    controls=[Control("tanh-neuron", drops="last-layer-linear",
+    hypotheses=[Hypothesis("eq3.1-family", r"f\ \text{in a class of eq. (3.1): }f=W\,h(x;u)"
+                           r"\ (+b),\ \text{positively homogeneous, or a basis model}",
+                           structured_family)],
+    controls=[Control("tanh-neuron", drops="eq3.1-family",
                       description=r"$f=\tanh(\theta x)$: $f_X$ is not a multiple of "
                       r"$x\operatorname{sech}^2(\theta x)$ for generic data",
                       instances=_ctrl("tanh")),
-              Control("affine-offset", drops="last-layer-linear",
+              Control("affine-offset", drops="eq3.1-family",
                       description=r"$f=\theta x+1$: the offset is not in "
                       r"$\operatorname{span}\{x\}$",
                       instances=_ctrl("affine"))],
@@ -1168,10 +1218,13 @@ ASM2 = Claim(
 
 
 def st_one_of_points():
-    """Random points of every last-layer-linear family (``tanh2``, ``lintop``, ``skip2``)."""
+    """Random points of every family of eq. (3.1) (``tanh2``, ``lintop``, ``skip2``,
+    ``relu2-nobias``, ``product``)."""
     return st.one_of(strat.random_points("tanh2", (2, 3, 2)),
                       strat.random_points("lintop", (2, 3, 2, 2)),
-                      strat.random_points("skip2", (2, 3, 2, 1)))
+                      strat.random_points("skip2", (2, 3, 2, 1)),
+                      strat.random_points("relu2-nobias", (2, 3, 1)),
+                      strat.random_points("product", (1, 1)))
 
 
 register(ASM2)

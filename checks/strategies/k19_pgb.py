@@ -507,8 +507,9 @@ def lintop_two_sets(k: Dim = (1, 3)) -> st.SearchStrategy:
 
 def random_points(family: str, widths: tuple[int, ...], extra: Dim = (2, 10)) -> st.SearchStrategy:
     """Arbitrary (untrained) teacher-planted points of ``family`` (for Assumption 2 checks)."""
-    if family not in ("tanh2", "skip2", "tanh2-nobias", "lintop"):
-        raise InvalidArgument(f"family={family!r}: expected tanh2, skip2, tanh2-nobias or lintop")
+    families = ("tanh2", "skip2", "tanh2-nobias", "lintop", "relu2-nobias", "product")
+    if family not in families:
+        raise InvalidArgument(f"family={family!r}: expected one of {', '.join(families)}")
     return st.tuples(_seeds(), _dim(extra, "extra", 1, 200)).map(
         lambda a: build_planted(family, widths, a[0], a[1], False))
 

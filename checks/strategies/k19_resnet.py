@@ -14,7 +14,11 @@ Example::
     >>> from checks.strategies.k19_resnet import resnet_local_minima
     >>> inst = resnet_local_minima(d_x=3, d_y=2, d_z=2, lifted=True).example()  # doctest: +SKIP
     >>> sorted(inst)                                                             # doctest: +SKIP
-    ['R', 'U', 'W', 'X', 'Y', 'eps', 'lam']
+    ['R', 'U', 'W', 'X', 'Y', 'eps', 'lambda']
+
+Instances hold the data samples x features (``X`` ``m x d_x``, ``Y`` ``m x d_y``, weights
+``lambda``), the convention of every k19 claim; :func:`data` gives it back in the layout of
+the mathematics (samples as columns).
 """
 
 from __future__ import annotations
@@ -84,6 +88,23 @@ def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
 TRIES = 8  # seeds tried per drawn seed until the trained point is certified
 
 
+def instance(X: np.ndarray, Y: np.ndarray, lam: np.ndarray, **rest) -> dict:
+    """An instance of the Section 4 claims from the data in the layout of the mathematics
+    (``X`` is ``d_x x m``, ``Y`` is ``d_y x m``: samples are columns, as in (4.1) and (4.3)):
+    the instance, like every k19 instance, holds them samples x features (``X`` ``m x d_x``,
+    ``Y`` ``m x d_y``) with the weights under ``lambda``."""
+    return {"X": np.ascontiguousarray(np.asarray(X, dtype=np.float64).T),
+            "Y": np.ascontiguousarray(np.asarray(Y, dtype=np.float64).T),
+            "lambda": np.asarray(lam, dtype=np.float64), **rest}
+
+
+def data(inst: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, Y, lambda)`` of an instance in the layout of the mathematics: ``X`` ``d_x x m``,
+    ``Y`` ``d_y x m``, contiguous, so that a parsed instance and a drawn one compute alike)."""
+    return (np.ascontiguousarray(inst["X"].T), np.ascontiguousarray(inst["Y"].T),
+            inst["lambda"])
+
+
 def _first_certified(build, seed: int, model_of, *args) -> dict:
     """The first instance among seeds seed, seed + 7919, ... whose trained point passes the
     second-order certificate (training sometimes drifts into tanh saturation instead); the
@@ -91,21 +112,21 @@ def _first_certified(build, seed: int, model_of, *args) -> dict:
     for k in range(TRIES):
         inst = build(seed + 7919 * k, *args)
         outputs, theta = model_of(inst)
-        cert = k19s4.certify_squared(outputs, theta, inst["X"], inst["Y"], inst["lam"])
+        cert = k19s4.certify_squared(outputs, theta, *data(inst))
         if cert.status == "local-minimum":
             break
     return inst
 
 
 def _resnet_model(inst):
-    shape = ResNetShape(inst["X"].shape[0], inst["Y"].shape[0], inst["R"].shape[1],
+    shape = ResNetShape(inst["X"].shape[1], inst["Y"].shape[1], inst["R"].shape[1],
                         tuple(U.shape[0] for U in inst["U"][:-1]))
     return shape.outputs, shape.pack(inst["W"], inst["R"], inst["U"])
 
 
 def _ff_model(inst):
     acts = inst.get("activations") or [["identity"] * W.shape[0] for W in inst["Ws"][:-1]]
-    net = Feedforward((inst["X"].shape[0], *(W.shape[0] for W in inst["Ws"])),
+    net = Feedforward((inst["X"].shape[1], *(W.shape[0] for W in inst["Ws"])),
                       tuple(tuple(a) for a in acts))
     return net.outputs, net.pack(inst["Ws"])
 
@@ -140,7 +161,7 @@ def train_resnet(seed: int, d_x: int, d_y: int, d_z: int, depth: int, m: int,
     if lifted:
         c = _unit(rng, d_y)
         W, T = np.outer(c, W[0]), np.outer(c, T[0])
-    return {"X": X, "Y": T, "lam": lam, "W": W, "R": R, "U": U, "eps": EPS}
+    return instance(X, T, lam, W=W, R=R, U=U, eps=EPS)
 
 
 def resnet_local_minima(*, d_x=(2, 3), d_y=(1, 2), d_z=None, depth=(1, 2), m=(12, 20),
@@ -189,7 +210,7 @@ def train_deep_linear(seed: int, widths: tuple[int, ...], m: int, noise: float =
     L = k19s4.squared_objective(net.outputs, X, Y, lam)
     theta0 = np.concatenate([rng.standard_normal(a * b) / np.sqrt(b) for a, b in net.shapes()])
     theta = k19s4._local_minimum(L, theta0)
-    return {"X": X, "Y": Y, "lam": lam, "Ws": [np.asarray(W) for W in net.unpack(theta)]}
+    return instance(X, Y, lam, Ws=[np.asarray(W) for W in net.unpack(theta)])
 
 
 def deep_linear_local_minima(*, d_x=(2, 4), d_y=(1, 3), H=(1, 3), m=(10, 20), min_width=None,
@@ -233,8 +254,8 @@ def build_deep_linear_ce(seed: int, widths: tuple[int, ...], m0: int) -> dict:
     for k in range(TRIES):
         inst = _train_deep_linear_ce(seed + 7919 * k, tuple(widths), m0)
         net = deep_linear(tuple(widths))
-        cert = k19s4.certify_loss(net.outputs, net.pack(inst["Ws"]), inst["X"], inst["Y"],
-                                  inst["lam"], "cross-entropy")
+        cert = k19s4.certify_loss(net.outputs, net.pack(inst["Ws"]), *data(inst),
+                                  "cross-entropy")
         if cert.status == "local-minimum":
             break
     return inst
@@ -252,8 +273,8 @@ def _train_deep_linear_ce(seed: int, widths: tuple[int, ...], m0: int) -> dict:
     L = k19s4.loss_objective(net.outputs, X, Y, lam, "cross-entropy")
     theta0 = np.concatenate([rng.standard_normal(a * b) / np.sqrt(b) for a, b in net.shapes()])
     theta = k19s4._local_minimum(L, theta0)
-    return {"X": X, "Y": Y, "lam": lam, "Ws": [np.asarray(W) for W in net.unpack(theta)],
-            "loss": "cross-entropy"}
+    return instance(X, Y, lam, Ws=[np.asarray(W) for W in net.unpack(theta)],
+                    loss="cross-entropy")
 
 
 def deep_linear_ce_local_minima(*, d_x=(2, 3), d_y=(1, 2), H=(1, 2), m0=(8, 12),
@@ -307,8 +328,7 @@ def train_partial_linear(seed: int, d_x: int, d_1: int, d_2: int, d_y: int, m: i
     if lifted:
         c = _unit(rng, d_y)
         Ws[-1], T = np.outer(c, Ws[-1][0]), np.outer(c, T[0])
-    return {"X": X, "Y": T, "lam": lam, "Ws": Ws, "activations": [list(a) for a in acts],
-            "t": 1, "eps": EPS}
+    return instance(X, T, lam, Ws=Ws, activations=[list(a) for a in acts], t=1, eps=EPS)
 
 
 def partial_linear_local_minima(*, d_x=(2, 3), d_1=(2, 3), d_y=(1, 2), extra=(0, 1),
