@@ -33,6 +33,8 @@ from checks.framework import (
     Claim,
     Control,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
     Status,
     Tolerance,
@@ -146,6 +148,70 @@ def parse_pgb(params, claim_id: str = "k19.thm2") -> dict:
     inst["eps"] = real(params, "eps", lo=0.0, hi=1.0)
     inst["S"] = matrix(params, "S", (None, inst["theta"].size))
     return inst
+
+
+# ------------------------------------------------------------- parameters and relations
+
+_FAMILY_NAMES = ", ".join(FAMILIES)
+P_DATA = [
+    Parameter("family", "name", r"the model family $f(x;\theta)$ (Section 3; Examples 1-3)",
+              _FAMILY_NAMES),
+    Parameter("widths", "list", "the family's widths: (d_theta) for basis, (d_x, h, d_y) for "
+              "tanh2, tanh2-nobias, relu2-nobias, (d_x, d1, d2, d_y) for lintop and skip2, "
+              "(1, 1) for the scalar families", "integers in [1, 512], as many as the family "
+              "takes"),
+    Parameter("loss", "name", r"the loss $\ell(q,y)$ (Assumption 1)",
+              "squared, cross-entropy, logistic, smoothed-hinge, welsch"),
+    Parameter("X", "m x d_x", r"the inputs $x_i$ as rows, samples x features (for basis: "
+              r"the features $\varphi(x_i)$, m x d_theta)", "finite; d_x columns"),
+    Parameter("Y", "m x d_y", r"the targets $y_i$ as rows", "finite; labels in {0, 1} for "
+              "cross-entropy, {-1, 1} for logistic and smoothed-hinge"),
+    Parameter("lambda", "m", r"the sample weights $\lambda_i$ of $L=\sum_i\lambda_i\ell"
+              r"(f(x_i;\theta),y_i)$ (Section 2.1)", "(0, inf)"),
+    Parameter("theta", "d_theta", r"the point $\theta$ (the family's weights, row-major, in "
+              "the family's order)", "finite"),
+]
+P_PGB = [
+    *P_DATA,
+    Parameter("eps", "scalar", r"the radius $\varepsilon$ of $V[\theta,\varepsilon]$ "
+              r"(Theorem 2 takes $\varepsilon\in[0,\varepsilon_0)$)", "[0, 1]"),
+    Parameter("S", "|S| x d_theta", r"the directions $S_j$ (rows) of a finite "
+              r"$S\subseteq V[\theta,\varepsilon]$", "finite; d_theta columns"),
+]
+P_TWO_SETS = [*P_PGB, Parameter("S2", "|S'| x d_theta", r"the directions of a second finite "
+                                r"$S'\subseteq V[\theta,\varepsilon]$ (Lemma 1)",
+                                "finite; d_theta columns")]
+P_EXAMPLE2 = [
+    Parameter("X_raw", "m x d", r"the raw inputs $x^{\rm raw}_i$ as rows", "finite"),
+    Parameter("n", "scalar", "the width of every ReLU layer of the footnote's network",
+              "integers in [1, 4096]"),
+    Parameter("depth", "scalar", "the number of ReLU layers", "integers in [1, 16]"),
+    Parameter("eps_prime", "scalar", r"the footnote's bias shift $\epsilon'$ (bias "
+              r"$\epsilon'-1$)", "[0, 2]"),
+    Parameter("Y", "m x d_y", r"the targets $y_i$ as rows", "finite"),
+    Parameter("lambda", "m", r"the sample weights $\lambda_i$", "(0, inf)"),
+    Parameter("loss", "name", "the loss (the oracle implements the squared loss)", "squared",
+              default="squared"),
+]
+
+R_PERMUTE = Relation(
+    "permute-samples", "the samples in another order: L is a sum over samples (Section 2.1), "
+    "so both sides are the same numbers summed in another order", strat.permute_samples)
+R_WEIGHTS = Relation(
+    "scale-weights", r"$\lambda\to2^k\lambda$: $L$, the infimum and the gradient scale by "
+    "$2^k$; critical points, local minima and the relative slack are unchanged",
+    strat.scale_weights)
+R_SPLIT = Relation(
+    "split-sample", r"one sample replaced by two copies of weight $\lambda_i/2$: $L$ is the "
+    r"same function of $\theta$, and so is every weighted least squares", strat.split_sample)
+R_UNITS = Relation(
+    "permute-hidden-units", r"hidden units (for basis models the basis functions) relabelled: "
+    r"$f(x;\theta)$ is the same function, and $S$ follows $\theta$", strat.permute_hidden_units)
+R_INPUTS = Relation(
+    "signed-permutation-of-inputs", r"$x\to Px$ with $P$ a signed permutation (an exact "
+    r"orthogonal change of basis) and $W_1\to W_1P^\top$: every output is unchanged",
+    strat.signed_permutation_of_inputs)
+R_SECTION3 = [R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS, R_INPUTS]
 
 
 # ------------------------------------------------------------------------- shared pieces
@@ -501,6 +567,7 @@ THM1 = Claim(
         r"(positive homogeneity) at critical points whose pre-activations clear the kink by a "
         r"certified margin ($\theta\notin\Omega$).",
     ],
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10, "thorough": 400},
 )
 
@@ -567,6 +634,7 @@ OURS1 = Claim(
         r"$\sigma^+_{\min}$ is the smallest singular value above the SVD backward-error "
         "threshold; tiny but nonzero singular values make the bound loose, never wrong.",
     ],
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )
 
@@ -632,6 +700,7 @@ LEM2 = Claim(
     "formed independently from the analytic Jacobian and the loss derivative, and must vanish "
     "to the level the criticality certificate allows.",
     errata=["The conclusion display is lost; restated from the proof (it is the chain rule)."],
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 400},
 )
 
@@ -784,6 +853,7 @@ THM2 = Claim(
     "within rounding plus the "
     "certified PGB gap of k19.ours2 at points that pass the local-minimum test.",
     errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6, "thorough": 200},
+    parameters=P_PGB, relations=R_SECTION3,
 )
 
 OURS2 = Claim(
@@ -804,6 +874,7 @@ OURS2 = Claim(
     errata=[r"The bound is loose when $\varepsilon$ is small: perturbation directions enter "
             r"$J_S$ with size $O(\varepsilon)$, so $\sigma^+_{\min}$ shrinks with "
             r"$\varepsilon$."],
+    parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
@@ -827,6 +898,7 @@ LEM3 = Claim(
     errata=[r"The proof writes $\nu$ for $v$ in places; "
             r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not computable, so one "
             r"$\varepsilon$ ($10^{-2}$) is tested."],
+    parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 600},
 )
 
@@ -934,6 +1006,7 @@ EX2 = Claim(
             r"because $\theta=\operatorname{vec}(W)$ only (counted in diagnostics).",
             r"Rows $i>m$ of $W^{(1)}$ are unspecified; they must be inactive "
             r"($[0,\dots,0,-1]$)."],
+    parameters=P_EXAMPLE2, relations=[R_PERMUTE, R_WEIGHTS],
     size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
 )
 
@@ -1014,6 +1087,7 @@ EX1 = Claim(
             r"$f=\Phi(x)\theta$.",
             "Binary cross-entropy/logistic need non-separable data for a critical point to "
             "exist; separable draws are filtered out (the infimum is then not attained)."],
+    parameters=P_DATA, relations=[R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS],
     size=_size, max_examples={"ci": 10},
 )
 
@@ -1067,6 +1141,7 @@ EX3 = Claim(
             "class the relation is an equality, which is what is checked.",
             r"'Skip from the $(l-1)$th layer' vs the term $W^{(l+1)}h^{(l)}$: we follow the "
             "term."],
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
@@ -1164,6 +1239,7 @@ LEM1 = Claim(
     errata=[r"The proof's displays in A.3 are lost; the argument (linearity in $\alpha$, "
             r"$S\cup S'$ finite and in $V$) is reconstructed. The proofs of Theorems 3-4 use it "
             r"for all $m$ samples with a shared $\alpha$, which is what is checked."],
+    parameters=P_TWO_SETS, relations=R_SECTION3,
     size=_size, max_examples={"ci": 4},
 )
 
@@ -1213,6 +1289,7 @@ ASM2 = Claim(
     "it.",
     errata=[r"Only sampled points are tested; the assumption quantifies over every "
             r"$\theta\notin\Omega$."],
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )
 

@@ -21,6 +21,8 @@ from checks.framework import (
     Claim,
     Control,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
     Tolerance,
     decide,
@@ -30,6 +32,7 @@ from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import choice
 from checks.papers.k19_pgb import decide_against_solver, refuse_other_convention
 from checks.registry import register
+from checks.strategies import k19_pgb as strat3
 from checks.strategies import k19_resnet as strat
 from theory.constructions import k19_section4 as k19s4
 from theory.gradient_basis import gb_infimum_convex
@@ -135,6 +138,64 @@ def parse_deep_linear(params, claim_id: str = "k19.cor4") -> dict:
             raise BadInput("Y: the cross-entropy needs labels in {0, 1}")
         inst["loss"] = loss
     return inst
+
+
+# ------------------------------------------------------------- parameters and relations
+
+P_DATA = [
+    Parameter("X", "m x d_x", r"the inputs $x_i$ as rows (samples x features, as in every "
+              "k19 claim)", "finite"),
+    Parameter("Y", "m x d_y", r"the targets $y_i$ as rows", "finite; m rows"),
+    Parameter("lambda", "m", r"the sample weights $\lambda_i$ of $L=\sum_i\lambda_i\ell"
+              r"(f(x_i;\theta),y_i)$", "(0, inf)"),
+]
+_EPS = Parameter("eps", "scalar", r"the radius $\varepsilon$ of $V[\theta,\varepsilon]$ "
+                 r"where the proof builds $S$ (Theorems 3-4 take $\varepsilon\in(0,"
+                 r"\varepsilon_0)$)", "[1e-8, 1]", default=strat.EPS)
+P_RESNET = [
+    *P_DATA,
+    Parameter("W", "d_y x d_x", r"the output weights $W$ of (4.1), $f=W(x+Rz(x;u))$", "finite"),
+    Parameter("R", "d_x x d_z", r"the residual weights $R$ of (4.1)", "finite"),
+    Parameter("U", "list: d_1 x d_x, ..., d_z x d_(k-1)", r"the layers of $u$: "
+              r"$z(x;u)=\tanh(U_k\cdots\tanh(U_1x))$", "finite; a chain from d_x ending in "
+              "d_z rows"),
+    _EPS,
+]
+P_WS = Parameter("Ws", "list: d_1 x d_x, ..., d_y x d_H", r"the layers $W^{(1)},\dots,"
+                 r"W^{(H+1)}$ of (4.3), $\theta=\operatorname{vec}([W^{(l)}]_l)$",
+                 "finite; a chain from d_x ending in d_y rows")
+P_FEEDFORWARD = [
+    *P_DATA, P_WS,
+    Parameter("activations", "H lists of d_l names", r"the activation $\sigma^{(l)}$ of each "
+              "hidden unit", ", ".join(ACTIVATIONS)),
+    Parameter("t", "scalar", r"the level $t$ of $\Theta_{d_y,t}$ (Theorem 4)",
+              "integers in [0, H]"),
+    _EPS,
+]
+P_DEEP_LINEAR = [
+    *P_DATA, P_WS,
+    Parameter("loss", "name", r"the convex loss $\ell$ (PA5)", "squared, cross-entropy "
+              "(labels in {0, 1})", default="squared"),
+]
+
+R_SECTION4 = [
+    Relation("permute-samples", "the samples in another order: L is a sum over samples, so "
+             "both sides are the same numbers summed in another order", strat3.permute_samples),
+    Relation("scale-weights", r"$\lambda\to2^k\lambda$: $L$ and the least squares scale "
+             r"by $2^k$; local minima and the relative slack are unchanged",
+             strat3.scale_weights),
+    Relation("split-sample", r"one sample replaced by two copies of weight $\lambda_i/2$: "
+             r"$L$ is the same function of $\theta$", strat3.split_sample),
+    Relation("signed-permutation-of-inputs", r"$x\to Px$, $P$ a signed permutation, with "
+             "the weights that read x turned by $P^\\top$: every output is unchanged",
+             strat.signed_permutation_of_inputs),
+    Relation("permute-hidden-units", "hidden units relabelled with their activations: the "
+             "same function and the same partial linear structure, relabelled",
+             strat.permute_hidden_units),
+    Relation("scale-targets", r"squared loss: $y\to2^ky$ and the output layer by $2^k$: "
+             r"$L$ and the least squares scale by $4^k$, local minima map to local minima; "
+             r"(cross-entropy: $\lambda\to2^k\lambda$)", strat.scale_targets),
+]
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -456,6 +517,7 @@ THM3 = Claim(
     "L <= LS[x, z] by weighted least squares; the PGB infimum and where the features sit "
     "against range J(theta) and range J_S are in the diagnostics.",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 60},
+    parameters=P_RESNET, relations=R_SECTION4,
 )
 
 OURS3 = Claim(
@@ -470,6 +532,7 @@ OURS3 = Claim(
     decides="As k19.thm3, deciding the equality |L - LS[x, z]| <= tol ('>=' holds trivially "
     "since (alpha_w, alpha_r) = (W, W R) reproduces f).",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 100},
+    parameters=P_RESNET, relations=R_SECTION4,
 )
 
 PROP1 = Claim(
@@ -488,6 +551,7 @@ PROP1 = Claim(
             "predictors are confined to a line too, and the bound survives (catalogue). The "
             "control drops local minimality instead."],
     size=_resnet_size, max_examples={"ci": 4, "thorough": 60},
+    parameters=P_RESNET, relations=R_SECTION4,
 )
 
 # ----------------------------------------------------------------------------- Theorem 4
@@ -576,6 +640,7 @@ THM4 = Claim(
             "structurally (outputs unchanged, features in range J_S), not at local minima.",
             "In the proof alpha_h^(l) in R^(d_theta x d_l) should read R^(d_y x d_l)."],
     size=_ff_size, max_examples={"ci": 4, "thorough": 60},
+    parameters=P_FEEDFORWARD, relations=R_SECTION4,
 )
 
 # ----------------------------------------------------------------------------- deep linear
@@ -715,6 +780,7 @@ COR4 = Claim(
     errata=["The surviving inline display reads alpha_x in R^(d_x); it must be "
             "R^(d_y x d_x)."],
     size=_dl_size, max_examples={"ci": 4, "thorough": 400},
+    parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 
 PROP2 = Claim(
@@ -738,6 +804,7 @@ PROP2 = Claim(
             "converges to the rank-constrained global value, so 'local = global' survives. "
             "The control drops local minimality instead."],
     size=_dl_size, max_examples={"ci": 4, "thorough": 600},
+    parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 
 CLAIMS = [THM3, OURS3, PROP1, THM4, COR4, PROP2]

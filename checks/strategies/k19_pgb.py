@@ -536,3 +536,137 @@ def basis_tight_gap(m: Dim = (6, 12), d: Dim = (1, 4)) -> st.SearchStrategy:
     return st.builds(_build_tight, _seeds(), _dim(m, "m", 3, 200), _dim(d, "d", 1, 16),
                      st.sampled_from(["upper", "lower"])).filter(
         lambda inst: inst["X"].shape[0] > inst["X"].shape[1])
+
+
+# ------------------------------------------------------------ metamorphic relations (k19)
+#
+# Transformations of a parsed k19 instance that cannot change a claim's truth. They act on
+# the data every k19 claim shares (X or X_raw, Y, lambda: samples as rows) and, for the
+# Section 3 families, on theta through the family's blocks; directions S, S2 in theta-space
+# follow theta by the same linear map, so S stays in V[theta, eps].
+
+_SAMPLE_KEYS = ("X", "X_raw", "Y", "lambda")
+
+
+def permute_samples(inst: dict, rng: np.random.Generator) -> dict:
+    """The samples in another order: ``L = sum_i lambda_i l(f(x_i), y_i)`` is a sum over
+    samples (Section 2.1), so every side of every k19 claim is unchanged."""
+    m = len(inst["lambda"])
+    p = rng.permutation(m)
+    return {**inst, **{k: np.asarray(inst[k])[p].copy() for k in _SAMPLE_KEYS if k in inst}}
+
+
+def scale_weights(inst: dict, rng: np.random.Generator) -> dict:
+    """``lambda -> 2^k lambda`` (k in [-20, 20], exact): ``L``, every infimum over a basis
+    model and every gradient scale by ``2^k``, so critical points, local minima and the
+    relative slack are unchanged."""
+    k = int(rng.integers(-20, 21))
+    return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
+
+
+def split_sample(inst: dict, rng: np.random.Generator) -> dict:
+    """One sample replaced by two copies with half its weight: ``lambda_i l_i = (lambda_i/2)
+    l_i + (lambda_i/2) l_i`` (halving is exact), so ``L`` and every weighted least squares
+    are the same functions of ``theta``."""
+    m = len(inst["lambda"])
+    i = int(rng.integers(m))
+    lam = np.asarray(inst["lambda"], dtype=np.float64).copy()
+    lam[i] /= 2
+    out = {**inst, "lambda": np.append(lam, lam[i])}
+    for key in ("X", "X_raw", "Y"):
+        if key in inst:
+            arr = np.asarray(inst[key])
+            out[key] = np.concatenate([arr, arr[i:i + 1]])
+    return out
+
+
+def _blocks(family: str, widths: list[int]) -> list[tuple[int, ...]]:
+    """The shapes of the blocks of ``theta`` (row-major, in order) of a Section 3 family."""
+    if family == "tanh2":
+        d_x, h, d_y = widths
+        return [(h, d_x), (h,), (d_y, h), (d_y,)]
+    if family in ("tanh2-nobias", "relu2-nobias"):
+        d_x, h, d_y = widths
+        return [(h, d_x), (d_y, h)]
+    if family == "lintop":
+        d_x, d1, d2, d_y = widths
+        return [(d1, d_x), (d2, d1), (d_y, d2)]
+    if family == "skip2":
+        d_x, d1, d2, d_y = widths
+        return [(d1, d_x), (d1,), (d2, d1), (d2,), (d_y, d1), (d_y, d2)]
+    if family == "basis":
+        return [(widths[0],)]
+    return []  # the scalar families: nothing to relabel
+
+
+# For each family, the hidden layers as lists of (block, axis) that index their units.
+_UNITS = {
+    "tanh2": [[(0, 0), (1, 0), (2, 1)]],
+    "tanh2-nobias": [[(0, 0), (1, 1)]],
+    "relu2-nobias": [[(0, 0), (1, 1)]],
+    "lintop": [[(0, 0), (1, 1)], [(1, 0), (2, 1)]],
+    "skip2": [[(0, 0), (1, 0), (2, 1), (4, 1)], [(2, 0), (3, 0), (5, 1)]],
+    "basis": [[(0, 0)]],  # the basis functions phi_k, with the columns of Phi
+}
+
+
+def _theta_map(inst: dict, edit) -> dict:
+    """Apply ``edit`` (a function on the list of blocks, permuting and negating entries) to
+    ``theta`` and to every direction in ``S``/``S2`` by running it on signed indices: the
+    map is ``theta' = D P theta``, and directions follow it (``S' = S (D P)^T``)."""
+    shapes = _blocks(inst["family"], inst["widths"])
+    d = len(inst["theta"])
+    idx = np.arange(1, d + 1, dtype=np.float64)
+    blocks, off = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        blocks.append(idx[off:off + n].reshape(shape).copy())
+        off += n
+    blocks = edit(blocks)
+    signed = np.concatenate([b.reshape(-1) for b in blocks]) if blocks else idx
+    perm, sign = np.abs(signed).astype(int) - 1, np.sign(signed)
+    out = {**inst, "theta": sign * np.asarray(inst["theta"])[perm]}
+    for key in ("S", "S2"):
+        if key in inst:
+            out[key] = sign * np.asarray(inst[key])[:, perm]
+    return out
+
+
+def permute_hidden_units(inst: dict, rng: np.random.Generator) -> dict:
+    """Hidden units relabelled (rows of the layer below, columns of the layer above; for
+    ``basis`` the basis functions with the columns of ``Phi``): the function
+    ``f(x; theta)`` is the same, so every side is unchanged."""
+    layers = _UNITS.get(inst["family"], [])
+    perms = []
+
+    def edit(blocks):
+        for layer in layers:
+            b0, a0 = layer[0]
+            p = rng.permutation(blocks[b0].shape[a0])
+            perms.append(p)
+            for b, axis in layer:
+                blocks[b] = np.take(blocks[b], p, axis=axis)
+        return blocks
+
+    out = _theta_map(inst, edit)
+    if inst["family"] == "basis" and perms:
+        out["X"] = np.asarray(inst["X"])[:, perms[0]].copy()
+    return out
+
+
+def signed_permutation_of_inputs(inst: dict, rng: np.random.Generator) -> dict:
+    """An exact orthogonal change of basis of the inputs, ``x -> P x`` with ``P`` a signed
+    permutation, and the first layer ``W1 -> W1 P^T``: ``W1 x`` and so ``f`` are unchanged.
+    Families whose input enters otherwise (``basis``, the scalar toys) are left as they are."""
+    if inst["family"] not in ("tanh2", "tanh2-nobias", "relu2-nobias", "lintop", "skip2"):
+        return dict(inst)
+    d_x = inst["widths"][0]
+    p, s = rng.permutation(d_x), rng.choice([-1.0, 1.0], d_x)
+
+    def edit(blocks):
+        blocks[0] = np.take(blocks[0], p, axis=1) * s[None, :]
+        return blocks
+
+    out = _theta_map(inst, edit)
+    out["X"] = np.asarray(inst["X"])[:, p] * s[None, :]
+    return out

@@ -354,3 +354,78 @@ def partial_linear_local_minima(*, d_x=(2, 3), d_1=(2, 3), d_y=(1, 2), extra=(0,
 
     out = draw()
     return out if certified is None else out.filter(certified)
+
+
+# ------------------------------------------------------------ metamorphic relations (k19 §4)
+#
+# Section 4's instances share the data layout of Section 3 (samples as rows, ``lambda``), so
+# the sample relations of :mod:`checks.strategies.k19_pgb` (permuting, splitting, scaling the
+# weights) apply as they are; these act on the weights of (4.1) and (4.3).
+
+
+def _signs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    return rng.permutation(n), rng.choice([-1.0, 1.0], n)
+
+
+def signed_permutation_of_inputs(inst: dict, rng: np.random.Generator) -> dict:
+    """An exact orthogonal change of basis ``x -> P x`` (``P`` a signed permutation) with the
+    weights that read ``x`` turned by ``P^T``: for (4.3) ``W^(1) -> W^(1) P^T``; for the
+    ResNet (4.1) also ``W -> W P^T``, ``R -> P R`` and ``U_1 -> U_1 P^T``, since
+    ``W (x + R z) = W P^T (P x + P R z)``. The outputs, and so every side, are unchanged."""
+    X = np.asarray(inst["X"])
+    p, s = _signs(rng, X.shape[1])
+    out = {**inst, "X": X[:, p] * s}
+    if "Ws" in inst:
+        out["Ws"] = [np.asarray(inst["Ws"][0])[:, p] * s, *inst["Ws"][1:]]
+    else:
+        out["W"] = np.asarray(inst["W"])[:, p] * s
+        out["R"] = np.asarray(inst["R"])[p] * s[:, None]
+        out["U"] = [np.asarray(inst["U"][0])[:, p] * s, *inst["U"][1:]]
+    return out
+
+
+def permute_hidden_units(inst: dict, rng: np.random.Generator) -> dict:
+    """Hidden units relabelled: in (4.3) the rows of ``W^(l)``, the columns of ``W^(l+1)``
+    and the unit's activation move together; in the ResNet the units of ``z(x; u)`` (rows of
+    the last ``U``, columns of ``R``) and of every inner layer of ``u``. The function is the
+    same, and so is the structure Theorem 4 asks for (which units are linear, which weights
+    are 0), relabelled."""
+    if "Ws" in inst:
+        Ws = [np.asarray(W) for W in inst["Ws"]]
+        acts = [list(a) for a in inst["activations"]] if "activations" in inst else None
+        for layer in range(len(Ws) - 1):
+            p = rng.permutation(Ws[layer].shape[0])
+            Ws[layer], Ws[layer + 1] = Ws[layer][p], Ws[layer + 1][:, p]
+            if acts is not None:
+                acts[layer] = [acts[layer][k] for k in p]
+        out = {**inst, "Ws": Ws}
+        if acts is not None:
+            out["activations"] = acts
+        return out
+    U = [np.asarray(M) for M in inst["U"]]
+    R = np.asarray(inst["R"])
+    for layer in range(len(U)):
+        p = rng.permutation(U[layer].shape[0])
+        U[layer] = U[layer][p]
+        if layer + 1 < len(U):
+            U[layer + 1] = U[layer + 1][:, p]
+        else:
+            R = R[:, p]
+    return {**inst, "U": U, "R": R}
+
+
+def scale_targets(inst: dict, rng: np.random.Generator) -> dict:
+    """Squared loss: ``y -> 2^k y`` with the output layer (``W`` of (4.1), ``W^(H+1)`` of
+    (4.3)) scaled by ``2^k`` (k in [-20, 20], exact): outputs scale by ``2^k``, ``L`` and every
+    least squares by ``4^k``, and ``theta -> theta'`` is a linear bijection, so local minima
+    and the relative slack are unchanged. The cross-entropy fixes its labels in {0, 1}; there
+    the weights ``lambda`` are scaled instead (see ``scale_weights``)."""
+    k = int(rng.integers(-20, 21))
+    if inst.get("loss", "squared") != "squared":
+        return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
+    out = {**inst, "Y": np.ldexp(np.asarray(inst["Y"], dtype=np.float64), k)}
+    if "Ws" in inst:
+        out["Ws"] = [*inst["Ws"][:-1], np.ldexp(np.asarray(inst["Ws"][-1]), k)]
+    else:
+        out["W"] = np.ldexp(np.asarray(inst["W"]), k)
+    return out
