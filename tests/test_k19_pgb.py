@@ -687,3 +687,14 @@ def test_convex_infimum_below_L_is_not_a_certified_violation():
     assert below.status is Status.INCONCLUSIVE and not below.certificate
     assert "only an upper bound of the infimum" in below.message
     assert K.decide_against_solver(1.0, 1.0, tolerance=tol).status is Status.HOLDS
+
+
+def test_ex3_is_for_nets_with_skip_connections():
+    """Example 3's f is a sum of skip connections to the output: a ``tanh2`` critical point
+    (which meets squared loss, Assumption 2 and criticality) is out of scope with that reason,
+    not a traceback from the skip-feature code."""
+    inst = S.build_tanh2(3, 2, 3, 1, 12, True)
+    verdict = get("k19.ex3").check(inst)
+    assert verdict.status is Status.OUT_OF_SCOPE
+    assert verdict.message == ("skip-connections: family 'tanh2' is not a net with skip "
+                               "connections to the output (Example 3's f)")

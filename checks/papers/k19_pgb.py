@@ -567,6 +567,7 @@ THM1 = Claim(
         r"(positive homogeneity) at critical points whose pre-activations clear the kink by a "
         r"certified margin ($\theta\notin\Omega$).",
     ],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10, "thorough": 400},
 )
@@ -634,6 +635,7 @@ OURS1 = Claim(
         r"$\sigma^+_{\min}$ is the smallest singular value above the SVD backward-error "
         "threshold; tiny but nonzero singular values make the bound loose, never wrong.",
     ],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )
@@ -700,6 +702,7 @@ LEM2 = Claim(
     "formed independently from the analytic Jacobian and the loss derivative, and must vanish "
     "to the level the criticality certificate allows.",
     errata=["The conclusion display is lost; restated from the proof (it is the chain rule)."],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 400},
 )
@@ -853,6 +856,7 @@ THM2 = Claim(
     "within rounding plus the "
     "certified PGB gap of k19.ours2 at points that pass the local-minimum test.",
     errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6, "thorough": 200},
+    edge_strategy=lambda profile: strat.pgb_edges(),
     parameters=P_PGB, relations=R_SECTION3,
 )
 
@@ -874,6 +878,7 @@ OURS2 = Claim(
     errata=[r"The bound is loose when $\varepsilon$ is small: perturbation directions enter "
             r"$J_S$ with size $O(\varepsilon)$, so $\sigma^+_{\min}$ shrinks with "
             r"$\varepsilon$."],
+    edge_strategy=lambda profile: strat.pgb_edges(),
     parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
@@ -898,6 +903,7 @@ LEM3 = Claim(
     errata=[r"The proof writes $\nu$ for $v$ in places; "
             r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not computable, so one "
             r"$\varepsilon$ ($10^{-2}$) is tested."],
+    edge_strategy=lambda profile: strat.pgb_edges(),
     parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 600},
 )
@@ -1006,6 +1012,7 @@ EX2 = Claim(
             r"because $\theta=\operatorname{vec}(W)$ only (counted in diagnostics).",
             r"Rows $i>m$ of $W^{(1)}$ are unspecified; they must be inactive "
             r"($[0,\dots,0,-1]$)."],
+    edge_strategy=lambda profile: strat.example2_edges(),
     parameters=P_EXAMPLE2, relations=[R_PERMUTE, R_WEIGHTS],
     size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
 )
@@ -1087,6 +1094,7 @@ EX1 = Claim(
             r"$f=\Phi(x)\theta$.",
             "Binary cross-entropy/logistic need non-separable data for a critical point to "
             "exist; separable draws are filtered out (the infimum is then not attained)."],
+    edge_strategy=lambda profile: strat.basis_edges(),
     parameters=P_DATA, relations=[R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS],
     size=_size, max_examples={"ci": 10},
 )
@@ -1126,7 +1134,12 @@ EX3 = Claim(
               r"\alpha^{(l+1)}h^{(l)}(x_i;u),y_i\big)",
     measure=measure_ex3, parse=functools.partial(parse, claim_id="k19.ex3"),
     strategy=lambda profile: strat.skip2_points(),
-    hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
+    hypotheses=[Hypothesis("skip-connections", r"f=\sum_{l\in I^{(\rm skip)}}W^{(l+1)}"
+                           r"h^{(l)}(x;u)",
+                           lambda i: i["family"] == "skip2" or (
+                               f"family {i['family']!r} is not a net with skip connections "
+                               "to the output (Example 3's f)")),
+                H_SQUARED, H_STRUCT, H_CRIT],
     controls=[Control("non-critical", drops="critical",
                       description="the same skip net at its (teacher-perturbed) start point: "
                       "$L$ exceeds the feature least squares",
@@ -1141,6 +1154,7 @@ EX3 = Claim(
             "class the relation is an equality, which is what is checked.",
             r"'Skip from the $(l-1)$th layer' vs the term $W^{(l+1)}h^{(l)}$: we follow the "
             "term."],
+    edge_strategy=lambda profile: strat.skip_edges(),
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
@@ -1239,6 +1253,7 @@ LEM1 = Claim(
     errata=[r"The proof's displays in A.3 are lost; the argument (linearity in $\alpha$, "
             r"$S\cup S'$ finite and in $V$) is reconstructed. The proofs of Theorems 3-4 use it "
             r"for all $m$ samples with a shared $\alpha$, which is what is checked."],
+    edge_strategy=lambda profile: strat.two_set_edges(),
     parameters=P_TWO_SETS, relations=R_SECTION3,
     size=_size, max_examples={"ci": 4},
 )
@@ -1289,6 +1304,7 @@ ASM2 = Claim(
     "it.",
     errata=[r"Only sampled points are tested; the assumption quantifies over every "
             r"$\theta\notin\Omega$."],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )

@@ -670,3 +670,146 @@ def signed_permutation_of_inputs(inst: dict, rng: np.random.Generator) -> dict:
     out = _theta_map(inst, edit)
     out["X"] = np.asarray(inst["X"])[:, p] * s[None, :]
     return out
+
+
+# ------------------------------------------------------------------ edge strategies (k19 §3)
+#
+# Instances that meet every hypothesis (or miss one, which the claim then says) but sit where
+# definitions and numerics break: extreme scales (2^-40, 2^40), exact duplicates, round
+# numbers, ReLU pre-activations on the kink, parameters at the ends of their domains (eps = 0
+# and 1, eps' = delta, n = m). Every base instance is built once (cached), so drawing is cheap.
+
+_EXTREME = (-40, 40)
+
+
+def _ldexp(inst: dict, key: str, k: int) -> dict:
+    return {**inst, key: np.ldexp(np.asarray(inst[key], dtype=np.float64), k)}
+
+
+def relu_critical_point(scale_exp: int, kink: bool = False) -> dict:
+    """``W2 relu(W1 x)`` at an exact critical point of the squared loss, inputs scaled by
+    ``2^scale_exp``: the whitened residual is the last left singular vector of
+    ``Lambda^{1/2} J`` (orthogonal to its range, so ``grad L = 2 J^T Lambda r = 0``). With
+    ``kink`` a first-layer row ``[0, 1]`` meets a sample ``[x, 0]``: a pre-activation exactly
+    0 (theta in Omega)."""
+    return _relu_critical_point(int(scale_exp), bool(kink))
+
+
+@functools.cache
+def _relu_critical_point(scale_exp: int, kink: bool) -> dict:
+    rng = np.random.default_rng(19)
+    model = make_model("relu2-nobias", (2, 2, 1))
+    X = np.ldexp(rng.standard_normal((9, 2)), scale_exp)
+    theta = rng.standard_normal(model.d_theta)
+    if kink:
+        X[0, 1] = 0.0
+        theta[:2] = [0.0, 1.0]
+    lam = rng.uniform(0.5, 1.5, 9)
+    f = np.asarray(model.outputs(theta, X))
+    U = np.linalg.svd(model_jacobian(model, theta, X) * np.sqrt(lam)[:, None])[0]
+    Y = f - U[:, -1] * np.linalg.norm(f) / np.sqrt(lam)
+    return {"family": "relu2-nobias", "widths": [2, 2, 1], "loss": "squared", "X": X,
+            "Y": Y[:, None], "lambda": lam, "theta": theta}
+
+
+@functools.cache
+def round_basis_point(duplicate_column: bool) -> dict:
+    """A basis model with small-integer features and targets, unit weights and an exact
+    duplicate sample (and, optionally, a duplicated feature column: a rank-deficient ``Phi``
+    whose minimiser is not unique), at its least-squares point (critical)."""
+    Phi = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [1.0, 1.0, 0.0], [2.0, 0.0, 1.0],
+                    [2.0, 0.0, 1.0], [0.0, 3.0, 1.0], [1.0, 2.0, 2.0]])
+    if duplicate_column:
+        Phi = np.hstack([Phi, Phi[:, :1]])
+    y = np.array([1.0, 2.0, 0.0, 3.0, 3.0, 1.0, 2.0])
+    theta = np.linalg.lstsq(Phi, y, rcond=None)[0]
+    return {"family": "basis", "widths": [Phi.shape[1]], "loss": "squared", "X": Phi,
+            "Y": y[:, None], "lambda": np.ones(len(y)), "theta": theta}
+
+
+def _data_edges(base: st.SearchStrategy) -> st.SearchStrategy:
+    """``base`` as drawn, with the weights at ``2^+-40``, or with an exact duplicate sample."""
+    return st.tuples(base, st.sampled_from(["as-is", "lambda-lo", "lambda-hi", "duplicate"])).map(
+        lambda a: {"as-is": lambda i: i,
+                   "lambda-lo": lambda i: _ldexp(i, "lambda", _EXTREME[0]),
+                   "lambda-hi": lambda i: _ldexp(i, "lambda", _EXTREME[1]),
+                   "duplicate": lambda i: split_sample(i, np.random.default_rng(0)),
+                   }[a[1]](a[0]))
+
+
+def gradient_basis_edges() -> st.SearchStrategy:
+    """Edge instances of Theorem 1 and its companions (squared loss): ReLU critical points at
+    input scales ``2^-40``, 1, ``2^40`` and on the kink, a trained ``tanh2`` point, round
+    basis models (rank-deficient too), each also with extreme weights or a duplicate."""
+    base = st.sampled_from([("relu", -40), ("relu", 0), ("relu", 40), ("kink", 0),
+                            ("tanh2", 0), ("basis", 0), ("basis-rank", 0)]).map(
+        lambda a: {"relu": lambda: relu_critical_point(a[1]),
+                   "kink": lambda: relu_critical_point(0, kink=True),
+                   "tanh2": lambda: build_tanh2(3, 2, 3, 1, 12, True),
+                   "basis": lambda: round_basis_point(False),
+                   "basis-rank": lambda: round_basis_point(True)}[a[0]]())
+    return _data_edges(base)
+
+
+def skip_edges() -> st.SearchStrategy:
+    """Edge instances of Example 3: a trained skip net with extreme weights or a duplicate."""
+    return _data_edges(st.just(0).map(lambda _: build_planted("skip2", (2, 3, 2, 1), 5, 12,
+                                                              True)))
+
+
+def basis_edges() -> st.SearchStrategy:
+    """Edge instances of Example 1: round basis models (one rank-deficient) at their
+    least-squares points, with extreme weights or a duplicate sample."""
+    return _data_edges(st.booleans().map(round_basis_point))
+
+
+def pgb_edges() -> st.SearchStrategy:
+    """Edge instances of Theorem 2, Lemma 3 and ``k19.ours2``: the lifted local minimum with
+    ``eps`` at the ends of its domain (0, where the PGB is the gradient basis, and 1), with
+    every direction of ``S`` repeated (exact duplicates), extreme weights or a duplicate
+    sample."""
+    def edge(choice):
+        inst = dict(build_lintop_lifted(3, 2, 3, 2, 2, 30))
+        if choice == "eps-0":
+            return {**inst, "eps": 0.0}
+        if choice == "eps-1":
+            return {**inst, "eps": 1.0}
+        if choice == "repeated-S":
+            return {**inst, "S": np.vstack([inst["S"], inst["S"]])}
+        return inst
+
+    base = st.sampled_from(["eps-0", "eps-1", "repeated-S", "as-is"]).map(edge)
+    return _data_edges(base)
+
+
+def two_set_edges() -> st.SearchStrategy:
+    """Edge instances of Lemma 1: ``S' = S`` (every direction shared), ``S' = {0}``, and
+    ``eps`` at 0 and 1."""
+    def edge(choice):
+        inst = dict(build_lintop_lifted(3, 2, 3, 2, 2, 30))
+        S2 = {"same": inst["S"], "zero": np.zeros((1, inst["S"].shape[1]))}.get(choice)
+        if S2 is None:
+            return {**_with_second_set(inst, 1, 2), "eps": float(choice)}
+        return {**inst, "S2": np.array(S2)}
+
+    return _data_edges(st.sampled_from(["same", "zero", "0.0", "1.0"]).map(edge))
+
+
+@functools.cache
+def example2_edge(depth: int, scale_exp: int) -> dict:
+    """Example 2 on round inputs ``+e_1, -e_1, e_2, -e_2, e_3`` (inner products 0 and -1
+    exactly, so ``delta = 1``), with ``eps' = delta = 1`` (the end of its range), ``n = m``
+    (the smallest width), weights ``2^scale_exp``, integer targets."""
+    E = np.eye(3)
+    X_raw = np.vstack([E[0], -E[0], E[1], -E[1], E[2]])
+    m = len(X_raw)
+    return {"X_raw": X_raw, "n": m, "depth": depth, "eps_prime": 1.0,
+            "Y": np.array([[1.0], [-2.0], [0.0], [3.0], [1.0]]),
+            "lambda": np.ldexp(np.ones(m), scale_exp), "loss": "squared"}
+
+
+def example2_edges() -> st.SearchStrategy:
+    """Edge instances of Example 2 (:func:`example2_edge`): depth 1 and 16, weights 1 and
+    ``2^+-40``."""
+    return st.tuples(st.sampled_from([1, 16]), st.sampled_from([0, *_EXTREME])).map(
+        lambda a: example2_edge(*a))
