@@ -486,3 +486,19 @@ def test_section4_square_data_laid_out_features_by_samples_is_named():
     with pytest.raises(BadInput, match=r"^lambda: expected 2 weights, one per sample \(X is "
                                        r"samples x features \(m x d_x\) = 2 x 12\), got 12"):
         get("k19.cor4").parse(flipped)
+
+
+def test_resnet_output_tolerance_covers_the_moves_at_small_inputs():
+    """Inputs scaled by 2^-40 with R by 2^-40, W by 2^40 and U_1 by 2^40 (the same outputs)
+    leave ||R|| far below eps: the outputs at the moved points R + eps a e_j^T are then of
+    size ||W|| eps, and the output tolerance must cover them, so the proof's S stays in V
+    (the verdict is not 'S not inside V')."""
+    inst = strat.build_resnet(5, 3, 2, 2, 1, 20, lifted=True)
+    moved = strat._scaled_inputs(inst, -40)
+    np.testing.assert_allclose(*(np.asarray(K._resnet_model(i)[2](K._resnet_model(i)[1],
+                                                                   strat.data(i)[0]))
+                                 for i in (inst, moved)), rtol=1e-12)
+    verdict = get("k19.thm3").check(moved)
+    assert verdict.status is not Status.VIOLATED
+    assert "not inside V" not in verdict.message
+    assert verdict.diagnostics["max_output_change"] <= verdict.diagnostics["output_tolerance"]

@@ -539,16 +539,16 @@ def test_lemma1_control_direction_is_a_unit_move_of_row_zero_of_W2():
 # ============================================================ k19 Section 4
 
 def test_resnet_scale_uses_spectral_norms():
-    """``_resnet_scale = ||W||_2 (max_i ||x_i|| + ||R||_2 sqrt(d_z))`` (spectral norms, its
-    docstring) and ``_ff_scale = prod ||W_l||_2 max_i ||x_i||``. With a rank-2 ``R`` (spectral
+    """``_resnet_scale = ||W||_2 (max_i ||x_i|| + (||R||_2 + eps) sqrt(d_z))`` (spectral norms,
+    its docstring) and ``_ff_scale = prod ||W_l||_2 max_i ||x_i||``. With a rank-2 ``R`` (spectral
     != Frobenius) the formulas are recomputed; kills norm-order and arithmetic mutants."""
     rng = np.random.default_rng(2)
     X = rng.standard_normal((5, 3))  # samples x features: x_i is a row
     W = rng.standard_normal((2, 3))
     R = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
-    inst = {"X": X, "W": W, "R": R}
+    inst = {"X": X, "W": W, "R": R, "eps": 0.25}
     xmax = np.max(np.linalg.norm(X, axis=1))
-    expect = np.linalg.norm(W, 2) * (xmax + np.linalg.norm(R, 2) * np.sqrt(2))
+    expect = np.linalg.norm(W, 2) * (xmax + (np.linalg.norm(R, 2) + 0.25) * np.sqrt(2))
     assert KR._resnet_scale(inst) == pytest.approx(expect, rel=1e-14, abs=0)
     assert np.linalg.norm(R, 2) < 0.99 * np.linalg.norm(R)
     Ws = [rng.standard_normal((4, 3)), rng.standard_normal((2, 4))]

@@ -320,10 +320,14 @@ def _ff_numbers(inst, t: int) -> dict:
 
 
 def _resnet_scale(inst) -> float:
-    """||W|| (max_i ||x_i|| + ||R|| sqrt(d_z)): |z| <= 1 for tanh residuals."""
+    """||W|| (max_i ||x_i|| + (||R|| + eps) sqrt(d_z)): the size of the outputs at theta and
+    at the moved points, whose R is R + eps a e_j^T (|z| <= 1 for tanh residuals). The eps
+    term matters when ||R|| is small against eps: with inputs scaled by 2^-40 (R by 2^-40, W by
+    2^40, the same outputs) the moves alone set the size of W a (a a computed null vector)."""
     R = inst["R"]
-    return float(np.linalg.norm(inst["W"], 2) * (np.max(np.linalg.norm(inst["X"], axis=1))
-                                                 + np.linalg.norm(R, 2) * np.sqrt(R.shape[1])))
+    return float(np.linalg.norm(inst["W"], 2) * (
+        np.max(np.linalg.norm(inst["X"], axis=1))
+        + (np.linalg.norm(R, 2) + inst["eps"]) * np.sqrt(R.shape[1])))
 
 
 def _ff_scale(inst) -> float:
@@ -517,6 +521,7 @@ THM3 = Claim(
     "L <= LS[x, z] by weighted least squares; the PGB infimum and where the features sit "
     "against range J(theta) and range J_S are in the diagnostics.",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 60},
+    edge_strategy=lambda profile: strat.resnet_edges(),
     parameters=P_RESNET, relations=R_SECTION4,
 )
 
@@ -532,6 +537,7 @@ OURS3 = Claim(
     decides="As k19.thm3, deciding the equality |L - LS[x, z]| <= tol ('>=' holds trivially "
     "since (alpha_w, alpha_r) = (W, W R) reproduces f).",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 100},
+    edge_strategy=lambda profile: strat.resnet_edges(),
     parameters=P_RESNET, relations=R_SECTION4,
 )
 
@@ -551,6 +557,7 @@ PROP1 = Claim(
             "predictors are confined to a line too, and the bound survives (catalogue). The "
             "control drops local minimality instead."],
     size=_resnet_size, max_examples={"ci": 4, "thorough": 60},
+    edge_strategy=lambda profile: strat.resnet_edges(d_y=1),
     parameters=P_RESNET, relations=R_SECTION4,
 )
 
@@ -640,6 +647,7 @@ THM4 = Claim(
             "structurally (outputs unchanged, features in range J_S), not at local minima.",
             "In the proof alpha_h^(l) in R^(d_theta x d_l) should read R^(d_y x d_l)."],
     size=_ff_size, max_examples={"ci": 4, "thorough": 60},
+    edge_strategy=lambda profile: strat.partial_linear_edges(),
     parameters=P_FEEDFORWARD, relations=R_SECTION4,
 )
 
@@ -780,6 +788,7 @@ COR4 = Claim(
     errata=["The surviving inline display reads alpha_x in R^(d_x); it must be "
             "R^(d_y x d_x)."],
     size=_dl_size, max_examples={"ci": 4, "thorough": 400},
+    edge_strategy=lambda profile: strat.deep_linear_edges(),
     parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 
@@ -804,6 +813,7 @@ PROP2 = Claim(
             "converges to the rank-constrained global value, so 'local = global' survives. "
             "The control drops local minimality instead."],
     size=_dl_size, max_examples={"ci": 4, "thorough": 600},
+    edge_strategy=lambda profile: strat.deep_linear_edges(),
     parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 

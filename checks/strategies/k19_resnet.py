@@ -429,3 +429,96 @@ def scale_targets(inst: dict, rng: np.random.Generator) -> dict:
     else:
         out["W"] = np.ldexp(np.asarray(inst["W"]), k)
     return out
+
+
+# ------------------------------------------------------------------ edge strategies (k19 §4)
+#
+# Trained instances (built once, cached) moved to where definitions and numerics break: the
+# weights at 2^+-40, exact duplicate samples, inputs at 2^+-40 with the first layer scaled
+# back (outputs unchanged), eps at the ends of its range, t = H, and theta = 0 of a deep
+# linear net with three layers (J = 0: a point the certificate cannot decide).
+
+_EXTREME = (-40, 40)
+
+
+def _ldexp(value, k: int) -> np.ndarray:
+    return np.ldexp(np.asarray(value, dtype=np.float64), k)
+
+
+def _scaled_inputs(inst: dict, k: int) -> dict:
+    """``x -> 2^k x`` with the layers that read ``x`` scaled by ``2^-k`` (first layer of
+    (4.3); ``U_1`` and ``R``, ``W`` of (4.1) would change ``x + R z``, so there only ``U_1`` and
+    the data with ``W`` scaled by ``2^-k`` and ``R`` by ``2^k``): outputs are unchanged."""
+    out = {**inst, "X": _ldexp(inst["X"], k)}
+    if "Ws" in inst:
+        out["Ws"] = [_ldexp(inst["Ws"][0], -k), *inst["Ws"][1:]]
+    else:
+        out["W"] = _ldexp(inst["W"], -k)
+        out["R"] = _ldexp(inst["R"], k)
+        out["U"] = [_ldexp(inst["U"][0], -k), *inst["U"][1:]]
+    return out
+
+
+def _edge(inst: dict, choice: str) -> dict:
+    from checks.strategies.k19_pgb import split_sample
+
+    if choice == "lambda-lo":
+        return {**inst, "lambda": _ldexp(inst["lambda"], _EXTREME[0])}
+    if choice == "lambda-hi":
+        return {**inst, "lambda": _ldexp(inst["lambda"], _EXTREME[1])}
+    if choice == "duplicate":
+        return split_sample(inst, np.random.default_rng(0))
+    if choice.startswith("inputs"):
+        return _scaled_inputs(inst, _EXTREME[choice == "inputs-hi"])
+    if choice.startswith("eps="):
+        return {**inst, "eps": float(choice[4:])}
+    return inst
+
+
+_CHOICES = ("as-is", "lambda-lo", "lambda-hi", "duplicate", "inputs-lo", "inputs-hi")
+
+
+def resnet_edges(d_y: int | None = None) -> st.SearchStrategy:
+    """Edge instances of Theorem 3, its equality form and (``d_y = 1``) Proposition 1: trained
+    ResNets (one with rank-deficient ``W``) with extreme weights or inputs, a duplicate
+    sample, or ``eps`` at 1e-8 and 1."""
+    bases = ([lambda: build_resnet(1, 2, 1, 2, 1, 20)] if d_y == 1 else
+             [lambda: build_resnet(1, 3, 2, 2, 1, 20),
+              lambda: build_resnet(5, 3, 2, 2, 1, 20, lifted=True)])
+    return st.tuples(st.sampled_from(range(len(bases))),
+                     st.sampled_from([*_CHOICES, "eps=1e-8", "eps=1.0"])).map(
+        lambda a: _edge(bases[a[0]](), a[1]))
+
+
+def partial_linear_edges() -> st.SearchStrategy:
+    """Edge instances of Theorem 4: the lifted partial-linear local minimum (singular output
+    block) at t = H - 1 and t = H (where Theta_{d_y, H} is everything), with extreme weights
+    or inputs, a duplicate sample, or ``eps`` at 1e-8 and 1."""
+    def draw(a):
+        inst = {**build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True), "t": a[0]}
+        return _edge(inst, a[1])
+
+    return st.tuples(st.sampled_from([1, 2]),
+                     st.sampled_from([*_CHOICES, "eps=1e-8", "eps=1.0"])).map(draw)
+
+
+@functools.cache
+def deep_linear_zero() -> dict:
+    """``theta = 0`` of a deep linear net with three layers (``J = 0``, Hessian 0)."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((2, 10))
+    Y = rng.standard_normal((1, 2)) @ X + 0.1 * rng.standard_normal((1, 10))
+    return instance(X, Y, np.ones(10), Ws=[np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((1, 2))])
+
+
+@functools.cache
+def _deep_linear_base() -> dict:
+    return build_deep_linear(1, (3, 3, 2), 15)
+
+
+def deep_linear_edges() -> st.SearchStrategy:
+    """Edge instances of the deep-linear claims: a trained net with extreme weights or inputs
+    or a duplicate sample, and ``theta = 0`` of a three-layer net."""
+    return st.one_of(
+        st.sampled_from(_CHOICES).map(lambda c: _edge(_deep_linear_base(), c)),
+        st.just(0).map(lambda _: deep_linear_zero()))
