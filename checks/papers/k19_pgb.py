@@ -214,6 +214,36 @@ R_INPUTS = Relation(
 R_SECTION3 = [R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS, R_INPUTS]
 
 
+# ------------------------------------------------------------------------ cost estimates
+#
+# Seconds of one check on this project's reference machine (2 shared cores), from the sizes:
+# an autograd Hessian of L costs d_theta reverse passes of m d_y d_theta each; measured
+# 0.06 s at m d_y = 69, d_theta = 58 (about 3e-7 s per unit of m d_y d_theta^2, taken as
+# 5e-7 to cover the SVDs), and Example 2's forward pass through depth n x n layers at about
+# 2e-9 s per multiply-add (0.59 s at m = 40, n = 1024, depth 8).
+
+def cost_gradient_basis(inst) -> float:
+    """Estimated seconds of a Theorem 1-type check (SVD of J, autograd Hessian of L)."""
+    m_dy, d = inst["Y"].size, inst["theta"].size
+    return 0.02 + 5e-7 * m_dy * d * d
+
+
+def cost_pgb(inst) -> float:
+    """Estimated seconds of a Theorem 2-type check: the stacked Jacobian and its SVD grow with
+    |S|, plus the Hessian of the local-minimum test (0.31 s measured at |S| = 4, m d_y = 78,
+    d_theta = 16, most of it fixed cost)."""
+    m_dy, d = inst["Y"].size, inst["theta"].size
+    n_sets = len(inst["S"]) + len(inst.get("S2", ()))
+    return 0.3 + 5e-7 * m_dy * d * d * (1 + n_sets)
+
+
+def cost_example2(inst) -> float:
+    """Estimated seconds of Example 2: the forward pass through ``depth`` ReLU layers of
+    width n (``depth m n^2`` multiply-adds) and an SVD of the m x n features."""
+    m, n = inst["X_raw"].shape[0], inst["n"]
+    return 0.01 + 2e-9 * (inst["depth"] * m * n * n + m * n * min(m, n))
+
+
 # ------------------------------------------------------------------------- shared pieces
 
 def _model(inst):
@@ -568,6 +598,7 @@ THM1 = Claim(
         r"certified margin ($\theta\notin\Omega$).",
     ],
     edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10, "thorough": 400},
 )
@@ -636,6 +667,7 @@ OURS1 = Claim(
         "threshold; tiny but nonzero singular values make the bound loose, never wrong.",
     ],
     edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )
@@ -703,6 +735,7 @@ LEM2 = Claim(
     "to the level the criticality certificate allows.",
     errata=["The conclusion display is lost; restated from the proof (it is the chain rule)."],
     edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 400},
 )
@@ -857,6 +890,7 @@ THM2 = Claim(
     "certified PGB gap of k19.ours2 at points that pass the local-minimum test.",
     errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6, "thorough": 200},
     edge_strategy=lambda profile: strat.pgb_edges(),
+    cost=cost_pgb,
     parameters=P_PGB, relations=R_SECTION3,
 )
 
@@ -879,6 +913,7 @@ OURS2 = Claim(
             r"$J_S$ with size $O(\varepsilon)$, so $\sigma^+_{\min}$ shrinks with "
             r"$\varepsilon$."],
     edge_strategy=lambda profile: strat.pgb_edges(),
+    cost=cost_pgb,
     parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
@@ -904,6 +939,7 @@ LEM3 = Claim(
             r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not computable, so one "
             r"$\varepsilon$ ($10^{-2}$) is tested."],
     edge_strategy=lambda profile: strat.pgb_edges(),
+    cost=cost_pgb,
     parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 600},
 )
@@ -1013,6 +1049,7 @@ EX2 = Claim(
             r"Rows $i>m$ of $W^{(1)}$ are unspecified; they must be inactive "
             r"($[0,\dots,0,-1]$)."],
     edge_strategy=lambda profile: strat.example2_edges(),
+    cost=cost_example2,
     parameters=P_EXAMPLE2, relations=[R_PERMUTE, R_WEIGHTS],
     size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
 )
@@ -1095,6 +1132,7 @@ EX1 = Claim(
             "Binary cross-entropy/logistic need non-separable data for a critical point to "
             "exist; separable draws are filtered out (the infimum is then not attained)."],
     edge_strategy=lambda profile: strat.basis_edges(),
+    cost=cost_gradient_basis,
     parameters=P_DATA, relations=[R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS],
     size=_size, max_examples={"ci": 10},
 )
@@ -1155,6 +1193,7 @@ EX3 = Claim(
             r"'Skip from the $(l-1)$th layer' vs the term $W^{(l+1)}h^{(l)}$: we follow the "
             "term."],
     edge_strategy=lambda profile: strat.skip_edges(),
+    cost=cost_gradient_basis,
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
@@ -1254,6 +1293,7 @@ LEM1 = Claim(
             r"$S\cup S'$ finite and in $V$) is reconstructed. The proofs of Theorems 3-4 use it "
             r"for all $m$ samples with a shared $\alpha$, which is what is checked."],
     edge_strategy=lambda profile: strat.two_set_edges(),
+    cost=cost_pgb,
     parameters=P_TWO_SETS, relations=R_SECTION3,
     size=_size, max_examples={"ci": 4},
 )
@@ -1305,6 +1345,7 @@ ASM2 = Claim(
     errata=[r"Only sampled points are tested; the assumption quantifies over every "
             r"$\theta\notin\Omega$."],
     edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
     parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )

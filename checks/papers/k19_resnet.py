@@ -198,6 +198,21 @@ R_SECTION4 = [
 ]
 
 
+# ------------------------------------------------------------------------ cost estimates
+
+def cost_second_order(inst) -> float:
+    """Estimated seconds of a Section 4 check on this project's reference machine: the
+    certificate's autograd Hessian (d_theta reverse passes of m d_y d_theta each; 0.42 s
+    measured at m = 40, d_theta = 114, about 1e-6 s per unit of m d_theta^2) plus the fixed
+    cost of building S and the least squares (up to 0.35 s measured for Theorem 4)."""
+    if "Ws" in inst:
+        d = sum(np.asarray(W).size for W in inst["Ws"])
+    else:
+        d = (np.asarray(inst["W"]).size + np.asarray(inst["R"]).size
+             + sum(np.asarray(U).size for U in inst["U"]))
+    return 0.35 + 1e-6 * inst["Y"].shape[0] * d * d
+
+
 # ----------------------------------------------------------------------------- numbers
 
 _CACHE: dict[int, tuple[dict, dict]] = {}
@@ -522,6 +537,7 @@ THM3 = Claim(
     "against range J(theta) and range J_S are in the diagnostics.",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 60},
     edge_strategy=lambda profile: strat.resnet_edges(),
+    cost=cost_second_order,
     parameters=P_RESNET, relations=R_SECTION4,
 )
 
@@ -538,6 +554,7 @@ OURS3 = Claim(
     "since (alpha_w, alpha_r) = (W, W R) reproduces f).",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 100},
     edge_strategy=lambda profile: strat.resnet_edges(),
+    cost=cost_second_order,
     parameters=P_RESNET, relations=R_SECTION4,
 )
 
@@ -558,6 +575,7 @@ PROP1 = Claim(
             "control drops local minimality instead."],
     size=_resnet_size, max_examples={"ci": 4, "thorough": 60},
     edge_strategy=lambda profile: strat.resnet_edges(d_y=1),
+    cost=cost_second_order,
     parameters=P_RESNET, relations=R_SECTION4,
 )
 
@@ -648,6 +666,7 @@ THM4 = Claim(
             "In the proof alpha_h^(l) in R^(d_theta x d_l) should read R^(d_y x d_l)."],
     size=_ff_size, max_examples={"ci": 4, "thorough": 60},
     edge_strategy=lambda profile: strat.partial_linear_edges(),
+    cost=cost_second_order,
     parameters=P_FEEDFORWARD, relations=R_SECTION4,
 )
 
@@ -789,6 +808,7 @@ COR4 = Claim(
             "R^(d_y x d_x)."],
     size=_dl_size, max_examples={"ci": 4, "thorough": 400},
     edge_strategy=lambda profile: strat.deep_linear_edges(),
+    cost=cost_second_order,
     parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 
@@ -814,6 +834,7 @@ PROP2 = Claim(
             "The control drops local minimality instead."],
     size=_dl_size, max_examples={"ci": 4, "thorough": 600},
     edge_strategy=lambda profile: strat.deep_linear_edges(),
+    cost=cost_second_order,
     parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 
