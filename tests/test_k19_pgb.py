@@ -715,3 +715,19 @@ def test_cost_estimates_grow_with_the_sizes_and_flag_large_example2():
     inst = S.build_tanh2(3, 2, 3, 1, 12, True)
     wider = {**inst, "Y": np.vstack([inst["Y"], inst["Y"]])}
     assert get("k19.thm1").cost(wider) > get("k19.thm1").cost(inst)
+
+
+def test_weights_near_overflow_give_reasons_not_tracebacks_or_false_statements():
+    """lambda at 2^1020 makes ||grad L|| overflow: k19.ours1 answers inconclusive (it raised
+    OverflowError), and the criticality and local-minimum hypotheses say that the point
+    cannot be certified at this scale instead of calling it 'not critical' or comparing NaNs."""
+    base = S.round_basis_point(True)
+    huge = {**base, "lambda": np.ldexp(base["lambda"], 1020)}
+    assert get("k19.ours1").check(huge).status is Status.INCONCLUSIVE
+    failed = get("k19.thm1").failed_hypotheses(huge)
+    assert failed["critical"] == ("||grad L|| or its certified gap overflows at this scale: "
+                                  "criticality cannot be certified")
+    lifted = S.build_lintop_lifted(3, 2, 3, 2, 2, 30)
+    huge = {**lifted, "lambda": np.ldexp(lifted["lambda"], 1020)}
+    reason = get("k19.thm2").failed_hypotheses(huge)["local-minimum"]
+    assert "cannot be certified" in reason and "nan" not in reason

@@ -502,3 +502,13 @@ def test_resnet_output_tolerance_covers_the_moves_at_small_inputs():
     assert verdict.status is not Status.VIOLATED
     assert "not inside V" not in verdict.message
     assert verdict.diagnostics["max_output_change"] <= verdict.diagnostics["output_tolerance"]
+
+
+def test_certificate_overflow_is_undecided_with_its_reason():
+    """Weights lambda at 2^1000 make ||grad L|| overflow (its entries stay finite): the
+    certificate is undecided and says so, instead of 'not a local minimum: ||grad L|| = inf'."""
+    inst = strat.build_deep_linear(1, (3, 3, 2), 15)
+    huge = {**inst, "lambda": np.ldexp(inst["lambda"], 1000)}
+    verdict = get("k19.cor4").check(huge)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "overflows at this scale" in verdict.message

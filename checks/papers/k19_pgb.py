@@ -328,13 +328,20 @@ def _critical_any(inst):
     if inst["loss"] == "squared":
         return _critical(inst)
     rep = _convex_report(inst)
+    if not (math.isfinite(rep.grad_norm) and math.isfinite(rep.credit)):
+        return f"||grad L|| or its convexity bound {_OVERFLOW}"
     return rep.critical or (
         f"convexity bound {rep.credit:.3g} on L - inf exceeds rounding {rep.tau_round:.3g} "
         f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
 
 
+_OVERFLOW = "overflows at this scale: criticality cannot be certified"
+
+
 def _critical(inst):
     rep = _report(inst)
+    if not (math.isfinite(rep.grad_norm) and math.isfinite(rep.bound_hi)):
+        return f"||grad L|| or its certified gap {_OVERFLOW}"
     return rep.critical or (
         f"certified gap {rep.bound_hi:.3g} exceeds rounding {rep.tau_round:.3g} "
         f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
@@ -348,6 +355,8 @@ def _hessian_test(inst):
 
 def _second_order(inst):
     ok, lo, tau = _hessian_test(inst)
+    if not (math.isfinite(lo) and math.isfinite(tau)):
+        return "the Hessian of L is not finite at this scale: local minimality cannot be certified"
     return ok or f"Hessian lambda_min = {lo:.3g} < -{tau:.3g}: not a local minimum"
 
 
@@ -616,8 +625,9 @@ def measure_ours1(inst):
     main = decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
         rep.tau_round + err, f"tau_round + rounding of grad L in the bound; tau_round = "
         f"{rep.tau_derivation}"), scale=max(rep.L, rep.bound_hi_exact), diagnostics=diag)
-    lo_err = rep.bound_lo - (max(rep.grad_norm - rep.grad_err, 0.0) ** 2
-                             / (4 * rep.s_max**2) if rep.rank else 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: inconclusive, below
+        lo_err = rep.bound_lo - (np.float64(max(rep.grad_norm - rep.grad_err, 0.0)) ** 2
+                                 / (4 * np.float64(rep.s_max) ** 2) if rep.rank else 0.0)
     lower = decide(rep.gap, rep.bound_lo, relation=">=", tolerance=Tolerance(
         rep.tau_round + lo_err, "tau_round + rounding of grad L in the lower bound"),
         scale=max(rep.L, rep.bound_lo), diagnostics=diag)
@@ -1074,6 +1084,8 @@ def _basis_critical(inst):
     _, Phi, _, _, grad, dl = _basis_terms(inst)
     level = math.sqrt(unit_roundoff()) * float(np.abs(dl) @ np.linalg.norm(Phi, axis=1))
     g = float(np.linalg.norm(grad))
+    if not (math.isfinite(g) and math.isfinite(level)):
+        return f"||grad L|| {_OVERFLOW}"
     return g <= level or (
         f"||grad L|| = {g:.3g} > sqrt(u) sum_i |lambda_i l'_i| ||phi_i|| = {level:.3g}")
 

@@ -728,11 +728,14 @@ def round_basis_point(duplicate_column: bool) -> dict:
 
 
 def _data_edges(base: st.SearchStrategy) -> st.SearchStrategy:
-    """``base`` as drawn, with the weights at ``2^+-40``, or with an exact duplicate sample."""
-    return st.tuples(base, st.sampled_from(["as-is", "lambda-lo", "lambda-hi", "duplicate"])).map(
+    """``base`` as drawn, with the weights at ``2^+-40`` or near overflow (``2^1000``: the
+    gradient's norm overflows), or with an exact duplicate sample."""
+    choices = ["as-is", "lambda-lo", "lambda-hi", "lambda-huge", "duplicate"]
+    return st.tuples(base, st.sampled_from(choices)).map(
         lambda a: {"as-is": lambda i: i,
                    "lambda-lo": lambda i: _ldexp(i, "lambda", _EXTREME[0]),
                    "lambda-hi": lambda i: _ldexp(i, "lambda", _EXTREME[1]),
+                   "lambda-huge": lambda i: _ldexp(i, "lambda", 1000),
                    "duplicate": lambda i: split_sample(i, np.random.default_rng(0)),
                    }[a[1]](a[0]))
 

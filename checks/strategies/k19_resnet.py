@@ -466,6 +466,8 @@ def _edge(inst: dict, choice: str) -> dict:
         return {**inst, "lambda": _ldexp(inst["lambda"], _EXTREME[0])}
     if choice == "lambda-hi":
         return {**inst, "lambda": _ldexp(inst["lambda"], _EXTREME[1])}
+    if choice == "lambda-huge":  # near overflow: the gradient's norm overflows
+        return {**inst, "lambda": _ldexp(inst["lambda"], 1000)}
     if choice == "duplicate":
         return split_sample(inst, np.random.default_rng(0))
     if choice.startswith("inputs"):
@@ -475,7 +477,8 @@ def _edge(inst: dict, choice: str) -> dict:
     return inst
 
 
-_CHOICES = ("as-is", "lambda-lo", "lambda-hi", "duplicate", "inputs-lo", "inputs-hi")
+_CHOICES = ("as-is", "lambda-lo", "lambda-hi", "lambda-huge", "duplicate", "inputs-lo",
+            "inputs-hi")
 
 
 def resnet_edges(d_y: int | None = None) -> st.SearchStrategy:

@@ -160,7 +160,11 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) 
     # (every weight scaled towards underflow) pass as a minimum
     hess_tol = np.sqrt(u) * hess_norm
     underflow = sys.float_info.min / u
-    if eig[0] < -hess_tol:
+    if not (np.isfinite(gn) and np.isfinite(hess_norm) and np.isfinite(grad_scale)):
+        status, reason = "undecided", ("||grad L||, ||hess L|| or the gradient scale overflows "
+                                       "at this scale: the derivatives cannot certify a local "
+                                       "minimum")
+    elif eig[0] < -hess_tol:
         status, reason = "not-local-minimum", (f"lambda_min(hess L) = {eig[0]:.3g} < "
                                                f"-{hess_tol:.3g}")
     elif gn > far_tol:
