@@ -512,3 +512,28 @@ def test_certificate_overflow_is_undecided_with_its_reason():
     verdict = get("k19.cor4").check(huge)
     assert verdict.status is Status.INCONCLUSIVE
     assert "overflows at this scale" in verdict.message
+
+
+@pytest.mark.parametrize("relation", ["signed_permutation_of_inputs", "permute_hidden_units",
+                                      "scale_targets"])
+@pytest.mark.parametrize("which", ["resnet", "partial-linear", "deep-linear"])
+def test_section4_relations_keep_the_outputs(relation, which):
+    """The Section 4 relations change the weights but keep every output f(x_i; theta) (scaled
+    by 2^k, with the targets, for scale_targets)."""
+    inst = {"resnet": lambda: strat.build_resnet(1, 3, 2, 2, 1, 20),
+            "partial-linear": lambda: strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
+            "deep-linear": lambda: strat.build_deep_linear(1, (3, 3, 2), 15)}[which]()
+    moved = getattr(strat, relation)(inst, np.random.default_rng(3))
+    model = K._resnet_model if which == "resnet" else K._ff_model
+
+    def outputs(i):
+        _, theta, out = model(i)
+        return np.asarray(out(theta, strat.data(i)[0]))
+
+    f0, f1 = outputs(inst), outputs(moved)
+    assert not np.array_equal(model(inst)[1], model(moved)[1])  # the weights moved
+    if relation == "scale_targets":
+        k = np.log2(np.max(np.abs(moved["Y"])) / np.max(np.abs(inst["Y"])))
+        np.testing.assert_allclose(moved["Y"], np.ldexp(inst["Y"], int(k)), rtol=0)
+        f0 = np.ldexp(f0, int(k))
+    np.testing.assert_allclose(f1, f0, rtol=1e-12, atol=1e-12 * np.max(np.abs(f0)))

@@ -51,6 +51,7 @@ from theory.gradient_basis import (
     gb_infimum_convex,
     model_report,
     range_basis,
+    safe_norm,
     sample_weights,
     squared_report,
 )
@@ -722,10 +723,10 @@ def measure_lem2(inst):
     err = gamma(n) * float(np.abs(J).sum(axis=0).max() * np.abs(dl).sum())
     tol = Tolerance(level + err, "2 s_min+(J_hat) sqrt(tau_round) (the gradient size the "
                     "'critical' hypothesis allows) + gamma_n ||J||_1 ||Lambda dl||_1")
-    scale = float(np.linalg.norm(J, 2) * np.linalg.norm(dl))
-    return decide(float(np.linalg.norm(chain)), 0.0, relation="<=", tolerance=tol, scale=scale,
+    scale = float(np.linalg.norm(J, 2) * safe_norm(dl))
+    return decide(safe_norm(chain), 0.0, relation="<=", tolerance=tol, scale=scale,
                   diagnostics={"grad_norm_autograd": rep.grad_norm,
-                               "chain_rule_norm": float(np.linalg.norm(chain)),
+                               "chain_rule_norm": safe_norm(chain),
                                "size": _size(inst)})
 
 
@@ -1083,7 +1084,7 @@ def _basis_critical(inst):
         return f"family {inst['family']!r} is not a basis model"
     _, Phi, _, _, grad, dl = _basis_terms(inst)
     level = math.sqrt(unit_roundoff()) * float(np.abs(dl) @ np.linalg.norm(Phi, axis=1))
-    g = float(np.linalg.norm(grad))
+    g = safe_norm(grad)
     if not (math.isfinite(g) and math.isfinite(level)):
         return f"||grad L|| {_OVERFLOW}"
     return g <= level or (

@@ -548,11 +548,18 @@ def basis_tight_gap(m: Dim = (6, 12), d: Dim = (1, 4)) -> st.SearchStrategy:
 _SAMPLE_KEYS = ("X", "X_raw", "Y", "lambda")
 
 
+def moving_permutation(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random permutation of ``range(n)`` that moves something when ``n > 1`` (the
+    identity, likely at the small sizes drawn here, would test nothing): a cyclic shift
+    replaces it."""
+    p = rng.permutation(n)
+    return np.roll(np.arange(n), 1) if n > 1 and np.all(p == np.arange(n)) else p
+
+
 def permute_samples(inst: dict, rng: np.random.Generator) -> dict:
     """The samples in another order: ``L = sum_i lambda_i l(f(x_i), y_i)`` is a sum over
     samples (Section 2.1), so every side of every k19 claim is unchanged."""
-    m = len(inst["lambda"])
-    p = rng.permutation(m)
+    p = moving_permutation(rng, len(inst["lambda"]))
     return {**inst, **{k: np.asarray(inst[k])[p].copy() for k in _SAMPLE_KEYS if k in inst}}
 
 
@@ -642,7 +649,7 @@ def permute_hidden_units(inst: dict, rng: np.random.Generator) -> dict:
     def edit(blocks):
         for layer in layers:
             b0, a0 = layer[0]
-            p = rng.permutation(blocks[b0].shape[a0])
+            p = moving_permutation(rng, blocks[b0].shape[a0])
             perms.append(p)
             for b, axis in layer:
                 blocks[b] = np.take(blocks[b], p, axis=axis)
@@ -661,7 +668,7 @@ def signed_permutation_of_inputs(inst: dict, rng: np.random.Generator) -> dict:
     if inst["family"] not in ("tanh2", "tanh2-nobias", "relu2-nobias", "lintop", "skip2"):
         return dict(inst)
     d_x = inst["widths"][0]
-    p, s = rng.permutation(d_x), rng.choice([-1.0, 1.0], d_x)
+    p, s = moving_permutation(rng, d_x), rng.choice([-1.0, 1.0], d_x)
 
     def edit(blocks):
         blocks[0] = np.take(blocks[0], p, axis=1) * s[None, :]

@@ -30,6 +30,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from checks.strategies.k19_pgb import moving_permutation, split_sample
 from theory.constructions import k19_section4 as k19s4
 from theory.models.deep_linear import Feedforward, deep_linear
 from theory.models.resnet import ResNetShape
@@ -364,7 +365,7 @@ def partial_linear_local_minima(*, d_x=(2, 3), d_1=(2, 3), d_y=(1, 2), extra=(0,
 
 
 def _signs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
-    return rng.permutation(n), rng.choice([-1.0, 1.0], n)
+    return moving_permutation(rng, n), rng.choice([-1.0, 1.0], n)
 
 
 def signed_permutation_of_inputs(inst: dict, rng: np.random.Generator) -> dict:
@@ -394,7 +395,7 @@ def permute_hidden_units(inst: dict, rng: np.random.Generator) -> dict:
         Ws = [np.asarray(W) for W in inst["Ws"]]
         acts = [list(a) for a in inst["activations"]] if "activations" in inst else None
         for layer in range(len(Ws) - 1):
-            p = rng.permutation(Ws[layer].shape[0])
+            p = moving_permutation(rng, Ws[layer].shape[0])
             Ws[layer], Ws[layer + 1] = Ws[layer][p], Ws[layer + 1][:, p]
             if acts is not None:
                 acts[layer] = [acts[layer][k] for k in p]
@@ -405,7 +406,7 @@ def permute_hidden_units(inst: dict, rng: np.random.Generator) -> dict:
     U = [np.asarray(M) for M in inst["U"]]
     R = np.asarray(inst["R"])
     for layer in range(len(U)):
-        p = rng.permutation(U[layer].shape[0])
+        p = moving_permutation(rng, U[layer].shape[0])
         U[layer] = U[layer][p]
         if layer + 1 < len(U):
             U[layer + 1] = U[layer + 1][:, p]
@@ -460,8 +461,6 @@ def _scaled_inputs(inst: dict, k: int) -> dict:
 
 
 def _edge(inst: dict, choice: str) -> dict:
-    from checks.strategies.k19_pgb import split_sample
-
     if choice == "lambda-lo":
         return {**inst, "lambda": _ldexp(inst["lambda"], _EXTREME[0])}
     if choice == "lambda-hi":
