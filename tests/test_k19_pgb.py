@@ -747,3 +747,20 @@ def test_safe_norm_does_not_overflow_where_the_norm_is_representable():
     w = np.array([3.0, 4.0, 1e-3])
     assert safe_norm(w) == float(np.linalg.norm(w))
     assert safe_norm(np.zeros(3)) == 0.0
+
+
+@pytest.mark.parametrize("point", ["basis", "relu"])
+def test_scale_data_scales_both_sides_by_4_to_the_k(point):
+    """x -> 2^k x, y -> 2^k y on a model homogeneous in x: L(theta) and inf L_theta scale by
+    exactly 4^k (powers of two), and k19.thm1 and k19.ours1 keep their status."""
+    inst = S.round_basis_point(True) if point == "basis" else S.relu_critical_point(0)
+    moved = S.scale_data(inst, np.random.default_rng(5))
+    k = int(np.log2(np.max(np.abs(moved["Y"])) / np.max(np.abs(inst["Y"]))))
+    assert k != 0
+    np.testing.assert_array_equal(moved["X"], np.ldexp(inst["X"], k))
+    for claim_id in ("k19.thm1", "k19.ours1"):
+        before, after = get(claim_id).check(inst), get(claim_id).check(moved)
+        assert before.status is after.status is Status.HOLDS
+    a, b = get("k19.thm1").check(inst), get("k19.thm1").check(moved)
+    assert b.lhs == pytest.approx(a.lhs * 4.0**k, rel=1e-12)
+    assert b.rhs == pytest.approx(a.rhs * 4.0**k, rel=1e-12)

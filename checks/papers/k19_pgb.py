@@ -212,7 +212,12 @@ R_INPUTS = Relation(
     "signed-permutation-of-inputs", r"$x\to Px$ with $P$ a signed permutation (an exact "
     r"orthogonal change of basis) and $W_1\to W_1P^\top$: every output is unchanged",
     strat.signed_permutation_of_inputs)
-R_SECTION3 = [R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS, R_INPUTS]
+R_DATA = Relation(
+    "scale-data", r"$x\to2^kx$, $y\to2^ky$ for models linear or positively homogeneous in "
+    r"$x$ (basis, bias-free ReLU, $w_2w_1x$): outputs and $J$ scale by $2^k$, $L$, the "
+    "infimum and the gap bounds by $4^k$; the relative slack is unchanged (other families: "
+    r"$\lambda\to2^k\lambda$)", strat.scale_data)
+R_SECTION3 = [R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS, R_INPUTS, R_DATA]
 
 
 # ------------------------------------------------------------------------ cost estimates
@@ -1146,7 +1151,7 @@ EX1 = Claim(
             "exist; separable draws are filtered out (the infimum is then not attained)."],
     edge_strategy=lambda profile: strat.basis_edges(),
     cost=cost_gradient_basis,
-    parameters=P_DATA, relations=[R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS],
+    parameters=P_DATA, relations=[R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS, R_DATA],
     size=_size, max_examples={"ci": 10},
 )
 

@@ -571,6 +571,25 @@ def scale_weights(inst: dict, rng: np.random.Generator) -> dict:
     return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
 
 
+# families whose outputs are positively homogeneous of degree 1 in x (Euler in x): f(2^k x)
+# = 2^k f(x) and every partial derivative scales by 2^k too
+_HOMOGENEOUS_IN_X = ("basis", "relu2-nobias", "product", "relu-scalar")
+
+
+def scale_data(inst: dict, rng: np.random.Generator) -> dict:
+    """``x -> 2^k x`` and ``y -> 2^k y`` (k in [-20, 20], exact) for the families linear or
+    positively homogeneous in ``x`` (basis models, bias-free ReLU nets, ``w2 w1 x``): outputs,
+    residuals and the Jacobian scale by ``2^k``, so ``L``, the infimum, the gradient bound and
+    every rounding term scale by ``4^k`` and the relative slack is unchanged. Other families
+    (tanh units saturate differently at another scale) get the weights scaled instead, as
+    :func:`scale_weights`."""
+    k = int(rng.integers(-20, 21))
+    if inst.get("family") not in _HOMOGENEOUS_IN_X or inst.get("loss") != "squared":
+        return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
+    return {**inst, "X": np.ldexp(np.asarray(inst["X"], dtype=np.float64), k),
+            "Y": np.ldexp(np.asarray(inst["Y"], dtype=np.float64), k)}
+
+
 def split_sample(inst: dict, rng: np.random.Generator) -> dict:
     """One sample replaced by two copies with half its weight: ``lambda_i l_i = (lambda_i/2)
     l_i + (lambda_i/2) l_i`` (halving is exact), so ``L`` and every weighted least squares
