@@ -6,7 +6,11 @@ Every oracle follows the proofs: it certifies that theta is a local minimum (gra
 smallest Hessian eigenvalue), builds the explicit perturbation set S in V[theta, eps] of the
 proof and checks that it leaves every training output unchanged, and compares the loss with the
 basis-model infimum (a weighted least squares, squared loss). Only the squared loss is
-implemented.
+implemented (and, for the deep-linear claims, the cross-entropy).
+
+Instances take the data as every k19 claim does: ``X`` (``m x d_x``, samples x features),
+``Y`` (``m x d_y``) and the sample weights ``lambda``; the oracles work with samples as
+columns, as (4.1) and (4.3) are written (:func:`checks.strategies.k19_resnet.data`).
 """
 
 from __future__ import annotations
