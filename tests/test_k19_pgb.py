@@ -764,3 +764,14 @@ def test_scale_data_scales_both_sides_by_4_to_the_k(point):
     a, b = get("k19.thm1").check(inst), get("k19.thm1").check(moved)
     assert b.lhs == pytest.approx(a.lhs * 4.0**k, rel=1e-12)
     assert b.rhs == pytest.approx(a.rhs * 4.0**k, rel=1e-12)
+
+
+def test_raw_input_relation_keeps_the_gram_matrix_of_example2():
+    """The signed permutation of Example 2's raw inputs moves them but keeps every inner
+    product (so delta and the footnote's network), and Example 2 still holds."""
+    inst = S.build_example2(1, 10, 3, 0, 2)
+    moved = S.signed_permutation_of_raw_inputs(inst, np.random.default_rng(0))
+    assert not np.array_equal(moved["X_raw"], inst["X_raw"])
+    np.testing.assert_allclose(moved["X_raw"] @ moved["X_raw"].T,
+                               inst["X_raw"] @ inst["X_raw"].T, rtol=0, atol=1e-15)
+    assert get("k19.ex2").check(moved).status is Status.HOLDS

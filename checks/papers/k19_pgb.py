@@ -1066,7 +1066,10 @@ EX2 = Claim(
             r"($[0,\dots,0,-1]$)."],
     edge_strategy=lambda profile: strat.example2_edges(),
     cost=cost_example2,
-    parameters=P_EXAMPLE2, relations=[R_PERMUTE, R_WEIGHTS],
+    parameters=P_EXAMPLE2, relations=[R_PERMUTE, R_WEIGHTS, Relation(
+        "signed-permutation-of-inputs", r"$x^{\rm raw}\to Px^{\rm raw}$, $P$ a signed "
+        r"permutation: norms and inner products, so $\delta$, the network of the footnote and "
+        "its features, are unchanged", strat.signed_permutation_of_raw_inputs)],
     size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
 )
 

@@ -571,6 +571,15 @@ def scale_weights(inst: dict, rng: np.random.Generator) -> dict:
     return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
 
 
+def signed_permutation_of_raw_inputs(inst: dict, rng: np.random.Generator) -> dict:
+    """Example 2's raw inputs turned by a signed permutation (an exact orthogonal map):
+    norms and pairwise inner products, hence ``delta``, the footnote's network and its
+    features, are unchanged."""
+    X = np.asarray(inst["X_raw"])
+    p, s = moving_permutation(rng, X.shape[1]), rng.choice([-1.0, 1.0], X.shape[1])
+    return {**inst, "X_raw": X[:, p] * s}
+
+
 # families whose outputs are positively homogeneous of degree 1 in x (Euler in x): f(2^k x)
 # = 2^k f(x) and every partial derivative scales by 2^k too
 _HOMOGENEOUS_IN_X = ("basis", "relu2-nobias", "product", "relu-scalar")
