@@ -537,3 +537,45 @@ def test_section4_relations_keep_the_outputs(relation, which):
         np.testing.assert_allclose(moved["Y"], np.ldexp(inst["Y"], int(k)), rtol=0)
         f0 = np.ldexp(f0, int(k))
     np.testing.assert_allclose(f1, f0, rtol=1e-12, atol=1e-12 * np.max(np.abs(f0)))
+
+
+def _k19_instances():
+    from checks.strategies import k19_pgb as S3
+
+    lifted = S3.build_lintop_lifted(3, 2, 3, 2, 2, 30)
+    return {
+        "k19.asm2": S3.relu_critical_point(0), "k19.thm1": S3.relu_critical_point(0),
+        "k19.ours1": S3.relu_critical_point(0), "k19.lem2": S3.relu_critical_point(0),
+        "k19.ex1": S3.round_basis_point(False),
+        "k19.ex3": S3.build_planted("skip2", (2, 3, 2, 1), 5, 12, True),
+        "k19.thm2": lifted, "k19.ours2": lifted, "k19.lem3": lifted,
+        "k19.lem1": S3._with_second_set(lifted, 1, 2), "k19.ex2": S3.example2_edge(1, 0),
+        "k19.thm3": strat.build_resnet(1, 3, 2, 2, 1, 20),
+        "k19.ours3": strat.build_resnet(1, 3, 2, 2, 1, 20),
+        "k19.prop1": strat.build_resnet(1, 2, 1, 2, 1, 20),
+        "k19.thm4": strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
+        "k19.cor4": strat.build_deep_linear(1, (3, 3, 2), 15),
+        "k19.prop2": strat.build_deep_linear(1, (3, 3, 2), 15),
+    }
+
+
+def test_k19_parameters_name_every_key_the_parser_reads():
+    """Each k19 claim's Parameter list names exactly the keys of its instances; dropping a
+    required one is a BadInput naming it, dropping an optional one parses to its default."""
+    from checks.registry import all_claims
+
+    instances = _k19_instances()
+    assert sorted(instances) == sorted(c.id for c in all_claims("k19"))
+    for claim_id, inst in instances.items():
+        claim = get(claim_id)
+        params = to_jsonable(inst)
+        names = [p.name for p in claim.parameters]
+        assert set(params) <= set(names), (claim_id, set(params) - set(names))
+        assert {p.name for p in claim.parameters if p.required} <= set(params), claim_id
+        for p in claim.parameters:
+            rest = {k: v for k, v in params.items() if k != p.name}
+            if p.required:
+                with pytest.raises(BadInput, match=rf"(?<!\w){p.name}(?!\w)"):
+                    claim.parse(rest)
+            else:
+                assert claim.parse(rest).get(p.name, p.default) == p.default, (claim_id, p)
