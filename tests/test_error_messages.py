@@ -658,7 +658,8 @@ def _strategy_cases():
         (lambda: kp.basis_instances(loss="hinge"), IA,
          r"^loss='hinge': expected convex losses of theory.losses$"),
         (lambda: kp.random_points("relu2", (2, 2, 1)), IA,
-         r"^family='relu2': expected tanh2, skip2, tanh2-nobias or lintop$"),
+         r"^family='relu2': expected one of tanh2, skip2, tanh2-nobias, lintop, relu2-nobias, "
+         r"product$"),
         (lambda: kp.build_tanh2_classifier(0, 2, 2, 6, "squared"), ValueError,
          r"^loss 'squared': expected one of "),
         # j19_disparity
@@ -706,10 +707,11 @@ def test_parse_feedforward_errors(params, pattern):
 
 
 def _paper_cases():
-    X23 = [[0.0, 1.0, 2.0], [1.0, 0.0, 1.0]]  # d_x = 2, m = 3 samples (k19: columns are samples)
-    resnet = {"X": X23, "Y": [[1.0, 0.0, 1.0]], "lam": [1.0, 1.0, 1.0], "W": [[1.0, 0.0]],
+    X32 = [[0.0, 1.0], [1.0, 0.0], [2.0, 1.0]]  # m = 3 samples x d_x = 2 (k19: rows are samples)
+    Y31 = [[1.0], [0.0], [1.0]]
+    resnet = {"X": X32, "Y": Y31, "lambda": [1.0, 1.0, 1.0], "W": [[1.0, 0.0]],
               "R": [[1.0], [0.0]], "U": [[[1.0, 0.0]]]}
-    ff = {"X": X23, "Y": [[1.0, 0.0, 1.0]], "lam": [1.0, 1.0, 1.0],
+    ff = {"X": X32, "Y": Y31, "lambda": [1.0, 1.0, 1.0],
           "Ws": [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0]]], "activations": [["tanh", "tanh"]],
           "t": 1}
     lin = {"model": "linear", "X": [[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]],
@@ -745,10 +747,21 @@ def _paper_cases():
         ("hm17.claimC.2", {"A": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]], "B": [[1.0], [1.0]]},
          r"^B: expected 3 rows to match A's columns, got 2$"),
         # k19_resnet
-        ("k19.thm3", {**resnet, "Y": [[1.0, 0.0]]},
-         r"^Y: expected 3 columns \(one per sample, like X\), got 2$"),
-        ("k19.prop1", {**resnet, "lam": [1.0, 0.0, 1.0]},
-         r"^lam: the sample weights lambda_i must be > 0$"),
+        ("k19.thm3", {**resnet, "Y": [[1.0], [0.0]]},
+         r"^Y: expected 3 rows, one per sample \(X is samples x features \(m x d_x\) = 3 x 2\), "
+         r"got 2$"),
+        ("k19.thm3", {**resnet, "X": [[0.0, 1.0, 2.0], [1.0, 0.0, 1.0]], "Y": [[1.0, 0.0, 1.0]]},
+         r"^Y: expected 2 rows, one per sample \(X is samples x features \(m x d_x\) = 2 x 3\), "
+         r"got 1 \(these shapes fit features x samples: transpose both\)$"),
+        ("k19.prop1", {**resnet, "lambda": [1.0, 0.0, 1.0]},
+         r"^lambda: the sample weights lambda_i must be > 0$"),
+        ("k19.thm3", {**resnet, "lam": [1.0, 1.0, 1.0]},
+         r"^`lam` is not a parameter of k19.thm3: use `lambda` \(the sample weights; X is "
+         r"samples x features \(m x d_x\)\)$"),
+        ("k19.cor4", {**ff, "lam": [1.0, 1.0, 1.0]},
+         r"^`lam` is not a parameter of k19.cor4: use `lambda` "),
+        ("k19.thm1", {**pgb, "lam": [1.0, 1.0, 1.0]},
+         r"^`lam` is not a parameter of k19.thm1: use `lambda` "),
         ("k19.ours3", {**resnet, "U": []}, r"^U: expected a non-empty list of matrices$"),
         ("k19.thm3", {**resnet, "R": [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]},
          r"^U: the last layer has 1 units but R has 3 columns \(d_z\)$"),
@@ -762,7 +775,7 @@ def _paper_cases():
          r"^Ws: a deep linear network needs at least one hidden layer$"),
         ("k19.prop2", {**ff, "Ws": [[[1.0, 0.0], [0.0, 1.0]], [[1.0, 1.0], [0.0, 1.0]]]},
          r"^Ws: the last layer has 2 rows but d_y = 1$"),
-        ("k19.prop2", {**ff, "Y": [[2.0, 0.0, 1.0]], "loss": "cross-entropy"},
+        ("k19.prop2", {**ff, "Y": [[2.0], [0.0], [1.0]], "loss": "cross-entropy"},
          r"^Y: the cross-entropy needs labels in \{0, 1\}$"),
         # k19_pgb
         ("k19.thm1", {**pgb, "widths": [0]},
@@ -773,6 +786,9 @@ def _paper_cases():
          r"^widths: family 'skip2' takes 4 widths \(d_x, d1, d2, d_y\), got 3$"),
         ("k19.ours1", {**pgb, "X": [[1.0, 0.0], [2.0, 0.0], [3.0, 0.0]]},
          r"^X: expected 1 columns for basis \[1\], got 2$"),
+        ("k19.ours1", {**pgb, "X": [[1.0, 2.0, 3.0]]},
+         r"^X: expected 1 columns for basis \[1\], got 3; X is samples x features \(m x d_x\), "
+         r"and this one is 1 x 3: transpose it$"),
         ("k19.lem2", {**pgb, "lambda": [1.0, 0.0, 1.0]}, r"^lambda: weights must be positive$"),
         ("k19.thm1", {**pgb, "loss": "logistic"},
          r"^Y: loss 'logistic' needs labels in \{-1, 1\}$"),

@@ -547,3 +547,232 @@ def test_newton_polish_leaves_unresolved_directions_alone():
     assert abs(robust[1] - 1.0) < 1e-9 and abs(robust[0]) < 1e-12
     plain = newton_polish(fun, grad, hess_noisy, theta, steps=1)[0]
     assert abs(plain[1] - 1.0) > 1e-3
+
+
+# ------------------------------------------------------------ trust at the edges (Part A)
+
+def _relu_critical_point(scale: float) -> dict:
+    """A bias-free ReLU net ``W2 relu(W1 x)`` at a critical point of the squared loss, built
+    exactly: the whitened residual is the last left singular vector of ``Lambda^{1/2} J``,
+    orthogonal to its range, so ``grad L = 2 J^T Lambda r = 0``; inputs scaled by ``scale``."""
+    rng = np.random.default_rng(19)
+    model = make_model("relu2-nobias", (2, 2, 1))
+    X = rng.standard_normal((9, 2)) * scale
+    theta = rng.standard_normal(model.d_theta)
+    lam = rng.uniform(0.5, 1.5, 9)
+    f = np.asarray(model.outputs(theta, X))
+    U = np.linalg.svd(model_jacobian(model, theta, X) * np.sqrt(lam)[:, None])[0]
+    Y = f - U[:, -1] * np.linalg.norm(f) / np.sqrt(lam)
+    return {"family": "relu2-nobias", "widths": [2, 2, 1], "loss": "squared", "X": X,
+            "Y": Y[:, None], "lambda": lam, "theta": theta}
+
+
+def test_thm1_kink_test_is_relative_to_each_preactivations_rounding():
+    """theta is outside Omega when every ReLU pre-activation clears its own rounding bound
+    gamma_k (|W1| |x|): inputs scaled by 1e-18 leave pre-activations ~1e-18, far above their
+    rounding (~1e-34), so the point is not refused and Theorem 1 holds there as at scale 1."""
+    claim = get("k19.thm1")
+    for scale in (1.0, 1e-18):
+        inst = _relu_critical_point(scale)
+        assert claim.failed_hypotheses(inst) == {}
+        verdict = claim.check(inst)
+        assert verdict.status is Status.HOLDS, verdict.message
+    from theory.models.basis import kink_clearance
+    tiny = _relu_critical_point(1e-18)
+    assert kink_clearance(make_model("relu2-nobias", (2, 2, 1)), tiny["theta"], tiny["X"]) > 1e6
+
+
+def test_thm1_refuses_a_preactivation_that_is_exactly_zero():
+    """A first-layer row ``[0, 1]`` and a sample ``[x_0, 0]`` give the pre-activation
+    ``0 x_0 + 1 * 0 = 0`` exactly: theta is in Omega and ``not-in-Omega`` fails. A row
+    orthogonal to a sample in exact arithmetic, ``[x_1, -x_0]``, rounds to a pre-activation
+    below its own rounding bound, and is refused too (it cannot be told from the kink)."""
+    base = _relu_critical_point(1.0)
+    inst = {**base, "X": base["X"].copy(), "theta": base["theta"].copy()}
+    inst["X"][0, 1] = 0.0
+    inst["theta"][:2] = [0.0, 1.0]
+    failed = get("k19.thm1").failed_hypotheses(inst)
+    assert failed["not-in-Omega"].startswith("a ReLU pre-activation is within 0 times its own "
+                                             "rounding bound")
+    x = base["X"][0]
+    ortho = {**base, "theta": base["theta"].copy()}
+    ortho["theta"][:2] = [x[1], -x[0]]
+    assert "not-in-Omega" in get("k19.thm1").failed_hypotheses(ortho)
+
+
+def test_asm2_and_thm1_share_one_definition_of_the_model_families():
+    """Assumption 2's families (eq. 3.1) include ``relu2-nobias`` and ``product`` (both
+    ``W h(x)``): k19.asm2 accepts every family that k19.thm1 accepts as meeting Assumption 2,
+    and refuses the rest with the same reason."""
+    asm2, thm1 = get("k19.asm2"), get("k19.thm1")
+    inst = _relu_critical_point(1.0)
+    assert asm2.failed_hypotheses(inst) == {} and thm1.failed_hypotheses(inst) == {}
+    assert asm2.check(inst).status is Status.HOLDS
+    product = {"family": "product", "widths": [1, 1], "loss": "squared",
+               "X": np.array([[1.0], [2.0], [-1.5]]), "Y": np.array([[1.0], [0.5], [2.0]]),
+               "lambda": np.ones(3), "theta": np.array([0.7, -1.3])}
+    assert asm2.check(product).status is Status.HOLDS
+    for family in FAMILIES:
+        model = make_model(family, [1] if family == "basis" else
+                           {"tanh2": [1, 1, 1], "tanh2-nobias": [1, 1, 1],
+                            "relu2-nobias": [1, 1, 1], "lintop": [1, 1, 1, 1],
+                            "skip2": [1, 1, 1, 1]}.get(family, [1, 1]))
+        assert bool(model.structure) == (model.g is not None), family
+        probe = {"family": family, "widths": list(model.widths)}
+        assert K.structured_family(probe) == (
+            True if model.g is not None else K.structured_family(probe))
+
+
+def test_pgb_claims_accept_eps_zero_where_theorem2_does():
+    """Theorem 2 takes eps in [0, eps_0): at eps = 0 every theta + eps S_j is theta and the
+    PGB model is the gradient basis (Theorem 1's case). The lifted local minimum with eps = 0
+    parses and holds for k19.thm2, k19.ours2, k19.lem3; eps < 0 is still refused."""
+    inst = S.build_lintop_lifted(3, 2, 3, 2, 2, 30)
+    params = {**to_jsonable(inst), "eps": 0.0}
+    for claim_id in ("k19.thm2", "k19.ours2", "k19.lem3"):
+        claim = get(claim_id)
+        parsed = claim.parse(params)
+        assert parsed["eps"] == 0.0
+        assert claim.check(parsed).status is Status.HOLDS, claim_id
+    with pytest.raises(BadInput, match="^eps: must lie in"):
+        get("k19.thm2").parse({**params, "eps": -1e-300})
+
+
+def test_thm2_needs_the_zero_direction_in_S():
+    """eq. (3.2) is an infimum over every finite S in V: one fixed S says something about it
+    only when 0 is in S (then f_X(theta) = J_S alpha for some alpha). Without the zero row the
+    hypothesis ``S-in-V`` fails with that reason, instead of a minimum above L being taken for
+    a violation."""
+    inst = dict(S.build_lintop_lifted(3, 2, 3, 2, 2, 30))
+    inst["S"] = inst["S"][1:]
+    assert not np.any(np.all(inst["S"] == 0, axis=1))
+    for claim_id in ("k19.thm2", "k19.ours2", "k19.lem3"):
+        failed = get(claim_id).failed_hypotheses(inst)
+        assert failed["S-in-V"] == "S not in V[theta, eps] with 0 in S: 0 is not a row of S"
+
+
+def test_k19_hypothesis_names_are_drop_arguments():
+    """Every k19 hypothesis name is usable as a ``--drop`` argument: letters, digits and
+    ``- _ . < > =`` only (no spaces, colons or quotes)."""
+    import re
+
+    from checks.registry import all_claims
+
+    for claim in all_claims():
+        if claim.paper == "k19":
+            for hyp in claim.hypotheses:
+                assert re.fullmatch(r"[A-Za-z0-9_.<>=-]+", hyp.name), (claim.id, hyp.name)
+
+
+def test_section3_refuses_lam_and_transposed_X():
+    """Every k19 claim takes X samples x features with the weights under ``lambda``: ``lam``
+    is refused naming the claim and the right name, and an X whose transpose would fit says
+    so."""
+    params = to_jsonable(S.build_tanh2(1, 2, 3, 1, 12, False))
+    with pytest.raises(BadInput, match=r"^`lam` is not a parameter of k19.thm1: use `lambda`"):
+        get("k19.thm1").parse({**params, "lam": params["lambda"]})
+    bad = {**params, "X": np.asarray(params["X"]).T.tolist()}
+    with pytest.raises(BadInput, match=r"X is samples x features \(m x d_x\)"):
+        get("k19.thm1").parse(bad)
+
+
+def test_convex_infimum_below_L_is_not_a_certified_violation():
+    """A solver's value is only an upper bound of the infimum: L(theta) above it beyond the
+    tolerance is a certified violation, L below it is inconclusive with the reason."""
+    from checks.framework import Tolerance
+
+    tol = Tolerance(1e-12, "test")
+    above = K.decide_against_solver(2.0, 1.0, tolerance=tol)
+    assert above.status is Status.VIOLATED and above.certificate
+    below = K.decide_against_solver(1.0, 2.0, tolerance=tol)
+    assert below.status is Status.INCONCLUSIVE and not below.certificate
+    assert "only an upper bound of the infimum" in below.message
+    assert K.decide_against_solver(1.0, 1.0, tolerance=tol).status is Status.HOLDS
+
+
+def test_ex3_is_for_nets_with_skip_connections():
+    """Example 3's f is a sum of skip connections to the output: a ``tanh2`` critical point
+    (which meets squared loss, Assumption 2 and criticality) is out of scope with that reason,
+    not a traceback from the skip-feature code."""
+    inst = S.build_tanh2(3, 2, 3, 1, 12, True)
+    verdict = get("k19.ex3").check(inst)
+    assert verdict.status is Status.OUT_OF_SCOPE
+    assert verdict.message == ("skip-connections: family 'tanh2' is not a net with skip "
+                               "connections to the output (Example 3's f)")
+
+
+def test_cost_estimates_grow_with_the_sizes_and_flag_large_example2():
+    """Every k19 claim declares a cost; it grows with the sizes it is computed from, and an
+    Example 2 instance of 200 samples at the parser's largest width and depth is estimated
+    far above a minute (so ``verify`` can refuse it before starting), the ci-size one well below a
+    second."""
+    from checks.registry import all_claims
+
+    assert all(c.cost is not None for c in all_claims("k19"))
+    small = S.build_example2(1, 10, 3, 0, 2)
+    big = {**small, "X_raw": np.vstack([small["X_raw"]] * 20), "n": 4096, "depth": 16}
+    ex2 = get("k19.ex2")
+    assert ex2.cost(small) < 0.1 < 60 < ex2.cost(big)
+    inst = S.build_tanh2(3, 2, 3, 1, 12, True)
+    wider = {**inst, "Y": np.vstack([inst["Y"], inst["Y"]])}
+    assert get("k19.thm1").cost(wider) > get("k19.thm1").cost(inst)
+
+
+def test_weights_near_overflow_give_reasons_not_tracebacks_or_false_statements():
+    """lambda at 2^1020: k19.ours1 decides (it raised OverflowError), the gradient's norm is
+    taken without a spurious overflow so Theorem 1's hypotheses still certify the critical
+    point, and where the Hessian itself overflows (the lifted local minimum) the
+    local-minimum hypothesis says that it cannot be certified at this scale instead of
+    comparing NaNs."""
+    base = S.round_basis_point(True)
+    huge = {**base, "lambda": np.ldexp(base["lambda"], 1020)}
+    assert get("k19.ours1").check(huge).status is Status.HOLDS
+    assert get("k19.thm1").failed_hypotheses(huge) == {}
+    lifted = S.build_lintop_lifted(3, 2, 3, 2, 2, 30)
+    huge = {**lifted, "lambda": np.ldexp(lifted["lambda"], 1020)}
+    assert get("k19.thm2").failed_hypotheses(huge) == {
+        "local-minimum": "the Hessian of L is not finite at this scale: local minimality "
+                         "cannot be certified"}
+
+
+def test_safe_norm_does_not_overflow_where_the_norm_is_representable():
+    """Entries of 2^600 square to infinity in NumPy's norm; the norm itself (2^600 sqrt 2) is
+    representable and safe_norm returns it; below the threshold it is NumPy's value, bit for
+    bit, and a zero vector has norm 0."""
+    from theory.gradient_basis import safe_norm
+
+    v = np.ldexp(np.array([1.0, -1.0]), 600)
+    with np.errstate(over="ignore"):
+        assert not np.isfinite(np.linalg.norm(v))
+    assert safe_norm(v) == np.ldexp(np.sqrt(2.0), 600)
+    w = np.array([3.0, 4.0, 1e-3])
+    assert safe_norm(w) == float(np.linalg.norm(w))
+    assert safe_norm(np.zeros(3)) == 0.0
+
+
+@pytest.mark.parametrize("point", ["basis", "relu"])
+def test_scale_data_scales_both_sides_by_4_to_the_k(point):
+    """x -> 2^k x, y -> 2^k y on a model homogeneous in x: L(theta) and inf L_theta scale by
+    exactly 4^k (powers of two), and k19.thm1 and k19.ours1 keep their status."""
+    inst = S.round_basis_point(True) if point == "basis" else S.relu_critical_point(0)
+    moved = S.scale_data(inst, np.random.default_rng(5))
+    k = int(np.log2(np.max(np.abs(moved["Y"])) / np.max(np.abs(inst["Y"]))))
+    assert k != 0
+    np.testing.assert_array_equal(moved["X"], np.ldexp(inst["X"], k))
+    for claim_id in ("k19.thm1", "k19.ours1"):
+        before, after = get(claim_id).check(inst), get(claim_id).check(moved)
+        assert before.status is after.status is Status.HOLDS
+    a, b = get("k19.thm1").check(inst), get("k19.thm1").check(moved)
+    assert b.lhs == pytest.approx(a.lhs * 4.0**k, rel=1e-12)
+    assert b.rhs == pytest.approx(a.rhs * 4.0**k, rel=1e-12)
+
+
+def test_raw_input_relation_keeps_the_gram_matrix_of_example2():
+    """The signed permutation of Example 2's raw inputs moves them but keeps every inner
+    product (so delta and the footnote's network), and Example 2 still holds."""
+    inst = S.build_example2(1, 10, 3, 0, 2)
+    moved = S.signed_permutation_of_raw_inputs(inst, np.random.default_rng(0))
+    assert not np.array_equal(moved["X_raw"], inst["X_raw"])
+    np.testing.assert_allclose(moved["X_raw"] @ moved["X_raw"].T,
+                               inst["X_raw"] @ inst["X_raw"].T, rtol=0, atol=1e-15)
+    assert get("k19.ex2").check(moved).status is Status.HOLDS

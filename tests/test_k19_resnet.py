@@ -162,7 +162,7 @@ def test_certificate_separates_minimum_and_saddle():
     assert cert.status == "local-minimum"
     # the gradient it reports against central differences of L
     shape, theta, outputs = K._resnet_model(inst)
-    L = k19s4.squared_objective(outputs, inst["X"], inst["Y"], inst["lam"])
+    L = k19s4.squared_objective(outputs, *strat.data(inst))
     h = 1e-6
     g = [(L(theta + h * e) - L(theta - h * e)) / (2 * h) for e in np.eye(theta.size)]
     assert np.linalg.norm(g) < 1e-6 and cert.grad_norm < 1e-6
@@ -173,18 +173,19 @@ def test_resnet_perturbation_set_is_in_V():
     shape, theta, outputs = K._resnet_model(inst)
     S, info = k19s4.resnet_perturbation_set(shape, theta)
     assert info["rank_W"] == 1 and len(S) == 1 + shape.d_z
-    f0 = np.asarray(outputs(theta, inst["X"]))
+    X = strat.data(inst)[0]
+    f0 = np.asarray(outputs(theta, X))
     for eps in (1e-3, 0.3):
         for v in S:
             assert np.linalg.norm(v) <= 1 + 1e-15
             # an independent forward pass with the moved R
             W, R, U = shape.unpack(theta + eps * v)
-            f = np.asarray(W) @ (inst["X"] + np.asarray(R) @ residual_features(inst["X"], U))
+            f = np.asarray(W) @ (X + np.asarray(R) @ residual_features(X, U))
             assert np.max(np.abs(f - f0)) < 1e-13
     # the features enter the span only through S: plain SVD ranks
-    J0 = k19s4.stacked_jacobian(outputs, theta, inst["X"])
-    JS = np.hstack([k19s4.stacked_jacobian(outputs, theta + 0.1 * v, inst["X"]) for v in S])
-    F = k19s4.feature_columns(np.vstack([inst["X"], residual_features(inst["X"], inst["U"])]), 2)
+    J0 = k19s4.stacked_jacobian(outputs, theta, X)
+    JS = np.hstack([k19s4.stacked_jacobian(outputs, theta + 0.1 * v, X) for v in S])
+    F = k19s4.feature_columns(np.vstack([X, residual_features(X, inst["U"])]), 2)
 
     def rank(M):
         s = np.linalg.svd(M, compute_uv=False)
@@ -215,12 +216,13 @@ def test_partial_linear_sets_condition_3():
 def test_feedforward_perturbation_set_keeps_outputs():
     inst = strat.build_partial_linear(6, 3, 2, 2, 2, 30, lifted=True)
     net, theta, outputs = K._ff_model(inst)
-    sets, _ = k19s4.partial_linear_sets(net, theta, inst["X"], 1, 0.0)
+    X = strat.data(inst)[0]
+    sets, _ = k19s4.partial_linear_sets(net, theta, X, 1, 0.0)
     S, info = k19s4.feedforward_perturbation_set(net, theta, 1, sets)
     assert info["complete"] and len(S) == 1 + net.widths[1]
-    f0 = np.asarray(outputs(theta, inst["X"]))
+    f0 = np.asarray(outputs(theta, X))
     for v in S:
-        assert np.max(np.abs(np.asarray(outputs(theta + 0.5 * v, inst["X"])) - f0)) < 1e-13
+        assert np.max(np.abs(np.asarray(outputs(theta + 0.5 * v, X)) - f0)) < 1e-13
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -233,7 +235,7 @@ def _resnet_params():
 @pytest.mark.parametrize("mutate", [
     lambda p: p.pop("W"),
     lambda p: p.update(W=[[1.0, 2.0, 3.0]]),
-    lambda p: p.update(lam=[-1.0] * 20),
+    lambda p: p.update({"lambda": [-1.0] * 20}),
     lambda p: p.update(Y=[[0.0] * 19]),
     lambda p: p.update(U=[[[1.0]]]),
     lambda p: p.update(U=[]),
@@ -302,7 +304,7 @@ def test_prop2_and_cor4_hold_with_cross_entropy(inst):
     verdict = get("k19.prop2").check(inst)
     assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
     assert verdict.diagnostics["certificate"]["status"] == "local-minimum"
-    if inst["Y"].shape[0] <= min(W.shape[0] for W in inst["Ws"][:-1]):
+    if inst["Y"].shape[1] <= min(W.shape[0] for W in inst["Ws"][:-1]):
         assert get("k19.cor4").check(inst).status is Status.HOLDS
 
 
@@ -315,7 +317,7 @@ def test_cross_entropy_end_to_end_infimum_against_an_independent_solve():
     from scipy.optimize import minimize as sp_minimize
 
     inst = strat.build_deep_linear_ce(3, (2, 3, 2), 10)
-    X, Y, lam = inst["X"], inst["Y"], inst["lam"]
+    X, Y, lam = strat.data(inst)
 
     def F(a):
         Q = anp.reshape(a, (2, 2)) @ X
@@ -414,3 +416,166 @@ def test_resnet_shape_slices_address_W_and_R_in_theta():
     W2, R2, U2 = shape.unpack(theta)
     for a, b in zip([W, R, *U], [W2, R2, *U2], strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------ trust at the edges (Part A)
+
+def test_cor4_at_theta_zero_states_the_condition_that_fails():
+    """theta = 0 of a deep linear net with three layers has J = 0 and a zero Hessian: the
+    certificate cannot decide, and the message says why (the gradient scale underflows)
+    instead of a false '||grad L|| = 0 > 0'."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((2, 10))
+    Y = rng.standard_normal((1, 2)) @ X + 0.1 * rng.standard_normal((1, 10))
+    inst = strat.instance(X, Y, np.ones(10), Ws=[np.zeros((2, 2)), np.zeros((2, 2)),
+                                                 np.zeros((1, 2))])
+    verdict = get("k19.cor4").check(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "0.00e+00 > 0.00e+00" not in verdict.message
+    assert verdict.message.startswith("theta is not certified as a local minimum (the gradient "
+                                      "scale ||J|| ||y|| = 0 < ")
+    assert "(underflow): the derivatives cannot certify a local minimum" in verdict.message
+
+
+def test_certificate_reason_is_a_true_inequality():
+    """The certificate's reason states the inequality that decided it, true as printed."""
+    saddle = K._resnet_saddle()
+    cert = K._certificate(saddle, K._resnet_model)
+    assert cert.status == "not-local-minimum"
+    assert cert.reason == (f"lambda_min(hess L) = {cert.hess_min_eig:.3g} < "
+                           f"-{cert.hess_tol:.3g}")
+    assert cert.hess_min_eig < -cert.hess_tol
+    good = K._certificate(strat.build_resnet(1, 2, 1, 2, 1, 20), K._resnet_model)
+    assert good.status == "local-minimum" and good.grad_norm <= good.grad_tol
+    assert good.reason.startswith(f"||grad L|| = {good.grad_norm:.3g} <= {good.grad_tol:.3g}")
+
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_section4_takes_samples_by_features_like_section3(claim_id):
+    """One data convention for every k19 claim: X is m x d_x, Y is m x d_y, the weights are
+    ``lambda``; ``lam`` is refused naming the claim and the right name, and data laid out
+    features x samples is refused with a message that says which layout is expected."""
+    inst = {
+        "k19.thm3": lambda: strat.build_resnet(1, 3, 2, 2, 1, 20),
+        "k19.ours3": lambda: strat.build_resnet(1, 3, 2, 2, 1, 20),
+        "k19.prop1": lambda: strat.build_resnet(1, 2, 1, 2, 1, 20),
+        "k19.thm4": lambda: strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
+        "k19.cor4": lambda: strat.build_deep_linear(1, (3, 3, 2), 15),
+        "k19.prop2": lambda: strat.build_deep_linear(1, (3, 3, 2), 15),
+    }[claim_id]()
+    params = to_jsonable(inst)
+    m = len(params["lambda"])
+    assert len(params["X"]) == len(params["Y"]) == m
+    claim = get(claim_id)
+    assert claim.parse(params)["X"].shape[0] == m
+    with pytest.raises(BadInput, match=rf"^`lam` is not a parameter of {claim_id}: use "
+                                       "`lambda`"):
+        claim.parse({**params, "lam": params["lambda"]})
+    flipped = {**params, "X": np.asarray(params["X"]).T.tolist(),
+               "Y": np.asarray(params["Y"]).T.tolist()}
+    with pytest.raises(BadInput, match=r"X is samples x features \(m x d_x\)"):
+        claim.parse(flipped)
+
+
+def test_section4_square_data_laid_out_features_by_samples_is_named():
+    """With d_x = d_y the transposed X and Y agree with each other; the weights' length then
+    tells the layouts apart, and the message names the expected one."""
+    params = to_jsonable(strat.build_deep_linear(2, (2, 3, 2), 12))
+    flipped = {**params, "X": np.asarray(params["X"]).T.tolist(),
+               "Y": np.asarray(params["Y"]).T.tolist()}
+    with pytest.raises(BadInput, match=r"^lambda: expected 2 weights, one per sample \(X is "
+                                       r"samples x features \(m x d_x\) = 2 x 12\), got 12"):
+        get("k19.cor4").parse(flipped)
+
+
+def test_resnet_output_tolerance_covers_the_moves_at_small_inputs():
+    """Inputs scaled by 2^-40 with R by 2^-40, W by 2^40 and U_1 by 2^40 (the same outputs)
+    leave ||R|| far below eps: the outputs at the moved points R + eps a e_j^T are then of
+    size ||W|| eps, and the output tolerance must cover them, so the proof's S stays in V
+    (the verdict is not 'S not inside V')."""
+    inst = strat.build_resnet(5, 3, 2, 2, 1, 20, lifted=True)
+    moved = strat._scaled_inputs(inst, -40)
+    np.testing.assert_allclose(*(np.asarray(K._resnet_model(i)[2](K._resnet_model(i)[1],
+                                                                   strat.data(i)[0]))
+                                 for i in (inst, moved)), rtol=1e-12)
+    verdict = get("k19.thm3").check(moved)
+    assert verdict.status is not Status.VIOLATED
+    assert "not inside V" not in verdict.message
+    assert verdict.diagnostics["max_output_change"] <= verdict.diagnostics["output_tolerance"]
+
+
+def test_certificate_overflow_is_undecided_with_its_reason():
+    """Weights lambda at 2^1000 make ||grad L|| overflow (its entries stay finite): the
+    certificate is undecided and says so, instead of 'not a local minimum: ||grad L|| = inf'."""
+    inst = strat.build_deep_linear(1, (3, 3, 2), 15)
+    huge = {**inst, "lambda": np.ldexp(inst["lambda"], 1000)}
+    verdict = get("k19.cor4").check(huge)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "overflows at this scale" in verdict.message
+
+
+@pytest.mark.parametrize("relation", ["signed_permutation_of_inputs", "permute_hidden_units",
+                                      "scale_targets"])
+@pytest.mark.parametrize("which", ["resnet", "partial-linear", "deep-linear"])
+def test_section4_relations_keep_the_outputs(relation, which):
+    """The Section 4 relations change the weights but keep every output f(x_i; theta) (scaled
+    by 2^k, with the targets, for scale_targets)."""
+    inst = {"resnet": lambda: strat.build_resnet(1, 3, 2, 2, 1, 20),
+            "partial-linear": lambda: strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
+            "deep-linear": lambda: strat.build_deep_linear(1, (3, 3, 2), 15)}[which]()
+    moved = getattr(strat, relation)(inst, np.random.default_rng(3))
+    model = K._resnet_model if which == "resnet" else K._ff_model
+
+    def outputs(i):
+        _, theta, out = model(i)
+        return np.asarray(out(theta, strat.data(i)[0]))
+
+    f0, f1 = outputs(inst), outputs(moved)
+    assert not np.array_equal(model(inst)[1], model(moved)[1])  # the weights moved
+    if relation == "scale_targets":
+        k = np.log2(np.max(np.abs(moved["Y"])) / np.max(np.abs(inst["Y"])))
+        np.testing.assert_allclose(moved["Y"], np.ldexp(inst["Y"], int(k)), rtol=0)
+        f0 = np.ldexp(f0, int(k))
+    np.testing.assert_allclose(f1, f0, rtol=1e-12, atol=1e-12 * np.max(np.abs(f0)))
+
+
+def _k19_instances():
+    from checks.strategies import k19_pgb as S3
+
+    lifted = S3.build_lintop_lifted(3, 2, 3, 2, 2, 30)
+    return {
+        "k19.asm2": S3.relu_critical_point(0), "k19.thm1": S3.relu_critical_point(0),
+        "k19.ours1": S3.relu_critical_point(0), "k19.lem2": S3.relu_critical_point(0),
+        "k19.ex1": S3.round_basis_point(False),
+        "k19.ex3": S3.build_planted("skip2", (2, 3, 2, 1), 5, 12, True),
+        "k19.thm2": lifted, "k19.ours2": lifted, "k19.lem3": lifted,
+        "k19.lem1": S3._with_second_set(lifted, 1, 2), "k19.ex2": S3.example2_edge(1, 0),
+        "k19.thm3": strat.build_resnet(1, 3, 2, 2, 1, 20),
+        "k19.ours3": strat.build_resnet(1, 3, 2, 2, 1, 20),
+        "k19.prop1": strat.build_resnet(1, 2, 1, 2, 1, 20),
+        "k19.thm4": strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
+        "k19.cor4": strat.build_deep_linear(1, (3, 3, 2), 15),
+        "k19.prop2": strat.build_deep_linear(1, (3, 3, 2), 15),
+    }
+
+
+def test_k19_parameters_name_every_key_the_parser_reads():
+    """Each k19 claim's Parameter list names exactly the keys of its instances; dropping a
+    required one is a BadInput naming it, dropping an optional one parses to its default."""
+    from checks.registry import all_claims
+
+    instances = _k19_instances()
+    assert sorted(instances) == sorted(c.id for c in all_claims("k19"))
+    for claim_id, inst in instances.items():
+        claim = get(claim_id)
+        params = to_jsonable(inst)
+        names = [p.name for p in claim.parameters]
+        assert set(params) <= set(names), (claim_id, set(params) - set(names))
+        assert {p.name for p in claim.parameters if p.required} <= set(params), claim_id
+        for p in claim.parameters:
+            rest = {k: v for k, v in params.items() if k != p.name}
+            if p.required:
+                with pytest.raises(BadInput, match=rf"(?<!\w){p.name}(?!\w)"):
+                    claim.parse(rest)
+            else:
+                assert claim.parse(rest).get(p.name, p.default) == p.default, (claim_id, p)

@@ -540,16 +540,16 @@ def test_lemma1_control_direction_is_a_unit_move_of_row_zero_of_W2():
 # ============================================================ k19 Section 4
 
 def test_resnet_scale_uses_spectral_norms():
-    """``_resnet_scale = ||W||_2 (max_i ||x_i|| + ||R||_2 sqrt(d_z))`` (spectral norms, its
-    docstring) and ``_ff_scale = prod ||W_l||_2 max_i ||x_i||``. With a rank-2 ``R`` (spectral
+    """``_resnet_scale = ||W||_2 (max_i ||x_i|| + (||R||_2 + eps) sqrt(d_z))`` (spectral norms,
+    its docstring) and ``_ff_scale = prod ||W_l||_2 max_i ||x_i||``. With a rank-2 ``R`` (spectral
     != Frobenius) the formulas are recomputed; kills norm-order and arithmetic mutants."""
     rng = np.random.default_rng(2)
-    X = rng.standard_normal((3, 5))
+    X = rng.standard_normal((5, 3))  # samples x features: x_i is a row
     W = rng.standard_normal((2, 3))
     R = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
-    inst = {"X": X, "W": W, "R": R}
-    xmax = np.max(np.linalg.norm(X, axis=0))
-    expect = np.linalg.norm(W, 2) * (xmax + np.linalg.norm(R, 2) * np.sqrt(2))
+    inst = {"X": X, "W": W, "R": R, "eps": 0.25}
+    xmax = np.max(np.linalg.norm(X, axis=1))
+    expect = np.linalg.norm(W, 2) * (xmax + (np.linalg.norm(R, 2) + 0.25) * np.sqrt(2))
     assert KR._resnet_scale(inst) == pytest.approx(expect, rel=1e-14, abs=0)
     assert np.linalg.norm(R, 2) < 0.99 * np.linalg.norm(R)
     Ws = [rng.standard_normal((4, 3)), rng.standard_normal((2, 4))]
@@ -564,9 +564,9 @@ def test_section4_output_tolerance_and_relu_margin():
     assert KR._output_tolerance(3.0, 4, 5).value == pytest.approx(
         2 * 4 * gamma(5) * 3.0, rel=1e-15, abs=0)
     rng = np.random.default_rng(6)
-    X = rng.standard_normal((6, 4))  # the largest fan-in is d_x = 6 (widest row count 3)
+    X = rng.standard_normal((4, 6))  # m = 4 samples; the largest fan-in is d_x = 6
     Ws = [rng.standard_normal((3, 6)), rng.standard_normal((2, 3)), rng.standard_normal((1, 2))]
-    scale = math.prod(np.linalg.norm(W, 2) for W in Ws) * np.max(np.linalg.norm(X, axis=0))
+    scale = math.prod(np.linalg.norm(W, 2) for W in Ws) * np.max(np.linalg.norm(X, axis=1))
     assert KR._relu_margin({"X": X, "Ws": Ws}) == pytest.approx(
         2 * 3 * gamma(6) * scale, rel=1e-14, abs=0)
 
@@ -614,9 +614,9 @@ def test_thm4_measure_on_a_fresh_instance():
     inst = get("k19.thm4").parse(_ff_params())
     verdict = get("k19.thm4").measure(inst)
     W1, W2 = inst["Ws"]
-    pre = W1 @ inst["X"]
+    pre = W1 @ inst["X"].T
     hidden = np.vstack([pre[0], np.tanh(pre[1]), np.maximum(pre[2], 0.0)])
-    L = float(np.sum(inst["lam"] * np.sum((W2 @ hidden - inst["Y"]) ** 2, axis=0)))
+    L = float(np.sum(inst["lambda"] * np.sum((W2 @ hidden - inst["Y"].T) ** 2, axis=0)))
     cert = verdict.diagnostics["certificate"]
     assert cert["loss"] == pytest.approx(L, rel=1e-12, abs=0)
     assert cert["status"] == "not-local-minimum"  # an arbitrary point, not trained
@@ -706,10 +706,11 @@ def test_lemma24_default_reading_and_claim_a1_bounds():
 
 
 def test_pgb_eps_and_widths_ranges():
-    """PGB claims: ``eps`` in ``(0, 1]``; ``widths`` entries are integers in ``[1, 512]``
-    (booleans and floats rejected). Kills boundary mutants of ``parse_pgb`` and ``_widths``."""
+    """PGB claims: ``eps`` in ``[0, 1]`` (Theorem 2 takes ``eps`` in ``[0, eps_0)``);
+    ``widths`` entries are integers in ``[1, 512]`` (booleans and floats rejected). Kills
+    boundary mutants of ``parse_pgb`` and ``_widths``."""
     base = {**_pgb_params(), "eps": 0.01, "S": [[0.0, 0.0], [1.0, 0.0]]}
-    _range_is_exact("k19.thm2", base, "eps", (1e-300, 1.0), (-1e-12, 0.0, 1.0 + 1e-9))
+    _range_is_exact("k19.thm2", base, "eps", (0.0, 1e-300, 1.0), (-1e-300, -1e-12, 1.0 + 1e-9))
     assert _accepts("k19.thm2", base)["S"].shape == (2, 2)
     _rejects("k19.thm2", {**base, "S": [[0.0, 0.0, 1.0]]})
     for widths in ([0], [513], [True], [2.0], "2"):
@@ -721,17 +722,17 @@ def test_pgb_eps_and_widths_ranges():
 def _resnet_params(**over) -> dict:
     rng = np.random.default_rng(9)
     d_x, d_y, d_z, m = 2, 1, 2, 3
-    return {"X": rng.standard_normal((d_x, m)).tolist(),
-            "Y": rng.standard_normal((d_y, m)).tolist(),
-            "lam": [1.0, 0.5, 2.0], "W": rng.standard_normal((d_y, d_x)).tolist(),
+    return {"X": rng.standard_normal((d_x, m)).T.tolist(),
+            "Y": rng.standard_normal((d_y, m)).T.tolist(),
+            "lambda": [1.0, 0.5, 2.0], "W": rng.standard_normal((d_y, d_x)).tolist(),
             "R": rng.standard_normal((d_x, d_z)).tolist(),
             "U": [rng.standard_normal((d_z, d_x)).tolist()], **over}
 
 
 def _ff_params(**over) -> dict:
     rng = np.random.default_rng(10)
-    return {"X": rng.standard_normal((2, 3)).tolist(), "Y": rng.standard_normal((1, 3)).tolist(),
-            "lam": [1.0, 1.0, 1.0],
+    return {"X": rng.standard_normal((2, 3)).T.tolist(),
+            "Y": rng.standard_normal((1, 3)).T.tolist(), "lambda": [1.0, 1.0, 1.0],
             "Ws": [rng.standard_normal((3, 2)).tolist(), rng.standard_normal((1, 3)).tolist()],
             "activations": [["identity", "tanh", "relu"]], "t": 1, **over}
 
@@ -739,12 +740,12 @@ def _ff_params(**over) -> dict:
 def test_section4_parsers_ranges_and_defaults():
     """Section 4: ``eps`` in ``[1e-8, 1]`` defaulting to the strategies' ``EPS = 1e-2``; Theorem
     4's ``t`` in ``[0, H]``; deep-linear instances carry no ``loss`` key for the squared loss
-    (the default) and need 0/1 labels for the cross-entropy; weights ``lam > 0``. Kills
+    (the default) and need 0/1 labels for the cross-entropy; weights ``lambda > 0``. Kills
     boundary and default mutants of the three parsers."""
     for claim_id, params in (("k19.thm3", _resnet_params()), ("k19.thm4", _ff_params())):
         assert _accepts(claim_id, params)["eps"] == resnet_strat.EPS == 1e-2
         _range_is_exact(claim_id, params, "eps", (1e-8, 1.0), (0.99e-8, 1.0 + 1e-9))
-        assert _rejects(claim_id, {**params, "lam": [1.0, 0.0, 1.0]}).startswith("lam")
+        assert _rejects(claim_id, {**params, "lambda": [1.0, 0.0, 1.0]}).startswith("lambda")
     _range_is_exact("k19.thm4", _ff_params(), "t", (0, 1), (-1, 2))
     _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh"]]))
     _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh", "softplus?"]]))
@@ -752,7 +753,7 @@ def test_section4_parsers_ranges_and_defaults():
     dl = {k: v for k, v in _ff_params().items() if k not in ("activations", "t")}
     assert "loss" not in _accepts("k19.cor4", dl)
     assert "loss" not in _accepts("k19.cor4", {**dl, "loss": "squared"})
-    labels = {**dl, "Y": [[0.0, 1.0, 1.0]]}
+    labels = {**dl, "Y": [[0.0], [1.0], [1.0]]}
     assert _accepts("k19.cor4", {**labels, "loss": "cross-entropy"})["loss"] == "cross-entropy"
     _rejects("k19.cor4", {**dl, "loss": "cross-entropy"})
     _rejects("k19.cor4", {**dl, "Ws": dl["Ws"][1:]})  # no hidden layer

@@ -256,7 +256,7 @@ K19 = [
     # parse_pgb: eps in [0, 1] (the radius of V[theta, eps]); S is |S| x d_theta
     ok("k19.thm2", "eps", 1.0), ok("k19.thm2", "eps", 1e-12),
     bad("k19.thm2", "eps", ABOVE_ONE), bad("k19.thm2", "eps", -TINY),
-    bad("k19.thm2", "eps", 0.0),  # V[theta, eps] needs a positive radius
+    ok("k19.thm2", "eps", 0.0),  # Theorem 2 takes eps in [0, eps_0): eps = 0 is Theorem 1
     bad("k19.thm2", "S", lambda p: [row[:-1] for row in p["S"]]),
     ok("k19.thm2", "S", lambda p: p["S"][:1]),
     # parse_two_sets: S2 is |S'| x d_theta
@@ -278,11 +278,15 @@ K19 = [
 ]
 
 K19_RESNET = [
-    # _parse_data (X: d_x x m, Y: d_y x m): lam > 0, one weight per sample
-    ok("k19.thm3", "lam", _set_last("lam", TINY)),
-    bad("k19.thm3", "lam", _set_last("lam", 0.0)),
-    bad("k19.thm3", "lam", lambda p: p["lam"][:-1]),
-    bad("k19.thm3", "Y", lambda p: [row[:-1] for row in p["Y"]]),
+    # _parse_data (X: m x d_x, Y: m x d_y, as in Section 3): lambda > 0, one weight per
+    # sample; `lam` (the former features x samples layout's name) is refused by name
+    ok("k19.thm3", "lambda", _set_last("lambda", TINY)),
+    bad("k19.thm3", "lambda", _set_last("lambda", 0.0)),
+    bad("k19.thm3", "lambda", lambda p: p["lambda"][:-1]),
+    bad("k19.thm3", "Y", lambda p: p["Y"][:-1]),
+    bad("k19.thm3", "lam", lambda p: p["lambda"]),
+    bad("k19.thm1", "lam", lambda p: p["lambda"]),
+    bad("k19.ex2", "lam", lambda p: p["lambda"]),
     # parse_resnet: W is d_y x d_x, R is d_x x d_z, U a chain from d_x ending in d_z units;
     # eps in [1e-8, 1]
     bad("k19.thm3", "W", lambda p: [row[:-1] for row in p["W"]]),
@@ -296,7 +300,7 @@ K19_RESNET = [
     ok("k19.thm3", "eps", 1e-8), ok("k19.thm3", "eps", 1.0),
     bad("k19.thm3", "eps", math.nextafter(1e-8, 0.0)), bad("k19.thm3", "eps", ABOVE_ONE),
     ok("k19.prop1", "eps", 1.0), bad("k19.ours3", "eps", ABOVE_ONE),
-    # parse_feedforward (X: 2 x 30, Y: 2 x 30, H = 2): Ws a chain ending in d_y rows;
+    # parse_feedforward (X: 30 x 2, Y: 30 x 2, H = 2): Ws a chain ending in d_y rows;
     # activations one list per hidden layer, one name per unit; t in [0, H]
     ok("k19.thm4", "t", 0), ok("k19.thm4", "t", 2),
     bad("k19.thm4", "t", -1), bad("k19.thm4", "t", 3),
@@ -310,7 +314,7 @@ K19_RESNET = [
                                                [*p["activations"][1][:-1], "cosine"]]),
     ok("k19.thm4", "eps", 1e-8), bad("k19.thm4", "eps", math.nextafter(1e-8, 0.0)),
     bad("k19.thm4", "eps", ABOVE_ONE),
-    # parse_deep_linear (X: 4 x 14, Y: 1 x 14): at least two layers, the last with d_y rows
+    # parse_deep_linear (X: 14 x 4, Y: 14 x 1): at least two layers, the last with d_y rows
     bad("k19.cor4", "Ws", lambda p: [_zeros(1, 4)]),
     ok("k19.cor4", "Ws", [_zeros(3, 4), _zeros(2, 3), _zeros(1, 2)]),
     bad("k19.cor4", "Ws", [_zeros(3, 4), _zeros(1, 3), _zeros(2, 1)]),
@@ -534,9 +538,9 @@ ASSUMED: dict[str, dict[str, Any]] = {
     "k19.ex1": {"family": "basis", "X": (12, 1)}, "k19.ex2": {"X_raw": (3, 3)},
     "k19.thm1": {"family": "tanh2", "widths": [2, 2, 1], "X": (17, 2)},
     "k19.asm2": {"family": "lintop", "widths": [2, 3, 2, 2]},
-    "k19.thm3": {"X": (3, 20), "Y": (2, 20), "R": (3, 3)},
-    "k19.thm4": {"X": (2, 30), "Y": (2, 30), "Ws": (3, 2, 2)},
-    "k19.cor4": {"X": (4, 14), "Y": (1, 14)}, "k19.prop2": {"loss": "cross-entropy"},
+    "k19.thm3": {"X": (20, 3), "Y": (20, 2), "R": (3, 3)},
+    "k19.thm4": {"X": (30, 2), "Y": (30, 2), "Ws": (3, 2, 2)},
+    "k19.cor4": {"X": (14, 4), "Y": (14, 1)}, "k19.prop2": {"loss": "cross-entropy"},
     "k22.def2": {"model": "mlp", "widths": [1, 2, 1], "X": (2, 1), "loss": "squared"},
     "k22.eq2.1-2.4": {"widths": [3, 8, 1], "X": (2, 3), "loss": "cross-entropy"},
     "k22.thm3": {"X": (2, 1), "loss": "cross-entropy"},

@@ -149,19 +149,19 @@ def test_deep_linear_widths_default_to_at_most_five():
 
 
 def _certified(outputs, theta, inst):
-    return k19s4.certify_squared(outputs, theta, inst["X"], inst["Y"], inst["lam"]).status
+    return k19s4.certify_squared(outputs, theta, *k19_resnet.data(inst)).status
 
 
 def test_build_resnet_returns_a_certified_local_minimum_of_the_documented_shape():
     """``build_resnet`` (through ``train_resnet`` and ``_first_certified``) returns ``X`` of
-    shape ``d_x x m``, ``Y`` of ``d_y x m``, weights of the ResNet (4.1) shapes, and a point
+    shape ``m x d_x``, ``Y`` of ``m x d_y``, weights of the ResNet (4.1) shapes, and a point
     that the second-order certificate calls a local minimum; ``lifted=True`` gives
     ``rank W = 1 < d_y``."""
     d_x, d_y, d_z, m = 3, 2, 3, 7
     for lifted in (False, True):
         inst = k19_resnet.build_resnet(1234567, d_x, d_y, d_z, 1, m, lifted)
-        assert inst["X"].shape == (d_x, m) and inst["Y"].shape == (d_y, m)
-        assert inst["W"].shape == (d_y, d_z) and inst["lam"].shape == (m,)
+        assert inst["X"].shape == (m, d_x) and inst["Y"].shape == (m, d_y)
+        assert inst["W"].shape == (d_y, d_z) and inst["lambda"].shape == (m,)
         outputs, theta = k19_resnet._resnet_model(inst)
         assert _certified(outputs, theta, inst) == "local-minimum"
         if lifted:
@@ -174,7 +174,7 @@ def test_build_deep_linear_returns_a_certified_local_minimum():
     widths, m = (2, 3, 2), 8
     inst = k19_resnet.build_deep_linear(7654321, widths, m)
     assert [W.shape for W in inst["Ws"]] == [(3, 2), (2, 3)]
-    assert inst["X"].shape == (2, m) and inst["Y"].shape == (2, m)
+    assert inst["X"].shape == (m, 2) and inst["Y"].shape == (m, 2)
     outputs, theta = k19_resnet._ff_model(inst)
     assert _certified(outputs, theta, inst) == "local-minimum"
 

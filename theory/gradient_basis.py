@@ -17,6 +17,7 @@ With our stacked notation (outputs ``f_X`` and Jacobian ``J`` sample-major,
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 from scipy.optimize import minimize as _scipy_minimize
@@ -37,6 +38,7 @@ __all__ = [
     "projected_gap",
     "range_basis",
     "range_basis_gram",
+    "safe_norm",
     "sample_weights",
     "squared_report",
     "SquaredReport",
@@ -131,6 +133,20 @@ def gb_infimum_squared(
     basis = basis if basis is not None else range_basis(J_hat)
     res = y_hat - basis.U @ (basis.U.T @ y_hat)
     return float(res @ res)
+
+
+def safe_norm(v: np.ndarray) -> float:
+    """``||v||_2`` without a spurious overflow: NumPy squares the entries, so a vector with
+    entries above ``2^511`` has an infinite norm although the norm is representable; then
+    the norm is taken of ``v / max|v|`` and scaled back (otherwise NumPy's value, bit for
+    bit)."""
+    v = np.asarray(v, dtype=np.float64).reshape(-1)
+    with np.errstate(over="ignore"):
+        n = float(np.linalg.norm(v))
+    if math.isfinite(n) or not np.all(np.isfinite(v)):
+        return n
+    top = float(np.max(np.abs(v)))
+    return top * float(np.linalg.norm(v / top))
 
 
 def gap_bounds(grad_norm: float, basis: RangeBasis) -> tuple[float, float]:
@@ -270,12 +286,12 @@ def squared_report(
     inf_ls = float(res @ res)
     inf_g = float(np.sum((J_hat @ g - y_hat) ** 2)) if g is not None else float("inf")
     kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
-    d_r = gamma(J.shape[1] + 2) * (np.linalg.norm(f_hat) + np.linalg.norm(y_hat))
-    d_res = gamma(n) * (kappa + 1) * np.linalg.norm(y_hat) + d_r
-    tau = (gamma(n) * L + 2 * np.linalg.norm(r_hat) * d_r + d_r**2
-           + 2 * np.linalg.norm(res) * d_res + d_res**2)
-    gnorm = float(np.linalg.norm(grad_L))
-    g_err = 2 * gamma(n) * basis.s_max * float(np.linalg.norm(r_hat))
+    d_r = gamma(J.shape[1] + 2) * (safe_norm(f_hat) + safe_norm(y_hat))
+    d_res = gamma(n) * (kappa + 1) * safe_norm(y_hat) + d_r
+    tau = (gamma(n) * L + 2 * safe_norm(r_hat) * d_r + d_r**2
+           + 2 * safe_norm(res) * d_res + d_res**2)
+    gnorm = safe_norm(grad_L)
+    g_err = 2 * gamma(n) * basis.s_max * safe_norm(r_hat)
     lo, hi = gap_bounds(gnorm, basis)
     hi_err = gap_bounds(gnorm + g_err, basis)[1]
     if g is not None:
@@ -381,9 +397,9 @@ def convex_report(
     for v in (f, q):
         tau = max(tau, gamma(n) * float(np.sum(w * loss.value(v, y))
                                         + np.sum(w * np.abs(loss.grad(v, y)) * np.abs(v))))
-    gnorm = float(np.linalg.norm(grad_L))
+    gnorm = safe_norm(grad_L)
     # rounding of grad L = J^T Lambda l'(f): gamma_n || |J|^T Lambda |l'(f)| ||
-    g_err = gamma(n) * float(np.linalg.norm(np.abs(J).T @ (w * np.abs(loss.grad(f, y)))))
+    g_err = gamma(n) * safe_norm(np.abs(J).T @ (w * np.abs(loss.grad(f, y))))
     radius = float(np.linalg.norm(found.alpha - g0))
     if g is not None:
         s_res = float(np.linalg.norm(J @ g0 - f))

@@ -34,8 +34,12 @@ from checks.framework import (
     Control,
     Erratum,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
+    Status,
     Tolerance,
+    Verdict,
     decide,
     decide_flag,
 )
@@ -48,6 +52,7 @@ from theory.gradient_basis import (
     gb_infimum_convex,
     model_report,
     range_basis,
+    safe_norm,
     sample_weights,
     squared_report,
 )
@@ -57,7 +62,7 @@ from theory.models.basis import (
     FAMILIES,
     convex_objective,
     example2_layers,
-    kink_margin,
+    kink_clearance,
     make_model,
     model_jacobian,
     relu_features,
@@ -68,7 +73,8 @@ from theory.numerics import gamma, unit_roundoff
 from theory.optimize import second_order_test
 from theory.pgb import membership, stacked_jacobian
 
-__all__ = ["WELSCH", "parse", "parse_example2", "parse_pgb"]
+__all__ = ["WELSCH", "decide_against_solver", "parse", "parse_example2", "parse_pgb",
+           "refuse_other_convention", "structured_family"]
 
 # The nonconvex Welsch loss 1 - exp(-(q - y)^2 / 2): the control that drops Assumption 1.
 WELSCH = Loss(
@@ -95,8 +101,18 @@ def _widths(params) -> list[int]:
     return [int(v) for v in w]
 
 
-def parse(params) -> dict:
+def refuse_other_convention(params, claim_id: str) -> None:
+    """Every k19 claim takes its data samples x features (``X`` ``m x d_x``, ``Y``
+    ``m x d_y``) with the sample weights under ``lambda``; ``lam``, the name of an earlier
+    features x samples layout, is refused with a message that says which name to use."""
+    if "lam" in params:
+        raise BadInput(f"`lam` is not a parameter of {claim_id}: use `lambda` (the sample "
+                       "weights; X is samples x features (m x d_x))")
+
+
+def parse(params, claim_id: str = "k19.thm1") -> dict:
     """JSON params -> instance for the gradient-basis claims (see the module docstring)."""
+    refuse_other_convention(params, claim_id)
     require(params, "family", "widths", "loss", "X", "Y", "lambda", "theta")
     family, loss = choice(params, "family", FAMILIES), choice(params, "loss", _ALL_LOSSES)
     widths = _widths(params)
@@ -110,7 +126,10 @@ def parse(params) -> dict:
     m = X.shape[0]
     d_x = model.d_theta if family == "basis" else (_INPUT_DIM[family] or widths[0])
     if X.shape[1] != d_x:
-        raise BadInput(f"X: expected {d_x} columns for {family} {widths}, got {X.shape[1]}")
+        hint = (f"; X is samples x features (m x d_x), and this one is {X.shape[0]} x "
+                f"{X.shape[1]}: transpose it" if X.shape[0] == d_x else "")
+        raise BadInput(f"X: expected {d_x} columns for {family} {widths}, got "
+                       f"{X.shape[1]}{hint}")
     Y = matrix(params, "Y", (m, model.d_y))
     lam = vector(params, "lambda", m)
     if np.any(lam <= 0):
@@ -123,14 +142,113 @@ def parse(params) -> dict:
             "theta": theta}
 
 
-def parse_pgb(params) -> dict:
-    """:func:`parse` plus ``eps`` (> 0) and ``S`` (``|S| x d_theta``)."""
-    inst = parse(params)
+def parse_pgb(params, claim_id: str = "k19.thm2") -> dict:
+    """:func:`parse` plus ``eps`` in ``[0, 1]`` and ``S`` (``|S| x d_theta``). Theorem 2 takes
+    ``eps`` in ``[0, eps_0)``: at ``eps = 0`` every ``theta + eps S_j`` is ``theta`` itself and
+    the PGB model is the gradient basis of Theorem 1."""
+    inst = parse(params, claim_id)
     inst["eps"] = real(params, "eps", lo=0.0, hi=1.0)
-    if inst["eps"] <= 0:
-        raise BadInput("eps: must be positive (the radius of V[theta, eps]), got 0")
     inst["S"] = matrix(params, "S", (None, inst["theta"].size))
     return inst
+
+
+# ------------------------------------------------------------- parameters and relations
+
+_FAMILY_NAMES = ", ".join(FAMILIES)
+P_DATA = [
+    Parameter("family", "name", r"the model family $f(x;\theta)$ (Section 3; Examples 1-3)",
+              _FAMILY_NAMES),
+    Parameter("widths", "list", "the family's widths: (d_theta) for basis, (d_x, h, d_y) for "
+              "tanh2, tanh2-nobias, relu2-nobias, (d_x, d1, d2, d_y) for lintop and skip2, "
+              "(1, 1) for the scalar families", "integers in [1, 512], as many as the family "
+              "takes"),
+    Parameter("loss", "name", r"the loss $\ell(q,y)$ (Assumption 1)",
+              "squared, cross-entropy, logistic, smoothed-hinge, welsch"),
+    Parameter("X", "m x d_x", r"the inputs $x_i$ as rows, samples x features (for basis: "
+              r"the features $\varphi(x_i)$, m x d_theta)", "finite; d_x columns"),
+    Parameter("Y", "m x d_y", r"the targets $y_i$ as rows", "finite; labels in {0, 1} for "
+              "cross-entropy, {-1, 1} for logistic and smoothed-hinge"),
+    Parameter("lambda", "m", r"the sample weights $\lambda_i$ of $L=\sum_i\lambda_i\ell"
+              r"(f(x_i;\theta),y_i)$ (Section 2.1)", "(0, inf)"),
+    Parameter("theta", "d_theta", r"the point $\theta$ (the family's weights, row-major, in "
+              "the family's order)", "finite"),
+]
+P_PGB = [
+    *P_DATA,
+    Parameter("eps", "scalar", r"the radius $\varepsilon$ of $V[\theta,\varepsilon]$ "
+              r"(Theorem 2 takes $\varepsilon\in[0,\varepsilon_0)$)", "[0, 1]"),
+    Parameter("S", "|S| x d_theta", r"the directions $S_j$ (rows) of a finite "
+              r"$S\subseteq V[\theta,\varepsilon]$", "finite; d_theta columns"),
+]
+P_TWO_SETS = [*P_PGB, Parameter("S2", "|S'| x d_theta", r"the directions of a second finite "
+                                r"$S'\subseteq V[\theta,\varepsilon]$ (Lemma 1)",
+                                "finite; d_theta columns")]
+P_EXAMPLE2 = [
+    Parameter("X_raw", "m x d", r"the raw inputs $x^{\rm raw}_i$ as rows", "finite"),
+    Parameter("n", "scalar", "the width of every ReLU layer of the footnote's network",
+              "integers in [1, 4096]"),
+    Parameter("depth", "scalar", "the number of ReLU layers", "integers in [1, 16]"),
+    Parameter("eps_prime", "scalar", r"the footnote's bias shift $\epsilon'$ (bias "
+              r"$\epsilon'-1$)", "[0, 2]"),
+    Parameter("Y", "m x d_y", r"the targets $y_i$ as rows", "finite"),
+    Parameter("lambda", "m", r"the sample weights $\lambda_i$", "(0, inf)"),
+    Parameter("loss", "name", "the loss (the oracle implements the squared loss)", "squared",
+              default="squared"),
+]
+
+R_PERMUTE = Relation(
+    "permute-samples", "the samples in another order: L is a sum over samples (Section 2.1), "
+    "so both sides are the same numbers summed in another order", strat.permute_samples)
+R_WEIGHTS = Relation(
+    "scale-weights", r"$\lambda\to2^k\lambda$: $L$, the infimum and the gradient scale by "
+    "$2^k$; critical points, local minima and the relative slack are unchanged",
+    strat.scale_weights)
+R_SPLIT = Relation(
+    "split-sample", r"one sample replaced by two copies of weight $\lambda_i/2$: $L$ is the "
+    r"same function of $\theta$, and so is every weighted least squares", strat.split_sample)
+R_UNITS = Relation(
+    "permute-hidden-units", r"hidden units (for basis models the basis functions) relabelled: "
+    r"$f(x;\theta)$ is the same function, and $S$ follows $\theta$", strat.permute_hidden_units)
+R_INPUTS = Relation(
+    "signed-permutation-of-inputs", r"$x\to Px$ with $P$ a signed permutation (an exact "
+    r"orthogonal change of basis) and $W_1\to W_1P^\top$: every output is unchanged",
+    strat.signed_permutation_of_inputs)
+R_DATA = Relation(
+    "scale-data", r"$x\to2^kx$, $y\to2^ky$ for models linear or positively homogeneous in "
+    r"$x$ (basis, bias-free ReLU, $w_2w_1x$): outputs and $J$ scale by $2^k$, $L$, the "
+    "infimum and the gap bounds by $4^k$; the relative slack is unchanged (other families: "
+    r"$\lambda\to2^k\lambda$)", strat.scale_data)
+R_SECTION3 = [R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS, R_INPUTS, R_DATA]
+
+
+# ------------------------------------------------------------------------ cost estimates
+#
+# Seconds of one check on this project's reference machine (2 shared cores), from the sizes:
+# an autograd Hessian of L costs d_theta reverse passes of m d_y d_theta each; measured
+# 0.06 s at m d_y = 69, d_theta = 58 (about 3e-7 s per unit of m d_y d_theta^2, taken as
+# 5e-7 to cover the SVDs), and Example 2's forward pass through depth n x n layers at about
+# 2e-9 s per multiply-add (0.59 s at m = 40, n = 1024, depth 8).
+
+def cost_gradient_basis(inst) -> float:
+    """Estimated seconds of a Theorem 1-type check (SVD of J, autograd Hessian of L)."""
+    m_dy, d = inst["Y"].size, inst["theta"].size
+    return 0.02 + 5e-7 * m_dy * d * d
+
+
+def cost_pgb(inst) -> float:
+    """Estimated seconds of a Theorem 2-type check: the stacked Jacobian and its SVD grow with
+    |S|, plus the Hessian of the local-minimum test (0.31 s measured at |S| = 4, m d_y = 78,
+    d_theta = 16, most of it fixed cost)."""
+    m_dy, d = inst["Y"].size, inst["theta"].size
+    n_sets = len(inst["S"]) + len(inst.get("S2", ()))
+    return 0.3 + 5e-7 * m_dy * d * d * (1 + n_sets)
+
+
+def cost_example2(inst) -> float:
+    """Estimated seconds of Example 2: the forward pass through ``depth`` ReLU layers of
+    width n (``depth m n^2`` multiply-adds) and an SVD of the m x n features."""
+    m, n = inst["X_raw"].shape[0], inst["n"]
+    return 0.01 + 2e-9 * (inst["depth"] * m * n * n + m * n * min(m, n))
 
 
 # ------------------------------------------------------------------------- shared pieces
@@ -182,10 +300,19 @@ def _convex(inst):
     return inst["loss"] in LOSSES or f"loss {inst['loss']!r} is not convex (Assumption 1)"
 
 
+def structured_family(inst) -> bool | str:
+    """Whether the family is in a class of eq. (3.1) that gives Assumption 2 an explicit ``g``
+    (last layer linear ``W h(x; u) (+b)``, positively homogeneous, a basis model): the one
+    definition behind ``k19.asm2``'s hypothesis and the Assumption 2 hypothesis of the
+    Theorem 1-2 claims."""
+    return bool(_model(inst).structure) or (
+        f"family {inst['family']!r} is in no class of eq. (3.1): no map g with f_X = J g "
+        "(Assumption 2)")
+
+
 def _structure(inst):
-    model = _model(inst)
-    if model.g is None:
-        return f"family {inst['family']!r} has no map g with f_X = J g (Assumption 2)"
+    if (family := structured_family(inst)) is not True:
+        return family
     rep = _report(inst)
     if rep.structure_residual > rep.structure_tol:
         return f"||J g - f_X|| = {rep.structure_residual:.3g} > {rep.structure_tol:.3g}"
@@ -194,12 +321,12 @@ def _structure(inst):
 
 def _differentiable(inst):
     """``theta`` outside ``Omega``: every ReLU pre-activation is nonzero (analytic families
-    have ``Omega`` empty). The margin must exceed the rounding of the pre-activations."""
-    margin = kink_margin(_model(inst), inst["theta"], inst["X"])
-    level = gamma(inst["theta"].size + 1) * float(np.max(np.abs(inst["theta"]), initial=0.0))
-    return margin > level or (
-        f"a ReLU pre-activation is within {margin:.3g} of its kink (level {level:.3g}): "
-        "theta is in Omega")
+    have ``Omega`` empty), certified when each clears its own rounding bound
+    (:func:`theory.models.basis.kink_clearance`)."""
+    clearance = kink_clearance(_model(inst), inst["theta"], inst["X"])
+    return clearance > 1 or (
+        f"a ReLU pre-activation is within {clearance:.3g} times its own rounding bound "
+        "gamma_k (|W||x| + |b|) of the kink: theta is in Omega (or cannot be told from it)")
 
 
 def _critical_any(inst):
@@ -208,13 +335,20 @@ def _critical_any(inst):
     if inst["loss"] == "squared":
         return _critical(inst)
     rep = _convex_report(inst)
+    if not (math.isfinite(rep.grad_norm) and math.isfinite(rep.credit)):
+        return f"||grad L|| or its convexity bound {_OVERFLOW}"
     return rep.critical or (
         f"convexity bound {rep.credit:.3g} on L - inf exceeds rounding {rep.tau_round:.3g} "
         f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
 
 
+_OVERFLOW = "overflows at this scale: criticality cannot be certified"
+
+
 def _critical(inst):
     rep = _report(inst)
+    if not (math.isfinite(rep.grad_norm) and math.isfinite(rep.bound_hi)):
+        return f"||grad L|| or its certified gap {_OVERFLOW}"
     return rep.critical or (
         f"certified gap {rep.bound_hi:.3g} exceeds rounding {rep.tau_round:.3g} "
         f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
@@ -228,6 +362,8 @@ def _hessian_test(inst):
 
 def _second_order(inst):
     ok, lo, tau = _hessian_test(inst)
+    if not (math.isfinite(lo) and math.isfinite(tau)):
+        return "the Hessian of L is not finite at this scale: local minimality cannot be certified"
     return ok or f"Hessian lambda_min = {lo:.3g} < -{tau:.3g}: not a local minimum"
 
 
@@ -253,11 +389,27 @@ def _local_min(inst):
     return _second_order(inst) if crit is True else crit
 
 
+def _membership_unmet(inst, S) -> list[str]:
+    """The conditions of ``V[theta, eps]`` (Section 3.3) that some row of ``S`` fails."""
+    return list(_membership({**inst, "S": S}).unmet)
+
+
 def _in_V(inst):
-    mem = _membership(inst)
-    if mem.ok:
-        return True
-    return "S not in V[theta, eps]: " + "; ".join(mem.unmet)
+    """``S`` in ``V[theta, eps]`` with ``0`` among its rows: without the zero direction the
+    PGB model of one fixed ``S`` need not contain ``f_X(theta)`` itself, and a minimum above
+    ``L(theta)`` would say nothing against eq. (3.2)."""
+    unmet = _membership_unmet(inst, inst["S"])
+    if not np.any(np.all(inst["S"] == 0, axis=1)):
+        unmet.append("0 is not a row of S")
+    return True if not unmet else "S not in V[theta, eps] with 0 in S: " + "; ".join(unmet)
+
+
+def _set_in_V(key: str):
+    """``inst[key]`` is a finite subset of ``V[theta, eps]`` (Lemma 1 asks no more)."""
+    def check(inst):
+        unmet = _membership_unmet(inst, inst[key])
+        return True if not unmet else f"{key} not in V[theta, eps]: " + "; ".join(unmet)
+    return check
 
 
 def _membership(inst):
@@ -381,8 +533,21 @@ def _measure_thm1_convex(inst):
                     "tau_round + (||grad L||+err) ||alpha - g(theta)|| (convexity: "
                     "L_theta(alpha) >= L + <grad L, alpha - g>), credited only when it is "
                     f"below tau_round; tau_round = {rep.tau_derivation}")
-    return decide(rep.L, rep.inf, relation="==", tolerance=tol, scale=max(rep.L, rep.inf),
-                  diagnostics=diag)
+    return decide_against_solver(rep.L, rep.inf, tolerance=tol, scale=max(rep.L, rep.inf),
+                                 diagnostics=diag)
+
+
+def decide_against_solver(L: float, found: float, **kwargs) -> Verdict:
+    """``L(theta) == inf`` where ``found`` is a solver's value, hence only an upper bound of
+    the infimum: ``L`` above it beyond the tolerance is a certified violation (the infimum is
+    lower still), ``L`` below it is not (the solver may have stopped above the infimum), so
+    that answer is ``inconclusive`` with the reason. ``kwargs`` go to :func:`decide`."""
+    verdict = decide(L, found, relation="==", **kwargs)
+    if verdict.status is Status.VIOLATED and L < found:
+        verdict.status, verdict.certificate = Status.INCONCLUSIVE, ""
+        verdict.message = (f"the solver's value {found:.6g} exceeds L(theta) = {L:.6g} beyond "
+                           "the tolerance, but it is only an upper bound of the infimum")
+    return verdict
 
 
 def _relu_kink_instance() -> dict:
@@ -404,7 +569,7 @@ THM1 = Claim(
               r"L(\theta)=\inf_{\alpha\in\mathbb R^{d_\theta}}L_\theta(\alpha),\quad "
               r"L_\theta(\alpha)=\sum_i\lambda_i\ell\big(\textstyle\sum_k\alpha_k\partial_kf_{x_i}"
               r"(\theta),y_i\big)",
-    measure=measure_thm1, parse=parse,
+    measure=measure_thm1, parse=functools.partial(parse, claim_id="k19.thm1"),
     strategy=lambda profile: st.one_of(strat.tanh2_points(trained=True),
                                        strat.tanh2_classifier_points(),
                                        strat.relu2_points()),
@@ -450,6 +615,9 @@ THM1 = Claim(
                 r"$g=\theta/2$ (positive homogeneity) at critical points whose pre-activations "
                 r"clear the kink by a certified margin ($\theta\notin\Omega$)."),
     ],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10, "thorough": 400},
 )
 
@@ -466,8 +634,9 @@ def measure_ours1(inst):
     main = decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
         rep.tau_round + err, f"tau_round + rounding of grad L in the bound; tau_round = "
         f"{rep.tau_derivation}"), scale=max(rep.L, rep.bound_hi_exact), diagnostics=diag)
-    lo_err = rep.bound_lo - (max(rep.grad_norm - rep.grad_err, 0.0) ** 2
-                             / (4 * rep.s_max**2) if rep.rank else 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: inconclusive, below
+        lo_err = rep.bound_lo - (np.float64(max(rep.grad_norm - rep.grad_err, 0.0)) ** 2
+                                 / (4 * np.float64(rep.s_max) ** 2) if rep.rank else 0.0)
     lower = decide(rep.gap, rep.bound_lo, relation=">=", tolerance=Tolerance(
         rep.tau_round + lo_err, "tau_round + rounding of grad L in the lower bound"),
         scale=max(rep.L, rep.bound_lo), diagnostics=diag)
@@ -487,7 +656,7 @@ OURS1 = Claim(
     statement=r"\frac{\|\nabla L\|^2}{4\sigma_{\max}(\hat J)^2}\le L(\theta)-\inf_\alpha "
               r"L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2\le\frac{\|\nabla L\|^2}"
               r"{4\sigma^+_{\min}(\hat J)^2},\ \hat J=\Lambda^{1/2}J,\ \hat r=\Lambda^{1/2}r",
-    measure=measure_ours1, parse=parse,
+    measure=measure_ours1, parse=functools.partial(parse, claim_id="k19.ours1"),
     strategy=lambda profile: st.one_of(strat.tanh2_points(trained="partial"),
                                        strat.basis_tight_gap()),
     hypotheses=[H_SQUARED, H_STRUCT],
@@ -519,6 +688,9 @@ OURS1 = Claim(
                 "backward-error threshold; tiny but nonzero singular values make the bound "
                 "loose, never wrong."),
     ],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )
 
@@ -562,10 +734,10 @@ def measure_lem2(inst):
     err = gamma(n) * float(np.abs(J).sum(axis=0).max() * np.abs(dl).sum())
     tol = Tolerance(level + err, "2 s_min+(J_hat) sqrt(tau_round) (the gradient size the "
                     "'critical' hypothesis allows) + gamma_n ||J||_1 ||Lambda dl||_1")
-    scale = float(np.linalg.norm(J, 2) * np.linalg.norm(dl))
-    return decide(float(np.linalg.norm(chain)), 0.0, relation="<=", tolerance=tol, scale=scale,
+    scale = float(np.linalg.norm(J, 2) * safe_norm(dl))
+    return decide(safe_norm(chain), 0.0, relation="<=", tolerance=tol, scale=scale,
                   diagnostics={"grad_norm_autograd": rep.grad_norm,
-                               "chain_rule_norm": float(np.linalg.norm(chain)),
+                               "chain_rule_norm": safe_norm(chain),
                                "size": _size(inst)})
 
 
@@ -574,7 +746,7 @@ LEM2 = Claim(
     title="First-order condition through the model Jacobian",
     statement=r"\nabla L(\theta)=0,\ \theta\notin\Omega\Rightarrow\sum_{i=1}^m\lambda_i\,"
               r"\partial\ell_{y_i}(f_{x_i}(\theta))\,\partial_kf_{x_i}(\theta)=0\ \forall k",
-    measure=measure_lem2, parse=parse,
+    measure=measure_lem2, parse=functools.partial(parse, claim_id="k19.lem2"),
     strategy=lambda profile: strat.tanh2_points(trained=True),
     hypotheses=[H_SQUARED, H_CRIT],
     controls=[Control("non-critical", drops="critical",
@@ -585,6 +757,9 @@ LEM2 = Claim(
     "to the level the criticality certificate allows.",
     errata=[Erratum("transcription", "The conclusion display is lost in the text we worked "
                     "from; restated from the proof (it is the chain rule).")],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 400},
 )
 
@@ -720,7 +895,7 @@ THM2 = Claim(
     statement=r"\theta\ \text{local min},\ \theta\notin\tilde\Omega\Rightarrow L(\theta)=\inf\{"
               r"\tilde L_\theta(\alpha,\varepsilon,S):S\subseteq_{\rm fin}V[\theta,\varepsilon],"
               r"\alpha\}\ (\varepsilon<\varepsilon_0)",
-    measure=measure_thm2, parse=parse_pgb,
+    measure=measure_thm2, parse=functools.partial(parse_pgb, claim_id="k19.thm2"),
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_STRUCT, H_INV, H_LOCMIN],
     reproductions=[Reproduction(
@@ -738,6 +913,9 @@ THM2 = Claim(
     "within rounding plus the "
     "certified PGB gap of k19.ours2 at points that pass the local-minimum test.",
     errata=_PGB_ERRATA, size=_size, max_examples={"ci": 6, "thorough": 200},
+    edge_strategy=lambda profile: strat.pgb_edges(),
+    cost=cost_pgb,
+    parameters=P_PGB, relations=R_SECTION3,
 )
 
 OURS2 = Claim(
@@ -746,7 +924,7 @@ OURS2 = Claim(
     statement=r"0\in S\subseteq V[\theta,\varepsilon]\Rightarrow L(\theta)-\min_\alpha\tilde "
               r"L_\theta=\|P_{\hat J_S}\hat r\|^2\le\frac{\sum_j\|\nabla L(\theta+\varepsilon "
               r"S_j)\|^2}{4\sigma^+_{\min}(\Lambda^{1/2}\hat J_S)^2}",
-    measure=measure_ours2, parse=parse_pgb,
+    measure=measure_ours2, parse=functools.partial(parse_pgb, claim_id="k19.ours2"),
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_STRUCT, H_INV],
     controls=[Control("affine-offset", drops="asm2-model-structure",
@@ -758,6 +936,9 @@ OURS2 = Claim(
     errata=[Erratum("method note", r"The bound is loose when $\varepsilon$ is small: "
                     r"perturbation directions enter $J_S$ with size $O(\varepsilon)$, so "
                     r"$\sigma^+_{\min}$ shrinks with $\varepsilon$.")],
+    edge_strategy=lambda profile: strat.pgb_edges(),
+    cost=cost_pgb,
+    parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
@@ -767,7 +948,7 @@ LEM3 = Claim(
     statement=r"\theta\ \text{local min}\notin\tilde\Omega\Rightarrow\sum_i\lambda_i\partial"
               r"\ell_{y_i}(f_{x_i}(\theta))\partial_kf_{x_i}(\theta+\varepsilon v)=0\ \forall v"
               r"\in V[\theta,\varepsilon],k",
-    measure=measure_lem3, parse=parse_pgb,
+    measure=measure_lem3, parse=functools.partial(parse_pgb, claim_id="k19.lem3"),
     strategy=lambda profile: strat.lintop_lifted_minima(),
     hypotheses=[H_SQUARED, H_INV, H_LOCMIN],
     controls=[Control("saddle", drops="local-minimum",
@@ -781,14 +962,18 @@ LEM3 = Claim(
     errata=[Erratum("interpretation", r"The proof writes $\nu$ for $v$ in places; read as $v$."),
             Erratum("method note", r"$\varepsilon_0=\min(\varepsilon_1/2,\varepsilon_2)$ is not "
                     r"computable, so one $\varepsilon$ ($10^{-2}$) is tested.")],
+    edge_strategy=lambda profile: strat.pgb_edges(),
+    cost=cost_pgb,
+    parameters=P_PGB, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 600},
 )
 
 
 # -------------------------------------------------------------------- k19.ex2 (Example 2)
 
-def parse_example2(params) -> dict:
+def parse_example2(params, claim_id: str = "k19.ex2") -> dict:
     """``X_raw`` (``m x d``), ``n``, ``depth``, ``eps_prime``, ``Y`` (``m x d_y``), ``lambda``."""
+    refuse_other_convention(params, claim_id)
     require(params, "X_raw", "n", "depth", "eps_prime", "Y", "lambda")
     X_raw = matrix(params, "X_raw")
     m = X_raw.shape[0]
@@ -868,7 +1053,7 @@ EX2 = Claim(
               r"\Rightarrow"
               r"\operatorname{rank}[\varphi(x_i;u)]_i\ge m\ \text{and}\ L(\theta)=\inf_{f_1..f_m}"
               r"\sum_i\lambda_i\ell(f_i,y_i)",
-    measure=measure_ex2, parse=parse_example2,
+    measure=measure_ex2, parse=functools.partial(parse_example2, claim_id="k19.ex2"),
     strategy=lambda profile: strat.example2_instances(),
     hypotheses=[Hypothesis("unit-inputs", r"\|x^{\rm raw}_i\|_2=1", _unit),
                 Hypothesis("separated", r"0<\epsilon'\le\delta", _separated),
@@ -889,6 +1074,12 @@ EX2 = Claim(
                     r"$\theta=\operatorname{vec}(W)$ only (counted in diagnostics)."),
             Erratum("interpretation", "Rows $i>m$ of $W^{(1)}$ are unspecified; they must be "
                     r"inactive ($[0,\dots,0,-1]$).")],
+    edge_strategy=lambda profile: strat.example2_edges(),
+    cost=cost_example2,
+    parameters=P_EXAMPLE2, relations=[R_PERMUTE, R_WEIGHTS, Relation(
+        "signed-permutation-of-inputs", r"$x^{\rm raw}\to Px^{\rm raw}$, $P$ a signed "
+        r"permutation: norms and inner products, so $\delta$, the network of the footnote and "
+        "its features, are unchanged", strat.signed_permutation_of_raw_inputs)],
     size=lambda i: {"m": i["X_raw"].shape[0], "n": i["n"]}, max_examples={"ci": 10},
 )
 
@@ -911,7 +1102,9 @@ def _basis_critical(inst):
         return f"family {inst['family']!r} is not a basis model"
     _, Phi, _, _, grad, dl = _basis_terms(inst)
     level = math.sqrt(unit_roundoff()) * float(np.abs(dl) @ np.linalg.norm(Phi, axis=1))
-    g = float(np.linalg.norm(grad))
+    g = safe_norm(grad)
+    if not (math.isfinite(g) and math.isfinite(level)):
+        return f"||grad L|| {_OVERFLOW}"
     return g <= level or (
         f"||grad L|| = {g:.3g} > sqrt(u) sum_i |lambda_i l'_i| ||phi_i|| = {level:.3g}")
 
@@ -955,7 +1148,7 @@ EX1 = Claim(
     title="Classical basis models: every critical point is a global minimum",
     statement=r"f(x;\theta)=\sum_k\theta_k\varphi(x)_k,\ \nabla L(\theta)=0\Rightarrow "
               r"L(\theta)=\inf_\alpha L_\theta(\alpha)=\inf_{\theta'}L(\theta')",
-    measure=measure_ex1, parse=parse,
+    measure=measure_ex1, parse=functools.partial(parse, claim_id="k19.ex1"),
     strategy=lambda profile: strat.basis_instances(),
     hypotheses=[H_CONVEX, Hypothesis("critical", r"\nabla L(\theta)=0", _basis_critical)],
     controls=[Control("welsch", drops="asm1-convex-loss",
@@ -970,6 +1163,9 @@ EX1 = Claim(
             Erratum("method note", "Binary cross-entropy/logistic need non-separable data for a "
                     "critical point to exist; separable draws are filtered out (the infimum is "
                     "then not attained).")],
+    edge_strategy=lambda profile: strat.basis_edges(),
+    cost=cost_gradient_basis,
+    parameters=P_DATA, relations=[R_PERMUTE, R_WEIGHTS, R_SPLIT, R_UNITS, R_DATA],
     size=_size, max_examples={"ci": 10},
 )
 
@@ -1006,9 +1202,14 @@ EX3 = Claim(
     statement=r"f=\sum_{l\in I^{(\rm skip)}}W^{(l+1)}h^{(l)}(x;u),\ \nabla L(\theta)=0\Rightarrow "
               r"L(\theta)=\inf_{\{\alpha^{(l+1)}\}}\sum_i\lambda_i\ell\big(\textstyle\sum_l"
               r"\alpha^{(l+1)}h^{(l)}(x_i;u),y_i\big)",
-    measure=measure_ex3, parse=parse,
+    measure=measure_ex3, parse=functools.partial(parse, claim_id="k19.ex3"),
     strategy=lambda profile: strat.skip2_points(),
-    hypotheses=[H_SQUARED, H_STRUCT, H_CRIT],
+    hypotheses=[Hypothesis("skip-connections", r"f=\sum_{l\in I^{(\rm skip)}}W^{(l+1)}"
+                           r"h^{(l)}(x;u)",
+                           lambda i: i["family"] == "skip2" or (
+                               f"family {i['family']!r} is not a net with skip connections "
+                               "to the output (Example 3's f)")),
+                H_SQUARED, H_STRUCT, H_CRIT],
     controls=[Control("non-critical", drops="critical",
                       description="the same skip net at its (teacher-perturbed) start point: "
                       "$L$ exceeds the feature least squares",
@@ -1025,6 +1226,9 @@ EX3 = Claim(
                     "what is checked."),
             Erratum("interpretation", "'Skip from the $(l-1)$th layer' vs the term "
                     "$W^{(l+1)}h^{(l)}$: we follow the term.")],
+    edge_strategy=lambda profile: strat.skip_edges(),
+    cost=cost_gradient_basis,
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 6, "thorough": 250},
 )
 
@@ -1033,9 +1237,9 @@ register(EX3)
 
 # --------------------------------------------------------------------- k19.lem1 (Lemma 1)
 
-def parse_two_sets(params) -> dict:
+def parse_two_sets(params, claim_id: str = "k19.lem1") -> dict:
     """:func:`parse_pgb` plus ``S2`` (``|S'| x d_theta``)."""
-    inst = parse_pgb(params)
+    inst = parse_pgb(params, claim_id)
     inst["S2"] = matrix(params, "S2", (None, inst["theta"].size))
     return inst
 
@@ -1050,10 +1254,6 @@ def _union(S: np.ndarray, S2: np.ndarray) -> tuple[np.ndarray, list[int]]:
             rows.append(key)
             index.append(len(rows) - 1)
     return np.array(rows), index
-
-
-def _S2_in_V(inst):
-    return _in_V({**inst, "S": inst["S2"]})
 
 
 def measure_lem1(inst):
@@ -1108,11 +1308,13 @@ LEM1 = Claim(
     statement=r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]\Rightarrow\{\tilde f_\theta(x;\alpha,"
               r"\varepsilon,S)\}=\{\tilde f_\theta(x;\alpha,\varepsilon,S)+\tilde f_\theta(x;"
               r"\alpha',\varepsilon,S')\}",
-    measure=measure_lem1, parse=parse_two_sets,
+    measure=measure_lem1, parse=functools.partial(parse_two_sets, claim_id="k19.lem1"),
     strategy=lambda profile: strat.lintop_two_sets(),
-    hypotheses=[H_INV, Hypothesis("S'-in-V", r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]",
-                                  _S2_in_V)],
-    controls=[Control("S'-outside-V", drops="S'-in-V",
+    hypotheses=[Hypothesis("S-in-V", r"S\subseteq_{\rm fin}V[\theta,\varepsilon]",
+                           _set_in_V("S")),
+                Hypothesis("S2-in-V", r"S'\subseteq_{\rm fin}V[\theta,\varepsilon]",
+                           _set_in_V("S2"))],
+    controls=[Control("S'-outside-V", drops="S2-in-V",
                       description=r"$S'$ moves a row of $W_2$ outside "
                       r"$\operatorname{Null}(W_3)$: outputs change, so the proof's witness "
                       r"$S\cup S'$ is not in $V$ (the set identity itself is linear algebra; "
@@ -1126,6 +1328,9 @@ LEM1 = Claim(
                     "in $V$) is reconstructed."),
             Erratum("interpretation", "The proofs of Theorems 3-4 use it for all $m$ samples "
                     r"with a shared $\alpha$, which is what is checked.")],
+    edge_strategy=lambda profile: strat.two_set_edges(),
+    cost=cost_pgb,
+    parameters=P_TWO_SETS, relations=R_SECTION3,
     size=_size, max_examples={"ci": 4},
 )
 
@@ -1133,9 +1338,6 @@ register(LEM1)
 
 
 # ------------------------------------------------------------ k19.asm2 (Assumption 2 checker)
-
-_LAST_LINEAR = ("basis", "tanh2", "tanh2-nobias", "lintop", "skip2")
-
 
 def measure_asm2(inst):
     """Is ``f_X(theta)`` in ``range J(theta)``? Least-squares residual with a certified rank."""
@@ -1160,16 +1362,16 @@ ASM2 = Claim(
     title=r"Common model structure: $f_X(\theta)$ lies in the span of its partial derivatives",
     statement=r"f_{x_i}(\theta)=\sum_kg(\theta)_k\partial_kf_{x_i}(\theta)\ \forall i"
               r"\iff f_X(\theta)\in\operatorname{range}J(\theta)",
-    measure=measure_asm2, parse=parse,
+    measure=measure_asm2, parse=functools.partial(parse, claim_id="k19.asm2"),
     strategy=lambda profile: st_one_of_points(),
-    hypotheses=[Hypothesis("last-layer-linear", r"f(x;\theta)=W\,h(x;u)\ (+b)",
-                           lambda i: i["family"] in _LAST_LINEAR
-                           or f"family {i['family']!r} has no linear output block")],
-    controls=[Control("tanh-neuron", drops="last-layer-linear",
+    hypotheses=[Hypothesis("eq3.1-family", r"f\ \text{in a class of eq. (3.1): }f=W\,h(x;u)"
+                           r"\ (+b),\ \text{positively homogeneous, or a basis model}",
+                           structured_family)],
+    controls=[Control("tanh-neuron", drops="eq3.1-family",
                       description=r"$f=\tanh(\theta x)$: $f_X$ is not a multiple of "
                       r"$x\operatorname{sech}^2(\theta x)$ for generic data",
                       instances=_ctrl("tanh")),
-              Control("affine-offset", drops="last-layer-linear",
+              Control("affine-offset", drops="eq3.1-family",
                       description=r"$f=\theta x+1$: the offset is not in "
                       r"$\operatorname{span}\{x\}$",
                       instances=_ctrl("affine"))],
@@ -1178,15 +1380,21 @@ ASM2 = Claim(
     "it.",
     errata=[Erratum("method note", "Only sampled points are tested; the assumption quantifies "
                     r"over every $\theta\notin\Omega$.")],
+    edge_strategy=lambda profile: strat.gradient_basis_edges(),
+    cost=cost_gradient_basis,
+    parameters=P_DATA, relations=R_SECTION3,
     size=_size, max_examples={"ci": 10},
 )
 
 
 def st_one_of_points():
-    """Random points of every last-layer-linear family (``tanh2``, ``lintop``, ``skip2``)."""
+    """Random points of every family of eq. (3.1) (``tanh2``, ``lintop``, ``skip2``,
+    ``relu2-nobias``, ``product``)."""
     return st.one_of(strat.random_points("tanh2", (2, 3, 2)),
                       strat.random_points("lintop", (2, 3, 2, 2)),
-                      strat.random_points("skip2", (2, 3, 2, 1)))
+                      strat.random_points("skip2", (2, 3, 2, 1)),
+                      strat.random_points("relu2-nobias", (2, 3, 1)),
+                      strat.random_points("product", (1, 1)))
 
 
 register(ASM2)

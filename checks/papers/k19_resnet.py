@@ -6,11 +6,16 @@ Every oracle follows the proofs: it certifies that theta is a local minimum (gra
 smallest Hessian eigenvalue), builds the explicit perturbation set S in V[theta, eps] of the
 proof and checks that it leaves every training output unchanged, and compares the loss with the
 basis-model infimum (a weighted least squares, squared loss). Only the squared loss is
-implemented.
+implemented (and, for the deep-linear claims, the cross-entropy).
+
+Instances take the data as every k19 claim does: ``X`` (``m x d_x``, samples x features),
+``Y`` (``m x d_y``) and the sample weights ``lambda``; the oracles work with samples as
+columns, as (4.1) and (4.3) are written (:func:`checks.strategies.k19_resnet.data`).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -21,6 +26,8 @@ from checks.framework import (
     Control,
     Erratum,
     Hypothesis,
+    Parameter,
+    Relation,
     Reproduction,
     Tolerance,
     decide,
@@ -28,7 +35,9 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import choice
+from checks.papers.k19_pgb import decide_against_solver, refuse_other_convention
 from checks.registry import register
+from checks.strategies import k19_pgb as strat3
 from checks.strategies import k19_resnet as strat
 from theory.constructions import k19_section4 as k19s4
 from theory.gradient_basis import gb_infimum_convex
@@ -45,15 +54,28 @@ _U = unit_roundoff()
 # ----------------------------------------------------------------------------- parsing
 
 
-def _parse_data(params) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    require(params, "X", "Y", "lam")
+def _parse_data(params, claim_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``X`` (``m x d_x``), ``Y`` (``m x d_y``) and ``lambda`` (``m``, positive): samples x
+    features with the weights under ``lambda``, as in every k19 claim (Section 3 too); the
+    Section 4 layout of the mathematics (samples as columns) is refused with a message
+    saying so."""
+    refuse_other_convention(params, claim_id)
+    require(params, "X", "Y", "lambda")
     X, Y = matrix(params, "X"), matrix(params, "Y")
-    m = X.shape[1]
-    if Y.shape[1] != m:
-        raise BadInput(f"Y: expected {m} columns (one per sample, like X), got {Y.shape[1]}")
-    lam = vector(params, "lam", m)
+    m = X.shape[0]
+    if Y.shape[0] != m:
+        hint = (" (these shapes fit features x samples: transpose both)"
+                if Y.shape[1] == X.shape[1] else "")
+        raise BadInput(f"Y: expected {m} rows, one per sample (X is samples x features "
+                       f"(m x d_x) = {X.shape[0]} x {X.shape[1]}), got {Y.shape[0]}{hint}")
+    weights = params["lambda"]
+    if isinstance(weights, list | tuple) and len(weights) == X.shape[1] != m:
+        raise BadInput(f"lambda: expected {m} weights, one per sample (X is samples x features "
+                       f"(m x d_x) = {m} x {X.shape[1]}), got {len(weights)} (these shapes fit "
+                       "features x samples: transpose X and Y)")
+    lam = vector(params, "lambda", m)
     if np.any(lam <= 0):
-        raise BadInput("lam: the sample weights lambda_i must be > 0")
+        raise BadInput("lambda: the sample weights lambda_i must be > 0")
     return X, Y, lam
 
 
@@ -70,10 +92,10 @@ def _matrix_list(params, name: str, first_cols: int) -> list[np.ndarray]:
     return mats
 
 
-def parse_resnet(params) -> dict:
+def parse_resnet(params, claim_id: str = "k19.thm3") -> dict:
     """Instance of Theorem 3 / Proposition 1: data, the point theta = (W, R, U), eps."""
-    X, Y, lam = _parse_data(params)
-    d_x, d_y = X.shape[0], Y.shape[0]
+    X, Y, lam = _parse_data(params, claim_id)
+    d_x, d_y = X.shape[1], Y.shape[1]
     W = matrix(params, "W", (d_y, d_x))
     R = matrix(params, "R", (d_x, None))
     U = _matrix_list(params, "U", d_x)
@@ -81,15 +103,15 @@ def parse_resnet(params) -> dict:
         raise BadInput(f"U: the last layer has {U[-1].shape[0]} units but R has "
                        f"{R.shape[1]} columns (d_z)")
     eps = real(params, "eps", lo=1e-8, hi=1.0, default=strat.EPS)
-    return {"X": X, "Y": Y, "lam": lam, "W": W, "R": R, "U": U, "eps": eps}
+    return {"X": X, "Y": Y, "lambda": lam, "W": W, "R": R, "U": U, "eps": eps}
 
 
-def parse_feedforward(params) -> dict:
+def parse_feedforward(params, claim_id: str = "k19.thm4") -> dict:
     """Instance of Theorem 4: data, weights W^(1..H+1), per-unit activations, t, eps."""
-    X, Y, lam = _parse_data(params)
-    Ws = _matrix_list(params, "Ws", X.shape[0])
-    if Ws[-1].shape[0] != Y.shape[0]:
-        raise BadInput(f"Ws: the last layer has {Ws[-1].shape[0]} rows but d_y = {Y.shape[0]}")
+    X, Y, lam = _parse_data(params, claim_id)
+    Ws = _matrix_list(params, "Ws", X.shape[1])
+    if Ws[-1].shape[0] != Y.shape[1]:
+        raise BadInput(f"Ws: the last layer has {Ws[-1].shape[0]} rows but d_y = {Y.shape[1]}")
     H = len(Ws) - 1
     require(params, "activations")
     acts = params["activations"]
@@ -102,25 +124,98 @@ def parse_feedforward(params) -> dict:
                            f"{', '.join(ACTIVATIONS)}")
     t = integer(params, "t", lo=0, hi=H)
     eps = real(params, "eps", lo=1e-8, hi=1.0, default=strat.EPS)
-    return {"X": X, "Y": Y, "lam": lam, "Ws": Ws, "activations": [list(a) for a in acts],
+    return {"X": X, "Y": Y, "lambda": lam, "Ws": Ws, "activations": [list(a) for a in acts],
             "t": t, "eps": eps}
 
 
-def parse_deep_linear(params) -> dict:
+def parse_deep_linear(params, claim_id: str = "k19.cor4") -> dict:
     """Instance of the deep-linear claims: data and the layer weights W^(1..H+1)."""
-    X, Y, lam = _parse_data(params)
-    Ws = _matrix_list(params, "Ws", X.shape[0])
+    X, Y, lam = _parse_data(params, claim_id)
+    Ws = _matrix_list(params, "Ws", X.shape[1])
     if len(Ws) < 2:
         raise BadInput("Ws: a deep linear network needs at least one hidden layer")
-    if Ws[-1].shape[0] != Y.shape[0]:
-        raise BadInput(f"Ws: the last layer has {Ws[-1].shape[0]} rows but d_y = {Y.shape[0]}")
-    inst = {"X": X, "Y": Y, "lam": lam, "Ws": Ws}
+    if Ws[-1].shape[0] != Y.shape[1]:
+        raise BadInput(f"Ws: the last layer has {Ws[-1].shape[0]} rows but d_y = {Y.shape[1]}")
+    inst = {"X": X, "Y": Y, "lambda": lam, "Ws": Ws}
     loss = choice(params, "loss", ("squared", "cross-entropy"), default="squared")
     if loss != "squared":  # squared instances carry no "loss" key (the default)
         if not np.all(np.isin(Y, (0.0, 1.0))):
             raise BadInput("Y: the cross-entropy needs labels in {0, 1}")
         inst["loss"] = loss
     return inst
+
+
+# ------------------------------------------------------------- parameters and relations
+
+P_DATA = [
+    Parameter("X", "m x d_x", r"the inputs $x_i$ as rows (samples x features, as in every "
+              "k19 claim)", "finite"),
+    Parameter("Y", "m x d_y", r"the targets $y_i$ as rows", "finite; m rows"),
+    Parameter("lambda", "m", r"the sample weights $\lambda_i$ of $L=\sum_i\lambda_i\ell"
+              r"(f(x_i;\theta),y_i)$", "(0, inf)"),
+]
+_EPS = Parameter("eps", "scalar", r"the radius $\varepsilon$ of $V[\theta,\varepsilon]$ "
+                 r"where the proof builds $S$ (Theorems 3-4 take $\varepsilon\in(0,"
+                 r"\varepsilon_0)$)", "[1e-8, 1]", default=strat.EPS)
+P_RESNET = [
+    *P_DATA,
+    Parameter("W", "d_y x d_x", r"the output weights $W$ of (4.1), $f=W(x+Rz(x;u))$", "finite"),
+    Parameter("R", "d_x x d_z", r"the residual weights $R$ of (4.1)", "finite"),
+    Parameter("U", "list: d_1 x d_x, ..., d_z x d_(k-1)", r"the layers of $u$: "
+              r"$z(x;u)=\tanh(U_k\cdots\tanh(U_1x))$", "finite; a chain from d_x ending in "
+              "d_z rows"),
+    _EPS,
+]
+P_WS = Parameter("Ws", "list: d_1 x d_x, ..., d_y x d_H", r"the layers $W^{(1)},\dots,"
+                 r"W^{(H+1)}$ of (4.3), $\theta=\operatorname{vec}([W^{(l)}]_l)$",
+                 "finite; a chain from d_x ending in d_y rows")
+P_FEEDFORWARD = [
+    *P_DATA, P_WS,
+    Parameter("activations", "H lists of d_l names", r"the activation $\sigma^{(l)}$ of each "
+              "hidden unit", ", ".join(ACTIVATIONS)),
+    Parameter("t", "scalar", r"the level $t$ of $\Theta_{d_y,t}$ (Theorem 4)",
+              "integers in [0, H]"),
+    _EPS,
+]
+P_DEEP_LINEAR = [
+    *P_DATA, P_WS,
+    Parameter("loss", "name", r"the convex loss $\ell$ (PA5)", "squared, cross-entropy "
+              "(labels in {0, 1})", default="squared"),
+]
+
+R_SECTION4 = [
+    Relation("permute-samples", "the samples in another order: L is a sum over samples, so "
+             "both sides are the same numbers summed in another order", strat3.permute_samples),
+    Relation("scale-weights", r"$\lambda\to2^k\lambda$: $L$ and the least squares scale "
+             r"by $2^k$; local minima and the relative slack are unchanged",
+             strat3.scale_weights),
+    Relation("split-sample", r"one sample replaced by two copies of weight $\lambda_i/2$: "
+             r"$L$ is the same function of $\theta$", strat3.split_sample),
+    Relation("signed-permutation-of-inputs", r"$x\to Px$, $P$ a signed permutation, with "
+             "the weights that read x turned by $P^\\top$: every output is unchanged",
+             strat.signed_permutation_of_inputs),
+    Relation("permute-hidden-units", "hidden units relabelled with their activations: the "
+             "same function and the same partial linear structure, relabelled",
+             strat.permute_hidden_units),
+    Relation("scale-targets", r"squared loss: $y\to2^ky$ and the output layer by $2^k$: "
+             r"$L$ and the least squares scale by $4^k$, local minima map to local minima; "
+             r"(cross-entropy: $\lambda\to2^k\lambda$)", strat.scale_targets),
+]
+
+
+# ------------------------------------------------------------------------ cost estimates
+
+def cost_second_order(inst) -> float:
+    """Estimated seconds of a Section 4 check on this project's reference machine: the
+    certificate's autograd Hessian (d_theta reverse passes of m d_y d_theta each; 0.42 s
+    measured at m = 40, d_theta = 114, about 1e-6 s per unit of m d_theta^2) plus the fixed
+    cost of building S and the least squares (up to 0.35 s measured for Theorem 4)."""
+    if "Ws" in inst:
+        d = sum(np.asarray(W).size for W in inst["Ws"])
+    else:
+        d = (np.asarray(inst["W"]).size + np.asarray(inst["R"]).size
+             + sum(np.asarray(U).size for U in inst["U"]))
+    return 0.35 + 1e-6 * inst["Y"].shape[0] * d * d
 
 
 # ----------------------------------------------------------------------------- numbers
@@ -142,14 +237,14 @@ def _cached(inst: dict, key: str, compute):
 
 
 def _resnet_model(inst):
-    shape = ResNetShape(inst["X"].shape[0], inst["Y"].shape[0], inst["R"].shape[1],
+    shape = ResNetShape(inst["X"].shape[1], inst["Y"].shape[1], inst["R"].shape[1],
                         tuple(U.shape[0] for U in inst["U"][:-1]))
     return shape, shape.pack(inst["W"], inst["R"], inst["U"]), shape.outputs
 
 
 def _ff_model(inst):
     acts = inst.get("activations") or [["identity"] * W.shape[0] for W in inst["Ws"][:-1]]
-    widths = (inst["X"].shape[0], *(W.shape[0] for W in inst["Ws"]))
+    widths = (inst["X"].shape[1], *(W.shape[0] for W in inst["Ws"]))
     net = Feedforward(widths, tuple(tuple(a) for a in acts))
     return net, net.pack(inst["Ws"]), net.outputs
 
@@ -157,7 +252,7 @@ def _ff_model(inst):
 def _certificate(inst, model) -> k19s4.Certificate:
     def compute():
         _, theta, outputs = model(inst)
-        return k19s4.certify_loss(outputs, theta, inst["X"], inst["Y"], inst["lam"],
+        return k19s4.certify_loss(outputs, theta, *strat.data(inst),
                                   inst.get("loss", "squared"))
 
     return _cached(inst, "certificate", compute)
@@ -167,8 +262,7 @@ def _local_min_hypothesis(model):
     def check(inst):
         cert = _certificate(inst, model)
         if cert.status == "not-local-minimum":
-            return (f"theta is not a local minimum: ||grad L|| = {cert.grad_norm:.2e}, "
-                    f"lambda_min(hess L) = {cert.hess_min_eig:.2e}")
+            return f"theta is not a local minimum: {cert.reason}"
         return True
 
     return Hypothesis("local-minimum", r"\theta \text{ is a local minimum of } L", check)
@@ -218,10 +312,10 @@ def _resnet_numbers(inst) -> dict:
     def compute():
         shape, theta, outputs = _resnet_model(inst)
         S, info = k19s4.resnet_perturbation_set(shape, theta)
-        Z = np.asarray(residual_features(inst["X"], inst["U"]))
-        cmp = k19s4.pgb_comparison(outputs, theta, inst["X"], inst["Y"], inst["lam"], S,
-                                   inst["eps"], {"x,z": np.vstack([inst["X"], Z]),
-                                                 "x": inst["X"]})
+        X, Y, lam = strat.data(inst)
+        Z = np.asarray(residual_features(X, inst["U"]))
+        cmp = k19s4.pgb_comparison(outputs, theta, X, Y, lam, S, inst["eps"],
+                                   {"x,z": np.vstack([X, Z]), "x": X})
         width = max(shape.d_x, shape.d_z, shape.d_y, *shape.u_widths)
         return {"S": S, "info": info, "cmp": cmp,
                 "out_tol": _output_tolerance(_resnet_scale(inst), 2 + len(inst["U"]), width)}
@@ -232,12 +326,13 @@ def _resnet_numbers(inst) -> dict:
 def _ff_numbers(inst, t: int) -> dict:
     def compute():
         net, theta, outputs = _ff_model(inst)
-        sets, why = k19s4.partial_linear_sets(net, theta, inst["X"], t, _relu_margin(inst))
+        X, Y, lam = strat.data(inst)
+        sets, why = k19s4.partial_linear_sets(net, theta, X, t, _relu_margin(inst))
         S, info = k19s4.feedforward_perturbation_set(net, theta, t, sets)
-        hs = [np.asarray(h) for h in net.layer_outputs(theta, inst["X"])]
-        cmp = k19s4.pgb_comparison(outputs, theta, inst["X"], inst["Y"], inst["lam"], S,
+        hs = [np.asarray(h) for h in net.layer_outputs(theta, X)]
+        cmp = k19s4.pgb_comparison(outputs, theta, X, Y, lam, S,
                                    inst.get("eps", strat.EPS),
-                                   {"h(t..H)": np.vstack(hs[t:net.H + 1]), "x": inst["X"]})
+                                   {"h(t..H)": np.vstack(hs[t:net.H + 1]), "x": X})
         return {"S": S, "info": {**info, "partial_linear": why}, "cmp": cmp,
                 "out_tol": _output_tolerance(_ff_scale(inst), net.H + 1, max(net.widths))}
 
@@ -245,15 +340,19 @@ def _ff_numbers(inst, t: int) -> dict:
 
 
 def _resnet_scale(inst) -> float:
-    """||W|| (max_i ||x_i|| + ||R|| sqrt(d_z)): |z| <= 1 for tanh residuals."""
+    """||W|| (max_i ||x_i|| + (||R|| + eps) sqrt(d_z)): the size of the outputs at theta and
+    at the moved points, whose R is R + eps a e_j^T (|z| <= 1 for tanh residuals). The eps
+    term matters when ||R|| is small against eps: with inputs scaled by 2^-40 (R by 2^-40, W by
+    2^40, the same outputs) the moves alone set the size of W a (a a computed null vector)."""
     R = inst["R"]
-    return float(np.linalg.norm(inst["W"], 2) * (np.max(np.linalg.norm(inst["X"], axis=0))
-                                                 + np.linalg.norm(R, 2) * np.sqrt(R.shape[1])))
+    return float(np.linalg.norm(inst["W"], 2) * (
+        np.max(np.linalg.norm(inst["X"], axis=1))
+        + (np.linalg.norm(R, 2) + inst["eps"]) * np.sqrt(R.shape[1])))
 
 
 def _ff_scale(inst) -> float:
     norms = [np.linalg.norm(W, 2) for W in inst["Ws"]]
-    return float(np.prod(norms) * np.max(np.linalg.norm(inst["X"], axis=0)))
+    return float(np.prod(norms) * np.max(np.linalg.norm(inst["X"], axis=1)))
 
 
 def _relu_margin(inst) -> float:
@@ -275,13 +374,12 @@ def _compare(inst, numbers: dict, cert: k19s4.Certificate, feature: str, relatio
     }
     if cert.status == "undecided":
         return decide_flag(None, message="theta is not certified as a local minimum "
-                           f"(||grad L|| = {cert.grad_norm:.2e} > {cert.grad_tol:.2e})",
-                           diagnostics=diag)
+                           f"({cert.reason})", diagnostics=diag)
     if (cmp.max_output_change > numbers["out_tol"].value
             or cmp.max_norm_S > 1 + 4 * _U):
         return decide_flag(None, message="the constructed S is not inside V[theta, eps]",
                            diagnostics=diag)
-    forward = _forward_loss_error(cmp.loss, inst["lam"], inst["Y"].shape[0],
+    forward = _forward_loss_error(cmp.loss, inst["lambda"], inst["Y"].shape[1],
                                   numbers["out_tol"].value)
     tol = _comparison_tolerance(cmp, feat, len(numbers["S"]), cert.grad_norm, forward)
     return decide(cmp.loss, feat["infimum"], relation=relation, tolerance=tol,
@@ -301,12 +399,12 @@ def _dims_hyp(name, statement, predicate, why):
     return Hypothesis(name, statement, lambda i: predicate(i) or why(i))
 
 
-_DY_DX = _dims_hyp("dy<=dx", r"d_y \le d_x", lambda i: i["Y"].shape[0] <= i["X"].shape[0],
-                   lambda i: f"d_y = {i['Y'].shape[0]} > d_x = {i['X'].shape[0]}")
-_DY_DZ = _dims_hyp("dy<=dz", r"d_y \le d_z", lambda i: i["Y"].shape[0] <= i["R"].shape[1],
-                   lambda i: f"d_y = {i['Y'].shape[0]} > d_z = {i['R'].shape[1]}")
-_PA1 = _dims_hyp("PA1: dy=1", r"d_y = 1", lambda i: i["Y"].shape[0] == 1,
-                 lambda i: f"d_y = {i['Y'].shape[0]}")
+_DY_DX = _dims_hyp("dy<=dx", r"d_y \le d_x", lambda i: i["Y"].shape[1] <= i["X"].shape[1],
+                   lambda i: f"d_y = {i['Y'].shape[1]} > d_x = {i['X'].shape[1]}")
+_DY_DZ = _dims_hyp("dy<=dz", r"d_y \le d_z", lambda i: i["Y"].shape[1] <= i["R"].shape[1],
+                   lambda i: f"d_y = {i['Y'].shape[1]} > d_z = {i['R'].shape[1]}")
+_PA1 = _dims_hyp("pa1-dy1", r"d_y = 1", lambda i: i["Y"].shape[1] == 1,
+                 lambda i: f"d_y = {i['Y'].shape[1]}")
 
 
 def measure_thm3(inst):
@@ -334,7 +432,7 @@ def _resnet_strategy(profile: str, **kw):
 
 
 def _resnet_size(inst):
-    return {"m": inst["X"].shape[1], "d_x": inst["X"].shape[0], "d_y": inst["Y"].shape[0],
+    return {"m": inst["X"].shape[0], "d_x": inst["X"].shape[1], "d_y": inst["Y"].shape[1],
             "d_z": inst["R"].shape[1]}
 
 
@@ -350,7 +448,7 @@ def _resnet_saddle() -> dict:
     U = [np.array([[0.8]])]
     z = np.tanh(U[0] @ X)
     R = np.array([[-float((X * Y)[0] @ lam) / float((z * Y)[0] @ lam)]])
-    return {"X": X, "Y": Y, "lam": lam, "W": np.zeros((1, 1)), "R": R, "U": U, "eps": strat.EPS}
+    return strat.instance(X, Y, lam, W=np.zeros((1, 1)), R=R, U=U, eps=strat.EPS)
 
 
 def _resnet_wide_output() -> list[dict]:
@@ -365,8 +463,8 @@ def _resnet_wide_output() -> list[dict]:
     L = k19s4.squared_objective(shape.outputs, X, Y, lam)
     theta = k19s4._local_minimum(L, np.array([1.0, 0.5, 0.3, -0.2, 1.2, 0.7]))
     W, R, U = shape.unpack(theta)
-    return [{"X": X, "Y": Y, "lam": lam, "W": np.asarray(W), "R": np.asarray(R),
-             "U": [np.asarray(U[0])], "eps": strat.EPS}]
+    return [strat.instance(X, Y, lam, W=np.asarray(W), R=np.asarray(R),
+                           U=[np.asarray(U[0])], eps=strat.EPS)]
 
 
 _SADDLE = Control(
@@ -407,7 +505,7 @@ def _improvement_reproduction(profile: str) -> dict:
         inst = strat.build_resnet(1000 + seed, 3, 1 + seed % 2, 2, depth, 20)
         cert = _certificate(inst, _resnet_model)
         nums = _resnet_numbers(inst)["cmp"]
-        rows.append([seed, inst["Y"].shape[0], depth, cert.status, cert.grad_norm, nums.loss,
+        rows.append([seed, inst["Y"].shape[1], depth, cert.status, cert.grad_norm, nums.loss,
                      nums.features["x,z"]["infimum"], nums.features["x"]["infimum"]])
     ok = [r for r in rows if r[3] == "local-minimum"]
     xs = [r[0] for r in ok]
@@ -433,7 +531,8 @@ THM3 = Claim(
     statement=r"L(\theta)=\inf_{\alpha,\alpha_w,\alpha_r,S\subseteq_{\rm fin}V[\theta,\varepsilon]}"
     r"\tilde L^{(\rm ResNet)}_\theta(\alpha,\alpha_w,\alpha_r,\varepsilon,S)\le"
     r"\inf_{\alpha_w,\alpha_r}\sum_i\lambda_i\ell_{y_i}(\alpha_wx_i+\alpha_rz(x_i;u))",
-    measure=measure_thm3, parse=parse_resnet, strategy=_resnet_strategy,
+    measure=measure_thm3, parse=functools.partial(parse_resnet, claim_id="k19.thm3"),
+    strategy=_resnet_strategy,
     hypotheses=[_DY_DX, _DY_DZ, _resnet_local_min],
     controls=[_WIDE, _SADDLE],
     reproductions=[Reproduction("shamir-improvement",
@@ -444,6 +543,9 @@ THM3 = Claim(
     "L <= LS[x, z] by weighted least squares; the PGB infimum and where the features sit "
     "against range J(theta) and range J_S are in the diagnostics.",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 60},
+    edge_strategy=lambda profile: strat.resnet_edges(),
+    cost=cost_second_order,
+    parameters=P_RESNET, relations=R_SECTION4,
 )
 
 OURS3 = Claim(
@@ -451,19 +553,23 @@ OURS3 = Claim(
     title="At a ResNet local minimum the loss equals the least-squares fit on $[x,z(x;u)]$",
     statement=r"L(\theta)=\inf_{\alpha_w,\alpha_r}\sum_i\lambda_i\ell_{y_i}"
     r"(\alpha_wx_i+\alpha_rz(x_i;u))",
-    measure=measure_ours3, parse=parse_resnet, strategy=_resnet_strategy,
+    measure=measure_ours3, parse=functools.partial(parse_resnet, claim_id="k19.ours3"),
+    strategy=_resnet_strategy,
     hypotheses=[_DY_DX, _DY_DZ, _resnet_local_min],
     controls=[_WIDE, _SADDLE],
     decides="As k19.thm3, deciding the equality |L - LS[x, z]| <= tol ('>=' holds trivially "
     "since (alpha_w, alpha_r) = (W, W R) reproduces f).",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 100},
+    edge_strategy=lambda profile: strat.resnet_edges(),
+    cost=cost_second_order,
+    parameters=P_RESNET, relations=R_SECTION4,
 )
 
 PROP1 = Claim(
     id="k19.prop1", paper="k19", source="Proposition 1 (Shamir, 2018), PA1-PA3, §4.1.1",
     title="Shamir: ResNet local minima with $d_y=1$ are no worse than the best linear predictor",
     statement=r"L(\theta)\le\inf_{W}\sum_i\lambda_i\ell_{y_i}(Wx_i)",
-    measure=measure_prop1, parse=parse_resnet,
+    measure=measure_prop1, parse=functools.partial(parse_resnet, claim_id="k19.prop1"),
     strategy=lambda profile: _resnet_strategy(profile, d_y=1),
     hypotheses=[_PA1, _resnet_local_min],
     controls=[_SADDLE],
@@ -478,6 +584,9 @@ PROP1 = Claim(
                     "survives (on the instance of k19.thm3's control 'dy-above-dx', L = 55.02 "
                     "against inf_W = 144.4). The control drops local minimality instead.")],
     size=_resnet_size, max_examples={"ci": 4, "thorough": 60},
+    edge_strategy=lambda profile: strat.resnet_edges(d_y=1),
+    cost=cost_second_order,
+    parameters=P_RESNET, relations=R_SECTION4,
 )
 
 # ----------------------------------------------------------------------------- Theorem 4
@@ -485,13 +594,14 @@ PROP1 = Claim(
 
 def _ff_partial_linear(inst):
     net, theta, _ = _ff_model(inst)
-    sets, why = k19s4.partial_linear_sets(net, theta, inst["X"], inst["t"], _relu_margin(inst))
+    sets, why = k19s4.partial_linear_sets(net, theta, strat.data(inst)[0], inst["t"],
+                                          _relu_margin(inst))
     return True if sets is not None else f"theta not in Theta_(d_y, t={inst['t']}): {why}"
 
 
 def _ff_differentiable(inst):
     net, theta, _ = _ff_model(inst)
-    pre = net.preactivations(theta, inst["X"])
+    pre = net.preactivations(theta, strat.data(inst)[0])
     margin = _relu_margin(inst)
     for l, names in enumerate(net.activations):
         for k, n in enumerate(names):
@@ -531,7 +641,7 @@ def _nonlinear_t0() -> list[dict]:
 
 
 def _ff_size(inst):
-    return {"m": inst["X"].shape[1], "H": len(inst["Ws"]) - 1, "d_y": inst["Y"].shape[0],
+    return {"m": inst["X"].shape[0], "H": len(inst["Ws"]) - 1, "d_y": inst["Y"].shape[1],
             "d_theta": sum(W.size for W in inst["Ws"])}
 
 
@@ -541,7 +651,8 @@ THM4 = Claim(
     "best linear combination of the layer outputs from $t$ on",
     statement=r"L(\theta)=\inf\tilde L^{(\rm ff)}_{\theta,t}\le\inf_{\alpha_h}\sum_i\lambda_i"
     r"\ell_{y_i}\Big(\sum_{l=t}^H\alpha_h^{(l+1)}h^{(l)}(x_i;\theta)\Big)",
-    measure=measure_thm4, parse=parse_feedforward, strategy=_ff_strategy,
+    measure=measure_thm4, parse=functools.partial(parse_feedforward, claim_id="k19.thm4"),
+    strategy=_ff_strategy,
     hypotheses=[Hypothesis("partial-linear", r"\theta\in\Theta_{d_y,t}", _ff_partial_linear),
                 Hypothesis("differentiable", r"\theta\notin\tilde\Omega", _ff_differentiable),
                 _local_min_hypothesis(_ff_model)],
@@ -567,6 +678,9 @@ THM4 = Claim(
             Erratum("paper error", "In the proof alpha_h^(l) in R^(d_theta x d_l) should read "
                     "R^(d_y x d_l).")],
     size=_ff_size, max_examples={"ci": 4, "thorough": 60},
+    edge_strategy=lambda profile: strat.partial_linear_edges(),
+    cost=cost_second_order,
+    parameters=P_FEEDFORWARD, relations=R_SECTION4,
 )
 
 # ----------------------------------------------------------------------------- deep linear
@@ -604,7 +718,7 @@ def _deep_linear_convex(inst):
     ``||grad L||``: ``grad_{W1} L = P^T G`` and ``grad_{W_{H+1}} L = G Q^T`` (``P = W_{H+1} ..
     W_2``, ``Q = W_H .. W_1``), so ``||G|| <= ||grad L|| / max(s_{d_y}(P), s_{d_x}(Q))`` over the
     products of certified full rank (no credit when neither is)."""
-    X, Y, lam, Ws = inst["X"], inst["Y"], inst["lam"], inst["Ws"]
+    (X, Y, lam), Ws = strat.data(inst), inst["Ws"]
     loss = get_loss(inst["loss"])
     cert = _certificate(inst, _ff_model)
     d_x, m = X.shape
@@ -630,15 +744,14 @@ def _deep_linear_convex(inst):
             "radius": radius, "tau_round": tau, "loss": inst["loss"]}
     if cert.status == "undecided":
         return decide_flag(None, message="theta is not certified as a local minimum "
-                           f"(||grad L|| = {cert.grad_norm:.2e} > {cert.grad_tol:.2e})",
-                           diagnostics=diag)
+                           f"({cert.reason})", diagnostics=diag)
     if not found.attained:
         return decide_flag(None, message=f"inf_A not attained ({found.note})", diagnostics=diag)
     tol = Tolerance(tau + credit, "2 gamma_n (L + sum lambda |l'(q)||q|) + ||grad L|| / "
                     "max(s_dy(P), s_dx(Q)) ||A* - A_theta|| (convexity; grad_W1 = P^T G, "
                     "grad_W(H+1) = G Q^T)")
-    return decide(L, found.value, relation="==", tolerance=tol, scale=max(L, found.value),
-                  diagnostics=diag)
+    return decide_against_solver(L, found.value, tolerance=tol, scale=max(L, found.value),
+                                 diagnostics=diag)
 
 
 def _min_width(inst) -> int:
@@ -647,11 +760,11 @@ def _min_width(inst) -> int:
 
 _DL_WIDTH = Hypothesis(
     "dy<=min-widths", r"d_y\le\min\{d_1,\dots,d_H\}",
-    lambda i: i["Y"].shape[0] <= _min_width(i)
-    or f"d_y = {i['Y'].shape[0]} > min width {_min_width(i)}")
+    lambda i: i["Y"].shape[1] <= _min_width(i)
+    or f"d_y = {i['Y'].shape[1]} > min width {_min_width(i)}")
 _PA6 = Hypothesis(
     "PA6", r"\min\{d_x,d_y\}\le\min\{d_1,\dots,d_H\}",
-    lambda i: min(i["X"].shape[0], i["Y"].shape[0]) <= _min_width(i)
+    lambda i: min(i["X"].shape[1], i["Y"].shape[1]) <= _min_width(i)
     or f"min(d_x, d_y) > min width {_min_width(i)}")
 
 
@@ -671,12 +784,12 @@ def _dl_saddle() -> list[dict]:
     rng = np.random.default_rng(5)
     X = rng.standard_normal((2, 10))
     Y = rng.standard_normal((2, 2)) @ X + 0.1 * rng.standard_normal((2, 10))
-    return [{"X": X, "Y": Y, "lam": np.ones(10), "Ws": [np.zeros((2, 2)), np.zeros((2, 2))]}]
+    return [strat.instance(X, Y, np.ones(10), Ws=[np.zeros((2, 2)), np.zeros((2, 2))])]
 
 
 def _dl_size(inst):
-    return {"m": inst["X"].shape[1], "H": len(inst["Ws"]) - 1, "d_x": inst["X"].shape[0],
-            "d_y": inst["Y"].shape[0]}
+    return {"m": inst["X"].shape[0], "H": len(inst["Ws"]) - 1, "d_x": inst["X"].shape[1],
+            "d_y": inst["Y"].shape[1]}
 
 
 _DL_SADDLE = Control("saddle", drops="local-minimum",
@@ -693,7 +806,8 @@ COR4 = Claim(
     id="k19.cor4", paper="k19", source="§4.2.3, deep-linear special case of Theorem 4",
     title=r"Deep linear nets with $d_y\le\min$ widths: every local minimum is global",
     statement=r"L(\theta)=\inf_{A\in\mathbb R^{d_y\times d_x}}\sum_i\lambda_i\ell_{y_i}(Ax_i)",
-    measure=measure_cor4, parse=parse_deep_linear, strategy=_dl_strategy,
+    measure=measure_cor4, parse=functools.partial(parse_deep_linear, claim_id="k19.cor4"),
+    strategy=_dl_strategy,
     hypotheses=[_DL_WIDTH, _local_min_hypothesis(_ff_model)],
     controls=[Control("bottleneck", drops="dy<=min-widths",
                       description="$d_x=d_y=3$, widths $(1,4)$: the local (and global) minimum "
@@ -706,6 +820,9 @@ COR4 = Claim(
     errata=[Erratum("transcription", "The surviving inline display reads alpha_x in R^(d_x); it "
                     "must be R^(d_y x d_x).")],
     size=_dl_size, max_examples={"ci": 4, "thorough": 400},
+    edge_strategy=lambda profile: strat.deep_linear_edges(),
+    cost=cost_second_order,
+    parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 
 PROP2 = Claim(
@@ -713,7 +830,7 @@ PROP2 = Claim(
     title=r"Laurent & Brecht: deep linear nets with $\min(d_x,d_y)\le\min$ widths have no bad "
     "local minima",
     statement=r"L(\theta)=\min_{\theta'}L(\theta')=\inf_{A}\sum_i\lambda_i\ell_{y_i}(Ax_i)",
-    measure=measure_prop2, parse=parse_deep_linear,
+    measure=measure_prop2, parse=functools.partial(parse_deep_linear, claim_id="k19.prop2"),
     strategy=lambda profile: st.one_of(
         _dl_strategy(profile, "min_dx_dy"),
         strat.deep_linear_ce_local_minima(certified=_dl_certified)),
@@ -730,6 +847,9 @@ PROP2 = Claim(
                     "bottleneck net still converges to the rank-constrained global value, so "
                     "'local = global' survives. The control drops local minimality instead.")],
     size=_dl_size, max_examples={"ci": 4, "thorough": 600},
+    edge_strategy=lambda profile: strat.deep_linear_edges(),
+    cost=cost_second_order,
+    parameters=P_DEEP_LINEAR, relations=R_SECTION4,
 )
 
 CLAIMS = [THM3, OURS3, PROP1, THM4, COR4, PROP2]

@@ -507,8 +507,9 @@ def lintop_two_sets(k: Dim = (1, 3)) -> st.SearchStrategy:
 
 def random_points(family: str, widths: tuple[int, ...], extra: Dim = (2, 10)) -> st.SearchStrategy:
     """Arbitrary (untrained) teacher-planted points of ``family`` (for Assumption 2 checks)."""
-    if family not in ("tanh2", "skip2", "tanh2-nobias", "lintop"):
-        raise InvalidArgument(f"family={family!r}: expected tanh2, skip2, tanh2-nobias or lintop")
+    families = ("tanh2", "skip2", "tanh2-nobias", "lintop", "relu2-nobias", "product")
+    if family not in families:
+        raise InvalidArgument(f"family={family!r}: expected one of {', '.join(families)}")
     return st.tuples(_seeds(), _dim(extra, "extra", 1, 200)).map(
         lambda a: build_planted(family, widths, a[0], a[1], False))
 
@@ -535,3 +536,318 @@ def basis_tight_gap(m: Dim = (6, 12), d: Dim = (1, 4)) -> st.SearchStrategy:
     return st.builds(_build_tight, _seeds(), _dim(m, "m", 3, 200), _dim(d, "d", 1, 16),
                      st.sampled_from(["upper", "lower"])).filter(
         lambda inst: inst["X"].shape[0] > inst["X"].shape[1])
+
+
+# ------------------------------------------------------------ metamorphic relations (k19)
+#
+# Transformations of a parsed k19 instance that cannot change a claim's truth. They act on
+# the data every k19 claim shares (X or X_raw, Y, lambda: samples as rows) and, for the
+# Section 3 families, on theta through the family's blocks; directions S, S2 in theta-space
+# follow theta by the same linear map, so S stays in V[theta, eps].
+
+_SAMPLE_KEYS = ("X", "X_raw", "Y", "lambda")
+
+
+def moving_permutation(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A random permutation of ``range(n)`` that moves something when ``n > 1`` (the
+    identity, likely at the small sizes drawn here, would test nothing): a cyclic shift
+    replaces it."""
+    p = rng.permutation(n)
+    return np.roll(np.arange(n), 1) if n > 1 and np.all(p == np.arange(n)) else p
+
+
+def permute_samples(inst: dict, rng: np.random.Generator) -> dict:
+    """The samples in another order: ``L = sum_i lambda_i l(f(x_i), y_i)`` is a sum over
+    samples (Section 2.1), so every side of every k19 claim is unchanged."""
+    p = moving_permutation(rng, len(inst["lambda"]))
+    return {**inst, **{k: np.asarray(inst[k])[p].copy() for k in _SAMPLE_KEYS if k in inst}}
+
+
+def scale_weights(inst: dict, rng: np.random.Generator) -> dict:
+    """``lambda -> 2^k lambda`` (k in [-20, 20], exact): ``L``, every infimum over a basis
+    model and every gradient scale by ``2^k``, so critical points, local minima and the
+    relative slack are unchanged."""
+    k = int(rng.integers(-20, 21))
+    return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
+
+
+def signed_permutation_of_raw_inputs(inst: dict, rng: np.random.Generator) -> dict:
+    """Example 2's raw inputs turned by a signed permutation (an exact orthogonal map):
+    norms and pairwise inner products, hence ``delta``, the footnote's network and its
+    features, are unchanged."""
+    X = np.asarray(inst["X_raw"])
+    p, s = moving_permutation(rng, X.shape[1]), rng.choice([-1.0, 1.0], X.shape[1])
+    return {**inst, "X_raw": X[:, p] * s}
+
+
+# families whose outputs are positively homogeneous of degree 1 in x (Euler in x): f(2^k x)
+# = 2^k f(x) and every partial derivative scales by 2^k too
+_HOMOGENEOUS_IN_X = ("basis", "relu2-nobias", "product", "relu-scalar")
+
+
+def scale_data(inst: dict, rng: np.random.Generator) -> dict:
+    """``x -> 2^k x`` and ``y -> 2^k y`` (k in [-20, 20], exact) for the families linear or
+    positively homogeneous in ``x`` (basis models, bias-free ReLU nets, ``w2 w1 x``): outputs,
+    residuals and the Jacobian scale by ``2^k``, so ``L``, the infimum, the gradient bound and
+    every rounding term scale by ``4^k`` and the relative slack is unchanged. Other families
+    (tanh units saturate differently at another scale) get the weights scaled instead, as
+    :func:`scale_weights`."""
+    k = int(rng.integers(-20, 21))
+    if inst.get("family") not in _HOMOGENEOUS_IN_X or inst.get("loss") != "squared":
+        return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
+    return {**inst, "X": np.ldexp(np.asarray(inst["X"], dtype=np.float64), k),
+            "Y": np.ldexp(np.asarray(inst["Y"], dtype=np.float64), k)}
+
+
+def split_sample(inst: dict, rng: np.random.Generator) -> dict:
+    """One sample replaced by two copies with half its weight: ``lambda_i l_i = (lambda_i/2)
+    l_i + (lambda_i/2) l_i`` (halving is exact), so ``L`` and every weighted least squares
+    are the same functions of ``theta``."""
+    m = len(inst["lambda"])
+    i = int(rng.integers(m))
+    lam = np.asarray(inst["lambda"], dtype=np.float64).copy()
+    lam[i] /= 2
+    out = {**inst, "lambda": np.append(lam, lam[i])}
+    for key in ("X", "X_raw", "Y"):
+        if key in inst:
+            arr = np.asarray(inst[key])
+            out[key] = np.concatenate([arr, arr[i:i + 1]])
+    return out
+
+
+def _blocks(family: str, widths: list[int]) -> list[tuple[int, ...]]:
+    """The shapes of the blocks of ``theta`` (row-major, in order) of a Section 3 family."""
+    if family == "tanh2":
+        d_x, h, d_y = widths
+        return [(h, d_x), (h,), (d_y, h), (d_y,)]
+    if family in ("tanh2-nobias", "relu2-nobias"):
+        d_x, h, d_y = widths
+        return [(h, d_x), (d_y, h)]
+    if family == "lintop":
+        d_x, d1, d2, d_y = widths
+        return [(d1, d_x), (d2, d1), (d_y, d2)]
+    if family == "skip2":
+        d_x, d1, d2, d_y = widths
+        return [(d1, d_x), (d1,), (d2, d1), (d2,), (d_y, d1), (d_y, d2)]
+    if family == "basis":
+        return [(widths[0],)]
+    return []  # the scalar families: nothing to relabel
+
+
+# For each family, the hidden layers as lists of (block, axis) that index their units.
+_UNITS = {
+    "tanh2": [[(0, 0), (1, 0), (2, 1)]],
+    "tanh2-nobias": [[(0, 0), (1, 1)]],
+    "relu2-nobias": [[(0, 0), (1, 1)]],
+    "lintop": [[(0, 0), (1, 1)], [(1, 0), (2, 1)]],
+    "skip2": [[(0, 0), (1, 0), (2, 1), (4, 1)], [(2, 0), (3, 0), (5, 1)]],
+    "basis": [[(0, 0)]],  # the basis functions phi_k, with the columns of Phi
+}
+
+
+def _theta_map(inst: dict, edit) -> dict:
+    """Apply ``edit`` (a function on the list of blocks, permuting and negating entries) to
+    ``theta`` and to every direction in ``S``/``S2`` by running it on signed indices: the
+    map is ``theta' = D P theta``, and directions follow it (``S' = S (D P)^T``)."""
+    shapes = _blocks(inst["family"], inst["widths"])
+    d = len(inst["theta"])
+    idx = np.arange(1, d + 1, dtype=np.float64)
+    blocks, off = [], 0
+    for shape in shapes:
+        n = int(np.prod(shape))
+        blocks.append(idx[off:off + n].reshape(shape).copy())
+        off += n
+    blocks = edit(blocks)
+    signed = np.concatenate([b.reshape(-1) for b in blocks]) if blocks else idx
+    perm, sign = np.abs(signed).astype(int) - 1, np.sign(signed)
+    out = {**inst, "theta": sign * np.asarray(inst["theta"])[perm]}
+    for key in ("S", "S2"):
+        if key in inst:
+            out[key] = sign * np.asarray(inst[key])[:, perm]
+    return out
+
+
+def permute_hidden_units(inst: dict, rng: np.random.Generator) -> dict:
+    """Hidden units relabelled (rows of the layer below, columns of the layer above; for
+    ``basis`` the basis functions with the columns of ``Phi``): the function
+    ``f(x; theta)`` is the same, so every side is unchanged."""
+    layers = _UNITS.get(inst["family"], [])
+    perms = []
+
+    def edit(blocks):
+        for layer in layers:
+            b0, a0 = layer[0]
+            p = moving_permutation(rng, blocks[b0].shape[a0])
+            perms.append(p)
+            for b, axis in layer:
+                blocks[b] = np.take(blocks[b], p, axis=axis)
+        return blocks
+
+    out = _theta_map(inst, edit)
+    if inst["family"] == "basis" and perms:
+        out["X"] = np.asarray(inst["X"])[:, perms[0]].copy()
+    return out
+
+
+def signed_permutation_of_inputs(inst: dict, rng: np.random.Generator) -> dict:
+    """An exact orthogonal change of basis of the inputs, ``x -> P x`` with ``P`` a signed
+    permutation, and the first layer ``W1 -> W1 P^T``: ``W1 x`` and so ``f`` are unchanged.
+    Families whose input enters otherwise (``basis``, the scalar toys) are left as they are."""
+    if inst["family"] not in ("tanh2", "tanh2-nobias", "relu2-nobias", "lintop", "skip2"):
+        return dict(inst)
+    d_x = inst["widths"][0]
+    p, s = moving_permutation(rng, d_x), rng.choice([-1.0, 1.0], d_x)
+
+    def edit(blocks):
+        blocks[0] = np.take(blocks[0], p, axis=1) * s[None, :]
+        return blocks
+
+    out = _theta_map(inst, edit)
+    out["X"] = np.asarray(inst["X"])[:, p] * s[None, :]
+    return out
+
+
+# ------------------------------------------------------------------ edge strategies (k19 §3)
+#
+# Instances that meet every hypothesis (or miss one, which the claim then says) but sit where
+# definitions and numerics break: extreme scales (2^-40, 2^40), exact duplicates, round
+# numbers, ReLU pre-activations on the kink, parameters at the ends of their domains (eps = 0
+# and 1, eps' = delta, n = m). Every base instance is built once (cached), so drawing is cheap.
+
+_EXTREME = (-40, 40)
+
+
+def _ldexp(inst: dict, key: str, k: int) -> dict:
+    return {**inst, key: np.ldexp(np.asarray(inst[key], dtype=np.float64), k)}
+
+
+def relu_critical_point(scale_exp: int, kink: bool = False) -> dict:
+    """``W2 relu(W1 x)`` at an exact critical point of the squared loss, inputs scaled by
+    ``2^scale_exp``: the whitened residual is the last left singular vector of
+    ``Lambda^{1/2} J`` (orthogonal to its range, so ``grad L = 2 J^T Lambda r = 0``). With
+    ``kink`` a first-layer row ``[0, 1]`` meets a sample ``[x, 0]``: a pre-activation exactly
+    0 (theta in Omega)."""
+    return _relu_critical_point(int(scale_exp), bool(kink))
+
+
+@functools.cache
+def _relu_critical_point(scale_exp: int, kink: bool) -> dict:
+    rng = np.random.default_rng(19)
+    model = make_model("relu2-nobias", (2, 2, 1))
+    X = np.ldexp(rng.standard_normal((9, 2)), scale_exp)
+    theta = rng.standard_normal(model.d_theta)
+    if kink:
+        X[0, 1] = 0.0
+        theta[:2] = [0.0, 1.0]
+    lam = rng.uniform(0.5, 1.5, 9)
+    f = np.asarray(model.outputs(theta, X))
+    U = np.linalg.svd(model_jacobian(model, theta, X) * np.sqrt(lam)[:, None])[0]
+    Y = f - U[:, -1] * np.linalg.norm(f) / np.sqrt(lam)
+    return {"family": "relu2-nobias", "widths": [2, 2, 1], "loss": "squared", "X": X,
+            "Y": Y[:, None], "lambda": lam, "theta": theta}
+
+
+@functools.cache
+def round_basis_point(duplicate_column: bool) -> dict:
+    """A basis model with small-integer features and targets, unit weights and an exact
+    duplicate sample (and, optionally, a duplicated feature column: a rank-deficient ``Phi``
+    whose minimiser is not unique), at its least-squares point (critical)."""
+    Phi = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [1.0, 1.0, 0.0], [2.0, 0.0, 1.0],
+                    [2.0, 0.0, 1.0], [0.0, 3.0, 1.0], [1.0, 2.0, 2.0]])
+    if duplicate_column:
+        Phi = np.hstack([Phi, Phi[:, :1]])
+    y = np.array([1.0, 2.0, 0.0, 3.0, 3.0, 1.0, 2.0])
+    theta = np.linalg.lstsq(Phi, y, rcond=None)[0]
+    return {"family": "basis", "widths": [Phi.shape[1]], "loss": "squared", "X": Phi,
+            "Y": y[:, None], "lambda": np.ones(len(y)), "theta": theta}
+
+
+def _data_edges(base: st.SearchStrategy) -> st.SearchStrategy:
+    """``base`` as drawn, with the weights at ``2^+-40`` or near overflow (``2^1000``: the
+    gradient's norm overflows), or with an exact duplicate sample."""
+    choices = ["as-is", "lambda-lo", "lambda-hi", "lambda-huge", "duplicate"]
+    return st.tuples(base, st.sampled_from(choices)).map(
+        lambda a: {"as-is": lambda i: i,
+                   "lambda-lo": lambda i: _ldexp(i, "lambda", _EXTREME[0]),
+                   "lambda-hi": lambda i: _ldexp(i, "lambda", _EXTREME[1]),
+                   "lambda-huge": lambda i: _ldexp(i, "lambda", 1000),
+                   "duplicate": lambda i: split_sample(i, np.random.default_rng(0)),
+                   }[a[1]](a[0]))
+
+
+def gradient_basis_edges() -> st.SearchStrategy:
+    """Edge instances of Theorem 1 and its companions (squared loss): ReLU critical points at
+    input scales ``2^-40``, 1, ``2^40`` and on the kink, a trained ``tanh2`` point, round
+    basis models (rank-deficient too), each also with extreme weights or a duplicate."""
+    base = st.sampled_from([("relu", -40), ("relu", 0), ("relu", 40), ("kink", 0),
+                            ("tanh2", 0), ("basis", 0), ("basis-rank", 0)]).map(
+        lambda a: {"relu": lambda: relu_critical_point(a[1]),
+                   "kink": lambda: relu_critical_point(0, kink=True),
+                   "tanh2": lambda: build_tanh2(3, 2, 3, 1, 12, True),
+                   "basis": lambda: round_basis_point(False),
+                   "basis-rank": lambda: round_basis_point(True)}[a[0]]())
+    return _data_edges(base)
+
+
+def skip_edges() -> st.SearchStrategy:
+    """Edge instances of Example 3: a trained skip net with extreme weights or a duplicate."""
+    return _data_edges(st.just(0).map(lambda _: build_planted("skip2", (2, 3, 2, 1), 5, 12,
+                                                              True)))
+
+
+def basis_edges() -> st.SearchStrategy:
+    """Edge instances of Example 1: round basis models (one rank-deficient) at their
+    least-squares points, with extreme weights or a duplicate sample."""
+    return _data_edges(st.booleans().map(round_basis_point))
+
+
+def pgb_edges() -> st.SearchStrategy:
+    """Edge instances of Theorem 2, Lemma 3 and ``k19.ours2``: the lifted local minimum with
+    ``eps`` at the ends of its domain (0, where the PGB is the gradient basis, and 1), with
+    every direction of ``S`` repeated (exact duplicates), extreme weights or a duplicate
+    sample."""
+    def edge(choice):
+        inst = dict(build_lintop_lifted(3, 2, 3, 2, 2, 30))
+        if choice == "eps-0":
+            return {**inst, "eps": 0.0}
+        if choice == "eps-1":
+            return {**inst, "eps": 1.0}
+        if choice == "repeated-S":
+            return {**inst, "S": np.vstack([inst["S"], inst["S"]])}
+        return inst
+
+    base = st.sampled_from(["eps-0", "eps-1", "repeated-S", "as-is"]).map(edge)
+    return _data_edges(base)
+
+
+def two_set_edges() -> st.SearchStrategy:
+    """Edge instances of Lemma 1: ``S' = S`` (every direction shared), ``S' = {0}``, and
+    ``eps`` at 0 and 1."""
+    def edge(choice):
+        inst = dict(build_lintop_lifted(3, 2, 3, 2, 2, 30))
+        S2 = {"same": inst["S"], "zero": np.zeros((1, inst["S"].shape[1]))}.get(choice)
+        if S2 is None:
+            return {**_with_second_set(inst, 1, 2), "eps": float(choice)}
+        return {**inst, "S2": np.array(S2)}
+
+    return _data_edges(st.sampled_from(["same", "zero", "0.0", "1.0"]).map(edge))
+
+
+@functools.cache
+def example2_edge(depth: int, scale_exp: int) -> dict:
+    """Example 2 on round inputs ``+e_1, -e_1, e_2, -e_2, e_3`` (inner products 0 and -1
+    exactly, so ``delta = 1``), with ``eps' = delta = 1`` (the end of its range), ``n = m``
+    (the smallest width), weights ``2^scale_exp``, integer targets."""
+    E = np.eye(3)
+    X_raw = np.vstack([E[0], -E[0], E[1], -E[1], E[2]])
+    m = len(X_raw)
+    return {"X_raw": X_raw, "n": m, "depth": depth, "eps_prime": 1.0,
+            "Y": np.array([[1.0], [-2.0], [0.0], [3.0], [1.0]]),
+            "lambda": np.ldexp(np.ones(m), scale_exp), "loss": "squared"}
+
+
+def example2_edges() -> st.SearchStrategy:
+    """Edge instances of Example 2 (:func:`example2_edge`): depth 1 and 16, weights 1 and
+    ``2^+-40``."""
+    return st.tuples(st.sampled_from([1, 16]), st.sampled_from([0, *_EXTREME])).map(
+        lambda a: example2_edge(*a))

@@ -14,7 +14,11 @@ Example::
     >>> from checks.strategies.k19_resnet import resnet_local_minima
     >>> inst = resnet_local_minima(d_x=3, d_y=2, d_z=2, lifted=True).example()  # doctest: +SKIP
     >>> sorted(inst)                                                             # doctest: +SKIP
-    ['R', 'U', 'W', 'X', 'Y', 'eps', 'lam']
+    ['R', 'U', 'W', 'X', 'Y', 'eps', 'lambda']
+
+Instances hold the data samples x features (``X`` ``m x d_x``, ``Y`` ``m x d_y``, weights
+``lambda``), the convention of every k19 claim; :func:`data` gives it back in the layout of
+the mathematics (samples as columns).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from checks.strategies.k19_pgb import moving_permutation, split_sample
 from theory.constructions import k19_section4 as k19s4
 from theory.models.deep_linear import Feedforward, deep_linear
 from theory.models.resnet import ResNetShape
@@ -84,6 +89,23 @@ def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
 TRIES = 8  # seeds tried per drawn seed until the trained point is certified
 
 
+def instance(X: np.ndarray, Y: np.ndarray, lam: np.ndarray, **rest) -> dict:
+    """An instance of the Section 4 claims from the data in the layout of the mathematics
+    (``X`` is ``d_x x m``, ``Y`` is ``d_y x m``: samples are columns, as in (4.1) and (4.3)):
+    the instance, like every k19 instance, holds them samples x features (``X`` ``m x d_x``,
+    ``Y`` ``m x d_y``) with the weights under ``lambda``."""
+    return {"X": np.ascontiguousarray(np.asarray(X, dtype=np.float64).T),
+            "Y": np.ascontiguousarray(np.asarray(Y, dtype=np.float64).T),
+            "lambda": np.asarray(lam, dtype=np.float64), **rest}
+
+
+def data(inst: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(X, Y, lambda)`` of an instance in the layout of the mathematics: ``X`` ``d_x x m``,
+    ``Y`` ``d_y x m``, contiguous, so that a parsed instance and a drawn one compute alike)."""
+    return (np.ascontiguousarray(inst["X"].T), np.ascontiguousarray(inst["Y"].T),
+            inst["lambda"])
+
+
 def _first_certified(build, seed: int, model_of, *args) -> dict:
     """The first instance among seeds seed, seed + 7919, ... whose trained point passes the
     second-order certificate (training sometimes drifts into tanh saturation instead); the
@@ -91,21 +113,21 @@ def _first_certified(build, seed: int, model_of, *args) -> dict:
     for k in range(TRIES):
         inst = build(seed + 7919 * k, *args)
         outputs, theta = model_of(inst)
-        cert = k19s4.certify_squared(outputs, theta, inst["X"], inst["Y"], inst["lam"])
+        cert = k19s4.certify_squared(outputs, theta, *data(inst))
         if cert.status == "local-minimum":
             break
     return inst
 
 
 def _resnet_model(inst):
-    shape = ResNetShape(inst["X"].shape[0], inst["Y"].shape[0], inst["R"].shape[1],
+    shape = ResNetShape(inst["X"].shape[1], inst["Y"].shape[1], inst["R"].shape[1],
                         tuple(U.shape[0] for U in inst["U"][:-1]))
     return shape.outputs, shape.pack(inst["W"], inst["R"], inst["U"])
 
 
 def _ff_model(inst):
     acts = inst.get("activations") or [["identity"] * W.shape[0] for W in inst["Ws"][:-1]]
-    net = Feedforward((inst["X"].shape[0], *(W.shape[0] for W in inst["Ws"])),
+    net = Feedforward((inst["X"].shape[1], *(W.shape[0] for W in inst["Ws"])),
                       tuple(tuple(a) for a in acts))
     return net.outputs, net.pack(inst["Ws"])
 
@@ -140,7 +162,7 @@ def train_resnet(seed: int, d_x: int, d_y: int, d_z: int, depth: int, m: int,
     if lifted:
         c = _unit(rng, d_y)
         W, T = np.outer(c, W[0]), np.outer(c, T[0])
-    return {"X": X, "Y": T, "lam": lam, "W": W, "R": R, "U": U, "eps": EPS}
+    return instance(X, T, lam, W=W, R=R, U=U, eps=EPS)
 
 
 def resnet_local_minima(*, d_x=(2, 3), d_y=(1, 2), d_z=None, depth=(1, 2), m=(12, 20),
@@ -189,7 +211,7 @@ def train_deep_linear(seed: int, widths: tuple[int, ...], m: int, noise: float =
     L = k19s4.squared_objective(net.outputs, X, Y, lam)
     theta0 = np.concatenate([rng.standard_normal(a * b) / np.sqrt(b) for a, b in net.shapes()])
     theta = k19s4._local_minimum(L, theta0)
-    return {"X": X, "Y": Y, "lam": lam, "Ws": [np.asarray(W) for W in net.unpack(theta)]}
+    return instance(X, Y, lam, Ws=[np.asarray(W) for W in net.unpack(theta)])
 
 
 def deep_linear_local_minima(*, d_x=(2, 4), d_y=(1, 3), H=(1, 3), m=(10, 20), min_width=None,
@@ -233,8 +255,8 @@ def build_deep_linear_ce(seed: int, widths: tuple[int, ...], m0: int) -> dict:
     for k in range(TRIES):
         inst = _train_deep_linear_ce(seed + 7919 * k, tuple(widths), m0)
         net = deep_linear(tuple(widths))
-        cert = k19s4.certify_loss(net.outputs, net.pack(inst["Ws"]), inst["X"], inst["Y"],
-                                  inst["lam"], "cross-entropy")
+        cert = k19s4.certify_loss(net.outputs, net.pack(inst["Ws"]), *data(inst),
+                                  "cross-entropy")
         if cert.status == "local-minimum":
             break
     return inst
@@ -252,8 +274,8 @@ def _train_deep_linear_ce(seed: int, widths: tuple[int, ...], m0: int) -> dict:
     L = k19s4.loss_objective(net.outputs, X, Y, lam, "cross-entropy")
     theta0 = np.concatenate([rng.standard_normal(a * b) / np.sqrt(b) for a, b in net.shapes()])
     theta = k19s4._local_minimum(L, theta0)
-    return {"X": X, "Y": Y, "lam": lam, "Ws": [np.asarray(W) for W in net.unpack(theta)],
-            "loss": "cross-entropy"}
+    return instance(X, Y, lam, Ws=[np.asarray(W) for W in net.unpack(theta)],
+                    loss="cross-entropy")
 
 
 def deep_linear_ce_local_minima(*, d_x=(2, 3), d_y=(1, 2), H=(1, 2), m0=(8, 12),
@@ -307,8 +329,7 @@ def train_partial_linear(seed: int, d_x: int, d_1: int, d_2: int, d_y: int, m: i
     if lifted:
         c = _unit(rng, d_y)
         Ws[-1], T = np.outer(c, Ws[-1][0]), np.outer(c, T[0])
-    return {"X": X, "Y": T, "lam": lam, "Ws": Ws, "activations": [list(a) for a in acts],
-            "t": 1, "eps": EPS}
+    return instance(X, T, lam, Ws=Ws, activations=[list(a) for a in acts], t=1, eps=EPS)
 
 
 def partial_linear_local_minima(*, d_x=(2, 3), d_1=(2, 3), d_y=(1, 2), extra=(0, 1),
@@ -334,3 +355,172 @@ def partial_linear_local_minima(*, d_x=(2, 3), d_1=(2, 3), d_y=(1, 2), extra=(0,
 
     out = draw()
     return out if certified is None else out.filter(certified)
+
+
+# ------------------------------------------------------------ metamorphic relations (k19 §4)
+#
+# Section 4's instances share the data layout of Section 3 (samples as rows, ``lambda``), so
+# the sample relations of :mod:`checks.strategies.k19_pgb` (permuting, splitting, scaling the
+# weights) apply as they are; these act on the weights of (4.1) and (4.3).
+
+
+def _signs(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+    return moving_permutation(rng, n), rng.choice([-1.0, 1.0], n)
+
+
+def signed_permutation_of_inputs(inst: dict, rng: np.random.Generator) -> dict:
+    """An exact orthogonal change of basis ``x -> P x`` (``P`` a signed permutation) with the
+    weights that read ``x`` turned by ``P^T``: for (4.3) ``W^(1) -> W^(1) P^T``; for the
+    ResNet (4.1) also ``W -> W P^T``, ``R -> P R`` and ``U_1 -> U_1 P^T``, since
+    ``W (x + R z) = W P^T (P x + P R z)``. The outputs, and so every side, are unchanged."""
+    X = np.asarray(inst["X"])
+    p, s = _signs(rng, X.shape[1])
+    out = {**inst, "X": X[:, p] * s}
+    if "Ws" in inst:
+        out["Ws"] = [np.asarray(inst["Ws"][0])[:, p] * s, *inst["Ws"][1:]]
+    else:
+        out["W"] = np.asarray(inst["W"])[:, p] * s
+        out["R"] = np.asarray(inst["R"])[p] * s[:, None]
+        out["U"] = [np.asarray(inst["U"][0])[:, p] * s, *inst["U"][1:]]
+    return out
+
+
+def permute_hidden_units(inst: dict, rng: np.random.Generator) -> dict:
+    """Hidden units relabelled: in (4.3) the rows of ``W^(l)``, the columns of ``W^(l+1)``
+    and the unit's activation move together; in the ResNet the units of ``z(x; u)`` (rows of
+    the last ``U``, columns of ``R``) and of every inner layer of ``u``. The function is the
+    same, and so is the structure Theorem 4 asks for (which units are linear, which weights
+    are 0), relabelled."""
+    if "Ws" in inst:
+        Ws = [np.asarray(W) for W in inst["Ws"]]
+        acts = [list(a) for a in inst["activations"]] if "activations" in inst else None
+        for layer in range(len(Ws) - 1):
+            p = moving_permutation(rng, Ws[layer].shape[0])
+            Ws[layer], Ws[layer + 1] = Ws[layer][p], Ws[layer + 1][:, p]
+            if acts is not None:
+                acts[layer] = [acts[layer][k] for k in p]
+        out = {**inst, "Ws": Ws}
+        if acts is not None:
+            out["activations"] = acts
+        return out
+    U = [np.asarray(M) for M in inst["U"]]
+    R = np.asarray(inst["R"])
+    for layer in range(len(U)):
+        p = moving_permutation(rng, U[layer].shape[0])
+        U[layer] = U[layer][p]
+        if layer + 1 < len(U):
+            U[layer + 1] = U[layer + 1][:, p]
+        else:
+            R = R[:, p]
+    return {**inst, "U": U, "R": R}
+
+
+def scale_targets(inst: dict, rng: np.random.Generator) -> dict:
+    """Squared loss: ``y -> 2^k y`` with the output layer (``W`` of (4.1), ``W^(H+1)`` of
+    (4.3)) scaled by ``2^k`` (k in [-20, 20], exact): outputs scale by ``2^k``, ``L`` and every
+    least squares by ``4^k``, and ``theta -> theta'`` is a linear bijection, so local minima
+    and the relative slack are unchanged. The cross-entropy fixes its labels in {0, 1}; there
+    the weights ``lambda`` are scaled instead (see ``scale_weights``)."""
+    k = int(rng.integers(-20, 21))
+    if inst.get("loss", "squared") != "squared":
+        return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
+    out = {**inst, "Y": np.ldexp(np.asarray(inst["Y"], dtype=np.float64), k)}
+    if "Ws" in inst:
+        out["Ws"] = [*inst["Ws"][:-1], np.ldexp(np.asarray(inst["Ws"][-1]), k)]
+    else:
+        out["W"] = np.ldexp(np.asarray(inst["W"]), k)
+    return out
+
+
+# ------------------------------------------------------------------ edge strategies (k19 §4)
+#
+# Trained instances (built once, cached) moved to where definitions and numerics break: the
+# weights at 2^+-40, exact duplicate samples, inputs at 2^+-40 with the first layer scaled
+# back (outputs unchanged), eps at the ends of its range, t = H, and theta = 0 of a deep
+# linear net with three layers (J = 0: a point the certificate cannot decide).
+
+_EXTREME = (-40, 40)
+
+
+def _ldexp(value, k: int) -> np.ndarray:
+    return np.ldexp(np.asarray(value, dtype=np.float64), k)
+
+
+def _scaled_inputs(inst: dict, k: int) -> dict:
+    """``x -> 2^k x`` with the layers that read ``x`` scaled by ``2^-k`` (first layer of
+    (4.3); ``U_1`` and ``R``, ``W`` of (4.1) would change ``x + R z``, so there only ``U_1`` and
+    the data with ``W`` scaled by ``2^-k`` and ``R`` by ``2^k``): outputs are unchanged."""
+    out = {**inst, "X": _ldexp(inst["X"], k)}
+    if "Ws" in inst:
+        out["Ws"] = [_ldexp(inst["Ws"][0], -k), *inst["Ws"][1:]]
+    else:
+        out["W"] = _ldexp(inst["W"], -k)
+        out["R"] = _ldexp(inst["R"], k)
+        out["U"] = [_ldexp(inst["U"][0], -k), *inst["U"][1:]]
+    return out
+
+
+def _edge(inst: dict, choice: str) -> dict:
+    if choice == "lambda-lo":
+        return {**inst, "lambda": _ldexp(inst["lambda"], _EXTREME[0])}
+    if choice == "lambda-hi":
+        return {**inst, "lambda": _ldexp(inst["lambda"], _EXTREME[1])}
+    if choice == "lambda-huge":  # near overflow: the gradient's norm overflows
+        return {**inst, "lambda": _ldexp(inst["lambda"], 1000)}
+    if choice == "duplicate":
+        return split_sample(inst, np.random.default_rng(0))
+    if choice.startswith("inputs"):
+        return _scaled_inputs(inst, _EXTREME[choice == "inputs-hi"])
+    if choice.startswith("eps="):
+        return {**inst, "eps": float(choice[4:])}
+    return inst
+
+
+_CHOICES = ("as-is", "lambda-lo", "lambda-hi", "lambda-huge", "duplicate", "inputs-lo",
+            "inputs-hi")
+
+
+def resnet_edges(d_y: int | None = None) -> st.SearchStrategy:
+    """Edge instances of Theorem 3, its equality form and (``d_y = 1``) Proposition 1: trained
+    ResNets (one with rank-deficient ``W``) with extreme weights or inputs, a duplicate
+    sample, or ``eps`` at 1e-8 and 1."""
+    bases = ([lambda: build_resnet(1, 2, 1, 2, 1, 20)] if d_y == 1 else
+             [lambda: build_resnet(1, 3, 2, 2, 1, 20),
+              lambda: build_resnet(5, 3, 2, 2, 1, 20, lifted=True)])
+    return st.tuples(st.sampled_from(range(len(bases))),
+                     st.sampled_from([*_CHOICES, "eps=1e-8", "eps=1.0"])).map(
+        lambda a: _edge(bases[a[0]](), a[1]))
+
+
+def partial_linear_edges() -> st.SearchStrategy:
+    """Edge instances of Theorem 4: the lifted partial-linear local minimum (singular output
+    block) at t = H - 1 and t = H (where Theta_{d_y, H} is everything), with extreme weights
+    or inputs, a duplicate sample, or ``eps`` at 1e-8 and 1."""
+    def draw(a):
+        inst = {**build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True), "t": a[0]}
+        return _edge(inst, a[1])
+
+    return st.tuples(st.sampled_from([1, 2]),
+                     st.sampled_from([*_CHOICES, "eps=1e-8", "eps=1.0"])).map(draw)
+
+
+@functools.cache
+def deep_linear_zero() -> dict:
+    """``theta = 0`` of a deep linear net with three layers (``J = 0``, Hessian 0)."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((2, 10))
+    Y = rng.standard_normal((1, 2)) @ X + 0.1 * rng.standard_normal((1, 10))
+    return instance(X, Y, np.ones(10), Ws=[np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((1, 2))])
+
+
+@functools.cache
+def _deep_linear_base() -> dict:
+    return build_deep_linear(1, (3, 3, 2), 15)
+
+
+def deep_linear_edges() -> st.SearchStrategy:
+    """Edge instances of the deep-linear claims: a trained net with extreme weights or inputs
+    or a duplicate sample, and ``theta = 0`` of a three-layer net."""
+    return st.one_of(
+        st.sampled_from(_CHOICES).map(lambda c: _edge(_deep_linear_base(), c)),
+        st.just(0).map(lambda _: deep_linear_zero()))

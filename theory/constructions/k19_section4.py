@@ -130,6 +130,8 @@ class Certificate:
     hess_tol: float
     far_tol: float
     status: str
+    #: the condition that decided ``status``, stated as a true inequality
+    reason: str = ""
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -149,7 +151,7 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) 
     Hm = np.asarray(autograd.hessian(L)(theta))
     if not (np.all(np.isfinite(g)) and np.all(np.isfinite(Hm))):
         return Certificate(float(L(theta)), float("inf"), float("nan"), float("inf"), 0.0, 0.0,
-                           0.0, "undecided")
+                           0.0, "undecided", "the gradient or the Hessian of L is not finite")
     eig = np.linalg.eigvalsh(0.5 * (Hm + Hm.T))
     hess_norm = float(np.max(np.abs(eig)))
     gn = float(np.linalg.norm(g))
@@ -158,16 +160,29 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) 
     # (every weight scaled towards underflow) pass as a minimum
     hess_tol = np.sqrt(u) * hess_norm
     underflow = sys.float_info.min / u
-    if eig[0] < -hess_tol or gn > far_tol:
-        status = "not-local-minimum"
+    if not (np.isfinite(gn) and np.isfinite(hess_norm) and np.isfinite(grad_scale)):
+        status, reason = "undecided", ("||grad L||, ||hess L|| or the gradient scale overflows "
+                                       "at this scale: the derivatives cannot certify a local "
+                                       "minimum")
+    elif eig[0] < -hess_tol:
+        status, reason = "not-local-minimum", (f"lambda_min(hess L) = {eig[0]:.3g} < "
+                                               f"-{hess_tol:.3g}")
+    elif gn > far_tol:
+        status, reason = "not-local-minimum", f"||grad L|| = {gn:.3g} > {far_tol:.3g}"
     elif hess_norm < underflow or grad_scale < underflow:
-        status = "undecided"  # the second-order information is lost to underflow
+        # the second-order information is lost to underflow (J = 0 at theta = 0 of a net with
+        # three or more layers makes the gradient scale 0)
+        small = ("the gradient scale ||J|| ||y|| = " if grad_scale < underflow
+                 else "||hess L|| = ") + f"{min(grad_scale, hess_norm):.3g}"
+        status, reason = "undecided", (f"{small} < {underflow:.3g} (underflow): the "
+                                       "derivatives cannot certify a local minimum")
     elif gn <= grad_tol:
-        status = "local-minimum"
+        status, reason = "local-minimum", (f"||grad L|| = {gn:.3g} <= {grad_tol:.3g} and "
+                                           f"lambda_min(hess L) >= -{hess_tol:.3g}")
     else:
-        status = "undecided"
+        status, reason = "undecided", f"||grad L|| = {gn:.3g} > {grad_tol:.3g}"
     return Certificate(float(L(theta)), gn, float(eig[0]), hess_norm, float(grad_tol),
-                       float(hess_tol), float(far_tol), status)
+                       float(hess_tol), float(far_tol), status, reason)
 
 
 def certify_squared(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
@@ -179,7 +194,7 @@ def certify_squared(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.n
     sw = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), Y.shape[0]))
     if not np.all(np.isfinite(J)):
         return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
-                           "undecided")
+                           "undecided", "the Jacobian of the outputs is not finite")
     scale = 2 * np.linalg.norm(sw[:, None] * J, 2) * np.linalg.norm(sw * Y.T.ravel())
     return second_order_certificate(L, theta, scale)
 
@@ -195,7 +210,7 @@ def certify_loss(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndar
     J = stacked_jacobian(outputs, theta, X)
     if not np.all(np.isfinite(J)):
         return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
-                           "undecided")
+                           "undecided", "the Jacobian of the outputs is not finite")
     F = np.asarray(outputs(theta, X))
     dl = np.asarray(get_loss(loss).grad(F, Y)) * np.asarray(lam, dtype=np.float64)[None, :]
     scale = np.linalg.norm(J, 2) * np.linalg.norm(dl)

@@ -33,6 +33,7 @@ from autograd import grad as _ag_grad
 from autograd import hessian as _ag_hessian
 from autograd import jacobian as _ag_jacobian
 
+from theory.numerics import gamma
 from theory.optimize import levenberg_marquardt
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "FAMILIES",
     "Model",
     "convex_objective",
+    "kink_clearance",
     "kink_margin",
     "example2_layers",
     "fit_squared",
@@ -65,6 +67,10 @@ class Model:
     jac: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None  # analytic, NumPy
     # min over samples and ReLU units of |pre-activation| (None: analytic, Omega empty)
     kinks: Callable[[np.ndarray, np.ndarray], float] | None = None
+    # the ReLU pre-activations z (any shape) and each one's rounding bound, same shape
+    preactivations: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
+    #: the class of eq. (3.1) that gives Assumption 2's g ("" when the family has none)
+    structure: str = ""
 
     def outputs(self, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
         """Stacked outputs ``f_X(theta)`` (length ``m d_y``, sample-major)."""
@@ -131,6 +137,24 @@ def kink_margin(model: Model, theta: np.ndarray, X: np.ndarray) -> float:
     return float("inf") if model.kinks is None else float(model.kinks(np.asarray(theta), X))
 
 
+def kink_clearance(model: Model, theta: np.ndarray, X: np.ndarray) -> float:
+    """``min |z| / bound(z)`` over the ReLU pre-activations ``z`` (Section 3.1, the set
+    ``Omega``), each against its own rounding bound ``gamma_k (|W| |x| + |b|)`` computed
+    entrywise (``k`` the length of the inner product): ``theta`` is certified outside ``Omega``
+    when it exceeds 1, since then no pre-activation can be a rounded zero. The bound shrinks
+    with the data, so inputs scaled towards the underflow threshold are judged as at scale 1.
+    ``inf`` for analytic families (``Omega`` empty); 0 for an exact zero."""
+    if model.preactivations is None:
+        return float("inf")
+    Z, B = (np.abs(np.asarray(a, dtype=np.float64)) for a in model.preactivations(
+        np.asarray(theta, dtype=np.float64), np.asarray(X, dtype=np.float64)))
+    if Z.size == 0:
+        return float("inf")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(Z == 0, 0.0, Z / B)  # an exact zero is on the kink; B = 0: exact z
+    return float(np.min(ratio))
+
+
 def fit_squared(
     model: Model, X: np.ndarray, Y: np.ndarray, lam: np.ndarray, theta0: np.ndarray,
     max_nfev: int = 400,
@@ -153,14 +177,16 @@ def _basis(widths: Sequence[int]) -> Model:
     # widths = (d_theta,): X is the feature matrix Phi itself (row i = phi(x_i)), d_y = 1
     (d,) = widths
     return Model("basis", (d,), d, 1, lambda t, X: anp.reshape(anp.dot(X, t), (-1, 1)),
-                 lambda t: t, None, lambda t, X: np.array(X, dtype=np.float64))
+                 lambda t: t, None, lambda t, X: np.array(X, dtype=np.float64),
+                 structure="basis model")
 
 
 def _product(widths: Sequence[int]) -> Model:
     # f = w2 w1 x, positively homogeneous of degree 2, so g = theta / 2 (Euler)
     return Model("product", (1, 1), 2, 1, lambda t, X: t[1] * t[0] * X[:, :1],
                  lambda t: t / 2.0, None,
-                 lambda t, X: np.column_stack([t[1] * X[:, 0], t[0] * X[:, 0]]))
+                 lambda t, X: np.column_stack([t[1] * X[:, 0], t[0] * X[:, 0]]),
+                 structure="positively homogeneous")
 
 
 def _affine_offset(widths: Sequence[int]) -> Model:
@@ -180,7 +206,10 @@ def _relu_scalar(widths: Sequence[int]) -> Model:
     return Model("relu-scalar", (1, 1), 1, 1,
                  lambda t, X: anp.where(t[0] > 0, t[0], 0.0) * X[:, :1], lambda t: t, None,
                  lambda t, X: (X[:, :1] if t[0] >= 0 else np.zeros((X.shape[0], 1))),
-                 lambda t, X: abs(float(t[0])))
+                 lambda t, X: abs(float(t[0])),
+                 # the pre-activation is theta itself, exact: no rounding bound
+                 lambda t, X: (np.asarray(t[:1], dtype=np.float64), np.zeros(1)),
+                 "positively homogeneous")
 
 
 def _feedforward(family: str, widths: Sequence[int], activations: list[str], bias: bool,
@@ -196,7 +225,8 @@ def _feedforward(family: str, widths: Sequence[int], activations: list[str], bia
     last[g_from:] = 1.0
     return Model(family, tuple(widths), d_theta, net.d_y,
                  lambda t, X: net.forward_traced(t, X), lambda t: t * last, net.unflatten,
-                 lambda t, X: np.asarray(jacobian(net, t, X), dtype=np.float64))
+                 lambda t, X: np.asarray(jacobian(net, t, X), dtype=np.float64),
+                 structure="last layer linear")
 
 
 def _tanh2(widths: Sequence[int]) -> Model:
@@ -228,7 +258,13 @@ def _relu2_nobias(widths: Sequence[int]) -> Model:
         W1 = np.asarray(t[: h * d_x]).reshape(h, d_x)
         return float(np.min(np.abs(X @ W1.T))) if X.size else float("inf")
 
-    return dataclasses.replace(base, g=lambda t: t / 2.0, kinks=kinks)
+    def preactivations(t, X):
+        # z = W1 x_i, an inner product of length d_x: |fl(z) - z| <= gamma_{d_x} (|W1| |x_i|)
+        W1 = np.asarray(t[: h * d_x]).reshape(h, d_x)
+        return X @ W1.T, gamma(d_x) * (np.abs(X) @ np.abs(W1).T)
+
+    return dataclasses.replace(base, g=lambda t: t / 2.0, kinks=kinks,
+                               preactivations=preactivations, structure="positively homogeneous")
 
 
 def _skip2(widths: Sequence[int]) -> Model:
@@ -267,7 +303,8 @@ def _skip2(widths: Sequence[int]) -> Model:
         ]
         return np.concatenate(blocks, axis=2).reshape(m * d_y, d_theta)
 
-    return Model("skip2", (d_x, d1, d2, d_y), d_theta, d_y, f, lambda t: t * last, unpack, jac)
+    return Model("skip2", (d_x, d1, d2, d_y), d_theta, d_y, f, lambda t: t * last, unpack, jac,
+                 structure="last layer linear")
 
 
 def skip2_features(model: Model, theta: np.ndarray, X: np.ndarray) -> np.ndarray:
