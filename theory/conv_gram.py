@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ROUTES", "conv_layer_gram", "dense_layer_gram", "lenet_gram", "route_costs"]
+__all__ = ["ROUTES", "chain_length", "conv_layer_gram", "dense_layer_gram", "gram_tolerance",
+           "lenet_gram", "route_costs"]
 
 ROUTES = ("auto", "pairs", "contracted")
 
@@ -101,3 +102,34 @@ def lenet_gram(model: Any, theta: np.ndarray, X: Any, route: str = "auto") -> np
         block = conv_layer_gram(d, a, route) if d.ndim == 4 else dense_layer_gram(d, a)
         M = block if M is None else M + block
     return M
+
+
+def chain_length(model: Any) -> int:
+    """An upper bound on the number of rounded multiply-adds behind one entry of ``J``
+    (:meth:`~theory.models.lenet.LeNet.sensitivities` then the weight gradient) for a
+    :class:`~theory.models.lenet.LeNet`: per layer its fan-in ``K`` (the forward inner product),
+    its fan-out (the backward one) and its positions ``P`` (the sum over positions of
+    ``D^T A``), plus the 25 terms the adjoint of im2col adds and the 4 of a pooling window."""
+    total = 0
+    side = model.side
+    for kind, (m, k) in zip(model.kinds, model.shapes, strict=True):
+        P = side * side if kind == "conv" else 1
+        total += k + m + P + (25 + 4 if kind == "conv" else 0)
+        if kind == "conv":
+            side //= 2
+    return total
+
+
+def gram_tolerance(model: Any, J: np.ndarray) -> tuple[float, str]:
+    """The rounding bound for comparing :func:`lenet_gram` with ``J J^T`` from a formed ``J``
+    (k22 §2.2): ``2 gamma_N max_ij (|J| |J|^T)_ij`` with ``N = d + chain_length``, Higham's
+    first-order bound for a ``d``-term dot product of entries that are themselves sums of at
+    most ``chain_length`` products, once for each of the two computations compared. It holds
+    while the back-propagated sums do not cancel to below their terms' size, as for softplus
+    (``sigma' in (0, 1)``) and average pooling, which weigh terms without changing their sign."""
+    from theory.numerics import gamma
+
+    N = model.n_params() + chain_length(model)
+    scale = float(np.max(np.abs(J) @ np.abs(J).T))
+    tol = 2.0 * gamma(N) * scale
+    return tol, f"2 gamma_N max|J||J|^T with N = d + chain = {N}, scale {scale:.3g}: {tol:.3g}"
