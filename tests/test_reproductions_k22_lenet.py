@@ -1,0 +1,93 @@
+"""k22 Figures 1b/1c and Table 1b with the LeNet: the reproduction's format, its data
+fallback, and that Q_T and ||M_T - M_0||_F^2 are what the definitions say."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from checks.data import ENV_VAR
+from checks.reproductions.k22_lenet import figure1bc, main, random_dataset, train_lenet
+from theory.alignment import membership, modified_target
+from theory.conv_gram import gram_tolerance
+from theory.jacobian import jacobian
+from theory.models.lenet import LeNet
+
+
+@pytest.fixture(autouse=True)
+def _no_data_dir(monkeypatch):
+    monkeypatch.delenv(ENV_VAR, raising=False)
+
+
+def _semeion(root, n=14):
+    rng = np.random.default_rng(3)
+    lines = []
+    for _ in range(n):
+        c = int(rng.integers(0, 10))
+        px = rng.integers(0, 2, 256)
+        lines.append(" ".join(f"{v}.0000" for v in px) + " "
+                     + " ".join("1" if k == c else "0" for k in range(10)))
+    (root / "semeion.data").write_text("\n".join(lines) + "\n")
+
+
+def test_random_dataset_is_the_papers():
+    X, Y = random_dataset(50, np.random.default_rng(0))
+    assert X.shape == (50, 16, 16, 1) and Y.shape == (50, 1)
+    assert set(np.unique(Y)) <= {0.0, 1.0}
+    assert abs(float(X.mean())) < 4 / np.sqrt(X.size)  # standard normal pixels
+
+
+def test_reproduction_returns_the_reproduction_format():
+    out = figure1bc("smoke")
+    assert {"title", "series", "table", "paper", "ours", "data", "agreement"} <= set(out)
+    assert out["agreement"] in ("agrees", "differs", "no-paper-value")
+    assert out["agreement_reason"]
+    assert len(out["table"]["rows"]) == 2  # one width factor, two seeds, random data only
+    json.dumps(out)
+
+
+def test_absent_semeion_runs_on_random_data_and_says_so(tmp_path):
+    out = figure1bc("smoke", tmp_path)
+    assert out["data"]["Semeion"].startswith("not run: semeion.data")
+    assert {row[0] for row in out["table"]["rows"]} == {"random"}
+
+
+def test_semeion_is_used_when_present(tmp_path):
+    _semeion(tmp_path)
+    out = figure1bc("smoke", tmp_path)
+    assert "semeion.data, the first 12 of 14 images" in out["data"]["Semeion"]
+    assert {row[0] for row in out["table"]["rows"]} == {"random", "Semeion"}
+
+
+def test_missing_data_directory_is_a_one_line_error(tmp_path, capsys):
+    assert main(["--profile", "smoke", "--data", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "does not exist" in err
+
+
+def test_q_t_is_the_cores_membership_decision_on_the_formed_jacobian():
+    X, Y = random_dataset(6, np.random.default_rng(1))
+    net = LeNet(1)
+    theta0 = net.init(np.random.default_rng(2))
+    r = train_lenet(net, theta0, X, Y, steps=4, every=4)
+    b = modified_target(Y, "cross-entropy").reshape(-1)
+    first = membership(b, J=jacobian(net, theta0, X)).member
+    last = membership(b, J=jacobian(net, r["theta"], X)).member
+    assert r["daa"] == [first, last]
+    assert r["Q"][-1] == sum(d is False for d in (first, last))
+
+
+def test_gram_change_is_the_frobenius_norm_of_the_formed_grams():
+    X, Y = random_dataset(5, np.random.default_rng(4))
+    net = LeNet(1)
+    theta0 = net.init(np.random.default_rng(5))
+    r = train_lenet(net, theta0, X, Y, steps=3, every=3)
+    J0, JT = jacobian(net, theta0, X), jacobian(net, r["theta"], X)
+    D = JT @ JT.T - J0 @ J0.T
+    tol = gram_tolerance(net, J0)[0] + gram_tolerance(net, JT)[0]
+    # |a^2 - b^2| <= (|a| + |b|) |a - b| entrywise, summed over the n^2 entries
+    bound = float(np.sum((2 * np.abs(D) + tol) * tol))
+    assert abs(r["M_change"] - float(np.sum(D * D))) <= bound
+    assert r["M_change"] > 0
