@@ -88,3 +88,20 @@ def test_gram_rejects_layer_weights():
     net, theta, X = _instance()
     with pytest.raises(NotImplementedError, match="no layer weights"):
         gram(net, theta, X, weights=[1, 1, 1, 1, 0])
+
+
+def test_bench_times_the_lenet_gram_against_the_formed_jacobian():
+    from checks.bench import _item_lenet
+
+    row = _item_lenet(6)
+    assert row["formed_s"] == row["jacobian_s"] + row["jjt_s"]
+    assert row["gram_speedup_vs_formed_jacobian"] == row["formed_s"] / row["gram_s"]
+    assert row["formed_jacobian_bytes"] == 6 * LeNet(1).n_params() * 8
+    assert row["gram_bytes"] == 6 * 6 * 8
+    # the two computations agree to the rounding bound of theory.conv_gram
+    net = LeNet(1)
+    rng = np.random.default_rng(2)
+    theta, X = net.init(rng), rng.standard_normal((6, 16, 16, 1))
+    J = jacobian(net, theta, X)
+    tol, _ = gram_tolerance(net, J)
+    assert row["lenet_gram_vs_jjt_rel"] <= tol / float(np.max(np.abs(J @ J.T)))

@@ -40,7 +40,7 @@ __all__ = ["PAPER_TABLE1B", "SIZES", "figure1bc", "random_dataset", "train_lenet
 
 # (n, width factors m_c, gradient-descent steps, check DAA every); the paper: n = 1000 and
 # m_c in {1, 2, 4}, steps not given. "smoke" is for the unit test.
-SIZES = {"smoke": (12, (1,), 6, 3), "ci": (24, (1, 2), 120, 10),
+SIZES = {"smoke": (12, (1,), 6, 3), "ci": (24, (1, 2), 150, 10),
          "dev": (100, (1, 2), 200, 20), "thorough": (1000, (1, 2, 4), 1000, 50)}
 SEEDS = (1, 2)
 # At 0.1 (our Figure 1a step) the ci-size runs stay on the constant-prediction plateau for the
