@@ -91,3 +91,28 @@ def test_gram_change_is_the_frobenius_norm_of_the_formed_grams():
     bound = float(np.sum((2 * np.abs(D) + tol) * tol))
     assert abs(r["M_change"] - float(np.sum(D * D))) <= bound
     assert r["M_change"] > 0
+
+
+def test_command_line_prints_the_reproduction_as_json(tmp_path, capsys):
+    _semeion(tmp_path)
+    assert main(["--profile", "smoke", "--data", str(tmp_path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["data"]["Semeion"].startswith("semeion.data")
+
+
+def test_corrupt_semeion_is_a_one_line_error_not_a_fallback(tmp_path, capsys):
+    (tmp_path / "semeion.data").write_text("1 2 3\n")
+    assert main(["--profile", "smoke", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "has 3 values" in err
+
+
+def test_lambda_min_noise_floor_is_recorded_per_check():
+    X, Y = random_dataset(5, np.random.default_rng(6))
+    net = LeNet(1)
+    r = train_lenet(net, net.init(np.random.default_rng(7)), X, Y, steps=2, every=1)
+    assert len(r["noise_floor"]) == len(r["lambda_min"]) == 3
+    M = net.gram_analytic(r["theta"], X)
+    lam = np.linalg.eigvalsh(M)
+    assert r["lambda_min"][-1] == lam[0]
+    assert 0 < r["noise_floor"][-1] < lam[-1]
