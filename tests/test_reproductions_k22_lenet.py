@@ -116,3 +116,9 @@ def test_lambda_min_noise_floor_is_recorded_per_check():
     lam = np.linalg.eigvalsh(M)
     assert r["lambda_min"][-1] == lam[0]
     assert 0 < r["noise_floor"][-1] < lam[-1]
+
+
+def test_agreement_says_when_q_t_never_grows(tmp_path):
+    out = figure1bc("smoke", tmp_path)
+    # n = 12 images against 34,969 parameters: J has full row rank, DAA holds at every check
+    assert "regime of Figure 1c, where Q_T grows, is not reached" in out["agreement_reason"]
