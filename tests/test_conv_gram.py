@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from theory.conv_gram import (
     conv_layer_gram,
@@ -105,3 +107,16 @@ def test_bench_times_the_lenet_gram_against_the_formed_jacobian():
     J = jacobian(net, theta, X)
     tol, _ = gram_tolerance(net, J)
     assert row["lenet_gram_vs_jjt_rel"] <= tol / float(np.max(np.abs(J @ J.T)))
+
+
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 4), m_y=st.integers(1, 2),
+       scale=st.sampled_from([2.0**-4, 1.0, 2.0**3]))
+def test_gram_matches_the_formed_jacobian_on_drawn_instances(seed, n, m_y, scale):
+    # scale moves pre-activations across softplus(100)'s knee: from linear to saturated
+    rng = np.random.default_rng(seed)
+    net = LeNet(1, m_y=m_y, side=8)
+    theta, X = net.init(rng), scale * rng.standard_normal((n, 8, 8, 1))
+    J = jacobian(net, theta, X)
+    tol, _ = gram_tolerance(net, J)
+    assert np.max(np.abs(lenet_gram(net, theta, X, "pairs") - J @ J.T)) <= tol
+    assert np.max(np.abs(lenet_gram(net, theta, X, "contracted") - J @ J.T)) <= tol
