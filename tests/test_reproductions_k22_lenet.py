@@ -122,3 +122,12 @@ def test_agreement_says_when_q_t_never_grows(tmp_path):
     out = figure1bc("smoke", tmp_path)
     # n = 12 images against 34,969 parameters: J has full row rank, DAA holds at every check
     assert "regime of Figure 1c, where Q_T grows, is not reached" in out["agreement_reason"]
+
+
+def test_a_broken_environment_data_directory_is_recorded_not_raised(tmp_path, monkeypatch):
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "nowhere"))
+    out = figure1bc("smoke")
+    assert out["data"]["Semeion"].startswith("not run: data directory")
+    (tmp_path / "semeion.data").write_text("1 2 3\n")
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    assert "has 3 values" in figure1bc("smoke")["data"]["Semeion"]
