@@ -120,3 +120,13 @@ def test_gram_matches_the_formed_jacobian_on_drawn_instances(seed, n, m_y, scale
     tol, _ = gram_tolerance(net, J)
     assert np.max(np.abs(lenet_gram(net, theta, X, "pairs") - J @ J.T)) <= tol
     assert np.max(np.abs(lenet_gram(net, theta, X, "contracted") - J @ J.T)) <= tol
+
+
+@pytest.mark.parametrize("route", ["pairs", "contracted"])
+def test_chunked_back_propagation_gives_the_same_gram(route):
+    net, theta, X = _instance(m_y=2, n=5)
+    J = jacobian(net, theta, X)
+    tol, _ = gram_tolerance(net, J)
+    whole = lenet_gram(net, theta, X, route)
+    assert np.max(np.abs(lenet_gram(net, theta, X, route, chunk=2) - whole)) <= tol
+    assert np.max(np.abs(lenet_gram(net, theta, X, route, chunk=2) - J @ J.T)) <= tol

@@ -131,3 +131,22 @@ def test_a_broken_environment_data_directory_is_recorded_not_raised(tmp_path, mo
     (tmp_path / "semeion.data").write_text("1 2 3\n")
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     assert "has 3 values" in figure1bc("smoke")["data"]["Semeion"]
+
+
+def test_chunked_loss_gradient_is_J_transpose_v():
+    from checks.reproductions.k22_lenet import loss_gradient
+    from theory.conv_gram import chain_length
+    from theory.losses import get_loss
+    from theory.numerics import gamma
+
+    X, Y = random_dataset(5, np.random.default_rng(8))
+    net = LeNet(1)
+    theta = net.init(np.random.default_rng(9))
+    F, g = loss_gradient(net, theta, X, Y, chunk=2)
+    J = jacobian(net, theta, X, "autograd")
+    v = (get_loss("cross-entropy").grad(F, Y) / 5).reshape(-1)
+    # chunks change only the BLAS blocking of the same sums
+    F_all = net.forward(theta, X)
+    assert np.max(np.abs(F - F_all)) <= 2 * gamma(chain_length(net)) * float(np.max(np.abs(F_all)))
+    tol = 2 * gamma(net.n_params()) * float(np.max(np.abs(J).T @ np.abs(v)))
+    assert np.max(np.abs(g - J.T @ v)) <= tol

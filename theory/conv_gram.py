@@ -64,9 +64,7 @@ def _conv_pairs(D: np.ndarray, A: np.ndarray, block: int) -> np.ndarray:
 
 def _conv_contracted(D: np.ndarray, A: np.ndarray) -> np.ndarray:
     """``G G^T`` with ``G_{ik} = [D_{ik}^T A_i, D_{ik}^T 1]`` (contraction over positions)."""
-    n, r = D.shape[:2]
-    G = np.concatenate([np.einsum("nrpc,npk->nrck", D, A, optimize=True).reshape(n * r, -1),
-                        D.sum(axis=2).reshape(n * r, -1)], axis=1)
+    G = _per_sample_factors(D, A)
     return G @ G.T
 
 
@@ -92,14 +90,50 @@ def conv_layer_gram(D: np.ndarray, A: np.ndarray, route: str = "auto",
     return _conv_pairs(D, A, block) if route == "pairs" else _conv_contracted(D, A)
 
 
-def lenet_gram(model: Any, theta: np.ndarray, X: Any, route: str = "auto") -> np.ndarray:
+def _per_sample_factors(d: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """``G`` of the contracted route: row ``(i, k)`` is ``[D_{ik}^T A_i, D_{ik}^T 1]``."""
+    n, r = d.shape[:2]
+    return np.concatenate([np.einsum("nrpc,npk->nrck", d, a, optimize=True).reshape(n * r, -1),
+                           d.sum(axis=2).reshape(n * r, -1)], axis=1)
+
+
+def lenet_gram(model: Any, theta: np.ndarray, X: Any, route: str = "auto",
+               chunk: int | None = None) -> np.ndarray:
     """``M(theta) = J J^T`` (``n m_y x n m_y``, rows sample-major) of a
     :class:`~theory.models.lenet.LeNet` (k22 §2.2, Figures 1b/1c) as the sum over its layers of
-    :func:`conv_layer_gram` and :func:`dense_layer_gram`, from one back-propagation."""
-    A, Delta = model.sensitivities(theta, X)
+    :func:`conv_layer_gram` and :func:`dense_layer_gram`.
+
+    ``chunk`` samples are back-propagated at a time (all at once by default): what is kept is
+    each dense layer's ``Delta`` and ``A`` and each convolution's factors (``G`` of the
+    contracted route, ``D`` and ``A`` for pairs), so the peak memory of the back-propagation
+    (the patch-space sensitivities, ``n x positions x 25 C_in``) is ``chunk`` samples' worth."""
+    if route not in ROUTES:
+        raise ValueError(f"unknown route {route!r}; choose from {', '.join(ROUTES)}")
+    X = model.images(X)
+    n = X.shape[0]
+    step = n if chunk is None else max(1, int(chunk))
+    parts: list[list[Any]] = [[] for _ in range(model.n_layers)]
+    routes: list[str] = []
+    for s in range(0, n, step):
+        A, Delta = model.sensitivities(theta, X[s : s + step])
+        if not routes:  # decide each convolution's route once, by the costs at the full n
+            for a, d in zip(A, Delta, strict=True):
+                if d.ndim == 4 and route == "auto":
+                    costs = route_costs(n * d.shape[1], d.shape[2], d.shape[3], a.shape[2])
+                    routes.append(min(("contracted", "pairs"), key=costs.__getitem__))
+                else:
+                    routes.append(route if d.ndim == 4 else "dense")
+        for l, (a, d) in enumerate(zip(A, Delta, strict=True)):
+            parts[l].append(_per_sample_factors(d, a) if routes[l] == "contracted" else (d, a))
     M = None
-    for a, d in zip(A, Delta, strict=True):
-        block = conv_layer_gram(d, a, route) if d.ndim == 4 else dense_layer_gram(d, a)
+    for l, how in enumerate(routes):
+        if how == "contracted":
+            G = np.concatenate(parts[l])
+            block = G @ G.T
+        else:
+            d = np.concatenate([p[0] for p in parts[l]])
+            a = np.concatenate([p[1] for p in parts[l]])
+            block = conv_layer_gram(d, a, "pairs") if how == "pairs" else dense_layer_gram(d, a)
         M = block if M is None else M + block
     return M
 

@@ -36,7 +36,8 @@ from theory.conv_gram import lenet_gram
 from theory.losses import get_loss
 from theory.models.lenet import LeNet
 
-__all__ = ["PAPER_TABLE1B", "SIZES", "figure1bc", "random_dataset", "train_lenet"]
+__all__ = ["PAPER_TABLE1B", "SIZES", "figure1bc", "loss_gradient", "random_dataset",
+           "train_lenet"]
 
 # (n, width factors m_c, gradient-descent steps, check DAA every); the paper: n = 1000 and
 # m_c in {1, 2, 4}, steps not given. "smoke" is for the unit test. At n = 1000 a step of the
@@ -50,6 +51,9 @@ STEP_SIZE = 0.5
 # Semeion has m_y = 10 outputs, so M is 10 n x 10 n: at most this many rows keeps each
 # eigendecomposition of M within seconds on a CPU.
 MAX_ROWS = 2000
+# samples back-propagated at a time: bounds the patch-space sensitivities (n x 64 x 200 m_c
+# numbers at the second convolution, 400 MB at n = 1000, m_c = 4) to a quarter of that
+CHUNK = 250
 LOSS = "cross-entropy"
 
 # Table 1b: ||M(theta_T) - M(theta_0)||_F^2 per (data, m_c, seed)
@@ -75,8 +79,27 @@ def _training_error(F: np.ndarray, Y: np.ndarray) -> float:
     return float(np.mean(np.argmax(F, axis=1) != np.argmax(Y, axis=1)))
 
 
+def loss_gradient(net: LeNet, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
+                  chunk: int = CHUNK) -> tuple[np.ndarray, np.ndarray]:
+    """``(f_X(theta), grad L(theta))`` for the mean cross-entropy ``L`` (k22 eq. 1.1) by
+    back-propagation seeded with ``v = (1/n) dl/df`` (``grad L = J^T v``, §0.3), ``chunk``
+    samples at a time (the gradient is a sum over samples)."""
+    ell = get_loss(LOSS)
+    n = X.shape[0]
+    F, grad = [], np.zeros(net.n_params())
+    for s in range(0, n, chunk):
+        outputs = net.layer_outputs(theta, X[s : s + chunk])
+        Fc = outputs[1][-1]
+        V = ell.grad(Fc, Y[s : s + chunk]) / n
+        A, Delta = net.sensitivities(theta, X[s : s + chunk], V[:, None, :], outputs=outputs)
+        grad += net.parameter_gradient(A, Delta)
+        F.append(Fc)
+    return np.concatenate(F), grad
+
+
 def train_lenet(net: LeNet, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray, *,
-                steps: int, every: int, step_size: float = STEP_SIZE) -> dict[str, Any]:
+                steps: int, every: int, step_size: float = STEP_SIZE,
+                chunk: int = CHUNK) -> dict[str, Any]:
     """Full-batch gradient descent on the cross-entropy loss from ``theta0``, recording at
     ``t = 0, every, 2 every, ..., steps`` the training error, DAA of ``vec(Y')`` in
     ``Col(J(theta_t))`` (k22 Definition 2, decided on ``M = J J^T``), Q_T (eq. 2.5, over the
@@ -89,10 +112,9 @@ def train_lenet(net: LeNet, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray, *,
                            "noise_floor": []}
     M0 = M = None
     for t in range(steps + 1):
-        outputs = net.layer_outputs(theta, X)
-        F = outputs[1][-1]
+        F, grad = loss_gradient(net, theta, X, Y, chunk)
         if t % every == 0 or t == steps:
-            M = lenet_gram(net, theta, X)
+            M = lenet_gram(net, theta, X, chunk=chunk)
             M0 = M if M0 is None else M0
             decision = membership(b, M=M)
             lam = np.linalg.eigvalsh(M)
@@ -102,11 +124,8 @@ def train_lenet(net: LeNet, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray, *,
             out["daa"].append(decision.member)
             out["lambda_min"].append(float(lam[0]))
             out["noise_floor"].append(decision.delta ** 2)  # on eigenvalues of M: delta is on s
-        if t == steps:
-            break
-        V = ell.grad(F, Y) / n
-        A, Delta = net.sensitivities(theta, X, V[:, None, :], outputs=outputs)
-        theta = theta - step_size * net.parameter_gradient(A, Delta)
+        if t < steps:
+            theta = theta - step_size * grad
     out["M_change"] = float(np.sum((M - M0) ** 2))
     out["theta"] = theta
     out["Q"] = np.cumsum([d is False for d in out["daa"]]).tolist()
