@@ -14,6 +14,9 @@ one run, with the agreement between methods (run by ``nox -s bench``).
    ``m_H = ceil(2n / 65)``), and the Hadamard Gram alone at ``n = 20,000`` (not with ``--quick``).
 4. NumPy vs CuPy for items 1 and 3 where a GPU is present, and k22 Table 2's check at
    ``n = 60,000``, ``m_{H-1} = 513``, ``m_H = 234`` on the GPU.
+5. ``M = J J^T`` for k22's LeNet (Figures 1b/1c; ``m_c = 1``, 34,969 parameters, 16 x 16 x 1
+   inputs) at ``n = 500``: the layer-wise contraction of :mod:`theory.conv_gram` vs the
+   analytic ``J`` then ``J J^T``.
 
 The last line printed is one JSON object (see :func:`main`). On a shared machine, small
 BLAS calls suffer badly from oversubscribed threads: ``OPENBLAS_NUM_THREADS=1`` gives steadier
@@ -40,6 +43,7 @@ from theory.gram import gram, hadamard_gram, row_kron
 from theory.jacobian import jacobian
 from theory.linalg import certified_rank, positive_definite
 from theory.models.feedforward import Feedforward
+from theory.models.lenet import LeNet
 
 __all__ = ["main", "safe_exploration_features"]
 
@@ -192,6 +196,25 @@ def _item_autograd_small(n: int, width: int = 64) -> dict[str, Any]:
     return row
 
 
+def _item_lenet(n: int, m_c: int = 1) -> dict[str, Any]:
+    """Item 5: the LeNet's Gram by layer-wise contraction vs forming ``J`` (k22 §2.2)."""
+    net = LeNet(m_c)
+    rng = np.random.default_rng(2)
+    theta, X = net.init(rng), rng.standard_normal((n, 16, 16, 1))
+    t_gram, M = _timed(lambda: gram(net, theta, X))
+    t_jac, J = _timed(lambda: jacobian(net, theta, X))
+    t_jjt, JJt = _timed(lambda: J @ J.T)
+    row = {"n": n, "m_c": m_c, "P": net.n_params(), "gram_s": t_gram, "jacobian_s": t_jac,
+           "jjt_s": t_jjt, "formed_s": t_jac + t_jjt,
+           "gram_speedup_vs_formed_jacobian": (t_jac + t_jjt) / t_gram,
+           "lenet_gram_vs_jjt_rel": _rel(M, JJt),
+           # the Gram's real gain at the paper's size: J is n d numbers (4.5 GB at n = 1000,
+           # m_c = 4), M only n^2
+           "formed_jacobian_bytes": J.nbytes, "gram_bytes": M.nbytes}
+    _log(f"[numpy] item 5 (LeNet m_c={m_c}), n={n}: " + _row(row))
+    return row
+
+
 def _row(row: dict[str, Any]) -> str:
     return ", ".join(f"{k}={_fmt(v)}" for k, v in row.items())
 
@@ -297,8 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``jacobian_speedup_vs_autograd`` (at ``n = 100``, where autograd is run),
     ``jacobian_ratio_to_jax`` (JAX time / analytic time at the largest ``n``; null without JAX),
     ``hadamard_rank_speedup_vs_svd`` (at the largest ``n`` run with both methods),
-    ``max_relative_disagreement`` (over every pair compared), the per-item tables and the
-    environment."""
+    ``max_relative_disagreement`` (over every pair compared),
+    ``lenet_gram_speedup_vs_formed_jacobian`` (item 5; null with ``--lenet-n 0``), the
+    per-item tables and the environment."""
     parser = argparse.ArgumentParser(
         prog="python -m checks bench", description=__doc__.split("\n")[0]
     )
@@ -309,6 +333,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rank-n", type=int, nargs="+", default=[1000, 2000, 4000])
     parser.add_argument("--autograd-n", type=int, default=100)
     parser.add_argument("--large-n", type=int, default=20_000)
+    parser.add_argument("--lenet-n", type=int, default=500,
+                        help="n for the LeNet Gram vs formed J item (0 skips it)")
     parser.add_argument("--no-jax", action="store_true", help="leave JAX out even if installed")
     parser.add_argument(
         "--small-autograd-n",
@@ -333,7 +359,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rank": _item_rank(args.rank_n, "cupy"),
             "table2": None if args.quick else _table2_gpu(),
         }
+    lenet = _item_lenet(args.lenet_n) if args.lenet_n else None
     summary = _summary(items, rank, identity_rel, large, gpu, small)
+    if lenet is not None:
+        summary["max_relative_disagreement"] = max(summary["max_relative_disagreement"],
+                                                   lenet["lenet_gram_vs_jjt_rel"])
+    summary.update(
+        lenet_gram_speedup_vs_formed_jacobian=None if lenet is None
+        else lenet["gram_speedup_vs_formed_jacobian"],
+        lenet_n=None if lenet is None else lenet["n"],
+    )
+    summary["items"]["lenet"] = lenet
     summary.update(environment=env, total_s=time.perf_counter() - t0)
     print(json.dumps(summary, default=_jsonable))
     return 0
