@@ -39,6 +39,7 @@ from checks.framework import (
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import InstanceCache, choice
 from checks.registry import register
+from checks.reproductions.k22_lenet import figure1bc
 from checks.strategies import k22_alignment as strat
 from theory import alignment as al
 from theory import trajectory as tj
@@ -1309,7 +1310,10 @@ FIG1A = Reproduction(
     "(clear-gap rule, with inconclusive steps apart, and fixed cut-offs) and the change of the "
     r"Gram matrix $M=JJ^\top$", figure1a)
 
-DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A])
+DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A, Reproduction(
+    "figure1bc-table1b", r"LeNet (softplus, $\varsigma=100$) on the paper's random data set, and "
+    r"on Semeion when its file is present: training error, $Q_T$ and the change of "
+    r"$M=JJ^\top$", figure1bc)])
 
 # ------------------------------------------------------------------ edge strategies per claim
 _EDGE_ETAS = (0.0, 1.0, -1.0, 2.0**-40, 2.0**40)
