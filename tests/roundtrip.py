@@ -10,7 +10,6 @@ import json
 from typing import Any
 
 from hypothesis import given, settings
-from k19_legacy import upgrade
 
 from checks.framework import Claim, Status, Verdict
 from checks.registry import get
@@ -71,4 +70,4 @@ def recorded_ids() -> list[str]:
 def recorded_worst(claim_id: str) -> dict[str, Any]:
     """A deep copy of the worst instance (JSON params) the committed baseline records for
     ``claim_id``: valid params, to change one field at a time."""
-    return upgrade(claim_id, copy.deepcopy(_recorded()[claim_id]))
+    return copy.deepcopy(_recorded()[claim_id])
