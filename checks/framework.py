@@ -504,7 +504,11 @@ class Claim:
         with arrays as nested lists are not parsed here: when the oracle fails on them with a
         ``TypeError`` or ``AttributeError``, the error is re-raised as a ``TypeError`` saying
         to parse first (``claim.parse(params)``) or to call ``checks.verify``, which parses
-        exactly as the command line does."""
+        exactly as the command line does.
+
+        An ``OverflowError`` (Python's float power and ``math`` functions raise where NumPy
+        gives inf) means a side or a bound is not representable at this instance's scale:
+        the verdict is ``inconclusive`` with that reason, never a traceback."""
         start = time.perf_counter()
         try:
             unmet = self.unmet_hypotheses(instance, frozenset({drop}) if drop else frozenset())
@@ -512,6 +516,9 @@ class Claim:
                 verdict = out_of_scope("; ".join(unmet))
             else:
                 verdict = certified_violation(self.measure(instance))
+        except OverflowError as exc:
+            verdict = Verdict(Status.INCONCLUSIVE, message=f"a quantity overflows at this "
+                              f"scale (OverflowError: {exc}): not decidable in float64")
         except (TypeError, AttributeError) as exc:
             lists = _plain_lists(instance)
             if not lists:

@@ -292,3 +292,18 @@ def test_shards_merge_in_shard_order_whatever_they_hold():
     assert merged["slacks"] == [0.25, 0.25, 0.5]
     assert merged["worst"] is b["worst"]
     assert merged["sample"] == [b["sample"][0], c["sample"][0]]
+
+
+def test_an_oracle_that_overflows_is_inconclusive_with_the_reason():
+    """Python floats raise ``OverflowError`` where NumPy gives inf (``1e200 ** 2``): a side
+    that is not representable at the instance's scale decides nothing, so the verdict is
+    inconclusive with the reason, not a traceback and not a verdict."""
+    import dataclasses
+
+    def measure(inst):
+        return decide(inst["a"] ** 2, 1.0, tolerance=TOL)
+
+    claim = dataclasses.replace(AMGM, measure=measure)
+    v = claim.check({"a": 1e200, "b": 1.0})
+    assert v.status is Status.INCONCLUSIVE
+    assert v.message.startswith("a quantity overflows at this scale (OverflowError")

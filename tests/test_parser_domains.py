@@ -537,7 +537,7 @@ ASSUMED: dict[str, dict[str, Any]] = {
     "hm17.lemB.2": {"Z": (141, 80), "r": 12},
     "k19.ex1": {"family": "basis", "X": (12, 1)}, "k19.ex2": {"X_raw": (3, 3)},
     "k19.thm1": {"family": "tanh2", "widths": [2, 2, 1], "X": (17, 2)},
-    "k19.asm2": {"family": "lintop", "widths": [2, 3, 2, 2]},
+    "k19.asm2": {"family": "skip2", "widths": [2, 3, 2, 1]},
     "k19.thm3": {"X": (20, 3), "Y": (20, 2), "R": (3, 3)},
     "k19.thm4": {"X": (30, 2), "Y": (30, 2), "Ws": (3, 2, 2)},
     "k19.cor4": {"X": (14, 4), "Y": (14, 1)}, "k19.prop2": {"loss": "cross-entropy"},

@@ -288,8 +288,10 @@ def squared_report(
     kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
     d_r = gamma(J.shape[1] + 2) * (safe_norm(f_hat) + safe_norm(y_hat))
     d_res = gamma(n) * (kappa + 1) * safe_norm(y_hat) + d_r
-    tau = (gamma(n) * L + 2 * safe_norm(r_hat) * d_r + d_r**2
-           + 2 * safe_norm(res) * d_res + d_res**2)
+    # products, not ``**2``: a Python float's power raises OverflowError where a product
+    # gives inf, and an infinite tolerance makes the verdict inconclusive with its reason
+    tau = (gamma(n) * L + 2 * safe_norm(r_hat) * d_r + d_r * d_r
+           + 2 * safe_norm(res) * d_res + d_res * d_res)
     gnorm = safe_norm(grad_L)
     g_err = 2 * gamma(n) * basis.s_max * safe_norm(r_hat)
     lo, hi = gap_bounds(gnorm, basis)
