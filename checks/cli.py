@@ -350,6 +350,9 @@ def _against_baseline(ledger, args, compare, load_ledger, corrupt) -> list[str]:
             "baseline drawn with another profile, seed or Hypothesis version: comparing verdicts "
             "and controls, not tightness", file=sys.stderr,
         )
+    known = {c["id"] for c in baseline["claims"]}  # a new claim is reported, not a regression
+    for cid in [c["id"] for c in ledger["claims"] if c["id"] not in known]:
+        print(f"new (not in the baseline): {cid}", file=sys.stderr)
     return compare(ledger, baseline, partial=bool(args.only))
 
 

@@ -361,6 +361,7 @@ def test_the_example_package_installs_into_a_fresh_environment_and_runs(tmp_path
     done = run(python, "-m", "checks", "run", "--only", "example.", "--no-report",
                "--out", out, "--profile", "ci")
     assert done.returncode == 0, done.stderr
+    assert "new (not in the baseline): example.weyl" in done.stderr
     ledger = json.loads((out / "ledger.json").read_text())
     (entry,) = ledger["claims"]
     assert (entry["id"], entry["verdict"]) == ("example.weyl", "holds")
@@ -368,3 +369,8 @@ def test_the_example_package_installs_into_a_fresh_environment_and_runs(tmp_path
     assert ledger["papers"]["example"]["doi"] == "10.1007/BF01456804"
     assert ledger["papers"]["example"]["package"] == "external-appendix-example 0.1.0"
     assert ledger["regressions"] == [] and ledger["baseline"]["compared"]
+    instance = tmp_path / "inst.json"
+    instance.write_text(json.dumps({"claim": "example.weyl", "params": {
+        "A": [[0.0, 2.0], [0.0, 0.0]], "B": [[0.0, 0.0], [2.0, 0.0]], "i": 1, "j": 1}}))
+    verified = run(python, "-m", "checks", "verify", "example.weyl", "--instance", instance)
+    assert verified.returncode == 4 and "symmetric" in verified.stdout  # out-of-scope
