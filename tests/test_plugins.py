@@ -374,3 +374,5 @@ def test_the_example_package_installs_into_a_fresh_environment_and_runs(tmp_path
         "A": [[0.0, 2.0], [0.0, 0.0]], "B": [[0.0, 0.0], [2.0, 0.0]], "i": 1, "j": 1}}))
     verified = run(python, "-m", "checks", "verify", "example.weyl", "--instance", instance)
     assert verified.returncode == 4 and "symmetric" in verified.stdout  # out-of-scope
+    tested = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", EXAMPLE / "tests")
+    assert tested.returncode == 0, tested.stdout  # the package's own tests, against the install
