@@ -139,9 +139,16 @@ def _load_plugins() -> None:
         if seen in _PLUGINS_SEEN:
             continue
         _PLUGINS_SEEN.add(seen)
+        before = set(_REGISTRY)
         try:
             appendix = _appendix(ep)
+            stray = sorted(set(_REGISTRY) - before)
+            if stray:
+                raise _Broken(f"registered {', '.join(stray)} on import; return the claims "
+                              "from the entry point's callable instead")
         except _Broken as exc:
+            for cid in set(_REGISTRY) - before:  # a skipped package leaves nothing behind
+                del _REGISTRY[cid]
             warnings.warn_explicit(
                 f"claim package {_distribution(ep)!r} (entry point {ep.name} = {ep.value}) "
                 f"skipped: {exc}", PluginWarning, filename=ENTRY_POINT_GROUP, lineno=0)
@@ -173,7 +180,11 @@ def _appendix(ep: metadata.EntryPoint) -> Appendix:
     if not isinstance(appendix, Appendix) or not isinstance(appendix.paper, Paper):
         raise _Broken(f"{ep.value}() returned a {type(appendix).__name__}, not an Appendix "
                       "(checks.registry.Appendix(paper=Paper(...), claims=[...]))")
-    problems = appendix.paper.problems() + _claim_problems(appendix.paper.key, appendix.claims)
+    try:
+        problems = (appendix.paper.problems()
+                    + _claim_problems(appendix.paper.key, appendix.claims))
+    except Exception as exc:  # a malformed declaration (an id that is not a string, ...)
+        raise _Broken(f"malformed Appendix ({_one_line(exc)})") from None
     if problems:
         raise _Broken("; ".join(problems))
     return appendix

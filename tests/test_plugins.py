@@ -152,7 +152,16 @@ OUTSIDE = """
                                 dataclasses.replace(CLAIM, paper="other")])
 """
 
+ON_IMPORT = GOOD.replace("from external_appendix.claims import CLAIM", """
+    from external_appendix.claims import CLAIM
+    from checks.registry import register
+    register(dataclasses.replace(CLAIM, id="sneaky.import", paper="sneaky"))""")
+
 BROKEN = {
+    "registers-on-import": ("on-import", ON_IMPORT.format(key="sneaky", ids=["a"]),
+                            "registered sneaky.import on import"),
+    "id-not-a-string": ("id-not-str", GOOD.format(key="bad", ids=["a"]).replace(
+        'id=f"bad.{i}"', "id=7"), "malformed Appendix (AttributeError"),
     "import-error": ("import-fails", "raise ImportError('no module named nowhere')\n",
                      "cannot import import_fails:appendix (ImportError: no module named"),
     "not-callable": ("not-callable", "appendix = 3\n", "is a int, not a callable"),
