@@ -314,6 +314,12 @@ def test_the_laplacian_reproduction_meets_the_bound_from_the_closed_forms():
     assert table["rows"] and all(row[2] <= row[3] for row in table["rows"])
 
 
+def test_weyl_is_inconclusive_when_the_sum_overflows():
+    big = np.array([[1e308]])
+    verdict = CLAIM.check({"A": big, "B": big, "i": 1, "j": 1})
+    assert verdict.status is Status.INCONCLUSIVE and "overflows" in verdict.message
+
+
 # ------------------------------------------------------------------------- a fresh environment
 
 
@@ -385,3 +391,4 @@ def test_the_example_package_installs_into_a_fresh_environment_and_runs(tmp_path
     assert verified.returncode == 4 and "symmetric" in verified.stdout  # out-of-scope
     tested = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", EXAMPLE / "tests")
     assert tested.returncode == 0, tested.stdout  # the package's own tests, against the install
+

@@ -51,17 +51,22 @@ def measure(inst: dict[str, Any]) -> Verdict:
     own eigenvalue computation; the tolerance is the sum of the three eigenvalue error bounds,
     the rounding of ``A + B`` (``u (n max|s|)``) and that of the final sum (``u |rhs|``)."""
     A, B, i, j = inst["A"], inst["B"], inst["i"], inst["j"]
-    S = A + B
+    with np.errstate(over="ignore"):  # an overflowing sum is answered below, not warned
+        S = A + B
+    if not np.all(np.isfinite(S)):
+        return Verdict(Status.INCONCLUSIVE, message="A + B overflows: its eigenvalues are not "
+                       "representable at this scale")
     spectra = {name: weyl.eigenvalues(M) for name, M in (("A", A), ("B", B), ("A+B", S))}
     missing = [name for name, e in spectra.items() if e is None]
     if missing:
-        return decide_missing(missing)
+        return _uncertified(missing)
     eA, eB, eS = spectra["A"], spectra["B"], spectra["A+B"]
     lhs = float(eS.values[i + j - 2])
     rhs = float(eA.values[i - 1] + eB.values[j - 1])
     tol = Tolerance(
         eA.error + eB.error + eS.error + U * weyl.entry_bound(S) + U * abs(rhs),
-        f"err(A) + err(B) + err(A+B) + u (n max|s|) + u |rhs|; err(M) = {eS.derivation}",
+        "err(A) + err(B) + err(A+B) + u (n max|s|) + u |rhs|; err(M) = 10 n u (n max|m|) "
+        "+ n eta for a symmetric M (eigvalsh), 0 for a triangular one (its diagonal)",
     )
     scale = weyl.entry_bound(A) + weyl.entry_bound(B)
     return decide(lhs, rhs, relation="<=", tolerance=tol, scale=scale, diagnostics={
@@ -71,7 +76,7 @@ def measure(inst: dict[str, Any]) -> Verdict:
     })
 
 
-def decide_missing(names: list[str]) -> Verdict:
+def _uncertified(names: list[str]) -> Verdict:
     """No certified eigenvalues for a non-symmetric, non-triangular matrix: inconclusive."""
     return Verdict(Status.INCONCLUSIVE, message=(
         f"no certified eigenvalues of {', '.join(names)}: neither symmetric nor triangular "

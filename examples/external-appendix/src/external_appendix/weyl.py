@@ -49,7 +49,8 @@ def is_triangular(M: np.ndarray) -> bool:
 def entry_bound(M: np.ndarray) -> float:
     """``n max |m_kl|``, an upper bound of ``||M||_2`` (through ``||M||_F``) that cannot
     overflow before the entries do."""
-    return float(M.shape[0] * np.max(np.abs(M))) if M.size else 0.0
+    # Python floats: a product past the range is inf (then decide() answers inconclusive)
+    return float(M.shape[0]) * float(np.max(np.abs(M))) if M.size else 0.0
 
 
 def eigenvalues(M: np.ndarray) -> Eigenvalues | None:
