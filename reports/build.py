@@ -18,7 +18,7 @@ from markupsafe import Markup
 from . import plots
 from .citation import citation_block, read_citation
 from .ledger import VERDICTS, as_float, is_finite, validate_ledger
-from .math import math_font_css, math_markup, prose_markup
+from .math import math_font_css, math_markup, plain_text, prose_markup
 
 __all__ = ["build_report", "render_html", "write_pdf", "ReportError", "DEFAULT_LEDGER_PATH"]
 
@@ -127,6 +127,21 @@ def fmt_sizes(sizes: Any) -> list[str]:
 
 # ---------------------------------------------------------------- view models
 
+def diagnostic_rows(diagnostics: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A verdict's diagnostics as table rows: a nested record becomes one row per entry,
+    named by its path (``gram.cond``), never a printed dictionary."""
+    if not isinstance(diagnostics, dict):
+        return []
+    rows: list[tuple[str, str]] = []
+    for key, value in diagnostics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows.extend(diagnostic_rows(value, name + "."))
+        else:
+            rows.append((name, fmt_value(value)))
+    return rows
+
+
 def _verdict_view(verdict: Any, pdf: bool) -> dict[str, Any] | None:
     if not isinstance(verdict, dict):
         return None
@@ -141,8 +156,7 @@ def _verdict_view(verdict: Any, pdf: bool) -> dict[str, Any] | None:
         "tolerance": fmt_number(verdict.get("tolerance")),
         "derivation": prose_markup(verdict.get("tolerance_derivation"), pdf=pdf),
         "message": prose_markup(verdict.get("message"), pdf=pdf),
-        "diagnostics": [(str(k), fmt_value(v)) for k, v in diagnostics.items()]
-        if isinstance(diagnostics, dict) else [],
+        "diagnostics": diagnostic_rows(diagnostics),
         "has_sides": verdict.get("lhs") is not None or verdict.get("rhs") is not None,
     }
 
@@ -178,8 +192,39 @@ def _table_view(table: Any) -> dict[str, Any] | None:
     return {"columns": [str(c) for c in table["columns"]], "rows": rows}
 
 
+AGREEMENTS = ("agrees", "differs", "no-paper-value")
+UNSTATED = "unstated"
+AGREEMENT_LABELS = {
+    "agrees": "agrees with the paper",
+    "differs": "differs from the paper",
+    "no-paper-value": "no paper value to compare",
+    UNSTATED: "agreement with the paper not stated",
+}
+
+
+def reproduction_agreement(rep: dict[str, Any]) -> tuple[str, str]:
+    """``(state, reason)`` of a reproduction against the paper's number.
+
+    The state is the record's own ``agreement`` key when it names one of ``AGREEMENTS``.
+    Without it the report decides only what the record shows for certain: no ``paper`` value
+    is ``no-paper-value``; a paper value beside ours is ``unstated`` (shown as such, never as
+    an agreement: whether the two agree is the run's judgement, not the report's).
+    """
+    declared = rep.get("agreement")
+    reason = str(rep.get("agreement_reason") or "")
+    if declared in AGREEMENTS:
+        return declared, reason
+    if not rep.get("paper"):
+        return "no-paper-value", reason
+    return UNSTATED, reason
+
+
 def _reproduction_view(rep: dict[str, Any], pdf: bool, figure: str | None) -> dict[str, Any]:
+    agreement, reason = reproduction_agreement(rep)
     return {
+        "agreement": agreement,
+        "agreement_label": AGREEMENT_LABELS[agreement],
+        "agreement_reason": prose_markup(reason, pdf=pdf),
         "name": rep.get("name", ""),
         "title": prose_markup(rep.get("title") or rep.get("name"), pdf=pdf),
         "description": prose_markup(rep.get("description"), pdf=pdf),
@@ -219,6 +264,8 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "sizes": fmt_sizes(claim.get("sizes")),
         "tightness": fmt_number(claim.get("tightness")),
         "has_tightness": claim.get("tightness") is not None,
+        "has_paper_error": any(isinstance(e, dict) and e.get("kind") == PAPER_ERROR
+                               for e in claim.get("errata") or []),
         "rounding_equality": claim["verdict"] == "holds"
         and (as_float(claim.get("tightness")) or 0.0) < 0,
         "worst_instance": _instance_view(claim.get("worst_instance")),
@@ -230,8 +277,9 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "controls": [_control_view(c, pdf, f"python -m checks replay {ledger_path} {cid}")
                      for c in controls],
         "controls_passed": sum(1 for c in controls if c.get("passed")),
-        "reproductions": [_reproduction_view(r, pdf, figures.get((cid, i)))
+        "reproductions": [{**_reproduction_view(r, pdf, figures.get((cid, i))), "index": i}
                           for i, r in enumerate(reps)],
+        "plain_title": plain_text(claim.get("title") or cid),
         "histogram": _figure_markup(figures.get(cid), pdf),
         "n_slacks": len(claim.get("slacks") or []),
         "seconds": fmt_seconds(claim.get("seconds")),
@@ -296,7 +344,12 @@ def _items(claims: list[dict[str, Any]], kinds: tuple[str, ...]) -> list[dict[st
               if len(cs) > 1]
     own = [{"claims": [c], "entries": [entries[text] for text, cs in owners.items()
                                        if cs == [c]]} for c in claims]
-    return shared + [item for item in own if item["entries"]]
+    items = shared + [item for item in own if item["entries"]]
+    anchored: set[str] = set()
+    for item in items:  # the first item naming a claim is where its links land
+        item["anchors"] = [c["id"] for c in item["claims"] if c["id"] not in anchored]
+        anchored.update(item["anchors"])
+    return items
 
 
 def _errata(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -332,6 +385,20 @@ def _sections(ledger: dict[str, Any], claims: list[dict[str, Any]]) -> list[dict
     return sections
 
 
+def _agreement_summary(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many reproductions agree with, differ from, or cannot be compared with the papers,
+    and the ones a reader should look at (all but the agreeing ones)."""
+    counts = {state: 0 for state in (*AGREEMENTS, UNSTATED)}
+    attention = []
+    for c in claims:
+        for r in c["reproductions"]:
+            counts[r["agreement"]] += 1
+            if r["agreement"] != "agrees":
+                attention.append({"claim": c, "reproduction": r})
+    return {"counts": [(state, AGREEMENT_LABELS[state], n) for state, n in counts.items() if n],
+            "total": sum(counts.values()), "attention": attention}
+
+
 def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
              figures: dict[Any, str | None]) -> dict[str, Any]:
     claims = [_claim_view(c, figures, pdf, ledger_path) for c in ledger["claims"]]
@@ -354,6 +421,7 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
             "seconds": fmt_seconds(summary.get("seconds")),
         },
         "claims": claims,
+        "agreement": _agreement_summary(claims),
         "sections": sections,
         "errata": _errata(sections),
         "notes": _notes(claims),

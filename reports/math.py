@@ -347,11 +347,40 @@ def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Mark
     if rendered is None:
         return _fallback(latex, display)
     if display:
-        return Markup('<div class="display-math">') + rendered + Markup("</div>")
+        return Markup('<div class="display-math"%s>') % _fit_style(latex, pdf) + rendered \
+            + Markup("</div>")
     return rendered
 
 
+_FIT_MARGIN = 1.1  # browsers set MathML a little wider than ziamath measures it
+
+
+def _fit_style(latex: str, pdf: bool) -> Markup:
+    """A wide display formula in the HTML scales down to the width of its column (``cqw``:
+    the ``.display-math`` box is a size container) instead of being clipped; the PDF's SVG
+    image scales by ``max-width`` already."""
+    drawn = None if pdf else to_svg(latex, True)
+    if drawn is None:
+        return Markup("")
+    width_em = drawn[1] / DISPLAY_SIZE * _FIT_MARGIN
+    return Markup(' style="--fit: min(1.08em, calc(100cqw / %.2f))"') % width_em
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
 def _prose_text(text: str) -> Markup:
+    """Prose between formulas: Markdown code spans (```name```) as ``<code>``."""
+    out, pos = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_plain_prose(text[pos : match.start()]))
+        out.append(Markup("<code>%s</code>") % match.group(1))
+        pos = match.end()
+    out.append(_plain_prose(text[pos:]))
+    return Markup("").join(out)
+
+
+def _plain_prose(text: str) -> Markup:
     # A LaTeX command outside $...$ cannot be typeset safely: show it as source, not as text.
     if _RAW_COMMAND.search(text):
         return _fallback(text, False)
@@ -461,3 +490,65 @@ def _font_face(chars: frozenset[str]) -> str:
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (f'@font-face {{ font-family: "{MATH_FONT_FAMILY}"; '
             f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
+
+
+_PLAIN_RELATIONS = set("=<>\u2264\u2265\u2260\u2248\u2208\u2209\u2192\u21a6\u2282\u2286")
+_PLAIN_SCRIPTS = {"msub": "_", "msup": "^", "munder": "_", "mover": "^"}
+
+
+def _plain_group(text: str) -> str:
+    """A script or fraction part: bare when it is one symbol, else parenthesised."""
+    return text if len(text) <= 1 or text.isalnum() else f"({text})"
+
+
+def _plain_node(el: ET.Element) -> str:
+    """The linear reading of a MathML node: ``σ_L(H)^2``, ``(a)/(b)``, ``√(x)``."""
+    tag = _local(el)
+    kids, previous = [], None
+    for child in el:
+        binary = _local(child) == "mo" and (child.text or "") in ("+", "-", "\u2212") \
+            and not _is_unary(child, previous)
+        kids.append(f" {child.text} " if binary else _plain_node(child))
+        previous = child
+    if tag in _PLAIN_SCRIPTS and len(kids) == 2:
+        if tag == "mover" and kids[1] in ("^", "\u02c6", "~", "\u02dc", "\u00af", "\u2192"):
+            return kids[0] + kids[1]  # an accent: hat L reads L^
+        if tag == "msup" and kids[1] in ("\u2032", "\u2033", "*", "\u2217", "\u22a4"):
+            return kids[0] + kids[1]  # primes, stars and transposes read without a caret
+        return kids[0] + _PLAIN_SCRIPTS[tag] + _plain_group(kids[1])
+    if tag in ("msubsup", "munderover") and len(kids) == 3:
+        return f"{kids[0]}_{_plain_group(kids[1])}^{_plain_group(kids[2])}"
+    if tag == "mfrac" and len(kids) == 2:
+        return f"{_plain_group(kids[0])}/{_plain_group(kids[1])}"
+    if tag == "msqrt":
+        return "\u221a" + _plain_group("".join(kids))
+    if tag == "mroot" and len(kids) == 2:
+        return f"{kids[1]}\u221a{_plain_group(kids[0])}"
+    if tag == "mspace":
+        return " "
+    text = (el.text or "").replace("\u2061", "").replace("\u2062", "")
+    if tag == "mo" and text.strip() in _PLAIN_RELATIONS:
+        text = f" {text.strip()} "
+    return text + "".join(kids)
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_formula(latex: str) -> str:
+    """One formula as plain text (for PDF bookmarks and alternative text), its source when
+    it does not parse."""
+    mathml = to_mathml(latex)
+    if mathml is None:
+        return latex.strip()
+    try:
+        text = _plain_node(ET.fromstring(mathml))
+    except ET.ParseError:
+        return latex.strip()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def plain_text(text: str | None) -> str:
+    """Prose with each ``$...$`` formula read as plain text (``plain_formula``)."""
+    if not text:
+        return ""
+    out = _INLINE_MATH.sub(lambda m: plain_formula(m.group(1) or m.group(2)), str(text))
+    return re.sub(r"\s+", " ", out).strip()

@@ -64,8 +64,22 @@ def _new_figure(width: float, height: float, left: float = 0.5, bottom: float = 
 
 
 def _plain(label: str | None) -> str:
-    """A label Matplotlib will not try to parse as mathtext (a bad ``$..$`` would raise)."""
-    return (label or "").replace("$", r"\$")
+    """A label with its ``$...$`` formulas set by mathtext when they parse (the same LaTeX as
+    the ledger's prose); otherwise its dollars are escaped, so a bad formula never raises."""
+    label = label or ""
+    if label.count("$") >= 2 and label.count("$") % 2 == 0 and _mathtext_parses(label):
+        return label
+    return label.replace("$", r"\$")
+
+
+def _mathtext_parses(label: str) -> bool:
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(label)
+    except (ValueError, RuntimeError):
+        return False
+    return True
 
 
 def _finite(values: Sequence) -> list[float]:

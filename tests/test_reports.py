@@ -291,7 +291,7 @@ def _one_claim_ledger(**fields) -> dict:
 
 def test_titles_typeset_their_dollar_math_and_plain_titles_stay_text():
     html = render_html(_one_claim_ledger(title=r"Gap $O(|T|^{-1/2})$ for <all> $\inf L$"))
-    heading = html[html.index('<h3>'):html.index('</h3>')]
+    heading = html[html.index('<h3 class="claim-title"'):html.index('</h3>')]
     assert heading.count("<math") == 2 and "&lt;all&gt;" in heading and "$" not in heading
     plain = render_html(_one_claim_ledger(title="grad_w = H(w) grad_c"), pdf=True)
     assert "grad_w = H(w) grad_c" in plain
@@ -399,3 +399,118 @@ def test_a_negative_tightness_of_a_holding_claim_is_explained_as_rounding():
     html = render_html(_one_claim_ledger(tightness=-1.8e-15))
     assert "lies within the rounding tolerance" in html
     assert "A negative slack" not in render_html(_one_claim_ledger(tightness=0.25))
+
+
+class _Agreements(HTMLParser):
+    """Each element's ``data-agreement`` attribute, in document order, and every id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.states: list[tuple[str, str]] = []
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "data-agreement" in attrs:
+            self.states.append((attrs.get("id") or "", attrs["data-agreement"]))
+        if attrs.get("id"):
+            self.ids.add(attrs["id"])
+        if attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+
+
+def _reproduction_ledger() -> dict:
+    reps = [
+        {"name": "declared", "title": "recipe vs bound", "paper": "meets the bound",
+         "ours": "1.16x the bound", "agreement": "differs",
+         "agreement_reason": "the recipe exceeds the bound"},
+        {"name": "silent", "title": "a figure", "paper": "a value", "ours": "our value"},
+        {"name": "nothing", "title": "a rate", "ours": "a rate of ours"},
+        {"name": "same", "title": "a table", "paper": "0.5", "ours": "0.5",
+         "agreement": "agrees"},
+    ]
+    return _one_claim_ledger(reproductions=reps, errata=[
+        {"kind": "paper error", "text": "The recipe of App. A misses the bound."}])
+
+
+def test_each_reproduction_states_its_agreement_with_the_paper():
+    html = render_html(_reproduction_ledger())
+    page = _Agreements()
+    page.feed(html)
+    assert [state for _, state in page.states] == ["differs", "unstated", "no-paper-value",
+                                                   "agrees"]
+    section = _claim_html(html, "k19.thm1")
+    assert "the recipe exceeds the bound" in section
+    assert 'href="#erratum-k19.thm1"' in section and "erratum-k19.thm1" in page.ids
+    # a paper value without the run's judgement is never shown as agreeing
+    silent = section[section.index('data-agreement="unstated"'):]
+    silent = silent[:silent.index("</div>")]
+    assert "agreement with the paper not stated" in silent and "agrees with" not in silent
+
+
+def test_the_summary_counts_reproductions_by_agreement_and_links_the_others():
+    html = render_html(_reproduction_ledger())
+    page = _parse(html)
+    totals = page.text_of("reproduction-agreement")
+    for words in ("4 reproductions", "1 agrees with the paper", "1 differs from the paper",
+                  "1 no paper value to compare", "1 agreement with the paper not stated"):
+        assert words in re.sub(r"\s+", " ", totals), words
+    links = _Agreements()
+    links.feed(html)
+    for i in (0, 1, 2):  # every reproduction but the agreeing one is listed in the summary
+        assert f"#k19.thm1-reproduction-{i}" in links.hrefs
+    assert "#k19.thm1-reproduction-3" not in links.hrefs
+
+
+def test_the_html_has_a_sidebar_contents_and_every_claim_links_back(ledger):
+    html = render_html(ledger)
+    page = _parse(html)
+    assert page.ids.get("toc") == "nav"
+    toc = page.text_of("toc")
+    nav = html[html.index('<nav id="toc"'):html.index("</nav>")]
+    for claim in ledger["claims"]:
+        assert f'href="#{claim["id"]}"' in nav and claim["id"] in toc
+        assert 'href="#toc"' in _claim_html(html, claim["id"])
+    for key in ledger["papers"]:
+        assert f'href="#paper-{key}"' in nav
+    assert "@media screen and (min-width" in html  # the contents become a fixed sidebar
+
+
+def test_a_narrow_screen_shows_the_summary_table_as_blocks_and_fits_wide_math(ledger):
+    html = render_html(ledger)
+    narrow = html[html.index("@media screen and (max-width"):]
+    assert ".summary-table td { border: none" in narrow or "display: block" in narrow
+    assert 'data-label="tightness"' in html
+    # a display formula carries its own width, so it scales to the column instead of clipping
+    assert re.search(r'class="display-math" style="--fit: min\(1\.08em, calc\(100cqw / '
+                     r'[0-9.]+\)\)"', html)
+    assert "container-type: inline-size" in html
+
+
+def test_plain_text_reads_formulas_linearly():
+    from reports.math import plain_text
+
+    assert plain_text(r"are $L^*(\eta Y^*)$-optimal") == "are L*(\u03b7Y*)-optimal"
+    contracts = plain_text(r"$1-2\eta\,\sigma_L(H)^2\sigma_T(\Phi)^2$")
+    assert "\u03c3_L(H)^2" in contracts and "\u03c3_T(\u03a6)^2" in contracts
+    assert " \u2212 " in contracts and "$" not in contracts
+    assert plain_text(r"$\frac{a}{b+c}$") == "a/(b + c)"
+    assert plain_text(r"bad $\frac{a}{$ kept") == r"bad \frac{a}{ kept"
+
+
+def test_diagnostics_are_a_table_not_a_printed_dictionary():
+    verdict = {"status": "holds", "lhs": 1.0, "rhs": 2.0, "relation": "<=",
+               "diagnostics": {"gram": {"cond": 12.5, "rank": 3}, "backend": "numpy"}}
+    html = render_html(_one_claim_ledger(worst_verdict=verdict, tightness=0.5))
+    table = html[html.index('<table class="kv diagnostics">'):]
+    table = table[:table.index("</table>")]
+    for name in ("gram.cond", "gram.rank", "backend"):
+        assert f'<th class="mono">{name}</th>' in table
+    assert "{" not in table
+
+
+def test_markdown_code_spans_in_prose_are_code():
+    html = str(prose_markup("set `tau_max` to $\\tau<1$"))
+    assert "<code>tau_max</code>" in html and "`" not in html and "<math" in html
+    assert "<code>&lt;b&gt;</code>" in str(prose_markup("a `<b>` tag"))
