@@ -470,7 +470,8 @@ def render_html(ledger: dict[str, Any], *, pdf: bool = False,
         figures = _figures(ledger)
     template = _environment().get_template("report.html.j2")
     html = template.render(**_context(ledger, pdf, ledger_path, figures))
-    font = "" if pdf else math_font_css(html)  # the PDF draws its formulas as SVG
+    # One math font: STIX Two Math, which the PDF's drawn formulas use too.
+    font = math_font_css(html)
     return html.replace("</style>", font + "\n</style>", 1) if font else html
 
 

@@ -192,10 +192,18 @@ def _svg_img(latex: str, display: bool) -> Markup | None:
     svg, width, height, depth = drawn
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     cls = "math display" if display else "math"
-    return Markup(
+    img = Markup(
         f'<img class="{cls}" alt="{escape(latex)}" width="{width:.2f}" height="{height:.2f}" '
         f'style="vertical-align:-{depth:.2f}px" src="data:image/svg+xml;base64,{data}">'
     )
+    return img + _text_layer(plain_formula(latex), width)
+
+
+def _text_layer(text: str, width: float) -> Markup:
+    """The formula's plain reading as invisible text laid over its image, so that the PDF's
+    formulas can be searched, copied and extracted (``pdftotext``) like the prose around them."""
+    size = min(INLINE_SIZE, max(2.0, 1.8 * width / max(1, len(text))))
+    return Markup('<span class="math-alt" style="font-size:%.1fpx">%s</span>') % (size, text)
 
 
 _SPACED_OPERATORS = set(
@@ -341,6 +349,8 @@ def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Mark
     if pdf:
         simple = None if display else to_html_text(latex)
         rendered = Markup(simple) if simple is not None else _svg_img(latex, display)
+        if simple is None and rendered is not None and not display:
+            rendered = Markup('<span class="math-svg">') + rendered + Markup("</span>")
     else:
         mathml = _browser_mathml(latex, display)
         rendered = Markup(mathml) if mathml is not None else None
@@ -409,6 +419,8 @@ def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
 
 
 _MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.S)
+# The PDF's simple formulas, set as text in the same math font as its drawn ones.
+_MATH_TEXT = re.compile(r'<span class="math-text">.*?</span>', re.S)
 _TAG = re.compile(r"<[^>]*>")
 MATH_FONT_FAMILY = "Appendix Math"
 
@@ -420,7 +432,7 @@ def math_font_css(html: str) -> str:
     font cannot be subset (then the stylesheet's list of installed math fonts applies).
     """
     chars = set()
-    for element in _MATH_ELEMENT.findall(html):
+    for element in _MATH_ELEMENT.findall(html) + _MATH_TEXT.findall(html):
         text = _TAG.sub("", element)
         text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
         chars.update(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
