@@ -6,6 +6,7 @@ import builtins
 import copy
 import json
 import re
+import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -517,3 +518,60 @@ def test_markdown_code_spans_in_prose_are_code():
     html = str(prose_markup("set `tau_max` to $\\tau<1$"))
     assert "<code>tau_max</code>" in html and "`" not in html and "<math" in html
     assert "<code>&lt;b&gt;</code>" in str(prose_markup("a `<b>` tag"))
+
+
+def _outline(reader) -> list[tuple[int, str]]:
+    """The PDF's bookmarks as (depth, title)."""
+    out: list[tuple[int, str]] = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                out.append((depth, item.title))
+
+    walk(reader.outline, 0)
+    return out
+
+
+def test_pdf_bookmarks_are_papers_and_claims_titled_in_plain_text(built, ledger):
+    pypdf = pytest.importorskip("pypdf")
+    outline = _outline(pypdf.PdfReader(str(built[1])))
+    claims = {title.split(" \u2014 ")[0]: title for depth, title in outline if depth == 1}
+    assert len(claims) == len(ledger["claims"])  # one per claim, no fixed subsections
+    for claim in ledger["claims"]:
+        assert claims[claim["id"]].endswith(f"({claim['verdict']})")
+    top = [title for depth, title in outline if depth == 0]
+    for meta in ledger["papers"].values():
+        assert meta["title"] in top
+    assert not any(title in ("Statement", "Hypotheses", "Verdict") for _, title in outline)
+    math_title = render_html(_one_claim_ledger(title=r"are $L^*(\eta Y^*)$-optimal"), pdf=True)
+    assert 'data-bookmark="k19.thm1 \u2014 are L*(\u03b7Y*)-optimal (holds)"' in math_title
+
+
+def _pdftotext(pdf: Path, page: int | None = None) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (Debian package poppler-utils)")
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", "-layout", *pages, str(pdf), "-"], capture_output=True,
+                          text=True, check=True, timeout=120).stdout
+
+
+def test_pdf_has_a_printed_contents_page_with_page_numbers(built, ledger):
+    contents = _pdftotext(built[1], 2)
+    assert "Contents" in contents
+    for claim in ledger["claims"]:
+        found = re.search(re.escape(claim["id"]) + r"\b[^\d\n]*(\d+)", contents)
+        assert found, claim["id"]
+        # the number printed is the page the claim's heading is on
+        assert f"{claim['id']} \u2014" in _pdftotext(built[1], int(found.group(1)))
+    for words in ("Summary", "Errata", "Notes", "Environment"):
+        assert re.search(words + r"\s+\d+", contents), words
+
+
+def test_pdf_formulas_are_text_that_can_be_extracted(built):
+    pypdf = pytest.importorskip("pypdf")
+    text = " ".join(p.extract_text() for p in pypdf.PdfReader(str(built[1])).pages)
+    # hm17.thm2.2's statement is drawn as an image with its plain reading laid over it
+    assert "\u2016\u2207f(A)\u2016_F^2 \u2265 4\u2113(1 \u2212 \u03c4)^(2\u2113 \u2212 2)" in text
