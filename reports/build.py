@@ -280,8 +280,6 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "reproductions": [{**_reproduction_view(r, pdf, figures.get((cid, i))), "index": i}
                           for i, r in enumerate(reps)],
         "plain_title": plain_text(claim.get("title") or cid),
-        "histogram": _figure_markup(figures.get(cid), pdf),
-        "n_slacks": len(claim.get("slacks") or []),
         "seconds": fmt_seconds(claim.get("seconds")),
     }
 
@@ -304,7 +302,6 @@ def _figures(ledger: dict[str, Any]) -> dict[Any, str | None]:
     for claim in ledger["claims"]:
         cid = claim["id"]
         tightness = as_float(claim.get("tightness"))
-        figures[cid] = plots.slack_histogram(claim.get("slacks") or [], tightness)
         for i, rep in enumerate(r for r in claim.get("reproductions") or [] if isinstance(r, dict)):
             figures[(cid, i)] = plots.reproduction_figure(rep)
         rows.append((cid, tightness if is_finite(claim.get("tightness")) else None,

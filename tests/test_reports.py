@@ -161,7 +161,7 @@ def test_sections_errata_environment_and_citation(built, ledger):
 def test_plots_are_inline_svg_and_the_page_is_offline(built):
     html = built[0].read_text(encoding="utf-8")
     page = _parse(html)
-    assert html.count("<svg") >= 4  # overview, histograms, the reproduction's curves
+    assert html.count("<svg") >= 2  # the tightness overview, the reproduction's curves
     assert all(url.startswith("#") for url in page.urls), page.urls
     assert not re.search(r"url\(\s*['\"]?https?:|@import|<link\b|<script\b", html)
 
@@ -575,3 +575,23 @@ def test_pdf_formulas_are_text_that_can_be_extracted(built):
     text = " ".join(p.extract_text() for p in pypdf.PdfReader(str(built[1])).pages)
     # hm17.thm2.2's statement is drawn as an image with its plain reading laid over it
     assert "\u2016\u2207f(A)\u2016_F^2 \u2265 4\u2113(1 \u2212 \u03c4)^(2\u2113 \u2212 2)" in text
+
+
+def test_tightness_is_one_overview_figure_and_its_sign_is_explained_beside_the_verdict():
+    slacks = [0.3, 0.5, 0.25]
+    html = render_html(_one_claim_ledger(tightness=0.25, slacks=slacks))
+    article = _claim_html(html, "k19.thm1")
+    assert "<svg" not in article  # no per-claim histogram: the summary's overview places it
+    assert 'id="tightness-overview"' in html
+    assert "A positive slack on a claim that holds is the room left" in article
+    negative = _claim_html(render_html(_one_claim_ledger(tightness=-1e-16)), "k19.thm1")
+    assert "lies within the rounding tolerance" in negative and "room left" not in negative
+
+
+def test_nested_errata_lists_draw_one_bullet_per_entry():
+    html = render_html(_one_claim_ledger(errata=[{"kind": "paper error", "text": "First."},
+                                                 {"kind": "paper error", "text": "Second."}]))
+    assert re.search(r"ul\.errata ul \{[^}]*list-style: none", html)
+    errata = html[html.index('<section id="errata">'):html.index("</section>", html.index(
+        '<section id="errata">'))]
+    assert "<ul>" in errata  # the two entries of one claim are a nested list
