@@ -43,6 +43,7 @@ _INLINE_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.S)
 _SVG_BOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 INLINE_SIZE = 14.0  # px: matches the 10pt body text of the PDF
+BODY_SIZE = 10 * 96 / 72  # px: the PDF's 10pt body text, the em the drawn formulas scale by
 DISPLAY_SIZE = 15.0
 
 
@@ -192,9 +193,13 @@ def _svg_img(latex: str, display: bool) -> Markup | None:
     svg, width, height, depth = drawn
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     cls = "math display" if display else "math"
+    # Sized in em of the surrounding text (ziamath draws at INLINE_SIZE px against the PDF's
+    # 10pt body), so a formula in a small table cell shrinks with the words around it.
+    em = BODY_SIZE
     img = Markup(
         f'<img class="{cls}" alt="{escape(latex)}" width="{width:.2f}" height="{height:.2f}" '
-        f'style="vertical-align:-{depth:.2f}px" src="data:image/svg+xml;base64,{data}">'
+        f'style="width:{width / em:.3f}em;vertical-align:-{depth / em:.3f}em" '
+        f'src="data:image/svg+xml;base64,{data}">'
     )
     return img + _text_layer(plain_formula(latex), width)
 
@@ -394,7 +399,8 @@ def _plain_prose(text: str) -> Markup:
     # A LaTeX command outside $...$ cannot be typeset safely: show it as source, not as text.
     if _RAW_COMMAND.search(text):
         return _fallback(text, False)
-    return escape(text)
+    # Names joined by "&" (Laurent & Brecht) are one unit: no line break inside.
+    return escape(text.replace(" & ", "\u00a0&\u00a0"))
 
 
 def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
