@@ -184,12 +184,13 @@ def _control_view(control: dict[str, Any], pdf: bool, replay: str) -> dict[str, 
     }
 
 
-def _table_view(table: Any) -> dict[str, Any] | None:
+def _table_view(table: Any, pdf: bool) -> dict[str, Any] | None:
+    """A reproduction's table: numbers formatted, ``$...$`` in headers and cells typeset."""
     if not isinstance(table, dict) or not table.get("columns"):
         return None
-    rows = [[fmt_value(c) if not isinstance(c, str) else c for c in row]
+    rows = [[fmt_value(c) if not isinstance(c, str) else prose_markup(c, pdf=pdf) for c in row]
             for row in table.get("rows") or [] if isinstance(row, list)]
-    return {"columns": [str(c) for c in table["columns"]], "rows": rows}
+    return {"columns": [prose_markup(str(c), pdf=pdf) for c in table["columns"]], "rows": rows}
 
 
 AGREEMENTS = ("agrees", "differs", "no-paper-value")
@@ -229,7 +230,7 @@ def _reproduction_view(rep: dict[str, Any], pdf: bool, figure: str | None) -> di
         "title": prose_markup(rep.get("title") or rep.get("name"), pdf=pdf),
         "description": prose_markup(rep.get("description"), pdf=pdf),
         "figure": _figure_markup(figure, pdf),
-        "table": _table_view(rep.get("table")),
+        "table": _table_view(rep.get("table"), pdf),
         "paper": prose_markup(rep.get("paper"), pdf=pdf),
         "ours": prose_markup(rep.get("ours"), pdf=pdf),
     }

@@ -595,3 +595,13 @@ def test_nested_errata_lists_draw_one_bullet_per_entry():
     errata = html[html.index('<section id="errata">'):html.index("</section>", html.index(
         '<section id="errata">'))]
     assert "<ul>" in errata  # the two entries of one claim are a nested list
+
+
+def test_reproduction_table_headers_and_cells_typeset_their_math():
+    rep = {"name": "t", "title": "margins", "paper": "p", "ours": "o",
+           "table": {"columns": [r"$\min\|z_i-z_j\|$", "n"], "rows": [[r"$\rho$ = 0.5", 3]]}}
+    html = render_html(_one_claim_ledger(reproductions=[rep]))
+    table = _claim_html(html, "k19.thm1")
+    table = table[table.index("<table><thead>"):]
+    table = table[:table.index("</table>")]
+    assert table.count("<math") == 2 and "$" not in table
