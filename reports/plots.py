@@ -53,6 +53,17 @@ def _to_svg(fig: Figure) -> str:
     return _GROUP_ID.sub(r"\1", _PROLOGUE.sub("", buf.getvalue(), count=1))
 
 
+def _render(fig: Figure, fmt: str) -> str | bytes:
+    """``fmt="svg"``: the inline ``<svg>`` string; ``fmt="pdf"``: PDF bytes (the LaTeX
+    appendix's figures)."""
+    if fmt == "svg":
+        return _to_svg(fig)
+    buf = io.BytesIO()
+    with matplotlib.rc_context({**_RC, "pdf.fonttype": 42}):  # TrueType: text stays text
+        fig.savefig(buf, format="pdf")
+    return buf.getvalue()
+
+
 def _new_figure(width: float, height: float, left: float = 0.5, bottom: float = 0.4,
                 right: float = 0.1, top: float = 0.08) -> Figure:
     """A figure with fixed margins in inches (a layout engine would double the drawing time)."""
@@ -124,7 +135,7 @@ def slack_histogram(slacks: Sequence, tightness: float | None = None) -> str | N
 
 def tightness_overview(rows: Sequence[tuple[str, float | None, str]],
                        scale_rows: Sequence[tuple[str, float | None, str]] | None = None,
-                       ) -> str | None:
+                       fmt: str = "svg") -> str | bytes | None:
     """Dot plot of every claim's tightness (smallest relative slack), coloured by verdict.
 
     ``rows`` are ``(claim_id, tightness, verdict)``; claims without a finite tightness are
@@ -157,7 +168,7 @@ def tightness_overview(rows: Sequence[tuple[str, float | None, str]],
         ax.grid(axis="x", linewidth=0.3, alpha=0.6)
         ax.set_xlabel("tightness: smallest relative slack found (x: zero or negative)")
         ax.tick_params(axis="y", labelsize=6.5)
-        return _to_svg(fig)
+        return _render(fig, fmt)
 
 
 _LINESTYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
@@ -176,7 +187,7 @@ def _series_style(s: dict, n_points: int) -> dict:
             "linestyle": style}
 
 
-def reproduction_figure(rep: dict) -> str | None:
+def reproduction_figure(rep: dict, fmt: str = "svg") -> str | bytes | None:
     """The curves of one reproduction (``series`` of ``{label, x, y}`` with optional ``mode``
     ``"markers"``/``"lines"`` and ``style`` ``"dashed"``; ``logx``/``logy`` pick log axes,
     ``xlim``/``ylim`` fix an axis range), or
@@ -223,7 +234,7 @@ def reproduction_figure(rep: dict) -> str | None:
         ax.grid(linewidth=0.3, alpha=0.6)
         if labelled:
             fig.legend(loc="outside lower center", ncol=ncol, fontsize=7, frameon=False)
-        return _to_svg(fig)
+        return _render(fig, fmt)
 
 
 def _legend_columns(labels: Sequence[str]) -> int:
