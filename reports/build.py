@@ -265,8 +265,7 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "sizes": fmt_sizes(claim.get("sizes")),
         "tightness": fmt_number(claim.get("tightness")),
         "has_tightness": claim.get("tightness") is not None,
-        "has_paper_error": any(isinstance(e, dict) and e.get("kind") == PAPER_ERROR
-                               for e in claim.get("errata") or []),
+        "errata_anchor": _errata_anchor(cid, claim.get("errata") or []),
         "rounding_equality": claim["verdict"] == "holds"
         and (as_float(claim.get("tightness")) or 0.0) < 0,
         "worst_instance": _instance_view(claim.get("worst_instance")),
@@ -283,6 +282,17 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "plain_title": plain_text(claim.get("title") or cid),
         "seconds": fmt_seconds(claim.get("seconds")),
     }
+
+
+def _errata_anchor(cid: str, errata: list[Any]) -> tuple[str, str] | None:
+    """Where a reproduction that differs from the paper links to: the claim's erratum of the
+    paper, else its first note; ``(anchor, words)`` or None when it has neither."""
+    kinds = [_erratum_view(e, pdf=False)["kind"] for e in errata]
+    if PAPER_ERROR in kinds:
+        return f"erratum-{cid}", "the erratum"
+    if kinds:
+        return f"note-{kinds[0].replace(' ', '-')}-{cid}", "the note"
+    return None
 
 
 def _figure_markup(svg: str | None, pdf: bool) -> Markup | None:

@@ -633,3 +633,13 @@ def test_latex_text_escapes_specials_and_keeps_formulas_as_latex():
     assert latex_text("\u03c3 \u2264 \u03a6") == r"$\sigma$ $\le$ $\Phi$"
     assert latex_prose(r"take $\tau<1$ and `tau_max`") == r"take $\tau<1$ and \texttt{tau\_max}"
     assert latex_prose(r"bad $\frac{a}{$ here") == r"bad \texttt{\textbackslash{}frac\{a\}\{} here"
+
+
+def test_a_differing_reproduction_without_a_paper_error_links_its_note():
+    ledger = _reproduction_ledger()
+    ledger["claims"][0]["errata"] = [{"kind": "interpretation", "text": "Read as 4 layers."}]
+    html = render_html(ledger)
+    page = _Agreements()
+    page.feed(html)
+    assert 'href="#note-interpretation-k19.thm1">the note' in html
+    assert "note-interpretation-k19.thm1" in page.ids
