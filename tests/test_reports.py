@@ -643,3 +643,41 @@ def test_a_differing_reproduction_without_a_paper_error_links_its_note():
     page.feed(html)
     assert 'href="#note-interpretation-k19.thm1">the note' in html
     assert "note-interpretation-k19.thm1" in page.ids
+
+
+_PROBE = """<script>
+window.addEventListener('load', () => {
+  const root = document.documentElement, wide = [];
+  document.querySelectorAll('.display-math').forEach(d => {
+    if (d.scrollWidth > d.clientWidth + 1) wide.push(d.closest('[id]').id);
+  });
+  window.parent.document.body.setAttribute('data-probe', JSON.stringify(
+    {page: root.scrollWidth - root.clientWidth, clipped: wide}));
+});
+</script>"""
+
+
+def _probe(html_path: Path, width: int) -> dict:
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        pytest.skip("no headless Chromium to lay the page out (Debian package chromium)")
+    probe = html_path.with_name("probe.html")
+    probe.write_text(html_path.read_text(encoding="utf-8").replace("</body>", _PROBE + "</body>"),
+                     encoding="utf-8")
+    frame = html_path.with_name(f"frame{width}.html")
+    frame.write_text(f'<html><body><iframe src="probe.html" width="{width}" height="900">'
+                     "</iframe></body></html>", encoding="utf-8")
+    result = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+         "--disable-web-security", "--window-size=1400,900", "--virtual-time-budget=20000",
+         "--dump-dom", frame.as_uri()], capture_output=True, text=True, timeout=180)
+    found = re.search(r'data-probe="([^"]*)"', result.stdout)
+    assert found, result.stderr[-500:]
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+@pytest.mark.parametrize("width", [400, 1280])
+def test_the_page_never_scrolls_sideways_and_display_math_fits(built, width):
+    measured = _probe(built[0], width)
+    assert measured["page"] <= 0, measured
+    assert measured["clipped"] == [], measured
