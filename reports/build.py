@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,44 @@ def fmt_seconds(value: Any) -> str:
     if number is None or not math.isfinite(number):
         return "\u2014"
     return f"{number:.2f} s" if number < 60 else f"{number / 60:.1f} min"
+
+
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+          "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega",
+          "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
+_PARAMETER = re.compile(r"^([A-Za-z]+?)(?:_([A-Za-z0-9]+))?$")
+
+
+def parameter_latex(name: str) -> str | None:
+    """A parameter's name as the papers write it (``d_theta`` -> ``d_\\theta``, ``tau`` ->
+    ``\\tau``), or None for a name that is not a letter with an optional subscript."""
+    match = _PARAMETER.match(name)
+    if match is None:
+        return None
+    base, sub = match.groups()
+
+    def symbol(word: str) -> str | None:
+        if word in _GREEK:
+            return "\\" + word
+        return word if len(word) == 1 or word.isdigit() else None
+
+    base_tex = symbol(base)
+    sub_tex = (symbol(sub) or f"\\mathrm{{{sub}}}") if sub else ""
+    if base_tex is None or sub_tex is None:
+        return None
+    return base_tex + (f"_{{{sub_tex}}}" if sub else "")
+
+
+def _sizes_markup(sizes: Any, pdf: bool) -> list[Markup]:
+    """``fmt_sizes`` with each parameter's name typeset."""
+    out = []
+    for name, line in zip((sizes or {}), fmt_sizes(sizes), strict=True):
+        latex = parameter_latex(str(name))
+        if latex is None or not line.startswith(str(name)):
+            out.append(Markup("%s") % line)
+            continue
+        out.append(math_markup(latex, pdf=pdf) + Markup("%s") % line[len(str(name)):])
+    return out
 
 
 def fmt_sizes(sizes: Any) -> list[str]:
@@ -262,7 +301,7 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "verdict": claim["verdict"],
         "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
         "instances": claim.get("instances", sum(v for v in counts.values() if isinstance(v, int))),
-        "sizes": fmt_sizes(claim.get("sizes")),
+        "sizes": _sizes_markup(claim.get("sizes"), pdf),
         "tightness": fmt_number(claim.get("tightness")),
         "has_tightness": claim.get("tightness") is not None,
         "errata_anchor": _errata_anchor(cid, claim.get("errata") or []),

@@ -681,3 +681,13 @@ def test_the_page_never_scrolls_sideways_and_display_math_fits(built, width):
     measured = _probe(built[0], width)
     assert measured["page"] <= 0, measured
     assert measured["clipped"] == [], measured
+
+
+def test_parameter_names_in_sizes_are_typeset_as_the_papers_write_them():
+    html = render_html(_one_claim_ledger(sizes={"d_theta": [1, 3], "sigma_min": [2, 2],
+                                                "model": "relu"}))
+    verdict = _claim_html(html, "k19.thm1")
+    verdict = verdict[verdict.index("<h4>Verdict</h4>"):verdict.index("<h4>Tightness</h4>")]
+    assert "d_theta" not in verdict and "sigma_min" not in verdict
+    assert verdict.count("<math") == 2 and "&#x003B8;" in verdict  # theta as a subscript
+    assert "model: relu" in verdict  # a word that is no symbol stays a word
