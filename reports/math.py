@@ -214,7 +214,9 @@ def _text_layer(text: str, width: float) -> Markup:
 _SPACED_OPERATORS = set(
     "=<>+\u2212\u2264\u2265\u2260\u2248\u2208\u2209\u00d7\u2192\u21a6\u2282\u2286"
 )
-_THIN = "\u2009"
+# Narrow no-break spaces: a text formula never breaks inside (a white-space: nowrap box made
+# WeasyPrint break the line far before it instead).
+_THIN = "\u202f"
 
 
 _CLOSERS = set(")]|}\u2016\u27e9")
@@ -255,7 +257,7 @@ def _html_node(el: ET.Element) -> str | None:
     if tag == "mo":
         if text in _SPACED_OPERATORS:
             return f"{_THIN}{escape(text)}{_THIN}"
-        return str(escape(text)) + (" " if text == "," else "")
+        return str(escape(text)) + ("\u00a0" if text == "," else "")
     if tag == "mspace":
         return "" if "negative" in (el.get("width") or "") else _THIN
     if tag in ("msub", "msup") and len(el) == 2:
@@ -500,7 +502,7 @@ def _font_face(chars: frozenset[str]) -> str:
     options.name_IDs = []
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in chars] + [0x20, 0xA0, 0x2009])
+    subsetter.populate(unicodes=[ord(c) for c in chars] + [0x20, 0xA0, 0x2009, 0x202F])
     subsetter.subset(font)
     buf = io.BytesIO()
     font.flavor = "woff2"

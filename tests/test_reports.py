@@ -301,7 +301,7 @@ def test_titles_typeset_their_dollar_math_and_plain_titles_stay_text():
 def test_named_operators_get_a_thin_space_before_an_operand_only():
     from reports.math import to_html_text, to_mathml
 
-    assert "inf\u2009<i>L</i>" in to_html_text(r"\inf L")
+    assert "inf\u202f<i>L</i>" in to_html_text(r"\inf L")
     assert "rank(<i>H</i>)" in to_html_text(r"\operatorname{rank}(H)")
     assert "<mspace" in to_mathml(r"\min_{t} \mathcal L", True)
     assert "<munder><mi>min</mi>" in to_mathml(r"\min_{t} \mathcal L", True)
@@ -691,3 +691,11 @@ def test_parameter_names_in_sizes_are_typeset_as_the_papers_write_them():
     assert "d_theta" not in verdict and "sigma_min" not in verdict
     assert verdict.count("<math") == 2 and "&#x003B8;" in verdict  # theta as a subscript
     assert "model: relu" in verdict  # a word that is no symbol stays a word
+
+
+def test_a_text_formula_of_the_pdf_has_no_break_opportunity_inside():
+    from reports.math import to_html_text
+
+    html = to_html_text(r"\min(d_x,d_y) \le n")
+    assert html is not None and " " not in html.replace('<span class="math-text">', "")
+    assert "\u2009" not in html  # a thin space is a break opportunity; U+202F is not
