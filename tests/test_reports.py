@@ -614,8 +614,7 @@ def test_tex_format_writes_an_appendix_that_pdflatex_compiles_with_every_claim(t
     for claim in ledger["claims"]:
         assert f"replay {SMALL} {claim['id']}".replace("_", r"\_") in appendix
     if shutil.which("pdflatex") is None:
-        pytest.skip("pdflatex is not installed (Debian packages texlive-latex-base, "
-                    "texlive-fonts-recommended)")
+        pytest.skip("pdflatex is not installed (Debian package texlive-latex-base)")
     result = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
                              "main.tex"], cwd=tmp_path, capture_output=True, text=True,
                             timeout=300)
