@@ -282,7 +282,10 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
     controls = [c for c in claim.get("controls") or [] if isinstance(c, dict)]
     first = claim.get("first_failure")
     reps = [r for r in claim.get("reproductions") or [] if isinstance(r, dict)]
+    states = {reproduction_agreement(r)[0] for r in reps}
     return {
+        # the reproduction state a reader must see beside a verdict, worst first
+        "agreement_flag": next((s for s in ("differs", UNSTATED) if s in states), None),
         "id": cid,
         "title": prose_markup(claim.get("title") or cid, pdf=pdf),
         # A long id may break after a dot (never at a hyphen) in the narrow summary column.

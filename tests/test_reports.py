@@ -698,3 +698,22 @@ def test_a_text_formula_of_the_pdf_has_no_break_opportunity_inside():
     html = to_html_text(r"\min(d_x,d_y) \le n")
     assert html is not None and " " not in html.replace('<span class="math-text">', "")
     assert "\u2009" not in html  # a thin space is a break opportunity; U+202F is not
+
+
+def test_the_summary_row_and_contents_flag_a_claim_whose_reproduction_differs():
+    html = render_html(_reproduction_ledger())
+    row = html[html.index('<table class="summary-table">'):]
+    row = row[:row.index("</table>")]
+    nav = html[html.index('<nav id="toc"'):html.index("</nav>")]
+    for part in (row, nav):  # "differs" outranks the "unstated" of a sibling reproduction
+        assert '<span class="flag differs"' in part and "flag unstated" not in part
+    plain = render_html(_one_claim_ledger())
+    assert 'class="flag' not in plain
+
+
+def test_a_claim_heading_source_and_statement_never_part_at_a_page_foot():
+    html = render_html(_one_claim_ledger(source="Theorem 1", statement=r"L \le 1"), pdf=True)
+    head = html[html.index('<div class="claim-head">'):]
+    head = head[:head.index("</div>\n")]
+    assert 'class="claim-title"' in head and "Theorem 1" in head and "Statement" in head
+    assert ".pdf .claim-head { break-inside: avoid; }" in html
