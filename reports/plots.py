@@ -19,9 +19,8 @@ matplotlib.use("Agg")  # never a GUI backend, even if a user's matplotlibrc asks
 
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-__all__ = ["slack_histogram", "tightness_overview", "reproduction_figure", "VERDICT_COLOURS"]
+__all__ = ["tightness_overview", "reproduction_figure", "VERDICT_COLOURS"]
 
 VERDICT_COLOURS = {
     "holds": "#2e7d32",
@@ -103,34 +102,6 @@ def _finite(values: Sequence) -> list[float]:
         if math.isfinite(x):
             out.append(x)
     return out
-
-
-def slack_histogram(slacks: Sequence, tightness: float | None = None) -> str | None:
-    """A small histogram of a claim's relative slacks (log scale when they are all positive).
-
-    Returns ``None`` when there is no finite slack to show.
-    """
-    values = _finite(slacks)
-    if not values:
-        return None
-    with matplotlib.rc_context(_RC):
-        fig = _new_figure(3.0, 1.35)
-        ax = fig.add_subplot()
-        positive = min(values) > 0
-        data = [math.log10(v) for v in values] if positive else values
-        ax.hist(data, bins=min(30, max(5, len(values) // 3)), color="#5c6bc0", edgecolor="white",
-                linewidth=0.4)
-        if tightness is not None and math.isfinite(tightness) and (tightness > 0 or not positive):
-            mark = math.log10(tightness) if positive else tightness
-            ax.axvline(mark, color="#c62828", linewidth=1.0)
-        if not positive:
-            ax.axvline(0.0, color="black", linewidth=0.6, linestyle=":")
-        ax.set_xlabel("log10 relative slack" if positive else "relative slack")
-        ax.set_ylabel("instances")
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))  # counts: no 2.5
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # a narrow range had 8 crowded labels
-        ax.tick_params(labelsize=7)
-        return _to_svg(fig)
 
 
 def tightness_overview(rows: Sequence[tuple[str, float | None, str]],

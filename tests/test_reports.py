@@ -230,6 +230,9 @@ def test_synthetic_ledger_exercises_every_branch():
     assert 'class="badge failed"' in html  # a control that did not see a violation
     visible = " ".join(page.visible)
     assert not RAW_COMMAND.search(visible)
+    states = _Agreements()
+    states.feed(html)
+    assert {state for _, state in states.states} == {"agrees", "differs", "unstated"}
 
 
 def test_missing_system_libraries_give_one_line(monkeypatch, tmp_path):
@@ -717,3 +720,13 @@ def test_a_claim_heading_source_and_statement_never_part_at_a_page_foot():
     head = head[:head.index("</div>\n")]
     assert 'class="claim-title"' in head and "Theorem 1" in head and "Statement" in head
     assert ".pdf .claim-head { break-inside: avoid; }" in html
+
+
+def test_plot_labels_set_their_dollar_math_with_mathtext_and_keep_bad_math_as_text():
+    from reports.plots import reproduction_figure
+
+    rep = {"series": [{"label": r"$\|M_t-M_0\|_F^2$", "x": [1, 2], "y": [1, 2]}],
+           "xlabel": r"depth $\ell$", "ylabel": r"broken $\frac{a}{$ label"}
+    svg = reproduction_figure(rep)
+    assert "depth" in svg and "\u2113" in svg and "\u2016" in svg  # mathtext drew them
+    assert "broken $\\frac{a}{$ label" in svg  # unparsable math stays as its text
