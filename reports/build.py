@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import logging
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from . import plots
 from .citation import citation_block, read_citation
 from .ledger import VERDICTS, as_float, is_finite, validate_ledger
-from .math import math_font_css, math_markup, prose_markup
+from .math import math_font_css, math_markup, plain_text, prose_markup
 
 __all__ = ["build_report", "render_html", "write_pdf", "ReportError", "DEFAULT_LEDGER_PATH"]
 
@@ -114,6 +115,44 @@ def fmt_seconds(value: Any) -> str:
     return f"{number:.2f} s" if number < 60 else f"{number / 60:.1f} min"
 
 
+_GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
+          "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega",
+          "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
+_PARAMETER = re.compile(r"^([A-Za-z]+?)(?:_([A-Za-z0-9]+))?$")
+
+
+def parameter_latex(name: str) -> str | None:
+    """A parameter's name as the papers write it (``d_theta`` -> ``d_\\theta``, ``tau`` ->
+    ``\\tau``), or None for a name that is not a letter with an optional subscript."""
+    match = _PARAMETER.match(name)
+    if match is None:
+        return None
+    base, sub = match.groups()
+
+    def symbol(word: str) -> str | None:
+        if word in _GREEK:
+            return "\\" + word
+        return word if len(word) == 1 or word.isdigit() else None
+
+    base_tex = symbol(base)
+    sub_tex = (symbol(sub) or f"\\mathrm{{{sub}}}") if sub else ""
+    if base_tex is None or sub_tex is None:
+        return None
+    return base_tex + (f"_{{{sub_tex}}}" if sub else "")
+
+
+def _sizes_markup(sizes: Any, pdf: bool) -> list[Markup]:
+    """``fmt_sizes`` with each parameter's name typeset."""
+    out = []
+    for name, line in zip((sizes or {}), fmt_sizes(sizes), strict=True):
+        latex = parameter_latex(str(name))
+        if latex is None or not line.startswith(str(name)):
+            out.append(Markup("%s") % line)
+            continue
+        out.append(math_markup(latex, pdf=pdf) + Markup("%s") % line[len(str(name)):])
+    return out
+
+
 def fmt_sizes(sizes: Any) -> list[str]:
     out = []
     for name, rng in (sizes or {}).items():
@@ -126,6 +165,21 @@ def fmt_sizes(sizes: Any) -> list[str]:
 
 
 # ---------------------------------------------------------------- view models
+
+def diagnostic_rows(diagnostics: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """A verdict's diagnostics as table rows: a nested record becomes one row per entry,
+    named by its path (``gram.cond``), never a printed dictionary."""
+    if not isinstance(diagnostics, dict):
+        return []
+    rows: list[tuple[str, str]] = []
+    for key, value in diagnostics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows.extend(diagnostic_rows(value, name + "."))
+        else:
+            rows.append((name, fmt_value(value)))
+    return rows
+
 
 def _verdict_view(verdict: Any, pdf: bool) -> dict[str, Any] | None:
     if not isinstance(verdict, dict):
@@ -141,8 +195,7 @@ def _verdict_view(verdict: Any, pdf: bool) -> dict[str, Any] | None:
         "tolerance": fmt_number(verdict.get("tolerance")),
         "derivation": prose_markup(verdict.get("tolerance_derivation"), pdf=pdf),
         "message": prose_markup(verdict.get("message"), pdf=pdf),
-        "diagnostics": [(str(k), fmt_value(v)) for k, v in diagnostics.items()]
-        if isinstance(diagnostics, dict) else [],
+        "diagnostics": diagnostic_rows(diagnostics),
         "has_sides": verdict.get("lhs") is not None or verdict.get("rhs") is not None,
     }
 
@@ -170,21 +223,53 @@ def _control_view(control: dict[str, Any], pdf: bool, replay: str) -> dict[str, 
     }
 
 
-def _table_view(table: Any) -> dict[str, Any] | None:
+def _table_view(table: Any, pdf: bool) -> dict[str, Any] | None:
+    """A reproduction's table: numbers formatted, ``$...$`` in headers and cells typeset."""
     if not isinstance(table, dict) or not table.get("columns"):
         return None
-    rows = [[fmt_value(c) if not isinstance(c, str) else c for c in row]
+    rows = [[fmt_value(c) if not isinstance(c, str) else prose_markup(c, pdf=pdf) for c in row]
             for row in table.get("rows") or [] if isinstance(row, list)]
-    return {"columns": [str(c) for c in table["columns"]], "rows": rows}
+    return {"columns": [prose_markup(str(c), pdf=pdf) for c in table["columns"]], "rows": rows}
+
+
+AGREEMENTS = ("agrees", "differs", "no-paper-value")
+UNSTATED = "unstated"
+AGREEMENT_LABELS = {
+    "agrees": "agrees with the paper",
+    "differs": "differs from the paper",
+    "no-paper-value": "no paper value to compare",
+    UNSTATED: "agreement with the paper not stated",
+}
+
+
+def reproduction_agreement(rep: dict[str, Any]) -> tuple[str, str]:
+    """``(state, reason)`` of a reproduction against the paper's number.
+
+    The state is the record's own ``agreement`` key when it names one of ``AGREEMENTS``.
+    Without it the report decides only what the record shows for certain: no ``paper`` value
+    is ``no-paper-value``; a paper value beside ours is ``unstated`` (shown as such, never as
+    an agreement: whether the two agree is the run's judgement, not the report's).
+    """
+    declared = rep.get("agreement")
+    reason = str(rep.get("agreement_reason") or "")
+    if declared in AGREEMENTS:
+        return declared, reason
+    if not rep.get("paper"):
+        return "no-paper-value", reason
+    return UNSTATED, reason
 
 
 def _reproduction_view(rep: dict[str, Any], pdf: bool, figure: str | None) -> dict[str, Any]:
+    agreement, reason = reproduction_agreement(rep)
     return {
+        "agreement": agreement,
+        "agreement_label": AGREEMENT_LABELS[agreement],
+        "agreement_reason": prose_markup(reason, pdf=pdf),
         "name": rep.get("name", ""),
         "title": prose_markup(rep.get("title") or rep.get("name"), pdf=pdf),
         "description": prose_markup(rep.get("description"), pdf=pdf),
         "figure": _figure_markup(figure, pdf),
-        "table": _table_view(rep.get("table")),
+        "table": _table_view(rep.get("table"), pdf),
         "paper": prose_markup(rep.get("paper"), pdf=pdf),
         "ours": prose_markup(rep.get("ours"), pdf=pdf),
     }
@@ -197,7 +282,10 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
     controls = [c for c in claim.get("controls") or [] if isinstance(c, dict)]
     first = claim.get("first_failure")
     reps = [r for r in claim.get("reproductions") or [] if isinstance(r, dict)]
+    states = {reproduction_agreement(r)[0] for r in reps}
     return {
+        # the reproduction state a reader must see beside a verdict, worst first
+        "agreement_flag": next((s for s in ("differs", UNSTATED) if s in states), None),
         "id": cid,
         "title": prose_markup(claim.get("title") or cid, pdf=pdf),
         # A long id may break after a dot (never at a hyphen) in the narrow summary column.
@@ -216,9 +304,10 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "verdict": claim["verdict"],
         "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
         "instances": claim.get("instances", sum(v for v in counts.values() if isinstance(v, int))),
-        "sizes": fmt_sizes(claim.get("sizes")),
+        "sizes": _sizes_markup(claim.get("sizes"), pdf),
         "tightness": fmt_number(claim.get("tightness")),
         "has_tightness": claim.get("tightness") is not None,
+        "errata_anchor": _errata_anchor(cid, claim.get("errata") or []),
         "rounding_equality": claim["verdict"] == "holds"
         and (as_float(claim.get("tightness")) or 0.0) < 0,
         "worst_instance": _instance_view(claim.get("worst_instance")),
@@ -230,12 +319,22 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "controls": [_control_view(c, pdf, f"python -m checks replay {ledger_path} {cid}")
                      for c in controls],
         "controls_passed": sum(1 for c in controls if c.get("passed")),
-        "reproductions": [_reproduction_view(r, pdf, figures.get((cid, i)))
+        "reproductions": [{**_reproduction_view(r, pdf, figures.get((cid, i))), "index": i}
                           for i, r in enumerate(reps)],
-        "histogram": _figure_markup(figures.get(cid), pdf),
-        "n_slacks": len(claim.get("slacks") or []),
+        "plain_title": plain_text(claim.get("title") or cid),
         "seconds": fmt_seconds(claim.get("seconds")),
     }
+
+
+def _errata_anchor(cid: str, errata: list[Any]) -> tuple[str, str] | None:
+    """Where a reproduction that differs from the paper links to: the claim's erratum of the
+    paper, else its first note; ``(anchor, words)`` or None when it has neither."""
+    kinds = [_erratum_view(e, pdf=False)["kind"] for e in errata]
+    if PAPER_ERROR in kinds:
+        return f"erratum-{cid}", "the erratum"
+    if kinds:
+        return f"note-{kinds[0].replace(' ', '-')}-{cid}", "the note"
+    return None
 
 
 def _figure_markup(svg: str | None, pdf: bool) -> Markup | None:
@@ -256,7 +355,6 @@ def _figures(ledger: dict[str, Any]) -> dict[Any, str | None]:
     for claim in ledger["claims"]:
         cid = claim["id"]
         tightness = as_float(claim.get("tightness"))
-        figures[cid] = plots.slack_histogram(claim.get("slacks") or [], tightness)
         for i, rep in enumerate(r for r in claim.get("reproductions") or [] if isinstance(r, dict)):
             figures[(cid, i)] = plots.reproduction_figure(rep)
         rows.append((cid, tightness if is_finite(claim.get("tightness")) else None,
@@ -296,7 +394,12 @@ def _items(claims: list[dict[str, Any]], kinds: tuple[str, ...]) -> list[dict[st
               if len(cs) > 1]
     own = [{"claims": [c], "entries": [entries[text] for text, cs in owners.items()
                                        if cs == [c]]} for c in claims]
-    return shared + [item for item in own if item["entries"]]
+    items = shared + [item for item in own if item["entries"]]
+    anchored: set[str] = set()
+    for item in items:  # the first item naming a claim is where its links land
+        item["anchors"] = [c["id"] for c in item["claims"] if c["id"] not in anchored]
+        anchored.update(item["anchors"])
+    return items
 
 
 def _errata(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -332,6 +435,20 @@ def _sections(ledger: dict[str, Any], claims: list[dict[str, Any]]) -> list[dict
     return sections
 
 
+def _agreement_summary(claims: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many reproductions agree with, differ from, or cannot be compared with the papers,
+    and the ones a reader should look at (all but the agreeing ones)."""
+    counts = {state: 0 for state in (*AGREEMENTS, UNSTATED)}
+    attention = []
+    for c in claims:
+        for r in c["reproductions"]:
+            counts[r["agreement"]] += 1
+            if r["agreement"] != "agrees":
+                attention.append({"claim": c, "reproduction": r})
+    return {"counts": [(state, AGREEMENT_LABELS[state], n) for state, n in counts.items() if n],
+            "total": sum(counts.values()), "attention": attention}
+
+
 def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
              figures: dict[Any, str | None]) -> dict[str, Any]:
     claims = [_claim_view(c, figures, pdf, ledger_path) for c in ledger["claims"]]
@@ -354,6 +471,7 @@ def _context(ledger: dict[str, Any], pdf: bool, ledger_path: str,
             "seconds": fmt_seconds(summary.get("seconds")),
         },
         "claims": claims,
+        "agreement": _agreement_summary(claims),
         "sections": sections,
         "errata": _errata(sections),
         "notes": _notes(claims),
@@ -402,7 +520,8 @@ def render_html(ledger: dict[str, Any], *, pdf: bool = False,
         figures = _figures(ledger)
     template = _environment().get_template("report.html.j2")
     html = template.render(**_context(ledger, pdf, ledger_path, figures))
-    font = "" if pdf else math_font_css(html)  # the PDF draws its formulas as SVG
+    # One math font: STIX Two Math, which the PDF's drawn formulas use too.
+    font = math_font_css(html)
     return html.replace("</style>", font + "\n</style>", 1) if font else html
 
 

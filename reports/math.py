@@ -43,6 +43,7 @@ _INLINE_MATH = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.S)
 _SVG_BOX = re.compile(r'viewBox="([-\d.]+) ([-\d.]+) ([-\d.]+) ([-\d.]+)"')
 
 INLINE_SIZE = 14.0  # px: matches the 10pt body text of the PDF
+BODY_SIZE = 10 * 96 / 72  # px: the PDF's 10pt body text, the em the drawn formulas scale by
 DISPLAY_SIZE = 15.0
 
 
@@ -192,16 +193,30 @@ def _svg_img(latex: str, display: bool) -> Markup | None:
     svg, width, height, depth = drawn
     data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     cls = "math display" if display else "math"
-    return Markup(
+    # Sized in em of the surrounding text (ziamath draws at INLINE_SIZE px against the PDF's
+    # 10pt body), so a formula in a small table cell shrinks with the words around it.
+    em = BODY_SIZE
+    img = Markup(
         f'<img class="{cls}" alt="{escape(latex)}" width="{width:.2f}" height="{height:.2f}" '
-        f'style="vertical-align:-{depth:.2f}px" src="data:image/svg+xml;base64,{data}">'
+        f'style="width:{width / em:.3f}em;vertical-align:-{depth / em:.3f}em" '
+        f'src="data:image/svg+xml;base64,{data}">'
     )
+    return img + _text_layer(plain_formula(latex), width)
+
+
+def _text_layer(text: str, width: float) -> Markup:
+    """The formula's plain reading as invisible text laid over its image, so that the PDF's
+    formulas can be searched, copied and extracted (``pdftotext``) like the prose around them."""
+    size = min(INLINE_SIZE, max(2.0, 1.8 * width / max(1, len(text))))
+    return Markup('<span class="math-alt" style="font-size:%.1fpx">%s</span>') % (size, text)
 
 
 _SPACED_OPERATORS = set(
     "=<>+\u2212\u2264\u2265\u2260\u2248\u2208\u2209\u00d7\u2192\u21a6\u2282\u2286"
 )
-_THIN = "\u2009"
+# Narrow no-break spaces: a text formula never breaks inside (a white-space: nowrap box made
+# WeasyPrint break the line far before it instead).
+_THIN = "\u202f"
 
 
 _CLOSERS = set(")]|}\u2016\u27e9")
@@ -242,7 +257,7 @@ def _html_node(el: ET.Element) -> str | None:
     if tag == "mo":
         if text in _SPACED_OPERATORS:
             return f"{_THIN}{escape(text)}{_THIN}"
-        return str(escape(text)) + (" " if text == "," else "")
+        return str(escape(text)) + ("\u00a0" if text == "," else "")
     if tag == "mspace":
         return "" if "negative" in (el.get("width") or "") else _THIN
     if tag in ("msub", "msup") and len(el) == 2:
@@ -341,21 +356,53 @@ def math_markup(latex: str, *, display: bool = False, pdf: bool = False) -> Mark
     if pdf:
         simple = None if display else to_html_text(latex)
         rendered = Markup(simple) if simple is not None else _svg_img(latex, display)
+        if simple is None and rendered is not None and not display:
+            rendered = Markup('<span class="math-svg">') + rendered + Markup("</span>")
     else:
         mathml = _browser_mathml(latex, display)
         rendered = Markup(mathml) if mathml is not None else None
     if rendered is None:
         return _fallback(latex, display)
     if display:
-        return Markup('<div class="display-math">') + rendered + Markup("</div>")
+        return Markup('<div class="display-math"%s>') % _fit_style(latex, pdf) + rendered \
+            + Markup("</div>")
     return rendered
 
 
+_FIT_MARGIN = 1.1  # browsers set MathML a little wider than ziamath measures it
+
+
+def _fit_style(latex: str, pdf: bool) -> Markup:
+    """A wide display formula in the HTML scales down to the width of its column (``cqw``:
+    the ``.display-math`` box is a size container) instead of being clipped; the PDF's SVG
+    image scales by ``max-width`` already."""
+    drawn = None if pdf else to_svg(latex, True)
+    if drawn is None:
+        return Markup("")
+    width_em = drawn[1] / DISPLAY_SIZE * _FIT_MARGIN
+    return Markup(' style="--fit: min(1.08em, calc(100cqw / %.2f))"') % width_em
+
+
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
 def _prose_text(text: str) -> Markup:
+    """Prose between formulas: Markdown code spans (```name```) as ``<code>``."""
+    out, pos = [], 0
+    for match in _CODE_SPAN.finditer(text):
+        out.append(_plain_prose(text[pos : match.start()]))
+        out.append(Markup("<code>%s</code>") % match.group(1))
+        pos = match.end()
+    out.append(_plain_prose(text[pos:]))
+    return Markup("").join(out)
+
+
+def _plain_prose(text: str) -> Markup:
     # A LaTeX command outside $...$ cannot be typeset safely: show it as source, not as text.
     if _RAW_COMMAND.search(text):
         return _fallback(text, False)
-    return escape(text)
+    # Names joined by "&" (Laurent & Brecht) are one unit: no line break inside.
+    return escape(text.replace(" & ", "\u00a0&\u00a0"))
 
 
 def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
@@ -380,6 +427,8 @@ def prose_markup(text: str | None, *, pdf: bool = False) -> Markup:
 
 
 _MATH_ELEMENT = re.compile(r"<math\b.*?</math>", re.S)
+# The PDF's simple formulas, set as text in the same math font as its drawn ones.
+_MATH_TEXT = re.compile(r'<span class="math-text">.*?</span>', re.S)
 _TAG = re.compile(r"<[^>]*>")
 MATH_FONT_FAMILY = "Appendix Math"
 
@@ -391,7 +440,7 @@ def math_font_css(html: str) -> str:
     font cannot be subset (then the stylesheet's list of installed math fonts applies).
     """
     chars = set()
-    for element in _MATH_ELEMENT.findall(html):
+    for element in _MATH_ELEMENT.findall(html) + _MATH_TEXT.findall(html):
         text = _TAG.sub("", element)
         text = re.sub(r"&#x([0-9a-fA-F]+);", lambda m: chr(int(m.group(1), 16)), text)
         chars.update(text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&"))
@@ -453,7 +502,7 @@ def _font_face(chars: frozenset[str]) -> str:
     options.name_IDs = []
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in chars] + [0x20, 0xA0, 0x2009])
+    subsetter.populate(unicodes=[ord(c) for c in chars] + [0x20, 0xA0, 0x2009, 0x202F])
     subsetter.subset(font)
     buf = io.BytesIO()
     font.flavor = "woff2"
@@ -461,3 +510,65 @@ def _font_face(chars: frozenset[str]) -> str:
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (f'@font-face {{ font-family: "{MATH_FONT_FAMILY}"; '
             f'src: url(data:font/woff2;base64,{data}) format("woff2"); }}')
+
+
+_PLAIN_RELATIONS = set("=<>\u2264\u2265\u2260\u2248\u2208\u2209\u2192\u21a6\u2282\u2286")
+_PLAIN_SCRIPTS = {"msub": "_", "msup": "^", "munder": "_", "mover": "^"}
+
+
+def _plain_group(text: str) -> str:
+    """A script or fraction part: bare when it is one symbol, else parenthesised."""
+    return text if len(text) <= 1 or text.isalnum() else f"({text})"
+
+
+def _plain_node(el: ET.Element) -> str:
+    """The linear reading of a MathML node: ``σ_L(H)^2``, ``(a)/(b)``, ``√(x)``."""
+    tag = _local(el)
+    kids, previous = [], None
+    for child in el:
+        binary = _local(child) == "mo" and (child.text or "") in ("+", "-", "\u2212") \
+            and not _is_unary(child, previous)
+        kids.append(f" {child.text} " if binary else _plain_node(child))
+        previous = child
+    if tag in _PLAIN_SCRIPTS and len(kids) == 2:
+        if tag == "mover" and kids[1] in ("^", "\u02c6", "~", "\u02dc", "\u00af", "\u2192"):
+            return kids[0] + kids[1]  # an accent: hat L reads L^
+        if tag == "msup" and kids[1] in ("\u2032", "\u2033", "*", "\u2217", "\u22a4"):
+            return kids[0] + kids[1]  # primes, stars and transposes read without a caret
+        return kids[0] + _PLAIN_SCRIPTS[tag] + _plain_group(kids[1])
+    if tag in ("msubsup", "munderover") and len(kids) == 3:
+        return f"{kids[0]}_{_plain_group(kids[1])}^{_plain_group(kids[2])}"
+    if tag == "mfrac" and len(kids) == 2:
+        return f"{_plain_group(kids[0])}/{_plain_group(kids[1])}"
+    if tag == "msqrt":
+        return "\u221a" + _plain_group("".join(kids))
+    if tag == "mroot" and len(kids) == 2:
+        return f"{kids[1]}\u221a{_plain_group(kids[0])}"
+    if tag == "mspace":
+        return " "
+    text = (el.text or "").replace("\u2061", "").replace("\u2062", "")
+    if tag == "mo" and text.strip() in _PLAIN_RELATIONS:
+        text = f" {text.strip()} "
+    return text + "".join(kids)
+
+
+@functools.lru_cache(maxsize=4096)
+def plain_formula(latex: str) -> str:
+    """One formula as plain text (for PDF bookmarks and alternative text), its source when
+    it does not parse."""
+    mathml = to_mathml(latex)
+    if mathml is None:
+        return latex.strip()
+    try:
+        text = _plain_node(ET.fromstring(mathml))
+    except ET.ParseError:
+        return latex.strip()
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def plain_text(text: str | None) -> str:
+    """Prose with each ``$...$`` formula read as plain text (``plain_formula``)."""
+    if not text:
+        return ""
+    out = _INLINE_MATH.sub(lambda m: plain_formula(m.group(1) or m.group(2)), str(text))
+    return re.sub(r"\s+", " ", out).strip()

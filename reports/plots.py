@@ -19,9 +19,8 @@ matplotlib.use("Agg")  # never a GUI backend, even if a user's matplotlibrc asks
 
 from matplotlib.backends.backend_svg import FigureCanvasSVG  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-__all__ = ["slack_histogram", "tightness_overview", "reproduction_figure", "VERDICT_COLOURS"]
+__all__ = ["tightness_overview", "reproduction_figure", "VERDICT_COLOURS"]
 
 VERDICT_COLOURS = {
     "holds": "#2e7d32",
@@ -53,6 +52,17 @@ def _to_svg(fig: Figure) -> str:
     return _GROUP_ID.sub(r"\1", _PROLOGUE.sub("", buf.getvalue(), count=1))
 
 
+def _render(fig: Figure, fmt: str) -> str | bytes:
+    """``fmt="svg"``: the inline ``<svg>`` string; ``fmt="pdf"``: PDF bytes (the LaTeX
+    appendix's figures)."""
+    if fmt == "svg":
+        return _to_svg(fig)
+    buf = io.BytesIO()
+    with matplotlib.rc_context({**_RC, "pdf.fonttype": 42}):  # TrueType: text stays text
+        fig.savefig(buf, format="pdf")
+    return buf.getvalue()
+
+
 def _new_figure(width: float, height: float, left: float = 0.5, bottom: float = 0.4,
                 right: float = 0.1, top: float = 0.08) -> Figure:
     """A figure with fixed margins in inches (a layout engine would double the drawing time)."""
@@ -64,8 +74,22 @@ def _new_figure(width: float, height: float, left: float = 0.5, bottom: float = 
 
 
 def _plain(label: str | None) -> str:
-    """A label Matplotlib will not try to parse as mathtext (a bad ``$..$`` would raise)."""
-    return (label or "").replace("$", r"\$")
+    """A label with its ``$...$`` formulas set by mathtext when they parse (the same LaTeX as
+    the ledger's prose); otherwise its dollars are escaped, so a bad formula never raises."""
+    label = label or ""
+    if label.count("$") >= 2 and label.count("$") % 2 == 0 and _mathtext_parses(label):
+        return label
+    return label.replace("$", r"\$")
+
+
+def _mathtext_parses(label: str) -> bool:
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(label)
+    except (ValueError, RuntimeError):
+        return False
+    return True
 
 
 def _finite(values: Sequence) -> list[float]:
@@ -80,37 +104,9 @@ def _finite(values: Sequence) -> list[float]:
     return out
 
 
-def slack_histogram(slacks: Sequence, tightness: float | None = None) -> str | None:
-    """A small histogram of a claim's relative slacks (log scale when they are all positive).
-
-    Returns ``None`` when there is no finite slack to show.
-    """
-    values = _finite(slacks)
-    if not values:
-        return None
-    with matplotlib.rc_context(_RC):
-        fig = _new_figure(3.0, 1.35)
-        ax = fig.add_subplot()
-        positive = min(values) > 0
-        data = [math.log10(v) for v in values] if positive else values
-        ax.hist(data, bins=min(30, max(5, len(values) // 3)), color="#5c6bc0", edgecolor="white",
-                linewidth=0.4)
-        if tightness is not None and math.isfinite(tightness) and (tightness > 0 or not positive):
-            mark = math.log10(tightness) if positive else tightness
-            ax.axvline(mark, color="#c62828", linewidth=1.0)
-        if not positive:
-            ax.axvline(0.0, color="black", linewidth=0.6, linestyle=":")
-        ax.set_xlabel("log10 relative slack" if positive else "relative slack")
-        ax.set_ylabel("instances")
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))  # counts: no 2.5
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # a narrow range had 8 crowded labels
-        ax.tick_params(labelsize=7)
-        return _to_svg(fig)
-
-
 def tightness_overview(rows: Sequence[tuple[str, float | None, str]],
                        scale_rows: Sequence[tuple[str, float | None, str]] | None = None,
-                       ) -> str | None:
+                       fmt: str = "svg") -> str | bytes | None:
     """Dot plot of every claim's tightness (smallest relative slack), coloured by verdict.
 
     ``rows`` are ``(claim_id, tightness, verdict)``; claims without a finite tightness are
@@ -143,7 +139,7 @@ def tightness_overview(rows: Sequence[tuple[str, float | None, str]],
         ax.grid(axis="x", linewidth=0.3, alpha=0.6)
         ax.set_xlabel("tightness: smallest relative slack found (x: zero or negative)")
         ax.tick_params(axis="y", labelsize=6.5)
-        return _to_svg(fig)
+        return _render(fig, fmt)
 
 
 _LINESTYLES = {"solid": "-", "dashed": "--", "dotted": ":", "dashdot": "-."}
@@ -162,7 +158,7 @@ def _series_style(s: dict, n_points: int) -> dict:
             "linestyle": style}
 
 
-def reproduction_figure(rep: dict) -> str | None:
+def reproduction_figure(rep: dict, fmt: str = "svg") -> str | bytes | None:
     """The curves of one reproduction (``series`` of ``{label, x, y}`` with optional ``mode``
     ``"markers"``/``"lines"`` and ``style`` ``"dashed"``; ``logx``/``logy`` pick log axes,
     ``xlim``/``ylim`` fix an axis range), or
@@ -209,7 +205,7 @@ def reproduction_figure(rep: dict) -> str | None:
         ax.grid(linewidth=0.3, alpha=0.6)
         if labelled:
             fig.legend(loc="outside lower center", ncol=ncol, fontsize=7, frameon=False)
-        return _to_svg(fig)
+        return _render(fig, fmt)
 
 
 def _legend_columns(labels: Sequence[str]) -> int:
