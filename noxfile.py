@@ -17,7 +17,9 @@ from pathlib import Path
 import nox
 from packaging.requirements import Requirement
 
-nox.options.default_venv_backend = "venv"
+# virtualenv (a dependency of nox) creates an environment in seconds where the standard
+# library's venv spends most of a minute bootstrapping pip: CI creates one per session
+nox.options.default_venv_backend = "virtualenv"
 nox.options.download_python = "never"
 nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
