@@ -134,3 +134,13 @@ def test_lowest_session_installs_every_declared_minimum(repo):
             [str(python), "-c", version, req.name],
             capture_output=True, text=True, check=True).stdout.strip()
         assert installed == minimum, req.name
+
+
+def test_lock_session_reproduces_the_lock_under_its_own_constraints(repo):
+    """`nox -s lock` resolves the project in a new virtualenv and writes what it installed;
+    under the committed lock as constraints it writes the committed lock back, so the lock
+    is complete (nothing the project installs is left free) and holds nothing else."""
+    lock = repo / "requirements" / "lock.txt"
+    committed = lock.read_text()
+    _nox(repo, "lock", "-c", "requirements/lock.txt")
+    assert lock.read_text() == committed
