@@ -146,7 +146,8 @@ def lint(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def mutation(session: nox.Session) -> None:
-    """Mutation testing of theory/ and checks/ against the test suite (not in CI).
+    """Mutation testing of theory/ and checks/ against the test suite (CI only starts it,
+    on one module: tests/test_nox_sessions.py).
 
     Tests a stratified random sample of 600 mutants by default (about half an hour on two
     cores); ``-- --sample 0`` tests all of them (days). Prints the score, with its
