@@ -27,13 +27,14 @@ from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 from pathlib import Path
 
-from mutation_summary import MUTANTS, SURVIVED  # one definition of what counts as survived
+# one definition of what counts as survived, and of reading a sample file
+from mutation_summary import MUTANTS, SURVIVED, sample_names
 
 COPY = ("theory", "checks", "tests", "reports", "scripts", "CITATION.cff", "pyproject.toml")
 
 
 def survivors(sample: Path | None) -> list[str]:
-    only = set(json.loads(sample.read_text())["names"]) if sample else None
+    only = sample_names(sample)
     names = []
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
         for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():

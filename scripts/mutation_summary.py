@@ -22,6 +22,21 @@ KILLED = {1, 3, 36, 24, -24, 152, 255}  # failed tests, pytest internal error, t
 SURVIVED = {0, 5, 33}  # tests passed, or no test covers the mutated function
 
 
+def sample_names(sample: Path | None) -> set[str] | None:
+    """The mutant names a sample file (``scripts/mutation_sample.py``'s sample.json) lists;
+    ``None`` without a file. Exits with one line when the file is missing or unreadable: the
+    sampling step failed before writing it, and its output above says why."""
+    if sample is None:
+        return None
+    try:
+        return set(json.loads(sample.read_text())["names"])
+    except FileNotFoundError:
+        sys.exit(f"{sample} was not written: scripts/mutation_sample.py failed before "
+                 "drawing a sample (its output above says why)")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        sys.exit(f"{sample} is not a sample file ({type(err).__name__}: {err})")
+
+
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """The Wilson score interval for a binomial proportion k/n."""
     if n == 0:
@@ -90,8 +105,8 @@ def main(argv: list[str] | None = None) -> int:
     if not any(MUTANTS.rglob("*.py.meta")):
         print("no mutants: run `nox -s mutation` (or scripts/mutation_sample.py) first")
         return 2
-    only = set(json.loads(args.sample.read_text())["names"]) if args.sample else None
-    only = only or None  # a sample file of a full run names no mutants: score them all
+    # a sample file of a full run names no mutants: score them all
+    only = sample_names(args.sample) or None
     counts, survivors = tally(only)
     total = sum(counts.values(), Counter())
     killed, survived = total["killed"], total["survived"]

@@ -412,7 +412,7 @@ def test_convex_report_matches_an_independent_solve():
     ell = AUTOGRAD_LOSSES["cross-entropy"]
 
     def L_theta(a):
-        return np.sum(lam * ell(J @ a, Y[:, 0]))
+        return (lam * ell(J @ a, Y[:, 0])).sum()  # np.sum passes out=; autograd 1.6-1.8 reject it
 
     ref = sp_minimize(L_theta, np.zeros(J.shape[1]), jac=ag_grad(L_theta), method="BFGS",
                       options={"gtol": 1e-10})

@@ -71,3 +71,36 @@ def test_recheck_runs_the_golden_tests_for_claim_modules(monkeypatch):
     assert "tests/test_replay.py" in papers and "tests/test_j19_disparity.py" in papers
     assert "tests/test_replay.py" in recheck.test_files("checks.strategies.k19_pgb")
     assert "tests/test_replay.py" not in recheck.test_files("theory.fourier")
+
+
+def _run_script(name, *args, cwd):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, str(SCRIPTS / f"{name}.py"), *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_recheck_stops_with_one_line_when_no_sample_was_written(tmp_path):
+    """When scripts/mutation_sample.py failed before drawing, mutants/sample.json is missing:
+    the recheck says so in one line and exits non-zero, without a traceback."""
+    run = _run_script("mutation_recheck", "--sample", "mutants/sample.json", cwd=tmp_path)
+    assert run.returncode == 1
+    assert run.stderr.strip() == ("mutants/sample.json was not written: "
+                                  "scripts/mutation_sample.py failed before drawing a sample "
+                                  "(its output above says why)")
+
+
+def test_summary_stops_with_one_line_on_a_missing_or_corrupt_sample(tmp_path):
+    meta = tmp_path / "mutants" / "theory" / "x.py.meta"
+    meta.parent.mkdir(parents=True)
+    meta.write_text('{"exit_code_by_key": {"theory.x.x_f__mutmut_1": 0}}')
+    run = _run_script("mutation_summary", "--sample", "mutants/sample.json", cwd=tmp_path)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [
+        "mutants/sample.json was not written: scripts/mutation_sample.py failed before "
+        "drawing a sample (its output above says why)"]
+    (tmp_path / "mutants" / "sample.json").write_text("{")
+    run = _run_script("mutation_summary", "--sample", "mutants/sample.json", cwd=tmp_path)
+    assert run.returncode == 1 and len(run.stderr.strip().splitlines()) == 1
+    assert run.stderr.startswith("mutants/sample.json is not a sample file (JSONDecodeError")
