@@ -332,6 +332,9 @@ class Control:
         return self.instances() if callable(self.instances) else self.instances
 
 
+AGREEMENTS = ("agrees", "differs", "no-paper-value")
+
+
 @dataclasses.dataclass(frozen=True)
 class Reproduction:
     """A figure or table of a paper re-run at an affordable size.
@@ -345,6 +348,16 @@ class Reproduction:
     name: str
     description: str
     run: Callable[[str], dict[str, Any]]
+    #: whether the figure or table agrees with the paper's: "agrees", "differs" (say why in
+    #: ``agreement_reason``, and record the paper error or note it rests on) or
+    #: "no-paper-value"; a ``run`` that decides it from its numbers returns these keys itself
+    agreement: str = ""
+    agreement_reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.agreement not in ("", *AGREEMENTS):
+            raise ValueError(f"reproduction {self.name!r}: agreement must be one of "
+                             f"{AGREEMENTS}, got {self.agreement!r}")
 
 
 REQUIRED = object()  # the default of a parameter that has none

@@ -380,6 +380,8 @@ def _reproduction(claim: Claim, task: Task, profile: Profile) -> dict[str, Any]:
     result = dict(rep.run(profile.name))
     result.setdefault("name", rep.name)
     result.setdefault("description", rep.description)
+    if rep.agreement and "agreement" not in result:
+        result["agreement"], result["agreement_reason"] = rep.agreement, rep.agreement_reason
     return result
 
 

@@ -1712,7 +1712,11 @@ S331 = Claim(
     reproductions=[Reproduction("sigma-min-trajectory",
                                 r"$\sigma_L(H)$ and $F$ along gradient descent, healthy vs "
                                 "dead units",
-                                _reproduction_dead)],
+                                _reproduction_dead,
+                                    agreement="agrees",
+                                    agreement_reason=("the qualitative claim of §3.3.1 "
+                                                      "reproduces: dead units keep sigma_L(H) at "
+                                                      "zero along the run"))],
     decides="Exact zeros (== 0) for the $K+2$ rows of each dead unit and their gradient "
             "entries ($F$ and the network loss), one gradient step leaves them bit-for-bit "
             r"unchanged, and the SVD-certified rank of $H$ equals "

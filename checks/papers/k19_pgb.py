@@ -672,7 +672,9 @@ OURS1 = Claim(
         r"$\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$ along Levenberg-Marquardt runs of 2-layer tanh "
         "nets "
         "(log10 of both); every point lies below the diagonal",
-        lambda profile: _gap_plot(profile))],
+        lambda profile: _gap_plot(profile),
+            agreement="no-paper-value",
+            agreement_reason="Theorem 1 gives no number to compare with")],
     decides=r"Upper bound decided with rounding tolerance; the identity "
     r"$L-\inf_\alpha L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2$ and the lower bound "
     r"$\|\nabla L\|^2/(4\sigma_{\max}^2)$ are "
@@ -880,8 +882,9 @@ def _pgb_table(profile: str) -> dict:
         rows.append([seed, rep.L, gb.inf, rep.inf, gb.rank, rep.rank, r_gb, r_pgb])
     return {
         "title": "k19.thm2: gradient basis vs perturbable gradient basis at lifted local minima",
-        "table": {"columns": ["seed", "L(theta)", "inf GB", "inf PGB", "rank J", "rank J_S",
-                              "feature residual vs range J", "vs range J_S"], "rows": rows},
+        "table": {"columns": ["seed", r"$L(\theta)$", "inf GB", "inf PGB", "rank J",
+                              r"$\operatorname{rank} J_S$", "feature residual vs range J",
+                              "vs range J_S"], "rows": rows},
         "paper": r"Theorem 2: $L(\theta)$ equals the PGB infimum at every local minimum.",
         "ours": r"$L=\inf\mathrm{GB}=\inf\mathrm{PGB}$; the features orthogonal to $c$ are "
                 r"outside $\operatorname{range}J(\theta)$ but inside $\operatorname{range}J_S$: "
@@ -902,7 +905,9 @@ THM2 = Claim(
         "pgb-enlargement", r"Lifted local minima of $W_3W_2\tanh(W_1x)$ with $d_2<d_1$: "
         "values of "
         "the gradient basis and the PGB, ranks, and where the tanh features lie",
-        lambda profile: _pgb_table(profile))],
+        lambda profile: _pgb_table(profile),
+            agreement="agrees",
+            agreement_reason="L = inf GB = inf PGB on every run, as Theorem 2 states")],
     controls=[Control("saddle", drops="local-minimum",
                       description=r"$f=w_2w_1x$ at the strict saddle 0 with "
                       r"$S=\{0,e_1,e_2\}\subseteq V$: Theorem 1 holds there ($J(0)=0$) but the "

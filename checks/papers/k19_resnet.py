@@ -515,7 +515,7 @@ def _improvement_reproduction(profile: str) -> dict:
                    {"label": "Theorem 3: LS[x, z(x; u)]", "x": xs, "y": [r[6] for r in ok]},
                    {"label": "Shamir (Prop. 1): LS[x]", "x": xs, "y": [r[7] for r in ok]}],
         "xlabel": "instance (seed)", "ylabel": "weighted squared loss",
-        "table": {"columns": ["seed", "d_y", "depth of z", "certificate", "||grad L||", "L",
+        "table": {"columns": ["seed", "d_y", "depth of z", "certificate", r"$\|\nabla L\|$", "L",
                               "LS[x,z]", "LS[x]"], "rows": rows},
         "paper": "Theorem 3 improves Shamir's bound L <= LS[x] to L <= LS[x, z] and allows "
         "d_y > 1 (no numbers in the paper).",
@@ -537,7 +537,10 @@ THM3 = Claim(
     controls=[_WIDE, _SADDLE],
     reproductions=[Reproduction("shamir-improvement",
                                 "L, Theorem 3's LS[x, z] and Shamir's LS[x] on trained ResNets",
-                                _improvement_reproduction)],
+                                _improvement_reproduction,
+                                    agreement="no-paper-value",
+                                    agreement_reason=("the paper reports no numbers for "
+                                                      "this comparison"))],
     decides="Certifies theta (gradient, Hessian), builds the proof's S (S = {0} when rank W = "
     "d_y, else R-moves along Null(W)) and checks it leaves the outputs unchanged, then decides "
     "L <= LS[x, z] by weighted least squares; the PGB infimum and where the features sit "
