@@ -34,7 +34,7 @@ import hypothesis
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
 
-from checks.framework import Claim, Control, Instance, Status, Verdict
+from checks.framework import Claim, Control, Instance, Reproduction, Status, Verdict
 from checks.inputs import BadInput
 from checks.profiles import Profile, shard_sizes
 from checks.serialise import to_jsonable
@@ -376,8 +376,13 @@ def _control(claim: Claim, task: Task, profile: Profile) -> dict[str, Any]:
 
 
 def _reproduction(claim: Claim, task: Task, profile: Profile) -> dict[str, Any]:
-    rep = claim.reproductions[task.index]
-    result = dict(rep.run(profile.name))
+    return reproduction_record(claim.reproductions[task.index], profile.name)
+
+
+def reproduction_record(rep: Reproduction, profile_name: str) -> dict[str, Any]:
+    """What the ledger records of a reproduction: its result, named and described, with its
+    agreement with the paper (the result's own, else the one the reproduction declares)."""
+    result = dict(rep.run(profile_name))
     result.setdefault("name", rep.name)
     result.setdefault("description", rep.description)
     if rep.agreement and "agreement" not in result:

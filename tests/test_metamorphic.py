@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from checks.registry import all_claims
+from checks.serialise import to_jsonable
 
 # Draws per (claim, relation): each costs two oracle calls, and some oracles train a network.
 EXAMPLES = 4
@@ -38,6 +39,7 @@ def test_relation_keeps_the_verdict(claim, relation):
               suppress_health_check=list(HealthCheck))
     @given(_sources(claim), st.integers(0, 2**32 - 1))
     def run(instance, seed):
+        claim.parse(to_jsonable(instance))  # every draw replays from its instance file
         before = claim.check(instance)
         after = claim.check(relation.transform(instance, np.random.default_rng(seed)))
         assert not relation.disagreement(before, after), relation.disagreement(before, after)

@@ -22,7 +22,7 @@ from checks.cli import DEFAULT_BASELINE, evaluate
 from checks.ledger import claim_metadata, load_ledger, same_machine
 from checks.profiles import get_profile
 from checks.registry import get
-from checks.runner import run_claim, run_control
+from checks.runner import reproduction_record, run_claim, run_control
 from checks.serialise import to_jsonable
 
 # autograd overflows to inf on saturated tanh/sinh units and then divides to the correct 0
@@ -126,10 +126,7 @@ def test_claim_statement_as_recorded(entry):
 @needs_recording_machine
 @pytest.mark.parametrize(("claim_id", "index", "recorded"), list(_reproductions()))
 def test_reproduction_replays(claim_id, index, recorded):
-    rep = get(claim_id).reproductions[index]
-    result = dict(rep.run(BASELINE["profile"]))
-    result.setdefault("name", rep.name)
-    result.setdefault("description", rep.description)
+    result = reproduction_record(get(claim_id).reproductions[index], BASELINE["profile"])
     assert _canonical(result) == _canonical(recorded)
 
 

@@ -106,7 +106,9 @@ def networks(K: Any = 1, n: Any = None, activation: Any = "relu", *, h_extra: An
         sc = draw(resolve(scale)) if scale is not None else (1.0 if act == "relu" else
                                                          (10.0 if k == 1 else 6.0))
         seed = draw(st.integers(0, 2**31 - 1))
-        grid = N if k == 1 else min(N or 64, 64)  # (N+1)^2 grid points for K = 2: keep it small
+        # (N+1)^2 grid points for K = 2: keep it small, but never below the parser's floor
+        # N >= 16 (2n+1) (a drawn instance must replay from its instance file)
+        grid = N if k == 1 else max(min(N or 64, 64), 16 * (2 * order + 1))
         return network_instance(k, order, h, act, t, seed, scale=sc, N=grid)
 
     return build()
@@ -315,7 +317,8 @@ def edge_networks(K: Any = 1, n: Any = None, activation: Any = "relu", *,
     def build(draw: Any) -> dict[str, Any]:
         k = draw(resolve(K))
         order = draw(resolve(n) if n is not None else st.integers(1, 2 if k == 1 else 1))
-        grid = draw(st.sampled_from([16 * (2 * order + 1), 64 if k == 2 else 256]))
+        floor = 16 * (2 * order + 1)  # the parser's N >= 16 (2n+1)
+        grid = draw(st.sampled_from([floor, max(floor, 64) if k == 2 else 256]))
         base = draw(networks(K=k, n=order, activation=activation, h_extra=h_extra, T=T,
                              scale=scale, N=grid))
         base = {**base, "N": grid}  # networks() caps K = 2 grids at 64; keep the drawn one
