@@ -358,3 +358,19 @@ def test_j19_rank_rule_agrees_with_its_old_form_on_recorded_instances():
         assert cert.certifies(L, margin=weyl) == old
         seen += 1
     assert seen >= 10
+
+
+def test_every_decision_records_the_bound_it_was_decided_against():
+    M = np.array([[2.0, 1.0], [1.0, 2.0]])
+    s = symmetric(M)
+    assert s.bound == s.numbers["bound"] == symmetry_tolerance(M)
+    p = semidefinite(M)
+    assert p.bound == p.numbers["eig_error"] == smallest_eigenvalue(M)[1]
+    e = positive_definite(M, method="eigenvalues")
+    assert e.bound == e.numbers["eig_error"]
+    c = positive_definite(M)
+    assert c.value is True and c.bound == c.numbers["alpha"] > 0
+    n = nonsingular(M)
+    assert n.bound == certified_rank(M).threshold
+    for d in (s, p, e, c, n):
+        assert d.certificate == d.derivation and d.certificate

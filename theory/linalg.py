@@ -117,11 +117,18 @@ class RankCertificate:
 @dataclasses.dataclass(frozen=True)
 class Decision:
     """A certified yes/no: ``value`` is ``True``, ``False`` or ``None`` (the numbers cannot
-    decide); ``numbers`` are the quantities compared."""
+    decide); ``numbers`` are the quantities compared, ``bound`` the derived error bound they
+    were compared against (its formula in ``derivation``, the certificate text)."""
 
     value: bool | None
     numbers: dict[str, float]
     derivation: str
+    bound: float = math.nan
+
+    @property
+    def certificate(self) -> str:
+        """The certificate text: what was computed, against which bound, with what result."""
+        return self.derivation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -256,7 +263,7 @@ def symmetric(M: Any) -> Decision:
     gap = float(np.max(np.abs(M - M.T))) if M.size else 0.0
     tol = symmetry_tolerance(M)
     return Decision(gap <= tol, {"asymmetry": gap, "bound": tol},
-                    f"max|M - M^T| = {gap:.3g} against 4 u max(1, max|M|) = {tol:.3g}")
+                    f"max|M - M^T| = {gap:.3g} against 4 u max(1, max|M|) = {tol:.3g}", tol)
 
 
 def semidefinite(M: Any, *, scale: float | None = None) -> Decision:
@@ -267,7 +274,7 @@ def semidefinite(M: Any, *, scale: float | None = None) -> Decision:
     M = _f64(M)
     lam, bound = smallest_eigenvalue(0.5 * (M + M.T), scale=scale)
     return Decision(lam >= -bound, {"lambda_min": lam, "eig_error": bound},
-                    f"lambda_min = {lam:.3g} against -10 N u ||M|| = {-bound:.3g}")
+                    f"lambda_min = {lam:.3g} against -10 N u ||M|| = {-bound:.3g}", bound)
 
 
 def nonsingular(R: Any) -> Decision:
@@ -279,7 +286,7 @@ def nonsingular(R: Any) -> Decision:
     d = R.shape[0]
     s_d = float(cert.singular_values[-1]) if cert.singular_values.size else 0.0
     return Decision(cert.rank == d, {"sigma_min": s_d, "threshold": cert.threshold},
-                    cert.derivation)
+                    cert.derivation, cert.threshold)
 
 
 def determinant_sign(R: Any, *, exact_up_to: int = 8) -> int:
@@ -321,7 +328,7 @@ def _positive_definite_eigen(M: Any) -> Decision:
     numbers = {"lambda_min": lam, "eig_error": bound}
     how = f"lambda_min = {lam:.3g} against 10 N u ||M|| = {bound:.3g}"
     value = True if lam > bound else (False if lam < -bound else None)
-    return Decision(value, numbers, how)
+    return Decision(value, numbers, how, bound)
 
 
 def positive_definite(
@@ -359,19 +366,22 @@ def positive_definite(
     if overwrite:
         _shift_diagonal(M, alpha, xp)
         if trace_abs > 0 and _cholesky_in_place_ok(M, xp):
-            return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}")
-        return Decision(None, numbers, f"Cholesky of M - alpha I failed ({how}); M overwritten")
+            return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}", alpha)
+        return Decision(
+            None, numbers, f"Cholesky of M - alpha I failed ({how}); M overwritten", alpha)
     shifted = M - alpha * xp.eye(N, dtype=M.dtype)
     if trace_abs > 0 and _cholesky_ok(shifted):
-        return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}")
+        return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}", alpha)
     lam, bound = smallest_eigenvalue(M)
     numbers.update(lambda_min=lam, eig_error=bound)
     if lam < -bound:
-        return Decision(False, numbers, f"lambda_min = {lam:.3g} < -10 N u ||M|| = {-bound:.3g}")
+        return Decision(
+            False, numbers, f"lambda_min = {lam:.3g} < -10 N u ||M|| = {-bound:.3g}", bound)
     return Decision(
         None,
         numbers,
         f"Cholesky of M - alpha I failed ({how}) and lambda_min = {lam:.3g} >= -{bound:.3g}",
+        bound,
     )
 
 
