@@ -366,9 +366,10 @@ def positive_definite(
     if overwrite:
         _shift_diagonal(M, alpha, xp)
         if trace_abs > 0 and _cholesky_in_place_ok(M, xp):
-            return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}", alpha)
-        return Decision(
-            None, numbers, f"Cholesky of M - alpha I failed ({how}); M overwritten", alpha)
+            return Decision(
+                True, numbers, f"in-place Cholesky of M - alpha I succeeded; {how}", alpha)
+        return Decision(None, numbers, f"in-place Cholesky of M - alpha I failed ({how}); M "
+                        "overwritten, no smallest-eigenvalue test", alpha)
     shifted = M - alpha * xp.eye(N, dtype=M.dtype)
     if trace_abs > 0 and _cholesky_ok(shifted):
         return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}", alpha)
