@@ -623,14 +623,14 @@ def test_scale_outputs_leaves_the_equilibrated_disparity_matrix_bit_identical():
     """Labels and output layer times 2^k: f and every residual scale exactly, the rows of H
     for (w_j, b_j) scale by 2^k and the others stay, so the row-equilibrated H (what every
     rank decision sees) is bit-for-bit the same, and F scales by exactly 4^k."""
-    from checks.papers.j19_disparity import _equilibrated
+    from theory.fourier import equilibrate_rows
 
     inst = network_instance(1, 2, 6, "tanh", 4, 3, scale=3.0, N=256)
     moved = scale_outputs(inst, np.random.default_rng(0))
     k = int(np.round(np.log2(moved["y"][0] / inst["y"][0])))
     assert abs(k) == 20
     H, H2 = (disparity_matrix(_space(i), _net(i), i["w"]) for i in (inst, moved))
-    assert np.array_equal(_equilibrated(H), _equilibrated(H2))
+    assert np.array_equal(equilibrate_rows(H), equilibrate_rows(H2))
     F, F2 = (truncated_objective(_space(i), _net(i), i["w"], i["X"], i["y"])
              for i in (inst, moved))
     assert F2 == np.ldexp(F, 2 * k)

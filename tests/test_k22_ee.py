@@ -24,7 +24,8 @@ from checks.registry import get
 from checks.runner import run_control, sample_instances
 from checks.serialise import to_jsonable
 from checks.strategies import k22_ee as strat
-from theory.linalg import exact_rank
+from theory.gram import hadamard_gram
+from theory.linalg import exact_rank, positive_definite
 from theory.models.ee import EEModel, ee_train, gd, sgd, sharp_softplus
 from theory.safe_exploration import gate_matrix, phi, phi_gram, safe_exploration
 
@@ -128,20 +129,16 @@ def test_certified_rank_agrees_with_svd_and_exact_rank():
 
 
 def test_in_place_path_matches_small_path():
-    import theory.safe_exploration as se
-
     rng = np.random.default_rng(9)
     Z = np.hstack([np.tanh(rng.standard_normal((40, 9))), np.ones((40, 1))])
     q = rng.standard_normal((10, 8))
     small = safe_exploration(Z, q, 2.0)
-    M = se._gram_in_place(Z, gate_matrix(Z, q, 2.0), block=7)
+    M = hadamard_gram(Z, gate_matrix(Z, q, 2.0), block_rows=7)
     assert np.allclose(M, phi_gram(Z, q, 2.0), rtol=1e-13, atol=0)
-    ok, _, _ = se._pd_in_place(M)
-    assert small.value is True and ok
+    assert small.value is True and positive_definite(M, overwrite=True).value is True
     Zdef = np.tile(Z[:, :1], (1, 10))  # rank-one features: rank phi <= m_H = 8 < 40
-    ok, _, _ = se._pd_in_place(se._gram_in_place(Zdef, gate_matrix(Zdef, q, 2.0)))
-    assert not ok
-
+    M = hadamard_gram(Zdef, gate_matrix(Zdef, q, 2.0), block_rows=7)
+    assert positive_definite(M, overwrite=True).value is None
 
 
 def test_repeated_feature_rows_certify_only_with_repeated_inputs():

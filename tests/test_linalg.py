@@ -12,13 +12,19 @@ from hypothesis import strategies as st
 
 from theory.linalg import (
     GAP,
+    certified_range,
     certified_rank,
     certified_rank_gram,
+    determinant_sign,
     exact_rank,
     in_column_space,
+    nonsingular,
     positive_definite,
     project_onto_range,
+    semidefinite,
     smallest_eigenvalue,
+    symmetric,
+    symmetry_tolerance,
 )
 from theory.numerics import gamma, unit_roundoff
 
@@ -187,3 +193,184 @@ def test_float32_input_is_decided_in_float64():
     assert positive_definite(M).value is True
     assert certified_rank_gram(M).rank == 2
     assert certified_rank(M).threshold == pytest.approx(10 * 2 * U * 1.0)
+
+
+# ---------------------------------------------------------------- one decision per question
+
+
+def test_symmetric_allows_four_u_max_entry_of_asymmetry():
+    M = np.array([[3.0, 1.0], [1.0, 2.0]])
+    tol = symmetry_tolerance(M)
+    assert tol == 4 * U * 3.0
+    assert symmetric(M).value is True
+    M[0, 1] += tol
+    assert symmetric(M).value is True
+    M[0, 1] = np.nextafter(1.0 + 2 * tol, 2.0)
+    d = symmetric(M)
+    assert d.value is False and d.numbers["asymmetry"] > d.numbers["bound"] == tol
+
+
+@pytest.mark.parametrize("lam_min", [-1e-3, -1e-9, 0.0, 1e-12])
+def test_semidefinite_refutes_only_below_the_eigensolver_bound(lam_min):
+    rng = np.random.default_rng(3)
+    Q = _orthogonal(rng, 6)
+    M = (Q * np.r_[lam_min, np.linspace(1.0, 2.0, 5)]) @ Q.T
+    d = semidefinite(M)
+    lam, bound = smallest_eigenvalue(0.5 * (M + M.T))
+    assert d.numbers == {"lambda_min": lam, "eig_error": bound}
+    assert d.value is (lam_min >= 0)
+    assert semidefinite(M, scale=1e12).value is True  # a larger scale excuses more
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(2, 9), lam_min=st.sampled_from(
+    [-1e-2, -1e-8, -1e-15, 0.0, 1e-15, 1e-8, 1e-2]))
+def test_positive_definite_from_eigenvalues_never_contradicts_cholesky(seed, n, lam_min):
+    rng = np.random.default_rng(seed)
+    Q = _orthogonal(rng, n)
+    M = (Q * np.r_[lam_min, rng.uniform(0.5, 2.0, n - 1)]) @ Q.T
+    by_eig = positive_definite(M, method="eigenvalues").value
+    by_chol = positive_definite(M).value
+    if by_eig is not None and by_chol is not None:
+        assert by_eig == by_chol
+    if lam_min <= 0:
+        assert by_eig is not True
+    if lam_min >= 1e-8:
+        assert by_eig is True
+
+
+def test_positive_definite_rejects_an_unknown_method():
+    with pytest.raises(ValueError, match="method"):
+        positive_definite(np.eye(2), method="lu")
+
+
+def test_nonsingular_is_full_certified_rank():
+    assert nonsingular(np.diag([1.0, 1e-3])).value is True
+    assert nonsingular(np.diag([1.0, 1e-17])).value is False
+    assert nonsingular(np.zeros((2, 2))).value is False
+
+
+@pytest.mark.parametrize("d", [2, 5, 9])
+def test_determinant_sign_exact_and_lu_agree(d):
+    rng = np.random.default_rng(d)
+    for _ in range(5):
+        R = rng.standard_normal((d, d))
+        lu = determinant_sign(R, exact_up_to=0)
+        assert lu == determinant_sign(R, exact_up_to=d) == int(np.sign(np.linalg.det(R)))
+    singular = np.ones((d, d))
+    assert determinant_sign(singular, exact_up_to=d) == 0
+    assert determinant_sign(singular, exact_up_to=0) == 0
+
+
+def test_rank_certificate_certifies_rank_with_a_margin():
+    cert = certified_rank(np.diag([1.0, 1e-3, 0.0]))
+    assert cert.certifies(2)
+    assert not cert.certifies(1) and not cert.certifies(3)
+    assert not cert.certifies(2, margin=1e-3)  # sigma_2 no longer clears noise + margin
+    assert not certified_rank(np.diag([1.0, 1e-13])).certifies(2)  # in the ambiguity band
+
+
+def test_certified_range_from_gram_and_from_J_span_the_same_space():
+    rng = np.random.default_rng(4)
+    J = _with_spectrum(rng, 8, 6, np.array([3.0, 2.0, 1.0, 0.5]))
+    a, b = certified_range(J=J), certified_range(gram=J @ J.T)
+    assert a.certificate.rank == b.certificate.rank == 4
+    assert np.allclose(a.U @ a.U.T, b.U @ b.U.T, atol=1e-12)
+    y = rng.standard_normal(8)
+    assert np.allclose(a.U @ (a.U.T @ y), project_onto_range(y, J=J)[0], atol=1e-12)
+
+
+# ------------------------------------------- old decision paths against the unified ones
+
+
+def _recorded_instances(prefix: str):
+    """Every instance the committed baseline records for the claims ``prefix*`` (worst, sample
+    and control instances), parsed; instances that no longer parse are skipped."""
+    from checks.cli import DEFAULT_BASELINE
+    from checks.inputs import BadInput
+    from checks.ledger import load_ledger
+    from checks.registry import get
+
+    for entry in load_ledger(DEFAULT_BASELINE)["claims"]:
+        if not entry["id"].startswith(prefix):
+            continue
+        params = [entry["worst_instance"], *(s["instance"] for s in entry["sample"] or []),
+                  *(c["instance"] for c in entry["controls"] or [])]
+        for p in params:
+            if not isinstance(p, dict):
+                continue
+            try:
+                yield entry["id"], get(entry["id"]).parse(p)
+            except BadInput:
+                continue
+
+
+def test_hm17_decisions_agree_with_their_old_rules_on_recorded_instances():
+    """The rules hm17 used to apply inline (symmetry 4 u max(1, max|X|), PSD with gamma_{4N},
+    nonsingular by 10 d u s_1, R > 0 by lambda_min > 10 d u ||R||) and the unified
+    :mod:`theory.linalg` decisions give the same answers on every recorded hm17 instance."""
+    from theory import exact
+
+    seen = 0
+    for _cid, inst in _recorded_instances("hm17."):
+        for name in ("Sigma", "R"):
+            X = inst.get(name)
+            if not isinstance(X, np.ndarray) or X.ndim != 2 or X.shape[0] != X.shape[1]:
+                continue
+            seen += 1
+            d = X.shape[0]
+            old_sym = np.max(np.abs(X - X.T)) <= 4.0 * U * max(1.0, float(np.max(np.abs(X))))
+            assert symmetric(X).value == old_sym
+            lam = float(np.linalg.eigvalsh((X + X.T) / 2.0)[0])
+            old_psd = lam >= -gamma(4 * d) * np.linalg.norm(X, 2)
+            assert semidefinite(X).value == old_psd
+            s = np.linalg.svd(X, compute_uv=False)
+            old_nonsingular = bool(s[-1] > 10 * d * U * s[0])
+            assert nonsingular(X).value == old_nonsingular
+            old_pd = lam > 10 * d * U * np.linalg.norm(X, 2)
+            assert (positive_definite(X, method="eigenvalues").value is True) == old_pd
+            if d <= 8:
+                assert determinant_sign(X) == exact.determinant_sign(X)
+            if old_nonsingular:
+                assert determinant_sign(X, exact_up_to=0) == int(np.linalg.slogdet(X)[0])
+    assert seen >= 20
+
+
+def test_j19_rank_rule_agrees_with_its_old_form_on_recorded_instances():
+    """j19's FULL test used to read ``cert.certain and cert.rank == L and sigma_L > threshold +
+    Weyl margin`` on the row-equilibrated ``H``; :meth:`RankCertificate.certifies` with the
+    margin decides the same on every recorded j19 network instance."""
+    from checks.papers import j19_disparity as j19
+    from theory.fourier import equilibrate_rows
+
+    seen = 0
+    for _cid, inst in _recorded_instances("j19."):
+        if "w" not in inst or inst.get("model") == "sigmoid-product":
+            continue
+        H, err = j19._disparity(inst)
+        L = (2 * inst["n"] + 1) ** inst["K"]
+        if H.shape[0] < L:
+            continue
+        cert = certified_rank(equilibrate_rows(H))
+        weyl = j19._weyl_margin(H, err)
+        old = (cert.certain and cert.rank == L
+               and float(cert.singular_values[L - 1]) > cert.threshold + weyl)
+        assert cert.certifies(L, margin=weyl) == old
+        seen += 1
+    assert seen >= 10
+
+
+def test_every_decision_records_the_bound_it_was_decided_against():
+    M = np.array([[2.0, 1.0], [1.0, 2.0]])
+    s = symmetric(M)
+    assert s.bound == s.numbers["bound"] == symmetry_tolerance(M)
+    p = semidefinite(M)
+    assert p.bound == p.numbers["eig_error"] == smallest_eigenvalue(M)[1]
+    e = positive_definite(M, method="eigenvalues")
+    assert e.bound == e.numbers["eig_error"]
+    c = positive_definite(M)
+    assert c.value is True and c.bound == c.numbers["alpha"] > 0
+    n = nonsingular(M)
+    assert n.bound == certified_rank(M).threshold
+    for d in (s, p, e, c, n):
+        assert d.certificate == d.derivation and d.certificate

@@ -23,6 +23,7 @@ from checks.registry import get
 from checks.strategies import hm17_relu as relu_strat
 from checks.strategies import k19_pgb as pgb_strat
 from checks.strategies import k19_resnet as resnet_strat
+from theory.linalg import symmetry_tolerance
 from theory.numerics import gamma, unit_roundoff
 
 U = unit_roundoff()
@@ -222,9 +223,9 @@ def test_rem11_tolerance_gap_and_depth():
 def test_linear_helpers_match_their_formulas():
     """Shared helpers of the linear-residual claims against their docstrings:
     ``_frobenius_product = prod ||I + A_i||_F``, ``_product_error = gamma_{ell d + 1}
-    prod ||I + A_i||_F + u ||R||_F``, ``_sym_tol = 4 u max(1, max |X|)``; the ball and depth
-    hypotheses at their boundaries (``tau < 1`` strict, ``|||A||| <= tau``, ``ell >= 3
-    gamma``). Kills arithmetic and comparison mutants of the helpers."""
+    prod ||I + A_i||_F + u ||R||_F``, ``symmetry_tolerance = 4 u max(1, max |X|)``; the ball
+    and depth hypotheses at their boundaries (``tau < 1`` strict, ``|||A||| <= tau``,
+    ``ell >= 3 gamma``). Kills arithmetic and comparison mutants of the helpers."""
     d, ell = 3, 2
     rng = np.random.default_rng(8)
     A = [0.3 * rng.standard_normal((d, d)) for _ in range(ell)]
@@ -233,8 +234,8 @@ def test_linear_helpers_match_their_formulas():
     assert HL._frobenius_product(A) == pytest.approx(prod_F, rel=1e-14, abs=0)
     assert HL._product_error(A, R) == pytest.approx(
         gamma(ell * d + 1) * prod_F + U * np.linalg.norm(R), rel=1e-14, abs=0)
-    assert HL._sym_tol(np.full((2, 2), 0.5)) == 4 * U
-    assert HL._sym_tol(np.full((2, 2), -3.0)) == 12 * U
+    assert symmetry_tolerance(np.full((2, 2), 0.5)) == 4 * U
+    assert symmetry_tolerance(np.full((2, 2), -3.0)) == 12 * U
     assert HL._tau_lt_one({"tau": 1.0 - 1e-12}) is True
     assert HL._tau_lt_one({"tau": 1.0}) is not True
     norm = max(np.linalg.norm(Ai, 2) for Ai in A)

@@ -255,7 +255,9 @@ def membership_at_cutoff(b: np.ndarray, s: np.ndarray, U: np.ndarray, cutoff: fl
     if r == 0:
         return False
     res = np.linalg.norm(b - U[:, :r] @ (U[:, :r].T @ b)) / nb
-    return bool(res <= 10.0 * math.sqrt(b.size) * unit_roundoff() * s[0] / s[r - 1])
+    # the rounding of the projection, 10 sqrt(N) u (as in theory.linalg.in_column_space),
+    # amplified by the condition number s_1 / s_r of the kept block
+    return bool(res <= NOISE_FACTOR * math.sqrt(b.size) * unit_roundoff() * s[0] / s[r - 1])
 
 
 def q_T(decisions: list[bool | None]) -> dict[str, int]:

@@ -107,16 +107,16 @@ def range_basis(A: np.ndarray) -> RangeBasis:
 
 def range_basis_gram(G: np.ndarray) -> RangeBasis:
     """Gram-first variant: ``range(A) = range(A A^T)`` from the eigendecomposition of the
-    ``p x p`` Gram matrix ``G = A A^T``. Eigenvalues ``<= gamma_p ||G||_2`` count as zero, which
-    on ``A`` is the threshold ``sqrt(gamma_p) sigma_max(A)`` (squaring loses half the digits)."""
-    p = G.shape[0]
-    ev, V = np.linalg.eigh(0.5 * (G + G.T))
-    ev, V = ev[::-1], V[:, ::-1]
-    tau = gamma(p) * max(ev[0], 0.0)
-    r = int(np.sum(ev > tau))
-    s = np.sqrt(np.clip(ev, 0.0, None))
-    return RangeBasis(V[:, :r], s, r, float(np.sqrt(tau)),
-                      "sqrt(gamma_p sigma_max(A)^2) (eigh of the Gram matrix A A^T)")
+    ``p x p`` Gram matrix ``G = A A^T`` (:func:`theory.linalg.certified_range`): eigenvalues
+    ``<= 10 p u ||G||_2`` (the eigensolver's backward error) count as zero, which on ``A`` is
+    the threshold ``sqrt(10 p u) sigma_max(A)`` (squaring loses half the digits)."""
+    from theory.linalg import certified_range
+
+    rng = certified_range(gram=0.5 * (G + G.T))
+    cert = rng.certificate
+    s = np.sqrt(np.clip(cert.singular_values, 0.0, None))
+    return RangeBasis(rng.U, s, cert.rank, float(np.sqrt(cert.threshold)),
+                      "sqrt of the Gram's noise floor: " + cert.derivation, cert.certain)
 
 
 def projected_gap(basis: RangeBasis, r_hat: np.ndarray) -> float:

@@ -18,7 +18,18 @@ PSD Gram matrix with largest eigenvalue ``lambda_1``) in float64 with unit round
   exact one, which bounds the residual of a true member; no gap means ``None``.
 * **Positive definiteness** by Cholesky of ``M - alpha I`` with Demmel's backward-error bound
   ``alpha`` (success certifies ``lambda_min(M) > 0``), and ``False`` only when the computed
-  smallest eigenvalue is below ``-delta``.
+  smallest eigenvalue is below ``-delta``; or from the smallest eigenvalue alone
+  (``method="eigenvalues"``: ``lambda_min > delta``). **Semidefiniteness**: ``lambda_min >=
+  -delta`` (:func:`semidefinite`).
+* **Nonsingularity** of a square ``R``: ``s_d > delta`` (:func:`nonsingular`); the **sign of the
+  determinant** exactly (rationals) for small ``d``, else LU's sign when ``R`` is certified
+  nonsingular (:func:`determinant_sign`).
+* **Symmetry** of a stored matrix meant to be symmetric: ``max|M - M^T| <= 4 u max(1, max|M|)``
+  (:func:`symmetry_tolerance`).
+
+Each constant is defined once, beside the computation it bounds: ``NOISE_FACTOR`` (the
+eigensolver / SVD / least-squares backward error), ``GAP``, ``SYMMETRY_FACTOR`` and Demmel's
+``gamma_{N+1}`` inside :func:`positive_definite`.
 
 A Gram matrix ``M = J J^T`` has eigenvalues ``s_i^2``: decisions on ``M`` resolve singular
 values of ``J`` only above about ``sqrt(delta_M)``, the price of never forming ``J``.
@@ -49,17 +60,31 @@ __all__ = [
     "Decision",
     "MembershipCertificate",
     "RankCertificate",
+    "SYMMETRY_FACTOR",
+    "RangeCertificate",
+    "certified_range",
     "certified_rank",
     "certified_rank_gram",
+    "determinant_sign",
     "exact_rank",
     "in_column_space",
+    "nonsingular",
     "positive_definite",
     "project_onto_range",
+    "semidefinite",
     "smallest_eigenvalue",
+    "symmetric",
+    "symmetry_tolerance",
 ]
 
 NOISE_FACTOR = 10.0
+"""``c`` of the noise floor ``c max(m, n) u s_1``: the backward error of a Householder SVD,
+a symmetric eigensolver or a least-squares solve, relative to the matrix' 2-norm."""
 GAP = 1e3
+SYMMETRY_FACTOR = 4.0
+"""``4 u``: a matrix meant to be symmetric whose mirrored entries ``M_ij``, ``M_ji`` were each
+formed with up to two roundings (a product and a sum, ``gamma_2 ~ 2u`` relative) differs from
+its transpose by at most ``4 u max|M|`` entrywise."""
 _U = unit_roundoff()
 
 
@@ -78,15 +103,32 @@ class RankCertificate:
     derivation: str
     gap: float = GAP
 
+    def certifies(self, r: int, margin: float = 0.0) -> bool:
+        """Rank ``r`` decided by the clear-gap rule (``rank == r`` and ``certain``) and ``rank
+        >= r`` certified for every matrix within ``margin`` (2-norm) of the stored one: by
+        Weyl's inequality ``s_r > threshold + margin`` leaves ``s_r`` of each such matrix above
+        the noise floor. ``margin`` is the caller's bound on how far the stored matrix is from
+        the exact one (e.g. the rounding of the quadrature that formed it)."""
+        if not self.certain or self.rank != r:
+            return False
+        return r == 0 or float(self.singular_values[r - 1]) > self.threshold + margin
+
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
     """A certified yes/no: ``value`` is ``True``, ``False`` or ``None`` (the numbers cannot
-    decide); ``numbers`` are the quantities compared."""
+    decide); ``numbers`` are the quantities compared, ``bound`` the derived error bound they
+    were compared against (its formula in ``derivation``, the certificate text)."""
 
     value: bool | None
     numbers: dict[str, float]
     derivation: str
+    bound: float = math.nan
+
+    @property
+    def certificate(self) -> str:
+        """The certificate text: what was computed, against which bound, with what result."""
+        return self.derivation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -194,13 +236,71 @@ def _cholesky_ok(M: Any) -> bool:
         return False
 
 
-def smallest_eigenvalue(M: Any) -> tuple[float, float]:
+def smallest_eigenvalue(M: Any, *, scale: float | None = None) -> tuple[float, float]:
     """``(lambda_min, error_bound)`` of a symmetric ``M``: by Weyl's inequality the exact
     smallest eigenvalue of the stored ``M`` lies within ``error_bound = 10 N u ||M||_2`` of
-    ``lambda_min`` (backward stability of the symmetric eigensolver)."""
+    ``lambda_min`` (backward stability of the symmetric eigensolver). ``scale`` replaces
+    ``||M||_2`` where the error of ``M`` itself is relative to a larger quantity."""
     lam = _eigvalsh_desc(M)
-    bound = NOISE_FACTOR * M.shape[0] * _U * float(np.max(np.abs(lam)))
+    norm = float(np.max(np.abs(lam))) if scale is None else float(scale)
+    bound = NOISE_FACTOR * M.shape[0] * _U * norm
     return float(lam[-1]), bound
+
+
+def symmetry_tolerance(M: Any) -> float:
+    """``4 u max(1, max|M|)`` (:data:`SYMMETRY_FACTOR`): the largest ``|M_ij - M_ji|`` that
+    rounding explains in a matrix meant to be symmetric. The floor 1 makes the test absolute
+    for entries below 1 (the scale of the hm17 instances, Hardt & Ma 2017 §2)."""
+    M = to_numpy(M)
+    top = float(np.max(np.abs(M))) if M.size else 0.0
+    return SYMMETRY_FACTOR * _U * max(1.0, top)
+
+
+def symmetric(M: Any) -> Decision:
+    """``M = M^T`` up to :func:`symmetry_tolerance`: ``True`` or ``False`` (a larger asymmetry
+    is not rounding), with the asymmetry and the bound."""
+    M = to_numpy(M)
+    gap = float(np.max(np.abs(M - M.T))) if M.size else 0.0
+    tol = symmetry_tolerance(M)
+    return Decision(gap <= tol, {"asymmetry": gap, "bound": tol},
+                    f"max|M - M^T| = {gap:.3g} against 4 u max(1, max|M|) = {tol:.3g}", tol)
+
+
+def semidefinite(M: Any, *, scale: float | None = None) -> Decision:
+    """Certified ``M >= 0`` for a symmetric ``M`` (Hardt & Ma 2017, ``Sigma = E[x x^T] >= 0``):
+    ``True`` when ``lambda_min`` of ``(M + M^T)/2`` is ``>= -10 N u scale`` (Weyl, see
+    :func:`smallest_eigenvalue`; ``scale = ||M||_2`` by default), else ``False``: below that
+    bound the exact ``lambda_min`` is negative."""
+    M = _f64(M)
+    lam, bound = smallest_eigenvalue(0.5 * (M + M.T), scale=scale)
+    return Decision(lam >= -bound, {"lambda_min": lam, "eig_error": bound},
+                    f"lambda_min = {lam:.3g} against -10 N u ||M|| = {-bound:.3g}", bound)
+
+
+def nonsingular(R: Any) -> Decision:
+    """Certified ``det R != 0`` for a square ``R`` (``d x d``): ``True`` when ``s_d`` exceeds the
+    SVD's noise floor ``10 d u s_1`` (:func:`certified_rank` has rank ``d``), so by Weyl the
+    stored ``R`` is nonsingular and quantities such as ``R^{-1}`` or ``gamma(R)`` of Hardt &
+    Ma 2017 Theorem 2.1 are computed accurately; ``False`` otherwise (undecided or singular)."""
+    cert = certified_rank(R)
+    d = R.shape[0]
+    s_d = float(cert.singular_values[-1]) if cert.singular_values.size else 0.0
+    return Decision(cert.rank == d, {"sigma_min": s_d, "threshold": cert.threshold},
+                    cert.derivation, cert.threshold)
+
+
+def determinant_sign(R: Any, *, exact_up_to: int = 8) -> int:
+    """The sign of ``det R`` (-1, 0, 1): exact in rational arithmetic
+    (:func:`theory.exact.determinant_sign`, Bareiss) for ``d <= exact_up_to``, else the sign
+    of LU's determinant where :func:`nonsingular` certifies ``R`` (``0``: singular or
+    undecided). Used for ``det R > 0`` of Hardt & Ma 2017 Theorem 2.1."""
+    if R.shape[0] <= exact_up_to:
+        from theory import exact
+
+        return exact.determinant_sign(R)
+    if not nonsingular(R).value:
+        return 0
+    return int(np.linalg.slogdet(to_numpy(R))[0])
 
 
 def _shift_diagonal(M: Any, alpha: float, xp: Any) -> None:
@@ -223,7 +323,17 @@ def _cholesky_in_place_ok(M: Any, xp: Any) -> bool:
     return bool(np.all(np.isfinite(np.diagonal(R))))
 
 
-def positive_definite(M: Any, *, overwrite: bool = False) -> Decision:
+def _positive_definite_eigen(M: Any) -> Decision:
+    lam, bound = smallest_eigenvalue(0.5 * (M + M.T))
+    numbers = {"lambda_min": lam, "eig_error": bound}
+    how = f"lambda_min = {lam:.3g} against 10 N u ||M|| = {bound:.3g}"
+    value = True if lam > bound else (False if lam < -bound else None)
+    return Decision(value, numbers, how, bound)
+
+
+def positive_definite(
+    M: Any, *, overwrite: bool = False, method: str = "cholesky"
+) -> Decision:
     """Certified ``M > 0`` for a symmetric ``M`` (``N x N``): used for ``lambda_min(M) > 0`` of
     k22 §2.2, the rank-``n`` test of ``phi phi^T`` (k22 Assumption 4) and k19's Hessian tests.
 
@@ -234,8 +344,16 @@ def positive_definite(M: Any, *, overwrite: bool = False) -> Decision:
     ``-10 N u ||M||_2`` (Weyl). ``None`` otherwise.
 
     ``overwrite=True`` (for ``N`` in the tens of thousands) takes ``M`` as symmetric, factors it
-    in place and destroys it; a failed Cholesky then answers ``None`` without eigenvalues."""
+    in place and destroys it; a failed Cholesky then answers ``None`` without eigenvalues.
+
+    ``method="eigenvalues"`` decides from the smallest eigenvalue of ``(M + M^T)/2`` alone:
+    ``True`` when it is above ``10 N u ||M||_2`` (Weyl), ``False`` below its negative, ``None``
+    between (Hardt & Ma 2017 Appendix A.1, ``R > 0``)."""
     M = _f64(M)
+    if method == "eigenvalues":
+        return _positive_definite_eigen(M)
+    if method != "cholesky":
+        raise ValueError(f"method must be 'cholesky' or 'eigenvalues', got {method!r}")
     xp = namespace(M)
     N = M.shape[0]
     if not overwrite:
@@ -248,19 +366,23 @@ def positive_definite(M: Any, *, overwrite: bool = False) -> Decision:
     if overwrite:
         _shift_diagonal(M, alpha, xp)
         if trace_abs > 0 and _cholesky_in_place_ok(M, xp):
-            return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}")
-        return Decision(None, numbers, f"Cholesky of M - alpha I failed ({how}); M overwritten")
+            return Decision(
+                True, numbers, f"in-place Cholesky of M - alpha I succeeded; {how}", alpha)
+        return Decision(None, numbers, f"in-place Cholesky of M - alpha I failed ({how}); M "
+                        "overwritten, no smallest-eigenvalue test", alpha)
     shifted = M - alpha * xp.eye(N, dtype=M.dtype)
     if trace_abs > 0 and _cholesky_ok(shifted):
-        return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}")
+        return Decision(True, numbers, f"Cholesky of M - alpha I succeeded; {how}", alpha)
     lam, bound = smallest_eigenvalue(M)
     numbers.update(lambda_min=lam, eig_error=bound)
     if lam < -bound:
-        return Decision(False, numbers, f"lambda_min = {lam:.3g} < -10 N u ||M|| = {-bound:.3g}")
+        return Decision(
+            False, numbers, f"lambda_min = {lam:.3g} < -10 N u ||M|| = {-bound:.3g}", bound)
     return Decision(
         None,
         numbers,
         f"Cholesky of M - alpha I failed ({how}) and lambda_min = {lam:.3g} >= -{bound:.3g}",
+        bound,
     )
 
 
@@ -287,6 +409,26 @@ def _range_basis(gram: Any, J: Any) -> tuple[np.ndarray, np.ndarray, float, str]
     lam_max = float(np.max(np.abs(lam))) if lam.size else 0.0
     delta = NOISE_FACTOR * gram.shape[0] * _U * lam_max
     return U[:, order], lam[order], delta, f"eigh of the Gram ({gram.shape[0]}x{gram.shape[0]})"
+
+
+@dataclasses.dataclass(frozen=True)
+class RangeCertificate:
+    """An orthonormal basis ``U`` (``N x r``) of the numerical range with the rank certificate
+    it was cut by (the spectrum in ``certificate.singular_values``: singular values of ``J``
+    or eigenvalues of the Gram)."""
+
+    U: np.ndarray
+    certificate: RankCertificate
+
+
+def certified_range(*, gram: Any = None, J: Any = None, gap: float = GAP) -> RangeCertificate:
+    """Orthonormal basis of ``Col(J) = Col(J J^T)`` (Kawaguchi et al. 2019 §3.2, the range of
+    the gradient basis; Kawaguchi et al. 2022 Definition 2) from the SVD of ``J`` or the
+    eigendecomposition of the Gram: the vectors of the values above the noise floor
+    ``10 max(m, n) u s_1`` (``10 N u lambda_max`` for a Gram), certified by the clear-gap rule."""
+    U, s, delta, how = _range_basis(gram, J)
+    cert = _certify(s, delta, gap, how)
+    return RangeCertificate(U[:, : cert.rank], cert)
 
 
 def in_column_space(

@@ -21,10 +21,10 @@ multiply-adds instead of ``n^2 m_H m_{H-1}`` for ``phi phi^T`` from ``phi``.
 **Deciding rank n.** ``rank phi = n`` (full row rank) iff ``phi phi^T`` is positive definite.
 A *certified* positive-definiteness test therefore certifies rank ``n``: Cholesky of ``M -
 alpha I`` with Demmel's backward-error margin ``alpha = 2 gamma_{n+1} tr M / (1 - gamma_{n+1})``
-(:func:`theory.linalg.positive_definite`; an in-place LAPACK variant with the same margin for
-large ``n``). Because the Gram squares the singular values, a ``phi`` whose smallest singular
-value is below about ``sqrt(alpha)`` cannot be certified from its Gram: the answer is then
-``None`` (inconclusive), never "deficient". A *deficiency* is certified only by structure:
+(:func:`theory.linalg.positive_definite`, factorising in place for large ``n``). Because the
+Gram squares the singular values, a ``phi`` whose smallest singular value is below about
+``sqrt(alpha)`` cannot be certified from its Gram: the answer is then ``None``
+(inconclusive), never "deficient". A *deficiency* is certified only by structure:
 ``m_H m_{H-1} < n`` (``phi`` has fewer columns than rows) or two equal rows ``z_i = z_j``
 (equal rows of ``phi``, e.g. from duplicated inputs). When the inputs ``X`` are given, two
 equal *computed* rows of ``Z`` certify a deficiency only if the inputs repeat too (``z`` is a
@@ -38,11 +38,9 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy.linalg import lapack
 
 from theory.gram import hadamard_gram, row_kron
 from theory.linalg import positive_definite
-from theory.numerics import gamma
 
 __all__ = [
     "SafeExploration",
@@ -56,6 +54,9 @@ __all__ = [
 IN_PLACE_ABOVE = 500
 """Above this ``n`` the Gram is built and factorised in place (one ``n x n`` array) and a
 failed Cholesky is reported as ``None`` at once (no ``O(n^3)`` eigenvalue fallback)."""
+
+IN_BLOCKS_OF = 2048
+"""Rows of ``S S^T`` formed at a time by the in-place path (a ``2048 x n`` strip)."""
 
 
 def gate_matrix(Z: np.ndarray, q: np.ndarray, varsigma: float) -> np.ndarray:
@@ -112,32 +113,6 @@ class SafeExploration:
     derivation: str
 
 
-def _pd_in_place(M: np.ndarray) -> tuple[bool, dict[str, float], str]:
-    """Cholesky of ``M - alpha I`` in place (``M`` is overwritten), ``alpha`` as in
-    :func:`theory.linalg.positive_definite` (Demmel: the computed factor of ``A`` satisfies
-    ``R^T R = A + dA``, ``|dA| <= gamma_{n+1} |R^T||R|``, so ``||dA||_2 <= gamma_{n+1}
-    ||R||_F^2 = gamma_{n+1} tr(A + dA) <= gamma_{n+1} tr|M| / (1 - gamma_{n+1}) < alpha``)."""
-    N = M.shape[0]
-    trace = float(np.trace(M))
-    g = gamma(N + 1)
-    alpha = 2.0 * g * trace / (1.0 - g)
-    M[np.diag_indices(N)] -= alpha
-    # M is symmetric and C-ordered: M.T is the same matrix in Fortran order, factorised in place.
-    _, info = lapack.dpotrf(M.T, lower=0, clean=0, overwrite_a=1)
-    how = (f"in-place Cholesky of M - alpha I, alpha = 2 gamma_{N + 1} tr M / (1 - gamma) = "
-           f"{alpha:.3g}")
-    return info == 0 and trace > 0, {"alpha": alpha, "trace_abs": trace, "n": float(N)}, how
-
-
-def _gram_in_place(Z: np.ndarray, S: np.ndarray, block: int = 2048) -> np.ndarray:
-    """``(Z Z^T) o (S S^T)`` with one ``n x n`` array (the ``S S^T`` factor block by block)."""
-    M = Z @ Z.T
-    for start in range(0, M.shape[0], block):
-        stop = min(start + block, M.shape[0])
-        M[start:stop] *= S[start:stop] @ S.T
-    return M
-
-
 def safe_exploration(Z: np.ndarray, q: np.ndarray, varsigma: float,
                      X: np.ndarray | None = None) -> SafeExploration:
     """Decide ``rank phi(q, theta_(1:H-2)) = n`` (k22 Assumption 4) from ``Z`` (``n x
@@ -161,11 +136,10 @@ def safe_exploration(Z: np.ndarray, q: np.ndarray, varsigma: float,
     S = gate_matrix(Z, q, varsigma)
     if n <= IN_PLACE_ABOVE:
         d = positive_definite(hadamard_gram(Z, S))
-        value, numbers, how = d.value, dict(d.numbers), d.derivation
     else:
-        ok, numbers, how = _pd_in_place(_gram_in_place(Z, S))
-        value = True if ok else None
-        how += " succeeded" if ok else " failed (no smallest-eigenvalue test at this size)"
+        # one n x n array: S S^T enters block by block and Cholesky overwrites the Gram
+        d = positive_definite(hadamard_gram(Z, S, block_rows=IN_BLOCKS_OF), overwrite=True)
+    value, numbers, how = d.value, dict(d.numbers), d.derivation
     if value is True:
         return SafeExploration(True, n, m_H * m, numbers, f"phi phi^T > 0 certified: {how}")
     # A PSD Gram is never certified indefinite beyond rounding; a failed certificate only

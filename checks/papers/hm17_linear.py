@@ -35,6 +35,7 @@ from checks.inputs import BadInput, integer, matrices, matrix, real, require, ve
 from checks.oracles import choice
 from checks.registry import register
 from checks.strategies import hm17_linear as strat
+from theory import linalg
 from theory.constructions import hm17_factorisation as fac
 from theory.models import linear_residual as lr
 from theory.numerics import gamma, unit_roundoff
@@ -62,18 +63,14 @@ def _parse_model(params: Mapping[str, Any], *, with_tau: bool = False) -> dict[s
     return inst
 
 
-def _sym_tol(X: np.ndarray) -> float:
-    return 4.0 * U * max(1.0, float(np.max(np.abs(X))))
-
-
 def _sigma_psd(inst: Mapping[str, Any]) -> bool | str:
-    """``Sigma`` is a second-moment matrix: symmetric and PSD (to rounding)."""
+    """``Sigma`` is a second-moment matrix: symmetric and PSD to rounding
+    (:func:`theory.linalg.symmetric`, :func:`theory.linalg.semidefinite`)."""
     S = inst["Sigma"]
-    if np.max(np.abs(S - S.T)) > _sym_tol(S):
+    if not linalg.symmetric(S).value:
         return "Sigma is not symmetric"
-    tol = gamma(4 * S.shape[0]) * np.linalg.norm(S, 2)
-    lam = float(np.linalg.eigvalsh((S + S.T) / 2.0)[0])
-    return True if lam >= -tol else f"Sigma has eigenvalue {lam:.3g} < 0"
+    psd = linalg.semidefinite(S)
+    return True if psd.value else f"Sigma has eigenvalue {psd.numbers['lambda_min']:.3g} < 0"
 
 
 def _frobenius_product(A: list[np.ndarray]) -> float:
@@ -165,10 +162,11 @@ def _x_mean(inst: Mapping[str, Any]) -> np.ndarray:
 
 def _distribution(inst: Mapping[str, Any]) -> bool | str:
     C = _x_cov(inst)
-    lam = float(np.linalg.eigvalsh((C + C.T) / 2.0)[0])
-    tol = gamma(4 * C.shape[0]) * max(1.0, np.linalg.norm(C, 2))
-    if np.max(np.abs(C - C.T)) > _sym_tol(C) or lam < -tol:
-        return f"Cov(x) is not symmetric PSD (smallest eigenvalue {lam:.3g})"
+    # Cov(x) = Sigma - m m^T may come from a subtraction: its rounding is measured on the scale
+    # max(1, ||C||_2) rather than on ||C||_2 alone.
+    psd = linalg.semidefinite(C, scale=max(1.0, float(np.linalg.norm(C, 2))))
+    if not linalg.symmetric(C).value or not psd.value:
+        return f"Cov(x) is not symmetric PSD (smallest eigenvalue {psd.numbers['lambda_min']:.3g})"
     return True
 
 
@@ -177,7 +175,9 @@ def _second_moment(inst: Mapping[str, Any]) -> bool | str:
     m = _x_mean(inst)
     moment = _x_cov(inst) + np.outer(m, m)
     gap = float(np.max(np.abs(moment - inst["Sigma"])))
-    return True if gap <= _sym_tol(moment) * 4 else f"Sigma differs from E[xx^T] by {gap:.3g}"
+    # four times the symmetry bound: Cov + m m^T and Sigma are two separately rounded matrices
+    tol = 4 * linalg.symmetry_tolerance(moment)
+    return True if gap <= tol else f"Sigma differs from E[xx^T] by {gap:.3g}"
 
 
 def _measure_claim23(inst: Mapping[str, Any]) -> Verdict:
@@ -299,9 +299,9 @@ def _finite_difference_gradient(A: list[np.ndarray], R: np.ndarray,
 
 
 def _sigma_symmetric(inst: Mapping[str, Any]) -> bool | str:
-    S = inst["Sigma"]
-    gap = float(np.max(np.abs(S - S.T)))
-    return True if gap <= _sym_tol(S) else f"Sigma is not symmetric (asymmetry {gap:.3g})"
+    sym = linalg.symmetric(inst["Sigma"])
+    return True if sym.value else \
+        f"Sigma is not symmetric (asymmetry {sym.numbers['asymmetry']:.3g})"
 
 
 def _lemma_reading(inst: Mapping[str, Any]) -> bool | str:
@@ -985,10 +985,10 @@ def _det_positive(inst: Mapping[str, Any]) -> bool | str:
 
 
 def _well_conditioned(R: np.ndarray) -> bool:
-    """``sigma_min(R)`` above the absolute error ``10 d u sigma_max`` of a computed SVD: only
-    then are ``gamma`` and the SVD-based constructions accurate."""
-    s = np.linalg.svd(R, compute_uv=False)
-    return bool(s[-1] > 10 * R.shape[0] * U * s[0])
+    """``sigma_min(R)`` above the absolute error ``10 d u sigma_max`` of a computed SVD
+    (:func:`theory.linalg.nonsingular`): only then are ``gamma`` and the SVD-based
+    constructions accurate."""
+    return bool(linalg.nonsingular(R).value)
 
 
 EXACT_DET_MAX_D = 8  # Bareiss on 8 x 8 rationals takes milliseconds
@@ -996,12 +996,9 @@ _DET_SIGN_HOW = "rational arithmetic up to d = 8, else LU with sigma_min above r
 
 
 def _certified_det_sign(R: np.ndarray) -> int:
-    """The sign of ``det R``: exact (:func:`theory.exact.determinant_sign`) for ``d <= 8``,
-    else LU's sign where ``sigma_min(R)`` is above its rounding level (``0`` when undecided)."""
-    if R.shape[0] <= EXACT_DET_MAX_D:
-        return _exact().determinant_sign(R)
-    s = np.linalg.svd(R, compute_uv=False)
-    return int(np.linalg.slogdet(R)[0]) if s[-1] > 10 * R.shape[0] * U * s[0] else 0
+    """The sign of ``det R`` (:func:`theory.linalg.determinant_sign`): exact for ``d <= 8``,
+    else LU's sign where ``R`` is certified nonsingular (``0`` when undecided)."""
+    return linalg.determinant_sign(R, exact_up_to=EXACT_DET_MAX_D)
 
 
 def _depth_enough(inst: Mapping[str, Any]) -> bool | str:
@@ -1307,21 +1304,20 @@ CLAIM_THM_2_1 = Claim(
 # ---------------------------------------------------------------- App. A.1 PSD case
 
 def _symmetric_R(inst: Mapping[str, Any]) -> bool | str:
-    R = inst["R"]
-    gap = float(np.max(np.abs(R - R.T)))
-    return True if gap <= _sym_tol(R) else f"R is not symmetric (asymmetry {gap:.3g})"
+    sym = linalg.symmetric(inst["R"])
+    return True if sym.value else f"R is not symmetric (asymmetry {sym.numbers['asymmetry']:.3g})"
 
 
 def _positive_definite(inst: Mapping[str, Any]) -> bool | str:
     """``R`` positive definite: exactly (Sylvester's criterion in rational arithmetic) for
-    ``d <= 8``, else ``lambda_min`` above its rounding level."""
+    ``d <= 8``, else ``lambda_min`` above its rounding level
+    (:func:`theory.linalg.positive_definite` from the eigenvalues)."""
     R = inst["R"]
     exact = _exact() if R.shape[0] <= EXACT_DET_MAX_D else None
     if exact is not None and exact.is_symmetric(R):
         ok = exact.definiteness(R) == "positive definite"
     else:
-        lam = float(np.linalg.eigvalsh((R + R.T) / 2)[0])
-        ok = lam > 10 * R.shape[0] * U * np.linalg.norm(R, 2)
+        ok = linalg.positive_definite(R, method="eigenvalues").value is True
     return True if ok else "R is not positive definite"
 
 

@@ -85,7 +85,7 @@ from theory.fourier import (
     unit_indices,
 )
 from theory.jacobian import jacobian
-from theory.linalg import certified_rank
+from theory.linalg import NOISE_FACTOR, certified_rank
 from theory.models.feedforward import Feedforward
 from theory.numerics import gamma, unit_roundoff
 
@@ -312,15 +312,11 @@ def _shifts(H: np.ndarray) -> np.ndarray:
     return np.where(top > 0, np.frexp(top)[1], 0)
 
 
-def _equilibrated(H: np.ndarray) -> np.ndarray:
-    """:func:`theory.fourier.equilibrate_rows`: the output bias' constant row next to rows of
-    order ``|w|`` no longer hide each other behind a threshold relative to ``sigma_1``."""
-    return equilibrate_rows(H)
-
-
 def _certified_rank(H: np.ndarray) -> Any:
-    """:func:`theory.linalg.certified_rank` of the row-equilibrated ``H``."""
-    return certified_rank(_equilibrated(H))
+    """:func:`theory.linalg.certified_rank` of the row-equilibrated ``H``
+    (:func:`theory.fourier.equilibrate_rows`: the output bias' constant row next to rows of
+    order ``|w|`` no longer hide each other behind a threshold relative to ``sigma_1``)."""
+    return certified_rank(equilibrate_rows(H))
 
 
 def _disparity(inst: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -375,8 +371,7 @@ def _rank_state(H: np.ndarray, L: int, inst: Mapping[str, Any] | None = None,
         if bound < L:
             info["why"] = f"rank H <= {bound} < L = {L}: {how}"
             return "DEFICIENT", info
-    if (ratio >= FULL_S and cert.certain and cert.rank == L
-            and float(s[L - 1]) > cert.threshold + weyl):
+    if ratio >= FULL_S and cert.certifies(L, margin=weyl):
         return "FULL", info
     return None, info
 
@@ -422,11 +417,13 @@ NOISE_DERIVATION = (
 
 def _min_loss(Phi: np.ndarray, y: np.ndarray) -> tuple[float, float, np.ndarray]:
     """``min_c Qhat(c)`` by least squares, with a rounding bound on it (backward-stable
-    least squares: residual error <= 10 max(T,L) u (|Phi| |c| + |y|))."""
+    least squares: residual error <= 10 max(T,L) u (|Phi| |c| + |y|), the backward error
+    ``NOISE_FACTOR max(T, L) u`` of :mod:`theory.linalg`)."""
     c, *_ = np.linalg.lstsq(Phi, y, rcond=None)
     r = Phi @ c - y
     T, L = Phi.shape
-    err = 10 * max(T, L) * _U * (np.linalg.norm(Phi, 2) * np.linalg.norm(c) + np.linalg.norm(y))
+    err = NOISE_FACTOR * max(T, L) * _U * (
+        np.linalg.norm(Phi, 2) * np.linalg.norm(c) + np.linalg.norm(y))
     res = float(np.linalg.norm(r))
     return res**2, (2 * res + err) * err, c
 
@@ -641,9 +638,9 @@ def _measure_thm1(inst: Mapping[str, Any]) -> Verdict:
     Phi = design_matrix(space, inst["X"])
     y = inst["y"]
     q, err, c = _min_loss(Phi, y)
-    s = np.linalg.svd(Phi, compute_uv=False)
+    cert = certified_rank(Phi)  # its threshold is the SVD's noise floor 10 max(T, L) u s_1
+    s, floor = cert.singular_values, cert.threshold
     T, L = Phi.shape
-    floor = 10 * max(T, L) * _U * float(s[0])
     if inst["K"] == 1 and T <= L and _torus_distinct(inst) is True and float(s[T - 1]) <= floor:
         # K = 1, distinct points on the circle: the exact Phi has rank T (Haar property), so
         # the exact minimum is 0; but sigma_T(Phi) is below the SVD/least-squares backward
@@ -993,8 +990,8 @@ def _measure_lem1(inst: Mapping[str, Any]) -> Verdict:
     L = space.L
     sH = np.linalg.svd(b["H"], compute_uv=False)
     sig_L = float(sH[L - 1]) if sH.size >= L else 0.0
-    sP = np.linalg.svd(b["Phi"], compute_uv=False)
-    sig_r = float(sP[sP > 10 * max(b["Phi"].shape) * _U * sP[0]][-1])
+    cert_Phi = certified_rank(b["Phi"])  # sigma_r: the smallest value above the noise floor
+    sig_r = float(cert_Phi.singular_values[cert_Phi.rank - 1])
     gap = b["F"] - qmin
     scale = max(b["F"], float(inst["y"] @ inst["y"]), 1e-300)
     tolF = Tolerance(qerr + 8 * b["g_n"] * scale, "least-squares bound + 8 g max(F, |y|^2)")
