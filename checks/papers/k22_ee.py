@@ -38,6 +38,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.profiles import sized
 from checks.registry import register
 from checks.strategies import k22_ee as strat
 from theory.activations import ACTIVATIONS
@@ -924,7 +925,7 @@ def _ee_strategy(profile: str, losses: tuple[str, ...] = ("squared",)) -> Any:
     (:func:`checks.strategies.k22_alignment.bounded_filter`), with a fixed fallback."""
     from checks.strategies.k22_alignment import bounded_filter
 
-    K = st.integers(200, 2000) if profile == "ci" else st.integers(500, 10_000)
+    K = sized(profile, small=st.integers(200, 2000), large=st.integers(500, 10_000))
     base = strat.exploitation_instances(K=K, loss=st.sampled_from(losses))
     return bounded_filter(base, lambda i: _safe_at_tau(i) is True,
                           lambda: dict(_ee_fallback(losses[0])))
