@@ -33,7 +33,7 @@ import dataclasses
 from typing import Any, Literal, TypeVar
 
 __all__ = ["PROFILES", "TIERS", "Profile", "as_profile", "get_profile", "hypothesis_settings",
-           "shard_sizes", "sized"]
+           "profile_name", "shard_sizes", "sized"]
 
 T = TypeVar("T")
 
@@ -101,6 +101,12 @@ def as_profile(profile: str | Profile) -> Profile:
     """A :class:`Profile`, given one or a profile's name (what strategies and reproductions
     receive: ``claim.strategy("ci")`` and ``claim.strategy(get_profile("ci"))`` alike)."""
     return profile if isinstance(profile, Profile) else get_profile(profile)
+
+
+def profile_name(profile: str | Profile) -> str:
+    """The name of a profile, given one or its name: the key of a reproduction's table of
+    sizes by profile (which may hold a size below ``ci`` for unit tests, e.g. ``"smoke"``)."""
+    return profile.name if isinstance(profile, Profile) else profile
 
 
 def sized(profile: str | Profile, *, small: T, large: T, medium: T | None = None) -> T:

@@ -13,7 +13,15 @@ import pytest
 from hypothesis import settings
 
 from checks.framework import Status
-from checks.profiles import PROFILES, TIERS, Profile, as_profile, get_profile, sized
+from checks.profiles import (
+    PROFILES,
+    TIERS,
+    Profile,
+    as_profile,
+    get_profile,
+    profile_name,
+    sized,
+)
 from checks.registry import get
 from checks.runner import sample_instances
 from reports import ledger as report_ledger
@@ -53,6 +61,14 @@ def test_sized_takes_a_profile_or_its_name():
         reseeded = dataclasses.replace(profile, seed=7)
         assert sized(reseeded, small=1, medium=2, large=3) == sized(name, small=1, medium=2,
                                                                    large=3)
+
+
+def test_profile_name_keys_size_tables_by_a_profile_or_its_name():
+    """A reproduction's table of sizes by profile finds the same row for a profile and for its
+    name; names that are no profile (a unit test's ``"smoke"`` size) pass through."""
+    for name, profile in PROFILES.items():
+        assert profile_name(profile) == profile_name(name) == name
+    assert profile_name("smoke") == "smoke"
 
 
 def test_sized_with_an_unknown_profile_name_is_a_one_line_value_error():
@@ -110,13 +126,16 @@ def test_strategy_draws_the_same_from_a_profile_or_its_name(claim_id, name):
     assert by_name and _same_draws(by_name, by_profile)
 
 
-_PROFILE_BRANCH = re.compile(r"""profile\s*[!=]=\s*["']""")
+_PROFILE_BRANCH = re.compile(r"""profile\s*[!=]=\s*["']|\.get\(profile\s*,""")
 
 
 def test_no_profile_branches_in_papers_or_strategies():
-    """Sizes are declared with ``sized``; no claim or strategy branches on a profile's name."""
+    """Sizes are declared with ``sized``; no claim, strategy or reproduction branches on a
+    profile's name, and a table of sizes by profile is read through ``profile_name`` (so that
+    a :class:`Profile` finds its row rather than the table's default)."""
     files = sorted((ROOT / "checks" / "papers").glob("*.py"))
     files += sorted((ROOT / "checks" / "strategies").glob("*.py"))
+    files += sorted((ROOT / "checks" / "reproductions").glob("*.py"))
     offending = [f"{f.name}:{i}" for f in files
                  for i, line in enumerate(f.read_text().splitlines(), 1)
                  if _PROFILE_BRANCH.search(line)]

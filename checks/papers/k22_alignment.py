@@ -38,7 +38,7 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import InstanceCache, choice
-from checks.profiles import sized
+from checks.profiles import profile_name, sized
 from checks.registry import register
 from checks.reproductions.k22_lenet import figure1bc
 from checks.strategies import k22_alignment as strat
@@ -1258,7 +1258,7 @@ def figure1a(profile: str) -> dict[str, Any]:
     layer-wise Hadamard Gram."""
     import time
 
-    n, width, steps, every = FIG1A_SIZES.get(profile, FIG1A_SIZES["ci"])
+    n, width, steps, every = FIG1A_SIZES.get(profile_name(profile), FIG1A_SIZES["ci"])
     act = tj.sharp_softplus(100.0)
     data = {"two moons": tj.two_moons(n, 0.1, np.random.default_rng(0)),
             "sine wave": tj.sine_wave(n, np.random.default_rng(0))}
