@@ -408,7 +408,7 @@ def _against_baseline(
     if baseline is None:
         return [
             f"{c['id']}: verdict {c['verdict']}"
-            for c in ledger["claims"] if c["verdict"] not in ("holds", "error")
+            for c in ledger["claims"] if c["verdict"] not in (Status.HOLDS, "error")
         ] + [
             f"{c['id']}: control {k['name']} did not show the failure"
             for c in ledger["claims"] for k in c["controls"] if not k["passed"]

@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from . import plots
 from .citation import citation_block, read_citation
-from .ledger import VERDICTS, as_float, is_finite, validate_ledger
+from .ledger import HOLDS, VERDICTS, VIOLATED, as_float, is_finite, validate_ledger
 from .math import math_font_css, math_markup, plain_text, prose_markup
 
 __all__ = ["build_report", "render_html", "write_pdf", "ReportError", "DEFAULT_LEDGER_PATH"]
@@ -214,7 +214,7 @@ def _control_view(control: dict[str, Any], pdf: bool, replay: str) -> dict[str, 
         "name": name,
         "drops": control.get("drops", "?"),
         "description": prose_markup(control.get("description"), pdf=pdf),
-        "expect": control.get("expect", "violated"),
+        "expect": control.get("expect", VIOLATED),
         "passed": bool(control.get("passed")),
         "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
         "instance": _instance_view(control.get("instance")),
@@ -308,7 +308,7 @@ def _claim_view(claim: dict[str, Any], figures: dict[str, Any], pdf: bool,
         "tightness": fmt_number(claim.get("tightness")),
         "has_tightness": claim.get("tightness") is not None,
         "errata_anchor": _errata_anchor(cid, claim.get("errata") or []),
-        "rounding_equality": claim["verdict"] == "holds"
+        "rounding_equality": claim["verdict"] == HOLDS
         and (as_float(claim.get("tightness")) or 0.0) < 0,
         "worst_instance": _instance_view(claim.get("worst_instance")),
         "worst_verdict": _verdict_view(claim.get("worst_verdict"), pdf),

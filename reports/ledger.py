@@ -7,10 +7,14 @@ import math
 from pathlib import Path
 from typing import Any
 
-__all__ = ["SCHEMA", "VERDICTS", "LedgerError", "load_ledger", "validate_ledger", "as_float"]
+__all__ = ["HOLDS", "INCONCLUSIVE", "OUT_OF_SCOPE", "SCHEMA", "VERDICTS", "VIOLATED", "LedgerError",
+           "as_float", "load_ledger", "validate_ledger"]
 
 SCHEMA = "identity-landscapes-ledger/1"
 VERDICTS = ("holds", "violated", "inconclusive", "out-of-scope")
+# the ledger's verdicts by name (the values of ``checks.framework.Status``, which the report
+# does not import), so that no code compares against a spelled-out verdict
+HOLDS, VIOLATED, INCONCLUSIVE, OUT_OF_SCOPE = VERDICTS
 
 
 class LedgerError(ValueError):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from .ledger import SCHEMA, VERDICTS
+from .ledger import HOLDS, INCONCLUSIVE, SCHEMA, VERDICTS, VIOLATED
 
 __all__ = ["synthetic_ledger", "PAPERS"]
 
@@ -68,17 +68,17 @@ def _claim(rng: random.Random, i: int, paper: str, verdict: str) -> dict[str, An
     cid = f"{paper}.syn{i}"
     n = rng.randint(5, 60)
     counts = dict.fromkeys(VERDICTS, 0)
-    counts[verdict] = n if verdict != "violated" else 1
-    if verdict == "violated":
-        counts["holds"] = n - 1
+    counts[verdict] = n if verdict != VIOLATED else 1
+    if verdict == VIOLATED:
+        counts[HOLDS] = n - 1
     slacks = sorted(10 ** rng.uniform(-12, 1) for _ in range(n))
-    if verdict == "violated":
+    if verdict == VIOLATED:
         slacks[0] = -abs(slacks[0])
     tight = slacks[0]
     statement = _STATEMENTS[i % len(_STATEMENTS)]
     if i % 7 == 3:
         statement = r"\frac{a}{ \left( \undefinedmacro"  # invalid on purpose: shown as source
-    worst = _verdict(rng, "violated" if verdict == "violated" else "holds", tight)
+    worst = _verdict(rng, VIOLATED if verdict == VIOLATED else HOLDS, tight)
     control_verdict = _verdict(rng, "violated", -rng.uniform(0.1, 0.9))
     claim = {
         "id": cid, "paper": paper, "source": f"Theorem {i}, eq. ({i}.1)",
@@ -90,11 +90,11 @@ def _claim(rng: random.Random, i: int, paper: str, verdict: str) -> dict[str, An
         "errata": _ERRATA[i % len(_ERRATA)],
         "verdict": verdict, "counts": counts, "instances": n,
         "sizes": {"d": [1, rng.randint(2, 6)], "l": [1, rng.randint(2, 8)]},
-        "tightness": tight if verdict != "inconclusive" else None,
+        "tightness": tight if verdict != INCONCLUSIVE else None,
         "worst_instance": {"d": 3, "l": 4, "tau": 0.5, "R": [[1.0, 0.0, 0.0]] * 3, "seed": 17},
         "worst_verdict": worst,
         "first_failure": {"instance": {"d": 2, "tau": 0.9}, "verdict": worst}
-        if verdict == "violated" else None,
+        if verdict == VIOLATED else None,
         "slacks": slacks,
         "controls": [{"name": "drop-ball", "drops": "ball",
                       "description": r"$A_i=-0.9I$ with $\tau=0.5$ leaves the ball",

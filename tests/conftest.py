@@ -1,4 +1,7 @@
-"""Test configuration: Hypothesis profiles and a header naming the numerical stack."""
+"""Test configuration: Hypothesis profiles and a header naming the numerical stack.
+
+The Hypothesis profiles ``ci``, ``dev`` and ``thorough`` are the run profiles of
+:mod:`checks.profiles` (their ``test_examples``), registered in one place."""
 
 from __future__ import annotations
 
@@ -7,21 +10,12 @@ import platform
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import settings
 
-settings.register_profile(
-    "ci", max_examples=10, derandomize=True, deadline=None, database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    print_blob=False,
-)
-settings.register_profile(
-    "dev", max_examples=25, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile(
-    "thorough", max_examples=300, deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+from checks.profiles import PROFILES, hypothesis_settings
+
+for _name in PROFILES:
+    settings.register_profile(_name, **hypothesis_settings(_name))
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 

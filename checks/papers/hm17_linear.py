@@ -33,6 +33,7 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrices, matrix, real, require, vector
 from checks.oracles import choice
+from checks.profiles import as_profile, sized
 from checks.registry import register
 from checks.strategies import hm17_linear as strat
 from theory import linalg
@@ -208,7 +209,7 @@ def _measure_claim23(inst: Mapping[str, Any]) -> Verdict:
     mc_verdict = decide(mc, formula, relation="==", tolerance=mc_tol, scale=formula,
                         diagnostics=diagnostics,
                         message="the Monte Carlo estimate disagrees with the formula")
-    if mc_verdict.status == "violated" and verdict.status != "violated":
+    if mc_verdict.status == Status.VIOLATED and verdict.status != Status.VIOLATED:
         # a statistical certificate, and it says so
         mc_verdict.certificate = (
             f"Monte Carlo mean {mc:.6g} is {abs(diagnostics['monte_carlo_z']):.1f} standard "
@@ -225,7 +226,8 @@ CLAIM_2_3 = Claim(
     r"\quad \Sigma=\mathbb E[xx^\top],\ C=\mathbb E\|\xi\|^2=d",
     measure=_measure_claim23, parse=_parse_claim23,
     strategy=lambda profile: strat.residual_instances(
-        d=st.integers(1, 4 if profile == "ci" else 6), ell=st.integers(1, 5), with_mean=True),
+        d=st.integers(1, sized(profile, small=4, large=6)), ell=st.integers(1, 5),
+        with_mean=True),
     hypotheses=[
         Hypothesis("x distribution", r"x\sim\mathcal N(\mu,\operatorname{Cov}(x)),\ "
                    r"\operatorname{Cov}(x)\succeq0", _distribution),
@@ -346,8 +348,8 @@ CLAIM_LEMMA_2_4 = Claim(
     r"\Sigma\,(I+A_1)^\top\cdots(I+A_{i-1})^\top,\quad E=(I+A_\ell)\cdots(I+A_1)-R",
     measure=_measure_lemma24, parse=_parse_lemma24,
     strategy=lambda profile: strat.residual_instances(
-        d=st.integers(1, 3 if profile == "ci" else 5),
-        ell=st.integers(1, 4 if profile == "ci" else 6)),
+        d=st.integers(1, sized(profile, small=3, large=5)),
+        ell=st.integers(1, sized(profile, small=4, large=6))),
     hypotheses=[
         Hypothesis("Sigma symmetric", r"\Sigma=\Sigma^\top", _sigma_symmetric),
         Hypothesis("reading", r"\text{transpose of each whole partial product}", _lemma_reading),
@@ -581,8 +583,8 @@ CLAIM_EQ_2_3 = Claim(
     r"\big(f(A)-C_{\mathrm{opt}}\big)\quad(A\in\mathcal B_\tau,\ \tau<1)",
     measure=_measure_eq23, parse=lambda p: _parse_model(p, with_tau=True),
     strategy=lambda profile: strat.ball_instances(
-        d=st.integers(2, 3 if profile == "ci" else 5),
-        ell=st.integers(2, 5 if profile == "ci" else 8)),
+        d=st.integers(2, sized(profile, small=3, large=5)),
+        ell=st.integers(2, sized(profile, small=5, large=8))),
     hypotheses=_ball_hypotheses(),
     controls=[Control(
         "outside the ball", drops="A in B_tau",
@@ -828,12 +830,12 @@ CLAIM_THM_2_2 = Claim(
     r"{4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma)}",
     measure=_measure_thm22, parse=_parse_thm22,
     strategy=lambda profile: st.one_of(
-        strat.near_identity_instances(d=st.integers(2, 3 if profile == "ci" else 5),
-                                      ell=st.integers(2, 4 if profile == "ci" else 6)),
+        strat.near_identity_instances(d=st.integers(2, sized(profile, small=3, large=5)),
+                                      ell=st.integers(2, sized(profile, small=4, large=6))),
         strat.ball_instances(d=st.integers(2, 3), ell=st.integers(2, 5)),
-        strat.gradient_descent_instances(d=st.integers(2, 3 if profile == "ci" else 4),
-                                         ell=st.integers(2, 4 if profile == "ci" else 5),
-                                         max_steps=2000 if profile == "ci" else 5000)),
+        strat.gradient_descent_instances(d=st.integers(2, sized(profile, small=3, large=4)),
+                                         ell=st.integers(2, sized(profile, small=4, large=5)),
+                                         max_steps=sized(profile, small=2000, large=5000))),
     hypotheses=_ball_hypotheses(),
     controls=[Control(
         "tau = 1", drops="tau<1",
@@ -1092,7 +1094,7 @@ def _thm21_ratio_series(profile: str) -> dict[str, Any]:
     """Ratio achieved/bound against ``ell`` for one stress target (eigenvalue -1 blocks)."""
     R = _stress_minus_identity()
     g = lr.target_gamma(R)
-    xs = list(range(max(1, math.ceil(3 * g)), 61 if profile == "ci" else 121))
+    xs = list(range(max(1, math.ceil(3 * g)), sized(profile, small=61, large=121)))
     series: dict[str, list[float | None]] = {"paper": [], "merged": [], "trivial": [],
                                              "lower": []}
     for ell in xs:
@@ -1122,13 +1124,12 @@ def _thm21_ratio_series(profile: str) -> dict[str, Any]:
 def _thm21_recipe_table(profile: str) -> dict[str, Any]:
     """Paper's recipe against the merged construction over the claim's own strategy: median
     and largest ratio to the bound, and how often the ratio exceeds 1."""
-    from checks.profiles import get_profile
     from checks.runner import sample_instances
 
-    n = {"ci": 80, "dev": 300}.get(profile, 1500)
+    n = sized(profile, small=80, medium=300, large=1500)
     strategy = strat.target_instances(d=st.integers(2, 6), ell_extra=st.integers(0, 60))
     ratios: dict[str, list[float]] = {"paper": [], "merged": [], "trivial": []}
-    for inst in sample_instances(strategy, get_profile(profile), n):
+    for inst in sample_instances(strategy, as_profile(profile), n):
         bound = fac.theorem_bound(lr.target_gamma(inst["R"]), inst["ell"])
         for name, (A, _) in _constructions(inst["R"], inst["ell"]).items():
             if _certify(A, inst["R"])[0]:
@@ -1181,7 +1182,7 @@ def _thm21_worst_cases(profile: str) -> dict[str, Any]:
     rows.append(["R = -diag(1.05, 1), largest over ell <= 60",
                  f"{best['paper'][1]} / {best['merged'][1]}", "-", best["paper"][0], "-",
                  best["merged"][0], "-"])
-    ell_max = 100 if profile == "ci" else 200
+    ell_max = sized(profile, small=100, large=200)
     gammas = [1e-9] + [6.0 * (k / 40) ** 2 for k in range(1, 41)]
     sup: dict[int, tuple[float, float, int]] = {}
     for per_q in (4, 2):
@@ -1213,8 +1214,8 @@ CLAIM_THM_2_1 = Claim(
     r"(I+A^\star_\ell)\cdots(I+A^\star_1)=R,\ |||A^\star|||\le\frac{4\pi+3\gamma}{\ell}",
     measure=_measure_thm21, parse=_parse_target,
     strategy=lambda profile: strat.target_instances(
-        d=st.integers(2, 4 if profile == "ci" else 6),
-        ell_extra=st.integers(0, 30 if profile == "ci" else 60)),
+        d=st.integers(2, sized(profile, small=4, large=6)),
+        ell_extra=st.integers(0, sized(profile, small=30, large=60))),
     hypotheses=[
         Hypothesis("det R > 0", r"\det R>0", _det_positive),
         Hypothesis("ell >= 3 gamma", r"\ell\ge3\gamma", _depth_enough),
@@ -1354,7 +1355,7 @@ CLAIM_PSD = Claim(
     r"\ \Rightarrow\ \prod(I+A_i)=R,\ |||A|||\le3\gamma/\ell",
     measure=_measure_psd, parse=_parse_target,
     strategy=lambda profile: strat.spd_target_instances(
-        d=st.integers(1, 4 if profile == "ci" else 6)),
+        d=st.integers(1, sized(profile, small=4, large=6))),
     hypotheses=[
         Hypothesis("R symmetric", r"R=R^\top", _symmetric_R),
         Hypothesis("R positive definite", r"R\succ0", _positive_definite),
@@ -1540,7 +1541,8 @@ CLAIM_C_1 = Claim(
     statement=r"UU^\top=U^\top U\Rightarrow U=SDS^\top,\ S\in O(d),\ "
     r"D=\operatorname{diag}(D_1,\dots,D_m),\ D_k\in\mathbb R^{1\times1}\cup\mathbb R^{2\times2}",
     measure=_measure_c1, parse=_parse_c1,
-    strategy=lambda profile: strat.normal_matrices(d=st.integers(1, 6 if profile == "ci" else 8)),
+    strategy=lambda profile: strat.normal_matrices(
+        d=st.integers(1, sized(profile, small=6, large=8))),
     hypotheses=[Hypothesis("U normal", r"UU^\top=U^\top U", _normal_U)],
     controls=[Control(
         "Jordan block", drops="U normal",

@@ -30,6 +30,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.profiles import sized
 from checks.registry import register
 from checks.strategies import hm17_relu as strat
 from theory.constructions.hm17_expressivity import (
@@ -294,7 +295,7 @@ ASM31 = Claim(
               r"\max_{i\ne j}\langle x^{(i)},x^{(j)}\rangle\le 1-\rho^2/2",
     measure=measure_asm31, parse=parse_data,
     strategy=lambda profile: strat.labelled_data(
-        n=st.integers(2, 300 if profile == "ci" else 2000)),
+        n=st.integers(2, sized(profile, small=300, large=2000))),
     hypotheses=[_UNIT, _SEP],
     controls=[
         Control("stretched-points", drops="unit-norm",
@@ -509,8 +510,9 @@ LEMB2 = Claim(
               r"\rceil}:\ h_\ell^{(i)}=q_{c(i)}",
     measure=measure_b2, parse=parse_b2,
     strategy=lambda profile: strat.b2_instances(data=strat.labelled_data(
-        n=st.integers(10, 150 if profile == "ci" else 1000),
-        rho=0.5 if profile == "ci" else st.sampled_from([0.3, 0.5]))),  # small ci ledgers
+        n=st.integers(10, sized(profile, small=150, large=1000)),
+        # one rho in the small tier keeps its ledger small
+        rho=sized(profile, small=0.5, large=st.sampled_from([0.3, 0.5])))),
     hypotheses=[Hypothesis("unit-surrogates", r"\|q_a\|=1", _unit_surrogates),
                 Hypothesis("positive-margins",
                            r"m^{(j)}_i=\|z^{(i)}\|^2-\max_{i'\ne i}\langle z^{(i)},"
@@ -640,7 +642,7 @@ def _thm_controls() -> tuple[list[dict], list[dict]]:
 
 
 def _reproduce_counts(profile: str) -> dict:
-    ns = [25, 50, 100, 200, 400, 800, 1600] + ([] if profile == "ci" else [3200, 6400])
+    ns = [25, 50, 100, 200, 400, 800, 1600] + sized(profile, small=[], large=[3200, 6400])
     d, r, rho = 32, 10, 0.3
     xs, built, ref, paper = [], [], [], []
     for n in ns:
@@ -673,7 +675,7 @@ def _reproduce_counts(profile: str) -> dict:
 
 def _reproduce_success(profile: str) -> dict:
     n, r, rho = 200, 5, 0.5
-    seeds = 10 if profile == "ci" else 40
+    seeds = sized(profile, small=10, large=40)
     rows = []
     for name, d in [("spread (d=32)", 32), ("dense (d=8)", 8)]:
         X = strat.separated_unit_vectors(n, d, rho, 5)
@@ -726,7 +728,7 @@ THM32 = Claim(
               r"\ O(n\log n+r^2)\text{ parameters}:\ N(x^{(i)})=y^{(i)}\ \forall i",
     measure=measure_thm32, parse=parse_data,
     strategy=lambda profile: strat.labelled_data(
-        n=st.integers(40, 2000 if profile == "ci" else 5000)),
+        n=st.integers(40, sized(profile, small=2000, large=5000))),
     hypotheses=[_UNIT, _SEP, Hypothesis("r,d<=n", r"r\le n,\ d\le n", _rd_le_n),
                 Hypothesis("width", r"k\ge 4\ln n/\rho^2", _width)],
     controls=[

@@ -46,6 +46,7 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import InstanceCache, choice
+from checks.profiles import sized
 from checks.registry import register
 from checks.strategies.j19_disparity import (
     duplicate_unit,
@@ -1665,7 +1666,7 @@ def _dead_on_data_only() -> list[dict[str, Any]]:
 
 
 def _reproduction_dead(profile: str) -> dict[str, Any]:
-    steps = 300 if profile == "ci" else 1000
+    steps = sized(profile, small=300, large=1000)
     base = network_instance(1, 1, 4, "relu", 3, 3, N=64)  # L = 3, T = 3, h = 4
     runs = (("healthy", base),
             ("3 of 4 units dead (rank 3 = L)", kill_units(base, [0, 1, 2])),

@@ -45,6 +45,7 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import InstanceCache, choice
+from checks.profiles import sized
 from checks.registry import register
 from checks.strategies import k19_pgb as strat
 from theory.gradient_basis import (
@@ -644,7 +645,7 @@ def measure_ours1(inst):
         2 * rep.tau_round, "2 tau_round (both sides carry the least-squares rounding)"),
         scale=max(rep.L, rep.proj_gap), diagnostics=diag)
     for part, verdict in (("lower bound", lower), ("identity ||P r||^2", ident)):
-        if str(verdict.status) == "violated":
+        if verdict.status == Status.VIOLATED:
             verdict.message = f"{part} fails"
             return verdict
     return main
@@ -698,7 +699,7 @@ OURS1 = Claim(
 
 
 def _gap_plot(profile: str) -> dict:
-    n = {"ci": 10, "dev": 20}.get(profile, 60)
+    n = sized(profile, small=10, medium=20, large=60)
     xs, ys, below = [], [], 0
     for k in range(n):
         inst = strat.build_tanh2(100 + k, 2, 3, 1 + k % 2, 10, k % 7)
@@ -869,7 +870,7 @@ def _feature_residuals(inst) -> tuple[float, float]:
 
 
 def _pgb_table(profile: str) -> dict:
-    rows, want = [], {"ci": 3, "dev": 5}.get(profile, 10)
+    rows, want = [], sized(profile, small=3, medium=5, large=10)
     for seed in range(500, 500 + 4 * want):
         if len(rows) == want:
             break

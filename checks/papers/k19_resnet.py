@@ -36,6 +36,7 @@ from checks.framework import (
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import choice
 from checks.papers.k19_pgb import decide_against_solver, refuse_other_convention
+from checks.profiles import sized
 from checks.registry import register
 from checks.strategies import k19_pgb as strat3
 from checks.strategies import k19_resnet as strat
@@ -424,10 +425,10 @@ def measure_prop1(inst):
 
 
 def _resnet_strategy(profile: str, **kw):
-    kw.setdefault("m", 20 if profile == "ci" else (20, 40))
+    kw.setdefault("m", sized(profile, small=20, large=(20, 40)))
     # two-hidden-layer residuals drift into tanh saturation in most runs (certified in about
-    # 1 of 4 seeds): kept out of the ci profile for time
-    kw.setdefault("depth", 1 if profile == "ci" else (1, 2))
+    # 1 of 4 seeds): kept out of the small tier for time
+    kw.setdefault("depth", sized(profile, small=1, large=(1, 2)))
     return strat.resnet_local_minima(certified=_resnet_certified, **kw)
 
 
@@ -498,10 +499,10 @@ _RESNET_ERRATA = [
 
 def _improvement_reproduction(profile: str) -> dict:
     """Theorem 3 against Shamir's bound on trained ResNets: L, LS[x, z], LS[x]."""
-    n = 4 if profile == "ci" else 12
+    n = sized(profile, small=4, large=12)
     rows = []
     for seed in range(n):
-        depth = 1 if profile == "ci" else 1 + (seed // 2) % 2
+        depth = sized(profile, small=1, large=1 + (seed // 2) % 2)
         inst = strat.build_resnet(1000 + seed, 3, 1 + seed % 2, 2, depth, 20)
         cert = _certificate(inst, _resnet_model)
         nums = _resnet_numbers(inst)["cmp"]
@@ -625,10 +626,10 @@ def _ff_certified(inst) -> bool:
 
 def _ff_strategy(profile: str):
     # tanh units in layer 2 and wide tanh layers drift into saturation in most trained runs:
-    # the ci profile keeps d_1 = 2 and only identity units in layer 2
-    if profile == "ci":
-        return strat.partial_linear_local_minima(d_1=2, extra=0, m=30, certified=_ff_certified)
-    return strat.partial_linear_local_minima(d_1=(2, 3), extra=(0, 1), m=(20, 40),
+    # the small tier keeps d_1 = 2 and only identity units in layer 2
+    return strat.partial_linear_local_minima(d_1=sized(profile, small=2, large=(2, 3)),
+                                             extra=sized(profile, small=0, large=(0, 1)),
+                                             m=sized(profile, small=30, large=(20, 40)),
                                              certified=_ff_certified)
 
 
@@ -801,7 +802,7 @@ _DL_SADDLE = Control("saddle", drops="local-minimum",
 
 
 def _dl_strategy(profile: str, min_width=None):
-    H = (1, 2) if profile == "ci" else (1, 3)
+    H = sized(profile, small=(1, 2), large=(1, 3))
     return strat.deep_linear_local_minima(H=H, min_width=min_width, certified=_dl_certified)
 
 

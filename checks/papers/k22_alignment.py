@@ -38,6 +38,7 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import InstanceCache, choice
+from checks.profiles import profile_name, sized
 from checks.registry import register
 from checks.reproductions.k22_lenet import figure1bc
 from checks.strategies import k22_alignment as strat
@@ -296,8 +297,8 @@ def st_int(lo: int, hi: int) -> Any:
 def st_hidden(profile: str) -> Any:
     from hypothesis import strategies as st
 
-    hi = 8 if profile == "ci" else 16
-    return st.lists(st.integers(2, hi), min_size=1, max_size=2 if profile == "ci" else 3)
+    hi = sized(profile, small=8, large=16)
+    return st.lists(st.integers(2, hi), min_size=1, max_size=sized(profile, small=2, large=3))
 
 
 # =========================================================================== k22.def2
@@ -494,7 +495,7 @@ def _stationary_strategy(profile: str) -> Any:
             inst = {**inst, "theta": traj.steps[-1].theta}
         return {**inst, "eta": 1.0}
 
-    hi = 30 if profile == "ci" else 200
+    hi = sized(profile, small=30, large=200)
     nets = st.one_of(strat.mlp_instances(overparameterised=True, hidden=st_hidden(profile)),
                      strat.mlp_instances(overparameterised=True, loss="cross-entropy",
                                          hidden=st_hidden(profile)))
@@ -789,7 +790,7 @@ def _limit_strategy(profile: str) -> Any:
                              alpha=0.5, steps=steps)
         return {**inst, "step_size": 1.0 / L, "steps": steps, "eta": eta, "epsilon": 1e-3}
 
-    hi = 40 if profile == "ci" else 400
+    hi = sized(profile, small=40, large=400)
     nets = st.one_of(
         strat.mlp_instances(overparameterised=True, hidden=st_hidden(profile)),
         strat.mlp_instances(overparameterised=False, target="constant",
@@ -1094,7 +1095,7 @@ def _gap_strategy(loss: str, target: str = "random", overparameterised: bool | N
         # meet the hypotheses as the oracle certifies them, so it is not an instance. Each
         # rejection costs a run, so rejections count against the example (bounded_filter).
         candidates = strat.gap_bound_instances(
-            horizon=st.integers(1, 30 if profile == "ci" else 200), loss=loss, target=target,
+            horizon=st.integers(1, sized(profile, small=30, large=200)), loss=loss, target=target,
             overparameterised=overparameterised, etas=etas, hidden=st_hidden(profile)
         ).map(_gap_finish)
         return strat.bounded_filter(candidates, _gap_accepts, lambda: dict(
@@ -1257,7 +1258,7 @@ def figure1a(profile: str) -> dict[str, Any]:
     layer-wise Hadamard Gram."""
     import time
 
-    n, width, steps, every = FIG1A_SIZES.get(profile, FIG1A_SIZES["ci"])
+    n, width, steps, every = FIG1A_SIZES.get(profile_name(profile), FIG1A_SIZES["ci"])
     act = tj.sharp_softplus(100.0)
     data = {"two moons": tj.two_moons(n, 0.1, np.random.default_rng(0)),
             "sine wave": tj.sine_wave(n, np.random.default_rng(0))}

@@ -38,6 +38,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.profiles import profile_name, sized
 from checks.registry import register
 from checks.strategies import k22_ee as strat
 from theory.activations import ACTIVATIONS
@@ -272,7 +273,7 @@ def table2(profile: str = "ci", names: tuple[str, ...] | None = None) -> dict[st
     ``[m_x, 512]`` (``m_{H-1} = 513`` with the constant neuron), ``m_H = ceil(2n / 513)``,
     ``q ~ N(0, I)``, ``varsigma' = 1``; ``rank phi = n`` decided by :func:`safe_exploration`
     at ``n = min(n_paper, TABLE2_N[profile])``."""
-    cap = TABLE2_N.get(profile, TABLE2_N["ci"])
+    cap = TABLE2_N.get(profile_name(profile), TABLE2_N["ci"])
     if names is None:
         names = TABLE2_RUN
     rows = []
@@ -820,7 +821,7 @@ def sine_experiment(profile: str = "ci", gate_sharpness: float = 100.0) -> dict[
     logistic loss, GD with learning rate 0.1; plain GD for ``T`` steps against Algorithm 1 with
     ``tau``, ``epsilon = 0.01``, ``G~ = G``; training error and ``||M(theta_t) -
     M(theta_0)||_F^2`` every ``every`` steps, over three seeds."""
-    cfg = SINE.get(profile, SINE["ci"])
+    cfg = SINE.get(profile_name(profile), SINE["ci"])
     act = sharp_softplus(100.0)
     out: dict[str, Any] = {"cfg": cfg, "varsigma": gate_sharpness, "runs": []}
     for seed in range(cfg["seeds"]):
@@ -890,7 +891,7 @@ def _rate_curve(profile: str) -> dict[str, Any]:
     P = _exploitation_problem(inst)
     A, y, n = P["As"][0], Y[:, 0], 30
     w = model.split(theta)[1][0].reshape(-1)
-    K = RATE_STEPS.get(profile, RATE_STEPS["ci"])
+    K = RATE_STEPS.get(profile_name(profile), RATE_STEPS["ci"])
     ks = np.unique(np.geomspace(1, K, 60).astype(int))
     losses, k_prev = [], 0
     for k in ks:
@@ -932,7 +933,7 @@ def _ee_strategy(profile: str, losses: tuple[str, ...] = ("squared",)) -> Any:
     (:func:`checks.strategies.k22_alignment.bounded_filter`), with a fixed fallback."""
     from checks.strategies.k22_alignment import bounded_filter
 
-    K = st.integers(200, 2000) if profile == "ci" else st.integers(500, 10_000)
+    K = sized(profile, small=st.integers(200, 2000), large=st.integers(500, 10_000))
     base = strat.exploitation_instances(K=K, loss=st.sampled_from(losses))
     return bounded_filter(base, lambda i: _safe_at_tau(i) is True,
                           lambda: dict(_ee_fallback(losses[0])))

@@ -31,6 +31,7 @@ import numpy as np
 
 from checks.data import DataUnavailable, data_dir, load_semeion
 from checks.inputs import BadInput
+from checks.profiles import profile_name
 from theory.alignment import membership, modified_target
 from theory.conv_gram import lenet_gram
 from theory.losses import get_loss
@@ -187,7 +188,7 @@ def figure1bc(profile: str, data: Any = None) -> dict[str, Any]:
     data set (and on Semeion when ``semeion.data`` is in ``data`` or
     ``$IDENTITY_LANDSCAPES_DATA``), two seeds per width factor; training error, Q_T (gap
     rule) and ``||M_T - M_0||_F^2`` per run, with the data each number came from."""
-    n, widths, steps, every = SIZES.get(profile, SIZES["ci"])
+    n, widths, steps, every = SIZES.get(profile_name(profile), SIZES["ci"])
     start = time.perf_counter()
     sets, used = _datasets(n, data)
     series, rows, runs = [], [], []
