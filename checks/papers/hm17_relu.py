@@ -589,8 +589,14 @@ def network_tolerance(
 
 def measure_thm32(inst: dict) -> Verdict:
     """Theorem 3.2: build N (random projection, surrogate labels, Lemma B.2 blocks, output
-    block), then max_i ||N(x_i) - e_{y_i}||_inf <= tol and the parameter counts."""
+    block), then max_i ||N(x_i) - e_{y_i}||_inf <= tol and the parameter counts.
+
+    The theorem speaks of a set of labelled points, so the construction sees them in one
+    canonical order (lexicographic in x, then the label): the random construction, and with
+    it the verdict, cannot depend on the order the instance lists them in."""
     X, labels, r, k = inst["X"], inst["labels"], inst["r"], inst["k"]
+    order = np.lexsort((labels, *X.T[::-1]))
+    X, labels = X[order], labels[order]
     n, d = X.shape
     if _duplicates_disagree(X, labels):
         return decide_flag(False, message="two equal inputs carry different labels: no function, "
