@@ -601,7 +601,7 @@ def test_build_ledger_default_backend_and_counts():
         ledger.build_ledger(claims, runs[:2], get_profile("ci"), 0.0)
 
 
-def test_build_ledger_orders_papers_by_the_catalogue(monkeypatch):
+def test_build_ledger_orders_papers_in_the_paper_order(monkeypatch):
     from checks.runner import ClaimRun
 
     keys = list(ledger.PAPERS)

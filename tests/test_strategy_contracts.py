@@ -603,7 +603,7 @@ def test_b1_instances_meet_lemma_b1s_hypotheses(inst):
 
 @given(st.sampled_from([1, 2]).flatmap(
     lambda K: j19_disparity.networks(K=K, activation=st.sampled_from(j19_disparity.ACTIVATIONS))))
-def test_j19_networks_follow_the_catalogues_regimes(inst):
+def test_j19_networks_follow_their_documented_regimes(inst):
     """``h = L + h_extra`` (ReLU, and smooth with ``K = 2``) or ``2 L + h_extra`` (smooth,
     ``K = 1``) with ``L = (2 n + 1)^K``, ``h_extra`` in ``[0, 3]``; ``n`` in ``1..3``
     (``K = 1``) or ``1`` (``K = 2``); ``1 <= T <= L`` distinct interior samples in

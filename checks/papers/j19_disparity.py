@@ -1092,7 +1092,7 @@ def _ours1_control_instances() -> list[dict[str, Any]]:
 
 
 OURS1 = Claim(
-    id="j19.ours1", paper=PAPER, source="ours (catalogue j19.lem.1q): quantitative Lemma 1",
+    id="j19.ours1", paper=PAPER, source="ours: a quantitative Lemma 1",
     title="Polyak-Lojasiewicz inequality through the disparity matrix",
     statement=r"T\le L,\ \operatorname{rank}\Phi=T:\ \|\nabla_wF(w)\|^2\ge4\sigma_L(H(w))^2"
               r"\sigma_T(\Phi)^2F(w)",
@@ -1311,7 +1311,7 @@ def _descent_instances(draw: Any, steps: int) -> dict[str, Any]:
 
 
 OURS2 = Claim(
-    id="j19.ours2", paper=PAPER, source="ours (catalogue j19.thm.2q): corrected Theorem 2",
+    id="j19.ours2", paper=PAPER, source="ours: a corrected Theorem 2",
     title=r"Armijo gradient descent contracts $F$ by $1-2\eta\,\sigma_L(H)^2\sigma_T(\Phi)^2$ "
     "per step",
     statement=r"F(w_{n+1})\le\big(1-2\eta_n\sigma_L(H(w_n))^2\sigma_T(\Phi)^2\big)F(w_n),\ "
@@ -2020,7 +2020,7 @@ def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
 
 
 OURS3 = Claim(
-    id="j19.ours3", paper=PAPER, source="ours (catalogue j19.prop.relu-euler)",
+    id="j19.ours3", paper=PAPER, source="ours: the ReLU rank bound from Euler's relation (§3.3.3)",
     title="ReLU networks: Euler's identity gives one exact relation per unit among the rows of $H$",
     statement=r"a_jH_{a_j,:}=\sum_kw_{jk}H_{w_{jk},:}+b_jH_{b_j,:},\quad "
               r"\operatorname{rank}H(w)\le\min\{L,h(K+1)+1\}\ \forall w",

@@ -579,7 +579,7 @@ THM1 = Claim(
         Control("affine-offset", drops="asm2-model-structure",
                 description=r"$f=\theta x+1$ with $y=-1$ at its exact critical point: the fixed "
                 r"offset is not in $\operatorname{span}\{x\}$, and $L$ exceeds $\inf L_\theta$ "
-                "(catalogue: factor 4)",
+                "(by a factor of 4)",
                 instances=_ctrl("affine")),
         Control("tanh-neuron", drops="asm2-model-structure",
                 description=r"$f=\tanh(\theta x)$ at a local minimum: no $g$ exists and $L$ "
@@ -652,7 +652,7 @@ def measure_ours1(inst):
 
 
 OURS1 = Claim(
-    id="k19.ours1", paper="k19", source="ours (catalogue k19.lem.gb-gap-quantitative)",
+    id="k19.ours1", paper="k19", source="ours: a quantitative gradient-basis gap (after Theorem 1)",
     title="Gradient-basis gap at approximate critical points (squared loss)",
     statement=r"\frac{\|\nabla L\|^2}{4\sigma_{\max}(\hat J)^2}\le L(\theta)-\inf_\alpha "
               r"L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2\le\frac{\|\nabla L\|^2}"
@@ -925,7 +925,7 @@ THM2 = Claim(
 )
 
 OURS2 = Claim(
-    id="k19.ours2", paper="k19", source="ours (catalogue k19.lem.pgb-gap-quantitative)",
+    id="k19.ours2", paper="k19", source="ours: a quantitative PGB gap (after Theorem 2)",
     title="Perturbable-gradient-basis gap at approximate local minima (squared loss)",
     statement=r"0\in S\subseteq V[\theta,\varepsilon]\Rightarrow L(\theta)-\min_\alpha\tilde "
               r"L_\theta=\|P_{\hat J_S}\hat r\|^2\le\frac{\sum_j\|\nabla L(\theta+\varepsilon "

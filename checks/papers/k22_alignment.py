@@ -275,7 +275,7 @@ ASM1 = Claim(
                            _linear_last_layer)],
     controls=[Control(
         "tanh-output-or-quartic", drops="linear-last-layer",
-        description="tanh counted as part of $f$ (the catalogue measured 0.46), and the quartic "
+        description="tanh counted as part of $f$ (Euler residual about 0.46), and the quartic "
                     r"$\theta^4-10\theta^2+6\theta+100$ with $S=\{1\}$: $f-\theta f'=107$ at "
                     r"$\theta=1$, so the Euler identity fails",
         instances=_asm1_controls)],
@@ -381,7 +381,7 @@ DEF2 = Claim(
                            _aligned_structure)],
     controls=[Control(
         "underparameterised-random-target", drops="full-rank-or-constant-target",
-        description="$d<n$ with random targets (the catalogue's $[2,3,1]$ tanh net, $n=40$, "
+        description="$d<n$ with random targets (a $[2,3,1]$ tanh net, $n=40$, "
                     r"$\rho\approx0.87$; and a cross-entropy variant): "
                     r"$\operatorname{vec}(Y')$ is certified outside $\operatorname{Col}(J)$",
                     instances=_def2_controls)],
