@@ -18,6 +18,8 @@ import warnings
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from checks.framework import Claim, Instance, Verdict
 from checks.inputs import BadInput
 
@@ -112,10 +114,32 @@ def parse(claim: Claim, params: Any) -> Instance:
         raise BadInput(f"{claim.id}: bad input: parameters nested too deeply") from None
 
 
+#: seconds per unit of ``N^{3/2}`` (a dense factorisation of an n x n matrix, N = n^2 entries,
+#: takes about n^3 = N^{3/2} flops; 1e-9 s a flop is a slow core's rate for small products)
+DENSE_SECONDS = 1e-9
+
+
 def estimated_cost(claim: Claim, instance: Instance) -> float:
-    """Seconds :meth:`Claim.check` is estimated to take on ``instance`` (``Claim.cost``; a claim
-    without one is cheap: 0)."""
-    return 0.0 if claim.cost is None else float(claim.cost(instance))
+    """Seconds :meth:`Claim.check` is estimated to take on ``instance``: ``Claim.cost`` where the
+    claim declares one (the claims that train, descend or build networks); otherwise the dense
+    linear algebra on its arrays, ``sum_A DENSE_SECONDS |A|^{3/2}`` over the arrays ``A`` of
+    the instance (sizes ``|A|`` in entries), which is negligible at the papers' sizes and
+    refuses a matrix of 10^5 x 10^5 before it is factorised."""
+    if claim.cost is not None:
+        return float(claim.cost(instance))
+    return DENSE_SECONDS * sum(float(np.size(value)) ** 1.5 for value in _arrays(instance))
+
+
+def _arrays(value: Any) -> Iterator[Any]:
+    """The arrays of an instance, also inside lists (a list of layer matrices ``A``)."""
+    if isinstance(value, np.ndarray):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            yield from _arrays(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _arrays(item)
 
 
 def _budget(budget: float | None) -> float:

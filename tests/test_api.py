@@ -269,3 +269,21 @@ def test_verify_takes_a_whole_instance_file_and_checks_its_claim():
     assert api_verdict(checks.verify(AMGM.id, doc)) == api_verdict(verdict)
     with pytest.raises(checks.BadInput, match="instance is for 'toy.amgm', not "):
         checks.verify(DOCUMENTED.id, doc)
+
+
+def test_a_claim_without_a_cost_is_estimated_from_the_dense_algebra_on_its_arrays():
+    """A claim that declares no cost is estimated as dense linear algebra on its arrays
+    (``DENSE_SECONDS |A|^{3/2}``): negligible at ordinary sizes, over the budget for a matrix
+    no one should factorise by accident, and it never runs the oracle to find out."""
+    from checks.api import DENSE_SECONDS, estimated_cost
+    from checks.registry import get
+
+    claim = get("hm17.claimC.2")
+    assert claim.cost is None
+    small = {"A": np.ones((6, 5)), "B": np.ones((5, 3))}
+    assert estimated_cost(claim, small) == DENSE_SECONDS * (30**1.5 + 15**1.5)
+    layers = {"A": [np.ones((2, 2)), np.ones((2, 2))]}
+    assert estimated_cost(claim, layers) == DENSE_SECONDS * 2 * 4**1.5
+    with pytest.raises(checks.OverBudget, match=r"^hm17\.claimC\.2: estimated cost"):
+        checks.verify("hm17.claimC.2", A=np.zeros((20_000, 2)).tolist(), B=[[1.0], [2.0]],
+                      budget=1e-6)
