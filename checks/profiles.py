@@ -124,8 +124,10 @@ def hypothesis_settings(profile: str | Profile) -> dict[str, Any]:
     from hypothesis import HealthCheck
 
     p = as_profile(profile)
+    # derandomize is always given: Hypothesis's own default turns it on where a CI variable
+    # is set, which would make dev and thorough depend on the environment
     kw: dict[str, Any] = {
-        "max_examples": p.test_examples, "deadline": None,
+        "max_examples": p.test_examples, "deadline": None, "derandomize": p.test_derandomize,
         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
     }
     if p.test_derandomize:
