@@ -16,6 +16,8 @@ from pathlib import Path
 
 import nox
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 # virtualenv (a dependency of nox) creates an environment in seconds where the standard
 # library's venv spends most of a minute bootstrapping pip: CI creates one per session
@@ -40,17 +42,26 @@ def install(session: nox.Session, *packages: str) -> None:
     session.install("-c", LOCK, *packages)
 
 
-def lowest_pins(pyproject: str) -> list[str]:
-    """``name==minimum`` for every runtime dependency of ``pyproject`` (its text), from the
-    ``>=`` bound it declares; ValueError naming a dependency without one."""
-    pins = []
-    for spec in tomllib.loads(pyproject)["project"]["dependencies"]:
+def lowest_pins(pyproject: str, extras: tuple[str, ...] = ()) -> list[str]:
+    """``name==minimum`` for every runtime dependency of ``pyproject`` (its text) and every
+    dependency of the named ``extras``, from the ``>=`` bound each declares; a package
+    declared twice gets the higher bound (both must hold). ValueError naming a dependency
+    without a single lower bound, or an extra the project does not declare."""
+    project = tomllib.loads(pyproject)["project"]
+    optional = project.get("optional-dependencies", {})
+    unknown = [e for e in extras if e not in optional]
+    if unknown:
+        raise ValueError(f"pyproject.toml declares no extra {', '.join(unknown)}")
+    lowest: dict[str, tuple[str, Version]] = {}
+    for spec in project["dependencies"] + [s for e in extras for s in optional[e]]:
         req = Requirement(spec)
         lows = [s.version for s in req.specifier if s.operator in (">=", "==", "~=")]
         if len(lows) != 1:
             raise ValueError(f"{req.name} declares no single lower bound ({spec!r})")
-        pins.append(f"{req.name}=={lows[0]}")
-    return pins
+        key = canonicalize_name(req.name)
+        if key not in lowest or Version(lows[0]) > lowest[key][1]:
+            lowest[key] = (f"{req.name}=={lows[0]}", Version(lows[0]))
+    return [pin for pin, _ in lowest.values()]
 
 
 def pins_of(freeze: str) -> list[str]:
@@ -166,10 +177,11 @@ def mutation(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lowest(session: nox.Session) -> None:
-    """The test suite with every runtime dependency at the lowest version pyproject.toml
-    declares (the extras resolve to what pip finds beside them), so a minimum that the code
-    outgrew fails here instead of on a user's machine."""
-    pins = lowest_pins(Path("pyproject.toml").read_text(encoding="utf-8"))
+    """The test suite with every dependency it installs (the runtime ones and those of the
+    dev and report extras) at the lowest version pyproject.toml declares, so a minimum that
+    the code outgrew fails here instead of on a user's machine."""
+    pins = lowest_pins(Path("pyproject.toml").read_text(encoding="utf-8"),
+                       tuple(LOCKED_EXTRAS.split(",")))
     constraints = Path(session.create_tmp()) / "lowest.txt"
     constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
     session.install("-c", str(constraints), "-e", f".[{LOCKED_EXTRAS}]")

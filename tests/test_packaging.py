@@ -58,10 +58,58 @@ def test_lowest_pins_refuse_a_dependency_without_a_lower_bound():
         nf.lowest_pins('[project]\ndependencies = ["numpy>=1.26.4", "autograd"]\n')
 
 
-def test_every_runtime_dependency_declares_the_minimum_lowest_installs():
-    """`nox -s lowest` can pin each runtime dependency: every one has a lower bound."""
-    pins = _noxfile().lowest_pins((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert [p.split("==")[0] for p in pins] == [r.name for r in _declared(extras=())]
+def test_lowest_pins_cover_the_named_extras():
+    nf = _noxfile()
+    text = ('[project]\ndependencies = ["numpy>=1.26.4"]\n[project.optional-dependencies]\n'
+            'dev = ["pytest>=8", "distributed>=2024.1"]\nreport = ["jinja2>=3.1"]\n'
+            'other = ["jax>=0.4"]\n')
+    assert nf.lowest_pins(text, ("dev", "report")) == [
+        "numpy==1.26.4", "pytest==8", "distributed==2024.1", "jinja2==3.1"]
+
+
+def test_lowest_pins_take_the_higher_bound_of_a_package_declared_twice():
+    """Both declarations must hold, so the lowest installable version is the higher bound."""
+    nf = _noxfile()
+    text = ('[project]\ndependencies = ["numpy>=1.26.4"]\n[project.optional-dependencies]\n'
+            'dev = ["NumPy>=2.0"]\n')
+    assert nf.lowest_pins(text, ("dev",)) == ["NumPy==2.0"]
+
+
+def test_lowest_pins_refuse_an_undeclared_extra():
+    with pytest.raises(ValueError, match="declares no extra docs"):
+        _noxfile().lowest_pins('[project]\ndependencies = ["numpy>=1.26.4"]\n', ("docs",))
+
+
+def test_lowest_pins_cover_every_declared_dependency_at_its_minimum():
+    """What `nox -s lowest` pins: each dependency of the runtime and of the dev and report
+    extras (the ones it installs), at exactly the lower bound pyproject.toml declares."""
+    nf = _noxfile()
+    extras = tuple(nf.LOCKED_EXTRAS.split(","))
+    assert sorted(extras) == ["dev", "report"]
+    pins = nf.lowest_pins((ROOT / "pyproject.toml").read_text(encoding="utf-8"), extras)
+    pinned = {canonicalize_name(p.split("==")[0]): p.split("==")[1] for p in pins}
+    declared = _declared(extras)
+    assert set(pinned) == {canonicalize_name(r.name) for r in declared}
+    for req in declared:
+        (minimum,) = [s.version for s in req.specifier if s.operator == ">="]
+        assert pinned[canonicalize_name(req.name)] == minimum, req
+
+
+def test_the_lowest_session_pins_the_extras_it_installs():
+    """The session passes the extras it installs to lowest_pins, so none resolves freely."""
+    tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    (fn,) = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name == "lowest"]
+    calls = {ast.unparse(c.func): ast.unparse(c) for c in ast.walk(fn)
+             if isinstance(c, ast.Call)}
+    assert "LOCKED_EXTRAS" in calls["lowest_pins"]
+    assert "LOCKED_EXTRAS" in calls["session.install"]
+
+
+def test_ziamath_declares_the_ziafont_its_minimum_works_with():
+    """ziamath's minimum fails with a newer ziafont than the one it was released beside
+    (AttributeError 'ssty'): the report extra bounds ziafont so the lowest pins hold it."""
+    report = {canonicalize_name(r.name) for r in _declared(extras=("report",))}
+    assert {"ziamath", "ziafont"} <= report
 
 
 def test_array_api_compat_minimum_has_is_cupy_namespace():
