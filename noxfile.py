@@ -123,10 +123,12 @@ def report(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Timings side by side, as ratios measured in one run (`-- --quick` for a short run).
 
-    JAX is compared when installed: `BENCH_JAX=1 nox -s bench` installs the `bench` extra."""
+    JAX is compared when installed: `BENCH_JAX=1 nox -s bench` installs the `bench` extra;
+    the `distributed` extra gives the `checks run` item its Dask column."""
     import os
 
-    install(session, "-e", ".[bench]" if os.environ.get("BENCH_JAX") else ".")
+    install(session, "-e", ".[bench,distributed]" if os.environ.get("BENCH_JAX")
+            else ".[distributed]")
     session.run("python", "-m", "checks", "bench", *session.posargs)
     if "--quick" not in session.posargs:
         # Theorem 3.2's construction at n = 10,000, d = 3072 (Hardt & Ma §3)

@@ -17,6 +17,8 @@ one run, with the agreement between methods (run by ``nox -s bench``).
 5. ``M = J J^T`` for k22's LeNet (Figures 1b/1c; ``m_c = 1``, 34,969 parameters, 16 x 16 x 1
    inputs) at ``n = 500``: the layer-wise contraction of :mod:`theory.conv_gram` vs the
    analytic ``J`` then ``J J^T``.
+6. ``checks run`` (ci profile) on one process, two processes and a two-worker Dask cluster,
+   as ratios measured one after the other in this run (not with ``--quick``).
 
 The last line printed is one JSON object (see :func:`main`). On a shared machine, small
 BLAS calls suffer badly from oversubscribed threads: ``OPENBLAS_NUM_THREADS=1`` gives steadier
@@ -321,8 +323,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ``jacobian_ratio_to_jax`` (JAX time / analytic time at the largest ``n``; null without JAX),
     ``hadamard_rank_speedup_vs_svd`` (at the largest ``n`` run with both methods),
     ``max_relative_disagreement`` (over every pair compared),
-    ``lenet_gram_speedup_vs_formed_jacobian`` (item 5; null with ``--lenet-n 0``), the
-    per-item tables and the environment."""
+    ``lenet_gram_speedup_vs_formed_jacobian`` (item 5; null with ``--lenet-n 0``),
+    ``run_speedup_jobs2_vs_jobs1`` and ``run_dask_overhead_vs_jobs2`` (item 6; null with
+    ``--quick``), the per-item tables and the environment."""
     parser = argparse.ArgumentParser(
         prog="python -m checks bench", description=__doc__.split("\n")[0]
     )
@@ -336,6 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--lenet-n", type=int, default=500,
                         help="n for the LeNet Gram vs formed J item (0 skips it)")
     parser.add_argument("--no-jax", action="store_true", help="leave JAX out even if installed")
+    parser.add_argument("--run-only", default="", metavar="PREFIX",
+                        help="claims of the `checks run` item: --jobs 1 against --jobs 2 and, "
+                        "with the distributed extra, a two-worker Dask cluster (ci profile; "
+                        "not with --quick)")
     parser.add_argument(
         "--small-autograd-n",
         type=int,
@@ -360,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "table2": None if args.quick else _table2_gpu(),
         }
     lenet = _item_lenet(args.lenet_n) if args.lenet_n else None
+    runs = None if args.quick else _item_run(args.run_only)
     summary = _summary(items, rank, identity_rel, large, gpu, small)
     if lenet is not None:
         summary["max_relative_disagreement"] = max(summary["max_relative_disagreement"],
@@ -370,9 +378,55 @@ def main(argv: Sequence[str] | None = None) -> int:
         lenet_n=None if lenet is None else lenet["n"],
     )
     summary["items"]["lenet"] = lenet
+    summary["items"]["run"] = runs
+    summary["run_speedup_jobs2_vs_jobs1"] = None if runs is None else runs["speedup_jobs2"]
+    summary["run_dask_overhead_vs_jobs2"] = None if runs is None else runs["dask_vs_jobs2"]
     summary.update(environment=env, total_s=time.perf_counter() - t0)
     print(json.dumps(summary, default=_jsonable))
     return 0
+
+
+_clock = time.perf_counter  # item 6's clock (a test replaces it, not the time module's)
+
+
+def _start(cmd: list[str]) -> None:
+    """Run one ``checks run`` of item 6 to its end (its exit code is the run's own business:
+    a regression exits 1 and still took the time measured)."""
+    import subprocess
+
+    subprocess.run(cmd, check=False, capture_output=True)
+
+
+def _item_run(only: str = "") -> dict[str, Any]:
+    """Item 6: ``checks run --profile ci --no-reproductions`` (the claims under ``only``) on one
+    process, on two (``--jobs 2``) and, where ``distributed`` is installed, on a local Dask
+    cluster of two single-threaded workers, each in a fresh interpreter, one after the other in
+    this run; wall seconds and the ratios ``jobs 1 / jobs 2`` and ``dask / jobs 2``."""
+    import tempfile
+
+    def run(*how: str) -> float:
+        with tempfile.TemporaryDirectory() as out:
+            cmd = [sys.executable, "-m", "checks", "run", "--profile", "ci", "--only", only,
+                   "--no-reproductions", "--no-report", "--out", out, *how]
+            start = _clock()
+            _start(cmd)
+            return _clock() - start
+
+    row: dict[str, Any] = {"only": only or "(all)", "jobs1_s": run("--jobs", "1"),
+                           "jobs2_s": run("--jobs", "2")}
+    row["speedup_jobs2"] = row["jobs1_s"] / row["jobs2_s"]
+    row["dask_s"] = row["dask_vs_jobs2"] = None
+    try:
+        from distributed import LocalCluster
+    except ImportError:
+        _log("run: distributed not installed; the Dask column is left out")
+    else:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:
+            row["dask_s"] = run("--scheduler", cluster.scheduler_address)
+        row["dask_vs_jobs2"] = row["dask_s"] / row["jobs2_s"]
+    _log(f"run: {_row(row)}")
+    return row
 
 
 def _table2_gpu(n: int = 60_000, m_prev: int = 513, m_H: int = 234) -> dict[str, Any]:

@@ -535,3 +535,34 @@ def test_bench_summary_takes_the_largest_rank_n_and_every_agreement():
     out = _summary(items, rank, 1e-16, None, None, small)
     assert (out["hadamard_rank_n"], out["hadamard_rank_speedup_vs_svd"]) == (300, 9.0)
     assert out["max_relative_disagreement"] == 1e-9
+
+
+def test_bench_run_item_times_one_two_jobs_and_dask_one_after_the_other(monkeypatch):
+    """Item 6 starts `checks run` once per executor, in fresh interpreters, and reports the
+    ratios from the wall times it measured (not a timed assertion: the ratios are computed,
+    never compared with a target)."""
+    import contextlib
+
+    import checks.bench
+
+    calls = []
+    monkeypatch.setattr(checks.bench, "_start",
+                        lambda cmd: calls.append(cmd[cmd.index("--no-report") + 3:]))
+    clock = iter([0.0, 6.0, 10.0, 13.0, 20.0, 24.0])
+    monkeypatch.setattr(checks.bench, "_clock", lambda: next(clock))
+    try:
+        import distributed
+    except ImportError:
+        distributed = None
+    else:
+        @contextlib.contextmanager
+        def cluster(**kwargs):
+            yield type("Cluster", (), {"scheduler_address": "tcp://127.0.0.1:1"})()
+
+        monkeypatch.setattr(distributed, "LocalCluster", cluster)
+    row = checks.bench._item_run("hm17.claimC.2")
+    assert calls[:2] == [["--jobs", "1"], ["--jobs", "2"]]
+    assert row["jobs1_s"] == 6.0 and row["jobs2_s"] == 3.0 and row["speedup_jobs2"] == 2.0
+    if distributed is not None:
+        assert calls[2] == ["--scheduler", "tcp://127.0.0.1:1"]
+        assert row["dask_s"] == 4.0 and row["dask_vs_jobs2"] == 4.0 / 3.0
