@@ -154,14 +154,25 @@ def test_least_squares_value_against_lstsq():
     assert out["value"] == pytest.approx(ref, rel=1e-12)
 
 
+def _resnet_certificate(inst):
+    """The second-order certificate of a ResNet instance, through the public names."""
+    _, theta, outputs = strat.resnet_model(inst)
+    return k19s4.certify_loss(outputs, theta, *strat.data(inst), inst.get("loss", "squared"))
+
+
+def _saddle():
+    """The saddle control's instance of Theorem 3 (W = 0, a negative Hessian eigenvalue)."""
+    (inst,) = get("k19.thm3").control("saddle").fixed_instances()
+    return inst
+
+
 def test_certificate_separates_minimum_and_saddle():
-    saddle = K._resnet_saddle()
-    assert K._certificate(saddle, K._resnet_model).status == "not-local-minimum"
+    assert _resnet_certificate(_saddle()).status == "not-local-minimum"
     inst = strat.build_resnet(1, 2, 1, 2, 1, 20)
-    cert = K._certificate(inst, K._resnet_model)
+    cert = _resnet_certificate(inst)
     assert cert.status == "local-minimum"
     # the gradient it reports against central differences of L
-    shape, theta, outputs = K._resnet_model(inst)
+    shape, theta, outputs = strat.resnet_model(inst)
     L = k19s4.squared_objective(outputs, *strat.data(inst))
     h = 1e-6
     g = [(L(theta + h * e) - L(theta - h * e)) / (2 * h) for e in np.eye(theta.size)]
@@ -170,7 +181,7 @@ def test_certificate_separates_minimum_and_saddle():
 
 def test_resnet_perturbation_set_is_in_V():
     inst = strat.build_resnet(2, 3, 2, 3, 1, 20, lifted=True)
-    shape, theta, outputs = K._resnet_model(inst)
+    shape, theta, outputs = strat.resnet_model(inst)
     S, info = k19s4.resnet_perturbation_set(shape, theta)
     assert info["rank_W"] == 1 and len(S) == 1 + shape.d_z
     X = strat.data(inst)[0]
@@ -215,7 +226,7 @@ def test_partial_linear_sets_condition_3():
 
 def test_feedforward_perturbation_set_keeps_outputs():
     inst = strat.build_partial_linear(6, 3, 2, 2, 2, 30, lifted=True)
-    net, theta, outputs = K._ff_model(inst)
+    net, theta, outputs = strat.feedforward_model(inst)
     X = strat.data(inst)[0]
     sets, _ = k19s4.partial_linear_sets(net, theta, X, 1, 0.0)
     S, info = k19s4.feedforward_perturbation_set(net, theta, 1, sets)
@@ -439,13 +450,12 @@ def test_cor4_at_theta_zero_states_the_condition_that_fails():
 
 def test_certificate_reason_is_a_true_inequality():
     """The certificate's reason states the inequality that decided it, true as printed."""
-    saddle = K._resnet_saddle()
-    cert = K._certificate(saddle, K._resnet_model)
+    cert = _resnet_certificate(_saddle())
     assert cert.status == "not-local-minimum"
     assert cert.reason == (f"lambda_min(hess L) = {cert.hess_min_eig:.3g} < "
                            f"-{cert.hess_tol:.3g}")
     assert cert.hess_min_eig < -cert.hess_tol
-    good = K._certificate(strat.build_resnet(1, 2, 1, 2, 1, 20), K._resnet_model)
+    good = _resnet_certificate(strat.build_resnet(1, 2, 1, 2, 1, 20))
     assert good.status == "local-minimum" and good.grad_norm <= good.grad_tol
     assert good.reason.startswith(f"||grad L|| = {good.grad_norm:.3g} <= {good.grad_tol:.3g}")
 
@@ -495,7 +505,7 @@ def test_resnet_output_tolerance_covers_the_moves_at_small_inputs():
     (the verdict is not 'S not inside V')."""
     inst = strat.build_resnet(5, 3, 2, 2, 1, 20, lifted=True)
     moved = strat._scaled_inputs(inst, -40)
-    np.testing.assert_allclose(*(np.asarray(K._resnet_model(i)[2](K._resnet_model(i)[1],
+    np.testing.assert_allclose(*(np.asarray(strat.resnet_model(i)[2](strat.resnet_model(i)[1],
                                                                    strat.data(i)[0]))
                                  for i in (inst, moved)), rtol=1e-12)
     verdict = get("k19.thm3").check(moved)
@@ -524,7 +534,7 @@ def test_section4_relations_keep_the_outputs(relation, which):
             "partial-linear": lambda: strat.build_partial_linear(3, 3, 2, 2, 2, 30, lifted=True),
             "deep-linear": lambda: strat.build_deep_linear(1, (3, 3, 2), 15)}[which]()
     moved = getattr(strat, relation)(inst, np.random.default_rng(3))
-    model = K._resnet_model if which == "resnet" else K._ff_model
+    model = strat.resnet_model if which == "resnet" else strat.feedforward_model
 
     def outputs(i):
         _, theta, out = model(i)

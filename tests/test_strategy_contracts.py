@@ -162,7 +162,7 @@ def test_build_resnet_returns_a_certified_local_minimum_of_the_documented_shape(
         inst = k19_resnet.build_resnet(1234567, d_x, d_y, d_z, 1, m, lifted)
         assert inst["X"].shape == (m, d_x) and inst["Y"].shape == (m, d_y)
         assert inst["W"].shape == (d_y, d_z) and inst["lambda"].shape == (m,)
-        outputs, theta = k19_resnet._resnet_model(inst)
+        _, theta, outputs = k19_resnet.resnet_model(inst)
         assert _certified(outputs, theta, inst) == "local-minimum"
         if lifted:
             assert np.linalg.matrix_rank(inst["W"]) == 1
@@ -175,7 +175,7 @@ def test_build_deep_linear_returns_a_certified_local_minimum():
     inst = k19_resnet.build_deep_linear(7654321, widths, m)
     assert [W.shape for W in inst["Ws"]] == [(3, 2), (2, 3)]
     assert inst["X"].shape == (m, 2) and inst["Y"].shape == (m, 2)
-    outputs, theta = k19_resnet._ff_model(inst)
+    _, theta, outputs = k19_resnet.feedforward_model(inst)
     assert _certified(outputs, theta, inst) == "local-minimum"
 
 

@@ -44,7 +44,7 @@ from theory.constructions import k19_section4 as k19s4
 from theory.gradient_basis import gb_infimum_convex
 from theory.linalg import certified_rank
 from theory.losses import get_loss
-from theory.models.deep_linear import ACTIVATIONS, Feedforward
+from theory.models.deep_linear import ACTIVATIONS
 from theory.models.resnet import ResNetShape, residual_features
 from theory.numerics import gamma, unit_roundoff
 
@@ -237,19 +237,6 @@ def _cached(inst: dict, key: str, compute):
     return entry[1][key]
 
 
-def _resnet_model(inst):
-    shape = ResNetShape(inst["X"].shape[1], inst["Y"].shape[1], inst["R"].shape[1],
-                        tuple(U.shape[0] for U in inst["U"][:-1]))
-    return shape, shape.pack(inst["W"], inst["R"], inst["U"]), shape.outputs
-
-
-def _ff_model(inst):
-    acts = inst.get("activations") or [["identity"] * W.shape[0] for W in inst["Ws"][:-1]]
-    widths = (inst["X"].shape[1], *(W.shape[0] for W in inst["Ws"]))
-    net = Feedforward(widths, tuple(tuple(a) for a in acts))
-    return net, net.pack(inst["Ws"]), net.outputs
-
-
 def _certificate(inst, model) -> k19s4.Certificate:
     def compute():
         _, theta, outputs = model(inst)
@@ -311,7 +298,7 @@ def _forward_loss_error(loss: float, lam: np.ndarray, d_y: int, delta: float) ->
 
 def _resnet_numbers(inst) -> dict:
     def compute():
-        shape, theta, outputs = _resnet_model(inst)
+        shape, theta, outputs = strat.resnet_model(inst)
         S, info = k19s4.resnet_perturbation_set(shape, theta)
         X, Y, lam = strat.data(inst)
         Z = np.asarray(residual_features(X, inst["U"]))
@@ -326,7 +313,7 @@ def _resnet_numbers(inst) -> dict:
 
 def _ff_numbers(inst, t: int) -> dict:
     def compute():
-        net, theta, outputs = _ff_model(inst)
+        net, theta, outputs = strat.feedforward_model(inst)
         X, Y, lam = strat.data(inst)
         sets, why = k19s4.partial_linear_sets(net, theta, X, t, _relu_margin(inst))
         S, info = k19s4.feedforward_perturbation_set(net, theta, t, sets)
@@ -389,11 +376,11 @@ def _compare(inst, numbers: dict, cert: k19s4.Certificate, feature: str, relatio
 
 # ----------------------------------------------------------------------------- ResNet claims
 
-_resnet_local_min = _local_min_hypothesis(_resnet_model)
+_resnet_local_min = _local_min_hypothesis(strat.resnet_model)
 
 
 def _resnet_certified(inst) -> bool:
-    return _certificate(inst, _resnet_model).status == "local-minimum"
+    return _certificate(inst, strat.resnet_model).status == "local-minimum"
 
 
 def _dims_hyp(name, statement, predicate, why):
@@ -411,17 +398,19 @@ _PA1 = _dims_hyp("pa1-dy1", r"d_y = 1", lambda i: i["Y"].shape[1] == 1,
 def measure_thm3(inst):
     """Theorem 3: L(theta) <= inf_{alpha_w, alpha_r} sum_i lambda_i ||alpha_w x_i +
     alpha_r z(x_i; u) - y_i||^2 (eq. 4.2 with S = {0}, alpha = 0), after building S."""
-    return _compare(inst, _resnet_numbers(inst), _certificate(inst, _resnet_model), "x,z", "<=")
+    return _compare(inst, _resnet_numbers(inst), _certificate(inst, strat.resnet_model),
+                    "x,z", "<=")
 
 
 def measure_ours3(inst):
     """Equality form: L(theta) = LS[x, z(x; u)]."""
-    return _compare(inst, _resnet_numbers(inst), _certificate(inst, _resnet_model), "x,z", "==")
+    return _compare(inst, _resnet_numbers(inst), _certificate(inst, strat.resnet_model),
+                    "x,z", "==")
 
 
 def measure_prop1(inst):
     """Shamir's bound: L(theta) <= inf_W sum_i lambda_i ||W x_i - y_i||^2."""
-    return _compare(inst, _resnet_numbers(inst), _certificate(inst, _resnet_model), "x", "<=")
+    return _compare(inst, _resnet_numbers(inst), _certificate(inst, strat.resnet_model), "x", "<=")
 
 
 def _resnet_strategy(profile: str, **kw):
@@ -504,7 +493,7 @@ def _improvement_reproduction(profile: str) -> dict:
     for seed in range(n):
         depth = sized(profile, small=1, large=1 + (seed // 2) % 2)
         inst = strat.build_resnet(1000 + seed, 3, 1 + seed % 2, 2, depth, 20)
-        cert = _certificate(inst, _resnet_model)
+        cert = _certificate(inst, strat.resnet_model)
         nums = _resnet_numbers(inst)["cmp"]
         rows.append([seed, inst["Y"].shape[1], depth, cert.status, cert.grad_norm, nums.loss,
                      nums.features["x,z"]["infimum"], nums.features["x"]["infimum"]])
@@ -597,14 +586,14 @@ PROP1 = Claim(
 
 
 def _ff_partial_linear(inst):
-    net, theta, _ = _ff_model(inst)
+    net, theta, _ = strat.feedforward_model(inst)
     sets, why = k19s4.partial_linear_sets(net, theta, strat.data(inst)[0], inst["t"],
                                           _relu_margin(inst))
     return True if sets is not None else f"theta not in Theta_(d_y, t={inst['t']}): {why}"
 
 
 def _ff_differentiable(inst):
-    net, theta, _ = _ff_model(inst)
+    net, theta, _ = strat.feedforward_model(inst)
     pre = net.preactivations(theta, strat.data(inst)[0])
     margin = _relu_margin(inst)
     for l, names in enumerate(net.activations):
@@ -616,12 +605,12 @@ def _ff_differentiable(inst):
 
 def measure_thm4(inst):
     """Theorem 4: L(theta) <= LS[h^(t), ..., h^(H)] after building the proof's S."""
-    return _compare(inst, _ff_numbers(inst, inst["t"]), _certificate(inst, _ff_model),
+    return _compare(inst, _ff_numbers(inst, inst["t"]), _certificate(inst, strat.feedforward_model),
                     "h(t..H)", "<=")
 
 
 def _ff_certified(inst) -> bool:
-    return _certificate(inst, _ff_model).status == "local-minimum"
+    return _certificate(inst, strat.feedforward_model).status == "local-minimum"
 
 
 def _ff_strategy(profile: str):
@@ -659,7 +648,7 @@ THM4 = Claim(
     strategy=_ff_strategy,
     hypotheses=[Hypothesis("partial-linear", r"\theta\in\Theta_{d_y,t}", _ff_partial_linear),
                 Hypothesis("differentiable", r"\theta\notin\tilde\Omega", _ff_differentiable),
-                _local_min_hypothesis(_ff_model)],
+                _local_min_hypothesis(strat.feedforward_model)],
     controls=[Control("no-linear-layer", drops="partial-linear",
                       description=r"tanh layer 1, $t=0$: $\theta$ is not in $\Theta_{(d_y,0)}$ and "
                       r"the least squares on $[x,h_1,h_2]$ is strictly below $L$.",
@@ -694,7 +683,8 @@ def measure_cor4(inst):
     """Deep linear corollary: L(theta) = inf_A sum_i lambda_i ||A x_i - y_i||^2."""
     if inst.get("loss", "squared") != "squared":
         return _deep_linear_convex(inst)
-    return _compare(inst, _ff_numbers(inst, 0), _certificate(inst, _ff_model), "x", "==")
+    return _compare(inst, _ff_numbers(inst, 0), _certificate(inst, strat.feedforward_model),
+                    "x", "==")
 
 
 def measure_prop2(inst):
@@ -702,7 +692,8 @@ def measure_prop2(inst):
     (under PA6 every A is a product of the layers); other convex losses by a convex solve."""
     if inst.get("loss", "squared") != "squared":
         return _deep_linear_convex(inst)
-    return _compare(inst, _ff_numbers(inst, 0), _certificate(inst, _ff_model), "x", "==")
+    return _compare(inst, _ff_numbers(inst, 0), _certificate(inst, strat.feedforward_model),
+                    "x", "==")
 
 
 def _chain(Ws: list[np.ndarray], d: int) -> np.ndarray:
@@ -724,7 +715,7 @@ def _deep_linear_convex(inst):
     products of certified full rank (no credit when neither is)."""
     (X, Y, lam), Ws = strat.data(inst), inst["Ws"]
     loss = get_loss(inst["loss"])
-    cert = _certificate(inst, _ff_model)
+    cert = _certificate(inst, strat.feedforward_model)
     d_x, m = X.shape
     d_y = Y.shape[0]
     A = _chain(Ws, d_x)
@@ -773,7 +764,7 @@ _PA6 = Hypothesis(
 
 
 def _dl_certified(inst) -> bool:
-    return _certificate(inst, _ff_model).status == "local-minimum"
+    return _certificate(inst, strat.feedforward_model).status == "local-minimum"
 
 
 def _bottleneck() -> list[dict]:
@@ -812,7 +803,7 @@ COR4 = Claim(
     statement=r"L(\theta)=\inf_{A\in\mathbb R^{d_y\times d_x}}\sum_i\lambda_i\ell_{y_i}(Ax_i)",
     measure=measure_cor4, parse=functools.partial(parse_deep_linear, claim_id="k19.cor4"),
     strategy=_dl_strategy,
-    hypotheses=[_DL_WIDTH, _local_min_hypothesis(_ff_model)],
+    hypotheses=[_DL_WIDTH, _local_min_hypothesis(strat.feedforward_model)],
     controls=[Control("bottleneck", drops="dy<=min-widths",
                       description="$d_x=d_y=3$, widths $(1,4)$: the local (and global) minimum "
                       "of the parameterised model is the rank-1 reduced-rank regression, "
@@ -838,7 +829,7 @@ PROP2 = Claim(
     strategy=lambda profile: st.one_of(
         _dl_strategy(profile, "min_dx_dy"),
         strat.deep_linear_ce_local_minima(certified=_dl_certified)),
-    hypotheses=[_PA6, _local_min_hypothesis(_ff_model)],
+    hypotheses=[_PA6, _local_min_hypothesis(strat.feedforward_model)],
     controls=[_DL_SADDLE],
     decides="Certifies theta, then decides L = LS[x]; under PA6 every A is a product of the "
     "layers, so LS[x] is the global minimum value of L.",

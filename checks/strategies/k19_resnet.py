@@ -112,31 +112,35 @@ def _first_certified(build, seed: int, model_of, *args) -> dict:
     last try is returned when none does (the claims' filters then reject it)."""
     for k in range(TRIES):
         inst = build(seed + 7919 * k, *args)
-        outputs, theta = model_of(inst)
+        _, theta, outputs = model_of(inst)
         cert = k19s4.certify_squared(outputs, theta, *data(inst))
         if cert.status == "local-minimum":
             break
     return inst
 
 
-def _resnet_model(inst):
+def resnet_model(inst: dict) -> tuple[ResNetShape, np.ndarray, Any]:
+    """The ResNet of a Theorem 3 instance (§4.1, ``f = W(x + R z(x; u))``): its shape, the
+    packed parameter vector theta and the outputs function ``outputs(theta, X)``."""
     shape = ResNetShape(inst["X"].shape[1], inst["Y"].shape[1], inst["R"].shape[1],
                         tuple(U.shape[0] for U in inst["U"][:-1]))
-    return shape.outputs, shape.pack(inst["W"], inst["R"], inst["U"])
+    return shape, shape.pack(inst["W"], inst["R"], inst["U"]), shape.outputs
 
 
-def _ff_model(inst):
+def feedforward_model(inst: dict) -> tuple[Feedforward, np.ndarray, Any]:
+    """The feedforward net of a Theorem 4 / Corollary 4 instance (§4.2; identity activations
+    where the instance names none: the deep linear net): the net, theta and its outputs."""
     acts = inst.get("activations") or [["identity"] * W.shape[0] for W in inst["Ws"][:-1]]
     net = Feedforward((inst["X"].shape[1], *(W.shape[0] for W in inst["Ws"])),
                       tuple(tuple(a) for a in acts))
-    return net.outputs, net.pack(inst["Ws"])
+    return net, net.pack(inst["Ws"]), net.outputs
 
 
 @functools.lru_cache(maxsize=256)
 def build_resnet(seed: int, d_x: int, d_y: int, d_z: int, depth: int, m: int,
                  lifted: bool = False, noise: float = 0.1) -> dict:
     """:func:`train_resnet` at the first of up to ``TRIES`` derived seeds that certifies."""
-    return _first_certified(train_resnet, seed, _resnet_model, d_x, d_y, d_z, depth, m,
+    return _first_certified(train_resnet, seed, resnet_model, d_x, d_y, d_z, depth, m,
                             lifted, noise)
 
 
@@ -197,7 +201,7 @@ def resnet_local_minima(*, d_x=(2, 3), d_y=(1, 2), d_z=None, depth=(1, 2), m=(12
 @functools.lru_cache(maxsize=256)
 def build_deep_linear(seed: int, widths: tuple[int, ...], m: int, noise: float = 0.3) -> dict:
     """:func:`train_deep_linear` at the first of up to ``TRIES`` derived seeds that certifies."""
-    return _first_certified(train_deep_linear, seed, _ff_model, tuple(widths), m, noise)
+    return _first_certified(train_deep_linear, seed, feedforward_model, tuple(widths), m, noise)
 
 
 def train_deep_linear(seed: int, widths: tuple[int, ...], m: int, noise: float = 0.3) -> dict:
@@ -302,7 +306,7 @@ def deep_linear_ce_local_minima(*, d_x=(2, 3), d_y=(1, 2), H=(1, 2), m0=(8, 12),
 def build_partial_linear(seed: int, d_x: int, d_1: int, d_2: int, d_y: int, m: int,
                          lifted: bool = False, noise: float = 0.1) -> dict:
     """:func:`train_partial_linear` at the first of up to ``TRIES`` seeds that certifies."""
-    return _first_certified(train_partial_linear, seed, _ff_model, d_x, d_1, d_2, d_y, m,
+    return _first_certified(train_partial_linear, seed, feedforward_model, d_x, d_1, d_2, d_y, m,
                             lifted, noise)
 
 
