@@ -551,34 +551,18 @@ def test_newton_polish_leaves_unresolved_directions_alone():
 
 # ------------------------------------------------------------ trust at the edges (Part A)
 
-def _relu_critical_point(scale: float) -> dict:
-    """A bias-free ReLU net ``W2 relu(W1 x)`` at a critical point of the squared loss, built
-    exactly: the whitened residual is the last left singular vector of ``Lambda^{1/2} J``,
-    orthogonal to its range, so ``grad L = 2 J^T Lambda r = 0``; inputs scaled by ``scale``."""
-    rng = np.random.default_rng(19)
-    model = make_model("relu2-nobias", (2, 2, 1))
-    X = rng.standard_normal((9, 2)) * scale
-    theta = rng.standard_normal(model.d_theta)
-    lam = rng.uniform(0.5, 1.5, 9)
-    f = np.asarray(model.outputs(theta, X))
-    U = np.linalg.svd(model_jacobian(model, theta, X) * np.sqrt(lam)[:, None])[0]
-    Y = f - U[:, -1] * np.linalg.norm(f) / np.sqrt(lam)
-    return {"family": "relu2-nobias", "widths": [2, 2, 1], "loss": "squared", "X": X,
-            "Y": Y[:, None], "lambda": lam, "theta": theta}
-
-
 def test_thm1_kink_test_is_relative_to_each_preactivations_rounding():
     """theta is outside Omega when every ReLU pre-activation clears its own rounding bound
     gamma_k (|W1| |x|): inputs scaled by 1e-18 leave pre-activations ~1e-18, far above their
     rounding (~1e-34), so the point is not refused and Theorem 1 holds there as at scale 1."""
     claim = get("k19.thm1")
     for scale in (1.0, 1e-18):
-        inst = _relu_critical_point(scale)
+        inst = S.relu_critical_point(scale=scale)
         assert claim.failed_hypotheses(inst) == {}
         verdict = claim.check(inst)
         assert verdict.status is Status.HOLDS, verdict.message
     from theory.models.basis import kink_clearance
-    tiny = _relu_critical_point(1e-18)
+    tiny = S.relu_critical_point(scale=1e-18)
     assert kink_clearance(make_model("relu2-nobias", (2, 2, 1)), tiny["theta"], tiny["X"]) > 1e6
 
 
@@ -587,7 +571,7 @@ def test_thm1_refuses_a_preactivation_that_is_exactly_zero():
     ``0 x_0 + 1 * 0 = 0`` exactly: theta is in Omega and ``not-in-Omega`` fails. A row
     orthogonal to a sample in exact arithmetic, ``[x_1, -x_0]``, rounds to a pre-activation
     below its own rounding bound, and is refused too (it cannot be told from the kink)."""
-    base = _relu_critical_point(1.0)
+    base = S.relu_critical_point(scale=1.0)
     inst = {**base, "X": base["X"].copy(), "theta": base["theta"].copy()}
     inst["X"][0, 1] = 0.0
     inst["theta"][:2] = [0.0, 1.0]
@@ -605,7 +589,7 @@ def test_asm2_and_thm1_share_one_definition_of_the_model_families():
     ``W h(x)``): k19.asm2 accepts every family that k19.thm1 accepts as meeting Assumption 2,
     and refuses the rest with the same reason."""
     asm2, thm1 = get("k19.asm2"), get("k19.thm1")
-    inst = _relu_critical_point(1.0)
+    inst = S.relu_critical_point(scale=1.0)
     assert asm2.failed_hypotheses(inst) == {} and thm1.failed_hypotheses(inst) == {}
     assert asm2.check(inst).status is Status.HOLDS
     product = {"family": "product", "widths": [1, 1], "loss": "squared",

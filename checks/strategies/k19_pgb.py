@@ -721,20 +721,23 @@ def _ldexp(inst: dict, key: str, k: int) -> dict:
     return {**inst, key: np.ldexp(np.asarray(inst[key], dtype=np.float64), k)}
 
 
-def relu_critical_point(scale_exp: int, kink: bool = False) -> dict:
+def relu_critical_point(scale_exp: int = 0, kink: bool = False, *,
+                        scale: float | None = None) -> dict:
     """``W2 relu(W1 x)`` at an exact critical point of the squared loss, inputs scaled by
-    ``2^scale_exp``: the whitened residual is the last left singular vector of
-    ``Lambda^{1/2} J`` (orthogonal to its range, so ``grad L = 2 J^T Lambda r = 0``). With
-    ``kink`` a first-layer row ``[0, 1]`` meets a sample ``[x, 0]``: a pre-activation exactly
-    0 (theta in Omega)."""
-    return _relu_critical_point(int(scale_exp), bool(kink))
+    ``2^scale_exp`` (or by any ``scale``, e.g. a reviewer's 1e-18): the whitened residual is
+    the last left singular vector of ``Lambda^{1/2} J`` (orthogonal to its range, so
+    ``grad L = 2 J^T Lambda r = 0``). With ``kink`` a first-layer row ``[0, 1]`` meets a sample
+    ``[x, 0]``: a pre-activation exactly 0 (theta in Omega)."""
+    return _relu_critical_point(int(scale_exp), bool(kink),
+                                None if scale is None else float(scale))
 
 
 @functools.cache
-def _relu_critical_point(scale_exp: int, kink: bool) -> dict:
+def _relu_critical_point(scale_exp: int, kink: bool, scale: float | None) -> dict:
     rng = np.random.default_rng(19)
     model = make_model("relu2-nobias", (2, 2, 1))
-    X = np.ldexp(rng.standard_normal((9, 2)), scale_exp)
+    X0 = rng.standard_normal((9, 2))
+    X = np.ldexp(X0, scale_exp) if scale is None else X0 * scale
     theta = rng.standard_normal(model.d_theta)
     if kink:
         X[0, 1] = 0.0
