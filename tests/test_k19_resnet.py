@@ -5,6 +5,7 @@ Proposition 2)."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -299,8 +300,11 @@ def test_json_round_trip(claim_id):
 
 
 def test_two_hidden_layer_residual_function():
-    """z(x; u) = tanh(U_2 tanh(U_1 x)): the equality form at a certified trained minimum."""
-    inst = strat.build_resnet(0, 3, 2, 2, 2, 30)
+    """z(x; u) = tanh(U_2 tanh(U_1 x)): the equality form at a certified trained minimum.
+    (Seeds 0-4 of this shape stop where some coordinate of the gradient is still 1e-5 to 1e-1
+    of its own scale: the coordinate-by-coordinate certificate leaves them undecided or not
+    minima, where a global ||grad L|| against ||J|| ||y|| once passed them.)"""
+    inst = strat.build_resnet(5, 3, 2, 2, 2, 30)
     assert len(inst["U"]) == 2
     verdict = get("k19.ours3").check(inst)
     assert verdict.status is Status.HOLDS
@@ -452,12 +456,15 @@ def test_certificate_reason_is_a_true_inequality():
     """The certificate's reason states the inequality that decided it, true as printed."""
     cert = _resnet_certificate(_saddle())
     assert cert.status == "not-local-minimum"
-    assert cert.reason == (f"lambda_min(hess L) = {cert.hess_min_eig:.3g} < "
-                           f"-{cert.hess_tol:.3g}")
-    assert cert.hess_min_eig < -cert.hess_tol
+    assert cert.reason == (f"lambda_min(D^-1/2 hess L D^-1/2) = {cert.hess_min_eig:.3g} < "
+                           f"-{cert.hess_far_tol:.3g}")
+    assert cert.hess_min_eig < -cert.hess_far_tol < -cert.hess_tol
     good = _resnet_certificate(strat.build_resnet(1, 2, 1, 2, 1, 20))
-    assert good.status == "local-minimum" and good.grad_norm <= good.grad_tol
-    assert good.reason.startswith(f"||grad L|| = {good.grad_norm:.3g} <= {good.grad_tol:.3g}")
+    assert good.status == "local-minimum"
+    assert re.match(r"\|dL/dtheta_\d+\| = (\S+) <= (\S+) \(the largest relative to its scale\) "
+                    r"and lambda_min\(D\^-1/2 hess L D\^-1/2\) >= -", good.reason), good.reason
+    g, tol = (float(x) for x in re.match(r"\S+ = (\S+) <= (\S+) ", good.reason).groups())
+    assert g <= tol and tol == float(f"{good.grad_tol:.3g}")
 
 
 @pytest.mark.parametrize("claim_id", IDS)

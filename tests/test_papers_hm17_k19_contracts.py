@@ -574,20 +574,21 @@ def test_section4_output_tolerance_and_relu_margin():
 
 def test_section4_comparison_tolerance_formula():
     """``_comparison_tolerance = 4 gamma_{rows * #features} kappa(F) ||y||_Lambda^2 +
-    (sqrt|S| ||grad L|| ||C|| / (2 sigma_min(F)))^2`` (rounding of the two least squares plus
-    Lemma 3's approximate-critical-point term), with every input distinct so that swapped or
-    mis-scaled terms show. Kills arithmetic mutants of the formula."""
+    (lemma3 / sigma_min(F))^2 + forward`` (rounding of the two least squares, Lemma 3's
+    approximate-critical-point term, the forward rounding of L), with every input distinct so
+    that swapped or mis-scaled terms show. Kills arithmetic mutants of the formula."""
     from types import SimpleNamespace
 
     cmp = SimpleNamespace(rows=6, features={"x": {}, "x,z": {}}, target_norm=3.0)
-    feat = {"sigma_max": 5.0, "sigma_min": 0.5, "coef_norm": 7.0}
-    tol = KR._comparison_tolerance(cmp, feat, 4, 1e-3)
-    expect = 4 * gamma(12) * 10.0 * 9.0 + (2.0 * 1e-3 * 7.0 / 1.0) ** 2
+    feat = {"sigma_max": 5.0, "sigma_min": 0.5, "lemma3": 7e-3}
+    tol = KR._comparison_tolerance(cmp, feat, 0.25)
+    expect = 4 * gamma(12) * 10.0 * 9.0 + (7e-3 / 0.5) ** 2 + 0.25
     assert tol.value == pytest.approx(expect, rel=1e-14, abs=0)
-    assert KR._comparison_tolerance(cmp, feat, 4, 0.0).value == pytest.approx(
+    still = {**feat, "lemma3": 0.0}
+    assert KR._comparison_tolerance(cmp, still).value == pytest.approx(
         4 * gamma(12) * 10.0 * 9.0, rel=1e-14, abs=0)
     one = SimpleNamespace(rows=6, features={"x": {}}, target_norm=3.0)
-    assert KR._comparison_tolerance(one, feat, 4, 0.0).value == pytest.approx(
+    assert KR._comparison_tolerance(one, still).value == pytest.approx(
         4 * gamma(6) * 10.0 * 9.0, rel=1e-14, abs=0)
 
 

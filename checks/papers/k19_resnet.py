@@ -264,25 +264,30 @@ def _output_tolerance(scale: float, n_layers: int, width: int) -> Tolerance:
                      "2 n_layers gamma_width (product of the layer norms) max_i ||x_i||")
 
 
-def _comparison_tolerance(cmp: k19s4.PGBComparison, feat: dict, n_S: int,
-                          grad0: float, forward: float = 0.0) -> Tolerance:
+def _comparison_tolerance(cmp: k19s4.PGBComparison, feat: dict,
+                          forward: float = 0.0) -> Tolerance:
     """Rounding of the two least squares plus the effect of an approximate critical point,
     plus ``forward``, the rounding of L(theta) itself through the forward pass
     (:func:`_forward_loss_error`).
 
-    At theta, L - LS[phi] = ||P_F r||^2 (f_X lies in range F) and F^T r = C^T J_S^T r with
-    J_S^T r = (grad L(theta + eps S_j) / 2)_j, which Lemma 3 equates with grad L(theta) at a
-    local minimum; so ||P_F r|| <= sqrt|S| ||grad L(theta)|| ||C|| / (2 sigma_min(F)).
+    At theta, L - LS[phi] = ||P_F r||_Lambda^2 (f_X lies in range F), ||P_F r||_Lambda <=
+    ||F^T Lambda r|| / sigma_min(F), and F^T Lambda r = C^T J_S^T Lambda r with J_S^T Lambda r =
+    (grad L(theta + eps S_j) / 2)_j, which Lemma 3 equates with grad L(theta) at a local
+    minimum (where both vanish): so, with each of those gradients no larger coordinate by
+    coordinate than grad L(theta), ||P_F r||_Lambda <= || sum_j |C_j|^T |grad L(theta)| || /
+    (2 sigma_min(F)) (``feat["lemma3"]``). Coordinate by coordinate rather than ||C|| ||grad
+    L||, so that it scales as L does when the output layer and the targets are scaled (a
+    product of norms mixes coordinates that scale by 2^k and 4^k).
     """
     kappa = feat["sigma_max"] / max(feat["sigma_min"], np.finfo(float).tiny)
     n = cmp.rows * max(len(cmp.features), 1)
     rounding = 4 * gamma(n) * kappa * cmp.target_norm**2
-    crit = (math.sqrt(n_S) * grad0 * feat["coef_norm"]
-            / (2 * max(feat["sigma_min"], np.finfo(float).tiny))) ** 2
+    crit = (feat["lemma3"] / max(feat["sigma_min"], np.finfo(float).tiny)) ** 2
     return Tolerance(rounding + crit + forward,
-                     "4 gamma_(m d_y) kappa(F) ||y||_Lambda^2 + (sqrt|S| ||grad L|| ||C|| / "
-                     "(2 sigma_min(F)))^2 (Lemma 3) + 2 ||r||_Lambda sqrt(d_y sum lambda) delta "
-                     "+ d_y sum lambda delta^2 (forward rounding delta of each output)")
+                     r"$4\gamma_{m d_y}\kappa(F)\|y\|_\Lambda^2 + \big(\|\sum_j |C_j|^\top"
+                     r"|\nabla L(\theta)|\| / (2\sigma_{\min}(F))\big)^2$ (Lemma 3) $+ "
+                     r"2\|r\|_\Lambda\sqrt{d_y\sum\lambda}\,\delta + d_y\sum\lambda\,\delta^2$ "
+                     "(forward rounding $\\delta$ of each output)")
 
 
 def _forward_loss_error(loss: float, lam: np.ndarray, d_y: int, delta: float) -> float:
@@ -369,7 +374,7 @@ def _compare(inst, numbers: dict, cert: k19s4.Certificate, feature: str, relatio
                            diagnostics=diag)
     forward = _forward_loss_error(cmp.loss, inst["lambda"], inst["Y"].shape[1],
                                   numbers["out_tol"].value)
-    tol = _comparison_tolerance(cmp, feat, len(numbers["S"]), cert.grad_norm, forward)
+    tol = _comparison_tolerance(cmp, feat, forward)
     return decide(cmp.loss, feat["infimum"], relation=relation, tolerance=tol,
                   scale=cmp.target_norm**2, diagnostics=diag)
 

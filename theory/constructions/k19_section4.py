@@ -36,6 +36,7 @@ __all__ = [
     "Certificate",
     "certify_loss",
     "certify_squared",
+    "equilibrate",
     "loss_objective",
     "PGBComparison",
     "feature_columns",
@@ -116,10 +117,15 @@ def least_squares_value(M: np.ndarray, y: np.ndarray, weights: np.ndarray) -> di
 class Certificate:
     """Second-order test of a (claimed) local minimum of a smooth L.
 
-    ``status`` is ``"local-minimum"`` when ``||grad L|| <= grad_tol`` and
-    ``lambda_min(hess L) >= -hess_tol`` (the second-order necessary conditions, to working
-    accuracy); ``"not-local-minimum"`` when the Hessian has a clearly negative eigenvalue or the
-    gradient is far from zero (``> far_tol``); ``"undecided"`` otherwise.
+    ``status`` is ``"local-minimum"`` when every gradient coordinate is within its tolerance
+    (``|dL/dtheta_i| <= sqrt(u) s_i``) and the equilibrated Hessian has ``lambda_min >=
+    -hess_tol`` (the second-order necessary conditions, to working accuracy);
+    ``"not-local-minimum"`` when the equilibrated Hessian has a clearly negative eigenvalue
+    (``< -u^(1/4) ||H||``) or a gradient coordinate is far from zero (``> u^(1/4) s_i``);
+    ``"undecided"`` otherwise.
+    ``grad_tol`` and ``far_tol`` are the tolerances of the coordinate that decided (the one
+    whose ``|dL/dtheta_i| / s_i`` is largest); ``hess_min_eig``, ``hess_norm`` and
+    ``hess_tol`` are those of the equilibrated Hessian.
     """
 
     loss: float
@@ -132,89 +138,142 @@ class Certificate:
     status: str
     #: the condition that decided ``status``, stated as a true inequality
     reason: str = ""
+    #: ``u^(1/4) ||H||``: an eigenvalue below ``-hess_far_tol`` is clearly negative
+    hess_far_tol: float = 0.0
 
     def as_dict(self) -> dict:
         return dataclasses.asdict(self)
 
 
-def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float) -> Certificate:
-    """Gradient norm and smallest Hessian eigenvalue of L at theta, and the verdict on them.
+def _undecided(loss: float, reason: str) -> Certificate:
+    return Certificate(loss, float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
+                       "undecided", reason)
 
-    Tolerances: ``grad_tol = sqrt(u) grad_scale`` (the usual floor of an optimiser that works on
-    L itself: a gradient below it moves L by less than its rounding), ``far_tol = u^(1/4)
-    grad_scale``, ``hess_tol = sqrt(u) ||hess L||_2``. ``grad_scale`` is the size of the terms
-    whose sum is the gradient, ``2 ||Lambda^(1/2) J|| ||Lambda^(1/2) y||`` for the squared loss.
+
+def equilibrate(H: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
+    """``D^(-1/2) H D^(-1/2)`` with ``D = diag(scale)`` (coordinates whose scale is zero keep the
+    largest scale): a congruence, so it has the inertia of ``H`` (Sylvester), and a diagonal
+    change of the parameters' units ``theta -> D' theta`` leaves it unchanged when ``scale``
+    transforms as the Hessian's diagonal does."""
+    if scale is None:
+        return H
+    s = np.asarray(scale, dtype=np.float64)
+    top = float(np.max(s)) if s.size else 0.0
+    if not top > 0.0:
+        return H
+    d = 1.0 / np.sqrt(np.where(s > 0.0, s, top))
+    return d[:, None] * H * d[None, :]
+
+
+def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float | np.ndarray,
+                             curvature_scale: np.ndarray | None = None) -> Certificate:
+    """Gradient and smallest Hessian eigenvalue of L at theta, and the verdict on them
+    (the second-order necessary conditions of a local minimum, to working accuracy).
+
+    ``grad_scale`` is the size of the terms whose sum is the gradient: one number for the
+    whole gradient (tested in the 2-norm), or one per coordinate, ``s_i = 2 ||Lambda^(1/2)
+    J[:, i]|| ||Lambda^(1/2) y||`` for the squared loss (each coordinate tested on its own).
+    Tolerances: ``sqrt(u) s`` (the floor of an optimiser that works on L itself: a gradient
+    below it moves L by less than its rounding) and ``far = u^(1/4) s``; ``hess_tol = sqrt(u)
+    ||H||_2`` for ``H`` the Hessian equilibrated by ``curvature_scale`` (:func:`equilibrate`).
+
+    Per-coordinate scales and the equilibration make the certificate covariant under a
+    diagonal change of units of the parameters (the output layer and the targets scaled by
+    ``2^k`` move the output layer's gradient by ``2^k`` and the others' by ``4^k``): a single
+    global scale would call the same local minimum certified at one ``k`` and undecided at
+    another.
     """
     u = unit_roundoff()
     theta = np.asarray(theta, dtype=np.float64)
     g = np.asarray(autograd.grad(L)(theta))
     Hm = np.asarray(autograd.hessian(L)(theta))
     if not (np.all(np.isfinite(g)) and np.all(np.isfinite(Hm))):
-        return Certificate(float(L(theta)), float("inf"), float("nan"), float("inf"), 0.0, 0.0,
-                           0.0, "undecided", "the gradient or the Hessian of L is not finite")
-    eig = np.linalg.eigvalsh(0.5 * (Hm + Hm.T))
+        return _undecided(float(L(theta)), "the gradient or the Hessian of L is not finite")
+    eig = np.linalg.eigvalsh(equilibrate(0.5 * (Hm + Hm.T), curvature_scale))
     hess_norm = float(np.max(np.abs(eig)))
     gn = float(np.linalg.norm(g))
-    grad_tol, far_tol = np.sqrt(u) * grad_scale, u**0.25 * grad_scale
-    # relative to ||hess L|| alone: an absolute floor would let a tiny but negative curvature
+    scale = np.asarray(grad_scale, dtype=np.float64)
+    if scale.ndim == 0:
+        worst, g_worst, s_worst = 0, gn, float(scale)
+    else:
+        # the coordinate with the largest |g_i| / s_i decides (0 / 0 counts as 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(np.abs(g) > 0.0, np.abs(g) / scale, 0.0)
+        worst = int(np.argmax(ratio)) if ratio.size else 0
+        g_worst = float(abs(g[worst])) if g.size else 0.0
+        s_worst = float(scale[worst]) if scale.size else 0.0
+    grad_tol, far_tol = np.sqrt(u) * s_worst, u**0.25 * s_worst
+    # relative to ||H|| alone: an absolute floor would let a tiny but negative curvature
     # (every weight scaled towards underflow) pass as a minimum
-    hess_tol = np.sqrt(u) * hess_norm
+    hess_tol, hess_far_tol = np.sqrt(u) * hess_norm, u**0.25 * hess_norm
     underflow = sys.float_info.min / u
-    if not (np.isfinite(gn) and np.isfinite(hess_norm) and np.isfinite(grad_scale)):
+    what = "||grad L||" if scale.ndim == 0 else f"|dL/dtheta_{worst}|"
+    hess = "lambda_min(hess L)" if curvature_scale is None else "lambda_min(D^-1/2 hess L D^-1/2)"
+    if not (np.isfinite(gn) and np.isfinite(hess_norm) and np.all(np.isfinite(scale))):
         status, reason = "undecided", ("||grad L||, ||hess L|| or the gradient scale overflows "
                                        "at this scale: the derivatives cannot certify a local "
                                        "minimum")
-    elif eig[0] < -hess_tol:
-        status, reason = "not-local-minimum", (f"lambda_min(hess L) = {eig[0]:.3g} < "
-                                               f"-{hess_tol:.3g}")
-    elif gn > far_tol:
-        status, reason = "not-local-minimum", f"||grad L|| = {gn:.3g} > {far_tol:.3g}"
-    elif hess_norm < underflow or grad_scale < underflow:
+    elif eig[0] < -hess_far_tol:
+        # clearly negative curvature; between -u^(1/4) ||H|| and -sqrt(u) ||H|| an approximate
+        # critical point may sit next to flat directions of an exact minimum (the symmetries
+        # of a network give exact zero eigenvalues there), so the test does not decide
+        status, reason = "not-local-minimum", f"{hess} = {eig[0]:.3g} < -{hess_far_tol:.3g}"
+    elif g_worst > far_tol:
+        status, reason = "not-local-minimum", f"{what} = {g_worst:.3g} > {far_tol:.3g}"
+    elif hess_norm < underflow or float(np.max(scale, initial=0.0)) < underflow:
         # the second-order information is lost to underflow (J = 0 at theta = 0 of a net with
         # three or more layers makes the gradient scale 0)
-        small = ("the gradient scale ||J|| ||y|| = " if grad_scale < underflow
-                 else "||hess L|| = ") + f"{min(grad_scale, hess_norm):.3g}"
+        top = float(np.max(scale, initial=0.0))
+        small = ("the gradient scale ||J|| ||y|| = " if top < underflow
+                 else "||hess L|| = ") + f"{min(top, hess_norm):.3g}"
         status, reason = "undecided", (f"{small} < {underflow:.3g} (underflow): the "
                                        "derivatives cannot certify a local minimum")
-    elif gn <= grad_tol:
-        status, reason = "local-minimum", (f"||grad L|| = {gn:.3g} <= {grad_tol:.3g} and "
-                                           f"lambda_min(hess L) >= -{hess_tol:.3g}")
+    elif eig[0] < -hess_tol:
+        status, reason = "undecided", f"{hess} = {eig[0]:.3g} < -{hess_tol:.3g}"
+    elif g_worst <= grad_tol:
+        every = "" if scale.ndim == 0 else " (the largest relative to its scale)"
+        status, reason = "local-minimum", (f"{what} = {g_worst:.3g} <= {grad_tol:.3g}{every} "
+                                           f"and {hess} >= -{hess_tol:.3g}")
     else:
-        status, reason = "undecided", f"||grad L|| = {gn:.3g} > {grad_tol:.3g}"
+        status, reason = "undecided", f"{what} = {g_worst:.3g} > {grad_tol:.3g}"
     return Certificate(float(L(theta)), gn, float(eig[0]), hess_norm, float(grad_tol),
-                       float(hess_tol), float(far_tol), status, reason)
+                       float(hess_tol), float(far_tol), status, reason, float(hess_far_tol))
 
 
 def certify_squared(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
                     lam: np.ndarray) -> Certificate:
-    """:func:`second_order_certificate` for the squared loss, with the gradient scale
-    ``2 ||Lambda^(1/2) J(theta)||_2 ||Lambda^(1/2) y||`` (the size of the terms of grad L)."""
+    """:func:`second_order_certificate` for the squared loss, coordinate by coordinate: the
+    gradient scale ``s_i = 2 ||Lambda^(1/2) J[:, i]|| ||Lambda^(1/2) y||`` (the size of the terms
+    of ``dL/dtheta_i = 2 J[:, i]^T Lambda r``) and the Hessian equilibrated by the Gauss-Newton
+    diagonal ``2 ||Lambda^(1/2) J[:, i]||^2``."""
     L = squared_objective(outputs, X, Y, lam)
     J = stacked_jacobian(outputs, theta, X)
     sw = np.sqrt(np.repeat(np.asarray(lam, dtype=np.float64), Y.shape[0]))
     if not np.all(np.isfinite(J)):
-        return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
-                           "undecided", "the Jacobian of the outputs is not finite")
-    scale = 2 * np.linalg.norm(sw[:, None] * J, 2) * np.linalg.norm(sw * Y.T.ravel())
-    return second_order_certificate(L, theta, scale)
+        return _undecided(float("nan"), "the Jacobian of the outputs is not finite")
+    cols = np.linalg.norm(sw[:, None] * J, axis=0)
+    scale = 2 * cols * np.linalg.norm(sw * Y.T.ravel())
+    return second_order_certificate(L, theta, scale, 2 * cols**2)
 
 
 def certify_loss(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,
                  lam: np.ndarray, loss: str) -> Certificate:
-    """:func:`second_order_certificate` for any loss of :func:`loss_objective`, with the
-    gradient scale ``||J(theta)||_2 ||Lambda l'(f_X)||`` (the size of the terms of
-    ``grad L = J^T Lambda l'``; for the squared loss :func:`certify_squared`)."""
+    """:func:`second_order_certificate` for any loss of :func:`loss_objective`, coordinate by
+    coordinate: the gradient scale ``s_i = ||J[:, i]|| ||Lambda l'(f_X)||`` (the size of the
+    terms of ``dL/dtheta_i = J[:, i]^T Lambda l'``) and the Hessian equilibrated by
+    ``||J[:, i]||^2 ||Lambda||`` (for the squared loss :func:`certify_squared`)."""
     if loss == "squared":
         return certify_squared(outputs, theta, X, Y, lam)
     L = loss_objective(outputs, X, Y, lam, loss)
     J = stacked_jacobian(outputs, theta, X)
     if not np.all(np.isfinite(J)):
-        return Certificate(float("nan"), float("inf"), float("nan"), float("inf"), 0.0, 0.0, 0.0,
-                           "undecided", "the Jacobian of the outputs is not finite")
+        return _undecided(float("nan"), "the Jacobian of the outputs is not finite")
     F = np.asarray(outputs(theta, X))
-    dl = np.asarray(get_loss(loss).grad(F, Y)) * np.asarray(lam, dtype=np.float64)[None, :]
-    scale = np.linalg.norm(J, 2) * np.linalg.norm(dl)
-    return second_order_certificate(L, theta, scale)
+    lam = np.asarray(lam, dtype=np.float64)
+    dl = np.asarray(get_loss(loss).grad(F, Y)) * lam[None, :]
+    cols = np.linalg.norm(J, axis=0)
+    return second_order_certificate(L, theta, cols * np.linalg.norm(dl),
+                                    cols**2 * float(np.max(lam, initial=0.0)))
 
 
 def _local_minimum(L: Callable, theta0: np.ndarray, *, max_iter: int = 250,
@@ -365,8 +424,14 @@ class PGBComparison:
     ``features[name]`` holds, per feature set: ``infimum`` (the basis-model least squares),
     ``sigma_min`` / ``sigma_max`` (retained singular values of the whitened feature columns),
     ``coef_norm`` (||C||_2 for the minimum-norm C with J_S C = F in the whitened metric),
+    ``lemma3`` (``|| sum_j |C_j|^T |grad L(theta)| || / 2``, entrywise absolute values, with
+    ``C_j`` the rows of C that belong to ``J(theta + eps S_j)``: a bound of ``||F^T Lambda r|| =
+    ||sum_j C_j^T grad L(theta + eps S_j)|| / 2`` whenever each gradient at ``theta + eps S_j``
+    is no larger, coordinate by coordinate, than at theta, as Lemma 3 makes it at a local
+    minimum, where both vanish),
     ``residual_J`` / ``residual_JS`` (largest relative distance of a feature column from
-    range J(theta) / range J_S).
+    range J(theta) / range J_S). ``sigma_min_JS``, ``sigma_max_JS`` and ``rank_JS`` are those of
+    the whitened ``J_S`` with unit columns (the ranges are those of ``J_S``).
     """
 
     loss: float
@@ -390,6 +455,15 @@ def _range_residual(basis: np.ndarray, cols: np.ndarray) -> float:
     res = cols - basis @ (basis.T @ cols)
     norms = np.maximum(np.linalg.norm(cols, axis=0), np.finfo(float).tiny)
     return float(np.max(np.linalg.norm(res, axis=0) / norms)) if cols.size else 0.0
+
+
+def _unit_columns(M: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``M`` with every nonzero column scaled to unit 2-norm, and the norms (1 for a zero
+    column): the same column space, and a rank decision that a rescaling of columns (a change
+    of the parameters' units) cannot move."""
+    norms = np.linalg.norm(M, axis=0)
+    norms = np.where(norms > 0.0, norms, 1.0)
+    return M / norms[None, :], norms
 
 
 def _truncated_svd(M: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -419,6 +493,7 @@ def pgb_comparison(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.nd
     L = squared_objective(outputs, X, Y, lam)
     f0 = np.asarray(outputs(theta, X))
     grad = autograd.grad(L)
+    g0 = np.asarray(grad(theta), dtype=np.float64)
     blocks, changes, grads = [], [], []
     for v in S:
         th = theta + eps * v
@@ -426,21 +501,29 @@ def pgb_comparison(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.nd
         changes.append(float(np.max(np.abs(np.asarray(outputs(th, X)) - f0))))
         grads.append(float(np.linalg.norm(grad(th))))
     JS = np.hstack(blocks)
-    UJ, sJ, VtJ = _truncated_svd(sw[:, None] * JS)
-    U0, _, _ = _truncated_svd(sw[:, None] * blocks[0])
+    # every rank decision and minimum-norm coefficient on unit columns: a change of the
+    # parameters' units scales columns of J, and must not change what is decided
+    JS_unit, col_norms = _unit_columns(sw[:, None] * JS)
+    UJ, sJ, VtJ = _truncated_svd(JS_unit)
+    U0, _, _ = _truncated_svd(_unit_columns(sw[:, None] * blocks[0])[0])
     feats = {}
     for name, Phi in feature_sets.items():
         F = feature_columns(Phi, d_y)
         Fh = sw[:, None] * F
         ls = least_squares_value(F, y, w)
-        C = VtJ.T @ ((UJ.T @ Fh) / sJ[:, None])
+        C = VtJ.T @ ((UJ.T @ Fh) / sJ[:, None]) / col_norms[:, None]
+        # coordinate by coordinate, so that a change of the parameters' units (which scales
+        # rows of C and entries of the gradient inversely) leaves it unchanged
+        C_abs = np.abs(C).reshape(len(S), g0.size, -1).sum(axis=0) if C.size else C
         feats[name] = {
             "infimum": ls["value"], "sigma_min": ls["sigma_min"], "sigma_max": ls["sigma_max"],
             "coef_norm": float(np.linalg.norm(C, 2)) if C.size else 0.0,
+            "lemma3": float(np.linalg.norm(C_abs.T @ np.abs(g0))) / 2 if C.size else 0.0,
             "residual_J": _range_residual(U0, Fh), "residual_JS": _range_residual(UJ, Fh),
         }
     first = next(iter(feature_sets.values()))
-    full = least_squares_value(np.hstack([JS, feature_columns(first, d_y)]), y, w)
+    full = least_squares_value(np.hstack([JS_unit / sw[:, None], feature_columns(first, d_y)]),
+                               y, w)
     return PGBComparison(
         loss=float(L(theta)), pgb_infimum=full["value"], max_output_change=max(changes),
         max_norm_S=float(max(np.linalg.norm(v) for v in S)), grad_at_S=grads,
