@@ -22,6 +22,7 @@ defaults of optional parameters.
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from collections.abc import Callable
@@ -29,11 +30,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 from roundtrip import recorded_ids, recorded_worst
 
 from checks import registry
 from checks.inputs import BadInput
+from checks.serialise import to_jsonable
 from checks.strategies import k19_resnet as resnet_strat
+from checks.strategies.feedforward import feedforward_instances, parse_feedforward
 
 DROP = object()  # marks a field removed from the instance
 TINY = 5e-324  # the smallest positive double
@@ -715,3 +719,36 @@ def test_gap_iterations_are_sorted_and_deduplicated() -> None:
     stands in the input)."""
     inst = _parse("k22.thm3", _params("k22.thm3", {"T_set": [100_000, 3, 0, 3]}))
     assert inst["T_set"] == [0, 3, 100_000]
+
+
+@settings(deadline=None, max_examples=5)
+@given(feedforward_instances())
+def test_parse_feedforward_round_trip(inst):
+    back = parse_feedforward(json.loads(json.dumps(to_jsonable(inst))))
+    assert back["widths"] == inst["widths"] and back["activations"] == inst["activations"]
+    assert back["bias"] == inst["bias"]
+    assert np.array_equal(back["theta"], inst["theta"]) and np.array_equal(back["X"], inst["X"])
+
+
+@pytest.mark.parametrize("change", [
+    {"widths": [2]}, {"widths": [2, "3", 1]}, {"widths": [2, True, 1]}, {"widths": [2, 0, 1]},
+    {"activations": "tanh"}, {"activations": ["swish"]}, {"activations": []},
+    {"bias": "yes"}, {"theta": [1.0, 2.0]}, {"X": [[1.0, 2.0, 3.0]]}, {"X": [[1.0, "nan"]]},
+])
+def test_parse_feedforward_rejects_malformed_input(change):
+    good = {"widths": [2, 3, 1], "activations": ["tanh"], "bias": True,
+            "theta": [0.1] * 13, "X": [[1.0, 2.0]]}
+    parse_feedforward(good)
+    with pytest.raises(BadInput):
+        parse_feedforward({**good, **change})
+
+
+def test_parse_feedforward_accepts_the_smallest_architectures():
+    """Two widths (no hidden layer: an affine map) with no activations, and width-1 layers,
+    are networks: parsed, with theta of the affine map's d_y (d_x + 1) entries."""
+    affine = parse_feedforward({"widths": [3, 2], "activations": [], "theta": [0.5] * 8,
+                                "X": [[1.0, 2.0, 3.0]]})
+    assert affine["widths"] == [3, 2] and affine["activations"] == [] and len(affine["theta"]) == 8
+    thin = parse_feedforward({"widths": [1, 1, 1], "activations": ["relu"], "bias": False,
+                              "theta": [1.0, 2.0], "X": [[1.0]]})
+    assert thin["bias"] is False and len(thin["theta"]) == 2
