@@ -163,3 +163,14 @@ def test_euler_identity_on_the_last_layer(inst):
     f = net.forward(theta, X).reshape(-1)
     tol = gamma(len(S) + 1) * np.linalg.norm(np.abs(J[:, S]) @ np.abs(theta[S]))
     assert np.linalg.norm(J[:, S] @ theta[S] - f) <= tol
+
+
+def test_jacobian_keeps_float32():
+    """The analytic Jacobian is computed in ``theta``'s dtype (float32 stays float32) and
+    agrees with the float64 Jacobian to float32 accuracy."""
+    net = Feedforward([2, 3, 1], "tanh")
+    theta = net.init(np.random.default_rng(0))
+    X = np.random.default_rng(1).standard_normal((4, 2))
+    J32 = jacobian(net, theta.astype(np.float32), X.astype(np.float32))
+    assert J32.dtype == np.float32
+    np.testing.assert_allclose(J32, jacobian(net, theta, X), rtol=1e-5, atol=1e-6)
