@@ -17,6 +17,10 @@ Mutant class killed: off-by-one bounds (``hi=64`` -> ``hi=65``, ``lo=1`` -> ``lo
 comparisons in hand-written checks (``<`` vs ``<=``, ``> 0`` vs ``>= 0``), index mutations
 (``Tset[-1]`` -> ``Tset[+1]``, ``U[-1]`` -> ``U[0]``, ``shape[1]`` -> ``shape[0]``) and changed
 defaults of optional parameters.
+
+Every test of a parser bound lives here: besides the claims' ``parse``, the bounds of the readers
+of :mod:`checks.inputs` they are built from (inclusive ``lo``/``hi``, the entry limit) and the
+domain of ``parse_feedforward`` (:mod:`checks.strategies.feedforward`).
 """
 
 from __future__ import annotations
@@ -33,8 +37,8 @@ import pytest
 from hypothesis import given, settings
 from roundtrip import recorded_ids, recorded_worst
 
-from checks import registry
-from checks.inputs import BadInput
+from checks import inputs, registry
+from checks.inputs import BadInput, integer, matrix, real
 from checks.serialise import to_jsonable
 from checks.strategies import k19_resnet as resnet_strat
 from checks.strategies.feedforward import feedforward_instances, parse_feedforward
@@ -752,3 +756,31 @@ def test_parse_feedforward_accepts_the_smallest_architectures():
     thin = parse_feedforward({"widths": [1, 1, 1], "activations": ["relu"], "bias": False,
                               "theta": [1.0, 2.0], "X": [[1.0]]})
     assert thin["bias"] is False and len(thin["theta"]) == 2
+
+
+# ------------------------------------------------------- the bounds of the readers themselves
+
+def test_real_bounds_are_inclusive_and_named():
+    """``real(..., lo=, hi=)`` accepts both ends of ``[lo, hi]`` and refuses the first value
+    outside with the parameter, the interval and the value."""
+    assert real({"x": 1.0}, "x", lo=1.0, hi=1.0) == 1.0
+    with pytest.raises(BadInput) as info:
+        real({"x": 2.0}, "x", lo=0.0, hi=1.0)
+    assert str(info.value) == "x: must lie in [0.0, 1.0], got 2.0"
+
+
+def test_integer_bounds_are_inclusive_and_named():
+    """``integer(..., lo=, hi=)`` accepts both ends of ``[lo, hi]`` and refuses the first value
+    outside with the parameter, the interval and the value."""
+    assert integer({"n": 4}, "n", lo=4, hi=4) == 4
+    with pytest.raises(BadInput) as info:
+        integer({"n": 5}, "n", lo=0, hi=4)
+    assert str(info.value) == "n: must lie in [0, 4], got 5"
+
+
+def test_entry_limit_is_inclusive(monkeypatch):
+    monkeypatch.setattr(inputs, "MAX_ENTRIES", 4)
+    assert matrix({"x": [[1, 2], [3, 4]]}, "x").size == 4
+    with pytest.raises(BadInput) as info:
+        matrix({"x": [[1, 2, 3], [4, 5, 6]]}, "x")
+    assert str(info.value) == "x: 6 entries exceeds the limit of 4"
