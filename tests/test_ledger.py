@@ -105,28 +105,66 @@ def _in_git_checkout() -> bool:
 needs_git = pytest.mark.skipif(not _in_git_checkout(), reason="not a git checkout")
 
 
+def _answer_git(monkeypatch, answer):
+    """``subprocess.run`` where the command is git: ``answer(args)`` gives the finished process
+    (or raises); any other command runs as usual."""
+    real_run = subprocess.run
+
+    def run(cmd, *args, **kwargs):
+        if cmd[0] != "git":
+            return real_run(cmd, *args, **kwargs)
+        return answer(cmd[1:])
+
+    monkeypatch.setattr(subprocess, "run", run)
+
+
+def _git_says(stdout: str, returncode: int = 0):
+    return lambda args: subprocess.CompletedProcess(["git", *args], returncode, stdout, "")
+
+
 @needs_git
-def test_git_helper_runs_in_the_package_directory(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # not a repository: the helper must not depend on the cwd
-    assert ledger._git("rev-parse", "HEAD") == _git_here("rev-parse", "HEAD").stdout.strip()
-    assert ledger._git("no-such-subcommand-xyz") is None
+def test_environment_reads_git_in_the_package_directory(tmp_path, monkeypatch):
+    """The commit a ledger records is the package's, whatever the working directory."""
+    monkeypatch.chdir(tmp_path)  # not a repository
+    env = environment(get_profile("ci"))
+    assert env["git_commit"] == _git_here("rev-parse", "HEAD").stdout.strip()
 
 
-def test_git_helper_without_git(monkeypatch):
-    def missing(*args, **kwargs):
-        raise FileNotFoundError("git")
+def _git_missing(args):
+    raise FileNotFoundError("git")
 
-    monkeypatch.setattr(subprocess, "run", missing)
-    assert ledger._git("status") is None
+
+def _git_hangs(args):
+    raise subprocess.TimeoutExpired(["git", *args], 10)
+
+
+@pytest.mark.parametrize("answer", [_git_missing, _git_hangs, _git_says("", returncode=128)],
+                         ids=["missing", "timeout", "not-a-repository"])
+def test_environment_without_git_records_no_commit(monkeypatch, answer):
+    """Without a usable git (none installed, no answer in time, not a repository) the commit
+    and the dirty flag are unknown (``None``), never an error and never a guess."""
+    _answer_git(monkeypatch, answer)
+    env = environment(get_profile("ci"))
+    assert env["git_commit"] is None and env["git_dirty"] is None
 
 
 def test_environment_fields(monkeypatch):
-    monkeypatch.setattr(ledger, "_PACKAGES", ("no-such-package-xyz", "numpy", "cupy-none-xyz"))
+    """The recorded platform and package versions are this process's; a package that is not
+    installed is left out of ``packages``."""
+    installed = metadata.version
+
+    def version(name):
+        if name == "scipy":
+            raise metadata.PackageNotFoundError(name)
+        return installed(name)
+
+    monkeypatch.setattr(metadata, "version", version)
     env = environment(get_profile("ci"), backend="numpy")
     assert env["python"] == platform.python_version()
     assert env["platform"] == platform.platform() and env["machine"] == platform.machine()
     assert env["cpu"] == (platform.processor() or platform.machine())
-    assert env["packages"] == {"numpy": metadata.version("numpy")}
+    assert "scipy" not in env["packages"] and env["packages"]["numpy"] == installed("numpy")
+    assert all(v == installed(k) for k, v in env["packages"].items())
     assert (env["profile"], env["seed"], env["backend"]) == (
         "ci", get_profile("ci").seed, "numpy")
     assert set(env) == {"python", "platform", "machine", "cpu", "cpu_model", "blas_threads",
@@ -166,12 +204,6 @@ def test_environment_git_fields():
     env = environment(get_profile("ci"))
     assert env["git_commit"] == _git_here("rev-parse", "HEAD").stdout.strip()
     assert env["git_dirty"] is bool(_git_here("status", "--porcelain").stdout.strip())
-
-
-def test_environment_git_unknown(monkeypatch):
-    monkeypatch.setattr(ledger, "_git", lambda *a: None)
-    env = environment(get_profile("ci"))
-    assert env["git_commit"] is None and env["git_dirty"] is None
 
 
 def test_write_ledger_format(tmp_path):
@@ -219,14 +251,26 @@ def test_load_ledger_accepts_a_minimal_ledger(tmp_path):
     (1.0, 1.0, False), (1.0, 0.5, False), (1.0, 0.4, True), (-1.0, 1.0, True),
 ])
 def test_tightness_moved(new, old, moved):
-    assert ledger._tightness_moved(new, old, {"abs": 0.5, "rel": 0.0}) is moved
+    """``compare`` reports a tightness that appeared, vanished, or moved by more than the
+    tolerance; non-finite values (inf, the JSON string "nan") only when they change."""
+    assert _tightness_moved(new, old, {"abs": 0.5, "rel": 0.0}) is moved
 
 
 def test_tightness_moved_relative_part():
+    """The tolerance is ``abs + rel |baseline|``."""
     tol = {"abs": 0.1, "rel": 0.5}
-    assert not ledger._tightness_moved(1.5, 1.0, tol)   # 0.5 <= 0.1 + 0.5 * 1
-    assert ledger._tightness_moved(1.7, 1.0, tol)
-    assert not ledger._tightness_moved(-1.5, -1.0, tol)  # |old| on the right
+    assert not _tightness_moved(1.5, 1.0, tol)   # 0.5 <= 0.1 + 0.5 * 1
+    assert _tightness_moved(1.7, 1.0, tol)
+    assert not _tightness_moved(-1.5, -1.0, tol)  # |old| on the right
+
+
+def _tightness_moved(new, old, tol) -> bool:
+    """Whether ``compare`` reports a tightness regression between two runs of the same draws
+    (neither names a profile, seed or environment) that differ in one claim's tightness."""
+    base = {"claims": [_entry("a", tightness=old)], "tightness_tolerance": tol}
+    problems = compare({"claims": [_entry("a", tightness=new)]}, base)
+    assert all(p.startswith("a: tightness ") for p in problems)
+    return bool(problems)
 
 
 def _entry(cid, verdict="holds", tightness=0.5, controls=None):
@@ -263,7 +307,9 @@ def test_compare_without_controls_keys():
     assert compare({"claims": [_entry("a")]}, base) == ["a: control c no longer shows the failure"]
 
 
-def test_gpu_name_from_cupy(monkeypatch):
+def test_environment_gpu_name_from_cupy(monkeypatch):
+    """The ``gpu`` a ledger records is device 0's name from CuPy (bytes or str), ``None``
+    where CuPy cannot be imported."""
     import sys
     import types
 
@@ -278,11 +324,12 @@ def test_gpu_name_from_cupy(monkeypatch):
     fake = types.SimpleNamespace(cuda=types.SimpleNamespace(runtime=types.SimpleNamespace(
         getDeviceProperties=props(b"NVIDIA H100"))))
     monkeypatch.setitem(sys.modules, "cupy", fake)
-    assert ledger._gpu_name() == "NVIDIA H100" and asked == [0]
+    ci = get_profile("ci")
+    assert environment(ci)["gpu"] == "NVIDIA H100" and asked == [0]
     fake.cuda.runtime.getDeviceProperties = props("H200")
-    assert ledger._gpu_name() == "H200"
+    assert environment(ci)["gpu"] == "H200"
     monkeypatch.setitem(sys.modules, "cupy", None)  # import fails: CPU only
-    assert ledger._gpu_name() is None
+    assert environment(ci)["gpu"] is None
 
 
 def test_claim_metadata_fields():
@@ -363,10 +410,13 @@ def test_build_ledger_orders_papers_in_the_paper_order(monkeypatch):
 
 
 def test_environment_defaults_and_dirty_flag(monkeypatch):
-    monkeypatch.setattr(ledger, "_git", lambda *a: " M file.py" if a[0] == "status" else "abc")
+    """The default backend is NumPy; the commit is git's answer stripped, and the checkout is
+    dirty exactly when ``git status --porcelain`` lists something."""
+    _answer_git(monkeypatch, lambda args: _git_says(
+        " M file.py\n" if args[0] == "status" else "abc\n")(args))
     env = environment(get_profile("ci"))
     assert env["backend"] == "numpy" and env["git_dirty"] is True and env["git_commit"] == "abc"
-    monkeypatch.setattr(ledger, "_git", lambda *a: "")
+    _answer_git(monkeypatch, _git_says(""))
     assert environment(get_profile("ci"))["git_dirty"] is False
 
 

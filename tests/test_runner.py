@@ -296,7 +296,7 @@ def test_settings_do_not_inherit_the_loaded_profile():
 
     from checks.runner import _settings
 
-    current = hsettings._current_profile
+    current = hsettings.get_current_profile_name()
     hsettings.register_profile("reliab-noisy", deadline=1000, print_blob=True,
                                database=InMemoryExampleDatabase())
     hsettings.load_profile("reliab-noisy")
