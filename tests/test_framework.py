@@ -174,7 +174,7 @@ def test_an_oracle_that_overflows_is_inconclusive_with_the_reason():
 @pytest.mark.parametrize(("ok", "status", "slack"), [
     (True, Status.HOLDS, 1.0), (False, Status.VIOLATED, -1.0), (None, Status.INCONCLUSIVE, None),
 ])
-def test_decide_flag_fields(ok, status, slack):
+def test_decide_flag_is_certified_with_a_unit_slack(ok, status, slack):
     v = decide_flag(ok)
     assert (v.status, v.relation, v.slack, v.relative_slack) == (status, "certified", slack, slack)
     assert (v.tolerance, v.tolerance_derivation, v.message, v.diagnostics) == (None, "", "", {})
@@ -189,7 +189,7 @@ def test_decide_flag_passes_tolerance_message_and_diagnostics():
     assert v.diagnostics == {"rank": 3} and v.diagnostics is not diagnostics
 
 
-def test_out_of_scope_fields():
+def test_out_of_scope_records_the_reason_and_no_slack():
     v = out_of_scope("tau >= 1", tau=1.5)
     assert (v.status, v.message, v.diagnostics) == (Status.OUT_OF_SCOPE, "tau >= 1", {"tau": 1.5})
     assert (v.slack, v.relative_slack, v.tolerance) == (None, None, None)
@@ -203,7 +203,7 @@ def test_decide_records_every_field():
     assert (v.tolerance_derivation, v.message, v.diagnostics) == ("half", "note", {"k": 1})
 
 
-def test_decide_boundaries():
+def test_decide_holds_at_slack_minus_the_tolerance_and_is_inconclusive_strictly_above():
     # slack exactly -tolerance still holds; just below is violated
     assert decide(1.5, 1.0, tolerance=Tolerance(0.5, "x"), scale=100.0).status is Status.HOLDS
     assert decide(1.5, 1.0, tolerance=Tolerance(0.49, "x"), scale=100.0).status \
@@ -231,7 +231,7 @@ def test_decide_zero_sides_use_the_smallest_normal_scale():
 
 
 @pytest.mark.parametrize("lhs", [math.inf, -math.inf, math.nan])
-def test_decide_non_finite_fields(lhs):
+def test_decide_with_a_non_finite_side_is_inconclusive_keeping_its_fields(lhs):
     v = decide(lhs, 1.0, relation=">=", tolerance=Tolerance(0.5, "t"), diagnostics={"a": 1})
     assert v.status is Status.INCONCLUSIVE and v.relation == ">="
     assert (v.slack, v.relative_slack, v.tolerance, v.tolerance_derivation) == (
@@ -313,7 +313,7 @@ def test_control_fixed_instances_accepts_callables():
     assert Control("c", "h", "d").expect is Status.VIOLATED
 
 
-def test_verdict_defaults():
+def test_a_bare_verdict_has_empty_fields():
     v = Verdict(Status.HOLDS)
     assert (v.lhs, v.rhs, v.relation, v.slack, v.message, v.diagnostics, v.seconds) == (
         None, None, "", None, "", {}, 0.0)

@@ -148,7 +148,7 @@ def test_environment_without_git_records_no_commit(monkeypatch, answer):
     assert env["git_commit"] is None and env["git_dirty"] is None
 
 
-def test_environment_fields(monkeypatch):
+def test_environment_records_this_process_platform_and_packages(monkeypatch):
     """The recorded platform and package versions are this process's; a package that is not
     installed is left out of ``packages``."""
     installed = metadata.version
@@ -250,13 +250,13 @@ def test_load_ledger_accepts_a_minimal_ledger(tmp_path):
     (math.inf, math.inf, False), ("nan", "nan", False), ("nan", 0.1, True),
     (1.0, 1.0, False), (1.0, 0.5, False), (1.0, 0.4, True), (-1.0, 1.0, True),
 ])
-def test_tightness_moved(new, old, moved):
+def test_compare_reports_a_tightness_that_appears_vanishes_or_moves(new, old, moved):
     """``compare`` reports a tightness that appeared, vanished, or moved by more than the
     tolerance; non-finite values (inf, the JSON string "nan") only when they change."""
     assert _tightness_moved(new, old, {"abs": 0.5, "rel": 0.0}) is moved
 
 
-def test_tightness_moved_relative_part():
+def test_compare_tightness_tolerance_has_a_relative_part():
     """The tolerance is ``abs + rel |baseline|``."""
     tol = {"abs": 0.1, "rel": 0.5}
     assert not _tightness_moved(1.5, 1.0, tol)   # 0.5 <= 0.1 + 0.5 * 1
@@ -332,7 +332,7 @@ def test_environment_gpu_name_from_cupy(monkeypatch):
     assert environment(ci)["gpu"] is None
 
 
-def test_claim_metadata_fields():
+def test_claim_metadata_is_what_a_report_states():
     meta = ledger.claim_metadata(AMGM)
     assert meta == {
         "id": "toy.amgm", "paper": "hm17", "source": "folklore", "title": "AM-GM",

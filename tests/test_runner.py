@@ -202,7 +202,7 @@ def test_claim_run_to_json_has_controls():
     assert out["id"] == "toy.runner" and out["verdict"] == "holds"
 
 
-def test_settings_of_a_run():
+def test_a_run_has_no_deadline_no_database_and_targets_only_when_asked():
     import hypothesis
     from hypothesis import HealthCheck, Phase
 

@@ -12,7 +12,7 @@ from checks.framework import (
 from checks.serialise import to_jsonable
 
 
-def test_to_jsonable_conversions():
+def test_to_jsonable_turns_numpy_scalars_arrays_enums_and_non_finite_values_into_json():
     import enum
 
     class Colour(enum.Enum):
