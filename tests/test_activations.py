@@ -1,5 +1,6 @@
 """The registry of activations of :mod:`theory.activations`: every entry's value, derivatives,
-traced and analytic forms, and the sharp softplus of k22 §3."""
+traced and analytic forms; and the sharp softplus of Kawaguchi, Zhang & Deng (2022) §2.2 and
+§3.4 as :mod:`theory.trajectory` and :mod:`theory.models.ee` build it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The construction of Hardt & Ma (2017) §3 and Appendix B in
+"""The construction behind Hardt & Ma (2017), Theorem 3.2 (Appendix B), in
 :mod:`theory.constructions.hm17_expressivity`: the network's draws and Lemma B.1's blocks."""
 
 from __future__ import annotations

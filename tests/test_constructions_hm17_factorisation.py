@@ -1,4 +1,4 @@
-"""The factorisation of Hardt & Ma (2017) §2 (Theorem 2.1) in
+"""The factorisation of Hardt & Ma (2017), Theorem 2.1 and Appendix A, in
 :mod:`theory.constructions.hm17_factorisation`: orthogonal blocks, splits and the worst-case
 ratio to the theorem's bound."""
 

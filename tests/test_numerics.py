@@ -1,5 +1,5 @@
-"""Higham's constants of :mod:`theory.numerics` (Higham 2002, §3.4), from which every tolerance of
-the suite is derived."""
+"""Higham's constants of :mod:`theory.numerics` (Higham, *Accuracy and Stability of Numerical
+Algorithms*, 2nd ed., §3.1), from which every tolerance of the suite is derived."""
 
 from __future__ import annotations
 
