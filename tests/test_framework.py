@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
 import pytest
+from hypothesis import strategies as st
 from toy_claims import AMGM
 
 from checks.framework import (
@@ -139,9 +141,6 @@ def test_decide_refuses_an_unknown_bound_kind():
 def test_check_refuses_a_violated_verdict_without_a_certificate():
     """The framework, not each oracle, enforces the rule: an oracle that says ``violated``
     without a certificate of separation gets ``inconclusive`` from :meth:`Claim.check`."""
-    import dataclasses
-
-    from checks.framework import Verdict
 
     bare = dataclasses.replace(AMGM, measure=lambda inst: Verdict(Status.VIOLATED, 2.0, 1.0))
     flag = dataclasses.replace(AMGM, measure=lambda inst: decide_flag(False, message="no"))
@@ -160,7 +159,6 @@ def test_an_oracle_that_overflows_is_inconclusive_with_the_reason():
     """Python floats raise ``OverflowError`` where NumPy gives inf (``1e200 ** 2``): a side
     that is not representable at the instance's scale decides nothing, so the verdict is
     inconclusive with the reason, not a traceback and not a verdict."""
-    import dataclasses
 
     def measure(inst):
         return decide(inst["a"] ** 2, 1.0, tolerance=TOL)
@@ -320,8 +318,6 @@ def test_a_bare_verdict_has_empty_fields():
 
 
 def _toy_claim(**kw):
-    from hypothesis import strategies as st
-
     seen = {}
 
     def strategy(profile):

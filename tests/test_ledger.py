@@ -6,9 +6,12 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import platform
 import shutil
 import subprocess
+import sys
+import types
 from importlib import metadata
 from pathlib import Path
 
@@ -29,7 +32,7 @@ from checks.ledger import (
     write_ledger,
 )
 from checks.profiles import get_profile
-from checks.runner import run_claim
+from checks.runner import ClaimRun, run_claim
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +182,6 @@ def test_environment_records_this_process_platform_and_packages(monkeypatch):
 ])
 def test_blas_threads_reads_the_environment(monkeypatch, variables, threads):
     """The BLAS thread count a ledger records: the first valid variable, else one per core."""
-    import os
 
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         monkeypatch.delenv(var, raising=False)
@@ -190,7 +192,6 @@ def test_blas_threads_reads_the_environment(monkeypatch, variables, threads):
 
 def test_cpu_model_is_the_processor_name():
     """The model name comes from /proc/cpuinfo where there is one; never empty."""
-    from pathlib import Path
 
     name = ledger.cpu_model()
     info = Path("/proc/cpuinfo")
@@ -310,8 +311,6 @@ def test_compare_without_controls_keys():
 def test_environment_gpu_name_from_cupy(monkeypatch):
     """The ``gpu`` a ledger records is device 0's name from CuPy (bytes or str), ``None``
     where CuPy cannot be imported."""
-    import sys
-    import types
 
     asked = []
 
@@ -344,8 +343,6 @@ def test_claim_metadata_is_what_a_report_states():
 
 @pytest.fixture(scope="module")
 def amgm_ledger():
-    from checks.runner import run_claim
-
     profile = get_profile("ci")
     run = run_claim(AMGM, profile)
     return run, ledger.build_ledger([AMGM], [run], profile, 1.25, backend="cupy")
@@ -375,8 +372,6 @@ def test_build_ledger_structure(amgm_ledger):
 
 
 def test_build_ledger_default_backend_and_counts():
-    from checks.runner import ClaimRun
-
     def fake_run(cid, verdict):
         return ClaimRun(id=cid, verdict=verdict, counts={}, instances=0, sizes={},
                         tightness=None, worst_instance=None, worst_verdict=None,
@@ -394,8 +389,6 @@ def test_build_ledger_default_backend_and_counts():
 
 
 def test_build_ledger_orders_papers_in_the_paper_order(monkeypatch):
-    from checks.runner import ClaimRun
-
     keys = list(ledger.PAPERS)
     if len(keys) < 2:
         pytest.skip("needs two papers")

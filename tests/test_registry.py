@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from checks.registry import _natural, all_claims
+
 
 def test_claims_are_listed_in_natural_order():
     """``all_claims`` orders ids within a paper as a reader numbers them: k22.eq2.11 after
     k22.eq2.1-2.4, hm17.thm3.2 after hm17.thm2.2, and digits compared as numbers."""
-    from checks.registry import _natural, all_claims
 
     ids = [c.id for c in all_claims("k22.eq")]
     assert ids == ["k22.eq2.1-2.4", "k22.eq2.11", "k22.eq2.12"]

@@ -3,10 +3,19 @@ the tally of one stream, shards and their merge, and the Hypothesis settings and
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import zlib
+from collections import Counter
 
-from toy_claims import AMGM
+import hypothesis
+from hypothesis import HealthCheck, Phase
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from hypothesis.database import InMemoryExampleDatabase
+from toy_claims import AMGM, RAISES
 
+from checks import runner
 from checks.framework import (
     Claim,
     Control,
@@ -19,7 +28,17 @@ from checks.framework import (
     decide_flag,
 )
 from checks.profiles import get_profile
-from checks.runner import overall, run_claim, run_control
+from checks.runner import (
+    ClaimRun,
+    _settings,
+    _Tally,
+    merge_shards,
+    overall,
+    run_claim,
+    run_control,
+    sample_instances,
+    stream_seed,
+)
 
 
 def test_run_claim_counts_and_tightness():
@@ -39,15 +58,11 @@ def test_control_strategy_finds_violation():
 
 
 def test_control_that_cannot_fail_is_reported():
-    from checks.framework import Control
-
     harmless = Control("harmless", "nonneg", "non-negative sides", instances=[{"a": 1, "b": 2}])
     assert not run_control(AMGM, harmless, get_profile("ci")).passed
 
 
 def test_overall():
-    from collections import Counter
-
     assert overall(Counter({"holds": 3})) == "holds"
     assert overall(Counter({"holds": 3, "violated": 1})) == "violated"
     assert overall(Counter({"holds": 3, "out-of-scope": 1})) == "out-of-scope"
@@ -57,7 +72,6 @@ def test_overall():
 def test_run_claim_records_a_raising_task_as_the_claims_error():
     """A task that raises (here a reproduction) makes the claim's entry ``error``, naming the
     exception; the claim's other tasks still ran."""
-    from toy_claims import RAISES
 
     run = run_claim(RAISES, get_profile("ci"))
     assert run.verdict == "error" and run.instances == get_profile("ci").max_examples
@@ -68,7 +82,6 @@ def test_run_claim_records_a_raising_task_as_the_claims_error():
 def test_shards_merge_in_shard_order_whatever_they_hold():
     """Counts add, sizes widen, the worst is the smallest slack (the earlier shard's on a tie),
     the sample keeps the smallest slacks in order."""
-    from checks.runner import merge_shards
 
     def shard(rel, n, lo, hi):
         item = {"instance": {"rel": rel}, "verdict": {"relative_slack": rel}}
@@ -102,8 +115,6 @@ def _verdict(status, rel, size=None):
 
 
 def test_tally_counts_sizes_failures_and_worst():
-    from checks.runner import _Tally
-
     t = _Tally()
     assert t.first_failure is None and t.worst is None
     assert t.add({"i": 1}, _verdict(Status.HOLDS, 0.5, {"n": 3})) == -0.5
@@ -124,8 +135,6 @@ def test_tally_counts_sizes_failures_and_worst():
 
 
 def test_tally_violated_is_a_first_failure_and_not_a_worst():
-    from checks.runner import _Tally
-
     t = _Tally()
     t.add({"i": 1}, _verdict(Status.VIOLATED, -2.0))
     t.add({"i": 2}, _verdict(Status.VIOLATED, -3.0))
@@ -133,8 +142,6 @@ def test_tally_violated_is_a_first_failure_and_not_a_worst():
 
 
 def _toy_claim(**kw):
-    from hypothesis import strategies as st
-
     seen = {}
 
     def strategy(profile):
@@ -159,8 +166,6 @@ def _toy_claim(**kw):
 
 
 def test_run_claim_uses_the_profile_everywhere():
-    from checks.runner import run_claim
-
     claim, seen = _toy_claim()
     messages = []
     run = run_claim(claim, get_profile("ci"), progress=messages.append)
@@ -175,8 +180,6 @@ def test_run_claim_uses_the_profile_everywhere():
 
 
 def test_run_claim_switches():
-    from checks.runner import run_claim
-
     claim, seen = _toy_claim()
     run = run_claim(claim, get_profile("ci"), run_controls=False, run_reproductions=False)
     assert run.controls == [] and run.reproductions == [] and "reproduction" not in seen
@@ -185,8 +188,6 @@ def test_run_claim_switches():
 
 
 def test_run_claim_keeps_the_reproductions_own_name():
-    from checks.runner import run_claim
-
     rep = Reproduction("rep", "desc", lambda p: {"title": "x", "name": "own",
                                                    "description": "own desc"})
     claim, _ = _toy_claim(reproduction=rep)
@@ -195,19 +196,12 @@ def test_run_claim_keeps_the_reproductions_own_name():
 
 
 def test_claim_run_to_json_has_controls():
-    from checks.runner import run_claim
-
     out = run_claim(_toy_claim()[0], get_profile("ci")).to_json()
     assert out["controls"][0]["name"] == "over" and out["controls"][0]["passed"] is True
     assert out["id"] == "toy.runner" and out["verdict"] == "holds"
 
 
 def test_a_run_has_no_deadline_no_database_and_targets_only_when_asked():
-    import hypothesis
-    from hypothesis import HealthCheck, Phase
-
-    from checks.runner import _settings
-
     s = _settings(get_profile("ci"), 5, False)
     assert (s.max_examples, s.deadline, s.database) == (5, None, None)
     assert tuple(s.phases) == (Phase.explicit, Phase.reuse, Phase.generate)
@@ -218,12 +212,6 @@ def test_a_run_has_no_deadline_no_database_and_targets_only_when_asked():
 
 
 def test_random_profiles_are_seeded():
-    import dataclasses
-
-    from hypothesis import strategies as st
-
-    from checks.runner import sample_instances
-
     dev = get_profile("dev")
     ints = st.integers(0, 2**60)
     first = list(sample_instances(ints, dev, 8))
@@ -233,10 +221,6 @@ def test_random_profiles_are_seeded():
 
 
 def test_run_control_counts_and_fields():
-    from hypothesis import strategies as st
-
-    from checks.runner import run_control
-
     claim, _ = _toy_claim()
     ctl = Control("mixed", "even", "two holds then a violation",
                   instances=[{"k": 1}, {"k": 2}, {"k": 151}, {"k": 161}])
@@ -259,7 +243,6 @@ def test_run_control_counts_and_fields():
 def test_a_failure_inside_the_hypotheses_does_not_pass_a_control():
     """A violation on an instance that meets the dropped hypothesis is a counterexample to the
     claim, not a demonstration that the hypothesis is needed: the control does not pass."""
-    from checks.runner import run_control
 
     claim, _ = _toy_claim()
     inside = run_control(claim, Control("inside", "even", "k = 150 is even",
@@ -269,8 +252,6 @@ def test_a_failure_inside_the_hypotheses_does_not_pass_a_control():
 
 
 def test_run_control_expecting_inconclusive():
-    from checks.runner import run_control
-
     claim, _ = _toy_claim()
     ctl = Control("flag", "even", "expects holds", instances=[{"k": 5}], expect=Status.HOLDS)
     out = run_control(claim, ctl, get_profile("ci"))
@@ -278,10 +259,6 @@ def test_run_control_expecting_inconclusive():
 
 
 def test_to_json_keys_are_the_fields():
-    import dataclasses
-
-    from checks.runner import ClaimRun, run_claim
-
     out = decide(1.0, 2.0, tolerance=TOL).to_json()
     assert set(out) == {f.name for f in dataclasses.fields(Verdict)}
     run = run_claim(_toy_claim()[0], get_profile("ci"))
@@ -291,10 +268,6 @@ def test_to_json_keys_are_the_fields():
 
 def test_settings_do_not_inherit_the_loaded_profile():
     """The run's settings are explicit: they must not depend on the test profile."""
-    from hypothesis import settings as hsettings
-    from hypothesis.database import InMemoryExampleDatabase
-
-    from checks.runner import _settings
 
     current = hsettings.get_current_profile_name()
     hsettings.register_profile("reliab-noisy", deadline=1000, print_blob=True,
@@ -308,8 +281,6 @@ def test_settings_do_not_inherit_the_loaded_profile():
 
 
 def _recording_drive(monkeypatch):
-    from checks import runner
-
     calls = []
 
     def drive(strategy, profile, n, on_instance, targeting, label):
@@ -321,8 +292,6 @@ def _recording_drive(monkeypatch):
 
 
 def test_run_claim_targets_only_when_the_claim_asks(monkeypatch):
-    from checks.runner import run_claim
-
     calls = _recording_drive(monkeypatch)
     run_claim(_toy_claim()[0], get_profile("ci"), run_controls=False, run_reproductions=False)
     run_claim(_toy_claim(tightness=False)[0], get_profile("ci"), run_controls=False,
@@ -331,10 +300,6 @@ def test_run_claim_targets_only_when_the_claim_asks(monkeypatch):
 
 
 def test_run_control_targets_the_negative_slack(monkeypatch):
-    from hypothesis import strategies as st
-
-    from checks.runner import run_control
-
     calls = _recording_drive(monkeypatch)
     claim, _ = _toy_claim()
     run_control(claim, Control("s", "even", "d", strategy=st.just({"k": 1})), get_profile("ci"))
@@ -347,10 +312,6 @@ def test_run_control_targets_the_negative_slack(monkeypatch):
 
 
 def test_run_claim_with_failures_only():
-    from hypothesis import strategies as st
-
-    from checks.runner import run_claim
-
     claim, _ = _toy_claim()
     bad = Claim(**{**{f: getattr(claim, f) for f in (
         "id", "paper", "source", "title", "statement", "measure", "parse")},
@@ -365,10 +326,6 @@ def test_run_claim_with_failures_only():
 def test_stream_seed_is_the_documented_mix():
     """Recorded runs replay only if the seed of each stream never changes silently: pin the
     mix ``(seed * 1_000_003 + crc32(label)) mod 2^32`` on independent values."""
-    import dataclasses
-    import zlib
-
-    from checks.runner import stream_seed
 
     ci = get_profile("ci")
     assert stream_seed(dataclasses.replace(ci, seed=0), "toy.amgm") == zlib.crc32(b"toy.amgm")
@@ -379,10 +336,6 @@ def test_stream_seed_is_the_documented_mix():
 
 
 def test_sample_instances_default_label():
-    from hypothesis import strategies as st
-
-    from checks.runner import sample_instances
-
     ints = st.integers(0, 2**60)
     dev = get_profile("dev")
     assert list(sample_instances(ints, dev, 5)) == list(

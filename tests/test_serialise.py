@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import math
 
 import numpy as np
@@ -13,8 +14,6 @@ from checks.serialise import to_jsonable
 
 
 def test_to_jsonable_turns_numpy_scalars_arrays_enums_and_non_finite_values_into_json():
-    import enum
-
     class Colour(enum.Enum):
         RED = "red"
 
