@@ -165,16 +165,16 @@ def mutation(session: nox.Session) -> None:
     Tests a stratified random sample of 600 mutants by default (about half an hour on two
     cores); ``-- --sample 0`` tests all of them (days). Prints the score, with its
     confidence interval when sampled, and the surviving mutants by file. Survivors are
-    re-tested in a fresh interpreter first (scripts/mutation_recheck.py says why)."""
+    re-tested in a fresh interpreter first (scripts/mutation/recheck.py says why)."""
     # mutmut runs the whole suite, which imports jinja2 through tests/test_reports.py
     install(session, "-e", ".[dev,report]", "mutmut>=3.8")
     env = {"HYPOTHESIS_PROFILE": "ci", **SMALL_BLAS}
     # mutmut exits non-zero only when it could not test (no statistics, failing clean run):
     # then no sample was written and the steps below have nothing to read
-    session.run("python", "scripts/mutation_sample.py", *session.posargs, env=env)
-    session.run("python", "scripts/mutation_recheck.py", "--sample", "mutants/sample.json",
+    session.run("python", "scripts/mutation/sample.py", *session.posargs, env=env)
+    session.run("python", "scripts/mutation/recheck.py", "--sample", "mutants/sample.json",
                 env=env)
-    session.run("python", "scripts/mutation_summary.py", "--sample", "mutants/sample.json")
+    session.run("python", "scripts/mutation/summary.py", "--sample", "mutants/sample.json")
 
 
 @nox.session(python=PYTHON)

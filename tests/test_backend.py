@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from theory import backend
+from theory.backend import available_backends, gpu_available, to_numpy
 from theory.gram import gram
 from theory.jacobian import jacobian
 from theory.linalg import certified_rank, positive_definite
@@ -52,3 +53,30 @@ def test_theory_functions_accept_array_api_namespace_arrays():
     assert M.dtype == np.float64 and J.dtype == np.float64
     assert certified_rank(J).rank == 4
     assert positive_definite(M).value is True
+
+
+def test_available_backends_follows_gpu():
+    """``available_backends`` lists cupy exactly when :func:`gpu_available` says so."""
+    expected = ["numpy", "cupy"] if gpu_available()[0] else ["numpy"]
+    assert available_backends() == expected
+
+
+class _DeviceArray:
+    """A stand-in for a device array: ``get()`` copies to the host."""
+
+    def __init__(self, data):
+        self.data = np.asarray(data, dtype=np.float64)
+
+    def get(self):
+        return self.data.copy()
+
+
+def test_to_numpy_copies_device_arrays():
+    """``to_numpy`` calls ``get()`` on a non-NumPy array (CuPy's host copy) and passes NumPy
+    arrays through ``np.asarray`` (kills a negated ``isinstance`` test)."""
+    out = to_numpy(_DeviceArray([1.0, 2.0]))
+    assert isinstance(out, np.ndarray) and out.dtype == np.float64
+    np.testing.assert_array_equal(out, [1.0, 2.0])
+    a = np.arange(3.0)
+    assert to_numpy(a) is a
+    np.testing.assert_array_equal(to_numpy([1, 2]), [1, 2])

@@ -1,19 +1,29 @@
-"""The framework: decisions, hypotheses, the runner, controls, ledgers and baselines."""
+"""Decisions, hypotheses and verdicts of :mod:`checks.framework`: the tolerance and bound rules of
+``decide``, ``violated`` only with a certificate, controls and out-of-scope instances."""
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import json
 import math
 
 import pytest
+from hypothesis import strategies as st
 from toy_claims import AMGM
 
-from checks.framework import Status, Tolerance, decide, decide_flag
-from checks.inputs import BadInput, integer, matrices, matrix, real, vector
-from checks.ledger import CorruptLedger, build_ledger, compare, load_ledger, write_ledger
-from checks.profiles import get_profile
-from checks.runner import overall, run_claim, run_control
+from checks.framework import (
+    Claim,
+    Control,
+    Hypothesis,
+    Reproduction,
+    Status,
+    Tolerance,
+    Verdict,
+    decide,
+    decide_equal,
+    decide_flag,
+    out_of_scope,
+)
 
 TOL = Tolerance(1e-12, "test tolerance")
 
@@ -79,123 +89,6 @@ def test_check_out_of_scope_and_drop():
     assert AMGM.check({"a": 1.0, "b": 4.0}).status is Status.HOLDS
 
 
-def test_run_claim_counts_and_tightness():
-    run = run_claim(AMGM, get_profile("ci"))
-    assert run.verdict == "holds"
-    assert run.instances == sum(run.counts.values()) > 0
-    assert run.tightness is not None and run.tightness >= 0
-    # the recorded worst instance replays to the recorded slack exactly
-    replayed = AMGM.check(AMGM.parse(run.worst_instance))
-    assert replayed.relative_slack == run.worst_verdict["relative_slack"]
-    assert all(c.passed for c in run.controls) and len(run.controls) == 2
-
-
-def test_control_strategy_finds_violation():
-    ctl = run_control(AMGM, AMGM.control("negative-search"), get_profile("ci"))
-    assert ctl.passed and ctl.verdict["status"] == "violated"
-
-
-def test_control_that_cannot_fail_is_reported():
-    from checks.framework import Control
-
-    harmless = Control("harmless", "nonneg", "non-negative sides", instances=[{"a": 1, "b": 2}])
-    assert not run_control(AMGM, harmless, get_profile("ci")).passed
-
-
-def test_overall():
-    from collections import Counter
-
-    assert overall(Counter({"holds": 3})) == "holds"
-    assert overall(Counter({"holds": 3, "violated": 1})) == "violated"
-    assert overall(Counter({"holds": 3, "out-of-scope": 1})) == "out-of-scope"
-    assert overall(Counter({"inconclusive": 2})) == "inconclusive"
-
-
-@pytest.fixture(scope="module")
-def ledger():
-    profile = get_profile("ci")
-    run = run_claim(AMGM, profile)
-    return build_ledger([AMGM], [run], profile, run.seconds)
-
-
-def test_ledger_round_trip(ledger, tmp_path):
-    path = tmp_path / "ledger.json"
-    write_ledger(ledger, path)
-    again = load_ledger(path)
-    assert again["claims"][0]["id"] == "toy.amgm"
-    assert again["summary"]["controls_passed"] == 2
-    assert again["environment"]["packages"]["numpy"]
-    assert compare(again, ledger) == []
-
-
-def test_compare_detects_regressions(ledger):
-    flipped = copy.deepcopy(ledger)
-    flipped["claims"][0]["verdict"] = "violated"
-    assert any("verdict" in p for p in compare(flipped, ledger))
-    lost = copy.deepcopy(ledger)
-    lost["claims"][0]["controls"][0]["passed"] = False
-    assert any("control" in p for p in compare(lost, ledger))
-    moved = copy.deepcopy(ledger)
-    moved["claims"][0]["tightness"] = (ledger["claims"][0]["tightness"] or 0) + 1.0
-    assert any("tightness" in p for p in compare(moved, ledger))
-    gone = copy.deepcopy(ledger)
-    gone["claims"] = []
-    assert any("not in this run" in p for p in compare(gone, ledger))
-    assert compare(gone, ledger, partial=True) == []
-
-
-@pytest.mark.parametrize(
-    "text", ["", "{", "[]", json.dumps({"schema": "other"}),
-             json.dumps({"schema": "identity-landscapes-ledger/1", "claims": [{"id": 1}]})],
-)
-def test_corrupt_ledger(tmp_path, text):
-    path = tmp_path / "bad.json"
-    path.write_text(text)
-    with pytest.raises(CorruptLedger):
-        load_ledger(path)
-
-
-@pytest.mark.parametrize(
-    ("value", "fn"),
-    [
-        ("abc", lambda p: matrix(p, "x")),
-        ([[1, 2], [3]], lambda p: matrix(p, "x")),
-        ([[1, float("nan")]], lambda p: matrix(p, "x")),
-        ([[1, 2]], lambda p: matrix(p, "x", square=True)),
-        ([], lambda p: vector(p, "x")),
-        ([1, 2], lambda p: vector(p, "x", length=3)),
-        ([[1, 2]], lambda p: matrices(p, "x")),
-        ([[[1]], [[1, 2]]], lambda p: matrices(p, "x")),
-        ("1", lambda p: real(p, "x")),
-        (True, lambda p: real(p, "x")),
-        (float("inf"), lambda p: real(p, "x")),
-        (2.0, lambda p: real(p, "x", hi=1.0)),
-        (1.5, lambda p: integer(p, "x")),
-    ],
-)
-def test_inputs_reject_with_named_message(value, fn):
-    with pytest.raises(BadInput, match="x"):
-        fn({"x": value})
-
-
-def test_inputs_missing_parameter():
-    with pytest.raises(BadInput, match="missing"):
-        matrix({}, "R")
-
-
-def test_tightness_compared_only_for_the_same_draws(ledger):
-    moved = copy.deepcopy(ledger)
-    moved["claims"][0]["tightness"] = (ledger["claims"][0]["tightness"] or 0) + 1.0
-    other_seed = copy.deepcopy(moved)
-    other_seed["seed"] = ledger["seed"] + 1
-    assert compare(other_seed, ledger) == []
-    other_version = copy.deepcopy(moved)
-    other_version["environment"]["packages"]["hypothesis"] = "0.0.0"
-    assert compare(other_version, ledger) == []
-    other_version["claims"][0]["verdict"] = "violated"
-    assert any("verdict" in p for p in compare(other_version, ledger))
-
-
 # --------------------------------------------------------------- violated needs a certificate
 
 @pytest.mark.parametrize(
@@ -248,9 +141,6 @@ def test_decide_refuses_an_unknown_bound_kind():
 def test_check_refuses_a_violated_verdict_without_a_certificate():
     """The framework, not each oracle, enforces the rule: an oracle that says ``violated``
     without a certificate of separation gets ``inconclusive`` from :meth:`Claim.check`."""
-    import dataclasses
-
-    from checks.framework import Verdict
 
     bare = dataclasses.replace(AMGM, measure=lambda inst: Verdict(Status.VIOLATED, 2.0, 1.0))
     flag = dataclasses.replace(AMGM, measure=lambda inst: decide_flag(False, message="no"))
@@ -265,40 +155,10 @@ def test_check_refuses_a_violated_verdict_without_a_certificate():
     assert signed.check(inst).certificate == "an exact tie"
 
 
-def test_run_claim_records_a_raising_task_as_the_claims_error():
-    """A task that raises (here a reproduction) makes the claim's entry ``error``, naming the
-    exception; the claim's other tasks still ran."""
-    from toy_claims import RAISES
-
-    run = run_claim(RAISES, get_profile("ci"))
-    assert run.verdict == "error" and run.instances == get_profile("ci").max_examples
-    assert run.errors == [
-        "toy.raises: reproduction broken: ZeroDivisionError: the reproduction divides by zero"]
-
-
-def test_shards_merge_in_shard_order_whatever_they_hold():
-    """Counts add, sizes widen, the worst is the smallest slack (the earlier shard's on a tie),
-    the sample keeps the smallest slacks in order."""
-    from checks.runner import merge_shards
-
-    def shard(rel, n, lo, hi):
-        item = {"instance": {"rel": rel}, "verdict": {"relative_slack": rel}}
-        return {"counts": {"holds": n}, "sizes": {"n": [lo, hi]}, "slacks": [rel],
-                "worst": [rel, {"rel": rel}, {}], "first_failure": None, "sample": [item]}
-
-    a, b, c = shard(0.5, 2, 1, 3), shard(0.25, 3, 0, 2), shard(0.25, 1, 4, 9)
-    merged = merge_shards([a, b, c], sample=2)
-    assert merged["counts"] == {"holds": 6} and merged["sizes"] == {"n": [0, 9]}
-    assert merged["slacks"] == [0.25, 0.25, 0.5]
-    assert merged["worst"] is b["worst"]
-    assert merged["sample"] == [b["sample"][0], c["sample"][0]]
-
-
 def test_an_oracle_that_overflows_is_inconclusive_with_the_reason():
     """Python floats raise ``OverflowError`` where NumPy gives inf (``1e200 ** 2``): a side
     that is not representable at the instance's scale decides nothing, so the verdict is
     inconclusive with the reason, not a traceback and not a verdict."""
-    import dataclasses
 
     def measure(inst):
         return decide(inst["a"] ** 2, 1.0, tolerance=TOL)
@@ -307,3 +167,204 @@ def test_an_oracle_that_overflows_is_inconclusive_with_the_reason():
     v = claim.check({"a": 1e200, "b": 1.0})
     assert v.status is Status.INCONCLUSIVE
     assert v.message.startswith("a quantity overflows at this scale (OverflowError")
+
+
+@pytest.mark.parametrize(("ok", "status", "slack"), [
+    (True, Status.HOLDS, 1.0), (False, Status.VIOLATED, -1.0), (None, Status.INCONCLUSIVE, None),
+])
+def test_decide_flag_is_certified_with_a_unit_slack(ok, status, slack):
+    v = decide_flag(ok)
+    assert (v.status, v.relation, v.slack, v.relative_slack) == (status, "certified", slack, slack)
+    assert (v.tolerance, v.tolerance_derivation, v.message, v.diagnostics) == (None, "", "", {})
+    assert (v.lhs, v.rhs) == (None, None)
+
+
+def test_decide_flag_passes_tolerance_message_and_diagnostics():
+    diagnostics = {"rank": 3}
+    v = decide_flag(False, message="rank drops", diagnostics=diagnostics,
+                    tolerance=Tolerance(0.25, "u n"))
+    assert (v.tolerance, v.tolerance_derivation, v.message) == (0.25, "u n", "rank drops")
+    assert v.diagnostics == {"rank": 3} and v.diagnostics is not diagnostics
+
+
+def test_out_of_scope_records_the_reason_and_no_slack():
+    v = out_of_scope("tau >= 1", tau=1.5)
+    assert (v.status, v.message, v.diagnostics) == (Status.OUT_OF_SCOPE, "tau >= 1", {"tau": 1.5})
+    assert (v.slack, v.relative_slack, v.tolerance) == (None, None, None)
+
+
+def test_decide_records_every_field():
+    v = decide(1.0, 3.0, relation="<=", tolerance=Tolerance(0.5, "half"), scale=4.0,
+               diagnostics={"k": 1}, message="note")
+    assert (v.status, v.lhs, v.rhs, v.relation) == (Status.HOLDS, 1.0, 3.0, "<=")
+    assert (v.slack, v.relative_slack, v.tolerance) == (2.0, 0.5, 0.5)
+    assert (v.tolerance_derivation, v.message, v.diagnostics) == ("half", "note", {"k": 1})
+
+
+def test_decide_holds_at_slack_minus_the_tolerance_and_is_inconclusive_strictly_above():
+    # slack exactly -tolerance still holds; just below is violated
+    assert decide(1.5, 1.0, tolerance=Tolerance(0.5, "x"), scale=100.0).status is Status.HOLDS
+    assert decide(1.5, 1.0, tolerance=Tolerance(0.49, "x"), scale=100.0).status \
+        is Status.VIOLATED
+    # the inconclusive switch is at tolerance > inconclusive_above * scale (strict)
+    assert decide(1.0, 1.0, tolerance=Tolerance(0.5, "x"), scale=1.0).status is Status.HOLDS
+    assert decide(1.0, 1.0, tolerance=Tolerance(0.51, "x"), scale=1.0).status \
+        is Status.INCONCLUSIVE
+    assert decide(1.0, 1.0, tolerance=Tolerance(0.3, "x"), scale=1.0,
+                  inconclusive_above=0.25).status is Status.INCONCLUSIVE
+
+
+def test_decide_default_scale_and_messages():
+    v = decide(-4.0, 2.0, tolerance=TOL)
+    assert v.relative_slack == 6.0 / 4.0  # scale = max(|lhs|, |rhs|)
+    assert v.message == ""
+    w = decide(1e-20, 2e-20, tolerance=Tolerance(1e-16, "r"))
+    assert w.message == "the tolerance is not small against the scale of the sides"
+    assert decide(1e-20, 2e-20, tolerance=Tolerance(1e-16, "r"), message="m").message == "m"
+
+
+def test_decide_zero_sides_use_the_smallest_normal_scale():
+    v = decide(0.0, 0.0, tolerance=Tolerance(0.0, "exact"))
+    assert v.status is Status.HOLDS and v.relative_slack == 0.0
+
+
+@pytest.mark.parametrize("lhs", [math.inf, -math.inf, math.nan])
+def test_decide_with_a_non_finite_side_is_inconclusive_keeping_its_fields(lhs):
+    v = decide(lhs, 1.0, relation=">=", tolerance=Tolerance(0.5, "t"), diagnostics={"a": 1})
+    assert v.status is Status.INCONCLUSIVE and v.relation == ">="
+    assert (v.slack, v.relative_slack, v.tolerance, v.tolerance_derivation) == (
+        None, None, 0.5, "t")
+    assert v.message == "a side of the conclusion is not finite (overflow at this scale)"
+    assert v.diagnostics == {"a": 1}
+    assert v.rhs == 1.0
+    assert decide(1.0, lhs, tolerance=TOL).status is Status.INCONCLUSIVE
+
+
+def test_decide_names_an_overflowed_tolerance():
+    """Finite sides with an infinite tolerance (a bound that overflowed): inconclusive, and the
+    message blames the tolerance, not the sides."""
+    v = decide(1.0, 2.0, tolerance=Tolerance(math.inf, "t"))
+    assert v.status is Status.INCONCLUSIVE and v.slack is None
+    assert v.message == "the tolerance is not finite (overflow at this scale)"
+
+
+def test_decide_equal_is_two_sided():
+    assert decide_equal(1.0, 1.0 + 1e-13, tolerance=TOL).status is Status.HOLDS
+    v = decide_equal(2.0, 1.0, tolerance=TOL)
+    assert v.status is Status.VIOLATED and v.relation == "==" and v.slack == -1.0
+    assert decide_equal(1.0, 2.0, tolerance=TOL).slack == -1.0
+
+
+def test_tolerance_zero_is_allowed_and_negative_is_not():
+    assert Tolerance(0.0, "exact").value == 0.0
+    assert not Tolerance(math.nan, "x").finite and not Tolerance(math.inf, "x").finite
+    with pytest.raises(ValueError, match=r"-1\.0"):
+        Tolerance(-1.0, "x")
+
+
+def test_verdict_to_json_uses_status_strings():
+    out = decide(1.0, 2.0, tolerance=TOL).to_json()
+    assert out["status"] == "holds" and isinstance(out["status"], str)
+    assert json.loads(json.dumps(out)) == out
+
+
+def test_claim_control_lookup():
+    assert AMGM.control("negative-search").name == "negative-search"
+    assert AMGM.control("negative").name == "negative"
+    with pytest.raises(KeyError, match="claim toy.amgm has no control 'nope'"):
+        AMGM.control("nope")
+
+
+def _claim(**kw):
+    base = dict(id="toy.two", paper="hm17", source="s", title="t", statement="x",
+                measure=lambda inst: decide_flag(True), parse=lambda p: dict(p),
+                strategy=lambda profile: None)
+    base.update(kw)
+    return Claim(**base)
+
+
+def test_unmet_hypotheses_reasons_and_skip():
+    claim = _claim(hypotheses=[
+        Hypothesis("pos", "a > 0", lambda i: i["a"] > 0 or "a is not positive"),
+        Hypothesis("small", "a < 1", lambda i: i["a"] < 1),
+        Hypothesis("quiet", "b", lambda i: ""),
+    ])
+    assert claim.unmet_hypotheses({"a": -1}) == [
+        "pos: a is not positive", "quiet: not met"]
+    assert claim.unmet_hypotheses({"a": 2}) == ["small: not met", "quiet: not met"]
+    assert claim.unmet_hypotheses({"a": 2}, frozenset({"small", "quiet"})) == []
+    v = claim.check({"a": -1}, drop="quiet")
+    assert v.status is Status.OUT_OF_SCOPE and v.message == "pos: a is not positive"
+
+
+def test_check_records_time_and_size():
+    claim = _claim(size=lambda i: {"n": 3.0})
+    v = claim.check({})
+    assert v.status is Status.HOLDS and v.seconds >= 0 and v.diagnostics["size"] == {"n": 3.0}
+    assert "size" not in _claim().check({}).diagnostics
+
+
+def test_control_fixed_instances_accepts_callables():
+    assert list(Control("c", "h", "d", instances=lambda: [{"a": 1}]).fixed_instances()) == [
+        {"a": 1}]
+    assert list(Control("c", "h", "d", instances=[{"a": 2}]).fixed_instances()) == [{"a": 2}]
+    assert Control("c", "h", "d").expect is Status.VIOLATED
+
+
+def test_a_bare_verdict_has_empty_fields():
+    v = Verdict(Status.HOLDS)
+    assert (v.lhs, v.rhs, v.relation, v.slack, v.message, v.diagnostics, v.seconds) == (
+        None, None, "", None, "", {}, 0.0)
+
+
+def _toy_claim(**kw):
+    seen = {}
+
+    def strategy(profile):
+        seen["profile"] = profile
+        return st.integers(0, 50).map(lambda j: {"k": 2 * j})
+
+    def run(profile):
+        seen["reproduction"] = profile
+        return {"title": "toy", "table": {"columns": ["k"], "rows": [[1]]}}
+
+    claim = Claim(
+        id="toy.runner", paper="hm17", source="s", title="t", statement="s",
+        measure=lambda i: decide(float(i["k"]), 100.0, tolerance=Tolerance(0.0, "exact"),
+                                 scale=100.0),
+        parse=dict, strategy=strategy, max_examples={"ci": 7, "dev": 3},
+        hypotheses=[Hypothesis("even", "k even", lambda i: i["k"] % 2 == 0 or "k is odd")],
+        controls=kw.pop("controls", None) or [Control("over", "even", "k > 100",
+                                                      instances=[{"k": 101}])],
+        reproductions=[kw.pop("reproduction", None) or Reproduction("rep", "a toy table", run)],
+        size=lambda i: {"k": float(i["k"])}, **kw)
+    return claim, seen
+
+
+def test_a_control_must_drop_a_hypothesis_of_its_claim():
+    with pytest.raises(ValueError, match=r"control 'c' drops 'odd', which is not one of its "
+                                         r"hypotheses \['even'\]"):
+        _toy_claim(controls=[Control("c", "odd", "d", instances=[{"k": 1}])])
+
+
+def test_decide_greater_equal_slack_and_non_finite_sides():
+    v = decide(3.0, 1.0, relation=">=", tolerance=TOL, scale=4.0)
+    assert v.slack == 2.0 and v.relative_slack == 0.5
+    w = decide(math.inf, 1.0, tolerance=TOL)
+    assert w.lhs == math.inf and w.rhs == 1.0
+
+
+def test_decide_equal_passes_keywords():
+    v = decide_equal(1.0, 1.0, tolerance=TOL, scale=8.0, message="m", diagnostics={"d": 1})
+    assert (v.message, v.diagnostics) == ("m", {"d": 1})
+
+
+def test_unmet_hypotheses_after_a_skipped_one():
+    claim = _claim(hypotheses=[
+        Hypothesis("first", "", lambda i: False),
+        Hypothesis("second", "", lambda i: "no"),
+    ])
+    assert claim.unmet_hypotheses({}, frozenset({"first"})) == ["second: no"]
+    v = claim.check({})
+    assert v.message == "first: not met; second: no"
+    assert 0 <= v.seconds < 60

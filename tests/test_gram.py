@@ -4,6 +4,8 @@ EE wrapper's ``phi phi^T = (Z Z^T) o (S S^T)`` against the explicit row-wise Kro
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -119,3 +121,31 @@ def test_bench_smoke_prints_the_summary_json(capsys):
         assert key in summary
     assert summary["max_relative_disagreement"] < 1e-12
     assert summary["rank_decisions_agree"] is True
+
+
+def _exact_hadamard_error(G, Z, S):
+    """``||G - (Z Z^T) o (S S^T)||_F`` with the right side in exact rationals (every float64
+    is a dyadic rational), rounded once at the end."""
+    N = G.shape[0]
+    err = np.zeros((N, N))
+    for i in range(N):
+        for j in range(N):
+            zz = sum(Fraction(Z[i, p]) * Fraction(Z[j, p]) for p in range(Z.shape[1]))
+            ss = sum(Fraction(S[i, q]) * Fraction(S[j, q]) for q in range(S.shape[1]))
+            err[i, j] = float(Fraction(G[i, j]) - zz * ss)
+    return float(np.linalg.norm(err))
+
+
+@settings(deadline=None, max_examples=5)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(1, 4), st.integers(1, 4))
+def test_hadamard_gram_formation_error_in_exact_arithmetic(seed, N, m, a):
+    """The computed ``(Z Z^T) o (S S^T)`` is within ``gamma_(m+a+1) tr(G) (1 + gamma_N)`` of
+    the exact value in spectral (here: Frobenius) norm: entrywise
+    ``|E| <= gamma_(m+a+1) |K||K|^T`` for the Khatri-Rao factor ``K``, a PSD matrix with the
+    diagonal of ``G``, whose norm is at most its trace."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((N, m)) * 10.0 ** rng.uniform(-3, 3)
+    S = rng.standard_normal((N, a))
+    G = hadamard_gram(Z, S)
+    bound = gamma(m + a + 1) * float(np.trace(G)) * (1 + gamma(N))
+    assert _exact_hadamard_error(G, Z, S) <= bound

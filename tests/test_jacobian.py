@@ -11,6 +11,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from checks.strategies.feedforward import feedforward_instances, network
 from theory.activations import ACTIVATIONS
 from theory.jacobian import JACOBIAN_METHODS, jacobian
 from theory.models.feedforward import Feedforward
@@ -147,3 +148,29 @@ def test_out_buffer_is_reused_and_checked():
     np.testing.assert_array_equal(buf, jacobian(net, theta, X))
     with pytest.raises(ValueError, match="out must be"):
         jacobian(net, theta, X, out=np.empty((8, net.n_params() + 1)))
+
+
+@settings(deadline=None)
+@given(feedforward_instances())
+def test_euler_identity_on_the_last_layer(inst):
+    """k22 Assumption 1 (common model structure) for the linear last layer ``S``:
+    ``f_X = J[:, S] theta[S]``, with ``J`` by autograd (rows sample-major, as in
+    :mod:`theory.jacobian`)."""
+    net, theta, X = network(inst), inst["theta"], inst["X"]
+    off = net.offsets()
+    S = np.arange(off[-2], off[-1])
+    J = jacobian(net, theta, X, method="autograd")
+    f = net.forward(theta, X).reshape(-1)
+    tol = gamma(len(S) + 1) * np.linalg.norm(np.abs(J[:, S]) @ np.abs(theta[S]))
+    assert np.linalg.norm(J[:, S] @ theta[S] - f) <= tol
+
+
+def test_jacobian_keeps_float32():
+    """The analytic Jacobian is computed in ``theta``'s dtype (float32 stays float32) and
+    agrees with the float64 Jacobian to float32 accuracy."""
+    net = Feedforward([2, 3, 1], "tanh")
+    theta = net.init(np.random.default_rng(0))
+    X = np.random.default_rng(1).standard_normal((4, 2))
+    J32 = jacobian(net, theta.astype(np.float32), X.astype(np.float32))
+    assert J32.dtype == np.float32
+    np.testing.assert_allclose(J32, jacobian(net, theta, X), rtol=1e-5, atol=1e-6)

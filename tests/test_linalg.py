@@ -10,6 +10,11 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checks.strategies.feedforward import feedforward_instances, network
+from checks.strategies.linalg import spectral_matrix
+from theory import linalg
+from theory.gram import gram
+from theory.jacobian import jacobian
 from theory.linalg import (
     GAP,
     certified_range,
@@ -374,3 +379,43 @@ def test_every_decision_records_the_bound_it_was_decided_against():
     assert n.bound == certified_rank(M).threshold
     for d in (s, p, e, c, n):
         assert d.certificate == d.derivation and d.certificate
+
+
+@pytest.mark.parametrize("seed", [2, 6, 8])
+def test_a_singular_gram_that_plain_cholesky_accepts_is_not_certified(seed):
+    """Rounding makes about 40% of rank-5 6 x 6 Gram matrices pass an unshifted Cholesky; the
+    certificate must not be fooled (the shift is what makes it a certificate)."""
+    A = spectral_matrix(seed, 6, 6, 5, 1.0)["A"]
+    G = A @ A.T
+    np.linalg.cholesky(G)  # succeeds: floating point alone would say "positive definite"
+    assert linalg.positive_definite(G).value is not True
+
+
+@settings(deadline=None)
+@given(feedforward_instances(hidden=st.lists(st.integers(3, 6), min_size=1, max_size=2),
+                             activations=st.sampled_from(["tanh", "softplus"])))
+def test_the_gram_route_never_resolves_more_rank_than_the_svd(inst):
+    """``rank J = rank J J^T``, but eigenvalues of the Gram are squared singular values: the
+    Gram route resolves singular values of ``J`` only above about ``sqrt(noise floor)``."""
+    net, theta, X = network(inst), inst["theta"], inst["X"]
+    by_gram = linalg.certified_rank_gram(gram(net, theta, X))
+    by_svd = linalg.certified_rank(jacobian(net, theta, X))
+    if by_gram.certain and by_svd.certain:
+        assert by_gram.rank <= by_svd.rank
+
+
+def test_a_certain_gram_rank_can_be_below_the_rank_of_J():
+    """A found instance: the Gram route reports rank 4 with a clear gap, the SVD of the same
+    5 x 6 Jacobian rank 5 with a clear gap (s_5 / s_1 = 3e-8, squared 1e-15: under the
+    Gram's noise floor). A 'certain' Gram rank is the numerical rank at that coarser
+    precision, not a certified deficiency of J."""
+    inst = {"widths": [1, 3, 1], "activations": ["softplus"], "bias": False,
+            "theta": np.array([0.12573022, -0.13210486, 0.64042265,
+                               0.06056411, -0.30926886, 0.208767]),
+            "X": np.array([[1.30400005], [0.94708096], [-0.70373524], [-1.26542147],
+                           [-0.62327446]])}
+    net, theta, X = network(inst), inst["theta"], inst["X"]
+    by_svd = linalg.certified_rank(jacobian(net, theta, X))
+    by_gram = linalg.certified_rank_gram(gram(net, theta, X))
+    assert by_svd.certain and by_svd.rank == 5
+    assert by_gram.rank <= by_svd.rank

@@ -1,19 +1,21 @@
-"""The mutation-sampling script draws a proportional sample, and a fresh one on request."""
+"""The mutation-testing scripts of ``scripts/mutation/``: the sample is proportional, and fresh
+on request; the recheck applies a survivor's diff where it belongs and picks the tests to run;
+both the recheck and the summary stop with one line when there is no sample to read."""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
 
-SCRIPTS = Path(__file__).resolve().parent.parent / "scripts"
+SCRIPTS = Path(__file__).resolve().parent.parent / "scripts" / "mutation"
 
 
-def _module(name="mutation_sample"):
+def _module(name="sample"):
     import sys
 
-    sys.path.insert(0, str(SCRIPTS))  # mutation_recheck imports mutation_summary
+    sys.path.insert(0, str(SCRIPTS))  # recheck.py imports summary.py
     try:
-        spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+        spec = importlib.util.spec_from_file_location(f"mutation_{name}", SCRIPTS / f"{name}.py")
         mod = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(mod)
     finally:
@@ -56,17 +58,17 @@ def test_recheck_applies_a_method_mutant_inside_its_class():
     and changes that method only."""
     source = ("class Shape:\n    def w_slice(self) -> slice:\n"
               '        """Coordinates of W."""\n        return slice(0, self.d_y * self.d_x)\n')
-    mutated = _module("mutation_recheck")._apply(source, METHOD_DIFF)
+    mutated = _module("recheck")._apply(source, METHOD_DIFF)
     assert mutated == source.replace("self.d_y * self.d_x", "self.d_y / self.d_x")
-    assert _module("mutation_recheck")._apply("x = 1\n", METHOD_DIFF) is None
+    assert _module("recheck")._apply("x = 1\n", METHOD_DIFF) is None
 
 
 def test_recheck_runs_the_golden_tests_for_claim_modules(monkeypatch):
     """A claim module's controls and strategies are built when the registry imports it, so
     the recheck also runs the golden replay tests for checks/papers and checks/strategies
     modules, besides the test files that name the module; not for other modules."""
-    monkeypatch.chdir(SCRIPTS.parent)
-    recheck = _module("mutation_recheck")
+    monkeypatch.chdir(SCRIPTS.parent.parent)
+    recheck = _module("recheck")
     papers = recheck.test_files("checks.papers.j19_disparity")
     assert "tests/test_replay.py" in papers and "tests/test_j19_disparity.py" in papers
     assert "tests/test_replay.py" in recheck.test_files("checks.strategies.k19_pgb")
@@ -82,12 +84,12 @@ def _run_script(name, *args, cwd):
 
 
 def test_recheck_stops_with_one_line_when_no_sample_was_written(tmp_path):
-    """When scripts/mutation_sample.py failed before drawing, mutants/sample.json is missing:
+    """When scripts/mutation/sample.py failed before drawing, mutants/sample.json is missing:
     the recheck says so in one line and exits non-zero, without a traceback."""
-    run = _run_script("mutation_recheck", "--sample", "mutants/sample.json", cwd=tmp_path)
+    run = _run_script("recheck", "--sample", "mutants/sample.json", cwd=tmp_path)
     assert run.returncode == 1
     assert run.stderr.strip() == ("mutants/sample.json was not written: "
-                                  "scripts/mutation_sample.py failed before drawing a sample "
+                                  "scripts/mutation/sample.py failed before drawing a sample "
                                   "(its output above says why)")
 
 
@@ -95,12 +97,12 @@ def test_summary_stops_with_one_line_on_a_missing_or_corrupt_sample(tmp_path):
     meta = tmp_path / "mutants" / "theory" / "x.py.meta"
     meta.parent.mkdir(parents=True)
     meta.write_text('{"exit_code_by_key": {"theory.x.x_f__mutmut_1": 0}}')
-    run = _run_script("mutation_summary", "--sample", "mutants/sample.json", cwd=tmp_path)
+    run = _run_script("summary", "--sample", "mutants/sample.json", cwd=tmp_path)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.strip().splitlines() == [
-        "mutants/sample.json was not written: scripts/mutation_sample.py failed before "
+        "mutants/sample.json was not written: scripts/mutation/sample.py failed before "
         "drawing a sample (its output above says why)"]
     (tmp_path / "mutants" / "sample.json").write_text("{")
-    run = _run_script("mutation_summary", "--sample", "mutants/sample.json", cwd=tmp_path)
+    run = _run_script("summary", "--sample", "mutants/sample.json", cwd=tmp_path)
     assert run.returncode == 1 and len(run.stderr.strip().splitlines()) == 1
     assert run.stderr.startswith("mutants/sample.json is not a sample file (JSONDecodeError")

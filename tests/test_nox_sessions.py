@@ -100,7 +100,7 @@ def test_flakiness_session_compares_two_seeds(repo):
 MUTATE_ONE_FILE = """[tool.mutmut]
 source_paths = ["theory/numerics.py"]
 also_copy = ["theory/", "checks/", "reports/", "scripts/", "CITATION.cff"]
-pytest_add_cli_args_test_selection = ["tests/test_core_probes.py"]
+pytest_add_cli_args_test_selection = ["tests/test_numerics.py"]
 pytest_add_cli_args = ["-x", "-q", "-m", "not slow and not gpu"]
 """
 

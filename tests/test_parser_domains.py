@@ -17,11 +17,16 @@ Mutant class killed: off-by-one bounds (``hi=64`` -> ``hi=65``, ``lo=1`` -> ``lo
 comparisons in hand-written checks (``<`` vs ``<=``, ``> 0`` vs ``>= 0``), index mutations
 (``Tset[-1]`` -> ``Tset[+1]``, ``U[-1]`` -> ``U[0]``, ``shape[1]`` -> ``shape[0]``) and changed
 defaults of optional parameters.
+
+Every test of a parser bound lives here: besides the claims' ``parse``, the bounds of the readers
+of :mod:`checks.inputs` they are built from (inclusive ``lo``/``hi``, the entry limit) and the
+domain of ``parse_feedforward`` (:mod:`checks.strategies.feedforward`).
 """
 
 from __future__ import annotations
 
 import copy
+import json
 import math
 import re
 from collections.abc import Callable
@@ -29,11 +34,14 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 from roundtrip import recorded_ids, recorded_worst
 
-from checks import registry
-from checks.inputs import BadInput
+from checks import inputs, registry
+from checks.inputs import BadInput, integer, matrix, real
+from checks.serialise import to_jsonable
 from checks.strategies import k19_resnet as resnet_strat
+from checks.strategies.feedforward import feedforward_instances, parse_feedforward
 
 DROP = object()  # marks a field removed from the instance
 TINY = 5e-324  # the smallest positive double
@@ -715,3 +723,64 @@ def test_gap_iterations_are_sorted_and_deduplicated() -> None:
     stands in the input)."""
     inst = _parse("k22.thm3", _params("k22.thm3", {"T_set": [100_000, 3, 0, 3]}))
     assert inst["T_set"] == [0, 3, 100_000]
+
+
+@settings(deadline=None, max_examples=5)
+@given(feedforward_instances())
+def test_parse_feedforward_round_trip(inst):
+    back = parse_feedforward(json.loads(json.dumps(to_jsonable(inst))))
+    assert back["widths"] == inst["widths"] and back["activations"] == inst["activations"]
+    assert back["bias"] == inst["bias"]
+    assert np.array_equal(back["theta"], inst["theta"]) and np.array_equal(back["X"], inst["X"])
+
+
+@pytest.mark.parametrize("change", [
+    {"widths": [2]}, {"widths": [2, "3", 1]}, {"widths": [2, True, 1]}, {"widths": [2, 0, 1]},
+    {"activations": "tanh"}, {"activations": ["swish"]}, {"activations": []},
+    {"bias": "yes"}, {"theta": [1.0, 2.0]}, {"X": [[1.0, 2.0, 3.0]]}, {"X": [[1.0, "nan"]]},
+])
+def test_parse_feedforward_rejects_malformed_input(change):
+    good = {"widths": [2, 3, 1], "activations": ["tanh"], "bias": True,
+            "theta": [0.1] * 13, "X": [[1.0, 2.0]]}
+    parse_feedforward(good)
+    with pytest.raises(BadInput):
+        parse_feedforward({**good, **change})
+
+
+def test_parse_feedforward_accepts_the_smallest_architectures():
+    """Two widths (no hidden layer: an affine map) with no activations, and width-1 layers,
+    are networks: parsed, with theta of the affine map's d_y (d_x + 1) entries."""
+    affine = parse_feedforward({"widths": [3, 2], "activations": [], "theta": [0.5] * 8,
+                                "X": [[1.0, 2.0, 3.0]]})
+    assert affine["widths"] == [3, 2] and affine["activations"] == [] and len(affine["theta"]) == 8
+    thin = parse_feedforward({"widths": [1, 1, 1], "activations": ["relu"], "bias": False,
+                              "theta": [1.0, 2.0], "X": [[1.0]]})
+    assert thin["bias"] is False and len(thin["theta"]) == 2
+
+
+# ------------------------------------------------------- the bounds of the readers themselves
+
+def test_real_bounds_are_inclusive_and_named():
+    """``real(..., lo=, hi=)`` accepts both ends of ``[lo, hi]`` and refuses the first value
+    outside with the parameter, the interval and the value."""
+    assert real({"x": 1.0}, "x", lo=1.0, hi=1.0) == 1.0
+    with pytest.raises(BadInput) as info:
+        real({"x": 2.0}, "x", lo=0.0, hi=1.0)
+    assert str(info.value) == "x: must lie in [0.0, 1.0], got 2.0"
+
+
+def test_integer_bounds_are_inclusive_and_named():
+    """``integer(..., lo=, hi=)`` accepts both ends of ``[lo, hi]`` and refuses the first value
+    outside with the parameter, the interval and the value."""
+    assert integer({"n": 4}, "n", lo=4, hi=4) == 4
+    with pytest.raises(BadInput) as info:
+        integer({"n": 5}, "n", lo=0, hi=4)
+    assert str(info.value) == "n: must lie in [0, 4], got 5"
+
+
+def test_entry_limit_is_inclusive(monkeypatch):
+    monkeypatch.setattr(inputs, "MAX_ENTRIES", 4)
+    assert matrix({"x": [[1, 2], [3, 4]]}, "x").size == 4
+    with pytest.raises(BadInput) as info:
+        matrix({"x": [[1, 2, 3], [4, 5, 6]]}, "x")
+    assert str(info.value) == "x: 6 entries exceeds the limit of 4"

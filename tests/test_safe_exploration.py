@@ -69,3 +69,49 @@ def test_hadamard_gram_in_blocks_matches_the_explicit_phi():
     S = gate_matrix(Z, q, 1.5)
     P = se.phi(Z, q, 1.5)
     assert np.allclose(hadamard_gram(Z, S, block_rows=4), P @ P.T, rtol=1e-13, atol=1e-13)
+
+
+def test_structural_deficiency_cases():
+    """``rank phi < n`` is certain when ``m_H m_{H-1} < n`` (not at equality) or when two rows
+    of ``Z`` repeat; with inputs ``X`` only repeated inputs count; otherwise ``None``."""
+    from theory.safe_exploration import structural_deficiency
+
+    rng = np.random.default_rng(9)
+    Z = rng.standard_normal((6, 3))
+    assert structural_deficiency(Z, 2) is None  # 2 * 3 = 6 = n columns: no certainty
+    reason = structural_deficiency(Z, 1)
+    assert reason is not None and "3 < n = 6" in reason
+    Zrep = Z.copy()
+    Zrep[4] = Zrep[1]
+    Zrep[5] = Zrep[1]
+    assert "Z has 2 repeated row(s)" in structural_deficiency(Zrep, 4)
+    X = rng.standard_normal((6, 2))
+    assert structural_deficiency(Zrep, 4, X) is None  # distinct inputs
+    X[5] = X[0]
+    assert "the inputs X has 1 repeated row(s)" in structural_deficiency(Zrep, 4, X)
+
+
+def test_safe_exploration_in_place_path():
+    """Above ``IN_PLACE_ABOVE`` samples the Gram ``(Z Z^T) o (S S^T)`` is factorised in place
+    with Demmel's margin ``alpha = 2 gamma_{n+1} tr M / (1 - gamma_{n+1})``: a generic ``Z``
+    is certified (True), a ``Z`` of column rank 5 (``rank phi <= 5 m_H < n``, invisible to the
+    structural test) is reported undecided (None), never deficient."""
+    from theory.safe_exploration import IN_PLACE_ABOVE, phi_gram, safe_exploration
+
+    rng = np.random.default_rng(15)
+    n, m, m_H = IN_PLACE_ABOVE + 1, 24, 24
+    Z = rng.standard_normal((n, m))
+    q = rng.standard_normal((m, m_H))
+    out = safe_exploration(Z, q, 1.0)
+    assert out.value is True and out.n == n and out.columns == m * m_H
+    assert "in-place Cholesky" in out.derivation and "succeeded" in out.derivation
+    g = gamma(n + 1)
+    tr = out.numbers["trace_abs"]
+    assert tr == pytest.approx(float(np.trace(phi_gram(Z, q, 1.0))), rel=1e-12, abs=0)
+    assert out.numbers["alpha"] == pytest.approx(2 * g * tr / (1 - g), rel=1e-15, abs=0)
+    assert out.numbers["n"] == n
+    dense = safe_exploration(Z[:IN_PLACE_ABOVE], q, 1.0)  # at the threshold: the dense test
+    assert dense.value is True and "in-place" not in dense.derivation
+    low = rng.standard_normal((n, 5)) @ rng.standard_normal((5, m))
+    out = safe_exploration(low, q, 1.0)
+    assert out.value is None and "failed" in out.derivation

@@ -23,7 +23,11 @@ from checks.strategies import (
     k22_ee,
     linalg,
 )
+from checks.strategies.feedforward import feedforward_instances
+from checks.strategies.linalg import matrices_with_spectrum, spectral_matrix
 from theory.constructions import k19_section4 as k19s4
+from theory.linalg import certified_rank
+from theory.numerics import unit_roundoff
 
 
 def draws(strategy, n=2):
@@ -662,3 +666,32 @@ def test_argument_errors_are_invalid_argument():
         networks(K=3).example()
     with pytest.raises(InvalidArgument, match="trained=1"):
         tanh2_points(trained=1)
+
+
+U = unit_roundoff()
+
+
+@settings(deadline=None)
+@given(matrices_with_spectrum(st.integers(1, 8), st.integers(1, 8),
+                              condition=st.sampled_from([1.0, 1e3, 1e6])))
+def test_matrices_with_spectrum_have_the_chosen_spectrum(inst):
+    A, s = inst["A"], inst["s"]
+    computed = np.linalg.svd(A, compute_uv=False)
+    # Weyl + the backward error of forming U diag(s) V^T and of the SVD: 10 max(p, q) u s_1
+    assert np.all(np.abs(computed - s) <= 10 * max(A.shape) * U * max(s[0], 1e-300))
+    assert certified_rank(A).rank == inst["rank"]
+
+
+def test_strategy_arguments_are_validated():
+    with pytest.raises(InvalidArgument):
+        spectral_matrix(0, 3, 3, 4, 1.0)
+    with pytest.raises(InvalidArgument):
+        spectral_matrix(0, 3, 3, 2, 0.5)
+    with pytest.raises(InvalidArgument):
+        matrices_with_spectrum(0, 3)
+    with pytest.raises(InvalidArgument):
+        feedforward_instances(hidden=[3, 0])
+    with pytest.raises(InvalidArgument):
+        feedforward_instances(activations="swish")
+    with pytest.raises(InvalidArgument):
+        feedforward_instances(init="xavier")

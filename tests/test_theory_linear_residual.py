@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from checks.strategies.hm17_linear import haar_orthogonal
 from theory.constructions import hm17_factorisation as fac
 from theory.models import linear_residual as lr
+from theory.models.linear_residual import risk_gradient
 from theory.numerics import unit_roundoff
 
 U = unit_roundoff()
@@ -357,3 +358,57 @@ def test_gradient_vanishes_at_constructed_minimisers(seed):
     G = lr.risk_gradient(A, R, Sigma)
     norm = math.sqrt(sum(float(np.sum(g * g)) for g in G))
     assert norm <= 100 * ell * d * U * np.linalg.norm(R) * growth ** 2 * 2.0 * math.sqrt(ell)
+
+
+def test_risk_gradient_readings_agree_for_one_layer():
+    """With ``ell = 1`` every partial product is the identity, so all readings of Lemma 2.4
+    except ``sqrt-sigma`` give ``2 E Sigma`` with ``E = A_1 - (R - I)`` (kills an index that
+    assumes a second layer), and it matches central differences of the risk."""
+    rng = np.random.default_rng(6)
+    d = 3
+    A = [0.2 * rng.standard_normal((d, d))]
+    R = np.eye(d) + 0.3 * rng.standard_normal((d, d))
+    B = rng.standard_normal((d, d))
+    Sigma = B @ B.T + np.eye(d)
+    expected = 2.0 * (np.eye(d) + A[0] - R) @ Sigma
+    for reading in ("lemma", "descending-per-factor", "no-transpose"):
+        (G,) = risk_gradient(A, R, Sigma, reading)
+        np.testing.assert_allclose(G, expected, rtol=1e-13, atol=1e-13)
+
+
+def test_linear_residual_products():
+    """``partial_products`` are the products ``P_{>i} = (I+A_ell)...(I+A_{i+1})`` and ``P_{<i} =
+    (I+A_{i-1})...(I+A_1)`` (empty ones ``I``), so ``P_{>i} (I+A_i) P_{<i} = P`` for every
+    ``i``; ``error_matrix = P - R``; ``psd_sqrt`` squares back to ``Sigma`` and clips negative
+    eigenvalues to 0."""
+    from theory.models.linear_residual import (
+        error_matrix,
+        partial_products,
+        psd_sqrt,
+        residual_product,
+    )
+
+    rng = np.random.default_rng(3)
+    d, ell = 3, 4
+    A = [0.3 * rng.standard_normal((d, d)) for _ in range(ell)]
+    I = np.eye(d)
+    P = I
+    for Ai in A:
+        P = (I + Ai) @ P
+    np.testing.assert_allclose(residual_product(A), P, rtol=1e-14, atol=1e-14)
+    above, below = partial_products(A)
+    assert len(above) == len(below) == ell
+    np.testing.assert_array_equal(above[-1], I)
+    np.testing.assert_array_equal(below[0], I)
+    for i in range(ell):
+        np.testing.assert_allclose(above[i] @ (I + A[i]) @ below[i], P, rtol=1e-13, atol=1e-13)
+    R = rng.standard_normal((d, d))
+    np.testing.assert_allclose(error_matrix(A, R), P - R, rtol=1e-14, atol=1e-14)
+    B = rng.standard_normal((d, d))
+    Sigma = B @ B.T
+    root = psd_sqrt(Sigma)
+    np.testing.assert_allclose(root, root.T, atol=1e-14)
+    np.testing.assert_allclose(root @ root, Sigma, rtol=1e-12, atol=1e-12)
+    assert np.linalg.eigvalsh(root).min() >= -1e-12
+    np.testing.assert_allclose(psd_sqrt(np.diag([4.0, -1.0, 9.0])), np.diag([2.0, 0.0, 3.0]),
+                               atol=1e-15)

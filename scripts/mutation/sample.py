@@ -1,6 +1,6 @@
 """Run mutmut on a stratified random sample of the mutants of ``theory/`` and ``checks/``.
 
-    python scripts/mutation_sample.py --sample 600 [--seed 1] [--max-children 2]
+    python scripts/mutation/sample.py --sample 600 [--seed 1] [--max-children 2]
 
 The whole population (about 30,000 mutants) takes days on two cores, because a surviving
 mutant runs every test that covers its function. A simple random sample estimates the

@@ -1,6 +1,6 @@
 """Re-test mutmut's survivors in a fresh interpreter.
 
-    python scripts/mutation_recheck.py [--sample mutants/sample.json] [--jobs 2]
+    python scripts/mutation/recheck.py [--sample mutants/sample.json] [--jobs 2]
 
 mutmut forks every mutant from a process that has already imported the project and run the
 suite, so code that runs at import (the loss and activation registries) or whose results sit
@@ -10,7 +10,7 @@ called it. Such a mutant "survives" without ever running. Here each survivor's d
 ``mutmut show``) is applied to a scratch copy of the sources, and the test files that name
 the mutated module run in a new interpreter (``-x``, first failure stops). A failure or a
 timeout is a kill; the verdicts go to ``mutants/recheck.json``, which
-``scripts/mutation_summary.py`` reads.
+``scripts/mutation/summary.py`` reads.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from functools import cache
 from pathlib import Path
 
 # one definition of what counts as survived, and of reading a sample file
-from mutation_summary import MUTANTS, SURVIVED, sample_names
+from summary import MUTANTS, SURVIVED, sample_names
 
 COPY = ("theory", "checks", "tests", "reports", "scripts", "CITATION.cff", "pyproject.toml")
 

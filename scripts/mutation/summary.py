@@ -3,7 +3,7 @@
 Reads mutmut's ``mutants/**/*.py.meta`` files. The score counts the mutants that were tested:
 killed (a test failed, or a timeout: the mutant made a computation run away) over killed plus
 survived, where a mutant of a function no test calls counts as survived. When only a sample
-was tested (``scripts/mutation_sample.py``), the score is an estimate of the population's and
+was tested (``scripts/mutation/sample.py``), the score is an estimate of the population's and
 is printed with its 95% Wilson interval. Equivalent mutants are marked in the source with
 ``# pragma: no mutate`` and the reason, so they are never generated and never reach this list.
 """
@@ -17,13 +17,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 MUTANTS = Path("mutants")
-EQUIVALENTS = Path(__file__).with_name("mutation_equivalents.json")  # name -> reason
+EQUIVALENTS = Path(__file__).with_name("equivalents.json")  # name -> reason
 KILLED = {1, 3, 36, 24, -24, 152, 255}  # failed tests, pytest internal error, timeouts
 SURVIVED = {0, 5, 33}  # tests passed, or no test covers the mutated function
 
 
 def sample_names(sample: Path | None) -> set[str] | None:
-    """The mutant names a sample file (``scripts/mutation_sample.py``'s sample.json) lists;
+    """The mutant names a sample file (``scripts/mutation/sample.py``'s sample.json) lists;
     ``None`` without a file. Exits with one line when the file is missing or unreadable: the
     sampling step failed before writing it, and its output above says why."""
     if sample is None:
@@ -31,7 +31,7 @@ def sample_names(sample: Path | None) -> set[str] | None:
     try:
         return set(json.loads(sample.read_text())["names"])
     except FileNotFoundError:
-        sys.exit(f"{sample} was not written: scripts/mutation_sample.py failed before "
+        sys.exit(f"{sample} was not written: scripts/mutation/sample.py failed before "
                  "drawing a sample (its output above says why)")
     except (OSError, ValueError, KeyError, TypeError) as err:
         sys.exit(f"{sample} is not a sample file ({type(err).__name__}: {err})")
@@ -69,7 +69,7 @@ def tally(only: set[str] | None = None) -> tuple[dict[str, Counter[str]], dict[s
     mutant names (one sample), the rest count as untested."""
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
-    recheck_path = MUTANTS / "recheck.json"  # scripts/mutation_recheck.py: fresh-process kills
+    recheck_path = MUTANTS / "recheck.json"  # scripts/mutation/recheck.py: fresh-process kills
     recheck = json.loads(recheck_path.read_text()) if recheck_path.exists() else {}
     equivalent = json.loads(EQUIVALENTS.read_text()) if EQUIVALENTS.exists() else {}
     for meta in sorted(MUTANTS.rglob("*.py.meta")):
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="score only the mutants named in this sample file (sample.json)")
     args = p.parse_args(argv)
     if not any(MUTANTS.rglob("*.py.meta")):
-        print("no mutants: run `nox -s mutation` (or scripts/mutation_sample.py) first")
+        print("no mutants: run `nox -s mutation` (or scripts/mutation/sample.py) first")
         return 2
     # a sample file of a full run names no mutants: score them all
     only = sample_names(args.sample) or None
@@ -118,9 +118,9 @@ def main(argv: list[str] | None = None) -> int:
              f"{total['population']} mutants)" if sampled else "")
           + f"; {total['other']} undecided (segfault, suspicious or interrupted)"
           + (f"; {total['fresh']} of the kills in a fresh interpreter "
-             "(scripts/mutation_recheck.py)" if total["fresh"] else "")
+             "(scripts/mutation/recheck.py)" if total["fresh"] else "")
           + (f"; {total['equivalent']} equivalent survivors left out "
-             "(scripts/mutation_equivalents.json)" if total["equivalent"] else ""))
+             "(scripts/mutation/equivalents.json)" if total["equivalent"] else ""))
     if sampled:
         est, half = stratified(counts)
         print(f"population estimate (files weighted by their mutant counts): {est:.1%} "

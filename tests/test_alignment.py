@@ -1,0 +1,107 @@
+""""""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from theory.alignment import membership
+from theory.numerics import gamma
+
+U64 = 2.0**-53
+
+
+def test_membership_of_a_zero_matrix():
+    """A zero (or underflowed) Jacobian has Col(J) = {0}: ``b = 0`` is a member, any other
+    ``b`` is not, with rank 0 and the documented reasons."""
+    J = np.zeros((3, 4))
+    zero = membership(np.zeros(3), J=J)
+    assert zero.member is True and zero.rank == 0 and zero.reason == "b = 0"
+    b = np.array([1.0, -2.0, 0.5])
+    out = membership(b, J=J)
+    assert out.member is False and out.rank == 0 and out.rho == 1.0
+    assert out.residual == pytest.approx(np.linalg.norm(b), rel=1e-15, abs=0)
+    assert out.reason == "the matrix is zero (underflow)"
+    tiny = membership(b, J=np.full((3, 4), 1e-310))
+    assert tiny.member is False and tiny.reason == "the matrix is zero (underflow)"
+
+
+def test_flush_subnormals_boundary():
+    """Entries with ``|a| < tiny`` (subnormals, of either sign) become 0; ``tiny`` itself and
+    everything larger is kept bit for bit; ``None`` passes through."""
+    from theory.alignment import flush_subnormals
+
+    tiny = np.finfo(np.float64).tiny
+    sub = np.nextafter(tiny, 0.0)
+    A = np.array([[tiny, -tiny, sub, -sub], [5e-324, 1.0, -2.5, 0.0]])
+    out = flush_subnormals(A)
+    np.testing.assert_array_equal(out, [[tiny, -tiny, 0.0, 0.0], [0.0, 1.0, -2.5, 0.0]])
+    assert flush_subnormals(None) is None
+
+
+def test_membership_at_cutoff_cases():
+    """The naive decision at a fixed cut-off: ``b = 0`` is always a member, a zero spectrum
+    never holds a nonzero ``b``, a combination of the retained left singular vectors is a
+    member and a direction cut off (or orthogonal) is not."""
+    from theory.alignment import membership_at_cutoff
+
+    rng = np.random.default_rng(1)
+    U = np.linalg.qr(rng.standard_normal((5, 5)))[0]
+    s = np.array([3.0, 1.0, 1e-9, 0.0, 0.0])
+    b_in, b_cut = U[:, :2] @ np.array([1.0, -2.0]), U[:, 2]
+    assert membership_at_cutoff(np.zeros(5), s, U, 1e-6) is True
+    assert membership_at_cutoff(b_in, np.zeros(5), U, 1e-6) is False
+    assert membership_at_cutoff(b_in, s, U, 1e-6) is True
+    assert membership_at_cutoff(b_cut, s, U, 1e-6) is False
+    assert membership_at_cutoff(b_cut, s, U, 1e-12) is True  # a looser cut-off keeps it
+    assert membership_at_cutoff(U[:, 4], s, U, 1e-12) is False
+
+
+def test_membership_fields_and_witness():
+    """The numbers ``membership`` reports besides the decision: the spectrum ``s`` (singular
+    values of J, or square roots of the eigenvalues of M), the absolute ``residual`` and the
+    noise floor ``delta = c max(p, q) u s_1`` (``sqrt(c p u s_1^2)`` from M, ``q`` of the full
+    J on the QR route). A witness beta with ``J beta = b`` exactly certifies membership where
+    the gap rule cannot (b along a singular direction below the noise floor), and its numbers
+    replace the least-squares ones."""
+    from theory.alignment import NOISE_C
+
+    rng = np.random.default_rng(16)
+    p, q = 4, 6
+    U = np.linalg.qr(rng.standard_normal((p, p)))[0]
+    V = np.linalg.qr(rng.standard_normal((q, q)))[0]
+    s = np.array([2.0, 1.0, 0.5, 1e-20])
+    J = U @ np.diag(s) @ V[:, :p].T
+    b = rng.standard_normal(p)
+    out = membership(b, J=J)
+    np.testing.assert_allclose(out.s, s, rtol=1e-13, atol=1e-15)
+    assert out.rank == 3 and out.member is False
+    r_perp = abs(U[:, 3] @ b)
+    assert out.residual == pytest.approx(r_perp, rel=1e-8, abs=0)
+    assert out.rho == pytest.approx(r_perp / np.linalg.norm(b), rel=1e-8, abs=0)
+    assert out.delta == pytest.approx(NOISE_C * q * U64 * 2.0, rel=1e-13, abs=0)
+    via_M = membership(b, M=J @ J.T)
+    assert via_M.member is False and via_M.rank == 3
+    assert via_M.delta == pytest.approx(math.sqrt(NOISE_C * p * U64 * 4.0), rel=1e-8, abs=0)
+    wide = np.hstack([J, J, J, J, J])  # q = 30 > 4p: the QR route, same column space
+    out_w = membership(b, J=wide)
+    assert out_w.member is False and out_w.rank == 3
+    assert out_w.delta == pytest.approx(NOISE_C * 5 * q * U64 * out_w.s[0], rel=1e-13, abs=0)
+
+    J = np.hstack([np.diag(s), np.zeros((p, q - p))])  # exact axes: J e_4 = 1e-20 e_4
+    beta = 1e20 * np.eye(q)[3]  # J beta = e_4, along the direction below the noise floor
+    target = J @ beta
+    assert target[3] == pytest.approx(1.0, rel=1e-15, abs=0) and not np.any(target[:3])
+    plain = membership(target, J=J)
+    assert plain.member is False  # the gap rule cuts that direction off
+    cert = membership(target, J=J, witness=beta)
+    res = float(np.linalg.norm(J @ beta - target))
+    bound = gamma(q) * np.linalg.norm(J, 2) * np.linalg.norm(beta)
+    assert cert.member is True and cert.reason == "structural witness (bias columns)"
+    assert cert.residual == res and cert.rho == res / np.linalg.norm(target)
+    assert cert.coef_norm == pytest.approx(1e20, rel=1e-14, abs=0)
+    assert cert.member_below == pytest.approx(bound / np.linalg.norm(target), rel=1e-14, abs=0)
+    far = membership(target, J=J, witness=np.zeros(q))  # a wrong witness changes nothing
+    assert far.member is False and far.reason == plain.reason

@@ -1,0 +1,139 @@
+"""The models of Kawaguchi, Huang & Kaelbling (2019) §3 in :mod:`theory.models.basis`: every
+family's g and Jacobian, Example 2's layers, the feature helpers and the autograd losses."""
+
+from __future__ import annotations
+
+import math
+
+import autograd
+import numpy as np
+import pytest
+
+from theory.losses import LOSSES
+from theory.models.basis import example2_layers, relu_features
+
+_egrad = autograd.elementwise_grad
+
+
+def _targets(kind: str, rng: np.random.Generator, n: int) -> np.ndarray:
+    if kind == "real":
+        return rng.standard_normal(n)
+    if kind == "binary01":
+        return rng.integers(0, 2, n).astype(float)
+    return rng.choice([-1.0, 1.0], n)
+
+
+def test_example2_layers_footnote():
+    """Example 2, footnote 1: rows ``i <= m`` of layer 1 are ``[x_i, eps' - 1]``, rows ``i > m``
+    exactly ``[0, ..., 0, -1]``, deeper layers the identity, and ``phi(x_i) = eps' e_i``."""
+    rng = np.random.default_rng(4)
+    m, d, n, eps = 4, 5, 7, 0.05
+    X = rng.standard_normal((m, d))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    layers = example2_layers(X, n, 3, eps)
+    W1 = layers[0]
+    np.testing.assert_array_equal(W1[:m], np.hstack([X, np.full((m, 1), eps - 1.0)]))
+    np.testing.assert_array_equal(W1[m:], np.hstack([np.zeros((n - m, d)),
+                                                     -np.ones((n - m, 1))]))
+    assert len(layers) == 3 and all(np.array_equal(W, np.eye(n)) for W in layers[1:])
+    np.testing.assert_allclose(relu_features(X, layers), eps * np.eye(m, n), atol=1e-14)
+
+
+def test_basis_helpers():
+    """``kink_margin`` is the smallest ``|pre-activation|`` of a ReLU unit (``inf`` for an
+    analytic family), ``skip2_features`` are ``[h1, h2]`` with ``f = A1 h1 + A2 h2`` (Example 3),
+    ``fit_squared`` on the linear ``basis`` family is the weighted least-squares fit, and
+    ``coordinate_directions`` is ``{0} u {e_k}``."""
+    from theory.models.basis import fit_squared, kink_margin, make_model, skip2_features
+    from theory.pgb import coordinate_directions
+
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((6, 3))
+    relu = make_model("relu2-nobias", (3, 4, 2))
+    theta = rng.standard_normal(relu.d_theta)
+    W1 = theta[:12].reshape(4, 3)
+    assert kink_margin(relu, theta, X) == float(np.min(np.abs(X @ W1.T)))
+    assert kink_margin(make_model("tanh2", (3, 4, 2)), theta[: make_model(
+        "tanh2", (3, 4, 2)).d_theta], X) == math.inf
+    assert kink_margin(make_model("relu-scalar", (1, 1)), np.array([-0.3]), X) == 0.3
+
+    skip = make_model("skip2", (3, 2, 2, 1))
+    t = rng.standard_normal(skip.d_theta)
+    H = skip2_features(skip, t, X)
+    assert H.shape == (6, 4)
+    A = t[-4:]  # (A1, A2) are the last d1 + d2 coordinates (d_y = 1)
+    np.testing.assert_allclose(H @ A, skip.outputs(t, X), rtol=1e-13, atol=1e-14)
+    assert np.all(np.abs(H) < 1)
+
+    basis = make_model("basis", (3,))
+    y = rng.standard_normal((6, 1))
+    lam = rng.uniform(0.5, 2.0, 6)
+    fit = fit_squared(basis, X, y, lam, np.zeros(3))
+    sw = np.sqrt(lam)
+    np.testing.assert_allclose(fit, np.linalg.lstsq(X * sw[:, None], sw * y[:, 0],
+                                                    rcond=None)[0], rtol=1e-8, atol=1e-9)
+
+    dirs = coordinate_directions(5, [3, 0])
+    np.testing.assert_array_equal(np.array(dirs), [np.zeros(5), np.eye(5)[3], np.eye(5)[0]])
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_autograd_losses_match_the_registry(name):
+    """The autograd-traceable copies of the losses (``theory.models.basis.AUTOGRAD_LOSSES``)
+    agree with :data:`theory.losses.LOSSES` in value, and their autograd derivative with
+    ``grad`` (away from the smoothed hinge's kinks)."""
+    from theory.models.basis import AUTOGRAD_LOSSES
+
+    assert set(AUTOGRAD_LOSSES) == set(LOSSES)
+    rng = np.random.default_rng(18)
+    loss = LOSSES[name]
+    y = _targets(loss.targets, rng, 60)
+    f = 2.5 * rng.standard_normal(60) + 0.01
+    np.testing.assert_allclose(AUTOGRAD_LOSSES[name](f, y), loss.value(f, y), rtol=1e-14,
+                               atol=1e-15)
+    d = _egrad(lambda t: AUTOGRAD_LOSSES[name](t, y))(f)
+    np.testing.assert_allclose(d, loss.grad(f, y), rtol=1e-12, atol=1e-14)
+
+
+_FAMILY_WIDTHS = {"basis": (3,), "product": (1, 1), "affine-offset": (1, 1),
+                  "tanh-neuron": (1, 1), "relu-scalar": (1, 1), "tanh2": (3, 4, 2),
+                  "tanh2-nobias": (3, 4, 1), "relu2-nobias": (3, 4, 2), "lintop": (3, 3, 2, 2),
+                  "skip2": (3, 2, 2, 1)}
+
+
+def test_every_basis_family_g_and_jacobian():
+    """Every family of ``theory.models.basis``: analytic (or autograd) Jacobian against central
+    differences, and where the family has Assumption 2's map ``g``, ``J(theta) g(theta) =
+    f_X(theta)`` (Euler's identity for the homogeneous ones); ``affine-offset`` and
+    ``tanh-neuron`` have none. ``relu-scalar`` takes the right derivative at its kink. Unknown
+    families are refused."""
+    from theory.models.basis import FAMILIES, make_model, model_jacobian
+
+    assert set(FAMILIES) == set(_FAMILY_WIDTHS)
+    rng = np.random.default_rng(21)
+    for family, widths in _FAMILY_WIDTHS.items():
+        model = make_model(family, widths)
+        d_x = 3 if widths[0] == 3 else 1
+        X = rng.standard_normal((5, d_x)) if family != "basis" else rng.standard_normal((5, 3))
+        theta = 0.8 * rng.standard_normal(model.d_theta) + (0.3 if family == "relu-scalar" else 0)
+        F = np.asarray(model.outputs(theta, X))
+        assert F.shape == (5 * model.d_y,)
+        h = 1e-6
+        fd = np.column_stack([(np.asarray(model.outputs(theta + h * e, X))
+                               - np.asarray(model.outputs(theta - h * e, X))) / (2 * h)
+                              for e in np.eye(model.d_theta)])
+        J = model_jacobian(model, theta, X)
+        np.testing.assert_allclose(J, fd, rtol=1e-6, atol=1e-7, err_msg=family)
+        if family in ("affine-offset", "tanh-neuron"):
+            assert model.g is None
+        else:
+            np.testing.assert_allclose(J @ model.g(theta), F, rtol=1e-12, atol=1e-13,
+                                       err_msg=family)
+    relu = make_model("relu-scalar", (1, 1))
+    X = rng.standard_normal((4, 1))
+    np.testing.assert_array_equal(model_jacobian(relu, np.zeros(1), X), X)
+    np.testing.assert_array_equal(model_jacobian(relu, np.array([-0.5]), X), np.zeros((4, 1)))
+    with pytest.raises(ValueError, match="unknown family"):
+        make_model("resnet", (1, 1))
+    with pytest.raises(ValueError, match="unknown method"):
+        model_jacobian(relu, np.zeros(1), X, "fd")

@@ -1,0 +1,163 @@
+"""The optimisers and finite-difference tools of :mod:`theory.optimize`: Levenberg-Marquardt
+against an independent Nielsen iteration, the central-difference Hessian and its accuracy,
+Newton polishing and the second-order test."""
+
+from __future__ import annotations
+
+import math
+
+import autograd
+import autograd.numpy as anp
+import numpy as np
+import pytest
+
+from theory.numerics import gamma
+from theory.optimize import fd_hessian, fd_hessian_rcond, levenberg_marquardt
+
+U64 = 2.0**-53
+
+
+def test_fd_hessian_rcond_is_the_central_difference_accuracy():
+    """``fd_hessian_rcond = 16 u^(2/3)`` (its docstring), and :func:`fd_hessian` of a smooth
+    function is accurate to well within that cutoff relative to the Hessian's scale."""
+    assert fd_hessian_rcond() == pytest.approx(16 * U64 ** (2 / 3), rel=1e-14, abs=0)
+    assert U64 < fd_hessian_rcond() < math.sqrt(U64)
+
+    def f(t):
+        return anp.sum(anp.sin(t) * anp.roll(t, 1) ** 2) + anp.exp(0.3 * t[0] * t[-1])
+
+    theta = np.array([0.3, -1.1, 2.0, 0.7])
+    H = autograd.hessian(f)(theta)
+    err = np.max(np.abs(fd_hessian(autograd.grad(f), theta) - H))
+    assert err <= fd_hessian_rcond() * np.max(np.abs(H))
+
+
+def _lm_reference(residual, jacobian_, x0, steps):
+    """Madsen, Nielsen & Tingleff (2004), Algorithm 3.16, with Marquardt's scaling
+    D^2 = diag(J^T J): ``steps`` residual evaluations after the first, no stopping test."""
+    x = np.array(x0, dtype=float)
+    r, J = residual(x), jacobian_(x)
+    F = 0.5 * r @ r
+    A, g = J.T @ J, J.T @ r
+    mu, nu = 1e-3 * np.max(np.diag(A)), 2.0
+    for _ in range(steps):
+        D2 = np.diag(A)
+        h = np.linalg.solve(A + mu * np.diag(D2), -g)
+        r_new = residual(x + h)
+        F_new = 0.5 * r_new @ r_new
+        gain = (F - F_new) / (0.5 * h @ (mu * D2 * h - g))
+        if gain > 0:
+            x = x + h
+            r, J, F = r_new, jacobian_(x), F_new
+            A, g = J.T @ J, J.T @ r
+            mu, nu = mu * max(1 / 3, 1 - (2 * gain - 1) ** 3), 2.0
+        else:
+            mu, nu = mu * nu, 2 * nu
+    return x
+
+
+def _rosenbrock():
+    def r(x):
+        return np.array([10.0 * (x[1] - x[0] ** 2), 1.0 - x[0]])
+
+    def J(x):
+        return np.array([[-20.0 * x[0], 10.0], [-1.0, 0.0]])
+
+    return r, J, np.array([-1.2, 1.0])
+
+
+def test_levenberg_marquardt_follows_nielsen_iteration():
+    """The iterates after 1..14 residual evaluations equal those of an independent loop of
+    Algorithm 3.16 (gain ratio, Nielsen's ``mu`` update, ``nu`` doubling on rejection), and the
+    full run reaches Rosenbrock's minimiser (1, 1). Kills mutants of the damping updates."""
+    r, J, x0 = _rosenbrock()
+    for evals in range(2, 16):
+        got = levenberg_marquardt(r, J, x0, max_nfev=evals)
+        np.testing.assert_allclose(got, _lm_reference(r, J, x0, evals - 1), rtol=1e-12,
+                                   atol=1e-14)
+    np.testing.assert_allclose(levenberg_marquardt(r, J, x0), [1.0, 1.0], rtol=0, atol=1e-12)
+
+
+def test_levenberg_marquardt_default_tolerance_is_9u():
+    """The documented default ``tol = 9u``: for ``r(x) = x`` at ``x0 = c u`` (gradient ``c u``,
+    scale ``max(1, 2F) = 1``) the run stops at once when ``c <= 9`` and moves when ``c > 9``."""
+    def r(x):
+        return np.asarray(x, dtype=float)
+
+    def J(x):
+        return np.eye(1)
+
+    for c, moves in ((8.5, False), (9.0, False), (9.5, True), (12.0, True)):
+        x0 = np.array([c * U64])
+        x = levenberg_marquardt(r, J, x0)
+        assert bool(abs(x[0]) < abs(x0[0])) is moves, c
+    assert levenberg_marquardt(r, J, np.array([9.5 * U64]), tol=10 * U64)[0] == 9.5 * U64
+
+
+def test_hessian_extremes_and_second_order_test():
+    """``hessian_extremes`` are the extreme eigenvalues of the symmetric part (NaN when not
+    finite); the second-order test passes exactly when ``lambda_min >= -gamma_n ||H||_2``,
+    including the boundary ``lambda_min = -tau_H``."""
+    from theory.optimize import hessian_extremes, second_order_test
+
+    rng = np.random.default_rng(2)
+    B = rng.standard_normal((4, 4))
+    K = B - B.T  # a skew part does not change the quadratic form
+    Hs = B + B.T
+    lo, hi = hessian_extremes(Hs + K)
+    ev = np.linalg.eigvals(Hs).real
+    assert lo == pytest.approx(ev.min(), rel=1e-12, abs=0)
+    assert hi == pytest.approx(ev.max(), rel=1e-12, abs=0)
+    assert all(math.isnan(v) for v in hessian_extremes(np.array([[1.0, np.inf], [0.0, 1.0]])))
+    n = 100
+    tau = gamma(n) * 1.0
+    for lam_min, ok in ((0.0, True), (-tau, True), (-0.5 * tau, True), (-2 * tau, False)):
+        passed, lo, t = second_order_test(np.diag([1.0, lam_min]), n)
+        assert passed is ok and lo == lam_min and t == tau
+    passed, lo, t = second_order_test(np.diag([-4.0, 1.0]), n)
+    assert not passed and t == gamma(n) * 4.0
+    passed, lo, t = second_order_test(np.array([[np.nan, 0.0], [0.0, 1.0]]), n)
+    assert passed is False and math.isnan(lo) and math.isnan(t)
+
+
+def test_newton_polish_and_minimize_on_a_quadratic():
+    """On ``f = theta^T A theta / 2 - b^T theta`` (A SPD) one Newton step lands on ``A^-1 b``
+    (both the pseudo-inverse and the positive-part variants), ``steps=0`` or a non-finite
+    Hessian leave the point alone with 0 accepted steps, and ``minimize`` with the
+    finite-difference Hessian reports the minimiser, its value and gradient norm and the
+    eigenvalues of A as the Hessian extremes."""
+    from theory.optimize import minimize, newton_polish
+
+    rng = np.random.default_rng(14)
+    B = rng.standard_normal((3, 3))
+    A = B @ B.T + np.diag([0.5, 1.0, 2.0])
+    b = rng.standard_normal(3)
+    star = np.linalg.solve(A, b)
+
+    def fun(t):
+        return 0.5 * t @ A @ t - b @ t
+
+    def grad(t):
+        return A @ t - b
+
+    def hess(t):
+        return A
+
+    t0 = rng.standard_normal(3)
+    for positive in (False, True):
+        theta, steps = newton_polish(fun, grad, hess, t0, steps=3, positive_part=positive)
+        np.testing.assert_allclose(theta, star, rtol=1e-12, atol=1e-12)
+        assert 1 <= steps <= 3
+    theta, steps = newton_polish(fun, grad, hess, t0, steps=0)
+    assert steps == 0 and np.array_equal(theta, t0)
+    theta, steps = newton_polish(fun, grad, lambda t: A * np.nan, t0)
+    assert steps == 0 and np.array_equal(theta, t0)
+    opt = minimize(fun, grad, t0)
+    np.testing.assert_allclose(opt.theta, star, rtol=1e-10, atol=1e-10)
+    assert opt.value == fun(opt.theta) and opt.grad_norm == float(np.linalg.norm(grad(opt.theta)))
+    assert opt.grad_norm < 1e-12 and opt.iterations >= 1 and opt.newton_steps >= 0
+    ev = np.linalg.eigvalsh(A)
+    assert opt.hess_min_eig == pytest.approx(ev[0], rel=1e-6, abs=0)
+    assert opt.hess_max_eig == pytest.approx(ev[-1], rel=1e-6, abs=0)
+    exact = minimize(fun, grad, t0, hess=hess)
+    assert exact.hess_min_eig == pytest.approx(ev[0], rel=1e-13, abs=0)
