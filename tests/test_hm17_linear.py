@@ -316,7 +316,7 @@ def test_thm21_worst_cases_table_shows_the_finding():
     out = get("hm17.thm2.1").reproductions[2].run("ci")
     rows = out["table"]["rows"]
     at12, at6 = rows[0], rows[1]
-    assert at12[:3] == ["R = -diag(1.05, 1)", "12", "(2, 4)"]
+    assert at12[:3] == [r"$R=-\operatorname{diag}(1.05,1)$", "12", "(2, 4)"]
     assert at12[3] == pytest.approx(1.3349, abs=1e-4) and at12[5] < 1.0
     assert at6[1] == "6" and at6[5] == pytest.approx(0.6675, abs=1e-4)
     assert rows[3][3] == pytest.approx(12 * math.sqrt(2) / (4 * math.pi), rel=1e-6)
@@ -464,7 +464,7 @@ def test_thm22_tau_one_bad_critical_point_is_certified_in_rational_arithmetic():
     (inst,) = claim.control("tau = 1").fixed_instances()
     verdict = claim.check(inst, drop="tau<1")
     assert verdict.status is Status.VIOLATED
-    assert verdict.certificate.startswith("exact rational arithmetic: grad f(A) = 0")
+    assert verdict.certificate.startswith(r"exact rational arithmetic: $\nabla f(A)=0$")
 
 
 def test_eq23_left_undecided_by_rounding_is_decided_by_the_exact_tier():
@@ -503,7 +503,7 @@ def test_thm21_det_negative_violation_is_certified_exactly():
     (inst,) = claim.control("det R < 0").fixed_instances()
     verdict = claim.check(inst, drop="det R > 0")
     assert verdict.status is Status.VIOLATED
-    assert verdict.certificate.startswith("det R < 0 (rational arithmetic")
+    assert verdict.certificate.startswith(r"$\det R<0$ (rational arithmetic")
 
 
 def test_rem11_gradient_tolerance_is_degree_one_in_R():

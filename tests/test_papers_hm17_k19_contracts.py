@@ -319,7 +319,7 @@ def test_thm32_success_reproduction_rows():
     (the fit rate equals the margin rate). Kills mutants of the data, widths and targets."""
     out = HR._reproduce_success("ci")
     rows = out["table"]["rows"]
-    assert [row[0] for row in rows] == ["spread (d=32)"] * 5 + ["dense (d=8)"] * 5
+    assert [row[0] for row in rows] == ["spread ($d=32$)"] * 5 + ["dense ($d=8$)"] * 5
     for row in rows:
         _, n, min_dist, c, k, first, fitted, *rates = row
         assert 2 <= n <= 200 and min_dist >= 0.5 - 1e-9

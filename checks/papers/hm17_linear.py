@@ -33,6 +33,7 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrices, matrix, real, require, vector
 from checks.oracles import choice
+from checks.papers._hm17_latex import tex_number
 from checks.profiles import as_profile, sized
 from checks.registry import register
 from checks.strategies import hm17_linear as strat
@@ -44,7 +45,7 @@ from theory.numerics import gamma, unit_roundoff
 if TYPE_CHECKING:
     from theory import exact
 
-__all__ = ["CLAIMS"]
+__all__ = ["CLAIMS", "tex_number"]
 
 U = unit_roundoff()
 MC_SAMPLES = 20_000
@@ -69,9 +70,10 @@ def _sigma_psd(inst: Mapping[str, Any]) -> bool | str:
     (:func:`theory.linalg.symmetric`, :func:`theory.linalg.semidefinite`)."""
     S = inst["Sigma"]
     if not linalg.symmetric(S).value:
-        return "Sigma is not symmetric"
+        return r"$\Sigma$ is not symmetric"
     psd = linalg.semidefinite(S)
-    return True if psd.value else f"Sigma has eigenvalue {psd.numbers['lambda_min']:.3g} < 0"
+    return True if psd.value else \
+        f"$\\Sigma$ has eigenvalue ${tex_number(psd.numbers['lambda_min'])}<0$"
 
 
 def _frobenius_product(A: list[np.ndarray]) -> float:
@@ -98,14 +100,14 @@ def _size(inst: Mapping[str, Any]) -> dict[str, float]:
 
 
 def _tau_lt_one(inst: Mapping[str, Any]) -> bool | str:
-    return True if inst["tau"] < 1.0 else f"tau = {inst['tau']} >= 1"
+    return True if inst["tau"] < 1.0 else f"$\\tau={tex_number(inst['tau'], 6)}\\ge1$"
 
 
 def _in_ball(inst: Mapping[str, Any]) -> bool | str:
     """``|||A||| <= tau``, up to the rounding of the spectral norms (``gamma_{4d}`` relative)."""
     norm = lr.triple_norm(inst["A"])
     slack = gamma(4 * inst["R"].shape[0]) * max(norm, inst["tau"])
-    return True if norm <= inst["tau"] + slack else f"|||A||| = {norm:.6g} > tau"
+    return True if norm <= inst["tau"] + slack else f"$|||A|||={tex_number(norm, 6)}>\\tau$"
 
 
 # ---------------------------------------------------------------- parameters and relations
@@ -114,9 +116,9 @@ _R = Parameter("R", "d x d", r"the target map $R$ of $y=Rx+\xi$ (eq. (2.1))")
 _SIGMA = Parameter("Sigma", "d x d", r"the second moment $\Sigma=\mathbb E[xx^\top]$ (§2)",
                    "finite; symmetric PSD to rounding (hypothesis)")
 _A = Parameter("A", "ell x d x d", r"the residual layers $A_1,\dots,A_\ell$ ($A_1$ meets the "
-               "input first)", "finite, ell >= 1")
+               "input first)", r"finite, $\ell\ge1$")
 _TAU = Parameter("tau", "scalar", r"the radius $\tau$ of the ball $\mathcal B_\tau$",
-                 "[0, inf); the theorem needs tau < 1 (hypothesis)")
+                 r"$[0,\infty)$; the theorem needs $\tau<1$ (hypothesis)")
 _ELL = Parameter("ell", "scalar", r"the depth $\ell$", "integer in [1, 10000]")
 
 _SIGMA_SCALING = strat.scaling(
@@ -167,7 +169,8 @@ def _distribution(inst: Mapping[str, Any]) -> bool | str:
     # max(1, ||C||_2) rather than on ||C||_2 alone.
     psd = linalg.semidefinite(C, scale=max(1.0, float(np.linalg.norm(C, 2))))
     if not linalg.symmetric(C).value or not psd.value:
-        return f"Cov(x) is not symmetric PSD (smallest eigenvalue {psd.numbers['lambda_min']:.3g})"
+        return (r"$\operatorname{Cov}(x)$ is not symmetric PSD (smallest eigenvalue "
+                f"${tex_number(psd.numbers['lambda_min'])}$)")
     return True
 
 
@@ -178,7 +181,8 @@ def _second_moment(inst: Mapping[str, Any]) -> bool | str:
     gap = float(np.max(np.abs(moment - inst["Sigma"])))
     # four times the symmetry bound: Cov + m m^T and Sigma are two separately rounded matrices
     tol = 4 * linalg.symmetry_tolerance(moment)
-    return True if gap <= tol else f"Sigma differs from E[xx^T] by {gap:.3g}"
+    return True if gap <= tol else \
+        rf"$\Sigma$ differs from $\mathbb E[xx^\top]$ by ${tex_number(gap)}$"
 
 
 def _measure_claim23(inst: Mapping[str, Any]) -> Verdict:
@@ -195,8 +199,8 @@ def _measure_claim23(inst: Mapping[str, Any]) -> Verdict:
     scale = (_frobenius_product(A) + np.linalg.norm(R)) ** 2 * np.linalg.norm(Sigma) + d
     tol = Tolerance(
         float(gamma(4 * (ell + 2) * d + 4) * 4 * scale),
-        "4 gamma_{4(ell+2)d+4} ((prod ||I+A_i||_F + ||R||_F)^2 ||Sigma||_F + d): sums of "
-        "products of ell+2 d x d matrices, both sides",
+        r"$4\gamma_{4(\ell+2)d+4}\big((\prod_i\|I+A_i\|_F+\|R\|_F)^2\|\Sigma\|_F+d\big)$: "
+        r"sums of products of $\ell+2$ matrices of size $d\times d$, both sides",
     )
     mc, se = lr.monte_carlo_risk(A, R, mean, cov, MC_SAMPLES, int(inst.get("seed", 0)))
     diagnostics = {
@@ -205,16 +209,18 @@ def _measure_claim23(inst: Mapping[str, Any]) -> Verdict:
     }
     verdict = decide(exact, formula, relation="==", tolerance=tol, scale=formula,
                      diagnostics=diagnostics)
-    mc_tol = Tolerance(MC_Z * se + tol.value, "5 standard errors s/sqrt(n) (CLT) + rounding")
+    mc_tol = Tolerance(MC_Z * se + tol.value,
+                       r"5 standard errors $s/\sqrt n$ (CLT) + rounding")
     mc_verdict = decide(mc, formula, relation="==", tolerance=mc_tol, scale=formula,
                         diagnostics=diagnostics,
                         message="the Monte Carlo estimate disagrees with the formula")
     if mc_verdict.status == Status.VIOLATED and verdict.status != Status.VIOLATED:
         # a statistical certificate, and it says so
         mc_verdict.certificate = (
-            f"Monte Carlo mean {mc:.6g} is {abs(diagnostics['monte_carlo_z']):.1f} standard "
-            f"errors from the formula {formula:.6g} (beyond {MC_Z:g} plus rounding; "
-            "false-alarm probability about 6e-7 under the CLT), while the exact tier agrees")
+            f"Monte Carlo mean ${tex_number(mc, 6)}$ is "
+            f"${abs(diagnostics['monte_carlo_z']):.1f}$ standard errors from the formula "
+            f"${tex_number(formula, 6)}$ (beyond ${MC_Z:g}$ plus rounding; false-alarm "
+            r"probability about $6\times10^{-7}$ under the CLT), while the exact tier agrees")
         return mc_verdict
     return verdict
 
@@ -259,7 +265,7 @@ CLAIM_2_3 = Claim(
                 Parameter("x_cov", "d x d", r"$\operatorname{Cov}(x)$", "finite",
                           "Sigma - x_mean x_mean^T"),
                 Parameter("seed", "scalar", "seed of the Monte Carlo tier",
-                          "integer in [0, 2^63 - 1]", 0)],
+                          r"integer in $[0,2^{63}-1]$", 0)],
     relations=[_BASIS, strat.scaling(
         "x scaled by a power of two",
         r"$x\mapsto cx$ ($c=2^k$) scales $\Sigma$, $\operatorname{Cov}(x)$ by $c^2$ and "
@@ -303,7 +309,7 @@ def _finite_difference_gradient(A: list[np.ndarray], R: np.ndarray,
 def _sigma_symmetric(inst: Mapping[str, Any]) -> bool | str:
     sym = linalg.symmetric(inst["Sigma"])
     return True if sym.value else \
-        f"Sigma is not symmetric (asymmetry {sym.numbers['asymmetry']:.3g})"
+        f"$\\Sigma$ is not symmetric (asymmetry ${tex_number(sym.numbers['asymmetry'])}$)"
 
 
 def _lemma_reading(inst: Mapping[str, Any]) -> bool | str:
@@ -324,9 +330,10 @@ def _measure_lemma24(inst: Mapping[str, Any]) -> Verdict:
     g = gamma((ell + 3) * d + 2)
     tol = Tolerance(
         float(math.sqrt(ell) * d * (3 * g * F / FD_STEP + 2 * g * F)),
-        "sqrt(ell) d (3 gamma_{(ell+3)d+2} F / h + 2 gamma F), F = (prod(||I+A_i||_F + h) + "
-        "||R||_F)^2 ||Sigma||_F: rounding of f at A +- h e_ab over 2h (no truncation: f is "
-        "quadratic along each entry), plus the closed form's rounding",
+        r"$\sqrt\ell\,d\,(3\gamma_{(\ell+3)d+2}F/h+2\gamma_{(\ell+3)d+2}F)$, "
+        r"$F=\big(\prod_i(\|I+A_i\|_F+h)+\|R\|_F\big)^2\|\Sigma\|_F$: rounding of $f$ at "
+        r"$A\pm he_{ab}$ over $2h$ (no truncation: $f$ is quadratic along each entry), plus the "
+        "closed form's rounding",
     )
     return decide(err, 0.0, relation="<=", tolerance=tol, scale=norm,
                   diagnostics={"gradient_norm": norm, "difference": err,
@@ -454,13 +461,16 @@ def _radius_error(tau_eff: float, norms: list[float], tau: float, d: int, ell: i
 
 
 _PL_DERIVATION = (
-    "first order, absolute: ||grad||^2 to 2 ||grad|| e + e^2 + gamma_{ell d^2} ||grad||^2, "
-    "e^2 = sum_i e_i^2, e_i = 2 prod_{j!=i} || |I+A_j| || (gamma_{(ell+2)d} || |E||Sigma| ||_F "
-    "+ delta_E ||Sigma||); f - C_opt to 2 delta_E ||E Sigma||_F + gamma_{d+1} "
-    "tr(|E||Sigma||E|^T) + delta_E^2 ||Sigma||; sigma_min(Sigma) to 4 d u ||Sigma||; "
-    "(1 - tau)^{2ell-2} to (2ell-2) delta / (1 - tau - delta) relative, delta = gamma_{4d} "
-    "max(|||A|||, tau) (the radius known to the rounding of the spectral norms); delta_E = "
-    "gamma_{ell d+1} || |I+A_ell|...|I+A_1| ||_F + u ||R||_F (cancellation in E = P - R)"
+    r"first order, absolute: $\|\nabla f\|_F^2$ to "
+    r"$2\|\nabla f\|_Fe+e^2+\gamma_{\ell d^2}\|\nabla f\|_F^2$, $e^2=\sum_ie_i^2$, "
+    r"$e_i=2\prod_{j\ne i}\||I+A_j|\|\,(\gamma_{(\ell+2)d}\||E||\Sigma|\|_F"
+    r"+\delta_E\|\Sigma\|)$; $f-C_{\mathrm{opt}}$ to $2\delta_E\|E\Sigma\|_F"
+    r"+\gamma_{d+1}\operatorname{tr}(|E||\Sigma||E|^\top)+\delta_E^2\|\Sigma\|$; "
+    r"$\sigma_{\min}(\Sigma)$ to $4du\|\Sigma\|$; $(1-\tau)^{2\ell-2}$ to "
+    r"$(2\ell-2)\delta/(1-\tau-\delta)$ relative, $\delta=\gamma_{4d}\max(|||A|||,\tau)$ "
+    r"(the radius known to the rounding of the spectral norms); "
+    r"$\delta_E=\gamma_{\ell d+1}\||I+A_\ell|\cdots|I+A_1|\|_F+u\|R\|_F$ (cancellation in "
+    r"$E=P-R$)"
 )
 
 
@@ -528,7 +538,7 @@ def _exact_verdict(comparison: exact.ExactComparison, lhs: float, rhs: float, re
     """The verdict of an exact comparison whose sides, rounded once to float, are ``lhs`` and
     ``rhs``: the status is the exact sign's, the numbers are reported for the ledger."""
     tol = Tolerance(2 * U * max(abs(lhs), abs(rhs)), "exact rational arithmetic (theory.exact); "
-                    "2u: the exact sides rounded once to float for the report")
+                    "$2u$: the exact sides rounded once to float for the report")
     verdict = decide(lhs, rhs, relation=relation, tolerance=tol, diagnostics=diagnostics,
                      scale=max(abs(lhs), abs(rhs), sys.float_info.min))
     verdict.diagnostics["decided_by"] = "exact tier (rational arithmetic)"
@@ -536,9 +546,10 @@ def _exact_verdict(comparison: exact.ExactComparison, lhs: float, rhs: float, re
         verdict.status, verdict.certificate, verdict.message = Status.HOLDS, "", ""
     else:
         verdict.status = Status.VIOLATED
-        verdict.certificate = ("exact rational arithmetic: ||grad f||^2 - 4 ell (1-tau)^{2ell-2} "
-                               "lambda_min(Sigma) (f - C_opt) < 0, lambda_min decided by "
-                               "Sylvester's criterion on Sigma - t I")
+        verdict.certificate = (
+            r"exact rational arithmetic: $\|\nabla f\|_F^2-4\ell(1-\tau)^{2\ell-2}"
+            r"\lambda_{\min}(\Sigma)(f-C_{\mathrm{opt}})<0$, $\lambda_{\min}$ decided by "
+            r"Sylvester's criterion on $\Sigma-tI$")
     return verdict
 
 
@@ -673,8 +684,8 @@ def _qualitative_thm22(inst: Mapping[str, Any], s: Mapping[str, float], unit: fl
         return decide_flag(True, diagnostics=diagnostics)
     if not (d <= EXACT_MAX_D and ell <= EXACT_MAX_ELL):
         return decide_flag(None, diagnostics=diagnostics, message=(
-            "the gradient is zero to rounding and f(A) - C_opt > 0, but an exactly zero "
-            "gradient cannot be certified at this size"))
+            r"the gradient is zero to rounding and $f(A)-C_{\mathrm{opt}}>0$, but an exactly "
+            "zero gradient cannot be certified at this size"))
     exact = _exact()
     grad_sq = exact.gradient_norm_sq(exact.risk_gradient(A, R, Sigma))
     excess = exact.excess_risk(A, R, Sigma)
@@ -685,10 +696,10 @@ def _qualitative_thm22(inst: Mapping[str, Any], s: Mapping[str, float], unit: fl
         return decide_flag(True, message="not a critical point (exact gradient nonzero): the "
                            "conclusion is vacuous", diagnostics=diagnostics)
     return decide_flag(excess == 0, diagnostics=diagnostics,
-                       message="" if excess == 0 else "a critical point with f(A) - C_opt > 0 "
-                       "(a bad critical point)",
-                       certificate=f"exact rational arithmetic: grad f(A) = 0 and f(A) - C_opt "
-                       f"= {float(excess) * unit:.6g} > 0")
+                       message="" if excess == 0 else r"a critical point with "
+                       r"$f(A)-C_{\mathrm{opt}}>0$ (a bad critical point)",
+                       certificate=r"exact rational arithmetic: $\nabla f(A)=0$ and "
+                       rf"$f(A)-C_{{\mathrm{{opt}}}}={tex_number(float(excess) * unit, 6)}>0$")
 
 
 # default stop: ||grad f|| <= 1e-5 ||grad f(A^(0))||, an approximate critical point
@@ -808,17 +819,20 @@ def _thm22_gd_series(profile: str) -> dict[str, Any]:
                  r"$\|\nabla f\|_F^2/(4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma))$",
         "xlabel": "gradient-descent step", "ylabel": "excess risk", "logy": True,
         "series": [
-            {"label": "f(A) - C_opt", "x": [r[0] for r in keep], "y": [r[3] for r in keep]},
-            {"label": "bound ||grad f||^2 / (4 ell (1 - tau)^(2 ell - 2) sigma_min)",
+            {"label": r"$f(A)-C_{\mathrm{opt}}$", "x": [r[0] for r in keep],
+             "y": [r[3] for r in keep]},
+            {"label": r"bound $\|\nabla f\|_F^2/(4\ell(1-\tau)^{2\ell-2}\sigma_{\min})$",
              "x": [r[0] for r in keep], "y": [r[4] for r in keep]},
         ],
         "paper": r"Theorem 2.2: in $\mathcal B_\tau$, $\tau<1$, every critical point is a "
                  "global minimum (quantitatively: the excess risk is at most the bound)",
         "ours": f"{verdict.status}: {dg['gd_steps_taken']} steps, gradient norm "
-                f"{dg['gradient_norm_start']:.3g} -> {dg['gradient_norm_reached']:.3g}, "
-                f"excess risk {dg['excess_risk_start']:.3g} -> {dg['excess_risk_reached']:.3g}; "
-                f"largest ratio excess/bound {dg['max_ratio']:.3f} (step "
-                f"{dg['max_ratio_iterate']}), |||A||| <= {dg['triple_norm_max']:.3f} throughout",
+                f"${tex_number(dg['gradient_norm_start'])}\\to"
+                f"{tex_number(dg['gradient_norm_reached'])}$, excess risk "
+                f"${tex_number(dg['excess_risk_start'])}\\to"
+                f"{tex_number(dg['excess_risk_reached'])}$; "
+                f"largest ratio excess/bound ${dg['max_ratio']:.3f}$ (step "
+                f"{dg['max_ratio_iterate']}), $|||A|||\\le{dg['triple_norm_max']:.3f}$ throughout",
     }
 
 
@@ -869,10 +883,10 @@ CLAIM_THM_2_2 = Claim(
     size=_size, max_examples={"ci": 40},
     parameters=[
         _R, _SIGMA, _A, _TAU,
-        Parameter("gd_steps", "scalar", "at most this many gradient-descent steps from A",
+        Parameter("gd_steps", "scalar", "at most this many gradient-descent steps from $A$",
                   "integer in [0, 100000]; needs gd_step", None),
         Parameter("gd_step", "scalar", r"the step size of gradient descent on $f$",
-                  "[1e-12, 1000]; needs gd_steps", None),
+                  r"$[10^{-12},1000]$; needs gd_steps", None),
         Parameter("gd_rel_tol", "scalar", r"stop once $\|\nabla f\|\le$ gd_rel_tol "
                   r"$\|\nabla f(A)\|$", "[0, 1]", GD_REL_TOL)],
     relations=[_BASIS, strat.scaling(
@@ -909,17 +923,17 @@ def _measure_rem11(inst: Mapping[str, Any]) -> Verdict:
     # rounding is that of R Sigma, degree 1 in R; the gap's is that of R Sigma R^T, degree 2
     grad_tol = gamma(d + 1) * 2 * r_norm * s_norm
     tol = Tolerance(gamma(2 * d + 2) * 2 * r_norm**2 * s_norm,
-                    "2 gamma_{2d+2} ||R||_F^2 ||Sigma||_F (rounding of R Sigma R^T); gradient: "
-                    "2 gamma_{d+1} ||R||_F ||Sigma||_F (rounding of R Sigma)")
+                    r"$2\gamma_{2d+2}\|R\|_F^2\|\Sigma\|_F$ (rounding of $R\Sigma R^\top$); "
+                    r"gradient: $2\gamma_{d+1}\|R\|_F\|\Sigma\|_F$ (rounding of $R\Sigma$)")
     diagnostics = {"gradient_norm": gnorm, "gap": gap, "gradient_tolerance": grad_tol}
     if gnorm > grad_tol:
         return decide_flag(False, tolerance=tol, diagnostics=diagnostics,
-                           message="W = 0 is not a critical point",
-                           certificate=f"||grad f(0)|| = {gnorm:.6g} > {grad_tol:.3g}, its "
-                           "rounding bound")
+                           message="$W=0$ is not a critical point",
+                           certificate=rf"$\|\nabla g(0)\|_F={tex_number(gnorm, 6)}"
+                           rf">{tex_number(grad_tol)}$, its rounding bound")
     if gap <= tol.value:
         return decide_flag(None, tolerance=tol, diagnostics=diagnostics,
-                           message="the gap ||R Sigma^{1/2}||_F^2 is within rounding of 0")
+                           message=r"the gap $\|R\Sigma^{1/2}\|_F^2$ is within rounding of 0")
     return decide_flag(True, tolerance=tol, diagnostics=diagnostics)
 
 
@@ -927,7 +941,7 @@ def _rsigma_nonzero(inst: Mapping[str, Any]) -> bool | str:
     gap = float(np.sum((inst["R"] @ inst["Sigma"]) * inst["R"]))
     tol = gamma(2 * inst["R"].shape[0] + 2) * 2 * float(
         np.linalg.norm(inst["R"]) ** 2 * np.linalg.norm(inst["Sigma"]))
-    return True if gap > 10 * tol else "R Sigma^{1/2} = 0 to rounding"
+    return True if gap > 10 * tol else r"$R\Sigma^{1/2}=0$ to rounding"
 
 
 CLAIM_REM_1_1 = Claim(
@@ -939,7 +953,7 @@ CLAIM_REM_1_1 = Claim(
     strategy=lambda profile: strat.standard_instances(),
     hypotheses=[
         Hypothesis("depth>=2", r"\ell\ge2",
-                   lambda i: True if i["ell"] >= 2 else "ell = 1: g is a convex quadratic"),
+                   lambda i: True if i["ell"] >= 2 else r"$\ell=1$: $g$ is a convex quadratic"),
         Hypothesis("R Sigma^{1/2} != 0", r"R\Sigma^{1/2}\neq0", _rsigma_nonzero),
         Hypothesis("Sigma PSD", r"\Sigma\succeq0", _sigma_psd),
     ],
@@ -981,9 +995,9 @@ def _det_positive(inst: Mapping[str, Any]) -> bool | str:
     """``det R > 0``, certified (:func:`_certified_det_sign`: exact for ``d <= 8``)."""
     sign = _certified_det_sign(inst["R"])
     if sign == 0:
-        return "R is singular (gamma = inf)" if inst["R"].shape[0] <= EXACT_DET_MAX_D \
-            else "R is singular to rounding (gamma = inf)"
-    return True if sign > 0 else "det R < 0"
+        return r"$R$ is singular ($\gamma=\infty$)" if inst["R"].shape[0] <= EXACT_DET_MAX_D \
+            else r"$R$ is singular to rounding ($\gamma=\infty$)"
+    return True if sign > 0 else r"$\det R<0$"
 
 
 def _well_conditioned(R: np.ndarray) -> bool:
@@ -994,7 +1008,7 @@ def _well_conditioned(R: np.ndarray) -> bool:
 
 
 EXACT_DET_MAX_D = 8  # Bareiss on 8 x 8 rationals takes milliseconds
-_DET_SIGN_HOW = "rational arithmetic up to d = 8, else LU with sigma_min above rounding"
+_DET_SIGN_HOW = r"rational arithmetic up to $d=8$, else LU with $\sigma_{\min}$ above rounding"
 
 
 def _certified_det_sign(R: np.ndarray) -> int:
@@ -1005,7 +1019,8 @@ def _certified_det_sign(R: np.ndarray) -> int:
 
 def _depth_enough(inst: Mapping[str, Any]) -> bool | str:
     g = lr.target_gamma(inst["R"])
-    return True if inst["ell"] >= 3 * g else f"ell = {inst['ell']} < 3 gamma = {3 * g:.4g}"
+    return True if inst["ell"] >= 3 * g else \
+        f"$\\ell={inst['ell']}<3\\gamma={tex_number(3 * g, 4)}$"
 
 
 def _certify(A: list[np.ndarray], R: np.ndarray) -> tuple[bool, float, float]:
@@ -1037,21 +1052,22 @@ def _measure_thm21(inst: Mapping[str, Any]) -> Verdict:
     R, ell = inst["R"], inst["ell"]
     d = R.shape[0]
     if not _well_conditioned(R):
-        return decide_flag(None, message="R is invertible but sigma_min(R) is within the "
-                           "rounding of a float64 SVD (10 d u sigma_max): gamma and the "
-                           "constructions cannot be trusted")
+        return decide_flag(None, message=r"$R$ is invertible but $\sigma_{\min}(R)$ is within "
+                           r"the rounding of a float64 SVD ($10du\sigma_{\max}$): $\gamma$ and "
+                           "the constructions cannot be trusted")
     g = lr.target_gamma(R)
     bound = fac.theorem_bound(g, ell)
     lower = fac.factorisation_lower_bound(R, ell)
     tol = Tolerance(gamma(8 * d) * 4 * (1 + bound),
-                    "4 gamma_{8d} (1 + bound): rounding of the SVD/Schur factors and norms")
+                    r"$4\gamma_{8d}\big(1+(4\pi+3\gamma)/\ell\big)$: rounding of the SVD/Schur "
+                    "factors and norms")
     diag: dict[str, Any] = {"gamma": g, "bound": bound, "lower_bound": lower,
                             "lower_bound_ratio": lower / bound}
     if lower > bound + tol.value:
         return decide(lower, bound, relation="<=", tolerance=tol, scale=bound, diagnostics=diag,
                       lhs_bound="lower",
-                      message="every exact factorisation has |||A||| >= the lower bound "
-                      "max(s_max^{1/l} - 1, 1 - s_min^{1/l}) > (4 pi + 3 gamma)/l")
+                      message=r"every exact factorisation has $|||A|||\ge"
+                      r"\max(s_{\max}^{1/\ell}-1,1-s_{\min}^{1/\ell})>(4\pi+3\gamma)/\ell$")
     best = None
     for name, (A, split) in _constructions(R, ell).items():
         ok, res, res_bound = _certify(A, R)
@@ -1067,11 +1083,11 @@ def _measure_thm21(inst: Mapping[str, Any]) -> Verdict:
     # |||A||| <= 1 makes every real eigenvalue of I + A_i non-negative, so det(I + A_i) >= 0;
     # the computed bound is within a few u of the true one
     if bound * (1 + 8 * U) <= 1.0 and _certified_det_sign(R) < 0:
-        return decide_flag(False, diagnostics=diag, message="det R < 0 while the bound is <= 1: "
-                           "every product with |||A||| <= 1 has det >= 0, so no factorisation "
-                           "meets the bound",
-                           certificate=f"det R < 0 ({_DET_SIGN_HOW}) and (4 pi + 3 gamma) / ell "
-                           f"= {bound:.6g} <= 1")
+        return decide_flag(False, diagnostics=diag, message=r"$\det R<0$ while the bound is "
+                           r"$\le1$: every product with $|||A|||\le1$ has $\det\ge0$, so no "
+                           "factorisation meets the bound",
+                           certificate=rf"$\det R<0$ ({_DET_SIGN_HOW}) and "
+                           rf"$(4\pi+3\gamma)/\ell={tex_number(bound, 6)}\le1$")
     if best is None:
         return decide_flag(None, diagnostics=diag, message="no construction was certified")
     diag["certified_construction"] = best[0]
@@ -1103,9 +1119,9 @@ def _thm21_ratio_series(profile: str) -> dict[str, Any]:
         for name in ("paper", "merged", "trivial"):
             series[name].append(lr.triple_norm(cons[name][0]) / bound if name in cons else None)
         series["lower"].append(fac.factorisation_lower_bound(R, ell) / bound)
-    labels = {"paper": "paper's recipe (best integer q, ell = 4q + p)",
-              "merged": "merged construction (ell = 2q + p)",
-              "trivial": "trivial A_1 = R - I", "lower": "lower bound (any factorisation)"}
+    labels = {"paper": r"paper's recipe (best integer $q$, $\ell=4q+p$)",
+              "merged": r"merged construction ($\ell=2q+p$)",
+              "trivial": r"trivial $A_1=R-I$", "lower": "lower bound (any factorisation)"}
     worst = max(v for v in series["paper"] if v is not None)
     return {
         "title": r"Theorem 2.1: $|||A|||/((4\pi+3\gamma)/\ell)$ for "
@@ -1147,6 +1163,7 @@ def _thm21_recipe_table(profile: str) -> dict[str, Any]:
 
 
 R_FINDING = -np.diag([1.05, 1.0])  # one of U, V^T is -I_2: a rotation by pi in the recipe
+_R_FINDING_TEX = r"$R=-\operatorname{diag}(1.05,1)$"
 
 
 def _ratio_row(case: str, R: np.ndarray, ell: int) -> list[Any]:
@@ -1168,8 +1185,8 @@ def _thm21_worst_cases(profile: str) -> dict[str, Any]:
     ``2 sin(pi/4) = 1.41`` against a bound of 1.06) and ``ell = 6`` (the merged one), its
     largest ratios over ``ell <= 60``, and the worst case over every target
     (:func:`fac.worst_case_ratio`: rotation angles ``pi``, scaling ``e^{gamma/p} - 1``)."""
-    rows = [_ratio_row("R = -diag(1.05, 1)", R_FINDING, 12),
-            _ratio_row("R = -diag(1.05, 1)", R_FINDING, 6)]
+    rows = [_ratio_row(_R_FINDING_TEX, R_FINDING, 12),
+            _ratio_row(_R_FINDING_TEX, R_FINDING, 6)]
     g = lr.target_gamma(R_FINDING)
     best: dict[str, tuple[float, int]] = {}
     for ell in range(max(1, math.ceil(3 * g)), 61):
@@ -1179,7 +1196,7 @@ def _thm21_worst_cases(profile: str) -> dict[str, Any]:
                 ratio = lr.triple_norm(A) / bound
                 if ratio > best.get(name, (-1.0, 0))[0]:
                     best[name] = (ratio, ell)
-    rows.append(["R = -diag(1.05, 1), largest over ell <= 60",
+    rows.append([_R_FINDING_TEX + r", largest over $\ell\le60$",
                  f"{best['paper'][1]} / {best['merged'][1]}", "-", best["paper"][0], "-",
                  best["merged"][0], "-"])
     ell_max = sized(profile, small=100, large=200)
@@ -1191,19 +1208,19 @@ def _thm21_worst_cases(profile: str) -> dict[str, Any]:
                 r = fac.worst_case_ratio(gam, ell, per_q)
                 if r is not None and r > sup.get(per_q, (-1.0, 0.0, 0))[0]:
                     sup[per_q] = (r, gam, ell)
-    rows.append([f"worst case over all R, gamma in (0, 6], ell < {ell_max} (upper bound)",
+    rows.append([rf"worst case over all $R$, $\gamma\in(0,6]$, $\ell<{ell_max}$ (upper bound)",
                  f"{sup[4][2]} / {sup[2][2]}", "-", sup[4][0], "-", sup[2][0], "-"])
     return {
         "title": r"Theorem 2.1: where the integer recipes come closest to the bound",
-        "table": {"columns": ["case", "ell (paper / merged)", "paper split (q, p)",
-                              "paper recipe ratio", "merged split (q, p)", "merged ratio",
+        "table": {"columns": ["case", r"$\ell$ (paper / merged)", r"paper split $(q,p)$",
+                              "paper recipe ratio", r"merged split $(q,p)$", "merged ratio",
                               "trivial ratio"], "rows": rows},
         "paper": r"the recipe of App. A meets $(4\pi+3\gamma)/\ell$ (with real $p,q$)",
-        "ours": f"paper's recipe {rows[0][3]:.3f}x the bound at R = -diag(1.05, 1), ell = 12"
-                f"; supremum {sup[4][0]:.4f} = 12 sqrt 2/(4 pi) as "
-                f"gamma -> 0+ (ell = {sup[4][2]}). Merged construction {rows[1][5]:.3f}x at "
-                f"ell = 6; supremum {sup[2][0]:.4f} = 6 sqrt 2/(4 pi) "
-                f"(ell = {sup[2][2]}), below 1: the statement survives.",
+        "ours": f"paper's recipe {rows[0][3]:.3f}x the bound at {_R_FINDING_TEX}, $\\ell=12$"
+                f"; supremum ${sup[4][0]:.4f}=12\\sqrt2/(4\\pi)$ as "
+                f"$\\gamma\\to0^+$ ($\\ell={sup[4][2]}$). Merged construction "
+                f"{rows[1][5]:.3f}x at $\\ell=6$; supremum ${sup[2][0]:.4f}=6\\sqrt2/(4\\pi)$ "
+                f"($\\ell={sup[2][2]}$), below 1: the statement survives.",
     }
 
 
@@ -1238,10 +1255,10 @@ CLAIM_THM_2_1 = Claim(
         "construction and the trivial factorisation, with the lower bound",
         _thm21_ratio_series,
             agreement="differs",
-            agreement_reason=("the paper's integer recipe (App. A) exceeds the bound (4 pi + 3 "
-                              "gamma)/ell by a constant factor at some depths (footnote 6 allows "
-                              "one; the notes quantify it, up to 1.35x); the merged construction "
-                              "stays below the bound")),
+            agreement_reason=("the paper's integer recipe (App. A) exceeds the bound "
+                              r"$(4\pi+3\gamma)/\ell$ by a constant factor at some depths "
+                              "(footnote 6 allows one; the notes quantify it, up to 1.35x); "
+                              "the merged construction stays below the bound")),
         Reproduction(
             "recipe vs construction", "Over the claim's strategy (stress family included): "
             r"the paper's recipe with the best integer split ($\ell=4q+p$) against the merged "
@@ -1257,9 +1274,9 @@ CLAIM_THM_2_1 = Claim(
             _thm21_worst_cases,
                 agreement="differs",
                 agreement_reason=("the paper's integer recipe reaches 1.335x the bound, supremum "
-                                  "12 sqrt 2/(4 pi) = 1.350 (footnote 6's constant, quantified in "
+                                  r"$12\sqrt2/(4\pi)=1.350$ (footnote 6's constant, quantified in "
                                   "the notes); the merged construction stays at most 0.675"))],
-    decides="Holds when a certified construction (product equal to R within a rounding bound) "
+    decides="Holds when a certified construction (product equal to $R$ within a rounding bound) "
     "meets the bound; violated when the lower bound on every factorisation exceeds it (or "
     r"$\det R<0$ with a bound $<1$); otherwise inconclusive. The paper's recipe ratio "
     "(paper_recipe_ratio) and the merged construction's (construction_ratio) are recorded.",
@@ -1306,7 +1323,8 @@ CLAIM_THM_2_1 = Claim(
 
 def _symmetric_R(inst: Mapping[str, Any]) -> bool | str:
     sym = linalg.symmetric(inst["R"])
-    return True if sym.value else f"R is not symmetric (asymmetry {sym.numbers['asymmetry']:.3g})"
+    return True if sym.value else \
+        f"$R$ is not symmetric (asymmetry ${tex_number(sym.numbers['asymmetry'])}$)"
 
 
 def _positive_definite(inst: Mapping[str, Any]) -> bool | str:
@@ -1319,16 +1337,16 @@ def _positive_definite(inst: Mapping[str, Any]) -> bool | str:
         ok = exact.definiteness(R) == "positive definite"
     else:
         ok = linalg.positive_definite(R, method="eigenvalues").value is True
-    return True if ok else "R is not positive definite"
+    return True if ok else "$R$ is not positive definite"
 
 
 def _measure_psd(inst: Mapping[str, Any]) -> Verdict:
     R, ell = inst["R"], inst["ell"]
     d = R.shape[0]
     if not _well_conditioned(R):
-        return decide_flag(None, message="R is positive definite but lambda_min(R) is within "
-                           "the rounding of a float64 eigensolver (10 d u lambda_max): gamma "
-                           "and the root cannot be trusted")
+        return decide_flag(None, message=r"$R$ is positive definite but $\lambda_{\min}(R)$ is "
+                           r"within the rounding of a float64 eigensolver ($10du\lambda_{\max}$): "
+                           r"$\gamma$ and the root cannot be trusted")
     A = fac.psd_factorisation(R, ell)
     ok, res, res_bound = _certify(A, R)
     g = lr.target_gamma(R)
@@ -1339,11 +1357,11 @@ def _measure_psd(inst: Mapping[str, Any]) -> Verdict:
     if not ok:
         return decide(res, res_bound, relation="<=", scale=float(np.linalg.norm(R)),
                       tolerance=Tolerance(0.0, "the residual bound is itself the rounding "
-                                          "tolerance (100 ell d u (sqrt(d) prod ||I+A_i|| + "
-                                          "||R||_F))"),
-                      diagnostics=diag, message="(I + A)^ell != R")
+                                          r"tolerance ($100\ell du(\sqrt d\prod_i\|I+A_i\|"
+                                          r"+\|R\|_F)$)"),
+                      diagnostics=diag, message=r"$(I+A_\ell)\cdots(I+A_1)\ne R$")
     tol = Tolerance(gamma(8 * d) * 4 * (1 + norm) * (1 + g),
-                    "4 gamma_{8d} (1 + |||A|||)(1 + gamma): rounding of the SVD root and norms")
+                    r"$4\gamma_{8d}(1+|||A|||)(1+\gamma)$: rounding of the SVD root and norms")
     return decide(norm, bound, relation="<=", tolerance=tol,
                   scale=bound if bound > 0 else 1.0, diagnostics=diag)
 
@@ -1395,7 +1413,8 @@ def _parse_a1(params: Mapping[str, Any]) -> dict[str, Any]:
 def _orthogonal_Q(inst: Mapping[str, Any]) -> bool | str:
     Q = inst["Q"]
     gap = float(np.max(np.abs(Q.T @ Q - np.eye(2))))
-    return True if gap <= 8 * U else f"Q is not orthogonal (||Q^T Q - I||_max = {gap:.3g})"
+    return True if gap <= 8 * U else \
+        rf"$Q$ is not orthogonal ($\|Q^\top Q-I\|_{{\max}}={tex_number(gap)}$)"
 
 
 def _measure_a1(inst: Mapping[str, Any]) -> Verdict:
@@ -1419,10 +1438,11 @@ def _measure_a1(inst: Mapping[str, Any]) -> Verdict:
             "Lambda": Lam.diagonal().tolist()}
     if recon > recon_tol or not (in_so2 and lam_ok and rotation_ok):
         return decide(recon, 0.0, relation="<=",
-                      tolerance=Tolerance(recon_tol, "10 (q + 2) u: q products of 2 x 2 "
+                      tolerance=Tolerance(recon_tol, r"$10(q+2)u$: $q$ products of $2\times2$ "
                                           "rotations"), scale=1.0, diagnostics=diag,
-                      message="W_1 ... W_q Lambda != Q (or a factor is not of the stated form)")
-    tol = Tolerance(8 * U, "8 u: entries of T(theta/q) and a 2 x 2 spectral norm")
+                      message=r"$W_1\cdots W_q\Lambda\ne Q$ (or a factor is not of the stated "
+                      "form)")
+    tol = Tolerance(8 * U, r"$8u$: entries of $T(\theta/q)$ and a $2\times2$ spectral norm")
     return decide(norm, math.pi / q, relation="<=", tolerance=tol, diagnostics=diag)
 
 
@@ -1447,7 +1467,7 @@ CLAIM_A_1 = Claim(
                     r"('diag(1,1)'); read $\operatorname{diag}(-1,1)$.")],
     size=lambda i: {"q": float(i["q"])}, max_examples={"ci": 25},
     parameters=[Parameter("Q", "2 x 2", r"the orthogonal matrix $Q$",
-                          "finite; orthogonal to 8u (hypothesis)"),
+                          "finite; orthogonal to $8u$ (hypothesis)"),
                 Parameter("q", "scalar", r"the number $q$ of factors", "integer in [1, 100000]")],
     relations=[strat.reflection_conjugation(), strat.transpose(
         r"$T(\theta)^\top=T(-\theta)$ and a reflection is symmetric: the same $|\theta|$, "
@@ -1482,8 +1502,9 @@ def _commutator(X: np.ndarray) -> tuple[float, float]:
 
 def _normal_U(inst: Mapping[str, Any]) -> bool | str:
     gap, tol = _commutator(_unit_scaled(inst["U"]))
-    return True if gap <= tol else (f"U is not normal (||UU^T - U^TU||_max = {gap:.3g} of "
-                                    f"U / 2^k scaled to max entry ~1)")
+    return True if gap <= tol else (
+        rf"$U$ is not normal ($\|UU^\top-U^\top U\|_{{\max}}={tex_number(gap)}$ for $U/2^k$ "
+        "scaled to largest entry about 1)")
 
 
 def _henrici_allowance(d: int, gap: float, tol: float) -> float:
@@ -1513,8 +1534,8 @@ def _measure_c1(inst: Mapping[str, Any]) -> Verdict:
     diag = {"off_block": off, "reconstruction": recon, "orthogonality": orth,
             "block_sizes": [s for _, s in blocks], "commutator": gap,
             "commutator_tolerance": gap_tol, "henrici_allowance": allowance,
-            "scaled_by": "2^-k (exact) to max entry in [1/2, 1)"}
-    tol = Tolerance(100 * d * U * scale, "100 d u max(1, ||U||_max) on U / 2^k: backward "
+            "scaled_by": r"$2^{-k}$ (exact) to largest entry in $[1/2,1)$"}
+    tol = Tolerance(100 * d * U * scale, r"$100du\max(1,\|U\|_{\max})$ on $U/2^k$: backward "
                     "error of the real Schur form (Golub & Van Loan §7.5)")
     if gap <= gap_tol and tol.value < off <= allowance + tol.value \
             and max(recon, orth * scale) <= tol.value:
@@ -1522,11 +1543,12 @@ def _measure_c1(inst: Mapping[str, Any]) -> Verdict:
         # whose exact commutator is within gap + tol may keep off-block entries up to
         # Henrici's allowance: the hypothesis is undecidable here, not the claim false.
         return decide_flag(None, message=(
-            f"off-block entry {off:.3g} is within Henrici's allowance {allowance:.3g} "
-            f"((d^3-d)/12)^(1/4) sqrt(d (c + 4 gamma_d r^2)) of a matrix whose commutator "
-            f"c = {gap:.3g} is below its rounding bound: U may be non-normal"),
+            f"off-block entry ${tex_number(off)}$ is within Henrici's allowance "
+            f"${tex_number(allowance)}=((d^3-d)/12)^{{1/4}}\\sqrt{{d\\,(c+4\\gamma_dr^2)}}$ "
+            f"of a matrix whose commutator $c={tex_number(gap)}$ is below its rounding bound: "
+            "$U$ may be non-normal"),
             diagnostics=diag, tolerance=Tolerance(
-                allowance, "((d^3-d)/12)^(1/4) sqrt(d (c + 4 gamma_d max_i(sum_j|u_ij|)^2)): "
+                allowance, r"$((d^3-d)/12)^{1/4}\sqrt{d\,(c+4\gamma_d\max_i(\sum_j|u_{ij}|)^2)}$: "
                 "Henrici's departure-from-normality bound for the commutator's uncertainty"))
     return decide(worst, 0.0, relation="<=", tolerance=tol, scale=scale, diagnostics=diag)
 
@@ -1579,7 +1601,8 @@ def _parse_c2(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _tall(inst: Mapping[str, Any]) -> bool | str:
     m, d = inst["A"].shape
-    return True if m >= d else f"A is wide ({m} x {d}): sigma_min(A) must be sigma_d(A)"
+    return True if m >= d else \
+        f"$A$ is wide (${m}\\times{d}$): $\\sigma_{{\\min}}(A)$ must be $\\sigma_d(A)$"
 
 
 def _measure_c2(inst: Mapping[str, Any]) -> Verdict:
@@ -1599,7 +1622,8 @@ def _measure_c2(inst: Mapping[str, Any]) -> Verdict:
     rhs = smin * bnorm
     tol = Tolerance(
         gamma(d) * float(np.linalg.norm(A)) * bnorm + 4 * max(m, d) * U * float(s[0]) * bnorm,
-        "gamma_d ||A||_F ||B||_F (product) + 4 max(m,d) u ||A|| ||B||_F (SVD backward error)")
+        r"$\gamma_d\|A\|_F\|B\|_F$ (product) + $4\max(m,d)\,u\|A\|_2\|B\|_F$ "
+        "(SVD backward error)")
     return decide(lhs, rhs, relation=">=", tolerance=tol, scale=max(lhs, rhs),
                   diagnostics={"side": name, "sigma_min": smin,
                                "ratio": lhs / rhs if rhs > 0 else None})

@@ -30,6 +30,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.papers._hm17_latex import tex_number
 from checks.profiles import sized
 from checks.registry import register
 from checks.strategies import hm17_relu as strat
@@ -205,8 +206,9 @@ def block_tolerance(U: np.ndarray, V: np.ndarray, s: np.ndarray, input_norm: flo
     return 2.0 * k * vmax * (gamma(k + 1) + gamma(k + 3)) * pmax
 
 
-_BLOCK_DERIVATION = ("2 k max_r||V_{:,r}|| (gamma_{k+1} + gamma_{k+3}) (max_r||U_r|| max||h|| "
-                     "+ max|s|): (k+1)-term pre-activations, k units, V relu(.) rounding")
+_BLOCK_DERIVATION = (r"$2k\max_r\|V_{:,r}\|\,(\gamma_{k+1}+\gamma_{k+3})"
+                     r"(\max_r\|U_r\|\max\|h\|+\max|s|)$: $(k+1)$-term pre-activations, "
+                     r"$k$ units, rounding of $V\,\mathrm{relu}(\cdot)$")
 
 
 def _duplicates_disagree(points: np.ndarray, targets: np.ndarray) -> bool:
@@ -221,13 +223,13 @@ def _duplicates_disagree(points: np.ndarray, targets: np.ndarray) -> bool:
 _DATA_PARAMETERS = [
     Parameter("X", "n x d", r"the inputs $x^{(1)},\dots,x^{(n)}$ as rows",
               "finite; unit rows (hypothesis)"),
-    Parameter("labels", "n", r"the classes: $y^{(i)}=e_{c(i)}$", "integers in [0, r)"),
+    Parameter("labels", "n", r"the classes: $y^{(i)}=e_{c(i)}$", "integers in $[0,r)$"),
     Parameter("r", "scalar", r"the number $r$ of classes", "integer in [1, 100000]"),
     Parameter("rho", "scalar", r"the separation $\rho$ of Assumption 3.1", "(0, 2]"),
     Parameter("k", "scalar", r"the width $k$ of the network", "integer in [1, 100000]",
-              "max(ceil(8 ln n), ceil(4 ln n / rho^2), 2)"),
+              r"$\max(\lceil8\ln n\rceil,\lceil4\ln n/\rho^2\rceil,2)$"),
     Parameter("seed", "scalar", r"seed of the random projection $A_0$ and the $q_a$",
-              "integer in [0, 2^63 - 1]", 0),
+              r"integer in $[0,2^{63}-1]$", 0),
     Parameter("max_draws", "scalar", r"redraws of $A_0$, $q$ before inconclusive",
               "integer in [1, 1000]", 20),
 ]
@@ -245,7 +247,8 @@ def _unit_norm(inst: dict) -> bool | str:
     X = inst["X"]
     dev = float(np.max(np.abs(np.linalg.norm(X, axis=1) - 1.0)))
     tol = 10 * X.shape[1] * U_ROUND
-    return dev <= tol or f"max | ||x_i|| - 1 | = {dev:.3g} > 10 d u = {tol:.2g}"
+    return dev <= tol or \
+        rf"$\max_i|\|x^{{(i)}}\|-1|={tex_number(dev)}>10du={tex_number(tol, 2)}$"
 
 
 def _separated(inst: dict) -> bool | str:
@@ -253,7 +256,8 @@ def _separated(inst: dict) -> bool | str:
     dist = min_pairwise_distance(X, method="gram")
     # Gram-based squared distances carry an absolute error <= 3 gamma_d max||x||^2.
     slack = 3 * gamma(X.shape[1]) * float(np.max(np.sum(X * X, axis=1))) / max(rho, 1e-300)
-    return dist >= rho - slack or f"min ||x_i - x_j|| = {dist:.6g} < rho = {rho}"
+    return dist >= rho - slack or \
+        rf"$\min_{{i\ne j}}\|x^{{(i)}}-x^{{(j)}}\|={tex_number(dist, 6)}<\rho={tex_number(rho, 6)}$"
 
 
 def measure_asm31(inst: dict) -> Verdict:
@@ -268,9 +272,10 @@ def measure_asm31(inst: dict) -> Verdict:
     # <x_i, x_j> = 1 - dist^2/2 <= 1 - rho^2/2 + rho s, so the conclusion must allow the same
     # rho s = 3 gamma_d max||x||^2 on top of its own rounding, or it contradicts the hypothesis.
     tol = Tolerance(4 * gamma(X.shape[1]) * xmax2 + 2 * U_ROUND,
-                    "gamma_d max||x||^2 (d-term dot products) + 2u (1 - rho^2/2) + "
-                    "3 gamma_d max||x||^2 (= rho x the hypothesis' Gram slack 3 gamma_d "
-                    "max||x||^2 / rho: (rho^2 - (rho - s)^2)/2 <= rho s)")
+                    r"$\gamma_d\max_i\|x^{(i)}\|^2$ ($d$-term dot products) + "
+                    r"$2u(1-\rho^2/2)$ + $3\gamma_d\max_i\|x^{(i)}\|^2$ ($=\rho s$, with "
+                    r"$s=3\gamma_d\max_i\|x^{(i)}\|^2/\rho$ the hypothesis' Gram slack: "
+                    r"$(\rho^2-(\rho-s)^2)/2\le\rho s$)")
     return decide(lhs, rhs, relation="<=", tolerance=tol, scale=1.0,
                   diagnostics={"n": X.shape[0], "d": X.shape[1],
                                "min_distance": min_pairwise_distance(X, method="gram")})
@@ -344,7 +349,8 @@ def _b1_norms(inst: dict) -> bool | str:
     sq = np.sum(inst["alpha"] ** 2, axis=1)
     rp, tol = inst["rho_prime"], _b1_tol(inst)
     ok = np.all((sq >= 1 - rp - tol) & (sq <= 1 + rp + tol))
-    return bool(ok) or f"||alpha||^2 in [{sq.min():.6g}, {sq.max():.6g}] not in [1-rho', 1+rho']"
+    return bool(ok) or (rf"$\|\alpha^{{(i)}}\|^2\in[{tex_number(sq.min(), 6)},"
+                        rf"{tex_number(sq.max(), 6)}]\not\subseteq[1-\rho',1+\rho']$")
 
 
 def _b1_sep(factor: float, only_uniform: bool):
@@ -354,7 +360,8 @@ def _b1_sep(factor: float, only_uniform: bool):
         D2 = _b1_pairs(inst)
         need = factor * inst["rho_prime"] - _b1_tol(inst)
         lo = float(D2.min()) if D2.size else math.inf
-        return lo >= need or f"min squared distance {lo:.6g} < {factor:g} rho'"
+        return lo >= need or \
+            rf"$\min\|\alpha^{{(i)}}-\alpha^{{(j)}}\|^2={tex_number(lo, 6)}<{factor:g}\rho'$"
     return check
 
 
@@ -437,7 +444,7 @@ LEMB1 = Claim(
         Parameter("alpha", "n x k", r"the points $\alpha^{(1)},\dots,\alpha^{(n)}$ as rows"),
         Parameter("beta", "n x k", r"the targets $\beta^{(i)}$ (used on $S$)"),
         Parameter("S", "|S|", r"the chosen points $S$, $|S|\le k$",
-                  "distinct integers in [0, n), at most k"),
+                  "distinct integers in $[0,n)$, at most $k$"),
         Parameter("rho_prime", "scalar", r"$\rho'$ of hypotheses (a), (b)", "(0, 1)"),
         Parameter("method", "word", "the construction: margin form, per-coordinate bias "
                   "(fixed), or the paper's uniform bias", ", ".join(B1_METHODS), "fixed")],
@@ -456,13 +463,13 @@ LEMB1 = Claim(
 
 def _b2_margins_positive(inst: dict) -> bool | str:
     m, _ = stage_margins(inst["Z"], inst["labels"], inst["Q"], inst["Z"].shape[1])
-    return bool(m.min() > 0) or f"min stage margin {m.min():.3g} <= 0"
+    return bool(m.min() > 0) or rf"$\min_{{j,i}}m^{{(j)}}_i={tex_number(m.min())}\le0$"
 
 
 def _unit_surrogates(inst: dict) -> bool | str:
     dev = float(np.max(np.abs(np.linalg.norm(inst["Q"], axis=1) - 1.0)))
     tol = 10 * inst["Q"].shape[1] * U_ROUND
-    return dev <= tol or f"surrogate labels not unit: deviation {dev:.3g}"
+    return dev <= tol or rf"surrogate labels not unit: $\max_a|\|q_a\|-1|={tex_number(dev)}$"
 
 
 def measure_b2(inst: dict) -> Verdict:
@@ -472,13 +479,14 @@ def measure_b2(inst: dict) -> Verdict:
     n, k = Z.shape
     v = Q[labels]
     if _duplicates_disagree(Z, labels):
-        return decide_flag(False, message="two equal z's carry different surrogate labels: "
+        return decide_flag(False, message="two equal $z$'s carry different surrogate labels: "
                            "equal inputs have equal outputs under any network",
-                           certificate="two equal z's (as real vectors) with different "
+                           certificate="two equal $z$'s (as real vectors) with different "
                            "surrogate labels")
     m, _ = stage_margins(Z, labels, Q, k)
     if not m.min() > 0:
-        return decide_flag(None, message=f"margin construction not applicable (min {m.min():.3g})")
+        return decide_flag(None, message="margin construction not applicable "
+                           rf"($\min_{{j,i}}m^{{(j)}}_i={tex_number(m.min())}$)")
     U, V, s = lemma_b2_blocks(Z, v, k, m)
     H, worst, tol, hmax = Z, 0.0, 0.0, max(1.0, float(np.max(np.linalg.norm(Z, axis=1))))
     for j in range(U.shape[0]):
@@ -488,7 +496,8 @@ def measure_b2(inst: dict) -> Verdict:
         tol = max(tol, block_tolerance(U[j], V[j], s[j], hmax) + 2 * U_ROUND * hmax)
     return decide(worst, 0.0, relation="<=", scale=1.0,
                   tolerance=Tolerance(tol, "max over blocks of the block bound ("
-                                      + _BLOCK_DERIVATION + ") + 2u max||h|| for h + T(h)"),
+                                      + _BLOCK_DERIVATION
+                                      + r") + $2u\max\|h\|$ for $h+\mathcal T(h)$"),
                   diagnostics={"min_margin": float(m.min()), "ell": U.shape[0], "k": k})
 
 
@@ -552,12 +561,13 @@ LEMB2 = Claim(
 def _width(inst: dict) -> bool | str:
     n, rho = inst["X"].shape[0], inst["rho"]
     need = 4 * math.log(max(n, 2)) / max(rho, 1e-12) ** 2
-    return inst["k"] >= need or f"k = {inst['k']} < 4 ln n / rho^2 = {need:.1f}"
+    return inst["k"] >= need or f"$k={inst['k']}<4\\ln n/\\rho^2={need:.1f}$"
 
 
 def _rd_le_n(inst: dict) -> bool | str:
     n, d = inst["X"].shape
-    return (inst["r"] <= n and d <= n) or f"needs r, d <= n (r={inst['r']}, d={d}, n={n})"
+    return (inst["r"] <= n and d <= n) or \
+        f"needs $r,d\\le n$ ($r={inst['r']}$, $d={d}$, $n={n}$)"
 
 
 def network_tolerance(
@@ -583,8 +593,9 @@ def network_tolerance(
     bnorm = float(np.linalg.norm(net.B_out, 2))
     tol = block_tolerance(net.A_out, net.B_out, net.s_out, 1.0 + e_mid)
     tol += bnorm * math.sqrt(r) * e_mid
-    return tol, ("middle: max block bound + 2u max||h|| =: e; output: block bound at ||h|| <= "
-                 "1 + e, + ||B_out|| sqrt(r) e; block bound = " + _BLOCK_DERIVATION), certified
+    return tol, (r"middle: $e:=$ max block bound $+\,2u\max\|h\|$; output: block bound at "
+                 r"$\|h\|\le1+e$, $+\,\|B_{\mathrm{out}}\|\sqrt r\,e$; block bound = "
+                 + _BLOCK_DERIVATION), certified
 
 
 def measure_thm32(inst: dict) -> Verdict:
@@ -605,8 +616,8 @@ def measure_thm32(inst: dict) -> Verdict:
     net, info = build_network(X, labels, r, k, np.random.default_rng(inst["seed"]),
                               max_draws=inst["max_draws"])
     if net is None:
-        return decide_flag(None, message=f"no draw of A_0, q in {info['draws']} gave positive "
-                           "margins (separation lost)", diagnostics=info)
+        return decide_flag(None, message=f"no draw of $A_0$, $q$ in {info['draws']} gave "
+                           "positive margins (separation lost)", diagnostics=info)
     states = net.hidden(X)
     staged = block(states[-1], net.A_out, net.B_out, net.s_out)
     out = net.forward(X)
@@ -666,11 +677,12 @@ def _reproduce_counts(profile: str) -> dict:
         paper.append(parameter_count(d, kp, -(-n_eff // kp), r))
     return {
         "title": r"Parameters of the fitted network versus $n$ ($d=32$, $r=10$, $\rho=0.3$)",
-        "xlabel": "n", "ylabel": "parameters", "logy": True, "logx": True,
+        "xlabel": "$n$", "ylabel": "parameters", "logy": True, "logx": True,
         "series": [
-            {"label": "built, k = ceil(8 ln n)", "x": xs, "y": built},
-            {"label": "n ln n + r^2", "x": xs, "y": ref},
-            {"label": "paper's width k = ceil(10 ln n / rho^2) (formula)", "x": xs, "y": paper},
+            {"label": r"built, $k=\lceil8\ln n\rceil$", "x": xs, "y": built},
+            {"label": r"$n\ln n+r^2$", "x": xs, "y": ref},
+            {"label": r"paper's width $k=\lceil10\ln n/\rho^2\rceil$ (formula)", "x": xs,
+             "y": paper},
         ],
         "paper": r"$O(n\log n+r^2)$ parameters with $k=c\log n/\rho^2$ ($c=10$).",
         "ours": r"built counts / $(n\ln n+r^2)$: "
@@ -683,7 +695,7 @@ def _reproduce_success(profile: str) -> dict:
     n, r, rho = 200, 5, 0.5
     seeds = sized(profile, small=10, large=40)
     rows = []
-    for name, d in [("spread (d=32)", 32), ("dense (d=8)", 8)]:
+    for name, d in [("spread ($d=32$)", 32), ("dense ($d=8$)", 8)]:
         X = strat.separated_unit_vectors(n, d, rho, 5)
         labels = np.arange(X.shape[0]) % r
         ln = math.log(X.shape[0])
@@ -711,10 +723,10 @@ def _reproduce_success(profile: str) -> dict:
     return {
         "title": f"Success of one draw of the random steps over {seeds} seeds ($r={r}$, "
                  f"$\\rho={rho}$), " r"$k=\lceil c\ln n/\rho^2\rceil$",
-        "table": {"columns": ["data", "n", r"$\min\|x_i-x_j\|$", "c", "k",
-                              "margins positive", "margin recipe fits (< 1e-9)",
+        "table": {"columns": ["data", "$n$", r"$\min\|x_i-x_j\|$", "$c$", "$k$",
+                              "margins positive", r"margin recipe fits ($<10^{-9}$)",
                               "B.1-fixed recipe fits", "printed recipe fits",
-                              "min ||z_i - z_j|| >= rho(1-rho/3)",
+                              r"$\min\|z_i-z_j\|\ge\rho(1-\rho/3)$",
                               "paper's B.1 hypotheses (stage 1)"],
                   "rows": rows},
         "paper": r"$k=c\log n/\rho^2$ with $c=10$ succeeds with high probability.",
@@ -752,8 +764,9 @@ THM32 = Claim(
         Reproduction("parameters-vs-n", "Parameter count of the built network against "
                      r"$n\ln n+r^2$ (log-log)", _reproduce_counts,
                          agreement="agrees",
-                         agreement_reason=("the parameter count grows as O(n log n + r^2), as "
-                                           "Theorem 3.2 states; the constant is ours")),
+                         agreement_reason=("the parameter count grows as "
+                                           r"$O(n\log n+r^2)$, as Theorem 3.2 states; the "
+                                           "constant is ours")),
         Reproduction("fit-success", "Success rate of the random steps (projection, surrogate "
                      "labels) over seeds for $c=10$ and smaller $c$", _reproduce_success,
                          agreement="differs",
