@@ -20,6 +20,7 @@ from checks.papers import hm17_relu as HR
 from checks.papers import k19_pgb as KP
 from checks.papers import k19_resnet as KR
 from checks.registry import get
+from checks.reproductions import hm17_expressivity as expressivity
 from checks.strategies import hm17_relu as relu_strat
 from checks.strategies import k19_pgb as pgb_strat
 from checks.strategies import k19_resnet as resnet_strat
@@ -94,7 +95,7 @@ def test_thm22_zero_step_run_checks_only_the_start_point():
     ``lo=1`` mutant from the measuring side as well)."""
     inst = _accepts("hm17.thm2.2", {**_model_params(), "tau": 0.5, "gd_steps": 0,
                                      "gd_step": 0.01})
-    run = HL._gd_profile(inst)
+    run = HL.descent_profile(inst)
     assert len(run["rows"]) == 1 and run["rows"][0][0] == 0
 
 
@@ -112,15 +113,15 @@ def test_depth_bounds(claim_id, hi):
 # ============================================================ hm17 linear residual: scales
 
 def test_certify_bound_is_100_ell_d_u_sqrt_d_prod_spectral_norms_plus_normR():
-    """``_certify``'s bound is ``100 ell d u (sqrt(d) prod ||I + A_i||_2 + ||R||_F)`` (its
-    docstring), and the residual is ``||(I+A_ell)...(I+A_1) - R||_F``. Checked for d = 3,
-    ell = 2 (where ``ell d``, ``ell / d`` and ``d / ell`` all differ); kills arithmetic mutants
-    of the bound."""
+    """``certify_factorisation``'s bound is ``100 ell d u (sqrt(d) prod ||I + A_i||_2 +
+    ||R||_F)`` (its docstring), and the residual is ``||(I+A_ell)...(I+A_1) - R||_F``. Checked
+    for d = 3, ell = 2 (where ``ell d``, ``ell / d`` and ``d / ell`` all differ); kills
+    arithmetic mutants of the bound."""
     rng = np.random.default_rng(5)
     d, ell = 3, 2
     A = [0.2 * rng.standard_normal((d, d)) for _ in range(ell)]
     R = (np.eye(d) + A[1]) @ (np.eye(d) + A[0])
-    ok, res, bound = HL._certify(A, R)
+    ok, res, bound = HL.certify_factorisation(A, R)
     expect = 100 * ell * d * U * (math.sqrt(d) * math.prod(
         np.linalg.norm(np.eye(d) + Ai, 2) for Ai in A) + np.linalg.norm(R))
     assert bound == pytest.approx(expect, rel=1e-12, abs=0)
@@ -129,7 +130,7 @@ def test_certify_bound_is_100_ell_d_u_sqrt_d_prod_spectral_norms_plus_normR():
     assert ok is (res <= bound)
     # a residual just above the bound fails the certificate
     R_off = R + np.full((d, d), 2 * bound / d)
-    assert HL._certify(A, R_off)[0] is False
+    assert HL.certify_factorisation(A, R_off)[0] is False
 
 
 def test_thm22_qualitative_rounding_bound_formula():
@@ -300,7 +301,7 @@ def test_thm32_parameter_count_reproduction_follows_the_counting_formula():
     network at ``k = max(2, ceil(8 ln n))`` has ``d k + ell (2k^2 + k) + r k + r^2 + r``
     parameters, the reference curve is ``n ln n + r^2`` and the paper's curve uses ``k =
     ceil(10 ln n / rho^2)``; all recomputed from ``n``. Kills mutants of the widths."""
-    out = HR._reproduce_counts("ci")
+    out = expressivity.parameters_against_n("ci")
     built, ref, paper = out["series"]
     assert len(built["x"]) >= 5 and built["x"] == ref["x"] == paper["x"]
     d, r, rho = 32, 10, 0.3
@@ -317,7 +318,7 @@ def test_thm32_success_reproduction_rows():
     ``10, 4, 2, 1, 0.5`` uses ``k = max(2, ceil(c ln n / rho^2))``; every rate lies in
     ``[0, 1]`` and, as the reproduction states, every draw with positive margins fits exactly
     (the fit rate equals the margin rate). Kills mutants of the data, widths and targets."""
-    out = HR._reproduce_success("ci")
+    out = expressivity.fit_success("ci")
     rows = out["table"]["rows"]
     assert [row[0] for row in rows] == ["spread ($d=32$)"] * 5 + ["dense ($d=8$)"] * 5
     for row in rows:

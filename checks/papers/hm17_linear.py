@@ -34,8 +34,10 @@ from checks.framework import (
 from checks.inputs import BadInput, integer, matrices, matrix, real, require, vector
 from checks.oracles import choice
 from checks.papers._hm17_latex import tex_number
-from checks.profiles import as_profile, sized
+from checks.profiles import sized
 from checks.registry import register
+from checks.reproductions import hm17_descent as descent
+from checks.reproductions import hm17_factorisation as factorisation
 from checks.strategies import hm17_linear as strat
 from theory import linalg
 from theory.constructions import hm17_factorisation as fac
@@ -45,7 +47,8 @@ from theory.numerics import gamma, unit_roundoff
 if TYPE_CHECKING:
     from theory import exact
 
-__all__ = ["CLAIMS", "tex_number"]
+__all__ = ["CLAIMS", "certify_factorisation", "descent_profile", "factorisations",
+           "measure_along_descent", "tex_number"]
 
 U = unit_roundoff()
 MC_SAMPLES = 20_000
@@ -720,11 +723,12 @@ def _parse_thm22(params: Mapping[str, Any]) -> dict[str, Any]:
     return inst
 
 
-def _gd_profile(inst: Mapping[str, Any]) -> dict[str, Any]:
-    """Run gradient descent from ``A`` and evaluate, at every iterate ``A^(t)`` with
-    ``|||A^(t)||| < 1``, the plain ratio ``(f - C_opt) / bound_t`` of Theorem 2.2's quantitative
-    form, ``bound_t = ||grad f||^2 / (4 ell (1 - tau_t)^{2 ell - 2} sigma_min(Sigma))`` with
-    ``tau_t = |||A^(t)|||``."""
+def descent_profile(inst: Mapping[str, Any]) -> dict[str, Any]:
+    """Theorem 2.2 (Hardt & Ma 2017, §2) along gradient descent on the population risk
+    (eq. (2.4), gradient of Lemma 2.4): run it from ``A`` and evaluate, at every iterate
+    ``A^(t)`` with ``|||A^(t)||| < 1``, the plain ratio ``(f - C_opt) / bound_t`` of the
+    theorem's quantitative form, ``bound_t = ||grad f||^2 / (4 ell (1 - tau_t)^{2 ell - 2}
+    sigma_min(Sigma))`` with ``tau_t = |||A^(t)|||``."""
     A, R, Sigma = inst["A"], inst["R"], inst["Sigma"]
     ell = len(A)
     sigma_min = max(float(np.linalg.eigvalsh(Sigma)[0]), 0.0)
@@ -744,13 +748,13 @@ def _gd_profile(inst: Mapping[str, Any]) -> dict[str, Any]:
             "left_unit_ball": len(rows) < len(iterates)}
 
 
-def _measure_thm22_gd(inst: Mapping[str, Any], run: dict[str, Any] | None = None) -> Verdict:
+def measure_along_descent(inst: Mapping[str, Any], run: dict[str, Any] | None = None) -> Verdict:
     """Theorem 2.2 along a gradient-descent run: the plain ratio at every iterate inside the
     unit ball, and the full rounding-aware decision (:func:`_measure_thm22_point` with
     ``tau = |||A^(t)|||``) at the iterate of largest ratio, at the last iterate checked (the
     approximate critical point, where rounding matters most) and at every iterate whose ratio
     exceeds 0.99. The verdict is the worst of these."""
-    run = _gd_profile(inst) if run is None else run
+    run = descent_profile(inst) if run is None else run
     rows = run["rows"]
     if not rows:  # the start itself has |||A||| >= 1 (only when a control drops tau < 1)
         verdict = _measure_thm22_point(inst)
@@ -788,52 +792,11 @@ def _measure_thm22_gd(inst: Mapping[str, Any], run: dict[str, Any] | None = None
 
 def _measure_thm22(inst: Mapping[str, Any]) -> Verdict:
     """Theorem 2.2 at the point ``A``, or along gradient descent from ``A`` (``gd_steps``)."""
-    return _measure_thm22_gd(inst) if "gd_steps" in inst else _measure_thm22_point(inst)
+    return measure_along_descent(inst) if "gd_steps" in inst else _measure_thm22_point(inst)
 
 
-def _gd_demo_instance() -> dict[str, Any]:
-    """A fixed run for the reproduction: ``d = 3``, ``ell = 4``, ``Sigma`` with spectrum
-    ``[0.2, 3]``, a reachable target ``R = prod (I + B_i)`` with ``|||B||| <= 0.1`` and a start
-    with ``|||A||| = 0.1``."""
-    rng = np.random.default_rng(22)
-    d, ell = 3, 4
-    Sigma = strat.spd_matrix(rng, d, 0.2, 3.0)
-    B = [0.1 * M / np.linalg.norm(M, 2) for M in rng.standard_normal((ell, d, d))]
-    A = [0.1 * M / np.linalg.norm(M, 2) for M in rng.standard_normal((ell, d, d))]
-    step = 0.5 / (ell * float(np.linalg.eigvalsh(Sigma)[-1]) * 1.4 ** (2 * ell - 2))
-    return {"R": lr.residual_product(B), "Sigma": Sigma, "A": A, "tau": 0.1,
-            "gd_step": step, "gd_steps": 20_000, "gd_rel_tol": 1e-7}
 
 
-def _thm22_gd_series(profile: str) -> dict[str, Any]:
-    """``f - C_opt`` and Theorem 2.2's bound along one gradient-descent run (log scale)."""
-    inst = _gd_demo_instance()
-    run = _gd_profile(inst)
-    rows = run["rows"]
-    stride = max(1, len(rows) // 100)
-    keep = rows[::stride] + ([rows[-1]] if (len(rows) - 1) % stride else [])
-    verdict = _measure_thm22_gd(inst, run)
-    dg = verdict.diagnostics
-    return {
-        "title": r"Theorem 2.2 along gradient descent: $f-C_{\mathrm{opt}}$ and "
-                 r"$\|\nabla f\|_F^2/(4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma))$",
-        "xlabel": "gradient-descent step", "ylabel": "excess risk", "logy": True,
-        "series": [
-            {"label": r"$f(A)-C_{\mathrm{opt}}$", "x": [r[0] for r in keep],
-             "y": [r[3] for r in keep]},
-            {"label": r"bound $\|\nabla f\|_F^2/(4\ell(1-\tau)^{2\ell-2}\sigma_{\min})$",
-             "x": [r[0] for r in keep], "y": [r[4] for r in keep]},
-        ],
-        "paper": r"Theorem 2.2: in $\mathcal B_\tau$, $\tau<1$, every critical point is a "
-                 "global minimum (quantitatively: the excess risk is at most the bound)",
-        "ours": f"{verdict.status}: {dg['gd_steps_taken']} steps, gradient norm "
-                f"${tex_number(dg['gradient_norm_start'])}\\to"
-                f"{tex_number(dg['gradient_norm_reached'])}$, excess risk "
-                f"${tex_number(dg['excess_risk_start'])}\\to"
-                f"{tex_number(dg['excess_risk_reached'])}$; "
-                f"largest ratio excess/bound ${dg['max_ratio']:.3f}$ (step "
-                f"{dg['max_ratio_iterate']}), $|||A|||\\le{dg['triple_norm_max']:.3f}$ throughout",
-    }
 
 
 CLAIM_THM_2_2 = Claim(
@@ -863,7 +826,7 @@ CLAIM_THM_2_2 = Claim(
         r"Lemma 2.4) from a start in $\mathcal B_{0.1}$: $f-C_{\mathrm{opt}}$ and the bound "
         r"$\|\nabla f\|_F^2/(4\ell(1-\tau)^{2\ell-2}\sigma_{\min}(\Sigma))$ with "
         r"$\tau=|||A^{(t)}|||$ at every iterate, down to an approximate critical point",
-        _thm22_gd_series,
+        descent.gradient_descent_in_the_ball,
             agreement="agrees",
             agreement_reason=("excess risk stays below the bound along the run (largest ratio "
                               "about 0.53) and gradient descent converges, as Theorem 2.2 says"))],
@@ -1023,8 +986,9 @@ def _depth_enough(inst: Mapping[str, Any]) -> bool | str:
         f"$\\ell={inst['ell']}<3\\gamma={tex_number(3 * g, 4)}$"
 
 
-def _certify(A: list[np.ndarray], R: np.ndarray) -> tuple[bool, float, float]:
-    """Product residual ``||P - R||_F`` against ``100 ell d u (sqrt(d) prod ||I + A_i|| +
+def certify_factorisation(A: list[np.ndarray], R: np.ndarray) -> tuple[bool, float, float]:
+    """Whether ``A`` factorises ``R`` (Theorem 2.1, eq. (1.2)) to rounding: the product residual
+    ``||P - R||_F`` against ``100 ell d u (sqrt(d) prod ||I + A_i|| +
     ||R||_F)``: the rounding of ``ell`` products of ``d x d`` matrices is relative to the size
     of the product, ``||P||_F <= sqrt(d) prod ||I + A_i||``, plus that of the subtraction.
     Homogeneous of degree 1 in the scale of ``R``, as the residual is."""
@@ -1035,9 +999,11 @@ def _certify(A: list[np.ndarray], R: np.ndarray) -> tuple[bool, float, float]:
     return res <= bound, res, bound
 
 
-def _constructions(R: np.ndarray, ell: int) -> dict[str, Any]:
-    """Every construction that applies: trivial, the paper's recipe with the best integer split
-    (``ell = 4q + p``), and the merged variant (``ell = 2q + p``)."""
+def factorisations(R: np.ndarray, ell: int) -> dict[str, Any]:
+    """The factorisations ``R = (I + A_ell) ... (I + A_1)`` of Theorem 2.1 (App. A) that apply
+    to ``R``, each with its integer split ``(q, p)`` (``None`` for the trivial one): trivial,
+    the paper's recipe with the best integer split (``ell = 4q + p``), and the merged variant
+    (``ell = 2q + p``)."""
     out: dict[str, Any] = {"trivial": (fac.trivial_factorisation(R, ell), None)}
     if np.linalg.slogdet(R)[0] > 0:
         for name, split, build in (("paper", fac.best_paper_split, fac.paper_factorisation),
@@ -1069,8 +1035,8 @@ def _measure_thm21(inst: Mapping[str, Any]) -> Verdict:
                       message=r"every exact factorisation has $|||A|||\ge"
                       r"\max(s_{\max}^{1/\ell}-1,1-s_{\min}^{1/\ell})>(4\pi+3\gamma)/\ell$")
     best = None
-    for name, (A, split) in _constructions(R, ell).items():
-        ok, res, res_bound = _certify(A, R)
+    for name, (A, split) in factorisations(R, ell).items():
+        ok, res, res_bound = certify_factorisation(A, R)
         norm = lr.triple_norm(A)
         diag[f"{name}_ratio"] = norm / bound
         diag[f"{name}_residual"] = res
@@ -1099,129 +1065,16 @@ def _measure_thm21(inst: Mapping[str, Any]) -> Verdict:
                   "bound does not refute it")
 
 
-def _stress_minus_identity() -> np.ndarray:
-    """``R = U K V^T`` with ``U = -I_4`` (eigenvalue -1 of multiplicity 4, rotations by pi)."""
-    rng = np.random.default_rng(21)
-    V = strat.haar_orthogonal(rng, 4)
-    return -np.diag([2.0, 1.0, 0.7, 0.5]) @ V.T
 
 
-def _thm21_ratio_series(profile: str) -> dict[str, Any]:
-    """Ratio achieved/bound against ``ell`` for one stress target (eigenvalue -1 blocks)."""
-    R = _stress_minus_identity()
-    g = lr.target_gamma(R)
-    xs = list(range(max(1, math.ceil(3 * g)), sized(profile, small=61, large=121)))
-    series: dict[str, list[float | None]] = {"paper": [], "merged": [], "trivial": [],
-                                             "lower": []}
-    for ell in xs:
-        bound = fac.theorem_bound(g, ell)
-        cons = _constructions(R, ell)
-        for name in ("paper", "merged", "trivial"):
-            series[name].append(lr.triple_norm(cons[name][0]) / bound if name in cons else None)
-        series["lower"].append(fac.factorisation_lower_bound(R, ell) / bound)
-    labels = {"paper": r"paper's recipe (best integer $q$, $\ell=4q+p$)",
-              "merged": r"merged construction ($\ell=2q+p$)",
-              "trivial": r"trivial $A_1=R-I$", "lower": "lower bound (any factorisation)"}
-    worst = max(v for v in series["paper"] if v is not None)
-    return {
-        "title": r"Theorem 2.1: $|||A|||/((4\pi+3\gamma)/\ell)$ for "
-                 r"$R=-\operatorname{diag}(2,1,0.7,0.5)V^\top$",
-        "xlabel": r"depth $\ell$", "ylabel": "ratio to the bound",
-        "series": [{"label": labels[k],
-                    "x": [x for x, y in zip(xs, v, strict=True) if y is not None],
-                    "y": [y for y in v if y is not None]} for k, v in series.items()],
-        "paper": r"Theorem 2.1: a factorisation with ratio $\le1$ exists for every "
-                 r"$\ell\ge3\gamma$",
-        "ours": f"paper's integer recipe up to {worst:.3f}x the bound on this target; merged "
-        f"construction up to {max(v for v in series['merged'] if v is not None):.3f}x",
-    }
 
 
-def _thm21_recipe_table(profile: str) -> dict[str, Any]:
-    """Paper's recipe against the merged construction over the claim's own strategy: median
-    and largest ratio to the bound, and how often the ratio exceeds 1."""
-    from checks.runner import sample_instances
-
-    n = sized(profile, small=80, medium=300, large=1500)
-    strategy = strat.target_instances(d=st.integers(2, 6), ell_extra=st.integers(0, 60))
-    ratios: dict[str, list[float]] = {"paper": [], "merged": [], "trivial": []}
-    for inst in sample_instances(strategy, as_profile(profile), n):
-        bound = fac.theorem_bound(lr.target_gamma(inst["R"]), inst["ell"])
-        for name, (A, _) in _constructions(inst["R"], inst["ell"]).items():
-            if _certify(A, inst["R"])[0]:
-                ratios[name].append(lr.triple_norm(A) / bound)
-    rows = [[name, len(v), float(np.median(v)), float(np.max(v)),
-             sum(x > 1.0 for x in v)] for name, v in ratios.items() if v]
-    return {
-        "title": r"Theorem 2.1: ratio $|||A|||/((4\pi+3\gamma)/\ell)$ by construction",
-        "table": {"columns": ["construction", "instances", "median ratio", "max ratio",
-                              "instances above the bound"], "rows": rows},
-        "paper": r"the recipe of App. A meets the bound $(4\pi+3\gamma)/\ell$",
-        "ours": "; ".join(f"{row[0]}: max ratio {row[3]:.3f}, {row[4]}/{row[1]} above the "
-                          "bound" for row in rows),
-    }
 
 
-R_FINDING = -np.diag([1.05, 1.0])  # one of U, V^T is -I_2: a rotation by pi in the recipe
-_R_FINDING_TEX = r"$R=-\operatorname{diag}(1.05,1)$"
 
 
-def _ratio_row(case: str, R: np.ndarray, ell: int) -> list[Any]:
-    """``[case, ell, paper split, paper ratio, merged split, merged ratio, trivial ratio]``."""
-    bound = fac.theorem_bound(lr.target_gamma(R), ell)
-    cons = _constructions(R, ell)
-    row: list[Any] = [case, str(ell)]
-    for name in ("paper", "merged"):
-        if name in cons and _certify(cons[name][0], R)[0]:
-            row += [str(tuple(cons[name][1])), lr.triple_norm(cons[name][0]) / bound]
-        else:
-            row += ["-", "-"]
-    return row + [lr.triple_norm(cons["trivial"][0]) / bound]
 
 
-def _thm21_worst_cases(profile: str) -> dict[str, Any]:
-    """Where the integer recipes come closest to (or beyond) the bound: the target
-    ``R = -diag(1.05, 1)`` at ``ell = 12`` (the paper's recipe, ``q = 2``, ``p = 4`` forced:
-    ``2 sin(pi/4) = 1.41`` against a bound of 1.06) and ``ell = 6`` (the merged one), its
-    largest ratios over ``ell <= 60``, and the worst case over every target
-    (:func:`fac.worst_case_ratio`: rotation angles ``pi``, scaling ``e^{gamma/p} - 1``)."""
-    rows = [_ratio_row(_R_FINDING_TEX, R_FINDING, 12),
-            _ratio_row(_R_FINDING_TEX, R_FINDING, 6)]
-    g = lr.target_gamma(R_FINDING)
-    best: dict[str, tuple[float, int]] = {}
-    for ell in range(max(1, math.ceil(3 * g)), 61):
-        bound = fac.theorem_bound(g, ell)
-        for name, (A, _) in _constructions(R_FINDING, ell).items():
-            if name != "trivial" and _certify(A, R_FINDING)[0]:
-                ratio = lr.triple_norm(A) / bound
-                if ratio > best.get(name, (-1.0, 0))[0]:
-                    best[name] = (ratio, ell)
-    rows.append([_R_FINDING_TEX + r", largest over $\ell\le60$",
-                 f"{best['paper'][1]} / {best['merged'][1]}", "-", best["paper"][0], "-",
-                 best["merged"][0], "-"])
-    ell_max = sized(profile, small=100, large=200)
-    gammas = [1e-9] + [6.0 * (k / 40) ** 2 for k in range(1, 41)]
-    sup: dict[int, tuple[float, float, int]] = {}
-    for per_q in (4, 2):
-        for gam in gammas:
-            for ell in range(max(1, math.ceil(3 * gam)), ell_max):
-                r = fac.worst_case_ratio(gam, ell, per_q)
-                if r is not None and r > sup.get(per_q, (-1.0, 0.0, 0))[0]:
-                    sup[per_q] = (r, gam, ell)
-    rows.append([rf"worst case over all $R$, $\gamma\in(0,6]$, $\ell<{ell_max}$ (upper bound)",
-                 f"{sup[4][2]} / {sup[2][2]}", "-", sup[4][0], "-", sup[2][0], "-"])
-    return {
-        "title": r"Theorem 2.1: where the integer recipes come closest to the bound",
-        "table": {"columns": ["case", r"$\ell$ (paper / merged)", r"paper split $(q,p)$",
-                              "paper recipe ratio", r"merged split $(q,p)$", "merged ratio",
-                              "trivial ratio"], "rows": rows},
-        "paper": r"the recipe of App. A meets $(4\pi+3\gamma)/\ell$ (with real $p,q$)",
-        "ours": f"paper's recipe {rows[0][3]:.3f}x the bound at {_R_FINDING_TEX}, $\\ell=12$"
-                f"; supremum ${sup[4][0]:.4f}=12\\sqrt2/(4\\pi)$ as "
-                f"$\\gamma\\to0^+$ ($\\ell={sup[4][2]}$). Merged construction "
-                f"{rows[1][5]:.3f}x at $\\ell=6$; supremum ${sup[2][0]:.4f}=6\\sqrt2/(4\\pi)$ "
-                f"($\\ell={sup[2][2]}$), below 1: the statement survives.",
-    }
 
 
 CLAIM_THM_2_1 = Claim(
@@ -1253,7 +1106,7 @@ CLAIM_THM_2_1 = Claim(
         r"whose left singular factor is $-I$ (the $T(\pi)$ branch), for the paper's recipe, the "
         "merged "
         "construction and the trivial factorisation, with the lower bound",
-        _thm21_ratio_series,
+        factorisation.ratio_against_depth,
             agreement="differs",
             agreement_reason=("the paper's integer recipe (App. A) exceeds the bound "
                               r"$(4\pi+3\gamma)/\ell$ by a constant factor at some depths "
@@ -1262,7 +1115,8 @@ CLAIM_THM_2_1 = Claim(
         Reproduction(
             "recipe vs construction", "Over the claim's strategy (stress family included): "
             r"the paper's recipe with the best integer split ($\ell=4q+p$) against the merged "
-            r"construction ($\ell=2q+p$) and the trivial factorisation", _thm21_recipe_table,
+            r"construction ($\ell=2q+p$) and the trivial factorisation",
+            factorisation.recipe_against_construction,
                 agreement="differs",
                 agreement_reason=("the paper's integer recipe is above the bound on some random "
                                   "targets (footnote 6's constant factor, quantified in the "
@@ -1271,7 +1125,7 @@ CLAIM_THM_2_1 = Claim(
             "worst cases", r"The target $R=-\operatorname{diag}(1.05,1)$ (a rotation by $\pi$ "
             r"in one orthogonal factor, $\gamma=\log 1.05$) at $\ell=12$ and $\ell=6$, its "
             r"largest ratios over $\ell\le60$, and the worst case over all targets",
-            _thm21_worst_cases,
+            factorisation.worst_cases,
                 agreement="differs",
                 agreement_reason=("the paper's integer recipe reaches 1.335x the bound, supremum "
                                   r"$12\sqrt2/(4\pi)=1.350$ (footnote 6's constant, quantified in "
@@ -1348,7 +1202,7 @@ def _measure_psd(inst: Mapping[str, Any]) -> Verdict:
                            r"within the rounding of a float64 eigensolver ($10du\lambda_{\max}$): "
                            r"$\gamma$ and the root cannot be trusted")
     A = fac.psd_factorisation(R, ell)
-    ok, res, res_bound = _certify(A, R)
+    ok, res, res_bound = certify_factorisation(A, R)
     g = lr.target_gamma(R)
     bound = 3.0 * g / ell
     norm = lr.triple_norm(A)
