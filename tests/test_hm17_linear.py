@@ -16,6 +16,8 @@ from checks.inputs import BadInput
 from checks.profiles import get_profile
 from checks.registry import all_claims, get
 from checks.runner import run_control, sample_instances
+from theory.constructions import hm17_factorisation as fac
+from theory.models import linear_residual as lr
 
 IDS = ["hm17.claim2.3", "hm17.lem2.4", "hm17.thm2.1", "hm17.propA.psd", "hm17.thm2.2",
        "hm17.eq2.3", "hm17.rem1.1", "hm17.claimA.1", "hm17.claimC.1", "hm17.claimC.2"]
@@ -94,7 +96,7 @@ def test_eq23_strengthened_exponent_fails():
     (1 - tau)^{2 ell - 4} exceeds the gradient norm."""
     inst = {"R": np.array([[2.0]]), "Sigma": np.array([[0.7]]),
             "A": [np.array([[-0.3]])] * 4, "tau": 0.3}
-    s = mod._pl_sides(inst)
+    s = mod.section2._pl_sides(inst)
     stronger = s["coeff"] / (1 - 0.3) ** 2 * s["excess"]
     assert s["grad_sq"] < stronger * (1 - 1e-3)
 
@@ -187,13 +189,13 @@ def test_claimC1_henrici_allowance_against_exact_departure():
     for ``[[1, e], [0, 1]]`` the exact commutator is ``diag(e^2, -e^2)`` (max entry ``e^2``)
     and the real Schur form's off-block entry is ``e`` itself."""
     for e in (1e-3, 0.1, 1.0, 7.0):
-        assert e <= mod._henrici_allowance(2, e * e, 0.0)
+        assert e <= mod.appendix_c._henrici_allowance(2, e * e, 0.0)
     # and for d = 3: the all-ones upper triangle, exact commutator computed in integers
     J = np.triu(np.ones((3, 3)))
     c = float(np.max(np.abs(J @ J.T - J.T @ J)))  # small integers: exact
-    S, D, blocks = mod.fac.real_block_form(J)
+    S, D, blocks = fac.real_block_form(J)
     off = max(abs(D[i, j]) for i in range(3) for j in range(3) if i != j)
-    assert off <= mod._henrici_allowance(3, c, 0.0)
+    assert off <= mod.appendix_c._henrici_allowance(3, c, 0.0)
 
 
 def test_claimC1_undecidable_normality_is_inconclusive_decidable_is_violated():
@@ -264,7 +266,7 @@ def test_thm22_gd_reproduction_reaches_critical_point():
 def test_thm22_gd_from_minus_identity_without_tau_lt_one():
     """A descent started at the bad critical point A_i = -I (tau = 1 dropped) never moves (the
     gradient is exactly zero) and is reported as a bad critical point."""
-    inst = dict(mod._minus_identity(2, 3, -1.0, 1.0, np.array([[1.0, 0.3], [0.2, 2.0]])),
+    inst = dict(mod.section2._minus_identity(2, 3, -1.0, 1.0, np.array([[1.0, 0.3], [0.2, 2.0]])),
                 gd_step=0.05, gd_steps=50)
     claim = get("hm17.thm2.2")
     assert claim.check(inst).status is Status.OUT_OF_SCOPE
@@ -600,13 +602,13 @@ def test_claim23_monte_carlo_violation_carries_a_statistical_certificate(monkeyp
     while the exact tier agrees gives 'violated' whose certificate says it is statistical."""
     claim = get("hm17.claim2.3")
     (inst,) = list(sample_instances(claim.strategy("ci"), CI, 1))
-    real = mod.lr.monte_carlo_risk
+    real = lr.monte_carlo_risk
 
     def shifted(*args):
         mean, se = real(*args)
         return mean + 10 * se, se
 
-    monkeypatch.setattr(mod.lr, "monte_carlo_risk", shifted)
+    monkeypatch.setattr(lr, "monte_carlo_risk", shifted)
     verdict = claim.check(inst)
     assert verdict.status is Status.VIOLATED
     assert "standard errors" in verdict.certificate and "false-alarm" in verdict.certificate
@@ -673,7 +675,7 @@ def test_eq23_sides_computed_zero_at_the_rounding_floor_are_not_a_certified_hold
     from theory import exact
 
     small = _float_minimiser(1)
-    assert not np.any(small["R"] - mod.lr.residual_product(small["A"]))
+    assert not np.any(small["R"] - lr.residual_product(small["A"]))
     assert exact.excess_risk(small["A"], small["R"], small["Sigma"]) > 0
     verdict = get("hm17.eq2.3").check(small)
     assert verdict.diagnostics.get("decided_by") == "exact tier (rational arithmetic)"

@@ -313,7 +313,7 @@ def test_parse_b1_and_b2_reject():
                              ({"rho_prime": 1.0}, "rho_prime"), ({"beta": [[1.0]]}, "beta")]:
         with pytest.raises(BadInput, match=fragment):
             hm.parse_b1({**inst, **change})
-    b2 = to_jsonable(hm._b2_control())
+    b2 = to_jsonable(hm.appendix_b._b2_control())
     with pytest.raises(BadInput, match="Q: expected shape"):
         hm.parse_b2({**b2, "Q": [[1.0, 0.0]]})
     with pytest.raises(BadInput, match="labels"):

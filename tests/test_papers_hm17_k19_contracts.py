@@ -58,7 +58,7 @@ def test_claim23_defaults_are_a_centred_distribution_with_seed_zero():
     assert inst["x_mean"].shape == (d,) and not np.any(inst["x_mean"])
     assert "x_cov" not in inst
     assert inst["seed"] == 0
-    np.testing.assert_array_equal(HL._x_cov(inst), inst["Sigma"])
+    np.testing.assert_array_equal(HL.section2._x_cov(inst), inst["Sigma"])
 
 
 def test_claim23_seed_bounds():
@@ -232,19 +232,19 @@ def test_linear_helpers_match_their_formulas():
     A = [0.3 * rng.standard_normal((d, d)) for _ in range(ell)]
     R = 2.0 * np.eye(d)
     prod_F = math.prod(np.linalg.norm(np.eye(d) + Ai) for Ai in A)
-    assert HL._frobenius_product(A) == pytest.approx(prod_F, rel=1e-14, abs=0)
-    assert HL._product_error(A, R) == pytest.approx(
+    assert HL._common.frobenius_product(A) == pytest.approx(prod_F, rel=1e-14, abs=0)
+    assert HL._common.product_error(A, R) == pytest.approx(
         gamma(ell * d + 1) * prod_F + U * np.linalg.norm(R), rel=1e-14, abs=0)
     assert symmetry_tolerance(np.full((2, 2), 0.5)) == 4 * U
     assert symmetry_tolerance(np.full((2, 2), -3.0)) == 12 * U
-    assert HL._tau_lt_one({"tau": 1.0 - 1e-12}) is True
-    assert HL._tau_lt_one({"tau": 1.0}) is not True
+    assert HL._common.tau_lt_one({"tau": 1.0 - 1e-12}) is True
+    assert HL._common.tau_lt_one({"tau": 1.0}) is not True
     norm = max(np.linalg.norm(Ai, 2) for Ai in A)
-    assert HL._in_ball({"A": A, "R": R, "tau": norm}) is True
-    assert HL._in_ball({"A": A, "R": R, "tau": 0.999 * norm}) is not True
+    assert HL._common.in_ball({"A": A, "R": R, "tau": norm}) is True
+    assert HL._common.in_ball({"A": A, "R": R, "tau": 0.999 * norm}) is not True
     Rg = np.diag([math.e, 1.0])  # gamma = 1
-    assert HL._depth_enough({"R": Rg, "ell": 3}) is True
-    assert HL._depth_enough({"R": Rg, "ell": 2}) is not True
+    assert HL.appendix_a._depth_enough({"R": Rg, "ell": 3}) is True
+    assert HL.appendix_a._depth_enough({"R": Rg, "ell": 2}) is not True
 
 
 # ============================================================ hm17 ReLU
@@ -272,16 +272,16 @@ def test_thm32_certifies_both_margins():
     inst = {"X": X, "labels": np.arange(len(X)) % 4, "r": 4, "rho": 0.3,
             "k": relu_strat.practical_width(len(X), 0.3), "seed": 0, "max_draws": 20}
     seen = []
-    real_tolerance = HR.network_tolerance
+    real_tolerance = HR.section3.network_tolerance
 
     def spy(net, H0, min_margin=None, output_margin=None):
         seen.append((min_margin, output_margin))
         return real_tolerance(net, H0, min_margin, output_margin)
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(HR, "network_tolerance", spy)
+    mp.setattr(HR.section3, "network_tolerance", spy)
     try:
-        verdict = HR.measure_thm32(inst)
+        verdict = HR.section3.measure_thm32(inst)
     finally:
         mp.undo()
     assert verdict.status is Status.HOLDS
@@ -362,16 +362,16 @@ def test_relu_hypotheses_boundaries():
     n, rho = 20, 0.5
     need = 4 * math.log(n) / rho**2
     X = np.zeros((n, 3))
-    assert HR._width({"X": X, "rho": rho, "k": math.ceil(need)}) is True
-    assert HR._width({"X": X, "rho": rho, "k": math.ceil(need) - 1}) is not True
-    assert HR._rd_le_n({"X": X, "r": n}) is True
-    assert HR._rd_le_n({"X": X, "r": n + 1}) is not True
-    assert HR._rd_le_n({"X": np.zeros((3, 4)), "r": 1}) is not True
+    assert HR.section3._width({"X": X, "rho": rho, "k": math.ceil(need)}) is True
+    assert HR.section3._width({"X": X, "rho": rho, "k": math.ceil(need) - 1}) is not True
+    assert HR.section3._rd_le_n({"X": X, "r": n}) is True
+    assert HR.section3._rd_le_n({"X": X, "r": n + 1}) is not True
+    assert HR.section3._rd_le_n({"X": np.zeros((3, 4)), "r": 1}) is not True
     E = np.eye(3)
-    assert HR._unit_norm({"X": E}) is True
-    assert HR._unit_norm({"X": E * (1 + 1e-10)}) is not True
-    assert HR._separated({"X": E, "rho": math.sqrt(2)}) is True
-    assert HR._separated({"X": E, "rho": 1.5}) is not True
+    assert HR.section3._unit_norm({"X": E}) is True
+    assert HR.section3._unit_norm({"X": E * (1 + 1e-10)}) is not True
+    assert HR.section3._separated({"X": E, "rho": math.sqrt(2)}) is True
+    assert HR.section3._separated({"X": E, "rho": 1.5}) is not True
 
 
 # ============================================================ k19 gradient basis
