@@ -53,13 +53,6 @@ def frobenius_product(A: list[np.ndarray]) -> float:
     return float(np.prod([np.linalg.norm(np.eye(d) + Ai) for Ai in A]))
 
 
-def product_error(A: list[np.ndarray], R: np.ndarray) -> float:
-    """Frobenius bound on the rounding error of ``E = P - R``:
-    ``gamma_{ell d} prod ||I + A_i||_F + u ||R||_F``."""
-    d, ell = R.shape[0], len(A)
-    return gamma(ell * d + 1) * frobenius_product(A) + U * float(np.linalg.norm(R))
-
-
 def instance_size(inst: Mapping[str, Any]) -> dict[str, float]:
     out = {"d": float(inst["R"].shape[0])}
     if "A" in inst:

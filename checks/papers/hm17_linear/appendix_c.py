@@ -55,8 +55,9 @@ def _normal_U(inst: Mapping[str, Any]) -> bool | str:
         "scaled to largest entry about 1)")
 
 
-def _henrici_allowance(d: int, gap: float, tol: float) -> float:
-    """The largest off-block entry a non-normal matrix can have while its computed commutator
+def henrici_allowance(d: int, gap: float, tol: float) -> float:
+    """Claim C.1 (Hardt & Ma 2017, App. C) where normality is decided to rounding only: the
+    largest off-block entry a non-normal matrix can have while its computed commutator
     is ``gap`` (within ``tol`` of the exact one). Henrici (1962): the departure from
     normality ``dep(X)`` (Frobenius norm of the strictly upper part of a complex Schur form)
     obeys ``dep(X)^2 <= sqrt((d^3 - d)/12) ||XX^* - X^*X||_F``; the off-block part of a real
@@ -78,7 +79,7 @@ def _measure_c1(inst: Mapping[str, Any]) -> Verdict:
     scale = max(1.0, float(np.max(np.abs(X))))
     worst = max(off, recon, orth * scale)
     gap, gap_tol = _commutator(X)
-    allowance = _henrici_allowance(d, gap, gap_tol)
+    allowance = henrici_allowance(d, gap, gap_tol)
     diag = {"off_block": off, "reconstruction": recon, "orthogonality": orth,
             "block_sizes": [s for _, s in blocks], "commutator": gap,
             "commutator_tolerance": gap_tol, "henrici_allowance": allowance,

@@ -327,9 +327,9 @@ CLAIM_LEMMA_2_4 = Claim(
 
 # ---------------------------------------------------------------- eq. (2.3) and Theorem 2.2
 
-def _pl_sides(inst: Mapping[str, Any]) -> dict[str, float]:
-    """Both sides of eq. (2.3) with ``tau_eff = min(tau, |||A|||)`` (the strongest admissible
-    radius), and first-order absolute rounding bounds for ``||grad f||^2`` (``abs_grad``),
+def pl_sides(inst: Mapping[str, Any]) -> dict[str, float]:
+    """Hardt & Ma (2017) eq. (2.3), proof of Theorem 2.2: both sides with
+    ``tau_eff = min(tau, |||A|||)`` (the strongest admissible radius), and first-order absolute rounding bounds for ``||grad f||^2`` (``abs_grad``),
     ``f - C_opt`` (``abs_excess``) and ``sigma_min(Sigma)`` (``abs_sigma``), with the relative
     error ``rel_coeff`` of ``4 ell (1 - tau_eff)^{2 ell - 2}`` (:data:`_PL_DERIVATION`).
     Absolute, not relative: where ``E`` is at the rounding floor a computed side can be 0 while
@@ -475,7 +475,7 @@ def _exact_verdict(comparison: exact.ExactComparison, lhs: float, rhs: float, re
 def _measure_eq23(inst: Mapping[str, Any]) -> Verdict:
     """Both sides of eq. (2.3) in float64 with a derived rounding bound; where that bound
     leaves the answer open on a small instance, the exact tier decides it."""
-    s = _pl_sides(inst)
+    s = pl_sides(inst)
     lhs, rhs = s["grad_sq"], s["coeff"] * s["excess"]
     ratio = lhs / rhs if rhs > 0 else math.inf
     tol = _pl_tolerance(_eq23_error(s), lhs, rhs)
@@ -562,7 +562,7 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
     # the exact power of two that unit_scaled divided out (1 when Sigma is 0 or not finite)
     unit = float(np.max(np.abs(stored))) / float(np.max(np.abs(inst["Sigma"]))) \
         if np.any(inst["Sigma"]) and np.all(np.isfinite(stored)) else 1.0
-    s = _pl_sides(inst)
+    s = pl_sides(inst)
     if s["coeff"] > 0 and s["excess"] > 0 and math.isfinite(s["kappa_chain"]):
         lhs, rhs = s["excess"], s["grad_sq"] / s["coeff"]
         tol = _pl_tolerance(_thm22_error(s), lhs, rhs)
