@@ -205,7 +205,8 @@ CLAIM_THM_2_1 = Claim(
             agreement="differs",
             agreement_reason=("the paper's integer recipe (App. A) exceeds the bound "
                               r"$(4\pi+3\gamma)/\ell$ by a constant factor at some depths "
-                              "(footnote 6 allows one; the notes quantify it, up to 1.35x); "
+                              "(footnote 6 allows one; this claim's method note quantifies it, up "
+                              "to 1.35x); "
                               "the merged construction stays below the bound")),
         Reproduction(
             "recipe vs construction", "Over the claim's strategy (stress family included): "
@@ -214,8 +215,9 @@ CLAIM_THM_2_1 = Claim(
             factorisation.recipe_against_construction,
                 agreement="differs",
                 agreement_reason=("the paper's integer recipe is above the bound on some random "
-                                  "targets (footnote 6's constant factor, quantified in the "
-                                  "notes); the merged construction meets it on all")),
+                                  "targets (footnote 6's constant factor, quantified in this "
+                                  "claim's method note); the merged construction meets it on "
+                                  "all")),
         Reproduction(
             "worst cases", r"The target $R=-\operatorname{diag}(1.05,1)$ (a rotation by $\pi$ "
             r"in one orthogonal factor, $\gamma=\log 1.05$) at $\ell=12$ and $\ell=6$, its "
@@ -224,7 +226,8 @@ CLAIM_THM_2_1 = Claim(
                 agreement="differs",
                 agreement_reason=("the paper's integer recipe reaches 1.335x the bound, supremum "
                                   r"$12\sqrt2/(4\pi)=1.350$ (footnote 6's constant, quantified in "
-                                  "the notes); the merged construction stays at most 0.675"))],
+                                  "this claim's method note); the merged construction stays at "
+                                  "most 0.675"))],
     decides="Holds when a certified construction (product equal to $R$ within a rounding bound) "
     "meets the bound; violated when the lower bound on every factorisation exceeds it (or "
     r"$\det R<0$ with a bound $<1$); otherwise inconclusive. The paper's recipe ratio "
