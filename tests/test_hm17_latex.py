@@ -1,7 +1,7 @@
 """The Hardt & Ma (2017) claims write their formulas as inline LaTeX: numbers through
-``tex_number``, and every ``$...$`` segment of the prose a claim puts into the ledger (what
-it decides, its errata, parameters, relations, controls, and the verdicts and hypothesis
-reasons of its controls) renders in the report."""
+``tex_number`` (:mod:`checks.papers._hm17_latex`), and every ``$...$`` segment of the prose a
+claim puts into the ledger (what it decides, its errata, parameters, relations, controls, and
+the verdicts and hypothesis reasons of its controls) renders in the report."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Hardt & Ma (2017) linear residual claims (the package :mod:`checks.papers.hm17_linear`):
 registration, each claim on its strategy, its controls, JSON round trips, input validation,
 parameters, relations, edge draws and cost estimates, and the hypotheses shared by the
-sections."""
+sections (:mod:`checks.papers.hm17_linear._common`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Hardt & Ma (2017) §3 (:mod:`checks.papers.hm17_relu.section3`): Assumption 3.1 and
 Theorem 3.2 on their strategies, their parsers and hypotheses at the boundaries, and the
-rounding certificates of the network."""
+rounding certificates of the network, with the block bound they share with App. B
+(:mod:`checks.papers.hm17_relu._common`)."""
 
 from __future__ import annotations
 
