@@ -51,6 +51,7 @@ def _prose(claim) -> list[tuple[str, str]]:
     out += [(f"parameter {p.name} domain", p.domain) for p in claim.parameters]
     out += [(f"relation {r.name}", r.description) for r in claim.relations]
     out += [(f"reproduction {r.name}", r.description) for r in claim.reproductions]
+    out += [(f"reproduction {r.name} agreement", r.agreement_reason) for r in claim.reproductions]
     for control in claim.controls:
         out.append((f"control {control.name}", control.description))
         for inst in control.fixed_instances():
