@@ -15,6 +15,7 @@ from checks.inputs import BadInput
 from checks.registry import get
 from checks.serialise import to_jsonable
 from checks.strategies import hm17_relu as strat
+from reports.math import is_renderable
 from theory.constructions.hm17_expressivity import (
     lemma_b1_block,
 )
@@ -133,3 +134,15 @@ def test_lemma_b1_parser():
     for S in ([0, 1, 2, 3], [0, 0], [4], [-1], [0.5]):
         assert _rejects("hm17.lemB.1", {**base, "S": S}).startswith("S")
 
+
+
+def test_lemma_b1_margin_construction_without_a_positive_margin_is_inconclusive():
+    """The margin form of Lemma B.1 needs ``m_i > 0`` on ``S``: with a chosen point repeated
+    (margin 0) it certifies nothing, and says so in typeset LaTeX."""
+    inst = hm.parse_b1({"alpha": [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]],
+                        "beta": [[2.0, 1.0], [0.0, 0.0], [0.0, 0.0]], "S": [0],
+                        "rho_prime": 0.1, "method": "margin"})
+    verdict = get("hm17.lemB.1").measure(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert verdict.message.startswith(r"the margin construction needs $m_i>0$")
+    assert all(is_renderable(seg) for seg in verdict.message.split("$")[1::2])

@@ -147,9 +147,16 @@ def measure_b1(inst: dict) -> Verdict:
     """Build the block of Lemma B.1 by ``method``; max_i ||T(alpha_i) - target_i|| <= tol,
     target_i = beta_i - alpha_i on S and 0 off S (eq. (3.6))."""
     alpha, beta, S = inst["alpha"], inst["beta"], inst["S"]
+    if inst["method"] == "margin":
+        # the margin form (the repair of Lemma B.1's proof) is defined only where every chosen
+        # point keeps a positive margin; there it decides nothing
+        m = b1_margins(alpha, S)
+        if not np.all(m > 0):
+            return decide_flag(None, message=r"the margin construction needs $m_i>0$ for every "
+                               rf"$i\in S$; the smallest is ${tex_number(float(m.min()))}$")
     try:
         U, V, s = lemma_b1_block(alpha, beta, S, method=inst["method"], rho_prime=inst["rho_prime"])
-    except ValueError as exc:
+    except ValueError as exc:  # a method or |S| the parser rejects, on an unparsed instance
         return decide_flag(None, message=f"construction not applicable: {exc}")
     target = np.zeros_like(alpha)
     target[S] = beta[S] - alpha[S]
