@@ -1,5 +1,7 @@
-"""Tests of Hardt & Ma (2017) §3: ReLU residual blocks, the Theorem 3.2 construction and the
-claims hm17.asm3.1, hm17.lemB.1, hm17.lemB.2, hm17.thm3.2."""
+"""Hardt & Ma (2017) ReLU residual claims (the package :mod:`checks.papers.hm17_relu`):
+registration, controls, JSON round trips, parameters, relations, edge draws, cost estimates,
+the benchmark script, and the constructions of :mod:`theory.constructions.hm17_expressivity`
+they rest on."""
 
 from __future__ import annotations
 
@@ -7,16 +9,14 @@ import math
 
 import numpy as np
 import pytest
-import sympy as sp
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from roundtrip import assert_json_round_trip
 from scipy.spatial.distance import pdist
 
 import checks.papers.hm17_relu as hm
 from checks.framework import Status
-from checks.inputs import BadInput
 from checks.profiles import get_profile
+from checks.registry import get
 from checks.runner import run_control, sample_instances
 from checks.serialise import to_jsonable
 from checks.strategies import hm17_relu as strat
@@ -40,6 +40,8 @@ from theory.models.relu_residual import (
 )
 
 CLAIMS = [hm.ASM31, hm.LEMB1, hm.LEMB2, hm.THM32]
+
+
 PROFILE = get_profile("ci")
 
 
@@ -47,39 +49,6 @@ def _unit_rows(rng, n, d):
     X = rng.standard_normal((n, d))
     return X / np.linalg.norm(X, axis=1, keepdims=True)
 
-
-# ----------------------------------------------------------------------------- (1) properties
-
-@settings(max_examples=5, deadline=None)
-@given(strat.labelled_data(n=st.integers(2, 120)))
-def test_asm31_holds(inst):
-    assert hm.ASM31.check(inst).status is Status.HOLDS
-
-
-@settings(max_examples=15, deadline=None)
-@given(strat.b1_instances())
-def test_lemb1_holds(inst):
-    verdict = hm.LEMB1.check(inst)
-    assert verdict.status is Status.HOLDS, verdict.message
-
-
-@settings(max_examples=4, deadline=None)
-@given(strat.b2_instances(data=strat.labelled_data(n=st.integers(10, 150))))
-def test_lemb2_holds(inst):
-    verdict = hm.LEMB2.check(inst)
-    assert verdict.status is Status.HOLDS, verdict.message
-
-
-@settings(max_examples=4, deadline=None)
-@given(strat.labelled_data(n=st.integers(40, 200)))
-def test_thm32_holds(inst):
-    verdict = hm.THM32.check(inst)
-    assert verdict.status is Status.HOLDS, verdict.message
-    assert verdict.diagnostics["parameters"] == parameter_count(
-        inst["X"].shape[1], inst["k"], verdict.diagnostics["ell"], inst["r"])
-
-
-# ----------------------------------------------------------------------------- (2) controls
 
 @pytest.mark.parametrize(
     ("claim", "control"), [(c, k) for c in CLAIMS for k in c.controls],
@@ -91,34 +60,6 @@ def test_controls(claim, control):
     assert run.verdict["status"] == str(control.expect)
     assert sum(c.expect is Status.VIOLATED for c in claim.controls) >= 1
 
-
-def test_printed_lemma_b1_error_is_the_lost_half():
-    """Lemma B.1's erratum: on the boundary instance the printed block returns
-    (beta_1 - alpha_1) + (beta_2 - alpha_2)/2 on alpha_1 (pre-activation 0.15, divisor 0.3)."""
-    inst = strat.b1_boundary_instance("uniform")
-    alpha, beta = inst["alpha"], inst["beta"]
-    U, V, s = lemma_b1_block(alpha, beta, inst["S"], method="uniform", rho_prime=0.1)
-    expected = (beta[0] - alpha[0]) + 0.5 * (beta[1] - alpha[1])
-    np.testing.assert_allclose(block(alpha, U, V, s)[0], expected, rtol=1e-12)
-    verdict = hm.LEMB1.check(inst)
-    assert verdict.status is Status.OUT_OF_SCOPE  # the 6 rho' hypothesis catches it
-    fixed = hm.LEMB1.check({**inst, "method": "fixed"})
-    assert fixed.status is Status.HOLDS and fixed.diagnostics["printed_construction_error"] > 1
-
-
-def test_boundary_instance_is_exact_in_sympy():
-    """The boundary instance sits exactly on (a) and (b): exact arithmetic with the same
-    angle construction, ||alpha||^2 = 11/10 and ||alpha_1 - alpha_2||^2 = 3/10."""
-    a, t = sp.sqrt(sp.Rational(11, 10)), sp.asin(sp.sqrt(sp.Rational(3, 44)))
-    a1 = sp.Matrix([a * sp.cos(t), a * sp.sin(t)])
-    a2 = sp.Matrix([a * sp.cos(t), -a * sp.sin(t)])
-    assert sp.simplify(a1.dot(a1)) == sp.Rational(11, 10)
-    assert sp.simplify((a1 - a2).dot(a1 - a2)) == sp.Rational(3, 10)
-    # Off-target pre-activation of the printed block: <a2, a1> - (1 - 2/10) = 3/20 > 0.
-    assert sp.simplify(a2.dot(a1) - sp.Rational(8, 10)) == sp.Rational(3, 20)
-
-
-# ----------------------------------------------------------------------------- (3) theory
 
 def test_block_matches_per_sample_formula():
     rng = np.random.default_rng(0)
@@ -242,85 +183,10 @@ def test_build_network_invariant_after_every_block():
     np.testing.assert_allclose(net.forward(X), np.eye(4)[labels], atol=1e-12)
 
 
-# ----------------------------------------------------------------------------- (4) bad input
-
 def _data_params():
     X = strat.separated_unit_vectors(20, 8, 0.3, 1)
     return {"X": X.tolist(), "labels": [i % 3 for i in range(len(X))], "r": 3, "rho": 0.3}
 
-
-@pytest.mark.parametrize(("change", "fragment"), [
-    ({"labels": "REPLACE_OOR"}, "labels: must lie in [0, r)"),
-    ({"labels": "REPLACE_FRAC"}, "labels: must be integers"),
-    ({"labels": [0, 1]}, "labels: expected shape"),
-    ({"r": 0}, "r: must lie"),
-    ({"rho": -0.1}, "rho: must lie"),
-    ({"X": [[1.0, float("nan")]]}, "NaN"),
-])
-def test_parse_data_rejects(change, fragment):
-    params = _data_params()
-    n = len(params["X"])
-    if change.get("labels") == "REPLACE_OOR":
-        change = {"labels": [3] + params["labels"][1:]}
-    elif change.get("labels") == "REPLACE_FRAC":
-        change = {"labels": [0.5] + params["labels"][1:n]}
-    with pytest.raises(BadInput, match=fragment.replace("[", r"\[").replace(")", r"\)")):
-        hm.parse_data({**params, **change})
-
-
-def test_nonunit_and_duplicate_points_are_out_of_scope():
-    params = _data_params()
-    inst = hm.parse_data(params)
-    bad = {**inst, "X": inst["X"] * 1.01}
-    for claim in (hm.ASM31, hm.THM32):
-        assert claim.check(bad).status is Status.OUT_OF_SCOPE
-        assert "unit-norm" in claim.check(bad).message
-    dup = {**inst, "X": np.vstack([inst["X"], inst["X"][:1]]),
-           "labels": np.append(inst["labels"], 1)}
-    assert "separated" in hm.THM32.check(dup).message
-
-
-
-def _pair_at_distance(rho: float, dist: float) -> dict:
-    t = 2 * math.asin(dist / 2)
-    X = np.array([[1.0, 0.0], [math.cos(t), math.sin(t)]])
-    return {"X": X, "labels": np.array([0, 1]), "r": 2, "rho": rho, "k": 10, "seed": 0,
-            "max_draws": 20}
-
-
-@pytest.mark.parametrize("frac", [0.0, 0.5, 0.9, 0.99])
-def test_asm31_conclusion_allows_what_the_hypothesis_accepts(frac):
-    """Every pair the 'separated' check accepts (distance down to rho - 3 gamma_2 / rho)
-    must satisfy the conclusion within its tolerance: the two allowances agree."""
-    from theory.numerics import gamma
-
-    rho = 0.5
-    inst = _pair_at_distance(rho, rho - frac * 3 * gamma(2) / rho)
-    assert hm.ASM31.check(inst).status is Status.HOLDS
-
-
-def test_asm31_clearly_inseparable_pair_is_still_violated():
-    """The added allowance is 3 gamma_d max||x||^2 ~ 1e-15: a pair 1e-9 closer than rho, with
-    'separated' dropped, is still violated."""
-    inst = _pair_at_distance(0.5, 0.5 - 1e-9)
-    assert hm.ASM31.check(inst).status is Status.OUT_OF_SCOPE
-    assert hm.ASM31.check(inst, drop="separated").status is Status.VIOLATED
-
-def test_parse_b1_and_b2_reject():
-    inst = to_jsonable(strat.b1_boundary_instance("fixed"))
-    for change, fragment in [({"S": [0, 0]}, "distinct"), ({"S": [0, 5]}, "S: must be"),
-                             ({"S": [0, 1, 1]}, "distinct"), ({"method": "paper"}, "method"),
-                             ({"rho_prime": 1.0}, "rho_prime"), ({"beta": [[1.0]]}, "beta")]:
-        with pytest.raises(BadInput, match=fragment):
-            hm.parse_b1({**inst, **change})
-    b2 = to_jsonable(hm._b2_control())
-    with pytest.raises(BadInput, match="Q: expected shape"):
-        hm.parse_b2({**b2, "Q": [[1.0, 0.0]]})
-    with pytest.raises(BadInput, match="labels"):
-        hm.parse_b2({**b2, "labels": [7] * len(b2["labels"])})
-
-
-# ----------------------------------------------------------------------------- (5) round trip
 
 def _b2_instance():
     X = strat.separated_unit_vectors(60, 16, 0.3, 2)
@@ -348,7 +214,6 @@ def test_json_round_trip(claim):
 
 
 def test_registered():
-    from checks.registry import get
 
     for claim in CLAIMS:
         assert get(claim.id) is claim
@@ -367,16 +232,6 @@ def test_benchmark_script_runs_small():
     assert out["fits"] and out["hypotheses_unmet"] == [] and out["ell"] == math.ceil(150 / out["k"])
 
 
-def test_single_point_without_competitors_is_finite():
-    """With no other point the margin is ||alpha||^2 (not +inf), so the block stays finite."""
-    inst = hm.parse_b1({"alpha": [[1.0, 0.0]], "beta": [[2.0, 1.0]], "S": [0],
-                        "rho_prime": 0.1, "method": "margin"})
-    assert b1_margins(inst["alpha"], inst["S"])[0] == 1.0
-    assert hm.LEMB1.check(inst).status is Status.HOLDS
-    two = hm.parse_data({"X": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1], "r": 2, "rho": 0.5})
-    assert hm.THM32.check(two).status is Status.HOLDS
-
-
 def test_strategies_validate_arguments():
     from hypothesis.errors import InvalidArgument
 
@@ -390,8 +245,6 @@ def test_strategies_validate_arguments():
     assert inst["k"] == 17 and inst["X"].shape[1] == 12
 
 
-# ------------------------------------------------------- parameters, relations, edge draws
-
 RELU_IDS = ["hm17.asm3.1", "hm17.lemB.1", "hm17.lemB.2", "hm17.thm3.2"]
 
 
@@ -399,7 +252,6 @@ RELU_IDS = ["hm17.asm3.1", "hm17.lemB.1", "hm17.lemB.2", "hm17.thm3.2"]
 def test_parameters_name_every_key_the_parser_reads(claim_id):
     """Every key of a drawn (generic or edge) instance is a declared parameter, every required
     parameter is present, and the instance parses back from exactly those keys."""
-    from checks.registry import get
 
     claim = get(claim_id)
     names = {p.name for p in claim.parameters}
@@ -453,7 +305,6 @@ def test_data_edges_are_unit_and_separated_at_the_tie_exactly():
 def test_cost_estimates_grow_with_the_work():
     """Theorem 3.2's estimate grows like n k^2, Lemma B.2's likewise, Assumption 3.1's like
     n^2 d (the Gram matrix)."""
-    from checks.registry import get
 
     X = np.eye(4)
     base = {"X": X, "labels": np.zeros(4, dtype=np.int64), "r": 1, "rho": 1.0, "k": 10}
@@ -463,3 +314,4 @@ def test_cost_estimates_grow_with_the_work():
     assert asm(base) < asm({**base, "X": np.eye(40)})
     b2 = get("hm17.lemB.2").cost
     assert b2({"Z": np.eye(4)}) < b2({"Z": np.eye(40)})
+

@@ -22,6 +22,7 @@ import pytest
 from roundtrip import recorded_worst
 
 from checks.framework import Status
+from checks.papers.hm17_linear import tex_number
 from checks.registry import get
 from checks.serialise import to_jsonable
 
@@ -299,7 +300,7 @@ def test_hm17_tau_lt_one_boundary():
     """0 <= tau < 1 (eq. 2.3): the largest double below 1 holds, tau = 1 fails."""
     params = recorded_worst("hm17.eq2.3")
     _holds("hm17.eq2.3", {**params, "tau": float(np.nextafter(1.0, 0.0))}, "tau<1")
-    _assert_out("hm17.eq2.3", {**params, "tau": 1.0}, "tau<1", "tau = 1.0 >= 1")
+    _assert_out("hm17.eq2.3", {**params, "tau": 1.0}, "tau<1", r"$\tau=1\ge1$")
 
 
 _SIGMA_PSD = ["hm17.eq2.3", "hm17.rem1.1", "hm17.thm2.2"]
@@ -324,7 +325,7 @@ def test_hm17_sigma_psd_boundary(cid):
     neg = _sigma(params, [-1e-3] if d == 1 else [1.0, -1e-3])
     lam = float(np.linalg.eigvalsh(np.array(neg["Sigma"]))[0])
     assert lam == pytest.approx(-1e-3, rel=1e-9)
-    _assert_out(cid, neg, "Sigma PSD", f"Sigma has eigenvalue {lam:.3g} < 0")
+    _assert_out(cid, neg, "Sigma PSD", rf"$\Sigma$ has eigenvalue ${tex_number(lam)}<0$")
 
 
 @pytest.mark.parametrize("cid", ["hm17.eq2.3", "hm17.thm2.2"])
@@ -333,7 +334,7 @@ def test_hm17_sigma_must_be_symmetric(cid):
     params = recorded_worst(cid)
     S = np.array(params["Sigma"])
     S[0, 1] += 1e-3
-    _assert_out(cid, {**params, "Sigma": S.tolist()}, "Sigma PSD", "Sigma is not symmetric")
+    _assert_out(cid, {**params, "Sigma": S.tolist()}, "Sigma PSD", r"$\Sigma$ is not symmetric")
 
 
 def test_hm17_thm22_A_in_ball_boundary():
@@ -343,17 +344,17 @@ def test_hm17_thm22_A_in_ball_boundary():
     norm = max(float(np.linalg.norm(np.array(Ai), 2)) for Ai in params["A"])
     _holds("hm17.thm2.2", {**params, "tau": norm}, "A in B_tau")
     _assert_out("hm17.thm2.2", {**params, "tau": norm * (1 - 1e-9)}, "A in B_tau",
-                f"|||A||| = {norm:.6g} > tau")
+                rf"$|||A|||={tex_number(norm, 6)}>\tau$")
     A2 = (2 * np.array(params["A"])).tolist()
     _assert_out("hm17.thm2.2", {**params, "A": A2, "tau": norm * 1.5}, "A in B_tau",
-                f"|||A||| = {2 * norm:.6g} > tau")
+                rf"$|||A|||={tex_number(2 * norm, 6)}>\tau$")
 
 
 def test_hm17_rem11_R_sigma_half_zero():
     """R Sigma^{1/2} != 0: R = 0 fails; a nonzero R whose rows lie in the null space of a
     singular Sigma also gives R Sigma^{1/2} = 0 and fails."""
     params = recorded_worst("hm17.rem1.1")
-    reason = "R Sigma^{1/2} = 0 to rounding"
+    reason = r"$R\Sigma^{1/2}=0$ to rounding"
     _assert_out("hm17.rem1.1", {**params, "R": [[0.0]]}, "R Sigma^{1/2} != 0", reason)
     _assert_out("hm17.rem1.1", {**params, "R": [[1.0, -1.0], [2.0, -2.0]],
                                 "Sigma": [[1.0, 1.0], [1.0, 1.0]]}, "R Sigma^{1/2} != 0", reason)
@@ -367,7 +368,7 @@ def test_hm17_propA_R_positive_definite_boundary():
     params = recorded_worst("hm17.propA.psd")
     R = np.array(params["R"])
     lam = np.linalg.eigvalsh(R)
-    name, reason = "R positive definite", "R is not positive definite"
+    name, reason = "R positive definite", "$R$ is not positive definite"
 
     def shifted(shift):
         Rs = R - shift * np.eye(len(R))
@@ -391,7 +392,8 @@ def test_hm17_claim23_covariance_must_be_psd():
     lam = float(np.linalg.eigvalsh(C)[0])
     assert lam < 0
     _assert_out("hm17.claim2.3", {**params, "x_mean": out.tolist()}, "x distribution",
-                f"Cov(x) is not symmetric PSD (smallest eigenvalue {lam:.3g})")
+                r"$\operatorname{Cov}(x)$ is not symmetric PSD (smallest eigenvalue "
+                f"${tex_number(lam)}$)")
 
 
 def test_hm17_lemB1_norms_window():
@@ -413,7 +415,8 @@ def test_hm17_lemB1_norms_window():
         B = with_sq(1 + side * rp * (1 + 1e-3))
         sq = np.sum(B**2, axis=1)
         _assert_out("hm17.lemB.1", {**params, "alpha": B.tolist()}, "norms",
-                    f"||alpha||^2 in [{sq.min():.6g}, {sq.max():.6g}] not in [1-rho', 1+rho']")
+                    rf"$\|\alpha^{{(i)}}\|^2\in[{tex_number(sq.min(), 6)},"
+                    rf"{tex_number(sq.max(), 6)}]\not\subseteq[1-\rho',1+\rho']$")
 
 
 def test_hm17_lemB2_unit_surrogates():
@@ -425,7 +428,7 @@ def test_hm17_lemB2_unit_surrogates():
     _holds("hm17.lemB.2", {**params, "Q": Qn.tolist()}, "unit-surrogates")
     dev = float(np.max(np.abs(np.linalg.norm(1.01 * Qn, axis=1) - 1.0)))
     _assert_out("hm17.lemB.2", {**params, "Q": (1.01 * Qn).tolist()}, "unit-surrogates",
-                f"surrogate labels not unit: deviation {dev:.3g}")
+                rf"surrogate labels not unit: $\max_a|\|q_a\|-1|={tex_number(dev)}$")
 
 
 def test_hm17_thm32_unit_norm_inputs():
@@ -436,7 +439,7 @@ def test_hm17_thm32_unit_norm_inputs():
     d = X.shape[1]
     dev = float(np.max(np.abs(np.linalg.norm(1.01 * X, axis=1) - 1.0)))
     _assert_out("hm17.thm3.2", {**params, "X": (1.01 * X).tolist()}, "unit-norm",
-                f"max | ||x_i|| - 1 | = {dev:.3g} > 10 d u = {10 * d * U:.2g}")
+                rf"$\max_i|\|x^{{(i)}}\|-1|={tex_number(dev)}>10du={tex_number(10 * d * U, 2)}$")
 
 
 def test_hm17_thm32_r_le_n_boundary():
@@ -445,7 +448,7 @@ def test_hm17_thm32_r_le_n_boundary():
     n, d = np.shape(params["X"])
     _holds("hm17.thm3.2", {**params, "r": n}, "r,d<=n")
     _assert_out("hm17.thm3.2", {**params, "r": n + 1}, "r,d<=n",
-                f"needs r, d <= n (r={n + 1}, d={d}, n={n})")
+                rf"needs $r,d\le n$ ($r={n + 1}$, $d={d}$, $n={n}$)")
 
 
 # ------------------------------------------------------------------------------------- k22
@@ -607,7 +610,7 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
     p = recorded_worst("hm17.eq2.3")
     _holds("hm17.eq2.3", {**p, "Sigma": [[1.0, 0.0], [0.0, -1e-17]]}, "Sigma PSD")
     _assert_out("hm17.eq2.3", {**p, "Sigma": [[1.0, 0.0], [0.0, -1e-13]]}, "Sigma PSD",
-                "Sigma has eigenvalue -1e-13 < 0")
+                rf"$\Sigma$ has eigenvalue ${tex_number(-1e-13)}<0$")
     S = np.array(p["Sigma"])
     S[0, 1] += 1e-17 * float(np.max(np.abs(S)))
     _holds("hm17.eq2.3", {**p, "Sigma": S.tolist()}, "Sigma PSD")
@@ -616,7 +619,7 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
     norm = max(float(np.linalg.norm(np.array(Ai), 2)) for Ai in p["A"])
     _holds("hm17.thm2.2", {**p, "tau": norm * (1 - 2e-16)}, "A in B_tau")
     _assert_out("hm17.thm2.2", {**p, "tau": norm * (1 - 1e-13)}, "A in B_tau",
-                f"|||A||| = {norm:.6g} > tau")
+                rf"$|||A|||={tex_number(norm, 6)}>\tau$")
 
     p = recorded_worst("hm17.thm3.2")
     X = np.array(p["X"])
@@ -625,14 +628,16 @@ def test_hm17_tolerances_admit_rounding_but_no_more():
     Xo = X * (1 + 1e-13)
     dev = float(np.max(np.abs(np.linalg.norm(Xo, axis=1) - 1.0)))
     _assert_out("hm17.thm3.2", {**p, "X": Xo.tolist()}, "unit-norm",
-                f"max | ||x_i|| - 1 | = {dev:.3g} > 10 d u = {10 * X.shape[1] * U:.2g}")
+                rf"$\max_i|\|x^{{(i)}}\|-1|={tex_number(dev)}>10du="
+                rf"{tex_number(10 * X.shape[1] * U, 2)}$")
 
     p = recorded_worst("hm17.lemB.2")
     Q = np.array(p["Q"])
     Q /= np.linalg.norm(Q, axis=1, keepdims=True)
     _holds("hm17.lemB.2", {**p, "Q": (Q * (1 + 2e-15)).tolist()}, "unit-surrogates")
     _assert_out("hm17.lemB.2", {**p, "Q": (Q * (1 + 1e-13)).tolist()}, "unit-surrogates",
-                re.compile(r"surrogate labels not unit: deviation " + NUM))
+                re.compile(re.escape(r"surrogate labels not unit: $\max_a|\|q_a\|-1|=")
+                           + r"(.+)\$"))
 
 
 def test_hm17_propA_definiteness_is_decided_exactly():
@@ -646,4 +651,4 @@ def test_hm17_propA_definiteness_is_decided_exactly():
     verdict = get("hm17.propA.psd").check(get("hm17.propA.psd").parse(params))
     assert verdict.status == "inconclusive" and "cannot be trusted" in verdict.message
     _assert_out("hm17.propA.psd", {**p, "R": [[1.0, 1.0], [1.0, 1.0]]}, "R positive definite",
-                "R is not positive definite")
+                "$R$ is not positive definite")

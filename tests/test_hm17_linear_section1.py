@@ -1,0 +1,55 @@
+"""Hardt & Ma (2017) §1.1 (:mod:`checks.papers.hm17_linear.section1`): the bad critical point
+of the standard parameterisation at ``W = 0``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from checks.framework import Status
+from checks.registry import get
+from theory.numerics import gamma, unit_roundoff
+
+
+def test_rem11_gradient_tolerance_is_degree_one_in_R():
+    """At W = 0 with ell = 1 the gradient is -2 R Sigma, nonzero: with R = 2^40 R0 it stays
+    beyond its rounding bound (degree 1 in R), so the control is still violated, not hidden
+    under the gap's bound (degree 2)."""
+    claim = get("hm17.rem1.1")
+    (inst,) = claim.control("depth one").fixed_instances()
+    for k in (-40, 0, 40):
+        verdict = claim.check(dict(inst, R=2.0**k * inst["R"]), drop="depth>=2")
+        assert verdict.status is Status.VIOLATED, (k, verdict)
+
+
+def test_rem11_gap_within_rounding_of_zero_is_inconclusive():
+    claim = get("hm17.rem1.1")
+    inst = {"R": np.array([[1.0, 0.0], [0.0, 0.0]]), "Sigma": np.diag([0.0, 1.0]), "ell": 2}
+    verdict = claim.check(inst, drop="R Sigma^{1/2} != 0")
+    assert verdict.status is Status.INCONCLUSIVE
+    assert "within rounding of 0" in verdict.message
+
+
+U = unit_roundoff()
+
+
+def test_rem11_tolerance_gap_and_depth():
+    """§1.1: at ``W = 0`` the gap is ``tr(R Sigma R^T) = ||R Sigma^{1/2}||_F^2`` and the
+    tolerance ``2 gamma_{2d+2} ||R||_F^2 ||Sigma||_F``; ``W = 0`` is a bad critical point for
+    ``ell >= 2`` (holds), not critical for ``ell = 1`` (violated), and not bad when ``R
+    Sigma^{1/2} = 0`` (inconclusive: a gap within rounding of zero certifies no separation,
+    so it cannot make the claim violated). Kills mutants of the tolerance and the decision."""
+    d = 2
+    R = np.array([[1.0, 0.3], [0.2, 2.0]])
+    Sigma = np.array([[1.0, 0.2], [0.2, 0.5]])
+    claim = get("hm17.rem1.1")
+    verdict = claim.measure({"R": R, "Sigma": Sigma, "ell": 2})
+    assert verdict.status is Status.HOLDS
+    assert verdict.tolerance == pytest.approx(
+        2 * gamma(2 * d + 2) * np.linalg.norm(R) ** 2 * np.linalg.norm(Sigma), rel=1e-12, abs=0)
+    assert verdict.diagnostics["gap"] == pytest.approx(np.trace(R @ Sigma @ R.T), rel=1e-12)
+    assert verdict.diagnostics["gradient_norm"] == 0.0
+    assert claim.measure({"R": R, "Sigma": Sigma, "ell": 1}).status is Status.VIOLATED
+    null = {"R": np.diag([1.0, 0.0]), "Sigma": np.diag([0.0, 1.0]), "ell": 3}
+    assert claim.measure(null).status is Status.INCONCLUSIVE
+
