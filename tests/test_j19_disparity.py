@@ -8,6 +8,9 @@ must survive the JSON round trip.
 
 from __future__ import annotations
 
+import math
+import re
+
 import autograd
 import autograd.numpy as anp
 import numpy as np
@@ -18,7 +21,7 @@ from roundtrip import assert_json_round_trip, recorded_worst
 
 from checks.framework import Status
 from checks.inputs import BadInput
-from checks.papers.j19_disparity import CLAIMS
+from checks.papers.j19_disparity import CLAIMS, tex_num
 from checks.profiles import get_profile
 from checks.runner import run_control, sample_instances
 from checks.serialise import to_jsonable
@@ -35,6 +38,7 @@ from checks.strategies.j19_disparity import (
     rotate_circle,
     scale_outputs,
 )
+from reports.math import is_renderable
 from theory.fourier import (
     CanonicalSpace,
     SigmoidProduct,
@@ -302,13 +306,13 @@ def test_parse_rejects_malformed(claim):
 def test_reproduction_shows_the_dead_network_stalling():
     rep = BY_ID["j19.s3.3.1"].reproductions[0].run("ci")
     series = {s["label"]: s["y"] for s in rep["series"]}
-    healthy, one_live = "healthy", "3 of 4 units dead (rank 3 = L)"
-    dead = "4 of 4 units dead (rank 1 < L)"
+    healthy, one_live = "healthy", "3 of 4 units dead (rank $3=L$)"
+    dead = "4 of 4 units dead (rank $1<L$)"
     for label in (healthy, one_live):
-        assert series[f"F, {label}"][-1] < 1e-3 * series[f"F, {label}"][0]
-        assert min(series[f"sigma_L(H), {label}"]) > 1e-4
-    assert series[f"F, {dead}"][-1] > 0.5 * series[f"F, {dead}"][0] > 0
-    assert max(series[f"sigma_L(H), {dead}"]) < 1e-12
+        assert series[f"$F$, {label}"][-1] < 1e-3 * series[f"$F$, {label}"][0]
+        assert min(series[rf"$\sigma_L(H)$, {label}"]) > 1e-4
+    assert series[f"$F$, {dead}"][-1] > 0.5 * series[f"$F$, {dead}"][0] > 0
+    assert max(series[rf"$\sigma_L(H)$, {dead}"]) < 1e-12
 
 
 def test_rank_drop_is_predicted_exactly_for_dead_units():
@@ -420,8 +424,8 @@ def test_eq8_relu_kink_on_a_quadrature_node_is_out_of_scope_not_violated():
     assert [(j, node) for j, node in kinks] == [(0, 128), (1, 64), (2, 192)]
     v = claim.check(inst)
     assert v.status is Status.OUT_OF_SCOPE
-    assert "a ReLU pre-activation is exactly 0 at a quadrature node (unit 0, x = (0.5)" in v.message
-    assert "F is not differentiable there" in v.message
+    assert "a ReLU pre-activation is exactly 0 at a quadrature node (unit 0, $x=(0.5)$" in v.message
+    assert "$F$ is not differentiable there" in v.message
     # the gap the old check called a violation is the one-sided jump, present only with -drop
     assert claim.check(inst, drop="differentiable").status is not Status.HOLDS
     off = {**ROUND_KINKS, "w": np.r_[inst["w"][:3], inst["w"][3:6] + 2.0**-20, inst["w"][6:]]}
@@ -498,7 +502,7 @@ def test_thm1_cheap_hypotheses_need_no_quadratic_work(monkeypatch):
             "y": rng.standard_normal(30_000)}
     failed = BY_ID["j19.thm1"].failed_hypotheses(inst)
     assert failed["L>=T"] == "fewer canonical coordinates than samples"
-    assert failed["rank-Phi=T"] == "rank Phi <= L = 49 < T = 30000"
+    assert failed["rank-Phi=T"] == r"$\operatorname{rank}\Phi\le L=49<T=30000$"
     assert "distinct-on-torus" not in failed
 
 
@@ -537,18 +541,18 @@ def test_relu_messages_call_zero_and_nonpositive_units_dead():
         w[idx[0]], w[idx[1]] = wj, bj
         inst = {**base, "w": w}
         failed = BY_ID["j19.s3.3.3"].failed_hypotheses(inst)
-        assert failed["no-dead"] == "unit 0 is dead on the cube (w_j.x + b_j <= 0 there)"
+        assert failed["no-dead"] == r"unit 0 is dead on the cube ($w_j\cdot x+b_j\le0$ there)"
         assert "no-affine" not in failed
         v = BY_ID["j19.s3.3.1"].check({**inst, "dead": [0]})
         assert v.status is Status.HOLDS, v.message
     w = base["w"].copy()
     w[idx[0]], w[idx[1]] = 1.0, 0.0
     failed = BY_ID["j19.s3.3.3"].failed_hypotheses({**base, "w": w})
-    assert failed["no-affine"] == ("unit 0 is affine on the cube (w_j.x + b_j >= 0 on the cube, "
-                                   "0 only on its boundary)")
+    assert failed["no-affine"] == (r"unit 0 is affine on the cube ($w_j\cdot x+b_j\ge0$ on the "
+                                   "cube, $0$ only on its boundary)")
     assert BY_ID["j19.s3.3.1"].failed_hypotheses({**base, "w": w, "dead": [0]})[
-        "dead-on-cube"] == "listed unit 0 is not dead: w_j.x + b_j > 0 somewhere on the cube " \
-                           "(touching)"
+        "dead-on-cube"] == r"listed unit 0 is not dead: $w_j\cdot x+b_j>0$ somewhere " \
+                           "on the cube (touching)"
 
 
 def test_failure_certificates_say_what_certifies_them():
@@ -559,7 +563,7 @@ def test_failure_certificates_say_what_certifies_them():
     inst = s331.control("dead-on-data-only").fixed_instances()[0]
     v = s331.check(inst, drop="dead-on-cube")
     assert v.status is Status.VIOLATED
-    assert v.certificate.startswith("row of H ") and "!= 0 (exact)" in v.certificate
+    assert v.certificate.startswith("row of $H$ ") and r"\ne0$ (exact)" in v.certificate
     s332 = BY_ID["j19.s3.3.2"]
     v = s332.check(s332.control("outgoing-differs").fixed_instances()[0], drop="identical-units")
     assert v.status is Status.VIOLATED
@@ -567,7 +571,7 @@ def test_failure_certificates_say_what_certifies_them():
     s333 = BY_ID["j19.s3.3.3"]
     v = s333.check(s333.control("relu-euler").fixed_instances()[0], drop="relu-count")
     assert v.status is Status.VIOLATED
-    assert v.certificate.startswith("rank H <= 11 < L = 15: ")
+    assert v.certificate.startswith(r"$\operatorname{rank}H\le11<L=15$: ")
 
 
 def test_full_rank_needs_sigma_L_beyond_the_rounding_of_H():
@@ -749,3 +753,70 @@ def test_truncated_loss_rounding_bounds_the_error_of_F(K, act):
         r_ld = Phi.astype(np.longdouble) @ c_ld - case["y"].astype(np.longdouble)
         F_ld = float(np.sum(r_ld * r_ld))
         assert abs(F - F_ld) <= truncated_loss_rounding(space, Phi, case["y"], c, samples)
+
+
+# --------------------------------------------------------------------------------------------
+# the prose of the claims typesets its formulas
+
+
+def _formula_segments(text):
+    """The ``$...$`` segments of ``text``; an odd number of dollars is a formula left open."""
+    assert text.count("$") % 2 == 0, text
+    return re.findall(r"\$([^$]*)\$", text)
+
+
+def _verdict_prose(claim):
+    """The texts a claim puts into the ledger beside its declarations: the verdicts (message,
+    tolerance derivation, certificate, string diagnostics) and hypothesis reasons on its
+    controls, the reasons that send them out of scope, and its reproductions' prose."""
+    for control in claim.controls:
+        for inst in control.fixed_instances():
+            yield from claim.failed_hypotheses(inst).values()
+            v = claim.check(inst, drop=control.drops)
+            yield from (v.message, v.tolerance_derivation, v.certificate)
+            yield from (d for d in v.diagnostics.values() if isinstance(d, str))
+
+
+def test_every_formula_in_the_claims_prose_typesets():
+    """Every ``$...$`` formula the j19 claims write (decides, errata, control descriptions,
+    parameters, relations, and the verdicts and reasons on the controls) typesets in the
+    report (``reports.math.is_renderable``); lone symbols count as formulas too."""
+    for claim in CLAIMS:
+        texts = [claim.decides, *(e.text for e in claim.errata),
+                 *(c.description for c in claim.controls),
+                 *(p.meaning for p in claim.parameters), *(p.domain for p in claim.parameters),
+                 *(r.description for r in claim.relations), *_verdict_prose(claim)]
+        for text in texts:
+            for formula in _formula_segments(text):
+                assert is_renderable(formula), (claim.id, formula)
+
+
+def test_reproduction_labels_parse_as_mathtext():
+    """The dead-units figure's title, axis labels and series labels keep to matplotlib's
+    mathtext (the plots draw them with it), and its prose formulas typeset in the report."""
+    from matplotlib.mathtext import MathTextParser
+
+    rep = BY_ID["j19.s3.3.1"].reproductions[0].run("ci")
+    labels = [rep["xlabel"], rep["ylabel"], *(s["label"] for s in rep["series"])]
+    assert any("$" in label for label in labels)
+    for label in labels:
+        MathTextParser("path").parse(label)  # raises ValueError on a bad formula
+    for text in (rep["title"], rep["paper"], rep["ours"]):
+        for formula in _formula_segments(text):
+            assert is_renderable(formula), formula
+
+
+@pytest.mark.parametrize("x", [3.78e-15, 0.414, 1e-8, 2.0, -6.5e22, 0.0, 123456.0])
+def test_tex_num_writes_a_number_as_latex_that_reads_back(x):
+    """``tex_num`` writes ``3.78\\times10^{-15}`` for ``3.78e-15`` (three significant digits),
+    a typesettable formula whose value is ``x`` to those digits."""
+    text = tex_num(x)
+    assert not re.search(r"\de", text) and is_renderable(text)
+    mantissa, _, exponent = text.partition(r"\times10^")
+    value = float(mantissa) * 10.0 ** int(exponent.strip("{}") or 0)
+    assert value == pytest.approx(x, rel=5e-3)
+
+
+def test_tex_num_writes_infinities_and_nan_as_symbols():
+    assert tex_num(math.inf) == r"\infty" and tex_num(-math.inf) == r"-\infty"
+    assert is_renderable(tex_num(math.nan))

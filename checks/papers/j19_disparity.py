@@ -104,6 +104,19 @@ PAPER = "j19"
 #: clear; so FULL_S can only make a verdict more cautious, never certify on its own.
 FULL_S = 1e-8
 _U = unit_roundoff()
+
+
+def tex_num(x: float, digits: int = 3) -> str:
+    r"""``x`` as LaTeX math, without the dollars, for the prose of verdicts and reasons:
+    ``3.78\times10^{-15}``, ``0.414``, ``\infty``; ``digits`` significant digits."""
+    if math.isnan(x):
+        return r"\mathrm{NaN}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    mantissa, _, exponent = f"{x:.{digits}g}".partition("e")
+    return f"{mantissa}\\times10^{{{int(exponent)}}}" if exponent else mantissa
+
+
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
 
 FORMAL = (
@@ -198,14 +211,14 @@ _P_K = Parameter("K", "scalar", r"input dimension $K$ of the cube $[0,1]^K$", "1
 _P_n = Parameter("n", "scalar", r"truncation order: coordinates with $|k|_\infty\le n$, "
                  r"$L=(2n+1)^K$", "integer 0..32")
 _P_N = Parameter("N", "scalar", r"grid $j/N$ per axis of the trapezoid quadrature of $c(w)$ "
-                 "and $H(w)$", "integer, N >= 16(2n+1) when n > 0, N >= 2n+2, N >= 8, "
-                 "N <= 8192 (K = 1) or 256 (K = 2)")
+                 "and $H(w)$", r"integer, $N\ge16(2n+1)$ when $n>0$, $N\ge2n+2$, $N\ge8$; "
+                 r"$N\le8192$ ($K=1$) or $N\le256$ ($K=2$)")
 _P_h = Parameter("h", "scalar", r"hidden width of $f_w(x)=\sum_ja_j\sigma(w_j\cdot x+b_j)+c$",
                  "integer 1..200")
 _P_act = Parameter("activation", "name", r"the activation $\sigma$", ", ".join(ACTIVATIONS))
 _P_w = Parameter("w", "M = h(K+2)+1", r"the weights $w$: $W=(w_j)$ row-major ($h\times K$), "
                  r"$b$ ($h$), $a$ ($h$), $c$ (1)", "finite")
-_P_X = Parameter("X", "T x K", r"training inputs $x_t$", "[0, 1]^K")
+_P_X = Parameter("X", "T x K", r"training inputs $x_t$", "$[0,1]^K$")
 _P_y = Parameter("y", "T", r"labels $y_t$", "finite")
 NET_PARAMETERS = [_P_K, _P_n, _P_N, _P_h, _P_act, _P_w, _P_X, _P_y]
 DESCENT_PARAMETERS = [
@@ -222,16 +235,49 @@ DESCENT_PARAMETERS = [
               "finite"),
     _P_X, _P_y,
     Parameter("eta0", "scalar", r"initial step $\eta$ of Algorithm 1, halved by Armijo's rule",
-              "[1e-12, 1e6]"),
+              r"$[10^{-12},10^{6}]$"),
     Parameter("steps", "scalar", "number of gradient steps", "integer 1..100000"),
     Parameter("step_rule", "name", r"Armijo backtracking or a fixed step $\eta$",
               "armijo, fixed", "armijo"),
 ]
 
 
+#: what each metamorphic relation does to an instance and why the truth cannot change (the
+#: transformations are those of :mod:`checks.strategies.j19_disparity`)
+RELATION_MEANING = {
+    "permute-samples": r"The same samples $(x_t,y_t)$ in another order: every loss of the "
+                       "paper (eq. (2), the canonical loss of eq. (7)) is a sum over samples, "
+                       "and every hypothesis a property of the sample set.",
+    "permute-units": r"The same network with its hidden units relabelled ($f_w$ is a sum over "
+                     r"units, §3.3): the rows of $H$ are permuted, its rank and every loss "
+                     "unchanged; listed units (dead, pair) follow their new labels, and so "
+                     r"does $w_2$ (Corollary 1).",
+    "scale-outputs": r"Labels $y$ and the output layer $(a,c)$ scaled by $2^k$ ($k=\pm20$, "
+                     r"drawn): $f_w$ and every residual scale by $2^k$ exactly, every loss by "
+                     r"$4^k$; the rows of $H$ for $(w_j,b_j)$ scale by $2^k$ "
+                     r"($\partial f/\partial w_j$ carries $a_j$), the others stay, so the rank "
+                     "of $H$ is unchanged (a diagonal row scaling) and its row-equilibrated form "
+                     "is bit-for-bit the same.",
+    "scale-labels": r"Labels scaled by $2^k$ ($k=\pm40$, drawn), for Theorem 1, whose instance "
+                    "is the samples alone: the least-squares minimiser and the minimum scale by "
+                    "$2^k$ and $4^k$ exactly, and so does every rounding bound of the decision.",
+    "rotate-circle": r"Every sample moved by the same dyadic $t=m/64$ along each axis, modulo 1 "
+                     "(a rotation of the torus): each pair of canonical coordinates "
+                     r"$(\cos,\sin)$ of frequency $j$ is rotated by $2\pi jt$, an orthogonal "
+                     r"change of basis $\Phi\mapsto\Phi R$, so the rank of $\Phi$, distinctness "
+                     r"on the torus and $\min_c|\Phi c-y|^2$ are unchanged (Theorem 1).",
+    "reflect-cube": r"The cube reflected, $x\mapsto1-x$ on every axis, samples and network "
+                    r"together ($w_j\mapsto-w_j$, $b_j\mapsto b_j+\sum_kw_{jk}$, so the new "
+                    r"network at $1-x$ is the old one at $x$): the grid maps onto itself, each "
+                    "sine coordinate changes sign (an orthogonal change of canonical basis), "
+                    "and the new weights are an invertible linear image of the old, so the rank "
+                    "of $H$, dead, duplicated and affine units, and every loss are unchanged up "
+                    r"to the rounding of $b_j+\sum_kw_{jk}$ and of $1-x_t$.",
+}
+
+
 def _relation(name: str, transform: Any, same_slack: bool, why: str) -> Relation:
-    return Relation(name, (transform.__doc__ or "").split("\n\n")[0].strip() + " " + why,
-                    transform, same_slack)
+    return Relation(name, RELATION_MEANING[name] + " " + why, transform, same_slack)
 
 
 _SAMPLES = "The verdict keeps its status; the numbers change by rounding only."
@@ -359,7 +405,7 @@ def _rank_state(H: np.ndarray, L: int, inst: Mapping[str, Any] | None = None,
     s = cert.singular_values
     if M < L:
         return "DEFICIENT", {"M": M, "L": L, "rank": cert.rank, "s": 0.0,
-                             "why": "M < L: rank H <= M < L by counting"}
+                             "why": r"$M<L$: $\operatorname{rank}H\le M<L$ by counting"}
     s1 = float(s[0]) if s.size else 0.0
     ratio = float(s[L - 1] / s1) if s1 > 0 else 0.0
     weyl = _weyl_margin(H, err_rows) if err_rows is not None else 0.0
@@ -370,7 +416,7 @@ def _rank_state(H: np.ndarray, L: int, inst: Mapping[str, Any] | None = None,
         bound, how = derivative_span_bound(_model(inst), inst["w"])
         info["structural_bound"] = bound
         if bound < L:
-            info["why"] = f"rank H <= {bound} < L = {L}: {how}"
+            info["why"] = rf"$\operatorname{{rank}}H\le{bound}<L={L}$: {how}"
             return "DEFICIENT", info
     if ratio >= FULL_S and cert.certifies(L, margin=weyl):
         return "FULL", info
@@ -410,9 +456,10 @@ def _bundle(space: CanonicalSpace, model: Any, w: np.ndarray, X: np.ndarray,
 
 
 NOISE_DERIVATION = (
-    "4 |e|_2 with e_m = g A_m |grad_c|_1 + A_m |e_gc|_1, g = gamma_{G+L+T+2log2 G}, "
-    "A_m = 2^{K/2} int|df/dw_m| (bounds |H_ml|), e_gc = 2g|Phi^T|(|Phi||c|+|y|) + "
-    "2|Phi^T||Phi| e_c, e_c = g 2^{K/2} int|f|"
+    r"$4\|e\|_2$ with $e_m=g\,A_m\|\nabla_c\hat Q\|_1+A_m\|e_{gc}\|_1$, "
+    r"$g=\gamma_{G+L+T+2\log_2G}$, $A_m=2^{K/2}\int|\partial f/\partial w_m|$ (bounds "
+    r"$|H_{ml}|$), $e_{gc}=2g\,|\Phi^\top|(|\Phi||c|+|y|)+2|\Phi^\top||\Phi|\,e_c$, "
+    r"$e_c=g\,2^{K/2}\int|f|$"
 )
 
 
@@ -620,7 +667,7 @@ def _torus_distinct(inst: Mapping[str, Any]) -> bool | str:
     ``np.unique`` keeps all ``T`` of them (``-0.0 == 0.0``, so signed zeros coincide too)."""
     X = np.mod(inst["X"], 1.0) + 0.0  # + 0.0 turns -0.0 into 0.0
     distinct = np.unique(X, axis=0).shape[0] == X.shape[0]
-    return distinct or "two samples coincide on the torus (e.g. x = 0 and x = 1)"
+    return distinct or "two samples coincide on the torus (e.g. $x=0$ and $x=1$)"
 
 
 def _phi_full_row_rank(inst: Mapping[str, Any]) -> bool | str:
@@ -628,10 +675,11 @@ def _phi_full_row_rank(inst: Mapping[str, Any]) -> bool | str:
         return True  # implied for K = 1 by the Haar property (distinct points on the circle)
     T, L = inst["X"].shape[0], (2 * inst["n"] + 1) ** inst["K"]
     if L < T:  # no SVD of a T x L matrix needed: its rank is at most L
-        return f"rank Phi <= L = {L} < T = {T}"
+        return rf"$\operatorname{{rank}}\Phi\le L={L}<T={T}$"
     Phi = design_matrix(CanonicalSpace(inst["K"], inst["n"], 2 * inst["n"] + 2), inst["X"])
     cert = certified_rank(Phi)
-    return (cert.rank == T and cert.certain) or f"rank Phi = {cert.rank} < T = {T} (or uncertain)"
+    return (cert.rank == T and cert.certain) or (rf"$\operatorname{{rank}}\Phi={cert.rank}<T={T}$ "
+                                                     "(or uncertain)")
 
 
 def _measure_thm1(inst: Mapping[str, Any]) -> Verdict:
@@ -648,15 +696,16 @@ def _measure_thm1(inst: Mapping[str, Any]) -> Verdict:
         # error, so a perturbation of that size may drop the rank and the computed residual
         # says nothing about the exact one (x = 0 vs x = 1 - 2^-53).
         return decide_flag(
-            None, tolerance=Tolerance(floor, "10 max(T,L) u sigma_1(Phi): backward error of "
-                                      "the SVD / least squares"),
-            message=f"rank Phi = T exactly (distinct on the circle), but sigma_T(Phi) = "
-            f"{float(s[T - 1]):.3g} <= {floor:.3g}: not resolvable in float64",
+            None, tolerance=Tolerance(floor, r"$10\max(T,L)\,u\,\sigma_1(\Phi)$: backward error "
+                                      "of the SVD / least squares"),
+            message=r"$\operatorname{rank}\Phi=T$ exactly (distinct on the circle), but "
+            r"$\sigma_T(\Phi)=" + tex_num(float(s[T - 1])) + r"\le" + tex_num(floor)
+            + "$: not resolvable in float64",
             diagnostics={"L": L, "T": T, "sigma_min_Phi": float(s[T - 1]), "computed_loss": q})
     return decide(
         q, 0.0, relation="<=",
-        tolerance=Tolerance(err, "(2|r| + e) e, e = 10 max(T,L) u (|Phi|_2 |c|_2 + |y|_2) "
-                                 "(backward-stable least squares)"),
+        tolerance=Tolerance(err, r"$(2\|r\|+e)\,e$, $e=10\max(T,L)\,u\,(\|\Phi\|_2\|c\|_2"
+                                 r"+\|y\|_2)$ (backward-stable least squares)"),
         scale=max(float(y @ y), 1e-300),
         diagnostics={"L": L, "T": T, "sigma_min_Phi": float(s[-1]),
                      "cond_Phi": float(s[0] / s[-1]) if s[-1] > 0 else math.inf,
@@ -771,7 +820,8 @@ def _measure_cor1(inst: Mapping[str, Any]) -> Verdict:
     rhs = lam * q1 + (1 - lam) * q2
     scale = max(rhs, qm, float(y @ y), 1e-300)
     T = X.shape[0]
-    tol = Tolerance(8 * gamma(T + 4) * scale, "8 gamma_{T+4} max(Q's, |y|^2)")
+    tol = Tolerance(8 * gamma(T + 4) * scale, r"$8\gamma_{T+4}\max(\lambda Q(f)+(1-\lambda)"
+                    r"Q(g),\,Q(\lambda f+(1-\lambda)g),\,\|y\|^2)$")
     lhs = qm if gap_c >= -tol.value else rhs - gap_c  # report the canonical failure if worse
     return decide(lhs, rhs, relation="<=", tolerance=tol, scale=scale,
                   diagnostics={"Q_mid": qm, "Q_1": q1, "Q_2": q2, "canonical_gap": gap_c})
@@ -815,7 +865,7 @@ COR1 = Claim(
               r"\hat Q(\lambda c+(1-\lambda)c')\le\lambda\hat Q(c)+(1-\lambda)\hat Q(c')",
     measure=_measure_cor1, parse=_parse_cor1, strategy=_cor1_strategy,
     hypotheses=[Hypothesis("function-space", r"\text{the combination is taken of functions}",
-                           lambda i: i["space"] == "function" or "combination taken in w")],
+                           lambda i: i["space"] == "function" or "combination taken in $w$")],
     controls=[Control("weight-space", "function-space",
                       "convexity in $w$ is not implied: $w$ and its copy with two hidden units "
                       "swapped both fit the labels exactly (loss 0), the network at the "
@@ -830,7 +880,7 @@ COR1 = Claim(
     cost=_cost_of(0.0, 2.0),
     parameters=[*NET_PARAMETERS,
                 Parameter("w2", "M", r"the second network's weights ($f=f_w$, $g=f_{w_2}$)"),
-                Parameter("lam", "scalar", r"$\lambda$ of the convex combination", "[0, 1]"),
+                Parameter("lam", "scalar", r"$\lambda$ of the convex combination", "$[0,1]$"),
                 Parameter("space", "name", "where the combination is taken: of the functions "
                           "(the corollary) or of the weights (the control)",
                           "function, weights")],
@@ -880,8 +930,8 @@ def _differentiable(i: Mapping[str, Any]) -> bool | str:
         return True
     j, node = kinks[0]
     x = ", ".join(f"{v:.6g}" for v in space.grid()[node])
-    return (f"a ReLU pre-activation is exactly 0 at a quadrature node (unit {j}, x = ({x}); "
-            f"{len(kinks)} such nodes): F is not differentiable there")
+    return (f"a ReLU pre-activation is exactly 0 at a quadrature node (unit {j}, $x=({x})$; "
+            f"{len(kinks)} such nodes): $F$ is not differentiable there")
 
 
 def _measure_eq8(inst: Mapping[str, Any]) -> Verdict:
@@ -907,15 +957,16 @@ def _measure_eq8(inst: Mapping[str, Any]) -> Verdict:
             "r_L_bound": bound, "r_L_relative": r / max(float(np.linalg.norm(gQ)), 1e-300),
             "truncation_error": truncation_error(space, model, w, X)}
     tol_b = Tolerance(2 * b["noise"] + 8 * gamma(X.shape[0] * w.size) * bound,
-                      "2 x grad noise + 8 gamma_{TM} bound")
+                      r"$2\nu+8\gamma_{TM}B$, $B$ the truncation bound of $\|r_L\|$ and $\nu$ "
+                      r"the rounding bound of $\nabla_wF$, " + NOISE_DERIVATION)
     approx = decide(r, bound, relation="<=", tolerance=tol_b,
                     scale=max(bound, r, float(np.linalg.norm(gQ))))
     if approx.status is Status.VIOLATED:
         approx.diagnostics.update(diag)
-        approx.message = "the residual r_L exceeds its truncation bound"
+        approx.message = r"the residual $r_L$ exceeds its truncation bound"
         return approx
     return decide(err, 0.0, relation="<=",
-                  tolerance=Tolerance(2 * b["noise"], "2 x " + NOISE_DERIVATION),
+                  tolerance=Tolerance(2 * b["noise"], r"$2\nu$, $\nu=$ " + NOISE_DERIVATION),
                   scale=max(float(np.linalg.norm(ref)), b["noise"]), diagnostics=diag)
 
 
@@ -938,7 +989,7 @@ EQ8 = Claim(
                            r"kink on a quadrature node})", _differentiable),
                 Hypothesis("same-quadrature", r"c(w)\text{ and }H(w)\text{ use one quadrature}",
                            lambda i: i["quadrature_H"] == "trapezoid"
-                           or "H uses a different quadrature from c(w)")],
+                           or "$H$ uses a different quadrature from $c(w)$")],
     controls=[Control("rectangle-H", "same-quadrature",
                       "$H$ from the rectangle rule, $c(w)$ from the trapezoid rule: the 'exact' "
                       "identity is off by $O(1/N)$, which shows the check is sharp",
@@ -970,17 +1021,17 @@ EQ8 = Claim(
 
 
 def _M_ge_L(i: Mapping[str, Any]) -> bool | str:
-    return i["w"].size >= (2 * i["n"] + 1) ** i["K"] or "M < L"
+    return i["w"].size >= (2 * i["n"] + 1) ** i["K"] or "$M<L$"
 
 
 def _H_full(i: Mapping[str, Any]) -> bool | str:
     H, err = _disparity(i)
     state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
-    return state == "FULL" or f"H not certified FULL (s = {info.get('s', 0):.3g})"
+    return state == "FULL" or "$H$ not certified FULL ($s=" + tex_num(info.get("s", 0)) + "$)"
 
 
 def _T_le_L(i: Mapping[str, Any]) -> bool | str:
-    return i["X"].shape[0] <= (2 * i["n"] + 1) ** i["K"] or "T > L"
+    return i["X"].shape[0] <= (2 * i["n"] + 1) ** i["K"] or "$T>L$"
 
 
 def _measure_lem1(inst: Mapping[str, Any]) -> Verdict:
@@ -995,13 +1046,15 @@ def _measure_lem1(inst: Mapping[str, Any]) -> Verdict:
     sig_r = float(cert_Phi.singular_values[cert_Phi.rank - 1])
     gap = b["F"] - qmin
     scale = max(b["F"], float(inst["y"] @ inst["y"]), 1e-300)
-    tolF = Tolerance(qerr + 8 * b["g_n"] * scale, "least-squares bound + 8 g max(F, |y|^2)")
+    tolF = Tolerance(qerr + 8 * b["g_n"] * scale, r"least-squares bound "
+                     r"$+\,8\gamma_{G+L+T+2\log_2G}\max(F,\|y\|^2)$")
     diag = {"grad_norm": g, "grad_noise": b["noise"], "sigma_L_H": sig_L, "sigma_r_Phi": sig_r,
             "F": b["F"], "min_Qhat": qmin}
     if g <= b["noise"]:
         diag["branch"] = "stationary"
         return decide(gap, 0.0, relation="<=", tolerance=tolF, scale=scale, diagnostics=diag,
-                      message="stationary point (|grad F| at rounding level): F must be minimal")
+                      message=r"stationary point ($\|\nabla_wF\|$ at rounding level): $F$ must "
+                      "be minimal")
     diag["branch"] = "quantitative"
     bound = (g + b["noise"]) ** 2 / (4 * sig_L**2 * sig_r**2) if sig_L > 0 else math.inf
     return decide(gap, bound, relation="<=", tolerance=tolF, scale=scale, diagnostics=diag)
@@ -1074,7 +1127,8 @@ def _measure_ours1(inst: Mapping[str, Any]) -> Verdict:
     lhs, rhs = g * g, 4 * sig_L**2 * sig_T**2 * b["F"]
     # |grad F| is known to +-noise; F, sigma's to relative O(g_n)
     tol = Tolerance(2 * g * b["noise"] + b["noise"] ** 2 + 16 * b["g_n"] * max(rhs, lhs),
-                    "2|g| noise + noise^2 + 16 g_n max(sides); noise = " + NOISE_DERIVATION)
+                    r"$2\|\nabla_wF\|\,\nu+\nu^2+16\gamma_{G+L+T+2\log_2G}\max(\text{sides})$,"
+                    r" $\nu=$ " + NOISE_DERIVATION)
     return decide(lhs, rhs, relation=">=", tolerance=tol, scale=max(lhs, rhs, 1e-300),
                   diagnostics={"sigma_L_H": sig_L, "sigma_T_Phi": sig_T, "F": b["F"],
                                "ratio": lhs / rhs if rhs > 0 else math.inf})
@@ -1128,13 +1182,14 @@ def _stationary(i: Mapping[str, Any]) -> bool | str:
     model, space = _model(i), _space(i)
     ref = _autograd_gradient(space, model, i["w"], i["X"], i["y"])
     b = _bundle(space, model, i["w"], i["X"], i["y"])
-    return float(np.linalg.norm(ref)) <= b["noise"] or "grad_w F is not at rounding level"
+    return float(np.linalg.norm(ref)) <= b["noise"] or r"$\nabla_wF$ is not at rounding level"
 
 
 def _H_deficient(i: Mapping[str, Any]) -> bool | str:
     H, err = _disparity(i)
     state, info = _rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
-    return state == "DEFICIENT" or f"H not certified DEFICIENT (s = {info.get('s', 0):.3g})"
+    return state == "DEFICIENT" or ("$H$ not certified DEFICIENT ($s="
+                                    + tex_num(info.get("s", 0)) + "$)")
 
 
 def _measure_lem2(inst: Mapping[str, Any]) -> Verdict:
@@ -1295,12 +1350,13 @@ def _measure_ours2(inst: Mapping[str, Any]) -> Verdict:
             "true_loss_final": true_loss(model, run["w"], inst["X"], inst["y"])}
     if k == 0:  # no step taken (floor or exact stationarity at w_0): nothing to contract
         return decide(F[-1], F[0], tolerance=Tolerance(16 * g_n * max(F[0], yy),
-                                                       "16 g_n max(F, |y|^2)"),
+                                                       r"$16\gamma_{G+L+T+2\log_2G}"
+                                                       r"\max(F_0,\|y\|^2)$"),
                       scale=max(float(F[0]), yy), diagnostics=diag)
     return decide(F[worst + 1], factor[worst] * F[worst], relation="<=",
                   tolerance=Tolerance(float(tol_n[worst]),
-                                      "16 gamma_{G+L+T+2log2 G} max(F_n, F_n+1, |y|^2) "
-                                      "(rounding of F at both iterates)"),
+                                      r"$16\gamma_{G+L+T+2\log_2G}\max(F_n,F_{n+1},"
+                                      r"\|y\|^2)$ (rounding of $F$ at both iterates)"),
                   scale=max(float(F[worst]), float(F[worst + 1]), yy), diagnostics=diag)
 
 
@@ -1347,9 +1403,9 @@ def _stopped(run: Mapping[str, Any]) -> str:
     """Where the run ended, for the hypotheses' reasons."""
     k = run["eta"].size
     if run["stop"] == "floor":
-        return (f" (the run stopped at the floating-point floor after {k} steps: F = "
-                f"{run['F'][-1]:.3g}, or the decrease Armijo's rule asks of it, is below its "
-                f"rounding bound {run['floor']:.3g})")
+        return (f" (the run stopped at the floating-point floor after {k} steps: "
+                f"$F={tex_num(run['F'][-1])}$, or the decrease Armijo's rule asks of it, is "
+                f"below its rounding bound ${tex_num(run['floor'])}$)")
     return f" ({k} steps, stopped: {run['stop']})"
 
 
@@ -1362,8 +1418,8 @@ def _rate_met(i: Mapping[str, Any]) -> bool | str:
     need = 0.0 if F0 <= i["target"] else (math.log(F0 / i["target"]) if i["target"] > 0
                                           else math.inf)
     return total >= need or (
-        f"sum 2 eta sigma_L^2 sigma_T^2 = {total:.3g} < log(F0/target) = {need:.3g}"
-        + _stopped(run))
+        r"$\sum_n2\eta_n\sigma_L^2\sigma_T^2=" + tex_num(total) + r"<\log(F_0/\varepsilon)="
+        + tex_num(need) + "$" + _stopped(run))
 
 
 def _full_along_run(i: Mapping[str, Any]) -> bool | str:
@@ -1373,15 +1429,17 @@ def _full_along_run(i: Mapping[str, Any]) -> bool | str:
     run = _run(i)
     s = run["s_equilibrated"]
     low = np.flatnonzero(s < FULL_S)
-    return not low.size or (f"H not FULL at iterate {int(low[0])}: sigma_L/sigma_1 = "
-                            f"{s[low[0]]:.3g} < {FULL_S:g} (rows equilibrated)" + _stopped(run))
+    return not low.size or (f"$H$ not FULL at iterate {int(low[0])}: "
+                            r"$\sigma_L/\sigma_1=" + tex_num(s[low[0]]) + "<" + tex_num(FULL_S)
+                            + "$ (rows equilibrated)" + _stopped(run))
 
 
 def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:
     run = _run(inst)
     tol = 16 * _descent_gamma(inst) * max(float(run["F"].max()), float(inst["y"] @ inst["y"]))
     return decide(float(run["F"][-1]), inst["target"], relation="<=",
-                  tolerance=Tolerance(tol, "16 g_n max(F_n, |y|^2)"),
+                  tolerance=Tolerance(tol, r"$16\gamma_{G+L+T+2\log_2G}\max(\max_nF_n,"
+                                           r"\|y\|^2)$"),
                   # the scale the tolerance is measured on: a run that starts at the floor
                   # (F_0 ~ 0) is still decidable against the rounding of F
                   scale=max(float(run["F"][0]), float(inst["y"] @ inst["y"])),
@@ -1431,7 +1489,7 @@ THM2 = Claim(
               r"F(w_{\rm end})\le\varepsilon",
     measure=_measure_thm2, parse=_parse_thm2, strategy=_thm2_strategy,
     hypotheses=[Hypothesis("M>=L", r"M\ge L", lambda i: i["w"].size >= (2 * i["n"] + 1) ** i["K"]
-                           or "M < L"),
+                           or "$M<L$"),
                 Hypothesis("armijo", r"\text{Armijo steps, each accepted}", _armijo_steps),
                 Hypothesis("full-rank-along-run", r"\operatorname{rank}H(w_n)=L\ \forall n",
                            _full_along_run),
@@ -1479,7 +1537,7 @@ THM2 = Claim(
     cost=_cost_descent,
     parameters=[*DESCENT_PARAMETERS,
                 Parameter("target", "scalar", r"the loss $\varepsilon$ the run must reach",
-                          ">= 0")],
+                          r"$\ge0$")],
     relations=_relations("permute-samples"),
     edge_strategy=_edge_thm2,
 )
@@ -1520,9 +1578,10 @@ def _rank_above(H: np.ndarray, err_rows: np.ndarray, bound: int) -> str:
     s = cert.singular_values
     weyl = _weyl_margin(H, err_rows)
     if bound < s.size and cert.certain and float(s[bound]) > cert.threshold + weyl:
-        return (f"sigma_{bound + 1} = {float(s[bound]):.3g} of the row-equilibrated H exceeds "
-                f"the SVD threshold {cert.threshold:.3g} plus the rounding margin of H "
-                f"{weyl:.3g} (Weyl): rank H >= {bound + 1} > {bound}")
+        return (f"$\\sigma_{{{bound + 1}}}={tex_num(float(s[bound]))}$ of the row-equilibrated "
+                f"$H$ exceeds the SVD threshold ${tex_num(cert.threshold)}$ plus the rounding "
+                f"margin of $H$, ${tex_num(weyl)}$ (Weyl): "
+                f"$\\operatorname{{rank}}H\\ge{bound + 1}>{bound}$")
     return ""
 
 
@@ -1576,7 +1635,8 @@ def _first_nonzero(v: np.ndarray, where: list[int] | np.ndarray, what: str) -> s
     """The certificate of a non-zero entry (exact comparison with 0), or ``""``."""
     for m in where:
         if np.any(v[m] != 0):
-            return f"{what} {m} has the entry {float(np.max(np.abs(v[m]))):.3g} != 0 (exact)"
+            return (f"{what} {m} has the entry ${tex_num(float(np.max(np.abs(v[m]))))}\\ne0$ "
+                    "(exact)")
     return ""
 
 
@@ -1610,17 +1670,17 @@ def _measure_s331(inst: Mapping[str, Any]) -> Verdict:
             "pre-activation is positive at a node or sample (rounding): the sampled "
             "derivatives need not vanish"))
     # each failure comes with what certifies it (exact non-zero entries, or the rank margin)
-    cert_text = (_first_nonzero(H, sorted(set(rows) | set(expected_zero)), "row of H")
-                 or _first_nonzero(gF, rows, "grad F entry")
-                 or _first_nonzero(gQ, rows, "grad Q entry")
+    cert_text = (_first_nonzero(H, sorted(set(rows) | set(expected_zero)), "row of $H$")
+                 or _first_nonzero(gF, rows, r"entry of $\nabla_wF$ at")
+                 or _first_nonzero(gQ, rows, r"entry of $\nabla_wQ$ at")
                  or _first_nonzero(w_next - w, rows, "one gradient step changes parameter")
                  or _rank_above(H, err_rows, bound))
     if cert_text:
         return decide_flag(False, diagnostics=diag, certificate=cert_text,
                            message="a dead unit's row, gradient or step is not zero, or the rank "
-                           "exceeds M - (K+2) k")
+                           "exceeds $M-(K+2)k$")
     ok: bool | None = None if (cert.rank > bound) else True
-    message = "rank above M - (K+2) k but not certified" if ok is None else ""
+    message = "rank above $M-(K+2)k$ but not certified" if ok is None else ""
     crossing = _crossing_units(inst)
     if ok and inst["activation"] == "relu" and len(crossing) == inst["h"] - k:
         # every other unit cuts the cube at its own hyperplane: the rank is predicted exactly
@@ -1652,8 +1712,8 @@ def _listed_dead(i: Mapping[str, Any]) -> bool | str:
         return "only ReLU units die on the cube"
     regimes = relu_unit_regimes(_model(i), i["w"])
     alive = [j for j in i["dead"] if regimes[j] != "dead"]
-    return not alive or (f"listed unit {alive[0]} is not dead: w_j.x + b_j > 0 somewhere on "
-                         f"the cube ({regimes[alive[0]]})")
+    return not alive or (f"listed unit {alive[0]} is not dead: $w_j\\cdot x+b_j>0$ somewhere "
+                         f"on the cube ({regimes[alive[0]]})")
 
 
 def _dead_on_data_only() -> list[dict[str, Any]]:
@@ -1669,22 +1729,22 @@ def _reproduction_dead(profile: str) -> dict[str, Any]:
     steps = sized(profile, small=300, large=1000)
     base = network_instance(1, 1, 4, "relu", 3, 3, N=64)  # L = 3, T = 3, h = 4
     runs = (("healthy", base),
-            ("3 of 4 units dead (rank 3 = L)", kill_units(base, [0, 1, 2])),
-            ("4 of 4 units dead (rank 1 < L)", kill_units(base, [0, 1, 2, 3])))
+            ("3 of 4 units dead (rank $3=L$)", kill_units(base, [0, 1, 2])),
+            ("4 of 4 units dead (rank $1<L$)", kill_units(base, [0, 1, 2, 3])))
     series = []
     for label, inst in runs:
         run = armijo_descent(_space(inst), _model(inst), inst["w"], inst["X"], inst["y"],
                              steps, 1.0)
         x = list(range(run["F"].size))
-        series.append({"label": f"F, {label}", "x": x, "y": run["F"].tolist()})
-        series.append({"label": f"sigma_L(H), {label}", "x": x,
+        series.append({"label": f"$F$, {label}", "x": x, "y": run["F"].tolist()})
+        series.append({"label": f"$\\sigma_L(H)$, {label}", "x": x,
                        "y": np.maximum(run["sigma_L"], 1e-300).tolist()})
     # sigma_L = 0 is drawn as 1e-300 (a log axis has no 0): the y-range follows the positive
     # values, so those points fall off the bottom of the plot instead of squashing it
     positive = [v for s in series for v in s["y"] if v > 1e-300]
     return {"title": r"$\sigma_L(H(w_n))$ and the truncated loss $F$ along Armijo gradient "
                      "descent (ReLU, $K=1$, $L=3$, $h=4$, $T=3$)",
-            "series": series, "xlabel": "step n", "ylabel": "value", "logy": True,
+            "series": series, "xlabel": "step $n$", "ylabel": "value", "logy": True,
             "ylim": [min(positive) / 10, max(positive) * 10],
             "paper": "§3.3: dead units zero rows of $H$; enough dead units destroy "
                      "completeness and block convergence to a global minimum.",
@@ -1713,8 +1773,8 @@ S331 = Claim(
                                 _reproduction_dead,
                                     agreement="agrees",
                                     agreement_reason=("the qualitative claim of §3.3.1 "
-                                                      "reproduces: dead units keep sigma_L(H) at "
-                                                      "zero along the run"))],
+                                                      r"reproduces: dead units keep $\sigma_L(H)$ "
+                                                      "at zero along the run"))],
     decides="Exact zeros (== 0) for the $K+2$ rows of each dead unit and their gradient "
             "entries ($F$ and the network loss), one gradient step leaves them bit-for-bit "
             r"unchanged, and the SVD-certified rank of $H$ equals "
@@ -1768,19 +1828,22 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
     # each failure with what certifies it: a difference beyond its rounding bound, or the rank
     cert_text = ""
     if diff > tol:
-        cert_text = f"rows of the pair differ by {diff:.3g} > their rounding bound {tol:.3g}"
+        cert_text = (f"rows of the pair differ by ${tex_num(diff)}$, more than their rounding "
+                     f"bound ${tex_num(tol)}$")
     elif gdiff > gtol:
-        cert_text = f"gradient entries of the pair differ by {gdiff:.3g} > {gtol:.3g}"
+        cert_text = (f"gradient entries of the pair differ by ${tex_num(gdiff)}>"
+                     f"{tex_num(gtol)}$")
     elif kept > ktol:
-        cert_text = f"one gradient step separates the pair by {kept:.3g} > {ktol:.3g}"
+        cert_text = (f"one gradient step separates the pair by ${tex_num(kept)}>"
+                     f"{tex_num(ktol)}$")
     else:
         cert_text = _rank_above(H, err_rows, bound)
     if cert_text:
         return decide_flag(False, diagnostics=diag, certificate=cert_text,
                            message="the pair's rows, gradients or step differ, or the rank "
-                           "exceeds M - (K+2)")
+                           "exceeds $M-(K+2)$")
     ok: bool | None = None if cert.rank > bound else True
-    message = "rank above M - (K+2) but not certified" if ok is None else ""
+    message = "rank above $M-(K+2)$ but not certified" if ok is None else ""
     if ok and inst["activation"] == "relu" and len(_crossing_units(inst)) == inst["h"] - 2:
         # the pair counts once; every other unit cuts the cube at its own hyperplane
         pred = _relu_prediction(inst, inst["h"] - 1)
@@ -1789,8 +1852,8 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
         message = {True: "", False: "rank above its prediction",
                    None: "rank not certified equal to its prediction"}[ok]
     return decide_flag(ok, diagnostics=diag, message=message, certificate=cert_text,
-                       tolerance=Tolerance(tol, "4 gamma_{G+2log2 G} max|H| (same FFT on equal "
-                                                "samples)"))
+                       tolerance=Tolerance(tol, r"$4\gamma_{G+2\log_2G}\max|H|$ (same FFT on "
+                                                "equal samples)"))
 
 
 def _s332_strategy(profile: str) -> Any:
@@ -1855,11 +1918,11 @@ def _no_dead(i: Mapping[str, Any]) -> bool | str:
     if i["activation"] != "relu":
         return True
     dead = dead_units(_model(i), i["w"])
-    return not dead or f"unit {dead[0]} is dead on the cube (w_j.x + b_j <= 0 there)"
+    return not dead or rf"unit {dead[0]} is dead on the cube ($w_j\cdot x+b_j\le0$ there)"
 
 
-_AFFINE_WHY = {"active": "w_j.x + b_j > 0 on the whole cube",
-               "touching": "w_j.x + b_j >= 0 on the cube, 0 only on its boundary"}
+_AFFINE_WHY = {"active": r"$w_j\cdot x+b_j>0$ on the whole cube",
+               "touching": r"$w_j\cdot x+b_j\ge0$ on the cube, $0$ only on its boundary"}
 
 
 def _no_affine(i: Mapping[str, Any]) -> bool | str:
@@ -1888,7 +1951,8 @@ def _relu_count(i: Mapping[str, Any]) -> bool | str:
     if i["activation"] != "relu":
         return True
     L = (2 * i["n"] + 1) ** i["K"]
-    return (i["K"] + 1) * i["h"] + 1 >= L or "(K+1) h + 1 < L: Euler relations force rank < L"
+    return (i["K"] + 1) * i["h"] + 1 >= L or (r"$(K+1)h+1<L$: Euler relations force "
+                                              r"$\operatorname{rank}H<L$")
 
 
 def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
@@ -1906,10 +1970,12 @@ def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
 
 def _undecided_rank(info: Mapping[str, Any]) -> str:
     """Why the rank rule decided neither FULL nor DEFICIENT."""
-    return (f"rank H = L neither certified nor refuted: s = sigma_L/sigma_1 = {info['s']:.3g} "
-            f"(FULL needs >= {FULL_S:g}), certified rank {info['rank']} "
-            f"({'certain' if info['rank_certain'] else 'uncertain'}), Weyl margin of H's "
-            f"rounding {info['weyl_margin']:.3g}, and no structural bound below L")
+    return (r"$\operatorname{rank}H=L$ neither certified nor refuted: "
+            r"$s=\sigma_L/\sigma_1=" + tex_num(info["s"]) + "$ (FULL needs $s\\ge"
+            + tex_num(FULL_S) + f"$), certified rank ${info['rank']}$ "
+            f"({'certain' if info['rank_certain'] else 'uncertain'}), Weyl margin "
+            f"${tex_num(info['weyl_margin'])}$ of the rounding of $H$, and no structural bound "
+            "below $L$")
 
 
 def _s333_strategy(profile: str) -> Any:
@@ -2006,16 +2072,16 @@ def _measure_ours3(inst: Mapping[str, Any]) -> Verdict:
     diag = {"relation_residuals_max": float(res.max()), "rank": cert.rank,
             "rank_certain": cert.certain, "rank_bound": bound}
     rel = decide(float(res[worst]), 0.0, relation="<=",
-                 tolerance=Tolerance(float(tol[worst]), "8 gamma_{G+K+4+2log2 G} (|z|^T |H rows| "
-                                     "+ |a_j|(|w_j|_1+|b_j|) 2^{K/2} sqrt L)"),
+                 tolerance=Tolerance(float(tol[worst]), r"$8\gamma_{G+K+4+2\log_2G}\,(|z_j|^\top"
+                                     r"\|H_{m,:}\|_m+|a_j|(\|w_j\|_1+|b_j|)\,2^{K/2}\sqrt L)$"),
                  scale=float(np.abs(Z[worst]) @ rownorm) or 1.0, diagnostics=diag)
     if rel.status is not Status.HOLDS:
         return rel
     if cert.rank > bound:
         above = _rank_above(H, err_rows, bound)
         return decide_flag(False if above else None, diagnostics=diag, certificate=above,
-                           message="rank H above min(L, h(K+1)+1)" + (
-                               "" if above else ", but not beyond the rounding of H"))
+                           message=r"$\operatorname{rank}H$ above $\min(L,h(K+1)+1)$" + (
+                               "" if above else ", but not beyond the rounding of $H$"))
     return rel
 
 
