@@ -303,19 +303,6 @@ def test_k22_strategies_thorough_reach_three_hidden_layers(claim_id, branch, no_
     assert len(_hidden(inst)) <= 3 and max(_hidden(inst)) <= 16
 
 
-def test_j19_dead_reproduction_ci_runs_300_armijo_steps():
-    """The dead-unit reproduction runs up to 300 Armijo steps in the ``ci`` profile (F is
-    recorded at the start and after each step: at most 301 points per series), for the three
-    documented networks; a run ends early only at the floating-point floor of F (the all-dead
-    network stalls there at once: its gradient vanishes up to rounding)."""
-    rep = j19._reproduction_dead("ci")
-    assert len(rep["series"]) == 6
-    lengths = [len(s["x"]) for s in rep["series"]]
-    assert all(n == len(s["y"]) for n, s in zip(lengths, rep["series"], strict=True))
-    assert max(lengths) == 301 and min(lengths) > 1
-    assert lengths[0::2] == lengths[1::2]  # F and sigma_L of one run have one length
-
-
 def test_k22_rate_curve_bound_is_B0_squared_Lhat_over_2k():
     """Theorem 5's GD reproduction: the ``bound`` series is c / k for one constant c (the
     shape B_0^2 L^ / (2k)), k runs over integers from 1 to the ``ci`` step budget, and the

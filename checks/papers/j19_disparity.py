@@ -46,8 +46,8 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import InstanceCache, choice
-from checks.profiles import sized
 from checks.registry import register
+from checks.reproductions.j19_dead_units import sigma_min_trajectory
 from checks.strategies.j19_disparity import (
     duplicate_unit,
     edge_networks,
@@ -1725,36 +1725,6 @@ def _dead_on_data_only() -> list[dict[str, Any]]:
     return [{**inst, "w": w, "dead": [0]}]
 
 
-def _reproduction_dead(profile: str) -> dict[str, Any]:
-    steps = sized(profile, small=300, large=1000)
-    base = network_instance(1, 1, 4, "relu", 3, 3, N=64)  # L = 3, T = 3, h = 4
-    runs = (("healthy", base),
-            ("3 of 4 units dead (rank $3=L$)", kill_units(base, [0, 1, 2])),
-            ("4 of 4 units dead (rank $1<L$)", kill_units(base, [0, 1, 2, 3])))
-    series = []
-    for label, inst in runs:
-        run = armijo_descent(_space(inst), _model(inst), inst["w"], inst["X"], inst["y"],
-                             steps, 1.0)
-        x = list(range(run["F"].size))
-        series.append({"label": f"$F$, {label}", "x": x, "y": run["F"].tolist()})
-        series.append({"label": f"$\\sigma_L(H)$, {label}", "x": x,
-                       "y": np.maximum(run["sigma_L"], 1e-300).tolist()})
-    # sigma_L = 0 is drawn as 1e-300 (a log axis has no 0): the y-range follows the positive
-    # values, so those points fall off the bottom of the plot instead of squashing it
-    positive = [v for s in series for v in s["y"] if v > 1e-300]
-    return {"title": r"$\sigma_L(H(w_n))$ and the truncated loss $F$ along Armijo gradient "
-                     "descent (ReLU, $K=1$, $L=3$, $h=4$, $T=3$)",
-            "series": series, "xlabel": "step $n$", "ylabel": "value", "logy": True,
-            "ylim": [min(positive) / 10, max(positive) * 10],
-            "paper": "§3.3: dead units zero rows of $H$; enough dead units destroy "
-                     "completeness and block convergence to a global minimum.",
-            "ours": r"healthy and with one live unit left (rank $2\cdot1+1=3=L$): "
-                    r"$\sigma_L(H)$ stays positive and $F$ decays towards 0; all units dead: "
-                    r"$\operatorname{rank}H=1<L$, $\sigma_L(H)=0$ (below the log axis) and "
-                    r"$F$ stalls at "
-                    r"$\sum_t(y_t-\bar y)^2>0$."}
-
-
 S331 = Claim(
     id="j19.s3.3.1", paper=PAPER, source="§3.3.1",
     title="Dead neurons give zero rows of $H$, zero gradients, and a predicted rank drop",
@@ -1770,11 +1740,10 @@ S331 = Claim(
     reproductions=[Reproduction("sigma-min-trajectory",
                                 r"$\sigma_L(H)$ and $F$ along gradient descent, healthy vs "
                                 "dead units",
-                                _reproduction_dead,
-                                    agreement="agrees",
-                                    agreement_reason=("the qualitative claim of §3.3.1 "
-                                                      r"reproduces: dead units keep $\sigma_L(H)$ "
-                                                      "at zero along the run"))],
+                                sigma_min_trajectory, agreement="agrees",
+                                agreement_reason=("the qualitative claim of §3.3.1 reproduces: "
+                                                  r"dead units keep $\sigma_L(H)$ at zero "
+                                                  "along the run"))],
     decides="Exact zeros (== 0) for the $K+2$ rows of each dead unit and their gradient "
             "entries ($F$ and the network loss), one gradient step leaves them bit-for-bit "
             r"unchanged, and the SVD-certified rank of $H$ equals "
