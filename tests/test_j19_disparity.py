@@ -4,6 +4,15 @@ Theory functions are tested against independent computations (closed forms, expl
 quadrature, autograd, finite differences, exact rational arithmetic); every claim's strategy
 must give ``holds``, every control ``violated``, malformed params ``BadInput``, and instances
 must survive the JSON round trip.
+
+The claims are those of the package :mod:`checks.papers.j19_disparity`: its section modules
+``checks.papers.j19_disparity.section3_1`` (Theorem 1, Corollary 1),
+``checks.papers.j19_disparity.section3_2`` (eqs. (8)-(10), Lemmas 1-2),
+``checks.papers.j19_disparity.section3_2_descent`` (Algorithm 1, Theorem 2),
+``checks.papers.j19_disparity.section3_3`` (§3.3.1-§3.3.2),
+``checks.papers.j19_disparity.section3_3_3`` (§3.3.3, ours3) and what they share,
+``checks.papers.j19_disparity._common``, all tested here through the claims and the package's
+public names.
 """
 
 from __future__ import annotations
@@ -1042,6 +1051,25 @@ def test_j19_thm1_unresolvable_near_coincident_samples_are_inconclusive():
     s = np.linalg.svd(design_matrix(CanonicalSpace(1, 1, 4), inst["X"]), compute_uv=False)
     assert v.tolerance == pytest.approx(10 * max(T, L) * np.finfo(float).eps / 2 * s[0],
                                         rel=1e-12, abs=0)
+
+
+def test_the_package_registers_each_sections_claims_once_in_the_papers_order():
+    """Importing :mod:`checks.papers.j19_disparity` registers the claims of its section
+    modules, each once, in the paper's order (§3.1, §3.2, §3.3)."""
+    from checks.papers.j19_disparity import (
+        section3_1,
+        section3_2,
+        section3_2_descent,
+        section3_3,
+        section3_3_3,
+    )
+
+    sections = (section3_1, section3_2, section3_2_descent, section3_3, section3_3_3)
+    declared = [getattr(m, name) for m in sections for name in m.__all__]
+    assert sorted(c.id for c in declared) == sorted(c.id for c in CLAIMS)
+    assert len({c.id for c in CLAIMS}) == len(CLAIMS) == 12
+    assert all(get(c.id) is c for c in CLAIMS)
+    assert [c.id for c in CLAIMS][:2] == ["j19.thm1", "j19.cor1"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,8 +21,9 @@ with ``sigma_L`` also beyond the Weyl margin of ``H``'s own rounding
 
 One module per section of the paper (:mod:`.section3_1` Theorem 1 and Corollary 1,
 :mod:`.section3_2` eqs. (8)-(10) and Lemmas 1-2, :mod:`.section3_2_descent` Algorithm 1 and
-Theorem 2, :mod:`.section3_3` dead, duplicated neurons and initial conditions) and what they
-share in :mod:`._common`; importing the package registers the claims.
+Theorem 2, :mod:`.section3_3` dead and duplicated neurons, :mod:`.section3_3_3` initial
+conditions and the ReLU rank bound) and what they share in :mod:`._common`; importing the
+package registers the claims.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ from checks.papers.j19_disparity._common import (
 from checks.papers.j19_disparity.section3_1 import COR1, THM1
 from checks.papers.j19_disparity.section3_2 import EQ8, LEM1, LEM2, OURS1
 from checks.papers.j19_disparity.section3_2_descent import OURS2, THM2
-from checks.papers.j19_disparity.section3_3 import OURS3, S331, S332, S333
+from checks.papers.j19_disparity.section3_3 import S331, S332
+from checks.papers.j19_disparity.section3_3_3 import OURS3, S333
 from checks.registry import register
 
 __all__ = ["ACTIVATIONS", "CLAIMS", "disparity_with_rounding", "tex_num", "weyl_margin"]

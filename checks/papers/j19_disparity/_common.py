@@ -48,8 +48,8 @@ __all__ = [
     "PARAM_y", "RANK_NOTE", "RANK_RULE", "RELATION_MEANING", "cost_descent", "cost_of",
     "disparity_with_rounding", "edge_rank_networks", "enough_weights", "equilibrated_rank",
     "few_samples", "min_canonical_loss", "network_of", "objective_bundle", "parse_data",
-    "parse_net", "parse_space", "rank_state", "relations_of", "size_of", "space_of", "tex_num",
-    "weyl_margin",
+    "parse_net", "parse_space", "rank_above", "rank_state", "relations_of", "size_of",
+    "space_of", "tex_num", "weyl_margin",
 ]
 
 PAPER = "j19"
@@ -113,11 +113,13 @@ RANK_RULE = (
 RANK_NOTE = Erratum("method note", RANK_RULE)
 
 
-
 # parsing
 
 
 def parse_space(params: Mapping[str, Any]) -> tuple[int, int, int]:
+    """The canonical space of an instance file (Jiang 2019, eqs. (4)-(6) in our formalisation):
+    ``K`` (1 or 2), ``n`` (``L = (2n+1)^K`` coordinates) and the grid ``N`` of the trapezoid
+    quadrature, ``N >= 16 (2n+1)``."""
     K = integer(params, "K", lo=1, hi=2)
     n = integer(params, "n", lo=0, hi=32)
     N = integer(params, "N", lo=8, hi=8192 if K == 1 else 256)
@@ -127,6 +129,8 @@ def parse_space(params: Mapping[str, Any]) -> tuple[int, int, int]:
 
 
 def parse_data(params: Mapping[str, Any], K: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training set ``(x_t, y_t)`` of eq. (2): ``T x K`` inputs in the cube ``[0, 1]^K`` and
+    ``T`` labels."""
     X = matrix(params, "X", (None, K))
     y = vector(params, "y", X.shape[0])
     if np.any(X < 0) or np.any(X > 1):
@@ -135,6 +139,9 @@ def parse_data(params: Mapping[str, Any], K: int) -> tuple[np.ndarray, np.ndarra
 
 
 def parse_net(params: Mapping[str, Any], *, data: bool = True) -> dict[str, Any]:
+    """An instance of the literal model of eq. (3), ``f_w(x) = sum_j a_j sigma(w_j.x + b_j) + c``
+    (one hidden layer of width ``h``, ``M = h(K+2)+1`` weights), on its canonical space, with its
+    training set unless ``data`` is false."""
     require(params, "K", "n", "N", "h", "activation", "w")
     K, n, N = parse_space(params)
     h = integer(params, "h", lo=1, hi=200)
@@ -147,22 +154,27 @@ def parse_net(params: Mapping[str, Any], *, data: bool = True) -> dict[str, Any]
 
 
 def network_of(inst: Mapping[str, Any]) -> Any:
+    """The literal model of an instance (eq. (3)): the network ``f_w``, or the counterexample
+    ``sigmoid(w) + u v`` to Theorem 2."""
     if inst.get("model") == "sigmoid-product":
         return SigmoidProduct()
     return Feedforward([inst["K"], inst["h"], 1], inst["activation"])
 
 
 def space_of(inst: Mapping[str, Any], quadrature: str = "trapezoid") -> CanonicalSpace:
+    """The truncated canonical space of an instance (eqs. (4)-(6)): coordinates with
+    ``|k|_inf <= n`` on the ``N``-grid of ``quadrature``."""
     return CanonicalSpace(inst["K"], inst["n"], inst["N"], quadrature)
 
 
 def size_of(inst: Mapping[str, Any]) -> dict[str, float]:
+    """The sizes a verdict records: ``K``, ``L = (2n+1)^K`` canonical coordinates, ``M``
+    weights and, with data, ``T`` samples."""
     L = (2 * inst["n"] + 1) ** inst["K"]
     out = {"K": inst["K"], "L": L, "M": int(np.size(inst["w"]))}
     if "X" in inst:
         out["T"] = int(inst["X"].shape[0])
     return out
-
 
 
 # the instance files' parameters and the metamorphic relations, shared by the claims
@@ -257,7 +269,6 @@ def relations_of(*names: str, exact: tuple[str, ...] = ()) -> list[Relation]:
                       else _SAMPLES if n in exact else _STATUS) for n in names]
 
 
-
 # cost estimates (seconds of Claim.check on this machine, from the instance's sizes)
 
 #: seconds per grid node per weight for one disparity matrix (analytic Jacobian on the grid +
@@ -303,7 +314,6 @@ def cost_descent(inst: Mapping[str, Any]) -> float:
     return inst["steps"] * (_seconds_H(inst) + FORWARDS_PER_STEP * _seconds_forward(inst))
 
 
-
 # shared numerics
 
 
@@ -344,7 +354,7 @@ def weyl_margin(H: np.ndarray, err_rows: np.ndarray) -> float:
 
 
 def rank_state(H: np.ndarray, L: int, inst: Mapping[str, Any] | None = None,
-                err_rows: np.ndarray | None = None) -> tuple[str | None, dict[str, Any]]:
+               err_rows: np.ndarray | None = None) -> tuple[str | None, dict[str, Any]]:
     """FULL / DEFICIENT / None (inconclusive) for ``rank H = L``: FULL from the SVD of the
     row-equilibrated H, DEFICIENT only when certified (``M < L``, or the structural bound of
     :func:`theory.fourier.derivative_span_bound` for the network of ``inst`` below ``L``).
@@ -378,7 +388,7 @@ def rank_state(H: np.ndarray, L: int, inst: Mapping[str, Any] | None = None,
 
 
 def objective_bundle(space: CanonicalSpace, model: Any, w: np.ndarray, X: np.ndarray,
-            y: np.ndarray) -> dict[str, Any]:
+                     y: np.ndarray) -> dict[str, Any]:
     """F, c, H, grad_c, grad_w F = H grad_c and a rounding bound on grad_w F.
 
     Rounding bound (Higham gamma_n with n = G + L + T + 2 log2 G terms: a grid quadrature, an
@@ -430,19 +440,38 @@ def min_canonical_loss(Phi: np.ndarray, y: np.ndarray) -> tuple[float, float, np
     return res**2, (2 * res + err) * err, c
 
 
+def rank_above(H: np.ndarray, err_rows: np.ndarray, bound: int) -> str:
+    """The certificate that the *exact* disparity matrix ``H`` (eq. (9)) has rank above
+    ``bound``, as the rank claims of §3.3 need it to refute a rank bound, or ``""``: the stored
+    (row-equilibrated) ``H`` has ``sigma_{bound+1}`` above the SVD threshold plus the Weyl
+    margin of ``H``'s own rounding (:func:`disparity_with_rounding`, :func:`weyl_margin`)."""
+    cert = equilibrated_rank(H)
+    s = cert.singular_values
+    weyl = weyl_margin(H, err_rows)
+    if bound < s.size and cert.certain and float(s[bound]) > cert.threshold + weyl:
+        return (f"$\\sigma_{{{bound + 1}}}={tex_num(float(s[bound]))}$ of the row-equilibrated "
+                f"$H$ exceeds the SVD threshold ${tex_num(cert.threshold)}$ plus the rounding "
+                f"margin of $H$, ${tex_num(weyl)}$ (Weyl): "
+                f"$\\operatorname{{rank}}H\\ge{bound + 1}>{bound}$")
+    return ""
+
+
 def edge_rank_networks(profile: str) -> Any:
     """Edge networks for the rank claims (Lemma 1, ours1, §3.3.3, ours3): ReLU and tanh."""
     return edge_networks(K=st.sampled_from([1, 1, 2]), n=st.integers(1, 2),
                          activation=st.sampled_from(["relu", "tanh"]))
 
 
-
-# Lemma 1 and its quantitative form (ours1)
+# hypotheses shared by several claims
 
 
 def enough_weights(i: Mapping[str, Any]) -> bool | str:
+    """The hypothesis ``M >= L`` (Lemma 1, Theorem 2, §3.3.3): ``rank H(w) = L`` needs at least
+    as many weights as canonical coordinates."""
     return i["w"].size >= (2 * i["n"] + 1) ** i["K"] or "$M<L$"
 
 
 def few_samples(i: Mapping[str, Any]) -> bool | str:
+    """The hypothesis ``T <= L`` (Theorem 1's count; ours1 and ours2): only then does
+    ``sigma_T(Phi)``, the smallest singular value, bound ``|Phi^T r|`` from below."""
     return i["X"].shape[0] <= (2 * i["n"] + 1) ** i["K"] or "$T>L$"

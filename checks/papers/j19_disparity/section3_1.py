@@ -68,7 +68,6 @@ def _cost_thm1(inst: Mapping[str, Any]) -> float:
     return CALL_SECONDS + 1e-8 * T * L * min(T, L) + 1e-7 * T
 
 
-
 # edge strategies (instances where definitions and numerics break; never a false violated)
 
 
@@ -118,7 +117,6 @@ def _edge_cor1(profile: str) -> Any:
         return {**inst, "w2": w2.copy(), "lam": lam, "space": "function"}
 
     return build()
-
 
 
 # Theorem 1
@@ -251,10 +249,9 @@ THM1 = Claim(
     cost=_cost_thm1,
     parameters=[PARAM_K, PARAM_n, PARAM_X, PARAM_y],
     relations=relations_of("permute-samples", "scale-labels", "rotate-circle",
-                         exact=("permute-samples", "scale-labels")),
+                           exact=("permute-samples", "scale-labels")),
     edge_strategy=_edge_thm1,
 )
-
 
 
 # Corollary 1
@@ -356,6 +353,6 @@ COR1 = Claim(
                           "(the corollary) or of the weights (the control)",
                           "function, weights")],
     relations=relations_of("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
-                         exact=("permute-samples", "permute-units", "scale-outputs")),
+                           exact=("permute-samples", "permute-units", "scale-outputs")),
     edge_strategy=_edge_cor1,
 )

@@ -107,7 +107,6 @@ def _edge_lem2(profile: str) -> Any:
     return build()
 
 
-
 # eqs. (8)-(9)
 
 
@@ -228,9 +227,12 @@ EQ8 = Claim(
                 Parameter("quadrature_H", "name", r"the quadrature of $H(w)$ ($c(w)$ always "
                           "uses the trapezoid rule)", "trapezoid, rectangle", "trapezoid")],
     relations=relations_of("reflect-cube", "permute-samples", "permute-units", "scale-outputs",
-                         exact=("permute-samples", "permute-units")),
+                           exact=("permute-samples", "permute-units")),
     edge_strategy=_edge_eq8,
 )
+
+
+# Lemma 1 and its quantitative form (ours1)
 
 
 def _H_full(i: Mapping[str, Any]) -> bool | str:
@@ -378,7 +380,6 @@ OURS1 = Claim(
     relations=relations_of("reflect-cube", "permute-samples", "permute-units", "scale-outputs"),
     edge_strategy=edge_rank_networks,
 )
-
 
 
 # Lemma 2

@@ -88,7 +88,6 @@ def _edge_thm2(profile: str) -> Any:
     return build()
 
 
-
 # Theorem 2 and the corrected, quantitative form (ours2)
 
 
