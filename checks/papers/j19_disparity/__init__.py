@@ -18,7 +18,6 @@ with ``sigma_L`` also beyond the Weyl margin of ``H``'s own rounding
 :func:`theory.fourier.derivative_span_bound` below ``L``; otherwise inconclusive (a tiny
 ``s`` alone is not a certificate).
 
-
 One module per section of the paper (:mod:`.section3_1` Theorem 1 and Corollary 1,
 :mod:`.section3_2` eqs. (8)-(10) and Lemmas 1-2, :mod:`.section3_2_descent` Algorithm 1 and
 Theorem 2, :mod:`.section3_3` dead and duplicated neurons, :mod:`.section3_3_3` initial
