@@ -65,6 +65,13 @@ def _holds(claim_id: str, params: dict, name: str) -> None:
 
 
 NUM = r"([-+0-9.e]+|inf|nan)"
+#: a number as the j19 reasons typeset it (``3.78\times10^{-15}``): mantissa, exponent
+TEX_NUM = r"([-+0-9.]+)(?:\\times10\^\{([-+0-9]+)\})?"
+
+
+def tex_float(match: re.Match) -> float:
+    """The number of a :data:`TEX_NUM` match."""
+    return float(match.group(1)) * 10.0 ** int(match.group(2) or 0)
 
 
 # ------------------------------------------------------------------ recorded instances meet all
@@ -547,7 +554,7 @@ def test_j19_M_ge_L_boundary(cid):
     params = recorded_worst(cid)
     base = {**params, "n": 3, "N": max(params["N"], 16 * 7)}
     _holds(cid, {**base, "h": 2, "w": params["w"][:7]}, "M>=L")
-    _assert_out(cid, {**base, "h": 1, "w": params["w"][:4]}, "M>=L", "M < L")
+    _assert_out(cid, {**base, "h": 1, "w": params["w"][:4]}, "M>=L", "$M<L$")
 
 
 def test_j19_ours2_T_le_L_boundary():
@@ -556,7 +563,7 @@ def test_j19_ours2_T_le_L_boundary():
     X = [[0.1], [0.4], [0.7], [0.9]]
     y = [0.5, -0.2, 0.3, 1.0]
     _holds("j19.ours2", {**params, "X": X[:3], "y": y[:3]}, "T<=L")
-    _assert_out("j19.ours2", {**params, "X": X, "y": y}, "T<=L", "T > L")
+    _assert_out("j19.ours2", {**params, "X": X, "y": y}, "T<=L", "$T>L$")
 
 
 def test_j19_thm2_armijo_and_full_rank_along_run():
@@ -567,9 +574,10 @@ def test_j19_thm2_armijo_and_full_rank_along_run():
     params = recorded_worst("j19.thm2")
     _assert_out("j19.thm2", {**params, "step_rule": "fixed"}, "armijo", "fixed step size")
     _assert_out("j19.thm2", {**params, "w": [0.0] * len(params["w"])}, "full-rank-along-run",
-                re.compile(r"H not FULL at iterate 0: sigma_L/sigma_1 = 0 < 1e-08 \(rows "
-                           r"equilibrated\) \(the run "
-                           r"stopped at the floating-point floor after \d+ steps: .*\)"))
+                re.compile(r"\$H\$ not FULL at iterate 0: "
+                           r"\$\\sigma_L/\\sigma_1=0<1\\times10\^\{-8\}\$ "
+                           r"\(rows equilibrated\) \(the run stopped at the floating-point floor "
+                           r"after \d+ steps: .*\)"))
 
 
 @pytest.mark.parametrize("cid", ["j19.eq8", "j19.lem2"])
@@ -584,8 +592,8 @@ def test_j19_relu_unit_with_zero_weights_is_a_kink_at_every_node(cid):
     N = params["N"]
     grid = (N + 1) ** K
     _assert_out(cid, {**params, "w": w}, "differentiable", re.compile(
-        r"a ReLU pre-activation is exactly 0 at a quadrature node \(unit 0, x = \(0(, 0)?\); "
-        + str(grid) + r" such nodes\): F is not differentiable there"))
+        r"a ReLU pre-activation is exactly 0 at a quadrature node \(unit 0, \$x=\(0(, 0)?\)\$; "
+        + str(grid) + r" such nodes\): \$F\$ is not differentiable there"))
 
 
 def test_j19_lem2_relu_kinks_inside_the_cube_give_full_rank():
@@ -598,8 +606,8 @@ def test_j19_lem2_relu_kinks_inside_the_cube_give_full_rank():
     w = Feedforward([1, 4, 1], "relu").flatten(
         [(np.ones((4, 1)), -kinks), (np.array([[1.0, -1.0, 1.0, -1.0]]), np.zeros(1))])
     m = _assert_out("j19.lem2", {**params, "w": w.tolist()}, "H-deficient",
-                    re.compile(r"H not certified DEFICIENT \(s = " + NUM + r"\)"))
-    assert float(m.group(1)) > 1e-8
+                    re.compile(r"\$H\$ not certified DEFICIENT \(\$s=" + TEX_NUM + r"\$\)"))
+    assert tex_float(m) > 1e-8
 
 
 # ----------------------------------------------------------------- rounding allowances (hm17)

@@ -352,12 +352,12 @@ def test_j19_rank_rule_agrees_with_its_old_form_on_recorded_instances():
     for _cid, inst in _recorded_instances("j19."):
         if "w" not in inst or inst.get("model") == "sigmoid-product":
             continue
-        H, err = j19._disparity(inst)
+        H, err = j19.disparity_with_rounding(inst)
         L = (2 * inst["n"] + 1) ** inst["K"]
         if H.shape[0] < L:
             continue
         cert = certified_rank(equilibrate_rows(H))
-        weyl = j19._weyl_margin(H, err)
+        weyl = j19.weyl_margin(H, err)
         old = (cert.certain and cert.rank == L
                and float(cert.singular_values[L - 1]) > cert.threshold + weyl)
         assert cert.certifies(L, margin=weyl) == old
