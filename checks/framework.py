@@ -26,6 +26,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from checks.tex import TEX_RELATION, tex_number
+
 __all__ = [
     "BOUNDS",
     "ERRATUM_KINDS",
@@ -207,9 +209,10 @@ def decide(
     else:
         status = Status.VIOLATED
         missing = _missing_bound(relation, lhs_bound, rhs_bound, holds=False)
-        certificate = (f"{_SIDE_WORD[lhs_bound]}lhs {lhs:.6g} and {_SIDE_WORD[rhs_bound]}rhs "
-                       f"{rhs:.6g} are {-slack:.3g} apart against {relation}, beyond the "
-                       f"tolerance {tolerance.value:.3g}")
+        certificate = (f"{_SIDE_WORD[lhs_bound]}lhs ${tex_number(lhs, 6)}$ and "
+                       f"{_SIDE_WORD[rhs_bound]}rhs ${tex_number(rhs, 6)}$ are "
+                       f"${tex_number(-slack)}$ apart against ${TEX_RELATION[relation]}$, "
+                       f"beyond the tolerance ${tex_number(tolerance.value)}$")
     if status is not Status.INCONCLUSIVE and missing:
         status, certificate = Status.INCONCLUSIVE, ""
         message = "; ".join(m for m in (uncertified or missing, message) if m)

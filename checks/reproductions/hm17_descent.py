@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from checks.papers._hm17_latex import tex_number
+from checks.tex import tex_number
 from checks.strategies import hm17_linear as strat
 from theory.models import linear_residual as lr
 

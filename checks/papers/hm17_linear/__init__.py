@@ -10,7 +10,7 @@ lost symbols, and corrected where the paper is wrong (see each ``errata``).
 
 from __future__ import annotations
 
-from checks.papers._hm17_latex import tex_number
+from checks.tex import tex_number
 from checks.papers.hm17_linear.appendix_a import (
     CLAIM_A_1,
     CLAIM_PSD,

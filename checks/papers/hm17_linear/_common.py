@@ -14,7 +14,7 @@ from checks.framework import (
     Parameter,
 )
 from checks.inputs import matrices, matrix, real, require
-from checks.papers._hm17_latex import tex_number
+from checks.tex import tex_number
 from checks.strategies import hm17_linear as strat
 from theory import linalg
 from theory.models import linear_residual as lr

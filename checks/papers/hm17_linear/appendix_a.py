@@ -26,7 +26,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import integer, matrix, require
-from checks.papers._hm17_latex import tex_number
+from checks.tex import tex_number
 from checks.papers.hm17_linear._common import (
     PARAM_ELL,
     PARAM_R,

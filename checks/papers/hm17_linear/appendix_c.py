@@ -23,7 +23,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, matrix, require
-from checks.papers._hm17_latex import tex_number
+from checks.tex import tex_number
 from checks.papers.hm17_linear._common import (
     U,
     unit_scaled,

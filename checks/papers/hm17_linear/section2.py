@@ -28,7 +28,7 @@ from checks.framework import (
 )
 from checks.inputs import integer, matrix, real, require, vector
 from checks.oracles import choice
-from checks.papers._hm17_latex import tex_number
+from checks.tex import tex_number
 from checks.papers.hm17_linear._common import (
     BASIS_CHANGE,
     PARAM_A,

@@ -24,7 +24,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
-from checks.papers._hm17_latex import tex_number
+from checks.tex import tex_number
 from checks.papers.hm17_relu._common import (
     BLOCK_DERIVATION,
     U_ROUND,

@@ -1,15 +1,19 @@
-"""Numbers written as inline LaTeX for the prose of the Hardt & Ma (2017) claims.
+"""Numbers and relations written as inline LaTeX for the prose that verdicts carry.
 
-Verdict messages, tolerance derivations and hypothesis reasons quote measured numbers inside
-``$...$`` formulas; :func:`tex_number` writes them the way the report typesets them
-(``3.78\\times10^{-15}``, not ``3.78e-15``).
+Verdict messages, certificates, tolerance derivations and hypothesis reasons quote measured
+numbers inside ``$...$`` formulas (the report typesets every ``$...$`` of the ledger's prose);
+:func:`tex_number` writes them as the report shows them (``3.78\\times10^{-15}``, not
+``3.78e-15``), :data:`TEX_RELATION` the relations of :func:`checks.framework.decide`.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["tex_number"]
+__all__ = ["TEX_RELATION", "tex_number"]
+
+#: the relations of :func:`checks.framework.decide` as LaTeX
+TEX_RELATION = {"<=": r"\le", ">=": r"\ge", "==": "="}
 
 
 def tex_number(x: float, digits: int = 3) -> str:
