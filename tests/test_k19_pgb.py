@@ -8,6 +8,7 @@ import pytest
 import sympy
 from autograd import hessian as ag_hessian
 from hypothesis import HealthCheck, given, settings
+from k19_prose import control_prose, declared_prose, prose_problems
 from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
@@ -18,6 +19,7 @@ from checks.registry import get
 from checks.runner import run_control
 from checks.serialise import to_jsonable
 from checks.strategies import k19_pgb as S
+from reports.math import is_renderable
 from theory.gradient_basis import (
     gb_infimum_convex,
     gb_infimum_squared,
@@ -576,8 +578,8 @@ def test_thm1_refuses_a_preactivation_that_is_exactly_zero():
     inst["X"][0, 1] = 0.0
     inst["theta"][:2] = [0.0, 1.0]
     failed = get("k19.thm1").failed_hypotheses(inst)
-    assert failed["not-in-Omega"].startswith("a ReLU pre-activation is within 0 times its own "
-                                             "rounding bound")
+    assert failed["not-in-Omega"].startswith("a ReLU pre-activation is within $0$ times its "
+                                             "own rounding bound")
     x = base["X"][0]
     ortho = {**base, "theta": base["theta"].copy()}
     ortho["theta"][:2] = [x[1], -x[0]]
@@ -632,7 +634,8 @@ def test_thm2_needs_the_zero_direction_in_S():
     assert not np.any(np.all(inst["S"] == 0, axis=1))
     for claim_id in ("k19.thm2", "k19.ours2", "k19.lem3"):
         failed = get(claim_id).failed_hypotheses(inst)
-        assert failed["S-in-V"] == "S not in V[theta, eps] with 0 in S: 0 is not a row of S"
+        assert failed["S-in-V"] == (r"$S\not\subseteq V[\theta,\varepsilon]$ with $0\in S$: "
+                                    "$0$ is not a row of $S$")
 
 
 def test_k19_hypothesis_names_are_drop_arguments():
@@ -682,7 +685,7 @@ def test_ex3_is_for_nets_with_skip_connections():
     verdict = get("k19.ex3").check(inst)
     assert verdict.status is Status.OUT_OF_SCOPE
     assert verdict.message == ("skip-connections: family 'tanh2' is not a net with skip "
-                               "connections to the output (Example 3's f)")
+                               "connections to the output (Example 3's $f$)")
 
 
 def test_cost_estimates_grow_with_the_sizes_and_flag_large_example2():
@@ -715,7 +718,7 @@ def test_weights_near_overflow_give_reasons_not_tracebacks_or_false_statements()
     lifted = S.build_lintop_lifted(3, 2, 3, 2, 2, 30)
     huge = {**lifted, "lambda": np.ldexp(lifted["lambda"], 1020)}
     assert get("k19.thm2").failed_hypotheses(huge) == {
-        "local-minimum": "the Hessian of L is not finite at this scale: local minimality "
+        "local-minimum": "the Hessian of $L$ is not finite at this scale: local minimality "
                          "cannot be certified"}
 
 
@@ -760,3 +763,36 @@ def test_raw_input_relation_keeps_the_gram_matrix_of_example2():
     np.testing.assert_allclose(moved["X_raw"] @ moved["X_raw"].T,
                                inst["X_raw"] @ inst["X_raw"].T, rtol=0, atol=1e-15)
     assert get("k19.ex2").check(moved).status is Status.HOLDS
+
+
+# ------------------------------------------------------------------ prose with typeset math
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_section3_prose_typesets_its_math(claim_id):
+    """Declarations, the hypothesis reasons of the control instances and their verdicts'
+    messages and tolerance derivations write every formula as renderable ``$...$``."""
+    claim = get(claim_id)
+    prose = declared_prose(claim) + control_prose(claim)
+    problems = [f"{where}: {p}" for where, text in prose for p in prose_problems(text)]
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("x", [3.78e-15, 9.09e-7, 1e-7, -2.5e12, 0.125, 0.0, 55.02])
+def test_tex_number_is_renderable_math_for_the_same_number(x):
+    tex = K.tex_number(x)
+    assert is_renderable(tex)
+    value = tex.replace(r"\times", "*").replace("10^{", "10**(").replace("}", ")")
+    assert float(eval(value)) == pytest.approx(float(f"{x:.3g}"), rel=1e-12)
+
+
+def test_membership_unmet_states_each_failed_condition_of_V():
+    """A direction that moves the outputs fails the 'outputs unchanged' condition of
+    V[theta, eps] only (it has unit norm), stated as an inequality between its numbers."""
+    inst = get("k19.lem1").controls[0].fixed_instances()[0]
+    model = make_model(inst["family"], inst["widths"])
+    mem = membership(lambda t: np.asarray(model.outputs(t, inst["X"])), inst["theta"],
+                     inst["eps"], list(inst["S2"]), depth=len(inst["widths"]))
+    unmet = K.membership_unmet(mem)
+    assert len(unmet) == len(mem.unmet) == 1
+    assert unmet[0] == (f"max output change ${K.tex_number(mem.max_change)} > "
+                        f"{K.tex_number(mem.tolerance)}$")

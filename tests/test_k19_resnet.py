@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from k19_prose import control_prose, declared_prose, prose_problems
 
 from checks.framework import Status
 from checks.inputs import BadInput
@@ -443,8 +444,8 @@ def test_cor4_at_theta_zero_states_the_condition_that_fails():
     verdict = get("k19.cor4").check(inst)
     assert verdict.status is Status.INCONCLUSIVE
     assert "0.00e+00 > 0.00e+00" not in verdict.message
-    assert verdict.message.startswith("theta is not certified as a local minimum (the gradient "
-                                      "scale ||J|| ||y|| = 0 < ")
+    assert verdict.message.startswith(r"$\theta$ is not certified as a local minimum (the "
+                                      r"gradient scale $\|J\|\,\|y\| = 0 < ")
     assert "(underflow): the derivatives cannot certify a local minimum" in verdict.message
 
 
@@ -589,3 +590,52 @@ def test_k19_parameters_name_every_key_the_parser_reads():
                     claim.parse(rest)
             else:
                 assert claim.parse(rest).get(p.name, p.default) == p.default, (claim_id, p)
+
+
+# ------------------------------------------------------------------ prose with typeset math
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_section4_prose_typesets_its_math(claim_id):
+    """Declarations, the hypothesis reasons of the control instances and their verdicts'
+    messages, tolerance derivations and diagnostics (certificate, branch, partial linear
+    structure) write every formula as renderable ``$...$``."""
+    claim = get(claim_id)
+    prose = declared_prose(claim) + control_prose(claim)
+    problems = [f"{where}: {p}" for where, text in prose for p in prose_problems(text)]
+    assert not problems, problems
+
+
+def test_certificate_reason_states_the_inequality_that_decided():
+    """At the saddle of the ResNet control the certificate fails on the Hessian, at a trained
+    point it holds on the gradient and the Hessian: the reason states that inequality with the
+    certificate's own numbers."""
+    saddle = get("k19.thm3").controls[1].fixed_instances()[0]
+    shape, theta, outputs = strat.resnet_model(saddle)
+    cert = k19s4.certify_loss(outputs, theta, *strat.data(saddle), "squared")
+    assert cert.status == "not-local-minimum"
+    assert K.certificate_reason(cert) == (
+        rf"$\lambda_{{\min}}(\nabla^2L) = {K.tex_number(cert.hess_min_eig)} < "
+        rf"-{K.tex_number(cert.hess_tol)}$")
+    inst = strat.build_deep_linear(1, (3, 3, 2), 15)
+    net, theta, outputs = strat.feedforward_model(inst)
+    cert = k19s4.certify_loss(outputs, theta, *strat.data(inst), "squared")
+    assert cert.status == "local-minimum"
+    assert K.certificate_reason(cert).startswith(
+        rf"$\|\nabla L\| = {K.tex_number(cert.grad_norm)} \le {K.tex_number(cert.grad_tol)}$")
+
+
+def test_branch_and_partial_linear_texts_typeset_every_case():
+    """Every branch of the proofs' S (Appendices A.4, A.5) and the reason for a missing partial
+    linear structure come out as renderable math; an unknown text passes through unchanged."""
+    for branch in ("rank(W) = d_y: S = {0}",
+                   "rank(W) < d_y and Null(W) = {0}: no construction, S = {0}",
+                   "rank(W) < d_y: S = {0} u {R += eps a e_j^T, a in Null(W)}",
+                   "no partial linear structure: S = {0}", "S = {0}"):
+        assert not prose_problems(K.branch_text({"branch": branch})), branch
+    levels = K.branch_text({"branch": "P_l singular: S = ...", "built_levels": [0, 2]})
+    assert not prose_problems(levels) and r"l\in\{0, 2\}" in levels
+    assert K.branch_text({}) is None
+    assert K.branch_text({"branch": "a new case"}) == "a new case"
+    why = "layer 2 has 1 admissible linear units < d_y = 3"
+    assert K.partial_linear_text(why) == "layer $2$ has $1 < d_y = 3$ admissible linear units"
+    assert K.partial_linear_text("ok") == "ok"

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+import sys
 
 import numpy as np
 from hypothesis import strategies as st
@@ -74,8 +75,57 @@ from theory.numerics import gamma, unit_roundoff
 from theory.optimize import second_order_test
 from theory.pgb import membership, stacked_jacobian
 
-__all__ = ["WELSCH", "decide_against_solver", "parse", "parse_example2", "parse_pgb",
-           "refuse_other_convention", "structured_family"]
+__all__ = ["WELSCH", "certificate_reason", "decide_against_solver", "parse", "parse_example2",
+           "parse_pgb", "refuse_other_convention", "structured_family", "tex_number"]
+
+
+def tex_number(x: float, digits: int = 3) -> str:
+    r"""``x`` for inline LaTeX: ``format(x, f".{digits}g")`` with its exponent written as a
+    power of ten (``3.78e-15`` -> ``3.78\times10^{-15}``), so that the numbers in messages,
+    hypothesis reasons and tolerance derivations typeset with the formulas around them."""
+    if math.isnan(x):
+        return r"\mathrm{NaN}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    text = format(x, f".{digits}g")
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else (f"-{power}" if mantissa == "-1"
+                                          else rf"{mantissa}\times{power}")
+
+
+_U = unit_roundoff()
+
+
+def certificate_reason(cert) -> str:
+    r"""The condition that decided a second-order certificate (Section 4's local-minimum test
+    of :func:`theory.constructions.k19_section4.second_order_certificate`), as a true
+    inequality in LaTeX built from the certificate's own numbers."""
+    g, eig = tex_number(cert.grad_norm), tex_number(cert.hess_min_eig)
+    if cert.status == "local-minimum":
+        return (rf"$\|\nabla L\| = {g} \le {tex_number(cert.grad_tol)}$ and "
+                rf"$\lambda_{{\min}}(\nabla^2L) \ge -{tex_number(cert.hess_tol)}$")
+    if cert.status == "not-local-minimum":
+        if cert.hess_min_eig < -cert.hess_tol:
+            return rf"$\lambda_{{\min}}(\nabla^2L) = {eig} < -{tex_number(cert.hess_tol)}$"
+        return rf"$\|\nabla L\| = {g} > {tex_number(cert.far_tol)}$"
+    cannot = "the derivatives cannot certify a local minimum"
+    if not all(map(math.isfinite, (cert.grad_norm, cert.hess_norm, cert.grad_tol))):
+        return (r"$\|\nabla L\|$, $\|\nabla^2L\|$ or the gradient scale overflows at this "
+                f"scale: {cannot}")
+    # the certificate's thresholds: grad_tol = sqrt(u) * gradient scale, and second-order
+    # information below float_info.min / u is lost to underflow
+    scale, underflow = cert.grad_tol / math.sqrt(_U), sys.float_info.min / _U
+    if scale < underflow:
+        return (rf"the gradient scale $\|J\|\,\|y\| = {tex_number(scale)} < "
+                rf"{tex_number(underflow)}$ (underflow): {cannot}")
+    if cert.hess_norm < underflow:
+        return (rf"$\|\nabla^2L\| = {tex_number(cert.hess_norm)} < {tex_number(underflow)}$ "
+                f"(underflow): {cannot}")
+    return rf"$\|\nabla L\| = {g} > {tex_number(cert.grad_tol)}$"
+
 
 # The nonconvex Welsch loss 1 - exp(-(q - y)^2 / 2): the control that drops Assumption 1.
 WELSCH = Loss(
@@ -86,6 +136,16 @@ WELSCH = Loss(
     "real",
 )
 _ALL_LOSSES = {**LOSSES, "welsch": WELSCH}
+
+#: how theory.gradient_basis.squared_report derives tau_round, the rounding of L and of the
+#: least squares (whitened norms, n = m d_y + d_theta)
+TAU_SQUARED = (r"$\tau_{\rm round}=\gamma_nL+2\|r\|\delta_r+\delta_r^2+2\|\mathrm{res}\|"
+               r"\delta_{\rm res}+\delta_{\rm res}^2$, $\delta_r=\gamma_{d_\theta+2}(\|f\|+"
+               r"\|y\|)$, $\delta_{\rm res}=\gamma_n(\kappa+1)\|y\|+\delta_r$ (whitened norms, "
+               r"$n=md_y+d_\theta$)")
+#: how theory.gradient_basis.convex_report derives tau_round for a convex loss
+TAU_CONVEX = (r"$\tau_{\rm round}=2\gamma_n\big(L+\sum_i\lambda_i|\ell'(q_i)||q_i|\big)$, "
+              r"max over $q=f_X$ and $q=J\alpha$ ($n=md_y+d_\theta$)")
 _INPUT_DIM = {"basis": 0, "product": 1, "affine-offset": 1, "tanh-neuron": 1,
               "relu-scalar": 1, "relu2-nobias": 0, "tanh2": 0,
               "tanh2-nobias": 0, "lintop": 0, "skip2": 0}
@@ -159,14 +219,14 @@ _FAMILY_NAMES = ", ".join(FAMILIES)
 P_DATA = [
     Parameter("family", "name", r"the model family $f(x;\theta)$ (Section 3; Examples 1-3)",
               _FAMILY_NAMES),
-    Parameter("widths", "list", "the family's widths: (d_theta) for basis, (d_x, h, d_y) for "
-              "tanh2, tanh2-nobias, relu2-nobias, (d_x, d1, d2, d_y) for lintop and skip2, "
-              "(1, 1) for the scalar families", "integers in [1, 512], as many as the family "
-              "takes"),
+    Parameter("widths", "list", r"the family's widths: $(d_\theta)$ for basis, $(d_x,h,d_y)$ "
+              r"for tanh2, tanh2-nobias, relu2-nobias, $(d_x,d_1,d_2,d_y)$ for lintop and "
+              r"skip2, $(1,1)$ for the scalar families",
+              "integers in [1, 512], as many as the family takes"),
     Parameter("loss", "name", r"the loss $\ell(q,y)$ (Assumption 1)",
               "squared, cross-entropy, logistic, smoothed-hinge, welsch"),
     Parameter("X", "m x d_x", r"the inputs $x_i$ as rows, samples x features (for basis: "
-              r"the features $\varphi(x_i)$, m x d_theta)", "finite; d_x columns"),
+              r"the features $\varphi(x_i)$, $m\times d_\theta$)", "finite; d_x columns"),
     Parameter("Y", "m x d_y", r"the targets $y_i$ as rows", "finite; labels in {0, 1} for "
               "cross-entropy, {-1, 1} for logistic and smoothed-hinge"),
     Parameter("lambda", "m", r"the sample weights $\lambda_i$ of $L=\sum_i\lambda_i\ell"
@@ -186,7 +246,7 @@ P_TWO_SETS = [*P_PGB, Parameter("S2", "|S'| x d_theta", r"the directions of a se
                                 "finite; d_theta columns")]
 P_EXAMPLE2 = [
     Parameter("X_raw", "m x d", r"the raw inputs $x^{\rm raw}_i$ as rows", "finite"),
-    Parameter("n", "scalar", "the width of every ReLU layer of the footnote's network",
+    Parameter("n", "scalar", r"the width $n$ of every ReLU layer of the footnote's network",
               "integers in [1, 4096]"),
     Parameter("depth", "scalar", "the number of ReLU layers", "integers in [1, 16]"),
     Parameter("eps_prime", "scalar", r"the footnote's bias shift $\epsilon'$ (bias "
@@ -198,7 +258,7 @@ P_EXAMPLE2 = [
 ]
 
 R_PERMUTE = Relation(
-    "permute-samples", "the samples in another order: L is a sum over samples (Section 2.1), "
+    "permute-samples", "the samples in another order: $L$ is a sum over samples (Section 2.1), "
     "so both sides are the same numbers summed in another order", strat.permute_samples)
 R_WEIGHTS = Relation(
     "scale-weights", r"$\lambda\to2^k\lambda$: $L$, the infimum and the gradient scale by "
@@ -307,7 +367,7 @@ def structured_family(inst) -> bool | str:
     definition behind ``k19.asm2``'s hypothesis and the Assumption 2 hypothesis of the
     Theorem 1-2 claims."""
     return bool(_model(inst).structure) or (
-        f"family {inst['family']!r} is in no class of eq. (3.1): no map g with f_X = J g "
+        f"family {inst['family']!r} is in no class of eq. (3.1): no map $g$ with $f_X=Jg$ "
         "(Assumption 2)")
 
 
@@ -316,7 +376,8 @@ def _structure(inst):
         return family
     rep = _report(inst)
     if rep.structure_residual > rep.structure_tol:
-        return f"||J g - f_X|| = {rep.structure_residual:.3g} > {rep.structure_tol:.3g}"
+        return (rf"$\|Jg-f_X\| = {tex_number(rep.structure_residual)} > "
+                rf"{tex_number(rep.structure_tol)}$")
     return True
 
 
@@ -326,8 +387,9 @@ def _differentiable(inst):
     (:func:`theory.models.basis.kink_clearance`)."""
     clearance = kink_clearance(_model(inst), inst["theta"], inst["X"])
     return clearance > 1 or (
-        f"a ReLU pre-activation is within {clearance:.3g} times its own rounding bound "
-        "gamma_k (|W||x| + |b|) of the kink: theta is in Omega (or cannot be told from it)")
+        f"a ReLU pre-activation is within ${tex_number(clearance)}$ times its own rounding "
+        r"bound $\gamma_k(|W||x|+|b|)$ of the kink: $\theta\in\Omega$ (or cannot be told "
+        "from it)")
 
 
 def _critical_any(inst):
@@ -337,10 +399,11 @@ def _critical_any(inst):
         return _critical(inst)
     rep = _convex_report(inst)
     if not (math.isfinite(rep.grad_norm) and math.isfinite(rep.credit)):
-        return f"||grad L|| or its convexity bound {_OVERFLOW}"
+        return rf"$\|\nabla L\|$ or its convexity bound {_OVERFLOW}"
     return rep.critical or (
-        f"convexity bound {rep.credit:.3g} on L - inf exceeds rounding {rep.tau_round:.3g} "
-        f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
+        rf"convexity bound ${tex_number(rep.credit)}$ on $L-\inf L_\theta$ exceeds rounding "
+        rf"${tex_number(rep.tau_round)}$ ($\|\nabla L\| = {tex_number(rep.grad_norm)}$): not "
+        "critical to working precision")
 
 
 _OVERFLOW = "overflows at this scale: criticality cannot be certified"
@@ -349,10 +412,11 @@ _OVERFLOW = "overflows at this scale: criticality cannot be certified"
 def _critical(inst):
     rep = _report(inst)
     if not (math.isfinite(rep.grad_norm) and math.isfinite(rep.bound_hi)):
-        return f"||grad L|| or its certified gap {_OVERFLOW}"
+        return rf"$\|\nabla L\|$ or its certified gap {_OVERFLOW}"
     return rep.critical or (
-        f"certified gap {rep.bound_hi:.3g} exceeds rounding {rep.tau_round:.3g} "
-        f"(||grad L|| = {rep.grad_norm:.3g}): not critical to working precision")
+        f"certified gap ${tex_number(rep.bound_hi)}$ exceeds rounding "
+        rf"${tex_number(rep.tau_round)}$ ($\|\nabla L\| = {tex_number(rep.grad_norm)}$): not "
+        "critical to working precision")
 
 
 def _hessian_test(inst):
@@ -364,8 +428,10 @@ def _hessian_test(inst):
 def _second_order(inst):
     ok, lo, tau = _hessian_test(inst)
     if not (math.isfinite(lo) and math.isfinite(tau)):
-        return "the Hessian of L is not finite at this scale: local minimality cannot be certified"
-    return ok or f"Hessian lambda_min = {lo:.3g} < -{tau:.3g}: not a local minimum"
+        return ("the Hessian of $L$ is not finite at this scale: local minimality cannot be "
+                "certified")
+    return ok or (rf"$\lambda_{{\min}}(\nabla^2L) = {tex_number(lo)} < -{tex_number(tau)}$: "
+                  "not a local minimum")
 
 
 def _hessian_any(inst) -> dict:
@@ -392,7 +458,21 @@ def _local_min(inst):
 
 def _membership_unmet(inst, S) -> list[str]:
     """The conditions of ``V[theta, eps]`` (Section 3.3) that some row of ``S`` fails."""
-    return list(_membership({**inst, "S": S}).unmet)
+    return membership_unmet(_membership({**inst, "S": S}))
+
+
+def membership_unmet(mem) -> list[str]:
+    r"""The conditions of ``V[theta, eps]`` (Section 3.3: ``||S_j|| <= 1`` and every training
+    output unchanged) that a :class:`theory.pgb.Membership` finds failed, as true inequalities
+    in LaTeX."""
+    out = []
+    if not mem.max_norm <= mem.norm_bound:
+        out.append(rf"$\max_j\|S_j\| = 1+{tex_number(mem.max_norm - 1.0)} > "
+                   rf"1+{tex_number(mem.norm_bound - 1.0)}$")
+    if not mem.max_change <= mem.tolerance:
+        out.append(f"max output change ${tex_number(mem.max_change)} > "
+                   f"{tex_number(mem.tolerance)}$")
+    return out
 
 
 def _in_V(inst):
@@ -401,15 +481,19 @@ def _in_V(inst):
     ``L(theta)`` would say nothing against eq. (3.2)."""
     unmet = _membership_unmet(inst, inst["S"])
     if not np.any(np.all(inst["S"] == 0, axis=1)):
-        unmet.append("0 is not a row of S")
-    return True if not unmet else "S not in V[theta, eps] with 0 in S: " + "; ".join(unmet)
+        unmet.append("$0$ is not a row of $S$")
+    return True if not unmet else (r"$S\not\subseteq V[\theta,\varepsilon]$ with $0\in S$: "
+                                   + "; ".join(unmet))
 
 
 def _set_in_V(key: str):
     """``inst[key]`` is a finite subset of ``V[theta, eps]`` (Lemma 1 asks no more)."""
+    symbol = {"S": "S", "S2": "S'"}[key]
+
     def check(inst):
         unmet = _membership_unmet(inst, inst[key])
-        return True if not unmet else f"{key} not in V[theta, eps]: " + "; ".join(unmet)
+        return True if not unmet else (rf"${symbol}\not\subseteq V[\theta,\varepsilon]$: "
+                                       + "; ".join(unmet))
     return check
 
 
@@ -497,8 +581,8 @@ def _uncertain_rank(rep):
     ambiguity band): the infimum and ``sigma_min^+`` both depend on it."""
     if rep.rank_certain:
         return None
-    return decide_flag(None, message="rank of Lambda^{1/2} J not certified (singular value in "
-                       "the ambiguity band): the infimum cannot be decided",
+    return decide_flag(None, message=r"$\operatorname{rank}(\Lambda^{1/2}J)$ not certified "
+                       "(a singular value in the ambiguity band): the infimum cannot be decided",
                        diagnostics=rep.diagnostics())
 
 
@@ -512,9 +596,9 @@ def measure_thm1(inst):
         return undecided
     credit = rep.bound_hi if rep.critical else 0.0
     tol = Tolerance(rep.tau_round + credit,
-                    f"tau_round + certified gap of an approximate critical point "
-                    f"(||grad L||+err)^2/(4 s_min+^2) [k19.ours1], credited only when it is "
-                    f"below tau_round; tau_round = {rep.tau_derivation}")
+                    r"$\tau_{\rm round}$ + the certified gap of an approximate critical "
+                    r"point $(\|\nabla L\|+\mathrm{err})^2/(4\sigma^+_{\min}{}^2)$ (k19.ours1), "
+                    r"credited only when it is below $\tau_{\rm round}$; " + TAU_SQUARED)
     return decide(rep.L, rep.inf, relation="==", tolerance=tol, scale=max(rep.L, rep.inf),
                   diagnostics={**rep.diagnostics(), **_hessian_any(inst), "size": _size(inst)})
 
@@ -526,14 +610,14 @@ def _measure_thm1_convex(inst):
     rep = _convex_report(inst)
     diag = {**rep.diagnostics(), **_hessian_any(inst), "size": _size(inst)}
     if not rep.attained:
-        return decide_flag(None, message=f"gradient-basis infimum not attained "
+        return decide_flag(None, message="gradient-basis infimum not attained "
                            f"({rep.attained_note}): only an upper bound is known",
                            diagnostics=diag)
     credit = rep.credit if rep.critical else 0.0
     tol = Tolerance(rep.tau_round + credit,
-                    "tau_round + (||grad L||+err) ||alpha - g(theta)|| (convexity: "
-                    "L_theta(alpha) >= L + <grad L, alpha - g>), credited only when it is "
-                    f"below tau_round; tau_round = {rep.tau_derivation}")
+                    r"$\tau_{\rm round}+(\|\nabla L\|+\mathrm{err})\|\alpha-g(\theta)\|$ "
+                    r"(convexity: $L_\theta(\alpha)\ge L+\langle\nabla L,\alpha-g\rangle$), "
+                    r"credited only when it is below $\tau_{\rm round}$; " + TAU_CONVEX)
     return decide_against_solver(rep.L, rep.inf, tolerance=tol, scale=max(rep.L, rep.inf),
                                  diagnostics=diag)
 
@@ -546,8 +630,9 @@ def decide_against_solver(L: float, found: float, **kwargs) -> Verdict:
     verdict = decide(L, found, relation="==", **kwargs)
     if verdict.status is Status.VIOLATED and L < found:
         verdict.status, verdict.certificate = Status.INCONCLUSIVE, ""
-        verdict.message = (f"the solver's value {found:.6g} exceeds L(theta) = {L:.6g} beyond "
-                           "the tolerance, but it is only an upper bound of the infimum")
+        verdict.message = (f"the solver's value ${tex_number(found, 6)}$ exceeds "
+                           rf"$L(\theta) = {tex_number(L, 6)}$ beyond the tolerance, but it is "
+                           "only an upper bound of the infimum")
     return verdict
 
 
@@ -611,7 +696,7 @@ THM1 = Claim(
                 "at constructed exact critical points of tanh classifiers whose every input "
                 "carries both labels (no model separates the data, so the infimum is attained); "
                 r"the infimum is a convex solve from $g(\theta)$ and random restarts, "
-                "`inconclusive` when it is not attained."),
+                "inconclusive when it is not attained."),
         Erratum("method note", r"Bias-free ReLU nets $W_2\operatorname{relu}(W_1x)$ enter with "
                 r"$g=\theta/2$ (positive homogeneity) at critical points whose pre-activations "
                 r"clear the kink by a certified margin ($\theta\notin\Omega$)."),
@@ -633,18 +718,22 @@ def measure_ours1(inst):
     diag = {**rep.diagnostics(), "size": _size(inst)}
     err = rep.bound_hi - rep.bound_hi_exact
     main = decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
-        rep.tau_round + err, f"tau_round + rounding of grad L in the bound; tau_round = "
-        f"{rep.tau_derivation}"), scale=max(rep.L, rep.bound_hi_exact), diagnostics=diag)
+        rep.tau_round + err, r"$\tau_{\rm round}$ + the rounding of $\nabla L$ in the "
+        "bound; " + TAU_SQUARED), scale=max(rep.L, rep.bound_hi_exact), diagnostics=diag)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: inconclusive, below
         lo_err = rep.bound_lo - (np.float64(max(rep.grad_norm - rep.grad_err, 0.0)) ** 2
                                  / (4 * np.float64(rep.s_max) ** 2) if rep.rank else 0.0)
     lower = decide(rep.gap, rep.bound_lo, relation=">=", tolerance=Tolerance(
-        rep.tau_round + lo_err, "tau_round + rounding of grad L in the lower bound"),
+        rep.tau_round + lo_err, r"$\tau_{\rm round}$ + the rounding of $\nabla L$ in the "
+        "lower bound"),
         scale=max(rep.L, rep.bound_lo), diagnostics=diag)
     ident = decide(rep.gap, rep.proj_gap, relation="==", tolerance=Tolerance(
-        2 * rep.tau_round, "2 tau_round (both sides carry the least-squares rounding)"),
+        2 * rep.tau_round, r"$2\tau_{\rm round}$ (both sides carry the least-squares "
+        "rounding)"),
         scale=max(rep.L, rep.proj_gap), diagnostics=diag)
-    for part, verdict in (("lower bound", lower), ("identity ||P r||^2", ident)):
+    for part, verdict in (("lower bound", lower),
+                          (r"identity $L-\inf_\alpha L_\theta(\alpha)=\|P_{\hat J}\hat r\|^2$",
+                           ident)):
         if verdict.status == Status.VIOLATED:
             verdict.message = f"{part} fails"
             return verdict
@@ -672,7 +761,7 @@ OURS1 = Claim(
         "gap-vs-bound", r"Theorem 1 gap $L-\inf L_\theta$ against the certified bound "
         r"$\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$ along Levenberg-Marquardt runs of 2-layer tanh "
         "nets "
-        "(log10 of both); every point lies below the diagonal",
+        r"($\log_{10}$ of both); every point lies below the diagonal",
         lambda profile: _gap_plot(profile),
             agreement="no-paper-value",
             agreement_reason="Theorem 1 gives no number to compare with")],
@@ -714,7 +803,7 @@ def _gap_plot(profile: str) -> dict:
                  r"$\|\nabla L\|^2/(4\sigma^+_{\min}{}^2)$",
         "series": [{"label": "instances", "x": xs, "y": ys, "mode": "markers"},
                    {"label": "gap = bound", "x": [lo, hi], "y": [lo, hi], "mode": "lines"}],
-        "xlabel": "log10 bound", "ylabel": "log10 gap",
+        "xlabel": r"$\log_{10}$ bound", "ylabel": r"$\log_{10}$ gap",
         "paper": "Theorem 1: the gap is 0 at critical points (no quantitative form).",
         "ours": f"{below} of {n} instances have gap $\\le$ bound (+ rounding); {len(xs)} with "
                 "both positive are plotted",
@@ -735,8 +824,9 @@ def measure_lem2(inst):
     level = 2 * rep.s_min_plus * math.sqrt(rep.tau_round) if rep.rank else 0.0
     n = J.shape[0] + J.shape[1]
     err = gamma(n) * float(np.abs(J).sum(axis=0).max() * np.abs(dl).sum())
-    tol = Tolerance(level + err, "2 s_min+(J_hat) sqrt(tau_round) (the gradient size the "
-                    "'critical' hypothesis allows) + gamma_n ||J||_1 ||Lambda dl||_1")
+    tol = Tolerance(level + err, r"$2\sigma^+_{\min}(\hat J)\sqrt{\tau_{\rm round}}$ (the "
+                    "gradient size the 'critical' hypothesis allows) + "
+                    r"$\gamma_n\|J\|_1\|\Lambda\,\partial\ell\|_1$")
     scale = float(np.linalg.norm(J, 2) * safe_norm(dl))
     return decide(safe_norm(chain), 0.0, relation="<=", tolerance=tol, scale=scale,
                   diagnostics={"grad_norm_autograd": rep.grad_norm,
@@ -794,9 +884,10 @@ def measure_thm2(inst):
         return undecided
     credit = rep.bound_hi if _local_min(inst) is True else 0.0
     tol = Tolerance(rep.tau_round + credit,
-                    "tau_round + sum_j(||grad L(theta+eps S_j)||+err)^2/(4 s_min+(J_S)^2) "
-                    "[k19.ours2], credited only at points passing the local-minimum test; "
-                    f"tau_round = {rep.tau_derivation} (for the stacked J_S)")
+                    r"$\tau_{\rm round}+\sum_j(\|\nabla L(\theta+\varepsilon S_j)\|+"
+                    r"\mathrm{err})^2/(4\sigma^+_{\min}(J_S)^2)$ (k19.ours2), credited only at "
+                    "points passing the local-minimum test; " + TAU_SQUARED
+                    + r" for the stacked $J_S$")
     model = _model(inst)
     w = np.sqrt(sample_weights(inst["lambda"], model.d_y))
     rank_gb = range_basis(model_jacobian(model, inst["theta"], inst["X"]) * w[:, None]).rank
@@ -813,7 +904,8 @@ def measure_ours2(inst):
         return undecided
     err = rep.bound_hi - rep.bound_hi_exact
     return decide(rep.gap, rep.bound_hi_exact, relation="<=", tolerance=Tolerance(
-        rep.tau_round + err, f"tau_round + rounding of the gradients; {rep.tau_derivation}"),
+        rep.tau_round + err, r"$\tau_{\rm round}$ + the rounding of the gradients; "
+        + TAU_SQUARED),
         scale=max(rep.L, rep.bound_hi_exact),
         diagnostics={**rep.diagnostics(), "S_size": len(inst["S"]), "size": _size(inst)})
 
@@ -824,8 +916,9 @@ def measure_lem3(inst):
     d = inst["theta"].size
     norms = [float(np.linalg.norm(grads[k * d:(k + 1) * d])) for k in range(len(inst["S"]))]
     level = 2 * rep.s_min_plus * math.sqrt(rep.tau_round) if rep.rank else 0.0
-    tol = Tolerance(level + rep.grad_err, "2 s_min+(J_S) sqrt(tau_round) + gradient rounding: "
-                    "the gradient size at which the certified PGB gap reaches rounding")
+    tol = Tolerance(level + rep.grad_err, r"$2\sigma^+_{\min}(J_S)\sqrt{\tau_{\rm round}}$ + "
+                    "the rounding of the gradient: the gradient size at which the certified "
+                    "PGB gap reaches rounding")
     return decide(max(norms), 0.0, relation="<=", tolerance=tol,
                   scale=max(2 * rep.s_max * math.sqrt(rep.L), tol.value),
                   diagnostics={"grad_norms": norms, "s_min_plus": rep.s_min_plus,
@@ -883,9 +976,11 @@ def _pgb_table(profile: str) -> dict:
         rows.append([seed, rep.L, gb.inf, rep.inf, gb.rank, rep.rank, r_gb, r_pgb])
     return {
         "title": "k19.thm2: gradient basis vs perturbable gradient basis at lifted local minima",
-        "table": {"columns": ["seed", r"$L(\theta)$", "inf GB", "inf PGB", "rank J",
-                              r"$\operatorname{rank} J_S$", "feature residual vs range J",
-                              "vs range J_S"], "rows": rows},
+        "table": {"columns": ["seed", r"$L(\theta)$", r"$\inf\mathrm{GB}$",
+                              r"$\inf\mathrm{PGB}$", r"$\operatorname{rank}J$",
+                              r"$\operatorname{rank} J_S$",
+                              r"feature residual vs $\operatorname{range}J$",
+                              r"vs $\operatorname{range}J_S$"], "rows": rows},
         "paper": r"Theorem 2: $L(\theta)$ equals the PGB infimum at every local minimum.",
         "ours": r"$L=\inf\mathrm{GB}=\inf\mathrm{PGB}$; the features orthogonal to $c$ are "
                 r"outside $\operatorname{range}J(\theta)$ but inside $\operatorname{range}J_S$: "
@@ -908,7 +1003,8 @@ THM2 = Claim(
         "the gradient basis and the PGB, ranks, and where the tanh features lie",
         lambda profile: _pgb_table(profile),
             agreement="agrees",
-            agreement_reason="L = inf GB = inf PGB on every run, as Theorem 2 states")],
+            agreement_reason=(r"$L=\inf\mathrm{GB}=\inf\mathrm{PGB}$ on every run, as "
+                              "Theorem 2 states"))],
     controls=[Control("saddle", drops="local-minimum",
                       description=r"$f=w_2w_1x$ at the strict saddle 0 with "
                       r"$S=\{0,e_1,e_2\}\subseteq V$: Theorem 1 holds there ($J(0)=0$) but the "
@@ -1004,18 +1100,20 @@ def _delta(inst) -> float:
 def _unit(inst):
     dev = float(np.max(np.abs(np.linalg.norm(inst["X_raw"], axis=1) - 1.0)))
     tol = gamma(inst["X_raw"].shape[1] + 1)
-    return dev <= tol or f"max | ||x_i|| - 1 | = {dev:.3g} > {tol:.3g}"
+    return dev <= tol or (rf"$\max_i|\|x_i\|-1| = {tex_number(dev)} > "
+                          rf"{tex_number(tol)}$")
 
 
 def _separated(inst):
     d = _delta(inst)
     ok = d > 0 and 0 < inst["eps_prime"] <= d
-    return ok or f"delta = {d:.3g}, eps' = {inst['eps_prime']:.3g}: need 0 < eps' <= delta"
+    return ok or (rf"$\delta = {tex_number(d)}$, $\epsilon' = {tex_number(inst['eps_prime'])}$: "
+                  r"need $0<\epsilon'\le\delta$")
 
 
 def _wide(inst):
     m = inst["X_raw"].shape[0]
-    return inst["n"] >= m or f"n = {inst['n']} < m = {m}"
+    return inst["n"] >= m or f"$n = {inst['n']} < m = {m}$"
 
 
 def measure_ex2(inst):
@@ -1032,7 +1130,8 @@ def measure_ex2(inst):
     kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
     n = m + inst["n"]
     tol = Tolerance((gamma(n) * (kappa + 1) * y_hat) ** 2 + gamma(n) * y_hat**2,
-                    "(gamma_n (kappa+1) ||y_hat||)^2 + gamma_n ||y_hat||^2 (least squares)")
+                    r"$(\gamma_n(\kappa+1)\|\hat y\|)^2+\gamma_n\|\hat y\|^2$ (least "
+                    "squares)")
     pre_zero = 0
     h = np.hstack([X_raw, np.ones((m, 1))])
     for W in layers:
@@ -1069,7 +1168,8 @@ EX2 = Claim(
                       "the critical point in $W$ leaves a positive loss", instances=lambda: [
                           _narrow_instance()])],
     decides="Builds $u$ by the footnote, solves the least squares in $W$ (the critical point), "
-    "and checks the loss is 0 = the infimum over all outputs (squared loss) within rounding.",
+    "and checks the loss is $0$ = the infimum over all outputs (squared loss) within "
+    "rounding.",
     errata=[Erratum("transcription", r"Relation symbols in $n\ge m$ and $\operatorname{rank}\ge "
                     r"m$ and the footnote's bias '$\varepsilon-1$' are lost in the text we "
                     r"worked from; read as $n\ge m$, $\operatorname{rank}=m$, bias "
@@ -1110,9 +1210,10 @@ def _basis_critical(inst):
     level = math.sqrt(unit_roundoff()) * float(np.abs(dl) @ np.linalg.norm(Phi, axis=1))
     g = safe_norm(grad)
     if not (math.isfinite(g) and math.isfinite(level)):
-        return f"||grad L|| {_OVERFLOW}"
+        return rf"$\|\nabla L\|$ {_OVERFLOW}"
     return g <= level or (
-        f"||grad L|| = {g:.3g} > sqrt(u) sum_i |lambda_i l'_i| ||phi_i|| = {level:.3g}")
+        rf"$\|\nabla L\| = {tex_number(g)} > \sqrt u\sum_i|\lambda_i\ell'_i|\|\varphi_i\| = "
+        rf"{tex_number(level)}$")
 
 
 def measure_ex1(inst):
@@ -1127,8 +1228,9 @@ def measure_ex1(inst):
     n = Phi.shape[0] + theta.size
     slope = float(np.linalg.norm(grad)) * float(np.linalg.norm(found.alpha - theta))
     tol = Tolerance(gamma(n) * (L + found.value) + slope,
-                    "gamma_n (L(theta) + L(alpha)) + ||grad L(theta)|| ||alpha - theta|| "
-                    "(convexity: L(alpha) >= L(theta) + <grad L(theta), alpha - theta>)")
+                    r"$\gamma_n(L(\theta)+L(\alpha))+\|\nabla L(\theta)\|\,\|\alpha-\theta\|$ "
+                    r"(convexity: $L(\alpha)\ge L(\theta)+\langle\nabla L(\theta),\alpha-"
+                    r"\theta\rangle$)")
     return decide(L, found.value, relation="<=", tolerance=tol, scale=max(L, found.value),
                   diagnostics={"grad_norm": float(np.linalg.norm(grad)),
                                "attained": found.attained, "alpha": found.alpha,
@@ -1194,9 +1296,10 @@ def measure_ex3(inst):
     d_res = gamma(n) * (kappa + 1) * float(np.linalg.norm(Yh))
     credit = rep.bound_hi if rep.critical else 0.0
     tol = Tolerance(rep.tau_round + 2 * math.sqrt(ls) * d_res + d_res**2 + credit,
-                    "tau_round (k19.thm1) + least-squares rounding of the feature fit "
-                    "2||res|| d_res + d_res^2, d_res = gamma_n (kappa+1)||y_hat|| + the certified "
-                    "gap of an approximate critical point when it is below rounding")
+                    r"$\tau_{\rm round}$ (k19.thm1) + the least-squares rounding of the "
+                    r"feature fit $2\|\mathrm{res}\|\delta_{\rm res}+\delta_{\rm res}^2$, "
+                    r"$\delta_{\rm res}=\gamma_n(\kappa+1)\|\hat y\|$, + the certified gap of an "
+                    "approximate critical point when it is below rounding")
     return decide(rep.L, ls, relation="==", tolerance=tol, scale=max(rep.L, ls),
                   diagnostics={"grad_norm": rep.grad_norm, "inf_gradient_basis": rep.inf,
                                "feature_rank": basis.rank, "size": _size(inst)})
@@ -1214,7 +1317,7 @@ EX3 = Claim(
                            r"h^{(l)}(x;u)",
                            lambda i: i["family"] == "skip2" or (
                                f"family {i['family']!r} is not a net with skip connections "
-                               "to the output (Example 3's f)")),
+                               "to the output (Example 3's $f$)")),
                 H_SQUARED, H_STRUCT, H_CRIT],
     controls=[Control("non-critical", drops="critical",
                       description="the same skip net at its (teacher-perturbed) start point: "
@@ -1270,10 +1373,11 @@ def measure_lem1(inst):
     U, index = _union(inst["S"], inst["S2"])
     mem = _membership({**inst, "S": U})
     if not mem.ok:
-        return decide_flag(False, message="S u S' is not in V[theta, eps]: the witness of "
-                           "Lemma 1 fails", diagnostics={"max_output_change": mem.max_change,
-                                                         "tolerance": mem.tolerance},
-                           certificate="; ".join(mem.unmet))
+        return decide_flag(False, message=r"$S\cup S'\not\subseteq V[\theta,\varepsilon]$: "
+                           "the witness of Lemma 1 fails",
+                           diagnostics={"max_output_change": mem.max_change,
+                                        "tolerance": mem.tolerance},
+                           certificate="; ".join(membership_unmet(mem)))
 
     def jac(t):
         return model_jacobian(model, t, X)
@@ -1294,7 +1398,8 @@ def measure_lem1(inst):
                                     @ np.abs(a2.ravel()) + np.abs(J_U) @ np.abs(coef.ravel())))
     ranks = [range_basis(np.hstack([J_S, J_S2])).rank, range_basis(J_U).rank]
     return decide(float(np.max(np.abs(lhs - rhs))), 0.0, relation="<=", tolerance=Tolerance(
-        bound, "gamma_{|U| d_theta + 2} max_i (|J_S||alpha| + |J_S'||alpha'| + |J_U||alpha''|)_i"),
+        bound, r"$\gamma_{|U|d_\theta+2}\max_i(|J_S||\alpha|+|J_{S'}||\alpha'|+"
+        r"|J_U||\alpha''|)_i$, $U=S\cup S'$"),
         scale=float(np.max(np.abs(lhs))), diagnostics={
             "rank_[J_S,J_S']": ranks[0], "rank_J_union": ranks[1], "union_size": len(U),
             "max_output_change": mem.max_change, "size": _size(inst)})
@@ -1355,7 +1460,8 @@ def measure_asm2(inst):
     kappa = basis.s_max / basis.s_min_plus if basis.rank else 1.0
     n = J.shape[0] + J.shape[1]
     tol = Tolerance(gamma(n) * (kappa + 1) * float(np.linalg.norm(f)),
-                    "gamma_n (kappa + 1) ||f_X|| (projection onto the certified range of J)")
+                    r"$\gamma_n(\kappa+1)\|f_X\|$ (projection onto the certified range of "
+                    "$J$)")
     g_res = (float(np.linalg.norm(J @ model.g(inst["theta"]) - f)) if model.g is not None
              else None)
     return decide(float(np.linalg.norm(res)), 0.0, relation="<=", tolerance=tol,

@@ -35,7 +35,12 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import choice
-from checks.papers.k19_pgb import decide_against_solver, refuse_other_convention
+from checks.papers.k19_pgb import (
+    certificate_reason,
+    decide_against_solver,
+    refuse_other_convention,
+    tex_number,
+)
 from checks.profiles import sized
 from checks.registry import register
 from checks.strategies import k19_pgb as strat3
@@ -185,7 +190,7 @@ P_DEEP_LINEAR = [
 ]
 
 R_SECTION4 = [
-    Relation("permute-samples", "the samples in another order: L is a sum over samples, so "
+    Relation("permute-samples", "the samples in another order: $L$ is a sum over samples, so "
              "both sides are the same numbers summed in another order", strat3.permute_samples),
     Relation("scale-weights", r"$\lambda\to2^k\lambda$: $L$ and the least squares scale "
              r"by $2^k$; local minima and the relative slack are unchanged",
@@ -193,7 +198,7 @@ R_SECTION4 = [
     Relation("split-sample", r"one sample replaced by two copies of weight $\lambda_i/2$: "
              r"$L$ is the same function of $\theta$", strat3.split_sample),
     Relation("signed-permutation-of-inputs", r"$x\to Px$, $P$ a signed permutation, with "
-             "the weights that read x turned by $P^\\top$: every output is unchanged",
+             r"the weights that read $x$ turned by $P^\top$: every output is unchanged",
              strat.signed_permutation_of_inputs),
     Relation("permute-hidden-units", "hidden units relabelled with their activations: the "
              "same function and the same partial linear structure, relabelled",
@@ -250,7 +255,7 @@ def _local_min_hypothesis(model):
     def check(inst):
         cert = _certificate(inst, model)
         if cert.status == "not-local-minimum":
-            return f"theta is not a local minimum: {cert.reason}"
+            return r"$\theta$ is not a local minimum: " + certificate_reason(cert)
         return True
 
     return Hypothesis("local-minimum", r"\theta \text{ is a local minimum of } L", check)
@@ -261,7 +266,8 @@ def _output_tolerance(scale: float, n_layers: int, width: int) -> Tolerance:
     errs by gamma_width times the product of the norms (``scale``), at theta and at the moved
     points theta + eps S_j."""
     return Tolerance(2 * n_layers * gamma(width) * scale,
-                     "2 n_layers gamma_width (product of the layer norms) max_i ||x_i||")
+                     r"$2n_{\rm layers}\gamma_{\rm width}$ (product of the layer norms) "
+                     r"$\max_i\|x_i\|$")
 
 
 def _comparison_tolerance(cmp: k19s4.PGBComparison, feat: dict, n_S: int,
@@ -280,9 +286,10 @@ def _comparison_tolerance(cmp: k19s4.PGBComparison, feat: dict, n_S: int,
     crit = (math.sqrt(n_S) * grad0 * feat["coef_norm"]
             / (2 * max(feat["sigma_min"], np.finfo(float).tiny))) ** 2
     return Tolerance(rounding + crit + forward,
-                     "4 gamma_(m d_y) kappa(F) ||y||_Lambda^2 + (sqrt|S| ||grad L|| ||C|| / "
-                     "(2 sigma_min(F)))^2 (Lemma 3) + 2 ||r||_Lambda sqrt(d_y sum lambda) delta "
-                     "+ d_y sum lambda delta^2 (forward rounding delta of each output)")
+                     r"$4\gamma_{md_y}\kappa(F)\|y\|_\Lambda^2+\big(\sqrt{|S|}\,\|\nabla L\|"
+                     r"\,\|C\|/(2\sigma_{\min}(F))\big)^2$ (Lemma 3) $+\,2\|r\|_\Lambda"
+                     r"\sqrt{d_y\sum_i\lambda_i}\,\delta+d_y\sum_i\lambda_i\,\delta^2$ (forward "
+                     r"rounding $\delta$ of each output)")
 
 
 def _forward_loss_error(loss: float, lam: np.ndarray, d_y: int, delta: float) -> float:
@@ -348,24 +355,67 @@ def _relu_margin(inst) -> float:
     return 2 * len(inst["Ws"]) * gamma(max(W.shape[1] for W in inst["Ws"])) * _ff_scale(inst)
 
 
+def certificate_record(cert: k19s4.Certificate) -> dict:
+    """The certificate of Section 4's local-minimum test for the diagnostics, its deciding
+    condition typeset (:func:`checks.papers.k19_pgb.certificate_reason`)."""
+    return {**cert.as_dict(), "reason": certificate_reason(cert)}
+
+
+_RESNET_BRANCHES = {
+    "rank(W) = d_y: S = {0}": r"$\operatorname{rank}W=d_y$: $S=\{0\}$",
+    "rank(W) < d_y and Null(W) = {0}: no construction, S = {0}":
+        r"$\operatorname{rank}W<d_y$ and $\operatorname{Null}(W)=\{0\}$: no construction, "
+        r"$S=\{0\}$",
+    "rank(W) < d_y: S = {0} u {R += eps a e_j^T, a in Null(W)}":
+        r"$\operatorname{rank}W<d_y$: $S=\{0\}\cup\{R\mathrel{+}=\varepsilon ae_j^\top:"
+        r"a\in\operatorname{Null}(W)\}$",
+    "no partial linear structure: S = {0}": r"no partial linear structure: $S=\{0\}$",
+    "S = {0}": r"$S=\{0\}$",
+}
+
+
+def branch_text(info: dict) -> str | None:
+    """Which case of the proofs of Theorems 3 and 4 (Appendices A.4, A.5) built ``S``, typeset:
+    the ResNet branches on ``rank W``, the feedforward moves along ``Null(P_l)`` at the levels
+    ``l`` in ``info["built_levels"]``."""
+    branch = info.get("branch")
+    if branch is None or not branch.startswith("P_l singular"):
+        return _RESNET_BRANCHES.get(branch, branch)
+    levels = ", ".join(str(l) for l in info.get("built_levels", []))
+    return (r"$P_l$ singular: $S=\{0\}\cup\{R^{(l+1)}\mathrel{+}=\varepsilon ae_j^\top:"
+            rf"a\in\operatorname{{Null}}(P_l)\}}$ for $l\in\{{{levels}\}}$")
+
+
+def partial_linear_text(why: str) -> str:
+    """Why ``theta`` has no locally induced partial linear structure (§4.2.3), typeset: the
+    construction's reason ``layer l has k admissible linear units < d_y = n`` (or ``ok``)."""
+    words = why.split()
+    if why.startswith("layer ") and len(words) == 11:
+        return (f"layer ${words[1]}$ has ${words[3]} < d_y = {words[10]}$ admissible linear "
+                "units")
+    return why
+
+
 def _compare(inst, numbers: dict, cert: k19s4.Certificate, feature: str, relation: str):
     """The common decision: certificate, S inside V, then L against the basis infimum."""
     cmp: k19s4.PGBComparison = numbers["cmp"]
     feat = cmp.features[feature]
     diag = {
-        "certificate": cert.as_dict(), "branch": numbers["info"].get("branch"),
+        "certificate": certificate_record(cert), "branch": branch_text(numbers["info"]),
         "S_size": len(numbers["S"]), "max_output_change": cmp.max_output_change,
         "output_tolerance": numbers["out_tol"].value, "grad_at_S": cmp.grad_at_S,
         "pgb_infimum": cmp.pgb_infimum, "sigma_min_JS": cmp.sigma_min_JS,
-        "features": cmp.features, "info": {k: v for k, v in numbers["info"].items()
-                                           if k != "branch"},
+        "features": cmp.features, "info": {
+            k: (partial_linear_text(v) if k == "partial_linear" else v)
+            for k, v in numbers["info"].items() if k != "branch"},
     }
     if cert.status == "undecided":
-        return decide_flag(None, message="theta is not certified as a local minimum "
-                           f"({cert.reason})", diagnostics=diag)
+        return decide_flag(None, message=r"$\theta$ is not certified as a local minimum ("
+                           + certificate_reason(cert) + ")", diagnostics=diag)
     if (cmp.max_output_change > numbers["out_tol"].value
             or cmp.max_norm_S > 1 + 4 * _U):
-        return decide_flag(None, message="the constructed S is not inside V[theta, eps]",
+        return decide_flag(None, message=r"the constructed $S$ is not inside "
+                           r"$V[\theta,\varepsilon]$",
                            diagnostics=diag)
     forward = _forward_loss_error(cmp.loss, inst["lambda"], inst["Y"].shape[1],
                                   numbers["out_tol"].value)
@@ -388,11 +438,11 @@ def _dims_hyp(name, statement, predicate, why):
 
 
 _DY_DX = _dims_hyp("dy<=dx", r"d_y \le d_x", lambda i: i["Y"].shape[1] <= i["X"].shape[1],
-                   lambda i: f"d_y = {i['Y'].shape[1]} > d_x = {i['X'].shape[1]}")
+                   lambda i: f"$d_y = {i['Y'].shape[1]} > d_x = {i['X'].shape[1]}$")
 _DY_DZ = _dims_hyp("dy<=dz", r"d_y \le d_z", lambda i: i["Y"].shape[1] <= i["R"].shape[1],
-                   lambda i: f"d_y = {i['Y'].shape[1]} > d_z = {i['R'].shape[1]}")
+                   lambda i: f"$d_y = {i['Y'].shape[1]} > d_z = {i['R'].shape[1]}$")
 _PA1 = _dims_hyp("pa1-dy1", r"d_y = 1", lambda i: i["Y"].shape[1] == 1,
-                 lambda i: f"d_y = {i['Y'].shape[1]}")
+                 lambda i: f"$d_y = {i['Y'].shape[1]}$")
 
 
 def measure_thm3(inst):
@@ -473,14 +523,14 @@ _WIDE = Control(
 _RESNET_ERRATA = [
     Erratum("transcription", "The display of eq. (4.2) is lost in the text we worked from; the "
             "objective is reconstructed from Appendix A.4."),
-    Erratum("method note", "The condition d_y <= d_z is never used by the proof (both branches "
-            "need only d_y <= d_x) and no counterexample without it is known; the tests train "
-            "d_z < d_y instances and see the conclusion hold, so it is kept as a hypothesis but "
-            "has no control."),
+    Erratum("method note", r"The condition $d_y\le d_z$ is never used by the proof (both "
+            r"branches need only $d_y\le d_x$) and no counterexample without it is known; the "
+            r"tests train $d_z<d_y$ instances and see the conclusion hold, so it is kept as a "
+            "hypothesis but has no control."),
     Erratum("method note", "Local minimality is certified by the second-order necessary "
-            "conditions to working accuracy (||grad L|| <= sqrt(u) scale, lambda_min(hess L) >= "
-            "-sqrt(u) ||hess L||); flat directions of the ResNet make the Hessian singular, so "
-            "strictness cannot be certified."),
+            r"conditions to working accuracy ($\|\nabla L\|\le\sqrt u\cdot$ scale, "
+            r"$\lambda_{\min}(\nabla^2L)\ge-\sqrt u\,\|\nabla^2L\|$); flat directions of the "
+            "ResNet make the Hessian singular, so strictness cannot be certified."),
     Erratum("method note", "Only the squared loss is implemented; Assumption 1 allows any "
             "differentiable convex loss."),
 ]
@@ -501,17 +551,23 @@ def _improvement_reproduction(profile: str) -> dict:
     xs = [r[0] for r in ok]
     return {
         "title": "Local-minimum loss beside Theorem 3's and Shamir's bounds (trained ResNets)",
-        "series": [{"label": "L(theta) at the local minimum", "x": xs, "y": [r[5] for r in ok]},
-                   {"label": "Theorem 3: LS[x, z(x; u)]", "x": xs, "y": [r[6] for r in ok]},
-                   {"label": "Shamir (Prop. 1): LS[x]", "x": xs, "y": [r[7] for r in ok]}],
+        "series": [{"label": r"$L(\theta)$ at the local minimum", "x": xs,
+                    "y": [r[5] for r in ok]},
+                   {"label": r"Theorem 3: $\mathrm{LS}[x,z(x;u)]$", "x": xs,
+                    "y": [r[6] for r in ok]},
+                   {"label": r"Shamir (Prop. 1): $\mathrm{LS}[x]$", "x": xs,
+                    "y": [r[7] for r in ok]}],
         "xlabel": "instance (seed)", "ylabel": "weighted squared loss",
-        "table": {"columns": ["seed", "d_y", "depth of z", "certificate", r"$\|\nabla L\|$", "L",
-                              "LS[x,z]", "LS[x]"], "rows": rows},
-        "paper": "Theorem 3 improves Shamir's bound L <= LS[x] to L <= LS[x, z] and allows "
-        "d_y > 1 (no numbers in the paper).",
-        "ours": f"{len(ok)}/{len(rows)} trained points certified; at those L - LS[x, z] is at "
-        f"most {max((abs(r[5] - r[6]) for r in ok), default=float('nan')):.1e} while Shamir's "
-        "LS[x] exceeds L by a factor " + ", ".join(f"{r[7] / r[5]:.3g}" for r in ok),
+        "table": {"columns": ["seed", "$d_y$", "depth of $z$", "certificate",
+                              r"$\|\nabla L\|$", "$L$", r"$\mathrm{LS}[x,z]$",
+                              r"$\mathrm{LS}[x]$"], "rows": rows},
+        "paper": r"Theorem 3 improves Shamir's bound $L\le\mathrm{LS}[x]$ to "
+        r"$L\le\mathrm{LS}[x,z]$ and allows $d_y>1$ (no numbers in the paper).",
+        "ours": f"{len(ok)}/{len(rows)} trained points certified; at those "
+        r"$|L-\mathrm{LS}[x,z]|$ is at most "
+        f"${tex_number(max((abs(r[5] - r[6]) for r in ok), default=float('nan')), 2)}$ while "
+        r"Shamir's $\mathrm{LS}[x]$ exceeds $L$ by a factor "
+        + ", ".join(f"{r[7] / r[5]:.3g}" for r in ok),
     }
 
 
@@ -526,15 +582,17 @@ THM3 = Claim(
     hypotheses=[_DY_DX, _DY_DZ, _resnet_local_min],
     controls=[_WIDE, _SADDLE],
     reproductions=[Reproduction("shamir-improvement",
-                                "L, Theorem 3's LS[x, z] and Shamir's LS[x] on trained ResNets",
+                                r"$L$, Theorem 3's $\mathrm{LS}[x,z]$ and Shamir's "
+                                r"$\mathrm{LS}[x]$ on trained ResNets",
                                 _improvement_reproduction,
                                     agreement="no-paper-value",
                                     agreement_reason=("the paper reports no numbers for "
                                                       "this comparison"))],
-    decides="Certifies theta (gradient, Hessian), builds the proof's S (S = {0} when rank W = "
-    "d_y, else R-moves along Null(W)) and checks it leaves the outputs unchanged, then decides "
-    "L <= LS[x, z] by weighted least squares; the PGB infimum and where the features sit "
-    "against range J(theta) and range J_S are in the diagnostics.",
+    decides=r"Certifies $\theta$ (gradient, Hessian), builds the proof's $S$ ($S=\{0\}$ when "
+    r"$\operatorname{rank}W=d_y$, else $R$-moves along $\operatorname{Null}(W)$) and checks it "
+    r"leaves the outputs unchanged, then decides $L\le\mathrm{LS}[x,z]$ by weighted least "
+    r"squares; the PGB infimum and where the features sit against "
+    r"$\operatorname{range}J(\theta)$ and $\operatorname{range}J_S$ are in the diagnostics.",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 60},
     edge_strategy=lambda profile: strat.resnet_edges(),
     cost=cost_second_order,
@@ -550,8 +608,8 @@ OURS3 = Claim(
     strategy=_resnet_strategy,
     hypotheses=[_DY_DX, _DY_DZ, _resnet_local_min],
     controls=[_WIDE, _SADDLE],
-    decides="As k19.thm3, deciding the equality |L - LS[x, z]| <= tol ('>=' holds trivially "
-    "since (alpha_w, alpha_r) = (W, W R) reproduces f).",
+    decides=r"As k19.thm3, deciding the equality $|L-\mathrm{LS}[x,z]|\le\mathrm{tol}$ "
+    r"($\ge$ holds trivially since $(\alpha_w,\alpha_r)=(W,WR)$ reproduces $f$).",
     errata=_RESNET_ERRATA, size=_resnet_size, max_examples={"ci": 5, "thorough": 100},
     edge_strategy=lambda profile: strat.resnet_edges(),
     cost=cost_second_order,
@@ -566,16 +624,18 @@ PROP1 = Claim(
     strategy=lambda profile: _resnet_strategy(profile, d_y=1),
     hypotheses=[_PA1, _resnet_local_min],
     controls=[_SADDLE],
-    decides="Certifies theta, then decides L <= LS[x] (weighted least squares on x alone).",
+    decides=r"Certifies $\theta$, then decides $L\le\mathrm{LS}[x]$ (weighted least squares "
+    "on $x$ alone).",
     errata=[Erratum("transcription", "The bound's display is lost in the text we worked from; "
                     "reconstructed from §4.1-4.2 and Shamir (2018)."),
             Erratum("method note", "PA2 (convex, twice differentiable loss) and PA3 (Lipschitz "
                     "gradient and Hessian on bounded sets) hold for the squared loss and tanh "
                     "residuals used here."),
-            Erratum("method note", "No control that drops PA1 alone is known: with d_y = 2 > "
-                    "d_x = 1 the linear predictors are confined to a line too, and the bound "
-                    "survives (on the instance of k19.thm3's control 'dy-above-dx', L = 55.02 "
-                    "against inf_W = 144.4). The control drops local minimality instead.")],
+            Erratum("method note", r"No control that drops PA1 alone is known: with "
+                    r"$d_y=2>d_x=1$ the linear predictors are confined to a line too, and the "
+                    "bound survives (on the instance of k19.thm3's control 'dy-above-dx', "
+                    r"$L=55.02$ against $\inf_W=144.4$). The control drops local minimality "
+                    "instead.")],
     size=_resnet_size, max_examples={"ci": 4, "thorough": 60},
     edge_strategy=lambda profile: strat.resnet_edges(d_y=1),
     cost=cost_second_order,
@@ -589,7 +649,8 @@ def _ff_partial_linear(inst):
     net, theta, _ = strat.feedforward_model(inst)
     sets, why = k19s4.partial_linear_sets(net, theta, strat.data(inst)[0], inst["t"],
                                           _relu_margin(inst))
-    return True if sets is not None else f"theta not in Theta_(d_y, t={inst['t']}): {why}"
+    return True if sets is not None else (
+        rf"$\theta\notin\Theta_{{d_y,{inst['t']}}}$: " + partial_linear_text(why))
 
 
 def _ff_differentiable(inst):
@@ -653,23 +714,23 @@ THM4 = Claim(
                       description=r"tanh layer 1, $t=0$: $\theta$ is not in $\Theta_{(d_y,0)}$ and "
                       r"the least squares on $[x,h_1,h_2]$ is strictly below $L$.",
                       instances=_nonlinear_t0)],
-    decides="Checks theta in Theta_(d_y,t) (identity units, ReLU units with a certified "
+    decides=r"Checks $\theta\in\Theta_{d_y,t}$ (identity units, ReLU units with a certified "
     "margin, the exact zero pattern of condition 3), certifies the local minimum, builds the "
-    "proof's S (R^(l+1)-moves along Null(P_l) where P_l = A^(H+1)...A^(l+2) is singular) and "
-    "checks it leaves "
-    "the outputs unchanged, then decides L <= LS[h^(t), ..., h^(H)].",
-    errata=[Erratum("interpretation", "The statement reads t in {1, ..., H}; the proof and the "
-                    "deep-linear corollary use t in {0, ..., H} (h^(0) = x); we take t in {0, "
-                    "..., H}."),
-            Erratum("method note", "Strategies reach only t = H - 1 (condition 3 is an exact "
-                    "zero block, non-generic at trained points for t <= H - 2). S is built for "
-                    "every singular P_l whose successor P_(l+1) has rank d_y (l* = l + 3), at "
-                    "any level; runs of consecutive singular P_l need the proof's longer chains "
-                    "and are not built (info.complete = False in the diagnostics). The l <= H - "
-                    "2 case is tested structurally (outputs unchanged, features in range J_S), "
-                    "not at local minima."),
-            Erratum("paper error", "In the proof alpha_h^(l) in R^(d_theta x d_l) should read "
-                    "R^(d_y x d_l).")],
+    r"proof's $S$ ($R^{(l+1)}$-moves along $\operatorname{Null}(P_l)$ where "
+    r"$P_l=A^{(H+1)}\cdots A^{(l+2)}$ is singular) and checks it leaves the outputs unchanged, "
+    r"then decides $L\le\mathrm{LS}[h^{(t)},\dots,h^{(H)}]$.",
+    errata=[Erratum("interpretation", r"The statement reads $t\in\{1,\dots,H\}$; the proof "
+                    r"and the deep-linear corollary use $t\in\{0,\dots,H\}$ ($h^{(0)}=x$); we "
+                    r"take $t\in\{0,\dots,H\}$."),
+            Erratum("method note", r"Strategies reach only $t=H-1$ (condition 3 is an exact "
+                    r"zero block, non-generic at trained points for $t\le H-2$). $S$ is built "
+                    r"for every singular $P_l$ whose successor $P_{l+1}$ has rank $d_y$ "
+                    r"($l^*=l+3$), at any level; runs of consecutive singular $P_l$ need the "
+                    "proof's longer chains and are not built (info.complete = False in the "
+                    r"diagnostics). The $l\le H-2$ case is tested structurally (outputs "
+                    r"unchanged, features in $\operatorname{range}J_S$), not at local minima."),
+            Erratum("paper error", r"In the proof $\alpha_h^{(l)}\in\mathbb R^{d_\theta\times "
+                    r"d_l}$ should read $\mathbb R^{d_y\times d_l}$.")],
     size=_ff_size, max_examples={"ci": 4, "thorough": 60},
     edge_strategy=lambda profile: strat.partial_linear_edges(),
     cost=cost_second_order,
@@ -734,17 +795,19 @@ def _deep_linear_convex(inst):
     g_bound = cert.grad_norm / max(sig) if sig else float("inf")
     radius = float(np.linalg.norm(found.alpha - A.ravel()))
     credit = g_bound * radius if (cert.status == "local-minimum" and sig) else 0.0
-    diag = {"certificate": cert.as_dict(), "inf_A": found.value, "attained": found.attained,
+    diag = {"certificate": certificate_record(cert), "inf_A": found.value,
+            "attained": found.attained,
             "end_to_end_grad_norm": float(np.linalg.norm(G)), "end_to_end_grad_bound": g_bound,
             "radius": radius, "tau_round": tau, "loss": inst["loss"]}
     if cert.status == "undecided":
-        return decide_flag(None, message="theta is not certified as a local minimum "
-                           f"({cert.reason})", diagnostics=diag)
+        return decide_flag(None, message=r"$\theta$ is not certified as a local minimum ("
+                           + certificate_reason(cert) + ")", diagnostics=diag)
     if not found.attained:
-        return decide_flag(None, message=f"inf_A not attained ({found.note})", diagnostics=diag)
-    tol = Tolerance(tau + credit, "2 gamma_n (L + sum lambda |l'(q)||q|) + ||grad L|| / "
-                    "max(s_dy(P), s_dx(Q)) ||A* - A_theta|| (convexity; grad_W1 = P^T G, "
-                    "grad_W(H+1) = G Q^T)")
+        return decide_flag(None, message=rf"$\inf_A$ not attained ({found.note})",
+                           diagnostics=diag)
+    tol = Tolerance(tau + credit, r"$2\gamma_n\big(L+\sum_i\lambda_i|\ell'(q_i)||q_i|\big)+"
+                    r"\|\nabla L\|/\max(\sigma_{d_y}(P),\sigma_{d_x}(Q))\,\|A^*-A_\theta\|$ "
+                    r"(convexity; $\nabla_{W_1}L=P^\top G$, $\nabla_{W_{H+1}}L=GQ^\top$)")
     return decide_against_solver(L, found.value, tolerance=tol, scale=max(L, found.value),
                                  diagnostics=diag)
 
@@ -756,11 +819,11 @@ def _min_width(inst) -> int:
 _DL_WIDTH = Hypothesis(
     "dy<=min-widths", r"d_y\le\min\{d_1,\dots,d_H\}",
     lambda i: i["Y"].shape[1] <= _min_width(i)
-    or f"d_y = {i['Y'].shape[1]} > min width {_min_width(i)}")
+    or rf"$d_y = {i['Y'].shape[1]} > \min_l d_l = {_min_width(i)}$")
 _PA6 = Hypothesis(
     "PA6", r"\min\{d_x,d_y\}\le\min\{d_1,\dots,d_H\}",
     lambda i: min(i["X"].shape[1], i["Y"].shape[1]) <= _min_width(i)
-    or f"min(d_x, d_y) > min width {_min_width(i)}")
+    or rf"$\min\{{d_x,d_y\}} > \min_l d_l = {_min_width(i)}$")
 
 
 def _dl_certified(inst) -> bool:
@@ -810,10 +873,11 @@ COR4 = Claim(
                       r"strictly above $\inf_A$; the theorem's value is then not attained.",
                       instances=_bottleneck),
               _DL_SADDLE],
-    decides="Certifies theta, builds S (Theorem 4 at t = 0), then decides L = LS[x] (the "
-    "least-squares optimum of the end-to-end map A = W^(H+1) ... W^(1)).",
-    errata=[Erratum("transcription", "The surviving inline display reads alpha_x in R^(d_x); it "
-                    "must be R^(d_y x d_x).")],
+    decides=r"Certifies $\theta$, builds $S$ (Theorem 4 at $t=0$), then decides "
+    r"$L=\mathrm{LS}[x]$ (the least-squares optimum of the end-to-end map "
+    r"$A=W^{(H+1)}\cdots W^{(1)}$).",
+    errata=[Erratum("transcription", r"The surviving inline display reads "
+                    r"$\alpha_x\in\mathbb R^{d_x}$; it must be $\mathbb R^{d_y\times d_x}$.")],
     size=_dl_size, max_examples={"ci": 4, "thorough": 400},
     edge_strategy=lambda profile: strat.deep_linear_edges(),
     cost=cost_second_order,
@@ -831,13 +895,13 @@ PROP2 = Claim(
         strat.deep_linear_ce_local_minima(certified=_dl_certified)),
     hypotheses=[_PA6, _local_min_hypothesis(strat.feedforward_model)],
     controls=[_DL_SADDLE],
-    decides="Certifies theta, then decides L = LS[x]; under PA6 every A is a product of the "
-    "layers, so LS[x] is the global minimum value of L.",
+    decides=r"Certifies $\theta$, then decides $L=\mathrm{LS}[x]$; under PA6 every $A$ is a "
+    r"product of the layers, so $\mathrm{LS}[x]$ is the global minimum value of $L$.",
     errata=[Erratum("transcription", "PA6's relation symbol is lost in the text we worked from; "
-                    "read as min{d_x, d_y} <= min{d_1, ..., d_H}."),
+                    r"read as $\min\{d_x,d_y\}\le\min\{d_1,\dots,d_H\}$."),
             Erratum("method note", "PA5 (any convex differentiable loss) is exercised with the "
                     "squared loss and the cross-entropy (each input carries both labels, so "
-                    "inf_A is attained); the cross-entropy value is a convex solve over A."),
+                    r"$\inf_A$ is attained); the cross-entropy value is a convex solve over $A$."),
             Erratum("method note", "Dropping PA6 is no control with the squared loss: the "
                     "bottleneck net still converges to the rank-constrained global value, so "
                     "'local = global' survives. The control drops local minimality instead.")],
