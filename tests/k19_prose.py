@@ -75,3 +75,14 @@ def control_prose(claim: Claim) -> list[tuple[str, str]]:
             verdict = claim.check(inst, drop=control.drops)
             out += [(f"{control.name} {where}", text) for where, text in verdict_prose(verdict)]
     return out
+
+
+def mathtext_parses(label: str) -> bool:
+    """Whether matplotlib's mathtext (which draws plot labels) parses ``label``."""
+    from matplotlib.mathtext import MathTextParser
+
+    try:
+        MathTextParser("path").parse(label)
+    except (ValueError, RuntimeError):
+        return False
+    return True

@@ -22,6 +22,7 @@ import pytest
 from roundtrip import recorded_worst
 
 from checks.framework import Status
+from checks.papers.k19_pgb import tex_number
 from checks.registry import get
 from checks.serialise import to_jsonable
 
@@ -108,6 +109,17 @@ def test_recorded_instances_meet_the_hypotheses_made_to_fail_below(cid):
 
 
 # ----------------------------------------------------------------------- k19 (gradient basis)
+#: a number as the k19 reasons typeset it: 0.0218, 7.82\times10^{-14}, 10^{-6}
+TEXNUM = r"(-?[0-9.]+(?:\\times10\^\{-?[0-9]+\})?|-?10\^\{-?[0-9]+\})"
+
+
+def _tex_float(text: str) -> float:
+    """The value of a number typeset as :data:`TEXNUM` matches it."""
+    mantissa, _, power = text.partition("10^{")
+    mantissa = mantissa.removesuffix(r"\times")
+    value = float(mantissa) if mantissa not in ("", "-") else (-1.0 if mantissa else 1.0)
+    return value * 10.0 ** int(power.rstrip("}")) if power else value
+
 _K19_SQUARED = ["k19.ex3", "k19.lem2", "k19.lem3", "k19.ours1", "k19.ours2", "k19.thm2"]
 
 
@@ -122,9 +134,8 @@ def test_k19_squared_loss_oracles_refuse_another_loss(cid):
 def _affine_offset(params: dict, *, pgb: bool) -> dict:
     """``f = theta x + 1``: no map g with f_X = J g (f(0) = 1 != 0), at its critical point
     (the instance of the controls that drop ``asm2-model-structure`` elsewhere)."""
-    from checks.papers.k19_pgb import _affine_offset_instance
-
-    out = {**params, **to_jsonable(_affine_offset_instance())}
+    (control,) = [c for c in get("k19.thm1").controls if c.name == "affine-offset"]
+    out = {**params, **to_jsonable(control.fixed_instances()[0])}
     if pgb:
         out["S"] = [[0.0]]
     return out
@@ -136,15 +147,15 @@ def test_k19_structure_fails_for_a_model_with_an_offset(cid):
     fails with its reason."""
     params = _affine_offset(recorded_worst(cid), pgb="S" in recorded_worst(cid))
     _assert_out(cid, params, "asm2-model-structure",
-                "family 'affine-offset' is in no class of eq. (3.1): no map g with f_X = J g "
+                "family 'affine-offset' is in no class of eq. (3.1): no map $g$ with $f_X=Jg$ "
                 "(Assumption 2)")
 
 
 _S_IN_V = ["k19.lem1", "k19.lem3", "k19.ours2", "k19.thm2"]
-_S_MOVES = re.compile(r"S not in V\[theta, eps\]( with 0 in S)?: max output change " + NUM
-                      + r" > " + NUM)
-_S_LONG = re.compile(r"S not in V\[theta, eps\]( with 0 in S)?: max \|\|S_j\|\| = 1 \+ " + NUM
-                     + r" > 1 \+ " + NUM)
+_S_OUT = r"\$S\\not\\subseteq V\[\\theta,\\varepsilon\]\$( with \$0\\in S\$)?: "
+_S_MOVES = re.compile(_S_OUT + r"max output change \$" + TEXNUM + r" > " + TEXNUM + r"\$")
+_S_LONG = re.compile(_S_OUT + r"\$\\max_j\\\|S_j\\\| = 1\+" + TEXNUM + r" > 1\+" + TEXNUM
+                     + r"\$")
 
 
 @pytest.mark.parametrize("cid", _S_IN_V)
@@ -156,7 +167,7 @@ def test_k19_S_outside_V_by_a_direction_that_moves_the_outputs(cid):
     s = np.random.default_rng(3).standard_normal(d)
     params["S"] = [[0.0] * d, (s / np.linalg.norm(s)).tolist()]
     m = _assert_out(cid, params, "S-in-V", _S_MOVES)
-    assert float(m.group(2)) > float(m.group(3)) > 0
+    assert _tex_float(m.group(2)) > _tex_float(m.group(3)) > 0
 
 
 @pytest.mark.parametrize("cid", _S_IN_V)
@@ -169,8 +180,8 @@ def test_k19_S_in_V_boundary_of_the_unit_ball(cid):
     unit = np.where(norms[:, None] > 0, S / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
     _holds(cid, {**params, "S": unit.tolist()}, "S-in-V")
     m = _assert_out(cid, {**params, "S": (unit * (1 + 1e-6)).tolist()}, "S-in-V", _S_LONG)
-    assert float(m.group(2)) == pytest.approx(1e-6, rel=1e-3)
-    assert float(m.group(3)) == float(f"{_gamma(len(params['theta'])):.3g}")
+    assert _tex_float(m.group(2)) == pytest.approx(1e-6, rel=1e-3)
+    assert _tex_float(m.group(3)) == float(f"{_gamma(len(params['theta'])):.3g}")
 
 
 def test_k19_ex1_a_shifted_point_is_not_critical():
@@ -179,9 +190,9 @@ def test_k19_ex1_a_shifted_point_is_not_critical():
     params = recorded_worst("k19.ex1")
     params["theta"] = [params["theta"][0] + 0.1]
     m = _assert_out("k19.ex1", params, "critical", re.compile(
-        r"\|\|grad L\|\| = " + NUM + r" > sqrt\(u\) sum_i \|lambda_i l'_i\| \|\|phi_i\|\| = "
-        + NUM))
-    assert float(m.group(1)) > float(m.group(2)) > 0
+        r"\$\\\|\\nabla L\\\| = " + TEXNUM + r" > \\sqrt u\\sum_i\|\\lambda_i\\ell'_i\|"
+        r"\\\|\\varphi_i\\\| = " + TEXNUM + r"\$"))
+    assert _tex_float(m.group(1)) > _tex_float(m.group(2)) > 0
 
 
 def test_k19_thm1_a_shifted_point_is_not_critical():
@@ -190,10 +201,10 @@ def test_k19_thm1_a_shifted_point_is_not_critical():
     params = recorded_worst("k19.thm1")
     params["theta"] = [t + 0.1 for t in params["theta"]]
     m = _assert_out("k19.thm1", params, "critical", re.compile(
-        r"certified gap " + NUM + r" exceeds rounding " + NUM + r" \(\|\|grad L\|\| = " + NUM
-        + r"\): not critical to working precision"))
-    assert float(m.group(1)) > float(m.group(2))
-    assert float(m.group(3)) > 0
+        r"certified gap \$" + TEXNUM + r"\$ exceeds rounding \$" + TEXNUM
+        + r"\$ \(\$\\\|\\nabla L\\\| = " + TEXNUM + r"\$\): not critical to working precision"))
+    assert _tex_float(m.group(1)) > _tex_float(m.group(2))
+    assert _tex_float(m.group(3)) > 0
 
 
 def test_k19_ex2_unit_inputs_boundary():
@@ -206,7 +217,7 @@ def test_k19_ex2_unit_inputs_boundary():
         dev = float(np.max(np.abs(np.linalg.norm(c * X, axis=1) - 1.0)))
         assert dev > tol
         _assert_out("k19.ex2", {**params, "X_raw": (c * X).tolist()}, "unit-inputs",
-                    f"max | ||x_i|| - 1 | = {dev:.3g} > {tol:.3g}")
+                    rf"$\max_i|\|x_i\|-1| = {tex_number(dev)} > {tex_number(tol)}$")
 
 
 def test_k19_ex2_separation_boundary():
@@ -220,7 +231,8 @@ def test_k19_ex2_separation_boundary():
     _holds("k19.ex2", {**params, "eps_prime": delta}, "separated")
     for e in (delta * (1 + 1e-9), 0.0):
         _assert_out("k19.ex2", {**params, "eps_prime": e}, "separated",
-                    f"delta = {delta:.3g}, eps' = {e:.3g}: need 0 < eps' <= delta")
+                    rf"$\delta = {tex_number(delta)}$, $\epsilon' = {tex_number(e)}$: need "
+                    r"$0<\epsilon'\le\delta$")
 
 
 # ----------------------------------------------------------------------- k19 (ResNet, deep nets)
@@ -238,7 +250,7 @@ def test_k19_dy_le_dz_boundary(cid):
     params = recorded_worst(cid)
     d_y = len(params["Y"][0])
     _holds(cid, _narrow_dz(params, d_y), "dy<=dz")
-    _assert_out(cid, _narrow_dz(params, d_y - 1), "dy<=dz", f"d_y = {d_y} > d_z = {d_y - 1}")
+    _assert_out(cid, _narrow_dz(params, d_y - 1), "dy<=dz", f"$d_y = {d_y} > d_z = {d_y - 1}$")
 
 
 def test_k19_prop1_needs_a_scalar_output():
@@ -246,7 +258,7 @@ def test_k19_prop1_needs_a_scalar_output():
     params = recorded_worst("k19.prop1")
     params["Y"] = [row * 2 for row in params["Y"]]
     params["W"] = params["W"] * 2
-    _assert_out("k19.prop1", params, "pa1-dy1", "d_y = 2")
+    _assert_out("k19.prop1", params, "pa1-dy1", "$d_y = 2$")
 
 
 def test_k19_prop2_PA6_boundary():
@@ -262,7 +274,7 @@ def test_k19_prop2_PA6_boundary():
         return {**params, "Ws": Ws}
 
     _holds("k19.prop2", narrow(k), "PA6")
-    _assert_out("k19.prop2", narrow(k - 1), "PA6", f"min(d_x, d_y) > min width {k - 1}")
+    _assert_out("k19.prop2", narrow(k - 1), "PA6", rf"$\min\{{d_x,d_y\}} > \min_l d_l = {k - 1}$")
 
 
 def test_k19_thm4_relu_at_its_kink_is_not_differentiable():
@@ -285,13 +297,13 @@ def test_k19_thm4_a_shifted_point_is_not_a_local_minimum():
     params = recorded_worst("k19.thm4")
     W3 = (np.array(params["Ws"][2]) + 0.1).tolist()
     m = _assert_out("k19.thm4", {**params, "Ws": [*params["Ws"][:2], W3]}, "local-minimum",
-                    re.compile(r"theta is not a local minimum: (?:lambda_min\(hess L\) = "
-                               + NUM + r" < -" + NUM + r"|\|\|grad L\|\| = " + NUM + r" > "
-                               + NUM + ")"))
+                    re.compile(r"\$\\theta\$ is not a local minimum: \$(?:\\lambda_\{\\min\}"
+                               r"\(\\nabla\^2L\) = " + TEXNUM + r" < -" + TEXNUM
+                               + r"|\\\|\\nabla L\\\| = " + TEXNUM + r" > " + TEXNUM + r")\$"))
     if m.group(1) is not None:
-        assert float(m.group(1)) < -float(m.group(2)) < 0
+        assert _tex_float(m.group(1)) < -_tex_float(m.group(2)) < 0
     else:
-        assert float(m.group(3)) > float(m.group(4)) > 0
+        assert _tex_float(m.group(3)) > _tex_float(m.group(4)) > 0
 
 
 # ------------------------------------------------------------------------------------- hm17
