@@ -145,7 +145,7 @@ def test_gb_infimum_squared_matches_lstsq_and_gram():
 
 def test_quantitative_gap_identity_needs_the_weights():
     """L - inf = ||P r_hat||^2 = (J_hat^T r_hat)^T (J_hat^T J_hat)^+ (J_hat^T r_hat), with the
-    weights inside; the unweighted ||P_J r||^2 (the brief's formula) differs for non-uniform
+    weights inside; the unweighted ||P_J r||^2 (our first form of the bound) differs for non-uniform
     lambda (k19.ours1's method note)."""
     inst = S.build_tanh2(2, 2, 3, 2, 8, 3)
     model = make_model("tanh2", inst["widths"])
