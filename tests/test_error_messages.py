@@ -725,9 +725,9 @@ def _paper_cases():
     data = {"X": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1], "r": 2, "rho": 0.3}
     b1 = {"alpha": [[1.0, 0.0], [0.0, 1.0]], "beta": [[0.0, 1.0], [1.0, 0.0]], "S": [0],
           "rho_prime": 0.1, "method": "fixed"}
-    from theory.models.deep_linear import ACTIVATIONS as DL_ACTS
     from checks.papers.k22_ee import ACTIVATIONS as EE_ACTS
     from checks.papers.k22_ee import WIDTH_LIMIT
+    from theory.models.deep_linear import ACTIVATIONS as DL_ACTS
 
     lem1 = recorded_worst("j19.lem1")
     s331, s332 = recorded_worst("j19.s3.3.1"), recorded_worst("j19.s3.3.2")
