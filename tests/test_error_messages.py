@@ -725,9 +725,9 @@ def _paper_cases():
     data = {"X": [[1.0, 0.0], [0.0, 1.0]], "labels": [0, 1], "r": 2, "rho": 0.3}
     b1 = {"alpha": [[1.0, 0.0], [0.0, 1.0]], "beta": [[0.0, 1.0], [1.0, 0.0]], "S": [0],
           "rho_prime": 0.1, "method": "fixed"}
-    from checks.papers.k19_resnet import ACTIVATIONS as DL_ACTS
     from checks.papers.k22_ee import ACTIVATIONS as EE_ACTS
     from checks.papers.k22_ee import WIDTH_LIMIT
+    from theory.models.deep_linear import ACTIVATIONS as DL_ACTS
 
     lem1 = recorded_worst("j19.lem1")
     s331, s332 = recorded_worst("j19.s3.3.1"), recorded_worst("j19.s3.3.2")
@@ -863,9 +863,9 @@ def test_claim_parse_errors_name_the_parameter(case):
 def test_pgb_parse_turns_a_family_type_error_into_bad_input(monkeypatch):
     """A model family that rejects its widths with TypeError (none of today's families do: they
     raise ValueError) still gives a one-line BadInput naming the family."""
-    import checks.papers.k19_pgb as pgb
+    from theory.models.basis import FAMILIES
 
-    monkeypatch.setattr(pgb, "make_model", _raise(TypeError("takes 2 positional arguments")))
+    monkeypatch.setitem(FAMILIES, "basis", _raise(TypeError("takes 2 positional arguments")))
     params = {"family": "basis", "widths": [1], "loss": "squared", "X": [[1.0]], "Y": [[1.0]],
               "lambda": [1.0], "theta": [0.0]}
     raises(lambda: get("k19.thm1").parse(params), BadInput,

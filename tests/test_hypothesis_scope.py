@@ -22,9 +22,9 @@ import pytest
 from roundtrip import recorded_worst
 
 from checks.framework import Status
-from checks.papers.hm17_linear import tex_number
 from checks.registry import get
 from checks.serialise import to_jsonable
+from checks.tex import tex_number
 
 U = 2.0**-53
 
@@ -66,14 +66,6 @@ def _holds(claim_id: str, params: dict, name: str) -> None:
 
 NUM = r"([-+0-9.e]+|inf|nan)"
 #: a number as the j19 reasons typeset it (``3.78\times10^{-15}``): mantissa, exponent
-TEX_NUM = r"([-+0-9.]+)(?:\\times10\^\{([-+0-9]+)\})?"
-
-
-def tex_float(match: re.Match) -> float:
-    """The number of a :data:`TEX_NUM` match."""
-    return float(match.group(1)) * 10.0 ** int(match.group(2) or 0)
-
-
 # ------------------------------------------------------------------ recorded instances meet all
 ALL_PAIRS = [
     ("k19.ex1", "critical"), ("k19.ex2", "unit-inputs"), ("k19.ex2", "separated"),
@@ -116,6 +108,17 @@ def test_recorded_instances_meet_the_hypotheses_made_to_fail_below(cid):
 
 
 # ----------------------------------------------------------------------- k19 (gradient basis)
+#: a number as the k19 reasons typeset it: 0.0218, 7.82\times10^{-14}, 10^{-6}
+TEXNUM = r"(-?[0-9.]+(?:\\times10\^\{-?[0-9]+\})?|-?10\^\{-?[0-9]+\})"
+
+
+def _tex_float(text: str) -> float:
+    """The value of a number typeset as :data:`TEXNUM` matches it."""
+    mantissa, _, power = text.partition("10^{")
+    mantissa = mantissa.removesuffix(r"\times")
+    value = float(mantissa) if mantissa not in ("", "-") else (-1.0 if mantissa else 1.0)
+    return value * 10.0 ** int(power.rstrip("}")) if power else value
+
 _K19_SQUARED = ["k19.ex3", "k19.lem2", "k19.lem3", "k19.ours1", "k19.ours2", "k19.thm2"]
 
 
@@ -130,9 +133,8 @@ def test_k19_squared_loss_oracles_refuse_another_loss(cid):
 def _affine_offset(params: dict, *, pgb: bool) -> dict:
     """``f = theta x + 1``: no map g with f_X = J g (f(0) = 1 != 0), at its critical point
     (the instance of the controls that drop ``asm2-model-structure`` elsewhere)."""
-    from checks.papers.k19_pgb import _affine_offset_instance
-
-    out = {**params, **to_jsonable(_affine_offset_instance())}
+    (control,) = [c for c in get("k19.thm1").controls if c.name == "affine-offset"]
+    out = {**params, **to_jsonable(control.fixed_instances()[0])}
     if pgb:
         out["S"] = [[0.0]]
     return out
@@ -144,15 +146,15 @@ def test_k19_structure_fails_for_a_model_with_an_offset(cid):
     fails with its reason."""
     params = _affine_offset(recorded_worst(cid), pgb="S" in recorded_worst(cid))
     _assert_out(cid, params, "asm2-model-structure",
-                "family 'affine-offset' is in no class of eq. (3.1): no map g with f_X = J g "
+                "family 'affine-offset' is in no class of eq. (3.1): no map $g$ with $f_X=Jg$ "
                 "(Assumption 2)")
 
 
 _S_IN_V = ["k19.lem1", "k19.lem3", "k19.ours2", "k19.thm2"]
-_S_MOVES = re.compile(r"S not in V\[theta, eps\]( with 0 in S)?: max output change " + NUM
-                      + r" > " + NUM)
-_S_LONG = re.compile(r"S not in V\[theta, eps\]( with 0 in S)?: max \|\|S_j\|\| = 1 \+ " + NUM
-                     + r" > 1 \+ " + NUM)
+_S_OUT = r"\$S\\not\\subseteq V\[\\theta,\\varepsilon\]\$( with \$0\\in S\$)?: "
+_S_MOVES = re.compile(_S_OUT + r"max output change \$" + TEXNUM + r" > " + TEXNUM + r"\$")
+_S_LONG = re.compile(_S_OUT + r"\$\\max_j\\\|S_j\\\| = 1\+" + TEXNUM + r" > 1\+" + TEXNUM
+                     + r"\$")
 
 
 @pytest.mark.parametrize("cid", _S_IN_V)
@@ -164,7 +166,7 @@ def test_k19_S_outside_V_by_a_direction_that_moves_the_outputs(cid):
     s = np.random.default_rng(3).standard_normal(d)
     params["S"] = [[0.0] * d, (s / np.linalg.norm(s)).tolist()]
     m = _assert_out(cid, params, "S-in-V", _S_MOVES)
-    assert float(m.group(2)) > float(m.group(3)) > 0
+    assert _tex_float(m.group(2)) > _tex_float(m.group(3)) > 0
 
 
 @pytest.mark.parametrize("cid", _S_IN_V)
@@ -177,8 +179,8 @@ def test_k19_S_in_V_boundary_of_the_unit_ball(cid):
     unit = np.where(norms[:, None] > 0, S / np.where(norms > 0, norms, 1.0)[:, None], 0.0)
     _holds(cid, {**params, "S": unit.tolist()}, "S-in-V")
     m = _assert_out(cid, {**params, "S": (unit * (1 + 1e-6)).tolist()}, "S-in-V", _S_LONG)
-    assert float(m.group(2)) == pytest.approx(1e-6, rel=1e-3)
-    assert float(m.group(3)) == float(f"{_gamma(len(params['theta'])):.3g}")
+    assert _tex_float(m.group(2)) == pytest.approx(1e-6, rel=1e-3)
+    assert _tex_float(m.group(3)) == float(f"{_gamma(len(params['theta'])):.3g}")
 
 
 def test_k19_ex1_a_shifted_point_is_not_critical():
@@ -187,9 +189,9 @@ def test_k19_ex1_a_shifted_point_is_not_critical():
     params = recorded_worst("k19.ex1")
     params["theta"] = [params["theta"][0] + 0.1]
     m = _assert_out("k19.ex1", params, "critical", re.compile(
-        r"\|\|grad L\|\| = " + NUM + r" > sqrt\(u\) sum_i \|lambda_i l'_i\| \|\|phi_i\|\| = "
-        + NUM))
-    assert float(m.group(1)) > float(m.group(2)) > 0
+        r"\$\\\|\\nabla L\\\| = " + TEXNUM + r" > \\sqrt u\\sum_i\|\\lambda_i\\ell'_i\|"
+        r"\\\|\\varphi_i\\\| = " + TEXNUM + r"\$"))
+    assert _tex_float(m.group(1)) > _tex_float(m.group(2)) > 0
 
 
 def test_k19_thm1_a_shifted_point_is_not_critical():
@@ -198,10 +200,10 @@ def test_k19_thm1_a_shifted_point_is_not_critical():
     params = recorded_worst("k19.thm1")
     params["theta"] = [t + 0.1 for t in params["theta"]]
     m = _assert_out("k19.thm1", params, "critical", re.compile(
-        r"certified gap " + NUM + r" exceeds rounding " + NUM + r" \(\|\|grad L\|\| = " + NUM
-        + r"\): not critical to working precision"))
-    assert float(m.group(1)) > float(m.group(2))
-    assert float(m.group(3)) > 0
+        r"certified gap \$" + TEXNUM + r"\$ exceeds rounding \$" + TEXNUM
+        + r"\$ \(\$\\\|\\nabla L\\\| = " + TEXNUM + r"\$\): not critical to working precision"))
+    assert _tex_float(m.group(1)) > _tex_float(m.group(2))
+    assert _tex_float(m.group(3)) > 0
 
 
 def test_k19_ex2_unit_inputs_boundary():
@@ -214,7 +216,7 @@ def test_k19_ex2_unit_inputs_boundary():
         dev = float(np.max(np.abs(np.linalg.norm(c * X, axis=1) - 1.0)))
         assert dev > tol
         _assert_out("k19.ex2", {**params, "X_raw": (c * X).tolist()}, "unit-inputs",
-                    f"max | ||x_i|| - 1 | = {dev:.3g} > {tol:.3g}")
+                    rf"$\max_i|\|x_i\|-1| = {tex_number(dev)} > {tex_number(tol)}$")
 
 
 def test_k19_ex2_separation_boundary():
@@ -228,7 +230,8 @@ def test_k19_ex2_separation_boundary():
     _holds("k19.ex2", {**params, "eps_prime": delta}, "separated")
     for e in (delta * (1 + 1e-9), 0.0):
         _assert_out("k19.ex2", {**params, "eps_prime": e}, "separated",
-                    f"delta = {delta:.3g}, eps' = {e:.3g}: need 0 < eps' <= delta")
+                    rf"$\delta = {tex_number(delta)}$, $\epsilon' = {tex_number(e)}$: need "
+                    r"$0<\epsilon'\le\delta$")
 
 
 # ----------------------------------------------------------------------- k19 (ResNet, deep nets)
@@ -246,7 +249,7 @@ def test_k19_dy_le_dz_boundary(cid):
     params = recorded_worst(cid)
     d_y = len(params["Y"][0])
     _holds(cid, _narrow_dz(params, d_y), "dy<=dz")
-    _assert_out(cid, _narrow_dz(params, d_y - 1), "dy<=dz", f"d_y = {d_y} > d_z = {d_y - 1}")
+    _assert_out(cid, _narrow_dz(params, d_y - 1), "dy<=dz", f"$d_y = {d_y} > d_z = {d_y - 1}$")
 
 
 def test_k19_prop1_needs_a_scalar_output():
@@ -254,7 +257,7 @@ def test_k19_prop1_needs_a_scalar_output():
     params = recorded_worst("k19.prop1")
     params["Y"] = [row * 2 for row in params["Y"]]
     params["W"] = params["W"] * 2
-    _assert_out("k19.prop1", params, "pa1-dy1", "d_y = 2")
+    _assert_out("k19.prop1", params, "pa1-dy1", "$d_y = 2$")
 
 
 def test_k19_prop2_PA6_boundary():
@@ -270,7 +273,7 @@ def test_k19_prop2_PA6_boundary():
         return {**params, "Ws": Ws}
 
     _holds("k19.prop2", narrow(k), "PA6")
-    _assert_out("k19.prop2", narrow(k - 1), "PA6", f"min(d_x, d_y) > min width {k - 1}")
+    _assert_out("k19.prop2", narrow(k - 1), "PA6", rf"$\min\{{d_x,d_y\}} > \min_l d_l = {k - 1}$")
 
 
 def test_k19_thm4_relu_at_its_kink_is_not_differentiable():
@@ -293,13 +296,14 @@ def test_k19_thm4_a_shifted_point_is_not_a_local_minimum():
     params = recorded_worst("k19.thm4")
     W3 = (np.array(params["Ws"][2]) + 0.1).tolist()
     m = _assert_out("k19.thm4", {**params, "Ws": [*params["Ws"][:2], W3]}, "local-minimum",
-                    re.compile(r"theta is not a local minimum: (?:lambda_min\(D\^-1/2 hess L "
-                               r"D\^-1/2\) = " + NUM + r" < -" + NUM
-                               + r"|\|dL/dtheta_\d+\| = " + NUM + r" > " + NUM + ")"))
+                    re.compile(r"\$\\theta\$ is not a local minimum: \$(?:\\lambda_\{\\min\}"
+                               r"\(D\^\{-1/2\}\\nabla\^2L\\,D\^\{-1/2\}\) = " + TEXNUM + r" < -"
+                               + TEXNUM + r"|\|\\partial L/\\partial\\theta_\{\d+\}\| = " + TEXNUM
+                               + r" > " + TEXNUM + r")\$"))
     if m.group(1) is not None:
-        assert float(m.group(1)) < -float(m.group(2)) < 0
+        assert _tex_float(m.group(1)) < -_tex_float(m.group(2)) < 0
     else:
-        assert float(m.group(3)) > float(m.group(4)) > 0
+        assert _tex_float(m.group(3)) > _tex_float(m.group(4)) > 0
 
 
 # ------------------------------------------------------------------------------------- hm17
@@ -575,7 +579,7 @@ def test_j19_thm2_armijo_and_full_rank_along_run():
     _assert_out("j19.thm2", {**params, "step_rule": "fixed"}, "armijo", "fixed step size")
     _assert_out("j19.thm2", {**params, "w": [0.0] * len(params["w"])}, "full-rank-along-run",
                 re.compile(r"\$H\$ not FULL at iterate 0: "
-                           r"\$\\sigma_L/\\sigma_1=0<1\\times10\^\{-8\}\$ "
+                           r"\$\\sigma_L/\\sigma_1=0<10\^\{-8\}\$ "
                            r"\(rows equilibrated\) \(the run stopped at the floating-point floor "
                            r"after \d+ steps: .*\)"))
 
@@ -606,8 +610,8 @@ def test_j19_lem2_relu_kinks_inside_the_cube_give_full_rank():
     w = Feedforward([1, 4, 1], "relu").flatten(
         [(np.ones((4, 1)), -kinks), (np.array([[1.0, -1.0, 1.0, -1.0]]), np.zeros(1))])
     m = _assert_out("j19.lem2", {**params, "w": w.tolist()}, "H-deficient",
-                    re.compile(r"\$H\$ not certified DEFICIENT \(\$s=" + TEX_NUM + r"\$\)"))
-    assert tex_float(m) > 1e-8
+                    re.compile(r"\$H\$ not certified DEFICIENT \(\$s=" + TEXNUM + r"\$\)"))
+    assert _tex_float(m.group(1)) > 1e-8
 
 
 # ----------------------------------------------------------------- rounding allowances (hm17)

@@ -18,7 +18,6 @@ public names.
 from __future__ import annotations
 
 import json
-import math
 import re
 
 import autograd
@@ -31,7 +30,7 @@ from roundtrip import assert_json_round_trip, recorded_worst
 
 from checks.framework import Status
 from checks.inputs import BadInput
-from checks.papers.j19_disparity import ACTIVATIONS, CLAIMS, tex_num
+from checks.papers.j19_disparity import ACTIVATIONS, CLAIMS
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import run_control, sample_instances
@@ -1106,19 +1105,3 @@ def test_every_formula_in_the_claims_prose_typesets():
         for text in texts:
             for formula in _formula_segments(text):
                 assert is_renderable(formula), (claim.id, formula)
-
-
-@pytest.mark.parametrize("x", [3.78e-15, 0.414, 1e-8, 2.0, -6.5e22, 0.0, 123456.0])
-def test_tex_num_writes_a_number_as_latex_that_reads_back(x):
-    """``tex_num`` writes ``3.78\\times10^{-15}`` for ``3.78e-15`` (three significant digits),
-    a typesettable formula whose value is ``x`` to those digits."""
-    text = tex_num(x)
-    assert not re.search(r"\de", text) and is_renderable(text)
-    mantissa, _, exponent = text.partition(r"\times10^")
-    value = float(mantissa) * 10.0 ** int(exponent.strip("{}") or 0)
-    assert value == pytest.approx(x, rel=5e-3)
-
-
-def test_tex_num_writes_infinities_and_nan_as_symbols():
-    assert tex_num(math.inf) == r"\infty" and tex_num(-math.inf) == r"-\infty"
-    assert is_renderable(tex_num(math.nan))

@@ -3,11 +3,14 @@ gradient basis, their claims, controls, parsing and JSON round trips."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import sympy
 from autograd import hessian as ag_hessian
 from hypothesis import HealthCheck, given, settings
+from k19_prose import control_prose, declared_prose, prose_problems
 from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
@@ -37,6 +40,7 @@ from theory.models.basis import (
     relu_features,
     squared_objective,
 )
+from theory.numerics import gamma
 from theory.optimize import fd_hessian, minimize, second_order_test
 from theory.pgb import membership, null_space_directions, stacked_jacobian
 
@@ -45,6 +49,17 @@ CLAIMS = ["k19.thm1", "k19.ours1", "k19.lem2", "k19.thm2", "k19.ours2", "k19.lem
 SLOW = settings(max_examples=3, deadline=None, database=None,
                 suppress_health_check=list(HealthCheck))
 CI = get_profile("ci")
+
+
+def control_instance(claim_id: str, name: str) -> dict:
+    """The (first) fixed instance of the control ``name`` of ``claim_id``."""
+    (control,) = [c for c in get(claim_id).controls if c.name == name]
+    return control.fixed_instances()[0]
+
+
+def not_in_omega(inst) -> bool:
+    """Theorem 1's hypothesis that theta is outside Omega (every f_{x_i} differentiable)."""
+    return "not-in-Omega" not in get("k19.thm1").failed_hypotheses(inst)
 
 
 # ------------------------------------------------------------- (1) property tests per claim
@@ -65,7 +80,7 @@ def test_claim_holds_on_its_strategy(claim_id):
 def test_thm1_and_ours2_hold_at_the_saddle():
     """Theorem 1 needs no local minimality (J(0) = 0 makes both sides ||y||^2), and the PGB gap
     bound needs none either: only Theorem 2 fails at the saddle."""
-    inst = K._controls_cache()["saddle"]
+    inst = control_instance("k19.thm2", "saddle")
     assert get("k19.thm1").check(inst).status is Status.HOLDS
     assert get("k19.ours2").check(inst).status is Status.HOLDS
     assert get("k19.thm2").check(inst).status is Status.OUT_OF_SCOPE
@@ -129,7 +144,7 @@ def test_gb_infimum_squared_matches_lstsq_and_gram():
 
 def test_quantitative_gap_identity_needs_the_weights():
     """L - inf = ||P r_hat||^2 = (J_hat^T r_hat)^T (J_hat^T J_hat)^+ (J_hat^T r_hat), with the
-    weights inside; the unweighted ||P_J r||^2 (the brief's formula) differs for non-uniform
+    weights inside; the unweighted ||P_J r||^2 (our first form of the bound) differs for non-uniform
     lambda (k19.ours1's method note)."""
     inst = S.build_tanh2(2, 2, 3, 2, 8, 3)
     model = make_model("tanh2", inst["widths"])
@@ -149,7 +164,7 @@ def test_quantitative_gap_identity_needs_the_weights():
 
 
 def test_squared_report_without_g_falls_back_to_least_squares():
-    inst = K._controls_cache()["affine"]
+    inst = control_instance("k19.thm1", "affine-offset")
     model = make_model("affine-offset", (1, 1))
     _, grad, _ = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
     F = np.asarray(model.f(inst["theta"], inst["X"]))
@@ -186,7 +201,7 @@ def test_optimizer_reaches_rosenbrock_minimum_and_fd_hessian():
 
 
 def test_second_order_test_flags_the_saddle():
-    inst = K._controls_cache()["saddle"]
+    inst = control_instance("k19.thm2", "saddle")
     model = make_model("product", (1, 1))
     _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
     ok, lo, _ = second_order_test(hess(inst["theta"]), 10)
@@ -227,7 +242,7 @@ def test_example2_features_are_scaled_unit_vectors_exact_rank():
 # ------------------------------------------------------------------------- (4) bad input
 
 def _good():
-    return to_jsonable(K._controls_cache()["affine"])
+    return to_jsonable(control_instance("k19.thm1", "affine-offset"))
 
 
 @pytest.mark.parametrize("mutate", [
@@ -250,15 +265,15 @@ def test_parse_rejects_malformed(mutate):
 
 
 def test_parse_pgb_and_example2_reject_malformed():
-    params = to_jsonable(K._controls_cache()["saddle"])
+    params = to_jsonable(control_instance("k19.thm2", "saddle"))
     params["S"] = [[0.0, 0.0, 1.0]]
     with pytest.raises(BadInput):
         K.parse_pgb(params)
-    ex = to_jsonable(K._narrow_instance())
+    ex = to_jsonable(control_instance("k19.ex2", "narrow"))
     ex["loss"] = "cross-entropy"
     with pytest.raises(BadInput):
         K.parse_example2(ex)
-    ex = to_jsonable(K._narrow_instance())
+    ex = to_jsonable(control_instance("k19.ex2", "narrow"))
     ex["n"] = 2.5
     with pytest.raises(BadInput):
         K.parse_example2(ex)
@@ -314,7 +329,7 @@ def test_ours1_bounds_are_attained(which):
     y = Phi @ theta - r_hat / np.sqrt(lam)
     inst = {"family": "basis", "widths": [d], "loss": "squared", "X": Phi, "Y": y[:, None],
             "lambda": lam, "theta": theta}
-    rep = K._report(inst)
+    rep = K.gradient_basis_report(inst)
     bound = rep.bound_hi_exact if which == "upper" else rep.bound_lo
     assert rep.gap == pytest.approx(0.49, rel=1e-12) and bound == pytest.approx(0.49, rel=1e-12)
     assert get("k19.ours1").check(inst).status is Status.HOLDS
@@ -426,7 +441,7 @@ def test_relu_kink_is_in_omega_and_breaks_theorem1():
     """theta = 0 of relu(theta) x: the 'not-in-Omega' hypothesis rejects it, L is minimal
     there along both sides (finite differences), and the 0^+ gradient basis (J = x) gives the
     weighted least squares on x, computed here directly."""
-    inst = K._relu_kink_instance()
+    inst = control_instance("k19.thm1", "relu-kink")
     claim = get("k19.thm1")
     assert claim.check(inst).status is Status.OUT_OF_SCOPE
     x, y, lam = inst["X"][:, 0], inst["Y"][:, 0], inst["lambda"]
@@ -438,7 +453,7 @@ def test_relu_kink_is_in_omega_and_breaks_theorem1():
     assert verdict.diagnostics["inf"] == pytest.approx(ls, rel=1e-12)
     assert verdict.diagnostics["L"] == pytest.approx(L(0.0), rel=1e-14)
     moved = {**inst, "theta": np.array([0.3])}
-    assert K._differentiable(moved) is True
+    assert not_in_omega(moved)
 
 
 def test_parse_checks_labels_of_classification_losses():
@@ -487,7 +502,7 @@ def test_thm1_holds_on_relu_nets_off_the_kinks(inst):
     assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
     d_x, h = inst["widths"][0], inst["widths"][1]
     pre = inst["X"] @ inst["theta"][: h * d_x].reshape(h, d_x).T
-    assert np.min(np.abs(pre)) > 0 and K._differentiable(inst) is True
+    assert np.min(np.abs(pre)) > 0 and not_in_omega(inst)
 
 
 def _rosenbrock_residual(t):
@@ -516,14 +531,11 @@ def test_levenberg_marquardt_agrees_with_minpack(x0):
 def test_levenberg_marquardt_is_bit_reproducible():
     """The trained instances of k19 are bit-identical whatever the heap holds: the same fit,
     repeated between allocations of varying sizes, returns the same bytes (MINPACK did not)."""
-    from checks.strategies.k19_pgb import _planted_attempt
-
-    model = make_model("tanh2", (2, 3, 2))
     results, junk = set(), []
     rng = np.random.default_rng(0)
     for _ in range(12):
         junk.append([np.empty(int(k)) for k in rng.integers(1, 200, rng.integers(0, 20))])
-        results.add(_planted_attempt(model, 3285851, 8, True)["theta"].tobytes())
+        results.add(S.build_planted("tanh2", (2, 3, 2), 3285851, 8, True)["theta"].tobytes())
     assert len(results) == 1
 
 
@@ -576,8 +588,8 @@ def test_thm1_refuses_a_preactivation_that_is_exactly_zero():
     inst["X"][0, 1] = 0.0
     inst["theta"][:2] = [0.0, 1.0]
     failed = get("k19.thm1").failed_hypotheses(inst)
-    assert failed["not-in-Omega"].startswith("a ReLU pre-activation is within 0 times its own "
-                                             "rounding bound")
+    assert failed["not-in-Omega"].startswith("a ReLU pre-activation is within $0$ times its "
+                                             "own rounding bound")
     x = base["X"][0]
     ortho = {**base, "theta": base["theta"].copy()}
     ortho["theta"][:2] = [x[1], -x[0]]
@@ -632,7 +644,8 @@ def test_thm2_needs_the_zero_direction_in_S():
     assert not np.any(np.all(inst["S"] == 0, axis=1))
     for claim_id in ("k19.thm2", "k19.ours2", "k19.lem3"):
         failed = get(claim_id).failed_hypotheses(inst)
-        assert failed["S-in-V"] == "S not in V[theta, eps] with 0 in S: 0 is not a row of S"
+        assert failed["S-in-V"] == (r"$S\not\subseteq V[\theta,\varepsilon]$ with $0\in S$: "
+                                    "$0$ is not a row of $S$")
 
 
 def test_k19_hypothesis_names_are_drop_arguments():
@@ -682,7 +695,7 @@ def test_ex3_is_for_nets_with_skip_connections():
     verdict = get("k19.ex3").check(inst)
     assert verdict.status is Status.OUT_OF_SCOPE
     assert verdict.message == ("skip-connections: family 'tanh2' is not a net with skip "
-                               "connections to the output (Example 3's f)")
+                               "connections to the output (Example 3's $f$)")
 
 
 def test_cost_estimates_grow_with_the_sizes_and_flag_large_example2():
@@ -715,7 +728,7 @@ def test_weights_near_overflow_give_reasons_not_tracebacks_or_false_statements()
     lifted = S.build_lintop_lifted(3, 2, 3, 2, 2, 30)
     huge = {**lifted, "lambda": np.ldexp(lifted["lambda"], 1020)}
     assert get("k19.thm2").failed_hypotheses(huge) == {
-        "local-minimum": "the Hessian of L is not finite at this scale: local minimality "
+        "local-minimum": "the Hessian of $L$ is not finite at this scale: local minimality "
                          "cannot be certified"}
 
 
@@ -760,3 +773,234 @@ def test_raw_input_relation_keeps_the_gram_matrix_of_example2():
     np.testing.assert_allclose(moved["X_raw"] @ moved["X_raw"].T,
                                inst["X_raw"] @ inst["X_raw"].T, rtol=0, atol=1e-15)
     assert get("k19.ex2").check(moved).status is Status.HOLDS
+
+
+# ------------------------------------------------------------------ prose with typeset math
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_section3_prose_typesets_its_math(claim_id):
+    """Declarations, the hypothesis reasons of the control instances and their verdicts'
+    messages and tolerance derivations write every formula as renderable ``$...$``."""
+    claim = get(claim_id)
+    prose = declared_prose(claim) + control_prose(claim)
+    problems = [f"{where}: {p}" for where, text in prose for p in prose_problems(text)]
+    assert not problems, problems
+
+
+def test_membership_unmet_states_each_failed_condition_of_V():
+    """A direction that moves the outputs fails the 'outputs unchanged' condition of
+    V[theta, eps] only (it has unit norm), stated as an inequality between its numbers."""
+    inst = get("k19.lem1").controls[0].fixed_instances()[0]
+    model = make_model(inst["family"], inst["widths"])
+    mem = membership(lambda t: np.asarray(model.outputs(t, inst["X"])), inst["theta"],
+                     inst["eps"], list(inst["S2"]), depth=len(inst["widths"]))
+    unmet = K.membership_unmet(mem)
+    assert len(unmet) == len(mem.unmet) == 1
+    assert unmet[0] == (f"max output change ${K.tex_number(mem.max_change)} > "
+                        f"{K.tex_number(mem.tolerance)}$")
+
+
+
+
+def _accepts(claim_id: str, params: dict) -> dict:
+    return get(claim_id).parse(params)
+
+
+def _rejects(claim_id: str, params: dict) -> str:
+    with pytest.raises(BadInput) as info:
+        get(claim_id).parse(params)
+    return str(info.value)
+
+
+def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
+    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
+    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
+    for value in inside:
+        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
+    for value in outside:
+        msg = _rejects(claim_id, {**base, key: value})
+        assert msg.startswith(key), (key, value, msg)
+
+
+def _meets(claim_id: str, inst: dict, hypothesis: str) -> bool:
+    """Whether ``inst`` meets the named hypothesis of the claim."""
+    return hypothesis not in get(claim_id).failed_hypotheses(inst)
+
+
+# --------------------------------------- contracts: parsers, tolerances, control instances
+
+def _pgb_params(**over) -> dict:
+    inst = S.build_basis(7, 12, 2, "squared")
+    params = {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in inst.items()}
+    return {**params, **over}
+
+
+def test_parse_wrong_width_count_names_widths(monkeypatch):
+    """A family given the wrong number of widths fails with a one-line ``BadInput`` naming
+    ``widths`` (the documented contract of :class:`BadInput`), whether the model constructor
+    signals it with ``ValueError`` or ``TypeError``. Kills message-dropping mutants."""
+    msg = _rejects("k19.thm1", _pgb_params(widths=[2, 2, 2]))
+    assert msg.startswith("widths:")
+
+    def raises_type_error(widths):
+        raise TypeError("takes 2 positional arguments")
+
+    monkeypatch.setitem(FAMILIES, "basis", raises_type_error)
+    msg = _rejects("k19.thm1", _pgb_params())
+    assert msg.startswith("widths:") and "'basis'" in msg
+
+
+def _example2_params(**over) -> dict:
+    X = np.eye(3)
+    return {"X_raw": X.tolist(), "n": 3, "depth": 1, "eps_prime": 0.5,
+            "Y": [[1.0], [0.0], [2.0]], "lambda": [1.0, 1.0, 1.0], **over}
+
+
+def test_example2_parser_bounds_and_default_loss():
+    """Example 2: ``n`` in ``[1, 4096]``, ``depth`` in ``[1, 16]``, ``eps_prime`` in ``[0, 2]``
+    (ends accepted, one beyond rejected); ``loss`` defaults to ``"squared"`` and any other loss
+    is rejected. Kills boundary and default mutants of ``parse_example2``."""
+    assert _accepts("k19.ex2", _example2_params())["loss"] == "squared"
+    for key, lo, hi, step in (("n", 1, 4096, 1), ("depth", 1, 16, 1),
+                              ("eps_prime", 0.0, 2.0, 1e-9)):
+        for value in (lo, hi):
+            assert _accepts("k19.ex2", _example2_params(**{key: value}))[key] == value
+        for value in (lo - step, hi + step):
+            _rejects("k19.ex2", _example2_params(**{key: value}))
+    assert _accepts("k19.ex2", _example2_params(loss="squared"))["loss"] == "squared"
+    _rejects("k19.ex2", _example2_params(loss="logistic"))
+    _rejects("k19.ex2", _example2_params(**{"lambda": [1.0, 0.0, 1.0]}))
+
+
+def test_example2_delta_hypotheses_and_tolerance():
+    """Example 2: ``delta = 1 - max_{i != j} <x_i, x_j>`` (1 for a single sample); the
+    hypotheses need ``0 < eps' <= delta`` (equality accepted) and ``n >= m``; at the footnote's
+    weights ``phi(x_i) = eps' e_i``, so the weighted features have singular values ``eps'
+    sqrt(lambda_i)``, ``kappa = sqrt(max lambda / min lambda)``, the loss is 0 and the tolerance
+    is ``(gamma_{m+n} (kappa + 1) ||y_hat||)^2 + gamma_{m+n} ||y_hat||^2`` against the scale
+    ``||y_hat||^2``. Kills mutants of ``example2_delta``, the hypotheses and the tolerance."""
+    c = math.cos(0.5)
+    X_raw = np.array([[1.0, 0.0], [c, math.sin(0.5)], [0.0, 1.0]])
+    delta = 1.0 - c
+    base = {"X_raw": X_raw, "n": 3, "depth": 2, "eps_prime": delta,
+            "Y": np.array([[1.0], [-2.0], [0.5]]), "lambda": np.array([1.0, 4.0, 0.25]),
+            "loss": "squared"}
+    assert K.example2_delta(base) == pytest.approx(delta, rel=1e-12, abs=0)
+    assert K.example2_delta({**base, "X_raw": X_raw[:1]}) == 1.0
+    assert _meets("k19.ex2", base, "separated")
+    assert not _meets("k19.ex2", {**base, "eps_prime": delta * (1 + 1e-9)}, "separated")
+    assert not _meets("k19.ex2", {**base, "eps_prime": 0.0}, "separated")
+    assert _meets("k19.ex2", base, "n>=m") and not _meets("k19.ex2", {**base, "n": 2}, "n>=m")
+    verdict = get("k19.ex2").measure(base)
+    y_hat = float(np.linalg.norm(base["Y"][:, 0] * np.sqrt(base["lambda"])))
+    kappa = math.sqrt(4.0 / 0.25)
+    g = gamma(3 + 3)
+    assert verdict.diagnostics["rank_features"] == 3
+    assert verdict.status is Status.HOLDS and verdict.lhs <= verdict.tolerance
+    assert verdict.tolerance == pytest.approx((g * (kappa + 1) * y_hat) ** 2 + g * y_hat**2,
+                                              rel=1e-9, abs=0)
+    assert verdict.relative_slack == pytest.approx(verdict.slack / y_hat**2, rel=1e-12, abs=0)
+
+
+def test_asm2_tolerance_and_scale_for_a_basis_model():
+    """Assumption 2 for a basis model ``f = Phi theta`` (``J = Phi``, so ``f`` is in the range
+    exactly): residual ~ 0, tolerance ``gamma_{m+d} (kappa(Phi) + 1) ||f||``, relative slack
+    against ``||f||``. Kills arithmetic mutants of the tolerance and the scale."""
+    inst = S.build_basis(17, 8, 2, "squared")
+    verdict = get("k19.asm2").measure(inst)
+    f = inst["X"] @ inst["theta"]
+    sv = np.linalg.svd(inst["X"], compute_uv=False)
+    expect = gamma(8 + 2) * (sv[0] / sv[-1] + 1) * np.linalg.norm(f)
+    assert verdict.status is Status.HOLDS
+    assert verdict.tolerance == pytest.approx(expect, rel=1e-9, abs=0)
+    assert verdict.relative_slack == pytest.approx(verdict.slack / np.linalg.norm(f),
+                                                   rel=1e-12, abs=0)
+    assert verdict.lhs <= 1e-13 * np.linalg.norm(f)
+
+
+def test_thm1_fresh_squared_instance_sides_and_size():
+    """Theorem 1 (squared loss) on an instance no cache has seen: ``lhs = L(theta) = sum_i
+    lambda_i (phi_i theta - y_i)^2`` and ``rhs`` the weighted least-squares infimum, both
+    recomputed here; ``size`` reports ``m``, ``d_theta``, ``d_y``. Kills mutants of the
+    (cached) report call and of the size keys."""
+    inst = S.build_basis(11, 9, 2, "squared")
+    inst["theta"] = inst["theta"] + np.array([0.3, -0.2])  # not critical: L > inf
+    Phi, y, lam = inst["X"], inst["Y"][:, 0], inst["lambda"]
+    L = float(np.sum(lam * (Phi @ inst["theta"] - y) ** 2))
+    w = np.sqrt(lam)
+    alpha = np.linalg.lstsq(Phi * w[:, None], y * w, rcond=None)[0]
+    inf = float(np.sum(lam * (Phi @ alpha - y) ** 2))
+    claim = get("k19.thm1")
+    verdict = claim.measure(inst)
+    assert verdict.lhs == pytest.approx(L, rel=1e-10, abs=0)
+    assert verdict.rhs == pytest.approx(inf, rel=1e-10, abs=0)
+    assert verdict.status is Status.VIOLATED
+    assert claim.size(inst) == {"m": 9, "d_theta": 2, "d_y": 1}
+
+
+def test_ex1_tolerance_is_rounding_plus_first_order_slack():
+    """Example 1's tolerance is ``gamma_n (L(theta) + L(alpha)) + ||grad L(theta)||
+    ||alpha - theta||`` with ``n = m + d`` (convexity). Away from a critical point the slack
+    term is large, so it is recomputed here from the reported ``alpha``; kills sign and
+    arithmetic mutants of the slack."""
+    inst = S.build_basis(13, 10, 2, "squared")
+    inst["theta"] = inst["theta"] + np.array([1.0, 0.5])
+    verdict = get("k19.ex1").measure(inst)
+    Phi, y, lam, theta = inst["X"], inst["Y"][:, 0], inst["lambda"], inst["theta"]
+    alpha = np.asarray(verdict.diagnostics["alpha"])
+    L = float(np.sum(lam * (Phi @ theta - y) ** 2))
+    L_alpha = float(np.sum(lam * (Phi @ alpha - y) ** 2))
+    grad = 2 * Phi.T @ (lam * (Phi @ theta - y))
+    n = Phi.shape[0] + theta.size
+    expect = gamma(n) * (L + L_alpha) + np.linalg.norm(grad) * np.linalg.norm(alpha - theta)
+    slack_sum = np.linalg.norm(grad) * np.linalg.norm(alpha + theta)
+    assert abs(slack_sum - (expect - gamma(n) * (L + L_alpha))) > 0.1 * expect
+    assert verdict.tolerance == pytest.approx(expect, rel=1e-6, abs=0)
+    assert verdict.lhs == pytest.approx(L, rel=1e-12, abs=0)
+    # convexity: the first-order slack covers L(theta) - L(alpha), so never a violation (far
+    # from critical the slack dwarfs the scale: inconclusive)
+    assert verdict.status is not Status.VIOLATED
+
+
+def test_affine_offset_control_is_an_exact_critical_point():
+    """The affine-offset control (``f = theta x + 1``, ``y = -1``): 8 inputs in ``[0.5, 2]``,
+    weights in ``[0.2, 2]``, and ``theta`` the unique zero of ``dL/dtheta = 2 sum lambda_i x_i
+    (theta x_i + 1 - y_i)``. Kills mutants of its random draws."""
+    inst = control_instance("k19.thm1", "affine-offset")
+    x, lam, y, theta = inst["X"][:, 0], inst["lambda"], inst["Y"][:, 0], inst["theta"][0]
+    assert inst["X"].shape == (8, 1) and inst["Y"].shape == (8, 1)
+    assert np.all((x >= 0.5) & (x < 2.0)) and np.all((lam >= 0.2) & (lam < 2.0))
+    assert np.all(y == -1.0)
+    grad = np.sum(lam * x * (theta * x + 1.0 - y))
+    assert abs(grad) <= 1e-12 * np.sum(lam * x * (np.abs(theta * x) + 2.0))
+    assert get("k19.thm1").measure(dict(inst)).status is Status.VIOLATED
+
+
+def test_lemma1_control_direction_is_a_unit_move_of_row_zero_of_W2():
+    """The ``S'-outside-V`` control of Lemma 1: ``S' = {0, v}`` with ``v`` the unit vector
+    ``(1, ..., 1) / sqrt(d1)`` on row 0 of ``W2`` and zero elsewhere (a perturbation direction
+    of norm 1, as every element of ``V``). Kills scaling mutants of ``v``."""
+    inst = control_instance("k19.lem1", "S'-outside-V")
+    S2 = inst["S2"]
+    d_x, d1, _, _ = inst["widths"]
+    assert S2.shape == (2, inst["theta"].size) and not np.any(S2[0])
+    v = S2[1]
+    assert np.linalg.norm(v) == pytest.approx(1.0, rel=1e-15, abs=0)
+    block = slice(d1 * d_x, d1 * d_x + d1)
+    np.testing.assert_allclose(v[block], np.full(d1, 1 / np.sqrt(d1)), rtol=1e-15)
+    assert not np.any(np.delete(v, np.arange(d1 * d_x, d1 * d_x + d1)))
+
+
+
+def test_pgb_eps_and_widths_ranges():
+    """PGB claims: ``eps`` in ``[0, 1]`` (Theorem 2 takes ``eps`` in ``[0, eps_0)``);
+    ``widths`` entries are integers in ``[1, 512]`` (booleans and floats rejected). Kills
+    boundary mutants of ``parse_pgb`` and ``_widths``."""
+    base = {**_pgb_params(), "eps": 0.01, "S": [[0.0, 0.0], [1.0, 0.0]]}
+    _range_is_exact("k19.thm2", base, "eps", (0.0, 1e-300, 1.0), (-1e-300, -1e-12, 1.0 + 1e-9))
+    assert _accepts("k19.thm2", base)["S"].shape == (2, 2)
+    _rejects("k19.thm2", {**base, "S": [[0.0, 0.0, 1.0]]})
+    for widths in ([0], [513], [True], [2.0], "2"):
+        assert _rejects("k19.thm1", _pgb_params(widths=widths)).startswith("widths")
+    assert _rejects("k19.thm1", _pgb_params(**{"lambda": [1.0] * 11 + [0.0]})) \
+        .startswith("lambda")

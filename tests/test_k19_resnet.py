@@ -5,25 +5,35 @@ Proposition 2)."""
 from __future__ import annotations
 
 import json
+import math
 import re
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from k19_prose import control_prose, declared_prose, prose_problems
 
 from checks.framework import Status
 from checks.inputs import BadInput
 from checks.papers import k19_resnet as K
+from checks.papers.k19_pgb import certificate_reason
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import run_control
 from checks.serialise import to_jsonable
 from checks.strategies import k19_resnet as strat
+from checks.tex import tex_number
 from theory.constructions import k19_section4 as k19s4
 from theory.models.deep_linear import Feedforward, deep_linear
 from theory.models.resnet import ResNetShape, residual_features
+from theory.numerics import gamma
 
 IDS = ["k19.thm3", "k19.ours3", "k19.prop1", "k19.thm4", "k19.cor4", "k19.prop2"]
+def _certified_local_minimum(inst) -> bool:
+    """The second-order certificate of Section 4 accepts theta as a local minimum."""
+    return K.local_min_certificate(inst, strat.feedforward_model).status == "local-minimum"
+
+
 _FAST = settings(max_examples=2, deadline=None, derandomize=True, database=None,
                  suppress_health_check=list(HealthCheck))
 
@@ -314,7 +324,7 @@ def test_two_hidden_layer_residual_function():
 # ------------------------------------------------- Proposition 2 with the cross-entropy
 
 @settings(max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-@given(strat.deep_linear_ce_local_minima(certified=K._dl_certified))
+@given(strat.deep_linear_ce_local_minima(certified=_certified_local_minimum))
 def test_prop2_and_cor4_hold_with_cross_entropy(inst):
     verdict = get("k19.prop2").check(inst)
     assert verdict.status is Status.HOLDS, (verdict.message, verdict.diagnostics)
@@ -391,12 +401,11 @@ def test_prop2_forward_rounding_enters_the_tolerance():
     tolerance of 1.9e-12: L(theta) itself is rounded through the forward pass. The forward
     term 2 ||r||_Lambda sqrt(d_y sum lambda) delta + d_y sum lambda delta^2 is now in the
     tolerance; it vanishes with delta and grows with it."""
-    from checks.papers.k19_resnet import _forward_loss_error
-
     lam = np.array([1.0, 2.0, 0.5])
-    assert _forward_loss_error(4.0, lam, 2, 0.0) == 0.0
+    assert K.forward_loss_error(4.0, lam, 2, 0.0) == 0.0
     total = 2 * 3.5
-    assert _forward_loss_error(4.0, lam, 2, 1e-9) == 2 * np.sqrt(4.0 * total) * 1e-9 + total * 1e-18
+    assert K.forward_loss_error(4.0, lam, 2, 1e-9) == (2 * np.sqrt(4.0 * total) * 1e-9
+                                                       + total * 1e-18)
 
 
 def test_prop2_thorough_seed3_instance_holds():
@@ -447,24 +456,9 @@ def test_cor4_at_theta_zero_states_the_condition_that_fails():
     verdict = get("k19.cor4").check(inst)
     assert verdict.status is Status.INCONCLUSIVE
     assert "0.00e+00 > 0.00e+00" not in verdict.message
-    assert verdict.message.startswith("theta is not certified as a local minimum (the gradient "
-                                      "scale ||J|| ||y|| = 0 < ")
+    assert verdict.message.startswith(r"$\theta$ is not certified as a local minimum (the "
+                                      r"gradient scale $\|J\|\,\|y\| = 0 < ")
     assert "(underflow): the derivatives cannot certify a local minimum" in verdict.message
-
-
-def test_certificate_reason_is_a_true_inequality():
-    """The certificate's reason states the inequality that decided it, true as printed."""
-    cert = _resnet_certificate(_saddle())
-    assert cert.status == "not-local-minimum"
-    assert cert.reason == (f"lambda_min(D^-1/2 hess L D^-1/2) = {cert.hess_min_eig:.3g} < "
-                           f"-{cert.hess_far_tol:.3g}")
-    assert cert.hess_min_eig < -cert.hess_far_tol < -cert.hess_tol
-    good = _resnet_certificate(strat.build_resnet(1, 2, 1, 2, 1, 20))
-    assert good.status == "local-minimum"
-    assert re.match(r"\|dL/dtheta_\d+\| = (\S+) <= (\S+) \(the largest relative to its scale\) "
-                    r"and lambda_min\(D\^-1/2 hess L D\^-1/2\) >= -", good.reason), good.reason
-    g, tol = (float(x) for x in re.match(r"\S+ = (\S+) <= (\S+) ", good.reason).groups())
-    assert g <= tol and tol == float(f"{good.grad_tol:.3g}")
 
 
 @pytest.mark.parametrize("claim_id", IDS)
@@ -596,3 +590,211 @@ def test_k19_parameters_name_every_key_the_parser_reads():
                     claim.parse(rest)
             else:
                 assert claim.parse(rest).get(p.name, p.default) == p.default, (claim_id, p)
+
+
+# ------------------------------------------------------------------ prose with typeset math
+
+@pytest.mark.parametrize("claim_id", IDS)
+def test_section4_prose_typesets_its_math(claim_id):
+    """Declarations, the hypothesis reasons of the control instances and their verdicts'
+    messages, tolerance derivations and diagnostics (certificate, branch, partial linear
+    structure) write every formula as renderable ``$...$``."""
+    claim = get(claim_id)
+    prose = declared_prose(claim) + control_prose(claim)
+    problems = [f"{where}: {p}" for where, text in prose for p in prose_problems(text)]
+    assert not problems, problems
+
+
+def test_certificate_reason_states_the_inequality_that_decided():
+    """At the saddle of the ResNet control the certificate fails on the equilibrated Hessian,
+    at a trained point it holds on every gradient coordinate and the Hessian: the reason states
+    that inequality, typeset, with the certificate's own numbers, and it is true as printed."""
+    saddle = get("k19.thm3").controls[1].fixed_instances()[0]
+    shape, theta, outputs = strat.resnet_model(saddle)
+    cert = k19s4.certify_loss(outputs, theta, *strat.data(saddle), "squared")
+    assert cert.status == "not-local-minimum"
+    assert certificate_reason(cert) == (
+        rf"$\lambda_{{\min}}(D^{{-1/2}}\nabla^2L\,D^{{-1/2}}) = {tex_number(cert.hess_min_eig)} "
+        rf"< -{tex_number(cert.hess_far_tol)}$")
+    assert cert.hess_min_eig < -cert.hess_far_tol < -cert.hess_tol
+    inst = strat.build_deep_linear(1, (3, 3, 2), 15)
+    net, theta, outputs = strat.feedforward_model(inst)
+    cert = k19s4.certify_loss(outputs, theta, *strat.data(inst), "squared")
+    assert cert.status == "local-minimum"
+    m = re.match(r"\$\|\\partial L/\\partial\\theta_\{\d+\}\| = (\S+) \\le (\S+)\$ \(the largest "
+                 r"relative to its scale\) and \$\\lambda_\{\\min\}\(D\^\{-1/2\}\\nabla\^2L\\,"
+                 r"D\^\{-1/2\}\) \\ge -(\S+)\$\Z", certificate_reason(cert))
+    assert m is not None, certificate_reason(cert)
+    assert m.group(2) == tex_number(cert.grad_tol) and m.group(3) == tex_number(cert.hess_tol)
+    assert prose_problems(certificate_reason(cert)) == []
+
+
+def test_branch_and_partial_linear_texts_typeset_every_case():
+    """Every branch of the proofs' S (Appendices A.4, A.5) and the reason for a missing partial
+    linear structure come out as renderable math; an unknown text passes through unchanged."""
+    for branch in ("rank(W) = d_y: S = {0}",
+                   "rank(W) < d_y and Null(W) = {0}: no construction, S = {0}",
+                   "rank(W) < d_y: S = {0} u {R += eps a e_j^T, a in Null(W)}",
+                   "no partial linear structure: S = {0}", "S = {0}"):
+        assert not prose_problems(K.branch_text({"branch": branch})), branch
+    levels = K.branch_text({"branch": "P_l singular: S = ...", "built_levels": [0, 2]})
+    assert not prose_problems(levels) and r"l\in\{0, 2\}" in levels
+    assert K.branch_text({}) is None
+    assert K.branch_text({"branch": "a new case"}) == "a new case"
+    why = "layer 2 has 1 admissible linear units < d_y = 3"
+    assert K.partial_linear_text(why) == "layer $2$ has $1 < d_y = 3$ admissible linear units"
+    assert K.partial_linear_text("ok") == "ok"
+
+
+
+
+def _accepts(claim_id: str, params: dict) -> dict:
+    return get(claim_id).parse(params)
+
+
+def _rejects(claim_id: str, params: dict) -> str:
+    with pytest.raises(BadInput) as info:
+        get(claim_id).parse(params)
+    return str(info.value)
+
+
+def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
+    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
+    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
+    for value in inside:
+        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
+    for value in outside:
+        msg = _rejects(claim_id, {**base, key: value})
+        assert msg.startswith(key), (key, value, msg)
+
+
+# --------------------------------------- contracts: scales, tolerances, parsers, strategy
+
+def test_resnet_scale_uses_spectral_norms():
+    """``resnet_output_scale = ||W||_2 (max_i ||x_i|| + (||R||_2 + eps) sqrt(d_z))``
+    (spectral norms, its docstring) and ``feedforward_output_scale = prod ||W_l||_2 max_i
+    ||x_i||``. With a rank-2 ``R`` (spectral != Frobenius) the formulas are recomputed; kills
+    norm-order and arithmetic mutants."""
+    rng = np.random.default_rng(2)
+    X = rng.standard_normal((5, 3))  # samples x features: x_i is a row
+    W = rng.standard_normal((2, 3))
+    R = np.array([[1.0, 0.0], [0.0, 1.0], [0.5, 0.5]])
+    inst = {"X": X, "W": W, "R": R, "eps": 0.25}
+    xmax = np.max(np.linalg.norm(X, axis=1))
+    expect = np.linalg.norm(W, 2) * (xmax + (np.linalg.norm(R, 2) + 0.25) * np.sqrt(2))
+    assert K.resnet_output_scale(inst) == pytest.approx(expect, rel=1e-14, abs=0)
+    assert np.linalg.norm(R, 2) < 0.99 * np.linalg.norm(R)
+    Ws = [rng.standard_normal((4, 3)), rng.standard_normal((2, 4))]
+    expect_ff = np.linalg.norm(Ws[0], 2) * np.linalg.norm(Ws[1], 2) * xmax
+    assert K.feedforward_output_scale({"X": X, "Ws": Ws}) == pytest.approx(expect_ff, rel=1e-14,
+                                                                          abs=0)
+
+
+def test_section4_output_tolerance_and_relu_margin():
+    """``output_tolerance(scale, n_layers, width) = 2 n_layers gamma_width scale`` and the ReLU
+    margin ``2 (H + 1) gamma_{max fan-in} prod ||W_l||_2 max_i ||x_i||`` (forward rounding).
+    Kills arithmetic mutants of both."""
+    assert K.output_tolerance(3.0, 4, 5).value == pytest.approx(
+        2 * 4 * gamma(5) * 3.0, rel=1e-15, abs=0)
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((4, 6))  # m = 4 samples; the largest fan-in is d_x = 6
+    Ws = [rng.standard_normal((3, 6)), rng.standard_normal((2, 3)), rng.standard_normal((1, 2))]
+    scale = math.prod(np.linalg.norm(W, 2) for W in Ws) * np.max(np.linalg.norm(X, axis=1))
+    assert K.relu_margin({"X": X, "Ws": Ws}) == pytest.approx(
+        2 * 3 * gamma(6) * scale, rel=1e-14, abs=0)
+
+
+def test_section4_comparison_tolerance_formula():
+    """``comparison_tolerance = 4 gamma_{rows * #features} kappa(F) ||y||_Lambda^2 +
+    (lemma3 / sigma_min(F))^2 + forward`` (rounding of the two least squares, Lemma 3's
+    approximate-critical-point term, the forward rounding of L), with every input distinct so
+    that swapped or mis-scaled terms show. Kills arithmetic mutants of the formula."""
+    from types import SimpleNamespace
+
+    cmp = SimpleNamespace(rows=6, features={"x": {}, "x,z": {}}, target_norm=3.0)
+    feat = {"sigma_max": 5.0, "sigma_min": 0.5, "lemma3": 7e-3}
+    tol = K.comparison_tolerance(cmp, feat, 0.25)
+    expect = 4 * gamma(12) * 10.0 * 9.0 + (7e-3 / 0.5) ** 2 + 0.25
+    assert tol.value == pytest.approx(expect, rel=1e-14, abs=0)
+    still = {**feat, "lemma3": 0.0}
+    assert K.comparison_tolerance(cmp, still).value == pytest.approx(
+        4 * gamma(12) * 10.0 * 9.0, rel=1e-14, abs=0)
+    one = SimpleNamespace(rows=6, features={"x": {}}, target_norm=3.0)
+    assert K.comparison_tolerance(one, still).value == pytest.approx(
+        4 * gamma(6) * 10.0 * 9.0, rel=1e-14, abs=0)
+
+
+def test_resnet_strategy_profile_sizes(monkeypatch):
+    """The ResNet strategy draws one tanh layer and ``m = 20`` under the ``ci`` profile, and
+    depths ``(1, 2)``, ``m`` in ``(20, 40)`` otherwise; explicit keywords win. Kills mutants
+    of the profile test."""
+    seen = []
+    monkeypatch.setattr(strat, "resnet_local_minima", lambda **kw: seen.append(kw))
+    strategy = get("k19.thm3").strategy
+    strategy("ci")
+    strategy("thorough")
+    strategy("ci", depth=2)
+    assert (seen[0]["depth"], seen[0]["m"]) == (1, 20)
+    assert (seen[1]["depth"], seen[1]["m"]) == ((1, 2), (20, 40))
+    assert seen[2]["depth"] == 2
+    assert all(kw["certified"] is seen[0]["certified"] for kw in seen)
+    saddle = get("k19.thm3").controls[1].fixed_instances()[0]
+    assert seen[0]["certified"](saddle) is False
+
+
+def test_thm4_measure_on_a_fresh_instance():
+    """``measure`` of Theorem 4 called directly on an instance whose certificate is not yet
+    cached (no hypothesis ran first) builds the certificate itself, from the feedforward
+    model: its loss is ``sum_i lambda_i ||W2 sigma(W1 x_i) - y_i||^2`` with the per-unit
+    activations, recomputed here by hand. Kills mutants of the certificate's model (the cache
+    hides them from every test that runs the hypotheses first)."""
+    inst = get("k19.thm4").parse(_ff_params())
+    verdict = get("k19.thm4").measure(inst)
+    W1, W2 = inst["Ws"]
+    pre = W1 @ inst["X"].T
+    hidden = np.vstack([pre[0], np.tanh(pre[1]), np.maximum(pre[2], 0.0)])
+    L = float(np.sum(inst["lambda"] * np.sum((W2 @ hidden - inst["Y"].T) ** 2, axis=0)))
+    cert = verdict.diagnostics["certificate"]
+    assert cert["loss"] == pytest.approx(L, rel=1e-12, abs=0)
+    assert cert["status"] == "not-local-minimum"  # an arbitrary point, not trained
+
+
+
+def _resnet_params(**over) -> dict:
+    rng = np.random.default_rng(9)
+    d_x, d_y, d_z, m = 2, 1, 2, 3
+    return {"X": rng.standard_normal((d_x, m)).T.tolist(),
+            "Y": rng.standard_normal((d_y, m)).T.tolist(),
+            "lambda": [1.0, 0.5, 2.0], "W": rng.standard_normal((d_y, d_x)).tolist(),
+            "R": rng.standard_normal((d_x, d_z)).tolist(),
+            "U": [rng.standard_normal((d_z, d_x)).tolist()], **over}
+
+
+def _ff_params(**over) -> dict:
+    rng = np.random.default_rng(10)
+    return {"X": rng.standard_normal((2, 3)).T.tolist(),
+            "Y": rng.standard_normal((1, 3)).T.tolist(), "lambda": [1.0, 1.0, 1.0],
+            "Ws": [rng.standard_normal((3, 2)).tolist(), rng.standard_normal((1, 3)).tolist()],
+            "activations": [["identity", "tanh", "relu"]], "t": 1, **over}
+
+
+def test_section4_parsers_ranges_and_defaults():
+    """Section 4: ``eps`` in ``[1e-8, 1]`` defaulting to the strategies' ``EPS = 1e-2``; Theorem
+    4's ``t`` in ``[0, H]``; deep-linear instances carry no ``loss`` key for the squared loss
+    (the default) and need 0/1 labels for the cross-entropy; weights ``lambda > 0``. Kills
+    boundary and default mutants of the three parsers."""
+    for claim_id, params in (("k19.thm3", _resnet_params()), ("k19.thm4", _ff_params())):
+        assert _accepts(claim_id, params)["eps"] == strat.EPS == 1e-2
+        _range_is_exact(claim_id, params, "eps", (1e-8, 1.0), (0.99e-8, 1.0 + 1e-9))
+        assert _rejects(claim_id, {**params, "lambda": [1.0, 0.0, 1.0]}).startswith("lambda")
+    _range_is_exact("k19.thm4", _ff_params(), "t", (0, 1), (-1, 2))
+    _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh"]]))
+    _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh", "softplus?"]]))
+    _rejects("k19.thm3", _resnet_params(U=[np.eye(2, 3).tolist()]))  # 3 units != d_z = 2
+    dl = {k: v for k, v in _ff_params().items() if k not in ("activations", "t")}
+    assert "loss" not in _accepts("k19.cor4", dl)
+    assert "loss" not in _accepts("k19.cor4", {**dl, "loss": "squared"})
+    labels = {**dl, "Y": [[0.0], [1.0], [1.0]]}
+    assert _accepts("k19.cor4", {**labels, "loss": "cross-entropy"})["loss"] == "cross-entropy"
+    _rejects("k19.cor4", {**dl, "loss": "cross-entropy"})
+    _rejects("k19.cor4", {**dl, "Ws": dl["Ws"][1:]})  # no hidden layer

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from checks.tex import tex_number
 from checks.strategies import hm17_linear as strat
+from checks.tex import tex_number
 from theory.models import linear_residual as lr
 
 __all__ = ["demo_instance", "gradient_descent_in_the_ball"]

@@ -31,6 +31,7 @@ from theory.models.deep_linear import Feedforward
 from theory.models.resnet import ResNetShape
 from theory.numerics import unit_roundoff
 from theory.optimize import newton_polish
+from theory.tex import tex_number
 
 __all__ = [
     "Certificate",
@@ -136,7 +137,7 @@ class Certificate:
     hess_tol: float
     far_tol: float
     status: str
-    #: the condition that decided ``status``, stated as a true inequality
+    #: the condition that decided ``status``, stated as a true inequality (inline LaTeX)
     reason: str = ""
     #: ``u^(1/4) ||H||``: an eigenvalue below ``-hess_far_tol`` is clearly negative
     hess_far_tol: float = 0.0
@@ -188,7 +189,7 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float |
     g = np.asarray(autograd.grad(L)(theta))
     Hm = np.asarray(autograd.hessian(L)(theta))
     if not (np.all(np.isfinite(g)) and np.all(np.isfinite(Hm))):
-        return _undecided(float(L(theta)), "the gradient or the Hessian of L is not finite")
+        return _undecided(float(L(theta)), "the gradient or the Hessian of $L$ is not finite")
     eig = np.linalg.eigvalsh(equilibrate(0.5 * (Hm + Hm.T), curvature_scale))
     hess_norm = float(np.max(np.abs(eig)))
     gn = float(np.linalg.norm(g))
@@ -207,35 +208,37 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float |
     # (every weight scaled towards underflow) pass as a minimum
     hess_tol, hess_far_tol = np.sqrt(u) * hess_norm, u**0.25 * hess_norm
     underflow = sys.float_info.min / u
-    what = "||grad L||" if scale.ndim == 0 else f"|dL/dtheta_{worst}|"
-    hess = "lambda_min(hess L)" if curvature_scale is None else "lambda_min(D^-1/2 hess L D^-1/2)"
+    t = tex_number
+    what = (r"\|\nabla L\|" if scale.ndim == 0
+            else rf"|\partial L/\partial\theta_{{{worst}}}|")
+    hess = (r"\lambda_{\min}(\nabla^2L)" if curvature_scale is None
+            else r"\lambda_{\min}(D^{-1/2}\nabla^2L\,D^{-1/2})")
+    cannot = "the derivatives cannot certify a local minimum"
     if not (np.isfinite(gn) and np.isfinite(hess_norm) and np.all(np.isfinite(scale))):
-        status, reason = "undecided", ("||grad L||, ||hess L|| or the gradient scale overflows "
-                                       "at this scale: the derivatives cannot certify a local "
-                                       "minimum")
+        status, reason = "undecided", (r"$\|\nabla L\|$, $\|\nabla^2L\|$ or the gradient scale "
+                                       f"overflows at this scale: {cannot}")
     elif eig[0] < -hess_far_tol:
         # clearly negative curvature; between -u^(1/4) ||H|| and -sqrt(u) ||H|| an approximate
         # critical point may sit next to flat directions of an exact minimum (the symmetries
         # of a network give exact zero eigenvalues there), so the test does not decide
-        status, reason = "not-local-minimum", f"{hess} = {eig[0]:.3g} < -{hess_far_tol:.3g}"
+        status, reason = "not-local-minimum", f"${hess} = {t(eig[0])} < -{t(hess_far_tol)}$"
     elif g_worst > far_tol:
-        status, reason = "not-local-minimum", f"{what} = {g_worst:.3g} > {far_tol:.3g}"
+        status, reason = "not-local-minimum", f"${what} = {t(g_worst)} > {t(far_tol)}$"
     elif hess_norm < underflow or float(np.max(scale, initial=0.0)) < underflow:
         # the second-order information is lost to underflow (J = 0 at theta = 0 of a net with
         # three or more layers makes the gradient scale 0)
         top = float(np.max(scale, initial=0.0))
-        small = ("the gradient scale ||J|| ||y|| = " if top < underflow
-                 else "||hess L|| = ") + f"{min(top, hess_norm):.3g}"
-        status, reason = "undecided", (f"{small} < {underflow:.3g} (underflow): the "
-                                       "derivatives cannot certify a local minimum")
+        small = (r"the gradient scale $\|J\|\,\|y\| = " if top < underflow
+                 else r"$\|\nabla^2L\| = ") + t(min(top, hess_norm))
+        status, reason = "undecided", f"{small} < {t(underflow)}$ (underflow): {cannot}"
     elif eig[0] < -hess_tol:
-        status, reason = "undecided", f"{hess} = {eig[0]:.3g} < -{hess_tol:.3g}"
+        status, reason = "undecided", f"${hess} = {t(eig[0])} < -{t(hess_tol)}$"
     elif g_worst <= grad_tol:
         every = "" if scale.ndim == 0 else " (the largest relative to its scale)"
-        status, reason = "local-minimum", (f"{what} = {g_worst:.3g} <= {grad_tol:.3g}{every} "
-                                           f"and {hess} >= -{hess_tol:.3g}")
+        status, reason = "local-minimum", (f"${what} = {t(g_worst)} \\le {t(grad_tol)}${every} "
+                                           f"and ${hess} \\ge -{t(hess_tol)}$")
     else:
-        status, reason = "undecided", f"{what} = {g_worst:.3g} > {grad_tol:.3g}"
+        status, reason = "undecided", f"${what} = {t(g_worst)} > {t(grad_tol)}$"
     return Certificate(float(L(theta)), gn, float(eig[0]), hess_norm, float(grad_tol),
                        float(hess_tol), float(far_tol), status, reason, float(hess_far_tol))
 

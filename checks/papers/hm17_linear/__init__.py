@@ -10,7 +10,6 @@ lost symbols, and corrected where the paper is wrong (see each ``errata``).
 
 from __future__ import annotations
 
-from checks.tex import tex_number
 from checks.papers.hm17_linear.appendix_a import (
     CLAIM_A_1,
     CLAIM_PSD,
@@ -30,6 +29,7 @@ from checks.papers.hm17_linear.section2 import (
     measure_along_descent,
 )
 from checks.registry import register
+from checks.tex import tex_number
 
 __all__ = ["CLAIMS", "CLAIM_2_3", "CLAIM_A_1", "CLAIM_C_1", "CLAIM_C_2", "CLAIM_EQ_2_3",
            "CLAIM_LEMMA_2_4", "CLAIM_PSD", "CLAIM_REM_1_1", "CLAIM_THM_2_1", "CLAIM_THM_2_2",

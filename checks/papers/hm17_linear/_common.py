@@ -14,8 +14,8 @@ from checks.framework import (
     Parameter,
 )
 from checks.inputs import matrices, matrix, real, require
-from checks.tex import tex_number
 from checks.strategies import hm17_linear as strat
+from checks.tex import tex_number
 from theory import linalg
 from theory.models import linear_residual as lr
 from theory.numerics import gamma, unit_roundoff

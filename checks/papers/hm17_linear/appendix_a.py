@@ -26,7 +26,6 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import integer, matrix, require
-from checks.tex import tex_number
 from checks.papers.hm17_linear._common import (
     PARAM_ELL,
     PARAM_R,
@@ -37,6 +36,7 @@ from checks.papers.hm17_linear._common import (
 from checks.profiles import sized
 from checks.reproductions import hm17_factorisation as factorisation
 from checks.strategies import hm17_linear as strat
+from checks.tex import tex_number
 from theory import linalg
 from theory.constructions import hm17_factorisation as fac
 from theory.models import linear_residual as lr

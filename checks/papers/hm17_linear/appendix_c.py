@@ -23,13 +23,13 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, matrix, require
-from checks.tex import tex_number
 from checks.papers.hm17_linear._common import (
     U,
     unit_scaled,
 )
 from checks.profiles import sized
 from checks.strategies import hm17_linear as strat
+from checks.tex import tex_number
 from theory.constructions import hm17_factorisation as fac
 from theory.numerics import gamma
 

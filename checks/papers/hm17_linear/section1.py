@@ -21,7 +21,6 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import integer, matrix, require
-from checks.tex import tex_number
 from checks.papers.hm17_linear._common import (
     BASIS_CHANGE,
     PARAM_R,
@@ -30,6 +29,7 @@ from checks.papers.hm17_linear._common import (
     sigma_psd,
 )
 from checks.strategies import hm17_linear as strat
+from checks.tex import tex_number
 from theory.models import linear_residual as lr
 from theory.numerics import gamma
 

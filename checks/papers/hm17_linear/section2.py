@@ -28,7 +28,6 @@ from checks.framework import (
 )
 from checks.inputs import integer, matrix, real, require, vector
 from checks.oracles import choice
-from checks.tex import tex_number
 from checks.papers.hm17_linear._common import (
     BASIS_CHANGE,
     PARAM_A,
@@ -49,6 +48,7 @@ from checks.papers.hm17_linear._common import (
 from checks.profiles import sized
 from checks.reproductions import hm17_descent as descent
 from checks.strategies import hm17_linear as strat
+from checks.tex import tex_number
 from theory import linalg
 from theory.models import linear_residual as lr
 from theory.numerics import gamma
@@ -329,7 +329,8 @@ CLAIM_LEMMA_2_4 = Claim(
 
 def pl_sides(inst: Mapping[str, Any]) -> dict[str, float]:
     """Hardt & Ma (2017) eq. (2.3), proof of Theorem 2.2: both sides with
-    ``tau_eff = min(tau, |||A|||)`` (the strongest admissible radius), and first-order absolute rounding bounds for ``||grad f||^2`` (``abs_grad``),
+    ``tau_eff = min(tau, |||A|||)`` (the strongest admissible radius), and first-order
+    absolute rounding bounds for ``||grad f||^2`` (``abs_grad``),
     ``f - C_opt`` (``abs_excess``) and ``sigma_min(Sigma)`` (``abs_sigma``), with the relative
     error ``rel_coeff`` of ``4 ell (1 - tau_eff)^{2 ell - 2}`` (:data:`_PL_DERIVATION`).
     Absolute, not relative: where ``E`` is at the rounding floor a computed side can be 0 while

@@ -24,7 +24,6 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
-from checks.tex import tex_number
 from checks.papers.hm17_relu._common import (
     BLOCK_DERIVATION,
     U_ROUND,
@@ -34,6 +33,7 @@ from checks.papers.hm17_relu._common import (
 )
 from checks.profiles import sized
 from checks.strategies import hm17_relu as strat
+from checks.tex import tex_number
 from theory.constructions.hm17_expressivity import (
     B1_METHODS,
     b1_margins,

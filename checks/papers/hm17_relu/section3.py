@@ -27,7 +27,6 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require
-from checks.tex import tex_number
 from checks.papers.hm17_relu._common import (
     BLOCK_DERIVATION,
     MAX_WIDTH,
@@ -39,6 +38,7 @@ from checks.papers.hm17_relu._common import (
 from checks.profiles import sized
 from checks.reproductions import hm17_expressivity as expressivity
 from checks.strategies import hm17_relu as strat
+from checks.tex import tex_number
 from theory.constructions.hm17_expressivity import (
     build_network,
     max_pairwise_inner,

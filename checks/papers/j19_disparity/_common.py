@@ -40,6 +40,7 @@ from theory.jacobian import jacobian
 from theory.linalg import NOISE_FACTOR, certified_rank
 from theory.models.feedforward import Feedforward
 from theory.numerics import gamma, unit_roundoff
+from theory.tex import tex_number
 
 __all__ = [
     "ACTIVATIONS", "CALL_SECONDS", "DESCENT_PARAMETERS", "FORMAL", "FORWARDS_PER_STEP",
@@ -49,7 +50,7 @@ __all__ = [
     "disparity_with_rounding", "edge_rank_networks", "enough_weights", "equilibrated_rank",
     "few_samples", "min_canonical_loss", "network_of", "objective_bundle", "parse_data",
     "parse_net", "parse_space", "rank_above", "rank_state", "relations_of", "size_of",
-    "space_of", "tex_num", "weyl_margin",
+    "space_of", "tex_number", "weyl_margin",
 ]
 
 PAPER = "j19"
@@ -64,17 +65,6 @@ PAPER = "j19"
 #: must also clear; so FULL_S can only make a verdict more cautious, never certify on its own.
 FULL_S = 1e-8
 _U = unit_roundoff()
-
-
-def tex_num(x: float, digits: int = 3) -> str:
-    r"""``x`` as LaTeX math, without the dollars, for the prose of verdicts and reasons:
-    ``3.78\times10^{-15}``, ``0.414``, ``\infty``; ``digits`` significant digits."""
-    if math.isnan(x):
-        return r"\mathrm{NaN}"
-    if math.isinf(x):
-        return r"\infty" if x > 0 else r"-\infty"
-    mantissa, _, exponent = f"{x:.{digits}g}".partition("e")
-    return f"{mantissa}\\times10^{{{int(exponent)}}}" if exponent else mantissa
 
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "softplus")
@@ -449,9 +439,9 @@ def rank_above(H: np.ndarray, err_rows: np.ndarray, bound: int) -> str:
     s = cert.singular_values
     weyl = weyl_margin(H, err_rows)
     if bound < s.size and cert.certain and float(s[bound]) > cert.threshold + weyl:
-        return (f"$\\sigma_{{{bound + 1}}}={tex_num(float(s[bound]))}$ of the row-equilibrated "
-                f"$H$ exceeds the SVD threshold ${tex_num(cert.threshold)}$ plus the rounding "
-                f"margin of $H$, ${tex_num(weyl)}$ (Weyl): "
+        return (f"$\\sigma_{{{bound + 1}}}={tex_number(float(s[bound]))}$ of the row-equilibrated "
+                f"$H$ exceeds the SVD threshold ${tex_number(cert.threshold)}$ plus the rounding "
+                f"margin of $H$, ${tex_number(weyl)}$ (Weyl): "
                 f"$\\operatorname{{rank}}H\\ge{bound + 1}>{bound}$")
     return ""
 

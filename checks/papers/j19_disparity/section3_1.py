@@ -42,7 +42,7 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_num,
+    tex_number,
 )
 from checks.strategies.j19_disparity import (
     edge_networks,
@@ -168,7 +168,7 @@ def _measure_thm1(inst: Mapping[str, Any]) -> Verdict:
             None, tolerance=Tolerance(floor, r"$10\max(T,L)\,u\,\sigma_1(\Phi)$: backward error "
                                       "of the SVD / least squares"),
             message=r"$\operatorname{rank}\Phi=T$ exactly (distinct on the circle), but "
-            r"$\sigma_T(\Phi)=" + tex_num(float(s[T - 1])) + r"\le" + tex_num(floor)
+            r"$\sigma_T(\Phi)=" + tex_number(float(s[T - 1])) + r"\le" + tex_number(floor)
             + "$: not resolvable in float64",
             diagnostics={"L": L, "T": T, "sigma_min_Phi": float(s[T - 1]), "computed_loss": q})
     return decide(

@@ -45,7 +45,7 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_num,
+    tex_number,
 )
 from checks.strategies.j19_disparity import (
     edge_networks,
@@ -238,7 +238,7 @@ EQ8 = Claim(
 def _H_full(i: Mapping[str, Any]) -> bool | str:
     H, err = disparity_with_rounding(i)
     state, info = rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
-    return state == "FULL" or "$H$ not certified FULL ($s=" + tex_num(info.get("s", 0)) + "$)"
+    return state == "FULL" or "$H$ not certified FULL ($s=" + tex_number(info.get("s", 0)) + "$)"
 
 
 def _measure_lem1(inst: Mapping[str, Any]) -> Verdict:
@@ -396,7 +396,7 @@ def _H_deficient(i: Mapping[str, Any]) -> bool | str:
     H, err = disparity_with_rounding(i)
     state, info = rank_state(H, (2 * i["n"] + 1) ** i["K"], i, err)
     return state == "DEFICIENT" or ("$H$ not certified DEFICIENT ($s="
-                                    + tex_num(info.get("s", 0)) + "$)")
+                                    + tex_number(info.get("s", 0)) + "$)")
 
 
 def _measure_lem2(inst: Mapping[str, Any]) -> Verdict:

@@ -39,7 +39,7 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_num,
+    tex_number,
 )
 from checks.strategies.j19_disparity import (
     edge_networks,
@@ -223,8 +223,8 @@ def _stopped(run: Mapping[str, Any]) -> str:
     k = run["eta"].size
     if run["stop"] == "floor":
         return (f" (the run stopped at the floating-point floor after {k} steps: "
-                f"$F={tex_num(run['F'][-1])}$, or the decrease Armijo's rule asks of it, is "
-                f"below its rounding bound ${tex_num(run['floor'])}$)")
+                f"$F={tex_number(run['F'][-1])}$, or the decrease Armijo's rule asks of it, is "
+                f"below its rounding bound ${tex_number(run['floor'])}$)")
     return f" ({k} steps, stopped: {run['stop']})"
 
 
@@ -237,8 +237,8 @@ def _rate_met(i: Mapping[str, Any]) -> bool | str:
     need = 0.0 if F0 <= i["target"] else (math.log(F0 / i["target"]) if i["target"] > 0
                                           else math.inf)
     return total >= need or (
-        r"$\sum_n2\eta_n\sigma_L^2\sigma_T^2=" + tex_num(total) + r"<\log(F_0/\varepsilon)="
-        + tex_num(need) + "$" + _stopped(run))
+        r"$\sum_n2\eta_n\sigma_L^2\sigma_T^2=" + tex_number(total) + r"<\log(F_0/\varepsilon)="
+        + tex_number(need) + "$" + _stopped(run))
 
 
 def _full_along_run(i: Mapping[str, Any]) -> bool | str:
@@ -249,8 +249,8 @@ def _full_along_run(i: Mapping[str, Any]) -> bool | str:
     s = run["s_equilibrated"]
     low = np.flatnonzero(s < FULL_S)
     return not low.size or (f"$H$ not FULL at iterate {int(low[0])}: "
-                            r"$\sigma_L/\sigma_1=" + tex_num(s[low[0]]) + "<" + tex_num(FULL_S)
-                            + "$ (rows equilibrated)" + _stopped(run))
+                            r"$\sigma_L/\sigma_1=" + tex_number(s[low[0]]) + "<"
+                            + tex_number(FULL_S) + "$ (rows equilibrated)" + _stopped(run))
 
 
 def _measure_thm2(inst: Mapping[str, Any]) -> Verdict:

@@ -36,7 +36,7 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_num,
+    tex_number,
 )
 from checks.reproductions.j19_dead_units import sigma_min_trajectory
 from checks.strategies.j19_disparity import (
@@ -177,7 +177,7 @@ def _first_nonzero(v: np.ndarray, where: list[int] | np.ndarray, what: str) -> s
     """The certificate of a non-zero entry (exact comparison with 0), or ``""``."""
     for m in where:
         if np.any(v[m] != 0):
-            return (f"{what} {m} has the entry ${tex_num(float(np.max(np.abs(v[m]))))}\\ne0$ "
+            return (f"{what} {m} has the entry ${tex_number(float(np.max(np.abs(v[m]))))}\\ne0$ "
                     "(exact)")
     return ""
 
@@ -339,14 +339,14 @@ def _measure_s332(inst: Mapping[str, Any]) -> Verdict:
     # each failure with what certifies it: a difference beyond its rounding bound, or the rank
     cert_text = ""
     if diff > tol:
-        cert_text = (f"rows of the pair differ by ${tex_num(diff)}$, more than their rounding "
-                     f"bound ${tex_num(tol)}$")
+        cert_text = (f"rows of the pair differ by ${tex_number(diff)}$, more than their rounding "
+                     f"bound ${tex_number(tol)}$")
     elif gdiff > gtol:
-        cert_text = (f"gradient entries of the pair differ by ${tex_num(gdiff)}>"
-                     f"{tex_num(gtol)}$")
+        cert_text = (f"gradient entries of the pair differ by ${tex_number(gdiff)}>"
+                     f"{tex_number(gtol)}$")
     elif kept > ktol:
-        cert_text = (f"one gradient step separates the pair by ${tex_num(kept)}>"
-                     f"{tex_num(ktol)}$")
+        cert_text = (f"one gradient step separates the pair by ${tex_number(kept)}>"
+                     f"{tex_number(ktol)}$")
     else:
         cert_text = rank_above(H, err_rows, bound)
     if cert_text:

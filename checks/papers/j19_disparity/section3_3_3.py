@@ -40,7 +40,7 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_num,
+    tex_number,
 )
 from checks.strategies.j19_disparity import (
     duplicate_unit,
@@ -127,10 +127,10 @@ def _measure_s333(inst: Mapping[str, Any]) -> Verdict:
 def _undecided_rank(info: Mapping[str, Any]) -> str:
     """Why the rank rule decided neither FULL nor DEFICIENT."""
     return (r"$\operatorname{rank}H=L$ neither certified nor refuted: "
-            r"$s=\sigma_L/\sigma_1=" + tex_num(info["s"]) + "$ (FULL needs $s\\ge"
-            + tex_num(FULL_S) + f"$), certified rank ${info['rank']}$ "
+            r"$s=\sigma_L/\sigma_1=" + tex_number(info["s"]) + "$ (FULL needs $s\\ge"
+            + tex_number(FULL_S) + f"$), certified rank ${info['rank']}$ "
             f"({'certain' if info['rank_certain'] else 'uncertain'}), Weyl margin "
-            f"${tex_num(info['weyl_margin'])}$ of the rounding of $H$, and no structural bound "
+            f"${tex_number(info['weyl_margin'])}$ of the rounding of $H$, and no structural bound "
             "below $L$")
 
 
