@@ -267,7 +267,7 @@ def test_figure1a_reproduction_runs_and_reports_paper_numbers():
     moons, sine = rep["table"]["rows"]
     assert sine[1] > moons[1]  # the sine wave keeps the higher training error
     assert sine[4].split("/")[0] == sine[4].split("/")[1]  # DAA fails at every check (1e-10)
-    assert "2.09e11" in rep["paper"] and "3.95e9" in rep["paper"]
+    assert r"2.09\times10^{11}" in rep["paper"] and r"3.95\times10^{9}" in rep["paper"]
     json.dumps(to_jsonable(rep))
 
 
@@ -363,8 +363,8 @@ def test_asm1_accepts_an_explicit_S_that_is_the_last_layer():
         assert claim.check({**inst, "S": given_S}).status is Status.HOLDS
     for wrong in (S[:-1], [0, *S]):
         reason = claim.failed_hypotheses({**inst, "S": wrong})["linear-last-layer"]
-        assert reason == (f"S ({len(wrong)} indices) is not the set the mlp model is linear "
-                          f"in (the 5 indices {S[0]}..{S[-1]})")
+        assert reason == (f"$S$ ({len(wrong)} indices) is not the set the mlp model is "
+                          f"linear in (the 5 indices ${S[0]},\\dots,{S[-1]}$)")
     # f = w u^2 is linear in w, a linear model in all of theta
     wu2 = {"model": "wu2", "theta": np.array([0.5, 2.0]), "X": np.zeros((1, 1)),
            "Y": np.ones((1, 1)), "loss": "squared", "S": [0]}
@@ -403,7 +403,8 @@ def test_eq211_inf_L_known_only_from_below_never_gives_violated():
     bare = {k: v for k, v in inst.items() if k != "witness"}
     v = claim.check(bare, drop="common-structure")
     assert v.status is Status.INCONCLUSIVE
-    assert v.message.startswith("no witness; inf L is only bounded below by L*(Y) = 0")
+    assert v.message.startswith(r"no witness; $\inf\mathcal L$ is only bounded below by "
+                                r"$\mathcal L^*(Y)=0$")
     v = claim.check(inst, drop="common-structure")
     assert v.status is Status.VIOLATED and "an upper bound of the rhs" in v.certificate
     theta = inst["witness"][0]
@@ -437,7 +438,7 @@ def test_prop1_eta_zero_violation_needs_an_exactly_zero_last_layer():
     claim = get("k22.prop1")
     inst = claim.controls[0].fixed_instances()[0]
     v = claim.check(inst, drop="eta-nonzero")
-    assert v.status is Status.VIOLATED and v.certificate.startswith("nu(theta) = theta_S = 0")
+    assert v.status is Status.VIOLATED and v.certificate.startswith(r"$\nu(\theta)=\theta_S=0$")
     theta = inst["theta"].copy()
     theta[k22._model(inst).S] = 2.0**-1000
     v = claim.check({**inst, "theta": theta}, drop="eta-nonzero")
@@ -552,3 +553,39 @@ def test_stationary_strategy_rejected_draws_count_against_the_example(monkeypatc
     drawn = list(sample_instances(k22._stationary_strategy("ci"), PROFILE, 1))
     assert len(drawn) == 1 and len(calls) == strat.ATTEMPTS
     assert drawn[0]["theta"] is fallback["theta"]
+
+
+# ------------------------------------------------------------ the claims' prose is typeset
+def test_tex_number_writes_powers_of_ten_as_latex():
+    from reports.math import is_renderable
+
+    for x in (3.78e-15, 9.09e-7, 1e300, -2.5e12, 0.5, 0.0, math.inf, -math.inf, math.nan):
+        text = k22.tex_number(x)
+        assert "e" not in text.replace(r"\times", "").replace("NaN", "")
+        assert is_renderable(text)
+    assert float(k22.tex_number(3.78e-15).replace(r"\times10^{", "e").rstrip("}")) == 3.78e-15
+
+
+def claim_prose(claim) -> list[str]:
+    """Every string of ``claim`` that the report shows as prose (not its LaTeX statements)."""
+    texts = [claim.title, claim.decides]
+    texts += [c.description for c in claim.controls]
+    texts += [e.text for e in claim.errata]
+    texts += [t for p in claim.parameters for t in (p.meaning, p.domain) if isinstance(t, str)]
+    texts += [r.description for r in claim.relations]
+    texts += [r.description for r in claim.reproductions]
+    texts += [r.agreement_reason or "" for r in claim.reproductions]
+    return texts
+
+
+@pytest.mark.parametrize("claim_id", ["k22.asm1", "k22.def2", "k22.eq2.1-2.4", "k22.prop1",
+                                      "k22.thm2", "k22.thm3", "k22.eq2.11", "k22.eq2.12"])
+def test_section2_prose_writes_its_formulas_as_renderable_latex(claim_id):
+    from reports.math import is_renderable
+
+    for text in claim_prose(get(claim_id)):
+        assert text.count("$") % 2 == 0, text
+        for formula in text.split("$")[1::2]:
+            assert is_renderable(formula), formula
+        plain = "".join(text.split("$")[::2])
+        assert not any(s in plain for s in ("||", "<=", ">=", "\\", "`")), text

@@ -253,7 +253,7 @@ def test_strategies_validate_arguments():
 
 def test_table2_small():
     out = mod.table2("ci", names=("Semeion",))
-    assert out["table"]["rows"][0][5] == "rank n certified"
+    assert out["table"]["rows"][0][5] == "rank $n$ certified"
     assert out["table"]["rows"][0][4] == math.ceil(2 * 1000 / 513) == 4
 
 
@@ -328,7 +328,7 @@ def test_thm5_needs_eps_bar_for_the_logistic_loss():
     claim = get("k22.thm5")
     params = recorded_worst("k22.thm5")
     zero = claim.failed_hypotheses(claim.parse(_logistic(params, eps_bar=0.0)))
-    assert zero.get("convex-loss") == "logistic loss needs eps_bar > 0"
+    assert zero.get("convex-loss") == r"logistic loss needs $\bar\epsilon>0$"
     assert "convex-loss" not in claim.failed_hypotheses(claim.parse(_logistic(params,
                                                                                eps_bar=1e-3)))
 
@@ -357,7 +357,7 @@ def test_inf_L_known_only_from_below_never_gives_violated(claim_id):
     assert mod._exploitation_problem(inst)["min_Lhat"] == pytest.approx(0.25, rel=1e-12)
     verdict = claim.check(inst, drop="safe-exploration")
     assert verdict.status is Status.INCONCLUSIVE
-    assert verdict.message.startswith("no witness; inf L is only bounded below")
+    assert verdict.message.startswith(r"no witness; $\inf\mathcal L$ is only bounded below")
     assert verdict.lhs > verdict.rhs  # the lower bound alone would have said 'violated'
 
 
@@ -435,3 +435,26 @@ def test_sgd_violation_needs_hoeffdings_margin_not_three_standard_errors():
         assert v.status is expect
         assert (v.certificate.startswith("Hoeffding") if expect is Status.VIOLATED
                 else "not certified" in v.message)
+
+
+@pytest.mark.parametrize("claim_id", ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4",
+                                      "k22.thm5"])
+def test_section3_prose_writes_its_formulas_as_renderable_latex(claim_id):
+    from test_k22_alignment import claim_prose
+
+    from reports.math import is_renderable
+
+    for text in claim_prose(get(claim_id)):
+        assert text.count("$") % 2 == 0, text
+        for formula in text.split("$")[1::2]:
+            assert is_renderable(formula), formula
+        plain = "".join(text.split("$")[::2])
+        assert not any(s in plain for s in ("||", "<=", ">=", "\\", "`")), text
+
+
+def test_gate_table_labels_parse_as_mathtext():
+    from reports.plots import _mathtext_parses
+
+    out = get("k22.claim.gate-relu-limit").reproductions[0].run("ci")
+    for label in [out["title"], out["xlabel"], *(s["label"] for s in out["series"])]:
+        assert _mathtext_parses(label), label

@@ -47,11 +47,26 @@ from theory import trajectory as tj
 from theory.numerics import gamma
 
 __all__ = ["parse_base", "parse_eq211", "parse_eq212", "parse_gap", "parse_limit",
-           "parse_prop1", "parse_stationary"]
+           "parse_prop1", "parse_stationary", "tex_number"]
 
 MODELS = ("mlp", "linear", "quartic", "wu2", "square-plus-one")
 LOSSES = ("squared", "cross-entropy", "logistic")
 ACTIVATIONS = ("tanh", "softplus", "sigmoid")
+
+
+def tex_number(x: float, digits: int = 3) -> str:
+    r"""``x`` to ``digits`` significant figures as inline LaTeX (``3.78\times10^{-15}``), for
+    the numbers the verdicts' prose quotes: the report typesets what lies between ``$...$``."""
+    x = float(x)
+    if math.isnan(x):
+        return r"\mathrm{NaN}"
+    if math.isinf(x):
+        return r"\infty" if x > 0 else r"-\infty"
+    text = f"{x:.{digits}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return rf"{mantissa}\times10^{{{int(exponent)}}}"
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -134,33 +149,34 @@ _CACHE = InstanceCache(64)
 
 # ------------------------------------------------------------- parameters and relations
 BASE_PARAMETERS = [
-    Parameter("model", "name", "the model f(x, theta): mlp (a net with a linear last layer), "
-              "linear (f = x^T theta), quartic (section 2.1.3), wu2 (f = w u^2), "
-              "square-plus-one (f = theta^2 + 1)", " | ".join(MODELS)),
-    Parameter("theta", "d", "the parameters theta in R^d", "finite, length d of the model"),
-    Parameter("X", "n x m_x", "the inputs x_i, one row per sample", "finite"),
-    Parameter("Y", "n x m_y", "the targets y_i, one row per sample",
-              "finite; {0, 1} for cross-entropy, {-1, +1} for logistic"),
-    Parameter("loss", "name", "the per-sample loss l(q, y)", " | ".join(LOSSES)),
-    Parameter("widths", "H + 1", "the layer widths [m_x, h_1, ..., m_y] (mlp only)",
-              "integers >= 1, from m_x to m_y, at least two", None),
+    Parameter("model", "name", r"the model $f(x,\theta)$: mlp (a net with a linear last layer), "
+              r"linear ($f=x^\top\theta$), quartic (section 2.1.3), wu2 ($f=wu^2$), "
+              r"square-plus-one ($f=\theta^2+1$)", " | ".join(MODELS)),
+    Parameter("theta", "d", r"the parameters $\theta\in\mathbb R^d$",
+              "finite, length $d$ of the model"),
+    Parameter("X", "n x m_x", "the inputs $x_i$, one row per sample", "finite"),
+    Parameter("Y", "n x m_y", "the targets $y_i$, one row per sample",
+              r"finite; $\{0,1\}$ for cross-entropy, $\{-1,+1\}$ for logistic"),
+    Parameter("loss", "name", r"the per-sample loss $\ell(q,y)$", " | ".join(LOSSES)),
+    Parameter("widths", "H + 1", r"the layer widths $[m_x,h_1,\dots,m_y]$ (mlp only)",
+              r"integers $\ge1$, from $m_x$ to $m_y$, at least two", None),
     Parameter("activation", "name", "the hidden activation (mlp only)",
               " | ".join(ACTIVATIONS), None),
-    Parameter("output", "name", "the output map: linear (the pre-activation f) or tanh "
-              "counted as part of f (mlp only)", "linear | tanh", "linear"),
-    Parameter("S", "|S|", "the index set S of Assumption 1 (default: the parameters f is "
-              "linear in, the last layer's W and b for mlp)", "integers in [0, d)", None),
+    Parameter("output", "name", "the output map: linear (the pre-activation $f$) or tanh "
+              "counted as part of $f$ (mlp only)", "linear | tanh", "linear"),
+    Parameter("S", "|S|", "the index set $S$ of Assumption 1 (default: the parameters $f$ is "
+              "linear in, the last layer's $W$ and $b$ for mlp)", "integers in $[0,d)$", None),
 ]
 _GAP_PARAMETERS = [
-    Parameter("alpha", "scalar", "alpha of the step 2 alpha / L", "(0, 1)"),
-    Parameter("L", "scalar", "the smoothness constant L of Assumption 3 along the run",
-              "(0, inf)"),
-    Parameter("T_set", "|T|", "the finite nonempty set T of iterations",
-              "integers in [0, 100000], nonempty"),
+    Parameter("alpha", "scalar", r"$\alpha$ of the step $2\alpha/L$", "$(0,1)$"),
+    Parameter("L", "scalar", "the smoothness constant $L$ of Assumption 3 along the run",
+              r"$(0,\infty)$"),
+    Parameter("T_set", "|T|", r"the finite nonempty set $\mathcal T$ of iterations",
+              "integers in $[0,100000]$, nonempty"),
 ]
-_ETA = Parameter("eta", "scalar", "the scale eta of eta Y^*", "finite", 1.0)
-_ETA_ONE = Parameter("eta", "scalar", "eta, chosen by the corollary itself (only the default "
-                     "is accepted)", "{1}", 1.0)
+_ETA = Parameter("eta", "scalar", r"the scale $\eta$ of $\eta Y^*$", "finite", 1.0)
+_ETA_ONE = Parameter("eta", "scalar", r"$\eta$, chosen by the corollary itself (only the "
+                     "default is accepted)", r"$\{1\}$", 1.0)
 
 
 _RUN = ("; the claim runs gradient descent, whose floating-point iterates differ by "
@@ -173,15 +189,17 @@ def _relations(*extra: Relation, run: bool = False) -> list[Relation]:
     that run gradient descent (equivariant in exact arithmetic only)."""
     why = _RUN if run else ""
     return [
-        Relation("permute-samples", "the samples in another order: L is a mean over samples "
-                 "and J's rows permute with vec(Y'), so every side is unchanged" + why,
+        Relation("permute-samples", r"the samples in another order: $\mathcal L$ is a mean "
+                 r"over samples and the rows of $J$ permute with $\operatorname{vec}(Y')$, so "
+                 "every side is unchanged"
+                 + why,
                  strat.permute_samples, same_slack=not run),
-        Relation("permute-hidden-units", "the hidden units of each layer relabelled: f is the "
-                 "same function, J's columns are permuted, S maps onto itself and gradient "
-                 "descent maps iterate to iterate" + why, strat.permute_hidden_units,
+        Relation("permute-hidden-units", "the hidden units of each layer relabelled: $f$ is the "
+                 "same function, the columns of $J$ are permuted, $S$ maps onto itself and "
+                 "gradient descent maps iterate to iterate" + why, strat.permute_hidden_units,
                  same_slack=not run),
         Relation("rotate-inputs", "an orthogonal change of basis of the inputs with the first "
-                 "layer rotated back: pre-activations are unchanged, J is multiplied by an "
+                 "layer rotated back: pre-activations are unchanged, $J$ is multiplied by an "
                  "orthogonal matrix, gradient descent is equivariant" + why,
                  strat.rotate_inputs, same_slack=not run),
         *extra,
@@ -203,8 +221,9 @@ def _euler(inst: Mapping[str, Any], theta: np.ndarray, F: np.ndarray, J: np.ndar
     return e, gamma(_rounding_terms(inst)) * scale, nu
 
 
-_EULER_DERIVATION = ("gamma_k (||f||_inf + ||J||_inf ||nu||_1), k = 2 (d + sum of widths): "
-                     "roundings of the forward pass and of the d-term product J nu")
+_EULER_DERIVATION = (r"$\gamma_k(\|f\|_\infty+\|J\|_\infty\|\nu\|_1)$, "
+                     r"$k=2\,(d+\textstyle\sum_l m_l)$ (the sum of the widths): roundings of "
+                     r"the forward pass and of the $d$-term product $J\nu$")
 
 
 def _structure_ok(inst: Mapping[str, Any], thetas: list[np.ndarray]) -> bool | str:
@@ -213,7 +232,7 @@ def _structure_ok(inst: Mapping[str, Any], thetas: list[np.ndarray]) -> bool | s
         F, J = model.forward(theta, inst["X"]), model.jacobian(theta, inst["X"])
         e, tol, _ = _euler(inst, theta, F, J)
         if e > tol:
-            return f"f - J nu = {e:.3g} exceeds its rounding bound {tol:.3g}"
+            return rf"$f-J\nu={tex_number(e)}$ exceeds its rounding bound ${tex_number(tol)}$"
     return True
 
 
@@ -237,9 +256,9 @@ def _linear_last_layer(inst: Mapping[str, Any]) -> bool | str:
     S = inst.get("S")
     if S is None or set(S) == {int(k) for k in model.linear_in}:
         return True
-    return (f"S ({len(set(S))} indices) is not the set {what} is linear in (the "
-            f"{len(model.linear_in)} indices {int(model.linear_in[0])}.."
-            f"{int(model.linear_in[-1])})")
+    return (f"$S$ ({len(set(S))} indices) is not the set {what} is linear in (the "
+            f"{len(model.linear_in)} indices ${int(model.linear_in[0])},\\dots,"
+            f"{int(model.linear_in[-1])}$)")
 
 
 def measure_asm1(inst: Mapping[str, Any]) -> Verdict:
@@ -327,7 +346,7 @@ def _constant_target(inst: Mapping[str, Any]) -> bool:
 def _aligned_structure(inst: Mapping[str, Any]) -> bool | str:
     if _full_row_rank(inst) or _constant_target(inst):
         return True
-    return "J has no certified full row rank and Y' is not a constant column (bias) target"
+    return "$J$ has no certified full row rank and $Y'$ is not a constant column (bias) target"
 
 
 def measure_def2(inst: Mapping[str, Any]) -> Verdict:
@@ -339,15 +358,17 @@ def measure_def2(inst: Mapping[str, Any]) -> Verdict:
             "lambda_min_M": al.smallest_eigenvalue_M(r["J"]),
             "full_row_rank": _full_row_rank(inst)}
     if byJ.member is not None and byM.member is not None and byJ.member != byM.member:
-        return decide_flag(None, message="the SVD of J and the eigenvalues of M disagree",
+        return decide_flag(None, message="the SVD of $J$ and the eigenvalues of $M$ disagree",
                            diagnostics=diag)
-    msg = {True: "vec(Y') in Col(J)", False: "vec(Y') not in Col(J)",
+    msg = {True: r"$\operatorname{vec}(Y')\in\operatorname{Col}(J)$",
+           False: r"$\operatorname{vec}(Y')\notin\operatorname{Col}(J)$",
            None: "no certified decision: " + byJ.reason}[byJ.member]
     return decide_flag(byJ.member, message=msg, diagnostics=diag,
                        tolerance=Tolerance(byJ.member_below,
-                                           "rho <= 10 sqrt(p) u s_1 / s_r (clear-gap rule)"),
-                       certificate=f"distance of vec(Y') to Col(J) beyond the clear-gap rule "
-                       f"(SVD of J and eigenvalues of M agree): {byJ.reason}")
+                                           r"$\rho\le10\sqrt p\,u\,s_1/s_r$ (clear-gap rule)"),
+                       certificate=r"distance of $\operatorname{vec}(Y')$ to "
+                       r"$\operatorname{Col}(J)$ beyond the clear-gap rule (SVD of $J$ and "
+                       f"eigenvalues of $M$ agree): {byJ.reason}")
 
 
 def _def2_strategy(profile: str) -> Any:
@@ -439,7 +460,8 @@ def _full_rank(inst: Mapping[str, Any]) -> bool | str:
     m = _state(inst)["rank"]
     if m.rank == _state(inst)["J"].shape[0] and m.s[m.rank - 1] > al.GAP * m.delta:
         return True
-    return f"lambda_min(M) not certified positive (rank {m.rank} of {_state(inst)['J'].shape[0]})"
+    return (rf"$\lambda_{{\min}}(M)$ not certified positive (rank ${m.rank}$ of "
+            f"${_state(inst)['J'].shape[0]}$)")
 
 
 def measure_stationary(inst: Mapping[str, Any]) -> Verdict:
@@ -461,7 +483,7 @@ def measure_stationary(inst: Mapping[str, Any]) -> Verdict:
         rhs = gnorm * dist / smin
         svd_err = rhs * delta / (smin - delta)
     else:
-        return decide_flag(None, message="J is rank deficient and theta is not stationary")
+        return decide_flag(None, message=r"$J$ is rank deficient and $\theta$ is not stationary")
     p = s["F"].size
     # the computed gradient carries the forward pass's rounding through l'' (2 for the
     # squared loss, 1/4 for the logistic ones) and the product J^T v; near a stationary point
@@ -476,14 +498,16 @@ def measure_stationary(inst: Mapping[str, Any]) -> Verdict:
     tol = gamma(p + _rounding_terms(inst)) * (abs(s["L"]) + abs(lhs - s["L"]) + rhs) + svd_err \
         + grad_err
     return decide(lhs, rhs, relation="<=",
-                  tolerance=Tolerance(tol, "gamma_{p+k} (L + L*(Q) + rhs) + rhs delta / (s_min "
-                                           "- delta) + e_g ||f - Q|| / (s_min - delta): sums "
-                                           "of p losses, s_min to the SVD's noise floor delta, "
-                                           "and the gradient's rounding e_g = ||J|| (l'' e_f / "
-                                           "n + gamma_d ||v||), e_f = gamma_k (||f|| + ||J|| "
-                                           "||theta||)"),
+                  tolerance=Tolerance(tol, STATIONARY_DERIVATION),
                   scale=max(abs(lhs), rhs, abs(s["L"])),
                   diagnostics={"grad_norm": gnorm, "s_min_J": smin, "loss": s["L"]})
+
+
+STATIONARY_DERIVATION = (
+    r"$\gamma_{p+k}(\mathcal L+\mathcal L^*(Q)+\mathrm{rhs})+\mathrm{rhs}\,\delta/"
+    r"(s_{\min}-\delta)+e_g\|f-Q\|/(s_{\min}-\delta)$: sums of $p$ losses, $s_{\min}$ to "
+    r"the SVD's noise floor $\delta$, and the gradient's rounding "
+    r"$e_g=\|J\|(\ell''e_f/n+\gamma_d\|v\|)$, $e_f=\gamma_k(\|f\|+\|J\|\|\theta\|)$")
 
 
 def _stationary_strategy(profile: str) -> Any:
@@ -581,7 +605,8 @@ def _common_structure_here(inst: Mapping[str, Any]) -> bool | str:
 
 def _non_member(inst: Mapping[str, Any]) -> bool | str:
     m = _prop1_daa(inst)["m"]
-    return True if m.member is False else f"vec(Y) not certified outside Col(J) ({m.member})"
+    return True if m.member is False else (r"$\operatorname{vec}(Y)$ not certified outside "
+                                           rf"$\operatorname{{Col}}(J)$ ({m.member})")
 
 
 def measure_prop1(inst: Mapping[str, Any]) -> Verdict:
@@ -601,18 +626,22 @@ def measure_prop1(inst: Mapping[str, Any]) -> Verdict:
     tol = tail * float(np.linalg.norm(nu)) + gamma(k) * (
         float(np.linalg.norm(r["F"])) + abs(eta) * float(np.linalg.norm(Y))) + abs(
         eta) * float(np.linalg.norm(Y)) * subspace
-    tolerance = Tolerance(tol, "s_{r+1} ||nu|| (the directions cut off) + gamma_k (||f|| + "
-                               "|eta| ||Y||), k = 2 (d + sum widths) + n m_y, + |eta| ||Y|| "
-                               "delta / (s_r - delta) (the SVD's error in the distance)")
+    tolerance = Tolerance(tol, r"$s_{r+1}\|\nu\|$ (the directions cut off) $+\gamma_k(\|f\|+"
+                               r"|\eta|\,\|Y\|)$, $k=2\,(d+\textstyle\sum_l m_l)+nm_y$, "
+                               r"$+|\eta|\,\|Y\|\,\delta/(s_r-\delta)$ (the SVD's error in "
+                               "the distance)")
     diag = {"rho": m.rho, "rank": m.rank, "distance": m.residual}
     if eta == 0.0 and not np.any(nu) and lhs <= tol:
         # the printed statement (any eta) at eta = 0: nu(theta) = 0 exactly, so vec f_X = J nu
         # = 0 = 0 Y exactly (Assumption 1), while vec(Y) is certified outside Col(J)
         return Verdict(Status.VIOLATED, lhs, rhs, ">=", lhs - rhs, -1.0, tol,
-                       tolerance.derivation, "f_X = 0 Y although vec(Y) is not in Col(J)", diag,
-                       certificate="nu(theta) = theta_S = 0 exactly, so vec f_X = J nu = 0 = "
-                       f"0 Y (Assumption 1; computed ||f_X|| = {lhs:.3g}), while vec(Y) is "
-                       f"certified outside Col(J) (rho = {m.rho:.3g})")
+                       tolerance.derivation,
+                       r"$f_X=0\cdot Y$ although $\operatorname{vec}(Y)\notin"
+                       r"\operatorname{Col}(J)$", diag,
+                       certificate=r"$\nu(\theta)=\theta_S=0$ exactly, so "
+                       r"$\operatorname{vec}f_X=J\nu=0=0\cdot Y$ (Assumption 1; computed "
+                       rf"$\|f_X\|={tex_number(lhs)}$), while $\operatorname{{vec}}(Y)$ is "
+                       rf"certified outside $\operatorname{{Col}}(J)$ ($\rho={tex_number(m.rho)}$)")
     return decide(lhs, rhs, relation=">=", tolerance=tolerance, diagnostics=diag)
 
 
@@ -648,7 +677,7 @@ PROP1 = Claim(
         Hypothesis("non-member", r"\operatorname{vec}(Y)\notin\operatorname{Col}(J(\theta))",
                    _non_member),
         Hypothesis("eta-nonzero", r"\eta\neq 0",
-                   lambda i: True if i["eta"] != 0 else "eta = 0"),
+                   lambda i: True if i["eta"] != 0 else r"$\eta=0$"),
     ],
     controls=[
         Control("eta-zero", drops="eta-nonzero",
@@ -696,9 +725,6 @@ def _descent_tol(inst: Mapping[str, Any], a: float, b: float) -> float:
     return gamma(inst["Y"].size + _rounding_terms(inst)) * (abs(a) + abs(b))
 
 
-_DESCENT_DERIVATION = "gamma_{p+k} (L(theta^t) + L(theta^{t+1})) per step (loss evaluations)"
-
-
 # =========================================================================== k22.thm2
 def parse_limit(params: Mapping[str, Any]) -> dict[str, Any]:
     inst = parse_base(params)
@@ -733,14 +759,15 @@ def _limit_descent(inst: Mapping[str, Any]) -> bool | str:
     c = 0.5 * inst["epsilon"] * a
     for x, y in zip(S, S[1:], strict=False):
         if y.loss > x.loss - c * float(x.grad @ x.grad) + _descent_tol(inst, x.loss, y.loss):
-            return f"no sufficient decrease at t = {x.t}: the step exceeds (2 - epsilon)/L"
+            return (f"no sufficient decrease at $t={x.t}$: the step exceeds "
+                    r"$(2-\epsilon)/L$")
     return True
 
 
 def _limit_daa_along(inst: Mapping[str, Any]) -> bool | str:
     r = _limit_run(inst)
     bad = [s.t for s in r["traj"].steps[: max(r["t_lim"], 1)] if s.extra["daa"].member is not True]
-    return True if not bad else f"DAA not certified at {len(bad)} iterates (first t = {bad[0]})"
+    return True if not bad else f"DAA not certified at {len(bad)} iterates (first $t={bad[0]}$)"
 
 
 def _limit_daa_at_limit(inst: Mapping[str, Any]) -> bool | str:
@@ -751,7 +778,8 @@ def _limit_daa_at_limit(inst: Mapping[str, Any]) -> bool | str:
 def _limit_structure(inst: Mapping[str, Any]) -> bool | str:
     for s in _limit_run(inst)["traj"].steps[:: max(1, inst["steps"] // 10)]:
         if s.extra["euler"] > s.extra["euler_tol"]:
-            return f"Assumption 1 fails at t = {s.t} (residual {s.extra['euler']:.3g})"
+            return (f"Assumption 1 fails at $t={s.t}$ (residual "
+                    f"${tex_number(s.extra['euler'])}$)")
     return True
 
 
@@ -775,9 +803,10 @@ def measure_limit(inst: Mapping[str, Any]) -> Verdict:
                 if m.member is True else 0.0)
     tol = _descent_tol(inst, last.loss, rhs) + beta_err
     return decide(last.loss, rhs, relation="<=",
-                  tolerance=Tolerance(tol, "gamma_{p+k} (L(theta^T) + rhs): loss evaluations; "
-                                           "+ ||grad L|| |eta| (the SVD's error in "
-                                           "||beta-hat||, Wedin)"),
+                  tolerance=Tolerance(tol, r"$\gamma_{p+k}(\mathcal L(\theta^T)+\mathrm{rhs})$: "
+                                           r"loss evaluations; $+\|\nabla\mathcal L\|\,"
+                                           r"|\eta|$ (the SVD's error in $\|\hat\beta\|$, "
+                                           "Wedin)"),
                   scale=max(r["traj"].steps[0].loss, rhs, last.loss),
                   diagnostics={"L_T": last.loss, "Lstar": ls, "grad_norm_T": gnorm,
                                "gradient_term": extra, "t_limit_reached": r["t_lim"],
@@ -949,12 +978,13 @@ def _gap_steps(inst: Mapping[str, Any]) -> list[tj.Step]:
 
 def _gap_structure(inst: Mapping[str, Any]) -> bool | str:
     bad = [s.t for s in _gap_steps(inst) if s.extra["euler"] > s.extra["euler_tol"]]
-    return True if not bad else f"Assumption 1 fails at t = {bad[0]}"
+    return True if not bad else f"Assumption 1 fails at $t={bad[0]}$"
 
 
 def _gap_daa(inst: Mapping[str, Any]) -> bool | str:
     bad = [s.t for s in _gap_steps(inst) if s.extra["daa"].member is not True]
-    return True if not bad else f"DAA not certified at {len(bad)} of the t in T"
+    return True if not bad else (f"DAA not certified at {len(bad)} of the "
+                                 r"$t\in\mathcal T$")
 
 
 def _gap_descent(inst: Mapping[str, Any]) -> bool | str:
@@ -962,7 +992,8 @@ def _gap_descent(inst: Mapping[str, Any]) -> bool | str:
     S = _gap_run(inst).steps
     for x, y in zip(S[inst["T_set"][0]:], S[inst["T_set"][0] + 1:], strict=False):
         if y.loss > x.loss - c * float(x.grad @ x.grad) + _descent_tol(inst, x.loss, y.loss):
-            return f"descent inequality fails at t = {x.t}: L is not a smoothness constant here"
+            return (f"descent inequality fails at $t={x.t}$: $L$ is not a smoothness "
+                    "constant here")
     return True
 
 
@@ -1012,10 +1043,10 @@ def _gap_verdict(inst: Mapping[str, Any], sides: dict[str, float], eta: float,
     right side is only a bound of the claim's (eq. 2.11's ``inf L``)."""
     tol = _descent_tol(inst, sides["lhs"], sides["rhs"]) + sides["rhs_err"]
     return decide(sides["lhs"], sides["rhs"], relation="<=",
-                  tolerance=Tolerance(tol, "gamma_{p+k} (lhs + rhs): loss evaluations (the "
-                                           "descent rounding is already inside the bound); + "
-                                           "the bound's change over the SVD's error in "
-                                           "||beta-hat|| (Wedin)"),
+                  tolerance=Tolerance(tol, r"$\gamma_{p+k}(\mathrm{lhs}+\mathrm{rhs})$: loss "
+                                           "evaluations (the descent rounding is already "
+                                           "inside the bound); + the bound's change over the "
+                                           r"SVD's error in $\|\hat\beta\|$ (Wedin)"),
                   diagnostics={"zeta_eta": sides["zeta"], "Lstar": sides["Lstar"], "eta": eta,
                                "|T|": len(inst["T_set"]),
                                "pointwise_remainder": _pointwise_remainder(inst, eta)},
@@ -1028,7 +1059,7 @@ def measure_gap(inst: Mapping[str, Any]) -> Verdict:
     return _gap_verdict(inst, gap_sides(inst, inst["eta"]), inst["eta"])
 
 
-NO_WITNESS = "no witness; inf L is only bounded below by L*(Y) = 0"
+NO_WITNESS = r"no witness; $\inf\mathcal L$ is only bounded below by $\mathcal L^*(Y)=0$"
 
 
 def measure_eq211(inst: Mapping[str, Any]) -> Verdict:
@@ -1045,7 +1076,8 @@ def measure_eq211(inst: Mapping[str, Any]) -> Verdict:
             return refuted
     return _gap_verdict(inst, sides, 1.0, rhs_bound="lower",
                         uncertified=NO_WITNESS if witness is None else
-                        "the witness does not separate; inf L is only bounded below by 0")
+                        r"the witness does not separate; $\inf\mathcal L$ is only bounded "
+                        "below by 0")
 
 
 def measure_eq212(inst: Mapping[str, Any]) -> Verdict:
@@ -1266,7 +1298,8 @@ def figure1a(profile: str) -> dict[str, Any]:
     act = tj.sharp_softplus(100.0)
     data = {"two moons": tj.two_moons(n, 0.1, np.random.default_rng(0)),
             "sine wave": tj.sine_wave(n, np.random.default_rng(0))}
-    paper = {"two moons": "0 error, Q_T = 0, 2.09e11", "sine wave": "high error, Q_T = T, 3.95e9"}
+    paper = {"two moons": r"0 error, $Q_T=0$, $2.09\times10^{11}$",
+             "sine wave": r"high error, $Q_T=T$, $3.95\times10^{9}$"}
     series, rows = [], []
     start = time.perf_counter()
     for name, (X, Y) in data.items():
@@ -1279,27 +1312,31 @@ def figure1a(profile: str) -> dict[str, Any]:
         unk = np.cumsum([d is None for d in r["daa"]]).tolist()
         q10 = np.cumsum([not d for d in r["cut"][1e-10]]).tolist()
         series += [{"label": f"{name}: training error", "x": r["t"], "y": r["error"]},
-                   {"label": f"{name}: Q (gap rule; inconclusive apart)", "x": r["t"],
+                   {"label": f"{name}: $Q$ (gap rule; inconclusive apart)", "x": r["t"],
                     "y": q_gap},
                    {"label": f"{name}: inconclusive (no gap)", "x": r["t"], "y": unk},
-                   {"label": f"{name}: Q at cut-off 1e-10", "x": r["t"], "y": q10}]
+                   {"label": f"{name}: $Q$ at cut-off $10^{{-10}}$", "x": r["t"], "y": q10}]
         k = len(r["t"])
         rows.append([name, r["error"][-1], f"{q_gap[-1]}/{k} ({unk[-1]} inconclusive)",
                      *[f"{sum(not d for d in r['cut'][c])}/{k}" for c in (1e-6, 1e-10, 1e-13)],
-                     f"{r['M_change']:.3g}", f"{min(r['lambda_min']):.3g}", paper[name]])
+                     f"${tex_number(r['M_change'])}$", f"${tex_number(min(r['lambda_min']))}$",
+                     paper[name]])
     seconds = time.perf_counter() - start
     return {
         "title": f"Figure 1a / Table 1a: $n={n}$, $4\\times{width}$ softplus(100) units, "
                  f"{steps} GD steps, DAA checked every {every} steps",
         "series": series, "xlabel": "gradient-descent step", "ylabel": "error / count",
-        "table": {"columns": ["data", "final training error", "Q (gap rule)", "Q cut 1e-6",
-                              "Q cut 1e-10", "Q cut 1e-13", "||M_T - M_0||_F^2",
-                              "min lambda_min(M)", "paper"], "rows": rows},
+        "table": {"columns": ["data", "final training error", "$Q$ (gap rule)",
+                              "$Q$ cut $10^{-6}$", "$Q$ cut $10^{-10}$", "$Q$ cut $10^{-13}$",
+                              r"$\|M_T-M_0\|_F^2$", r"$\min\lambda_{\min}(M)$", "paper"],
+                  "rows": rows},
         "paper": "Two moons: zero training error with $Q_T=0$; sine wave: high error with "
-                 r"$Q_T=T$ (DAA fails at every step). Table 1a: $\|M_T-M_0\|_F^2$ = 2.09e11 "
-                 "(two moons), 3.95e9 (sine); 4 layers of 300 units.",
-        "ours": f"{rows[0][0]}: error {rows[0][1]:.3g}, Q {rows[0][2]}; {rows[1][0]}: error "
-                f"{rows[1][1]:.3g}, Q {rows[1][2]}, Q at cut-off 1e-10 {rows[1][4]}. "
+                 r"$Q_T=T$ (DAA fails at every step). Table 1a: "
+                 r"$\|M_T-M_0\|_F^2=2.09\times10^{11}$ "
+                 r"(two moons), $3.95\times10^{9}$ (sine); 4 layers of 300 units.",
+        "ours": f"{rows[0][0]}: error ${tex_number(rows[0][1])}$, $Q$ {rows[0][2]}; "
+                f"{rows[1][0]}: error ${tex_number(rows[1][1])}$, $Q$ {rows[1][2]}, $Q$ at "
+                f"cut-off $10^{{-10}}$ {rows[1][4]}. "
                 r"$\|M_T-M_0\|_F^2$" f" = {rows[0][6]} vs {rows[1][6]} ($4\\times{width}$ "
                 f"units, {steps} "
                 f"steps; the paper's step count, learning rate and initialisation are not "
@@ -1315,10 +1352,10 @@ FIG1A = Reproduction(
     "(clear-gap rule, with inconclusive steps apart, and fixed cut-offs) and the change of the "
     r"Gram matrix $M=JJ^\top$", figure1a,
         agreement="differs",
-        agreement_reason=("at the affordable sizes Q_T on the sine wave is often undecided at the "
-                          "certified threshold, and ||M_T - M_0||_F^2 differs in scale from Table "
-                          "1 (a 4 x 32 network, not the paper's); their ordering across widths "
-                          "agrees"))
+        agreement_reason=("at the affordable sizes $Q_T$ on the sine wave is often undecided at "
+                          r"the certified threshold, and $\|M_T-M_0\|_F^2$ differs in scale from "
+                          r"Table 1 (a $4\times32$ network, not the paper's); their ordering "
+                          "across widths agrees"))
 
 DEF2 = dataclasses.replace(DEF2, reproductions=[FIG1A, Reproduction(
     "figure1bc-table1b", r"LeNet (softplus, $\varsigma=100$) on the paper's random data set, and "
@@ -1449,24 +1486,26 @@ def _cost_gap(inst: Mapping[str, Any]) -> float:
 
 # ------------------------------------------------ instance parameters and relations per claim
 _STEP_PARAMETERS = [
-    Parameter("step_size", "scalar", "the step alpha_t of gradient descent", "(0, inf)"),
+    Parameter("step_size", "scalar", r"the step $\alpha_t$ of gradient descent",
+              r"$(0,\infty)$"),
     Parameter("steps", "scalar", "the number of steps run to approximate the limit point",
-              "integers in [1, 100000]"),
+              "integers in $[1,100000]$"),
     _ETA,
-    Parameter("epsilon", "scalar", "epsilon of step rule (i), epsilon <= alpha <= (2 - "
-              "epsilon) / L", "(0, 2)", 1e-3),
+    Parameter("epsilon", "scalar", r"$\epsilon$ of step rule (i), "
+              r"$\epsilon\le\alpha\le(2-\epsilon)/L$", "$(0,2)$", 1e-3),
 ]
 ASM1 = dataclasses.replace(
     ASM1, parameters=BASE_PARAMETERS, edge_strategy=_edge_asm1, cost=_cost_pointwise,
     relations=_relations(Relation(
-        "scale-last-layer", "theta_S times 2^k: f and J nu scale by 2^k, the identity keeps "
-        "holding (the rounding scale moves otherwise, so only the status is compared)",
+        "scale-last-layer", r"$\theta_S$ times $2^k$: $f$ and $J\nu$ scale by $2^k$, the "
+        "identity keeps holding (the rounding scale moves otherwise, so only the status is "
+        "compared)",
         strat.scale_last_layer, same_slack=False)))
 DEF2 = dataclasses.replace(
     DEF2, parameters=BASE_PARAMETERS, edge_strategy=_edge_def2, cost=_cost_pointwise,
     relations=_relations(Relation(
-        "scale-targets", "Y times 2^k (squared loss): membership is decided on the relative "
-        "residual, unchanged", strat.scale_targets)))
+        "scale-targets", "$Y$ times $2^k$ (squared loss): membership is decided on the "
+        "relative residual, unchanged", strat.scale_targets)))
 STATIONARY = dataclasses.replace(STATIONARY, parameters=[*BASE_PARAMETERS, _ETA],
                                  edge_strategy=_edge_stationary, cost=_cost_pointwise,
                                  relations=_relations())
@@ -1474,21 +1513,23 @@ PROP1 = dataclasses.replace(
     PROP1, edge_strategy=_edge_prop1, cost=_cost_pointwise,
     parameters=[*BASE_PARAMETERS, dataclasses.replace(_ETA, default=REQUIRED)],
     relations=_relations(Relation(
-        "scale-targets-and-eta", "Y times 2^k and eta times 2^-k: eta Y and |eta| dist(vec Y, "
-        "Col J) are unchanged", strat.scale_targets_and_eta)))
+        "scale-targets-and-eta", r"$Y$ times $2^k$ and $\eta$ times $2^{-k}$: $\eta Y$ and "
+        r"$|\eta|\operatorname{dist}(\operatorname{vec}Y,\operatorname{Col}J)$ are unchanged",
+        strat.scale_targets_and_eta)))
 LIMIT = dataclasses.replace(LIMIT, parameters=[*BASE_PARAMETERS, *_STEP_PARAMETERS],
                             edge_strategy=_edge_limit, cost=_cost_limit,
                             relations=_relations(run=True))
 THM3 = dataclasses.replace(THM3, edge_strategy=_edge_thm3, cost=_cost_gap, parameters=[
     *BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA,
-    Parameter("Ystar", "n x m_y", "the target Y^* of eq. (2.10)", "finite", "Y' (the modified "
-              "target)")], relations=_relations(run=True))
+    Parameter("Ystar", "n x m_y", "the target $Y^*$ of eq. (2.10)", "finite",
+              "$Y'$ (the modified target)")], relations=_relations(run=True))
 EQ211 = dataclasses.replace(EQ211, edge_strategy=_edge_gap("squared", etas=(1.0,)),
                             cost=_cost_gap,
                             parameters=[
     *BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA_ONE,
-    Parameter("witness", "d", "a theta whose loss bounds inf L from above (certifies a "
-              "violation)", "finite, length d", None)], relations=_relations(run=True))
+    Parameter("witness", "d", r"a $\theta$ whose loss bounds $\inf\mathcal L$ from above "
+              "(certifies a violation)", "finite, length $d$", None)],
+    relations=_relations(run=True))
 EQ212 = dataclasses.replace(EQ212, parameters=[*BASE_PARAMETERS, *_GAP_PARAMETERS, _ETA_ONE],
                             edge_strategy=_edge_gap("cross-entropy", etas=(1.0,)),
                             cost=_cost_gap,

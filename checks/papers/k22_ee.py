@@ -38,6 +38,7 @@ from checks.framework import (
     decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
+from checks.papers.k22_alignment import tex_number
 from checks.profiles import profile_name, sized
 from checks.registry import register
 from checks.strategies import k22_ee as strat
@@ -131,8 +132,8 @@ def _measure_gate(inst: Mapping[str, Any]) -> Verdict:
                       where=bound[None, :] > 0)
     i, j = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
     tol = Tolerance(float(rounding[i, j]),
-                    "2.2 gamma_{m_H-1 + m_H + 8} (|W^(H)| |W^(H-1)| |z_i|)_j (rounding of "
-                    "both networks; the gate's slope is below 1.1)")
+                    r"$2.2\,\gamma_{m_{H-1}+m_H+8}(|W^{(H)}|\,|W^{(H-1)}|\,|z_i|)_j$ (rounding "
+                    "of both networks; the gate's slope is below 1.1)")
     return decide(
         float(err[i, j]), float(bound[j]), relation="<=", tolerance=tol, scale=float(bound[j]),
         diagnostics={"max_error": float(err.max()), "varsigma": inst["varsigma"],
@@ -156,13 +157,15 @@ def _gate_table(profile: str) -> dict[str, Any]:
         rows.append([v, float(err.max()), float(bound.max())])
         xs.append(v), ys.append(float(err.max())), bs.append(float(bound.max()))
     return {
-        "title": "Eq. (3.3): max |f - ReLU net| against c0 ||W^(H)_j||_1 / varsigma'",
+        "title": r"Eq. (3.3): $\max|f-\mathrm{relu\ net}|$ against "
+                 r"$c_0\|W^{(H)}_{j*}\|_1/\varsigma'$",
         "table": {"columns": [r"$\varsigma'$", "max error", "bound"], "rows": rows},
         "series": [{"label": "max error", "x": xs, "y": ys},
-                   {"label": "bound c0 ||w||_1 / varsigma'", "x": xs, "y": bs}],
+                   {"label": r"bound $c_0\|w\|_1/\varsigma'$", "x": xs, "y": bs}],
         "xlabel": r"$\varsigma'$", "ylabel": "error", "logy": True,
-        "paper": "eq. (3.3): the gated unit tends to ReLU as varsigma' -> infinity (no rate).",
-        "ours": f"error falls like 1/varsigma' and stays below the explicit bound (c0 = {C0:.6f}).",
+        "paper": r"eq. (3.3): the gated unit tends to ReLU as $\varsigma'\to\infty$ (no rate).",
+        "ours": r"error falls like $1/\varsigma'$ and stays below the explicit bound "
+                f"($c_0={C0:.6f}$).",
     }
 
 
@@ -178,24 +181,24 @@ GATE = Claim(
     parse=_parse_gate,
     strategy=lambda profile: strat.gate_instances(),
     hypotheses=[Hypothesis("sigmoid-gate", r"\tilde\sigma(u) = 1/(1+e^{-\varsigma' u})",
-                           lambda i: i["gate"] == "sigmoid" or "the gate is constant 1/2")],
+                           lambda i: i["gate"] == "sigmoid" or "the gate is constant $1/2$")],
     controls=[Control("constant-gate", drops="sigmoid-gate",
                       description=r"$\tilde\sigma=1/2$: $f=W^{(H)}W^{(H-1)}z/2$ does not tend "
                       r"to the ReLU net; at $\varsigma'=10^4$ the error exceeds the bound "
                       "by orders",
                       instances=_gate_control)],
-    reproductions=[Reproduction("gate-limit", "max error and bound for varsigma' = 1..1e4",
+    reproductions=[Reproduction("gate-limit", r"max error and bound for $\varsigma'=1,\dots,10^4$",
                                 _gate_table,
                                     agreement="agrees",
-                                    agreement_reason=("the gate's error vanishes as varsigma' "
-                                                      "grows, as the limit says; the "
-                                                      "rate is ours"))],
+                                    agreement_reason=(r"the gate's error vanishes as "
+                                                      r"$\varsigma'$ grows, as the limit "
+                                                      "says; the rate is ours"))],
     decides="Evaluates both networks and compares the worst error (after subtracting the "
-    "rounding bound) with the explicit 1/varsigma' bound, output by output.",
+    r"rounding bound) with the explicit $1/\varsigma'$ bound, output by output.",
     errata=[Erratum("method note", "The paper states only the limit; the quantitative form "
-                    "sup_u |u sigma~(u) - relu(u)| = c0/varsigma' with c0 = W(1/e) ~ 0.278465 "
-                    "is ours and is what is checked (it is attained at u = +-s*/varsigma', s* = "
-                    "1 + W(1/e)).")],
+                    r"$\sup_u|u\tilde\sigma(u)-\mathrm{relu}(u)|=c_0/\varsigma'$ with "
+                    r"$c_0=W(1/e)\approx0.278465$ is ours and is what is checked (it is "
+                    r"attained at $u=\pm s^*/\varsigma'$, $s^*=1+W(1/e)$).")],
     size=lambda i: {"n": i["Z"].shape[0], "m_H": i["W_hidden"].shape[0]},
 )
 
@@ -217,7 +220,7 @@ def _parse_safe(params: Mapping[str, Any]) -> dict[str, Any]:
 
 def _width(inst: Mapping[str, Any]) -> bool | str:
     n, (m, m_H) = inst["X"].shape[0], inst["q"].shape
-    return True if m * m_H >= n else f"m_H m_(H-1) = {m_H * m} < n = {n}"
+    return True if m * m_H >= n else f"$m_Hm_{{H-1}}={m_H * m}<n={n}$"
 
 
 def _distinct(inst: Mapping[str, Any]) -> bool | str:
@@ -293,19 +296,22 @@ def table2(profile: str = "ci", names: tuple[str, ...] | None = None) -> dict[st
         inst["q"] = rng.standard_normal((513, m_H))
         cert = safe_exploration(strat.body_features(inst), inst["q"], 1.0, X=X)
         rows.append([name, n_paper, math.ceil(2 * n_paper / 513), n, m_H,
-                     {True: "rank n certified", False: "deficient", None: "inconclusive"}[
+                     {True: "rank $n$ certified", False: "deficient", None: "inconclusive"}[
                          cert.value]])
     return {
-        "title": "Table 2: safe exploration rank(phi) = n (synthetic inputs, NOT the data sets)",
-        "table": {"columns": ["data set (shape only)", "n (paper)", "m_H (paper)", "n (ours)",
-                              "m_H (ours)", "verdict"], "rows": rows},
+        "title": r"Table 2: safe exploration $\operatorname{rank}\phi=n$ (synthetic inputs, NOT "
+                 "the data sets)",
+        "table": {"columns": ["data set (shape only)", "$n$ (paper)", "$m_H$ (paper)",
+                              "$n$ (ours)", "$m_H$ (ours)", "verdict"], "rows": rows},
         "paper": "Table 2: the condition holds on MNIST, CIFAR-10/100, Semeion, KMNIST, SVHN "
-        "with m_(H-1) = 513 and m_H = ceil(2n/513) (q ~ N(0,I), He initialisation, ResNet-18).",
+        r"with $m_{H-1}=513$ and $m_H=\lceil 2n/513\rceil$ ($q\sim N(0,I)$, He "
+        "initialisation, ResNet-18).",
         "ours": "synthetic prototype-plus-noise inputs of each data set's input size through a "
-        "dense tanh body of width 512 (not ResNet-18, not the original data); rank n "
+        "dense tanh body of width 512 (not ResNet-18, not the original data); rank $n$ "
         "certified by Cholesky of the Hadamard Gram with Demmel's margin. With a softplus "
-        "body of this kind (uncentred features, saturated gates at varsigma' = 1) the Gram "
-        "was numerically singular (lambda_min/lambda_max ~ 1e-17): inconclusive.",
+        r"body of this kind (uncentred features, saturated gates at $\varsigma'=1$) the Gram "
+        r"was numerically singular ($\lambda_{\min}/\lambda_{\max}\approx10^{-17}$): "
+        "inconclusive.",
     }
 
 
@@ -332,27 +338,27 @@ SAFE = Claim(
                 r"rows of $\phi$ whatever $q$ (certified by structure)",
                 instances=lambda: _safe_controls("duplicated")),
     ],
-    reproductions=[Reproduction("table2", "Table 2's verification at reduced n", table2,
+    reproductions=[Reproduction("table2", "Table 2's verification at reduced $n$", table2,
         agreement="differs",
         agreement_reason=("synthetic stand-ins of the data sets' shapes with a dense tanh body, "
                           "not the paper's data or ResNet-18; with softplus the rank "
                           "is undecided"))],
-    decides="Certified positive definiteness of phi phi^T = (Z Z^T) o (S S^T) (Cholesky of "
-    "M - alpha I, Demmel's margin) gives rank n; a deficiency is only reported when the "
-    "shape or repeated rows force it; otherwise inconclusive.",
+    decides=r"Certified positive definiteness of $\phi\phi^\top=(ZZ^\top)\circ(SS^\top)$ "
+    r"(Cholesky of $M-\alpha I$, Demmel's margin) gives rank $n$; a deficiency is only "
+    "reported when the shape or repeated rows force it; otherwise inconclusive.",
     errata=[Erratum("method note", "The paper names its rank methods (§3.4.2: each matrix was "
                     "checked twice, by the methods of Press et al. (2007) and of Golub and Van "
                     "Loan (1996)) but not the threshold below which a singular value counted as "
-                    "zero, which decides rank n on 60,000 x 120,042 matrices; here the Gram's "
-                    "Cholesky certifies it, which cannot resolve singular values of phi below "
-                    "about sqrt(alpha) (never reported as deficient)."),
-            Erratum("interpretation", "Table 2's m_H is ceil(2n/513) (the ceiling outside: 2 "
-                    "ceil(n/513) would give 196 for CIFAR)."),
-            Erratum("transcription", "The text we worked from leaves Semeion's m_H in Table 2 "
-                    "blank; ceil(2000/513) = 4."),
+                    r"zero, which decides rank $n$ on $60{,}000\times120{,}042$ matrices; here the "
+                    r"Gram's Cholesky certifies it, which cannot resolve singular values of "
+                    r"$\phi$ below about $\sqrt\alpha$ (never reported as deficient)."),
+            Erratum("interpretation", r"Table 2's $m_H$ is $\lceil 2n/513\rceil$ (the ceiling "
+                    r"outside: $2\lceil n/513\rceil$ would give 196 for CIFAR)."),
+            Erratum("transcription", "The text we worked from leaves Semeion's $m_H$ in Table 2 "
+                    r"blank; $\lceil 2000/513\rceil=4$."),
             Erratum("method note", "The Table 2 reproduction uses synthetic inputs of the data "
                     "sets' shapes and a dense tanh body, not the data sets and not ResNet-18; a "
-                    "dense softplus body at varsigma' = 1 gave a numerically singular Gram "
+                    r"dense softplus body at $\varsigma'=1$ gave a numerically singular Gram "
                     "(inconclusive).")],
     size=lambda i: {"n": i["X"].shape[0], "m_H m_H-1": i["q"].shape[0] * i["q"].shape[1]},
     tightness=False, max_examples={"thorough": 600},
@@ -410,7 +416,7 @@ def _safe_at_tau(inst: Mapping[str, Any]) -> bool | str:
 def _nonzero_out(inst: Mapping[str, Any]) -> bool | str:
     _, _, W_out = _model(inst).split(inst["theta"])
     zeros = int(np.count_nonzero(W_out == 0.0))
-    return True if zeros == 0 else f"W^(H) has {zeros} zero entries (a null event)"
+    return True if zeros == 0 else f"$W^{{(H)}}$ has {zeros} zero entries (a null event)"
 
 
 def _squared(inst: Mapping[str, Any]) -> bool | str:
@@ -422,7 +428,7 @@ def _convex(inst: Mapping[str, Any]) -> bool | str:
     (``inf`` is not attained, so ``B_0`` would be infinite)."""
     if inst["loss"] == "squared":
         return True
-    return True if inst.get("eps_bar", 0.0) > 0 else "logistic loss needs eps_bar > 0"
+    return True if inst.get("eps_bar", 0.0) > 0 else r"logistic loss needs $\bar\epsilon>0$"
 
 
 def _exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
@@ -514,8 +520,8 @@ def _lstsq_tol(P: Mapping[str, Any], theta_norm: float) -> Tolerance:
     solve gives ``||A w - y|| <= gamma_{10 n p} (||A||_F ||w|| + ||y||)``."""
     e = gamma(10 * P["n"] * P["p"]) * (P["normA"] * theta_norm + P["normY"])
     return Tolerance(e * e / P["n"] + gamma(P["p"] + 2) * e,
-                     "(gamma_{10 n p}(||A||_F ||theta|| + ||y||))^2 / n + gamma_{p+2} (same): "
-                     "backward-stable least squares, then the loss evaluation")
+                     r"$(\gamma_{10np}(\|A\|_F\|\theta\|+\|y\|))^2/n+\gamma_{p+2}(\cdot)$ (the "
+                     "same bracket): backward-stable least squares, then the loss evaluation")
 
 
 def _witness_loss(inst: Mapping[str, Any], model: EEModel) -> float | None:
@@ -523,7 +529,7 @@ def _witness_loss(inst: Mapping[str, Any], model: EEModel) -> float | None:
     return None if w is None else _loss(model, w, inst)
 
 
-NO_WITNESS = "no witness; inf L is only bounded below"
+NO_WITNESS = r"no witness; $\inf\mathcal L$ is only bounded below"
 
 
 def _measure_limit(inst: Mapping[str, Any]) -> Verdict:
@@ -547,8 +553,8 @@ def _measure_limit(inst: Mapping[str, Any]) -> Verdict:
     return decide(lhs, 0.0, relation="<=", tolerance=tol, scale=start, diagnostics=diag,
                   rhs_bound="lower",
                   uncertified=NO_WITNESS if witness is None else
-                  f"the witness's loss {witness:.6g} does not separate inf L from the limit; "
-                  "inf L is only bounded below")
+                  f"the witness's loss ${tex_number(witness, 6)}$ does not separate "
+                  r"$\inf\mathcal L$ from the limit; $\inf\mathcal L$ is only bounded below")
 
 
 def _separated(lhs: float, rhs_lo: float, rhs_hi: float, *, why: str, **kwargs: Any) -> Verdict:
@@ -566,9 +572,10 @@ def _why_uncertified(inst: Mapping[str, Any], P: Mapping[str, Any]) -> str:
     """What keeps a right side of Theorem 5 from being an upper bound, in words."""
     if inst["loss"] == "squared":
         return (f"{NO_WITNESS if inst.get('witness') is None else 'the witness does not separate'}"
-                f" (0 <= inf L <= {P['inf_upper']:.6g})")
-    return (f"inf max(L, eps_bar) and B_eps_bar are only bounded (B in [{P['B']:.6g}, "
-            f"{P['B_up']:.6g}], inf in [{P['inf_term']:.6g}, {P['inf_upper']:.6g}])")
+                rf" ($0\le\inf\mathcal L\le{tex_number(P['inf_upper'], 6)}$)")
+    return (r"$\inf\max(\mathcal L,\bar\epsilon)$ and $B_{\bar\epsilon}$ are only bounded "
+            rf"($B\in[{tex_number(P['B'], 6)},{tex_number(P['B_up'], 6)}]$, "
+            rf"$\inf\in[{tex_number(P['inf_term'], 6)},{tex_number(P['inf_upper'], 6)}]$)")
 
 
 def _gd_rate(inst: Mapping[str, Any], P: Mapping[str, Any]) -> tuple[Verdict, dict[str, Any]]:
@@ -605,9 +612,9 @@ def _gd_rate(inst: Mapping[str, Any], P: Mapping[str, Any]) -> tuple[Verdict, di
         E = k * gamma(2 * p + 4) * alpha / n * P["normA"] * lmax
         return Tolerance(2.0 * math.sqrt(2.0 * Lhat * max(Lk, 0.0)) * E + Lhat * E * E +
                          gamma(p + 2) * 4 * Lk,
-                         "E = k gamma_{2p+4} alpha ||A||_F max|l'| / n (GD is nonexpansive, "
-                         "so per-step rounding adds up); |dL| <= 2 sqrt(2 L^ L) E + L^ E^2 + "
-                         "4 gamma_{p+2} L")
+                         r"$E=k\gamma_{2p+4}\,\alpha\|A\|_F\max|\ell'|/n$ (GD is "
+                         r"nonexpansive, so per-step rounding adds up); $|\Delta\mathcal L|\le"
+                         r"2\sqrt{2\hat L\mathcal L}\,E+\hat LE^2+4\gamma_{p+2}\mathcal L$")
 
     diag = {"Lhat": Lhat, "B": P["B"], "K": K, "steps_run": steps, "worst_k": k,
             "min_Lhat": P["min_Lhat"], "witness": witness, "loss": inst["loss"],
@@ -623,8 +630,8 @@ def _gd_rate(inst: Mapping[str, Any], P: Mapping[str, Any]) -> tuple[Verdict, di
                      scale=max(rhs_lo, L0), diagnostics=diag, rhs_bound="lower",
                      uncertified=why)
     if verdict.status is Status.HOLDS and K > steps:
-        verdict = Verdict(Status.INCONCLUSIVE, message=f"bound checked for k <= {steps} "
-                          f"only; K = {K}", diagnostics=diag)
+        verdict = Verdict(Status.INCONCLUSIVE, message=f"bound checked for $k\\le{steps}$ "
+                          f"only; $K={K}$", diagnostics=diag)
         if inst["loss"] == "squared":
             # beyond the run only the floor L(theta^t) >= min L^ is known: it can refute the
             # bound at t - tau = K (against an upper bound on inf L), never confirm it
@@ -708,16 +715,19 @@ def _hoeffding(verdict: Verdict, mean: float, rhs_hi: float, L0: float,
     probability ``delta``; only a mean beyond the bound by that margin stays 'violated'."""
     margin = L0 * math.sqrt(math.log(1.0 / HOEFFDING_DELTA) / (2.0 * SGD_RUNS))
     if mean - margin > rhs_hi:
-        verdict.certificate = (f"Hoeffding: E[min_k L] >= {mean - margin:.6g} (mean {mean:.6g} "
-                               f"less {margin:.3g}, {SGD_RUNS} runs in [0, {L0:.6g}], except "
-                               f"with probability {HOEFFDING_DELTA:g}) > an upper bound of the "
-                               f"rhs {rhs_hi:.6g}")
+        verdict.certificate = (
+            r"Hoeffding: $\mathbb E[\min_k\mathcal L]\ge"
+            f"{tex_number(mean - margin, 6)}$ (mean ${tex_number(mean, 6)}$ less "
+            f"${tex_number(margin)}$, {SGD_RUNS} runs in $[0,{tex_number(L0, 6)}]$, except "
+            f"with probability ${tex_number(HOEFFDING_DELTA)}$) $>$ an upper bound of the "
+            f"right side ${tex_number(rhs_hi, 6)}$")
         return verdict
     return Verdict(Status.INCONCLUSIVE, verdict.lhs, verdict.rhs, verdict.relation,
                    verdict.slack, verdict.relative_slack, verdict.tolerance,
                    verdict.tolerance_derivation,
                    f"the Monte Carlo mean exceeds (3.5) by {MC_Z} standard errors but not by "
-                   f"Hoeffding's margin {margin:.3g} (runs in [0, {L0:.6g}]): not certified",
+                   f"Hoeffding's margin ${tex_number(margin)}$ (runs in "
+                   f"$[0,{tex_number(L0, 6)}]$): not certified",
                    dict(diag))
 
 
@@ -849,11 +859,12 @@ def _figure2(profile: str) -> dict[str, Any]:
     return {
         "title": "Figure 2: training error on the sine wave, GD vs EE(GD)",
         "series": [{"label": r["label"], "x": r["t"], "y": r["error"]} for r in res["runs"]],
-        "xlabel": "step t", "ylabel": "training error",
+        "xlabel": "step $t$", "ylabel": "training error",
         "paper": "EE-wrapped GD reaches zero training error (global convergence) while plain "
-        "GD stays at high error; tau = 2000, epsilon = 0.01, three trials.",
-        "ours": f"width {cfg['width']} x {cfg['layers']} softplus(100) body, varsigma' = "
-        f"{res['varsigma']:g}, tau = {cfg['tau']}, T = {cfg['T']}: final error GD "
+        r"GD stays at high error; $\tau=2000$, $\epsilon=0.01$, three trials.",
+        "ours": f"width ${cfg['width']}\\times{cfg['layers']}$ softplus(100) body, "
+        f"$\\varsigma'={res['varsigma']:g}$, $\\tau={cfg['tau']}$, $T={cfg['T']}$: final "
+        "error GD "
         f"{final['GD']}, EE(GD) {final['EE(GD)']}.",
     }
 
@@ -861,17 +872,19 @@ def _figure2(profile: str) -> dict[str, Any]:
 def _figure3(profile: str) -> dict[str, Any]:
     res = sine_experiment(profile)
     return {
-        "title": "Figure 3: ||M(theta_t) - M(theta_0)||_F^2 on the sine wave",
+        "title": r"Figure 3: $\|M(\theta_t)-M(\theta_0)\|_F^2$ on the sine wave",
         "series": [{"label": r["label"], "x": r["t"][1:], "y": r["dM"][1:]}
                    for r in res["runs"]],
-        "xlabel": "step t", "ylabel": r"$\|M_t-M_0\|_F^2$", "logy": True,
-        "paper": "the representation keeps changing after tau under the EE wrapper.",
-        "ours": "M = J J^T of the model in force (frozen gates after tau, so part of the "
-        "change at tau is the swap itself), by the layer-wise Hadamard identity; final "
-        "values GD " + ", ".join(f"{r['dM'][-1]:.3g}" for r in res["runs"]
-                                 if r["method"] == "GD") + "; EE(GD) " +
-        ", ".join(f"{r['dM'][-1]:.3g}" for r in res["runs"] if r["method"] == "EE(GD)") +
-        " (Table 1a's sine value for plain training: 3.95e9 with the paper's net).",
+        "xlabel": "step $t$", "ylabel": r"$\|M_t-M_0\|_F^2$", "logy": True,
+        "paper": r"the representation keeps changing after $\tau$ under the EE wrapper.",
+        "ours": r"$M=JJ^\top$ of the model in force (frozen gates after $\tau$, so part of "
+        r"the change at $\tau$ is the swap itself), by the layer-wise Hadamard identity; "
+        "final values GD " + ", ".join(f"${tex_number(r['dM'][-1])}$" for r in res["runs"]
+                                       if r["method"] == "GD") + "; EE(GD) " +
+        ", ".join(f"${tex_number(r['dM'][-1])}$" for r in res["runs"]
+                  if r["method"] == "EE(GD)") +
+        r" (Table 1a's sine value for plain training: $3.95\times10^{9}$ with the paper's "
+        "net).",
     }
 
 
@@ -904,14 +917,15 @@ def _rate_curve(profile: str) -> dict[str, Any]:
     first = next((int(k) for k, b in zip(ks, bound, strict=True) if b < losses[0]), None)
     worst = max(l_ - b for l_, b in zip(losses, bound, strict=True))
     return {
-        "title": "Theorem 5 (GD): exploitation loss against B_0^2 L^ / (2(t - tau))",
-        "series": [{"label": "L(theta^t)", "x": ks.tolist(), "y": losses},
+        "title": r"Theorem 5 (GD): exploitation loss against $B_0^2\hat L/(2(t-\tau))$",
+        "series": [{"label": r"$\mathcal{L}(\theta^t)$", "x": ks.tolist(), "y": losses},
                    {"label": "bound", "x": ks.tolist(), "y": bound}],
         "xlabel": r"$t-\tau$", "ylabel": "loss", "logy": True,
-        "paper": "O(1/(t - tau)) with the constant B^2 L^ / 2 (no numbers reported).",
-        "ours": f"B_0 = {P['B0']:.3g}, L^ = {P['Lhat']:.3g}; the bound first drops below "
-        f"L(theta^tau) = {losses[0]:.3g} at t - tau = {first} (vacuous before); "
-        f"max of L - bound over the run {worst:.3g}.",
+        "paper": r"$O(1/(t-\tau))$ with the constant $B^2\hat L/2$ (no numbers reported).",
+        "ours": f"$B_0={tex_number(P['B0'])}$, $\\hat L={tex_number(P['Lhat'])}$; the bound "
+        f"first drops below $\\mathcal L(\\theta^\\tau)={tex_number(losses[0])}$ at "
+        f"$t-\\tau={first}$ (vacuous before); max of $\\mathcal L-$bound over the run "
+        f"${tex_number(worst)}$.",
     }
 
 
@@ -988,27 +1002,29 @@ LIMIT = Claim(
             agreement="differs",
             agreement_reason=("at this size EE(GD) does not reach zero training error (about 0.2 "
                               "at the end), where Figure 2 shows it does")),
-        Reproduction("figure3", "Figure 3: ||M_t - M_0||_F^2 over time", _figure3,
+        Reproduction("figure3", r"Figure 3: $\|M_t-M_0\|_F^2$ over time", _figure3,
             agreement="agrees",
-            agreement_reason=("the representation keeps changing after tau under EE, as "
+            agreement_reason=(r"the representation keeps changing after $\tau$ under EE, as "
                               "Figure 3 shows")),
     ],
-    decides="Squared loss: the GD limit from theta^tau is the least-squares point nearest "
-    "theta^tau_(H-1) (closed form); its loss is compared with 0 <= inf L (holds) or with a "
-    "witness's loss >= inf L (violated), within the rounding of a backward-stable solve.",
+    decides=r"Squared loss: the GD limit from $\theta^\tau$ is the least-squares point "
+    r"nearest $\theta^\tau_{(H-1)}$ (closed form); its loss is compared with "
+    r"$0\le\inf\mathcal L$ (holds) or with a witness's loss $\ge\inf\mathcal L$ (violated), "
+    "within the rounding of a backward-stable solve.",
     errata=[Erratum("transcription", "Algorithm 1's body is missing from the text we worked "
                     "from; the wrapper follows our reconstruction from §3.1-3.2 and eqs "
-                    "(3.1)-(3.4): line 9 = theta^tau + epsilon N(0, I) on all layers (law and "
-                    "layers unknown), sigma_R(q, q') = sigma~(R q') o (q q') with R = W^(H-1) "
-                    "at tau (transposes restored by dimension), the constant neuron on layer "
-                    "H-2's output (the text says H-1), varsigma' a free parameter (unknown for "
-                    "the sine experiment; the ResNet runs use 1)."),
+                    r"(3.1)-(3.4): line 9 $=\theta^\tau+\epsilon N(0,I)$ on all layers (law and "
+                    r"layers unknown), $\sigma_R(q,q')=\tilde\sigma(Rq')\circ(qq')$ with "
+                    r"$R=W^{(H-1)}$ at $\tau$ (transposes restored by dimension), the constant "
+                    r"neuron on layer $H-2$'s output (the text says $H-1$), $\varsigma'$ a free "
+                    "parameter (unknown for the sine experiment; the ResNet runs use 1)."),
             Erratum("interpretation", "'With probability one' refers to the reconstructed "
-                    "line-9 perturbation; the oracle checks the a.s. event (rank phi(R^(j)) = "
-                    "n, W^(H) without zeros) as hypotheses and the conclusion on the instance."),
+                    "line-9 perturbation; the oracle checks the a.s. event "
+                    r"($\operatorname{rank}\phi(R^{(j)})=n$, $W^{(H)}$ without zeros) as "
+                    "hypotheses and the conclusion on the instance."),
             Erratum("method note", "Only the squared loss is checked (limit in closed form); "
-                    "the step-size conditions (i)/(ii) hold for GD with alpha = 1/L^ (the "
-                    "closed-form limit).")],
+                    r"the step-size conditions (i)/(ii) hold for GD with $\alpha=1/\hat L$ "
+                    "(the closed-form limit).")],
     size=lambda i: {"n": i["X"].shape[0], "m_H": i["m_H"], "m_y": i["m_y"]},
     max_examples={"ci": 8, "thorough": 150},
 )
@@ -1039,30 +1055,34 @@ RATES = Claim(
                                 _rate_curve,
                                     agreement="no-paper-value",
                                     agreement_reason="the paper reports no numbers for the rate")],
-    decides="GD with alpha = 1/L^ (L^ = (L/n)||Z||^2) on the exploitation objective, "
-    "bound checked at every k <= min(K, 20000) with B_0 in closed form and inf L >= 0 "
-    "(squared), or a certified lower bound on B_eps_bar and inf max(L, eps_bar) = eps_bar "
-    "(logistic); "
-    "beyond, the floor min L^ against an upper bound on inf L (a witness). SGD: "
-    "Monte Carlo mean of min_k L over 20 runs against (3.5) within 3 standard errors, for "
-    "alpha_k ~ (k+1)^-0.6 and ~ (k+1)^-0.5.",
-    errata=[Erratum("transcription", "The text we worked from prints 'alpha_t in O(1/t)' and "
-                    "'O~(1/t)', which lost square roots: with alpha_t ~ 1/t, (3.5) gives only "
-                    "O(1/log t); the O~(1/sqrt t) rate needs alpha_t ~ 1/sqrt t (which violates "
-                    "sum alpha^2 < inf but keeps the finite-t bound). The oracle uses alpha_k = "
-                    "a0/(k+1)^0.6, which meets both sum conditions, and also checks the "
-                    "finite-t bound (3.5) with alpha_k = a0/sqrt(k+1)."),
-            Erratum("method note", "Squared loss with eps_bar = 0 (B_0 in closed form) and "
-                    "logistic loss with eps_bar in {0.1, 0.03, 0.01} (inf L = 0 not attained; "
-                    "B_eps_bar bounded below through a supporting half-space of the sublevel "
-                    "set at an SLSQP point); cross-entropy with eps_bar = 0 would make B "
-                    "infinite and the bound vacuous."),
-            Erratum("transcription", "The text we worked from prints 'L^ = LnZ2'; read as L^ = "
-                    "(L/n)||Z||^2 with Z_i = max_j ||(diag(theta_(H,j)) (x) I) phi_i|| (the "
-                    "Kronecker product was lost); it bounds the smoothness of L^(theta_(H-1)) "
-                    "since lambda_max(A^T A) <= ||A||_F^2."),
-            Erratum("method note", "The bound is vacuous until t - tau ~ B_0^2 L^ / (2 "
-                    "L(theta^tau)) (about 1.2e4 steps on the gd-rate reproduction's instance).")],
+    decides=r"GD with $\alpha=1/\hat L$ ($\hat L=(L/n)\|Z\|^2$) on the exploitation "
+    r"objective, bound checked at every $k\le\min(K,20000)$ with $B_0$ in closed form and "
+    r"$\inf\mathcal L\ge0$ (squared), or a certified lower bound on $B_{\bar\epsilon}$ and "
+    r"$\inf\max(\mathcal L,\bar\epsilon)=\bar\epsilon$ (logistic); beyond, the floor "
+    r"$\min\hat{\mathcal L}$ against an upper bound on $\inf\mathcal L$ (a witness). SGD: "
+    r"Monte Carlo mean of $\min_k\mathcal L$ over 20 runs against (3.5) within 3 standard "
+    r"errors, for $\alpha_k\propto(k+1)^{-0.6}$ and $\propto(k+1)^{-0.5}$.",
+    errata=[Erratum("transcription", r"The text we worked from prints '$\alpha_t\in O(1/t)$' "
+                    r"and '$\tilde O(1/t)$', which lost square roots: with $\alpha_t\sim1/t$, "
+                    r"(3.5) gives only $O(1/\log t)$; the $\tilde O(1/\sqrt t)$ rate needs "
+                    r"$\alpha_t\sim1/\sqrt t$ (which violates $\sum\alpha^2<\infty$ but "
+                    r"keeps the finite-$t$ bound). The oracle uses $\alpha_k=a_0/(k+1)^{0.6}$, "
+                    "which meets both sum conditions, and also checks the finite-$t$ bound "
+                    r"(3.5) with $\alpha_k=a_0/\sqrt{k+1}$."),
+            Erratum("method note", r"Squared loss with $\bar\epsilon=0$ ($B_0$ in closed "
+                    r"form) and logistic loss with $\bar\epsilon\in\{0.1,0.03,0.01\}$ "
+                    r"($\inf\mathcal L=0$ not attained; $B_{\bar\epsilon}$ bounded below "
+                    "through a supporting half-space of the sublevel set at an SLSQP point); "
+                    r"cross-entropy with $\bar\epsilon=0$ would make $B$ infinite and the "
+                    "bound vacuous."),
+            Erratum("transcription", r"The text we worked from prints '$\hat L=LnZ2$'; read "
+                    r"as $\hat L=(L/n)\|Z\|^2$ with $Z_i=\max_j\|(\operatorname{diag}"
+                    r"(\theta_{(H,j)})\otimes I)\phi_i\|$ (the Kronecker product was lost); "
+                    r"it bounds the smoothness of $\hat{\mathcal L}(\theta_{(H-1)})$ since "
+                    r"$\lambda_{\max}(A^\top A)\le\|A\|_F^2$."),
+            Erratum("method note", r"The bound is vacuous until $t-\tau\approx B_0^2\hat L/"
+                    r"(2\mathcal L(\theta^\tau))$ (about $1.2\times10^4$ steps on the gd-rate "
+                    "reproduction's instance).")],
     size=lambda i: {"n": i["X"].shape[0], "m_H": i["m_H"], "K": i["K"]},
     max_examples={"ci": 8, "thorough": 250},
 )
@@ -1093,77 +1113,83 @@ def _cost_rates(inst: Mapping[str, Any]) -> float:
 
 # ------------------------------------------------ instance parameters and relations per claim
 _BODY = [
-    Parameter("body_widths", "H - 1", "the widths [m_x, h_1, ..., h_k] of the body "
-              "z(x, theta_(1:H-2)) (m_(H-1) = h_k + 1 with the constant neuron)",
-              f"at least two integers in [1, {WIDTH_LIMIT}], starting with m_x"),
+    Parameter("body_widths", "H - 1", r"the widths $[m_x,h_1,\dots,h_k]$ of the body "
+              r"$z(x,\theta_{(1:H-2)})$ ($m_{H-1}=h_k+1$ with the constant neuron)",
+              f"at least two integers in $[1,{WIDTH_LIMIT}]$, starting with $m_x$"),
     Parameter("activation", "name", "the body's activation (Assumption 6 asks for a real "
               "analytic one)", " | ".join(ACTIVATIONS)),
-    Parameter("varsigma", "scalar", "varsigma' of the gate sigma~(q) = 1 / (1 + e^{-varsigma' "
-              "q})", "(0, inf)"),
-    Parameter("X", "n x m_x", "the inputs x_i, one row per sample", "finite"),
+    Parameter("varsigma", "scalar", r"$\varsigma'$ of the gate "
+              r"$\tilde\sigma(q)=1/(1+e^{-\varsigma'q})$", r"$(0,\infty)$"),
+    Parameter("X", "n x m_x", "the inputs $x_i$, one row per sample", "finite"),
 ]
 _EE = [
     *_BODY,
-    Parameter("Y", "n x m_y", "the targets y_i", "finite; -1 or +1 for the logistic loss"),
-    Parameter("m_H", "scalar", "m_H, the width of layer H - 1", f"integers in [1, {WIDTH_LIMIT}]"),
-    Parameter("m_y", "scalar", "m_y, the number of outputs", "integers in [1, 64]"),
-    Parameter("theta", "d", "theta^tau after line 9: [theta_(1:H-2), theta_(H-1,j) for each j, "
-              "W^(H)] (the gates are frozen at its W^(H-1,j), line 10)", "finite, length d"),
-    Parameter("loss", "name", "the loss l", "squared | logistic"),
-    Parameter("K", "scalar", "the exploitation steps t - tau the bound is checked for",
-              "integers in [1, 10^12]"),
-    Parameter("eps_bar", "scalar", "eps_bar of inf max(L, eps_bar) (Theorem 5)", "[0, inf)",
-              0.0),
-    Parameter("witness", "d", "a theta of the post-line-10 model whose loss bounds inf L from "
-              "above (certifies a violation)", "finite, length d", None),
+    Parameter("Y", "n x m_y", "the targets $y_i$", "finite; $-1$ or $+1$ for the logistic loss"),
+    Parameter("m_H", "scalar", "$m_H$, the width of layer $H-1$",
+              f"integers in $[1,{WIDTH_LIMIT}]$"),
+    Parameter("m_y", "scalar", "$m_y$, the number of outputs", "integers in $[1,64]$"),
+    Parameter("theta", "d", r"$\theta^\tau$ after line 9: $[\theta_{(1:H-2)}$, "
+              r"$\theta_{(H-1,j)}$ for each $j$, $W^{(H)}]$ (the gates are frozen at its "
+              r"$W^{(H-1,j)}$, line 10)", "finite, length $d$"),
+    Parameter("loss", "name", r"the loss $\ell$", "squared | logistic"),
+    Parameter("K", "scalar", r"the exploitation steps $t-\tau$ the bound is checked for",
+              "integers in $[1,10^{12}]$"),
+    Parameter("eps_bar", "scalar", r"$\bar\epsilon$ of $\inf\max(\mathcal L,\bar\epsilon)$ "
+              "(Theorem 5)", r"$[0,\infty)$", 0.0),
+    Parameter("witness", "d", r"a $\theta$ of the post-line-10 model whose loss bounds "
+              r"$\inf\mathcal L$ from above (certifies a violation)", "finite, length $d$",
+              None),
 ]
 _EE_RELATIONS = [
-    Relation("permute-samples", "the samples in another order: L, L^, phi and A^(j) are "
-             "means or have rows permuted alike", strat.permute_samples),
-    Relation("permute-hidden-units", "body units and the m_H units of layer H - 1 relabelled "
-             "(W^(H-1,j), W^(H) moved alike): the same function, A^(j)'s columns permuted",
-             strat.permute_hidden_units),
+    Relation("permute-samples", r"the samples in another order: $\mathcal L$, $\hat L$, "
+             r"$\phi$ and $A^{(j)}$ are means or have rows permuted alike",
+             strat.permute_samples),
+    Relation("permute-hidden-units", "body units and the $m_H$ units of layer $H-1$ "
+             r"relabelled ($W^{(H-1,j)}$, $W^{(H)}$ moved alike): the same function, the "
+             "columns of $A^{(j)}$ permuted", strat.permute_hidden_units),
     Relation("rotate-inputs", "an orthogonal change of basis of the inputs with the body's "
-             "first layer rotated back: z, phi and f are unchanged", strat.rotate_inputs),
-    Relation("scale-outputs", "Y and W^(H) times 2^k (squared loss): A^(j) and y scale alike, "
-             "the limit and the path in theta_(H-1) are unchanged, losses, L^ and the bounds "
-             "scale by 4^k", strat.scale_outputs),
+             r"first layer rotated back: $z$, $\phi$ and $f$ are unchanged",
+             strat.rotate_inputs),
+    Relation("scale-outputs", "$Y$ and $W^{(H)}$ times $2^k$ (squared loss): $A^{(j)}$ and $y$ "
+             r"scale alike, the limit and the path in $\theta_{(H-1)}$ are unchanged, losses, "
+             r"$\hat L$ and the bounds scale by $4^k$", strat.scale_outputs),
 ]
 _SGD = ("; Theorem 5's SGD runs draw their samples from a seed taken from the instance's "
         "bytes, so only the status is compared")
 GATE = dataclasses.replace(GATE, edge_strategy=lambda profile: strat.edge_gate_instances(),
                            parameters=[
-    Parameter("W_hidden", "m_H x m_(H-1)", "W^(H-1)", "finite"),
-    Parameter("W_out", "m_y x m_H", "W^(H)", "finite"),
-    Parameter("Z", "n x m_(H-1)", "the features z_i, one row per sample", "finite"),
-    Parameter("varsigma", "scalar", "varsigma' of the gate", "[1e-300, inf)"),
-    Parameter("gate", "name", "sigmoid (sigma~ of eq. 3.2) or half (the constant gate 1/2 of "
-              "the control)", "sigmoid | half", "sigmoid"),
+    Parameter("W_hidden", "m_H x m_(H-1)", "$W^{(H-1)}$", "finite"),
+    Parameter("W_out", "m_y x m_H", "$W^{(H)}$", "finite"),
+    Parameter("Z", "n x m_(H-1)", "the features $z_i$, one row per sample", "finite"),
+    Parameter("varsigma", "scalar", r"$\varsigma'$ of the gate", r"$[10^{-300},\infty)$"),
+    Parameter("gate", "name", r"sigmoid ($\tilde\sigma$ of eq. 3.2) or half (the constant "
+              "gate $1/2$ of the control)", "sigmoid | half", "sigmoid"),
 ], relations=[
-    Relation("permute-samples", "the rows of Z in another order: the worst sample is the same "
-             "number", strat.permute_samples),
-    Relation("permute-hidden-units", "the m_H units relabelled (rows of W^(H-1), columns of "
-             "W^(H)): both networks are the same functions", strat.permute_hidden_units),
-    Relation("scale-inputs", "Z times 2^k and varsigma' times 2^-k: the gates are unchanged, "
-             "the error and the bound scale by 2^k", strat.scale_gate_inputs),
-    Relation("scale-outputs", "W^(H) times 2^k: the error and the bound scale by 2^k",
+    Relation("permute-samples", "the rows of $Z$ in another order: the worst sample is the "
+             "same number", strat.permute_samples),
+    Relation("permute-hidden-units", "the $m_H$ units relabelled (rows of $W^{(H-1)}$, columns "
+             "of $W^{(H)}$): both networks are the same functions", strat.permute_hidden_units),
+    Relation("scale-inputs", r"$Z$ times $2^k$ and $\varsigma'$ times $2^{-k}$: the gates are "
+             "unchanged, the error and the bound scale by $2^k$", strat.scale_gate_inputs),
+    Relation("scale-outputs", "$W^{(H)}$ times $2^k$: the error and the bound scale by $2^k$",
              strat.scale_gate_outputs),
 ])
 SAFE = dataclasses.replace(SAFE, cost=_cost_safe, edge_strategy=lambda profile:
                            strat.edge_safe_exploration_instances(), parameters=[
     *_BODY,
-    Parameter("theta_body", "d_(1:H-2)", "theta_(1:H-2), the body's parameters",
+    Parameter("theta_body", "d_(1:H-2)", r"$\theta_{(1:H-2)}$, the body's parameters",
               "finite, the body's length"),
-    Parameter("q", "m_(H-1) x m_H", "q, the gate weights of phi(q, theta_(1:H-2))", "finite"),
+    Parameter("q", "m_(H-1) x m_H", r"$q$, the gate weights of $\phi(q,\theta_{(1:H-2)})$",
+              "finite"),
 ], relations=[
-    Relation("permute-samples", "the samples in another order: phi's rows are permuted, its "
-             "rank is unchanged", strat.permute_samples),
-    Relation("permute-hidden-units", "body units (with q's rows) and q's columns relabelled: "
-             "phi's columns are permuted", strat.permute_hidden_units),
+    Relation("permute-samples", r"the samples in another order: the rows of $\phi$ are "
+             "permuted, its rank is unchanged", strat.permute_samples),
+    Relation("permute-hidden-units", "body units (with the rows of $q$) and the columns of $q$ "
+             r"relabelled: the columns of $\phi$ are permuted", strat.permute_hidden_units),
     Relation("rotate-inputs", "an orthogonal change of basis of the inputs with the body's "
-             "first layer rotated back: z and phi are unchanged", strat.rotate_inputs),
-    Relation("scale-gate-sharpness", "q times 2^k and varsigma' times 2^-k: the gates, hence "
-             "phi, are the same numbers", strat.scale_gate_sharpness),
+             r"first layer rotated back: $z$ and $\phi$ are unchanged", strat.rotate_inputs),
+    Relation("scale-gate-sharpness", r"$q$ times $2^k$ and $\varsigma'$ times $2^{-k}$: the "
+             r"gates, hence $\phi$, are the same numbers", strat.scale_gate_sharpness),
 ])
 LIMIT = dataclasses.replace(LIMIT, parameters=_EE, cost=_cost_exploitation,
                             edge_strategy=lambda profile: strat.edge_exploitation_instances(),
