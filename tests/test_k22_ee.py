@@ -259,7 +259,7 @@ def test_table2_small():
 
 def test_exploitation_problem_against_pinv_and_gd():
     claim, inst = _one("k22.thm4")
-    P = mod._exploitation_problem(inst)
+    P = mod.exploitation_problem(inst)
     model = P["model"]
     _, Ws, _ = model.split(inst["theta"])
     Y, n = inst["Y"], inst["X"].shape[0]
@@ -291,7 +291,7 @@ def test_exploitation_problem_against_pinv_and_gd():
 def test_sublevel_distance_brackets_the_projection():
     claim = get("k22.thm5")
     inst = next(iter(sample_instances(mod._ee_strategy("ci", ("logistic",)), CI, 1)))
-    P = mod._exploitation_problem(inst)
+    P = mod.exploitation_problem(inst)
     assert P["B"] <= P["B_up"] <= P["B"] * (1 + 1e-6)
     # independent: along random rays from w_tau the sublevel set is never nearer than B_lo
     Y = inst["Y"]
@@ -354,7 +354,7 @@ def test_inf_L_known_only_from_below_never_gives_violated(claim_id):
     a global minimum, the verdict is inconclusive and says why."""
     claim = get(claim_id)
     inst = _duplicated_input_instance()
-    assert mod._exploitation_problem(inst)["min_Lhat"] == pytest.approx(0.25, rel=1e-12)
+    assert mod.exploitation_problem(inst)["min_Lhat"] == pytest.approx(0.25, rel=1e-12)
     verdict = claim.check(inst, drop="safe-exploration")
     assert verdict.status is Status.INCONCLUSIVE
     assert verdict.message.startswith(r"no witness; $\inf\mathcal L$ is only bounded below")

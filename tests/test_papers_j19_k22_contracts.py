@@ -20,6 +20,7 @@ import checks.papers.k22_ee as k22e
 from checks.framework import Status
 from checks.inputs import BadInput
 from checks.registry import all_claims, get
+from checks.reproductions import k22_gate, k22_sine
 from checks.serialise import to_jsonable
 from checks.strategies.j19_disparity import network_instance
 from theory.fourier import CanonicalSpace, design_matrix, disparity_matrix
@@ -320,10 +321,10 @@ def test_k22_rate_curve_bound_is_B0_squared_Lhat_over_2k():
     """Theorem 5's GD reproduction: the ``bound`` series is c / k for one constant c (the
     shape B_0^2 L^ / (2k)), k runs over integers from 1 to the ``ci`` step budget, and the
     exploitation loss of GD with step 1/L^ on this convex quadratic never increases."""
-    rep = k22e._rate_curve("ci")
+    rep = k22_sine.rate_curve("ci")
     loss, bound = rep["series"]
     ks = np.asarray(loss["x"])
-    assert ks[0] == 1 and ks[-1] == k22e.RATE_STEPS["ci"] and np.all(np.diff(ks) > 0)
+    assert ks[0] == 1 and ks[-1] == k22_sine.RATE_STEPS["ci"] and np.all(np.diff(ks) > 0)
     assert ks.tolist() == bound["x"]
     c = np.asarray(bound["y"]) * ks
     assert np.allclose(c, c[0], rtol=1e-12)
@@ -346,7 +347,7 @@ def test_k22_sgd_bound_second_moment_and_right_side():
     with alpha_i = a_0 / i^0.6, a_0 = 1 / (2 L^), G_k^2 (the running maximum) between the
     start value and the final G^2 (kills changed moment or step formulas)."""
     inst = _ee_instance()
-    P = k22e._exploitation_problem(inst)
+    P = k22e.exploitation_problem(inst)
     (A,) = P["As"]
     w = k22e._frozen(inst).split(inst["theta"])[1][0].reshape(-1)
     grads = 2.0 * (A @ w - inst["Y"][:, 0])[:, None] * A
@@ -416,7 +417,7 @@ def test_k22_gate_parse_choices_and_bounds():
 def test_k22_gate_table_decades_and_bound():
     """The eq. (3.3) reproduction: varsigma' over the decades 1..1e4, the bound falls exactly
     like 1/varsigma' and the measured error stays below it on every row."""
-    rep = k22e._gate_table("ci")
+    rep = k22_gate.gate_table("ci")
     v, err, bound = (np.array(c, dtype=float) for c in zip(*rep["table"]["rows"], strict=True))
     assert v[0] == 1.0 and v[-1] == 1e4 and np.allclose(v[1:] / v[:-1], 10.0, rtol=0)
     assert np.allclose(bound * v, bound[0] * v[0], rtol=1e-12)

@@ -39,18 +39,18 @@ from checks.framework import (
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.papers.k22_alignment import tex_number
-from checks.profiles import profile_name, sized
+from checks.profiles import sized
 from checks.registry import register
+from checks.reproductions.k22_gate import gate_table
+from checks.reproductions.k22_sine import figure2, figure3, rate_curve, sine_experiment
+from checks.reproductions.k22_table2 import table2
 from checks.strategies import k22_ee as strat
 from theory.activations import ACTIVATIONS
 from theory.losses import get_loss
 from theory.models.ee import (
     EEModel,
     Objective,
-    ee_train,
-    gd,
     loss_gradient_lipschitz,
-    sharp_softplus,
 )
 from theory.models.feedforward import Feedforward
 from theory.numerics import gamma, unit_roundoff
@@ -147,28 +147,6 @@ def _gate_control() -> list[dict[str, Any]]:
              "Z": rng.standard_normal((6, 3)), "varsigma": 1e4, "gate": "half"}]
 
 
-def _gate_table(profile: str) -> dict[str, Any]:
-    rng = np.random.default_rng(3)
-    inst = {"W_hidden": rng.standard_normal((16, 8)), "W_out": rng.standard_normal((2, 16)),
-            "Z": rng.standard_normal((400, 8)), "gate": "sigmoid"}
-    rows, xs, ys, bs = [], [], [], []
-    for v in (1.0, 10.0, 1e2, 1e3, 1e4):
-        err, bound = gate_error({**inst, "varsigma": v})
-        rows.append([v, float(err.max()), float(bound.max())])
-        xs.append(v), ys.append(float(err.max())), bs.append(float(bound.max()))
-    return {
-        "title": r"Eq. (3.3): $\max|f-\mathrm{relu\ net}|$ against "
-                 r"$c_0\|W^{(H)}_{j*}\|_1/\varsigma'$",
-        "table": {"columns": [r"$\varsigma'$", "max error", "bound"], "rows": rows},
-        "series": [{"label": "max error", "x": xs, "y": ys},
-                   {"label": r"bound $c_0\|w\|_1/\varsigma'$", "x": xs, "y": bs}],
-        "xlabel": r"$\varsigma'$", "ylabel": "error", "logy": True,
-        "paper": r"eq. (3.3): the gated unit tends to ReLU as $\varsigma'\to\infty$ (no rate).",
-        "ours": r"error falls like $1/\varsigma'$ and stays below the explicit bound "
-                f"($c_0={C0:.6f}$).",
-    }
-
-
 GATE = Claim(
     id="k22.claim.gate-relu-limit",
     paper="k22",
@@ -188,7 +166,7 @@ GATE = Claim(
                       "by orders",
                       instances=_gate_control)],
     reproductions=[Reproduction("gate-limit", r"max error and bound for $\varsigma'=1,\dots,10^4$",
-                                _gate_table,
+                                gate_table,
                                     agreement="agrees",
                                     agreement_reason=(r"the gate's error vanishes as "
                                                       r"$\varsigma'$ grows, as the limit "
@@ -250,69 +228,6 @@ def _safe_controls(kind: str) -> list[dict[str, Any]]:
     return [{"X": X, "body_widths": [2, h], "activation": "tanh",
              "theta_body": body.init(rng, "he"), "q": rng.standard_normal((h + 1, m_H)),
              "varsigma": 5.0}]
-
-
-# The data sets of Table 2: (name, n, input shape).
-TABLE2 = [("Semeion", 1_000, 256), ("MNIST", 60_000, 784), ("KMNIST", 60_000, 784),
-          ("CIFAR-10", 50_000, 3072), ("CIFAR-100", 50_000, 3072), ("SVHN", 73_257, 3072)]
-TABLE2_N = {"ci": 2_000, "dev": 4_000, "thorough": 20_000}
-TABLE2_RUN = ("Semeion", "MNIST", "CIFAR-10")
-"""The distinct input shapes; KMNIST (as MNIST), CIFAR-100 and SVHN (as CIFAR-10) give the same
-instances once ``n`` is capped below 50,000, so they are listed but not re-run."""
-TABLE2_SAME = {"KMNIST": "MNIST", "CIFAR-100": "CIFAR-10", "SVHN": "CIFAR-10"}
-
-
-def _synthetic_images(rng: np.random.Generator, n: int, m_x: int, classes: int = 10) -> np.ndarray:
-    """Image-like stand-ins: class prototypes with pixel values in [0, 1] plus per-sample noise,
-    clipped to [0, 1], then centred (``- 0.5``). NOT the original data sets."""
-    proto = rng.uniform(0.0, 1.0, (classes, m_x))
-    labels = rng.integers(0, classes, n)
-    # centred like standardised pixels
-    return np.clip(proto[labels] + 0.25 * rng.standard_normal((n, m_x)), 0.0, 1.0) - 0.5
-
-
-def table2(profile: str = "ci", names: tuple[str, ...] | None = None) -> dict[str, Any]:
-    """Table 2 on synthetic inputs of each data set's shape: a He-initialised tanh body
-    ``[m_x, 512]`` (``m_{H-1} = 513`` with the constant neuron), ``m_H = ceil(2n / 513)``,
-    ``q ~ N(0, I)``, ``varsigma' = 1``; ``rank phi = n`` decided by :func:`safe_exploration`
-    at ``n = min(n_paper, TABLE2_N[profile])``."""
-    cap = TABLE2_N.get(profile_name(profile), TABLE2_N["ci"])
-    if names is None:
-        names = TABLE2_RUN
-    rows = []
-    for name, n_paper, m_x in TABLE2:
-        if name not in names:
-            if name in TABLE2_SAME:
-                rows.append([name, n_paper, math.ceil(2 * n_paper / 513), None, None,
-                             f"input shape as {TABLE2_SAME[name]} (not re-run)"])
-            continue
-        n = min(n_paper, cap)
-        rng = np.random.default_rng(2022)
-        X = _synthetic_images(rng, n, m_x)
-        body = Feedforward([m_x, 512], "tanh", bias=True)
-        inst = {"X": X, "body_widths": [m_x, 512], "activation": "tanh",
-                "theta_body": body.init(rng, "he"), "varsigma": 1.0}
-        m_H = math.ceil(2 * n / 513)
-        inst["q"] = rng.standard_normal((513, m_H))
-        cert = safe_exploration(strat.body_features(inst), inst["q"], 1.0, X=X)
-        rows.append([name, n_paper, math.ceil(2 * n_paper / 513), n, m_H,
-                     {True: "rank $n$ certified", False: "deficient", None: "inconclusive"}[
-                         cert.value]])
-    return {
-        "title": r"Table 2: safe exploration $\operatorname{rank}\phi=n$ (synthetic inputs, NOT "
-                 "the data sets)",
-        "table": {"columns": ["data set (shape only)", "$n$ (paper)", "$m_H$ (paper)",
-                              "$n$ (ours)", "$m_H$ (ours)", "verdict"], "rows": rows},
-        "paper": "Table 2: the condition holds on MNIST, CIFAR-10/100, Semeion, KMNIST, SVHN "
-        r"with $m_{H-1}=513$ and $m_H=\lceil 2n/513\rceil$ ($q\sim N(0,I)$, He "
-        "initialisation, ResNet-18).",
-        "ours": "synthetic prototype-plus-noise inputs of each data set's input size through a "
-        "dense tanh body of width 512 (not ResNet-18, not the original data); rank $n$ "
-        "certified by Cholesky of the Hadamard Gram with Demmel's margin. With a softplus "
-        r"body of this kind (uncentred features, saturated gates at $\varsigma'=1$) the Gram "
-        r"was numerically singular ($\lambda_{\min}/\lambda_{\max}\approx10^{-17}$): "
-        "inconclusive.",
-    }
 
 
 SAFE = Claim(
@@ -431,7 +346,7 @@ def _convex(inst: Mapping[str, Any]) -> bool | str:
     return True if inst.get("eps_bar", 0.0) > 0 else r"logistic loss needs $\bar\epsilon>0$"
 
 
-def _exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
+def exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
     """The exploitation phase as least squares in ``w = theta_(H-1)`` (§3.3.1-3.3.2,
     ``phi``): the maps ``A^(j)``, ``L^ = (L/n) ||Z||^2`` with ``Z_i = max_j
     ||A^(j)_i||``, the GD limit ``w_inf = w_tau - A^+ (A w_tau - y)`` (the nearest
@@ -536,7 +451,7 @@ def _measure_limit(inst: Mapping[str, Any]) -> Verdict:
     """Theorem 4: ``L(theta-hat) <= inf_theta L(theta)``. The limit's loss is exact (closed
     form); ``inf L`` is known only through bounds: ``0`` below (squared loss) and a witness's
     loss above. ``holds`` needs the lower bound, ``violated`` the upper one."""
-    P = _exploitation_problem(inst)
+    P = exploitation_problem(inst)
     model = P["model"]
     lhs = _loss(model, P["theta_inf"], inst)
     start = _loss(model, inst["theta"], inst)
@@ -734,7 +649,7 @@ def _hoeffding(verdict: Verdict, mean: float, rhs_hi: float, L0: float,
 def _measure_rates(inst: Mapping[str, Any]) -> Verdict:
     """Both parts of Theorem 5: a failure of either is the verdict; when both hold, the one
     with the smaller relative slack is reported (the other's slack in the diagnostics)."""
-    P = _exploitation_problem(inst)
+    P = exploitation_problem(inst)
     gd_verdict, _ = _gd_rate(inst, P)
     if gd_verdict.status is not Status.HOLDS:
         return gd_verdict
@@ -773,7 +688,7 @@ def _narrow_instance() -> dict[str, Any]:
     theta = strat.explored_theta(model, X, Y, rng, tau=200, lr=0.05, epsilon=0.01)
     inst = {"X": X, "Y": Y, "body_widths": [2, 9], "activation": "tanh", "m_H": 2, "m_y": 1,
             "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 1}
-    P = _exploitation_problem(inst)
+    P = exploitation_problem(inst)
     witness = _witness_lbfgs(P["model"], theta, X, Y)
     gap = P["min_Lhat"] - _loss(P["model"], witness, inst)
     if gap <= 0:
@@ -794,139 +709,11 @@ def _null_event_instance() -> dict[str, Any]:
     theta = strat.explored_theta(model, X, Y, rng, tau=100, lr=0.05, epsilon=0.01)
     base = {"X": X, "Y": Y, "body_widths": [2, 20], "activation": "tanh", "m_H": 16,
             "m_y": 1, "varsigma": 20.0, "loss": "squared", "K": 1000}
-    witness = _exploitation_problem({**base, "theta": theta})["theta_inf"]
+    witness = exploitation_problem({**base, "theta": theta})["theta_inf"]
     zeroed = theta.copy()
     out = slice(model.n_params() - 16, model.n_params() - 1)
     zeroed[out] = 0.0
     return {**base, "theta": zeroed, "witness": witness}
-
-
-# ---------------------------------------------------------------- Figures 2 and 3
-
-SINE = {"ci": dict(width=64, layers=2, tau=500, T=1000, seeds=2, every=100),
-        "dev": dict(width=64, layers=2, tau=1000, T=2000, seeds=3, every=100),
-        "thorough": dict(width=300, layers=3, tau=2000, T=4000, seeds=3, every=100)}
-"""Figure 2-3 sizes: the paper's net (4 layers of 300 softplus units, tau = 2000) only in
-``thorough``; ci is a 2-layer, 64-unit body with tau = 500 and two seeds."""
-
-
-def _recorder(rec: dict[str, list[float]], x: np.ndarray, y: np.ndarray, M0: np.ndarray,
-              every: int) -> Any:
-    """A callback for :func:`ee_train` recording the training error and ``||M_t - M_0||_F^2``
-    every ``every`` steps."""
-
-    def record(t: int, theta: np.ndarray, m: EEModel) -> None:
-        if t % every == 0:
-            rec["t"].append(t)
-            rec["error"].append(float(np.mean(np.sign(m.forward(theta, x)) != y)))
-            rec["dM"].append(float(np.sum((m.gram(theta, x) - M0) ** 2)))
-
-    return record
-
-
-@functools.lru_cache(maxsize=3)
-def sine_experiment(profile: str = "ci", gate_sharpness: float = 100.0) -> dict[str, Any]:
-    """Figures 2-3 (§3.4.1): ``x ~ U[-1, 1]``, ``y = sign`` of
-    ``-sin(20 x)`` (``y = 1{sin(20x) < 0}`` in +-1 form), ``n = 100``, a softplus(100) body,
-    logistic loss, GD with learning rate 0.1; plain GD for ``T`` steps against Algorithm 1 with
-    ``tau``, ``epsilon = 0.01``, ``G~ = G``; training error and ``||M(theta_t) -
-    M(theta_0)||_F^2`` every ``every`` steps, over three seeds."""
-    cfg = SINE.get(profile_name(profile), SINE["ci"])
-    act = sharp_softplus(100.0)
-    out: dict[str, Any] = {"cfg": cfg, "varsigma": gate_sharpness, "runs": []}
-    for seed in range(cfg["seeds"]):
-        rng = np.random.default_rng(seed)
-        x = rng.uniform(-1.0, 1.0, (100, 1))
-        y = np.where(np.sin(20.0 * x) < 0, 1.0, -1.0)
-        widths = [1] + [cfg["width"]] * cfg["layers"]
-        model = EEModel(widths, act, cfg["width"], 1, gate_sharpness)
-        theta0 = model.init(rng)
-        M0 = model.gram(theta0, x)
-        for label, tau in (("GD", cfg["T"]), ("EE(GD)", cfg["tau"])):
-            rec: dict[str, list[float]] = {"t": [], "error": [], "dM": []}
-            ee_train(model, theta0, x, y, loss="logistic", explore=gd(0.1), exploit=gd(0.1),
-                     tau=tau, T=cfg["T"], epsilon=0.01, rng=np.random.default_rng(100 + seed),
-                     callback=_recorder(rec, x, y, M0, cfg["every"]), record_losses=False)
-            out["runs"].append({"label": f"{label} seed {seed}", "method": label, **rec})
-    return out
-
-
-def _figure2(profile: str) -> dict[str, Any]:
-    res = sine_experiment(profile)
-    cfg = res["cfg"]
-    final = {m: [r["error"][-1] for r in res["runs"] if r["method"] == m]
-             for m in ("GD", "EE(GD)")}
-    return {
-        "title": "Figure 2: training error on the sine wave, GD vs EE(GD)",
-        "series": [{"label": r["label"], "x": r["t"], "y": r["error"]} for r in res["runs"]],
-        "xlabel": "step $t$", "ylabel": "training error",
-        "paper": "EE-wrapped GD reaches zero training error (global convergence) while plain "
-        r"GD stays at high error; $\tau=2000$, $\epsilon=0.01$, three trials.",
-        "ours": f"width ${cfg['width']}\\times{cfg['layers']}$ softplus(100) body, "
-        f"$\\varsigma'={res['varsigma']:g}$, $\\tau={cfg['tau']}$, $T={cfg['T']}$: final "
-        "error GD "
-        f"{final['GD']}, EE(GD) {final['EE(GD)']}.",
-    }
-
-
-def _figure3(profile: str) -> dict[str, Any]:
-    res = sine_experiment(profile)
-    return {
-        "title": r"Figure 3: $\|M(\theta_t)-M(\theta_0)\|_F^2$ on the sine wave",
-        "series": [{"label": r["label"], "x": r["t"][1:], "y": r["dM"][1:]}
-                   for r in res["runs"]],
-        "xlabel": "step $t$", "ylabel": r"$\|M_t-M_0\|_F^2$", "logy": True,
-        "paper": r"the representation keeps changing after $\tau$ under the EE wrapper.",
-        "ours": r"$M=JJ^\top$ of the model in force (frozen gates after $\tau$, so part of "
-        r"the change at $\tau$ is the swap itself), by the layer-wise Hadamard identity; "
-        "final values GD " + ", ".join(f"${tex_number(r['dM'][-1])}$" for r in res["runs"]
-                                       if r["method"] == "GD") + "; EE(GD) " +
-        ", ".join(f"${tex_number(r['dM'][-1])}$" for r in res["runs"]
-                  if r["method"] == "EE(GD)") +
-        r" (Table 1a's sine value for plain training: $3.95\times10^{9}$ with the paper's "
-        "net).",
-    }
-
-
-RATE_STEPS = {"ci": 20_000, "dev": 50_000, "thorough": 100_000}
-
-
-def _rate_curve(profile: str) -> dict[str, Any]:
-    """Theorem 5's GD bound along one run on the main instance shape (``n = 30``,
-    ``h_1 = 20``, ``m_H = 16``, ``varsigma' = 20``, squared loss): ``L(theta^{tau+k})``
-    against ``B_0^2 L^ / (2k)``."""
-    rng = np.random.default_rng(30)
-    X, Y = strat.sine_data(rng, 30, 2, 1)
-    model = EEModel([2, 20], "tanh", 16, 1, 20.0)
-    theta = strat.explored_theta(model, X, Y, rng, tau=200, lr=0.05, epsilon=0.01)
-    inst = {"X": X, "Y": Y, "body_widths": [2, 20], "activation": "tanh", "m_H": 16,
-            "m_y": 1, "varsigma": 20.0, "theta": theta, "loss": "squared", "K": 1}
-    P = _exploitation_problem(inst)
-    A, y, n = P["As"][0], Y[:, 0], 30
-    w = model.split(theta)[1][0].reshape(-1)
-    K = RATE_STEPS.get(profile_name(profile), RATE_STEPS["ci"])
-    ks = np.unique(np.geomspace(1, K, 60).astype(int))
-    losses, k_prev = [], 0
-    for k in ks:
-        for _ in range(k - k_prev):
-            w = w - (1.0 / P["Lhat"]) * (2.0 / n) * (A.T @ (A @ w - y))
-        k_prev = k
-        losses.append(float(np.sum((A @ w - y) ** 2) / n))
-    c = P["B0"] ** 2 * P["Lhat"] / 2.0
-    bound = [c / float(k) for k in ks]
-    first = next((int(k) for k, b in zip(ks, bound, strict=True) if b < losses[0]), None)
-    worst = max(l_ - b for l_, b in zip(losses, bound, strict=True))
-    return {
-        "title": r"Theorem 5 (GD): exploitation loss against $B_0^2\hat L/(2(t-\tau))$",
-        "series": [{"label": r"$\mathcal{L}(\theta^t)$", "x": ks.tolist(), "y": losses},
-                   {"label": "bound", "x": ks.tolist(), "y": bound}],
-        "xlabel": r"$t-\tau$", "ylabel": "loss", "logy": True,
-        "paper": r"$O(1/(t-\tau))$ with the constant $B^2\hat L/2$ (no numbers reported).",
-        "ours": f"$B_0={tex_number(P['B0'])}$, $\\hat L={tex_number(P['Lhat'])}$; the bound "
-        f"first drops below $\\mathcal L(\\theta^\\tau)={tex_number(losses[0])}$ at "
-        f"$t-\\tau={first}$ (vacuous before); max of $\\mathcal L-$bound over the run "
-        f"${tex_number(worst)}$.",
-    }
 
 
 SAFE_AT_TAU = Hypothesis(
@@ -998,11 +785,11 @@ LIMIT = Claim(
                 instances=lambda: [_null_event_instance()]),
     ],
     reproductions=[
-        Reproduction("figure2", "Figure 2: sine-wave training error, GD vs EE(GD)", _figure2,
+        Reproduction("figure2", "Figure 2: sine-wave training error, GD vs EE(GD)", figure2,
             agreement="differs",
             agreement_reason=("at this size EE(GD) does not reach zero training error (about 0.2 "
                               "at the end), where Figure 2 shows it does")),
-        Reproduction("figure3", r"Figure 3: $\|M_t-M_0\|_F^2$ over time", _figure3,
+        Reproduction("figure3", r"Figure 3: $\|M_t-M_0\|_F^2$ over time", figure3,
             agreement="agrees",
             agreement_reason=(r"the representation keeps changing after $\tau$ under EE, as "
                               "Figure 3 shows")),
@@ -1052,7 +839,7 @@ RATES = Claim(
                 instances=lambda: [_narrow_instance()]),
     ],
     reproductions=[Reproduction("gd-rate", "the GD bound along one exploitation run",
-                                _rate_curve,
+                                rate_curve,
                                     agreement="no-paper-value",
                                     agreement_reason="the paper reports no numbers for the rate")],
     decides=r"GD with $\alpha=1/\hat L$ ($\hat L=(L/n)\|Z\|^2$) on the exploitation "
