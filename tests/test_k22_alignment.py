@@ -16,6 +16,8 @@ from roundtrip import assert_json_round_trip
 from checks.framework import Status
 from checks.inputs import BadInput
 from checks.papers import k22_alignment as k22
+from checks.papers.k22_alignment import section2_1
+from checks.papers.k22_alignment import section2_4 as theorem3
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import run_control
@@ -52,7 +54,7 @@ def test_toy_jacobians_match_finite_differences(model, theta):
 
 def test_objective_gradient_matches_finite_differences():
     inst = strat.build_mlp_instance(1, 5, 2, [4], 2, "tanh", "cross-entropy", "random", 1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     f = lambda th: tj.objective(model, "cross-entropy", th, inst["X"], inst["Y"])[0]  # noqa: E731
     g = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])[1]
     h = 1e-6
@@ -95,7 +97,7 @@ def test_membership_inconclusive_without_gap():
 
 def test_bias_witness_is_exact_and_decides_constant_targets():
     inst = strat.build_mlp_instance(2, 30, 2, [3], 2, "tanh", "squared", "constant", 1.0)
-    J = k22._model(inst).jacobian(inst["theta"], inst["X"])
+    J = k22.instance_model(inst).jacobian(inst["theta"], inst["X"])
     b = inst["Y"].reshape(-1)
     beta = al.bias_witness(J, b, 2)
     assert beta is not None and np.array_equal(J @ beta, b)
@@ -136,7 +138,7 @@ def test_gap_bound_constant_exactly():
 
 def test_euler_identity_exact_for_linear_and_mlp():
     inst = strat.build_mlp_instance(5, 6, 3, [4, 3], 2, "tanh", "squared", "random", 1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     F, J = model.forward(inst["theta"], inst["X"]), model.jacobian(inst["theta"], inst["X"])
     e, scale = al.euler_residual(F.reshape(-1), J, al.structure_vector(inst["theta"], model.S))
     assert e <= 1e-13 * scale
@@ -203,7 +205,7 @@ def test_thm2_literal_control_has_alignment_at_every_iterate():
     assert claim.hypotheses[2].check(inst) is True  # daa-along-trajectory
     v = claim.check(inst, drop="daa-at-limit")
     assert v.status is Status.VIOLATED and math.isclose(v.lhs, 1.0, rel_tol=1e-12)
-    assert math.isclose(k22._limit_run(inst)["traj"].steps[-1].theta[0], -0.668, abs_tol=2e-3)
+    assert math.isclose(k22.limit_run(inst)["traj"].steps[-1].theta[0], -0.668, abs_tol=2e-3)
 
 
 def test_def2_alignment_with_singular_M():
@@ -284,12 +286,12 @@ def test_sharp_softplus_derivative_and_init_layout():
 
 def test_find_structure_set_picks_the_linear_last_layer():
     inst = strat.build_mlp_instance(6, 7, 2, [5, 4], 1, "tanh", "squared", "random", 1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     theta, X = inst["theta"], inst["X"]
     off = model.net.offsets()
     blocks = [np.arange(a, b) for a, b in zip(off[:-1], off[1:], strict=True)]
     F, J = model.forward(theta, X).reshape(-1), model.jacobian(theta, X)
-    k = k22._rounding_terms(inst)
+    k = k22.rounding_terms(inst)
     S = al.find_structure_set(F, J, theta, blocks, k)
     assert S is not None and np.array_equal(S, model.S)  # only the last layer works
     assert al.find_structure_set(F, J, theta, blocks[:-1], k) is None
@@ -312,7 +314,7 @@ def test_thm3_pointwise_lemma_on_its_strategy():
     for inst in sample_instances(claim.strategy("ci"), PROFILE, 4):
         v = claim.check(inst)
         assert v.status is Status.HOLDS
-        assert v.diagnostics["pointwise_remainder"] <= k22._descent_tol(inst, v.lhs, v.rhs)
+        assert v.diagnostics["pointwise_remainder"] <= k22.descent_tolerance(inst, v.lhs, v.rhs)
 
 
 def test_membership_of_wide_matrices_via_qr_reduction():
@@ -335,7 +337,7 @@ def test_membership_of_wide_matrices_via_qr_reduction():
 def test_loss_gradient_matches_the_jacobian_route():
     inst = strat.build_mlp_instance(12, 7, 2, [5, 4], 2, "softplus", "cross-entropy", "random",
                                     1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     value, g, F = tj.loss_gradient(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
     v2, g2, F2, _, _ = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
     assert math.isclose(value, v2, rel_tol=1e-14) and np.allclose(F, F2, rtol=1e-14)
@@ -346,7 +348,7 @@ def test_qT_counts_every_step_for_the_misaligned_linear_model():
     """Eq. (2.5) control: with d < n and random Y, DAA fails at every
     t = 0..T, so Q_T = T + 1 (the sum includes t = 0)."""
     inst = {**strat.misaligned_instances(n=12, d=3, seed=2), "Ystar": None}
-    traj = k22._run_gd(inst, 0.05, 9, None)
+    traj = k22.run_gradient_descent(inst, 0.05, 9, None)
     q = al.q_T([s.extra["daa"].member for s in traj.steps])
     assert q == {"Q_T": 10, "inconclusive": 0, "checked": 10}
 
@@ -381,7 +383,7 @@ def test_each_corollary_refuses_the_other_loss_and_names_its_claim(claim_id, oth
     other's loss in one line naming the claim that covers it (no silent check of another
     formula), and each refuses a Ystar (both fix Y*)."""
     claim = get(claim_id)
-    params = to_jsonable(k22._quartic_gap()[0])
+    params = to_jsonable(get("k22.thm3").controls[1].fixed_instances()[0])
     params.pop("S")
     params = {**params, "model": "linear", "theta": [0.5], "X": [[1.0], [2.0]],
               "Y": [[0.0], [1.0]], "loss": other}
@@ -399,7 +401,7 @@ def test_eq211_inf_L_known_only_from_below_never_gives_violated():
     on the quartic from theta_0 = 1 (local minimum 7731.91 > inf L = 3740.59) the verdict is
     inconclusive without a witness, and violated, certified, with the global minimiser."""
     claim = get("k22.eq2.11")
-    inst = k22._quartic_eq211()[0]
+    inst = get("k22.eq2.11").controls[0].fixed_instances()[0]
     bare = {k: v for k, v in inst.items() if k != "witness"}
     v = claim.check(bare, drop="common-structure")
     assert v.status is Status.INCONCLUSIVE
@@ -418,11 +420,11 @@ def test_gap_strategy_rejected_draws_count_against_the_example(monkeypatch):
     any seed (a filter let one seed of the thorough profile run twenty times another)."""
     from checks.runner import sample_instances
 
-    fallback = k22._gap_fallback_instance("squared", "random", True, 1.0)
-    assert k22._gap_accepts(fallback)
+    fallback = theorem3._gap_fallback_instance("squared", "random", True, 1.0)
+    assert theorem3._gap_accepts(fallback)
     calls = []
-    monkeypatch.setattr(k22, "_gap_accepts", lambda inst: calls.append(inst) or False)
-    drawn = list(sample_instances(k22._gap_strategy("squared", etas=(1.0,))("ci"), PROFILE, 2))
+    monkeypatch.setattr(theorem3, "_gap_accepts", lambda inst: calls.append(inst) or False)
+    drawn = list(sample_instances(get("k22.eq2.11").strategy("ci"), PROFILE, 2))
     assert len(drawn) == 2 and len(calls) == 2 * strat.ATTEMPTS
     for inst in drawn:
         assert inst == fallback and inst is not fallback
@@ -440,10 +442,10 @@ def test_prop1_eta_zero_violation_needs_an_exactly_zero_last_layer():
     v = claim.check(inst, drop="eta-nonzero")
     assert v.status is Status.VIOLATED and v.certificate.startswith(r"$\nu(\theta)=\theta_S=0$")
     theta = inst["theta"].copy()
-    theta[k22._model(inst).S] = 2.0**-1000
+    theta[k22.instance_model(inst).S] = 2.0**-1000
     v = claim.check({**inst, "theta": theta}, drop="eta-nonzero")
     assert v.status is Status.HOLDS and v.lhs == 0.0
-    assert np.any(k22._model(inst).forward(theta, inst["X"]) != 0.0)
+    assert np.any(k22.instance_model(inst).forward(theta, inst["X"]) != 0.0)
 
 
 def test_stationary_tolerance_covers_the_svd_error_of_s_min():
@@ -454,7 +456,7 @@ def test_stationary_tolerance_covers_the_svd_error_of_s_min():
 
     claim = get("k22.eq2.1-2.4")
     for inst in sample_instances(claim.strategy("ci"), PROFILE, 3):
-        J = k22._state(inst)["J"]
+        J = k22.instance_model(inst).jacobian(inst["theta"], inst["X"])
         s = np.linalg.svd(J, compute_uv=False)
         delta = 10 * max(J.shape) * 2.0**-53 * s[0]
         v = claim.check(inst)
@@ -485,10 +487,10 @@ def test_alignment_relations_move_theta_and_keep_f_and_the_spectrum_of_J(relatio
     multiply J by an orthogonal matrix: the same outputs and singular values; an explicit S
     is carried to the same parameters."""
     inst = strat.build_mlp_instance(3, 6, 3, [5, 4], 1, "tanh", "squared", "random", 1.0)
-    inst["S"] = list(k22._model(inst).S)[::-1]
+    inst["S"] = list(k22.instance_model(inst).S)[::-1]
     new = getattr(strat, relation)(inst, np.random.default_rng(1))
     assert not np.array_equal(new["theta"], inst["theta"])
-    a, b = k22._model(inst), k22._model(new)
+    a, b = k22.instance_model(inst), k22.instance_model(new)
     assert np.allclose(b.forward(new["theta"], new["X"]), a.forward(inst["theta"], inst["X"]),
                        rtol=1e-12, atol=1e-13)
     s_a = np.linalg.svd(a.jacobian(inst["theta"], inst["X"]), compute_uv=False)
@@ -502,7 +504,7 @@ def test_stationary_tolerance_covers_the_gradient_rounding_near_a_stationary_poi
     inputs rotated, so f - Y is rounding only): the computed right side is rounding noise
     of the gradient, and the tolerance covers it, so the relative slack is the exact one's."""
     inst = strat.build_mlp_instance(4, 4, 2, [6], 1, "tanh", "squared", "random", 1.0)
-    inst = {**inst, "Y": k22._model(inst).forward(inst["theta"], inst["X"]), "eta": 0.0}
+    inst = {**inst, "Y": k22.instance_model(inst).forward(inst["theta"], inst["X"]), "eta": 0.0}
     claim = get("k22.eq2.1-2.4")
     exact = claim.check(inst)
     assert exact.rhs == 0.0
@@ -546,11 +548,11 @@ def test_stationary_strategy_rejected_draws_count_against_the_example(monkeypatc
     hypothesis)."""
     from checks.runner import sample_instances
 
-    fallback = k22._stationary_fallback()
+    fallback = section2_1._stationary_fallback()
     assert get("k22.eq2.1-2.4").failed_hypotheses(fallback) == {}
     calls = []
-    monkeypatch.setattr(k22, "_full_rank", lambda inst: calls.append(inst) and False)
-    drawn = list(sample_instances(k22._stationary_strategy("ci"), PROFILE, 1))
+    monkeypatch.setattr(section2_1, "_full_rank", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(get("k22.eq2.1-2.4").strategy("ci"), PROFILE, 1))
     assert len(drawn) == 1 and len(calls) == strat.ATTEMPTS
     assert drawn[0]["theta"] is fallback["theta"]
 

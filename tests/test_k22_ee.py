@@ -19,6 +19,7 @@ from scipy.optimize import minimize_scalar
 import checks.papers.k22_ee as mod
 from checks.framework import Status
 from checks.inputs import BadInput
+from checks.papers.k22_ee import section3_3
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import run_control, sample_instances
@@ -26,7 +27,8 @@ from checks.serialise import to_jsonable
 from checks.strategies import k22_ee as strat
 from theory.gram import hadamard_gram
 from theory.linalg import exact_rank, positive_definite
-from theory.models.ee import EEModel, ee_train, gd, sgd, sharp_softplus
+from theory.losses import get_loss
+from theory.models.ee import EEModel, Objective, ee_train, gd, sgd, sharp_softplus
 from theory.safe_exploration import gate_matrix, phi, phi_gram, safe_exploration
 
 IDS = ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4", "k22.thm5"]
@@ -273,7 +275,7 @@ def test_exploitation_problem_against_pinv_and_gd():
     # the GD limit from theta^tau is the least-squares point nearest theta^tau_(H-1): GD never
     # moves the null-space component of A, and neither does theta_inf
     theta = inst["theta"].copy()
-    obj = mod.Objective(model, inst["X"], Y, mod.get_loss("squared"))
+    obj = Objective(model, inst["X"], Y, get_loss("squared"))
     hidden = model.hidden_slice()
     for _ in range(200):
         theta[hidden] -= (1.0 / P["Lhat"]) * obj.grad_hidden(theta)
@@ -290,7 +292,7 @@ def test_exploitation_problem_against_pinv_and_gd():
 
 def test_sublevel_distance_brackets_the_projection():
     claim = get("k22.thm5")
-    inst = next(iter(sample_instances(mod._ee_strategy("ci", ("logistic",)), CI, 1)))
+    inst = next(iter(sample_instances(section3_3._ee_strategy("ci", ("logistic",)), CI, 1)))
     P = mod.exploitation_problem(inst)
     assert P["B"] <= P["B_up"] <= P["B"] * (1 + 1e-6)
     # independent: along random rays from w_tau the sublevel set is never nearer than B_lo
@@ -301,7 +303,7 @@ def test_sublevel_distance_brackets_the_projection():
         d = rng.standard_normal(w0.size)
         d /= np.linalg.norm(d)
         r = next((r for r in np.geomspace(1e-3, 1e7, 400)
-                  if mod._exploitation_loss(P, w0 + r * d, Y)[0] <= inst["eps_bar"]), None)
+                  if mod.exploitation_loss(P, w0 + r * d, Y)[0] <= inst["eps_bar"]), None)
         assert r is None or r >= P["B"]
     assert claim.check(inst).status is Status.HOLDS
 
@@ -366,7 +368,7 @@ def test_a_witness_below_the_limit_certifies_the_violation(claim_id):
     """A witness theta bounds inf L from above: with one beyond the limit's loss (the narrow
     control) the separation is certified and the certificate names the upper bound."""
     claim = get(claim_id)
-    verdict = claim.check(mod._narrow_instance(), drop="safe-exploration")
+    verdict = claim.check(get("k22.thm4").controls[0].fixed_instances()[0], drop="safe-exploration")
     assert verdict.status is Status.VIOLATED
     assert "an upper bound of the rhs" in verdict.certificate
 
@@ -379,8 +381,8 @@ def test_ee_relations_move_theta_and_keep_the_model(relation):
     claim, inst = _one("k22.thm4")
     new = getattr(strat, relation)(inst, np.random.default_rng(5))
     assert not (np.array_equal(new["theta"], inst["theta"]) and np.array_equal(new["X"], inst["X"]))
-    f = mod._frozen(inst).forward(inst["theta"], inst["X"])
-    g = mod._frozen(new).forward(new["theta"], new["X"])
+    f = mod.exploitation_model(inst).forward(inst["theta"], inst["X"])
+    g = mod.exploitation_model(new).forward(new["theta"], new["X"])
     ratio = new["Y"][0, 0] / inst["Y"][0, 0]
     assert np.allclose(g, ratio * f, rtol=1e-12, atol=1e-12 * ratio * np.abs(f).max())
     assert claim.check(new).status is claim.check(inst).status
@@ -408,12 +410,12 @@ def test_ee_strategy_rejected_draws_count_against_the_example(monkeypatch):
     fallback, which meets every hypothesis of both theorems."""
     from checks.strategies.k22_alignment import ATTEMPTS
 
-    fallback = mod._ee_fallback("squared")
+    fallback = section3_3._ee_fallback("squared")
     for claim_id in ("k22.thm4", "k22.thm5"):
         assert get(claim_id).failed_hypotheses(fallback) == {}
     calls = []
-    monkeypatch.setattr(mod, "_safe_at_tau", lambda inst: calls.append(inst) and False)
-    drawn = list(sample_instances(mod._ee_strategy("ci"), CI, 1))
+    monkeypatch.setattr(section3_3, "_safe_at_tau", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(get("k22.thm4").strategy("ci"), CI, 1))
     assert len(drawn) == 1 and len(calls) == ATTEMPTS
     assert drawn[0]["theta"] is fallback["theta"] and drawn[0] is not fallback
 
@@ -431,7 +433,7 @@ def test_sgd_violation_needs_hoeffdings_margin_not_three_standard_errors():
         rhs = 0.1
         raw = Verdict(Status.VIOLATED, mean, rhs, "<=", rhs - mean, -1.0, 0.01, "3 se",
                       certificate="3 se")
-        v = mod._hoeffding(raw, mean, rhs, L0, {})
+        v = mod.hoeffding(raw, mean, rhs, L0, {})
         assert v.status is expect
         assert (v.certificate.startswith("Hoeffding") if expect is Status.VIOLATED
                 else "not certified" in v.message)

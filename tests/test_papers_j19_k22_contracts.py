@@ -22,8 +22,12 @@ from checks.inputs import BadInput
 from checks.registry import all_claims, get
 from checks.reproductions import k22_gate, k22_sine
 from checks.serialise import to_jsonable
+from checks.strategies import k22_alignment as alignment_strat
+from checks.strategies import k22_ee as ee_strat
 from checks.strategies.j19_disparity import network_instance
+from theory import trajectory as tj
 from theory.fourier import CanonicalSpace, design_matrix, disparity_matrix
+from theory.models.ee import EEModel
 from theory.models.feedforward import Feedforward
 
 CLAIMS = all_claims("j19") + all_claims("k22")
@@ -264,8 +268,8 @@ def no_descent(monkeypatch):
         def __init__(self, theta):
             self.steps = [type("Step", (), {"theta": theta})()]
 
-    monkeypatch.setattr(k22a.tj, "step_constant", lambda *a, **k: 1.0)
-    monkeypatch.setattr(k22a.tj, "gradient_descent",
+    monkeypatch.setattr(tj, "step_constant", lambda *a, **k: 1.0)
+    monkeypatch.setattr(tj, "gradient_descent",
                         lambda model, loss, theta, *a, **k: _Run(theta))
 
 
@@ -333,9 +337,9 @@ def test_k22_rate_curve_bound_is_B0_squared_Lhat_over_2k():
 
 def _ee_instance():
     rng = np.random.default_rng(3)
-    X, Y = k22e.strat.sine_data(rng, 12, 2, 1)
-    model = k22e.EEModel([2, 20], "tanh", 8, 1, 5.0)
-    theta = k22e.strat.explored_theta(model, X, Y, rng, tau=40, lr=0.05, epsilon=0.01)
+    X, Y = ee_strat.sine_data(rng, 12, 2, 1)
+    model = EEModel([2, 20], "tanh", 8, 1, 5.0)
+    theta = ee_strat.explored_theta(model, X, Y, rng, tau=40, lr=0.05, epsilon=0.01)
     return {"X": X, "Y": Y, "body_widths": [2, 20], "activation": "tanh", "m_H": 8, "m_y": 1,
             "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 1, "eps_bar": 0.0}
 
@@ -349,10 +353,10 @@ def test_k22_sgd_bound_second_moment_and_right_side():
     inst = _ee_instance()
     P = k22e.exploitation_problem(inst)
     (A,) = P["As"]
-    w = k22e._frozen(inst).split(inst["theta"])[1][0].reshape(-1)
+    w = k22e.exploitation_model(inst).split(inst["theta"])[1][0].reshape(-1)
     grads = 2.0 * (A @ w - inst["Y"][:, 0])[:, None] * A
     G2_start = float(np.mean(np.sum(grads * grads, axis=1)))
-    v = k22e._sgd_bound(inst, P, 0.6)
+    v = k22e.sgd_bound(inst, P, 0.6)
     G2, k = v.diagnostics["G2"], v.diagnostics["worst_k"]
     assert G2 >= G2_start * (1 - 1e-12)
     alpha = 0.5 / P["Lhat"] / np.arange(1, k + 1) ** 0.6
@@ -622,8 +626,8 @@ def test_k22_asm1_tolerance_is_gamma_k_of_the_euler_scale():
     """Assumption 1: the residual is ||vec f - J nu||_inf with nu = theta on the last layer
     (its weights and biases) and 0 elsewhere, and the tolerance gamma_k (||f||_inf +
     max|J| ||nu||_1) with k = 2 (d + sum of widths), recomputed here."""
-    inst = k22a.strat.build_mlp_instance(3, 5, 2, [4, 3], 2, "tanh", "squared", "random", 1.0)
-    model = k22a._model(inst)
+    inst = alignment_strat.build_mlp_instance(3, 5, 2, [4, 3], 2, "tanh", "squared", "random", 1.0)
+    model = k22a.instance_model(inst)
     d = inst["theta"].size
     last = np.arange(d - 2 * (3 + 1), d)  # W (2 x 3) and b (2) of the output layer
     assert sorted(np.asarray(model.S).tolist()) == last.tolist()
@@ -680,7 +684,7 @@ def test_j19_thm1_unresolvable_near_coincident_samples_are_inconclusive():
 
 def test_k22_size_reports_n_m_y_and_d():
     """k22 ledger sizes: n samples, m_y outputs and d = the number of parameters."""
-    inst = k22a.strat.build_mlp_instance(1, 6, 2, [3], 2, "tanh", "squared", "random", 1.0)
+    inst = alignment_strat.build_mlp_instance(1, 6, 2, [3], 2, "tanh", "squared", "random", 1.0)
     d = 3 * (2 + 1) + 2 * (3 + 1)
     assert get("k22.asm1").size(inst) == {"n": 6, "m_y": 2, "d": d}
 
@@ -693,7 +697,7 @@ def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
     - delta), e_g = ||J|| (2 e_f / n + gamma_d ||v||), e_f = gamma_k (||f|| + ||J|| ||theta||)
     (kills changed factors or eta)."""
     inst = {**build_net(5, 3, 2, [6], 1), "eta": 0.5}
-    model = k22a._model(inst)
+    model = k22a.instance_model(inst)
     F = np.asarray(model.forward(inst["theta"], inst["X"]))
     J = np.asarray(model.jacobian(inst["theta"], inst["X"]))
     s_min = np.linalg.svd(J, compute_uv=False)[-1]
@@ -717,7 +721,8 @@ def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
 
 
 def build_net(seed, n, m_x, hidden, m_y, loss="squared"):
-    return k22a.strat.build_mlp_instance(seed, n, m_x, hidden, m_y, "tanh", loss, "random", 1.0)
+    return alignment_strat.build_mlp_instance(seed, n, m_x, hidden, m_y, "tanh", loss, "random",
+                                              1.0)
 
 
 # ------------------------------------------------------- k22 parameters and cost estimates

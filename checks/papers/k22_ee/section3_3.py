@@ -1,13 +1,6 @@
-"""Kawaguchi, Zhang & Deng (2022), §3: the exploration-exploitation (EE) wrapper.
-
-Claims: eq. (3.3) (the gate tends to ReLU), Assumption 4 (safe exploration, a checker of
-``rank phi = n`` through the Hadamard Gram), Theorem 4 (limit points of the exploitation are
-global minima) and Theorem 5 (gradient-descent rate and the SGD bound, eq. 3.5). Statements
-follow our reconstruction (§3 of the paper) of Algorithm 1 and of the formulas whose symbols
-the text we worked from lost; see each claim's ``errata``.
-Reproductions: Figures 2-3 (sine wave, plain GD vs the EE wrapper) and Table 2 (the
-safe-exploration verification) on synthetic stand-ins for the data sets.
-"""
+"""Kawaguchi, Zhang & Deng (2022) §3.3: the exploitation phase of the EE wrapper; every limit
+point is a global minimum (Theorem 4) and the gradient-descent rate and SGD bound (Theorem 5,
+eq. 3.5), with the Figures 2-3 and rate-curve reproductions."""
 
 from __future__ import annotations
 
@@ -21,7 +14,6 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 from scipy.optimize import minimize
-from scipy.special import lambertw
 
 from checks.framework import (
     Claim,
@@ -35,250 +27,31 @@ from checks.framework import (
     Tolerance,
     Verdict,
     decide,
-    decide_flag,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.papers.k22_alignment import tex_number
+from checks.papers.k22_ee._common import (
+    _BODY,
+    K_RUN,
+    MC_Z,
+    SGD_RUNS,
+    SGD_STEPS,
+    WIDTH_LIMIT,
+    _analytic,
+    _body,
+)
 from checks.profiles import sized
 from checks.registry import register
-from checks.reproductions.k22_gate import gate_table
-from checks.reproductions.k22_sine import figure2, figure3, rate_curve, sine_experiment
-from checks.reproductions.k22_table2 import table2
+from checks.reproductions.k22_sine import figure2, figure3, rate_curve
 from checks.strategies import k22_ee as strat
-from theory.activations import ACTIVATIONS
 from theory.losses import get_loss
 from theory.models.ee import (
     EEModel,
     Objective,
     loss_gradient_lipschitz,
 )
-from theory.models.feedforward import Feedforward
-from theory.numerics import gamma, unit_roundoff
+from theory.numerics import gamma
 from theory.safe_exploration import safe_exploration
-
-__all__ = ["CLAIMS", "C0", "gate_error", "sine_experiment", "table2"]
-
-U = unit_roundoff()
-C0 = float(lambertw(1.0 / math.e).real)
-"""``c_0 = max_{s > 0} s / (1 + e^s) = W(1/e) = 0.278464...``: at the maximiser
-``e^s (s - 1) = 1``, so ``s / (1 + e^s) = e^{-s} = s - 1`` and ``s - 1 = W(1/e)``."""
-K_RUN = 20_000
-"""Exploitation steps actually run by the Theorem 5 oracle; beyond, only the certified floor
-``L(theta^t) >= min L^`` is used (it can show a violation, never certify the bound)."""
-SGD_RUNS, SGD_STEPS = 20, 1000
-MC_Z = 3.0
-WIDTH_LIMIT = 10_000
-
-
-# ---------------------------------------------------------------------- parsing helpers
-
-def _body(params: Mapping[str, Any]) -> tuple[list[int], str]:
-    require(params, "body_widths", "activation")
-    widths, act = params["body_widths"], params["activation"]
-    if not isinstance(widths, list) or len(widths) < 2 or any(
-        isinstance(w, bool) or not isinstance(w, int) or not 1 <= w <= WIDTH_LIMIT
-        for w in widths
-    ):
-        raise BadInput(f"body_widths: expected a list of >= 2 integers in [1, {WIDTH_LIMIT}]")
-    if not isinstance(act, str) or act not in ACTIVATIONS:
-        raise BadInput(f"activation: unknown {act!r}; choose from {', '.join(ACTIVATIONS)}")
-    return list(widths), act
-
-
-def _analytic(inst: Mapping[str, Any]) -> bool | str:
-    """Assumption 6: the body activation is real analytic (the gate, a sigmoid, always is)."""
-    return True if inst["activation"] in strat.ANALYTIC else f"{inst['activation']} has a kink"
-
-
-# ============================================================ eq. (3.3): the gate -> ReLU
-
-def gate_error(inst: Mapping[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """``|f_j(z_i) - [W^(H) relu(W^(H-1) z_i)]_j|`` (``n x m_y``) and the bound ``c_0
-    ||W^(H)_{j*}||_1 / varsigma'`` per ``j`` (ours, eq. (3.3))."""
-    W1, W2, Z, v = inst["W_hidden"], inst["W_out"], inst["Z"], inst["varsigma"]
-    Uz = Z @ W1.T
-    gate = 0.5 * (1.0 + np.tanh(0.5 * v * Uz)) if inst["gate"] == "sigmoid" else 0.5
-    f = (gate * Uz) @ W2.T
-    relu_net = np.maximum(Uz, 0.0) @ W2.T
-    return np.abs(f - relu_net), C0 * np.sum(np.abs(W2), axis=1) / v
-
-
-def _parse_gate(params: Mapping[str, Any]) -> dict[str, Any]:
-    require(params, "W_hidden", "W_out", "Z", "varsigma")
-    W1 = matrix(params, "W_hidden")
-    gate = params.get("gate", "sigmoid")
-    if gate not in ("sigmoid", "half"):
-        raise BadInput(f"gate: expected 'sigmoid' or 'half', got {gate!r}")
-    return {
-        "W_hidden": W1,
-        "W_out": matrix(params, "W_out", (None, W1.shape[0])),
-        "Z": matrix(params, "Z", (None, W1.shape[1])),
-        "varsigma": real(params, "varsigma", lo=1e-300),
-        "gate": gate,
-    }
-
-
-def _measure_gate(inst: Mapping[str, Any]) -> Verdict:
-    err, bound = gate_error(inst)
-    W1, W2, Z = inst["W_hidden"], inst["W_out"], inst["Z"]
-    # |fl(u) - u| <= gamma_m (|W||z|) for u = W z; u -> u sigma~(v u) has slope in
-    # [-0.1, 1.1], relu slope in [0, 1]; the output sums add gamma_{m_H} relative error.
-    m = W1.shape[1] + W2.shape[1] + 8
-    absU = np.abs(Z) @ np.abs(W1).T
-    rounding = 2.2 * gamma(m) * (absU @ np.abs(W2).T)
-    # an output with W^(H)_j = 0 has bound 0 and error 0: it cannot be the worst one
-    excess = err - rounding
-    ratio = np.divide(excess, bound, out=np.where(excess > 0, np.inf, -np.inf),
-                      where=bound[None, :] > 0)
-    i, j = np.unravel_index(int(np.argmax(ratio)), ratio.shape)
-    tol = Tolerance(float(rounding[i, j]),
-                    r"$2.2\,\gamma_{m_{H-1}+m_H+8}(|W^{(H)}|\,|W^{(H-1)}|\,|z_i|)_j$ (rounding "
-                    "of both networks; the gate's slope is below 1.1)")
-    return decide(
-        float(err[i, j]), float(bound[j]), relation="<=", tolerance=tol, scale=float(bound[j]),
-        diagnostics={"max_error": float(err.max()), "varsigma": inst["varsigma"],
-                     "c0": C0, "worst_sample": int(i), "worst_output": int(j)},
-    )
-
-
-def _gate_control() -> list[dict[str, Any]]:
-    rng = np.random.default_rng(33)
-    return [{"W_hidden": rng.standard_normal((4, 3)), "W_out": rng.standard_normal((1, 4)),
-             "Z": rng.standard_normal((6, 3)), "varsigma": 1e4, "gate": "half"}]
-
-
-GATE = Claim(
-    id="k22.claim.gate-relu-limit",
-    paper="k22",
-    source="§3.1, eq. (3.3)",
-    title="The sigmoid-gated unit tends to ReLU as the gate sharpens",
-    statement=r"|W^{(H)}_{j*}[\tilde\sigma(W^{(H-1)}z)\odot W^{(H-1)}z] - "
-    r"W^{(H)}_{j*}\mathrm{relu}(W^{(H-1)}z)| \le c_0\|W^{(H)}_{j*}\|_1/\varsigma',\ "
-    r"c_0 = \max_{s>0} s/(1+e^s) = W(1/e)",
-    measure=_measure_gate,
-    parse=_parse_gate,
-    strategy=lambda profile: strat.gate_instances(),
-    hypotheses=[Hypothesis("sigmoid-gate", r"\tilde\sigma(u) = 1/(1+e^{-\varsigma' u})",
-                           lambda i: i["gate"] == "sigmoid" or "the gate is constant $1/2$")],
-    controls=[Control("constant-gate", drops="sigmoid-gate",
-                      description=r"$\tilde\sigma=1/2$: $f=W^{(H)}W^{(H-1)}z/2$ does not tend "
-                      r"to the ReLU net; at $\varsigma'=10^4$ the error exceeds the bound "
-                      "by orders",
-                      instances=_gate_control)],
-    reproductions=[Reproduction("gate-limit", r"max error and bound for $\varsigma'=1,\dots,10^4$",
-                                gate_table,
-                                    agreement="agrees",
-                                    agreement_reason=(r"the gate's error vanishes as "
-                                                      r"$\varsigma'$ grows, as the limit "
-                                                      "says; the rate is ours"))],
-    decides="Evaluates both networks and compares the worst error (after subtracting the "
-    r"rounding bound) with the explicit $1/\varsigma'$ bound, output by output.",
-    errata=[Erratum("method note", "The paper states only the limit; the quantitative form "
-                    r"$\sup_u|u\tilde\sigma(u)-\mathrm{relu}(u)|=c_0/\varsigma'$ with "
-                    r"$c_0=W(1/e)\approx0.278465$ is ours and is what is checked (it is "
-                    r"attained at $u=\pm s^*/\varsigma'$, $s^*=1+W(1/e)$).")],
-    size=lambda i: {"n": i["Z"].shape[0], "m_H": i["W_hidden"].shape[0]},
-)
-
-
-# ============================================================ Assumption 4: safe exploration
-
-def _parse_safe(params: Mapping[str, Any]) -> dict[str, Any]:
-    require(params, "X", "q", "theta_body", "varsigma")
-    widths, act = _body(params)
-    X = matrix(params, "X", (None, widths[0]))
-    body = Feedforward(widths, act, bias=True)
-    return {
-        "X": X, "body_widths": widths, "activation": act,
-        "theta_body": vector(params, "theta_body", body.n_params()),
-        "q": matrix(params, "q", (widths[-1] + 1, None)),
-        "varsigma": real(params, "varsigma", lo=1e-300),
-    }
-
-
-def _width(inst: Mapping[str, Any]) -> bool | str:
-    n, (m, m_H) = inst["X"].shape[0], inst["q"].shape
-    return True if m * m_H >= n else f"$m_Hm_{{H-1}}={m_H * m}<n={n}$"
-
-
-def _distinct(inst: Mapping[str, Any]) -> bool | str:
-    X = inst["X"]
-    dup = X.shape[0] - np.unique(X, axis=0).shape[0]
-    return True if dup == 0 else f"{dup} duplicated input(s)"
-
-
-def _measure_safe(inst: Mapping[str, Any]) -> Verdict:
-    Z = strat.body_features(inst)
-    cert = safe_exploration(Z, inst["q"], inst["varsigma"], X=inst["X"])
-    return decide_flag(
-        cert.value, message=cert.derivation,
-        diagnostics={"n": cert.n, "columns": cert.columns, **cert.numbers},
-        certificate=cert.derivation,
-    )
-
-
-def _safe_controls(kind: str) -> list[dict[str, Any]]:
-    rng = np.random.default_rng(44)
-    n, h = 30, 6
-    m_H = 4 if kind == "narrow" else 9  # 7 * 4 = 28 < 30; 7 * 9 = 63 >= 30
-    X = rng.standard_normal((n, 2))
-    if kind == "duplicated":
-        X[-1] = X[0]
-    body = Feedforward([2, h], "tanh", bias=True)
-    return [{"X": X, "body_widths": [2, h], "activation": "tanh",
-             "theta_body": body.init(rng, "he"), "q": rng.standard_normal((h + 1, m_H)),
-             "varsigma": 5.0}]
-
-
-SAFE = Claim(
-    id="k22.asm4",
-    paper="k22",
-    source="Assumption 4 (arXiv Assumption 10), §3.3.1; Table 2",
-    title=r"Safe exploration: $\operatorname{rank}\phi(q,\theta_{(1:H-2)})=n$ at a random draw",
-    statement=r"\operatorname{rank}\phi(q,\theta_{(1:H-2)}) = n,\quad "
-    r"\phi_{i*} = [\tilde\sigma(z_i^\top q_{*k})z_i^\top]_{k=1}^{m_H}",
-    measure=_measure_safe,
-    parse=_parse_safe,
-    strategy=lambda profile: strat.safe_exploration_instances(),
-    hypotheses=[
-        Hypothesis("width", r"m_H m_{H-1} \ge n", _width),
-        Hypothesis("distinct-inputs", r"x_i \ne x_j\ (i \ne j)", _distinct),
-        Hypothesis("analytic", r"z(x, \cdot),\ \tilde\sigma \text{ real analytic}", _analytic),
-    ],
-    controls=[
-        Control("narrow", drops="width", description=r"$m_Hm_{H-1}=28<n=30$: "
-                r"$\operatorname{rank}\phi\le28$ by shape (certified by structure)",
-                instances=lambda: _safe_controls("narrow")),
-        Control("duplicated", drops="distinct-inputs", description="$x_{30}=x_1$: two equal "
-                r"rows of $\phi$ whatever $q$ (certified by structure)",
-                instances=lambda: _safe_controls("duplicated")),
-    ],
-    reproductions=[Reproduction("table2", "Table 2's verification at reduced $n$", table2,
-        agreement="differs",
-        agreement_reason=("synthetic stand-ins of the data sets' shapes with a dense tanh body, "
-                          "not the paper's data or ResNet-18; with softplus the rank "
-                          "is undecided"))],
-    decides=r"Certified positive definiteness of $\phi\phi^\top=(ZZ^\top)\circ(SS^\top)$ "
-    r"(Cholesky of $M-\alpha I$, Demmel's margin) gives rank $n$; a deficiency is only "
-    "reported when the shape or repeated rows force it; otherwise inconclusive.",
-    errata=[Erratum("method note", "The paper names its rank methods (§3.4.2: each matrix was "
-                    "checked twice, by the methods of Press et al. (2007) and of Golub and Van "
-                    "Loan (1996)) but not the threshold below which a singular value counted as "
-                    r"zero, which decides rank $n$ on $60{,}000\times120{,}042$ matrices; here the "
-                    r"Gram's Cholesky certifies it, which cannot resolve singular values of "
-                    r"$\phi$ below about $\sqrt\alpha$ (never reported as deficient)."),
-            Erratum("interpretation", r"Table 2's $m_H$ is $\lceil 2n/513\rceil$ (the ceiling "
-                    r"outside: $2\lceil n/513\rceil$ would give 196 for CIFAR)."),
-            Erratum("transcription", "The text we worked from leaves Semeion's $m_H$ in Table 2 "
-                    r"blank; $\lceil 2000/513\rceil=4$."),
-            Erratum("method note", "The Table 2 reproduction uses synthetic inputs of the data "
-                    "sets' shapes and a dense tanh body, not the data sets and not ResNet-18; a "
-                    r"dense softplus body at $\varsigma'=1$ gave a numerically singular Gram "
-                    "(inconclusive).")],
-    size=lambda i: {"n": i["X"].shape[0], "m_H m_H-1": i["q"].shape[0] * i["q"].shape[1]},
-    tightness=False, max_examples={"thorough": 600},
-)
-
 
 # ============================================================ Theorems 4 and 5: exploitation
 
@@ -311,7 +84,9 @@ def _model(inst: Mapping[str, Any]) -> EEModel:
                    inst["varsigma"])
 
 
-def _frozen(inst: Mapping[str, Any]) -> EEModel:
+def exploitation_model(inst: Mapping[str, Any]) -> EEModel:
+    """The model of the exploitation phase: the gates frozen at ``theta^tau`` (line 10 of
+    Algorithm 1, §3.2), so that ``f`` is linear in ``theta_(H-1)``."""
     return _model(inst).frozen(inst["theta"])
 
 
@@ -353,7 +128,7 @@ def exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
     least-squares point), ``B_0 = ||w_inf - w_tau||`` and ``min L^``. For the logistic loss,
     ``B`` is the certified lower bound on ``B_eps_bar`` (:func:`_sublevel_distance`) and
     ``inf_term = eps_bar``; ``B`` and ``inf_term`` are what the bounds use."""
-    model = _frozen(inst)
+    model = exploitation_model(inst)
     X, Y, n = inst["X"], inst["Y"], inst["X"].shape[0]
     As = model.linear_maps(inst["theta"], X)
     _, Ws, _ = model.split(inst["theta"])
@@ -389,7 +164,7 @@ def exploitation_problem(inst: Mapping[str, Any]) -> dict[str, Any]:
     return P
 
 
-def _exploitation_loss(P: Mapping[str, Any], w: np.ndarray, Y: np.ndarray) -> tuple[float, Any]:
+def exploitation_loss(P: Mapping[str, Any], w: np.ndarray, Y: np.ndarray) -> tuple[float, Any]:
     """``L^(w)`` and ``nabla L^(w)`` of the (linear-in-``w``) exploitation objective."""
     p, n, loss = P["p"], P["n"], P["loss"]
     F = np.stack([A @ w[j * p:(j + 1) * p] for j, A in enumerate(P["As"])], axis=1)
@@ -406,19 +181,19 @@ def _sublevel_distance(P: Mapping[str, Any], Ws: list, Y: np.ndarray,
     ``g^T (w - w*) <= eps_bar - L^(w*)``, whose distance from ``w_tau`` bounds ``B`` below
     (the two agree at the exact projection, by its KKT condition)."""
     w0 = np.concatenate([W.reshape(-1) for W in Ws])
-    L0, _ = _exploitation_loss(P, w0, Y)
+    L0, _ = exploitation_loss(P, w0, Y)
     if L0 <= eps_bar:
         return 0.0, 0.0
     res = minimize(lambda w: (0.5 * float((w - w0) @ (w - w0)), w - w0), w0, jac=True,
                    method="SLSQP",
                    constraints=[{"type": "ineq",
-                                 "fun": lambda w: eps_bar - _exploitation_loss(P, w, Y)[0],
-                                 "jac": lambda w: -_exploitation_loss(P, w, Y)[1]}],
+                                 "fun": lambda w: eps_bar - exploitation_loss(P, w, Y)[0],
+                                 "jac": lambda w: -exploitation_loss(P, w, Y)[1]}],
                    options={"maxiter": 200, "ftol": 1e-14})
-    Ls, g = _exploitation_loss(P, res.x, Y)
+    Ls, g = exploitation_loss(P, res.x, Y)
     upper, w_up, step = math.inf, res.x, 1e-12 * (1.0 + float(np.linalg.norm(res.x)))
     for _ in range(60):  # SLSQP may stop just outside: walk down the gradient to feasibility
-        if _exploitation_loss(P, w_up, Y)[0] <= eps_bar:
+        if exploitation_loss(P, w_up, Y)[0] <= eps_bar:
             upper = float(np.linalg.norm(w_up - w0))
             break
         w_up, step = res.x - step * g / float(np.linalg.norm(g)), 2.0 * step
@@ -508,10 +283,10 @@ def _gd_rate(inst: Mapping[str, Any], P: Mapping[str, Any]) -> tuple[Verdict, di
     c_lo, c_hi = P["B"] ** 2 * Lhat / 2.0, P["B_up"] ** 2 * Lhat / 2.0
     worst: dict[str, tuple[float, int, float, float]] = {}
     theta_max = float(np.linalg.norm(w))
-    L0, grad = _exploitation_loss(P, w, Y)
+    L0, grad = exploitation_loss(P, w, Y)
     for k in range(1, steps + 1):
         w = w - alpha * grad
-        Lk, grad = _exploitation_loss(P, w, Y)
+        Lk, grad = exploitation_loss(P, w, Y)
         theta_max = max(theta_max, float(np.linalg.norm(w)))
         for side, rhs in (("lo", P["inf_term"] + c_lo / k), ("hi", P["inf_upper"] + c_hi / k)):
             rel = (rhs - Lk) / max(rhs, L0)
@@ -560,7 +335,7 @@ def _gd_rate(inst: Mapping[str, Any], P: Mapping[str, Any]) -> tuple[Verdict, di
     return verdict, diag
 
 
-def _sgd_bound(inst: Mapping[str, Any], P: Mapping[str, Any], power: float = 0.6) -> Verdict:
+def sgd_bound(inst: Mapping[str, Any], P: Mapping[str, Any], power: float = 0.6) -> Verdict:
     """Eq. (3.5): per-sample SGD on ``theta_(H-1)`` from ``theta^tau``, ``alpha_k = a_0 /
     (k+1)^power`` (``power = 0.6``: ``sum alpha = inf``, ``sum alpha^2 < inf``; ``power =
     0.5``: the O~(1/sqrt t) schedule, for which the finite-t bound still holds), ``a_0 = 0.5 /
@@ -614,7 +389,7 @@ def _sgd_bound(inst: Mapping[str, Any], P: Mapping[str, Any], power: float = 0.6
                                              f"{SGD_RUNS} runs + rounding of the losses"),
                          diagnostics=diag)
     if verdict.status is Status.VIOLATED:
-        verdict = _hoeffding(verdict, mean, rhs_hi, L0, diag)
+        verdict = hoeffding(verdict, mean, rhs_hi, L0, diag)
     return verdict
 
 
@@ -622,7 +397,7 @@ HOEFFDING_DELTA = 1e-9
 """The probability with which a Monte Carlo 'violated' of eq. (3.5) may be wrong."""
 
 
-def _hoeffding(verdict: Verdict, mean: float, rhs_hi: float, L0: float,
+def hoeffding(verdict: Verdict, mean: float, rhs_hi: float, L0: float,
                diag: Mapping[str, Any]) -> Verdict:
     """A Monte Carlo mean beyond (3.5) by 3 standard errors is evidence, not a certificate:
     each run's ``min_k L(theta^k)`` lies in ``[0, L(theta^tau)]``, so by Hoeffding's inequality
@@ -653,7 +428,7 @@ def _measure_rates(inst: Mapping[str, Any]) -> Verdict:
     gd_verdict, _ = _gd_rate(inst, P)
     if gd_verdict.status is not Status.HOLDS:
         return gd_verdict
-    sgd_verdicts = [_sgd_bound(inst, P, power) for power in (0.6, 0.5)]
+    sgd_verdicts = [sgd_bound(inst, P, power) for power in (0.6, 0.5)]
     failed = [v for v in sgd_verdicts if v.status is not Status.HOLDS]
     if failed:
         return failed[0]
@@ -874,14 +649,6 @@ RATES = Claim(
     max_examples={"ci": 8, "thorough": 250},
 )
 
-# ---------------------------------------------------------------- cost estimates per claim
-# Seconds on this project's reference machine (2 shared cores, one BLAS thread), fitted to
-# timed checks and doubled.
-def _cost_safe(inst: Mapping[str, Any]) -> float:
-    """Assumption 4: the Hadamard Gram (n^2 (m_H + m_(H-1))) and its Cholesky (n^3 / 3)."""
-    n, (m, m_H) = inst["X"].shape[0], inst["q"].shape
-    return 0.01 + 2.5e-10 * (n * n * (m + m_H) + n**3)
-
 
 def _cost_exploitation(inst: Mapping[str, Any]) -> float:
     """Theorem 4: one least-squares solve per output on the n x m_H m_(H-1) map A^(j)."""
@@ -898,17 +665,7 @@ def _cost_rates(inst: Mapping[str, Any]) -> float:
             + 2 * SGD_STEPS * (4e-4 + SGD_RUNS * step))
 
 
-# ------------------------------------------------ instance parameters and relations per claim
-_BODY = [
-    Parameter("body_widths", "H - 1", r"the widths $[m_x,h_1,\dots,h_k]$ of the body "
-              r"$z(x,\theta_{(1:H-2)})$ ($m_{H-1}=h_k+1$ with the constant neuron)",
-              f"at least two integers in $[1,{WIDTH_LIMIT}]$, starting with $m_x$"),
-    Parameter("activation", "name", "the body's activation (Assumption 6 asks for a real "
-              "analytic one)", " | ".join(ACTIVATIONS)),
-    Parameter("varsigma", "scalar", r"$\varsigma'$ of the gate "
-              r"$\tilde\sigma(q)=1/(1+e^{-\varsigma'q})$", r"$(0,\infty)$"),
-    Parameter("X", "n x m_x", "the inputs $x_i$, one row per sample", "finite"),
-]
+
 _EE = [
     *_BODY,
     Parameter("Y", "n x m_y", "the targets $y_i$", "finite; $-1$ or $+1$ for the logistic loss"),
@@ -943,41 +700,7 @@ _EE_RELATIONS = [
 ]
 _SGD = ("; Theorem 5's SGD runs draw their samples from a seed taken from the instance's "
         "bytes, so only the status is compared")
-GATE = dataclasses.replace(GATE, edge_strategy=lambda profile: strat.edge_gate_instances(),
-                           parameters=[
-    Parameter("W_hidden", "m_H x m_(H-1)", "$W^{(H-1)}$", "finite"),
-    Parameter("W_out", "m_y x m_H", "$W^{(H)}$", "finite"),
-    Parameter("Z", "n x m_(H-1)", "the features $z_i$, one row per sample", "finite"),
-    Parameter("varsigma", "scalar", r"$\varsigma'$ of the gate", r"$[10^{-300},\infty)$"),
-    Parameter("gate", "name", r"sigmoid ($\tilde\sigma$ of eq. 3.2) or half (the constant "
-              "gate $1/2$ of the control)", "sigmoid | half", "sigmoid"),
-], relations=[
-    Relation("permute-samples", "the rows of $Z$ in another order: the worst sample is the "
-             "same number", strat.permute_samples),
-    Relation("permute-hidden-units", "the $m_H$ units relabelled (rows of $W^{(H-1)}$, columns "
-             "of $W^{(H)}$): both networks are the same functions", strat.permute_hidden_units),
-    Relation("scale-inputs", r"$Z$ times $2^k$ and $\varsigma'$ times $2^{-k}$: the gates are "
-             "unchanged, the error and the bound scale by $2^k$", strat.scale_gate_inputs),
-    Relation("scale-outputs", "$W^{(H)}$ times $2^k$: the error and the bound scale by $2^k$",
-             strat.scale_gate_outputs),
-])
-SAFE = dataclasses.replace(SAFE, cost=_cost_safe, edge_strategy=lambda profile:
-                           strat.edge_safe_exploration_instances(), parameters=[
-    *_BODY,
-    Parameter("theta_body", "d_(1:H-2)", r"$\theta_{(1:H-2)}$, the body's parameters",
-              "finite, the body's length"),
-    Parameter("q", "m_(H-1) x m_H", r"$q$, the gate weights of $\phi(q,\theta_{(1:H-2)})$",
-              "finite"),
-], relations=[
-    Relation("permute-samples", r"the samples in another order: the rows of $\phi$ are "
-             "permuted, its rank is unchanged", strat.permute_samples),
-    Relation("permute-hidden-units", "body units (with the rows of $q$) and the columns of $q$ "
-             r"relabelled: the columns of $\phi$ are permuted", strat.permute_hidden_units),
-    Relation("rotate-inputs", "an orthogonal change of basis of the inputs with the body's "
-             r"first layer rotated back: $z$ and $\phi$ are unchanged", strat.rotate_inputs),
-    Relation("scale-gate-sharpness", r"$q$ times $2^k$ and $\varsigma'$ times $2^{-k}$: the "
-             r"gates, hence $\phi$, are the same numbers", strat.scale_gate_sharpness),
-])
+
 LIMIT = dataclasses.replace(LIMIT, parameters=_EE, cost=_cost_exploitation,
                             edge_strategy=lambda profile: strat.edge_exploitation_instances(),
                             relations=_EE_RELATIONS)
@@ -987,5 +710,4 @@ RATES = dataclasses.replace(RATES, parameters=_EE, cost=_cost_rates, edge_strate
     dataclasses.replace(r, description=r.description + _SGD, same_slack=False)
     for r in _EE_RELATIONS])
 
-CLAIMS = [GATE, SAFE, LIMIT, RATES]
-register(*CLAIMS)
+register(LIMIT, RATES)
