@@ -9,8 +9,19 @@ import math
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from k22_contracts import (
+    FIND,
+    accepts,
+    assert_control_contract,
+    assert_cost_grows_with_the_work,
+    assert_parameters_name_every_key_the_parser_reads,
+    assert_prose_typeset,
+    control_params,
+    gamma,
+    rejects,
+)
 from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
@@ -568,26 +579,217 @@ def test_tex_number_writes_powers_of_ten_as_latex():
     assert float(k22.tex_number(3.78e-15).replace(r"\times10^{", "e").rstrip("}")) == 3.78e-15
 
 
-def claim_prose(claim) -> list[str]:
-    """Every string of ``claim`` that the report shows as prose (not its LaTeX statements)."""
-    texts = [claim.title, claim.decides]
-    texts += [c.description for c in claim.controls]
-    texts += [e.text for e in claim.errata]
-    texts += [t for p in claim.parameters for t in (p.meaning, p.domain) if isinstance(t, str)]
-    texts += [r.description for r in claim.relations]
-    texts += [r.description for r in claim.reproductions]
-    texts += [r.agreement_reason or "" for r in claim.reproductions]
-    return texts
-
-
 @pytest.mark.parametrize("claim_id", ["k22.asm1", "k22.def2", "k22.eq2.1-2.4", "k22.prop1",
                                       "k22.thm2", "k22.thm3", "k22.eq2.11", "k22.eq2.12"])
 def test_section2_prose_writes_its_formulas_as_renderable_latex(claim_id):
-    from reports.math import is_renderable
+    assert_prose_typeset(get(claim_id))
 
-    for text in claim_prose(get(claim_id)):
-        assert text.count("$") % 2 == 0, text
-        for formula in text.split("$")[1::2]:
-            assert is_renderable(formula), formula
-        plain = "".join(text.split("$")[::2])
-        assert not any(s in plain for s in ("||", "<=", ">=", "\\", "`")), text
+
+# ------------------------------------------------------------ controls, parameters, costs
+SECTION2 = [k22.ASM1, k22.DEF2, k22.STATIONARY, k22.PROP1, k22.LIMIT, k22.THM3, k22.EQ211,
+            k22.EQ212]
+
+
+@pytest.mark.parametrize(("claim_id", "name"),
+                         [(c.id, ctl.name) for c in SECTION2 for ctl in c.controls])
+def test_control_drops_exactly_its_named_hypothesis(claim_id, name):
+    assert_control_contract(claim_id, name)
+
+
+@pytest.mark.parametrize("claim", SECTION2, ids=lambda c: c.id)
+def test_parameters_name_every_key_the_parser_reads(claim):
+    assert_parameters_name_every_key_the_parser_reads(claim)
+
+
+@pytest.mark.parametrize(("claim_id", "key"), [
+    ("k22.thm2", "steps"), ("k22.thm3", "T_set"), ("k22.eq2.11", "T_set")])
+def test_cost_grows_with_the_work(claim_id, key):
+    assert_cost_grows_with_the_work(claim_id, key)
+
+
+# ------------------------------------------------------------ parsers, strategies, formulas
+def test_k22_thm2_parse_limit_bounds_and_defaults():
+    """k22.thm2 (``parse_limit``): ``steps`` in [1, 100000]; ``step_size`` > 0; ``epsilon``
+    in (0, 2) (step rule (i)), default 1e-3; ``eta`` default 1 (kills moved bounds and
+    defaults)."""
+    claim = get("k22.thm2")
+    params = control_params("k22.thm2", "quartic")
+    for steps in (1, 100_000):
+        assert claim.parse({**params, "steps": steps})["steps"] == steps
+    for bad in ({"steps": 0}, {"steps": 100_001}, {"step_size": 0.0}, {"epsilon": 2.5},
+                {"epsilon": -0.1}, {"epsilon": 2.0}, {"epsilon": 0.0}):
+        with pytest.raises(BadInput):
+            claim.parse({**params, **bad})
+    assert claim.parse({**params, "epsilon": 1.999})["epsilon"] == 1.999
+    bare = claim.parse({k: v for k, v in params.items() if k not in ("eta", "epsilon")})
+    assert (bare["eta"], bare["epsilon"]) == (1.0, 1e-3)
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm3", "k22.eq2.11", "k22.eq2.12"])
+def test_k22_parse_gap_iteration_bound(claim_id):
+    """k22 gap claims: ``T_set`` is a nonempty list of iterations <= 100000 (the largest is
+    accepted, one more is not), ``alpha`` in (0, 1) open, ``L`` > 0, ``eta`` default 1 (the
+    corollaries fix eta themselves and do not read it)."""
+    claim = get(claim_id)
+    params = (control_params("k22.eq2.12", "misaligned-linear-ce") if claim_id == "k22.eq2.12"
+              else control_params("k22.thm3", "quartic"))
+    assert claim.parse({**params, "T_set": [0, 100_000]})["T_set"] == [0, 100_000]
+    for bad in ({"T_set": [3, 100_001]}, {"T_set": []}, {"T_set": [-1]}, {"alpha": 0.0},
+                {"alpha": 1.0}, {"L": 0.0}):
+        with pytest.raises(BadInput):
+            claim.parse({**params, **bad})
+    bare = claim.parse({k: v for k, v in params.items() if k != "eta"})
+    assert bare["eta"] == 1.0 if claim_id == "k22.thm3" else "eta" not in bare
+    if claim_id != "k22.thm3":  # the corollaries choose eta: only the default is accepted
+        claim.parse({**params, "eta": 1.0})
+        with pytest.raises(BadInput, match=r"^eta: "):
+            claim.parse({**params, "eta": 2.0})
+
+
+def _hidden(inst):
+    return inst["widths"][1:-1]
+
+
+@pytest.fixture
+def no_descent(monkeypatch):
+    """The k22 trajectory strategies with their descent stubbed out (step constant 1, zero
+    steps): only the drawn shapes matter here, not the descent."""
+    class _Run:
+        def __init__(self, theta):
+            self.steps = [type("Step", (), {"theta": theta})()]
+
+    monkeypatch.setattr(tj, "step_constant", lambda *a, **k: 1.0)
+    monkeypatch.setattr(tj, "gradient_descent",
+                        lambda model, loss, theta, *a, **k: _Run(theta))
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm2", "k22.eq2.1-2.4"])
+def test_k22_strategies_ci_hidden_layers_are_small(claim_id, no_descent):
+    """In the ``ci`` profile the k22 trajectory strategies draw at most two hidden layers of
+    width <= 8 (``st_hidden("ci")``); the cheap profile is what keeps ``nox -s tests`` short
+    (kills a strategy that ignores the profile)."""
+    @settings(max_examples=40, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(get(claim_id).strategy("ci"))
+    def prop(inst):
+        assert 1 <= len(_hidden(inst)) <= 2 and max(_hidden(inst)) <= 8
+
+    prop()
+
+
+def _constant_target(inst):
+    return bool(np.all(inst["Y"] == inst["Y"][0]))
+
+
+_BRANCHES = [("k22.thm2", lambda i: not _constant_target(i)), ("k22.thm2", _constant_target),
+             ("k22.eq2.1-2.4", lambda i: i["loss"] == "squared"),
+             ("k22.eq2.1-2.4", lambda i: i["loss"] == "cross-entropy")]
+
+
+@pytest.mark.parametrize(("claim_id", "branch"), _BRANCHES)
+def test_k22_strategies_thorough_reach_three_hidden_layers(claim_id, branch, no_descent):
+    """Outside ``ci`` every branch of the k22 trajectory strategies (random or constant
+    target; squared or cross-entropy loss) reaches three hidden layers or widths above 8
+    (``st_hidden``), so the profile reaches each branch (kills a branch that uses the default
+    hidden sizes)."""
+    strategy = get(claim_id).strategy("thorough")
+    inst = find(strategy, lambda i: branch(i) and (len(_hidden(i)) == 3 or max(_hidden(i)) > 8),
+                settings=FIND)
+    assert len(_hidden(inst)) <= 3 and max(_hidden(inst)) <= 16
+
+
+def _mlp(**extra):
+    """k22 parameters of a [1, 2, 1] tanh net on two samples (d = 7)."""
+    return {"model": "mlp", "widths": [1, 2, 1], "activation": "tanh", "theta": [0.1] * 7,
+            "X": [[0.0], [1.0]], "Y": [[1.0], [0.0]], "loss": "squared", **extra}
+
+
+def test_k22_base_parser():
+    """k22 instances: widths run from m_x to m_y with >= 2 entries of >= 1; theta has d
+    entries; X and Y have the same rows; cross-entropy labels in {0, 1}, logistic in
+    {-1, 1}; S indices in 0..d-1; output 'linear' by default; non-mlp models have m_y = 1."""
+    inst = accepts("k22.asm1", _mlp())
+    assert inst["output"] == "linear" and "S" not in inst
+    assert accepts("k22.asm1", _mlp(S=[0, 6]))["S"] == [0, 6]
+    assert accepts("k22.asm1", _mlp(loss="cross-entropy"))["loss"] == "cross-entropy"
+    assert accepts("k22.asm1", _mlp(output="tanh"))["output"] == "tanh"
+    assert accepts("k22.asm1", _mlp(loss="logistic", Y=[[1.0], [-1.0]]))["loss"] == "logistic"
+    lin = {"model": "linear", "theta": [1.0], "X": [[0.0]], "Y": [[1.0]], "loss": "squared"}
+    assert accepts("k22.asm1", lin)["theta"].size == 1
+    for p in (_mlp(S=[7]), _mlp(S=[-1]), _mlp(widths=[1]), _mlp(widths=[2, 2, 1]),
+              _mlp(widths=[1, 2, 2]), _mlp(widths=[1, 0, 1], theta=[0.1]),
+              _mlp(theta=[0.1] * 6), _mlp(Y=[[1.0]]), _mlp(loss="cross-entropy", Y=[[2.0], [0.0]]),
+              _mlp(loss="logistic"), _mlp(loss="hinge"), _mlp(activation="relu"),
+              _mlp(output="relu"), {**lin, "Y": [[1.0, 2.0]]}, {**lin, "model": "cubic"}):
+        rejects("k22.asm1", p)
+
+
+def test_k22_eta_defaults():
+    """k22 eqs (2.1)-(2.4) take eta = 1 by default; Proposition 1 needs its eta."""
+    assert accepts("k22.eq2.1-2.4", _mlp())["eta"] == 1.0
+    assert accepts("k22.prop1", _mlp(eta=-2.0))["eta"] == -2.0
+    rejects("k22.prop1", _mlp())
+
+
+def test_k22_asm1_tolerance_is_gamma_k_of_the_euler_scale():
+    """Assumption 1: the residual is ||vec f - J nu||_inf with nu = theta on the last layer
+    (its weights and biases) and 0 elsewhere, and the tolerance gamma_k (||f||_inf +
+    max|J| ||nu||_1) with k = 2 (d + sum of widths), recomputed here."""
+    inst = strat.build_mlp_instance(3, 5, 2, [4, 3], 2, "tanh", "squared", "random", 1.0)
+    model = k22.instance_model(inst)
+    d = inst["theta"].size
+    last = np.arange(d - 2 * (3 + 1), d)  # W (2 x 3) and b (2) of the output layer
+    assert sorted(np.asarray(model.S).tolist()) == last.tolist()
+    nu = np.zeros(d)
+    nu[last] = inst["theta"][last]
+    F = np.asarray(model.forward(inst["theta"], inst["X"])).reshape(-1)
+    J = np.asarray(model.jacobian(inst["theta"], inst["X"]))
+    v = get("k22.asm1").check(inst)
+    assert v.status is Status.HOLDS
+    assert v.lhs == pytest.approx(float(np.max(np.abs(F - J @ nu))), abs=1e-15)
+    k = 2 * (d + sum(inst["widths"]))
+    tol = gamma(k) * (np.max(np.abs(F)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
+    assert v.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
+
+
+def test_k22_size_reports_n_m_y_and_d():
+    """k22 ledger sizes: n samples, m_y outputs and d = the number of parameters."""
+    inst = strat.build_mlp_instance(1, 6, 2, [3], 2, "tanh", "squared", "random", 1.0)
+    d = 3 * (2 + 1) + 2 * (3 + 1)
+    assert get("k22.asm1").size(inst) == {"n": 6, "m_y": 2, "d": d}
+
+
+def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
+    """Eqs (2.1)-(2.4), squared loss (Y' = Y): the right side is ||grad L|| ||f_X - eta Y||_F /
+    s_min(J), with f_X, J and s_min recomputed here; the tolerance gamma_{p+k} (|L| + |L*| +
+    rhs) with p = n m_y and k = 2 (d + sum widths), plus s_min's SVD error rhs delta / (s_min -
+    delta) (delta = 10 max(p, d) u s_1) and the gradient's rounding e_g ||f - eta Y|| / (s_min
+    - delta), e_g = ||J|| (2 e_f / n + gamma_d ||v||), e_f = gamma_k (||f|| + ||J|| ||theta||)
+    (kills changed factors or eta)."""
+    inst = {**build_net(5, 3, 2, [6], 1), "eta": 0.5}
+    model = k22.instance_model(inst)
+    F = np.asarray(model.forward(inst["theta"], inst["X"]))
+    J = np.asarray(model.jacobian(inst["theta"], inst["X"]))
+    s_min = np.linalg.svd(J, compute_uv=False)[-1]
+    v = get("k22.eq2.1-2.4").check(inst)
+    assert v.status is Status.HOLDS
+    g = v.diagnostics["grad_norm"]
+    assert g > 0 and v.diagnostics["s_min_J"] == pytest.approx(s_min, rel=1e-10, abs=0)
+    rhs = g * np.linalg.norm(F - 0.5 * inst["Y"]) / s_min
+    assert v.rhs == pytest.approx(rhs, rel=1e-10, abs=0)
+    k = 2 * (inst["theta"].size + sum(inst["widths"]))
+    L = v.diagnostics["loss"]
+    s = np.linalg.svd(J, compute_uv=False)
+    delta = 10 * max(J.shape) * 2.0**-53 * s[0]
+    dist = np.linalg.norm(F - 0.5 * inst["Y"])
+    e_f = gamma(k) * (np.linalg.norm(F) + s[0] * np.linalg.norm(inst["theta"]))
+    v_norm = np.linalg.norm(2.0 / 3 * (F - inst["Y"]))
+    e_g = s[0] * (2.0 / 3 * e_f + gamma(inst["theta"].size) * v_norm)
+    tol = (gamma(3 + k) * (abs(L) + abs(v.lhs - L) + v.rhs) + v.rhs * delta / (s_min - delta)
+           + e_g * dist / (s_min - delta))
+    assert v.tolerance == pytest.approx(tol, rel=1e-9, abs=0)
+
+
+def build_net(seed, n, m_x, hidden, m_y, loss="squared"):
+    return strat.build_mlp_instance(seed, n, m_x, hidden, m_y, "tanh", loss, "random",
+                                              1.0)

@@ -13,6 +13,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from k22_contracts import (
+    accepts,
+    assert_control_contract,
+    assert_cost_grows_with_the_work,
+    assert_parameters_name_every_key_the_parser_reads,
+    assert_prose_typeset,
+    control_params,
+    rejects,
+)
 from roundtrip import holds_on_strategy, recorded_worst
 from scipy.optimize import minimize_scalar
 
@@ -442,21 +451,166 @@ def test_sgd_violation_needs_hoeffdings_margin_not_three_standard_errors():
 @pytest.mark.parametrize("claim_id", ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4",
                                       "k22.thm5"])
 def test_section3_prose_writes_its_formulas_as_renderable_latex(claim_id):
-    from test_k22_alignment import claim_prose
-
-    from reports.math import is_renderable
-
-    for text in claim_prose(get(claim_id)):
-        assert text.count("$") % 2 == 0, text
-        for formula in text.split("$")[1::2]:
-            assert is_renderable(formula), formula
-        plain = "".join(text.split("$")[::2])
-        assert not any(s in plain for s in ("||", "<=", ">=", "\\", "`")), text
+    assert_prose_typeset(get(claim_id))
 
 
-def test_gate_table_labels_parse_as_mathtext():
-    from reports.plots import _mathtext_parses
+# ------------------------------------------------------------ controls, parameters, costs
+SECTION3 = list(mod.CLAIMS)
 
-    out = get("k22.claim.gate-relu-limit").reproductions[0].run("ci")
-    for label in [out["title"], out["xlabel"], *(s["label"] for s in out["series"])]:
-        assert _mathtext_parses(label), label
+
+@pytest.mark.parametrize(("claim_id", "name"),
+                         [(c.id, ctl.name) for c in SECTION3 for ctl in c.controls])
+def test_control_drops_exactly_its_named_hypothesis(claim_id, name):
+    assert_control_contract(claim_id, name)
+
+
+@pytest.mark.parametrize("claim", SECTION3, ids=lambda c: c.id)
+def test_parameters_name_every_key_the_parser_reads(claim):
+    assert_parameters_name_every_key_the_parser_reads(claim)
+
+
+@pytest.mark.parametrize(("claim_id", "key"), [("k22.thm5", "K"), ("k22.asm4", "X")])
+def test_cost_grows_with_the_work(claim_id, key):
+    assert_cost_grows_with_the_work(claim_id, key)
+
+
+# ------------------------------------------------------------ parsers, bounds, formulas
+@pytest.mark.parametrize("key", ["X", "Y", "m_H", "m_y", "varsigma", "theta", "loss", "K",
+                                 "body_widths", "activation"])
+@pytest.mark.parametrize("claim_id", ["k22.thm4", "k22.thm5"])
+def test_k22_ee_parse_requires_every_key(claim_id, key):
+    """Theorems 4-5 instances: each required key missing is a BadInput, never a KeyError
+    (kills dropping a name from ``require``)."""
+    params = control_params("k22.thm4", "narrow")
+    with pytest.raises(BadInput, match=key):
+        get(claim_id).parse({k: v for k, v in params.items() if k != key})
+
+
+def test_k22_ee_parse_defaults_and_bounds():
+    """Theorems 4-5 instances: ``eps_bar`` defaults to 0 and is stored under that name,
+    negative is a BadInput; ``m_y`` in [1, 64]; an unknown activation is a BadInput naming the
+    key and the choices."""
+    claim = get("k22.thm5")
+    params = control_params("k22.thm4", "narrow")
+    assert claim.parse(params)["eps_bar"] == 0.0
+    assert claim.parse({**params, "eps_bar": 0.25})["eps_bar"] == 0.25
+    with pytest.raises(BadInput):
+        claim.parse({**params, "eps_bar": -1e-3})
+    with pytest.raises(BadInput, match=r"activation.*tanh"):
+        claim.parse({**params, "activation": "step"})
+    with pytest.raises(BadInput, match="body_widths"):
+        claim.parse({**params, "body_widths": [2]})
+
+
+def _ee_instance():
+    rng = np.random.default_rng(3)
+    X, Y = strat.sine_data(rng, 12, 2, 1)
+    model = EEModel([2, 20], "tanh", 8, 1, 5.0)
+    theta = strat.explored_theta(model, X, Y, rng, tau=40, lr=0.05, epsilon=0.01)
+    return {"X": X, "Y": Y, "body_widths": [2, 20], "activation": "tanh", "m_H": 8, "m_y": 1,
+            "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 1, "eps_bar": 0.0}
+
+
+def test_k22_sgd_bound_second_moment_and_right_side():
+    """Eq. (3.5): G^2 is at least the second moment (1/n) sum_i ||grad_w l_i(w_tau)||^2 at
+    the start, computed here from explicit per-sample gradients 2 (a_i^T w - y_i) a_i; the
+    right side at the reported step k is inf_term + (B^2 + G_k^2 sum alpha^2) / (2 sum alpha)
+    with alpha_i = a_0 / i^0.6, a_0 = 1 / (2 L^), G_k^2 (the running maximum) between the
+    start value and the final G^2 (kills changed moment or step formulas)."""
+    inst = _ee_instance()
+    P = mod.exploitation_problem(inst)
+    (A,) = P["As"]
+    w = mod.exploitation_model(inst).split(inst["theta"])[1][0].reshape(-1)
+    grads = 2.0 * (A @ w - inst["Y"][:, 0])[:, None] * A
+    G2_start = float(np.mean(np.sum(grads * grads, axis=1)))
+    v = mod.sgd_bound(inst, P, 0.6)
+    G2, k = v.diagnostics["G2"], v.diagnostics["worst_k"]
+    assert G2 >= G2_start * (1 - 1e-12)
+    alpha = 0.5 / P["Lhat"] / np.arange(1, k + 1) ** 0.6
+
+    def rhs(G2k):
+        return P["inf_term"] + (P["B"] ** 2 + G2k * np.sum(alpha**2)) / (2 * np.sum(alpha))
+
+    # the running maximum of the moment at step k lies between its start and final values
+    assert rhs(G2_start) * (1 - 1e-12) <= v.rhs <= rhs(G2) * (1 + 1e-12)
+
+
+def _c0():
+    """c0 = max_{s>0} s / (1 + e^s), by bisection on its stationarity condition
+    (s - 1) e^s = 1 (independent of the module's Lambert-W value)."""
+    lo, hi = 1.0, 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if (mid - 1) * math.exp(mid) < 1 else (lo, mid)
+    s = 0.5 * (lo + hi)
+    return s / (1 + math.exp(s)), s
+
+
+@pytest.mark.parametrize("v", [1.0, 7.0, 1e3])
+def test_k22_gate_bound_is_attained_at_its_extremal_point(v):
+    """Eq. (3.3) quantitative form: |u sigma(v u) - relu(u)| <= c0 / v with equality at
+    u = -s*/v and u = +s*/v, s* the maximiser of s/(1+e^s). A unit at exactly that input has
+    relative slack 0 (within rounding), so both the constant c0 and the gate's scaling are
+    pinned (kills changed constants in the gate, the bound or c0)."""
+    c0, s = _c0()
+    assert mod.C0 == pytest.approx(c0, rel=1e-12, abs=0)
+    claim = get("k22.claim.gate-relu-limit")
+    inst = claim.parse({"W_hidden": [[1.0], [-1.0]], "W_out": [[0.5, 0.25]],
+                        "Z": [[s / v], [-s / v], [3.0 / v]], "varsigma": v})
+    assert inst["gate"] == "sigmoid"
+    verdict = claim.check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.rhs == pytest.approx(c0 * 0.75 / v, rel=1e-12, abs=0)
+    assert verdict.lhs == pytest.approx(c0 * 0.75 / v, rel=1e-9, abs=0)
+    assert abs(verdict.relative_slack) < 1e-9
+    # the tolerance is a rounding bound: a few dozen unit roundoffs of |W_out| |W_hidden| |z|
+    absf = np.abs(inst["Z"]) @ np.abs(inst["W_hidden"]).T @ np.abs(inst["W_out"]).T
+    assert 0 < verdict.tolerance <= 64 * np.finfo(float).eps / 2 * absf.max()
+
+
+def test_k22_gate_parse_choices_and_bounds():
+    """Eq. (3.3) instances: ``gate`` is 'sigmoid' (default) or 'half'; ``varsigma`` > 0;
+    ``W_out`` has one column per hidden unit and ``Z`` one column per input."""
+    claim = get("k22.claim.gate-relu-limit")
+    params = {"W_hidden": [[1.0, 0.0]], "W_out": [[1.0]], "Z": [[0.1, 0.2]], "varsigma": 2.0}
+    assert claim.parse({**params, "gate": "half"})["gate"] == "half"
+    for bad in ({"gate": "relu"}, {"varsigma": 0.0}, {"W_out": [[1.0, 2.0]]},
+                {"Z": [[0.1]]}):
+        with pytest.raises(BadInput):
+            claim.parse({**params, **bad})
+    with pytest.raises(BadInput, match="varsigma"):
+        claim.parse({k: v for k, v in params.items() if k != "varsigma"})
+
+
+def test_k22_ee_body_and_size_bounds():
+    """Theorems 4-5 and Assumption 4: body widths a list of >= 2 integers in [1, 10000] (no
+    booleans); m_y in [1, 64]; m_H >= 1; K in [1, 10^12]; loss 'squared' or 'logistic' (then
+    Y in {-1, 1}); witness of length d."""
+    params = control_params("k22.thm4", "narrow")
+    for K in (1, 10**12):
+        assert accepts("k22.thm4", {**params, "K": K})["K"] == K
+    bad_cases = ({"K": 0}, {"K": 10**12 + 1}, {"m_H": 0}, {"m_y": 0}, {"m_y": 65},
+                 {"body_widths": [2, 0]}, {"body_widths": [2, 10_001]},
+                 {"body_widths": [2, True]}, {"body_widths": "2, 9"}, {"loss": "hinge"},
+                 {"loss": "logistic"}, {"witness": params["witness"][:-1]},
+                 {"theta": params["theta"][:-1]}, {"varsigma": 0.0})
+    for bad in bad_cases:
+        rejects("k22.thm4", {**params, **bad})
+    Y = np.where(np.asarray(params["Y"]) >= 0, 1.0, -1.0).tolist()
+    assert accepts("k22.thm4", {**params, "loss": "logistic", "Y": Y})["loss"] == "logistic"
+
+
+def test_k22_safe_parser():
+    """Assumption 4 instances: q has m_(H-1)+1 rows (the body's last width plus the bias
+    row), theta_body the body's parameter count, varsigma > 0."""
+    params = control_params("k22.asm4", "narrow")
+    inst = accepts("k22.asm4", params)
+    assert inst["q"].shape[0] == inst["body_widths"][-1] + 1
+    for bad in ({"q": params["q"][:-1]}, {"theta_body": params["theta_body"][:-1]},
+                {"varsigma": 0.0}, {"activation": "step"}, {"body_widths": [2]}):
+        rejects("k22.asm4", {**params, **bad})
+    rejects("k22.asm4", {k: v for k, v in params.items() if k != "q"})
+    wide = {**params, "body_widths": [2, mod.WIDTH_LIMIT],
+            "theta_body": np.zeros(3 * mod.WIDTH_LIMIT),
+            "q": np.zeros((mod.WIDTH_LIMIT + 1, 1))}
+    assert accepts("k22.asm4", wide)["body_widths"] == [2, 10_000]
