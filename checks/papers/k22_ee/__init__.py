@@ -6,7 +6,8 @@ global minima) and Theorem 5 (gradient-descent rate and the SGD bound, eq. 3.5).
 follow our reconstruction (§3 of the paper) of Algorithm 1 and of the formulas whose symbols
 the text we worked from lost; see each claim's ``errata``.
 Reproductions: Figures 2-3 (sine wave, plain GD vs the EE wrapper) and Table 2 (the
-safe-exploration verification) on synthetic stand-ins for the data sets.
+safe-exploration verification) on the data sets' inputs where their files are present, on
+synthetic stand-ins of their shapes otherwise.
 """
 
 from checks.papers.k22_ee._common import ACTIVATIONS, C0, SGD_RUNS, SGD_STEPS, WIDTH_LIMIT
