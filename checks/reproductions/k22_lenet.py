@@ -189,6 +189,8 @@ def figure1bc(profile: str, data: Any = None) -> dict[str, Any]:
     data set (and on Semeion when ``semeion.data`` is in ``data`` or
     ``$IDENTITY_LANDSCAPES_DATA``), two seeds per width factor; training error, Q_T (gap
     rule) and ``||M_T - M_0||_F^2`` per run, with the data each number came from."""
+    from checks.papers.k22_alignment import tex_number
+
     n, widths, steps, every = SIZES.get(profile_name(profile), SIZES["ci"])
     start = time.perf_counter()
     sets, used = _datasets(n, data)
@@ -208,13 +210,13 @@ def figure1bc(profile: str, data: Any = None) -> dict[str, Any]:
                                in zip(r["lambda_min"], r["noise_floor"], strict=True))
                 rows.append([name, m_c, seed, net.n_params(), r["error"][-1],
                              f"{r['Q'][-1]}/{len(r['t'])} ({r['inconclusive'][-1]} "
-                             "inconclusive)", f"{r['M_change']:.3g}",
-                             f"{min(r['lambda_min']):.3g}",
+                             "inconclusive)", f"${tex_number(r['M_change'])}$",
+                             f"${tex_number(min(r['lambda_min']))}$",
                              f"{at_floor}/{len(r['t'])}",
-                             "n/a" if paper is None else f"{paper:.3g}"])
+                             "n/a" if paper is None else f"${tex_number(paper)}$"])
                 runs.append({"final_error": r["error"][-1], "daa": r["daa"]})
     agreement, reason = _agreement(runs, n, steps)
-    ours = "; ".join(f"{r[0]} $m_c={r[1]}$ seed#{r[2]}: error {r[4]:.3g}, $Q_T$ {r[5]}, "
+    ours = "; ".join(f"{r[0]} $m_c={r[1]}$ seed#{r[2]}: error ${tex_number(r[4])}$, $Q_T$ {r[5]}, "
                      r"$\|M_T-M_0\|_F^2$" f" = {r[6]}" for r in rows)
     return {
         "title": f"Figures 1b/1c, Table 1b: LeNet (softplus, $\\varsigma=100$) at $n={n}$, "
