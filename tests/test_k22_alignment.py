@@ -1,5 +1,5 @@
 """Tests for Kawaguchi, Zhang & Deng (2022), Section 2: theory/alignment.py,
-theory/trajectory.py and the claims of checks/papers/k22_alignment.py."""
+theory/trajectory.py and the claims of checks/papers/k22_alignment/."""
 
 from __future__ import annotations
 
