@@ -479,9 +479,9 @@ def test_k22_gap_common_structure_fails_with_a_tanh_output(cid):
     layer); a tanh output breaks it, and the reason names the first t of T checked."""
     params = recorded_worst(cid)
     _assert_out(cid, {**params, "output": "tanh"}, "common-structure",
-                "Assumption 1 fails at t = 0")
+                "Assumption 1 fails at $t=0$")
     _assert_out(cid, {**params, "output": "tanh", "T_set": [1, 2]}, "common-structure",
-                "Assumption 1 fails at t = 1")
+                "Assumption 1 fails at $t=1$")
 
 
 @pytest.mark.parametrize("cid", ["k22.eq2.11", "k22.eq2.12", "k22.thm3"])
@@ -494,17 +494,17 @@ def test_k22_gap_smooth_step_fails_for_a_too_small_L(cid):
     small = params["L"] / 100
     for T, t in (([0, 1], 0), ([1, 2], 1))[: 1 if cid == "k22.thm3" else 2]:
         _assert_out(cid, {**params, "L": small, "T_set": T}, "smooth-step",
-                    f"descent inequality fails at t = {t}: L is not a smoothness constant here")
+                    f"descent inequality fails at $t={t}$: $L$ is not a smoothness constant "
+                    "here")
 
 
 def test_k22_eq211_daa_fails_for_a_misaligned_linear_model():
     """(2.11) needs vec(Y) in Col(J(theta^t)) for t in T (its control drops the structure
     assumption instead): a linear model with 20 x 5 features and a random target has Col(J) =
     Col(X) of dimension 5, so vec(Y) is outside it at every one of the 1000 iterations."""
-    from checks.papers.k22_alignment import _misaligned
-
-    _assert_out("k22.eq2.11", to_jsonable(_misaligned()), "daa",
-                "DAA not certified at 1000 of the t in T")
+    misaligned = get("k22.thm3").controls[0].fixed_instances()[0]
+    _assert_out("k22.eq2.11", to_jsonable(misaligned), "daa",
+                r"DAA not certified at 1000 of the $t\in\mathcal T$")
 
 
 def test_k22_prop1_a_constant_target_is_in_the_column_space():
@@ -513,7 +513,7 @@ def test_k22_prop1_a_constant_target_is_in_the_column_space():
     params = recorded_worst("k22.prop1")
     params["Y"] = [[0.7]] * len(params["Y"])
     _assert_out("k22.prop1", params, "non-member",
-                "vec(Y) not certified outside Col(J) (True)")
+                r"$\operatorname{vec}(Y)$ not certified outside $\operatorname{Col}(J)$ (True)")
 
 
 def test_k22_thm2_step_rule_fails_for_a_long_step():
@@ -522,7 +522,7 @@ def test_k22_thm2_step_rule_fails_for_a_long_step():
     params = recorded_worst("k22.thm2")
     params["step_size"] *= 30
     _assert_out("k22.thm2", params, "step-rule",
-                "no sufficient decrease at t = 0: the step exceeds (2 - epsilon)/L")
+                r"no sufficient decrease at $t=0$: the step exceeds $(2-\epsilon)/L$")
 
 
 def test_k22_thm2_daa_fails_for_a_perturbed_target():
@@ -532,7 +532,7 @@ def test_k22_thm2_daa_fails_for_a_perturbed_target():
     Y = np.array(params["Y"])
     params["Y"] = (Y + 0.1 * np.random.default_rng(0).standard_normal(Y.shape)).tolist()
     m = _assert_out("k22.thm2", params, "daa-along-trajectory", re.compile(
-        r"DAA not certified at (\d+) iterates \(first t = 0\)"))
+        r"DAA not certified at (\d+) iterates \(first \$t=0\$\)"))
     assert 1 <= int(m.group(1)) <= params["steps"]
 
 
@@ -544,7 +544,7 @@ def test_k22_thm5_output_weights_must_be_nonzero():
         theta = list(params["theta"])
         theta[-k:] = [0.0] * k
         _assert_out("k22.thm5", {**params, "theta": theta}, "nonzero-out",
-                    f"W^(H) has {k} zero entries (a null event)")
+                    f"$W^{{(H)}}$ has {k} zero entries (a null event)")
     theta = list(params["theta"])
     theta[0] = 0.0
     _holds("k22.thm5", {**params, "theta": theta}, "nonzero-out")

@@ -1,5 +1,5 @@
 """Tests for Kawaguchi, Zhang & Deng (2022), Section 2: theory/alignment.py,
-theory/trajectory.py and the claims of checks/papers/k22_alignment.py."""
+theory/trajectory.py and the claims of checks/papers/k22_alignment/."""
 
 from __future__ import annotations
 
@@ -9,13 +9,26 @@ import math
 import numpy as np
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
+from k22_contracts import (
+    FIND,
+    accepts,
+    assert_control_contract,
+    assert_cost_grows_with_the_work,
+    assert_parameters_name_every_key_the_parser_reads,
+    assert_prose_typeset,
+    control_params,
+    gamma,
+    rejects,
+)
 from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
 from checks.inputs import BadInput
 from checks.papers import k22_alignment as k22
+from checks.papers.k22_alignment import section2_1
+from checks.papers.k22_alignment import section2_4 as theorem3
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import run_control
@@ -52,7 +65,7 @@ def test_toy_jacobians_match_finite_differences(model, theta):
 
 def test_objective_gradient_matches_finite_differences():
     inst = strat.build_mlp_instance(1, 5, 2, [4], 2, "tanh", "cross-entropy", "random", 1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     f = lambda th: tj.objective(model, "cross-entropy", th, inst["X"], inst["Y"])[0]  # noqa: E731
     g = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])[1]
     h = 1e-6
@@ -95,7 +108,7 @@ def test_membership_inconclusive_without_gap():
 
 def test_bias_witness_is_exact_and_decides_constant_targets():
     inst = strat.build_mlp_instance(2, 30, 2, [3], 2, "tanh", "squared", "constant", 1.0)
-    J = k22._model(inst).jacobian(inst["theta"], inst["X"])
+    J = k22.instance_model(inst).jacobian(inst["theta"], inst["X"])
     b = inst["Y"].reshape(-1)
     beta = al.bias_witness(J, b, 2)
     assert beta is not None and np.array_equal(J @ beta, b)
@@ -136,7 +149,7 @@ def test_gap_bound_constant_exactly():
 
 def test_euler_identity_exact_for_linear_and_mlp():
     inst = strat.build_mlp_instance(5, 6, 3, [4, 3], 2, "tanh", "squared", "random", 1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     F, J = model.forward(inst["theta"], inst["X"]), model.jacobian(inst["theta"], inst["X"])
     e, scale = al.euler_residual(F.reshape(-1), J, al.structure_vector(inst["theta"], model.S))
     assert e <= 1e-13 * scale
@@ -203,7 +216,7 @@ def test_thm2_literal_control_has_alignment_at_every_iterate():
     assert claim.hypotheses[2].check(inst) is True  # daa-along-trajectory
     v = claim.check(inst, drop="daa-at-limit")
     assert v.status is Status.VIOLATED and math.isclose(v.lhs, 1.0, rel_tol=1e-12)
-    assert math.isclose(k22._limit_run(inst)["traj"].steps[-1].theta[0], -0.668, abs_tol=2e-3)
+    assert math.isclose(k22.limit_run(inst)["traj"].steps[-1].theta[0], -0.668, abs_tol=2e-3)
 
 
 def test_def2_alignment_with_singular_M():
@@ -267,7 +280,7 @@ def test_figure1a_reproduction_runs_and_reports_paper_numbers():
     moons, sine = rep["table"]["rows"]
     assert sine[1] > moons[1]  # the sine wave keeps the higher training error
     assert sine[4].split("/")[0] == sine[4].split("/")[1]  # DAA fails at every check (1e-10)
-    assert "2.09e11" in rep["paper"] and "3.95e9" in rep["paper"]
+    assert r"2.09\times10^{11}" in rep["paper"] and r"3.95\times10^{9}" in rep["paper"]
     json.dumps(to_jsonable(rep))
 
 
@@ -284,12 +297,12 @@ def test_sharp_softplus_derivative_and_init_layout():
 
 def test_find_structure_set_picks_the_linear_last_layer():
     inst = strat.build_mlp_instance(6, 7, 2, [5, 4], 1, "tanh", "squared", "random", 1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     theta, X = inst["theta"], inst["X"]
     off = model.net.offsets()
     blocks = [np.arange(a, b) for a, b in zip(off[:-1], off[1:], strict=True)]
     F, J = model.forward(theta, X).reshape(-1), model.jacobian(theta, X)
-    k = k22._rounding_terms(inst)
+    k = k22.rounding_terms(inst)
     S = al.find_structure_set(F, J, theta, blocks, k)
     assert S is not None and np.array_equal(S, model.S)  # only the last layer works
     assert al.find_structure_set(F, J, theta, blocks[:-1], k) is None
@@ -312,7 +325,7 @@ def test_thm3_pointwise_lemma_on_its_strategy():
     for inst in sample_instances(claim.strategy("ci"), PROFILE, 4):
         v = claim.check(inst)
         assert v.status is Status.HOLDS
-        assert v.diagnostics["pointwise_remainder"] <= k22._descent_tol(inst, v.lhs, v.rhs)
+        assert v.diagnostics["pointwise_remainder"] <= k22.descent_tolerance(inst, v.lhs, v.rhs)
 
 
 def test_membership_of_wide_matrices_via_qr_reduction():
@@ -335,7 +348,7 @@ def test_membership_of_wide_matrices_via_qr_reduction():
 def test_loss_gradient_matches_the_jacobian_route():
     inst = strat.build_mlp_instance(12, 7, 2, [5, 4], 2, "softplus", "cross-entropy", "random",
                                     1.0)
-    model = k22._model(inst)
+    model = k22.instance_model(inst)
     value, g, F = tj.loss_gradient(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
     v2, g2, F2, _, _ = tj.objective(model, "cross-entropy", inst["theta"], inst["X"], inst["Y"])
     assert math.isclose(value, v2, rel_tol=1e-14) and np.allclose(F, F2, rtol=1e-14)
@@ -346,7 +359,7 @@ def test_qT_counts_every_step_for_the_misaligned_linear_model():
     """Eq. (2.5) control: with d < n and random Y, DAA fails at every
     t = 0..T, so Q_T = T + 1 (the sum includes t = 0)."""
     inst = {**strat.misaligned_instances(n=12, d=3, seed=2), "Ystar": None}
-    traj = k22._run_gd(inst, 0.05, 9, None)
+    traj = k22.run_gradient_descent(inst, 0.05, 9, None)
     q = al.q_T([s.extra["daa"].member for s in traj.steps])
     assert q == {"Q_T": 10, "inconclusive": 0, "checked": 10}
 
@@ -363,8 +376,8 @@ def test_asm1_accepts_an_explicit_S_that_is_the_last_layer():
         assert claim.check({**inst, "S": given_S}).status is Status.HOLDS
     for wrong in (S[:-1], [0, *S]):
         reason = claim.failed_hypotheses({**inst, "S": wrong})["linear-last-layer"]
-        assert reason == (f"S ({len(wrong)} indices) is not the set the mlp model is linear "
-                          f"in (the 5 indices {S[0]}..{S[-1]})")
+        assert reason == (f"$S$ ({len(wrong)} indices) is not the set the mlp model is "
+                          f"linear in (the 5 indices ${S[0]},\\dots,{S[-1]}$)")
     # f = w u^2 is linear in w, a linear model in all of theta
     wu2 = {"model": "wu2", "theta": np.array([0.5, 2.0]), "X": np.zeros((1, 1)),
            "Y": np.ones((1, 1)), "loss": "squared", "S": [0]}
@@ -381,7 +394,7 @@ def test_each_corollary_refuses_the_other_loss_and_names_its_claim(claim_id, oth
     other's loss in one line naming the claim that covers it (no silent check of another
     formula), and each refuses a Ystar (both fix Y*)."""
     claim = get(claim_id)
-    params = to_jsonable(k22._quartic_gap()[0])
+    params = to_jsonable(get("k22.thm3").controls[1].fixed_instances()[0])
     params.pop("S")
     params = {**params, "model": "linear", "theta": [0.5], "X": [[1.0], [2.0]],
               "Y": [[0.0], [1.0]], "loss": other}
@@ -399,11 +412,12 @@ def test_eq211_inf_L_known_only_from_below_never_gives_violated():
     on the quartic from theta_0 = 1 (local minimum 7731.91 > inf L = 3740.59) the verdict is
     inconclusive without a witness, and violated, certified, with the global minimiser."""
     claim = get("k22.eq2.11")
-    inst = k22._quartic_eq211()[0]
+    inst = get("k22.eq2.11").controls[0].fixed_instances()[0]
     bare = {k: v for k, v in inst.items() if k != "witness"}
     v = claim.check(bare, drop="common-structure")
     assert v.status is Status.INCONCLUSIVE
-    assert v.message.startswith("no witness; inf L is only bounded below by L*(Y) = 0")
+    assert v.message.startswith(r"no witness; $\inf\mathcal L$ is only bounded below by "
+                                r"$\mathcal L^*(Y)=0$")
     v = claim.check(inst, drop="common-structure")
     assert v.status is Status.VIOLATED and "an upper bound of the rhs" in v.certificate
     theta = inst["witness"][0]
@@ -417,11 +431,11 @@ def test_gap_strategy_rejected_draws_count_against_the_example(monkeypatch):
     any seed (a filter let one seed of the thorough profile run twenty times another)."""
     from checks.runner import sample_instances
 
-    fallback = k22._gap_fallback_instance("squared", "random", True, 1.0)
-    assert k22._gap_accepts(fallback)
+    fallback = theorem3._gap_fallback_instance("squared", "random", True, 1.0)
+    assert theorem3._gap_accepts(fallback)
     calls = []
-    monkeypatch.setattr(k22, "_gap_accepts", lambda inst: calls.append(inst) or False)
-    drawn = list(sample_instances(k22._gap_strategy("squared", etas=(1.0,))("ci"), PROFILE, 2))
+    monkeypatch.setattr(theorem3, "_gap_accepts", lambda inst: calls.append(inst) or False)
+    drawn = list(sample_instances(get("k22.eq2.11").strategy("ci"), PROFILE, 2))
     assert len(drawn) == 2 and len(calls) == 2 * strat.ATTEMPTS
     for inst in drawn:
         assert inst == fallback and inst is not fallback
@@ -437,12 +451,12 @@ def test_prop1_eta_zero_violation_needs_an_exactly_zero_last_layer():
     claim = get("k22.prop1")
     inst = claim.controls[0].fixed_instances()[0]
     v = claim.check(inst, drop="eta-nonzero")
-    assert v.status is Status.VIOLATED and v.certificate.startswith("nu(theta) = theta_S = 0")
+    assert v.status is Status.VIOLATED and v.certificate.startswith(r"$\nu(\theta)=\theta_S=0$")
     theta = inst["theta"].copy()
-    theta[k22._model(inst).S] = 2.0**-1000
+    theta[k22.instance_model(inst).S] = 2.0**-1000
     v = claim.check({**inst, "theta": theta}, drop="eta-nonzero")
     assert v.status is Status.HOLDS and v.lhs == 0.0
-    assert np.any(k22._model(inst).forward(theta, inst["X"]) != 0.0)
+    assert np.any(k22.instance_model(inst).forward(theta, inst["X"]) != 0.0)
 
 
 def test_stationary_tolerance_covers_the_svd_error_of_s_min():
@@ -453,7 +467,7 @@ def test_stationary_tolerance_covers_the_svd_error_of_s_min():
 
     claim = get("k22.eq2.1-2.4")
     for inst in sample_instances(claim.strategy("ci"), PROFILE, 3):
-        J = k22._state(inst)["J"]
+        J = k22.instance_model(inst).jacobian(inst["theta"], inst["X"])
         s = np.linalg.svd(J, compute_uv=False)
         delta = 10 * max(J.shape) * 2.0**-53 * s[0]
         v = claim.check(inst)
@@ -484,10 +498,10 @@ def test_alignment_relations_move_theta_and_keep_f_and_the_spectrum_of_J(relatio
     multiply J by an orthogonal matrix: the same outputs and singular values; an explicit S
     is carried to the same parameters."""
     inst = strat.build_mlp_instance(3, 6, 3, [5, 4], 1, "tanh", "squared", "random", 1.0)
-    inst["S"] = list(k22._model(inst).S)[::-1]
+    inst["S"] = list(k22.instance_model(inst).S)[::-1]
     new = getattr(strat, relation)(inst, np.random.default_rng(1))
     assert not np.array_equal(new["theta"], inst["theta"])
-    a, b = k22._model(inst), k22._model(new)
+    a, b = k22.instance_model(inst), k22.instance_model(new)
     assert np.allclose(b.forward(new["theta"], new["X"]), a.forward(inst["theta"], inst["X"]),
                        rtol=1e-12, atol=1e-13)
     s_a = np.linalg.svd(a.jacobian(inst["theta"], inst["X"]), compute_uv=False)
@@ -501,7 +515,7 @@ def test_stationary_tolerance_covers_the_gradient_rounding_near_a_stationary_poi
     inputs rotated, so f - Y is rounding only): the computed right side is rounding noise
     of the gradient, and the tolerance covers it, so the relative slack is the exact one's."""
     inst = strat.build_mlp_instance(4, 4, 2, [6], 1, "tanh", "squared", "random", 1.0)
-    inst = {**inst, "Y": k22._model(inst).forward(inst["theta"], inst["X"]), "eta": 0.0}
+    inst = {**inst, "Y": k22.instance_model(inst).forward(inst["theta"], inst["X"]), "eta": 0.0}
     claim = get("k22.eq2.1-2.4")
     exact = claim.check(inst)
     assert exact.rhs == 0.0
@@ -545,10 +559,226 @@ def test_stationary_strategy_rejected_draws_count_against_the_example(monkeypatc
     hypothesis)."""
     from checks.runner import sample_instances
 
-    fallback = k22._stationary_fallback()
+    fallback = section2_1._stationary_fallback()
     assert get("k22.eq2.1-2.4").failed_hypotheses(fallback) == {}
     calls = []
-    monkeypatch.setattr(k22, "_full_rank", lambda inst: calls.append(inst) and False)
-    drawn = list(sample_instances(k22._stationary_strategy("ci"), PROFILE, 1))
+    monkeypatch.setattr(section2_1, "_full_rank", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(get("k22.eq2.1-2.4").strategy("ci"), PROFILE, 1))
     assert len(drawn) == 1 and len(calls) == strat.ATTEMPTS
     assert drawn[0]["theta"] is fallback["theta"]
+
+
+@pytest.mark.parametrize("claim_id", ["k22.asm1", "k22.def2", "k22.eq2.1-2.4", "k22.prop1",
+                                      "k22.thm2", "k22.thm3", "k22.eq2.11", "k22.eq2.12"])
+def test_section2_prose_writes_its_formulas_as_renderable_latex(claim_id):
+    assert_prose_typeset(get(claim_id))
+
+
+# ------------------------------------------------------------ controls, parameters, costs
+SECTION2 = [k22.ASM1, k22.DEF2, k22.STATIONARY, k22.PROP1, k22.LIMIT, k22.THM3, k22.EQ211,
+            k22.EQ212]
+
+
+@pytest.mark.parametrize(("claim_id", "name"),
+                         [(c.id, ctl.name) for c in SECTION2 for ctl in c.controls])
+def test_control_drops_exactly_its_named_hypothesis(claim_id, name):
+    assert_control_contract(claim_id, name)
+
+
+@pytest.mark.parametrize("claim", SECTION2, ids=lambda c: c.id)
+def test_parameters_name_every_key_the_parser_reads(claim):
+    assert_parameters_name_every_key_the_parser_reads(claim)
+
+
+@pytest.mark.parametrize(("claim_id", "key"), [
+    ("k22.thm2", "steps"), ("k22.thm3", "T_set"), ("k22.eq2.11", "T_set")])
+def test_cost_grows_with_the_work(claim_id, key):
+    assert_cost_grows_with_the_work(claim_id, key)
+
+
+# ------------------------------------------------------------ parsers, strategies, formulas
+def test_k22_thm2_parse_limit_bounds_and_defaults():
+    """k22.thm2 (``parse_limit``): ``steps`` in [1, 100000]; ``step_size`` > 0; ``epsilon``
+    in (0, 2) (step rule (i)), default 1e-3; ``eta`` default 1 (kills moved bounds and
+    defaults)."""
+    claim = get("k22.thm2")
+    params = control_params("k22.thm2", "quartic")
+    for steps in (1, 100_000):
+        assert claim.parse({**params, "steps": steps})["steps"] == steps
+    for bad in ({"steps": 0}, {"steps": 100_001}, {"step_size": 0.0}, {"epsilon": 2.5},
+                {"epsilon": -0.1}, {"epsilon": 2.0}, {"epsilon": 0.0}):
+        with pytest.raises(BadInput):
+            claim.parse({**params, **bad})
+    assert claim.parse({**params, "epsilon": 1.999})["epsilon"] == 1.999
+    bare = claim.parse({k: v for k, v in params.items() if k not in ("eta", "epsilon")})
+    assert (bare["eta"], bare["epsilon"]) == (1.0, 1e-3)
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm3", "k22.eq2.11", "k22.eq2.12"])
+def test_k22_parse_gap_iteration_bound(claim_id):
+    """k22 gap claims: ``T_set`` is a nonempty list of iterations <= 100000 (the largest is
+    accepted, one more is not), ``alpha`` in (0, 1) open, ``L`` > 0, ``eta`` default 1 (the
+    corollaries fix eta themselves and do not read it)."""
+    claim = get(claim_id)
+    params = (control_params("k22.eq2.12", "misaligned-linear-ce") if claim_id == "k22.eq2.12"
+              else control_params("k22.thm3", "quartic"))
+    assert claim.parse({**params, "T_set": [0, 100_000]})["T_set"] == [0, 100_000]
+    for bad in ({"T_set": [3, 100_001]}, {"T_set": []}, {"T_set": [-1]}, {"alpha": 0.0},
+                {"alpha": 1.0}, {"L": 0.0}):
+        with pytest.raises(BadInput):
+            claim.parse({**params, **bad})
+    bare = claim.parse({k: v for k, v in params.items() if k != "eta"})
+    assert bare["eta"] == 1.0 if claim_id == "k22.thm3" else "eta" not in bare
+    if claim_id != "k22.thm3":  # the corollaries choose eta: only the default is accepted
+        claim.parse({**params, "eta": 1.0})
+        with pytest.raises(BadInput, match=r"^eta: "):
+            claim.parse({**params, "eta": 2.0})
+
+
+def _hidden(inst):
+    return inst["widths"][1:-1]
+
+
+@pytest.fixture
+def no_descent(monkeypatch):
+    """The k22 trajectory strategies with their descent stubbed out (step constant 1, zero
+    steps): only the drawn shapes matter here, not the descent."""
+    class _Run:
+        def __init__(self, theta):
+            self.steps = [type("Step", (), {"theta": theta})()]
+
+    monkeypatch.setattr(tj, "step_constant", lambda *a, **k: 1.0)
+    monkeypatch.setattr(tj, "gradient_descent",
+                        lambda model, loss, theta, *a, **k: _Run(theta))
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm2", "k22.eq2.1-2.4"])
+def test_k22_strategies_ci_hidden_layers_are_small(claim_id, no_descent):
+    """In the ``ci`` profile the k22 trajectory strategies draw at most two hidden layers of
+    width <= 8 (``st_hidden("ci")``); the cheap profile is what keeps ``nox -s tests`` short
+    (kills a strategy that ignores the profile)."""
+    @settings(max_examples=40, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(get(claim_id).strategy("ci"))
+    def prop(inst):
+        assert 1 <= len(_hidden(inst)) <= 2 and max(_hidden(inst)) <= 8
+
+    prop()
+
+
+def _constant_target(inst):
+    return bool(np.all(inst["Y"] == inst["Y"][0]))
+
+
+_BRANCHES = [("k22.thm2", lambda i: not _constant_target(i)), ("k22.thm2", _constant_target),
+             ("k22.eq2.1-2.4", lambda i: i["loss"] == "squared"),
+             ("k22.eq2.1-2.4", lambda i: i["loss"] == "cross-entropy")]
+
+
+@pytest.mark.parametrize(("claim_id", "branch"), _BRANCHES)
+def test_k22_strategies_thorough_reach_three_hidden_layers(claim_id, branch, no_descent):
+    """Outside ``ci`` every branch of the k22 trajectory strategies (random or constant
+    target; squared or cross-entropy loss) reaches three hidden layers or widths above 8
+    (``st_hidden``), so the profile reaches each branch (kills a branch that uses the default
+    hidden sizes)."""
+    strategy = get(claim_id).strategy("thorough")
+    inst = find(strategy, lambda i: branch(i) and (len(_hidden(i)) == 3 or max(_hidden(i)) > 8),
+                settings=FIND)
+    assert len(_hidden(inst)) <= 3 and max(_hidden(inst)) <= 16
+
+
+def _mlp(**extra):
+    """k22 parameters of a [1, 2, 1] tanh net on two samples (d = 7)."""
+    return {"model": "mlp", "widths": [1, 2, 1], "activation": "tanh", "theta": [0.1] * 7,
+            "X": [[0.0], [1.0]], "Y": [[1.0], [0.0]], "loss": "squared", **extra}
+
+
+def test_k22_base_parser():
+    """k22 instances: widths run from m_x to m_y with >= 2 entries of >= 1; theta has d
+    entries; X and Y have the same rows; cross-entropy labels in {0, 1}, logistic in
+    {-1, 1}; S indices in 0..d-1; output 'linear' by default; non-mlp models have m_y = 1."""
+    inst = accepts("k22.asm1", _mlp())
+    assert inst["output"] == "linear" and "S" not in inst
+    assert accepts("k22.asm1", _mlp(S=[0, 6]))["S"] == [0, 6]
+    assert accepts("k22.asm1", _mlp(loss="cross-entropy"))["loss"] == "cross-entropy"
+    assert accepts("k22.asm1", _mlp(output="tanh"))["output"] == "tanh"
+    assert accepts("k22.asm1", _mlp(loss="logistic", Y=[[1.0], [-1.0]]))["loss"] == "logistic"
+    lin = {"model": "linear", "theta": [1.0], "X": [[0.0]], "Y": [[1.0]], "loss": "squared"}
+    assert accepts("k22.asm1", lin)["theta"].size == 1
+    for p in (_mlp(S=[7]), _mlp(S=[-1]), _mlp(widths=[1]), _mlp(widths=[2, 2, 1]),
+              _mlp(widths=[1, 2, 2]), _mlp(widths=[1, 0, 1], theta=[0.1]),
+              _mlp(theta=[0.1] * 6), _mlp(Y=[[1.0]]), _mlp(loss="cross-entropy", Y=[[2.0], [0.0]]),
+              _mlp(loss="logistic"), _mlp(loss="hinge"), _mlp(activation="relu"),
+              _mlp(output="relu"), {**lin, "Y": [[1.0, 2.0]]}, {**lin, "model": "cubic"}):
+        rejects("k22.asm1", p)
+
+
+def test_k22_eta_defaults():
+    """k22 eqs (2.1)-(2.4) take eta = 1 by default; Proposition 1 needs its eta."""
+    assert accepts("k22.eq2.1-2.4", _mlp())["eta"] == 1.0
+    assert accepts("k22.prop1", _mlp(eta=-2.0))["eta"] == -2.0
+    rejects("k22.prop1", _mlp())
+
+
+def test_k22_asm1_tolerance_is_gamma_k_of_the_euler_scale():
+    """Assumption 1: the residual is ||vec f - J nu||_inf with nu = theta on the last layer
+    (its weights and biases) and 0 elsewhere, and the tolerance gamma_k (||f||_inf +
+    max|J| ||nu||_1) with k = 2 (d + sum of widths), recomputed here."""
+    inst = strat.build_mlp_instance(3, 5, 2, [4, 3], 2, "tanh", "squared", "random", 1.0)
+    model = k22.instance_model(inst)
+    d = inst["theta"].size
+    last = np.arange(d - 2 * (3 + 1), d)  # W (2 x 3) and b (2) of the output layer
+    assert sorted(np.asarray(model.S).tolist()) == last.tolist()
+    nu = np.zeros(d)
+    nu[last] = inst["theta"][last]
+    F = np.asarray(model.forward(inst["theta"], inst["X"])).reshape(-1)
+    J = np.asarray(model.jacobian(inst["theta"], inst["X"]))
+    v = get("k22.asm1").check(inst)
+    assert v.status is Status.HOLDS
+    assert v.lhs == pytest.approx(float(np.max(np.abs(F - J @ nu))), abs=1e-15)
+    k = 2 * (d + sum(inst["widths"]))
+    tol = gamma(k) * (np.max(np.abs(F)) + np.max(np.abs(J)) * np.sum(np.abs(nu)))
+    assert v.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
+
+
+def test_k22_size_reports_n_m_y_and_d():
+    """k22 ledger sizes: n samples, m_y outputs and d = the number of parameters."""
+    inst = strat.build_mlp_instance(1, 6, 2, [3], 2, "tanh", "squared", "random", 1.0)
+    d = 3 * (2 + 1) + 2 * (3 + 1)
+    assert get("k22.asm1").size(inst) == {"n": 6, "m_y": 2, "d": d}
+
+
+def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
+    """Eqs (2.1)-(2.4), squared loss (Y' = Y): the right side is ||grad L|| ||f_X - eta Y||_F /
+    s_min(J), with f_X, J and s_min recomputed here; the tolerance gamma_{p+k} (|L| + |L*| +
+    rhs) with p = n m_y and k = 2 (d + sum widths), plus s_min's SVD error rhs delta / (s_min -
+    delta) (delta = 10 max(p, d) u s_1) and the gradient's rounding e_g ||f - eta Y|| / (s_min
+    - delta), e_g = ||J|| (2 e_f / n + gamma_d ||v||), e_f = gamma_k (||f|| + ||J|| ||theta||)
+    (kills changed factors or eta)."""
+    inst = {**build_net(5, 3, 2, [6], 1), "eta": 0.5}
+    model = k22.instance_model(inst)
+    F = np.asarray(model.forward(inst["theta"], inst["X"]))
+    J = np.asarray(model.jacobian(inst["theta"], inst["X"]))
+    s_min = np.linalg.svd(J, compute_uv=False)[-1]
+    v = get("k22.eq2.1-2.4").check(inst)
+    assert v.status is Status.HOLDS
+    g = v.diagnostics["grad_norm"]
+    assert g > 0 and v.diagnostics["s_min_J"] == pytest.approx(s_min, rel=1e-10, abs=0)
+    rhs = g * np.linalg.norm(F - 0.5 * inst["Y"]) / s_min
+    assert v.rhs == pytest.approx(rhs, rel=1e-10, abs=0)
+    k = 2 * (inst["theta"].size + sum(inst["widths"]))
+    L = v.diagnostics["loss"]
+    s = np.linalg.svd(J, compute_uv=False)
+    delta = 10 * max(J.shape) * 2.0**-53 * s[0]
+    dist = np.linalg.norm(F - 0.5 * inst["Y"])
+    e_f = gamma(k) * (np.linalg.norm(F) + s[0] * np.linalg.norm(inst["theta"]))
+    v_norm = np.linalg.norm(2.0 / 3 * (F - inst["Y"]))
+    e_g = s[0] * (2.0 / 3 * e_f + gamma(inst["theta"].size) * v_norm)
+    tol = (gamma(3 + k) * (abs(L) + abs(v.lhs - L) + v.rhs) + v.rhs * delta / (s_min - delta)
+           + e_g * dist / (s_min - delta))
+    assert v.tolerance == pytest.approx(tol, rel=1e-9, abs=0)
+
+
+def build_net(seed, n, m_x, hidden, m_y, loss="squared"):
+    return strat.build_mlp_instance(seed, n, m_x, hidden, m_y, "tanh", loss, "random",
+                                              1.0)

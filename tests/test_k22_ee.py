@@ -13,12 +13,22 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from k22_contracts import (
+    accepts,
+    assert_control_contract,
+    assert_cost_grows_with_the_work,
+    assert_parameters_name_every_key_the_parser_reads,
+    assert_prose_typeset,
+    control_params,
+    rejects,
+)
 from roundtrip import holds_on_strategy, recorded_worst
 from scipy.optimize import minimize_scalar
 
 import checks.papers.k22_ee as mod
 from checks.framework import Status
 from checks.inputs import BadInput
+from checks.papers.k22_ee import section3_3
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import run_control, sample_instances
@@ -26,7 +36,8 @@ from checks.serialise import to_jsonable
 from checks.strategies import k22_ee as strat
 from theory.gram import hadamard_gram
 from theory.linalg import exact_rank, positive_definite
-from theory.models.ee import EEModel, ee_train, gd, sgd, sharp_softplus
+from theory.losses import get_loss
+from theory.models.ee import EEModel, Objective, ee_train, gd, sgd, sharp_softplus
 from theory.safe_exploration import gate_matrix, phi, phi_gram, safe_exploration
 
 IDS = ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4", "k22.thm5"]
@@ -253,13 +264,13 @@ def test_strategies_validate_arguments():
 
 def test_table2_small():
     out = mod.table2("ci", names=("Semeion",))
-    assert out["table"]["rows"][0][5] == "rank n certified"
+    assert out["table"]["rows"][0][5] == "rank $n$ certified"
     assert out["table"]["rows"][0][4] == math.ceil(2 * 1000 / 513) == 4
 
 
 def test_exploitation_problem_against_pinv_and_gd():
     claim, inst = _one("k22.thm4")
-    P = mod._exploitation_problem(inst)
+    P = mod.exploitation_problem(inst)
     model = P["model"]
     _, Ws, _ = model.split(inst["theta"])
     Y, n = inst["Y"], inst["X"].shape[0]
@@ -273,7 +284,7 @@ def test_exploitation_problem_against_pinv_and_gd():
     # the GD limit from theta^tau is the least-squares point nearest theta^tau_(H-1): GD never
     # moves the null-space component of A, and neither does theta_inf
     theta = inst["theta"].copy()
-    obj = mod.Objective(model, inst["X"], Y, mod.get_loss("squared"))
+    obj = Objective(model, inst["X"], Y, get_loss("squared"))
     hidden = model.hidden_slice()
     for _ in range(200):
         theta[hidden] -= (1.0 / P["Lhat"]) * obj.grad_hidden(theta)
@@ -290,8 +301,8 @@ def test_exploitation_problem_against_pinv_and_gd():
 
 def test_sublevel_distance_brackets_the_projection():
     claim = get("k22.thm5")
-    inst = next(iter(sample_instances(mod._ee_strategy("ci", ("logistic",)), CI, 1)))
-    P = mod._exploitation_problem(inst)
+    inst = next(iter(sample_instances(section3_3._ee_strategy("ci", ("logistic",)), CI, 1)))
+    P = mod.exploitation_problem(inst)
     assert P["B"] <= P["B_up"] <= P["B"] * (1 + 1e-6)
     # independent: along random rays from w_tau the sublevel set is never nearer than B_lo
     Y = inst["Y"]
@@ -301,7 +312,7 @@ def test_sublevel_distance_brackets_the_projection():
         d = rng.standard_normal(w0.size)
         d /= np.linalg.norm(d)
         r = next((r for r in np.geomspace(1e-3, 1e7, 400)
-                  if mod._exploitation_loss(P, w0 + r * d, Y)[0] <= inst["eps_bar"]), None)
+                  if mod.exploitation_loss(P, w0 + r * d, Y)[0] <= inst["eps_bar"]), None)
         assert r is None or r >= P["B"]
     assert claim.check(inst).status is Status.HOLDS
 
@@ -328,7 +339,7 @@ def test_thm5_needs_eps_bar_for_the_logistic_loss():
     claim = get("k22.thm5")
     params = recorded_worst("k22.thm5")
     zero = claim.failed_hypotheses(claim.parse(_logistic(params, eps_bar=0.0)))
-    assert zero.get("convex-loss") == "logistic loss needs eps_bar > 0"
+    assert zero.get("convex-loss") == r"logistic loss needs $\bar\epsilon>0$"
     assert "convex-loss" not in claim.failed_hypotheses(claim.parse(_logistic(params,
                                                                                eps_bar=1e-3)))
 
@@ -354,10 +365,10 @@ def test_inf_L_known_only_from_below_never_gives_violated(claim_id):
     a global minimum, the verdict is inconclusive and says why."""
     claim = get(claim_id)
     inst = _duplicated_input_instance()
-    assert mod._exploitation_problem(inst)["min_Lhat"] == pytest.approx(0.25, rel=1e-12)
+    assert mod.exploitation_problem(inst)["min_Lhat"] == pytest.approx(0.25, rel=1e-12)
     verdict = claim.check(inst, drop="safe-exploration")
     assert verdict.status is Status.INCONCLUSIVE
-    assert verdict.message.startswith("no witness; inf L is only bounded below")
+    assert verdict.message.startswith(r"no witness; $\inf\mathcal L$ is only bounded below")
     assert verdict.lhs > verdict.rhs  # the lower bound alone would have said 'violated'
 
 
@@ -366,7 +377,7 @@ def test_a_witness_below_the_limit_certifies_the_violation(claim_id):
     """A witness theta bounds inf L from above: with one beyond the limit's loss (the narrow
     control) the separation is certified and the certificate names the upper bound."""
     claim = get(claim_id)
-    verdict = claim.check(mod._narrow_instance(), drop="safe-exploration")
+    verdict = claim.check(get("k22.thm4").controls[0].fixed_instances()[0], drop="safe-exploration")
     assert verdict.status is Status.VIOLATED
     assert "an upper bound of the rhs" in verdict.certificate
 
@@ -379,8 +390,8 @@ def test_ee_relations_move_theta_and_keep_the_model(relation):
     claim, inst = _one("k22.thm4")
     new = getattr(strat, relation)(inst, np.random.default_rng(5))
     assert not (np.array_equal(new["theta"], inst["theta"]) and np.array_equal(new["X"], inst["X"]))
-    f = mod._frozen(inst).forward(inst["theta"], inst["X"])
-    g = mod._frozen(new).forward(new["theta"], new["X"])
+    f = mod.exploitation_model(inst).forward(inst["theta"], inst["X"])
+    g = mod.exploitation_model(new).forward(new["theta"], new["X"])
     ratio = new["Y"][0, 0] / inst["Y"][0, 0]
     assert np.allclose(g, ratio * f, rtol=1e-12, atol=1e-12 * ratio * np.abs(f).max())
     assert claim.check(new).status is claim.check(inst).status
@@ -408,12 +419,12 @@ def test_ee_strategy_rejected_draws_count_against_the_example(monkeypatch):
     fallback, which meets every hypothesis of both theorems."""
     from checks.strategies.k22_alignment import ATTEMPTS
 
-    fallback = mod._ee_fallback("squared")
+    fallback = section3_3._ee_fallback("squared")
     for claim_id in ("k22.thm4", "k22.thm5"):
         assert get(claim_id).failed_hypotheses(fallback) == {}
     calls = []
-    monkeypatch.setattr(mod, "_safe_at_tau", lambda inst: calls.append(inst) and False)
-    drawn = list(sample_instances(mod._ee_strategy("ci"), CI, 1))
+    monkeypatch.setattr(section3_3, "_safe_at_tau", lambda inst: calls.append(inst) and False)
+    drawn = list(sample_instances(get("k22.thm4").strategy("ci"), CI, 1))
     assert len(drawn) == 1 and len(calls) == ATTEMPTS
     assert drawn[0]["theta"] is fallback["theta"] and drawn[0] is not fallback
 
@@ -431,7 +442,175 @@ def test_sgd_violation_needs_hoeffdings_margin_not_three_standard_errors():
         rhs = 0.1
         raw = Verdict(Status.VIOLATED, mean, rhs, "<=", rhs - mean, -1.0, 0.01, "3 se",
                       certificate="3 se")
-        v = mod._hoeffding(raw, mean, rhs, L0, {})
+        v = mod.hoeffding(raw, mean, rhs, L0, {})
         assert v.status is expect
         assert (v.certificate.startswith("Hoeffding") if expect is Status.VIOLATED
                 else "not certified" in v.message)
+
+
+@pytest.mark.parametrize("claim_id", ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4",
+                                      "k22.thm5"])
+def test_section3_prose_writes_its_formulas_as_renderable_latex(claim_id):
+    assert_prose_typeset(get(claim_id))
+
+
+# ------------------------------------------------------------ controls, parameters, costs
+SECTION3 = list(mod.CLAIMS)
+
+
+@pytest.mark.parametrize(("claim_id", "name"),
+                         [(c.id, ctl.name) for c in SECTION3 for ctl in c.controls])
+def test_control_drops_exactly_its_named_hypothesis(claim_id, name):
+    assert_control_contract(claim_id, name)
+
+
+@pytest.mark.parametrize("claim", SECTION3, ids=lambda c: c.id)
+def test_parameters_name_every_key_the_parser_reads(claim):
+    assert_parameters_name_every_key_the_parser_reads(claim)
+
+
+@pytest.mark.parametrize(("claim_id", "key"), [("k22.thm5", "K"), ("k22.asm4", "X")])
+def test_cost_grows_with_the_work(claim_id, key):
+    assert_cost_grows_with_the_work(claim_id, key)
+
+
+# ------------------------------------------------------------ parsers, bounds, formulas
+@pytest.mark.parametrize("key", ["X", "Y", "m_H", "m_y", "varsigma", "theta", "loss", "K",
+                                 "body_widths", "activation"])
+@pytest.mark.parametrize("claim_id", ["k22.thm4", "k22.thm5"])
+def test_k22_ee_parse_requires_every_key(claim_id, key):
+    """Theorems 4-5 instances: each required key missing is a BadInput, never a KeyError
+    (kills dropping a name from ``require``)."""
+    params = control_params("k22.thm4", "narrow")
+    with pytest.raises(BadInput, match=key):
+        get(claim_id).parse({k: v for k, v in params.items() if k != key})
+
+
+def test_k22_ee_parse_defaults_and_bounds():
+    """Theorems 4-5 instances: ``eps_bar`` defaults to 0 and is stored under that name,
+    negative is a BadInput; ``m_y`` in [1, 64]; an unknown activation is a BadInput naming the
+    key and the choices."""
+    claim = get("k22.thm5")
+    params = control_params("k22.thm4", "narrow")
+    assert claim.parse(params)["eps_bar"] == 0.0
+    assert claim.parse({**params, "eps_bar": 0.25})["eps_bar"] == 0.25
+    with pytest.raises(BadInput):
+        claim.parse({**params, "eps_bar": -1e-3})
+    with pytest.raises(BadInput, match=r"activation.*tanh"):
+        claim.parse({**params, "activation": "step"})
+    with pytest.raises(BadInput, match="body_widths"):
+        claim.parse({**params, "body_widths": [2]})
+
+
+def _ee_instance():
+    rng = np.random.default_rng(3)
+    X, Y = strat.sine_data(rng, 12, 2, 1)
+    model = EEModel([2, 20], "tanh", 8, 1, 5.0)
+    theta = strat.explored_theta(model, X, Y, rng, tau=40, lr=0.05, epsilon=0.01)
+    return {"X": X, "Y": Y, "body_widths": [2, 20], "activation": "tanh", "m_H": 8, "m_y": 1,
+            "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 1, "eps_bar": 0.0}
+
+
+def test_k22_sgd_bound_second_moment_and_right_side():
+    """Eq. (3.5): G^2 is at least the second moment (1/n) sum_i ||grad_w l_i(w_tau)||^2 at
+    the start, computed here from explicit per-sample gradients 2 (a_i^T w - y_i) a_i; the
+    right side at the reported step k is inf_term + (B^2 + G_k^2 sum alpha^2) / (2 sum alpha)
+    with alpha_i = a_0 / i^0.6, a_0 = 1 / (2 L^), G_k^2 (the running maximum) between the
+    start value and the final G^2 (kills changed moment or step formulas)."""
+    inst = _ee_instance()
+    P = mod.exploitation_problem(inst)
+    (A,) = P["As"]
+    w = mod.exploitation_model(inst).split(inst["theta"])[1][0].reshape(-1)
+    grads = 2.0 * (A @ w - inst["Y"][:, 0])[:, None] * A
+    G2_start = float(np.mean(np.sum(grads * grads, axis=1)))
+    v = mod.sgd_bound(inst, P, 0.6)
+    G2, k = v.diagnostics["G2"], v.diagnostics["worst_k"]
+    assert G2 >= G2_start * (1 - 1e-12)
+    alpha = 0.5 / P["Lhat"] / np.arange(1, k + 1) ** 0.6
+
+    def rhs(G2k):
+        return P["inf_term"] + (P["B"] ** 2 + G2k * np.sum(alpha**2)) / (2 * np.sum(alpha))
+
+    # the running maximum of the moment at step k lies between its start and final values
+    assert rhs(G2_start) * (1 - 1e-12) <= v.rhs <= rhs(G2) * (1 + 1e-12)
+
+
+def _c0():
+    """c0 = max_{s>0} s / (1 + e^s), by bisection on its stationarity condition
+    (s - 1) e^s = 1 (independent of the module's Lambert-W value)."""
+    lo, hi = 1.0, 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if (mid - 1) * math.exp(mid) < 1 else (lo, mid)
+    s = 0.5 * (lo + hi)
+    return s / (1 + math.exp(s)), s
+
+
+@pytest.mark.parametrize("v", [1.0, 7.0, 1e3])
+def test_k22_gate_bound_is_attained_at_its_extremal_point(v):
+    """Eq. (3.3) quantitative form: |u sigma(v u) - relu(u)| <= c0 / v with equality at
+    u = -s*/v and u = +s*/v, s* the maximiser of s/(1+e^s). A unit at exactly that input has
+    relative slack 0 (within rounding), so both the constant c0 and the gate's scaling are
+    pinned (kills changed constants in the gate, the bound or c0)."""
+    c0, s = _c0()
+    assert mod.C0 == pytest.approx(c0, rel=1e-12, abs=0)
+    claim = get("k22.claim.gate-relu-limit")
+    inst = claim.parse({"W_hidden": [[1.0], [-1.0]], "W_out": [[0.5, 0.25]],
+                        "Z": [[s / v], [-s / v], [3.0 / v]], "varsigma": v})
+    assert inst["gate"] == "sigmoid"
+    verdict = claim.check(inst)
+    assert verdict.status is Status.HOLDS
+    assert verdict.rhs == pytest.approx(c0 * 0.75 / v, rel=1e-12, abs=0)
+    assert verdict.lhs == pytest.approx(c0 * 0.75 / v, rel=1e-9, abs=0)
+    assert abs(verdict.relative_slack) < 1e-9
+    # the tolerance is a rounding bound: a few dozen unit roundoffs of |W_out| |W_hidden| |z|
+    absf = np.abs(inst["Z"]) @ np.abs(inst["W_hidden"]).T @ np.abs(inst["W_out"]).T
+    assert 0 < verdict.tolerance <= 64 * np.finfo(float).eps / 2 * absf.max()
+
+
+def test_k22_gate_parse_choices_and_bounds():
+    """Eq. (3.3) instances: ``gate`` is 'sigmoid' (default) or 'half'; ``varsigma`` > 0;
+    ``W_out`` has one column per hidden unit and ``Z`` one column per input."""
+    claim = get("k22.claim.gate-relu-limit")
+    params = {"W_hidden": [[1.0, 0.0]], "W_out": [[1.0]], "Z": [[0.1, 0.2]], "varsigma": 2.0}
+    assert claim.parse({**params, "gate": "half"})["gate"] == "half"
+    for bad in ({"gate": "relu"}, {"varsigma": 0.0}, {"W_out": [[1.0, 2.0]]},
+                {"Z": [[0.1]]}):
+        with pytest.raises(BadInput):
+            claim.parse({**params, **bad})
+    with pytest.raises(BadInput, match="varsigma"):
+        claim.parse({k: v for k, v in params.items() if k != "varsigma"})
+
+
+def test_k22_ee_body_and_size_bounds():
+    """Theorems 4-5 and Assumption 4: body widths a list of >= 2 integers in [1, 10000] (no
+    booleans); m_y in [1, 64]; m_H >= 1; K in [1, 10^12]; loss 'squared' or 'logistic' (then
+    Y in {-1, 1}); witness of length d."""
+    params = control_params("k22.thm4", "narrow")
+    for K in (1, 10**12):
+        assert accepts("k22.thm4", {**params, "K": K})["K"] == K
+    bad_cases = ({"K": 0}, {"K": 10**12 + 1}, {"m_H": 0}, {"m_y": 0}, {"m_y": 65},
+                 {"body_widths": [2, 0]}, {"body_widths": [2, 10_001]},
+                 {"body_widths": [2, True]}, {"body_widths": "2, 9"}, {"loss": "hinge"},
+                 {"loss": "logistic"}, {"witness": params["witness"][:-1]},
+                 {"theta": params["theta"][:-1]}, {"varsigma": 0.0})
+    for bad in bad_cases:
+        rejects("k22.thm4", {**params, **bad})
+    Y = np.where(np.asarray(params["Y"]) >= 0, 1.0, -1.0).tolist()
+    assert accepts("k22.thm4", {**params, "loss": "logistic", "Y": Y})["loss"] == "logistic"
+
+
+def test_k22_safe_parser():
+    """Assumption 4 instances: q has m_(H-1)+1 rows (the body's last width plus the bias
+    row), theta_body the body's parameter count, varsigma > 0."""
+    params = control_params("k22.asm4", "narrow")
+    inst = accepts("k22.asm4", params)
+    assert inst["q"].shape[0] == inst["body_widths"][-1] + 1
+    for bad in ({"q": params["q"][:-1]}, {"theta_body": params["theta_body"][:-1]},
+                {"varsigma": 0.0}, {"activation": "step"}, {"body_widths": [2]}):
+        rejects("k22.asm4", {**params, **bad})
+    rejects("k22.asm4", {k: v for k, v in params.items() if k != "q"})
+    wide = {**params, "body_widths": [2, mod.WIDTH_LIMIT],
+            "theta_body": np.zeros(3 * mod.WIDTH_LIMIT),
+            "q": np.zeros((mod.WIDTH_LIMIT + 1, 1))}
+    assert accepts("k22.asm4", wide)["body_widths"] == [2, 10_000]

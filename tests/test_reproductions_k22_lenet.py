@@ -121,7 +121,7 @@ def test_lambda_min_noise_floor_is_recorded_per_check():
 def test_agreement_says_when_q_t_never_grows(tmp_path):
     out = figure1bc("smoke", tmp_path)
     # n = 12 images against 34,969 parameters: J has full row rank, DAA holds at every check
-    assert "regime of Figure 1c, where Q_T grows, is not reached" in out["agreement_reason"]
+    assert "regime of Figure 1c, where $Q_T$ grows, is not reached" in out["agreement_reason"]
 
 
 def test_a_broken_environment_data_directory_is_recorded_not_raised(tmp_path, monkeypatch):

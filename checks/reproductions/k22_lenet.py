@@ -143,14 +143,15 @@ def _datasets(n: int, directory: Any) -> tuple[dict[str, tuple[np.ndarray, np.nd
     is read and whatever goes wrong with it is recorded, so that a run of every claim never
     stops on a data directory."""
     sets = {"random": random_dataset(n, np.random.default_rng(0))}
-    used = {"random": f"the paper's random data set, regenerated (n = {n}, generator seed 0)"}
+    used = {"random": f"the paper's random data set, regenerated ($n={n}$, generator seed 0)"}
     # a named directory: only an absent file falls back; the environment's: anything does
     tolerated = DataUnavailable if directory is not None else BadInput
     root = data_dir(directory) if directory is not None else None
     try:
         X, labels = load_semeion(root if directory is not None else data_dir())
     except tolerated as exc:
-        used["Semeion"] = f"not run: {exc}"
+        # a "$" (the environment variable's name) would open a formula in the report
+        used["Semeion"] = "not run: " + str(exc).replace("$", "")
     else:
         k = min(n, X.shape[0], MAX_ROWS // 10)
         sets["Semeion"] = (X[:k], np.eye(10)[labels[:k]])
@@ -166,20 +167,20 @@ def _agreement(runs: list[dict[str, Any]], n: int, steps: int) -> tuple[str, str
     wrong = [r for r in late if r["final_error"] > 0]
     if not late:
         verdict = ("no-paper-value", "no run had DAA certified over its second half, so the "
-                   "figure's statement (zero error once Q_T stops growing) is not exercised")
+                   "figure's statement (zero error once $Q_T$ stops growing) is not exercised")
     elif wrong:
         verdict = ("differs", f"{len(wrong)} of {len(late)} runs aligned over their second "
                    f"half end with nonzero training error after {steps} steps (Theorem 3 bounds "
-                   "the loss by O(1/sqrt|T|) only; the paper's step count is not given, and "
-                   "longer training may close the difference)")
+                   r"the loss by $O(1/\sqrt{|\mathcal T|})$ only; the paper's step count is "
+                   "not given, and longer training may close the difference)")
     else:
         verdict = ("agrees", f"all {len(late)} runs aligned over their second half reach zero "
                    "training error")
     if all(d is True for r in runs for d in r["daa"]):
         verdict = (verdict[0], verdict[1] + "; DAA held at every check of every run, so the "
-                   "regime of Figure 1c, where Q_T grows, is not reached at this size")
-    scale = "" if n == 1000 else (f"; Table 1b's values are at n = 1000 and not comparable "
-                                  f"at n = {n} (M has n^2 entries)")
+                   "regime of Figure 1c, where $Q_T$ grows, is not reached at this size")
+    scale = "" if n == 1000 else (f"; Table 1b's values are at $n=1000$ and not comparable "
+                                  f"at $n={n}$ ($M$ has $n^2$ entries)")
     return verdict[0], verdict[1] + scale
 
 
@@ -188,6 +189,8 @@ def figure1bc(profile: str, data: Any = None) -> dict[str, Any]:
     data set (and on Semeion when ``semeion.data`` is in ``data`` or
     ``$IDENTITY_LANDSCAPES_DATA``), two seeds per width factor; training error, Q_T (gap
     rule) and ``||M_T - M_0||_F^2`` per run, with the data each number came from."""
+    from checks.papers.k22_alignment import tex_number
+
     n, widths, steps, every = SIZES.get(profile_name(profile), SIZES["ci"])
     start = time.perf_counter()
     sets, used = _datasets(n, data)
@@ -198,46 +201,49 @@ def figure1bc(profile: str, data: Any = None) -> dict[str, Any]:
                 net = LeNet(m_c, m_y=Y.shape[1])
                 r = train_lenet(net, net.init(np.random.default_rng(seed)), X, Y,
                                 steps=steps, every=every)
-                label = f"{name}, m_c={m_c}, seed#{seed}"
+                label = f"{name}, $m_c={m_c}$, seed#{seed}"
                 series += [{"label": f"{label}: training error", "x": r["t"], "y": r["error"]},
-                           {"label": f"{label}: Q_T (gap rule)", "x": r["t"], "y": r["Q"]}]
+                           {"label": f"{label}: $Q_T$ (gap rule)", "x": r["t"], "y": r["Q"]}]
                 paper = PAPER_TABLE1B[name].get((m_c, seed))
                 # lambda_min(M) = 0 as far as the eigensolver can tell (the paper's m_c = 1)
                 at_floor = sum(lam <= floor for lam, floor
                                in zip(r["lambda_min"], r["noise_floor"], strict=True))
                 rows.append([name, m_c, seed, net.n_params(), r["error"][-1],
                              f"{r['Q'][-1]}/{len(r['t'])} ({r['inconclusive'][-1]} "
-                             "inconclusive)", f"{r['M_change']:.3g}",
-                             f"{min(r['lambda_min']):.3g}",
+                             "inconclusive)", f"${tex_number(r['M_change'])}$",
+                             f"${tex_number(min(r['lambda_min']))}$",
                              f"{at_floor}/{len(r['t'])}",
-                             "n/a" if paper is None else f"{paper:.3g}"])
+                             "n/a" if paper is None else f"${tex_number(paper)}$"])
                 runs.append({"final_error": r["error"][-1], "daa": r["daa"]})
     agreement, reason = _agreement(runs, n, steps)
-    ours = "; ".join(f"{r[0]} $m_c={r[1]}$ seed#{r[2]}: error {r[4]:.3g}, $Q_T$ {r[5]}, "
+    ours = "; ".join(f"{r[0]} $m_c={r[1]}$ seed#{r[2]}: error ${tex_number(r[4])}$, $Q_T$ {r[5]}, "
                      r"$\|M_T-M_0\|_F^2$" f" = {r[6]}" for r in rows)
     return {
         "title": f"Figures 1b/1c, Table 1b: LeNet (softplus, $\\varsigma=100$) at $n={n}$, "
                  f"$m_c \\in {{{', '.join(map(str, widths))}}}$, seeds {list(SEEDS)}, {steps} "
                  f"full-batch GD steps, DAA checked every {every} steps",
         "series": series, "xlabel": "gradient-descent step", "ylabel": "error / count",
-        "table": {"columns": ["data", "m_c", "seed", "d", "final training error",
-                              "Q_T (gap rule)", "||M_T - M_0||_F^2", "min lambda_min(M)",
-                              "checks with lambda_min(M) at the noise floor",
-                              "paper ||M_T - M_0||_F^2"], "rows": rows},
+        "table": {"columns": ["data", "$m_c$", "seed", "$d$", "final training error",
+                              "$Q_T$ (gap rule)", r"$\|M_T-M_0\|_F^2$",
+                              r"$\min\lambda_{\min}(M)$",
+                              r"checks with $\lambda_{\min}(M)$ at the noise floor",
+                              r"paper $\|M_T-M_0\|_F^2$"], "rows": rows},
         "paper": "Semeion: zero error with $Q_T=0$ for every $m_c$; random data: zero error "
                  r"whenever $Q_T$ stops growing linearly; $\lambda_{\min}(M)=0$ at every step "
-                 r"for $m_c=1$. Table 1b ($n=1000$): $\|M_T-M_0\|_F^2$ from 1.40e7 to 9.82e12.",
+                 r"for $m_c=1$. Table 1b ($n=1000$): $\|M_T-M_0\|_F^2$ from $1.40\times10^{7}$ to "
+                 r"$9.82\times10^{12}$.",
         "ours": f"{ours}. Data: " + "; ".join(f"{k}: {v}" for k, v in used.items())
                 + f". Agreement: {agreement} ({reason}). Our choices where the text we work "
                 "from gives none (its appendix B is missing): binary cross-entropy per output "
                 f"with target $Y'=2Y-1$, full-batch gradient descent with step {STEP_SIZE}, "
-                "PyTorch-default initialisation, 5x5 'same' convolutions, 2x2 average pooling.",
+                r"PyTorch-default initialisation, $5\times5$ 'same' convolutions, "
+                r"$2\times2$ average pooling.",
         "data": used,
-        "choices": {"loss": "binary cross-entropy per output, target Y' = 2Y - 1",
+        "choices": {"loss": "binary cross-entropy per output, target $Y'=2Y-1$",
                     "optimiser": f"full-batch gradient descent, step {STEP_SIZE} (0.1 stays on "
                                  "the constant-prediction plateau at these sizes)",
                     "steps": steps, "n": n, "initialisation": "PyTorch default",
-                    "pooling": "2 x 2 average (analytic; the paper does not say)",
+                    "pooling": r"$2\times2$ average (analytic; the paper does not say)",
                     "why": "appendix B, which holds the paper's training details, is not in "
                            "the text we work from; loss and initialisation are those of our "
                            "Figure 1a run, the step is explained under optimiser"},

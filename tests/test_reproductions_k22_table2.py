@@ -1,0 +1,66 @@
+"""Table 2 of k22 §3.4 (checks.reproductions.k22_table2): the safe-exploration rank check runs
+on the data sets' own inputs when their files are in the data directory, on synthetic inputs of
+their shapes otherwise, and says which."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+
+from checks.data import ENV_VAR, CorruptData
+from checks.reproductions.k22_table2 import real_inputs, table2
+
+
+def write_mnist(root, n):
+    """MNIST's training split as IDX files (the format of the distributed files): ``n``
+    random 28 x 28 ``uint8`` images and their labels."""
+    rng = np.random.default_rng(5)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    for name, a in (("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels)):
+        (root / name).write_bytes(bytes([0, 0, 0x08, a.ndim]) + struct.pack(
+            f">{a.ndim}I", *a.shape) + a.tobytes())
+    return images
+
+
+def test_real_inputs_are_the_first_n_images_scaled_and_centred(tmp_path):
+    images = write_mnist(tmp_path, 30)
+    X, how = real_inputs("MNIST", 20, tmp_path)
+    assert X.shape == (20, 784)
+    assert np.array_equal(X, images[:20].reshape(20, -1) / 255.0 - 0.5)
+    assert how == "the first 20 of the 30 training images"
+
+
+def test_table2_runs_on_the_real_inputs_when_present_and_says_so(tmp_path):
+    write_mnist(tmp_path, 30)
+    out = table2("ci", names=("MNIST",), data=tmp_path)
+    row = next(r for r in out["table"]["rows"] if r[0] == "MNIST")
+    # n (ours) is the file's 30 images, not the profile's 2000; m_H = ceil(2n / 513)
+    assert row[3] == 30 and row[4] == 1
+    assert row[-1] == "the first 30 of the 30 training images"
+    assert out["data"] == {"MNIST": "the first 30 of the 30 training images"}
+    assert out["table"]["columns"][-1] == "inputs" and "synthetic" not in out["data"]["MNIST"]
+
+
+def test_table2_without_the_files_is_the_synthetic_table(tmp_path, monkeypatch):
+    """An empty data directory, given or in the environment, changes nothing: the rows are the
+    synthetic ones and the output is the one without any data directory."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    bare = table2("ci", names=("Semeion",))
+    assert table2("ci", names=("Semeion",), data=tmp_path) == bare
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    assert table2("ci", names=("Semeion",)) == bare
+    assert "data" not in bare and bare["table"]["columns"][0] == "data set (shape only)"
+
+
+def test_a_corrupt_file_is_an_error_only_where_the_caller_named_the_directory(tmp_path,
+                                                                             monkeypatch):
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x00\x00\x08")
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08")
+    with pytest.raises(CorruptData):
+        real_inputs("MNIST", 10, tmp_path)
+    monkeypatch.setenv(ENV_VAR, str(tmp_path))
+    X, how = real_inputs("MNIST", 10)
+    assert X is None and how.startswith("synthetic inputs of its shape (") and "$" not in how
