@@ -166,18 +166,23 @@ def fmt_sizes(sizes: Any) -> list[str]:
 
 # ---------------------------------------------------------------- view models
 
-def diagnostic_rows(diagnostics: Any, prefix: str = "") -> list[tuple[str, str]]:
+def diagnostic_rows(diagnostics: Any, prefix: str = "", *,
+                    pdf: bool = False) -> list[tuple[str, str | Markup, str]]:
     """A verdict's diagnostics as table rows: a nested record becomes one row per entry,
-    named by its path (``gram.cond``), never a printed dictionary."""
+    named by its path (``gram.cond``), never a printed dictionary; a value that is prose (a
+    reason, a branch of a construction) is typeset like the rest of the report's prose, a
+    number or an array is printed as data. Each row is ``(name, value, "prose" | "data")``."""
     if not isinstance(diagnostics, dict):
         return []
-    rows: list[tuple[str, str]] = []
+    rows: list[tuple[str, str | Markup, str]] = []
     for key, value in diagnostics.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and value:
-            rows.extend(diagnostic_rows(value, name + "."))
+            rows.extend(diagnostic_rows(value, name + ".", pdf=pdf))
+        elif isinstance(value, str):
+            rows.append((name, prose_markup(value, pdf=pdf), "prose"))
         else:
-            rows.append((name, fmt_value(value)))
+            rows.append((name, fmt_value(value), "data"))
     return rows
 
 
@@ -195,7 +200,8 @@ def _verdict_view(verdict: Any, pdf: bool) -> dict[str, Any] | None:
         "tolerance": fmt_number(verdict.get("tolerance")),
         "derivation": prose_markup(verdict.get("tolerance_derivation"), pdf=pdf),
         "message": prose_markup(verdict.get("message"), pdf=pdf),
-        "diagnostics": diagnostic_rows(diagnostics),
+        "certificate": prose_markup(verdict.get("certificate"), pdf=pdf),
+        "diagnostics": diagnostic_rows(diagnostics, pdf=pdf),
         "has_sides": verdict.get("lhs") is not None or verdict.get("rhs") is not None,
     }
 
@@ -219,7 +225,8 @@ def _control_view(control: dict[str, Any], pdf: bool, replay: str) -> dict[str, 
         "counts": [(k, counts[k]) for k in VERDICTS if counts.get(k)],
         "instance": _instance_view(control.get("instance")),
         "verdict": _verdict_view(control.get("verdict"), pdf),
-        "outside": [(str(k), str(v)) for k, v in (control.get("outside") or {}).items()],
+        "outside": [(str(k), prose_markup(str(v), pdf=pdf))
+                    for k, v in (control.get("outside") or {}).items()],
     }
 
 

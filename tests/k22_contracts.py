@@ -124,28 +124,3 @@ def assert_cost_grows_with_the_work(claim_id, key):
     else:
         more = {**inst, key: 2 * inst[key] + 2}
     assert 0 < claim.cost(inst) < claim.cost(more)
-
-
-def claim_prose(claim) -> list[str]:
-    """Every string of ``claim`` that the report shows as prose (not its LaTeX statements)."""
-    texts = [claim.title, claim.decides]
-    texts += [c.description for c in claim.controls]
-    texts += [e.text for e in claim.errata]
-    texts += [t for p in claim.parameters for t in (p.meaning, p.domain) if isinstance(t, str)]
-    texts += [r.description for r in claim.relations]
-    texts += [r.description for r in claim.reproductions]
-    texts += [r.agreement_reason or "" for r in claim.reproductions]
-    return texts
-
-
-def assert_prose_typeset(claim):
-    """Every formula of the claim's prose lies between ``$...$`` and renders; no raw formula
-    (``||``, ``<=``, a backslash command, a Markdown backtick) is left outside."""
-    from reports.math import is_renderable
-
-    for text in claim_prose(claim):
-        assert text.count("$") % 2 == 0, text
-        for formula in text.split("$")[1::2]:
-            assert is_renderable(formula), formula
-        plain = "".join(text.split("$")[::2])
-        assert not any(s in plain for s in ("||", "<=", ">=", "\\", "`")), text

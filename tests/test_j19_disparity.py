@@ -18,7 +18,6 @@ public names.
 from __future__ import annotations
 
 import json
-import re
 
 import autograd
 import autograd.numpy as anp
@@ -48,7 +47,6 @@ from checks.strategies.j19_disparity import (
     rotate_circle,
     scale_outputs,
 )
-from reports.math import is_renderable
 from theory.fourier import (
     CanonicalSpace,
     SigmoidProduct,
@@ -1073,35 +1071,3 @@ def test_the_package_registers_each_sections_claims_once_in_the_papers_order():
 
 # --------------------------------------------------------------------------------------------
 # the prose of the claims typesets its formulas
-
-
-def _formula_segments(text):
-    """The ``$...$`` segments of ``text``; an odd number of dollars is a formula left open."""
-    assert text.count("$") % 2 == 0, text
-    return re.findall(r"\$([^$]*)\$", text)
-
-
-def _verdict_prose(claim):
-    """The texts a claim puts into the ledger beside its declarations: the verdicts (message,
-    tolerance derivation, certificate, string diagnostics) and hypothesis reasons on its
-    controls, the reasons that send them out of scope, and its reproductions' prose."""
-    for control in claim.controls:
-        for inst in control.fixed_instances():
-            yield from claim.failed_hypotheses(inst).values()
-            v = claim.check(inst, drop=control.drops)
-            yield from (v.message, v.tolerance_derivation, v.certificate)
-            yield from (d for d in v.diagnostics.values() if isinstance(d, str))
-
-
-def test_every_formula_in_the_claims_prose_typesets():
-    """Every ``$...$`` formula the j19 claims write (decides, errata, control descriptions,
-    parameters, relations, and the verdicts and reasons on the controls) typesets in the
-    report (``reports.math.is_renderable``); lone symbols count as formulas too."""
-    for claim in CLAIMS:
-        texts = [claim.decides, *(e.text for e in claim.errata),
-                 *(c.description for c in claim.controls),
-                 *(p.meaning for p in claim.parameters), *(p.domain for p in claim.parameters),
-                 *(r.description for r in claim.relations), *_verdict_prose(claim)]
-        for text in texts:
-            for formula in _formula_segments(text):
-                assert is_renderable(formula), (claim.id, formula)

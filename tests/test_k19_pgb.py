@@ -10,7 +10,6 @@ import pytest
 import sympy
 from autograd import hessian as ag_hessian
 from hypothesis import HealthCheck, given, settings
-from k19_prose import control_prose, declared_prose, prose_problems
 from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
@@ -773,18 +772,6 @@ def test_raw_input_relation_keeps_the_gram_matrix_of_example2():
     np.testing.assert_allclose(moved["X_raw"] @ moved["X_raw"].T,
                                inst["X_raw"] @ inst["X_raw"].T, rtol=0, atol=1e-15)
     assert get("k19.ex2").check(moved).status is Status.HOLDS
-
-
-# ------------------------------------------------------------------ prose with typeset math
-
-@pytest.mark.parametrize("claim_id", CLAIMS)
-def test_section3_prose_typesets_its_math(claim_id):
-    """Declarations, the hypothesis reasons of the control instances and their verdicts'
-    messages and tolerance derivations write every formula as renderable ``$...$``."""
-    claim = get(claim_id)
-    prose = declared_prose(claim) + control_prose(claim)
-    problems = [f"{where}: {p}" for where, text in prose for p in prose_problems(text)]
-    assert not problems, problems
 
 
 def test_membership_unmet_states_each_failed_condition_of_V():

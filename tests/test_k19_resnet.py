@@ -11,7 +11,7 @@ import re
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
-from k19_prose import control_prose, declared_prose, prose_problems
+from prose import prose_problems
 
 from checks.framework import Status
 from checks.inputs import BadInput
@@ -590,19 +590,6 @@ def test_k19_parameters_name_every_key_the_parser_reads():
                     claim.parse(rest)
             else:
                 assert claim.parse(rest).get(p.name, p.default) == p.default, (claim_id, p)
-
-
-# ------------------------------------------------------------------ prose with typeset math
-
-@pytest.mark.parametrize("claim_id", IDS)
-def test_section4_prose_typesets_its_math(claim_id):
-    """Declarations, the hypothesis reasons of the control instances and their verdicts'
-    messages, tolerance derivations and diagnostics (certificate, branch, partial linear
-    structure) write every formula as renderable ``$...$``."""
-    claim = get(claim_id)
-    prose = declared_prose(claim) + control_prose(claim)
-    problems = [f"{where}: {p}" for where, text in prose for p in prose_problems(text)]
-    assert not problems, problems
 
 
 def test_certificate_reason_states_the_inequality_that_decided():

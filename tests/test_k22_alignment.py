@@ -17,7 +17,6 @@ from k22_contracts import (
     assert_control_contract,
     assert_cost_grows_with_the_work,
     assert_parameters_name_every_key_the_parser_reads,
-    assert_prose_typeset,
     control_params,
     gamma,
     rejects,
@@ -566,12 +565,6 @@ def test_stationary_strategy_rejected_draws_count_against_the_example(monkeypatc
     drawn = list(sample_instances(get("k22.eq2.1-2.4").strategy("ci"), PROFILE, 1))
     assert len(drawn) == 1 and len(calls) == strat.ATTEMPTS
     assert drawn[0]["theta"] is fallback["theta"]
-
-
-@pytest.mark.parametrize("claim_id", ["k22.asm1", "k22.def2", "k22.eq2.1-2.4", "k22.prop1",
-                                      "k22.thm2", "k22.thm3", "k22.eq2.11", "k22.eq2.12"])
-def test_section2_prose_writes_its_formulas_as_renderable_latex(claim_id):
-    assert_prose_typeset(get(claim_id))
 
 
 # ------------------------------------------------------------ controls, parameters, costs

@@ -18,7 +18,6 @@ from k22_contracts import (
     assert_control_contract,
     assert_cost_grows_with_the_work,
     assert_parameters_name_every_key_the_parser_reads,
-    assert_prose_typeset,
     control_params,
     rejects,
 )
@@ -446,12 +445,6 @@ def test_sgd_violation_needs_hoeffdings_margin_not_three_standard_errors():
         assert v.status is expect
         assert (v.certificate.startswith("Hoeffding") if expect is Status.VIOLATED
                 else "not certified" in v.message)
-
-
-@pytest.mark.parametrize("claim_id", ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4",
-                                      "k22.thm5"])
-def test_section3_prose_writes_its_formulas_as_renderable_latex(claim_id):
-    assert_prose_typeset(get(claim_id))
 
 
 # ------------------------------------------------------------ controls, parameters, costs

@@ -517,6 +517,28 @@ def test_diagnostics_are_a_table_not_a_printed_dictionary():
     assert "{" not in table
 
 
+def test_prose_diagnostics_outside_reasons_and_certificates_are_typeset():
+    """A diagnostic that is prose, the reason a control's instance lies outside the claim and
+    the certificate of a control's violation carry formulas: they are typeset (MathML in the
+    HTML), never shown as LaTeX source; numeric diagnostics stay data."""
+    worst = {"status": "holds", "lhs": 1.0, "rhs": 2.0, "relation": "<=",
+             "tolerance_derivation": r"$\sqrt{u}\,\|J\|$",
+             "diagnostics": {"reason": r"$\|\nabla L\| = 10^{-9} \le 10^{-8}$", "rank": 3}}
+    control = {"name": "wide", "drops": "dy<=dx", "description": "drops $d_y\\le d_x$",
+               "expect": "violated", "passed": True, "counts": {"violated": 1},
+               "outside": {"dy<=dx": r"$d_y = 3 > d_x = 1$"},
+               "verdict": {"status": "violated", "lhs": 3.0, "rhs": 2.0, "relation": "<=",
+                           "certificate": r"lhs $3$ and rhs $2$ are $1$ apart against $\le$"}}
+    html = render_html(_one_claim_ledger(worst_verdict=worst, tightness=0.5,
+                                         controls=[control]))
+    for source in (r"\nabla", r"d_y = 3", r"apart against $", r"\sqrt{u}"):
+        assert source not in html, source
+    table = html[html.index('<table class="kv diagnostics">'):]
+    table = table[:table.index("</table>")]
+    assert "<math" in table and '<td class="mono">3</td>' in table
+    assert "certified: lhs" in html and html.count("<math") >= 5
+
+
 def test_markdown_code_spans_in_prose_are_code():
     html = str(prose_markup("set `tau_max` to $\\tau<1$"))
     assert "<code>tau_max</code>" in html and "`" not in html and "<math" in html

@@ -3,7 +3,7 @@ perturbable gradient basis reaching features the gradient basis misses (Theorem 
 
 from __future__ import annotations
 
-from k19_prose import mathtext_parses
+from prose import mathtext_parses
 
 from checks.registry import get
 from checks.reproductions.k19_gradient_basis import (

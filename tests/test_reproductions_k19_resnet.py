@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from k19_prose import mathtext_parses
+from prose import mathtext_parses
 
 from checks.registry import get
 from checks.reproductions.k19_resnet import shamir_improvement

@@ -84,11 +84,11 @@ def test_structural_deficiency_cases():
     Zrep = Z.copy()
     Zrep[4] = Zrep[1]
     Zrep[5] = Zrep[1]
-    assert "Z has 2 repeated row(s)" in structural_deficiency(Zrep, 4)
+    assert "$Z$ has 2 repeated row(s)" in structural_deficiency(Zrep, 4)
     X = rng.standard_normal((6, 2))
     assert structural_deficiency(Zrep, 4, X) is None  # distinct inputs
     X[5] = X[0]
-    assert "the inputs X has 1 repeated row(s)" in structural_deficiency(Zrep, 4, X)
+    assert "the inputs $X$ has 1 repeated row(s)" in structural_deficiency(Zrep, 4, X)
 
 
 def test_safe_exploration_in_place_path():

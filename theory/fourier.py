@@ -369,10 +369,11 @@ def derivative_span_bound(model: Feedforward, w: np.ndarray) -> tuple[int, str]:
             parts["cutting"] += 1
             bound += K + 1 if relu else K + 2
     bound += K if affine else 0
-    how = (f"1 + {'K+1' if relu else 'K+2'} per distinct unit that may cut the cube, i.e. "
-           f"not certainly dead or active ({parts['cutting']}) + K if any unit is certainly "
-           f"active on the whole cube ({parts['active']}); "
-           f"{parts['dead']} dead, {parts['shared']} sharing (w_j, b_j) with an earlier unit")
+    how = (f"$1 + {'K+1' if relu else 'K+2'}$ per distinct unit that may cut the cube, i.e. "
+           f"not certainly dead or active (${parts['cutting']}$) $+\\,K$ if any unit is "
+           f"certainly active on the whole cube (${parts['active']}$); "
+           f"${parts['dead']}$ dead, ${parts['shared']}$ sharing $(w_j, b_j)$ with an earlier "
+           "unit")
     return bound, how
 
 

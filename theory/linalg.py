@@ -53,6 +53,7 @@ from theory.backend import (
     to_numpy,
 )
 from theory.numerics import gamma, unit_roundoff
+from theory.tex import tex_number
 
 __all__ = [
     "GAP",
@@ -166,9 +167,10 @@ def _certify(values: np.ndarray, threshold: float, gap: float, derivation: str) 
             if max(below, threshold) > 0
             else math.inf
         )
-    derivation += f"; rank = #{{s > {threshold:.3g}}} = {rank}"
+    derivation += rf"; $\operatorname{{rank}} = \#\{{s > {tex_number(threshold)}\}} = {rank}$"
     derivation += (
-        "" if in_band == 0 else f"; {in_band} value(s) in the ambiguity band up to {gap:g}x"
+        "" if in_band == 0
+        else f"; {in_band} value(s) in the ambiguity band up to ${gap:g}\\times$"
     )
     return RankCertificate(
         rank, bool(in_band == 0), values, float(threshold), ratio, derivation, gap
@@ -191,11 +193,13 @@ def certified_rank(
         s = np.sort(to_numpy(xp.linalg.svdvals(A)))[::-1]
     s1 = float(s[0]) if s.size else 0.0
     if rtol is None:
-        rtol, how = NOISE_FACTOR * max(m, n) * _U, f"rtol = 10 max(m,n) u = 10*{max(m, n)}*u"
+        rtol = NOISE_FACTOR * max(m, n) * _U
+        how = rf"$\mathrm{{rtol}} = 10\max(m,n)\,u = 10\cdot{max(m, n)}\,u$"
     else:
-        how = f"rtol = {rtol:.3g} (given)"
+        how = rf"$\mathrm{{rtol}} = {tex_number(rtol)}$ (given)"
     threshold = max(atol, rtol * s1)
-    return _certify(s, threshold, gap, f"SVD of {m}x{n}; {how}, atol = {atol:.3g}, s_1 = {s1:.6g}")
+    return _certify(s, threshold, gap, rf"SVD of ${m}\times{n}$; {how}, $\mathrm{{atol}} = "
+                    rf"{tex_number(atol)}$, $s_1 = {tex_number(s1, 6)}$")
 
 
 def _eigvalsh_desc(M: Any) -> np.ndarray:
@@ -216,13 +220,14 @@ def certified_rank_gram(
     lam = _eigvalsh_desc(M)
     lam_max = float(np.max(np.abs(lam))) if lam.size else 0.0
     if rtol is None:
-        rtol, how = NOISE_FACTOR * N * _U, f"rtol = 10 N u = 10*{N}*u"
+        rtol, how = NOISE_FACTOR * N * _U, rf"$\mathrm{{rtol}} = 10Nu = 10\cdot{N}\,u$"
     else:
-        how = f"rtol = {rtol:.3g} (given)"
+        how = rf"$\mathrm{{rtol}} = {tex_number(rtol)}$ (given)"
     threshold = max(atol, rtol * lam_max)
-    derivation = f"eigvalsh of {N}x{N} Gram; {how}, atol = {atol:.3g}, lambda_max = {lam_max:.6g}"
+    derivation = (rf"eigvalsh of the ${N}\times{N}$ Gram; {how}, $\mathrm{{atol}} = "
+                  rf"{tex_number(atol)}$, $\lambda_{{\max}} = {tex_number(lam_max, 6)}$")
     if lam.size and lam[-1] < -threshold:
-        derivation += f"; NOT PSD within noise (lambda_min = {lam[-1]:.3g})"
+        derivation += rf"; NOT PSD within noise ($\lambda_{{\min}} = {tex_number(lam[-1])}$)"
     return _certify(lam, threshold, gap, derivation)
 
 
@@ -399,7 +404,7 @@ def _range_basis(gram: Any, J: Any) -> tuple[np.ndarray, np.ndarray, float, str]
         U, s = to_numpy(U), to_numpy(s)
         order = np.argsort(s)[::-1]
         delta = NOISE_FACTOR * max(J.shape) * _U * float(s[order[0]]) if s.size else 0.0
-        return U[:, order], s[order], delta, f"SVD of J ({J.shape[0]}x{J.shape[1]})"
+        return U[:, order], s[order], delta, rf"SVD of $J$ (${J.shape[0]}\times{J.shape[1]}$)"
     gram = _f64(gram)
     xp = namespace(gram)
     with linalg_errors_raise(xp):
@@ -408,7 +413,8 @@ def _range_basis(gram: Any, J: Any) -> tuple[np.ndarray, np.ndarray, float, str]
     order = np.argsort(lam)[::-1]
     lam_max = float(np.max(np.abs(lam))) if lam.size else 0.0
     delta = NOISE_FACTOR * gram.shape[0] * _U * lam_max
-    return U[:, order], lam[order], delta, f"eigh of the Gram ({gram.shape[0]}x{gram.shape[0]})"
+    return (U[:, order], lam[order], delta,
+            rf"eigh of the Gram (${gram.shape[0]}\times{gram.shape[0]}$)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -462,8 +468,9 @@ def in_column_space(
     tau = angle + NOISE_FACTOR * math.sqrt(y.size) * _U
     tau_no = max(1e-6, gap * tau) if nonmember_tol is None else nonmember_tol
     derivation = (
-        f"{cert.derivation}; rho = {rho:.3g}; member if rho <= delta/(s_r - delta) + "
-        f"10 sqrt(N) u = {tau:.3g}, non-member if rho >= {tau_no:.3g}"
+        rf"{cert.derivation}; $\rho = {tex_number(rho)}$; member if $\rho \le "
+        rf"\delta/(s_r - \delta) + 10\sqrt{{N}}\,u = {tex_number(tau)}$, non-member if "
+        rf"$\rho \ge {tex_number(tau_no)}$"
     )
     if y_norm == 0:
         member: bool | None = True

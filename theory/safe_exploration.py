@@ -93,11 +93,12 @@ def structural_deficiency(Z: np.ndarray, m_H: int, X: np.ndarray | None = None) 
     distinct inputs may differ although their computed ``Z`` rows agree."""
     n, m = Z.shape
     if m_H * m < n:
-        return f"m_H m_(H-1) = {m_H}*{m} = {m_H * m} < n = {n}: rank phi <= {m_H * m}"
-    source, what = (Z, "Z") if X is None else (np.asarray(X).reshape(n, -1), "the inputs X")
+        return (rf"$m_Hm_{{H-1}} = {m_H}\cdot{m} = {m_H * m} < n = {n}$: "
+                rf"$\operatorname{{rank}}\phi \le {m_H * m}$")
+    source, what = (Z, "$Z$") if X is None else (np.asarray(X).reshape(n, -1), "the inputs $X$")
     repeats = _repeated_rows(source)
     if repeats:
-        return f"{what} has {repeats} repeated row(s) (equal rows of phi)"
+        return rf"{what} has {repeats} repeated row(s) (equal rows of $\phi$)"
     return None
 
 

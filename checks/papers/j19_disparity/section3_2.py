@@ -218,7 +218,7 @@ EQ8 = Claim(
     errata=[FORMAL, Erratum("paper error", "The paper's identity is exact only for the "
                             r"truncated objective $\hat Q(c(w))$; for the network loss $Q(w)$ "
                             "it holds up to $r_L$, which the paper drops (measured "
-                            r"$|r_L|/|\nabla Q|$ is reported as r_L_relative)."),
+                            r"$|r_L|/|\nabla Q|$ is reported as the diagnostic 'r_L_relative')."),
             Erratum("method note", "Real coordinates avoid the Wirtinger calculus a complex "
                     "chain rule would need.")],
     size=size_of,

@@ -1,4 +1,4 @@
-"""What the k19 claims put into the ledger as prose, and whether its math is typeset.
+"""What a claim puts into the ledger as prose, and whether its math is typeset.
 
 The report renders ``$...$`` as inline math (``reports.math.prose_markup``): a formula outside
 the dollars shows as raw ASCII (``||grad L|| <= 1e-7``), a segment inside that does not
@@ -14,10 +14,13 @@ from checks.framework import Claim, Verdict
 from reports.math import is_renderable
 
 #: ASCII math that must not appear outside ``$...$``: norms, relations, Greek names,
-#: subscripts, square roots and Markdown backticks
-RAW_MATH = re.compile(r"\|\||<=|>=|`|\b(?:theta|lambda|gamma|sigma|kappa|eps|sqrt|grad|hess)\b"
+#: subscripts, square roots, LaTeX commands and Markdown backticks
+RAW_MATH = re.compile(r"\\[A-Za-z]+|\|\||<=|>=|`"
+                      r"|\b(?:theta|lambda|gamma|sigma|kappa|eps|sqrt|grad|hess)\b"
                       r"|\b[A-Za-z]_[A-Za-z0-9({]")
 SEGMENT = re.compile(r"\$([^$]*)\$")
+#: a name quoted as a value (a reading, a diagnostic, a family): code, not math
+QUOTED_NAME = re.compile(r"'[^'\s]+'")
 
 
 def prose_problems(text: str) -> list[str]:
@@ -28,16 +31,17 @@ def prose_problems(text: str) -> list[str]:
         problems.append(f"unpaired $ in {text!r}")
     problems += [f"segment ${seg}$ does not render" for seg in SEGMENT.findall(text)
                  if not is_renderable(seg)]
-    outside = SEGMENT.sub("", text)
+    outside = QUOTED_NAME.sub("", SEGMENT.sub("", text))
     if (match := RAW_MATH.search(outside)) is not None:
         problems.append(f"raw math {match.group(0)!r} in {text!r}")
     return problems
 
 
 def strings(value, where: str = "") -> list[tuple[str, str]]:
-    """Every string inside a (nested) dict or list, with its path."""
+    """Every string of prose inside a (nested) dict or list, with its path (a string without
+    a space is a value, such as a name, not prose)."""
     if isinstance(value, str):
-        return [(where, value)]
+        return [(where, value)] if " " in value.strip() else []
     if isinstance(value, dict):
         return [s for k, v in value.items() for s in strings(v, f"{where}.{k}")]
     if isinstance(value, list | tuple):
@@ -48,7 +52,7 @@ def strings(value, where: str = "") -> list[tuple[str, str]]:
 def declared_prose(claim: Claim) -> list[tuple[str, str]]:
     """The prose a claim declares: decides, errata, controls, parameters, relations and the
     descriptions of its reproductions."""
-    out = [("decides", claim.decides)]
+    out = [("title", claim.title), ("decides", claim.decides)]
     out += [(f"errata[{k}]", e.text) for k, e in enumerate(claim.errata)]
     out += [(f"control {c.name}", c.description) for c in claim.controls]
     out += [(f"parameter {p.name}", p.meaning) for p in claim.parameters]
