@@ -44,13 +44,14 @@ from checks.reproductions.k22_lenet import figure1bc
 from checks.strategies import k22_alignment as strat
 from theory import alignment as al
 from theory import trajectory as tj
+from theory.losses import get_loss, label_error
 from theory.numerics import gamma
 
 __all__ = ["parse_base", "parse_eq211", "parse_eq212", "parse_gap", "parse_limit",
            "parse_prop1", "parse_stationary"]
 
 MODELS = ("mlp", "linear", "quartic", "wu2", "square-plus-one")
-LOSSES = ("squared", "cross-entropy", "logistic")
+LOSSES = ("squared", "cross-entropy", "logistic", "softmax-cross-entropy")
 ACTIVATIONS = ("tanh", "softplus", "sigmoid")
 
 
@@ -79,10 +80,8 @@ def parse_base(params: Mapping[str, Any]) -> dict[str, Any]:
     if X.shape[0] != Y.shape[0]:
         raise BadInput(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
     loss = choice(params, "loss", LOSSES)
-    if loss == "cross-entropy" and not np.all((Y == 0) | (Y == 1)):
-        raise BadInput("Y: the cross-entropy loss needs labels in {0, 1}")
-    if loss == "logistic" and not np.all(np.abs(Y) == 1):
-        raise BadInput("Y: the logistic loss needs labels in {-1, +1}")
+    if (why := label_error(loss, Y)) is not None:
+        raise BadInput(f"Y: {why}")
     inst: dict[str, Any] = {"model": kind, "X": X, "Y": Y, "loss": loss}
     widths = None
     if kind == "mlp":
@@ -140,7 +139,8 @@ BASE_PARAMETERS = [
     Parameter("theta", "d", "the parameters theta in R^d", "finite, length d of the model"),
     Parameter("X", "n x m_x", "the inputs x_i, one row per sample", "finite"),
     Parameter("Y", "n x m_y", "the targets y_i, one row per sample",
-              "finite; {0, 1} for cross-entropy, {-1, +1} for logistic"),
+              "finite; {0, 1} for cross-entropy, {-1, +1} for logistic, one-hot rows "
+              "(m_y >= 2) for softmax-cross-entropy"),
     Parameter("loss", "name", "the per-sample loss l(q, y)", " | ".join(LOSSES)),
     Parameter("widths", "H + 1", "the layer widths [m_x, h_1, ..., m_y] (mlp only)",
               "integers >= 1, from m_x to m_y, at least two", None),
@@ -363,6 +363,7 @@ def _def2_strategy(profile: str) -> Any:
                             hidden=st_hidden(profile)),
         strat.mlp_instances(overparameterised=False, target="constant", loss="cross-entropy",
                             hidden=st_hidden(profile)),
+        strat.multiclass_instances(hidden=st_hidden(profile)).filter(_full_row_rank),
     )
 
 
@@ -370,6 +371,13 @@ def _def2_controls() -> list[dict[str, Any]]:
     a = strat.build_mlp_instance(3, 40, 2, [3], 1, "tanh", "squared", "random", 1.0)
     b = strat.build_mlp_instance(4, 30, 2, [4], 1, "tanh", "cross-entropy", "random", 1.0)
     return [a, b]
+
+
+def _def2_multiclass_controls() -> list[dict[str, Any]]:
+    """Softmax cross-entropy with random one-hot labels and d < n m_y: a [2,3,3] tanh net
+    (d = 21) on n = 12 samples of 3 classes (n m_y = 36)."""
+    return [strat.build_mlp_instance(6, 12, 2, [3], 3, "tanh", "softmax-cross-entropy",
+                                     "random", 1.0)]
 
 
 DEF2 = Claim(
@@ -388,7 +396,13 @@ DEF2 = Claim(
         description="$d<n$ with random targets (a $[2,3,1]$ tanh net, $n=40$, "
                     r"$\rho\approx0.87$; and a cross-entropy variant): "
                     r"$\operatorname{vec}(Y')$ is certified outside $\operatorname{Col}(J)$",
-                    instances=_def2_controls)],
+                    instances=_def2_controls),
+              Control(
+        "underparameterised-multiclass", drops="full-rank-or-constant-target",
+        description=r"Softmax cross-entropy, $d<nm_y$ with random one-hot labels (a "
+                    r"$[2,3,3]$ tanh net, $d=21$, $n=12$, $m_y=3$): "
+                    r"$\operatorname{vec}(Y')=\operatorname{vec}(2Y-1)$ is certified outside "
+                    r"$\operatorname{Col}(J)$", instances=_def2_multiclass_controls)],
     decides="Certified membership: a cut-off at a clear gap in $J$'s singular values (noise "
             r"floor $10\max(p,q)\,u\,s_1$, gap $10^3$), the projection residual against "
             r"$10\sqrt p\,u\,s_1/s_r$; inconclusive without a gap. Also reports "
@@ -464,12 +478,12 @@ def measure_stationary(inst: Mapping[str, Any]) -> Verdict:
         return decide_flag(None, message="J is rank deficient and theta is not stationary")
     p = s["F"].size
     # the computed gradient carries the forward pass's rounding through l'' (2 for the
-    # squared loss, 1/4 for the logistic ones) and the product J^T v; near a stationary point
-    # that, not rhs itself, is the size of rhs's error
+    # squared loss, 1/4 for the logistic ones, 1/2 for softmax) and the product J^T v; near a
+    # stationary point that, not rhs itself, is the size of rhs's error
     normJ = float(sv[0]) if sv.size else 0.0
     f_err = gamma(_rounding_terms(inst)) * (float(np.linalg.norm(s["F"])) + normJ * float(
         np.linalg.norm(inst["theta"])))
-    curv = 2.0 if inst["loss"] == "squared" else 0.25
+    curv = get_loss(inst["loss"]).curvature
     g_err = normJ * (curv / inst["Y"].shape[0] * f_err + gamma(_d(inst)) * float(
         np.linalg.norm(s["v"])))
     grad_err = g_err * dist / (smin - delta) if smin > delta else 0.0
@@ -925,12 +939,12 @@ def parse_eq211(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_eq212(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Eq. (2.12) is the cross-entropy corollary of Theorem 3 (``Y^* = Y' = 2Y - 1``; the
-    logistic loss on {-1, +1} labels is the same loss): the squared loss, or a ``Ystar``, is
-    refused with the claim that covers it."""
+    """Eq. (2.12) is the cross-entropy corollary of Theorem 3 (``Y^* = Y' = 2Y - 1``), binary
+    or multiclass (softmax on one-hot rows; the logistic loss on {-1, +1} labels is the binary
+    loss): the squared loss, or a ``Ystar``, is refused with the claim that covers it."""
     inst = _parse_run(params)
     _fixed_eta(params, "(2.12) takes the infimum over eta")
-    if inst["loss"] not in ("cross-entropy", "logistic"):
+    if inst["loss"] not in ("cross-entropy", "logistic", "softmax-cross-entropy"):
         raise BadInput(f"loss: k22.eq2.12 is the cross-entropy corollary (2.12); for "
                        f"{inst['loss']} use k22.eq2.11, or k22.thm3 for any loss")
     if params.get("Ystar") is not None:
@@ -1050,7 +1064,8 @@ def measure_eq211(inst: Mapping[str, Any]) -> Verdict:
 
 def measure_eq212(inst: Mapping[str, Any]) -> Verdict:
     """Eq. (2.12): cross-entropy, Y* = Y' = 2Y - 1: min_t L(theta^t) <= inf_eta [L*(eta Y') +
-    O(|eta| / sqrt|T|)], with L*(eta Y') = log(1 + e^{-eta}) -> 0. The right side is convex in
+    O(|eta| / sqrt|T|)], with L*(eta Y') = log(1 + e^{-eta}) -> 0 per output (binary), or
+    log(1 + (m_y - 1) e^{-2 eta}) -> 0 per sample (softmax). The right side is convex in
     eta and no smaller at -eta than at eta, so its infimum is bracketed by
     :func:`theory.alignment.convex_infimum`; the bracket's width joins the tolerance."""
     eta, upper, lower = al.convex_infimum(lambda e: gap_sides(inst, e)["rhs"])
