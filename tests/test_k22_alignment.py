@@ -642,3 +642,16 @@ def test_claims_hold_on_their_multiclass_draws(claim_id):
         seen += 1
         assert claim.check(inst).status is Status.HOLDS
     assert seen >= 1
+
+
+def test_multiclass_strategy_refuses_fewer_than_two_classes():
+    from hypothesis.errors import InvalidArgument
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(strat.multiclass_instances(m_y=1))
+    def draw(_):
+        pass
+
+    with pytest.raises(InvalidArgument, match=r"^softmax-cross-entropy needs m_y >= 2 classes, "
+                                              r"got 1\b"):
+        draw()

@@ -118,7 +118,8 @@ def mlp_instances(
     :func:`multiclass_instances`).
     """
     if loss not in LOSSES:
-        raise InvalidArgument(f"loss must be one of {', '.join(LOSSES)}, got {loss!r}")
+        raise InvalidArgument(f"loss must be {', '.join(LOSSES[:-1])} or {LOSSES[-1]}, "
+                              f"got {loss!r}")
     if target not in ("random", "constant"):
         raise InvalidArgument(f"target must be 'random' or 'constant', got {target!r}")
 
