@@ -34,8 +34,8 @@ __all__ = ["LOSSES", "MULTICLASS_LOSSES", "Loss", "get_loss", "label_error", "on
 @dataclasses.dataclass(frozen=True)
 class Loss:
     """A loss with its derivatives in ``f``. ``curvature`` is ``sup ||nabla^2 l||_2`` over
-    ``f`` (how far a perturbation of ``f`` moves the gradient); ``rowwise`` as in the module
-    docstring."""
+    ``f`` and the label set (how far a perturbation of ``f`` can move the gradient; ``inf``
+    where no bound is claimed); ``rowwise`` as in the module docstring."""
 
     name: str
     value: Callable[[np.ndarray, np.ndarray], np.ndarray]
