@@ -655,3 +655,12 @@ def test_multiclass_strategy_refuses_fewer_than_two_classes():
     with pytest.raises(InvalidArgument, match=r"^softmax-cross-entropy needs m_y >= 2 classes, "
                                               r"got 1\b"):
         draw()
+
+
+def test_edge_strategy_refuses_the_softmax_loss_it_cannot_draw():
+    from hypothesis.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match=r"^edge instances have one output: loss must be "
+                                              r"squared, cross-entropy or logistic, got "
+                                              r"'softmax-cross-entropy'$"):
+        strat.edge_mlp_instances(loss=SOFTMAX)

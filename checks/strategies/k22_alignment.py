@@ -365,7 +365,10 @@ def edge_mlp_instances(*, loss: str = "squared", target: str = "random",
     parameters (exact ties, pre-activations exactly 0), all-zero parameters (a saddle where
     every hidden unit sits at the activation's centre), a duplicated input, a +/- pair of
     inputs, targets or last-layer parameters scaled by 2^-40 .. 2^40. ``kind`` is recorded
-    as ``edge`` (ignored by the parsers)."""
+    as ``edge`` (ignored by the parsers). One output, so not the softmax loss."""
+    if loss not in LOSSES[:-1]:
+        raise InvalidArgument(f"edge instances have one output: loss must be "
+                              f"{', '.join(LOSSES[:-2])} or {LOSSES[-2]}, got {loss!r}")
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:
