@@ -664,3 +664,31 @@ def test_edge_strategy_refuses_the_softmax_loss_it_cannot_draw():
                                               r"squared, cross-entropy or logistic, got "
                                               r"'softmax-cross-entropy'$"):
         strat.edge_mlp_instances(loss=SOFTMAX)
+
+
+@pytest.mark.parametrize("loss", [SOFTMAX, "squared"])
+def test_permute_classes_moves_each_output_with_its_target_column(loss):
+    """Relabelling the classes permutes the columns of f_X and Y alike: the loss, the spectrum
+    of J and the alignment verdict (with its residual) stay; S maps onto itself."""
+    inst = strat.build_mlp_instance(8, 4, 2, [9], 3, "tanh", loss, "random", 1.0)
+    inst["S"] = list(k22._model(inst).S)[::-1]
+    new = strat.permute_classes(inst, np.random.default_rng(2))
+    p = [int(np.flatnonzero(np.all(new["Y"] == inst["Y"][:, [j]], axis=0))[0]) for j in range(3)]
+    assert sorted(p) == [0, 1, 2] and not np.array_equal(new["Y"], inst["Y"])
+    a, b = k22._model(inst), k22._model(new)
+    F, G = a.forward(inst["theta"], inst["X"]), b.forward(new["theta"], new["X"])
+    assert np.array_equal(G[:, p], F)  # the same numbers, only moved
+    assert sorted(new["S"]) == sorted(inst["S"])
+    L = tj.objective(a, loss, inst["theta"], inst["X"], inst["Y"])[0]
+    assert tj.objective(b, loss, new["theta"], new["X"], new["Y"])[0] == pytest.approx(
+        L, rel=16 * np.finfo(float).eps)
+    before, after = get("k22.def2").check(inst), get("k22.def2").check(new)
+    assert before.status is after.status is Status.HOLDS
+    for v in (before, after):  # each residual below its own clear-gap threshold
+        assert v.diagnostics["byJ"]["rho"] <= v.tolerance
+
+
+def test_permute_classes_leaves_one_output_models_alone():
+    inst = strat.build_mlp_instance(8, 4, 2, [5], 1, "tanh", "squared", "random", 1.0)
+    new = strat.permute_classes(inst, np.random.default_rng(0))
+    assert all(np.array_equal(new[k], inst[k]) for k in ("theta", "X", "Y"))

@@ -1488,6 +1488,10 @@ _STEP_PARAMETERS = [
     Parameter("epsilon", "scalar", "epsilon of step rule (i), epsilon <= alpha <= (2 - "
               "epsilon) / L", "(0, 2)", 1e-3),
 ]
+_PERMUTE_CLASSES = Relation(
+    "permute-classes", "the outputs (classes) relabelled, the last layer's rows with the "
+    "columns of Y: J's rows and vec(Y') permute alike and every loss is symmetric in the "
+    "outputs, so no side changes (one output: nothing to permute)", strat.permute_classes)
 ASM1 = dataclasses.replace(
     ASM1, parameters=BASE_PARAMETERS, edge_strategy=_edge_asm1, cost=_cost_pointwise,
     relations=_relations(Relation(
@@ -1498,10 +1502,10 @@ DEF2 = dataclasses.replace(
     DEF2, parameters=BASE_PARAMETERS, edge_strategy=_edge_def2, cost=_cost_pointwise,
     relations=_relations(Relation(
         "scale-targets", "Y times 2^k (squared loss): membership is decided on the relative "
-        "residual, unchanged", strat.scale_targets)))
+        "residual, unchanged", strat.scale_targets), _PERMUTE_CLASSES))
 STATIONARY = dataclasses.replace(STATIONARY, parameters=[*BASE_PARAMETERS, _ETA],
                                  edge_strategy=_edge_stationary, cost=_cost_pointwise,
-                                 relations=_relations())
+                                 relations=_relations(_PERMUTE_CLASSES))
 PROP1 = dataclasses.replace(
     PROP1, edge_strategy=_edge_prop1, cost=_cost_pointwise,
     parameters=[*BASE_PARAMETERS, dataclasses.replace(_ETA, default=REQUIRED)],

@@ -294,6 +294,27 @@ def permute_hidden_units(inst: dict[str, Any], rng: np.random.Generator) -> dict
     return _mlp_map(inst, edit)
 
 
+def permute_classes(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Relabel the outputs (the classes): the columns of Y (and Y*) and the rows of the last
+    layer's W_H and b_H permuted alike. Each output of f moves with its target column, so J's
+    rows within a sample and vec(Y') permute together, and every loss here is symmetric in
+    the outputs (the softmax cross-entropy as much as the elementwise ones): no loss, norm,
+    column space or spectrum changes, and S (the last layer) maps onto itself. Models with one
+    output are returned as they are."""
+    if inst["model"] != "mlp" or inst["Y"].shape[1] == 1:
+        return _copy(inst)
+    p = rng.permutation(inst["Y"].shape[1])
+
+    def edit(layers: list[list[np.ndarray]]) -> None:
+        layers[-1][0], layers[-1][1] = layers[-1][0][p], layers[-1][1][p]
+
+    out = _mlp_map(inst, edit)
+    for key in ("Y", "Ystar"):
+        if out.get(key) is not None:
+            out[key] = out[key][:, p]
+    return out
+
+
 def rotate_inputs(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     """An orthogonal change of basis of the inputs, x -> Q^T x, with the first layer W_1 -> W_1
     Q (a linear model: theta -> Q^T theta): every pre-activation is unchanged, J is multiplied
