@@ -58,25 +58,12 @@ def test_hadamard_gram_runs_on_the_standard_alone():
     assert np.max(np.abs(backend.to_numpy(H) - ref)) <= 4 * gamma(12) * float(np.max(ref))
 
 
-# Known departures from the standard, kept visible: strict xfails turn into failures (XPASS)
-# the day they are fixed, so the marks cannot outlive the faults.
-_RESHAPE_METHOD = ("Feedforward.unflatten calls the .reshape method (not in the array API "
-                   "standard; NumPy and CuPy have it)")
-_UNFLATTEN_NOT_STANDARD = pytest.mark.xfail(strict=True, raises=AttributeError,
-                                            reason=_RESHAPE_METHOD)
-_JACOBIAN_NOT_STANDARD = pytest.mark.xfail(
-    strict=True, raises=(AttributeError, TypeError),
-    reason=_RESHAPE_METHOD + "; and the analytic Jacobian allocates J with NumPy "
-           "(native(xp).empty) on every namespace but CuPy's")
-
-
 def _network():
     rng = np.random.default_rng(0)
     net = Feedforward([3, 16, 16, 2], ["softplus", "tanh"])
     return net, net.init(rng), rng.standard_normal((20, 3))
 
 
-@_JACOBIAN_NOT_STANDARD
 def test_analytic_jacobian_runs_on_the_standard_alone():
     net, theta, X = _network()
     J = jacobian(net, _strict(theta), _strict(X))
@@ -85,10 +72,23 @@ def test_analytic_jacobian_runs_on_the_standard_alone():
         np.max(np.abs(ref)))
 
 
-@_UNFLATTEN_NOT_STANDARD
 def test_layerwise_gram_runs_on_the_standard_alone():
     net, theta, X = _network()
     M = gram(net, _strict(theta), _strict(X))
     ref = gram(net, theta, X)
     assert np.max(np.abs(backend.to_numpy(M) - ref)) <= 4 * gamma(net.n_params()) * float(
         np.max(np.abs(ref)))
+
+
+def test_analytic_jacobian_refuses_out_on_a_namespace_without_views():
+    net, theta, X = _network()
+    with pytest.raises(ValueError, match="out is for NumPy and CuPy"):
+        jacobian(net, _strict(theta), _strict(X), out=_strict(np.empty((40, net.n_params()))))
+
+
+def test_unflatten_keeps_numpy_views_of_theta():
+    """On NumPy the standard's reshape is NumPy's own: the layers stay views of theta (so the
+    NumPy path, and every number on it, is what it was before the strict path existed)."""
+    net, theta, _ = _network()
+    for W, b in net.unflatten(theta):
+        assert np.shares_memory(W, theta) and np.shares_memory(b, theta)

@@ -582,7 +582,7 @@ def _strategy_cases():
          r"^width_factor=0.5 must be >= 1 \(m_H m_H-1 >= n\)$"),
         # k22_alignment
         (lambda: ka.mlp_instances(loss="hinge"), IA,
-         r"^loss must be squared, cross-entropy or logistic, got 'hinge'$"),
+         r"^loss must be squared, cross-entropy, logistic or softmax-cross-entropy, got 'hinge'$"),
         (lambda: ka.mlp_instances(target="zero"), IA,
          r"^target must be 'random' or 'constant', got 'zero'$"),
         (lambda: _draw(ka.mlp_instances(n=0)), IA,

@@ -775,3 +775,143 @@ def test_k22_stationary_right_side_is_gradient_times_distance_over_s_min():
 def build_net(seed, n, m_x, hidden, m_y, loss="squared"):
     return strat.build_mlp_instance(seed, n, m_x, hidden, m_y, "tanh", loss, "random",
                                               1.0)
+
+
+# ------------------------------------------- multiclass: softmax cross-entropy, m_y > 1
+SOFTMAX = "softmax-cross-entropy"
+
+
+def _softmax_params(**changes):
+    inst = strat.build_mlp_instance(1, 3, 2, [8], 3, "tanh", SOFTMAX, "random", 1.0)
+    return {**to_jsonable(inst), **changes}
+
+
+@pytest.mark.parametrize("Y,match", [
+    ([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], r"one-hot rows .* row 0 is "),
+    ([[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]], r"one-hot rows .* row 1 is "),
+    ([[0.9, 0.1, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], r"one-hot rows .* row 0 is "),
+])
+def test_softmax_labels_that_are_not_one_hot_rows_are_bad_input(Y, match):
+    with pytest.raises(BadInput, match=rf"^Y: the softmax-cross-entropy loss needs {match}") as e:
+        get("k22.def2").parse(_softmax_params(Y=Y))
+    assert "\n" not in str(e.value)
+
+
+def test_softmax_with_one_class_is_bad_input_naming_the_binary_loss():
+    params = _softmax_params(Y=[[1.0], [0.0], [1.0]], widths=[2, 8, 1])
+    params["theta"] = params["theta"][: strat.n_params([2, 8, 1])]
+    with pytest.raises(BadInput, match=r"^Y: the softmax-cross-entropy loss needs m_y >= 2 "
+                                       r"classes .* got m_y = 1; use cross-entropy"):
+        get("k22.def2").parse(params)
+
+
+def test_softmax_one_hot_labels_of_more_classes_than_outputs_are_bad_input():
+    """A one-hot row naming a class the net has no output for (4 columns, 3 outputs)."""
+    Y = [[0.0, 0.0, 0.0, 1.0], [1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]]
+    with pytest.raises(BadInput, match=r"^widths \[2, 8, 3\] must run from m_x = 2 to m_y = 4"):
+        get("k22.def2").parse(_softmax_params(Y=Y))
+
+
+def test_every_claim_that_takes_a_loss_parses_softmax_but_eq211():
+    params = _softmax_params()
+    run = {"alpha": 0.5, "L": 1.0, "T_set": [0, 1]}
+    for claim_id, extra in [("k22.asm1", {}), ("k22.def2", {}), ("k22.eq2.1-2.4", {}),
+                            ("k22.prop1", {"eta": 1.0}),
+                            ("k22.thm2", {"step_size": 0.1, "steps": 3}),
+                            ("k22.thm3", run), ("k22.eq2.12", run)]:
+        assert get(claim_id).parse({**params, **extra})["loss"] == SOFTMAX, claim_id
+    with pytest.raises(BadInput, match=r"^loss: k22\.eq2\.11 is the squared-loss corollary "
+                                       r"\(2\.11\); for softmax-cross-entropy use k22\.eq2\.12, "
+                                       r"or k22\.thm3 for any loss$"):
+        get("k22.eq2.11").parse({**params, **run})
+
+
+@settings(max_examples=8, deadline=None, database=None)
+@given(strat.multiclass_instances())
+def test_def2_holds_on_multiclass_draws(inst):
+    """Over-parameterised nets (d >= 2 n m_y) with random one-hot labels: vec(2Y - 1) is in
+    Col(J) wherever the hypothesis (certified full row rank) is met."""
+    claim = get("k22.def2")
+    assert inst["loss"] == SOFTMAX and inst["Y"].shape[1] in (2, 3)
+    assert np.array_equal(inst["Y"].sum(axis=1), np.ones(inst["Y"].shape[0]))
+    v = claim.check(inst)
+    assert v.status is (Status.HOLDS if not claim.unmet_hypotheses(inst)
+                        else Status.OUT_OF_SCOPE), v.message
+
+
+def test_def2_multiclass_control_is_violated_with_random_one_hot_labels():
+    """d < n m_y with random one-hot labels: vec(Y') is certified outside Col(J)."""
+    claim = get("k22.def2")
+    control = next(c for c in claim.controls if c.name == "underparameterised-multiclass")
+    for inst in control.fixed_instances():
+        assert inst["loss"] == SOFTMAX and inst["theta"].size < inst["Y"].size
+        assert claim.check(inst).status is Status.OUT_OF_SCOPE
+        v = claim.check(inst, drop=control.drops)
+        assert v.status is Status.VIOLATED and v.certificate
+        assert v.diagnostics["byJ"]["rho"] > 0.1
+
+
+@pytest.mark.parametrize("claim_id", ["k22.eq2.1-2.4", "k22.thm3", "k22.eq2.12"])
+def test_claims_hold_on_their_multiclass_draws(claim_id):
+    """The softmax branch of each strategy that has one: every drawn multiclass instance
+    meets the hypotheses and holds."""
+    from checks.runner import sample_instances
+
+    claim = get(claim_id)
+    seen = 0
+    for inst in sample_instances(claim.strategy("ci"), PROFILE, 12):
+        if inst["loss"] != SOFTMAX:
+            continue
+        seen += 1
+        assert claim.check(inst).status is Status.HOLDS
+    assert seen >= 1
+
+
+def test_multiclass_strategy_refuses_fewer_than_two_classes():
+    from hypothesis.errors import InvalidArgument
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(strat.multiclass_instances(m_y=1))
+    def draw(_):
+        pass
+
+    with pytest.raises(InvalidArgument, match=r"^softmax-cross-entropy needs m_y >= 2 classes, "
+                                              r"got 1\b"):
+        draw()
+
+
+def test_edge_strategy_refuses_the_softmax_loss_it_cannot_draw():
+    from hypothesis.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match=r"^edge instances have one output: loss must be "
+                                              r"squared, cross-entropy or logistic, got "
+                                              r"'softmax-cross-entropy'$"):
+        strat.edge_mlp_instances(loss=SOFTMAX)
+
+
+@pytest.mark.parametrize("loss", [SOFTMAX, "squared"])
+def test_permute_classes_moves_each_output_with_its_target_column(loss):
+    """Relabelling the classes permutes the columns of f_X and Y alike: the loss, the spectrum
+    of J and the alignment verdict (with its residual) stay; S maps onto itself."""
+    inst = strat.build_mlp_instance(8, 4, 2, [9], 3, "tanh", loss, "random", 1.0)
+    inst["S"] = list(k22.instance_model(inst).S)[::-1]
+    new = strat.permute_classes(inst, np.random.default_rng(2))
+    p = [int(np.flatnonzero(np.all(new["Y"] == inst["Y"][:, [j]], axis=0))[0]) for j in range(3)]
+    assert sorted(p) == [0, 1, 2] and not np.array_equal(new["Y"], inst["Y"])
+    a, b = k22.instance_model(inst), k22.instance_model(new)
+    F, G = a.forward(inst["theta"], inst["X"]), b.forward(new["theta"], new["X"])
+    assert np.array_equal(G[:, p], F)  # the same numbers, only moved
+    assert sorted(new["S"]) == sorted(inst["S"])
+    L = tj.objective(a, loss, inst["theta"], inst["X"], inst["Y"])[0]
+    assert tj.objective(b, loss, new["theta"], new["X"], new["Y"])[0] == pytest.approx(
+        L, rel=16 * np.finfo(float).eps)
+    before, after = get("k22.def2").check(inst), get("k22.def2").check(new)
+    assert before.status is after.status is Status.HOLDS
+    for v in (before, after):  # each residual below its own clear-gap threshold
+        assert v.diagnostics["byJ"]["rho"] <= v.tolerance
+
+
+def test_permute_classes_leaves_one_output_models_alone():
+    inst = strat.build_mlp_instance(8, 4, 2, [5], 1, "tanh", "squared", "random", 1.0)
+    new = strat.permute_classes(inst, np.random.default_rng(0))
+    assert all(np.array_equal(new[k], inst[k]) for k in ("theta", "X", "Y"))

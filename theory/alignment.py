@@ -37,6 +37,7 @@ __all__ = [
     "flush_subnormals",
     "gap_bound",
     "lstar",
+    "lstar_modified_target",
     "membership",
     "membership_at_cutoff",
     "modified_target",
@@ -52,9 +53,10 @@ UNDERFLOW = float(np.finfo(np.float64).tiny) / unit_roundoff()  # absolute floor
 
 def modified_target(Y: np.ndarray, loss: str) -> np.ndarray:
     """The modified target Y' of section 2.1.2: ``Y`` for the squared loss, ``2Y - 1`` for the
-    cross-entropy loss on {0, 1} labels; the logistic loss already uses {-1, +1} labels."""
+    binary cross-entropy loss on {0, 1} labels and for the multiclass softmax cross-entropy on
+    one-hot rows; the logistic loss already uses {-1, +1} labels."""
     Y = np.asarray(Y, dtype=np.float64)
-    if loss == "cross-entropy":
+    if loss in ("cross-entropy", "softmax-cross-entropy"):
         return 2.0 * Y - 1.0
     if loss in ("squared", "logistic"):
         return Y.copy()
@@ -65,6 +67,25 @@ def lstar(Ystar: np.ndarray, Y: np.ndarray, loss: str) -> float:
     """L^*(Y^*) = (1/n) sum_i l(y^*_i, y_i), eq. (2.6); outputs of one sample are summed."""
     ell = get_loss(loss)
     return float(np.sum(ell.value(np.asarray(Ystar, float), np.asarray(Y, float))) / Y.shape[0])
+
+
+def lstar_modified_target(eta: float, loss: str, m_y: int) -> float:
+    """The closed form of ``L^*(eta Y')`` (eq. 2.6 at the modified target of section 2.1.2)
+    for the classification losses, where every sample contributes the same value:
+    ``log(1 + (m_y - 1) e^{-2 eta})`` for softmax cross-entropy on one-hot rows (the true
+    class's logit ``eta`` against ``m_y - 1`` logits ``-eta``), and ``m_y log(1 + e^{-eta})``
+    for cross-entropy on {0, 1} and the logistic loss on {-1, +1} labels (each output
+    ``eta y'`` with ``y' = +-1`` on its own). Both vanish as ``eta -> inf``: why Y' is used.
+    Written with ``log(1 + e^x)`` = ``logaddexp(0, x)``, so no ``eta`` overflows."""
+    if m_y < 1:
+        raise ValueError(f"m_y must be >= 1, got {m_y}")
+    if loss == "softmax-cross-entropy":
+        if m_y < 2:
+            raise ValueError(f"softmax cross-entropy needs m_y >= 2 classes, got {m_y}")
+        return float(np.logaddexp(0.0, math.log(m_y - 1) - 2.0 * eta))
+    if loss in ("cross-entropy", "logistic"):
+        return m_y * float(np.logaddexp(0.0, -eta))
+    raise ValueError(f"no closed form of L*(eta Y') for the loss {loss!r}; evaluate lstar")
 
 
 def structure_vector(theta: np.ndarray, S: np.ndarray) -> np.ndarray:

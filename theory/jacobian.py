@@ -31,7 +31,7 @@ from typing import Any
 
 import autograd
 import numpy as np
-from array_api_compat import array_namespace
+from array_api_compat import array_namespace, is_cupy_namespace, is_numpy_namespace
 
 from theory.backend import native
 from theory.models.feedforward import Feedforward
@@ -67,11 +67,29 @@ def sensitivities(model: Feedforward, theta: Any, X: Any) -> tuple[list[Any], li
     return A, Delta[::-1]
 
 
+def _analytic_standard(model: Feedforward, A: list[Any], Delta: list[Any], xp: Any) -> Any:
+    """``J`` from the sensitivities with the array API standard alone (no ``out=``, no views
+    written through): each layer's block ``dW_l = delta a^T`` and ``db_l = delta``, joined."""
+    n, d_y = A[0].shape[0], model.d_y
+    blocks = []
+    for (m, k), a, d in zip(model.shapes, A, Delta, strict=False):
+        blocks.append(xp.reshape(d[:, :, :, None] * a[:, None, None, :], (n, d_y, m * k)))
+        if model.bias:
+            blocks.append(d)
+    return xp.reshape(xp.concat(blocks, axis=2), (n * d_y, model.n_params()))
+
+
 def _analytic_feedforward(model: Feedforward, theta: Any, X: Any, out: Any = None) -> Any:
     xp = array_namespace(theta, X)
     lib = native(xp)
     n, d_y, P = X.shape[0], model.d_y, model.n_params()
     A, Delta = sensitivities(model, theta, X)
+    if not (is_numpy_namespace(xp) or is_cupy_namespace(xp)):
+        # a namespace with nothing beyond the standard (array_api_strict, or a backend of the
+        # future): NumPy's allocation and in-place einsum below would leave its arrays
+        if out is not None:
+            raise ValueError("out is for NumPy and CuPy arrays; other namespaces allocate J")
+        return _analytic_standard(model, A, Delta, xp)
     if out is None:
         J = lib.empty((n, d_y, P), dtype=theta.dtype)
     else:

@@ -142,7 +142,12 @@ class Linear:
 def objective(model: Any, loss: str, theta: np.ndarray, X: np.ndarray, Y: np.ndarray
               ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """L(theta) = (1/n) sum_i l(f(x_i, theta), y_i) (eq. 1.1) with its gradient J^T v,
-    the outputs f_X, the Jacobian J and the loss-derivative vector v (section 0.3)."""
+    the outputs f_X, the Jacobian J and the loss-derivative vector v of section 2.1.2,
+    ``v = vec((1/n) nabla l_i(f(x_i, theta)))``. ``v`` is stacked in J's row order (sample-major,
+    entry (i, j) at ``i m_y + j``; the paper's column-stacked ``i + n j`` is the same vector
+    permuted alike with J's rows, which leaves J^T v unchanged). Elementwise losses give
+    ``nabla l_i`` entry by entry; a row-wise loss (softmax cross-entropy) gives it per sample,
+    ``softmax(f_i) - y_i``."""
     ell = get_loss(loss)
     F = model.forward(theta, X)
     J = model.jacobian(theta, X)
@@ -323,6 +328,14 @@ def loss_gradient(model: MLP, loss: str, theta: np.ndarray, X: np.ndarray, Y: np
     return float(np.sum(ell.value(F, Y)) / n), np.concatenate(parts), F
 
 
+def _training_error(F: np.ndarray, Y: np.ndarray, loss: str) -> float:
+    """The fraction misclassified: per sample, the arg-max against the one-hot class for the
+    softmax loss; per output, the sign against {0, 1} labels otherwise."""
+    if get_loss(loss).rowwise:
+        return float(np.mean(np.argmax(F, axis=1) != np.argmax(Y, axis=1)))
+    return float(np.mean((F > 0) != (Y > 0.5)))
+
+
 def track_alignment(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y: np.ndarray,
                     *, step_size: float, steps: int, every: int,
                     cutoffs: tuple[float, ...] = (1e-6, 1e-10, 1e-13)) -> dict[str, Any]:
@@ -347,7 +360,7 @@ def track_alignment(model: Any, loss: str, theta0: np.ndarray, X: np.ndarray, Y:
             U, s, _ = np.linalg.svd(Jr, full_matrices=False)
             out["t"].append(t)
             out["loss"].append(value)
-            out["error"].append(float(np.mean((F > 0) != (Y > 0.5))))
+            out["error"].append(_training_error(F, Y, loss))
             out["daa"].append(al.membership(b, J=J).member)
             out["lambda_min"].append(float(s[-1] ** 2) if s.size == J.shape[0] else 0.0)
             for c in cutoffs:

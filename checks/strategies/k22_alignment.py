@@ -25,6 +25,8 @@ import numpy as np
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
+from theory.losses import one_hot
+
 __all__ = [
     "ACTIVATIONS",
     "ATTEMPTS",
@@ -33,10 +35,12 @@ __all__ = [
     "gap_bound_instances",
     "misaligned_instances",
     "mlp_instances",
+    "multiclass_instances",
     "n_params",
 ]
 
 ACTIVATIONS = ("tanh", "softplus", "sigmoid")
+LOSSES = ("squared", "cross-entropy", "logistic", "softmax-cross-entropy")
 
 
 def _ints(value: int | st.SearchStrategy, name: str, lo: int) -> st.SearchStrategy:
@@ -56,6 +60,9 @@ def _hidden(value: Sequence[int] | st.SearchStrategy) -> st.SearchStrategy:
 
 
 def _targets(rng: np.random.Generator, n: int, m_y: int, loss: str, kind: str) -> np.ndarray:
+    if loss == "softmax-cross-entropy":  # one-hot rows; a constant target is one class
+        classes = rng.integers(0, m_y, size=1 if kind == "constant" else n)
+        return one_hot(np.resize(classes, n), m_y)
     if kind == "constant":
         return np.tile(rng.choice([0.0, 1.0], size=(1, m_y)) if loss == "cross-entropy"
                        else rng.standard_normal((1, m_y)), (n, 1))
@@ -107,9 +114,12 @@ def mlp_instances(
     ``overparameterised=True`` keeps only nets with ``d >= 2 n m_y`` (J has full row rank for
     almost every theta), ``False`` only ``d < n m_y``, ``None`` either. ``target`` is
     ``"random"`` or ``"constant"`` (a constant target is aligned through the last bias).
+    ``softmax-cross-entropy`` draws one-hot rows and needs ``m_y >= 2`` (see
+    :func:`multiclass_instances`).
     """
-    if loss not in ("squared", "cross-entropy", "logistic"):
-        raise InvalidArgument(f"loss must be squared, cross-entropy or logistic, got {loss!r}")
+    if loss not in LOSSES:
+        raise InvalidArgument(f"loss must be {', '.join(LOSSES[:-1])} or {LOSSES[-1]}, "
+                              f"got {loss!r}")
     if target not in ("random", "constant"):
         raise InvalidArgument(f"target must be 'random' or 'constant', got {target!r}")
 
@@ -117,6 +127,8 @@ def mlp_instances(
     def build(draw: st.DrawFn) -> dict[str, Any]:
         nn, mx, hid, my = (draw(_ints(n, "n", 1)), draw(_ints(m_x, "m_x", 1)),
                            draw(_hidden(hidden)), draw(_ints(m_y, "m_y", 1)))
+        if loss == "softmax-cross-entropy" and my < 2:
+            raise InvalidArgument(f"softmax-cross-entropy needs m_y >= 2 classes, got {my}")
         d = n_params([mx, *hid, my])
         if overparameterised is True:
             hid = list(hid)
@@ -129,6 +141,24 @@ def mlp_instances(
                                   target, draw(theta_scale))
 
     return build()
+
+
+_CLASSES = st.integers(2, 3)
+
+
+def multiclass_instances(
+    *, m_y: int | st.SearchStrategy = _CLASSES, overparameterised: bool | None = True,
+    target: str = "random", **kwargs: Any,
+) -> st.SearchStrategy:
+    """Multiclass instances for the softmax cross-entropy (k22 section 2.1.2): ``m_y`` classes
+    (2 or 3 by default), one-hot ``Y`` with classes drawn at random (one class for every
+    sample when ``target="constant"``), a net with a linear last layer and one of the paper's
+    activations. Over-parameterised by default (``d >= 2 n m_y``), where ``vec(Y') =
+    vec(2Y - 1)`` lies in ``Col(J)`` for almost every theta; ``overparameterised=False``
+    gives ``d < n m_y``, where a random one-hot ``Y'`` is generically outside ``Col(J)``.
+    Other keywords go to :func:`mlp_instances`."""
+    return mlp_instances(loss="softmax-cross-entropy", m_y=m_y, target=target,
+                         overparameterised=overparameterised, **kwargs)
 
 
 def misaligned_instances(*, n: int = 20, d: int = 5, seed: int = 0) -> dict[str, Any]:
@@ -264,6 +294,27 @@ def permute_hidden_units(inst: dict[str, Any], rng: np.random.Generator) -> dict
     return _mlp_map(inst, edit)
 
 
+def permute_classes(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
+    """Relabel the outputs (the classes): the columns of Y (and Y*) and the rows of the last
+    layer's W_H and b_H permuted alike. Each output of f moves with its target column, so J's
+    rows within a sample and vec(Y') permute together, and every loss here is symmetric in
+    the outputs (the softmax cross-entropy as much as the elementwise ones): no loss, norm,
+    column space or spectrum changes, and S (the last layer) maps onto itself. Models with one
+    output are returned as they are."""
+    if inst["model"] != "mlp" or inst["Y"].shape[1] == 1:
+        return _copy(inst)
+    p = rng.permutation(inst["Y"].shape[1])
+
+    def edit(layers: list[list[np.ndarray]]) -> None:
+        layers[-1][0], layers[-1][1] = layers[-1][0][p], layers[-1][1][p]
+
+    out = _mlp_map(inst, edit)
+    for key in ("Y", "Ystar"):
+        if out.get(key) is not None:
+            out[key] = out[key][:, p]
+    return out
+
+
 def rotate_inputs(inst: dict[str, Any], rng: np.random.Generator) -> dict[str, Any]:
     """An orthogonal change of basis of the inputs, x -> Q^T x, with the first layer W_1 -> W_1
     Q (a linear model: theta -> Q^T theta): every pre-activation is unchanged, J is multiplied
@@ -335,7 +386,10 @@ def edge_mlp_instances(*, loss: str = "squared", target: str = "random",
     parameters (exact ties, pre-activations exactly 0), all-zero parameters (a saddle where
     every hidden unit sits at the activation's centre), a duplicated input, a +/- pair of
     inputs, targets or last-layer parameters scaled by 2^-40 .. 2^40. ``kind`` is recorded
-    as ``edge`` (ignored by the parsers)."""
+    as ``edge`` (ignored by the parsers). One output, so not the softmax loss."""
+    if loss not in LOSSES[:-1]:
+        raise InvalidArgument(f"edge instances have one output: loss must be "
+                              f"{', '.join(LOSSES[:-2])} or {LOSSES[-2]}, got {loss!r}")
 
     @st.composite
     def build(draw: st.DrawFn) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from theory.activations import Activation, get_activation
+from theory.backend import namespace
 
 __all__ = ["Feedforward"]
 
@@ -86,9 +87,10 @@ class Feedforward:
         """``theta`` as a list of ``(W_l, b_l)`` views (``b_l`` is ``None`` without biases)."""
         if theta.shape != (self.n_params(),):
             raise ValueError(f"theta must have shape ({self.n_params()},), got {theta.shape}")
+        xp = namespace(theta)  # the standard's reshape: a view on NumPy and CuPy alike
         layers, off = [], self.offsets()
         for (m, k), start in zip(self.shapes, off, strict=False):
-            W = theta[start : start + m * k].reshape((m, k))
+            W = xp.reshape(theta[start : start + m * k], (m, k))
             b = theta[start + m * k : start + m * k + m] if self.bias else None
             layers.append((W, b))
         return layers

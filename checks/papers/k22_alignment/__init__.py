@@ -7,8 +7,9 @@ Instances share one format: ``model`` (``mlp``, ``linear``, ``quartic``, ``wu2``
 ``square-plus-one``), for nets ``widths``, ``activation`` and ``output`` (``linear`` or
 ``tanh``), an optional index set ``S``, parameters ``theta``, data ``X`` (n x m_x) and ``Y``
 (n x m_y), and ``loss`` (``squared``, ``cross-entropy`` on {0,1} labels, ``logistic`` on
-{-1,+1} labels); each claim adds its own parameters. Membership in a column space is decided
-by our clear-gap rule (:func:`theory.alignment.membership`).
+{-1,+1} labels, ``softmax-cross-entropy`` on one-hot rows with m_y >= 2); each claim adds its
+own parameters. Membership in a column space is decided by our clear-gap rule
+(:func:`theory.alignment.membership`).
 """
 
 from checks.papers.k22_alignment._common import (

@@ -17,11 +17,12 @@ from checks.profiles import sized
 from checks.strategies import k22_alignment as strat
 from theory import alignment as al
 from theory import trajectory as tj
+from theory.losses import label_error
 from theory.numerics import gamma
 from theory.tex import tex_number
 
 MODELS = ("mlp", "linear", "quartic", "wu2", "square-plus-one")
-LOSSES = ("squared", "cross-entropy", "logistic")
+LOSSES = ("squared", "cross-entropy", "logistic", "softmax-cross-entropy")
 ACTIVATIONS = ("tanh", "softplus", "sigmoid")
 
 
@@ -50,10 +51,8 @@ def parse_base(params: Mapping[str, Any]) -> dict[str, Any]:
     if X.shape[0] != Y.shape[0]:
         raise BadInput(f"X has {X.shape[0]} rows but Y has {Y.shape[0]}")
     loss = choice(params, "loss", LOSSES)
-    if loss == "cross-entropy" and not np.all((Y == 0) | (Y == 1)):
-        raise BadInput("Y: the cross-entropy loss needs labels in {0, 1}")
-    if loss == "logistic" and not np.all(np.abs(Y) == 1):
-        raise BadInput("Y: the logistic loss needs labels in {-1, +1}")
+    if (why := label_error(loss, Y)) is not None:
+        raise BadInput(f"Y: {why}")
     inst: dict[str, Any] = {"model": kind, "X": X, "Y": Y, "loss": loss}
     widths = None
     if kind == "mlp":
@@ -115,7 +114,8 @@ BASE_PARAMETERS = [
               "finite, length $d$ of the model"),
     Parameter("X", "n x m_x", "the inputs $x_i$, one row per sample", "finite"),
     Parameter("Y", "n x m_y", "the targets $y_i$, one row per sample",
-              r"finite; $\{0,1\}$ for cross-entropy, $\{-1,+1\}$ for logistic"),
+              r"finite; $\{0,1\}$ for cross-entropy, $\{-1,+1\}$ for logistic, one-hot rows "
+              r"($m_y\ge2$) for softmax-cross-entropy"),
     Parameter("loss", "name", r"the per-sample loss $\ell(q,y)$", " | ".join(LOSSES)),
     Parameter("widths", "H + 1", r"the layer widths $[m_x,h_1,\dots,m_y]$ (mlp only)",
               r"integers $\ge1$, from $m_x$ to $m_y$, at least two", None),

@@ -49,6 +49,7 @@ from checks.reproductions.k22_lenet import figure1bc
 from checks.strategies import k22_alignment as strat
 from theory import alignment as al
 from theory import trajectory as tj
+from theory.losses import get_loss
 from theory.numerics import gamma
 
 
@@ -163,6 +164,7 @@ def _def2_strategy(profile: str) -> Any:
                             hidden=st_hidden(profile)),
         strat.mlp_instances(overparameterised=False, target="constant", loss="cross-entropy",
                             hidden=st_hidden(profile)),
+        strat.multiclass_instances(hidden=st_hidden(profile)).filter(_full_row_rank),
     )
 
 
@@ -170,6 +172,13 @@ def _def2_controls() -> list[dict[str, Any]]:
     a = strat.build_mlp_instance(3, 40, 2, [3], 1, "tanh", "squared", "random", 1.0)
     b = strat.build_mlp_instance(4, 30, 2, [4], 1, "tanh", "cross-entropy", "random", 1.0)
     return [a, b]
+
+
+def _def2_multiclass_controls() -> list[dict[str, Any]]:
+    """Softmax cross-entropy with random one-hot labels and d < n m_y: a [2,3,3] tanh net
+    (d = 21) on n = 12 samples of 3 classes (n m_y = 36)."""
+    return [strat.build_mlp_instance(6, 12, 2, [3], 3, "tanh", "softmax-cross-entropy",
+                                     "random", 1.0)]
 
 
 DEF2 = Claim(
@@ -188,7 +197,13 @@ DEF2 = Claim(
         description="$d<n$ with random targets (a $[2,3,1]$ tanh net, $n=40$, "
                     r"$\rho\approx0.87$; and a cross-entropy variant): "
                     r"$\operatorname{vec}(Y')$ is certified outside $\operatorname{Col}(J)$",
-                    instances=_def2_controls)],
+                    instances=_def2_controls),
+              Control(
+        "underparameterised-multiclass", drops="full-rank-or-constant-target",
+        description=r"Softmax cross-entropy, $d<nm_y$ with random one-hot labels (a "
+                    r"$[2,3,3]$ tanh net, $d=21$, $n=12$, $m_y=3$): "
+                    r"$\operatorname{vec}(Y')=\operatorname{vec}(2Y-1)$ is certified outside "
+                    r"$\operatorname{Col}(J)$", instances=_def2_multiclass_controls)],
     decides="Certified membership: a cut-off at a clear gap in $J$'s singular values (noise "
             r"floor $10\max(p,q)\,u\,s_1$, gap $10^3$), the projection residual against "
             r"$10\sqrt p\,u\,s_1/s_r$; inconclusive without a gap. Also reports "
@@ -265,12 +280,12 @@ def measure_stationary(inst: Mapping[str, Any]) -> Verdict:
         return decide_flag(None, message=r"$J$ is rank deficient and $\theta$ is not stationary")
     p = s["F"].size
     # the computed gradient carries the forward pass's rounding through l'' (2 for the
-    # squared loss, 1/4 for the logistic ones) and the product J^T v; near a stationary point
-    # that, not rhs itself, is the size of rhs's error
+    # squared loss, 1/4 for the logistic ones, 1/2 for softmax) and the product J^T v; near a
+    # stationary point that, not rhs itself, is the size of rhs's error
     normJ = float(sv[0]) if sv.size else 0.0
     f_err = gamma(rounding_terms(inst)) * (float(np.linalg.norm(s["F"])) + normJ * float(
         np.linalg.norm(inst["theta"])))
-    curv = 2.0 if inst["loss"] == "squared" else 0.25
+    curv = get_loss(inst["loss"]).curvature
     g_err = normJ * (curv / inst["Y"].shape[0] * f_err + gamma(_d(inst)) * float(
         np.linalg.norm(s["v"])))
     grad_err = g_err * dist / (smin - delta) if smin > delta else 0.0
@@ -305,7 +320,8 @@ def _stationary_strategy(profile: str) -> Any:
     hi = sized(profile, small=30, large=200)
     nets = st.one_of(strat.mlp_instances(overparameterised=True, hidden=st_hidden(profile)),
                      strat.mlp_instances(overparameterised=True, loss="cross-entropy",
-                                         hidden=st_hidden(profile)))
+                                         hidden=st_hidden(profile)),
+                     strat.multiclass_instances(hidden=st_hidden(profile)))
     # over-parameterised nets have J of full row rank generically; a descent of up to 200
     # steps can end where saturated sigmoids leave lambda_min(J J^T) too small to certify
     # (1 draw in 1000 under thorough, seed 3): not an instance of the hypothesis. Each
@@ -411,7 +427,11 @@ def _edge_stationary(profile: str) -> Any:
     return st.tuples(nets, st.sampled_from(_EDGE_ETAS), st.booleans()).map(finish)
 
 
-
+_PERMUTE_CLASSES = Relation(
+    "permute-classes", "the outputs (classes) relabelled, the last layer's rows with the "
+    r"columns of $Y$: the rows of $J$ and $\operatorname{vec}(Y')$ permute alike and every "
+    "loss is symmetric in the outputs, so no side changes (one output: nothing to permute)",
+    strat.permute_classes)
 ASM1 = dataclasses.replace(
     ASM1, parameters=BASE_PARAMETERS, edge_strategy=_edge_asm1, cost=_cost_pointwise,
     relations=_relations(Relation(
@@ -423,9 +443,9 @@ DEF2 = dataclasses.replace(
     DEF2, parameters=BASE_PARAMETERS, edge_strategy=_edge_def2, cost=_cost_pointwise,
     relations=_relations(Relation(
         "scale-targets", "$Y$ times $2^k$ (squared loss): membership is decided on the "
-        "relative residual, unchanged", strat.scale_targets)))
+        "relative residual, unchanged", strat.scale_targets), _PERMUTE_CLASSES))
 STATIONARY = dataclasses.replace(STATIONARY, parameters=[*BASE_PARAMETERS, _ETA],
                                  edge_strategy=_edge_stationary, cost=_cost_pointwise,
-                                 relations=_relations())
+                                 relations=_relations(_PERMUTE_CLASSES))
 
 register(ASM1, DEF2, STATIONARY)

@@ -43,6 +43,7 @@ from checks.papers.k22_alignment._common import (
     parse_base,
     run_gradient_descent,
     st_hidden,
+    st_int,
     tex_number,
 )
 from checks.profiles import sized
@@ -284,12 +285,12 @@ def parse_eq211(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_eq212(params: Mapping[str, Any]) -> dict[str, Any]:
-    """Eq. (2.12) is the cross-entropy corollary of Theorem 3 (``Y^* = Y' = 2Y - 1``; the
-    logistic loss on {-1, +1} labels is the same loss): the squared loss, or a ``Ystar``, is
-    refused with the claim that covers it."""
+    """Eq. (2.12) is the cross-entropy corollary of Theorem 3 (``Y^* = Y' = 2Y - 1``), binary
+    or multiclass (softmax on one-hot rows; the logistic loss on {-1, +1} labels is the binary
+    loss): the squared loss, or a ``Ystar``, is refused with the claim that covers it."""
     inst = _parse_run(params)
     _fixed_eta(params, "(2.12) takes the infimum over eta")
-    if inst["loss"] not in ("cross-entropy", "logistic"):
+    if inst["loss"] not in ("cross-entropy", "logistic", "softmax-cross-entropy"):
         raise BadInput(f"loss: k22.eq2.12 is the cross-entropy corollary (2.12); for "
                        f"{inst['loss']} use k22.eq2.11, or k22.thm3 for any loss")
     if params.get("Ystar") is not None:
@@ -412,7 +413,8 @@ def measure_eq211(inst: Mapping[str, Any]) -> Verdict:
 
 def measure_eq212(inst: Mapping[str, Any]) -> Verdict:
     """Eq. (2.12): cross-entropy, Y* = Y' = 2Y - 1: min_t L(theta^t) <= inf_eta [L*(eta Y') +
-    O(|eta| / sqrt|T|)], with L*(eta Y') = log(1 + e^{-eta}) -> 0. The right side is convex in
+    O(|eta| / sqrt|T|)], with L*(eta Y') = log(1 + e^{-eta}) -> 0 per output (binary), or
+    log(1 + (m_y - 1) e^{-2 eta}) -> 0 per sample (softmax). The right side is convex in
     eta and no smaller at -eta than at eta, so its infimum is bracketed by
     :func:`theory.alignment.convex_infimum`; the bracket's width joins the tolerance."""
     eta, upper, lower = al.convex_infimum(lambda e: gap_sides(inst, e)["rhs"])
@@ -439,10 +441,12 @@ def _gap_fallback_instance(loss: str, target: str, overparameterised: bool | Non
                            eta: float) -> dict[str, Any]:
     """The deterministic instance a gap strategy gives when its draws are all rejected: a
     one-hidden-layer tanh net (n = 2 and 8 hidden units, or n = 8 and 2 hidden units when
-    under-parameterised), T = {0}, alpha = 1/2, the first seed that meets the hypotheses."""
+    under-parameterised), T = {0}, alpha = 1/2, the first seed that meets the hypotheses;
+    two classes for the softmax loss, one output otherwise."""
     n, hidden = (8, [2]) if overparameterised is False else (2, [8])
+    m_y = 2 if loss == "softmax-cross-entropy" else 1
     for seed in range(100):
-        inst = _gap_finish({**strat.build_mlp_instance(seed, n, 1, hidden, 1, "tanh", loss,
+        inst = _gap_finish({**strat.build_mlp_instance(seed, n, 1, hidden, m_y, "tanh", loss,
                                                        target, 1.0),
                             "alpha": 0.5, "T_set": [0], "eta": eta})
         if _gap_accepts(inst):
@@ -451,7 +455,11 @@ def _gap_fallback_instance(loss: str, target: str, overparameterised: bool | Non
 
 
 def _gap_strategy(loss: str, target: str = "random", overparameterised: bool | None = True,
-                  etas: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0)) -> Any:
+                  etas: tuple[float, ...] = (0.0, 0.5, 1.0, 2.0), m_y: Any = None) -> Any:
+    """Theorem 3's instances for one loss; ``m_y`` a strategy of output counts (one output
+    when None, without a draw for it)."""
+    outputs = {} if m_y is None else {"m_y": m_y}
+
     def strategy(profile: str) -> Any:
         from hypothesis import strategies as st
 
@@ -462,7 +470,7 @@ def _gap_strategy(loss: str, target: str = "random", overparameterised: bool | N
         # rejection costs a run, so rejections count against the example (bounded_filter).
         candidates = strat.gap_bound_instances(
             horizon=st.integers(1, sized(profile, small=30, large=200)), loss=loss, target=target,
-            overparameterised=overparameterised, etas=etas, hidden=st_hidden(profile)
+            overparameterised=overparameterised, etas=etas, hidden=st_hidden(profile), **outputs
         ).map(_gap_finish)
         return strat.bounded_filter(candidates, _gap_accepts, lambda: dict(
             _gap_fallback_instance(loss, target, overparameterised, etas[0])))
@@ -475,7 +483,16 @@ def _thm3_strategy(profile: str) -> Any:
 
     return st.one_of(_gap_strategy("squared")(profile),
                      _gap_strategy("squared", "constant", False, (0.0, 1.0))(profile),
-                     _gap_strategy("cross-entropy", etas=(1.0, 2.0, 4.0, 8.0))(profile))
+                     _gap_strategy("cross-entropy", etas=(1.0, 2.0, 4.0, 8.0))(profile),
+                     _gap_strategy("softmax-cross-entropy", etas=(1.0, 2.0, 4.0, 8.0),
+                                   m_y=st_int(2, 3))(profile))
+
+
+def _eq212_strategy(profile: str) -> Any:
+    from hypothesis import strategies as st
+
+    return st.one_of(_gap_strategy("cross-entropy", etas=(1.0,))(profile),
+                     _gap_strategy("softmax-cross-entropy", etas=(1.0,), m_y=st_int(2, 3))(profile))
 
 
 def _misaligned(loss: str = "squared") -> dict[str, Any]:
@@ -587,11 +604,10 @@ EQ212 = Claim(
     id="k22.eq2.12", paper="k22", source="Theorem 3, consequence (2.12)",
     title=r"Cross-entropy: $\min_t\mathcal L\le\mathcal L^*(\eta Y')+"
     r"O(|\eta|/\sqrt{|\mathcal T|})$",
-    statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_{\eta}\Big[\log(1+e^{-\eta})+"
+    statement=r"\min_{t\in[T]}\mathcal L(\theta^t)\le\inf_{\eta}\Big[\mathcal L^*(\eta Y')+"
               r"\sqrt{\frac{L\zeta_\eta\mathcal L(\theta^{t_0})}{2\alpha(1-\alpha)|\mathcal T|}}"
               r"\Big]",
-    measure=measure_eq212, parse=parse_eq212,
-    strategy=_gap_strategy("cross-entropy", etas=(1.0,)),
+    measure=measure_eq212, parse=parse_eq212, strategy=_eq212_strategy,
     hypotheses=_GAP_HYPOTHESES,
     controls=[Control("misaligned-linear-ce", drops="daa",
                       description=r"A linear model with $20\times5$ random features and "
@@ -601,7 +617,8 @@ EQ212 = Claim(
     decides=r"Theorem 3's bound with $Y^*=Y'=2Y-1$, minimised over $\eta$: it is convex in "
             r"$\eta$, so golden-section search brackets the infimum from both sides (the "
             r"bracket joins the tolerance); $\mathcal L^*(\eta Y')=\log(1+e^{-\eta})$ per "
-            "sample.",
+            r"output for binary labels, $\log(1+(m_y-1)e^{-2\eta})$ per sample for softmax "
+            "on one-hot labels.",
     errata=[Erratum("transcription", r"The text we worked from prints $O(\eta2/|\mathcal T|)$: "
                     r"the square root is lost; the rate is $O(|\eta|/\sqrt{|\mathcal T|})$.")],
     size=_size, max_examples={"ci": 6, "thorough": 600},
