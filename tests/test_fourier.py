@@ -97,7 +97,7 @@ def test_derivative_span_bound_counts():
     net, w = _one_hidden("relu", W, b)
     bound, how = derivative_span_bound(net, w)
     assert bound == 1 + 2 * 2 + 1
-    assert "(2)" in how and "(1)" in how and "1 dead, 1 sharing" in how
+    assert "($2$)" in how and "($1$)" in how and "$1$ dead, $1$ sharing" in how
     net, w = _one_hidden("tanh", W, b)
     assert derivative_span_bound(net, w)[0] == 1 + 3 * 4  # smooth: every distinct unit cuts
     # corners at rounding distance from 0: cutting; clearly beyond it: dead / active

@@ -478,7 +478,7 @@ def test_k22_gap_common_structure_fails_with_a_tanh_output(cid):
     """Assumption 1 (f = J nu) holds for a linear output layer (f is linear in the last
     layer); a tanh output breaks it, and the reason names the first t of T checked."""
     params = recorded_worst(cid)
-    _assert_out(cid, {**params, "output": "tanh"}, "common-structure",
+    _assert_out(cid, {**params, "output": "tanh", "T_set": [0, 1]}, "common-structure",
                 "Assumption 1 fails at $t=0$")
     _assert_out(cid, {**params, "output": "tanh", "T_set": [1, 2]}, "common-structure",
                 "Assumption 1 fails at $t=1$")
