@@ -180,7 +180,8 @@ def diagnostic_rows(diagnostics: Any, prefix: str = "", *,
         if isinstance(value, dict) and value:
             rows.extend(diagnostic_rows(value, name + ".", pdf=pdf))
         elif isinstance(value, str):
-            rows.append((name, prose_markup(value, pdf=pdf), "prose"))
+            if value.strip():  # an empty reason (nothing to explain) is no row
+                rows.append((name, prose_markup(value, pdf=pdf), "prose"))
         else:
             rows.append((name, fmt_value(value), "data"))
     return rows

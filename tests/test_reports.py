@@ -488,6 +488,10 @@ def test_a_narrow_screen_shows_the_summary_table_as_blocks_and_fits_wide_math(le
     html = render_html(ledger)
     narrow = html[html.index("@media screen and (max-width"):]
     assert ".summary-table td { border: none" in narrow or "display: block" in narrow
+    narrow = narrow[:narrow.index("@media print")]
+    # the controls too: one block each, the result beside the name, never scrolled away
+    assert "table.controls thead { display: none; }" in narrow
+    assert re.search(r"table\.controls tr \{ display: flex;", narrow)
     assert 'data-label="tightness"' in html
     # a display formula carries its own width, so it scales to the column instead of clipping
     assert re.search(r'class="display-math" style="--fit: min\(1\.08em, calc\(100cqw / '
