@@ -8,14 +8,12 @@ import json
 import math
 
 import pytest
-from hypothesis import strategies as st
-from toy_claims import AMGM
+from toy_claims import AMGM, toy_runner_claim
 
 from checks.framework import (
     Claim,
     Control,
     Hypothesis,
-    Reproduction,
     Status,
     Tolerance,
     Verdict,
@@ -317,34 +315,10 @@ def test_a_bare_verdict_has_empty_fields():
         None, None, "", None, "", {}, 0.0)
 
 
-def _toy_claim(**kw):
-    seen = {}
-
-    def strategy(profile):
-        seen["profile"] = profile
-        return st.integers(0, 50).map(lambda j: {"k": 2 * j})
-
-    def run(profile):
-        seen["reproduction"] = profile
-        return {"title": "toy", "table": {"columns": ["k"], "rows": [[1]]}}
-
-    claim = Claim(
-        id="toy.runner", paper="hm17", source="s", title="t", statement="s",
-        measure=lambda i: decide(float(i["k"]), 100.0, tolerance=Tolerance(0.0, "exact"),
-                                 scale=100.0),
-        parse=dict, strategy=strategy, max_examples={"ci": 7, "dev": 3},
-        hypotheses=[Hypothesis("even", "k even", lambda i: i["k"] % 2 == 0 or "k is odd")],
-        controls=kw.pop("controls", None) or [Control("over", "even", "k > 100",
-                                                      instances=[{"k": 101}])],
-        reproductions=[kw.pop("reproduction", None) or Reproduction("rep", "a toy table", run)],
-        size=lambda i: {"k": float(i["k"])}, **kw)
-    return claim, seen
-
-
 def test_a_control_must_drop_a_hypothesis_of_its_claim():
     with pytest.raises(ValueError, match=r"control 'c' drops 'odd', which is not one of its "
                                          r"hypotheses \['even'\]"):
-        _toy_claim(controls=[Control("c", "odd", "d", instances=[{"k": 1}])])
+        toy_runner_claim(controls=[Control("c", "odd", "d", instances=[{"k": 1}])])
 
 
 def test_decide_greater_equal_slack_and_non_finite_sides():

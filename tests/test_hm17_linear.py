@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from parsing import accepts, range_is_exact, rejects, residual_params
 from roundtrip import assert_json_round_trip, holds_on_strategy
 
 import checks.papers.hm17_linear as mod
@@ -173,21 +174,10 @@ def test_cost_estimates_grow_with_the_work():
 U = unit_roundoff()
 
 
-def _accepts(claim_id: str, params: dict) -> dict:
-    return get(claim_id).parse(params)
 
 
-def _rejects(claim_id: str, params: dict) -> str:
-    with pytest.raises(BadInput) as info:
-        get(claim_id).parse(params)
-    return str(info.value)
 
 
-def _model_params(d: int = 2, ell: int = 2) -> dict:
-    rng = np.random.default_rng(d + 10 * ell)
-    return {"R": (np.eye(d) + 0.1 * rng.standard_normal((d, d))).tolist(),
-            "Sigma": np.eye(d).tolist(),
-            "A": [(0.05 * rng.standard_normal((d, d))).tolist() for _ in range(ell)]}
 
 
 @pytest.mark.parametrize(("claim_id", "hi"), [("hm17.rem1.1", 64), ("hm17.thm2.1", 10_000)])
@@ -196,9 +186,9 @@ def test_depth_bounds(claim_id, hi):
     beyond rejected."""
     params = {"R": np.eye(2).tolist(), "Sigma": np.eye(2).tolist()}
     for ell in (1, hi):
-        assert _accepts(claim_id, {**params, "ell": ell})["ell"] == ell
+        assert accepts(claim_id, {**params, "ell": ell})["ell"] == ell
     for ell in (0, hi + 1):
-        _rejects(claim_id, {**params, "ell": ell})
+        rejects(claim_id, {**params, "ell": ell})
 
 
 def test_ball_and_depth_hypotheses_hold_at_their_boundaries():
@@ -224,31 +214,23 @@ def test_ball_and_depth_hypotheses_hold_at_their_boundaries():
     assert depth({"R": Rg, "ell": 2}) is not True
 
 
-def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
-    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
-    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
-    for value in inside:
-        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
-    for value in outside:
-        msg = _rejects(claim_id, {**base, key: value})
-        assert msg.startswith(key), (key, value, msg)
 
 
 @pytest.mark.parametrize("claim_id", ["hm17.eq2.3", "hm17.thm2.2"])
 def test_tau_is_nonnegative(claim_id):
     """``tau >= 0`` (any radius of the ball, ``tau >= 1`` left to the hypothesis), ``-tiny``
     rejected; kills ``lo`` mutants of ``_parse_model(with_tau=True)``."""
-    _range_is_exact(claim_id, _model_params(), "tau", (0.0, 5.0), (-1e-300,))
-    _rejects(claim_id, _model_params())  # tau is required
+    range_is_exact(claim_id, residual_params(), "tau", (0.0, 5.0), (-1e-300,))
+    rejects(claim_id, residual_params())  # tau is required
 
 
 def test_lemma24_default_reading_and_claim_a1_bounds():
     """Lemma 2.4 reads the gradient as ``"lemma"`` unless told otherwise; Claim A.1 takes
     ``q`` in ``[1, 100000]`` and a 2 x 2 ``Q``. Kills default and boundary mutants."""
-    assert _accepts("hm17.lem2.4", _model_params())["reading"] == "lemma"
+    assert accepts("hm17.lem2.4", residual_params())["reading"] == "lemma"
     base = {"Q": np.eye(2).tolist(), "q": 3}
-    _range_is_exact("hm17.claimA.1", base, "q", (1, 100_000), (0, 100_001))
-    _rejects("hm17.claimA.1", {**base, "Q": np.eye(3).tolist()})
+    range_is_exact("hm17.claimA.1", base, "q", (1, 100_000), (0, 100_001))
+    rejects("hm17.claimA.1", {**base, "Q": np.eye(3).tolist()})
 
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parsing import accepts, rejects, residual_params
 from roundtrip import assert_json_round_trip
 
 import checks.papers.hm17_linear as mod
@@ -371,21 +372,10 @@ def test_eq23_sides_computed_zero_at_the_rounding_floor_are_not_a_certified_hold
 U = unit_roundoff()
 
 
-def _accepts(claim_id: str, params: dict) -> dict:
-    return get(claim_id).parse(params)
 
 
-def _rejects(claim_id: str, params: dict) -> str:
-    with pytest.raises(BadInput) as info:
-        get(claim_id).parse(params)
-    return str(info.value)
 
 
-def _model_params(d: int = 2, ell: int = 2) -> dict:
-    rng = np.random.default_rng(d + 10 * ell)
-    return {"R": (np.eye(d) + 0.1 * rng.standard_normal((d, d))).tolist(),
-            "Sigma": np.eye(d).tolist(),
-            "A": [(0.05 * rng.standard_normal((d, d))).tolist() for _ in range(ell)]}
 
 
 def test_claim23_defaults_are_a_centred_distribution_with_seed_zero():
@@ -393,7 +383,7 @@ def test_claim23_defaults_are_a_centred_distribution_with_seed_zero():
     ``d`` (the paper's centred x), no covariance is stored (it is derived from ``Sigma``), and
     the seed is 0. Kills mutants of the defaults (``np.zeros(None)``, other seeds)."""
     d = 3
-    inst = _accepts("hm17.claim2.3", _model_params(d))
+    inst = accepts("hm17.claim2.3", residual_params(d))
     assert inst["x_mean"].shape == (d,) and not np.any(inst["x_mean"])
     assert "x_cov" not in inst
     assert inst["seed"] == 0
@@ -402,36 +392,36 @@ def test_claim23_defaults_are_a_centred_distribution_with_seed_zero():
 def test_claim23_seed_bounds():
     """``seed`` in ``[0, 2^63 - 1]``: both ends accepted, one beyond each rejected."""
     for seed in (0, 2**63 - 1):
-        assert _accepts("hm17.claim2.3", {**_model_params(), "seed": seed})["seed"] == seed
+        assert accepts("hm17.claim2.3", {**residual_params(), "seed": seed})["seed"] == seed
     for seed in (-1, 2**63):
-        _rejects("hm17.claim2.3", {**_model_params(), "seed": seed})
+        rejects("hm17.claim2.3", {**residual_params(), "seed": seed})
 
 
 def test_thm22_gradient_descent_parameters_bounds_and_default():
     """Theorem 2.2's optional run: ``gd_steps`` in ``[0, 100000]`` (0 = only the start point),
     ``gd_step`` in ``[1e-12, 1e3]``, ``gd_rel_tol`` in ``[0, 1]`` defaulting to ``GD_REL_TOL =
     1e-5``; one key without the other is rejected. Kills boundary mutants of the parser."""
-    base = {**_model_params(), "tau": 0.5}
+    base = {**residual_params(), "tau": 0.5}
     ok = {**base, "gd_steps": 0, "gd_step": 1e-12}
-    inst = _accepts("hm17.thm2.2", ok)
+    inst = accepts("hm17.thm2.2", ok)
     assert inst["gd_steps"] == 0 and inst["gd_step"] == 1e-12
     assert inst["gd_rel_tol"] == mod.GD_REL_TOL == 1e-5
-    assert _accepts("hm17.thm2.2", {**ok, "gd_steps": 100_000, "gd_step": 1e3})["gd_steps"] \
+    assert accepts("hm17.thm2.2", {**ok, "gd_steps": 100_000, "gd_step": 1e3})["gd_steps"] \
         == 100_000
     for rel in (0.0, 1.0):
-        assert _accepts("hm17.thm2.2", {**ok, "gd_rel_tol": rel})["gd_rel_tol"] == rel
+        assert accepts("hm17.thm2.2", {**ok, "gd_rel_tol": rel})["gd_rel_tol"] == rel
     for bad in ({"gd_steps": -1}, {"gd_steps": 100_001}, {"gd_step": 0.5e-12},
                 {"gd_step": 1.01e3}, {"gd_rel_tol": -1e-9}, {"gd_rel_tol": 1.5}):
-        _rejects("hm17.thm2.2", {**ok, **bad})
-    _rejects("hm17.thm2.2", {**base, "gd_steps": 3})
-    _rejects("hm17.thm2.2", {**base, "gd_step": 0.1})
-    assert "gd_steps" not in _accepts("hm17.thm2.2", base)
+        rejects("hm17.thm2.2", {**ok, **bad})
+    rejects("hm17.thm2.2", {**base, "gd_steps": 3})
+    rejects("hm17.thm2.2", {**base, "gd_step": 0.1})
+    assert "gd_steps" not in accepts("hm17.thm2.2", base)
 
 
 def test_thm22_zero_step_run_checks_only_the_start_point():
     """``gd_steps = 0`` is a legal run: the profile has exactly the start point (kills the
     ``lo=1`` mutant from the measuring side as well)."""
-    inst = _accepts("hm17.thm2.2", {**_model_params(), "tau": 0.5, "gd_steps": 0,
+    inst = accepts("hm17.thm2.2", {**residual_params(), "tau": 0.5, "gd_steps": 0,
                                      "gd_step": 0.01})
     run = mod.descent_profile(inst)
     assert len(run["rows"]) == 1 and run["rows"][0][0] == 0

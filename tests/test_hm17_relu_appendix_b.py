@@ -8,6 +8,7 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parsing import accepts, rejects
 
 import checks.papers.hm17_relu as hm
 from checks.framework import Status
@@ -79,14 +80,8 @@ def test_parse_b1_and_b2_reject():
         hm.parse_b2({**b2, "labels": [7] * len(b2["labels"])})
 
 
-def _accepts(claim_id: str, params: dict) -> dict:
-    return get(claim_id).parse(params)
 
 
-def _rejects(claim_id: str, params: dict) -> str:
-    with pytest.raises(BadInput) as info:
-        get(claim_id).parse(params)
-    return str(info.value)
 
 
 def test_lemma_b2_single_class_is_accepted():
@@ -96,20 +91,12 @@ def test_lemma_b2_single_class_is_accepted():
     n, k = 4, 3
     params = {"Z": rng.standard_normal((n, k)).tolist(), "labels": [0] * n,
               "r": 1, "Q": rng.standard_normal((1, k)).tolist()}
-    inst = _accepts("hm17.lemB.2", params)
+    inst = accepts("hm17.lemB.2", params)
     assert inst["r"] == 1 and inst["Q"].shape == (1, k)
-    _rejects("hm17.lemB.2", {**params, "r": 0})
-    _rejects("hm17.lemB.2", {**params, "labels": [0, 0, 0, 1]})
+    rejects("hm17.lemB.2", {**params, "r": 0})
+    rejects("hm17.lemB.2", {**params, "labels": [0, 0, 0, 1]})
 
 
-def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
-    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
-    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
-    for value in inside:
-        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
-    for value in outside:
-        msg = _rejects(claim_id, {**base, key: value})
-        assert msg.startswith(key), (key, value, msg)
 
 
 def test_lemma_b1_parser():
@@ -120,19 +107,19 @@ def test_lemma_b1_parser():
     n, k = 4, 3
     base = {"alpha": rng.standard_normal((n, k)).tolist(),
             "beta": rng.standard_normal((n, k)).tolist(), "S": [0, 3], "rho_prime": 0.5}
-    inst = _accepts("hm17.lemB.1", base)
+    inst = accepts("hm17.lemB.1", base)
     assert inst["method"] == "fixed" and inst["S"].tolist() == [0, 3]
     for method in ("margin", "fixed", "uniform"):
-        assert _accepts("hm17.lemB.1", {**base, "method": method})["method"] == method
-    assert _rejects("hm17.lemB.1", {**base, "method": "FIXED"}).startswith("method")
+        assert accepts("hm17.lemB.1", {**base, "method": method})["method"] == method
+    assert rejects("hm17.lemB.1", {**base, "method": "FIXED"}).startswith("method")
     for rho_prime in (1e-12, 1 - 1e-12):
-        assert _accepts("hm17.lemB.1", {**base, "rho_prime": rho_prime})["rho_prime"] \
+        assert accepts("hm17.lemB.1", {**base, "rho_prime": rho_prime})["rho_prime"] \
             == rho_prime
     for rho_prime in (0.0, 1.0, -0.1, 1.1):
-        assert _rejects("hm17.lemB.1", {**base, "rho_prime": rho_prime}).startswith("rho_prime")
-    assert _accepts("hm17.lemB.1", {**base, "S": [0, 1, 3]})["S"].size == k
+        assert rejects("hm17.lemB.1", {**base, "rho_prime": rho_prime}).startswith("rho_prime")
+    assert accepts("hm17.lemB.1", {**base, "S": [0, 1, 3]})["S"].size == k
     for S in ([0, 1, 2, 3], [0, 0], [4], [-1], [0.5]):
-        assert _rejects("hm17.lemB.1", {**base, "S": S}).startswith("S")
+        assert rejects("hm17.lemB.1", {**base, "S": S}).startswith("S")
 
 
 

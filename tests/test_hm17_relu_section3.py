@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from parsing import accepts, range_is_exact, rejects
 
 import checks.papers.hm17_relu as hm
 from checks.framework import Status
@@ -122,14 +123,8 @@ def test_single_point_without_competitors_is_finite():
 U = unit_roundoff()
 
 
-def _accepts(claim_id: str, params: dict) -> dict:
-    return get(claim_id).parse(params)
 
 
-def _rejects(claim_id: str, params: dict) -> str:
-    with pytest.raises(BadInput) as info:
-        get(claim_id).parse(params)
-    return str(info.value)
 
 
 def test_thm32_certifies_both_margins():
@@ -204,14 +199,6 @@ def test_relu_hypotheses_boundaries():
     assert hypothesis["separated"]({"X": E, "rho": 1.5}) is not True
 
 
-def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
-    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
-    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
-    for value in inside:
-        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
-    for value in outside:
-        msg = _rejects(claim_id, {**base, key: value})
-        assert msg.startswith(key), (key, value, msg)
 
 
 def _relu_data(n: int = 6, r: int = 3) -> dict:
@@ -228,19 +215,19 @@ def test_relu_data_parser_ranges_and_defaults(claim_id):
     boundary and default mutants of ``parse_data``."""
     base = _relu_data()
     n = len(base["labels"])
-    inst = _accepts(claim_id, base)
+    inst = accepts(claim_id, base)
     ln = math.log(n)
     assert inst["k"] == max(2, math.ceil(8 * ln), math.ceil(4 * ln / 0.3**2))
     assert inst["seed"] == 0 and inst["max_draws"] == 20
     np.testing.assert_array_equal(inst["labels"], np.arange(n) % 3)
     assert inst["labels"].dtype.kind == "i"
-    _range_is_exact(claim_id, base, "r", (3, 100_000), ())
-    assert _rejects(claim_id, {**base, "r": 2}).startswith("labels")  # label 2 not in [0, 2)
-    _range_is_exact(claim_id, {**base, "labels": [0] * n}, "r", (1,), (0, 100_001))
-    _range_is_exact(claim_id, base, "rho", (1e-2, 2.0), (-1e-12, 0.0, 2.0 + 1e-9))
-    _range_is_exact(claim_id, base, "k", (1, 100_000), (0, 100_001))
-    _range_is_exact(claim_id, base, "seed", (0, 2**63 - 1), (-1, 2**63))
-    _range_is_exact(claim_id, base, "max_draws", (1, 1000), (0, 1001))
-    assert _rejects(claim_id, {**base, "labels": [0.5] + [0] * (n - 1)}).startswith("labels")
-    assert _rejects(claim_id, {**base, "labels": [-1] + [0] * (n - 1)}).startswith("labels")
+    range_is_exact(claim_id, base, "r", (3, 100_000), ())
+    assert rejects(claim_id, {**base, "r": 2}).startswith("labels")  # label 2 not in [0, 2)
+    range_is_exact(claim_id, {**base, "labels": [0] * n}, "r", (1,), (0, 100_001))
+    range_is_exact(claim_id, base, "rho", (1e-2, 2.0), (-1e-12, 0.0, 2.0 + 1e-9))
+    range_is_exact(claim_id, base, "k", (1, 100_000), (0, 100_001))
+    range_is_exact(claim_id, base, "seed", (0, 2**63 - 1), (-1, 2**63))
+    range_is_exact(claim_id, base, "max_draws", (1, 1000), (0, 1001))
+    assert rejects(claim_id, {**base, "labels": [0.5] + [0] * (n - 1)}).startswith("labels")
+    assert rejects(claim_id, {**base, "labels": [-1] + [0] * (n - 1)}).startswith("labels")
 

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
+from parsing import accepts, rejects
 from roundtrip import assert_json_round_trip, recorded_worst
 
 from checks.framework import Status
@@ -766,13 +767,8 @@ def _control_params(claim_id, name):
     return _params(get(claim_id).control(name).fixed_instances()[0])
 
 
-def _accepts(claim_id, params):
-    return get(claim_id).parse(params)
 
 
-def _rejects(claim_id, params):
-    with pytest.raises(BadInput):
-        get(claim_id).parse(params)
 
 
 def _gamma(k):
@@ -915,28 +911,28 @@ def test_j19_space_bounds():
     net = _net_params
     for p in (net(K=1, n=0, N=8), net(K=1, n=2, N=80), net(K=1, n=2, N=8192),
               net(K=2, n=1, N=256), net(K=2, n=1, N=48), net(K=1, n=32, N=16 * 65)):
-        inst = _accepts("j19.lem1", p)
+        inst = accepts("j19.lem1", p)
         assert (inst["K"], inst["n"], inst["N"]) == (p["K"], p["n"], p["N"])
     for p in (net(K=1, n=0, N=7), net(K=1, n=2, N=79), net(K=1, n=2, N=8193),
               net(K=2, n=1, N=257), net(K=2, n=1, N=47), net(K=1, n=33, N=16 * 67),
               net(K=1, n=-1, N=16), {**net(K=1), "K": 0}, {**net(K=2), "K": 3}):
-        _rejects("j19.lem1", p)
+        rejects("j19.lem1", p)
 
 
 def test_j19_network_bounds():
     """j19 networks: h in [1, 200]; the activation one of the four; w of length h(K+2)+1;
     samples in the closed cube [0, 1]^K, one label per sample."""
-    assert _accepts("j19.lem1", _net_params(h=200))["h"] == 200
-    assert _accepts("j19.lem1", _net_params(h=1))["w"].size == 4
+    assert accepts("j19.lem1", _net_params(h=200))["h"] == 200
+    assert accepts("j19.lem1", _net_params(h=1))["w"].size == 4
     for act in ACTIVATIONS:
-        assert _accepts("j19.lem1", {**_net_params(), "activation": act})["activation"] == act
-    assert _accepts("j19.lem1", {**_net_params(T=2), "X": [[0.0], [1.0]]})["X"].shape == (2, 1)
+        assert accepts("j19.lem1", {**_net_params(), "activation": act})["activation"] == act
+    assert accepts("j19.lem1", {**_net_params(T=2), "X": [[0.0], [1.0]]})["X"].shape == (2, 1)
     for p in (_net_params(h=201), {**_net_params(h=1), "h": 0},
               {**_net_params(), "activation": "elu"},
               {**_net_params(), "w": [0.1] * 6}, {**_net_params(), "X": [[-1e-9]]},
               {**_net_params(), "X": [[1 + 1e-9]]}, {**_net_params(), "y": [1.0, 2.0]},
               {k: v for k, v in _net_params().items() if k != "h"}):
-        _rejects("j19.lem1", p)
+        rejects("j19.lem1", p)
 
 
 def test_j19_cor1_eq8_parsers():
@@ -944,13 +940,13 @@ def test_j19_cor1_eq8_parsers():
     quadrature_H 'trapezoid' (default) or 'rectangle'."""
     base = {**_net_params(), "w2": [0.2] * 7, "lam": 0.5, "space": "function"}
     for lam in (0.0, 1.0):
-        assert _accepts("j19.cor1", {**base, "lam": lam})["lam"] == lam
-    assert _accepts("j19.cor1", {**base, "space": "weights"})["space"] == "weights"
+        assert accepts("j19.cor1", {**base, "lam": lam})["lam"] == lam
+    assert accepts("j19.cor1", {**base, "space": "weights"})["space"] == "weights"
     for bad in ({"lam": -0.01}, {"lam": 1.01}, {"space": "both"}):
-        _rejects("j19.cor1", {**base, **bad})
-    assert _accepts("j19.eq8", _net_params())["quadrature_H"] == "trapezoid"
-    assert _accepts("j19.eq8", _net_params(quadrature_H="rectangle"))["quadrature_H"] == "rectangle"
-    _rejects("j19.eq8", _net_params(quadrature_H="simpson"))
+        rejects("j19.cor1", {**base, **bad})
+    assert accepts("j19.eq8", _net_params())["quadrature_H"] == "trapezoid"
+    assert accepts("j19.eq8", _net_params(quadrature_H="rectangle"))["quadrature_H"] == "rectangle"
+    rejects("j19.eq8", _net_params(quadrature_H="simpson"))
 
 
 @pytest.mark.parametrize(("claim_id", "key"), [("j19.s3.3.1", "dead"), ("j19.s3.3.2", "pair")])
@@ -958,29 +954,29 @@ def test_j19_unit_index_lists(claim_id, key):
     """§3.3.1/§3.3.2 unit lists: a non-empty list of distinct integer indices in 0..h-1
     (integral floats accepted); h, -1, repeats, booleans, fractions and [] rejected."""
     base = _net_params(h=3)
-    assert _accepts(claim_id, {**base, key: [0, 2]})[key] == [0, 2]
-    assert _accepts(claim_id, {**base, key: [2.0, 1]})[key] == [2, 1]
+    assert accepts(claim_id, {**base, key: [0, 2]})[key] == [0, 2]
+    assert accepts(claim_id, {**base, key: [2.0, 1]})[key] == [2, 1]
     for bad in ([3], [-1], [1, 1], [True, 0], [0.5], [], "0"):
-        _rejects(claim_id, {**base, key: bad})
-    _rejects(claim_id, base)
+        rejects(claim_id, {**base, key: bad})
+    rejects(claim_id, base)
 
 
 def test_j19_descent_parser_bounds():
     """j19 descent instances: model 'network' (default) or 'sigmoid-product' (n = 0 only, 3
     weights); eta0 in [1e-12, 1e6]; target >= 0 and optional."""
     base = _net_params(eta0=1.0, steps=5)
-    inst = _accepts("j19.ours2", base)
+    inst = accepts("j19.ours2", base)
     assert inst["model"] == "network" and "target" not in inst
     for eta0 in (1e-12, 1e6):
-        assert _accepts("j19.ours2", {**base, "eta0": eta0})["eta0"] == eta0
-    assert _accepts("j19.ours2", {**base, "target": 0.0})["target"] == 0.0
+        assert accepts("j19.ours2", {**base, "eta0": eta0})["eta0"] == eta0
+    assert accepts("j19.ours2", {**base, "target": 0.0})["target"] == 0.0
     sig = {"model": "sigmoid-product", "n": 0, "N": 8, "w": [0.0] * 3, "X": [[0.5]],
            "y": [1.0], "eta0": 1.0, "steps": 5}
-    assert _accepts("j19.ours2", sig)["w"].size == 3
+    assert accepts("j19.ours2", sig)["w"].size == 3
     for p in ({**base, "eta0": 1e-13}, {**base, "eta0": 1.1e6}, {**base, "target": -1e-9},
               {**base, "model": "resnet"}, {**sig, "n": 1, "N": 48}, {**sig, "w": [0.0] * 4},
               {k: v for k, v in base.items() if k != "eta0"}):
-        _rejects("j19.ours2", p)
+        rejects("j19.ours2", p)
 
 
 @pytest.mark.parametrize("space", ["function", "weights"])

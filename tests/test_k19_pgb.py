@@ -10,6 +10,7 @@ import pytest
 import sympy
 from autograd import hessian as ag_hessian
 from hypothesis import HealthCheck, given, settings
+from parsing import accepts, range_is_exact, rejects
 from roundtrip import assert_json_round_trip
 
 from checks.framework import Status
@@ -789,24 +790,10 @@ def test_membership_unmet_states_each_failed_condition_of_V():
 
 
 
-def _accepts(claim_id: str, params: dict) -> dict:
-    return get(claim_id).parse(params)
 
 
-def _rejects(claim_id: str, params: dict) -> str:
-    with pytest.raises(BadInput) as info:
-        get(claim_id).parse(params)
-    return str(info.value)
 
 
-def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
-    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
-    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
-    for value in inside:
-        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
-    for value in outside:
-        msg = _rejects(claim_id, {**base, key: value})
-        assert msg.startswith(key), (key, value, msg)
 
 
 def _meets(claim_id: str, inst: dict, hypothesis: str) -> bool:
@@ -826,14 +813,14 @@ def test_parse_wrong_width_count_names_widths(monkeypatch):
     """A family given the wrong number of widths fails with a one-line ``BadInput`` naming
     ``widths`` (the documented contract of :class:`BadInput`), whether the model constructor
     signals it with ``ValueError`` or ``TypeError``. Kills message-dropping mutants."""
-    msg = _rejects("k19.thm1", _pgb_params(widths=[2, 2, 2]))
+    msg = rejects("k19.thm1", _pgb_params(widths=[2, 2, 2]))
     assert msg.startswith("widths:")
 
     def raises_type_error(widths):
         raise TypeError("takes 2 positional arguments")
 
     monkeypatch.setitem(FAMILIES, "basis", raises_type_error)
-    msg = _rejects("k19.thm1", _pgb_params())
+    msg = rejects("k19.thm1", _pgb_params())
     assert msg.startswith("widths:") and "'basis'" in msg
 
 
@@ -847,16 +834,16 @@ def test_example2_parser_bounds_and_default_loss():
     """Example 2: ``n`` in ``[1, 4096]``, ``depth`` in ``[1, 16]``, ``eps_prime`` in ``[0, 2]``
     (ends accepted, one beyond rejected); ``loss`` defaults to ``"squared"`` and any other loss
     is rejected. Kills boundary and default mutants of ``parse_example2``."""
-    assert _accepts("k19.ex2", _example2_params())["loss"] == "squared"
+    assert accepts("k19.ex2", _example2_params())["loss"] == "squared"
     for key, lo, hi, step in (("n", 1, 4096, 1), ("depth", 1, 16, 1),
                               ("eps_prime", 0.0, 2.0, 1e-9)):
         for value in (lo, hi):
-            assert _accepts("k19.ex2", _example2_params(**{key: value}))[key] == value
+            assert accepts("k19.ex2", _example2_params(**{key: value}))[key] == value
         for value in (lo - step, hi + step):
-            _rejects("k19.ex2", _example2_params(**{key: value}))
-    assert _accepts("k19.ex2", _example2_params(loss="squared"))["loss"] == "squared"
-    _rejects("k19.ex2", _example2_params(loss="logistic"))
-    _rejects("k19.ex2", _example2_params(**{"lambda": [1.0, 0.0, 1.0]}))
+            rejects("k19.ex2", _example2_params(**{key: value}))
+    assert accepts("k19.ex2", _example2_params(loss="squared"))["loss"] == "squared"
+    rejects("k19.ex2", _example2_params(loss="logistic"))
+    rejects("k19.ex2", _example2_params(**{"lambda": [1.0, 0.0, 1.0]}))
 
 
 def test_example2_delta_hypotheses_and_tolerance():
@@ -984,10 +971,10 @@ def test_pgb_eps_and_widths_ranges():
     ``widths`` entries are integers in ``[1, 512]`` (booleans and floats rejected). Kills
     boundary mutants of ``parse_pgb`` and ``_widths``."""
     base = {**_pgb_params(), "eps": 0.01, "S": [[0.0, 0.0], [1.0, 0.0]]}
-    _range_is_exact("k19.thm2", base, "eps", (0.0, 1e-300, 1.0), (-1e-300, -1e-12, 1.0 + 1e-9))
-    assert _accepts("k19.thm2", base)["S"].shape == (2, 2)
-    _rejects("k19.thm2", {**base, "S": [[0.0, 0.0, 1.0]]})
+    range_is_exact("k19.thm2", base, "eps", (0.0, 1e-300, 1.0), (-1e-300, -1e-12, 1.0 + 1e-9))
+    assert accepts("k19.thm2", base)["S"].shape == (2, 2)
+    rejects("k19.thm2", {**base, "S": [[0.0, 0.0, 1.0]]})
     for widths in ([0], [513], [True], [2.0], "2"):
-        assert _rejects("k19.thm1", _pgb_params(widths=widths)).startswith("widths")
-    assert _rejects("k19.thm1", _pgb_params(**{"lambda": [1.0] * 11 + [0.0]})) \
+        assert rejects("k19.thm1", _pgb_params(widths=widths)).startswith("widths")
+    assert rejects("k19.thm1", _pgb_params(**{"lambda": [1.0] * 11 + [0.0]})) \
         .startswith("lambda")

@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
+from parsing import accepts, range_is_exact, rejects
 from prose import prose_problems
 
 from checks.framework import Status
@@ -635,24 +636,10 @@ def test_branch_and_partial_linear_texts_typeset_every_case():
 
 
 
-def _accepts(claim_id: str, params: dict) -> dict:
-    return get(claim_id).parse(params)
 
 
-def _rejects(claim_id: str, params: dict) -> str:
-    with pytest.raises(BadInput) as info:
-        get(claim_id).parse(params)
-    return str(info.value)
 
 
-def _range_is_exact(claim_id: str, base: dict, key: str, inside: tuple, outside: tuple) -> None:
-    """``key`` accepts each value of ``inside`` (the interval's ends) and rejects each value of
-    ``outside`` (just beyond them) with :class:`BadInput` naming the key."""
-    for value in inside:
-        assert _accepts(claim_id, {**base, key: value})[key] == value, (key, value)
-    for value in outside:
-        msg = _rejects(claim_id, {**base, key: value})
-        assert msg.startswith(key), (key, value, msg)
 
 
 # --------------------------------------- contracts: scales, tolerances, parsers, strategy
@@ -771,17 +758,17 @@ def test_section4_parsers_ranges_and_defaults():
     (the default) and need 0/1 labels for the cross-entropy; weights ``lambda > 0``. Kills
     boundary and default mutants of the three parsers."""
     for claim_id, params in (("k19.thm3", _resnet_params()), ("k19.thm4", _ff_params())):
-        assert _accepts(claim_id, params)["eps"] == strat.EPS == 1e-2
-        _range_is_exact(claim_id, params, "eps", (1e-8, 1.0), (0.99e-8, 1.0 + 1e-9))
-        assert _rejects(claim_id, {**params, "lambda": [1.0, 0.0, 1.0]}).startswith("lambda")
-    _range_is_exact("k19.thm4", _ff_params(), "t", (0, 1), (-1, 2))
-    _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh"]]))
-    _rejects("k19.thm4", _ff_params(activations=[["identity", "tanh", "softplus?"]]))
-    _rejects("k19.thm3", _resnet_params(U=[np.eye(2, 3).tolist()]))  # 3 units != d_z = 2
+        assert accepts(claim_id, params)["eps"] == strat.EPS == 1e-2
+        range_is_exact(claim_id, params, "eps", (1e-8, 1.0), (0.99e-8, 1.0 + 1e-9))
+        assert rejects(claim_id, {**params, "lambda": [1.0, 0.0, 1.0]}).startswith("lambda")
+    range_is_exact("k19.thm4", _ff_params(), "t", (0, 1), (-1, 2))
+    rejects("k19.thm4", _ff_params(activations=[["identity", "tanh"]]))
+    rejects("k19.thm4", _ff_params(activations=[["identity", "tanh", "softplus?"]]))
+    rejects("k19.thm3", _resnet_params(U=[np.eye(2, 3).tolist()]))  # 3 units != d_z = 2
     dl = {k: v for k, v in _ff_params().items() if k not in ("activations", "t")}
-    assert "loss" not in _accepts("k19.cor4", dl)
-    assert "loss" not in _accepts("k19.cor4", {**dl, "loss": "squared"})
+    assert "loss" not in accepts("k19.cor4", dl)
+    assert "loss" not in accepts("k19.cor4", {**dl, "loss": "squared"})
     labels = {**dl, "Y": [[0.0], [1.0], [1.0]]}
-    assert _accepts("k19.cor4", {**labels, "loss": "cross-entropy"})["loss"] == "cross-entropy"
-    _rejects("k19.cor4", {**dl, "loss": "cross-entropy"})
-    _rejects("k19.cor4", {**dl, "Ws": dl["Ws"][1:]})  # no hidden layer
+    assert accepts("k19.cor4", {**labels, "loss": "cross-entropy"})["loss"] == "cross-entropy"
+    rejects("k19.cor4", {**dl, "loss": "cross-entropy"})
+    rejects("k19.cor4", {**dl, "Ws": dl["Ws"][1:]})  # no hidden layer

@@ -13,13 +13,12 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from hypothesis.database import InMemoryExampleDatabase
-from toy_claims import AMGM, RAISES
+from toy_claims import AMGM, RAISES, toy_runner_claim
 
 from checks import runner
 from checks.framework import (
     Claim,
     Control,
-    Hypothesis,
     Reproduction,
     Status,
     Tolerance,
@@ -141,32 +140,8 @@ def test_tally_violated_is_a_first_failure_and_not_a_worst():
     assert t.first_failure["instance"] == {"i": 1} and t.worst is None and t.slacks == []
 
 
-def _toy_claim(**kw):
-    seen = {}
-
-    def strategy(profile):
-        seen["profile"] = profile
-        return st.integers(0, 50).map(lambda j: {"k": 2 * j})
-
-    def run(profile):
-        seen["reproduction"] = profile
-        return {"title": "toy", "table": {"columns": ["k"], "rows": [[1]]}}
-
-    claim = Claim(
-        id="toy.runner", paper="hm17", source="s", title="t", statement="s",
-        measure=lambda i: decide(float(i["k"]), 100.0, tolerance=Tolerance(0.0, "exact"),
-                                 scale=100.0),
-        parse=dict, strategy=strategy, max_examples={"ci": 7, "dev": 3},
-        hypotheses=[Hypothesis("even", "k even", lambda i: i["k"] % 2 == 0 or "k is odd")],
-        controls=kw.pop("controls", None) or [Control("over", "even", "k > 100",
-                                                      instances=[{"k": 101}])],
-        reproductions=[kw.pop("reproduction", None) or Reproduction("rep", "a toy table", run)],
-        size=lambda i: {"k": float(i["k"])}, **kw)
-    return claim, seen
-
-
 def test_run_claim_uses_the_profile_everywhere():
-    claim, seen = _toy_claim()
+    claim, seen = toy_runner_claim()
     messages = []
     run = run_claim(claim, get_profile("ci"), progress=messages.append)
     assert seen == {"profile": "ci", "reproduction": "ci"}
@@ -180,23 +155,23 @@ def test_run_claim_uses_the_profile_everywhere():
 
 
 def test_run_claim_switches():
-    claim, seen = _toy_claim()
+    claim, seen = toy_runner_claim()
     run = run_claim(claim, get_profile("ci"), run_controls=False, run_reproductions=False)
     assert run.controls == [] and run.reproductions == [] and "reproduction" not in seen
-    default = run_claim(_toy_claim()[0], get_profile("ci"))
+    default = run_claim(toy_runner_claim()[0], get_profile("ci"))
     assert len(default.reproductions) == 1 and len(default.controls) == 1
 
 
 def test_run_claim_keeps_the_reproductions_own_name():
     rep = Reproduction("rep", "desc", lambda p: {"title": "x", "name": "own",
                                                    "description": "own desc"})
-    claim, _ = _toy_claim(reproduction=rep)
+    claim, _ = toy_runner_claim(reproduction=rep)
     out = run_claim(claim, get_profile("ci"), run_controls=False).reproductions[0]
     assert (out["name"], out["description"]) == ("own", "own desc")
 
 
 def test_claim_run_to_json_has_controls():
-    out = run_claim(_toy_claim()[0], get_profile("ci")).to_json()
+    out = run_claim(toy_runner_claim()[0], get_profile("ci")).to_json()
     assert out["controls"][0]["name"] == "over" and out["controls"][0]["passed"] is True
     assert out["id"] == "toy.runner" and out["verdict"] == "holds"
 
@@ -221,7 +196,7 @@ def test_random_profiles_are_seeded():
 
 
 def test_run_control_counts_and_fields():
-    claim, _ = _toy_claim()
+    claim, _ = toy_runner_claim()
     ctl = Control("mixed", "even", "two holds then a violation",
                   instances=[{"k": 1}, {"k": 2}, {"k": 151}, {"k": 161}])
     out = run_control(claim, ctl, get_profile("ci"))
@@ -244,7 +219,7 @@ def test_a_failure_inside_the_hypotheses_does_not_pass_a_control():
     """A violation on an instance that meets the dropped hypothesis is a counterexample to the
     claim, not a demonstration that the hypothesis is needed: the control does not pass."""
 
-    claim, _ = _toy_claim()
+    claim, _ = toy_runner_claim()
     inside = run_control(claim, Control("inside", "even", "k = 150 is even",
                                         instances=[{"k": 150}, {"k": 152}]), get_profile("ci"))
     assert not inside.passed and inside.instance is None and inside.outside is None
@@ -252,7 +227,7 @@ def test_a_failure_inside_the_hypotheses_does_not_pass_a_control():
 
 
 def test_run_control_expecting_inconclusive():
-    claim, _ = _toy_claim()
+    claim, _ = toy_runner_claim()
     ctl = Control("flag", "even", "expects holds", instances=[{"k": 5}], expect=Status.HOLDS)
     out = run_control(claim, ctl, get_profile("ci"))
     assert out.passed and out.expect == "holds"
@@ -261,7 +236,7 @@ def test_run_control_expecting_inconclusive():
 def test_to_json_keys_are_the_fields():
     out = decide(1.0, 2.0, tolerance=TOL).to_json()
     assert set(out) == {f.name for f in dataclasses.fields(Verdict)}
-    run = run_claim(_toy_claim()[0], get_profile("ci"))
+    run = run_claim(toy_runner_claim()[0], get_profile("ci"))
     assert set(run.to_json()) == {f.name for f in dataclasses.fields(ClaimRun)}
     assert 0 <= run.seconds < 60
 
@@ -293,15 +268,15 @@ def _recording_drive(monkeypatch):
 
 def test_run_claim_targets_only_when_the_claim_asks(monkeypatch):
     calls = _recording_drive(monkeypatch)
-    run_claim(_toy_claim()[0], get_profile("ci"), run_controls=False, run_reproductions=False)
-    run_claim(_toy_claim(tightness=False)[0], get_profile("ci"), run_controls=False,
+    run_claim(toy_runner_claim()[0], get_profile("ci"), run_controls=False, run_reproductions=False)
+    run_claim(toy_runner_claim(tightness=False)[0], get_profile("ci"), run_controls=False,
               run_reproductions=False)
     assert [c["targeting"] for c in calls] == [True, False] and calls[0]["n"] == 7
 
 
 def test_run_control_targets_the_negative_slack(monkeypatch):
     calls = _recording_drive(monkeypatch)
-    claim, _ = _toy_claim()
+    claim, _ = toy_runner_claim()
     run_control(claim, Control("s", "even", "d", strategy=st.just({"k": 1})), get_profile("ci"))
     (call,) = calls
     assert call["targeting"] is True and call["n"] == get_profile("ci").control_examples
@@ -312,7 +287,7 @@ def test_run_control_targets_the_negative_slack(monkeypatch):
 
 
 def test_run_claim_with_failures_only():
-    claim, _ = _toy_claim()
+    claim, _ = toy_runner_claim()
     bad = Claim(**{**{f: getattr(claim, f) for f in (
         "id", "paper", "source", "title", "statement", "measure", "parse")},
         "strategy": lambda p: st.integers(150, 200).map(lambda k: {"k": k})})

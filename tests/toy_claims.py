@@ -170,3 +170,29 @@ def _measure_or_die(inst):
 
 
 KILLER = dataclasses.replace(AMGM, id="toy.killer", measure=_measure_or_die, controls=[])
+
+
+def toy_runner_claim(**kw):
+    """A claim on even k <= 100 with a control and a reproduction that record the profile they
+    ran under (``seen``): for the tests of the framework and the runner."""
+    seen = {}
+
+    def strategy(profile):
+        seen["profile"] = profile
+        return st.integers(0, 50).map(lambda j: {"k": 2 * j})
+
+    def run(profile):
+        seen["reproduction"] = profile
+        return {"title": "toy", "table": {"columns": ["k"], "rows": [[1]]}}
+
+    claim = Claim(
+        id="toy.runner", paper="hm17", source="s", title="t", statement="s",
+        measure=lambda i: decide(float(i["k"]), 100.0, tolerance=Tolerance(0.0, "exact"),
+                                 scale=100.0),
+        parse=dict, strategy=strategy, max_examples={"ci": 7, "dev": 3},
+        hypotheses=[Hypothesis("even", "k even", lambda i: i["k"] % 2 == 0 or "k is odd")],
+        controls=kw.pop("controls", None) or [Control("over", "even", "k > 100",
+                                                      instances=[{"k": 101}])],
+        reproductions=[kw.pop("reproduction", None) or Reproduction("rep", "a toy table", run)],
+        size=lambda i: {"k": float(i["k"])}, **kw)
+    return claim, seen
