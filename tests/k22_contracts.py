@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from checks.framework import Status
 from checks.inputs import BadInput
 from checks.registry import get
 from checks.serialise import to_jsonable
@@ -43,27 +42,6 @@ def gamma(k):
     """gamma_k = k u / (1 - k u) in double precision (Higham's rounding constant)."""
     u = np.finfo(float).eps / 2
     return k * u / (1 - k * u)
-
-
-def assert_control_contract(claim_id, name):
-    """A control is a non-empty, replayable instance source for which exactly the named
-    hypothesis fails: ``drops`` is one of the claim's hypotheses, name and description are
-    text, the fixed instances are the same on every call (seeded), each parses back from its
-    JSON, its parsed form fails ``drops`` and nothing else, so the claim is out of scope on it."""
-    claim = get(claim_id)
-    ctl = claim.control(name)
-    assert isinstance(ctl.name, str) and ctl.name
-    assert isinstance(ctl.description, str) and ctl.description
-    assert ctl.drops in {h.name for h in claim.hypotheses}
-    first = ctl.fixed_instances()
-    assert first or ctl.strategy is not None
-    again = ctl.fixed_instances()
-    assert json.dumps(to_jsonable(list(first))) == json.dumps(to_jsonable(list(again)))
-    for inst in first:
-        parsed = claim.parse(params_of(inst))
-        unmet = [u.split(":")[0] for u in claim.unmet_hypotheses(parsed)]
-        assert unmet == [ctl.drops]
-        assert claim.check(parsed).status is Status.OUT_OF_SCOPE
 
 
 class Reading(dict):

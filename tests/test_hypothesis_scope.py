@@ -14,6 +14,7 @@ quantity changed.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 
@@ -22,7 +23,7 @@ import pytest
 from roundtrip import recorded_worst
 
 from checks.framework import Status
-from checks.registry import get
+from checks.registry import all_claims, get
 from checks.serialise import to_jsonable
 from checks.tex import tex_number
 
@@ -664,3 +665,32 @@ def test_hm17_propA_definiteness_is_decided_exactly():
     assert verdict.status == "inconclusive" and "cannot be trusted" in verdict.message
     _assert_out("hm17.propA.psd", {**p, "R": [[1.0, 1.0], [1.0, 1.0]]}, "R positive definite",
                 "$R$ is not positive definite")
+
+
+# ------------------------------------------------------------------------ every control
+CONTROL_NAMES = [(c.id, ctl.name) for c in all_claims() for ctl in c.controls]
+
+
+@pytest.mark.parametrize(("claim_id", "name"), CONTROL_NAMES)
+def test_control_drops_exactly_its_named_hypothesis(claim_id, name):
+    """A control is a non-empty, replayable instance source for which exactly the named
+    hypothesis fails: ``drops`` is one of the claim's hypotheses, name and description are
+    text, the fixed instances are the same on every call (seeded), each parses back from its
+    JSON, its parsed form fails ``drops`` and nothing else, so the claim is out of scope on it.
+
+    Kills: controls renamed, undescribed or with ``drops`` changed, without instances, with a
+    broken or unseeded builder, and with instance data outside the parser's domain."""
+    claim = get(claim_id)
+    ctl = claim.control(name)
+    assert isinstance(ctl.name, str) and ctl.name
+    assert isinstance(ctl.description, str) and ctl.description
+    assert ctl.drops in {h.name for h in claim.hypotheses}
+    first = ctl.fixed_instances()
+    assert first or ctl.strategy is not None
+    again = ctl.fixed_instances()
+    assert json.dumps(to_jsonable(list(first))) == json.dumps(to_jsonable(list(again)))
+    for inst in first:
+        parsed = claim.parse(json.loads(json.dumps(to_jsonable(inst))))
+        unmet = [u.split(":")[0] for u in claim.unmet_hypotheses(parsed)]
+        assert unmet == [ctl.drops]
+        assert claim.check(parsed).status is Status.OUT_OF_SCOPE

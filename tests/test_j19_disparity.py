@@ -780,33 +780,6 @@ _FIND = settings(max_examples=200, deadline=None, database=None, phases=[Phase.g
                  suppress_health_check=list(HealthCheck))
 
 
-@pytest.mark.parametrize(("claim_id", "name"), CONTROL_NAMES)
-def test_control_drops_exactly_its_named_hypothesis(claim_id, name):
-    """A control is a non-empty, replayable instance source for which exactly the named
-    hypothesis fails: ``drops`` is one of the claim's hypotheses, name and description are
-    text, the fixed instances are the same on every call (seeded), each parses back from its
-    JSON, its parsed form fails ``drops`` and nothing else, so the claim is out of scope on it
-    and shows the control's expected status once ``drops`` is dropped.
-
-    Kills: controls renamed, undescribed or with ``drops`` changed, without instances, with a
-    broken or unseeded builder, with instance data outside the parser's domain, and a
-    memoised descent run that returns nothing."""
-    claim = get(claim_id)
-    ctl = claim.control(name)
-    assert isinstance(ctl.name, str) and ctl.name
-    assert isinstance(ctl.description, str) and ctl.description
-    assert ctl.drops in {h.name for h in claim.hypotheses}
-    first = ctl.fixed_instances()
-    assert first or ctl.strategy is not None
-    again = ctl.fixed_instances()
-    assert json.dumps(to_jsonable(list(first))) == json.dumps(to_jsonable(list(again)))
-    for inst in first:
-        parsed = claim.parse(_params(inst))
-        unmet = [u.split(":")[0] for u in claim.unmet_hypotheses(parsed)]
-        assert unmet == [ctl.drops]
-        assert claim.check(parsed).status is Status.OUT_OF_SCOPE
-
-
 def test_thm1_L_lt_T_control_is_six_distinct_samples_in_the_cube():
     """The 'L<T' control of j19.thm1 is as described: n = 2 (L = 5), T = 6 distinct samples
     in [0, 1], so L < T (kills changes to its sample grid)."""

@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 from k22_contracts import (
     FIND,
     accepts,
-    assert_control_contract,
     assert_cost_grows_with_the_work,
     assert_parameters_name_every_key_the_parser_reads,
     control_params,
@@ -570,12 +569,6 @@ def test_stationary_strategy_rejected_draws_count_against_the_example(monkeypatc
 # ------------------------------------------------------------ controls, parameters, costs
 SECTION2 = [k22.ASM1, k22.DEF2, k22.STATIONARY, k22.PROP1, k22.LIMIT, k22.THM3, k22.EQ211,
             k22.EQ212]
-
-
-@pytest.mark.parametrize(("claim_id", "name"),
-                         [(c.id, ctl.name) for c in SECTION2 for ctl in c.controls])
-def test_control_drops_exactly_its_named_hypothesis(claim_id, name):
-    assert_control_contract(claim_id, name)
 
 
 @pytest.mark.parametrize("claim", SECTION2, ids=lambda c: c.id)
