@@ -72,8 +72,8 @@ def find_file(directory: str | os.PathLike[str] | None, names: Sequence[str],
     """The first of ``names`` (each also tried with ``.gz``) found in ``directory`` or one of
     its ``subdirs``; :class:`DataUnavailable` naming what was looked for otherwise."""
     if directory is None:
-        raise DataUnavailable(f"no data directory given (--data DIR or ${ENV_VAR}); "
-                              f"looked for {names[0]}")
+        raise DataUnavailable("no data directory given (--data DIR or the environment variable "
+                              f"{ENV_VAR}); looked for {names[0]}")
     root = Path(directory)
     for sub in subdirs:
         for name in names:

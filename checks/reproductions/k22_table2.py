@@ -61,7 +61,7 @@ def real_inputs(name: str, n: int, directory: Any = None) -> tuple[np.ndarray | 
         images, _ = load(data_dir(directory) if directory is not None else data_dir())
     except tolerated as exc:
         # a "$" (the environment variable's name) would open a formula in the report
-        return None, "synthetic inputs of its shape (" + str(exc).replace("$", "") + ")"
+        return None, "synthetic inputs of its shape (" + str(exc) + ")"
     k = min(n, images.shape[0])
     X = images[:k].reshape(k, -1).astype(np.float64) / scale - 0.5
     return X, f"the first {k} of the {images.shape[0]} training images"
