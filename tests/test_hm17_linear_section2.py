@@ -16,11 +16,11 @@ from roundtrip import assert_json_round_trip
 import checks.papers.hm17_linear as mod
 from checks.framework import Status
 from checks.inputs import BadInput
-from checks.papers.hm17_linear.section2 import pl_sides
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import sample_instances
 from theory.models import linear_residual as lr
+from theory.models.linear_residual import pl_sides
 from theory.numerics import gamma, unit_roundoff
 
 CI = get_profile("ci")
@@ -46,7 +46,7 @@ def test_eq23_strengthened_exponent_fails():
     (1 - tau)^{2 ell - 4} exceeds the gradient norm."""
     inst = {"R": np.array([[2.0]]), "Sigma": np.array([[0.7]]),
             "A": [np.array([[-0.3]])] * 4, "tau": 0.3}
-    s = pl_sides(inst)
+    s = pl_sides(inst["A"], inst["R"], inst["Sigma"], inst["tau"])
     stronger = s["coeff"] / (1 - 0.3) ** 2 * s["excess"]
     assert s["grad_sq"] < stronger * (1 - 1e-3)
 

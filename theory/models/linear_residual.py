@@ -13,12 +13,16 @@ All arrays are float64; lists of matrices are Python lists of ``d x d`` arrays.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
+from theory.numerics import gamma, unit_roundoff
+
 __all__ = [
     "GRADIENT_READINGS",
+    "PL_DERIVATION",
     "error_matrix",
     "excess_risk",
     "finite_support_risk",
@@ -27,8 +31,10 @@ __all__ = [
     "moment_matching_support",
     "monte_carlo_risk",
     "partial_products",
+    "pl_sides",
     "population_risk",
     "psd_sqrt",
+    "radius_error",
     "residual_product",
     "risk_gradient",
     "sample_losses",
@@ -245,3 +251,82 @@ def monte_carlo_risk(
     xi = rng.standard_normal((n, d))
     losses = sample_losses(A, R, x, xi)
     return float(losses.mean()), float(losses.std(ddof=1) / np.sqrt(n))
+
+
+# --------------------------------------------- eq. (2.3) with its rounding bounds
+
+_U = unit_roundoff()
+
+
+def pl_sides(A: Matrices, R: np.ndarray, Sigma: np.ndarray, tau: float) -> dict[str, float]:
+    """Hardt & Ma (2017) eq. (2.3), proof of Theorem 2.2: both sides with
+    ``tau_eff = min(tau, |||A|||)`` (the strongest admissible radius), and first-order
+    absolute rounding bounds for ``||grad f||^2`` (``abs_grad``),
+    ``f - C_opt`` (``abs_excess``) and ``sigma_min(Sigma)`` (``abs_sigma``), with the relative
+    error ``rel_coeff`` of ``4 ell (1 - tau_eff)^{2 ell - 2}`` (:data:`PL_DERIVATION`).
+    Absolute, not relative: where ``E`` is at the rounding floor a computed side can be 0 while
+    the true one is not."""
+    d, ell = R.shape[0], len(A)
+    norms = [float(np.linalg.norm(Ai, 2)) for Ai in A]
+    tau_eff = min(tau, max(norms))
+    grad = risk_gradient(A, R, Sigma)
+    grad_sq = sum(float(np.sum(G * G)) for G in grad)
+    excess = excess_risk(A, R, Sigma)
+    lam = np.linalg.eigvalsh(Sigma)
+    lam_max = float(lam[-1])
+    sigma_min = max(float(lam[0]), 0.0)
+    radius_coeff = 4.0 * ell * (1.0 - tau_eff) ** (2 * ell - 2)
+    E = error_matrix(A, R)
+    ES_norm = float(np.linalg.norm(E @ Sigma))
+    abs_prod = np.eye(d)
+    for Ai in A:
+        abs_prod = np.abs(np.eye(d) + Ai) @ abs_prod
+    delta_E = gamma(ell * d + 1) * float(np.linalg.norm(abs_prod)) + _U * float(np.linalg.norm(R))
+    abs_ES = np.abs(E) @ np.abs(Sigma)
+    above, below = partial_products(A)
+    abs_norms = [float(np.linalg.norm(np.abs(np.eye(d) + Ai), 2)) for Ai in A]
+    kappa_chain = 0.0
+    slice_error = []
+    for i in range(ell):
+        den = (np.linalg.svd(above[i], compute_uv=False)[-1]
+               * np.linalg.svd(below[i], compute_uv=False)[-1])
+        num = math.prod(abs_norms[:i] + abs_norms[i + 1:])
+        kappa_chain = max(kappa_chain, num / den if den > 0 else math.inf)
+        # 2 P_{>i}^T (E Sigma) P_{<i}^T: the error of E, and the rounding of the products
+        slice_error.append(2.0 * num * (gamma((ell + 2) * d) * float(np.linalg.norm(abs_ES))
+                                        + delta_E * lam_max))
+    d_grad = math.sqrt(sum(e * e for e in slice_error))
+    return {"grad_sq": grad_sq, "excess": excess, "coeff": radius_coeff * sigma_min,
+            "radius_coeff": radius_coeff, "sigma_min": sigma_min, "tau_eff": tau_eff,
+            "triple_norm": max(norms), "kappa_chain": kappa_chain,
+            "abs_grad": 2.0 * math.sqrt(grad_sq) * d_grad + d_grad**2 + gamma(ell * d * d)
+            * grad_sq,
+            "abs_excess": 2.0 * delta_E * ES_norm + gamma(d + 1) * float(np.sum(abs_ES * np.abs(E)))
+            + delta_E**2 * lam_max,
+            "abs_sigma": 4 * d * _U * lam_max,
+            "rel_coeff": gamma(2 * ell + 2) + radius_error(tau_eff, norms, tau, d, ell)}
+
+
+def radius_error(tau_eff: float, norms: list[float], tau: float, d: int, ell: int) -> float:
+    """Hardt & Ma (2017) eq. (2.3): the relative error of ``(1 - tau_eff)^{2 ell - 2}`` from
+    the radius. The computed spectral norms, and the ball hypothesis that accepts them, are
+    within ``delta = gamma_{4d} max(|||A|||, tau)`` of the true ``|||A|||``, so the theorem
+    may only speak at radius ``tau_eff + delta``: ``(2 ell - 2) delta / (1 - tau_eff -
+    delta)``, unbounded when ``delta`` reaches ``1 - tau_eff``."""
+    delta = gamma(4 * d) * max(max(norms), tau)
+    room = 1.0 - tau_eff - delta
+    return (2 * ell - 2) * delta / room if room > 0 else (0.0 if ell == 1 else math.inf)
+
+
+PL_DERIVATION = (
+    r"first order, absolute: $\|\nabla f\|_F^2$ to "
+    r"$2\|\nabla f\|_Fe+e^2+\gamma_{\ell d^2}\|\nabla f\|_F^2$, $e^2=\sum_ie_i^2$, "
+    r"$e_i=2\prod_{j\ne i}\||I+A_j|\|\,(\gamma_{(\ell+2)d}\||E||\Sigma|\|_F"
+    r"+\delta_E\|\Sigma\|)$; $f-C_{\mathrm{opt}}$ to $2\delta_E\|E\Sigma\|_F"
+    r"+\gamma_{d+1}\operatorname{tr}(|E||\Sigma||E|^\top)+\delta_E^2\|\Sigma\|$; "
+    r"$\sigma_{\min}(\Sigma)$ to $4du\|\Sigma\|$; $(1-\tau)^{2\ell-2}$ to "
+    r"$(2\ell-2)\delta/(1-\tau-\delta)$ relative, $\delta=\gamma_{4d}\max(|||A|||,\tau)$ "
+    r"(the radius known to the rounding of the spectral norms); "
+    r"$\delta_E=\gamma_{\ell d+1}\||I+A_\ell|\cdots|I+A_1|\|_F+u\|R\|_F$ (cancellation in "
+    r"$E=P-R$)"
+)

@@ -327,81 +327,6 @@ CLAIM_LEMMA_2_4 = Claim(
 
 # ---------------------------------------------------------------- eq. (2.3) and Theorem 2.2
 
-def pl_sides(inst: Mapping[str, Any]) -> dict[str, float]:
-    """Hardt & Ma (2017) eq. (2.3), proof of Theorem 2.2: both sides with
-    ``tau_eff = min(tau, |||A|||)`` (the strongest admissible radius), and first-order
-    absolute rounding bounds for ``||grad f||^2`` (``abs_grad``),
-    ``f - C_opt`` (``abs_excess``) and ``sigma_min(Sigma)`` (``abs_sigma``), with the relative
-    error ``rel_coeff`` of ``4 ell (1 - tau_eff)^{2 ell - 2}`` (:data:`_PL_DERIVATION`).
-    Absolute, not relative: where ``E`` is at the rounding floor a computed side can be 0 while
-    the true one is not."""
-    A, R, Sigma, tau = inst["A"], inst["R"], inst["Sigma"], inst["tau"]
-    d, ell = R.shape[0], len(A)
-    norms = [float(np.linalg.norm(Ai, 2)) for Ai in A]
-    tau_eff = min(tau, max(norms))
-    grad = lr.risk_gradient(A, R, Sigma)
-    grad_sq = sum(float(np.sum(G * G)) for G in grad)
-    excess = lr.excess_risk(A, R, Sigma)
-    lam = np.linalg.eigvalsh(Sigma)
-    lam_max = float(lam[-1])
-    sigma_min = max(float(lam[0]), 0.0)
-    radius_coeff = 4.0 * ell * (1.0 - tau_eff) ** (2 * ell - 2)
-    E = lr.error_matrix(A, R)
-    ES_norm = float(np.linalg.norm(E @ Sigma))
-    abs_prod = np.eye(d)
-    for Ai in A:
-        abs_prod = np.abs(np.eye(d) + Ai) @ abs_prod
-    delta_E = gamma(ell * d + 1) * float(np.linalg.norm(abs_prod)) + U * float(np.linalg.norm(R))
-    abs_ES = np.abs(E) @ np.abs(Sigma)
-    above, below = lr.partial_products(A)
-    abs_norms = [float(np.linalg.norm(np.abs(np.eye(d) + Ai), 2)) for Ai in A]
-    kappa_chain = 0.0
-    slice_error = []
-    for i in range(ell):
-        den = (np.linalg.svd(above[i], compute_uv=False)[-1]
-               * np.linalg.svd(below[i], compute_uv=False)[-1])
-        num = math.prod(abs_norms[:i] + abs_norms[i + 1:])
-        kappa_chain = max(kappa_chain, num / den if den > 0 else math.inf)
-        # 2 P_{>i}^T (E Sigma) P_{<i}^T: the error of E, and the rounding of the products
-        slice_error.append(2.0 * num * (gamma((ell + 2) * d) * float(np.linalg.norm(abs_ES))
-                                        + delta_E * lam_max))
-    d_grad = math.sqrt(sum(e * e for e in slice_error))
-    return {"grad_sq": grad_sq, "excess": excess, "coeff": radius_coeff * sigma_min,
-            "radius_coeff": radius_coeff, "sigma_min": sigma_min, "tau_eff": tau_eff,
-            "triple_norm": max(norms), "kappa_chain": kappa_chain,
-            "abs_grad": 2.0 * math.sqrt(grad_sq) * d_grad + d_grad**2 + gamma(ell * d * d)
-            * grad_sq,
-            "abs_excess": 2.0 * delta_E * ES_norm + gamma(d + 1) * float(np.sum(abs_ES * np.abs(E)))
-            + delta_E**2 * lam_max,
-            "abs_sigma": 4 * d * U * lam_max,
-            "rel_coeff": gamma(2 * ell + 2) + _radius_error(tau_eff, norms, tau, d, ell)}
-
-
-def _radius_error(tau_eff: float, norms: list[float], tau: float, d: int, ell: int) -> float:
-    """Relative error of ``(1 - tau_eff)^{2 ell - 2}`` from the radius: the computed spectral
-    norms, and the ball hypothesis that accepts them, are within ``delta = gamma_{4d}
-    max(|||A|||, tau)`` of the true ``|||A|||``, so the theorem may only speak at radius
-    ``tau_eff + delta``: ``(2 ell - 2) delta / (1 - tau_eff - delta)``, unbounded when ``delta``
-    reaches ``1 - tau_eff``."""
-    delta = gamma(4 * d) * max(max(norms), tau)
-    room = 1.0 - tau_eff - delta
-    return (2 * ell - 2) * delta / room if room > 0 else (0.0 if ell == 1 else math.inf)
-
-
-_PL_DERIVATION = (
-    r"first order, absolute: $\|\nabla f\|_F^2$ to "
-    r"$2\|\nabla f\|_Fe+e^2+\gamma_{\ell d^2}\|\nabla f\|_F^2$, $e^2=\sum_ie_i^2$, "
-    r"$e_i=2\prod_{j\ne i}\||I+A_j|\|\,(\gamma_{(\ell+2)d}\||E||\Sigma|\|_F"
-    r"+\delta_E\|\Sigma\|)$; $f-C_{\mathrm{opt}}$ to $2\delta_E\|E\Sigma\|_F"
-    r"+\gamma_{d+1}\operatorname{tr}(|E||\Sigma||E|^\top)+\delta_E^2\|\Sigma\|$; "
-    r"$\sigma_{\min}(\Sigma)$ to $4du\|\Sigma\|$; $(1-\tau)^{2\ell-2}$ to "
-    r"$(2\ell-2)\delta/(1-\tau-\delta)$ relative, $\delta=\gamma_{4d}\max(|||A|||,\tau)$ "
-    r"(the radius known to the rounding of the spectral norms); "
-    r"$\delta_E=\gamma_{\ell d+1}\||I+A_\ell|\cdots|I+A_1|\|_F+u\|R\|_F$ (cancellation in "
-    r"$E=P-R$)"
-)
-
-
 def _pl_tolerance(value: float, lhs: float, rhs: float) -> Tolerance:
     """The tolerance ``value`` (the sum of both sides' error bounds); an unbounded error (a
     radius within rounding of 1, a ``sigma_min`` within rounding of 0) becomes twice the scale
@@ -409,7 +334,7 @@ def _pl_tolerance(value: float, lhs: float, rhs: float) -> Tolerance:
     if not math.isfinite(value):
         top = max(abs(lhs), abs(rhs))
         value = 2.0 * top if top > 0 else sys.float_info.max
-    return Tolerance(value, _PL_DERIVATION)
+    return Tolerance(value, lr.PL_DERIVATION)
 
 
 def _eq23_error(s: Mapping[str, float]) -> float:
@@ -476,7 +401,7 @@ def _exact_verdict(comparison: exact.ExactComparison, lhs: float, rhs: float, re
 def _measure_eq23(inst: Mapping[str, Any]) -> Verdict:
     """Both sides of eq. (2.3) in float64 with a derived rounding bound; where that bound
     leaves the answer open on a small instance, the exact tier decides it."""
-    s = pl_sides(inst)
+    s = lr.pl_sides(inst["A"], inst["R"], inst["Sigma"], inst["tau"])
     lhs, rhs = s["grad_sq"], s["coeff"] * s["excess"]
     ratio = lhs / rhs if rhs > 0 else math.inf
     tol = _pl_tolerance(_eq23_error(s), lhs, rhs)
@@ -563,7 +488,7 @@ def _measure_thm22_point(inst: Mapping[str, Any]) -> Verdict:
     # the exact power of two that unit_scaled divided out (1 when Sigma is 0 or not finite)
     unit = float(np.max(np.abs(stored))) / float(np.max(np.abs(inst["Sigma"]))) \
         if np.any(inst["Sigma"]) and np.all(np.isfinite(stored)) else 1.0
-    s = pl_sides(inst)
+    s = lr.pl_sides(inst["A"], inst["R"], inst["Sigma"], inst["tau"])
     if s["coeff"] > 0 and s["excess"] > 0 and math.isfinite(s["kappa_chain"]):
         lhs, rhs = s["excess"], s["grad_sq"] / s["coeff"]
         tol = _pl_tolerance(_thm22_error(s), lhs, rhs)
