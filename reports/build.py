@@ -118,6 +118,8 @@ def fmt_seconds(value: Any) -> str:
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa",
           "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "chi", "psi", "omega",
           "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega"}
+#: the papers' symbols the instances spell out in words
+_SYMBOLS = {"ell": r"\ell", "eps": r"\varepsilon", "lam": r"\lambda"}
 _PARAMETER = re.compile(r"^([A-Za-z]+?)(?:_([A-Za-z0-9]+))?$")
 
 
@@ -130,6 +132,8 @@ def parameter_latex(name: str) -> str | None:
     base, sub = match.groups()
 
     def symbol(word: str) -> str | None:
+        if word in _SYMBOLS:
+            return _SYMBOLS[word]
         if word in _GREEK:
             return "\\" + word
         return word if len(word) == 1 or word.isdigit() else None

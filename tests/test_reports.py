@@ -543,6 +543,15 @@ def test_prose_diagnostics_outside_reasons_and_certificates_are_typeset():
     assert "certified: lhs" in html and html.count("<math") >= 5
 
 
+def test_parameter_names_are_written_as_the_papers_write_them():
+    from reports.build import parameter_latex
+
+    assert parameter_latex("d_theta") == r"d_{\theta}"
+    assert parameter_latex("ell") == r"\ell" and parameter_latex("eps") == r"\varepsilon"
+    assert parameter_latex("m_y") == "m_{y}" and parameter_latex("tau") == r"\tau"
+    assert parameter_latex("T_set") == r"T_{\mathrm{set}}" and parameter_latex("loss") is None
+
+
 def test_markdown_code_spans_in_prose_are_code():
     html = str(prose_markup("set `tau_max` to $\\tau<1$"))
     assert "<code>tau_max</code>" in html and "`" not in html and "<math" in html
