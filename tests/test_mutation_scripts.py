@@ -106,3 +106,22 @@ def test_summary_stops_with_one_line_on_a_missing_or_corrupt_sample(tmp_path):
     run = _run_script("summary", "--sample", "mutants/sample.json", cwd=tmp_path)
     assert run.returncode == 1 and len(run.stderr.strip().splitlines()) == 1
     assert run.stderr.startswith("mutants/sample.json is not a sample file (JSONDecodeError")
+
+
+def test_mutmut_copies_every_file_and_folder_the_tests_read():
+    """mutmut runs the suite inside ``mutants/``, which holds the mutated sources, ``tests/``,
+    ``pyproject.toml`` and what ``also_copy`` names: a folder or file the tests read through the
+    repository root and that is not copied fails the statistics run, so no sample can start
+    (``examples/`` was missing once: tests/test_plugins.py imports the example package from
+    it). ``.git`` is read only by the slow nox-session tests, which mutmut does not run."""
+    import re
+    import tomllib
+
+    root = SCRIPTS.parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    copied = {p.rstrip("/") for p in config["source_paths"] + config["also_copy"]}
+    copied |= {"tests", "pyproject.toml"}
+    read = set()
+    for test in (root / "tests").glob("*.py"):
+        read |= set(re.findall(r'(?:ROOT|REPO) / "([^"]+)"', test.read_text(encoding="utf-8")))
+    assert read - copied - {".git"} == set()
