@@ -17,7 +17,6 @@ from prose import prose_problems
 from checks.framework import Status
 from checks.inputs import BadInput
 from checks.papers import k19_resnet as K
-from checks.papers.k19_pgb import certificate_reason
 from checks.profiles import get_profile
 from checks.registry import get
 from checks.runner import run_control
@@ -601,7 +600,7 @@ def test_certificate_reason_states_the_inequality_that_decided():
     shape, theta, outputs = strat.resnet_model(saddle)
     cert = k19s4.certify_loss(outputs, theta, *strat.data(saddle), "squared")
     assert cert.status == "not-local-minimum"
-    assert certificate_reason(cert) == (
+    assert cert.reason == (
         rf"$\lambda_{{\min}}(D^{{-1/2}}\nabla^2L\,D^{{-1/2}}) = {tex_number(cert.hess_min_eig)} "
         rf"< -{tex_number(cert.hess_far_tol)}$")
     assert cert.hess_min_eig < -cert.hess_far_tol < -cert.hess_tol
@@ -611,10 +610,10 @@ def test_certificate_reason_states_the_inequality_that_decided():
     assert cert.status == "local-minimum"
     m = re.match(r"\$\|\\partial L/\\partial\\theta_\{\d+\}\| = (\S+) \\le (\S+)\$ \(the largest "
                  r"relative to its scale\) and \$\\lambda_\{\\min\}\(D\^\{-1/2\}\\nabla\^2L\\,"
-                 r"D\^\{-1/2\}\) \\ge -(\S+)\$\Z", certificate_reason(cert))
-    assert m is not None, certificate_reason(cert)
+                 r"D\^\{-1/2\}\) \\ge -(\S+)\$\Z", cert.reason)
+    assert m is not None, cert.reason
     assert m.group(2) == tex_number(cert.grad_tol) and m.group(3) == tex_number(cert.hess_tol)
-    assert prose_problems(certificate_reason(cert)) == []
+    assert prose_problems(cert.reason) == []
 
 
 def test_branch_and_partial_linear_texts_typeset_every_case():

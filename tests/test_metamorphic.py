@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from checks.registry import all_claims
 from checks.serialise import to_jsonable
+from checks.strategies.k19_resnet import scale_output_layer
 
 # Draws per (claim, relation): each costs two oracle calls, and some oracles train a network.
 EXAMPLES = 4
@@ -47,16 +48,6 @@ def test_relation_keeps_the_verdict(claim, relation):
     run()
 
 
-def _scale_output_layer(instance, k):
-    """Targets and the output layer (``W`` of eq. (4.1), ``W^(H+1)`` of eq. (4.3)) by ``2^k``."""
-    out = {**instance, "Y": np.ldexp(np.asarray(instance["Y"], dtype=np.float64), k)}
-    if "Ws" in instance:
-        out["Ws"] = [*instance["Ws"][:-1], np.ldexp(np.asarray(instance["Ws"][-1]), k)]
-    else:
-        out["W"] = np.ldexp(np.asarray(instance["W"]), k)
-    return out
-
-
 def _section4_squared_claims():
     for claim in all_claims():
         if claim.paper == "k19" and any(r.name == "scale-targets" for r in claim.relations):
@@ -82,7 +73,7 @@ def test_section4_verdict_and_slack_are_the_same_at_the_ends_of_the_target_scali
             return
         before = claim.check(instance)
         for k in (-20, 20):
-            after = claim.check(_scale_output_layer(instance, k))
+            after = claim.check(scale_output_layer(instance, k))
             assert after.status == before.status, (k, before.message, after.message)
             if before.tolerance and after.tolerance:
                 slack = ((before.lhs - before.rhs) / before.tolerance,

@@ -428,6 +428,12 @@ def scale_targets(inst: dict, rng: np.random.Generator) -> dict:
     k = int(rng.integers(-20, 21))
     if inst.get("loss", "squared") != "squared":
         return {**inst, "lambda": np.ldexp(np.asarray(inst["lambda"], dtype=np.float64), k)}
+    return scale_output_layer(inst, k)
+
+
+def scale_output_layer(inst: dict, k: int) -> dict:
+    """The targets and the output layer (``W`` of (4.1), ``W^(H+1)`` of (4.3)) scaled by
+    ``2^k`` (exact): outputs by ``2^k``, the squared loss and every least squares by ``4^k``."""
     out = {**inst, "Y": np.ldexp(np.asarray(inst["Y"], dtype=np.float64), k)}
     if "Ws" in inst:
         out["Ws"] = [*inst["Ws"][:-1], np.ldexp(np.asarray(inst["Ws"][-1]), k)]

@@ -27,7 +27,6 @@ from checks.papers.k19_pgb._common import (
     TAU_CONVEX,
     TAU_SQUARED,
     WELSCH,
-    certificate_reason,
     decide_against_solver,
     gradient_basis_report,
     membership_unmet,
@@ -67,7 +66,7 @@ CLAIMS = [THM1, OURS1, LEM2, THM2, OURS2, LEM3, EX1, EX2, EX3, LEM1, ASM2]
 
 __all__ = [
     "ASM2", "CLAIMS", "EX1", "EX2", "EX3", "LEM1", "LEM2", "LEM3", "OURS1", "OURS2",
-    "TAU_CONVEX", "TAU_SQUARED", "THM1", "THM2", "WELSCH", "certificate_reason",
+    "TAU_CONVEX", "TAU_SQUARED", "THM1", "THM2", "WELSCH",
     "decide_against_solver", "example2_delta", "gradient_basis_report", "membership_unmet",
     "parse", "parse_example2", "parse_pgb", "parse_two_sets", "pgb_report",
     "refuse_other_convention", "structured_family", "tex_number",

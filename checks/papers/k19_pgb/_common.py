@@ -47,13 +47,6 @@ from theory.tex import tex_number
 _U = unit_roundoff()
 
 
-def certificate_reason(cert) -> str:
-    r"""The condition that decided a second-order certificate (Section 4's local-minimum test
-    of :func:`theory.constructions.k19_section4.second_order_certificate`), as the true
-    inequality in LaTeX that the certificate states where it decides."""
-    return cert.reason
-
-
 # The nonconvex Welsch loss 1 - exp(-(q - y)^2 / 2): the control that drops Assumption 1.
 WELSCH = Loss(
     "welsch",

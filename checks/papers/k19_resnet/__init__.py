@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from checks.papers.k19_resnet._common import (
     branch_text,
-    certificate_record,
     comparison_tolerance,
     cost_second_order,
     feedforward_numbers,
@@ -48,7 +47,7 @@ CLAIMS = [THM3, OURS3, PROP1, THM4, COR4, PROP2]
 
 __all__ = [
     "CLAIMS", "COR4", "OURS3", "PROP1", "PROP2", "THM3", "THM4", "branch_text",
-    "certificate_record", "comparison_tolerance", "cost_second_order",
+    "comparison_tolerance", "cost_second_order",
     "feedforward_numbers", "feedforward_output_scale", "forward_loss_error",
     "local_min_certificate", "output_tolerance", "parse_deep_linear", "parse_feedforward",
     "parse_resnet", "partial_linear_text", "relu_margin", "resnet_numbers",

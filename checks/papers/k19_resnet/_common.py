@@ -22,7 +22,6 @@ from checks.framework import (
 from checks.inputs import BadInput, integer, matrix, real, require, vector
 from checks.oracles import choice
 from checks.papers.k19_pgb import (
-    certificate_reason,
     refuse_other_convention,
 )
 from checks.strategies import k19_pgb as strat3
@@ -236,7 +235,7 @@ def _local_min_hypothesis(model):
     def check(inst):
         cert = local_min_certificate(inst, model)
         if cert.status == "not-local-minimum":
-            return r"$\theta$ is not a local minimum: " + certificate_reason(cert)
+            return r"$\theta$ is not a local minimum: " + cert.reason
         return True
 
     return Hypothesis("local-minimum", r"\theta \text{ is a local minimum of } L", check)
@@ -356,12 +355,6 @@ def relu_margin(inst) -> float:
     return 2 * len(inst["Ws"]) * gamma(fan_in) * feedforward_output_scale(inst)
 
 
-def certificate_record(cert: k19s4.Certificate) -> dict:
-    """The certificate of Section 4's local-minimum test for the diagnostics, its deciding
-    condition typeset (:func:`checks.papers.k19_pgb.certificate_reason`)."""
-    return {**cert.as_dict(), "reason": certificate_reason(cert)}
-
-
 _RESNET_BRANCHES = {
     "rank(W) = d_y: S = {0}": r"$\operatorname{rank}W=d_y$: $S=\{0\}$",
     "rank(W) < d_y and Null(W) = {0}: no construction, S = {0}":
@@ -402,7 +395,7 @@ def _compare(inst, numbers: dict, cert: k19s4.Certificate, feature: str, relatio
     cmp: k19s4.PGBComparison = numbers["cmp"]
     feat = cmp.features[feature]
     diag = {
-        "certificate": certificate_record(cert), "branch": branch_text(numbers["info"]),
+        "certificate": cert.as_dict(), "branch": branch_text(numbers["info"]),
         "S_size": len(numbers["S"]), "max_output_change": cmp.max_output_change,
         "output_tolerance": numbers["out_tol"].value, "grad_at_S": cmp.grad_at_S,
         "pgb_infimum": cmp.pgb_infimum, "sigma_min_JS": cmp.sigma_min_JS,
@@ -412,7 +405,7 @@ def _compare(inst, numbers: dict, cert: k19s4.Certificate, feature: str, relatio
     }
     if cert.status == "undecided":
         return decide_flag(None, message=r"$\theta$ is not certified as a local minimum ("
-                           + certificate_reason(cert) + ")", diagnostics=diag)
+                           + cert.reason + ")", diagnostics=diag)
     if (cmp.max_output_change > numbers["out_tol"].value
             or cmp.max_norm_S > 1 + 4 * _U):
         return decide_flag(None, message=r"the constructed $S$ is not inside "

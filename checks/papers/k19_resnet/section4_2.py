@@ -18,7 +18,6 @@ from checks.framework import (
     decide_flag,
 )
 from checks.papers.k19_pgb import (
-    certificate_reason,
     decide_against_solver,
 )
 from checks.papers.k19_resnet._common import (
@@ -27,7 +26,6 @@ from checks.papers.k19_resnet._common import (
     R_SECTION4,
     _compare,
     _local_min_hypothesis,
-    certificate_record,
     cost_second_order,
     feedforward_numbers,
     local_min_certificate,
@@ -198,13 +196,13 @@ def _deep_linear_convex(inst):
     g_bound = cert.grad_norm / max(sig) if sig else float("inf")
     radius = float(np.linalg.norm(found.alpha - A.ravel()))
     credit = g_bound * radius if (cert.status == "local-minimum" and sig) else 0.0
-    diag = {"certificate": certificate_record(cert), "inf_A": found.value,
+    diag = {"certificate": cert.as_dict(), "inf_A": found.value,
             "attained": found.attained,
             "end_to_end_grad_norm": float(np.linalg.norm(G)), "end_to_end_grad_bound": g_bound,
             "radius": radius, "tau_round": tau, "loss": inst["loss"]}
     if cert.status == "undecided":
         return decide_flag(None, message=r"$\theta$ is not certified as a local minimum ("
-                           + certificate_reason(cert) + ")", diagnostics=diag)
+                           + cert.reason + ")", diagnostics=diag)
     if not found.attained:
         return decide_flag(None, message=rf"$\inf_A$ not attained ({found.note})",
                            diagnostics=diag)
