@@ -41,7 +41,7 @@ from theory.models.basis import (
     squared_objective,
 )
 from theory.numerics import gamma
-from theory.optimize import fd_hessian, minimize, second_order_test
+from theory.optimize import fd_hessian, minimize, second_order_condition
 from theory.pgb import membership, null_space_directions, stacked_jacobian
 
 CLAIMS = ["k19.thm1", "k19.ours1", "k19.lem2", "k19.thm2", "k19.ours2", "k19.lem3", "k19.ex1",
@@ -200,13 +200,20 @@ def test_optimizer_reaches_rosenbrock_minimum_and_fd_hessian():
                                rtol=1e-5)
 
 
-def test_second_order_test_flags_the_saddle():
+def test_second_order_condition_refutes_the_saddle():
+    """The saddle control of Theorem 2 (``f = a b x`` at ``a = b = 0``): its Hessian
+    ``[[0, -c], [-c, 0]]``, ``c = 2 sum_i lambda_i x_i y_i``, has ``lambda_min = -|c|``,
+    negative beyond rounding, and the hypothesis says so."""
     inst = control_instance("k19.thm2", "saddle")
     model = make_model("product", (1, 1))
     _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
-    ok, lo, _ = second_order_test(hess(inst["theta"]), 10)
+    dec = second_order_condition(hess(inst["theta"]))
     x, y, lam = inst["X"][:, 0], inst["Y"][:, 0], inst["lambda"]
-    assert not ok and lo == pytest.approx(-2 * abs(np.sum(lam * x * y)), rel=1e-12)
+    assert dec.value is False
+    assert dec.numbers["lambda_min"] == pytest.approx(-2 * abs(np.sum(lam * x * y)), rel=1e-12)
+    reason = next(h.check(inst) for h in get("k19.thm2").hypotheses
+                  if h.name == "local-minimum")
+    assert isinstance(reason, str) and "not a local minimum" in reason
 
 
 def test_lifted_perturbations_are_in_V_and_enlarge_the_basis():

@@ -137,3 +137,23 @@ def test_every_basis_family_g_and_jacobian():
         make_model("resnet", (1, 1))
     with pytest.raises(ValueError, match="unknown method"):
         model_jacobian(relu, np.zeros(1), X, "fd")
+
+
+@pytest.mark.parametrize("family", ["product", "lintop"])
+def test_gauss_newton_diagonal_is_the_hessians_diagonal_at_zero_residual(family):
+    """Where every target is fitted (``f_X(theta) = Y``) the squared loss's Hessian is exactly
+    its Gauss-Newton part ``2 J^T Lambda J``: its diagonal, by autograd, is
+    ``gauss_newton_diagonal``."""
+    from theory.models.basis import gauss_newton_diagonal, make_model, squared_objective
+
+    widths = {"product": (2, 1), "lintop": (2, 3, 2, 1)}[family]
+    model = make_model(family, widths)
+    rng = np.random.default_rng(7)
+    X = rng.standard_normal((5, widths[0]))
+    theta = rng.standard_normal(model.d_theta)
+    Y = np.asarray(model.f(theta, X))
+    lam = rng.uniform(0.5, 2.0, 5)
+    H = squared_objective(model, X, Y, lam)[2](theta)
+    D = gauss_newton_diagonal(model, theta, X, lam)
+    np.testing.assert_allclose(D, np.diag(H), rtol=1e-12, atol=1e-14 * np.max(np.diag(H)))
+    assert np.all(D >= 0)

@@ -11,7 +11,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 
-from theory.numerics import gamma
+from theory.numerics import unit_roundoff
 from theory.optimize import fd_hessian, fd_hessian_rcond, levenberg_marquardt
 
 U64 = 2.0**-53
@@ -94,11 +94,10 @@ def test_levenberg_marquardt_default_tolerance_is_9u():
     assert levenberg_marquardt(r, J, np.array([9.5 * U64]), tol=10 * U64)[0] == 9.5 * U64
 
 
-def test_hessian_extremes_and_second_order_test():
+def test_hessian_extremes_are_those_of_the_symmetric_part():
     """``hessian_extremes`` are the extreme eigenvalues of the symmetric part (NaN when not
-    finite); the second-order test passes exactly when ``lambda_min >= -gamma_n ||H||_2``,
-    including the boundary ``lambda_min = -tau_H``."""
-    from theory.optimize import hessian_extremes, second_order_test
+    finite)."""
+    from theory.optimize import hessian_extremes
 
     rng = np.random.default_rng(2)
     B = rng.standard_normal((4, 4))
@@ -109,15 +108,50 @@ def test_hessian_extremes_and_second_order_test():
     assert lo == pytest.approx(ev.min(), rel=1e-12, abs=0)
     assert hi == pytest.approx(ev.max(), rel=1e-12, abs=0)
     assert all(math.isnan(v) for v in hessian_extremes(np.array([[1.0, np.inf], [0.0, 1.0]])))
-    n = 100
-    tau = gamma(n) * 1.0
-    for lam_min, ok in ((0.0, True), (-tau, True), (-0.5 * tau, True), (-2 * tau, False)):
-        passed, lo, t = second_order_test(np.diag([1.0, lam_min]), n)
-        assert passed is ok and lo == lam_min and t == tau
-    passed, lo, t = second_order_test(np.diag([-4.0, 1.0]), n)
-    assert not passed and t == gamma(n) * 4.0
-    passed, lo, t = second_order_test(np.array([[np.nan, 0.0], [0.0, 1.0]]), n)
-    assert passed is False and math.isnan(lo) and math.isnan(t)
+
+
+def test_second_order_condition_decides_at_its_two_documented_bounds():
+    """Certified when ``lambda_min >= -sqrt(u) ||H||`` (the boundary included), refuted when
+    ``lambda_min < -u^(1/4) ||H||``, undecided in between, for a non-finite ``H``, for an
+    ``||H||`` that overflows and for one that underflows; the numbers and the bound are those
+    compared."""
+    from theory.optimize import second_order_condition
+
+    u = unit_roundoff()
+    norm = 4.0
+    tol, far = math.sqrt(u) * norm, u**0.25 * norm
+    for lam, value in ((0.0, True), (-tol, True), (-2 * tol, None), (-far, None),
+                       (-2 * far, False), (-norm, False)):
+        dec = second_order_condition(np.diag([norm, lam]))
+        assert dec.value is value, lam
+        assert dec.numbers == {"lambda_min": lam, "norm": norm, "tol": tol, "far_tol": far}
+        assert dec.bound == tol and dec.derivation.startswith("$") and "lambda" in dec.derivation
+    assert second_order_condition(np.array([[np.nan, 0.0], [0.0, 1.0]])).value is None
+    big = np.finfo(float).max
+    assert second_order_condition(np.array([[big, big], [big, big]])).value is None
+    dec = second_order_condition(np.diag([1e-300, 0.0]))
+    assert dec.value is None and "underflow" in dec.derivation
+    # a skew part changes nothing: the quadratic form is that of the symmetric part
+    assert second_order_condition(np.array([[1.0, 5.0], [-5.0, 1.0]])).value is True
+
+
+def test_second_order_condition_does_not_depend_on_the_units_of_the_parameters():
+    """Equilibrated by the Hessian's own diagonal, ``theta_i -> c_i theta_i`` (``H -> C H C``)
+    leaves the decision and the relative numbers unchanged, where unequilibrated the same
+    saddle reads as certified once one coordinate's curvature dwarfs the other's."""
+    from theory.optimize import equilibrate, second_order_condition
+
+    H = np.array([[1.0, 1.001], [1.001, 1.0]])  # a saddle: lambda_min = -0.001
+    for k in (-40, -3, 0, 5, 40):
+        c = np.array([1.0, np.ldexp(1.0, k)])
+        Hk = c[:, None] * H * c[None, :]
+        dec = second_order_condition(Hk, np.diag(Hk))
+        assert dec.value is False
+        assert dec.numbers["lambda_min"] == pytest.approx(-0.001, rel=1e-9)
+    c = np.array([1.0, np.ldexp(1.0, 40)])
+    assert second_order_condition(c[:, None] * H * c[None, :]).value is True
+    assert np.allclose(equilibrate(H, np.array([0.0, 4.0])), H / 4.0)
+    assert equilibrate(H, None) is H and equilibrate(H, np.zeros(2)) is H
 
 
 def test_newton_polish_and_minimize_on_a_quadratic():

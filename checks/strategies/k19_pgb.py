@@ -22,9 +22,15 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
 from theory.gradient_basis import model_report
-from theory.models.basis import fit_squared, make_model, model_jacobian, squared_objective
+from theory.models.basis import (
+    fit_squared,
+    gauss_newton_diagonal,
+    make_model,
+    model_jacobian,
+    squared_objective,
+)
 from theory.numerics import unit_roundoff
-from theory.optimize import fd_hessian, fd_hessian_rcond, newton_polish, second_order_test
+from theory.optimize import fd_hessian, fd_hessian_rcond, newton_polish, second_order_condition
 from theory.pgb import null_space_directions
 
 __all__ = [
@@ -315,15 +321,16 @@ def build_lintop_lifted(
 
 def local_min_certified(model, inst: dict) -> bool:
     """Critical to working precision (:attr:`SquaredReport.critical`) and
-    :func:`theory.optimize.second_order_test` passed."""
+    :func:`theory.optimize.second_order_condition` certified (equilibrated by the
+    Gauss-Newton diagonal)."""
     if not np.all(np.isfinite(inst["theta"])):
         return False
     rep = model_report(model, inst["theta"], inst["X"], inst["Y"], inst["lambda"])
     _, _, hess = squared_objective(model, inst["X"], inst["Y"], inst["lambda"])
-    n = inst["Y"].size + model.d_theta
     decidable = rep.tau_round <= np.sqrt(unit_roundoff()) * rep.L
     ok = rep.critical and rep.rank_certain and decidable
-    return ok and second_order_test(hess(inst["theta"]), n)[0]
+    return ok and second_order_condition(hess(inst["theta"]), gauss_newton_diagonal(
+        model, inst["theta"], inst["X"], inst["lambda"])).value is True
 
 
 def _lintop_attempt(

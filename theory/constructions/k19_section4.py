@@ -30,14 +30,13 @@ from theory.losses import get_loss
 from theory.models.deep_linear import Feedforward
 from theory.models.resnet import ResNetShape
 from theory.numerics import unit_roundoff
-from theory.optimize import newton_polish
+from theory.optimize import newton_polish, second_order_condition
 from theory.tex import tex_number
 
 __all__ = [
     "Certificate",
     "certify_loss",
     "certify_squared",
-    "equilibrate",
     "loss_objective",
     "PGBComparison",
     "feature_columns",
@@ -52,6 +51,8 @@ __all__ = [
 ]
 
 _SQUARED = get_loss("squared")
+#: a gradient scale below this has lost its information to underflow
+_UNDERFLOW = sys.float_info.min / unit_roundoff()
 
 
 def squared_objective(outputs: Callable, X: np.ndarray, Y: np.ndarray, lam: np.ndarray):
@@ -123,7 +124,8 @@ class Certificate:
     -hess_tol`` (the second-order necessary conditions, to working accuracy);
     ``"not-local-minimum"`` when the equilibrated Hessian has a clearly negative eigenvalue
     (``< -u^(1/4) ||H||``) or a gradient coordinate is far from zero (``> u^(1/4) s_i``);
-    ``"undecided"`` otherwise.
+    ``"undecided"`` otherwise. The Hessian half is
+    :func:`theory.optimize.second_order_condition`, the one that k19 Section 3 uses too.
     ``grad_tol`` and ``far_tol`` are the tolerances of the coordinate that decided (the one
     whose ``|dL/dtheta_i| / s_i`` is largest); ``hess_min_eig``, ``hess_norm`` and
     ``hess_tol`` are those of the equilibrated Hessian.
@@ -151,32 +153,17 @@ def _undecided(loss: float, reason: str) -> Certificate:
                        "undecided", reason)
 
 
-def equilibrate(H: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
-    """``D^(-1/2) H D^(-1/2)`` with ``D = diag(scale)`` (coordinates whose scale is zero keep the
-    largest scale): a congruence, so it has the inertia of ``H`` (Sylvester), and a diagonal
-    change of the parameters' units ``theta -> D' theta`` leaves it unchanged when ``scale``
-    transforms as the Hessian's diagonal does."""
-    if scale is None:
-        return H
-    s = np.asarray(scale, dtype=np.float64)
-    top = float(np.max(s)) if s.size else 0.0
-    if not top > 0.0:
-        return H
-    d = 1.0 / np.sqrt(np.where(s > 0.0, s, top))
-    return d[:, None] * H * d[None, :]
-
-
 def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float | np.ndarray,
                              curvature_scale: np.ndarray | None = None) -> Certificate:
     """Gradient and smallest Hessian eigenvalue of L at theta, and the verdict on them
     (the second-order necessary conditions of a local minimum, to working accuracy).
 
-    ``grad_scale`` is the size of the terms whose sum is the gradient: one number for the
-    whole gradient (tested in the 2-norm), or one per coordinate, ``s_i = 2 ||Lambda^(1/2)
-    J[:, i]|| ||Lambda^(1/2) y||`` for the squared loss (each coordinate tested on its own).
-    Tolerances: ``sqrt(u) s`` (the floor of an optimiser that works on L itself: a gradient
-    below it moves L by less than its rounding) and ``far = u^(1/4) s``; ``hess_tol = sqrt(u)
-    ||H||_2`` for ``H`` the Hessian equilibrated by ``curvature_scale`` (:func:`equilibrate`).
+    ``grad_scale`` is the size of the terms whose sum is each gradient coordinate, ``s_i = 2
+    ||Lambda^(1/2) J[:, i]|| ||Lambda^(1/2) y||`` for the squared loss (one number is used for
+    every coordinate); each coordinate is tested on its own, against ``sqrt(u) s_i`` (the floor
+    of an optimiser that works on L itself: a gradient below it moves L by less than its
+    rounding) and ``far = u^(1/4) s_i``. The Hessian, equilibrated by ``curvature_scale``, is
+    decided by :func:`theory.optimize.second_order_condition`.
 
     Per-coordinate scales and the equilibration make the certificate covariant under a
     diagonal change of units of the parameters (the output layer and the targets scaled by
@@ -190,57 +177,41 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float |
     Hm = np.asarray(autograd.hessian(L)(theta))
     if not (np.all(np.isfinite(g)) and np.all(np.isfinite(Hm))):
         return _undecided(float(L(theta)), "the gradient or the Hessian of $L$ is not finite")
-    eig = np.linalg.eigvalsh(equilibrate(0.5 * (Hm + Hm.T), curvature_scale))
-    hess_norm = float(np.max(np.abs(eig)))
+    curvature = second_order_condition(Hm, curvature_scale)
     gn = float(np.linalg.norm(g))
-    scale = np.asarray(grad_scale, dtype=np.float64)
-    if scale.ndim == 0:
-        worst, g_worst, s_worst = 0, gn, float(scale)
-    else:
-        # the coordinate with the largest |g_i| / s_i decides (0 / 0 counts as 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(np.abs(g) > 0.0, np.abs(g) / scale, 0.0)
-        worst = int(np.argmax(ratio)) if ratio.size else 0
-        g_worst = float(abs(g[worst])) if g.size else 0.0
-        s_worst = float(scale[worst]) if scale.size else 0.0
+    scale = np.broadcast_to(np.asarray(grad_scale, dtype=np.float64), g.shape)
+    # the coordinate with the largest |g_i| / s_i decides (0 / 0 counts as 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(np.abs(g) > 0.0, np.abs(g) / scale, 0.0)
+    worst = int(np.argmax(ratio)) if ratio.size else 0
+    g_worst = float(abs(g[worst])) if g.size else 0.0
+    s_worst = float(scale[worst]) if scale.size else 0.0
     grad_tol, far_tol = np.sqrt(u) * s_worst, u**0.25 * s_worst
-    # relative to ||H|| alone: an absolute floor would let a tiny but negative curvature
-    # (every weight scaled towards underflow) pass as a minimum
-    hess_tol, hess_far_tol = np.sqrt(u) * hess_norm, u**0.25 * hess_norm
-    underflow = sys.float_info.min / u
+    top = float(np.max(scale, initial=0.0))
     t = tex_number
-    what = (r"\|\nabla L\|" if scale.ndim == 0
-            else rf"|\partial L/\partial\theta_{{{worst}}}|")
-    hess = (r"\lambda_{\min}(\nabla^2L)" if curvature_scale is None
-            else r"\lambda_{\min}(D^{-1/2}\nabla^2L\,D^{-1/2})")
+    what = rf"|\partial L/\partial\theta_{{{worst}}}|"
     cannot = "the derivatives cannot certify a local minimum"
-    if not (np.isfinite(gn) and np.isfinite(hess_norm) and np.all(np.isfinite(scale))):
-        status, reason = "undecided", (r"$\|\nabla L\|$, $\|\nabla^2L\|$ or the gradient scale "
-                                       f"overflows at this scale: {cannot}")
-    elif eig[0] < -hess_far_tol:
-        # clearly negative curvature; between -u^(1/4) ||H|| and -sqrt(u) ||H|| an approximate
-        # critical point may sit next to flat directions of an exact minimum (the symmetries
-        # of a network give exact zero eigenvalues there), so the test does not decide
-        status, reason = "not-local-minimum", f"${hess} = {t(eig[0])} < -{t(hess_far_tol)}$"
+    if not np.all(np.isfinite(scale)):
+        status, reason = "undecided", ("the gradient scale overflows at this scale: " + cannot)
+    elif curvature.value is False:
+        status, reason = "not-local-minimum", curvature.derivation
     elif g_worst > far_tol:
         status, reason = "not-local-minimum", f"${what} = {t(g_worst)} > {t(far_tol)}$"
-    elif hess_norm < underflow or float(np.max(scale, initial=0.0)) < underflow:
-        # the second-order information is lost to underflow (J = 0 at theta = 0 of a net with
-        # three or more layers makes the gradient scale 0)
-        top = float(np.max(scale, initial=0.0))
-        small = (r"the gradient scale $\|J\|\,\|y\| = " if top < underflow
-                 else r"$\|\nabla^2L\| = ") + t(min(top, hess_norm))
-        status, reason = "undecided", f"{small} < {t(underflow)}$ (underflow): {cannot}"
-    elif eig[0] < -hess_tol:
-        status, reason = "undecided", f"${hess} = {t(eig[0])} < -{t(hess_tol)}$"
+    elif top < _UNDERFLOW:
+        # J = 0 at theta = 0 of a net with three or more layers makes the gradient scale 0
+        status, reason = "undecided", (rf"the gradient scale $\|J\|\,\|y\| = {t(top)} < "
+                                       f"{t(_UNDERFLOW)}$ (underflow): {cannot}")
+    elif curvature.value is None:
+        status, reason = "undecided", curvature.derivation
     elif g_worst <= grad_tol:
-        every = "" if scale.ndim == 0 else " (the largest relative to its scale)"
-        status, reason = "local-minimum", (f"${what} = {t(g_worst)} \\le {t(grad_tol)}${every} "
-                                           f"and ${hess} \\ge -{t(hess_tol)}$")
+        status, reason = "local-minimum", (f"${what} = {t(g_worst)} \\le {t(grad_tol)}$ (the "
+                                           "largest relative to its scale) and "
+                                           + curvature.derivation)
     else:
         status, reason = "undecided", f"${what} = {t(g_worst)} > {t(grad_tol)}$"
-    return Certificate(float(L(theta)), gn, float(eig[0]), hess_norm, float(grad_tol),
-                       float(hess_tol), float(far_tol), status, reason, float(hess_far_tol))
+    n = curvature.numbers
+    return Certificate(float(L(theta)), gn, n["lambda_min"], n["norm"], float(grad_tol),
+                       n["tol"], float(far_tol), status, reason, n["far_tol"])
 
 
 def certify_squared(outputs: Callable, theta: np.ndarray, X: np.ndarray, Y: np.ndarray,

@@ -45,6 +45,7 @@ __all__ = [
     "kink_margin",
     "example2_layers",
     "fit_squared",
+    "gauss_newton_diagonal",
     "make_model",
     "model_jacobian",
     "relu_features",
@@ -88,6 +89,18 @@ def model_jacobian(
     if method not in ("analytic", "autograd"):
         raise ValueError(f"unknown method {method!r}; use 'analytic' or 'autograd'")
     return np.asarray(_ag_jacobian(lambda t: model.outputs(t, X))(theta))
+
+
+def gauss_newton_diagonal(model: Model, theta: np.ndarray, X: np.ndarray,
+                          lam: np.ndarray) -> np.ndarray:
+    """``2 ||Lambda^(1/2) J[:, i]||^2``, the diagonal of the Gauss-Newton part ``2 J^T Lambda J``
+    of the squared loss's Hessian (Section 2.1): the scale by which
+    :func:`theory.optimize.second_order_condition` equilibrates a Hessian, so that the decision
+    does not depend on the parameters' units (each entry moves as the Hessian's diagonal does
+    under ``theta_i -> c_i theta_i``)."""
+    J = model_jacobian(model, theta, X)
+    w = np.repeat(np.asarray(lam, dtype=np.float64), model.d_y)
+    return 2.0 * np.sum(w[:, None] * J * J, axis=0)
 
 
 def squared_objective(
