@@ -419,3 +419,23 @@ def test_a_certain_gram_rank_can_be_below_the_rank_of_J():
     by_gram = linalg.certified_rank_gram(gram(net, theta, X))
     assert by_svd.certain and by_svd.rank == 5
     assert by_gram.rank <= by_svd.rank
+
+
+def test_in_column_space_is_undecided_between_its_threshold_and_the_nonmember_floor():
+    """``y`` in ``Col(J)`` is a member; ``y`` moved out of it by a relative ``rho`` is
+    undecided while ``rho`` is below :data:`NONMEMBER_FLOOR` (far above the rounding
+    threshold) and a non-member above it; ``nonmember_tol`` replaces the floor."""
+    from theory.linalg import NONMEMBER_FLOOR, in_column_space
+
+    rng = np.random.default_rng(11)
+    J = rng.standard_normal((8, 3))
+    y = J @ rng.standard_normal(3)
+    out = np.linalg.svd(J)[0][:, -1]  # orthogonal to Col(J)
+    assert in_column_space(y, J=J).member is True
+    for rho, member in ((1e-3 * NONMEMBER_FLOOR, None), (1e3 * NONMEMBER_FLOOR, False)):
+        z = y + rho * np.linalg.norm(y) * out
+        cert = in_column_space(z, J=J)
+        assert cert.member is member and cert.nonmember_threshold == NONMEMBER_FLOOR
+        assert cert.threshold < 1e-3 * NONMEMBER_FLOOR
+    z = y + 1e-3 * NONMEMBER_FLOOR * np.linalg.norm(y) * out
+    assert in_column_space(z, J=J, nonmember_tol=1e-10).member is False

@@ -58,6 +58,7 @@ from theory.tex import tex_number
 __all__ = [
     "GAP",
     "NOISE_FACTOR",
+    "NONMEMBER_FLOOR",
     "Decision",
     "MembershipCertificate",
     "RankCertificate",
@@ -82,6 +83,14 @@ NOISE_FACTOR = 10.0
 """``c`` of the noise floor ``c max(m, n) u s_1``: the backward error of a Householder SVD,
 a symmetric eigensolver or a least-squares solve, relative to the matrix' 2-norm."""
 GAP = 1e3
+NONMEMBER_FLOOR = 1e-6
+"""The smallest relative residual :func:`in_column_space` calls a non-member, whatever its
+rounding threshold: a margin, not a bound. The threshold bounds the SVD's and the
+projection's rounding of the *stored* matrix; a Jacobian or Gram matrix computed through a
+network also carries its own forward error (``gamma_k``-sized relative errors per layer,
+amplified by ``s_1 / s_r`` in the computed subspace), which no one formula here bounds for
+every caller. 1e-6 is two decades above ``sqrt(u)``. The floor can only turn a ``False``
+into ``None``, never a member into a non-member."""
 SYMMETRY_FACTOR = 4.0
 """``4 u``: a matrix meant to be symmetric whose mirrored entries ``M_ij``, ``M_ji`` were each
 formed with up to two roundings (a product and a sum, ``gamma_2 ~ 2u`` relative) differs from
@@ -453,7 +462,8 @@ def in_column_space(
     ``rho = ||(I - U_r U_r^T) y|| / ||y||`` is compared with ``threshold = delta / (s_r -
     delta) + 10 sqrt(N) u`` (the Wedin / Davis-Kahan angle of the computed subspace plus the
     rounding of the projection): below, ``True``; above ``nonmember_threshold =
-    max(1e-6, gap * threshold)`` (or ``nonmember_tol``), ``False``; else ``None``."""
+    max(NONMEMBER_FLOOR, gap * threshold)`` (or ``nonmember_tol``), ``False``; else
+    ``None``."""
     y = to_numpy(y).reshape(-1).astype(np.float64)
     U, s, delta, how = _range_basis(gram, J)
     if U.shape[0] != y.size:
@@ -466,7 +476,7 @@ def in_column_space(
     rho = res_norm / y_norm if y_norm > 0 else 0.0
     angle = float(delta / (s[r - 1] - delta)) if r > 0 else 0.0
     tau = angle + NOISE_FACTOR * math.sqrt(y.size) * _U
-    tau_no = max(1e-6, gap * tau) if nonmember_tol is None else nonmember_tol
+    tau_no = max(NONMEMBER_FLOOR, gap * tau) if nonmember_tol is None else nonmember_tol
     derivation = (
         rf"{cert.derivation}; $\rho = {tex_number(rho)}$; member if $\rho \le "
         rf"\delta/(s_r - \delta) + 10\sqrt{{N}}\,u = {tex_number(tau)}$, non-member if "
