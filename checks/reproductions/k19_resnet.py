@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from checks.profiles import sized
 from checks.strategies import k19_resnet as strat
+from checks.tex import tex_number
 
 __all__ = ["shamir_improvement"]
 
@@ -20,7 +21,7 @@ def shamir_improvement(profile: str) -> dict:
     ``L(theta)``, ``LS[x, z(x; u)]`` and ``LS[x]`` per seed, for ``d_y`` in {1, 2}, at the
     points the second-order certificate accepts as local minima."""
     # the claim module wires this reproduction in, so it is imported at call time
-    from checks.papers import k19_pgb, k19_resnet
+    from checks.papers import k19_resnet
 
     n = sized(profile, small=4, large=12)
     rows = []
@@ -49,7 +50,7 @@ def shamir_improvement(profile: str) -> dict:
         "paper": r"Theorem 3 improves Shamir's bound $L\le\mathrm{LS}[x]$ to "
         r"$L\le\mathrm{LS}[x,z]$ and allows $d_y>1$ (no numbers in the paper).",
         "ours": f"{len(ok)}/{len(rows)} trained points certified; at those "
-        rf"$|L-\mathrm{{LS}}[x,z]|$ is at most ${k19_pgb.tex_number(largest, 2)}$ while "
+        rf"$|L-\mathrm{{LS}}[x,z]|$ is at most ${tex_number(largest, 2)}$ while "
         r"Shamir's $\mathrm{LS}[x]$ exceeds $L$ by a factor "
         + ", ".join(f"{r[7] / r[5]:.3g}" for r in ok),
     }

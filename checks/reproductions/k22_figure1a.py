@@ -27,7 +27,7 @@ def figure1a(profile: str) -> dict[str, Any]:
     layer-wise Hadamard Gram."""
     import time
 
-    from checks.papers.k22_alignment import tex_number
+    from checks.tex import tex_number
 
     n, width, steps, every = FIG1A_SIZES.get(profile_name(profile), FIG1A_SIZES["ci"])
     act = tj.sharp_softplus(100.0)

@@ -189,7 +189,7 @@ def figure1bc(profile: str, data: Any = None) -> dict[str, Any]:
     data set (and on Semeion when ``semeion.data`` is in ``data`` or
     ``$IDENTITY_LANDSCAPES_DATA``), two seeds per width factor; training error, Q_T (gap
     rule) and ``||M_T - M_0||_F^2`` per run, with the data each number came from."""
-    from checks.papers.k22_alignment import tex_number
+    from checks.tex import tex_number
 
     n, widths, steps, every = SIZES.get(profile_name(profile), SIZES["ci"])
     start = time.perf_counter()

@@ -86,7 +86,7 @@ def figure2(profile: str) -> dict[str, Any]:
 
 def figure3(profile: str) -> dict[str, Any]:
     """Figure 3 of k22 §3.4.1: ``||M(theta_t) - M(theta_0)||_F^2`` on the sine wave."""
-    from checks.papers.k22_alignment import tex_number
+    from checks.tex import tex_number
 
     res = sine_experiment(profile)
     return {
@@ -113,8 +113,8 @@ def rate_curve(profile: str) -> dict[str, Any]:
     """Theorem 5's GD bound along one run on the main instance shape (``n = 30``,
     ``h_1 = 20``, ``m_H = 16``, ``varsigma' = 20``, squared loss): ``L(theta^{tau+k})``
     against ``B_0^2 L^ / (2k)`` (Theorem 5 of k22, §3.3)."""
-    from checks.papers.k22_alignment import tex_number
     from checks.papers.k22_ee import exploitation_problem
+    from checks.tex import tex_number
 
     rng = np.random.default_rng(30)
     X, Y = strat.sine_data(rng, 30, 2, 1)

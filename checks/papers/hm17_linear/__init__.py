@@ -29,12 +29,11 @@ from checks.papers.hm17_linear.section2 import (
     measure_along_descent,
 )
 from checks.registry import register
-from checks.tex import tex_number
 
 __all__ = ["CLAIMS", "CLAIM_2_3", "CLAIM_A_1", "CLAIM_C_1", "CLAIM_C_2", "CLAIM_EQ_2_3",
            "CLAIM_LEMMA_2_4", "CLAIM_PSD", "CLAIM_REM_1_1", "CLAIM_THM_2_1", "CLAIM_THM_2_2",
            "GD_REL_TOL", "certify_factorisation", "descent_profile", "factorisations",
-           "measure_along_descent", "tex_number"]
+           "measure_along_descent"]
 
 CLAIMS = [CLAIM_2_3, CLAIM_LEMMA_2_4, CLAIM_THM_2_1, CLAIM_PSD, CLAIM_THM_2_2, CLAIM_EQ_2_3,
           CLAIM_REM_1_1, CLAIM_A_1, CLAIM_C_1, CLAIM_C_2]

@@ -30,7 +30,6 @@ from __future__ import annotations
 from checks.papers.j19_disparity._common import (
     ACTIVATIONS,
     disparity_with_rounding,
-    tex_number,
     weyl_margin,
 )
 from checks.papers.j19_disparity.section3_1 import COR1, THM1
@@ -40,7 +39,7 @@ from checks.papers.j19_disparity.section3_3 import S331, S332
 from checks.papers.j19_disparity.section3_3_3 import OURS3, S333
 from checks.registry import register
 
-__all__ = ["ACTIVATIONS", "CLAIMS", "disparity_with_rounding", "tex_number", "weyl_margin"]
+__all__ = ["ACTIVATIONS", "CLAIMS", "disparity_with_rounding", "weyl_margin"]
 
 CLAIMS = [THM1, COR1, EQ8, OURS1, LEM1, LEM2, THM2, OURS2, S331, S332, S333, OURS3]
 register(*CLAIMS)

@@ -24,6 +24,7 @@ from checks.strategies.j19_disparity import (
     scale_labels,
     scale_outputs,
 )
+from checks.tex import tex_number
 from theory.fourier import (
     CanonicalSpace,
     SigmoidProduct,
@@ -40,7 +41,6 @@ from theory.jacobian import jacobian
 from theory.linalg import NOISE_FACTOR, certified_rank
 from theory.models.feedforward import Feedforward
 from theory.numerics import gamma, unit_roundoff
-from theory.tex import tex_number
 
 __all__ = [
     "ACTIVATIONS", "CALL_SECONDS", "DESCENT_PARAMETERS", "FORMAL", "FORWARDS_PER_STEP",
@@ -50,7 +50,7 @@ __all__ = [
     "disparity_with_rounding", "edge_rank_networks", "enough_weights", "equilibrated_rank",
     "few_samples", "min_canonical_loss", "network_of", "objective_bundle", "parse_data",
     "parse_net", "parse_space", "rank_above", "rank_state", "relations_of", "size_of",
-    "space_of", "tex_number", "weyl_margin",
+    "space_of", "weyl_margin",
 ]
 
 PAPER = "j19"

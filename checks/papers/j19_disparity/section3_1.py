@@ -42,13 +42,13 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_number,
 )
 from checks.strategies.j19_disparity import (
     edge_networks,
     network_instance,
     networks,
 )
+from checks.tex import tex_number
 from theory.fourier import (
     CanonicalSpace,
     canonical_loss,

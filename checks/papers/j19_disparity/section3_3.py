@@ -36,7 +36,6 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_number,
 )
 from checks.reproductions.j19_dead_units import sigma_min_trajectory
 from checks.strategies.j19_disparity import (
@@ -46,6 +45,7 @@ from checks.strategies.j19_disparity import (
     network_instance,
     networks,
 )
+from checks.tex import tex_number
 from theory.fourier import (
     canonical_gradient,
     dead_units,

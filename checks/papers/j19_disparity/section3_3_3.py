@@ -40,7 +40,6 @@ from checks.papers.j19_disparity._common import (
     relations_of,
     size_of,
     space_of,
-    tex_number,
 )
 from checks.strategies.j19_disparity import (
     duplicate_unit,
@@ -49,6 +48,7 @@ from checks.strategies.j19_disparity import (
     network_instance,
     networks,
 )
+from checks.tex import tex_number
 from theory.fourier import (
     dead_units,
     euler_relations,

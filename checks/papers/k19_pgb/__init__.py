@@ -34,7 +34,6 @@ from checks.papers.k19_pgb._common import (
     parse_pgb,
     refuse_other_convention,
     structured_family,
-    tex_number,
 )
 from checks.papers.k19_pgb.section3_1 import (
     ASM2,
@@ -69,5 +68,5 @@ __all__ = [
     "TAU_CONVEX", "TAU_SQUARED", "THM1", "THM2", "WELSCH",
     "decide_against_solver", "example2_delta", "gradient_basis_report", "membership_unmet",
     "parse", "parse_example2", "parse_pgb", "parse_two_sets", "pgb_report",
-    "refuse_other_convention", "structured_family", "tex_number",
+    "refuse_other_convention", "structured_family",
 ]

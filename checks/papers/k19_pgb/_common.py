@@ -24,6 +24,7 @@ from checks.framework import (
 from checks.inputs import BadInput, matrix, real, require, vector
 from checks.oracles import InstanceCache, choice
 from checks.strategies import k19_pgb as strat
+from checks.tex import tex_number
 from theory.gradient_basis import (
     convex_report,
     model_report,
@@ -43,7 +44,6 @@ from theory.models.basis import (
 from theory.numerics import unit_roundoff
 from theory.optimize import second_order_condition
 from theory.pgb import membership
-from theory.tex import tex_number
 
 _U = unit_roundoff()
 

@@ -43,10 +43,10 @@ from checks.papers.k19_pgb._common import (
     gradient_basis_report,
     parse,
     refuse_other_convention,
-    tex_number,
 )
 from checks.registry import register
 from checks.strategies import k19_pgb as strat
+from checks.tex import tex_number
 from theory.gradient_basis import (
     gb_infimum_convex,
     range_basis,

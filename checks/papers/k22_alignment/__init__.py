@@ -22,7 +22,6 @@ from checks.papers.k22_alignment._common import (
     parse_base,
     rounding_terms,
     run_gradient_descent,
-    tex_number,
 )
 from checks.papers.k22_alignment.section2_1 import (
     ASM1,
@@ -59,4 +58,4 @@ __all__ = ["ACTIVATIONS", "ASM1", "BASE_PARAMETERS", "DEF2", "EQ211", "EQ212", "
            "measure_def2", "measure_eq211", "measure_eq212", "measure_gap", "measure_limit",
            "measure_prop1", "measure_stationary", "parse_base", "parse_eq211", "parse_eq212",
            "parse_gap", "parse_limit", "parse_prop1", "parse_stationary", "rounding_terms",
-           "run_gradient_descent", "tex_number"]
+           "run_gradient_descent"]

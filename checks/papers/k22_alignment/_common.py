@@ -15,11 +15,11 @@ from checks.inputs import BadInput, integer, matrix, require, vector
 from checks.oracles import InstanceCache, choice
 from checks.profiles import sized
 from checks.strategies import k22_alignment as strat
+from checks.tex import tex_number
 from theory import alignment as al
 from theory import trajectory as tj
 from theory.losses import label_error
 from theory.numerics import gamma
-from theory.tex import tex_number
 
 MODELS = ("mlp", "linear", "quartic", "wu2", "square-plus-one")
 LOSSES = ("squared", "cross-entropy", "logistic", "softmax-cross-entropy")

@@ -37,10 +37,10 @@ from checks.papers.k22_alignment._common import (
     rounding_terms,
     st_hidden,
     st_int,
-    tex_number,
 )
 from checks.registry import register
 from checks.strategies import k22_alignment as strat
+from checks.tex import tex_number
 from theory import alignment as al
 from theory.numerics import gamma
 

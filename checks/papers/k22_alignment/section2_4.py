@@ -44,11 +44,11 @@ from checks.papers.k22_alignment._common import (
     run_gradient_descent,
     st_hidden,
     st_int,
-    tex_number,
 )
 from checks.profiles import sized
 from checks.registry import register
 from checks.strategies import k22_alignment as strat
+from checks.tex import tex_number
 from theory import alignment as al
 from theory import trajectory as tj
 

@@ -29,7 +29,6 @@ from checks.framework import (
     decide,
 )
 from checks.inputs import BadInput, integer, matrix, real, require, vector
-from checks.papers.k22_alignment import tex_number
 from checks.papers.k22_ee._common import (
     _BODY,
     K_RUN,
@@ -44,6 +43,7 @@ from checks.profiles import sized
 from checks.registry import register
 from checks.reproductions.k22_sine import figure2, figure3, rate_curve
 from checks.strategies import k22_ee as strat
+from checks.tex import tex_number
 from theory.losses import get_loss
 from theory.models.ee import (
     EEModel,
