@@ -125,3 +125,17 @@ def test_mutmut_copies_every_file_and_folder_the_tests_read():
     for test in (root / "tests").glob("*.py"):
         read |= set(re.findall(r'(?:ROOT|REPO) / "([^"]+)"', test.read_text(encoding="utf-8")))
     assert read - copied - {".git"} == set()
+
+
+def test_conftest_imports_no_mutated_code_at_import():
+    """mutmut's forced-failure run makes every function of ``checks/`` and ``theory/`` raise;
+    an exception while ``tests/conftest.py`` is imported is a pytest usage error (exit code 4)
+    that stops mutmut before any mutant is tested. So the conftest imports those packages only
+    inside its hooks, never at module level."""
+    import ast
+
+    tree = ast.parse((Path(__file__).parent / "conftest.py").read_text(encoding="utf-8"))
+    top = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
+    names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+    names += [n.module for n in top if isinstance(n, ast.ImportFrom) and n.module]
+    assert not [m for m in names if m.split(".")[0] in ("checks", "theory")]
