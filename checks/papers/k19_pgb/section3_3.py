@@ -132,8 +132,11 @@ _PGB_ERRATA = [
             r"L(\theta)$ is exercised for those $S$."),
     Erratum("method note", "Local minima are certified by construction (a scalar local minimum "
             "lifted along $c$, rank-one $W_3$) and numerically by criticality plus "
-            r"$\lambda_{\min}(\text{Hessian})\ge-\gamma_n\|H\|$ (necessary only: the lift has "
-            "flat directions)."),
+            r"$\lambda_{\min}(D^{-1/2}\nabla^2L\,D^{-1/2})\ge-\sqrt{u}\,\|D^{-1/2}\nabla^2L\,"
+            r"D^{-1/2}\|$, $D$ the Gauss-Newton diagonal $2\|\Lambda^{1/2}J_{:,i}\|^2$ "
+            "(necessary only: the lift has flat directions); a point whose smallest eigenvalue "
+            r"lies between that and $-u^{1/4}\|D^{-1/2}\nabla^2L\,D^{-1/2}\|$ is left out of "
+            "scope, undecided."),
     Erratum("interpretation", r"$\varepsilon\in[0,\varepsilon_0)$ here but $(0,\varepsilon_0)$ "
             r"in Theorems 3-4; $\varepsilon_0$ is not computable, $\varepsilon=10^{-2}$."),
 ]
