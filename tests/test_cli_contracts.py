@@ -255,6 +255,9 @@ def test_bench_summary_is_consistent_with_its_tables(capsys):
     small = summary["items"]["autograd_4x64"]
     assert small["n"] == summary["autograd_4x64_n"] == 4
     assert small["widths"] == [2, 64, 64, 64, 64, 1]
+    # P: the 4 x 64 network's parameters, weights and biases of each layer
+    widths = small["widths"]
+    assert small["P"] == sum((a + 1) * b for a, b in zip(widths[:-1], widths[1:], strict=True))
     assert math.isclose(
         small["jacobian_speedup_vs_autograd"], small["autograd_jacobian_s"] / small["jacobian_s"]
     )

@@ -132,6 +132,41 @@ def test_cifar10_missing_batch_names_the_file(tmp_path):
     assert _one_line(err.value)
 
 
+def _cifar_with_labels(root, labels):
+    d = root / "cifar-10-batches-py"
+    d.mkdir(exist_ok=True)
+    data = np.zeros((len(labels), 3072), dtype=np.uint8)
+    with open(d / "test_batch", "wb") as fh:
+        pickle.dump({b"data": data, b"labels": list(labels)}, fh, protocol=2)
+
+
+def test_cifar10_labels_are_the_classes_0_to_9(tmp_path):
+    """Every class label 0..9 loads, the first and last included; a label outside is a
+    one-line CorruptData."""
+    _cifar_with_labels(tmp_path, range(10))
+    assert np.array_equal(load_cifar10(tmp_path, "test")[1], np.arange(10))
+    for bad in (-1, 10):
+        _cifar_with_labels(tmp_path, [0, bad])
+        with pytest.raises(CorruptData, match="labels outside 0..9") as err:
+            load_cifar10(tmp_path, "test")
+        assert _one_line(err.value)
+
+
+def test_an_unreadable_file_whose_error_has_no_message_reads_as_truncated(tmp_path,
+                                                                         monkeypatch):
+    """An OSError or EOFError without a message (a file cut short) is reported as
+    ``truncated``, on one line naming the file and the error's type."""
+    path = tmp_path / "x.idx"
+    path.write_bytes(b"")
+
+    def fail(self):
+        raise EOFError()
+
+    monkeypatch.setattr(type(path), "read_bytes", fail)
+    with pytest.raises(CorruptData, match=r"x\.idx: cannot be read \(EOFError: truncated\)$"):
+        read_idx(path)
+
+
 def test_cifar10_refuses_a_pickle_with_other_globals(tmp_path):
     d = tmp_path / "cifar-10-batches-py"
     d.mkdir()

@@ -9,6 +9,7 @@ import zlib
 from collections import Counter
 
 import hypothesis
+import pytest
 from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -316,3 +317,18 @@ def test_sample_instances_default_label():
     assert list(sample_instances(ints, dev, 5)) == list(
         sample_instances(ints, dev, 5, label="sample"))
     assert list(sample_instances(ints, dev, 5)) != list(sample_instances(ints, dev, 5, label="x"))
+
+
+def test_resolve_finds_a_claim_outside_the_registry_in_the_module_named():
+    """A task names its claim by id and, for a claim defined outside the registry (as the
+    toy claims of these tests), by the module that defines it: ``resolve`` imports that
+    module in the worker; without a module, or when the module lacks the claim, the lookup
+    fails as the registry's does."""
+    from checks.registry import UnknownClaim
+
+    assert runner.resolve(AMGM.id, "toy_claims") is AMGM
+    assert runner.resolve("k19.thm1").id == "k19.thm1"
+    with pytest.raises(UnknownClaim):
+        runner.resolve(AMGM.id)
+    with pytest.raises(UnknownClaim):
+        runner.resolve("toy.no-such-claim", "toy_claims")
