@@ -908,3 +908,54 @@ def test_permute_classes_leaves_one_output_models_alone():
     inst = strat.build_mlp_instance(8, 4, 2, [5], 1, "tanh", "squared", "random", 1.0)
     new = strat.permute_classes(inst, np.random.default_rng(0))
     assert all(np.array_equal(new[k], inst[k]) for k in ("theta", "X", "Y"))
+
+
+# ------------------------------------------------- relations: witness, targets, prose
+@pytest.mark.parametrize("relation", ["permute_hidden_units", "rotate_inputs", "permute_classes"])
+def test_alignment_relations_carry_the_witness_with_theta(relation):
+    """A witness is a parameter vector (its loss bounds inf L from above, eq. (2.11)): a
+    relation that relabels units, rotates the inputs or relabels the classes moves it exactly
+    as it moves theta, so on the new instance it computes the same function as before."""
+    inst = strat.build_mlp_instance(3, 6, 3, [5, 4], 2, "tanh", "squared", "random", 1.0)
+    inst["witness"] = np.random.default_rng(7).standard_normal(inst["theta"].size)
+    new = getattr(strat, relation)(inst, np.random.default_rng(3))  # no identity permutation
+    assert not np.array_equal(new["witness"], inst["witness"])
+    a, b = k22.instance_model(inst), k22.instance_model(new)
+    before = a.forward(inst["witness"], inst["X"])
+    after = b.forward(new["witness"], new["X"])
+    if relation == "permute_classes":  # the outputs move with the columns of Y
+        order = [int(np.flatnonzero((new["Y"] == inst["Y"][:, [j]]).all(axis=0))[0])
+                 for j in range(inst["Y"].shape[1])]
+        after = after[:, order]
+    assert np.allclose(after, before, rtol=1e-12, atol=1e-13 * np.abs(before).max())
+
+
+def test_scale_targets_multiplies_squared_loss_targets_by_a_power_of_two():
+    """Under the squared loss the targets become 2^k Y with an integer k in [-20, 20] (an
+    exact scaling, so membership of vec(Y) in Col(J) cannot change); labels of the other
+    losses are returned unchanged."""
+    inst = strat.build_mlp_instance(3, 6, 3, [5], 1, "tanh", "squared", "random", 1.0)
+    ks = set()
+    for seed in range(8):
+        Y = strat.scale_targets(inst, np.random.default_rng(seed))["Y"]
+        m, e = np.frexp(Y / inst["Y"])
+        assert np.all(m == 0.5) and len(set(e.ravel())) == 1  # one exact power of two
+        ks.add(int(e.ravel()[0]) - 1)
+    assert ks <= set(range(-20, 21)) and ks != {0}
+    labels = strat.build_mlp_instance(3, 6, 3, [5], 1, "tanh", "cross-entropy", "random", 1.0)
+    assert np.array_equal(strat.scale_targets(labels, np.random.default_rng(0))["Y"],
+                          labels["Y"])
+
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_alignment_relation_descriptions_continue_their_name_in_the_papers_notation(claim_id):
+    """A relation is shown as 'relation NAME: description', so its description is a clause
+    that does not start with a capital; relabelling hidden units keeps the network function, written
+    $f$ as in Section 2 of the paper (and in the claims' own parameters), and permutes the
+    columns of the Jacobian $J$."""
+    claim = get(claim_id)
+    for relation in claim.relations:
+        assert not relation.description[0].isupper(), relation.name
+    (hidden,) = [r for r in claim.relations if r.name == "permute-hidden-units"]
+    assert "$f$ is the same function" in hidden.description
+    assert "the columns of $J$ are permuted" in hidden.description

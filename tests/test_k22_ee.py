@@ -600,3 +600,28 @@ def test_k22_safe_parser():
             "theta_body": np.zeros(3 * mod.WIDTH_LIMIT),
             "q": np.zeros((mod.WIDTH_LIMIT + 1, 1))}
     assert accepts("k22.asm4", wide)["body_widths"] == [2, 10_000]
+
+
+@pytest.mark.parametrize("power", [0.6, 0.5])
+def test_sgd_upper_right_side_adds_the_same_moment_term_to_the_upper_bounds(monkeypatch, power):
+    """Eq. (3.5) with inf max(L, eps_bar) and B known only between bounds: the right side that
+    a violation must exceed takes the upper bounds (inf_upper, B_up) with the same
+    (G^2 sum alpha^2) / (2 sum alpha) term, so it exceeds the lower right side by exactly
+    (inf_upper - inf_term) + (B_up^2 - B^2) / (2 sum alpha), alpha_i = a_0 / i^power up to the
+    reported step; the verdict records which schedule (power) it ran."""
+    seen = []
+
+    def spy(lhs, rhs_lo, rhs_hi, **kwargs):
+        seen.append((rhs_lo, rhs_hi))
+        return separated(lhs, rhs_lo, rhs_hi, **kwargs)
+
+    separated = section3_3._separated
+    monkeypatch.setattr(section3_3, "_separated", spy)
+    inst = _ee_instance()
+    P = mod.exploitation_problem(inst)
+    v = mod.sgd_bound(inst, P, power)
+    assert v.diagnostics["power"] == power
+    (rhs_lo, rhs_hi), = seen
+    alpha = 0.5 / P["Lhat"] / np.arange(1, v.diagnostics["worst_k"] + 1) ** power
+    gap = P["inf_upper"] - P["inf_term"] + (P["B_up"] ** 2 - P["B"] ** 2) / (2 * np.sum(alpha))
+    assert rhs_hi - rhs_lo == pytest.approx(gap, rel=1e-9, abs=1e-12 * rhs_hi)

@@ -64,3 +64,24 @@ def test_a_corrupt_file_is_an_error_only_where_the_caller_named_the_directory(tm
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     X, how = real_inputs("MNIST", 10)
     assert X is None and how.startswith("synthetic inputs of its shape (") and "$" not in how
+
+
+def test_table2_paper_sentence_is_the_same_whatever_inputs_were_run(tmp_path, monkeypatch):
+    """What the paper reports (its data sets, widths and ResNet-18 body) does not depend on
+    the inputs we ran: the real-input table quotes the same sentence as the synthetic one."""
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    write_mnist(tmp_path, 30)
+    real = table2("ci", names=("MNIST",), data=tmp_path)
+    synthetic = table2("ci", names=("Semeion",))
+    assert "data" in real and "data" not in synthetic
+    assert real["paper"] == synthetic["paper"]
+
+
+def test_table2_with_real_inputs_says_which_inputs_and_how_they_were_scaled(tmp_path):
+    """With a data set's own files the 'ours' text opens by naming, for each data set, the
+    inputs its numbers came from, as a sentence of its own, then says how the pixels were
+    prepared: scaled to [0, 1] and centred, as :func:`real_inputs` does."""
+    images = write_mnist(tmp_path, 30)
+    out = table2("ci", names=("MNIST",), data=tmp_path)
+    _, how = real_inputs("MNIST", len(images), tmp_path)
+    assert out["ours"].startswith(f"Inputs: MNIST: {how}. Pixels scaled to [0, 1] and centred")
