@@ -80,3 +80,25 @@ def test_to_numpy_copies_device_arrays():
     a = np.arange(3.0)
     assert to_numpy(a) is a
     np.testing.assert_array_equal(to_numpy([1, 2]), [1, 2])
+
+
+def test_get_xp_without_a_name_is_the_numpy_namespace():
+    """The default backend is NumPy: ``get_xp()`` is the namespace ``get_xp("numpy")``."""
+    assert backend.get_xp() is backend.get_xp("numpy")
+
+
+def test_linalg_error_types_add_cupys_own_class_when_a_gpu_is_present(monkeypatch):
+    """With a GPU, a failed factorisation may raise CuPy's ``linalg.LinAlgError``: the tuple
+    holds it beside NumPy's (a stand-in CuPy module plays the GPU here)."""
+    import sys
+    import types
+
+    class CupyLinAlgError(Exception):
+        pass
+
+    fake = types.ModuleType("cupy")
+    fake.linalg = types.SimpleNamespace(LinAlgError=CupyLinAlgError)
+    monkeypatch.setitem(sys.modules, "cupy", fake)
+    monkeypatch.setattr(backend, "gpu_available", lambda: (True, ""))
+    types_caught = backend.linalg_error_types()
+    assert np.linalg.LinAlgError in types_caught and CupyLinAlgError in types_caught

@@ -187,3 +187,29 @@ def test_certificates_scale_their_gradient_tolerance_coordinate_by_coordinate():
             assert c.status == "undecided" and math.isnan(c.loss) and c.grad_norm == math.inf
 
 
+
+
+def test_least_squares_value_reports_the_rank_of_the_whitened_matrix():
+    """``rank`` is the certified rank of ``diag(sqrt w) M`` (a positive weighting keeps the
+    rank of ``M``: here 2, the third column the sum of the first two), and ``value`` is the
+    weighted least-squares residual that ``numpy.linalg.lstsq`` finds on the same system."""
+    rng = np.random.default_rng(3)
+    B = rng.standard_normal((6, 2))
+    M = np.column_stack([B, B[:, 0] + B[:, 1]])
+    y, w = rng.standard_normal(6), rng.uniform(0.5, 2.0, 6)
+    ls = k19s4.least_squares_value(M, y, w)
+    assert ls["rank"] == np.linalg.matrix_rank(B) == 2
+    sw = np.sqrt(w)
+    c = np.linalg.lstsq(sw[:, None] * M, sw * y, rcond=None)[0]
+    r = sw * (M @ c - y)
+    assert ls["value"] == pytest.approx(float(r @ r), rel=1e-12)
+
+
+def test_zero_gradient_meets_a_zero_tolerance_at_a_stationary_point():
+    """A coordinate whose gradient scale is 0 has tolerance 0; an exact stationary point
+    (gradient exactly 0) meets it (``|g| <= tol``), so ``L = ||theta||^2`` at 0, with a
+    positive definite Hessian, is certified a local minimum."""
+    cert = k19s4.second_order_certificate(lambda th: anp.sum(th ** 2), np.zeros(2),
+                                          np.array([0.0, 1.0]))
+    assert cert.grad_norm == 0.0 and cert.grad_tol == 0.0
+    assert cert.status == "local-minimum"

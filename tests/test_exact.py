@@ -170,3 +170,11 @@ def test_rank_of_a_rational_matrix_is_not_rounded():
     # 1/3 has no float64 image: a rounding detour would make this rank-1 matrix rank 2
     M = sympy.Matrix([[sympy.Rational(1, 3), 1], [1, 3]])
     assert ex.rank(M) == 1
+
+
+def test_eq23_comparison_says_how_lambda_min_was_decided():
+    """The comparison carries its derivation: rational gradient and excess risk, and
+    ``lambda_min(Sigma)`` decided by Sylvester's criterion (the irrational side)."""
+    A, R, Sigma = [np.array([[-0.25]])] * 2, np.array([[0.3]]), np.array([[1.5]])
+    derivation = ex.eq23_comparison(A, R, Sigma, 0.5).derivation
+    assert "rational gradient" in derivation and "Sylvester's criterion" in derivation

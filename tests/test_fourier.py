@@ -135,3 +135,14 @@ def test_canonical_coordinates_round_trip(K):
     with pytest.raises(ValueError, match="quadrature"):
         CanonicalSpace(K, 1, 8, "simpson")
     assert CanonicalSpace(K, 3, 8).L == 7**K
+
+
+def test_equilibrate_rows_keeps_a_matrix_without_columns():
+    """A disparity matrix with no columns has only zero rows: equilibration returns it
+    unchanged (same shape), with no reduction over an empty row."""
+    from theory.fourier import equilibrate_rows
+
+    for shape in ((3, 0), (0, 3), (0, 0)):
+        H = np.zeros(shape)
+        out = equilibrate_rows(H)
+        assert out.shape == shape

@@ -149,3 +149,13 @@ def test_hadamard_gram_formation_error_in_exact_arithmetic(seed, N, m, a):
     G = hadamard_gram(Z, S)
     bound = gamma(m + a + 1) * float(np.trace(G)) * (1 + gamma(N))
     assert _exact_hadamard_error(G, Z, S) <= bound
+
+
+def test_row_kron_refuses_factors_from_two_array_libraries():
+    """``S`` and ``Z`` from different array libraries are an error (the array API's
+    ``array_namespace`` refuses them), never a silent conversion to the first one's."""
+    xs = pytest.importorskip("array_api_strict")
+    S = np.ones((3, 2))
+    Z = xs.ones((3, 4), dtype=xs.float64)
+    with pytest.raises(TypeError, match="namespaces"):
+        row_kron(S, Z)

@@ -28,3 +28,12 @@ def test_feedforward_init_draws(scheme, gain):
         assert all((b is None) is (not bias) for _, b in net.unflatten(theta))
     with pytest.raises(ValueError, match="unknown init scheme"):
         Feedforward(widths, "tanh").init(np.random.default_rng(0), "xavier")
+
+
+def test_repr_rebuilds_the_network_with_its_activations_in_layer_order():
+    """``repr`` is a constructor call: evaluated, it gives a network with the same widths,
+    the same activation in each hidden layer (by name, in order) and the same bias flag."""
+    net = Feedforward([2, 3, 4, 1], ["tanh", "relu"], bias=False)
+    again = eval(repr(net), {"Feedforward": Feedforward})  # noqa: S307 - our own repr
+    assert again.widths == net.widths and again.bias == net.bias
+    assert [a.name for a in again.activations] == ["tanh", "relu"]

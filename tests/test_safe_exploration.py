@@ -115,3 +115,14 @@ def test_safe_exploration_in_place_path():
     low = rng.standard_normal((n, 5)) @ rng.standard_normal((5, m))
     out = safe_exploration(low, q, 1.0)
     assert out.value is None and "failed" in out.derivation
+
+
+def test_undecided_safe_exploration_still_counts_the_columns_of_phi():
+    """When the Gram certificate fails (here ``phi`` has two parallel rows: equal gates, ``z_2
+    = 2 z_1``, no repeated row), the decision is ``None`` and still reports ``phi``'s column
+    count ``m_H m_{H-1}``."""
+    Z = np.array([[1.0], [2.0]])
+    q = np.zeros((1, 2))  # every gate is sigma~(0) = 1/2
+    d = safe_exploration(Z, q, 1.0)
+    assert d.value is None
+    assert d.columns == q.shape[1] * Z.shape[1]

@@ -220,3 +220,32 @@ def test_gradient_descent_on_softmax_cross_entropy_decreases_the_loss():
     traj = tj.gradient_descent(model, SOFTMAX, inst["theta"], inst["X"], inst["Y"],
                                step_size=1.0 / L, steps=30)
     assert np.all(np.diff(traj.losses) < 0)
+
+
+def test_smoothness_estimate_without_iterations_measures_no_curvature():
+    """With ``iters=0`` no Hessian-vector product is taken: the estimate is 0 (nothing
+    measured), not a made-up curvature."""
+    model, X = tj.SquarePlusOne(), np.zeros((3, 1))
+    Y = np.ones((3, 1))
+    theta = np.array([0.4])
+    assert tj.smoothness_estimate(model, "squared", theta, X, Y, iters=0) == 0.0
+    assert tj.smoothness_estimate(model, "squared", theta, X, Y, iters=3) > 0.0
+
+
+def test_quartic_index_set_indexes_the_parameters():
+    """``Quartic``'s ``S`` (default empty: no S satisfies Assumption 1) is an integer index
+    set: it selects parameters from ``theta``, none by default."""
+    theta = np.array([0.7])
+    assert theta[tj.Quartic().S].size == 0
+    assert np.array_equal(theta[tj.Quartic((0,)).S], theta)
+    assert theta[tj.make_model("quartic").S].size == 0
+
+
+def test_square_plus_one_is_theta_squared_plus_one_at_every_input():
+    """Proposition 1's control ``f(x, theta) = theta^2 + 1``: one value per input row, never
+    below 1 (so never 0, whatever ``theta``)."""
+    model, X = tj.SquarePlusOne(), np.zeros((4, 2))
+    for t in (-2.0, -0.5, 0.0, 0.3, 3.0):
+        f = model.forward(np.array([t]), X)
+        assert f.shape == (4, 1)
+        assert np.all(f == t * t + 1.0)
