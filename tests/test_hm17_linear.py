@@ -242,3 +242,22 @@ def test_package_registers_each_section_claim_once():
     assert declared == set(IDS) == {c.id for c in mod.CLAIMS}
     hm17 = [c.id for c in all_claims("hm17.")]
     assert len(hm17) == len(set(hm17)) == len(IDS) + 4
+
+
+@pytest.mark.parametrize("theta", [0.3, -1.2, 2.9])
+def test_reflection_conjugation_reverses_the_rotation_angle_exactly(theta):
+    """Claim A.1's relation ``Q -> DQD`` with ``D = diag(-1, 1)``: a rotation ``T(theta)``
+    becomes ``T(-theta)`` and a reflection ``T(theta) diag(-1, 1)`` becomes
+    ``T(-theta) diag(-1, 1)``, bit for bit (only signs change); the rest of the instance is
+    kept."""
+    from checks.strategies.hm17_linear import reflection_conjugation
+
+    def T(t):
+        return np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+
+    flip = np.diag([-1.0, 1.0])
+    relation = reflection_conjugation()
+    for Q, expected in ((T(theta), T(-theta)), (T(theta) @ flip, T(-theta) @ flip)):
+        out = relation.transform({"Q": Q, "q": 3}, np.random.default_rng(0))
+        assert out["q"] == 3
+        np.testing.assert_array_equal(out["Q"], expected)

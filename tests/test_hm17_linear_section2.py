@@ -493,3 +493,16 @@ def test_claim23_sides_tolerance_and_scale():
     assert verdict.tolerance == pytest.approx(tol, rel=1e-12, abs=0)
     assert verdict.relative_slack == pytest.approx(verdict.slack / verdict.rhs, rel=1e-12, abs=0)
 
+
+
+def test_descent_profile_excludes_an_iterate_on_the_unit_sphere():
+    """Theorem 2.2 speaks about the open ball ``|||A||| < 1``: a start with ``|||A||| = 1``
+    exactly (a diagonal slice whose largest entry is 1, a spectral norm computed exactly) is
+    not evaluated, and the run is recorded as having left the unit ball."""
+    params = residual_params(d=2, ell=2)
+    A = [np.diag([1.0, 0.5]), np.zeros((2, 2))]
+    assert lr.triple_norm(A) == 1.0
+    inst = accepts("hm17.thm2.2", {**params, "A": [Ai.tolist() for Ai in A], "tau": 0.5,
+                                     "gd_steps": 0, "gd_step": 0.01})
+    run = mod.descent_profile(inst)
+    assert run["rows"] == [] and run["left_unit_ball"]

@@ -1040,3 +1040,114 @@ def test_the_package_registers_each_sections_claims_once_in_the_papers_order():
 
 # --------------------------------------------------------------------------------------------
 # the prose of the claims typesets its formulas
+
+
+def test_j19_relation_description_is_its_meaning_then_why_the_verdict_keeps():
+    """Every j19 relation is described by its meaning (why the truth cannot change) followed,
+    as a separate sentence after one space, by what of the verdict it keeps."""
+    from checks.papers.j19_disparity._common import RELATION_MEANING
+
+    relations = [r for claim in CLAIMS for r in claim.relations]
+    assert relations
+    for relation in relations:
+        meaning = RELATION_MEANING[relation.name]
+        assert relation.description.startswith(meaning + " "), relation.description
+        why = relation.description[len(meaning) + 1:]
+        assert why[:1].isupper() and why.endswith("."), why
+
+
+def test_j19_forward_cost_grows_with_the_hidden_width():
+    """``cost_of(0, forwards)``: a forward pass evaluates every hidden unit on every grid
+    node, so its estimate grows with the width ``h`` (the same grid and samples)."""
+    from checks.papers.j19_disparity._common import cost_of
+
+    forward = cost_of(0.0, 1.0)
+    narrow = network_instance(1, 1, 2, "tanh", 3, 5, N=128)
+    wide = network_instance(1, 1, 16, "tanh", 3, 5, N=128)
+    assert forward(narrow) < forward(wide)
+    assert cost_of(0.0, 2.0)(wide) == pytest.approx(2 * forward(wide), rel=1e-12, abs=0)
+
+
+def test_j19_cor1_function_space_is_never_violated_in_the_subnormal_range():
+    """Corollary 1 in function space is exact convexity (Q is a convex quadratic of the
+    values f(x_t)), so no verdict may be ``violated``, also when the output layer and the
+    labels are scaled by ``2^-535`` (exact) and every Q lies in the subnormal range, where
+    rounding is absolute rather than relative to the sides."""
+    claim = get("j19.cor1")
+    for seed in range(30, 40):
+        base = network_instance(1, 2, 4, "tanh", 5, seed, scale=3.0, N=128)
+        w2 = network_instance(1, 2, 4, "tanh", 5, seed + 100, scale=3.0, N=128)["w"]
+        hidden = 4 * 2  # (W, b) of the [1, 4, 1] network; the output layer (a, c) follows
+        w1 = base["w"].copy()
+        w1[hidden:], w2[hidden:] = np.ldexp(w1[hidden:], -535), np.ldexp(w2[hidden:], -535)
+        for lam in (0.3, 0.5, 0.7):
+            inst = {**base, "w": w1, "w2": w2, "y": np.ldexp(base["y"], -535), "lam": lam,
+                    "space": "function"}
+            verdict = claim.check(inst)
+            assert verdict.status is not Status.VIOLATED, (seed, lam, verdict.message)
+
+
+def test_j19_eq8_edge_strategy_draws_every_activation():
+    """The edge strategy of eqs. (8)-(9) covers every activation the parser accepts."""
+    edge = get("j19.eq8").edge_strategy("ci")
+    for activation in ("relu", "tanh", "sigmoid", "softplus"):
+        assert find(edge, lambda i, a=activation: i["activation"] == a,
+                    settings=_FIND)["activation"] == activation
+
+
+def test_j19_descent_edge_strategy_reaches_both_ends_of_the_eta0_domain():
+    """The descent edge strategy draws ``eta0`` at the smallest and the largest value the
+    parser accepts (a step halved or doubled from there is a BadInput)."""
+    claim = get("j19.ours2")
+    edge = claim.edge_strategy("ci")
+    low = find(edge, lambda i: i["eta0"] < 1.0, settings=_FIND)
+    high = find(edge, lambda i: i["eta0"] > 1.0, settings=_FIND)
+    for inst, beyond in ((low, low["eta0"] / 2), (high, high["eta0"] * 2)):
+        params = to_jsonable(inst)
+        assert claim.parse(params)["eta0"] == inst["eta0"]
+        with pytest.raises(BadInput):
+            claim.parse({**params, "eta0": beyond})
+
+
+def test_j19_ours2_tolerance_names_the_descent_gamma_whether_or_not_a_step_is_taken():
+    """j19.ours2 bounds the rounding of F by ``16 gamma_{G+L+T+2 log2 G}`` times a scale, on a
+    run that takes steps and on one that takes none (an exact fit, at the floor): both
+    verdicts name the same gamma, with the grid size G written as in the paper."""
+    claim = get("j19.ours2")
+    base = network_instance(1, 1, 3, "tanh", 3, 5, scale=3.0, N=128)
+    derivations = []
+    for inst in (base, apply_edge(base, "exact-fit")):
+        verdict = claim.check({**inst, "model": "network", "eta0": 1.0, "steps": 2,
+                               "step_rule": "armijo"})
+        derivations.append((verdict.diagnostics["steps"], verdict.tolerance_derivation))
+    assert sorted(steps > 0 for steps, _ in derivations) == [False, True]
+    for _, derivation in derivations:
+        assert derivation.startswith(r"$16\gamma_{G+L+T+2\log_2G}"), derivation
+
+
+def test_j19_undecided_rank_reason_states_the_FULL_threshold_and_typesets():
+    """The reason given when the rank rule decides neither FULL nor DEFICIENT states the
+    threshold ``s >= FULL_S`` and typesets."""
+    from prose import prose_problems
+
+    from checks.papers.j19_disparity._common import FULL_S
+    from checks.papers.j19_disparity.section3_3_3 import _undecided_rank
+    from theory.tex import tex_number
+
+    reason = _undecided_rank({"s": FULL_S / 3, "rank": 4, "rank_certain": False,
+                              "weyl_margin": 1e-9})
+    assert r"needs $s\ge" + tex_number(FULL_S) + "$" in reason
+    assert prose_problems(reason) == []
+
+
+@pytest.mark.parametrize("edges", ["round", st.just("round")])
+def test_edge_networks_applies_a_single_edge_given_as_a_value_or_a_strategy(edges):
+    """``edge_networks(edges=...)`` with one edge (a value or a strategy, not a list) moves
+    every drawn network to that edge: 'round' leaves weights that are multiples of 1/4."""
+    from checks.strategies.j19_disparity import edge_networks
+
+    drawn = list(sample_instances(edge_networks(K=1, n=1, activation="tanh", edges=edges),
+                                  CI, 4))
+    assert drawn
+    for inst in drawn:
+        np.testing.assert_array_equal(4 * inst["w"], np.round(4 * inst["w"]))
