@@ -4,12 +4,13 @@ gradient basis, their claims, controls, parsing and JSON round trips."""
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 import sympy
 from autograd import hessian as ag_hessian
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from parsing import accepts, range_is_exact, rejects
 from roundtrip import assert_json_round_trip
 
@@ -986,3 +987,53 @@ def test_pgb_eps_and_widths_ranges():
         assert rejects("k19.thm1", _pgb_params(widths=widths)).startswith("widths")
     assert rejects("k19.thm1", _pgb_params(**{"lambda": [1.0] * 11 + [0.0]})) \
         .startswith("lambda")
+
+
+def test_pgb_cost_grows_with_the_number_of_parameters():
+    """The Theorem 2-type cost estimate grows with ``d_theta`` (the stacked Jacobian and the
+    local-minimum Hessian are ``d_theta`` wide) at fixed data and sets."""
+    def sized(d):
+        return {"Y": np.zeros((10, 1)), "theta": np.zeros(d), "S": np.zeros((3, d))}
+
+    cost = get("k19.thm2").cost
+    assert cost(sized(4)) < cost(sized(16)) < cost(sized(64))
+
+
+def test_ours1_holds_where_the_jacobian_vanishes():
+    """With ``J = 0`` (a basis model on zero features) ``L - inf L_theta = 0`` and both bounds
+    of k19.ours1 are 0: the claim holds, the lower bound included (its rounding allowance is
+    the rounding of the bound, not a negative slack)."""
+    m, d = 6, 2
+    inst = {"family": "basis", "widths": [d], "loss": "squared", "X": np.zeros((m, d)),
+            "Y": np.arange(1.0, m + 1)[:, None], "lambda": np.ones(m), "theta": np.ones(d)}
+    verdict = get("k19.ours1").check(inst)
+    assert verdict.status is Status.HOLDS, verdict.message
+    assert verdict.lhs == 0.0 and verdict.rhs == 0.0
+
+
+def test_thm1_names_the_convexity_bound_that_exceeds_rounding_off_a_critical_point():
+    """Away from a critical point of a classification loss, Theorem 1 is out of scope and the
+    reason states the convexity bound on ``L - inf L_theta`` as a number larger than the
+    rounding it is compared with."""
+    inst = dict(S.build_tanh2_classifier(1, 2, 3, 2, "logistic"))
+    inst["theta"] = inst["theta"] + 0.1
+    verdict = get("k19.thm1").check(inst)
+    assert verdict.status is Status.OUT_OF_SCOPE
+    found = re.search(r"convexity bound \$([^$]+)\$ on .* exceeds rounding \$([^$]+)\$",
+                      verdict.message)
+    assert found, verdict.message
+
+    def value(tex):
+        mant, _, exp = tex.partition(r"\times10^{")
+        return float(mant) * 10.0 ** int(exp.rstrip("}") or 0)
+
+    assert value(found[1]) > value(found[2]) > 0
+
+
+def test_two_set_edges_draw_eps_at_both_ends_of_its_range():
+    """The Lemma 1 edge strategy draws ``eps = 0`` and ``eps = 1`` (the ends of Theorem 2's
+    range), not only the default ``eps``."""
+    for eps in (0.0, 1.0):
+        inst = find(S.two_set_edges(), lambda i, eps=eps: i["eps"] == eps,
+                    settings=settings(database=None, max_examples=200))
+        assert "S2" in inst

@@ -772,3 +772,54 @@ def test_section4_parsers_ranges_and_defaults():
     assert accepts("k19.cor4", {**labels, "loss": "cross-entropy"})["loss"] == "cross-entropy"
     rejects("k19.cor4", {**dl, "loss": "cross-entropy"})
     rejects("k19.cor4", {**dl, "Ws": dl["Ws"][1:]})  # no hidden layer
+
+
+def test_resnet_cost_grows_with_the_output_weights():
+    """The Section 4 cost estimate counts every block of theta: at fixed ``R``, ``U`` and data
+    a wider output matrix ``W`` costs more (the Hessian is ``d_theta`` wide)."""
+    def sized(n_w):
+        return {"W": np.zeros((2, n_w)), "R": np.zeros((2, 3)), "U": [np.zeros((2, 3))],
+                "Y": np.zeros((20, 2)), "X": np.zeros((20, 3))}
+
+    cost = get("k19.thm3").cost
+    assert cost(sized(2)) < cost(sized(40))
+
+
+def test_cross_entropy_deep_linear_weights_split_each_c_into_p_and_one_minus_p():
+    """:func:`build_deep_linear_ce`: each input appears twice with weights ``c p`` and
+    ``c (1 - p)``, so the pair's weights sum to ``c`` in ``[0.5, 1.5]`` and the first takes the
+    share ``p`` in ``[0.2, 0.8]``."""
+    inst = strat.build_deep_linear_ce(3, (2, 3, 2), 10)
+    m0 = inst["X"].shape[0] // 2
+    np.testing.assert_array_equal(inst["X"][:m0], inst["X"][m0:])
+    lam = inst["lambda"]
+    c = lam[:m0] + lam[m0:]
+    p = lam[:m0] / c
+    assert np.all((0.5 <= c) & (c <= 1.5)), c
+    assert np.all((0.2 <= p) & (p <= 0.8)), p
+
+
+def test_deep_linear_sample_weights_vary_within_their_range():
+    """:func:`train_deep_linear` draws the weights ``lambda_i`` from ``[0.5, 1.5]``: all in the
+    range and not all equal (a weighted, not a uniformly scaled, least squares)."""
+    lam = strat.train_deep_linear(1, (3, 3, 2), 15)["lambda"]
+    assert np.all((0.5 <= lam) & (lam <= 1.5))
+    assert np.ptp(lam) > 0
+
+
+@settings(max_examples=3, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(strat.resnet_edges())
+def test_resnet_edges_without_d_y_one_are_multi_output(inst):
+    """``resnet_edges()`` (Theorem 3 and its equality form) is built on ResNets with
+    ``d_y = 2``; the ``d_y = 1`` base belongs to ``resnet_edges(1)`` (Proposition 1)."""
+    assert inst["Y"].shape[1] == 2
+
+
+@settings(max_examples=2, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(strat.resnet_local_minima(d_x=3, d_y=2, d_z=2, depth=1, m=20, lifted=True))
+def test_resnet_strategy_with_lifted_true_draws_rank_one_output_weights(inst):
+    """``lifted=True`` with ``d_y = 2``: every drawn local minimum has the lifted output
+    matrix ``W = c w^T`` (rank one, the rank-deficient branch of Theorem 3)."""
+    assert np.linalg.matrix_rank(inst["W"]) == 1
