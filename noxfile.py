@@ -162,8 +162,11 @@ def mutation(session: nox.Session) -> None:
     """Mutation testing of theory/ and checks/ against the test suite (CI only starts it,
     on one module: tests/test_nox_sessions.py).
 
-    Tests a stratified random sample of 600 mutants by default (about half an hour on two
-    cores); ``-- --sample 0`` tests all of them (days). Prints the score, with its
+    Tests a stratified random sample of 600 mutants by default (``--per-file-min`` more
+    where a file's share is small); ``-- --sample 0`` tests all of them (days). On two cores
+    a sample of 400 takes about an hour: mutmut's test statistics over the whole suite take
+    about 15 minutes, and a mutant that makes a loop run forever lasts until mutmut's
+    timeout. Prints the score, with its
     confidence interval when sampled, and the surviving mutants by file. Survivors are
     re-tested in a fresh interpreter first (scripts/mutation/recheck.py says why)."""
     # mutmut runs the whole suite, which imports jinja2 through tests/test_reports.py

@@ -139,3 +139,15 @@ def test_conftest_imports_no_mutated_code_at_import():
     names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
     names += [n.module for n in top if isinstance(n, ast.ImportFrom) and n.module]
     assert not [m for m in names if m.split(".")[0] in ("checks", "theory")]
+
+
+def test_recheck_limits_the_golden_tests_to_the_mutated_paper():
+    """A claim or strategy module can only change its own paper's golden tests, so the
+    recheck selects those (``-k``); a module every paper uses keeps all of them."""
+    paper_of = _module("recheck").paper_of
+    assert paper_of("checks.papers.j19_disparity._common") == "j19"
+    assert paper_of("checks.papers.hm17_relu.section3") == "hm17"
+    assert paper_of("checks.strategies.k19_pgb") == "k19"
+    assert paper_of("checks.strategies.linalg") is None
+    assert paper_of("checks.papers._meta") is None
+    assert paper_of("theory.linalg") is None
