@@ -23,7 +23,7 @@ import numpy as np
 
 from theory.linalg import GAP, NOISE_FACTOR, in_column_space
 from theory.losses import get_loss
-from theory.numerics import gamma, unit_roundoff
+from theory.numerics import UNDERFLOW, gamma, unit_roundoff
 
 __all__ = [
     "GAP",
@@ -48,7 +48,6 @@ __all__ = [
 ]
 
 NOISE_C = NOISE_FACTOR  # the c of the noise floor delta = c max(p, q) u s_1 (section 0.4)
-UNDERFLOW = float(np.finfo(np.float64).tiny) / unit_roundoff()  # absolute floor, about 2e-292
 
 
 def modified_target(Y: np.ndarray, loss: str) -> np.ndarray:

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gamma", "unit_roundoff"]
+__all__ = ["UNDERFLOW", "gamma", "unit_roundoff"]
 
 
 def unit_roundoff(dtype: np.dtype | type = np.float64) -> float:
     """Unit roundoff ``u = eps / 2`` of a floating dtype (``2**-53`` for float64)."""
     return float(np.finfo(dtype).eps) / 2.0
+
+
+#: ``tiny / u`` in float64 (about 2e-292): a quantity below it has lost its relative precision
+#: to gradual underflow, so a decision taken on it is not certified (the floor of the
+#: Hessian and gradient-scale tests of :mod:`theory.optimize` and
+#: :mod:`theory.constructions.k19_section4`, and of the Jacobian in :mod:`theory.alignment`)
+UNDERFLOW = float(np.finfo(np.float64).tiny) / unit_roundoff()
 
 
 def gamma(n: float, dtype: np.dtype | type = np.float64) -> float:

@@ -10,14 +10,13 @@ rounding-level floor for the gradient. It is generic over a loss-of-theta functi
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable
 
 import numpy as np
 from scipy.optimize import minimize as _scipy_minimize
 
 from theory.linalg import Decision
-from theory.numerics import unit_roundoff
+from theory.numerics import UNDERFLOW, unit_roundoff
 from theory.tex import tex_number
 
 __all__ = [
@@ -222,10 +221,6 @@ def equilibrate(H: np.ndarray, scale: np.ndarray | None) -> np.ndarray:
     return d[:, None] * H * d[None, :]
 
 
-#: ``||H||`` below this has lost its second-order information to underflow
-_UNDERFLOW = sys.float_info.min / unit_roundoff()
-
-
 def second_order_condition(H: np.ndarray, curvature_scale: np.ndarray | None = None
                            ) -> Decision:
     """The second-order necessary condition of a local minimum, ``lambda_min(H) >= 0``, decided to
@@ -266,8 +261,8 @@ def second_order_condition(H: np.ndarray, curvature_scale: np.ndarray | None = N
         return Decision(None, numbers, r"$\|\nabla^2L\|$ overflows at this scale")
     if lam < -far:
         return Decision(False, numbers, f"${what} = {t(lam)} < -{t(far)}$", tol)
-    if norm < _UNDERFLOW:
-        return Decision(None, numbers, rf"$\|\nabla^2L\| = {t(norm)} < {t(_UNDERFLOW)}$ "
+    if norm < UNDERFLOW:
+        return Decision(None, numbers, rf"$\|\nabla^2L\| = {t(norm)} < {t(UNDERFLOW)}$ "
                         "(underflow)", tol)
     if lam < -tol:
         return Decision(None, numbers, f"${what} = {t(lam)} < -{t(tol)}$", tol)

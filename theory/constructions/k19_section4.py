@@ -17,7 +17,6 @@ its most common instance); every infimum is then a weighted least-squares value.
 from __future__ import annotations
 
 import dataclasses
-import sys
 from collections.abc import Callable, Sequence
 
 import autograd
@@ -29,7 +28,7 @@ from theory.linalg import certified_rank
 from theory.losses import get_loss
 from theory.models.deep_linear import Feedforward
 from theory.models.resnet import ResNetShape
-from theory.numerics import unit_roundoff
+from theory.numerics import UNDERFLOW, unit_roundoff
 from theory.optimize import newton_polish, second_order_condition
 from theory.tex import tex_number
 
@@ -51,8 +50,6 @@ __all__ = [
 ]
 
 _SQUARED = get_loss("squared")
-#: a gradient scale below this has lost its information to underflow
-_UNDERFLOW = sys.float_info.min / unit_roundoff()
 
 
 def squared_objective(outputs: Callable, X: np.ndarray, Y: np.ndarray, lam: np.ndarray):
@@ -197,10 +194,10 @@ def second_order_certificate(L: Callable, theta: np.ndarray, grad_scale: float |
         status, reason = "not-local-minimum", curvature.derivation
     elif g_worst > far_tol:
         status, reason = "not-local-minimum", f"${what} = {t(g_worst)} > {t(far_tol)}$"
-    elif top < _UNDERFLOW:
+    elif top < UNDERFLOW:
         # J = 0 at theta = 0 of a net with three or more layers makes the gradient scale 0
         status, reason = "undecided", (rf"the gradient scale $\|J\|\,\|y\| = {t(top)} < "
-                                       f"{t(_UNDERFLOW)}$ (underflow): {cannot}")
+                                       f"{t(UNDERFLOW)}$ (underflow): {cannot}")
     elif curvature.value is None:
         status, reason = "undecided", curvature.derivation
     elif g_worst <= grad_tol:
