@@ -355,11 +355,19 @@ def _squared_loss(inst):
     return squared_objective(_model(inst), inst["X"], inst["Y"], inst["lambda"])
 
 
+def _squared_curvature(inst):
+    """:func:`_curvature` of the squared loss, cached: the local-minimum hypothesis and the
+    diagnostics of Theorem 2 and Lemma 3 both ask for it."""
+    keys = ("family", "widths", "X", "Y", "lambda", "theta")
+    return _CACHE.get("curvature", {k: inst[k] for k in keys},
+                      lambda: _curvature(inst, _squared_loss))
+
+
 def _second_order(inst):
     """The second-order half of ``theta`` being a local minimum: certified, refuted (negative
     curvature beyond rounding), or undecided, which leaves the instance out of scope, since the
     conclusions of Theorem 2 and Lemma 3 are tested without credit for a saddle."""
-    dec = _curvature(inst, _squared_loss)
+    dec = _squared_curvature(inst)
     if dec.value is True:
         return True
     if dec.value is False:
@@ -383,7 +391,7 @@ def _hessian_any(inst) -> dict:
 
 
 def _hessian_diagnostics(inst) -> dict:
-    return _record(_curvature(inst, _squared_loss))
+    return _record(_squared_curvature(inst))
 
 
 def _local_min(inst):
