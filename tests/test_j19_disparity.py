@@ -1087,6 +1087,24 @@ def test_j19_cor1_function_space_is_never_violated_in_the_subnormal_range():
             assert verdict.status is not Status.VIOLATED, (seed, lam, verdict.message)
 
 
+def test_j19_cor1_at_the_floating_point_floor_is_inconclusive_not_holds():
+    """Below ``tiny/u`` the losses have lost their relative precision, so Corollary 1 is
+    decided neither way there: the weight-space control (a certified ``violated``), with the
+    output layer and the labels scaled by ``2^-530`` (exact), moves every ``Q`` into the
+    subnormal range and reads ``inconclusive`` naming the floor, not ``holds``."""
+    claim = get("j19.cor1")
+    control = next(c for c in claim.controls if c.drops)
+    inst = control.instances()[0]
+    assert claim.check(inst, drop=control.drops).status is Status.VIOLATED
+    hidden = inst["h"] * 2  # (W, b) of the [1, h, 1] network; the output layer (a, c) follows
+    w1, w2 = inst["w"].copy(), inst["w2"].copy()
+    w1[hidden:], w2[hidden:] = np.ldexp(w1[hidden:], -530), np.ldexp(w2[hidden:], -530)
+    tiny = {**inst, "w": w1, "w2": w2, "y": np.ldexp(inst["y"], -530)}
+    verdict = claim.check(tiny, drop=control.drops)
+    assert verdict.status is Status.INCONCLUSIVE, verdict.message
+    assert "floating-point floor" in verdict.message
+
+
 def test_j19_eq8_edge_strategy_draws_every_activation():
     """The edge strategy of eqs. (8)-(9) covers every activation the parser accepts."""
     edge = get("j19.eq8").edge_strategy("ci")

@@ -57,7 +57,7 @@ from theory.fourier import (
     unit_indices,
 )
 from theory.linalg import certified_rank
-from theory.numerics import gamma
+from theory.numerics import UNDERFLOW, gamma
 
 __all__ = ["THM1", "COR1"]
 
@@ -286,12 +286,19 @@ def _measure_cor1(inst: Mapping[str, Any]) -> Verdict:
         gap_c = 0.0
     qm = float((fm - y) @ (fm - y))
     rhs = lam * q1 + (1 - lam) * q2
-    scale = max(rhs, qm, float(y @ y), 1e-300)
+    sides = max(rhs, qm, float(y @ y))
+    scale = max(sides, 1e-300)
     T = X.shape[0]
     tol = Tolerance(8 * gamma(T + 4) * scale, r"$8\gamma_{T+4}\max(\lambda Q(f)+(1-\lambda)"
                     r"Q(g),\,Q(\lambda f+(1-\lambda)g),\,\|y\|^2)$")
     lhs = qm if gap_c >= -tol.value else rhs - gap_c  # report the canonical failure if worse
+    # below tiny/u the squares have lost their relative precision to gradual underflow, so
+    # the relative tolerance above bounds nothing: no answer is certified at that floor
+    floor = sides < UNDERFLOW
     return decide(lhs, rhs, relation="<=", tolerance=tol, scale=scale,
+                  inconclusive_above=0.0 if floor else 0.5,
+                  message=(r"every side is below the floating-point floor "
+                           r"$\mathrm{tiny}/u=" + tex_number(UNDERFLOW) + "$") if floor else "",
                   diagnostics={"Q_mid": qm, "Q_1": q1, "Q_2": q2, "canonical_gap": gap_c})
 
 
