@@ -222,14 +222,16 @@ def test_gradient_descent_on_softmax_cross_entropy_decreases_the_loss():
     assert np.all(np.diff(traj.losses) < 0)
 
 
-def test_smoothness_estimate_without_iterations_measures_no_curvature():
-    """With ``iters=0`` no Hessian-vector product is taken: the estimate is 0 (nothing
-    measured), not a made-up curvature."""
+def test_smoothness_estimate_refuses_to_estimate_without_iterations():
+    """With ``iters=0`` no Hessian-vector product is taken, so there is no estimate: a 0
+    would read as a flat loss and give an unbounded step. It raises, naming ``iters``; one
+    iteration measures curvature."""
     model, X = tj.SquarePlusOne(), np.zeros((3, 1))
     Y = np.ones((3, 1))
     theta = np.array([0.4])
-    assert tj.smoothness_estimate(model, "squared", theta, X, Y, iters=0) == 0.0
-    assert tj.smoothness_estimate(model, "squared", theta, X, Y, iters=3) > 0.0
+    with pytest.raises(ValueError, match="iters >= 1"):
+        tj.smoothness_estimate(model, "squared", theta, X, Y, iters=0)
+    assert tj.smoothness_estimate(model, "squared", theta, X, Y, iters=1) > 0.0
 
 
 def test_quartic_index_set_indexes_the_parameters():

@@ -206,7 +206,11 @@ def gradient_descent(
 def smoothness_estimate(model: Any, loss: str, theta: np.ndarray, X: np.ndarray,
                         Y: np.ndarray, *, iters: int = 20, seed: int = 0) -> float:
     """||Hessian of L at theta||_2 by power iteration on central-difference Hessian-vector
-    products (h = u^{1/3} scaled), our pilot estimate for L (x 1.5)."""
+    products (h = u^{1/3} scaled), our pilot estimate for L (x 1.5). Raises ``ValueError``
+    for ``iters < 1``: without a product nothing is measured, and an estimate of 0 would be
+    read as a flat loss (an unbounded step)."""
+    if iters < 1:
+        raise ValueError(f"smoothness_estimate needs iters >= 1 power iterations, got {iters}")
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(theta.size)
     x /= np.linalg.norm(x)
