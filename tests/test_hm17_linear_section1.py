@@ -53,3 +53,16 @@ def test_rem11_tolerance_gap_and_depth():
     null = {"R": np.diag([1.0, 0.0]), "Sigma": np.diag([0.0, 1.0]), "ell": 3}
     assert claim.measure(null).status is Status.INCONCLUSIVE
 
+
+
+def test_rem11_hypothesis_treats_a_gap_within_ten_rounding_bounds_as_zero():
+    """The hypothesis ``R Sigma^{1/2} != 0`` rejects a gap ``||R Sigma^{1/2}||_F^2`` up to ten
+    times the gap's rounding bound ``2 gamma_{2d+2} ||R||_F^2 ||Sigma||_F``, and accepts one
+    beyond. ``R = e_1 e_2^T`` and ``Sigma = diag(1, eps)`` give the gap ``eps`` exactly and
+    ``||R||_F = 1``, ``||Sigma||_F = 1`` in float."""
+    check = {h.name: h.check for h in get("hm17.rem1.1").hypotheses}["R Sigma^{1/2} != 0"]
+    R = np.array([[0.0, 1.0], [0.0, 0.0]])
+    bound = 2 * gamma(2 * 2 + 2)
+    for multiple, accepted in ((5, False), (15, True)):
+        inst = {"R": R, "Sigma": np.diag([1.0, multiple * bound]), "ell": 2}
+        assert (check(inst) is True) is accepted, multiple

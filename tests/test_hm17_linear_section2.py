@@ -506,3 +506,66 @@ def test_descent_profile_excludes_an_iterate_on_the_unit_sphere():
                                      "gd_steps": 0, "gd_step": 0.01})
     run = mod.descent_profile(inst)
     assert run["rows"] == [] and run["left_unit_ball"]
+
+
+@pytest.mark.parametrize("claim_id", ["hm17.eq2.3", "hm17.thm2.2"])
+def test_unbounded_rounding_error_gives_a_tolerance_of_twice_the_larger_side(claim_id):
+    """At ``tau`` = the last float below 1 the relative error of ``(1 - tau)^{2 ell - 2}`` is
+    unbounded; beyond the exact tier (``d = 4``) the tolerance is twice the larger side, so
+    the verdict is inconclusive for want of precision, never decided."""
+    tau = float(np.nextafter(1.0, 0.0))
+    inst = _minus_tau_ball(4, 3, tau, tau, [1.0, 0.5, 0.5, 0.5], [1.0, 0.5, 0.0, 0.0], 1)
+    assert pl_sides(inst["A"], inst["R"], inst["Sigma"], tau)["rel_coeff"] == math.inf
+    verdict = get(claim_id).check(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert verdict.tolerance == 2 * max(abs(verdict.lhs), abs(verdict.rhs))
+
+
+def test_thm22_bad_critical_point_with_excess_below_rounding_is_certified_in_rational_arithmetic():
+    """``A_i = -I`` (``ell = 2``, ``tau = 1`` dropped) is exactly critical; with ``R = e_1
+    e_2^T`` and ``Sigma = diag(1, 2^-60)`` its excess ``tr(R Sigma R^T) = 2^-60`` lies far
+    below the float rounding bound, yet it is positive: on a small instance the exact tier,
+    not the float comparison, decides, and finds the bad critical point."""
+    inst = {"A": [-np.eye(2)] * 2, "R": np.array([[0.0, 1.0], [0.0, 0.0]]),
+            "Sigma": np.diag([1.0, 2.0**-60]), "tau": 1.0}
+    verdict = get("hm17.thm2.2").check(inst, drop="tau<1")
+    assert verdict.diagnostics["excess_risk"] <= verdict.diagnostics["rounding_bound"]
+    assert verdict.status is Status.VIOLATED, verdict
+    assert verdict.diagnostics["exact_excess_risk"] == 2.0**-60
+
+
+def test_thm22_critical_point_at_the_global_minimum_beyond_the_exact_tier_holds():
+    """``d = 4`` (beyond the exact tier), ``A_i = 0``, ``Sigma = diag(1/2, 0, 0, 0)``, ``R =
+    diag(1, 2, 3, 4)``: the error ``I - R`` sits in the null space of ``Sigma``, so the
+    gradient and ``f - C_opt`` are both exactly 0: a critical point with ``f = C_opt``, which
+    the float comparison alone decides (holds), not left inconclusive."""
+    d = 4
+    inst = {"A": [np.zeros((d, d))] * 2, "R": np.diag([1.0, 2.0, 3.0, 4.0]),
+            "Sigma": np.diag([0.5, 0.0, 0.0, 0.0]), "tau": 0.5}
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.diagnostics["form"] == "qualitative"
+    assert verdict.status is Status.HOLDS and verdict.message == "", verdict
+
+
+def test_thm22_descent_reports_the_plain_ratio_at_the_last_iterate():
+    """Along gradient descent the diagnostic ``final_ratio`` is the plain ratio ``(f - C_opt)
+    / bound_t`` at the last iterate, ``bound_t = ||grad f||^2 / (4 ell (1 - tau_t)^{2 ell - 2}
+    sigma_min(Sigma))``. Recomputed for ``d = 1`` from the closed forms ``f - C_opt = sigma
+    (p - r)^2``, ``df/da_i = 2 sigma (p - r) prod_{j != i} (1 + a_j)``, ``p = prod (1 + a_j)``,
+    with five plain gradient steps."""
+    a, r, sigma, step, steps = [0.1, 0.2], 2.0, 0.7, 0.05, 5
+
+    def gradient(a):
+        p = math.prod(1 + aj for aj in a)
+        return [2 * sigma * (p - r) * p / (1 + ai) for ai in a]
+
+    for _ in range(steps):
+        a = [ai - step * gi for ai, gi in zip(a, gradient(a), strict=True)]
+    excess = sigma * (math.prod(1 + aj for aj in a) - r) ** 2
+    tau = max(abs(ai) for ai in a)
+    bound = sum(g * g for g in gradient(a)) / (4 * 2 * (1 - tau) ** 2 * sigma)
+    inst = {"A": [np.array([[0.1]]), np.array([[0.2]])], "R": np.array([[r]]),
+            "Sigma": np.array([[sigma]]), "tau": 0.5, "gd_step": step, "gd_steps": steps}
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.diagnostics["gd_steps_taken"] == steps
+    assert verdict.diagnostics["final_ratio"] == pytest.approx(excess / bound, rel=1e-10, abs=0)

@@ -231,3 +231,27 @@ def test_relu_data_parser_ranges_and_defaults(claim_id):
     assert rejects(claim_id, {**base, "labels": [0.5] + [0] * (n - 1)}).startswith("labels")
     assert rejects(claim_id, {**base, "labels": [-1] + [0] * (n - 1)}).startswith("labels")
 
+
+
+@pytest.mark.parametrize("shortfall, accepted", [(0.85, True), (1.15, False)])
+def test_separation_accepts_a_computed_distance_down_to_the_gram_allowance(shortfall, accepted):
+    """Assumption 3.1's 'separated' accepts a computed ``min ||x_i - x_j||`` down to ``rho - s``,
+    ``s = 3 gamma_d max||x||^2 / rho`` (the Gram rounding allowance), and no further. The
+    points ``0``, ``(1/2, 0)`` and ``(M, 0)`` have Gram distances computed exactly (the
+    closest pair at ``1/2``), and ``M`` sets ``s`` so that ``1/2`` falls ``shortfall * s``
+    short of ``rho = 1``."""
+    rho, d = 1.0, 2
+    M = math.sqrt(0.5 / (shortfall * 3 * gamma(d)))
+    X = np.array([[0.0, 0.0], [0.5, 0.0], [M, 0.0]])
+    separated = {h.name: h.check for h in get("hm17.thm3.2").hypotheses}["separated"]
+    assert (separated({"X": X, "rho": rho}) is True) is accepted
+
+
+def test_separation_failure_names_distance_and_rho_to_six_figures():
+    """The one-line reason of a failed 'separated' names the computed minimum distance and
+    ``rho``, each to six significant figures."""
+    rho = 1.5123456789
+    separated = {h.name: h.check for h in get("hm17.thm3.2").hypotheses}["separated"]
+    reason = separated({"X": np.eye(3), "rho": rho})
+    assert f"={math.sqrt(2):.6g}<" in reason
+    assert rf"\rho={rho:.6g}$" in reason

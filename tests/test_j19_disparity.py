@@ -1169,3 +1169,38 @@ def test_edge_networks_applies_a_single_edge_given_as_a_value_or_a_strategy(edge
     assert drawn
     for inst in drawn:
         np.testing.assert_array_equal(4 * inst["w"], np.round(4 * inst["w"]))
+
+
+def test_eq8_residual_beyond_its_truncation_bound_is_violated_with_the_derived_tolerance(
+        monkeypatch):
+    """eqs. (8)-(9): where ``||r_L|| = ||grad Q - H grad_c||`` exceeds its truncation bound
+    ``B`` (forced here by shifting ``grad Q`` by ``10 (B + 1)``), the verdict is violated, says
+    that ``r_L`` exceeds its truncation bound, and carries the tolerance ``2 nu + 8 gamma_{TM}
+    B``; ``2 nu`` is the tolerance of the same instance's unshifted verdict."""
+    import checks.papers.j19_disparity.section3_2 as mod
+
+    inst = {**network_instance(1, 2, 6, "tanh", 4, 8, scale=3.0), "quadrature_H": "trapezoid"}
+    claim = BY_ID["j19.eq8"]
+    plain = claim.check(inst)
+    assert plain.status is Status.HOLDS
+    bound = plain.diagnostics["r_L_bound"]
+    true_gradient = mod.true_loss_gradient
+    monkeypatch.setattr(mod, "true_loss_gradient",
+                        lambda *args: true_gradient(*args) + 10 * (bound + 1))
+    v = claim.check(inst)
+    assert v.status is Status.VIOLATED
+    assert v.message == r"the residual $r_L$ exceeds its truncation bound"
+    T, M = inst["X"].shape[0], inst["w"].size
+    assert v.tolerance == pytest.approx(plain.tolerance + 8 * _gamma(T * M) * bound,
+                                        rel=1e-14, abs=0)
+    assert v.diagnostics["r_L_bound"] == bound
+
+
+def test_thm1_unresolvable_full_rank_tolerance_names_the_svd_backward_error():
+    """Theorem 1, K = 1, samples x = 0 and x = 1 - 2^-52 (distinct on the circle, rows of Phi
+    equal to rounding): the inconclusive verdict records where its tolerance comes from, the
+    backward error of the SVD / least squares, in the ledger's derivation."""
+    inst = {"K": 1, "n": 1, "X": np.array([[0.0], [1.0 - 2.0**-52]]), "y": np.array([1.0, -1.0])}
+    v = get("j19.thm1").check(inst)
+    assert v.status is Status.INCONCLUSIVE
+    assert "backward error of the SVD / least squares" in v.tolerance_derivation
