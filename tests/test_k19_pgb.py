@@ -1037,3 +1037,31 @@ def test_two_set_edges_draw_eps_at_both_ends_of_its_range():
         inst = find(S.two_set_edges(), lambda i, eps=eps: i["eps"] == eps,
                     settings=settings(database=None, max_examples=200))
         assert "S2" in inst
+
+
+def test_asm2_tolerance_where_the_jacobian_vanishes_takes_kappa_one():
+    """Assumption 2's tolerance ``gamma_n (kappa + 1) ||f_X||`` where ``J = 0`` (the affine
+    offset ``f = theta x + 1`` at inputs ``x = 0``): the range of ``J`` is ``{0}``, the
+    projection is exactly zero and the empty range counts as perfectly conditioned, ``kappa =
+    1``; the residual is ``||f_X|| = sqrt(m)``, far beyond rounding."""
+    inst = dict(control_instance("k19.asm2", "affine-offset"))
+    inst["X"] = np.zeros_like(inst["X"])
+    m = inst["X"].shape[0]
+    verdict = get("k19.asm2").measure(inst)
+    assert verdict.diagnostics["rank"] == 0
+    assert verdict.lhs == pytest.approx(math.sqrt(m), rel=1e-15, abs=0)
+    assert verdict.tolerance == pytest.approx(gamma(m + 1) * 2 * math.sqrt(m), rel=1e-12, abs=0)
+    assert verdict.status is Status.VIOLATED
+
+
+def test_lemma1_certificate_lists_every_failed_condition_of_V_separated_by_semicolons():
+    """When ``S u S'`` leaves ``V[theta, eps]`` by both conditions at once (a direction of norm
+    2 that also moves the outputs), Lemma 1's failed witness states both inequalities, the norm
+    first, as separate clauses joined by ``'; '``."""
+    inst = dict(control_instance("k19.lem1", "S'-outside-V"))
+    inst["S2"] = 2 * inst["S2"]
+    verdict = get("k19.lem1").measure(inst)
+    assert verdict.status is Status.VIOLATED
+    norm, change = verdict.certificate.split("; ")
+    assert re.fullmatch(r"\$\\max_j\\\|S_j\\\| = 1\+1 > 1\+[^$]+\$", norm), norm
+    assert re.fullmatch(r"max output change \$[^$]+ > [^$]+\$", change), change

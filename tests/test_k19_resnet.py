@@ -698,6 +698,23 @@ def test_section4_comparison_tolerance_formula():
         4 * gamma(6) * 10.0 * 9.0, rel=1e-14, abs=0)
 
 
+def test_section4_comparison_tolerance_is_float64_without_deprecated_numpy_calls():
+    """The tolerance of Theorems 3 and 4 guards ``sigma_min(F) = 0`` with the smallest
+    normal float64 (a finite tolerance, no division by zero) and asks NumPy for it by the
+    float64 type: no deprecation warning (``np.finfo(None)`` warns and is to become an
+    error)."""
+    import warnings
+    from types import SimpleNamespace
+
+    cmp = SimpleNamespace(rows=2, features={"x": {}}, target_norm=1.0)
+    feat = {"sigma_max": 1.0, "sigma_min": 0.0, "lemma3": 0.0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tol = K.comparison_tolerance(cmp, feat)
+    assert tol.value == pytest.approx(4 * gamma(2) / np.finfo(np.float64).tiny, rel=1e-14,
+                                      abs=0)
+
+
 def test_resnet_strategy_profile_sizes(monkeypatch):
     """The ResNet strategy draws one tanh layer and ``m = 20`` under the ``ci`` profile, and
     depths ``(1, 2)``, ``m`` in ``(20, 40)`` otherwise; explicit keywords win. Kills mutants

@@ -959,3 +959,49 @@ def test_alignment_relation_descriptions_continue_their_name_in_the_papers_notat
     (hidden,) = [r for r in claim.relations if r.name == "permute-hidden-units"]
     assert "$f$ is the same function" in hidden.description
     assert "the columns of $J$ are permuted" in hidden.description
+
+
+@pytest.mark.parametrize("claim_id", CLAIMS)
+def test_rotate_inputs_relation_says_J_turns_by_an_orthogonal_matrix_and_descent_is_equivariant(
+        claim_id):
+    """The rotate-inputs relation states, in plain words, that ``J`` is multiplied by an
+    orthogonal matrix and that gradient descent is equivariant; the claims that run gradient
+    descent (their slack is not compared) add, right after, why only the status is compared."""
+    (rotate,) = [r for r in get(claim_id).relations if r.name == "rotate-inputs"]
+    said = "$J$ is multiplied by an orthogonal matrix, gradient descent is equivariant"
+    _, found, rest = rotate.description.partition(said)
+    assert found, rotate.description
+    if rotate.same_slack:
+        assert rest == ""
+    else:
+        assert rest.startswith("; the claim runs gradient descent"), rest
+
+
+@settings(max_examples=100, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(get("k22.eq2.1-2.4").edge_strategy("ci"))
+def test_stationary_edge_strategy_draws_only_over_parameterised_nets(inst):
+    """The edge instances of eqs (2.1)-(2.4) are over-parameterised nets (at least twice as
+    many parameters as samples, for either loss), where ``lambda_min(J J^T) > 0`` is generic:
+    the edges probe the numerics inside the theorem's hypothesis, not its absence."""
+    assert inst["theta"].size >= 2 * inst["X"].shape[0]
+
+
+def test_theorem2_strategy_runs_20_to_40_steps_under_ci_and_20_to_400_otherwise(monkeypatch):
+    """Theorem 2's strategy draws the number of gradient-descent steps from ``[20, 40]`` under
+    the ``ci`` profile and from ``[20, 400]`` under ``dev`` and ``thorough`` (the sizes it
+    declares per tier)."""
+    import hypothesis.strategies as hst
+
+    bounds = []
+    integers = hst.integers
+
+    def spy(*args, **kwargs):
+        bounds.append(args)
+        return integers(*args, **kwargs)
+
+    monkeypatch.setattr(hst, "integers", spy)
+    for profile, hi in (("ci", 40), ("dev", 400), ("thorough", 400)):
+        bounds.clear()
+        get("k22.thm2").strategy(profile)
+        assert [b for b in bounds if b[:1] == (20,)] == [(20, hi)], profile

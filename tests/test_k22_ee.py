@@ -24,7 +24,7 @@ from roundtrip import holds_on_strategy, recorded_worst
 from scipy.optimize import minimize_scalar
 
 import checks.papers.k22_ee as mod
-from checks.framework import Status
+from checks.framework import Status, Tolerance, decide
 from checks.inputs import BadInput
 from checks.papers.k22_ee import section3_3
 from checks.profiles import get_profile
@@ -36,6 +36,7 @@ from theory.gram import hadamard_gram
 from theory.linalg import exact_rank, positive_definite
 from theory.losses import get_loss
 from theory.models.ee import EEModel, Objective, ee_train, gd, sgd, sharp_softplus
+from theory.numerics import gamma
 from theory.safe_exploration import gate_matrix, phi, phi_gram, safe_exploration
 
 IDS = ["k22.claim.gate-relu-limit", "k22.asm4", "k22.thm4", "k22.thm5"]
@@ -625,3 +626,43 @@ def test_sgd_upper_right_side_adds_the_same_moment_term_to_the_upper_bounds(monk
     alpha = 0.5 / P["Lhat"] / np.arange(1, v.diagnostics["worst_k"] + 1) ** power
     gap = P["inf_upper"] - P["inf_term"] + (P["B_up"] ** 2 - P["B"] ** 2) / (2 * np.sum(alpha))
     assert rhs_hi - rhs_lo == pytest.approx(gap, rel=1e-9, abs=1e-12 * rhs_hi)
+
+
+def test_sgd_tolerance_is_the_rounding_of_the_losses_when_the_runs_coincide():
+    """Eq. (3.5)'s tolerance is ``MC_Z`` standard errors of the Monte Carlo mean plus the
+    rounding of the losses, ``8 gamma_{p+2}`` times the mean. With a single sample every run
+    draws it at every step, so the runs coincide up to rounding and the Monte Carlo term is
+    far below the rounding term: the tolerance lies between ``8 gamma_{p+2}`` and ``9
+    gamma_{p+2}`` times the mean, for both schedules."""
+    rng = np.random.default_rng(3)
+    X, Y = strat.sine_data(rng, 1, 2, 1)
+    model = EEModel([2, 20], "tanh", 8, 1, 5.0)
+    theta = strat.explored_theta(model, X, Y, rng, tau=40, lr=0.05, epsilon=0.01)
+    inst = {"X": X, "Y": Y, "body_widths": [2, 20], "activation": "tanh", "m_H": 8, "m_y": 1,
+            "varsigma": 5.0, "theta": theta, "loss": "squared", "K": 1, "eps_bar": 0.0}
+    P = mod.exploitation_problem(inst)
+    assert P["n"] == 1
+    for power in (0.6, 0.5):
+        v = mod.sgd_bound(inst, P, power)
+        rounding = gamma(P["p"] + 2) * v.lhs
+        assert v.lhs > 0 and 8 * rounding <= v.tolerance <= 9 * rounding
+
+
+def test_theorem5_reports_the_sgd_part_when_its_slack_is_zero(monkeypatch):
+    """When both parts of Theorem 5 hold, the one with the smaller relative slack is reported:
+    an SGD bound met with zero slack (``lhs == rhs``) is tighter than a GD rate met with
+    relative slack 1/4, so the SGD verdict is the answer and carries the GD slack beside it."""
+    exact = Tolerance(0.0, "exact")
+
+    def verdict(lhs):
+        return decide(lhs, 1.0, relation="<=", tolerance=exact, scale=1.0)
+
+    gd = verdict(0.75)
+    sgd = {0.6: verdict(1.0), 0.5: verdict(0.5)}
+    assert (gd.relative_slack, sgd[0.6].relative_slack) == (0.25, 0.0)
+    monkeypatch.setattr(section3_3, "exploitation_problem", lambda inst: {})
+    monkeypatch.setattr(section3_3, "_gd_rate", lambda inst, P: (gd, {}))
+    monkeypatch.setattr(section3_3, "sgd_bound", lambda inst, P, power: sgd[power])
+    reported = get("k22.thm5").measure({})
+    assert reported is sgd[0.6] and reported.status is Status.HOLDS
+    assert reported.diagnostics["gd_relative_slack"] == 0.25
