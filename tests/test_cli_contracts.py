@@ -540,6 +540,33 @@ def test_bench_summary_takes_the_largest_rank_n_and_every_agreement():
     assert out["max_relative_disagreement"] == 1e-9
 
 
+def test_bench_summary_reports_the_jax_ratios_of_the_largest_n():
+    """The summary's ``jacobian_ratio_to_jax`` (and its buffered twin) are the columns of the
+    largest ``n``'s row of item 1/2, as the bench's docstring says, not of another row."""
+    from checks.bench import _summary
+
+    items = {str(n): {"n": n, "gram_speedup_vs_formed_jacobian": 1.0,
+                      "jacobian_ratio_to_jax": 0.5 * n, "jacobian_ratio_to_jax_buffered": 0.25 * n}
+             for n in (30, 7)}
+    out = _summary(items, {}, 0.0, None, None, None)
+    assert out["jacobian_ratio_to_jax"] == items["30"]["jacobian_ratio_to_jax"]
+    assert out["jacobian_ratio_to_jax_buffered"] == items["30"]["jacobian_ratio_to_jax_buffered"]
+
+
+def test_bench_lenet_n_zero_skips_the_lenet_item(capsys, monkeypatch):
+    """``--lenet-n 0`` leaves item 5 out: the LeNet is never built and its summary entries
+    are null, as the ``--lenet-n`` help and the bench's docstring promise."""
+    import checks.bench
+
+    built = []
+    monkeypatch.setattr(checks.bench, "_item_lenet", lambda n, m_c=1: built.append(n))
+    summary = _bench(capsys, "--gram-n", "2", "--autograd-n", "0", "--small-autograd-n", "0",
+                     "--rank-n", "20", "--lenet-n", "0")
+    assert built == []
+    assert summary["items"]["lenet"] is None
+    assert summary["lenet_gram_speedup_vs_formed_jacobian"] is None and summary["lenet_n"] is None
+
+
 def test_bench_run_item_times_one_two_jobs_and_dask_one_after_the_other(monkeypatch):
     """Item 6 starts `checks run` once per executor, in fresh interpreters, and reports the
     ratios from the wall times it measured (not a timed assertion: the ratios are computed,

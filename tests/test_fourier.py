@@ -146,3 +146,17 @@ def test_equilibrate_rows_keeps_a_matrix_without_columns():
         H = np.zeros(shape)
         out = equilibrate_rows(H)
         assert out.shape == shape
+
+
+def test_sigmoid_product_counts_exactly_the_parameters_its_output_depends_on():
+    """``f_{(w,u,v)} = sigmoid(w) + u v`` (the ``j19.thm2`` counterexample) has as many
+    parameters as ``n_params`` says: at a generic point autograd's Jacobian of the traced
+    forward pass, taken over a vector of that length, has no zero column (no idle coordinate)
+    and agrees with the closed-form Jacobian, whose width is the same."""
+    import autograd
+
+    model, X = SigmoidProduct(), np.array([[0.2], [0.7]])
+    theta = np.linspace(0.3, 0.9, model.n_params())
+    J = autograd.jacobian(lambda t: model.forward_traced(t, X)[:, 0])(theta)
+    assert J.shape == (2, model.n_params()) and np.all(np.any(J != 0, axis=0))
+    np.testing.assert_allclose(model.jacobian_analytic(theta, X), J, rtol=1e-15, atol=1e-15)

@@ -26,6 +26,17 @@ def _gram_tolerance(J: np.ndarray, P: int) -> float:
     return 4.0 * gamma(P + 16) * float(np.max(row_norms, initial=1.0))
 
 
+def test_length_P_weights_accept_a_layer_holding_a_single_parameter():
+    """A length-``P`` weight vector is read block by block even when a layer's block is one
+    number (a bias-free ``1 -> 1`` layer): each block's common value is that layer's
+    ``lambda_l``, and a block that is not constant is still refused."""
+    net = Feedforward([1, 1, 2], "tanh", bias=False)
+    assert net.layer_sizes() == [1, 2]
+    assert layer_weights(net, [2.0, 3.0, 3.0]) == [2.0, 3.0]
+    with pytest.raises(ValueError, match="constant"):
+        layer_weights(net, [2.0, 3.0, 4.0])
+
+
 @settings(max_examples=15, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),

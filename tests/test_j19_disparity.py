@@ -648,6 +648,26 @@ def test_permute_units_permutes_the_rows_of_H_and_follows_listed_units():
     assert BY_ID["j19.s3.3.1"].check(moved).status is Status.HOLDS
 
 
+def test_permute_units_relabels_the_second_point_w2_with_the_same_permutation():
+    """Corollary 1's second parameter ``w2`` is relabelled with the permutation that moved
+    ``w``: unit ``j`` of the new ``w2`` is the old unit that became unit ``j`` of ``w`` (read
+    off ``w`` itself), so ``f_{w2}`` is unchanged and the pair stays one pair of networks."""
+    inst = network_instance(1, 2, 5, "tanh", 3, 9, N=256)
+    inst["w2"] = network_instance(1, 2, 5, "tanh", 3, 10, N=256)["w"]
+    moved = permute_units(inst, np.random.default_rng(4))
+    assert set(moved) == set(inst)
+    net = _net(inst)
+    units = [unit_indices(net, j) for j in range(inst["h"])]
+    source = [next(k for k in range(inst["h"]) if np.array_equal(inst["w"][units[k]],
+                                                                  moved["w"][units[j]]))
+              for j in range(inst["h"])]
+    assert source != list(range(inst["h"]))  # a proper relabelling
+    for j, k in enumerate(source):
+        assert np.array_equal(moved["w2"][units[j]], inst["w2"][units[k]])
+    np.testing.assert_allclose(net.forward(moved["w2"], inst["X"]),
+                               net.forward(inst["w2"], inst["X"]), rtol=1e-13, atol=1e-15)
+
+
 def test_permute_samples_keeps_the_sample_set():
     inst = network_instance(1, 2, 5, "relu", 4, 9, N=256)
     moved = permute_samples(inst, np.random.default_rng(1))

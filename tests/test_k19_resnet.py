@@ -833,6 +833,21 @@ def test_resnet_edges_without_d_y_one_are_multi_output(inst):
     assert inst["Y"].shape[1] == 2
 
 
+def test_resnet_edges_can_draw_the_rank_deficient_output_matrix():
+    """``resnet_edges()`` includes, as its docstring says, a trained ResNet whose output matrix
+    ``W`` is rank-deficient (the lifted ``W = c w^T`` of the second branch of Theorem 3's
+    proof), beside the full-rank one."""
+    from hypothesis import find
+
+    def rank_deficient(inst):
+        return np.linalg.matrix_rank(inst["W"]) < min(inst["W"].shape)
+
+    inst = find(strat.resnet_edges(), rank_deficient,
+                settings=settings(max_examples=30, database=None, deadline=None, derandomize=True,
+                                  suppress_health_check=list(HealthCheck)))
+    assert inst["Y"].shape[1] == 2 and np.linalg.matrix_rank(inst["W"]) == 1
+
+
 @settings(max_examples=2, deadline=None, database=None,
           suppress_health_check=list(HealthCheck))
 @given(strat.resnet_local_minima(d_x=3, d_y=2, d_z=2, depth=1, m=20, lifted=True))

@@ -193,6 +193,23 @@ def test_positive_definite_in_place_agrees(order):
         assert positive_definite(M).value is (expected if lam_min >= 0 else False)
 
 
+def test_positive_definite_in_place_records_the_cholesky_shift_as_its_bound():
+    """Both Cholesky paths (copying and in place) certify ``M > 0`` against the same shift
+    ``alpha = 2 gamma_{N+1} tr|M| / (1 - gamma_{N+1})`` (Demmel's bound) and record it as the
+    decision's ``bound``, the number the certificate was compared against."""
+    rng = np.random.default_rng(3)
+    N = 6
+    A = rng.standard_normal((N, N))
+    M = A @ A.T + np.eye(N)
+    g = (N + 1) * U / (1 - (N + 1) * U)
+    alpha = 2 * g * np.sum(np.abs(np.diag(M))) / (1 - g)
+    copied, in_place = positive_definite(M), positive_definite(M.copy(), overwrite=True)
+    assert copied.value is True and in_place.value is True
+    for decision in (copied, in_place):
+        assert decision.bound == pytest.approx(alpha, rel=4 * N * U)
+        assert decision.bound == decision.numbers["alpha"]
+
+
 def test_float32_input_is_decided_in_float64():
     M = np.diag([1.0, 1e-9]).astype(np.float32)
     assert positive_definite(M).value is True

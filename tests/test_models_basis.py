@@ -157,3 +157,35 @@ def test_gauss_newton_diagonal_is_the_hessians_diagonal_at_zero_residual(family)
     D = gauss_newton_diagonal(model, theta, X, lam)
     np.testing.assert_allclose(D, np.diag(H), rtol=1e-12, atol=1e-14 * np.max(np.diag(H)))
     assert np.all(D >= 0)
+
+
+def test_each_family_declares_the_structure_its_g_comes_from():
+    """Assumption 2's ``g`` of every family comes from the class of eq. (3.1) the family
+    declares: a "last layer linear" ``g`` keeps some coordinates and zeroes the rest (a
+    coordinate projection, so ``g(g(theta)) = g(theta)``), a "positively homogeneous" one is
+    ``theta / p`` with ``f(2 theta) = 2^p f(theta)`` (Euler's identity), a "basis model" one is
+    the identity; a family without ``g`` declares nothing."""
+    from theory.models.basis import FAMILIES, WIDTH_NAMES, make_model
+
+    widths = {"basis": (3,), "tanh2": (2, 3, 1), "tanh2-nobias": (2, 3, 1),
+              "relu2-nobias": (2, 3, 1), "lintop": (2, 3, 2, 1), "skip2": (2, 3, 2, 1)}
+    assert set(widths) == set(WIDTH_NAMES)
+    rng = np.random.default_rng(6)
+    for family in FAMILIES:
+        model = make_model(family, widths.get(family, (1, 1)))
+        theta = rng.uniform(0.5, 1.5, model.d_theta)  # no ReLU pre-activation at 0 below
+        X = rng.uniform(0.5, 1.5, (4, widths.get(family, (1,))[0]))
+        if model.g is None:
+            assert model.structure == "", family
+            continue
+        g = np.asarray(model.g(theta))
+        if model.structure == "last layer linear":
+            kept = g != 0
+            assert np.array_equal(g[kept], theta[kept]) and 0 < kept.sum() < theta.size, family
+        elif model.structure == "positively homogeneous":
+            p = theta[0] / g[0]
+            assert p in (1.0, 2.0) and np.array_equal(g * p, theta), family
+            f, f2 = (np.asarray(model.f(t, X)) for t in (theta, 2.0 * theta))
+            np.testing.assert_allclose(f2, 2.0**p * f, rtol=1e-14, err_msg=family)
+        else:
+            assert model.structure == "basis model" and np.array_equal(g, theta), family

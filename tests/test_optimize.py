@@ -154,6 +154,34 @@ def test_second_order_condition_does_not_depend_on_the_units_of_the_parameters()
     assert equilibrate(H, None) is H and equilibrate(H, np.zeros(2)) is H
 
 
+def test_minimize_runs_lbfgsb_to_its_own_stopping_rule_with_a_thirty_pair_memory(monkeypatch):
+    """``minimize``'s first phase is SciPy's L-BFGS-B from ``theta0`` (as float64) with the
+    analytic gradient, its tolerances at 0 (it stops by its own rule or at ``maxiter``, the
+    Newton polish finishing the job) and a memory of 30 correction pairs (SciPy's default
+    is 10)."""
+    import theory.optimize as opt_module
+
+    seen = []
+    real = opt_module._scipy_minimize
+
+    def recording(fun, x0, **kw):
+        seen.append((x0, kw))
+        return real(fun, x0, **kw)
+
+    monkeypatch.setattr(opt_module, "_scipy_minimize", recording)
+
+    def grad(t):
+        return 2.0 * (t - 1.0)
+
+    out = opt_module.minimize(lambda t: float(np.sum((t - 1.0) ** 2)), grad, [0, 0],
+                              hess=lambda t: 2.0 * np.eye(2), maxiter=7)
+    ((x0, kw),) = seen
+    assert x0.dtype == np.float64 and np.array_equal(x0, [0.0, 0.0])
+    assert kw["method"] == "L-BFGS-B" and kw["jac"] is grad
+    assert kw["options"] == {"maxiter": 7, "gtol": 0.0, "ftol": 0.0, "maxcor": 30}
+    np.testing.assert_allclose(out.theta, [1.0, 1.0], rtol=0, atol=1e-15)
+
+
 def test_newton_polish_and_minimize_on_a_quadratic():
     """On ``f = theta^T A theta / 2 - b^T theta`` (A SPD) one Newton step lands on ``A^-1 b``
     (both the pseudo-inverse and the positive-part variants), ``steps=0`` or a non-finite

@@ -51,7 +51,8 @@ INT_ARGUMENTS = [
     *[(f, a, 1) for f in (hm17_linear.residual_instances, hm17_linear.ball_instances,
                           hm17_linear.near_identity_instances,
                           hm17_linear.gradient_descent_instances,
-                          hm17_linear.standard_instances) for a in ("d", "ell")],
+                          hm17_linear.standard_instances, hm17_linear.ball_edge_instances)
+      for a in ("d", "ell")],
     *[(f, a, lo) for f in (hm17_linear.target_instances, hm17_linear.spd_target_instances)
       for a, lo in (("d", 1), ("ell_extra", 0))],
     (hm17_linear.orthogonal_2x2, "q", 1),

@@ -251,3 +251,22 @@ def test_square_plus_one_is_theta_squared_plus_one_at_every_input():
         f = model.forward(np.array([t]), X)
         assert f.shape == (4, 1)
         assert np.all(f == t * t + 1.0)
+
+
+def test_track_alignment_runs_a_float32_start_in_float64():
+    """A float32 ``theta_0`` is taken as the float64 point with the same values (every float32
+    is a float64 exactly): the recorded run is the one from its float64 copy, entry for
+    entry."""
+    from theory.trajectory import MLP, track_alignment
+
+    rng = np.random.default_rng(13)
+    model = MLP([2, 6, 1], "tanh")
+    theta32 = model.net.init(rng).astype(np.float32)
+    X = rng.standard_normal((4, 2))
+    Y = np.array([[0.0], [1.0], [1.0], [0.0]])
+
+    def run(theta0):
+        return track_alignment(model, "cross-entropy", theta0, X, Y, step_size=0.5, steps=2,
+                               every=1, cutoffs=(1e-6,))
+
+    assert run(theta32) == run(theta32.astype(np.float64))
