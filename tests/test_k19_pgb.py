@@ -1065,3 +1065,54 @@ def test_lemma1_certificate_lists_every_failed_condition_of_V_separated_by_semic
     norm, change = verdict.certificate.split("; ")
     assert re.fullmatch(r"\$\\max_j\\\|S_j\\\| = 1\+1 > 1\+[^$]+\$", norm), norm
     assert re.fullmatch(r"max output change \$[^$]+ > [^$]+\$", change), change
+
+
+def test_gradient_basis_cost_grows_with_the_number_of_parameters():
+    """The Theorem 1-type cost estimate (the SVD of ``J`` and the autograd Hessian are
+    ``d_theta`` wide) grows with ``d_theta`` at fixed data ``m d_y``."""
+    def sized(d):
+        return {"Y": np.zeros((10, 1)), "theta": np.zeros(d)}
+
+    cost = get("k19.thm1").cost
+    assert cost(sized(4)) < cost(sized(16)) < cost(sized(64))
+
+
+def test_example2_parser_names_its_claim_when_refusing_lam_by_default():
+    """``parse_example2`` called without a claim id still refuses the earlier ``lam`` name
+    with a one-line message naming Example 2's claim, ``k19.ex2``."""
+    params = {**_example2_params(), "lam": [1.0, 1.0, 1.0]}
+    with pytest.raises(BadInput) as err:
+        K.parse_example2(params)
+    message = str(err.value)
+    assert "\n" not in message
+    assert message.startswith("`lam` is not a parameter of k19.ex2: use `lambda`")
+
+
+def test_pgb_report_puts_g_on_the_zero_direction_wherever_it_is_in_S():
+    """Theorem 2 (Section 3.3): ``g_S`` carries ``g(theta)`` on the block of the zero direction
+    of ``S``, so ``J_S g_S = J(theta) g(theta) = f(theta)`` (Assumption 2) to rounding whether
+    the zero direction comes first or last; without a zero direction there is no ``g_S`` and
+    the structure residual is infinite."""
+    inst = dict(S.build_lintop_lifted(3, 2, 3, 2, 2, 30))
+    dirs = np.asarray(inst["S"])
+    nonzero = [s for s in dirs if np.any(s)]
+    zero = np.zeros(dirs.shape[1])
+    for order in ([zero, *nonzero], [*nonzero, zero]):
+        rep, _ = K.pgb_report({**inst, "S": np.array(order)})
+        assert rep.structure_residual <= rep.structure_tol
+    rep, _ = K.pgb_report({**inst, "S": np.array(nonzero)})
+    assert rep.structure_residual == math.inf and rep.inf_g == math.inf
+
+
+def test_pgb_edge_strategy_draws_eps_one_and_repeated_directions():
+    """Theorem 2's edge instances include ``eps = 1`` (the end of its domain) and an ``S``
+    with every direction repeated (exact duplicate rows)."""
+    def repeated(inst):
+        dirs = np.asarray(inst["S"])
+        k = dirs.shape[0] // 2
+        return dirs.shape[0] % 2 == 0 and k > 0 and np.array_equal(dirs[:k], dirs[k:])
+
+    quick = settings(max_examples=200, database=None, deadline=None,
+                     suppress_health_check=list(HealthCheck))
+    assert find(S.pgb_edges(), lambda i: i["eps"] == 1.0, settings=quick)["eps"] == 1.0
+    assert repeated(find(S.pgb_edges(), repeated, settings=quick))
