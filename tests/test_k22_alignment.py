@@ -1005,3 +1005,16 @@ def test_theorem2_strategy_runs_20_to_40_steps_under_ci_and_20_to_400_otherwise(
         bounds.clear()
         get("k22.thm2").strategy(profile)
         assert [b for b in bounds if b[:1] == (20,)] == [(20, hi)], profile
+
+
+@pytest.mark.parametrize(("claim_id", "why"), [
+    ("k22.eq2.11", "(2.11) fixes eta = 1"), ("k22.eq2.12", "(2.12) takes the infimum over eta")])
+def test_corollaries_refuse_another_eta_saying_why_and_naming_theorem3(claim_id, why):
+    """(2.11) fixes eta = 1 and (2.12) takes the infimum over eta (k22 §2.4): an ``eta`` other
+    than the default is refused in one line that says which of the two, and points to
+    ``k22.thm3`` for a given eta."""
+    params = (control_params("k22.eq2.12", "misaligned-linear-ce") if claim_id == "k22.eq2.12"
+              else control_params("k22.thm3", "quartic"))
+    with pytest.raises(BadInput) as refused:
+        get(claim_id).parse({**params, "eta": 2.0})
+    assert str(refused.value) == f"eta: {why}; use k22.thm3 for a given eta"

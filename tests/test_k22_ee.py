@@ -18,6 +18,7 @@ from k22_contracts import (
     assert_cost_grows_with_the_work,
     assert_parameters_name_every_key_the_parser_reads,
     control_params,
+    k22_instance,
     rejects,
 )
 from roundtrip import holds_on_strategy, recorded_worst
@@ -459,6 +460,18 @@ def test_parameters_name_every_key_the_parser_reads(claim):
 @pytest.mark.parametrize(("claim_id", "key"), [("k22.thm5", "K"), ("k22.asm4", "X")])
 def test_cost_grows_with_the_work(claim_id, key):
     assert_cost_grows_with_the_work(claim_id, key)
+
+
+@pytest.mark.parametrize("claim_id", ["k22.thm4", "k22.thm5"])
+def test_exploitation_cost_grows_with_the_last_body_width(claim_id):
+    """Theorems 4 and 5 (k22 §3.3) solve least squares on ``A^(j)``, ``n x m_H m_(H-1)``: the
+    cost estimate grows with ``m_(H-1)``, the width of the body's last layer, at fixed ``n``
+    and ``m_H``."""
+    claim = get(claim_id)
+    inst = claim.parse(k22_instance(claim))
+    *rest, last = inst["body_widths"]
+    wider = {**inst, "body_widths": [*rest, 2 * last + 2]}
+    assert 0 < claim.cost(inst) < claim.cost(wider)
 
 
 # ------------------------------------------------------------ parsers, bounds, formulas

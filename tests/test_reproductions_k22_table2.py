@@ -85,3 +85,25 @@ def test_table2_with_real_inputs_says_which_inputs_and_how_they_were_scaled(tmp_
     out = table2("ci", names=("MNIST",), data=tmp_path)
     _, how = real_inputs("MNIST", len(images), tmp_path)
     assert out["ours"].startswith(f"Inputs: MNIST: {how}. Pixels scaled to [0, 1] and centred")
+
+
+def write_semeion(root, n):
+    """Semeion as distributed (``semeion.data``): ``n`` lines of 256 random 0/1 pixels then a
+    one-hot label of 10 entries."""
+    rng = np.random.default_rng(6)
+    pixels = rng.integers(0, 2, (n, 256))
+    onehot = np.eye(10, dtype=int)[rng.integers(0, 10, n)]
+    lines = (" ".join(str(v) for v in row) for row in np.hstack([pixels, onehot]))
+    (root / "semeion.data").write_text("\n".join(lines) + "\n")
+    return pixels
+
+
+def test_table2_with_two_real_data_sets_lists_each_one_s_inputs_in_turn(tmp_path):
+    """With the files of two data sets the 'ours' text names the inputs of each, in the order
+    the table runs them, one ``name: inputs`` entry after another separated by '; '."""
+    write_semeion(tmp_path, 30)
+    write_mnist(tmp_path, 30)
+    out = table2("ci", names=("Semeion", "MNIST"), data=tmp_path)
+    _, semeion = real_inputs("Semeion", 30, tmp_path)
+    _, mnist = real_inputs("MNIST", 30, tmp_path)
+    assert out["ours"].startswith(f"Inputs: Semeion: {semeion}; MNIST: {mnist}. Pixels ")
