@@ -1224,3 +1224,38 @@ def test_thm1_unresolvable_full_rank_tolerance_names_the_svd_backward_error():
     v = get("j19.thm1").check(inst)
     assert v.status is Status.INCONCLUSIVE
     assert "backward error of the SVD / least squares" in v.tolerance_derivation
+
+
+def test_theorem1_cost_follows_the_width_of_the_design_matrix():
+    """Theorem 1's check solves least squares on the ``T x L`` design matrix with
+    ``L = (2n+1)^K`` Fourier modes (eq. (7)): the estimate depends on ``n`` and ``K`` only
+    through ``L`` (``K = 2, n = 1`` and ``K = 1, n = 4`` both give ``L = 9``) and grows with
+    it (``K = 2, n = 2`` gives ``L = 25``)."""
+    cost = get("j19.thm1").cost
+
+    def sized(K, n, T=12):
+        return {"X": np.zeros((T, K)), "K": K, "n": n}
+
+    assert cost(sized(2, 1)) == cost(sized(1, 4))
+    assert cost(sized(1, 4)) < cost(sized(2, 2))
+
+
+def test_ours3_rank_certified_above_the_euler_bound_is_a_certified_violation(monkeypatch):
+    """The second conclusion of ``j19.ours3`` (§3.3.3, ours): when every unit's relation
+    holds but the SVD certifies ``rank H > min(L, h(K+1)+1)``, the rank bound is refuted, and
+    the verdict is ``violated`` carrying the singular-value certificate. For ReLU the bound is
+    a theorem, so the branch is reached here by a tanh network (``L = 7 > h(K+1)+1 = 5``,
+    ``H`` of full row rank 7) with the Euler relations replaced by zero rows, which hold
+    trivially."""
+    from checks.papers.j19_disparity import section3_3_3
+
+    inst = network_instance(1, 3, 2, "tanh", 1, 71, scale=10.0, N=256)
+    s = np.linalg.svd(disparity_matrix(_space(inst), _net(inst), inst["w"]), compute_uv=False)
+    # sigma_6 / sigma_1 ~ 1e-3, twelve orders above the unit roundoff: rank H >= 6 > 5
+    assert s.size == 7 and s[5] > 1e-6 * s[0]
+    monkeypatch.setattr(section3_3_3, "euler_relations",
+                        lambda model, w: np.zeros((inst["h"], w.size)))
+    verdict = get("j19.ours3").measure(inst)
+    assert verdict.status is Status.VIOLATED
+    assert verdict.certificate.startswith(r"$\sigma_{6}=")
+    assert verdict.diagnostics["rank_bound"] == 5
