@@ -567,6 +567,44 @@ def test_bench_lenet_n_zero_skips_the_lenet_item(capsys, monkeypatch):
     assert summary["lenet_gram_speedup_vs_formed_jacobian"] is None and summary["lenet_n"] is None
 
 
+def test_bench_runs_the_lenet_item_at_n_500_by_default(capsys, monkeypatch):
+    """Without ``--lenet-n`` item 5 runs, at ``n = 500`` (the bench's docstring: the LeNet's
+    ``M = J J^T`` at ``n = 500``), and the summary reports that ``n``."""
+    import checks.bench
+
+    built, real = [], checks.bench._item_lenet
+    monkeypatch.setattr(checks.bench, "_item_lenet",
+                        lambda n, m_c=1: built.append(n) or {**real(2, m_c), "n": n})
+    summary = _bench(capsys, "--gram-n", "2", "--autograd-n", "0", "--small-autograd-n", "0",
+                     "--rank-n", "20")
+    assert built == [500]
+    assert summary["lenet_n"] == summary["items"]["lenet"]["n"] == 500
+
+
+def test_bench_gpu_table2_item_has_the_mnist_shape_of_table_2(monkeypatch):
+    """The GPU item 4 checks k22 Table 2 at its MNIST shape: ``n = 60,000``,
+    ``m_{H-1} = 513`` and ``m_H = ceil(2n / m_{H-1})`` (Table 2's rule, 234), the features
+    drawn by ``safe_exploration_features``. The GPU is stood in for (the features are
+    recorded, not computed)."""
+    import checks.bench
+
+    class Drawn(Exception):
+        pass
+
+    shapes = []
+
+    def record(n, m_prev, m_H, **kw):
+        shapes.append((n, m_prev, m_H))
+        raise Drawn
+
+    monkeypatch.setattr(checks.bench.backend, "get_xp", lambda name="numpy": np)
+    monkeypatch.setattr(checks.bench, "safe_exploration_features", record)
+    with pytest.raises(Drawn):
+        checks.bench._table2_gpu()
+    (n, m_prev, m_H), = shapes
+    assert (n, m_prev) == (60_000, 513) and m_H == math.ceil(2 * n / m_prev)
+
+
 def test_bench_run_item_times_one_two_jobs_and_dask_one_after_the_other(monkeypatch):
     """Item 6 starts `checks run` once per executor, in fresh interpreters, and reports the
     ratios from the wall times it measured (not a timed assertion: the ratios are computed,

@@ -213,3 +213,20 @@ def test_zero_gradient_meets_a_zero_tolerance_at_a_stationary_point():
                                           np.array([0.0, 1.0]))
     assert cert.grad_norm == 0.0 and cert.grad_tol == 0.0
     assert cert.status == "local-minimum"
+
+
+def test_local_minimum_polishes_with_the_number_of_newton_steps_asked_for():
+    """``newton_steps`` bounds the Newton polish after BFGS: with no BFGS iteration, zero
+    steps return the starting point and one step is one positive-part Newton step of
+    :func:`theory.optimize.newton_polish` from it (autograd's gradient and Hessian)."""
+    from theory.optimize import newton_polish
+
+    def L(t):
+        return anp.sum(anp.cosh(t - 1.0)) + 0.1 * anp.sum(t**4)
+
+    theta0 = np.array([2.0, -1.5, 0.5])
+    assert np.array_equal(k19s4._local_minimum(L, theta0, max_iter=0, newton_steps=0), theta0)
+    grad, hess = autograd.grad(L), autograd.hessian(L)
+    one = newton_polish(lambda t: float(L(t)), grad, hess, theta0, 1, positive_part=True)[0]
+    assert not np.array_equal(one, theta0)
+    assert np.array_equal(k19s4._local_minimum(L, theta0, max_iter=0, newton_steps=1), one)

@@ -160,3 +160,16 @@ def test_sigmoid_product_counts_exactly_the_parameters_its_output_depends_on():
     J = autograd.jacobian(lambda t: model.forward_traced(t, X)[:, 0])(theta)
     assert J.shape == (2, model.n_params()) and np.all(np.any(J != 0, axis=0))
     np.testing.assert_allclose(model.jacobian_analytic(theta, X), J, rtol=1e-15, atol=1e-15)
+
+
+def test_derivative_span_bound_derivation_names_the_count_per_cutting_unit():
+    """The derivation returned with the bound names what each cutting unit adds: ``K+1``
+    functions for ReLU (``{x_k 1_R, 1_R}``), ``K+2`` for a smooth activation
+    (``{sigma(u), sigma'(u) x_k, sigma'(u)}``, §3.3.1-§3.3.3), with the paper's ``K``."""
+    from theory.fourier import derivative_span_bound
+
+    W, b = np.array([[1.0], [-1.0]]), np.array([-0.5, 0.5])
+    for activation, per_unit in (("relu", "K+1"), ("tanh", "K+2")):
+        net, w = _one_hidden(activation, W, b)
+        how = derivative_span_bound(net, w)[1]
+        assert how.startswith(f"$1 + {per_unit}$ per distinct unit that may cut the cube")

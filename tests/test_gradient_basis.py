@@ -212,3 +212,14 @@ def test_squared_report_fields_from_their_definitions():
     none = squared_report(F, Y, lam, J, grad_L, None)
     assert none.inf_g == math.inf and none.inf == none.inf_ls
     assert none.structure_residual == math.inf and none.structure_tol == 0.0
+
+
+def test_sample_weights_are_floating_point_whatever_the_type_of_lambda():
+    """``sample_weights`` (the diagonal of ``Lambda``, k19 Section 2.1) is float64 with each
+    ``lambda_i`` repeated ``d_y`` times, also for integer weights, so that ``Lambda^{1/2}``
+    and the weighted objective are not computed in integer arithmetic."""
+    from theory.gradient_basis import sample_weights
+
+    w = sample_weights([1, 2, 3], 2)
+    assert w.dtype == np.float64
+    assert w.tolist() == [1.0, 1.0, 2.0, 2.0, 3.0, 3.0]

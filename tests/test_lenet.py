@@ -101,3 +101,29 @@ def test_softplus_varsigma_is_the_papers_activation():
 def test_widths_must_be_positive():
     with pytest.raises(ValueError, match="m_c and m_y must be positive"):
         LeNet(0)
+
+
+def test_softplus_varsigma_second_derivative_is_the_derivative_of_the_first():
+    """``d2`` is ``sigma''`` (k22 §2.2): the central difference of ``d1``, to the difference's
+    truncation ``h^2 sup|sigma''''| / 6 <= varsigma^3 h^2 / 6`` (``|sigma''''| <= varsigma^3``)
+    plus its rounding ``u / h``."""
+    s = 100.0
+    act = softplus_varsigma(s)
+    z = np.array([-0.05, -0.01, 0.0, 0.003, 0.02, 0.06])
+    u = np.finfo(float).eps / 2
+    h = u ** (1 / 3)
+    fd = (act.d1(z + h) - act.d1(z - h)) / (2 * h)
+    assert np.max(np.abs(act.d2(z) - fd)) <= s**3 * h * h / 6 + 4 * u / h
+
+
+def test_softplus_varsigma_complex_value_is_the_activation_without_overflow():
+    """``analytic`` (the value for complex input) is ``sigma`` on the reals, also where
+    ``e^{varsigma z}`` overflows, and its complex step ``Im sigma(z + ih) / h`` is ``sigma'``."""
+    act = softplus_varsigma(100.0)
+    z = np.array([-9.0, -0.3, -0.01, 0.0, 0.01, 0.3, 9.0])  # |varsigma z| = 900 > 709
+    u = np.finfo(float).eps / 2
+    assert np.all(np.isfinite(act.analytic(z)))
+    assert np.allclose(act.analytic(z), act.value(z), rtol=4 * u, atol=4 * u)
+    h = 1e-30
+    step = np.imag(act.analytic(z + 1j * h)) / h
+    assert np.allclose(step, act.d1(z), rtol=8 * u, atol=8 * u)

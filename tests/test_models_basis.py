@@ -189,3 +189,20 @@ def test_each_family_declares_the_structure_its_g_comes_from():
             np.testing.assert_allclose(f2, 2.0**p * f, rtol=1e-14, err_msg=family)
         else:
             assert model.structure == "basis model" and np.array_equal(g, theta), family
+
+
+def test_model_jacobian_of_integer_parameters_is_that_of_their_float_values():
+    """``model_jacobian`` reads ``theta`` as float64: integer parameters give the Jacobian at
+    the same point in floating point, by autograd and by the closed form alike (autograd
+    cannot differentiate with respect to integers, and would truncate a basis model's J)."""
+    from theory.models.basis import make_model, model_jacobian
+
+    X = np.array([[0.5, 1.0], [1.5, 2.0]])
+    for family, widths, X_f in (("tanh-neuron", (1, 1), X[:, :1]), ("product", (1, 1), X[:, :1]),
+                                ("basis", (2,), X)):
+        model = make_model(family, widths)
+        theta = np.ones(model.d_theta, dtype=int)
+        for method in ("analytic", "autograd"):
+            J = model_jacobian(model, theta, X_f, method)
+            assert J.dtype == np.float64
+            assert np.array_equal(J, model_jacobian(model, theta.astype(float), X_f, method))

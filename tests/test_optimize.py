@@ -223,3 +223,21 @@ def test_newton_polish_and_minimize_on_a_quadratic():
     assert opt.hess_max_eig == pytest.approx(ev[-1], rel=1e-6, abs=0)
     exact = minimize(fun, grad, t0, hess=hess)
     assert exact.hess_min_eig == pytest.approx(ev[0], rel=1e-13, abs=0)
+
+
+def test_levenberg_marquardt_works_in_float64_whatever_the_jacobians_type():
+    """The iteration is carried out in float64 whatever array type ``jacobian`` returns: a
+    Jacobian handed back in float32 gives, bit for bit, the run of the same (float32-rounded)
+    entries handed back in float64, at the first point and at every accepted one."""
+    r, J, x0 = _rosenbrock()
+
+    def J32(x):
+        return J(x).astype(np.float32)
+
+    def J32_as_64(x):
+        return J32(x).astype(np.float64)
+
+    for evals in (2, 5, 40):
+        got = levenberg_marquardt(r, J32, x0, max_nfev=evals)
+        assert got.dtype == np.float64
+        assert np.array_equal(got, levenberg_marquardt(r, J32_as_64, x0, max_nfev=evals))

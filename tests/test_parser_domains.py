@@ -795,3 +795,16 @@ def test_entry_limit_is_inclusive(monkeypatch):
     with pytest.raises(BadInput) as info:
         matrix({"x": [[1, 2, 3], [4, 5, 6]]}, "x")
     assert str(info.value) == "x: 6 entries exceeds the limit of 4"
+
+
+def test_parse_feedforward_width_limit_is_inclusive():
+    """A layer of exactly ``MAX_WIDTH`` units is accepted; one more is refused with a one-line
+    message naming ``widths`` and the interval ``[1, MAX_WIDTH]``."""
+    from checks.strategies.feedforward import MAX_WIDTH
+
+    wide = {"widths": [MAX_WIDTH, 1], "activations": [], "bias": False,
+            "theta": [0.0] * MAX_WIDTH, "X": [[0.0] * MAX_WIDTH]}
+    assert parse_feedforward(wide)["widths"] == [MAX_WIDTH, 1]
+    with pytest.raises(BadInput) as info:
+        parse_feedforward({**wide, "widths": [MAX_WIDTH + 1, 1]})
+    assert str(info.value) == f"widths: expected a list of >= 2 integers in [1, {MAX_WIDTH}]"

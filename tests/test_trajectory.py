@@ -270,3 +270,18 @@ def test_track_alignment_runs_a_float32_start_in_float64():
                                every=1, cutoffs=(1e-6,))
 
     assert run(theta32) == run(theta32.astype(np.float64))
+
+
+def test_sharp_softplus_complex_value_is_the_activation_without_overflow():
+    """``sharp_softplus(varsigma).analytic`` (the complex-step value, Figure 1's softplus) is
+    ``ln(1 + e^{varsigma z}) / varsigma`` on the reals, also where ``e^{varsigma z}``
+    overflows, and its complex step ``Im sigma(z + ih) / h`` is ``sigma'``."""
+    act = tj.sharp_softplus(100.0)
+    z = np.array([-9.0, -0.3, -0.01, 0.0, 0.01, 0.3, 9.0])  # |varsigma z| = 900 > 709
+    u = unit_roundoff()
+    assert np.all(np.isfinite(act.analytic(z)))
+    assert np.allclose(act.analytic(z), np.logaddexp(0.0, 100.0 * z) / 100.0,
+                       rtol=4 * u, atol=4 * u)
+    h = 1e-30
+    step = np.imag(act.analytic(z + 1j * h)) / h
+    assert np.allclose(step, act.d1(z), rtol=8 * u, atol=8 * u)
