@@ -261,3 +261,10 @@ def test_reflection_conjugation_reverses_the_rotation_angle_exactly(theta):
         out = relation.transform({"Q": Q, "q": 3}, np.random.default_rng(0))
         assert out["q"] == 3
         np.testing.assert_array_equal(out["Q"], expected)
+
+
+def test_tau_hypothesis_reports_tau_to_six_significant_figures():
+    """Outside ``0 <= tau < 1`` the reason prints ``tau`` to six significant figures:
+    ``1.2345678`` reads ``1.23457`` (rounded by hand)."""
+    check = {h.name: h.check for h in get("hm17.thm2.2").hypotheses}["tau<1"]
+    assert check({"tau": 1.2345678}) == r"$\tau=1.23457\ge1$"

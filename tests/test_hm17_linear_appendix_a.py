@@ -11,6 +11,8 @@ import pytest
 
 import checks.papers.hm17_linear as mod
 from checks.framework import Status
+from checks.inputs import BadInput
+from checks.papers.hm17_linear import appendix_a
 from checks.registry import get
 from theory.numerics import unit_roundoff
 
@@ -105,3 +107,25 @@ def test_certify_bound_is_100_ell_d_u_sqrt_d_prod_spectral_norms_plus_normR():
     R_off = R + np.full((d, d), 2 * bound / d)
     assert mod.certify_factorisation(A, R_off)[0] is False
 
+
+
+def test_thm21_no_construction_meeting_the_bound_is_inconclusive_and_says_why(monkeypatch):
+    """A construction's ``|||A|||`` is an upper bound of the smallest one: when no certified
+    construction meets ``(4 pi + 3 gamma) / ell`` and the lower bound of every exact
+    factorisation does not exceed it, Theorem 2.1 is neither certified nor refuted, and the
+    message says exactly that. ``R = -I_2`` (``gamma = 0``) at ``ell = 10`` with only the
+    trivial factorisation offered: ``|||A||| = ||R - I|| = 2 > 4 pi / 10``, lower bound 0."""
+    R, ell = -np.eye(2), 10
+    monkeypatch.setattr(appendix_a, "factorisations", lambda R, ell: {
+        "trivial": ([R - np.eye(2)] + [np.zeros((2, 2))] * (ell - 1), None)})
+    verdict = get("hm17.thm2.1").check({"R": R, "ell": ell})
+    assert verdict.status is Status.INCONCLUSIVE
+    assert verdict.lhs == 2.0 and verdict.rhs == pytest.approx(4 * math.pi / ell, rel=1e-15)
+    assert verdict.message.startswith("no construction met the bound, and the lower bound "
+                                      "does not refute it"), verdict.message
+
+
+def test_claim_a1_parser_names_every_missing_parameter():
+    """Claim A.1's parser, given neither ``Q`` nor ``q``, names both in one BadInput line."""
+    with pytest.raises(BadInput, match=r"^missing parameter\(s\): Q, q$"):
+        get("hm17.claimA.1").parse({})

@@ -66,3 +66,18 @@ def test_rem11_hypothesis_treats_a_gap_within_ten_rounding_bounds_as_zero():
     for multiple, accepted in ((5, False), (15, True)):
         inst = {"R": R, "Sigma": np.diag([1.0, multiple * bound]), "ell": 2}
         assert (check(inst) is True) is accepted, multiple
+
+
+def test_rem11_hypothesis_threshold_is_ten_times_twice_gamma_2d_plus_2():
+    """The ``R Sigma^{1/2} != 0`` threshold sits at ten times ``2 gamma_{2d+2} ||R||_F^2
+    ||Sigma||_F`` and no higher: for ``d = 2`` a gap of 11 such bounds is accepted, 9.5 is
+    not (``gamma_7`` in place of ``gamma_6`` would move the threshold to 11.7 bounds).
+    ``gamma_n = n u / (1 - n u)`` with ``u = 2^-53``; the instance is the one above, whose gap
+    is ``eps`` exactly."""
+    check = {h.name: h.check for h in get("hm17.rem1.1").hypotheses}["R Sigma^{1/2} != 0"]
+    u = 2.0**-53
+    bound = 2 * (6 * u / (1 - 6 * u))
+    R = np.array([[0.0, 1.0], [0.0, 0.0]])
+    for multiple, accepted in ((9.5, False), (11.0, True)):
+        inst = {"R": R, "Sigma": np.diag([1.0, multiple * bound]), "ell": 2}
+        assert (check(inst) is True) is accepted, multiple

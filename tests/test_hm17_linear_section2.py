@@ -270,11 +270,14 @@ def test_thm22_near_critical_point_with_singular_sigma_is_not_a_bad_critical_poi
 
 
 def test_thm22_gradient_zero_to_rounding_beyond_the_exact_tier_is_inconclusive():
+    """Beyond the exact tier (``d = 4``) a gradient zero to rounding at positive excess is
+    undecided, and the message says both why it looks bad and why it is not certified."""
     tau = 1.0 - 2.0**-26
     inst = _minus_tau_ball(4, 3, tau, tau, [1.0, 0.0, 0.0, 0.0], [1.0, 0.5, 0.0, 0.0], 0)
     verdict = get("hm17.thm2.2").check(inst)
     assert verdict.status is Status.INCONCLUSIVE
-    assert "cannot be certified" in verdict.message
+    assert verdict.message.startswith("the gradient is zero to rounding"), verdict.message
+    assert "an exactly zero gradient cannot be certified" in verdict.message
 
 
 def test_thm22_tau_one_bad_critical_point_is_certified_in_rational_arithmetic():
@@ -569,3 +572,21 @@ def test_thm22_descent_reports_the_plain_ratio_at_the_last_iterate():
     verdict = get("hm17.thm2.2").check(inst)
     assert verdict.diagnostics["gd_steps_taken"] == steps
     assert verdict.diagnostics["final_ratio"] == pytest.approx(excess / bound, rel=1e-10, abs=0)
+
+
+def test_thm22_descent_ratio_is_infinite_where_the_bound_is_zero_at_positive_excess():
+    """Along gradient descent, an iterate whose bound ``||grad f||^2 / (4 ell (1 - tau_t)^{2
+    ell - 2} sigma_min)`` is 0 while ``f - C_opt > 0`` has an infinite plain ratio (it is
+    screened into the full decision, which holds: the zero is the underflow of
+    ``||grad f||^2``). ``d = 1``, ``sigma = 1e-300``: ``f - C_opt = sigma (p - r)^2 > 0`` but
+    ``(df/da_i)^2 = (2 sigma (p - r) p / (1 + a_i))^2`` underflows to 0."""
+    a, r, sigma = [0.1, 0.2], 2.0, 1e-300
+    p = (1 + a[0]) * (1 + a[1])
+    assert sigma * (p - r) ** 2 > 0
+    assert all((2 * sigma * (p - r) * p / (1 + ai)) ** 2 == 0.0 for ai in a)
+    inst = {"A": [np.array([[ai]]) for ai in a], "R": np.array([[r]]),
+            "Sigma": np.array([[sigma]]), "tau": 0.5, "gd_steps": 2, "gd_step": 0.05}
+    verdict = get("hm17.thm2.2").check(inst)
+    assert verdict.status is Status.HOLDS, verdict
+    assert verdict.diagnostics["max_ratio"] == math.inf
+    assert verdict.diagnostics["final_ratio"] == math.inf

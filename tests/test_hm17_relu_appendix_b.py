@@ -133,3 +133,16 @@ def test_lemma_b1_margin_construction_without_a_positive_margin_is_inconclusive(
     assert verdict.status is Status.INCONCLUSIVE
     assert verdict.message.startswith(r"the margin construction needs $m_i>0$")
     assert all(is_renderable(seg) for seg in verdict.message.split("$")[1::2])
+
+
+def test_lemma_b2_margin_construction_without_a_positive_margin_is_inconclusive():
+    """Lemma B.2's construction needs every stage margin ``m_i > 0``: a repeated ``z`` with
+    one label (margin ``||z||^2 - <z, z> = 0``, no disagreement) certifies nothing, and the
+    message says the construction does not apply, with the minimum margin in typeset LaTeX."""
+    inst = get("hm17.lemB.2").parse({"Z": [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]],
+                                     "labels": [0, 0, 1], "r": 2,
+                                     "Q": [[1.0, 0.0], [0.0, 1.0]]})
+    verdict = get("hm17.lemB.2").measure(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    assert verdict.message.startswith("margin construction not applicable "), verdict.message
+    assert all(is_renderable(seg) for seg in verdict.message.split("$")[1::2])

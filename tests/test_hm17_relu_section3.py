@@ -5,6 +5,7 @@ rounding certificates of the network, with the block bound they share with App. 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -23,6 +24,7 @@ from theory.constructions.hm17_expressivity import (
     b1_margins,
 )
 from theory.models.relu_residual import (
+    ReluResidualNet,
     parameter_count,
 )
 from theory.numerics import gamma, unit_roundoff
@@ -255,3 +257,58 @@ def test_separation_failure_names_distance_and_rho_to_six_figures():
     reason = separated({"X": np.eye(3), "rho": rho})
     assert f"={math.sqrt(2):.6g}<" in reason
     assert rf"\rho={rho:.6g}$" in reason
+
+
+def _thm32_instance():
+    """A Theorem 3.2 instance the construction fits (40 separated unit vectors, 4 classes)."""
+    X = strat.separated_unit_vectors(40, 16, 0.3, 11)
+    return {"X": X, "labels": np.arange(len(X)) % 4, "r": 4, "rho": 0.3,
+            "k": strat.practical_width(len(X), 0.3), "seed": 0, "max_draws": 20}
+
+
+def test_thm32_network_deeper_than_ceil_n_over_k_is_a_certified_violation(monkeypatch):
+    """Theorem 3.2 counts the parameters of a network with ``ceil(n/k)`` middle blocks: a
+    built network with one more block (an identity block, ``U = V = 0``, ``s = 0``: the same
+    function, so the fit is unchanged) is flagged, with the integer count as certificate."""
+    real_build = section3.build_network
+
+    def one_block_deeper(*args, **kwargs):
+        net, info = real_build(*args, **kwargs)
+        k = net.U.shape[1]
+        return dataclasses.replace(
+            net, U=np.concatenate([net.U, np.zeros((1, k, k))]),
+            V=np.concatenate([net.V, np.zeros((1, k, k))]),
+            s=np.concatenate([net.s, np.zeros((1, k))])), info
+
+    monkeypatch.setattr(section3, "build_network", one_block_deeper)
+    verdict = section3.measure_thm32(_thm32_instance())
+    assert verdict.status is Status.VIOLATED, verdict
+    assert verdict.message == "parameter count differs from the formula or bound"
+    assert verdict.certificate.startswith("integer parameter count ")
+
+
+def test_thm32_margins_below_the_rounding_certificate_are_inconclusive(monkeypatch):
+    """When the rounding certificate cannot keep the ReLU zeros exact (margins too small),
+    Theorem 3.2 is undecided, and the message says so."""
+    real_tolerance = section3.network_tolerance
+
+    def uncertified(*args):
+        tol, derivation, _ = real_tolerance(*args)
+        return tol, derivation, False
+
+    monkeypatch.setattr(section3, "network_tolerance", uncertified)
+    verdict = section3.measure_thm32(_thm32_instance())
+    assert verdict.status is Status.INCONCLUSIVE
+    assert verdict.message == "margins too small to certify the ReLU zeros against rounding"
+
+
+def test_network_tolerance_refuses_middle_blocks_of_unequal_number():
+    """``network_tolerance`` bounds every middle block ``(U_j, V_j, s_j)``: a network whose
+    ``U``, ``V`` and ``s`` hold different numbers of blocks is refused (``ValueError``), not
+    bounded over the shorter list."""
+    k, d, r = 2, 2, 2
+    net = ReluResidualNet(A0=np.eye(k, d), U=np.zeros((2, k, k)), V=np.zeros((2, k, k)),
+                          s=np.zeros((1, k)), A_out=np.eye(r, k), B_out=np.eye(r),
+                          s_out=np.zeros(r))
+    with pytest.raises(ValueError):
+        hm.network_tolerance(net, np.eye(k))

@@ -4,6 +4,7 @@ defaults are the documented ones, and the building blocks return what their docs
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -57,6 +58,7 @@ INT_ARGUMENTS = [
       for a, lo in (("d", 1), ("ell_extra", 0))],
     (hm17_linear.orthogonal_2x2, "q", 1),
     (hm17_linear.normal_matrices, "d", 1),
+    (hm17_linear.normal_matrix_edges, "d", 1),
     (hm17_linear.matrix_pairs, "d", 1),
     (hm17_linear.matrix_pairs, "extra_rows", 0),
     *[(k22_ee.gate_instances, a, 1) for a in ("n", "m_Hm1", "m_H", "m_y")],
@@ -77,6 +79,16 @@ def test_integer_arguments_are_checked_at_their_documented_bound(strategy, name,
         with pytest.raises(InvalidArgument) as info:
             strategy(**{name: bad})
         assert re.match(rf"{re.escape(name)}\b", str(info.value)), str(info.value)
+
+
+def test_hm17_scaling_relation_multiplies_by_two_to_every_nonzero_power_up_to_twenty():
+    """``hm17_linear.scaling`` multiplies by ``c = 2^k``, ``k`` uniform in ``[-20, 20]``
+    without 0: over 2000 seeded draws every such exponent appears, and no other."""
+    relation = hm17_linear.scaling("U scaled", "", {"U": 1})
+    rng = np.random.default_rng(0)
+    exponents = {math.log2(relation.transform({"U": np.ones((1, 1))}, rng)["U"][0, 0])
+                 for _ in range(2000)}
+    assert exponents == {float(k) for k in range(-20, 21) if k != 0}
 
 
 @pytest.mark.parametrize("name", ["rows", "cols"])
