@@ -71,6 +71,7 @@ def test_recheck_runs_the_golden_tests_for_claim_modules(monkeypatch):
     recheck = _module("recheck")
     papers = recheck.test_files("checks.papers.j19_disparity")
     assert "tests/test_replay.py" in papers and "tests/test_j19_disparity.py" in papers
+    assert "tests/test_prose.py" in papers  # a claim's text is built at import too
     assert "tests/test_replay.py" in recheck.test_files("checks.strategies.k19_pgb")
     assert "tests/test_replay.py" not in recheck.test_files("theory.fourier")
 
@@ -139,6 +140,16 @@ def test_conftest_imports_no_mutated_code_at_import():
     names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
     names += [n.module for n in top if isinstance(n, ast.ImportFrom) and n.module]
     assert not [m for m in names if m.split(".")[0] in ("checks", "theory")]
+
+
+def test_recheck_selects_the_mutated_papers_golden_and_prose_tests_and_every_other_test():
+    """The ``-k`` expression keeps every test outside the golden files and, inside them, the
+    tests parametrised by the mutated paper's claim ids; a module every paper uses runs all."""
+    select = _module("recheck").golden_selection
+    files = ["tests/test_j19_disparity.py", "tests/test_prose.py", "tests/test_replay.py"]
+    assert select("j19", files) == ["-k", "not (test_prose or test_replay) or j19"]
+    assert select("j19", ["tests/test_j19_disparity.py"]) == []
+    assert select(None, files) == []
 
 
 def test_recheck_limits_the_golden_tests_to_the_mutated_paper():

@@ -9,9 +9,10 @@ behaviour in the fork, and mutmut credits the mutated function only to the test 
 called it. Such a mutant "survives" without ever running. Here each survivor's diff (from
 ``mutmut show``) is applied to a scratch copy of the sources, and the test files that name
 the mutated module run in a new interpreter (``-x``, first failure stops); of the golden
-replay tests only the mutated paper's (a claim module or strategy reaches no other paper's
-claims). A failure is a kill. A run past ``--timeout`` is not: the files may simply be slow,
-so it stays a survivor (``undecided (timeout)``), which makes the score a lower bound. The
+replay and prose tests only the mutated paper's (a claim module or strategy reaches no other
+paper's claims). A failure is a kill. A run past ``--timeout`` is not: the files may simply
+be slow, so it stays a survivor (``undecided (timeout)``), which makes the score a lower
+bound. The
 verdicts go to ``mutants/recheck.json`` as they come (an interrupted recheck keeps them),
 which ``scripts/mutation/summary.py`` reads.
 """
@@ -48,10 +49,11 @@ def survivors(sample: Path | None) -> list[str]:
 
 
 # Claims, their controls and their strategies are built when the registry imports
-# checks/papers/*; the golden tests reach every one of them through the registry and the
-# baseline without naming the module.
+# checks/papers/*; the golden replay tests (every recorded verdict) and the prose tests (every
+# claim's text typesets) reach every one of them through the registry, parametrised by claim
+# id, without naming the module.
 THROUGH_THE_REGISTRY = ("checks.papers.", "checks.strategies.")
-GOLDEN = "tests/test_replay.py"
+GOLDEN = ("tests/test_replay.py", "tests/test_prose.py")
 
 
 @cache  # every survivor of a module asks for the same files: read the tests once
@@ -62,8 +64,8 @@ def test_files(module: str) -> list[str]:
     pattern = re.compile(rf"{re.escape(module)}\b|\b{re.escape(stem)}\b")
     files = {str(p) for p in Path("tests").glob("test_*.py")
              if pattern.search(p.read_text(encoding="utf-8"))}
-    if module.startswith(THROUGH_THE_REGISTRY) and Path(GOLDEN).exists():
-        files.add(GOLDEN)
+    if module.startswith(THROUGH_THE_REGISTRY):
+        files.update(golden for golden in GOLDEN if Path(golden).exists())
     return sorted(files)
 
 
@@ -72,6 +74,15 @@ def paper_of(module: str) -> str | None:
     golden tests are the only ones it can change; ``None`` for a module every paper uses."""
     match = re.match(r"checks\.(?:papers|strategies)\.([a-z]+\d+)", module)
     return match.group(1) if match else None
+
+
+def golden_selection(paper: str | None, files: list[str]) -> list[str]:
+    """``-k`` arguments that keep, of the golden files among ``files``, only the tests of
+    ``paper``'s claims (all other tests run); none for a module every paper uses."""
+    golden = [Path(f).stem for f in files if f in GOLDEN]
+    if not paper or not golden:
+        return []
+    return ["-k", f"not ({' or '.join(golden)}) or {paper}"]
 
 
 def recheck(name: str, scratch: Path, timeout: int) -> str:
@@ -93,7 +104,7 @@ def recheck(name: str, scratch: Path, timeout: int) -> str:
         if not files:
             return "survived (no test names the module)"
         paper = paper_of(module)
-        select = ["-k", f"not test_replay or {paper}"] if paper and GOLDEN in files else []
+        select = golden_selection(paper, files)
         try:
             run = subprocess.run(
                 [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
