@@ -1116,3 +1116,11 @@ def test_pgb_edge_strategy_draws_eps_one_and_repeated_directions():
                      suppress_health_check=list(HealthCheck))
     assert find(S.pgb_edges(), lambda i: i["eps"] == 1.0, settings=quick)["eps"] == 1.0
     assert repeated(find(S.pgb_edges(), repeated, settings=quick))
+
+
+def test_critical_hypothesis_of_example1_names_a_non_basis_family():
+    """The ``critical`` hypothesis of Example 1 answers a non-basis family with a one-line
+    reason naming that family (no lookup error)."""
+    hyp = next(h for h in get("k19.ex1").hypotheses if h.name == "critical")
+    reason = hyp.check({"family": "tanh2"})
+    assert isinstance(reason, str) and "'tanh2'" in reason and "basis" in reason
