@@ -880,3 +880,15 @@ def test_scale_targets_draws_both_shrinking_and_growing_powers_of_two():
         assert k == int(k) and -20 <= k <= 20
         ks.add(int(k))
     assert min(ks) < 0 < max(ks)
+
+
+@pytest.mark.parametrize("eps", [1e-8, 1.0])
+def test_resnet_edges_can_draw_each_named_eps(eps):
+    """``resnet_edges(1)`` can draw, as its docstring says, the instance with ``eps`` at 1e-8
+    and the one at 1 (the two ends of Proposition 1's margin)."""
+    from hypothesis import find
+
+    inst = find(strat.resnet_edges(1), lambda i: i.get("eps") == eps,
+                settings=settings(max_examples=50, database=None, deadline=None, derandomize=True,
+                                  suppress_health_check=list(HealthCheck)))
+    assert inst["eps"] == eps
