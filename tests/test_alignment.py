@@ -188,3 +188,23 @@ def test_lstar_closed_form_refuses_what_it_does_not_cover():
         al.lstar_modified_target(1.0, SOFTMAX, 1)
     with pytest.raises(ValueError, match="no closed form"):
         al.lstar_modified_target(1.0, "squared", 1)
+
+
+def test_membership_measures_b_in_double_precision_whatever_its_dtype():
+    """Definition 2's test reads ``b`` in float64: a float32 ``b`` near float32's largest value
+    has a finite norm (its double-precision norm), not the float32 overflow."""
+    b = np.array([2e38, 2e38], dtype=np.float32)
+    result = membership(b, J=np.zeros((2, 1)))
+    assert result.member is False
+    assert result.residual == float(np.linalg.norm(b.astype(np.float64)))
+    assert math.isfinite(result.residual)
+
+
+def test_find_structure_set_returns_integer_indices_even_for_the_empty_set():
+    """Assumption 1's search returns the found S as integer indices usable on theta, also
+    when the first candidate satisfying the Euler identity is the empty set (f = 0)."""
+    J = np.array([[1.0, 2.0], [0.5, -1.0]])
+    theta = np.array([0.3, -0.7])
+    S = al.find_structure_set(np.zeros(2), J, theta, [[], [0, 1]], rounding_terms=2)
+    assert S.dtype.kind == "i" and S.size == 0
+    assert theta[S].size == 0

@@ -42,7 +42,7 @@ from theory.models.basis import (
     relu_features,
     squared_objective,
 )
-from theory.numerics import gamma
+from theory.numerics import gamma, unit_roundoff
 from theory.optimize import fd_hessian, minimize, second_order_condition
 from theory.pgb import membership, null_space_directions, stacked_jacobian
 
@@ -1116,3 +1116,30 @@ def test_pgb_edge_strategy_draws_eps_one_and_repeated_directions():
                      suppress_health_check=list(HealthCheck))
     assert find(S.pgb_edges(), lambda i: i["eps"] == 1.0, settings=quick)["eps"] == 1.0
     assert repeated(find(S.pgb_edges(), repeated, settings=quick))
+
+
+def test_critical_hypothesis_of_example1_names_a_non_basis_family():
+    """The ``critical`` hypothesis of Example 1 answers a non-basis family with a one-line
+    reason naming that family (no lookup error)."""
+    hyp = next(h for h in get("k19.ex1").hypotheses if h.name == "critical")
+    reason = hyp.check({"family": "tanh2"})
+    assert isinstance(reason, str) and "'tanh2'" in reason and "basis" in reason
+
+
+@pytest.mark.parametrize("seed", [0, 3, 4])
+def test_train_squared_is_stable_under_a_one_ulp_change_of_the_start_on_a_flat_valley(seed):
+    """The product model ``f = theta_1 theta_2 x`` has a valley of minimisers
+    (``theta_1 theta_2`` fixed) where the Hessian is singular: the Newton polish of
+    ``train_squared`` leaves the direction its finite-difference Hessian cannot resolve alone,
+    so a one-ulp change of the start lands within ``sqrt(u)`` (the precision to which a
+    minimiser is determined) of the same point, not elsewhere on the valley."""
+    model = make_model("product", (1, 1))
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((4, 1))
+    teacher = rng.standard_normal(2)
+    Y = np.asarray(model.f(teacher, X)) + 0.05 * rng.standard_normal((4, 1))
+    lam = rng.uniform(0.2, 2.0, 4)
+    start = teacher + 0.2 * rng.standard_normal(2)
+    a = S.train_squared(model, X, Y, lam, start)
+    b = S.train_squared(model, X, Y, lam, np.nextafter(start, np.inf))
+    assert np.max(np.abs(a - b)) <= math.sqrt(unit_roundoff()) * max(1.0, np.max(np.abs(a)))

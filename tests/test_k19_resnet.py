@@ -855,3 +855,40 @@ def test_resnet_strategy_with_lifted_true_draws_rank_one_output_weights(inst):
     """``lifted=True`` with ``d_y = 2``: every drawn local minimum has the lifted output
     matrix ``W = c w^T`` (rank one, the rank-deficient branch of Theorem 3)."""
     assert np.linalg.matrix_rank(inst["W"]) == 1
+
+
+def test_second_order_cost_grows_with_the_rows_of_y_and_the_parameter_count():
+    """The cost estimate of a Section 4 check (the autograd Hessian, ``m d_y d_theta^2``) is
+    increasing in the rows of ``Y`` at a fixed parameter count, and in ``d_theta``."""
+    Ws = [np.ones((2, 3)), np.ones((1, 2))]
+    small, tall = ({"Ws": Ws, "Y": np.zeros((rows, 4))} for rows in (1, 50))
+    assert K.cost_second_order(tall) > K.cost_second_order(small)
+    wider = {"Ws": [np.ones((4, 3)), np.ones((1, 4))], "Y": np.zeros((1, 4))}
+    assert K.cost_second_order(wider) > K.cost_second_order(small)
+
+
+def test_scale_targets_draws_both_shrinking_and_growing_powers_of_two():
+    """``scale_targets`` draws ``k`` from [-20, 20]: over a few generators the scaled weights
+    (the cross-entropy case) come out both smaller and larger than the originals, always by an
+    exact power of two within that range."""
+    lam = np.array([1.0, 3.0])
+    ks = set()
+    for seed in range(40):
+        out = strat.scale_targets({"loss": "cross-entropy", "lambda": lam},
+                                  np.random.default_rng(seed))
+        k = math.log2(out["lambda"][0] / lam[0])
+        assert k == int(k) and -20 <= k <= 20
+        ks.add(int(k))
+    assert min(ks) < 0 < max(ks)
+
+
+@pytest.mark.parametrize("eps", [1e-8, 1.0])
+def test_resnet_edges_can_draw_each_named_eps(eps):
+    """``resnet_edges(1)`` can draw, as its docstring says, the instance with ``eps`` at 1e-8
+    and the one at 1 (the two ends of Proposition 1's margin)."""
+    from hypothesis import find
+
+    inst = find(strat.resnet_edges(1), lambda i: i.get("eps") == eps,
+                settings=settings(max_examples=50, database=None, deadline=None, derandomize=True,
+                                  suppress_health_check=list(HealthCheck)))
+    assert inst["eps"] == eps

@@ -1018,3 +1018,17 @@ def test_corollaries_refuse_another_eta_saying_why_and_naming_theorem3(claim_id,
     with pytest.raises(BadInput) as refused:
         get(claim_id).parse({**params, "eta": 2.0})
     assert str(refused.value) == f"eta: {why}; use k22.thm3 for a given eta"
+
+
+def test_assumption1_quartic_control_uses_s_equal_to_the_first_parameter():
+    """The quartic control of Assumption 1 takes ``S = {1}`` (index 0), as its description
+    says: the Euler residual is ``|f - theta f'|`` at ``theta = 1``, i.e. ``|97 + 10| = 107``
+    for ``f = theta^4 - 10 theta^2 + 6 theta + 100``, not ``|f| = 97`` of an empty ``S``."""
+    theta = sympy.Symbol("theta")
+    f = theta**4 - 10 * theta**2 + 6 * theta + 100
+    expected = float(abs((f - theta * sympy.diff(f, theta)).subs(theta, 1)))
+    control = get("k22.asm1").controls[0]
+    quartic = next(i for i in control.instances() if i["model"] == "quartic")
+    v = section2_1.measure_asm1(quartic)
+    assert v.diagnostics["|S|"] == 1
+    assert v.diagnostics["euler_residual"] == pytest.approx(expected, rel=1e-12)

@@ -679,3 +679,14 @@ def test_theorem5_reports_the_sgd_part_when_its_slack_is_zero(monkeypatch):
     reported = get("k22.thm5").measure({})
     assert reported is sgd[0.6] and reported.status is Status.HOLDS
     assert reported.diagnostics["gd_relative_slack"] == 0.25
+
+
+def test_rotate_inputs_carries_the_witness_with_theta():
+    """``rotate_inputs`` changes basis in the witness's first layer as in theta's, so the
+    witness gives the same outputs (hence the same upper bound on inf L) before and after."""
+    inst = get("k22.thm4").controls[0].fixed_instances()[0]
+    new = strat.rotate_inputs(inst, np.random.default_rng(3))
+    assert not np.array_equal(new["X"], inst["X"])
+    f = mod.exploitation_model(inst).forward(inst["witness"], inst["X"])
+    g = mod.exploitation_model(new).forward(new["witness"], new["X"])
+    assert np.allclose(g, f, rtol=1e-12, atol=1e-12 * np.abs(f).max())

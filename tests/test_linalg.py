@@ -456,3 +456,14 @@ def test_in_column_space_is_undecided_between_its_threshold_and_the_nonmember_fl
         assert cert.threshold < 1e-3 * NONMEMBER_FLOOR
     z = y + 1e-3 * NONMEMBER_FLOOR * np.linalg.norm(y) * out
     assert in_column_space(z, J=J, nonmember_tol=1e-10).member is False
+
+
+def test_undecided_positive_definite_records_the_weyl_bound_it_compared_against():
+    """When neither Cholesky nor the smallest eigenvalue decides, the decision's ``bound`` is
+    the Weyl error bound ``10 N u ||M||_2`` that ``lambda_min`` was compared against (the
+    one recorded as ``eig_error``)."""
+    M = np.diag([0.0, 1.0, 2.0])
+    d = positive_definite(M)
+    assert d.value is None
+    weyl = 10 * 3 * unit_roundoff() * 2.0
+    assert d.bound == d.numbers["eig_error"] == pytest.approx(weyl, rel=1e-12)

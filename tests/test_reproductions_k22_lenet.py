@@ -150,3 +150,14 @@ def test_chunked_loss_gradient_is_J_transpose_v():
     assert np.max(np.abs(F - F_all)) <= 2 * gamma(chain_length(net)) * float(np.max(np.abs(F_all)))
     tol = 2 * gamma(net.n_params()) * float(np.max(np.abs(J).T @ np.abs(v)))
     assert np.max(np.abs(g - J.T @ v)) <= tol
+
+
+def test_training_error_counts_rows_whose_largest_logit_misses_the_one_hot_label():
+    """The 0-1 training error for one-hot targets is the fraction of rows whose argmax logit
+    differs from the label's position (here one of four rows: 0.25)."""
+    from checks.reproductions.k22_lenet import _training_error
+
+    Y = np.eye(3)[[0, 1, 2, 0]]
+    F = np.array([[5.0, 1, 0], [0, 2, 1], [0, 0, 3], [0, 4, 1]])
+    wrong = sum(int(np.argmax(f) != np.argmax(y)) for f, y in zip(F, Y, strict=True))
+    assert _training_error(F, Y) == wrong / len(Y) == 0.25
