@@ -590,3 +590,19 @@ def test_thm22_descent_ratio_is_infinite_where_the_bound_is_zero_at_positive_exc
     assert verdict.status is Status.HOLDS, verdict
     assert verdict.diagnostics["max_ratio"] == math.inf
     assert verdict.diagnostics["final_ratio"] == math.inf
+
+
+def test_thm22_along_descent_names_the_iterate_its_verdict_was_decided_at():
+    """Along gradient descent the verdict is the point verdict (rounding-aware, with
+    ``tau = |||A^(t)|||``) at one checked iterate; ``decided_at_iterate`` names that iterate, so
+    re-deciding at it alone reproduces the verdict's slack."""
+    claim = get("hm17.thm2.2")
+    inst = claim.parse(dict(GOOD, gd_steps=20, gd_step=0.1))
+    verdict = claim.measure(inst)
+    t = verdict.diagnostics["decided_at_iterate"]
+    assert 0 <= t < verdict.diagnostics["iterates_checked"]
+    A_t = mod.descent_profile(inst)["iterates"][t]
+    point = {k: v for k, v in inst.items() if not k.startswith("gd_")}
+    at_t = claim.measure({**point, "A": A_t, "tau": lr.triple_norm(A_t)})
+    assert at_t.status is verdict.status
+    assert at_t.relative_slack == verdict.relative_slack
