@@ -1289,3 +1289,24 @@ def test_sigmoid_product_descent_names_every_missing_parameter_at_once():
     assert rejects("j19.ours2", params) == "missing parameter(s): X, y"
     with_x = {**params, "X": [[0.5]]}
     assert rejects("j19.ours2", with_x) == "missing parameter(s): y"
+
+
+def test_dead_units_with_an_uncertain_rank_are_inconclusive_and_say_why(monkeypatch):
+    """§3.3.1 with ReLU units cutting the cube predicts the rank of ``H`` exactly; when the
+    rank certificate is uncertain (a singular value inside the rounding band) the verdict is
+    inconclusive and its message says the rank was not certified equal to the prediction."""
+    import dataclasses
+
+    from checks.papers.j19_disparity import section3_3
+    from checks.papers.j19_disparity._common import equilibrated_rank
+
+    def uncertain(H):
+        return dataclasses.replace(equilibrated_rank(H), certain=False)
+
+    base = network_instance(1, 4, 9, "relu", 1, 77, N=512)
+    inst = {**kill_units(base, [0]), "dead": [0]}
+    assert BY_ID["j19.s3.3.1"].check(inst).status is Status.HOLDS
+    monkeypatch.setattr(section3_3, "equilibrated_rank", uncertain)
+    v = BY_ID["j19.s3.3.1"].check(inst)
+    assert v.status is Status.INCONCLUSIVE
+    assert v.message == "rank not certified equal to its prediction"
