@@ -606,3 +606,18 @@ def test_thm22_along_descent_names_the_iterate_its_verdict_was_decided_at():
     at_t = claim.measure({**point, "A": A_t, "tau": lr.triple_norm(A_t)})
     assert at_t.status is verdict.status
     assert at_t.relative_slack == verdict.relative_slack
+
+
+def test_claim23_monte_carlo_allowance_adds_rounding_to_five_standard_errors():
+    """The Monte Carlo tier of Claim 2.3 compares within ``5 s/sqrt(n)`` *plus* the rounding
+    bound of both sides. With ``x = 1`` deterministic and ``R = 10^15`` (``d = ell = 1``,
+    ``A = 0``) the risk is ``(1 - R)^2 + 1 ~ 10^30``: the rounding bound ``~ 112 u 10^30``
+    exceeds five standard errors ``~ 5 * 2|1 - R| / sqrt(n)``, so only the sum of the two
+    can accept the estimate, and the claim holds."""
+    claim = get("hm17.claim2.3")
+    R = 1e15
+    inst = claim.parse({"R": [[R]], "Sigma": [[1.0]], "A": [[[0.0]]], "x_mean": [1.0]})
+    verdict = claim.check(inst)
+    dg = verdict.diagnostics
+    assert 5.0 * dg["monte_carlo_stderr"] < verdict.tolerance  # rounding dominates here
+    assert verdict.status is Status.HOLDS, verdict.message
