@@ -621,3 +621,18 @@ def test_claim23_monte_carlo_allowance_adds_rounding_to_five_standard_errors():
     dg = verdict.diagnostics
     assert 5.0 * dg["monte_carlo_stderr"] < verdict.tolerance  # rounding dominates here
     assert verdict.status is Status.HOLDS, verdict.message
+
+
+def test_claim23_monte_carlo_z_is_undefined_where_the_sample_overflows():
+    """At ``R = 10^160`` every Monte Carlo loss overflows to ``inf``: the standard error is
+    NaN, the verdict inconclusive, and the reported z-score is NaN (undefined), never a
+    z-score of 0 that would claim agreement with the formula."""
+    claim = get("hm17.claim2.3")
+    inst = claim.parse({"R": [[1e160, 0.0], [0.0, 1e160]], "Sigma": [[1.0, 0.0], [0.0, 1.0]],
+                        "A": [[[0.1, 0.0], [0.0, 0.1]]]})
+    with np.errstate(over="ignore", invalid="ignore"):
+        verdict = claim.check(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    dg = verdict.diagnostics
+    assert math.isnan(dg["monte_carlo_stderr"])
+    assert math.isnan(dg["monte_carlo_z"])
