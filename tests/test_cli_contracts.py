@@ -634,3 +634,22 @@ def test_bench_run_item_times_one_two_jobs_and_dask_one_after_the_other(monkeypa
     if distributed is not None:
         assert calls[2] == ["--scheduler", "tcp://127.0.0.1:1"]
         assert row["dask_s"] == 4.0 and row["dask_vs_jobs2"] == 4.0 / 3.0
+
+
+def test_bench_gram_item_times_up_to_100_points_as_best_of_three(monkeypatch):
+    """Item 1/2 times each computation as the best of 3 runs up to ``n = 100`` points (short
+    runs, noisy clocks) and once beyond (each run already takes long enough)."""
+    import checks.bench
+
+    repeats: dict[int, set[int]] = {}
+    current = {"n": 0}
+
+    def timed(fn, repeat=1):
+        repeats.setdefault(current["n"], set()).add(repeat)
+        return 1.0, np.zeros((1, 1))
+
+    monkeypatch.setattr(checks.bench, "_timed", timed)
+    for n in (100, 101):
+        current["n"] = n
+        checks.bench._item_gram([n], autograd_n=0, use_jax=False)
+    assert repeats == {100: {3}, 101: {1}}

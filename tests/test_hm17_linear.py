@@ -268,3 +268,19 @@ def test_tau_hypothesis_reports_tau_to_six_significant_figures():
     ``1.2345678`` reads ``1.23457`` (rounded by hand)."""
     check = {h.name: h.check for h in get("hm17.thm2.2").hypotheses}["tau<1"]
     assert check({"tau": 1.2345678}) == r"$\tau=1.23457\ge1$"
+
+
+def test_basis_change_moves_the_covariance_with_the_second_moment():
+    """The signed-permutation basis change maps ``x_cov`` by ``P x_cov P^T`` exactly as it
+    maps ``Sigma`` (``Sigma = Cov(x) + mu mu^T`` must survive the change of basis): given
+    equal matrices, the moved ones stay equal, and they do move."""
+    from checks.strategies.hm17_linear import basis_change
+
+    M = np.array([[2.0, 0.5, 0.0], [0.5, 1.0, 0.25], [0.0, 0.25, 3.0]])
+    inst = {"R": np.eye(3), "Sigma": M, "x_cov": M.copy(), "A": [np.zeros((3, 3))],
+            "x_mean": np.zeros(3)}
+    transform = basis_change("test").transform
+    moved = [transform(inst, np.random.default_rng(seed)) for seed in range(8)]
+    for out in moved:
+        assert np.array_equal(out["x_cov"], out["Sigma"])
+    assert any(not np.array_equal(out["Sigma"], M) for out in moved)

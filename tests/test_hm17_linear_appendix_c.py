@@ -53,3 +53,15 @@ def test_claimC1_and_C2_are_scale_invariant_at_the_range_ends():
         verdict = get("hm17.claimC.2").check({"A": np.ldexp(A, k), "B": B})
         assert verdict.status is Status.HOLDS, (k, verdict.message)
 
+
+
+def test_claimC1_undecidable_normality_records_henricis_bound_as_its_tolerance():
+    """Where the commutator is below its rounding bound, the inconclusive verdict's tolerance
+    is Henrici's allowance for that commutator, and its derivation names Henrici's bound."""
+    claim = get("hm17.claimC.1")
+    near = claim.check({"U": np.array([[0.5, 1e-9], [0.0, 0.5]])})
+    assert near.status is Status.INCONCLUSIVE, near.message
+    diag = near.diagnostics
+    assert near.tolerance == henrici_allowance(2, diag["commutator"],
+                                               diag["commutator_tolerance"])
+    assert "Henrici's departure-from-normality bound" in near.tolerance_derivation

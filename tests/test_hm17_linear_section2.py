@@ -590,3 +590,49 @@ def test_thm22_descent_ratio_is_infinite_where_the_bound_is_zero_at_positive_exc
     assert verdict.status is Status.HOLDS, verdict
     assert verdict.diagnostics["max_ratio"] == math.inf
     assert verdict.diagnostics["final_ratio"] == math.inf
+
+
+def test_thm22_along_descent_names_the_iterate_its_verdict_was_decided_at():
+    """Along gradient descent the verdict is the point verdict (rounding-aware, with
+    ``tau = |||A^(t)|||``) at one checked iterate; ``decided_at_iterate`` names that iterate, so
+    re-deciding at it alone reproduces the verdict's slack."""
+    claim = get("hm17.thm2.2")
+    inst = claim.parse(dict(GOOD, gd_steps=20, gd_step=0.1))
+    verdict = claim.measure(inst)
+    t = verdict.diagnostics["decided_at_iterate"]
+    assert 0 <= t < verdict.diagnostics["iterates_checked"]
+    A_t = mod.descent_profile(inst)["iterates"][t]
+    point = {k: v for k, v in inst.items() if not k.startswith("gd_")}
+    at_t = claim.measure({**point, "A": A_t, "tau": lr.triple_norm(A_t)})
+    assert at_t.status is verdict.status
+    assert at_t.relative_slack == verdict.relative_slack
+
+
+def test_claim23_monte_carlo_allowance_adds_rounding_to_five_standard_errors():
+    """The Monte Carlo tier of Claim 2.3 compares within ``5 s/sqrt(n)`` *plus* the rounding
+    bound of both sides. With ``x = 1`` deterministic and ``R = 10^15`` (``d = ell = 1``,
+    ``A = 0``) the risk is ``(1 - R)^2 + 1 ~ 10^30``: the rounding bound ``~ 112 u 10^30``
+    exceeds five standard errors ``~ 5 * 2|1 - R| / sqrt(n)``, so only the sum of the two
+    can accept the estimate, and the claim holds."""
+    claim = get("hm17.claim2.3")
+    R = 1e15
+    inst = claim.parse({"R": [[R]], "Sigma": [[1.0]], "A": [[[0.0]]], "x_mean": [1.0]})
+    verdict = claim.check(inst)
+    dg = verdict.diagnostics
+    assert 5.0 * dg["monte_carlo_stderr"] < verdict.tolerance  # rounding dominates here
+    assert verdict.status is Status.HOLDS, verdict.message
+
+
+def test_claim23_monte_carlo_z_is_undefined_where_the_sample_overflows():
+    """At ``R = 10^160`` every Monte Carlo loss overflows to ``inf``: the standard error is
+    NaN, the verdict inconclusive, and the reported z-score is NaN (undefined), never a
+    z-score of 0 that would claim agreement with the formula."""
+    claim = get("hm17.claim2.3")
+    inst = claim.parse({"R": [[1e160, 0.0], [0.0, 1e160]], "Sigma": [[1.0, 0.0], [0.0, 1.0]],
+                        "A": [[[0.1, 0.0], [0.0, 0.1]]]})
+    with np.errstate(over="ignore", invalid="ignore"):
+        verdict = claim.check(inst)
+    assert verdict.status is Status.INCONCLUSIVE
+    dg = verdict.diagnostics
+    assert math.isnan(dg["monte_carlo_stderr"])
+    assert math.isnan(dg["monte_carlo_z"])

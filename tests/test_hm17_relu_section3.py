@@ -312,3 +312,15 @@ def test_network_tolerance_refuses_middle_blocks_of_unequal_number():
                           s_out=np.zeros(r))
     with pytest.raises(ValueError):
         hm.network_tolerance(net, np.eye(k))
+
+
+def test_thm32_parameter_ratio_uses_one_for_nlogn_at_a_single_point():
+    """The reported ratio is the parameter count over ``n log n + r^2``, with ``n log n``
+    read as 1 at ``n = 1`` (where ``log n = 0``) so the scale stays ``1 + r^2``."""
+    claim = get("hm17.thm3.2")
+    for X, labels in (([[1.0]], [0]), ([[1.0], [-1.0]], [0, 0])):
+        verdict = claim.check(claim.parse({"X": X, "labels": labels, "r": 1, "rho": 0.5}))
+        assert verdict.status is Status.HOLDS, verdict.message
+        n, dg = len(X), verdict.diagnostics
+        scale = 1.0 + 1 if n == 1 else n * math.log(n) + 1
+        assert dg["ratio_to_nlogn_r2"] == dg["parameters"] / scale

@@ -1259,3 +1259,54 @@ def test_ours3_rank_certified_above_the_euler_bound_is_a_certified_violation(mon
     assert verdict.status is Status.VIOLATED
     assert verdict.certificate.startswith(r"$\sigma_{6}=")
     assert verdict.diagnostics["rank_bound"] == 5
+
+
+def test_rotate_circle_keeps_every_sample_on_the_unit_torus():
+    """The torus rotation reduces modulo 1: samples moved past 1 wrap to ``x + t - 1`` in
+    ``[0, 1)``, so the rotated instance is still a training set in the cube ``[0, 1]^K``."""
+    inst = {"K": 2, "X": np.array([[0.99, 0.5], [0.0, 0.999]])}
+    rng = np.random.default_rng(0)
+    t = np.random.default_rng(0).integers(1, 64, size=2) / 64.0  # the shift rotate_circle draws
+    moved = rotate_circle(inst, rng)["X"]
+    assert np.all((moved >= 0.0) & (moved < 1.0)), moved
+    expected = inst["X"] + t
+    expected[expected >= 1.0] -= 1.0  # exact: dyadic shifts of values in [0, 1)
+    assert np.array_equal(moved, expected)
+
+
+def test_network_instance_default_grid_is_512_on_the_circle_and_64_on_the_square():
+    """Without ``N`` the canonical space uses a 512-point grid for ``K = 1`` and a 64-point
+    grid per axis for ``K = 2``, as the docstring promises."""
+    assert network_instance(1, 1, 3, "relu", 1, 0)["N"] == 512
+    assert network_instance(2, 1, 3, "relu", 1, 0)["N"] == 64
+
+
+def test_sigmoid_product_descent_names_every_missing_parameter_at_once():
+    """The sigmoid-product descent instance needs ``n, N, w, X, y``: one message lists all that
+    are missing (here both data arrays), before any other parameter is judged."""
+    params = {"model": "sigmoid-product", "n": 1, "N": 64, "w": [0.0] * 3, "eta0": 1.0,
+              "steps": 5}
+    assert rejects("j19.ours2", params) == "missing parameter(s): X, y"
+    with_x = {**params, "X": [[0.5]]}
+    assert rejects("j19.ours2", with_x) == "missing parameter(s): y"
+
+
+def test_dead_units_with_an_uncertain_rank_are_inconclusive_and_say_why(monkeypatch):
+    """§3.3.1 with ReLU units cutting the cube predicts the rank of ``H`` exactly; when the
+    rank certificate is uncertain (a singular value inside the rounding band) the verdict is
+    inconclusive and its message says the rank was not certified equal to the prediction."""
+    import dataclasses
+
+    from checks.papers.j19_disparity import section3_3
+    from checks.papers.j19_disparity._common import equilibrated_rank
+
+    def uncertain(H):
+        return dataclasses.replace(equilibrated_rank(H), certain=False)
+
+    base = network_instance(1, 4, 9, "relu", 1, 77, N=512)
+    inst = {**kill_units(base, [0]), "dead": [0]}
+    assert BY_ID["j19.s3.3.1"].check(inst).status is Status.HOLDS
+    monkeypatch.setattr(section3_3, "equilibrated_rank", uncertain)
+    v = BY_ID["j19.s3.3.1"].check(inst)
+    assert v.status is Status.INCONCLUSIVE
+    assert v.message == "rank not certified equal to its prediction"
