@@ -3,12 +3,11 @@ each data set's real format."""
 
 from __future__ import annotations
 
-import gzip
 import pickle
-import struct
 
 import numpy as np
 import pytest
+from data_files import idx_bytes, write_mnist, write_semeion
 
 from checks.data import (
     ENV_VAR,
@@ -23,55 +22,33 @@ from checks.data import (
 from checks.inputs import BadInput
 
 
-def _idx_bytes(a: np.ndarray) -> bytes:
-    code = {np.dtype("uint8"): 0x08, np.dtype(">i4"): 0x0C, np.dtype(">f8"): 0x0E}[a.dtype]
-    return bytes([0, 0, code, a.ndim]) + struct.pack(f">{a.ndim}I", *a.shape) + a.tobytes()
-
-
-def _write_mnist(root, split="train", n=5, gz=False, sub=""):
-    rng = np.random.default_rng(0)
-    X = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-    y = rng.integers(0, 10, n).astype(np.uint8)
-    stem = {"train": "train", "test": "t10k"}[split]
-    d = root / sub if sub else root
-    d.mkdir(parents=True, exist_ok=True)
-    for name, a in ((f"{stem}-images-idx3-ubyte", X), (f"{stem}-labels-idx1-ubyte", y)):
-        raw = _idx_bytes(a)
-        if gz:
-            with gzip.open(d / (name + ".gz"), "wb") as fh:
-                fh.write(raw)
-        else:
-            (d / name).write_bytes(raw)
-    return X, y
-
-
 def _one_line(exc: BaseException) -> bool:
     return "\n" not in str(exc) and str(exc) != ""
 
 
 @pytest.mark.parametrize("gz", [False, True])
 def test_mnist_idx_files_load_as_written(tmp_path, gz):
-    X, y = _write_mnist(tmp_path, gz=gz)
+    X, y = write_mnist(tmp_path, gz=gz)
     Xl, yl = load_mnist(tmp_path)
     assert Xl.shape == (5, 28, 28, 1) and Xl.dtype == np.uint8
     assert np.array_equal(Xl[..., 0], X) and np.array_equal(yl, y)
 
 
 def test_mnist_is_found_in_torchvisions_raw_folder(tmp_path):
-    X, _ = _write_mnist(tmp_path, split="test", n=3, sub="MNIST/raw")
+    X, _ = write_mnist(tmp_path, split="test", n=3, sub="MNIST/raw")
     assert np.array_equal(load_mnist(tmp_path, "test")[0][..., 0], X)
 
 
 def test_idx_reads_big_endian_wider_types(tmp_path):
     a = (np.arange(6).reshape(2, 3) - 3).astype(">i4")
-    (tmp_path / "a.idx").write_bytes(_idx_bytes(a))
+    (tmp_path / "a.idx").write_bytes(idx_bytes(a))
     out = read_idx(tmp_path / "a.idx")
     assert np.array_equal(out, np.arange(6).reshape(2, 3) - 3)
 
 
 @pytest.mark.parametrize("damage", ["magic", "truncated", "header"])
 def test_corrupt_idx_is_a_one_line_error(tmp_path, damage):
-    raw = _idx_bytes(np.zeros((2, 3, 3), dtype=np.uint8))
+    raw = idx_bytes(np.zeros((2, 3, 3), dtype=np.uint8))
     raw = {"magic": b"\x01" + raw[1:], "truncated": raw[:-1], "header": raw[:6]}[damage]
     (tmp_path / "x.idx").write_bytes(raw)
     with pytest.raises(CorruptData) as err:
@@ -81,7 +58,7 @@ def test_corrupt_idx_is_a_one_line_error(tmp_path, damage):
 
 def test_bad_gzip_is_a_one_line_error(tmp_path):
     (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"not gzip at all")
-    _write_mnist(tmp_path / "other")
+    write_mnist(tmp_path / "other")
     (tmp_path / "train-labels-idx1-ubyte").write_bytes(
         (tmp_path / "other" / "train-labels-idx1-ubyte").read_bytes())
     with pytest.raises(CorruptData) as err:
@@ -90,8 +67,8 @@ def test_bad_gzip_is_a_one_line_error(tmp_path):
 
 
 def test_mnist_images_and_labels_must_pair(tmp_path):
-    _write_mnist(tmp_path, n=4)
-    (tmp_path / "train-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros(3, np.uint8)))
+    write_mnist(tmp_path, n=4)
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(idx_bytes(np.zeros(3, np.uint8)))
     with pytest.raises(CorruptData, match="not n x rows x cols images with n labels"):
         load_mnist(tmp_path)
 
@@ -175,22 +152,8 @@ def test_cifar10_refuses_a_pickle_with_other_globals(tmp_path):
         load_cifar10(tmp_path, "test")
 
 
-def _write_semeion(root, n=3, bad_line=None):
-    rng = np.random.default_rng(2)
-    pixels = rng.integers(0, 2, (n, 256)).astype(float)
-    labels = rng.integers(0, 10, n)
-    lines = []
-    for p, c in zip(pixels, labels, strict=True):
-        onehot = ["1" if k == c else "0" for k in range(10)]
-        lines.append(" ".join(f"{v:.4f}" for v in p) + " " + " ".join(onehot) + " ")
-    if bad_line is not None:
-        lines[1] = bad_line
-    (root / "semeion.data").write_text("\n".join(lines) + "\n")
-    return pixels, labels
-
-
 def test_semeion_lines_load_as_16_by_16_images(tmp_path):
-    pixels, labels = _write_semeion(tmp_path)
+    pixels, labels = write_semeion(tmp_path)
     X, y = load_semeion(tmp_path)
     assert X.shape == (3, 16, 16, 1)
     assert np.array_equal(X.reshape(3, -1), pixels) and np.array_equal(y, labels)
@@ -202,7 +165,7 @@ def test_semeion_lines_load_as_16_by_16_images(tmp_path):
                                          (" ".join(["2"] * 256 + ["1"] + ["0"] * 9),
                                           "other than 0 and 1")])
 def test_corrupt_semeion_names_the_line(tmp_path, line, match):
-    _write_semeion(tmp_path, bad_line=line)
+    write_semeion(tmp_path, bad_line=line)
     with pytest.raises(CorruptData, match=match) as err:
         load_semeion(tmp_path)
     assert _one_line(err.value)

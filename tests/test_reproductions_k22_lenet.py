@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from data_files import write_semeion
 
 from checks.data import ENV_VAR
 from checks.reproductions.k22_lenet import figure1bc, main, random_dataset, train_lenet
@@ -19,17 +20,6 @@ from theory.models.lenet import LeNet
 @pytest.fixture(autouse=True)
 def _no_data_dir(monkeypatch):
     monkeypatch.delenv(ENV_VAR, raising=False)
-
-
-def _semeion(root, n=14):
-    rng = np.random.default_rng(3)
-    lines = []
-    for _ in range(n):
-        c = int(rng.integers(0, 10))
-        px = rng.integers(0, 2, 256)
-        lines.append(" ".join(f"{v}.0000" for v in px) + " "
-                     + " ".join("1" if k == c else "0" for k in range(10)))
-    (root / "semeion.data").write_text("\n".join(lines) + "\n")
 
 
 def test_random_dataset_is_the_papers():
@@ -55,7 +45,7 @@ def test_absent_semeion_runs_on_random_data_and_says_so(tmp_path):
 
 
 def test_semeion_is_used_when_present(tmp_path):
-    _semeion(tmp_path)
+    write_semeion(tmp_path, n=14)
     out = figure1bc("smoke", tmp_path)
     assert "semeion.data, the first 12 of 14 images" in out["data"]["Semeion"]
     assert {row[0] for row in out["table"]["rows"]} == {"random", "Semeion"}
@@ -94,7 +84,7 @@ def test_gram_change_is_the_frobenius_norm_of_the_formed_grams():
 
 
 def test_command_line_prints_the_reproduction_as_json(tmp_path, capsys):
-    _semeion(tmp_path)
+    write_semeion(tmp_path, n=14)
     assert main(["--profile", "smoke", "--data", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["data"]["Semeion"].startswith("semeion.data")

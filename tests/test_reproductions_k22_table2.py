@@ -4,29 +4,16 @@ their shapes otherwise, and says which."""
 
 from __future__ import annotations
 
-import struct
-
 import numpy as np
 import pytest
+from data_files import write_mnist, write_semeion
 
 from checks.data import ENV_VAR, CorruptData
 from checks.reproductions.k22_table2 import real_inputs, table2
 
 
-def write_mnist(root, n):
-    """MNIST's training split as IDX files (the format of the distributed files): ``n``
-    random 28 x 28 ``uint8`` images and their labels."""
-    rng = np.random.default_rng(5)
-    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    for name, a in (("train-images-idx3-ubyte", images), ("train-labels-idx1-ubyte", labels)):
-        (root / name).write_bytes(bytes([0, 0, 0x08, a.ndim]) + struct.pack(
-            f">{a.ndim}I", *a.shape) + a.tobytes())
-    return images
-
-
 def test_real_inputs_are_the_first_n_images_scaled_and_centred(tmp_path):
-    images = write_mnist(tmp_path, 30)
+    images, _ = write_mnist(tmp_path, n=30)
     X, how = real_inputs("MNIST", 20, tmp_path)
     assert X.shape == (20, 784)
     assert np.array_equal(X, images[:20].reshape(20, -1) / 255.0 - 0.5)
@@ -34,7 +21,7 @@ def test_real_inputs_are_the_first_n_images_scaled_and_centred(tmp_path):
 
 
 def test_table2_runs_on_the_real_inputs_when_present_and_says_so(tmp_path):
-    write_mnist(tmp_path, 30)
+    write_mnist(tmp_path, n=30)
     out = table2("ci", names=("MNIST",), data=tmp_path)
     row = next(r for r in out["table"]["rows"] if r[0] == "MNIST")
     # n (ours) is the file's 30 images, not the profile's 2000; m_H = ceil(2n / 513)
@@ -70,7 +57,7 @@ def test_table2_paper_sentence_is_the_same_whatever_inputs_were_run(tmp_path, mo
     """What the paper reports (its data sets, widths and ResNet-18 body) does not depend on
     the inputs we ran: the real-input table quotes the same sentence as the synthetic one."""
     monkeypatch.delenv(ENV_VAR, raising=False)
-    write_mnist(tmp_path, 30)
+    write_mnist(tmp_path, n=30)
     real = table2("ci", names=("MNIST",), data=tmp_path)
     synthetic = table2("ci", names=("Semeion",))
     assert "data" in real and "data" not in synthetic
@@ -81,28 +68,17 @@ def test_table2_with_real_inputs_says_which_inputs_and_how_they_were_scaled(tmp_
     """With a data set's own files the 'ours' text opens by naming, for each data set, the
     inputs its numbers came from, as a sentence of its own, then says how the pixels were
     prepared: scaled to [0, 1] and centred, as :func:`real_inputs` does."""
-    images = write_mnist(tmp_path, 30)
+    images, _ = write_mnist(tmp_path, n=30)
     out = table2("ci", names=("MNIST",), data=tmp_path)
     _, how = real_inputs("MNIST", len(images), tmp_path)
     assert out["ours"].startswith(f"Inputs: MNIST: {how}. Pixels scaled to [0, 1] and centred")
 
 
-def write_semeion(root, n):
-    """Semeion as distributed (``semeion.data``): ``n`` lines of 256 random 0/1 pixels then a
-    one-hot label of 10 entries."""
-    rng = np.random.default_rng(6)
-    pixels = rng.integers(0, 2, (n, 256))
-    onehot = np.eye(10, dtype=int)[rng.integers(0, 10, n)]
-    lines = (" ".join(str(v) for v in row) for row in np.hstack([pixels, onehot]))
-    (root / "semeion.data").write_text("\n".join(lines) + "\n")
-    return pixels
-
-
 def test_table2_with_two_real_data_sets_lists_each_one_s_inputs_in_turn(tmp_path):
     """With the files of two data sets the 'ours' text names the inputs of each, in the order
     the table runs them, one ``name: inputs`` entry after another separated by '; '."""
-    write_semeion(tmp_path, 30)
-    write_mnist(tmp_path, 30)
+    write_semeion(tmp_path, n=30)
+    write_mnist(tmp_path, n=30)
     out = table2("ci", names=("Semeion", "MNIST"), data=tmp_path)
     _, semeion = real_inputs("Semeion", 30, tmp_path)
     _, mnist = real_inputs("MNIST", 30, tmp_path)
