@@ -16,7 +16,8 @@ def unit_roundoff(dtype: np.dtype | type = np.float64) -> float:
 #: ``tiny / u`` in float64 (about 2e-292): a quantity below it has lost its relative precision
 #: to gradual underflow, so a decision taken on it is not certified (the floor of the
 #: Hessian and gradient-scale tests of :mod:`theory.optimize` and
-#: :mod:`theory.constructions.k19_section4`, and of the Jacobian in :mod:`theory.alignment`)
+#: :mod:`theory.constructions.k19_section4`, of the Jacobian in :mod:`theory.alignment`, and
+#: of the losses of j19 Corollary 1)
 UNDERFLOW = float(np.finfo(np.float64).tiny) / unit_roundoff()
 
 

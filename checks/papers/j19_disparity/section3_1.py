@@ -294,11 +294,11 @@ def _measure_cor1(inst: Mapping[str, Any]) -> Verdict:
     lhs = qm if gap_c >= -tol.value else rhs - gap_c  # report the canonical failure if worse
     # below tiny/u the squares have lost their relative precision to gradual underflow, so
     # the relative tolerance above bounds nothing: no answer is certified at that floor
-    floor = sides < UNDERFLOW
-    return decide(lhs, rhs, relation="<=", tolerance=tol, scale=scale,
-                  inconclusive_above=0.0 if floor else 0.5,
-                  message=(r"every side is below the floating-point floor "
-                           r"$\mathrm{tiny}/u=" + tex_number(UNDERFLOW) + "$") if floor else "",
+    at_floor = {} if sides >= UNDERFLOW else {
+        "inconclusive_above": 0.0,
+        "message": r"every side is below the floating-point floor $\mathrm{tiny}/u="
+                   + tex_number(UNDERFLOW) + "$"}
+    return decide(lhs, rhs, relation="<=", tolerance=tol, scale=scale, **at_floor,
                   diagnostics={"Q_mid": qm, "Q_1": q1, "Q_2": q2, "canonical_gap": gap_c})
 
 
