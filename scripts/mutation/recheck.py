@@ -12,9 +12,8 @@ the mutated module run in a new interpreter (``-x``, first failure stops); of th
 replay and prose tests only the mutated paper's (a claim module or strategy reaches no other
 paper's claims). A failure is a kill. A run past ``--timeout`` is not: the files may simply
 be slow, so it stays a survivor (``undecided (timeout)``), which makes the score a lower
-bound. The
-verdicts go to ``mutants/recheck.json`` as they come (an interrupted recheck keeps them),
-which ``scripts/mutation/summary.py`` reads.
+bound. The verdicts go to ``mutants/recheck.json`` as they come (an interrupted recheck keeps
+them), which ``scripts/mutation/summary.py`` reads.
 """
 
 from __future__ import annotations
@@ -103,8 +102,7 @@ def recheck(name: str, scratch: Path, timeout: int) -> str:
         files = test_files(module)
         if not files:
             return "survived (no test names the module)"
-        paper = paper_of(module)
-        select = golden_selection(paper, files)
+        select = golden_selection(paper_of(module), files)
         try:
             run = subprocess.run(
                 [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
